@@ -1,0 +1,25 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  // swc compiles our TypeScript and agenda 6's ESM files to CommonJS: jest 30 on Node 20 cannot require(esm).
+  // Types are checked separately by `npm run typecheck`.
+  transform: {
+    '^.+\\.[tj]s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true, importAttributes: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!agenda/)'],
+  // Each worker gets its own database (SQLite file or MariaDB schema), so two workers never share state.
+  maxWorkers: 2,
+  testTimeout: 30000,
+};

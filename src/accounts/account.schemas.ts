@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { UserRow } from './user.entity';
+
+export const email = z.email('must be an email address').max(254).transform((e) => e.trim().toLowerCase());
+// Long passphrases welcome; a cap keeps a 1 MB "password" from tying up scrypt.
+export const password = z.string().min(10, 'must be at least 10 characters').max(200);
+export const displayName = z.string().trim().min(1).max(100);
+
+export const RegisterBody = z.strictObject({ email, password, displayName: displayName.optional() });
+export const LoginBody = z.strictObject({ email, password: z.string().min(1).max(200) });
+export type RegisterInput = z.infer<typeof RegisterBody>;
+
+export interface UserDto {
+  id: string;
+  email: string;
+  role: UserRow['role'];
+  displayName: string;
+  factoryId: string | null;
+  createdAt: string;
+}
+
+export function toUserDto(user: UserRow): UserDto {
+  return { id: user.id, email: user.email, role: user.role, displayName: user.displayName, factoryId: user.factoryId, createdAt: user.createdAt.toISOString() };
+}

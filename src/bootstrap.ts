@@ -1,0 +1,15 @@
+import { migrations } from '../migrations';
+import { buildApp, entities, type App } from './app';
+import { systemClock } from './platform/clock';
+import type { Config } from './platform/config';
+import { type Database, openDatabase } from './platform/database';
+import type { Logger } from './platform/logger';
+import { loadOrCreateSecret } from './platform/secrets';
+
+/** Opens the database and builds the app: what the server and the CLI share. */
+export async function boot(config: Config, logger: Logger, options: { runsWorker: boolean }): Promise<{ app: App; db: Database }> {
+  const authSecret = config.authSecret ?? loadOrCreateSecret(config.dataDir, 'auth-secret');
+  const db = await openDatabase(config.database, entities, migrations);
+  const app = buildApp({ config, db, logger, clock: systemClock, authSecret, runsWorker: options.runsWorker });
+  return { app, db };
+}

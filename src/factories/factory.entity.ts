@@ -1,0 +1,25 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { timestampColumn } from '../platform/database';
+
+export type FactoryKind = 'manufacturer' | 'orchard';
+
+/** A partner factory of the 厂牌500 programme. Orchards that supply fruit are factories too. */
+@Entity('factories')
+export class FactoryRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ type: 'varchar', length: 200 }) name: string;
+  @Column({ type: 'varchar', length: 16 }) kind: FactoryKind;
+  @Column({ name: 'contact_email', type: 'varchar', length: 254 }) contactEmail: string;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+}
+
+/** A machine credential of one factory. Only a hash of the secret is kept; the secret is shown once. */
+@Entity('factory_api_keys')
+export class FactoryApiKeyRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'factory_id', type: 'varchar', length: 36 }) factoryId: string;
+  @Column({ type: 'varchar', length: 100 }) name: string;
+  @Column({ name: 'secret_hash', type: 'varchar', length: 64 }) secretHash: string;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+  @Column(timestampColumn('revoked_at', { nullable: true })) revokedAt: Date | null;
+}

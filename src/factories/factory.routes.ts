@@ -1,0 +1,50 @@
+import { toUserDto } from '../accounts';
+import { page, pageQuery } from '../platform/http/paginate';
+import { route, type RouteDef } from '../platform/http/routes';
+import type { FactoryService } from './factory.service';
+import { ApiKeyParams, CreateApiKeyBody, CreateFactoryBody, CreateFactoryUserBody, FactoryParams, toApiKeyDto, toFactoryDto } from './factory.schemas';
+
+export function factoryRoutes(factories: FactoryService): RouteDef[] {
+  return [
+    route({
+      method: 'post', path: '/v1/factories', summary: 'Onboard a factory', access: ['operator'], status: 201, body: CreateFactoryBody,
+      handle: async ({ body }) => toFactoryDto(await factories.create(body)),
+    }),
+    route({
+      method: 'get', path: '/v1/factories', summary: 'List factories', access: ['operator'], query: pageQuery,
+      handle: async ({ query }) => {
+        const { items, total } = await factories.list(query);
+        return page(items.map(toFactoryDto), total, query);
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/factories/:id', summary: 'One factory (operators, or the factory itself)', access: ['operator', 'factory'], params: FactoryParams,
+      handle: async ({ principal, params }) => toFactoryDto(await factories.get(principal, params.id)),
+    }),
+    route({
+      method: 'post', path: '/v1/factories/:id/users', summary: "Create a factory's portal user", access: ['operator'], status: 201, params: FactoryParams, body: CreateFactoryUserBody,
+      handle: async ({ params, body }) => toUserDto(await factories.addUser(params.id, body)),
+    }),
+    route({
+      method: 'get', path: '/v1/factories/:id/users', summary: "A factory's portal users", access: ['operator', 'factory'], params: FactoryParams,
+      handle: async ({ principal, params }) => ({ items: (await factories.listUsers(principal, params.id)).map(toUserDto) }),
+    }),
+    route({
+      method: 'post', path: '/v1/factories/:id/api-keys', summary: 'Issue a factory API key (its secret is shown once)', access: ['operator'], status: 201, params: FactoryParams, body: CreateApiKeyBody,
+      handle: async ({ params, body }) => {
+        const { key, apiKey } = await factories.createApiKey(params.id, body.name);
+        return { ...toApiKeyDto(key), apiKey };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/factories/:id/api-keys', summary: "A factory's API keys (never their secrets)", access: ['operator', 'factory'], params: FactoryParams,
+      handle: async ({ principal, params }) => ({ items: (await factories.listApiKeys(principal, params.id)).map(toApiKeyDto) }),
+    }),
+    route({
+      method: 'delete', path: '/v1/factories/:id/api-keys/:keyId', summary: 'Revoke a factory API key', access: ['operator'], params: ApiKeyParams,
+      handle: async ({ params }) => {
+        await factories.revokeApiKey(params.id, params.keyId);
+      },
+    }),
+  ];
+}

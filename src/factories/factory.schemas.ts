@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { displayName, email, password } from '../accounts';
+import { ID_PATTERN } from '../platform/ids';
+import type { FactoryApiKeyRow, FactoryRow } from './factory.entity';
+
+export const id = z.string().regex(ID_PATTERN, 'must be an id (a UUID)');
+export const FactoryParams = z.strictObject({ id });
+export const ApiKeyParams = z.strictObject({ id, keyId: id });
+
+export const CreateFactoryBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(['manufacturer', 'orchard']).default('manufacturer'),
+  contactEmail: email,
+});
+export type CreateFactoryInput = z.infer<typeof CreateFactoryBody>;
+
+export const CreateFactoryUserBody = z.strictObject({ email, password, displayName: displayName.optional() });
+export const CreateApiKeyBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
+
+export function toFactoryDto(f: FactoryRow) {
+  return { id: f.id, name: f.name, kind: f.kind, contactEmail: f.contactEmail, createdAt: f.createdAt.toISOString() };
+}
+
+export function toApiKeyDto(k: FactoryApiKeyRow) {
+  return { id: k.id, factoryId: k.factoryId, name: k.name, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null };
+}

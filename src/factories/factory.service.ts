@@ -1,0 +1,81 @@
+import type { AccountService, NewUser, UserRow } from '../accounts';
+import type { Clock } from '../platform/clock';
+import type { Database } from '../platform/database';
+import type { ApiKeyVerifier } from '../platform/http/auth';
+import { notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import { canActForFactory, type Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { formatApiKey, newApiKeySecret, parseApiKey, secretMatches } from './api-key';
+import { FactoryApiKeyRow, FactoryRow } from './factory.entity';
+import type { CreateFactoryInput } from './factory.schemas';
+
+export class FactoryService implements ApiKeyVerifier {
+  constructor(private readonly deps: { db: Database; accounts: AccountService; clock: Clock }) {}
+
+  async create(input: CreateFactoryInput): Promise<FactoryRow> {
+    const factory = Object.assign(new FactoryRow(), { id: newId(), ...input, createdAt: this.deps.clock.now() });
+    await this.deps.db.transaction((tx) => tx.insert(FactoryRow, factory));
+    return factory;
+  }
+
+  async list(page: PageQuery): Promise<{ items: FactoryRow[]; total: number }> {
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(FactoryRow, { order: { createdAt: 'ASC', id: 'ASC' }, skip: page.offset, take: page.limit }),
+    );
+    return { items, total };
+  }
+
+  /** A factory the caller may see; another factory's is "not found", so its existence is not revealed. */
+  async get(actor: Principal, factoryId: string): Promise<FactoryRow> {
+    if (!canActForFactory(actor, factoryId)) throw notFound('The factory');
+    const factory = await this.deps.db.read((tx) => tx.findOneBy(FactoryRow, { id: factoryId }));
+    if (!factory) throw notFound('The factory');
+    return factory;
+  }
+
+  async addUser(factoryId: string, input: NewUser): Promise<UserRow> {
+    return this.deps.db.transaction(async (tx) => {
+      if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
+      return this.deps.accounts.createFactoryUser(tx, factoryId, input);
+    });
+  }
+
+  async listUsers(actor: Principal, factoryId: string): Promise<UserRow[]> {
+    await this.get(actor, factoryId);
+    return this.deps.db.read((tx) => this.deps.accounts.listFactoryUsers(tx, factoryId));
+  }
+
+  /** Returns the key with its secret: the only time the secret is ever shown. */
+  async createApiKey(factoryId: string, name: string): Promise<{ key: FactoryApiKeyRow; apiKey: string }> {
+    const { secret, secretHash } = newApiKeySecret();
+    const key = Object.assign(new FactoryApiKeyRow(), { id: newId(), factoryId, name, secretHash, createdAt: this.deps.clock.now(), revokedAt: null });
+    await this.deps.db.transaction(async (tx) => {
+      if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
+      await tx.insert(FactoryApiKeyRow, key);
+    });
+    return { key, apiKey: formatApiKey(key.id, secret) };
+  }
+
+  async listApiKeys(actor: Principal, factoryId: string): Promise<FactoryApiKeyRow[]> {
+    await this.get(actor, factoryId);
+    return this.deps.db.read((tx) => tx.find(FactoryApiKeyRow, { where: { factoryId }, order: { createdAt: 'ASC', id: 'ASC' } }));
+  }
+
+  /** Revoking twice is fine: the key stays revoked from the first time. */
+  async revokeApiKey(factoryId: string, keyId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const key = await tx.findOneBy(FactoryApiKeyRow, { id: keyId, factoryId });
+      if (!key) throw notFound('The API key');
+      if (!key.revokedAt) await tx.update(FactoryApiKeyRow, { id: keyId }, { revokedAt: this.deps.clock.now() });
+    });
+  }
+
+  async verify(presented: string): Promise<Principal | undefined> {
+    const parsed = parseApiKey(presented);
+    if (!parsed) return undefined;
+    const key = await this.deps.db.read((tx) => tx.findOneBy(FactoryApiKeyRow, { id: parsed.id }));
+    if (!key || key.revokedAt || !secretMatches(parsed.secret, key.secretHash)) return undefined;
+    return { role: 'factory', factoryId: key.factoryId, apiKeyId: key.id };
+  }
+}

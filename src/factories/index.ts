@@ -1,0 +1,3 @@
+export { FactoryService } from './factory.service';
+export { factoryRoutes } from './factory.routes';
+export { FactoryApiKeyRow, FactoryRow, type FactoryKind } from './factory.entity';

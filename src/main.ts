@@ -1,0 +1,69 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { boot } from './bootstrap';
+import { seedDemoData } from './demo/seed';
+import { ConfigError, parseConfig } from './platform/config';
+import { createLogger } from './platform/logger';
+
+type Role = 'api' | 'worker' | 'all';
+
+/** The service: `node dist/src/main.js --role=api|worker|all` (default all: the HTTP API and the job worker). */
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
+  const role = values.role as Role;
+  if (!['api', 'worker', 'all'].includes(role)) throw new ConfigError([`--role: must be api, worker or all (got ${values.role})`]);
+  const config = parseConfig();
+  const logger = createLogger(config.logLevel);
+  const runsApi = role !== 'worker';
+  const runsWorker = role !== 'api';
+
+  const { app, db } = await boot(config, logger, { runsWorker });
+  const applied = await db.migrate();
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (config.bootstrapOperator) {
+    const { created } = await app.services.accounts.ensureOperator({ ...config.bootstrapOperator, displayName: 'Operator' });
+    if (created) logger.info({ email: config.bootstrapOperator.email }, 'bootstrap operator created');
+  }
+  if (config.seedDemoData) await seedDemoData(app, logger);
+
+  let server: Server | undefined;
+  if (runsApi) {
+    server = app.http.listen(config.port, config.host);
+    server.requestTimeout = 30_000;
+    server.keepAliveTimeout = 5_000;
+    await once(server, 'listening');
+  }
+  if (runsWorker) await app.jobs.startWorker();
+  const address = server?.address();
+  logger.info(
+    { role, port: typeof address === 'object' && address ? address.port : undefined, database: config.database.kind, startupMs: Math.round(performance.now() - started) },
+    runsApi ? `ready: http://localhost:${typeof address === 'object' && address ? address.port : config.port} (API description at /docs)` : 'ready: job worker running',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones and running jobs');
+    const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+    server?.closeIdleConnections();
+    const force = setTimeout(() => server?.closeAllConnections(), 10_000);
+    await Promise.all([closed, app.jobs.stopWorker(10_000)]);
+    clearTimeout(force);
+    await db.close();
+    logger.info('stopped');
+    // agenda leaves timers behind (one per job run); exit rather than wait for them.
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('failed to start:', error);
+  process.exit(1);
+});

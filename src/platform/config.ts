@@ -1,0 +1,103 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Everything the service reads from its environment, parsed once at start-up. */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** undefined = generate one into DATA_DIR on first start (not allowed in production). */
+  authSecret: string | undefined;
+  tokenTtlSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bodyLimit: string;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  bootstrapOperator: { email: string; password: string } | undefined;
+  seedDemoData: boolean;
+  jobs: { pollIntervalMs: number; lockLifetimeMs: number };
+  loginRateLimit: { windowMs: number; max: number };
+  /** scrypt cost as log2(N) for new password hashes. */
+  passwordScryptLogN: number;
+}
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, 'must look like mysql://user:pass@host:3306/database')
+      .optional(),
+    AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    TOKEN_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb').default('100kb'),
+    CORS_ORIGINS: z.string().optional(),
+    TRUST_PROXY: bool.default(false),
+    BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
+    BOOTSTRAP_OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    SEED_DEMO_DATA: bool.optional(),
+    JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+    JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+    LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+    PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.BOOTSTRAP_OPERATOR_EMAIL) !== Boolean(env.BOOTSTRAP_OPERATOR_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_OPERATOR_PASSWORD'], message: 'set both BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD, or neither' });
+    }
+    if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'is required in production (replicas must share it)' });
+    }
+    if (env.NODE_ENV === 'production' && env.SEED_DEMO_DATA) {
+      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO_DATA'], message: 'demo accounts have published passwords: not in production' });
+    }
+  });
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as a shell user would expect from `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL ? { kind: 'mysql', url: e.DATABASE_URL } : { kind: 'sqlite', file: path.join(dataDir, 'c2m.sqlite') },
+    authSecret: e.AUTH_SECRET,
+    tokenTtlSeconds: Math.round(e.TOKEN_TTL_HOURS * 3600),
+    logLevel: e.LOG_LEVEL,
+    bodyLimit: e.BODY_LIMIT,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    trustProxy: e.TRUST_PROXY,
+    bootstrapOperator: e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
+    // The embedded default is for trying the product: it starts with demo data unless told otherwise.
+    seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
+    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS },
+    loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
+    passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
+  };
+}

@@ -1,0 +1,84 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** An open transaction. Repository functions take it as their first, required argument. */
+export type Tx = EntityManager;
+export type Dialect = 'sqlite' | 'mysql';
+
+/**
+ * The one way domain code reaches the database. Services open transactions here and pass `tx` down.
+ *
+ * SQLite has one connection and one writer: two interleaved transactions on it would fail with
+ * "cannot start a transaction within a transaction" (or commit each other's work). So on SQLite
+ * every unit of work, read or write, waits its turn in a queue; on MySQL they run concurrently on
+ * the pool and row locks / conditional updates keep them correct.
+ */
+export class Database {
+  readonly dialect: Dialect;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly insideWork = new AsyncLocalStorage<true>();
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
+  }
+
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive(() => this.dataSource.transaction((tx) => work(tx)));
+  }
+
+  /** Reads that need no transaction. */
+  read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive(() => work(this.dataSource.manager));
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.exclusive(() => this.dataSource.showMigrations());
+  }
+
+  /** Applies pending migrations; returns their names. */
+  async migrate(): Promise<string[]> {
+    const run = async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
+    if (this.dialect === 'sqlite') return this.exclusive(run);
+    // Replicas starting together: one migrates while the others wait on a named lock, then find nothing to do.
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const [{ name }] = (await runner.query('SELECT DATABASE() AS name')) as { name: string }[];
+      await runner.query('SELECT GET_LOCK(?, 300)', [`migrations:${name}`]);
+      try {
+        return await this.exclusive(run);
+      } finally {
+        await runner.query('SELECT RELEASE_LOCK(?)', [`migrations:${name}`]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.read((tx) => tx.query('SELECT 1'));
+  }
+
+  async close(): Promise<void> {
+    // Let queued work finish before the connection goes away.
+    await this.queue;
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    if (this.insideWork.getStore()) {
+      return Promise.reject(new Error('nested database work: pass the open tx down instead of opening another'));
+    }
+    const guarded = () => this.insideWork.run(true, run);
+    if (this.dialect === 'mysql') return guarded();
+    const next = this.queue.then(guarded);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** A unique-key violation, on either database: the "someone else inserted it first" signal. */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

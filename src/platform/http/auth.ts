@@ -1,0 +1,39 @@
+import type { RequestHandler } from 'express';
+import { unauthenticated } from './app-error';
+import type { Principal } from './principal';
+import type { TokenService } from './tokens';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Set by `authenticate` when the request carries valid credentials. */
+      principal?: Principal;
+    }
+  }
+}
+
+/** Factory API keys look like `c2mk_<id>_<secret>`; anything else in a bearer header is a user token. */
+export const API_KEY_PREFIX = 'c2mk_';
+
+export interface ApiKeyVerifier {
+  verify(presented: string): Promise<Principal | undefined>;
+}
+
+/**
+ * Reads `Authorization: Bearer …` once, for every route. Bad credentials are a 401 even on a public
+ * route: a client with a broken token should hear about it rather than be treated as anonymous.
+ */
+export function authenticate(tokens: TokenService, apiKeys: ApiKeyVerifier): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('Authorization');
+    if (header === undefined) return next();
+    const match = /^Bearer ([\x21-\x7e]{1,2048})$/.exec(header);
+    if (!match) return next(unauthenticated('The Authorization header must be "Bearer <token>".'));
+    const credential = match[1];
+    const principal = credential.startsWith(API_KEY_PREFIX) ? await apiKeys.verify(credential) : tokens.verify(credential);
+    if (!principal) return next(unauthenticated('The token or API key is invalid, revoked or expired. Sign in again.'));
+    req.principal = principal;
+    next();
+  };
+}

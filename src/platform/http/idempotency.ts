@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { type Database, isUniqueViolation, timestampColumn } from '../database';
+import { newId } from '../ids';
+import { AppError, conflict, unprocessable } from './app-error';
+
+@Entity('idempotency_keys')
+export class IdempotencyKeyRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  /** Who sent it: keys are per caller, so two callers can never collide or read each other's responses. */
+  @Column({ type: 'varchar', length: 100 }) subject: string;
+  @Column({ name: 'idem_key', type: 'varchar', length: 255 }) key: string;
+  @Column({ name: 'request_hash', type: 'varchar', length: 64 }) requestHash: string;
+  @Column({ type: 'varchar', length: 16 }) state: 'in_flight' | 'completed';
+  @Column({ name: 'response_status', type: 'integer', nullable: true }) responseStatus: number | null;
+  @Column({ name: 'response_body', type: 'text', nullable: true }) responseBody: string | null;
+  @Column(timestampColumn('locked_at')) lockedAt: Date;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+  @Column(timestampColumn('expires_at')) expiresAt: Date;
+}
+
+export type IdempotencyStart = { kind: 'started'; id: string } | { kind: 'replay'; status: number; body: unknown };
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The Idempotency-Key contract of money-moving routes: the same key with the same request replays the
+ * first response; with a different request it is a 422; while the first is still running, a 409.
+ * Keys are kept for `retentionMs` (at least 24 h).
+ */
+export class IdempotencyStore {
+  constructor(
+    private readonly db: Database,
+    private readonly options: { retentionMs: number; abandonAfterMs: number } = { retentionMs: 48 * 3600_000, abandonAfterMs: 5 * 60_000 },
+  ) {}
+
+  static validKey(key: string): boolean {
+    return KEY_PATTERN.test(key);
+  }
+
+  static fingerprint(method: string, path: string, body: unknown): string {
+    return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(canonical(body))}`).digest('hex');
+  }
+
+  async start(subject: string, key: string, requestHash: string): Promise<IdempotencyStart> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = new Date();
+      const id = newId();
+      try {
+        await this.db.transaction((tx) =>
+          tx.insert(IdempotencyKeyRow, { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }),
+        );
+        return { kind: 'started', id };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      const existing = await this.db.read((tx) => tx.findOneBy(IdempotencyKeyRow, { subject, key }));
+      if (!existing) continue; // purged between our insert and our read: try again
+      if (existing.requestHash !== requestHash) {
+        throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+      }
+      if (existing.state === 'completed') {
+        return { kind: 'replay', status: existing.responseStatus ?? 200, body: existing.responseBody === null ? undefined : JSON.parse(existing.responseBody) };
+      }
+      if (existing.lockedAt.getTime() > now.getTime() - this.options.abandonAfterMs) {
+        throw conflict('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed. Retry after it finishes.');
+      }
+      // The first attempt died mid-way (its process crashed): take the key over, once.
+      const taken = await this.db.transaction((tx) =>
+        tx.createQueryBuilder().update(IdempotencyKeyRow).set({ lockedAt: now }).where('id = :id AND state = :state AND locked_at = :lockedAt', { id: existing.id, state: 'in_flight', lockedAt: existing.lockedAt }).execute(),
+      );
+      if (taken.affected) return { kind: 'started', id: existing.id };
+    }
+    throw conflict('idempotency_request_in_flight', 'A request with this Idempotency-Key is still being processed. Retry after it finishes.');
+  }
+
+  async complete(id: string, status: number, body: unknown): Promise<void> {
+    await this.db.transaction((tx) =>
+      tx.update(IdempotencyKeyRow, { id }, { state: 'completed', responseStatus: status, responseBody: body === undefined ? null : JSON.stringify(body) }),
+    );
+  }
+
+  /** Forgets a key whose request did not get to a final answer, so the client's retry runs it again. */
+  async release(id: string): Promise<void> {
+    await this.db.transaction((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
+  }
+
+  async purgeExpired(now: Date): Promise<number> {
+    const result = await this.db.transaction((tx) =>
+      tx.createQueryBuilder().delete().from(IdempotencyKeyRow).where('expires_at < :now', { now }).execute(),
+    );
+    return result.affected ?? 0;
+  }
+
+  /** Whether a failed request's answer is final, and so replayed, or worth retrying with the same key. */
+  static isFinal(error: unknown): boolean {
+    return error instanceof AppError && error.status < 500 && error.status !== 409 && error.status !== 429;
+  }
+}
+
+/** Key order does not make two JSON bodies different requests. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+  }
+  return value;
+}

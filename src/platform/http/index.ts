@@ -1,0 +1,10 @@
+export { AppError, badRequest, conflict, forbidden, notFound, unauthenticated, unprocessable, type FieldError } from './app-error';
+export { API_KEY_PREFIX, authenticate, type ApiKeyVerifier } from './auth';
+export { IdempotencyKeyRow, IdempotencyStore } from './idempotency';
+export { Metrics } from './metrics';
+export { opsRouter } from './ops';
+export { page, pageQuery, type Page, type PageQuery } from './paginate';
+export { ROLES, canActForFactory, subjectOf, type Principal, type Role } from './principal';
+export { mountRoutes, publicRoute, route, type RouteDef } from './routes';
+export { createHttpApp } from './server';
+export { TokenService } from './tokens';

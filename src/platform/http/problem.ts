@@ -1,0 +1,66 @@
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { AppError, type FieldError } from './app-error';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance: string;
+  requestId?: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** Errors raised by express's body parser (http-errors) before any route runs, by their `type`. */
+const PARSER_ERRORS: Record<string, { code: string; detail: string }> = {
+  'entity.parse.failed': { code: 'malformed_json', detail: 'The request body is not valid JSON.' },
+  'entity.too.large': { code: 'body_too_large', detail: 'The request body is too large.' },
+  'encoding.unsupported': { code: 'unsupported_encoding', detail: 'The request body encoding is not supported.' },
+  'charset.unsupported': { code: 'unsupported_charset', detail: 'The request body charset is not supported; use UTF-8.' },
+  'request.aborted': { code: 'request_aborted', detail: 'The request was aborted before its body arrived.' },
+};
+
+/** Turns any thrown value into a problem document. Anything we did not expect is a 500 that says nothing internal. */
+export function toProblem(error: unknown, req: Request): Problem {
+  const base = { instance: req.originalUrl, requestId: req.id ? String(req.id) : undefined };
+  if (error instanceof AppError) {
+    return { type: problemType(error.code), title: TITLES[error.status] ?? 'Error', status: error.status, code: error.code, detail: error.detail, ...base, ...(error.errors ? { errors: error.errors } : {}) };
+  }
+  const httpError = error as { status?: number; type?: string; expose?: boolean };
+  if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose) {
+    const known = (httpError.type && PARSER_ERRORS[httpError.type]) || { code: 'bad_request', detail: 'The request could not be read.' };
+    return { type: problemType(known.code), title: TITLES[httpError.status] ?? 'Error', status: httpError.status, ...known, ...base };
+  }
+  return { type: problemType('internal_error'), title: TITLES[500], status: 500, code: 'internal_error', detail: 'Something went wrong on our side. It has been logged; please try again.', ...base };
+}
+
+export function problemType(code: string): string {
+  return `urn:c2m:problem:${code}`;
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError(404, 'route_not_found', `There is no ${req.method} ${req.path}.`));
+};
+
+export function errorHandler(): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const problem = toProblem(error, req);
+    if (problem.status >= 500) req.log?.error({ err: error }, 'unhandled error');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendProblem(res, problem);
+  };
+}

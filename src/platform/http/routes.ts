@@ -1,0 +1,141 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { AppError, badRequest, forbidden, unauthenticated, type FieldError } from './app-error';
+import { IdempotencyStore } from './idempotency';
+import type { Principal, Role } from './principal';
+import { subjectOf } from './principal';
+import { toProblem } from './problem';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+interface Context<P, B, Q, Prm> {
+  principal: P;
+  body: B;
+  query: Q;
+  params: Prm;
+  req: Request;
+  res: Response;
+}
+
+interface Common<B, Q, Prm> {
+  method: Method;
+  /** An express path such as /v1/factories/:id; also the route's label in metrics and in docs/openapi.yaml. */
+  path: string;
+  summary: string;
+  body?: z.ZodType<B>;
+  query?: z.ZodType<Q>;
+  params?: z.ZodType<Prm>;
+  /** Money-moving routes: an Idempotency-Key header is required and honoured. */
+  idempotent?: boolean;
+  /** Status of a successful answer; default 200 (204 when the handler returns nothing). */
+  status?: number;
+  before?: RequestHandler[];
+}
+
+/** A route as the platform mounts it: who may call it is part of its definition, so it cannot be forgotten. */
+export interface RouteDef {
+  method: Method;
+  path: string;
+  summary: string;
+  access: 'public' | readonly Role[];
+  idempotent: boolean;
+  status: number;
+  before: RequestHandler[];
+  schemas: { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
+  handle(ctx: Context<Principal | undefined, unknown, unknown, unknown>): Promise<unknown>;
+}
+
+/** A route only the given roles may call. The handler gets the caller's principal, narrowed to those roles. */
+export function route<R extends Role, B = undefined, Q = undefined, Prm = undefined>(
+  spec: Common<B, Q, Prm> & { access: readonly R[]; handle(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm>): Promise<unknown> },
+): RouteDef {
+  return define(spec, spec.access, spec.handle as RouteDef['handle']);
+}
+
+/** A route anyone may call, signed in or not. */
+export function publicRoute<B = undefined, Q = undefined, Prm = undefined>(
+  spec: Common<B, Q, Prm> & { handle(ctx: Context<Principal | undefined, B, Q, Prm>): Promise<unknown> },
+): RouteDef {
+  return define(spec, 'public', spec.handle as RouteDef['handle']);
+}
+
+function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], handle: RouteDef['handle']): RouteDef {
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    access,
+    idempotent: spec.idempotent ?? false,
+    status: spec.status ?? 200,
+    before: spec.before ?? [],
+    schemas: { body: spec.body, query: spec.query, params: spec.params },
+    handle,
+  };
+}
+
+export function mountRoutes(routes: readonly RouteDef[], idempotency: IdempotencyStore): Router {
+  const router = Router();
+  for (const def of routes) {
+    router[def.method](def.path, ...def.before, async (req, res) => {
+      const principal = authorize(def, req.principal);
+      const input = {
+        params: parse(def.schemas.params, req.params, 'params', 'invalid_path'),
+        query: parse(def.schemas.query, req.query, 'query', 'invalid_query'),
+        body: parseBody(def, req),
+      };
+      const run = () => def.handle({ principal, ...input, req, res });
+      const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, run) : { status: def.status, body: await run() };
+      if (body === undefined) res.status(status === 200 ? 204 : status).end();
+      else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
+      else res.status(status).json(body);
+    });
+  }
+  return router;
+}
+
+function authorize(def: RouteDef, principal: Principal | undefined): Principal | undefined {
+  if (def.access === 'public') return principal;
+  if (!principal) throw unauthenticated();
+  if (!def.access.includes(principal.role)) throw forbidden();
+  return principal;
+}
+
+async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, run: () => Promise<unknown>): Promise<{ status: number; body: unknown }> {
+  const key = req.get('Idempotency-Key');
+  if (key === undefined) throw badRequest('idempotency_key_required', 'This request moves money: send an Idempotency-Key header (a unique value such as a UUID) so that a retry cannot repeat it.');
+  if (!IdempotencyStore.validKey(key)) throw badRequest('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
+  const started = await store.start(subjectOf(req.principal), key, IdempotencyStore.fingerprint(req.method, req.path, req.body));
+  if (started.kind === 'replay') {
+    req.res?.setHeader('Idempotent-Replayed', 'true');
+    return { status: started.status, body: started.body };
+  }
+  try {
+    const body = await run();
+    await store.complete(started.id, def.status, body);
+    return { status: def.status, body };
+  } catch (error) {
+    if (IdempotencyStore.isFinal(error)) await store.complete(started.id, (error as AppError).status, toProblem(error, req));
+    else await store.release(started.id);
+    throw error;
+  }
+}
+
+function parseBody(def: RouteDef, req: Request): unknown {
+  if (!def.schemas.body) {
+    if (req.body !== undefined && Object.keys(req.body as object).length > 0) throw badRequest('unexpected_body', 'This request takes no body.');
+    return undefined;
+  }
+  if (!req.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
+  return parse(def.schemas.body, req.body, 'body', 'validation_failed');
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: string, code: string): unknown {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const errors: FieldError[] = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw badRequest(code, `The request ${where} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, errors);
+}

@@ -1,0 +1,64 @@
+import express, { type Express, type RequestHandler } from 'express';
+import cors from 'cors';
+import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logger';
+import type { Metrics } from './metrics';
+import { errorHandler, notFoundHandler } from './problem';
+
+export interface HttpOptions {
+  logger: Logger;
+  metrics: Metrics;
+  bodyLimit: string;
+  corsOrigins: string[];
+  trustProxy: boolean;
+  /** Mounted in order after the common middleware: authentication, routers, docs. */
+  handlers: RequestHandler[];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The Express app with the middleware every route shares; the routes themselves come from the modules. */
+export function createHttpApp(options: HttpOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      // Keep a caller's request id when it is sane, so one id follows a request across services.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
+    }),
+  );
+  app.use(durationMetric(options.metrics));
+  app.use(helmet());
+  // CORS is off unless CORS_ORIGINS lists the web origins that may call the API from a browser.
+  if (options.corsOrigins.length > 0) app.use(cors({ origin: options.corsOrigins, allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'], exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed'] }));
+  app.use(express.json({ limit: options.bodyLimit, strict: true, type: ['application/json', 'application/*+json'] }));
+  for (const handler of options.handlers) app.use(handler);
+  app.use(notFoundHandler);
+  app.use(errorHandler());
+  return app;
+}
+
+function durationMetric(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route template, not the raw URL, so ids do not explode the label set.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

@@ -1,0 +1,311 @@
+import {
+  computeJobState,
+  toJobId,
+  type AgendaBackend,
+  type JobParameters,
+  type JobRepository,
+  type JobRepositoryOptions,
+  type JobsOverview,
+  type JobsQueryOptions,
+  type JobsResult,
+  type JobWithState,
+  type RemoveJobsOptions,
+} from 'agenda';
+import { isDeepStrictEqual } from 'node:util';
+import { In, Not, type SelectQueryBuilder } from 'typeorm';
+import type { Database, Tx } from '../database';
+import { newId } from '../ids';
+import { JobRow } from './job.entity';
+
+/**
+ * agenda 6's storage contract on our own database, through TypeORM (agenda ships no MySQL or SQLite
+ * backend). The one method that must be exactly right is getNextJobToRun: it is how a worker claims
+ * a job, and two workers must never both claim the same one.
+ */
+/** Due and not locked, or locked by a worker whose lock has expired (it died or hung): the job is taken over. */
+const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <= :deadline)';
+
+export class TypeormJobRepository implements JobRepository {
+  constructor(private readonly db: Database) {}
+
+  async connect(): Promise<void> {
+    // The connection belongs to the application; agenda only borrows it.
+  }
+
+  async getNextJobToRun(name: string, nextScanAt: Date, lockDeadline: Date, now: Date | undefined, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
+    const lockedAt = now ?? new Date();
+    const window = { scan: nextScanAt, deadline: lockDeadline };
+    return this.db.transaction(async (tx) => {
+      const candidate = tx
+        .getRepository(JobRow)
+        .createQueryBuilder('j')
+        .select('j.id', 'id')
+        .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
+        .andWhere(CLAIMABLE, window)
+        .orderBy('j.next_run_at', 'ASC')
+        .addOrderBy('j.priority', 'DESC')
+        .limit(1);
+      // MySQL: skip rows another worker is claiming right now instead of queueing behind its lock.
+      if (this.db.dialect === 'mysql') candidate.setLock('pessimistic_write').setOnLocked('skip_locked');
+      const row = await candidate.getRawOne<{ id: string }>();
+      if (!row) return undefined;
+      // Compare-and-set: only claim the row if it is still claimable. On SQLite (no row locks) this is
+      // what makes the claim atomic; on MySQL it is a harmless second check under the row lock.
+      const claimed = await tx
+        .createQueryBuilder()
+        .update(JobRow)
+        .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
+        .where('id = :id', { id: row.id })
+        .andWhere(CLAIMABLE, window)
+        .execute();
+      if (!claimed.affected) return undefined;
+      const job = await tx.findOneBy(JobRow, { id: row.id });
+      return job ? toParameters(job) : undefined;
+    });
+  }
+
+  async lockJob(job: JobParameters, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
+    if (!job._id) return undefined;
+    const id = job._id;
+    return this.db.transaction(async (tx) => {
+      const qb = tx.createQueryBuilder().update(JobRow).set({ lockedAt: new Date(), lastModifiedBy: options?.lastModifiedBy ?? null })
+        .where('id = :id AND name = :name AND locked_at IS NULL AND disabled = :disabled', { id, name: job.name, disabled: false });
+      if (job.nextRunAt) qb.andWhere('next_run_at = :next', { next: job.nextRunAt });
+      else qb.andWhere('next_run_at IS NULL');
+      const result = await qb.execute();
+      if (!result.affected) return undefined;
+      const row = await tx.findOneBy(JobRow, { id });
+      return row ? toParameters(row) : undefined;
+    });
+  }
+
+  async unlockJob(job: JobParameters): Promise<void> {
+    if (!job._id) return;
+    await this.db.transaction((tx) =>
+      tx.createQueryBuilder().update(JobRow).set({ lockedAt: null }).where('id = :id AND next_run_at IS NOT NULL', { id: job._id }).execute(),
+    );
+  }
+
+  async unlockJobs(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.transaction((tx) => tx.update(JobRow, { id: In(ids) }, { lockedAt: null }));
+  }
+
+  async saveJob<DATA = unknown>(job: JobParameters<DATA>, options?: JobRepositoryOptions): Promise<JobParameters<DATA>> {
+    if (job.uniqueOpts?.debounce) throw new Error('debounced jobs are not supported by this backend: enqueue with a key instead');
+    const lastModifiedBy = options?.lastModifiedBy ?? null;
+    const saved = await this.db.transaction(async (tx) => {
+      if (job._id) {
+        await tx.update(JobRow, { id: job._id, name: job.name }, { ...toColumns(job), lastModifiedBy });
+        return tx.findOneBy(JobRow, { id: job._id });
+      }
+      const existing = await this.findExisting(tx, job);
+      if (existing) {
+        if (job.uniqueOpts?.insertOnly) return existing;
+        const columns = { ...toColumns(job), lastModifiedBy };
+        // A recurring job re-declared at start-up keeps its stored schedule when the new one is already due
+        // (agenda's rule: otherwise every restart would run it at once).
+        if (job.type === 'single' && job.nextRunAt && job.nextRunAt <= new Date()) delete (columns as Partial<JobRow>).nextRunAt;
+        await tx.update(JobRow, { id: existing.id }, columns);
+        return tx.findOneBy(JobRow, { id: existing.id });
+      }
+      const row = tx.create(JobRow, {
+        ...toColumns(job),
+        id: newId(),
+        dedupeKey: job.type === 'single' ? `single:${job.name}` : null,
+        lastModifiedBy,
+        createdAt: new Date(),
+      });
+      // OR IGNORE: a second worker declaring the same recurring job at the same moment is not an error.
+      await tx.createQueryBuilder().insert().into(JobRow).values(row).orIgnore().execute();
+      return (await this.findExisting(tx, job)) ?? tx.findOneBy(JobRow, { id: row.id });
+    });
+    if (!saved) return job;
+    return toParameters(saved) as JobParameters<DATA>;
+  }
+
+  async saveJobState(job: JobParameters, options?: JobRepositoryOptions): Promise<void> {
+    const result = await this.db.transaction((tx) =>
+      tx.update(JobRow, { id: job._id, name: job.name }, {
+        lockedAt: job.lockedAt ?? null,
+        nextRunAt: job.nextRunAt ?? null,
+        lastRunAt: job.lastRunAt ?? null,
+        lastFinishedAt: job.lastFinishedAt ?? null,
+        failedAt: job.failedAt ?? null,
+        failCount: job.failCount ?? 0,
+        failReason: job.failReason ?? null,
+        progress: job.progress ?? null,
+        lastModifiedBy: options?.lastModifiedBy ?? null,
+      }),
+    );
+    if (result.affected !== 1) throw new Error(`job ${job.name}/${job._id} was not found to save its state`);
+  }
+
+  async getJobById(id: string): Promise<JobParameters | null> {
+    const row = await this.db.read((tx) => tx.findOneBy(JobRow, { id }));
+    return row ? toParameters(row) : null;
+  }
+
+  async getQueueSize(): Promise<number> {
+    return this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at < :now', { now: new Date() }).getCount());
+  }
+
+  async getDistinctJobNames(): Promise<string[]> {
+    const rows = await this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').select('DISTINCT j.name', 'name').orderBy('name').getRawMany<{ name: string }>());
+    return rows.map((r) => r.name);
+  }
+
+  async queryJobs(options: JobsQueryOptions = {}): Promise<JobsResult> {
+    const rows = await this.db.read((tx) => {
+      const qb = tx.getRepository(JobRow).createQueryBuilder('j');
+      if (options.name) qb.andWhere('j.name = :name', { name: options.name });
+      if (options.names?.length) qb.andWhere('j.name IN (:...names)', { names: options.names });
+      if (options.id) qb.andWhere('j.id = :id', { id: options.id });
+      if (options.ids?.length) qb.andWhere('j.id IN (:...ids)', { ids: options.ids });
+      if (options.search) qb.andWhere('j.name LIKE :search', { search: `%${options.search}%` });
+      if (options.includeDisabled === false) qb.andWhere('j.disabled = :disabled', { disabled: false });
+      return qb.orderBy('j.next_run_at', 'DESC').getMany();
+    });
+    const now = new Date();
+    let jobs: JobWithState[] = rows
+      .filter((row) => options.data === undefined || matchesData(row.data, options.data))
+      .map((row) => ({ ...toParameters(row), _id: toJobId(row.id), state: computeJobState(toParameters(row), now) }));
+    if (options.state) jobs = jobs.filter((j) => j.state === options.state);
+    const total = jobs.length;
+    const skip = options.skip ?? 0;
+    jobs = jobs.slice(skip, options.limit ? skip + options.limit : undefined);
+    return { jobs, total };
+  }
+
+  async getJobsOverview(): Promise<JobsOverview[]> {
+    const { jobs } = await this.queryJobs();
+    const byName = new Map<string, JobsOverview>();
+    for (const job of jobs) {
+      const o = byName.get(job.name) ?? { name: job.name, total: 0, running: 0, scheduled: 0, queued: 0, completed: 0, failed: 0, repeating: 0, paused: 0 };
+      o.total += 1;
+      o[job.disabled ? 'paused' : job.state] += 1;
+      byName.set(job.name, o);
+    }
+    return [...byName.values()];
+  }
+
+  async removeJobs(options: RemoveJobsOptions): Promise<number> {
+    const ids = await this.matchingIds(options);
+    if (ids.length === 0) return 0;
+    const result = await this.db.transaction((tx) => tx.delete(JobRow, { id: In(ids) }));
+    return result.affected ?? 0;
+  }
+
+  async disableJobs(options: RemoveJobsOptions): Promise<number> {
+    return this.setDisabled(options, true);
+  }
+
+  async enableJobs(options: RemoveJobsOptions): Promise<number> {
+    return this.setDisabled(options, false);
+  }
+
+  async purgeAllJobs(): Promise<number> {
+    const result = await this.db.transaction((tx) => tx.createQueryBuilder().delete().from(JobRow).execute());
+    return result.affected ?? 0;
+  }
+
+  private async setDisabled(options: RemoveJobsOptions, disabled: boolean): Promise<number> {
+    const ids = await this.matchingIds(options);
+    if (ids.length === 0) return 0;
+    const result = await this.db.transaction((tx) => tx.update(JobRow, { id: In(ids) }, { disabled }));
+    return result.affected ?? 0;
+  }
+
+  private async matchingIds(options: RemoveJobsOptions): Promise<string[]> {
+    const rows = await this.db.read((tx) => {
+      const qb: SelectQueryBuilder<JobRow> = tx.getRepository(JobRow).createQueryBuilder('j').select(['j.id', 'j.data']);
+      if (options.id) qb.andWhere('j.id = :id', { id: options.id });
+      if (options.ids) qb.andWhere(options.ids.length ? 'j.id IN (:...ids)' : '1 = 0', { ids: options.ids });
+      if (options.name) qb.andWhere('j.name = :name', { name: options.name });
+      if (options.names) qb.andWhere(options.names.length ? 'j.name IN (:...names)' : '1 = 0', { names: options.names });
+      if (options.notNames?.length) qb.andWhere({ name: Not(In(options.notNames)) });
+      return qb.getMany();
+    });
+    return rows.filter((r) => options.data === undefined || matchesData(r.data, options.data)).map((r) => r.id);
+  }
+
+  /** The stored job a save should update instead of inserting: the recurring job of that name, or the `unique` match. */
+  private async findExisting(tx: Tx, job: JobParameters): Promise<JobRow | null> {
+    if (job.type === 'single') return tx.findOneBy(JobRow, { dedupeKey: `single:${job.name}` });
+    if (!job.unique) return null;
+    const candidates = await tx.findBy(JobRow, { name: job.name });
+    const params = (row: JobRow) => toParameters(row) as unknown as Record<string, unknown>;
+    return candidates.find((row) => Object.entries(job.unique!).every(([path, value]) => isDeepStrictEqual(valueAt(params(row), path), value))) ?? null;
+  }
+}
+
+export class TypeormBackend implements AgendaBackend {
+  readonly name = 'TypeORM';
+  readonly ownsConnection = false;
+  readonly repository: TypeormJobRepository;
+
+  constructor(db: Database) {
+    this.repository = new TypeormJobRepository(db);
+  }
+
+  async connect(): Promise<void> {}
+  async disconnect(): Promise<void> {}
+}
+
+function toColumns(job: JobParameters): Partial<JobRow> {
+  return {
+    name: job.name,
+    priority: job.priority ?? 0,
+    nextRunAt: job.nextRunAt ?? null,
+    type: job.type ?? 'normal',
+    lockedAt: job.lockedAt ?? null,
+    lastRunAt: job.lastRunAt ?? null,
+    lastFinishedAt: job.lastFinishedAt ?? null,
+    failedAt: job.failedAt ?? null,
+    failCount: job.failCount ?? 0,
+    failReason: job.failReason ?? null,
+    repeatInterval: job.repeatInterval === undefined ? null : String(job.repeatInterval),
+    repeatTimezone: job.repeatTimezone ?? null,
+    repeatAt: job.repeatAt ?? null,
+    data: (job.data ?? null) as object | null,
+    disabled: job.disabled ?? false,
+    progress: job.progress ?? null,
+  };
+}
+
+function toParameters(row: JobRow): JobParameters {
+  // A numeric interval (milliseconds) was stored as text; agenda wants the number back.
+  const interval = row.repeatInterval !== null && /^\d+$/.test(row.repeatInterval) ? Number(row.repeatInterval) : row.repeatInterval;
+  return {
+    _id: toJobId(row.id),
+    name: row.name,
+    priority: row.priority,
+    nextRunAt: row.nextRunAt,
+    type: row.type,
+    lockedAt: row.lockedAt ?? undefined,
+    lastRunAt: row.lastRunAt ?? undefined,
+    lastFinishedAt: row.lastFinishedAt ?? undefined,
+    failedAt: row.failedAt ?? undefined,
+    failCount: row.failCount,
+    failReason: row.failReason ?? undefined,
+    repeatInterval: interval ?? undefined,
+    repeatTimezone: row.repeatTimezone ?? undefined,
+    repeatAt: row.repeatAt ?? undefined,
+    data: row.data,
+    disabled: row.disabled,
+    progress: row.progress ?? undefined,
+    lastModifiedBy: row.lastModifiedBy ?? undefined,
+  };
+}
+
+function valueAt(object: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
+}
+
+/** agenda's data filter: equal, or for objects every given key equal. */
+function matchesData(stored: unknown, wanted: unknown): boolean {
+  if (wanted && typeof wanted === 'object' && stored && typeof stored === 'object' && !Array.isArray(wanted)) {
+    return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((stored as Record<string, unknown>)[k], v));
+  }
+  return isDeepStrictEqual(stored, wanted);
+}

@@ -1,0 +1,182 @@
+import { Agenda, exponential, type BackoffStrategy, type Job } from 'agenda';
+import { hostname } from 'node:os';
+import type { z } from 'zod';
+import type { Database, Tx } from '../database';
+import { newId } from '../ids';
+import type { Logger } from '../logger';
+import type { Metrics } from '../http/metrics';
+import { JobRow } from './job.entity';
+import { TypeormBackend } from './job-repository';
+
+/**
+ * A job: a stable name (a public contract stored in rows: never rename one), a JSON payload checked
+ * by a schema, and a thin handler that calls one service method. Handlers must be idempotent: a job
+ * may run again after a crash, or be retried after a failure.
+ */
+export interface JobDefinition<P = unknown> {
+  name: string;
+  payload: z.ZodType<P>;
+  handle(payload: P, context: { jobId: string; attempt: number; logger: Logger }): Promise<void>;
+  /** Recurring: a cron expression evaluated in the given IANA zone (the business runs on Asia/Shanghai time). */
+  schedule?: { cron: string; timezone: string; payload: P };
+  /** Retries with exponential back-off before the job is left failed. Default 5. */
+  maxRetries?: number;
+  /** How many of this job one worker runs at once. Default 5. */
+  concurrency?: number;
+}
+
+export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
+  return definition;
+}
+
+export interface EnqueueOptions {
+  /** When to run it; default now. */
+  runAt?: Date;
+  /** At most one job with this name and key is ever enqueued: later enqueues with the same key are ignored. */
+  key?: string;
+  priority?: number;
+}
+
+export interface JobsOptions {
+  pollIntervalMs: number;
+  lockLifetimeMs: number;
+}
+
+export class Jobs {
+  private readonly definitions = new Map<string, JobDefinition<any>>();
+  private agenda: Agenda | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly options: JobsOptions,
+  ) {}
+
+  register(...definitions: JobDefinition<any>[]): void {
+    for (const d of definitions) {
+      if (this.definitions.has(d.name)) throw new Error(`job ${d.name} is defined twice`);
+      this.definitions.set(d.name, d);
+    }
+  }
+
+  /**
+   * Schedules a job inside the caller's transaction: if the transaction rolls back, the job was never
+   * scheduled; if it commits, the job will run.
+   */
+  async enqueue<P>(tx: Tx, name: string, payload: P, options: EnqueueOptions = {}): Promise<void> {
+    const definition = this.definitions.get(name);
+    if (!definition) throw new Error(`no job named ${name} is defined`);
+    const data = definition.payload.parse(payload);
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(JobRow)
+      .values({
+        id: newId(),
+        name,
+        priority: options.priority ?? 0,
+        nextRunAt: options.runAt ?? new Date(),
+        type: 'normal',
+        dedupeKey: options.key === undefined ? null : `${name}:${options.key}`,
+        failCount: 0,
+        data: data as object | null,
+        disabled: false,
+        createdAt: new Date(),
+      })
+      .orIgnore()
+      .execute();
+  }
+
+  get workerRunning(): boolean {
+    return this.agenda !== undefined;
+  }
+
+  /** Starts polling for due jobs in this process (the worker role). */
+  async startWorker(): Promise<void> {
+    if (this.agenda) return;
+    const agenda = new Agenda({
+      backend: new TypeormBackend(this.db),
+      name: `${hostname()}:${process.pid}`,
+      processEvery: this.options.pollIntervalMs,
+      defaultLockLifetime: this.options.lockLifetimeMs,
+      maxConcurrency: 20,
+    });
+    agenda.on('error', (error: Error) => this.logger.error({ err: error }, 'job processing error'));
+    for (const definition of this.definitions.values()) {
+      agenda.define(definition.name, (job: Job) => this.run(definition, job), {
+        concurrency: definition.concurrency ?? 5,
+        backoff: retryUnlessPermanent(exponential({ delay: 1000, maxDelay: 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 })),
+      });
+    }
+    await agenda.start();
+    for (const definition of this.definitions.values()) {
+      if (definition.schedule) {
+        await agenda.every(definition.schedule.cron, definition.name, definition.schedule.payload, { timezone: definition.schedule.timezone });
+      }
+    }
+    this.agenda = agenda;
+  }
+
+  /** Runs every job that is due now, waits until none is left (or `timeoutMs` passes), then stops. For the CLI. */
+  async runDueJobs(timeoutMs: number): Promise<{ remaining: number }> {
+    const wasRunning = this.workerRunning;
+    await this.startWorker();
+    const deadline = Date.now() + timeoutMs;
+    let remaining = await this.countDue();
+    while (remaining > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      remaining = await this.countDue();
+    }
+    if (!wasRunning) await this.stopWorker();
+    return { remaining };
+  }
+
+  /** Jobs due now, running or waiting; a job waiting to be retried later is not due. */
+  countDue(): Promise<number> {
+    return this.db.read((tx) =>
+      tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false }).getCount(),
+    );
+  }
+
+  /**
+   * Stops taking new jobs, lets running ones finish for up to `graceMs`, then releases the locks of
+   * any still running so another worker takes them over.
+   */
+  async stopWorker(graceMs = 10_000): Promise<void> {
+    const agenda = this.agenda;
+    if (!agenda) return;
+    this.agenda = undefined;
+    const result = await agenda.drain({ timeout: graceMs, closeConnection: false });
+    if (result.timedOut) {
+      this.logger.warn({ running: result.running }, 'jobs still running at shutdown; their locks will expire and another worker will take them over');
+    }
+  }
+
+  private async run(definition: JobDefinition<any>, job: Job): Promise<void> {
+    const jobId = String(job.attrs._id);
+    const logger = this.logger.child({ job: definition.name, jobId });
+    const endTimer = this.metrics.jobDuration.startTimer({ job: definition.name });
+    const parsed = definition.payload.safeParse(job.attrs.data);
+    try {
+      if (!parsed.success) throw new PermanentJobError(`invalid payload for ${definition.name}: ${parsed.error.message}`);
+      await definition.handle(parsed.data, { jobId, attempt: (job.attrs.failCount ?? 0) + 1, logger });
+      this.metrics.jobRuns.inc({ job: definition.name, outcome: 'succeeded' });
+    } catch (error) {
+      this.metrics.jobRuns.inc({ job: definition.name, outcome: 'failed' });
+      logger.warn({ err: error }, 'job failed');
+      throw error;
+    } finally {
+      endTimer();
+    }
+  }
+}
+
+/** A failure that retrying cannot fix (a payload that does not fit its schema): the job is left failed at once. */
+export class PermanentJobError extends Error {
+  override name = 'PermanentJobError';
+}
+
+function retryUnlessPermanent(strategy: BackoffStrategy): BackoffStrategy {
+  return (context) => (context.error instanceof PermanentJobError ? null : strategy(context));
+}
