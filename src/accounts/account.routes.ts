@@ -1,4 +1,5 @@
-import { rateLimit } from 'express-rate-limit';
+import type { Request } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES } from '../platform/http/principal';
@@ -12,15 +13,23 @@ function sessionDto(session: Session) {
 }
 
 export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: number; max: number }): RouteDef[] {
-  // Failed logins per client address; a successful one does not count. Per replica (in memory).
-  const loginLimiter = rateLimit({
-    windowMs: loginLimit.windowMs,
-    limit: loginLimit.max,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (req, res) => sendProblem(res, toProblem(new AppError(429, 'too_many_login_attempts', 'Too many failed sign-ins from here. Wait 15 minutes and try again.'), req)),
-  });
+  // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
+  // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
+  const limiter = (limit: number, key: (req: Request) => string) =>
+    rateLimit({
+      windowMs: loginLimit.windowMs,
+      limit,
+      keyGenerator: key,
+      skipSuccessfulRequests: true,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (req, res) => sendProblem(res, toProblem(new AppError(429, 'too_many_login_attempts', 'Too many failed sign-ins. Wait 15 minutes and try again.'), req)),
+    });
+  const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
+  const loginLimiters = [
+    limiter(loginLimit.max, (req) => `${clientAddress(req)}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`),
+    limiter(loginLimit.max * 10, clientAddress),
+  ];
 
   return [
     publicRoute({
@@ -28,7 +37,7 @@ export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: 
       handle: async ({ body }) => sessionDto(await accounts.register(body)),
     }),
     publicRoute({
-      method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: [loginLimiter],
+      method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: loginLimiters,
       handle: async ({ body }) => sessionDto(await accounts.login(body.email, body.password)),
     }),
     route({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { UserRow } from './user.entity';
 
-export const email = z.email('must be an email address').max(254).transform((e) => e.trim().toLowerCase());
+/** Emails are compared and stored trimmed and lower-cased. */
+export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('must be an email address'));
 // Long passphrases welcome; a cap keeps a 1 MB "password" from tying up scrypt.
 export const password = z.string().min(10, 'must be at least 10 characters').max(200);
 export const displayName = z.string().trim().min(1).max(100);

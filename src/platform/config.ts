@@ -52,17 +52,6 @@ const EnvSchema = z
     JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
     PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.BOOTSTRAP_OPERATOR_EMAIL) !== Boolean(env.BOOTSTRAP_OPERATOR_PASSWORD)) {
-      ctx.addIssue({ code: 'custom', path: ['BOOTSTRAP_OPERATOR_PASSWORD'], message: 'set both BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD, or neither' });
-    }
-    if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['AUTH_SECRET'], message: 'is required in production (replicas must share it)' });
-    }
-    if (env.NODE_ENV === 'production' && env.SEED_DEMO_DATA) {
-      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO_DATA'], message: 'demo accounts have published passwords: not in production' });
-    }
   });
 
 export class ConfigError extends Error {
@@ -76,9 +65,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as a shell user would expect from `FOO= npm start`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
-  }
+  const problems = [...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)), ...crossChecks(present)];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
   return {
@@ -100,4 +88,17 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
   };
+}
+
+/** Rules between variables, checked even when some variable is malformed so that every problem is listed at once. */
+function crossChecks(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (Boolean(env.BOOTSTRAP_OPERATOR_EMAIL) !== Boolean(env.BOOTSTRAP_OPERATOR_PASSWORD)) {
+    problems.push('BOOTSTRAP_OPERATOR_PASSWORD: set both BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD, or neither');
+  }
+  if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
+  if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {
+    problems.push('SEED_DEMO_DATA: demo accounts have published passwords: not in production');
+  }
+  return problems;
 }

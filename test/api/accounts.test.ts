@@ -1,0 +1,105 @@
+import { UserRow } from '../../src/accounts';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, anOperator } from '../support/builders';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '5' } });
+});
+afterAll(() => t.close());
+
+const countUsers = () => t.db.read((tx) => tx.count(UserRow));
+
+describe('consumer accounts', () => {
+  test('a consumer registers, gets a bearer token and can see who they are', async () => {
+    const res = await t.http.post('/v1/auth/register').send({ email: '  Li.Lei@Example.COM ', password: 'a long enough password', displayName: '李雷' }).expect(201);
+    expect(res.body).toMatchObject({ tokenType: 'Bearer', user: { email: 'li.lei@example.com', role: 'consumer', displayName: '李雷', factoryId: null } });
+    expect(res.body.user).not.toHaveProperty('passwordHash');
+    const me = await t.http.get('/v1/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
+    expect(me.body).toMatchObject({ id: res.body.user.id, role: 'consumer' });
+  });
+
+  test('logs in with the same email in any case, and the password is stored hashed', async () => {
+    await aConsumer(t, { email: 'han.meimei@example.com', password: 'another good password' });
+    const res = await t.http.post('/v1/auth/login').send({ email: 'HAN.MEIMEI@example.com', password: 'another good password' }).expect(200);
+    expect(res.body.user.email).toBe('han.meimei@example.com');
+    const row = await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email: 'han.meimei@example.com' }));
+    expect(row.passwordHash).toMatch(/^scrypt\$/);
+    expect(row.passwordHash).not.toContain('another good password');
+  });
+
+  test('a second account with the same email is a 409 and creates nothing', async () => {
+    await aConsumer(t, { email: 'taken@example.com' });
+    const before = await countUsers();
+    const res = await t.http.post('/v1/auth/register').send({ email: 'TAKEN@example.com', password: 'whatever password' }).expect(409);
+    expect(res.body.code).toBe('email_taken');
+    expect(await countUsers()).toBe(before);
+  });
+
+  test.each([
+    ['an invalid email', { email: 'not-an-email', password: 'long enough password' }, 'body.email'],
+    ['a short password', { email: 'a@example.com', password: 'short' }, 'body.password'],
+    ['a 201-character password', { email: 'a@example.com', password: 'x'.repeat(201) }, 'body.password'],
+    ['no email', { password: 'long enough password' }, 'body.email'],
+    ['an unknown field (mass assignment of role)', { email: 'a@example.com', password: 'long enough password', role: 'operator' }, 'body'],
+    ['a number for a password', { email: 'a@example.com', password: 12345678901 }, 'body.password'],
+  ])('registration with %s is a 400 naming the field and creates nothing', async (_label, body, path) => {
+    const before = await countUsers();
+    const res = await t.http.post('/v1/auth/register').send(body).expect(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(await countUsers()).toBe(before);
+  });
+
+  test('a wrong password and an unknown email get the same 401', async () => {
+    await aConsumer(t, { email: 'wrongpw@example.com', password: 'the right password' });
+    const wrong = await t.http.post('/v1/auth/login').send({ email: 'wrongpw@example.com', password: 'the wrong password' }).expect(401);
+    const unknown = await t.http.post('/v1/auth/login').send({ email: 'nobody@example.com', password: 'the wrong password' }).expect(401);
+    expect(wrong.body.code).toBe('invalid_credentials');
+    expect(unknown.body.detail).toBe(wrong.body.detail);
+  });
+
+  test('a forged, tampered or malformed token is a 401 and a missing one is a 401 on a signed-in route', async () => {
+    const consumer = await aConsumer(t);
+    const [header, payload, signature] = consumer.token.split('.');
+    const elevated = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'operator' })).toString('base64url');
+    for (const value of [`Bearer ${header}.${elevated}.${signature}`, 'Bearer not.a.token', 'Basic dXNlcjpwYXNz', 'Bearer']) {
+      const res = await t.http.get('/v1/me').set('Authorization', value).expect(401);
+      expect(res.body.code).toBe('unauthenticated');
+    }
+    expect((await t.http.get('/v1/me').expect(401)).body.code).toBe('unauthenticated');
+  });
+
+  test('a consumer cannot reach operator routes', async () => {
+    const consumer = await aConsumer(t);
+    const res = await t.http.post('/v1/factories').set(consumer.auth).send({ name: 'Sneaky', contactEmail: 'x@example.com' }).expect(403);
+    expect(res.body.code).toBe('forbidden');
+    await t.http.get('/v1/factories').set(consumer.auth).expect(403);
+  });
+});
+
+describe('operators', () => {
+  test('an operator created by the CLI path signs in with the operator role', async () => {
+    const operator = await anOperator(t);
+    const me = await t.http.get('/v1/me').set(operator.auth).expect(200);
+    expect(me.body.role).toBe('operator');
+  });
+
+  test('the bootstrap operator is created once, however many replicas start', async () => {
+    const input = { email: 'boot@example.com', password: 'bootstrap password' };
+    const results = await Promise.all([1, 2, 3, 4].map(() => t.app.services.accounts.ensureOperator(input)));
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(await t.db.read((tx) => tx.countBy(UserRow, { email: 'boot@example.com', role: 'operator' }))).toBe(1);
+  });
+});
+
+describe('login rate limit', () => {
+  test('after 5 failed logins from one client, the 6th is refused with 429 even with the right password', async () => {
+    await aConsumer(t, { email: 'limited@example.com', password: 'the right password' });
+    for (let i = 0; i < 5; i++) await t.http.post('/v1/auth/login').send({ email: 'limited@example.com', password: `guess number ${i}` }).expect(401);
+    const res = await t.http.post('/v1/auth/login').send({ email: 'limited@example.com', password: 'the right password' }).expect(429);
+    expect(res.body.code).toBe('too_many_login_attempts');
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});

@@ -1,0 +1,52 @@
+import supertest from 'supertest';
+import { migrations } from '../../migrations';
+import { buildApp, entities, type App } from '../../src/app';
+import type { Clock } from '../../src/platform/clock';
+import { parseConfig, type Config } from '../../src/platform/config';
+import { type Database, openDatabase } from '../../src/platform/database';
+import { createLogger } from '../../src/platform/logger';
+import { freshDatabase } from './database';
+
+/** The settings every test app runs with, unless a test overrides them. */
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+  // Cheap password hashes: the cost is a parameter, the code path is the real one.
+  PASSWORD_SCRYPT_LOG_N: '10',
+  JOBS_POLL_INTERVAL_MS: '100',
+  JOBS_LOCK_LIFETIME_MS: '2000',
+  SEED_DEMO_DATA: 'false',
+};
+
+export interface TestApp {
+  app: App;
+  db: Database;
+  config: Config;
+  dbConfig: Config['database'];
+  http: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/** The real app on a fresh, migrated database, served by supertest over real HTTP. */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean } = {}): Promise<TestApp> {
+  const database = await freshDatabase();
+  const config = { ...parseConfig({ ...TEST_ENV, ...options.env }), database: database.config };
+  const db = await openDatabase(config.database, entities, migrations);
+  await db.migrate();
+  const logger = createLogger(config.logLevel);
+  const clock = options.clock ?? { now: () => new Date() };
+  const app = buildApp({ config, db, logger, clock, authSecret: 'test-secret-that-is-long-enough-0123456789', runsWorker: options.runsWorker ?? false });
+  if (options.runsWorker) await app.jobs.startWorker();
+  return {
+    app,
+    db,
+    config,
+    dbConfig: database.config,
+    http: supertest(app.http),
+    close: async () => {
+      await app.jobs.stopWorker(2000);
+      await db.close();
+      await database.drop();
+    },
+  };
+}

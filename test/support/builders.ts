@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { TestApp } from './app';
+
+const unique = () => randomBytes(4).toString('hex');
+
+export interface Caller {
+  token: string;
+  userId: string;
+  email: string;
+  auth: { Authorization: string };
+}
+
+function caller(token: string, userId: string, email: string): Caller {
+  return { token, userId, email, auth: { Authorization: `Bearer ${token}` } };
+}
+
+/** A consumer who signed up through the API. */
+export async function aConsumer(t: TestApp, overrides: { email?: string; password?: string } = {}): Promise<Caller> {
+  const email = overrides.email ?? `consumer-${unique()}@example.com`;
+  const res = await t.http.post('/v1/auth/register').send({ email, password: overrides.password ?? 'correct horse battery' }).expect(201);
+  return caller(res.body.token, res.body.user.id, email);
+}
+
+/** An operator made as the CLI makes one, then signed in through the API. */
+export async function anOperator(t: TestApp): Promise<Caller> {
+  const email = `operator-${unique()}@example.com`;
+  const password = 'operator password 1';
+  await t.app.services.accounts.createOperator({ email, password });
+  const res = await t.http.post('/v1/auth/login').send({ email, password }).expect(200);
+  return caller(res.body.token, res.body.user.id, email);
+}
+
+/** A factory onboarded by an operator, with one portal user signed in. */
+export async function aFactory(t: TestApp, operator: Caller): Promise<{ id: string; user: Caller }> {
+  const factory = await t.http.post('/v1/factories').set(operator.auth).send({ name: `Factory ${unique()}`, contactEmail: `plant-${unique()}@example.com` }).expect(201);
+  const email = `planner-${unique()}@example.com`;
+  const password = 'factory password 1';
+  await t.http.post(`/v1/factories/${factory.body.id}/users`).set(operator.auth).send({ email, password }).expect(201);
+  const login = await t.http.post('/v1/auth/login').send({ email, password }).expect(200);
+  return { id: factory.body.id, user: caller(login.body.token, login.body.user.id, email) };
+}

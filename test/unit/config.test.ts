@@ -1,0 +1,42 @@
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../../src/platform/config';
+
+describe('config', () => {
+  test('with nothing set, gives the embedded default: SQLite in ./data, port 3000, demo data', () => {
+    const config = parseConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe(path.resolve('data'));
+    expect(config.database).toEqual({ kind: 'sqlite', file: path.resolve('data', 'c2m.sqlite') });
+    expect(config.seedDemoData).toBe(true);
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.authSecret).toBeUndefined();
+  });
+
+  test('DATABASE_URL selects MySQL and turns demo data off', () => {
+    const config = parseConfig({ DATABASE_URL: 'mysql://app:secret@db.internal:3306/c2m' });
+    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://app:secret@db.internal:3306/c2m' });
+    expect(config.seedDemoData).toBe(false);
+  });
+
+  test('an empty variable counts as unset', () => {
+    expect(parseConfig({ PORT: '', DATABASE_URL: '' }).database.kind).toBe('sqlite');
+  });
+
+  test('lists every bad variable at once, by name', () => {
+    let error: unknown;
+    try {
+      parseConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://x/y', LOG_LEVEL: 'loud', BOOTSTRAP_OPERATOR_EMAIL: 'ops@example.com', TRUST_PROXY: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['BOOTSTRAP_OPERATOR_PASSWORD', 'DATABASE_URL', 'LOG_LEVEL', 'PORT', 'TRUST_PROXY']);
+    expect(message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  test('production demands a shared AUTH_SECRET and refuses demo accounts', () => {
+    expect(() => parseConfig({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' })).toThrow(/AUTH_SECRET: is required in production[\s\S]*SEED_DEMO_DATA/);
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).seedDemoData).toBe(false);
+  });
+});
