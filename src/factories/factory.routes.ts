@@ -41,7 +41,7 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
       handle: async ({ principal, params }) => ({ items: (await factories.listApiKeys(principal, params.id)).map(toApiKeyDto) }),
     }),
     route({
-      method: 'delete', path: '/v1/factories/:id/api-keys/:keyId', summary: 'Revoke a factory API key', access: ['operator'], params: ApiKeyParams,
+      method: 'delete', path: '/v1/factories/:id/api-keys/:keyId', summary: 'Revoke a factory API key', access: ['operator'], status: 204, params: ApiKeyParams,
       handle: async ({ params }) => {
         await factories.revokeApiKey(params.id, params.keyId);
       },

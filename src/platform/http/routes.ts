@@ -27,7 +27,7 @@ interface Common<B, Q, Prm> {
   params?: z.ZodType<Prm>;
   /** Money-moving routes: an Idempotency-Key header is required and honoured. */
   idempotent?: boolean;
-  /** Status of a successful answer; default 200 (204 when the handler returns nothing). */
+  /** Status of a successful answer; default 200. A handler that returns nothing sends no body. */
   status?: number;
   before?: RequestHandler[];
 }
@@ -85,7 +85,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       };
       const run = () => def.handle({ principal, ...input, req, res });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, run) : { status: def.status, body: await run() };
-      if (body === undefined) res.status(status === 200 ? 204 : status).end();
+      if (body === undefined) res.status(status).end();
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(body);
     });

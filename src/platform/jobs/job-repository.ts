@@ -96,16 +96,18 @@ export class TypeormJobRepository implements JobRepository {
     const lastModifiedBy = options?.lastModifiedBy ?? null;
     const saved = await this.db.transaction(async (tx) => {
       if (job._id) {
-        await tx.update(JobRow, { id: job._id, name: job.name }, { ...toColumns(job), lastModifiedBy });
+        await tx.update(JobRow, { id: job._id, name: job.name }, { ...definitionColumns(job), lastModifiedBy });
         return tx.findOneBy(JobRow, { id: job._id });
       }
       const existing = await this.findExisting(tx, job);
       if (existing) {
         if (job.uniqueOpts?.insertOnly) return existing;
-        const columns = { ...toColumns(job), lastModifiedBy };
-        // A recurring job re-declared at start-up keeps its stored schedule when the new one is already due
-        // (agenda's rule: otherwise every restart would run it at once).
-        if (job.type === 'single' && job.nextRunAt && job.nextRunAt <= new Date()) delete (columns as Partial<JobRow>).nextRunAt;
+        const columns = { ...definitionColumns(job), lastModifiedBy };
+        // Every worker re-declares its recurring jobs at start-up. Unless the schedule itself changed, keep
+        // the stored next run: a run that came due while no worker was up still happens (once), and a
+        // restart never runs a job early or twice.
+        const sameSchedule = existing.repeatInterval === columns.repeatInterval && existing.repeatTimezone === columns.repeatTimezone;
+        if (job.type === 'single' && sameSchedule && existing.nextRunAt) delete columns.nextRunAt;
         await tx.update(JobRow, { id: existing.id }, columns);
         return tx.findOneBy(JobRow, { id: existing.id });
       }
@@ -271,6 +273,16 @@ function toColumns(job: JobParameters): Partial<JobRow> {
     disabled: job.disabled ?? false,
     progress: job.progress ?? null,
   };
+}
+
+/**
+ * What a save may change on a stored job: its definition, never its run state. The lock and run
+ * history belong to the processor (agenda's PROCESSOR_MANAGED_FIELDS, written by saveJobState);
+ * a save from user code must not clear the lock of a job that is running.
+ */
+function definitionColumns(job: JobParameters): Partial<JobRow> {
+  const { lockedAt, lastRunAt, lastFinishedAt, failedAt, failCount, failReason, progress, ...definition } = toColumns(job);
+  return definition;
 }
 
 function toParameters(row: JobRow): JobParameters {

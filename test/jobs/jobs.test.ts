@@ -1,0 +1,216 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { Metrics } from '../../src/platform/http/metrics';
+import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
+import { createLogger } from '../../src/platform/logger';
+import { startTestApp, type TestApp } from '../support/app';
+import { parseLog, recordingJob } from '../support/test-jobs';
+import { waitFor } from '../support/wait';
+
+let t: TestApp;
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  t = await startTestApp();
+  dir = mkdtempSync(path.join(tmpdir(), 'c2m-jobs-'));
+});
+afterEach(async () => {
+  await Promise.all(children.splice(0).map((child) => stop(child)));
+});
+afterAll(() => t.close());
+
+/** A Jobs instance in this process, on the test database, with the given definitions. */
+function jobsWith(...definitions: JobDefinition<any>[]): Jobs {
+  const jobs = new Jobs(t.db, createLogger('silent'), new Metrics({ processMetrics: false }), { pollIntervalMs: 50, lockLifetimeMs: 2000 });
+  jobs.register(...definitions);
+  return jobs;
+}
+
+/** A real worker process on the same database. */
+async function startWorkerProcess(name: string, logFile: string, env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = fork(path.join(__dirname, '../support/job-worker.ts'), [], {
+    execArgv: ['-r', path.join(__dirname, '../support/register-ts.js')],
+    env: { ...process.env, TEST_DB_CONFIG: JSON.stringify(t.dbConfig), LOG_FILE: logFile, WORKER_NAME: name, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  children.push(child);
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`worker ${name} exited with ${code} before it was ready`)));
+  });
+  return child;
+}
+
+function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+const log = (file: string) => (existsSync(file) ? parseLog(readFileSync(file, 'utf8')) : []);
+const jobRows = (name: string) => t.db.read((tx) => tx.find(JobRow, { where: { name }, order: { createdAt: 'ASC' } }));
+
+describe('job backend (agenda 6 on our database)', () => {
+  test('a due job runs exactly once and is left finished', async () => {
+    const ran: number[] = [];
+    const jobs = jobsWith(defineJob({ name: 'test.once', payload: z.strictObject({ n: z.number() }), handle: async ({ n }) => void ran.push(n) }));
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.once', { n: 1 }));
+    await jobs.startWorker();
+    await waitFor(() => ran.length === 1, 10_000, 'the job to run');
+    await jobs.runDueJobs(5000);
+    await jobs.stopWorker();
+    expect(ran).toEqual([1]);
+    const [row] = await jobRows('test.once');
+    expect(row).toMatchObject({ lockedAt: null, nextRunAt: null, failCount: 0 });
+    expect(row.lastFinishedAt).toBeInstanceOf(Date);
+  });
+
+  test('a job enqueued in a transaction that rolls back never runs; one that commits always does', async () => {
+    const ran: string[] = [];
+    const jobs = jobsWith(defineJob({ name: 'test.tx', payload: z.strictObject({ label: z.string() }), handle: async ({ label }) => void ran.push(label) }));
+    await expect(
+      t.db.transaction(async (tx) => {
+        await jobs.enqueue(tx, 'test.tx', { label: 'rolled back' });
+        throw new Error('the state change failed');
+      }),
+    ).rejects.toThrow('the state change failed');
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.tx', { label: 'committed' }));
+    await jobs.startWorker();
+    await waitFor(() => ran.includes('committed'), 10_000, 'the committed job to run');
+    await jobs.runDueJobs(5000);
+    await jobs.stopWorker();
+    expect(ran).toEqual(['committed']);
+    expect(await jobRows('test.tx')).toHaveLength(1);
+  });
+
+  test('enqueueing with the same key twice schedules one job', async () => {
+    const ran: number[] = [];
+    const jobs = jobsWith(defineJob({ name: 'test.keyed', payload: z.strictObject({ n: z.number() }), handle: async ({ n }) => void ran.push(n) }));
+    await t.db.transaction(async (tx) => {
+      await jobs.enqueue(tx, 'test.keyed', { n: 1 }, { key: 'campaign-42' });
+      await jobs.enqueue(tx, 'test.keyed', { n: 2 }, { key: 'campaign-42' });
+    });
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.keyed', { n: 3 }, { key: 'campaign-42' }));
+    await jobs.runDueJobs(10_000);
+    expect(ran).toEqual([1]);
+  });
+
+  test('an unknown job name or a payload that breaks its schema is refused at enqueue', async () => {
+    const jobs = jobsWith(defineJob({ name: 'test.strict', payload: z.strictObject({ n: z.number() }), handle: async () => {} }));
+    await expect(t.db.transaction((tx) => jobs.enqueue(tx, 'test.nope', {}))).rejects.toThrow(/no job named test.nope/);
+    await expect(t.db.transaction((tx) => jobs.enqueue(tx, 'test.strict', { n: 'one' }))).rejects.toThrow();
+    expect(await jobRows('test.strict')).toHaveLength(0);
+  });
+
+  test('a failing job is retried with back-off until it succeeds', async () => {
+    let attempts = 0;
+    const jobs = jobsWith(defineJob({
+      name: 'test.flaky', payload: z.strictObject({}),
+      handle: async () => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('the gateway timed out');
+      },
+    }));
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.flaky', {}));
+    await jobs.startWorker();
+    await waitFor(async () => (await jobRows('test.flaky'))[0]?.failCount === 1, 10_000, 'the first failure');
+    const [failed] = await jobRows('test.flaky');
+    expect(failed.failReason).toBe('the gateway timed out');
+    expect(failed.nextRunAt!.getTime()).toBeGreaterThan(failed.failedAt!.getTime());
+    await waitFor(() => attempts === 2, 15_000, 'the retry');
+    await jobs.stopWorker();
+    await waitFor(async () => (await jobRows('test.flaky'))[0].failCount === 0, 5000, 'the success to be saved');
+  });
+
+  test('a stored job whose payload no longer fits its schema fails at once, without retries', async () => {
+    let ran = 0;
+    const jobs = jobsWith(defineJob({ name: 'test.schema', payload: z.strictObject({ n: z.number() }), handle: async () => void (ran += 1) }));
+    await t.db.transaction((tx) => tx.insert(JobRow, { id: '5d1f3c2e-0000-4000-8000-000000000001', name: 'test.schema', priority: 0, nextRunAt: new Date(), type: 'normal', dedupeKey: null, failCount: 0, data: { n: 'not a number' }, disabled: false, createdAt: new Date() }));
+    await jobs.startWorker();
+    await waitFor(async () => (await jobRows('test.schema'))[0].failCount === 1, 10_000, 'the failure');
+    await jobs.stopWorker();
+    const [row] = await jobRows('test.schema');
+    expect(row.failReason).toMatch(/invalid payload for test.schema/);
+    expect(row.nextRunAt).toBeNull();
+    expect(ran).toBe(0);
+  });
+
+  test('two worker processes never run the same job, and every job runs exactly once', async () => {
+    const logFile = path.join(dir, 'two-workers.log');
+    const enqueuer = jobsWith(recordingJob({ logFile, worker: 'parent' }));
+    await startWorkerProcess('A', logFile, { WORK_MS: '30' });
+    await startWorkerProcess('B', logFile, { WORK_MS: '30' });
+    await Promise.all(Array.from({ length: 40 }, (_, n) => t.db.transaction((tx) => enqueuer.enqueue(tx, 'test.record', { n }))));
+    await waitFor(() => log(logFile).filter((l) => l.event === 'end').length >= 40, 60_000, 'all 40 jobs to finish');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a double run would show up here
+    const lines = log(logFile);
+    const starts = lines.filter((l) => l.event === 'start');
+    expect(starts).toHaveLength(40);
+    expect(new Set(starts.map((l) => l.n)).size).toBe(40);
+    expect(lines.filter((l) => l.event === 'end')).toHaveLength(40);
+  });
+
+  test('a job whose worker was killed mid-run is taken over once its lock expires', async () => {
+    const logFile = path.join(dir, 'killed-worker.log');
+    const enqueuer = jobsWith(recordingJob({ logFile, worker: 'parent' }));
+    const doomed = await startWorkerProcess('doomed', logFile, { HANG: '1', LOCK_LIFETIME_MS: '1500' });
+    await t.db.transaction((tx) => enqueuer.enqueue(tx, 'test.record', { n: 1007 }));
+    await waitFor(() => log(logFile).some((l) => l.event === 'start' && l.worker === 'doomed'), 20_000, 'the doomed worker to start the job');
+    await stop(doomed, 'SIGKILL');
+    const theJob = async () => (await jobRows('test.record')).find((row) => (row.data as { n: number }).n === 1007)!;
+    expect((await theJob()).lockedAt).not.toBeNull();
+
+    await startWorkerProcess('rescuer', logFile, { LOCK_LIFETIME_MS: '1500' });
+    await waitFor(() => log(logFile).some((l) => l.event === 'end' && l.worker === 'rescuer'), 20_000, 'the rescuer to finish the job');
+    const lines = log(logFile).filter((l) => l.n === 1007);
+    expect(lines.map((l) => `${l.event} ${l.worker}`)).toEqual(['start doomed', 'start rescuer', 'end rescuer']);
+    // Taken over only after the dead worker's lock had expired, never while it could still be alive.
+    expect(lines[1].at - lines[0].at).toBeGreaterThanOrEqual(1500);
+    await waitFor(async () => (await theJob()).lockedAt === null, 5000, 'the lock to be released');
+  });
+
+  test('a recurring job runs on its cron schedule in Asia/Shanghai, and is declared once however many workers start', async () => {
+    const ran: Date[] = [];
+    const daily = () => defineJob({
+      name: 'test.daily-9am', payload: z.strictObject({}), schedule: { cron: '0 9 * * *', timezone: 'Asia/Shanghai', payload: {} },
+      handle: async () => void ran.push(new Date()),
+    });
+    const first = jobsWith(daily());
+    const second = jobsWith(daily());
+    await Promise.all([first.startWorker(), second.startWorker()]);
+    const rows = await jobRows('test.daily-9am');
+    expect(rows).toHaveLength(1);
+
+    // 09:00 in Shanghai is 01:00 UTC; the next one after now.
+    const next9am = (after: Date) => {
+      const shanghai = DateTime.fromJSDate(after).setZone('Asia/Shanghai');
+      const today = shanghai.set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+      return (today > shanghai ? today : today.plus({ days: 1 })).toJSDate();
+    };
+    expect(rows[0].nextRunAt!.toISOString()).toBe(next9am(new Date()).toISOString());
+    expect(rows[0].nextRunAt!.getUTCHours()).toBe(1);
+
+    // The clock reaches 09:00: the job comes due, runs once, and is scheduled for 09:00 the next day.
+    await t.db.transaction((tx) => tx.update(JobRow, { id: rows[0].id }, { nextRunAt: new Date(Date.now() - 1000) }));
+    await waitFor(() => ran.length === 1, 10_000, 'the 9am run');
+    await waitFor(async () => (await jobRows('test.daily-9am'))[0].lockedAt === null, 5000, 'the run to be saved');
+    await Promise.all([first.stopWorker(), second.stopWorker()]);
+    const [after] = await jobRows('test.daily-9am');
+    expect(after.nextRunAt!.toISOString()).toBe(next9am(new Date()).toISOString());
+    expect(ran).toHaveLength(1);
+
+    // A restart keeps the stored schedule instead of resetting it.
+    await t.db.transaction((tx) => tx.update(JobRow, { id: after.id }, { nextRunAt: new Date(Date.now() - 60_000) }));
+    const restarted = jobsWith(daily());
+    await restarted.startWorker();
+    await waitFor(() => ran.length === 2, 10_000, 'the missed run to happen after the restart');
+    await restarted.stopWorker();
+  });
+});
