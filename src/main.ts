@@ -49,9 +49,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones and running jobs');
     const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
-    server?.closeIdleConnections();
+    // Keep-alive connections go as soon as their in-flight request is answered; stragglers after 10 s.
+    const closeIdle = setInterval(() => server?.closeIdleConnections(), 50);
     const force = setTimeout(() => server?.closeAllConnections(), 10_000);
     await Promise.all([closed, app.jobs.stopWorker(10_000)]);
+    clearInterval(closeIdle);
     clearTimeout(force);
     await db.close();
     logger.info('stopped');

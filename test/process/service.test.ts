@@ -1,0 +1,124 @@
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEMO_ACCOUNTS } from '../../src/demo/seed';
+import { freshDatabase, TEST_DATABASE_URL } from '../support/database';
+import { logLines, runCli, startService, type RunningService } from '../support/process';
+
+/** The service as a user runs it: its own process, a fresh data folder, real signals. */
+let dataDir: string;
+let env: Record<string, string>;
+let drop: () => Promise<void>;
+const running: RunningService[] = [];
+
+beforeAll(async () => {
+  dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-service-')), 'data');
+  const db = await freshDatabase();
+  drop = db.drop;
+  env = { DATA_DIR: dataDir, PASSWORD_SCRYPT_LOG_N: '10', ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url, SEED_DEMO_DATA: 'true' } : {}) };
+});
+afterEach(async () => {
+  for (const service of running.splice(0)) {
+    if (service.child.exitCode === null) service.child.kill('SIGKILL');
+    await service.exited;
+  }
+});
+afterAll(() => drop());
+
+async function start(extra: Record<string, string> = {}, args: string[] = []): Promise<RunningService> {
+  const service = await startService({ ...env, ...extra }, args);
+  running.push(service);
+  return service;
+}
+
+describe('the service process', () => {
+  test('starts on an empty data folder: creates it, migrates, seeds demo data and answers', async () => {
+    expect(existsSync(dataDir)).toBe(false);
+    const service = await start();
+    const health = await fetch(`${service.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${service.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', jobs: 'ok' } });
+    expect((await fetch(`${service.url}/docs/`)).status).toBe(200);
+
+    const login = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.operator) });
+    expect(login.status).toBe(200);
+    expect(((await login.json()) as { user: { role: string } }).user.role).toBe('operator');
+
+    const lines = logLines(service.output());
+    expect(lines.some((l) => l.msg === 'migrations applied')).toBe(true);
+    expect(lines.some((l) => String(l.msg).startsWith('demo data seeded'))).toBe(true);
+    const secret = path.join(dataDir, 'secrets', 'auth-secret');
+    expect(statSync(secret).mode & 0o777).toBe(0o600);
+    if (!TEST_DATABASE_URL) expect(readdirSync(dataDir)).toContain('c2m.sqlite');
+  });
+
+  test('restarts on the same data: nothing to migrate, demo data not seeded twice, old tokens still valid', async () => {
+    const first = await start();
+    const login = await fetch(`${first.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.consumer) });
+    const { token } = (await login.json()) as { token: string };
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = await start();
+    const lines = logLines(second.output());
+    expect(lines.some((l) => l.msg === 'migrations applied')).toBe(false);
+    expect(lines.some((l) => String(l.msg).startsWith('demo data seeded'))).toBe(false);
+    expect((await fetch(`${second.url}/v1/me`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(200);
+  });
+
+  test('on SIGTERM it finishes the request in flight, then exits 0', async () => {
+    // A real password hash at the production cost keeps the request busy for a moment.
+    const service = await start({ PASSWORD_SCRYPT_LOG_N: '17' });
+    const inFlight = fetch(`${service.url}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'late@example.com', password: 'a password in flight' }) });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    service.child.kill('SIGTERM');
+    const response = await inFlight;
+    expect(response.status).toBe(201);
+    expect(await service.exited).toBe(0);
+    const messages = logLines(service.output()).map((l) => `${String(l.msg)} ${JSON.stringify(l.req ?? '')}`);
+    const shutdownAt = messages.findIndex((m) => m.startsWith('shutting down'));
+    const answeredAt = messages.findIndex((m) => m.startsWith('request completed') && m.includes('/v1/auth/register'));
+    expect(shutdownAt).toBeGreaterThanOrEqual(0);
+    expect(answeredAt).toBeGreaterThan(shutdownAt);
+    expect(messages[messages.length - 1]).toMatch(/^stopped/);
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+  });
+
+  test('runs as an API only or a worker only', async () => {
+    const api = await start({}, ['--role=api']);
+    expect(await (await fetch(`${api.url}/readyz`)).json()).toMatchObject({ checks: { jobs: 'not run here' } });
+    const worker = await start({}, ['--role=worker']);
+    // A worker serves no HTTP.
+    expect(worker.port).toBeUndefined();
+    expect(worker.output()).toContain('ready: job worker running');
+  });
+
+  test('refuses to start on bad configuration, naming every bad variable', async () => {
+    const service = startService({ ...env, PORT: 'eighty', LOG_LEVEL: 'loud' });
+    await expect(service).rejects.toThrow(/exited with 1[\s\S]*PORT[\s\S]*LOG_LEVEL/);
+    await expect(startService({ ...env }, ['--role=cook'])).rejects.toThrow(/--role: must be api, worker or all/);
+  });
+});
+
+describe('the command line', () => {
+  test('migrate, create-operator and run-jobs', async () => {
+    const migrate = await runCli(['migrate'], env);
+    expect(migrate).toMatchObject({ code: 0 });
+    expect(migrate.stdout).toMatch(/applied: Foundation|database is up to date/);
+
+    const created = await runCli(['create-operator', '--email', 'Ops@Example.com', '--password', 'a strong operator password'], env);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toContain('operator created: ops@example.com');
+    const again = await runCli(['create-operator', '--email', 'ops@example.com', '--password', 'a strong operator password'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('An account with this email already exists');
+
+    const bad = await runCli(['create-operator', '--email', 'nope'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--email: must be an email address.*--password/);
+
+    expect(await runCli(['run-jobs', '--timeout-seconds', '20'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('all due jobs ran') });
+    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+  });
+});

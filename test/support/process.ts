@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+const REGISTER = path.join(__dirname, 'register-ts.js');
+const SRC = path.join(__dirname, '../../src');
+
+export interface RunningService {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the real service (src/main.ts) as its own process and waits for its "ready" log line. */
+export async function startService(env: Record<string, string>, args: string[] = []): Promise<RunningService> {
+  const child = spawn(process.execPath, ['-r', REGISTER, path.join(SRC, 'main.ts'), ...args], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stderr!.on('data', (chunk) => (out += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not get ready:\n${out}`)), 60_000);
+    const check = () => {
+      const ready = out.split('\n').map(tryJson).find((line) => typeof line?.msg === 'string' && line.msg.startsWith('ready'));
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready.port as number);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code} before it was ready:\n${out}`));
+    });
+  });
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+/** Runs the CLI (src/cli.ts) to completion. */
+export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['-r', REGISTER, path.join(SRC, 'cli.ts'), ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+export function logLines(output: string): Record<string, unknown>[] {
+  return output.split('\n').map(tryJson).filter((l): l is Record<string, unknown> => l !== undefined);
+}
+
+function tryJson(line: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(line);
+    return value && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
