@@ -80,7 +80,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       const principal = authorize(def, req.principal);
       const input = {
         params: parse(def.schemas.params, req.params, 'params', 'invalid_path'),
-        query: parse(def.schemas.query, req.query, 'query', 'invalid_query'),
+        query: def.schemas.query ? parse(def.schemas.query, req.query, 'query', 'invalid_query') : refuseQuery(req),
         body: parseBody(def, req),
       };
       const run = () => def.handle({ principal, ...input, req, res });
@@ -118,6 +118,12 @@ async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStor
     else await store.release(started.id);
     throw error;
   }
+}
+
+function refuseQuery(req: Request): undefined {
+  const names = Object.keys(req.query as object);
+  if (names.length > 0) throw badRequest('invalid_query', `This request takes no query parameters (got ${names.slice(0, 5).join(', ')}).`);
+  return undefined;
 }
 
 function parseBody(def: RouteDef, req: Request): unknown {
