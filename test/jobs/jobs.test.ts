@@ -177,6 +177,21 @@ describe('job backend (agenda 6 on our database)', () => {
     await waitFor(async () => (await theJob()).lockedAt === null, 5000, 'the lock to be released');
   });
 
+  test('a worker stopped with SIGTERM finishes the job it is running before it exits', async () => {
+    const logFile = path.join(dir, 'sigterm.log');
+    const enqueuer = jobsWith(recordingJob({ logFile, worker: 'parent' }));
+    const worker = await startWorkerProcess('graceful', logFile, { WORK_MS: '800' });
+    await t.db.transaction((tx) => enqueuer.enqueue(tx, 'test.record', { n: 2001 }));
+    await waitFor(() => log(logFile).some((l) => l.n === 2001), 20_000, 'the job to start');
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(log(logFile).filter((l) => l.n === 2001).map((l) => l.event)).toEqual(['start', 'end']);
+    const row = (await jobRows('test.record')).find((r) => (r.data as { n: number }).n === 2001)!;
+    expect(row).toMatchObject({ lockedAt: null, nextRunAt: null });
+    expect(row.lastFinishedAt).toBeInstanceOf(Date);
+  });
+
   test('a recurring job runs on its cron schedule in Asia/Shanghai, and is declared once however many workers start', async () => {
     const ran: Date[] = [];
     const daily = () => defineJob({
