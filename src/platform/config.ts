@@ -21,6 +21,16 @@ export interface Config {
   loginRateLimit: { windowMs: number; max: number };
   /** scrypt cost as log2(N) for new password hashes. */
   passwordScryptLogN: number;
+  payments: {
+    /** HMAC key of the sandbox gateway's notifications; undefined = generated into DATA_DIR. */
+    sandboxSecret: string | undefined;
+    /** Confirm every sandbox payment automatically, through the same notification path (demo, benchmarks). */
+    sandboxAutoConfirm: boolean;
+    /** Test-only routes that complete or fail a sandbox payment; never in production. */
+    sandboxTestRoutes: boolean;
+    notificationToleranceSeconds: number;
+  };
+  pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
@@ -52,6 +62,11 @@ const EnvSchema = z
     JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
     PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+    SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    SANDBOX_AUTO_CONFIRM: bool.default(false),
+    DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+    BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+    PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
   });
 
 export class ConfigError extends Error {
@@ -87,6 +102,13 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS },
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
+    payments: {
+      sandboxSecret: e.SANDBOX_SECRET,
+      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM,
+      sandboxTestRoutes: e.NODE_ENV !== 'production',
+      notificationToleranceSeconds: 300,
+    },
+    pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
   };
 }
 

@@ -9,6 +9,8 @@ declare global {
     interface Request {
       /** Set by `authenticate` when the request carries valid credentials. */
       principal?: Principal;
+      /** The JSON body's exact bytes, kept for signature checks (gateway notifications). */
+      rawBody?: Buffer;
     }
   }
 }

@@ -25,6 +25,8 @@ interface Common<B, Q, Prm> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<Prm>;
+  /** The handler gets the body's exact bytes (a Buffer) instead of parsed JSON: for signed notifications. */
+  rawBody?: boolean;
   /** Money-moving routes: an Idempotency-Key header is required and honoured. */
   idempotent?: boolean;
   /** Status of a successful answer; default 200. A handler that returns nothing sends no body. */
@@ -39,6 +41,7 @@ export interface RouteDef {
   summary: string;
   access: 'public' | readonly Role[];
   idempotent: boolean;
+  rawBody: boolean;
   status: number;
   before: RequestHandler[];
   schemas: { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
@@ -66,6 +69,7 @@ function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], 
     summary: spec.summary,
     access,
     idempotent: spec.idempotent ?? false,
+    rawBody: spec.rawBody ?? false,
     status: spec.status ?? 200,
     before: spec.before ?? [],
     schemas: { body: spec.body, query: spec.query, params: spec.params },
@@ -127,6 +131,10 @@ function refuseQuery(req: Request): undefined {
 }
 
 function parseBody(def: RouteDef, req: Request): unknown {
+  if (def.rawBody) {
+    if (!req.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
+    return req.rawBody ?? Buffer.alloc(0);
+  }
   if (!def.schemas.body) {
     if (req.body !== undefined && Object.keys(req.body as object).length > 0) throw badRequest('unexpected_body', 'This request takes no body.');
     return undefined;

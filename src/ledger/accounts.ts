@@ -1,0 +1,20 @@
+/**
+ * The chart of accounts. Debits are positive, credits negative; the gateway is the one asset (money
+ * we hold at the payment provider), everything else is what that money is owed to.
+ *
+ *   gateway                      asset: received from consumers and not yet paid back out
+ *   held_deposits:<campaign>     deposits held for consumers while a campaign runs
+ *   refunds_pending              refunds decided but not yet confirmed by the gateway
+ *   factory_payable:<factory>    owed to a factory (prices paid, deposits forfeited to it)
+ *   platform_fees                the platform's fee on each completed purchase
+ */
+export const accounts = {
+  gateway: 'gateway',
+  heldDeposits: (campaignId: string) => `held_deposits:${campaignId}`,
+  refundsPending: 'refunds_pending',
+  factoryPayable: (factoryId: string) => `factory_payable:${factoryId}`,
+  platformFees: 'platform_fees',
+} as const;
+
+export const HELD_DEPOSITS_PREFIX = 'held_deposits:';
+export const FACTORY_PAYABLE_PREFIX = 'factory_payable:';

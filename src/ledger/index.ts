@@ -1,0 +1,3 @@
+export { LedgerService, type EntryInput } from './ledger.service';
+export { JournalEntryRow, JournalLineRow } from './journal.entity';
+export { FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, accounts } from './accounts';

@@ -1,0 +1,175 @@
+import { In } from 'typeorm';
+import { z } from 'zod';
+import { accounts, type LedgerService } from '../ledger';
+import type { Clock } from '../platform/clock';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import { notFound, unprocessable } from '../platform/http/app-error';
+import type { Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { type Decimal, fromFen } from '../platform/money';
+import type { PaymentGateway } from './gateway';
+import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './payment.entity';
+
+/**
+ * What happens when a payment settles or a refund is sent is decided by the module that asked for the
+ * payment (pledges). It registers here, and is called inside the transaction that records the event.
+ */
+export interface PaymentListener {
+  paymentSucceeded(tx: Tx, payment: PaymentRow, previousStatus: PaymentRow['status']): Promise<void>;
+  paymentFailed(tx: Tx, payment: PaymentRow): Promise<void>;
+  refundSent(tx: Tx, refund: RefundRow): Promise<void>;
+}
+
+export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled';
+
+export const SEND_REFUND_JOB = 'payments.send-refund';
+const SANDBOX_CONFIRM_JOB = 'payments.sandbox-confirm';
+
+export class PaymentService {
+  private listener: PaymentListener | undefined;
+
+  constructor(
+    private readonly deps: {
+      db: Database;
+      jobs: Jobs;
+      ledger: LedgerService;
+      clock: Clock;
+      gateways: Map<string, PaymentGateway>;
+      /** Confirms sandbox payments automatically through the notification path (demo and benchmarks). */
+      autoConfirm?: (paymentId: string) => { headers: Record<string, string>; body: Buffer } | undefined;
+    },
+  ) {
+    deps.jobs.register(
+      defineJob({
+        name: SEND_REFUND_JOB,
+        payload: z.strictObject({ refundId: z.string() }),
+        // A refund is retried until the gateway accepts it: the consumer's money must come back.
+        maxRetries: 50,
+        handle: async ({ refundId }) => this.sendRefund(refundId),
+      }),
+      defineJob({
+        name: SANDBOX_CONFIRM_JOB,
+        payload: z.strictObject({ paymentId: z.string() }),
+        handle: async ({ paymentId }) => {
+          const signed = this.deps.autoConfirm?.(paymentId);
+          if (signed) await this.handleNotification('sandbox', signed.headers, signed.body);
+        },
+      }),
+    );
+  }
+
+  setListener(listener: PaymentListener): void {
+    this.listener = listener;
+  }
+
+  /** A payment the consumer is asked to make, created inside the caller's transaction. */
+  async create(tx: Tx, input: { kind: PaymentKind; pledgeId: string; campaignId: string; userId: string; amount: Decimal }): Promise<PaymentRow> {
+    const payment = Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: this.deps.clock.now(), settledAt: null, ...input });
+    await tx.insert(PaymentRow, payment);
+    if (this.deps.autoConfirm) await this.deps.jobs.enqueue(tx, SANDBOX_CONFIRM_JOB, { paymentId: payment.id }, { key: payment.id });
+    return payment;
+  }
+
+  /** The consumer no longer owes this payment (the pledge expired or was cancelled). A success that still arrives is refunded. */
+  async cancel(tx: Tx, paymentId: string): Promise<void> {
+    await tx.update(PaymentRow, { id: paymentId, status: 'pending' }, { status: 'cancelled', settledAt: this.deps.clock.now() });
+  }
+
+  async get(actor: Principal, paymentId: string): Promise<PaymentRow> {
+    const payment = await this.deps.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
+    if (!payment || (actor.role !== 'operator' && !(actor.role === 'consumer' && actor.userId === payment.userId))) throw notFound('The payment');
+    return payment;
+  }
+
+  /**
+   * A notification from a gateway: verified, de-duplicated by event id, and recorded in one transaction
+   * with everything it causes. Replays and duplicates change nothing.
+   */
+  async handleNotification(provider: string, headers: Record<string, string | undefined>, rawBody: Buffer): Promise<NotificationOutcome> {
+    const gateway = this.deps.gateways.get(provider);
+    if (!gateway) throw notFound(`The payment provider "${provider}"`);
+    const event = gateway.verifyNotification(headers, rawBody, this.deps.clock.now());
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        await tx.insert(GatewayEventRow, { id: `${provider}:${event.id}`, paymentId: event.paymentId, type: event.type, receivedAt: this.deps.clock.now() });
+        const payment = await tx.findOne(PaymentRow, { where: { id: event.paymentId }, lock: this.lock() });
+        if (!payment || payment.provider !== provider) throw notFound('The payment');
+        if (!payment.amount.equals(event.amount)) throw unprocessable('amount_mismatch', `The notification is for ${event.amount.toFixed(2)}, the payment is ${payment.amount.toFixed(2)}.`);
+        if (payment.status === 'succeeded' || payment.status === 'failed') return 'already_settled';
+        const previous = payment.status;
+        if (event.type === 'payment.succeeded') {
+          Object.assign(payment, { status: 'succeeded', settledAt: this.deps.clock.now() });
+          await tx.update(PaymentRow, { id: payment.id }, { status: payment.status, settledAt: payment.settledAt });
+          await this.listener!.paymentSucceeded(tx, payment, previous);
+        } else if (previous === 'pending') {
+          Object.assign(payment, { status: 'failed', settledAt: this.deps.clock.now() });
+          await tx.update(PaymentRow, { id: payment.id }, { status: payment.status, settledAt: payment.settledAt });
+          await this.listener!.paymentFailed(tx, payment);
+        }
+        return 'processed';
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /**
+   * Decides to give money back, inside the caller's transaction (which also posts the ledger entry
+   * moving the amount to refunds_pending). A job sends it to the gateway after commit, retrying until it goes.
+   */
+  async requestRefund(tx: Tx, input: { payment: PaymentRow; amount: Decimal; reason: string }): Promise<RefundRow> {
+    const { payment } = input;
+    const refund = Object.assign(new RefundRow(), {
+      id: newId(), paymentId: payment.id, pledgeId: payment.pledgeId, campaignId: payment.campaignId, userId: payment.userId,
+      amount: input.amount, reason: input.reason, status: 'pending', attempts: 0, lastError: null, createdAt: this.deps.clock.now(), succeededAt: null,
+    });
+    await tx.insert(RefundRow, refund);
+    await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: refund.id });
+    return refund;
+  }
+
+  /** The refund job: one call to the gateway, outside any transaction, then the outcome recorded. */
+  async sendRefund(refundId: string): Promise<void> {
+    const refund = await this.deps.db.read((tx) => tx.findOneBy(RefundRow, { id: refundId }));
+    if (!refund || refund.status === 'succeeded') return;
+    const payment = await this.deps.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: refund.paymentId }));
+    const result = await this.deps.gateways.get(payment.provider)!.refund({ refundId: refund.id, paymentId: payment.id, amount: refund.amount });
+    await this.deps.db.transaction(async (tx) => {
+      if (!result.ok) {
+        await tx.update(RefundRow, { id: refund.id, status: In(['pending', 'failed'] as RefundStatus[]) }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });
+        return;
+      }
+      const done = await tx.update(RefundRow, { id: refund.id, status: In(['pending', 'failed'] as RefundStatus[]) }, { status: 'succeeded', attempts: refund.attempts + 1, lastError: null, succeededAt: this.deps.clock.now() });
+      if (!done.affected) return;
+      await this.deps.ledger.post(tx, {
+        kind: 'payment_refund_sent',
+        refs: { campaignId: refund.campaignId, pledgeId: refund.pledgeId, paymentId: refund.paymentId, refundId: refund.id },
+        lines: [{ account: accounts.refundsPending, amount: refund.amount }, { account: accounts.gateway, amount: refund.amount.negated() }],
+      });
+      await this.listener!.refundSent(tx, { ...refund, status: 'succeeded' });
+    });
+    if (!result.ok) throw new Error(`refund ${refund.id} failed: ${result.reason}`);
+  }
+
+  async listRefunds(page: { limit: number; offset: number }, status?: RefundStatus): Promise<{ items: RefundRow[]; total: number }> {
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(RefundRow, { where: status ? { status } : {}, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }),
+    );
+    return { items, total };
+  }
+
+  /** Sums for the reconcile command, straight from the payment and refund records. */
+  async totals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal }> {
+    const received = await tx.createQueryBuilder(PaymentRow, 'p').select('SUM(p.amount_fen)', 'fen').where("p.status = 'succeeded'").getRawOne<{ fen: string | null }>();
+    const refunded = await tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status = 'succeeded'").getRawOne<{ fen: string | null }>();
+    return { received: fromFen(String(received?.fen ?? 0)), refunded: fromFen(String(refunded?.fen ?? 0)) };
+  }
+
+  private lock() {
+    // SQLite has no row locks (writes are serialised anyway); MySQL locks the payment row for the transaction.
+    return this.deps.db.dialect === 'mysql' ? ({ mode: 'pessimistic_write' } as const) : undefined;
+  }
+}
+

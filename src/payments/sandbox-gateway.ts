@@ -1,0 +1,81 @@
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { AppError, badRequest } from '../platform/http/app-error';
+import { MONEY_PATTERN, type Decimal, formatMoney, parseMoney } from '../platform/money';
+import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
+
+export const SANDBOX_SIGNATURE_HEADER = 'x-sandbox-signature';
+
+const EventBody = z.strictObject({
+  id: z.string().min(1).max(100),
+  type: z.enum(['payment.succeeded', 'payment.failed']),
+  paymentId: z.uuid(),
+  amount: z.string().regex(MONEY_PATTERN),
+});
+
+/**
+ * A simulated WeChat Pay / Alipay: it signs notifications like a real provider (HMAC-SHA256 over
+ * "<unix seconds>.<raw body>", header `X-Sandbox-Signature: t=…,v1=…`) and its refunds can be told
+ * to fail. It is the one part of the system that tests simulate.
+ */
+export class SandboxGateway implements PaymentGateway {
+  readonly name = 'sandbox';
+  private refundFailuresToCome = 0;
+  readonly refundsSent: { refundId: string; amount: string }[] = [];
+
+  constructor(
+    private readonly secret: string,
+    private readonly toleranceSeconds: number,
+  ) {}
+
+  /** The notification the sandbox would send for a payment, signed at `at`. */
+  notification(payment: { id: string; amount: Decimal }, outcome: 'succeeded' | 'failed', at = new Date()): { headers: Record<string, string>; body: Buffer } {
+    const body = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: `payment.${outcome}`, paymentId: payment.id, amount: formatMoney(payment.amount) }));
+    return { headers: { [SANDBOX_SIGNATURE_HEADER]: this.sign(body, at), 'content-type': 'application/json' }, body };
+  }
+
+  sign(body: Buffer, at: Date): string {
+    const t = Math.floor(at.getTime() / 1000);
+    return `t=${t},v1=${this.mac(t, body)}`;
+  }
+
+  verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent {
+    const header = headers[SANDBOX_SIGNATURE_HEADER] ?? '';
+    const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
+    if (!match) throw new AppError(401, 'invalid_signature', 'The notification is not signed (X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>).');
+    const t = Number(match[1]);
+    const expected = Buffer.from(this.mac(t, rawBody), 'hex');
+    const given = Buffer.from(match[2], 'hex');
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AppError(401, 'invalid_signature', 'The notification signature does not match.');
+    if (Math.abs(now.getTime() / 1000 - t) > this.toleranceSeconds) {
+      throw new AppError(401, 'stale_notification', `The notification was signed more than ${this.toleranceSeconds} seconds from now; it may be a replay.`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw badRequest('malformed_json', 'The notification body is not valid JSON.');
+    }
+    const event = EventBody.safeParse(json);
+    if (!event.success) throw badRequest('validation_failed', `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return { ...event.data, amount: parseMoney(event.data.amount) };
+  }
+
+  /** Makes the next `count` refunds fail, as a bank that rejects them would. */
+  failNextRefunds(count: number): void {
+    this.refundFailuresToCome = count;
+  }
+
+  async refund(request: { refundId: string; paymentId: string; amount: Decimal }): Promise<RefundResult> {
+    if (this.refundFailuresToCome > 0) {
+      this.refundFailuresToCome -= 1;
+      return { ok: false, reason: 'sandbox: the bank rejected the refund' };
+    }
+    if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, amount: formatMoney(request.amount) });
+    return { ok: true };
+  }
+
+  private mac(t: number, body: Buffer): string {
+    return createHmac('sha256', this.secret).update(`${t}.`).update(body).digest('hex');
+  }
+}
