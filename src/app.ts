@@ -1,7 +1,12 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { AccountService, UserRow, accountRoutes } from './accounts';
+import { CampaignRow, CampaignService, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, factoryRoutes } from './factories';
+import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
+import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
+import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentRoutes } from './payments';
+import { ConsumerUnitsRow, MoneyFlows, PledgeRow, PledgeService, Settlement, pledgeRoutes } from './pledges';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
 import type { Database } from './platform/database';
@@ -12,14 +17,17 @@ import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
-export const entities = [UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow];
+export const entities = [
+  UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
+  PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
+];
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
   clock: Clock;
-  authSecret: string;
+  secrets: { auth: string; sandbox: string };
   /** Whether this process runs the job worker (for /readyz). */
   runsWorker: boolean;
   metrics?: Metrics;
@@ -30,7 +38,20 @@ export interface App {
   jobs: Jobs;
   routes: RouteDef[];
   metrics: Metrics;
-  services: { accounts: AccountService; factories: FactoryService; idempotency: IdempotencyStore };
+  services: {
+    accounts: AccountService;
+    factories: FactoryService;
+    idempotency: IdempotencyStore;
+    ledger: LedgerService;
+    payments: PaymentService;
+    sandbox: SandboxGateway;
+    campaigns: CampaignService;
+    pledges: PledgeService;
+    settlement: Settlement;
+    notifications: NotificationService;
+  };
+  /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
+  reconcile(): Promise<ReconcileReport>;
 }
 
 /** The composition root: every service, job and route of the product, built by hand in dependency order. */
@@ -38,11 +59,28 @@ export function buildApp(deps: AppDeps): App {
   const { config, db, logger, clock } = deps;
   const metrics = deps.metrics ?? new Metrics();
   const jobs = new Jobs(db, logger, metrics, config.jobs);
-  const tokens = new TokenService(deps.authSecret, config.tokenTtlSeconds);
+  const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
   const idempotency = new IdempotencyStore(db);
 
   const accounts = new AccountService({ db, tokens, clock, scryptLogN: config.passwordScryptLogN });
   const factories = new FactoryService({ db, accounts, clock });
+  const ledger = new LedgerService(clock);
+  const notifications = new NotificationService({ db, clock });
+  const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds);
+  const payments = new PaymentService({
+    db, jobs, ledger, clock, gateways: new Map([[sandbox.name, sandbox]]),
+    autoConfirm: config.payments.sandboxAutoConfirm ? sandbox : undefined,
+  });
+  const campaigns = new CampaignService({ db, jobs, clock, factories });
+  const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
+  let settlement: Settlement | undefined;
+  const pledges = new PledgeService({
+    db, jobs, clock, campaigns, payments, notifications, flows, depositTtlMinutes: config.pledges.depositTtlMinutes,
+    afterFinal: (tx, campaignId) => settlement!.completeIfFinal(tx, campaignId),
+  });
+  settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
+  payments.setListener(pledges);
+  campaigns.setListener(settlement);
 
   jobs.register(
     defineJob({
@@ -56,7 +94,14 @@ export function buildApp(deps: AppDeps): App {
     }),
   );
 
-  const routes = [...accountRoutes(accounts, config.loginRateLimit), ...factoryRoutes(factories)];
+  const routes = [
+    ...accountRoutes(accounts, config.loginRateLimit),
+    ...factoryRoutes(factories),
+    ...campaignRoutes(campaigns, clock),
+    ...pledgeRoutes(pledges),
+    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
+    ...notificationRoutes(notifications),
+  ];
   const http = createHttpApp({
     logger,
     metrics,
@@ -66,5 +111,16 @@ export function buildApp(deps: AppDeps): App {
     handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker }), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
   });
 
-  return { http, jobs, routes, metrics, services: { accounts, factories, idempotency } };
+  const reconcileLedger = () =>
+    reconcile(db, ledger, {
+      heldDepositsByCampaign: (tx) => settlement!.heldDepositsByCampaign(tx),
+      finalCampaignIds: (tx) => campaigns.finalCampaignIds(tx),
+      gatewayTotals: (tx) => payments.totals(tx),
+    });
+
+  return {
+    http, jobs, routes, metrics,
+    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications },
+    reconcile: reconcileLedger,
+  };
 }

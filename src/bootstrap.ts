@@ -8,8 +8,11 @@ import { loadOrCreateSecret } from './platform/secrets';
 
 /** Opens the database and builds the app: what the server and the CLI share. */
 export async function boot(config: Config, logger: Logger, options: { runsWorker: boolean }): Promise<{ app: App; db: Database }> {
-  const authSecret = config.authSecret ?? loadOrCreateSecret(config.dataDir, 'auth-secret');
+  const secrets = {
+    auth: config.authSecret ?? loadOrCreateSecret(config.dataDir, 'auth-secret'),
+    sandbox: config.payments.sandboxSecret ?? loadOrCreateSecret(config.dataDir, 'sandbox-secret'),
+  };
   const db = await openDatabase(config.database, entities, migrations);
-  const app = buildApp({ config, db, logger, clock: systemClock, authSecret, runsWorker: options.runsWorker });
+  const app = buildApp({ config, db, logger, clock: systemClock, secrets, runsWorker: options.runsWorker });
   return { app, db };
 }

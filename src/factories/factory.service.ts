@@ -1,6 +1,6 @@
 import type { AccountService, NewUser, UserRow } from '../accounts';
 import type { Clock } from '../platform/clock';
-import type { Database } from '../platform/database';
+import type { Database, Tx } from '../platform/database';
 import type { ApiKeyVerifier } from '../platform/http/auth';
 import { notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
@@ -17,6 +17,10 @@ export class FactoryService implements ApiKeyVerifier {
     const factory = Object.assign(new FactoryRow(), { id: newId(), ...input, createdAt: this.deps.clock.now() });
     await this.deps.db.transaction((tx) => tx.insert(FactoryRow, factory));
     return factory;
+  }
+
+  async exists(tx: Tx, factoryId: string): Promise<boolean> {
+    return tx.existsBy(FactoryRow, { id: factoryId });
   }
 
   async list(page: PageQuery): Promise<{ items: FactoryRow[]; total: number }> {

@@ -1,10 +1,11 @@
+import type { Clock } from '../platform/clock';
 import { page } from '../platform/http/paginate';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { SandboxGateway } from './sandbox-gateway';
 import type { PaymentService } from './payment.service';
 import { PaymentParams, ProviderParams, RefundQuery, toPaymentDto, toRefundDto } from './payment.schemas';
 
-export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, options: { sandboxTestRoutes: boolean }): RouteDef[] {
+export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean }): RouteDef[] {
   const routes: RouteDef[] = [
     publicRoute({
       method: 'post', path: '/v1/payments/notifications/:provider', summary: 'Signed payment notification from a gateway', params: ProviderParams, rawBody: true,
@@ -34,7 +35,7 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
         access: ['consumer', 'operator'], params: PaymentParams,
         handle: async ({ principal, params }) => {
           const payment = await payments.get(principal, params.id);
-          const signed = sandbox.notification(payment, outcome === 'complete' ? 'succeeded' : 'failed');
+          const signed = sandbox.notification(payment, outcome === 'complete' ? 'succeeded' : 'failed', clock.now());
           const result = await payments.handleNotification('sandbox', signed.headers, signed.body);
           return { outcome: result, payment: toPaymentDto(await payments.get(principal, params.id)) };
         },

@@ -9,6 +9,7 @@ import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { type Decimal, fromFen } from '../platform/money';
 import type { PaymentGateway } from './gateway';
+import type { SandboxGateway } from './sandbox-gateway';
 import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './payment.entity';
 
 /**
@@ -36,8 +37,8 @@ export class PaymentService {
       ledger: LedgerService;
       clock: Clock;
       gateways: Map<string, PaymentGateway>;
-      /** Confirms sandbox payments automatically through the notification path (demo and benchmarks). */
-      autoConfirm?: (paymentId: string) => { headers: Record<string, string>; body: Buffer } | undefined;
+      /** Confirms every payment automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
+      autoConfirm?: SandboxGateway;
     },
   ) {
     deps.jobs.register(
@@ -52,8 +53,10 @@ export class PaymentService {
         name: SANDBOX_CONFIRM_JOB,
         payload: z.strictObject({ paymentId: z.string() }),
         handle: async ({ paymentId }) => {
-          const signed = this.deps.autoConfirm?.(paymentId);
-          if (signed) await this.handleNotification('sandbox', signed.headers, signed.body);
+          const payment = await this.deps.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
+          if (!payment || payment.status !== 'pending' || !this.deps.autoConfirm) return;
+          const signed = this.deps.autoConfirm.notification(payment, 'succeeded', this.deps.clock.now());
+          await this.handleNotification(this.deps.autoConfirm.name, signed.headers, signed.body);
         },
       }),
     );

@@ -21,7 +21,8 @@ const EventBody = z.strictObject({
 export class SandboxGateway implements PaymentGateway {
   readonly name = 'sandbox';
   private refundFailuresToCome = 0;
-  readonly refundsSent: { refundId: string; amount: string }[] = [];
+  /** Every refund the sandbox paid out, as a bank statement would show it. */
+  readonly refundsSent: { refundId: string; paymentId: string; amount: string }[] = [];
 
   constructor(
     private readonly secret: string,
@@ -71,7 +72,7 @@ export class SandboxGateway implements PaymentGateway {
       this.refundFailuresToCome -= 1;
       return { ok: false, reason: 'sandbox: the bank rejected the refund' };
     }
-    if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, amount: formatMoney(request.amount) });
+    if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, paymentId: request.paymentId, amount: formatMoney(request.amount) });
     return { ok: true };
   }
 

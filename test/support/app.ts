@@ -35,7 +35,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
   await db.migrate();
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
-  const app = buildApp({ config, db, logger, clock, authSecret: 'test-secret-that-is-long-enough-0123456789', runsWorker: options.runsWorker ?? false });
+  const app = buildApp({ config, db, logger, clock, secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' }, runsWorker: options.runsWorker ?? false });
   if (options.runsWorker) await app.jobs.startWorker();
   return {
     app,

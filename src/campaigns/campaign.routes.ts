@@ -1,0 +1,50 @@
+import { page } from '../platform/http/paginate';
+import { publicRoute, route, type RouteDef } from '../platform/http/routes';
+import type { Clock } from '../platform/clock';
+import type { CampaignService } from './campaign.service';
+import { CampaignListQuery, CampaignParams, CreateCampaignBody, toCampaignDto } from './campaign.schemas';
+
+export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteDef[] {
+  const dto = async (p: ReturnType<CampaignService['get']>) => {
+    const { campaign, progress } = await p;
+    return toCampaignDto(campaign, progress, clock.now());
+  };
+  return [
+    route({
+      method: 'post', path: '/v1/campaigns', summary: 'Create a campaign with its product, options and price tiers (a draft)', access: ['operator'], status: 201, body: CreateCampaignBody,
+      handle: async ({ body }) => toCampaignDto(await campaigns.create(body), undefined, clock.now()),
+    }),
+    publicRoute({
+      method: 'get', path: '/v1/campaigns', summary: 'Campaigns with their public progress', query: CampaignListQuery,
+      handle: async ({ principal, query }) => {
+        const { items, total } = await campaigns.list(principal, query);
+        return page(items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, clock.now())), total, query);
+      },
+    }),
+    publicRoute({
+      method: 'get', path: '/v1/campaigns/:id', summary: 'A campaign with its public progress', params: CampaignParams,
+      handle: async ({ principal, params }) => dto(campaigns.get(principal, params.id)),
+    }),
+    route({
+      method: 'post', path: '/v1/campaigns/:id/publish', summary: 'Publish a draft: it opens at opensAt', access: ['operator'], params: CampaignParams,
+      handle: async ({ principal, params }) => {
+        await campaigns.publish(params.id);
+        return dto(campaigns.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/campaigns/:id/close', summary: 'End the pledge window now; the campaign is then decided', access: ['operator'], params: CampaignParams,
+      handle: async ({ principal, params }) => {
+        await campaigns.closeNow(params.id);
+        return dto(campaigns.get(principal, params.id));
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/campaigns/:id/cancel', summary: 'Cancel a campaign and refund everything paid into it', access: ['operator'], params: CampaignParams, idempotent: true,
+      handle: async ({ principal, params }) => {
+        await campaigns.cancel(params.id);
+        return dto(campaigns.get(principal, params.id));
+      },
+    }),
+  ];
+}

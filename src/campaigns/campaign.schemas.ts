@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { ID_PATTERN } from '../platform/ids';
+import { MONEY_PATTERN, formatMoney, fromFen, parseMoney } from '../platform/money';
+import { pageQuery } from '../platform/http/paginate';
+import type { CampaignRow } from './campaign.entity';
+import { depositPerUnit } from './campaign';
+
+const id = z.string().regex(ID_PATTERN, 'must be an id (a UUID)');
+const money = z.string().regex(MONEY_PATTERN, 'must be an amount such as "1000.00"');
+const rate = (max: number) =>
+  z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
+const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
+
+export const CampaignParams = z.strictObject({ id });
+
+export const CreateCampaignBody = z
+  .strictObject({
+    factoryId: id,
+    title: z.string().trim().min(1).max(200),
+    productName: z.string().trim().min(1).max(200),
+    description: z.string().trim().max(4000).default(''),
+    options: z
+      .array(z.strictObject({ name: optionName, values: z.array(z.string().trim().min(1).max(40)).min(1).max(30) }))
+      .min(1)
+      .max(5),
+    referencePrice: money,
+    depositRate: rate(1),
+    depositCreditRate: rate(10).default('1'),
+    tiers: z.array(z.strictObject({ minUnits: z.number().int().min(1).max(10_000_000), unitPrice: money })).min(1).max(10),
+    maxUnits: z.number().int().min(1).max(10_000_000).optional(),
+    perConsumerLimit: z.number().int().min(1).max(100_000).optional(),
+    variantMinUnits: z.number().int().min(1).max(10_000_000).optional(),
+    opensAt: instant,
+    closesAt: instant,
+    balanceWindowHours: z.number().int().min(1).max(24 * 30),
+    expectedShipDate: z.iso.date('must be a date such as 2027-01-15'),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const names = c.options.map((o) => o.name);
+    if (new Set(names).size !== names.length) issue(['options'], 'option names must be different');
+    c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different'));
+    const reference = parseMoney(c.referencePrice);
+    if (reference.isZero()) issue(['referencePrice'], 'must be above 0');
+    const deposit = depositPerUnit(reference, c.depositRate);
+    if (deposit.isZero()) issue(['depositRate'], 'gives a deposit of 0.00 per unit');
+    c.tiers.forEach((t, i) => {
+      const price = parseMoney(t.unitPrice);
+      if (price.greaterThan(reference)) issue(['tiers', i, 'unitPrice'], 'must not be above the reference price');
+      if (price.lessThan(deposit)) issue(['tiers', i, 'unitPrice'], `must not be below the deposit per unit (${formatMoney(deposit)})`);
+      if (i > 0 && t.minUnits <= c.tiers[i - 1].minUnits) issue(['tiers', i, 'minUnits'], 'tiers must be in ascending order of units');
+      if (i > 0 && !price.lessThan(parseMoney(c.tiers[i - 1].unitPrice))) issue(['tiers', i, 'unitPrice'], 'each tier must be cheaper than the one before');
+    });
+    if (c.maxUnits !== undefined && c.maxUnits < c.tiers[0].minUnits) issue(['maxUnits'], 'is below the success threshold (the first tier), so the campaign could never succeed');
+    if (c.perConsumerLimit !== undefined && c.maxUnits !== undefined && c.perConsumerLimit > c.maxUnits) issue(['perConsumerLimit'], 'is above the cap');
+    if (c.closesAt.getTime() <= c.opensAt.getTime()) issue(['closesAt'], 'must be after opensAt');
+    if (c.closesAt.getTime() <= Date.now()) issue(['closesAt'], 'must be in the future');
+    if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days');
+    if (c.expectedShipDate < c.closesAt.toISOString().slice(0, 10)) issue(['expectedShipDate'], 'must not be before the pledge window closes');
+  });
+export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
+
+export const CampaignListQuery = pageQuery.extend({
+  status: z.enum(['draft', 'scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed']).optional(),
+  factoryId: id.optional(),
+});
+
+export interface CampaignProgress {
+  paidUnits: number;
+  reservedUnits: number;
+  pledgers: number;
+  variants: { variant: string; paidUnits: number; reservedUnits: number }[];
+}
+
+export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date) {
+  const tiers = c.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: formatMoney(fromFen(t.unitPriceFen)) }));
+  const paid = progress?.paidUnits ?? 0;
+  const current = [...tiers].reverse().find((t) => paid >= t.minUnits) ?? null;
+  const next = tiers.find((t) => paid < t.minUnits);
+  return {
+    id: c.id, factoryId: c.factoryId, title: c.title, productName: c.productName, description: c.description, options: c.options,
+    referencePrice: formatMoney(c.referencePrice), depositRate: c.depositRate, depositPerUnit: formatMoney(c.depositPerUnit), depositCreditRate: c.depositCreditRate,
+    tiers, maxUnits: c.maxUnits, perConsumerLimit: c.perConsumerLimit, variantMinUnits: c.variantMinUnits,
+    opensAt: c.opensAt.toISOString(), closesAt: c.closesAt.toISOString(), balanceWindowHours: c.balanceWindowHours, expectedShipDate: c.expectedShipDate,
+    status: c.status, finalUnitPrice: c.finalUnitPrice ? formatMoney(c.finalUnitPrice) : null, balanceDueAt: c.balanceDueAt?.toISOString() ?? null,
+    droppedVariants: c.droppedVariants ?? [],
+    progress: {
+      paidUnits: paid,
+      reservedUnits: c.reservedUnits,
+      pledgers: progress?.pledgers ?? 0,
+      currentTier: current,
+      nextTier: next ? { ...next, unitsNeeded: next.minUnits - paid } : null,
+      thresholdReached: paid >= c.tiers[0].minUnits,
+      remainingUnits: c.maxUnits === null ? null : Math.max(0, c.maxUnits - c.reservedUnits),
+      secondsLeft: ['scheduled', 'open'].includes(c.status) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
+      variants: progress?.variants ?? [],
+    },
+  };
+}

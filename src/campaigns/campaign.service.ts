@@ -1,0 +1,177 @@
+import { In } from 'typeorm';
+import { z } from 'zod';
+import type { FactoryService } from '../factories';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { conflict, notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import type { Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { parseMoney, toFen } from '../platform/money';
+import { CampaignRow, type CampaignStatus } from './campaign.entity';
+import { depositPerUnit } from './campaign';
+import type { CampaignProgress, CreateCampaignInput } from './campaign.schemas';
+
+/** The pledges module settles campaigns; it registers here (campaigns may not import pledges). */
+export interface CampaignListener {
+  /** The pledge window has closed: decide success or failure. Runs in a job; must be idempotent. */
+  campaignClosed(campaignId: string): Promise<void>;
+  /** An operator cancelled the campaign, inside this transaction: everything must be refunded. */
+  campaignCancelled(tx: Tx, campaign: CampaignRow): Promise<void>;
+  progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>>;
+}
+
+const OPEN_JOB = 'campaigns.open';
+export const CLOSE_JOB = 'campaigns.close';
+const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'];
+
+export class CampaignService {
+  private listener: CampaignListener | undefined;
+
+  constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService }) {
+    deps.jobs.register(
+      defineJob({ name: OPEN_JOB, payload: z.strictObject({ campaignId: z.string() }), handle: async ({ campaignId }) => this.markOpen(campaignId) }),
+      defineJob({ name: CLOSE_JOB, payload: z.strictObject({ campaignId: z.string() }), handle: async ({ campaignId }) => this.listener!.campaignClosed(campaignId) }),
+    );
+  }
+
+  setListener(listener: CampaignListener): void {
+    this.listener = listener;
+  }
+
+  async create(input: CreateCampaignInput): Promise<CampaignRow> {
+    const referencePrice = parseMoney(input.referencePrice);
+    const campaign = Object.assign(new CampaignRow(), {
+      id: newId(), factoryId: input.factoryId, title: input.title, productName: input.productName, description: input.description, options: input.options,
+      referencePrice, depositRate: input.depositRate, depositPerUnit: depositPerUnit(referencePrice, input.depositRate), depositCreditRate: input.depositCreditRate,
+      tiers: input.tiers.map((t) => ({ minUnits: t.minUnits, unitPriceFen: toFen(parseMoney(t.unitPrice)) })),
+      maxUnits: input.maxUnits ?? null, perConsumerLimit: input.perConsumerLimit ?? null, variantMinUnits: input.variantMinUnits ?? null,
+      opensAt: input.opensAt, closesAt: input.closesAt, balanceWindowHours: input.balanceWindowHours, expectedShipDate: input.expectedShipDate,
+      status: 'draft', reservedUnits: 0, finalUnitPrice: null, droppedVariants: null, decidedAt: null, balanceDueAt: null, completedAt: null, cancelledAt: null,
+      createdAt: this.deps.clock.now(),
+    });
+    await this.deps.db.transaction(async (tx) => {
+      if (!(await this.deps.factories.exists(tx, input.factoryId))) throw notFound('The factory');
+      await tx.insert(CampaignRow, campaign);
+    });
+    return campaign;
+  }
+
+  /** Draft → scheduled (or open at once if its window has begun); the open and close jobs are scheduled with it. */
+  async publish(campaignId: string): Promise<CampaignRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.lock(tx, campaignId);
+      if (campaign.status !== 'draft') throw conflict('campaign_not_draft', `Only a draft can be published; this campaign is ${campaign.status}.`);
+      const now = this.deps.clock.now();
+      if (campaign.closesAt <= now) throw conflict('campaign_window_passed', 'The pledge window has already closed; create a new campaign.');
+      campaign.status = campaign.opensAt <= now ? 'open' : 'scheduled';
+      await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status });
+      if (campaign.status === 'scheduled') await this.deps.jobs.enqueue(tx, OPEN_JOB, { campaignId }, { runAt: campaign.opensAt, key: campaignId });
+      await this.scheduleClose(tx, campaign);
+      return campaign;
+    });
+  }
+
+  /** Ends the pledge window now; the decision follows as at a normal close. */
+  async closeNow(campaignId: string): Promise<CampaignRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.lock(tx, campaignId);
+      if (!['scheduled', 'open'].includes(campaign.status)) throw conflict('campaign_not_open', `Only a scheduled or open campaign can be closed; this one is ${campaign.status}.`);
+      const now = this.deps.clock.now();
+      if (campaign.closesAt > now) {
+        campaign.closesAt = now;
+        await tx.update(CampaignRow, { id: campaign.id }, { closesAt: now });
+      }
+      await this.scheduleClose(tx, campaign);
+      return campaign;
+    });
+  }
+
+  async cancel(campaignId: string): Promise<CampaignRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.lock(tx, campaignId);
+      if (['failed', 'cancelled', 'completed'].includes(campaign.status)) throw conflict('campaign_final', `A ${campaign.status} campaign cannot be cancelled.`);
+      Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
+      await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status, cancelledAt: campaign.cancelledAt });
+      await this.listener!.campaignCancelled(tx, campaign);
+      return campaign;
+    });
+  }
+
+  /** Anyone sees published campaigns; drafts only operators. */
+  async get(actor: Principal | undefined, campaignId: string): Promise<{ campaign: CampaignRow; progress: CampaignProgress | undefined }> {
+    return this.deps.db.read(async (tx) => {
+      const campaign = await tx.findOneBy(CampaignRow, { id: campaignId });
+      if (!campaign || (campaign.status === 'draft' && actor?.role !== 'operator')) throw notFound('The campaign');
+      const progress = await this.listener!.progress(tx, [campaign.id]);
+      return { campaign, progress: progress.get(campaign.id) };
+    });
+  }
+
+  async list(actor: Principal | undefined, query: PageQuery & { status?: CampaignStatus; factoryId?: string }) {
+    return this.deps.db.read(async (tx) => {
+      const visible = actor?.role === 'operator' ? undefined : PUBLIC_STATUSES;
+      const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
+      const where = { ...(statuses ? { status: In(statuses) } : {}), ...(query.factoryId ? { factoryId: query.factoryId } : {}) };
+      const [items, total] = await tx.findAndCount(CampaignRow, { where, order: { closesAt: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit });
+      const progress = await this.listener!.progress(tx, items.map((c) => c.id));
+      return { items: items.map((campaign) => ({ campaign, progress: progress.get(campaign.id) })), total };
+    });
+  }
+
+  // ---- for the pledges module, inside its transactions ----
+
+  async find(tx: Tx, campaignId: string): Promise<CampaignRow | null> {
+    return tx.findOneBy(CampaignRow, { id: campaignId });
+  }
+
+  /** The campaign row locked for a decision (MySQL row lock; SQLite is serialised anyway). */
+  async lock(tx: Tx, campaignId: string): Promise<CampaignRow> {
+    const campaign = await tx.findOne(CampaignRow, { where: { id: campaignId }, lock: this.deps.db.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined });
+    if (!campaign) throw notFound('The campaign');
+    return campaign;
+  }
+
+  /**
+   * Reserves units against the cap with ONE conditional update: it succeeds only while the window is
+   * open and the cap holds, so no interleaving of requests can oversell, on either database.
+   */
+  async reserveUnits(tx: Tx, campaignId: string, quantity: number, now: Date): Promise<boolean> {
+    const result = await tx
+      .createQueryBuilder()
+      .update(CampaignRow)
+      .set({ reservedUnits: () => `reserved_units + ${Number(quantity)}` })
+      .where('id = :id', { id: campaignId })
+      .andWhere("status IN ('scheduled', 'open') AND opens_at <= :now AND closes_at > :now", { now })
+      .andWhere('(max_units IS NULL OR reserved_units + :quantity <= max_units)', { quantity })
+      .execute();
+    return result.affected === 1;
+  }
+
+  async releaseUnits(tx: Tx, campaignId: string, quantity: number): Promise<void> {
+    await tx.createQueryBuilder().update(CampaignRow).set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` }).where('id = :id', { id: campaignId }).execute();
+  }
+
+  async markDecided(tx: Tx, campaign: CampaignRow, patch: Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt'>): Promise<void> {
+    Object.assign(campaign, patch, { decidedAt: this.deps.clock.now() });
+    await tx.update(CampaignRow, { id: campaign.id }, { ...patch, decidedAt: campaign.decidedAt });
+  }
+
+  async finalCampaignIds(tx: Tx): Promise<string[]> {
+    return (await tx.find(CampaignRow, { select: { id: true }, where: { status: In(['failed', 'cancelled', 'completed']) } })).map((c) => c.id);
+  }
+
+  async markCompleted(tx: Tx, campaignId: string): Promise<void> {
+    await tx.update(CampaignRow, { id: campaignId, status: 'succeeded' }, { status: 'completed', completedAt: this.deps.clock.now() });
+  }
+
+  /** Runs the close job again at `at` (a deposit in flight at the deadline is waited for). */
+  async scheduleClose(tx: Tx, campaign: Pick<CampaignRow, 'id' | 'closesAt'>, at: Date = campaign.closesAt): Promise<void> {
+    await this.deps.jobs.enqueue(tx, CLOSE_JOB, { campaignId: campaign.id }, { runAt: at, key: `${campaign.id}:${at.getTime()}` });
+  }
+
+  private async markOpen(campaignId: string): Promise<void> {
+    await this.deps.db.transaction((tx) => tx.update(CampaignRow, { id: campaignId, status: 'scheduled' }, { status: 'open' }));
+  }
+}

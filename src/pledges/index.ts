@@ -1,0 +1,5 @@
+export { PledgeService } from './pledge.service';
+export { Settlement } from './settlement';
+export { MoneyFlows } from './money-flows';
+export { pledgeRoutes } from './pledge.routes';
+export { ConsumerUnitsRow, PledgeRow, type PledgeStatus } from './pledge.entity';

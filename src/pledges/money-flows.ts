@@ -1,0 +1,97 @@
+import type { CampaignRow } from '../campaigns';
+import { accounts, type LedgerService } from '../ledger';
+import type { PaymentRow, PaymentService } from '../payments';
+import type { Tx } from '../platform/database';
+import { type Decimal, roundToFen } from '../platform/money';
+import type { PledgeRow } from './pledge.entity';
+
+/**
+ * Every movement of a pledge's money: the ledger entry and, where money goes back, the refund, always
+ * in the caller's transaction beside the state change. Debits are positive, credits negative.
+ */
+export class MoneyFlows {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly payments: PaymentService,
+    private readonly platformFeeRate: string,
+  ) {}
+
+  /** The deposit arrived at the gateway: held for the consumer while the campaign runs. */
+  async depositReceived(tx: Tx, pledge: PledgeRow, payment: PaymentRow): Promise<void> {
+    await this.ledger.post(tx, {
+      kind: 'deposit_received',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: payment.id },
+      lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.heldDeposits(pledge.campaignId), amount: payment.amount.negated() }],
+    });
+  }
+
+  /** The whole deposit goes back (campaign failed or cancelled, variant not produced, consumer cancelled). */
+  async refundDeposit(tx: Tx, pledge: PledgeRow, depositPayment: PaymentRow, reason: string): Promise<void> {
+    await this.ledger.post(tx, {
+      kind: 'deposit_refunded',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: depositPayment.id },
+      lines: [{ account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit }, { account: accounts.refundsPending, amount: pledge.deposit.negated() }],
+    });
+    await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason });
+  }
+
+  /** Money arrived for a pledge that no longer wants it (expired or cancelled before the gateway confirmed): it all goes back. */
+  async refundLatePayment(tx: Tx, payment: PaymentRow): Promise<void> {
+    await this.ledger.post(tx, {
+      kind: 'late_payment_refunded',
+      refs: { campaignId: payment.campaignId, pledgeId: payment.pledgeId, paymentId: payment.id },
+      lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.refundsPending, amount: payment.amount.negated() }],
+    });
+    await this.payments.requestRefund(tx, { payment, amount: payment.amount, reason: 'late_payment' });
+  }
+
+  /**
+   * The purchase is complete: the held deposit and the balance just received become the price, split
+   * between the platform's fee (rounded half up, once) and what the factory is owed.
+   */
+  async purchaseCompleted(tx: Tx, pledge: PledgeRow, campaign: CampaignRow, balancePayment: PaymentRow | undefined): Promise<void> {
+    const balance = balancePayment?.amount ?? pledge.balance!;
+    const { fee, factoryShare } = this.split(pledge.deposit.plus(balance));
+    await this.ledger.post(tx, {
+      kind: 'purchase_completed',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: balancePayment?.id },
+      lines: [
+        { account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit },
+        { account: accounts.gateway, amount: balance },
+        { account: accounts.platformFees, amount: fee.negated() },
+        { account: accounts.factoryPayable(campaign.factoryId), amount: factoryShare.negated() },
+      ],
+    });
+  }
+
+  /** A completed purchase undone by an operator's cancel: the factory's share and the fee go back to the consumer. */
+  async refundPurchase(tx: Tx, pledge: PledgeRow, campaign: CampaignRow, depositPayment: PaymentRow, balancePayment: PaymentRow | undefined): Promise<void> {
+    const total = pledge.deposit.plus(balancePayment?.amount ?? 0);
+    const { fee, factoryShare } = this.split(total);
+    await this.ledger.post(tx, {
+      kind: 'purchase_refunded',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id },
+      lines: [
+        { account: accounts.platformFees, amount: fee },
+        { account: accounts.factoryPayable(campaign.factoryId), amount: factoryShare },
+        { account: accounts.refundsPending, amount: total.negated() },
+      ],
+    });
+    await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason: 'campaign_cancelled' });
+    if (balancePayment && !balancePayment.amount.isZero()) await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason: 'campaign_cancelled' });
+  }
+
+  /** The balance was not paid in time: the deposit goes to the factory for the certainty it planned on. */
+  async forfeitDeposit(tx: Tx, pledge: PledgeRow, campaign: CampaignRow): Promise<void> {
+    await this.ledger.post(tx, {
+      kind: 'deposit_forfeited',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id },
+      lines: [{ account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit }, { account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit.negated() }],
+    });
+  }
+
+  private split(total: Decimal): { fee: Decimal; factoryShare: Decimal } {
+    const fee = roundToFen(total.times(this.platformFeeRate));
+    return { fee, factoryShare: total.minus(fee) };
+  }
+}

@@ -1,0 +1,50 @@
+import { CampaignParams } from '../campaigns/campaign.schemas';
+import { page, pageQuery } from '../platform/http/paginate';
+import { route, type RouteDef } from '../platform/http/routes';
+import { toPaymentDto } from '../payments';
+import type { PledgeService } from './pledge.service';
+import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
+
+export function pledgeRoutes(pledges: PledgeService): RouteDef[] {
+  return [
+    route({
+      method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
+      status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody,
+      handle: async ({ principal, params, body }) => {
+        const { pledge, payment } = await pledges.create(principal, params.id, body);
+        return { ...toPledgeDto(pledge, [payment]), depositPayment: toPaymentDto(payment) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/me/pledges', summary: "The caller's pledges, newest first", access: ['consumer'], query: pageQuery,
+      handle: async ({ principal, query }) => {
+        const { items, total } = await pledges.listMine(principal.userId, query);
+        return page(items.map((p) => toPledgeDto(p)), total, query);
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/pledges/:id', summary: 'A pledge with its payments (its consumer, or an operator)', access: ['consumer', 'operator'], params: PledgeParams,
+      handle: async ({ principal, params }) => {
+        const { pledge, payments } = await pledges.get(principal, params.id);
+        return toPledgeDto(pledge, payments);
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/pledges/:id/cancel', summary: 'Cancel a pledge while its campaign is open (a paid deposit is refunded in full)', access: ['consumer'],
+      idempotent: true, params: PledgeParams,
+      handle: async ({ principal, params }) => {
+        await pledges.cancel(principal, params.id);
+        const { pledge, payments } = await pledges.get(principal, params.id);
+        return toPledgeDto(pledge, payments);
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/pledges/:id/balance-payment', summary: 'Get the balance payment of a pledge whose campaign succeeded', access: ['consumer'],
+      status: 201, idempotent: true, params: PledgeParams,
+      handle: async ({ principal, params }) => {
+        const { pledge, payment } = await pledges.balancePayment(principal, params.id);
+        return { ...toPledgeDto(pledge, [payment]), balancePayment: toPaymentDto(payment) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { type CampaignRow, type CampaignService, variantKey } from '../campaigns';
+import type { NotificationService } from '../notifications';
+import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import type { Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { formatMoney } from '../platform/money';
+import type { MoneyFlows } from './money-flows';
+import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
+
+export interface PledgeDeps {
+  db: Database;
+  jobs: Jobs;
+  clock: Clock;
+  campaigns: CampaignService;
+  payments: PaymentService;
+  notifications: NotificationService;
+  flows: MoneyFlows;
+  depositTtlMinutes: number;
+  /** Called when a pledge becomes final, to complete its campaign once every pledge is. */
+  afterFinal: (tx: Tx, campaignId: string) => Promise<void>;
+}
+
+const EXPIRE_JOB = 'pledges.expire-unpaid';
+
+/** A consumer's pledges: placing, paying, cancelling, expiring. Deciding campaigns is in settlement.ts. */
+export class PledgeService implements PaymentListener {
+  constructor(private readonly deps: PledgeDeps) {
+    deps.jobs.register(defineJob({ name: EXPIRE_JOB, payload: z.strictObject({ pledgeId: z.string() }), handle: async ({ pledgeId }) => this.expire(pledgeId) }));
+  }
+
+  /**
+   * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
+   * cap, all in one transaction. The cap is taken by one conditional update, last, so the hot campaign
+   * row is locked only for the commit.
+   */
+  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.deps.campaigns.find(tx, campaignId);
+      if (!campaign || campaign.status === 'draft') throw notFound('The campaign');
+      assertOpen(campaign, now);
+      const variant = variantKey(campaign.options, input.variant);
+      if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
+      if (campaign.perConsumerLimit !== null && input.quantity > campaign.perConsumerLimit) {
+        throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
+      }
+      const pledge = Object.assign(new PledgeRow(), {
+        id: newId(), campaignId, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, status: 'awaiting_deposit',
+        depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(input.quantity), unitPrice: null, creditedPerUnit: null, balance: null,
+        balancePaymentId: null, expiresAt: new Date(now.getTime() + this.deps.depositTtlMinutes * 60_000), balanceDueAt: null, remindedAt: null, createdAt: now, updatedAt: now,
+      });
+      const payment = await this.deps.payments.create(tx, { kind: 'deposit', pledgeId: pledge.id, campaignId, userId: consumer.userId, amount: pledge.deposit });
+      pledge.depositPaymentId = payment.id;
+      await tx.insert(PledgeRow, pledge);
+      await this.deps.jobs.enqueue(tx, EXPIRE_JOB, { pledgeId: pledge.id }, { runAt: pledge.expiresAt, key: pledge.id });
+      if (campaign.perConsumerLimit !== null) await this.takeConsumerUnits(tx, campaign, consumer.userId, input.quantity);
+      if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, input.quantity, now))) {
+        const latest = (await this.deps.campaigns.find(tx, campaignId))!;
+        assertOpen(latest, now);
+        const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
+        throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
+      }
+      return { pledge, payment };
+    });
+  }
+
+  async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
+    return this.deps.db.read(async (tx) => {
+      const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
+      if (!pledge || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === pledge.userId))) throw notFound('The pledge');
+      return { pledge, payments: await tx.find(PaymentRow, { where: { pledgeId }, order: { createdAt: 'ASC' } }) };
+    });
+  }
+
+  async listMine(userId: string, page: PageQuery): Promise<{ items: PledgeRow[]; total: number }> {
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(PledgeRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }));
+    return { items, total };
+  }
+
+  /** While the campaign is open: an unpaid pledge is dropped, a paid one is refunded in full. */
+  async cancel(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<PledgeRow> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const pledge = await this.lockOwn(tx, consumer, pledgeId);
+      const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
+      const open = ['scheduled', 'open'].includes(campaign.status) && now < campaign.closesAt;
+      if (!open || !['awaiting_deposit', 'active'].includes(pledge.status)) {
+        throw conflict('pledge_not_cancellable', `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${pledge.status} and the campaign ${open ? 'open' : campaign.status}.`);
+      }
+      const wasPaid = pledge.status === 'active';
+      await this.setStatus(tx, pledge, 'cancelled');
+      await this.releaseUnits(tx, campaign, pledge);
+      if (wasPaid) await this.deps.flows.refundDeposit(tx, pledge, await this.payment(tx, pledge.depositPaymentId), 'pledge_cancelled');
+      else await this.deps.payments.cancel(tx, pledge.depositPaymentId);
+      return pledge;
+    });
+  }
+
+  /** The balance payment of a pledge awaiting its balance; asking again returns the same pending payment. */
+  async balancePayment(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const pledge = await this.lockOwn(tx, consumer, pledgeId);
+      if (pledge.status !== 'awaiting_balance') throw conflict('pledge_not_awaiting_balance', `This pledge is ${pledge.status}: there is no balance to pay.`);
+      if (pledge.balanceDueAt && now >= pledge.balanceDueAt) throw conflict('balance_overdue', 'The balance was due and the deposit is forfeited.');
+      if (pledge.balancePaymentId) {
+        const existing = await this.payment(tx, pledge.balancePaymentId);
+        if (existing.status === 'pending') return { pledge, payment: existing };
+      }
+      const payment = await this.deps.payments.create(tx, { kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! });
+      pledge.balancePaymentId = payment.id;
+      await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: payment.id, updatedAt: now });
+      return { pledge, payment };
+    });
+  }
+
+  /** The expiry job: a pledge whose deposit never came releases its units. A late payment is refunded when it lands. */
+  async expire(pledgeId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.rowLock() });
+      if (!pledge || pledge.status !== 'awaiting_deposit' || pledge.expiresAt > this.deps.clock.now()) return;
+      await this.expireInTx(tx, pledge);
+    });
+  }
+
+  async expireInTx(tx: Tx, pledge: PledgeRow): Promise<void> {
+    const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
+    await this.setStatus(tx, pledge, 'expired');
+    await this.releaseUnits(tx, campaign, pledge);
+    await this.deps.payments.cancel(tx, pledge.depositPaymentId);
+    await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'pledge_expired', campaignId: pledge.campaignId, pledgeId: pledge.id, message: `Your pledge for "${campaign.title}" expired: the deposit was not paid in time.` });
+  }
+
+  // ---- PaymentListener: called by payments inside the notification's transaction ----
+
+  async paymentSucceeded(tx: Tx, payment: PaymentRow, previousStatus: PaymentRow['status']): Promise<void> {
+    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.rowLock() });
+    if (!pledge) throw new Error(`payment ${payment.id} has no pledge`);
+    const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
+    if (payment.kind === 'deposit' && previousStatus === 'pending' && pledge.status === 'awaiting_deposit') {
+      await this.setStatus(tx, pledge, 'active');
+      await this.deps.flows.depositReceived(tx, pledge, payment);
+      await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } });
+      return;
+    }
+    if (payment.kind === 'balance' && previousStatus === 'pending' && pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id) {
+      await this.setStatus(tx, pledge, 'paid');
+      await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
+      await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Balance of ¥${formatMoney(payment.amount)} received for "${campaign.title}". Expected to ship ${campaign.expectedShipDate}.`, data: { amount: formatMoney(payment.amount) } });
+      await this.deps.afterFinal(tx, campaign.id);
+      return;
+    }
+    // The money arrived for a pledge that no longer wants it: it goes straight back.
+    await this.deps.flows.refundLatePayment(tx, payment);
+  }
+
+  async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
+    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.rowLock() });
+    if (!pledge) return;
+    if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.expireInTx(tx, pledge);
+    // A failed balance payment leaves the pledge awaiting its balance: the consumer can try again until the due time.
+    if (payment.kind === 'balance' && pledge.balancePaymentId === payment.id) await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
+  }
+
+  async refundSent(tx: Tx, refund: RefundRow): Promise<void> {
+    await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', campaignId: refund.campaignId, pledgeId: refund.pledgeId, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
+  }
+
+  // ---- shared with settlement ----
+
+  async setStatus(tx: Tx, pledge: PledgeRow, status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
+    const now = this.deps.clock.now();
+    const result = await tx.update(PledgeRow, { id: pledge.id, status: pledge.status }, { ...patch, status, updatedAt: now });
+    // The row lock (MySQL) or the single writer (SQLite) makes this always hit; a miss is a bug, not a race to ignore.
+    if (result.affected !== 1) throw new Error(`pledge ${pledge.id} was not ${pledge.status} any more`);
+    Object.assign(pledge, patch, { status, updatedAt: now });
+  }
+
+  async payment(tx: Tx, paymentId: string): Promise<PaymentRow> {
+    return tx.findOneByOrFail(PaymentRow, { id: paymentId });
+  }
+
+  rowLock() {
+    return this.deps.db.dialect === 'mysql' ? ({ mode: 'pessimistic_write' } as const) : undefined;
+  }
+
+  private async releaseUnits(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
+    await this.deps.campaigns.releaseUnits(tx, campaign.id, pledge.quantity);
+    if (campaign.perConsumerLimit !== null) {
+      await tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units - ${Number(pledge.quantity)}` }).where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: pledge.userId }).execute();
+    }
+  }
+
+  /** The per-consumer limit, held under concurrency by one conditional update on the consumer's row. */
+  private async takeConsumerUnits(tx: Tx, campaign: CampaignRow, userId: string, quantity: number): Promise<void> {
+    await tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId: campaign.id, userId, units: 0 }).orIgnore().execute();
+    const taken = await tx
+      .createQueryBuilder()
+      .update(ConsumerUnitsRow)
+      .set({ units: () => `units + ${Number(quantity)}` })
+      .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
+      .execute();
+    if (taken.affected !== 1) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+  }
+
+  private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {
+    const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.rowLock() });
+    if (!pledge || pledge.userId !== consumer.userId) throw notFound('The pledge');
+    return pledge;
+  }
+}
+
+function assertOpen(campaign: CampaignRow, now: Date): void {
+  if (!['scheduled', 'open'].includes(campaign.status) || now >= campaign.closesAt) {
+    throw new AppError(409, 'campaign_not_open', `The campaign is not taking pledges (it is ${now >= campaign.closesAt && campaign.status === 'open' ? 'closed' : campaign.status}).`);
+  }
+  if (now < campaign.opensAt) throw new AppError(409, 'campaign_not_open', `The campaign opens at ${campaign.opensAt.toISOString()}.`);
+}

@@ -1,0 +1,241 @@
+import { In, LessThanOrEqual } from 'typeorm';
+import { z } from 'zod';
+import { type CampaignListener, type CampaignProgress, type CampaignRow, type CampaignService, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf } from '../campaigns';
+import type { NotificationService } from '../notifications';
+import type { PaymentService } from '../payments';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { type Decimal, formatMoney, fromFen } from '../platform/money';
+import type { MoneyFlows } from './money-flows';
+import { HOLDING_STATUSES, PAID_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
+import type { PledgeService } from './pledge.service';
+
+const SETTLE_JOB = 'pledges.settle-campaign';
+const FORFEIT_JOB = 'pledges.forfeit-unpaid';
+const REMIND_JOB = 'pledges.remind-balance';
+const BATCH = 100;
+
+/**
+ * Deciding a campaign at its deadline and settling every pledge after it. Each step is a job that can
+ * run twice, or stop half way and run again: it only ever moves pledges that are still in the state it
+ * moves them from, so every pledge is settled exactly once.
+ */
+export class Settlement implements CampaignListener {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      jobs: Jobs;
+      clock: Clock;
+      campaigns: CampaignService;
+      payments: PaymentService;
+      notifications: NotificationService;
+      flows: MoneyFlows;
+      pledges: PledgeService;
+      balanceReminderHours: number;
+    },
+  ) {
+    const byCampaign = z.strictObject({ campaignId: z.string() });
+    deps.jobs.register(
+      defineJob({ name: SETTLE_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.settle(campaignId) }),
+      defineJob({ name: FORFEIT_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.forfeitUnpaid(campaignId) }),
+      defineJob({ name: REMIND_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.remind(campaignId) }),
+    );
+  }
+
+  /**
+   * The close job. Deposits still in flight at the deadline get until their TTL to land (the close
+   * job comes back then); after that the paid units decide: success at the highest tier reached, with
+   * variants below their minimum dropped, or failure.
+   */
+  async campaignClosed(campaignId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.transaction(async (tx) => {
+      const campaign = await this.deps.campaigns.lock(tx, campaignId);
+      if (!['scheduled', 'open'].includes(campaign.status)) return;
+      if (now < campaign.closesAt) return this.deps.campaigns.scheduleClose(tx, campaign);
+      const unpaid = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_deposit' } });
+      const inFlight = unpaid.filter((p) => p.expiresAt > now);
+      if (inFlight.length > 0) {
+        const lastExpiry = Math.max(...inFlight.map((p) => p.expiresAt.getTime()));
+        return this.deps.campaigns.scheduleClose(tx, campaign, new Date(lastExpiry + 1000));
+      }
+      for (const pledge of unpaid) await this.deps.pledges.expireInTx(tx, pledge);
+
+      const paidByVariant = await this.unitsByVariant(tx, campaignId, ['active']);
+      const dropped = campaign.variantMinUnits === null ? [] : [...paidByVariant].filter(([, units]) => units < campaign.variantMinUnits!).map(([key]) => key);
+      const paidUnits = [...paidByVariant].filter(([key]) => !dropped.includes(key)).reduce((total, [, units]) => total + units, 0);
+      const tier = paidUnits >= thresholdOf(campaign) ? tierReached(tiersOf(campaign), paidUnits) : undefined;
+      const balanceDueAt = tier ? new Date(now.getTime() + campaign.balanceWindowHours * 3600_000) : null;
+      await this.deps.campaigns.markDecided(tx, campaign, { status: tier ? 'succeeded' : 'failed', finalUnitPrice: tier?.unitPrice ?? null, droppedVariants: dropped, balanceDueAt });
+      await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId }, { key: campaignId });
+      if (balanceDueAt) {
+        await this.deps.jobs.enqueue(tx, FORFEIT_JOB, { campaignId }, { runAt: balanceDueAt, key: campaignId });
+        const remindAt = new Date(balanceDueAt.getTime() - this.deps.balanceReminderHours * 3600_000);
+        await this.deps.jobs.enqueue(tx, REMIND_JOB, { campaignId }, { runAt: remindAt > now ? remindAt : now, key: campaignId });
+      }
+    });
+  }
+
+  /** Inside the operator's cancel: the refunds are made by the settle job, in batches. */
+  async campaignCancelled(tx: Tx, campaign: CampaignRow): Promise<void> {
+    await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId: campaign.id }, { key: `${campaign.id}:cancelled` });
+  }
+
+  /** Moves every pledge of a decided or cancelled campaign to where the decision puts it, a batch per transaction. */
+  async settle(campaignId: string): Promise<void> {
+    for (;;) {
+      const moved = await this.deps.db.transaction(async (tx) => {
+        const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+        const from: PledgeStatus[] = campaign.status === 'cancelled' ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid'] : ['succeeded', 'failed', 'completed'].includes(campaign.status) ? ['active'] : [];
+        if (from.length === 0) return 0;
+        const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, order: { createdAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.pledges.rowLock() });
+        for (const pledge of batch) await this.settleOne(tx, campaign, pledge);
+        return batch.length;
+      });
+      if (moved === 0) break;
+    }
+    await this.deps.db.transaction((tx) => this.completeIfFinal(tx, campaignId));
+  }
+
+  /** At the balance due time, pledges still without their balance forfeit their deposit to the factory. */
+  async forfeitUnpaid(campaignId: string): Promise<void> {
+    const now = this.deps.clock.now();
+    for (;;) {
+      const moved = await this.deps.db.transaction(async (tx) => {
+        const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+        if (campaign.status !== 'succeeded') return 0;
+        if (campaign.balanceDueAt && campaign.balanceDueAt > now) throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
+        const batch = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) }, take: BATCH, lock: this.deps.pledges.rowLock() });
+        for (const pledge of batch) {
+          await this.deps.pledges.setStatus(tx, pledge, 'forfeited');
+          if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
+          await this.deps.flows.forfeitDeposit(tx, pledge, campaign);
+          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, message: `The balance for "${campaign.title}" was not paid by ${campaign.balanceDueAt!.toISOString()}; the deposit of ¥${formatMoney(pledge.deposit)} goes to the factory as agreed.` });
+        }
+        return batch.length;
+      });
+      if (moved === 0) break;
+    }
+    await this.deps.db.transaction((tx) => this.completeIfFinal(tx, campaignId));
+  }
+
+  async remind(campaignId: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+      if (campaign.status !== 'succeeded') return;
+      const due = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance' } });
+      for (const pledge of due.filter((p) => p.remindedAt === null)) {
+        await tx.update(PledgeRow, { id: pledge.id }, { remindedAt: this.deps.clock.now() });
+        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, message: `Reminder: pay the balance of ¥${formatMoney(pledge.balance!)} for "${campaign.title}" before ${campaign.balanceDueAt!.toISOString()}, or the deposit is forfeited.`, data: { balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
+      }
+    });
+  }
+
+  /** A succeeded campaign is completed once every pledge is final. */
+  async completeIfFinal(tx: Tx, campaignId: string): Promise<void> {
+    const open = await tx.count(PledgeRow, { where: { campaignId, status: In(['awaiting_deposit', 'active', 'awaiting_balance']) } });
+    if (open === 0) await this.deps.campaigns.markCompleted(tx, campaignId);
+  }
+
+  async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
+    const result = new Map<string, CampaignProgress>();
+    if (campaignIds.length === 0) return result;
+    const rows = await tx
+      .createQueryBuilder(PledgeRow, 'p')
+      .select('p.campaign_id', 'campaignId')
+      .addSelect('p.variant_key', 'variant')
+      .addSelect(`SUM(CASE WHEN p.status IN (${quoted(PAID_STATUSES)}) THEN p.quantity ELSE 0 END)`, 'paid')
+      .addSelect(`SUM(CASE WHEN p.status IN (${quoted([...PAID_STATUSES, 'awaiting_deposit'])}) THEN p.quantity ELSE 0 END)`, 'reserved')
+      .where('p.campaign_id IN (:...ids)', { ids: campaignIds })
+      .groupBy('p.campaign_id')
+      .addGroupBy('p.variant_key')
+      .getRawMany<{ campaignId: string; variant: string; paid: string | number; reserved: string | number }>();
+    const pledgers = await tx
+      .createQueryBuilder(PledgeRow, 'p')
+      .select('p.campaign_id', 'campaignId')
+      .addSelect('COUNT(DISTINCT p.user_id)', 'pledgers')
+      .where('p.campaign_id IN (:...ids)', { ids: campaignIds })
+      .andWhere(`p.status IN (${quoted(PAID_STATUSES)})`)
+      .groupBy('p.campaign_id')
+      .getRawMany<{ campaignId: string; pledgers: string | number }>();
+    for (const id of campaignIds) result.set(id, { paidUnits: 0, reservedUnits: 0, pledgers: 0, variants: [] });
+    for (const row of rows) {
+      const p = result.get(row.campaignId)!;
+      p.paidUnits += Number(row.paid);
+      p.reservedUnits += Number(row.reserved);
+      p.variants.push({ variant: row.variant, paidUnits: Number(row.paid), reservedUnits: Number(row.reserved) });
+    }
+    for (const row of pledgers) result.get(row.campaignId)!.pledgers = Number(row.pledgers);
+    return result;
+  }
+
+  /** Deposits held per campaign according to the pledges: what the ledger must agree with. */
+  async heldDepositsByCampaign(tx: Tx): Promise<Map<string, Decimal>> {
+    const rows = await tx
+      .createQueryBuilder(PledgeRow, 'p')
+      .select('p.campaign_id', 'campaignId')
+      .addSelect('SUM(p.deposit_fen)', 'fen')
+      .where('p.status IN (:...statuses)', { statuses: HOLDING_STATUSES })
+      .groupBy('p.campaign_id')
+      .getRawMany<{ campaignId: string; fen: string | number }>();
+    return new Map(rows.map((r) => [r.campaignId, fromFen(String(r.fen))]));
+  }
+
+  private async settleOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
+    const notify = (kind: 'campaign_succeeded' | 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string, data: Record<string, unknown> = {}) =>
+      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message, data });
+
+    if (campaign.status === 'cancelled') {
+      if (pledge.status === 'awaiting_deposit') {
+        await this.deps.pledges.setStatus(tx, pledge, 'cancelled');
+        await this.deps.payments.cancel(tx, pledge.depositPaymentId);
+      } else if (pledge.status === 'paid') {
+        await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+        const balancePayment = pledge.balancePaymentId ? await this.deps.pledges.payment(tx, pledge.balancePaymentId) : undefined;
+        await this.deps.flows.refundPurchase(tx, pledge, campaign, await this.deps.pledges.payment(tx, pledge.depositPaymentId), balancePayment);
+      } else {
+        await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+        if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
+        await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_cancelled');
+      }
+      return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+    }
+    if (campaign.status === 'failed') {
+      await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+      await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_failed');
+      return notify('campaign_failed', `"${campaign.title}" did not reach ${thresholdOf(campaign)} units. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+    }
+    if (campaign.droppedVariants?.includes(pledge.variantKey)) {
+      await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+      await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
+      return notify('variant_not_produced', `Too few people chose ${pledge.variantKey} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+    }
+    const price = campaign.finalUnitPrice!;
+    const balance = balancePerUnit(campaign, price).times(pledge.quantity);
+    await this.deps.pledges.setStatus(tx, pledge, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance, balanceDueAt: campaign.balanceDueAt });
+    if (balance.isZero()) {
+      // The deposit (with its credit) covers the whole price: the purchase is complete at once.
+      await this.deps.pledges.setStatus(tx, pledge, 'paid');
+      await this.deps.flows.purchaseCompleted(tx, pledge, campaign, undefined);
+    }
+    await notify('campaign_succeeded', `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${balance.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(balance)} before ${campaign.balanceDueAt!.toISOString()}.`}`, {
+      unitPrice: formatMoney(price), balance: formatMoney(balance), dueAt: campaign.balanceDueAt!.toISOString(),
+    });
+  }
+
+  private async unitsByVariant(tx: Tx, campaignId: string, statuses: PledgeStatus[]): Promise<Map<string, number>> {
+    const rows = await tx
+      .createQueryBuilder(PledgeRow, 'p')
+      .select('p.variant_key', 'variant')
+      .addSelect('SUM(p.quantity)', 'units')
+      .where('p.campaign_id = :campaignId AND p.status IN (:...statuses)', { campaignId, statuses })
+      .groupBy('p.variant_key')
+      .getRawMany<{ variant: string; units: string | number }>();
+    return new Map(rows.map((r) => [r.variant, Number(r.units)]));
+  }
+}
+
+function quoted(values: readonly string[]): string {
+  return values.map((v) => `'${v}'`).join(', ');
+}
