@@ -13,6 +13,7 @@ Commands:
   seed                                      seed the demo data (once; a seeded database is left alone)
   create-operator --email E --password P    create an operator account
   run-jobs [--timeout-seconds N]            run every job that is due now, then exit (default timeout 60)
+  reconcile                                 check every ledger invariant; exit 1 if one fails
 `;
 
 /** Operations from the command line. Exit code 0 = done, 1 = failed, 2 = wrong usage. */
@@ -23,7 +24,7 @@ async function cli(argv: string[]): Promise<number> {
     options: { email: { type: 'string' }, password: { type: 'string' }, 'timeout-seconds': { type: 'string' }, help: { type: 'boolean' } },
   });
   const command = positionals[0];
-  if (!command || values.help || !['migrate', 'seed', 'create-operator', 'run-jobs'].includes(command)) {
+  if (!command || values.help || !['migrate', 'seed', 'create-operator', 'run-jobs', 'reconcile'].includes(command)) {
     process.stderr.write(USAGE);
     return values.help ? 0 : 2;
   }
@@ -45,6 +46,14 @@ async function cli(argv: string[]): Promise<number> {
       }
       const user = await app.services.accounts.createOperator(input.data);
       console.log(`operator created: ${user.email} (${user.id})`);
+    } else if (command === 'reconcile') {
+      const report = await app.reconcile();
+      console.log(Object.entries(report.totals).map(([k, v]) => `${k}: ${v}`).join('\n'));
+      if (!report.ok) {
+        console.error(`ledger invariants violated:\n${report.violations.map((v) => `  - ${v}`).join('\n')}`);
+        return 1;
+      }
+      console.log('ledger reconciles: every invariant holds');
     } else {
       const timeout = Number(values['timeout-seconds'] ?? 60);
       const { remaining } = await app.jobs.runDueJobs(timeout * 1000);

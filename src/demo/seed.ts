@@ -17,8 +17,50 @@ export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: 
   await accounts.register({ ...DEMO_ACCOUNTS.consumer, displayName: '小王 (demo consumer)' });
   const apparel = await factories.create({ name: '杭州羽绒服装厂 Hangzhou Down Apparel Co.', kind: 'manufacturer', contactEmail: 'sales@down-apparel.demo.c2m.local' });
   await factories.addUser(apparel.id, { ...DEMO_ACCOUNTS.factory, displayName: 'Apparel planner' });
+  await seedDownJacketCampaign(app, apparel.id);
   const orchard = await factories.create({ name: '海南阳光果园 Hainan Sunrise Orchard', kind: 'orchard', contactEmail: 'orders@sunrise-orchard.demo.c2m.local' });
   await factories.addUser(orchard.id, { ...DEMO_ACCOUNTS.orchard, displayName: 'Orchard manager' });
   logger.info({ accounts: Object.fromEntries(Object.entries(DEMO_ACCOUNTS).map(([k, v]) => [k, v.email])) }, 'demo data seeded (passwords in README.md)');
   return { seeded: true };
+}
+
+/**
+ * The down-jacket example of DESIGN.md, live: ¥1,000 last year, 10% deposit, ¥900 from 500 units and
+ * 30% off (¥700) from 1,000 units, with a few paid pledges so the progress bar moves.
+ */
+async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void> {
+  const { campaigns, pledges, payments, sandbox, accounts } = app.services;
+  const now = Date.now();
+  const draft = await campaigns.create({
+    factoryId,
+    title: '冬季羽绒服联名预售 Winter down jacket, joint pre-order',
+    productName: '90% white duck down jacket',
+    description: 'Pledge now at a 10% deposit. At 500 units everyone pays ¥900; at 1,000 units everyone pays ¥700 (30% off last year).',
+    options: [{ name: 'colour', values: ['black', 'navy', 'olive'] }, { name: 'size', values: ['S', 'M', 'L', 'XL'] }],
+    referencePrice: '1000.00',
+    depositRate: '0.10',
+    depositCreditRate: '1',
+    tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.00' }],
+    maxUnits: 3000,
+    perConsumerLimit: 5,
+    opensAt: new Date(now - 86_400_000),
+    closesAt: new Date(now + 14 * 86_400_000),
+    balanceWindowHours: 72,
+    expectedShipDate: new Date(now + 60 * 86_400_000).toISOString().slice(0, 10),
+  });
+  await campaigns.publish(draft.id);
+  const pledgers: [string, Record<string, string>, number][] = [
+    [DEMO_ACCOUNTS.consumer.email, { colour: 'navy', size: 'L' }, 2],
+    ['xiaoli@demo.c2m.local', { colour: 'black', size: 'M' }, 1],
+    ['azhen@demo.c2m.local', { colour: 'olive', size: 'S' }, 3],
+    ['laozhang@demo.c2m.local', { colour: 'black', size: 'XL' }, 1],
+  ];
+  for (const [email, variant, quantity] of pledgers) {
+    const userId = email === DEMO_ACCOUNTS.consumer.email
+      ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
+      : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
+    const { payment } = await pledges.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
+    const signed = sandbox.notification(payment, 'succeeded');
+    await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+  }
 }

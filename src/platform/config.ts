@@ -63,7 +63,7 @@ const EnvSchema = z
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
     PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    SANDBOX_AUTO_CONFIRM: bool.default(false),
+    SANDBOX_AUTO_CONFIRM: bool.optional(),
     DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
@@ -104,7 +104,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,
-      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM,
+      // The embedded demo confirms sandbox payments by itself, so a new user sees pledges go through.
+      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
       sandboxTestRoutes: e.NODE_ENV !== 'production',
       notificationToleranceSeconds: 300,
     },

@@ -3,7 +3,7 @@ import { type CampaignRow, type CampaignService, variantKey } from '../campaigns
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
-import type { Database, Tx } from '../platform/database';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
@@ -197,16 +197,29 @@ export class PledgeService implements PaymentListener {
     }
   }
 
-  /** The per-consumer limit, held under concurrency by one conditional update on the consumer's row. */
+  /**
+   * The per-consumer limit, held under concurrency by one conditional update on the consumer's row.
+   * The update comes first: an INSERT … IGNORE first would take a shared lock that two requests of the
+   * same consumer then both try to upgrade (a deadlock on MySQL). The row is inserted only for a
+   * consumer's first pledge.
+   */
   private async takeConsumerUnits(tx: Tx, campaign: CampaignRow, userId: string, quantity: number): Promise<void> {
-    await tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId: campaign.id, userId, units: 0 }).orIgnore().execute();
-    const taken = await tx
-      .createQueryBuilder()
-      .update(ConsumerUnitsRow)
-      .set({ units: () => `units + ${Number(quantity)}` })
-      .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
-      .execute();
-    if (taken.affected !== 1) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+    const take = () =>
+      tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units + ${Number(quantity)}` })
+        .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
+        .execute();
+    if ((await take()).affected === 1) return;
+    if (!(await tx.existsBy(ConsumerUnitsRow, { campaignId: campaign.id, userId }))) {
+      try {
+        await tx.insert(ConsumerUnitsRow, { campaignId: campaign.id, userId, units: quantity });
+        return;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+      // The same consumer's other request inserted the row a moment ago: count against it.
+      if ((await take()).affected === 1) return;
+    }
+    throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
   }
 
   private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {

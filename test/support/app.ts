@@ -16,6 +16,8 @@ export const TEST_ENV = {
   JOBS_POLL_INTERVAL_MS: '100',
   JOBS_LOCK_LIFETIME_MS: '2000',
   SEED_DEMO_DATA: 'false',
+  // Tests drive the sandbox gateway themselves (complete, fail, replay), unless one opts in.
+  SANDBOX_AUTO_CONFIRM: 'false',
 };
 
 export interface TestApp {
@@ -28,8 +30,8 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database, served by supertest over real HTTP. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean } = {}): Promise<TestApp> {
-  const database = await freshDatabase();
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean; database?: { config: Config['database']; drop(): Promise<void> } } = {}): Promise<TestApp> {
+  const database = options.database ?? (await freshDatabase());
   const config = { ...parseConfig({ ...TEST_ENV, ...options.env }), database: database.config };
   const db = await openDatabase(config.database, entities, migrations);
   await db.migrate();

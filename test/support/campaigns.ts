@@ -25,7 +25,7 @@ export async function anOpenCampaign(t: TestApp, operator: Caller, factoryId: st
   return published.body as { id: string; depositPerUnit: string; status: string };
 }
 
-export async function pledge(t: TestApp, consumer: Caller, campaignId: string, variant: Record<string, string>, quantity: number, key = randomUUID()) {
+export function pledge(t: TestApp, consumer: Caller, campaignId: string, variant: Record<string, string>, quantity: number, key: string = randomUUID()) {
   return t.http.post(`/v1/campaigns/${campaignId}/pledges`).set(consumer.auth).set('Idempotency-Key', key).send({ variant, quantity });
 }
 

@@ -22,8 +22,20 @@ export class Database {
     this.dialect = dataSource.options.type === 'mysql' ? 'mysql' : 'sqlite';
   }
 
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.exclusive(() => this.dataSource.transaction((tx) => work(tx)));
+  /**
+   * Runs `work` in a transaction. On MySQL a transaction chosen as a deadlock victim (or timed out
+   * waiting for a lock) was rolled back whole, so it is run again, a few times, after a short random
+   * pause: `work` must only touch the database (calls to the outside world belong outside it).
+   */
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.exclusive(() => this.dataSource.transaction((tx) => work(tx)));
+      } catch (error) {
+        if (this.dialect !== 'mysql' || attempt >= 5 || !isRetryableLockError(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      }
+    }
   }
 
   /** Reads that need no transaction. */
@@ -81,4 +93,10 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
   const code = e?.driverError?.code ?? e?.code;
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+function isRetryableLockError(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }

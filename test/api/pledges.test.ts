@@ -1,0 +1,215 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { GatewayEventRow, PaymentRow } from '../../src/payments';
+import { JournalEntryRow } from '../../src/ledger';
+import { PledgeRow } from '../../src/pledges';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
+import { TestClock } from '../support/clock';
+
+let t: TestApp;
+let clock: TestClock;
+let operator: Caller;
+let factoryId: string;
+const black = { colour: 'black', size: 'M' };
+
+beforeAll(async () => {
+  clock = new TestClock();
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+  factoryId = (await aFactory(t, operator)).id;
+});
+afterEach(() => expectLedgerReconciles(t));
+afterAll(() => t.close());
+
+const count = (entity: typeof PledgeRow | typeof PaymentRow | typeof JournalEntryRow | typeof GatewayEventRow, where: object = {}) => t.db.read((tx) => tx.countBy(entity as typeof PledgeRow, where));
+
+describe('placing a pledge', () => {
+  test('answers with the pledge awaiting its deposit and the deposit payment', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const res = await pledge(t, consumer, c.id, { size: 'L', colour: 'navy' }, 3).expect(201);
+    expect(res.body).toMatchObject({ status: 'awaiting_deposit', variant: { colour: 'navy', size: 'L' }, quantity: 3, depositPerUnit: '100.00', deposit: '300.00', depositPayment: { kind: 'deposit', amount: '300.00', status: 'pending' } });
+    expect(new Date(res.body.depositDueAt).getTime() - clock.now().getTime()).toBeGreaterThan(14 * 60_000);
+    const mine = await t.http.get('/v1/me/pledges').set(consumer.auth).expect(200);
+    expect(mine.body.items.map((p: { id: string }) => p.id)).toEqual([res.body.id]);
+  });
+
+  test.each([
+    ['an unknown option', { colour: 'black', size: 'M', fill: 'goose' }],
+    ['a missing option', { colour: 'black' }],
+    ['an unknown value', { colour: 'pink', size: 'M' }],
+  ])('a variant with %s is a 400 and reserves nothing', async (_label, variant) => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const res = await pledge(t, consumer, c.id, variant, 1).expect(400);
+    expect(res.body).toMatchObject({ code: 'invalid_variant', errors: [{ path: 'body.variant' }] });
+    expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.progress.reservedUnits).toBe(0);
+    expect(await count(PledgeRow, { campaignId: c.id })).toBe(0);
+  });
+
+  test('a draft, a closed or a cancelled campaign takes no pledges', async () => {
+    const consumer = await aConsumer(t);
+    const draft = await t.http.post('/v1/campaigns').set(operator.auth).send({
+      factoryId, title: 'Draft', productName: 'P', options: [{ name: 'size', values: ['M'] }], referencePrice: '10.00', depositRate: '0.5',
+      tiers: [{ minUnits: 1, unitPrice: '10.00' }], opensAt: new Date().toISOString(), closesAt: new Date(Date.now() + 3600_000).toISOString(), balanceWindowHours: 1, expectedShipDate: '2099-01-01',
+    }).expect(201);
+    expect((await pledge(t, consumer, draft.body.id, { size: 'M' }, 1)).status).toBe(404);
+    const closed = await anOpenCampaign(t, operator, factoryId, clock);
+    await t.http.post(`/v1/campaigns/${closed.id}/close`).set(operator.auth).expect(200);
+    expect((await pledge(t, consumer, closed.id, black, 1)).body.code).toBe('campaign_not_open');
+    const cancelled = await anOpenCampaign(t, operator, factoryId, clock);
+    await t.http.post(`/v1/campaigns/${cancelled.id}/cancel`).set(operator.auth).set('Idempotency-Key', `x-${cancelled.id}`).expect(200);
+    expect((await pledge(t, consumer, cancelled.id, black, 1)).body.code).toBe('campaign_not_open');
+  });
+
+  test('a consumer sees only their own pledges and payments', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const mine = await pledge(t, a, c.id, black, 1).expect(201);
+    await t.http.get(`/v1/pledges/${mine.body.id}`).set(b.auth).expect(404);
+    await t.http.get(`/v1/payments/${mine.body.depositPayment.id}`).set(b.auth).expect(404);
+    await t.http.post(`/v1/payments/${mine.body.depositPayment.id}/sandbox/complete`).set(b.auth).expect(404);
+    await t.http.post(`/v1/pledges/${mine.body.id}/cancel`).set(b.auth).set('Idempotency-Key', 'steal').expect(404);
+    expect((await t.http.get(`/v1/pledges/${mine.body.id}`).set(a.auth).expect(200)).body.status).toBe('awaiting_deposit');
+  });
+});
+
+describe('Idempotency-Key on pledges', () => {
+  test('the same key twice makes one pledge and answers the same; a different body is a 422', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const first = await pledge(t, consumer, c.id, black, 2, 'pledge-key-1').expect(201);
+    const again = await pledge(t, consumer, c.id, black, 2, 'pledge-key-1').expect(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    const other = await pledge(t, consumer, c.id, black, 3, 'pledge-key-1').expect(422);
+    expect(other.body.code).toBe('idempotency_key_reused');
+    expect(await count(PledgeRow, { campaignId: c.id })).toBe(1);
+  });
+
+  test('the same key sent 20 times at once makes exactly one pledge', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => pledge(t, consumer, c.id, black, 1, 'burst-key')));
+    expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(new Set(responses.filter((r) => r.status === 201).map((r) => r.body.id)).size).toBe(1);
+    expect(await count(PledgeRow, { campaignId: c.id })).toBe(1);
+    expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.progress.reservedUnits).toBe(1);
+  });
+});
+
+describe('gateway notifications', () => {
+  const notify = (headers: Record<string, string>, body: Buffer) => t.http.post('/v1/payments/notifications/sandbox').set(headers).set('Content-Type', 'application/json').send(body.toString('utf8'));
+
+  test('a replayed or duplicated notification changes nothing', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const p = await pledge(t, consumer, c.id, black, 1).expect(201);
+    const payment = { id: p.body.depositPayment.id, amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount };
+    const signed = t.app.services.sandbox.notification(payment, 'succeeded', clock.now());
+    const entriesBefore = await count(JournalEntryRow);
+    expect((await notify(signed.headers, signed.body).expect(200)).body.outcome).toBe('processed');
+    expect((await notify(signed.headers, signed.body).expect(200)).body.outcome).toBe('duplicate');
+    // The gateway sends the same news again under a new event id.
+    const resent = t.app.services.sandbox.notification(payment, 'succeeded', clock.now());
+    expect((await notify(resent.headers, resent.body).expect(200)).body.outcome).toBe('already_settled');
+    // A late "failed" for a payment that succeeded changes nothing either.
+    const contradicting = t.app.services.sandbox.notification(payment, 'failed', clock.now());
+    expect((await notify(contradicting.headers, contradicting.body).expect(200)).body.outcome).toBe('already_settled');
+    expect(await count(JournalEntryRow)).toBe(entriesBefore + 1);
+    expect((await t.http.get(`/v1/pledges/${p.body.id}`).set(consumer.auth)).body.status).toBe('active');
+  });
+
+  test('ten copies of one notification at once are processed once', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const p = await pledge(t, consumer, c.id, black, 2).expect(201);
+    const signed = t.app.services.sandbox.notification({ id: p.body.depositPayment.id, amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount }, 'succeeded', clock.now());
+    const entriesBefore = await count(JournalEntryRow);
+    const outcomes = (await Promise.all(Array.from({ length: 10 }, () => notify(signed.headers, signed.body)))).map((r) => r.body.outcome);
+    expect(outcomes.filter((o) => o === 'processed')).toHaveLength(1);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(9);
+    expect(await count(JournalEntryRow)).toBe(entriesBefore + 1);
+  });
+
+  test('a bad signature, an old timestamp, a wrong amount or an unknown provider is refused and changes nothing', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const p = await pledge(t, consumer, c.id, black, 1).expect(201);
+    const row = await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }));
+    const sandbox = t.app.services.sandbox;
+    const good = sandbox.notification(row, 'succeeded', clock.now());
+    const eventsBefore = await count(GatewayEventRow);
+
+    const tampered = Buffer.from(good.body.toString().replace('"100.00"', '"1.00"'));
+    expect((await notify(good.headers, tampered).expect(401)).body.code).toBe('invalid_signature');
+    const forged = { ...good.headers, 'x-sandbox-signature': good.headers['x-sandbox-signature'].replace(/v1=.{4}/, 'v1=0000') };
+    expect((await notify(forged, good.body).expect(401)).body.code).toBe('invalid_signature');
+    expect((await notify({ 'content-type': 'application/json' }, good.body).expect(401)).body.code).toBe('invalid_signature');
+    const old = sandbox.notification(row, 'succeeded', new Date(clock.now().getTime() - 6 * 60_000));
+    expect((await notify(old.headers, old.body).expect(401)).body.code).toBe('stale_notification');
+    const future = sandbox.notification(row, 'succeeded', new Date(clock.now().getTime() + 6 * 60_000));
+    expect((await notify(future.headers, future.body).expect(401)).body.code).toBe('stale_notification');
+    const wrongAmount = sandbox.notification({ id: row.id, amount: row.amount.plus('0.01') }, 'succeeded', clock.now());
+    expect((await notify(wrongAmount.headers, wrongAmount.body).expect(422)).body.code).toBe('amount_mismatch');
+    await t.http.post('/v1/payments/notifications/paypal').set(good.headers).send(good.body.toString('utf8')).expect(404);
+    const unsigned = Buffer.from('{"not": "an event"}');
+    expect((await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(unsigned, clock.now()) }, unsigned).expect(400)).body.code).toBe('validation_failed');
+
+    expect(await count(GatewayEventRow)).toBe(eventsBefore);
+    expect((await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: row.id }))).status).toBe('pending');
+    expect((await notify(good.headers, good.body).expect(200)).body.outcome).toBe('processed');
+  });
+});
+
+describe('a spike of pledges', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = t.app.http.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  test('1,000 pledges at once against a cap of 500: exactly 500 units reserved, the rest a clear 409, per-consumer limits held', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock, { maxUnits: 500, perConsumerLimit: 3, tiers: [{ minUnits: 100, unitPrice: '899.00' }] });
+    const consumers: Caller[] = [];
+    for (let i = 0; i < 250; i += 25) consumers.push(...(await Promise.all(Array.from({ length: 25 }, () => aConsumer(t)))));
+    // 250 consumers × 4 requests of 1 unit = 1,000 requests, all sent before any is answered.
+    const requests = consumers.flatMap((consumer) => Array.from({ length: 4 }, (_, i) => ({ consumer, key: `${consumer.userId}-${i}` })));
+    const responses = await Promise.all(
+      requests.map(async ({ consumer, key }) => {
+        const res = await fetch(`${base}/v1/campaigns/${c.id}/pledges`, {
+          method: 'POST',
+          headers: { ...consumer.auth, 'Content-Type': 'application/json', 'Idempotency-Key': key },
+          body: JSON.stringify({ variant: black, quantity: 1 }),
+        });
+        return { consumer, status: res.status, body: (await res.json()) as { code?: string; id?: string; depositPayment?: { id: string } } };
+      }),
+    );
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s >= 500)).toEqual([]);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(500);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(500);
+    expect(new Set(responses.filter((r) => r.status === 409).map((r) => r.body.code))).toEqual(new Set(['campaign_sold_out', 'per_consumer_limit']));
+    const perConsumer = new Map<string, number>();
+    for (const r of responses.filter((x) => x.status === 201)) perConsumer.set(r.consumer.userId, (perConsumer.get(r.consumer.userId) ?? 0) + 1);
+    expect(Math.max(...perConsumer.values())).toBeLessThanOrEqual(3);
+
+    const campaign = (await t.http.get(`/v1/campaigns/${c.id}`)).body;
+    expect(campaign.progress).toMatchObject({ reservedUnits: 500, remainingUnits: 0 });
+    expect(await count(PledgeRow, { campaignId: c.id })).toBe(500);
+
+    // Every deposit paid: the ledger holds exactly 500 × 100.00.
+    const accepted = responses.filter((r) => r.status === 201);
+    for (let i = 0; i < accepted.length; i += 50) {
+      await Promise.all(accepted.slice(i, i + 50).map((r) => fetch(`${base}/v1/payments/${r.body.depositPayment!.id}/sandbox/complete`, { method: 'POST', headers: r.consumer.auth }).then((res) => expect(res.status).toBe(200))));
+    }
+    const held = await t.db.read((tx) => t.app.services.ledger.balance(tx, `held_deposits:${c.id}`));
+    expect(held.negated().toFixed(2)).toBe('50000.00');
+    expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.progress).toMatchObject({ paidUnits: 500, pledgers: perConsumer.size });
+  });
+});
