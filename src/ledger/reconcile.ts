@@ -10,8 +10,8 @@ export interface ReconcileSources {
   heldDepositsByCampaign(tx: Tx): Promise<Map<string, Decimal>>;
   /** Campaigns that are final (failed, cancelled, completed): their held deposits must be zero. */
   finalCampaignIds(tx: Tx): Promise<string[]>;
-  /** Money the gateway confirmed received, and confirmed refunded. */
-  gatewayTotals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal }>;
+  /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed. */
+  gatewayTotals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>;
 }
 
 export interface ReconcileReport {
@@ -23,7 +23,8 @@ export interface ReconcileReport {
 /**
  * Proves the ledger invariants of DESIGN.md: every entry sums to zero; each campaign's held deposits
  * equal its pledges' deposits (zero once final); money received = refunded + owed to factories +
- * platform fees + still held (deposits held, and refunds decided but not yet sent).
+ * platform fees + still held (deposits held, and refunds decided but not yet sent); and the refunds the
+ * ledger counts as pending are exactly the refunds not yet confirmed by the gateway.
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
   return db.read(async (tx) => {
@@ -44,7 +45,7 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       if (!held.isZero()) violations.push(`campaign ${campaignId} is final but still holds ${formatMoney(held.negated())} in deposits`);
     }
 
-    const { received, refunded } = await sources.gatewayTotals(tx);
+    const { received, refunded, refundsOutstanding } = await sources.gatewayTotals(tx);
     const owedToFactories = sum([...(await ledger.balances(tx, FACTORY_PAYABLE_PREFIX)).values()]).negated();
     const fees = (await ledger.balance(tx, accounts.platformFees)).negated();
     const refundsPending = (await ledger.balance(tx, accounts.refundsPending)).negated();
@@ -54,6 +55,7 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
     if (!received.equals(accountedFor)) {
       violations.push(`received ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)} + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + refunds pending ${formatMoney(refundsPending)}`);
     }
+    if (!refundsPending.equals(refundsOutstanding)) violations.push(`ledger has ${formatMoney(refundsPending)} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`);
     if (!gateway.equals(received.minus(refunded))) violations.push(`gateway account ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
     return {
       ok: violations.length === 0,

@@ -164,10 +164,13 @@ export class PaymentService {
   }
 
   /** Sums for the reconcile command, straight from the payment and refund records. */
-  async totals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal }> {
-    const received = await tx.createQueryBuilder(PaymentRow, 'p').select('SUM(p.amount_fen)', 'fen').where("p.status = 'succeeded'").getRawOne<{ fen: string | null }>();
-    const refunded = await tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status = 'succeeded'").getRawOne<{ fen: string | null }>();
-    return { received: fromFen(String(received?.fen ?? 0)), refunded: fromFen(String(refunded?.fen ?? 0)) };
+  async totals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }> {
+    const total = async (query: Promise<{ fen: string | number | null } | undefined>) => fromFen(String((await query)?.fen ?? 0));
+    return {
+      received: await total(tx.createQueryBuilder(PaymentRow, 'p').select('SUM(p.amount_fen)', 'fen').where("p.status = 'succeeded'").getRawOne()),
+      refunded: await total(tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status = 'succeeded'").getRawOne()),
+      refundsOutstanding: await total(tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status <> 'succeeded'").getRawOne()),
+    };
   }
 
   private lock() {
