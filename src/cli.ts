@@ -56,8 +56,9 @@ async function cli(argv: string[]): Promise<number> {
       console.log('ledger reconciles: every invariant holds');
     } else {
       const timeout = Number(values['timeout-seconds'] ?? 60);
-      const { remaining } = await app.jobs.runDueJobs(timeout * 1000);
-      console.log(remaining === 0 ? 'all due jobs ran' : `${remaining} due jobs still pending after ${timeout}s`);
+      const { remaining, pending } = await app.jobs.runDueJobs(timeout * 1000);
+      console.log(remaining === 0 ? 'all due jobs ran' : `${remaining} due jobs still pending after ${timeout}s:`);
+      for (const job of pending) console.log(`  ${job.name} ${job.id} due ${job.nextRunAt?.toISOString()}${job.lockedAt ? `, locked by ${job.lastModifiedBy} since ${job.lockedAt.toISOString()}` : ''}`);
       if (remaining > 0) return 1;
     }
     return 0;

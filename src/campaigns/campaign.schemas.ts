@@ -14,8 +14,7 @@ const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-c
 
 export const CampaignParams = z.strictObject({ id });
 
-export const CreateCampaignBody = z
-  .strictObject({
+const CampaignFields = z.strictObject({
     factoryId: id,
     title: z.string().trim().min(1).max(200),
     productName: z.string().trim().min(1).max(200),
@@ -35,8 +34,11 @@ export const CreateCampaignBody = z
     closesAt: instant,
     balanceWindowHours: z.number().int().min(1).max(24 * 30),
     expectedShipDate: z.iso.date('must be a date such as 2027-01-15'),
-  })
-  .superRefine((c, ctx) => {
+});
+
+/** The fields, then the rules between them; the rules run only on well-formed fields (a pipe stops at the first failure). */
+export const CreateCampaignBody = CampaignFields.pipe(
+  z.custom<z.output<typeof CampaignFields>>().superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     const names = c.options.map((o) => o.name);
     if (new Set(names).size !== names.length) issue(['options'], 'option names must be different');
@@ -58,7 +60,8 @@ export const CreateCampaignBody = z
     if (c.closesAt.getTime() <= Date.now()) issue(['closesAt'], 'must be in the future');
     if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days');
     if (c.expectedShipDate < c.closesAt.toISOString().slice(0, 10)) issue(['expectedShipDate'], 'must not be before the pledge window closes');
-  });
+  }),
+);
 export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
 
 export const CampaignListQuery = pageQuery.extend({

@@ -1,7 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { migrations } from '../../migrations';
+import { entities } from '../../src/app';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
+import { JournalEntryRow, JournalLineRow } from '../../src/ledger';
+import { openDatabase } from '../../src/platform/database';
+import { parseMoney } from '../../src/platform/money';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/database';
 import { logLines, runCli, startService, type RunningService } from '../support/process';
 
@@ -102,7 +107,10 @@ describe('the service process', () => {
 });
 
 describe('the command line', () => {
-  test('migrate, create-operator and run-jobs', async () => {
+  test('migrate, create-operator, run-jobs and reconcile', async () => {
+    // A database of its own: the services above were killed with SIGKILL and may have left a job locked.
+    const own = await freshDatabase();
+    const env = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_SCRYPT_LOG_N: '10', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
     const migrate = await runCli(['migrate'], env);
     expect(migrate).toMatchObject({ code: 0 });
     expect(migrate.stdout).toMatch(/applied: Foundation|database is up to date/);
@@ -119,6 +127,19 @@ describe('the command line', () => {
     expect(bad.stderr).toMatch(/--email: must be an email address.*--password/);
 
     expect(await runCli(['run-jobs', '--timeout-seconds', '20'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('all due jobs ran') });
+    expect(await runCli(['reconcile'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('ledger reconciles') });
     expect((await runCli(['frobnicate'], env)).code).toBe(2);
+
+    // Damage the ledger behind the service's back: reconcile must say so and fail.
+    const db = await openDatabase(own.config.kind === 'sqlite' ? { kind: 'sqlite', file: path.join(env.DATA_DIR, 'c2m.sqlite') } : own.config, entities, migrations);
+    await db.transaction(async (tx) => {
+      await tx.insert(JournalEntryRow, { id: '11111111-1111-4111-8111-111111111111', kind: 'deposit_received', campaignId: null, pledgeId: null, paymentId: null, refundId: null, createdAt: new Date() });
+      await tx.insert(JournalLineRow, { id: '22222222-2222-4222-8222-222222222222', entryId: '11111111-1111-4111-8111-111111111111', account: 'gateway', amount: parseMoney('1.00') });
+    });
+    await db.close();
+    const broken = await runCli(['reconcile'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('journal entry 11111111-1111-4111-8111-111111111111 does not sum to zero');
+    await own.drop();
   });
 });

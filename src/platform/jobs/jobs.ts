@@ -119,7 +119,7 @@ export class Jobs {
   }
 
   /** Runs every job that is due now, waits until none is left (or `timeoutMs` passes), then stops. For the CLI. */
-  async runDueJobs(timeoutMs: number): Promise<{ remaining: number }> {
+  async runDueJobs(timeoutMs: number): Promise<{ remaining: number; pending: JobRow[] }> {
     const wasRunning = this.workerRunning;
     await this.startWorker();
     const deadline = Date.now() + timeoutMs;
@@ -129,7 +129,8 @@ export class Jobs {
       remaining = await this.countDue();
     }
     if (!wasRunning) await this.stopWorker();
-    return { remaining };
+    const pending = remaining === 0 ? [] : await this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false }).getMany());
+    return { remaining, pending };
   }
 
   /** Jobs due now, running or waiting; a job waiting to be retried later is not due. */

@@ -1,0 +1,107 @@
+import { CampaignRow } from '../../src/campaigns';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign } from '../support/campaigns';
+import { TestClock } from '../support/clock';
+
+let t: TestApp;
+let operator: Caller;
+let factoryId: string;
+const clock = new TestClock();
+beforeAll(async () => {
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+  factoryId = (await aFactory(t, operator)).id;
+});
+afterAll(() => t.close());
+
+const valid = () => ({
+  factoryId,
+  title: 'Down jacket',
+  productName: 'Down jacket',
+  options: [{ name: 'colour', values: ['black', 'navy'] }],
+  referencePrice: '1000.00',
+  depositRate: '0.10',
+  tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.00' }],
+  opensAt: new Date(Date.now() - 60_000).toISOString(),
+  closesAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  balanceWindowHours: 72,
+  expectedShipDate: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
+});
+
+describe('creating a campaign', () => {
+  test('an operator creates a draft; the deposit is the reference price × the rate, to the fen', async () => {
+    const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), referencePrice: '333.33', depositRate: '0.15', tiers: [{ minUnits: 10, unitPrice: '300.00' }] }).expect(201);
+    // 333.33 × 0.15 = 49.9995 → 50.00
+    expect(res.body).toMatchObject({ status: 'draft', depositPerUnit: '50.00', depositCreditRate: '1', tiers: [{ minUnits: 10, unitPrice: '300.00' }] });
+  });
+
+  test.each([
+    ['tiers out of order', { tiers: [{ minUnits: 1000, unitPrice: '700.00' }, { minUnits: 500, unitPrice: '900.00' }] }, 'body.tiers.1.minUnits'],
+    ['a tier that is not cheaper', { tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '950.00' }] }, 'body.tiers.1.unitPrice'],
+    ['a tier above the reference price', { tiers: [{ minUnits: 1, unitPrice: '1000.01' }] }, 'body.tiers.0.unitPrice'],
+    ['a tier below the deposit', { tiers: [{ minUnits: 1, unitPrice: '99.99' }] }, 'body.tiers.0.unitPrice'],
+    ['a window that has passed', { closesAt: new Date(Date.now() - 1000).toISOString() }, 'body.closesAt'],
+    ['a window that closes before it opens', { opensAt: new Date(Date.now() + 86_400_000).toISOString(), closesAt: new Date(Date.now() + 3600_000).toISOString() }, 'body.closesAt'],
+    ['a cap below the threshold', { maxUnits: 100 }, 'body.maxUnits'],
+    ['a deposit rate above 1', { depositRate: '1.5' }, 'body.depositRate'],
+    ['a deposit of 0.00', { referencePrice: '0.04', depositRate: '0.1', tiers: [{ minUnits: 1, unitPrice: '0.04' }] }, 'body.depositRate'],
+    ['money as a number', { referencePrice: 1000 }, 'body.referencePrice'],
+    ['money with three decimals', { referencePrice: '1000.001' }, 'body.referencePrice'],
+    ['repeated option names', { options: [{ name: 'size', values: ['M'] }, { name: 'size', values: ['L'] }] }, 'body.options'],
+    ['repeated option values', { options: [{ name: 'size', values: ['M', 'M'] }] }, 'body.options.0.values'],
+    ['no tiers', { tiers: [] }, 'body.tiers'],
+    ['a ship date before the close', { expectedShipDate: '2020-01-01' }, 'body.expectedShipDate'],
+    ['a status chosen by the caller', { status: 'open' }, 'body'],
+  ])('%s is a 400 naming the field, and creates nothing', async (_label, patch, path) => {
+    const before = await t.db.read((tx) => tx.count(CampaignRow));
+    const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), ...patch }).expect(400);
+    expect(res.body.code).toBe('validation_failed');
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(await t.db.read((tx) => tx.count(CampaignRow))).toBe(before);
+  });
+
+  test('a campaign for a factory that does not exist is a 404', async () => {
+    await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), factoryId: '00000000-0000-4000-8000-0000000000ff' }).expect(404);
+  });
+});
+
+describe('publishing, listing, closing', () => {
+  test('a draft is visible to operators only; publishing opens it to everyone', async () => {
+    const draft = (await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201)).body;
+    const consumer = await aConsumer(t);
+    await t.http.get(`/v1/campaigns/${draft.id}`).expect(404);
+    await t.http.get(`/v1/campaigns/${draft.id}`).set(consumer.auth).expect(404);
+    expect((await t.http.get('/v1/campaigns?limit=100')).body.items.some((c: { id: string }) => c.id === draft.id)).toBe(false);
+    expect((await t.http.get('/v1/campaigns?status=draft')).body.items).toEqual([]);
+    expect((await t.http.get('/v1/campaigns?limit=100&status=draft').set(operator.auth)).body.items.some((c: { id: string }) => c.id === draft.id)).toBe(true);
+
+    const published = await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(200);
+    expect(published.body.status).toBe('open');
+    expect((await t.http.get(`/v1/campaigns/${draft.id}`).expect(200)).body).toMatchObject({ status: 'open', progress: { paidUnits: 0, pledgers: 0, currentTier: null, nextTier: { minUnits: 500, unitsNeeded: 500 } } });
+    expect((await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(409)).body.code).toBe('campaign_not_draft');
+  });
+
+  test('a campaign opening later is scheduled until then', async () => {
+    const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), opensAt: new Date(Date.now() + 86_400_000).toISOString() }).expect(201);
+    expect((await t.http.post(`/v1/campaigns/${res.body.id}/publish`).set(operator.auth).expect(200)).body.status).toBe('scheduled');
+    const consumer = await aConsumer(t);
+    const early = await t.http.post(`/v1/campaigns/${res.body.id}/pledges`).set(consumer.auth).set('Idempotency-Key', 'early').send({ variant: { colour: 'black' }, quantity: 1 }).expect(409);
+    expect(early.body.code).toBe('campaign_not_open');
+  });
+
+  test('lists filter by status and factory and page through', async () => {
+    const other = await aFactory(t, operator);
+    const mine = await anOpenCampaign(t, operator, other.id, clock);
+    const listed = (await t.http.get(`/v1/campaigns?factoryId=${other.id}&status=open`).expect(200)).body;
+    expect(listed).toMatchObject({ total: 1, items: [{ id: mine.id }] });
+    expect((await t.http.get('/v1/campaigns?status=bogus').expect(400)).body.code).toBe('invalid_query');
+  });
+
+  test('closing a draft or a decided campaign is refused', async () => {
+    const draft = (await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201)).body;
+    expect((await t.http.post(`/v1/campaigns/${draft.id}/close`).set(operator.auth).expect(409)).body.code).toBe('campaign_not_open');
+    await t.http.post(`/v1/campaigns/${draft.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${draft.id}`).expect(200);
+    expect((await t.http.post(`/v1/campaigns/${draft.id}/cancel`).set(operator.auth).set('Idempotency-Key', `again-${draft.id}`).expect(409)).body.code).toBe('campaign_final');
+  });
+});
