@@ -27,7 +27,8 @@ export interface ReconcileReport {
  * ledger counts as pending are exactly the refunds not yet confirmed by the gateway.
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
-  return db.read(async (tx) => {
+  // One transaction: every figure comes from the same snapshot, even while payments keep arriving.
+  return db.transaction(async (tx) => {
     const violations: string[] = [];
     for (const entry of await ledger.unbalancedEntries(tx)) violations.push(`journal entry ${entry} does not sum to zero (or has fewer than two lines)`);
 

@@ -52,6 +52,7 @@ export class PaymentService {
       defineJob({
         name: SANDBOX_CONFIRM_JOB,
         payload: z.strictObject({ paymentId: z.string() }),
+        concurrency: 10,
         handle: async ({ paymentId }) => {
           const payment = await this.deps.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
           if (!payment || payment.status !== 'pending' || !this.deps.autoConfirm) return;

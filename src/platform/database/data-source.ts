@@ -16,7 +16,7 @@ export function dataSourceOptions(db: DatabaseConfig, entities: EntityList, migr
       charset: 'utf8mb4_unicode_ci',
       supportBigNumbers: true,
       bigNumberStrings: true,
-      poolSize: 10,
+      poolSize: 20,
     };
   }
   return {

@@ -101,11 +101,15 @@ export class Jobs {
       processEvery: this.options.pollIntervalMs,
       defaultLockLifetime: this.options.lockLifetimeMs,
       maxConcurrency: 20,
+      // Claim no more jobs than this worker can run soon: claiming ahead costs a transaction per job,
+      // competes with the API for connections, and hides the jobs from other workers.
+      lockLimit: 40,
     });
     agenda.on('error', (error: Error) => this.logger.error({ err: error }, 'job processing error'));
     for (const definition of this.definitions.values()) {
       agenda.define(definition.name, (job: Job) => this.run(definition, job), {
         concurrency: definition.concurrency ?? 5,
+        lockLimit: 2 * (definition.concurrency ?? 5),
         backoff: retryUnlessPermanent(exponential({ delay: 1000, maxDelay: 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 })),
       });
     }

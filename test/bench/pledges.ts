@@ -1,0 +1,218 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { migrations } from '../../migrations';
+import { buildApp, entities } from '../../src/app';
+import { CampaignRow } from '../../src/campaigns';
+import { parseConfig } from '../../src/platform/config';
+import { openDatabase } from '../../src/platform/database';
+import { createLogger } from '../../src/platform/logger';
+import { PledgeRow } from '../../src/pledges';
+
+/**
+ * A spike of pledges on one hot campaign over HTTP, on MySQL/MariaDB, with the sandbox confirming
+ * deposits; and, in the same run, the same database writes through raw node:http + mysql2 (the
+ * baseline). The load comes from a second process.
+ */
+const REGISTER = path.join(__dirname, '../support/register-ts.js');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const WARMUP_SECONDS = 3;
+const CONSUMERS = 200;
+
+interface LoadResult {
+  durationSeconds: number;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+export interface PledgeBenchResult {
+  name: string;
+  measuredAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; database: string };
+  connections: number;
+  seconds: number;
+  baseline: Summary;
+  service: Summary;
+  ratio: number;
+  correctness: { pledgesInDatabase: number; reservedUnits: number; acceptedResponses: number; oversold: boolean; ledgerReconciles: boolean; violations: string[] };
+}
+
+interface Summary {
+  acceptedPerSecond: number;
+  requests: number;
+  accepted: number;
+  refused: number;
+  serverErrors: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+export async function benchPledges(): Promise<PledgeBenchResult> {
+  const baseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
+  const url = new URL(baseUrl);
+  url.pathname = '/c2m_bench';
+  const databaseUrl = url.toString();
+  await recreateDatabase(baseUrl, 'c2m_bench');
+  const db = await openDatabase({ kind: 'mysql', url: databaseUrl }, entities, migrations);
+  await db.migrate();
+
+  // The baseline writes into its own campaign row of the same schema.
+  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, SANDBOX_AUTO_CONFIRM: 'false' });
+  const app = buildApp({ config, db, logger: createLogger('silent'), clock: { now: () => new Date() }, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  const factory = await app.services.factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
+  const baselineCampaign = await app.services.campaigns.create(campaignInput(factory.id));
+  await app.services.campaigns.publish(baselineCampaign.id);
+
+  console.error(`baseline: raw node:http + mysql2, ${CONNECTIONS} connections, ${SECONDS} s`);
+  const baselinePort = await freePort();
+  const baseline = fork(path.join(__dirname, 'baseline-server.ts'), [], {
+    execArgv: ['-r', REGISTER],
+    env: { ...process.env, PORT: String(baselinePort), BENCH_DATABASE_URL: databaseUrl, BASELINE_CAMPAIGN_ID: baselineCampaign.id },
+  });
+  await once(baseline, 'message');
+  const body = JSON.stringify({ variant: { colour: 'black', size: 'M' }, quantity: 1 });
+  await load({ url: `http://127.0.0.1:${baselinePort}/pledge`, connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS, tokens: [], body });
+  const baselineRun = await load({ url: `http://127.0.0.1:${baselinePort}/pledge`, connections: CONNECTIONS, durationSeconds: SECONDS, tokens: [], body });
+  baseline.kill('SIGTERM');
+
+  console.error(`service: Express + TypeORM, the real pledge route, sandbox auto-confirm, ${CONNECTIONS} connections, ${SECONDS} s`);
+  const port = await freePort();
+  const operator = { email: 'bench-operator@example.com', password: 'bench operator password' };
+  const service = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
+    env: {
+      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
+      AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',
+      PASSWORD_SCRYPT_LOG_N: '10', BOOTSTRAP_OPERATOR_EMAIL: operator.email, BOOTSTRAP_OPERATOR_PASSWORD: operator.password, JOBS_POLL_INTERVAL_MS: '500',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  try {
+    const api = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${api}/readyz`);
+    const token = await post(`${api}/v1/auth/login`, operator).then((r) => r.token as string);
+    const campaign = (await post(`${api}/v1/campaigns`, campaignBody(factory.id), token)) as { id: string };
+    await post(`${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
+    const tokens: string[] = [];
+    for (let i = 0; i < CONSUMERS; i += 20) {
+      tokens.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => post(`${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then((r) => r.token as string)))));
+    }
+    const target = `${api}/v1/campaigns/${campaign.id}/pledges`;
+    const warm = await load({ url: target, connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS, tokens, body });
+    const serviceRun = await load({ url: target, connections: CONNECTIONS, durationSeconds: SECONDS, tokens, body });
+
+    // Correctness after the spike, once the sandbox has confirmed every deposit: every accepted pledge is
+    // in the database and holds exactly its units, and the ledger reconciles (each read in one snapshot).
+    console.error('waiting for the sandbox to confirm every deposit, then checking');
+    await waitUntilConfirmed(db, campaign.id, 180_000);
+    const { pledgesInDatabase, reservedUnits } = await db.transaction(async (tx) => ({
+      pledgesInDatabase: await tx.countBy(PledgeRow, { campaignId: campaign.id }),
+      reservedUnits: (await tx.findOneByOrFail(CampaignRow, { id: campaign.id })).reservedUnits,
+    }));
+    const acceptedResponses = (warm.statuses['201'] ?? 0) + (serviceRun.statuses['201'] ?? 0);
+    const report = await app.reconcile();
+    const baselineSummary = summarise(baselineRun);
+    const serviceSummary = summarise(serviceRun);
+    return {
+      name: 'pledges',
+      measuredAt: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, database: await serverVersion(db) },
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      baseline: baselineSummary,
+      service: serviceSummary,
+      ratio: Math.round((serviceSummary.acceptedPerSecond / baselineSummary.acceptedPerSecond) * 100) / 100,
+      // Requests still in flight when the load stopped may commit after their client gave up, so the
+      // database can hold more pledges than 201s were counted; never fewer, and never more units than pledges.
+      correctness: { pledgesInDatabase, reservedUnits, acceptedResponses, oversold: reservedUnits !== pledgesInDatabase || pledgesInDatabase < acceptedResponses, ledgerReconciles: report.ok, violations: report.violations },
+    };
+  } finally {
+    service.kill('SIGTERM');
+    await once(service, 'exit');
+    await db.close();
+  }
+}
+
+function campaignBody(factoryId: string) {
+  const now = Date.now();
+  return {
+    factoryId, title: 'Bench: hot campaign', productName: 'Down jacket', options: [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['M', 'L'] }],
+    referencePrice: '1000.00', depositRate: '0.10', tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.00' }], maxUnits: 5_000_000,
+    opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 86_400_000).toISOString(), balanceWindowHours: 72, expectedShipDate: new Date(now + 30 * 86_400_000).toISOString().slice(0, 10),
+  };
+}
+
+function campaignInput(factoryId: string) {
+  const b = campaignBody(factoryId);
+  return { ...b, description: '', depositCreditRate: '1', opensAt: new Date(b.opensAt), closesAt: new Date(b.closesAt) };
+}
+
+function summarise(run: LoadResult): Summary {
+  const accepted = run.statuses['201'] ?? 0;
+  const serverErrors = Object.entries(run.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
+  return {
+    acceptedPerSecond: Math.round(accepted / run.durationSeconds),
+    requests: run.requests,
+    accepted,
+    refused: run.requests - accepted - serverErrors,
+    serverErrors: serverErrors + run.errors,
+    latencyMs: run.latencyMs,
+  };
+}
+
+function load(config: { url: string; connections: number; durationSeconds: number; tokens: string[]; body: string }): Promise<LoadResult> {
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, 'load-generator.ts')], { env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult) : reject(new Error(`load generator exited with ${code}`)))));
+}
+
+async function post(url: string, body: object, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function waitUntilConfirmed(db: Awaited<ReturnType<typeof openDatabase>>, campaignId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await db.read((tx) => tx.countBy(PledgeRow, { campaignId, status: 'awaiting_deposit' }))) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function recreateDatabase(baseUrl: string, name: string): Promise<void> {
+  const u = new URL(baseUrl);
+  const conn = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await conn.end();
+}
+
+async function serverVersion(db: Awaited<ReturnType<typeof openDatabase>>): Promise<string> {
+  const [row] = (await db.read((tx) => tx.query('SELECT VERSION() AS v'))) as { v: string }[];
+  return row.v;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
