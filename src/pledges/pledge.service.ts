@@ -3,7 +3,7 @@ import { type CampaignRow, type CampaignService, variantKey } from '../campaigns
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
-import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import type { Database, Tx } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
@@ -41,6 +41,7 @@ export class PledgeService implements PaymentListener {
    */
   async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
     const now = this.deps.clock.now();
+    await this.ensureConsumerRow(campaignId, consumer.userId);
     return this.deps.db.transaction(async (tx) => {
       const campaign = await this.deps.campaigns.find(tx, campaignId);
       if (!campaign || campaign.status === 'draft') throw notFound('The campaign');
@@ -199,27 +200,24 @@ export class PledgeService implements PaymentListener {
 
   /**
    * The per-consumer limit, held under concurrency by one conditional update on the consumer's row.
-   * The update comes first: an INSERT … IGNORE first would take a shared lock that two requests of the
-   * same consumer then both try to upgrade (a deadlock on MySQL). The row is inserted only for a
-   * consumer's first pledge.
+   * The row is created beforehand, in a transaction of its own (ensureConsumerRow): inserting it inside
+   * the pledge's transaction would take gap and shared locks that two requests of the same consumer
+   * deadlock on (MySQL).
    */
   private async takeConsumerUnits(tx: Tx, campaign: CampaignRow, userId: string, quantity: number): Promise<void> {
-    const take = () =>
-      tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units + ${Number(quantity)}` })
-        .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
-        .execute();
-    if ((await take()).affected === 1) return;
-    if (!(await tx.existsBy(ConsumerUnitsRow, { campaignId: campaign.id, userId }))) {
-      try {
-        await tx.insert(ConsumerUnitsRow, { campaignId: campaign.id, userId, units: quantity });
-        return;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-      }
-      // The same consumer's other request inserted the row a moment ago: count against it.
-      if ((await take()).affected === 1) return;
-    }
-    throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+    const taken = await tx
+      .createQueryBuilder()
+      .update(ConsumerUnitsRow)
+      .set({ units: () => `units + ${Number(quantity)}` })
+      .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
+      .execute();
+    if (taken.affected !== 1) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+  }
+
+  private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
+    const limited = await this.deps.db.read(async (tx) => (await this.deps.campaigns.find(tx, campaignId))?.perConsumerLimit != null);
+    if (!limited) return;
+    await this.deps.db.transaction((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().execute());
   }
 
   private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {

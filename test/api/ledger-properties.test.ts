@@ -104,7 +104,6 @@ async function run(commands: Command[]): Promise<void> {
     }
   }
   await runDue(t, clock);
-  process.stderr.write(`RUN END ${JSON.stringify((await t.app.reconcile()).violations)}\n`);
   await expectLedgerReconciles(t);
 }
 

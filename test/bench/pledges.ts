@@ -85,7 +85,7 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
   console.error(`service: Express + TypeORM, the real pledge route, sandbox auto-confirm, ${CONNECTIONS} connections, ${SECONDS} s`);
   const port = await freePort();
   const operator = { email: 'bench-operator@example.com', password: 'bench operator password' };
-  const service = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
+  const service = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
       AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',

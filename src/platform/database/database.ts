@@ -32,8 +32,8 @@ export class Database {
       try {
         return await this.exclusive(() => this.dataSource.transaction((tx) => work(tx)));
       } catch (error) {
-        if (this.dialect !== 'mysql' || attempt >= 5 || !isRetryableLockError(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        if (this.dialect !== 'mysql' || attempt >= 8 || !isRetryableLockError(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
       }
     }
   }
