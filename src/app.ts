@@ -70,6 +70,7 @@ export function buildApp(deps: AppDeps): App {
   const payments = new PaymentService({
     db, jobs, ledger, clock, gateways: new Map([[sandbox.name, sandbox]]),
     autoConfirm: config.payments.sandboxAutoConfirm ? sandbox : undefined,
+    onBackgroundError: (error) => logger.error({ err: error }, 'sandbox auto-confirm failed'),
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);

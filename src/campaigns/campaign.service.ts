@@ -26,8 +26,12 @@ const OPEN_JOB = 'campaigns.open';
 export const CLOSE_JOB = 'campaigns.close';
 const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'];
 
+/** What never changes about a published campaign. */
+export type CampaignTerms = Readonly<Pick<CampaignRow, 'id' | 'options' | 'depositPerUnit' | 'perConsumerLimit'>>;
+
 export class CampaignService {
   private listener: CampaignListener | undefined;
+  private readonly termsCache = new Map<string, CampaignTerms>();
 
   constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService }) {
     deps.jobs.register(
@@ -120,7 +124,23 @@ export class CampaignService {
     });
   }
 
-  // ---- for the pledges module, inside its transactions ----
+  // ---- for the pledges module ----
+
+  /**
+   * The terms of a campaign that never change once it is created (options, deposit, limits), cached
+   * in memory so that placing a pledge does not read the hot campaign row. Not its state: that is
+   * checked by reserveUnits' conditional update.
+   */
+  async terms(campaignId: string): Promise<CampaignTerms | undefined> {
+    const cached = this.termsCache.get(campaignId);
+    if (cached) return cached;
+    const campaign = await this.deps.db.read((tx) => tx.findOneBy(CampaignRow, { id: campaignId }));
+    if (!campaign || campaign.status === 'draft') return undefined;
+    const terms: CampaignTerms = Object.freeze({ id: campaign.id, options: campaign.options, depositPerUnit: campaign.depositPerUnit, perConsumerLimit: campaign.perConsumerLimit });
+    if (this.termsCache.size >= 10_000) this.termsCache.clear();
+    this.termsCache.set(campaignId, terms);
+    return terms;
+  }
 
   async find(tx: Tx, campaignId: string): Promise<CampaignRow | null> {
     return tx.findOneBy(CampaignRow, { id: campaignId });

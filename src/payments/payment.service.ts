@@ -25,7 +25,6 @@ export interface PaymentListener {
 export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled';
 
 export const SEND_REFUND_JOB = 'payments.send-refund';
-const SANDBOX_CONFIRM_JOB = 'payments.sandbox-confirm';
 
 export class PaymentService {
   private listener: PaymentListener | undefined;
@@ -39,6 +38,7 @@ export class PaymentService {
       gateways: Map<string, PaymentGateway>;
       /** Confirms every payment automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
       autoConfirm?: SandboxGateway;
+      onBackgroundError?: (error: unknown) => void;
     },
   ) {
     deps.jobs.register(
@@ -48,17 +48,6 @@ export class PaymentService {
         // A refund is retried until the gateway accepts it: the consumer's money must come back.
         maxRetries: 50,
         handle: async ({ refundId }) => this.sendRefund(refundId),
-      }),
-      defineJob({
-        name: SANDBOX_CONFIRM_JOB,
-        payload: z.strictObject({ paymentId: z.string() }),
-        concurrency: 10,
-        handle: async ({ paymentId }) => {
-          const payment = await this.deps.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
-          if (!payment || payment.status !== 'pending' || !this.deps.autoConfirm) return;
-          const signed = this.deps.autoConfirm.notification(payment, 'succeeded', this.deps.clock.now());
-          await this.handleNotification(this.deps.autoConfirm.name, signed.headers, signed.body);
-        },
       }),
     );
   }
@@ -71,8 +60,22 @@ export class PaymentService {
   async create(tx: Tx, input: { kind: PaymentKind; pledgeId: string; campaignId: string; userId: string; amount: Decimal }): Promise<PaymentRow> {
     const payment = Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: this.deps.clock.now(), settledAt: null, ...input });
     await tx.insert(PaymentRow, payment);
-    if (this.deps.autoConfirm) await this.deps.jobs.enqueue(tx, SANDBOX_CONFIRM_JOB, { paymentId: payment.id }, { key: payment.id });
     return payment;
+  }
+
+  /**
+   * Call once the transaction that created the payment has committed. With auto-confirm on, the
+   * sandbox then "pays" and sends its signed notification, as the consumer's wallet and the gateway
+   * would a moment later; like a real gateway's, it may never arrive (the process stops first), and
+   * then the pledge simply expires.
+   */
+  created(payment: PaymentRow): void {
+    const sandbox = this.deps.autoConfirm;
+    if (!sandbox) return;
+    setImmediate(() => {
+      const signed = sandbox.notification(payment, 'succeeded', this.deps.clock.now());
+      this.handleNotification(sandbox.name, signed.headers, signed.body).catch((error: unknown) => this.deps.onBackgroundError?.(error));
+    });
   }
 
   /** The consumer no longer owes this payment (the pledge expired or was cancelled). A success that still arrives is refunded. */

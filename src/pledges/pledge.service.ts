@@ -41,16 +41,17 @@ export class PledgeService implements PaymentListener {
    */
   async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
     const now = this.deps.clock.now();
-    await this.ensureConsumerRow(campaignId, consumer.userId);
-    return this.deps.db.transaction(async (tx) => {
-      const campaign = await this.deps.campaigns.find(tx, campaignId);
-      if (!campaign || campaign.status === 'draft') throw notFound('The campaign');
-      assertOpen(campaign, now);
-      const variant = variantKey(campaign.options, input.variant);
-      if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
-      if (campaign.perConsumerLimit !== null && input.quantity > campaign.perConsumerLimit) {
-        throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
-      }
+    // What never changes about a campaign comes from a cache; whether it is open, and whether units are
+    // left, is decided by the conditional update below, so a stale cache cannot let a pledge through.
+    const campaign = await this.deps.campaigns.terms(campaignId);
+    if (!campaign) throw notFound('The campaign');
+    const variant = variantKey(campaign.options, input.variant);
+    if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
+    if (campaign.perConsumerLimit !== null) {
+      if (input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
+      await this.ensureConsumerRow(campaignId, consumer.userId);
+    }
+    const created = await this.deps.db.transaction(async (tx) => {
       const pledge = Object.assign(new PledgeRow(), {
         id: newId(), campaignId, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, status: 'awaiting_deposit',
         depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(input.quantity), unitPrice: null, creditedPerUnit: null, balance: null,
@@ -62,13 +63,16 @@ export class PledgeService implements PaymentListener {
       await this.deps.jobs.enqueue(tx, EXPIRE_JOB, { pledgeId: pledge.id }, { runAt: pledge.expiresAt, key: pledge.id });
       if (campaign.perConsumerLimit !== null) await this.takeConsumerUnits(tx, campaign, consumer.userId, input.quantity);
       if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, input.quantity, now))) {
-        const latest = (await this.deps.campaigns.find(tx, campaignId))!;
+        const latest = await this.deps.campaigns.find(tx, campaignId);
+        if (!latest || latest.status === 'draft') throw notFound('The campaign');
         assertOpen(latest, now);
         const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
         throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
       }
       return { pledge, payment };
     });
+    this.deps.payments.created(created.payment);
+    return created;
   }
 
   async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
@@ -106,7 +110,7 @@ export class PledgeService implements PaymentListener {
   /** The balance payment of a pledge awaiting its balance; asking again returns the same pending payment. */
   async balancePayment(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
     const now = this.deps.clock.now();
-    return this.deps.db.transaction(async (tx) => {
+    const result = await this.deps.db.transaction(async (tx) => {
       const pledge = await this.lockOwn(tx, consumer, pledgeId);
       if (pledge.status !== 'awaiting_balance') throw conflict('pledge_not_awaiting_balance', `This pledge is ${pledge.status}: there is no balance to pay.`);
       if (pledge.balanceDueAt && now >= pledge.balanceDueAt) throw conflict('balance_overdue', 'The balance was due and the deposit is forfeited.');
@@ -119,6 +123,8 @@ export class PledgeService implements PaymentListener {
       await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: payment.id, updatedAt: now });
       return { pledge, payment };
     });
+    this.deps.payments.created(result.payment);
+    return result;
   }
 
   /** The expiry job: a pledge whose deposit never came releases its units. A late payment is refunded when it lands. */
@@ -204,7 +210,7 @@ export class PledgeService implements PaymentListener {
    * the pledge's transaction would take gap and shared locks that two requests of the same consumer
    * deadlock on (MySQL).
    */
-  private async takeConsumerUnits(tx: Tx, campaign: CampaignRow, userId: string, quantity: number): Promise<void> {
+  private async takeConsumerUnits(tx: Tx, campaign: Pick<CampaignRow, 'id' | 'perConsumerLimit'>, userId: string, quantity: number): Promise<void> {
     const taken = await tx
       .createQueryBuilder()
       .update(ConsumerUnitsRow)
@@ -215,8 +221,6 @@ export class PledgeService implements PaymentListener {
   }
 
   private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
-    const limited = await this.deps.db.read(async (tx) => (await this.deps.campaigns.find(tx, campaignId))?.perConsumerLimit != null);
-    if (!limited) return;
     await this.deps.db.transaction((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().execute());
   }
 

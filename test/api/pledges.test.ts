@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
+import { waitFor } from '../support/wait';
 
 let t: TestApp;
 let clock: TestClock;
@@ -211,5 +212,24 @@ describe('a spike of pledges', () => {
     const held = await t.db.read((tx) => t.app.services.ledger.balance(tx, `held_deposits:${c.id}`));
     expect(held.negated().toFixed(2)).toBe('50000.00');
     expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.progress).toMatchObject({ paidUnits: 500, pledgers: perConsumer.size });
+  });
+});
+
+describe('sandbox auto-confirm (the demo and the benchmark)', () => {
+  test('a pledge turns active by itself, through the signed-notification path, and the ledger agrees', async () => {
+    const auto = await startTestApp({ env: { SANDBOX_AUTO_CONFIRM: 'true' } });
+    try {
+      const autoOperator = await anOperator(auto);
+      const autoFactory = await aFactory(auto, autoOperator);
+      const c = await anOpenCampaign(auto, autoOperator, autoFactory.id, new TestClock());
+      const consumer = await aConsumer(auto);
+      const placed = await pledge(auto, consumer, c.id, black, 2).expect(201);
+      expect(placed.body.status).toBe('awaiting_deposit');
+      await waitFor(async () => (await auto.http.get(`/v1/pledges/${placed.body.id}`).set(consumer.auth)).body.status === 'active', 5000, 'the deposit to be confirmed');
+      expect(await auto.db.read((tx) => tx.countBy(GatewayEventRow, { paymentId: placed.body.depositPayment.id }))).toBe(1);
+      await expectLedgerReconciles(auto);
+    } finally {
+      await auto.close();
+    }
   });
 });
