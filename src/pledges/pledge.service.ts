@@ -13,7 +13,8 @@ import { formatMoney } from '../platform/money';
 import type { MoneyFlows } from './money-flows';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
 
-export interface PledgeDeps {
+/** What the pledges module's services are built from. */
+export interface PledgeModuleDeps {
   db: Database;
   jobs: Jobs;
   clock: Clock;
@@ -21,6 +22,9 @@ export interface PledgeDeps {
   payments: PaymentService;
   notifications: NotificationService;
   flows: MoneyFlows;
+}
+
+export interface PledgeDeps extends PledgeModuleDeps {
   depositTtlMinutes: number;
   /** Called when a pledge becomes final, to complete its campaign once every pledge is. */
   afterFinal: (tx: Tx, campaignId: string) => Promise<void>;

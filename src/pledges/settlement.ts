@@ -1,15 +1,11 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignListener, type CampaignProgress, type CampaignRow, type CampaignService, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf } from '../campaigns';
-import type { NotificationService } from '../notifications';
-import type { PaymentService } from '../payments';
-import type { Clock } from '../platform/clock';
-import type { Database, Tx } from '../platform/database';
-import { type Jobs, defineJob } from '../platform/jobs';
+import { type CampaignListener, type CampaignProgress, type CampaignRow, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf } from '../campaigns';
+import type { Tx } from '../platform/database';
+import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
-import type { MoneyFlows } from './money-flows';
 import { HOLDING_STATUSES, PAID_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
-import type { PledgeService } from './pledge.service';
+import type { PledgeModuleDeps, PledgeService } from './pledge.service';
 
 const SETTLE_JOB = 'pledges.settle-campaign';
 const FORFEIT_JOB = 'pledges.forfeit-unpaid';
@@ -23,17 +19,7 @@ const BATCH = 100;
  */
 export class Settlement implements CampaignListener {
   constructor(
-    private readonly deps: {
-      db: Database;
-      jobs: Jobs;
-      clock: Clock;
-      campaigns: CampaignService;
-      payments: PaymentService;
-      notifications: NotificationService;
-      flows: MoneyFlows;
-      pledges: PledgeService;
-      balanceReminderHours: number;
-    },
+    private readonly deps: PledgeModuleDeps & { pledges: PledgeService; balanceReminderHours: number },
   ) {
     const byCampaign = z.strictObject({ campaignId: z.string() });
     deps.jobs.register(
