@@ -1,3 +1,4 @@
+import { parseMoney } from '../../src/platform/money';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
@@ -29,6 +30,8 @@ const closeAndSettle = async (id: string) => {
   await runDue(t, clock);
 };
 const refunds = () => t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200).then((r) => r.body.items as { pledgeId: string; amount: string; status: string; reason: string }[]);
+/** How much a balance grew, exactly (decimal.js, never a float). */
+const change = (before: string, after: string) => parseMoney(after).minus(parseMoney(before)).toFixed(2);
 const balances = async (factoryId = factory.id) => {
   const ledger = t.app.services.ledger;
   return t.db.read(async (tx) => ({
@@ -73,8 +76,8 @@ describe('a campaign that succeeds', () => {
     // 5 units × 699.50 = 3497.50 paid in all; the fee is 5% of each purchase, rounded half up per purchase:
     // 1399.00 → 69.95, 1399.00 → 69.95, 699.50 → 34.98 (34.975); the factory is owed the rest.
     const after = await balances();
-    expect(Number(after.fees) - Number(before.fees)).toBeCloseTo(174.88, 2);
-    expect(Number(after.factory) - Number(before.factory)).toBeCloseTo(3497.5 - 174.88, 2);
+    expect(change(before.fees, after.fees)).toBe('174.88');
+    expect(change(before.factory, after.factory)).toBe('3322.62');
   });
 
   test('定金膨胀: a deposit with a credit rate of 2 counts double toward the price, never more than the price', async () => {
@@ -120,7 +123,7 @@ describe('a campaign that succeeds', () => {
     expect((await notifications(b)).map((n) => n.kind)).toContain('deposit_forfeited');
     expect((await campaign(c.id)).status).toBe('completed');
     const after = await balances(own.id);
-    expect((Number(after.factory) - Number(before.factory)).toFixed(2)).toBe('100.00');
+    expect(change(before.factory, after.factory)).toBe('100.00');
 
     const res = await t.http.post(`/v1/pledges/${late.id}/balance-payment`).set(b.auth).set('Idempotency-Key', 'too-late').expect(409);
     expect(res.body.code).toBe('pledge_not_awaiting_balance');
@@ -212,8 +215,8 @@ describe('cancelling', () => {
     expect(mine).toEqual(['100.00', '799.00']);
     const after = await balances();
     // The purchase's fee (5% of 899.00 = 44.95) and the factory's share (854.05) are taken back.
-    expect((Number(before.fees) - Number(after.fees)).toFixed(2)).toBe('44.95');
-    expect((Number(before.factory) - Number(after.factory)).toFixed(2)).toBe('854.05');
+    expect(change(after.fees, before.fees)).toBe('44.95');
+    expect(change(after.factory, before.factory)).toBe('854.05');
     await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', 'again').expect(409);
   });
 });

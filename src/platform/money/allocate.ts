@@ -16,6 +16,7 @@ export function allocate(total: Decimal, weights: readonly (Decimal | number)[])
   const exact = ws.map((w) => totalFen.times(w).dividedBy(weightSum));
   // Round toward zero so that, for a negative total too, the leftover has the sign of the total.
   const parts = exact.map((share) => share.truncated());
+  // A count of fen to hand out, smaller than the number of parts: safe as a number.
   let leftover = totalFen.minus(parts.reduce((a, b) => a.plus(b), new Decimal(0))).toNumber();
   const step = leftover >= 0 ? 1 : -1;
   const order = exact
