@@ -85,6 +85,8 @@ export class Jobs {
         createdAt: new Date(),
       })
       .orIgnore()
+      // Nothing to read back: without this TypeORM selects the row again for its defaults.
+      .updateEntity(false)
       .execute();
   }
 
