@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type CampaignRow, type CampaignService, variantKey } from '../campaigns';
+import { type CampaignRow, type CampaignService, type CampaignTerms, variantKey } from '../campaigns';
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
@@ -10,6 +10,7 @@ import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { formatMoney } from '../platform/money';
+import { GroupCommit } from './group-commit';
 import type { MoneyFlows } from './money-flows';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
 
@@ -32,6 +33,16 @@ export interface PledgeDeps extends PledgeModuleDeps {
 
 const EXPIRE_JOB = 'pledges.expire-unpaid';
 
+interface PledgeIntent {
+  campaign: CampaignTerms;
+  userId: string;
+  variantKey: string;
+  quantity: number;
+  at: Date;
+}
+
+type Placed = { pledge: PledgeRow; payment: PaymentRow };
+
 /** A consumer's pledges: placing, paying, cancelling, expiring. Deciding campaigns is in settlement.ts. */
 export class PledgeService implements PaymentListener {
   constructor(private readonly deps: PledgeDeps) {
@@ -40,13 +51,13 @@ export class PledgeService implements PaymentListener {
 
   /**
    * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
-   * cap, all in one transaction. The cap is taken by one conditional update, last, so the hot campaign
-   * row is locked only for the commit.
+   * cap, in one transaction, shared with the other pledges arriving for the same campaign at the same
+   * moment (group commit, see group-commit.ts). The cap is taken by one conditional update, last, so
+   * the hot campaign row is locked only for the commit.
    */
   async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
-    const now = this.deps.clock.now();
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
-    // left, is decided by the conditional update below, so a stale cache cannot let a pledge through.
+    // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
     if (!campaign) throw notFound('The campaign');
     const variant = variantKey(campaign.options, input.variant);
@@ -55,28 +66,64 @@ export class PledgeService implements PaymentListener {
       if (input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
       await this.ensureConsumerRow(campaignId, consumer.userId);
     }
-    const created = await this.deps.db.transaction(async (tx) => {
-      const pledge = Object.assign(new PledgeRow(), {
-        id: newId(), campaignId, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, status: 'awaiting_deposit',
-        depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(input.quantity), unitPrice: null, creditedPerUnit: null, balance: null,
-        balancePaymentId: null, expiresAt: new Date(now.getTime() + this.deps.depositTtlMinutes * 60_000), balanceDueAt: null, remindedAt: null, createdAt: now, updatedAt: now,
-      });
-      const payment = await this.deps.payments.create(tx, { kind: 'deposit', pledgeId: pledge.id, campaignId, userId: consumer.userId, amount: pledge.deposit });
-      pledge.depositPaymentId = payment.id;
-      await tx.insert(PledgeRow, pledge);
-      await this.deps.jobs.enqueue(tx, EXPIRE_JOB, { pledgeId: pledge.id }, { runAt: pledge.expiresAt, key: pledge.id });
-      if (campaign.perConsumerLimit !== null) await this.takeConsumerUnits(tx, campaign, consumer.userId, input.quantity);
-      if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, input.quantity, now))) {
-        const latest = await this.deps.campaigns.find(tx, campaignId);
-        if (!latest || latest.status === 'draft') throw notFound('The campaign');
-        assertOpen(latest, now);
-        const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
-        throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
+    const placed = await this.groupCommit.submit(campaignId, { campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
+    if (placed instanceof AppError) throw placed;
+    this.deps.payments.created(placed.payment);
+    return placed;
+  }
+
+  private readonly groupCommit = new GroupCommit<PledgeIntent, Placed | AppError>(
+    (campaignId, intents) => this.placeBatch(campaignId, intents),
+    (campaignId, intent) => this.placeAlone(campaignId, intent),
+  );
+
+  /** Many pledges in one transaction; throws (and each is then placed alone) if they do not all fit. */
+  private placeBatch(campaignId: string, intents: PledgeIntent[]): Promise<(Placed | AppError)[]> {
+    return this.deps.db.transaction(async (tx) => {
+      const outcomes: (Placed | AppError)[] = [];
+      for (const intent of intents) {
+        const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
+        outcomes.push(refused ?? (await this.insertPledge(tx, intent)));
       }
-      return { pledge, payment };
+      const units = intents.reduce((total, intent, i) => total + (outcomes[i] instanceof AppError ? 0 : intent.quantity), 0);
+      if (units > 0 && !(await this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()))) throw new Error('the batch does not fit');
+      return outcomes;
     });
-    this.deps.payments.created(created.payment);
-    return created;
+  }
+
+  private async placeAlone(campaignId: string, intent: PledgeIntent): Promise<Placed | AppError> {
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
+        if (refused) return refused;
+        const placed = await this.insertPledge(tx, intent);
+        if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, intent.quantity, this.deps.clock.now()))) {
+          const latest = await this.deps.campaigns.find(tx, campaignId);
+          if (!latest || latest.status === 'draft') throw notFound('The campaign');
+          assertOpen(latest, this.deps.clock.now());
+          const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
+          throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
+        }
+        return placed;
+      });
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
+  }
+
+  private async insertPledge(tx: Tx, intent: PledgeIntent): Promise<Placed> {
+    const { campaign, at } = intent;
+    const pledge = Object.assign(new PledgeRow(), {
+      id: newId(), campaignId: campaign.id, userId: intent.userId, variantKey: intent.variantKey, quantity: intent.quantity, status: 'awaiting_deposit',
+      depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(intent.quantity), unitPrice: null, creditedPerUnit: null, balance: null,
+      balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000), balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
+    });
+    const payment = await this.deps.payments.create(tx, { kind: 'deposit', pledgeId: pledge.id, campaignId: campaign.id, userId: intent.userId, amount: pledge.deposit });
+    pledge.depositPaymentId = payment.id;
+    await tx.insert(PledgeRow, pledge);
+    await this.deps.jobs.enqueue(tx, EXPIRE_JOB, { pledgeId: pledge.id }, { runAt: pledge.expiresAt, key: pledge.id });
+    return { pledge, payment };
   }
 
   async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
@@ -214,14 +261,14 @@ export class PledgeService implements PaymentListener {
    * the pledge's transaction would take gap and shared locks that two requests of the same consumer
    * deadlock on (MySQL).
    */
-  private async takeConsumerUnits(tx: Tx, campaign: Pick<CampaignRow, 'id' | 'perConsumerLimit'>, userId: string, quantity: number): Promise<void> {
+  private async takeConsumerUnits(tx: Tx, campaign: Pick<CampaignRow, 'id' | 'perConsumerLimit'>, userId: string, quantity: number): Promise<AppError | undefined> {
     const taken = await tx
       .createQueryBuilder()
       .update(ConsumerUnitsRow)
       .set({ units: () => `units + ${Number(quantity)}` })
       .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
       .execute();
-    if (taken.affected !== 1) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+    return taken.affected === 1 ? undefined : conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
   }
 
   private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
