@@ -74,12 +74,8 @@ export function buildApp(deps: AppDeps): App {
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
-  let settlement: Settlement | undefined;
-  const pledges = new PledgeService({
-    db, jobs, clock, campaigns, payments, notifications, flows, depositTtlMinutes: config.pledges.depositTtlMinutes,
-    afterFinal: (tx, campaignId) => settlement!.completeIfFinal(tx, campaignId),
-  });
-  settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
+  const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, depositTtlMinutes: config.pledges.depositTtlMinutes });
+  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(pledges);
   campaigns.setListener(settlement);
 
@@ -114,7 +110,7 @@ export function buildApp(deps: AppDeps): App {
 
   const reconcileLedger = () =>
     reconcile(db, ledger, {
-      heldDepositsByCampaign: (tx) => settlement!.heldDepositsByCampaign(tx),
+      heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
       finalCampaignIds: (tx) => campaigns.finalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
     });

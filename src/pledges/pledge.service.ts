@@ -1,3 +1,4 @@
+import { In } from 'typeorm';
 import { z } from 'zod';
 import { type CampaignRow, type CampaignService, type CampaignTerms, variantKey } from '../campaigns';
 import type { NotificationService } from '../notifications';
@@ -27,8 +28,6 @@ export interface PledgeModuleDeps {
 
 export interface PledgeDeps extends PledgeModuleDeps {
   depositTtlMinutes: number;
-  /** Called when a pledge becomes final, to complete its campaign once every pledge is. */
-  afterFinal: (tx: Tx, campaignId: string) => Promise<void>;
 }
 
 const EXPIRE_JOB = 'pledges.expire-unpaid';
@@ -211,7 +210,7 @@ export class PledgeService implements PaymentListener {
       await this.setStatus(tx, pledge, 'paid');
       await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
       await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Balance of ¥${formatMoney(payment.amount)} received for "${campaign.title}". Expected to ship ${campaign.expectedShipDate}.`, data: { amount: formatMoney(payment.amount) } });
-      await this.deps.afterFinal(tx, campaign.id);
+      await this.completeIfFinal(tx, campaign.id);
       return;
     }
     // The money arrived for a pledge that no longer wants it: it goes straight back.
@@ -231,6 +230,12 @@ export class PledgeService implements PaymentListener {
   }
 
   // ---- shared with settlement ----
+
+  /** A succeeded campaign is completed once every pledge is final. */
+  async completeIfFinal(tx: Tx, campaignId: string): Promise<void> {
+    const open = await tx.count(PledgeRow, { where: { campaignId, status: In(['awaiting_deposit', 'active', 'awaiting_balance']) } });
+    if (open === 0) await this.deps.campaigns.markCompleted(tx, campaignId);
+  }
 
   async setStatus(tx: Tx, pledge: PledgeRow, status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
     const now = this.deps.clock.now();

@@ -81,7 +81,7 @@ export class Settlement implements CampaignListener {
       });
       if (moved === 0) break;
     }
-    await this.deps.db.transaction((tx) => this.completeIfFinal(tx, campaignId));
+    await this.deps.db.transaction((tx) => this.deps.pledges.completeIfFinal(tx, campaignId));
   }
 
   /** At the balance due time, pledges still without their balance forfeit their deposit to the factory. */
@@ -103,7 +103,7 @@ export class Settlement implements CampaignListener {
       });
       if (moved === 0) break;
     }
-    await this.deps.db.transaction((tx) => this.completeIfFinal(tx, campaignId));
+    await this.deps.db.transaction((tx) => this.deps.pledges.completeIfFinal(tx, campaignId));
   }
 
   async remind(campaignId: string): Promise<void> {
@@ -116,12 +116,6 @@ export class Settlement implements CampaignListener {
         await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, message: `Reminder: pay the balance of ¥${formatMoney(pledge.balance!)} for "${campaign.title}" before ${campaign.balanceDueAt!.toISOString()}, or the deposit is forfeited.`, data: { balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
       }
     });
-  }
-
-  /** A succeeded campaign is completed once every pledge is final. */
-  async completeIfFinal(tx: Tx, campaignId: string): Promise<void> {
-    const open = await tx.count(PledgeRow, { where: { campaignId, status: In(['awaiting_deposit', 'active', 'awaiting_balance']) } });
-    if (open === 0) await this.deps.campaigns.markCompleted(tx, campaignId);
   }
 
   async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
