@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { Principal } from './principal';
 
 interface Claims {
@@ -9,10 +10,15 @@ interface Claims {
 
 /** Signed bearer tokens for signed-in users (HS256 with AUTH_SECRET). Stateless: any replica can verify them. */
 export class TokenService {
+  /** Made once: given a string, jsonwebtoken would try to parse it as a public key on every call. */
+  private readonly secret: KeyObject;
+
   constructor(
-    private readonly secret: string,
+    secret: string,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   issue(principal: Principal & { userId: string }): { token: string; expiresAt: Date } {
     const claims: Claims = { sub: principal.userId, role: principal.role, ...(principal.role === 'factory' ? { fid: principal.factoryId } : {}) };
