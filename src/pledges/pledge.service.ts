@@ -277,7 +277,7 @@ export class PledgeService implements PaymentListener {
   }
 
   private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
-    await this.deps.db.transaction((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().execute());
+    await this.deps.db.statement((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().updateEntity(false).execute());
   }
 
   private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {

@@ -47,7 +47,7 @@ export class IdempotencyStore {
       const now = new Date();
       const id = newId();
       try {
-        await this.db.transaction((tx) =>
+        await this.db.statement((tx) =>
           tx.insert(IdempotencyKeyRow, { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }),
         );
         return { kind: 'started', id };
@@ -75,14 +75,14 @@ export class IdempotencyStore {
   }
 
   async complete(id: string, status: number, body: unknown): Promise<void> {
-    await this.db.transaction((tx) =>
+    await this.db.statement((tx) =>
       tx.update(IdempotencyKeyRow, { id }, { state: 'completed', responseStatus: status, responseBody: body === undefined ? null : JSON.stringify(body) }),
     );
   }
 
   /** Forgets a key whose request did not get to a final answer, so the client's retry runs it again. */
   async release(id: string): Promise<void> {
-    await this.db.transaction((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
+    await this.db.statement((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
   }
 
   async purgeExpired(now: Date): Promise<number> {
