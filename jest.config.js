@@ -21,5 +21,6 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!agenda/)'],
   // Each worker gets its own database (SQLite file or MariaDB schema), so two workers never share state.
   maxWorkers: 2,
-  testTimeout: 30000,
+  // Generous: heavy tests (a thousand concurrent requests, real processes) slow down a lot on a loaded machine.
+  testTimeout: 60000,
 };

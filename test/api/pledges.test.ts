@@ -212,7 +212,7 @@ describe('a spike of pledges', () => {
     const held = await t.db.read((tx) => t.app.services.ledger.balance(tx, `held_deposits:${c.id}`));
     expect(held.negated().toFixed(2)).toBe('50000.00');
     expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.progress).toMatchObject({ paidUnits: 500, pledgers: perConsumer.size });
-  });
+  }, 120_000);
 });
 
 describe('sandbox auto-confirm (the demo and the benchmark)', () => {

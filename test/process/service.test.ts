@@ -141,5 +141,5 @@ describe('the command line', () => {
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('journal entry 11111111-1111-4111-8111-111111111111 does not sum to zero');
     await own.drop();
-  });
+  }, 120_000);
 });

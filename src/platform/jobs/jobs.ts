@@ -111,7 +111,8 @@ export class Jobs {
     for (const definition of this.definitions.values()) {
       agenda.define(definition.name, (job: Job) => this.run(definition, job), {
         concurrency: definition.concurrency ?? 5,
-        lockLimit: 2 * (definition.concurrency ?? 5),
+        // A claimed job waiting for a free slot still ages its lock: claim only what can start now.
+        lockLimit: definition.concurrency ?? 5,
         backoff: retryUnlessPermanent(exponential({ delay: 1000, maxDelay: 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 })),
       });
     }
