@@ -277,8 +277,15 @@ export class PledgeService implements PaymentListener {
   }
 
   private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
+    // Rows are never deleted, so one known to exist need not be inserted again.
+    const key = `${campaignId}:${userId}`;
+    if (this.knownConsumerRows.has(key)) return;
     await this.deps.db.statement((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().updateEntity(false).execute());
+    if (this.knownConsumerRows.size >= 100_000) this.knownConsumerRows.clear();
+    this.knownConsumerRows.add(key);
   }
+
+  private readonly knownConsumerRows = new Set<string>();
 
   private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {
     const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.rowLock() });

@@ -233,3 +233,17 @@ describe('sandbox auto-confirm (the demo and the benchmark)', () => {
     }
   });
 });
+
+describe('production mode', () => {
+  test('has no test-only sandbox routes', async () => {
+    const prod = await startTestApp({ env: { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false' } });
+    try {
+      const prodOperator = await anOperator(prod);
+      const res = await prod.http.post('/v1/payments/00000000-0000-4000-8000-000000000001/sandbox/complete').set(prodOperator.auth).expect(404);
+      expect(res.body.code).toBe('route_not_found');
+      expect(prod.app.routes.some((r) => r.path.includes('/sandbox/'))).toBe(false);
+    } finally {
+      await prod.close();
+    }
+  });
+});
