@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../platform/ids';
-import { MONEY_PATTERN, formatMoney, fromFen, parseMoney } from '../platform/money';
+import { idSchema as id } from '../platform/ids';
+import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow } from './campaign.entity';
-import { depositPerUnit } from './campaign';
+import { type Tier, depositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
-const id = z.string().regex(ID_PATTERN, 'must be an id (a UUID)');
 const money = z.string().regex(MONEY_PATTERN, 'must be an amount such as "1000.00"');
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
@@ -77,14 +76,14 @@ export interface CampaignProgress {
 }
 
 export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date) {
-  const tiers = c.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: formatMoney(fromFen(t.unitPriceFen)) }));
+  const tierDto = (t: Tier) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) });
   const paid = progress?.paidUnits ?? 0;
-  const current = [...tiers].reverse().find((t) => paid >= t.minUnits) ?? null;
-  const next = tiers.find((t) => paid < t.minUnits);
+  const current = tierReached(tiersOf(c), paid);
+  const next = nextTier(tiersOf(c), paid);
   return {
     id: c.id, factoryId: c.factoryId, title: c.title, productName: c.productName, description: c.description, options: c.options,
     referencePrice: formatMoney(c.referencePrice), depositRate: c.depositRate, depositPerUnit: formatMoney(c.depositPerUnit), depositCreditRate: c.depositCreditRate,
-    tiers, maxUnits: c.maxUnits, perConsumerLimit: c.perConsumerLimit, variantMinUnits: c.variantMinUnits,
+    tiers: tiersOf(c).map(tierDto), maxUnits: c.maxUnits, perConsumerLimit: c.perConsumerLimit, variantMinUnits: c.variantMinUnits,
     opensAt: c.opensAt.toISOString(), closesAt: c.closesAt.toISOString(), balanceWindowHours: c.balanceWindowHours, expectedShipDate: c.expectedShipDate,
     status: c.status, finalUnitPrice: c.finalUnitPrice ? formatMoney(c.finalUnitPrice) : null, balanceDueAt: c.balanceDueAt?.toISOString() ?? null,
     droppedVariants: c.droppedVariants ?? [],
@@ -92,9 +91,9 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
       paidUnits: paid,
       reservedUnits: c.reservedUnits,
       pledgers: progress?.pledgers ?? 0,
-      currentTier: current,
-      nextTier: next ? { ...next, unitsNeeded: next.minUnits - paid } : null,
-      thresholdReached: paid >= c.tiers[0].minUnits,
+      currentTier: current ? tierDto(current) : null,
+      nextTier: next ? { ...tierDto(next), unitsNeeded: next.minUnits - paid } : null,
+      thresholdReached: paid >= thresholdOf(c),
       remainingUnits: c.maxUnits === null ? null : Math.max(0, c.maxUnits - c.reservedUnits),
       secondsLeft: ['scheduled', 'open'].includes(c.status) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
       variants: progress?.variants ?? [],

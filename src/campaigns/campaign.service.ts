@@ -148,7 +148,7 @@ export class CampaignService {
 
   /** The campaign row locked for a decision (MySQL row lock; SQLite is serialised anyway). */
   async lock(tx: Tx, campaignId: string): Promise<CampaignRow> {
-    const campaign = await tx.findOne(CampaignRow, { where: { id: campaignId }, lock: this.deps.db.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined });
+    const campaign = await tx.findOne(CampaignRow, { where: { id: campaignId }, lock: this.deps.db.rowLock() });
     if (!campaign) throw notFound('The campaign');
     return campaign;
   }

@@ -67,8 +67,3 @@ export function variantKey(options: OptionDimension[], variant: Record<string, s
 export function variantFromKey(key: string): Record<string, string> {
   return Object.fromEntries(key.split(';').map((part) => part.split('=') as [string, string]));
 }
-
-/** Every variant of the product, in option order. */
-export function allVariantKeys(options: OptionDimension[]): string[] {
-  return options.reduce<string[]>((keys, o) => keys.flatMap((k) => o.values.map((v) => (k ? `${k};` : '') + `${o.name}=${v}`)), ['']);
-}

@@ -1,5 +1,5 @@
 export { CampaignService, CLOSE_JOB, type CampaignListener, type CampaignTerms } from './campaign.service';
 export { campaignRoutes } from './campaign.routes';
 export { CampaignRow, type CampaignStatus, type OptionDimension } from './campaign.entity';
-export { allVariantKeys, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantFromKey, variantKey, type Tier } from './campaign';
+export { balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantFromKey, variantKey, type Tier } from './campaign';
 export type { CampaignProgress } from './campaign.schemas';

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { displayName, email, password } from '../accounts';
-import { ID_PATTERN } from '../platform/ids';
+import { idSchema as id } from '../platform/ids';
 import type { FactoryApiKeyRow, FactoryRow } from './factory.entity';
 
-export const id = z.string().regex(ID_PATTERN, 'must be an id (a UUID)');
 export const FactoryParams = z.strictObject({ id });
 export const ApiKeyParams = z.strictObject({ id, keyId: id });
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { ID_PATTERN } from '../platform/ids';
+import { idSchema } from '../platform/ids';
 import { formatMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { PaymentRow, RefundRow } from './payment.entity';
 
-export const PaymentParams = z.strictObject({ id: z.string().regex(ID_PATTERN, 'must be an id (a UUID)') });
+export const PaymentParams = z.strictObject({ id: idSchema });
 export const ProviderParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_-]{1,30}$/, 'must be a provider name') });
 export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'failed', 'succeeded']).optional() });
 

@@ -100,7 +100,7 @@ export class PaymentService {
     try {
       return await this.deps.db.transaction(async (tx) => {
         await tx.insert(GatewayEventRow, { id: `${provider}:${event.id}`, paymentId: event.paymentId, type: event.type, receivedAt: this.deps.clock.now() });
-        const payment = await tx.findOne(PaymentRow, { where: { id: event.paymentId }, lock: this.lock() });
+        const payment = await tx.findOne(PaymentRow, { where: { id: event.paymentId }, lock: this.deps.db.rowLock() });
         if (!payment || payment.provider !== provider) throw notFound('The payment');
         if (!payment.amount.equals(event.amount)) throw unprocessable('amount_mismatch', `The notification is for ${event.amount.toFixed(2)}, the payment is ${payment.amount.toFixed(2)}.`);
         if (payment.status === 'succeeded' || payment.status === 'failed') return 'already_settled';
@@ -175,11 +175,6 @@ export class PaymentService {
       refunded: await total(tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status = 'succeeded'").getRawOne()),
       refundsOutstanding: await total(tx.createQueryBuilder(RefundRow, 'r').select('SUM(r.amount_fen)', 'fen').where("r.status <> 'succeeded'").getRawOne()),
     };
-  }
-
-  private lock() {
-    // SQLite has no row locks (writes are serialised anyway); MySQL locks the payment row for the transaction.
-    return this.deps.db.dialect === 'mysql' ? ({ mode: 'pessimistic_write' } as const) : undefined;
   }
 }
 

@@ -8,7 +8,6 @@ import type { Decimal } from '../platform/money';
  */
 export type PledgeStatus = 'awaiting_deposit' | 'active' | 'awaiting_balance' | 'paid' | 'expired' | 'cancelled' | 'refunded' | 'forfeited';
 
-export const FINAL_STATUSES: PledgeStatus[] = ['paid', 'expired', 'cancelled', 'refunded', 'forfeited'];
 /** Deposit paid and not given back: what the campaign's held-deposits account must equal. */
 export const HOLDING_STATUSES: PledgeStatus[] = ['active', 'awaiting_balance'];
 /** Units that count as pledged in public progress: the deposit was paid and not returned. */

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { variantFromKey } from '../campaigns';
 import { toPaymentDto, type PaymentRow } from '../payments';
-import { ID_PATTERN } from '../platform/ids';
+import { idSchema as id } from '../platform/ids';
 import { formatMoney } from '../platform/money';
 import type { PledgeRow } from './pledge.entity';
 
-const id = z.string().regex(ID_PATTERN, 'must be an id (a UUID)');
 export const PledgeParams = z.strictObject({ id });
 
 export const CreatePledgeBody = z.strictObject({

@@ -180,7 +180,7 @@ export class PledgeService implements PaymentListener {
   /** The expiry job: a pledge whose deposit never came releases its units. A late payment is refunded when it lands. */
   async expire(pledgeId: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
-      const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.rowLock() });
+      const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.deps.db.rowLock() });
       if (!pledge || pledge.status !== 'awaiting_deposit' || pledge.expiresAt > this.deps.clock.now()) return;
       await this.expireInTx(tx, pledge);
     });
@@ -197,7 +197,7 @@ export class PledgeService implements PaymentListener {
   // ---- PaymentListener: called by payments inside the notification's transaction ----
 
   async paymentSucceeded(tx: Tx, payment: PaymentRow, previousStatus: PaymentRow['status']): Promise<void> {
-    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.rowLock() });
+    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.deps.db.rowLock() });
     if (!pledge) throw new Error(`payment ${payment.id} has no pledge`);
     const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
     if (payment.kind === 'deposit' && previousStatus === 'pending' && pledge.status === 'awaiting_deposit') {
@@ -218,7 +218,7 @@ export class PledgeService implements PaymentListener {
   }
 
   async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
-    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.rowLock() });
+    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.deps.db.rowLock() });
     if (!pledge) return;
     if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.expireInTx(tx, pledge);
     // A failed balance payment leaves the pledge awaiting its balance: the consumer can try again until the due time.
@@ -247,10 +247,6 @@ export class PledgeService implements PaymentListener {
 
   async payment(tx: Tx, paymentId: string): Promise<PaymentRow> {
     return tx.findOneByOrFail(PaymentRow, { id: paymentId });
-  }
-
-  rowLock() {
-    return this.deps.db.dialect === 'mysql' ? ({ mode: 'pessimistic_write' } as const) : undefined;
   }
 
   private async releaseUnits(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
@@ -288,7 +284,7 @@ export class PledgeService implements PaymentListener {
   private readonly knownConsumerRows = new Set<string>();
 
   private async lockOwn(tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {
-    const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.rowLock() });
+    const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.deps.db.rowLock() });
     if (!pledge || pledge.userId !== consumer.userId) throw notFound('The pledge');
     return pledge;
   }

@@ -75,7 +75,7 @@ export class Settlement implements CampaignListener {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
         const from: PledgeStatus[] = campaign.status === 'cancelled' ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid'] : ['succeeded', 'failed', 'completed'].includes(campaign.status) ? ['active'] : [];
         if (from.length === 0) return 0;
-        const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, order: { createdAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.pledges.rowLock() });
+        const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, order: { createdAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.db.rowLock() });
         for (const pledge of batch) await this.settleOne(tx, campaign, pledge);
         return batch.length;
       });
@@ -92,7 +92,7 @@ export class Settlement implements CampaignListener {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
         if (campaign.status !== 'succeeded') return 0;
         if (campaign.balanceDueAt && campaign.balanceDueAt > now) throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
-        const batch = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) }, take: BATCH, lock: this.deps.pledges.rowLock() });
+        const batch = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) }, take: BATCH, lock: this.deps.db.rowLock() });
         for (const pledge of batch) {
           await this.deps.pledges.setStatus(tx, pledge, 'forfeited');
           if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);

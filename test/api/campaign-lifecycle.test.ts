@@ -3,6 +3,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
+import { waitFor } from '../support/wait';
 
 /** Joint pre-orders end to end through HTTP, with every amount checked to the fen. */
 let t: TestApp;
@@ -160,9 +161,9 @@ describe('a campaign that fails', () => {
       live.app.services.sandbox.failNextRefunds(2);
       await live.http.post(`/v1/campaigns/${c.id}/close`).set(liveOperator.auth).expect(200);
       const refundOf = async (status = '') => ((await live.http.get(`/v1/refunds?${status}`).set(liveOperator.auth)).body.items as { pledgeId: string; status: string }[]).find((r) => r.pledgeId === p.id);
-      await waitUntil(async () => (await refundOf('status=failed')) !== undefined);
+      await waitFor(async () => (await refundOf('status=failed')) !== undefined, 10_000, 'the first refusal');
       expect(await refundOf('status=failed')).toMatchObject({ status: 'failed', amount: '100.00', lastError: 'sandbox: the bank rejected the refund' });
-      await waitUntil(async () => (await refundOf())?.status === 'succeeded', 20_000);
+      await waitFor(async () => (await refundOf())?.status === 'succeeded', 20_000, 'the refund to go through');
       expect(await refundOf()).toMatchObject({ status: 'succeeded', attempts: 3 });
       await expectLedgerReconciles(live);
     } finally {
@@ -250,11 +251,3 @@ describe('deposits and the deadline', () => {
     expect((await pledgeOf(b, inFlight.id)).status).toBe('awaiting_balance');
   });
 });
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

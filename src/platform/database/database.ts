@@ -50,6 +50,11 @@ export class Database {
     }
   }
 
+  /** The lock option for "read this row to change it": a row lock on MySQL; SQLite writers are serialised anyway. */
+  rowLock(): { mode: 'pessimistic_write' } | undefined {
+    return this.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
+  }
+
   /** Reads that need no transaction. */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.exclusive(() => work(this.dataSource.manager));
@@ -102,13 +107,17 @@ export class Database {
 
 /** A unique-key violation, on either database: the "someone else inserted it first" signal. */
 export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
-  const code = e?.driverError?.code ?? e?.code;
+  const code = driverCode(error);
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 function isRetryableLockError(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e?.driverError?.code ?? e?.code;
+  const code = driverCode(error);
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+}
+
+/** The database driver's error code, whether TypeORM wrapped the error or not. */
+function driverCode(error: unknown): string | undefined {
+  const e = error as { code?: string; driverError?: { code?: string } } | undefined;
+  return e?.driverError?.code ?? e?.code;
 }

@@ -1,5 +1,5 @@
 export { Database, isUniqueViolation, type Dialect, type Tx } from './database';
 export { createDataSource } from './data-source';
-export { fenColumn, fenTransformer, jsonColumn, timestampColumn } from './columns';
+export { fenColumn, jsonColumn, timestampColumn } from './columns';
 export { col } from './schema';
 export { openDatabase } from './open';

@@ -136,15 +136,13 @@ export class Jobs {
       remaining = await this.countDue();
     }
     if (!wasRunning) await this.stopWorker();
-    const pending = remaining === 0 ? [] : await this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false }).getMany());
+    const pending = remaining === 0 ? [] : await this.db.read((tx) => dueJobs(tx).getMany());
     return { remaining, pending };
   }
 
   /** Jobs due now, running or waiting; a job waiting to be retried later is not due. */
   countDue(): Promise<number> {
-    return this.db.read((tx) =>
-      tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false }).getCount(),
-    );
+    return this.db.read((tx) => dueJobs(tx).getCount());
   }
 
   /**
@@ -187,4 +185,8 @@ export class PermanentJobError extends Error {
 
 function retryUnlessPermanent(strategy: BackoffStrategy): BackoffStrategy {
   return (context) => (context.error instanceof PermanentJobError ? null : strategy(context));
+}
+
+function dueJobs(tx: Tx) {
+  return tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false });
 }
