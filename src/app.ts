@@ -6,7 +6,8 @@ import { FactoryApiKeyRow, FactoryRow, FactoryService, factoryRoutes } from './f
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentRoutes } from './payments';
-import { ConsumerUnitsRow, MoneyFlows, PledgeRow, PledgeService, Settlement, pledgeRoutes } from './pledges';
+import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, Settlement, pledgeRoutes } from './pledges';
+import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
 import type { Database } from './platform/database';
@@ -20,6 +21,7 @@ import type { Logger } from './platform/logger';
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
+  PledgeTallyRow, PledgeDayRow,
 ];
 
 export interface AppDeps {
@@ -74,8 +76,9 @@ export function buildApp(deps: AppDeps): App {
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
-  const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, depositTtlMinutes: config.pledges.depositTtlMinutes });
-  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
+  const tallies = new PledgeTallies(db);
+  const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });
+  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(pledges);
   campaigns.setListener(settlement);
 
@@ -83,7 +86,7 @@ export function buildApp(deps: AppDeps): App {
     defineJob({
       name: 'platform.purge-idempotency-keys',
       payload: z.strictObject({}),
-      schedule: { cron: '17 * * * *', timezone: 'Asia/Shanghai', payload: {} },
+      schedule: { cron: '17 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async (_payload, { logger: jobLogger }) => {
         const purged = await idempotency.purgeExpired(clock.now());
         if (purged > 0) jobLogger.info({ purged }, 'expired idempotency keys purged');
@@ -113,6 +116,7 @@ export function buildApp(deps: AppDeps): App {
       heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
       finalCampaignIds: (tx) => campaigns.finalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
+      derivedRecordViolations: (tx) => tallies.violations(tx),
     });
 
   return {

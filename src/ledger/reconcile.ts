@@ -12,6 +12,8 @@ export interface ReconcileSources {
   finalCampaignIds(tx: Tx): Promise<string[]>;
   /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed. */
   gatewayTotals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>;
+  /** Records kept in step with others (running totals), checked against what they count. */
+  derivedRecordViolations(tx: Tx): Promise<string[]>;
 }
 
 export interface ReconcileReport {
@@ -58,6 +60,7 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
     }
     if (!refundsPending.equals(refundsOutstanding)) violations.push(`ledger has ${formatMoney(refundsPending)} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`);
     if (!gateway.equals(received.minus(refunded))) violations.push(`gateway account ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
+    violations.push(...(await sources.derivedRecordViolations(tx)));
     return {
       ok: violations.length === 0,
       violations,

@@ -6,7 +6,8 @@ import type { Decimal } from '../platform/money';
  * awaiting_deposit → active → awaiting_balance → paid, with the side exits expired, cancelled,
  * refunded and forfeited (DESIGN.md §2).
  */
-export type PledgeStatus = 'awaiting_deposit' | 'active' | 'awaiting_balance' | 'paid' | 'expired' | 'cancelled' | 'refunded' | 'forfeited';
+export const PLEDGE_STATUSES = ['awaiting_deposit', 'active', 'awaiting_balance', 'paid', 'expired', 'cancelled', 'refunded', 'forfeited'] as const;
+export type PledgeStatus = (typeof PLEDGE_STATUSES)[number];
 
 /** Deposit paid and not given back: what the campaign's held-deposits account must equal. */
 export const HOLDING_STATUSES: PledgeStatus[] = ['active', 'awaiting_balance'];

@@ -14,6 +14,7 @@ import { formatMoney } from '../platform/money';
 import { GroupCommit } from './group-commit';
 import type { MoneyFlows } from './money-flows';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
+import type { PledgeTallies } from './tallies';
 
 /** What the pledges module's services are built from. */
 export interface PledgeModuleDeps {
@@ -24,6 +25,7 @@ export interface PledgeModuleDeps {
   payments: PaymentService;
   notifications: NotificationService;
   flows: MoneyFlows;
+  tallies: PledgeTallies;
 }
 
 export interface PledgeDeps extends PledgeModuleDeps {
@@ -84,7 +86,9 @@ export class PledgeService implements PaymentListener {
         const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
         outcomes.push(refused ?? (await this.insertPledge(tx, intent)));
       }
-      const units = intents.reduce((total, intent, i) => total + (outcomes[i] instanceof AppError ? 0 : intent.quantity), 0);
+      const placed = outcomes.filter((o): o is Placed => !(o instanceof AppError));
+      await this.deps.tallies.placed(tx, placed.map((p) => p.pledge));
+      const units = placed.reduce((total, p) => total + p.pledge.quantity, 0);
       if (units > 0 && !(await this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()))) throw new Error('the batch does not fit');
       return outcomes;
     });
@@ -96,6 +100,7 @@ export class PledgeService implements PaymentListener {
         const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
         if (refused) return refused;
         const placed = await this.insertPledge(tx, intent);
+        await this.deps.tallies.placed(tx, [placed.pledge]);
         if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, intent.quantity, this.deps.clock.now()))) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
           if (!latest || latest.status === 'draft') throw notFound('The campaign');
@@ -242,6 +247,7 @@ export class PledgeService implements PaymentListener {
     const result = await tx.update(PledgeRow, { id: pledge.id, status: pledge.status }, { ...patch, status, updatedAt: now });
     // The row lock (MySQL) or the single writer (SQLite) makes this always hit; a miss is a bug, not a race to ignore.
     if (result.affected !== 1) throw new Error(`pledge ${pledge.id} was not ${pledge.status} any more`);
+    await this.deps.tallies.moved(tx, pledge, pledge.status, status, now);
     Object.assign(pledge, patch, { status, updatedAt: now });
   }
 

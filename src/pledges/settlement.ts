@@ -6,6 +6,7 @@ import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
 import { HOLDING_STATUSES, PAID_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
 import type { PledgeModuleDeps, PledgeService } from './pledge.service';
+import type { VariantTally } from './tallies';
 
 const SETTLE_JOB = 'pledges.settle-campaign';
 const FORFEIT_JOB = 'pledges.forfeit-unpaid';
@@ -121,32 +122,24 @@ export class Settlement implements CampaignListener {
   async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
     const result = new Map<string, CampaignProgress>();
     if (campaignIds.length === 0) return result;
-    const rows = await tx
-      .createQueryBuilder(PledgeRow, 'p')
-      .select('p.campaign_id', 'campaignId')
-      .addSelect('p.variant_key', 'variant')
-      .addSelect(`SUM(CASE WHEN p.status IN (${quoted(PAID_STATUSES)}) THEN p.quantity ELSE 0 END)`, 'paid')
-      .addSelect(`SUM(CASE WHEN p.status IN (${quoted([...PAID_STATUSES, 'awaiting_deposit'])}) THEN p.quantity ELSE 0 END)`, 'reserved')
-      .where('p.campaign_id IN (:...ids)', { ids: campaignIds })
-      .groupBy('p.campaign_id')
-      .addGroupBy('p.variant_key')
-      .getRawMany<{ campaignId: string; variant: string; paid: string | number; reserved: string | number }>();
     const pledgers = await tx
       .createQueryBuilder(PledgeRow, 'p')
       .select('p.campaign_id', 'campaignId')
       .addSelect('COUNT(DISTINCT p.user_id)', 'pledgers')
       .where('p.campaign_id IN (:...ids)', { ids: campaignIds })
-      .andWhere(`p.status IN (${quoted(PAID_STATUSES)})`)
+      .andWhere('p.status IN (:...statuses)', { statuses: PAID_STATUSES })
       .groupBy('p.campaign_id')
       .getRawMany<{ campaignId: string; pledgers: string | number }>();
-    for (const id of campaignIds) result.set(id, { paidUnits: 0, reservedUnits: 0, pledgers: 0, variants: [] });
-    for (const row of rows) {
-      const p = result.get(row.campaignId)!;
-      p.paidUnits += Number(row.paid);
-      p.reservedUnits += Number(row.reserved);
-      p.variants.push({ variant: row.variant, paidUnits: Number(row.paid), reservedUnits: Number(row.reserved) });
+    const pledgersOf = new Map(pledgers.map((row) => [row.campaignId, Number(row.pledgers)]));
+    for (const [campaignId, tallies] of await this.deps.tallies.byVariant(tx, campaignIds)) {
+      const variants = tallies.map((t) => ({ variant: t.variantKey, paidUnits: unitsIn(t, PAID_STATUSES), reservedUnits: unitsIn(t, [...PAID_STATUSES, 'awaiting_deposit']) }));
+      result.set(campaignId, {
+        paidUnits: variants.reduce((total, v) => total + v.paidUnits, 0),
+        reservedUnits: variants.reduce((total, v) => total + v.reservedUnits, 0),
+        pledgers: pledgersOf.get(campaignId) ?? 0,
+        variants,
+      });
     }
-    for (const row of pledgers) result.get(row.campaignId)!.pledgers = Number(row.pledgers);
     return result;
   }
 
@@ -205,17 +198,11 @@ export class Settlement implements CampaignListener {
   }
 
   private async unitsByVariant(tx: Tx, campaignId: string, statuses: PledgeStatus[]): Promise<Map<string, number>> {
-    const rows = await tx
-      .createQueryBuilder(PledgeRow, 'p')
-      .select('p.variant_key', 'variant')
-      .addSelect('SUM(p.quantity)', 'units')
-      .where('p.campaign_id = :campaignId AND p.status IN (:...statuses)', { campaignId, statuses })
-      .groupBy('p.variant_key')
-      .getRawMany<{ variant: string; units: string | number }>();
-    return new Map(rows.map((r) => [r.variant, Number(r.units)]));
+    const tallies = (await this.deps.tallies.byVariant(tx, [campaignId])).get(campaignId)!;
+    return new Map(tallies.map((t) => [t.variantKey, unitsIn(t, statuses)]).filter(([, units]) => units !== 0) as [string, number][]);
   }
 }
 
-function quoted(values: readonly string[]): string {
-  return values.map((v) => `'${v}'`).join(', ');
+function unitsIn(tally: VariantTally, statuses: readonly PledgeStatus[]): number {
+  return statuses.reduce((total, status) => total + tally[status], 0);
 }

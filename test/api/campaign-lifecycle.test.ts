@@ -251,3 +251,16 @@ describe('deposits and the deadline', () => {
     expect((await pledgeOf(b, inFlight.id)).status).toBe('awaiting_balance');
   });
 });
+
+describe('running totals', () => {
+  test('reconcile catches a tally that drifted from the pledges it counts', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, black, 2);
+    const drift = (units: number) => t.db.statement((tx) => tx.query('UPDATE pledge_tallies SET active_units = active_units + ? WHERE campaign_id = ?', [units, c.id]));
+    await drift(1);
+    const report = await t.app.reconcile();
+    expect(report.ok).toBe(false);
+    expect(report.violations).toContainEqual(expect.stringContaining('tally has 3 units active, the pledges 2'));
+    await drift(-1);
+  });
+});

@@ -50,6 +50,26 @@ export class Database {
     }
   }
 
+  /**
+   * Adds to counter columns, creating the rows that do not exist yet, in ONE statement for all rows
+   * (MySQL `ON DUPLICATE KEY UPDATE`, SQLite `ON CONFLICT … DO UPDATE`). Rows are written in key
+   * order, so two transactions touching the same counters lock them in the same order.
+   * `table` and column names come from code, never from input; values are bound.
+   */
+  async addToCounters(tx: Tx, table: string, keys: readonly string[], counters: readonly string[], rows: readonly Record<string, string | number>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const keyOf = (row: Record<string, string | number>) => keys.map((k) => String(row[k])).join('\u0000');
+    const sorted = [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    const columns = [...keys, ...counters];
+    const placeholders = sorted.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+    const values = sorted.flatMap((row) => columns.map((c) => row[c] ?? 0));
+    const update =
+      this.dialect === 'mysql'
+        ? `ON DUPLICATE KEY UPDATE ${counters.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`
+        : `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders} ${update}`, values);
+  }
+
   /** The lock option for "read this row to change it": a row lock on MySQL; SQLite writers are serialised anyway. */
   rowLock(): { mode: 'pessimistic_write' } | undefined {
     return this.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined;

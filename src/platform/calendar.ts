@@ -1,0 +1,20 @@
+import { DateTime } from 'luxon';
+
+/** The business runs on China time: business days, weeks and recurring jobs are in this zone. */
+export const BUSINESS_TIME_ZONE = 'Asia/Shanghai';
+
+/** The business day (YYYY-MM-DD, Asia/Shanghai) an instant falls on. */
+export function businessDay(at: Date): string {
+  return DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toISODate()!;
+}
+
+/** The start of a business day (YYYY-MM-DD) as an instant. */
+export function startOfBusinessDay(day: string): Date {
+  return DateTime.fromISO(day, { zone: BUSINESS_TIME_ZONE }).startOf('day').toJSDate();
+}
+
+/** The ISO week (e.g. 2027-W03) of a calendar date (YYYY-MM-DD). */
+export function isoWeekOf(date: string): string {
+  const d = DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
+  return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
+}
