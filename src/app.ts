@@ -2,7 +2,8 @@ import type { Express } from 'express';
 import { z } from 'zod';
 import { AccountService, UserRow, accountRoutes } from './accounts';
 import { CampaignRow, CampaignService, campaignRoutes } from './campaigns';
-import { FactoryApiKeyRow, FactoryRow, FactoryService, factoryRoutes } from './factories';
+import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
+import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentRoutes } from './payments';
@@ -16,12 +17,13 @@ import {
 } from './platform/http';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
+import { SecretBox } from './platform/secret-box';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
-  PledgeTallyRow, PledgeDayRow,
+  PledgeTallyRow, PledgeDayRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
 ];
 
 export interface AppDeps {
@@ -51,6 +53,7 @@ export interface App {
     pledges: PledgeService;
     settlement: Settlement;
     notifications: NotificationService;
+    forecasts: ForecastService;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -81,6 +84,8 @@ export function buildApp(deps: AppDeps): App {
   const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(pledges);
   campaigns.setListener(settlement);
+  const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
+  const forecasts = new ForecastService({ db, clock, jobs, campaigns, tallies, webhooks, config: config.forecasts });
 
   jobs.register(
     defineJob({
@@ -101,6 +106,8 @@ export function buildApp(deps: AppDeps): App {
     ...pledgeRoutes(pledges),
     ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
     ...notificationRoutes(notifications),
+    ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
+    ...forecastRoutes(forecasts, clock),
   ];
   const http = createHttpApp({
     logger,
@@ -121,7 +128,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications },
+    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts },
     reconcile: reconcileLedger,
   };
 }

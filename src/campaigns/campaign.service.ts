@@ -29,8 +29,12 @@ const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'fa
 /** What never changes about a published campaign. */
 export type CampaignTerms = Readonly<Pick<CampaignRow, 'id' | 'options' | 'depositPerUnit' | 'perConsumerLimit'>>;
 
+/** Told, inside the deciding transaction, that a campaign was decided (succeeded or failed) or cancelled. */
+export type DecisionObserver = (tx: Tx, campaign: CampaignRow) => Promise<void>;
+
 export class CampaignService {
   private listener: CampaignListener | undefined;
+  private readonly decisionObservers: DecisionObserver[] = [];
   private readonly termsCache = new Map<string, CampaignTerms>();
 
   constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService }) {
@@ -42,6 +46,10 @@ export class CampaignService {
 
   setListener(listener: CampaignListener): void {
     this.listener = listener;
+  }
+
+  observeDecisions(observer: DecisionObserver): void {
+    this.decisionObservers.push(observer);
   }
 
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
@@ -99,6 +107,7 @@ export class CampaignService {
       Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
       await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status, cancelledAt: campaign.cancelledAt });
       await this.listener!.campaignCancelled(tx, campaign);
+      for (const observe of this.decisionObservers) await observe(tx, campaign);
       return campaign;
     });
   }
@@ -176,6 +185,18 @@ export class CampaignService {
   async markDecided(tx: Tx, campaign: CampaignRow, patch: Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt'>): Promise<void> {
     Object.assign(campaign, patch, { decidedAt: this.deps.clock.now() });
     await tx.update(CampaignRow, { id: campaign.id }, { ...patch, decidedAt: campaign.decidedAt });
+    for (const observe of this.decisionObservers) await observe(tx, campaign);
+  }
+
+  /** A factory's published campaigns (every status but draft), oldest deadline first. */
+  async ofFactory(tx: Tx, factoryId: string): Promise<CampaignRow[]> {
+    return tx.find(CampaignRow, { where: { factoryId, status: In(PUBLIC_STATUSES) }, order: { closesAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Factories with a campaign in one of these statuses. */
+  async factoriesWith(tx: Tx, statuses: CampaignStatus[]): Promise<string[]> {
+    const rows = await tx.createQueryBuilder(CampaignRow, 'c').select('DISTINCT c.factory_id', 'factoryId').where('c.status IN (:...statuses)', { statuses }).getRawMany<{ factoryId: string }>();
+    return rows.map((r) => r.factoryId);
   }
 
   async finalCampaignIds(tx: Tx): Promise<string[]> {

@@ -1,4 +1,4 @@
-export { CampaignService, CLOSE_JOB, type CampaignListener, type CampaignTerms } from './campaign.service';
+export { CampaignService, CLOSE_JOB, type CampaignListener, type CampaignTerms, type DecisionObserver } from './campaign.service';
 export { campaignRoutes } from './campaign.routes';
 export { CampaignRow, type CampaignStatus, type OptionDimension } from './campaign.entity';
 export { balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantFromKey, variantKey, type Tier } from './campaign';

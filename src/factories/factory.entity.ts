@@ -23,3 +23,17 @@ export class FactoryApiKeyRow {
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('revoked_at', { nullable: true })) revokedAt: Date | null;
 }
+
+/**
+ * Where a factory wants its forecast batches pushed, and the secret they are signed with (sealed: see
+ * SecretBox). After a rotation the previous secret keeps signing alongside the new one for a grace period.
+ */
+@Entity('factory_webhooks')
+export class FactoryWebhookRow {
+  @PrimaryColumn({ name: 'factory_id', type: 'varchar', length: 36 }) factoryId: string;
+  @Column({ type: 'varchar', length: 2000 }) url: string;
+  @Column({ name: 'secret_sealed', type: 'varchar', length: 255 }) secretSealed: string;
+  @Column({ name: 'previous_secret_sealed', type: 'varchar', length: 255, nullable: true }) previousSecretSealed: string | null;
+  @Column(timestampColumn('secret_rotated_at')) secretRotatedAt: Date;
+  @Column(timestampColumn('updated_at')) updatedAt: Date;
+}

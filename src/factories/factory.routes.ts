@@ -2,7 +2,9 @@ import { toUserDto } from '../accounts';
 import { page, pageQuery } from '../platform/http/paginate';
 import { route, type RouteDef } from '../platform/http/routes';
 import type { FactoryService } from './factory.service';
-import { ApiKeyParams, CreateApiKeyBody, CreateFactoryBody, CreateFactoryUserBody, FactoryParams, toApiKeyDto, toFactoryDto } from './factory.schemas';
+import { notFound } from '../platform/http/app-error';
+import { ApiKeyParams, CreateApiKeyBody, CreateFactoryBody, CreateFactoryUserBody, FactoryParams, toApiKeyDto, toFactoryDto, toWebhookDto, webhookBody } from './factory.schemas';
+import type { FactoryWebhooks } from './webhooks';
 
 export function factoryRoutes(factories: FactoryService): RouteDef[] {
   return [
@@ -44,6 +46,40 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
       method: 'delete', path: '/v1/factories/:id/api-keys/:keyId', summary: 'Revoke a factory API key', access: ['operator'], status: 204, params: ApiKeyParams,
       handle: async ({ params }) => {
         await factories.revokeApiKey(params.id, params.keyId);
+      },
+    }),
+  ];
+}
+
+/** The calling factory's webhook for forecast batches. The signing secret is shown when it is made, and never again. */
+export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps: boolean }): RouteDef[] {
+  return [
+    route({
+      method: 'get', path: '/v1/factory/webhook', summary: "The calling factory's webhook (never its secret)", access: ['factory'],
+      handle: async ({ principal }) => {
+        const webhook = await webhooks.get(principal.factoryId);
+        if (!webhook) throw notFound('The webhook');
+        return toWebhookDto(webhook);
+      },
+    }),
+    route({
+      method: 'put', path: '/v1/factory/webhook', summary: 'Set the webhook URL (the first time, the signing secret is returned once)', access: ['factory'], body: webhookBody(options.requireHttps),
+      handle: async ({ principal, body }) => {
+        const { webhook, secret } = await webhooks.setUrl(principal.factoryId, body.url);
+        return toWebhookDto(webhook, secret);
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/factory/webhook/rotate-secret', summary: 'A new signing secret (returned once); the old one also signs for 24 hours', access: ['factory'],
+      handle: async ({ principal }) => {
+        const { webhook, secret } = await webhooks.rotateSecret(principal.factoryId);
+        return toWebhookDto(webhook, secret);
+      },
+    }),
+    route({
+      method: 'delete', path: '/v1/factory/webhook', summary: 'Stop pushing batches to a webhook', access: ['factory'], status: 204,
+      handle: async ({ principal }) => {
+        await webhooks.remove(principal.factoryId);
       },
     }),
   ];

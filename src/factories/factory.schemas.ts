@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { displayName, email, password } from '../accounts';
 import { idSchema as id } from '../platform/ids';
-import type { FactoryApiKeyRow, FactoryRow } from './factory.entity';
+import type { FactoryApiKeyRow, FactoryRow, FactoryWebhookRow } from './factory.entity';
 
 export const FactoryParams = z.strictObject({ id });
 export const ApiKeyParams = z.strictObject({ id, keyId: id });
@@ -22,4 +22,15 @@ export function toFactoryDto(f: FactoryRow) {
 
 export function toApiKeyDto(k: FactoryApiKeyRow) {
   return { id: k.id, factoryId: k.factoryId, name: k.name, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null };
+}
+
+export const webhookBody = (requireHttps: boolean) =>
+  z.strictObject({
+    url: z
+      .url({ protocol: requireHttps ? /^https$/ : /^https?$/, message: requireHttps ? 'must be an https:// URL' : 'must be an http:// or https:// URL' })
+      .max(2000),
+  });
+
+export function toWebhookDto(w: FactoryWebhookRow, secret?: string) {
+  return { url: w.url, secretRotatedAt: w.secretRotatedAt.toISOString(), updatedAt: w.updatedAt.toISOString(), ...(secret ? { secret } : {}) };
 }

@@ -1,3 +1,4 @@
 export { FactoryService } from './factory.service';
-export { factoryRoutes } from './factory.routes';
-export { FactoryApiKeyRow, FactoryRow, type FactoryKind } from './factory.entity';
+export { factoryRoutes, webhookRoutes } from './factory.routes';
+export { FactoryWebhooks, ROTATION_GRACE_MS } from './webhooks';
+export { FactoryApiKeyRow, FactoryRow, FactoryWebhookRow, type FactoryKind } from './factory.entity';

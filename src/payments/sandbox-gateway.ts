@@ -1,7 +1,8 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, badRequest } from '../platform/http/app-error';
 import { MONEY_PATTERN, type Decimal, formatMoney, parseMoney } from '../platform/money';
+import { signatureHeader, verifySignatureHeader } from '../platform/signature';
 import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-sandbox-signature';
@@ -36,18 +37,14 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   sign(body: Buffer, at: Date): string {
-    const t = Math.floor(at.getTime() / 1000);
-    return `t=${t},v1=${this.mac(t, body)}`;
+    return signatureHeader([this.secret], body, at);
   }
 
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent {
     const header = headers[SANDBOX_SIGNATURE_HEADER] ?? '';
-    const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header);
-    if (!match) throw new AppError(401, 'invalid_signature', 'The notification is not signed (X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>).');
-    const t = Number(match[1]);
-    const expected = Buffer.from(this.mac(t, rawBody), 'hex');
-    const given = Buffer.from(match[2], 'hex');
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw new AppError(401, 'invalid_signature', 'The notification signature does not match.');
+    if (!/^t=\d{1,12}(,v1=[0-9a-f]{64})+$/.test(header)) throw new AppError(401, 'invalid_signature', 'The notification is not signed (X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>).');
+    const { valid, t } = verifySignatureHeader(this.secret, header, rawBody);
+    if (!valid || t === undefined) throw new AppError(401, 'invalid_signature', 'The notification signature does not match.');
     if (Math.abs(now.getTime() / 1000 - t) > this.toleranceSeconds) {
       throw new AppError(401, 'stale_notification', `The notification was signed more than ${this.toleranceSeconds} seconds from now; it may be a replay.`);
     }
@@ -74,9 +71,5 @@ export class SandboxGateway implements PaymentGateway {
     }
     if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, paymentId: request.paymentId, amount: formatMoney(request.amount) });
     return { ok: true };
-  }
-
-  private mac(t: number, body: Buffer): string {
-    return createHmac('sha256', this.secret).update(`${t}.`).update(body).digest('hex');
   }
 }

@@ -31,6 +31,12 @@ export interface Config {
     notificationToleranceSeconds: number;
   };
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
+  forecasts: {
+    /** How long one webhook push may take before it counts as failed. */
+    webhookTimeoutMs: number;
+    /** Failed pushes are retried after this, doubling up to 120 times it; 40 retries from 30 s span more than a day. */
+    webhookRetryBaseMs: number;
+  };
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
@@ -66,6 +72,8 @@ const EnvSchema = z
     SANDBOX_AUTO_CONFIRM: bool.optional(),
     DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600_000).default(30_000),
     PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
   });
 
@@ -110,6 +118,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notificationToleranceSeconds: 300,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
+    forecasts: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
   };
 }
 

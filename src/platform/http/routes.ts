@@ -34,6 +34,15 @@ interface Common<B, Q, Prm> {
   before?: RequestHandler[];
 }
 
+/** A handler's answer that is a file (a CSV export, say) rather than JSON. */
+export class Download {
+  constructor(
+    readonly contentType: string,
+    readonly filename: string,
+    readonly content: string | Buffer,
+  ) {}
+}
+
 /** A route as the platform mounts it: who may call it is part of its definition, so it cannot be forgotten. */
 export interface RouteDef {
   method: Method;
@@ -90,6 +99,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       const run = () => def.handle({ principal, ...input, req, res });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, run) : { status: def.status, body: await run() };
       if (body === undefined) res.status(status).end();
+      else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(body);
     });

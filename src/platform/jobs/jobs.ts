@@ -21,6 +21,9 @@ export interface JobDefinition<P = unknown> {
   schedule?: { cron: string; timezone: string; payload: P };
   /** Retries with exponential back-off before the job is left failed. Default 5. */
   maxRetries?: number;
+  /** The first retry's delay, doubling each time up to maxRetryDelayMs. Defaults 1 s and 10 min. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
   /** How many of this job one worker runs at once. Default 5. */
   concurrency?: number;
 }
@@ -113,7 +116,7 @@ export class Jobs {
         concurrency: definition.concurrency ?? 5,
         // A claimed job waiting for a free slot still ages its lock: claim only what can start now.
         lockLimit: definition.concurrency ?? 5,
-        backoff: retryUnlessPermanent(exponential({ delay: 1000, maxDelay: 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 })),
+        backoff: retryUnlessPermanent(exponential({ delay: definition.retryDelayMs ?? 1000, maxDelay: definition.maxRetryDelayMs ?? 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 })),
       });
     }
     await agenda.start();

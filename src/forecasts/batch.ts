@@ -1,0 +1,110 @@
+/** Forecast batch rules, pure: the lines of a new version against the previous one, and forecast accuracy. */
+
+export interface LineContent {
+  campaignId: string;
+  campaignTitle: string;
+  productName: string;
+  variant: string;
+  shipWeek: string;
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+}
+
+export type LineChange = 'new' | 'changed' | 'unchanged' | 'removed';
+
+export interface NewLine extends LineContent {
+  previousFirmUnits: number | null;
+  previousExpectedUnits: number | null;
+  change: LineChange;
+}
+
+const keyOf = (line: Pick<LineContent, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
+const same = (a: LineContent, b: LineContent) =>
+  a.firmUnits === b.firmUnits && a.expectedUnits === b.expectedUnits && a.lowUnits === b.lowUnits && a.highUnits === b.highUnits && a.shipWeek === b.shipWeek && a.campaignTitle === b.campaignTitle;
+
+/**
+ * The lines of the next version: every current line with its change since the previous version, and
+ * once, as zero, each line the previous version promised that is gone (a failed or cancelled campaign):
+ * a factory must see a drop, not a silent disappearance. `changed` is false when publishing would tell
+ * the factory nothing new.
+ */
+export function nextVersionLines(current: readonly LineContent[], previous: readonly LineContent[]): { lines: NewLine[]; changed: boolean } {
+  const before = new Map(previous.map((line) => [keyOf(line), line]));
+  const lines: NewLine[] = current.map((line) => {
+    const prior = before.get(keyOf(line));
+    before.delete(keyOf(line));
+    return { ...line, previousFirmUnits: prior?.firmUnits ?? null, previousExpectedUnits: prior?.expectedUnits ?? null, change: !prior ? 'new' : same(prior, line) ? 'unchanged' : 'changed' };
+  });
+  for (const gone of before.values()) {
+    if (gone.firmUnits === 0 && gone.expectedUnits === 0 && gone.highUnits === 0) continue;
+    lines.push({ ...gone, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0, previousFirmUnits: gone.firmUnits, previousExpectedUnits: gone.expectedUnits, change: 'removed' });
+  }
+  lines.sort((a, b) => a.shipWeek.localeCompare(b.shipWeek) || a.campaignTitle.localeCompare(b.campaignTitle) || a.campaignId.localeCompare(b.campaignId) || a.variant.localeCompare(b.variant));
+  return { lines, changed: lines.some((l) => l.change !== 'unchanged') };
+}
+
+export interface ForecastedLine {
+  version: number;
+  publishedAt: Date;
+  campaignId: string;
+  campaignTitle: string;
+  variant: string;
+  expectedUnits: number;
+}
+
+export interface VersionAccuracy {
+  version: number;
+  publishedAt: Date;
+  lines: number;
+  /** Mean absolute percentage error over lines whose actual is above zero. Null when there is none. */
+  mapePercent: number | null;
+  /** (Σ expected − Σ actual) / Σ actual: above zero the forecast was too high. */
+  biasPercent: number | null;
+}
+
+export interface CampaignAccuracy {
+  campaignId: string;
+  title: string;
+  actualUnits: number;
+  /** The campaign's expected units in each version that forecast it: how the forecast moved. */
+  versions: { version: number; publishedAt: Date; expectedUnits: number }[];
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** Each version's forecast of completed campaigns, against what was actually paid for (per campaign × variant). */
+export function forecastAccuracy(lines: readonly ForecastedLine[], actual: ReadonlyMap<string, number>): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {
+  const byVersion = new Map<number, ForecastedLine[]>();
+  const byCampaign = new Map<string, CampaignAccuracy>();
+  for (const line of lines) {
+    byVersion.set(line.version, [...(byVersion.get(line.version) ?? []), line]);
+    const campaign = byCampaign.get(line.campaignId) ?? { campaignId: line.campaignId, title: line.campaignTitle, actualUnits: 0, versions: [] };
+    const version = campaign.versions.find((v) => v.version === line.version);
+    if (version) version.expectedUnits += line.expectedUnits;
+    else campaign.versions.push({ version: line.version, publishedAt: line.publishedAt, expectedUnits: line.expectedUnits });
+    byCampaign.set(line.campaignId, campaign);
+  }
+  for (const [key, units] of actual) {
+    const campaign = byCampaign.get(key.split('|')[0]);
+    if (campaign) campaign.actualUnits += units;
+  }
+  const versions = [...byVersion.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([version, ls]): VersionAccuracy => {
+      const pairs = ls.map((l) => ({ expected: l.expectedUnits, actual: actual.get(keyOf(l)) ?? 0 }));
+      const scored = pairs.filter((p) => p.actual > 0);
+      const totalActual = pairs.reduce((total, p) => total + p.actual, 0);
+      const totalExpected = pairs.reduce((total, p) => total + p.expected, 0);
+      return {
+        version, publishedAt: ls[0].publishedAt, lines: ls.length,
+        mapePercent: scored.length === 0 ? null : round1((100 * scored.reduce((total, p) => total + Math.abs(p.expected - p.actual) / p.actual, 0)) / scored.length),
+        biasPercent: totalActual === 0 ? null : round1((100 * (totalExpected - totalActual)) / totalActual),
+      };
+    });
+  for (const c of byCampaign.values()) c.versions.sort((a, b) => a.version - b.version);
+  return { versions, campaigns: [...byCampaign.values()] };
+}
+
+export { keyOf as lineKey };

@@ -1,0 +1,17 @@
+import { stringify } from 'csv-stringify/sync';
+
+/**
+ * A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return first) gets a
+ * leading apostrophe: names come from outside (campaign titles, variants) and a CSV is opened in Excel.
+ * Numbers are written as numbers and left alone.
+ */
+export function neutralise(cell: string | number | null): string | number {
+  if (cell === null) return '';
+  if (typeof cell === 'number') return cell;
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/** UTF-8 with a byte-order mark, so that Excel opens Chinese names correctly. */
+export function toCsv(header: readonly string[], rows: readonly (string | number | null)[][]): string {
+  return stringify([header.map(neutralise), ...rows.map((row) => row.map(neutralise))], { bom: true, record_delimiter: 'windows' });
+}

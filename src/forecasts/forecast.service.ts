@@ -1,0 +1,333 @@
+import { In, LessThanOrEqual, IsNull } from 'typeorm';
+import { z } from 'zod';
+import type { CampaignService } from '../campaigns';
+import type { FactoryWebhooks } from '../factories';
+import type { PledgeTallies } from '../pledges';
+import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
+import type { Clock } from '../platform/clock';
+import type { Config } from '../platform/config';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import { type Principal, subjectOf } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { signatureHeader } from '../platform/signature';
+import { type LineContent, forecastAccuracy, lineKey, nextVersionLines } from './batch';
+import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
+import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
+
+const PUBLISH_ALL_JOB = 'forecasts.publish-daily';
+const PUBLISH_JOB = 'forecasts.publish';
+const PUSH_JOB = 'forecasts.push-batch';
+/** A batch not acknowledged this long after publishing is late, and operators are shown it. */
+export const ACKNOWLEDGE_WITHIN_MS = 24 * 3600_000;
+
+export type FactoryPrincipal = Extract<Principal, { role: 'factory' }>;
+
+export interface LiveForecast {
+  generatedAt: Date;
+  conversion: Conversion;
+  campaigns: CampaignForecast[];
+  weeks: ReturnType<typeof weeklyTotals>;
+}
+
+export interface BatchSummary {
+  batch: ForecastBatchRow;
+  committedLines: number;
+}
+
+export interface BatchDetail extends BatchSummary {
+  lines: ForecastLineRow[];
+  commitments: Map<string, CommitmentRow>;
+}
+
+export interface CommitInput {
+  quantity: number;
+  shipBy: string;
+  reason?: ShortfallReason;
+  note?: string;
+}
+
+/**
+ * The factory side: the live forecast from the pledge tallies, versioned immutable batches published
+ * daily and at every campaign decision, their push to the factory's webhook, acknowledgement,
+ * commitments and forecast accuracy. A factory only ever reaches its own data: every method takes the
+ * factory id from the caller's principal, and another factory's batch is "not found".
+ */
+export class ForecastService {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      clock: Clock;
+      jobs: Jobs;
+      campaigns: CampaignService;
+      tallies: PledgeTallies;
+      webhooks: FactoryWebhooks;
+      config: Config['forecasts'];
+    },
+  ) {
+    const retryBase = deps.config.webhookRetryBaseMs;
+    deps.jobs.register(
+      defineJob({
+        name: PUBLISH_ALL_JOB, payload: z.strictObject({}), schedule: { cron: '0 2 * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+        handle: async () => this.enqueueDailyPublish(),
+      }),
+      defineJob({
+        name: PUBLISH_JOB, payload: z.strictObject({ factoryId: z.string(), trigger: z.enum(['daily', 'campaign_decided', 'operator']) }),
+        handle: async ({ factoryId, trigger }) => void (await this.publish(factoryId, trigger)),
+      }),
+      defineJob({
+        name: PUSH_JOB, payload: z.strictObject({ batchId: z.string() }), maxRetries: 40, retryDelayMs: retryBase, maxRetryDelayMs: retryBase * 120,
+        handle: async ({ batchId }) => this.push(batchId),
+      }),
+    );
+    // A decided or cancelled campaign changes what its factory should make: publish at once.
+    deps.campaigns.observeDecisions((tx, campaign) =>
+      deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId: campaign.factoryId, trigger: 'campaign_decided' }, { key: `${campaign.factoryId}:${campaign.id}:${campaign.status}` }),
+    );
+  }
+
+  // ---- live forecast ----
+
+  async live(factoryId: string): Promise<LiveForecast> {
+    const now = this.deps.clock.now();
+    const campaigns = await this.deps.db.read((tx) => this.forecast(tx, factoryId, now));
+    return { generatedAt: now, ...campaigns, weeks: weeklyTotals(campaigns.campaigns) };
+  }
+
+  /** Reads a few rows per campaign and variant (the tallies), however many pledges there are. */
+  private async forecast(tx: Tx, factoryId: string, now: Date): Promise<{ conversion: Conversion; campaigns: CampaignForecast[] }> {
+    const all = await this.deps.campaigns.ofFactory(tx, factoryId);
+    const live = all.filter((c) => isLive(c, now));
+    const completed = all.filter((c) => c.status === 'completed');
+    const tallies = await this.deps.tallies.byVariant(tx, [...new Set([...live, ...completed].map((c) => c.id))]);
+    const days = await this.deps.tallies.byDay(tx, live.map((c) => c.id));
+    const conversion = balanceConversion(completed.flatMap((c) => tallies.get(c.id)!));
+    return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)) };
+  }
+
+  // ---- batches ----
+
+  /** Publishes the next version if anything changed since the last one; returns it, or undefined. */
+  async publish(factoryId: string, trigger: BatchTrigger): Promise<ForecastBatchRow | undefined> {
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.db.transaction(async (tx) => {
+        const { campaigns } = await this.forecast(tx, factoryId, now);
+        const current: LineContent[] = campaigns.flatMap((c) =>
+          c.variants.map((v) => ({
+            campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
+            firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
+          })),
+        );
+        const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
+        const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
+        const { lines, changed } = nextVersionLines(current, previousLines);
+        if (!changed) return undefined;
+
+        const batch = Object.assign(new ForecastBatchRow(), {
+          id: newId(), factoryId, version: (previous?.version ?? 0) + 1, trigger, publishedAt: now, lineCount: lines.length,
+          firmUnits: lines.reduce((total, l) => total + l.firmUnits, 0), expectedUnits: lines.reduce((total, l) => total + l.expectedUnits, 0),
+          acknowledgedAt: null, acknowledgedBy: null,
+        });
+        await tx.insert(ForecastBatchRow, batch);
+        const rows = lines.map((line, i) => ({ ...line, id: newId(), batchId: batch.id, lineNo: i + 1 }));
+        // Chunks keep each INSERT well under the databases' parameter limits.
+        for (let i = 0; i < rows.length; i += 200) await tx.insert(ForecastLineRow, rows.slice(i, i + 200));
+        if (await this.deps.webhooks.target(tx, factoryId)) await this.deps.jobs.enqueue(tx, PUSH_JOB, { batchId: batch.id }, { key: batch.id });
+        return batch;
+      });
+    } catch (error) {
+      // Another worker published this version at the same moment: this run's job retries and finds it.
+      if (isUniqueViolation(error)) throw new Error(`version race publishing for factory ${factoryId}; will retry`);
+      throw error;
+    }
+  }
+
+  private async enqueueDailyPublish(): Promise<void> {
+    const day = businessDay(this.deps.clock.now());
+    await this.deps.db.transaction(async (tx) => {
+      const withCampaigns = await this.deps.campaigns.factoriesWith(tx, ['scheduled', 'open', 'succeeded', 'completed', 'failed', 'cancelled']);
+      for (const factoryId of withCampaigns) await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId, trigger: 'daily' }, { key: `${factoryId}:daily:${day}` });
+    });
+  }
+
+  async list(factoryId: string, page: PageQuery): Promise<{ items: BatchSummary[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
+      const [batches, total] = await tx.findAndCount(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' }, skip: page.offset, take: page.limit });
+      const committed = await this.committedLineCounts(tx, batches.map((b) => b.id));
+      return { items: batches.map((batch) => ({ batch, committedLines: committed.get(batch.id) ?? 0 })), total };
+    });
+  }
+
+  async get(factoryId: string, batchId: string): Promise<BatchDetail> {
+    return this.deps.db.read(async (tx) => {
+      const batch = await this.ownBatch(tx, factoryId, batchId);
+      const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
+      const commitments = new Map((await tx.find(CommitmentRow, { where: { batchId } })).map((c) => [c.lineId, c]));
+      return { batch, lines, commitments, committedLines: commitments.size };
+    });
+  }
+
+  /** Acknowledging again changes nothing: the first acknowledgement stands. */
+  async acknowledge(factory: FactoryPrincipal, batchId: string): Promise<ForecastBatchRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
+      if (!batch.acknowledgedAt) {
+        Object.assign(batch, { acknowledgedAt: this.deps.clock.now(), acknowledgedBy: subjectOf(factory) });
+        await tx.update(ForecastBatchRow, { id: batch.id }, { acknowledgedAt: batch.acknowledgedAt, acknowledgedBy: batch.acknowledgedBy });
+      }
+      return batch;
+    });
+  }
+
+  /** The factory's answer for one line; committing again replaces the previous answer. */
+  async commit(factory: FactoryPrincipal, batchId: string, lineId: string, input: CommitInput): Promise<{ line: ForecastLineRow; commitment: CommitmentRow }> {
+    const now = this.deps.clock.now();
+    if (input.shipBy < businessDay(now)) throw badRequest('validation_failed', 'The ship-by date is in the past.', [{ path: 'body.shipBy', message: 'must be today or later' }]);
+    return this.deps.db.transaction(async (tx) => {
+      const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
+      if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
+      const line = await tx.findOneBy(ForecastLineRow, { id: lineId, batchId });
+      if (!line) throw notFound('The batch line');
+      if (input.quantity < line.firmUnits && !input.reason) {
+        throw badRequest('reason_required', `You commit fewer than the ${line.firmUnits} firm units of this line: say why (capacity, material or other).`, [
+          { path: 'body.reason', message: `required when the quantity is below the firm units (${line.firmUnits})` },
+        ]);
+      }
+      const commitment = Object.assign(new CommitmentRow(), {
+        lineId, batchId, quantity: input.quantity, shipBy: input.shipBy, reason: input.reason ?? null, note: input.note ?? null, committedAt: now, committedBy: subjectOf(factory),
+      });
+      await tx.delete(CommitmentRow, { lineId });
+      await tx.insert(CommitmentRow, commitment);
+      return { line, commitment };
+    });
+  }
+
+  /** Batches published more than 24 hours ago that their factory has not acknowledged (for operators). */
+  async overdueAcknowledgements(): Promise<ForecastBatchRow[]> {
+    const cutoff = new Date(this.deps.clock.now().getTime() - ACKNOWLEDGE_WITHIN_MS);
+    return this.deps.db.read((tx) => tx.find(ForecastBatchRow, { where: { acknowledgedAt: IsNull(), publishedAt: LessThanOrEqual(cutoff) }, order: { publishedAt: 'ASC' }, take: 500 }));
+  }
+
+  /** Each version's forecast of the factory's completed campaigns against the units actually paid for. */
+  async accuracy(factoryId: string) {
+    return this.deps.db.read(async (tx) => {
+      const completed = (await this.deps.campaigns.ofFactory(tx, factoryId)).filter((c) => c.status === 'completed');
+      if (completed.length === 0) return forecastAccuracy([], new Map());
+      const ids = completed.map((c) => c.id);
+      const lines = await tx
+        .createQueryBuilder(ForecastLineRow, 'l')
+        .innerJoin(ForecastBatchRow, 'b', 'b.id = l.batch_id')
+        .select(['b.version AS version', 'b.published_at AS publishedAt', 'l.campaign_id AS campaignId', 'l.campaign_title AS campaignTitle', 'l.variant AS variant', 'l.expected_units AS expectedUnits'])
+        .where('b.factory_id = :factoryId AND l.campaign_id IN (:...ids)', { factoryId, ids })
+        .getRawMany<{ version: number | string; publishedAt: Date | string; campaignId: string; campaignTitle: string; variant: string; expectedUnits: number | string }>();
+      const tallies = await this.deps.tallies.byVariant(tx, ids);
+      const actual = new Map<string, number>();
+      for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(lineKey({ campaignId, variant: t.variantKey }), t.paid);
+      return forecastAccuracy(
+        lines.map((l) => ({ ...l, version: Number(l.version), expectedUnits: Number(l.expectedUnits), publishedAt: asDate(l.publishedAt) })),
+        actual,
+      );
+    });
+  }
+
+  // ---- push ----
+
+  async deliveries(factoryId: string, page: PageQuery): Promise<{ items: WebhookDeliveryRow[]; total: number }> {
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(WebhookDeliveryRow, { where: { factoryId }, order: { attemptedAt: 'DESC', attempt: 'DESC' }, skip: page.offset, take: page.limit }),
+    );
+    return { items, total };
+  }
+
+  /**
+   * One attempt to push a batch, logged whatever happens. A failure throws, and the job comes back
+   * with exponential back-off (for more than a day). The receiver de-duplicates by the event id
+   * (batch id and version): if a crash loses our record of a success, the batch is sent again, never
+   * different.
+   */
+  async push(batchId: string): Promise<void> {
+    const found = await this.deps.db.read(async (tx) => {
+      const batch = await tx.findOneBy(ForecastBatchRow, { id: batchId });
+      if (!batch || (await tx.existsBy(WebhookDeliveryRow, { batchId, delivered: true }))) return undefined;
+      const target = await this.deps.webhooks.target(tx, batch.factoryId);
+      if (!target) return undefined;
+      const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
+      return { batch, target, lines, attempt: (await tx.countBy(WebhookDeliveryRow, { batchId })) + 1 };
+    });
+    if (!found) return;
+    const { batch, target, lines, attempt } = found;
+    const body = Buffer.from(JSON.stringify({ type: 'forecast_batch.published', eventId: `${batch.id}:v${batch.version}`, batch: batchPayload(batch, lines) }));
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(target.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.deps.config.webhookTimeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'x-c2m-event-id': `${batch.id}:v${batch.version}`,
+          'x-c2m-signature': signatureHeader(target.secrets, body, this.deps.clock.now()),
+        },
+      });
+      statusCode = response.status;
+      await response.body?.cancel();
+      if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
+    } catch (cause) {
+      error = (cause as Error).name === 'TimeoutError' ? `no answer within ${this.deps.config.webhookTimeoutMs} ms` : `could not connect: ${String((cause as Error).cause ?? (cause as Error).message).slice(0, 200)}`;
+    }
+    await this.deps.db.statement((tx) =>
+      tx.insert(WebhookDeliveryRow, {
+        id: newId(), factoryId: batch.factoryId, batchId, version: batch.version, attempt, url: target.url, attemptedAt: this.deps.clock.now(),
+        statusCode, error, durationMs: Date.now() - started, delivered: error === null,
+      }),
+    );
+    if (error) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${attempt}: ${error}`);
+  }
+
+  private async ownBatch(tx: Tx, factoryId: string, batchId: string, lock = false): Promise<ForecastBatchRow> {
+    const batch = await tx.findOne(ForecastBatchRow, { where: { id: batchId }, lock: lock ? this.deps.db.rowLock() : undefined });
+    if (!batch || batch.factoryId !== factoryId) throw notFound('The forecast batch');
+    return batch;
+  }
+
+  private async committedLineCounts(tx: Tx, batchIds: string[]): Promise<Map<string, number>> {
+    if (batchIds.length === 0) return new Map();
+    const rows = await tx
+      .createQueryBuilder(CommitmentRow, 'c')
+      .select('c.batch_id', 'batchId')
+      .addSelect('COUNT(*)', 'lines')
+      .where({ batchId: In(batchIds) })
+      .groupBy('c.batch_id')
+      .getRawMany<{ batchId: string; lines: number | string }>();
+    return new Map(rows.map((r) => [r.batchId, Number(r.lines)]));
+  }
+}
+
+/** What a batch looks like on the wire: the webhook body and the API's JSON are the same. */
+export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], commitments: Map<string, CommitmentRow> = new Map()) {
+  return {
+    id: batch.id, factoryId: batch.factoryId, version: batch.version, trigger: batch.trigger, publishedAt: batch.publishedAt.toISOString(),
+    lineCount: batch.lineCount, firmUnits: batch.firmUnits, expectedUnits: batch.expectedUnits,
+    lines: lines.map((l) => {
+      const c = commitments.get(l.id);
+      return {
+        id: l.id, lineNo: l.lineNo, campaignId: l.campaignId, campaignTitle: l.campaignTitle, productName: l.productName, variant: l.variant, shipWeek: l.shipWeek,
+        firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits,
+        change: l.change, previousFirmUnits: l.previousFirmUnits, previousExpectedUnits: l.previousExpectedUnits,
+        firmUnitsChange: l.firmUnits - (l.previousFirmUnits ?? 0), expectedUnitsChange: l.expectedUnits - (l.previousExpectedUnits ?? 0),
+        ...(c ? { commitment: { quantity: c.quantity, shipBy: c.shipBy, reason: c.reason, note: c.note, committedAt: c.committedAt.toISOString() } } : {}),
+      };
+    }),
+  };
+}
+
+function asDate(value: Date | string): Date {
+  // Raw rows: MySQL returns Date objects, SQLite the stored text (UTC).
+  return value instanceof Date ? value : new Date(value.includes('T') || value.endsWith('Z') ? value : `${value.replace(' ', 'T')}Z`);
+}

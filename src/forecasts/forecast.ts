@@ -1,0 +1,151 @@
+import type { CampaignRow } from '../campaigns';
+import type { DayTally, VariantTally } from '../pledges';
+import { businessDay, isoWeekOf, startOfBusinessDay } from '../platform/calendar';
+
+/**
+ * The forecast rules, pure (no IO): from a campaign and its running pledge totals to firm and expected
+ * units per variant. The assumptions are named constants here and explained in docs/domain.md.
+ */
+
+/** Share of pledges still awaiting their deposit that will pay it (the rest expire). */
+export const DEPOSIT_CONVERSION = { expected: 0.8, low: 0.5 };
+/** Share of awaiting-balance units that pay the balance, where the factory has no completed campaign yet. */
+export const DEFAULT_BALANCE_CONVERSION = 0.9;
+/** The low end of the balance conversion is this much below the expected rate. */
+export const BALANCE_CONVERSION_LOW_MARGIN = 0.2;
+/** Pledge velocity is measured over the last days of the window (today included). */
+export const VELOCITY_DAYS = 3;
+/** The low–high range around a projection of the rest of the window. */
+export const PROJECTION_RANGE = { low: 0.5, high: 1.5 };
+
+export type ForecastCampaign = Pick<
+  CampaignRow,
+  'id' | 'title' | 'productName' | 'status' | 'opensAt' | 'closesAt' | 'maxUnits' | 'expectedShipDate' | 'droppedVariants'
+>;
+
+export interface VariantForecast {
+  variant: string;
+  /** Deposit paid and not returned (active, awaiting balance, balance paid). */
+  paidUnits: number;
+  /** Pledged, deposit not yet paid: reserved against the cap. */
+  reservedUnits: number;
+  awaitingBalanceUnits: number;
+  paidBalanceUnits: number;
+  /** Deposit-backed units a factory can plan on: paid units, or after success the units still owed. */
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+}
+
+export interface CampaignForecast {
+  campaignId: string;
+  title: string;
+  productName: string;
+  status: CampaignRow['status'];
+  closesAt: Date;
+  expectedShipDate: string;
+  shipWeek: string;
+  variants: VariantForecast[];
+  totals: Pick<VariantForecast, 'paidUnits' | 'reservedUnits' | 'awaitingBalanceUnits' | 'paidBalanceUnits' | 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits'>;
+  daily: DayTally[];
+}
+
+export interface Conversion {
+  rate: number;
+  source: 'history' | 'default';
+}
+
+/** The balance conversion of a factory: balance-paid units over paid-plus-forfeited, across its completed campaigns. */
+export function balanceConversion(completed: readonly VariantTally[]): Conversion {
+  const paid = completed.reduce((total, t) => total + t.paid, 0);
+  const forfeited = completed.reduce((total, t) => total + t.forfeited, 0);
+  return paid + forfeited > 0 ? { rate: paid / (paid + forfeited), source: 'history' } : { rate: DEFAULT_BALANCE_CONVERSION, source: 'default' };
+}
+
+/**
+ * Units the rest of the pledge window is expected to bring, at the expected, low and high ends:
+ * deposits paid per hour over the last VELOCITY_DAYS business days (or since opening), times the
+ * hours left, never beyond the room left under the cap.
+ */
+export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], unitsHeld: number, now: Date): { expected: number; low: number; high: number } {
+  const none = { expected: 0, low: 0, high: 0 };
+  if (now >= campaign.closesAt) return none;
+  const windowStart = startOfBusinessDay(businessDay(now)).getTime() - (VELOCITY_DAYS - 1) * 86_400_000;
+  const from = Math.max(windowStart, campaign.opensAt.getTime());
+  const elapsedHours = (now.getTime() - from) / 3_600_000;
+  if (elapsedHours <= 0) return none;
+  const recent = daily.filter((d) => startOfBusinessDay(d.day).getTime() >= windowStart).reduce((total, d) => total + d.depositPaidUnits, 0);
+  const projection = (recent / elapsedHours) * ((campaign.closesAt.getTime() - now.getTime()) / 3_600_000);
+  const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - unitsHeld);
+  return { expected: Math.min(projection, room), low: Math.min(projection * PROJECTION_RANGE.low, room), high: Math.min(projection * PROJECTION_RANGE.high, room) };
+}
+
+/** The forecast of one campaign, per variant. */
+export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly VariantTally[], daily: readonly DayTally[], conversion: Conversion, now: Date): CampaignForecast {
+  const heldUnits = tallies.reduce((total, t) => total + t.awaiting_deposit + t.active + t.awaiting_balance + t.paid, 0);
+  const rest = ['scheduled', 'open'].includes(campaign.status) ? projectRestOfWindow(campaign, daily, heldUnits, now) : { expected: 0, low: 0, high: 0 };
+  // The projection is shared between variants as the deposits so far are (evenly if there are none yet).
+  const paidOf = (t: VariantTally) => t.active + t.awaiting_balance + t.paid;
+  const totalPaid = tallies.reduce((total, t) => total + paidOf(t), 0);
+  const shareOf = (t: VariantTally) => (totalPaid > 0 ? paidOf(t) / totalPaid : 1 / tallies.length);
+
+  const variants = tallies.map((t): VariantForecast => {
+    const base = { variant: t.variantKey, paidUnits: paidOf(t), reservedUnits: t.awaiting_deposit, awaitingBalanceUnits: t.awaiting_balance, paidBalanceUnits: t.paid };
+    const units = (firm: number, expected: number, low: number, high: number) => ({
+      ...base, firmUnits: firm, expectedUnits: Math.round(expected), lowUnits: Math.floor(low), highUnits: Math.ceil(high),
+    });
+    switch (campaign.status) {
+      case 'scheduled':
+      case 'open': {
+        const share = shareOf(t);
+        return units(
+          paidOf(t),
+          paidOf(t) + t.awaiting_deposit * DEPOSIT_CONVERSION.expected + rest.expected * share,
+          paidOf(t) + t.awaiting_deposit * DEPOSIT_CONVERSION.low + rest.low * share,
+          paidOf(t) + t.awaiting_deposit + rest.high * share,
+        );
+      }
+      case 'succeeded': {
+        if (campaign.droppedVariants?.includes(t.variantKey)) return units(0, 0, 0, 0);
+        // Until the settle job has run, the decided units are still "active": they owe their balance too.
+        const owed = t.active + t.awaiting_balance;
+        const low = Math.max(0, conversion.rate - BALANCE_CONVERSION_LOW_MARGIN);
+        return units(owed + t.paid, t.paid + owed * conversion.rate, t.paid + owed * low, t.paid + owed);
+      }
+      case 'completed':
+        return units(t.paid, t.paid, t.paid, t.paid);
+      default:
+        return units(0, 0, 0, 0);
+    }
+  });
+  const sumOf = (key: keyof CampaignForecast['totals']) => variants.reduce((total, v) => total + v[key], 0);
+  return {
+    campaignId: campaign.id, title: campaign.title, productName: campaign.productName, status: campaign.status, closesAt: campaign.closesAt,
+    expectedShipDate: campaign.expectedShipDate, shipWeek: isoWeekOf(campaign.expectedShipDate), variants, daily: [...daily],
+    totals: {
+      paidUnits: sumOf('paidUnits'), reservedUnits: sumOf('reservedUnits'), awaitingBalanceUnits: sumOf('awaitingBalanceUnits'), paidBalanceUnits: sumOf('paidBalanceUnits'),
+      firmUnits: sumOf('firmUnits'), expectedUnits: sumOf('expectedUnits'), lowUnits: sumOf('lowUnits'), highUnits: sumOf('highUnits'),
+    },
+  };
+}
+
+/** Firm and expected units per ISO week of expected ship date. */
+export function weeklyTotals(campaigns: readonly CampaignForecast[]): { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }[] {
+  const weeks = new Map<string, { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }>();
+  for (const c of campaigns) {
+    const w = weeks.get(c.shipWeek) ?? { week: c.shipWeek, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0 };
+    w.firmUnits += c.totals.firmUnits;
+    w.expectedUnits += c.totals.expectedUnits;
+    w.lowUnits += c.totals.lowUnits;
+    w.highUnits += c.totals.highUnits;
+    weeks.set(c.shipWeek, w);
+  }
+  return [...weeks.values()].sort((a, b) => a.week.localeCompare(b.week));
+}
+
+/** Campaigns a factory still produces for: not failed or cancelled, and not shipped long ago. */
+export function isLive(campaign: Pick<CampaignRow, 'status' | 'expectedShipDate'>, now: Date): boolean {
+  if (['scheduled', 'open', 'succeeded'].includes(campaign.status)) return true;
+  return campaign.status === 'completed' && campaign.expectedShipDate >= businessDay(now);
+}

@@ -1,0 +1,3 @@
+export { ForecastService } from './forecast.service';
+export { forecastRoutes } from './forecast.routes';
+export { CommitmentRow, ForecastBatchRow, ForecastLineRow, WebhookDeliveryRow } from './forecast.entity';

@@ -1,0 +1,231 @@
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
+import { TestClock, advance, runDue } from '../support/clock';
+
+/** The factory side through HTTP: live forecast, versioned batches, acknowledgement, commitments, accuracy, CSV. */
+let t: TestApp;
+let clock: TestClock;
+let operator: Caller;
+let factory: { id: string; user: Caller };
+let other: { id: string; user: Caller };
+const blackM = { colour: 'black', size: 'M' };
+const navyL = { colour: 'navy', size: 'L' };
+const HOUR = 3600_000;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+  factory = await aFactory(t, operator);
+  other = await aFactory(t, operator);
+});
+afterEach(() => expectLedgerReconciles(t));
+afterAll(() => t.close());
+
+type Line = { id: string; campaignId: string; variant: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number; change: string; firmUnitsChange: number; expectedUnitsChange: number };
+const publish = (factoryId = factory.id) => t.http.post(`/v1/factories/${factoryId}/forecast-batches`).set(operator.auth).expect(200).then((r) => r.body as { published: boolean; batch: { id: string; version: number } | null });
+const batches = (who: Caller = factory.user) => t.http.get('/v1/factory/forecast-batches?limit=100').set(who.auth).expect(200).then((r) => r.body.items as { id: string; version: number; status: string; trigger: string }[]);
+const batch = (id: string, who: Caller = factory.user) => t.http.get(`/v1/factory/forecast-batches/${id}`).set(who.auth).expect(200).then((r) => r.body as { version: number; status: string; lines: Line[] });
+const linesOf = async (id: string, campaignId: string) => (await batch(id)).lines.filter((l) => l.campaignId === campaignId).map(({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }) => ({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }));
+const live = () => t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(200).then((r) => r.body);
+
+describe('forecast batches follow the pledges', () => {
+  test('versions, deltas and accuracy match hand-computed figures through pledges, a cancellation, an expiry, a close, a balance and a forfeit', async () => {
+    // Cap 10, window 24 h: deposits this fast project far past the cap, so the rest of the window is the room left under it.
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 10, closesAt: new Date(clock.now().getTime() + 24 * HOUR).toISOString() });
+    const [a, b, unpaid, canceller] = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t), aConsumer(t)]);
+    await paidPledge(t, a, c.id, blackM, 2);
+    await paidPledge(t, b, c.id, navyL, 1);
+    await pledge(t, unpaid, c.id, blackM, 1).expect(201);
+    const cancelled = await paidPledge(t, canceller, c.id, navyL, 1);
+    await t.http.post(`/v1/pledges/${cancelled.id}/cancel`).set(canceller.auth).set('Idempotency-Key', `cancel-${cancelled.id}`).expect(200);
+
+    // Held 4 of 10: room 6, shared by paid deposits (black 2 : navy 1) → 4 and 2.
+    // black/M: firm 2, 1 awaiting deposit: expected 2 + 0.8 + 4 = 6.8 → 7, low 2 + 0.5 + 4 = 6.5 → 6, high 2 + 1 + 4 = 7.
+    // navy/L: firm 1: 1 + 2 = 3 at every end.
+    const forecast = await live();
+    const mine = forecast.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id);
+    expect(mine.variants).toEqual([
+      { variant: 'colour=black;size=M', paidUnits: 2, reservedUnits: 1, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7 },
+      { variant: 'colour=navy;size=L', paidUnits: 1, reservedUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 3 },
+    ]);
+    expect(mine.daily).toEqual([expect.objectContaining({ pledgedUnits: 5, pledges: 4, depositPaidUnits: 4 })]);
+    expect(forecast.weeks).toContainEqual(expect.objectContaining({ week: mine.shipWeek, firmUnits: 3, expectedUnits: 10 }));
+
+    const v1 = await publish();
+    expect(v1.published).toBe(true);
+    expect(await linesOf(v1.batch!.id, c.id)).toEqual([
+      { variant: 'colour=black;size=M', firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7, change: 'new' },
+      { variant: 'colour=navy;size=L', firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 3, change: 'new' },
+    ]);
+    const v1AsPublished = await batch(v1.batch!.id);
+    expect(await publish()).toEqual({ published: false, batch: null });
+
+    // The unpaid pledge expires: held 3, room 7 → black 2 + 4.67, navy 1 + 2.33.
+    await advance(t, clock, 16 * 60_000);
+    const v2 = await publish();
+    expect(v2.batch!.version).toBe(v1.batch!.version + 1);
+    expect(await linesOf(v2.batch!.id, c.id)).toEqual([
+      { variant: 'colour=black;size=M', firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7, change: 'unchanged' },
+      { variant: 'colour=navy;size=L', firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 4, change: 'changed' },
+    ]);
+
+    // Close: 3 paid units reach the first tier. With no history the balance conversion is 0.9 (low 0.7).
+    // black/M: 2 owe their balance: expected 1.8 → 2, low 1.4 → 1, high 2. navy/L: 0.9 → 1, low 0, high 1.
+    await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+    await runDue(t, clock);
+    const afterClose = await batches();
+    expect(afterClose[0]).toMatchObject({ version: v2.batch!.version + 1, trigger: 'campaign_decided' });
+    expect(await linesOf(afterClose[0].id, c.id)).toEqual([
+      { variant: 'colour=black;size=M', firmUnits: 2, expectedUnits: 2, lowUnits: 1, highUnits: 2, change: 'changed' },
+      { variant: 'colour=navy;size=L', firmUnits: 1, expectedUnits: 1, lowUnits: 0, highUnits: 1, change: 'changed' },
+    ]);
+
+    // a pays the balance, b does not and forfeits: the campaign completes with 2 units made.
+    const aPledge = (await t.http.get('/v1/me/pledges').set(a.auth).expect(200)).body.items[0];
+    await payBalance(t, a, aPledge.id);
+    await advance(t, clock, 49 * HOUR);
+    expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.status).toBe('completed');
+    expect((await live()).balanceConversion).toEqual({ rate: 2 / 3, source: 'history' });
+
+    // Accuracy against 2 black and 0 navy actually paid: MAPE over lines with an actual (black only).
+    // v1: black 7 vs 2 → 250 %; bias (7 + 3 − 2) / 2 = 400 %. After close: black 2 vs 2 → 0 %; bias (2 + 1 − 2) / 2 = 50 %.
+    const accuracy = (await t.http.get('/v1/factory/forecast-accuracy').set(factory.user.auth).expect(200)).body;
+    expect(accuracy.versions.find((v: { version: number }) => v.version === v1.batch!.version)).toMatchObject({ lines: 2, mapePercent: 250, biasPercent: 400 });
+    expect(accuracy.versions.find((v: { version: number }) => v.version === afterClose[0].version)).toMatchObject({ mapePercent: 0, biasPercent: 50 });
+    const moved = accuracy.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id);
+    expect(moved.actualUnits).toBe(2);
+    expect(moved.versions.map((v: { expectedUnits: number }) => v.expectedUnits).slice(0, 3)).toEqual([10, 10, 3]);
+
+    // A published batch never changes.
+    expect({ ...(await batch(v1.batch!.id)), status: 'any' }).toEqual({ ...v1AsPublished, status: 'any' });
+  });
+
+  test('a cancelled campaign shows once as a drop to zero, then is gone', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 2);
+    const first = await publish(f.id);
+    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).expect(200);
+    await runDue(t, clock);
+    const list = (await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200)).body.items;
+    expect(list[0]).toMatchObject({ version: first.batch!.version + 1, trigger: 'campaign_decided' });
+    const dropped = (await t.http.get(`/v1/factory/forecast-batches/${list[0].id}`).set(f.user.auth).expect(200)).body.lines;
+    expect(dropped).toEqual([expect.objectContaining({ variant: 'colour=black;size=M', change: 'removed', firmUnits: 0, expectedUnits: 0, firmUnitsChange: -2, previousFirmUnits: 2 })]);
+    expect(await publish(f.id)).toEqual({ published: false, batch: null });
+  });
+
+  test('the daily job publishes for every factory with campaigns, once a day', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, navyL, 1);
+    const enqueueDaily = () => t.db.transaction((tx) => t.app.jobs.enqueue(tx, 'forecasts.publish-daily', {}));
+    await enqueueDaily();
+    await runDue(t, clock);
+    await enqueueDaily();
+    await runDue(t, clock);
+    const list = (await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200)).body.items;
+    expect(list).toEqual([expect.objectContaining({ version: 1, trigger: 'daily', status: 'new' })]);
+  });
+});
+
+describe('acknowledging and committing', () => {
+  let batchId: string;
+  let line: Line;
+  beforeAll(async () => {
+    const f = factory;
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 3);
+    batchId = (await publish()).batch!.id;
+    line = (await batch(batchId)).lines.find((l) => l.campaignId === c.id)!;
+  });
+  const shipBy = () => new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
+  const commit = (body: object, who: Caller = factory.user, id = batchId) => t.http.put(`/v1/factory/forecast-batches/${id}/lines/${line.id}/commitment`).set(who.auth).send(body);
+
+  test('a line is committed only after the batch is acknowledged, with a reason when short, and the latest answer counts', async () => {
+    expect((await commit({ quantity: 3, shipBy: shipBy() }).expect(409)).body.code).toBe('batch_not_acknowledged');
+    const acked = await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(factory.user.auth).expect(200);
+    expect(acked.body.acknowledgedAt).toBeTruthy();
+    const again = await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(factory.user.auth).expect(200);
+    expect(again.body.acknowledgedAt).toBe(acked.body.acknowledgedAt);
+
+    const short = await commit({ quantity: 2, shipBy: shipBy() }).expect(400);
+    expect(short.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(short.body.errors).toEqual([expect.objectContaining({ path: 'body.reason' })]);
+    expect((await commit({ quantity: 3, shipBy: '2020-01-01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.shipBy' })]);
+    expect((await commit({ quantity: 3, shipBy: shipBy(), reason: 'too many' }).expect(400)).body.code).toBe('validation_failed');
+
+    const committed = await commit({ quantity: 2, shipBy: shipBy(), reason: 'capacity', note: 'one line down for maintenance' }).expect(200);
+    expect(committed.body.commitment).toMatchObject({ quantity: 2, reason: 'capacity', shipBy: shipBy() });
+    await commit({ quantity: 3, shipBy: shipBy() }).expect(200);
+    const after = await batch(batchId);
+    expect(after.lines.find((l) => l.id === line.id)).toMatchObject({ commitment: { quantity: 3, reason: null } });
+    expect(after.status).toBe(after.lines.length === 1 ? 'committed' : 'acknowledged');
+  });
+
+  test("another factory's users and keys get a 404 for every batch route, and change nothing", async () => {
+    const key = await t.http.post(`/v1/factories/${other.id}/api-keys`).set(operator.auth).send({ name: 'erp' }).expect(201);
+    for (const auth of [other.user.auth, { Authorization: `Bearer ${key.body.apiKey}` }]) {
+      await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(auth).expect(404);
+      await t.http.get(`/v1/factory/forecast-batches/${batchId}?format=csv`).set(auth).expect(404);
+      await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(auth).expect(404);
+      await t.http.put(`/v1/factory/forecast-batches/${batchId}/lines/${line.id}/commitment`).set(auth).send({ quantity: 0, shipBy: shipBy(), reason: 'other' }).expect(404);
+      const theirs = await t.http.get('/v1/factory/forecast').set(auth).expect(200);
+      expect(JSON.stringify(theirs.body)).not.toContain(line.campaignId);
+      expect((await t.http.get('/v1/factory/forecast-batches').set(auth).expect(200)).body.items.map((b: { id: string }) => b.id)).not.toContain(batchId);
+    }
+    expect((await batch(batchId)).lines.find((l) => l.id === line.id)).toMatchObject({ commitment: { quantity: 3 } });
+  });
+
+  test('a factory sees counts, never who pledged', async () => {
+    const consumer = await aConsumer(t);
+    const c = await anOpenCampaign(t, operator, factory.id, clock);
+    await paidPledge(t, consumer, c.id, navyL, 1);
+    const id = (await publish()).batch!.id;
+    const seen = JSON.stringify([await live(), await batch(id), (await t.http.get(`/v1/factory/forecast-batches/${id}?format=csv`).set(factory.user.auth)).text]);
+    expect(seen).not.toContain(consumer.userId);
+    expect(seen).not.toContain(consumer.email);
+  });
+
+  test('operators see batches not acknowledged within 24 hours; the factory sees them as late', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock, { closesAt: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
+    const { batch: published } = await publish(f.id);
+    const overdue = () => t.http.get('/v1/forecast-batches/overdue').set(operator.auth).expect(200).then((r) => r.body.items.map((b: { id: string }) => b.id));
+    expect(await overdue()).not.toContain(published!.id);
+    clock.offsetMs += 25 * HOUR;
+    expect(await overdue()).toContain(published!.id);
+    expect((await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200)).body.items[0]).toMatchObject({ id: published!.id, status: 'late' });
+    await t.http.post(`/v1/factory/forecast-batches/${published!.id}/acknowledge`).set(f.user.auth).expect(200);
+    expect(await overdue()).not.toContain(published!.id);
+    await runDue(t, clock);
+  });
+});
+
+describe('CSV export', () => {
+  test('UTF-8 with a BOM, Chinese headers, formulas neutralised, the same with ?format=csv and Accept: text/csv', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock, { title: '=HYPERLINK("http://evil.example","羽绒服")', productName: '@SUM(1,2)' });
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 2);
+    const { batch: published } = await publish(f.id);
+    const byQuery = await t.http.get(`/v1/factory/forecast-batches/${published!.id}?format=csv`).set(f.user.auth).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(byQuery.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
+    expect(byQuery.headers['content-disposition']).toMatch(/^attachment; filename="?forecast-v1\.csv"?$/);
+    const bytes = byQuery.body as Buffer;
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8').slice(1);
+    const [header, row] = text.split('\r\n');
+    expect(header).toContain('确定量 firm units');
+    expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""羽绒服"")"`);
+    expect(row).toContain("'@SUM(1,2)");
+    expect(row).toContain(',colour=black;size=M,');
+    const byAccept = await t.http.get(`/v1/factory/forecast-batches/${published!.id}`).set(f.user.auth).set('Accept', 'text/csv').expect(200);
+    expect(byAccept.text.replace(/^\uFEFF/, '')).toBe(text);
+  });
+});
