@@ -1,0 +1,156 @@
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { verifySignatureHeader } from '../../src/platform/signature';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign, paidPledge } from '../support/campaigns';
+import { TestClock } from '../support/clock';
+import { waitFor } from '../support/wait';
+
+/**
+ * Batches pushed to a real local HTTP receiver, by the real job worker: the receiver fails, goes down,
+ * comes back; every attempt is logged, signatures verify, and each batch arrives once in effect.
+ */
+let t: TestApp;
+let operator: Caller;
+let factory: { id: string; user: Caller };
+const clock = new TestClock();
+
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A factory's ERP endpoint: answers the next `failures` requests with 503, then 200. */
+class Receiver {
+  readonly requests: Received[] = [];
+  failures = 0;
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        this.requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        if (this.failures > 0) {
+          this.failures -= 1;
+          res.writeHead(503).end('busy');
+        } else res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server?.close(resolve));
+    this.server?.closeAllConnections();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/c2m/batches`;
+  }
+
+  /** What the receiver keeps: one batch per event id, as an idempotent consumer would. */
+  accepted(): Map<string, string> {
+    const byEvent = new Map<string, string>();
+    for (const r of this.requests) byEvent.set(String(r.headers['x-c2m-event-id']), r.body.toString('utf8'));
+    return byEvent;
+  }
+}
+
+const receiver = new Receiver();
+
+beforeAll(async () => {
+  t = await startTestApp({ clock, runsWorker: true, env: { WEBHOOK_RETRY_BASE_MS: '100' } });
+  operator = await anOperator(t);
+  factory = await aFactory(t, operator);
+  await receiver.start();
+});
+afterAll(async () => {
+  await t.close();
+  await receiver.stop();
+});
+
+type Delivery = { batchId: string; version: number; attempt: number; statusCode: number | null; error: string | null; delivered: boolean };
+const deliveries = (who = factory.user) => t.http.get('/v1/factory/webhook-deliveries?limit=100').set(who.auth).expect(200).then((r) => r.body.items as Delivery[]);
+const deliveriesOf = async (batchId: string) => (await deliveries()).filter((d) => d.batchId === batchId).sort((a, b) => a.attempt - b.attempt);
+const newBatch = async () => {
+  const c = await anOpenCampaign(t, operator, factory.id, clock);
+  await paidPledge(t, await aConsumer(t), c.id, { colour: 'black', size: 'M' }, 1);
+  const published = await t.http.post(`/v1/factories/${factory.id}/forecast-batches`).set(operator.auth).expect(200);
+  return published.body.batch as { id: string; version: number };
+};
+const delivered = (batchId: string) => waitFor(async () => (await deliveriesOf(batchId)).some((d) => d.delivered), 20_000, `batch ${batchId} delivered`);
+
+describe('pushing batches to the factory', () => {
+  let secret: string;
+
+  test('a receiver that fails twice gets the batch on the third attempt, signed, every attempt logged', async () => {
+    const set = await t.http.put('/v1/factory/webhook').set(factory.user.auth).send({ url: receiver.url }).expect(200);
+    secret = set.body.secret;
+    expect(secret).toMatch(/^whsec_/);
+    expect((await t.http.get('/v1/factory/webhook').set(factory.user.auth).expect(200)).body).not.toHaveProperty('secret');
+
+    receiver.failures = 2;
+    const batch = await newBatch();
+    await delivered(batch.id);
+
+    const attempts = await deliveriesOf(batch.id);
+    expect(attempts.map(({ attempt, statusCode, delivered: ok }) => ({ attempt, statusCode, ok }))).toEqual([
+      { attempt: 1, statusCode: 503, ok: false },
+      { attempt: 2, statusCode: 503, ok: false },
+      { attempt: 3, statusCode: 200, ok: true },
+    ]);
+    const sent = receiver.requests.filter((r) => r.headers['x-c2m-event-id'] === `${batch.id}:v${batch.version}`);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((r) => r.body.toString()))).toHaveProperty('size', 1);
+    for (const r of sent) expect(verifySignatureHeader(secret, String(r.headers['x-c2m-signature']), r.body).valid).toBe(true);
+    const body = JSON.parse(sent[0].body.toString());
+    expect(body).toMatchObject({ type: 'forecast_batch.published', batch: { id: batch.id, version: batch.version, factoryId: factory.id } });
+    expect(body.batch.lines.length).toBeGreaterThan(0);
+
+    // Operators see the same log.
+    const seenByOperator = (await t.http.get(`/v1/factories/${factory.id}/webhook-deliveries?limit=100`).set(operator.auth).expect(200)).body.items;
+    expect(seenByOperator.filter((d: Delivery) => d.batchId === batch.id)).toHaveLength(3);
+
+    // Pushing a delivered batch again sends nothing.
+    await t.app.services.forecasts.push(batch.id);
+    expect(receiver.requests.filter((r) => r.headers['x-c2m-event-id'] === `${batch.id}:v${batch.version}`)).toHaveLength(3);
+  });
+
+  test('a receiver that is down loses nothing: the batch arrives when it is back', async () => {
+    await receiver.stop();
+    const batch = await newBatch();
+    await waitFor(async () => (await deliveriesOf(batch.id)).length >= 2, 20_000, 'two failed attempts');
+    expect((await deliveriesOf(batch.id)).every((d) => !d.delivered && d.statusCode === null && d.error?.startsWith('could not connect'))).toBe(true);
+    await receiver.start();
+    await delivered(batch.id);
+    expect(receiver.accepted().get(`${batch.id}:v${batch.version}`)).toContain(batch.id);
+  });
+
+  test('after a rotation, pushes carry signatures by the new and the old secret; a bad signature never verifies', async () => {
+    const rotated = await t.http.post('/v1/factory/webhook/rotate-secret').set(factory.user.auth).expect(200);
+    const fresh = rotated.body.secret as string;
+    expect(fresh).not.toBe(secret);
+    const batch = await newBatch();
+    await delivered(batch.id);
+    const r = receiver.requests.find((x) => x.headers['x-c2m-event-id'] === `${batch.id}:v${batch.version}`)!;
+    const header = String(r.headers['x-c2m-signature']);
+    expect(header.split(',').filter((p) => p.startsWith('v1='))).toHaveLength(2);
+    expect(verifySignatureHeader(fresh, header, r.body).valid).toBe(true);
+    expect(verifySignatureHeader(secret, header, r.body).valid).toBe(true);
+    expect(verifySignatureHeader('whsec_not-the-secret', header, r.body).valid).toBe(false);
+    expect(verifySignatureHeader(fresh, header, Buffer.concat([r.body, Buffer.from(' ')])).valid).toBe(false);
+  });
+
+  test("a factory cannot see another factory's deliveries; a non-http URL is refused", async () => {
+    const other = await aFactory(t, operator);
+    expect(await deliveries(other.user)).toEqual([]);
+    const refused = await t.http.put('/v1/factory/webhook').set(other.user.auth).send({ url: 'file:///etc/passwd' }).expect(400);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'body.url' })]);
+    await t.http.get('/v1/factory/webhook').set(other.user.auth).expect(404);
+  });
+});
