@@ -26,10 +26,11 @@ export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: 
 
 /**
  * The down-jacket example of DESIGN.md, live: ¥1,000 last year, 10% deposit, ¥900 from 500 units and
- * 30% off (¥700) from 1,000 units, with a few paid pledges so the progress bar moves.
+ * 30% off (¥700) from 1,000 units, with a few paid pledges so the progress bar moves, and the
+ * factory's forecast published after each round of them (versions 1–3).
  */
 async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void> {
-  const { campaigns, pledges, payments, sandbox, accounts } = app.services;
+  const { campaigns, pledges, payments, sandbox, accounts, forecasts } = app.services;
   const now = Date.now();
   const draft = await campaigns.create({
     factoryId,
@@ -54,13 +55,20 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     ['xiaoli@demo.c2m.local', { colour: 'black', size: 'M' }, 1],
     ['azhen@demo.c2m.local', { colour: 'olive', size: 'S' }, 3],
     ['laozhang@demo.c2m.local', { colour: 'black', size: 'XL' }, 1],
+    ['meimei@demo.c2m.local', { colour: 'black', size: 'M' }, 2],
+    ['dawei@demo.c2m.local', { colour: 'navy', size: 'M' }, 1],
+    ['xiaochen@demo.c2m.local', { colour: 'black', size: 'L' }, 4],
   ];
-  for (const [email, variant, quantity] of pledgers) {
-    const userId = email === DEMO_ACCOUNTS.consumer.email
-      ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
-      : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
-    const { payment } = await pledges.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
-    const signed = sandbox.notification(payment, 'succeeded');
-    await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+  // Pledges in three rounds, a forecast version after each, so the factory's portal shows how a forecast moves.
+  for (const [round, from, to] of [[1, 0, 4], [2, 4, 6], [3, 6, 7]] as const) {
+    for (const [email, variant, quantity] of pledgers.slice(from, to)) {
+      const userId = email === DEMO_ACCOUNTS.consumer.email
+        ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
+        : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
+      const { payment } = await pledges.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
+      const signed = sandbox.notification(payment, 'succeeded');
+      await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+    }
+    if (!(await forecasts.publish(factoryId, 'operator'))) throw new Error(`demo forecast round ${round} published nothing`);
   }
 }

@@ -71,11 +71,13 @@ export function balanceConversion(completed: readonly VariantTally[]): Conversio
 export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], unitsHeld: number, now: Date): { expected: number; low: number; high: number } {
   const none = { expected: 0, low: 0, high: 0 };
   if (now >= campaign.closesAt) return none;
-  const windowStart = startOfBusinessDay(businessDay(now)).getTime() - (VELOCITY_DAYS - 1) * 86_400_000;
-  const from = Math.max(windowStart, campaign.opensAt.getTime());
+  const windowStart = startOfBusinessDay(businessDay(new Date(now.getTime() - (VELOCITY_DAYS - 1) * 86_400_000)));
+  const from = Math.max(windowStart.getTime(), campaign.opensAt.getTime());
   const elapsedHours = (now.getTime() - from) / 3_600_000;
   if (elapsedHours <= 0) return none;
-  const recent = daily.filter((d) => startOfBusinessDay(d.day).getTime() >= windowStart).reduce((total, d) => total + d.depositPaidUnits, 0);
+  // Business days as YYYY-MM-DD compare as text.
+  const firstDay = businessDay(windowStart);
+  const recent = daily.filter((d) => d.day >= firstDay).reduce((total, d) => total + d.depositPaidUnits, 0);
   const projection = (recent / elapsedHours) * ((campaign.closesAt.getTime() - now.getTime()) / 3_600_000);
   const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - unitsHeld);
   return { expected: Math.min(projection, room), low: Math.min(projection * PROJECTION_RANGE.low, room), high: Math.min(projection * PROJECTION_RANGE.high, room) };

@@ -1,9 +1,20 @@
 // `npm run bench -- pledges`: runs a benchmark and writes its result as JSON and Markdown to docs/benchmarks/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchForecast, forecastMarkdown } from './forecast';
 import { benchPledges, type PledgeBenchResult } from './pledges';
 
-const BENCHES = { pledges: benchPledges } as const;
+/** Each benchmark: its result (written as JSON) and its report (Markdown). */
+const BENCHES: Record<string, () => Promise<{ result: object; report: string }>> = {
+  pledges: async () => {
+    const result = await benchPledges();
+    return { result, report: markdown(result) };
+  },
+  forecast: async () => {
+    const result = await benchForecast();
+    return { result, report: forecastMarkdown(result) };
+  },
+};
 
 function markdown(r: PledgeBenchResult): string {
   const row = (name: string, s: PledgeBenchResult['service']) =>
@@ -28,14 +39,14 @@ Correctness after the spike: ${r.correctness.acceptedResponses} pledges accepted
 }
 
 async function main(): Promise<void> {
-  const name = (process.argv[2] ?? 'pledges') as keyof typeof BENCHES;
+  const name = process.argv[2] ?? 'pledges';
   if (!(name in BENCHES)) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
-  const result = await BENCHES[name]();
+  const { result, report } = await BENCHES[name]();
   const dir = path.join(__dirname, '../../docs/benchmarks');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(path.join(dir, `${name}.md`), markdown(result));
-  console.log(markdown(result));
+  writeFileSync(path.join(dir, `${name}.md`), report);
+  console.log(report);
   process.exit(0);
 }
 
