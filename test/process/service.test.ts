@@ -50,6 +50,13 @@ describe('the service process', () => {
     expect(login.status).toBe(200);
     expect(((await login.json()) as { user: { role: string } }).user.role).toBe('operator');
 
+    // The demo factory sees its live campaign's forecast, published three times as pledges came in.
+    const factoryLogin = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.factory) });
+    const factoryAuth = { Authorization: `Bearer ${((await factoryLogin.json()) as { token: string }).token}` };
+    const batches = (await (await fetch(`${service.url}/v1/factory/forecast-batches`, { headers: factoryAuth })).json()) as { items: { version: number; firmUnits: number }[] };
+    expect(batches.items.map((b) => b.version)).toEqual([3, 2, 1]);
+    expect(batches.items.map((b) => b.firmUnits)).toEqual([14, 10, 7]);
+
     const lines = logLines(service.output());
     expect(lines.some((l) => l.msg === 'migrations applied')).toBe(true);
     expect(lines.some((l) => String(l.msg).startsWith('demo data seeded'))).toBe(true);
