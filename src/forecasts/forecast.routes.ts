@@ -3,7 +3,7 @@ import { FactoryParams } from '../factories/factory.schemas';
 import { page, pageQuery } from '../platform/http/paginate';
 import { Download, route, type RouteDef } from '../platform/http/routes';
 import type { ForecastService, LiveForecast } from './forecast.service';
-import { BatchParams, BatchQuery, CommitBody, LineParams, toBatchCsv, toBatchDto, toBatchSummaryDto, toDeliveryDto } from './forecast.schemas';
+import { BatchParams, BatchQuery, CommitBody, toBatchCsv, toBatchDto, toBatchSummaryDto, toDeliveryDto } from './forecast.schemas';
 
 export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteDef[] {
   return [
@@ -36,12 +36,11 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       },
     }),
     route({
-      method: 'put', path: '/v1/factory/forecast-batches/:id/lines/:lineId/commitment', summary: 'Commit a quantity and ship-by date for one line (a reason when below the firm units)',
-      access: ['factory'], params: LineParams, body: CommitBody,
+      method: 'post', path: '/v1/factory/forecast-batches/:id/commit', summary: 'Commit quantities and ship-by dates for lines of an acknowledged batch (a reason where below the firm units)',
+      access: ['factory'], params: BatchParams, body: CommitBody,
       handle: async ({ principal, params, body }) => {
-        await forecasts.commit(principal, params.id, params.lineId, body);
-        const detail = await forecasts.get(principal.factoryId, params.id);
-        return toBatchDto(detail, clock.now()).lines.find((l) => l.id === params.lineId);
+        await forecasts.commit(principal, params.id, body.lines);
+        return toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now());
       },
     }),
     route({

@@ -7,15 +7,23 @@ import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, batchPayloa
 import type { ForecastBatchRow, WebhookDeliveryRow } from './forecast.entity';
 
 export const BatchParams = z.strictObject({ id });
-export const LineParams = z.strictObject({ id, lineId: id });
 export const BatchQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
 
-export const CommitBody = z.strictObject({
+const LineAnswer = z.strictObject({
+  lineId: id,
   quantity: z.number().int().min(0).max(10_000_000),
   shipBy: z.iso.date('must be a date such as 2027-01-15'),
   reason: z.enum(['capacity', 'material', 'other']).optional(),
   note: z.string().trim().max(500).optional(),
 });
+
+/** `{lines: [...]}`; a single line's answer may also be sent on its own. */
+export const CommitBody = z.preprocess(
+  (body) => (body !== null && typeof body === 'object' && !Array.isArray(body) && 'lineId' in body && !('lines' in body) ? { lines: [body] } : body),
+  z.strictObject({
+    lines: z.array(LineAnswer).min(1).max(5000).refine((lines) => new Set(lines.map((l) => l.lineId)).size === lines.length, 'each line at most once'),
+  }),
+);
 
 export type BatchStatus = 'new' | 'acknowledged' | 'committed' | 'late';
 

@@ -7,7 +7,7 @@ import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import { type FieldError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
@@ -43,6 +43,7 @@ export interface BatchDetail extends BatchSummary {
 }
 
 export interface CommitInput {
+  lineId: string;
   quantity: number;
   shipBy: string;
   reason?: ShortfallReason;
@@ -182,26 +183,30 @@ export class ForecastService {
     });
   }
 
-  /** The factory's answer for one line; committing again replaces the previous answer. */
-  async commit(factory: FactoryPrincipal, batchId: string, lineId: string, input: CommitInput): Promise<{ line: ForecastLineRow; commitment: CommitmentRow }> {
+  /**
+   * The factory's answers for lines of an acknowledged batch, all or none: a quantity and a ship-by
+   * date each, and a reason where the quantity is below the line's firm units. Committing a line
+   * again replaces its previous answer.
+   */
+  async commit(factory: FactoryPrincipal, batchId: string, answers: readonly CommitInput[]): Promise<void> {
     const now = this.deps.clock.now();
-    if (input.shipBy < businessDay(now)) throw badRequest('validation_failed', 'The ship-by date is in the past.', [{ path: 'body.shipBy', message: 'must be today or later' }]);
-    return this.deps.db.transaction(async (tx) => {
+    const today = businessDay(now);
+    await this.deps.db.transaction(async (tx) => {
       const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
       if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
-      const line = await tx.findOneBy(ForecastLineRow, { id: lineId, batchId });
-      if (!line) throw notFound('The batch line');
-      if (input.quantity < line.firmUnits && !input.reason) {
-        throw badRequest('reason_required', `You commit fewer than the ${line.firmUnits} firm units of this line: say why (capacity, material or other).`, [
-          { path: 'body.reason', message: `required when the quantity is below the firm units (${line.firmUnits})` },
-        ]);
-      }
-      const commitment = Object.assign(new CommitmentRow(), {
-        lineId, batchId, quantity: input.quantity, shipBy: input.shipBy, reason: input.reason ?? null, note: input.note ?? null, committedAt: now, committedBy: subjectOf(factory),
+      const lines = new Map((await tx.find(ForecastLineRow, { where: { batchId, id: In(answers.map((a) => a.lineId)) } })).map((l) => [l.id, l]));
+      const errors: FieldError[] = [];
+      answers.forEach((answer, i) => {
+        const line = lines.get(answer.lineId);
+        if (!line) errors.push({ path: `body.lines.${i}.lineId`, message: 'is not a line of this batch' });
+        else if (answer.quantity < line.firmUnits && !answer.reason) errors.push({ path: `body.lines.${i}.reason`, message: `required when the quantity is below the firm units (${line.firmUnits}): capacity, material or other` });
+        if (answer.shipBy < today) errors.push({ path: `body.lines.${i}.shipBy`, message: 'must be today or later' });
       });
-      await tx.delete(CommitmentRow, { lineId });
-      await tx.insert(CommitmentRow, commitment);
-      return { line, commitment };
+      if (errors.length > 0) throw badRequest('invalid_commitment', `The commitment is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
+      await tx.delete(CommitmentRow, { lineId: In(answers.map((a) => a.lineId)) });
+      await tx.insert(CommitmentRow, answers.map((a) => ({
+        lineId: a.lineId, batchId, quantity: a.quantity, shipBy: a.shipBy, reason: a.reason ?? null, note: a.note ?? null, committedAt: now, committedBy: subjectOf(factory),
+      })));
     });
   }
 

@@ -141,7 +141,7 @@ describe('acknowledging and committing', () => {
     line = (await batch(batchId)).lines.find((l) => l.campaignId === c.id)!;
   });
   const shipBy = () => new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
-  const commit = (body: object, who: Caller = factory.user, id = batchId) => t.http.put(`/v1/factory/forecast-batches/${id}/lines/${line.id}/commitment`).set(who.auth).send(body);
+  const commit = (answer: object, who: Caller = factory.user) => t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(who.auth).send({ lines: [{ lineId: line.id, ...answer }] });
 
   test('a line is committed only after the batch is acknowledged, with a reason when short, and the latest answer counts', async () => {
     expect((await commit({ quantity: 3, shipBy: shipBy() }).expect(409)).body.code).toBe('batch_not_acknowledged');
@@ -152,13 +152,16 @@ describe('acknowledging and committing', () => {
 
     const short = await commit({ quantity: 2, shipBy: shipBy() }).expect(400);
     expect(short.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(short.body.errors).toEqual([expect.objectContaining({ path: 'body.reason' })]);
-    expect((await commit({ quantity: 3, shipBy: '2020-01-01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.shipBy' })]);
+    expect(short.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.reason' })]);
+    expect((await commit({ quantity: 3, shipBy: '2020-01-01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.shipBy' })]);
     expect((await commit({ quantity: 3, shipBy: shipBy(), reason: 'too many' }).expect(400)).body.code).toBe('validation_failed');
 
     const committed = await commit({ quantity: 2, shipBy: shipBy(), reason: 'capacity', note: 'one line down for maintenance' }).expect(200);
-    expect(committed.body.commitment).toMatchObject({ quantity: 2, reason: 'capacity', shipBy: shipBy() });
-    await commit({ quantity: 3, shipBy: shipBy() }).expect(200);
+    expect(committed.body.lines.find((l: Line) => l.id === line.id).commitment).toMatchObject({ quantity: 2, reason: 'capacity', shipBy: shipBy() });
+    // One line's answer may also be sent on its own; the latest answer counts.
+    await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(factory.user.auth).send({ lineId: line.id, quantity: 3, shipBy: shipBy() }).expect(200);
+    const foreign = await commit({ quantity: 1, shipBy: shipBy(), reason: 'other', lineId: '00000000-0000-4000-8000-000000000000' }).expect(400);
+    expect(foreign.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.lineId' })]);
     const after = await batch(batchId);
     expect(after.lines.find((l) => l.id === line.id)).toMatchObject({ commitment: { quantity: 3, reason: null } });
     expect(after.status).toBe(after.lines.length === 1 ? 'committed' : 'acknowledged');
@@ -170,7 +173,7 @@ describe('acknowledging and committing', () => {
       await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(auth).expect(404);
       await t.http.get(`/v1/factory/forecast-batches/${batchId}?format=csv`).set(auth).expect(404);
       await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(auth).expect(404);
-      await t.http.put(`/v1/factory/forecast-batches/${batchId}/lines/${line.id}/commitment`).set(auth).send({ quantity: 0, shipBy: shipBy(), reason: 'other' }).expect(404);
+      await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(auth).send({ lines: [{ lineId: line.id, quantity: 0, shipBy: shipBy(), reason: 'other' }] }).expect(404);
       const theirs = await t.http.get('/v1/factory/forecast').set(auth).expect(200);
       expect(JSON.stringify(theirs.body)).not.toContain(line.campaignId);
       expect((await t.http.get('/v1/factory/forecast-batches').set(auth).expect(200)).body.items.map((b: { id: string }) => b.id)).not.toContain(batchId);
