@@ -48,7 +48,9 @@ export class IdempotencyStore {
       const id = newId();
       try {
         await this.db.statement((tx) =>
-          tx.insert(IdempotencyKeyRow, { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }),
+          this.db.insertRows(tx, 'idempotency_keys', [
+            { id, subject, idem_key: key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, locked_at: now, created_at: now, expires_at: new Date(now.getTime() + this.options.retentionMs) },
+          ]),
         );
         return { kind: 'started', id };
       } catch (error) {
@@ -76,7 +78,7 @@ export class IdempotencyStore {
 
   async complete(id: string, status: number, body: unknown): Promise<void> {
     await this.db.statement((tx) =>
-      tx.update(IdempotencyKeyRow, { id }, { state: 'completed', responseStatus: status, responseBody: body === undefined ? null : JSON.stringify(body) }),
+      this.db.sql(tx, "UPDATE idempotency_keys SET state = 'completed', response_status = ?, response_body = ? WHERE id = ?", [status, body === undefined ? null : JSON.stringify(body), id]),
     );
   }
 
