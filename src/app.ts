@@ -69,7 +69,7 @@ export function buildApp(deps: AppDeps): App {
 
   const accounts = new AccountService({ db, tokens, clock, scryptLogN: config.passwordScryptLogN });
   const factories = new FactoryService({ db, accounts, clock });
-  const ledger = new LedgerService(clock);
+  const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds);
   const payments = new PaymentService({

@@ -1,6 +1,6 @@
-import type { Tx } from '../platform/database';
+import type { Database, Tx } from '../platform/database';
 import { newId } from '../platform/ids';
-import { type Decimal, ZERO, fromFen, roundToFen, sum } from '../platform/money';
+import { type Decimal, ZERO, fromFen, roundToFen, sum, toFen } from '../platform/money';
 import { JournalEntryRow, JournalLineRow } from './journal.entity';
 
 export interface EntryInput {
@@ -11,27 +11,29 @@ export interface EntryInput {
 
 /** The double-entry ledger: entries are posted inside the caller's transaction, beside the state change they record. */
 export class LedgerService {
-  constructor(private readonly clock: { now(): Date }) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: { now(): Date },
+  ) {}
 
   async post(tx: Tx, input: EntryInput): Promise<string> {
-    const lines = input.lines.filter((l) => !l.amount.isZero());
-    if (lines.length < 2) throw new Error(`ledger entry ${input.kind} needs at least two non-zero lines`);
-    for (const line of lines) {
-      if (!line.amount.equals(roundToFen(line.amount))) throw new Error(`ledger line ${line.account} ${line.amount.toString()} is not whole fen`);
-    }
-    if (!sum(lines.map((l) => l.amount)).isZero()) throw new Error(`ledger entry ${input.kind} does not sum to zero`);
-    const entryId = newId();
-    await tx.insert(JournalEntryRow, {
-      id: entryId,
-      kind: input.kind,
-      campaignId: input.refs.campaignId ?? null,
-      pledgeId: input.refs.pledgeId ?? null,
-      paymentId: input.refs.paymentId ?? null,
-      refundId: input.refs.refundId ?? null,
-      createdAt: this.clock.now(),
-    });
-    await tx.insert(JournalLineRow, lines.map((l) => ({ id: newId(), entryId, account: l.account, amount: l.amount })));
+    const [entryId] = await this.postMany(tx, [input]);
     return entryId;
+  }
+
+  /** Several entries, with one INSERT for the entries and one for their lines. */
+  async postMany(tx: Tx, inputs: readonly EntryInput[]): Promise<string[]> {
+    const now = this.clock.now();
+    const entries = inputs.map((input) => ({ id: newId(), input, lines: checkedLines(input) }));
+    await this.db.insertRows(
+      tx,
+      'journal_entries',
+      entries.map(({ id, input }) => ({
+        id, kind: input.kind, campaign_id: input.refs.campaignId ?? null, pledge_id: input.refs.pledgeId ?? null, payment_id: input.refs.paymentId ?? null, refund_id: input.refs.refundId ?? null, created_at: now,
+      })),
+    );
+    await this.db.insertRows(tx, 'journal_lines', entries.flatMap(({ id, lines }) => lines.map((l) => ({ id: newId(), entry_id: id, account: l.account, amount_fen: toFen(l.amount) }))));
+    return entries.map((e) => e.id);
   }
 
   /** Balances of every account whose name starts with `prefix` (or all), summed exactly in integer fen. */
@@ -66,4 +68,15 @@ export class LedgerService {
       .getRawMany<{ entryId: string }>();
     return [...rows, ...orphans].map((r) => r.entryId);
   }
+}
+
+/** The non-zero lines of an entry, checked: at least two, each whole fen, summing to zero. */
+function checkedLines(input: EntryInput): EntryInput['lines'] {
+  const lines = input.lines.filter((l) => !l.amount.isZero());
+  if (lines.length < 2) throw new Error(`ledger entry ${input.kind} needs at least two non-zero lines`);
+  for (const line of lines) {
+    if (!line.amount.equals(roundToFen(line.amount))) throw new Error(`ledger line ${line.account} ${line.amount.toString()} is not whole fen`);
+  }
+  if (!sum(lines.map((l) => l.amount)).isZero()) throw new Error(`ledger entry ${input.kind} does not sum to zero`);
+  return lines;
 }

@@ -4,14 +4,33 @@ import type { PageQuery } from '../platform/http/paginate';
 import { newId } from '../platform/ids';
 import { NotificationRow, type NotificationKind } from './notification.entity';
 
+export interface NotificationInput {
+  userId: string;
+  kind: NotificationKind;
+  campaignId?: string;
+  pledgeId?: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
 export class NotificationService {
   constructor(private readonly deps: { db: Database; clock: Clock }) {}
 
-  async notify(tx: Tx, input: { userId: string; kind: NotificationKind; campaignId?: string; pledgeId?: string; message: string; data?: Record<string, unknown> }): Promise<void> {
-    await tx.insert(NotificationRow, {
-      id: newId(), userId: input.userId, kind: input.kind, campaignId: input.campaignId ?? null, pledgeId: input.pledgeId ?? null,
-      message: input.message.slice(0, 500), data: input.data ?? {}, createdAt: this.deps.clock.now(),
-    });
+  async notify(tx: Tx, input: NotificationInput): Promise<void> {
+    await this.notifyMany(tx, [input]);
+  }
+
+  /** Several notifications with one INSERT. */
+  async notifyMany(tx: Tx, inputs: readonly NotificationInput[]): Promise<void> {
+    const now = this.deps.clock.now();
+    await this.deps.db.insertRows(
+      tx,
+      'consumer_notifications',
+      inputs.map((input) => ({
+        id: newId(), user_id: input.userId, kind: input.kind, campaign_id: input.campaignId ?? null, pledge_id: input.pledgeId ?? null,
+        message: input.message.slice(0, 500), data: JSON.stringify(input.data ?? {}), created_at: now,
+      })),
+    );
   }
 
   async listFor(userId: string, page: PageQuery): Promise<{ items: NotificationRow[]; total: number }> {

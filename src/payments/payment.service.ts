@@ -7,17 +7,18 @@ import { notFound, unprocessable } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
-import { type Decimal, fromFen } from '../platform/money';
-import type { PaymentGateway } from './gateway';
+import { type Decimal, fromFen, toFen } from '../platform/money';
+import { GroupCommit } from '../platform/group-commit';
+import type { GatewayEvent, PaymentGateway } from './gateway';
 import type { SandboxGateway } from './sandbox-gateway';
-import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './payment.entity';
+import { PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './payment.entity';
 
 /**
  * What happens when a payment settles or a refund is sent is decided by the module that asked for the
  * payment (pledges). It registers here, and is called inside the transaction that records the event.
  */
 export interface PaymentListener {
-  paymentSucceeded(tx: Tx, payment: PaymentRow, previousStatus: PaymentRow['status']): Promise<void>;
+  paymentsSucceeded(tx: Tx, settled: readonly { payment: PaymentRow; previousStatus: PaymentRow['status'] }[]): Promise<void>;
   paymentFailed(tx: Tx, payment: PaymentRow): Promise<void>;
   refundSent(tx: Tx, refund: RefundRow): Promise<void>;
 }
@@ -56,11 +57,18 @@ export class PaymentService {
     this.listener = listener;
   }
 
-  /** A payment the consumer is asked to make, created inside the caller's transaction. */
-  async create(tx: Tx, input: { kind: PaymentKind; pledgeId: string; campaignId: string; userId: string; amount: Decimal }): Promise<PaymentRow> {
-    const payment = Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: this.deps.clock.now(), settledAt: null, ...input });
-    await tx.insert(PaymentRow, payment);
-    return payment;
+  /** Payments the consumer is asked to make, created inside the caller's transaction with one INSERT. */
+  async create(tx: Tx, inputs: readonly { kind: PaymentKind; pledgeId: string; campaignId: string; userId: string; amount: Decimal }[]): Promise<PaymentRow[]> {
+    const now = this.deps.clock.now();
+    const payments = inputs.map((input) => Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: now, settledAt: null, ...input }));
+    await this.deps.db.insertRows(
+      tx,
+      'payments',
+      payments.map((p) => ({
+        id: p.id, kind: p.kind, provider: p.provider, pledge_id: p.pledgeId, campaign_id: p.campaignId, user_id: p.userId, amount_fen: toFen(p.amount), status: p.status, created_at: p.createdAt, settled_at: null,
+      })),
+    );
+    return payments;
   }
 
   /**
@@ -91,35 +99,62 @@ export class PaymentService {
 
   /**
    * A notification from a gateway: verified, de-duplicated by event id, and recorded in one transaction
-   * with everything it causes. Replays and duplicates change nothing.
+   * with everything it causes. Replays and duplicates change nothing. Notifications arriving together
+   * share one transaction (group commit): a burst of confirmations would otherwise queue on the
+   * campaign's running totals, one commit at a time.
    */
   async handleNotification(provider: string, headers: Record<string, string | undefined>, rawBody: Buffer): Promise<NotificationOutcome> {
     const gateway = this.deps.gateways.get(provider);
     if (!gateway) throw notFound(`The payment provider "${provider}"`);
     const event = gateway.verifyNotification(headers, rawBody, this.deps.clock.now());
-    try {
-      return await this.deps.db.transaction(async (tx) => {
-        await tx.insert(GatewayEventRow, { id: `${provider}:${event.id}`, paymentId: event.paymentId, type: event.type, receivedAt: this.deps.clock.now() });
-        const payment = await tx.findOne(PaymentRow, { where: { id: event.paymentId }, lock: this.deps.db.rowLock() });
+    return this.notifications.submit(provider, event);
+  }
+
+  private readonly notifications = new GroupCommit<GatewayEvent, NotificationOutcome>(
+    (provider, events) => this.recordNotifications(provider, events),
+    async (provider, event) => {
+      try {
+        return (await this.recordNotifications(provider, [event]))[0];
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'duplicate';
+        throw error;
+      }
+    },
+  );
+
+  /** Verified notifications of one provider, in one transaction; throws (and each is then recorded alone) on anything unusual. */
+  private recordNotifications(provider: string, events: readonly GatewayEvent[]): Promise<NotificationOutcome[]> {
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      // A replayed event id breaks the unique key: that is the duplicate answer.
+      await this.deps.db.insertRows(tx, 'gateway_events', events.map((e) => ({ id: `${provider}:${e.id}`, payment_id: e.paymentId, type: e.type, received_at: now })));
+      const ids = events.map((e) => e.paymentId);
+      if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
+      const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
+      const outcomes: NotificationOutcome[] = [];
+      const succeeded: { payment: PaymentRow; previousStatus: PaymentRow['status'] }[] = [];
+      const failed: PaymentRow[] = [];
+      for (const event of events) {
+        const payment = payments.get(event.paymentId);
         if (!payment || payment.provider !== provider) throw notFound('The payment');
         if (!payment.amount.equals(event.amount)) throw unprocessable('amount_mismatch', `The notification is for ${event.amount.toFixed(2)}, the payment is ${payment.amount.toFixed(2)}.`);
-        if (payment.status === 'succeeded' || payment.status === 'failed') return 'already_settled';
-        const previous = payment.status;
-        if (event.type === 'payment.succeeded') {
-          Object.assign(payment, { status: 'succeeded', settledAt: this.deps.clock.now() });
-          await tx.update(PaymentRow, { id: payment.id }, { status: payment.status, settledAt: payment.settledAt });
-          await this.listener!.paymentSucceeded(tx, payment, previous);
-        } else if (previous === 'pending') {
-          Object.assign(payment, { status: 'failed', settledAt: this.deps.clock.now() });
-          await tx.update(PaymentRow, { id: payment.id }, { status: payment.status, settledAt: payment.settledAt });
-          await this.listener!.paymentFailed(tx, payment);
+        if (payment.status === 'succeeded' || payment.status === 'failed') {
+          outcomes.push('already_settled');
+          continue;
         }
-        return 'processed';
-      });
-    } catch (error) {
-      if (isUniqueViolation(error)) return 'duplicate';
-      throw error;
-    }
+        outcomes.push('processed');
+        if (event.type === 'payment.succeeded') succeeded.push({ payment, previousStatus: payment.status });
+        else if (payment.status === 'pending') failed.push(payment);
+      }
+      for (const [status, settled] of [['succeeded', succeeded.map((s) => s.payment)], ['failed', failed]] as const) {
+        if (settled.length === 0) continue;
+        await tx.update(PaymentRow, { id: In(settled.map((p) => p.id)) }, { status, settledAt: now });
+        for (const payment of settled) Object.assign(payment, { status, settledAt: now });
+      }
+      if (succeeded.length > 0) await this.listener!.paymentsSucceeded(tx, succeeded);
+      for (const payment of failed) await this.listener!.paymentFailed(tx, payment);
+      return outcomes;
+    });
   }
 
   /**

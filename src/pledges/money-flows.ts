@@ -16,13 +16,16 @@ export class MoneyFlows {
     private readonly platformFeeRate: string,
   ) {}
 
-  /** The deposit arrived at the gateway: held for the consumer while the campaign runs. */
-  async depositReceived(tx: Tx, pledge: PledgeRow, payment: PaymentRow): Promise<void> {
-    await this.ledger.post(tx, {
-      kind: 'deposit_received',
-      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: payment.id },
-      lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.heldDeposits(pledge.campaignId), amount: payment.amount.negated() }],
-    });
+  /** Deposits arrived at the gateway: held for the consumers while the campaign runs. */
+  async depositsReceived(tx: Tx, received: readonly { pledge: PledgeRow; payment: PaymentRow }[]): Promise<void> {
+    await this.ledger.postMany(
+      tx,
+      received.map(({ pledge, payment }) => ({
+        kind: 'deposit_received',
+        refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: payment.id },
+        lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.heldDeposits(pledge.campaignId), amount: payment.amount.negated() }],
+      })),
+    );
   }
 
   /** The whole deposit goes back (campaign failed or cancelled, variant not produced, consumer cancelled). */

@@ -10,8 +10,8 @@ import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
-import { formatMoney } from '../platform/money';
-import { GroupCommit } from './group-commit';
+import { formatMoney, toFen } from '../platform/money';
+import { GroupCommit } from '../platform/group-commit';
 import type { MoneyFlows } from './money-flows';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
 import type { PledgeTallies } from './tallies';
@@ -81,26 +81,22 @@ export class PledgeService implements PaymentListener {
   /** Many pledges in one transaction; throws (and each is then placed alone) if they do not all fit. */
   private placeBatch(campaignId: string, intents: PledgeIntent[]): Promise<(Placed | AppError)[]> {
     return this.deps.db.transaction(async (tx) => {
-      const outcomes: (Placed | AppError)[] = [];
-      for (const intent of intents) {
-        const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
-        outcomes.push(refused ?? (await this.insertPledge(tx, intent)));
-      }
-      const placed = outcomes.filter((o): o is Placed => !(o instanceof AppError));
-      await this.deps.tallies.placed(tx, placed.map((p) => p.pledge));
+      const refused: (AppError | undefined)[] = [];
+      for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
+      const placed = await this.insertPledges(tx, intents.filter((_, i) => !refused[i]));
       const units = placed.reduce((total, p) => total + p.pledge.quantity, 0);
       if (units > 0 && !(await this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()))) throw new Error('the batch does not fit');
-      return outcomes;
+      let next = 0;
+      return intents.map((_, i) => refused[i] ?? placed[next++]);
     });
   }
 
   private async placeAlone(campaignId: string, intent: PledgeIntent): Promise<Placed | AppError> {
     try {
       return await this.deps.db.transaction(async (tx) => {
-        const refused = intent.campaign.perConsumerLimit === null ? undefined : await this.takeConsumerUnits(tx, intent.campaign, intent.userId, intent.quantity);
+        const refused = await this.takeConsumerUnits(tx, intent);
         if (refused) return refused;
-        const placed = await this.insertPledge(tx, intent);
-        await this.deps.tallies.placed(tx, [placed.pledge]);
+        const [placed] = await this.insertPledges(tx, [intent]);
         if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, intent.quantity, this.deps.clock.now()))) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
           if (!latest || latest.status === 'draft') throw notFound('The campaign');
@@ -116,18 +112,29 @@ export class PledgeService implements PaymentListener {
     }
   }
 
-  private async insertPledge(tx: Tx, intent: PledgeIntent): Promise<Placed> {
-    const { campaign, at } = intent;
-    const pledge = Object.assign(new PledgeRow(), {
-      id: newId(), campaignId: campaign.id, userId: intent.userId, variantKey: intent.variantKey, quantity: intent.quantity, status: 'awaiting_deposit',
-      depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(intent.quantity), unitPrice: null, creditedPerUnit: null, balance: null,
-      balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000), balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
-    });
-    const payment = await this.deps.payments.create(tx, { kind: 'deposit', pledgeId: pledge.id, campaignId: campaign.id, userId: intent.userId, amount: pledge.deposit });
-    pledge.depositPaymentId = payment.id;
-    await tx.insert(PledgeRow, pledge);
-    await this.deps.jobs.enqueue(tx, EXPIRE_JOB, { pledgeId: pledge.id }, { runAt: pledge.expiresAt, key: pledge.id });
-    return { pledge, payment };
+  /** The pledges, their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
+  private async insertPledges(tx: Tx, intents: readonly PledgeIntent[]): Promise<Placed[]> {
+    if (intents.length === 0) return [];
+    const pledges = intents.map(({ campaign, userId, variantKey, quantity, at }) =>
+      Object.assign(new PledgeRow(), {
+        id: newId(), campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(quantity),
+        unitPrice: null, creditedPerUnit: null, balance: null, balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
+        balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
+      }),
+    );
+    const payments = await this.deps.payments.create(tx, pledges.map((p) => ({ kind: 'deposit', pledgeId: p.id, campaignId: p.campaignId, userId: p.userId, amount: p.deposit })));
+    pledges.forEach((p, i) => (p.depositPaymentId = payments[i].id));
+    await this.deps.db.insertRows(
+      tx,
+      'pledges',
+      pledges.map((p) => ({
+        id: p.id, campaign_id: p.campaignId, user_id: p.userId, variant_key: p.variantKey, quantity: p.quantity, status: p.status, deposit_per_unit_fen: toFen(p.depositPerUnit), deposit_fen: toFen(p.deposit),
+        deposit_payment_id: p.depositPaymentId, expires_at: p.expiresAt, created_at: p.createdAt, updated_at: p.updatedAt,
+      })),
+    );
+    await this.deps.jobs.enqueueMany(tx, EXPIRE_JOB, pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id })));
+    await this.deps.tallies.placed(tx, pledges);
+    return pledges.map((pledge, i) => ({ pledge, payment: payments[i] }));
   }
 
   async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
@@ -173,7 +180,7 @@ export class PledgeService implements PaymentListener {
         const existing = await this.payment(tx, pledge.balancePaymentId);
         if (existing.status === 'pending') return { pledge, payment: existing };
       }
-      const payment = await this.deps.payments.create(tx, { kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! });
+      const [payment] = await this.deps.payments.create(tx, [{ kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! }]);
       pledge.balancePaymentId = payment.id;
       await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: payment.id, updatedAt: now });
       return { pledge, payment };
@@ -201,25 +208,38 @@ export class PledgeService implements PaymentListener {
 
   // ---- PaymentListener: called by payments inside the notification's transaction ----
 
-  async paymentSucceeded(tx: Tx, payment: PaymentRow, previousStatus: PaymentRow['status']): Promise<void> {
-    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.deps.db.rowLock() });
-    if (!pledge) throw new Error(`payment ${payment.id} has no pledge`);
-    const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
-    if (payment.kind === 'deposit' && previousStatus === 'pending' && pledge.status === 'awaiting_deposit') {
-      await this.setStatus(tx, pledge, 'active');
-      await this.deps.flows.depositReceived(tx, pledge, payment);
-      await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } });
-      return;
+  /** Deposits of pledges awaiting them are taken together: one statement per table for all of them. */
+  async paymentsSucceeded(tx: Tx, settled: readonly { payment: PaymentRow; previousStatus: PaymentRow['status'] }[]): Promise<void> {
+    const pledgeIds = settled.map((s) => s.payment.pledgeId);
+    if (new Set(pledgeIds).size !== pledgeIds.length) throw new Error('two payments of one pledge settle in one batch');
+    const pledges = new Map((await tx.find(PledgeRow, { where: { id: In(pledgeIds) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
+    const campaigns = new Map<string, CampaignRow>();
+    for (const campaignId of new Set([...pledges.values()].map((p) => p.campaignId))) campaigns.set(campaignId, (await this.deps.campaigns.find(tx, campaignId))!);
+    const deposits: { pledge: PledgeRow; payment: PaymentRow; campaign: CampaignRow }[] = [];
+    for (const { payment, previousStatus } of settled) {
+      const pledge = pledges.get(payment.pledgeId);
+      if (!pledge) throw new Error(`payment ${payment.id} has no pledge`);
+      const campaign = campaigns.get(pledge.campaignId)!;
+      if (payment.kind === 'deposit' && previousStatus === 'pending' && pledge.status === 'awaiting_deposit') {
+        deposits.push({ pledge, payment, campaign });
+      } else if (payment.kind === 'balance' && previousStatus === 'pending' && pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id) {
+        await this.setStatus(tx, pledge, 'paid');
+        await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
+        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Balance of ¥${formatMoney(payment.amount)} received for "${campaign.title}". Expected to ship ${campaign.expectedShipDate}.`, data: { amount: formatMoney(payment.amount) } });
+        await this.completeIfFinal(tx, campaign.id);
+      } else {
+        // The money arrived for a pledge that no longer wants it: it goes straight back.
+        await this.deps.flows.refundLatePayment(tx, payment);
+      }
     }
-    if (payment.kind === 'balance' && previousStatus === 'pending' && pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id) {
-      await this.setStatus(tx, pledge, 'paid');
-      await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
-      await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Balance of ¥${formatMoney(payment.amount)} received for "${campaign.title}". Expected to ship ${campaign.expectedShipDate}.`, data: { amount: formatMoney(payment.amount) } });
-      await this.completeIfFinal(tx, campaign.id);
-      return;
-    }
-    // The money arrived for a pledge that no longer wants it: it goes straight back.
-    await this.deps.flows.refundLatePayment(tx, payment);
+    if (deposits.length === 0) return;
+    await this.deps.flows.depositsReceived(tx, deposits);
+    await this.deps.notifications.notifyMany(
+      tx,
+      deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } })),
+    );
+    // Last: the status change updates the campaign's running totals, rows every confirmation shares, so they stay locked only until commit.
+    await this.setStatuses(tx, deposits.map((d) => d.pledge), 'active');
   }
 
   async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
@@ -243,12 +263,20 @@ export class PledgeService implements PaymentListener {
   }
 
   async setStatus(tx: Tx, pledge: PledgeRow, status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
+    await this.setStatuses(tx, [pledge], status, patch);
+  }
+
+  /** Moves pledges that are all in one status to another, with one UPDATE, and their tallies with them. */
+  async setStatuses(tx: Tx, pledges: readonly PledgeRow[], status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
+    if (pledges.length === 0) return;
+    const from = pledges[0].status;
+    if (pledges.some((p) => p.status !== from)) throw new Error('pledges moved together must share their status');
     const now = this.deps.clock.now();
-    const result = await tx.update(PledgeRow, { id: pledge.id, status: pledge.status }, { ...patch, status, updatedAt: now });
-    // The row lock (MySQL) or the single writer (SQLite) makes this always hit; a miss is a bug, not a race to ignore.
-    if (result.affected !== 1) throw new Error(`pledge ${pledge.id} was not ${pledge.status} any more`);
-    await this.deps.tallies.moved(tx, pledge, pledge.status, status, now);
-    Object.assign(pledge, patch, { status, updatedAt: now });
+    const result = await tx.update(PledgeRow, { id: In(pledges.map((p) => p.id)), status: from }, { ...patch, status, updatedAt: now });
+    // The row locks (MySQL) or the single writer (SQLite) make this always hit; a miss is a bug, not a race to ignore.
+    if (result.affected !== pledges.length) throw new Error(`of pledges ${pledges.map((p) => p.id).join(', ')}, ${pledges.length - (result.affected ?? 0)} were not ${from} any more`);
+    await this.deps.tallies.moved(tx, pledges, from, status, now);
+    for (const pledge of pledges) Object.assign(pledge, patch, { status, updatedAt: now });
   }
 
   async payment(tx: Tx, paymentId: string): Promise<PaymentRow> {
@@ -268,13 +296,9 @@ export class PledgeService implements PaymentListener {
    * the pledge's transaction would take gap and shared locks that two requests of the same consumer
    * deadlock on (MySQL).
    */
-  private async takeConsumerUnits(tx: Tx, campaign: Pick<CampaignRow, 'id' | 'perConsumerLimit'>, userId: string, quantity: number): Promise<AppError | undefined> {
-    const taken = await tx
-      .createQueryBuilder()
-      .update(ConsumerUnitsRow)
-      .set({ units: () => `units + ${Number(quantity)}` })
-      .where('campaign_id = :c AND user_id = :u AND units + :q <= :limit', { c: campaign.id, u: userId, q: quantity, limit: campaign.perConsumerLimit })
-      .execute();
+  private async takeConsumerUnits(tx: Tx, { campaign, userId, quantity }: PledgeIntent): Promise<AppError | undefined> {
+    if (campaign.perConsumerLimit === null) return undefined;
+    const taken = await this.deps.db.sql(tx, 'UPDATE campaign_consumer_units SET units = units + ? WHERE campaign_id = ? AND user_id = ? AND units + ? <= ?', [quantity, campaign.id, userId, quantity, campaign.perConsumerLimit]);
     return taken.affected === 1 ? undefined : conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
   }
 

@@ -65,14 +65,22 @@ export class PledgeTallies {
     await this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]);
   }
 
-  /** A pledge moved from one status to another at `at`. */
-  async moved(tx: Tx, pledge: Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity'>, from: PledgeStatus, to: PledgeStatus, at: Date): Promise<void> {
-    await this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [
-      { campaign_id: pledge.campaignId, variant_key: pledge.variantKey, [`${from}_units`]: -pledge.quantity, [`${to}_units`]: pledge.quantity },
-    ]);
-    if (from === 'awaiting_deposit' && to === 'active') {
-      await this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [{ campaign_id: pledge.campaignId, day: businessDay(at), deposit_paid_units: pledge.quantity }]);
+  /** Pledges moved from one status to another at `at`. */
+  async moved(tx: Tx, pledges: readonly Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity'>[], from: PledgeStatus, to: PledgeStatus, at: Date): Promise<void> {
+    const tallies = new Map<string, Record<string, string | number>>();
+    const days = new Map<string, Record<string, string | number>>();
+    const day = businessDay(at);
+    for (const p of pledges) {
+      const tally = tallies.get(`${p.campaignId}|${p.variantKey}`) ?? { campaign_id: p.campaignId, variant_key: p.variantKey, [`${from}_units`]: 0, [`${to}_units`]: 0 };
+      tally[`${from}_units`] = Number(tally[`${from}_units`]) - p.quantity;
+      tally[`${to}_units`] = Number(tally[`${to}_units`]) + p.quantity;
+      tallies.set(`${p.campaignId}|${p.variantKey}`, tally);
+      const row = days.get(p.campaignId) ?? { campaign_id: p.campaignId, day, deposit_paid_units: 0 };
+      row.deposit_paid_units = Number(row.deposit_paid_units) + p.quantity;
+      days.set(p.campaignId, row);
     }
+    await this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]);
+    if (from === 'awaiting_deposit' && to === 'active') await this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]);
   }
 
   // The two reads below are on the live forecast's path (thousands of rows): plain SQL, no entity mapping.

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createPool } from 'mysql2/promise';
+import { businessDay } from '../../src/platform/calendar';
 
 const pool = createPool({ uri: process.env.BENCH_DATABASE_URL!, connectionLimit: 20, timezone: 'Z' });
 const campaignId = process.env.BASELINE_CAMPAIGN_ID!;
@@ -26,6 +27,9 @@ async function pledge(key: string, quantity: number): Promise<number> {
       [id, campaignId, userId, quantity, 10000 * quantity, paymentId, new Date(now.getTime() + 900_000), now, now],
     );
     await conn.query("INSERT INTO jobs (id, name, priority, next_run_at, type, dedupe_key, fail_count, data, disabled, created_at) VALUES (?, 'bench.baseline-expire', 0, ?, 'normal', ?, 0, ?, 0, ?)", [randomUUID(), new Date(now.getTime() + 900_000), `e:${id}`, JSON.stringify({ pledgeId: id }), now]);
+    // The running totals the service keeps in the pledge's transaction (src/pledges/tallies.ts).
+    await conn.query('INSERT INTO pledge_tallies (campaign_id, variant_key, awaiting_deposit_units) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE awaiting_deposit_units = awaiting_deposit_units + VALUES(awaiting_deposit_units)', [campaignId, 'colour=black;size=M', quantity]);
+    await conn.query('INSERT INTO pledge_days (campaign_id, day, pledged_units, pledges) VALUES (?, ?, ?, 1) ON DUPLICATE KEY UPDATE pledged_units = pledged_units + VALUES(pledged_units), pledges = pledges + 1', [campaignId, businessDay(now), quantity]);
     const [result] = await conn.query("UPDATE campaigns SET reserved_units = reserved_units + ? WHERE id = ? AND status IN ('scheduled', 'open') AND (max_units IS NULL OR reserved_units + ? <= max_units)", [quantity, campaignId, quantity]);
     if ((result as { affectedRows: number }).affectedRows !== 1) {
       status = 409;

@@ -1,4 +1,4 @@
-import { GroupCommit } from '../../src/pledges/group-commit';
+import { GroupCommit } from '../../src/platform/group-commit';
 
 /** The batching itself, without a database: what is placed together, and what falls back to one by one. */
 describe('group commit', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { type Database, isUniqueViolation, timestampColumn } from '../database';
+import { type Database, type SqlValue, isUniqueViolation, timestampColumn } from '../database';
+import { GroupCommit } from '../group-commit';
 import { newId } from '../ids';
 import { AppError, conflict, unprocessable } from './app-error';
 
@@ -47,9 +48,7 @@ export class IdempotencyStore {
       const now = new Date();
       const id = newId();
       try {
-        await this.db.statement((tx) =>
-          tx.insert(IdempotencyKeyRow, { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }),
-        );
+        await this.inserts.submit('', { id, subject, idem_key: key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, locked_at: now, created_at: now, expires_at: new Date(now.getTime() + this.options.retentionMs) });
         return { kind: 'started', id };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -75,8 +74,36 @@ export class IdempotencyStore {
   }
 
   async complete(id: string, status: number, body: unknown): Promise<void> {
+    await this.completions.submit('', { id, status, body: body === undefined ? null : JSON.stringify(body) });
+  }
+
+  // Every request writes its key twice, on its own, outside any transaction: the writes of concurrent
+  // requests are coalesced into one statement each (group commit), and a batch that fails (a key
+  // already taken) is written row by row, so each request still gets its own answer.
+  private readonly inserts = new GroupCommit<Record<string, SqlValue>, void>(
+    async (_, rows) => {
+      await this.db.statement((tx) => this.db.insertRows(tx, 'idempotency_keys', rows));
+      return rows.map(() => undefined);
+    },
+    (_, row) => this.db.statement((tx) => this.db.insertRows(tx, 'idempotency_keys', [row])),
+  );
+
+  private readonly completions = new GroupCommit<{ id: string; status: number; body: string | null }, void>(
+    async (_, rows) => {
+      await this.writeCompletions(rows);
+      return rows.map(() => undefined);
+    },
+    (_, row) => this.writeCompletions([row]),
+  );
+
+  private async writeCompletions(rows: readonly { id: string; status: number; body: string | null }[]): Promise<void> {
+    const cases = rows.map(() => 'WHEN ? THEN ?').join(' ');
     await this.db.statement((tx) =>
-      tx.update(IdempotencyKeyRow, { id }, { state: 'completed', responseStatus: status, responseBody: body === undefined ? null : JSON.stringify(body) }),
+      this.db.sql(
+        tx,
+        `UPDATE idempotency_keys SET state = 'completed', response_status = CASE id ${cases} END, response_body = CASE id ${cases} END WHERE id IN (${rows.map(() => '?').join(', ')})`,
+        [...rows.flatMap((r) => [r.id, r.status]), ...rows.flatMap((r) => [r.id, r.body]), ...rows.map((r) => r.id)],
+      ),
     );
   }
 

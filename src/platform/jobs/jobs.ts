@@ -68,29 +68,24 @@ export class Jobs {
    * scheduled; if it commits, the job will run.
    */
   async enqueue<P>(tx: Tx, name: string, payload: P, options: EnqueueOptions = {}): Promise<void> {
+    await this.enqueueMany(tx, name, [{ payload, ...options }]);
+  }
+
+  /** Several jobs of one name, in one multi-row INSERT (a batch of pledges schedules its expiries together). */
+  async enqueueMany<P>(tx: Tx, name: string, jobs: readonly ({ payload: P } & EnqueueOptions)[]): Promise<void> {
     const definition = this.definitions.get(name);
     if (!definition) throw new Error(`no job named ${name} is defined`);
-    const data = definition.payload.parse(payload);
-    await tx
-      .createQueryBuilder()
-      .insert()
-      .into(JobRow)
-      .values({
-        id: newId(),
-        name,
-        priority: options.priority ?? 0,
-        nextRunAt: options.runAt ?? new Date(),
-        type: 'normal',
-        dedupeKey: options.key === undefined ? null : `${name}:${options.key}`,
-        failCount: 0,
-        data: data as object | null,
-        disabled: false,
-        createdAt: new Date(),
-      })
-      .orIgnore()
-      // Nothing to read back: without this TypeORM selects the row again for its defaults.
-      .updateEntity(false)
-      .execute();
+    const now = new Date();
+    await this.db.insertRows(
+      tx,
+      'jobs',
+      jobs.map((job) => ({
+        id: newId(), name, priority: job.priority ?? 0, next_run_at: job.runAt ?? now, type: 'normal', dedupe_key: job.key === undefined ? null : `${name}:${job.key}`,
+        fail_count: 0, data: JSON.stringify(definition.payload.parse(job.payload)), disabled: 0, created_at: now,
+      })),
+      // A keyed job already enqueued stays as it is.
+      { ignoreDuplicates: true },
+    );
   }
 
   get workerRunning(): boolean {

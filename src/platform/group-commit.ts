@@ -1,10 +1,11 @@
 /**
- * Group commit for a hot campaign. Every pledge on one campaign must update the campaign's row (the
- * cap), and one row takes one transaction at a time: with a transaction per pledge, throughput stops
- * at 1 / (time the row lock is held). Here concurrent pledges of one campaign wait in a queue while
- * one transaction runs, and the next transaction takes all of them at once: one conditional UPDATE
- * for their sum. If the batch does not fit (the cap, the window) or fails in any way, each pledge of
- * it is placed on its own, so every caller still gets the exact answer for its own pledge.
+ * Group commit for a hot key. Every pledge on one campaign must update the campaign's row (the cap),
+ * and one row takes one transaction at a time: with a transaction per pledge, throughput stops at
+ * 1 / (time the row lock is held). Here concurrent items of one key wait in a queue while one
+ * transaction runs, and the next transaction takes all of them at once (for pledges: one conditional
+ * UPDATE for their sum; for payment notifications: one statement per table for the batch). If the
+ * batch does not fit (the cap, the window) or fails in any way, each item of it is handled on its own,
+ * so every caller still gets the exact answer for its own item.
  */
 export class GroupCommit<I, R> {
   private readonly queues = new Map<string, { item: I; resolve(result: R): void; reject(error: unknown): void }[]>();
