@@ -2,6 +2,7 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { CampaignsPledgesPaymentsLedger1764100000000 } from './1764100000000-campaigns-pledges-payments-ledger';
 import { PledgeTallies1764200000000 } from './1764200000000-pledge-tallies';
 import { Forecasts1764300000000 } from './1764300000000-forecasts';
+import { FruitSubscriptions1764400000000 } from './1764400000000-fruit-subscriptions';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
-export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000];
+export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000];

@@ -18,12 +18,14 @@ import {
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
+import { BoxRow, FruitRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
   PledgeTallyRow, PledgeDayRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
+  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow,
 ];
 
 export interface AppDeps {
@@ -54,9 +56,12 @@ export interface App {
     settlement: Settlement;
     notifications: NotificationService;
     forecasts: ForecastService;
+    subscriptions: SubscriptionService;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
+  /** Applies pending migrations and puts in the starter data every installation needs (the fruit catalogue, plans); returns the migrations applied. */
+  prepare(): Promise<string[]>;
 }
 
 /** The composition root: every service, job and route of the product, built by hand in dependency order. */
@@ -85,7 +90,9 @@ export function buildApp(deps: AppDeps): App {
   payments.setListener(pledges);
   campaigns.setListener(settlement);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
-  const forecasts = new ForecastService({ db, clock, jobs, campaigns, tallies, webhooks, config: config.forecasts });
+  const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
+  const subscriptions = new SubscriptionService({ db, clock, jobs, notifications });
+  forecasts.addSource(new OrchardDemand());
 
   jobs.register(
     defineJob({
@@ -108,6 +115,7 @@ export function buildApp(deps: AppDeps): App {
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),
+    ...subscriptionRoutes(subscriptions),
   ];
   const http = createHttpApp({
     logger,
@@ -128,7 +136,12 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts },
+    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts, subscriptions },
     reconcile: reconcileLedger,
+    prepare: async () => {
+      const applied = await db.migrate();
+      await subscriptions.ensureCatalogue();
+      return applied;
+    },
   };
 }

@@ -32,7 +32,7 @@ async function cli(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const { app, db } = await boot(config, logger, { runsWorker: command === 'run-jobs' });
   try {
-    const applied = await db.migrate();
+    const applied = await app.prepare();
     if (command === 'migrate') {
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
     } else if (command === 'seed') {

@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const runsWorker = role !== 'api';
 
   const { app, db } = await boot(config, logger, { runsWorker });
-  const applied = await db.migrate();
+  const applied = await app.prepare();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   if (config.bootstrapOperator) {
     const { created } = await app.services.accounts.ensureOperator({ ...config.bootstrapOperator, displayName: 'Operator' });

@@ -193,12 +193,6 @@ export class CampaignService {
     return tx.find(CampaignRow, { where: { factoryId, status: In(PUBLIC_STATUSES) }, order: { closesAt: 'ASC', id: 'ASC' } });
   }
 
-  /** Factories with a campaign in one of these statuses. */
-  async factoriesWith(tx: Tx, statuses: CampaignStatus[]): Promise<string[]> {
-    const rows = await tx.createQueryBuilder(CampaignRow, 'c').select('DISTINCT c.factory_id', 'factoryId').where('c.status IN (:...statuses)', { statuses }).getRawMany<{ factoryId: string }>();
-    return rows.map((r) => r.factoryId);
-  }
-
   async finalCampaignIds(tx: Tx): Promise<string[]> {
     return (await tx.find(CampaignRow, { select: { id: true }, where: { status: In(['failed', 'cancelled', 'completed']) } })).map((c) => c.id);
   }

@@ -23,6 +23,10 @@ export class FactoryService implements ApiKeyVerifier {
     return tx.existsBy(FactoryRow, { id: factoryId });
   }
 
+  async ids(tx: Tx): Promise<string[]> {
+    return (await tx.find(FactoryRow, { select: { id: true }, order: { id: 'ASC' } })).map((f) => f.id);
+  }
+
   async list(page: PageQuery): Promise<{ items: FactoryRow[]; total: number }> {
     const [items, total] = await this.deps.db.read((tx) =>
       tx.findAndCount(FactoryRow, { order: { createdAt: 'ASC', id: 'ASC' }, skip: page.offset, take: page.limit }),

@@ -20,7 +20,8 @@ export interface NewLine extends LineContent {
   change: LineChange;
 }
 
-const keyOf = (line: Pick<LineContent, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
+// The week is part of a line's identity: supply lines (fruit) repeat per week; a campaign has one.
+const keyOf = (line: Pick<LineContent, 'campaignId' | 'variant' | 'shipWeek'>) => `${line.campaignId}|${line.variant}|${line.shipWeek}`;
 const same = (a: LineContent, b: LineContent) =>
   a.firmUnits === b.firmUnits && a.expectedUnits === b.expectedUnits && a.lowUnits === b.lowUnits && a.highUnits === b.highUnits && a.shipWeek === b.shipWeek && a.campaignTitle === b.campaignTitle;
 
@@ -74,6 +75,9 @@ export interface CampaignAccuracy {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** What actual units are keyed by: a campaign's variant. */
+export const actualKey = (line: Pick<LineContent, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
+
 /** Each version's forecast of completed campaigns, against what was actually paid for (per campaign × variant). */
 export function forecastAccuracy(lines: readonly ForecastedLine[], actual: ReadonlyMap<string, number>): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {
   const byVersion = new Map<number, ForecastedLine[]>();
@@ -93,7 +97,7 @@ export function forecastAccuracy(lines: readonly ForecastedLine[], actual: Reado
   const versions = [...byVersion.entries()]
     .sort(([a], [b]) => a - b)
     .map(([version, ls]): VersionAccuracy => {
-      const pairs = ls.map((l) => ({ expected: l.expectedUnits, actual: actual.get(keyOf(l)) ?? 0 }));
+      const pairs = ls.map((l) => ({ expected: l.expectedUnits, actual: actual.get(actualKey(l)) ?? 0 }));
       const scored = pairs.filter((p) => p.actual > 0);
       const totalActual = pairs.reduce((total, p) => total + p.actual, 0);
       const totalExpected = pairs.reduce((total, p) => total + p.expected, 0);
@@ -107,4 +111,3 @@ export function forecastAccuracy(lines: readonly ForecastedLine[], actual: Reado
   return { versions, campaigns: [...byCampaign.values()] };
 }
 
-export { keyOf as lineKey };

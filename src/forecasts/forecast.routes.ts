@@ -88,6 +88,7 @@ function toLiveForecastDto(forecast: LiveForecast) {
     generatedAt: forecast.generatedAt.toISOString(),
     balanceConversion: forecast.conversion,
     campaigns: forecast.campaigns.map((c) => ({ ...c, closesAt: c.closesAt.toISOString() })),
+    supplies: forecast.supplies,
     weeks: forecast.weeks,
   };
 }

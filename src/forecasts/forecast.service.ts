@@ -1,7 +1,7 @@
 import { In, LessThanOrEqual, IsNull } from 'typeorm';
 import { z } from 'zod';
 import type { CampaignService } from '../campaigns';
-import type { FactoryWebhooks } from '../factories';
+import type { FactoryService, FactoryWebhooks } from '../factories';
 import type { PledgeTallies } from '../pledges';
 import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
@@ -13,7 +13,7 @@ import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { signatureHeader } from '../platform/signature';
-import { type LineContent, forecastAccuracy, lineKey, nextVersionLines } from './batch';
+import { type LineContent, actualKey, forecastAccuracy, nextVersionLines } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
@@ -25,10 +25,28 @@ export const ACKNOWLEDGE_WITHIN_MS = 24 * 3600_000;
 
 export type FactoryPrincipal = Extract<Principal, { role: 'factory' }>;
 
+/** Demand a factory gets from elsewhere than campaigns (fruit boxes, for orchards): units per product and ISO week. */
+export interface SupplyLine {
+  /** Stable and unique per product, at most 36 characters, e.g. `fruit:mango`. */
+  key: string;
+  title: string;
+  unit: string;
+  week: string;
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+}
+
+export interface DemandSource {
+  supplyLines(tx: Tx, factoryId: string, now: Date): Promise<SupplyLine[]>;
+}
+
 export interface LiveForecast {
   generatedAt: Date;
   conversion: Conversion;
   campaigns: CampaignForecast[];
+  supplies: SupplyLine[];
   weeks: ReturnType<typeof weeklyTotals>;
 }
 
@@ -57,12 +75,15 @@ export interface CommitInput {
  * factory id from the caller's principal, and another factory's batch is "not found".
  */
 export class ForecastService {
+  private readonly sources: DemandSource[] = [];
+
   constructor(
     private readonly deps: {
       db: Database;
       clock: Clock;
       jobs: Jobs;
       campaigns: CampaignService;
+      factories: FactoryService;
       tallies: PledgeTallies;
       webhooks: FactoryWebhooks;
       config: Config['forecasts'];
@@ -89,23 +110,29 @@ export class ForecastService {
     );
   }
 
+  /** Another module's demand joins every factory's forecast and batches (the subscriptions module registers here). */
+  addSource(source: DemandSource): void {
+    this.sources.push(source);
+  }
+
   // ---- live forecast ----
 
   async live(factoryId: string): Promise<LiveForecast> {
     const now = this.deps.clock.now();
-    const campaigns = await this.deps.db.read((tx) => this.forecast(tx, factoryId, now));
-    return { generatedAt: now, ...campaigns, weeks: weeklyTotals(campaigns.campaigns) };
+    const forecast = await this.deps.db.read((tx) => this.forecast(tx, factoryId, now));
+    return { generatedAt: now, ...forecast, weeks: weeklyTotals(forecast.campaigns, forecast.supplies) };
   }
 
   /** Reads a few rows per campaign and variant (the tallies), however many pledges there are. */
-  private async forecast(tx: Tx, factoryId: string, now: Date): Promise<{ conversion: Conversion; campaigns: CampaignForecast[] }> {
+  private async forecast(tx: Tx, factoryId: string, now: Date): Promise<{ conversion: Conversion; campaigns: CampaignForecast[]; supplies: SupplyLine[] }> {
     const all = await this.deps.campaigns.ofFactory(tx, factoryId);
     const live = all.filter((c) => isLive(c, now));
     const completed = all.filter((c) => c.status === 'completed');
     const tallies = await this.deps.tallies.byVariant(tx, [...new Set([...live, ...completed].map((c) => c.id))]);
     const days = await this.deps.tallies.byDay(tx, live.map((c) => c.id));
     const conversion = balanceConversion(completed.flatMap((c) => tallies.get(c.id)!));
-    return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)) };
+    const supplies = (await Promise.all(this.sources.map((source) => source.supplyLines(tx, factoryId, now)))).flat();
+    return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)), supplies };
   }
 
   // ---- batches ----
@@ -115,13 +142,17 @@ export class ForecastService {
     const now = this.deps.clock.now();
     try {
       return await this.deps.db.transaction(async (tx) => {
-        const { campaigns } = await this.forecast(tx, factoryId, now);
-        const current: LineContent[] = campaigns.flatMap((c) =>
-          c.variants.map((v) => ({
-            campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
-            firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
-          })),
-        );
+        const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
+        const current: LineContent[] = [
+          ...campaigns.flatMap((c) =>
+            c.variants.map((v) => ({
+              campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
+              firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
+            })),
+          ),
+          // A supply line sits where a campaign's would: its key as the campaign, its unit as the variant.
+          ...supplies.map((l) => ({ campaignId: l.key, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
+        ];
         const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
         const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
         const { lines, changed } = nextVersionLines(current, previousLines);
@@ -149,8 +180,8 @@ export class ForecastService {
   private async enqueueDailyPublish(): Promise<void> {
     const day = businessDay(this.deps.clock.now());
     await this.deps.db.transaction(async (tx) => {
-      const withCampaigns = await this.deps.campaigns.factoriesWith(tx, ['scheduled', 'open', 'succeeded', 'completed', 'failed', 'cancelled']);
-      for (const factoryId of withCampaigns) await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId, trigger: 'daily' }, { key: `${factoryId}:daily:${day}` });
+      // Every factory: one with nothing new publishes nothing.
+      for (const factoryId of await this.deps.factories.ids(tx)) await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId, trigger: 'daily' }, { key: `${factoryId}:daily:${day}` });
     });
   }
 
@@ -230,7 +261,7 @@ export class ForecastService {
         .getRawMany<{ version: number | string; publishedAt: Date | string; campaignId: string; campaignTitle: string; variant: string; expectedUnits: number | string }>();
       const tallies = await this.deps.tallies.byVariant(tx, ids);
       const actual = new Map<string, number>();
-      for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(lineKey({ campaignId, variant: t.variantKey }), t.paid);
+      for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(actualKey({ campaignId, variant: t.variantKey }), t.paid);
       return forecastAccuracy(
         lines.map((l) => ({ ...l, version: Number(l.version), expectedUnits: Number(l.expectedUnits), publishedAt: asDate(l.publishedAt) })),
         actual,

@@ -132,16 +132,18 @@ export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly V
   };
 }
 
-/** Firm and expected units per ISO week of expected ship date. */
-export function weeklyTotals(campaigns: readonly CampaignForecast[]): { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }[] {
-  const weeks = new Map<string, { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }>();
-  for (const c of campaigns) {
-    const w = weeks.get(c.shipWeek) ?? { week: c.shipWeek, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0 };
-    w.firmUnits += c.totals.firmUnits;
-    w.expectedUnits += c.totals.expectedUnits;
-    w.lowUnits += c.totals.lowUnits;
-    w.highUnits += c.totals.highUnits;
-    weeks.set(c.shipWeek, w);
+type WeekUnits = { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number };
+
+/** Firm and expected units per ISO week of (expected) ship date, campaigns and other supply together. */
+export function weeklyTotals(campaigns: readonly CampaignForecast[], supplies: readonly WeekUnits[] = []): WeekUnits[] {
+  const weeks = new Map<string, WeekUnits>();
+  for (const units of [...campaigns.map((c) => ({ ...c.totals, week: c.shipWeek })), ...supplies]) {
+    const w = weeks.get(units.week) ?? { week: units.week, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0 };
+    w.firmUnits += units.firmUnits;
+    w.expectedUnits += units.expectedUnits;
+    w.lowUnits += units.lowUnits;
+    w.highUnits += units.highUnits;
+    weeks.set(units.week, w);
   }
   return [...weeks.values()].sort((a, b) => a.week.localeCompare(b.week));
 }

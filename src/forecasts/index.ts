@@ -1,3 +1,3 @@
-export { ForecastService } from './forecast.service';
+export { ForecastService, type DemandSource, type SupplyLine } from './forecast.service';
 export { forecastRoutes } from './forecast.routes';
 export { CommitmentRow, ForecastBatchRow, ForecastLineRow, WebhookDeliveryRow } from './forecast.entity';

@@ -34,10 +34,10 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
   const database = options.database ?? (await freshDatabase());
   const config = { ...parseConfig({ ...TEST_ENV, ...options.env }), database: database.config };
   const db = await openDatabase(config.database, entities, migrations);
-  await db.migrate();
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
   const app = buildApp({ config, db, logger, clock, secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' }, runsWorker: options.runsWorker ?? false });
+  await app.prepare();
   if (options.runsWorker) await app.jobs.startWorker();
   return {
     app,

@@ -1,0 +1,46 @@
+import { DateTime } from 'luxon';
+import { BUSINESS_TIME_ZONE } from '../platform/calendar';
+
+/**
+ * The delivery calendar of a subscription, pure: delivery dates, ship dates, cutoffs and the ship-by
+ * time. Dates are calendar days (YYYY-MM-DD) in Asia/Shanghai.
+ */
+
+/** Days in transit from the packing house, by delivery region. Operations edit this list. */
+export const REGIONS: Readonly<Record<string, number>> = {
+  shanghai: 1, hangzhou: 1, nanjing: 1, suzhou: 1, beijing: 2, tianjin: 2, guangzhou: 2, shenzhen: 2, chengdu: 2, chongqing: 2, wuhan: 2, xian: 3, kunming: 3, harbin: 3, urumqi: 4,
+};
+
+/** Contents and the charge lock this many days before the ship date, at CUTOFF_HOUR China time. */
+export const CUTOFF_DAYS_BEFORE_SHIP = 2;
+export const CUTOFF_HOUR = 20;
+/** A box must leave by the end of its ship date; 24 hours after that, the late-shipping guarantee pays out. */
+export const LATE_AFTER_MS = 24 * 3600_000;
+
+const day = (date: string) => DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
+export const addDays = (date: string, days: number): string => day(date).plus({ days }).toISODate()!;
+export const periodDaysOf = (period: 'weekly' | 'fortnightly'): number => (period === 'weekly' ? 7 : 14);
+
+export function shipDateOf(deliveryDate: string, transitDays: number): string {
+  return addDays(deliveryDate, -transitDays);
+}
+
+export function cutoffOf(shipDate: string): Date {
+  return day(shipDate).minus({ days: CUTOFF_DAYS_BEFORE_SHIP }).set({ hour: CUTOFF_HOUR }).toJSDate();
+}
+
+/** The end of the ship date, China time. */
+export function shipByOf(shipDate: string): Date {
+  return day(shipDate).plus({ days: 1 }).startOf('day').toJSDate();
+}
+
+/** The subscription's delivery dates from its first delivery on, every period, up to `until` (exclusive). */
+export function deliveryDates(sub: { startDate: string; deliveryWeekday: number }, periodDays: number, from: string, until: string): string[] {
+  const start = day(sub.startDate);
+  const first = start.plus({ days: (sub.deliveryWeekday - start.weekday + 7) % 7 });
+  // Step from the first delivery so fortnightly boxes keep their rhythm, whatever `from` is.
+  const skip = Math.max(0, Math.ceil(day(from).diff(first, 'days').days / periodDays));
+  const dates: string[] = [];
+  for (let d = first.plus({ days: skip * periodDays }); d.toISODate()! < until; d = d.plus({ days: periodDays })) dates.push(d.toISODate()!);
+  return dates;
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { idSchema as id } from '../platform/ids';
+import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
+import { periodDaysOf } from './deliveries';
+import type { ScheduledDelivery } from './subscription.service';
+import type { FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
+
+const date = (what = 'a date') => z.iso.date(`must be ${what} such as 2027-01-15`);
+const fruitId = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a fruit id such as "mango" or "dragon-fruit"');
+
+export const SubscriptionParams = z.strictObject({ id });
+export const FruitParams = z.strictObject({ id: fruitId });
+
+export const CreateSubscriptionBody = z.strictObject({
+  planId: z.string().min(1).max(40),
+  startDate: date(),
+  deliveryWeekday: z.number().int().min(1, '1 = Monday … 7 = Sunday').max(7, '1 = Monday … 7 = Sunday'),
+  region: z.string().min(1).max(30),
+  householdSize: z.number().int().min(1).max(10),
+  exclusions: z.array(fruitId).max(40).default([]),
+});
+
+export const ScheduleQuery = z.strictObject({ weeks: z.coerce.number().int().min(1).max(12).default(4) });
+export const SkipBody = z.strictObject({ deliveryDate: date('a delivery date') });
+export const PauseBody = z.strictObject({ until: date(), from: date().optional() });
+
+export const UpdateFruitBody = z
+  .strictObject({
+    unitCost: z.string().regex(MONEY_PATTERN, 'must be an amount such as "12.50"').transform(parseMoney).optional(),
+    ripeningMinDays: z.number().int().min(0).max(30).optional(),
+    ripeningMaxDays: z.number().int().min(0).max(30).optional(),
+    goodDays: z.number().int().min(1).max(60).optional(),
+    seasons: z.array(z.strictObject({ origin: z.string().trim().min(1).max(40), months: z.array(z.number().int().min(1).max(12)).min(1).max(12) })).min(1).max(10).optional(),
+    active: z.boolean().optional(),
+    orchardId: id.nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change');
+
+export function toFruitDto(f: FruitRow) {
+  return {
+    id: f.id, nameZh: f.nameZh, nameEn: f.nameEn, unit: f.unit, portionsPerUnit: f.portionsPerUnit, ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays],
+    readyToEat: f.ripeningMaxDays === 0, goodDays: f.goodDays, seasons: f.seasons, ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive },
+    unitCost: formatMoney(f.unitCost), orchardId: f.orchardId, active: f.active,
+  };
+}
+
+export function toPlanDto(p: PlanRow) {
+  return { id: p.id, nameZh: p.nameZh, nameEn: p.nameEn, period: p.period, periodDays: periodDaysOf(p.period), maxHousehold: p.maxHousehold, portionsPerPersonPerDay: p.portionsPerPersonPerDay, price: formatMoney(p.price) };
+}
+
+export function toSubscriptionDto(s: SubscriptionRow) {
+  return {
+    id: s.id, planId: s.planId, startDate: s.startDate, deliveryWeekday: s.deliveryWeekday, region: s.region, transitDays: s.transitDays, householdSize: s.householdSize,
+    exclusions: s.exclusions, status: s.status, pausedUntil: s.pausedUntil, createdAt: s.createdAt.toISOString(), cancelledAt: s.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+export function toDeliveryDto(d: ScheduledDelivery) {
+  return {
+    deliveryDate: d.deliveryDate, shipDate: d.shipDate, cutoffAt: d.cutoffAt.toISOString(), status: d.status,
+    box: d.box ? { items: d.box.items, price: formatMoney(d.box.price), readyToEat: d.box.coverage, uncoveredDays: d.box.uncovered } : null,
+  };
+}

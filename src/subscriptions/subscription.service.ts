@@ -1,0 +1,352 @@
+import { In, LessThanOrEqual } from 'typeorm';
+import { z } from 'zod';
+import type { NotificationService } from '../notifications';
+import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import type { Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { formatMoney, sum } from '../platform/money';
+import { type Fruit, type PlannedBox, planBox } from '../scheduling';
+import { STARTER_PLANS, starterFruits } from './catalogue';
+import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
+import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, type BoxStatus } from './subscription.entity';
+
+const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
+/** Boxes are built this far ahead, and re-planned until their cutoff. */
+export const HORIZON_WEEKS = 4;
+/** How many previous boxes the planner looks at for variety. */
+const VARIETY_BOXES = 2;
+
+type Consumer = Extract<Principal, { role: 'consumer' }>;
+
+export interface CreateSubscriptionInput {
+  planId: string;
+  startDate: string;
+  deliveryWeekday: number;
+  region: string;
+  householdSize: number;
+  exclusions: string[];
+}
+
+/** One delivery of a subscription as the subscriber sees it: a box (planned or made), or why there is none. */
+export interface ScheduledDelivery {
+  deliveryDate: string;
+  shipDate: string;
+  cutoffAt: Date;
+  status: BoxStatus | 'skipped' | 'paused' | 'preview';
+  box: Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost' | 'price'> | undefined;
+}
+
+/**
+ * Fruit-box subscriptions: the catalogue and plans, subscribing, skipping, pausing, cancelling (each
+ * accepted before the delivery's cutoff and refused after it), and building each box ahead with the
+ * ripeness-aware planner (src/scheduling). One box per subscription and delivery date, by a unique key.
+ */
+export class SubscriptionService {
+  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; notifications: NotificationService }) {
+    deps.jobs.register(
+      defineJob({
+        name: PLAN_AHEAD_JOB, payload: z.strictObject({}), schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+        handle: async () => void (await this.planAhead()),
+      }),
+    );
+  }
+
+  // ---- catalogue and plans ----
+
+  /** On a new installation, the starter catalogue and plans; an installation that has them is left alone. */
+  async ensureCatalogue(): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      if ((await tx.count(FruitRow)) === 0) await tx.insert(FruitRow, starterFruits(this.deps.clock.now()));
+      if ((await tx.count(PlanRow)) === 0) await tx.insert(PlanRow, STARTER_PLANS.map((p) => ({ ...p, active: true })));
+    });
+  }
+
+  async fruits(): Promise<FruitRow[]> {
+    return this.deps.db.read((tx) => tx.find(FruitRow, { where: { active: true }, order: { id: 'ASC' } }));
+  }
+
+  async plans(): Promise<PlanRow[]> {
+    return this.deps.db.read((tx) => tx.find(PlanRow, { where: { active: true }, order: { id: 'ASC' } }));
+  }
+
+  /** An operator's change to a fruit; boxes not yet locked follow it at the next planning run. */
+  async updateFruit(fruitId: string, patch: Partial<Pick<FruitRow, 'unitCost' | 'seasons' | 'ripeningMinDays' | 'ripeningMaxDays' | 'goodDays' | 'active' | 'orchardId'>>): Promise<FruitRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const fruit = await tx.findOneBy(FruitRow, { id: fruitId });
+      if (!fruit) throw notFound('The fruit');
+      Object.assign(fruit, patch, { updatedAt: this.deps.clock.now() });
+      if (fruit.ripeningMinDays > fruit.ripeningMaxDays) throw badRequest('validation_failed', 'ripeningMinDays must not be above ripeningMaxDays.', [{ path: 'body.ripeningMinDays', message: 'must not be above ripeningMaxDays' }]);
+      await tx.save(fruit);
+      await this.deps.jobs.enqueue(tx, PLAN_AHEAD_JOB, {});
+      return fruit;
+    });
+  }
+
+  // ---- subscriptions ----
+
+  async create(consumer: Consumer, input: CreateSubscriptionInput): Promise<SubscriptionRow> {
+    const today = businessDay(this.deps.clock.now());
+    return this.deps.db.transaction(async (tx) => {
+      const plan = await tx.findOneBy(PlanRow, { id: input.planId, active: true });
+      if (!plan) throw badRequest('validation_failed', 'There is no such plan.', [{ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)' }]);
+      const errors = [];
+      if (input.householdSize > plan.maxHousehold) errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
+      if (!(input.region in REGIONS)) errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
+      if (input.startDate < today) errors.push({ path: 'body.startDate', message: 'must be today or later' });
+      const known = new Set((await tx.find(FruitRow, { select: { id: true } })).map((f) => f.id));
+      input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));
+      if (errors.length > 0) throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
+      const subscription = Object.assign(new SubscriptionRow(), {
+        id: newId(), userId: consumer.userId, ...input, exclusions: [...new Set(input.exclusions)].sort(), transitDays: REGIONS[input.region],
+        status: 'active', pausedUntil: null, createdAt: this.deps.clock.now(), cancelledAt: null,
+      });
+      await tx.insert(SubscriptionRow, subscription);
+      await this.buildBoxes(tx, [subscription]);
+      return subscription;
+    });
+  }
+
+  async get(actor: Principal, subscriptionId: string): Promise<SubscriptionRow> {
+    return this.deps.db.read((tx) => this.visible(tx, actor, subscriptionId));
+  }
+
+  async listMine(userId: string, page: PageQuery): Promise<{ items: SubscriptionRow[]; total: number }> {
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(SubscriptionRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }));
+    return { items, total };
+  }
+
+  /** The next `weeks` weeks of deliveries: boxes already built, and a preview planned now for the ones further out. */
+  async schedule(actor: Principal, subscriptionId: string, weeks: number): Promise<{ subscription: SubscriptionRow; plan: PlanRow; deliveries: ScheduledDelivery[] }> {
+    return this.deps.db.read(async (tx) => {
+      const subscription = await this.visible(tx, actor, subscriptionId);
+      const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
+      const today = businessDay(this.deps.clock.now());
+      const dates = subscription.status === 'cancelled' ? [] : deliveryDates(subscription, periodDaysOf(plan.period), today, addDays(today, weeks * 7 + 1));
+      const boxes = new Map((await tx.find(BoxRow, { where: { subscriptionId, deliveryDate: In(dates) } })).map((b) => [b.deliveryDate, b]));
+      const skips = new Set((await tx.find(SkipRow, { where: { subscriptionId } })).map((s) => s.deliveryDate));
+      const catalogue = await this.catalogue(tx);
+      const deliveries: ScheduledDelivery[] = [];
+      let recent = await this.recentContents(tx, subscriptionId, today);
+      for (const deliveryDate of dates) {
+        const shipDate = shipDateOf(deliveryDate, subscription.transitDays);
+        const base = { deliveryDate, shipDate, cutoffAt: cutoffOf(shipDate) };
+        const box = boxes.get(deliveryDate);
+        if (skips.has(deliveryDate)) deliveries.push({ ...base, status: 'skipped', box: undefined });
+        else if (box && box.status !== 'cancelled') deliveries.push({ ...base, status: box.status, box });
+        else if (isPaused(subscription, deliveryDate)) deliveries.push({ ...base, status: 'paused', box: undefined });
+        else if (box) deliveries.push({ ...base, status: 'cancelled', box: undefined });
+        else {
+          const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent);
+          deliveries.push({ ...base, status: 'preview', box: { ...toBoxContents(planned), price: plan.price } });
+        }
+        const contents = deliveries.at(-1)!.box?.items.map((i) => i.fruitId);
+        if (contents) recent = [contents, ...recent].slice(0, VARIETY_BOXES);
+      }
+      return { subscription, plan, deliveries };
+    });
+  }
+
+  /** Skips one delivery: before its cutoff only. Skipping twice is fine. */
+  async skip(consumer: Consumer, subscriptionId: string, deliveryDate: string): Promise<SubscriptionRow> {
+    return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      const [date] = deliveryDates(subscription, periodDaysOf(plan.period), deliveryDate, addDays(deliveryDate, 1));
+      if (date !== deliveryDate) throw badRequest('validation_failed', `${deliveryDate} is not a delivery date of this subscription.`, [{ path: 'body.deliveryDate', message: 'is not one of this subscription\'s delivery dates (see its schedule)' }]);
+      this.assertBeforeCutoff(subscription, deliveryDate, 'skip');
+      if (!(await tx.existsBy(SkipRow, { subscriptionId, deliveryDate }))) await tx.insert(SkipRow, { subscriptionId, deliveryDate, createdAt: this.deps.clock.now() });
+      await this.cancelBoxes(tx, subscriptionId, [deliveryDate], 'skipped');
+    });
+  }
+
+  /**
+   * Pauses deliveries until a date. From the first delivery whose cutoff has not passed, unless `from`
+   * names a later one; a `from` whose delivery is past its cutoff is refused (that box is already on its way).
+   */
+  async pause(consumer: Consumer, subscriptionId: string, input: { until: string; from?: string }): Promise<SubscriptionRow> {
+    return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      const today = businessDay(this.deps.clock.now());
+      if (input.until <= today) throw badRequest('validation_failed', 'A pause must end after today.', [{ path: 'body.until', message: 'must be after today' }]);
+      const from = input.from ?? today;
+      const [first] = deliveryDates(subscription, periodDaysOf(plan.period), from, input.until);
+      if (input.from && first) this.assertBeforeCutoff(subscription, first, 'pause');
+      Object.assign(subscription, { status: 'paused', pausedUntil: input.until });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedUntil: input.until });
+      const paused = deliveryDates(subscription, periodDaysOf(plan.period), from, input.until).filter((d) => this.beforeCutoff(subscription, d));
+      await this.cancelBoxes(tx, subscriptionId, paused, 'paused');
+    });
+  }
+
+  async resume(consumer: Consumer, subscriptionId: string): Promise<SubscriptionRow> {
+    return this.change(consumer, subscriptionId, async (tx, subscription) => {
+      if (subscription.status !== 'paused') return;
+      Object.assign(subscription, { status: 'active', pausedUntil: null });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'active', pausedUntil: null });
+      await this.buildBoxes(tx, [subscription]);
+    });
+  }
+
+  /** Ends the subscription. Boxes past their cutoff are already locked and charged: they still come. */
+  async cancel(consumer: Consumer, subscriptionId: string): Promise<SubscriptionRow> {
+    return this.change(consumer, subscriptionId, async (tx, subscription) => {
+      Object.assign(subscription, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'cancelled', cancelledAt: subscription.cancelledAt });
+      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
+      await this.cancelBoxes(tx, subscriptionId, planned.map((b) => b.deliveryDate).filter((d) => this.beforeCutoff(subscription, d)), 'subscription_cancelled');
+    });
+  }
+
+  // ---- planning ----
+
+  /**
+   * The planning job: for every active subscription, the boxes of the next HORIZON_WEEKS weeks are
+   * built, and those not yet locked are planned again (the catalogue, seasons or supply may have
+   * changed). Idempotent: a box is one row per subscription and delivery date.
+   */
+  async planAhead(batchSize = 500): Promise<{ subscriptions: number; boxesPlanned: number }> {
+    let after = '';
+    let subscriptions = 0;
+    let boxesPlanned = 0;
+    for (;;) {
+      const planned = await this.deps.db.transaction(async (tx) => {
+        const batch = await tx
+          .createQueryBuilder(SubscriptionRow, 's')
+          .where("s.status <> 'cancelled' AND s.id > :after", { after })
+          .orderBy('s.id', 'ASC')
+          .limit(batchSize)
+          .getMany();
+        if (batch.length === 0) return undefined;
+        after = batch.at(-1)!.id;
+        return { count: batch.length, boxes: await this.buildBoxes(tx, batch) };
+      });
+      if (!planned) break;
+      subscriptions += planned.count;
+      boxesPlanned += planned.boxes;
+    }
+    return { subscriptions, boxesPlanned };
+  }
+
+  /** Builds or re-plans the boxes of these subscriptions within the horizon; returns how many boxes were (re)planned. */
+  private async buildBoxes(tx: Tx, subscriptions: readonly SubscriptionRow[]): Promise<number> {
+    const now = this.deps.clock.now();
+    const today = businessDay(now);
+    const until = addDays(today, HORIZON_WEEKS * 7);
+    const plans = new Map((await tx.find(PlanRow)).map((p) => [p.id, p]));
+    const catalogue = await this.catalogue(tx);
+    const ids = subscriptions.map((s) => s.id);
+    const existing = await tx.find(BoxRow, { where: { subscriptionId: In(ids), deliveryDate: LessThanOrEqual(until) } });
+    const boxesOf = new Map<string, Map<string, BoxRow>>();
+    for (const box of existing) boxesOf.set(box.subscriptionId, (boxesOf.get(box.subscriptionId) ?? new Map()).set(box.deliveryDate, box));
+    const skipped = new Set((await tx.find(SkipRow, { where: { subscriptionId: In(ids) } })).map((s) => `${s.subscriptionId}|${s.deliveryDate}`));
+
+    const inserts: BoxRow[] = [];
+    let replanned = 0;
+    for (const subscription of subscriptions) {
+      if (subscription.status === 'cancelled') continue;
+      const plan = plans.get(subscription.planId)!;
+      const boxes = boxesOf.get(subscription.id) ?? new Map<string, BoxRow>();
+      let recent = [...boxes.values()].filter((b) => b.deliveryDate < today && b.status !== 'cancelled').sort((a, b) => b.deliveryDate.localeCompare(a.deliveryDate)).slice(0, VARIETY_BOXES).map((b) => b.items.map((i) => i.fruitId));
+      for (const deliveryDate of deliveryDates(subscription, periodDaysOf(plan.period), today, until)) {
+        const shipDate = shipDateOf(deliveryDate, subscription.transitDays);
+        const cutoffAt = cutoffOf(shipDate);
+        const box = boxes.get(deliveryDate);
+        const wanted = !skipped.has(`${subscription.id}|${deliveryDate}`) && !isPaused(subscription, deliveryDate);
+        if (cutoffAt <= now || !wanted || (box && box.status !== 'planned' && box.status !== 'cancelled') || (box?.status === 'cancelled' && box.cancelReason === 'charge_failed')) {
+          if (box && box.status !== 'cancelled') recent = [box.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
+          continue;
+        }
+        const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent);
+        const contents = toBoxContents(planned);
+        recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
+        if (!box) {
+          inserts.push(Object.assign(new BoxRow(), {
+            id: newId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
+            status: 'planned', cancelReason: null, ...contents, price: plan.price, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
+          }));
+        } else if (box.status === 'cancelled' || JSON.stringify(box.items) !== JSON.stringify(contents.items)) {
+          await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, ...contents, price: plan.price, plannedAt: now });
+        } else continue;
+        replanned += 1;
+      }
+    }
+    // Chunks keep each INSERT under the databases' parameter limits. The unique key (subscription, date) refuses doubles.
+    for (let i = 0; i < inserts.length; i += 100) await tx.insert(BoxRow, inserts.slice(i, i + 100));
+    return replanned;
+  }
+
+  private plan(subscription: SubscriptionRow, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string, recentBoxes: string[][]): PlannedBox {
+    return planBox({
+      deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
+      portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
+    });
+  }
+
+  private async catalogue(tx: Tx): Promise<Fruit[]> {
+    return (await tx.find(FruitRow, { where: { active: true }, order: { id: 'ASC' } })).map(toPlannerFruit);
+  }
+
+  private async recentContents(tx: Tx, subscriptionId: string, before: string): Promise<string[][]> {
+    const boxes = await tx
+      .createQueryBuilder(BoxRow, 'b')
+      .where("b.subscription_id = :subscriptionId AND b.delivery_date < :before AND b.status <> 'cancelled'", { subscriptionId, before })
+      .orderBy('b.delivery_date', 'DESC')
+      .limit(VARIETY_BOXES)
+      .getMany();
+    return boxes.map((b) => b.items.map((i) => i.fruitId));
+  }
+
+  private async cancelBoxes(tx: Tx, subscriptionId: string, deliveryDates: string[], reason: string): Promise<void> {
+    if (deliveryDates.length === 0) return;
+    await tx.update(BoxRow, { subscriptionId, deliveryDate: In(deliveryDates), status: 'planned' }, { status: 'cancelled', cancelReason: reason });
+  }
+
+  private beforeCutoff(subscription: SubscriptionRow, deliveryDate: string): boolean {
+    return this.deps.clock.now() < cutoffOf(shipDateOf(deliveryDate, subscription.transitDays));
+  }
+
+  private assertBeforeCutoff(subscription: SubscriptionRow, deliveryDate: string, what: string): void {
+    if (this.beforeCutoff(subscription, deliveryDate)) return;
+    const cutoff = cutoffOf(shipDateOf(deliveryDate, subscription.transitDays));
+    throw conflict('past_cutoff', `The box for ${deliveryDate} was locked at its cutoff (${cutoff.toISOString()}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`);
+  }
+
+  /** A change by the subscriber to their own, not cancelled, subscription, in one transaction. */
+  private async change(consumer: Consumer, subscriptionId: string, apply: (tx: Tx, subscription: SubscriptionRow, plan: PlanRow) => Promise<void>): Promise<SubscriptionRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const subscription = await tx.findOne(SubscriptionRow, { where: { id: subscriptionId }, lock: this.deps.db.rowLock() });
+      if (!subscription || subscription.userId !== consumer.userId) throw notFound('The subscription');
+      if (subscription.status === 'cancelled') throw conflict('subscription_cancelled', 'This subscription is cancelled.');
+      await apply(tx, subscription, await tx.findOneByOrFail(PlanRow, { id: subscription.planId }));
+      return subscription;
+    });
+  }
+
+  private async visible(tx: Tx, actor: Principal, subscriptionId: string): Promise<SubscriptionRow> {
+    const subscription = await tx.findOneBy(SubscriptionRow, { id: subscriptionId });
+    if (!subscription || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === subscription.userId))) throw notFound('The subscription');
+    return subscription;
+  }
+}
+
+function isPaused(subscription: Pick<SubscriptionRow, 'status' | 'pausedUntil'>, deliveryDate: string): boolean {
+  return subscription.status === 'paused' && subscription.pausedUntil !== null && deliveryDate < subscription.pausedUntil;
+}
+
+export function toPlannerFruit(f: FruitRow): Fruit {
+  return {
+    id: f.id, nameZh: f.nameZh, nameEn: f.nameEn, unit: f.unit, portionsPerUnit: f.portionsPerUnit, ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays], goodDays: f.goodDays,
+    seasons: f.seasons, ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive }, unitCost: f.unitCost,
+  };
+}
+
+function toBoxContents(planned: PlannedBox): Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost'> {
+  return {
+    items: planned.items.map((i) => ({ ...i, cost: formatMoney(i.cost) })),
+    coverage: planned.coverage,
+    uncovered: planned.uncoveredDays,
+    cost: sum(planned.items.map((i) => i.cost)),
+  };
+}

@@ -1,0 +1,174 @@
+import { DateTime } from 'luxon';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, anOperator, type Caller } from '../support/builders';
+import { TestClock, runDue } from '../support/clock';
+
+/** Fruit-box subscriptions through HTTP: catalogue, subscribing, the schedule, skip / pause / resume / cancel around the cutoff. */
+let t: TestApp;
+let clock: TestClock;
+let operator: Caller;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+});
+afterAll(() => t.close());
+
+/** Moves the test clock to a moment China time (tests run at any real date). */
+const setChinaTime = (iso: string) => {
+  clock.offsetMs = DateTime.fromISO(iso, { zone: 'Asia/Shanghai' }).toMillis() - Date.now();
+};
+
+type Delivery = {
+  deliveryDate: string; shipDate: string; cutoffAt: string; status: string;
+  box: null | { items: { fruitId: string; units: number }[]; readyToEat: { date: string; neededPortions: number; plannedPortions: number }[]; uncoveredDays: { date: string; reason: string }[] };
+};
+const subscribe = (consumer: Caller, body: object) => t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID()).send(body);
+const schedule = (consumer: Caller, id: string, weeks = 4) => t.http.get(`/v1/subscriptions/${id}/schedule?weeks=${weeks}`).set(consumer.auth).expect(200).then((r) => r.body.deliveries as Delivery[]);
+const fruits = async () => (await t.http.get('/v1/fruits').expect(200)).body.items as { id: string; seasons: { months: number[] }[]; readyToEat: boolean }[];
+const familyOfThree = (overrides: object = {}) => ({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: [], ...overrides });
+
+/** Every day of a box is covered, or named as uncovered: never a silent gap. */
+function expectEveryDayAccountedFor(delivery: Delivery): void {
+  const box = delivery.box!;
+  expect(box.readyToEat).toHaveLength(7);
+  for (const day of box.readyToEat) {
+    const named = box.uncoveredDays.some((u) => u.date === day.date);
+    expect({ date: day.date, ok: day.plannedPortions >= day.neededPortions || named }).toEqual({ date: day.date, ok: true });
+  }
+}
+
+describe('catalogue and plans', () => {
+  test('at least 20 fruits with names, ripening and seasons; weekly and fortnightly plans, small and family', async () => {
+    const items = await fruits();
+    expect(items.length).toBeGreaterThanOrEqual(20);
+    expect(items.find((f) => f.id === 'mango')).toMatchObject({ nameZh: '芒果', readyToEat: false, ethylene: expect.any(Object), unitCost: expect.stringMatching(/^\d+\.\d\d$/) });
+    const plans = (await t.http.get('/v1/subscription-plans').expect(200)).body.items;
+    expect(plans.map((p: { period: string; maxHousehold: number }) => `${p.period}/${p.maxHousehold}`).sort()).toEqual(['fortnightly/2', 'fortnightly/5', 'weekly/2', 'weekly/5']);
+  });
+
+  test('operators edit a fruit; others may not; bad edits are refused', async () => {
+    await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ unitCost: '2.40' }).expect(200);
+    expect((await fruits()).find((f) => f.id === 'banana')).toMatchObject({ unitCost: '2.40' });
+    await t.http.patch('/v1/fruits/banana').set((await aConsumer(t)).auth).send({ unitCost: '0.01' }).expect(403);
+    await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ ripeningMinDays: 9, ripeningMaxDays: 2 }).expect(400);
+    await t.http.patch('/v1/fruits/no-such-fruit').set(operator.auth).send({ active: false }).expect(404);
+    expect((await fruits()).find((f) => f.id === 'banana')).toMatchObject({ unitCost: '2.40', ripeningDays: expect.not.arrayContaining([9]) });
+  });
+});
+
+describe('a family of three on a weekly plan', () => {
+  test.each([
+    ['July', '2027-07-05T09:00', ['mango', 'lychee', 'peach'], 7],
+    ['November', '2027-11-08T09:00', ['kiwi', 'persimmon', 'apple'], 11],
+  ])('in %s: every box in season, every day covered or named, exclusions respected', async (_month, now, seasonal, month) => {
+    setChinaTime(now);
+    const consumer = await aConsumer(t);
+    const created = await subscribe(consumer, familyOfThree()).expect(201);
+    const deliveries = await schedule(consumer, created.body.id);
+    expect(deliveries).toHaveLength(4);
+    const inSeason = new Set((await fruits()).filter((f) => f.seasons.some((s) => s.months.includes(month))).map((f) => f.id));
+    for (const d of deliveries) {
+      expect(d.status).toBe('planned');
+      expectEveryDayAccountedFor(d);
+      for (const item of d.box!.items) expect(inSeason.has(item.fruitId)).toBe(true);
+    }
+    const packed = new Set(deliveries.flatMap((d) => d.box!.items.map((i) => i.fruitId)));
+    expect(seasonal.some((f) => packed.has(f))).toBe(true);
+
+    const excluding = await subscribe(consumer, familyOfThree({ exclusions: seasonal })).expect(201);
+    for (const d of await schedule(consumer, excluding.body.id)) {
+      expectEveryDayAccountedFor(d);
+      for (const item of d.box!.items) expect(seasonal).not.toContain(item.fruitId);
+    }
+  });
+
+  test('excluding every fruit ready on arrival names the first days as uncovered, never a silent gap', async () => {
+    setChinaTime('2027-11-08T09:00');
+    const consumer = await aConsumer(t);
+    const readyToEat = (await fruits()).filter((f) => f.readyToEat).map((f) => f.id);
+    const created = await subscribe(consumer, familyOfThree({ exclusions: readyToEat })).expect(201);
+    const [first] = await schedule(consumer, created.body.id, 1);
+    expect(first.box!.uncoveredDays.map((u) => u.date)).toContain(first.deliveryDate);
+    expect(first.box!.uncoveredDays.find((u) => u.date === first.deliveryDate)!.reason).toBe('nothing_ready');
+    expectEveryDayAccountedFor(first);
+  });
+});
+
+describe('changes around the cutoff', () => {
+  let consumer: Caller;
+  let id: string;
+  let deliveries: Delivery[];
+  beforeAll(async () => {
+    setChinaTime('2027-03-01T09:00');
+    consumer = await aConsumer(t);
+    id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    deliveries = await schedule(consumer, id);
+  });
+
+  test('the schedule gives ship date (delivery − transit) and cutoff (two days before shipping, 20:00 China time)', () => {
+    const [first] = deliveries;
+    expect(first.deliveryDate).toBe('2027-03-06');
+    expect(first.shipDate).toBe('2027-03-05');
+    expect(first.cutoffAt).toBe(DateTime.fromISO('2027-03-03T20:00', { zone: 'Asia/Shanghai' }).toUTC().toISO());
+  });
+
+  test('a skip before the cutoff is accepted (twice is fine); after it, a clear 409', async () => {
+    await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: deliveries[1].deliveryDate }).expect(200);
+    await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: deliveries[1].deliveryDate }).expect(200);
+    expect((await schedule(consumer, id))[1].status).toBe('skipped');
+    await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: '2027-03-07' }).expect(400);
+
+    setChinaTime('2027-03-03T20:00:01');
+    const late = await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: deliveries[0].deliveryDate }).expect(409);
+    expect(late.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(late.body).toMatchObject({ code: 'past_cutoff', detail: expect.stringContaining('2027-03-06') });
+    expect((await schedule(consumer, id))[0].status).not.toBe('skipped');
+  });
+
+  test('a pause across a cutoff keeps the box already locked and pauses the rest; resume brings them back', async () => {
+    setChinaTime('2027-03-03T21:00');
+    const refused = await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ from: '2027-03-06', until: '2027-04-01' }).expect(409);
+    expect(refused.body.code).toBe('past_cutoff');
+    await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ until: '2027-03-27' }).expect(200);
+    const paused = await schedule(consumer, id);
+    expect(paused.map((d) => [d.deliveryDate, d.status])).toEqual([
+      ['2027-03-06', 'planned'],
+      ['2027-03-13', 'skipped'],
+      ['2027-03-20', 'paused'],
+      ['2027-03-27', 'planned'],
+    ]);
+    await t.http.post(`/v1/subscriptions/${id}/resume`).set(consumer.auth).expect(200);
+    expect((await schedule(consumer, id)).map((d) => d.status)).toEqual(['planned', 'skipped', 'planned', 'planned']);
+  });
+
+  test('the planning job run twice builds one box per subscription and date', async () => {
+    const count = () => t.db.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_boxes WHERE subscription_id = ?', [id])).then((r: { n: number | string }[]) => Number(r[0].n));
+    const before = await count();
+    await t.app.services.subscriptions.planAhead();
+    await t.app.services.subscriptions.planAhead();
+    expect(await count()).toBe(before);
+  });
+
+  test('someone else cannot see or change the subscription; bad input changes nothing', async () => {
+    const stranger = await aConsumer(t);
+    await t.http.get(`/v1/subscriptions/${id}`).set(stranger.auth).expect(404);
+    await t.http.get(`/v1/subscriptions/${id}/schedule`).set(stranger.auth).expect(404);
+    await t.http.post(`/v1/subscriptions/${id}/skip`).set(stranger.auth).send({ deliveryDate: '2027-03-20' }).expect(404);
+    await t.http.post(`/v1/subscriptions/${id}/cancel`).set(stranger.auth).expect(404);
+    const bad = await subscribe(stranger, familyOfThree({ planId: 'weekly-small', householdSize: 3, region: 'atlantis', exclusions: ['durian-x'], startDate: '2020-01-01' })).expect(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.exclusions.0', 'body.householdSize', 'body.region', 'body.startDate']);
+    expect((await t.http.get('/v1/me/subscriptions').set(stranger.auth).expect(200)).body.total).toBe(0);
+  });
+
+  test('cancel: boxes before their cutoff are dropped, the locked one still comes', async () => {
+    await t.http.post(`/v1/subscriptions/${id}/cancel`).set(consumer.auth).expect(200);
+    const boxes = await t.db.read((tx) => tx.query('SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id])) as { delivery_date: string; status: string }[];
+    expect(boxes.find((b) => b.delivery_date === '2027-03-06')!.status).not.toBe('cancelled');
+    expect(boxes.filter((b) => b.delivery_date > '2027-03-06').every((b) => b.status === 'cancelled')).toBe(true);
+    await t.http.post(`/v1/subscriptions/${id}/resume`).set(consumer.auth).expect(409);
+    await runDue(t, clock);
+  });
+});
