@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps): App {
   const tallies = new PledgeTallies(db);
   const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });
   const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
-  payments.setListener(pledges);
+  payments.setListener(['deposit', 'balance'], pledges);
   campaigns.setListener(settlement);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });

@@ -9,6 +9,7 @@ export class JournalEntryRow {
   @Column({ type: 'varchar', length: 40 }) kind: string;
   @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
   @Column({ name: 'pledge_id', type: 'varchar', length: 36, nullable: true }) pledgeId: string | null;
+  @Column({ name: 'box_id', type: 'varchar', length: 36, nullable: true }) boxId: string | null;
   @Column({ name: 'payment_id', type: 'varchar', length: 36, nullable: true }) paymentId: string | null;
   @Column({ name: 'refund_id', type: 'varchar', length: 36, nullable: true }) refundId: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;

@@ -5,7 +5,7 @@ import { JournalEntryRow, JournalLineRow } from './journal.entity';
 
 export interface EntryInput {
   kind: 'deposit_received' | 'deposit_refunded' | 'payment_refund_sent' | 'purchase_completed' | 'deposit_forfeited' | 'late_payment_refunded' | 'purchase_refunded';
-  refs: { campaignId?: string; pledgeId?: string; paymentId?: string; refundId?: string };
+  refs: { campaignId?: string | null; pledgeId?: string | null; boxId?: string | null; paymentId?: string | null; refundId?: string | null };
   lines: { account: string; amount: Decimal }[];
 }
 
@@ -29,7 +29,7 @@ export class LedgerService {
       tx,
       'journal_entries',
       entries.map(({ id, input }) => ({
-        id, kind: input.kind, campaign_id: input.refs.campaignId ?? null, pledge_id: input.refs.pledgeId ?? null, payment_id: input.refs.paymentId ?? null, refund_id: input.refs.refundId ?? null, created_at: now,
+        id, kind: input.kind, campaign_id: input.refs.campaignId ?? null, pledge_id: input.refs.pledgeId ?? null, box_id: input.refs.boxId ?? null, payment_id: input.refs.paymentId ?? null, refund_id: input.refs.refundId ?? null, created_at: now,
       })),
     );
     await this.db.insertRows(tx, 'journal_lines', entries.flatMap(({ id, lines }) => lines.map((l) => ({ id: newId(), entry_id: id, account: l.account, amount_fen: toFen(l.amount) }))));

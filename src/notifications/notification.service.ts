@@ -7,8 +7,8 @@ import { NotificationRow, type NotificationKind } from './notification.entity';
 export interface NotificationInput {
   userId: string;
   kind: NotificationKind;
-  campaignId?: string;
-  pledgeId?: string;
+  campaignId?: string | null;
+  pledgeId?: string | null;
   message: string;
   data?: Record<string, unknown>;
 }

@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { fenColumn, timestampColumn } from '../platform/database';
 import type { Decimal } from '../platform/money';
 
-export type PaymentKind = 'deposit' | 'balance';
+/** A pledge's deposit or balance, or a fruit box's charge. */
+export type PaymentKind = 'deposit' | 'balance' | 'box';
 /** pending → succeeded | failed | cancelled (no longer wanted; a late success is still honoured and refunded). */
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -11,8 +12,11 @@ export class PaymentRow {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   @Column({ type: 'varchar', length: 16 }) kind: PaymentKind;
   @Column({ type: 'varchar', length: 16 }) provider: string;
-  @Column({ name: 'pledge_id', type: 'varchar', length: 36 }) pledgeId: string;
-  @Column({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  /** Set for a pledge's payments. */
+  @Column({ name: 'pledge_id', type: 'varchar', length: 36, nullable: true }) pledgeId: string | null;
+  @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
+  /** Set for a fruit box's charge. */
+  @Column({ name: 'box_id', type: 'varchar', length: 36, nullable: true }) boxId: string | null;
   @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   @Column(fenColumn('amount_fen')) amount: Decimal;
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;
@@ -27,8 +31,8 @@ export type RefundStatus = 'pending' | 'failed' | 'succeeded';
 export class RefundRow {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   @Column({ name: 'payment_id', type: 'varchar', length: 36 }) paymentId: string;
-  @Column({ name: 'pledge_id', type: 'varchar', length: 36 }) pledgeId: string;
-  @Column({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  @Column({ name: 'pledge_id', type: 'varchar', length: 36, nullable: true }) pledgeId: string | null;
+  @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
   @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
   @Column(fenColumn('amount_fen')) amount: Decimal;
   @Column({ type: 'varchar', length: 40 }) reason: string;

@@ -15,7 +15,8 @@ import { PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './pa
 
 /**
  * What happens when a payment settles or a refund is sent is decided by the module that asked for the
- * payment (pledges). It registers here, and is called inside the transaction that records the event.
+ * payment (pledges for deposits and balances, subscriptions for boxes). It registers here for its kinds,
+ * and is called inside the transaction that records the event.
  */
 export interface PaymentListener {
   paymentsSucceeded(tx: Tx, settled: readonly { payment: PaymentRow; previousStatus: PaymentRow['status'] }[]): Promise<void>;
@@ -27,8 +28,17 @@ export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled';
 
 export const SEND_REFUND_JOB = 'payments.send-refund';
 
+export interface NewPayment {
+  kind: PaymentKind;
+  userId: string;
+  amount: Decimal;
+  pledgeId?: string;
+  campaignId?: string;
+  boxId?: string;
+}
+
 export class PaymentService {
-  private listener: PaymentListener | undefined;
+  private readonly listeners = new Map<PaymentKind, PaymentListener>();
 
   constructor(
     private readonly deps: {
@@ -53,19 +63,27 @@ export class PaymentService {
     );
   }
 
-  setListener(listener: PaymentListener): void {
-    this.listener = listener;
+  setListener(kinds: readonly PaymentKind[], listener: PaymentListener): void {
+    for (const kind of kinds) this.listeners.set(kind, listener);
+  }
+
+  private listenerOf(kind: PaymentKind): PaymentListener {
+    const listener = this.listeners.get(kind);
+    if (!listener) throw new Error(`no module listens to ${kind} payments`);
+    return listener;
   }
 
   /** Payments the consumer is asked to make, created inside the caller's transaction with one INSERT. */
-  async create(tx: Tx, inputs: readonly { kind: PaymentKind; pledgeId: string; campaignId: string; userId: string; amount: Decimal }[]): Promise<PaymentRow[]> {
+  async create(tx: Tx, inputs: readonly NewPayment[]): Promise<PaymentRow[]> {
     const now = this.deps.clock.now();
-    const payments = inputs.map((input) => Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: now, settledAt: null, ...input }));
+    const payments = inputs.map((input) =>
+      Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: now, settledAt: null, pledgeId: null, campaignId: null, boxId: null, ...input }),
+    );
     await this.deps.db.insertRows(
       tx,
       'payments',
       payments.map((p) => ({
-        id: p.id, kind: p.kind, provider: p.provider, pledge_id: p.pledgeId, campaign_id: p.campaignId, user_id: p.userId, amount_fen: toFen(p.amount), status: p.status, created_at: p.createdAt, settled_at: null,
+        id: p.id, kind: p.kind, provider: p.provider, pledge_id: p.pledgeId, campaign_id: p.campaignId, box_id: p.boxId, user_id: p.userId, amount_fen: toFen(p.amount), status: p.status, created_at: p.createdAt, settled_at: null,
       })),
     );
     return payments;
@@ -151,8 +169,8 @@ export class PaymentService {
         await tx.update(PaymentRow, { id: In(settled.map((p) => p.id)) }, { status, settledAt: now });
         for (const payment of settled) Object.assign(payment, { status, settledAt: now });
       }
-      if (succeeded.length > 0) await this.listener!.paymentsSucceeded(tx, succeeded);
-      for (const payment of failed) await this.listener!.paymentFailed(tx, payment);
+      for (const kind of new Set(succeeded.map((s) => s.payment.kind))) await this.listenerOf(kind).paymentsSucceeded(tx, succeeded.filter((s) => s.payment.kind === kind));
+      for (const payment of failed) await this.listenerOf(payment.kind).paymentFailed(tx, payment);
       return outcomes;
     });
   }
@@ -187,10 +205,10 @@ export class PaymentService {
       if (!done.affected) return;
       await this.deps.ledger.post(tx, {
         kind: 'payment_refund_sent',
-        refs: { campaignId: refund.campaignId, pledgeId: refund.pledgeId, paymentId: refund.paymentId, refundId: refund.id },
+        refs: { campaignId: refund.campaignId ?? undefined, pledgeId: refund.pledgeId ?? undefined, boxId: payment.boxId ?? undefined, paymentId: refund.paymentId, refundId: refund.id },
         lines: [{ account: accounts.refundsPending, amount: refund.amount }, { account: accounts.gateway, amount: refund.amount.negated() }],
       });
-      await this.listener!.refundSent(tx, { ...refund, status: 'succeeded' });
+      await this.listenerOf(payment.kind).refundSent(tx, { ...refund, status: 'succeeded' });
     });
     if (!result.ok) throw new Error(`refund ${refund.id} failed: ${result.reason}`);
   }

@@ -217,7 +217,7 @@ export class PledgeService implements PaymentListener {
     for (const campaignId of new Set([...pledges.values()].map((p) => p.campaignId))) campaigns.set(campaignId, (await this.deps.campaigns.find(tx, campaignId))!);
     const deposits: { pledge: PledgeRow; payment: PaymentRow; campaign: CampaignRow }[] = [];
     for (const { payment, previousStatus } of settled) {
-      const pledge = pledges.get(payment.pledgeId);
+      const pledge = pledges.get(payment.pledgeId!);
       if (!pledge) throw new Error(`payment ${payment.id} has no pledge`);
       const campaign = campaigns.get(pledge.campaignId)!;
       if (payment.kind === 'deposit' && previousStatus === 'pending' && pledge.status === 'awaiting_deposit') {
@@ -243,7 +243,7 @@ export class PledgeService implements PaymentListener {
   }
 
   async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
-    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId }, lock: this.deps.db.rowLock() });
+    const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId! }, lock: this.deps.db.rowLock() });
     if (!pledge) return;
     if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.expireInTx(tx, pledge);
     // A failed balance payment leaves the pledge awaiting its balance: the consumer can try again until the due time.
