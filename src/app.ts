@@ -18,7 +18,7 @@ import {
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
-import { BoxRow, FruitRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
+import { BoxCharges, BoxRow, FruitRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
@@ -57,6 +57,7 @@ export interface App {
     notifications: NotificationService;
     forecasts: ForecastService;
     subscriptions: SubscriptionService;
+    boxCharges: BoxCharges;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -93,6 +94,8 @@ export function buildApp(deps: AppDeps): App {
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications });
   forecasts.addSource(new OrchardDemand());
+  const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
+  payments.setListener(['box'], boxCharges);
 
   jobs.register(
     defineJob({
@@ -115,7 +118,7 @@ export function buildApp(deps: AppDeps): App {
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),
-    ...subscriptionRoutes(subscriptions),
+    ...subscriptionRoutes(subscriptions, boxCharges),
   ];
   const http = createHttpApp({
     logger,
@@ -136,7 +139,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts, subscriptions },
+    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();

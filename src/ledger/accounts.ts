@@ -6,7 +6,9 @@
  *   held_deposits:<campaign>     deposits held for consumers while a campaign runs
  *   refunds_pending              refunds decided but not yet confirmed by the gateway
  *   factory_payable:<factory>    owed to a factory (prices paid, deposits forfeited to it)
- *   platform_fees                the platform's fee on each completed purchase
+ *   platform_fees                the platform's fee on each completed purchase, and its margin on each fruit box
+ *   guarantee_expense            what the late-shipping guarantee (慢就赔) cost the platform
+ *   subscriber_credit:<user>     credit owed to a subscriber (late-shipping compensation): not gateway money
  */
 export const accounts = {
   gateway: 'gateway',
@@ -14,6 +16,8 @@ export const accounts = {
   refundsPending: 'refunds_pending',
   factoryPayable: (factoryId: string) => `factory_payable:${factoryId}`,
   platformFees: 'platform_fees',
+  guaranteeExpense: 'guarantee_expense',
+  subscriberCredit: (userId: string) => `subscriber_credit:${userId}`,
 } as const;
 
 export const HELD_DEPOSITS_PREFIX = 'held_deposits:';

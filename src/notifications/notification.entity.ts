@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { jsonColumn, timestampColumn } from '../platform/database';
 
-export type NotificationKind = 'deposit_received' | 'campaign_succeeded' | 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced' | 'balance_reminder' | 'balance_received' | 'refund_sent' | 'deposit_forfeited' | 'pledge_expired';
+export type NotificationKind = 'deposit_received' | 'campaign_succeeded' | 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced' | 'balance_reminder' | 'balance_received' | 'refund_sent' | 'deposit_forfeited' | 'pledge_expired'
+  | 'box_charged' | 'box_charge_failed' | 'box_cancelled' | 'box_compensated';
 
 /**
  * The consumer-notification outbox: written in the transaction of the event it reports. Consumers read

@@ -109,6 +109,10 @@ export class PaymentService {
     await tx.update(PaymentRow, { id: paymentId, status: 'pending' }, { status: 'cancelled', settledAt: this.deps.clock.now() });
   }
 
+  async find(tx: Tx, paymentId: string): Promise<PaymentRow | null> {
+    return tx.findOneBy(PaymentRow, { id: paymentId });
+  }
+
   async get(actor: Principal, paymentId: string): Promise<PaymentRow> {
     const payment = await this.deps.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
     if (!payment || (actor.role !== 'operator' && !(actor.role === 'consumer' && actor.userId === payment.userId))) throw notFound('The payment');

@@ -4,13 +4,13 @@ import type { Fruit } from './fruit';
 /**
  * The default catalogue: common fruit eaten in China. Operations override figures per lot.
  *
- * Ripening days are at room temperature (20–22 °C) from the state we ship in, after
- * /work/shared/research/domain-anchors.md §4: non-climacteric fruit (citrus, grapes, berries,
- * cherries, lychee, pineapple, jujube, loquat) and apples are ready on arrival; peach, plum,
- * apricot and melon 1–2 d; kiwi 2–3 d (preconditioned); mango 3–4 d; avocado 2–5 d; European pear
- * 4–5 d; bananas shipped at colour stage 2–3 ripen in 2–4 d. Fuyu persimmon is eaten firm.
+ * Ripening days are at room temperature (20–22 °C) from the state we ship in, after published
+ * postharvest figures: non-climacteric fruit (citrus, grapes, berries, cherries, lychee, pineapple,
+ * jujube, loquat) and apples are ready on arrival; peach, plum, apricot and melon 1–2 d; kiwi 2–3 d
+ * (preconditioned); mango 3–4 d; avocado 2–5 d; European pear 4–5 d; bananas shipped at colour
+ * stage 2–3 ripen in 2–4 d. Fuyu persimmon is eaten firm.
  * Good days are how long it stays good once ripe at room temperature (whole, uncut).
- * Seasons by origin follow the Chinese calendar in §4; cold-stored (气调库) apples and Korla pears,
+ * Seasons by origin follow the Chinese seasonal calendar; cold-stored (气调库) apples and Korla pears,
  * and imports (Chilean cherries in Dec–Feb, New Zealand kiwi and apples in the Chinese spring and
  * summer) extend some fruit beyond their main months.
  * Ethylene: producers per the usual storage-compatibility lists (apple, pear, banana, peach, plum,

@@ -82,7 +82,7 @@ interface Candidate {
    * edible with or without the faster ripening, so the plan holds whichever the box ends up holding.
    */
   mixedWindow: EdibleWindow;
-  /** Candidates it may not share a box with unless mixing covers more days (indices). */
+  /** Candidates it may not share a box with unless mixing covers more portions (indices). */
   reactsWith: number[];
   unitLimit: number;
   /** Ranking only, not money. */
@@ -97,10 +97,14 @@ interface Period {
   budget: Decimal;
 }
 
+/** The portions eaten on one day, by candidate, in the order they are eaten. */
+type DayEaten = { candidate: number; portions: number }[];
+
+/** A box being filled: units per candidate, what each day eats, and the days left short. */
 interface Filling {
   mixed: boolean;
   units: number[];
-  eaten: { candidate: number; portions: number }[][];
+  eaten: DayEaten[];
   shortfalls: { day: number; missingPortions: number; reason: UncoveredReason }[];
   missingPortions: number;
 }
@@ -121,7 +125,7 @@ export function planBox(request: BoxRequest): PlannedBox {
     const mixed = fillBox(candidates, period, true);
     if (mixed.missingPortions < filling.missingPortions) filling = mixed;
   }
-  return describe(filling, candidates, period, deliveryMs);
+  return boxOf(filling, candidates, period, deliveryMs);
 }
 
 function periodOf(request: BoxRequest): Period {
@@ -171,8 +175,8 @@ function candidatesFor(request: BoxRequest, periodDays: number): Candidate[] {
 
 /**
  * Walks the period day by day. Each day first eats what the box already holds, the fruit whose
- * window closes soonest first (earliest deadline first: no portion goes to waste that another order
- * would have used); while the day is short it adds one unit of the best candidate edible that day.
+ * window closes soonest first (earliest deadline first: no portion is eaten today that a later day
+ * needed more); while the day is short it adds one unit of the best candidate edible that day.
  * `mixed`: producers and sensitive fruit may share the box, counted on their mixed windows.
  */
 function fillBox(candidates: Candidate[], period: Period, mixed: boolean): Filling {
@@ -186,7 +190,7 @@ function fillBox(candidates: Candidate[], period: Period, mixed: boolean): Filli
   const edible = (index: number, day: number) => windows[index].from <= day && day <= windows[index].until;
 
   /** Eats from the box's unallocated portions, soonest window end first; returns the portions still short. */
-  const eat = (day: number, short: number, eaten: Filling['eaten'][number]): number => {
+  const eat = (day: number, short: number, eaten: DayEaten): number => {
     while (short > 0) {
       let next = -1;
       for (let i = 0; i < candidates.length; i++) {
@@ -231,7 +235,7 @@ function fillBox(candidates: Candidate[], period: Period, mixed: boolean): Filli
   };
 
   for (let day = 0; day < period.days; day++) {
-    const eaten: Filling['eaten'][number] = [];
+    const eaten: DayEaten = [];
     let short = eat(day, period.dailyNeed, eaten);
     while (short > 0) {
       const choice = choose(day, short);
@@ -250,7 +254,8 @@ function fillBox(candidates: Candidate[], period: Period, mixed: boolean): Filli
   return filling;
 }
 
-function describe(filling: Filling, candidates: Candidate[], period: Period, deliveryMs: number): PlannedBox {
+/** The planned box as the callers see it: items by the day they become edible, dates, decimal costs. */
+function boxOf(filling: Filling, candidates: Candidate[], period: Period, deliveryMs: number): PlannedBox {
   const packed = candidates.flatMap((c, index) => (filling.units[index] > 0 ? [{ c, units: filling.units[index] }] : []));
   const items = packed
     .map(({ c, units }) => {

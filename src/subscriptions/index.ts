@@ -2,3 +2,4 @@ export { SubscriptionService } from './subscription.service';
 export { subscriptionRoutes } from './subscription.routes';
 export { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow } from './subscription.entity';
 export { OrchardDemand } from './orchard-demand';
+export { BoxCharges } from './box-charges';

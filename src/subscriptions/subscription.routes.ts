@@ -1,11 +1,13 @@
 import { page, pageQuery } from '../platform/http/paginate';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
+import type { BoxCharges } from './box-charges';
 import type { SubscriptionService } from './subscription.service';
 import {
-  CreateSubscriptionBody, FruitParams, PauseBody, ScheduleQuery, SkipBody, SubscriptionParams, UpdateFruitBody, toDeliveryDto, toFruitDto, toPlanDto, toSubscriptionDto,
+  BoxListQuery, CreateSubscriptionBody, FruitParams, PauseBody, PickingListQuery, ScheduleQuery, ShipBody, SkipBody, SubscriptionParams, UpdateFruitBody,
+  toBoxDto, toDeliveryDto, toFruitDto, toPlanDto, toSubscriptionDto,
 } from './subscription.schemas';
 
-export function subscriptionRoutes(subscriptions: SubscriptionService): RouteDef[] {
+export function subscriptionRoutes(subscriptions: SubscriptionService, boxCharges: BoxCharges): RouteDef[] {
   return [
     publicRoute({
       method: 'get', path: '/v1/fruits', summary: 'The fruit catalogue: ripening days, seasons, ethylene behaviour',
@@ -58,6 +60,24 @@ export function subscriptionRoutes(subscriptions: SubscriptionService): RouteDef
     route({
       method: 'post', path: '/v1/subscriptions/:id/cancel', summary: 'Cancel a subscription (boxes past their cutoff still come)', access: ['consumer'], params: SubscriptionParams,
       handle: async ({ principal, params }) => toSubscriptionDto(await subscriptions.cancel(principal, params.id)),
+    }),
+    route({
+      method: 'get', path: '/v1/factory/picking-lists', summary: "What the calling orchard picks for a ship date: its fruit in the boxes locked at their cutoff", access: ['factory'], query: PickingListQuery,
+      handle: async ({ principal, query }) => ({
+        shipDate: query.shipDate,
+        items: (await subscriptions.pickingList(principal.factoryId, query.shipDate)).map(({ fruit, units, boxes }) => ({ fruitId: fruit.id, nameZh: fruit.nameZh, nameEn: fruit.nameEn, unit: fruit.unit, units, boxes })),
+      }),
+    }),
+    route({
+      method: 'get', path: '/v1/boxes', summary: 'Fruit boxes by ship date and status (operators, for the packing house)', access: ['operator'], query: BoxListQuery,
+      handle: async ({ query }) => {
+        const { items, total } = await subscriptions.boxes(query);
+        return page(items.map(toBoxDto), total, query);
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/boxes/ship', summary: 'Mark paid boxes as shipped (operators); others are left alone', access: ['operator'], body: ShipBody,
+      handle: async ({ body }) => ({ shipped: await boxCharges.markShipped(body.boxIds) }),
     }),
   ];
 }

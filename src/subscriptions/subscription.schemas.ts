@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { idSchema as id } from '../platform/ids';
 import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
+import { pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
 import type { ScheduledDelivery } from './subscription.service';
-import type { FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
+import type { BoxRow, FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
 
 const date = (what = 'a date') => z.iso.date(`must be ${what} such as 2027-01-15`);
 const fruitId = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a fruit id such as "mango" or "dragon-fruit"');
@@ -23,6 +24,18 @@ export const CreateSubscriptionBody = z.strictObject({
 export const ScheduleQuery = z.strictObject({ weeks: z.coerce.number().int().min(1).max(12).default(4) });
 export const SkipBody = z.strictObject({ deliveryDate: date('a delivery date') });
 export const PauseBody = z.strictObject({ until: date(), from: date().optional() });
+
+export const PickingListQuery = z.strictObject({ shipDate: date('a ship date') });
+export const BoxListQuery = pageQuery.extend({ shipDate: date('a ship date').optional(), status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']).optional() });
+export const ShipBody = z.strictObject({ boxIds: z.array(id).min(1).max(1000) });
+
+export function toBoxDto(b: BoxRow) {
+  return {
+    id: b.id, subscriptionId: b.subscriptionId, deliveryDate: b.deliveryDate, shipDate: b.shipDate, cutoffAt: b.cutoffAt.toISOString(), shipByAt: b.shipByAt.toISOString(),
+    status: b.status, cancelReason: b.cancelReason, items: b.items.map((i) => ({ fruitId: i.fruitId, units: i.units })), price: formatMoney(b.price), paymentId: b.paymentId,
+    chargeAttempts: b.chargeAttempts, shippedAt: b.shippedAt?.toISOString() ?? null, compensatedAt: b.compensatedAt?.toISOString() ?? null,
+  };
+}
 
 export const UpdateFruitBody = z
   .strictObject({

@@ -199,6 +199,34 @@ export class SubscriptionService {
     });
   }
 
+  // ---- fulfilment ----
+
+  /** What an orchard picks for one ship date: its fruit in the boxes locked at their cutoff, per fruit. */
+  async pickingList(orchardId: string, shipDate: string): Promise<{ fruit: FruitRow; units: number; boxes: number }[]> {
+    return this.deps.db.read(async (tx) => {
+      const supplied = new Map((await tx.find(FruitRow, { where: { orchardId } })).map((f) => [f.id, f]));
+      if (supplied.size === 0) return [];
+      const boxes = await tx.find(BoxRow, { select: { items: true }, where: { shipDate, status: In(['locked', 'paid', 'shipped']) } });
+      const lines = new Map<string, { fruit: FruitRow; units: number; boxes: number }>();
+      for (const item of boxes.flatMap((b) => b.items)) {
+        const fruit = supplied.get(item.fruitId);
+        if (!fruit) continue;
+        const line = lines.get(fruit.id) ?? { fruit, units: 0, boxes: 0 };
+        line.units += item.units;
+        line.boxes += 1;
+        lines.set(fruit.id, line);
+      }
+      return [...lines.values()].sort((a, b) => a.fruit.id.localeCompare(b.fruit.id));
+    });
+  }
+
+  /** Boxes by ship date and status, for the packing house (operators). */
+  async boxes(query: PageQuery & { shipDate?: string; status?: BoxStatus }): Promise<{ items: BoxRow[]; total: number }> {
+    const where = { ...(query.shipDate ? { shipDate: query.shipDate } : {}), ...(query.status ? { status: query.status } : {}) };
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(BoxRow, { where, order: { shipDate: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit }));
+    return { items, total };
+  }
+
   // ---- planning ----
 
   /**

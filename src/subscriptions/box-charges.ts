@@ -1,0 +1,167 @@
+import { In, IsNull, LessThanOrEqual } from 'typeorm';
+import { z } from 'zod';
+import { accounts, type LedgerService } from '../ledger';
+import type { NotificationService } from '../notifications';
+import type { PaymentListener, PaymentRow, PaymentService, RefundRow } from '../payments';
+import { BUSINESS_TIME_ZONE } from '../platform/calendar';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { type Jobs, defineJob } from '../platform/jobs';
+import { type Decimal, ZERO, formatMoney, parseMoney, roundToFen } from '../platform/money';
+import { LATE_AFTER_MS } from './deliveries';
+import { BoxRow, FruitRow } from './subscription.entity';
+
+const LOCK_DUE_JOB = 'subscriptions.lock-due-boxes';
+const CHARGE_JOB = 'subscriptions.charge-box';
+const LATE_GUARANTEE_JOB = 'subscriptions.late-shipping-guarantee';
+
+/** A box's charge is tried this many times (the first at the cutoff), then the box is cancelled. */
+export const MAX_CHARGE_ATTEMPTS = 3;
+/** Delay before the 2nd and 3rd tries. */
+export const CHARGE_RETRY_DELAYS_MS = [3600_000, 4 * 3600_000];
+/** 慢就赔: a box shipped more than a day late earns this share of its price as credit. */
+export const LATE_COMPENSATION_RATE = '0.20';
+const BATCH = 200;
+
+/**
+ * A box from its cutoff on: contents locked and charged through the payment port, charges retried and
+ * finally the box cancelled, the money split in the ledger between the orchards (the fruit's cost) and
+ * the platform, shipping, and the late-shipping guarantee. Each step moves a box only from the state it
+ * expects, so every job can run twice or stop half way and run again.
+ */
+export class BoxCharges implements PaymentListener {
+  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService }) {
+    deps.jobs.register(
+      defineJob({
+        name: LOCK_DUE_JOB, payload: z.strictObject({}), schedule: { cron: '*/15 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+        handle: async () => void (await this.lockDue()),
+      }),
+      defineJob({ name: CHARGE_JOB, payload: z.strictObject({ boxId: z.string() }), handle: async ({ boxId }) => this.chargeAgain(boxId) }),
+      defineJob({
+        name: LATE_GUARANTEE_JOB, payload: z.strictObject({}), schedule: { cron: '20 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+        handle: async () => void (await this.compensateLate()),
+      }),
+    );
+  }
+
+  /** Locks every planned box whose cutoff has passed and asks for its charge, in batches. */
+  async lockDue(): Promise<number> {
+    let locked = 0;
+    for (;;) {
+      const charged = await this.deps.db.transaction(async (tx) => {
+        const now = this.deps.clock.now();
+        const due = await tx.find(BoxRow, { where: { status: 'planned', cutoffAt: LessThanOrEqual(now) }, order: { cutoffAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.db.rowLock() });
+        const payments = await this.deps.payments.create(tx, due.map((box) => ({ kind: 'box', boxId: box.id, userId: box.userId, amount: box.price })));
+        for (const [i, box] of due.entries()) {
+          const moved = await tx.update(BoxRow, { id: box.id, status: 'planned' }, { status: 'locked', lockedAt: now, chargeAttempts: 1, paymentId: payments[i].id });
+          if (moved.affected !== 1) throw new Error(`box ${box.id} changed while it was being locked`);
+        }
+        return payments;
+      });
+      for (const payment of charged) this.deps.payments.created(payment);
+      locked += charged.length;
+      if (charged.length < BATCH) return locked;
+    }
+  }
+
+  /** A retry of a failed charge (a job, after a delay). */
+  async chargeAgain(boxId: string): Promise<void> {
+    const payment = await this.deps.db.transaction(async (tx) => {
+      const box = await tx.findOne(BoxRow, { where: { id: boxId }, lock: this.deps.db.rowLock() });
+      if (!box || box.status !== 'locked' || box.chargeAttempts >= MAX_CHARGE_ATTEMPTS) return undefined;
+      const current = box.paymentId ? await this.deps.payments.find(tx, box.paymentId) : undefined;
+      if (current && current.status !== 'failed') return undefined;
+      const [created] = await this.deps.payments.create(tx, [{ kind: 'box', boxId: box.id, userId: box.userId, amount: box.price }]);
+      await tx.update(BoxRow, { id: box.id }, { chargeAttempts: box.chargeAttempts + 1, paymentId: created.id });
+      return created;
+    });
+    if (payment) this.deps.payments.created(payment);
+  }
+
+  // ---- PaymentListener: called by payments inside the notification's transaction ----
+
+  async paymentsSucceeded(tx: Tx, settled: readonly { payment: PaymentRow }[]): Promise<void> {
+    for (const { payment } of settled) {
+      const box = await tx.findOne(BoxRow, { where: { id: payment.boxId! }, lock: this.deps.db.rowLock() });
+      if (!box || box.status !== 'locked' || box.paymentId !== payment.id) {
+        // Money for a box that no longer wants it (cancelled after its last failed try, then paid late): it goes back.
+        await this.deps.ledger.post(tx, {
+          kind: 'late_payment_refunded', refs: { boxId: payment.boxId, paymentId: payment.id },
+          lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.refundsPending, amount: payment.amount.negated() }],
+        });
+        await this.deps.payments.requestRefund(tx, { payment, amount: payment.amount, reason: 'late_payment' });
+        continue;
+      }
+      await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'paid' });
+      await this.deps.ledger.post(tx, { kind: 'box_charged', refs: { boxId: box.id, paymentId: payment.id }, lines: await this.chargeLines(tx, box, payment.amount) });
+      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charged', message: `¥${formatMoney(payment.amount)} charged for your fruit box of ${box.deliveryDate}; it ships on ${box.shipDate}.`, data: { boxId: box.id, amount: formatMoney(payment.amount) } });
+    }
+  }
+
+  async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
+    const box = await tx.findOne(BoxRow, { where: { id: payment.boxId! }, lock: this.deps.db.rowLock() });
+    if (!box || box.status !== 'locked' || box.paymentId !== payment.id) return;
+    if (box.chargeAttempts < MAX_CHARGE_ATTEMPTS) {
+      const at = new Date(this.deps.clock.now().getTime() + CHARGE_RETRY_DELAYS_MS[box.chargeAttempts - 1]);
+      await this.deps.jobs.enqueue(tx, CHARGE_JOB, { boxId: box.id }, { runAt: at, key: `${box.id}:${box.chargeAttempts + 1}` });
+      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', message: `The charge for your fruit box of ${box.deliveryDate} did not go through; we will try again at ${at.toISOString()}.`, data: { boxId: box.id } });
+      return;
+    }
+    await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'cancelled', cancelReason: 'charge_failed' });
+    await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', message: `Your fruit box of ${box.deliveryDate} is cancelled: we could not charge it after ${MAX_CHARGE_ATTEMPTS} tries. Your next boxes are not affected.`, data: { boxId: box.id } });
+  }
+
+  async refundSent(tx: Tx, refund: RefundRow): Promise<void> {
+    await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
+  }
+
+  // ---- shipping and the late-shipping guarantee ----
+
+  /** Paid boxes leave the packing house; returns how many were marked (boxes not yet paid, or already shipped, are left alone). */
+  async markShipped(boxIds: readonly string[]): Promise<number> {
+    const result = await this.deps.db.transaction((tx) => tx.update(BoxRow, { id: In([...boxIds]), status: 'paid' }, { status: 'shipped', shippedAt: this.deps.clock.now() }));
+    return result.affected ?? 0;
+  }
+
+  /** 慢就赔: every paid box still not shipped a day after its ship-by time earns a credit, once. */
+  async compensateLate(): Promise<number> {
+    let compensated = 0;
+    for (;;) {
+      const done = await this.deps.db.transaction(async (tx) => {
+        const now = this.deps.clock.now();
+        const late = await tx.find(BoxRow, {
+          where: { status: 'paid', shippedAt: IsNull(), compensatedAt: IsNull(), shipByAt: LessThanOrEqual(new Date(now.getTime() - LATE_AFTER_MS)) },
+          take: BATCH, lock: this.deps.db.rowLock(),
+        });
+        for (const box of late) {
+          const credit = roundToFen(box.price.times(LATE_COMPENSATION_RATE));
+          await tx.update(BoxRow, { id: box.id, compensatedAt: IsNull() }, { compensatedAt: now });
+          await this.deps.ledger.post(tx, {
+            kind: 'box_compensated', refs: { boxId: box.id },
+            lines: [{ account: accounts.guaranteeExpense, amount: credit }, { account: accounts.subscriberCredit(box.userId), amount: credit.negated() }],
+          });
+          await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_compensated', message: `慢就赔: your fruit box of ${box.deliveryDate} did not ship on time. ¥${formatMoney(credit)} is credited to your account.`, data: { boxId: box.id, credit: formatMoney(credit) } });
+        }
+        return late.length;
+      });
+      compensated += done;
+      if (done < BATCH) return compensated;
+    }
+  }
+
+  /** The charge split: each orchard is owed the cost of its fruit in the box, the platform keeps the rest. */
+  private async chargeLines(tx: Tx, box: BoxRow, amount: Decimal): Promise<{ account: string; amount: Decimal }[]> {
+    const fruits = new Map((await tx.find(FruitRow, { where: { id: In(box.items.map((i) => i.fruitId)) } })).map((f) => [f.id, f]));
+    const owed = new Map<string, Decimal>();
+    for (const item of box.items) {
+      const orchardId = fruits.get(item.fruitId)?.orchardId;
+      if (orchardId) owed.set(orchardId, (owed.get(orchardId) ?? ZERO).plus(parseMoney(item.cost)));
+    }
+    const toOrchards = [...owed.values()].reduce((total, cost) => total.plus(cost), ZERO);
+    return [
+      { account: accounts.gateway, amount },
+      ...[...owed].map(([orchardId, cost]) => ({ account: accounts.factoryPayable(orchardId), amount: cost.negated() })),
+      { account: accounts.platformFees, amount: amount.minus(toOrchards).negated() },
+    ];
+  }
+}

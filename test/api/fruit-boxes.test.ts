@@ -1,0 +1,160 @@
+import { DateTime } from 'luxon';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { expectLedgerReconciles } from '../support/campaigns';
+import { TestClock, runDue } from '../support/clock';
+
+/**
+ * A fruit box from its cutoff on, through HTTP and the real jobs: locked and charged once, however often
+ * the cutoff job runs; failed charges retried then the box cancelled; the money split between orchard
+ * and platform in the ledger; picking lists; shipping; the late-shipping guarantee.
+ */
+let t: TestApp;
+let clock: TestClock;
+let operator: Caller;
+let orchard: { id: string; user: Caller };
+
+const setChinaTime = (iso: string) => {
+  clock.offsetMs = DateTime.fromISO(iso, { zone: 'Asia/Shanghai' }).toMillis() - Date.now();
+};
+const runJob = async (name: string) => {
+  await t.db.transaction((tx) => t.app.jobs.enqueue(tx, name, {}));
+  await runDue(t, clock);
+};
+type Box = { id: string; deliveryDate: string; shipDate: string; status: string; price: string; paymentId: string | null; chargeAttempts: number; cancelReason: string | null; items: { fruitId: string; units: number }[]; compensatedAt: string | null };
+const boxesOf = async (subscriptionId: string) =>
+  ((await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as (Box & { subscriptionId: string })[]).filter((b) => b.subscriptionId === subscriptionId).sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate));
+const subscribe = async (consumer: Caller) => {
+  const res = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID())
+    .send({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3 }).expect(201);
+  return res.body.id as string;
+};
+const notifications = (c: Caller) => t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200).then((r) => r.body.items as { kind: string; message: string }[]);
+const balance = (account: string) => t.db.read((tx) => t.app.services.ledger.balance(tx, account)).then((b) => b.negated().toFixed(2));
+
+beforeAll(async () => {
+  clock = new TestClock();
+  setChinaTime('2027-03-01T09:00');
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+  orchard = await aFactory(t, operator);
+  // This orchard supplies every fruit of the catalogue.
+  for (const fruit of (await t.http.get('/v1/fruits').expect(200)).body.items) {
+    await t.http.patch(`/v1/fruits/${fruit.id}`).set(operator.auth).send({ orchardId: orchard.id }).expect(200);
+  }
+});
+afterEach(() => expectLedgerReconciles(t));
+afterAll(() => t.close());
+
+describe('at the cutoff', () => {
+  test('a box is locked and charged exactly once, even when the cutoff job runs twice at once; the orchard is owed its fruit', async () => {
+    setChinaTime('2027-03-01T09:00');
+    const consumer = await aConsumer(t);
+    const id = await subscribe(consumer);
+    const [first] = await boxesOf(id);
+    expect(first).toMatchObject({ deliveryDate: '2027-03-06', shipDate: '2027-03-05', status: 'planned', paymentId: null });
+
+    setChinaTime('2027-03-03T20:05');
+    const charges = t.app.services.boxCharges;
+    await Promise.all([charges.lockDue(), charges.lockDue(), runJob('subscriptions.lock-due-boxes')]);
+    const [locked, second] = await boxesOf(id);
+    expect(locked).toMatchObject({ status: 'locked', chargeAttempts: 1, paymentId: expect.any(String) });
+    expect(second.status).toBe('planned');
+    const payments = await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id])) as { id: string; amount_fen: string | number }[];
+    expect(payments).toHaveLength(1);
+    expect(Number(payments[0].amount_fen)).toBe(26800);
+
+    const orchardBefore = await balance(`factory_payable:${orchard.id}`);
+    const feesBefore = await balance('platform_fees');
+    await t.http.post(`/v1/payments/${locked.paymentId}/sandbox/complete`).set(consumer.auth).expect(200);
+    const [paid] = await boxesOf(id);
+    expect(paid.status).toBe('paid');
+    const cost = (await t.db.read((tx) => tx.query('SELECT cost_fen FROM fruit_boxes WHERE id = ?', [paid.id])) as { cost_fen: string | number }[])[0].cost_fen;
+    const orchardGot = (Number(await balance(`factory_payable:${orchard.id}`)) - Number(orchardBefore)).toFixed(2);
+    const platformGot = (Number(await balance('platform_fees')) - Number(feesBefore)).toFixed(2);
+    expect(orchardGot).toBe((Number(cost) / 100).toFixed(2));
+    expect((Number(orchardGot) + Number(platformGot)).toFixed(2)).toBe('268.00');
+    expect((await notifications(consumer)).map((n) => n.kind)).toContain('box_charged');
+
+    // The schedule shows the locked box as it will come; a change to it is refused.
+    const schedule = (await t.http.get(`/v1/subscriptions/${id}/schedule?weeks=2`).set(consumer.auth).expect(200)).body.deliveries;
+    expect(schedule[0]).toMatchObject({ deliveryDate: '2027-03-06', status: 'paid' });
+    await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: '2027-03-06' }).expect(409);
+  });
+
+  test('the orchard sees its picking list and the fruit the boxes need in its forecast; another factory sees none of it', async () => {
+    const list = (await t.http.get('/v1/factory/picking-lists?shipDate=2027-03-05').set(orchard.user.auth).expect(200)).body;
+    const boxes = (await t.http.get('/v1/boxes?shipDate=2027-03-05&limit=100').set(operator.auth).expect(200)).body.items.filter((b: Box) => ['locked', 'paid'].includes(b.status)) as Box[];
+    const expected = new Map<string, number>();
+    for (const item of boxes.flatMap((b) => b.items)) expected.set(item.fruitId, (expected.get(item.fruitId) ?? 0) + item.units);
+    expect(new Map(list.items.map((i: { fruitId: string; units: number }) => [i.fruitId, i.units]))).toEqual(expected);
+
+    const forecast = (await t.http.get('/v1/factory/forecast').set(orchard.user.auth).expect(200)).body;
+    expect(forecast.supplies.length).toBeGreaterThan(0);
+    expect(forecast.supplies.every((l: { key: string }) => l.key.startsWith('fruit:'))).toBe(true);
+    const published = await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200);
+    const batch = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}`).set(orchard.user.auth).expect(200)).body;
+    expect(batch.lines.some((l: { campaignId: string; firmUnits: number }) => l.campaignId.startsWith('fruit:') && l.firmUnits > 0)).toBe(true);
+
+    const other = await aFactory(t, operator);
+    expect((await t.http.get('/v1/factory/picking-lists?shipDate=2027-03-05').set(other.user.auth).expect(200)).body.items).toEqual([]);
+    expect((await t.http.get('/v1/factory/forecast').set(other.user.auth).expect(200)).body.supplies).toEqual([]);
+  });
+
+  test('a charge that fails is tried again after 1 h and 4 h, then the box is cancelled and the subscriber told', async () => {
+    setChinaTime('2027-03-08T09:00');
+    const consumer = await aConsumer(t);
+    const id = await subscribe(consumer);
+    setChinaTime('2027-03-10T20:01');
+    await runJob('subscriptions.lock-due-boxes');
+    const fail = async () => {
+      const [box] = await boxesOf(id);
+      await t.http.post(`/v1/payments/${box.paymentId}/sandbox/fail`).set(consumer.auth).expect(200);
+      return box;
+    };
+    expect((await fail()).chargeAttempts).toBe(1);
+    clock.offsetMs += 3600_000;
+    await runDue(t, clock);
+    expect((await fail()).chargeAttempts).toBe(2);
+    clock.offsetMs += 4 * 3600_000;
+    await runDue(t, clock);
+    expect((await fail()).chargeAttempts).toBe(3);
+    const [cancelled] = await boxesOf(id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', cancelReason: 'charge_failed' });
+    const kinds = (await notifications(consumer)).map((n) => n.kind);
+    expect(kinds.filter((k) => k === 'box_charge_failed')).toHaveLength(2);
+    expect(kinds).toContain('box_cancelled');
+    // The next box is not affected.
+    expect((await boxesOf(id))[1].status).toBe('planned');
+  });
+});
+
+describe('shipping and the late-shipping guarantee', () => {
+  test('a paid box not shipped a day after its ship date earns 20 % of its price as credit, once; a shipped one earns nothing', async () => {
+    setChinaTime('2027-03-15T09:00');
+    const [late, onTime] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const ids = [await subscribe(late), await subscribe(onTime)];
+    setChinaTime('2027-03-17T20:01');
+    await runJob('subscriptions.lock-due-boxes');
+    const firstBoxes = await Promise.all(ids.map(async (id) => (await boxesOf(id))[0]));
+    for (const [i, box] of firstBoxes.entries()) await t.http.post(`/v1/payments/${box.paymentId}/sandbox/complete`).set([late, onTime][i].auth).expect(200);
+
+    setChinaTime('2027-03-19T15:00');
+    expect((await t.http.post('/v1/boxes/ship').set(operator.auth).send({ boxIds: [firstBoxes[1].id] }).expect(200)).body).toEqual({ shipped: 1 });
+    expect((await t.http.post('/v1/boxes/ship').set(operator.auth).send({ boxIds: [firstBoxes[1].id] }).expect(200)).body).toEqual({ shipped: 0 });
+
+    // Shipped by the end of 19 March, a day's grace: the guarantee pays from 21 March 00:00.
+    setChinaTime('2027-03-20T23:59');
+    await runJob('subscriptions.late-shipping-guarantee');
+    expect((await boxesOf(ids[0]))[0].compensatedAt).toBeNull();
+    setChinaTime('2027-03-21T00:01');
+    await runJob('subscriptions.late-shipping-guarantee');
+    await runJob('subscriptions.late-shipping-guarantee');
+    expect((await boxesOf(ids[0]))[0].compensatedAt).not.toBeNull();
+    expect((await boxesOf(ids[1]))[0].compensatedAt).toBeNull();
+    expect(await balance(`subscriber_credit:${late.userId}`)).toBe('53.60');
+    expect((await notifications(late)).filter((n) => n.kind === 'box_compensated')).toHaveLength(1);
+    expect((await notifications(onTime)).map((n) => n.kind)).not.toContain('box_compensated');
+  });
+});
