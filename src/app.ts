@@ -18,14 +18,14 @@ import {
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
-import { BoxCharges, BoxRow, FruitRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
+import { BoxCharges, BoxRow, FruitRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
   PledgeTallyRow, PledgeDayRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
-  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow,
+  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, SupplyCommitmentRow,
 ];
 
 export interface AppDeps {
@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps): App {
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications });
-  forecasts.addSource(new OrchardDemand());
+  forecasts.addSource(new OrchardDemand({ jobs, clock }));
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
 

@@ -40,6 +40,8 @@ export interface SupplyLine {
 
 export interface DemandSource {
   supplyLines(tx: Tx, factoryId: string, now: Date): Promise<SupplyLine[]>;
+  /** The factory committed to supply lines (by key and week), inside the commitment's transaction. */
+  supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { key: string; week: string; quantity: number }[]): Promise<void>;
 }
 
 export interface LiveForecast {
@@ -226,6 +228,7 @@ export class ForecastService {
       const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
       if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
       const lines = new Map((await tx.find(ForecastLineRow, { where: { batchId, id: In(answers.map((a) => a.lineId)) } })).map((l) => [l.id, l]));
+      const campaignIds = new Set((await this.deps.campaigns.ofFactory(tx, factory.factoryId)).map((c) => c.id));
       const errors: FieldError[] = [];
       answers.forEach((answer, i) => {
         const line = lines.get(answer.lineId);
@@ -238,6 +241,12 @@ export class ForecastService {
       await tx.insert(CommitmentRow, answers.map((a) => ({
         lineId: a.lineId, batchId, quantity: a.quantity, shipBy: a.shipBy, reason: a.reason ?? null, note: a.note ?? null, committedAt: now, committedBy: subjectOf(factory),
       })));
+      // Supply lines (not campaigns) go back to the module whose demand they are: it may have to share a shortfall.
+      const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => !campaignIds.has(line.campaignId));
+      if (supply.length > 0) {
+        const commitments = supply.map(({ line, quantity }) => ({ key: line.campaignId, week: line.shipWeek, quantity }));
+        for (const source of this.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
+      }
     });
   }
 

@@ -18,3 +18,9 @@ export function isoWeekOf(date: string): string {
   const d = DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
   return `${d.weekYear}-W${String(d.weekNumber).padStart(2, '0')}`;
 }
+
+/** The first and last calendar dates (YYYY-MM-DD) of an ISO week such as 2027-W03. */
+export function isoWeekDates(week: string): { first: string; last: string } {
+  const monday = DateTime.fromISO(week, { zone: BUSINESS_TIME_ZONE });
+  return { first: monday.toISODate()!, last: monday.plus({ days: 6 }).toISODate()! };
+}

@@ -2,7 +2,10 @@ import { In, MoreThanOrEqual } from 'typeorm';
 import type { DemandSource, SupplyLine } from '../forecasts';
 import { businessDay, isoWeekOf } from '../platform/calendar';
 import type { Tx } from '../platform/database';
-import { BoxRow, FruitRow } from './subscription.entity';
+import type { Clock } from '../platform/clock';
+import type { Jobs } from '../platform/jobs';
+import { BoxRow, FruitRow, SupplyCommitmentRow } from './subscription.entity';
+import { SHARE_SHORTFALL_JOB } from './subscription.service';
 
 /** Planned boxes may still be skipped or paused before their cutoff: the low end counts this share of them. */
 export const PLANNED_BOX_LOW_SHARE = 0.85;
@@ -13,6 +16,19 @@ export const PLANNED_BOX_LOW_SHARE = 0.85;
  * planned. An orchard sees these in its live forecast and its batches like any factory.
  */
 export class OrchardDemand implements DemandSource {
+  constructor(private readonly deps: { jobs: Jobs; clock: Clock }) {}
+
+  /** The orchard's answer per fruit and week is kept; where it is short of what the boxes need, the boxes share it fairly (a job). */
+  async supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { key: string; week: string; quantity: number }[]): Promise<void> {
+    for (const { key, week, quantity } of commitments) {
+      const fruitId = key.replace(/^fruit:/, '');
+      if (!(await tx.existsBy(FruitRow, { id: fruitId, orchardId: factoryId }))) continue;
+      await tx.delete(SupplyCommitmentRow, { fruitId, shipWeek: week });
+      await tx.insert(SupplyCommitmentRow, { fruitId, shipWeek: week, orchardId: factoryId, units: quantity, committedAt: this.deps.clock.now() });
+      await this.deps.jobs.enqueue(tx, SHARE_SHORTFALL_JOB, { fruitId, week }, { key: `${fruitId}:${week}:${this.deps.clock.now().getTime()}` });
+    }
+  }
+
   async supplyLines(tx: Tx, factoryId: string, now: Date): Promise<SupplyLine[]> {
     const fruits = await tx.find(FruitRow, { where: { orchardId: factoryId } });
     if (fruits.length === 0) return [];

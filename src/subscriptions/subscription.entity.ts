@@ -112,10 +112,22 @@ export class BoxRow {
   @Column(jsonColumn('uncovered')) uncovered: UncoveredDay[];
   @Column(fenColumn('cost_fen')) cost: Decimal;
   @Column(fenColumn('price_fen')) price: Decimal;
+  /** This box's share of fruit an orchard is short of (fruit id → most units), kept through every re-plan. */
+  @Column(jsonColumn('unit_limits', { nullable: true })) unitLimits: Record<string, number> | null;
   @Column({ name: 'payment_id', type: 'varchar', length: 36, nullable: true }) paymentId: string | null;
   @Column({ name: 'charge_attempts', type: 'integer' }) chargeAttempts: number;
   @Column(timestampColumn('planned_at')) plannedAt: Date;
   @Column(timestampColumn('locked_at', { nullable: true })) lockedAt: Date | null;
   @Column(timestampColumn('shipped_at', { nullable: true })) shippedAt: Date | null;
   @Column(timestampColumn('compensated_at', { nullable: true })) compensatedAt: Date | null;
+}
+
+/** What an orchard committed to supply of a fruit in a week (its latest answer on a forecast batch line). */
+@Entity('fruit_supply_commitments')
+export class SupplyCommitmentRow {
+  @PrimaryColumn({ name: 'fruit_id', type: 'varchar', length: 40 }) fruitId: string;
+  @PrimaryColumn({ name: 'ship_week', type: 'varchar', length: 8 }) shipWeek: string;
+  @Column({ name: 'orchard_id', type: 'varchar', length: 36 }) orchardId: string;
+  @Column({ type: 'integer' }) units: number;
+  @Column(timestampColumn('committed_at')) committedAt: Date;
 }

@@ -1,7 +1,7 @@
-import { In, LessThanOrEqual } from 'typeorm';
+import { Between, In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
 import type { NotificationService } from '../notifications';
-import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
+import { BUSINESS_TIME_ZONE, businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { badRequest, conflict, notFound } from '../platform/http/app-error';
@@ -13,9 +13,11 @@ import { formatMoney, sum } from '../platform/money';
 import { type Fruit, type PlannedBox, planBox } from '../scheduling';
 import { STARTER_PLANS, starterFruits } from './catalogue';
 import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
-import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, type BoxStatus } from './subscription.entity';
+import { fairShares } from './fair-share';
+import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, type BoxStatus } from './subscription.entity';
 
 const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
+export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
 /** Boxes are built this far ahead, and re-planned until their cutoff. */
 export const HORIZON_WEEKS = 4;
 /** How many previous boxes the planner looks at for variety. */
@@ -53,6 +55,7 @@ export class SubscriptionService {
         name: PLAN_AHEAD_JOB, payload: z.strictObject({}), schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
         handle: async () => void (await this.planAhead()),
       }),
+      defineJob({ name: SHARE_SHORTFALL_JOB, payload: z.strictObject({ fruitId: z.string(), week: z.string() }), handle: async ({ fruitId, week }) => this.shareShortfall(fruitId, week) }),
     );
   }
 
@@ -227,6 +230,35 @@ export class SubscriptionService {
     return { items, total };
   }
 
+  /**
+   * An orchard committed fewer units of a fruit for a week than the boxes need: boxes already locked
+   * keep theirs (they are charged and packed), and what is left is shared fairly between the boxes still
+   * planned (fair-share.ts). Each affected box is planned again within its share; the planner covers
+   * the days with other fruit where it can, and names the days it cannot ('supply').
+   */
+  async shareShortfall(fruitId: string, week: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const commitment = await tx.findOneBy(SupplyCommitmentRow, { fruitId, shipWeek: week });
+      if (!commitment) return;
+      const { first, last } = isoWeekDates(week);
+      const boxes = await tx.find(BoxRow, { where: { shipDate: Between(first, last), status: In(['planned', 'locked', 'paid', 'shipped']) }, lock: this.deps.db.rowLock() });
+      const unitsOf = (box: BoxRow) => box.items.filter((i) => i.fruitId === fruitId).reduce((total, i) => total + i.units, 0);
+      const fixed = boxes.filter((b) => b.status !== 'planned').reduce((total, b) => total + unitsOf(b), 0);
+      // A box's need is what it asked for before any earlier share cut it.
+      const planned = boxes.filter((b) => b.status === 'planned' && (unitsOf(b) > 0 || b.unitLimits?.[fruitId] !== undefined));
+      const needs = planned.map((b) => ({ id: b.id, units: Math.max(unitsOf(b), b.unitLimits?.[fruitId] ?? 0) }));
+      const shares = fairShares(commitment.units - fixed, needs);
+      for (const box of planned) {
+        const share = shares.get(box.id)!;
+        const unitLimits = { ...(box.unitLimits ?? {}), [fruitId]: share };
+        box.unitLimits = unitLimits;
+        await tx.update(BoxRow, { id: box.id, status: 'planned' }, { unitLimits });
+      }
+      const subscriptions = await tx.find(SubscriptionRow, { where: { id: In([...new Set(planned.map((b) => b.subscriptionId))]) } });
+      await this.buildBoxes(tx, subscriptions);
+    });
+  }
+
   // ---- planning ----
 
   /**
@@ -286,13 +318,13 @@ export class SubscriptionService {
           if (box && box.status !== 'cancelled') recent = [box.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
           continue;
         }
-        const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent);
+        const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent, box?.unitLimits ?? null);
         const contents = toBoxContents(planned);
         recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
         if (!box) {
           inserts.push(Object.assign(new BoxRow(), {
             id: newId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
-            status: 'planned', cancelReason: null, ...contents, price: plan.price, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
+            status: 'planned', cancelReason: null, ...contents, price: plan.price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
           }));
         } else if (box.status === 'cancelled' || JSON.stringify(box.items) !== JSON.stringify(contents.items)) {
           await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, ...contents, price: plan.price, plannedAt: now });
@@ -305,10 +337,11 @@ export class SubscriptionService {
     return replanned;
   }
 
-  private plan(subscription: SubscriptionRow, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string, recentBoxes: string[][]): PlannedBox {
+  private plan(subscription: SubscriptionRow, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string, recentBoxes: string[][], unitLimits: Record<string, number> | null = null): PlannedBox {
     return planBox({
       deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
       portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
+      unitLimits: unitLimits ? new Map(Object.entries(unitLimits)) : undefined,
     });
   }
 

@@ -158,3 +158,48 @@ describe('shipping and the late-shipping guarantee', () => {
     expect((await notifications(onTime)).map((n) => n.kind)).not.toContain('box_compensated');
   });
 });
+
+describe('an orchard short of fruit', () => {
+  test('commits less than the boxes need: the boxes share it fairly, are planned again within their share, and stay within it', async () => {
+    setChinaTime('2027-04-05T09:00');
+    const consumers = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t)]);
+    const ids: string[] = [];
+    for (const c of consumers) ids.push(await subscribe(c));
+    const firstBoxes = async () => Promise.all(ids.map(async (id) => (await boxesOf(id))[0]));
+    const before = await firstBoxes();
+    const week = (await t.http.get(`/v1/subscriptions/${ids[0]}/schedule?weeks=1`).set(consumers[0].auth).expect(200)).body.deliveries[0];
+    // The fruit these boxes need most.
+    const need = new Map<string, number>();
+    for (const item of before.flatMap((b) => b.items)) need.set(item.fruitId, (need.get(item.fruitId) ?? 0) + item.units);
+    const [fruitId] = [...need.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+    const unitsIn = (b: Box) => b.items.filter((i) => i.fruitId === fruitId).reduce((s, i) => s + i.units, 0);
+
+    const published = await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200);
+    const batchId = published.body.batch.id;
+    const batch = (await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(orchard.user.auth).expect(200)).body;
+    const shipWeek = DateTime.fromISO(week.shipDate).toFormat("kkkk-'W'WW");
+    const line = batch.lines.find((l: { campaignId: string; shipWeek: string }) => l.campaignId === `fruit:${fruitId}` && l.shipWeek === shipWeek);
+    expect(line.expectedUnits).toBeGreaterThanOrEqual(need.get(fruitId)!);
+    // Half of what every box of that week needs (other tests' subscriptions have boxes that week too).
+    const committed = Math.floor(line.expectedUnits / 2);
+    await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(orchard.user.auth).expect(200);
+    await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(orchard.user.auth)
+      .send({ lines: [{ lineId: line.id, quantity: committed, shipBy: week.shipDate, reason: 'capacity' }] }).expect(200);
+    await runDue(t, clock);
+
+    const weekBoxes = ((await t.http.get('/v1/boxes?status=planned&limit=100').set(operator.auth).expect(200)).body.items as Box[]).filter((b) => DateTime.fromISO(b.shipDate).toFormat("kkkk-'W'WW") === shipWeek);
+    expect(weekBoxes.reduce((s, b) => s + unitsIn(b), 0)).toBeLessThanOrEqual(committed);
+    const after = await firstBoxes();
+    for (const [i, box] of after.entries()) {
+      expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(before[i]));
+      // Everyone loses the same share of what they asked for, give or take the whole unit of rounding.
+      expect(Math.abs(unitsIn(box) - (unitsIn(before[i]) * committed) / line.expectedUnits)).toBeLessThan(1);
+      const days = (await t.http.get(`/v1/subscriptions/${ids[i]}/schedule?weeks=1`).set(consumers[i].auth).expect(200)).body.deliveries[0].box;
+      for (const day of days.readyToEat) expect(day.plannedPortions >= day.neededPortions || days.uncoveredDays.some((u: { date: string; reason: string }) => u.date === day.date && u.reason === 'supply')).toBe(true);
+    }
+    // Planning again later keeps each box within its share.
+    await t.app.services.subscriptions.planAhead();
+    const again = await firstBoxes();
+    for (const [i, box] of again.entries()) expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(after[i]));
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * Sharing a shortfall fairly: when an orchard commits fewer units than the boxes of a week need, every
+ * box gets the same share of what it asked for (not first come, first served), in whole units by the
+ * largest-remainder method; ties go to the larger need, then to the box id, so the result is
+ * deterministic and never more than is available.
+ */
+export function fairShares(available: number, needs: readonly { id: string; units: number }[]): Map<string, number> {
+  const total = needs.reduce((sum, n) => sum + n.units, 0);
+  if (available >= total) return new Map(needs.map((n) => [n.id, n.units]));
+  const units = Math.max(0, Math.floor(available));
+  const exact = needs.map((n) => ({ ...n, exact: total === 0 ? 0 : (units * n.units) / total }));
+  const shares = new Map(exact.map((n) => [n.id, Math.floor(n.exact)]));
+  let left = units - [...shares.values()].reduce((sum, s) => sum + s, 0);
+  const byRemainder = [...exact].sort((a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || b.units - a.units || a.id.localeCompare(b.id));
+  for (const n of byRemainder) {
+    if (left <= 0) break;
+    shares.set(n.id, shares.get(n.id)! + 1);
+    left -= 1;
+  }
+  return shares;
+}
