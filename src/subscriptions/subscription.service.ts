@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { NotificationService } from '../notifications';
 import { BUSINESS_TIME_ZONE, businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
-import type { Database, Tx } from '../platform/database';
+import type { Database, SqlValue, Tx } from '../platform/database';
 import { badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
-import { formatMoney, sum } from '../platform/money';
-import { type Fruit, type PlannedBox, planBox } from '../scheduling';
+import { formatMoney, sum, toFen } from '../platform/money';
+import { type BoxRequest, type Fruit, type PlannedBox, planBox } from '../scheduling';
 import { STARTER_PLANS, starterFruits } from './catalogue';
 import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
 import { fairShares } from './fair-share';
@@ -266,26 +266,29 @@ export class SubscriptionService {
    * built, and those not yet locked are planned again (the catalogue, seasons or supply may have
    * changed). Idempotent: a box is one row per subscription and delivery date.
    */
-  async planAhead(batchSize = 500): Promise<{ subscriptions: number; boxesPlanned: number }> {
+  async planAhead(batchSize = 1000): Promise<{ subscriptions: number; boxesPlanned: number }> {
     let after = '';
     let subscriptions = 0;
     let boxesPlanned = 0;
+    // Two batches in flight: one is planned (CPU, here) while the other's boxes are written (the database).
+    const inFlight: Promise<void>[] = [];
     for (;;) {
-      const planned = await this.deps.db.transaction(async (tx) => {
-        const batch = await tx
-          .createQueryBuilder(SubscriptionRow, 's')
-          .where("s.status <> 'cancelled' AND s.id > :after", { after })
-          .orderBy('s.id', 'ASC')
-          .limit(batchSize)
-          .getMany();
-        if (batch.length === 0) return undefined;
-        after = batch.at(-1)!.id;
-        return { count: batch.length, boxes: await this.buildBoxes(tx, batch) };
+      const ids = await this.deps.db.read(async (tx) =>
+        (await tx.createQueryBuilder(SubscriptionRow, 's').select('s.id', 'id').where("s.status <> 'cancelled' AND s.id > :after", { after }).orderBy('s.id', 'ASC').limit(batchSize).getRawMany<{ id: string }>()).map((r) => r.id),
+      );
+      if (ids.length === 0) break;
+      after = ids.at(-1)!;
+      subscriptions += ids.length;
+      const batch = this.deps.db.transaction(async (tx) => {
+        const planned = await this.buildBoxes(tx, await tx.find(SubscriptionRow, { where: { id: In(ids) } }));
+        boxesPlanned += planned;
       });
-      if (!planned) break;
-      subscriptions += planned.count;
-      boxesPlanned += planned.boxes;
+      // Awaited below; marked handled now so a failure while the other batch is awaited is not an unhandled rejection.
+      batch.catch(() => undefined);
+      inFlight.push(batch);
+      if (inFlight.length >= 2) await inFlight.shift();
     }
+    await Promise.all(inFlight);
     return { subscriptions, boxesPlanned };
   }
 
@@ -332,17 +335,14 @@ export class SubscriptionService {
         replanned += 1;
       }
     }
-    // Chunks keep each INSERT under the databases' parameter limits. The unique key (subscription, date) refuses doubles.
-    for (let i = 0; i < inserts.length; i += 100) await tx.insert(BoxRow, inserts.slice(i, i + 100));
+    // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
+    // databases' parameter limits. The unique key (subscription, date) refuses doubles.
+    for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_boxes', inserts.slice(i, i + 200).map(boxColumns));
     return replanned;
   }
 
   private plan(subscription: SubscriptionRow, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string, recentBoxes: string[][], unitLimits: Record<string, number> | null = null): PlannedBox {
-    return planBox({
-      deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
-      portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
-      unitLimits: unitLimits ? new Map(Object.entries(unitLimits)) : undefined,
-    });
+    return planBox(boxRequest(subscription, plan, catalogue, deliveryDate, recentBoxes, unitLimits));
   }
 
   private async catalogue(tx: Tx): Promise<Fruit[]> {
@@ -390,6 +390,27 @@ export class SubscriptionService {
     if (!subscription || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === subscription.userId))) throw notFound('The subscription');
     return subscription;
   }
+}
+
+/** What the planner is asked for one delivery of a subscription. */
+export function boxRequest(
+  subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string,
+  recentBoxes: string[][], unitLimits: Record<string, number> | null,
+): BoxRequest {
+  return {
+    deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
+    portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
+    unitLimits: unitLimits ? new Map(Object.entries(unitLimits)) : undefined,
+  };
+}
+
+function boxColumns(b: BoxRow): Record<string, SqlValue> {
+  return {
+    id: b.id, subscription_id: b.subscriptionId, user_id: b.userId, delivery_date: b.deliveryDate, ship_date: b.shipDate, cutoff_at: b.cutoffAt, ship_by_at: b.shipByAt,
+    status: b.status, cancel_reason: b.cancelReason, items: JSON.stringify(b.items), coverage: JSON.stringify(b.coverage), uncovered: JSON.stringify(b.uncovered),
+    cost_fen: toFen(b.cost), price_fen: toFen(b.price), unit_limits: b.unitLimits === null ? null : JSON.stringify(b.unitLimits), payment_id: b.paymentId,
+    charge_attempts: b.chargeAttempts, planned_at: b.plannedAt, locked_at: b.lockedAt, shipped_at: b.shippedAt, compensated_at: b.compensatedAt,
+  };
 }
 
 function isPaused(subscription: Pick<SubscriptionRow, 'status' | 'pausedUntil'>, deliveryDate: string): boolean {

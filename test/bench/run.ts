@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchForecast, forecastMarkdown } from './forecast';
 import { benchPledges, type PledgeBenchResult } from './pledges';
+import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
 
 /** Each benchmark: its result (written as JSON) and its report (Markdown). */
 const BENCHES: Record<string, () => Promise<{ result: object; report: string }>> = {
@@ -13,6 +14,10 @@ const BENCHES: Record<string, () => Promise<{ result: object; report: string }>>
   forecast: async () => {
     const result = await benchForecast();
     return { result, report: forecastMarkdown(result) };
+  },
+  subscriptions: async () => {
+    const result = await benchSubscriptions();
+    return { result, report: subscriptionsMarkdown(result) };
   },
 };
 
