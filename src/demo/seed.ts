@@ -1,4 +1,5 @@
 import type { App } from '../app';
+import { businessDay } from '../platform/calendar';
 import type { Logger } from '../platform/logger';
 
 /** Demo accounts for trying the product on the embedded default. Their passwords are published in README.md. */
@@ -20,6 +21,7 @@ export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: 
   await seedDownJacketCampaign(app, apparel.id);
   const orchard = await factories.create({ name: '海南阳光果园 Hainan Sunrise Orchard', kind: 'orchard', contactEmail: 'orders@sunrise-orchard.demo.c2m.local' });
   await factories.addUser(orchard.id, { ...DEMO_ACCOUNTS.orchard, displayName: 'Orchard manager' });
+  await seedFruitBoxes(app, orchard.id);
   logger.info({ accounts: Object.fromEntries(Object.entries(DEMO_ACCOUNTS).map(([k, v]) => [k, v.email])) }, 'demo data seeded (passwords in README.md)');
   return { seeded: true };
 }
@@ -71,4 +73,19 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     }
     if (!(await forecasts.publish(factoryId, 'operator'))) throw new Error(`demo forecast round ${round} published nothing`);
   }
+}
+
+/**
+ * Fruit boxes: the demo orchard supplies the whole catalogue; the demo consumer has a weekly family box
+ * (three people, no bananas) and a fortnightly small one, so their schedules can be read at once; the
+ * orchard's forecast shows what the boxes need.
+ */
+async function seedFruitBoxes(app: App, orchardId: string): Promise<void> {
+  const { subscriptions, accounts, forecasts } = app.services;
+  for (const fruit of await subscriptions.fruits()) await subscriptions.updateFruit(fruit.id, { orchardId });
+  const { user } = await accounts.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
+  const today = businessDay(new Date());
+  await subscriptions.create({ role: 'consumer', userId: user.id }, { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: ['banana'] });
+  await subscriptions.create({ role: 'consumer', userId: user.id }, { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] });
+  await forecasts.publish(orchardId, 'operator');
 }

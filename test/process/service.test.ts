@@ -57,6 +57,15 @@ describe('the service process', () => {
     expect(batches.items.map((b) => b.version)).toEqual([3, 2, 1]);
     expect(batches.items.map((b) => b.firmUnits)).toEqual([14, 10, 7]);
 
+    // The demo consumer's fruit boxes: a schedule to read, every day ready-to-eat or named.
+    const consumerLogin = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.consumer) });
+    const consumerAuth = { Authorization: `Bearer ${((await consumerLogin.json()) as { token: string }).token}` };
+    const subscriptions = (await (await fetch(`${service.url}/v1/me/subscriptions`, { headers: consumerAuth })).json()) as { items: { id: string }[] };
+    expect(subscriptions.items).toHaveLength(2);
+    const schedule = (await (await fetch(`${service.url}/v1/subscriptions/${subscriptions.items[0].id}/schedule`, { headers: consumerAuth })).json()) as { deliveries: { box: { items: unknown[] } | null }[] };
+    expect(schedule.deliveries.length).toBeGreaterThan(0);
+    expect(schedule.deliveries.filter((d) => d.box).every((d) => d.box!.items.length > 0)).toBe(true);
+
     const lines = logLines(service.output());
     expect(lines.some((l) => l.msg === 'migrations applied')).toBe(true);
     expect(lines.some((l) => String(l.msg).startsWith('demo data seeded'))).toBe(true);
