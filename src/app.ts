@@ -134,7 +134,7 @@ export function buildApp(deps: AppDeps): App {
       heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
       finalCampaignIds: (tx) => campaigns.finalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
-      derivedRecordViolations: (tx) => tallies.violations(tx),
+      derivedRecordViolations: async (tx) => [...(await tallies.violations(tx)), ...(await boxCharges.violations(tx))],
     });
 
   return {

@@ -53,6 +53,18 @@ export class LedgerService {
     return row?.fen == null ? ZERO : fromFen(String(row.fen));
   }
 
+  /** How many entries of a kind each box has. */
+  async entriesPerBox(tx: Tx, kind: EntryInput['kind']): Promise<Map<string, number>> {
+    const rows = await tx
+      .createQueryBuilder(JournalEntryRow, 'e')
+      .select('e.box_id', 'boxId')
+      .addSelect('COUNT(*)', 'entries')
+      .where('e.kind = :kind AND e.box_id IS NOT NULL', { kind })
+      .groupBy('e.box_id')
+      .getRawMany<{ boxId: string; entries: string | number }>();
+    return new Map(rows.map((r) => [r.boxId, Number(r.entries)]));
+  }
+
   /** Entries whose lines do not sum to zero, or that have fewer than two lines: should never be any. */
   async unbalancedEntries(tx: Tx): Promise<string[]> {
     const rows = await tx

@@ -149,6 +149,26 @@ export class BoxCharges implements PaymentListener {
     }
   }
 
+  /** Where the boxes and the ledger disagree (part of the reconcile command): a paid box is charged once, a compensated box credited once. */
+  async violations(tx: Tx): Promise<string[]> {
+    const charged = await this.deps.ledger.entriesPerBox(tx, 'box_charged');
+    const compensated = await this.deps.ledger.entriesPerBox(tx, 'box_compensated');
+    const inLedger = [...charged.keys(), ...compensated.keys()];
+    const boxes = await tx.find(BoxRow, {
+      select: { id: true, status: true, compensatedAt: true },
+      where: [{ status: In(['paid', 'shipped']) }, ...(inLedger.length > 0 ? [{ id: In(inLedger) }] : [])],
+    });
+    const violations: string[] = [];
+    for (const box of boxes) {
+      const charges = charged.get(box.id) ?? 0;
+      const wantCharges = ['paid', 'shipped'].includes(box.status) ? 1 : 0;
+      if (charges !== wantCharges) violations.push(`box ${box.id} is ${box.status} and has ${charges} charge entries in the ledger`);
+      const credits = compensated.get(box.id) ?? 0;
+      if (credits !== (box.compensatedAt ? 1 : 0)) violations.push(`box ${box.id} has ${credits} late-shipping credits in the ledger, compensated: ${box.compensatedAt !== null}`);
+    }
+    return violations;
+  }
+
   /** The charge split: each orchard is owed the cost of its fruit in the box, the platform keeps the rest. */
   private async chargeLines(tx: Tx, box: BoxRow, amount: Decimal): Promise<{ account: string; amount: Decimal }[]> {
     const fruits = new Map((await tx.find(FruitRow, { where: { id: In(box.items.map((i) => i.fruitId)) } })).map((f) => [f.id, f]));

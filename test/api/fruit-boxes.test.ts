@@ -203,3 +203,14 @@ describe('an orchard short of fruit', () => {
     for (const [i, box] of again.entries()) expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(after[i]));
   });
 });
+
+describe('reconcile', () => {
+  test('catches a paid box whose charge is missing from the ledger', async () => {
+    const [paid] = ((await t.http.get('/v1/boxes?status=paid&limit=1').set(operator.auth).expect(200)).body.items as Box[]);
+    const hide = (kind: string) => t.db.statement((tx) => tx.query('UPDATE journal_entries SET kind = ? WHERE box_id = ? AND kind = ?', [kind, paid.id, kind === 'box_charged' ? 'box_charged_hidden' : 'box_charged']));
+    await hide('box_charged_hidden');
+    const report = await t.app.reconcile();
+    expect(report.violations).toContainEqual(`box ${paid.id} is paid and has 0 charge entries in the ledger`);
+    await hide('box_charged');
+  });
+});
