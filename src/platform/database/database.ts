@@ -69,7 +69,7 @@ export class Database {
       this.dialect === 'mysql'
         ? `ON DUPLICATE KEY UPDATE ${counters.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`
         : `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
-    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders} ${update}`, values);
+    await this.sql(tx, `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders} ${update}`, values);
   }
 
   /**
