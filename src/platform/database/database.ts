@@ -106,11 +106,6 @@ export class Database {
     return this.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
   }
 
-  /** The same, for plain SQL: appended to a SELECT that reads rows to change them. */
-  forUpdate(): string {
-    return this.dialect === 'mysql' ? ' FOR UPDATE' : '';
-  }
-
   /** Reads that need no transaction. */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.exclusive(() => work(this.dataSource.manager));
