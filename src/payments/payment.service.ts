@@ -75,10 +75,20 @@ export class PaymentService {
 
   /** Payments the consumer is asked to make, created inside the caller's transaction with one INSERT. */
   async create(tx: Tx, inputs: readonly NewPayment[]): Promise<PaymentRow[]> {
+    const payments = this.newPayments(inputs);
+    await this.insert(tx, payments);
+    return payments;
+  }
+
+  /** The same in two steps, for a caller that needs the payments' ids before it writes anything. */
+  newPayments(inputs: readonly NewPayment[]): PaymentRow[] {
     const now = this.deps.clock.now();
-    const payments = inputs.map((input) =>
+    return inputs.map((input) =>
       Object.assign(new PaymentRow(), { id: newId(), provider: 'sandbox', status: 'pending', createdAt: now, settledAt: null, pledgeId: null, campaignId: null, boxId: null, ...input }),
     );
+  }
+
+  async insert(tx: Tx, payments: readonly PaymentRow[]): Promise<void> {
     await this.deps.db.insertRows(
       tx,
       'payments',
@@ -86,7 +96,6 @@ export class PaymentService {
         id: p.id, kind: p.kind, provider: p.provider, pledge_id: p.pledgeId, campaign_id: p.campaignId, box_id: p.boxId, user_id: p.userId, amount_fen: toFen(p.amount), status: p.status, created_at: p.createdAt, settled_at: null,
       })),
     );
-    return payments;
   }
 
   /**

@@ -53,7 +53,7 @@ export class PledgeService implements PaymentListener {
   /**
    * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
    * cap, in one transaction, shared with the other pledges arriving for the same campaign at the same
-   * moment (group commit, see group-commit.ts). The cap is taken by one conditional update, last, so
+   * moment (group commit, see group-commit.ts). The cap is taken by one conditional update, in the last flight, so
    * the hot campaign row is locked only for the commit.
    */
   async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
@@ -83,9 +83,8 @@ export class PledgeService implements PaymentListener {
     return this.deps.db.transaction(async (tx) => {
       const refused: (AppError | undefined)[] = [];
       for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
-      const placed = await this.insertPledges(tx, intents.filter((_, i) => !refused[i]));
-      const units = placed.reduce((total, p) => total + p.pledge.quantity, 0);
-      if (units > 0 && !(await this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()))) throw new Error('the batch does not fit');
+      const { placed, reserved } = await this.insertAndReserve(tx, campaignId, intents.filter((_, i) => !refused[i]));
+      if (!reserved) throw new Error('the batch does not fit');
       let next = 0;
       return intents.map((_, i) => refused[i] ?? placed[next++]);
     });
@@ -96,20 +95,30 @@ export class PledgeService implements PaymentListener {
       return await this.deps.db.transaction(async (tx) => {
         const refused = await this.takeConsumerUnits(tx, intent);
         if (refused) return refused;
-        const [placed] = await this.insertPledges(tx, [intent]);
-        if (!(await this.deps.campaigns.reserveUnits(tx, campaignId, intent.quantity, this.deps.clock.now()))) {
+        const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent]);
+        if (!reserved) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
           if (!latest || latest.status === 'draft') throw notFound('The campaign');
           assertOpen(latest, this.deps.clock.now());
           const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
           throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
         }
-        return placed;
+        return placed[0];
       });
     } catch (error) {
       if (error instanceof AppError) return error;
       throw error;
     }
+  }
+
+  /**
+   * Writes the pledges and takes their units with the campaign's conditional update, sent in the same
+   * flight as the inserts: the hot row stays locked for about one round trip and the commit.
+   */
+  private async insertAndReserve(tx: Tx, campaignId: string, intents: readonly PledgeIntent[]): Promise<{ placed: Placed[]; reserved: boolean }> {
+    const units = intents.reduce((total, intent) => total + intent.quantity, 0);
+    const [placed, reserved] = await Promise.all([this.insertPledges(tx, intents), units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now())]);
+    return { placed, reserved };
   }
 
   /** The pledges, their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
@@ -122,18 +131,22 @@ export class PledgeService implements PaymentListener {
         balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
       }),
     );
-    const payments = await this.deps.payments.create(tx, pledges.map((p) => ({ kind: 'deposit', pledgeId: p.id, campaignId: p.campaignId, userId: p.userId, amount: p.deposit })));
+    const payments = this.deps.payments.newPayments(pledges.map((p) => ({ kind: 'deposit', pledgeId: p.id, campaignId: p.campaignId, userId: p.userId, amount: p.deposit })));
     pledges.forEach((p, i) => (p.depositPaymentId = payments[i].id));
-    await this.deps.db.insertRows(
-      tx,
-      'pledges',
-      pledges.map((p) => ({
-        id: p.id, campaign_id: p.campaignId, user_id: p.userId, variant_key: p.variantKey, quantity: p.quantity, status: p.status, deposit_per_unit_fen: toFen(p.depositPerUnit), deposit_fen: toFen(p.deposit),
-        deposit_payment_id: p.depositPaymentId, expires_at: p.expiresAt, created_at: p.createdAt, updated_at: p.updatedAt,
-      })),
-    );
-    await this.deps.jobs.enqueueMany(tx, EXPIRE_JOB, pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id })));
-    await this.deps.tallies.placed(tx, pledges);
+    // Sent back to back on the transaction's connection: the batch waits for one round trip, not one per statement.
+    await Promise.all([
+      this.deps.payments.insert(tx, payments),
+      this.deps.db.insertRows(
+        tx,
+        'pledges',
+        pledges.map((p) => ({
+          id: p.id, campaign_id: p.campaignId, user_id: p.userId, variant_key: p.variantKey, quantity: p.quantity, status: p.status, deposit_per_unit_fen: toFen(p.depositPerUnit), deposit_fen: toFen(p.deposit),
+          deposit_payment_id: p.depositPaymentId, expires_at: p.expiresAt, created_at: p.createdAt, updated_at: p.updatedAt,
+        })),
+      ),
+      this.deps.jobs.enqueueMany(tx, EXPIRE_JOB, pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id }))),
+      this.deps.tallies.placed(tx, pledges),
+    ]);
     return pledges.map((pledge, i) => ({ pledge, payment: payments[i] }));
   }
 
@@ -233,13 +246,15 @@ export class PledgeService implements PaymentListener {
       }
     }
     if (deposits.length === 0) return;
-    await this.deps.flows.depositsReceived(tx, deposits);
-    await this.deps.notifications.notifyMany(
-      tx,
-      deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } })),
-    );
-    // Last: the status change updates the campaign's running totals, rows every confirmation shares, so they stay locked only until commit.
-    await this.setStatuses(tx, deposits.map((d) => d.pledge), 'active');
+    // Sent back to back on the transaction's connection: the batch waits for one round trip, not one per statement.
+    await Promise.all([
+      this.setStatuses(tx, deposits.map((d) => d.pledge), 'active'),
+      this.deps.flows.depositsReceived(tx, deposits),
+      this.deps.notifications.notifyMany(
+        tx,
+        deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } })),
+      ),
+    ]);
   }
 
   async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {

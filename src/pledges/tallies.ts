@@ -61,8 +61,10 @@ export class PledgeTallies {
       row.pledges = Number(row.pledges) + 1;
       days.set(`${p.campaignId}|${day}`, row);
     }
-    await this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]);
-    await this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]);
+    await Promise.all([
+      this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]),
+      this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]),
+    ]);
   }
 
   /** Pledges moved from one status to another at `at`. */
@@ -79,8 +81,10 @@ export class PledgeTallies {
       row.deposit_paid_units = Number(row.deposit_paid_units) + p.quantity;
       days.set(p.campaignId, row);
     }
-    await this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]);
-    if (from === 'awaiting_deposit' && to === 'active') await this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]);
+    await Promise.all([
+      this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]),
+      from === 'awaiting_deposit' && to === 'active' ? this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]) : undefined,
+    ]);
   }
 
   // The two reads below are on the live forecast's path (thousands of rows): plain SQL, no entity mapping.

@@ -69,7 +69,7 @@ export class Database {
       this.dialect === 'mysql'
         ? `ON DUPLICATE KEY UPDATE ${counters.map((c) => `${c} = ${c} + VALUES(${c})`).join(', ')}`
         : `ON CONFLICT (${keys.join(', ')}) DO UPDATE SET ${counters.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
-    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders} ${update}`, values);
+    await this.sql(tx, `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${placeholders} ${update}`, values);
   }
 
   /**
@@ -104,11 +104,6 @@ export class Database {
   /** The lock option for "read this row to change it": a row lock on MySQL; SQLite writers are serialised anyway. */
   rowLock(): { mode: 'pessimistic_write' } | undefined {
     return this.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
-  }
-
-  /** The same, for plain SQL: appended to a SELECT that reads rows to change them. */
-  forUpdate(): string {
-    return this.dialect === 'mysql' ? ' FOR UPDATE' : '';
   }
 
   /** Reads that need no transaction. */
