@@ -113,7 +113,7 @@ export function buildApp(deps: AppDeps): App {
     ...accountRoutes(accounts, config.loginRateLimit),
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, clock),
-    ...pledgeRoutes(pledges),
+    ...pledgeRoutes(pledges, config.pledgeRateLimit),
     ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),

@@ -1,10 +1,8 @@
 import type { Request } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES } from '../platform/http/principal';
-import { sendProblem, toProblem } from '../platform/http/problem';
-import { AppError } from '../platform/http/app-error';
 import type { AccountService, Session } from './account.service';
 import { LoginBody, RegisterBody, toUserDto } from './account.schemas';
 
@@ -16,16 +14,10 @@ export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: 
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
   // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
   const limiter = (limit: number, key: (req: Request) => string) =>
-    rateLimit({
-      windowMs: loginLimit.windowMs,
-      limit,
-      keyGenerator: key,
-      skipSuccessfulRequests: true,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      handler: (req, res) => sendProblem(res, toProblem(new AppError(429, 'too_many_login_attempts', 'Too many failed sign-ins. Wait 15 minutes and try again.'), req)),
+    rateLimited({
+      windowMs: loginLimit.windowMs, limit, key, skipSuccessfulRequests: true,
+      code: 'too_many_login_attempts', detail: 'Too many failed sign-ins. Wait 15 minutes and try again.',
     });
-  const clientAddress = (req: Request) => ipKeyGenerator(req.ip ?? 'unknown');
   const loginLimiters = [
     limiter(loginLimit.max, (req) => `${clientAddress(req)}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`),
     limiter(loginLimit.max * 10, clientAddress),

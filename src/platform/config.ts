@@ -19,6 +19,8 @@ export interface Config {
   seedDemoData: boolean;
   jobs: { pollIntervalMs: number; lockLifetimeMs: number };
   loginRateLimit: { windowMs: number; max: number };
+  /** Pledges per minute, per consumer account and per client address: a bot cannot buy out a capped launch. */
+  pledgeRateLimit: { perAccount: number; perAddress: number };
   /** scrypt cost as log2(N) for new password hashes. */
   passwordScryptLogN: number;
   payments: {
@@ -67,6 +69,8 @@ const EnvSchema = z
     JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+    PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
+    PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
     PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX_AUTO_CONFIRM: bool.optional(),
@@ -109,6 +113,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS },
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
+    pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
     passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,

@@ -1,15 +1,26 @@
 import { CampaignParams } from '../campaigns/campaign.schemas';
+import type { Request } from 'express';
+import type { Config } from '../platform/config';
 import { page, pageQuery } from '../platform/http/paginate';
+import { subjectOf } from '../platform/http/principal';
+import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
 import { toPaymentDto } from '../payments';
 import type { PledgeService } from './pledge.service';
 import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
 
-export function pledgeRoutes(pledges: PledgeService): RouteDef[] {
+export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateLimit']): RouteDef[] {
+  // Every attempt counts, successful or not: a script hammering a hot launch is slowed either way.
+  const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
+    rateLimited({ windowMs: 60_000, limit, key, code: 'too_many_pledges', detail: `Too many pledges from this ${who} in a minute (at most ${limit}). Wait a minute and try again.` });
+  const pledgeLimiters = [
+    perMinute(limits.perAddress, clientAddress, 'address'),
+    perMinute(limits.perAccount, (req) => subjectOf(req.principal), 'account'),
+  ];
   return [
     route({
       method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
-      status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody,
+      status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody, before: pledgeLimiters,
       handle: async ({ principal, params, body }) => {
         const { pledge, payment } = await pledges.create(principal, params.id, body);
         return { ...toPledgeDto(pledge, [payment]), depositPayment: toPaymentDto(payment) };

@@ -89,6 +89,8 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
     env: {
       PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
       AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',
+      // The load comes from one address and 200 accounts: the abuse limits would refuse most of it.
+      PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '1000000', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000000',
       PASSWORD_SCRYPT_LOG_N: '10', BOOTSTRAP_OPERATOR_EMAIL: operator.email, BOOTSTRAP_OPERATOR_PASSWORD: operator.password, JOBS_POLL_INTERVAL_MS: '500',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -18,6 +18,9 @@ export const TEST_ENV = {
   SEED_DEMO_DATA: 'false',
   // Tests drive the sandbox gateway themselves (complete, fail, replay), unless one opts in.
   SANDBOX_AUTO_CONFIRM: 'false',
+  // Spikes of 1,000 pledges come from one address and a few accounts; the limits have tests of their own.
+  PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '100000',
+  PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',
 };
 
 export interface TestApp {
