@@ -77,7 +77,9 @@ export class Settlement implements CampaignListener {
         const from: PledgeStatus[] = campaign.status === 'cancelled' ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid'] : ['succeeded', 'failed', 'completed'].includes(campaign.status) ? ['active'] : [];
         if (from.length === 0) return 0;
         const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, order: { createdAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.db.rowLock() });
-        for (const pledge of batch) await this.settleOne(tx, campaign, pledge);
+        const produced = campaign.status === 'cancelled' || campaign.status === 'failed' ? [] : batch.filter((p) => !campaign.droppedVariants?.includes(p.variantKey));
+        for (const pledge of batch.filter((p) => !produced.includes(p))) await this.refundOne(tx, campaign, pledge);
+        await this.awaitBalance(tx, campaign, produced);
         return batch.length;
       });
       if (moved === 0) break;
@@ -155,9 +157,10 @@ export class Settlement implements CampaignListener {
     return new Map(rows.map((r) => [r.campaignId, fromFen(String(r.fen))]));
   }
 
-  private async settleOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
-    const notify = (kind: 'campaign_succeeded' | 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string, data: Record<string, unknown> = {}) =>
-      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message, data });
+  /** A pledge of a cancelled or failed campaign, or of a variant too few chose: everything paid goes back. */
+  private async refundOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
+    const notify = (kind: 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string) =>
+      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message });
 
     if (campaign.status === 'cancelled') {
       if (pledge.status === 'awaiting_deposit') {
@@ -179,22 +182,34 @@ export class Settlement implements CampaignListener {
       await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_failed');
       return notify('campaign_failed', `"${campaign.title}" did not reach ${thresholdOf(campaign)} units. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
     }
-    if (campaign.droppedVariants?.includes(pledge.variantKey)) {
-      await this.deps.pledges.setStatus(tx, pledge, 'refunded');
-      await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
-      return notify('variant_not_produced', `Too few people chose ${pledge.variantKey} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
-    }
+    await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+    await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
+    return notify('variant_not_produced', `Too few people chose ${pledge.variantKey} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+  }
+
+  /**
+   * Pledges of a succeeded campaign: each now owes the balance at the final price. Moved with one
+   * UPDATE per quantity (the balance is per unit) and told with one INSERT: a campaign of 100,000
+   * pledges settles in seconds, not minutes.
+   */
+  private async awaitBalance(tx: Tx, campaign: CampaignRow, pledges: PledgeRow[]): Promise<void> {
+    if (pledges.length === 0) return;
     const price = campaign.finalUnitPrice!;
-    const balance = balancePerUnit(campaign, price).times(pledge.quantity);
-    await this.deps.pledges.setStatus(tx, pledge, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance, balanceDueAt: campaign.balanceDueAt });
-    if (balance.isZero()) {
-      // The deposit (with its credit) covers the whole price: the purchase is complete at once.
-      await this.deps.pledges.setStatus(tx, pledge, 'paid');
-      await this.deps.flows.purchaseCompleted(tx, pledge, campaign, undefined);
+    const perUnit = balancePerUnit(campaign, price);
+    for (const quantity of new Set(pledges.map((p) => p.quantity))) {
+      const same = pledges.filter((p) => p.quantity === quantity);
+      await this.deps.pledges.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: perUnit.times(quantity), balanceDueAt: campaign.balanceDueAt });
     }
-    await notify('campaign_succeeded', `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${balance.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(balance)} before ${campaign.balanceDueAt!.toISOString()}.`}`, {
-      unitPrice: formatMoney(price), balance: formatMoney(balance), dueAt: campaign.balanceDueAt!.toISOString(),
-    });
+    if (perUnit.isZero()) {
+      // The deposit (with its credit) covers the whole price: every purchase is complete at once.
+      await this.deps.pledges.setStatuses(tx, pledges, 'paid');
+      for (const pledge of pledges) await this.deps.flows.purchaseCompleted(tx, pledge, campaign, undefined);
+    }
+    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({
+      userId: pledge.userId, kind: 'campaign_succeeded' as const, campaignId: campaign.id, pledgeId: pledge.id,
+      message: `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${perUnit.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(pledge.balance!)} before ${campaign.balanceDueAt!.toISOString()}.`}`,
+      data: { unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
+    })));
   }
 
   private async unitsByVariant(tx: Tx, campaignId: string, statuses: PledgeStatus[]): Promise<Map<string, number>> {

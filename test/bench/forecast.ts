@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { In } from 'typeorm';
-import { buildApp } from '../../src/app';
 import { FactoryWebhooks } from '../../src/factories';
 import { ForecastBatchRow, ForecastLineRow, ForecastService } from '../../src/forecasts';
 import { type DayTally, PledgeTallies, type VariantTally } from '../../src/pledges';
 import { PLEDGE_STATUSES, type PledgeStatus } from '../../src/pledges/pledge.entity';
 import { type Clock, systemClock } from '../../src/platform/clock';
-import { parseConfig } from '../../src/platform/config';
 import { Metrics } from '../../src/platform/http';
 import { Jobs } from '../../src/platform/jobs';
 import { SecretBox } from '../../src/platform/secret-box';
 import type { Tx } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
-import { type Machine, benchDatabase, percentile, timeRepeated } from './support';
+import { type Machine, benchApp, benchDatabase, percentile, timeRepeated } from './support';
 
 /**
  * A factory with 1,000,000 pledges over 50 campaigns of 40 variants: the live forecast and a batch
@@ -79,8 +77,8 @@ const DAYS_SQL = `SELECT campaign_id, DATE_FORMAT(CONVERT_TZ(created_at, '+00:00
 
 export async function benchForecast(): Promise<ForecastBenchResult> {
   const { db, url, machine } = await benchDatabase('c2m_bench_forecast');
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, PASSWORD_SCRYPT_LOG_N: '10', SEED_DEMO_DATA: 'false' });
-  const app = buildApp({ config, db, logger: createLogger('silent'), clock: systemClock, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  const app = benchApp(db, url, { PASSWORD_SCRYPT_LOG_N: '10' });
+  const { config } = app;
   const { campaigns, factories, forecasts } = app.services;
 
   const seedStarted = performance.now();

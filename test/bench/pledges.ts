@@ -6,12 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
-import { buildApp, entities } from '../../src/app';
+import { entities } from '../../src/app';
 import { CampaignRow } from '../../src/campaigns';
-import { parseConfig } from '../../src/platform/config';
 import { openDatabase } from '../../src/platform/database';
-import { createLogger } from '../../src/platform/logger';
 import { PledgeRow } from '../../src/pledges';
+import { benchApp } from './support';
 
 /**
  * A spike of pledges on one hot campaign over HTTP, on MySQL/MariaDB, with the sandbox confirming
@@ -64,8 +63,7 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
   await db.migrate();
 
   // The baseline writes into its own campaign row of the same schema.
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, SANDBOX_AUTO_CONFIRM: 'false' });
-  const app = buildApp({ config, db, logger: createLogger('silent'), clock: { now: () => new Date() }, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  const app = benchApp(db, databaseUrl, { SANDBOX_AUTO_CONFIRM: 'false' });
   const factory = await app.services.factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const baselineCampaign = await app.services.campaigns.create(campaignInput(factory.id));
   await app.services.campaigns.publish(baselineCampaign.id);

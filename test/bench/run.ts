@@ -1,6 +1,7 @@
 // `npm run bench -- pledges`: runs a benchmark and writes its result as JSON and Markdown to docs/benchmarks/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { benchClose, closeMarkdown } from './close';
 import { benchForecast, forecastMarkdown } from './forecast';
 import { benchPledges, type PledgeBenchResult } from './pledges';
 import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
@@ -14,6 +15,10 @@ const BENCHES: Record<string, () => Promise<{ result: object; report: string }>>
   forecast: async () => {
     const result = await benchForecast();
     return { result, report: forecastMarkdown(result) };
+  },
+  close: async () => {
+    const result = await benchClose();
+    return { result, report: closeMarkdown(result) };
   },
   subscriptions: async () => {
     const result = await benchSubscriptions();

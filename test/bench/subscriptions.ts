@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { buildApp } from '../../src/app';
 import { businessDay } from '../../src/platform/calendar';
-import { systemClock } from '../../src/platform/clock';
-import { parseConfig } from '../../src/platform/config';
-import { createLogger } from '../../src/platform/logger';
 import { planBox } from '../../src/scheduling';
 import { FruitRow, PlanRow, SubscriptionRow } from '../../src/subscriptions';
 import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipDateOf } from '../../src/subscriptions/deliveries';
 import { HORIZON_WEEKS, boxRequest, toPlannerFruit } from '../../src/subscriptions/subscription.service';
-import { type Machine, benchDatabase } from './support';
+import { type Machine, benchApp, benchDatabase } from './support';
 
 /**
  * The planning job for 100,000 active subscriptions: four weeks of boxes planned and written to MariaDB.
@@ -31,8 +27,7 @@ export interface SubscriptionBenchResult {
 
 export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
   const { db, url, machine } = await benchDatabase('c2m_bench_subscriptions');
-  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, SEED_DEMO_DATA: 'false' });
-  const app = buildApp({ config, db, logger: createLogger('silent'), clock: systemClock, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  const app = benchApp(db, url);
   await app.prepare();
 
   const plans = await db.read((tx) => tx.find(PlanRow));

@@ -1,8 +1,11 @@
 import os from 'node:os';
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
-import { entities } from '../../src/app';
+import { type App, buildApp, entities } from '../../src/app';
+import { type Clock, systemClock } from '../../src/platform/clock';
+import { type Config, parseConfig } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
+import { createLogger } from '../../src/platform/logger';
 
 /** What every benchmark reports about where it ran. */
 export interface Machine {
@@ -31,6 +34,13 @@ export async function benchDatabase(name: string): Promise<{ db: Database; url: 
     url: u.toString(),
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, database: row.v },
   };
+}
+
+/** The service on a bench database, silent, with no job worker of its own; `env` adds configuration. */
+export function benchApp(db: Database, url: string, env: Record<string, string> = {}, clock: Clock = systemClock): App & { config: Config } {
+  const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, SEED_DEMO_DATA: 'false', ...env });
+  const app = buildApp({ config, db, logger: createLogger('silent'), clock, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  return { ...app, config };
 }
 
 /** Runs `fn` `times` times in a row; returns the latencies (ms) sorted. */
