@@ -1,7 +1,5 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -10,7 +8,7 @@ import { entities } from '../../src/app';
 import { CampaignRow } from '../../src/campaigns';
 import { openDatabase } from '../../src/platform/database';
 import { PledgeRow } from '../../src/pledges';
-import { benchApp } from './support';
+import { BENCH_OPERATOR, type LoadResult, benchApp, call, freePort, load, startBenchService } from './support';
 
 /**
  * A spike of pledges on one hot campaign over HTTP, on MySQL/MariaDB, with the sandbox confirming
@@ -22,15 +20,6 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const WARMUP_SECONDS = 3;
 const CONSUMERS = 200;
-
-interface LoadResult {
-  durationSeconds: number;
-  requests: number;
-  statuses: Record<string, number>;
-  errors: number;
-  timeouts: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
-}
 
 export interface PledgeBenchResult {
   name: string;
@@ -75,37 +64,25 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
     env: { ...process.env, PORT: String(baselinePort), BENCH_DATABASE_URL: databaseUrl, BASELINE_CAMPAIGN_ID: baselineCampaign.id },
   });
   await once(baseline, 'message');
-  const body = JSON.stringify({ variant: { colour: 'black', size: 'M' }, quantity: 1 });
-  await load({ url: `http://127.0.0.1:${baselinePort}/pledge`, connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS, tokens: [], body });
-  const baselineRun = await load({ url: `http://127.0.0.1:${baselinePort}/pledge`, connections: CONNECTIONS, durationSeconds: SECONDS, tokens: [], body });
+  const raw = (durationSeconds: number) => spike(`http://127.0.0.1:${baselinePort}`, '/pledge', [undefined], durationSeconds);
+  await raw(WARMUP_SECONDS);
+  const baselineRun = await raw(SECONDS);
   baseline.kill('SIGTERM');
 
   console.error(`service: Express + TypeORM, the real pledge route, sandbox auto-confirm, ${CONNECTIONS} connections, ${SECONDS} s`);
-  const port = await freePort();
-  const operator = { email: 'bench-operator@example.com', password: 'bench operator password' };
-  const service = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
-      AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',
-      // The load comes from one address and 200 accounts: the abuse limits would refuse most of it.
-      PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '1000000', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000000',
-      PASSWORD_SCRYPT_LOG_N: '10', BOOTSTRAP_OPERATOR_EMAIL: operator.email, BOOTSTRAP_OPERATOR_PASSWORD: operator.password, JOBS_POLL_INTERVAL_MS: '500',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const service = await startBenchService(databaseUrl);
   try {
-    const api = `http://127.0.0.1:${port}`;
-    await waitForHttp(`${api}/readyz`);
-    const token = await post(`${api}/v1/auth/login`, operator).then((r) => r.token as string);
-    const campaign = (await post(`${api}/v1/campaigns`, campaignBody(factory.id), token)) as { id: string };
-    await post(`${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
+    const { api } = service;
+    const token = await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR).then((r) => r.token as string);
+    const campaign = (await call('POST', `${api}/v1/campaigns`, campaignBody(factory.id), token)) as { id: string };
+    await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
     const tokens: string[] = [];
     for (let i = 0; i < CONSUMERS; i += 20) {
-      tokens.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => post(`${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then((r) => r.token as string)))));
+      tokens.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => call('POST', `${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then((r) => r.token as string)))));
     }
-    const target = `${api}/v1/campaigns/${campaign.id}/pledges`;
-    const warm = await load({ url: target, connections: CONNECTIONS, durationSeconds: WARMUP_SECONDS, tokens, body });
-    const serviceRun = await load({ url: target, connections: CONNECTIONS, durationSeconds: SECONDS, tokens, body });
+    const target = `/v1/campaigns/${campaign.id}/pledges`;
+    const warm = await spike(api, target, tokens, WARMUP_SECONDS);
+    const serviceRun = await spike(api, target, tokens, SECONDS);
 
     // Correctness after the spike, once the sandbox has confirmed every deposit: every accepted pledge is
     // in the database and holds exactly its units, and the ledger reconciles (each read in one snapshot).
@@ -133,8 +110,7 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
       correctness: { pledgesInDatabase, reservedUnits, acceptedResponses, oversold: reservedUnits !== pledgesInDatabase || pledgesInDatabase < acceptedResponses, ledgerReconciles: report.ok, violations: report.violations },
     };
   } finally {
-    service.kill('SIGTERM');
-    await once(service, 'exit');
+    await service.stop();
     await db.close();
   }
 }
@@ -153,6 +129,13 @@ function campaignInput(factoryId: string) {
   return { ...b, description: '', depositCreditRate: '1', opensAt: new Date(b.opensAt), closesAt: new Date(b.closesAt) };
 }
 
+/** Every request a new pledge of one unit, from CONNECTIONS connections, cycling through the tokens. */
+async function spike(base: string, pledgePath: string, tokens: (string | undefined)[], durationSeconds: number): Promise<LoadResult> {
+  const body = JSON.stringify({ variant: { colour: 'black', size: 'M' }, quantity: 1 });
+  const requests = tokens.map((token) => ({ method: 'POST' as const, path: pledgePath, token, body }));
+  return (await load({ base, durationSeconds, scenarios: [{ name: 'pledges', connections: CONNECTIONS, requests }] })).pledges;
+}
+
 function summarise(run: LoadResult): Summary {
   const accepted = run.statuses['201'] ?? 0;
   const serverErrors = Object.entries(run.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
@@ -164,27 +147,6 @@ function summarise(run: LoadResult): Summary {
     serverErrors: serverErrors + run.errors,
     latencyMs: run.latencyMs,
   };
-}
-
-function load(config: { url: string; connections: number; durationSeconds: number; tokens: string[]; body: string }): Promise<LoadResult> {
-  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, 'load-generator.ts')], { env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
-  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadResult) : reject(new Error(`load generator exited with ${code}`)))));
-}
-
-async function post(url: string, body: object, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': randomUUID(), ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not come up`);
 }
 
 async function waitUntilConfirmed(db: Awaited<ReturnType<typeof openDatabase>>, campaignId: string, timeoutMs: number): Promise<void> {
@@ -208,11 +170,3 @@ async function serverVersion(db: Awaited<ReturnType<typeof openDatabase>>): Prom
   return row.v;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

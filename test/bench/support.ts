@@ -1,4 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
 import { type App, buildApp, entities } from '../../src/app';
@@ -6,6 +11,8 @@ import { type Clock, systemClock } from '../../src/platform/clock';
 import { type Config, parseConfig } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
+
+const REGISTER = path.join(__dirname, '../support/register-ts.js');
 
 /** What every benchmark reports about where it ran. */
 export interface Machine {
@@ -58,4 +65,88 @@ export async function timeRepeated(times: number, fn: () => Promise<unknown>): P
 export function percentile(sorted: readonly number[], p: number): number {
   const value = sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
   return Math.round(value * 10) / 10;
+}
+
+/** One kind of request in a load: its connections and the requests they cycle through. */
+export interface Scenario {
+  name: string;
+  connections: number;
+  requests: { method: 'GET' | 'POST'; path: string; token?: string; body?: string }[];
+}
+
+export interface LoadConfig {
+  base: string;
+  durationSeconds: number;
+  scenarios: Scenario[];
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  requests: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+/** Runs a load from a second process (load-generator.ts), every scenario at once; returns each one's result. */
+export function load(config: LoadConfig): Promise<Record<string, LoadResult>> {
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, 'load-generator.ts')], { env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk) => (out += chunk));
+  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, LoadResult>) : reject(new Error(`load generator exited with ${code}`)))));
+}
+
+/** The real service (src/main.ts) as its own process, in production mode on `databaseUrl`, with the abuse limits lifted: the load comes from one address. */
+export async function startBenchService(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; api: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
+    env: {
+      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
+      AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',
+      PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '1000000', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000000',
+      PASSWORD_SCRYPT_LOG_N: '10', BOOTSTRAP_OPERATOR_EMAIL: BENCH_OPERATOR.email, BOOTSTRAP_OPERATOR_PASSWORD: BENCH_OPERATOR.password, JOBS_POLL_INTERVAL_MS: '500',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const api = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${api}/readyz`);
+  return {
+    child, api,
+    stop: async () => {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+export const BENCH_OPERATOR = { email: 'bench-operator@example.com', password: 'bench operator password' };
+
+/** A JSON request that must succeed; returns the body. */
+export async function call(method: 'GET' | 'POST', url: string, body?: object, token?: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
