@@ -115,7 +115,7 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
   }
 }
 
-function campaignBody(factoryId: string) {
+export function campaignBody(factoryId: string) {
   const now = Date.now();
   return {
     factoryId, title: 'Bench: hot campaign', productName: 'Down jacket', options: [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['M', 'L'] }],

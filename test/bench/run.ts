@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchClose, closeMarkdown } from './close';
 import { benchForecast, forecastMarkdown } from './forecast';
 import { benchPledges, type PledgeBenchResult } from './pledges';
+import { benchSoak, soakMarkdown } from './soak';
 import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
 
 /** Each benchmark: its result (written as JSON) and its report (Markdown). */
@@ -19,6 +20,10 @@ const BENCHES: Record<string, () => Promise<{ result: object; report: string }>>
   close: async () => {
     const result = await benchClose();
     return { result, report: closeMarkdown(result) };
+  },
+  soak: async () => {
+    const result = await benchSoak();
+    return { result, report: soakMarkdown(result) };
   },
   subscriptions: async () => {
     const result = await benchSubscriptions();
