@@ -272,6 +272,7 @@ export class SubscriptionService {
     let boxesPlanned = 0;
     // Two batches in flight: one is planned (CPU, here) while the other's boxes are written (the database).
     const inFlight: Promise<void>[] = [];
+    const run = await this.deps.db.read((tx) => this.planningRun(tx));
     for (;;) {
       const ids = await this.deps.db.read(async (tx) =>
         (await tx.createQueryBuilder(SubscriptionRow, 's').select('s.id', 'id').where("s.status <> 'cancelled' AND s.id > :after", { after }).orderBy('s.id', 'ASC').limit(batchSize).getRawMany<{ id: string }>()).map((r) => r.id),
@@ -280,7 +281,7 @@ export class SubscriptionService {
       after = ids.at(-1)!;
       subscriptions += ids.length;
       const batch = this.deps.db.transaction(async (tx) => {
-        const planned = await this.buildBoxes(tx, await tx.find(SubscriptionRow, { where: { id: In(ids) } }));
+        const planned = await this.buildBoxes(tx, await tx.find(SubscriptionRow, { where: { id: In(ids) } }), run);
         boxesPlanned += planned;
       });
       // Awaited below; marked handled now so a failure while the other batch is awaited is not an unhandled rejection.
@@ -293,12 +294,11 @@ export class SubscriptionService {
   }
 
   /** Builds or re-plans the boxes of these subscriptions within the horizon; returns how many boxes were (re)planned. */
-  private async buildBoxes(tx: Tx, subscriptions: readonly SubscriptionRow[]): Promise<number> {
+  private async buildBoxes(tx: Tx, subscriptions: readonly SubscriptionRow[], run?: PlanningRun): Promise<number> {
     const now = this.deps.clock.now();
     const today = businessDay(now);
     const until = addDays(today, HORIZON_WEEKS * 7);
-    const plans = new Map((await tx.find(PlanRow)).map((p) => [p.id, p]));
-    const catalogue = await this.catalogue(tx);
+    const { plans, catalogue, planned: plannedBefore } = run ?? (await this.planningRun(tx));
     const ids = subscriptions.map((s) => s.id);
     const existing = await tx.find(BoxRow, { where: { subscriptionId: In(ids), deliveryDate: LessThanOrEqual(until) } });
     const boxesOf = new Map<string, Map<string, BoxRow>>();
@@ -321,8 +321,14 @@ export class SubscriptionService {
           if (box && box.status !== 'cancelled') recent = [box.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
           continue;
         }
-        const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent, box?.unitLimits ?? null);
-        const contents = toBoxContents(planned);
+        const request = boxRequest(subscription, plan, catalogue, deliveryDate, recent, box?.unitLimits ?? null);
+        const key = JSON.stringify({ ...request, catalogue: undefined, unitLimits: request.unitLimits && [...request.unitLimits] });
+        let contents = plannedBefore.get(key);
+        if (!contents) {
+          // Bounded: a run holds at most this many distinct boxes in memory.
+          if (plannedBefore.size >= 50_000) plannedBefore.clear();
+          plannedBefore.set(key, (contents = toBoxContents(planBox(request))));
+        }
         recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
         if (!box) {
           inserts.push(Object.assign(new BoxRow(), {
@@ -339,6 +345,11 @@ export class SubscriptionService {
     // databases' parameter limits. The unique key (subscription, date) refuses doubles.
     for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_boxes', inserts.slice(i, i + 200).map(boxColumns));
     return replanned;
+  }
+
+  /** What one planning pass reads once: the plans and the catalogue; and the boxes it has planned so far, by request. */
+  private async planningRun(tx: Tx): Promise<PlanningRun> {
+    return { plans: new Map((await tx.find(PlanRow)).map((p) => [p.id, p])), catalogue: await this.catalogue(tx), planned: new Map() };
   }
 
   private plan(subscription: SubscriptionRow, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string, recentBoxes: string[][], unitLimits: Record<string, number> | null = null): PlannedBox {
@@ -390,6 +401,17 @@ export class SubscriptionService {
     if (!subscription || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === subscription.userId))) throw notFound('The subscription');
     return subscription;
   }
+}
+
+/**
+ * One planning pass. Many households ask the planner the same thing (plan, household size, dates,
+ * exclusions, recent boxes) and it is pure, so each distinct request is planned once per pass and its
+ * box copied to the others: the planning job for 100,000 subscriptions plans a few thousand boxes.
+ */
+interface PlanningRun {
+  plans: Map<string, PlanRow>;
+  catalogue: Fruit[];
+  planned: Map<string, Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost'>>;
 }
 
 /** What the planner is asked for one delivery of a subscription. */
