@@ -15,6 +15,7 @@ import type { Database } from './platform/database';
 import {
   IdempotencyKeyRow, IdempotencyStore, Metrics, TokenService, authenticate, createHttpApp, mountRoutes, opsRouter, type RouteDef,
 } from './platform/http';
+import { portalRouter } from './platform/http/portal';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
@@ -126,7 +127,8 @@ export function buildApp(deps: AppDeps): App {
     bodyLimit: config.bodyLimit,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
-    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker }), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
+    // The factory portal (a static web app) before authentication: its files are public, its data comes from /v1 with the user's token.
+    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker }), portalRouter(), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
   });
 
   const reconcileLedger = () =>

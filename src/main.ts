@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { boot } from './bootstrap';
-import { seedDemoData } from './demo/seed';
+import { DEMO_ACCOUNTS, seedDemoData } from './demo/seed';
 import { ConfigError, parseConfig } from './platform/config';
 import { createLogger } from './platform/logger';
 
@@ -38,10 +38,15 @@ async function main(): Promise<void> {
   }
   if (runsWorker) await app.jobs.startWorker();
   const address = server?.address();
+  const baseUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
   logger.info(
     { role, port: typeof address === 'object' && address ? address.port : undefined, database: config.database.kind, startupMs: Math.round(performance.now() - started) },
-    runsApi ? `ready: http://localhost:${typeof address === 'object' && address ? address.port : config.port} (API description at /docs)` : 'ready: job worker running',
+    runsApi ? `ready: ${baseUrl} (API description at /docs, factory portal at /portal)` : 'ready: job worker running',
   );
+  if (runsApi && config.seedDemoData) {
+    const { email, password } = DEMO_ACCOUNTS.factory;
+    logger.info({ portal: `${baseUrl}/portal`, email }, `factory portal: ${baseUrl}/portal (demo factory account: ${email} / ${password})`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,0 +1,109 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSignedIn } from '../auth/AuthProvider';
+import { ApiError } from './client';
+import type { Accuracy, Batch, BatchSummary, Campaign, CommitAnswer, Delivery, Factory, LiveForecast, Page, Webhook } from './types';
+
+/** Every key starts with the user: answers cached for one user are never served to another. */
+function useKey(...parts: unknown[]): unknown[] {
+  return [useSignedIn().session.user.id, ...parts];
+}
+
+function useGet<T>(path: string, ...key: unknown[]) {
+  const { api } = useSignedIn();
+  return useQuery({ queryKey: useKey(...key), queryFn: () => api.get<T>(path) });
+}
+
+export function useFactory() {
+  const { session } = useSignedIn();
+  return useGet<Factory>(`/v1/factories/${session.user.factoryId}`, 'factory');
+}
+
+export function useForecast() {
+  return useGet<LiveForecast>('/v1/factory/forecast', 'forecast');
+}
+
+/** The factory's published campaigns (public data: tiers, options, progress), up to the API's page size. */
+export function useCampaigns() {
+  const { session } = useSignedIn();
+  return useGet<Page<Campaign>>(`/v1/campaigns?factoryId=${session.user.factoryId}&limit=100`, 'campaigns');
+}
+
+export function useCampaign(id: string) {
+  return useGet<Campaign>(`/v1/campaigns/${encodeURIComponent(id)}`, 'campaign', id);
+}
+
+export const PAGE_SIZE = 20;
+
+export function useBatches(offset: number) {
+  return useGet<Page<BatchSummary>>(`/v1/factory/forecast-batches?limit=${PAGE_SIZE}&offset=${offset}`, 'batches', offset);
+}
+
+export function useBatch(id: string) {
+  return useGet<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(id)}`, 'batch', id);
+}
+
+export function useAccuracy() {
+  return useGet<Accuracy>('/v1/factory/forecast-accuracy', 'accuracy');
+}
+
+export function useDeliveries(offset: number) {
+  return useGet<Page<Delivery>>(`/v1/factory/webhook-deliveries?limit=${PAGE_SIZE}&offset=${offset}`, 'deliveries', offset);
+}
+
+/** The factory's webhook, or null while it has none (the API answers 404 then). */
+export function useWebhook() {
+  const { api } = useSignedIn();
+  return useQuery({
+    queryKey: useKey('webhook'),
+    queryFn: async () => {
+      try {
+        return await api.get<Webhook>('/v1/factory/webhook');
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+}
+
+/** After a change to a batch: its detail is the answer; the list's statuses and counts are fetched again. */
+function useBatchChange(batchId: string, send: (api: ReturnType<typeof useSignedIn>['api'], body: CommitAnswer | undefined) => Promise<Batch>) {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const batchKey = useKey('batch', batchId);
+  const listKey = useKey('batches');
+  return useMutation({
+    mutationFn: (body: CommitAnswer | undefined) => send(api, body),
+    onSuccess: (batch) => {
+      queryClient.setQueryData(batchKey, batch);
+      void queryClient.invalidateQueries({ queryKey: listKey });
+    },
+  });
+}
+
+export function useAcknowledge(batchId: string) {
+  return useBatchChange(batchId, (api) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/acknowledge`));
+}
+
+export function useCommit(batchId: string) {
+  return useBatchChange(batchId, (api, answer) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit`, { lines: [answer] }));
+}
+
+function useWebhookChange<Input>(send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Webhook>) {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const key = useKey('webhook');
+  return useMutation({
+    mutationFn: (input: Input) => send(api, input),
+    // The secret is shown once, from the mutation's own answer; the cache never keeps it.
+    onSuccess: (webhook) => queryClient.setQueryData(key, { ...webhook, secret: undefined }),
+  });
+}
+
+export function useSetWebhookUrl() {
+  return useWebhookChange((api, url: string) => api.put<Webhook>('/v1/factory/webhook', { url }));
+}
+
+export function useRotateSecret() {
+  return useWebhookChange<void>((api) => api.post<Webhook>('/v1/factory/webhook/rotate-secret'));
+}

@@ -1,0 +1,207 @@
+/** The shapes of the public /v1 API the portal reads (docs/openapi.yaml). Amounts are strings ("1000.00"), instants ISO 8601 in UTC. */
+
+export interface User {
+  id: string;
+  email: string;
+  role: 'consumer' | 'operator' | 'factory';
+  displayName: string | null;
+  factoryId: string | null;
+  createdAt: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  tokenType: 'Bearer';
+  expiresAt: string;
+  user: User;
+}
+
+export interface Factory {
+  id: string;
+  name: string;
+  kind: 'manufacturer' | 'orchard';
+  contactEmail: string;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'open' | 'succeeded' | 'failed' | 'cancelled' | 'completed';
+
+export interface Tier {
+  minUnits: number;
+  unitPrice: string;
+}
+
+export interface OptionDimension {
+  name: string;
+  values: string[];
+}
+
+export interface Campaign {
+  id: string;
+  factoryId: string;
+  title: string;
+  productName: string;
+  description: string;
+  options: OptionDimension[];
+  referencePrice: string;
+  depositRate: string;
+  depositPerUnit: string;
+  tiers: Tier[];
+  maxUnits: number | null;
+  variantMinUnits: number | null;
+  opensAt: string;
+  closesAt: string;
+  expectedShipDate: string;
+  status: CampaignStatus;
+  finalUnitPrice: string | null;
+  droppedVariants: string[];
+  progress: {
+    paidUnits: number;
+    reservedUnits: number;
+    pledgers: number;
+    currentTier: Tier | null;
+    nextTier: (Tier & { unitsNeeded: number }) | null;
+    thresholdReached: boolean;
+    remainingUnits: number | null;
+  };
+}
+
+/** Firm (deposit-backed) units and the expected units with their low–high range. */
+export interface Units {
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+}
+
+export interface VariantForecast extends Units {
+  /** `colour=navy;size=L`: one value per option, in the product's option order. */
+  variant: string;
+  paidUnits: number;
+  reservedUnits: number;
+}
+
+export interface DayTally {
+  day: string;
+  pledgedUnits: number;
+  pledges: number;
+  depositPaidUnits: number;
+}
+
+export interface CampaignForecast {
+  campaignId: string;
+  title: string;
+  productName: string;
+  status: CampaignStatus;
+  closesAt: string;
+  expectedShipDate: string;
+  shipWeek: string;
+  variants: VariantForecast[];
+  totals: Units & { paidUnits: number; reservedUnits: number };
+  daily: DayTally[];
+}
+
+/** Demand from elsewhere than campaigns: an orchard's fruit per ISO week (key `fruit:<id>`). */
+export interface SupplyLine extends Units {
+  key: string;
+  title: string;
+  unit: string;
+  week: string;
+}
+
+export interface LiveForecast {
+  generatedAt: string;
+  campaigns: CampaignForecast[];
+  supplies: SupplyLine[];
+  weeks: (Units & { week: string })[];
+}
+
+export type BatchStatus = 'new' | 'acknowledged' | 'committed' | 'late';
+export type BatchTrigger = 'daily' | 'campaign_decided' | 'operator';
+export type LineChange = 'new' | 'changed' | 'unchanged' | 'removed';
+export type ShortfallReason = 'capacity' | 'material' | 'other';
+
+export interface BatchSummary {
+  id: string;
+  version: number;
+  trigger: BatchTrigger;
+  publishedAt: string;
+  lineCount: number;
+  firmUnits: number;
+  expectedUnits: number;
+  acknowledgedAt: string | null;
+  committedLines: number;
+  status: BatchStatus;
+}
+
+export interface Commitment {
+  quantity: number;
+  shipBy: string;
+  reason: ShortfallReason | null;
+  note: string | null;
+  committedAt: string;
+}
+
+export interface BatchLine extends Units {
+  id: string;
+  lineNo: number;
+  /** A campaign id (UUID), or for supply lines the supply key such as `fruit:mango`. */
+  campaignId: string;
+  campaignTitle: string;
+  productName: string;
+  /** A campaign's variant key, or a supply line's unit (piece, kg). */
+  variant: string;
+  shipWeek: string;
+  change: LineChange;
+  previousFirmUnits: number | null;
+  previousExpectedUnits: number | null;
+  firmUnitsChange: number;
+  expectedUnitsChange: number;
+  commitment?: Commitment;
+}
+
+export interface Batch extends BatchSummary {
+  lines: BatchLine[];
+}
+
+export interface CommitAnswer {
+  lineId: string;
+  /** Null when the field was left empty: sent as it is, so that the API says what is missing. */
+  quantity: number | null;
+  shipBy: string;
+  reason?: ShortfallReason;
+  note?: string;
+}
+
+export interface Webhook {
+  url: string;
+  secretRotatedAt: string;
+  updatedAt: string;
+  /** Only in the answer that made it: shown once. */
+  secret?: string;
+}
+
+export interface Delivery {
+  id: string;
+  batchId: string;
+  version: number;
+  attempt: number;
+  url: string;
+  attemptedAt: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  delivered: boolean;
+}
+
+export interface Accuracy {
+  versions: { version: number; publishedAt: string; lines: number; mapePercent: number | null; biasPercent: number | null }[];
+  campaigns: { campaignId: string; title: string; actualUnits: number; versions: { version: number; publishedAt: string; expectedUnits: number }[] }[];
+}

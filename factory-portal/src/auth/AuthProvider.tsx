@@ -1,0 +1,70 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { Api, login } from '../api/client';
+import { clearSession, loadSession, saveSession, type Session } from './session';
+
+/** Why the user is on the sign-in page, told to them there. */
+export type Notice = 'expired' | 'signedOut' | null;
+
+interface Auth {
+  session: Session | null;
+  /** The API with this session's token; null when signed out. */
+  api: Api | null;
+  notice: Notice;
+  signIn(email: string, password: string): Promise<void>;
+  signOut(): void;
+}
+
+/** The account signed in, but it is not a factory's (a consumer or an operator): the portal is for factory staff. */
+export class NotAFactoryAccount extends Error {}
+
+const AuthContext = createContext<Auth | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const queryClient = useQueryClient();
+  const [initial] = useState(() => loadSession(new Date()));
+  const [session, setSession] = useState<Session | null>(initial.session);
+  const [notice, setNotice] = useState<Notice>(initial.expired ? 'expired' : null);
+
+  // Cached answers belong to the user who fetched them: another user signing in on this browser must never see them.
+  const end = useCallback(
+    (why: Exclude<Notice, null>) => {
+      clearSession();
+      queryClient.clear();
+      setSession(null);
+      setNotice(why);
+    },
+    [queryClient],
+  );
+
+  const signIn = useCallback(
+    async (email: string, password: string) => {
+      const answer = await login(email, password);
+      if (answer.user.role !== 'factory' || answer.user.factoryId === null) throw new NotAFactoryAccount();
+      const next: Session = { token: answer.token, expiresAt: answer.expiresAt, user: answer.user };
+      saveSession(next);
+      queryClient.clear();
+      setSession(next);
+      setNotice(null);
+    },
+    [queryClient],
+  );
+
+  const signOut = useCallback(() => end('signedOut'), [end]);
+  const api = useMemo(() => (session ? new Api(session.token, () => end('expired')) : null), [session, end]);
+  const value = useMemo<Auth>(() => ({ session, api, notice, signIn, signOut }), [session, api, notice, signIn, signOut]);
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): Auth {
+  const auth = useContext(AuthContext);
+  if (!auth) throw new Error('useAuth outside AuthProvider');
+  return auth;
+}
+
+/** The signed-in session and its API, for pages that are only reached signed in. */
+export function useSignedIn(): { session: Session; api: Api } {
+  const { session, api } = useAuth();
+  if (!session || !api) throw new Error('useSignedIn while signed out');
+  return { session, api };
+}

@@ -1,0 +1,39 @@
+import type { User } from '../api/types';
+
+/** A signed-in factory user, kept in localStorage so a reload or a new tab stays signed in until the token expires. */
+export interface Session {
+  token: string;
+  expiresAt: string;
+  user: User;
+}
+
+const KEY = 'c2m-portal.session';
+
+/** The stored session, unless there is none, it cannot be read, or its token has expired. */
+export function loadSession(now: Date): { session: Session | null; expired: boolean } {
+  const raw = localStorage.getItem(KEY);
+  if (raw === null) return { session: null, expired: false };
+  let stored: Partial<Session>;
+  try {
+    stored = JSON.parse(raw) as Partial<Session>;
+  } catch {
+    stored = {};
+  }
+  if (typeof stored.token !== 'string' || typeof stored.expiresAt !== 'string' || typeof stored.user?.factoryId !== 'string') {
+    localStorage.removeItem(KEY);
+    return { session: null, expired: true };
+  }
+  if (!(new Date(stored.expiresAt).getTime() > now.getTime())) {
+    localStorage.removeItem(KEY);
+    return { session: null, expired: true };
+  }
+  return { session: stored as Session, expired: false };
+}
+
+export function saveSession(session: Session): void {
+  localStorage.setItem(KEY, JSON.stringify(session));
+}
+
+export function clearSession(): void {
+  localStorage.removeItem(KEY);
+}

@@ -1,0 +1,19 @@
+import { useTranslation } from 'react-i18next';
+import type { BatchStatus, CampaignStatus, LineChange } from '../api/types';
+
+// Every badge says its state in words: colour only repeats it.
+
+export function BatchStatusBadge({ status }: { status: BatchStatus }) {
+  const { t } = useTranslation();
+  return <span className={`badge badge-batch-${status}`} data-testid="batch-status">{t(`batchStatus.${status}`)}</span>;
+}
+
+export function CampaignStatusBadge({ status }: { status: CampaignStatus }) {
+  const { t } = useTranslation();
+  return <span className={`badge badge-campaign-${status}`}>{t(`campaignStatus.${status}`)}</span>;
+}
+
+export function ChangeBadge({ change }: { change: LineChange }) {
+  const { t } = useTranslation();
+  return <span className={`badge badge-change-${change}`}>{t(`change.${change}`)}</span>;
+}

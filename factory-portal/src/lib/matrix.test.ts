@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest';
+import type { VariantForecast } from '../api/types';
+import { variantLabel, variantMatrix } from './matrix';
+
+const forecast = (variant: string, firmUnits: number): VariantForecast => ({
+  variant, firmUnits, paidUnits: firmUnits, reservedUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
+});
+const colourBySize = [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['S', 'M', 'L'] }];
+
+describe('variant matrix', () => {
+  test('puts the last option across and the others down, with a cell for every variant', () => {
+    const matrix = variantMatrix(colourBySize, [forecast('colour=navy;size=L', 2), forecast('colour=black;size=M', 3)], null, []);
+    expect(matrix.rowOptions).toEqual(['colour']);
+    expect(matrix.column).toEqual({ name: 'size', values: ['S', 'M', 'L'] });
+    expect(matrix.rows.map((r) => r.values)).toEqual([['black'], ['navy']]);
+    expect(matrix.rows[0].cells.map((c) => [c.variant, c.forecast?.firmUnits])).toEqual([
+      ['colour=black;size=S', undefined], ['colour=black;size=M', 3], ['colour=black;size=L', undefined],
+    ]);
+    expect(matrix.rows[1].cells[2].forecast?.expectedUnits).toBe(4);
+  });
+
+  test('marks variants below the per-variant minimum, unpledged ones included, and those dropped at close', () => {
+    const matrix = variantMatrix(colourBySize, [forecast('colour=navy;size=L', 5), forecast('colour=black;size=M', 4)], 5, ['colour=black;size=M']);
+    const marks = matrix.rows.flatMap((r) => r.cells).map((c) => [c.variant, c.belowMinimum, c.dropped]);
+    expect(marks).toContainEqual(['colour=navy;size=L', false, false]);
+    expect(marks).toContainEqual(['colour=black;size=M', true, true]);
+    expect(marks).toContainEqual(['colour=black;size=S', true, false]);
+  });
+
+  test('with one option there is one row; with three, a row per combination of the first two', () => {
+    expect(variantMatrix([{ name: 'size', values: ['S', 'M'] }], [], null, []).rows).toEqual([
+      { values: [], cells: [expect.objectContaining({ variant: 'size=S' }), expect.objectContaining({ variant: 'size=M' })] },
+    ]);
+    const three = variantMatrix([...colourBySize, { name: 'fill', values: ['80', '90'] }], [], null, []);
+    expect(three.rows.map((r) => r.values.join('/'))).toEqual(['black/S', 'black/M', 'black/L', 'navy/S', 'navy/M', 'navy/L']);
+    expect(three.rows[0].cells.map((c) => c.variant)).toEqual(['colour=black;size=S;fill=80', 'colour=black;size=S;fill=90']);
+  });
+
+  test('labels a variant by its values', () => {
+    expect(variantLabel('colour=navy;size=L')).toBe('navy / L');
+  });
+});

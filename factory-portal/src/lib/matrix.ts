@@ -1,0 +1,55 @@
+import type { OptionDimension, VariantForecast } from '../api/types';
+
+export interface MatrixCell {
+  /** The variant key, as the API writes it: `colour=navy;size=L`. */
+  variant: string;
+  /** Absent when no one has pledged for this variant. */
+  forecast: VariantForecast | undefined;
+  /** Firm units below the campaign's per-variant minimum: at close such a variant is not produced. */
+  belowMinimum: boolean;
+  /** Dropped at close for missing its minimum: its pledges were refunded. */
+  dropped: boolean;
+}
+
+export interface VariantMatrix {
+  /** The options along the rows (all but the last), e.g. [colour]. */
+  rowOptions: string[];
+  /** The last option, along the columns, e.g. size with S M L XL. */
+  column: OptionDimension;
+  rows: { values: string[]; cells: MatrixCell[] }[];
+}
+
+/** The API's variant key for one value per option, in the product's option order. */
+export function variantKey(options: readonly OptionDimension[], values: readonly string[]): string {
+  return options.map((o, i) => `${o.name}=${values[i]}`).join(';');
+}
+
+/** `colour=navy;size=L` → `navy / L`. */
+export function variantLabel(key: string): string {
+  return key.split(';').map((part) => part.slice(part.indexOf('=') + 1)).join(' / ');
+}
+
+/**
+ * The variants of a product as a table a planner reads at a glance: the last option (usually size)
+ * across, every combination of the others (usually colour) down. Every variant has its cell, pledged
+ * for or not, so a missing size stands out.
+ */
+export function variantMatrix(options: readonly OptionDimension[], variants: readonly VariantForecast[], minUnits: number | null, dropped: readonly string[]): VariantMatrix {
+  const byKey = new Map(variants.map((v) => [v.variant, v]));
+  const rowDims = options.slice(0, -1);
+  const column = options[options.length - 1];
+  let rowValues: string[][] = [[]];
+  for (const dim of rowDims) rowValues = rowValues.flatMap((prefix) => dim.values.map((value) => [...prefix, value]));
+  return {
+    rowOptions: rowDims.map((o) => o.name),
+    column,
+    rows: rowValues.map((values) => ({
+      values,
+      cells: column.values.map((value) => {
+        const variant = variantKey(options, [...values, value]);
+        const forecast = byKey.get(variant);
+        return { variant, forecast, belowMinimum: minUnits !== null && (forecast?.firmUnits ?? 0) < minUnits, dropped: dropped.includes(variant) };
+      }),
+    })),
+  };
+}

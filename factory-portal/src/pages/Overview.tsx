@@ -1,0 +1,171 @@
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { useCampaigns, useFactory, useForecast } from '../api/queries';
+import type { SupplyLine } from '../api/types';
+import { CampaignStatusBadge } from '../components/Badges';
+import { DailyChart, WeeklyChart } from '../components/Charts';
+import { Empty, ErrorMessage, Loading } from '../components/StateViews';
+import { TierProgress } from '../components/TierProgress';
+import { useLanguage } from '../i18n';
+import { daysLeft, formatDateTime, formatNumber } from '../lib/format';
+import { dailyPledges, overviewCampaigns, type OverviewCampaign } from '../lib/overview';
+
+export function Overview() {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const forecast = useForecast();
+  const campaigns = useCampaigns();
+  const factory = useFactory();
+
+  for (const query of [forecast, campaigns, factory]) {
+    if (query.isError) return <ErrorMessage error={query.error} onRetry={() => void query.refetch()} />;
+  }
+  if (!forecast.data || !campaigns.data || !factory.data) return <Loading />;
+
+  const now = new Date();
+  const shown = overviewCampaigns(campaigns.data.items, forecast.data, now);
+  const isOrchard = factory.data.kind === 'orchard';
+  const sum = (key: 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits') => forecast.data.weeks.reduce((total, w) => total + w[key], 0);
+  const number = (value: number) => formatNumber(value, language);
+
+  return (
+    <>
+      <h1>{t('overview.title')}</h1>
+      <p className="muted">{t('overview.updated', { time: formatDateTime(forecast.data.generatedAt) })}</p>
+
+      <dl className="kpis">
+        <div className="kpi">
+          <dt>{t('overview.totalFirm')}</dt>
+          <dd data-testid="total-firm">{number(sum('firmUnits'))}</dd>
+        </div>
+        <div className="kpi">
+          <dt>{t('overview.totalExpected')}</dt>
+          <dd data-testid="total-expected">{number(sum('expectedUnits'))}</dd>
+          <dd className="kpi-detail">{t('units.rangeOf', { low: number(sum('lowUnits')), high: number(sum('highUnits')) })}</dd>
+        </div>
+        <div className="kpi">
+          <dt>{isOrchard ? t('overview.fruitLines') : t('overview.openCampaigns')}</dt>
+          <dd>{number(isOrchard ? new Set(forecast.data.supplies.map((s) => s.key)).size : shown.filter((s) => s.campaign.status === 'open').length)}</dd>
+        </div>
+      </dl>
+
+      <div className="charts">
+        {!isOrchard && <DailyChart points={dailyPledges(shown, now)} />}
+        <WeeklyChart weeks={forecast.data.weeks} />
+      </div>
+
+      {(!isOrchard || shown.length > 0) && (
+        <section aria-labelledby="campaigns-heading">
+          <h2 id="campaigns-heading">{t('overview.campaigns')}</h2>
+          {shown.length === 0 ? (
+            <Empty>{t('overview.noCampaigns')}</Empty>
+          ) : (
+            <ul className="cards">
+              {shown.map((item) => (
+                <CampaignCard key={item.campaign.id} item={item} now={now} />
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
+
+      {(isOrchard || forecast.data.supplies.length > 0) && <SupplyTable supplies={forecast.data.supplies} />}
+    </>
+  );
+}
+
+function CampaignCard({ item: { campaign, forecast }, now }: { item: OverviewCampaign; now: Date }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const number = (value: number) => formatNumber(value, language);
+  const open = campaign.status === 'open' || campaign.status === 'scheduled';
+  return (
+    <li className="card" data-testid="campaign-card" data-campaign-id={campaign.id}>
+      <h3>
+        <Link to={`/campaigns/${campaign.id}`}>{campaign.title}</Link>
+      </h3>
+      <p className="card-meta">
+        <CampaignStatusBadge status={campaign.status} />
+        <span>{open ? t('overview.daysLeft', { days: number(daysLeft(campaign.closesAt, now)) }) : t('overview.closedOn', { time: formatDateTime(campaign.closesAt) })}</span>
+        <span>{t('overview.ships', { date: campaign.expectedShipDate })}</span>
+      </p>
+      {forecast ? (
+        <dl className="figures">
+          <div>
+            <dt>{t('units.firm')}</dt>
+            <dd data-testid="firm-units">{number(forecast.totals.firmUnits)}</dd>
+          </div>
+          <div>
+            <dt>{t('units.expected')}</dt>
+            <dd data-testid="expected-units">{number(forecast.totals.expectedUnits)}</dd>
+          </div>
+          <div>
+            <dt>{t('units.range')}</dt>
+            <dd>{t('units.rangeOf', { low: number(forecast.totals.lowUnits), high: number(forecast.totals.highUnits) })}</dd>
+          </div>
+        </dl>
+      ) : (
+        <p className="muted">{t('overview.notProduced')}</p>
+      )}
+      <TierProgress campaign={campaign} />
+    </li>
+  );
+}
+
+/** An orchard's demand: each fruit down, each ISO week of shipping across. */
+function SupplyTable({ supplies }: { supplies: SupplyLine[] }) {
+  const { t } = useTranslation();
+  const language = useLanguage();
+  const number = (value: number) => formatNumber(value, language);
+  const weeks = [...new Set(supplies.map((s) => s.week))].sort();
+  const fruits = [...new Map(supplies.map((s) => [s.key, s])).values()].sort((a, b) => a.title.localeCompare(b.title));
+  const cell = new Map(supplies.map((s) => [`${s.key}|${s.week}`, s]));
+  return (
+    <section aria-labelledby="supplies-heading">
+      <h2 id="supplies-heading">{t('overview.supplies')}</h2>
+      {supplies.length === 0 ? (
+        <Empty>{t('overview.noSupplies')}</Empty>
+      ) : (
+        <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="supplies-heading">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">{t('overview.fruit')}</th>
+                {weeks.map((week) => (
+                  <th scope="col" key={week}>
+                    {week}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {fruits.map((fruit) => (
+                <tr key={fruit.key} data-testid="supply-row">
+                  <th scope="row">
+                    {fruit.title} <span className="muted">({t(`unit.${fruit.unit === 'kg' ? 'kg' : 'piece'}`)})</span>
+                  </th>
+                  {weeks.map((week) => {
+                    const s = cell.get(`${fruit.key}|${week}`);
+                    return (
+                      <td key={week} className="num">
+                        {s ? (
+                          <>
+                            <strong>{number(s.expectedUnits)}</strong>
+                            <span className="cell-detail">{t('units.rangeOf', { low: number(s.lowUnits), high: number(s.highUnits) })}</span>
+                            <span className="cell-detail">{t('units.firmShort', { units: number(s.firmUnits) })}</span>
+                          </>
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
