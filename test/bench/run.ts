@@ -1,9 +1,11 @@
-// `npm run bench -- pledges`: runs a benchmark and writes its result as JSON and Markdown to docs/benchmarks/.
+// `npm run bench`: runs every benchmark (`npm run bench -- pledges`: one) and writes each result as JSON and
+// Markdown to docs/benchmarks/, then the table of them all (docs/benchmarks/README.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchClose, closeMarkdown } from './close';
 import { benchForecast, forecastMarkdown } from './forecast';
 import { benchPledges, type PledgeBenchResult } from './pledges';
+import { benchmarkReport } from './report';
 import { benchSoak, soakMarkdown } from './soak';
 import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
 
@@ -54,14 +56,19 @@ Correctness after the spike: ${r.correctness.acceptedResponses} pledges accepted
 }
 
 async function main(): Promise<void> {
-  const name = process.argv[2] ?? 'pledges';
-  if (!(name in BENCHES)) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
-  const { result, report } = await BENCHES[name]();
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
   const dir = path.join(__dirname, '../../docs/benchmarks');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(path.join(dir, `${name}.md`), report);
-  console.log(report);
+  for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+    console.error(`== ${name}`);
+    const { result, report } = await BENCHES[name]();
+    writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(path.join(dir, `${name}.md`), report);
+    writeFileSync(path.join(dir, 'README.md'), benchmarkReport(dir));
+    console.log(report);
+  }
   process.exit(0);
 }
 

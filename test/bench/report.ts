@@ -1,0 +1,80 @@
+// docs/benchmarks/README.md: one table over every benchmark's last result (its JSON file), rewritten
+// after each run, so the report is always what the files say.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CloseBenchResult } from './close';
+import type { ForecastBenchResult } from './forecast';
+import type { PledgeBenchResult } from './pledges';
+import type { SoakResult } from './soak';
+import type { SubscriptionBenchResult } from './subscriptions';
+import type { Machine } from './support';
+
+interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+}
+
+type Results = {
+  pledges?: PledgeBenchResult;
+  close?: CloseBenchResult;
+  forecast?: ForecastBenchResult;
+  subscriptions?: SubscriptionBenchResult;
+  soak?: SoakResult;
+};
+
+const n = (x: number) => x.toLocaleString('en');
+
+/** Each benchmark's rows: the figure, the same figure for its baseline measured in the same run, and their ratio. */
+const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = {
+  pledges: (r) => [
+    { figure: `pledges accepted per second, spike on one hot campaign (${r.connections} connections)`, value: n(r.service.acceptedPerSecond), baseline: `${n(r.baseline.acceptedPerSecond)} (raw node:http + mysql2, same writes)`, ratio: `${r.ratio}× throughput`, target: '' },
+    { figure: 'pledge latency p99 under that spike (ms)', value: String(r.service.latencyMs.p99), baseline: String(r.baseline.latencyMs.p99), ratio: `${ratio(r.baseline.latencyMs.p99, r.service.latencyMs.p99)}× faster`, target: `< 250 ms: ${r.service.latencyMs.p99 < 250 ? 'met' : 'missed'}` },
+  ],
+  close: (r) => [
+    { figure: `campaign close: ${n(r.pledges)} pledges settled per second`, value: n(r.service.pledgesPerSecond), baseline: `${n(r.baseline.pledgesPerSecond)} (raw mysql2, same writes)`, ratio: `${r.ratio}× throughput`, target: `${r.service.seconds} s in all` },
+  ],
+  forecast: (r) => [
+    { figure: `live forecast p95 at ${n(r.size.pledges)} pledges (ms, service)`, value: String(r.live.serviceMs.p95), baseline: `${r.live.naiveServiceMs.p95} (full scan of the pledges)`, ratio: `${r.live.naiveOverIncrementalP95}× faster`, target: `HTTP p95 ${r.live.httpMs.p95} ms < 50 ms: ${r.targets.liveP95Under50Ms ? 'met' : 'missed'}` },
+    { figure: `forecast batch publish, ${n(r.publish.lines)} lines (ms)`, value: n(r.publish.incrementalMs), baseline: `${n(r.publish.naiveMs)} (full scan)`, ratio: `${ratio(r.publish.naiveMs, r.publish.incrementalMs)}× faster`, target: `< 5 s: ${r.targets.publishUnder5s ? 'met' : 'missed'}` },
+  ],
+  subscriptions: (r) => [
+    { figure: `fruit boxes planned per second, 4 weeks for ${n(r.subscriptions)} subscriptions`, value: n(r.service.boxesPerSecond), baseline: `${n(r.baseline.boxesPerSecond)} (the planner alone, no database)`, ratio: `${r.ratio}× throughput`, target: `${r.service.seconds} s < 60 s: ${r.targetUnder60s ? 'met' : 'missed'}` },
+  ],
+  soak: (r) => [
+    { figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`, value: `${r.rssMiB.first} → ${r.rssMiB.last}`, baseline: '', ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`, target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}` },
+    { figure: 'soak: p99 per kind in the last window (ms)', value: Object.entries(r.windows.at(-1)!.p99Ms).map(([k, v]) => `${k} ${v}`).join(', '), baseline: '', ratio: '', target: '' },
+  ],
+};
+
+function ratio(a: number, b: number): number {
+  return Math.round((a / b) * 100) / 100;
+}
+
+export function benchmarkReport(dir: string): string {
+  const results: Results = {};
+  for (const name of Object.keys(ROWS) as (keyof Results)[]) {
+    const file = path.join(dir, `${name}.json`);
+    if (existsSync(file)) Object.assign(results, { [name]: JSON.parse(readFileSync(file, 'utf8')) });
+  }
+  const lines = (Object.keys(ROWS) as (keyof Results)[]).flatMap((name) => {
+    const result = results[name] as (Results[typeof name] & { measuredAt: string; machine: Machine }) | undefined;
+    if (!result) return [`| ${name} | not run yet | | | | | \`npm run bench -- ${name}\` |`];
+    const m = result.machine;
+    const machine = `${m.cpus} × ${m.cpuModel}${'memoryGiB' in m ? `, ${m.memoryGiB} GiB` : ''}, ${m.database}`;
+    return (ROWS[name] as (r: typeof result) => Row[])(result).map((row) => `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`);
+  });
+  return `# Benchmarks
+
+Every figure next to its baseline, measured in the same run on the same machine (these machines are
+shared and noisy: compare the ratios, not the absolute numbers). \`npm run bench\` runs them all
+(about 25 minutes, MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test);
+\`npm run bench -- <name>\` runs one. Each writes \`<name>.json\` and \`<name>.md\` here and rewrites this table.
+
+| figure | value | baseline (same run) | ratio | target / note | machine, date | reproduce |
+|---|---|---|---|---|---|---|
+${lines.join('\n')}
+`;
+}
