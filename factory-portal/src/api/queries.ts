@@ -67,13 +67,13 @@ export function useWebhook() {
 }
 
 /** After a change to a batch: its detail is the answer; the list's statuses and counts are fetched again. */
-function useBatchChange(batchId: string, send: (api: ReturnType<typeof useSignedIn>['api'], body: CommitAnswer | undefined) => Promise<Batch>) {
+function useBatchChange<Input>(batchId: string, send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Batch>) {
   const { api } = useSignedIn();
   const queryClient = useQueryClient();
   const batchKey = useKey('batch', batchId);
   const listKey = useKey('batches');
   return useMutation({
-    mutationFn: (body: CommitAnswer | undefined) => send(api, body),
+    mutationFn: (input: Input) => send(api, input),
     onSuccess: (batch) => {
       queryClient.setQueryData(batchKey, batch);
       void queryClient.invalidateQueries({ queryKey: listKey });
@@ -82,11 +82,11 @@ function useBatchChange(batchId: string, send: (api: ReturnType<typeof useSigned
 }
 
 export function useAcknowledge(batchId: string) {
-  return useBatchChange(batchId, (api) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/acknowledge`));
+  return useBatchChange<void>(batchId, (api) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/acknowledge`));
 }
 
 export function useCommit(batchId: string) {
-  return useBatchChange(batchId, (api, answer) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit`, { lines: [answer] }));
+  return useBatchChange(batchId, (api, answer: CommitAnswer) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit`, { lines: [answer] }));
 }
 
 function useWebhookChange<Input>(send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Webhook>) {

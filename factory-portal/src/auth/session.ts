@@ -19,11 +19,9 @@ export function loadSession(now: Date): { session: Session | null; expired: bool
   } catch {
     stored = {};
   }
-  if (typeof stored.token !== 'string' || typeof stored.expiresAt !== 'string' || typeof stored.user?.factoryId !== 'string') {
-    localStorage.removeItem(KEY);
-    return { session: null, expired: true };
-  }
-  if (!(new Date(stored.expiresAt).getTime() > now.getTime())) {
+  const readable = typeof stored.token === 'string' && typeof stored.expiresAt === 'string' && typeof stored.user?.factoryId === 'string';
+  if (!readable || !(new Date(stored.expiresAt!).getTime() > now.getTime())) {
+    // Told to the user as an ended session: they sign in again either way.
     localStorage.removeItem(KEY);
     return { session: null, expired: true };
   }

@@ -8,6 +8,8 @@ import { ApiError, NETWORK_ERROR } from '../api/client';
 export function errorText(error: unknown, t: TFunction): string {
   if (error instanceof ApiError) {
     if (error.code === NETWORK_ERROR) return t('common.networkError');
+    // Another factory's record is "not found" too (the API never says whose it is).
+    if (error.status === 404) return t('common.notFound');
     if (error.status === 429) return t('common.tooMany');
     if (error.status >= 500) return t('common.serverError');
     return error.detail;
@@ -35,6 +37,16 @@ export function ErrorMessage({ error, onRetry }: { error: unknown; onRetry?: () 
         </button>
       )}
     </div>
+  );
+}
+
+/** A failed action (acknowledge, save, download): what the API said, where the user acted. */
+export function ActionError({ error }: { error: unknown }) {
+  const { t } = useTranslation();
+  return (
+    <p className="field-error" role="alert">
+      {errorText(error, t)}
+    </p>
   );
 }
 

@@ -24,7 +24,7 @@ export function formatChange(value: number, language: Language): string {
 /** A percentage from the API (already × 100, one decimal), or a dash when there is none. */
 export function formatPercent(value: number | null, language: Language): string {
   if (value === null) return '—';
-  return `${new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1, signDisplay: 'auto' }).format(value)}%`;
+  return `${new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 }).format(value)}%`;
 }
 
 /**

@@ -39,8 +39,8 @@ export interface DayPoint {
  * true: from the first pledge window's opening to today, or to the last deadline once all have closed.
  */
 export function dailyPledges(shown: readonly OverviewCampaign[], now: Date): DayPoint[] {
-  const tallies: DayTally[] = shown.flatMap((s) => s.forecast?.daily ?? []);
   if (shown.length === 0) return [];
+  const tallies: DayTally[] = shown.flatMap((s) => s.forecast?.daily ?? []);
   const today = shanghaiDay(now);
   const opened = shown.map((s) => shanghaiDay(new Date(s.campaign.opensAt)));
   const closed = shown.map((s) => shanghaiDay(new Date(s.campaign.closesAt)));

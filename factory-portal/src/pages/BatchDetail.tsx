@@ -6,7 +6,7 @@ import { useAcknowledge, useBatch, useCommit } from '../api/queries';
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { useSignedIn } from '../auth/AuthProvider';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
-import { ErrorMessage, QueryView, errorText } from '../components/StateViews';
+import { ActionError, QueryView } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatChange, formatDateTime, formatNumber, isoWeekDays, shanghaiDay } from '../lib/format';
 import { variantLabel } from '../lib/matrix';
@@ -51,13 +51,13 @@ function Detail({ batch }: { batch: Batch }) {
         {batch.acknowledgedAt ? (
           <p className="notice">{t('batch.acknowledgedAt', { time: formatDateTime(batch.acknowledgedAt) })}</p>
         ) : (
-          <button type="button" className="primary" disabled={acknowledge.isPending} onClick={() => acknowledge.mutate(undefined)}>
+          <button type="button" className="primary" disabled={acknowledge.isPending} onClick={() => acknowledge.mutate()}>
             {t('batch.acknowledge')}
           </button>
         )}
         <CsvDownload batch={batch} />
       </div>
-      {acknowledge.isError && <ErrorMessage error={acknowledge.error} />}
+      {acknowledge.isError && <ActionError error={acknowledge.error} />}
       {!batch.acknowledgedAt && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
       {saved !== null && (
         <p className="notice" role="status">
@@ -89,23 +89,23 @@ function Detail({ batch }: { batch: Batch }) {
               return (
                 <Fragment key={line.id}>
                   <tr className={`change-${line.change}`} data-testid="batch-line" data-line-no={line.lineNo}>
-                    <td className="num">{line.lineNo}</td>
-                    <td>{isCampaignLine(line) ? <Link to={`/campaigns/${line.campaignId}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
-                    <td>{isCampaignLine(line) ? variantLabel(line.variant) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
-                    <td>{line.shipWeek}</td>
-                    <td className="num">
+                    <td className="num" data-label="#">{line.lineNo}</td>
+                    <td data-label={t('batch.product')}>{isCampaignLine(line) ? <Link to={`/campaigns/${line.campaignId}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
+                    <td data-label={t('batch.variant')}>{isCampaignLine(line) ? variantLabel(line.variant) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
+                    <td data-label={t('batch.shipWeek')}>{line.shipWeek}</td>
+                    <td className="num" data-label={t('units.firm')}>
                       {number(line.firmUnits)}
                       {line.firmUnitsChange !== 0 && line.change !== 'new' && <span className="delta">{formatChange(line.firmUnitsChange, language)}</span>}
                     </td>
-                    <td className="num">
+                    <td className="num" data-label={t('units.expected')}>
                       {number(line.expectedUnits)}
                       {line.expectedUnitsChange !== 0 && line.change !== 'new' && <span className="delta">{formatChange(line.expectedUnitsChange, language)}</span>}
                       <span className="cell-detail">{t('units.rangeOf', { low: number(line.lowUnits), high: number(line.highUnits) })}</span>
                     </td>
-                    <td>
+                    <td data-label={t('batch.change')}>
                       <ChangeBadge change={line.change} />
                     </td>
-                    <td data-testid="line-commitment">
+                    <td data-testid="line-commitment" data-label={t('batch.commitment')}>
                       {line.commitment ? (
                         <>
                           {t('batch.committedSummary', { units: number(line.commitment.quantity), date: line.commitment.shipBy })}
@@ -115,7 +115,7 @@ function Detail({ batch }: { batch: Batch }) {
                         <span className="muted">—</span>
                       )}
                     </td>
-                    <td>
+                    <td className="line-action">
                       <button
                         type="button"
                         aria-expanded={isOpen}
@@ -185,7 +185,7 @@ function CsvDownload({ batch }: { batch: Batch }) {
       <button type="button" disabled={busy} onClick={() => void download()}>
         {t('batch.downloadCsv')}
       </button>
-      {error !== null && <ErrorMessage error={error} />}
+      {error !== null && <ActionError error={error} />}
     </>
   );
 }
@@ -289,11 +289,7 @@ function CommitForm({ id, batch, line, onDone, onCancel }: { id: string; batch: 
         </p>
         {fieldMessage('note')}
       </div>
-      {commit.isError && !hasFieldErrors && (
-        <p className="field-error" role="alert">
-          {errorText(commit.error, t)}
-        </p>
-      )}
+      {commit.isError && !hasFieldErrors && <ActionError error={commit.error} />}
       {hasFieldErrors && (
         <p className="field-error" role="alert">
           {t('batch.fixFields')}

@@ -101,7 +101,11 @@ function Detail({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
 
       <section aria-labelledby="matrix-heading">
         <h2 id="matrix-heading">{t('campaign.matrix')}</h2>
-        {forecast ? <Matrix campaign={campaign} forecast={forecast} /> : <Empty>{t('overview.notProduced')}</Empty>}
+        {forecast ? (
+          <Matrix campaign={campaign} forecast={forecast} />
+        ) : (
+          <Empty>{t(campaign.status === 'failed' || campaign.status === 'cancelled' ? 'overview.notProduced' : 'overview.noForecast')}</Empty>
+        )}
       </section>
 
       <DailyChart points={dailyPledges([{ campaign, forecast }], now)} />

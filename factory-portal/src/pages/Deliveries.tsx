@@ -4,7 +4,7 @@ import { ApiError } from '../api/client';
 import { useDeliveries, useRotateSecret, useSetWebhookUrl, useWebhook } from '../api/queries';
 import type { Webhook } from '../api/types';
 import { Pager } from '../components/Pager';
-import { Empty, ErrorMessage, QueryView, errorText } from '../components/StateViews';
+import { ActionError, Empty, QueryView } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatDateTime, formatNumber } from '../lib/format';
 
@@ -71,7 +71,7 @@ function WebhookSettings({ current }: { current: Webhook | null }) {
           {t('deliveries.save')}
         </button>
       </form>
-      {save.isError && !urlError && <ErrorMessage error={save.error} />}
+      {save.isError && !urlError && <ActionError error={save.error} />}
       {save.isSuccess && !secret && (
         <p className="notice" role="status">
           {t('deliveries.saved')}
@@ -107,7 +107,7 @@ function WebhookSettings({ current }: { current: Webhook | null }) {
               {t('deliveries.rotate')}
             </button>
           )}
-          {rotate.isError && <p className="field-error" role="alert">{errorText(rotate.error, t)}</p>}
+          {rotate.isError && <ActionError error={rotate.error} />}
         </div>
       )}
 

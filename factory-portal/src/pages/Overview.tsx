@@ -105,7 +105,7 @@ function CampaignCard({ item: { campaign, forecast }, now }: { item: OverviewCam
           </div>
         </dl>
       ) : (
-        <p className="muted">{t('overview.notProduced')}</p>
+        <p className="muted">{t(campaign.status === 'failed' || campaign.status === 'cancelled' ? 'overview.notProduced' : 'overview.noForecast')}</p>
       )}
       <TierProgress campaign={campaign} />
     </li>
