@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { Decimal, fromFen, sum } from '../../src/platform/money';
-import { type BoxRequest, FRUIT_CATALOGUE, type PlannedBox, guaranteedWindow, isHastenedBy, isInSeason, planBox } from '../../src/scheduling';
+import { type BoxRequest, FRUIT_CATALOGUE, type Fruit, type PlannedBox, extraPortionsPerDay, guaranteedWindow, isHastenedBy, isInSeason, planBox, varietyTarget } from '../../src/scheduling';
 
 const byId = new Map(FRUIT_CATALOGUE.map((f) => [f.id, f]));
 const ids = FRUIT_CATALOGUE.map((f) => f.id);
@@ -32,13 +32,39 @@ const requests: fc.Arbitrary<BoxRequest> = fc.record({
 
 const RUNS = { numRuns: 200 };
 
-/** The portions each fruit is eaten on each date. */
+/** The portions each fruit is eaten on each date, planned and extra. */
 function eatenByFruit(box: PlannedBox): Map<string, { date: string; portions: number }[]> {
   const eaten = new Map<string, { date: string; portions: number }[]>();
   for (const day of box.coverage) {
-    for (const { fruitId, portions } of day.fruits) eaten.set(fruitId, [...(eaten.get(fruitId) ?? []), { date: day.date, portions }]);
+    for (const { fruitId, portions } of [...day.fruits, ...day.extras]) eaten.set(fruitId, [...(eaten.get(fruitId) ?? []), { date: day.date, portions }]);
   }
   return eaten;
+}
+
+/** The documented share of the budget a box spends unless it is full (docs/fruit-subscriptions.md). */
+const SPEND_SHARE = 0.8;
+
+/**
+ * The fruit that could still join the box as it is: in season, not excluded, not free, within its unit limit
+ * and the budget left, reacting by ethylene with nothing packed, and with room for a whole unit on the days
+ * of the period it is surely edible (the day limit less what is planned and extra; for an ethylene-sensitive
+ * fruit the days it is edible with or without the faster ripening).
+ */
+function fruitThatStillFits(request: BoxRequest, box: PlannedBox): Fruit[] {
+  const month = Number(request.shipDate.slice(5, 7));
+  const packed = box.items.map((i) => byId.get(i.fruitId) ?? request.catalogue.find((f) => f.id === i.fruitId)!);
+  const dayLimit = request.householdSize * request.portionsPerPersonPerDay + extraPortionsPerDay(request.householdSize);
+  const budgetLeft = request.budget.minus(box.cost);
+  return request.catalogue.filter((fruit) => {
+    const units = box.items.find((i) => i.fruitId === fruit.id)?.units ?? 0;
+    if (!isInSeason(fruit, month) || request.exclusions.includes(fruit.id) || fruit.unitCost.isZero() || fruit.unitCost.gt(budgetLeft)) return false;
+    if (units >= (request.unitLimits?.get(fruit.id) ?? Number.POSITIVE_INFINITY)) return false;
+    if (packed.some((other) => isHastenedBy(fruit, other) || isHastenedBy(other, fruit))) return false;
+    const from = guaranteedWindow(fruit, false).from;
+    const until = Math.min(guaranteedWindow(fruit, fruit.ethylene.sensitive).until, request.periodDays - 1);
+    const room = box.coverage.slice(from, until + 1).reduce((total, day) => total + dayLimit - day.plannedPortions - day.extraPortions, 0);
+    return room >= fruit.portionsPerUnit;
+  });
 }
 
 describe('planBox properties', () => {
@@ -95,7 +121,7 @@ describe('planBox properties', () => {
     );
   });
 
-  test('(4) each item is eaten at most its portions, only inside its (possibly faster) guaranteed window', () => {
+  test('(4) each item is eaten (planned or extra) plus its uneaten portions exactly its portions, only inside its (possibly faster) guaranteed window', () => {
     fc.assert(
       fc.property(requests, (request) => {
         const box = planBox(request);
@@ -110,7 +136,8 @@ describe('planBox properties', () => {
           expect(item.edibleFrom).toBe(addDays(request.deliveryDate, window.from));
           expect(item.edibleUntil).toBe(addDays(request.deliveryDate, window.until));
           const days = eaten.get(item.fruitId) ?? [];
-          expect(days.reduce((total, d) => total + d.portions, 0)).toBeLessThanOrEqual(item.portions);
+          expect(item.uneatenPortions).toBeGreaterThanOrEqual(0);
+          expect(days.reduce((total, d) => total + d.portions, 0) + item.uneatenPortions).toBe(item.portions);
           for (const { date } of days) {
             expect(date >= item.edibleFrom && date <= item.edibleUntil).toBe(true);
           }
@@ -148,4 +175,72 @@ describe('planBox properties', () => {
       RUNS,
     );
   });
+  test('(7) no day holds more than the household can eat: its need, plus at most extraPortionsPerDay extras on a covered day', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const box = planBox(request);
+        for (const day of box.coverage) {
+          expect(day.plannedPortions).toBeLessThanOrEqual(day.neededPortions);
+          expect(day.extraPortions).toBe(day.extras.reduce((total, f) => total + f.portions, 0));
+          expect(day.extras.every((f) => f.portions > 0)).toBe(true);
+          expect(day.extraPortions).toBeLessThanOrEqual(extraPortionsPerDay(request.householdSize));
+          if (day.extraPortions > 0) expect(day.plannedPortions).toBe(day.neededPortions);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('(8) a box spends at least 80 % of its budget, or it is full: no fruit that may go in fits on its days or in the budget left', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const box = planBox(request);
+        if (box.cost.lt(request.budget.times(SPEND_SHARE))) expect(fruitThatStillFits(request, box).map((f) => f.id)).toEqual([]);
+      }),
+      RUNS,
+    );
+  });
+
+  test('(9) a box holds at least varietyTarget distinct fruit, or no fruit new to it fits', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const box = planBox(request);
+        if (box.items.length < varietyTarget(request.periodDays, request.householdSize)) {
+          const packed = new Set(box.items.map((i) => i.fruitId));
+          expect(fruitThatStillFits(request, box).filter((f) => !packed.has(f.id)).map((f) => f.id)).toEqual([]);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  test('(10) a season with enough fruit and a budget the household can eat: ≥ 80 % spent, ≥ varietyTarget fruit', () => {
+    // Five to eight fruits in season all year, ready to eat, good all period, one portion a unit, ¥3.00–3.60
+    // each; a budget that covers every day with the dearest and at most what the household can eat of the cheapest.
+    const season = fc.record({
+      costs: fc.array(fc.integer({ min: 300, max: 360 }), { minLength: 5, maxLength: 8 }),
+      periodDays: fc.constantFrom(7, 14),
+      householdSize: fc.integer({ min: 1, max: 6 }),
+      portionsPerPersonPerDay: fc.integer({ min: 1, max: 2 }),
+      budgetShare: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(season, ({ costs, periodDays, householdSize, portionsPerPersonPerDay, budgetShare }) => {
+        const catalogue = costs.map((fen, i): Fruit => ({
+          id: `fruit-${i}`, nameZh: `果${i}`, nameEn: `fruit ${i}`, unit: 'piece', portionsPerUnit: 1, ripeningDays: [0, 0], goodDays: periodDays,
+          seasons: [{ origin: 'anywhere', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }], ethylene: { producer: false, sensitive: false }, unitCost: fromFen(fen),
+        }));
+        const eatable = periodDays * (householdSize * portionsPerPersonPerDay + extraPortionsPerDay(householdSize)) * Math.min(...costs);
+        const least = periodDays * householdSize * portionsPerPersonPerDay * Math.max(...costs);
+        const budget = fromFen(Math.round(least + budgetShare * (eatable - least)));
+        const request: BoxRequest = { deliveryDate: '2027-03-01', shipDate: '2027-02-27', periodDays, householdSize, portionsPerPersonPerDay, exclusions: [], budget, recentBoxes: [], catalogue };
+        const box = planBox(request);
+        expect(box.uncoveredDays).toEqual([]);
+        expect(box.cost.gte(budget.times(SPEND_SHARE))).toBe(true);
+        expect(box.items.length).toBeGreaterThanOrEqual(varietyTarget(periodDays, householdSize));
+      }),
+      RUNS,
+    );
+  });
+
 });

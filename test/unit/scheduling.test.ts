@@ -1,11 +1,11 @@
 import { Decimal, formatMoney, parseMoney } from '../../src/platform/money';
-import { type BoxRequest, FRUIT_CATALOGUE, type Fruit, type PlannedBox, isInSeason, planBox } from '../../src/scheduling';
+import { type BoxRequest, FRUIT_CATALOGUE, type Fruit, type PlannedBox, extraPortionsPerDay, isInSeason, planBox, varietyTarget } from '../../src/scheduling';
 
-/** A family of three, one portion each a day: 3 portions a day, 21 a week. */
+/** A family of three, one portion each a day (3 portions a day, 21 a week), on the weekly family plan's fruit budget. */
 function familyOfThree(deliveryDate: string, shipDate: string, overrides: Partial<BoxRequest> = {}): BoxRequest {
   return {
     deliveryDate, shipDate, periodDays: 7, householdSize: 3, portionsPerPersonPerDay: 1,
-    exclusions: [], budget: parseMoney('200'), recentBoxes: [], catalogue: FRUIT_CATALOGUE,
+    exclusions: [], budget: parseMoney('160'), recentBoxes: [], catalogue: FRUIT_CATALOGUE,
     ...overrides,
   };
 }
@@ -20,7 +20,7 @@ function fruit(id: string, figures: Partial<Fruit> = {}): Fruit {
   };
 }
 
-/** One person, one portion a day, a week from Monday 2027-03-01. */
+/** One person, one portion a day, a week from Monday 2027-03-01: a day may hold 1 portion + 1 extra. */
 function onePerson(catalogue: Fruit[], overrides: Partial<BoxRequest> = {}): BoxRequest {
   return {
     deliveryDate: '2027-03-01', shipDate: '2027-02-27', periodDays: 7, householdSize: 1, portionsPerPersonPerDay: 1,
@@ -28,111 +28,169 @@ function onePerson(catalogue: Fruit[], overrides: Partial<BoxRequest> = {}): Box
   };
 }
 
-/** The box in a compact form: items, then day by day what is eaten. */
-const itemsOf = (box: PlannedBox) => box.items.map((i) => `${i.fruitId} ×${i.units} = ${i.portions}p ${i.edibleFrom}..${i.edibleUntil} ¥${formatMoney(i.cost)}${i.ripensFaster ? ' faster' : ''}`);
-const daysOf = (box: PlannedBox) => box.coverage.map((d) => `${d.date} ${d.plannedPortions}/${d.neededPortions} ${d.fruits.map((f) => `${f.fruitId}:${f.portions}`).join(' ')}`.trim());
+/** The box in a compact form: items, then day by day what is eaten for the need (+ extras). */
+const itemsOf = (box: PlannedBox) =>
+  box.items.map((i) => `${i.fruitId} ×${i.units} = ${i.portions}p ${i.edibleFrom}..${i.edibleUntil} ¥${formatMoney(i.cost)}${i.ripensFaster ? ' faster' : ''}${i.uneatenPortions ? ` uneaten ${i.uneatenPortions}` : ''}`);
+const eatenOf = (fruits: { fruitId: string; portions: number }[]) => fruits.map((f) => `${f.fruitId}:${f.portions}`).join(' ');
+const daysOf = (box: PlannedBox) =>
+  box.coverage.map((d) => `${d.date} ${d.plannedPortions}/${d.neededPortions} ${eatenOf(d.fruits)}${d.extraPortions ? ` + ${eatenOf(d.extras)}` : ''}`.trim());
+const spentShare = (box: PlannedBox, request: BoxRequest) => box.cost.dividedBy(request.budget).toNumber();
 
 describe('planBox: worked examples with the catalogue', () => {
-  test('July, family of three: watermelon first, then bananas and a mango as they ripen', () => {
+  test('July, family of three on the ¥160 weekly family budget: six fruits in season, 84 % of the budget, every day covered', () => {
     const box = planBox(familyOfThree('2026-07-15', '2026-07-13'));
-    // Day 0 (Jul 15) only ready-to-eat fruit is edible. Score = cost per useful portion × (1 + share of the
-    // week's 21 portions the fruit would supply):
-    //   watermelon 18.00/12 = 1.50 × (1 + 12/21) = 2.36   apple 2.50/1 × (1 + 1/21) = 2.62
-    //   dragon fruit 5.00/2 = 2.50 × (1 + 2/21) = 2.74     grape 12.00/5 = 2.40 × (1 + 5/21) = 2.97
-    //   lychee 18.00/6 (only days 0–1 are left in its window: 6 useful portions) × (1 + 8/21) = 4.14
-    // → one watermelon, 12 portions: 3 a day for Jul 15–18.
-    // Day 4 (Jul 19): banana (ripening 2–4 d, good 4 d → window days 4–5) 1.50 × (1 + 1/21) = 1.57 beats
-    //   mango (ripening 3–4 d, good 4 d → days 4–6) 4.00/2 × (1 + 2/21) = 2.19: 3 bananas, and 3 more on day 5
-    //   (the sixth: 1.50 × (1 + 6/21) = 1.93, still below the mango).
-    // Day 6 (Jul 21): bananas are over; a mango (2.19) gives 2 portions; the last portion: another mango
-    //   would be 4.00/1 × (1 + 4/21) = 4.76, an apple 2.62 → one apple.
-    // Cost: 18.00 + 6 × 1.50 + 4.00 + 2.50 = 33.50.
+    // The cheapest cover would be ¥33.50 (a watermelon, 6 bananas, a mango and an apple). Instead:
+    // 1. Cover at the dearest price level (blueberries, ¥8.75 a portion: nothing is left out for its price).
+    //    Value of one more unit = portion cost × (1 + months out of season ÷ 12) ÷ (1 + portions of it ÷ 5.25),
+    //    5.25 being a fair share (21 portions ÷ the variety target of 4); new kinds first until 4 kinds.
+    //    Day 1: blueberries 8.75 × 13/12 ÷ (1 + 8/5.25) = 3.76 beat apples 2.10, grapes 1.84, dragon fruit 1.81,
+    //    lychees 1.56: 1 kg, eaten on days 1–2 and 2 portions of day 3. Day 3: a peach (new, 3.50) for the last
+    //    portion. Day 4: an apple and a kilo of grapes (new kinds). Days 6–7: a mango, dragon fruit and apples.
+    //    That box (¥101) covers every day with nothing left over, so the level is kept.
+    // 2. Extras, at most 2 a day (3 + 2 = 5 portions): 9 more peaches (the most valuable while within half
+    //    the need), a mango, an apple and a dragon fruit; apricots, lychees and plums come 6–8 portions to a
+    //    unit and no longer fit on their one or two days. Every day then holds 5 portions: the box is full.
     expect(itemsOf(box)).toEqual([
-      'apple ×1 = 1p 2026-07-15..2026-07-28 ¥2.50',
-      'watermelon ×1 = 12p 2026-07-15..2026-07-21 ¥18.00',
-      'banana ×6 = 6p 2026-07-19..2026-07-20 ¥9.00',
-      'mango ×1 = 2p 2026-07-19..2026-07-21 ¥4.00',
+      'apple ×4 = 4p 2026-07-15..2026-07-28 ¥10.00',
+      'blueberry ×1 = 8p 2026-07-15..2026-07-19 ¥70.00',
+      'dragon-fruit ×2 = 4p 2026-07-15..2026-07-21 ¥10.00',
+      'grape ×1 = 5p 2026-07-15..2026-07-19 ¥12.00',
+      'peach ×10 = 10p 2026-07-17..2026-07-18 ¥25.00',
+      'mango ×2 = 4p 2026-07-19..2026-07-21 ¥8.00',
     ]);
     expect(daysOf(box)).toEqual([
-      '2026-07-15 3/3 watermelon:3',
-      '2026-07-16 3/3 watermelon:3',
-      '2026-07-17 3/3 watermelon:3',
-      '2026-07-18 3/3 watermelon:3',
-      '2026-07-19 3/3 banana:3',
-      '2026-07-20 3/3 banana:3',
-      '2026-07-21 3/3 mango:2 apple:1',
+      '2026-07-15 3/3 blueberry:3 + blueberry:2',
+      '2026-07-16 3/3 blueberry:3 + grape:2',
+      '2026-07-17 3/3 peach:3 + peach:2',
+      '2026-07-18 3/3 peach:3 + peach:2',
+      '2026-07-19 3/3 grape:3 + mango:2',
+      '2026-07-20 3/3 mango:2 apple:1 + apple:2',
+      '2026-07-21 3/3 dragon-fruit:3 + dragon-fruit:1 apple:1',
     ]);
-    expect(formatMoney(box.cost)).toBe('33.50');
+    expect(formatMoney(box.cost)).toBe('135.00');
     expect(box.uncoveredDays).toEqual([]);
   });
 
-  test('July without mango: apples cover the last day', () => {
-    const box = planBox(familyOfThree('2026-07-15', '2026-07-13', { exclusions: ['mango'] }));
-    // Days 0–5 as above. Day 6: the 1st apple 2.50 × (1 + 1/21) = 2.62 beats dragon fruit 5.00/2 × (1 + 2/21)
-    // = 2.74; the 2nd apple 2.50 × (1 + 2/21) = 2.74 ties dragon fruit and wins on id order; the 3rd,
-    // 2.50 × (1 + 3/21) = 2.86, beats dragon fruit with one portion left to eat: 5.00/1 × (1 + 2/21) = 5.48.
-    // Cost: 18.00 + 9.00 + 3 × 2.50 = 34.50.
-    expect(itemsOf(box)).toEqual([
-      'apple ×3 = 3p 2026-07-15..2026-07-28 ¥7.50',
-      'watermelon ×1 = 12p 2026-07-15..2026-07-21 ¥18.00',
-      'banana ×6 = 6p 2026-07-19..2026-07-20 ¥9.00',
-    ]);
-    expect(daysOf(box).at(-1)).toBe('2026-07-21 3/3 apple:3');
-    expect(formatMoney(box.cost)).toBe('34.50');
+  test('what a subscriber checks: several fruits, premium ones in season, most of the budget, never more than they can eat', () => {
+    for (const [deliveryDate, shipDate, premium] of [['2026-07-15', '2026-07-13', 'blueberry'], ['2026-11-11', '2026-11-09', 'persimmon']] as const) {
+      const request = familyOfThree(deliveryDate, shipDate);
+      const box = planBox(request);
+      expect(box.uncoveredDays).toEqual([]);
+      expect(box.items.length).toBeGreaterThanOrEqual(varietyTarget(7, 3));
+      expect(box.items.map((i) => i.fruitId)).toContain(premium);
+      expect(spentShare(box, request)).toBeGreaterThanOrEqual(0.8);
+      expect(box.cost.lte(request.budget)).toBe(true);
+      // No fruit makes up more than half of the week's 21 portions.
+      for (const item of box.items) expect(item.portions).toBeLessThanOrEqual(10.5);
+      for (const day of box.coverage) expect(day.plannedPortions + day.extraPortions).toBeLessThanOrEqual(3 + extraPortionsPerDay(3));
+    }
+  });
+
+  test('July without mango: the ripe days go to bananas, dragon fruit and apples', () => {
+    const request = familyOfThree('2026-07-15', '2026-07-13', { exclusions: ['mango'] });
+    const box = planBox(request);
+    expect(box.items.map((i) => i.fruitId)).toEqual(['apple', 'blueberry', 'dragon-fruit', 'grape', 'peach', 'banana']);
+    expect(daysOf(box).slice(5)).toEqual(['2026-07-20 3/3 banana:2 dragon-fruit:1 + dragon-fruit:1 apple:1', '2026-07-21 3/3 dragon-fruit:1 apple:2 + apple:2']);
+    expect(formatMoney(box.cost)).toBe('135.00');
     expect(box.uncoveredDays).toEqual([]);
   });
 
-  test('November, family of three: citrus first, kiwi ripening for the end of the week', () => {
+  test('November, family of three: blueberries, persimmons, pomegranates, oranges and dragon fruit', () => {
     const box = planBox(familyOfThree('2026-11-11', '2026-11-09'));
-    // Day 0: mandarin 8.00/6 × (1 + 6/21) = 1.71 beats pomelo 12.00/8 × (1 + 8/21) = 2.07 and navel orange
-    //   2.00 × (1 + 1/21) = 2.10: 1 kg of mandarins, 6 portions for Nov 11–12.
-    // Day 2: a second kilo 8.00/6 × (1 + 12/21) = 2.10 loses to the pomelo (2.07): 8 portions, Nov 13–14 and 2 on Nov 15.
-    // Day 4 (Nov 15), 1 portion short: kiwi (ripening 2–3 d, good 5 d → days 3–6) 1.20 × (1 + 1/21) = 1.26
-    //   beats banana 1.50 × (1 + 1/21) = 1.57. Once kiwi is packed, bananas (ethylene) stay out; kiwi
-    //   covers the rest: 1 + 3 + 3 = 7 kiwis. Cost: 8.00 + 12.00 + 7 × 1.20 = 28.40.
+    // Peruvian blueberries on the first days; persimmons and pomegranates (in season 4 months a year: worth
+    // 1.67 × their cost) and navel oranges keep all week. Kiwi and mandarins (cheaper per portion) are not needed.
     expect(itemsOf(box)).toEqual([
-      'mandarin ×1 = 6p 2026-11-11..2026-11-20 ¥8.00',
-      'pomelo ×1 = 8p 2026-11-11..2026-12-01 ¥12.00',
-      'kiwi ×7 = 7p 2026-11-14..2026-11-17 ¥8.40',
+      'blueberry ×1 = 8p 2026-11-11..2026-11-15 ¥70.00',
+      'dragon-fruit ×1 = 2p 2026-11-11..2026-11-17 ¥5.00',
+      'navel-orange ×5 = 5p 2026-11-11..2026-11-24 ¥10.00',
+      'persimmon ×10 = 10p 2026-11-11..2026-11-20 ¥25.00',
+      'pomegranate ×5 = 10p 2026-11-11..2026-11-24 ¥25.00',
     ]);
-    expect(daysOf(box)).toEqual([
-      '2026-11-11 3/3 mandarin:3',
-      '2026-11-12 3/3 mandarin:3',
-      '2026-11-13 3/3 pomelo:3',
-      '2026-11-14 3/3 pomelo:3',
-      '2026-11-15 3/3 pomelo:2 kiwi:1',
-      '2026-11-16 3/3 kiwi:3',
-      '2026-11-17 3/3 kiwi:3',
-    ]);
+    expect(formatMoney(box.cost)).toBe('135.00');
     expect(box.uncoveredDays).toEqual([]);
   });
 
-  test('November without kiwi: bananas ripen for days 4–5, navel oranges keep for day 6', () => {
-    const box = planBox(familyOfThree('2026-11-11', '2026-11-09', { exclusions: ['kiwi'] }));
-    // Days 0–3 as above. Day 4: banana 1.57 is now the cheapest: 1 banana, and 3 on day 5 (the 4th:
-    // 1.50 × (1 + 4/21) = 1.79). Day 6: bananas are over; navel oranges 2.00 × (1 + n/21) for n = 1..3
-    // (2.10, 2.19, 2.29) beat a second kilo of mandarins 8.00/3 × (1 + 12/21) = 4.19.
-    // Cost: 8.00 + 12.00 + 4 × 1.50 + 3 × 2.00 = 32.00.
-    expect(itemsOf(box)).toEqual([
-      'mandarin ×1 = 6p 2026-11-11..2026-11-20 ¥8.00',
-      'navel-orange ×3 = 3p 2026-11-11..2026-11-24 ¥6.00',
-      'pomelo ×1 = 8p 2026-11-11..2026-12-01 ¥12.00',
-      'banana ×4 = 4p 2026-11-15..2026-11-16 ¥6.00',
-    ]);
-    expect(daysOf(box).slice(4)).toEqual(['2026-11-15 3/3 pomelo:2 banana:1', '2026-11-16 3/3 banana:3', '2026-11-17 3/3 navel-orange:3']);
-    expect(formatMoney(box.cost)).toBe('32.00');
+  test('November without persimmon: pears ripen for the end of the week', () => {
+    const box = planBox(familyOfThree('2026-11-11', '2026-11-09', { exclusions: ['persimmon'] }));
+    expect(box.items.map((i) => i.fruitId)).not.toContain('persimmon');
+    expect(daysOf(box).slice(5)).toEqual(['2026-11-16 3/3 pear:3 + pear:2', '2026-11-17 3/3 pear:3 + pear:2']);
+    expect(box.items.length).toBeGreaterThanOrEqual(4);
     expect(box.uncoveredDays).toEqual([]);
   });
 
   test('November, fortnightly: kiwi ripens mid-box and long keepers carry days 8–14', () => {
-    const box = planBox(familyOfThree('2026-11-11', '2026-11-09', { periodDays: 14, budget: parseMoney('400') }));
+    const request = familyOfThree('2026-11-11', '2026-11-09', { periodDays: 14, budget: parseMoney('310') });
+    const box = planBox(request);
     expect(box.uncoveredDays).toEqual([]);
     expect(box.coverage).toHaveLength(14);
     expect(box.coverage.every((day) => day.plannedPortions === 3)).toBe(true);
     expect(box.items.map((i) => i.fruitId)).toContain('kiwi');
+    expect(box.items.length).toBeGreaterThanOrEqual(varietyTarget(14, 3));
+    expect(spentShare(box, request)).toBeGreaterThanOrEqual(0.8);
     // Days 8–14 (Nov 18–24) are eaten from fruit that keeps more than a week once ripe.
-    const lateFruit = new Set(box.coverage.slice(7).flatMap((day) => day.fruits.map((f) => f.fruitId)));
+    const lateFruit = new Set(box.coverage.slice(7).flatMap((day) => [...day.fruits, ...day.extras].map((f) => f.fruitId)));
     for (const id of lateFruit) expect(FRUIT_CATALOGUE.find((f) => f.id === id)!.goodDays).toBeGreaterThanOrEqual(10);
+  });
+
+  test('one person on the family budget: the box is full long before the budget is spent', () => {
+    const request = familyOfThree('2026-07-15', '2026-07-13', { householdSize: 1 });
+    const box = planBox(request);
+    // ¥160 for 7 portions is ¥22.86 a portion; the dearest July fruit costs ¥8.75. Every day holds its
+    // portion and 1 extra, and nothing more fits: 53 % of the budget.
+    expect(itemsOf(box)).toEqual([
+      'apple ×2 = 2p 2026-07-15..2026-07-28 ¥5.00',
+      'blueberry ×1 = 8p 2026-07-15..2026-07-19 ¥70.00',
+      'peach ×2 = 2p 2026-07-17..2026-07-18 ¥5.00',
+      'mango ×1 = 2p 2026-07-19..2026-07-21 ¥4.00',
+    ]);
+    expect(box.coverage.every((day) => day.plannedPortions === 1 && day.extraPortions === 1)).toBe(true);
+    expect(formatMoney(box.cost)).toBe('84.00');
+  });
+  test('a bigger budget buys a better box, until the household cannot eat more', () => {
+    let previous = new Decimal(0);
+    for (const yuan of ['40', '60', '80', '100', '120', '140', '160']) {
+      const request = familyOfThree('2026-07-15', '2026-07-13', { budget: parseMoney(yuan) });
+      const box = planBox(request);
+      expect(box.uncoveredDays).toEqual([]);
+      expect(box.cost.lte(request.budget)).toBe(true);
+      expect(box.cost.gte(previous)).toBe(true);
+      expect(spentShare(box, request)).toBeGreaterThanOrEqual(0.8);
+      previous = box.cost;
+    }
+    // From ¥135 on, every day holds 3 + 2 portions: ¥200 buys the same box as ¥160 (68 % of it).
+    const full = planBox(familyOfThree('2026-07-15', '2026-07-13', { budget: parseMoney('200') }));
+    expect(formatMoney(full.cost)).toBe('135.00');
+    expect(full.coverage.every((day) => day.plannedPortions + day.extraPortions === 5)).toBe(true);
+  });
+});
+
+describe('planBox: never more than the household can eat', () => {
+  test('a cheap fruit that would go off is left out, though covering with it would cost less', () => {
+    // Lychee-like: 8 portions a unit, good for 2 days. One person eats at most 2 a day (1 + 1 extra): 4 of 8.
+    const catalogue = [fruit('apple'), fruit('lychee', { portionsPerUnit: 8, goodDays: 2, unitCost: parseMoney('1.00') })];
+    const box = planBox(onePerson(catalogue));
+    expect(box.items.map((i) => i.fruitId)).toEqual(['apple']);
+    expect(box.items[0].uneatenPortions).toBe(0);
+    expect(box.coverage.every((day) => day.plannedPortions === 1 && day.extraPortions === 1)).toBe(true);
+  });
+
+  test('when covering a day needs a unit bigger than the household can finish, the rest is shown as uneaten', () => {
+    const box = planBox(onePerson([fruit('lychee', { portionsPerUnit: 8, goodDays: 2, unitCost: parseMoney('1.00') })]));
+    // The only fruit: one unit covers days 1–2 (1 + 1 extra a day), 4 portions go off; days 3–7 have nothing.
+    expect(itemsOf(box)).toEqual(['lychee ×1 = 8p 2027-03-01..2027-03-02 ¥1.00 uneaten 4']);
+    expect(box.coverage.slice(0, 2).map((d) => [d.plannedPortions, d.extraPortions])).toEqual([[1, 1], [1, 1]]);
+    expect(box.uncoveredDays.map((d) => d.reason)).toEqual(Array(5).fill('nothing_ready'));
+  });
+
+  test('the extras never exceed one portion per two persons a day, and sit only on covered days', () => {
+    for (const householdSize of [1, 2, 3, 4, 5]) {
+      const box = planBox(familyOfThree('2026-11-11', '2026-11-09', { householdSize }));
+      for (const day of box.coverage) {
+        expect(day.plannedPortions).toBeLessThanOrEqual(day.neededPortions);
+        expect(day.extraPortions).toBeLessThanOrEqual(Math.ceil(householdSize / 2));
+        if (day.extraPortions > 0) expect(day.plannedPortions).toBe(day.neededPortions);
+      }
+    }
   });
 });
 
@@ -141,29 +199,31 @@ describe('planBox: uncovered days are named, never silent', () => {
     const readyToEat = FRUIT_CATALOGUE.filter((f) => f.ripeningDays[1] === 0).map((f) => f.id);
     const box = planBox(familyOfThree('2026-11-11', '2026-11-09', { exclusions: readyToEat }));
     // In season in November and ripening: kiwi (ready from day 3), banana (day 4), pear and avocado (day 5).
-    // Days 0–2 have nothing edible; kiwi (1.20) covers days 3–6 and keeps the ethylene producers out.
+    // Days 0–2 have nothing edible; kiwi (the most valuable) covers days 3–6 and keeps the ethylene producers
+    // out; the household eats 2 extra a day.
     expect(box.uncoveredDays).toEqual([
       { date: '2026-11-11', missingPortions: 3, reason: 'nothing_ready' },
       { date: '2026-11-12', missingPortions: 3, reason: 'nothing_ready' },
       { date: '2026-11-13', missingPortions: 3, reason: 'nothing_ready' },
     ]);
-    expect(itemsOf(box)).toEqual(['kiwi ×12 = 12p 2026-11-14..2026-11-17 ¥14.40']);
-    expect(box.coverage.slice(0, 3).map((d) => d.plannedPortions)).toEqual([0, 0, 0]);
+    expect(itemsOf(box)).toEqual(['kiwi ×20 = 20p 2026-11-14..2026-11-17 ¥24.00']);
+    expect(box.coverage.slice(0, 3).map((d) => d.plannedPortions + d.extraPortions)).toEqual([0, 0, 0]);
   });
 
   test('budget too small: the cheaper fruit is packed, the days it cannot pay for are named budget', () => {
     const catalogue = [fruit('apple', { unitCost: parseMoney('2.00') }), fruit('cherry', { unitCost: parseMoney('9.00'), portionsPerUnit: 3 })];
-    const box = planBox(onePerson(catalogue, { budget: parseMoney('9.00') }));
-    // Apples score 2.00 × (1 + n/7) for the n-th, at most 3.14 for the 4th; cherries 9.00/3 × (1 + 3/7) = 4.29.
-    // Four apples cost 8.00; a fifth would make 10.00 > 9.00, and cherries (9.00 a unit) do not fit the
-    // 1.00 left: days 4–6 are short 1 portion each.
+    const request = onePerson(catalogue, { budget: parseMoney('9.00') });
+    const box = planBox(request);
+    // At the dearest level (cherries, ¥3 a portion) the cherries cover days 0–2 and spend the budget: 4 days
+    // short, more than the cheapest cover. At the apple level: four apples cost 8.00, a fifth would make
+    // 10.00 > 9.00, and cherries (9.00 a unit) do not fit the 1.00 left: days 4–6 are short 1 portion each.
     expect(itemsOf(box)).toEqual(['apple ×4 = 4p 2027-03-01..2027-03-14 ¥8.00']);
     expect(box.uncoveredDays).toEqual([
       { date: '2027-03-05', missingPortions: 1, reason: 'budget' },
       { date: '2027-03-06', missingPortions: 1, reason: 'budget' },
       { date: '2027-03-07', missingPortions: 1, reason: 'budget' },
     ]);
-    expect(box.cost.lte(parseMoney('9.00'))).toBe(true);
+    expect(box.cost.lte(request.budget)).toBe(true);
   });
 
   test('a zero budget packs nothing and names every day', () => {
@@ -176,10 +236,10 @@ describe('planBox: uncovered days are named, never silent', () => {
   test('an orchard short of fruit: unitLimits leave supply days', () => {
     const catalogue = [fruit('apple'), fruit('pear', { unitCost: parseMoney('3.00'), goodDays: 3 })];
     const box = planBox(onePerson(catalogue, { unitLimits: new Map([['apple', 2], ['pear', 2]]) }));
-    // Apples (2.00) beat pears (3.00): the orchard's 2 apples cover days 0–1. Day 2: a pear (edible days
-    // 0–2). Days 3–6: pears are over; only apples could cover them, and the orchard has none left.
-    expect(itemsOf(box)).toEqual(['apple ×2 = 2p 2027-03-01..2027-03-14 ¥4.00', 'pear ×1 = 1p 2027-03-01..2027-03-03 ¥3.00']);
-    expect(box.uncoveredDays).toEqual(['2027-03-04', '2027-03-05', '2027-03-06', '2027-03-07'].map((date) => ({ date, missingPortions: 1, reason: 'supply' })));
+    // Pears are worth more (3.00 a portion): a pear on day 0, an apple (a new kind) on day 1, the second pear
+    // on day 2 (its last), the second apple on day 3. Days 4–6: the orchard has no more of either.
+    expect(itemsOf(box)).toEqual(['apple ×2 = 2p 2027-03-01..2027-03-14 ¥4.00', 'pear ×2 = 2p 2027-03-01..2027-03-03 ¥6.00']);
+    expect(box.uncoveredDays).toEqual(['2027-03-05', '2027-03-06', '2027-03-07'].map((date) => ({ date, missingPortions: 1, reason: 'supply' })));
   });
 
   test('supply, not budget, when the exhausted fruit was affordable', () => {
@@ -197,15 +257,15 @@ describe('planBox: ethylene', () => {
     // Apart, kiwi is edible days 3..(2 + 5 − 1) = 3–6 and apples days 0–3. Keeping them apart, the first
     // apple (day 0) shuts kiwi out and days 4–6 have nothing: 3 portions missing. Packed together,
     // kiwi ripens one day sooner: days 2–5 (counted as 3–5, the days it is edible either way);
-    // only day 6 is missing, so the planner mixes them and names day 6.
-    expect(itemsOf(box)).toEqual(['apple ×3 = 3p 2027-03-01..2027-03-04 ¥6.00', 'kiwi ×3 = 3p 2027-03-03..2027-03-06 ¥3.00 faster']);
+    // only day 6 is missing, so the planner mixes them and names day 6. Each day also eats 1 extra.
+    expect(itemsOf(box)).toEqual(['apple ×8 = 8p 2027-03-01..2027-03-04 ¥16.00', 'kiwi ×4 = 4p 2027-03-03..2027-03-06 ¥4.00 faster']);
     expect(daysOf(box)).toEqual([
-      '2027-03-01 1/1 apple:1',
-      '2027-03-02 1/1 apple:1',
-      '2027-03-03 1/1 apple:1',
-      '2027-03-04 1/1 kiwi:1',
-      '2027-03-05 1/1 kiwi:1',
-      '2027-03-06 1/1 kiwi:1',
+      '2027-03-01 1/1 apple:1 + apple:1',
+      '2027-03-02 1/1 apple:1 + apple:1',
+      '2027-03-03 1/1 apple:1 + apple:1',
+      '2027-03-04 1/1 apple:1 + apple:1',
+      '2027-03-05 1/1 kiwi:1 + kiwi:1',
+      '2027-03-06 1/1 kiwi:1 + kiwi:1',
       '2027-03-07 0/1',
     ]);
     expect(box.uncoveredDays).toEqual([{ date: '2027-03-07', missingPortions: 1, reason: 'nothing_ready' }]);
@@ -214,7 +274,7 @@ describe('planBox: ethylene', () => {
   test('without a producer in the box, kiwi keeps its own pace and covers day 6', () => {
     const neutralApple = { ...apple, ethylene: { producer: false, sensitive: false } };
     const box = planBox(onePerson([neutralApple, kiwi]));
-    expect(itemsOf(box)).toEqual(['apple ×3 = 3p 2027-03-01..2027-03-04 ¥6.00', 'kiwi ×4 = 4p 2027-03-04..2027-03-07 ¥4.00']);
+    expect(itemsOf(box)).toEqual(['apple ×8 = 8p 2027-03-01..2027-03-04 ¥16.00', 'kiwi ×6 = 6p 2027-03-04..2027-03-07 ¥6.00']);
     expect(box.uncoveredDays).toEqual([]);
   });
 
@@ -229,18 +289,32 @@ describe('planBox: ethylene', () => {
 });
 
 describe('planBox: variety and determinism', () => {
-  test('more than one kind: of two equal fruits, the box takes both in turn', () => {
+  test('more than one kind: of two equal fruits, the box takes both', () => {
     const box = planBox(onePerson([fruit('apple'), fruit('pear')]));
-    // 2.00 × (1 + n/7) for the n-th unit of a kind: apple (tie, id order), pear, apple, pear, ...
-    expect(itemsOf(box)).toEqual(['apple ×4 = 4p 2027-03-01..2027-03-14 ¥8.00', 'pear ×3 = 3p 2027-03-01..2027-03-14 ¥6.00']);
+    // Apple (tie, id order), then pear (a new kind), then the higher value: 2.00 ÷ (1 + n ÷ (7 ÷ 3)) for the
+    // n-th unit, so they alternate; each day holds 1 + 1 extra.
+    expect(itemsOf(box)).toEqual(['apple ×7 = 7p 2027-03-01..2027-03-14 ¥14.00', 'pear ×7 = 7p 2027-03-01..2027-03-14 ¥14.00']);
+  });
+
+  test('no fruit grows past half of the need while another still fits', () => {
+    const catalogue = [fruit('cherry', { unitCost: parseMoney('9.00') }), fruit('apple'), fruit('pear')];
+    const box = planBox(onePerson(catalogue));
+    // Cherries are worth 4.5 × more, but once they make up 3 of the 7 portions of the week (a 4th would pass
+    // half), apples and pears fill the rest of the days; then cherries again, as the room allows.
+    const cherries = box.items.find((i) => i.fruitId === 'cherry')!;
+    expect(cherries.units).toBeGreaterThanOrEqual(3);
+    expect(box.items.map((i) => i.fruitId).sort()).toEqual(['apple', 'cherry', 'pear']);
+    expect(box.coverage.every((day) => day.plannedPortions + day.extraPortions === 2)).toBe(true);
   });
 
   test('a fruit in the recent boxes is passed over for an equal one that was not', () => {
+    // A budget for a single unit of 7 portions: which one is the recent boxes' choice.
     const catalogue = [fruit('apple', { portionsPerUnit: 7 }), fruit('pear', { portionsPerUnit: 7 })];
-    expect(planBox(onePerson(catalogue)).items.map((i) => i.fruitId)).toEqual(['apple']);
-    expect(planBox(onePerson(catalogue, { recentBoxes: [['apple']] })).items.map((i) => i.fruitId)).toEqual(['pear']);
+    const budget = parseMoney('2');
+    expect(planBox(onePerson(catalogue, { budget })).items.map((i) => i.fruitId)).toEqual(['apple']);
+    expect(planBox(onePerson(catalogue, { budget, recentBoxes: [['apple']] })).items.map((i) => i.fruitId)).toEqual(['pear']);
     // A penalty, not a ban: the only fruit in season is packed even if it was in every recent box.
-    expect(planBox(onePerson([catalogue[0]], { recentBoxes: [['apple'], ['apple']] })).items.map((i) => i.fruitId)).toEqual(['apple']);
+    expect(planBox(onePerson([catalogue[0]], { budget, recentBoxes: [['apple'], ['apple']] })).items.map((i) => i.fruitId)).toEqual(['apple']);
   });
 
   test('the catalogue order does not change the box', () => {
@@ -252,6 +326,7 @@ describe('planBox: variety and determinism', () => {
     expect(() => planBox(onePerson([fruit('apple')], { deliveryDate: '2027-02-30' }))).toThrow(RangeError);
     expect(() => planBox(onePerson([fruit('apple')], { householdSize: 0 }))).toThrow(RangeError);
     expect(() => planBox(onePerson([fruit('apple', { portionsPerUnit: 0 })]))).toThrow(RangeError);
+    expect(() => planBox(onePerson([fruit('apple', { unitCost: new Decimal('2.005') })]))).toThrow(RangeError);
   });
 });
 
