@@ -155,7 +155,7 @@ interface Ladder {
 /** A box being planned: units per candidate, who eats what on which day, what it costs and the days left short. */
 interface Box {
   units: Int32Array;
-  /** Portions of candidate i eaten on day d, at [i × days + d]: the day's need first, then extras. */
+  /** Portions of candidate i eaten on day d, at [i × days + d], for the need and as extras together. */
   eaten: Int32Array;
   /** Portions eaten per day, need and extras. */
   dayPortions: Int32Array;
@@ -221,7 +221,10 @@ function periodOf(request: BoxRequest): Period {
 /** The fruit in season on the ship date, not excluded, and edible on at least one day of the period; ordered by id. */
 function candidatesFor(request: BoxRequest, periodDays: number): Candidate[] {
   const month = monthOf(request.shipDate);
-  request.catalogue.forEach(assertPlannable);
+  for (const fruit of request.catalogue) {
+    assertPlannable(fruit);
+    fenOf(fruit); // refuses a cost that is not a whole number of fen
+  }
   const fruits = request.catalogue
     .filter((fruit) => isInSeason(fruit, month) && !request.exclusions.includes(fruit.id))
     .filter((fruit) => {

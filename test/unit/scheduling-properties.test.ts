@@ -175,6 +175,7 @@ describe('planBox properties', () => {
       RUNS,
     );
   });
+
   test('(7) no day holds more than the household can eat: its need, plus at most extraPortionsPerDay extras on a covered day', () => {
     fc.assert(
       fc.property(requests, (request) => {
@@ -242,5 +243,4 @@ describe('planBox properties', () => {
       RUNS,
     );
   });
-
 });
