@@ -17,7 +17,10 @@ export const CUTOFF_HOUR = 20;
 /** A box must leave by the end of its ship date; 24 hours after that, the late-shipping guarantee pays out. */
 export const LATE_AFTER_MS = 24 * 3600_000;
 
-const day = (date: string) => DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
+// Calendar-day arithmetic is the same in every zone, so it is done in UTC: a fixed zone costs far less than
+// Asia/Shanghai's rules, and the planning job does it for every box. Only cutoffs and ship-by times are
+// instants in China time; there are few distinct ship dates, so each is worked out once.
+const day = (date: string) => DateTime.fromISO(date, { zone: 'utc' });
 export const addDays = (date: string, days: number): string => day(date).plus({ days }).toISODate()!;
 export const periodDaysOf = (period: 'weekly' | 'fortnightly'): number => (period === 'weekly' ? 7 : 14);
 
@@ -25,13 +28,21 @@ export function shipDateOf(deliveryDate: string, transitDays: number): string {
   return addDays(deliveryDate, -transitDays);
 }
 
+const cutoffs = new Map<string, number>();
+const shipBys = new Map<string, number>();
+const inChina = (date: string) => DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
+
 export function cutoffOf(shipDate: string): Date {
-  return day(shipDate).minus({ days: CUTOFF_DAYS_BEFORE_SHIP }).set({ hour: CUTOFF_HOUR }).toJSDate();
+  let at = cutoffs.get(shipDate);
+  if (at === undefined) cutoffs.set(shipDate, (at = inChina(shipDate).minus({ days: CUTOFF_DAYS_BEFORE_SHIP }).set({ hour: CUTOFF_HOUR }).toMillis()));
+  return new Date(at);
 }
 
 /** The end of the ship date, China time. */
 export function shipByOf(shipDate: string): Date {
-  return day(shipDate).plus({ days: 1 }).startOf('day').toJSDate();
+  let at = shipBys.get(shipDate);
+  if (at === undefined) shipBys.set(shipDate, (at = inChina(shipDate).plus({ days: 1 }).startOf('day').toMillis()));
+  return new Date(at);
 }
 
 /** The subscription's delivery dates from its first delivery on, every period, up to `until` (exclusive). */
