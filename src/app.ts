@@ -13,7 +13,7 @@ import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
 import type { Database } from './platform/database';
 import {
-  IdempotencyKeyRow, IdempotencyStore, Metrics, TokenService, authenticate, createHttpApp, mountRoutes, opsRouter, type RouteDef,
+  IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore, Metrics, TokenService, authenticate, createHttpApp, mountRoutes, opsRouter, type RouteDef,
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
@@ -72,7 +72,7 @@ export function buildApp(deps: AppDeps): App {
   const metrics = deps.metrics ?? new Metrics();
   const jobs = new Jobs(db, logger, metrics, config.jobs);
   const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
-  const idempotency = new IdempotencyStore(db);
+  const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
   const accounts = new AccountService({ db, tokens, clock, scryptLogN: config.passwordScryptLogN });
   const factories = new FactoryService({ db, accounts, clock });
@@ -134,7 +134,7 @@ export function buildApp(deps: AppDeps): App {
   const reconcileLedger = () =>
     reconcile(db, ledger, {
       heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
-      finalCampaignIds: (tx) => campaigns.finalCampaignIds(tx),
+      finalCampaignIds: (tx) => settlement.settledFinalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
       derivedRecordViolations: async (tx) => [...(await tallies.violations(tx)), ...(await boxCharges.violations(tx))],
     });

@@ -18,8 +18,14 @@ export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: 
       windowMs: loginLimit.windowMs, limit, key, skipSuccessfulRequests: true,
       code: 'too_many_login_attempts', detail: 'Too many failed sign-ins. Wait 15 minutes and try again.',
     });
+  // The account part of the key is the email only when it is a string: String() of a deeply nested array
+  // overflows the stack (a 500), and a body that is not a sign-in is refused by validation anyway.
+  const emailOf = (req: Request) => {
+    const email = (req.body as { email?: unknown } | undefined)?.email;
+    return typeof email === 'string' ? email.trim().toLowerCase() : '';
+  };
   const loginLimiters = [
-    limiter(loginLimit.max, (req) => `${clientAddress(req)}|${String((req.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase()}`),
+    limiter(loginLimit.max, (req) => `${clientAddress(req)}|${emailOf(req)}`),
     limiter(loginLimit.max * 10, clientAddress),
   ];
 

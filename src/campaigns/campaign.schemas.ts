@@ -13,6 +13,13 @@ const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-c
 
 export const CampaignParams = z.strictObject({ id });
 
+/**
+ * The highest price of a unit. Every amount a campaign makes (a pledge of 10,000 units; 10,000,000 units
+ * in all) then stays far inside what a fen column holds exactly on both databases: SQLite hands
+ * integers to JavaScript as numbers, exact only up to 2^53 fen.
+ */
+export const MAX_UNIT_PRICE = parseMoney('1000000.00');
+
 const CampaignFields = z.strictObject({
     factoryId: id,
     title: z.string().trim().min(1).max(200),
@@ -44,6 +51,7 @@ export const CreateCampaignBody = CampaignFields.pipe(
     c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different'));
     const reference = parseMoney(c.referencePrice);
     if (reference.isZero()) issue(['referencePrice'], 'must be above 0');
+    if (reference.greaterThan(MAX_UNIT_PRICE)) issue(['referencePrice'], `must be at most ${formatMoney(MAX_UNIT_PRICE)}`);
     const deposit = depositPerUnit(reference, c.depositRate);
     if (deposit.isZero()) issue(['depositRate'], 'gives a deposit of 0.00 per unit');
     c.tiers.forEach((t, i) => {

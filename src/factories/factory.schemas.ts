@@ -28,7 +28,10 @@ export const webhookBody = (requireHttps: boolean) =>
   z.strictObject({
     url: z
       .url({ protocol: requireHttps ? /^https$/ : /^https?$/, message: requireHttps ? 'must be an https:// URL' : 'must be an http:// or https:// URL' })
-      .max(2000),
+      .max(2000)
+      // A push could never use it (fetch refuses a URL with credentials), and every failed push would log it, password and all.
+      // (zod runs this check even after the URL check failed: a string that is no URL is left to that one.)
+      .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), 'must not hold a user name or password: pushes are signed (X-C2M-Signature) instead'),
   });
 
 export function toWebhookDto(w: FactoryWebhookRow, secret?: string) {

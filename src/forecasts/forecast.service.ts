@@ -144,6 +144,8 @@ export class ForecastService {
     const now = this.deps.clock.now();
     try {
       return await this.deps.db.transaction(async (tx) => {
+        // An operator naming a factory that does not exist hears so, rather than "nothing changed".
+        if (!(await this.deps.factories.exists(tx, factoryId))) throw notFound('The factory');
         const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
         const current: LineContent[] = [
           ...campaigns.flatMap((c) =>
@@ -281,9 +283,10 @@ export class ForecastService {
   // ---- push ----
 
   async deliveries(factoryId: string, page: PageQuery): Promise<{ items: WebhookDeliveryRow[]; total: number }> {
-    const [items, total] = await this.deps.db.read((tx) =>
-      tx.findAndCount(WebhookDeliveryRow, { where: { factoryId }, order: { attemptedAt: 'DESC', attempt: 'DESC' }, skip: page.offset, take: page.limit }),
-    );
+    const [items, total] = await this.deps.db.read(async (tx) => {
+      if (!(await this.deps.factories.exists(tx, factoryId))) throw notFound('The factory');
+      return tx.findAndCount(WebhookDeliveryRow, { where: { factoryId }, order: { attemptedAt: 'DESC', attempt: 'DESC' }, skip: page.offset, take: page.limit });
+    });
     return { items, total };
   }
 

@@ -8,7 +8,7 @@ import type { Tx } from '../platform/database';
 export interface ReconcileSources {
   /** Deposits of pledges that are active or awaiting their balance, per campaign. */
   heldDepositsByCampaign(tx: Tx): Promise<Map<string, Decimal>>;
-  /** Campaigns that are final (failed, cancelled, completed): their held deposits must be zero. */
+  /** Campaigns that are final (failed, cancelled, completed) and settled: their held deposits must be zero. */
   finalCampaignIds(tx: Tx): Promise<string[]>;
   /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed. */
   gatewayTotals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>;

@@ -21,8 +21,8 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
     route({
       method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
       status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody, before: pledgeLimiters,
-      handle: async ({ principal, params, body }) => {
-        const { pledge, payment } = await pledges.create(principal, params.id, body);
+      handle: async ({ principal, params, body, idempotencyId }) => {
+        const { pledge, payment } = await pledges.create(principal, params.id, body, idempotencyId);
         return { ...toPledgeDto(pledge, [payment]), depositPayment: toPaymentDto(payment) };
       },
     }),

@@ -4,8 +4,8 @@ import { type CampaignRow, type CampaignService, type CampaignTerms, variantKey 
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
-import type { Database, Tx } from '../platform/database';
-import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import { AppError, badRequest, conflict, notFound, unprocessable } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
@@ -35,6 +35,7 @@ export interface PledgeDeps extends PledgeModuleDeps {
 const EXPIRE_JOB = 'pledges.expire-unpaid';
 
 interface PledgeIntent {
+  pledgeId: string;
   campaign: CampaignTerms;
   userId: string;
   variantKey: string;
@@ -54,9 +55,10 @@ export class PledgeService implements PaymentListener {
    * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
    * cap, in one transaction, shared with the other pledges arriving for the same campaign at the same
    * moment (group commit, see group-commit.ts). The cap is taken by one conditional update, in the last flight, so
-   * the hot campaign row is locked only for the commit.
+   * the hot campaign row is locked only for the commit. `pledgeId` is the request's idempotency id when
+   * it has one: a retry of a request whose pledge was already written gets that pledge back.
    */
-  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
+  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string = newId()): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
@@ -67,10 +69,27 @@ export class PledgeService implements PaymentListener {
       if (input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
       await this.ensureConsumerRow(campaignId, consumer.userId);
     }
-    const placed = await this.groupCommit.submit(campaignId, { campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
+    let placed: Placed | AppError;
+    try {
+      placed = await this.groupCommit.submit(campaignId, { pledgeId, campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
+    } catch (error) {
+      // The pledge exists already: an earlier attempt of this request wrote it and died before answering.
+      if (isUniqueViolation(error)) return this.placedBefore(consumer.userId, pledgeId, { campaignId, variantKey: variant.key, quantity: input.quantity });
+      throw error;
+    }
     if (placed instanceof AppError) throw placed;
     this.deps.payments.created(placed.payment);
     return placed;
+  }
+
+  private async placedBefore(userId: string, pledgeId: string, wanted: Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity'>): Promise<Placed> {
+    const found = await this.deps.db.read(async (tx) => {
+      const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
+      return pledge ? { pledge, payment: await this.payment(tx, pledge.depositPaymentId) } : undefined;
+    });
+    const same = found && found.pledge.userId === userId && found.pledge.campaignId === wanted.campaignId && found.pledge.variantKey === wanted.variantKey && found.pledge.quantity === wanted.quantity;
+    if (!same) throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+    return found;
   }
 
   private readonly groupCommit = new GroupCommit<PledgeIntent, Placed | AppError>(
@@ -124,9 +143,9 @@ export class PledgeService implements PaymentListener {
   /** The pledges, their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
   private async insertPledges(tx: Tx, intents: readonly PledgeIntent[]): Promise<Placed[]> {
     if (intents.length === 0) return [];
-    const pledges = intents.map(({ campaign, userId, variantKey, quantity, at }) =>
+    const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
       Object.assign(new PledgeRow(), {
-        id: newId(), campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(quantity),
+        id: pledgeId, campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(quantity),
         unitPrice: null, creditedPerUnit: null, balance: null, balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
         balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
       }),

@@ -12,6 +12,7 @@ const SETTLE_JOB = 'pledges.settle-campaign';
 const FORFEIT_JOB = 'pledges.forfeit-unpaid';
 const REMIND_JOB = 'pledges.remind-balance';
 const BATCH = 100;
+const byCampaign = z.strictObject({ campaignId: z.string() });
 
 /**
  * Deciding a campaign at its deadline and settling every pledge after it. Each step is a job that can
@@ -22,7 +23,6 @@ export class Settlement implements CampaignListener {
   constructor(
     private readonly deps: PledgeModuleDeps & { pledges: PledgeService; balanceReminderHours: number },
   ) {
-    const byCampaign = z.strictObject({ campaignId: z.string() });
     deps.jobs.register(
       defineJob({ name: SETTLE_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.settle(campaignId) }),
       defineJob({ name: FORFEIT_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.forfeitUnpaid(campaignId) }),
@@ -146,6 +146,16 @@ export class Settlement implements CampaignListener {
   }
 
   /** Deposits held per campaign according to the pledges: what the ledger must agree with. */
+  /**
+   * Final campaigns whose settle job has run: their pledges have left the held deposits, so the ledger
+   * must hold nothing for them. One still settling (its job waiting, retried or running) holds deposits
+   * until the job gets to its pledges, and is left out.
+   */
+  async settledFinalCampaignIds(tx: Tx): Promise<string[]> {
+    const settling = new Set((await this.deps.jobs.pendingPayloads(tx, SETTLE_JOB)).map((payload) => byCampaign.parse(payload).campaignId));
+    return (await this.deps.campaigns.finalCampaignIds(tx)).filter((id) => !settling.has(id));
+  }
+
   async heldDepositsByCampaign(tx: Tx): Promise<Map<string, Decimal>> {
     const rows = await tx
       .createQueryBuilder(PledgeRow, 'p')

@@ -6,6 +6,7 @@ import { periodDaysOf } from './deliveries';
 import type { ScheduledDelivery } from './subscription.service';
 import type { BoxRow, FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
 
+const MAX_FRUIT_UNIT_COST = parseMoney('100000.00');
 const date = (what = 'a date') => z.iso.date(`must be ${what} such as 2027-01-15`);
 const fruitId = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a fruit id such as "mango" or "dragon-fruit"');
 
@@ -39,7 +40,8 @@ export function toBoxDto(b: BoxRow) {
 
 export const UpdateFruitBody = z
   .strictObject({
-    unitCost: z.string().regex(MONEY_PATTERN, 'must be an amount such as "12.50"').transform(parseMoney).optional(),
+    // Capped like a campaign's unit price, so that the cost reads back exactly on both databases (see MAX_UNIT_PRICE).
+    unitCost: z.string().regex(MONEY_PATTERN, 'must be an amount such as "12.50"').transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00').optional(),
     ripeningMinDays: z.number().int().min(0).max(30).optional(),
     ripeningMaxDays: z.number().int().min(0).max(30).optional(),
     goodDays: z.number().int().min(1).max(60).optional(),

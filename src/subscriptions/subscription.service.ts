@@ -99,7 +99,8 @@ export class SubscriptionService {
       if (!plan) throw badRequest('validation_failed', 'There is no such plan.', [{ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)' }]);
       const errors = [];
       if (input.householdSize > plan.maxHousehold) errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
-      if (!(input.region in REGIONS)) errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
+      // Own keys only: "constructor" or "toString" is `in` every object, and is no region.
+      if (!Object.hasOwn(REGIONS, input.region)) errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
       if (input.startDate < today) errors.push({ path: 'body.startDate', message: 'must be today or later' });
       const known = new Set((await tx.find(FruitRow, { select: { id: true } })).map((f) => f.id));
       input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));

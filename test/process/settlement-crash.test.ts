@@ -29,7 +29,7 @@ beforeAll(async () => {
   const database = fresh.config.kind === 'sqlite' ? { config: { kind: 'sqlite' as const, file: path.join(dataDir, 'c2m.sqlite') }, drop: fresh.drop } : fresh;
   t = await startTestApp({ database });
   env = {
-    DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100', JOBS_LOCK_LIFETIME_MS: '5000', LOG_LEVEL: 'info',
+    DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100', JOBS_LOCK_LIFETIME_MS: '20000', LOG_LEVEL: 'info',
     ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
   };
 }, 240_000);

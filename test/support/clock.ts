@@ -29,8 +29,9 @@ export async function runDue(t: TestApp, clock: TestClock): Promise<void> {
     await t.db.transaction((tx) =>
       tx.createQueryBuilder().update(JobRow).set({ nextRunAt: realNow }).where(`${ONE_OFF} AND next_run_at > :now`, { due: clock.now(), now: realNow, off: false }).execute(),
     );
-    const { remaining } = await t.app.jobs.runDueJobs(30_000);
-    if (remaining > 0) throw new Error(`${remaining} jobs still due after 30 s`);
+    // A liveness bound, not a speed check: on a loaded two-core machine a round of jobs can take a while.
+    const { remaining } = await t.app.jobs.runDueJobs(120_000);
+    if (remaining > 0) throw new Error(`${remaining} jobs still due after 120 s`);
     const dueByClock = await t.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where(ONE_OFF, { due: clock.now(), off: false }).getCount());
     if (dueByClock === 0) return;
   }

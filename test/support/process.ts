@@ -23,11 +23,17 @@ export async function startService(env: Record<string, string>, args: string[] =
   child.stderr!.on('data', (chunk) => (out += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not get ready:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the test: nobody would hold its handle to kill it.
+      child.kill('SIGKILL');
+      reject(new Error(`service did not get ready:\n${out}`));
+    }, 60_000);
     const check = () => {
       const ready = out.split('\n').map(tryJson).find((line) => typeof line?.msg === 'string' && line.msg.startsWith('ready'));
       if (ready) {
         clearTimeout(timer);
+        // A busy service logs a line per request: re-reading all of its output on every chunk would cost the test process O(n²).
+        child.stdout!.off('data', check);
         resolve(ready.port as number);
       }
     };

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** An open transaction. Repository functions take it as their first, required argument. */
 export type Tx = EntityManager;
@@ -30,7 +30,45 @@ export class Database {
    * pause: `work` must only touch the database (calls to the outside world belong outside it).
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.retryingLockVictims(() => this.exclusive(() => this.dataSource.transaction((tx) => work(tx))));
+    return this.retryingLockVictims(() => this.exclusive(() => (this.dialect === 'mysql' ? this.withoutAutocommit(work) : this.dataSource.transaction((tx) => work(tx)))));
+  }
+
+  /**
+   * A MySQL transaction with autocommit off for its whole length. Hot paths send a transaction's
+   * independent statements back to back (Promise.all on its connection). When the server rolls a
+   * transaction back by itself (a deadlock victim), the statements already queued behind the failed
+   * one still run: with autocommit on, each would commit on its own, outside the transaction that was
+   * just undone, and the retry would then write them again (a pledge without its units, a payment
+   * twice). With autocommit off they land in an implicit transaction that the ROLLBACK discards.
+   * The connection goes back to the pool with autocommit on, as single statements and reads need it,
+   * or is closed.
+   */
+  private async withoutAutocommit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      // Sent back to back: one round trip, as START TRANSACTION alone.
+      await Promise.all([runner.query('SET autocommit = 0'), runner.startTransaction()]);
+      const result = await work(runner.manager);
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      // The original error is what the caller needs; a failed rollback (a lost connection) is rolled back by the server.
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      // The caller does not wait for this: the connection returns to the pool one round trip later.
+      void this.releaseWithAutocommit(runner);
+    }
+  }
+
+  private async releaseWithAutocommit(runner: QueryRunner): Promise<void> {
+    try {
+      await runner.query('SET autocommit = 1');
+    } catch {
+      // Never hand out a connection that might not commit single statements: close it instead.
+      (runner as unknown as { databaseConnection?: { destroy(): void } }).databaseConnection?.destroy();
+    }
+    await runner.release().catch(() => undefined);
   }
 
   /**
@@ -166,6 +204,18 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = driverCode(error);
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * The connection to the database broke under the request (killed on the server, reset, refused, the
+ * server restarting): the request could not be completed, the server rolled back what it had begun,
+ * and the same request may succeed a moment later on a new connection. mysql2 marks such errors fatal.
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { fatal?: boolean; driverError?: { fatal?: boolean } } | undefined;
+  return e?.driverError?.fatal === true || e?.fatal === true || CONNECTION_LOST.has(driverCode(error) ?? '');
+}
+
+const CONNECTION_LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
 
 function isRetryableLockError(error: unknown): boolean {
   const code = driverCode(error);

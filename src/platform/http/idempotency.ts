@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { type Database, type SqlValue, isUniqueViolation, timestampColumn } from '../database';
+import { type Database, type SqlValue, isConnectionLost, isUniqueViolation, timestampColumn } from '../database';
 import { GroupCommit } from '../group-commit';
 import { newId } from '../ids';
 import { AppError, conflict, unprocessable } from './app-error';
@@ -29,11 +29,30 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * first response; with a different request it is a 422; while the first is still running, a 409.
  * Keys are kept for `retentionMs` (at least 24 h).
  */
+export const IDEMPOTENCY_DEFAULTS = { retentionMs: 48 * 3600_000, abandonAfterMs: 5 * 60_000 };
+
 export class IdempotencyStore {
   constructor(
     private readonly db: Database,
-    private readonly options: { retentionMs: number; abandonAfterMs: number } = { retentionMs: 48 * 3600_000, abandonAfterMs: 5 * 60_000 },
+    /** `secret` keys the record ids (recordId): without it they can be computed from the caller and the key. */
+    private readonly options: { retentionMs: number; abandonAfterMs: number; secret?: string } = IDEMPOTENCY_DEFAULTS,
   ) {}
+
+  /**
+   * The id of the record a request creates, the same for every attempt of one caller with one key.
+   * A handler that creates a record gives it this id: an attempt after the first one died half way
+   * (its process killed after its commit, before the answer was recorded; or its connection lost as
+   * its commit went through, the key then released for a retry) finds the record the first one wrote,
+   * instead of writing a second. Keyed with a secret, so ids stay unguessable however simple the key.
+   */
+  recordId(subject: string, key: string): string {
+    const bytes = createHmac('sha256', this.options.secret ?? 'idempotent-record').update(`idempotent-record\n${subject}\n${key}`).digest().subarray(0, 16);
+    // Shaped as an RFC 9562 UUID, version 8 (custom).
+    bytes[6] = (bytes[6] & 0x0f) | 0x80;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = bytes.toString('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
 
   static validKey(key: string): boolean {
     return KEY_PATTERN.test(key);
@@ -107,9 +126,22 @@ export class IdempotencyStore {
     );
   }
 
-  /** Forgets a key whose request did not get to a final answer, so the client's retry runs it again. */
+  /**
+   * Forgets a key whose request did not get to a final answer, so the client's retry runs it again.
+   * The request often failed because its database connection was lost, and this DELETE may meet the
+   * same fault: it is tried again on a new connection (deleting twice is harmless), because a key left
+   * in flight would refuse the client's retries (409) for abandonAfterMs.
+   */
   async release(id: string): Promise<void> {
-    await this.db.statement((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.statement((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
+        return;
+      } catch (error) {
+        if (!isConnectionLost(error) || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
   }
 
   async purgeExpired(now: Date): Promise<number> {

@@ -1,6 +1,6 @@
 export { AppError, badRequest, conflict, forbidden, notFound, unauthenticated, unprocessable, type FieldError } from './app-error';
 export { API_KEY_PREFIX, authenticate, type ApiKeyVerifier } from './auth';
-export { IdempotencyKeyRow, IdempotencyStore } from './idempotency';
+export { IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore } from './idempotency';
 export { Metrics } from './metrics';
 export { opsRouter } from './ops';
 export { page, pageQuery, type Page, type PageQuery } from './paginate';

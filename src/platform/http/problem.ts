@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { isConnectionLost } from '../database';
 import { AppError, type FieldError } from './app-error';
 
 export interface Problem {
@@ -27,16 +28,29 @@ const PARSER_ERRORS: Record<string, { code: string; detail: string }> = {
   'request.aborted': { code: 'request_aborted', detail: 'The request was aborted before its body arrived.' },
 };
 
-/** Turns any thrown value into a problem document. Anything we did not expect is a 500 that says nothing internal. */
+/**
+ * Turns any thrown value into a problem document. A lost database connection is a 503 the client may
+ * retry (with a Retry-After); anything else we did not expect is a 500 that says nothing internal.
+ */
 export function toProblem(error: unknown, req: Request): Problem {
   const base = { instance: req.originalUrl, requestId: req.id ? String(req.id) : undefined };
   if (error instanceof AppError) {
     return { type: problemType(error.code), title: TITLES[error.status] ?? 'Error', status: error.status, code: error.code, detail: error.detail, ...base, ...(error.errors ? { errors: error.errors } : {}) };
   }
   const httpError = error as { status?: number; type?: string; expose?: boolean };
+  // The router cannot percent-decode a path parameter ("%ZZ"): a URIError it marks 400 but not `expose`.
+  if (error instanceof URIError && httpError.status === 400) {
+    return { type: problemType('malformed_path'), title: TITLES[400], status: 400, code: 'malformed_path', detail: 'The request path is not valid percent-encoding.', ...base };
+  }
   if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose) {
     const known = (httpError.type && PARSER_ERRORS[httpError.type]) || { code: 'bad_request', detail: 'The request could not be read.' };
     return { type: problemType(known.code), title: TITLES[httpError.status] ?? 'Error', status: httpError.status, ...known, ...base };
+  }
+  if (isConnectionLost(error)) {
+    return {
+      type: problemType('database_unavailable'), title: TITLES[503], status: 503, code: 'database_unavailable',
+      detail: 'The database could not be reached to finish this request. Try again in a moment (a request with an Idempotency-Key: with the same key).', ...base,
+    };
   }
   return { type: problemType('internal_error'), title: TITLES[500], status: 500, code: 'internal_error', detail: 'Something went wrong on our side. It has been logged; please try again.', ...base };
 }
@@ -61,6 +75,8 @@ export function errorHandler(): ErrorRequestHandler {
       res.end();
       return;
     }
+    // The pool opens new connections at once: a second later the database is likely reachable again.
+    if (problem.status === 503) res.setHeader('Retry-After', '1');
     sendProblem(res, problem);
   };
 }

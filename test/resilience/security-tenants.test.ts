@@ -1,0 +1,152 @@
+import type { RouteDef } from '../../src/platform/http';
+import type { Caller } from '../support/builders';
+import { snapshot } from './support/security-snapshot';
+import { buildWorld, type World } from './support/fuzz-world';
+
+/**
+ * OWASP API1 (broken object level authorization), on every route that takes an id: another tenant (a
+ * consumer, another factory's portal user or API key) gets a 404 for a record that is not theirs,
+ * exactly as for one that does not exist, and nothing changes. Read from the route table, so a route
+ * added later fails here until it says whose records its ids name. test/api/every-route.test.ts does
+ * the factory side with empty bodies; here every request is one its owner could make, and consumers too.
+ */
+let w: World;
+beforeAll(async () => {
+  w = await buildWorld();
+});
+afterAll(() => w?.close());
+
+type Auth = { Authorization: string } | undefined;
+interface Owned {
+  /** The id of a record of alice (consumers) or of factory A (factories). */
+  id(w: World): string;
+  body?(w: World): unknown;
+  /** Extra ways to call the route (?format=csv). */
+  queries?: string[];
+  /** Who may reach it and gets something other than a 404: the control that the id is real. */
+  owner?(w: World): Auth;
+}
+
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** Whose record each route's id names. Operator-only routes have no tenant: operators act for every factory. */
+const OWNED: Record<string, Owned> = {
+  'get /v1/factories/:id': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  'get /v1/factories/:id/users': { id: (w) => w.a.id, owner: (w) => w.a.key.auth },
+  'get /v1/factories/:id/api-keys': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  'get /v1/campaigns/:id': { id: (w) => w.campaigns.draftA, owner: (w) => w.operator.auth },
+  'post /v1/campaigns/:id/pledges': { id: (w) => w.campaigns.draftA, body: () => ({ variant: { colour: 'black', size: 'M' }, quantity: 1 }) },
+  'get /v1/pledges/:id': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
+  'post /v1/pledges/:id/cancel': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
+  'post /v1/pledges/:id/balance-payment': { id: (w) => w.alice.awaitingBalancePledgeId, owner: (w) => w.alice.auth },
+  'get /v1/payments/:id': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
+  'post /v1/payments/:id/sandbox/complete': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
+  'post /v1/payments/:id/sandbox/fail': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
+  'get /v1/subscriptions/:id': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
+  'get /v1/subscriptions/:id/schedule': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
+  'post /v1/subscriptions/:id/skip': { id: (w) => w.alice.subscriptionId, body: (w) => ({ deliveryDate: w.alice.deliveryDate }), owner: (w) => w.alice.auth },
+  'post /v1/subscriptions/:id/pause': { id: (w) => w.alice.subscriptionId, body: () => ({ until: inDays(30) }), owner: (w) => w.alice.auth },
+  'post /v1/subscriptions/:id/resume': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
+  'post /v1/subscriptions/:id/cancel': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
+  'get /v1/factory/forecast-batches/:id': { id: (w) => w.a.batchId, queries: ['', '?format=csv'], owner: (w) => w.a.user.auth },
+  'post /v1/factory/forecast-batches/:id/acknowledge': { id: (w) => w.a.batchId, owner: (w) => w.a.key.auth },
+  'post /v1/factory/forecast-batches/:id/commit': { id: (w) => w.a.batchId, body: (w) => ({ lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] }), owner: (w) => w.a.user.auth },
+};
+/** Ids that name no tenant's record. */
+const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider'];
+
+const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
+const isOperatorOnly = (r: RouteDef) => r.access !== 'public' && r.access.every((role) => role === 'operator');
+const idRoutes = () => w.t.app.routes.filter((r) => r.path.includes(':') && !isOperatorOnly(r) && !NOT_A_TENANT_ID.includes(nameOf(r)));
+
+/** The other tenants a route could be called by: bob for consumers, factory B's user and key for factories; everyone but operators for drafts. */
+function intrudersOf(r: RouteDef): [string, Auth][] {
+  const all: [string, Auth, string][] = [['bob', w.bob.auth, 'consumer'], ['factory B user', w.b.user.auth, 'factory'], ['factory B key', w.b.key.auth, 'factory']];
+  if (r.access === 'public') return [['anonymous', undefined], ['factory A user (drafts are operators\' only)', w.a.user.auth], ...all.map(([who, auth]) => [who, auth] as [string, Auth])];
+  return all.filter(([, , role]) => (r.access as readonly string[]).includes(role)).map(([who, auth]) => [who, auth]);
+}
+
+function call(r: RouteDef, path: string, auth: Auth, body: unknown) {
+  const req = w.t.http[r.method](path);
+  if (auth) req.set(auth);
+  if (r.idempotent) req.set('Idempotency-Key', `tenant-${Math.random()}`);
+  return body === undefined ? req.send() : req.send(body as object);
+}
+
+describe('another tenant, naming a record by its id', () => {
+  test('every route that takes an id says whose record it names', () => {
+    expect(idRoutes().map(nameOf).filter((name) => !OWNED[name])).toEqual([]);
+  });
+
+  test('gets a 404 problem, as for a record that does not exist, sees nothing of it, and changes nothing', async () => {
+    const before = await snapshot(w.t);
+    const secrets = [w.alice.email, w.alice.userId, w.a.id];
+    const seen: string[] = [];
+    for (const r of idRoutes()) {
+      const owned = OWNED[nameOf(r)];
+      for (const query of owned.queries ?? ['']) {
+        const path = r.path.replace(':id', owned.id(w)) + query;
+        for (const [who, auth] of intrudersOf(r)) {
+          const res = await call(r, path, auth, owned.body?.(w));
+          seen.push(`${nameOf(r)}${query} as ${who}: ${res.status} ${res.body?.code}`);
+          expect({ route: `${nameOf(r)}${query}`, who, status: res.status, code: res.body.code, type: res.headers['content-type'] }).toEqual({
+            route: `${nameOf(r)}${query}`, who, status: 404, code: 'not_found', type: expect.stringMatching(/^application\/problem\+json/),
+          });
+          // The problem's "instance" is the caller's own path, id included; nothing else may name the record.
+          const { instance: _path, ...problem } = res.body as Record<string, unknown>;
+          for (const secret of secrets) expect({ route: nameOf(r), who, leaks: JSON.stringify(problem).includes(secret) }).toEqual({ route: nameOf(r), who, leaks: false });
+        }
+      }
+    }
+    expect(await snapshot(w.t)).toBe(before);
+    expect(seen.length).toBeGreaterThanOrEqual(idRoutes().length);
+  });
+
+  test('while the owner, making the same request, reaches the record (the ids are real)', async () => {
+    for (const r of idRoutes()) {
+      const owned = OWNED[nameOf(r)];
+      if (!owned.owner) continue;
+      const res = await call(r, r.path.replace(':id', owned.id(w)), owned.owner(w), owned.body?.(w));
+      expect({ route: nameOf(r), reached: ![401, 403, 404].includes(res.status) && res.status < 500 }).toEqual({ route: nameOf(r), reached: true });
+    }
+  });
+});
+
+/** Lists and views scoped by the caller: another tenant's records never appear in them. */
+const SAMPLE_QUERIES: Record<string, string> = { 'get /v1/factory/picking-lists': `?shipDate=${inDays(5)}` };
+
+describe("another tenant's lists and views", () => {
+  const ownRoutes = (role: 'consumer' | 'factory') => w.t.app.routes.filter((r) => r.method === 'get' && !r.path.includes(':') && r.access !== 'public' && r.access.includes(role));
+
+  test("a consumer's lists show nothing of another consumer's pledges, payments, subscriptions or notifications", async () => {
+    const alices = [w.alice.email, w.alice.activePledgeId, w.alice.unpaidPledgeId, w.alice.unpaidPaymentId, w.alice.awaitingBalancePledgeId, w.alice.subscriptionId];
+    for (const r of ownRoutes('consumer')) {
+      const res = await w.t.http.get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? '')).set(w.bob.auth).expect(200);
+      for (const id of alices) expect({ route: nameOf(r), leaks: res.text.includes(id) }).toEqual({ route: nameOf(r), leaks: false });
+    }
+  });
+
+  test("a factory's views show nothing of another factory's campaigns, batches or keys, and no consumer at all", async () => {
+    const factoryA = [w.a.id, w.a.batchId, ...w.a.lineIds, w.a.key.id, w.a.spareKeyId, w.campaigns.openA, w.campaigns.decidedA, w.campaigns.draftA];
+    const people = [w.alice.email, w.alice.userId, w.bob.email, w.bob.userId];
+    for (const r of ownRoutes('factory')) {
+      for (const [who, auth, hidden] of [['factory B user', w.b.user.auth, [...factoryA, ...people]], ['factory B key', w.b.key.auth, factoryA], ['factory A user', w.a.user.auth, people]] as const) {
+        const res = await w.t.http.get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? '')).set(auth);
+        expect({ route: nameOf(r), who, ok: [200, 404].includes(res.status) }).toEqual({ route: nameOf(r), who, ok: true });
+        for (const id of hidden) expect({ route: nameOf(r), who, leaks: res.text.includes(id) }).toEqual({ route: nameOf(r), who, leaks: false });
+      }
+    }
+  });
+
+  test('a draft campaign is in no list but an operator\'s', async () => {
+    const callers: [string, Caller['auth'] | undefined][] = [['anonymous', undefined], ['bob', w.bob.auth], ['factory A user', w.a.user.auth], ['factory B key', w.b.key.auth]];
+    for (const [who, auth] of callers) {
+      for (const query of ['', '?status=draft', `?factoryId=${w.a.id}&limit=100`]) {
+        const req = w.t.http.get(`/v1/campaigns${query}`);
+        const res = await (auth ? req.set(auth) : req).expect(200);
+        expect({ who, query, leaks: res.text.includes(w.campaigns.draftA) }).toEqual({ who, query, leaks: false });
+      }
+    }
+    expect((await w.t.http.get('/v1/campaigns?status=draft&limit=100').set(w.operator.auth).expect(200)).text).toContain(w.campaigns.draftA);
+  });
+});

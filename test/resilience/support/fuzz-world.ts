@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startTestApp, type TestApp } from '../../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../../support/builders';
+import { anOpenCampaign, paidPledge, pledge } from '../../support/campaigns';
+import { TestClock, runDue } from '../../support/clock';
+import { deref, loadSpec, type Schema } from './fuzz-openapi';
+
+/**
+ * A small world of two tenants of each kind, seeded through the API: consumers alice and bob (and carol),
+ * factories A and B with a portal user and an API key each, and every kind of record a route can take
+ * an id of: campaigns open, decided and draft; pledges paid, unpaid and awaiting their balance; payments;
+ * fruit-box subscriptions and their boxes; forecast batches and their lines; API keys; a webhook.
+ */
+export interface FactoryTenant {
+  id: string;
+  user: Caller;
+  key: { id: string; auth: { Authorization: string } };
+  /** A second key, for the routes that revoke one. */
+  spareKeyId: string;
+  batchId: string;
+  lineIds: string[];
+}
+
+export interface ConsumerTenant extends Caller {
+  password: string;
+  /** Deposit paid, campaign open: cancellable. */
+  activePledgeId: string;
+  /** Deposit not paid yet: its payment can still be completed or failed. */
+  unpaidPledgeId: string;
+  unpaidPaymentId: string;
+  /** In the decided campaign: its balance can be asked for. */
+  awaitingBalancePledgeId: string;
+  subscriptionId: string;
+  /** A delivery date of the subscription that is before its cutoff. */
+  deliveryDate: string;
+}
+
+export interface World {
+  t: TestApp;
+  clock: TestClock;
+  /** Where factory webhooks point: a local endpoint that answers 204, so pushes never leave the machine. */
+  sinkUrl: string;
+  operator: Caller & { password: string };
+  alice: ConsumerTenant;
+  bob: ConsumerTenant;
+  carol: Caller & { password: string };
+  a: FactoryTenant;
+  b: FactoryTenant;
+  orchardId: string;
+  /** An API key of factory A that was revoked. */
+  revokedKey: { Authorization: string };
+  campaigns: { openA: string; openB: string; decidedA: string; draftA: string };
+  variants: Record<string, string>[];
+  /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
+  pools: Record<string, string[]>;
+  close(): Promise<void>;
+}
+
+const HOUR = 3600_000;
+const CONSUMER_PASSWORD = 'a consumer passphrase';
+const OPERATOR_PASSWORD = 'operator password 1';
+
+export async function buildWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
+  const clock = new TestClock();
+  const t = await startTestApp({ clock, env: options.env });
+  const sink = await startSink();
+  const operator = { ...(await anOperator(t)), password: OPERATOR_PASSWORD };
+  const consumer = async () => ({ ...(await aConsumer(t, { password: CONSUMER_PASSWORD })), password: CONSUMER_PASSWORD });
+  const [alice, bob, carol] = [await consumer(), await consumer(), await consumer()];
+  const [a, b] = [await aFactory(t, operator), await aFactory(t, operator)];
+  const orchard = await t.http.post('/v1/factories').set(operator.auth).send({ name: 'Orchard', kind: 'orchard', contactEmail: 'orchard@example.com' }).expect(201);
+
+  // A campaign of A decided (succeeded) with a pledge of each consumer awaiting its balance.
+  const black = { colour: 'black', size: 'M' };
+  const navy = { colour: 'navy', size: 'L' };
+  const decided = await anOpenCampaign(t, operator, a.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+  const aliceDecided = await paidPledge(t, alice, decided.id, black, 2);
+  const bobDecided = await paidPledge(t, bob, decided.id, navy, 1);
+  await t.http.post(`/v1/campaigns/${decided.id}/close`).set(operator.auth).expect(200);
+  await runDue(t, clock);
+
+  // Open campaigns of A and B: paid and unpaid pledges of both consumers.
+  const openA = await anOpenCampaign(t, operator, a.id, clock, { maxUnits: 5000, perConsumerLimit: 2000, closesAt: new Date(clock.now().getTime() + 6 * HOUR).toISOString() });
+  const openB = await anOpenCampaign(t, operator, b.id, clock, { maxUnits: 5000, closesAt: new Date(clock.now().getTime() + 6 * HOUR).toISOString() });
+  const pledges = async (c: Caller) => {
+    const active = await paidPledge(t, c, openA.id, black, 1);
+    const unpaid = (await pledge(t, c, openA.id, navy, 1).expect(201)).body as { id: string; depositPayment: { id: string } };
+    const onB = await paidPledge(t, c, openB.id, navy, 1);
+    return { active, unpaid, onB };
+  };
+  const [alicePledges, bobPledges] = [await pledges(alice), await pledges(bob)];
+  const draftA = await draftCopyOf(t, operator, openA.id);
+
+  const subscriptionOf = async (c: Caller) => {
+    const created = await t.http.post('/v1/subscriptions').set(c.auth).set('Idempotency-Key', `seed-${c.userId}`)
+      .send({ planId: 'weekly-small', startDate: dayFrom(clock, 3), deliveryWeekday: 3, region: 'shanghai', householdSize: 2 }).expect(201);
+    const schedule = await t.http.get(`/v1/subscriptions/${created.body.id}/schedule`).set(c.auth).expect(200);
+    const open = (schedule.body.deliveries as { deliveryDate: string; cutoffAt: string }[]).find((d) => new Date(d.cutoffAt) > clock.now());
+    return { id: created.body.id as string, deliveryDate: open!.deliveryDate };
+  };
+  const [aliceSubscription, bobSubscription] = [await subscriptionOf(alice), await subscriptionOf(bob)];
+
+  const factoryTenant = async (f: { id: string; user: Caller }): Promise<FactoryTenant> => {
+    const key = await t.http.post(`/v1/factories/${f.id}/api-keys`).set(operator.auth).send({ name: 'erp' }).expect(201);
+    const spare = await t.http.post(`/v1/factories/${f.id}/api-keys`).set(operator.auth).send({ name: 'spare' }).expect(201);
+    await t.http.post(`/v1/factories/${f.id}/forecast-batches`).set(operator.auth).expect(200);
+    const batches = await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200);
+    const batchId = batches.body.items[0].id as string;
+    const detail = await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(f.user.auth).expect(200);
+    return { ...f, key: { id: key.body.id, auth: { Authorization: `Bearer ${key.body.apiKey}` } }, spareKeyId: spare.body.id, batchId, lineIds: detail.body.lines.map((l: { id: string }) => l.id) };
+  };
+  const [tenantA, tenantB] = [await factoryTenant(a), await factoryTenant(b)];
+  await t.http.put('/v1/factory/webhook').set(a.user.auth).send({ url: `${sink.url}/factory-a` }).expect(200);
+  const revoked = await t.http.post(`/v1/factories/${a.id}/api-keys`).set(operator.auth).send({ name: 'revoked' }).expect(201);
+  await t.http.delete(`/v1/factories/${a.id}/api-keys/${revoked.body.id}`).set(operator.auth).expect(204);
+
+  const consumerTenant = (c: typeof alice, p: typeof alicePledges, awaitingBalance: { id: string }, subscription: { id: string; deliveryDate: string }): ConsumerTenant => ({
+    ...c, activePledgeId: p.active.id, unpaidPledgeId: p.unpaid.id, unpaidPaymentId: p.unpaid.depositPayment.id, awaitingBalancePledgeId: awaitingBalance.id,
+    subscriptionId: subscription.id, deliveryDate: subscription.deliveryDate,
+  });
+  const boxes = await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200);
+  const fruits = await t.http.get('/v1/fruits').expect(200);
+  const plans = await t.http.get('/v1/subscription-plans').expect(200);
+  const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
+
+  return {
+    t, clock, sinkUrl: sink.url, operator, carol,
+    alice: consumerTenant(alice, alicePledges, aliceDecided, aliceSubscription),
+    bob: consumerTenant(bob, bobPledges, bobDecided, bobSubscription),
+    a: tenantA, b: tenantB, orchardId: orchard.body.id,
+    revokedKey: { Authorization: `Bearer ${revoked.body.apiKey}` },
+    campaigns: { openA: openA.id, openB: openB.id, decidedA: decided.id, draftA },
+    variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
+    pools: {
+      factories: [a.id, b.id, orchard.body.id],
+      campaigns: [openA.id, openB.id, decided.id, draftA],
+      pledges: allPledges.map((p) => p.id),
+      payments: allPledges.map((p) => p.depositPayment.id),
+      subscriptions: [aliceSubscription.id, bobSubscription.id],
+      'forecast-batches': [tenantA.batchId, tenantB.batchId],
+      lines: [...tenantA.lineIds, ...tenantB.lineIds],
+      'api-keys': [tenantA.spareKeyId, tenantB.spareKeyId],
+      fruits: fruits.body.items.map((f: { id: string }) => f.id),
+      plans: plans.body.items.map((p: { id: string }) => p.id),
+      boxes: boxes.body.items.map((x: { id: string }) => x.id),
+    },
+    close: async () => {
+      await sink.close();
+      await t.close();
+    },
+  };
+}
+
+/** A published campaign's terms as a body for POST /v1/campaigns: its fields that CampaignInput (docs/openapi.yaml) lists. */
+export async function campaignInputOf(t: TestApp, campaignId: string): Promise<Record<string, unknown>> {
+  const input = deref<Schema>(loadSpec(), { $ref: '#/components/schemas/CampaignInput' });
+  const campaign = (await t.http.get(`/v1/campaigns/${campaignId}`).expect(200)).body as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(input.properties!).filter((k) => campaign[k] !== null && campaign[k] !== undefined).map((k) => [k, campaign[k]]));
+}
+
+/** A draft with the same terms as an existing campaign. */
+async function draftCopyOf(t: TestApp, operator: Caller, campaignId: string): Promise<string> {
+  const created = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...(await campaignInputOf(t, campaignId)), title: 'Draft: not public yet' }).expect(201);
+  return created.body.id;
+}
+
+function dayFrom(clock: TestClock, days: number): string {
+  return new Date(clock.now().getTime() + days * 24 * HOUR).toISOString().slice(0, 10);
+}
+
+/** A local HTTP endpoint that accepts anything (the factories' webhook receiver). */
+export async function startSink(): Promise<{ url: string; received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[]; close(): Promise<void> }> {
+  const received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
