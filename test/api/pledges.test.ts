@@ -170,6 +170,9 @@ describe('a spike of pledges', () => {
   let base: string;
   beforeAll(async () => {
     server = t.app.http.listen(0, '127.0.0.1');
+    // fetch keeps connections alive and reuses them; on a loaded machine a reused one can meet the server's
+    // 5 s idle close (a reset). The test is about pledges, not idle connections: keep them open for it.
+    server.keepAliveTimeout = 120_000;
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
