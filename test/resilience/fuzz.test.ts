@@ -46,25 +46,11 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
   const routeOf = (op: Operation): RouteDef => routes.get(op.name)!;
   const methodsOfPath = (path: string) => operations.filter((op) => op.path === path).map((op) => op.method);
 
-  const pools: Record<string, unknown[]> = {
-    ...world.pools,
-    variants: [...world.variants, { colour: 'black' }, { colour: 'navy' }],
-    credentials: [world.alice, world.bob, world.carol, world.operator].map(({ email, password }) => ({ email, password })),
-    'open-campaigns': [world.campaigns.openA, world.campaigns.openB],
-    drafts: [world.campaigns.draftA],
-    'awaiting-balance': [world.alice.awaitingBalancePledgeId, world.bob.awaitingBalancePledgeId],
-  };
+  const pools = poolsOf(world);
   // Valid requests come from alice mostly, so that they often name her own pledges, payments and
   // subscriptions; the others' records answer 404 (which security-tenants.test.ts checks in full).
   const consumerTokens = [world.alice, world.alice, world.alice, world.bob, world.carol].map((c) => c.auth);
-  const context = {
-    routeOf, hints: hints(world), bodies: bodies(world),
-    pathPools: {
-      'post /v1/campaigns/{id}/pledges': [['open-campaigns', 6], ['campaigns', 1]],
-      'post /v1/campaigns/{id}/publish': [['drafts', 3], ['campaigns', 1]],
-      'post /v1/pledges/{id}/balance-payment': [['awaiting-balance', 3], ['pledges', 1]],
-    } as Record<string, [string, number][]>,
-  };
+  const context = { routeOf, hints: hints(world), bodies: bodies(world), pathPools: PATH_POOLS };
   // Each operation's generators are built once: building them per case would cost more than sending it.
   const anyCase = fc.oneof(...operations.map((op) => fc.oneof({ weight: 9, arbitrary: validCase(op, context) }, { weight: 11, arbitrary: invalidCase(op, context, methodsOfPath(op.path)) })));
 
@@ -104,7 +90,7 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
       const problems = violations(c, res);
       if (problems.length > 0) failures.push(describe(c, requests[i], res, problems));
       else {
-        harvest(c, requests[i], res, pools, consumerTokens);
+        harvest(c, requests[i], res, pools, consumerTokens, world.alice.auth.Authorization);
         remember(c, res, written);
       }
     });
@@ -191,7 +177,7 @@ function describe(c: FuzzCase, req: WireRequest, res: WireResponse | undefined, 
 }
 
 /** Records that later requests can name: the ids a successful answer makes known. */
-function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record<string, unknown[]>, consumerTokens: { Authorization: string }[]): void {
+function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record<string, unknown[]>, consumerTokens: { Authorization: string }[], alice: string): void {
   if (res.status >= 300 || !String(res.headers['content-type']).startsWith('application/json')) return;
   const body = JSON.parse(res.text);
   const add = (pool: string, ...values: unknown[]) => {
@@ -212,10 +198,12 @@ function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record
       return remove('open-campaigns', body.id);
     case 'post /v1/campaigns/{id}/pledges':
       add('pledges', body.id);
+      if (req.headers.authorization === alice) add('own-pledges', body.id);
       return add('payments', body.depositPayment.id);
     case 'post /v1/pledges/{id}/balance-payment':
       return add('payments', body.balancePayment.id);
     case 'post /v1/subscriptions':
+      if (req.headers.authorization === alice) add('own-subscriptions', body.id);
       return add('subscriptions', body.id);
     case 'post /v1/factories':
       return add('factories', body.id);
@@ -234,6 +222,32 @@ function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record
     }
   }
 }
+
+/** The records requests can name, by kind: seeded, then grown (and, for the state-bound ones, shrunk) by harvest(). */
+function poolsOf(w: World): Record<string, unknown[]> {
+  return {
+    ...w.pools,
+    variants: [...w.variants, { colour: 'black' }, { colour: 'navy' }],
+    credentials: [w.alice, w.bob, w.carol, w.operator].map(({ email, password }) => ({ email, password })),
+    'open-campaigns': [w.campaigns.openA, w.campaigns.openB],
+    drafts: [w.campaigns.draftA],
+    'awaiting-balance': [w.alice.awaitingBalancePledgeId, w.bob.awaitingBalancePledgeId],
+    // Alice's own records (seeded, and made by her requests), for the routes that act on the caller's own.
+    'own-pledges': [w.alice.activePledgeId, w.alice.unpaidPledgeId],
+    'own-subscriptions': [w.alice.subscriptionId],
+  };
+}
+
+/** Where an operation's {id} mostly comes from, when a record of its kind would rarely be in the state it acts on. */
+const PATH_POOLS: Record<string, [pool: string, weight: number][]> = {
+  'post /v1/campaigns/{id}/pledges': [['open-campaigns', 6], ['campaigns', 1]],
+  'post /v1/campaigns/{id}/publish': [['drafts', 3], ['campaigns', 1]],
+  'post /v1/pledges/{id}/balance-payment': [['awaiting-balance', 3], ['pledges', 1]],
+  'post /v1/pledges/{id}/cancel': [['own-pledges', 3], ['pledges', 1]],
+  'post /v1/subscriptions/{id}/skip': [['own-subscriptions', 3], ['subscriptions', 1]],
+  'post /v1/subscriptions/{id}/pause': [['own-subscriptions', 3], ['subscriptions', 1]],
+  'post /v1/subscriptions/{id}/resume': [['own-subscriptions', 3], ['subscriptions', 1]],
+};
 
 /** The amounts of a record as the API answered when it was made. */
 interface Written {
