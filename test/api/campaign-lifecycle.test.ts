@@ -169,7 +169,8 @@ describe('a campaign that fails', () => {
     } finally {
       await live.close();
     }
-  });
+    // A second app on a fresh database and agenda's real back-off: minutes on a loaded machine.
+  }, 180_000);
 });
 
 describe('cancelling', () => {
