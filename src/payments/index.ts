@@ -1,6 +1,6 @@
 export { PaymentService, SEND_REFUND_JOB, type NotificationOutcome, type PaymentListener } from './payment.service';
 export { paymentRoutes } from './payment.routes';
-export { SandboxGateway, SANDBOX_SIGNATURE_HEADER } from './sandbox-gateway';
+export { SandboxGateway, SandboxTimeoutError, SANDBOX_SIGNATURE_HEADER, type SandboxRefundFault } from './sandbox-gateway';
 export { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus } from './payment.entity';
 export { toPaymentDto } from './payment.schemas';
 export type { PaymentGateway } from './gateway';

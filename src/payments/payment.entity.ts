@@ -4,7 +4,7 @@ import type { Decimal } from '../platform/money';
 
 /** A pledge's deposit or balance, or a fruit box's charge. */
 export type PaymentKind = 'deposit' | 'balance' | 'box';
-/** pending → succeeded | failed | cancelled (no longer wanted; a late success is still honoured and refunded). */
+/** pending → succeeded | failed | cancelled (no longer wanted); a success arriving after failed or cancelled is still honoured (succeeded), and refunded if nothing wants it. */
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 
 @Entity('payments')

@@ -9,7 +9,7 @@ import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { type Decimal, fromFen, toFen } from '../platform/money';
 import { GroupCommit } from '../platform/group-commit';
-import type { GatewayEvent, PaymentGateway } from './gateway';
+import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
 import type { SandboxGateway } from './sandbox-gateway';
 import { PaymentRow, RefundRow, type PaymentKind, type RefundStatus } from './payment.entity';
 
@@ -169,7 +169,10 @@ export class PaymentService {
         const payment = payments.get(event.paymentId);
         if (!payment || payment.provider !== provider) throw notFound('The payment');
         if (!payment.amount.equals(event.amount)) throw unprocessable('amount_mismatch', `The notification is for ${event.amount.toFixed(2)}, the payment is ${payment.amount.toFixed(2)}.`);
-        if (payment.status === 'succeeded' || payment.status === 'failed') {
+        // A failure after a success changes nothing. A success after a failure does (notifications out of
+        // order, or the consumer paid on a second try): the money arrived, so it is recorded, and the
+        // listener gives it back if nothing wants it any more, as for a payment no longer wanted.
+        if (payment.status === 'succeeded' || (payment.status === 'failed' && event.type === 'payment.failed')) {
           outcomes.push('already_settled');
           continue;
         }
@@ -208,7 +211,13 @@ export class PaymentService {
     const refund = await this.deps.db.read((tx) => tx.findOneBy(RefundRow, { id: refundId }));
     if (!refund || refund.status === 'succeeded') return;
     const payment = await this.deps.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: refund.paymentId }));
-    const result = await this.deps.gateways.get(payment.provider)!.refund({ refundId: refund.id, paymentId: payment.id, amount: refund.amount });
+    const result = await this.deps.gateways
+      .get(payment.provider)!
+      .refund({ refundId: refund.id, paymentId: payment.id, amount: refund.amount })
+      // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
+      // failed attempt, on record for operators, and is asked again with the same refund id, which the
+      // provider never pays twice.
+      .catch((error: unknown): RefundResult => ({ ok: false, reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}` }));
     await this.deps.db.transaction(async (tx) => {
       if (!result.ok) {
         await tx.update(RefundRow, { id: refund.id, status: In(['pending', 'failed'] as RefundStatus[]) }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });

@@ -15,13 +15,30 @@ const EventBody = z.strictObject({
 });
 
 /**
+ * A fault the sandbox plays on one refund call, as a real provider sometimes does (sandbox only):
+ * - `reject`: the bank refuses the refund; the answer says so (`{ ok: false }`).
+ * - `timeout`: no answer comes back in time; the adapter gives up after `afterMs` and throws
+ *   SandboxTimeoutError, as a real adapter's HTTP client would. With `applied` the provider had made
+ *   the refund before the answer was lost: the retry (same refund id) finds it done and pays nothing twice.
+ */
+export type SandboxRefundFault = { kind: 'reject' } | { kind: 'timeout'; applied: boolean; afterMs: number };
+
+/** A refund call that got no answer in time: whether the provider made the refund is unknown to the caller. */
+export class SandboxTimeoutError extends Error {
+  override name = 'SandboxTimeoutError';
+}
+
+/**
  * A simulated WeChat Pay / Alipay: it signs notifications like a real provider (HMAC-SHA256 over
  * "<unix seconds>.<raw body>", header `X-Sandbox-Signature: t=…,v1=…`) and its refunds can be told
- * to fail. It is the one part of the system that tests simulate.
+ * to fail or time out. It is the one part of the system that tests simulate. Its notifications are
+ * sent by whoever plays the provider (a test, or auto-confirm), so late, repeated or out-of-order
+ * delivery needs no setting: the caller delivers them so.
  */
 export class SandboxGateway implements PaymentGateway {
   readonly name = 'sandbox';
-  private refundFailuresToCome = 0;
+  /** Faults for the next refund calls, first first. */
+  private readonly refundFaults: SandboxRefundFault[] = [];
   /** Every refund the sandbox paid out, as a bank statement would show it. */
   readonly refundsSent: { refundId: string; paymentId: string; amount: string }[] = [];
 
@@ -59,17 +76,27 @@ export class SandboxGateway implements PaymentGateway {
     return { ...event.data, amount: parseMoney(event.data.amount) };
   }
 
-  /** Makes the next `count` refunds fail, as a bank that rejects them would. */
+  /** Makes the next `count` refund calls fail, as a bank that rejects them would (after any faults already queued). */
   failNextRefunds(count: number): void {
-    this.refundFailuresToCome = count;
+    for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'reject' });
+  }
+
+  /** Makes the next `count` refund calls time out (after any faults already queued); see SandboxRefundFault. */
+  timeOutNextRefunds(count: number, options: { applied: boolean; afterMs?: number }): void {
+    for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'timeout', applied: options.applied, afterMs: options.afterMs ?? 100 });
   }
 
   async refund(request: { refundId: string; paymentId: string; amount: Decimal }): Promise<RefundResult> {
-    if (this.refundFailuresToCome > 0) {
-      this.refundFailuresToCome -= 1;
-      return { ok: false, reason: 'sandbox: the bank rejected the refund' };
+    const fault = this.refundFaults.shift();
+    if (fault?.kind === 'reject') return { ok: false, reason: 'sandbox: the bank rejected the refund' };
+    // Idempotent per refund id, as real providers are: asking again never pays twice.
+    if (fault?.kind !== 'timeout' || fault.applied) {
+      if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, paymentId: request.paymentId, amount: formatMoney(request.amount) });
     }
-    if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, paymentId: request.paymentId, amount: formatMoney(request.amount) });
+    if (fault?.kind === 'timeout') {
+      await new Promise((resolve) => setTimeout(resolve, fault.afterMs));
+      throw new SandboxTimeoutError(`sandbox: no answer to refund ${request.refundId} within ${fault.afterMs} ms`);
+    }
     return { ok: true };
   }
 }

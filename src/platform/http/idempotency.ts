@@ -70,10 +70,16 @@ export class IdempotencyStore {
         await this.inserts.submit('', { id, subject, idem_key: key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, locked_at: now, created_at: now, expires_at: new Date(now.getTime() + this.options.retentionMs) });
         return { kind: 'started', id };
       } catch (error) {
+        // The INSERT may have been written before the connection went: take our own row out again, or
+        // the client's retry would be refused as "in flight" for abandonAfterMs.
+        if (isConnectionLost(error)) await this.release(id);
         if (!isUniqueViolation(error)) throw error;
       }
       const existing = await this.db.read((tx) => tx.findOneBy(IdempotencyKeyRow, { subject, key }));
       if (!existing) continue; // purged between our insert and our read: try again
+      // Our own row: a batch whose INSERT was written but whose answer was lost with its connection,
+      // then our row written again on its own. It is ours to run.
+      if (existing.id === id) return { kind: 'started', id };
       if (existing.requestHash !== requestHash) {
         throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
       }
@@ -138,8 +144,9 @@ export class IdempotencyStore {
         await this.db.statement((tx) => tx.delete(IdempotencyKeyRow, { id, state: 'in_flight' }));
         return;
       } catch (error) {
-        if (!isConnectionLost(error) || attempt >= 5) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        // About 3 s in all: a pool may hand out a few connections killed while idle before it notices.
+        if (!isConnectionLost(error) || attempt >= 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     }
   }

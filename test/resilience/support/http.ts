@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 /** What a client saw: an answer, or none (the connection broke, or nothing came back in time). */
 export type Outcome =
+  // body: the JSON the client read (or the text, when it is not JSON), untyped as any client's view of it.
   | { kind: 'answer'; status: number; contentType: string; retryAfter: string | null; body: any }
   | { kind: 'no_answer'; error: string; hung: boolean };
 
@@ -41,9 +42,9 @@ export async function send(baseUrl: string, method: string, path: string, option
  * As a careful client sends a request that moves money: with an Idempotency-Key, retried with the same
  * key when the connection breaks before an answer (the server may or may not have done it: the key
  * makes the retry safe), when the service says it is briefly unavailable (503, after its Retry-After),
- * or while the first attempt is still running (409 in flight). A keep-alive connection the server
- * closes as the request goes out is the everyday case of the first: on a saturated machine the
- * server's idle timer can fire before it reads a request already sent.
+ * or while the first attempt is still running (409 in flight). On a saturated machine the first
+ * happens before the server has even read the request: a full listen queue, or the server's idle
+ * keep-alive close meeting a reused connection.
  * Given several base URLs (replicas behind a load balancer), a broken connection moves the client on
  * to the next one, as a load balancer fails over from a dead replica. `history` holds every answer.
  */
