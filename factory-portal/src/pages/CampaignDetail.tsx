@@ -7,6 +7,7 @@ import { useSignedIn } from '../auth/AuthProvider';
 import { CampaignStatusBadge } from '../components/Badges';
 import { DailyChart } from '../components/Charts';
 import { Empty, ErrorMessage, Loading } from '../components/StateViews';
+import { UnitFigures } from '../components/UnitFigures';
 import { TierProgress } from '../components/TierProgress';
 import { NotFound } from './NotFound';
 import { useLanguage } from '../i18n';
@@ -81,20 +82,7 @@ function Detail({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
           <h2 id="tiers-heading">{t('campaign.tiers')}</h2>
           <TierProgress campaign={campaign} />
           {forecast && (
-            <dl className="figures">
-              <div>
-                <dt>{t('units.firm')}</dt>
-                <dd data-testid="firm-units">{number(forecast.totals.firmUnits)}</dd>
-              </div>
-              <div>
-                <dt>{t('units.expected')}</dt>
-                <dd data-testid="expected-units">{number(forecast.totals.expectedUnits)}</dd>
-              </div>
-              <div>
-                <dt>{t('units.range')}</dt>
-                <dd>{t('units.rangeOf', { low: number(forecast.totals.lowUnits), high: number(forecast.totals.highUnits) })}</dd>
-              </div>
-            </dl>
+            <UnitFigures units={forecast.totals} />
           )}
         </section>
       </div>

@@ -5,6 +5,7 @@ import type { SupplyLine } from '../api/types';
 import { CampaignStatusBadge } from '../components/Badges';
 import { DailyChart, WeeklyChart } from '../components/Charts';
 import { Empty, ErrorMessage, Loading } from '../components/StateViews';
+import { UnitFigures } from '../components/UnitFigures';
 import { TierProgress } from '../components/TierProgress';
 import { useLanguage } from '../i18n';
 import { daysLeft, formatDateTime, formatNumber } from '../lib/format';
@@ -90,20 +91,7 @@ function CampaignCard({ item: { campaign, forecast }, now }: { item: OverviewCam
         <span>{t('overview.ships', { date: campaign.expectedShipDate })}</span>
       </p>
       {forecast ? (
-        <dl className="figures">
-          <div>
-            <dt>{t('units.firm')}</dt>
-            <dd data-testid="firm-units">{number(forecast.totals.firmUnits)}</dd>
-          </div>
-          <div>
-            <dt>{t('units.expected')}</dt>
-            <dd data-testid="expected-units">{number(forecast.totals.expectedUnits)}</dd>
-          </div>
-          <div>
-            <dt>{t('units.range')}</dt>
-            <dd>{t('units.rangeOf', { low: number(forecast.totals.lowUnits), high: number(forecast.totals.highUnits) })}</dd>
-          </div>
-        </dl>
+        <UnitFigures units={forecast.totals} />
       ) : (
         <p className="muted">{t(campaign.status === 'failed' || campaign.status === 'cancelled' ? 'overview.notProduced' : 'overview.noForecast')}</p>
       )}
