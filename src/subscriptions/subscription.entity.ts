@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { fenColumn, jsonColumn, timestampColumn } from '../platform/database';
 import type { Decimal } from '../platform/money';
@@ -95,6 +96,24 @@ export interface UncoveredDay {
   reason: 'nothing_ready' | 'budget' | 'supply';
 }
 
+/**
+ * A box's day-by-day ready-to-eat table and the days it cannot cover. Thousands of households get the
+ * same box, so each distinct ladder is stored once, under the hash of its content (ladderIdOf), and
+ * never changed: a re-planned box points at another ladder. This keeps a box row small (the planning
+ * job writes hundreds of thousands of them).
+ */
+@Entity('fruit_box_ladders')
+export class LadderRow {
+  @PrimaryColumn({ type: 'varchar', length: 64 }) id: string;
+  @Column(jsonColumn('coverage')) coverage: CoverageDay[];
+  @Column(jsonColumn('uncovered')) uncovered: UncoveredDay[];
+}
+
+/** The id of a ladder: the SHA-256 of its content, so the same ladder is always the same row. */
+export function ladderIdOf(ladder: Pick<LadderRow, 'coverage' | 'uncovered'>): string {
+  return createHash('sha256').update(JSON.stringify([ladder.coverage, ladder.uncovered])).digest('hex');
+}
+
 /** One box per subscription and delivery date, enforced by a unique key: jobs may run twice, boxes are never doubled. */
 @Entity('fruit_boxes')
 export class BoxRow {
@@ -108,8 +127,8 @@ export class BoxRow {
   @Column({ type: 'varchar', length: 12 }) status: BoxStatus;
   @Column({ name: 'cancel_reason', type: 'varchar', length: 30, nullable: true }) cancelReason: string | null;
   @Column(jsonColumn('items')) items: BoxItem[];
-  @Column(jsonColumn('coverage')) coverage: CoverageDay[];
-  @Column(jsonColumn('uncovered')) uncovered: UncoveredDay[];
+  /** Its day-by-day ready-to-eat table (LadderRow). */
+  @Column({ name: 'ladder_id', type: 'varchar', length: 64 }) ladderId: string;
   @Column(fenColumn('cost_fen')) cost: Decimal;
   @Column(fenColumn('price_fen')) price: Decimal;
   /** This box's share of fruit an orchard is short of (fruit id → most units), kept through every re-plan. */

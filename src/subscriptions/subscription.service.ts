@@ -7,14 +7,14 @@ import type { Database, SqlValue, Tx } from '../platform/database';
 import { badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
-import { newId } from '../platform/ids';
+import { newId, newTimeOrderedId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { formatMoney, sum, toFen } from '../platform/money';
 import { type BoxRequest, type Fruit, type PlannedBox, planBox } from '../scheduling';
 import { STARTER_PLANS, starterFruits } from './catalogue';
 import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
 import { fairShares } from './fair-share';
-import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, type BoxStatus } from './subscription.entity';
+import { BoxRow, FruitRow, LadderRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, ladderIdOf, type BoxStatus } from './subscription.entity';
 
 const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
 export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
@@ -40,7 +40,14 @@ export interface ScheduledDelivery {
   shipDate: string;
   cutoffAt: Date;
   status: BoxStatus | 'skipped' | 'paused' | 'preview';
-  box: Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost' | 'price'> | undefined;
+  box: (Pick<BoxRow, 'items' | 'cost' | 'price'> & Pick<LadderRow, 'coverage' | 'uncovered'>) | undefined;
+}
+
+/** What the planner put in a box: its items and cost, and its ladder (the day-by-day ready-to-eat table). */
+interface BoxContents {
+  items: BoxRow['items'];
+  cost: BoxRow['cost'];
+  ladder: LadderRow;
 }
 
 /**
@@ -132,6 +139,7 @@ export class SubscriptionService {
       const today = businessDay(this.deps.clock.now());
       const dates = subscription.status === 'cancelled' ? [] : deliveryDates(subscription, periodDaysOf(plan.period), today, addDays(today, weeks * 7 + 1));
       const boxes = new Map((await tx.find(BoxRow, { where: { subscriptionId, deliveryDate: In(dates) } })).map((b) => [b.deliveryDate, b]));
+      const ladders = new Map((await tx.find(LadderRow, { where: { id: In([...boxes.values()].map((b) => b.ladderId)) } })).map((l) => [l.id, l]));
       const skips = new Set((await tx.find(SkipRow, { where: { subscriptionId } })).map((s) => s.deliveryDate));
       const catalogue = await this.catalogue(tx);
       const deliveries: ScheduledDelivery[] = [];
@@ -141,12 +149,15 @@ export class SubscriptionService {
         const base = { deliveryDate, shipDate, cutoffAt: cutoffOf(shipDate) };
         const box = boxes.get(deliveryDate);
         if (skips.has(deliveryDate)) deliveries.push({ ...base, status: 'skipped', box: undefined });
-        else if (box && box.status !== 'cancelled') deliveries.push({ ...base, status: box.status, box });
+        else if (box && box.status !== 'cancelled') {
+          const { coverage, uncovered } = ladders.get(box.ladderId)!;
+          deliveries.push({ ...base, status: box.status, box: { ...box, coverage, uncovered } });
+        }
         else if (isPaused(subscription, deliveryDate)) deliveries.push({ ...base, status: 'paused', box: undefined });
         else if (box) deliveries.push({ ...base, status: 'cancelled', box: undefined });
         else {
-          const planned = this.plan(subscription, plan, catalogue, deliveryDate, recent);
-          deliveries.push({ ...base, status: 'preview', box: { ...toBoxContents(planned), price: plan.price } });
+          const { items, cost, ladder } = toBoxContents(this.plan(subscription, plan, catalogue, deliveryDate, recent));
+          deliveries.push({ ...base, status: 'preview', box: { items, cost, ...ladder, price: plan.price } });
         }
         const contents = deliveries.at(-1)!.box?.items.map((i) => i.fruitId);
         if (contents) recent = [contents, ...recent].slice(0, VARIETY_BOXES);
@@ -307,6 +318,7 @@ export class SubscriptionService {
     const skipped = new Set((await tx.find(SkipRow, { where: { subscriptionId: In(ids) } })).map((s) => `${s.subscriptionId}|${s.deliveryDate}`));
 
     const inserts: BoxRow[] = [];
+    const ladders = new Map<string, LadderRow>();
     let replanned = 0;
     for (const subscription of subscriptions) {
       if (subscription.status === 'cancelled') continue;
@@ -331,19 +343,25 @@ export class SubscriptionService {
           plannedBefore.set(key, (contents = toBoxContents(planBox(request))));
         }
         recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
+        const { items, cost, ladder } = contents;
         if (!box) {
           inserts.push(Object.assign(new BoxRow(), {
-            id: newId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
-            status: 'planned', cancelReason: null, ...contents, price: plan.price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
+            // Time-ordered: a planning run appends its boxes to the end of the table's index instead of all over it.
+            id: newTimeOrderedId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
+            status: 'planned', cancelReason: null, items, ladderId: ladder.id, cost, price: plan.price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
           }));
-        } else if (box.status === 'cancelled' || JSON.stringify(box.items) !== JSON.stringify(contents.items)) {
-          await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, ...contents, price: plan.price, plannedAt: now });
+        } else if (box.status === 'cancelled' || box.ladderId !== ladder.id || JSON.stringify(box.items) !== JSON.stringify(items)) {
+          await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, items, ladderId: ladder.id, cost, price: plan.price, plannedAt: now });
         } else continue;
+        ladders.set(ladder.id, ladder);
         replanned += 1;
       }
     }
     // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
-    // databases' parameter limits. The unique key (subscription, date) refuses doubles.
+    // databases' parameter limits. The unique key (subscription, date) refuses doubles. Ladders another
+    // transaction stored are skipped; written in id order, so two planning batches lock them in the same order.
+    const newLadders = [...ladders.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((l) => ({ id: l.id, coverage: JSON.stringify(l.coverage), uncovered: JSON.stringify(l.uncovered) }));
+    for (let i = 0; i < newLadders.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_box_ladders', newLadders.slice(i, i + 200), { ignoreDuplicates: true });
     for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_boxes', inserts.slice(i, i + 200).map(boxColumns));
     return replanned;
   }
@@ -412,7 +430,7 @@ export class SubscriptionService {
 interface PlanningRun {
   plans: Map<string, PlanRow>;
   catalogue: Fruit[];
-  planned: Map<string, Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost'>>;
+  planned: Map<string, BoxContents>;
 }
 
 /** What the planner is asked for one delivery of a subscription. */
@@ -430,7 +448,7 @@ export function boxRequest(
 function boxColumns(b: BoxRow): Record<string, SqlValue> {
   return {
     id: b.id, subscription_id: b.subscriptionId, user_id: b.userId, delivery_date: b.deliveryDate, ship_date: b.shipDate, cutoff_at: b.cutoffAt, ship_by_at: b.shipByAt,
-    status: b.status, cancel_reason: b.cancelReason, items: JSON.stringify(b.items), coverage: JSON.stringify(b.coverage), uncovered: JSON.stringify(b.uncovered),
+    status: b.status, cancel_reason: b.cancelReason, items: JSON.stringify(b.items), ladder_id: b.ladderId,
     cost_fen: toFen(b.cost), price_fen: toFen(b.price), unit_limits: b.unitLimits === null ? null : JSON.stringify(b.unitLimits), payment_id: b.paymentId,
     charge_attempts: b.chargeAttempts, planned_at: b.plannedAt, locked_at: b.lockedAt, shipped_at: b.shippedAt, compensated_at: b.compensatedAt,
   };
@@ -447,11 +465,11 @@ export function toPlannerFruit(f: FruitRow): Fruit {
   };
 }
 
-function toBoxContents(planned: PlannedBox): Pick<BoxRow, 'items' | 'coverage' | 'uncovered' | 'cost'> {
+function toBoxContents(planned: PlannedBox): BoxContents {
+  const ladder = { coverage: planned.coverage, uncovered: planned.uncoveredDays };
   return {
     items: planned.items.map((i) => ({ ...i, cost: formatMoney(i.cost) })),
-    coverage: planned.coverage,
-    uncovered: planned.uncoveredDays,
     cost: sum(planned.items.map((i) => i.cost)),
+    ladder: Object.assign(new LadderRow(), { id: ladderIdOf(ladder), ...ladder }),
   };
 }
