@@ -1,6 +1,5 @@
 import { migrations } from '../../migrations';
 import { BoxLadders1764700000000 } from '../../migrations/1764700000000-box-ladders';
-import { entities } from '../../src/app';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 

@@ -50,8 +50,9 @@ ${row('service: Express + TypeORM, POST /v1/campaigns/:id/pledges, sandbox auto-
 
 **Service / baseline throughput: ${r.ratio}** (measured in the same run; the machine is shared, so compare ratios, not absolute numbers).
 
-Correctness after the spike: ${r.correctness.acceptedResponses} pledges accepted, ${r.correctness.pledgesInDatabase} in the database, ${r.correctness.reservedUnits} units reserved on the campaign row
-(${r.correctness.oversold ? '**MISMATCH**' : 'no oversell, nothing lost'}); after the sandbox confirmed every deposit the ledger ${r.correctness.ledgerReconciles ? 'reconciles' : `**does not reconcile**: ${r.correctness.violations.join('; ')}`}.
+Correctness after the spike: ${r.correctness.acceptedResponses} pledges answered 201, ${r.correctness.pledgesInDatabase} in the database, ${r.correctness.reservedUnits} units reserved on the campaign row
+(${r.correctness.oversold ? '**MISMATCH**' : 'no oversell, nothing lost'}). The ${r.correctness.inFlightAtStop} pledges more than answered were in flight when the load generator
+stopped (after the warm-up and after the run: at most 2 × ${r.connections} connections) and committed after their client stopped listening; after the sandbox confirmed every deposit the ledger ${r.correctness.ledgerReconciles ? 'reconciles' : `**does not reconcile**: ${r.correctness.violations.join('; ')}`}.
 `;
 }
 
