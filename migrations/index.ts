@@ -5,7 +5,7 @@ import { Forecasts1764300000000 } from './1764300000000-forecasts';
 import { FruitSubscriptions1764400000000 } from './1764400000000-fruit-subscriptions';
 import { BoxPayments1764500000000 } from './1764500000000-box-payments';
 import { FruitSupply1764600000000 } from './1764600000000-fruit-supply';
-import { BoxLadders1764700000000 } from './1764700000000-box-ladders';
+import { BoxContents1764700000000 } from './1764700000000-box-contents';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
-export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000, BoxPayments1764500000000, FruitSupply1764600000000, BoxLadders1764700000000];
+export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000, BoxPayments1764500000000, FruitSupply1764600000000, BoxContents1764700000000];

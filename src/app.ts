@@ -19,14 +19,14 @@ import { portalRouter } from './platform/http/portal';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
-import { BoxCharges, BoxRow, FruitRow, LadderRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
+import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
   PledgeTallyRow, PledgeDayRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
-  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, LadderRow, SupplyCommitmentRow,
+  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, BoxContentsRow, SupplyCommitmentRow,
 ];
 
 export interface AppDeps {

@@ -9,7 +9,7 @@ import type { Database, Tx } from '../platform/database';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, parseMoney, roundToFen } from '../platform/money';
 import { LATE_AFTER_MS } from './deliveries';
-import { BoxRow, FruitRow } from './subscription.entity';
+import { BoxContentsRow, BoxRow, FruitRow } from './subscription.entity';
 
 const LOCK_DUE_JOB = 'subscriptions.lock-due-boxes';
 const CHARGE_JOB = 'subscriptions.charge-box';
@@ -171,9 +171,10 @@ export class BoxCharges implements PaymentListener {
 
   /** The charge split: each orchard is owed the cost of its fruit in the box, the platform keeps the rest. */
   private async chargeLines(tx: Tx, box: BoxRow, amount: Decimal): Promise<{ account: string; amount: Decimal }[]> {
-    const fruits = new Map((await tx.find(FruitRow, { where: { id: In(box.items.map((i) => i.fruitId)) } })).map((f) => [f.id, f]));
+    const { items } = await tx.findOneByOrFail(BoxContentsRow, { id: box.contentsId });
+    const fruits = new Map((await tx.find(FruitRow, { where: { id: In(items.map((i) => i.fruitId)) } })).map((f) => [f.id, f]));
     const owed = new Map<string, Decimal>();
-    for (const item of box.items) {
+    for (const item of items) {
       const orchardId = fruits.get(item.fruitId)?.orchardId;
       if (orchardId) owed.set(orchardId, (owed.get(orchardId) ?? ZERO).plus(parseMoney(item.cost)));
     }

@@ -1,5 +1,5 @@
 export { SubscriptionService } from './subscription.service';
 export { subscriptionRoutes } from './subscription.routes';
-export { BoxRow, FruitRow, LadderRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
+export { BoxRow, FruitRow, BoxContentsRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
 export { OrchardDemand } from './orchard-demand';
 export { BoxCharges } from './box-charges';

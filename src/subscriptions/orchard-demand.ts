@@ -1,9 +1,9 @@
-import { In, MoreThanOrEqual } from 'typeorm';
 import type { DemandSource, SupplyLine } from '../forecasts';
 import { businessDay, isoWeekOf } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import type { Clock } from '../platform/clock';
 import type { Jobs } from '../platform/jobs';
+import { contentsOf } from './box-contents';
 import { BoxRow, FruitRow, SupplyCommitmentRow } from './subscription.entity';
 import { SHARE_SHORTFALL_JOB } from './subscription.service';
 
@@ -33,16 +33,26 @@ export class OrchardDemand implements DemandSource {
     const fruits = await tx.find(FruitRow, { where: { orchardId: factoryId } });
     if (fruits.length === 0) return [];
     const supplied = new Map(fruits.map((f) => [f.id, f]));
-    const boxes = await tx.find(BoxRow, { select: { items: true, status: true, shipDate: true }, where: { shipDate: MoreThanOrEqual(businessDay(now)), status: In(['planned', 'locked', 'paid']) } });
+    // Counted per distinct contents, ship date and status: hundreds of thousands of boxes share a few thousand contents.
+    const counts = await tx
+      .createQueryBuilder(BoxRow, 'b')
+      .select('b.contents_id', 'contentsId')
+      .addSelect('b.ship_date', 'shipDate')
+      .addSelect('b.status', 'status')
+      .addSelect('COUNT(*)', 'boxes')
+      .where("b.ship_date >= :today AND b.status IN ('planned', 'locked', 'paid')", { today: businessDay(now) })
+      .groupBy('b.contents_id, b.ship_date, b.status')
+      .getRawMany<{ contentsId: string; shipDate: string; status: string; boxes: number | string }>();
+    const contents = await contentsOf(tx, counts);
     const lines = new Map<string, { fruit: FruitRow; week: string; firm: number; planned: number }>();
-    for (const box of boxes) {
-      const week = isoWeekOf(box.shipDate);
-      for (const item of box.items) {
+    for (const { contentsId, shipDate, status, boxes } of counts) {
+      const week = isoWeekOf(shipDate);
+      for (const item of contents.get(contentsId)!.items) {
         const fruit = supplied.get(item.fruitId);
         if (!fruit) continue;
         const line = lines.get(`${fruit.id}|${week}`) ?? { fruit, week, firm: 0, planned: 0 };
-        if (box.status === 'planned') line.planned += item.units;
-        else line.firm += item.units;
+        if (status === 'planned') line.planned += item.units * Number(boxes);
+        else line.firm += item.units * Number(boxes);
         lines.set(`${fruit.id}|${week}`, line);
       }
     }

@@ -4,7 +4,7 @@ import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
 import type { ScheduledDelivery } from './subscription.service';
-import type { BoxRow, FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
+import type { BoxItem, BoxRow, FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
 
 const MAX_FRUIT_UNIT_COST = parseMoney('100000.00');
 const date = (what = 'a date') => z.iso.date(`must be ${what} such as 2027-01-15`);
@@ -30,10 +30,10 @@ export const PickingListQuery = z.strictObject({ shipDate: date('a ship date') }
 export const BoxListQuery = pageQuery.extend({ shipDate: date('a ship date').optional(), status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']).optional() });
 export const ShipBody = z.strictObject({ boxIds: z.array(id).min(1).max(1000) });
 
-export function toBoxDto(b: BoxRow) {
+export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }) {
   return {
     id: b.id, subscriptionId: b.subscriptionId, deliveryDate: b.deliveryDate, shipDate: b.shipDate, cutoffAt: b.cutoffAt.toISOString(), shipByAt: b.shipByAt.toISOString(),
-    status: b.status, cancelReason: b.cancelReason, items: b.items.map((i) => ({ fruitId: i.fruitId, units: i.units })), price: formatMoney(b.price), paymentId: b.paymentId,
+    status: b.status, cancelReason: b.cancelReason, items: items.map((i) => ({ fruitId: i.fruitId, units: i.units })), price: formatMoney(b.price), paymentId: b.paymentId,
     chargeAttempts: b.chargeAttempts, shippedAt: b.shippedAt?.toISOString() ?? null, compensatedAt: b.compensatedAt?.toISOString() ?? null,
   };
 }

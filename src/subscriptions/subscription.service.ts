@@ -14,7 +14,8 @@ import { type BoxRequest, type Fruit, type PlannedBox, planBox } from '../schedu
 import { STARTER_PLANS, starterFruits } from './catalogue';
 import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
 import { fairShares } from './fair-share';
-import { BoxRow, FruitRow, LadderRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, ladderIdOf, type BoxStatus } from './subscription.entity';
+import { contentsOf, storeContents } from './box-contents';
+import { BoxContentsRow, BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, boxContentsIdOf, type BoxItem, type BoxStatus } from './subscription.entity';
 
 const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
 export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
@@ -40,14 +41,13 @@ export interface ScheduledDelivery {
   shipDate: string;
   cutoffAt: Date;
   status: BoxStatus | 'skipped' | 'paused' | 'preview';
-  box: (Pick<BoxRow, 'items' | 'cost' | 'price'> & Pick<LadderRow, 'coverage' | 'uncovered'>) | undefined;
+  box: (Pick<BoxRow, 'cost' | 'price'> & Pick<BoxContentsRow, 'items' | 'coverage' | 'uncovered'>) | undefined;
 }
 
-/** What the planner put in a box: its items and cost, and its ladder (the day-by-day ready-to-eat table). */
-interface BoxContents {
-  items: BoxRow['items'];
+/** A planned box: its contents (items, ready-to-eat table, uncovered days) and what its fruit costs us. */
+interface PlannedContents {
+  contents: BoxContentsRow;
   cost: BoxRow['cost'];
-  ladder: LadderRow;
 }
 
 /**
@@ -139,7 +139,7 @@ export class SubscriptionService {
       const today = businessDay(this.deps.clock.now());
       const dates = subscription.status === 'cancelled' ? [] : deliveryDates(subscription, periodDaysOf(plan.period), today, addDays(today, weeks * 7 + 1));
       const boxes = new Map((await tx.find(BoxRow, { where: { subscriptionId, deliveryDate: In(dates) } })).map((b) => [b.deliveryDate, b]));
-      const ladders = new Map((await tx.find(LadderRow, { where: { id: In([...boxes.values()].map((b) => b.ladderId)) } })).map((l) => [l.id, l]));
+      const boxContents = await contentsOf(tx, boxes.values());
       const skips = new Set((await tx.find(SkipRow, { where: { subscriptionId } })).map((s) => s.deliveryDate));
       const catalogue = await this.catalogue(tx);
       const deliveries: ScheduledDelivery[] = [];
@@ -150,14 +150,14 @@ export class SubscriptionService {
         const box = boxes.get(deliveryDate);
         if (skips.has(deliveryDate)) deliveries.push({ ...base, status: 'skipped', box: undefined });
         else if (box && box.status !== 'cancelled') {
-          const { coverage, uncovered } = ladders.get(box.ladderId)!;
-          deliveries.push({ ...base, status: box.status, box: { ...box, coverage, uncovered } });
+          const { items, coverage, uncovered } = boxContents.get(box.contentsId)!;
+          deliveries.push({ ...base, status: box.status, box: { items, coverage, uncovered, cost: box.cost, price: box.price } });
         }
         else if (isPaused(subscription, deliveryDate)) deliveries.push({ ...base, status: 'paused', box: undefined });
         else if (box) deliveries.push({ ...base, status: 'cancelled', box: undefined });
         else {
-          const { items, cost, ladder } = toBoxContents(this.plan(subscription, plan, catalogue, deliveryDate, recent));
-          deliveries.push({ ...base, status: 'preview', box: { items, cost, ...ladder, price: plan.price } });
+          const { contents: { items, coverage, uncovered }, cost } = toPlannedContents(this.plan(subscription, plan, catalogue, deliveryDate, recent));
+          deliveries.push({ ...base, status: 'preview', box: { items, coverage, uncovered, cost, price: plan.price } });
         }
         const contents = deliveries.at(-1)!.box?.items.map((i) => i.fruitId);
         if (contents) recent = [contents, ...recent].slice(0, VARIETY_BOXES);
@@ -221,25 +221,38 @@ export class SubscriptionService {
     return this.deps.db.read(async (tx) => {
       const supplied = new Map((await tx.find(FruitRow, { where: { orchardId } })).map((f) => [f.id, f]));
       if (supplied.size === 0) return [];
-      const boxes = await tx.find(BoxRow, { select: { items: true }, where: { shipDate, status: In(['locked', 'paid', 'shipped']) } });
+      // Counted per distinct contents: thousands of boxes share a few.
+      const counts = await tx
+        .createQueryBuilder(BoxRow, 'b')
+        .select('b.contents_id', 'contentsId')
+        .addSelect('COUNT(*)', 'boxes')
+        .where("b.ship_date = :shipDate AND b.status IN ('locked', 'paid', 'shipped')", { shipDate })
+        .groupBy('b.contents_id')
+        .getRawMany<{ contentsId: string; boxes: number | string }>();
+      const contents = await contentsOf(tx, counts);
       const lines = new Map<string, { fruit: FruitRow; units: number; boxes: number }>();
-      for (const item of boxes.flatMap((b) => b.items)) {
-        const fruit = supplied.get(item.fruitId);
-        if (!fruit) continue;
-        const line = lines.get(fruit.id) ?? { fruit, units: 0, boxes: 0 };
-        line.units += item.units;
-        line.boxes += 1;
-        lines.set(fruit.id, line);
+      for (const { contentsId, boxes } of counts) {
+        for (const item of contents.get(contentsId)!.items) {
+          const fruit = supplied.get(item.fruitId);
+          if (!fruit) continue;
+          const line = lines.get(fruit.id) ?? { fruit, units: 0, boxes: 0 };
+          line.units += item.units * Number(boxes);
+          line.boxes += Number(boxes);
+          lines.set(fruit.id, line);
+        }
       }
       return [...lines.values()].sort((a, b) => a.fruit.id.localeCompare(b.fruit.id));
     });
   }
 
   /** Boxes by ship date and status, for the packing house (operators). */
-  async boxes(query: PageQuery & { shipDate?: string; status?: BoxStatus }): Promise<{ items: BoxRow[]; total: number }> {
+  async boxes(query: PageQuery & { shipDate?: string; status?: BoxStatus }): Promise<{ items: { box: BoxRow; items: BoxItem[] }[]; total: number }> {
     const where = { ...(query.shipDate ? { shipDate: query.shipDate } : {}), ...(query.status ? { status: query.status } : {}) };
-    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(BoxRow, { where, order: { shipDate: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit }));
-    return { items, total };
+    return this.deps.db.read(async (tx) => {
+      const [boxes, total] = await tx.findAndCount(BoxRow, { where, order: { shipDate: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit });
+      const contents = await contentsOf(tx, boxes);
+      return { items: boxes.map((box) => ({ box, items: contents.get(box.contentsId)!.items })), total };
+    });
   }
 
   /**
@@ -254,7 +267,8 @@ export class SubscriptionService {
       if (!commitment) return;
       const { first, last } = isoWeekDates(week);
       const boxes = await tx.find(BoxRow, { where: { shipDate: Between(first, last), status: In(['planned', 'locked', 'paid', 'shipped']) }, lock: this.deps.db.rowLock() });
-      const unitsOf = (box: BoxRow) => box.items.filter((i) => i.fruitId === fruitId).reduce((total, i) => total + i.units, 0);
+      const contents = await contentsOf(tx, boxes);
+      const unitsOf = (box: BoxRow) => contents.get(box.contentsId)!.items.filter((i) => i.fruitId === fruitId).reduce((total, i) => total + i.units, 0);
       const fixed = boxes.filter((b) => b.status !== 'planned').reduce((total, b) => total + unitsOf(b), 0);
       // A box's need is what it asked for before any earlier share cut it.
       const planned = boxes.filter((b) => b.status === 'planned' && (unitsOf(b) > 0 || b.unitLimits?.[fruitId] !== undefined));
@@ -316,52 +330,52 @@ export class SubscriptionService {
     const boxesOf = new Map<string, Map<string, BoxRow>>();
     for (const box of existing) boxesOf.set(box.subscriptionId, (boxesOf.get(box.subscriptionId) ?? new Map()).set(box.deliveryDate, box));
     const skipped = new Set((await tx.find(SkipRow, { where: { subscriptionId: In(ids) } })).map((s) => `${s.subscriptionId}|${s.deliveryDate}`));
+    const existingContents = await contentsOf(tx, existing);
+    const fruitIdsOf = (box: BoxRow) => existingContents.get(box.contentsId)!.items.map((i) => i.fruitId);
 
     const inserts: BoxRow[] = [];
-    const ladders = new Map<string, LadderRow>();
+    const newContents = new Map<string, BoxContentsRow>();
     let replanned = 0;
     for (const subscription of subscriptions) {
       if (subscription.status === 'cancelled') continue;
       const plan = plans.get(subscription.planId)!;
       const boxes = boxesOf.get(subscription.id) ?? new Map<string, BoxRow>();
-      let recent = [...boxes.values()].filter((b) => b.deliveryDate < today && b.status !== 'cancelled').sort((a, b) => b.deliveryDate.localeCompare(a.deliveryDate)).slice(0, VARIETY_BOXES).map((b) => b.items.map((i) => i.fruitId));
+      let recent = [...boxes.values()].filter((b) => b.deliveryDate < today && b.status !== 'cancelled').sort((a, b) => b.deliveryDate.localeCompare(a.deliveryDate)).slice(0, VARIETY_BOXES).map(fruitIdsOf);
       for (const deliveryDate of deliveryDates(subscription, periodDaysOf(plan.period), today, until)) {
         const shipDate = shipDateOf(deliveryDate, subscription.transitDays);
         const cutoffAt = cutoffOf(shipDate);
         const box = boxes.get(deliveryDate);
         const wanted = !skipped.has(`${subscription.id}|${deliveryDate}`) && !isPaused(subscription, deliveryDate);
         if (cutoffAt <= now || !wanted || (box && box.status !== 'planned' && box.status !== 'cancelled') || (box?.status === 'cancelled' && box.cancelReason === 'charge_failed')) {
-          if (box && box.status !== 'cancelled') recent = [box.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
+          if (box && box.status !== 'cancelled') recent = [fruitIdsOf(box), ...recent].slice(0, VARIETY_BOXES);
           continue;
         }
         const request = boxRequest(subscription, plan, catalogue, deliveryDate, recent, box?.unitLimits ?? null);
         const key = JSON.stringify({ ...request, catalogue: undefined, unitLimits: request.unitLimits && [...request.unitLimits] });
-        let contents = plannedBefore.get(key);
-        if (!contents) {
+        let planned = plannedBefore.get(key);
+        if (!planned) {
           // Bounded: a run holds at most this many distinct boxes in memory.
           if (plannedBefore.size >= 50_000) plannedBefore.clear();
-          plannedBefore.set(key, (contents = toBoxContents(planBox(request))));
+          plannedBefore.set(key, (planned = toPlannedContents(planBox(request))));
         }
+        const { contents, cost } = planned;
         recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
-        const { items, cost, ladder } = contents;
         if (!box) {
           inserts.push(Object.assign(new BoxRow(), {
             // Time-ordered: a planning run appends its boxes to the end of the table's index instead of all over it.
             id: newTimeOrderedId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
-            status: 'planned', cancelReason: null, items, ladderId: ladder.id, cost, price: plan.price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
+            status: 'planned', cancelReason: null, contentsId: contents.id, cost, price: plan.price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
           }));
-        } else if (box.status === 'cancelled' || box.ladderId !== ladder.id || JSON.stringify(box.items) !== JSON.stringify(items)) {
-          await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, items, ladderId: ladder.id, cost, price: plan.price, plannedAt: now });
+        } else if (box.status === 'cancelled' || box.contentsId !== contents.id || !box.price.equals(plan.price)) {
+          await tx.update(BoxRow, { id: box.id, status: box.status }, { status: 'planned', cancelReason: null, contentsId: contents.id, cost, price: plan.price, plannedAt: now });
         } else continue;
-        ladders.set(ladder.id, ladder);
+        newContents.set(contents.id, contents);
         replanned += 1;
       }
     }
     // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
-    // databases' parameter limits. The unique key (subscription, date) refuses doubles. Ladders another
-    // transaction stored are skipped; written in id order, so two planning batches lock them in the same order.
-    const newLadders = [...ladders.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((l) => ({ id: l.id, coverage: JSON.stringify(l.coverage), uncovered: JSON.stringify(l.uncovered) }));
-    for (let i = 0; i < newLadders.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_box_ladders', newLadders.slice(i, i + 200), { ignoreDuplicates: true });
+    // databases' parameter limits. The unique key (subscription, date) refuses doubles.
+    await storeContents(this.deps.db, tx, newContents.values());
     for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_boxes', inserts.slice(i, i + 200).map(boxColumns));
     return replanned;
   }
@@ -386,7 +400,8 @@ export class SubscriptionService {
       .orderBy('b.delivery_date', 'DESC')
       .limit(VARIETY_BOXES)
       .getMany();
-    return boxes.map((b) => b.items.map((i) => i.fruitId));
+    const contents = await contentsOf(tx, boxes);
+    return boxes.map((b) => contents.get(b.contentsId)!.items.map((i) => i.fruitId));
   }
 
   private async cancelBoxes(tx: Tx, subscriptionId: string, deliveryDates: string[], reason: string): Promise<void> {
@@ -430,7 +445,7 @@ export class SubscriptionService {
 interface PlanningRun {
   plans: Map<string, PlanRow>;
   catalogue: Fruit[];
-  planned: Map<string, BoxContents>;
+  planned: Map<string, PlannedContents>;
 }
 
 /** What the planner is asked for one delivery of a subscription. */
@@ -448,7 +463,7 @@ export function boxRequest(
 function boxColumns(b: BoxRow): Record<string, SqlValue> {
   return {
     id: b.id, subscription_id: b.subscriptionId, user_id: b.userId, delivery_date: b.deliveryDate, ship_date: b.shipDate, cutoff_at: b.cutoffAt, ship_by_at: b.shipByAt,
-    status: b.status, cancel_reason: b.cancelReason, items: JSON.stringify(b.items), ladder_id: b.ladderId,
+    status: b.status, cancel_reason: b.cancelReason, contents_id: b.contentsId,
     cost_fen: toFen(b.cost), price_fen: toFen(b.price), unit_limits: b.unitLimits === null ? null : JSON.stringify(b.unitLimits), payment_id: b.paymentId,
     charge_attempts: b.chargeAttempts, planned_at: b.plannedAt, locked_at: b.lockedAt, shipped_at: b.shippedAt, compensated_at: b.compensatedAt,
   };
@@ -465,11 +480,7 @@ export function toPlannerFruit(f: FruitRow): Fruit {
   };
 }
 
-function toBoxContents(planned: PlannedBox): BoxContents {
-  const ladder = { coverage: planned.coverage, uncovered: planned.uncoveredDays };
-  return {
-    items: planned.items.map((i) => ({ ...i, cost: formatMoney(i.cost) })),
-    cost: sum(planned.items.map((i) => i.cost)),
-    ladder: Object.assign(new LadderRow(), { id: ladderIdOf(ladder), ...ladder }),
-  };
+function toPlannedContents(planned: PlannedBox): PlannedContents {
+  const contents = { items: planned.items.map((i) => ({ ...i, cost: formatMoney(i.cost) })), coverage: planned.coverage, uncovered: planned.uncoveredDays };
+  return { contents: Object.assign(new BoxContentsRow(), { id: boxContentsIdOf(contents), ...contents }), cost: sum(planned.items.map((i) => i.cost)) };
 }

@@ -1,15 +1,16 @@
 import { migrations } from '../../migrations';
-import { BoxLadders1764700000000 } from '../../migrations/1764700000000-box-ladders';
+import { BoxContents1764700000000 } from '../../migrations/1764700000000-box-contents';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
 /** A database made before a migration, with data in it, migrated: nothing lost. */
 describe('migrations keep the data they move', () => {
-  test('box ladders: every existing box keeps its ready-to-eat table and uncovered days, boxes with the same ladder share one row', async () => {
+  test('box contents: every existing box keeps its items, ready-to-eat table and uncovered days; boxes with the same contents share one row', async () => {
     const database = await freshDatabase();
-    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(BoxLadders1764700000000)));
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(BoxContents1764700000000)));
     await before.migrate();
     const coverage = (portions: number) => JSON.stringify([{ date: '2027-07-05', neededPortions: 3, plannedPortions: portions, fruits: [{ fruitId: 'mango', portions }], extraPortions: 0, extras: [] }]);
+    const items = (portions: number) => JSON.stringify([{ fruitId: 'mango', units: portions, portions, uneatenPortions: 0, edibleFrom: '2027-07-05', edibleUntil: '2027-07-07', cost: '5.00', ripensFaster: false }]);
     const uncovered = (portions: number) => JSON.stringify(portions < 3 ? [{ date: '2027-07-05', missingPortions: 3 - portions, reason: 'nothing_ready' }] : []);
     const boxes = [
       { id: '00000000-0000-4000-8000-000000000001', portions: 3 },
@@ -20,7 +21,7 @@ describe('migrations keep the data they move', () => {
       for (const [i, box] of boxes.entries()) {
         await before.insertRows(tx, 'fruit_boxes', [{
           id: box.id, subscription_id: `00000000-0000-4000-8000-00000000010${i}`, user_id: '00000000-0000-4000-8000-000000000200', delivery_date: '2027-07-05', ship_date: '2027-07-04',
-          cutoff_at: new Date('2027-07-02T14:00:00Z'), ship_by_at: new Date('2027-07-04T10:00:00Z'), status: 'planned', items: '[]', coverage: coverage(box.portions), uncovered: uncovered(box.portions),
+          cutoff_at: new Date('2027-07-02T14:00:00Z'), ship_by_at: new Date('2027-07-04T10:00:00Z'), status: 'planned', items: items(box.portions), coverage: coverage(box.portions), uncovered: uncovered(box.portions),
           cost_fen: 5000, price_fen: 9900, charge_attempts: 0, planned_at: new Date('2027-06-01T00:00:00Z'),
         }]);
       }
@@ -29,10 +30,10 @@ describe('migrations keep the data they move', () => {
 
     const after = await openDatabase(database.config, [], migrations);
     try {
-      expect(await after.migrate()).toEqual(['BoxLadders1764700000000']);
-      const rows = (await after.read((tx) => tx.query('SELECT b.id, l.coverage, l.uncovered FROM fruit_boxes b JOIN fruit_box_ladders l ON l.id = b.ladder_id ORDER BY b.id'))) as { id: string; coverage: string; uncovered: string }[];
-      expect(rows.map((r) => [r.id, JSON.parse(r.coverage), JSON.parse(r.uncovered)])).toEqual(boxes.map((b) => [b.id, JSON.parse(coverage(b.portions)), JSON.parse(uncovered(b.portions))]));
-      const [{ n }] = (await after.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_box_ladders'))) as { n: number | string }[];
+      expect(await after.migrate()).toEqual(['BoxContents1764700000000']);
+      const rows = (await after.read((tx) => tx.query('SELECT b.id, c.items, c.coverage, c.uncovered FROM fruit_boxes b JOIN fruit_box_contents c ON c.id = b.contents_id ORDER BY b.id'))) as { id: string; items: string; coverage: string; uncovered: string }[];
+      expect(rows.map((r) => [r.id, JSON.parse(r.items), JSON.parse(r.coverage), JSON.parse(r.uncovered)])).toEqual(boxes.map((b) => [b.id, JSON.parse(items(b.portions)), JSON.parse(coverage(b.portions)), JSON.parse(uncovered(b.portions))]));
+      const [{ n }] = (await after.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_box_contents'))) as { n: number | string }[];
       expect(Number(n)).toBe(2);
       // The table was rebuilt on SQLite: its unique key (one box per subscription and date) must have come through.
       const copy = (await after.read((tx) => tx.query('SELECT * FROM fruit_boxes WHERE id = ?', [boxes[0].id])))[0] as Record<string, string>;

@@ -79,19 +79,19 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
   const { boxesPlanned } = await app.services.subscriptions.planAhead();
   const seconds = (performance.now() - started) / 1000;
 
-  // Every box is checked through its ladder (boxes with the same content share one). A silent gap: a
-  // day short of portions that the box does not name; a box whose ladder is missing counts as one too.
-  const boxesOf = (await db.read((tx) => tx.query('SELECT ladder_id, COUNT(*) AS n FROM fruit_boxes GROUP BY ladder_id'))) as { ladder_id: string; n: string | number }[];
-  const ladders = new Map(((await db.read((tx) => tx.query('SELECT id, coverage, uncovered FROM fruit_box_ladders'))) as { id: string; coverage: string; uncovered: string }[]).map((l) => [l.id, l]));
+  // Every box is checked through its contents (boxes with the same contents share one row). A silent gap:
+  // a day short of portions that the box does not name; a box whose contents are missing counts as one too.
+  const boxesOf = (await db.read((tx) => tx.query('SELECT contents_id, COUNT(*) AS n FROM fruit_boxes GROUP BY contents_id'))) as { contents_id: string; n: string | number }[];
+  const contents = new Map(((await db.read((tx) => tx.query('SELECT id, coverage, uncovered FROM fruit_box_contents'))) as { id: string; coverage: string; uncovered: string }[]).map((l) => [l.id, l]));
   let boxes = 0;
   let fullyCovered = 0;
   let silentGaps = 0;
-  for (const { ladder_id, n } of boxesOf) {
+  for (const { contents_id, n } of boxesOf) {
     boxes += Number(n);
-    const ladder = ladders.get(ladder_id);
-    const named = new Set((ladder ? (JSON.parse(ladder.uncovered) as { date: string }[]) : []).map((u) => u.date));
-    const short = (ladder ? (JSON.parse(ladder.coverage) as { date: string; neededPortions: number; plannedPortions: number }[]) : []).filter((d) => d.plannedPortions < d.neededPortions);
-    if (!ladder || short.some((d) => !named.has(d.date))) silentGaps += Number(n);
+    const box = contents.get(contents_id);
+    const named = new Set((box ? (JSON.parse(box.uncovered) as { date: string }[]) : []).map((u) => u.date));
+    const short = (box ? (JSON.parse(box.coverage) as { date: string; neededPortions: number; plannedPortions: number }[]) : []).filter((d) => d.plannedPortions < d.neededPortions);
+    if (!box || short.some((d) => !named.has(d.date))) silentGaps += Number(n);
     else if (named.size === 0) fullyCovered += Number(n);
   }
   await db.close();
