@@ -9,6 +9,9 @@ describe('sharing a shortfall fairly', () => {
     expect(fairShares(7, [{ id: 'a', units: 6 }, { id: 'b', units: 6 }, { id: 'c', units: 3 }])).toEqual(new Map([['a', 3], ['b', 3], ['c', 1]]));
     // Equal remainders: the larger need first, then the id.
     expect(fairShares(1, [{ id: 'b', units: 2 }, { id: 'a', units: 2 }])).toEqual(new Map([['a', 1], ['b', 0]]));
+    // Ids a collation finds equal are still ordered (a case the property below found).
+    expect(fairShares(1, [{ id: 'a\u0001', units: 1 }, { id: 'a', units: 1 }])).toEqual(new Map([['a', 1], ['a\u0001', 0]]));
+    expect(fairShares(1, [{ id: 'a', units: 1 }, { id: 'a\u0001', units: 1 }])).toEqual(new Map([['a', 1], ['a\u0001', 0]]));
   });
 
   test('enough for everyone changes nothing; nothing (or less) gives nothing', () => {
