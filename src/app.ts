@@ -7,7 +7,7 @@ import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, Webh
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentRoutes } from './payments';
-import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, Settlement, pledgeRoutes } from './pledges';
+import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, Settlement, pledgeRoutes } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
@@ -25,7 +25,7 @@ import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, S
 export const entities = [
   UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
-  PledgeTallyRow, PledgeDayRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
+  PledgeTallyRow, PledgeDayRow, PledgerRow, PledgerCountRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
   FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, BoxContentsRow, SupplyCommitmentRow,
 ];
 

@@ -124,15 +124,7 @@ export class Settlement implements CampaignListener {
   async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
     const result = new Map<string, CampaignProgress>();
     if (campaignIds.length === 0) return result;
-    const pledgers = await tx
-      .createQueryBuilder(PledgeRow, 'p')
-      .select('p.campaign_id', 'campaignId')
-      .addSelect('COUNT(DISTINCT p.user_id)', 'pledgers')
-      .where('p.campaign_id IN (:...ids)', { ids: campaignIds })
-      .andWhere('p.status IN (:...statuses)', { statuses: PAID_STATUSES })
-      .groupBy('p.campaign_id')
-      .getRawMany<{ campaignId: string; pledgers: string | number }>();
-    const pledgersOf = new Map(pledgers.map((row) => [row.campaignId, Number(row.pledgers)]));
+    const pledgersOf = await this.deps.tallies.pledgers(tx, campaignIds);
     for (const [campaignId, tallies] of await this.deps.tallies.byVariant(tx, campaignIds)) {
       const variants = tallies.map((t) => ({ variant: t.variantKey, paidUnits: unitsIn(t, PAID_STATUSES), reservedUnits: unitsIn(t, [...PAID_STATUSES, 'awaiting_deposit']) }));
       result.set(campaignId, {

@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { businessDay } from '../platform/calendar';
 import type { Database, Tx } from '../platform/database';
-import { PLEDGE_STATUSES, type PledgeRow, type PledgeStatus } from './pledge.entity';
+import { PAID_STATUSES, PLEDGE_STATUSES, type PledgeRow, type PledgeStatus } from './pledge.entity';
 
 /** Units of one variant of one campaign in each pledge status. */
 @Entity('pledge_tallies')
@@ -26,6 +26,21 @@ export class PledgeDayRow {
   @Column({ name: 'pledged_units', type: 'integer' }) pledgedUnits: number;
   @Column({ type: 'integer' }) pledges: number;
   @Column({ name: 'deposit_paid_units', type: 'integer' }) depositPaidUnits: number;
+}
+
+/** How many paid pledges one consumer holds in one campaign: the consumer is one of its pledgers while this is above 0. */
+@Entity('pledgers')
+export class PledgerRow {
+  @PrimaryColumn({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  @Column({ name: 'paid_pledges', type: 'integer' }) paidPledges: number;
+}
+
+/** The consumers with at least one paid pledge in a campaign: the pledgers its progress shows. */
+@Entity('pledger_counts')
+export class PledgerCountRow {
+  @PrimaryColumn({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  @Column({ type: 'integer' }) pledgers: number;
 }
 
 const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(', ');
@@ -68,7 +83,7 @@ export class PledgeTallies {
   }
 
   /** Pledges moved from one status to another at `at`. */
-  async moved(tx: Tx, pledges: readonly Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity'>[], from: PledgeStatus, to: PledgeStatus, at: Date): Promise<void> {
+  async moved(tx: Tx, pledges: readonly Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity' | 'userId'>[], from: PledgeStatus, to: PledgeStatus, at: Date): Promise<void> {
     const tallies = new Map<string, Record<string, string | number>>();
     const days = new Map<string, Record<string, string | number>>();
     const day = businessDay(at);
@@ -81,10 +96,45 @@ export class PledgeTallies {
       row.deposit_paid_units = Number(row.deposit_paid_units) + p.quantity;
       days.set(p.campaignId, row);
     }
+    const paid = (status: PledgeStatus) => PAID_STATUSES.includes(status);
     await Promise.all([
       this.db.addToCounters(tx, 'pledge_tallies', TALLY_KEYS, TALLY_COUNTERS, [...tallies.values()]),
       from === 'awaiting_deposit' && to === 'active' ? this.db.addToCounters(tx, 'pledge_days', DAY_KEYS, DAY_COUNTERS, [...days.values()]) : undefined,
+      paid(from) !== paid(to) ? this.countPledgers(tx, pledges, paid(to) ? 1 : -1) : undefined,
     ]);
+  }
+
+  /**
+   * Keeps each campaign's pledger count exact without counting its pledges: a consumer starts counting
+   * with its first paid pledge and stops with its last. After adding k paid pledges, a consumer that had
+   * none holds exactly k; after taking k away, one that had k holds none. The read-back sees this
+   * transaction's own upserts, made on the latest rows (the upsert locks them).
+   */
+  private async countPledgers(tx: Tx, pledges: readonly Pick<PledgeRow, 'campaignId' | 'userId'>[], change: 1 | -1): Promise<void> {
+    const perConsumer = new Map<string, { campaign_id: string; user_id: string; paid_pledges: number }>();
+    for (const p of pledges) {
+      const row = perConsumer.get(`${p.campaignId}|${p.userId}`) ?? { campaign_id: p.campaignId, user_id: p.userId, paid_pledges: 0 };
+      row.paid_pledges += change;
+      perConsumer.set(`${p.campaignId}|${p.userId}`, row);
+    }
+    await this.db.addToCounters(tx, 'pledgers', ['campaign_id', 'user_id'], ['paid_pledges'], [...perConsumer.values()]);
+    const counts: { campaign_id: string; pledgers: number }[] = [];
+    for (const campaignId of new Set(pledges.map((p) => p.campaignId))) {
+      const userIds = [...new Set(pledges.filter((p) => p.campaignId === campaignId).map((p) => p.userId))];
+      const { rows } = await this.db.sql<{ user_id: string; paid_pledges: number | string }>(tx, `SELECT user_id, paid_pledges FROM pledgers WHERE campaign_id = ? AND user_id IN (${placeholders(userIds)})`, [campaignId, ...userIds]);
+      const crossed = rows.filter((r) => Number(r.paid_pledges) === (change > 0 ? perConsumer.get(`${campaignId}|${r.user_id}`)!.paid_pledges : 0)).length;
+      if (crossed > 0) counts.push({ campaign_id: campaignId, pledgers: change * crossed });
+    }
+    await this.db.addToCounters(tx, 'pledger_counts', ['campaign_id'], ['pledgers'], counts);
+  }
+
+  /** Consumers with at least one paid pledge, per campaign. */
+  async pledgers(tx: Tx, campaignIds: readonly string[]): Promise<Map<string, number>> {
+    const result = new Map<string, number>(campaignIds.map((id) => [id, 0]));
+    if (campaignIds.length === 0) return result;
+    const rows = (await tx.query(`SELECT campaign_id, pledgers FROM pledger_counts WHERE campaign_id IN (${placeholders(campaignIds)})`, [...campaignIds])) as { campaign_id: string; pledgers: number | string }[];
+    for (const row of rows) result.set(row.campaign_id, Number(row.pledgers));
+    return result;
   }
 
   // The two reads below are on the live forecast's path (thousands of rows): plain SQL, no entity mapping.
@@ -148,6 +198,30 @@ export class PledgeTallies {
     for (const row of pledgedPerCampaign) {
       if (Number(row.pledged) !== Number(row.days ?? 0)) violations.push(`campaign ${row.campaign_id}: ${row.pledged} units pledged, the daily series counts ${row.days ?? 0}`);
     }
+    return [...violations, ...(await this.pledgerViolations(tx))];
+  }
+
+  private async pledgerViolations(tx: Tx): Promise<string[]> {
+    const paidPledges = (await tx.query(
+      `SELECT campaign_id, user_id, COUNT(*) AS n FROM pledges WHERE status IN (${placeholders(PAID_STATUSES)}) GROUP BY campaign_id, user_id`,
+      [...PAID_STATUSES],
+    )) as { campaign_id: string; user_id: string; n: number | string }[];
+    const expected = new Map(paidPledges.map((r) => [`${r.campaign_id} ${r.user_id}`, Number(r.n)]));
+    const pledgersOf = new Map<string, number>();
+    for (const r of paidPledges) pledgersOf.set(r.campaign_id, (pledgersOf.get(r.campaign_id) ?? 0) + 1);
+    const violations: string[] = [];
+    for (const row of await tx.find(PledgerRow)) {
+      const want = expected.get(`${row.campaignId} ${row.userId}`) ?? 0;
+      expected.delete(`${row.campaignId} ${row.userId}`);
+      if (row.paidPledges !== want) violations.push(`campaign ${row.campaignId} consumer ${row.userId}: counted ${row.paidPledges} paid pledges, the pledges ${want}`);
+    }
+    for (const [key, n] of expected) violations.push(`campaign and consumer ${key}: ${n} paid pledges not counted`);
+    for (const row of await tx.find(PledgerCountRow)) {
+      const want = pledgersOf.get(row.campaignId) ?? 0;
+      pledgersOf.delete(row.campaignId);
+      if (row.pledgers !== want) violations.push(`campaign ${row.campaignId}: counted ${row.pledgers} pledgers, the pledges ${want}`);
+    }
+    for (const [campaignId, n] of pledgersOf) violations.push(`campaign ${campaignId}: ${n} pledgers not counted`);
     return violations;
   }
 }

@@ -1,5 +1,6 @@
 import { migrations } from '../../migrations';
 import { BoxContents1764700000000 } from '../../migrations/1764700000000-box-contents';
+import { PledgerCounts1764800000000 } from '../../migrations/1764800000000-pledger-counts';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -30,7 +31,7 @@ describe('migrations keep the data they move', () => {
 
     const after = await openDatabase(database.config, [], migrations);
     try {
-      expect(await after.migrate()).toEqual(['BoxContents1764700000000']);
+      expect(await after.migrate()).toContain('BoxContents1764700000000');
       const rows = (await after.read((tx) => tx.query('SELECT b.id, c.items, c.coverage, c.uncovered FROM fruit_boxes b JOIN fruit_box_contents c ON c.id = b.contents_id ORDER BY b.id'))) as { id: string; items: string; coverage: string; uncovered: string }[];
       expect(rows.map((r) => [r.id, JSON.parse(r.items), JSON.parse(r.coverage), JSON.parse(r.uncovered)])).toEqual(boxes.map((b) => [b.id, JSON.parse(items(b.portions)), JSON.parse(coverage(b.portions)), JSON.parse(uncovered(b.portions))]));
       const [{ n }] = (await after.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_box_contents'))) as { n: number | string }[];
@@ -38,6 +39,32 @@ describe('migrations keep the data they move', () => {
       // The table was rebuilt on SQLite: its unique key (one box per subscription and date) must have come through.
       const copy = (await after.read((tx) => tx.query('SELECT * FROM fruit_boxes WHERE id = ?', [boxes[0].id])))[0] as Record<string, string>;
       await expect(after.transaction((tx) => after.insertRows(tx, 'fruit_boxes', [{ ...copy, id: '00000000-0000-4000-8000-000000000009' }]))).rejects.toThrow(/unique|duplicate/i);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('pledger counts: each campaign counts the consumers with a paid pledge, once each, from the pledges already there', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(PledgerCounts1764800000000)));
+    await before.migrate();
+    const campaign = '00000000-0000-4000-8000-00000000c001';
+    // Consumer a: two paid pledges; b: one paid, one expired; c: only an unpaid one.
+    const pledges: [string, string][] = [['a', 'active'], ['a', 'awaiting_balance'], ['b', 'forfeited'], ['b', 'expired'], ['c', 'awaiting_deposit']];
+    await before.transaction((tx) => before.insertRows(tx, 'pledges', pledges.map(([user, status], i) => ({
+      id: `00000000-0000-4000-8000-00000000000${i}`, campaign_id: campaign, user_id: `00000000-0000-4000-8000-0000000000a${user.charCodeAt(0) - 97}`, variant_key: 'size=M', quantity: 1, status,
+      deposit_per_unit_fen: 10_000, deposit_fen: 10_000, deposit_payment_id: `00000000-0000-4000-8000-00000000010${i}`, expires_at: new Date(), created_at: new Date(), updated_at: new Date(),
+    }))));
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toEqual(['PledgerCounts1764800000000']);
+      const counts = (await after.read((tx) => tx.query('SELECT campaign_id, pledgers FROM pledger_counts'))) as { campaign_id: string; pledgers: number | string }[];
+      expect(counts.map((r) => [r.campaign_id, Number(r.pledgers)])).toEqual([[campaign, 2]]);
+      const perConsumer = (await after.read((tx) => tx.query('SELECT user_id, paid_pledges FROM pledgers ORDER BY user_id'))) as { user_id: string; paid_pledges: number | string }[];
+      expect(perConsumer.map((r) => Number(r.paid_pledges))).toEqual([2, 1]);
     } finally {
       await after.close();
       await database.drop();
