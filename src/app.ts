@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps): App {
   campaigns.setListener(settlement);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
-  const subscriptions = new SubscriptionService({ db, clock, jobs, notifications });
+  const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
   forecasts.addSource(new OrchardDemand({ jobs, clock }));
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);

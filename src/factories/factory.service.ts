@@ -23,6 +23,11 @@ export class FactoryService implements ApiKeyVerifier {
     return tx.existsBy(FactoryRow, { id: factoryId });
   }
 
+  /** What kind of factory this is (manufacturer, orchard, …), or undefined if there is none. */
+  async kindOf(tx: Tx, factoryId: string): Promise<FactoryRow['kind'] | undefined> {
+    return (await tx.findOne(FactoryRow, { select: { kind: true }, where: { id: factoryId } }))?.kind;
+  }
+
   async ids(tx: Tx): Promise<string[]> {
     return (await tx.find(FactoryRow, { select: { id: true }, order: { id: 'ASC' } })).map((f) => f.id);
   }

@@ -24,7 +24,7 @@ export function subscriptionRoutes(subscriptions: SubscriptionService, boxCharge
     }),
     route({
       method: 'post', path: '/v1/subscriptions', summary: 'Subscribe to fruit boxes', access: ['consumer'], status: 201, idempotent: true, body: CreateSubscriptionBody,
-      handle: async ({ principal, body }) => toSubscriptionDto(await subscriptions.create(principal, body)),
+      handle: async ({ principal, body, idempotencyId }) => toSubscriptionDto(await subscriptions.create(principal, body, idempotencyId)),
     }),
     route({
       method: 'get', path: '/v1/me/subscriptions', summary: "The caller's subscriptions", access: ['consumer'], query: pageQuery,

@@ -1,10 +1,11 @@
 import { Between, In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
+import type { FactoryService } from '../factories';
 import type { NotificationService } from '../notifications';
 import { BUSINESS_TIME_ZONE, businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
-import type { Database, SqlValue, Tx } from '../platform/database';
-import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import { type Database, type SqlValue, type Tx, isUniqueViolation } from '../platform/database';
+import { badRequest, conflict, notFound, unprocessable } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId, newTimeOrderedId } from '../platform/ids';
@@ -56,7 +57,7 @@ interface PlannedContents {
  * ripeness-aware planner (src/scheduling). One box per subscription and delivery date, by a unique key.
  */
 export class SubscriptionService {
-  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; notifications: NotificationService }) {
+  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; notifications: NotificationService; factories: Pick<FactoryService, 'kindOf'> }) {
     deps.jobs.register(
       defineJob({
         name: PLAN_AHEAD_JOB, payload: z.strictObject({}), schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
@@ -91,15 +92,38 @@ export class SubscriptionService {
       if (!fruit) throw notFound('The fruit');
       Object.assign(fruit, patch, { updatedAt: this.deps.clock.now() });
       if (fruit.ripeningMinDays > fruit.ripeningMaxDays) throw badRequest('validation_failed', 'ripeningMinDays must not be above ripeningMaxDays.', [{ path: 'body.ripeningMinDays', message: 'must not be above ripeningMaxDays' }]);
+      if (patch.orchardId && (await this.deps.factories.kindOf(tx, patch.orchardId)) !== 'orchard') {
+        throw badRequest('validation_failed', 'orchardId must be an orchard: a factory of kind "orchard".', [{ path: 'body.orchardId', message: 'is not an orchard' }]);
+      }
       await tx.save(fruit);
-      await this.deps.jobs.enqueue(tx, PLAN_AHEAD_JOB, {});
+      // Edits come in bursts (an operator going through the prices): one planning run at the start of the
+      // next minute for all the edits of this one, instead of a run of the whole planning job per edit.
+      const runAt = new Date(Math.floor(this.deps.clock.now().getTime() / 60_000) * 60_000 + 60_000);
+      await this.deps.jobs.enqueue(tx, PLAN_AHEAD_JOB, {}, { key: `after-fruit-edits:${runAt.toISOString()}`, runAt });
       return fruit;
     });
   }
 
   // ---- subscriptions ----
 
-  async create(consumer: Consumer, input: CreateSubscriptionInput): Promise<SubscriptionRow> {
+  /**
+   * Subscribes. `subscriptionId` is the request's idempotency id: a retry of a request whose subscription
+   * was written but whose answer was lost gets that subscription back instead of a second one.
+   */
+  async create(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string = newId()): Promise<SubscriptionRow> {
+    try {
+      return await this.subscribe(consumer, input, subscriptionId);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const earlier = await this.deps.db.read((tx) => tx.findOneBy(SubscriptionRow, { id: subscriptionId }));
+      const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
+      const same = earlier && earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
+      if (!same) throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+      return earlier;
+    }
+  }
+
+  private async subscribe(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionRow> {
     const today = businessDay(this.deps.clock.now());
     return this.deps.db.transaction(async (tx) => {
       const plan = await tx.findOneBy(PlanRow, { id: input.planId, active: true });
@@ -113,7 +137,7 @@ export class SubscriptionService {
       input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));
       if (errors.length > 0) throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
       const subscription = Object.assign(new SubscriptionRow(), {
-        id: newId(), userId: consumer.userId, ...input, exclusions: [...new Set(input.exclusions)].sort(), transitDays: REGIONS[input.region],
+        id: subscriptionId, userId: consumer.userId, ...input, exclusions: [...new Set(input.exclusions)].sort(), transitDays: REGIONS[input.region],
         status: 'active', pausedUntil: null, createdAt: this.deps.clock.now(), cancelledAt: null,
       });
       await tx.insert(SubscriptionRow, subscription);

@@ -38,7 +38,7 @@ beforeAll(async () => {
   setChinaTime('2027-03-01T09:00');
   t = await startTestApp({ clock });
   operator = await anOperator(t);
-  orchard = await aFactory(t, operator);
+  orchard = await aFactory(t, operator, 'orchard');
   // This orchard supplies every fruit of the catalogue.
   for (const fruit of (await t.http.get('/v1/fruits').expect(200)).body.items) {
     await t.http.patch(`/v1/fruits/${fruit.id}`).set(operator.auth).send({ orchardId: orchard.id }).expect(200);
@@ -46,6 +46,17 @@ beforeAll(async () => {
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());
+
+describe('supply', () => {
+  test('a fruit is supplied by an orchard: a manufacturer or an unknown factory is refused, and the fruit keeps its orchard', async () => {
+    const manufacturer = await aFactory(t, operator);
+    for (const orchardId of [manufacturer.id, '00000000-0000-4000-8000-000000000000']) {
+      const refused = await t.http.patch('/v1/fruits/mango').set(operator.auth).send({ orchardId }).expect(400);
+      expect(refused.body.errors).toEqual([{ path: 'body.orchardId', message: 'is not an orchard' }]);
+    }
+    expect((await t.http.get('/v1/fruits').expect(200)).body.items.find((f: { id: string }) => f.id === 'mango')).toMatchObject({ orchardId: orchard.id });
+  });
+});
 
 describe('at the cutoff', () => {
   test('a box is locked and charged exactly once, even when the cutoff job runs twice at once; the orchard is owed its fruit', async () => {

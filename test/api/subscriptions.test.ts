@@ -57,6 +57,15 @@ describe('catalogue and plans', () => {
     await t.http.patch('/v1/fruits/no-such-fruit').set(operator.auth).send({ active: false }).expect(404);
     expect((await fruits()).find((f) => f.id === 'banana')).toMatchObject({ unitCost: '2.40', ripeningDays: expect.not.arrayContaining([9]) });
   });
+
+  test('a burst of fruit edits schedules one planning run, at the start of the next minute', async () => {
+    setChinaTime('2027-05-01T10:00:10');
+    for (const unitCost of ['2.50', '2.60', '2.70']) await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ unitCost }).expect(200);
+    const runs = (await t.db.read((tx) => tx.query("SELECT next_run_at FROM jobs WHERE name = 'subscriptions.plan-ahead' AND dedupe_key LIKE '%after-fruit-edits%'"))) as { next_run_at: string | Date }[];
+    const at = (v: string | Date) => new Date(v instanceof Date ? v : `${v.replace(' ', 'T')}Z`).toISOString();
+    const nextMinute = DateTime.fromISO('2027-05-01T10:01:00', { zone: 'Asia/Shanghai' }).toUTC().toISO();
+    expect(runs.map((r) => at(r.next_run_at)).filter((when) => when === nextMinute)).toHaveLength(1);
+  });
 });
 
 describe('a family of three on a weekly plan', () => {
@@ -172,5 +181,26 @@ describe('changes around the cutoff', () => {
     expect(boxes.filter((b) => b.delivery_date > '2027-03-06').every((b) => b.status === 'cancelled')).toBe(true);
     await t.http.post(`/v1/subscriptions/${id}/resume`).set(consumer.auth).expect(409);
     await runDue(t, clock);
+  });
+});
+
+describe('retries', () => {
+  test('a retry of a subscription whose answer was lost gets the same subscription, not a second one; the key with another body is refused', async () => {
+    setChinaTime('2027-07-05T09:00');
+    const consumer = await aConsumer(t);
+    const body = { ...familyOfThree(), startDate: '2027-07-05' };
+    const key = randomUUID();
+    // The first attempt's transaction committed, then its connection dropped before the answer was recorded:
+    // the key was released, the subscription is there under the request's record id.
+    const first = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
+    expect(retry.body.id).toBe(first.id);
+    const mine = (await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body;
+    expect(mine.items.map((s: { id: string }) => s.id)).toEqual([first.id]);
+
+    const other = randomUUID();
+    await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, other));
+    const changed = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', other).send({ ...body, householdSize: 2 }).expect(422);
+    expect(changed.body.code).toBe('idempotency_key_reused');
   });
 });

@@ -31,8 +31,8 @@ export async function anOperator(t: TestApp): Promise<Caller> {
 }
 
 /** A factory onboarded by an operator, with one portal user signed in. */
-export async function aFactory(t: TestApp, operator: Caller): Promise<{ id: string; user: Caller }> {
-  const factory = await t.http.post('/v1/factories').set(operator.auth).send({ name: `Factory ${unique()}`, contactEmail: `plant-${unique()}@example.com` }).expect(201);
+export async function aFactory(t: TestApp, operator: Caller, kind: 'manufacturer' | 'orchard' = 'manufacturer'): Promise<{ id: string; user: Caller }> {
+  const factory = await t.http.post('/v1/factories').set(operator.auth).send({ name: `Factory ${unique()}`, kind, contactEmail: `plant-${unique()}@example.com` }).expect(201);
   const email = `planner-${unique()}@example.com`;
   const password = 'factory password 1';
   await t.http.post(`/v1/factories/${factory.body.id}/users`).set(operator.auth).send({ email, password }).expect(201);
