@@ -76,7 +76,9 @@ export class Settlement implements CampaignListener {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
         const from: PledgeStatus[] = campaign.status === 'cancelled' ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid'] : ['succeeded', 'failed', 'completed'].includes(campaign.status) ? ['active'] : [];
         if (from.length === 0) return 0;
-        const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, order: { createdAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.db.rowLock() });
+        // No ORDER BY: any BATCH of them will do, and an order the index (campaign, status) cannot give would
+        // make MySQL sort, and so lock, every remaining pledge of the campaign in each batch.
+        const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, take: BATCH, lock: this.deps.db.rowLock() });
         const produced = campaign.status === 'cancelled' || campaign.status === 'failed' ? [] : batch.filter((p) => !campaign.droppedVariants?.includes(p.variantKey));
         for (const pledge of batch.filter((p) => !produced.includes(p))) await this.refundOne(tx, campaign, pledge);
         await this.awaitBalance(tx, campaign, produced);

@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { Metrics } from '../../src/platform/http/metrics';
 import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
+import { findClaimable } from '../../src/platform/jobs/job-repository';
 import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { parseLog, recordingJob } from '../support/test-jobs';
@@ -107,6 +108,29 @@ describe('job backend (agenda 6 on our database)', () => {
     await expect(t.db.transaction((tx) => jobs.enqueue(tx, 'test.nope', {}))).rejects.toThrow(/no job named test.nope/);
     await expect(t.db.transaction((tx) => jobs.enqueue(tx, 'test.strict', { n: 'one' }))).rejects.toThrow();
     expect(await jobRows('test.strict')).toHaveLength(0);
+  });
+
+  test('claiming a job among thousands due takes the earliest and, on MySQL, locks that job alone', async () => {
+    // 5,000 expiries come due at once (a spike of unpaid pledges an hour ago). A claim that locked every due
+    // row filled InnoDB's lock memory, and MariaDB aborted, when 100,000 came due in the 20-minute soak.
+    const start = Date.now() - 3600_000;
+    const rows = Array.from({ length: 5000 }, (_, i) => ({
+      id: `6a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`, name: 'test.many-due', priority: 0, next_run_at: new Date(start + ((i * 7919) % 5000) * 100), type: 'normal',
+      dedupe_key: null, fail_count: 0, data: '{}', disabled: 0, created_at: new Date(start),
+    }));
+    await t.db.transaction(async (tx) => {
+      for (let i = 0; i < rows.length; i += 500) await t.db.insertRows(tx, 'jobs', rows.slice(i, i + 500));
+    });
+    const earliest = rows.reduce((a, b) => (b.next_run_at < a.next_run_at ? b : a));
+    await t.db.transaction(async (tx) => {
+      const claimable = await findClaimable(tx, t.db.dialect, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) });
+      expect(claimable?.id).toBe(earliest.id);
+      if (t.db.dialect === 'mysql') {
+        const [{ locked }] = (await tx.query('SELECT trx_rows_locked AS locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()')) as { locked: number | string }[];
+        expect(Number(locked)).toBeLessThanOrEqual(2);
+      }
+    });
+    await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.many-due' }));
   });
 
   test('a failing job is retried with back-off until it succeeds', async () => {

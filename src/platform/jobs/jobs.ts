@@ -37,7 +37,6 @@ export interface EnqueueOptions {
   runAt?: Date;
   /** At most one job with this name and key is ever enqueued: later enqueues with the same key are ignored. */
   key?: string;
-  priority?: number;
 }
 
 export interface JobsOptions {
@@ -83,7 +82,7 @@ export class Jobs {
       tx,
       'jobs',
       jobs.map((job) => ({
-        id: newId(), name, priority: job.priority ?? 0, next_run_at: job.runAt ?? now, type: 'normal', dedupe_key: job.key === undefined ? null : `${name}:${job.key}`,
+        id: newId(), name, priority: 0, next_run_at: job.runAt ?? now, type: 'normal', dedupe_key: job.key === undefined ? null : `${name}:${job.key}`,
         fail_count: 0, data: JSON.stringify(definition.payload.parse(job.payload)), disabled: 0, created_at: now,
       })),
       // A keyed job already enqueued stays as it is.
