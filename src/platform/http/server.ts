@@ -36,7 +36,7 @@ export function createHttpApp(options: HttpOptions): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (req, res, err) => logLevelOf(req.url ?? '', res.statusCode, err),
       serializers: { req: (req) => ({ id: req.id, method: req.method, url: req.url }), res: (res) => ({ statusCode: res.statusCode }) },
     }),
   );
@@ -49,6 +49,13 @@ export function createHttpApp(options: HttpOptions): Express {
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;
+}
+
+function logLevelOf(url: string, status: number, err: unknown): 'info' | 'warn' | 'error' {
+  // "Not ready yet" from /readyz is the probe's answer while the process starts or drains, not a fault to alert on.
+  if (url.startsWith('/readyz')) return status >= 500 ? 'warn' : 'info';
+  if (err || status >= 500) return 'error';
+  return status >= 400 ? 'warn' : 'info';
 }
 
 function durationMetric(metrics: Metrics): RequestHandler {
