@@ -111,8 +111,8 @@ describe('job backend (agenda 6 on our database)', () => {
   });
 
   test('claiming a job among thousands due takes the earliest and, on MySQL, locks that job alone', async () => {
-    // 5,000 expiries come due at once (a spike of unpaid pledges an hour ago). A claim that locked every due
-    // row filled InnoDB's lock memory, and MariaDB aborted, when 100,000 came due in the 20-minute soak.
+    // 5,000 expiries due at once (a spike of pledges an hour ago). A claim that locked every job of the name
+    // filled InnoDB's lock memory, and MariaDB aborted, with some 18,000 queued in a 20-minute soak.
     const start = Date.now() - 3600_000;
     const rows = Array.from({ length: 5000 }, (_, i) => ({
       id: `6a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`, name: 'test.many-due', priority: 0, next_run_at: new Date(start + ((i * 7919) % 5000) * 100), type: 'normal',

@@ -29,9 +29,9 @@ const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <=
  * The job a worker should claim next: the earliest due one, else one whose worker's lock expired. Two
  * reads, each walking one index in its own order and stopping at the first row, so that on MySQL the
  * row lock (FOR UPDATE SKIP LOCKED) is taken on that row only. One read with the OR and a second sort
- * key made MariaDB sort every due job of the name first, locking each row it sorted: with 100,000
- * pledge expiries due at once, the worker's claims filled InnoDB's lock memory and the server aborted
- * (the 20-minute soak).
+ * key made MariaDB read (the OR leaves it no range but the name) and sort every job of the name, locking
+ * each row it read: with some 18,000 pledge expiries queued, the worker's claims filled InnoDB's lock
+ * memory and the server aborted (a 20-minute soak).
  */
 export async function findClaimable(tx: Tx, dialect: Dialect, name: string, window: { scan: Date; deadline: Date }): Promise<{ id: string } | undefined> {
   const candidate = (index: string, claimable: string, order: string) => {
