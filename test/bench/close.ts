@@ -119,7 +119,7 @@ async function rawClose(url: string, campaignId: string, now: Date): Promise<voi
   await conn.commit();
   for (;;) {
     await conn.beginTransaction();
-    const [batch] = (await conn.query("SELECT id, user_id, variant_key, quantity FROM pledges WHERE campaign_id = ? AND status = 'active' ORDER BY created_at, id LIMIT ? FOR UPDATE", [campaignId, BATCH])) as unknown as [{ id: string; user_id: string; variant_key: string; quantity: number }[]];
+    const [batch] = (await conn.query("SELECT id, user_id, variant_key, quantity FROM pledges WHERE campaign_id = ? AND status = 'active' LIMIT ? FOR UPDATE", [campaignId, BATCH])) as unknown as [{ id: string; user_id: string; variant_key: string; quantity: number }[]];
     if (batch.length === 0) {
       await conn.commit();
       break;
