@@ -110,7 +110,7 @@ describe('job backend (agenda 6 on our database)', () => {
     expect(await jobRows('test.strict')).toHaveLength(0);
   });
 
-  test('claiming a job among thousands due takes the earliest and, on MySQL, locks that job alone', async () => {
+  test('looking for the job to claim among thousands due finds the earliest and locks none of them', async () => {
     // 5,000 expiries due at once (a spike of pledges an hour ago). A claim that locked every job of the name
     // filled InnoDB's lock memory, and MariaDB aborted, with some 18,000 queued in a 20-minute soak.
     const start = Date.now() - 3600_000;
@@ -123,11 +123,11 @@ describe('job backend (agenda 6 on our database)', () => {
     });
     const earliest = rows.reduce((a, b) => (b.next_run_at < a.next_run_at ? b : a));
     await t.db.transaction(async (tx) => {
-      const claimable = await findClaimable(tx, t.db.dialect, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) });
+      const claimable = await findClaimable(tx, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) });
       expect(claimable?.id).toBe(earliest.id);
       if (t.db.dialect === 'mysql') {
         const [{ locked }] = (await tx.query('SELECT trx_rows_locked AS locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()')) as { locked: number | string }[];
-        expect(Number(locked)).toBeLessThanOrEqual(2);
+        expect(Number(locked)).toBe(0);
       }
     });
     await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.many-due' }));

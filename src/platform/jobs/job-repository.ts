@@ -13,7 +13,7 @@ import {
 } from 'agenda';
 import { isDeepStrictEqual } from 'node:util';
 import { In, Not, type SelectQueryBuilder } from 'typeorm';
-import type { Database, Dialect, Tx } from '../database';
+import type { Database, Tx } from '../database';
 import { newId } from '../ids';
 import { JobRow } from './job.entity';
 
@@ -26,25 +26,20 @@ import { JobRow } from './job.entity';
 const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <= :deadline)';
 
 /**
- * The job a worker should claim next: the earliest due one, else one whose worker's lock expired. Two
- * reads, each walking one index in its own order and stopping at the first row, so that on MySQL the
- * row lock (FOR UPDATE SKIP LOCKED) is taken on that row only. One read with the OR and a second sort
- * key made MariaDB read (the OR leaves it no range but the name) and sort every job of the name, locking
- * each row it read: with some 18,000 pledge expiries queued, the worker's claims filled InnoDB's lock
- * memory and the server aborted (a 20-minute soak).
+ * The job a worker should claim next: due and unlocked, or with an expired lock; earliest first. A plain
+ * read, no row locks: the compare-and-set UPDATE that follows is what makes the claim atomic, on both
+ * databases (of two workers that read the same job, one claims it and the other gets nothing this
+ * round). It read FOR UPDATE SKIP LOCKED before, and with the OR MariaDB read, sorted and locked every
+ * job of the name on each claim: with some 18,000 pledge expiries queued, the claims filled InnoDB's
+ * lock memory and the server aborted (a 20-minute soak).
  */
-export async function findClaimable(tx: Tx, dialect: Dialect, name: string, window: { scan: Date; deadline: Date }): Promise<{ id: string } | undefined> {
-  const candidate = (index: string, claimable: string, order: string) => {
-    const qb = tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
-      .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
-      .andWhere(claimable, window)
-      .orderBy(order, 'ASC')
-      .limit(1);
-    // MySQL: skip rows another worker is claiming right now instead of queueing behind its lock.
-    if (dialect === 'mysql') qb.useIndex(index).setLock('pessimistic_write').setOnLocked('skip_locked');
-    return qb.getRawOne<{ id: string }>();
-  };
-  return (await candidate('ix_jobs_claim', 'j.locked_at IS NULL AND j.next_run_at <= :scan', 'j.next_run_at')) ?? (await candidate('ix_jobs_locked', 'j.locked_at <= :deadline', 'j.locked_at'));
+export async function findClaimable(tx: Tx, name: string, window: { scan: Date; deadline: Date }): Promise<{ id: string } | undefined> {
+  return tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
+    .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
+    .andWhere(CLAIMABLE, window)
+    .orderBy('j.next_run_at', 'ASC')
+    .limit(1)
+    .getRawOne<{ id: string }>();
 }
 
 export class TypeormJobRepository implements JobRepository {
@@ -58,10 +53,9 @@ export class TypeormJobRepository implements JobRepository {
     const lockedAt = now ?? new Date();
     const window = { scan: nextScanAt, deadline: lockDeadline };
     return this.db.transaction(async (tx) => {
-      const row = await findClaimable(tx, this.db.dialect, name, window);
+      const row = await findClaimable(tx, name, window);
       if (!row) return undefined;
-      // Compare-and-set: only claim the row if it is still claimable. On SQLite (no row locks) this is
-      // what makes the claim atomic; on MySQL it is a harmless second check under the row lock.
+      // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
       const claimed = await tx
         .createQueryBuilder()
         .update(JobRow)
