@@ -5,7 +5,8 @@ import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { AppError, badRequest, conflict, notFound, unprocessable } from '../platform/http/app-error';
+import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import { idempotencyKeyReused } from '../platform/http/idempotency';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
@@ -88,7 +89,7 @@ export class PledgeService implements PaymentListener {
       return pledge ? { pledge, payment: await this.payment(tx, pledge.depositPaymentId) } : undefined;
     });
     const same = found && found.pledge.userId === userId && found.pledge.campaignId === wanted.campaignId && found.pledge.variantKey === wanted.variantKey && found.pledge.quantity === wanted.quantity;
-    if (!same) throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+    if (!same) throw idempotencyKeyReused();
     return found;
   }
 

@@ -5,7 +5,8 @@ import type { NotificationService } from '../notifications';
 import { BUSINESS_TIME_ZONE, businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type SqlValue, type Tx, isUniqueViolation } from '../platform/database';
-import { badRequest, conflict, notFound, unprocessable } from '../platform/http/app-error';
+import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import { idempotencyKeyReused } from '../platform/http/idempotency';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId, newTimeOrderedId } from '../platform/ids';
@@ -118,7 +119,7 @@ export class SubscriptionService {
       const earlier = await this.deps.db.read((tx) => tx.findOneBy(SubscriptionRow, { id: subscriptionId }));
       const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
       const same = earlier && earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
-      if (!same) throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+      if (!same) throw idempotencyKeyReused();
       return earlier;
     }
   }

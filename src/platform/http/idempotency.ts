@@ -31,6 +31,11 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  */
 export const IDEMPOTENCY_DEFAULTS = { retentionMs: 48 * 3600_000, abandonAfterMs: 5 * 60_000 };
 
+/** The refusal for a key reused with a different request: by the store, or by a handler that finds the record the key made. */
+export function idempotencyKeyReused(): AppError {
+  return unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+}
+
 export class IdempotencyStore {
   constructor(
     private readonly db: Database,
@@ -81,7 +86,7 @@ export class IdempotencyStore {
       // then our row written again on its own. It is ours to run.
       if (existing.id === id) return { kind: 'started', id };
       if (existing.requestHash !== requestHash) {
-        throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was already used for a different request. Use a new key for a new request.');
+        throw idempotencyKeyReused();
       }
       if (existing.state === 'completed') {
         return { kind: 'replay', status: existing.responseStatus ?? 200, body: existing.responseBody === null ? undefined : JSON.parse(existing.responseBody) };
