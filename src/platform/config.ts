@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -14,7 +15,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: string;
   corsOrigins: string[];
-  trustProxy: boolean;
+  /** Express's `trust proxy`: off, the number of proxy hops in front of the service, or the proxies' addresses. */
+  trustProxy: false | number | string[];
   bootstrapOperator: { email: string; password: string } | undefined;
   seedDemoData: boolean;
   jobs: { pollIntervalMs: number; lockLifetimeMs: number };
@@ -47,6 +49,35 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** proxy-addr's names for address ranges, accepted by Express beside addresses and subnets. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const isProxyAddress = (entry: string) => {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  return family !== 0 && rest.length === 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128)));
+};
+
+/**
+ * Which X-Forwarded-For entries to believe. Never "all of them": the left-most entry is whatever the client
+ * wrote, so trusting every hop would let any client pick the address the rate limits count.
+ */
+const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
+  if (['false', 'no', '0'].includes(value)) return false;
+  if (['true', 'yes'].includes(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" would trust every X-Forwarded-For entry, and the left-most one is whatever the client writes (any client could choose its address and dodge the rate limits): set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)` });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const bad = entries.filter((entry) => !isProxyAddress(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `must be false, a number of proxy hops (e.g. 1) or a comma-separated list of proxy addresses and subnets (e.g. 10.0.0.0/8,127.0.0.1); not ${bad.join(', ') || 'empty'}` });
+    return z.NEVER;
+  }
+  return entries;
+});
+
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -62,7 +93,7 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb').default('100kb'),
     CORS_ORIGINS: z.string().optional(),
-    TRUST_PROXY: bool.default(false),
+    TRUST_PROXY: trustProxy.default(false),
     BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
     BOOTSTRAP_OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     SEED_DEMO_DATA: bool.optional(),

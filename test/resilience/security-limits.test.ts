@@ -64,14 +64,14 @@ describe('directly on the internet (TRUST_PROXY off)', () => {
   });
 });
 
-describe('behind a load balancer (TRUST_PROXY on)', () => {
+describe('behind a load balancer (TRUST_PROXY=1: one proxy hop)', () => {
   let t: TestApp;
   let clock: TestClock;
   let operator: Caller;
   let factory: { id: string };
   beforeAll(async () => {
     clock = new TestClock();
-    t = await startTestApp({ clock, env: { TRUST_PROXY: 'true', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '5' } });
+    t = await startTestApp({ clock, env: { TRUST_PROXY: '1', LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '5' } });
     operator = await anOperator(t);
     factory = await aFactory(t, operator);
   });
@@ -106,5 +106,29 @@ describe('behind a load balancer (TRUST_PROXY on)', () => {
     for (const account of farm) statuses.push((await pledgeFrom(t, account, c.id, { 'X-Forwarded-For': '198.51.100.200' })).status);
     expect(statuses).toEqual([201, 201, 201, 201, 201, 429, 429]);
     expect((await pledgeFrom(t, await aConsumer(t), c.id, { 'X-Forwarded-For': '198.51.100.201' })).status).toBe(201);
+  });
+
+  test('a client writing its own X-Forwarded-For before the load balancer appends the real address is still one address: 8 wrong passwords, then 429', async () => {
+    const victim = await aConsumer(t, { password: 'the right password' });
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.77` })).status);
+    expect(statuses).toEqual([401, 401, 429, 429, 429, 429, 429, 429]);
+  });
+});
+
+describe('behind proxies named by address (TRUST_PROXY=10.0.0.0/8,127.0.0.1)', () => {
+  test('the address is the first one from the right that is not a listed proxy, whatever the client wrote before it', async () => {
+    const t = await startTestApp({ env: { TRUST_PROXY: '10.0.0.0/8,127.0.0.1', LOGIN_RATE_LIMIT_PER_15_MIN: '2' } });
+    try {
+      const victim = await aConsumer(t, { password: 'the right password' });
+      const statuses = [];
+      // Two proxies: the client's address as the outer one saw it, then the outer proxy as the inner one saw it.
+      for (let i = 0; i < 4; i++) statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.78, 10.1.2.3` })).status);
+      expect(statuses).toEqual([401, 401, 429, 429]);
+      // Another real client behind the same proxies is not held back.
+      await login(t, victim.email, 'the right password', { 'X-Forwarded-For': '198.51.100.79, 10.1.2.3' }).expect(200);
+    } finally {
+      await t.close();
+    }
   });
 });

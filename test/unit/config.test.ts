@@ -35,6 +35,15 @@ describe('config', () => {
     expect(message).toMatch(/^Invalid configuration:\n {2}- /);
   });
 
+  test('TRUST_PROXY takes a number of proxy hops or a list of proxy addresses, never "trust everything"', () => {
+    expect(parseConfig({}).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,fd00::/8 ,loopback' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', 'fd00::/8', 'loopback']);
+    for (const everything of ['true', 'yes']) expect(() => parseConfig({ TRUST_PROXY: everything })).toThrow(/TRUST_PROXY: .*X-Forwarded-For.*client writes/);
+    for (const bad of ['10.0.0.0/33', '10.0.0', 'proxy.internal', '-1', '1.5']) expect(() => parseConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+  });
+
   test('production demands a shared AUTH_SECRET and refuses demo accounts', () => {
     expect(() => parseConfig({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' })).toThrow(/AUTH_SECRET: is required in production[\s\S]*SEED_DEMO_DATA/);
     expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).seedDemoData).toBe(false);

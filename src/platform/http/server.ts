@@ -12,7 +12,7 @@ export interface HttpOptions {
   metrics: Metrics;
   bodyLimit: string;
   corsOrigins: string[];
-  trustProxy: boolean;
+  trustProxy: false | number | string[];
   /** Mounted in order after the common middleware: authentication, routers, docs. */
   handlers: RequestHandler[];
 }
