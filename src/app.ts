@@ -128,7 +128,7 @@ export function buildApp(deps: AppDeps): App {
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     // The factory portal (a static web app) before authentication: its files are public, its data comes from /v1 with the user's token.
-    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker }), portalRouter(), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
+    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }), portalRouter(), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
   });
 
   const reconcileLedger = () =>

@@ -15,6 +15,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: string;
   corsOrigins: string[];
+  /** Bearer token the Prometheus scraper sends to GET /metrics; undefined = metrics off. */
+  metricsToken: string | undefined;
   /** Express's `trust proxy`: off, the number of proxy hops in front of the service, or the proxies' addresses. */
   trustProxy: false | number | string[];
   bootstrapOperator: { email: string; password: string } | undefined;
@@ -93,6 +95,7 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb').default('100kb'),
     CORS_ORIGINS: z.string().optional(),
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     TRUST_PROXY: trustProxy.default(false),
     BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
     BOOTSTRAP_OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -139,6 +142,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
     bootstrapOperator: e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
     seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),

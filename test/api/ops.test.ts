@@ -1,9 +1,10 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { anOperator } from '../support/builders';
 
+const METRICS_TOKEN = 'metrics-scraper-token-0123456789abcdef';
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ runsWorker: true });
+  t = await startTestApp({ runsWorker: true, env: { METRICS_TOKEN } });
 });
 afterAll(() => t.close());
 
@@ -41,12 +42,35 @@ describe('operations endpoints', () => {
     const operator = await anOperator(t);
     await t.http.get('/v1/factories/00000000-0000-4000-8000-000000000000').set(operator.auth).expect(404);
     await t.app.jobs.runDueJobs(5000);
-    const res = await t.http.get('/metrics').expect(200);
+    const res = await t.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/v1\/factories\/:id",status="404"\} 1/);
     expect(res.text).not.toContain('00000000-0000-4000-8000-000000000000');
     expect(res.text).toContain('# TYPE job_runs_total counter');
     expect(res.text).toContain('process_cpu_seconds_total');
+  });
+
+  test('/metrics answers only the scraper holding METRICS_TOKEN: no token, a wrong one or a user\'s token is a 401', async () => {
+    const operator = await anOperator(t);
+    for (const auth of [undefined, 'Bearer wrong-token-wrong-token-wrong-token', `Bearer ${METRICS_TOKEN}x`, operator.auth.Authorization, `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`]) {
+      const req = t.http.get('/metrics');
+      const res = await (auth ? req.set('Authorization', auth) : req).expect(401);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(res.body.code).toBe('unauthenticated');
+      expect(res.text).not.toContain('http_request_duration_seconds');
+    }
+  });
+
+  test('/metrics is off when no METRICS_TOKEN is set', async () => {
+    const plain = await startTestApp();
+    try {
+      const res = await plain.http.get('/metrics').expect(404);
+      expect(res.body).toMatchObject({ code: 'metrics_disabled' });
+      expect(res.text).not.toContain('process_cpu_seconds_total');
+    } finally {
+      await plain.close();
+    }
   });
 
   test('/docs serves the API description', async () => {

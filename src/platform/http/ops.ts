@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import swaggerUi from 'swagger-ui-express';
@@ -6,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Database } from '../database';
 import type { Jobs } from '../jobs';
 import { PROJECT_ROOT } from '../paths';
+import { AppError, unauthenticated } from './app-error';
 import type { Metrics } from './metrics';
 import { sendProblem, problemType } from './problem';
 
@@ -17,7 +19,7 @@ export function loadOpenApi(): Record<string, unknown> {
 }
 
 /** Liveness, readiness, metrics and the API description: the routes operations and load balancers use. */
-export function opsRouter(deps: { db: Database; jobs: Jobs; metrics: Metrics; expectWorker: boolean }): Router {
+export function opsRouter(deps: { db: Database; jobs: Jobs; metrics: Metrics; expectWorker: boolean; metricsToken: string | undefined }): Router {
   const router = Router();
   const openapi = loadOpenApi();
 
@@ -46,7 +48,13 @@ export function opsRouter(deps: { db: Database; jobs: Jobs; metrics: Metrics; ex
     });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  // Metrics name every route, job and failure rate and the process's memory: for the scraper holding METRICS_TOKEN only, and off without one.
+  router.get('/metrics', async (req, res) => {
+    if (deps.metricsToken === undefined) throw new AppError(404, 'metrics_disabled', 'Metrics are off on this service: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>".');
+    if (!presents(req, deps.metricsToken)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw unauthenticated('Metrics need "Authorization: Bearer <METRICS_TOKEN>".');
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
@@ -55,4 +63,10 @@ export function opsRouter(deps: { db: Database; jobs: Jobs; metrics: Metrics; ex
   });
   router.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi, { customSiteTitle: 'C2M pre-sale API' }));
   return router;
+}
+
+/** Whether the request carries `Bearer <token>`, compared in constant time (digests, so the length does not leak either). */
+function presents(req: Request, token: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(req.get('Authorization') ?? ''), digest(`Bearer ${token}`));
 }
