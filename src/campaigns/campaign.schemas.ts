@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { businessDay } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
-import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
+import { formatMoney, moneyString as money, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow } from './campaign.entity';
 import { type Tier, depositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
-const money = z.string().regex(MONEY_PATTERN, 'must be an amount such as "1000.00"');
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
@@ -66,7 +66,8 @@ export const CreateCampaignBody = CampaignFields.pipe(
     if (c.closesAt.getTime() <= c.opensAt.getTime()) issue(['closesAt'], 'must be after opensAt');
     if (c.closesAt.getTime() <= Date.now()) issue(['closesAt'], 'must be in the future');
     if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days');
-    if (c.expectedShipDate < c.closesAt.toISOString().slice(0, 10)) issue(['expectedShipDate'], 'must not be before the pledge window closes');
+    // Calendar days are China's: a window closing at 07:00 on 21 December (23:00 UTC on the 20th) closes on the 21st.
+    if (c.expectedShipDate < businessDay(c.closesAt)) issue(['expectedShipDate'], `must not be before the day the pledge window closes (${businessDay(c.closesAt)}, China time)`);
   }),
 );
 export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;

@@ -49,7 +49,7 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     opensAt: new Date(now - 86_400_000),
     closesAt: new Date(now + 14 * 86_400_000),
     balanceWindowHours: 72,
-    expectedShipDate: new Date(now + 60 * 86_400_000).toISOString().slice(0, 10),
+    expectedShipDate: businessDay(new Date(now + 60 * 86_400_000)),
   });
   await campaigns.publish(draft.id);
   const pledgers: [string, Record<string, string>, number][] = [

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError, badRequest } from '../platform/http/app-error';
-import { MONEY_PATTERN, type Decimal, formatMoney, parseMoney } from '../platform/money';
+import { type Decimal, formatMoney, moneyString, parseMoney } from '../platform/money';
 import { signatureHeader, verifySignatureHeader } from '../platform/signature';
 import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
 
@@ -11,7 +11,7 @@ const EventBody = z.strictObject({
   id: z.string().min(1).max(100),
   type: z.enum(['payment.succeeded', 'payment.failed']),
   paymentId: z.uuid(),
-  amount: z.string().regex(MONEY_PATTERN),
+  amount: moneyString,
 });
 
 /**

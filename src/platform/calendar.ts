@@ -8,6 +8,11 @@ export function businessDay(at: Date): string {
   return DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toISODate()!;
 }
 
+/** An instant as a person in China reads it, for messages: "2026-12-21 07:00 北京时间". */
+export function formatBusinessTime(at: Date): string {
+  return `${DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toFormat('yyyy-MM-dd HH:mm')} 北京时间`;
+}
+
 /** The start of a business day (YYYY-MM-DD) as an instant. */
 export function startOfBusinessDay(day: string): Date {
   return DateTime.fromISO(day, { zone: BUSINESS_TIME_ZONE }).startOf('day').toJSDate();

@@ -4,6 +4,7 @@ import { type CampaignRow, type CampaignService, type CampaignTerms, variantKey 
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
+import { formatBusinessTime } from '../platform/calendar';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import { idempotencyKeyReused } from '../platform/http/idempotency';
@@ -359,5 +360,5 @@ function assertOpen(campaign: CampaignRow, now: Date): void {
   if (!['scheduled', 'open'].includes(campaign.status) || now >= campaign.closesAt) {
     throw new AppError(409, 'campaign_not_open', `The campaign is not taking pledges (it is ${now >= campaign.closesAt && campaign.status === 'open' ? 'closed' : campaign.status}).`);
   }
-  if (now < campaign.opensAt) throw new AppError(409, 'campaign_not_open', `The campaign opens at ${campaign.opensAt.toISOString()}.`);
+  if (now < campaign.opensAt) throw new AppError(409, 'campaign_not_open', `The campaign opens at ${formatBusinessTime(campaign.opensAt)}.`);
 }

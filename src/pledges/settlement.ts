@@ -1,6 +1,7 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
 import { type CampaignListener, type CampaignProgress, type CampaignRow, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf } from '../campaigns';
+import { formatBusinessTime } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
@@ -102,7 +103,7 @@ export class Settlement implements CampaignListener {
           await this.deps.pledges.setStatus(tx, pledge, 'forfeited');
           if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
           await this.deps.flows.forfeitDeposit(tx, pledge, campaign);
-          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, message: `The balance for "${campaign.title}" was not paid by ${campaign.balanceDueAt!.toISOString()}; the deposit of ¥${formatMoney(pledge.deposit)} goes to the factory as agreed.` });
+          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, message: `The balance for "${campaign.title}" was not paid by ${formatBusinessTime(campaign.balanceDueAt!)}; the deposit of ¥${formatMoney(pledge.deposit)} goes to the factory as agreed.` });
         }
         return batch.length;
       });
@@ -118,7 +119,7 @@ export class Settlement implements CampaignListener {
       const due = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance' } });
       for (const pledge of due.filter((p) => p.remindedAt === null)) {
         await tx.update(PledgeRow, { id: pledge.id }, { remindedAt: this.deps.clock.now() });
-        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, message: `Reminder: pay the balance of ¥${formatMoney(pledge.balance!)} for "${campaign.title}" before ${campaign.balanceDueAt!.toISOString()}, or the deposit is forfeited.`, data: { balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
+        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, message: `Reminder: pay the balance of ¥${formatMoney(pledge.balance!)} for "${campaign.title}" before ${formatBusinessTime(campaign.balanceDueAt!)}, or the deposit is forfeited.`, data: { balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
       }
     });
   }
@@ -211,7 +212,7 @@ export class Settlement implements CampaignListener {
     }
     await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({
       userId: pledge.userId, kind: 'campaign_succeeded' as const, campaignId: campaign.id, pledgeId: pledge.id,
-      message: `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${perUnit.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(pledge.balance!)} before ${campaign.balanceDueAt!.toISOString()}.`}`,
+      message: `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${perUnit.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(pledge.balance!)} before ${formatBusinessTime(campaign.balanceDueAt!)}.`}`,
       data: { unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
     })));
   }

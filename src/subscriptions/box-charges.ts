@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { accounts, type LedgerService } from '../ledger';
 import type { NotificationService } from '../notifications';
 import type { PaymentListener, PaymentRow, PaymentService, RefundRow } from '../payments';
-import { BUSINESS_TIME_ZONE } from '../platform/calendar';
+import { BUSINESS_TIME_ZONE, formatBusinessTime } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { type Jobs, defineJob } from '../platform/jobs';
@@ -104,7 +104,7 @@ export class BoxCharges implements PaymentListener {
     if (box.chargeAttempts < MAX_CHARGE_ATTEMPTS) {
       const at = new Date(this.deps.clock.now().getTime() + CHARGE_RETRY_DELAYS_MS[box.chargeAttempts - 1]);
       await this.deps.jobs.enqueue(tx, CHARGE_JOB, { boxId: box.id }, { runAt: at, key: `${box.id}:${box.chargeAttempts + 1}` });
-      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', message: `The charge for your fruit box of ${box.deliveryDate} did not go through; we will try again at ${at.toISOString()}.`, data: { boxId: box.id } });
+      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', message: `The charge for your fruit box of ${box.deliveryDate} did not go through; we will try again at ${formatBusinessTime(at)}.`, data: { boxId: box.id } });
       return;
     }
     await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'cancelled', cancelReason: 'charge_failed' });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema as id } from '../platform/ids';
-import { MONEY_PATTERN, formatMoney, parseMoney } from '../platform/money';
+import { formatMoney, moneyString, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
 import type { ScheduledDelivery } from './subscription.service';
@@ -41,7 +41,7 @@ export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }) {
 export const UpdateFruitBody = z
   .strictObject({
     // Capped like a campaign's unit price, so that the cost reads back exactly on both databases (see MAX_UNIT_PRICE).
-    unitCost: z.string().regex(MONEY_PATTERN, 'must be an amount such as "12.50"').transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00').optional(),
+    unitCost: moneyString.transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00').optional(),
     ripeningMinDays: z.number().int().min(0).max(30).optional(),
     ripeningMaxDays: z.number().int().min(0).max(30).optional(),
     goodDays: z.number().int().min(1).max(60).optional(),

@@ -2,7 +2,7 @@ import { Between, In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
 import type { FactoryService } from '../factories';
 import type { NotificationService } from '../notifications';
-import { BUSINESS_TIME_ZONE, businessDay, isoWeekDates } from '../platform/calendar';
+import { BUSINESS_TIME_ZONE, businessDay, formatBusinessTime, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type SqlValue, type Tx, isUniqueViolation } from '../platform/database';
 import { badRequest, conflict, notFound } from '../platform/http/app-error';
@@ -441,7 +441,7 @@ export class SubscriptionService {
   private assertBeforeCutoff(subscription: SubscriptionRow, deliveryDate: string, what: string): void {
     if (this.beforeCutoff(subscription, deliveryDate)) return;
     const cutoff = cutoffOf(shipDateOf(deliveryDate, subscription.transitDays));
-    throw conflict('past_cutoff', `The box for ${deliveryDate} was locked at its cutoff (${cutoff.toISOString()}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`);
+    throw conflict('past_cutoff', `The box for ${deliveryDate} was locked at its cutoff (${formatBusinessTime(cutoff)}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`);
   }
 
   /** A change by the subscriber to their own, not cancelled, subscription, in one transaction. */

@@ -1,4 +1,5 @@
 import { CampaignRow } from '../../src/campaigns';
+import { businessDay } from '../../src/platform/calendar';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign } from '../support/campaigns';
@@ -26,7 +27,7 @@ const valid = () => ({
   opensAt: new Date(Date.now() - 60_000).toISOString(),
   closesAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
   balanceWindowHours: 72,
-  expectedShipDate: new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10),
+  expectedShipDate: businessDay(new Date(Date.now() + 60 * 86_400_000)),
 });
 
 describe('creating a campaign', () => {
@@ -48,6 +49,8 @@ describe('creating a campaign', () => {
     ['a deposit of 0.00', { referencePrice: '0.04', depositRate: '0.1', tiers: [{ minUnits: 1, unitPrice: '0.04' }] }, 'body.depositRate'],
     ['money as a number', { referencePrice: 1000 }, 'body.referencePrice'],
     ['money with three decimals', { referencePrice: '1000.001' }, 'body.referencePrice'],
+    ['money without its two decimals', { referencePrice: '1000' }, 'body.referencePrice'],
+    ['a tier price with one decimal', { tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.5' }] }, 'body.tiers.1.unitPrice'],
     ['repeated option names', { options: [{ name: 'size', values: ['M'] }, { name: 'size', values: ['L'] }] }, 'body.options'],
     ['repeated option values', { options: [{ name: 'size', values: ['M', 'M'] }] }, 'body.options.0.values'],
     ['no tiers', { tiers: [] }, 'body.tiers'],
@@ -59,6 +62,24 @@ describe('creating a campaign', () => {
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(await t.db.read((tx) => tx.count(CampaignRow))).toBe(before);
+  });
+
+  describe('the ship date is checked against the China calendar day of the close (Asia/Shanghai, UTC+8)', () => {
+    /** An instant ten days ahead at the given UTC time, and the UTC calendar date it falls on. */
+    const closing = (utcTime: string) => {
+      const utcDay = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
+      return { closesAt: `${utcDay}T${utcTime}:00Z`, utcDay, nextDay: new Date(Date.parse(`${utcDay}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10) };
+    };
+    test.each([
+      ['a close at 15:59 UTC (23:59 in China) may ship that day', '15:59', 'utcDay', 201],
+      ['a close at 16:00 UTC (midnight in China: the next day) may not ship on the UTC day', '16:00', 'utcDay', 400],
+      ['a close at 23:00 UTC (07:00 the next day in China) may not ship on the UTC day', '23:00', 'utcDay', 400],
+      ['a close at 23:00 UTC (07:00 the next day in China) may ship on that China day', '23:00', 'nextDay', 201],
+    ] as const)('%s', async (_label, time, shipOn, status) => {
+      const c = closing(time);
+      const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), closesAt: c.closesAt, expectedShipDate: c[shipOn] }).expect(status);
+      if (status === 400) expect(res.body.errors).toEqual([{ path: 'body.expectedShipDate', message: expect.stringContaining(c.nextDay) }]);
+    });
   });
 
   test('a campaign for a factory that does not exist is a 404', async () => {

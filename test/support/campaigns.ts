@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { businessDay } from '../../src/platform/calendar';
 import type { TestApp } from './app';
 import type { Caller } from './builders';
 import type { TestClock } from './clock';
@@ -17,7 +18,7 @@ export async function anOpenCampaign(t: TestApp, operator: Caller, factoryId: st
     opensAt: new Date(now - 60_000).toISOString(),
     closesAt: new Date(now + 3600_000).toISOString(),
     balanceWindowHours: 48,
-    expectedShipDate: new Date(now + 60 * 86_400_000).toISOString().slice(0, 10),
+    expectedShipDate: businessDay(new Date(now + 60 * 86_400_000)),
     ...overrides,
   };
   const created = await t.http.post('/v1/campaigns').set(operator.auth).send(body).expect(201);

@@ -7,11 +7,17 @@ import DecimalJs from 'decimal.js';
 export const Decimal = DecimalJs.clone({ precision: 40, rounding: DecimalJs.ROUND_HALF_UP });
 export type Decimal = InstanceType<typeof Decimal>;
 
-/** A money string as it appears in JSON: "1000.00", "0.5", "12". Non-negative, at most two decimals. */
-export const MONEY_PATTERN = /^(0|[1-9]\d{0,13})(\.\d{1,2})?$/;
+/**
+ * An amount as it is written in JSON, both ways: exactly what formatMoney writes ("1000.00", "0.50"),
+ * non-negative, always two decimals. docs/openapi.yaml's Money schema has this very pattern.
+ */
+export const MONEY_PATTERN = /^(0|[1-9]\d{0,13})\.\d{2}$/;
+
+/** What parseMoney reads: a non-negative decimal with at most two places ("12", "0.5" in code and constants). */
+const AMOUNT = /^(0|[1-9]\d{0,13})(\.\d{1,2})?$/;
 
 export function parseMoney(text: string): Decimal {
-  if (!MONEY_PATTERN.test(text)) throw new RangeError(`not a money amount: ${JSON.stringify(text)}`);
+  if (!AMOUNT.test(text)) throw new RangeError(`not a money amount: ${JSON.stringify(text)}`);
   return new Decimal(text);
 }
 
