@@ -27,12 +27,13 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
     }),
   ];
   if (!options.sandboxTestRoutes) return routes;
-  // Test mode only: play the sandbox gateway and send its signed notification through the real path.
+  // Test mode only (SANDBOX_TEST_ROUTES): play the sandbox gateway and send its signed notification through
+  // the real path. Operators only: a consumer must never be able to mark their own money as received.
   for (const outcome of ['complete', 'fail'] as const) {
     routes.push(
       route({
         method: 'post', path: `/v1/payments/:id/sandbox/${outcome}`, summary: `Test mode: the sandbox gateway ${outcome === 'complete' ? 'confirms' : 'declines'} this payment`,
-        access: ['consumer', 'operator'], params: PaymentParams,
+        access: ['operator'], params: PaymentParams,
         handle: async ({ principal, params }) => {
           const payment = await payments.get(principal, params.id);
           const signed = sandbox.notification(payment, outcome === 'complete' ? 'succeeded' : 'failed', clock.now());

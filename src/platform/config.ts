@@ -32,7 +32,7 @@ export interface Config {
     sandboxSecret: string | undefined;
     /** Confirm every sandbox payment automatically, through the same notification path (demo, benchmarks). */
     sandboxAutoConfirm: boolean;
-    /** Test-only routes that complete or fail a sandbox payment; never in production. */
+    /** Test-only routes with which an operator completes or fails a sandbox payment: only when switched on, never in production. */
     sandboxTestRoutes: boolean;
     notificationToleranceSeconds: number;
   };
@@ -108,6 +108,7 @@ const EnvSchema = z
     PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX_AUTO_CONFIRM: bool.optional(),
+    SANDBOX_TEST_ROUTES: bool.default(false),
     DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -154,7 +155,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxSecret: e.SANDBOX_SECRET,
       // The embedded demo confirms sandbox payments by itself, so a new user sees pledges go through.
       sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
-      sandboxTestRoutes: e.NODE_ENV !== 'production',
+      sandboxTestRoutes: e.SANDBOX_TEST_ROUTES,
       notificationToleranceSeconds: 300,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
@@ -171,6 +172,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {
     problems.push('SEED_DEMO_DATA: demo accounts have published passwords: not in production');
+  }
+  if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SANDBOX_TEST_ROUTES ?? '')) {
+    problems.push('SANDBOX_TEST_ROUTES: the routes that mark a payment as paid are for tests: not in production');
   }
   return problems;
 }

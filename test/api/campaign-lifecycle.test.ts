@@ -232,7 +232,7 @@ describe('deposits and the deadline', () => {
     await advance(t, clock, 16 * 60_000);
     expect((await pledgeOf(consumer, p.id)).status).toBe('expired');
     expect((await campaign(c.id)).progress.reservedUnits).toBe(0);
-    await t.http.post(`/v1/payments/${p.depositPayment.id}/sandbox/complete`).set(consumer.auth).expect(200);
+    await t.http.post(`/v1/payments/${p.depositPayment.id}/sandbox/complete`).set(operator.auth).expect(200);
     await runDue(t, clock);
     expect((await refunds()).find((r) => r.pledgeId === p.id)).toMatchObject({ amount: '400.00', status: 'succeeded', reason: 'late_payment' });
     expect((await pledgeOf(consumer, p.id)).status).toBe('expired');
@@ -246,7 +246,7 @@ describe('deposits and the deadline', () => {
     await closeAndSettle(c.id);
     expect((await campaign(c.id)).status).toBe('open');
     await advance(t, clock, 5 * 60_000);
-    await t.http.post(`/v1/payments/${inFlight.depositPayment.id}/sandbox/complete`).set(b.auth).expect(200);
+    await t.http.post(`/v1/payments/${inFlight.depositPayment.id}/sandbox/complete`).set(operator.auth).expect(200);
     await advance(t, clock, 11 * 60_000);
     expect(await campaign(c.id)).toMatchObject({ status: 'succeeded', progress: { paidUnits: 2 } });
     expect((await pledgeOf(b, inFlight.id)).status).toBe('awaiting_balance');

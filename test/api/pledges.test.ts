@@ -71,7 +71,7 @@ describe('placing a pledge', () => {
     const mine = await pledge(t, a, c.id, black, 1).expect(201);
     await t.http.get(`/v1/pledges/${mine.body.id}`).set(b.auth).expect(404);
     await t.http.get(`/v1/payments/${mine.body.depositPayment.id}`).set(b.auth).expect(404);
-    await t.http.post(`/v1/payments/${mine.body.depositPayment.id}/sandbox/complete`).set(b.auth).expect(404);
+    await t.http.post(`/v1/payments/${mine.body.depositPayment.id}/sandbox/complete`).set(b.auth).expect(403);
     await t.http.post(`/v1/pledges/${mine.body.id}/cancel`).set(b.auth).set('Idempotency-Key', 'steal').expect(404);
     expect((await t.http.get(`/v1/pledges/${mine.body.id}`).set(a.auth).expect(200)).body.status).toBe('awaiting_deposit');
   });
@@ -209,7 +209,7 @@ describe('a spike of pledges', () => {
     // Every deposit paid: the ledger holds exactly 500 × 100.00.
     const accepted = responses.filter((r) => r.status === 201);
     for (let i = 0; i < accepted.length; i += 50) {
-      await Promise.all(accepted.slice(i, i + 50).map((r) => fetch(`${base}/v1/payments/${r.body.depositPayment!.id}/sandbox/complete`, { method: 'POST', headers: r.consumer.auth }).then((res) => expect(res.status).toBe(200))));
+      await Promise.all(accepted.slice(i, i + 50).map((r) => fetch(`${base}/v1/payments/${r.body.depositPayment!.id}/sandbox/complete`, { method: 'POST', headers: operator.auth }).then((res) => expect(res.status).toBe(200))));
     }
     const held = await t.db.read((tx) => t.app.services.ledger.balance(tx, `held_deposits:${c.id}`));
     expect(held.negated().toFixed(2)).toBe('50000.00');
@@ -236,12 +236,44 @@ describe('sandbox auto-confirm (the demo and the benchmark)', () => {
   });
 });
 
-describe('production mode', () => {
-  test('has no test-only sandbox routes', async () => {
-    const prod = await startTestApp({ env: { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false' } });
+describe('the sandbox test routes', () => {
+  const payment = '00000000-0000-4000-8000-000000000001';
+
+  test.each(['test', 'development'])('do not exist unless switched on (NODE_ENV=%s)', async (nodeEnv) => {
+    // SANDBOX_TEST_ROUTES is unset (an empty variable counts as unset); TEST_ENV switches it on for the other tests.
+    const plain = await startTestApp({ env: { NODE_ENV: nodeEnv, SANDBOX_TEST_ROUTES: '' } });
+    try {
+      const plainOperator = await anOperator(plain);
+      for (const outcome of ['complete', 'fail']) {
+        expect((await plain.http.post(`/v1/payments/${payment}/sandbox/${outcome}`).set(plainOperator.auth).expect(404)).body.code).toBe('route_not_found');
+      }
+      expect(plain.app.routes.some((r) => r.path.includes('/sandbox/'))).toBe(false);
+    } finally {
+      await plain.close();
+    }
+  });
+
+  test('when switched on, a consumer cannot mark their own payment as received; an operator can', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const mine = await pledge(t, consumer, c.id, black, 1).expect(201);
+    for (const outcome of ['complete', 'fail']) {
+      expect((await t.http.post(`/v1/payments/${mine.body.depositPayment.id}/sandbox/${outcome}`).set(consumer.auth).expect(403)).body.code).toBe('forbidden');
+    }
+    expect((await t.http.get(`/v1/payments/${mine.body.depositPayment.id}`).set(consumer.auth).expect(200)).body.status).toBe('pending');
+    expect((await t.http.get(`/v1/pledges/${mine.body.id}`).set(consumer.auth).expect(200)).body.status).toBe('awaiting_deposit');
+    const done = await t.http.post(`/v1/payments/${mine.body.depositPayment.id}/sandbox/complete`).set(operator.auth).expect(200);
+    expect(done.body).toMatchObject({ outcome: 'processed', payment: { status: 'succeeded' } });
+    expect((await t.http.get(`/v1/pledges/${mine.body.id}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+  });
+
+  test('never exist in production, and asking for them there is refused at start-up', async () => {
+    const production = { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false' };
+    await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: 'true' } })).rejects.toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
+    const prod = await startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '' } });
     try {
       const prodOperator = await anOperator(prod);
-      const res = await prod.http.post('/v1/payments/00000000-0000-4000-8000-000000000001/sandbox/complete').set(prodOperator.auth).expect(404);
+      const res = await prod.http.post(`/v1/payments/${payment}/sandbox/complete`).set(prodOperator.auth).expect(404);
       expect(res.body.code).toBe('route_not_found');
       expect(prod.app.routes.some((r) => r.path.includes('/sandbox/'))).toBe(false);
     } finally {

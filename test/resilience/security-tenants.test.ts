@@ -40,8 +40,6 @@ const OWNED: Record<string, Owned> = {
   'post /v1/pledges/:id/cancel': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
   'post /v1/pledges/:id/balance-payment': { id: (w) => w.alice.awaitingBalancePledgeId, owner: (w) => w.alice.auth },
   'get /v1/payments/:id': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
-  'post /v1/payments/:id/sandbox/complete': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
-  'post /v1/payments/:id/sandbox/fail': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id/schedule': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
   'post /v1/subscriptions/:id/skip': { id: (w) => w.alice.subscriptionId, body: (w) => ({ deliveryDate: w.alice.deliveryDate }), owner: (w) => w.alice.auth },

@@ -18,6 +18,8 @@ export const TEST_ENV = {
   SEED_DEMO_DATA: 'false',
   // Tests drive the sandbox gateway themselves (complete, fail, replay), unless one opts in.
   SANDBOX_AUTO_CONFIRM: 'false',
+  // The operator-only routes that complete or fail a sandbox payment (off by default, refused in production).
+  SANDBOX_TEST_ROUTES: 'true',
   // Spikes of 1,000 pledges come from one address and a few accounts; the limits have tests of their own.
   PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '100000',
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',
@@ -27,6 +29,7 @@ export interface TestApp {
   app: App;
   db: Database;
   config: Config;
+  clock: Clock;
   dbConfig: Config['database'];
   http: ReturnType<typeof supertest>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
     app,
     db,
     config,
+    clock,
     dbConfig: database.config,
     http: supertest(app.http),
     close: async () => {

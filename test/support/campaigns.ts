@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { PaymentRow } from '../../src/payments';
 import { businessDay } from '../../src/platform/calendar';
 import type { TestApp } from './app';
 import type { Caller } from './builders';
@@ -34,13 +35,20 @@ export function pledge(t: TestApp, consumer: Caller, campaignId: string, variant
 export async function paidPledge(t: TestApp, consumer: Caller, campaignId: string, variant: Record<string, string>, quantity: number) {
   const res = await pledge(t, consumer, campaignId, variant, quantity);
   if (res.status !== 201) throw new Error(`pledge failed: ${res.status} ${JSON.stringify(res.body)}`);
-  await t.http.post(`/v1/payments/${res.body.depositPayment.id}/sandbox/complete`).set(consumer.auth).expect(200);
+  await sandboxSettles(t, res.body.depositPayment.id);
   return res.body as { id: string; deposit: string; depositPayment: { id: string } };
+}
+
+/** The sandbox gateway reports a payment as paid (or declined): its signed notification, sent over HTTP as the gateway sends it. */
+export async function sandboxSettles(t: TestApp, paymentId: string, outcome: 'succeeded' | 'failed' = 'succeeded') {
+  const payment = await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: paymentId }));
+  const signed = t.app.services.sandbox.notification(payment, outcome, t.clock.now());
+  return t.http.post('/v1/payments/notifications/sandbox').set(signed.headers).send(signed.body.toString('utf8')).expect(200);
 }
 
 export async function payBalance(t: TestApp, consumer: Caller, pledgeId: string) {
   const payment = await t.http.post(`/v1/pledges/${pledgeId}/balance-payment`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(201);
-  await t.http.post(`/v1/payments/${payment.body.balancePayment.id}/sandbox/complete`).set(consumer.auth).expect(200);
+  await sandboxSettles(t, payment.body.balancePayment.id);
   return payment.body.balancePayment as { id: string; amount: string };
 }
 

@@ -48,4 +48,10 @@ describe('config', () => {
     expect(() => parseConfig({ NODE_ENV: 'production', SEED_DEMO_DATA: 'true' })).toThrow(/AUTH_SECRET: is required in production[\s\S]*SEED_DEMO_DATA/);
     expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).seedDemoData).toBe(false);
   });
+
+  test('the sandbox test routes are off unless switched on, and cannot be switched on in production', () => {
+    for (const NODE_ENV of ['development', 'test', 'production']) expect(parseConfig({ NODE_ENV, AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxTestRoutes).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'test', SANDBOX_TEST_ROUTES: 'true' }).payments.sandboxTestRoutes).toBe(true);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_TEST_ROUTES: 'true' })).toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
+  });
 });
