@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountService, UserRow, accountRoutes } from './accounts';
+import { AccountService, PasswordHasher, UserRow, accountRoutes } from './accounts';
 import { CampaignRow, CampaignService, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
@@ -74,7 +74,7 @@ export function buildApp(deps: AppDeps): App {
   const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
-  const accounts = new AccountService({ db, tokens, clock, scryptLogN: config.passwordScryptLogN });
+  const accounts = new AccountService({ db, tokens, clock, hasher: new PasswordHasher(config.passwordHashing) });
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
@@ -111,7 +111,7 @@ export function buildApp(deps: AppDeps): App {
   );
 
   const routes = [
-    ...accountRoutes(accounts, config.loginRateLimit),
+    ...accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, clock),
     ...pledgeRoutes(pledges, config.pledgeRateLimit),

@@ -10,7 +10,8 @@ function sessionDto(session: Session) {
   return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user) };
 }
 
-export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: number; max: number }): RouteDef[] {
+export function accountRoutes(accounts: AccountService, limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } }): RouteDef[] {
+  const loginLimit = limits.login;
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
   // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
   const limiter = (limit: number, key: (req: Request) => string) =>
@@ -29,9 +30,16 @@ export function accountRoutes(accounts: AccountService, loginLimit: { windowMs: 
     limiter(loginLimit.max * 10, clientAddress),
   ];
 
+  // Every sign-up from an address counts, taken email or not: each costs a password hash, and a stream of
+  // them would tell which emails have accounts (docs/operations.md, "Accounts").
+  const registerLimiter = rateLimited({
+    windowMs: limits.register.windowMs, limit: limits.register.max, key: clientAddress,
+    code: 'too_many_registrations', detail: 'Too many sign-ups from this address. Wait 15 minutes and try again.',
+  });
+
   return [
     publicRoute({
-      method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody,
+      method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody, before: [registerLimiter],
       handle: async ({ body }) => sessionDto(await accounts.register(body)),
     }),
     publicRoute({

@@ -3,7 +3,7 @@ import type { UserRow } from './user.entity';
 
 /** Emails are compared and stored trimmed and lower-cased. */
 export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('must be an email address'));
-// Long passphrases welcome; a cap keeps a 1 MB "password" from tying up scrypt.
+// Long passphrases welcome; a cap keeps a 1 MB "password" from tying up the password hash.
 export const password = z.string().min(10, 'must be at least 10 characters').max(200);
 export const displayName = z.string().trim().min(1).max(100);
 

@@ -5,7 +5,7 @@ import { AppError, conflict, notFound } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import type { TokenService } from '../platform/http/tokens';
 import { newId } from '../platform/ids';
-import { hashPassword, verifyPassword } from './password';
+import type { PasswordHasher } from './password';
 import type { RegisterInput } from './account.schemas';
 import { UserRow } from './user.entity';
 
@@ -25,10 +25,8 @@ export class AccountService {
   /** Compared against when the email is unknown, so a failed login takes as long whether or not the account exists. */
   private readonly decoyHash: Promise<string>;
 
-  constructor(
-    private readonly deps: { db: Database; tokens: TokenService; clock: Clock; scryptLogN: number },
-  ) {
-    this.decoyHash = hashPassword(randomBytes(16).toString('hex'), deps.scryptLogN);
+  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher }) {
+    this.decoyHash = deps.hasher.hash(randomBytes(16).toString('hex'));
   }
 
   /** A consumer signs up and is signed in. */
@@ -39,9 +37,26 @@ export class AccountService {
 
   async login(email: string, password: string): Promise<Session> {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email }));
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
+    const { ok, rehash } = await this.deps.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+    if (rehash) await this.rehash(user, password);
     return this.sessionFor(user);
+  }
+
+  /**
+   * Replaces a hash made the old way (scrypt, or argon2id at another cost) now that the password is known.
+   * Only if the hash is still the one checked: a password changed meanwhile is not overwritten. When the
+   * hasher is busy the sign-in still succeeds, and the next one tries again.
+   */
+  private async rehash(user: UserRow, password: string): Promise<void> {
+    let passwordHash: string;
+    try {
+      passwordHash = await this.deps.hasher.hash(password);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'server_busy') return;
+      throw error;
+    }
+    await this.deps.db.transaction((tx) => tx.update(UserRow, { id: user.id, passwordHash: user.passwordHash }, { passwordHash }));
   }
 
   async createOperator(input: NewUser): Promise<UserRow> {
@@ -80,7 +95,7 @@ export class AccountService {
   }
 
   private async insertUser(input: NewUser & Pick<UserRow, 'role' | 'factoryId'>): Promise<UserRow> {
-    // Hash outside the transaction: scrypt is slow and must not hold the database.
+    // Hash outside the transaction: hashing is slow (and may wait its turn) and must not hold the database.
     const user = await this.buildUser(input);
     await this.deps.db.transaction((tx) => this.insert(tx, user));
     return user;
@@ -90,7 +105,7 @@ export class AccountService {
     return Object.assign(new UserRow(), {
       id: newId(),
       email: input.email,
-      passwordHash: await hashPassword(input.password, this.deps.scryptLogN),
+      passwordHash: await this.deps.hasher.hash(input.password),
       role: input.role,
       factoryId: input.factoryId,
       displayName: input.displayName ?? input.email.split('@')[0],

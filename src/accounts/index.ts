@@ -2,3 +2,4 @@ export { AccountService, type NewUser, type Session } from './account.service';
 export { accountRoutes } from './account.routes';
 export { UserRow } from './user.entity';
 export { email, password, displayName, toUserDto, type UserDto } from './account.schemas';
+export { OWASP_ARGON2ID, PasswordHasher, type PasswordHashing } from './password';

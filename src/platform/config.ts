@@ -23,10 +23,12 @@ export interface Config {
   seedDemoData: boolean;
   jobs: { pollIntervalMs: number; lockLifetimeMs: number };
   loginRateLimit: { windowMs: number; max: number };
+  /** Sign-ups per client address, every attempt counted. */
+  registerRateLimit: { windowMs: number; max: number };
   /** Pledges per minute, per consumer account and per client address: a bot cannot buy out a capped launch. */
   pledgeRateLimit: { perAccount: number; perAddress: number };
-  /** scrypt cost as log2(N) for new password hashes. */
-  passwordScryptLogN: number;
+  /** argon2id cost of new password hashes, and how many are computed at once (and may wait). */
+  passwordHashing: { memoryKiB: number; iterations: number; concurrency: number; queueLimit: number };
   payments: {
     /** HMAC key of the sandbox gateway's notifications; undefined = generated into DATA_DIR. */
     sandboxSecret: string | undefined;
@@ -105,7 +107,12 @@ const EnvSchema = z
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
     PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
     PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
-    PASSWORD_SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(17),
+    REGISTER_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(100),
+    // OWASP's argon2id parameters (m = 19 MiB, t = 2); 8 KiB and 1 iteration are argon2's floor, for tests.
+    PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8).max(1024 * 1024).default(19 * 1024),
+    PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(2),
+    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX_AUTO_CONFIRM: bool.optional(),
     SANDBOX_TEST_ROUTES: bool.default(false),
@@ -150,7 +157,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS },
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
-    passwordScryptLogN: e.PASSWORD_SCRYPT_LOG_N,
+    registerRateLimit: { windowMs: 15 * 60_000, max: e.REGISTER_RATE_LIMIT_PER_15_MIN },
+    passwordHashing: { memoryKiB: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS, concurrency: e.PASSWORD_HASH_CONCURRENCY, queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT },
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,
       // The embedded demo confirms sandbox payments by itself, so a new user sees pledges go through.

@@ -1,4 +1,6 @@
+import { randomBytes, scryptSync } from 'node:crypto';
 import { UserRow } from '../../src/accounts';
+import { newId } from '../../src/platform/ids';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, anOperator } from '../support/builders';
 
@@ -24,7 +26,8 @@ describe('consumer accounts', () => {
     const res = await t.http.post('/v1/auth/login').send({ email: 'HAN.MEIMEI@example.com', password: 'another good password' }).expect(200);
     expect(res.body.user.email).toBe('han.meimei@example.com');
     const row = await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email: 'han.meimei@example.com' }));
-    expect(row.passwordHash).toMatch(/^scrypt\$/);
+    // argon2id at the configured cost (the tests' cheap one: the code path is the production one).
+    expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=64,p=1,t=1\$/);
     expect(row.passwordHash).not.toContain('another good password');
   });
 
@@ -91,6 +94,73 @@ describe('operators', () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => t.app.services.accounts.ensureOperator(input)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await t.db.read((tx) => tx.countBy(UserRow, { email: 'boot@example.com', role: 'operator' }))).toBe(1);
+  });
+});
+
+/** A password hash as the service stored it before argon2id: scrypt$N$r$p$salt$hash, base64url. */
+function legacyScryptHash(password: string): string {
+  const salt = randomBytes(16);
+  const key = scryptSync(password.normalize('NFKC'), salt, 32, { N: 1024, r: 8, p: 1 });
+  return ['scrypt', 1024, 8, 1, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+describe('password hashes', () => {
+  test('an account whose password was hashed with scrypt signs in, and its hash is replaced by argon2id; the old password still works and a wrong one does not', async () => {
+    const email = 'legacy@example.com';
+    await t.db.transaction((tx) =>
+      tx.insert(UserRow, { id: newId(), email, passwordHash: legacyScryptHash('an old good password'), role: 'consumer', factoryId: null, displayName: 'legacy', createdAt: new Date() }),
+    );
+    await t.http.post('/v1/auth/login').send({ email, password: 'an old good password' }).expect(200);
+    const row = await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email }));
+    expect(row.passwordHash).toMatch(/^\$argon2id\$/);
+    await t.http.post('/v1/auth/login').send({ email, password: 'an old good password' }).expect(200);
+    await t.http.post('/v1/auth/login').send({ email, password: 'not the password' }).expect(401);
+  });
+
+  test('a wrong password does not re-hash a legacy hash', async () => {
+    const email = 'legacy-wrong@example.com';
+    const legacy = legacyScryptHash('an old good password');
+    await t.db.transaction((tx) => tx.insert(UserRow, { id: newId(), email, passwordHash: legacy, role: 'consumer', factoryId: null, displayName: 'legacy', createdAt: new Date() }));
+    await t.http.post('/v1/auth/login').send({ email, password: 'not the password' }).expect(401);
+    expect((await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email }))).passwordHash).toBe(legacy);
+  });
+
+  test('hashing is bounded: with one hash at a time and two waiting, 8 sign-ins at once at the production cost get 200 or a 503 with Retry-After, never more at once', async () => {
+    const busy = await startTestApp({ env: { PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '2', PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_LIMIT: '2' } });
+    try {
+      const consumer = await aConsumer(busy, { password: 'a production-cost password' });
+      const answers = await Promise.all(Array.from({ length: 8 }, () => busy.http.post('/v1/auth/login').send({ email: consumer.email, password: 'a production-cost password' })));
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
+      expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
+      expect(statuses.filter((s) => s !== 200 && s !== 503)).toEqual([]);
+      for (const refused of answers.filter((a) => a.status === 503)) {
+        expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+        expect(refused.body.code).toBe('server_busy');
+      }
+    } finally {
+      await busy.close();
+    }
+  });
+});
+
+describe('registration rate limit', () => {
+  test('the 4th registration from one address in 15 minutes is a 429 and creates nothing, whether the emails were new or taken', async () => {
+    const limited = await startTestApp({ env: { REGISTER_RATE_LIMIT_PER_15_MIN: '3' } });
+    try {
+      const register = (email: string) => limited.http.post('/v1/auth/register').send({ email, password: 'a long enough password' });
+      expect((await register('first@example.com')).status).toBe(201);
+      expect((await register('first@example.com')).status).toBe(409);
+      expect((await register('second@example.com')).status).toBe(201);
+      const refused = await register('third@example.com').expect(429);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.body.code).toBe('too_many_registrations');
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(await limited.db.read((tx) => tx.count(UserRow))).toBe(2);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

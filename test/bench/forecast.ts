@@ -77,7 +77,7 @@ const DAYS_SQL = `SELECT campaign_id, DATE_FORMAT(CONVERT_TZ(created_at, '+00:00
 
 export async function benchForecast(): Promise<ForecastBenchResult> {
   const { db, url, machine } = await benchDatabase('c2m_bench_forecast');
-  const app = benchApp(db, url, { PASSWORD_SCRYPT_LOG_N: '10' });
+  const app = benchApp(db, url, { PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1' });
   const { config } = app;
   const { campaigns, factories, forecasts } = app.services;
 

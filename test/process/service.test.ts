@@ -20,7 +20,7 @@ beforeAll(async () => {
   dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-service-')), 'data');
   const db = await freshDatabase();
   drop = db.drop;
-  env = { DATA_DIR: dataDir, PASSWORD_SCRYPT_LOG_N: '10', ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url, SEED_DEMO_DATA: 'true' } : {}) };
+  env = { DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url, SEED_DEMO_DATA: 'true' } : {}) };
 });
 afterEach(async () => {
   for (const service of running.splice(0)) {
@@ -89,8 +89,8 @@ describe('the service process', () => {
   });
 
   test('on SIGTERM it finishes the request in flight, then exits 0', async () => {
-    // A real password hash at the production cost keeps the request busy for a moment.
-    const service = await start({ PASSWORD_SCRYPT_LOG_N: '17' });
+    // A password hash at several times the production cost keeps the request busy for a moment.
+    const service = await start({ PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '8' });
     const inFlight = fetch(`${service.url}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'late@example.com', password: 'a password in flight' }) });
     await new Promise((resolve) => setTimeout(resolve, 30));
     service.child.kill('SIGTERM');
@@ -126,7 +126,7 @@ describe('the command line', () => {
   test('migrate, create-operator, run-jobs and reconcile', async () => {
     // A database of its own: the services above were killed with SIGKILL and may have left a job locked.
     const own = await freshDatabase();
-    const env = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_SCRYPT_LOG_N: '10', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
+    const env = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
     const migrate = await runCli(['migrate'], env);
     expect(migrate).toMatchObject({ code: 0 });
     expect(migrate.stdout).toMatch(/applied: Foundation|database is up to date/);

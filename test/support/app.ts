@@ -12,7 +12,8 @@ export const TEST_ENV = {
   NODE_ENV: 'test',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
   // Cheap password hashes: the cost is a parameter, the code path is the real one.
-  PASSWORD_SCRYPT_LOG_N: '10',
+  PASSWORD_HASH_MEMORY_KIB: '64',
+  PASSWORD_HASH_ITERATIONS: '1',
   JOBS_POLL_INTERVAL_MS: '100',
   JOBS_LOCK_LIFETIME_MS: '2000',
   SEED_DEMO_DATA: 'false',
@@ -23,6 +24,8 @@ export const TEST_ENV = {
   // Spikes of 1,000 pledges come from one address and a few accounts; the limits have tests of their own.
   PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '100000',
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',
+  // Every test signs its consumers up from one address.
+  REGISTER_RATE_LIMIT_PER_15_MIN: '100000',
 };
 
 export interface TestApp {
