@@ -38,7 +38,11 @@ export class CampaignRow {
   @Column({ name: 'balance_window_hours', type: 'integer' }) balanceWindowHours: number;
   @Column({ name: 'expected_ship_date', type: 'varchar', length: 10 }) expectedShipDate: string;
   @Column({ type: 'varchar', length: 16 }) status: CampaignStatus;
-  /** Units held against the cap: pledges awaiting their deposit and every pledge not released. The hot row. */
+  /**
+   * The cap's counter, taken by each pledge's conditional update and given back by an expiry or a cancel:
+   * while the window is open it equals the progress's reservedUnits. Refunds at the decision do not give
+   * units back (the window is shut), so what campaigns show is counted from the pledge tallies. The hot row.
+   */
   @Column({ name: 'reserved_units', type: 'integer', default: 0 }) reservedUnits: number;
   @Column(fenColumn('final_unit_price_fen', { nullable: true })) finalUnitPrice: Decimal | null;
   /** Variants whose paid units missed the per-variant minimum at close: not produced, refunded. */

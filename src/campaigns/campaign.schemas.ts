@@ -77,6 +77,7 @@ export const CampaignListQuery = pageQuery.extend({
   factoryId: id.optional(),
 });
 
+/** Counted from the pledges' running totals, with the meanings of the glossary in docs/domain.md. */
 export interface CampaignProgress {
   paidUnits: number;
   reservedUnits: number;
@@ -87,6 +88,8 @@ export interface CampaignProgress {
 export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date) {
   const tierDto = (t: Tier) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) });
   const paid = progress?.paidUnits ?? 0;
+  // Room under the cap is the cap's own counter, what a pledge is checked against; none once the window has closed.
+  const takingPledges = ['scheduled', 'open'].includes(c.status) && now < c.closesAt;
   const current = tierReached(tiersOf(c), paid);
   const next = nextTier(tiersOf(c), paid);
   return {
@@ -98,12 +101,12 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
     droppedVariants: c.droppedVariants ?? [],
     progress: {
       paidUnits: paid,
-      reservedUnits: c.reservedUnits,
+      reservedUnits: progress?.reservedUnits ?? 0,
       pledgers: progress?.pledgers ?? 0,
       currentTier: current ? tierDto(current) : null,
       nextTier: next ? { ...tierDto(next), unitsNeeded: next.minUnits - paid } : null,
       thresholdReached: paid >= thresholdOf(c),
-      remainingUnits: c.maxUnits === null ? null : Math.max(0, c.maxUnits - c.reservedUnits),
+      remainingUnits: c.maxUnits === null ? null : takingPledges ? Math.max(0, c.maxUnits - c.reservedUnits) : 0,
       secondsLeft: ['scheduled', 'open'].includes(c.status) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
       variants: progress?.variants ?? [],
     },

@@ -1,5 +1,5 @@
 import type { CampaignRow } from '../campaigns';
-import type { DayTally, VariantTally } from '../pledges';
+import { type DayTally, type VariantTally, unitCounts } from '../pledges';
 import { businessDay, isoWeekOf, startOfBusinessDay } from '../platform/calendar';
 
 /**
@@ -23,12 +23,11 @@ export type ForecastCampaign = Pick<
   'id' | 'title' | 'productName' | 'status' | 'opensAt' | 'closesAt' | 'maxUnits' | 'expectedShipDate' | 'droppedVariants'
 >;
 
+/** The counts mean what the glossary in docs/domain.md says (unitCounts), as in the campaign's progress. */
 export interface VariantForecast {
   variant: string;
-  /** Deposit paid and not returned (active, awaiting balance, balance paid). */
   paidUnits: number;
-  /** Pledged, deposit not yet paid: reserved against the cap. */
-  reservedUnits: number;
+  awaitingDepositUnits: number;
   awaitingBalanceUnits: number;
   paidBalanceUnits: number;
   /** Deposit-backed units a factory can plan on: paid units, or after success the units still owed. */
@@ -47,7 +46,7 @@ export interface CampaignForecast {
   expectedShipDate: string;
   shipWeek: string;
   variants: VariantForecast[];
-  totals: Pick<VariantForecast, 'paidUnits' | 'reservedUnits' | 'awaitingBalanceUnits' | 'paidBalanceUnits' | 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits'>;
+  totals: Pick<VariantForecast, 'paidUnits' | 'awaitingDepositUnits' | 'awaitingBalanceUnits' | 'paidBalanceUnits' | 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits'>;
   daily: DayTally[];
 }
 
@@ -68,7 +67,7 @@ export function balanceConversion(completed: readonly VariantTally[]): Conversio
  * deposits paid per hour over the last VELOCITY_DAYS business days (or since opening), times the
  * hours left, never beyond the room left under the cap.
  */
-export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], unitsHeld: number, now: Date): { expected: number; low: number; high: number } {
+export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], reservedUnits: number, now: Date): { expected: number; low: number; high: number } {
   const none = { expected: 0, low: 0, high: 0 };
   if (now >= campaign.closesAt) return none;
   const windowStart = startOfBusinessDay(businessDay(new Date(now.getTime() - (VELOCITY_DAYS - 1) * 86_400_000)));
@@ -79,21 +78,22 @@ export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly 
   const firstDay = businessDay(windowStart);
   const recent = daily.filter((d) => d.day >= firstDay).reduce((total, d) => total + d.depositPaidUnits, 0);
   const projection = (recent / elapsedHours) * ((campaign.closesAt.getTime() - now.getTime()) / 3_600_000);
-  const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - unitsHeld);
+  const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - reservedUnits);
   return { expected: Math.min(projection, room), low: Math.min(projection * PROJECTION_RANGE.low, room), high: Math.min(projection * PROJECTION_RANGE.high, room) };
 }
 
 /** The forecast of one campaign, per variant. */
 export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly VariantTally[], daily: readonly DayTally[], conversion: Conversion, now: Date): CampaignForecast {
-  const heldUnits = tallies.reduce((total, t) => total + t.awaiting_deposit + t.active + t.awaiting_balance + t.paid, 0);
-  const rest = ['scheduled', 'open'].includes(campaign.status) ? projectRestOfWindow(campaign, daily, heldUnits, now) : { expected: 0, low: 0, high: 0 };
+  const reservedUnits = tallies.reduce((total, t) => total + unitCounts(t).reservedUnits, 0);
+  const rest = ['scheduled', 'open'].includes(campaign.status) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : { expected: 0, low: 0, high: 0 };
   // The projection is shared between variants as the deposits so far are (evenly if there are none yet).
-  const paidOf = (t: VariantTally) => t.active + t.awaiting_balance + t.paid;
+  const paidOf = (t: VariantTally) => unitCounts(t).paidUnits;
   const totalPaid = tallies.reduce((total, t) => total + paidOf(t), 0);
   const shareOf = (t: VariantTally) => (totalPaid > 0 ? paidOf(t) / totalPaid : 1 / tallies.length);
 
   const variants = tallies.map((t): VariantForecast => {
-    const base = { variant: t.variantKey, paidUnits: paidOf(t), reservedUnits: t.awaiting_deposit, awaitingBalanceUnits: t.awaiting_balance, paidBalanceUnits: t.paid };
+    const { paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits } = unitCounts(t);
+    const base = { variant: t.variantKey, paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits };
     const units = (firm: number, expected: number, low: number, high: number) => ({
       ...base, firmUnits: firm, expectedUnits: Math.round(expected), lowUnits: Math.floor(low), highUnits: Math.ceil(high),
     });
@@ -126,7 +126,7 @@ export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly V
     campaignId: campaign.id, title: campaign.title, productName: campaign.productName, status: campaign.status, closesAt: campaign.closesAt,
     expectedShipDate: campaign.expectedShipDate, shipWeek: isoWeekOf(campaign.expectedShipDate), variants, daily: [...daily],
     totals: {
-      paidUnits: sumOf('paidUnits'), reservedUnits: sumOf('reservedUnits'), awaitingBalanceUnits: sumOf('awaitingBalanceUnits'), paidBalanceUnits: sumOf('paidBalanceUnits'),
+      paidUnits: sumOf('paidUnits'), awaitingDepositUnits: sumOf('awaitingDepositUnits'), awaitingBalanceUnits: sumOf('awaitingBalanceUnits'), paidBalanceUnits: sumOf('paidBalanceUnits'),
       firmUnits: sumOf('firmUnits'), expectedUnits: sumOf('expectedUnits'), lowUnits: sumOf('lowUnits'), highUnits: sumOf('highUnits'),
     },
   };

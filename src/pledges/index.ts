@@ -3,4 +3,4 @@ export { Settlement } from './settlement';
 export { MoneyFlows } from './money-flows';
 export { pledgeRoutes } from './pledge.routes';
 export { ConsumerUnitsRow, PledgeRow, type PledgeStatus } from './pledge.entity';
-export { PledgeDayRow, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, type DayTally, type VariantTally } from './tallies';
+export { PledgeDayRow, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, type DayTally, type VariantTally, unitCounts } from './tallies';

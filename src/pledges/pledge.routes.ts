@@ -5,12 +5,14 @@ import { page, pageQuery } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
-import { toPaymentDto } from '../payments';
+import { type PaymentRow, toPaymentDto } from '../payments';
+import type { PledgeRow } from './pledge.entity';
 import type { PledgeService } from './pledge.service';
 import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
 
 export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateLimit']): RouteDef[] {
-  // Every attempt counts, successful or not: a script hammering a hot launch is slowed either way.
+  // Every new attempt counts, successful or not: a script hammering a hot launch is slowed either way.
+  // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
   const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
     rateLimited({ windowMs: 60_000, limit, key, code: 'too_many_pledges', detail: `Too many pledges from this ${who} in a minute (at most ${limit}). Wait a minute and try again.` });
   const pledgeLimiters = [
@@ -21,16 +23,17 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
     route({
       method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
       status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody, before: pledgeLimiters,
-      handle: async ({ principal, params, body, idempotencyId }) => {
-        const { pledge, payment } = await pledges.create(principal, params.id, body, idempotencyId);
-        return { ...toPledgeDto(pledge, [payment]), depositPayment: toPaymentDto(payment) };
+      handle: async ({ principal, params, body, idempotencyId }) => placedDto(await pledges.create(principal, params.id, body, idempotencyId)),
+      recognise: async ({ principal, params, body, idempotencyId }) => {
+        const placed = await pledges.placedBefore(principal, params.id, body, idempotencyId);
+        return placed && placedDto(placed);
       },
     }),
     route({
       method: 'get', path: '/v1/me/pledges', summary: "The caller's pledges, newest first", access: ['consumer'], query: pageQuery,
       handle: async ({ principal, query }) => {
         const { items, total } = await pledges.listMine(principal.userId, query);
-        return page(items.map((p) => toPledgeDto(p)), total, query);
+        return page(items.map(({ pledge, payments }) => toPledgeDto(pledge, payments)), total, query);
       },
     }),
     route({
@@ -53,9 +56,13 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       method: 'post', path: '/v1/pledges/:id/balance-payment', summary: 'Get the balance payment of a pledge whose campaign succeeded', access: ['consumer'],
       status: 201, idempotent: true, params: PledgeParams,
       handle: async ({ principal, params }) => {
-        const { pledge, payment } = await pledges.balancePayment(principal, params.id);
-        return { ...toPledgeDto(pledge, [payment]), balancePayment: toPaymentDto(payment) };
+        const { pledge, payment, payments } = await pledges.balancePayment(principal, params.id);
+        return { ...toPledgeDto(pledge, payments), balancePayment: toPaymentDto(payment) };
       },
     }),
   ];
+}
+
+function placedDto({ pledge, payment, payments }: { pledge: PledgeRow; payment: PaymentRow; payments: readonly PaymentRow[] }) {
+  return { ...toPledgeDto(pledge, payments), depositPayment: toPaymentDto(payment) };
 }

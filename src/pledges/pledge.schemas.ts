@@ -12,7 +12,8 @@ export const CreatePledgeBody = z.strictObject({
   quantity: z.number().int('must be a whole number of units').min(1).max(10_000),
 });
 
-export function toPledgeDto(p: PledgeRow, payments: PaymentRow[] = []) {
+/** A pledge with every one of its payments (`payments` means the same on every route that shows a pledge). */
+export function toPledgeDto(p: PledgeRow, payments: readonly PaymentRow[]) {
   const money = (d: PledgeRow['deposit'] | null) => (d === null ? null : formatMoney(d));
   return {
     id: p.id, campaignId: p.campaignId, variant: variantFromKey(p.variantKey), quantity: p.quantity, status: p.status,

@@ -60,7 +60,7 @@ export class PledgeService implements PaymentListener {
    * the hot campaign row is locked only for the commit. `pledgeId` is the request's idempotency id when
    * it has one: a retry of a request whose pledge was already written gets that pledge back.
    */
-  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string = newId()): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
+  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string = newId()): Promise<Placed & { payments: PaymentRow[] }> {
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
@@ -76,20 +76,34 @@ export class PledgeService implements PaymentListener {
       placed = await this.groupCommit.submit(campaignId, { pledgeId, campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
     } catch (error) {
       // The pledge exists already: an earlier attempt of this request wrote it and died before answering.
-      if (isUniqueViolation(error)) return this.placedBefore(consumer.userId, pledgeId, { campaignId, variantKey: variant.key, quantity: input.quantity });
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      const earlier = await this.placedBefore(consumer, campaignId, input, pledgeId);
+      if (!earlier) throw idempotencyKeyReused();
+      return earlier;
     }
     if (placed instanceof AppError) throw placed;
     this.deps.payments.created(placed.payment);
-    return placed;
+    return { ...placed, payments: [placed.payment] };
   }
 
-  private async placedBefore(userId: string, pledgeId: string, wanted: Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity'>): Promise<Placed> {
+  /**
+   * The pledge an earlier attempt of this request placed under `pledgeId` (its answer lost), with all its
+   * payments; undefined if there is none. The same key used for a different pledge is a 422. A refused
+   * retry is answered with this instead (the route's `recognise`), so that no check that has turned since
+   * the first attempt (the per-consumer limit, the cap, the window, a rate limit) refuses a pledge made.
+   */
+  async placedBefore(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string): Promise<(Placed & { payments: PaymentRow[] }) | undefined> {
     const found = await this.deps.db.read(async (tx) => {
       const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
-      return pledge ? { pledge, payment: await this.payment(tx, pledge.depositPaymentId) } : undefined;
+      if (!pledge) return undefined;
+      const payments = (await this.paymentsOf(tx, [pledgeId])).get(pledgeId)!;
+      return { pledge, payment: payments.find((p) => p.id === pledge.depositPaymentId)!, payments };
     });
-    const same = found && found.pledge.userId === userId && found.pledge.campaignId === wanted.campaignId && found.pledge.variantKey === wanted.variantKey && found.pledge.quantity === wanted.quantity;
+    if (!found) return undefined;
+    const campaign = await this.deps.campaigns.terms(campaignId);
+    const variant = campaign ? variantKey(campaign.options, input.variant) : undefined;
+    const { pledge } = found;
+    const same = pledge.userId === consumer.userId && pledge.campaignId === campaignId && variant && 'key' in variant && pledge.variantKey === variant.key && pledge.quantity === input.quantity;
     if (!same) throw idempotencyKeyReused();
     return found;
   }
@@ -175,13 +189,24 @@ export class PledgeService implements PaymentListener {
     return this.deps.db.read(async (tx) => {
       const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
       if (!pledge || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === pledge.userId))) throw notFound('The pledge');
-      return { pledge, payments: await tx.find(PaymentRow, { where: { pledgeId }, order: { createdAt: 'ASC' } }) };
+      return { pledge, payments: (await this.paymentsOf(tx, [pledgeId])).get(pledgeId)! };
     });
   }
 
-  async listMine(userId: string, page: PageQuery): Promise<{ items: PledgeRow[]; total: number }> {
-    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(PledgeRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }));
-    return { items, total };
+  async listMine(userId: string, page: PageQuery): Promise<{ items: { pledge: PledgeRow; payments: PaymentRow[] }[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
+      const [pledges, total] = await tx.findAndCount(PledgeRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit });
+      const payments = await this.paymentsOf(tx, pledges.map((p) => p.id));
+      return { items: pledges.map((pledge) => ({ pledge, payments: payments.get(pledge.id)! })), total };
+    });
+  }
+
+  /** Every payment of each pledge, oldest first: a pledge is shown with all of its payments, on every route. */
+  private async paymentsOf(tx: Tx, pledgeIds: readonly string[]): Promise<Map<string, PaymentRow[]>> {
+    const result = new Map<string, PaymentRow[]>(pledgeIds.map((id) => [id, []]));
+    if (pledgeIds.length === 0) return result;
+    for (const payment of await tx.find(PaymentRow, { where: { pledgeId: In([...pledgeIds]) }, order: { createdAt: 'ASC', id: 'ASC' } })) result.get(payment.pledgeId!)!.push(payment);
+    return result;
   }
 
   /** While the campaign is open: an unpaid pledge is dropped, a paid one is refunded in full. */
@@ -204,7 +229,7 @@ export class PledgeService implements PaymentListener {
   }
 
   /** The balance payment of a pledge awaiting its balance; asking again returns the same pending payment. */
-  async balancePayment(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<{ pledge: PledgeRow; payment: PaymentRow }> {
+  async balancePayment(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<{ pledge: PledgeRow; payment: PaymentRow; payments: PaymentRow[] }> {
     const now = this.deps.clock.now();
     const result = await this.deps.db.transaction(async (tx) => {
       const pledge = await this.lockOwn(tx, consumer, pledgeId);
@@ -212,12 +237,12 @@ export class PledgeService implements PaymentListener {
       if (pledge.balanceDueAt && now >= pledge.balanceDueAt) throw conflict('balance_overdue', 'The balance was due and the deposit is forfeited.');
       if (pledge.balancePaymentId) {
         const existing = await this.payment(tx, pledge.balancePaymentId);
-        if (existing.status === 'pending') return { pledge, payment: existing };
+        if (existing.status === 'pending') return { pledge, payment: existing, payments: (await this.paymentsOf(tx, [pledgeId])).get(pledgeId)! };
       }
       const [payment] = await this.deps.payments.create(tx, [{ kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! }]);
       pledge.balancePaymentId = payment.id;
       await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: payment.id, updatedAt: now });
-      return { pledge, payment };
+      return { pledge, payment, payments: (await this.paymentsOf(tx, [pledgeId])).get(pledgeId)! };
     });
     this.deps.payments.created(result.payment);
     return result;

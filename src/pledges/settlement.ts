@@ -5,9 +5,9 @@ import { formatBusinessTime } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
-import { HOLDING_STATUSES, PAID_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
+import { HOLDING_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
 import type { PledgeModuleDeps, PledgeService } from './pledge.service';
-import type { VariantTally } from './tallies';
+import { type VariantTally, unitCounts } from './tallies';
 
 const SETTLE_JOB = 'pledges.settle-campaign';
 const FORFEIT_JOB = 'pledges.forfeit-unpaid';
@@ -129,7 +129,10 @@ export class Settlement implements CampaignListener {
     if (campaignIds.length === 0) return result;
     const pledgersOf = await this.deps.tallies.pledgers(tx, campaignIds);
     for (const [campaignId, tallies] of await this.deps.tallies.byVariant(tx, campaignIds)) {
-      const variants = tallies.map((t) => ({ variant: t.variantKey, paidUnits: unitsIn(t, PAID_STATUSES), reservedUnits: unitsIn(t, [...PAID_STATUSES, 'awaiting_deposit']) }));
+      const variants = tallies.map((t) => {
+        const { paidUnits, reservedUnits } = unitCounts(t);
+        return { variant: t.variantKey, paidUnits, reservedUnits };
+      });
       result.set(campaignId, {
         paidUnits: variants.reduce((total, v) => total + v.paidUnits, 0),
         reservedUnits: variants.reduce((total, v) => total + v.reservedUnits, 0),

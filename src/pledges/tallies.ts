@@ -48,6 +48,15 @@ const placeholders = (values: readonly unknown[]) => values.map(() => '?').join(
 export type VariantTally = { variantKey: string } & Record<PledgeStatus, number>;
 export type DayTally = Pick<PledgeDayRow, 'day' | 'pledgedUnits' | 'pledges' | 'depositPaidUnits'>;
 
+/**
+ * The unit counts every route shows (campaign progress, the factory forecast and its totals), from one
+ * variant's running totals: one meaning per field name, as the glossary in docs/domain.md defines them.
+ */
+export function unitCounts(t: VariantTally) {
+  const paidUnits = PAID_STATUSES.reduce((total, status) => total + t[status], 0);
+  return { paidUnits, awaitingDepositUnits: t.awaiting_deposit, reservedUnits: paidUnits + t.awaiting_deposit, awaitingBalanceUnits: t.awaiting_balance, paidBalanceUnits: t.paid };
+}
+
 const TALLY_KEYS = ['campaign_id', 'variant_key'];
 const TALLY_COUNTERS = PLEDGE_STATUSES.map((s) => `${s}_units`);
 const DAY_KEYS = ['campaign_id', 'day'];

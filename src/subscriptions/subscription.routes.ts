@@ -25,6 +25,10 @@ export function subscriptionRoutes(subscriptions: SubscriptionService, boxCharge
     route({
       method: 'post', path: '/v1/subscriptions', summary: 'Subscribe to fruit boxes', access: ['consumer'], status: 201, idempotent: true, body: CreateSubscriptionBody,
       handle: async ({ principal, body, idempotencyId }) => toSubscriptionDto(await subscriptions.create(principal, body, idempotencyId)),
+      recognise: async ({ principal, body, idempotencyId }) => {
+        const earlier = await subscriptions.subscribedBefore(principal, body, idempotencyId);
+        return earlier && toSubscriptionDto(earlier);
+      },
     }),
     route({
       method: 'get', path: '/v1/me/subscriptions', summary: "The caller's subscriptions", access: ['consumer'], query: pageQuery,

@@ -116,12 +116,24 @@ export class SubscriptionService {
       return await this.subscribe(consumer, input, subscriptionId);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const earlier = await this.deps.db.read((tx) => tx.findOneBy(SubscriptionRow, { id: subscriptionId }));
-      const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
-      const same = earlier && earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
-      if (!same) throw idempotencyKeyReused();
+      const earlier = await this.subscribedBefore(consumer, input, subscriptionId);
+      if (!earlier) throw idempotencyKeyReused();
       return earlier;
     }
+  }
+
+  /**
+   * The subscription an earlier attempt of this request made under `subscriptionId` (its answer lost), or
+   * undefined; the same key used for a different subscription is a 422. The route answers a refused retry
+   * with it (`recognise`), so a check that has turned since (the start date now past) refuses nothing made.
+   */
+  async subscribedBefore(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionRow | undefined> {
+    const earlier = await this.deps.db.read((tx) => tx.findOneBy(SubscriptionRow, { id: subscriptionId }));
+    if (!earlier) return undefined;
+    const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
+    const same = earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
+    if (!same) throw idempotencyKeyReused();
+    return earlier;
   }
 
   private async subscribe(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionRow> {

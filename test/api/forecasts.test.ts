@@ -47,8 +47,8 @@ describe('forecast batches follow the pledges', () => {
     const forecast = await live();
     const mine = forecast.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id);
     expect(mine.variants).toEqual([
-      { variant: 'colour=black;size=M', paidUnits: 2, reservedUnits: 1, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7 },
-      { variant: 'colour=navy;size=L', paidUnits: 1, reservedUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 3 },
+      { variant: 'colour=black;size=M', paidUnits: 2, awaitingDepositUnits: 1, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7 },
+      { variant: 'colour=navy;size=L', paidUnits: 1, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 3 },
     ]);
     expect(mine.daily).toEqual([expect.objectContaining({ pledgedUnits: 5, pledges: 4, depositPaidUnits: 4 })]);
     expect(forecast.weeks).toContainEqual(expect.objectContaining({ week: mine.shipWeek, firmUnits: 3, expectedUnits: 10 }));

@@ -81,11 +81,17 @@ export interface Units {
   highUnits: number;
 }
 
-export interface VariantForecast extends Units {
+/** The count fields mean what the glossary in docs/domain.md says, on every route. */
+export interface ForecastCounts {
+  paidUnits: number;
+  awaitingDepositUnits: number;
+  awaitingBalanceUnits: number;
+  paidBalanceUnits: number;
+}
+
+export interface VariantForecast extends Units, ForecastCounts {
   /** `colour=navy;size=L`: one value per option, in the product's option order. */
   variant: string;
-  paidUnits: number;
-  reservedUnits: number;
 }
 
 export interface DayTally {
@@ -104,7 +110,7 @@ export interface CampaignForecast {
   expectedShipDate: string;
   shipWeek: string;
   variants: VariantForecast[];
-  totals: Units & { paidUnits: number; reservedUnits: number };
+  totals: Units & ForecastCounts;
   daily: DayTally[];
 }
 

@@ -3,7 +3,7 @@ import type { VariantForecast } from '../api/types';
 import { variantLabel, variantMatrix } from './matrix';
 
 const forecast = (variant: string, firmUnits: number): VariantForecast => ({
-  variant, firmUnits, paidUnits: firmUnits, reservedUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
+  variant, firmUnits, paidUnits: firmUnits, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
 });
 const colourBySize = [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['S', 'M', 'L'] }];
 

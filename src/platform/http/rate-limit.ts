@@ -1,7 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { AppError } from './app-error';
-import { sendProblem, toProblem } from './problem';
 
 /** The caller's address (IPv6 grouped by /56, so one host cannot dodge a limit by rotating addresses). */
 export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
@@ -18,6 +17,7 @@ export function rateLimited(options: { windowMs: number; limit: number; key: (re
     skipSuccessfulRequests: options.skipSuccessfulRequests ?? false,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (req, res) => sendProblem(res, toProblem(new AppError(429, options.code, options.detail), req)),
+    // Passed on rather than sent, so that a route can run its limits inside its own flow (routes.ts).
+    handler: (_req, _res, next) => next(new AppError(429, options.code, options.detail)),
   });
 }

@@ -33,6 +33,7 @@ interface Common<B, Q, Prm> {
   idempotent?: boolean;
   /** Status of a successful answer; default 200. A handler that returns nothing sends no body. */
   status?: number;
+  /** Middleware (rate limits) run before the handler; on idempotent routes only for a request that is not a replay. */
   before?: RequestHandler[];
 }
 
@@ -57,13 +58,23 @@ export interface RouteDef {
   before: RequestHandler[];
   schemas: { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
   handle(ctx: Context<Principal | undefined, unknown, unknown, unknown>): Promise<unknown>;
+  recognise?(ctx: Context<Principal | undefined, unknown, unknown, unknown> & { idempotencyId: string }): Promise<unknown>;
 }
 
 /** A route only the given roles may call. The handler gets the caller's principal, narrowed to those roles. */
 export function route<R extends Role, B = undefined, Q = undefined, Prm = undefined>(
-  spec: Common<B, Q, Prm> & { access: readonly R[]; handle(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm>): Promise<unknown> },
+  spec: Common<B, Q, Prm> & {
+    access: readonly R[];
+    handle(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm>): Promise<unknown>;
+    /**
+     * Idempotent routes whose handler creates a record under `idempotencyId`: the answer for that record
+     * if an earlier attempt of the request made it (and its answer was lost), else undefined. Asked
+     * before a refusal is answered, so a retry gets what it made whatever a check says now.
+     */
+    recognise?(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm> & { idempotencyId: string }): Promise<unknown>;
+  },
 ): RouteDef {
-  return define(spec, spec.access, spec.handle as RouteDef['handle']);
+  return define(spec, spec.access, spec.handle as RouteDef['handle'], spec.recognise as RouteDef['recognise']);
 }
 
 /** A route anyone may call, signed in or not. */
@@ -73,7 +84,7 @@ export function publicRoute<B = undefined, Q = undefined, Prm = undefined>(
   return define(spec, 'public', spec.handle as RouteDef['handle']);
 }
 
-function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], handle: RouteDef['handle']): RouteDef {
+function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], handle: RouteDef['handle'], recognise?: RouteDef['recognise']): RouteDef {
   return {
     method: spec.method,
     path: spec.path,
@@ -85,21 +96,23 @@ function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], 
     before: spec.before ?? [],
     schemas: { body: spec.body, query: spec.query, params: spec.params },
     handle,
+    recognise,
   };
 }
 
 export function mountRoutes(routes: readonly RouteDef[], idempotency: IdempotencyStore): Router {
   const router = Router();
   for (const def of routes) {
-    router[def.method](def.path, ...def.before, async (req, res) => {
+    // An idempotent route runs its middleware itself, once it knows the request is not a replay.
+    router[def.method](def.path, ...(def.idempotent ? [] : def.before), async (req, res) => {
       const principal = authorize(def, req.principal);
       const input = {
         params: parse(def.schemas.params, req.params, 'params', 'invalid_path'),
         query: def.schemas.query ? parse(def.schemas.query, req.query, 'query', 'invalid_query') : refuseQuery(req),
         body: parseBody(def, req),
       };
-      const run = (idempotencyId?: string) => def.handle({ principal, ...input, req, res, idempotencyId });
-      const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, run) : { status: def.status, body: await run() };
+      const context = (idempotencyId?: string) => ({ principal, ...input, req, res, idempotencyId });
+      const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, context) : { status: def.status, body: await def.handle(context()) };
       if (body === undefined) res.status(status).end();
       else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
@@ -116,7 +129,9 @@ function authorize(def: RouteDef, principal: Principal | undefined): Principal |
   return principal;
 }
 
-async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, run: (idempotencyId: string) => Promise<unknown>): Promise<{ status: number; body: unknown }> {
+type RouteContext = Parameters<RouteDef['handle']>[0];
+
+async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, context: (idempotencyId: string) => RouteContext): Promise<{ status: number; body: unknown }> {
   const key = req.get('Idempotency-Key');
   if (key === undefined) throw badRequest('idempotency_key_required', 'This request moves money: send an Idempotency-Key header (a unique value such as a UUID) so that a retry cannot repeat it.');
   if (!IdempotencyStore.validKey(key)) throw badRequest('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
@@ -126,14 +141,32 @@ async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStor
     req.res?.setHeader('Idempotent-Replayed', 'true');
     return { status: started.status, body: started.body };
   }
+  const idempotencyId = store.recordId(subject, key);
+  const ctx = { ...context(idempotencyId), idempotencyId };
   try {
-    const body = await run(store.recordId(subject, key));
+    // A replay was answered above without counting against the rate limits; a new request counts.
+    const body = await runMiddleware(def.before, req, ctx.res)
+      .then(() => def.handle(ctx))
+      .catch(async (refusal: unknown) => {
+        const made = refusal instanceof AppError && refusal.status < 500 && def.recognise ? await def.recognise(ctx) : undefined;
+        if (made === undefined) throw refusal;
+        return made;
+      });
     await store.complete(started.id, def.status, body);
     return { status: def.status, body };
   } catch (error) {
     if (IdempotencyStore.isFinal(error)) await store.complete(started.id, (error as AppError).status, toProblem(error, req));
     else await store.release(started.id);
     throw error;
+  }
+}
+
+/** Runs middleware inside a route's own flow: an error it passes on (a rate limit's 429) is thrown. */
+async function runMiddleware(handlers: readonly RequestHandler[], req: Request, res: Response): Promise<void> {
+  for (const handler of handlers) {
+    await new Promise<void>((resolve, reject) => {
+      Promise.resolve(handler(req, res, (error?: unknown) => (error ? reject(error) : resolve()))).catch(reject);
+    });
   }
 }
 
