@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountService, PasswordHasher, UserRow, accountRoutes } from './accounts';
+import { AccountService, PasswordHasher, SessionRow, UserRow, accountRoutes } from './accounts';
 import { CampaignRow, CampaignService, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
@@ -23,7 +23,7 @@ import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, S
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
-  UserRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
+  UserRow, SessionRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
   PledgeTallyRow, PledgeDayRow, PledgerRow, PledgerCountRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
   FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, BoxContentsRow, SupplyCommitmentRow,
@@ -74,7 +74,7 @@ export function buildApp(deps: AppDeps): App {
   const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
-  const accounts = new AccountService({ db, tokens, clock, hasher: new PasswordHasher(config.passwordHashing) });
+  const accounts = new AccountService({ db, tokens, clock, jobs, hasher: new PasswordHasher(config.passwordHashing) });
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
@@ -128,7 +128,7 @@ export function buildApp(deps: AppDeps): App {
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
     // The factory portal (a static web app) before authentication: its files are public, its data comes from /v1 with the user's token.
-    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }), portalRouter(), authenticate(tokens, factories), mountRoutes(routes, idempotency)],
+    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }), portalRouter(), authenticate(accounts, factories), mountRoutes(routes, idempotency)],
   });
 
   const reconcileLedger = () =>

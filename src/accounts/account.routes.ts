@@ -2,9 +2,9 @@ import type { Request } from 'express';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
-import { ROLES } from '../platform/http/principal';
+import { ROLES, subjectOf } from '../platform/http/principal';
 import type { AccountService, Session } from './account.service';
-import { LoginBody, RegisterBody, toUserDto } from './account.schemas';
+import { ChangePasswordBody, LoginBody, RegisterBody, toUserDto } from './account.schemas';
 
 function sessionDto(session: Session) {
   return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user) };
@@ -45,6 +45,20 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
     publicRoute({
       method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: loginLimiters,
       handle: async ({ body }) => sessionDto(await accounts.login(body.email, body.password)),
+    }),
+    route({
+      method: 'post', path: '/v1/auth/logout', summary: 'Sign out, ending this session (its token stops working at once)', access: ROLES, status: 204,
+      handle: async ({ principal }) => {
+        await accounts.logout(principal);
+      },
+    }),
+    route({
+      method: 'post', path: '/v1/auth/password', summary: 'Change the password; every other session is ended', access: ROLES, status: 204, body: ChangePasswordBody,
+      // A stolen token must not turn into a password oracle: wrong current passwords count like failed sign-ins, per account.
+      before: [limiter(loginLimit.max, (req) => `password|${subjectOf(req.principal)}`)],
+      handle: async ({ principal, body }) => {
+        await accounts.changePassword(principal, body.currentPassword, body.newPassword);
+      },
     }),
     route({
       method: 'get', path: '/v1/me', summary: 'Who the caller is', access: ROLES,

@@ -9,6 +9,7 @@ export const displayName = z.string().trim().min(1).max(100);
 
 export const RegisterBody = z.strictObject({ email, password, displayName: displayName.optional() });
 export const LoginBody = z.strictObject({ email, password: z.string().min(1).max(200) });
+export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: password });
 export type RegisterInput = z.infer<typeof RegisterBody>;
 
 export interface UserDto {

@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { AppError, conflict, notFound } from '../platform/http/app-error';
+import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import type { CredentialVerifier } from '../platform/http/auth';
 import type { Principal } from '../platform/http/principal';
-import type { TokenService } from '../platform/http/tokens';
+import type { TokenService, UserPrincipal } from '../platform/http/tokens';
 import { newId } from '../platform/ids';
+import { type Jobs, defineJob } from '../platform/jobs';
 import type { PasswordHasher } from './password';
 import type { RegisterInput } from './account.schemas';
+import { SessionRow } from './session.entity';
 import { UserRow } from './user.entity';
 
 export interface Session {
@@ -21,18 +26,64 @@ export interface NewUser {
   displayName?: string;
 }
 
-export class AccountService {
+export class AccountService implements CredentialVerifier {
   /** Compared against when the email is unknown, so a failed login takes as long whether or not the account exists. */
   private readonly decoyHash: Promise<string>;
 
-  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher }) {
+  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher; jobs: Jobs }) {
     this.decoyHash = deps.hasher.hash(randomBytes(16).toString('hex'));
+    deps.jobs.register(
+      defineJob({
+        name: 'accounts.purge-expired-sessions',
+        payload: z.strictObject({}),
+        schedule: { cron: '47 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+        // Real time, as the tokens' own expiry: a session row outlives its token by less than an hour.
+        handle: async (_payload, { logger }) => {
+          const purged = await this.purgeExpiredSessions(new Date());
+          if (purged > 0) logger.info({ purged }, 'expired sessions purged');
+        },
+      }),
+    );
+  }
+
+  /**
+   * The signed-in user a bearer token stands for, while its session lasts. One primary-key read per
+   * request, so a sign-out or a password change counts at once on every replica (no cache to wait out).
+   */
+  async verify(token: string): Promise<Principal | undefined> {
+    const principal = this.deps.tokens.verify(token);
+    if (!principal) return undefined;
+    const { rows } = await this.deps.db.read((tx) => this.deps.db.sql<{ user_id: string }>(tx, 'SELECT user_id FROM sessions WHERE id = ?', [principal.sessionId]));
+    return rows[0]?.user_id === principal.userId ? principal : undefined;
+  }
+
+  /** Ends the caller's session: its token stops working at once. */
+  async logout(principal: Principal): Promise<void> {
+    const sessionId = sessionOf(principal);
+    await this.deps.db.statement((tx) => tx.delete(SessionRow, { id: sessionId }));
+  }
+
+  /** Changes the caller's password after checking the current one, and ends every other session of theirs. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+    const sessionId = sessionOf(principal);
+    const user = await this.get((principal as UserPrincipal).userId);
+    if (!(await this.deps.hasher.verify(currentPassword, user.passwordHash)).ok) throw new AppError(403, 'wrong_password', 'The current password is wrong.');
+    const passwordHash = await this.deps.hasher.hash(newPassword);
+    await this.deps.db.transaction(async (tx) => {
+      await tx.update(UserRow, { id: user.id }, { passwordHash });
+      await tx.createQueryBuilder().delete().from(SessionRow).where('user_id = :userId AND id <> :sessionId', { userId: user.id, sessionId }).execute();
+    });
+  }
+
+  async purgeExpiredSessions(now: Date): Promise<number> {
+    const result = await this.deps.db.transaction((tx) => tx.createQueryBuilder().delete().from(SessionRow).where('expires_at < :now', { now }).execute());
+    return result.affected ?? 0;
   }
 
   /** A consumer signs up and is signed in. */
   async register(input: RegisterInput): Promise<Session> {
     const user = await this.insertUser({ ...input, role: 'consumer', factoryId: null });
-    return this.sessionFor(user);
+    return this.startSession(user);
   }
 
   async login(email: string, password: string): Promise<Session> {
@@ -40,7 +91,7 @@ export class AccountService {
     const { ok, rehash } = await this.deps.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
     if (rehash) await this.rehash(user, password);
-    return this.sessionFor(user);
+    return this.startSession(user);
   }
 
   /**
@@ -122,9 +173,19 @@ export class AccountService {
     }
   }
 
-  private sessionFor(user: UserRow): Session {
-    const principal: Principal & { userId: string } =
-      user.role === 'factory' ? { role: 'factory', factoryId: user.factoryId!, userId: user.id } : { role: user.role, userId: user.id };
-    return { ...this.deps.tokens.issue(principal), user };
+  /** A new session and the bearer token that names it. */
+  private async startSession(user: UserRow): Promise<Session> {
+    const sessionId = newId();
+    const principal: UserPrincipal =
+      user.role === 'factory' ? { role: 'factory', factoryId: user.factoryId!, userId: user.id, sessionId } : { role: user.role, userId: user.id, sessionId };
+    const issued = this.deps.tokens.issue(principal);
+    await this.deps.db.statement((tx) => tx.insert(SessionRow, { id: sessionId, userId: user.id, createdAt: this.deps.clock.now(), expiresAt: issued.expiresAt }));
+    return { ...issued, user };
   }
+}
+
+/** The session a signed-in caller's token belongs to; an API key has none (an operator revokes keys). */
+function sessionOf(principal: Principal): string {
+  if ('sessionId' in principal && principal.sessionId) return principal.sessionId;
+  throw badRequest('not_a_session', 'Only a signed-in user has a session to end or a password to change; a factory API key is revoked by an operator.');
 }

@@ -1,7 +1,7 @@
 import type { AccountService, NewUser, UserRow } from '../accounts';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
-import type { ApiKeyVerifier } from '../platform/http/auth';
+import type { CredentialVerifier } from '../platform/http/auth';
 import { notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { canActForFactory, type Principal } from '../platform/http/principal';
@@ -10,7 +10,7 @@ import { formatApiKey, newApiKeySecret, parseApiKey, secretMatches } from './api
 import { FactoryApiKeyRow, FactoryRow } from './factory.entity';
 import type { CreateFactoryInput } from './factory.schemas';
 
-export class FactoryService implements ApiKeyVerifier {
+export class FactoryService implements CredentialVerifier {
   constructor(private readonly deps: { db: Database; accounts: AccountService; clock: Clock }) {}
 
   async create(input: CreateFactoryInput): Promise<FactoryRow> {

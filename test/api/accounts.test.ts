@@ -1,8 +1,9 @@
+import jwt from 'jsonwebtoken';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { UserRow } from '../../src/accounts';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, anOperator } from '../support/builders';
+import { aConsumer, aFactory, aSession, anOperator } from '../support/builders';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -161,6 +162,85 @@ describe('registration rate limit', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('sessions', () => {
+  const signIn = async (email: string, password: string) => (await aSession(t, email, password)).auth.Authorization;
+  const me = (auth: string) => t.http.get('/v1/me').set('Authorization', auth);
+
+  test('signing out ends that session at once and no other', async () => {
+    const consumer = await aConsumer(t, { password: 'a session password' });
+    const laptop = await signIn(consumer.email, 'a session password');
+    await t.http.post('/v1/auth/logout').set(consumer.auth).expect(204);
+    const after = await me(consumer.auth.Authorization).expect(401);
+    expect(after.body.code).toBe('unauthenticated');
+    await t.http.post('/v1/auth/logout').set(consumer.auth).expect(401);
+    await me(laptop).expect(200);
+  });
+
+  test('a sign-out on one replica is honoured at once by another replica on the same database', async () => {
+    const replica = await startTestApp({ database: { config: t.dbConfig, drop: async () => undefined } });
+    try {
+      const consumer = await aConsumer(t);
+      await replica.http.get('/v1/me').set(consumer.auth).expect(200);
+      await t.http.post('/v1/auth/logout').set(consumer.auth).expect(204);
+      await replica.http.get('/v1/me').set(consumer.auth).expect(401);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  test('changing the password ends every other session, keeps this one, and only the new password signs in', async () => {
+    const consumer = await aConsumer(t, { password: 'the old password' });
+    const phone = await signIn(consumer.email, 'the old password');
+    await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'the old password', newPassword: 'the new password' }).expect(204);
+    await me(phone).expect(401);
+    await me(consumer.auth.Authorization).expect(200);
+    await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the old password' }).expect(401);
+    await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the new password' }).expect(200);
+  });
+
+  test('a wrong current password is a 403 that changes nothing', async () => {
+    const consumer = await aConsumer(t, { password: 'the real password' });
+    const phone = await signIn(consumer.email, 'the real password');
+    const res = await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'a guessed password', newPassword: 'a takeover password' }).expect(403);
+    expect(res.body.code).toBe('wrong_password');
+    await me(phone).expect(200);
+    await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the real password' }).expect(200);
+  });
+
+  test('a new password is validated like a sign-up password', async () => {
+    const consumer = await aConsumer(t, { password: 'the real password' });
+    const res = await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'the real password', newPassword: 'short' }).expect(400);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.newPassword']);
+  });
+
+  test('operators and factory users sign out and change passwords too; a factory API key has no session to end', async () => {
+    const operator = await anOperator(t);
+    const factory = await aFactory(t, operator);
+    await t.http.post('/v1/auth/password').set(factory.user.auth).send({ currentPassword: 'factory password 1', newPassword: 'factory password 2' }).expect(204);
+    await t.http.post('/v1/auth/logout').set(factory.user.auth).expect(204);
+    await t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(401);
+    const key = await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'erp' }).expect(201);
+    const res = await t.http.post('/v1/auth/logout').set('Authorization', `Bearer ${key.body.apiKey}`).expect(400);
+    expect(res.body.code).toBe('not_a_session');
+    await t.http.post('/v1/auth/logout').set(operator.auth).expect(204);
+    await t.http.get('/v1/factories').set(operator.auth).expect(401);
+  });
+
+  test('a token without a session (signed with the right key, as tokens were before sign-out existed) is refused', async () => {
+    const consumer = await aConsumer(t);
+    const token = jwt.sign({ sub: consumer.userId, role: 'consumer' }, 'test-secret-that-is-long-enough-0123456789', { algorithm: 'HS256', expiresIn: 3600, issuer: 'c2m-presale' });
+    await me(`Bearer ${token}`).expect(401);
+  });
+
+  test('sessions past their expiry are purged; live ones are kept', async () => {
+    const consumer = await aConsumer(t);
+    const hours = (h: number) => new Date(Date.now() + h * 3600_000);
+    expect(await t.app.services.accounts.purgeExpiredSessions(hours(1))).toBe(0);
+    await me(consumer.auth.Authorization).expect(200);
+    expect(await t.app.services.accounts.purgeExpiredSessions(hours(13))).toBeGreaterThan(0);
   });
 });
 

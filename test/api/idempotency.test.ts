@@ -1,7 +1,7 @@
 import express from 'express';
 import supertest from 'supertest';
 import { z } from 'zod';
-import { AppError, IdempotencyKeyRow, IdempotencyStore, TokenService, authenticate, createHttpApp, mountRoutes, route } from '../../src/platform/http';
+import { AppError, IdempotencyKeyRow, IdempotencyStore, authenticate, createHttpApp, mountRoutes, route } from '../../src/platform/http';
 import { Metrics } from '../../src/platform/http/metrics';
 import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   });
   const app = createHttpApp({
     logger: createLogger('silent'), metrics: new Metrics({ processMetrics: false }), bodyLimit: '10kb', corsOrigins: [], trustProxy: false,
-    handlers: [authenticate(new TokenService('test-secret-that-is-long-enough-0123456789', 3600), t.app.services.factories), mountRoutes([charge], t.app.services.idempotency)],
+    handlers: [authenticate(t.app.services.accounts, t.app.services.factories), mountRoutes([charge], t.app.services.idempotency)],
   });
   http = supertest(app as express.Express);
 });

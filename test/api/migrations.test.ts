@@ -60,7 +60,7 @@ describe('migrations keep the data they move', () => {
 
     const after = await openDatabase(database.config, [], migrations);
     try {
-      expect(await after.migrate()).toEqual(['PledgerCounts1764800000000']);
+      expect(await after.migrate()).toContain('PledgerCounts1764800000000');
       const counts = (await after.read((tx) => tx.query('SELECT campaign_id, pledgers FROM pledger_counts'))) as { campaign_id: string; pledgers: number | string }[];
       expect(counts.map((r) => [r.campaign_id, Number(r.pledgers)])).toEqual([[campaign, 2]]);
       const perConsumer = (await after.read((tx) => tx.query('SELECT user_id, paid_pledges FROM pledgers ORDER BY user_id'))) as { user_id: string; paid_pledges: number | string }[];

@@ -358,13 +358,15 @@ describe('the factory portal, as the demo factory uses it', () => {
     await screenshot(page, 'accuracy');
   });
 
-  test('signing out returns to sign-in with a message, and the portal is closed until the next sign-in', async () => {
+  test('signing out returns to sign-in with a message, ends the session on the server, and the portal is closed until the next sign-in', async () => {
     const list = await api.ok<{ items: Batch[] }>('GET', '/v1/factory/forecast-batches?limit=100', token);
     factoryData.ids.push(...list.items.map((b) => b.id));
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL('**/portal/sign-in');
     expect(await textOf(page.getByTestId('sign-in-notice'))).toBe('您已退出登录。');
     expect(await page.evaluate((key) => localStorage.getItem(key), SESSION_KEY)).toBeNull();
+    // A copy of the token (another tab, a leaked log) stops working too.
+    expect((await api.call('GET', '/v1/me', token)).status).toBe(401);
     await page.goto(`${portal}/batches`);
     await page.waitForURL('**/portal/sign-in');
   });

@@ -40,6 +40,8 @@ interface Call {
 const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/auth/register': () => ({ path: '/v1/auth/register', body: { email: `new-${unique()}@example.com`, password: 'a long enough password' } }),
   'post /v1/auth/login': (w) => ({ path: '/v1/auth/login', body: { email: w.carol.email, password: w.carol.password } }),
+  // The same password again: accepted, and the world's passwords stay what they were.
+  'post /v1/auth/password': (w) => ({ auth: w.carol.auth, path: '/v1/auth/password', body: { currentPassword: w.carol.password, newPassword: w.carol.password } }),
   'post /v1/factories': (w) => ({ auth: w.operator.auth, path: '/v1/factories', body: { name: 'New plant', contactEmail: `plant-${unique()}@example.com` } }),
   'post /v1/factories/:id/users': (w) => ({ auth: w.operator.auth, path: `/v1/factories/${w.a.id}/users`, body: { email: `planner-${unique()}@example.com`, password: 'a long enough password' } }),
   'post /v1/factories/:id/api-keys': (w) => ({ auth: w.operator.auth, path: `/v1/factories/${w.a.id}/api-keys`, body: { name: 'erp' } }),

@@ -69,7 +69,9 @@ const withClaims = (token: string, changes: object) => {
 describe('tokens', () => {
   test('a token signed with another key, expired, unsigned (alg none), of another algorithm or issuer, or not yet valid is refused with 401; the same claims signed properly are accepted', async () => {
     const operator = await signIn(OPERATOR.email, OPERATOR.password);
-    const claims = { sub: operator.user.id, role: 'operator' };
+    // The session of a real sign-in: a token is honoured only while its session lasts.
+    const { sid } = jwt.decode(operator.token) as { sid: string };
+    const claims = { sub: operator.user.id, sid, role: 'operator' };
     const forged: [string, string][] = [
       ['signed with another key', jwt.sign(claims, secret(), { algorithm: 'HS256', issuer: ISSUER, expiresIn: 600 })],
       ['expired a minute ago', jwt.sign({ ...claims, iat: now() - 3600, exp: now() - 60 }, AUTH_SECRET, { algorithm: 'HS256', issuer: ISSUER })],

@@ -21,13 +21,18 @@ export async function aConsumer(t: TestApp, overrides: { email?: string; passwor
   return caller(res.body.token, res.body.user.id, email);
 }
 
+/** Another sign-in of an existing account: a session of its own. */
+export async function aSession(t: TestApp, email: string, password: string): Promise<Caller> {
+  const res = await t.http.post('/v1/auth/login').send({ email, password }).expect(200);
+  return caller(res.body.token, res.body.user.id, email);
+}
+
 /** An operator made as the CLI makes one, then signed in through the API. */
 export async function anOperator(t: TestApp): Promise<Caller> {
   const email = `operator-${unique()}@example.com`;
   const password = 'operator password 1';
   await t.app.services.accounts.createOperator({ email, password });
-  const res = await t.http.post('/v1/auth/login').send({ email, password }).expect(200);
-  return caller(res.body.token, res.body.user.id, email);
+  return aSession(t, email, password);
 }
 
 /** A factory onboarded by an operator, with one portal user signed in. */
@@ -36,6 +41,5 @@ export async function aFactory(t: TestApp, operator: Caller, kind: 'manufacturer
   const email = `planner-${unique()}@example.com`;
   const password = 'factory password 1';
   await t.http.post(`/v1/factories/${factory.body.id}/users`).set(operator.auth).send({ email, password }).expect(201);
-  const login = await t.http.post('/v1/auth/login').send({ email, password }).expect(200);
-  return { id: factory.body.id, user: caller(login.body.token, login.body.user.id, email) };
+  return { id: factory.body.id, user: await aSession(t, email, password) };
 }

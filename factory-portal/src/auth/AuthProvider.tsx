@@ -12,7 +12,7 @@ interface Auth {
   api: Api | null;
   notice: Notice;
   signIn(email: string, password: string): Promise<void>;
-  signOut(): void;
+  signOut(): Promise<void>;
 }
 
 /** The account signed in, but it is not a factory's (a consumer or an operator): the portal is for factory staff. */
@@ -50,8 +50,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
-  const signOut = useCallback(() => end('signedOut'), [end]);
   const api = useMemo(() => (session ? new Api(session.token, () => end('expired')) : null), [session, end]);
+  // The browser forgets the session whatever the server answers (offline, already ended).
+  const signOut = useCallback(async () => {
+    await api?.signOut().catch(() => undefined);
+    end('signedOut');
+  }, [api, end]);
   const value = useMemo<Auth>(() => ({ session, api, notice, signIn, signOut }), [session, api, notice, signIn, signOut]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

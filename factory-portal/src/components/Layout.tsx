@@ -42,7 +42,7 @@ export function Layout() {
         </nav>
         <div className="header-actions">
           <LanguageSwitch />
-          <button type="button" onClick={signOut}>
+          <button type="button" onClick={() => void signOut()}>
             {t('app.signOut')}
           </button>
         </div>

@@ -1,7 +1,6 @@
 import type { RequestHandler } from 'express';
 import { unauthenticated } from './app-error';
 import type { Principal } from './principal';
-import type { TokenService } from './tokens';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -18,7 +17,8 @@ declare global {
 /** Factory API keys look like `c2mk_<id>_<secret>`; anything else in a bearer header is a user token. */
 export const API_KEY_PREFIX = 'c2mk_';
 
-export interface ApiKeyVerifier {
+/** Turns a presented credential into who it stands for, or undefined when it is not (or no longer) valid. */
+export interface CredentialVerifier {
   verify(presented: string): Promise<Principal | undefined>;
 }
 
@@ -26,14 +26,14 @@ export interface ApiKeyVerifier {
  * Reads `Authorization: Bearer …` once, for every route. Bad credentials are a 401 even on a public
  * route: a client with a broken token should hear about it rather than be treated as anonymous.
  */
-export function authenticate(tokens: TokenService, apiKeys: ApiKeyVerifier): RequestHandler {
+export function authenticate(userTokens: CredentialVerifier, apiKeys: CredentialVerifier): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('Authorization');
     if (header === undefined) return next();
     const match = /^Bearer ([\x21-\x7e]{1,2048})$/.exec(header);
     if (!match) return next(unauthenticated('The Authorization header must be "Bearer <token>".'));
     const credential = match[1];
-    const principal = credential.startsWith(API_KEY_PREFIX) ? await apiKeys.verify(credential) : tokens.verify(credential);
+    const principal = await (credential.startsWith(API_KEY_PREFIX) ? apiKeys : userTokens).verify(credential);
     if (!principal) return next(unauthenticated('The token or API key is invalid, revoked or expired. Sign in again.'));
     req.principal = principal;
     next();

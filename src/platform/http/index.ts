@@ -1,5 +1,5 @@
 export { AppError, badRequest, conflict, forbidden, notFound, unauthenticated, unprocessable, type FieldError } from './app-error';
-export { API_KEY_PREFIX, authenticate, type ApiKeyVerifier } from './auth';
+export { API_KEY_PREFIX, authenticate, type CredentialVerifier } from './auth';
 export { IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore } from './idempotency';
 export { Metrics } from './metrics';
 export { opsRouter } from './ops';
@@ -7,4 +7,4 @@ export { page, pageQuery, type Page, type PageQuery } from './paginate';
 export { ROLES, canActForFactory, subjectOf, type Principal, type Role } from './principal';
 export { mountRoutes, publicRoute, route, type RouteDef } from './routes';
 export { createHttpApp } from './server';
-export { TokenService } from './tokens';
+export { TokenService, type UserPrincipal } from './tokens';

@@ -1,8 +1,11 @@
-/** Who is calling. Factory users and factory API keys both act for exactly one factory. */
+/**
+ * Who is calling. Factory users and factory API keys both act for exactly one factory. A user signed in
+ * over HTTP carries the session their token belongs to (services acting for a user directly have none).
+ */
 export type Principal =
-  | { role: 'consumer'; userId: string }
-  | { role: 'operator'; userId: string }
-  | { role: 'factory'; factoryId: string; userId: string }
+  | { role: 'consumer'; userId: string; sessionId?: string }
+  | { role: 'operator'; userId: string; sessionId?: string }
+  | { role: 'factory'; factoryId: string; userId: string; sessionId?: string }
   | { role: 'factory'; factoryId: string; apiKeyId: string };
 
 export type Role = Principal['role'];

@@ -271,8 +271,8 @@ function mapTemplate(value: unknown, onRef: (ref: Ref) => unknown): unknown {
 export interface WireContext {
   /** The n-th record of a pool (modulo its size); a fresh random id when the pool is empty. */
   pick(pool: string, n: number): unknown;
-  /** Credentials of callers of the given roles: user tokens and, for factories, API keys. */
-  credentials(roles: readonly Role[]): { Authorization: string }[];
+  /** Credentials of callers of the given roles, for an operation: user tokens and, for factories, API keys. */
+  credentials(roles: readonly Role[], operation: string): { Authorization: string }[];
   /** Signed-in users' tokens (JWTs), to tamper with. */
   tokens(): string[];
   revokedKey: { Authorization: string };
@@ -321,9 +321,9 @@ function authHeader(c: FuzzCase, ctx: WireContext): string | undefined {
     case 'header':
       return c.auth.value;
     case 'right':
-      return one(ctx.credentials(roles), c.auth.pick)?.Authorization;
+      return one(ctx.credentials(roles, c.op.name), c.auth.pick)?.Authorization;
     case 'role':
-      return one(ctx.credentials([c.auth.role]), c.auth.pick)?.Authorization;
+      return one(ctx.credentials([c.auth.role], c.op.name), c.auth.pick)?.Authorization;
     case 'revoked':
       return ctx.revokedKey.Authorization;
     case 'tampered': {
