@@ -1,11 +1,11 @@
-import { once } from 'node:events';
-import type { Server } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { boot } from './bootstrap';
 import { DEMO_ACCOUNTS, seedDemoData } from './demo/seed';
 import { ConfigError, parseConfig } from './platform/config';
+import { listen } from './platform/http/listener';
 import { createLogger } from './platform/logger';
+import { StartupError } from './platform/startup-error';
 
 type Role = 'api' | 'worker' | 'all';
 
@@ -20,6 +20,9 @@ async function main(): Promise<void> {
   const runsApi = role !== 'worker';
   const runsWorker = role !== 'api';
 
+  // The port first: a second start on a busy port fails here, before touching the database.
+  const listener = runsApi ? await listen({ port: config.port, host: config.host, maxConcurrentRequests: config.maxConcurrentRequests, logger }) : undefined;
+  const server = listener?.server;
   const { app, db } = await boot(config, logger, { runsWorker });
   const applied = await app.prepare();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -28,19 +31,15 @@ async function main(): Promise<void> {
     if (created) logger.info({ email: config.bootstrapOperator.email }, 'bootstrap operator created');
   }
   if (config.seedDemoData) await seedDemoData(app, logger);
-
-  let server: Server | undefined;
-  if (runsApi) {
-    server = app.http.listen(config.port, config.host);
-    server.requestTimeout = 30_000;
-    server.keepAliveTimeout = 5_000;
-    await once(server, 'listening');
+  if (!(await app.services.accounts.hasOperator())) {
+    logger.warn('no operator account yet: create one with `npm run cli -- create-operator --email <email> --password <password>`, or start with BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD set');
   }
+
+  listener?.serve(app.http, app.metrics);
   if (runsWorker) await app.jobs.startWorker();
-  const address = server?.address();
-  const baseUrl = `http://localhost:${typeof address === 'object' && address ? address.port : config.port}`;
+  const baseUrl = `http://localhost:${listener?.port ?? config.port}`;
   logger.info(
-    { role, port: typeof address === 'object' && address ? address.port : undefined, database: config.database.kind, startupMs: Math.round(performance.now() - started) },
+    { role, port: listener?.port, database: config.database.kind, startupMs: Math.round(performance.now() - started) },
     runsApi ? `ready: ${baseUrl} (API description at /docs, factory portal at /portal)` : 'ready: job worker running',
   );
   if (runsApi && config.seedDemoData) {
@@ -70,7 +69,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // What the operator can fix is one line; anything else is a defect, and its stack is what a developer needs.
   if (error instanceof ConfigError) console.error(error.message);
+  else if (error instanceof StartupError) console.error(`failed to start: ${error.message}`);
   else console.error('failed to start:', error);
   process.exit(1);
 });

@@ -128,6 +128,11 @@ export class AccountService implements CredentialVerifier {
     }
   }
 
+  /** Whether anyone can run the platform yet: a fresh production database starts without an operator. */
+  async hasOperator(): Promise<boolean> {
+    return this.deps.db.read((tx) => tx.existsBy(UserRow, { role: 'operator' }));
+  }
+
   /** A factory's portal user, created inside the factories module's transaction. */
   async createFactoryUser(tx: Tx, factoryId: string, input: NewUser): Promise<UserRow> {
     const user = await this.buildUser({ ...input, role: 'factory', factoryId });

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { StartupError } from './startup-error';
 
 /** Everything the service reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -14,6 +15,8 @@ export interface Config {
   tokenTtlSeconds: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bodyLimit: string;
+  /** Requests one process works on at once; more are answered 503 `overloaded` at once (src/platform/http/listener.ts). */
+  maxConcurrentRequests: number;
   corsOrigins: string[];
   /** Bearer token the Prometheus scraper sends to GET /metrics; undefined = metrics off. */
   metricsToken: string | undefined;
@@ -96,6 +99,7 @@ const EnvSchema = z
     TOKEN_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb').default('100kb'),
+    MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).default(512),
     CORS_ORIGINS: z.string().optional(),
     METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     TRUST_PROXY: trustProxy.default(false),
@@ -123,7 +127,7 @@ const EnvSchema = z
     PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
   });
 
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
@@ -148,6 +152,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlSeconds: Math.round(e.TOKEN_TTL_HOURS * 3600),
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
+    maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,

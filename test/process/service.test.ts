@@ -1,14 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
 import { entities } from '../../src/app';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { JournalEntryRow, JournalLineRow } from '../../src/ledger';
 import { openDatabase } from '../../src/platform/database';
 import { parseMoney } from '../../src/platform/money';
+import { startTestApp } from '../support/app';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/database';
-import { logLines, runCli, startService, type RunningService } from '../support/process';
+import { logLines, runCli, runServiceToExit, startService, type RunningService } from '../support/process';
 
 /** The service as a user runs it: its own process, a fresh data folder, real signals. */
 let dataDir: string;
@@ -29,6 +33,16 @@ afterEach(async () => {
   }
 });
 afterAll(() => drop());
+
+async function tablesIn(url: string): Promise<string[]> {
+  const connection = await createConnection(url);
+  try {
+    const [rows] = await connection.query('SHOW TABLES');
+    return (rows as Record<string, string>[]).map((row) => Object.values(row)[0]);
+  } finally {
+    await connection.end();
+  }
+}
 
 async function start(extra: Record<string, string> = {}, args: string[] = []): Promise<RunningService> {
   const service = await startService({ ...env, ...extra }, args);
@@ -69,6 +83,8 @@ describe('the service process', () => {
     const lines = logLines(service.output());
     expect(lines.some((l) => l.msg === 'migrations applied')).toBe(true);
     expect(lines.some((l) => String(l.msg).startsWith('demo data seeded'))).toBe(true);
+    // The demo data has an operator: nothing to tell.
+    expect(lines.some((l) => String(l.msg).startsWith('no operator account yet'))).toBe(false);
     const secret = path.join(dataDir, 'secrets', 'auth-secret');
     expect(statSync(secret).mode & 0o777).toBe(0o600);
     if (!TEST_DATABASE_URL) expect(readdirSync(dataDir)).toContain('c2m.sqlite');
@@ -115,6 +131,76 @@ describe('the service process', () => {
     expect(worker.output()).toContain('ready: job worker running');
   });
 
+  test('a second start on a busy port: one line naming the port, exit 1, nothing migrated', async () => {
+    const occupier = createServer();
+    await new Promise<void>((resolve) => occupier.listen(0, '127.0.0.1', resolve));
+    const port = (occupier.address() as AddressInfo).port;
+    const own = await freshDatabase();
+    const ownDataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-busy-')), 'data');
+    try {
+      const result = await runServiceToExit({ ...env, DATA_DIR: ownDataDir, PORT: String(port), ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) });
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([`failed to start: cannot listen on port ${port} on 127.0.0.1: it is already in use (another copy of this service?). Stop that process or set PORT to a free port.`]);
+      expect(logLines(result.stdout).filter((l) => l.msg !== undefined)).toEqual([]);
+      // The port was tried before the database: no data folder, no file, no table.
+      expect(existsSync(ownDataDir)).toBe(false);
+      if (own.config.kind === 'mysql') expect(await tablesIn(own.config.url)).toEqual([]);
+    } finally {
+      occupier.close();
+      await own.drop();
+    }
+  });
+
+  test('a database that cannot be opened: one line saying which, where, and what to do', async () => {
+    // Nothing listens on a port just closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const unreachable = await runServiceToExit({ ...env, DATABASE_URL: `mysql://c2m:secret-password@127.0.0.1:${closedPort}/c2m` });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.trim().split('\n')).toEqual([
+      `failed to start: cannot connect to MySQL at 127.0.0.1:${closedPort}: connection refused. Is the server running, and are the host and port in DATABASE_URL right?`,
+    ]);
+
+    if (TEST_DATABASE_URL) {
+      const url = new URL(TEST_DATABASE_URL);
+      url.pathname = '/c2m_no_such_database';
+      const unknown = await runServiceToExit({ ...env, DATABASE_URL: url.toString() });
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr.trim().split('\n')).toEqual([
+        `failed to start: database "c2m_no_such_database" does not exist on MySQL at ${url.hostname}:${url.port || 3306}. Create it: CREATE DATABASE \`c2m_no_such_database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; then start again.`,
+      ]);
+    } else {
+      // The embedded database's folder is a file.
+      const file = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-file-')), 'data');
+      writeFileSync(file, 'not a folder');
+      const unwritable = await runServiceToExit({ ...env, DATA_DIR: file, AUTH_SECRET: 'an-auth-secret-of-at-least-32-characters', SANDBOX_SECRET: 'a-sandbox-secret-of-at-least-32-characters' });
+      expect(unwritable.code).toBe(1);
+      expect(unwritable.stderr.trim().split('\n')).toEqual([
+        `failed to start: cannot open the SQLite database ${path.join(file, 'c2m.sqlite')}: a part of the path is a file, not a folder. Set DATA_DIR to a folder this user may write (or move the file away).`,
+      ]);
+    }
+    // The CLI says the same, in one line.
+    const cli = await runCli(['migrate'], { ...env, DATABASE_URL: `mysql://c2m@127.0.0.1:${closedPort}/c2m` });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^failed: cannot connect to MySQL at 127.0.0.1:${closedPort}: connection refused`))]);
+  });
+
+  test('a fresh database without an operator: the log says how to create one', async () => {
+    const own = await freshDatabase();
+    try {
+      const service = await start({ DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-no-operator-')), 'data'), SEED_DEMO_DATA: 'false', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) });
+      const warning = logLines(service.output()).find((l) => String(l.msg).startsWith('no operator account yet'));
+      expect(warning?.msg).toBe(
+        'no operator account yet: create one with `npm run cli -- create-operator --email <email> --password <password>`, or start with BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD set',
+      );
+      expect(warning?.level).toBe(40);
+    } finally {
+      await own.drop();
+    }
+  });
+
   test('refuses to start on bad configuration, naming every bad variable', async () => {
     const service = startService({ ...env, PORT: 'eighty', LOG_LEVEL: 'loud' });
     await expect(service).rejects.toThrow(/exited with 1[\s\S]*PORT[\s\S]*LOG_LEVEL/);
@@ -123,10 +209,18 @@ describe('the service process', () => {
 });
 
 describe('the command line', () => {
-  test('migrate, create-operator, run-jobs and reconcile', async () => {
-    // A database of its own: the services above were killed with SIGKILL and may have left a job locked.
-    const own = await freshDatabase();
-    const env = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
+  // A database of its own: the services above were killed with SIGKILL and may have left a job locked.
+  let own: Awaited<ReturnType<typeof freshDatabase>>;
+  let cliEnv: Record<string, string>;
+  const ownConfig = () => (own.config.kind === 'sqlite' ? { kind: 'sqlite' as const, file: path.join(cliEnv.DATA_DIR, 'c2m.sqlite') } : own.config);
+  beforeAll(async () => {
+    own = await freshDatabase();
+    cliEnv = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
+  });
+  afterAll(() => own.drop());
+
+  test('migrate, create-operator and reconcile', async () => {
+    const env = cliEnv;
     const migrate = await runCli(['migrate'], env);
     expect(migrate).toMatchObject({ code: 0 });
     expect(migrate.stdout).toMatch(/applied: Foundation|database is up to date/);
@@ -142,20 +236,42 @@ describe('the command line', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--email: must be an email address.*--password/);
 
-    expect(await runCli(['run-jobs', '--timeout-seconds', '20'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('all due jobs ran') });
     expect(await runCli(['reconcile'], env)).toMatchObject({ code: 0, stdout: expect.stringContaining('ledger reconciles') });
-    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+  }, 120_000);
 
+  test('run-jobs says how many runs of each job succeeded and failed', async () => {
+    expect(await runCli(['run-jobs', '--timeout-seconds', '20'], cliEnv)).toMatchObject({ code: 0, stdout: 'no jobs were due\n' });
+    // Three jobs due now, one of them with a payload that no longer fits its schema.
+    const withJobs = await startTestApp({ database: { config: ownConfig(), drop: async () => {} } });
+    await withJobs.db.transaction((tx) => withJobs.app.jobs.enqueueMany(tx, 'platform.purge-idempotency-keys', [{ payload: {} }, { payload: {} }, { payload: {}, key: 'broken' }]));
+    await withJobs.db.transaction((tx) => withJobs.db.sql(tx, "UPDATE jobs SET data = '{\"unexpected\":true}' WHERE dedupe_key = 'platform.purge-idempotency-keys:broken'"));
+    await withJobs.close();
+    const ran = await runCli(['run-jobs', '--timeout-seconds', '20'], cliEnv);
+    expect(ran.code).toBe(1);
+    expect(ran.stdout.split('\n').filter((line) => !line.startsWith('{'))).toEqual(['jobs run: 2 succeeded, 1 failed', '  platform.purge-idempotency-keys: 2 succeeded, 1 failed', '']);
+    expect(ran.stderr).toContain('the reasons are in the jobs table');
+  }, 120_000);
+
+  test('wrong usage says what is wrong, then the usage, and exits 2', async () => {
+    const bogus = await runCli(['bogus'], cliEnv);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^unknown command: bogus\n\nUsage: npm run cli -- <command>/);
+    expect(await runCli([], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^no command given\n\nUsage:/) });
+    expect(await runCli(['migrate', '--emial', 'x'], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^Unknown option '--emial'[\s\S]*Usage:/) });
+    expect(await runCli(['run-jobs', '--timeout-seconds', 'soon'], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^--timeout-seconds: must be a number of seconds above 0 \(got soon\)/) });
+    expect(await runCli(['--help'], cliEnv)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage:/) });
+  }, 120_000);
+
+  test('reconcile fails on a damaged ledger', async () => {
     // Damage the ledger behind the service's back: reconcile must say so and fail.
-    const db = await openDatabase(own.config.kind === 'sqlite' ? { kind: 'sqlite', file: path.join(env.DATA_DIR, 'c2m.sqlite') } : own.config, entities, migrations);
+    const db = await openDatabase(ownConfig(), entities, migrations);
     await db.transaction(async (tx) => {
       await tx.insert(JournalEntryRow, { id: '11111111-1111-4111-8111-111111111111', kind: 'deposit_received', campaignId: null, pledgeId: null, paymentId: null, refundId: null, createdAt: new Date() });
       await tx.insert(JournalLineRow, { id: '22222222-2222-4222-8222-222222222222', entryId: '11111111-1111-4111-8111-111111111111', account: 'gateway', amount: parseMoney('1.00') });
     });
     await db.close();
-    const broken = await runCli(['reconcile'], env);
+    const broken = await runCli(['reconcile'], cliEnv);
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('journal entry 11111111-1111-4111-8111-111111111111 does not sum to zero');
-    await own.drop();
   }, 120_000);
 });

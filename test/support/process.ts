@@ -48,15 +48,27 @@ export async function startService(env: Record<string, string>, args: string[] =
 
 /** Runs the CLI (src/cli.ts) to completion. */
 export function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['-r', REGISTER, path.join(SRC, 'cli.ts'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return runToExit('cli.ts', args, { PATH: process.env.PATH ?? '', ...env });
+}
+
+/** Runs the service (src/main.ts) where it is expected to refuse to start; killed if it is still running after a minute. */
+export function runServiceToExit(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runToExit('main.ts', args, { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, 60_000);
+}
+
+function runToExit(script: string, args: string[], env: Record<string, string>, killAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['-r', REGISTER, path.join(SRC, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+  const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }
 
 export function logLines(output: string): Record<string, unknown>[] {

@@ -188,10 +188,18 @@ export class Database {
     }
     const guarded = () => this.insideWork.run(true, run);
     if (this.dialect === 'mysql') return guarded();
-    const next = this.queue.then(guarded);
+    // better-sqlite3 is synchronous: a queue of work chained on promises would run as one long string
+    // of microtasks, and the event loop would accept no connection and read no request until the queue
+    // was empty (a burst of pledges overflowed the listen backlog and was reset). Each unit of work
+    // waits for a turn of the event loop first.
+    const next = this.queue.then(yieldToEventLoop).then(guarded);
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: how `timestampColumn`s are stored (SQLite text, MySQL DATETIME(3) with timezone Z). */

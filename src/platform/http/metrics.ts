@@ -10,6 +10,11 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly httpShed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests answered 503 overloaded because MAX_CONCURRENT_REQUESTS were already in flight',
+    registers: [this.registry],
+  });
   readonly jobRuns = new Counter({
     name: 'job_runs_total',
     help: 'Job runs by job name and outcome (succeeded, failed)',
