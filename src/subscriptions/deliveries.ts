@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { BUSINESS_TIME_ZONE } from '../platform/calendar';
+import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
 
 /**
  * The delivery calendar of a subscription, pure: delivery dates, ship dates, cutoffs and the ship-by
@@ -45,13 +45,32 @@ export function shipByOf(shipDate: string): Date {
   return new Date(at);
 }
 
-/** The subscription's delivery dates from its first delivery on, every period, up to `until` (exclusive). */
-export function deliveryDates(sub: { startDate: string; deliveryWeekday: number }, periodDays: number, from: string, until: string): string[] {
-  const start = day(sub.startDate);
-  const first = start.plus({ days: (sub.deliveryWeekday - start.weekday + 7) % 7 });
+/**
+ * The first delivery on the delivery weekday, on or after `from`, whose cutoff is after `now`: a delivery
+ * whose cutoff has passed can no longer be planned, charged or packed, so it is never anyone's first.
+ */
+export function firstDeliveryOn(from: string, deliveryWeekday: number, transitDays: number, now: Date): string {
+  const start = day(from);
+  let first = start.plus({ days: (deliveryWeekday - start.weekday + 7) % 7 }).toISODate()!;
+  while (cutoffOf(shipDateOf(first, transitDays)) <= now) first = addDays(first, 7);
+  return first;
+}
+
+/** The subscription's delivery dates from its first delivery on, every period, from `from` up to `until` (exclusive). */
+export function deliveryDates(sub: { firstDeliveryDate: string }, periodDays: number, from: string, until: string): string[] {
+  const first = day(sub.firstDeliveryDate);
   // Step from the first delivery so fortnightly boxes keep their rhythm, whatever `from` is.
   const skip = Math.max(0, Math.ceil(day(from).diff(first, 'days').days / periodDays));
   const dates: string[] = [];
   for (let d = first.plus({ days: skip * periodDays }); d.toISODate()! < until; d = d.plus({ days: periodDays })) dates.push(d.toISODate()!);
   return dates;
+}
+
+/** The first delivery of the subscription that can still change: on or after today, its cutoff ahead. */
+export function nextOpenDelivery(sub: { firstDeliveryDate: string; transitDays: number }, periodDays: number, now: Date): string {
+  const today = businessDay(now);
+  const from = today > sub.firstDeliveryDate ? today : sub.firstDeliveryDate;
+  let [date] = deliveryDates(sub, periodDays, from, addDays(from, periodDays));
+  while (cutoffOf(shipDateOf(date, sub.transitDays)) <= now) date = addDays(date, periodDays);
+  return date;
 }

@@ -49,12 +49,18 @@ export class SubscriptionRow {
   @Column({ name: 'start_date', type: 'varchar', length: 10 }) startDate: string;
   /** ISO weekday of delivery: 1 = Monday … 7 = Sunday. */
   @Column({ name: 'delivery_weekday', type: 'integer' }) deliveryWeekday: number;
+  /**
+   * The first delivery of the current rhythm: the first delivery weekday on or after the start date whose
+   * cutoff was still ahead when subscribing, moved to the next such day when a change of plan changes the period.
+   */
+  @Column({ name: 'first_delivery_date', type: 'varchar', length: 10 }) firstDeliveryDate: string;
   @Column({ type: 'varchar', length: 30 }) region: string;
   @Column({ name: 'transit_days', type: 'integer' }) transitDays: number;
   @Column({ name: 'household_size', type: 'integer' }) householdSize: number;
   @Column(jsonColumn('exclusions')) exclusions: string[];
   @Column({ type: 'varchar', length: 12 }) status: SubscriptionStatus;
-  /** While paused: deliveries before this date are not made. */
+  /** While paused: deliveries on or after pausedFrom (the first paused delivery) and before pausedUntil are not made. */
+  @Column({ name: 'paused_from', type: 'varchar', length: 10, nullable: true }) pausedFrom: string | null;
   @Column({ name: 'paused_until', type: 'varchar', length: 10, nullable: true }) pausedUntil: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('cancelled_at', { nullable: true })) cancelledAt: Date | null;

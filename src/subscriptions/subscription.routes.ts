@@ -3,7 +3,7 @@ import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { BoxCharges } from './box-charges';
 import type { SubscriptionService } from './subscription.service';
 import {
-  BoxListQuery, CreateSubscriptionBody, FruitParams, PauseBody, PickingListQuery, ScheduleQuery, ShipBody, SkipBody, SubscriptionParams, UpdateFruitBody,
+  BoxListQuery, CreateSubscriptionBody, FruitParams, PauseBody, PickingListQuery, ScheduleQuery, ShipBody, SkipBody, SubscriptionParams, UpdateFruitBody, UpdateSubscriptionBody,
   toBoxDto, toDeliveryDto, toFruitDto, toPlanDto, toSubscriptionDto,
 } from './subscription.schemas';
 
@@ -40,6 +40,11 @@ export function subscriptionRoutes(subscriptions: SubscriptionService, boxCharge
     route({
       method: 'get', path: '/v1/subscriptions/:id', summary: 'A subscription (its subscriber, or an operator)', access: ['consumer', 'operator'], params: SubscriptionParams,
       handle: async ({ principal, params }) => toSubscriptionDto(await subscriptions.get(principal, params.id)),
+    }),
+    route({
+      method: 'patch', path: '/v1/subscriptions/:id', summary: 'Change plan, household size or exclusions, from the next delivery whose cutoff is ahead', access: ['consumer'],
+      params: SubscriptionParams, body: UpdateSubscriptionBody,
+      handle: async ({ principal, params, body }) => toSubscriptionDto(await subscriptions.update(principal, params.id, body)),
     }),
     route({
       method: 'get', path: '/v1/subscriptions/:id/schedule', summary: 'The coming boxes: ship date, cutoff, contents and the ready-to-eat table of each day', access: ['consumer', 'operator'],

@@ -3,8 +3,8 @@ import { idSchema as id } from '../platform/ids';
 import { formatMoney, moneyString, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
-import type { ScheduledDelivery } from './subscription.service';
-import type { BoxItem, BoxRow, FruitRow, PlanRow, SubscriptionRow } from './subscription.entity';
+import type { ScheduledDelivery, SubscriptionView } from './subscription.service';
+import type { BoxItem, BoxRow, FruitRow, PlanRow } from './subscription.entity';
 
 const MAX_FRUIT_UNIT_COST = parseMoney('100000.00');
 const date = (what = 'a date') => z.iso.date(`must be ${what} such as 2027-01-15`);
@@ -13,18 +13,29 @@ const fruitId = z.string().regex(/^[a-z][a-z0-9-]{1,29}$/, 'must be a fruit id s
 export const SubscriptionParams = z.strictObject({ id });
 export const FruitParams = z.strictObject({ id: fruitId });
 
+const planId = z.string().min(1).max(40);
+const householdSize = z.number().int().min(1).max(10);
+const exclusions = z.array(fruitId).max(40);
+
 export const CreateSubscriptionBody = z.strictObject({
-  planId: z.string().min(1).max(40),
+  planId,
   startDate: date(),
   deliveryWeekday: z.number().int().min(1, '1 = Monday … 7 = Sunday').max(7, '1 = Monday … 7 = Sunday'),
   region: z.string().min(1).max(30),
-  householdSize: z.number().int().min(1).max(10),
-  exclusions: z.array(fruitId).max(40).default([]),
+  householdSize,
+  exclusions: exclusions.default([]),
 });
+
+/** A change of plan, household size or exclusions: from the next delivery whose cutoff is ahead. */
+export const UpdateSubscriptionBody = z
+  .strictObject({ planId: planId.optional(), householdSize: householdSize.optional(), exclusions: exclusions.optional() })
+  .refine((change) => Object.keys(change).length > 0, 'send at least one of planId, householdSize, exclusions');
 
 export const ScheduleQuery = z.strictObject({ weeks: z.coerce.number().int().min(1).max(12).default(4) });
 export const SkipBody = z.strictObject({ deliveryDate: date('a delivery date') });
-export const PauseBody = z.strictObject({ until: date(), from: date().optional() });
+export const PauseBody = z
+  .strictObject({ until: date(), from: date().optional() })
+  .refine((pause) => pause.from === undefined || pause.from < pause.until, { path: ['until'], message: 'must be after from' });
 
 export const PickingListQuery = z.strictObject({ shipDate: date('a ship date') });
 export const BoxListQuery = pageQuery.extend({ shipDate: date('a ship date').optional(), status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']).optional() });
@@ -63,10 +74,11 @@ export function toPlanDto(p: PlanRow) {
   return { id: p.id, nameZh: p.nameZh, nameEn: p.nameEn, period: p.period, periodDays: periodDaysOf(p.period), maxHousehold: p.maxHousehold, portionsPerPersonPerDay: p.portionsPerPersonPerDay, price: formatMoney(p.price) };
 }
 
-export function toSubscriptionDto(s: SubscriptionRow) {
+export function toSubscriptionDto({ subscription: s, status, nextDeliveryDate }: SubscriptionView) {
   return {
-    id: s.id, planId: s.planId, startDate: s.startDate, deliveryWeekday: s.deliveryWeekday, region: s.region, transitDays: s.transitDays, householdSize: s.householdSize,
-    exclusions: s.exclusions, status: s.status, pausedUntil: s.pausedUntil, createdAt: s.createdAt.toISOString(), cancelledAt: s.cancelledAt?.toISOString() ?? null,
+    id: s.id, planId: s.planId, startDate: s.startDate, firstDeliveryDate: s.firstDeliveryDate, deliveryWeekday: s.deliveryWeekday, region: s.region, transitDays: s.transitDays,
+    householdSize: s.householdSize, exclusions: s.exclusions, status, pausedFrom: s.pausedFrom, pausedUntil: s.pausedUntil, nextDeliveryDate,
+    createdAt: s.createdAt.toISOString(), cancelledAt: s.cancelledAt?.toISOString() ?? null,
   };
 }
 

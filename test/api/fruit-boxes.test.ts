@@ -25,9 +25,9 @@ const runJob = async (name: string) => {
 type Box = { id: string; deliveryDate: string; shipDate: string; status: string; price: string; paymentId: string | null; chargeAttempts: number; cancelReason: string | null; items: { fruitId: string; units: number }[]; compensatedAt: string | null };
 const boxesOf = async (subscriptionId: string) =>
   ((await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as (Box & { subscriptionId: string })[]).filter((b) => b.subscriptionId === subscriptionId).sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate));
-const subscribe = async (consumer: Caller) => {
+const subscribe = async (consumer: Caller, overrides: object = {}) => {
   const res = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID())
-    .send({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3 }).expect(201);
+    .send({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3, ...overrides }).expect(201);
   return res.body.id as string;
 };
 const notifications = (c: Caller) => t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200).then((r) => r.body.items as { kind: string; message: string }[]);
@@ -212,6 +212,37 @@ describe('an orchard short of fruit', () => {
     await t.app.services.subscriptions.planAhead();
     const again = await firstBoxes();
     for (const [i, box] of again.entries()) expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(after[i]));
+  });
+});
+
+describe('boxes that cannot be filled', () => {
+  test('a box is charged only for the portions of need it covers; a box with no fruit in it is neither locked nor charged', async () => {
+    setChinaTime('2027-11-08T09:00');
+    const catalogue = (await t.http.get('/v1/fruits').expect(200)).body.items as { id: string; readyToEat: boolean }[];
+    const [partly, empty] = [await aConsumer(t), await aConsumer(t)];
+    // Nothing ready to eat on arrival: days 1–3 cannot be covered. Only lychees (May to July): nothing in November.
+    const partlyId = await subscribe(partly, { exclusions: catalogue.filter((f) => f.readyToEat).map((f) => f.id) });
+    const emptyId = await subscribe(empty, { exclusions: catalogue.map((f) => f.id).filter((id) => id !== 'lychee') });
+    const [shown] = (await t.http.get(`/v1/subscriptions/${partlyId}/schedule?weeks=1`).set(partly.auth).expect(200)).body.deliveries;
+    const covered = shown.box.readyToEat.reduce((s: number, d: { plannedPortions: number }) => s + d.plannedPortions, 0);
+    expect(covered).toBeGreaterThan(0);
+    expect(covered).toBeLessThan(21);
+
+    setChinaTime('2027-11-10T20:01');
+    await runJob('subscriptions.lock-due-boxes');
+    const boxes = async (id: string) => (await t.db.read((tx) => tx.query('SELECT id, delivery_date, status, cancel_reason, price_fen FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id]))) as { id: string; delivery_date: string; status: string; cancel_reason: string | null; price_fen: string | number }[];
+    const [locked] = await boxes(partlyId);
+    expect(locked).toMatchObject({ delivery_date: '2027-11-13', status: 'locked' });
+    const [payment] = (await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id]))) as { id: string; amount_fen: string | number }[];
+    expect(Number(payment.amount_fen)).toBe(Math.round((26800 * covered) / 21));
+    expect((Number(payment.amount_fen) / 100).toFixed(2)).toBe(shown.box.price);
+    await t.http.post(`/v1/payments/${payment.id}/sandbox/complete`).set(partly.auth).expect(200);
+
+    const unfilled = await boxes(emptyId);
+    expect(unfilled.length).toBeGreaterThan(0);
+    expect(unfilled.map((b) => [b.status, b.cancel_reason, Number(b.price_fen)])).toEqual(unfilled.map(() => ['cancelled', 'unfillable', 0]));
+    const charged = (await t.db.read((tx) => tx.query('SELECT COUNT(*) AS n FROM payments WHERE box_id IN (SELECT id FROM fruit_boxes WHERE subscription_id = ?)', [emptyId]))) as { n: number | string }[];
+    expect(Number(charged[0].n)).toBe(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import { migrations } from '../../migrations';
 import { BoxContents1764700000000 } from '../../migrations/1764700000000-box-contents';
 import { PledgerCounts1764800000000 } from '../../migrations/1764800000000-pledger-counts';
+import { SubscriptionRhythmAndPause1764910000000 } from '../../migrations/1764910000000-subscription-rhythm-and-pause';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -65,6 +66,33 @@ describe('migrations keep the data they move', () => {
       expect(counts.map((r) => [r.campaign_id, Number(r.pledgers)])).toEqual([[campaign, 2]]);
       const perConsumer = (await after.read((tx) => tx.query('SELECT user_id, paid_pledges FROM pledgers ORDER BY user_id'))) as { user_id: string; paid_pledges: number | string }[];
       expect(perConsumer.map((r) => Number(r.paid_pledges))).toEqual([2, 1]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('subscription rhythm and pause: existing subscriptions keep their delivery dates, and an existing pause its deliveries', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(SubscriptionRhythmAndPause1764910000000)));
+    await before.migrate();
+    // Monday 1 March 2027: Saturday deliveries start on the 6th, Monday ones on the 1st itself.
+    const rows: [string, number, string][] = [['1', 6, 'active'], ['2', 1, 'paused'], ['3', 6, 'cancelled']];
+    await before.transaction((tx) => before.insertRows(tx, 'subscriptions', rows.map(([n, weekday, status]) => ({
+      id: `00000000-0000-4000-8000-00000000000${n}`, user_id: '00000000-0000-4000-8000-0000000000a0', plan_id: 'weekly-family', start_date: '2027-03-01', delivery_weekday: weekday,
+      region: 'shanghai', transit_days: 1, household_size: 3, exclusions: '[]', status, paused_until: status === 'paused' ? '2027-04-01' : null, created_at: new Date(), cancelled_at: null,
+    }))));
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('SubscriptionRhythmAndPause1764910000000');
+      const migrated = (await after.read((tx) => tx.query('SELECT first_delivery_date, paused_from, paused_until FROM subscriptions ORDER BY id'))) as Record<string, string | null>[];
+      expect(migrated).toEqual([
+        { first_delivery_date: '2027-03-06', paused_from: null, paused_until: null },
+        { first_delivery_date: '2027-03-01', paused_from: '2027-03-01', paused_until: '2027-04-01' },
+        { first_delivery_date: '2027-03-06', paused_from: null, paused_until: null },
+      ]);
     } finally {
       await after.close();
       await database.drop();

@@ -192,7 +192,7 @@ describe('retries', () => {
     const key = randomUUID();
     // The first attempt's transaction committed, then its connection dropped before the answer was recorded:
     // the key was released, the subscription is there under the request's record id.
-    const first = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const { subscription: first } = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
     expect(retry.body.id).toBe(first.id);
     const mine = (await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body;
@@ -202,5 +202,141 @@ describe('retries', () => {
     await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, other));
     const changed = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', other).send({ ...body, householdSize: 2 }).expect(422);
     expect(changed.body.code).toBe('idempotency_key_reused');
+  });
+});
+
+describe('what the subscriber sees is what ships and is charged', () => {
+  const allFruitBut = async (...kept: string[]) => (await fruits()).map((f) => f.id).filter((id) => !kept.includes(id));
+  const get = (consumer: Caller, id: string) => t.http.get(`/v1/subscriptions/${id}`).set(consumer.auth).expect(200).then((r) => r.body);
+
+  test('a subscription that excludes every fruit can never be filled: a clear 422 naming why, and nothing is created', async () => {
+    setChinaTime('2027-07-05T09:00');
+    const consumer = await aConsumer(t);
+    const refused = await subscribe(consumer, familyOfThree({ exclusions: await allFruitBut() })).expect(422);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'subscription_unfillable', detail: expect.stringContaining('every fruit') });
+    expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'body.exclusions' })]);
+    expect((await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body.total).toBe(0);
+  });
+
+  test('out of season: the boxes that cannot be filled are shown as such (no box, no price), and the subscription says when its first delivery will be', async () => {
+    setChinaTime('2027-11-08T09:00');
+    const consumer = await aConsumer(t);
+    const created = await subscribe(consumer, familyOfThree({ exclusions: await allFruitBut('lychee') })).expect(201);
+    // Lychees come from May to July: the first box ships on Friday 5 May 2028 and arrives on Saturday the 6th.
+    expect(created.body).toMatchObject({ status: 'active', firstDeliveryDate: '2027-11-13', nextDeliveryDate: '2028-05-06' });
+    const deliveries = await schedule(consumer, created.body.id, 4);
+    expect(deliveries.map((d) => [d.status, d.box])).toEqual([['unfillable', null], ['unfillable', null], ['unfillable', null], ['unfillable', null]]);
+    expect((await get(consumer, created.body.id)).nextDeliveryDate).toBe('2028-05-06');
+  });
+
+  test('subscribing after the first delivery day\'s cutoff: the first delivery is the first whose cutoff is still ahead, and the schedule shows nothing that will not come', async () => {
+    // Saturday 6 March ships on the 5th: its cutoff was Wednesday 3 March 20:00.
+    setChinaTime('2027-03-04T09:00');
+    const consumer = await aConsumer(t);
+    const weekly = await subscribe(consumer, familyOfThree({ startDate: '2027-03-04' })).expect(201);
+    expect(weekly.body).toMatchObject({ firstDeliveryDate: '2027-03-13', nextDeliveryDate: '2027-03-13' });
+    expect((await schedule(consumer, weekly.body.id, 3)).map((d) => [d.deliveryDate, d.status])).toEqual([['2027-03-13', 'planned'], ['2027-03-20', 'planned']]);
+    const skip = await t.http.post(`/v1/subscriptions/${weekly.body.id}/skip`).set(consumer.auth).send({ deliveryDate: '2027-03-06' }).expect(400);
+    expect(skip.body.detail).not.toMatch(/charged/);
+    // Fortnightly: every other week from that first delivery.
+    const fortnightly = await subscribe(consumer, familyOfThree({ planId: 'fortnightly-family', startDate: '2027-03-04' })).expect(201);
+    expect((await schedule(consumer, fortnightly.body.id, 4)).map((d) => d.deliveryDate)).toEqual(['2027-03-13', '2027-03-27']);
+  });
+
+  test('a box with days nothing can cover is priced for the portions it covers, and the schedule shows that price', async () => {
+    setChinaTime('2027-11-08T09:00');
+    const consumer = await aConsumer(t);
+    const readyToEat = (await fruits()).filter((f) => f.readyToEat).map((f) => f.id);
+    const created = await subscribe(consumer, familyOfThree({ exclusions: readyToEat })).expect(201);
+    const [first] = (await t.http.get(`/v1/subscriptions/${created.body.id}/schedule?weeks=1`).set(consumer.auth).expect(200)).body.deliveries;
+    const covered = first.box.readyToEat.reduce((s: number, d: { plannedPortions: number }) => s + d.plannedPortions, 0);
+    const needed = first.box.readyToEat.reduce((s: number, d: { neededPortions: number }) => s + d.neededPortions, 0);
+    expect(covered).toBeLessThan(needed);
+    expect(first.box.price).toBe(((26800 * covered) / needed / 100).toFixed(2));
+  });
+
+  describe('pause', () => {
+    let consumer: Caller;
+    let id: string;
+    beforeAll(async () => {
+      setChinaTime('2027-05-03T09:00');
+      consumer = await aConsumer(t);
+      id = (await subscribe(consumer, familyOfThree({ startDate: '2027-05-03' })).expect(201)).body.id;
+    });
+
+    test('`from` after `until`, or a pause with no delivery in it, is refused and changes nothing', async () => {
+      const backwards = await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ from: '2027-06-01', until: '2027-05-20' }).expect(400);
+      expect(backwards.body.errors).toEqual([expect.objectContaining({ path: 'body.until' })]);
+      // The next delivery is Saturday 8 May: a pause until the 7th pauses nothing.
+      const empty = await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ until: '2027-05-07' }).expect(400);
+      expect(empty.body.errors).toEqual([expect.objectContaining({ path: 'body.until' })]);
+      expect(await get(consumer, id)).toMatchObject({ status: 'active', pausedFrom: null, pausedUntil: null });
+    });
+
+    test('a pause from a later delivery: active until then, the deliveries before it still come; paused while it is in effect; active again after it', async () => {
+      await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ from: '2027-05-22', until: '2027-06-05' }).expect(200);
+      expect(await get(consumer, id)).toMatchObject({ status: 'active', pausedFrom: '2027-05-22', pausedUntil: '2027-06-05', nextDeliveryDate: '2027-05-08' });
+      expect((await schedule(consumer, id, 6)).map((d) => [d.deliveryDate, d.status])).toEqual([
+        ['2027-05-08', 'planned'], ['2027-05-15', 'planned'], ['2027-05-22', 'paused'], ['2027-05-29', 'paused'], ['2027-06-05', 'preview'], ['2027-06-12', 'preview'],
+      ]);
+      // After the cutoff of the 15 May box, the next box that can still change is a paused one.
+      setChinaTime('2027-05-12T21:00');
+      expect(await get(consumer, id)).toMatchObject({ status: 'paused', nextDeliveryDate: '2027-05-15' });
+      // Once the next box that can still change is after the pause, deliveries come again: no resume needed.
+      setChinaTime('2027-06-01T09:00');
+      expect(await get(consumer, id)).toMatchObject({ status: 'active', nextDeliveryDate: '2027-06-05' });
+      await t.app.services.subscriptions.planAhead();
+      expect((await schedule(consumer, id, 1))[0]).toMatchObject({ deliveryDate: '2027-06-05', status: 'planned' });
+    });
+  });
+
+  describe('changing a subscription', () => {
+    let consumer: Caller;
+    let id: string;
+    const patch = (caller: Caller, body: object) => t.http.patch(`/v1/subscriptions/${id}`).set(caller.auth).send(body);
+    beforeAll(async () => {
+      setChinaTime('2027-09-06T09:00');
+      consumer = await aConsumer(t);
+      id = (await subscribe(consumer, familyOfThree({ startDate: '2027-09-06' })).expect(201)).body.id;
+      // The first box (Saturday 11 September) is locked at its cutoff, Wednesday 8 September 20:00.
+      setChinaTime('2027-09-08T21:00');
+      await t.app.services.boxCharges.lockDue();
+    });
+
+    test('household size and exclusions: the boxes whose cutoff is ahead are planned again, the locked one is left as it is', async () => {
+      const changed = await patch(consumer, { householdSize: 5, exclusions: ['apple'] }).expect(200);
+      expect(changed.body).toMatchObject({ householdSize: 5, exclusions: ['apple'], status: 'active' });
+      const deliveries = await schedule(consumer, id, 3);
+      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box!.readyToEat[0].neededPortions])).toEqual([['2027-09-11', 'locked', 3], ['2027-09-18', 'planned', 5], ['2027-09-25', 'planned', 5]]);
+      for (const d of deliveries.slice(1)) expect(d.box!.items.map((i) => i.fruitId)).not.toContain('apple');
+    });
+
+    test('the plan: a fortnightly plan runs every other week from the next delivery whose cutoff is ahead, at its price', async () => {
+      await patch(consumer, { planId: 'fortnightly-family' }).expect(200);
+      const deliveries = (await t.http.get(`/v1/subscriptions/${id}/schedule?weeks=5`).set(consumer.auth).expect(200)).body.deliveries as { deliveryDate: string; status: string; box: { price: string; readyToEat: unknown[] } }[];
+      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box.readyToEat.length])).toEqual([['2027-09-11', 'locked', 7], ['2027-09-18', 'planned', 14], ['2027-10-02', 'planned', 14]]);
+      expect(deliveries[0].box.price).toBe('268.00');
+      const boxes = await t.db.read((tx) => tx.query("SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? AND status <> 'cancelled' ORDER BY delivery_date", [id])) as { delivery_date: string }[];
+      expect(boxes.map((b) => b.delivery_date)).toEqual(['2027-09-11', '2027-09-18', '2027-10-02']);
+    });
+
+    test('bad changes are refused and change nothing; another consumer\'s subscription is a 404; a cancelled one a 409', async () => {
+      await patch(consumer, {}).expect(400);
+      await patch(consumer, { planId: 'no-such-plan' }).expect(400);
+      await patch(consumer, { planId: 'weekly-small' }).expect(400); // for at most 2 people: the household is 5
+      const unfillable = await patch(consumer, { exclusions: await allFruitBut() }).expect(422);
+      expect(unfillable.body.code).toBe('subscription_unfillable');
+      await patch(await aConsumer(t), { householdSize: 2 }).expect(404);
+      expect(await get(consumer, id)).toMatchObject({ planId: 'fortnightly-family', householdSize: 5, exclusions: ['apple'] });
+      await t.http.post(`/v1/subscriptions/${id}/cancel`).set(consumer.auth).expect(200);
+      expect((await patch(consumer, { householdSize: 2 }).expect(409)).body.code).toBe('subscription_cancelled');
+    });
+
+    test('after a cancel, the locked box is still shown: it ships and is charged; nothing else is', async () => {
+      const cancelled = await get(consumer, id);
+      expect(cancelled).toMatchObject({ status: 'cancelled', nextDeliveryDate: '2027-09-11' });
+      expect((await schedule(consumer, id, 4)).map((d) => [d.deliveryDate, d.status])).toEqual([['2027-09-11', 'locked']]);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { businessDay } from '../../src/platform/calendar';
 import { planBox } from '../../src/scheduling';
 import { FruitRow, PlanRow, SubscriptionRow } from '../../src/subscriptions';
-import { REGIONS, addDays, cutoffOf, deliveryDates, periodDaysOf, shipDateOf } from '../../src/subscriptions/deliveries';
+import { REGIONS, addDays, cutoffOf, deliveryDates, firstDeliveryOn, periodDaysOf, shipDateOf } from '../../src/subscriptions/deliveries';
 import { HORIZON_WEEKS, boxRequest, toPlannerFruit } from '../../src/subscriptions/subscription.service';
 import { type Machine, benchApp, benchDatabase } from './support';
 
@@ -44,8 +44,10 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
       const plan = pick(plans);
       const region = pick(regions);
       const exclusions = next() < 0.3 ? [pick(fruits).id] : [];
+      const [startDate, deliveryWeekday] = [addDays(today, Math.floor(next() * 7)), 1 + Math.floor(next() * 7)];
       return {
-        id: randomUUID(), user_id: randomUUID(), plan_id: plan.id, start_date: addDays(today, Math.floor(next() * 7)), delivery_weekday: 1 + Math.floor(next() * 7), region, transit_days: REGIONS[region],
+        id: randomUUID(), user_id: randomUUID(), plan_id: plan.id, start_date: startDate, delivery_weekday: deliveryWeekday, region, transit_days: REGIONS[region],
+        first_delivery_date: firstDeliveryOn(startDate, deliveryWeekday, REGIONS[region], new Date()),
         household_size: 1 + Math.floor(next() * plan.maxHousehold), exclusions: JSON.stringify(exclusions), status: 'active', paused_until: null, created_at: new Date(), cancelled_at: null,
       };
     });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { businessDay } from '../../../src/platform/calendar';
 import { PlanRow } from '../../../src/subscriptions';
-import { REGIONS, addDays } from '../../../src/subscriptions/deliveries';
+import { REGIONS, addDays, firstDeliveryOn } from '../../../src/subscriptions/deliveries';
 import type { TestApp } from '../../support/app';
 import type { TestClock } from '../../support/clock';
 import { sqlRows } from './invariants';
@@ -29,6 +29,7 @@ export async function boxesPastCutoff(t: TestApp, clock: TestClock, wanted: numb
         const region = regions[i % regions.length];
         return {
           id: randomUUID(), user_id: randomUUID(), plan_id: plan.id, start_date: addDays(startDate, i % 3), delivery_weekday: 1 + (i % 7), region, transit_days: REGIONS[region],
+          first_delivery_date: firstDeliveryOn(addDays(startDate, i % 3), 1 + (i % 7), REGIONS[region], clock.now()),
           household_size: 1 + (i % plan.maxHousehold), exclusions: '[]', status: 'active', paused_until: null, created_at: clock.now(), cancelled_at: null,
         };
       });
