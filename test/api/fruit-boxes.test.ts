@@ -236,7 +236,7 @@ describe('boxes that cannot be filled', () => {
     const [payment] = (await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id]))) as { id: string; amount_fen: string | number }[];
     expect(Number(payment.amount_fen)).toBe(Math.round((26800 * covered) / 21));
     expect((Number(payment.amount_fen) / 100).toFixed(2)).toBe(shown.box.price);
-    await t.http.post(`/v1/payments/${payment.id}/sandbox/complete`).set(partly.auth).expect(200);
+    await t.http.post(`/v1/payments/${payment.id}/sandbox/complete`).set(operator.auth).expect(200);
 
     const unfilled = await boxes(emptyId);
     expect(unfilled.length).toBeGreaterThan(0);
