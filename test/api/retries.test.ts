@@ -112,7 +112,7 @@ describe('checks that have turned since the first attempt', () => {
     const made = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
     clock.offsetMs += 86_400_000;
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
-    expect(retry.body.id).toBe(made.id);
+    expect(retry.body.id).toBe(made.subscription.id);
     expect((await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID()).send(body).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.startDate' })]);
   });
 });
