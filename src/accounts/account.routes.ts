@@ -31,7 +31,7 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
   ];
 
   // Every sign-up from an address counts, taken email or not: each costs a password hash, and a stream of
-  // them would tell which emails have accounts (docs/operations.md, "Accounts").
+  // them would tell which emails have accounts (docs/domain.md, "Accounts and access").
   const registerLimiter = rateLimited({
     windowMs: limits.register.windowMs, limit: limits.register.max, key: clientAddress,
     code: 'too_many_registrations', detail: 'Too many sign-ups from this address. Wait 15 minutes and try again.',
