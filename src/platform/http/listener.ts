@@ -46,8 +46,13 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   server.headersTimeout = 20_000;
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenFailure(error, options)));
-    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => resolve());
+    const failed = (error: NodeJS.ErrnoException) => reject(listenFailure(error, options));
+    server.once('error', failed);
+    server.listen({ port: options.port, host: options.host, backlog: LISTEN_BACKLOG }, () => {
+      // Later server errors are not start-up failures: they must not be swallowed by this promise.
+      server.off('error', failed);
+      resolve();
+    });
   });
   for (const warning of capacityWarnings(options.maxConcurrentRequests)) options.logger.warn(warning);
   const address = server.address();
