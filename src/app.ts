@@ -136,7 +136,7 @@ export function buildApp(deps: AppDeps): App {
       heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
       finalCampaignIds: (tx) => settlement.settledFinalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
-      derivedRecordViolations: async (tx) => [...(await tallies.violations(tx)), ...(await boxCharges.violations(tx))],
+      derivedRecordViolations: async (tx) => [...(await tallies.violations(tx)), ...(await boxCharges.violations(tx)), ...(await payments.violations(tx))],
     });
 
   return {

@@ -9,6 +9,11 @@
  *   platform_fees                the platform's fee on each completed purchase, and its margin on each fruit box
  *   guarantee_expense            what the late-shipping guarantee (慢就赔) cost the platform
  *   subscriber_credit:<user>     credit owed to a subscriber (late-shipping compensation): not gateway money
+ *   unexpected_payments          money the gateway took that we did not ask for, until its refund is decided (at once)
+ *
+ * The ledger's currency is CNY. Money the gateway took in another currency can only be money we did not
+ * ask for; it is kept in that currency's own gateway, unexpected_payments and refunds_pending accounts
+ * (`gateway:USD`, …), so no line ever adds two currencies.
  */
 export const accounts = {
   gateway: 'gateway',
@@ -18,7 +23,12 @@ export const accounts = {
   platformFees: 'platform_fees',
   guaranteeExpense: 'guarantee_expense',
   subscriberCredit: (userId: string) => `subscriber_credit:${userId}`,
+  unexpectedPayments: 'unexpected_payments',
+  /** One of the accounts above, for money in `currency`. */
+  inCurrency: (account: string, currency: string) => (currency === LEDGER_CURRENCY ? account : `${account}:${currency}`),
 } as const;
+
+export const LEDGER_CURRENCY = 'CNY';
 
 export const HELD_DEPOSITS_PREFIX = 'held_deposits:';
 export const FACTORY_PAYABLE_PREFIX = 'factory_payable:';

@@ -1,6 +1,6 @@
 import type { Database } from '../platform/database';
 import { type Decimal, ZERO, formatMoney, sum } from '../platform/money';
-import { FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, accounts } from './accounts';
+import { FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, LEDGER_CURRENCY, accounts } from './accounts';
 import type { LedgerService } from './ledger.service';
 import type { Tx } from '../platform/database';
 
@@ -10,8 +10,8 @@ export interface ReconcileSources {
   heldDepositsByCampaign(tx: Tx): Promise<Map<string, Decimal>>;
   /** Campaigns that are final (failed, cancelled, completed) and settled: their held deposits must be zero. */
   finalCampaignIds(tx: Tx): Promise<string[]>;
-  /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed. */
-  gatewayTotals(tx: Tx): Promise<{ received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>;
+  /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed, per currency (CNY always present). */
+  gatewayTotals(tx: Tx): Promise<Map<string, { received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>>;
   /** Records kept in step with others (running totals), checked against what they count. */
   derivedRecordViolations(tx: Tx): Promise<string[]>;
 }
@@ -25,8 +25,9 @@ export interface ReconcileReport {
 /**
  * Proves the ledger invariants of DESIGN.md: every entry sums to zero; each campaign's held deposits
  * equal its pledges' deposits (zero once final); money received = refunded + owed to factories +
- * platform fees + still held (deposits held, and refunds decided but not yet sent); and the refunds the
- * ledger counts as pending are exactly the refunds not yet confirmed by the gateway.
+ * platform fees + still held (deposits held, and refunds decided but not yet sent); money the gateway took
+ * that we did not ask for has its refund decided (unexpected_payments is zero), in each currency; and the
+ * refunds the ledger counts as pending are exactly the refunds not yet confirmed by the gateway.
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
   // One transaction: every figure comes from the same snapshot, even while payments keep arriving.
@@ -48,23 +49,35 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       if (!held.isZero()) violations.push(`campaign ${campaignId} is final but still holds ${formatMoney(held.negated())} in deposits`);
     }
 
-    const { received, refunded, refundsOutstanding } = await sources.gatewayTotals(tx);
     const owedToFactories = sum([...(await ledger.balances(tx, FACTORY_PAYABLE_PREFIX)).values()]).negated();
     const fees = (await ledger.balance(tx, accounts.platformFees)).negated();
-    const refundsPending = (await ledger.balance(tx, accounts.refundsPending)).negated();
     const held = sum([...heldInLedger.values()]).negated();
-    const gateway = await ledger.balance(tx, accounts.gateway);
-    const accountedFor = refunded.plus(owedToFactories).plus(fees).plus(held).plus(refundsPending);
-    if (!received.equals(accountedFor)) {
-      violations.push(`received ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)} + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + refunds pending ${formatMoney(refundsPending)}`);
+    const byCurrency = await sources.gatewayTotals(tx);
+    const totals: Record<string, string> = {};
+    for (const [currency, { received, refunded, refundsOutstanding }] of byCurrency) {
+      const balance = async (account: string) => ledger.balance(tx, accounts.inCurrency(account, currency));
+      const refundsPending = (await balance(accounts.refundsPending)).negated();
+      const unexpected = (await balance(accounts.unexpectedPayments)).negated();
+      const gateway = await balance(accounts.gateway);
+      const of = currency === LEDGER_CURRENCY ? '' : ` (${currency})`;
+      // Only money we asked for (CNY) can be owed to factories, be a fee, or be held.
+      const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held] : [];
+      const figures = currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending } : { received, refunded, refundsPending };
+      for (const [name, value] of Object.entries(figures)) totals[`${name}${of}`] = formatMoney(value);
+      const accountedFor = sum([refunded, ...kept, refundsPending, unexpected]);
+      if (!received.equals(accountedFor)) {
+        const parts = currency === LEDGER_CURRENCY ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)}` : '';
+        violations.push(`received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`);
+      }
+      if (!unexpected.isZero()) violations.push(`${formatMoney(unexpected)}${of} the gateway took that we did not ask for has no refund decided`);
+      if (!refundsPending.equals(refundsOutstanding)) violations.push(`ledger has ${formatMoney(refundsPending)}${of} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`);
+      if (!gateway.equals(received.minus(refunded))) violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
     }
-    if (!refundsPending.equals(refundsOutstanding)) violations.push(`ledger has ${formatMoney(refundsPending)} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`);
-    if (!gateway.equals(received.minus(refunded))) violations.push(`gateway account ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
     violations.push(...(await sources.derivedRecordViolations(tx)));
     return {
       ok: violations.length === 0,
       violations,
-      totals: Object.fromEntries(Object.entries({ received, refunded, owedToFactories, fees, held, refundsPending }).map(([k, v]) => [k, formatMoney(v)])),
+      totals,
     };
   });
 }

@@ -4,8 +4,22 @@ import type { Decimal } from '../platform/money';
 export interface GatewayEvent {
   id: string;
   type: 'payment.succeeded' | 'payment.failed';
+  /** Our payment id, as the gateway knows it. */
   paymentId: string;
   amount: Decimal;
+  /** ISO 4217 currency of `amount`. */
+  currency: string;
+  /** The gateway's id of the money taken; present on every success. One transaction is money taken once. */
+  transactionId: string | null;
+}
+
+/** Money back for one payment at the gateway (the payment id it knows, and the transaction when known), in the currency it was taken in. */
+export interface RefundRequest {
+  refundId: string;
+  paymentId: string;
+  transactionId: string | null;
+  amount: Decimal;
+  currency: string;
 }
 
 export type RefundResult = { ok: true } | { ok: false; reason: string };
@@ -19,5 +33,5 @@ export interface PaymentGateway {
   /** Verifies a notification's signature and freshness and reads it; throws an AppError when it is not genuine. */
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent;
   /** Sends money back. Idempotent per refundId at the provider, so a retry never refunds twice. */
-  refund(request: { refundId: string; paymentId: string; amount: Decimal }): Promise<RefundResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
 }

@@ -2,8 +2,10 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { fenColumn, timestampColumn } from '../platform/database';
 import type { Decimal } from '../platform/money';
 
-/** A pledge's deposit or balance, or a fruit box's charge. */
-export type PaymentKind = 'deposit' | 'balance' | 'box';
+/** A pledge's deposit or balance, or a fruit box's charge; or money the gateway took that we did not ask for (refunded). */
+export type PaymentKind = 'deposit' | 'balance' | 'box' | 'unexpected';
+/** Why money the gateway took was not what we asked for. */
+export type UnexpectedReason = 'amount_mismatch' | 'currency_mismatch' | 'second_charge' | 'unknown_payment';
 /** pending → succeeded | failed | cancelled (no longer wanted); a success arriving after failed or cancelled is still honoured (succeeded), and refunded if nothing wants it. */
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -17,9 +19,17 @@ export class PaymentRow {
   @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
   /** Set for a fruit box's charge. */
   @Column({ name: 'box_id', type: 'varchar', length: 36, nullable: true }) boxId: string | null;
-  @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  /** Null only for money reported against a payment we do not know. */
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true }) userId: string | null;
   @Column(fenColumn('amount_fen')) amount: Decimal;
+  /** ISO 4217; the ledger's currency is CNY, other currencies can only be money we did not ask for. */
+  @Column({ type: 'varchar', length: 3 }) currency: string;
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;
+  /** The gateway's id of the money taken, once it is taken (unique per provider). */
+  @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true }) transactionId: string | null;
+  /** For money we did not ask for: the payment id the gateway reported it against (ours, or one we do not know), and why it was unexpected. */
+  @Column({ name: 'reported_payment_id', type: 'varchar', length: 64, nullable: true }) reportedPaymentId: string | null;
+  @Column({ name: 'unexpected_reason', type: 'varchar', length: 32, nullable: true }) unexpectedReason: UnexpectedReason | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('settled_at', { nullable: true })) settledAt: Date | null;
 }
@@ -33,7 +43,8 @@ export class RefundRow {
   @Column({ name: 'payment_id', type: 'varchar', length: 36 }) paymentId: string;
   @Column({ name: 'pledge_id', type: 'varchar', length: 36, nullable: true }) pledgeId: string | null;
   @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
-  @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  /** Null only for the refund of money reported against a payment we do not know. */
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true }) userId: string | null;
   @Column(fenColumn('amount_fen')) amount: Decimal;
   @Column({ type: 'varchar', length: 40 }) reason: string;
   @Column({ type: 'varchar', length: 16 }) status: RefundStatus;

@@ -3,7 +3,7 @@ import { page } from '../platform/http/paginate';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { SandboxGateway } from './sandbox-gateway';
 import type { PaymentService } from './payment.service';
-import { PaymentParams, ProviderParams, RefundQuery, toPaymentDto, toRefundDto } from './payment.schemas';
+import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, toPaymentDto, toRefundDto } from './payment.schemas';
 
 export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean }): RouteDef[] {
   const routes: RouteDef[] = [
@@ -12,6 +12,13 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
       handle: async ({ params, req }) => {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
         return { outcome: await payments.handleNotification(params.provider, headers, req.rawBody ?? Buffer.alloc(0)) };
+      },
+    }),
+    route({
+      method: 'get', path: '/v1/payments', summary: 'Payments, newest first, e.g. ?kind=unexpected for money the gateway took that we did not ask for (operator)', access: ['operator'], query: PaymentQuery,
+      handle: async ({ query }) => {
+        const { items, total } = await payments.list(query, { kind: query.kind, status: query.status });
+        return page(items.map(toPaymentDto), total, query);
       },
     }),
     route({

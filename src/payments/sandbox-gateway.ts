@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, badRequest } from '../platform/http/app-error';
 import { type Decimal, formatMoney, moneyString, parseMoney } from '../platform/money';
 import { signatureHeader, verifySignatureHeader } from '../platform/signature';
-import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
+import type { GatewayEvent, PaymentGateway, RefundRequest, RefundResult } from './gateway';
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-sandbox-signature';
 
@@ -12,7 +12,9 @@ const EventBody = z.strictObject({
   type: z.enum(['payment.succeeded', 'payment.failed']),
   paymentId: z.uuid(),
   amount: moneyString,
-});
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
+  transactionId: z.string().min(1).max(64).optional(),
+}).refine((e) => e.type !== 'payment.succeeded' || e.transactionId !== undefined, { path: ['transactionId'], message: 'is required when money was taken' });
 
 /**
  * A fault the sandbox plays on one refund call, as a real provider sometimes does (sandbox only):
@@ -40,7 +42,7 @@ export class SandboxGateway implements PaymentGateway {
   /** Faults for the next refund calls, first first. */
   private readonly refundFaults: SandboxRefundFault[] = [];
   /** Every refund the sandbox paid out, as a bank statement would show it. */
-  readonly refundsSent: { refundId: string; paymentId: string; amount: string }[] = [];
+  readonly refundsSent: { refundId: string; paymentId: string; transactionId: string | null; amount: string; currency: string }[] = [];
 
   constructor(
     private readonly secret: string,
@@ -48,8 +50,19 @@ export class SandboxGateway implements PaymentGateway {
   ) {}
 
   /** The notification the sandbox would send for a payment, signed at `at`. */
-  notification(payment: { id: string; amount: Decimal }, outcome: 'succeeded' | 'failed', at = new Date()): { headers: Record<string, string>; body: Buffer } {
-    const body = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: `payment.${outcome}`, paymentId: payment.id, amount: formatMoney(payment.amount) }));
+  /**
+   * The notification the sandbox would send for a payment, signed at `at`. The money taken is one
+   * transaction per payment (`txn_<payment id>`), so sending it again reports the same money; a
+   * different `transactionId` is a second charge.
+   */
+  notification(
+    payment: { id: string; amount: Decimal },
+    outcome: 'succeeded' | 'failed',
+    at = new Date(),
+    options: { transactionId?: string; currency?: string } = {},
+  ): { headers: Record<string, string>; body: Buffer } {
+    const transactionId = outcome === 'succeeded' ? (options.transactionId ?? `txn_${payment.id}`) : undefined;
+    const body = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: `payment.${outcome}`, paymentId: payment.id, amount: formatMoney(payment.amount), currency: options.currency ?? 'CNY', transactionId }));
     return { headers: { [SANDBOX_SIGNATURE_HEADER]: this.sign(body, at), 'content-type': 'application/json' }, body };
   }
 
@@ -73,7 +86,7 @@ export class SandboxGateway implements PaymentGateway {
     }
     const event = EventBody.safeParse(json);
     if (!event.success) throw badRequest('validation_failed', `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return { ...event.data, amount: parseMoney(event.data.amount) };
+    return { ...event.data, amount: parseMoney(event.data.amount), transactionId: event.data.transactionId ?? null };
   }
 
   /** Makes the next `count` refund calls fail, as a bank that rejects them would (after any faults already queued). */
@@ -86,12 +99,12 @@ export class SandboxGateway implements PaymentGateway {
     for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'timeout', applied: options.applied, afterMs: options.afterMs ?? 100 });
   }
 
-  async refund(request: { refundId: string; paymentId: string; amount: Decimal }): Promise<RefundResult> {
+  async refund(request: RefundRequest): Promise<RefundResult> {
     const fault = this.refundFaults.shift();
     if (fault?.kind === 'reject') return { ok: false, reason: 'sandbox: the bank rejected the refund' };
     // Idempotent per refund id, as real providers are: asking again never pays twice.
     if (fault?.kind !== 'timeout' || fault.applied) {
-      if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ refundId: request.refundId, paymentId: request.paymentId, amount: formatMoney(request.amount) });
+      if (!this.refundsSent.some((r) => r.refundId === request.refundId)) this.refundsSent.push({ ...request, amount: formatMoney(request.amount) });
     }
     if (fault?.kind === 'timeout') {
       await new Promise((resolve) => setTimeout(resolve, fault.afterMs));

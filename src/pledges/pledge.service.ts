@@ -311,7 +311,7 @@ export class PledgeService implements PaymentListener {
     if (payment.kind === 'balance' && pledge.balancePaymentId === payment.id) await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
   }
 
-  async refundSent(tx: Tx, refund: RefundRow): Promise<void> {
+  async refundSent(tx: Tx, refund: RefundRow & { userId: string }): Promise<void> {
     await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', campaignId: refund.campaignId, pledgeId: refund.pledgeId, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
   }
 

@@ -111,7 +111,7 @@ export class BoxCharges implements PaymentListener {
     await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', message: `Your fruit box of ${box.deliveryDate} is cancelled: we could not charge it after ${MAX_CHARGE_ATTEMPTS} tries. Your next boxes are not affected.`, data: { boxId: box.id } });
   }
 
-  async refundSent(tx: Tx, refund: RefundRow): Promise<void> {
+  async refundSent(tx: Tx, refund: RefundRow & { userId: string }): Promise<void> {
     await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
   }
 

@@ -2,6 +2,7 @@ import { migrations } from '../../migrations';
 import { BoxContents1764700000000 } from '../../migrations/1764700000000-box-contents';
 import { PledgerCounts1764800000000 } from '../../migrations/1764800000000-pledger-counts';
 import { SubscriptionRhythmAndPause1764910000000 } from '../../migrations/1764910000000-subscription-rhythm-and-pause';
+import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-unexpected-payments';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -93,6 +94,35 @@ describe('migrations keep the data they move', () => {
         { first_delivery_date: '2027-03-01', paused_from: '2027-03-01', paused_until: '2027-04-01' },
         { first_delivery_date: '2027-03-06', paused_from: null, paused_until: null },
       ]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('unexpected payments: payments and refunds already there keep every field, in CNY; one transaction id per provider; a payment may name no consumer', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(UnexpectedPayments1764940000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`;
+    const at = new Date('2027-01-01T00:00:00Z');
+    const payment = { id: id(1), kind: 'deposit', provider: 'sandbox', pledge_id: id(2), campaign_id: id(3), box_id: null, user_id: id(4), amount_fen: 10_000, status: 'succeeded', created_at: at, settled_at: at };
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'payments', [payment]);
+      await before.insertRows(tx, 'refunds', [{ id: id(5), payment_id: id(1), pledge_id: id(2), campaign_id: id(3), user_id: id(4), amount_fen: 10_000, reason: 'pledge_cancelled', status: 'pending', attempts: 0, last_error: null, created_at: at, succeeded_at: null }]);
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('UnexpectedPayments1764940000000');
+      const [kept] = (await after.read((tx) => tx.query('SELECT id, kind, pledge_id, user_id, amount_fen, status, currency, transaction_id FROM payments'))) as Record<string, unknown>[];
+      expect({ ...kept, amount_fen: Number(kept.amount_fen) }).toEqual({ id: id(1), kind: 'deposit', pledge_id: id(2), user_id: id(4), amount_fen: 10_000, status: 'succeeded', currency: 'CNY', transaction_id: null });
+      const [refund] = (await after.read((tx) => tx.query('SELECT payment_id, user_id, reason FROM refunds'))) as Record<string, unknown>[];
+      expect(refund).toEqual({ payment_id: id(1), user_id: id(4), reason: 'pledge_cancelled' });
+      const unexpected = { ...payment, kind: 'unexpected', user_id: null, currency: 'USD', transaction_id: 'txn-1', reported_payment_id: id(9), unexpected_reason: 'unknown_payment' };
+      await after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(6) }]));
+      await expect(after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(7) }]))).rejects.toThrow(/unique|duplicate/i);
     } finally {
       await after.close();
       await database.drop();

@@ -135,7 +135,7 @@ describe('gateway notifications', () => {
     expect(await count(JournalEntryRow)).toBe(entriesBefore + 1);
   });
 
-  test('a bad signature, an old timestamp, a wrong amount or an unknown provider is refused and changes nothing', async () => {
+  test('a bad signature, an old timestamp or an unknown provider is refused and changes nothing (money we did not ask for: unexpected-payments.test.ts)', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const p = await pledge(t, consumer, c.id, black, 1).expect(201);
@@ -153,8 +153,6 @@ describe('gateway notifications', () => {
     expect((await notify(old.headers, old.body).expect(401)).body.code).toBe('stale_notification');
     const future = sandbox.notification(row, 'succeeded', new Date(clock.now().getTime() + 6 * 60_000));
     expect((await notify(future.headers, future.body).expect(401)).body.code).toBe('stale_notification');
-    const wrongAmount = sandbox.notification({ id: row.id, amount: row.amount.plus('0.01') }, 'succeeded', clock.now());
-    expect((await notify(wrongAmount.headers, wrongAmount.body).expect(422)).body.code).toBe('amount_mismatch');
     await t.http.post('/v1/payments/notifications/paypal').set(good.headers).send(good.body.toString('utf8')).expect(404);
     const unsigned = Buffer.from('{"not": "an event"}');
     expect((await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(unsigned, clock.now()) }, unsigned).expect(400)).body.code).toBe('validation_failed');

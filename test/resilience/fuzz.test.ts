@@ -361,7 +361,10 @@ const fen = (value: bigint) => `${value / 100n}.${String(value % 100n).padStart(
 async function signedNotification(w: World, paymentId: string, b: Extract<Body, { kind: 'signed' }>, freshEvent: () => string): Promise<{ headers: Record<string, string>; body: Buffer }> {
   const payment = await w.t.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
   const amount = payment ? payment.amount : parseMoney('1.00');
-  const event = (type: string, sent: typeof amount) => Buffer.from(JSON.stringify({ id: b.event < 0 ? freshEvent() : `evt_replayed_${b.event}`, type: `payment.${type}`, paymentId, amount: formatMoney(sent) }));
+  // One transaction per payment, as the sandbox gateway reports it; money of another amount is another transaction.
+  const transactionId = (type: string) => (type === 'succeeded' ? `txn_${paymentId}${b.tamper === 'amount' ? '_amount' : ''}` : undefined);
+  const event = (type: string, sent: typeof amount) =>
+    Buffer.from(JSON.stringify({ id: b.event < 0 ? freshEvent() : `evt_replayed_${b.event}`, type: `payment.${type}`, paymentId, amount: formatMoney(sent), transactionId: transactionId(type) }));
   const body = event(b.outcome, b.tamper === 'amount' ? amount.plus('0.01') : amount);
   const at = b.tamper === 'stale' ? new Date(w.clock.now().getTime() - 10 * MINUTE) : w.clock.now();
   const sandbox = w.t.app.services.sandbox;

@@ -53,7 +53,7 @@ const CALLS: Record<string, (w: World) => Call> = {
     },
   }),
   'post /v1/campaigns/:id/pledges': (w) => ({ auth: w.carol.auth, path: `/v1/campaigns/${w.campaigns.openA}/pledges`, body: { variant: { colour: 'black', size: 'M' }, quantity: 1 } }),
-  'post /v1/payments/notifications/:provider': (w) => ({ path: '/v1/payments/notifications/sandbox', body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00' } }),
+  'post /v1/payments/notifications/:provider': (w) => ({ path: '/v1/payments/notifications/sandbox', body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` } }),
   'patch /v1/fruits/:id': (w) => ({ auth: w.operator.auth, path: '/v1/fruits/kiwi', body: { goodDays: 6 } }),
   'post /v1/subscriptions': (w) => ({ auth: w.carol.auth, path: '/v1/subscriptions', body: { planId: 'weekly-small', startDate: inDays(3), deliveryWeekday: 5, region: 'beijing', householdSize: 1 } }),
   'post /v1/subscriptions/:id/skip': (w) => ({ auth: w.alice.auth, path: `/v1/subscriptions/${w.alice.subscriptionId}/skip`, body: { deliveryDate: w.alice.deliveryDate } }),

@@ -147,7 +147,7 @@ describe('secrets in the log', () => {
 
     // The gateway confirms the deposit with a notification signed with SANDBOX_SECRET.
     const payment = pledge.body.depositPayment as { id: string; amount: string };
-    const notification = Buffer.from(JSON.stringify({ id: `evt_${secret()}`, type: 'payment.succeeded', paymentId: payment.id, amount: payment.amount }));
+    const notification = Buffer.from(JSON.stringify({ id: `evt_${secret()}`, type: 'payment.succeeded', paymentId: payment.id, amount: payment.amount, transactionId: `txn_${payment.id}` }));
     const signature = signatureHeader([SANDBOX_SECRET], notification, new Date());
     secrets.set('the notification signature', signature.split('v1=')[1]);
     const confirmed = await api('POST', '/v1/payments/notifications/sandbox', { raw: notification, headers: { 'X-Sandbox-Signature': signature } });

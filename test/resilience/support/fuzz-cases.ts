@@ -178,9 +178,13 @@ function mutations(op: Operation, ctx: CaseContext, methodsOfPath: string[]): Mu
 
   // Signed notifications from the gateway.
   if (op.name === NOTIFICATIONS) {
-    const tampers = ['unsigned', 'garbage', 'stale', 'other-secret', 'body-changed', 'amount'] as const;
-    list.push(['notification: bad signature, stale, or wrong amount', true, fc.tuple(validBody(op, ctx), fc.constantFrom(...tampers)).map(([b, tamper]) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), tamper } }))]);
-    list.push(['notification: unknown payment', true, fc.tuple(validBody(op, ctx), fc.uuid({ version: 4 })).map(([b, payment]) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), payment } }))]);
+    const tampers = ['unsigned', 'garbage', 'stale', 'other-secret', 'body-changed'] as const;
+    const signed = (b: Body, change: Partial<Extract<Body, { kind: 'signed' }>>) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), ...change } });
+    list.push(['notification: bad signature or stale', true, fc.tuple(validBody(op, ctx), fc.constantFrom(...tampers)).map(([b, tamper]) => signed(b, { tamper }))]);
+    // A failure takes no money: one that does not match the payment is refused. Money taken that we did
+    // not ask for is acknowledged, recorded and refunded (the money invariants and reconcile check it).
+    list.push(['notification: a failure of another amount, or of an unknown payment', true, fc.tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 })).map(([b, wrong, uuid]) => signed(b, { outcome: 'failed', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) }))]);
+    list.push(['notification: money we did not ask for (another amount, an unknown payment)', false, fc.tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 })).map(([b, wrong, uuid]) => signed(b, { outcome: 'succeeded', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) }))]);
     list.push(['notification: replayed event', false, fc.tuple(validBody(op, ctx), fc.nat({ max: 5 })).map(([b, event]) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), event } }))]);
   }
   return list;
