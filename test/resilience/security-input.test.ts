@@ -56,6 +56,7 @@ const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/payments/notifications/:provider': (w) => ({ path: '/v1/payments/notifications/sandbox', body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` } }),
   'patch /v1/fruits/:id': (w) => ({ auth: w.operator.auth, path: '/v1/fruits/kiwi', body: { goodDays: 6 } }),
   'post /v1/subscriptions': (w) => ({ auth: w.carol.auth, path: '/v1/subscriptions', body: { planId: 'weekly-small', startDate: inDays(3), deliveryWeekday: 5, region: 'beijing', householdSize: 1 } }),
+  'patch /v1/subscriptions/:id': (w) => ({ auth: w.bob.auth, path: `/v1/subscriptions/${w.bob.subscriptionId}`, body: { householdSize: 1 } }),
   'post /v1/subscriptions/:id/skip': (w) => ({ auth: w.alice.auth, path: `/v1/subscriptions/${w.alice.subscriptionId}/skip`, body: { deliveryDate: w.alice.deliveryDate } }),
   'post /v1/subscriptions/:id/pause': (w) => ({ auth: w.bob.auth, path: `/v1/subscriptions/${w.bob.subscriptionId}/pause`, body: { until: inDays(40) } }),
   'post /v1/factory/forecast-batches/:id/commit': (w) => ({ auth: w.a.user.auth, path: `/v1/factory/forecast-batches/${w.a.batchId}/commit`, body: { lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] } }),

@@ -42,6 +42,7 @@ const OWNED: Record<string, Owned> = {
   'get /v1/payments/:id': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id/schedule': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
+  'patch /v1/subscriptions/:id': { id: (w) => w.alice.subscriptionId, body: () => ({ householdSize: 1 }), owner: (w) => w.alice.auth },
   'post /v1/subscriptions/:id/skip': { id: (w) => w.alice.subscriptionId, body: (w) => ({ deliveryDate: w.alice.deliveryDate }), owner: (w) => w.alice.auth },
   'post /v1/subscriptions/:id/pause': { id: (w) => w.alice.subscriptionId, body: () => ({ until: inDays(30) }), owner: (w) => w.alice.auth },
   'post /v1/subscriptions/:id/resume': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
