@@ -82,7 +82,7 @@ export function buildApp(deps: AppDeps): App {
   const payments = new PaymentService({
     db, jobs, ledger, clock, gateways: new Map([[sandbox.name, sandbox]]),
     autoConfirm: config.payments.sandboxAutoConfirm ? sandbox : undefined,
-    onBackgroundError: (error) => logger.error({ err: error }, 'sandbox auto-confirm failed'),
+    onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);

@@ -21,7 +21,8 @@ import { PaymentRow, RefundRow, type PaymentKind, type PaymentStatus, type Refun
 export interface PaymentListener {
   paymentsSucceeded(tx: Tx, settled: readonly { payment: PaymentRow; previousStatus: PaymentRow['status'] }[]): Promise<void>;
   paymentFailed(tx: Tx, payment: PaymentRow): Promise<void>;
-  refundSent(tx: Tx, refund: RefundRow & { userId: string }): Promise<void>;
+  /** Refunds of this module's payments that the gateway has paid out, to tell their consumers (recorded together, a batch at a time). */
+  refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void>;
 }
 
 /** `unexpected`: the gateway took money we did not ask for; it is recorded and refunded (GET /v1/payments?kind=unexpected). */
@@ -31,6 +32,11 @@ export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled' 
 type AskedKind = Exclude<PaymentKind, 'unexpected'>;
 
 export const SEND_REFUND_JOB = 'payments.send-refund';
+const SANDBOX_CONFIRM_JOB = 'payments.sandbox-confirm';
+/** When auto-confirm's job delivers a confirmation that the first, immediate attempt did not. */
+const SANDBOX_CONFIRM_RETRY_MS = 5000;
+/** Refund calls one job run has open with the gateway at once. */
+const REFUND_CALLS_AT_ONCE = 10;
 
 export interface NewPayment {
   kind: AskedKind;
@@ -53,6 +59,7 @@ export class PaymentService {
       gateways: Map<string, PaymentGateway>;
       /** Confirms every payment automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
       autoConfirm?: SandboxGateway;
+      /** An immediate auto-confirm attempt failed (its job delivers it again): a warning, not an error. */
       onBackgroundError?: (error: unknown) => void;
     },
   ) {
@@ -62,7 +69,22 @@ export class PaymentService {
         payload: z.strictObject({ refundId: z.string() }),
         // A refund is retried until the gateway accepts it: the consumer's money must come back.
         maxRetries: 50,
-        handle: async ({ refundId }) => this.sendRefund(refundId),
+        handle: async ({ refundId }) => {
+          const [error] = await this.sendRefunds([refundId]);
+          if (error) throw error;
+        },
+        // A failed campaign's thousands of refunds: a hundred per run, their outcomes recorded in one transaction.
+        batch: { size: 100, handle: async (payloads) => this.sendRefunds(payloads.map((p) => p.refundId)) },
+      }),
+      defineJob({
+        name: SANDBOX_CONFIRM_JOB,
+        payload: z.strictObject({ paymentId: z.string() }),
+        maxRetries: 10,
+        handle: async ({ paymentId }) => {
+          const [error] = await this.autoConfirmPending([paymentId]);
+          if (error) throw error;
+        },
+        batch: { size: 100, handle: async (payloads) => this.autoConfirmPending(payloads.map((p) => p.paymentId)) },
       }),
     );
   }
@@ -96,6 +118,12 @@ export class PaymentService {
   }
 
   async insert(tx: Tx, payments: readonly PaymentRow[]): Promise<void> {
+    if (this.deps.autoConfirm) {
+      // Auto-confirm's own retry, in the payment's transaction: if the immediate attempt (see created) is
+      // lost, fails or dies with the process, this job confirms the payment a few seconds on.
+      const runAt = new Date(this.deps.clock.now().getTime() + SANDBOX_CONFIRM_RETRY_MS);
+      await this.deps.jobs.enqueueMany(tx, SANDBOX_CONFIRM_JOB, payments.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })));
+    }
     await this.deps.db.insertRows(
       tx,
       'payments',
@@ -109,21 +137,39 @@ export class PaymentService {
   /**
    * Call once the transaction that created the payment has committed. With auto-confirm on, the
    * sandbox then "pays" and sends its signed notification, as the consumer's wallet and the gateway
-   * would a moment later; like a real gateway's, it may never arrive (the process stops first), and
-   * then the pledge simply expires.
+   * would a moment later. Like a real provider, it sends it again until it is taken: if this first
+   * attempt fails, or the process stops first, the payment's sandbox-confirm job delivers it.
    */
   created(payment: PaymentRow): void {
-    const sandbox = this.deps.autoConfirm;
-    if (!sandbox) return;
+    if (!this.deps.autoConfirm) return;
     setImmediate(() => {
-      const signed = sandbox.notification(payment, 'succeeded', this.deps.clock.now());
-      this.handleNotification(sandbox.name, signed.headers, signed.body).catch((error: unknown) => this.deps.onBackgroundError?.(error));
+      this.autoConfirm(payment).catch((error: unknown) => this.deps.onBackgroundError?.(error));
     });
   }
 
+  private async autoConfirm(payment: Pick<PaymentRow, 'id' | 'amount'>): Promise<void> {
+    const sandbox = this.deps.autoConfirm!;
+    if (sandbox.losesNotification()) throw new Error(`sandbox: the notification of payment ${payment.id} was lost on the way`);
+    const signed = sandbox.notification(payment, 'succeeded', this.deps.clock.now());
+    await this.handleNotification(sandbox.name, signed.headers, signed.body);
+  }
+
+  /** The sandbox-confirm job: the payments still pending are confirmed now; returns each one's error, or undefined. */
+  private async autoConfirmPending(paymentIds: readonly string[]): Promise<(Error | undefined)[]> {
+    // Auto-confirm switched off since the payment was made: nothing plays the provider any more.
+    if (!this.deps.autoConfirm) return paymentIds.map(() => undefined);
+    const pending = await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }));
+    const errors = new Map<string, Error>();
+    // Together: the notifications share transactions (group commit), as a burst from the provider would.
+    await Promise.all(pending.map((payment) => this.autoConfirm(payment).catch((error: unknown) => void errors.set(payment.id, error instanceof Error ? error : new Error(String(error))))));
+    return paymentIds.map((id) => errors.get(id));
+  }
+
   /** The consumer no longer owes this payment (the pledge expired or was cancelled). A success that still arrives is refunded. */
-  async cancel(tx: Tx, paymentId: string): Promise<void> {
-    await tx.update(PaymentRow, { id: paymentId, status: 'pending' }, { status: 'cancelled', settledAt: this.deps.clock.now() });
+  async cancel(tx: Tx, paymentIds: string | readonly string[]): Promise<void> {
+    const ids = typeof paymentIds === 'string' ? [paymentIds] : [...paymentIds];
+    if (ids.length === 0) return;
+    await tx.update(PaymentRow, { id: In(ids), status: 'pending' }, { status: 'cancelled', settledAt: this.deps.clock.now() });
   }
 
   async find(tx: Tx, paymentId: string): Promise<PaymentRow | null> {
@@ -262,41 +308,69 @@ export class PaymentService {
     return refund;
   }
 
-  /** The refund job: one call to the gateway, outside any transaction, then the outcome recorded. */
-  async sendRefund(refundId: string): Promise<void> {
-    const refund = await this.deps.db.read((tx) => tx.findOneBy(RefundRow, { id: refundId }));
-    if (!refund || refund.status === 'succeeded') return;
-    const payment = await this.deps.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: refund.paymentId }));
-    const result = await this.deps.gateways
-      .get(payment.provider)!
-      .refund({ refundId: refund.id, paymentId: payment.reportedPaymentId ?? payment.id, transactionId: payment.transactionId, amount: refund.amount, currency: payment.currency })
-      // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
-      // failed attempt, on record for operators, and is asked again with the same refund id, which the
-      // provider never pays twice.
-      .catch((error: unknown): RefundResult => ({ ok: false, reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}` }));
-    await this.deps.db.transaction(async (tx) => {
-      if (!result.ok) {
-        await tx.update(RefundRow, { id: refund.id, status: In(['pending', 'failed'] as RefundStatus[]) }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });
-        return;
+  /**
+   * The refund job: one call to the gateway per refund (a few at a time), outside any transaction, then
+   * every outcome recorded in one transaction. Returns, per refund, undefined when it is done (sent now
+   * or before) or the error of a failed attempt, which the job retries.
+   */
+  async sendRefunds(refundIds: readonly string[]): Promise<(Error | undefined)[]> {
+    const refunds = await this.deps.db.read((tx) => tx.findBy(RefundRow, { id: In([...refundIds]), status: In(['pending', 'failed'] as RefundStatus[]) }));
+    if (refunds.length === 0) return refundIds.map(() => undefined);
+    const payments = new Map((await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In(refunds.map((r) => r.paymentId)) }))).map((p) => [p.id, p]));
+    const results = new Map<string, RefundResult>();
+    const queue = [...refunds];
+    const send = async () => {
+      for (let refund = queue.shift(); refund; refund = queue.shift()) {
+        const payment = payments.get(refund.paymentId)!;
+        const result = await this.deps.gateways
+          .get(payment.provider)!
+          .refund({ refundId: refund.id, paymentId: payment.reportedPaymentId ?? payment.id, transactionId: payment.transactionId, amount: refund.amount, currency: payment.currency })
+          // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
+          // failed attempt, on record for operators, and is asked again with the same refund id, which the
+          // provider never pays twice.
+          .catch((error: unknown): RefundResult => ({ ok: false, reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}` }));
+        results.set(refund.id, result);
       }
-      const done = await tx.update(RefundRow, { id: refund.id, status: In(['pending', 'failed'] as RefundStatus[]) }, { status: 'succeeded', attempts: refund.attempts + 1, lastError: null, succeededAt: this.deps.clock.now() });
-      if (!done.affected) return;
-      await this.deps.ledger.post(tx, {
+    };
+    await Promise.all(Array.from({ length: Math.min(REFUND_CALLS_AT_ONCE, refunds.length) }, send));
+    await this.deps.db.transaction(async (tx) => {
+      // Still unsent: a refund another run recorded meanwhile is left as that run recorded it.
+      const open = await tx.find(RefundRow, { where: { id: In(refunds.map((r) => r.id)), status: In(['pending', 'failed'] as RefundStatus[]) }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+      const sent = open.filter((r) => results.get(r.id)!.ok);
+      for (const refund of open.filter((r) => !sent.includes(r))) {
+        const result = results.get(refund.id) as Extract<RefundResult, { ok: false }>;
+        await tx.update(RefundRow, { id: refund.id }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });
+      }
+      if (sent.length === 0) return;
+      const now = this.deps.clock.now();
+      await tx.createQueryBuilder().update(RefundRow).set({ status: 'succeeded', attempts: () => 'attempts + 1', lastError: null, succeededAt: now }).where({ id: In(sent.map((r) => r.id)) }).execute();
+      await this.deps.ledger.postMany(tx, sent.map((refund) => ({
         kind: 'payment_refund_sent',
-        refs: { campaignId: refund.campaignId ?? undefined, pledgeId: refund.pledgeId ?? undefined, boxId: payment.boxId ?? undefined, paymentId: refund.paymentId, refundId: refund.id },
-        lines: [{ account: accounts.inCurrency(accounts.refundsPending, payment.currency), amount: refund.amount }, { account: accounts.inCurrency(accounts.gateway, payment.currency), amount: refund.amount.negated() }],
-      });
-      await this.refundSent(tx, payment, { ...refund, status: 'succeeded' });
+        refs: { campaignId: refund.campaignId ?? undefined, pledgeId: refund.pledgeId ?? undefined, boxId: payments.get(refund.paymentId)!.boxId ?? undefined, paymentId: refund.paymentId, refundId: refund.id },
+        lines: [
+          { account: accounts.inCurrency(accounts.refundsPending, payments.get(refund.paymentId)!.currency), amount: refund.amount },
+          { account: accounts.inCurrency(accounts.gateway, payments.get(refund.paymentId)!.currency), amount: refund.amount.negated() },
+        ],
+      })));
+      const done = sent.map((refund) => Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + 1, lastError: null, succeededAt: now }));
+      await this.refundsSent(tx, done.map((refund) => ({ refund, payment: payments.get(refund.paymentId)! })));
     });
-    if (!result.ok) throw new Error(`refund ${refund.id} failed: ${result.reason}`);
+    return refundIds.map((id) => {
+      const result = results.get(id);
+      return result && !result.ok ? new Error(`refund ${id} failed: ${result.reason}`) : undefined;
+    });
   }
 
-  /** The consumer is told, by the module of the payment (for money we did not ask for: of the payment it was reported against); nobody, when we do not know who paid. */
-  private async refundSent(tx: Tx, payment: PaymentRow, refund: RefundRow): Promise<void> {
-    const { userId } = refund;
-    if (userId === null) return;
-    const asked = payment.kind === 'unexpected' ? await tx.findOneBy(PaymentRow, { id: payment.reportedPaymentId! }) : payment;
-    if (asked && asked.kind !== 'unexpected') await this.listenerOf(asked.kind).refundSent(tx, { ...refund, userId });
+  /** The consumers are told, by the module of each payment (for money we did not ask for: of the payment it was reported against); nobody, when we do not know who paid. */
+  private async refundsSent(tx: Tx, sent: readonly { refund: RefundRow; payment: PaymentRow }[]): Promise<void> {
+    const byKind = new Map<AskedKind, (RefundRow & { userId: string })[]>();
+    for (const { refund, payment } of sent) {
+      const { userId } = refund;
+      if (userId === null) continue;
+      const asked = payment.kind === 'unexpected' ? await tx.findOneBy(PaymentRow, { id: payment.reportedPaymentId! }) : payment;
+      if (asked && asked.kind !== 'unexpected') byKind.set(asked.kind, [...(byKind.get(asked.kind) ?? []), { ...refund, userId }]);
+    }
+    for (const [kind, refunds] of byKind) await this.listenerOf(kind).refundsSent(tx, refunds);
   }
 
   async list(page: { limit: number; offset: number }, where: { kind?: PaymentKind; status?: PaymentStatus }): Promise<{ items: PaymentRow[]; total: number }> {

@@ -43,6 +43,8 @@ export class SandboxGateway implements PaymentGateway {
   private readonly refundFaults: SandboxRefundFault[] = [];
   /** Every refund the sandbox paid out, as a bank statement would show it. */
   readonly refundsSent: { refundId: string; paymentId: string; transactionId: string | null; amount: string; currency: string }[] = [];
+  /** How many of the next notifications it sends by itself (auto-confirm) are lost on the way. */
+  private notificationsToLose = 0;
 
   constructor(
     private readonly secret: string,
@@ -87,6 +89,18 @@ export class SandboxGateway implements PaymentGateway {
     const event = EventBody.safeParse(json);
     if (!event.success) throw badRequest('validation_failed', `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return { ...event.data, amount: parseMoney(event.data.amount), transactionId: event.data.transactionId ?? null };
+  }
+
+  /** Makes the next `count` notifications the sandbox sends by itself (auto-confirm) get lost on the way, as a provider's sometimes do. */
+  loseNextNotifications(count: number): void {
+    this.notificationsToLose += count;
+  }
+
+  /** Whether the notification it is sending now is lost (one of those `loseNextNotifications` asked for). */
+  losesNotification(): boolean {
+    if (this.notificationsToLose === 0) return false;
+    this.notificationsToLose -= 1;
+    return true;
   }
 
   /** Makes the next `count` refund calls fail, as a bank that rejects them would (after any faults already queued). */

@@ -24,7 +24,7 @@ export interface Config {
   trustProxy: false | number | string[];
   bootstrapOperator: { email: string; password: string } | undefined;
   seedDemoData: boolean;
-  jobs: { pollIntervalMs: number; lockLifetimeMs: number };
+  jobs: { pollIntervalMs: number; lockLifetimeMs: number; concurrency: number };
   loginRateLimit: { windowMs: number; max: number };
   /** Sign-ups per client address, every attempt counted. */
   registerRateLimit: { windowMs: number; max: number };
@@ -108,6 +108,7 @@ const EnvSchema = z
     SEED_DEMO_DATA: bool.optional(),
     JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
     JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+    JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
     LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
     PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
     PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
@@ -159,7 +160,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapOperator: e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
     seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
-    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS },
+    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS, concurrency: e.JOBS_CONCURRENCY },
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
     registerRateLimit: { windowMs: 15 * 60_000, max: e.REGISTER_RATE_LIMIT_PER_15_MIN },

@@ -50,7 +50,14 @@ type Placed = { pledge: PledgeRow; payment: PaymentRow };
 /** A consumer's pledges: placing, paying, cancelling, expiring. Deciding campaigns is in settlement.ts. */
 export class PledgeService implements PaymentListener {
   constructor(private readonly deps: PledgeDeps) {
-    deps.jobs.register(defineJob({ name: EXPIRE_JOB, payload: z.strictObject({ pledgeId: z.string() }), handle: async ({ pledgeId }) => this.expire(pledgeId) }));
+    deps.jobs.register(defineJob({
+      name: EXPIRE_JOB,
+      payload: z.strictObject({ pledgeId: z.string() }),
+      handle: async ({ pledgeId }) => this.expire([pledgeId]),
+      // A spike of pledges comes due together: a hundred expire in one transaction, their units released
+      // with one UPDATE of the campaign, so the units of a capped launch are free again within seconds.
+      batch: { size: 100, handle: async (payloads) => (await this.expire(payloads.map((p) => p.pledgeId)), payloads.map(() => undefined)) },
+    }));
   }
 
   /**
@@ -221,7 +228,7 @@ export class PledgeService implements PaymentListener {
       }
       const wasPaid = pledge.status === 'active';
       await this.setStatus(tx, pledge, 'cancelled');
-      await this.releaseUnits(tx, campaign, pledge);
+      await this.releaseUnits(tx, campaign, [pledge]);
       if (wasPaid) await this.deps.flows.refundDeposit(tx, pledge, await this.payment(tx, pledge.depositPaymentId), 'pledge_cancelled');
       else await this.deps.payments.cancel(tx, pledge.depositPaymentId);
       return pledge;
@@ -248,21 +255,28 @@ export class PledgeService implements PaymentListener {
     return result;
   }
 
-  /** The expiry job: a pledge whose deposit never came releases its units. A late payment is refunded when it lands. */
-  async expire(pledgeId: string): Promise<void> {
+  /** The expiry job: pledges whose deposit never came release their units. A late payment is refunded when it lands. */
+  async expire(pledgeIds: readonly string[]): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
-      const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: this.deps.db.rowLock() });
-      if (!pledge || pledge.status !== 'awaiting_deposit' || pledge.expiresAt > this.deps.clock.now()) return;
-      await this.expireInTx(tx, pledge);
+      const now = this.deps.clock.now();
+      const unpaid = await tx.find(PledgeRow, { where: { id: In(pledgeIds), status: 'awaiting_deposit' }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+      await this.expireInTx(tx, unpaid.filter((p) => p.expiresAt <= now));
     });
   }
 
-  async expireInTx(tx: Tx, pledge: PledgeRow): Promise<void> {
-    const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
-    await this.setStatus(tx, pledge, 'expired');
-    await this.releaseUnits(tx, campaign, pledge);
-    await this.deps.payments.cancel(tx, pledge.depositPaymentId);
-    await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'pledge_expired', campaignId: pledge.campaignId, pledgeId: pledge.id, message: `Your pledge for "${campaign.title}" expired: the deposit was not paid in time.` });
+  /** Unpaid pledges (locked by the caller) expire: one UPDATE per campaign for their units, one INSERT for the notices. */
+  async expireInTx(tx: Tx, pledges: readonly PledgeRow[]): Promise<void> {
+    if (pledges.length === 0) return;
+    const campaigns = new Map<string, CampaignRow>();
+    for (const campaignId of new Set(pledges.map((p) => p.campaignId))) {
+      const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+      campaigns.set(campaignId, campaign);
+      const ofCampaign = pledges.filter((p) => p.campaignId === campaignId);
+      await this.setStatuses(tx, ofCampaign, 'expired');
+      await this.releaseUnits(tx, campaign, ofCampaign);
+    }
+    await this.deps.payments.cancel(tx, pledges.map((p) => p.depositPaymentId));
+    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({ userId: pledge.userId, kind: 'pledge_expired' as const, campaignId: pledge.campaignId, pledgeId: pledge.id, message: `Your pledge for "${campaigns.get(pledge.campaignId)!.title}" expired: the deposit was not paid in time.` })));
   }
 
   // ---- PaymentListener: called by payments inside the notification's transaction ----
@@ -306,14 +320,15 @@ export class PledgeService implements PaymentListener {
   async paymentFailed(tx: Tx, payment: PaymentRow): Promise<void> {
     const pledge = await tx.findOne(PledgeRow, { where: { id: payment.pledgeId! }, lock: this.deps.db.rowLock() });
     if (!pledge) return;
-    if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.expireInTx(tx, pledge);
+    if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.expireInTx(tx, [pledge]);
     // A failed balance payment leaves the pledge awaiting its balance: the consumer can try again until the due time.
     if (payment.kind === 'balance' && pledge.balancePaymentId === payment.id) await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
   }
 
-  async refundSent(tx: Tx, refund: RefundRow & { userId: string }): Promise<void> {
-    await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', campaignId: refund.campaignId, pledgeId: refund.pledgeId, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
+  async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
+    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, campaignId: refund.campaignId, pledgeId: refund.pledgeId, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
   }
+
 
   // ---- shared with settlement ----
 
@@ -344,10 +359,14 @@ export class PledgeService implements PaymentListener {
     return tx.findOneByOrFail(PaymentRow, { id: paymentId });
   }
 
-  private async releaseUnits(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
-    await this.deps.campaigns.releaseUnits(tx, campaign.id, pledge.quantity);
-    if (campaign.perConsumerLimit !== null) {
-      await tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units - ${Number(pledge.quantity)}` }).where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: pledge.userId }).execute();
+  /** The units of pledges of one campaign go back to it, and to their consumers' counts. */
+  private async releaseUnits(tx: Tx, campaign: CampaignRow, pledges: readonly PledgeRow[]): Promise<void> {
+    const unitsOf = (of: readonly PledgeRow[]) => of.reduce((total, p) => total + p.quantity, 0);
+    await this.deps.campaigns.releaseUnits(tx, campaign.id, unitsOf(pledges));
+    if (campaign.perConsumerLimit === null) return;
+    for (const userId of [...new Set(pledges.map((p) => p.userId))].sort()) {
+      const units = unitsOf(pledges.filter((p) => p.userId === userId));
+      await tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units - ${Number(units)}` }).where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: userId }).execute();
     }
   }
 

@@ -48,7 +48,7 @@ export class Settlement implements CampaignListener {
         const lastExpiry = Math.max(...inFlight.map((p) => p.expiresAt.getTime()));
         return this.deps.campaigns.scheduleClose(tx, campaign, new Date(lastExpiry + 1000));
       }
-      for (const pledge of unpaid) await this.deps.pledges.expireInTx(tx, pledge);
+      await this.deps.pledges.expireInTx(tx, unpaid);
 
       const paidByVariant = await this.unitsByVariant(tx, campaignId, ['active']);
       const dropped = campaign.variantMinUnits === null ? [] : [...paidByVariant].filter(([, units]) => units < campaign.variantMinUnits!).map(([key]) => key);
@@ -56,12 +56,10 @@ export class Settlement implements CampaignListener {
       const tier = paidUnits >= thresholdOf(campaign) ? tierReached(tiersOf(campaign), paidUnits) : undefined;
       const balanceDueAt = tier ? new Date(now.getTime() + campaign.balanceWindowHours * 3600_000) : null;
       await this.deps.campaigns.markDecided(tx, campaign, { status: tier ? 'succeeded' : 'failed', finalUnitPrice: tier?.unitPrice ?? null, droppedVariants: dropped, balanceDueAt });
+      // The reminder and the forfeit are scheduled by the settle job once it has moved every pledge to
+      // awaiting_balance: scheduled here, a reminder due before that (any window up to the reminder
+      // lead time) found no pledge awaiting its balance, and never came again.
       await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId }, { key: campaignId });
-      if (balanceDueAt) {
-        await this.deps.jobs.enqueue(tx, FORFEIT_JOB, { campaignId }, { runAt: balanceDueAt, key: campaignId });
-        const remindAt = new Date(balanceDueAt.getTime() - this.deps.balanceReminderHours * 3600_000);
-        await this.deps.jobs.enqueue(tx, REMIND_JOB, { campaignId }, { runAt: remindAt > now ? remindAt : now, key: campaignId });
-      }
     });
   }
 
@@ -87,7 +85,24 @@ export class Settlement implements CampaignListener {
       });
       if (moved === 0) break;
     }
-    await this.deps.db.transaction((tx) => this.deps.pledges.completeIfFinal(tx, campaignId));
+    await this.deps.db.transaction(async (tx) => {
+      await this.deps.pledges.completeIfFinal(tx, campaignId);
+      await this.scheduleBalanceDeadline(tx, campaignId);
+    });
+  }
+
+  /**
+   * Every pledge of a succeeded campaign now awaits its balance: the reminder (its lead time before the
+   * due time, or at once when the window is shorter) and the forfeit at the due time. Keyed: a settle
+   * run again schedules nothing twice.
+   */
+  private async scheduleBalanceDeadline(tx: Tx, campaignId: string): Promise<void> {
+    const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+    if (campaign.status !== 'succeeded' || !campaign.balanceDueAt) return;
+    const now = this.deps.clock.now();
+    const remindAt = new Date(campaign.balanceDueAt.getTime() - this.deps.balanceReminderHours * 3600_000);
+    await this.deps.jobs.enqueue(tx, REMIND_JOB, { campaignId }, { runAt: remindAt > now ? remindAt : now, key: campaignId });
+    await this.deps.jobs.enqueue(tx, FORFEIT_JOB, { campaignId }, { runAt: campaign.balanceDueAt, key: campaignId });
   }
 
   /** At the balance due time, pledges still without their balance forfeit their deposit to the factory. */

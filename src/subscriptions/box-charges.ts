@@ -111,8 +111,8 @@ export class BoxCharges implements PaymentListener {
     await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', message: `Your fruit box of ${box.deliveryDate} is cancelled: we could not charge it after ${MAX_CHARGE_ATTEMPTS} tries. Your next boxes are not affected.`, data: { boxId: box.id } });
   }
 
-  async refundSent(tx: Tx, refund: RefundRow & { userId: string }): Promise<void> {
-    await this.deps.notifications.notify(tx, { userId: refund.userId, kind: 'refund_sent', message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } });
+  async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
+    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
   }
 
   // ---- shipping and the late-shipping guarantee ----

@@ -106,6 +106,24 @@ describe('a campaign that succeeds', () => {
     expect((await notifications(b)).map((n) => n.kind)).toEqual(expect.arrayContaining(['variant_not_produced', 'refund_sent']));
   });
 
+  test.each([1, 24])('a balance window of %i hours, no longer than the reminder lead time: every consumer is reminded once, before the due time', async (windowHours) => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { balanceWindowHours: windowHours, tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const pledges = [await paidPledge(t, a, c.id, black, 1), await paidPledge(t, b, c.id, navy, 1)];
+    await closeAndSettle(c.id);
+    const reminders = async (consumer: Caller) => (await notifications(consumer)).filter((n) => n.kind === 'balance_reminder');
+    // Reminded at once (the window is shorter than the lead time), while the balance can still be paid.
+    for (const [i, consumer] of [a, b].entries()) {
+      expect(await reminders(consumer)).toHaveLength(1);
+      expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('awaiting_balance');
+    }
+    await advance(t, clock, windowHours * HOUR + 60_000);
+    for (const [i, consumer] of [a, b].entries()) {
+      expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('forfeited');
+      expect(await reminders(consumer)).toHaveLength(1);
+    }
+  });
+
   test('a balance not paid by the due time forfeits the deposit to the factory', async () => {
     const own = await aFactory(t, operator);
     const c = await anOpenCampaign(t, operator, own.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CloseBenchResult } from './close';
 import type { ForecastBenchResult } from './forecast';
+import type { JobsBenchResult } from './jobs';
 import type { PledgeBenchResult } from './pledges';
 import type { SoakResult } from './soak';
 import type { SubscriptionBenchResult } from './subscriptions';
@@ -22,6 +23,7 @@ type Results = {
   close?: CloseBenchResult;
   forecast?: ForecastBenchResult;
   subscriptions?: SubscriptionBenchResult;
+  jobs?: JobsBenchResult;
   soak?: SoakResult;
 };
 
@@ -42,6 +44,10 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
   ],
   subscriptions: (r) => [
     { figure: `fruit boxes planned per second, 4 weeks for ${n(r.subscriptions)} subscriptions`, value: n(r.service.boxesPerSecond), baseline: `${n(r.baseline.boxesPerSecond)} (the planner alone, no database)`, ratio: `${r.ratio}× throughput`, target: `${r.service.seconds} s (target < 60 s): ${r.targetUnder60s ? 'met' : 'missed'}` },
+  ],
+  jobs: (r) => [
+    { figure: `${n(r.rows)} refunds due at once: sent per second, latest sent after its due time`, value: `${n(r.service.refunds.perSecond)}/s, max ${r.service.refunds.lateMs.max} ms late`, baseline: `${n(r.baseline.refundsPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.refunds.perSecond, r.baseline.refundsPerSecond)}× throughput`, target: `all within 60 s: ${r.service.refunds.done === r.rows && r.service.refunds.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
+    { figure: `${n(r.rows)} pledge expiries due at once: units released per second, latest after its due time`, value: `${n(r.service.expiries.perSecond)}/s, max ${r.service.expiries.lateMs.max} ms late`, baseline: `${n(r.baseline.expiriesPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.expiries.perSecond, r.baseline.expiriesPerSecond)}× throughput`, target: `all within 60 s: ${r.service.expiries.done === r.rows && r.service.expiries.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
   ],
   soak: (r) => [
     { figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`, value: `${r.rssMiB.first} → ${r.rssMiB.last}`, baseline: '', ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`, target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}` },

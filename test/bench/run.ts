@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchClose, closeMarkdown } from './close';
 import { benchForecast, forecastMarkdown } from './forecast';
+import { benchJobs, jobsMarkdown } from './jobs';
 import { benchPledges, type PledgeBenchResult } from './pledges';
 import { benchmarkReport } from './report';
 import { benchSoak, soakMarkdown } from './soak';
@@ -30,6 +31,10 @@ const BENCHES: Record<string, () => Promise<{ result: object; report: string }>>
   subscriptions: async () => {
     const result = await benchSubscriptions();
     return { result, report: subscriptionsMarkdown(result) };
+  },
+  jobs: async () => {
+    const result = await benchJobs();
+    return { result, report: jobsMarkdown(result) };
   },
 };
 

@@ -3,7 +3,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
+import pino from 'pino';
 import { z } from 'zod';
+import { migrations } from '../../migrations';
+import { entities } from '../../src/app';
+import { openDatabase } from '../../src/platform/database';
 import { Metrics } from '../../src/platform/http/metrics';
 import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
 import { findClaimable } from '../../src/platform/jobs/job-repository';
@@ -27,7 +31,11 @@ afterAll(() => t.close());
 
 /** A Jobs instance in this process, on the test database, with the given definitions. */
 function jobsWith(...definitions: JobDefinition<any>[]): Jobs {
-  const jobs = new Jobs(t.db, createLogger('silent'), new Metrics({ processMetrics: false }), { pollIntervalMs: 50, lockLifetimeMs: 2000 });
+  return jobsOn({}, ...definitions);
+}
+
+function jobsOn(options: { pollIntervalMs?: number; db?: typeof t.db; logger?: ReturnType<typeof createLogger> }, ...definitions: JobDefinition<any>[]): Jobs {
+  const jobs = new Jobs(options.db ?? t.db, options.logger ?? createLogger('silent'), new Metrics({ processMetrics: false }), { pollIntervalMs: options.pollIntervalMs ?? 50, lockLifetimeMs: 2000 });
   jobs.register(...definitions);
   return jobs;
 }
@@ -256,5 +264,75 @@ describe('job backend (agenda 6 on our database)', () => {
     await restarted.startWorker();
     await waitFor(() => ran.length === 2, 10_000, 'the missed run to happen after the restart');
     await restarted.stopWorker();
+  });
+
+  test('due jobs run back to back, not a few per poll: with a poll every 20 s, 60 due jobs all run now', async () => {
+    const ran: number[] = [];
+    const jobs = jobsOn({ pollIntervalMs: 20_000 }, defineJob({ name: 'test.many', payload: z.strictObject({ n: z.number() }), concurrency: 3, handle: async ({ n }) => void ran.push(n) }));
+    await t.db.transaction((tx) => jobs.enqueueMany(tx, 'test.many', Array.from({ length: 60 }, (_, n) => ({ payload: { n } }))));
+    await jobs.startWorker();
+    // A liveness bound: before, each poll took 3 (their concurrency), and the 60 needed 20 polls, 400 s.
+    await waitFor(() => ran.length === 60, 15_000, 'all 60 jobs to run');
+    await jobs.stopWorker();
+    expect(new Set(ran).size).toBe(60);
+  });
+
+  test('jobs of a batch name run many to a call; a failing one is retried alone, the rest are done once', async () => {
+    const calls: number[][] = [];
+    const singles: number[] = [];
+    let failedOnce = false;
+    const jobs = jobsWith(defineJob({
+      name: 'test.batched', payload: z.strictObject({ n: z.number() }), concurrency: 2, retryDelayMs: 100,
+      handle: async ({ n }) => void singles.push(n),
+      batch: {
+        size: 100,
+        handle: async (payloads) => {
+          calls.push(payloads.map((p) => p.n));
+          return payloads.map((p) => (p.n === 7 && !failedOnce ? ((failedOnce = true), new Error('the bank said no')) : undefined));
+        },
+      },
+    }));
+    await t.db.transaction((tx) => jobs.enqueueMany(tx, 'test.batched', Array.from({ length: 250 }, (_, n) => ({ payload: { n } }))));
+    await jobs.startWorker();
+    await waitFor(async () => (await jobRows('test.batched')).every((row) => row.nextRunAt === null && row.lockedAt === null), 30_000, 'every job to be done');
+    await jobs.stopWorker();
+    const done = calls.flat();
+    // Each job handled once, except the one that failed, handled again on its retry.
+    expect(done.filter((n) => n !== 7).sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, n) => n).filter((n) => n !== 7));
+    expect(done.filter((n) => n === 7)).toHaveLength(2);
+    expect(calls.length).toBeLessThanOrEqual(10);
+    expect(Math.max(...calls.map((c) => c.length))).toBeGreaterThan(50);
+    expect(singles).toEqual([]);
+    const seven = (await jobRows('test.batched')).find((row) => (row.data as { n: number }).n === 7)!;
+    expect(seven).toMatchObject({ failCount: 0, failReason: 'the bank said no' });
+  });
+
+  test('a job running longer than the lock lifetime keeps its lock: a second worker never starts it again', async () => {
+    const logFile = path.join(dir, 'long-job.log');
+    const enqueuer = jobsWith(recordingJob({ logFile, worker: 'parent' }));
+    await startWorkerProcess('first', logFile, { LOCK_LIFETIME_MS: '1000', WORK_MS: '4000' });
+    await t.db.transaction((tx) => enqueuer.enqueue(tx, 'test.record', { n: 3001 }));
+    await waitFor(() => log(logFile).some((l) => l.n === 3001), 20_000, 'the job to start');
+    await startWorkerProcess('second', logFile, { LOCK_LIFETIME_MS: '1000', WORK_MS: '4000' });
+    await waitFor(() => log(logFile).some((l) => l.n === 3001 && l.event === 'end'), 20_000, 'the job to end');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a second start would show up here
+    expect(log(logFile).filter((l) => l.n === 3001).map((l) => `${l.event} ${l.worker}`)).toEqual(['start first', 'end first']);
+  });
+
+  test('a worker stopped while it is busy logs nothing at error level, leaves no job locked, and its connection closes cleanly', async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const db = await openDatabase(t.dbConfig, entities, migrations);
+    const slow = defineJob({ name: 'test.busy', payload: z.strictObject({ n: z.number() }), concurrency: 4, handle: async () => void (await new Promise((resolve) => setTimeout(resolve, 30))) });
+    const jobs = jobsOn({ db, logger }, slow);
+    await db.transaction((tx) => jobs.enqueueMany(tx, 'test.busy', Array.from({ length: 400 }, (_, n) => ({ payload: { n } }))));
+    await jobs.startWorker();
+    await waitFor(async () => (await jobRows('test.busy')).some((row) => row.lastFinishedAt !== null), 10_000, 'the worker to be busy');
+    await jobs.stopWorker(5000);
+    await db.close();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // anything still running after the close would fail and log here
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect((await jobRows('test.busy')).filter((row) => row.lockedAt !== null)).toEqual([]);
+    await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.busy' }));
   });
 });

@@ -70,7 +70,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 export function errorHandler(): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const problem = toProblem(error, req);
-    if (problem.status >= 500) req.log?.error({ err: error }, 'unhandled error');
+    // Logged once, on the request's own line (pino-http takes res.err), at the level the status calls for.
+    if (problem.status >= 500) res.err = error;
     if (res.headersSent) {
       res.end();
       return;

@@ -54,6 +54,9 @@ export function createHttpApp(options: HttpOptions): Express {
 function logLevelOf(url: string, status: number, err: unknown): 'info' | 'warn' | 'error' {
   // "Not ready yet" from /readyz is the probe's answer while the process starts or drains, not a fault to alert on.
   if (url.startsWith('/readyz')) return status >= 500 ? 'warn' : 'info';
+  // A clean 503 (the database unreachable for a moment, load shed) is answered with Retry-After and
+  // heals by itself: a warning. An error line is for a fault someone must act on (a 500).
+  if (status === 503) return 'warn';
   if (err || status >= 500) return 'error';
   return status >= 400 ? 'warn' : 'info';
 }

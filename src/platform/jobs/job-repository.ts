@@ -43,16 +43,100 @@ export async function findClaimable(tx: Tx, name: string, window: { scan: Date; 
 }
 
 export class TypeormJobRepository implements JobRepository {
+  /** Jobs this worker claimed through agenda and has not finished or released. */
+  private readonly held = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closing = false;
+
   constructor(private readonly db: Database) {}
+
+  /**
+   * The worker is stopping: no new claims (a claim that was in flight gives its job straight back),
+   * and `idle()` tells when the last database call of this worker has finished, so the connection can
+   * close under none of them.
+   */
+  stopClaiming(): void {
+    this.closing = true;
+  }
+
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Claimed and never started: given back at shutdown, so another worker takes them at once rather than after the lock lifetime. */
+  async releaseUnstarted(started: ReadonlySet<string>): Promise<void> {
+    const ids = [...this.held].filter((id) => !started.has(id));
+    this.held.clear();
+    if (ids.length > 0) await this.tracked(() => this.db.transaction((tx) => tx.update(JobRow, { id: In(ids) }, { lockedAt: null })));
+  }
+
+  private tracked<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.inFlight.add(promise);
+    void promise.then(() => this.inFlight.delete(promise), () => this.inFlight.delete(promise));
+    return promise;
+  }
+
+  /**
+   * Up to `limit` more due jobs of `name`, claimed for a batch run beside one agenda claimed. Each is
+   * taken with its own compare-and-set (sent back to back in one transaction): of two workers reading
+   * the same candidates, each row goes to one of them.
+   */
+  async claimDue(name: string, limit: number, lockedAt: Date, lockDeadline: Date, owner: string): Promise<JobParameters[]> {
+    if (this.closing || limit <= 0) return [];
+    const window = { scan: lockedAt, deadline: lockDeadline };
+    return this.tracked(() =>
+      this.db.transaction(async (tx) => {
+        const candidates = await tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
+          .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
+          .andWhere(CLAIMABLE, window)
+          .orderBy('j.next_run_at', 'ASC')
+          .limit(limit)
+          .getRawMany<{ id: string }>();
+        if (candidates.length === 0) return [];
+        const results = await Promise.all(
+          candidates.map(({ id }) => tx.createQueryBuilder().update(JobRow).set({ lockedAt, lastModifiedBy: owner }).where('id = :id', { id }).andWhere(CLAIMABLE, window).execute()),
+        );
+        const claimed = candidates.filter((_, i) => results[i].affected).map((c) => c.id);
+        return claimed.length === 0 ? [] : (await tx.findBy(JobRow, { id: In(claimed) })).map(toParameters);
+      }),
+    );
+  }
+
+  /**
+   * The heartbeat of running jobs: moves their locks to `now`, but only where the lock is still the one
+   * this worker holds (`since`); returns how many it renewed. A job whose lock is renewed is never taken
+   * over, however long it runs.
+   */
+  async renewLocks(ids: readonly string[], since: Date, now: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.tracked(() =>
+      this.db.transaction((tx) => tx.createQueryBuilder().update(JobRow).set({ lockedAt: now }).where('id IN (:...ids) AND locked_at = :since', { ids, since }).execute()),
+    );
+    return result.affected ?? 0;
+  }
+
+  /** The outcomes of the extra jobs of a batch run, their locks released: one UPDATE for all that succeeded, one per failure. */
+  async finishClaimed(outcomes: readonly { id: string; failure?: Partial<JobRow> }[], finished: Partial<JobRow>): Promise<void> {
+    const succeeded = outcomes.filter((o) => !o.failure).map((o) => o.id);
+    if (outcomes.length === 0) return;
+    await this.tracked(() =>
+      this.db.transaction(async (tx) => {
+        if (succeeded.length > 0) await tx.update(JobRow, { id: In(succeeded) }, { ...finished, failCount: 0, nextRunAt: null, lockedAt: null });
+        for (const { id, failure } of outcomes) if (failure) await tx.update(JobRow, { id }, { ...finished, ...failure, lockedAt: null });
+      }),
+    );
+  }
 
   async connect(): Promise<void> {
     // The connection belongs to the application; agenda only borrows it.
   }
 
   async getNextJobToRun(name: string, nextScanAt: Date, lockDeadline: Date, now: Date | undefined, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
+    if (this.closing) return undefined;
     const lockedAt = now ?? new Date();
     const window = { scan: nextScanAt, deadline: lockDeadline };
-    return this.db.transaction(async (tx) => {
+    const job = await this.tracked(() => this.db.transaction(async (tx) => {
       const row = await findClaimable(tx, name, window);
       if (!row) return undefined;
       // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
@@ -64,9 +148,17 @@ export class TypeormJobRepository implements JobRepository {
         .andWhere(CLAIMABLE, window)
         .execute();
       if (!claimed.affected) return undefined;
-      const job = await tx.findOneBy(JobRow, { id: row.id });
-      return job ? toParameters(job) : undefined;
-    });
+      const found = await tx.findOneBy(JobRow, { id: row.id });
+      return found ? toParameters(found) : undefined;
+    }));
+    if (!job) return undefined;
+    if (this.closing) {
+      // Claimed while the worker began to stop: it would never start here.
+      await this.unlockJob(job);
+      return undefined;
+    }
+    this.held.add(String(job._id));
+    return job;
   }
 
   async lockJob(job: JobParameters, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
@@ -86,14 +178,16 @@ export class TypeormJobRepository implements JobRepository {
 
   async unlockJob(job: JobParameters): Promise<void> {
     if (!job._id) return;
-    await this.db.transaction((tx) =>
+    this.held.delete(String(job._id));
+    await this.tracked(() => this.db.transaction((tx) =>
       tx.createQueryBuilder().update(JobRow).set({ lockedAt: null }).where('id = :id AND next_run_at IS NOT NULL', { id: job._id }).execute(),
-    );
+    ));
   }
 
   async unlockJobs(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.transaction((tx) => tx.update(JobRow, { id: In(ids) }, { lockedAt: null }));
+    for (const id of ids) this.held.delete(String(id));
+    await this.tracked(() => this.db.transaction((tx) => tx.update(JobRow, { id: In(ids) }, { lockedAt: null })));
   }
 
   async saveJob<DATA = unknown>(job: JobParameters<DATA>, options?: JobRepositoryOptions): Promise<JobParameters<DATA>> {
@@ -132,7 +226,8 @@ export class TypeormJobRepository implements JobRepository {
   }
 
   async saveJobState(job: JobParameters, options?: JobRepositoryOptions): Promise<void> {
-    const result = await this.db.transaction((tx) =>
+    if (!job.lockedAt) this.held.delete(String(job._id));
+    const result = await this.tracked(() => this.db.transaction((tx) =>
       tx.update(JobRow, { id: job._id, name: job.name }, {
         lockedAt: job.lockedAt ?? null,
         nextRunAt: job.nextRunAt ?? null,
@@ -144,7 +239,7 @@ export class TypeormJobRepository implements JobRepository {
         progress: job.progress ?? null,
         lastModifiedBy: options?.lastModifiedBy ?? null,
       }),
-    );
+    ));
     if (result.affected !== 1) throw new Error(`job ${job.name}/${job._id} was not found to save its state`);
   }
 
