@@ -11,6 +11,7 @@ import {
   type JobWithState,
   type RemoveJobsOptions,
 } from 'agenda';
+import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { In, Not, type SelectQueryBuilder } from 'typeorm';
 import type { Database, Tx } from '../database';
@@ -78,27 +79,27 @@ export class TypeormJobRepository implements JobRepository {
   }
 
   /**
-   * Up to `limit` more due jobs of `name`, claimed for a batch run beside one agenda claimed. Each is
-   * taken with its own compare-and-set (sent back to back in one transaction): of two workers reading
-   * the same candidates, each row goes to one of them.
+   * Up to `limit` more due jobs of `name`, claimed for a batch run beside one agenda claimed. The
+   * candidates are a random sample of the earliest due (so that workers claiming at the same moment
+   * mostly pick different rows), taken with one compare-and-set UPDATE marked with a token of this
+   * claim: the rows that carry the token are the ones this claim won, on both databases.
    */
   async claimDue(name: string, limit: number, lockedAt: Date, lockDeadline: Date, owner: string): Promise<JobParameters[]> {
     if (this.closing || limit <= 0) return [];
     const window = { scan: lockedAt, deadline: lockDeadline };
+    const token = `${owner}#${randomUUID()}`;
     return this.tracked(() =>
       this.db.transaction(async (tx) => {
-        const candidates = await tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
+        const earliest = await tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
           .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
           .andWhere(CLAIMABLE, window)
           .orderBy('j.next_run_at', 'ASC')
-          .limit(limit)
+          .limit(limit * 8)
           .getRawMany<{ id: string }>();
-        if (candidates.length === 0) return [];
-        const results = await Promise.all(
-          candidates.map(({ id }) => tx.createQueryBuilder().update(JobRow).set({ lockedAt, lastModifiedBy: owner }).where('id = :id', { id }).andWhere(CLAIMABLE, window).execute()),
-        );
-        const claimed = candidates.filter((_, i) => results[i].affected).map((c) => c.id);
-        return claimed.length === 0 ? [] : (await tx.findBy(JobRow, { id: In(claimed) })).map(toParameters);
+        if (earliest.length === 0) return [];
+        const sample = shuffled(earliest.map((c) => c.id)).slice(0, limit).sort();
+        await tx.createQueryBuilder().update(JobRow).set({ lockedAt, lastModifiedBy: token }).where('id IN (:...sample)', { sample }).andWhere(CLAIMABLE, window).execute();
+        return (await tx.findBy(JobRow, { id: In(sample), lastModifiedBy: token })).map((row) => toParameters({ ...row, lastModifiedBy: owner }));
       }),
     );
   }
@@ -420,4 +421,12 @@ function matchesData(stored: unknown, wanted: unknown): boolean {
     return Object.entries(wanted).every(([k, v]) => isDeepStrictEqual((stored as Record<string, unknown>)[k], v));
   }
   return isDeepStrictEqual(stored, wanted);
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }

@@ -1,7 +1,7 @@
 import { Agenda, InMemoryNotificationChannel, exponential, toJobId, type BackoffStrategy, type Job, type JobParameters } from 'agenda';
 import { hostname } from 'node:os';
 import type { z } from 'zod';
-import type { Database, Tx } from '../database';
+import { type Database, type Tx, isConnectionLost } from '../database';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Metrics } from '../http/metrics';
@@ -135,7 +135,8 @@ export class Jobs {
       // in the lock counts: enough of those and the worker never claims a job again (seen under load).
       lockLimit: maxConcurrency,
     });
-    agenda.on('error', (error: Error) => this.logger.error({ err: error }, 'job processing error'));
+    // A claim that lost its database connection is tried again at the next poll: a warning. Anything else is a fault to look at.
+    agenda.on('error', (error: Error) => this.logger[isConnectionLost(error) ? 'warn' : 'error']({ err: error }, 'job processing error'));
     // A job ended: a slot of its name is free, so look for the next due one now rather than at the next poll.
     agenda.on('complete', (job: Job) => this.refill(channel, job.attrs.name));
     for (const definition of this.definitions.values()) {
@@ -231,7 +232,7 @@ export class Jobs {
       const finishedAt = new Date();
       await repository.finishClaimed(
         extras.map((extra, i) => ({ id: String(extra._id), failure: errors[i] === undefined ? undefined : failureOf(definition, extra, errors[i], backoff, finishedAt) })),
-        { lastRunAt: now, lastFinishedAt: finishedAt },
+        { lastRunAt: now, lastFinishedAt: finishedAt, lastModifiedBy: job.attrs.lastModifiedBy ?? null },
       );
       if (error !== undefined) throw error;
     } finally {
