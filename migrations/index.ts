@@ -8,8 +8,9 @@ import { FruitSupply1764600000000 } from './1764600000000-fruit-supply';
 import { BoxContents1764700000000 } from './1764700000000-box-contents';
 import { PledgerCounts1764800000000 } from './1764800000000-pledger-counts';
 import { SubscriptionRhythmAndPause1764910000000 } from './1764910000000-subscription-rhythm-and-pause';
+import { VariantKeys1764920000000 } from './1764920000000-variant-keys';
 import { UnexpectedPayments1764940000000 } from './1764940000000-unexpected-payments';
 import { Sessions1764950000000 } from './1764950000000-sessions';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
-export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000, BoxPayments1764500000000, FruitSupply1764600000000, BoxContents1764700000000, PledgerCounts1764800000000, SubscriptionRhythmAndPause1764910000000, UnexpectedPayments1764940000000, Sessions1764950000000];
+export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000, BoxPayments1764500000000, FruitSupply1764600000000, BoxContents1764700000000, PledgerCounts1764800000000, SubscriptionRhythmAndPause1764910000000, VariantKeys1764920000000, UnexpectedPayments1764940000000, Sessions1764950000000];

@@ -2,6 +2,7 @@ import { page } from '../platform/http/paginate';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { Clock } from '../platform/clock';
 import type { CampaignService } from './campaign.service';
+import { campaignWarnings } from './campaign';
 import { CampaignListQuery, CampaignParams, CreateCampaignBody, toCampaignDto } from './campaign.schemas';
 
 export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteDef[] {
@@ -12,7 +13,10 @@ export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteD
   return [
     route({
       method: 'post', path: '/v1/campaigns', summary: 'Create a campaign with its product, options and price tiers (a draft)', access: ['operator'], status: 201, body: CreateCampaignBody,
-      handle: async ({ body }) => toCampaignDto(await campaigns.create(body), undefined, clock.now()),
+      handle: async ({ body }) => {
+        const campaign = await campaigns.create(body);
+        return { ...toCampaignDto(campaign, undefined, clock.now()), warnings: campaignWarnings(campaign) };
+      },
     }),
     publicRoute({
       method: 'get', path: '/v1/campaigns', summary: 'Campaigns with their public progress', query: CampaignListQuery,
@@ -28,8 +32,8 @@ export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteD
     route({
       method: 'post', path: '/v1/campaigns/:id/publish', summary: 'Publish a draft: it opens at opensAt', access: ['operator'], params: CampaignParams,
       handle: async ({ principal, params }) => {
-        await campaigns.publish(params.id);
-        return dto(campaigns.get(principal, params.id));
+        const campaign = await campaigns.publish(params.id);
+        return { ...(await dto(campaigns.get(principal, params.id))), warnings: campaignWarnings(campaign) };
       },
     }),
     route({

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { businessDay } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
-import { formatMoney, moneyString as money, parseMoney } from '../platform/money';
+import { Decimal, formatMoney, moneyString as money, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow } from './campaign.entity';
-import { type Tier, depositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
+import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Tier, depositPerUnit, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
@@ -49,15 +49,19 @@ export const CreateCampaignBody = CampaignFields.pipe(
     const names = c.options.map((o) => o.name);
     if (new Set(names).size !== names.length) issue(['options'], 'option names must be different');
     c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different'));
+    if (longestVariantKey(c.options) > MAX_VARIANT_KEY_LENGTH) issue(['options'], `the longest variant (every option's longest name and value together) must fit in ${MAX_VARIANT_KEY_LENGTH} characters; shorten some names or values`);
     const reference = parseMoney(c.referencePrice);
     if (reference.isZero()) issue(['referencePrice'], 'must be above 0');
     if (reference.greaterThan(MAX_UNIT_PRICE)) issue(['referencePrice'], `must be at most ${formatMoney(MAX_UNIT_PRICE)}`);
     const deposit = depositPerUnit(reference, c.depositRate);
     if (deposit.isZero()) issue(['depositRate'], 'gives a deposit of 0.00 per unit');
+    const maxDeposit = maxDepositPerUnit(c.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: parseMoney(t.unitPrice) })));
+    if (deposit.greaterThan(maxDeposit)) {
+      issue(['depositRate'], `定金不得超过价款的 ${Number(MAX_DEPOSIT_SHARE) * 100}%（《民法典》第586条）: gives a deposit of ${formatMoney(deposit)} per unit, above ${Number(MAX_DEPOSIT_SHARE) * 100}% of the lowest tier price (at most ${formatMoney(maxDeposit.toDecimalPlaces(2, Decimal.ROUND_DOWN))})`);
+    }
     c.tiers.forEach((t, i) => {
       const price = parseMoney(t.unitPrice);
       if (price.greaterThan(reference)) issue(['tiers', i, 'unitPrice'], 'must not be above the reference price');
-      if (price.lessThan(deposit)) issue(['tiers', i, 'unitPrice'], `must not be below the deposit per unit (${formatMoney(deposit)})`);
       if (i > 0 && t.minUnits <= c.tiers[i - 1].minUnits) issue(['tiers', i, 'minUnits'], 'tiers must be in ascending order of units');
       if (i > 0 && !price.lessThan(parseMoney(c.tiers[i - 1].unitPrice))) issue(['tiers', i, 'unitPrice'], 'each tier must be cheaper than the one before');
     });

@@ -1,5 +1,6 @@
 import { type Decimal, ZERO, fromFen, roundToFen } from '../platform/money';
 import type { CampaignRow, OptionDimension, StoredTier } from './campaign.entity';
+import { escapeValue, keyOfValues } from './variant-key';
 
 /** Pure campaign rules: no IO. */
 
@@ -32,6 +33,37 @@ export function depositPerUnit(referencePrice: Decimal, depositRate: string): De
 }
 
 /**
+ * 定金 law (Civil Code art. 586): a deposit may be at most 20% of the price of the contract. A pledge's
+ * price is not known until close, and is least at the cheapest tier, so the cap is taken from that tier.
+ */
+export const MAX_DEPOSIT_SHARE = '0.20';
+
+export function maxDepositPerUnit(tiers: readonly Tier[]): Decimal {
+  const lowest = tiers.reduce((low, t) => (t.unitPrice.lessThan(low) ? t.unitPrice : low), tiers[0].unitPrice);
+  return lowest.times(MAX_DEPOSIT_SHARE);
+}
+
+export interface CampaignWarning {
+  code: 'deposit_credit_covers_price';
+  message: string;
+}
+
+/**
+ * Terms that are legal but that an operator should look at twice before publishing: a deposit credit
+ * (定金膨胀) that covers a tier's whole price, so that at that tier a consumer pays the deposit and nothing more.
+ */
+export function campaignWarnings(campaign: Pick<CampaignRow, 'depositPerUnit' | 'depositCreditRate' | 'tiers'>): CampaignWarning[] {
+  const credit = roundToFen(campaign.depositPerUnit.times(campaign.depositCreditRate));
+  const covered = tiersOf(campaign).filter((t) => !credit.lessThan(t.unitPrice));
+  if (covered.length === 0) return [];
+  const from = covered[0];
+  return [{
+    code: 'deposit_credit_covers_price',
+    message: `定金膨胀后每件抵 ¥${credit.toFixed(2)}，不低于 ${from.minUnits} 件档的单价 ¥${from.unitPrice.toFixed(2)}：达到该档时消费者只付定金、没有尾款。The credited deposit (¥${credit.toFixed(2)} a unit) covers the whole unit price from the ${from.minUnits}-unit tier on (¥${from.unitPrice.toFixed(2)}): there, consumers pay the deposit and nothing more.`,
+  }];
+}
+
+/**
  * What each unit's deposit counts toward the price (定金膨胀): deposit × credit rate, rounded to the
  * fen, and never more than the final unit price.
  */
@@ -46,24 +78,28 @@ export function balancePerUnit(campaign: Pick<CampaignRow, 'depositPerUnit' | 'd
 }
 
 /**
- * A variant is one value per option dimension. Its key is canonical ("colour=navy;size=L", dimensions in
- * the campaign's order), so the same choice always has the same key.
+ * A variant is one value per option dimension. Its key is canonical (variant-key.ts: "colour=navy;size=L",
+ * dimensions in the campaign's order, values escaped), so the same choice always has the same key.
  */
 export function variantKey(options: OptionDimension[], variant: Record<string, string>): { key: string } | { error: string } {
   const names = Object.keys(variant);
   for (const name of names) {
     if (!options.some((o) => o.name === name)) return { error: `"${name}" is not an option of this product (options: ${options.map((o) => o.name).join(', ')})` };
   }
-  const parts: string[] = [];
+  const values: string[] = [];
   for (const option of options) {
     const value = variant[option.name];
     if (value === undefined) return { error: `choose a ${option.name} (one of ${option.values.join(', ')})` };
     if (!option.values.includes(value)) return { error: `"${value}" is not a ${option.name} of this product (one of ${option.values.join(', ')})` };
-    parts.push(`${option.name}=${value}`);
+    values.push(value);
   }
-  return { key: parts.join(';') };
+  return { key: keyOfValues(options.map((o) => o.name), values) };
 }
 
-export function variantFromKey(key: string): Record<string, string> {
-  return Object.fromEntries(key.split(';').map((part) => part.split('=') as [string, string]));
+/** Where a variant key is stored (pledges, tallies, forecast lines): no key of a campaign may be longer. */
+export const MAX_VARIANT_KEY_LENGTH = 255;
+
+/** The length of the longest key the options can make. */
+export function longestVariantKey(options: OptionDimension[]): number {
+  return options.reduce((length, o) => length + o.name.length + 1 + Math.max(...o.values.map((v) => escapeValue(v).length)), options.length - 1);
 }

@@ -4,7 +4,7 @@ import { type Decimal, ZERO, fromFen, roundToFen, sum, toFen } from '../platform
 import { JournalEntryRow, JournalLineRow } from './journal.entity';
 
 export interface EntryInput {
-  kind: 'deposit_received' | 'deposit_refunded' | 'payment_refund_sent' | 'purchase_completed' | 'deposit_forfeited' | 'late_payment_refunded' | 'purchase_refunded' | 'box_charged' | 'box_compensated' | 'unexpected_payment_received' | 'unexpected_payment_refunded';
+  kind: 'deposit_received' | 'deposit_refunded' | 'payment_refund_sent' | 'purchase_completed' | 'deposit_forfeited' | 'late_payment_refunded' | 'purchase_refunded' | 'deposit_compensated' | 'box_charged' | 'box_compensated' | 'unexpected_payment_received' | 'unexpected_payment_refunded';
   refs: { campaignId?: string | null; pledgeId?: string | null; boxId?: string | null; paymentId?: string | null; refundId?: string | null };
   lines: { account: string; amount: Decimal }[];
 }

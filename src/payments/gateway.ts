@@ -20,6 +20,8 @@ export interface RefundRequest {
   transactionId: string | null;
   amount: Decimal;
   currency: string;
+  /** Why the money goes back: the refund's reason (e.g. `campaign_cancelled`, `deposit_compensation`). */
+  reason: string;
 }
 
 export type RefundResult = { ok: true } | { ok: false; reason: string };
@@ -32,6 +34,11 @@ export interface PaymentGateway {
   readonly name: string;
   /** Verifies a notification's signature and freshness and reads it; throws an AppError when it is not genuine. */
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent;
-  /** Sends money back. Idempotent per refundId at the provider, so a retry never refunds twice. */
+  /**
+   * Sends money back. Idempotent per refundId at the provider, so a retry never refunds twice. A
+   * `deposit_compensation` (定金双倍返还) is money beyond what the payment brought in: a real provider
+   * pays it to the payer as a transfer (WeChat Pay 商家转账, Alipay 单笔转账), since a refund cannot
+   * exceed its payment.
+   */
   refund(request: RefundRequest): Promise<RefundResult>;
 }

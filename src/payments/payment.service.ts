@@ -324,7 +324,7 @@ export class PaymentService {
         const payment = payments.get(refund.paymentId)!;
         const result = await this.deps.gateways
           .get(payment.provider)!
-          .refund({ refundId: refund.id, paymentId: payment.reportedPaymentId ?? payment.id, transactionId: payment.transactionId, amount: refund.amount, currency: payment.currency })
+          .refund({ refundId: refund.id, paymentId: payment.reportedPaymentId ?? payment.id, transactionId: payment.transactionId, amount: refund.amount, currency: payment.currency, reason: refund.reason })
           // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
           // failed attempt, on record for operators, and is asked again with the same refund id, which the
           // provider never pays twice.

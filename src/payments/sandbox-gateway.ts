@@ -42,7 +42,7 @@ export class SandboxGateway implements PaymentGateway {
   /** Faults for the next refund calls, first first. */
   private readonly refundFaults: SandboxRefundFault[] = [];
   /** Every refund the sandbox paid out, as a bank statement would show it. */
-  readonly refundsSent: { refundId: string; paymentId: string; transactionId: string | null; amount: string; currency: string }[] = [];
+  readonly refundsSent: { refundId: string; paymentId: string; transactionId: string | null; amount: string; currency: string; reason: string }[] = [];
   /** How many of the next notifications it sends by itself (auto-confirm) are lost on the way. */
   private notificationsToLose = 0;
 

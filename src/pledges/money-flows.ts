@@ -84,6 +84,21 @@ export class MoneyFlows {
     if (balancePayment && !balancePayment.amount.isZero()) await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason: 'campaign_cancelled' });
   }
 
+  /**
+   * 定金双倍返还 (Civil Code art. 587): the seller defaulted (a campaign cancelled after it succeeded), so
+   * besides the deposit itself the consumer gets the same amount again as compensation, taken from what
+   * the factory is owed. It goes out beside the deposit's refund, as a refund of its own (reason
+   * `deposit_compensation`), retried like every refund until the gateway pays it.
+   */
+  async compensateDeposit(tx: Tx, pledge: PledgeRow, campaign: CampaignRow, depositPayment: PaymentRow): Promise<void> {
+    await this.ledger.post(tx, {
+      kind: 'deposit_compensated',
+      refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: depositPayment.id },
+      lines: [{ account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit }, { account: accounts.refundsPending, amount: pledge.deposit.negated() }],
+    });
+    await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason: 'deposit_compensation' });
+  }
+
   /** The balance was not paid in time: the deposit goes to the factory for the certainty it planned on. */
   async forfeitDeposit(tx: Tx, pledge: PledgeRow, campaign: CampaignRow): Promise<void> {
     await this.ledger.post(tx, {

@@ -1,6 +1,6 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignListener, type CampaignProgress, type CampaignRow, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf } from '../campaigns';
+import { type CampaignListener, type CampaignProgress, type CampaignRow, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantLabel } from '../campaigns';
 import { formatBusinessTime } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import { defineJob } from '../platform/jobs';
@@ -182,23 +182,32 @@ export class Settlement implements CampaignListener {
 
   /** A pledge of a cancelled or failed campaign, or of a variant too few chose: everything paid goes back. */
   private async refundOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
-    const notify = (kind: 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string) =>
-      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message });
+    const notify = (kind: 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string, data?: Record<string, unknown>) =>
+      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message, data });
 
     if (campaign.status === 'cancelled') {
       if (pledge.status === 'awaiting_deposit') {
         await this.deps.pledges.setStatus(tx, pledge, 'cancelled');
         await this.deps.payments.cancel(tx, pledge.depositPaymentId);
-      } else if (pledge.status === 'paid') {
+        return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+      }
+      const depositPayment = await this.deps.pledges.payment(tx, pledge.depositPaymentId);
+      if (pledge.status === 'paid') {
         await this.deps.pledges.setStatus(tx, pledge, 'refunded');
         const balancePayment = pledge.balancePaymentId ? await this.deps.pledges.payment(tx, pledge.balancePaymentId) : undefined;
-        await this.deps.flows.refundPurchase(tx, pledge, campaign, await this.deps.pledges.payment(tx, pledge.depositPaymentId), balancePayment);
+        await this.deps.flows.refundPurchase(tx, pledge, campaign, depositPayment, balancePayment);
       } else {
         await this.deps.pledges.setStatus(tx, pledge, 'refunded');
         if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
-        await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_cancelled');
+        await this.deps.flows.refundDeposit(tx, pledge, depositPayment, 'campaign_cancelled');
       }
-      return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+      if (!defaultedOn(campaign, pledge)) return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+      await this.deps.flows.compensateDeposit(tx, pledge, campaign, depositPayment);
+      return notify(
+        'campaign_cancelled',
+        `定金双倍返还: "${campaign.title}" was cancelled after it succeeded. Everything you paid is refunded, and your deposit of ¥${formatMoney(pledge.deposit)} is paid to you once more as compensation (Civil Code art. 587).`,
+        { compensation: formatMoney(pledge.deposit) },
+      );
     }
     if (campaign.status === 'failed') {
       await this.deps.pledges.setStatus(tx, pledge, 'refunded');
@@ -207,7 +216,7 @@ export class Settlement implements CampaignListener {
     }
     await this.deps.pledges.setStatus(tx, pledge, 'refunded');
     await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
-    return notify('variant_not_produced', `Too few people chose ${pledge.variantKey} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+    return notify('variant_not_produced', `Too few people chose ${variantLabel(pledge.variantKey)} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
   }
 
   /**
@@ -239,6 +248,15 @@ export class Settlement implements CampaignListener {
     const tallies = (await this.deps.tallies.byVariant(tx, [campaignId])).get(campaignId)!;
     return new Map(tallies.map((t) => [t.variantKey, unitsIn(t, statuses)]).filter(([, units]) => units !== 0) as [string, number][]);
   }
+}
+
+/**
+ * A campaign cancelled after it succeeded is the seller's default on every sale the success made: the
+ * pledges whose deposit was paid and whose variant was to be made. (Cancelled before a decision, the sale
+ * was still conditional on the campaign succeeding: the deposit comes back once.)
+ */
+function defaultedOn(campaign: CampaignRow, pledge: PledgeRow): boolean {
+  return campaign.finalUnitPrice !== null && !campaign.droppedVariants?.includes(pledge.variantKey);
 }
 
 function unitsIn(tally: VariantTally, statuses: readonly PledgeStatus[]): number {

@@ -213,7 +213,7 @@ describe('cancelling', () => {
     expect(refused.body.code).toBe('pledge_not_cancellable');
   });
 
-  test('an operator cancels a succeeded campaign: deposits and paid balances all come back', async () => {
+  test('an operator cancels a succeeded campaign: deposits and paid balances all come back, and each deposit once more (定金双倍返还, the factory pays)', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
     const [a, b, d] = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t)]);
     const paidInFull = await paidPledge(t, a, c.id, black, 1);
@@ -231,13 +231,31 @@ describe('cancelling', () => {
     expect((await pledgeOf(a, paidInFull.id)).status).toBe('refunded');
     expect((await pledgeOf(b, awaiting.id)).status).toBe('refunded');
     expect((await pledgeOf(d, unpaid.id)).status).toBe('expired');
-    const mine = (await refunds()).filter((r) => r.pledgeId === paidInFull.id).map((r) => r.amount).sort();
-    expect(mine).toEqual(['100.00', '799.00']);
+    const refundsOf = async (pledgeId: string) => (await refunds()).filter((r) => r.pledgeId === pledgeId).map((r) => `${r.reason} ${r.amount} ${r.status}`).sort();
+    // Paid in full: the price (deposit 100.00 + balance 799.00) back, and the deposit again as compensation.
+    expect(await refundsOf(paidInFull.id)).toEqual(['campaign_cancelled 100.00 succeeded', 'campaign_cancelled 799.00 succeeded', 'deposit_compensation 100.00 succeeded']);
+    // Awaiting the balance: the deposit back twice over.
+    expect(await refundsOf(awaiting.id)).toEqual(['campaign_cancelled 100.00 succeeded', 'deposit_compensation 100.00 succeeded']);
+    expect(await refundsOf(unpaid.id)).toEqual([]);
+    const paidOut = t.app.services.sandbox.refundsSent.filter((r) => [paidInFull.depositPayment.id, awaiting.depositPayment.id].includes(r.paymentId));
+    expect(paidOut.map((r) => `${r.reason} ${r.amount}`).sort()).toEqual(['campaign_cancelled 100.00', 'campaign_cancelled 100.00', 'deposit_compensation 100.00', 'deposit_compensation 100.00']);
     const after = await balances();
-    // The purchase's fee (5% of 899.00 = 44.95) and the factory's share (854.05) are taken back.
+    // The purchase's fee (5% of 899.00 = 44.95) and the factory's share (854.05) are taken back; the two compensations come from the factory.
     expect(change(after.fees, before.fees)).toBe('44.95');
-    expect(change(after.factory, before.factory)).toBe('854.05');
+    expect(change(after.factory, before.factory)).toBe('1054.05');
+    for (const consumer of [a, b]) {
+      expect(await notifications(consumer)).toContainEqual(expect.objectContaining({ kind: 'campaign_cancelled', message: expect.stringContaining('定金双倍返还') }));
+    }
     await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', 'again').expect(409);
+  });
+
+  test('an operator cancels a campaign still open: each paid deposit comes back once (the sale was still conditional on success)', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock);
+    const consumer = await aConsumer(t);
+    const p = await paidPledge(t, consumer, c.id, black, 2);
+    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).expect(200);
+    await runDue(t, clock);
+    expect((await refunds()).filter((r) => r.pledgeId === p.id).map((r) => `${r.reason} ${r.amount}`)).toEqual(['campaign_cancelled 200.00']);
   });
 });
 

@@ -41,7 +41,7 @@ describe('creating a campaign', () => {
     ['tiers out of order', { tiers: [{ minUnits: 1000, unitPrice: '700.00' }, { minUnits: 500, unitPrice: '900.00' }] }, 'body.tiers.1.minUnits'],
     ['a tier that is not cheaper', { tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '950.00' }] }, 'body.tiers.1.unitPrice'],
     ['a tier above the reference price', { tiers: [{ minUnits: 1, unitPrice: '1000.01' }] }, 'body.tiers.0.unitPrice'],
-    ['a tier below the deposit', { tiers: [{ minUnits: 1, unitPrice: '99.99' }] }, 'body.tiers.0.unitPrice'],
+    ['a deposit above 20% of the lowest tier price (定金, Civil Code art. 586)', { tiers: [{ minUnits: 1, unitPrice: '499.99' }] }, 'body.depositRate'],
     ['a window that has passed', { closesAt: new Date(Date.now() - 1000).toISOString() }, 'body.closesAt'],
     ['a window that closes before it opens', { opensAt: new Date(Date.now() + 86_400_000).toISOString(), closesAt: new Date(Date.now() + 3600_000).toISOString() }, 'body.closesAt'],
     ['a cap below the threshold', { maxUnits: 100 }, 'body.maxUnits'],

@@ -2,6 +2,7 @@ import { migrations } from '../../migrations';
 import { BoxContents1764700000000 } from '../../migrations/1764700000000-box-contents';
 import { PledgerCounts1764800000000 } from '../../migrations/1764800000000-pledger-counts';
 import { SubscriptionRhythmAndPause1764910000000 } from '../../migrations/1764910000000-subscription-rhythm-and-pause';
+import { VariantKeys1764920000000 } from '../../migrations/1764920000000-variant-keys';
 import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-unexpected-payments';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
@@ -123,6 +124,55 @@ describe('migrations keep the data they move', () => {
       const unexpected = { ...payment, kind: 'unexpected', user_id: null, currency: 'USD', transaction_id: 'txn-1', reported_payment_id: id(9), unexpected_reason: 'unknown_payment' };
       await after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(6) }]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(7) }]))).rejects.toThrow(/unique|duplicate/i);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('variant keys: keys written with raw values are rewritten with "=", ";" and "%" escaped, everywhere a key is kept; plain keys are left as they were', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(VariantKeys1764920000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const [factory, odd, plain, batch] = [id(1), id(2), id(3), id(4)];
+    const now = new Date('2026-12-01T00:00:00Z');
+    // fit "slim;size=L" with size M and fit "slim" with size "L;size=M" were both written "fit=slim;size=L;size=M".
+    const oddOptions = [{ name: 'fit', values: ['slim;size=L', 'slim', '100%'] }, { name: 'size', values: ['M', 'L;size=M'] }];
+    const keys = { shared: 'fit=slim;size=L;size=M', percent: 'fit=100%;size=M', plain: 'colour=navy;size=L' };
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'factories', [{ id: factory, name: 'F', kind: 'manufacturer', contact_email: 'f@example.com', created_at: now }]);
+      const campaign = (cid: string, options: unknown, dropped: string[]) => ({
+        id: cid, factory_id: factory, title: 'T', product_name: 'P', description: '', options: JSON.stringify(options), reference_price_fen: 10_000, deposit_rate: '0.10', deposit_fen: 1000,
+        deposit_credit_rate: '1', tiers: JSON.stringify([{ minUnits: 1, unitPriceFen: '9000' }]), opens_at: now, closes_at: now, balance_window_hours: 24, expected_ship_date: '2027-01-01',
+        status: 'succeeded', reserved_units: 3, dropped_variants: JSON.stringify(dropped), created_at: now,
+      });
+      await before.insertRows(tx, 'campaigns', [campaign(odd, oddOptions, [keys.percent]), campaign(plain, [{ name: 'colour', values: ['navy'] }, { name: 'size', values: ['L'] }], [])]);
+      const pledges: [string, string][] = [[odd, keys.shared], [odd, keys.percent], [plain, keys.plain]];
+      await before.insertRows(tx, 'pledges', pledges.map(([cid, key], i) => ({
+        id: id(100 + i), campaign_id: cid, user_id: id(200), variant_key: key, quantity: 1, status: 'active', deposit_per_unit_fen: 1000, deposit_fen: 1000, deposit_payment_id: id(300 + i),
+        expires_at: now, created_at: now, updated_at: now,
+      })));
+      await before.insertRows(tx, 'pledge_tallies', pledges.map(([cid, key]) => ({ campaign_id: cid, variant_key: key, active_units: 1 })));
+      // `trigger` and `change` are reserved words on MySQL: every column back-quoted (which SQLite reads too).
+      const insert = (table: string, row: Record<string, string | number | Date>) =>
+        before.sql(tx, `INSERT INTO ${table} (${Object.keys(row).map((c) => `\`${c}\``).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
+      await insert('forecast_batches', { id: batch, factory_id: factory, version: 1, trigger: 'operator', published_at: now, line_count: 3, firm_units: 3, expected_units: 3 });
+      for (const [i, [cid, key]] of pledges.entries()) {
+        await insert('forecast_lines', { id: id(400 + i), batch_id: batch, line_no: i + 1, campaign_id: cid, campaign_title: 'T', product_name: 'P', variant: key, ship_week: '2027-W01', firm_units: 1, expected_units: 1, low_units: 1, high_units: 1, change: 'new' });
+      }
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('VariantKeys1764920000000');
+      const column = async (sql: string) => ((await after.read((tx) => tx.query(sql))) as { k: string }[]).map((r) => r.k);
+      const expected = ['colour=navy;size=L', 'fit=100%25;size=M', 'fit=slim%3Bsize%3DL;size=M'];
+      expect(await column('SELECT variant_key AS k FROM pledges ORDER BY variant_key')).toEqual(expected);
+      expect(await column('SELECT variant_key AS k FROM pledge_tallies ORDER BY variant_key')).toEqual(expected);
+      expect(await column('SELECT variant AS k FROM forecast_lines ORDER BY variant')).toEqual(expected);
+      expect(await column(`SELECT dropped_variants AS k FROM campaigns WHERE id = '${odd}'`)).toEqual([JSON.stringify(['fit=100%25;size=M'])]);
     } finally {
       await after.close();
       await database.drop();

@@ -53,7 +53,7 @@ describe('placing a pledge', () => {
   test('a draft, a closed or a cancelled campaign takes no pledges', async () => {
     const consumer = await aConsumer(t);
     const draft = await t.http.post('/v1/campaigns').set(operator.auth).send({
-      factoryId, title: 'Draft', productName: 'P', options: [{ name: 'size', values: ['M'] }], referencePrice: '10.00', depositRate: '0.5',
+      factoryId, title: 'Draft', productName: 'P', options: [{ name: 'size', values: ['M'] }], referencePrice: '10.00', depositRate: '0.2',
       tiers: [{ minUnits: 1, unitPrice: '10.00' }], opensAt: new Date().toISOString(), closesAt: new Date(Date.now() + 3600_000).toISOString(), balanceWindowHours: 1, expectedShipDate: '2099-01-01',
     }).expect(201);
     expect((await pledge(t, consumer, draft.body.id, { size: 'M' }, 1)).status).toBe(404);

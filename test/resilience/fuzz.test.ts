@@ -138,12 +138,12 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
 
 test('amounts at the edge of what the API accepts are exact on the way back, and the edge is enforced', async () => {
   const { t, operator, alice } = world;
-  // The highest unit price, a 100% deposit, the largest pledge: ¥10,000,000,000.00 in one payment.
-  const c = await anOpenCampaign(t, operator, world.a.id, world.clock, { referencePrice: '1000000.00', depositRate: '1', tiers: [{ minUnits: 1, unitPrice: '1000000.00' }] });
+  // The highest unit price, the highest deposit the law allows (20%, 定金), the largest pledge: ¥2,000,000,000.00 in one payment.
+  const c = await anOpenCampaign(t, operator, world.a.id, world.clock, { referencePrice: '1000000.00', depositRate: '0.2', tiers: [{ minUnits: 1, unitPrice: '1000000.00' }] });
   const paid = await paidPledge(t, alice, c.id, { colour: 'navy', size: 'M' }, 10_000);
   const read = (await t.http.get(`/v1/pledges/${paid.id}`).set(alice.auth).expect(200)).body;
-  expect({ deposit: read.deposit, status: read.status, payment: read.payments[0].amount }).toEqual({ deposit: '10000000000.00', status: 'active', payment: '10000000000.00' });
-  expect((await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body).toMatchObject({ referencePrice: '1000000.00', depositPerUnit: '1000000.00' });
+  expect({ deposit: read.deposit, status: read.status, payment: read.payments[0].amount }).toEqual({ deposit: '2000000000.00', status: 'active', payment: '2000000000.00' });
+  expect((await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body).toMatchObject({ referencePrice: '1000000.00', depositPerUnit: '200000.00' });
   const over = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...(await campaignInputOf(t, c.id)), referencePrice: '1000000.01' }).expect(400);
   expect(over.body.errors).toContainEqual(expect.objectContaining({ path: 'body.referencePrice', message: 'must be at most 1000000.00' }));
 

@@ -39,4 +39,12 @@ describe('variant matrix', () => {
   test('labels a variant by its values', () => {
     expect(variantLabel('colour=navy;size=L')).toBe('navy / L');
   });
+
+  test('finds and labels variants whose values hold "=", ";" or "%", as the API escapes them', () => {
+    const options = [{ name: 'fit', values: ['slim;size=L', '100%'] }, { name: 'size', values: ['M'] }];
+    const matrix = variantMatrix(options, [forecast('fit=slim%3Bsize%3DL;size=M', 2)], null, []);
+    expect(matrix.rows.map((r) => [r.values, r.cells[0].forecast?.firmUnits])).toEqual([[['slim;size=L'], 2], [['100%'], undefined]]);
+    expect(variantLabel('fit=slim%3Bsize%3DL;size=M')).toBe('slim;size=L / M');
+    expect(variantLabel('fit=100%25;size=M')).toBe('100% / M');
+  });
 });

@@ -1,7 +1,10 @@
 import type { OptionDimension, VariantForecast } from '../api/types';
+import { keyOfValues } from '../../../src/campaigns/variant-key';
+
+export { variantLabel } from '../../../src/campaigns/variant-key';
 
 export interface MatrixCell {
-  /** The variant key, as the API writes it: `colour=navy;size=L`. */
+  /** The variant key, as the API writes it: `colour=navy;size=L` (values escaped, see src/campaigns/variant-key.ts). */
   variant: string;
   /** Absent when no one has pledged for this variant. */
   forecast: VariantForecast | undefined;
@@ -19,14 +22,9 @@ export interface VariantMatrix {
   rows: { values: string[]; cells: MatrixCell[] }[];
 }
 
-/** The API's variant key for one value per option, in the product's option order. */
+/** The API's variant key for one value per option, in the product's option order (the server's own code). */
 export function variantKey(options: readonly OptionDimension[], values: readonly string[]): string {
-  return options.map((o, i) => `${o.name}=${values[i]}`).join(';');
-}
-
-/** `colour=navy;size=L` → `navy / L`. */
-export function variantLabel(key: string): string {
-  return key.split(';').map((part) => part.slice(part.indexOf('=') + 1)).join(' / ');
+  return keyOfValues(options.map((o) => o.name), values);
 }
 
 /**
