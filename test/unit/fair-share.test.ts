@@ -32,7 +32,9 @@ describe('sharing a shortfall fairly', () => {
         for (const n of needs) {
           const share = shares.get(n.id)!;
           expect(share).toBeLessThanOrEqual(n.units);
-          if (available < total) expect(Math.abs(share - (Math.max(0, available) * n.units) / total)).toBeLessThan(1);
+          // With no need at all (total 0) the exact share is 0, not 0/0.
+          const exact = total === 0 ? 0 : (Math.max(0, available) * n.units) / total;
+          if (available < total) expect(Math.abs(share - exact)).toBeLessThan(1);
         }
         expect(fairShares(available, [...needs].reverse())).toEqual(shares);
       }),
