@@ -3,7 +3,8 @@ import type { TestApp } from '../../support/app';
 /**
  * Money rules of DESIGN.md §2 that the reconcile command does not check itself, read straight from the
  * tables: the cap and the per-consumer limit held, every deposit the right amount, no payment refunded
- * beyond what was paid. Each query returns the rows that break its rule; there should be none.
+ * beyond what was paid, and a deposit compensated only as the 定金 law says. Each query returns the
+ * rows that break its rule; there should be none.
  */
 const RULES: [rule: string, sql: string][] = [
   ['a campaign holds more units than its cap, or fewer than none',
@@ -24,9 +25,15 @@ const RULES: [rule: string, sql: string][] = [
   ['a pledge counts as paid while its deposit payment did not succeed',
     `SELECT p.id, p.status, y.status AS payment_status FROM pledges p JOIN payments y ON y.id = p.deposit_payment_id
      WHERE p.status IN ('active', 'awaiting_balance', 'paid', 'forfeited') AND y.status <> 'succeeded'`],
+  // A deposit's compensation (定金双倍返还) is paid beside its refund and is checked on its own below.
   ['a payment is refunded more than was paid',
     `SELECT r.payment_id, y.amount_fen, SUM(r.amount_fen) AS refunded FROM refunds r JOIN payments y ON y.id = r.payment_id
-     GROUP BY r.payment_id, y.amount_fen HAVING SUM(r.amount_fen) > y.amount_fen`],
+     WHERE r.reason <> 'deposit_compensation' GROUP BY r.payment_id, y.amount_fen HAVING SUM(r.amount_fen) > y.amount_fen`],
+  ['a deposit is compensated other than once, by its amount, for a refunded pledge of a campaign cancelled after it succeeded',
+    `SELECT r.payment_id, r.amount_fen, p.deposit_fen, p.status, c.status AS campaign_status FROM refunds r JOIN payments y ON y.id = r.payment_id
+     JOIN pledges p ON p.deposit_payment_id = y.id JOIN campaigns c ON c.id = p.campaign_id
+     WHERE r.reason = 'deposit_compensation' AND (r.amount_fen <> p.deposit_fen OR p.status <> 'refunded' OR c.status <> 'cancelled' OR c.final_unit_price_fen IS NULL
+       OR (SELECT COUNT(*) FROM refunds o WHERE o.payment_id = r.payment_id AND o.reason = 'deposit_compensation') <> 1)`],
 ];
 
 export async function moneyInvariantViolations(t: TestApp): Promise<string[]> {
