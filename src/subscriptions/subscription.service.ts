@@ -94,10 +94,15 @@ export class SubscriptionService {
 
   /** On a new installation, the starter catalogue and plans; an installation that has them is left alone. */
   async ensureCatalogue(): Promise<void> {
-    await this.deps.db.transaction(async (tx) => {
-      if ((await tx.count(FruitRow)) === 0) await tx.insert(FruitRow, starterFruits(this.deps.clock.now()));
-      if ((await tx.count(PlanRow)) === 0) await tx.insert(PlanRow, STARTER_PLANS.map((p) => ({ ...p, active: true })));
-    });
+    try {
+      await this.deps.db.transaction(async (tx) => {
+        if ((await tx.count(FruitRow)) === 0) await tx.insert(FruitRow, starterFruits(this.deps.clock.now()));
+        if ((await tx.count(PlanRow)) === 0) await tx.insert(PlanRow, STARTER_PLANS.map((p) => ({ ...p, active: true })));
+      });
+    } catch (error) {
+      // A second process starting on the same new database (the CLI beside the service) put them in first.
+      if (!isUniqueViolation(error)) throw error;
+    }
   }
 
   async fruits(): Promise<FruitRow[]> {

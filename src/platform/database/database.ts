@@ -159,7 +159,7 @@ export class Database {
   /** Applies pending migrations; returns their names. */
   async migrate(): Promise<string[]> {
     const run = async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
-    if (this.dialect === 'sqlite') return this.exclusive(run);
+    if (this.dialect === 'sqlite') return this.exclusive(() => this.holdingWriteLock(run));
     // Replicas starting together: one migrates while the others wait on a named lock, then find nothing to do.
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -172,6 +172,29 @@ export class Database {
       }
     } finally {
       await runner.release();
+    }
+  }
+
+  /**
+   * SQLite: all migrations in one transaction that takes the file's write lock as it begins (see
+   * data-source.ts), so that a second process migrating at the same moment (the CLI beside a starting
+   * service) waits, then reads that there is nothing left to do, instead of applying a migration the
+   * first one has just applied. Foreign keys are switched off first, as TypeORM does per migration:
+   * inside a transaction that pragma has no effect.
+   */
+  private async holdingWriteLock<T>(run: () => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.beforeMigration();
+    try {
+      await runner.startTransaction();
+      const result = await run();
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.afterMigration();
     }
   }
 
