@@ -91,7 +91,7 @@ export function buildApp(deps: AppDeps): App {
   const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(['deposit', 'balance'], pledges);
   campaigns.setListener(settlement);
-  const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets') });
+  const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'), allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses });
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
   forecasts.addSource(new OrchardDemand({ jobs, clock }));

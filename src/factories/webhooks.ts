@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
-import { notFound } from '../platform/http/app-error';
+import { AppError, notFound } from '../platform/http/app-error';
+import { notPublic } from '../platform/outbound-http';
 import type { SecretBox } from '../platform/secret-box';
 import { FactoryRow, FactoryWebhookRow } from './factory.entity';
 
@@ -16,7 +17,7 @@ export interface WebhookTarget {
 
 /** A factory's webhook: its URL and signing secret. The secret is shown once, when it is made. */
 export class FactoryWebhooks {
-  constructor(private readonly deps: { db: Database; clock: Clock; box: SecretBox }) {}
+  constructor(private readonly deps: { db: Database; clock: Clock; box: SecretBox; allowPrivateAddresses: boolean }) {}
 
   async get(factoryId: string): Promise<FactoryWebhookRow | null> {
     return this.deps.db.read((tx) => tx.findOneBy(FactoryWebhookRow, { factoryId }));
@@ -24,6 +25,9 @@ export class FactoryWebhooks {
 
   /** Sets the URL; the first time, a secret is made and returned. */
   async setUrl(factoryId: string, url: string): Promise<{ webhook: FactoryWebhookRow; secret: string | undefined }> {
+    // Pushes would otherwise reach the service's own network (its ports, a database, the cloud metadata
+    // at 169.254.169.254) and the delivery log would tell the factory what answered. Each push checks again.
+    if (!this.deps.allowPrivateAddresses && (await notPublic(new URL(url)))) throw webhookUrlNotPublic();
     return this.deps.db.transaction(async (tx) => {
       if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
       const now = this.deps.clock.now();
@@ -62,6 +66,11 @@ export class FactoryWebhooks {
     const inGrace = webhook.previousSecretSealed !== null && this.deps.clock.now().getTime() - webhook.secretRotatedAt.getTime() < ROTATION_GRACE_MS;
     return { url: webhook.url, secrets: [webhook.secretSealed, ...(inGrace ? [webhook.previousSecretSealed!] : [])].map((s) => this.deps.box.open(s)) };
   }
+}
+
+function webhookUrlNotPublic(): AppError {
+  const message = '不能推送到内部网络地址（本机、私有网段、链路本地等），请填写可从公网访问的地址。The URL is, or resolves to, an address that is not public (loopback, private, link-local, reserved): use an address reachable from the internet.';
+  return new AppError(422, 'webhook_url_not_public', message, [{ path: 'body.url', message }]);
 }
 
 function newWebhookSecret(): string {

@@ -12,6 +12,7 @@ import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
+import { AddressNotPublicError, postOnce } from '../platform/outbound-http';
 import { signatureHeader } from '../platform/signature';
 import { type LineContent, actualKey, forecastAccuracy, nextVersionLines } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
@@ -311,23 +312,26 @@ export class ForecastService {
     const started = Date.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let refusal: Error | undefined;
     try {
-      const response = await fetch(target.url, {
-        method: 'POST',
+      ({ status: statusCode } = await postOnce(new URL(target.url), {
         body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.deps.config.webhookTimeoutMs),
+        timeoutMs: this.deps.config.webhookTimeoutMs,
+        allowPrivateAddresses: this.deps.config.webhookAllowPrivateAddresses,
         headers: {
           'content-type': 'application/json',
           'x-c2m-event-id': `${batch.id}:v${batch.version}`,
           'x-c2m-signature': signatureHeader(target.secrets, body, this.deps.clock.now()),
         },
-      });
-      statusCode = response.status;
-      await response.body?.cancel();
+      }));
       if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
     } catch (cause) {
-      error = (cause as Error).name === 'TimeoutError' ? `no answer within ${this.deps.config.webhookTimeoutMs} ms` : `could not connect: ${String((cause as Error).cause ?? (cause as Error).message).slice(0, 200)}`;
+      const e = cause as Error;
+      if (e instanceof AddressNotPublicError) {
+        // Which address a name resolved to is the service's network, not the factory's to learn: only the server's log names it.
+        refusal = e;
+        error = 'refused: the host is, or resolves to, an address that is not public (loopback, private, link-local, reserved)';
+      } else error = e.name === 'TimeoutError' ? `no answer within ${this.deps.config.webhookTimeoutMs} ms` : `could not connect: ${e.message.slice(0, 200)}`;
     }
     await this.deps.db.statement((tx) =>
       tx.insert(WebhookDeliveryRow, {
@@ -335,7 +339,7 @@ export class ForecastService {
         statusCode, error, durationMs: Date.now() - started, delivered: error === null,
       }),
     );
-    if (error) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${attempt}: ${error}`);
+    if (error) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${attempt}: ${refusal?.message ?? error}`);
   }
 
   private async ownBatch(tx: Tx, factoryId: string, batchId: string, lock = false): Promise<ForecastBatchRow> {

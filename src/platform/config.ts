@@ -47,6 +47,8 @@ export interface Config {
     webhookTimeoutMs: number;
     /** Failed pushes are retried after this, doubling up to 120 times it; 40 retries from 30 s span more than a day. */
     webhookRetryBaseMs: number;
+    /** Let webhook URLs reach loopback, private and other non-public addresses: for development only. */
+    webhookAllowPrivateAddresses: boolean;
   };
 }
 
@@ -125,6 +127,7 @@ const EnvSchema = z
     BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600_000).default(30_000),
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
     PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
   });
 
@@ -173,7 +176,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notificationToleranceSeconds: 300,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
-    forecasts: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS },
+    forecasts: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS, webhookAllowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES },
   };
 }
 

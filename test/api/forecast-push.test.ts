@@ -64,7 +64,8 @@ class Receiver {
 const receiver = new Receiver();
 
 beforeAll(async () => {
-  t = await startTestApp({ clock, runsWorker: true, env: { WEBHOOK_RETRY_BASE_MS: '100' } });
+  // The receiver runs on this machine: a development setting (the default refuses internal addresses; see webhook-addresses.test.ts).
+  t = await startTestApp({ clock, runsWorker: true, env: { WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' } });
   operator = await anOperator(t);
   factory = await aFactory(t, operator);
   await receiver.start();

@@ -112,7 +112,7 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
     new ForecastService({
       db, clock, campaigns, factories, tallies, config: config.forecasts,
       jobs: new Jobs(db, createLogger('silent'), new Metrics({ processMetrics: false }), config.jobs),
-      webhooks: new FactoryWebhooks({ db, clock, box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets') }),
+      webhooks: new FactoryWebhooks({ db, clock, box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets'), allowPrivateAddresses: false }),
     });
   const naive = forecastService(new ScanningTallies(db), systemClock);
 

@@ -38,7 +38,8 @@ beforeAll(async () => {
   requirePrerequisites();
   dataDir = mkdtempSync(path.join(tmpdir(), 'portal-e2e-'));
   receiver = await startReceiver();
-  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250' });
+  // The factory's webhook receiver runs on this machine: a development setting, as the default refuses internal addresses.
+  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' });
   portal = `${service.url}/portal`;
   api = new ApiClient(service.url);
   browser = await launchBrowser();

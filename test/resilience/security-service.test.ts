@@ -34,7 +34,7 @@ beforeAll(async () => {
   service = await startService({
     NODE_ENV: 'development', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-security-')), 'data'), LOG_LEVEL: 'trace',
     AUTH_SECRET, SANDBOX_SECRET, BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email, BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
-    PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100',
+    PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
     ...(db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url } : {}),
   });
 }, 120_000);

@@ -63,7 +63,8 @@ const OPERATOR_PASSWORD = 'operator password 1';
 
 export async function buildWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
   const clock = new TestClock();
-  const t = await startTestApp({ clock, env: options.env });
+  // The factories' webhooks point at a receiver on this machine: a development setting, as the default refuses internal addresses.
+  const t = await startTestApp({ clock, env: { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', ...options.env } });
   const sink = await startSink();
   const operator = { ...(await anOperator(t)), password: OPERATOR_PASSWORD };
   const consumer = async () => ({ ...(await aConsumer(t, { password: CONSUMER_PASSWORD })), password: CONSUMER_PASSWORD });
