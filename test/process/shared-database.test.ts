@@ -19,7 +19,7 @@ beforeAll(async () => {
   const db = await freshDatabase();
   drop = db.drop;
   env = {
-    DATA_DIR: dataDir, PASSWORD_SCRYPT_LOG_N: '10', SEED_DEMO_DATA: 'true', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '50',
+    DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', SEED_DEMO_DATA: 'true', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '50',
     ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url } : {}),
   };
 });
@@ -68,7 +68,7 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
 test('two processes migrating a new database at the same moment both succeed, and the migrations are applied once', async () => {
   const fresh = await freshDatabase();
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-migrate-')), 'data');
-  const envFresh = { DATA_DIR: dataDir, PASSWORD_SCRYPT_LOG_N: '10', ...(fresh.config.kind === 'mysql' ? { DATABASE_URL: fresh.config.url } : {}) };
+  const envFresh = { DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(fresh.config.kind === 'mysql' ? { DATABASE_URL: fresh.config.url } : {}) };
   try {
     const runs = await Promise.all([runCli(['migrate'], envFresh), runCli(['migrate'], envFresh), runCli(['seed'], envFresh)]);
     expect(runs.map((r) => ({ code: r.code, stderr: r.stderr }))).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }, { code: 0, stderr: '' }]);

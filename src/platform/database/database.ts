@@ -31,6 +31,10 @@ export class Database {
    * Runs `work` in a transaction. On MySQL a transaction chosen as a deadlock victim (or timed out
    * waiting for a lock) was rolled back whole, so it is run again, a few times, after a short random
    * pause: `work` must only touch the database (calls to the outside world belong outside it).
+   * SQLite does the same for another process on the file (the CLI beside the service): a transaction
+   * that has read and then writes must upgrade its snapshot to the write lock, and when the other
+   * process wrote in between SQLite refuses at once ("database is locked", SQLITE_BUSY_SNAPSHOT)
+   * rather than wait the busy timeout, since waiting cannot help; run again, it reads the new state.
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.retryingLockVictims(() => this.exclusive(() => (this.dialect === 'mysql' ? this.withoutAutocommit(work) : this.dataSource.transaction((tx) => work(tx)))));
@@ -79,15 +83,16 @@ export class Database {
    * transaction: it saves the START TRANSACTION and COMMIT round trips on hot paths.
    */
   statement<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.retryingLockVictims(() => this.exclusive(() => work(this.dataSource.manager)));
+    // On SQLite a single statement takes the write lock as it starts, waiting the busy timeout: a "locked" after that is final.
+    return this.retryingLockVictims(() => this.exclusive(() => work(this.dataSource.manager)), this.dialect === 'mysql');
   }
 
-  private async retryingLockVictims<T>(run: () => Promise<T>): Promise<T> {
+  private async retryingLockVictims<T>(run: () => Promise<T>, retry = true): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await run();
       } catch (error) {
-        if (this.dialect !== 'mysql' || attempt >= 8 || !isRetryableLockError(error)) throw error;
+        if (!retry || attempt >= 8 || !isRetryableLockError(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * attempt));
       }
     }
@@ -159,7 +164,7 @@ export class Database {
   /** Applies pending migrations; returns their names. */
   async migrate(): Promise<string[]> {
     const run = async () => (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
-    if (this.dialect === 'sqlite') return this.exclusive(() => this.holdingWriteLock(run));
+    if (this.dialect === 'sqlite') return this.exclusive(() => this.sqliteMigrate());
     // Replicas starting together: one migrates while the others wait on a named lock, then find nothing to do.
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -176,23 +181,26 @@ export class Database {
   }
 
   /**
-   * SQLite: all migrations in one transaction that takes the file's write lock as it begins (see
-   * data-source.ts), so that a second process migrating at the same moment (the CLI beside a starting
-   * service) waits, then reads that there is nothing left to do, instead of applying a migration the
-   * first one has just applied. Foreign keys are switched off first, as TypeORM does per migration:
-   * inside a transaction that pragma has no effect.
+   * SQLite: all migrations in one transaction that takes the file's write lock as it begins (BEGIN
+   * IMMEDIATE waits the busy timeout for it), so that a second process migrating at the same moment
+   * (the CLI beside a starting service) waits, then reads that there is nothing left to do, instead of
+   * applying a migration the first has just applied. TypeORM is told not to open transactions of its
+   * own; foreign keys are switched off first, as it does per migration: inside a transaction that
+   * pragma has no effect.
    */
-  private async holdingWriteLock<T>(run: () => Promise<T>): Promise<T> {
+  private async sqliteMigrate(): Promise<string[]> {
     const runner = this.dataSource.createQueryRunner();
     await runner.beforeMigration();
     try {
-      await runner.startTransaction();
-      const result = await run();
-      await runner.commitTransaction();
-      return result;
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
+      await runner.query('BEGIN IMMEDIATE');
+      try {
+        const applied = (await this.dataSource.runMigrations({ transaction: 'none' })).map((m) => m.name);
+        await runner.query('COMMIT');
+        return applied;
+      } catch (error) {
+        await runner.query('ROLLBACK');
+        throw error;
+      }
     } finally {
       await runner.afterMigration();
     }
@@ -260,7 +268,7 @@ const CONNECTION_LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILL
 
 function isRetryableLockError(error: unknown): boolean {
   const code = driverCode(error);
-  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
 }
 
 /** The database driver's error code, whether TypeORM wrapped the error or not. */
