@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freshDatabase, TEST_DATABASE_URL } from '../support/database';
 import { runCli, startService, type RunningService } from '../support/process';
+import { waitFor } from '../support/wait';
 
 /**
  * An operator runs the command line next to the running service, on the same database: on the
@@ -54,6 +55,7 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
   };
   const load = Promise.all([1, 2, 3, 4].map(consumer));
   try {
+    await waitFor(() => answers.length >= 8, 60_000, 'every consumer to have signed up and pledged');
     const commands = [['run-jobs', '--timeout-seconds', '60'], ['reconcile'], ['migrate'], ['seed']];
     const runs = await Promise.all(commands.map((command) => runCli(command, env)));
     expect(runs.map((run, i) => ({ command: commands[i][0], code: run.code, stderr: run.stderr }))).toEqual(commands.map(([command]) => ({ command, code: 0, stderr: '' })));
@@ -61,7 +63,6 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
     stop = true;
     await load;
   }
-  expect(answers.length).toBeGreaterThan(20);
   expect(answers.filter((status) => status >= 500)).toEqual([]);
 }, 300_000);
 
