@@ -23,6 +23,14 @@ export class FactoryService implements CredentialVerifier {
     return tx.existsBy(FactoryRow, { id: factoryId });
   }
 
+  /**
+   * Locks the factory's row until the transaction ends, so that work done once per factory at a time
+   * (publishing the next forecast version) waits for the one before it. False if there is no such factory.
+   */
+  async lock(tx: Tx, factoryId: string): Promise<boolean> {
+    return (await tx.findOne(FactoryRow, { select: { id: true }, where: { id: factoryId }, lock: this.deps.db.rowLock() })) !== null;
+  }
+
   /** What kind of factory this is (manufacturer, orchard, …), or undefined if there is none. */
   async kindOf(tx: Tx, factoryId: string): Promise<FactoryRow['kind'] | undefined> {
     return (await tx.findOne(FactoryRow, { select: { kind: true }, where: { id: factoryId } }))?.kind;

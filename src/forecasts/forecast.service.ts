@@ -6,7 +6,7 @@ import type { PledgeTallies } from '../pledges';
 import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
-import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import { type Database, type Tx } from '../platform/database';
 import { type FieldError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
@@ -143,43 +143,39 @@ export class ForecastService {
   /** Publishes the next version if anything changed since the last one; returns it, or undefined. */
   async publish(factoryId: string, trigger: BatchTrigger): Promise<ForecastBatchRow | undefined> {
     const now = this.deps.clock.now();
-    try {
-      return await this.deps.db.transaction(async (tx) => {
-        // An operator naming a factory that does not exist hears so, rather than "nothing changed".
-        if (!(await this.deps.factories.exists(tx, factoryId))) throw notFound('The factory');
-        const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
-        const current: LineContent[] = [
-          ...campaigns.flatMap((c) =>
-            c.variants.map((v) => ({
-              campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
-              firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
-            })),
-          ),
-          // A supply line sits where a campaign's would: its key as the campaign, its unit as the variant.
-          ...supplies.map((l) => ({ campaignId: l.key, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
-        ];
-        const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
-        const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
-        const { lines, changed } = nextVersionLines(current, previousLines);
-        if (!changed) return undefined;
+    return this.deps.db.transaction(async (tx) => {
+      // Publishes for one factory run one at a time (an operator's request beside the daily job, or
+      // two operators at once): the second sees the first's version and publishes the next, or nothing.
+      // An operator naming a factory that does not exist hears so, rather than "nothing changed".
+      if (!(await this.deps.factories.lock(tx, factoryId))) throw notFound('The factory');
+      const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
+      const current: LineContent[] = [
+        ...campaigns.flatMap((c) =>
+          c.variants.map((v) => ({
+            campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
+            firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
+          })),
+        ),
+        // A supply line sits where a campaign's would: its key as the campaign, its unit as the variant.
+        ...supplies.map((l) => ({ campaignId: l.key, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
+      ];
+      const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
+      const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
+      const { lines, changed } = nextVersionLines(current, previousLines);
+      if (!changed) return undefined;
 
-        const batch = Object.assign(new ForecastBatchRow(), {
-          id: newId(), factoryId, version: (previous?.version ?? 0) + 1, trigger, publishedAt: now, lineCount: lines.length,
-          firmUnits: lines.reduce((total, l) => total + l.firmUnits, 0), expectedUnits: lines.reduce((total, l) => total + l.expectedUnits, 0),
-          acknowledgedAt: null, acknowledgedBy: null,
-        });
-        await tx.insert(ForecastBatchRow, batch);
-        const rows = lines.map((line, i) => ({ ...line, id: newId(), batchId: batch.id, lineNo: i + 1 }));
-        // Chunks keep each INSERT well under the databases' parameter limits.
-        for (let i = 0; i < rows.length; i += 200) await tx.insert(ForecastLineRow, rows.slice(i, i + 200));
-        if (await this.deps.webhooks.target(tx, factoryId)) await this.deps.jobs.enqueue(tx, PUSH_JOB, { batchId: batch.id }, { key: batch.id });
-        return batch;
+      const batch = Object.assign(new ForecastBatchRow(), {
+        id: newId(), factoryId, version: (previous?.version ?? 0) + 1, trigger, publishedAt: now, lineCount: lines.length,
+        firmUnits: lines.reduce((total, l) => total + l.firmUnits, 0), expectedUnits: lines.reduce((total, l) => total + l.expectedUnits, 0),
+        acknowledgedAt: null, acknowledgedBy: null,
       });
-    } catch (error) {
-      // Another worker published this version at the same moment: this run's job retries and finds it.
-      if (isUniqueViolation(error)) throw new Error(`version race publishing for factory ${factoryId}; will retry`);
-      throw error;
-    }
+      await tx.insert(ForecastBatchRow, batch);
+      const rows = lines.map((line, i) => ({ ...line, id: newId(), batchId: batch.id, lineNo: i + 1 }));
+      // Chunks keep each INSERT well under the databases' parameter limits.
+      for (let i = 0; i < rows.length; i += 200) await tx.insert(ForecastLineRow, rows.slice(i, i + 200));
+      if (await this.deps.webhooks.target(tx, factoryId)) await this.deps.jobs.enqueue(tx, PUSH_JOB, { batchId: batch.id }, { key: batch.id });
+      return batch;
+    });
   }
 
   private async enqueueDailyPublish(): Promise<void> {

@@ -116,6 +116,18 @@ describe('forecast batches follow the pledges', () => {
     expect(await publish(f.id)).toEqual({ published: false, batch: null });
   });
 
+  test('operators publishing at the same moment get one new version between them, never an error', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => publish(f.id)));
+    expect(answers.filter((a) => a.published).map((a) => a.batch!.version)).toEqual([1]);
+    await paidPledge(t, await aConsumer(t), c.id, navyL, 1);
+    const again = await Promise.all(Array.from({ length: 8 }, () => publish(f.id)));
+    expect(again.filter((a) => a.published).map((a) => a.batch!.version)).toEqual([2]);
+    expect((await batches(f.user)).map((b) => b.version)).toEqual([2, 1]);
+  });
+
   test('the daily job publishes for every factory with campaigns, once a day', async () => {
     const f = await aFactory(t, operator);
     const c = await anOpenCampaign(t, operator, f.id, clock);
