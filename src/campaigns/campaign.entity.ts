@@ -5,9 +5,21 @@ import type { Decimal } from '../platform/money';
 /** draft → scheduled → open → succeeded | failed; cancelled by an operator before completion; succeeded → completed. */
 export type CampaignStatus = 'draft' | 'scheduled' | 'open' | 'succeeded' | 'failed' | 'cancelled' | 'completed';
 
+/** A display name in the languages a person reads; either may be missing (the key is shown instead). */
+export interface DisplayLabel {
+  zh?: string;
+  en?: string;
+}
+
+/**
+ * An option dimension: the lower-case ASCII `name` and `values` are the API's keys (variant keys, pledges,
+ * forecasts); `label` and `valueLabels` are what a person reads. Stored as given; the DTO fills the gaps.
+ */
 export interface OptionDimension {
   name: string;
   values: string[];
+  label?: DisplayLabel;
+  valueLabels?: Record<string, DisplayLabel>;
 }
 
 /** A price tier: from `minUnits` paid units on, every pledger pays `unitPriceFen`. Stored in fen, as every amount. */
@@ -23,6 +35,8 @@ export class CampaignRow {
   @Column({ type: 'varchar', length: 200 }) title: string;
   @Column({ name: 'product_name', type: 'varchar', length: 200 }) productName: string;
   @Column({ type: 'text' }) description: string;
+  /** The share-card picture (an https URL the operator chose), or null. */
+  @Column({ name: 'image_url', type: 'varchar', length: 500, nullable: true }) imageUrl: string | null;
   @Column(jsonColumn('options')) options: OptionDimension[];
   @Column(fenColumn('reference_price_fen')) referencePrice: Decimal;
   /** Decimal strings: rates are not money and never pass through a float. */

@@ -3,13 +3,28 @@ import { businessDay } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
 import { Decimal, formatMoney, moneyString as money, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
-import type { CampaignRow } from './campaign.entity';
+import type { CampaignRow, DisplayLabel, OptionDimension } from './campaign.entity';
 import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Tier, depositPerUnit, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
 const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
+/** What a person reads for an option or a value, in Chinese and English; each language optional (the key is shown instead). */
+const displayLabel = z.strictObject({ zh: z.string().trim().min(1).max(40).optional(), en: z.string().trim().min(1).max(40).optional() });
+const optionDimension = z.strictObject({
+  name: optionName,
+  label: displayLabel.optional(),
+  values: z.array(z.string().trim().min(1).max(40)).min(1).max(30),
+  valueLabels: z.record(z.string().max(40), displayLabel).optional(),
+});
+/**
+ * A share-card picture: https only (it is shown inside WeChat and other https pages), on a domain name (not an
+ * address), at most 500 characters, kept in its normalized form (characters such as < and " percent-encoded,
+ * so it can be put in an HTML attribute as it is).
+ */
+const imageUrl = z.url({ protocol: /^https$/, hostname: z.regexes.domain, message: 'must be an https URL such as https://img.example.com/jacket.jpg' }).max(500)
+  .transform((u) => new URL(u).href).refine((u) => u.length <= 500, 'must be at most 500 characters');
 
 export const CampaignParams = z.strictObject({ id });
 
@@ -25,10 +40,8 @@ const CampaignFields = z.strictObject({
     title: z.string().trim().min(1).max(200),
     productName: z.string().trim().min(1).max(200),
     description: z.string().trim().max(4000).default(''),
-    options: z
-      .array(z.strictObject({ name: optionName, values: z.array(z.string().trim().min(1).max(40)).min(1).max(30) }))
-      .min(1)
-      .max(5),
+    options: z.array(optionDimension).min(1).max(5),
+    imageUrl: imageUrl.optional(),
     referencePrice: money,
     depositRate: rate(1),
     depositCreditRate: rate(10).default('1'),
@@ -49,6 +62,7 @@ export const CreateCampaignBody = CampaignFields.pipe(
     const names = c.options.map((o) => o.name);
     if (new Set(names).size !== names.length) issue(['options'], 'option names must be different');
     c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different'));
+    c.options.forEach((o, i) => Object.keys(o.valueLabels ?? {}).filter((v) => !o.values.includes(v)).forEach((v) => issue(['options', i, 'valueLabels', v], `"${v}" is not one of this option's values`)));
     if (longestVariantKey(c.options) > MAX_VARIANT_KEY_LENGTH) issue(['options'], `the longest variant (every option's longest name and value together) must fit in ${MAX_VARIANT_KEY_LENGTH} characters; shorten some names or values`);
     const reference = parseMoney(c.referencePrice);
     if (reference.isZero()) issue(['referencePrice'], 'must be above 0');
@@ -89,6 +103,18 @@ export interface CampaignProgress {
   variants: { variant: string; paidUnits: number; reservedUnits: number }[];
 }
 
+const labelOf = (label: DisplayLabel | undefined, key: string) => ({ zh: label?.zh ?? key, en: label?.en ?? key });
+
+/** Options as the API shows them: every option and every value with a Chinese and an English label, the key where none was given. */
+export function optionsDto(options: readonly OptionDimension[]) {
+  return options.map((o) => ({
+    name: o.name,
+    label: labelOf(o.label, o.name),
+    values: o.values,
+    valueLabels: Object.fromEntries(o.values.map((v) => [v, labelOf(o.valueLabels && Object.hasOwn(o.valueLabels, v) ? o.valueLabels[v] : undefined, v)])),
+  }));
+}
+
 export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date) {
   const tierDto = (t: Tier) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) });
   const paid = progress?.paidUnits ?? 0;
@@ -97,7 +123,7 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
   const current = tierReached(tiersOf(c), paid);
   const next = nextTier(tiersOf(c), paid);
   return {
-    id: c.id, factoryId: c.factoryId, title: c.title, productName: c.productName, description: c.description, options: c.options,
+    id: c.id, factoryId: c.factoryId, title: c.title, productName: c.productName, description: c.description, imageUrl: c.imageUrl ?? null, options: optionsDto(c.options),
     referencePrice: formatMoney(c.referencePrice), depositRate: c.depositRate, depositPerUnit: formatMoney(c.depositPerUnit), depositCreditRate: c.depositCreditRate,
     tiers: tiersOf(c).map(tierDto), maxUnits: c.maxUnits, perConsumerLimit: c.perConsumerLimit, variantMinUnits: c.variantMinUnits,
     opensAt: c.opensAt.toISOString(), closesAt: c.closesAt.toISOString(), balanceWindowHours: c.balanceWindowHours, expectedShipDate: c.expectedShipDate,

@@ -9,7 +9,7 @@ import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { parseMoney, toFen } from '../platform/money';
-import { CampaignRow, type CampaignStatus } from './campaign.entity';
+import { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
 import { depositPerUnit } from './campaign';
 import type { CampaignProgress, CreateCampaignInput } from './campaign.schemas';
 
@@ -25,6 +25,16 @@ export interface CampaignListener {
 const OPEN_JOB = 'campaigns.open';
 export const CLOSE_JOB = 'campaigns.close';
 const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'];
+
+/** An option as stored: only the labels given (the DTO fills in the rest), so a label added later is not shadowed by a stored fallback. */
+function storedOption(o: CreateCampaignInput['options'][number]): OptionDimension {
+  const label = (l: DisplayLabel | undefined) => (l && (l.zh !== undefined || l.en !== undefined) ? { ...(l.zh !== undefined && { zh: l.zh }), ...(l.en !== undefined && { en: l.en }) } : undefined);
+  const valueLabels = Object.fromEntries(o.values.flatMap((v) => {
+    const l = o.valueLabels && Object.hasOwn(o.valueLabels, v) ? label(o.valueLabels[v]) : undefined;
+    return l ? [[v, l]] : [];
+  }));
+  return { name: o.name, values: o.values, ...(label(o.label) && { label: label(o.label) }), ...(Object.keys(valueLabels).length > 0 && { valueLabels }) };
+}
 
 /** What never changes about a published campaign. */
 export type CampaignTerms = Readonly<Pick<CampaignRow, 'id' | 'options' | 'depositPerUnit' | 'perConsumerLimit'>>;
@@ -55,7 +65,7 @@ export class CampaignService {
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
     const referencePrice = parseMoney(input.referencePrice);
     const campaign = Object.assign(new CampaignRow(), {
-      id: newId(), factoryId: input.factoryId, title: input.title, productName: input.productName, description: input.description, options: input.options,
+      id: newId(), factoryId: input.factoryId, title: input.title, productName: input.productName, description: input.description, options: input.options.map(storedOption), imageUrl: input.imageUrl ?? null,
       referencePrice, depositRate: input.depositRate, depositPerUnit: depositPerUnit(referencePrice, input.depositRate), depositCreditRate: input.depositCreditRate,
       tiers: input.tiers.map((t) => ({ minUnits: t.minUnits, unitPriceFen: toFen(parseMoney(t.unitPrice)) })),
       maxUnits: input.maxUnits ?? null, perConsumerLimit: input.perConsumerLimit ?? null, variantMinUnits: input.variantMinUnits ?? null,

@@ -39,7 +39,13 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     title: '冬季羽绒服联名预售 Winter down jacket, joint pre-order',
     productName: '90% white duck down jacket',
     description: 'Pledge now at a 10% deposit. At 500 units everyone pays ¥900; at 1,000 units everyone pays ¥700 (30% off last year).',
-    options: [{ name: 'colour', values: ['black', 'navy', 'olive'] }, { name: 'size', values: ['S', 'M', 'L', 'XL'] }],
+    options: [
+      { name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy', 'olive'], valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青', en: 'Navy' }, olive: { zh: '橄榄绿', en: 'Olive' } } },
+      { name: 'size', label: { zh: '尺码', en: 'Size' }, values: ['S', 'M', 'L', 'XL'] },
+    ],
+    // No share-card picture: the demo reaches no outside host, and an invented image would be a broken one.
+    // A campaign without one shares with its title, price and the site's own card (storefront).
+    imageUrl: undefined,
     referencePrice: '1000.00',
     depositRate: '0.10',
     depositCreditRate: '1',

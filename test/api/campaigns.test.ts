@@ -56,6 +56,13 @@ describe('creating a campaign', () => {
     ['no tiers', { tiers: [] }, 'body.tiers'],
     ['a ship date before the close', { expectedShipDate: '2020-01-01' }, 'body.expectedShipDate'],
     ['a status chosen by the caller', { status: 'open' }, 'body'],
+    ['a value label for a value the option does not have', { options: [{ name: 'colour', values: ['black'], valueLabels: { navy: { zh: '藏青' } } }] }, 'body.options.0.valueLabels.navy'],
+    ['a label in a language we do not show', { options: [{ name: 'colour', label: { fr: 'Couleur' }, values: ['black'] }] }, 'body.options.0.label'],
+    ['an empty label', { options: [{ name: 'colour', label: { zh: ' ' }, values: ['black'] }] }, 'body.options.0.label.zh'],
+    ['a display name as the option key', { options: [{ name: '颜色', values: ['black'] }] }, 'body.options.0.name'],
+    ['an image that is not https', { imageUrl: 'http://img.example.com/jacket.jpg' }, 'body.imageUrl'],
+    ['an image on an address rather than a domain', { imageUrl: 'https://127.0.0.1/jacket.jpg' }, 'body.imageUrl'],
+    ['an image that is not a URL', { imageUrl: 'javascript:alert(1)' }, 'body.imageUrl'],
   ])('%s is a 400 naming the field, and creates nothing', async (_label, patch, path) => {
     const before = await t.db.read((tx) => tx.count(CampaignRow));
     const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), ...patch }).expect(400);
@@ -80,6 +87,40 @@ describe('creating a campaign', () => {
       const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), closesAt: c.closesAt, expectedShipDate: c[shipOn] }).expect(status);
       if (status === 400) expect(res.body.errors).toEqual([{ path: 'body.expectedShipDate', message: expect.stringContaining(c.nextDay) }]);
     });
+  });
+
+  test('options carry Chinese and English display labels; the DTO always has both, the key where none was given', async () => {
+    const options = [
+      { name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy'], valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青' } } },
+      { name: 'size', label: { zh: '尺码' }, values: ['M', 'L'] },
+    ];
+    const created = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), options }).expect(201);
+    const expected = [
+      { name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy'], valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青', en: 'navy' } } },
+      { name: 'size', label: { zh: '尺码', en: 'size' }, values: ['M', 'L'], valueLabels: { M: { zh: 'M', en: 'M' }, L: { zh: 'L', en: 'L' } } },
+    ];
+    expect(created.body.options).toEqual(expected);
+    await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
+    expect((await t.http.get(`/v1/campaigns/${created.body.id}`).expect(200)).body.options).toEqual(expected);
+    // The keys stay the API's: a pledge names the variant by them.
+    const consumer = await aConsumer(t);
+    await t.http.post(`/v1/campaigns/${created.body.id}/pledges`).set(consumer.auth).set('Idempotency-Key', 'labels').send({ variant: { colour: 'navy', size: 'L' }, quantity: 1 }).expect(201);
+    const byLabel = await t.http.post(`/v1/campaigns/${created.body.id}/pledges`).set(consumer.auth).set('Idempotency-Key', 'labels-2').send({ variant: { colour: '藏青', size: 'L' }, quantity: 1 }).expect(400);
+    expect(byLabel.body.code).toBe('invalid_variant');
+  });
+
+  test('options without labels (campaigns made before labels) show their keys in both languages', async () => {
+    const created = await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201);
+    expect(created.body.options).toEqual([{ name: 'colour', label: { zh: 'colour', en: 'colour' }, values: ['black', 'navy'], valueLabels: { black: { zh: 'black', en: 'black' }, navy: { zh: 'navy', en: 'navy' } } }]);
+  });
+
+  test('a campaign may carry a share-card image (https); none is null', async () => {
+    expect((await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201)).body.imageUrl).toBeNull();
+    const res = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...valid(), imageUrl: 'https://img.example.com/jackets/black "winter".jpg' }).expect(201);
+    // Kept in its normalized form: nothing in it can close an HTML attribute.
+    expect(res.body.imageUrl).toBe('https://img.example.com/jackets/black%20%22winter%22.jpg');
+    await t.http.post(`/v1/campaigns/${res.body.id}/publish`).set(operator.auth).expect(200);
+    expect((await t.http.get(`/v1/campaigns/${res.body.id}`).expect(200)).body.imageUrl).toBe('https://img.example.com/jackets/black%20%22winter%22.jpg');
   });
 
   test('a campaign for a factory that does not exist is a 404', async () => {

@@ -134,7 +134,9 @@ describe('the factory portal, as the demo factory uses it', () => {
     const matrix = page.getByTestId('variant-matrix');
     await matrix.waitFor();
     expect(await matrix.locator('tbody tr').count()).toBe(3);
-    expect(await matrix.locator('thead th').allInnerTexts()).toEqual(['colour', 'S', 'M', 'L', 'XL']);
+    // Options and values read as their display labels; the cells keep the API's variant keys.
+    expect(await matrix.locator('tbody th').allInnerTexts()).toEqual(['黑色', '藏青', '橄榄绿']);
+    expect(await matrix.locator('thead th').allInnerTexts()).toEqual(['颜色', 'S', 'M', 'L', 'XL']);
     for (const v of campaign.variants) {
       const cell = await textOf(matrix.locator(`td[data-variant="${v.variant}"]`));
       expect(cell).toContain(`确定 ${v.firmUnits}`);

@@ -71,6 +71,12 @@ describe('the service process', () => {
     expect(batches.items.map((b) => b.version)).toEqual([3, 2, 1]);
     expect(batches.items.map((b) => b.firmUnits)).toEqual([14, 10, 7]);
 
+    // The demo campaign reads in Chinese: its options and values have display labels.
+    const demoCampaigns = (await (await fetch(`${service.url}/v1/campaigns?status=open`)).json()) as { items: { options: { name: string; label: { zh: string }; valueLabels: Record<string, { zh: string }> }[]; imageUrl: string | null }[] };
+    expect(demoCampaigns.items[0].options.map((o) => o.label.zh)).toEqual(['颜色', '尺码']);
+    expect(demoCampaigns.items[0].options[0].valueLabels.black.zh).toBe('黑色');
+    expect(demoCampaigns.items[0].imageUrl).toBeNull();
+
     // The demo consumer's fruit boxes: a schedule to read, every day ready-to-eat or named.
     const consumerLogin = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.consumer) });
     const consumerAuth = { Authorization: `Bearer ${((await consumerLogin.json()) as { token: string }).token}` };

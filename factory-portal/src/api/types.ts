@@ -38,9 +38,19 @@ export interface Tier {
   unitPrice: string;
 }
 
+/** What a person reads for an option or a value; the API always sends both languages (the key where none was given). */
+export interface DisplayLabel {
+  zh: string;
+  en: string;
+}
+
 export interface OptionDimension {
+  /** The API's key (lower-case ASCII), as variant keys name it. */
   name: string;
   values: string[];
+  /** Absent only in hand-made test data: shown as the key. */
+  label?: DisplayLabel;
+  valueLabels?: Record<string, DisplayLabel>;
 }
 
 export interface Campaign {

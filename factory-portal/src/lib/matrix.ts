@@ -22,6 +22,16 @@ export interface VariantMatrix {
   rows: { values: string[]; cells: MatrixCell[] }[];
 }
 
+/** An option's display name in the portal's language, the key where it has none. */
+export function optionLabel(option: OptionDimension | undefined, name: string, language: 'zh' | 'en'): string {
+  return option?.label?.[language] ?? name;
+}
+
+/** A value's display name in the portal's language, the value itself where it has none. */
+export function valueLabel(option: OptionDimension | undefined, value: string, language: 'zh' | 'en'): string {
+  return option?.valueLabels && Object.hasOwn(option.valueLabels, value) ? option.valueLabels[value][language] : value;
+}
+
 /** The API's variant key for one value per option, in the product's option order (the server's own code). */
 export function variantKey(options: readonly OptionDimension[], values: readonly string[]): string {
   return keyOfValues(options.map((o) => o.name), values);

@@ -12,7 +12,7 @@ import { TierProgress } from '../components/TierProgress';
 import { NotFound } from './NotFound';
 import { useLanguage } from '../i18n';
 import { daysLeft, formatDateTime, formatMoney, formatNumber } from '../lib/format';
-import { variantMatrix } from '../lib/matrix';
+import { optionLabel, valueLabel, variantMatrix } from '../lib/matrix';
 import { dailyPledges } from '../lib/overview';
 
 export function CampaignDetail() {
@@ -106,16 +106,18 @@ function Matrix({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
   const language = useLanguage();
   const number = (value: number) => formatNumber(value, language);
   const matrix = variantMatrix(campaign.options, forecast.variants, campaign.variantMinUnits, campaign.droppedVariants);
+  // Options and values read as their labels (颜色 / 黑色); the keys stay in data-variant for the API's sake.
+  const optionNamed = (name: string) => campaign.options.find((o) => o.name === name);
   return (
     <>
       <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="matrix-heading">
         <table className="matrix" data-testid="variant-matrix">
           <thead>
             <tr>
-              <th scope="col">{matrix.rowOptions.join(' / ')}</th>
+              <th scope="col">{matrix.rowOptions.map((name) => optionLabel(optionNamed(name), name, language)).join(' / ')}</th>
               {matrix.column.values.map((value) => (
                 <th scope="col" key={value}>
-                  {value}
+                  {valueLabel(matrix.column, value, language)}
                 </th>
               ))}
             </tr>
@@ -123,7 +125,7 @@ function Matrix({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
           <tbody>
             {matrix.rows.map((row) => (
               <tr key={row.values.join('|')}>
-                <th scope="row">{row.values.join(' / ') || t('campaign.allVariants')}</th>
+                <th scope="row">{row.values.map((value, i) => valueLabel(optionNamed(matrix.rowOptions[i]), value, language)).join(' / ') || t('campaign.allVariants')}</th>
                 {row.cells.map((cell) => {
                   const marked = cell.dropped || cell.belowMinimum;
                   return (
