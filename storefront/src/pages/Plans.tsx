@@ -1,0 +1,5 @@
+import { Loading } from '../components/ui';
+
+export default function PlansPage() {
+  return <Loading />;
+}
