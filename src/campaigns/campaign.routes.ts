@@ -3,7 +3,7 @@ import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { Clock } from '../platform/clock';
 import type { CampaignService } from './campaign.service';
 import { campaignWarnings } from './campaign';
-import { CampaignListQuery, CampaignParams, CreateCampaignBody, toCampaignDto } from './campaign.schemas';
+import { CampaignListQuery, CampaignParams, CreateCampaignBody, PledgeChoice, toCampaignDto, toQuoteDto } from './campaign.schemas';
 
 export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteDef[] {
   const dto = async (p: ReturnType<CampaignService['get']>) => {
@@ -28,6 +28,10 @@ export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteD
     publicRoute({
       method: 'get', path: '/v1/campaigns/:id', summary: 'A campaign with its public progress', params: CampaignParams,
       handle: async ({ principal, params }) => dto(campaigns.get(principal, params.id)),
+    }),
+    publicRoute({
+      method: 'post', path: '/v1/campaigns/:id/quote', summary: "A consumer's deal for a variant and quantity: deposit, credit, price and balance now, at the lowest tier and per tier (no writes)", params: CampaignParams, body: PledgeChoice,
+      handle: async ({ params, body }) => toQuoteDto(await campaigns.quote(params.id, body)),
     }),
     route({
       method: 'post', path: '/v1/campaigns/:id/publish', summary: 'Publish a draft: it opens at opensAt', access: ['operator'], params: CampaignParams,

@@ -4,7 +4,7 @@ import { idSchema as id } from '../platform/ids';
 import { Decimal, formatMoney, moneyString as money, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow, DisplayLabel, OptionDimension } from './campaign.entity';
-import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Tier, depositPerUnit, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
+import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Quote, type Tier, depositPerUnit, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
@@ -89,6 +89,22 @@ export const CreateCampaignBody = CampaignFields.pipe(
   }),
 );
 export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
+
+/** A variant and a quantity, as a pledge and a quote name them (the keys, never the display labels). */
+export const PledgeChoice = z.strictObject({
+  variant: z.record(z.string().max(30), z.string().max(40)).refine((v) => Object.keys(v).length <= 5, 'at most 5 options'),
+  quantity: z.number().int('must be a whole number of units').min(1).max(10_000),
+});
+
+/** Every amount of a quote as money strings ("1800.00"). */
+export function toQuoteDto(q: Quote) {
+  return {
+    quantity: q.quantity, deposit: formatMoney(q.deposit), depositCredit: formatMoney(q.depositCredit), unitPriceNow: formatMoney(q.unitPriceNow), priceNow: formatMoney(q.priceNow),
+    balanceNow: formatMoney(q.balanceNow), lowestUnitPrice: formatMoney(q.lowestUnitPrice), balanceAtLowest: formatMoney(q.balanceAtLowest), referencePrice: formatMoney(q.referencePrice),
+    refundIfNotReached: formatMoney(q.refundIfNotReached), balanceWindowHours: q.balanceWindowHours,
+    tiers: q.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice), price: formatMoney(t.price), balance: formatMoney(t.balance) })),
+  };
+}
 
 export const CampaignListQuery = pageQuery.extend({
   status: z.enum(['draft', 'scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed']).optional(),

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { FactoryService } from '../factories';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
-import { conflict, notFound } from '../platform/http/app-error';
+import { badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import { parseMoney, toFen } from '../platform/money';
 import { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-import { depositPerUnit } from './campaign';
+import { type Quote, depositPerUnit, quoteOf, variantKey } from './campaign';
 import type { CampaignProgress, CreateCampaignInput } from './campaign.schemas';
 
 /** The pledges module settles campaigns; it registers here (campaigns may not import pledges). */
@@ -34,6 +34,19 @@ function storedOption(o: CreateCampaignInput['options'][number]): OptionDimensio
     return l ? [[v, l]] : [];
   }));
   return { name: o.name, values: o.values, ...(label(o.label) && { label: label(o.label) }), ...(Object.keys(valueLabels).length > 0 && { valueLabels }) };
+}
+
+/**
+ * The checks a pledge's choice must pass before anything is written, shared by pledging and quoting so
+ * that both refuse the same choice with the same code: the variant must be one of the campaign's
+ * (400 invalid_variant), the quantity within the per-consumer limit (409 per_consumer_limit; the
+ * consumer's earlier pledges are counted when the pledge is placed). Returns the variant's key.
+ */
+export function checkChoice(campaign: Pick<CampaignRow, 'options' | 'perConsumerLimit'>, input: { variant: Record<string, string>; quantity: number }): string {
+  const variant = variantKey(campaign.options, input.variant);
+  if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
+  if (campaign.perConsumerLimit !== null && input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
+  return variant.key;
 }
 
 /** What never changes about a published campaign. */
@@ -141,6 +154,26 @@ export class CampaignService {
       const progress = await this.listener!.progress(tx, items.map((c) => c.id));
       return { items: items.map((campaign) => ({ campaign, progress: progress.get(campaign.id) })), total };
     });
+  }
+
+  /**
+   * A consumer's deal for a variant and quantity: refused as a pledge would be (checkChoice, then a window
+   * that has closed, then too few units left), and computed by quoteOf from the campaign's terms and its
+   * paid units. A quote is offered before the window opens too (an upcoming campaign's page explains
+   * its deal); reads only.
+   */
+  async quote(campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<Quote> {
+    const { campaign, progress } = await this.get(undefined, campaignId);
+    checkChoice(campaign, input);
+    const now = this.deps.clock.now();
+    if (!['scheduled', 'open'].includes(campaign.status) || now >= campaign.closesAt) {
+      throw conflict('campaign_not_open', `The campaign is not taking pledges (it is ${now >= campaign.closesAt && campaign.status === 'open' ? 'closed' : campaign.status}).`);
+    }
+    if (campaign.maxUnits !== null && campaign.reservedUnits + input.quantity > campaign.maxUnits) {
+      const left = Math.max(0, campaign.maxUnits - campaign.reservedUnits);
+      throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
+    }
+    return quoteOf(campaign, progress?.paidUnits ?? 0, input.quantity);
   }
 
   // ---- for the pledges module ----

@@ -39,8 +39,12 @@ export function depositPerUnit(referencePrice: Decimal, depositRate: string): De
 export const MAX_DEPOSIT_SHARE = '0.20';
 
 export function maxDepositPerUnit(tiers: readonly Tier[]): Decimal {
-  const lowest = tiers.reduce((low, t) => (t.unitPrice.lessThan(low) ? t.unitPrice : low), tiers[0].unitPrice);
-  return lowest.times(MAX_DEPOSIT_SHARE);
+  return lowestUnitPrice(tiers).times(MAX_DEPOSIT_SHARE);
+}
+
+/** The least a unit can cost: the cheapest tier's price. */
+export function lowestUnitPrice(tiers: readonly Tier[]): Decimal {
+  return tiers.reduce((low, t) => (t.unitPrice.lessThan(low) ? t.unitPrice : low), tiers[0].unitPrice);
 }
 
 export interface CampaignWarning {
@@ -75,6 +79,61 @@ export function creditedPerUnit(campaign: Pick<CampaignRow, 'depositPerUnit' | '
 export function balancePerUnit(campaign: Pick<CampaignRow, 'depositPerUnit' | 'depositCreditRate'>, finalUnitPrice: Decimal): Decimal {
   const balance = finalUnitPrice.minus(creditedPerUnit(campaign, finalUnitPrice));
   return balance.isNegative() ? ZERO : balance;
+}
+
+/** A pledge's deposit: the deposit per unit × the quantity (what the pledge's deposit payment asks). */
+export function depositFor(campaign: Pick<CampaignRow, 'depositPerUnit'>, quantity: number): Decimal {
+  return campaign.depositPerUnit.times(quantity);
+}
+
+/** A pledge's balance at a unit price: the balance per unit (after the credited deposit) × the quantity, as settlement sets it. */
+export function balanceFor(campaign: Pick<CampaignRow, 'depositPerUnit' | 'depositCreditRate'>, unitPrice: Decimal, quantity: number): Decimal {
+  return balancePerUnit(campaign, unitPrice).times(quantity);
+}
+
+/** A consumer's deal for a quantity, every amount for the whole quantity (POST /v1/campaigns/:id/quote). */
+export interface Quote {
+  quantity: number;
+  deposit: Decimal;
+  /** What the deposit counts toward the price at unitPriceNow (定金膨胀), never more than that price. */
+  depositCredit: Decimal;
+  unitPriceNow: Decimal;
+  priceNow: Decimal;
+  balanceNow: Decimal;
+  lowestUnitPrice: Decimal;
+  balanceAtLowest: Decimal;
+  referencePrice: Decimal;
+  refundIfNotReached: Decimal;
+  balanceWindowHours: number;
+  tiers: { minUnits: number; unitPrice: Decimal; price: Decimal; balance: Decimal }[];
+}
+
+/**
+ * The deal for `quantity` units with the campaign standing at `paidUnits`, computed with the functions
+ * that set a pledge's deposit (depositFor) and its balance at the decision (balanceFor, creditedPerUnit).
+ * "Now" is the tier reached by the paid units, or the first tier while the threshold is not reached (the
+ * price if the campaign succeeds as it stands); a decided campaign's final price once it has one.
+ */
+export function quoteOf(campaign: Pick<CampaignRow, 'tiers' | 'depositPerUnit' | 'depositCreditRate' | 'referencePrice' | 'balanceWindowHours' | 'finalUnitPrice'>, paidUnits: number, quantity: number): Quote {
+  const tiers = tiersOf(campaign);
+  const now = campaign.finalUnitPrice ?? (tierReached(tiers, paidUnits) ?? tiers[0]).unitPrice;
+  const lowest = lowestUnitPrice(tiers);
+  const deposit = depositFor(campaign, quantity);
+  return {
+    quantity,
+    deposit,
+    depositCredit: creditedPerUnit(campaign, now).times(quantity),
+    unitPriceNow: now,
+    priceNow: now.times(quantity),
+    balanceNow: balanceFor(campaign, now, quantity),
+    lowestUnitPrice: lowest,
+    balanceAtLowest: balanceFor(campaign, lowest, quantity),
+    referencePrice: campaign.referencePrice.times(quantity),
+    // A campaign that does not reach its threshold refunds every deposit in full.
+    refundIfNotReached: deposit,
+    balanceWindowHours: campaign.balanceWindowHours,
+    tiers: tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: t.unitPrice, price: t.unitPrice.times(quantity), balance: balanceFor(campaign, t.unitPrice, quantity) })),
+  };
 }
 
 /**

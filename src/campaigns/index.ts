@@ -1,6 +1,6 @@
-export { CampaignService, CLOSE_JOB, type CampaignListener, type CampaignTerms, type DecisionObserver } from './campaign.service';
+export { CampaignService, CLOSE_JOB, checkChoice, type CampaignListener, type CampaignTerms, type DecisionObserver } from './campaign.service';
 export { campaignRoutes } from './campaign.routes';
 export { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-export { balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantKey, type Tier } from './campaign';
+export { balanceFor, balancePerUnit, creditedPerUnit, depositFor, thresholdOf, tierReached, tiersOf, variantKey, type Tier } from './campaign';
 export { variantFromKey, variantLabel } from './variant-key';
-export type { CampaignProgress } from './campaign.schemas';
+export { type CampaignProgress, PledgeChoice } from './campaign.schemas';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { variantFromKey } from '../campaigns';
+import { PledgeChoice, variantFromKey } from '../campaigns';
 import { toPaymentDto, type PaymentRow } from '../payments';
 import { idSchema as id } from '../platform/ids';
 import { formatMoney } from '../platform/money';
@@ -7,10 +7,8 @@ import type { PledgeRow } from './pledge.entity';
 
 export const PledgeParams = z.strictObject({ id });
 
-export const CreatePledgeBody = z.strictObject({
-  variant: z.record(z.string().max(30), z.string().max(40)).refine((v) => Object.keys(v).length <= 5, 'at most 5 options'),
-  quantity: z.number().int('must be a whole number of units').min(1).max(10_000),
-});
+/** The same choice a quote takes (campaigns' PledgeChoice): what is quoted can be pledged. */
+export const CreatePledgeBody = PledgeChoice;
 
 /** A pledge with every one of its payments (`payments` means the same on every route that shows a pledge). */
 export function toPledgeDto(p: PledgeRow, payments: readonly PaymentRow[]) {

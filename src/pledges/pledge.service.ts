@@ -1,12 +1,12 @@
 import { In } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignRow, type CampaignService, type CampaignTerms, variantKey } from '../campaigns';
+import { type CampaignRow, type CampaignService, type CampaignTerms, checkChoice, depositFor, variantKey } from '../campaigns';
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
 import { formatBusinessTime } from '../platform/calendar';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import { AppError, conflict, notFound } from '../platform/http/app-error';
 import { idempotencyKeyReused } from '../platform/http/idempotency';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
@@ -72,12 +72,8 @@ export class PledgeService implements PaymentListener {
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
     if (!campaign) throw notFound('The campaign');
-    const variant = variantKey(campaign.options, input.variant);
-    if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
-    if (campaign.perConsumerLimit !== null) {
-      if (input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
-      await this.ensureConsumerRow(campaignId, consumer.userId);
-    }
+    const variant = { key: checkChoice(campaign, input) };
+    if (campaign.perConsumerLimit !== null) await this.ensureConsumerRow(campaignId, consumer.userId);
     let placed: Placed | AppError;
     try {
       placed = await this.groupCommit.submit(campaignId, { pledgeId, campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
@@ -168,7 +164,7 @@ export class PledgeService implements PaymentListener {
     if (intents.length === 0) return [];
     const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
       Object.assign(new PledgeRow(), {
-        id: pledgeId, campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: campaign.depositPerUnit.times(quantity),
+        id: pledgeId, campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: depositFor(campaign, quantity),
         unitPrice: null, creditedPerUnit: null, balance: null, balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
         balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
       }),

@@ -1,6 +1,6 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignListener, type CampaignProgress, type CampaignRow, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantLabel } from '../campaigns';
+import { type CampaignListener, type CampaignProgress, type CampaignRow, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantLabel } from '../campaigns';
 import { formatBusinessTime } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import { defineJob } from '../platform/jobs';
@@ -230,7 +230,7 @@ export class Settlement implements CampaignListener {
     const perUnit = balancePerUnit(campaign, price);
     for (const quantity of new Set(pledges.map((p) => p.quantity))) {
       const same = pledges.filter((p) => p.quantity === quantity);
-      await this.deps.pledges.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: perUnit.times(quantity), balanceDueAt: campaign.balanceDueAt });
+      await this.deps.pledges.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: balanceFor(campaign, price, quantity), balanceDueAt: campaign.balanceDueAt });
     }
     if (perUnit.isZero()) {
       // The deposit (with its credit) covers the whole price: every purchase is complete at once.

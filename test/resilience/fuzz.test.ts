@@ -246,6 +246,7 @@ function poolsOf(w: World): Record<string, unknown[]> {
 /** Where an operation's {id} mostly comes from, when a record of its kind would rarely be in the state it acts on. */
 const PATH_POOLS: Record<string, [pool: string, weight: number][]> = {
   'post /v1/campaigns/{id}/pledges': [['open-campaigns', 6], ['campaigns', 1]],
+  'post /v1/campaigns/{id}/quote': [['open-campaigns', 6], ['campaigns', 1]],
   'post /v1/campaigns/{id}/publish': [['drafts', 3], ['campaigns', 1]],
   'post /v1/pledges/{id}/balance-payment': [['awaiting-balance', 3], ['pledges', 1]],
   'post /v1/pledges/{id}/cancel': [['own-pledges', 3], ['pledges', 1]],
@@ -287,6 +288,7 @@ function hints(w: World): Hints {
     region: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('shanghai', 'beijing', 'chengdu', 'urumqi', 'atlantis') }, { weight: 1, arbitrary: fc.constantFrom(...NASTY_STRINGS) }),
     url: fc.stringMatching(/^[a-z]{1,8}$/).map((p) => `${w.sinkUrl}/${p}`),
     variant: ref('variants'),
+    imageUrl: fc.oneof(fc.constantFrom('https://img.example.com/jacket.jpg', 'https://img.example.com/a b/<x>".png'), fc.constantFrom(...NASTY_STRINGS)),
     email: fc.uuid({ version: 4 }).map((u) => `fuzz-${u.slice(0, 13)}@example.com`),
     unitCost: money,
     referencePrice: money,
