@@ -137,6 +137,7 @@ export const en: Words<Dictionary> = {
   },
   pledge: {
     title: 'Order',
+    unitPrice: 'Final unit price',
     quantity: '{{variant}} × {{n}}',
     deposit: 'Deposit {{amount}}',
     depositDue: 'Pay the deposit by {{time}} ({{left}} left)',
@@ -172,7 +173,7 @@ export const en: Words<Dictionary> = {
     pay: 'Pay {{amount}}',
     paying: 'Paying…',
     fail: 'Simulate a failed payment',
-    failed: 'The payment did not go through. You can try again.',
+    failed: 'The payment did not go through; nothing was charged.',
     done: 'Paid',
     notPending: 'This payment is {{status}}.',
     toOrder: 'See the order',
@@ -216,7 +217,7 @@ export const en: Words<Dictionary> = {
     shanghai: 'Shanghai', hangzhou: 'Hangzhou', nanjing: 'Nanjing', suzhou: 'Suzhou', beijing: 'Beijing', tianjin: 'Tianjin', guangzhou: 'Guangzhou', shenzhen: 'Shenzhen', chengdu: 'Chengdu', chongqing: 'Chongqing', wuhan: 'Wuhan', xian: "Xi'an", kunming: 'Kunming', harbin: 'Harbin', urumqi: 'Urumqi',
   },
   subscriptionStatus: { active: 'Active', paused: 'Paused', cancelled: 'Cancelled' },
-  boxStatus: { planned: 'Open', locked: 'Closed', paid: 'Paid', shipped: 'Shipped', cancelled: 'Cancelled', skipped: 'Skipped', paused: 'Paused' },
+  boxStatus: { planned: 'Open', locked: 'Closed', paid: 'Paid', shipped: 'Shipped', cancelled: 'Cancelled', skipped: 'Skipped', paused: 'Paused', preview: 'Open', unfillable: 'Cannot be filled yet' },
   subscription: {
     title: 'My fruit box',
     summary: '{{plan}} · {{n}} people · delivered {{weekday}} · {{region}}',

@@ -135,6 +135,7 @@ export const zh = {
   },
   pledge: {
     title: '订单详情',
+    unitPrice: '成交单价',
     quantity: '{{variant}} × {{n}}',
     deposit: '定金 {{amount}}',
     depositDue: '请在 {{time}} 前付定金（剩余 {{left}}）',
@@ -170,7 +171,7 @@ export const zh = {
     pay: '确认支付 {{amount}}',
     paying: '正在支付…',
     fail: '模拟支付失败',
-    failed: '支付未成功，可以重新支付。',
+    failed: '支付未成功，没有扣款。',
     done: '支付成功',
     notPending: '这笔款项{{status}}。',
     toOrder: '查看订单',
@@ -214,7 +215,7 @@ export const zh = {
     shanghai: '上海', hangzhou: '杭州', nanjing: '南京', suzhou: '苏州', beijing: '北京', tianjin: '天津', guangzhou: '广州', shenzhen: '深圳', chengdu: '成都', chongqing: '重庆', wuhan: '武汉', xian: '西安', kunming: '昆明', harbin: '哈尔滨', urumqi: '乌鲁木齐',
   },
   subscriptionStatus: { active: '配送中', paused: '已暂停', cancelled: '已取消' },
-  boxStatus: { planned: '待截单', locked: '已截单', paid: '已付款', shipped: '已发货', cancelled: '已取消', skipped: '已跳过', paused: '暂停中' },
+  boxStatus: { planned: '待截单', locked: '已截单', paid: '已付款', shipped: '已发货', cancelled: '已取消', skipped: '已跳过', paused: '暂停中', preview: '待截单', unfillable: '暂时配不齐' },
   subscription: {
     title: '我的果箱',
     summary: '{{plan}} · {{n}} 人 · {{weekday}}收货 · {{region}}',

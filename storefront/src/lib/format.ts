@@ -34,14 +34,27 @@ function format(language: Language, options: Intl.DateTimeFormatOptions): Intl.D
 /** An instant as a buyer reads it: "12月9日 20:00" / "Dec 9, 20:00" (the year only when not this year). */
 export function dateTime(iso: string, language: Language, now = new Date()): string {
   const at = new Date(iso);
-  const sameYear = format(language, { year: 'numeric' }).format(at) === format(language, { year: 'numeric' }).format(now);
-  return format(language, { ...(sameYear ? {} : { year: 'numeric' }), month: language === 'zh' ? 'numeric' : 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const parts = partsOf(at, language);
+  const sameYear = parts.year === partsOf(now, language).year;
+  const time = `${parts.hour}:${parts.minute}`;
+  if (language === 'zh') return `${sameYear ? '' : `${parts.year}年`}${Number(parts.month)}月${Number(parts.day)}日 ${time}`;
+  return `${parts.monthName} ${Number(parts.day)}${sameYear ? '' : `, ${parts.year}`}, ${time}`;
+}
+
+function partsOf(at: Date, language: Language): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of format('en', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at)) out[p.type] = p.value;
+  out.monthName = format(language, { month: 'short' }).format(at);
+  return out;
 }
 
 /** A calendar day (YYYY-MM-DD, already China's) with its weekday: "12月12日 周六" / "Sat, Dec 12". */
 export function day(date: string, language: Language): string {
   // Noon UTC of that day is the same day in Shanghai.
-  return format(language, { month: language === 'zh' ? 'numeric' : 'short', day: 'numeric', weekday: 'short' }).format(new Date(`${date}T12:00:00Z`));
+  const at = new Date(`${date}T12:00:00Z`);
+  const weekday = format(language, { weekday: 'short' }).format(at);
+  const [, m, d] = date.split('-').map(Number);
+  return language === 'zh' ? `${m}月${d}日 ${weekday}` : `${weekday}, ${format('en', { month: 'short' }).format(at)} ${d}`;
 }
 
 /** Today in China, YYYY-MM-DD. */

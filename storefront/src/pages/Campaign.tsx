@@ -4,7 +4,7 @@ import { errorText } from '../api/errors';
 import type { Campaign, Pledge, Quote, WechatConfig } from '../api/types';
 import { ErrorView, Loading, Message, Sheet } from '../components/ui';
 import { useI18n } from '../i18n';
-import { countdown, dateTime, number, yuan } from '../lib/format';
+import { countdown, dateTime, day, number, yuan } from '../lib/format';
 import { optionLabel, valueLabel } from '../lib/labels';
 import { forget, useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
@@ -306,7 +306,7 @@ function Rules({ campaign }: { campaign: Campaign }) {
         <li>{t('campaign.ruleForfeit')}</li>
         <li>{t('campaign.ruleCancel')}</li>
         <li>{t('campaign.ruleRefund')}</li>
-        {campaign.expectedShipDate && <li>{t('campaign.ruleShip', { date: campaign.expectedShipDate })}</li>}
+        {campaign.expectedShipDate && <li>{t('campaign.ruleShip', { date: day(campaign.expectedShipDate, language) })}</li>}
       </ul>
     </section>
   );

@@ -1,5 +1,139 @@
-import { Loading } from '../components/ui';
+import { useEffect } from 'react';
+import type { Campaign, Notification, Page, Plan, Pledge, Subscription } from '../api/types';
+import { Empty, ErrorView, Loading } from '../components/ui';
+import { useI18n } from '../i18n';
+import { dateTime, day } from '../lib/format';
+import { planName, variantText } from '../lib/labels';
+import { pledgeDetail } from '../lib/pledge';
+import { useNow, useResource } from '../lib/resource';
+import { Link, navigate } from '../router';
+import { useSession } from '../session';
 
+/** My orders, my fruit boxes and my messages. */
 export default function MePage() {
-  return <Loading />;
+  const { t } = useI18n();
+  const { session, signOut } = useSession();
+  useEffect(() => {
+    if (!session) navigate('/signin?next=/me', { replace: true });
+  }, [session]);
+  if (!session) return <Loading />;
+  return (
+    <div className="page">
+      <h1>{t('me.title')}</h1>
+      <p className="hint">
+        {t('me.account', { name: session.user.phone ?? session.user.email ?? session.user.displayName })}{' '}
+        <button type="button" className="link-button" onClick={() => void signOut().then(() => navigate('/'))}>
+          {t('signIn.signOut')}
+        </button>
+      </p>
+      <Orders />
+      <Boxes />
+      <Notifications />
+    </div>
+  );
+}
+
+function Orders() {
+  const { t, language } = useI18n();
+  const { api } = useSession();
+  const now = useNow();
+  const pledges = useResource<Page<Pledge>>('/v1/me/pledges', (signal) => api('GET', '/v1/me/pledges?limit=50', { signal }), { refreshMs: 10_000 });
+  // Titles and option labels of the campaigns these orders belong to (a handful, each read once and cached).
+  const ids = [...new Set(pledges.data?.items.map((p) => p.campaignId) ?? [])].sort();
+  const campaigns = useResource<Map<string, Campaign>>(ids.length ? `me:campaigns:${ids.join(',')}` : null, async (signal) => {
+    const list = await Promise.all(ids.map((id) => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }).catch(() => null)));
+    return new Map(list.filter((c): c is Campaign => c !== null).map((c) => [c.id, c]));
+  });
+  return (
+    <section aria-labelledby="orders-title">
+      <h2 id="orders-title" className="section-title">{t('me.orders')}</h2>
+      {!pledges.data ? (
+        pledges.error ? <ErrorView error={pledges.error} retry={() => void pledges.reload()} /> : <Loading />
+      ) : pledges.data.items.length === 0 ? (
+        <Empty>
+          <p>{t('me.noOrders')}</p>
+          <Link to="/">{t('me.browse')}</Link>
+        </Empty>
+      ) : (
+        <ul className="list">
+          {pledges.data.items.map((p) => {
+            const c = campaigns.data?.get(p.campaignId);
+            return (
+              <li key={p.id}>
+                <Link to={`/me/pledges/${p.id}`} className="card" data-testid="order-card" data-pledge-id={p.id}>
+                  <span className={`order-state state-${p.status}`} data-testid="order-state">{t(`pledgeStatus.${p.status}`)}</span>
+                  <span className="card-title">{c?.title ?? '…'}</span>
+                  <span className="card-meta">{t('pledge.quantity', { variant: variantText(c, p.variant, language), n: p.quantity })}</span>
+                  <span className="card-meta" data-testid="order-detail">{pledgeDetail(p, c, t, language, now)}</span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Boxes() {
+  const { t, language } = useI18n();
+  const { api } = useSession();
+  const subs = useResource<Page<Subscription>>('/v1/me/subscriptions', (signal) => api('GET', '/v1/me/subscriptions?limit=50', { signal }));
+  const plans = useResource<Plan[]>('home:plans', async (signal) => (await api<{ items: Plan[] }>('GET', '/v1/subscription-plans', { signal })).items);
+  return (
+    <section aria-labelledby="subs-title">
+      <h2 id="subs-title" className="section-title">{t('me.subscriptions')}</h2>
+      {!subs.data ? (
+        subs.error ? <ErrorView error={subs.error} retry={() => void subs.reload()} /> : <Loading />
+      ) : subs.data.items.length === 0 ? (
+        <Empty>
+          <p>{t('me.noSubscriptions')}</p>
+          <Link to="/plans">{t('plans.title')}</Link>
+        </Empty>
+      ) : (
+        <ul className="list">
+          {subs.data.items.map((s) => {
+            const plan = plans.data?.find((p) => p.id === s.planId);
+            return (
+              <li key={s.id}>
+                <Link to={`/subscriptions/${s.id}`} className="card" data-testid="subscription-card">
+                  <span className="card-title">{plan ? planName(plan, language) : s.planId}</span>
+                  <span className="card-meta">
+                    {t(`subscriptionStatus.${(s.status === 'paused' || s.status === 'cancelled' ? s.status : 'active') as 'active'}`)}
+                    {s.nextDeliveryDate && s.status !== 'cancelled' ? ` · ${t('subscription.delivery', { date: day(s.nextDeliveryDate, language) })}` : ''}
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Notifications() {
+  const { t, language } = useI18n();
+  const { api } = useSession();
+  // Keyed by language: the messages are rendered by the server in the buyer's language.
+  const list = useResource<Page<Notification>>(`/v1/me/notifications:${language}`, (signal) => api('GET', '/v1/me/notifications?limit=20', { signal }), { refreshMs: 30_000 });
+  return (
+    <section aria-labelledby="notices-title">
+      <h2 id="notices-title" className="section-title">{t('me.notifications')}</h2>
+      {!list.data ? (
+        list.error ? <ErrorView error={list.error} retry={() => void list.reload()} /> : <Loading />
+      ) : list.data.items.length === 0 ? (
+        <Empty>{t('me.noNotifications')}</Empty>
+      ) : (
+        <ul className="list card" data-testid="notifications">
+          {list.data.items.map((n) => (
+            <li key={n.id} className="notice">
+              {n.pledgeId ? <Link to={`/me/pledges/${n.pledgeId}`}>{n.message}</Link> : n.message}
+              <time dateTime={n.createdAt}>{dateTime(n.createdAt, language)}</time>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
 }

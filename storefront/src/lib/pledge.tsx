@@ -1,0 +1,28 @@
+import type { Campaign, Pledge } from '../api/types';
+import type { Translate, Language } from '../i18n';
+import { countdown, dateTime, yuan } from './format';
+
+/** The order's state in words, with what the buyer must know about it: amounts, due times, refunds. */
+export function pledgeDetail(pledge: Pledge, campaign: Campaign | undefined, t: Translate, language: Language, now: number): string {
+  switch (pledge.status) {
+    case 'awaiting_deposit':
+      return t('pledge.depositDue', { time: dateTime(pledge.depositDueAt, language), left: countdown(pledge.depositDueAt, now, language) });
+    case 'active':
+      return t('pledge.activeNote');
+    case 'awaiting_balance':
+      if (!pledge.balanceDueAt) return t('pledgeStatus.awaiting_balance');
+      if (new Date(pledge.balanceDueAt).getTime() <= now) return t('pledge.balanceOverdue');
+      return t('pledge.balanceDue', { amount: yuan(pledge.balance), time: dateTime(pledge.balanceDueAt, language), left: countdown(pledge.balanceDueAt, now, language) });
+    case 'paid':
+      return t('pledge.paidNote', { price: yuan(pledge.unitPrice ?? campaign?.finalUnitPrice ?? null) });
+    case 'refunded':
+      // The deposit is what was paid and what the refund returns in full; the time is when the order became refunded.
+      return t('pledge.refunded', { amount: yuan(pledge.deposit), time: dateTime(pledge.updatedAt, language) });
+    case 'forfeited':
+      return t('pledge.forfeited', { amount: yuan(pledge.deposit) });
+    case 'expired':
+      return t('pledge.expired');
+    default:
+      return t('pledge.cancelled');
+  }
+}
