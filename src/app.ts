@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { z } from 'zod';
 import { AccountService, PasswordHasher, SessionRow, UserRow, accountRoutes } from './accounts';
-import { CampaignRow, CampaignService, campaignRoutes } from './campaigns';
+import { CampaignReads, CampaignRow, CampaignService, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
@@ -16,9 +16,11 @@ import {
   IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore, Metrics, TokenService, authenticate, createHttpApp, mountRoutes, opsRouter, type RouteDef,
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
+import { storefrontRouter } from './platform/http/storefront';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
+import { WechatJsSdk, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
 import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
@@ -53,6 +55,8 @@ export interface App {
     payments: PaymentService;
     sandbox: SandboxGateway;
     campaigns: CampaignService;
+    campaignReads: CampaignReads;
+    wechat: WechatJsSdk | undefined;
     pledges: PledgeService;
     settlement: Settlement;
     notifications: NotificationService;
@@ -85,6 +89,7 @@ export function buildApp(deps: AppDeps): App {
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
+  const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
   const tallies = new PledgeTallies(db);
   const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });
@@ -95,6 +100,8 @@ export function buildApp(deps: AppDeps): App {
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
   forecasts.addSource(new OrchardDemand({ jobs, clock }));
+  const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
+  const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
 
@@ -113,13 +120,14 @@ export function buildApp(deps: AppDeps): App {
   const routes = [
     ...accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
     ...factoryRoutes(factories),
-    ...campaignRoutes(campaigns, clock),
+    ...campaignRoutes(campaigns, campaignReads, clock),
     ...pledgeRoutes(pledges, config.pledgeRateLimit),
     ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),
     ...subscriptionRoutes(subscriptions, boxCharges),
+    ...storefrontRoutes({ wechat, publicBaseUrl }),
   ];
   const http = createHttpApp({
     logger,
@@ -127,8 +135,20 @@ export function buildApp(deps: AppDeps): App {
     bodyLimit: config.bodyLimit,
     corsOrigins: config.corsOrigins,
     trustProxy: config.trustProxy,
-    // The factory portal (a static web app) before authentication: its files are public, its data comes from /v1 with the user's token.
-    handlers: [opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }), portalRouter(), authenticate(accounts, factories), mountRoutes(routes, idempotency)],
+    // The factory portal and the storefront (static web apps) before authentication: their files and pages are public, their data comes from /v1 with the user's token.
+    handlers: [
+      opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }),
+      portalRouter(),
+      storefrontRouter({
+        distDir: config.storefront.distDir,
+        render: storefrontPages({ reads: campaignReads, subscriptions, publicBaseUrl, cacheMs: config.campaignReadCacheMs }),
+        // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
+        csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
+      }),
+      shareCodeRouter({ reads: campaignReads, publicBaseUrl }),
+      authenticate(accounts, factories),
+      mountRoutes(routes, idempotency),
+    ],
   });
 
   const reconcileLedger = () =>
@@ -141,7 +161,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
+    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();

@@ -1,11 +1,16 @@
 import { page } from '../platform/http/paginate';
-import { publicRoute, route, type RouteDef } from '../platform/http/routes';
+import { Cacheable, publicRoute, route, type RouteDef } from '../platform/http/routes';
+import { notFound } from '../platform/http/app-error';
+import { type CampaignReads, PUBLIC_CACHE_CONTROL, validated } from './campaign-reads';
 import type { Clock } from '../platform/clock';
 import type { CampaignService } from './campaign.service';
 import { campaignWarnings } from './campaign';
 import { CampaignListQuery, CampaignParams, CreateCampaignBody, PledgeChoice, toCampaignDto, toQuoteDto } from './campaign.schemas';
 
-export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteDef[] {
+/** What an operator reads (drafts included, never from the public cache) carries a validator too, but no shared cache may keep it. */
+const OPERATOR_CACHE_CONTROL = 'private, no-cache';
+
+export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads, clock: Clock): RouteDef[] {
   const dto = async (p: ReturnType<CampaignService['get']>) => {
     const { campaign, progress } = await p;
     return toCampaignDto(campaign, progress, clock.now());
@@ -21,13 +26,26 @@ export function campaignRoutes(campaigns: CampaignService, clock: Clock): RouteD
     publicRoute({
       method: 'get', path: '/v1/campaigns', summary: 'Campaigns with their public progress', query: CampaignListQuery,
       handle: async ({ principal, query }) => {
+        if (principal?.role !== 'operator') {
+          const read = await reads.list(query);
+          return new Cacheable(read.body, read.etag, PUBLIC_CACHE_CONTROL);
+        }
         const { items, total } = await campaigns.list(principal, query);
-        return page(items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, clock.now())), total, query);
+        const read = validated(page(items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, clock.now())), total, query));
+        return new Cacheable(read.body, read.etag, OPERATOR_CACHE_CONTROL);
       },
     }),
     publicRoute({
       method: 'get', path: '/v1/campaigns/:id', summary: 'A campaign with its public progress', params: CampaignParams,
-      handle: async ({ principal, params }) => dto(campaigns.get(principal, params.id)),
+      handle: async ({ principal, params }) => {
+        if (principal?.role !== 'operator') {
+          const read = await reads.campaign(params.id);
+          if (!read) throw notFound('The campaign');
+          return new Cacheable(read.body, read.etag, PUBLIC_CACHE_CONTROL);
+        }
+        const read = validated(await dto(campaigns.get(principal, params.id)));
+        return new Cacheable(read.body, read.etag, OPERATOR_CACHE_CONTROL);
+      },
     }),
     publicRoute({
       method: 'post', path: '/v1/campaigns/:id/quote', summary: "A consumer's deal for a variant and quantity: deposit, credit, price and balance now, at the lowest tier and per tier (no writes)", params: CampaignParams, body: PledgeChoice,

@@ -50,6 +50,16 @@ export interface Config {
     /** Let webhook URLs reach loopback, private and other non-public addresses: for development only. */
     webhookAllowPrivateAddresses: boolean;
   };
+  /** How old a public campaign read (GET /v1/campaigns/:id, the list, the storefront's pages) may be: at most a second. 0 = no cache. */
+  campaignReadCacheMs: number;
+  storefront: {
+    /** The storefront's build (index.html and assets/): storefront/dist unless STOREFRONT_DIST says where another build is. */
+    distDir: string | undefined;
+    /** The origin people reach the storefront at (https://shop.example.com), for share links, og:url and QR codes; undefined = from each request. */
+    publicBaseUrl: string | undefined;
+    /** The WeChat official account (公众号) whose jsapi_ticket signs the JS-SDK config; undefined = share cards from the meta tags only. */
+    wechat: { appId: string; appSecret: string; apiBase: string } | undefined;
+  };
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
@@ -85,6 +95,21 @@ const trustProxy = z.string().transform((value, ctx): false | number | string[] 
     return z.NEVER;
   }
   return entries;
+});
+
+/** An origin such as https://shop.example.com (a trailing slash is dropped); no path, query or fragment: the storefront is served at /. */
+const publicBaseUrl = z.string().transform((value, ctx) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: `must be an absolute http(s) origin with no path, such as https://shop.example.com; not ${value}` });
+    return z.NEVER;
+  }
+  return url.origin;
 });
 
 const EnvSchema = z
@@ -128,6 +153,12 @@ const EnvSchema = z
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600_000).default(30_000),
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
+    CAMPAIGN_CACHE_MS: z.coerce.number().int().min(0).max(1000, 'must be at most 1000: a campaign page may show progress at most a second old').default(1000),
+    PUBLIC_BASE_URL: publicBaseUrl.optional(),
+    STOREFRONT_DIST: z.string().min(1).optional(),
+    WECHAT_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a WeChat app id such as wx1234567890abcdef').optional(),
+    WECHAT_APP_SECRET: z.string().min(16, 'must be at least 16 characters').max(128).optional(),
+    WECHAT_API_BASE: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.weixin.qq.com' }).default('https://api.weixin.qq.com'),
     PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
   });
 
@@ -177,6 +208,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
     forecasts: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS, webhookAllowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES },
+    campaignReadCacheMs: e.CAMPAIGN_CACHE_MS,
+    storefront: {
+      distDir: e.STOREFRONT_DIST ? path.resolve(e.STOREFRONT_DIST) : undefined,
+      publicBaseUrl: e.PUBLIC_BASE_URL,
+      wechat: e.WECHAT_APP_ID && e.WECHAT_APP_SECRET ? { appId: e.WECHAT_APP_ID, appSecret: e.WECHAT_APP_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, '') } : undefined,
+    },
   };
 }
 
@@ -185,6 +222,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (Boolean(env.BOOTSTRAP_OPERATOR_EMAIL) !== Boolean(env.BOOTSTRAP_OPERATOR_PASSWORD)) {
     problems.push('BOOTSTRAP_OPERATOR_PASSWORD: set both BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD, or neither');
+  }
+  if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
+    problems.push('WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET (the official account\'s AppID and AppSecret) for WeChat share cards, or neither');
   }
   if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {

@@ -26,6 +26,8 @@ export const TEST_ENV = {
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',
   // Every test signs its consumers up from one address.
   REGISTER_RATE_LIMIT_PER_15_MIN: '100000',
+  // Tests read a campaign right after changing it; the public read cache (at most 1 s old) has tests of its own (test/api/campaign-cache.test.ts).
+  CAMPAIGN_CACHE_MS: '0',
 };
 
 export interface TestApp {
@@ -39,9 +41,9 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database, served by supertest over real HTTP. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean; database?: { config: Config['database']; drop(): Promise<void> } } = {}): Promise<TestApp> {
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean; database?: { config: Config['database']; drop(): Promise<void> }; storefrontDist?: string } = {}): Promise<TestApp> {
   const database = options.database ?? (await freshDatabase());
-  const config = { ...parseConfig({ ...TEST_ENV, ...options.env }), database: database.config };
+  const config = { ...parseConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env }), database: database.config };
   const db = await openDatabase(config.database, entities, migrations);
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };

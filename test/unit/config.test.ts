@@ -54,4 +54,19 @@ describe('config', () => {
     expect(parseConfig({ NODE_ENV: 'test', SANDBOX_TEST_ROUTES: 'true' }).payments.sandboxTestRoutes).toBe(true);
     expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_TEST_ROUTES: 'true' })).toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
   });
+
+  test('the storefront: share links from PUBLIC_BASE_URL (an origin), WeChat share cards only with both the app id and the secret', () => {
+    const none = parseConfig({});
+    expect(none.storefront).toEqual({ distDir: undefined, publicBaseUrl: undefined, wechat: undefined });
+    expect(none.campaignReadCacheMs).toBe(1000);
+    expect(parseConfig({ PUBLIC_BASE_URL: 'https://shop.example.com/' }).storefront.publicBaseUrl).toBe('https://shop.example.com');
+    for (const bad of ['shop.example.com', 'https://shop.example.com/store', 'ftp://shop.example.com', 'https://shop.example.com/?a=1']) expect(() => parseConfig({ PUBLIC_BASE_URL: bad })).toThrow(/PUBLIC_BASE_URL: must be an absolute http\(s\) origin/);
+    expect(parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }).storefront.wechat).toEqual({ appId: 'wx1234567890abcdef', appSecret: 's'.repeat(32), apiBase: 'https://api.weixin.qq.com' });
+    expect(parseConfig({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's'.repeat(32), WECHAT_API_BASE: 'http://127.0.0.1:9000/' }).storefront.wechat?.apiBase).toBe('http://127.0.0.1:9000');
+    // One without the other is a mistake, not "off": start-up stops and says what to set.
+    expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef' })).toThrow(/WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET/);
+    expect(() => parseConfig({ WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(/WECHAT_APP_SECRET: set both/);
+    expect(() => parseConfig({ CAMPAIGN_CACHE_MS: '5000' })).toThrow(/CAMPAIGN_CACHE_MS: must be at most 1000/);
+    expect(parseConfig({ CAMPAIGN_CACHE_MS: '0' }).campaignReadCacheMs).toBe(0);
+  });
 });

@@ -46,6 +46,19 @@ export class Download {
   ) {}
 }
 
+/**
+ * A JSON answer with a validator (ETag) and a Cache-Control of its own: a request whose If-None-Match
+ * names the ETag is answered 304 with no body. `Vary: Authorization` because what a signed-in operator
+ * sees may differ from what everyone else sees under the same URL.
+ */
+export class Cacheable {
+  constructor(
+    readonly body: unknown,
+    readonly etag: string,
+    readonly cacheControl: string,
+  ) {}
+}
+
 /** A route as the platform mounts it: who may call it is part of its definition, so it cannot be forgotten. */
 export interface RouteDef {
   method: Method;
@@ -114,12 +127,23 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       const context = (idempotencyId?: string) => ({ principal, ...input, req, res, idempotencyId });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, context) : { status: def.status, body: await def.handle(context()) };
       if (body === undefined) res.status(status).end();
+      else if (body instanceof Cacheable) sendCacheable(req, res, status, body);
       else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(body);
     });
   }
   return router;
+}
+
+function sendCacheable(req: Request, res: Response, status: number, answer: Cacheable): void {
+  res.setHeader('ETag', answer.etag);
+  res.setHeader('Cache-Control', answer.cacheControl);
+  res.vary('Authorization');
+  res.status(status);
+  // express's req.fresh compares If-None-Match with the ETag just set (weakly, as RFC 9110 says for GET).
+  if (req.fresh) res.status(304).end();
+  else res.json(answer.body);
 }
 
 function authorize(def: RouteDef, principal: Principal | undefined): Principal | undefined {

@@ -1,0 +1,5 @@
+export { storefrontPages } from './pages';
+export { shareCodeRouter } from './qr';
+export { storefrontRoutes } from './storefront.routes';
+export { WechatJsSdk, jsSdkSignature } from './wechat-js-sdk';
+export { campaignSummary, yuan } from './share-card';

@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import QRCode from 'qrcode';
+import type { CampaignReads } from '../campaigns';
+import { notFound } from '../platform/http/app-error';
+import { ID_PATTERN } from '../platform/ids';
+import { publicOrigin } from './public-url';
+
+/** A QR code never changes for its URL, and a campaign is never unpublished: a day in any cache is safe. */
+const QR_CACHE_CONTROL = 'public, max-age=86400';
+
+/**
+ * GET /c/:id/qr.svg: the campaign's share link as a QR code (SVG), to show on the page and to print on
+ * a poster (WeChat Moments shows only a title and an icon, so a picture with a code is how a link travels
+ * there). Made once per link and kept (a few kilobytes each, at most `maxKept` links).
+ */
+export function shareCodeRouter(deps: { reads: CampaignReads; publicBaseUrl: string | undefined; maxKept?: number }): Router {
+  const made = new Map<string, Promise<string>>();
+  const maxKept = deps.maxKept ?? 1000;
+  const svgOf = (url: string) => {
+    let svg = made.get(url);
+    if (!svg) {
+      // Level M (15% of the code may be damaged) is what phone cameras read well from a screen or a print.
+      svg = QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+      svg.catch(() => made.delete(url));
+      if (made.size >= maxKept) made.delete(made.keys().next().value as string);
+      made.set(url, svg);
+    }
+    return svg;
+  };
+
+  const router = Router();
+  router.get('/c/:id/qr.svg', async (req, res) => {
+    const id = req.params.id;
+    if (!ID_PATTERN.test(id) || !(await deps.reads.campaign(id))) throw notFound('The campaign');
+    const svg = await svgOf(`${publicOrigin(req, deps.publicBaseUrl)}/c/${id}`);
+    res.setHeader('Cache-Control', QR_CACHE_CONTROL);
+    res.type('image/svg+xml').send(svg);
+  });
+  return router;
+}
