@@ -8,7 +8,8 @@ import { parseMoney, roundToFen } from '../platform/money';
 
 export type Lang = 'zh-CN' | 'en';
 
-const SITE = { 'zh-CN': '联名预售', en: 'Joint pre-orders' } as const;
+// The app's own name (storefront/src/i18n: app.name), so the tab and the share card say the same.
+const SITE = { 'zh-CN': '拼单预售', en: 'Joint pre-orders' } as const;
 
 /** ¥100 for a whole amount, ¥99.90 otherwise: how Chinese shops write prices. */
 export function yuan(amount: string): string {

@@ -72,7 +72,7 @@ describe('the campaign page /c/:id', () => {
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.headers['cache-control']).toBe('no-cache');
     const page = parsePage(res.text);
-    expect(page.title).toBe(`${HOSTILE_TITLE} | 联名预售`);
+    expect(page.title).toBe(`${HOSTILE_TITLE} | 拼单预售`);
     expect(page.meta('og:title')).toBe(HOSTILE_TITLE);
     expect(page.meta('og:description')).toBe(`付定金 ¥100 抵 ¥200 · 成团价 ¥900 · ${DEADLINE_ZH}`);
     expect(page.meta('description')).toBe(page.meta('og:description'));
@@ -80,6 +80,14 @@ describe('the campaign page /c/:id', () => {
     expect(page.meta('og:type')).toBe('product');
     expect(page.meta('twitter:card')).toBe('summary');
     expect(page.meta('og:image')).toBeUndefined();
+  });
+
+  test('the campaign\'s picture is the card\'s image', async () => {
+    const c = await campaign({ imageUrl: 'https://img.example.com/jacket.jpg?w=600&h=315' });
+    const page = parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text);
+    expect(page.meta('og:image')).toBe('https://img.example.com/jacket.jpg?w=600&h=315');
+    expect(page.meta('twitter:card')).toBe('summary_large_image');
+    expect(page.meta('twitter:image')).toBe(page.meta('og:image'));
   });
 
   test('the price follows the tier reached, and who joined', async () => {
@@ -148,7 +156,7 @@ describe('the home page and the other screens', () => {
       const res = await t.http.get(url).expect(200);
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.text).toContain('<div id="root">');
-      expect(res.text).toContain('<title>联名预售</title>');
+      expect(res.text).toContain('<title>拼单预售</title>');
       expect(parsePage(res.text).data).toEqual({});
     }
   });
