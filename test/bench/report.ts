@@ -7,6 +7,7 @@ import type { ForecastBenchResult } from './forecast';
 import type { JobsBenchResult } from './jobs';
 import type { PledgeBenchResult } from './pledges';
 import type { SoakResult } from './soak';
+import type { StorefrontBenchResult } from './storefront';
 import type { SubscriptionBenchResult } from './subscriptions';
 import type { Machine } from './support';
 
@@ -24,6 +25,7 @@ type Results = {
   forecast?: ForecastBenchResult;
   subscriptions?: SubscriptionBenchResult;
   jobs?: JobsBenchResult;
+  storefront?: StorefrontBenchResult;
   soak?: SoakResult;
 };
 
@@ -48,6 +50,9 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
   jobs: (r) => [
     { figure: `${n(r.rows)} refunds due at once: sent per second, latest sent after its due time`, value: `${n(r.service.refunds.perSecond)}/s, max ${r.service.refunds.lateMs.max} ms late`, baseline: `${n(r.baseline.refundsPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.refunds.perSecond, r.baseline.refundsPerSecond)}× throughput`, target: `all within 60 s: ${r.service.refunds.done === r.rows && r.service.refunds.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
     { figure: `${n(r.rows)} pledge expiries due at once: units released per second, latest after its due time`, value: `${n(r.service.expiries.perSecond)}/s, max ${r.service.expiries.lateMs.max} ms late`, baseline: `${n(r.baseline.expiriesPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.expiries.perSecond, r.baseline.expiriesPerSecond)}× throughput`, target: `all within 60 s: ${r.service.expiries.done === r.rows && r.service.expiries.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
+  ],
+  storefront: (r) => [
+    { figure: `one hot campaign: page + progress reads per second (${r.connections} connections, cache ≤ ${r.cacheMs} ms)`, value: n(r.service.readsPerSecond), baseline: `${n(r.baseline.readsPerSecond)} (raw node:http, the same bytes from memory)`, ratio: `${r.ratio}× throughput`, target: `${n(r.database.selectsPerSecond)} SELECTs/s on MariaDB under that load` },
   ],
   soak: (r) => [
     { figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`, value: `${r.rssMiB.first} → ${r.rssMiB.last}`, baseline: '', ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`, target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}` },

@@ -8,6 +8,7 @@ import { benchJobs, jobsMarkdown } from './jobs';
 import { benchPledges, type PledgeBenchResult } from './pledges';
 import { benchmarkReport } from './report';
 import { benchSoak, soakMarkdown } from './soak';
+import { benchStorefront, storefrontMarkdown } from './storefront';
 import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
 
 /** Each benchmark: its result (written as JSON) and its report (Markdown). */
@@ -35,6 +36,10 @@ const BENCHES: Record<string, () => Promise<{ result: object; report: string }>>
   jobs: async () => {
     const result = await benchJobs();
     return { result, report: jobsMarkdown(result) };
+  },
+  storefront: async () => {
+    const result = await benchStorefront();
+    return { result, report: storefrontMarkdown(result) };
   },
 };
 

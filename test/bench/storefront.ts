@@ -1,0 +1,191 @@
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Database } from '../../src/platform/database';
+import { campaignBody } from './pledges';
+import { BENCH_OPERATOR, type LoadResult, type Machine, benchDatabase, call, freePort, load, startBenchService } from './support';
+
+/**
+ * One hot campaign, shared into chat groups: its page (/c/:id, HTML with the share card and the
+ * first-paint data, server-rendered) and its progress (GET /v1/campaigns/:id, what the page polls),
+ * read at once by CONNECTIONS connections, half each, from a second process. The service runs in
+ * production mode on MariaDB with its read cache of at most a second. The baseline, measured in the
+ * same run, is raw node:http answering the very same bytes from memory: the ceiling of this machine
+ * for answers of that size. While the service is loaded, MariaDB's own count of SELECTs says what the
+ * page costs the database.
+ */
+const REGISTER = path.join(__dirname, '../support/register-ts.js');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 3;
+
+/** An index.html the size of the storefront's build (Vite: a module script and a stylesheet), with the two placeholders. */
+const TEMPLATE = `<!doctype html>
+<html lang="zh-CN">
+  <head>
+    <meta charset="UTF-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+    <meta name="theme-color" content="#c8102e" />
+    <link rel="icon" href="data:," />
+    <!--app-head-->
+    <script type="module" crossorigin src="/assets/index-bench01.js"></script>
+    <link rel="stylesheet" crossorigin href="/assets/index-bench01.css">
+  </head>
+  <body>
+    <div id="root"></div>
+    <noscript>拼单预售需要启用 JavaScript。The storefront needs JavaScript.</noscript>
+    <!--app-data-->
+  </body>
+</html>
+`;
+
+interface Side {
+  readsPerSecond: number;
+  page: Kind;
+  progress: Kind;
+}
+
+interface Kind {
+  readsPerSecond: number;
+  requests: number;
+  ok: number;
+  notOk: number;
+  latencyMs: LoadResult['latencyMs'];
+}
+
+export interface StorefrontBenchResult {
+  name: 'storefront';
+  measuredAt: string;
+  machine: Machine;
+  connections: number;
+  seconds: number;
+  cacheMs: number;
+  bytes: { page: number; progress: number };
+  baseline: Side;
+  service: Side;
+  ratio: number;
+  database: { selects: number; selectsPerSecond: number; readsPerSelect: number };
+}
+
+export async function benchStorefront(): Promise<StorefrontBenchResult> {
+  const { db, url, machine } = await benchDatabase('c2m_bench_storefront');
+  const dist = mkdtempSync(path.join(tmpdir(), 'storefront-bench-'));
+  mkdirSync(path.join(dist, 'assets'));
+  writeFileSync(path.join(dist, 'index.html'), TEMPLATE);
+  const service = await startBenchService(url, { STOREFRONT_DIST: dist, PUBLIC_BASE_URL: 'https://shop.example.com' });
+  let baselineChild: ReturnType<typeof fork> | undefined;
+  try {
+    const { api } = service;
+    const token = (await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR)).token as string;
+    const factory = (await call('POST', `${api}/v1/factories`, { name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' }, token)) as { id: string };
+    const campaign = (await call('POST', `${api}/v1/campaigns`, { ...campaignBody(factory.id), title: '冬季羽绒服 · 工厂直供联名预售' }, token)) as { id: string };
+    await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
+    // Some people have joined already, so the progress has variants to count.
+    for (let i = 0; i < 20; i++) {
+      const consumer = (await call('POST', `${api}/v1/auth/register`, { email: `bench-sf-${i}@example.com`, password: 'bench consumer password' })).token as string;
+      await call('POST', `${api}/v1/campaigns/${campaign.id}/pledges`, { variant: { colour: i % 2 ? 'black' : 'navy', size: 'M' }, quantity: 1 + (i % 3) }, consumer);
+    }
+    const pagePath = `/c/${campaign.id}`;
+    const progressPath = `/v1/campaigns/${campaign.id}`;
+    const pageBytes = Buffer.from(await (await fetch(`${api}${pagePath}`)).arrayBuffer());
+    const progressBytes = Buffer.from(await (await fetch(`${api}${progressPath}`)).arrayBuffer());
+
+    const scenarios = [
+      { name: 'page', connections: CONNECTIONS / 2, requests: [{ method: 'GET' as const, path: pagePath }] },
+      { name: 'progress', connections: CONNECTIONS / 2, requests: [{ method: 'GET' as const, path: progressPath }] },
+    ];
+
+    console.error(`baseline: raw node:http answering the same bytes, ${CONNECTIONS} connections, ${SECONDS} s`);
+    const baselinePort = await freePort();
+    baselineChild = fork(path.join(__dirname, 'storefront-baseline-server.ts'), [], {
+      execArgv: ['-r', REGISTER],
+      env: {
+        ...process.env, PORT: String(baselinePort),
+        BASELINE_ANSWERS: JSON.stringify({ [pagePath]: { type: 'text/html; charset=utf-8', body: pageBytes.toString('base64') }, [progressPath]: { type: 'application/json; charset=utf-8', body: progressBytes.toString('base64') } }),
+      },
+    });
+    await once(baselineChild, 'message');
+    const baselineBase = `http://127.0.0.1:${baselinePort}`;
+    await load({ base: baselineBase, durationSeconds: WARMUP_SECONDS, scenarios });
+    const baselineRun = await load({ base: baselineBase, durationSeconds: SECONDS, scenarios });
+    baselineChild.kill('SIGTERM');
+    baselineChild = undefined;
+
+    console.error(`service: Express, the page rendered and the campaign read through the cache, ${CONNECTIONS} connections, ${SECONDS} s`);
+    await load({ base: api, durationSeconds: WARMUP_SECONDS, scenarios });
+    const selectsBefore = await selects(db);
+    const serviceRun = await load({ base: api, durationSeconds: SECONDS, scenarios });
+    const selectCount = (await selects(db)) - selectsBefore;
+
+    const baseline = side(baselineRun);
+    const measured = side(serviceRun);
+    const served = measured.page.ok + measured.progress.ok;
+    return {
+      name: 'storefront',
+      measuredAt: new Date().toISOString(),
+      machine,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      cacheMs: 1000,
+      bytes: { page: pageBytes.length, progress: progressBytes.length },
+      baseline,
+      service: measured,
+      ratio: Math.round((measured.readsPerSecond / baseline.readsPerSecond) * 100) / 100,
+      database: { selects: selectCount, selectsPerSecond: Math.round(selectCount / serviceRun.page.durationSeconds), readsPerSelect: Math.round(served / Math.max(1, selectCount)) },
+    };
+  } finally {
+    baselineChild?.kill('SIGTERM');
+    await service.stop();
+    await db.close();
+    rmSync(dist, { recursive: true, force: true });
+  }
+}
+
+/** MariaDB's count of SELECT statements since it started (every connection's): the service is the only client during the run. */
+async function selects(db: Database): Promise<number> {
+  const rows = (await db.read((tx) => tx.query("SHOW GLOBAL STATUS LIKE 'Com_select'"))) as { Value: string }[];
+  // This query is itself a SELECT-like statement counted once per call; two calls bracket the run.
+  return Number(rows[0]?.Value ?? 0);
+}
+
+function side(run: Record<string, LoadResult>): Side {
+  const kind = (r: LoadResult): Kind => {
+    const ok = (r.statuses['200'] ?? 0) + (r.statuses['304'] ?? 0);
+    return { readsPerSecond: Math.round(ok / r.durationSeconds), requests: r.requests, ok, notOk: r.requests - ok + r.errors, latencyMs: r.latencyMs };
+  };
+  const page = kind(run.page);
+  const progress = kind(run.progress);
+  return { readsPerSecond: page.readsPerSecond + progress.readsPerSecond, page, progress };
+}
+
+export function storefrontMarkdown(r: StorefrontBenchResult): string {
+  const n = (x: number) => x.toLocaleString('en');
+  const row = (name: string, s: Side) =>
+    [
+      `| ${name}: page /c/:id | ${n(s.page.readsPerSecond)} | ${s.page.latencyMs.p50} | ${s.page.latencyMs.p95} | ${s.page.latencyMs.p99} | ${n(s.page.requests)} | ${n(s.page.notOk)} |`,
+      `| ${name}: progress GET /v1/campaigns/:id | ${n(s.progress.readsPerSecond)} | ${s.progress.latencyMs.p50} | ${s.progress.latencyMs.p95} | ${s.progress.latencyMs.p99} | ${n(s.progress.requests)} | ${n(s.progress.notOk)} |`,
+    ].join('\n');
+  return `# Benchmark: one hot campaign's page and progress, read at once
+
+Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, ${r.machine.database}.
+${r.connections} connections for ${r.seconds} s after a 3 s warm-up (half on the page, half on the progress), load from a
+second process (autocannon). The service runs in production mode with its public read cache of at most ${r.cacheMs} ms
+(CAMPAIGN_CACHE_MS); the page is the storefront's index.html with the head and first-paint data rendered per request
+(${n(r.bytes.page)} bytes), the progress the campaign's JSON (${n(r.bytes.progress)} bytes).
+Command: \`npm run bench -- storefront\` (MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test).
+
+| server | reads/s | p50 ms | p95 ms | p99 ms | requests | not 200 / errors |
+|---|---|---|---|---|---|---|
+${row('baseline: raw node:http, the same bytes from memory', r.baseline)}
+${row('service: Express, rendered page + cached campaign read', r.service)}
+
+**Page + progress reads per second: service ${n(r.service.readsPerSecond)}, baseline ${n(r.baseline.readsPerSecond)}; service / baseline ${r.ratio}**
+(measured in the same run; the machine is shared, so compare ratios, not absolute numbers).
+
+What the load cost the database: ${n(r.database.selects)} SELECTs in ${r.seconds} s (${n(r.database.selectsPerSecond)}/s, all clients of
+MariaDB counted, the service the only one), one per ${n(r.database.readsPerSelect)} reads answered. Without the cache each read of
+the campaign is three SELECTs (the campaign row, its tallies, its pledger count).
+`;
+}
