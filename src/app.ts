@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountService, PasswordHasher, SessionRow, UserRow, accountRoutes } from './accounts';
+import { AccountService, PasswordHasher, PhoneCodeRow, PhoneCodes, SandboxSmsSender, SessionRow, UserRow, accountRoutes, phoneRoutes } from './accounts';
 import { CampaignReads, CampaignRow, CampaignService, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
@@ -25,7 +25,7 @@ import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, S
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
-  UserRow, SessionRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
+  UserRow, SessionRow, PhoneCodeRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
   PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
   PledgeTallyRow, PledgeDayRow, PledgerRow, PledgerCountRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
   FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, BoxContentsRow, SupplyCommitmentRow,
@@ -49,6 +49,8 @@ export interface App {
   metrics: Metrics;
   services: {
     accounts: AccountService;
+    phoneCodes: PhoneCodes;
+    sms: SandboxSmsSender;
     factories: FactoryService;
     idempotency: IdempotencyStore;
     ledger: LedgerService;
@@ -79,6 +81,9 @@ export function buildApp(deps: AppDeps): App {
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
   const accounts = new AccountService({ db, tokens, clock, jobs, hasher: new PasswordHasher(config.passwordHashing) });
+  // The only SMS sender so far is the sandbox; in production it delivers nothing and never logs a code.
+  const sms = new SandboxSmsSender({ logger, revealCodes: config.env !== 'production', now: () => clock.now() });
+  const phoneCodes = new PhoneCodes({ db, clock, jobs, sms, accounts, secret: deps.secrets.auth, settings: config.sms });
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
@@ -119,6 +124,11 @@ export function buildApp(deps: AppDeps): App {
 
   const routes = [
     ...accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
+    ...phoneRoutes(phoneCodes, {
+      sandboxEcho: config.sms.sandboxEcho, perAddressPerHour: config.sms.perAddressPerHour,
+      failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
+      sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
+    }),
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, campaignReads, clock),
     ...pledgeRoutes(pledges, config.pledgeRateLimit),
@@ -161,7 +171,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
+    services: { accounts, phoneCodes, sms, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();

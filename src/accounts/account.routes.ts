@@ -3,12 +3,10 @@ import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES, subjectOf } from '../platform/http/principal';
-import type { AccountService, Session } from './account.service';
+import type { AccountService } from './account.service';
+import { ownSession } from './phone.routes';
 import { ChangePasswordBody, LoginBody, RegisterBody, toUserDto } from './account.schemas';
 
-function sessionDto(session: Session) {
-  return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user) };
-}
 
 export function accountRoutes(accounts: AccountService, limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } }): RouteDef[] {
   const loginLimit = limits.login;
@@ -39,12 +37,14 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
 
   return [
     publicRoute({
-      method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody, before: [registerLimiter],
-      handle: async ({ body }) => sessionDto(await accounts.register(body)),
+      // A taken email with the wrong password is a failed sign-in (registering an existing account with its
+      // password signs in), so it counts against the sign-in limits too: registration is no softer password oracle.
+      method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody, before: [registerLimiter, ...loginLimiters],
+      handle: async ({ body }) => ownSession(await accounts.register(body)),
     }),
     publicRoute({
       method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: loginLimiters,
-      handle: async ({ body }) => sessionDto(await accounts.login(body.email, body.password)),
+      handle: async ({ body }) => ownSession(await accounts.login(body.email, body.password)),
     }),
     route({
       method: 'post', path: '/v1/auth/logout', summary: 'Sign out, ending this session (its token stops working at once)', access: ROLES, status: 204,
@@ -63,7 +63,7 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
     route({
       method: 'get', path: '/v1/me', summary: 'Who the caller is', access: ROLES,
       handle: async ({ principal }) =>
-        'apiKeyId' in principal ? { role: principal.role, factoryId: principal.factoryId, apiKeyId: principal.apiKeyId } : { ...toUserDto(await accounts.get(principal.userId)) },
+        'apiKeyId' in principal ? { role: principal.role, factoryId: principal.factoryId, apiKeyId: principal.apiKeyId } : { ...toUserDto(await accounts.get(principal.userId), 'owner') },
     }),
   ];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { maskPhone } from './phone';
 import type { UserRow } from './user.entity';
 
 /** Emails are compared and stored trimmed and lower-cased. */
@@ -14,13 +15,18 @@ export type RegisterInput = z.infer<typeof RegisterBody>;
 
 export interface UserDto {
   id: string;
-  email: string;
+  /** null for a consumer who signed up by phone. */
+  email: string | null;
+  /** E.164 to its owner, masked (+86 138****5678) to anyone else; null when the account has none. */
+  phone: string | null;
   role: UserRow['role'];
   displayName: string;
   factoryId: string | null;
   createdAt: string;
 }
 
-export function toUserDto(user: UserRow): UserDto {
-  return { id: user.id, email: user.email, role: user.role, displayName: user.displayName, factoryId: user.factoryId, createdAt: user.createdAt.toISOString() };
+/** A user as its owner sees it (`owner`), or as an operator or a colleague does: their phone number masked. */
+export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): UserDto {
+  const phone = user.phone === null ? null : viewer === 'owner' ? user.phone : maskPhone(user.phone);
+  return { id: user.id, email: user.email, phone, role: user.role, displayName: user.displayName, factoryId: user.factoryId, createdAt: user.createdAt.toISOString() };
 }

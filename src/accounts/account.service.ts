@@ -10,6 +10,7 @@ import type { TokenService, UserPrincipal } from '../platform/http/tokens';
 import { newId } from '../platform/ids';
 import { type Jobs, defineJob } from '../platform/jobs';
 import type { PasswordHasher } from './password';
+import { maskPhone } from './phone';
 import type { RegisterInput } from './account.schemas';
 import { SessionRow } from './session.entity';
 import { UserRow } from './user.entity';
@@ -67,6 +68,7 @@ export class AccountService implements CredentialVerifier {
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
     const sessionId = sessionOf(principal);
     const user = await this.get((principal as UserPrincipal).userId);
+    if (user.passwordHash === null) throw conflict('password_not_set', 'This account signs in with a code sent to its phone and has no password to change.');
     if (!(await this.deps.hasher.verify(currentPassword, user.passwordHash)).ok) throw new AppError(403, 'wrong_password', 'The current password is wrong.');
     const passwordHash = await this.deps.hasher.hash(newPassword);
     await this.deps.db.transaction(async (tx) => {
@@ -80,17 +82,56 @@ export class AccountService implements CredentialVerifier {
     return result.affected ?? 0;
   }
 
-  /** A consumer signs up and is signed in. */
+  /**
+   * A consumer signs up and is signed in. Signing up again with an email that has a consumer account and
+   * that account's password signs in (a double-tapped sign-up is harmless); any other taken email is a
+   * 409. Every path costs one password hash (a new account's hash, or the check against the existing one),
+   * so the time taken says no more than the status (docs/domain.md, "Accounts and access").
+   */
   async register(input: RegisterInput): Promise<Session> {
-    const user = await this.insertUser({ ...input, role: 'consumer', factoryId: null });
+    const existing = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email: input.email }));
+    if (existing) return this.signInExisting(existing, input.password);
+    let user: UserRow;
+    try {
+      user = await this.insertUser({ ...input, role: 'consumer', factoryId: null });
+    } catch (error) {
+      if (!(error instanceof AppError && error.code === 'email_taken')) throw error;
+      // The same sign-up sent twice at once: the other request made the account first. A second hash, only on this race.
+      const winner = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email: input.email }));
+      if (!winner) throw error;
+      return this.signInExisting(winner, input.password);
+    }
     return this.startSession(user);
+  }
+
+  /** Sign-up with a taken email: a sign-in if it is a consumer's and the password is theirs, else `email_taken`. */
+  private async signInExisting(user: UserRow, password: string): Promise<Session> {
+    const { ok } = await this.deps.hasher.verify(password, user.passwordHash ?? (await this.decoyHash));
+    if (!ok || user.role !== 'consumer') throw emailTaken();
+    return this.startSession(user);
+  }
+
+  /**
+   * The session of a phone number's owner, whose code was just verified inside `tx`: their consumer
+   * account, made now if the number has none (no email, no password; shown by its masked number).
+   */
+  async phoneSession(tx: Tx, phone: string): Promise<{ session: Session; newAccount: boolean }> {
+    const existing = await tx.findOneBy(UserRow, { phone });
+    const user =
+      existing ??
+      Object.assign(new UserRow(), {
+        id: newId(), email: null, phone, passwordHash: null, role: 'consumer' as const, factoryId: null,
+        displayName: maskPhone(phone).replace(/^\+86 /, ''), createdAt: this.deps.clock.now(),
+      });
+    if (!existing) await tx.insert(UserRow, user);
+    return { session: await this.startSession(user, tx), newAccount: !existing };
   }
 
   async login(email: string, password: string): Promise<Session> {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email }));
     const { ok, rehash } = await this.deps.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
-    if (!user || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
-    if (rehash) await this.rehash(user, password);
+    if (!user || !user.passwordHash || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+    if (rehash) await this.rehash(user.id, user.passwordHash, password);
     return this.startSession(user);
   }
 
@@ -99,7 +140,7 @@ export class AccountService implements CredentialVerifier {
    * Only if the hash is still the one checked: a password changed meanwhile is not overwritten. When the
    * hasher is busy the sign-in still succeeds, and the next one tries again.
    */
-  private async rehash(user: UserRow, password: string): Promise<void> {
+  private async rehash(userId: string, checkedHash: string, password: string): Promise<void> {
     let passwordHash: string;
     try {
       passwordHash = await this.deps.hasher.hash(password);
@@ -107,7 +148,7 @@ export class AccountService implements CredentialVerifier {
       if (error instanceof AppError && error.code === 'server_busy') return;
       throw error;
     }
-    await this.deps.db.transaction((tx) => tx.update(UserRow, { id: user.id, passwordHash: user.passwordHash }, { passwordHash }));
+    await this.deps.db.transaction((tx) => tx.update(UserRow, { id: userId, passwordHash: checkedHash }, { passwordHash }));
   }
 
   async createOperator(input: NewUser): Promise<UserRow> {
@@ -161,6 +202,7 @@ export class AccountService implements CredentialVerifier {
     return Object.assign(new UserRow(), {
       id: newId(),
       email: input.email,
+      phone: null,
       passwordHash: await this.deps.hasher.hash(input.password),
       role: input.role,
       factoryId: input.factoryId,
@@ -173,21 +215,25 @@ export class AccountService implements CredentialVerifier {
     try {
       await tx.insert(UserRow, user);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('email_taken', 'An account with this email already exists.');
+      if (isUniqueViolation(error)) throw emailTaken();
       throw error;
     }
   }
 
-  /** A new session and the bearer token that names it. */
-  private async startSession(user: UserRow): Promise<Session> {
+  /** A new session and the bearer token that names it; inside `tx` when given, else on its own. */
+  private async startSession(user: UserRow, tx?: Tx): Promise<Session> {
     const sessionId = newId();
     const principal: UserPrincipal =
       user.role === 'factory' ? { role: 'factory', factoryId: user.factoryId!, userId: user.id, sessionId } : { role: user.role, userId: user.id, sessionId };
     const issued = this.deps.tokens.issue(principal);
-    await this.deps.db.statement((tx) => tx.insert(SessionRow, { id: sessionId, userId: user.id, createdAt: this.deps.clock.now(), expiresAt: issued.expiresAt }));
+    const row = { id: sessionId, userId: user.id, createdAt: this.deps.clock.now(), expiresAt: issued.expiresAt };
+    if (tx) await tx.insert(SessionRow, row);
+    else await this.deps.db.statement((own) => own.insert(SessionRow, row));
     return { ...issued, user };
   }
 }
+
+const emailTaken = () => conflict('email_taken', 'An account with this email already exists.');
 
 /** The session a signed-in caller's token belongs to; an API key has none (an operator revokes keys). */
 function sessionOf(principal: Principal): string {

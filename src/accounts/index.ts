@@ -4,3 +4,8 @@ export { SessionRow } from './session.entity';
 export { UserRow } from './user.entity';
 export { email, password, displayName, toUserDto, type UserDto } from './account.schemas';
 export { OWASP_ARGON2ID, PasswordHasher, type PasswordHashing } from './password';
+export { PhoneCodeRow } from './phone-code.entity';
+export { PhoneCodes, type PhoneCodeSettings } from './phone-codes';
+export { phoneRoutes } from './phone.routes';
+export { maskPhone, normalizePhone } from './phone';
+export { SandboxSmsSender, type SmsSender, type VerificationSms } from './sms';

@@ -29,7 +29,7 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
     }),
     route({
       method: 'get', path: '/v1/factories/:id/users', summary: "A factory's portal users", access: ['operator', 'factory'], params: FactoryParams,
-      handle: async ({ principal, params }) => ({ items: (await factories.listUsers(principal, params.id)).map(toUserDto) }),
+      handle: async ({ principal, params }) => ({ items: (await factories.listUsers(principal, params.id)).map((user) => toUserDto(user)) }),
     }),
     route({
       method: 'post', path: '/v1/factories/:id/api-keys', summary: 'Issue a factory API key (its secret is shown once)', access: ['operator'], status: 201, params: FactoryParams, body: CreateApiKeyBody,

@@ -30,6 +30,19 @@ export interface Config {
   registerRateLimit: { windowMs: number; max: number };
   /** Pledges per minute, per consumer account and per client address: a bot cannot buy out a capped launch. */
   pledgeRateLimit: { perAccount: number; perAddress: number };
+  /** Sign-in by phone number and a one-time code sent by SMS (src/accounts/phone-codes.ts). */
+  sms: {
+    /** Answer the code in the 202 (`sandboxCode`) so a demo can sign in without a phone: embedded demo only, never in production. */
+    sandboxEcho: boolean;
+    codeTtlSeconds: number;
+    /** Wrong codes one code survives; then it is dead and a new one must be asked for. */
+    maxAttempts: number;
+    /** Per phone: one code per `resendAfterSeconds`, and at most `perPhonePerHour` an hour (kept in the database: every replica counts together). */
+    resendAfterSeconds: number;
+    perPhonePerHour: number;
+    /** Codes asked for from one client address an hour, whatever the numbers (in memory, per replica). */
+    perAddressPerHour: number;
+  };
   /** argon2id cost of new password hashes, and how many are computed at once (and may wait). */
   passwordHashing: { memoryKiB: number; iterations: number; concurrency: number; queueLimit: number };
   payments: {
@@ -145,6 +158,12 @@ const EnvSchema = z
     PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(2),
     PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
+    SMS_SANDBOX_ECHO: bool.optional(),
+    SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
+    SMS_CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+    SMS_RESEND_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    SMS_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
+    SMS_CODES_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(30),
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX_AUTO_CONFIRM: bool.optional(),
     SANDBOX_TEST_ROUTES: bool.default(false),
@@ -198,6 +217,15 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
     registerRateLimit: { windowMs: 15 * 60_000, max: e.REGISTER_RATE_LIMIT_PER_15_MIN },
+    sms: {
+      // The embedded demo shows the code in the answer, so a new user can sign in by phone without one.
+      sandboxEcho: e.SMS_SANDBOX_ECHO ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
+      codeTtlSeconds: e.SMS_CODE_TTL_SECONDS,
+      maxAttempts: e.SMS_CODE_MAX_ATTEMPTS,
+      resendAfterSeconds: e.SMS_RESEND_AFTER_SECONDS,
+      perPhonePerHour: e.SMS_CODES_PER_PHONE_PER_HOUR,
+      perAddressPerHour: e.SMS_CODES_PER_ADDRESS_PER_HOUR,
+    },
     passwordHashing: { memoryKiB: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS, concurrency: e.PASSWORD_HASH_CONCURRENCY, queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT },
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,
@@ -232,6 +260,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   }
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SANDBOX_TEST_ROUTES ?? '')) {
     problems.push('SANDBOX_TEST_ROUTES: the routes that mark a payment as paid are for tests: not in production');
+  }
+  if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SMS_SANDBOX_ECHO ?? '')) {
+    problems.push('SMS_SANDBOX_ECHO: it answers every sign-in code to whoever asks for it, so anyone could sign in as any phone: not in production');
   }
   return problems;
 }

@@ -146,13 +146,57 @@ describe('password hashes', () => {
   });
 });
 
+describe('registering an email that has an account (issue 14, item 14)', () => {
+  test("with that account's password it signs in: the same 201 and shape as a new account, the same account, a new session", async () => {
+    const first = await t.http.post('/v1/auth/register').send({ email: 'twice@example.com', password: 'a double tapped password' }).expect(201);
+    const before = await countUsers();
+    const again = await t.http.post('/v1/auth/register').send({ email: 'Twice@Example.com', password: 'a double tapped password' }).expect(201);
+    expect(Object.keys(again.body).sort()).toEqual(Object.keys(first.body).sort());
+    expect(again.body.user).toEqual(first.body.user);
+    expect(again.body.token).not.toBe(first.body.token);
+    expect(await countUsers()).toBe(before);
+    for (const token of [first.body.token, again.body.token]) await t.http.get('/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
+  test("with another password it is a 409 email_taken, and an operator's email is a 409 even with its password", async () => {
+    await aConsumer(t, { email: 'owned@example.com', password: 'the owner password' });
+    const wrong = await t.http.post('/v1/auth/register').send({ email: 'owned@example.com', password: 'not the owner password' }).expect(409);
+    expect(wrong.body.code).toBe('email_taken');
+    await t.app.services.accounts.createOperator({ email: 'boss@example.com', password: 'the operator password' });
+    const operator = await t.http.post('/v1/auth/register').send({ email: 'boss@example.com', password: 'the operator password' }).expect(409);
+    expect(operator.body).toMatchObject({ code: 'email_taken', detail: wrong.body.detail });
+  });
+
+  test('one sign-up sent several times at once makes one account and signs every copy in', async () => {
+    const body = { email: 'double-tap@example.com', password: 'a double tapped password' };
+    const answers = await Promise.all(Array.from({ length: 4 }, () => t.http.post('/v1/auth/register').send(body)));
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set(answers.map((a) => a.body.user.id)).size).toBe(1);
+    expect(await t.db.read((tx) => tx.countBy(UserRow, { email: body.email }))).toBe(1);
+  });
+
+  test("guessing an account's password through registration counts as failed sign-ins (429 too_many_login_attempts)", async () => {
+    const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '3' } });
+    try {
+      await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: 'the real password' }).expect(201);
+      for (let i = 0; i < 3; i++) await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: `guess number ${i}` }).expect(409);
+      const refused = await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: 'the real password' }).expect(429);
+      expect(refused.body.code).toBe('too_many_login_attempts');
+      // And the sign-in route shares the count.
+      expect((await limited.http.post('/v1/auth/login').send({ email: 'target@example.com', password: 'the real password' }).expect(429)).body.code).toBe('too_many_login_attempts');
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('registration rate limit', () => {
   test('the 4th registration from one address in 15 minutes is a 429 and creates nothing, whether the emails were new or taken', async () => {
     const limited = await startTestApp({ env: { REGISTER_RATE_LIMIT_PER_15_MIN: '3' } });
     try {
-      const register = (email: string) => limited.http.post('/v1/auth/register').send({ email, password: 'a long enough password' });
+      const register = (email: string, password = 'a long enough password') => limited.http.post('/v1/auth/register').send({ email, password });
       expect((await register('first@example.com')).status).toBe(201);
-      expect((await register('first@example.com')).status).toBe(409);
+      expect((await register('first@example.com', 'another long password')).status).toBe(409);
       expect((await register('second@example.com')).status).toBe(201);
       const refused = await register('third@example.com').expect(429);
       expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);

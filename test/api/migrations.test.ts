@@ -4,6 +4,7 @@ import { PledgerCounts1764800000000 } from '../../migrations/1764800000000-pledg
 import { SubscriptionRhythmAndPause1764910000000 } from '../../migrations/1764910000000-subscription-rhythm-and-pause';
 import { VariantKeys1764920000000 } from '../../migrations/1764920000000-variant-keys';
 import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-unexpected-payments';
+import { PhoneSignIn1764960000000 } from '../../migrations/1764960000000-phone-sign-in';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -173,6 +174,35 @@ describe('migrations keep the data they move', () => {
       expect(await column('SELECT variant_key AS k FROM pledge_tallies ORDER BY variant_key')).toEqual(expected);
       expect(await column('SELECT variant AS k FROM forecast_lines ORDER BY variant')).toEqual(expected);
       expect(await column(`SELECT dropped_variants AS k FROM campaigns WHERE id = '${odd}'`)).toEqual([JSON.stringify(['fit=100%25;size=M'])]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('phone sign-in: accounts made before keep their email, password and sessions; email and password become optional, phones unique', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(PhoneSignIn1764960000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const now = new Date('2026-12-01T00:00:00Z');
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'users', [1, 2].map((n) => ({ id: id(n), email: `user${n}@example.com`, password_hash: `$argon2id$hash${n}`, role: 'consumer', factory_id: null, display_name: `user ${n}`, created_at: now })));
+      await before.insertRows(tx, 'sessions', [{ id: id(10), user_id: id(1), created_at: now, expires_at: now }]);
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('PhoneSignIn1764960000000');
+      const users = (await after.read((tx) => tx.query('SELECT id, email, password_hash, phone, display_name FROM users ORDER BY id'))) as Record<string, unknown>[];
+      expect(users).toEqual([1, 2].map((n) => ({ id: id(n), email: `user${n}@example.com`, password_hash: `$argon2id$hash${n}`, phone: null, display_name: `user ${n}` })));
+      expect(await after.read((tx) => tx.query('SELECT user_id FROM sessions'))).toEqual([{ user_id: id(1) }]);
+      const phoneUser = (n: number, phone: string, email: string | null = null) => ({ id: id(n), email, password_hash: null, phone, role: 'consumer', factory_id: null, display_name: 'p', created_at: now });
+      // Two phone-only accounts (no email, no password) live side by side; a phone, or an email, is still one account's.
+      await after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(3, '+8613800000001'), phoneUser(4, '+8613800000002')]));
+      await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(5, '+8613800000001')]))).rejects.toThrow(/unique|duplicate/i);
+      await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(6, '+8613800000009', 'user1@example.com')]))).rejects.toThrow(/unique|duplicate/i);
     } finally {
       await after.close();
       await database.drop();

@@ -30,8 +30,8 @@ let world: World;
 let server: Awaited<ReturnType<typeof serve>>;
 
 beforeAll(async () => {
-  // Sign-in limits have their own tests (security-limits.test.ts); here they would only hide the sign-in code behind 429s.
-  world = await buildWorld({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '1000000' } });
+  // Sign-in and SMS limits have their own tests (security-limits.test.ts, phone-auth.test.ts); here they would only hide the code behind 429s.
+  world = await buildWorld({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '1000000', SMS_CODES_PER_ADDRESS_PER_HOUR: '1000000' } });
   server = await serve(world.t.app.http);
 });
 afterAll(async () => {
@@ -220,6 +220,9 @@ function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record
       return add('lines', ...body.lines.map((l: { id: string }) => l.id));
     case 'get /v1/boxes':
       return add('boxes', ...body.items.map((b: { id: string }) => b.id));
+    case 'post /v1/auth/phone/code':
+      // The code itself, echoed by the sandbox: a later verify of it signs in (or finds it used).
+      return add('phone-codes', { phone: JSON.parse(req.body!.toString('utf8')).phone, code: body.sandboxCode });
     case 'post /v1/auth/register': {
       const { email, password } = JSON.parse(req.body!.toString('utf8'));
       add('credentials', { email, password });
@@ -234,6 +237,7 @@ function poolsOf(w: World): Record<string, unknown[]> {
     ...w.pools,
     variants: [...w.variants, { colour: 'black' }, { colour: 'navy' }],
     credentials: [w.alice, w.bob, w.carol, w.operator].map(({ email, password }) => ({ email, password })),
+    'phone-codes': [{ phone: '13800138000', code: '000000' }],
     'open-campaigns': [w.campaigns.openA, w.campaigns.openB],
     drafts: [w.campaigns.draftA],
     'awaiting-balance': [w.alice.awaitingBalancePledgeId, w.bob.awaitingBalancePledgeId],
@@ -290,6 +294,12 @@ function hints(w: World): Hints {
     variant: ref('variants'),
     imageUrl: fc.oneof(fc.constantFrom('https://img.example.com/jacket.jpg', 'https://img.example.com/a b/<x>".png'), fc.constantFrom(...NASTY_STRINGS)),
     email: fc.uuid({ version: 4 }).map((u) => `fuzz-${u.slice(0, 13)}@example.com`),
+    // Mainland mobile numbers as people type them, from a few numbers (so codes meet their limits) and many.
+    phone: fc.oneof(
+      fc.constantFrom('13800138000', '+86 139 0000 0001', '+8615000000002', '0086-186-0000-0003'),
+      fc.tuple(fc.constantFrom('3', '5', '7', '8', '9'), fc.integer({ min: 0, max: 999_999_999 })).map(([second, n]) => `1${second}${String(n).padStart(9, '0')}`),
+    ),
+    code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.constant('000000')),
     unitCost: money,
     referencePrice: money,
     startDate: date(0, 30),
@@ -345,6 +355,7 @@ function bodies(w: World): Record<string, fc.Arbitrary<unknown>> {
     });
   return {
     'post /v1/campaigns': campaign,
+    'post /v1/auth/phone/verify': ref('phone-codes'),
     'post /v1/auth/login': fc.oneof(ref('credentials'), fc.record({ email: fc.constantFrom(w.alice.email, 'nobody@example.com'), password: fc.string({ minLength: 1, maxLength: 30 }) })),
   };
 }

@@ -18,6 +18,11 @@ beforeAll(async () => {
   server = await serve(w.t.app.http);
   // Commitments are taken on an acknowledged batch.
   await w.t.http.post(`/v1/factory/forecast-batches/${w.a.batchId}/acknowledge`).set(w.a.user.auth).expect(200);
+  // Codes to verify, one per request that should be accepted (the sandbox echoes them).
+  for (let i = 0; i < 4; i++) {
+    const phone = aPhone();
+    phoneCodes.push({ phone, code: (await w.t.http.post('/v1/auth/phone/code').send({ phone }).expect(202)).body.sandboxCode });
+  }
 });
 afterAll(async () => {
   await server?.close();
@@ -28,6 +33,9 @@ const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 let serial = 0;
 const unique = () => `${Date.now().toString(36)}${serial++}`;
+/** A mainland mobile number no other request uses. */
+const aPhone = () => `139${String((Date.now() + serial++) % 1e8).padStart(8, '0')}`;
+const phoneCodes: { phone: string; code: string }[] = [];
 
 interface Call {
   auth?: { Authorization: string };
@@ -39,6 +47,8 @@ interface Call {
 /** A request its caller may make, for every route with a body: the base that each attack adds one field to. */
 const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/auth/register': () => ({ path: '/v1/auth/register', body: { email: `new-${unique()}@example.com`, password: 'a long enough password' } }),
+  'post /v1/auth/phone/code': () => ({ path: '/v1/auth/phone/code', body: { phone: aPhone() } }),
+  'post /v1/auth/phone/verify': () => ({ path: '/v1/auth/phone/verify', body: phoneCodes.shift() ?? { phone: '13800138000', code: '000000' } }),
   'post /v1/auth/login': (w) => ({ path: '/v1/auth/login', body: { email: w.carol.email, password: w.carol.password } }),
   // The same password again: accepted, and the world's passwords stay what they were.
   'post /v1/auth/password': (w) => ({ auth: w.carol.auth, path: '/v1/auth/password', body: { currentPassword: w.carol.password, newPassword: w.carol.password } }),

@@ -69,4 +69,21 @@ describe('config', () => {
     expect(() => parseConfig({ CAMPAIGN_CACHE_MS: '5000' })).toThrow(/CAMPAIGN_CACHE_MS: must be at most 1000/);
     expect(parseConfig({ CAMPAIGN_CACHE_MS: '0' }).campaignReadCacheMs).toBe(0);
   });
+
+  test('SMS_SANDBOX_ECHO is on by default only for the embedded demo, and cannot be switched on in production', () => {
+    const mysql = 'mysql://c2m:secret@db:3306/c2m';
+    expect(parseConfig({}).sms.sandboxEcho).toBe(true);
+    expect(parseConfig({ DATABASE_URL: mysql }).sms.sandboxEcho).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).sms.sandboxEcho).toBe(false);
+    expect(parseConfig({ DATABASE_URL: mysql, SMS_SANDBOX_ECHO: 'true' }).sms.sandboxEcho).toBe(true);
+    expect(parseConfig({ SMS_SANDBOX_ECHO: 'false' }).sms.sandboxEcho).toBe(false);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SMS_SANDBOX_ECHO: 'true' })).toThrow(/SMS_SANDBOX_ECHO: .*not in production/);
+  });
+
+  test('the phone-code limits have sane defaults and are configurable', () => {
+    expect(parseConfig({}).sms).toMatchObject({ codeTtlSeconds: 300, maxAttempts: 5, resendAfterSeconds: 60, perPhonePerHour: 5, perAddressPerHour: 30 });
+    expect(parseConfig({ SMS_CODE_TTL_SECONDS: '600', SMS_CODE_MAX_ATTEMPTS: '3', SMS_RESEND_AFTER_SECONDS: '90', SMS_CODES_PER_PHONE_PER_HOUR: '4', SMS_CODES_PER_ADDRESS_PER_HOUR: '100' }).sms)
+      .toMatchObject({ codeTtlSeconds: 600, maxAttempts: 3, resendAfterSeconds: 90, perPhonePerHour: 4, perAddressPerHour: 100 });
+    expect(() => parseConfig({ SMS_CODE_TTL_SECONDS: '5', SMS_CODE_MAX_ATTEMPTS: '0' })).toThrow(/SMS_CODE_TTL_SECONDS[\s\S]*SMS_CODE_MAX_ATTEMPTS/);
+  });
 });

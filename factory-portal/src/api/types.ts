@@ -2,7 +2,10 @@
 
 export interface User {
   id: string;
-  email: string;
+  /** null for a consumer who signed up by phone (never a factory user). */
+  email: string | null;
+  /** E.164 to its owner, masked to others; null when the account has none. */
+  phone: string | null;
   role: 'consumer' | 'operator' | 'factory';
   displayName: string | null;
   factoryId: string | null;
