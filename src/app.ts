@@ -94,7 +94,7 @@ export function buildApp(deps: AppDeps): App {
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
   const campaigns = new CampaignService({ db, jobs, clock, factories });
-  const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs });
+  const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
   const tallies = new PledgeTallies(db);
   const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });

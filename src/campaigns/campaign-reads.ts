@@ -34,7 +34,7 @@ export class CampaignReads {
   private readonly one: FreshCache<string, Validated<CampaignDto> | undefined>;
   private readonly lists: FreshCache<string, Validated<Page<CampaignDto>>>;
 
-  constructor(private readonly deps: { campaigns: CampaignService; clock: Clock; maxAgeMs: number }) {
+  constructor(private readonly deps: { campaigns: CampaignService; clock: Clock; maxAgeMs: number; /** Told of each database read the cache makes (a metric). */ onLoad?: () => void }) {
     this.one = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 10_000 });
     this.lists = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 1_000 });
   }
@@ -47,6 +47,7 @@ export class CampaignReads {
   /** A published campaign, or undefined if there is none by that id (or it is a draft). */
   async campaign(id: string): Promise<Validated<CampaignDto> | undefined> {
     const read = await this.one.get(id, async () => {
+      this.deps.onLoad?.();
       try {
         const { campaign, progress } = await this.deps.campaigns.get(undefined, id);
         return validated(toCampaignDto(campaign, progress, this.deps.clock.now()));
@@ -61,6 +62,7 @@ export class CampaignReads {
   async list(query: z.infer<typeof CampaignListQuery>): Promise<Validated<Page<CampaignDto>>> {
     const key = JSON.stringify([query.limit, query.offset, query.status ?? null, query.factoryId ?? null]);
     const read = await this.lists.get(key, async () => {
+      this.deps.onLoad?.();
       const { items, total } = await this.deps.campaigns.list(undefined, query);
       const now = this.deps.clock.now();
       return validated(page(items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, now)), total, query));

@@ -52,7 +52,7 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
     { figure: `${n(r.rows)} pledge expiries due at once: units released per second, latest after its due time`, value: `${n(r.service.expiries.perSecond)}/s, max ${r.service.expiries.lateMs.max} ms late`, baseline: `${n(r.baseline.expiriesPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.expiries.perSecond, r.baseline.expiriesPerSecond)}× throughput`, target: `all within 60 s: ${r.service.expiries.done === r.rows && r.service.expiries.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
   ],
   storefront: (r) => [
-    { figure: `one hot campaign: page + progress reads per second (${r.connections} connections, cache ≤ ${r.cacheMs} ms)`, value: n(r.service.readsPerSecond), baseline: `${n(r.baseline.readsPerSecond)} (raw node:http, the same bytes from memory)`, ratio: `${r.ratio}× throughput`, target: `${n(r.database.selectsPerSecond)} SELECTs/s on MariaDB under that load` },
+    { figure: `one hot campaign: page + progress reads per second (${r.connections} connections, cache ≤ ${r.cacheMs} ms)`, value: n(r.service.readsPerSecond), baseline: `${n(r.baseline.readsPerSecond)} (raw node:http, the same bytes from memory)`, ratio: `${r.ratio}× throughput`, target: `${r.database.cacheLoadsPerSecond} campaign reads/s from the database under that load (≤ 1 per second per key)` },
   ],
   soak: (r) => [
     { figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`, value: `${r.rssMiB.first} → ${r.rssMiB.last}`, baseline: '', ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`, target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}` },

@@ -15,6 +15,11 @@ export class Metrics {
     help: 'Requests answered 503 overloaded because MAX_CONCURRENT_REQUESTS were already in flight',
     registers: [this.registry],
   });
+  readonly campaignReadLoads = new Counter({
+    name: 'campaign_read_cache_loads_total',
+    help: 'Database reads made by the public campaign read cache (one per campaign or list page per CAMPAIGN_CACHE_MS at most, however many readers)',
+    registers: [this.registry],
+  });
   readonly jobRuns = new Counter({
     name: 'job_runs_total',
     help: 'Job runs by job name and outcome (succeeded, failed)',
