@@ -1,6 +1,6 @@
 import { type Decimal, ZERO, fromFen, roundToFen } from '../platform/money';
 import type { CampaignRow, OptionDimension, StoredTier } from './campaign.entity';
-import { escapeValue, keyOfValues } from './variant-key';
+import { escapeValue, keyOfValues, variantFromKey } from './variant-key';
 
 /** Pure campaign rules: no IO. */
 
@@ -153,6 +153,19 @@ export function variantKey(options: OptionDimension[], variant: Record<string, s
     values.push(value);
   }
   return { key: keyOfValues(options.map((o) => o.name), values) };
+}
+
+/**
+ * A variant as a person reads it, in both languages: each value's display label, in the options' order
+ * ("黑色 / M", "Black / M"); a value without a label, or of an option the campaign no longer names, as itself.
+ */
+export function variantText(options: readonly OptionDimension[], key: string): { zh: string; en: string } {
+  const variant = variantFromKey(key);
+  const labelled = (language: 'zh' | 'en') => Object.entries(variant).map(([name, value]) => {
+    const option = options.find((o) => o.name === name);
+    return option?.valueLabels && Object.hasOwn(option.valueLabels, value) ? (option.valueLabels[value][language] ?? value) : value;
+  }).join(' / ');
+  return { zh: labelled('zh'), en: labelled('en') };
 }
 
 /** Where a variant key is stored (pledges, tallies, forecast lines): no key of a campaign may be longer. */

@@ -1,17 +1,32 @@
+import { languageQuery, requestLanguage } from '../platform/http/language';
 import { page, pageQuery } from '../platform/http/paginate';
 import { route, type RouteDef } from '../platform/http/routes';
 import type { NotificationService } from './notification.service';
+import { renderNotification } from './templates';
 
 export { NotificationService } from './notification.service';
 export { NotificationRow, type NotificationKind } from './notification.entity';
+export { type NotificationInput } from './notification.service';
+export { renderNotification, type NotificationData } from './templates';
+
+/** `?lang=` beside the page: an explicit language beats Accept-Language. */
+const NotificationQuery = pageQuery.extend({ lang: languageQuery.optional() });
 
 export function notificationRoutes(notifications: NotificationService): RouteDef[] {
   return [
     route({
-      method: 'get', path: '/v1/me/notifications', summary: "The caller's notifications, newest first", access: ['consumer'], query: pageQuery,
-      handle: async ({ principal, query }) => {
+      method: 'get', path: '/v1/me/notifications', summary: "The caller's notifications, newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)", access: ['consumer'], query: NotificationQuery,
+      handle: async ({ principal, query, req, res }) => {
+        const language = requestLanguage(req, query.lang);
         const { items, total } = await notifications.listFor(principal.userId, query);
-        return page(items.map((n) => ({ id: n.id, kind: n.kind, campaignId: n.campaignId, pledgeId: n.pledgeId, message: n.message, data: n.data, createdAt: n.createdAt.toISOString() })), total, query);
+        res.setHeader('Content-Language', language);
+        res.vary('Accept-Language');
+        return page(items.map((n) => ({
+          id: n.id, kind: n.kind, campaignId: n.campaignId, pledgeId: n.pledgeId,
+          // A row from before templates lacks the facts: it keeps the sentence stored with it.
+          message: renderNotification(n.kind, n.data, language) ?? n.message,
+          data: n.data, createdAt: n.createdAt.toISOString(),
+        })), total, query);
       },
     }),
   ];

@@ -1,8 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { jsonColumn, timestampColumn } from '../platform/database';
 
-export type NotificationKind = 'deposit_received' | 'campaign_succeeded' | 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced' | 'balance_reminder' | 'balance_received' | 'refund_sent' | 'deposit_forfeited' | 'pledge_expired'
-  | 'box_charged' | 'box_charge_failed' | 'box_cancelled' | 'box_compensated';
+import type { NotificationKind } from './templates';
+
+export type { NotificationKind };
 
 /**
  * The consumer-notification outbox: written in the transaction of the event it reports. Consumers read
@@ -15,6 +16,7 @@ export class NotificationRow {
   @Column({ type: 'varchar', length: 40 }) kind: NotificationKind;
   @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
   @Column({ name: 'pledge_id', type: 'varchar', length: 36, nullable: true }) pledgeId: string | null;
+  /** The sentence in Chinese when written (for an outbox sender); readers get it made again in their language from kind + data. */
   @Column({ type: 'varchar', length: 500 }) message: string;
   @Column(jsonColumn('data')) data: object;
   @Column(timestampColumn('created_at')) createdAt: Date;

@@ -2,16 +2,14 @@ import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import type { PageQuery } from '../platform/http/paginate';
 import { newId } from '../platform/ids';
-import { NotificationRow, type NotificationKind } from './notification.entity';
+import { NotificationRow } from './notification.entity';
+import { DEFAULT_LANGUAGE } from '../platform/http/language';
+import { type NotificationData, type NotificationKind, renderNotification } from './templates';
 
-export interface NotificationInput {
-  userId: string;
-  kind: NotificationKind;
-  campaignId?: string | null;
-  pledgeId?: string | null;
-  message: string;
-  data?: Record<string, unknown>;
-}
+/** A notification: its kind and the facts its templates need (templates.ts), checked by the type of `data`. */
+export type NotificationInput = {
+  [K in NotificationKind]: { userId: string; kind: K; campaignId?: string | null; pledgeId?: string | null; data: NotificationData<K> };
+}[NotificationKind];
 
 export class NotificationService {
   constructor(private readonly deps: { db: Database; clock: Clock }) {}
@@ -28,9 +26,16 @@ export class NotificationService {
       'consumer_notifications',
       inputs.map((input) => ({
         id: newId(), user_id: input.userId, kind: input.kind, campaign_id: input.campaignId ?? null, pledge_id: input.pledgeId ?? null,
-        message: input.message.slice(0, 500), data: JSON.stringify(input.data ?? {}), created_at: now,
+        message: this.render(input).slice(0, 500), data: JSON.stringify(input.data), created_at: now,
       })),
     );
+  }
+
+  /** The stored sentence: Chinese, the default language. A writer whose facts its template refuses is a bug, found here rather than by a reader. */
+  private render(input: NotificationInput): string {
+    const message = renderNotification(input.kind, input.data, DEFAULT_LANGUAGE);
+    if (message === undefined) throw new Error(`notification ${input.kind} lacks what its template needs: ${JSON.stringify(input.data)}`);
+    return message;
   }
 
   async listFor(userId: string, page: PageQuery): Promise<{ items: NotificationRow[]; total: number }> {

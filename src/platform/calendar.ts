@@ -8,9 +8,9 @@ export function businessDay(at: Date): string {
   return DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toISODate()!;
 }
 
-/** An instant as a person in China reads it, for messages: "2026-12-21 07:00 北京时间". */
-export function formatBusinessTime(at: Date): string {
-  return `${DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toFormat('yyyy-MM-dd HH:mm')} 北京时间`;
+/** An instant as a person in China reads it, for messages: "2026-12-21 07:00 北京时间" (in English "2026-12-21 07:00 China time"). */
+export function formatBusinessTime(at: Date, language: 'zh-CN' | 'en' = 'zh-CN'): string {
+  return `${DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toFormat('yyyy-MM-dd HH:mm')} ${language === 'en' ? 'China time' : '北京时间'}`;
 }
 
 /** The start of a business day (YYYY-MM-DD) as an instant. */

@@ -272,7 +272,7 @@ export class PledgeService implements PaymentListener {
       await this.releaseUnits(tx, campaign, ofCampaign);
     }
     await this.deps.payments.cancel(tx, pledges.map((p) => p.depositPaymentId));
-    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({ userId: pledge.userId, kind: 'pledge_expired' as const, campaignId: pledge.campaignId, pledgeId: pledge.id, message: `Your pledge for "${campaigns.get(pledge.campaignId)!.title}" expired: the deposit was not paid in time.` })));
+    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({ userId: pledge.userId, kind: 'pledge_expired' as const, campaignId: pledge.campaignId, pledgeId: pledge.id, data: { title: campaigns.get(pledge.campaignId)!.title } })));
   }
 
   // ---- PaymentListener: called by payments inside the notification's transaction ----
@@ -294,7 +294,7 @@ export class PledgeService implements PaymentListener {
       } else if (payment.kind === 'balance' && previousStatus === 'pending' && pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id) {
         await this.setStatus(tx, pledge, 'paid');
         await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
-        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Balance of ¥${formatMoney(payment.amount)} received for "${campaign.title}". Expected to ship ${campaign.expectedShipDate}.`, data: { amount: formatMoney(payment.amount) } });
+        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, data: { title: campaign.title, amount: formatMoney(payment.amount), shipDate: campaign.expectedShipDate } });
         await this.completeIfFinal(tx, campaign.id);
       } else {
         // The money arrived for a pledge that no longer wants it: it goes straight back.
@@ -308,7 +308,7 @@ export class PledgeService implements PaymentListener {
       this.deps.flows.depositsReceived(tx, deposits),
       this.deps.notifications.notifyMany(
         tx,
-        deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, message: `Deposit of ¥${formatMoney(payment.amount)} received for "${campaign.title}".`, data: { amount: formatMoney(payment.amount) } })),
+        deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, data: { title: campaign.title, amount: formatMoney(payment.amount) } })),
       ),
     ]);
   }
@@ -322,7 +322,7 @@ export class PledgeService implements PaymentListener {
   }
 
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
-    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, campaignId: refund.campaignId, pledgeId: refund.pledgeId, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
+    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, campaignId: refund.campaignId, pledgeId: refund.pledgeId, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
   }
 
 

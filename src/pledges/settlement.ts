@@ -1,7 +1,7 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignListener, type CampaignProgress, type CampaignRow, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantLabel } from '../campaigns';
-import { formatBusinessTime } from '../platform/calendar';
+import { type CampaignListener, type CampaignProgress, type CampaignRow, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantText } from '../campaigns';
+import type { NotificationInput } from '../notifications';
 import type { Tx } from '../platform/database';
 import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
@@ -118,7 +118,7 @@ export class Settlement implements CampaignListener {
           await this.deps.pledges.setStatus(tx, pledge, 'forfeited');
           if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
           await this.deps.flows.forfeitDeposit(tx, pledge, campaign);
-          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, message: `The balance for "${campaign.title}" was not paid by ${formatBusinessTime(campaign.balanceDueAt!)}; the deposit of ¥${formatMoney(pledge.deposit)} goes to the factory as agreed.` });
+          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, data: { title: campaign.title, deposit: formatMoney(pledge.deposit), dueAt: campaign.balanceDueAt!.toISOString() } });
         }
         return batch.length;
       });
@@ -134,7 +134,7 @@ export class Settlement implements CampaignListener {
       const due = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance' } });
       for (const pledge of due.filter((p) => p.remindedAt === null)) {
         await tx.update(PledgeRow, { id: pledge.id }, { remindedAt: this.deps.clock.now() });
-        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, message: `Reminder: pay the balance of ¥${formatMoney(pledge.balance!)} for "${campaign.title}" before ${formatBusinessTime(campaign.balanceDueAt!)}, or the deposit is forfeited.`, data: { balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
+        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, data: { title: campaign.title, balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
       }
     });
   }
@@ -182,14 +182,15 @@ export class Settlement implements CampaignListener {
 
   /** A pledge of a cancelled or failed campaign, or of a variant too few chose: everything paid goes back. */
   private async refundOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
-    const notify = (kind: 'campaign_failed' | 'campaign_cancelled' | 'variant_not_produced', message: string, data?: Record<string, unknown>) =>
-      this.deps.notifications.notify(tx, { userId: pledge.userId, kind, campaignId: campaign.id, pledgeId: pledge.id, message, data });
+    const notify = (input: Omit<Extract<NotificationInput, { kind: 'campaign_failed' }>, 'userId'> | Omit<Extract<NotificationInput, { kind: 'campaign_cancelled' }>, 'userId'> | Omit<Extract<NotificationInput, { kind: 'variant_not_produced' }>, 'userId'>) =>
+      this.deps.notifications.notify(tx, { ...input, userId: pledge.userId, campaignId: campaign.id, pledgeId: pledge.id } as NotificationInput);
+    const title = campaign.title;
 
     if (campaign.status === 'cancelled') {
       if (pledge.status === 'awaiting_deposit') {
         await this.deps.pledges.setStatus(tx, pledge, 'cancelled');
         await this.deps.payments.cancel(tx, pledge.depositPaymentId);
-        return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+        return notify({ kind: 'campaign_cancelled', data: { title } });
       }
       const depositPayment = await this.deps.pledges.payment(tx, pledge.depositPaymentId);
       if (pledge.status === 'paid') {
@@ -201,22 +202,18 @@ export class Settlement implements CampaignListener {
         if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
         await this.deps.flows.refundDeposit(tx, pledge, depositPayment, 'campaign_cancelled');
       }
-      if (!defaultedOn(campaign, pledge)) return notify('campaign_cancelled', `"${campaign.title}" was cancelled. Everything you paid is refunded.`);
+      if (!defaultedOn(campaign, pledge)) return notify({ kind: 'campaign_cancelled', data: { title } });
       await this.deps.flows.compensateDeposit(tx, pledge, campaign, depositPayment);
-      return notify(
-        'campaign_cancelled',
-        `定金双倍返还: "${campaign.title}" was cancelled after it succeeded. Everything you paid is refunded, and your deposit of ¥${formatMoney(pledge.deposit)} is paid to you once more as compensation (Civil Code art. 587).`,
-        { compensation: formatMoney(pledge.deposit) },
-      );
+      return notify({ kind: 'campaign_cancelled', data: { title, compensation: formatMoney(pledge.deposit) } });
     }
     if (campaign.status === 'failed') {
       await this.deps.pledges.setStatus(tx, pledge, 'refunded');
       await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_failed');
-      return notify('campaign_failed', `"${campaign.title}" did not reach ${thresholdOf(campaign)} units. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+      return notify({ kind: 'campaign_failed', data: { title, threshold: thresholdOf(campaign), deposit: formatMoney(pledge.deposit) } });
     }
     await this.deps.pledges.setStatus(tx, pledge, 'refunded');
     await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
-    return notify('variant_not_produced', `Too few people chose ${variantLabel(pledge.variantKey)} of "${campaign.title}" for it to be made. Your deposit of ¥${formatMoney(pledge.deposit)} is refunded.`);
+    return notify({ kind: 'variant_not_produced', data: { title, variant: variantText(campaign.options, pledge.variantKey), deposit: formatMoney(pledge.deposit) } });
   }
 
   /**
@@ -239,8 +236,7 @@ export class Settlement implements CampaignListener {
     }
     await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({
       userId: pledge.userId, kind: 'campaign_succeeded' as const, campaignId: campaign.id, pledgeId: pledge.id,
-      message: `"${campaign.title}" succeeded at ¥${formatMoney(price)} a unit. ${perUnit.isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${formatMoney(pledge.balance!)} before ${formatBusinessTime(campaign.balanceDueAt!)}.`}`,
-      data: { unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
+      data: { title: campaign.title, unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
     })));
   }
 

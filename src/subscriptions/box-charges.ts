@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { accounts, type LedgerService } from '../ledger';
 import type { NotificationService } from '../notifications';
 import type { PaymentListener, PaymentRow, PaymentService, RefundRow } from '../payments';
-import { BUSINESS_TIME_ZONE, formatBusinessTime } from '../platform/calendar';
+import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { type Jobs, defineJob } from '../platform/jobs';
@@ -94,7 +94,7 @@ export class BoxCharges implements PaymentListener {
       }
       await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'paid' });
       await this.deps.ledger.post(tx, { kind: 'box_charged', refs: { boxId: box.id, paymentId: payment.id }, lines: await this.chargeLines(tx, box, payment.amount) });
-      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charged', message: `¥${formatMoney(payment.amount)} charged for your fruit box of ${box.deliveryDate}; it ships on ${box.shipDate}.`, data: { boxId: box.id, amount: formatMoney(payment.amount) } });
+      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charged', data: { boxId: box.id, amount: formatMoney(payment.amount), deliveryDate: box.deliveryDate, shipDate: box.shipDate } });
     }
   }
 
@@ -104,15 +104,15 @@ export class BoxCharges implements PaymentListener {
     if (box.chargeAttempts < MAX_CHARGE_ATTEMPTS) {
       const at = new Date(this.deps.clock.now().getTime() + CHARGE_RETRY_DELAYS_MS[box.chargeAttempts - 1]);
       await this.deps.jobs.enqueue(tx, CHARGE_JOB, { boxId: box.id }, { runAt: at, key: `${box.id}:${box.chargeAttempts + 1}` });
-      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', message: `The charge for your fruit box of ${box.deliveryDate} did not go through; we will try again at ${formatBusinessTime(at)}.`, data: { boxId: box.id } });
+      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', data: { boxId: box.id, deliveryDate: box.deliveryDate, retryAt: at.toISOString() } });
       return;
     }
     await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'cancelled', cancelReason: 'charge_failed' });
-    await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', message: `Your fruit box of ${box.deliveryDate} is cancelled: we could not charge it after ${MAX_CHARGE_ATTEMPTS} tries. Your next boxes are not affected.`, data: { boxId: box.id } });
+    await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', data: { boxId: box.id, deliveryDate: box.deliveryDate, attempts: MAX_CHARGE_ATTEMPTS } });
   }
 
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
-    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, message: `¥${formatMoney(refund.amount)} has been refunded to you.`, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
+    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
   }
 
   // ---- shipping and the late-shipping guarantee ----
@@ -140,7 +140,7 @@ export class BoxCharges implements PaymentListener {
             kind: 'box_compensated', refs: { boxId: box.id },
             lines: [{ account: accounts.guaranteeExpense, amount: credit }, { account: accounts.subscriberCredit(box.userId), amount: credit.negated() }],
           });
-          await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_compensated', message: `慢就赔: your fruit box of ${box.deliveryDate} did not ship on time. ¥${formatMoney(credit)} is credited to your account.`, data: { boxId: box.id, credit: formatMoney(credit) } });
+          await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_compensated', data: { boxId: box.id, deliveryDate: box.deliveryDate, credit: formatMoney(credit) } });
         }
         return late.length;
       });

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { formatBusinessTime } from '../platform/calendar';
+import type { Language } from '../platform/http/language';
+import { moneyString, parseMoney } from '../platform/money';
+
+/**
+ * Consumer notifications are stored as a kind and the facts they report (`data`); the sentence a person
+ * reads is made from a template of that kind in their language when they read it (GET
+ * /v1/me/notifications). Amounts are money strings ("1800.00"); instants are ISO strings, shown in China
+ * time (formatBusinessTime); days are YYYY-MM-DD China days. A writer must give every fact its kind's
+ * template needs: the types below make it, and the read side checks it again (old rows written before
+ * templates lack them, and are shown with the message stored with them).
+ */
+const money = moneyString;
+const instant = z.iso.datetime({ offset: true });
+const day = z.iso.date();
+const title = z.string();
+/** A variant as a person reads it, in both languages ("黑色 / M", "Black / M"). */
+const variantText = z.object({ zh: z.string(), en: z.string() });
+
+export const NOTIFICATION_DATA = {
+  deposit_received: z.object({ title, amount: money }),
+  campaign_succeeded: z.object({ title, unitPrice: money, balance: money, dueAt: instant }),
+  campaign_failed: z.object({ title, threshold: z.number().int(), deposit: money }),
+  campaign_cancelled: z.object({ title, compensation: money.optional() }),
+  variant_not_produced: z.object({ title, variant: variantText, deposit: money }),
+  balance_reminder: z.object({ title, balance: money, dueAt: instant }),
+  balance_received: z.object({ title, amount: money, shipDate: day }),
+  refund_sent: z.object({ amount: money, reason: z.string() }),
+  deposit_forfeited: z.object({ title, deposit: money, dueAt: instant }),
+  pledge_expired: z.object({ title }),
+  box_charged: z.object({ boxId: z.string(), amount: money, deliveryDate: day, shipDate: day }),
+  box_charge_failed: z.object({ boxId: z.string(), deliveryDate: day, retryAt: instant }),
+  box_cancelled: z.object({ boxId: z.string(), deliveryDate: day, attempts: z.number().int() }),
+  box_compensated: z.object({ boxId: z.string(), deliveryDate: day, credit: money }),
+} as const;
+
+export type NotificationKind = keyof typeof NOTIFICATION_DATA;
+export type NotificationData<K extends NotificationKind = NotificationKind> = z.infer<(typeof NOTIFICATION_DATA)[K]>;
+
+type Templates = { [K in NotificationKind]: Record<Language, (d: NotificationData<K>) => string> };
+
+const at = (iso: string, language: Language) => formatBusinessTime(new Date(iso), language);
+
+/** Why money came back, as a consumer would put it. Reasons not listed get no clause. */
+const REFUND_REASONS: Record<string, Record<Language, string>> = {
+  pledge_cancelled: { 'zh-CN': '您取消了认购', en: 'you cancelled your pledge' },
+  campaign_failed: { 'zh-CN': '未成团', en: 'the campaign did not reach its target' },
+  campaign_cancelled: { 'zh-CN': '活动已取消', en: 'the campaign was cancelled' },
+  variant_not_produced: { 'zh-CN': '所选款式不生产', en: 'your variant is not being made' },
+  late_payment: { 'zh-CN': '付款晚于订单失效', en: 'the payment arrived after the order had lapsed' },
+  unexpected_payment: { 'zh-CN': '多收的款项', en: 'money we did not ask for' },
+  deposit_compensation: { 'zh-CN': '定金双倍返还', en: 'deposit compensation' },
+};
+
+const TEMPLATES: Templates = {
+  deposit_received: {
+    'zh-CN': (d) => `已收到「${d.title}」的定金 ¥${d.amount}。`,
+    en: (d) => `Deposit of ¥${d.amount} received for "${d.title}".`,
+  },
+  campaign_succeeded: {
+    'zh-CN': (d) => `「${d.title}」已成团，成交价每件 ¥${d.unitPrice}。${parseMoney(d.balance).isZero() ? '定金已抵全款，无需再付尾款。' : `请在 ${at(d.dueAt, 'zh-CN')} 前支付尾款 ¥${d.balance}。`}`,
+    en: (d) => `"${d.title}" succeeded at ¥${d.unitPrice} a unit. ${parseMoney(d.balance).isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${d.balance} before ${at(d.dueAt, 'en')}.`}`,
+  },
+  campaign_failed: {
+    'zh-CN': (d) => `「${d.title}」未达到 ${d.threshold} 件，未能成团。定金 ¥${d.deposit} 全额退还。`,
+    en: (d) => `"${d.title}" did not reach ${d.threshold} units. Your deposit of ¥${d.deposit} is refunded.`,
+  },
+  campaign_cancelled: {
+    'zh-CN': (d) => d.compensation === undefined
+      ? `「${d.title}」已取消，您支付的款项全部退还。`
+      : `定金双倍返还：「${d.title}」在成团后被取消。您支付的款项全部退还，并另付您定金 ¥${d.compensation} 作为赔偿（《民法典》第587条）。`,
+    en: (d) => d.compensation === undefined
+      ? `"${d.title}" was cancelled. Everything you paid is refunded.`
+      : `定金双倍返还: "${d.title}" was cancelled after it succeeded. Everything you paid is refunded, and your deposit of ¥${d.compensation} is paid to you once more as compensation (Civil Code art. 587).`,
+  },
+  variant_not_produced: {
+    'zh-CN': (d) => `「${d.title}」的 ${d.variant.zh} 选择人数不足，不予生产。定金 ¥${d.deposit} 全额退还。`,
+    en: (d) => `Too few people chose ${d.variant.en} of "${d.title}" for it to be made. Your deposit of ¥${d.deposit} is refunded.`,
+  },
+  balance_reminder: {
+    'zh-CN': (d) => `提醒：请在 ${at(d.dueAt, 'zh-CN')} 前支付「${d.title}」的尾款 ¥${d.balance}，逾期定金不退。`,
+    en: (d) => `Reminder: pay the balance of ¥${d.balance} for "${d.title}" before ${at(d.dueAt, 'en')}, or the deposit is forfeited.`,
+  },
+  balance_received: {
+    'zh-CN': (d) => `已收到「${d.title}」的尾款 ¥${d.amount}，预计 ${d.shipDate} 发货。`,
+    en: (d) => `Balance of ¥${d.amount} received for "${d.title}". Expected to ship ${d.shipDate}.`,
+  },
+  refund_sent: {
+    'zh-CN': (d) => `¥${d.amount} 已退还给您${REFUND_REASONS[d.reason] ? `（${REFUND_REASONS[d.reason]['zh-CN']}）` : ''}。`,
+    en: (d) => `¥${d.amount} has been refunded to you${REFUND_REASONS[d.reason] ? ` (${REFUND_REASONS[d.reason].en})` : ''}.`,
+  },
+  deposit_forfeited: {
+    'zh-CN': (d) => `「${d.title}」的尾款未在 ${at(d.dueAt, 'zh-CN')} 前支付，定金 ¥${d.deposit} 按约定归工厂所有。`,
+    en: (d) => `The balance for "${d.title}" was not paid by ${at(d.dueAt, 'en')}; the deposit of ¥${d.deposit} goes to the factory as agreed.`,
+  },
+  pledge_expired: {
+    'zh-CN': (d) => `您对「${d.title}」的认购已失效：定金未按时支付。`,
+    en: (d) => `Your pledge for "${d.title}" expired: the deposit was not paid in time.`,
+  },
+  box_charged: {
+    'zh-CN': (d) => `您 ${d.deliveryDate} 送达的水果箱已扣款 ¥${d.amount}，将于 ${d.shipDate} 发货。`,
+    en: (d) => `¥${d.amount} charged for your fruit box of ${d.deliveryDate}; it ships on ${d.shipDate}.`,
+  },
+  box_charge_failed: {
+    'zh-CN': (d) => `您 ${d.deliveryDate} 的水果箱扣款未成功，我们将在 ${at(d.retryAt, 'zh-CN')} 再试一次。`,
+    en: (d) => `The charge for your fruit box of ${d.deliveryDate} did not go through; we will try again at ${at(d.retryAt, 'en')}.`,
+  },
+  box_cancelled: {
+    'zh-CN': (d) => `您 ${d.deliveryDate} 的水果箱已取消：${d.attempts} 次扣款均未成功。之后的水果箱不受影响。`,
+    en: (d) => `Your fruit box of ${d.deliveryDate} is cancelled: we could not charge it after ${d.attempts} tries. Your next boxes are not affected.`,
+  },
+  box_compensated: {
+    'zh-CN': (d) => `慢就赔：您 ${d.deliveryDate} 的水果箱未按时发货，¥${d.credit} 已计入您的账户。`,
+    en: (d) => `慢就赔 (on-time guarantee): your fruit box of ${d.deliveryDate} did not ship on time. ¥${d.credit} is credited to your account.`,
+  },
+};
+
+/** The sentence for a kind and its facts in a language; undefined when the facts are not all there (a row from before templates). */
+export function renderNotification(kind: string, data: unknown, language: Language): string | undefined {
+  if (!Object.hasOwn(NOTIFICATION_DATA, kind)) return undefined;
+  const k = kind as NotificationKind;
+  const parsed = NOTIFICATION_DATA[k].safeParse(data);
+  if (!parsed.success) return undefined;
+  return (TEMPLATES[k][language] as (d: NotificationData) => string)(parsed.data);
+}
