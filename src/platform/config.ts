@@ -254,6 +254,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
     problems.push('WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET (the official account\'s AppID and AppSecret) for WeChat share cards, or neither');
   }
+  if (env.WECHAT_APP_ID && env.WECHAT_APP_SECRET && !env.PUBLIC_BASE_URL) {
+    problems.push('PUBLIC_BASE_URL: is required with WECHAT_APP_ID: the JS-SDK config is signed only for pages of that origin (the domain registered as the official account\'s JS接口安全域名), never for whatever Host a request names');
+  }
   if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {
     problems.push('SEED_DEMO_DATA: demo accounts have published passwords: not in production');

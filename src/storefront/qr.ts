@@ -5,8 +5,12 @@ import { notFound } from '../platform/http/app-error';
 import { ID_PATTERN } from '../platform/ids';
 import { publicOrigin } from './public-url';
 
-/** A QR code never changes for its URL, and a campaign is never unpublished: a day in any cache is safe. */
-const QR_CACHE_CONTROL = 'public, max-age=86400';
+/**
+ * A QR code never changes for its URL, and a campaign is never unpublished: a day in any cache is safe
+ * when the URL is PUBLIC_BASE_URL's. Taken from the request's host instead, only the browser keeps it,
+ * so no shared cache can hand one client's (forwarded) host to another.
+ */
+const QR_CACHE_CONTROL = { fixed: 'public, max-age=86400', fromRequest: 'private, max-age=86400' };
 
 /**
  * GET /c/:id/qr.svg: the campaign's share link as a QR code (SVG), to show on the page and to print on
@@ -33,7 +37,7 @@ export function shareCodeRouter(deps: { reads: CampaignReads; publicBaseUrl: str
     const id = req.params.id;
     if (!ID_PATTERN.test(id) || !(await deps.reads.campaign(id))) throw notFound('The campaign');
     const svg = await svgOf(`${publicOrigin(req, deps.publicBaseUrl)}/c/${id}`);
-    res.setHeader('Cache-Control', QR_CACHE_CONTROL);
+    res.setHeader('Cache-Control', deps.publicBaseUrl ? QR_CACHE_CONTROL.fixed : QR_CACHE_CONTROL.fromRequest);
     res.type('image/svg+xml').send(svg);
   });
   return router;

@@ -18,7 +18,7 @@ export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; public
         if (!deps.wechat) return { enabled: false };
         const origin = publicOrigin(req, deps.publicBaseUrl);
         const page = withoutFragment(query.url);
-        // Only our own pages: a signature for another site would let it use our official account's JS-SDK.
+        // Only our own pages (PUBLIC_BASE_URL, required with WeChat): a signature for another site would let it use our official account's JS-SDK.
         if (new URL(page).origin !== origin) throw badRequest('url_not_our_origin', `Only pages of ${origin} are signed; this URL is on ${new URL(page).origin}.`);
         return { enabled: true, ...(await deps.wechat.configFor(page)) };
       },

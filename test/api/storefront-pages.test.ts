@@ -222,3 +222,31 @@ describe('share tools', () => {
     expect((await t.http.get('/v1/wechat/js-sdk-config').query({ url: 'javascript:alert(1)' }).expect(400)).body.code).toBe('invalid_query');
   });
 });
+
+describe('without PUBLIC_BASE_URL, behind a trusted proxy', () => {
+  let behind: TestApp;
+  beforeAll(async () => {
+    behind = await startTestApp({ storefrontDist: dist, env: { TRUST_PROXY: '1' } });
+  });
+  afterAll(() => behind.close());
+
+  test('share links and QR codes use the origin the proxy reports; a malformed host is never put in a link', async () => {
+    const op = await anOperator(behind);
+    const f = (await aFactory(behind, op)).id;
+    const created = await behind.http.post('/v1/campaigns').set(op.auth).send({
+      factoryId: f, title: 'Jacket', productName: 'Jacket', options: [{ name: 'colour', values: ['black'] }], referencePrice: '1000.00', depositRate: '0.10',
+      tiers: [{ minUnits: 2, unitPrice: '900.00' }], opensAt: new Date(Date.now() - 60_000).toISOString(), closesAt: closesAt.toISOString(), balanceWindowHours: 48,
+      expectedShipDate: businessDay(new Date(closesAt.getTime() + 30 * 86_400_000)),
+    }).expect(201);
+    const id = created.body.id;
+    await behind.http.post(`/v1/campaigns/${id}/publish`).set(op.auth).expect(200);
+    const proxied = (req: supertest.Test) => req.set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'shop.example.com');
+    expect(parsePage((await proxied(behind.http.get(`/c/${id}`)).expect(200)).text).meta('og:url')).toBe(`https://shop.example.com/c/${id}`);
+    const qr = await proxied(behind.http.get(`/c/${id}/qr.svg`)).expect(200);
+    expect(qr.body.toString()).toBe(await QRCode.toString(`https://shop.example.com/c/${id}`, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+    // Taken from a request, only the browser may keep it: no shared cache hands one client's host to another.
+    expect(qr.headers['cache-control']).toBe('private, max-age=86400');
+    const odd = await behind.http.get(`/c/${id}`).set('X-Forwarded-Host', 'shop.example.com"><script>x').expect(200);
+    expect(parsePage(odd.text).meta('og:url')).toBe(`http://localhost/c/${id}`);
+  });
+});

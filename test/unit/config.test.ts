@@ -61,8 +61,11 @@ describe('config', () => {
     expect(none.campaignReadCacheMs).toBe(1000);
     expect(parseConfig({ PUBLIC_BASE_URL: 'https://shop.example.com/' }).storefront.publicBaseUrl).toBe('https://shop.example.com');
     for (const bad of ['shop.example.com', 'https://shop.example.com/store', 'ftp://shop.example.com', 'https://shop.example.com/?a=1']) expect(() => parseConfig({ PUBLIC_BASE_URL: bad })).toThrow(/PUBLIC_BASE_URL: must be an absolute http\(s\) origin/);
-    expect(parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }).storefront.wechat).toEqual({ appId: 'wx1234567890abcdef', appSecret: 's'.repeat(32), apiBase: 'https://api.weixin.qq.com' });
-    expect(parseConfig({ WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's'.repeat(32), WECHAT_API_BASE: 'http://127.0.0.1:9000/' }).storefront.wechat?.apiBase).toBe('http://127.0.0.1:9000');
+    const shop = { PUBLIC_BASE_URL: 'https://shop.example.com' };
+    expect(parseConfig({ ...shop, WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }).storefront.wechat).toEqual({ appId: 'wx1234567890abcdef', appSecret: 's'.repeat(32), apiBase: 'https://api.weixin.qq.com' });
+    expect(parseConfig({ ...shop, WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's'.repeat(32), WECHAT_API_BASE: 'http://127.0.0.1:9000/' }).storefront.wechat?.apiBase).toBe('http://127.0.0.1:9000');
+    // Signing is for the one registered domain, never for whatever Host a request names.
+    expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(/PUBLIC_BASE_URL: is required with WECHAT_APP_ID/);
     // One without the other is a mistake, not "off": start-up stops and says what to set.
     expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef' })).toThrow(/WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET/);
     expect(() => parseConfig({ WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(/WECHAT_APP_SECRET: set both/);
