@@ -151,6 +151,16 @@ export class AccountService implements CredentialVerifier {
     await this.deps.db.transaction((tx) => tx.update(UserRow, { id: userId, passwordHash: checkedHash }, { passwordHash }));
   }
 
+  /** Gives an account a phone number (E.164) to sign in with by code, e.g. the demo consumer's. */
+  async setPhone(userId: string, phone: string): Promise<void> {
+    try {
+      await this.deps.db.transaction((tx) => tx.update(UserRow, { id: userId }, { phone }));
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('phone_taken', 'Another account has this phone number.');
+      throw error;
+    }
+  }
+
   async createOperator(input: NewUser): Promise<UserRow> {
     return this.insertUser({ ...input, role: 'operator', factoryId: null });
   }

@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { PhoneCodeRow, SessionRow, UserRow } from '../../src/accounts';
+import { DEMO_ACCOUNTS, seedDemoData } from '../../src/demo/seed';
+import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { anOperator, type Caller } from '../support/builders';
 import { TestClock } from '../support/clock';
@@ -256,6 +258,19 @@ describe('limits and switches', () => {
       await plain.http.get('/v1/sandbox/sms').query({ phone: aPhone().typed }).set(op.auth).expect(404);
     } finally {
       await plain.close();
+    }
+  });
+
+  test('the demo consumer signs in by phone too, to the same account as by email', async () => {
+    const demo = await startTestApp();
+    try {
+      await seedDemoData(demo.app, createLogger('silent'));
+      const { body } = await askCode(demo, '138 0013 8000').expect(202);
+      const byPhone = await verify(demo, '13800138000', body.sandboxCode).expect(200);
+      const byEmail = await demo.http.post('/v1/auth/login').send({ email: DEMO_ACCOUNTS.consumer.email, password: DEMO_ACCOUNTS.consumer.password }).expect(200);
+      expect(byPhone.body).toMatchObject({ newAccount: false, user: { id: byEmail.body.user.id, email: DEMO_ACCOUNTS.consumer.email, phone: '+8613800138000' } });
+    } finally {
+      await demo.close();
     }
   });
 });
