@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { errorText } from '../api/errors';
 import { useI18n } from '../i18n';
 
@@ -44,6 +44,7 @@ export function Message({ kind, children }: { kind: 'error' | 'info' | 'success'
  */
 export function Sheet({ open, onClose, title, children }: { open: boolean; onClose(): void; title: string; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const { t } = useI18n();
   useEffect(() => {
     const dialog = ref.current;
@@ -52,11 +53,11 @@ export function Sheet({ open, onClose, title, children }: { open: boolean; onClo
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="sheet" aria-labelledby="sheet-title" onClose={onClose} onCancel={onClose}
+    <dialog ref={ref} className="sheet" aria-labelledby={titleId} onClose={onClose} onCancel={onClose}
       onClick={(event) => event.target === ref.current && onClose()}>
       <div className="sheet-body">
         <div className="sheet-head">
-          <h2 id="sheet-title">{title}</h2>
+          <h2 id={titleId}>{title}</h2>
           <button type="button" className="icon-button" onClick={onClose} aria-label={t('common.close')}>
             ×
           </button>
