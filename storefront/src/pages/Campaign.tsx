@@ -10,7 +10,8 @@ import { forget, useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
 
-const SignInForm = lazy(() => import('./SignIn'));
+const loadSignIn = () => import('./SignIn');
+const SignInForm = lazy(loadSignIn);
 
 /** Pledgers and units move while the page is open: asked again this often (the server caches a campaign for ≤ 1 s). */
 export const PROGRESS_REFRESH_MS = 5000;
@@ -95,6 +96,14 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
       setBusy(false);
     }
   }
+
+  // Signed out, the sign-in form will be the next thing needed: fetched once the page is idle, so the
+  // sheet opens at once on a slow connection without weighing on the first load.
+  useEffect(() => {
+    if (session) return;
+    const idle = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 1500));
+    idle(() => void loadSignIn().catch(() => undefined));
+  }, [session]);
 
   // Signed in from the sheet: carry on with the pledge the buyer asked for.
   useEffect(() => {
