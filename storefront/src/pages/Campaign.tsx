@@ -118,7 +118,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
   return (
     <article className="campaign" data-campaign-id={campaign.id}>
       <div className="hero">
-        {campaign.imageUrl ? <img src={campaign.imageUrl} alt={campaign.productName} width={390} height={260} /> : <div className="hero-placeholder" aria-hidden="true">🧥</div>}
+        {campaign.imageUrl ? <img src={campaign.imageUrl} alt={campaign.productName} width={390} height={260} /> : <div className="hero-placeholder" aria-hidden="true">🛍️</div>}
       </div>
       <section className="card">
         <StatusLine campaign={campaign} />
