@@ -1,5 +1,5 @@
 import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { col } from '../src/platform/database/schema';
+import { col, setNullable } from '../src/platform/database/schema';
 
 /**
  * Sign-in by phone number and a one-time SMS code. Consumers who sign up by phone have a phone
@@ -11,7 +11,8 @@ export class PhoneSignIn1764960000000 implements MigrationInterface {
   name = 'PhoneSignIn1764960000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await setNullable(q, ['email', 'password_hash'], true);
+    // Only the nullability changes (setNullable: a rebuilt varchar(255) would be emptied on MySQL).
+    await setNullable(q, 'users', ['email', 'password_hash'], true);
     await q.addColumn('users', new TableColumn(col.text('phone', 16, true)));
     await q.createIndex('users', new TableIndex({ name: 'uq_users_phone', columnNames: ['phone'], isUnique: true }));
 
@@ -30,22 +31,7 @@ export class PhoneSignIn1764960000000 implements MigrationInterface {
     await q.dropTable('phone_codes', true);
     await q.dropIndex('users', 'uq_users_phone');
     await q.dropColumn('users', 'phone');
-    await setNullable(q, ['email', 'password_hash'], false);
+    await setNullable(q, 'users', ['email', 'password_hash'], false);
   }
 }
 
-/**
- * Changes only whether users' columns may be NULL, starting from the columns as the database describes
- * them. A column rebuilt from our own description would not do: TypeORM reads a MySQL varchar(255) back
- * with no length (255 is its default) and, seeing the lengths differ, drops the column and adds it again,
- * emptying every password hash (test/api/migrations.test.ts caught it).
- */
-async function setNullable(q: QueryRunner, names: string[], nullable: boolean): Promise<void> {
-  for (const name of names) {
-    const table = (await q.getTable('users'))!;
-    const column = table.findColumnByName(name)!;
-    const changed = column.clone();
-    changed.isNullable = nullable;
-    await q.changeColumn(table, column, changed);
-  }
-}

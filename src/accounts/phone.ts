@@ -3,13 +3,14 @@ import { z } from 'zod';
 /**
  * Mainland China mobile numbers, the ones a consumer signs in with. Stored and compared in E.164
  * (`+8613812345678`); typed however people type them: `13812345678`, `+86 138 1234 5678`,
- * `0086-138-1234-5678`, `(+86) 138 1234 5678`.
+ * `0086-138-1234-5678`, `(+86) 138 1234 5678`, full-width `１３８１２３４５６７８`.
  */
 const MOBILE = /^1[3-9]\d{9}$/;
 
 /** The E.164 form of a mainland mobile number as typed, or undefined when it is not one. */
 export function normalizePhone(typed: string): string | undefined {
-  const compact = typed.replace(/[\s\-().]/g, '');
+  // A Chinese input method in full-width mode types １３８… and ＋86: NFKC makes them ASCII.
+  const compact = typed.normalize('NFKC').replace(/[\s\-().]/g, '');
   const national = compact.replace(/^(\+86|0086|86(?=\d{11}$))/, '');
   return MOBILE.test(national) ? `+86${national}` : undefined;
 }

@@ -1,4 +1,4 @@
-import type { TableColumnOptions } from 'typeorm';
+import type { QueryRunner, TableColumnOptions } from 'typeorm';
 
 /**
  * Column builders for migrations. One set of migrations runs unchanged on MySQL and SQLite, so
@@ -17,3 +17,20 @@ export const col = {
   timestamp: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: nullable }),
 };
 
+
+/**
+ * Changes only whether columns may be NULL, starting from the columns as the database describes them.
+ * Never `changeColumn` to a column rebuilt from `col`: TypeORM reads a MySQL varchar(255) back with no
+ * length (255 is its default), sees the lengths differ, and drops the column and adds it again, emptying
+ * it (caught by test/api/migrations.test.ts when users.password_hash became nullable).
+ */
+export async function setNullable(q: QueryRunner, tableName: string, columnNames: readonly string[], nullable: boolean): Promise<void> {
+  for (const name of columnNames) {
+    const table = await q.getTable(tableName);
+    const column = table?.findColumnByName(name);
+    if (!table || !column) throw new Error(`setNullable: ${tableName}.${name} does not exist`);
+    const changed = column.clone();
+    changed.isNullable = nullable;
+    await q.changeColumn(table, column, changed);
+  }
+}
