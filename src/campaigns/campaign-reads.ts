@@ -26,8 +26,8 @@ export const PUBLIC_CACHE_CONTROL = 'public, max-age=1';
  * at a time per key: a campaign shared into a chat group costs one read a second per process however
  * many open it. Operators read around it (they see drafts, and their own changes at once).
  *
- * Staleness bound: a cached answer shows the database as it was at most `maxAgeMs` before the answer
- * (counted from the start of the read), and what a process answers for a key only moves forward.
+ * Staleness bound: an answer shows the database as it was at most `maxAgeMs` before the request
+ * arrived (counted from the start of the read), and what a process answers for a key only moves forward.
  * `secondsLeft` is computed at each answer, from `closesAt`.
  */
 export class CampaignReads {
