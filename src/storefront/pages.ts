@@ -3,8 +3,7 @@ import type { CampaignReads } from '../campaigns';
 import { FreshCache } from '../platform/fresh-cache';
 import type { RenderStorefrontPage, StorefrontPage, StorefrontRoute } from '../platform/http/storefront';
 import { ID_PATTERN } from '../platform/ids';
-import type { SubscriptionService } from '../subscriptions';
-import { toPlanDto } from '../subscriptions/subscription.schemas';
+import { type SubscriptionService, toPlanDto } from '../subscriptions';
 import { pageLanguage, publicOrigin } from './public-url';
 import { campaignCard, headHtml, homeCard, missingCampaignCard, screenCard } from './share-card';
 
