@@ -5,8 +5,9 @@
  *
  * Age is counted from the moment a load STARTS, so whatever it read was in the database at most
  * `maxAgeMs` before any request it answers arrived. A load that started longer ago than that is not
- * joined by later requests (they start a newer one), and an older load that finishes after a newer one never replaces
- * it: the value a key holds only moves forward in time, so what one process answers never goes back.
+ * joined by later requests (they start a newer one), and an older load that finishes after a newer
+ * one never replaces it: the value a key holds only moves forward in time, so what one process
+ * answers never goes back.
  * A failed load is not kept: every request waiting on it gets the error, the next one loads again.
  */
 export class FreshCache<K, V> {

@@ -112,6 +112,11 @@ describe('GET /v1/wechat/js-sdk-config with an official account configured', () 
     expect(wechat.tokenCalls + wechat.ticketCalls).toBe(2);
   });
 
+  test('the storefront\'s pages may load the JS-SDK from WeChat, and only from there', async () => {
+    const csp = (await t.http.get('/')).headers['content-security-policy'];
+    expect(csp).toContain("script-src 'self' https://res.wx.qq.com https://res2.wx.qq.com;");
+  });
+
   test('only pages of our own origin are signed', async () => {
     for (const url of ['https://evil.example/c/1', 'http://shop.example.com/c/1', 'https://shop.example.com:8443/c/1']) {
       const res = await ask(url).expect(400);
