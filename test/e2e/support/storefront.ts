@@ -1,0 +1,81 @@
+import axe from 'axe-core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM, PHONE, SCREENSHOTS } from './portal';
+
+export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
+
+export function requireStorefrontPrerequisites(): void {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the browser tests never download one)`);
+  if (!existsSync(path.join(STOREFRONT_DIST, 'index.html'))) throw new Error('the storefront is not built: npm ci at the root, or npm run build:storefront');
+}
+
+/**
+ * A phone in Debian's chromium: 390×844, touch, a fresh profile whose zone and language are not China's
+ * (the storefront must speak Chinese and show Shanghai times anyway). CSP is bypassed only so the test can
+ * inject axe-core into the page; the app itself never needs it.
+ */
+export async function launchPhone(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(path.join(tmpdir(), 'storefront-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: PHONE,
+    hasTouch: true,
+    locale: 'en-US',
+    timezoneId: 'America/New_York',
+    reducedMotion: 'reduce',
+    bypassCSP: true,
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+interface AxeResult { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
+
+/** axe-core in the page: the serious and critical violations of WCAG 2.x A/AA rules, as "rule: selectors" lines (none expected). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axe.source });
+  const result = (await page.evaluate(() =>
+    (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<unknown> } }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    }),
+  )) as AxeResult;
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.help}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+}
+
+/** "1400.00" as the storefront writes it: ¥1,400 (cents only when there are some). Written here independently of the app. */
+export function yuan(amount: string): string {
+  const [whole, cents] = amount.split('.');
+  return `¥${Number(whole).toLocaleString('en-US')}${cents === '00' ? '' : `.${cents}`}`;
+}
+
+/**
+ * What the phone's screen shows, for docs/: the viewport (390×844), not the whole page, since a full-page
+ * capture paints the sticky header and the bottom bars in the middle of the page. Scrolled to `at` if given.
+ */
+export async function phoneScreenshot(page: Page, name: string, at?: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.evaluate((selector) => {
+    if (selector) document.querySelector(selector)?.scrollIntoView({ block: 'start' });
+    else window.scrollTo(0, 0);
+    // The sticky header must not hide what was scrolled to.
+    if (selector) window.scrollBy(0, -64);
+  }, at ?? null);
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
