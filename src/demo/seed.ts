@@ -5,20 +5,21 @@ import type { Logger } from '../platform/logger';
 /** Demo accounts for trying the product on the embedded default. Their passwords are published in README.md. */
 export const DEMO_ACCOUNTS = {
   operator: { email: 'operator@demo.c2m.local', password: 'demo-operator-2026' },
-  // The phone signs in by code too (the embedded demo answers the code: SMS_SANDBOX_ECHO).
-  consumer: { email: 'consumer@demo.c2m.local', password: 'demo-consumer-2026', phone: '+8613800138000' },
+  consumer: { email: 'consumer@demo.c2m.local', password: 'demo-consumer-2026' },
   factory: { email: 'factory@demo.c2m.local', password: 'demo-factory-2026' },
   orchard: { email: 'orchard@demo.c2m.local', password: 'demo-orchard-2026' },
 } as const;
+
+/** The demo consumer's phone: it signs in by code too (the embedded demo answers the code, SMS_SANDBOX_ECHO). */
+export const DEMO_CONSUMER_PHONE = '+8613800138000';
 
 /** Seeds once: a database that already has the demo operator is left alone. */
 export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: boolean }> {
   const { accounts, factories } = app.services;
   const { created } = await accounts.ensureOperator({ ...DEMO_ACCOUNTS.operator, displayName: 'Demo operator' });
   if (!created) return { seeded: false };
-  const { email, password, phone } = DEMO_ACCOUNTS.consumer;
-  const consumer = await accounts.register({ email, password, displayName: '小王 (demo consumer)' });
-  await accounts.setPhone(consumer.user.id, phone);
+  const consumer = await accounts.register({ ...DEMO_ACCOUNTS.consumer, displayName: '小王 (demo consumer)' });
+  await accounts.setPhone(consumer.user.id, DEMO_CONSUMER_PHONE);
   const apparel = await factories.create({ name: '杭州羽绒服装厂 Hangzhou Down Apparel Co.', kind: 'manufacturer', contactEmail: 'sales@down-apparel.demo.c2m.local' });
   await factories.addUser(apparel.id, { ...DEMO_ACCOUNTS.factory, displayName: 'Apparel planner' });
   await seedDownJacketCampaign(app, apparel.id);

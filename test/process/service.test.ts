@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
 import { entities } from '../../src/app';
-import { DEMO_ACCOUNTS } from '../../src/demo/seed';
+import { DEMO_ACCOUNTS, DEMO_CONSUMER_PHONE } from '../../src/demo/seed';
 import { JournalEntryRow, JournalLineRow } from '../../src/ledger';
 import { openDatabase } from '../../src/platform/database';
 import { parseMoney } from '../../src/platform/money';
@@ -85,6 +85,16 @@ describe('the service process', () => {
     const schedule = (await (await fetch(`${service.url}/v1/subscriptions/${subscriptions.items[0].id}/schedule`, { headers: consumerAuth })).json()) as { deliveries: { box: { items: unknown[] } | null }[] };
     expect(schedule.deliveries.length).toBeGreaterThan(0);
     expect(schedule.deliveries.filter((d) => d.box).every((d) => d.box!.items.length > 0)).toBe(true);
+
+    // The embedded demo signs the demo consumer in by phone: the code is in the answer (SMS_SANDBOX_ECHO) and in the log.
+    if (!TEST_DATABASE_URL) {
+      const post = (path: string, body: unknown) => fetch(`${service.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const sent = (await (await post('/v1/auth/phone/code', { phone: '138 0013 8000' })).json()) as { sandboxCode: string };
+      expect(sent.sandboxCode).toMatch(/^\d{6}$/);
+      const byPhone = (await (await post('/v1/auth/phone/verify', { phone: DEMO_CONSUMER_PHONE, code: sent.sandboxCode })).json()) as { newAccount: boolean; user: { email: string } };
+      expect(byPhone).toMatchObject({ newAccount: false, user: { email: DEMO_ACCOUNTS.consumer.email } });
+      expect(logLines(service.output()).some((l) => String(l.msg).startsWith('sandbox SMS') && JSON.stringify(l).includes(sent.sandboxCode))).toBe(true);
+    }
 
     const lines = logLines(service.output());
     expect(lines.some((l) => l.msg === 'migrations applied')).toBe(true);
