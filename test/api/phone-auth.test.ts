@@ -238,6 +238,33 @@ describe('limits and switches', () => {
     }
   });
 
+  test('wrong codes from one address count like failed sign-ins: past the limit a 429, even for the right code', async () => {
+    // LOGIN_RATE_LIMIT_PER_15_MIN 1: 10 failures per address (×10, as for sign-in).
+    const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '1' } });
+    try {
+      const phone = aPhone();
+      const { body } = await askCode(limited, phone.typed).expect(202);
+      for (let i = 0; i < 10; i++) await verify(limited, aPhone().typed, '000000').expect(400);
+      const refused = await verify(limited, phone.typed, body.sandboxCode).expect(429);
+      expect(refused.body.code).toBe('too_many_login_attempts');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('codes sent more than an hour ago are purged; newer ones, and their counts, are kept', async () => {
+    const old = aPhone();
+    const recent = aPhone();
+    await askCode(t, old.typed).expect(202);
+    clock.offsetMs += 61 * MINUTE;
+    await askCode(t, recent.typed).expect(202);
+    await t.app.services.phoneCodes.purge(clock.now());
+    expect(await count(t, PhoneCodeRow, { phone: old.e164 })).toBe(0);
+    expect(await count(t, PhoneCodeRow, { phone: recent.e164 })).toBe(1);
+    await askCode(t, recent.typed).expect(429);
+  });
+
   test('with SMS_SANDBOX_ECHO off the answer carries no code; the code still reaches the phone', async () => {
     const quiet = await startTestApp({ env: { SMS_SANDBOX_ECHO: 'false' } });
     try {
