@@ -1,13 +1,13 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountService, PasswordHasher, PhoneCodeRow, PhoneCodes, SandboxSmsSender, SessionRow, UserRow, accountRoutes, phoneRoutes } from './accounts';
-import { CampaignReads, CampaignRow, CampaignService, campaignRoutes } from './campaigns';
+import { AccountService, PasswordHasher, PhoneCodeRow, PhoneCodes, SandboxSmsSender, SessionRow, UserRow, accountJobs, accountRoutes, phoneRoutes } from './accounts';
+import { CampaignDecisions, CampaignReads, CampaignRow, CampaignService, campaignJobs, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
-import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastRoutes } from './forecasts';
+import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
-import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentRoutes } from './payments';
-import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, Settlement, pledgeRoutes } from './pledges';
+import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentJobs, paymentRoutes } from './payments';
+import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, Settlement, pledgeJobs, pledgeRoutes } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
@@ -21,7 +21,7 @@ import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
 import { WechatJsSdk, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
-import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionRoutes } from './subscriptions';
+import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionJobs, subscriptionRoutes } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
@@ -59,6 +59,7 @@ export interface App {
     campaigns: CampaignService;
     campaignReads: CampaignReads;
     wechat: WechatJsSdk | undefined;
+    decisions: CampaignDecisions;
     pledges: PledgeService;
     settlement: Settlement;
     notifications: NotificationService;
@@ -80,10 +81,10 @@ export function buildApp(deps: AppDeps): App {
   const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
-  const accounts = new AccountService({ db, tokens, clock, jobs, hasher: new PasswordHasher(config.passwordHashing) });
+  const accounts = new AccountService({ db, tokens, clock, hasher: new PasswordHasher(config.passwordHashing) });
   // The only SMS sender so far is the sandbox; in production it delivers nothing and never logs a code.
   const sms = new SandboxSmsSender({ logger, revealCodes: config.env !== 'production', now: () => clock.now() });
-  const phoneCodes = new PhoneCodes({ db, clock, jobs, sms, accounts, secret: deps.secrets.auth, settings: config.sms });
+  const phoneCodes = new PhoneCodes({ db, clock, sms, accounts, secret: deps.secrets.auth, settings: config.sms });
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
@@ -93,24 +94,31 @@ export function buildApp(deps: AppDeps): App {
     autoConfirm: config.payments.sandboxAutoConfirm ? sandbox : undefined,
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
-  const campaigns = new CampaignService({ db, jobs, clock, factories });
+  const tallies = new PledgeTallies(db);
+  const campaigns = new CampaignService({ db, jobs, clock, factories, progress: tallies });
   const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
-  const tallies = new PledgeTallies(db);
   const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });
   const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(['deposit', 'balance'], pledges);
-  campaigns.setListener(settlement);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'), allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses });
-  const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, config: config.forecasts });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
-  forecasts.addSource(new OrchardDemand({ jobs, clock }));
+  const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, sources: [new OrchardDemand({ jobs, clock })], config: config.forecasts });
+  // A decision (or cancel) settles the pledges and republishes the factory's forecast, in the deciding transaction.
+  const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
   const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
   const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
 
+  // Every job of the product, by module (each module's *.jobs.ts says what its jobs do).
   jobs.register(
+    ...accountJobs(accounts, phoneCodes, clock),
+    ...paymentJobs(payments),
+    ...campaignJobs(campaigns, decisions),
+    ...pledgeJobs(pledges, settlement),
+    ...forecastJobs(forecasts, config.forecasts),
+    ...subscriptionJobs(subscriptions, boxCharges),
     defineJob({
       name: 'platform.purge-idempotency-keys',
       payload: z.strictObject({}),
@@ -130,7 +138,7 @@ export function buildApp(deps: AppDeps): App {
       sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
     }),
     ...factoryRoutes(factories),
-    ...campaignRoutes(campaigns, campaignReads, clock),
+    ...campaignRoutes(campaigns, campaignReads, decisions, clock),
     ...pledgeRoutes(pledges, config.pledgeRateLimit),
     ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
     ...notificationRoutes(notifications),
@@ -171,7 +179,7 @@ export function buildApp(deps: AppDeps): App {
 
   return {
     http, jobs, routes, metrics,
-    services: { accounts, phoneCodes, sms, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
+    services: { accounts, phoneCodes, sms, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, decisions, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();

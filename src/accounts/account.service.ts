@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
-import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
@@ -8,7 +6,6 @@ import type { CredentialVerifier } from '../platform/http/auth';
 import type { Principal } from '../platform/http/principal';
 import type { TokenService, UserPrincipal } from '../platform/http/tokens';
 import { newId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
 import type { PasswordHasher } from './password';
 import { maskPhone } from './phone';
 import type { RegisterInput } from './account.schemas';
@@ -31,20 +28,8 @@ export class AccountService implements CredentialVerifier {
   /** Compared against when the email is unknown, so a failed login takes as long whether or not the account exists. */
   private readonly decoyHash: Promise<string>;
 
-  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher; jobs: Jobs }) {
+  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher }) {
     this.decoyHash = deps.hasher.hash(randomBytes(16).toString('hex'));
-    deps.jobs.register(
-      defineJob({
-        name: 'accounts.purge-expired-sessions',
-        payload: z.strictObject({}),
-        schedule: { cron: '47 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        // Real time, as the tokens' own expiry: a session row outlives its token by less than an hour.
-        handle: async (_payload, { logger }) => {
-          const purged = await this.purgeExpiredSessions(new Date());
-          if (purged > 0) logger.info({ purged }, 'expired sessions purged');
-        },
-      }),
-    );
   }
 
   /**

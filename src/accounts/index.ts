@@ -1,4 +1,5 @@
 export { AccountService, type NewUser, type Session } from './account.service';
+export { accountJobs } from './account.jobs';
 export { accountRoutes } from './account.routes';
 export { SessionRow } from './session.entity';
 export { UserRow } from './user.entity';

@@ -1,10 +1,7 @@
 import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
-import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest } from '../platform/http/app-error';
-import { type Jobs, defineJob } from '../platform/jobs';
 import type { AccountService, Session } from './account.service';
 import { PhoneCodeRow } from './phone-code.entity';
 import type { SmsLanguage, SmsSender } from './sms';
@@ -39,19 +36,8 @@ const codeInvalid = () => badRequest('code_invalid', 'The code is wrong or no lo
 export class PhoneCodes {
   private readonly key: Buffer;
 
-  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; sms: SmsSender; accounts: AccountService; secret: string; settings: PhoneCodeSettings }) {
+  constructor(private readonly deps: { db: Database; clock: Clock; sms: SmsSender; accounts: AccountService; secret: string; settings: PhoneCodeSettings }) {
     this.key = Buffer.from(hkdfSync('sha256', deps.secret, Buffer.alloc(0), 'phone-sign-in-codes', 32));
-    deps.jobs.register(
-      defineJob({
-        name: 'accounts.purge-phone-codes',
-        payload: z.strictObject({}),
-        schedule: { cron: '53 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        handle: async (_payload, { logger }) => {
-          const purged = await this.purge(deps.clock.now());
-          if (purged > 0) logger.info({ purged }, 'old phone sign-in codes purged');
-        },
-      }),
-    );
   }
 
   /**

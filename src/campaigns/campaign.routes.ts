@@ -3,6 +3,7 @@ import { Cacheable, publicRoute, route, type RouteDef } from '../platform/http/r
 import { notFound } from '../platform/http/app-error';
 import { type CampaignReads, PUBLIC_CACHE_CONTROL, validated } from './campaign-reads';
 import type { Clock } from '../platform/clock';
+import type { CampaignDecisions } from './campaign-decisions';
 import type { CampaignService } from './campaign.service';
 import { campaignWarnings } from './campaign';
 import { CampaignListQuery, CampaignParams, CreateCampaignBody, PledgeChoice, toCampaignDto, toQuoteDto } from './campaign.schemas';
@@ -10,7 +11,7 @@ import { CampaignListQuery, CampaignParams, CreateCampaignBody, PledgeChoice, to
 /** What an operator reads (drafts included, never from the public cache) carries a validator too, but no shared cache may keep it. */
 const OPERATOR_CACHE_CONTROL = 'private, no-cache';
 
-export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads, clock: Clock): RouteDef[] {
+export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads, decisions: CampaignDecisions, clock: Clock): RouteDef[] {
   const dto = async (p: ReturnType<CampaignService['get']>) => {
     const { campaign, progress } = await p;
     return toCampaignDto(campaign, progress, clock.now());
@@ -68,7 +69,7 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
     route({
       method: 'post', path: '/v1/campaigns/:id/cancel', summary: 'Cancel a campaign and refund everything paid into it', access: ['operator'], params: CampaignParams, idempotent: true,
       handle: async ({ principal, params }) => {
-        await campaigns.cancel(params.id);
+        await decisions.cancel(params.id);
         return dto(campaigns.get(principal, params.id));
       },
     }),

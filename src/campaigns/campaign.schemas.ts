@@ -4,7 +4,7 @@ import { idSchema as id } from '../platform/ids';
 import { Decimal, formatMoney, moneyString as money, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow, DisplayLabel, OptionDimension } from './campaign.entity';
-import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Quote, type Tier, depositPerUnit, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
+import { MAX_DEPOSIT_SHARE, MAX_VARIANT_KEY_LENGTH, type Quote, type Tier, depositPerUnit, isBeforeDeadline, isUndecided, longestVariantKey, maxDepositPerUnit, nextTier, thresholdOf, tierReached, tiersOf } from './campaign';
 
 const rate = (max: number) =>
   z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"').refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
@@ -135,7 +135,7 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
   const tierDto = (t: Tier) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) });
   const paid = progress?.paidUnits ?? 0;
   // Room under the cap is the cap's own counter, what a pledge is checked against; none once the window has closed.
-  const takingPledges = ['scheduled', 'open'].includes(c.status) && now < c.closesAt;
+  const beforeDeadline = isBeforeDeadline(c, now);
   const current = tierReached(tiersOf(c), paid);
   const next = nextTier(tiersOf(c), paid);
   return {
@@ -152,8 +152,8 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
       currentTier: current ? tierDto(current) : null,
       nextTier: next ? { ...tierDto(next), unitsNeeded: next.minUnits - paid } : null,
       thresholdReached: paid >= thresholdOf(c),
-      remainingUnits: c.maxUnits === null ? null : takingPledges ? Math.max(0, c.maxUnits - c.reservedUnits) : 0,
-      secondsLeft: ['scheduled', 'open'].includes(c.status) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
+      remainingUnits: c.maxUnits === null ? null : beforeDeadline ? Math.max(0, c.maxUnits - c.reservedUnits) : 0,
+      secondsLeft: isUndecided(c) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
       variants: progress?.variants ?? [],
     },
   };

@@ -1,5 +1,4 @@
 import { In } from 'typeorm';
-import { z } from 'zod';
 import type { FactoryService } from '../factories';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -7,22 +6,18 @@ import { badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
+import type { Jobs } from '../platform/jobs';
 import { parseMoney, toFen } from '../platform/money';
 import { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-import { type Quote, depositPerUnit, quoteOf, variantKey } from './campaign';
+import { type Quote, depositPerUnit, isUndecided, pledgeWindow, quoteOf, variantKey, windowRefusal } from './campaign';
 import type { CampaignProgress, CreateCampaignInput } from './campaign.schemas';
 
-/** The pledges module settles campaigns; it registers here (campaigns may not import pledges). */
-export interface CampaignListener {
-  /** The pledge window has closed: decide success or failure. Runs in a job; must be idempotent. */
-  campaignClosed(campaignId: string): Promise<void>;
-  /** An operator cancelled the campaign, inside this transaction: everything must be refunded. */
-  campaignCancelled(tx: Tx, campaign: CampaignRow): Promise<void>;
+/** Where a campaign's progress comes from: the pledges module's tallies (campaigns may not import pledges). */
+export interface ProgressSource {
   progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>>;
 }
 
-const OPEN_JOB = 'campaigns.open';
+export const OPEN_JOB = 'campaigns.open';
 export const CLOSE_JOB = 'campaigns.close';
 const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'];
 
@@ -52,28 +47,11 @@ export function checkChoice(campaign: Pick<CampaignRow, 'options' | 'perConsumer
 /** What never changes about a published campaign. */
 export type CampaignTerms = Readonly<Pick<CampaignRow, 'id' | 'options' | 'depositPerUnit' | 'perConsumerLimit'>>;
 
-/** Told, inside the deciding transaction, that a campaign was decided (succeeded or failed) or cancelled. */
-export type DecisionObserver = (tx: Tx, campaign: CampaignRow) => Promise<void>;
-
+/** Campaigns from draft to the deadline, and what other modules read of them; the decision is in campaign-decisions.ts. */
 export class CampaignService {
-  private listener: CampaignListener | undefined;
-  private readonly decisionObservers: DecisionObserver[] = [];
   private readonly termsCache = new Map<string, CampaignTerms>();
 
-  constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService }) {
-    deps.jobs.register(
-      defineJob({ name: OPEN_JOB, payload: z.strictObject({ campaignId: z.string() }), handle: async ({ campaignId }) => this.markOpen(campaignId) }),
-      defineJob({ name: CLOSE_JOB, payload: z.strictObject({ campaignId: z.string() }), handle: async ({ campaignId }) => this.listener!.campaignClosed(campaignId) }),
-    );
-  }
-
-  setListener(listener: CampaignListener): void {
-    this.listener = listener;
-  }
-
-  observeDecisions(observer: DecisionObserver): void {
-    this.decisionObservers.push(observer);
-  }
+  constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService; progress: ProgressSource }) {}
 
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
     const referencePrice = parseMoney(input.referencePrice);
@@ -112,7 +90,7 @@ export class CampaignService {
   async closeNow(campaignId: string): Promise<CampaignRow> {
     return this.deps.db.transaction(async (tx) => {
       const campaign = await this.lock(tx, campaignId);
-      if (!['scheduled', 'open'].includes(campaign.status)) throw conflict('campaign_not_open', `Only a scheduled or open campaign can be closed; this one is ${campaign.status}.`);
+      if (!isUndecided(campaign)) throw conflict('campaign_not_open', `Only a scheduled or open campaign can be closed; this one is ${campaign.status}.`);
       const now = this.deps.clock.now();
       if (campaign.closesAt > now) {
         campaign.closesAt = now;
@@ -123,24 +101,12 @@ export class CampaignService {
     });
   }
 
-  async cancel(campaignId: string): Promise<CampaignRow> {
-    return this.deps.db.transaction(async (tx) => {
-      const campaign = await this.lock(tx, campaignId);
-      if (['failed', 'cancelled', 'completed'].includes(campaign.status)) throw conflict('campaign_final', `A ${campaign.status} campaign cannot be cancelled.`);
-      Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
-      await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status, cancelledAt: campaign.cancelledAt });
-      await this.listener!.campaignCancelled(tx, campaign);
-      for (const observe of this.decisionObservers) await observe(tx, campaign);
-      return campaign;
-    });
-  }
-
   /** Anyone sees published campaigns; drafts only operators. */
   async get(actor: Principal | undefined, campaignId: string): Promise<{ campaign: CampaignRow; progress: CampaignProgress | undefined }> {
     return this.deps.db.read(async (tx) => {
       const campaign = await tx.findOneBy(CampaignRow, { id: campaignId });
       if (!campaign || (campaign.status === 'draft' && actor?.role !== 'operator')) throw notFound('The campaign');
-      const progress = await this.listener!.progress(tx, [campaign.id]);
+      const progress = await this.deps.progress.progress(tx, [campaign.id]);
       return { campaign, progress: progress.get(campaign.id) };
     });
   }
@@ -151,7 +117,7 @@ export class CampaignService {
       const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
       const where = { ...(statuses ? { status: In(statuses) } : {}), ...(query.factoryId ? { factoryId: query.factoryId } : {}) };
       const [items, total] = await tx.findAndCount(CampaignRow, { where, order: { closesAt: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit });
-      const progress = await this.listener!.progress(tx, items.map((c) => c.id));
+      const progress = await this.deps.progress.progress(tx, items.map((c) => c.id));
       return { items: items.map((campaign) => ({ campaign, progress: progress.get(campaign.id) })), total };
     });
   }
@@ -166,9 +132,9 @@ export class CampaignService {
     const { campaign, progress } = await this.get(undefined, campaignId);
     checkChoice(campaign, input);
     const now = this.deps.clock.now();
-    if (!['scheduled', 'open'].includes(campaign.status) || now >= campaign.closesAt) {
-      throw conflict('campaign_not_open', `The campaign is not taking pledges (it is ${now >= campaign.closesAt && campaign.status === 'open' ? 'closed' : campaign.status}).`);
-    }
+    // Offered before the window opens too: an upcoming campaign's page explains its deal.
+    const window = pledgeWindow(campaign, now);
+    if (!window.open && window.reason !== 'not_yet_open') throw conflict('campaign_not_open', windowRefusal(campaign, window));
     if (campaign.maxUnits !== null && campaign.reservedUnits + input.quantity > campaign.maxUnits) {
       const left = Math.max(0, campaign.maxUnits - campaign.reservedUnits);
       throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
@@ -207,7 +173,8 @@ export class CampaignService {
 
   /**
    * Reserves units against the cap with ONE conditional update: it succeeds only while the window is
-   * open and the cap holds, so no interleaving of requests can oversell, on either database.
+   * open (campaign.ts isTakingPledges, in SQL) and the cap holds, so no interleaving of requests can
+   * oversell, on either database.
    */
   async reserveUnits(tx: Tx, campaignId: string, quantity: number, now: Date): Promise<boolean> {
     const result = await tx
@@ -225,10 +192,9 @@ export class CampaignService {
     await tx.createQueryBuilder().update(CampaignRow).set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` }).where('id = :id', { id: campaignId }).execute();
   }
 
-  async markDecided(tx: Tx, campaign: CampaignRow, patch: Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt'>): Promise<void> {
-    Object.assign(campaign, patch, { decidedAt: this.deps.clock.now() });
-    await tx.update(CampaignRow, { id: campaign.id }, { ...patch, decidedAt: campaign.decidedAt });
-    for (const observe of this.decisionObservers) await observe(tx, campaign);
+  /** Writes a decision or a cancel (CampaignDecisions). */
+  async update(tx: Tx, campaign: Pick<CampaignRow, 'id'>, patch: Partial<Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt' | 'decidedAt' | 'cancelledAt'>>): Promise<void> {
+    await tx.update(CampaignRow, { id: campaign.id }, patch);
   }
 
   /** A factory's published campaigns (every status but draft), oldest deadline first. */
@@ -249,7 +215,8 @@ export class CampaignService {
     await this.deps.jobs.enqueue(tx, CLOSE_JOB, { campaignId: campaign.id }, { runAt: at, key: `${campaign.id}:${at.getTime()}` });
   }
 
-  private async markOpen(campaignId: string): Promise<void> {
+  /** The open job: a scheduled campaign's window has begun. */
+  async open(campaignId: string): Promise<void> {
     await this.deps.db.transaction((tx) => tx.update(CampaignRow, { id: campaignId, status: 'scheduled' }, { status: 'open' }));
   }
 }

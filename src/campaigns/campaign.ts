@@ -1,5 +1,6 @@
+import { formatBusinessTime } from '../platform/calendar';
 import { type Decimal, ZERO, fromFen, roundToFen } from '../platform/money';
-import type { CampaignRow, OptionDimension, StoredTier } from './campaign.entity';
+import type { CampaignRow, CampaignStatus, OptionDimension, StoredTier } from './campaign.entity';
 import { escapeValue, keyOfValues, variantFromKey } from './variant-key';
 
 /** Pure campaign rules: no IO. */
@@ -134,6 +135,82 @@ export function quoteOf(campaign: Pick<CampaignRow, 'tiers' | 'depositPerUnit' |
     balanceWindowHours: campaign.balanceWindowHours,
     tiers: tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: t.unitPrice, price: t.unitPrice.times(quantity), balance: balanceFor(campaign, t.unitPrice, quantity) })),
   };
+}
+
+// ---- the pledge window and the decision ----
+
+/** Published and not yet decided or cancelled: the window is ahead, open, or over and awaiting its decision. */
+export function isUndecided(campaign: Pick<CampaignRow, 'status'>): boolean {
+  return campaign.status === 'scheduled' || campaign.status === 'open';
+}
+
+/** Undecided and before its deadline: pledges still count toward it (its room under the cap and its countdown mean something). */
+export function isBeforeDeadline(campaign: Pick<CampaignRow, 'status' | 'closesAt'>, now: Date): boolean {
+  return isUndecided(campaign) && now < campaign.closesAt;
+}
+
+export type PledgeWindow = { open: true } | { open: false; reason: 'not_published' | 'not_yet_open' | 'closed' | 'decided' };
+
+/**
+ * Whether a pledge may be placed or cancelled at `now`: undecided and opensAt ≤ now < closesAt. The cap's
+ * conditional update (CampaignService.reserveUnits) is this rule in SQL, so that no race can break it.
+ */
+export function pledgeWindow(campaign: Pick<CampaignRow, 'status' | 'opensAt' | 'closesAt'>, now: Date): PledgeWindow {
+  if (campaign.status === 'draft') return { open: false, reason: 'not_published' };
+  if (!isUndecided(campaign)) return { open: false, reason: 'decided' };
+  if (now >= campaign.closesAt) return { open: false, reason: 'closed' };
+  if (now < campaign.opensAt) return { open: false, reason: 'not_yet_open' };
+  return { open: true };
+}
+
+/** Why a pledge (or a quote) is refused at this window, in words: the detail of a 409 campaign_not_open. */
+export function windowRefusal(campaign: Pick<CampaignRow, 'status' | 'opensAt'>, window: Exclude<PledgeWindow, { open: true }>): string {
+  if (window.reason === 'not_yet_open') return `The campaign opens at ${formatBusinessTime(campaign.opensAt)}.`;
+  return `The campaign is not taking pledges (it is ${window.reason === 'closed' ? 'closed' : campaign.status}).`;
+}
+
+export function isTakingPledges(campaign: Pick<CampaignRow, 'status' | 'opensAt' | 'closesAt'>, now: Date): boolean {
+  return pledgeWindow(campaign, now).open;
+}
+
+/**
+ * What the close job does at `now`, like a domain object that answers "nothing to do" rather than
+ * throwing: nothing once decided or cancelled; wait for the deadline; wait for deposits still in flight
+ * at the deadline (paid before it, confirmed after) until the last of them expires; else decide.
+ */
+export type CloseStep = { action: 'nothing' } | { action: 'wait'; until: Date } | { action: 'decide' };
+
+export function closeStep(campaign: Pick<CampaignRow, 'status' | 'closesAt'>, now: Date, lastDepositInFlightExpiry: Date | undefined): CloseStep {
+  if (!isUndecided(campaign)) return { action: 'nothing' };
+  if (now < campaign.closesAt) return { action: 'wait', until: campaign.closesAt };
+  if (lastDepositInFlightExpiry && lastDepositInFlightExpiry > now) return { action: 'wait', until: new Date(lastDepositInFlightExpiry.getTime() + 1000) };
+  return { action: 'decide' };
+}
+
+export interface Decision {
+  status: Extract<CampaignStatus, 'succeeded' | 'failed'>;
+  finalUnitPrice: Decimal | null;
+  /** Variants whose paid units missed the per-variant minimum: not made, their deposits refunded. */
+  droppedVariants: string[];
+  balanceDueAt: Date | null;
+}
+
+/**
+ * When a campaign succeeds: variants below the per-variant minimum are dropped first; the paid units of
+ * the rest must reach the first tier's minimum; the price is then that of the highest tier reached, and
+ * the balance is due `balanceWindowHours` after the decision. Otherwise it fails and every deposit goes back.
+ */
+export function decide(
+  campaign: Pick<CampaignRow, 'tiers' | 'variantMinUnits' | 'balanceWindowHours'>,
+  paidUnitsByVariant: ReadonlyMap<string, number>,
+  now: Date,
+): Decision {
+  const min = campaign.variantMinUnits;
+  const dropped = min === null ? [] : [...paidUnitsByVariant].filter(([, units]) => units > 0 && units < min).map(([key]) => key);
+  const paidUnits = [...paidUnitsByVariant].filter(([key]) => !dropped.includes(key)).reduce((total, [, units]) => total + units, 0);
+  const tier = paidUnits >= thresholdOf(campaign) ? tierReached(tiersOf(campaign), paidUnits) : undefined;
+  if (!tier) return { status: 'failed', finalUnitPrice: null, droppedVariants: dropped, balanceDueAt: null };
+  return { status: 'succeeded', finalUnitPrice: tier.unitPrice, droppedVariants: dropped, balanceDueAt: new Date(now.getTime() + campaign.balanceWindowHours * 3600_000) };
 }
 
 /**

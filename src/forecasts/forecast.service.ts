@@ -1,9 +1,8 @@
 import { In, LessThanOrEqual, IsNull } from 'typeorm';
-import { z } from 'zod';
-import type { CampaignService } from '../campaigns';
+import type { CampaignRow, CampaignService, DecisionObserver } from '../campaigns';
 import type { FactoryService, FactoryWebhooks } from '../factories';
 import type { PledgeTallies } from '../pledges';
-import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
+import { businessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
 import { type Database, type Tx } from '../platform/database';
@@ -11,16 +10,16 @@ import { type FieldError, badRequest, conflict, notFound } from '../platform/htt
 import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
+import type { Jobs } from '../platform/jobs';
 import { AddressNotPublicError, postOnce } from '../platform/outbound-http';
 import { signatureHeader } from '../platform/signature';
 import { type LineContent, actualKey, forecastAccuracy, nextVersionLines } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
-const PUBLISH_ALL_JOB = 'forecasts.publish-daily';
-const PUBLISH_JOB = 'forecasts.publish';
-const PUSH_JOB = 'forecasts.push-batch';
+export const PUBLISH_ALL_JOB = 'forecasts.publish-daily';
+export const PUBLISH_JOB = 'forecasts.publish';
+export const PUSH_JOB = 'forecasts.push-batch';
 /** A batch not acknowledged this long after publishing is late, and operators are shown it. */
 export const ACKNOWLEDGE_WITHIN_MS = 24 * 3600_000;
 
@@ -77,9 +76,7 @@ export interface CommitInput {
  * commitments and forecast accuracy. A factory only ever reaches its own data: every method takes the
  * factory id from the caller's principal, and another factory's batch is "not found".
  */
-export class ForecastService {
-  private readonly sources: DemandSource[] = [];
-
+export class ForecastService implements DecisionObserver {
   constructor(
     private readonly deps: {
       db: Database;
@@ -89,33 +86,15 @@ export class ForecastService {
       factories: FactoryService;
       tallies: PledgeTallies;
       webhooks: FactoryWebhooks;
+      /** Other modules' demand, joining every factory's forecast and batches (the subscriptions module's orchard demand). */
+      sources: readonly DemandSource[];
       config: Config['forecasts'];
     },
-  ) {
-    const retryBase = deps.config.webhookRetryBaseMs;
-    deps.jobs.register(
-      defineJob({
-        name: PUBLISH_ALL_JOB, payload: z.strictObject({}), schedule: { cron: '0 2 * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        handle: async () => this.enqueueDailyPublish(),
-      }),
-      defineJob({
-        name: PUBLISH_JOB, payload: z.strictObject({ factoryId: z.string(), trigger: z.enum(['daily', 'campaign_decided', 'operator']) }),
-        handle: async ({ factoryId, trigger }) => void (await this.publish(factoryId, trigger)),
-      }),
-      defineJob({
-        name: PUSH_JOB, payload: z.strictObject({ batchId: z.string() }), maxRetries: 40, retryDelayMs: retryBase, maxRetryDelayMs: retryBase * 120,
-        handle: async ({ batchId }) => this.push(batchId),
-      }),
-    );
-    // A decided or cancelled campaign changes what its factory should make: publish at once.
-    deps.campaigns.observeDecisions((tx, campaign) =>
-      deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId: campaign.factoryId, trigger: 'campaign_decided' }, { key: `${campaign.factoryId}:${campaign.id}:${campaign.status}` }),
-    );
-  }
+  ) {}
 
-  /** Another module's demand joins every factory's forecast and batches (the subscriptions module registers here). */
-  addSource(source: DemandSource): void {
-    this.sources.push(source);
+  /** A decided or cancelled campaign changes what its factory should make: publish at once (DecisionObserver). */
+  async campaignDecided(tx: Tx, campaign: CampaignRow): Promise<void> {
+    await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId: campaign.factoryId, trigger: 'campaign_decided' }, { key: `${campaign.factoryId}:${campaign.id}:${campaign.status}` });
   }
 
   // ---- live forecast ----
@@ -134,7 +113,7 @@ export class ForecastService {
     const tallies = await this.deps.tallies.byVariant(tx, [...new Set([...live, ...completed].map((c) => c.id))]);
     const days = await this.deps.tallies.byDay(tx, live.map((c) => c.id));
     const conversion = balanceConversion(completed.flatMap((c) => tallies.get(c.id)!));
-    const supplies = (await Promise.all(this.sources.map((source) => source.supplyLines(tx, factoryId, now)))).flat();
+    const supplies = (await Promise.all(this.deps.sources.map((source) => source.supplyLines(tx, factoryId, now)))).flat();
     return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)), supplies };
   }
 
@@ -178,7 +157,7 @@ export class ForecastService {
     });
   }
 
-  private async enqueueDailyPublish(): Promise<void> {
+  async enqueueDailyPublish(): Promise<void> {
     const day = businessDay(this.deps.clock.now());
     await this.deps.db.transaction(async (tx) => {
       // Every factory: one with nothing new publishes nothing.
@@ -244,7 +223,7 @@ export class ForecastService {
       const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => !campaignIds.has(line.campaignId));
       if (supply.length > 0) {
         const commitments = supply.map(({ line, quantity }) => ({ key: line.campaignId, week: line.shipWeek, quantity }));
-        for (const source of this.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
+        for (const source of this.deps.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
       }
     });
   }

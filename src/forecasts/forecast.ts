@@ -1,4 +1,4 @@
-import type { CampaignRow } from '../campaigns';
+import { type CampaignRow, isUndecided } from '../campaigns';
 import { type DayTally, type VariantTally, unitCounts } from '../pledges';
 import { businessDay, isoWeekOf, startOfBusinessDay } from '../platform/calendar';
 
@@ -85,7 +85,7 @@ export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly 
 /** The forecast of one campaign, per variant. */
 export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly VariantTally[], daily: readonly DayTally[], conversion: Conversion, now: Date): CampaignForecast {
   const reservedUnits = tallies.reduce((total, t) => total + unitCounts(t).reservedUnits, 0);
-  const rest = ['scheduled', 'open'].includes(campaign.status) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : { expected: 0, low: 0, high: 0 };
+  const rest = isUndecided(campaign) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : { expected: 0, low: 0, high: 0 };
   // The projection is shared between variants as the deposits so far are (evenly if there are none yet).
   const paidOf = (t: VariantTally) => unitCounts(t).paidUnits;
   const totalPaid = tallies.reduce((total, t) => total + paidOf(t), 0);

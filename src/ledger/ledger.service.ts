@@ -1,6 +1,6 @@
 import type { Database, Tx } from '../platform/database';
 import { newId } from '../platform/ids';
-import { type Decimal, ZERO, fromFen, roundToFen, sum, toFen } from '../platform/money';
+import { type Decimal, ZERO, fromFen, roundToFen, sum } from '../platform/money';
 import { JournalEntryRow, JournalLineRow } from './journal.entity';
 
 export interface EntryInput {
@@ -25,14 +25,14 @@ export class LedgerService {
   async postMany(tx: Tx, inputs: readonly EntryInput[]): Promise<string[]> {
     const now = this.clock.now();
     const entries = inputs.map((input) => ({ id: newId(), input, lines: checkedLines(input) }));
-    await this.db.insertRows(
+    await this.db.insertEntities(
       tx,
-      'journal_entries',
-      entries.map(({ id, input }) => ({
-        id, kind: input.kind, campaign_id: input.refs.campaignId ?? null, pledge_id: input.refs.pledgeId ?? null, box_id: input.refs.boxId ?? null, payment_id: input.refs.paymentId ?? null, refund_id: input.refs.refundId ?? null, created_at: now,
+      JournalEntryRow,
+      entries.map(({ id, input }) => Object.assign(new JournalEntryRow(), {
+        id, kind: input.kind, campaignId: input.refs.campaignId ?? null, pledgeId: input.refs.pledgeId ?? null, boxId: input.refs.boxId ?? null, paymentId: input.refs.paymentId ?? null, refundId: input.refs.refundId ?? null, createdAt: now,
       })),
     );
-    await this.db.insertRows(tx, 'journal_lines', entries.flatMap(({ id, lines }) => lines.map((l) => ({ id: newId(), entry_id: id, account: l.account, amount_fen: toFen(l.amount) }))));
+    await this.db.insertEntities(tx, JournalLineRow, entries.flatMap(({ id, lines }) => lines.map((l) => Object.assign(new JournalLineRow(), { id: newId(), entryId: id, account: l.account, amount: l.amount }))));
     return entries.map((e) => e.id);
   }
 

@@ -1,4 +1,5 @@
 export { PaymentService, SEND_REFUND_JOB, type NotificationOutcome, type PaymentListener } from './payment.service';
+export { paymentJobs } from './payment.jobs';
 export { paymentRoutes } from './payment.routes';
 export { SandboxGateway, SandboxTimeoutError, SANDBOX_SIGNATURE_HEADER, type SandboxRefundFault } from './sandbox-gateway';
 export { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus } from './payment.entity';

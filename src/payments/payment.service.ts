@@ -1,17 +1,16 @@
 import { In } from 'typeorm';
-import { z } from 'zod';
 import { LEDGER_CURRENCY, accounts, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { notFound, unprocessable } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
-import { type Decimal, ZERO, formatMoney, fromFen, toFen } from '../platform/money';
+import type { Jobs } from '../platform/jobs';
+import { type Decimal, ZERO, formatMoney, fromFen } from '../platform/money';
 import { GroupCommit } from '../platform/group-commit';
 import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
 import type { SandboxGateway } from './sandbox-gateway';
-import { PaymentRow, RefundRow, type PaymentKind, type PaymentStatus, type RefundStatus, type UnexpectedReason } from './payment.entity';
+import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus, type RefundStatus, type UnexpectedReason } from './payment.entity';
 
 /**
  * What happens when a payment settles or a refund is sent is decided by the module that asked for the
@@ -32,7 +31,7 @@ export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled' 
 type AskedKind = Exclude<PaymentKind, 'unexpected'>;
 
 export const SEND_REFUND_JOB = 'payments.send-refund';
-const SANDBOX_CONFIRM_JOB = 'payments.sandbox-confirm';
+export const SANDBOX_CONFIRM_JOB = 'payments.sandbox-confirm';
 /** When auto-confirm's job delivers a confirmation that the first, immediate attempt did not. */
 const SANDBOX_CONFIRM_RETRY_MS = 5000;
 /** Refund calls one job run has open with the gateway at once. */
@@ -62,32 +61,7 @@ export class PaymentService {
       /** An immediate auto-confirm attempt failed (its job delivers it again): a warning, not an error. */
       onBackgroundError?: (error: unknown) => void;
     },
-  ) {
-    deps.jobs.register(
-      defineJob({
-        name: SEND_REFUND_JOB,
-        payload: z.strictObject({ refundId: z.string() }),
-        // A refund is retried until the gateway accepts it: the consumer's money must come back.
-        maxRetries: 50,
-        handle: async ({ refundId }) => {
-          const [error] = await this.sendRefunds([refundId]);
-          if (error) throw error;
-        },
-        // A failed campaign's thousands of refunds: a hundred per run, their outcomes recorded in one transaction.
-        batch: { size: 100, handle: async (payloads) => this.sendRefunds(payloads.map((p) => p.refundId)) },
-      }),
-      defineJob({
-        name: SANDBOX_CONFIRM_JOB,
-        payload: z.strictObject({ paymentId: z.string() }),
-        maxRetries: 10,
-        handle: async ({ paymentId }) => {
-          const [error] = await this.autoConfirmPending([paymentId]);
-          if (error) throw error;
-        },
-        batch: { size: 100, handle: async (payloads) => this.autoConfirmPending(payloads.map((p) => p.paymentId)) },
-      }),
-    );
-  }
+  ) {}
 
   setListener(kinds: readonly AskedKind[], listener: PaymentListener): void {
     for (const kind of kinds) this.listeners.set(kind, listener);
@@ -124,14 +98,7 @@ export class PaymentService {
       const runAt = new Date(this.deps.clock.now().getTime() + SANDBOX_CONFIRM_RETRY_MS);
       await this.deps.jobs.enqueueMany(tx, SANDBOX_CONFIRM_JOB, payments.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })));
     }
-    await this.deps.db.insertRows(
-      tx,
-      'payments',
-      payments.map((p) => ({
-        id: p.id, kind: p.kind, provider: p.provider, pledge_id: p.pledgeId, campaign_id: p.campaignId, box_id: p.boxId, user_id: p.userId, amount_fen: toFen(p.amount), currency: p.currency,
-        status: p.status, created_at: p.createdAt, settled_at: p.settledAt, transaction_id: p.transactionId, reported_payment_id: p.reportedPaymentId, unexpected_reason: p.unexpectedReason,
-      })),
-    );
+    await this.deps.db.insertEntities(tx, PaymentRow, payments);
   }
 
   /**
@@ -155,7 +122,7 @@ export class PaymentService {
   }
 
   /** The sandbox-confirm job: the payments still pending are confirmed now; returns each one's error, or undefined. */
-  private async autoConfirmPending(paymentIds: readonly string[]): Promise<(Error | undefined)[]> {
+  async autoConfirmPending(paymentIds: readonly string[]): Promise<(Error | undefined)[]> {
     // Auto-confirm switched off since the payment was made: nothing plays the provider any more.
     if (!this.deps.autoConfirm) return paymentIds.map(() => undefined);
     const pending = await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }));
@@ -213,7 +180,7 @@ export class PaymentService {
       const now = this.deps.clock.now();
       // A replayed event id breaks the unique key: that is the duplicate answer. So does money already
       // recorded under its transaction id (ux_payments_transaction), reported again under a new event id.
-      await this.deps.db.insertRows(tx, 'gateway_events', events.map((e) => ({ id: `${provider}:${e.id}`, payment_id: e.paymentId, type: e.type, received_at: now })));
+      await this.deps.db.insertEntities(tx, GatewayEventRow, events.map((e) => Object.assign(new GatewayEventRow(), { id: `${provider}:${e.id}`, paymentId: e.paymentId, type: e.type, receivedAt: now })));
       const ids = events.map((e) => e.paymentId);
       if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
       const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));

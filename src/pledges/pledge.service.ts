@@ -1,18 +1,16 @@
 import { In } from 'typeorm';
-import { z } from 'zod';
-import { type CampaignRow, type CampaignService, type CampaignTerms, checkChoice, depositFor, variantKey } from '../campaigns';
+import { type CampaignRow, type CampaignService, type CampaignTerms, checkChoice, depositFor, isTakingPledges, pledgeWindow, variantKey, windowRefusal } from '../campaigns';
 import type { NotificationService } from '../notifications';
 import { type PaymentListener, PaymentRow, type PaymentService, type RefundRow } from '../payments';
 import type { Clock } from '../platform/clock';
-import { formatBusinessTime } from '../platform/calendar';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, conflict, notFound } from '../platform/http/app-error';
 import { idempotencyKeyReused } from '../platform/http/idempotency';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
-import { formatMoney, toFen } from '../platform/money';
+import type { Jobs } from '../platform/jobs';
+import { formatMoney } from '../platform/money';
 import { GroupCommit } from '../platform/group-commit';
 import type { MoneyFlows } from './money-flows';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
@@ -34,7 +32,7 @@ export interface PledgeDeps extends PledgeModuleDeps {
   depositTtlMinutes: number;
 }
 
-const EXPIRE_JOB = 'pledges.expire-unpaid';
+export const EXPIRE_JOB = 'pledges.expire-unpaid';
 
 interface PledgeIntent {
   pledgeId: string;
@@ -49,16 +47,7 @@ type Placed = { pledge: PledgeRow; payment: PaymentRow };
 
 /** A consumer's pledges: placing, paying, cancelling, expiring. Deciding campaigns is in settlement.ts. */
 export class PledgeService implements PaymentListener {
-  constructor(private readonly deps: PledgeDeps) {
-    deps.jobs.register(defineJob({
-      name: EXPIRE_JOB,
-      payload: z.strictObject({ pledgeId: z.string() }),
-      handle: async ({ pledgeId }) => this.expire([pledgeId]),
-      // A spike of pledges comes due together: a hundred expire in one transaction, their units released
-      // with one UPDATE of the campaign, so the units of a capped launch are free again within seconds.
-      batch: { size: 100, handle: async (payloads) => (await this.expire(payloads.map((p) => p.pledgeId)), payloads.map(() => undefined)) },
-    }));
-  }
+  constructor(private readonly deps: PledgeDeps) {}
 
   /**
    * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
@@ -174,14 +163,7 @@ export class PledgeService implements PaymentListener {
     // Sent back to back on the transaction's connection: the batch waits for one round trip, not one per statement.
     await Promise.all([
       this.deps.payments.insert(tx, payments),
-      this.deps.db.insertRows(
-        tx,
-        'pledges',
-        pledges.map((p) => ({
-          id: p.id, campaign_id: p.campaignId, user_id: p.userId, variant_key: p.variantKey, quantity: p.quantity, status: p.status, deposit_per_unit_fen: toFen(p.depositPerUnit), deposit_fen: toFen(p.deposit),
-          deposit_payment_id: p.depositPaymentId, expires_at: p.expiresAt, created_at: p.createdAt, updated_at: p.updatedAt,
-        })),
-      ),
+      this.deps.db.insertEntities(tx, PledgeRow, pledges),
       this.deps.jobs.enqueueMany(tx, EXPIRE_JOB, pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id }))),
       this.deps.tallies.placed(tx, pledges),
     ]);
@@ -218,7 +200,7 @@ export class PledgeService implements PaymentListener {
     return this.deps.db.transaction(async (tx) => {
       const pledge = await this.lockOwn(tx, consumer, pledgeId);
       const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
-      const open = ['scheduled', 'open'].includes(campaign.status) && now < campaign.closesAt;
+      const open = isTakingPledges(campaign, now);
       if (!open || !['awaiting_deposit', 'active'].includes(pledge.status)) {
         throw conflict('pledge_not_cancellable', `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${pledge.status} and the campaign ${open ? 'open' : campaign.status}.`);
       }
@@ -397,8 +379,6 @@ export class PledgeService implements PaymentListener {
 }
 
 function assertOpen(campaign: CampaignRow, now: Date): void {
-  if (!['scheduled', 'open'].includes(campaign.status) || now >= campaign.closesAt) {
-    throw new AppError(409, 'campaign_not_open', `The campaign is not taking pledges (it is ${now >= campaign.closesAt && campaign.status === 'open' ? 'closed' : campaign.status}).`);
-  }
-  if (now < campaign.opensAt) throw new AppError(409, 'campaign_not_open', `The campaign opens at ${formatBusinessTime(campaign.opensAt)}.`);
+  const window = pledgeWindow(campaign, now);
+  if (!window.open) throw new AppError(409, 'campaign_not_open', windowRefusal(campaign, window));
 }

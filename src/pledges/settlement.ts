@@ -1,71 +1,54 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignListener, type CampaignProgress, type CampaignRow, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, tierReached, tiersOf, variantText } from '../campaigns';
+import { type CampaignRow, type DecisionObserver, type PledgesAtClose, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, variantText } from '../campaigns';
 import type { NotificationInput } from '../notifications';
 import type { Tx } from '../platform/database';
-import { defineJob } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
 import { HOLDING_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
 import type { PledgeModuleDeps, PledgeService } from './pledge.service';
-import { type VariantTally, unitCounts } from './tallies';
 
-const SETTLE_JOB = 'pledges.settle-campaign';
-const FORFEIT_JOB = 'pledges.forfeit-unpaid';
-const REMIND_JOB = 'pledges.remind-balance';
+export const SETTLE_JOB = 'pledges.settle-campaign';
+export const FORFEIT_JOB = 'pledges.forfeit-unpaid';
+export const REMIND_JOB = 'pledges.remind-balance';
 const BATCH = 100;
-const byCampaign = z.strictObject({ campaignId: z.string() });
+export const byCampaign = z.strictObject({ campaignId: z.string() });
 
 /**
  * Deciding a campaign at its deadline and settling every pledge after it. Each step is a job that can
  * run twice, or stop half way and run again: it only ever moves pledges that are still in the state it
  * moves them from, so every pledge is settled exactly once.
  */
-export class Settlement implements CampaignListener {
+export class Settlement implements PledgesAtClose, DecisionObserver {
   constructor(
     private readonly deps: PledgeModuleDeps & { pledges: PledgeService; balanceReminderHours: number },
-  ) {
-    deps.jobs.register(
-      defineJob({ name: SETTLE_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.settle(campaignId) }),
-      defineJob({ name: FORFEIT_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.forfeitUnpaid(campaignId) }),
-      defineJob({ name: REMIND_JOB, payload: byCampaign, handle: async ({ campaignId }) => this.remind(campaignId) }),
-    );
+  ) {}
+
+  // ---- PledgesAtClose: what the campaigns module's close job reads and does ----
+
+  async lastDepositExpiry(tx: Tx, campaignId: string): Promise<Date | undefined> {
+    const unpaid = await tx.find(PledgeRow, { select: { expiresAt: true }, where: { campaignId, status: 'awaiting_deposit' } });
+    return unpaid.length === 0 ? undefined : new Date(Math.max(...unpaid.map((p) => p.expiresAt.getTime())));
   }
+
+  async expireUnpaid(tx: Tx, campaignId: string): Promise<void> {
+    await this.deps.pledges.expireInTx(tx, await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_deposit' } }));
+  }
+
+  async paidUnitsByVariant(tx: Tx, campaignId: string): Promise<Map<string, number>> {
+    const tallies = (await this.deps.tallies.byVariant(tx, [campaignId])).get(campaignId)!;
+    return new Map(tallies.map((t) => [t.variantKey, t.active]).filter(([, units]) => units !== 0) as [string, number][]);
+  }
+
+  // ---- DecisionObserver ----
 
   /**
-   * The close job. Deposits still in flight at the deadline get until their TTL to land (the close
-   * job comes back then); after that the paid units decide: success at the highest tier reached, with
-   * variants below their minimum dropped, or failure.
+   * Inside the deciding transaction: the settle job moves the pledges, in batches. The balance reminder
+   * and the forfeit are scheduled by the settle job once it has moved every pledge to awaiting_balance:
+   * scheduled here, a reminder due before that (any window up to the reminder lead time) found no pledge
+   * awaiting its balance, and never came again. A cancel after success settles again, under its own key.
    */
-  async campaignClosed(campaignId: string): Promise<void> {
-    const now = this.deps.clock.now();
-    await this.deps.db.transaction(async (tx) => {
-      const campaign = await this.deps.campaigns.lock(tx, campaignId);
-      if (!['scheduled', 'open'].includes(campaign.status)) return;
-      if (now < campaign.closesAt) return this.deps.campaigns.scheduleClose(tx, campaign);
-      const unpaid = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_deposit' } });
-      const inFlight = unpaid.filter((p) => p.expiresAt > now);
-      if (inFlight.length > 0) {
-        const lastExpiry = Math.max(...inFlight.map((p) => p.expiresAt.getTime()));
-        return this.deps.campaigns.scheduleClose(tx, campaign, new Date(lastExpiry + 1000));
-      }
-      await this.deps.pledges.expireInTx(tx, unpaid);
-
-      const paidByVariant = await this.unitsByVariant(tx, campaignId, ['active']);
-      const dropped = campaign.variantMinUnits === null ? [] : [...paidByVariant].filter(([, units]) => units < campaign.variantMinUnits!).map(([key]) => key);
-      const paidUnits = [...paidByVariant].filter(([key]) => !dropped.includes(key)).reduce((total, [, units]) => total + units, 0);
-      const tier = paidUnits >= thresholdOf(campaign) ? tierReached(tiersOf(campaign), paidUnits) : undefined;
-      const balanceDueAt = tier ? new Date(now.getTime() + campaign.balanceWindowHours * 3600_000) : null;
-      await this.deps.campaigns.markDecided(tx, campaign, { status: tier ? 'succeeded' : 'failed', finalUnitPrice: tier?.unitPrice ?? null, droppedVariants: dropped, balanceDueAt });
-      // The reminder and the forfeit are scheduled by the settle job once it has moved every pledge to
-      // awaiting_balance: scheduled here, a reminder due before that (any window up to the reminder
-      // lead time) found no pledge awaiting its balance, and never came again.
-      await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId }, { key: campaignId });
-    });
-  }
-
-  /** Inside the operator's cancel: the refunds are made by the settle job, in batches. */
-  async campaignCancelled(tx: Tx, campaign: CampaignRow): Promise<void> {
-    await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId: campaign.id }, { key: `${campaign.id}:cancelled` });
+  async campaignDecided(tx: Tx, campaign: CampaignRow): Promise<void> {
+    await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId: campaign.id }, { key: campaign.status === 'cancelled' ? `${campaign.id}:cancelled` : campaign.id });
   }
 
   /** Moves every pledge of a decided or cancelled campaign to where the decision puts it, a batch per transaction. */
@@ -139,26 +122,6 @@ export class Settlement implements CampaignListener {
     });
   }
 
-  async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
-    const result = new Map<string, CampaignProgress>();
-    if (campaignIds.length === 0) return result;
-    const pledgersOf = await this.deps.tallies.pledgers(tx, campaignIds);
-    for (const [campaignId, tallies] of await this.deps.tallies.byVariant(tx, campaignIds)) {
-      const variants = tallies.map((t) => {
-        const { paidUnits, reservedUnits } = unitCounts(t);
-        return { variant: t.variantKey, paidUnits, reservedUnits };
-      });
-      result.set(campaignId, {
-        paidUnits: variants.reduce((total, v) => total + v.paidUnits, 0),
-        reservedUnits: variants.reduce((total, v) => total + v.reservedUnits, 0),
-        pledgers: pledgersOf.get(campaignId) ?? 0,
-        variants,
-      });
-    }
-    return result;
-  }
-
-  /** Deposits held per campaign according to the pledges: what the ledger must agree with. */
   /**
    * Final campaigns whose settle job has run: their pledges have left the held deposits, so the ledger
    * must hold nothing for them. One still settling (its job waiting, retried or running) holds deposits
@@ -239,11 +202,6 @@ export class Settlement implements CampaignListener {
       data: { title: campaign.title, unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
     })));
   }
-
-  private async unitsByVariant(tx: Tx, campaignId: string, statuses: PledgeStatus[]): Promise<Map<string, number>> {
-    const tallies = (await this.deps.tallies.byVariant(tx, [campaignId])).get(campaignId)!;
-    return new Map(tallies.map((t) => [t.variantKey, unitsIn(t, statuses)]).filter(([, units]) => units !== 0) as [string, number][]);
-  }
 }
 
 /**
@@ -253,8 +211,4 @@ export class Settlement implements CampaignListener {
  */
 function defaultedOn(campaign: CampaignRow, pledge: PledgeRow): boolean {
   return campaign.finalUnitPrice !== null && !campaign.droppedVariants?.includes(pledge.variantKey);
-}
-
-function unitsIn(tally: VariantTally, statuses: readonly PledgeStatus[]): number {
-  return statuses.reduce((total, status) => total + tally[status], 0);
 }

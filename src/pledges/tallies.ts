@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { CampaignProgress, ProgressSource } from '../campaigns';
 import { businessDay } from '../platform/calendar';
 import type { Database, Tx } from '../platform/database';
 import { PAID_STATUSES, PLEDGE_STATUSES, type PledgeRow, type PledgeStatus } from './pledge.entity';
@@ -68,7 +69,7 @@ const DAY_COUNTERS = ['pledged_units', 'pledges', 'deposit_paid_units'];
  * PledgeService.setStatus), so progress and forecasts read a few hundred rows, never a scan of every
  * pledge. `violations` proves them against the pledges (part of the reconcile command).
  */
-export class PledgeTallies {
+export class PledgeTallies implements ProgressSource {
   constructor(private readonly db: Database) {}
 
   /** New pledges, all awaiting their deposit. */
@@ -175,6 +176,27 @@ export class PledgeTallies {
   }
 
   /** Where the running totals disagree with the pledges themselves (there should be nowhere). */
+  /** A campaign's public progress (ProgressSource): a few rows per campaign and variant, however many pledges there are. */
+  async progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>> {
+    const result = new Map<string, CampaignProgress>();
+    if (campaignIds.length === 0) return result;
+    const pledgersOf = await this.pledgers(tx, campaignIds);
+    for (const [campaignId, tallies] of await this.byVariant(tx, campaignIds)) {
+      const variants = tallies.map((t) => {
+        const { paidUnits, reservedUnits } = unitCounts(t);
+        return { variant: t.variantKey, paidUnits, reservedUnits };
+      });
+      result.set(campaignId, {
+        paidUnits: variants.reduce((total, v) => total + v.paidUnits, 0),
+        reservedUnits: variants.reduce((total, v) => total + v.reservedUnits, 0),
+        pledgers: pledgersOf.get(campaignId) ?? 0,
+        variants,
+      });
+    }
+    return result;
+  }
+
+
   async violations(tx: Tx): Promise<string[]> {
     const counted = await tx
       .createQueryBuilder()

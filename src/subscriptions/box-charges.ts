@@ -1,19 +1,17 @@
 import { In, IsNull, LessThanOrEqual } from 'typeorm';
-import { z } from 'zod';
 import { accounts, type LedgerService } from '../ledger';
 import type { NotificationService } from '../notifications';
 import type { PaymentListener, PaymentRow, PaymentService, RefundRow } from '../payments';
-import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
-import { type Jobs, defineJob } from '../platform/jobs';
+import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, parseMoney, roundToFen } from '../platform/money';
 import { LATE_AFTER_MS } from './deliveries';
 import { BoxContentsRow, BoxRow, FruitRow } from './subscription.entity';
 
-const LOCK_DUE_JOB = 'subscriptions.lock-due-boxes';
-const CHARGE_JOB = 'subscriptions.charge-box';
-const LATE_GUARANTEE_JOB = 'subscriptions.late-shipping-guarantee';
+export const LOCK_DUE_JOB = 'subscriptions.lock-due-boxes';
+export const CHARGE_JOB = 'subscriptions.charge-box';
+export const LATE_GUARANTEE_JOB = 'subscriptions.late-shipping-guarantee';
 
 /** A box's charge is tried this many times (the first at the cutoff), then the box is cancelled. */
 export const MAX_CHARGE_ATTEMPTS = 3;
@@ -30,19 +28,7 @@ const BATCH = 200;
  * expects, so every job can run twice or stop half way and run again.
  */
 export class BoxCharges implements PaymentListener {
-  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService }) {
-    deps.jobs.register(
-      defineJob({
-        name: LOCK_DUE_JOB, payload: z.strictObject({}), schedule: { cron: '*/15 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        handle: async () => void (await this.lockDue()),
-      }),
-      defineJob({ name: CHARGE_JOB, payload: z.strictObject({ boxId: z.string() }), handle: async ({ boxId }) => this.chargeAgain(boxId) }),
-      defineJob({
-        name: LATE_GUARANTEE_JOB, payload: z.strictObject({}), schedule: { cron: '20 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        handle: async () => void (await this.compensateLate()),
-      }),
-    );
-  }
+  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService }) {}
 
   /** Locks every planned box whose cutoff has passed and asks for its charge, in batches. */
   async lockDue(): Promise<number> {

@@ -17,8 +17,6 @@ export async function contentsOf(tx: Tx, boxes: Iterable<{ contentsId: string }>
  * same content). In id order, so two planning batches storing the same contents lock them in the same order.
  */
 export async function storeContents(db: Database, tx: Tx, contents: Iterable<BoxContentsRow>): Promise<void> {
-  const rows = [...contents]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((c) => ({ id: c.id, items: JSON.stringify(c.items), coverage: JSON.stringify(c.coverage), uncovered: JSON.stringify(c.uncovered) }));
-  for (let i = 0; i < rows.length; i += 200) await db.insertRows(tx, 'fruit_box_contents', rows.slice(i, i + 200), { ignoreDuplicates: true });
+  const rows = [...contents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  for (let i = 0; i < rows.length; i += 200) await db.insertEntities(tx, BoxContentsRow, rows.slice(i, i + 200), { ignoreDuplicates: true });
 }

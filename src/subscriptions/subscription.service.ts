@@ -1,17 +1,16 @@
 import { Between, In, LessThanOrEqual, Not } from 'typeorm';
-import { z } from 'zod';
 import type { FactoryService } from '../factories';
 import type { NotificationService } from '../notifications';
-import { BUSINESS_TIME_ZONE, businessDay, formatBusinessTime, isoWeekDates } from '../platform/calendar';
+import { businessDay, formatBusinessTime, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
-import { type Database, type SqlValue, type Tx, isUniqueViolation } from '../platform/database';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, type FieldError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import { idempotencyKeyReused } from '../platform/http/idempotency';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId, newTimeOrderedId } from '../platform/ids';
-import { type Jobs, defineJob } from '../platform/jobs';
-import { type Decimal, formatMoney, roundToFen, sum, toFen } from '../platform/money';
+import type { Jobs } from '../platform/jobs';
+import { type Decimal, formatMoney, roundToFen, sum } from '../platform/money';
 import { type BoxRequest, type Fruit, type PlannedBox, planBox } from '../scheduling';
 import { STARTER_PLANS, starterFruits } from './catalogue';
 import { REGIONS, addDays, cutoffOf, deliveryDates, firstDeliveryOn, nextOpenDelivery, periodDaysOf, shipByOf, shipDateOf } from './deliveries';
@@ -19,7 +18,7 @@ import { fairShares } from './fair-share';
 import { contentsOf, storeContents } from './box-contents';
 import { BoxContentsRow, BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, boxContentsIdOf, type BoxItem, type BoxStatus } from './subscription.entity';
 
-const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
+export const PLAN_AHEAD_JOB = 'subscriptions.plan-ahead';
 export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
 /** Boxes are built this far ahead, and re-planned until their cutoff. */
 export const HORIZON_WEEKS = 4;
@@ -80,15 +79,7 @@ interface PlannedContents {
  * ripeness-aware planner (src/scheduling). One box per subscription and delivery date, by a unique key.
  */
 export class SubscriptionService {
-  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; notifications: NotificationService; factories: Pick<FactoryService, 'kindOf'> }) {
-    deps.jobs.register(
-      defineJob({
-        name: PLAN_AHEAD_JOB, payload: z.strictObject({}), schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
-        handle: async () => void (await this.planAhead()),
-      }),
-      defineJob({ name: SHARE_SHORTFALL_JOB, payload: z.strictObject({ fruitId: z.string(), week: z.string() }), handle: async ({ fruitId, week }) => this.shareShortfall(fruitId, week) }),
-    );
-  }
+  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; notifications: NotificationService; factories: Pick<FactoryService, 'kindOf'> }) {}
 
   // ---- catalogue and plans ----
 
@@ -549,7 +540,7 @@ export class SubscriptionService {
     // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
     // databases' parameter limits. The unique key (subscription, date) refuses doubles.
     await storeContents(this.deps.db, tx, newContents.values());
-    for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertRows(tx, 'fruit_boxes', inserts.slice(i, i + 200).map(boxColumns));
+    for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertEntities(tx, BoxRow, inserts.slice(i, i + 200));
     return replanned;
   }
 
@@ -630,15 +621,6 @@ export function boxRequest(
     deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
     portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
     unitLimits: unitLimits ? new Map(Object.entries(unitLimits)) : undefined,
-  };
-}
-
-function boxColumns(b: BoxRow): Record<string, SqlValue> {
-  return {
-    id: b.id, subscription_id: b.subscriptionId, user_id: b.userId, delivery_date: b.deliveryDate, ship_date: b.shipDate, cutoff_at: b.cutoffAt, ship_by_at: b.shipByAt,
-    status: b.status, cancel_reason: b.cancelReason, contents_id: b.contentsId,
-    cost_fen: toFen(b.cost), price_fen: toFen(b.price), unit_limits: b.unitLimits === null ? null : JSON.stringify(b.unitLimits), payment_id: b.paymentId,
-    charge_attempts: b.chargeAttempts, planned_at: b.plannedAt, locked_at: b.lockedAt, shipped_at: b.shippedAt, compensated_at: b.compensatedAt,
   };
 }
 

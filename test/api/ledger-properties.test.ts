@@ -87,7 +87,7 @@ async function run(commands: Command[]): Promise<void> {
           await runDue(t, clock);
           break;
         case 'operatorCancel':
-          await campaigns.cancel(c.id);
+          await t.app.services.decisions.cancel(c.id);
           await runDue(t, clock);
           break;
       }

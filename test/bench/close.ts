@@ -35,7 +35,7 @@ export async function benchClose(): Promise<CloseBenchResult> {
   const { db, url, machine } = await benchDatabase('c2m_bench_close');
   let now = Date.now();
   const app = benchApp(db, url, {}, { now: () => new Date(now) });
-  const { campaigns, factories, settlement } = app.services;
+  const { campaigns, decisions, factories, settlement } = app.services;
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string) => {
     const campaign = await campaigns.create({
@@ -76,7 +76,7 @@ export async function benchClose(): Promise<CloseBenchResult> {
   const baselineSeconds = await timed(() => rawClose(url, baselineCampaign.id, new Date(now)));
   console.error('service: the close and settle jobs…');
   const serviceSeconds = await timed(async () => {
-    await settlement.campaignClosed(serviceCampaign.id);
+    await decisions.close(serviceCampaign.id);
     await settlement.settle(serviceCampaign.id);
   });
 

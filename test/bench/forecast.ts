@@ -110,7 +110,7 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
   // The same service, fed by a scan of the pledges: its own job registry, as a second process would have.
   const forecastService = (tallies: PledgeTallies, clock: Clock) =>
     new ForecastService({
-      db, clock, campaigns, factories, tallies, config: config.forecasts,
+      db, clock, campaigns, factories, tallies, sources: [], config: config.forecasts,
       jobs: new Jobs(db, createLogger('silent'), new Metrics({ processMetrics: false }), config.jobs),
       webhooks: new FactoryWebhooks({ db, clock, box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets'), allowPrivateAddresses: false }),
     });

@@ -38,7 +38,7 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   let offset = 0;
   const clock = { now: () => new Date(Date.now() + offset) };
   const app = benchApp(db, url, { SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '2000' }, clock);
-  const { campaigns, factories, pledges, payments, sandbox, settlement } = app.services;
+  const { campaigns, decisions, factories, pledges, payments, sandbox, settlement } = app.services;
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string, maxUnits: number | undefined) => {
     const now = Date.now();
@@ -67,7 +67,7 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   await place(failing.baseline, true);
   offset = 2 * HOUR;
   for (const campaignId of [failing.service, failing.baseline]) {
-    await settlement.campaignClosed(campaignId);
+    await decisions.close(campaignId);
     await settlement.settle(campaignId);
   }
   const refundIds = async (campaignId: string) => (await db.read((tx) => tx.find(RefundRow, { where: { campaignId }, select: { id: true } }))).map((r) => r.id);

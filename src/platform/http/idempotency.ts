@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { type Database, type SqlValue, isConnectionLost, isUniqueViolation, timestampColumn } from '../database';
+import { type Database, isConnectionLost, isUniqueViolation, timestampColumn } from '../database';
 import { GroupCommit } from '../group-commit';
 import { newId } from '../ids';
 import { AppError, conflict, unprocessable } from './app-error';
@@ -72,7 +72,7 @@ export class IdempotencyStore {
       const now = new Date();
       const id = newId();
       try {
-        await this.inserts.submit('', { id, subject, idem_key: key, request_hash: requestHash, state: 'in_flight', response_status: null, response_body: null, locked_at: now, created_at: now, expires_at: new Date(now.getTime() + this.options.retentionMs) });
+        await this.inserts.submit('', Object.assign(new IdempotencyKeyRow(), { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }));
         return { kind: 'started', id };
       } catch (error) {
         // The INSERT may have been written before the connection went: take our own row out again, or
@@ -110,12 +110,12 @@ export class IdempotencyStore {
   // Every request writes its key twice, on its own, outside any transaction: the writes of concurrent
   // requests are coalesced into one statement each (group commit), and a batch that fails (a key
   // already taken) is written row by row, so each request still gets its own answer.
-  private readonly inserts = new GroupCommit<Record<string, SqlValue>, void>(
+  private readonly inserts = new GroupCommit<IdempotencyKeyRow, void>(
     async (_, rows) => {
-      await this.db.statement((tx) => this.db.insertRows(tx, 'idempotency_keys', rows));
+      await this.db.statement((tx) => this.db.insertEntities(tx, IdempotencyKeyRow, rows));
       return rows.map(() => undefined);
     },
-    (_, row) => this.db.statement((tx) => this.db.insertRows(tx, 'idempotency_keys', [row])),
+    (_, row) => this.db.statement((tx) => this.db.insertEntities(tx, IdempotencyKeyRow, [row])),
   );
 
   private readonly completions = new GroupCommit<{ id: string; status: number; body: string | null }, void>(

@@ -90,12 +90,11 @@ export class Jobs {
     const definition = this.definitions.get(name);
     if (!definition) throw new Error(`no job named ${name} is defined`);
     const now = new Date();
-    await this.db.insertRows(
+    await this.db.insertEntities(
       tx,
-      'jobs',
-      jobs.map((job) => ({
-        id: newId(), name, priority: 0, next_run_at: job.runAt ?? now, type: 'normal', dedupe_key: job.key === undefined ? null : `${name}:${job.key}`,
-        fail_count: 0, data: JSON.stringify(definition.payload.parse(job.payload)), disabled: 0, created_at: now,
+      JobRow,
+      jobs.map((job) => Object.assign(new JobRow(), {
+        id: newId(), name, nextRunAt: job.runAt ?? now, dedupeKey: job.key === undefined ? null : `${name}:${job.key}`, data: definition.payload.parse(job.payload), createdAt: now,
       })),
       // A keyed job already enqueued stays as it is.
       { ignoreDuplicates: true },
