@@ -4,8 +4,7 @@ import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES, subjectOf } from '../platform/http/principal';
 import type { AccountService } from './account.service';
-import { ownSession } from './phone.routes';
-import { ChangePasswordBody, LoginBody, RegisterBody, toUserDto } from './account.schemas';
+import { ChangePasswordBody, LoginBody, RegisterBody, toSessionDto, toUserDto } from './account.schemas';
 
 
 export function accountRoutes(accounts: AccountService, limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } }): RouteDef[] {
@@ -40,11 +39,11 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
       // A taken email with the wrong password is a failed sign-in (registering an existing account with its
       // password signs in), so it counts against the sign-in limits too: registration is no softer password oracle.
       method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody, before: [registerLimiter, ...loginLimiters],
-      handle: async ({ body }) => ownSession(await accounts.register(body)),
+      handle: async ({ body }) => toSessionDto(await accounts.register(body)),
     }),
     publicRoute({
       method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: loginLimiters,
-      handle: async ({ body }) => ownSession(await accounts.login(body.email, body.password)),
+      handle: async ({ body }) => toSessionDto(await accounts.login(body.email, body.password)),
     }),
     route({
       method: 'post', path: '/v1/auth/logout', summary: 'Sign out, ending this session (its token stops working at once)', access: ROLES, status: 204,

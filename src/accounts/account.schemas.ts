@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { maskPhone } from './phone';
+import type { Session } from './account.service';
 import type { UserRow } from './user.entity';
 
 /** Emails are compared and stored trimmed and lower-cased. */
@@ -29,4 +30,9 @@ export interface UserDto {
 export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): UserDto {
   const phone = user.phone === null ? null : viewer === 'owner' ? user.phone : maskPhone(user.phone);
   return { id: user.id, email: user.email, phone, role: user.role, displayName: user.displayName, factoryId: user.factoryId, createdAt: user.createdAt.toISOString() };
+}
+
+/** The answer of every sign-in (email, sign-up, phone code): the owner sees their own account whole. */
+export function toSessionDto(session: Session) {
+  return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user, 'owner') };
 }

@@ -2,8 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
-import type { Session } from './account.service';
-import { toUserDto } from './account.schemas';
+import { toSessionDto } from './account.schemas';
 import { maskPhone, phone } from './phone';
 import { type PhoneCodes, SmsRateLimited } from './phone-codes';
 import type { SandboxSmsSender, SmsLanguage } from './sms';
@@ -53,7 +52,7 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): Rout
       method: 'post', path: '/v1/auth/phone/verify', summary: 'Sign in (or sign up) with the code sent to the phone', body: VerifyBody, before: [failedVerifies],
       handle: async ({ body }) => {
         const { session, newAccount } = await codes.verify(body.phone, body.code);
-        return { ...ownSession(session), newAccount };
+        return { ...toSessionDto(session), newAccount };
       },
     }),
   ];
@@ -67,9 +66,4 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): Rout
     }),
   );
   return routes;
-}
-
-/** The session answer of every sign-in: the owner sees their own account whole. */
-export function ownSession(session: Session) {
-  return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user, 'owner') };
 }
