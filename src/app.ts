@@ -6,7 +6,7 @@ import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, Factor
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
-import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, paymentJobs, paymentRoutes } from './payments';
+import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, UNATTENDED_KINDS, paymentDtos, paymentJobs, paymentRoutes } from './payments';
 import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, Settlement, pledgeJobs, pledgeRoutes } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
@@ -91,7 +91,7 @@ export function buildApp(deps: AppDeps): App {
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds);
   const payments = new PaymentService({
     db, jobs, ledger, clock, gateways: new Map([[sandbox.name, sandbox]]),
-    autoConfirm: config.payments.sandboxAutoConfirm ? sandbox : undefined,
+    autoConfirm: config.payments.sandboxAutoConfirm === 'off' ? undefined : { gateway: sandbox, kinds: config.payments.sandboxAutoConfirm === 'all' ? ['deposit', 'balance', 'box'] : UNATTENDED_KINDS },
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
   const tallies = new PledgeTallies(db);
@@ -139,8 +139,8 @@ export function buildApp(deps: AppDeps): App {
     }),
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, campaignReads, decisions, clock),
-    ...pledgeRoutes(pledges, config.pledgeRateLimit),
-    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
+    ...pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos({ sandboxCheckout: config.payments.sandboxCheckout })),
+    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes, sandboxCheckout: config.payments.sandboxCheckout }),
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),

@@ -50,7 +50,7 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
     }),
     publicRoute({
       method: 'post', path: '/v1/campaigns/:id/quote', summary: "A consumer's deal for a variant and quantity: deposit, credit, price and balance now, at the lowest tier and per tier (no writes)", params: CampaignParams, body: PledgeChoice,
-      handle: async ({ params, body }) => toQuoteDto(await campaigns.quote(params.id, body)),
+      handle: async ({ principal, params, body }) => toQuoteDto(await campaigns.quote(principal, params.id, body)),
     }),
     route({
       method: 'post', path: '/v1/campaigns/:id/publish', summary: 'Publish a draft: it opens at opensAt', access: ['operator'], params: CampaignParams,

@@ -126,15 +126,16 @@ export class CampaignService {
    * A consumer's deal for a variant and quantity: refused as a pledge would be (checkChoice, then a window
    * that has closed, then too few units left), and computed by quoteOf from the campaign's terms and its
    * paid units. A quote is offered before the window opens too (an upcoming campaign's page explains
-   * its deal); reads only.
+   * its deal; an operator previews a draft's, which no one else sees); reads only.
    */
-  async quote(campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<Quote> {
-    const { campaign, progress } = await this.get(undefined, campaignId);
+  async quote(actor: Principal | undefined, campaignId: string, input: { variant: Record<string, string>; quantity: number }): Promise<Quote> {
+    const { campaign, progress } = await this.get(actor, campaignId);
     checkChoice(campaign, input);
     const now = this.deps.clock.now();
-    // Offered before the window opens too: an upcoming campaign's page explains its deal.
+    // Offered before the window opens too (an upcoming campaign's page explains its deal), and for a draft
+    // to the operators who alone can see it (a preview of its deal).
     const window = pledgeWindow(campaign, now);
-    if (!window.open && window.reason !== 'not_yet_open') throw conflict('campaign_not_open', windowRefusal(campaign, window));
+    if (!window.open && window.reason !== 'not_yet_open' && window.reason !== 'not_published') throw conflict('campaign_not_open', windowRefusal(campaign, window));
     if (campaign.maxUnits !== null && campaign.reservedUnits + input.quantity > campaign.maxUnits) {
       const left = Math.max(0, campaign.maxUnits - campaign.reservedUnits);
       throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);

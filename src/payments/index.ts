@@ -3,5 +3,5 @@ export { paymentJobs } from './payment.jobs';
 export { paymentRoutes } from './payment.routes';
 export { SandboxGateway, SandboxTimeoutError, SANDBOX_SIGNATURE_HEADER, type SandboxRefundFault } from './sandbox-gateway';
 export { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus } from './payment.entity';
-export { toPaymentDto } from './payment.schemas';
+export { CHECKOUT_KINDS, UNATTENDED_KINDS, checkoutUrlOf, paymentDtos, type PaymentDto } from './payment.schemas';
 export type { PaymentGateway } from './gateway';

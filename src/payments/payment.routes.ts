@@ -1,11 +1,25 @@
 import type { Clock } from '../platform/clock';
+import { conflict, notFound } from '../platform/http/app-error';
 import { page } from '../platform/http/paginate';
+import type { Principal } from '../platform/http/principal';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { SandboxGateway } from './sandbox-gateway';
-import type { PaymentService } from './payment.service';
-import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, toPaymentDto, toRefundDto } from './payment.schemas';
+import type { NotificationOutcome, PaymentService } from './payment.service';
+import type { PaymentRow } from './payment.entity';
+import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, SandboxCheckoutBody, checkoutUrlOf, paymentDtos, toRefundDto } from './payment.schemas';
 
-export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean }): RouteDef[] {
+export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean; sandboxCheckout: boolean }): RouteDef[] {
+  const toPaymentDto = paymentDtos(options);
+  /**
+   * Plays the sandbox gateway: its signed notification that the payment succeeded or failed, through the
+   * real notification path (verification, de-duplication, the listeners), as the gateway would send it.
+   * What both the operators' test routes and the consumer's checkout sheet do.
+   */
+  const sandboxReports = async (principal: Principal, payment: PaymentRow, outcome: 'succeeded' | 'failed'): Promise<{ outcome: NotificationOutcome; payment: ReturnType<typeof toPaymentDto> }> => {
+    const signed = sandbox.notification(payment, outcome, clock.now());
+    const result = await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+    return { outcome: result, payment: toPaymentDto(await payments.get(principal, payment.id)) };
+  };
   const routes: RouteDef[] = [
     publicRoute({
       method: 'post', path: '/v1/payments/notifications/:provider', summary: 'Signed payment notification from a gateway', params: ProviderParams, rawBody: true,
@@ -18,7 +32,7 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
       method: 'get', path: '/v1/payments', summary: 'Payments, newest first, e.g. ?kind=unexpected for money the gateway took that we did not ask for (operator)', access: ['operator'], query: PaymentQuery,
       handle: async ({ query }) => {
         const { items, total } = await payments.list(query, { kind: query.kind, status: query.status });
-        return page(items.map(toPaymentDto), total, query);
+        return page(items.map((p) => toPaymentDto(p)), total, query);
       },
     }),
     route({
@@ -33,20 +47,36 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
       },
     }),
   ];
+  if (options.sandboxCheckout) {
+    // The demo's checkout sheet (SANDBOX_CHECKOUT): the consumer who owns a deposit or balance payment pays or
+    // declines it, and the sandbox gateway reports it as it would after its own cashier page. Someone else's
+    // payment is a 404, as everywhere. Asking again changes nothing: the gateway reports a payment once.
+    routes.push(
+      route({
+        method: 'post', path: '/v1/payments/:id/sandbox-checkout', summary: "Sandbox checkout: the payment's consumer pays or declines it on the sheet (demo)", access: ['consumer'], params: PaymentParams, body: SandboxCheckoutBody,
+        handle: async ({ principal, params, body }) => {
+          const payment = await payments.get(principal, params.id);
+          if (checkoutUrlOf(payment, true) === null) throw notFound('A checkout for this payment');
+          if (payment.status !== 'pending') {
+            // Tapped twice, or the other button after the first: what is settled stays settled.
+            if (payment.status === 'succeeded' || (payment.status === 'failed' && body.outcome === 'fail')) return { outcome: 'already_settled', payment: toPaymentDto(payment) };
+            throw conflict('payment_not_pending', `This payment is ${payment.status}: there is nothing to pay. ${payment.kind === 'balance' ? 'Ask for the balance payment again.' : 'Place the pledge again.'}`);
+          }
+          return sandboxReports(principal, payment, body.outcome === 'pay' ? 'succeeded' : 'failed');
+        },
+      }),
+    );
+  }
   if (!options.sandboxTestRoutes) return routes;
   // Test mode only (SANDBOX_TEST_ROUTES): play the sandbox gateway and send its signed notification through
-  // the real path. Operators only: a consumer must never be able to mark their own money as received.
+  // the real path. Operators only: outside the demo's own checkout sheet (SANDBOX_CHECKOUT, refused in production
+  // too), a consumer must never be able to mark their own money as received.
   for (const outcome of ['complete', 'fail'] as const) {
     routes.push(
       route({
         method: 'post', path: `/v1/payments/:id/sandbox/${outcome}`, summary: `Test mode: the sandbox gateway ${outcome === 'complete' ? 'confirms' : 'declines'} this payment`,
         access: ['operator'], params: PaymentParams,
-        handle: async ({ principal, params }) => {
-          const payment = await payments.get(principal, params.id);
-          const signed = sandbox.notification(payment, outcome === 'complete' ? 'succeeded' : 'failed', clock.now());
-          const result = await payments.handleNotification('sandbox', signed.headers, signed.body);
-          return { outcome: result, payment: toPaymentDto(await payments.get(principal, params.id)) };
-        },
+        handle: async ({ principal, params }) => sandboxReports(principal, await payments.get(principal, params.id), outcome === 'complete' ? 'succeeded' : 'failed'),
       }),
     );
   }

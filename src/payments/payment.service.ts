@@ -56,8 +56,8 @@ export class PaymentService {
       ledger: LedgerService;
       clock: Clock;
       gateways: Map<string, PaymentGateway>;
-      /** Confirms every payment automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
-      autoConfirm?: SandboxGateway;
+      /** Confirms payments of these kinds automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
+      autoConfirm?: { gateway: SandboxGateway; kinds: readonly AskedKind[] };
       /** An immediate auto-confirm attempt failed (its job delivers it again): a warning, not an error. */
       onBackgroundError?: (error: unknown) => void;
     },
@@ -92,11 +92,12 @@ export class PaymentService {
   }
 
   async insert(tx: Tx, payments: readonly PaymentRow[]): Promise<void> {
-    if (this.deps.autoConfirm) {
+    const confirmed = payments.filter((p) => this.autoConfirms(p));
+    if (confirmed.length > 0) {
       // Auto-confirm's own retry, in the payment's transaction: if the immediate attempt (see created) is
       // lost, fails or dies with the process, this job confirms the payment a few seconds on.
       const runAt = new Date(this.deps.clock.now().getTime() + SANDBOX_CONFIRM_RETRY_MS);
-      await this.deps.jobs.enqueueMany(tx, SANDBOX_CONFIRM_JOB, payments.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })));
+      await this.deps.jobs.enqueueMany(tx, SANDBOX_CONFIRM_JOB, confirmed.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })));
     }
     await this.deps.db.insertEntities(tx, PaymentRow, payments);
   }
@@ -108,14 +109,19 @@ export class PaymentService {
    * attempt fails, or the process stops first, the payment's sandbox-confirm job delivers it.
    */
   created(payment: PaymentRow): void {
-    if (!this.deps.autoConfirm) return;
+    if (!this.autoConfirms(payment)) return;
     setImmediate(() => {
       this.autoConfirm(payment).catch((error: unknown) => this.deps.onBackgroundError?.(error));
     });
   }
 
+  /** Whether the sandbox pays this payment by itself: never money we did not ask for, and only the kinds it is set to. */
+  private autoConfirms(payment: Pick<PaymentRow, 'kind'>): boolean {
+    return this.deps.autoConfirm !== undefined && payment.kind !== 'unexpected' && this.deps.autoConfirm.kinds.includes(payment.kind);
+  }
+
   private async autoConfirm(payment: Pick<PaymentRow, 'id' | 'amount'>): Promise<void> {
-    const sandbox = this.deps.autoConfirm!;
+    const sandbox = this.deps.autoConfirm!.gateway;
     if (sandbox.losesNotification()) throw new Error(`sandbox: the notification of payment ${payment.id} was lost on the way`);
     const signed = sandbox.notification(payment, 'succeeded', this.deps.clock.now());
     await this.handleNotification(sandbox.name, signed.headers, signed.body);
@@ -125,7 +131,8 @@ export class PaymentService {
   async autoConfirmPending(paymentIds: readonly string[]): Promise<(Error | undefined)[]> {
     // Auto-confirm switched off since the payment was made: nothing plays the provider any more.
     if (!this.deps.autoConfirm) return paymentIds.map(() => undefined);
-    const pending = await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }));
+    // A kind it no longer confirms (the checkout sheet switched on since) is left to the person paying.
+    const pending = (await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }))).filter((p) => this.autoConfirms(p));
     const errors = new Map<string, Error>();
     // Together: the notifications share transactions (group commit), as a burst from the provider would.
     await Promise.all(pending.map((payment) => this.autoConfirm(payment).catch((error: unknown) => void errors.set(payment.id, error instanceof Error ? error : new Error(String(error))))));

@@ -48,8 +48,17 @@ export interface Config {
   payments: {
     /** HMAC key of the sandbox gateway's notifications; undefined = generated into DATA_DIR. */
     sandboxSecret: string | undefined;
-    /** Confirm every sandbox payment automatically, through the same notification path (demo, benchmarks). */
-    sandboxAutoConfirm: boolean;
+    /**
+     * Which sandbox payments the sandbox confirms by itself, through the same notification path: `all`
+     * (SANDBOX_AUTO_CONFIRM=true; benchmarks), `unattended` (all but those a person pays on the checkout
+     * sheet, deposits and balances: the embedded demo with its checkout on), or `off`.
+     */
+    sandboxAutoConfirm: 'all' | 'unattended' | 'off';
+    /**
+     * The sandbox checkout sheet: payment answers carry checkoutUrl, and the consumer who owns a deposit or
+     * balance payment pays or fails it at POST /v1/payments/:id/sandbox-checkout. Demo only, never in production.
+     */
+    sandboxCheckout: boolean;
     /** Test-only routes with which an operator completes or fails a sandbox payment: only when switched on, never in production. */
     sandboxTestRoutes: boolean;
     notificationToleranceSeconds: number;
@@ -167,6 +176,7 @@ const EnvSchema = z
     SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX_AUTO_CONFIRM: bool.optional(),
     SANDBOX_TEST_ROUTES: bool.default(false),
+    SANDBOX_CHECKOUT: bool.optional(),
     DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
     BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
     WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -196,6 +206,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
+  // Try-it-out conveniences are on by default only here: no database named, not production.
+  const embeddedDemo = e.NODE_ENV !== 'production' && !e.DATABASE_URL;
+  const sandboxCheckout = e.SANDBOX_CHECKOUT ?? embeddedDemo;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -229,9 +242,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     passwordHashing: { memoryKiB: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS, concurrency: e.PASSWORD_HASH_CONCURRENCY, queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT },
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,
-      // The embedded demo confirms sandbox payments by itself, so a new user sees pledges go through.
-      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
+      // The embedded demo confirms sandbox payments by itself, so a new user sees things go through; with its
+      // checkout sheet on, the deposits and balances a person pays there are that person's to pay, fail or
+      // abandon (else "fail" and closing the sheet would mean nothing). Switched on explicitly, it confirms all.
+      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM === true ? 'all' : e.SANDBOX_AUTO_CONFIRM === false || !embeddedDemo ? 'off' : sandboxCheckout ? 'unattended' : 'all',
       sandboxTestRoutes: e.SANDBOX_TEST_ROUTES,
+      sandboxCheckout,
       notificationToleranceSeconds: 300,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
@@ -260,6 +276,9 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
   if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {
     problems.push('SEED_DEMO_DATA: demo accounts have published passwords: not in production');
+  }
+  if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SANDBOX_CHECKOUT ?? '')) {
+    problems.push('SANDBOX_CHECKOUT: the sandbox checkout lets a consumer mark their own payment as paid: not in production');
   }
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SANDBOX_TEST_ROUTES ?? '')) {
     problems.push('SANDBOX_TEST_ROUTES: the routes that mark a payment as paid are for tests: not in production');

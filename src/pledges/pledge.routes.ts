@@ -5,12 +5,13 @@ import { page, pageQuery } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
-import { type PaymentRow, toPaymentDto } from '../payments';
+import { type PaymentDto, type PaymentRow } from '../payments';
 import type { PledgeRow } from './pledge.entity';
 import type { PledgeService } from './pledge.service';
 import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
 
-export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateLimit']): RouteDef[] {
+export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateLimit'], paymentDto: (payment: PaymentRow) => PaymentDto): RouteDef[] {
+  const pledgeDto = (pledge: PledgeRow, payments: readonly PaymentRow[]) => toPledgeDto(pledge, payments, paymentDto);
   // Every new attempt counts, successful or not: a script hammering a hot launch is slowed either way.
   // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
   const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
@@ -19,6 +20,7 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
     perMinute(limits.perAddress, clientAddress, 'address'),
     perMinute(limits.perAccount, (req) => subjectOf(req.principal), 'account'),
   ];
+  const placedDto = ({ pledge, payment, payments }: { pledge: PledgeRow; payment: PaymentRow; payments: readonly PaymentRow[] }) => ({ ...pledgeDto(pledge, payments), depositPayment: paymentDto(payment) });
   return [
     route({
       method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
@@ -33,14 +35,14 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       method: 'get', path: '/v1/me/pledges', summary: "The caller's pledges, newest first", access: ['consumer'], query: pageQuery,
       handle: async ({ principal, query }) => {
         const { items, total } = await pledges.listMine(principal.userId, query);
-        return page(items.map(({ pledge, payments }) => toPledgeDto(pledge, payments)), total, query);
+        return page(items.map(({ pledge, payments }) => pledgeDto(pledge, payments)), total, query);
       },
     }),
     route({
       method: 'get', path: '/v1/pledges/:id', summary: 'A pledge with its payments (its consumer, or an operator)', access: ['consumer', 'operator'], params: PledgeParams,
       handle: async ({ principal, params }) => {
         const { pledge, payments } = await pledges.get(principal, params.id);
-        return toPledgeDto(pledge, payments);
+        return pledgeDto(pledge, payments);
       },
     }),
     route({
@@ -49,7 +51,7 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       handle: async ({ principal, params }) => {
         await pledges.cancel(principal, params.id);
         const { pledge, payments } = await pledges.get(principal, params.id);
-        return toPledgeDto(pledge, payments);
+        return pledgeDto(pledge, payments);
       },
     }),
     route({
@@ -57,12 +59,9 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       status: 201, idempotent: true, params: PledgeParams,
       handle: async ({ principal, params }) => {
         const { pledge, payment, payments } = await pledges.balancePayment(principal, params.id);
-        return { ...toPledgeDto(pledge, payments), balancePayment: toPaymentDto(payment) };
+        return { ...pledgeDto(pledge, payments), balancePayment: paymentDto(payment) };
       },
     }),
   ];
 }
 
-function placedDto({ pledge, payment, payments }: { pledge: PledgeRow; payment: PaymentRow; payments: readonly PaymentRow[] }) {
-  return { ...toPledgeDto(pledge, payments), depositPayment: toPaymentDto(payment) };
-}

@@ -266,14 +266,16 @@ describe('the sandbox test routes', () => {
   });
 
   test('never exist in production, and asking for them there is refused at start-up', async () => {
-    const production = { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false' };
+    // The test app switches the demo's checkout sheet on; production refuses it as well (unset here, then asked for below).
+    const production = { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false', SANDBOX_CHECKOUT: '' };
     await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: 'true' } })).rejects.toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
+    await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '', SANDBOX_CHECKOUT: 'true' } })).rejects.toThrow(/SANDBOX_CHECKOUT: .*not in production/);
     const prod = await startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '' } });
     try {
       const prodOperator = await anOperator(prod);
       const res = await prod.http.post(`/v1/payments/${payment}/sandbox/complete`).set(prodOperator.auth).expect(404);
       expect(res.body.code).toBe('route_not_found');
-      expect(prod.app.routes.some((r) => r.path.includes('/sandbox/'))).toBe(false);
+      expect(prod.app.routes.some((r) => r.path.includes('/sandbox'))).toBe(false);
     } finally {
       await prod.close();
     }

@@ -154,8 +154,10 @@ describe('a choice a pledge would refuse is refused with the same code', () => {
       tiers: [{ minUnits: 5, unitPrice: '900.00' }], opensAt: new Date(clock.now().getTime() + 86_400_000).toISOString(), closesAt: new Date(clock.now().getTime() + 2 * 86_400_000).toISOString(),
       balanceWindowHours: 24, expectedShipDate: new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
     }).expect(201);
-    // A draft is nobody's business but the operators'.
+    // A draft is nobody's business but the operators': they may preview its deal.
     expect((await quote(created.body.id, { variant: { size: 'M' }, quantity: 1 }).expect(404)).body.code).toBe('not_found');
+    expect((await t.http.post(`/v1/campaigns/${created.body.id}/quote`).set(consumer.auth).send({ variant: { size: 'M' }, quantity: 1 }).expect(404)).body.code).toBe('not_found');
+    expect((await t.http.post(`/v1/campaigns/${created.body.id}/quote`).set(operator.auth).send({ variant: { size: 'M' }, quantity: 1 }).expect(200)).body.deposit).toBe('100.00');
     await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
     expect((await quote(created.body.id, { variant: { size: 'M' }, quantity: 2 }).expect(200)).body).toMatchObject({ deposit: '200.00', priceNow: '1800.00', balanceNow: '1600.00' });
     expect((await pledge(t, consumer, created.body.id, { size: 'M' }, 2).expect(409)).body.code).toBe('campaign_not_open');

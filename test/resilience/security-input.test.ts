@@ -63,6 +63,9 @@ const CALLS: Record<string, (w: World) => Call> = {
     },
   }),
   'post /v1/campaigns/:id/pledges': (w) => ({ auth: w.carol.auth, path: `/v1/campaigns/${w.campaigns.openA}/pledges`, body: { variant: { colour: 'black', size: 'M' }, quantity: 1 } }),
+  'post /v1/campaigns/:id/quote': (w) => ({ path: `/v1/campaigns/${w.campaigns.openA}/quote`, body: { variant: { colour: 'black', size: 'M' }, quantity: 1 } }),
+  // Paid by its consumer, or already paid by the notification below: 200 either way.
+  'post /v1/payments/:id/sandbox-checkout': (w) => ({ auth: w.bob.auth, path: `/v1/payments/${w.bob.unpaidPaymentId}/sandbox-checkout`, body: { outcome: 'pay' } }),
   'post /v1/payments/notifications/:provider': (w) => ({ path: '/v1/payments/notifications/sandbox', body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` } }),
   'patch /v1/fruits/:id': (w) => ({ auth: w.operator.auth, path: '/v1/fruits/kiwi', body: { goodDays: 6 } }),
   'post /v1/subscriptions': (w) => ({ auth: w.carol.auth, path: '/v1/subscriptions', body: { planId: 'weekly-small', startDate: inDays(3), deliveryWeekday: 5, region: 'beijing', householdSize: 1 } }),

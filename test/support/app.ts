@@ -21,6 +21,8 @@ export const TEST_ENV = {
   SANDBOX_AUTO_CONFIRM: 'false',
   // The operator-only routes that complete or fail a sandbox payment (off by default, refused in production).
   SANDBOX_TEST_ROUTES: 'true',
+  // The demo's checkout sheet route, so that it is served and checked like every route (off by default outside the demo).
+  SANDBOX_CHECKOUT: 'true',
   // Spikes of 1,000 pledges come from one address and a few accounts; the limits have tests of their own.
   PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '100000',
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',

@@ -55,6 +55,27 @@ describe('config', () => {
     expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_TEST_ROUTES: 'true' })).toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
   });
 
+  test('the sandbox checkout sheet is on only for the embedded demo, and cannot be switched on in production', () => {
+    const mysql = 'mysql://app:secret@db.internal:3306/c2m';
+    expect(parseConfig({}).payments.sandboxCheckout).toBe(true);
+    expect(parseConfig({ DATABASE_URL: mysql }).payments.sandboxCheckout).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxCheckout).toBe(false);
+    expect(parseConfig({ DATABASE_URL: mysql, SANDBOX_CHECKOUT: 'true' }).payments.sandboxCheckout).toBe(true);
+    expect(parseConfig({ SANDBOX_CHECKOUT: 'false' }).payments.sandboxCheckout).toBe(false);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_CHECKOUT: 'true' })).toThrow(/SANDBOX_CHECKOUT: .*not in production/);
+  });
+
+  test('sandbox auto-confirm: the embedded demo leaves deposits and balances to its checkout sheet; switched on, it confirms everything', () => {
+    const mysql = 'mysql://app:secret@db.internal:3306/c2m';
+    expect(parseConfig({}).payments.sandboxAutoConfirm).toBe('unattended');
+    expect(parseConfig({ SANDBOX_CHECKOUT: 'false' }).payments.sandboxAutoConfirm).toBe('all');
+    expect(parseConfig({ SANDBOX_AUTO_CONFIRM: 'true' }).payments.sandboxAutoConfirm).toBe('all');
+    expect(parseConfig({ SANDBOX_AUTO_CONFIRM: 'false' }).payments.sandboxAutoConfirm).toBe('off');
+    expect(parseConfig({ DATABASE_URL: mysql }).payments.sandboxAutoConfirm).toBe('off');
+    expect(parseConfig({ DATABASE_URL: mysql, SANDBOX_AUTO_CONFIRM: 'true' }).payments.sandboxAutoConfirm).toBe('all');
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxAutoConfirm).toBe('off');
+  });
+
   test('the storefront: share links from PUBLIC_BASE_URL (an origin), WeChat share cards only with both the app id and the secret', () => {
     const none = parseConfig({});
     expect(none.storefront).toEqual({ distDir: undefined, publicBaseUrl: undefined, wechat: undefined });
