@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock';
-import { FactoryParams } from '../factories/factory.schemas';
+import { FactoryParams } from '../factories';
 import { page, pageQuery } from '../platform/http/paginate';
 import { Download, route, type RouteDef } from '../platform/http/routes';
 import type { ForecastService, LiveForecast } from './forecast.service';

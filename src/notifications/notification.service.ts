@@ -21,12 +21,12 @@ export class NotificationService {
   /** Several notifications with one INSERT. */
   async notifyMany(tx: Tx, inputs: readonly NotificationInput[]): Promise<void> {
     const now = this.deps.clock.now();
-    await this.deps.db.insertRows(
+    await this.deps.db.insertEntities(
       tx,
-      'consumer_notifications',
-      inputs.map((input) => ({
-        id: newId(), user_id: input.userId, kind: input.kind, campaign_id: input.campaignId ?? null, pledge_id: input.pledgeId ?? null,
-        message: this.render(input).slice(0, 500), data: JSON.stringify(input.data), created_at: now,
+      NotificationRow,
+      inputs.map((input) => Object.assign(new NotificationRow(), {
+        id: newId(), userId: input.userId, kind: input.kind, campaignId: input.campaignId ?? null, pledgeId: input.pledgeId ?? null,
+        message: this.render(input).slice(0, 500), data: input.data, createdAt: now,
       })),
     );
   }

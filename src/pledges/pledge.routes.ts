@@ -1,4 +1,4 @@
-import { CampaignParams } from '../campaigns/campaign.schemas';
+import { CampaignParams } from '../campaigns';
 import type { Request } from 'express';
 import type { Config } from '../platform/config';
 import { page, pageQuery } from '../platform/http/paginate';
