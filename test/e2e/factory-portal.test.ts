@@ -295,7 +295,9 @@ describe('the factory portal, as the demo factory uses it', () => {
     // A new pledge, then an operator publishes: the new version goes to the webhook, signed with that secret.
     const consumer = await api.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
     const [campaign] = forecast.campaigns;
-    await api.ok('POST', `/v1/campaigns/${campaign.campaignId}/pledges`, consumer.token, { variant: { colour: 'navy', size: 'S' }, quantity: 1 }, { 'Idempotency-Key': randomUUID() });
+    const placed = await api.ok<{ depositPayment: { id: string } }>('POST', `/v1/campaigns/${campaign.campaignId}/pledges`, consumer.token, { variant: { colour: 'navy', size: 'S' }, quantity: 1 }, { 'Idempotency-Key': randomUUID() });
+    // The demo's consumer pays on the sandbox checkout sheet (the demo leaves deposits to it).
+    await api.ok('POST', `/v1/payments/${placed.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
     await eventually('the deposit is paid', async () => (await api.ok<Forecast>('GET', '/v1/factory/forecast', token)).campaigns[0].totals.firmUnits === campaign.totals.firmUnits + 1);
     const operator = await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password);
     const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId!;
@@ -336,12 +338,14 @@ describe('the factory portal, as the demo factory uses it', () => {
     factoryData.ids.push(created.id);
     factoryData.names.push('春季风衣');
     await api.ok('POST', `/v1/campaigns/${created.id}/publish`, operator.token);
-    const pledge = await api.ok<{ id: string }>('POST', `/v1/campaigns/${created.id}/pledges`, consumer.token, { variant: { size: 'L' }, quantity: 2 }, { 'Idempotency-Key': randomUUID() });
+    const pledge = await api.ok<{ id: string; depositPayment: { id: string } }>('POST', `/v1/campaigns/${created.id}/pledges`, consumer.token, { variant: { size: 'L' }, quantity: 2 }, { 'Idempotency-Key': randomUUID() });
+    await api.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
     await eventually('the deposit is paid', async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active');
     await api.ok('POST', `/v1/factories/${factoryId}/forecast-batches`, operator.token);
     await api.ok('POST', `/v1/campaigns/${created.id}/close`, operator.token);
     await eventually('the balance is due', async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'awaiting_balance');
-    await api.ok('POST', `/v1/pledges/${pledge.id}/balance-payment`, consumer.token, undefined, { 'Idempotency-Key': randomUUID() });
+    const balance = await api.ok<{ balancePayment: { id: string } }>('POST', `/v1/pledges/${pledge.id}/balance-payment`, consumer.token, undefined, { 'Idempotency-Key': randomUUID() });
+    await api.ok('POST', `/v1/payments/${balance.balancePayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
     await eventually('the campaign completes', async () => (await api.ok<{ status: string }>('GET', `/v1/campaigns/${created.id}`)).status === 'completed');
     const accuracy = await api.ok<{ versions: { version: number; mapePercent: number | null }[] }>('GET', '/v1/factory/forecast-accuracy', token);
     expect(accuracy.versions.length).toBeGreaterThan(0);
