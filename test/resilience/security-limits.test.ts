@@ -23,12 +23,15 @@ describe('directly on the internet (TRUST_PROXY off)', () => {
   let clock: TestClock;
   let operator: Caller;
   let factory: { id: string };
+  let pledgers: Caller[];
   beforeAll(async () => {
     clock = new TestClock();
     t = await startTestApp({ clock, env: { LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '8' } });
-    // Everyone who signs in does so now: the credential stuffing below uses up this address's sign-ins.
+    // Everyone who signs in or signs up does so now: the credential stuffing below uses up this address's
+    // sign-ins, and a sign-up from an address that failed that often is refused too (it can guess passwords).
     operator = await anOperator(t);
     factory = await aFactory(t, operator);
+    pledgers = await Promise.all(Array.from({ length: 10 }, () => aConsumer(t)));
   });
   afterAll(() => t.close());
 
@@ -39,6 +42,9 @@ describe('directly on the internet (TRUST_PROXY off)', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 429, code: 'too_many_login_attempts' });
     expect(res.headers['retry-after']).toMatch(/^\d+$/);
+    // Nor can the address go on guessing through sign-up (a taken email with a guessed password signs in).
+    const signUp = await t.http.post('/v1/auth/register').set(spoofed()).send({ email: victim.email, password: 'another guess 123' }).expect(429);
+    expect(signUp.body.code).toBe('too_many_login_attempts');
   });
 
   test('one account guessed under other spellings of its email (case, spaces) is still one account', async () => {
@@ -55,10 +61,9 @@ describe('directly on the internet (TRUST_PROXY off)', () => {
 
   test('a forged X-Forwarded-For does not make a new address for pledges either', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 1000 });
-    const accounts = await Promise.all(Array.from({ length: 10 }, () => aConsumer(t)));
     // Eight pledges from eight accounts use up the address; each claims another address.
     const statuses = [];
-    for (const account of accounts) statuses.push((await pledgeFrom(t, account, c.id, spoofed())).status);
+    for (const account of pledgers) statuses.push((await pledgeFrom(t, account, c.id, spoofed())).status);
     expect(statuses).toEqual([201, 201, 201, 201, 201, 201, 201, 201, 429, 429]);
     expect((await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body.progress.reservedUnits).toBe(8);
   });
