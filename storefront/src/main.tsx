@@ -16,7 +16,11 @@ function readInitialData(): void {
   try {
     const data = JSON.parse(element.textContent) as { campaign?: { id: string }; campaigns?: unknown[]; plans?: unknown[] };
     if (data.campaign?.id) primeCache(`/v1/campaigns/${data.campaign.id}`, data.campaign);
-    if (Array.isArray(data.campaigns)) primeCache('home:campaigns', (data.campaigns as { status: string }[]).filter((c) => c.status === 'open' || c.status === 'scheduled'));
+    if (Array.isArray(data.campaigns))
+      primeCache(
+        'home:campaigns',
+        (data.campaigns as { status: string }[]).filter((c) => c.status === 'open' || c.status === 'scheduled'),
+      );
     if (Array.isArray(data.plans)) primeCache('home:plans', data.plans);
   } catch {
     // Unreadable: the pages load from the API instead.

@@ -39,7 +39,11 @@ export function matchRoute(pathname: string, search = ''): Route {
   const query = new URLSearchParams(search);
   for (const [pattern, make] of PATTERNS) {
     const m = pattern.exec(path);
-    if (m) return make(m.map((part) => (part === undefined ? part : safeDecode(part))), query);
+    if (m)
+      return make(
+        m.map((part) => (part === undefined ? part : safeDecode(part))),
+        query,
+      );
   }
   return { name: 'notFound' };
 }

@@ -4,14 +4,19 @@ import type { LoginResponse, User } from './api/types';
 import { useI18n } from './i18n';
 
 /** A signed-in buyer, kept in localStorage so a reload or a link opened later stays signed in until the token expires. */
-export interface Session { token: string; expiresAt: string; user: User }
+export interface Session {
+  token: string;
+  expiresAt: string;
+  user: User;
+}
 
 const KEY = 'c2m-store.session';
 
 function load(): Session | null {
   try {
     const stored = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<Session> | null;
-    if (stored && typeof stored.token === 'string' && typeof stored.expiresAt === 'string' && new Date(stored.expiresAt).getTime() > Date.now() && stored.user) return stored as Session;
+    if (stored && typeof stored.token === 'string' && typeof stored.expiresAt === 'string' && new Date(stored.expiresAt).getTime() > Date.now() && stored.user)
+      return stored as Session;
   } catch {
     // Unreadable: signed out.
   }

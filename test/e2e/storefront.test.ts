@@ -18,16 +18,42 @@ import { launchPhone, phoneScreenshot, requireStorefrontPrerequisites, seriousVi
  * The tests run in order and share the browser, like one buyer's day.
  */
 
-interface Label { zh: string; en: string }
+interface Label {
+  zh: string;
+  en: string;
+}
 interface Campaign {
-  id: string; title: string; closesAt: string; depositPerUnit: string; status: string;
+  id: string;
+  title: string;
+  closesAt: string;
+  depositPerUnit: string;
+  status: string;
   options: { name: string; values: string[]; label: Label; valueLabels: Record<string, Label> }[];
   progress: { pledgers: number; paidUnits: number; nextTier: { unitsNeeded: number; unitPrice: string } | null; thresholdReached: boolean };
 }
-interface Quote { deposit: string; depositCredit: string; balanceNow: string | null; tiers: { balance: string }[] }
-interface Payment { id: string; status: string; amount: string }
-interface Pledge { id: string; status: string; deposit: string; balance: string | null; depositPayment: Payment; payments: Payment[] }
-interface Schedule { plan: { periodDays: number }; deliveries: { deliveryDate: string; cutoffAt: string; status: string; box: { items: { fruitId: string }[] } | null }[] }
+interface Quote {
+  deposit: string;
+  depositCredit: string;
+  balanceNow: string | null;
+  tiers: { balance: string }[];
+}
+interface Payment {
+  id: string;
+  status: string;
+  amount: string;
+}
+interface Pledge {
+  id: string;
+  status: string;
+  deposit: string;
+  balance: string | null;
+  depositPayment: Payment;
+  payments: Payment[];
+}
+interface Schedule {
+  plan: { periodDays: number };
+  deliveries: { deliveryDate: string; cutoffAt: string; status: string; box: { items: { fruitId: string }[] } | null }[];
+}
 
 let service: RunningService;
 let api: ApiClient;
@@ -43,7 +69,13 @@ beforeAll(async () => {
   requireStorefrontPrerequisites();
   dataDir = mkdtempSync(path.join(tmpdir(), 'storefront-e2e-'));
   // Payments wait for the checkout sheet (no auto-confirm); the operator's sandbox routes and the sandbox SMS outbox are on for the test.
-  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', SANDBOX_AUTO_CONFIRM: 'false', SANDBOX_TEST_ROUTES: 'true', SANDBOX_CHECKOUT: 'true' });
+  service = await startService({
+    DATA_DIR: dataDir,
+    JOBS_POLL_INTERVAL_MS: '250',
+    SANDBOX_AUTO_CONFIRM: 'false',
+    SANDBOX_TEST_ROUTES: 'true',
+    SANDBOX_CHECKOUT: 'true',
+  });
   origin = service.url;
   api = new ApiClient(service.url);
   operator = (await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).token;
@@ -87,7 +119,10 @@ async function aConsumer(): Promise<string> {
 /** The browser signed in as that consumer (as the sign-in form leaves it). */
 async function signInBrowserAs(token: string): Promise<void> {
   const me = await api.ok<{ id: string }>('GET', '/v1/me', token);
-  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [SESSION_KEY, JSON.stringify({ token, expiresAt: new Date(Date.now() + 3600_000).toISOString(), user: { ...me, role: 'consumer' } })]);
+  await page.evaluate(
+    ([key, value]) => localStorage.setItem(key, value),
+    [SESSION_KEY, JSON.stringify({ token, expiresAt: new Date(Date.now() + 3600_000).toISOString(), user: { ...me, role: 'consumer' } })],
+  );
 }
 
 /** A pledge made and paid through the API, by the operator's sandbox route. */
@@ -101,10 +136,18 @@ async function paidPledge(token: string, campaignId: string, variant: Record<str
 async function aCampaign(title: string, minUnits: number): Promise<Campaign> {
   const now = Date.now();
   const created = await api.ok<Campaign>('POST', '/v1/campaigns', operator, {
-    factoryId, title, productName: title,
-    options: [{ name: 'size', label: { zh: '尺码', en: 'Size' }, values: ['m', 'l'], valueLabels: { m: { zh: '中号', en: 'Medium' }, l: { zh: '大号', en: 'Large' } } }],
-    referencePrice: '100.00', depositRate: '0.10', tiers: [{ minUnits, unitPrice: '80.00' }],
-    opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 3600_000).toISOString(), balanceWindowHours: 48,
+    factoryId,
+    title,
+    productName: title,
+    options: [
+      { name: 'size', label: { zh: '尺码', en: 'Size' }, values: ['m', 'l'], valueLabels: { m: { zh: '中号', en: 'Medium' }, l: { zh: '大号', en: 'Large' } } },
+    ],
+    referencePrice: '100.00',
+    depositRate: '0.10',
+    tiers: [{ minUnits, unitPrice: '80.00' }],
+    opensAt: new Date(now - 60_000).toISOString(),
+    closesAt: new Date(now + 3600_000).toISOString(),
+    balanceWindowHours: 48,
     expectedShipDate: new Date(now + 60 * 86_400_000).toISOString().slice(0, 10),
   });
   return api.ok<Campaign>('POST', `/v1/campaigns/${created.id}/publish`, operator);
@@ -155,7 +198,9 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     const deal = `付定金 ${yuan(quote.deposit)}，抵 ${yuan(quote.depositCredit)}；成团后付尾款 ${yuan(quote.balanceNow ?? quote.tiers[0].balance)}，未成团全额退`;
     await page.getByTestId('deal').getByText(deal, { exact: true }).waitFor();
     await page.getByRole('heading', { name: '参与须知' }).waitFor();
-    expect(await page.locator('.rules li').allInnerTexts()).toEqual(expect.arrayContaining(['成团后未按时付尾款，定金不退（定金罚则）。', '拼单结束前可随时取消，已付定金全额退还。']));
+    expect(await page.locator('.rules li').allInnerTexts()).toEqual(
+      expect.arrayContaining(['成团后未按时付尾款，定金不退（定金罚则）。', '拼单结束前可随时取消，已付定金全额退还。']),
+    );
     await checkScreen('campaign');
     await checkScreen('campaign-deal', '#choose-title');
   });
@@ -181,7 +226,7 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     await page.getByRole('button', { name: '关闭' }).click();
   });
 
-  test('signs up with a phone code without leaving the page and pledges: the sandbox checkout sheet asks for the deposit', async () => {
+  test('signs up with a phone code without leaving the page, pledges, pays on the sandbox checkout and sees 已付定金', async () => {
     await page.getByTestId('pledge-button').click();
     const sheet = page.getByRole('dialog', { name: '登录后参与拼单' });
     await sheet.getByLabel('手机号').waitFor();
@@ -212,9 +257,15 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     expect(pledge.status).toBe('awaiting_deposit');
     expect(await textOf(page.getByTestId('pay-amount'))).toBe(yuan(pledge.deposit));
     await checkScreen('pay');
+    await page.getByRole('button', { name: `确认支付 ${yuan(pledge.deposit)}` }).click();
+
+    await page.waitForURL(`**/me/pledges/${pledge.id}`);
+    await page.getByTestId('pledge-state').getByText('已付定金', { exact: true }).waitFor();
+    expect((await api.ok<Pledge>('GET', `/v1/pledges/${pledge.id}`, buyerToken)).status).toBe('active');
+    await checkScreen('order');
   });
 
-  test('a campaign that succeeds asks for the balance with its amount and due time, on the checkout sheet', async () => {
+  test('a campaign that succeeds asks for the balance with its amount and due time; paid on the sheet, the order is 已完成', async () => {
     const campaign = await aCampaign('拼单测试：成团', 1);
     const pledge = await paidPledge(buyerToken, campaign.id, { size: 'm' }, 1);
     await api.ok('POST', `/v1/campaigns/${campaign.id}/close`, operator);
@@ -224,11 +275,17 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     });
     await page.goto(`${origin}/me/pledges/${pledge.id}`);
     await page.getByTestId('pledge-state').getByText('待付尾款', { exact: true }).waitFor();
-    expect(await textOf(page.getByTestId('pledge-detail'))).toMatch(new RegExp(`^尾款 ${yuan(due.balance!).replace('.', '\\.')}，请在 .+ 前支付（剩余 \\d+天 \\d\\d:\\d\\d:\\d\\d）$`));
+    expect(await textOf(page.getByTestId('pledge-detail'))).toMatch(
+      new RegExp(`^尾款 ${yuan(due.balance!).replace('.', '\\.')}，请在 .+ 前支付（剩余 \\d+天 \\d\\d:\\d\\d:\\d\\d）$`),
+    );
     await checkScreen('balance-due');
     await page.getByRole('button', { name: `付尾款 ${yuan(due.balance!)}` }).click();
     await page.waitForURL(/\/pay\//);
     expect(await textOf(page.getByTestId('pay-amount'))).toBe(yuan(due.balance!));
+    await page.getByRole('button', { name: `确认支付 ${yuan(due.balance!)}` }).click();
+    await page.waitForURL(`**/me/pledges/${pledge.id}`);
+    await page.getByTestId('pledge-state').getByText('已完成', { exact: true }).waitFor();
+    expect((await api.ok<Pledge>('GET', `/v1/pledges/${pledge.id}`, buyerToken)).status).toBe('paid');
   });
 
   test('a campaign that fails refunds the deposit: my orders show 已退款 with the amount', async () => {
@@ -296,7 +353,10 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     await page.getByRole('heading', { name: 'Price ladder' }).waitFor();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     const option = demo.options[0];
-    await page.getByRole('group', { name: option.label.en, exact: true }).getByRole('radio', { name: option.valueLabels[option.values[0]].en, exact: true }).waitFor();
+    await page
+      .getByRole('group', { name: option.label.en, exact: true })
+      .getByRole('radio', { name: option.valueLabels[option.values[0]].en, exact: true })
+      .waitFor();
     await page.reload();
     await page.getByRole('heading', { name: 'Price ladder' }).waitFor();
     expect(await textOf(page.getByTestId('progress'))).toMatch(/^\d+ people joined, \d+ units with a paid deposit$/);

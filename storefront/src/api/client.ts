@@ -1,7 +1,10 @@
 import type { Language } from '../i18n';
 
 /** One bad field of a request, as the API reports it. */
-export interface FieldError { path: string; message: string }
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** An answer other than 2xx: the API's problem document (RFC 9457), or what we could tell without one. */
 export class ApiError extends Error {

@@ -1,6 +1,9 @@
 /** The shapes of the /v1 answers the storefront reads (see docs/openapi.yaml). */
 export type Money = string;
-export interface Label { zh: string; en: string }
+export interface Label {
+  zh: string;
+  en: string;
+}
 
 export interface CampaignOption {
   name: string;
@@ -10,7 +13,10 @@ export interface CampaignOption {
   valueLabels?: Record<string, Label>;
 }
 
-export interface Tier { minUnits: number; unitPrice: Money }
+export interface Tier {
+  minUnits: number;
+  unitPrice: Money;
+}
 
 export interface Campaign {
   id: string;
@@ -92,13 +98,47 @@ export interface Pledge {
   balancePayment?: Payment;
 }
 
-export interface Page<T> { items: T[]; total: number; limit: number; offset: number }
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
 
-export interface User { id: string; email: string | null; phone?: string | null; role: string; displayName: string }
-export interface LoginResponse { token: string; expiresAt: string; user: User; newAccount?: boolean }
+export interface User {
+  id: string;
+  email: string | null;
+  phone?: string | null;
+  role: string;
+  displayName: string;
+}
+export interface LoginResponse {
+  token: string;
+  expiresAt: string;
+  user: User;
+  newAccount?: boolean;
+}
 
-export interface Plan { id: string; nameZh: string; nameEn: string; period: 'weekly' | 'fortnightly'; periodDays: number; maxHousehold: number; portionsPerPersonPerDay: number; price: Money }
-export interface Fruit { id: string; nameZh: string; nameEn: string; unit: 'piece' | 'kg'; ripeningDays: [number, number]; readyToEat: boolean; goodDays: number; active: boolean }
+export interface Plan {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  period: 'weekly' | 'fortnightly';
+  periodDays: number;
+  maxHousehold: number;
+  portionsPerPersonPerDay: number;
+  price: Money;
+}
+export interface Fruit {
+  id: string;
+  nameZh: string;
+  nameEn: string;
+  unit: 'piece' | 'kg';
+  ripeningDays: [number, number];
+  readyToEat: boolean;
+  goodDays: number;
+  active: boolean;
+}
 
 export interface Subscription {
   id: string;
@@ -116,9 +156,27 @@ export interface Subscription {
   cancelledAt: string | null;
 }
 
-export interface BoxItem { fruitId: string; units: number; portions: number; edibleFrom: string; edibleUntil: string; ripensFaster?: boolean }
-export interface ReadyDay { date: string; neededPortions: number; plannedPortions: number; fruits: { fruitId: string; portions: number }[]; extraPortions?: number; extras?: { fruitId: string; portions: number }[] }
-export interface UncoveredDay { date: string; missingPortions: number; reason: 'nothing_ready' | 'budget' | 'supply' | string }
+export interface BoxItem {
+  fruitId: string;
+  units: number;
+  portions: number;
+  edibleFrom: string;
+  edibleUntil: string;
+  ripensFaster?: boolean;
+}
+export interface ReadyDay {
+  date: string;
+  neededPortions: number;
+  plannedPortions: number;
+  fruits: { fruitId: string; portions: number }[];
+  extraPortions?: number;
+  extras?: { fruitId: string; portions: number }[];
+}
+export interface UncoveredDay {
+  date: string;
+  missingPortions: number;
+  reason: 'nothing_ready' | 'budget' | 'supply' | string;
+}
 export interface Delivery {
   deliveryDate: string;
   shipDate: string;
@@ -126,9 +184,32 @@ export interface Delivery {
   status: string;
   box: { items: BoxItem[]; price: Money; readyToEat: ReadyDay[]; uncoveredDays: UncoveredDay[] } | null;
 }
-export interface Schedule { subscription: Subscription; plan: Plan; deliveries: Delivery[] }
+export interface Schedule {
+  subscription: Subscription;
+  plan: Plan;
+  deliveries: Delivery[];
+}
 
-export interface Notification { id: string; kind: string; campaignId: string | null; pledgeId: string | null; message: string; data?: Record<string, unknown>; createdAt: string }
+export interface Notification {
+  id: string;
+  kind: string;
+  campaignId: string | null;
+  pledgeId: string | null;
+  message: string;
+  data?: Record<string, unknown>;
+  createdAt: string;
+}
 
-export interface PhoneCodeAnswer { phone: string; expiresInSeconds: number; resendAfterSeconds: number; sandboxCode?: string }
-export interface WechatConfig { enabled: boolean; appId?: string; timestamp?: number; nonceStr?: string; signature?: string }
+export interface PhoneCodeAnswer {
+  phone: string;
+  expiresInSeconds: number;
+  resendAfterSeconds: number;
+  sandboxCode?: string;
+}
+export interface WechatConfig {
+  enabled: boolean;
+  appId?: string;
+  timestamp?: number;
+  nonceStr?: string;
+  signature?: string;
+}

@@ -53,8 +53,14 @@ export function Sheet({ open, onClose, title, children }: { open: boolean; onClo
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
-    <dialog ref={ref} className="sheet" aria-labelledby={titleId} onClose={onClose} onCancel={onClose}
-      onClick={(event) => event.target === ref.current && onClose()}>
+    <dialog
+      ref={ref}
+      className="sheet"
+      aria-labelledby={titleId}
+      onClose={onClose}
+      onCancel={onClose}
+      onClick={(event) => event.target === ref.current && onClose()}
+    >
       <div className="sheet-body">
         <div className="sheet-head">
           <h2 id={titleId}>{title}</h2>
@@ -69,8 +75,24 @@ export function Sheet({ open, onClose, title, children }: { open: boolean; onClo
 }
 
 /** A confirm step that states the consequences before the tap that acts. */
-export function Confirm({ open, title, body, confirm, onConfirm, onClose, busy, danger }: {
-  open: boolean; title: string; body: ReactNode; confirm: string; onConfirm(): void; onClose(): void; busy?: boolean; danger?: boolean;
+export function Confirm({
+  open,
+  title,
+  body,
+  confirm,
+  onConfirm,
+  onClose,
+  busy,
+  danger,
+}: {
+  open: boolean;
+  title: string;
+  body: ReactNode;
+  confirm: string;
+  onConfirm(): void;
+  onClose(): void;
+  busy?: boolean;
+  danger?: boolean;
 }) {
   const { t } = useI18n();
   return (

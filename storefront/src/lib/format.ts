@@ -43,7 +43,8 @@ export function dateTime(iso: string, language: Language, now = new Date()): str
 
 function partsOf(at: Date, language: Language): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const p of format('en', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at)) out[p.type] = p.value;
+  for (const p of format('en', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at))
+    out[p.type] = p.value;
   out.monthName = format(language, { month: 'short' }).format(at);
   return out;
 }

@@ -13,7 +13,13 @@ export function valueLabel(option: CampaignOption | undefined, value: string, la
 /** "黑色 · M" for a pledge's variant. */
 export function variantText(campaign: Campaign | undefined, variant: Record<string, string>, language: Language): string {
   return Object.entries(variant)
-    .map(([name, value]) => valueLabel(campaign?.options.find((o) => o.name === name), value, language))
+    .map(([name, value]) =>
+      valueLabel(
+        campaign?.options.find((o) => o.name === name),
+        value,
+        language,
+      ),
+    )
     .join(' · ');
 }
 
@@ -23,10 +29,34 @@ export function planName(plan: Plan, language: Language): string {
 
 /** Picture-free icons for the fruit of the catalogue; a generic one for a fruit added later. */
 const EMOJI: Record<string, string> = {
-  apple: '🍎', apricot: '🍑', avocado: '🥑', banana: '🍌', blueberry: '🫐', cherry: '🍒', 'dragon-fruit': '🐉', 'fragrant-pear': '🍐',
-  grape: '🍇', jujube: '🟤', kiwi: '🥝', loquat: '🟡', lychee: '🔴', mandarin: '🍊', mango: '🥭', melon: '🍈', 'navel-orange': '🍊',
-  peach: '🍑', pear: '🍐', persimmon: '🟠', pineapple: '🍍', plum: '🟣', pomegranate: '🔴', pomelo: '🟢', strawberry: '🍓', watermelon: '🍉',
-  lemon: '🍋', coconut: '🥥',
+  apple: '🍎',
+  apricot: '🍑',
+  avocado: '🥑',
+  banana: '🍌',
+  blueberry: '🫐',
+  cherry: '🍒',
+  'dragon-fruit': '🐉',
+  'fragrant-pear': '🍐',
+  grape: '🍇',
+  jujube: '🟤',
+  kiwi: '🥝',
+  loquat: '🟡',
+  lychee: '🔴',
+  mandarin: '🍊',
+  mango: '🥭',
+  melon: '🍈',
+  'navel-orange': '🍊',
+  peach: '🍑',
+  pear: '🍐',
+  persimmon: '🟠',
+  pineapple: '🍍',
+  plum: '🟣',
+  pomegranate: '🔴',
+  pomelo: '🟢',
+  strawberry: '🍓',
+  watermelon: '🍉',
+  lemon: '🍋',
+  coconut: '🥥',
 };
 
 export function fruitEmoji(id: string): string {

@@ -12,7 +12,11 @@ export function pledgeDetail(pledge: Pledge, campaign: Campaign | undefined, t: 
     case 'awaiting_balance':
       if (!pledge.balanceDueAt) return t('pledgeStatus.awaiting_balance');
       if (new Date(pledge.balanceDueAt).getTime() <= now) return t('pledge.balanceOverdue');
-      return t('pledge.balanceDue', { amount: yuan(pledge.balance), time: dateTime(pledge.balanceDueAt, language), left: countdown(pledge.balanceDueAt, now, language) });
+      return t('pledge.balanceDue', {
+        amount: yuan(pledge.balance),
+        time: dateTime(pledge.balanceDueAt, language),
+        left: countdown(pledge.balanceDueAt, now, language),
+      });
     case 'paid':
       return t('pledge.paidNote', { price: yuan(pledge.unitPrice ?? campaign?.finalUnitPrice ?? null) });
     case 'refunded':

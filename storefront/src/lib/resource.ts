@@ -25,7 +25,10 @@ export interface Resource<T> {
 
 export function useResource<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, options: { refreshMs?: number } = {}): Resource<T> {
   const [state, setState] = useState<{ key: string | null; data: T | undefined; error: unknown; loading: boolean }>(() => ({
-    key, data: key === null ? undefined : (cache.get(key) as T | undefined), error: null, loading: key !== null,
+    key,
+    data: key === null ? undefined : (cache.get(key) as T | undefined),
+    error: null,
+    loading: key !== null,
   }));
   const loader = useRef(load);
   loader.current = load;

@@ -20,7 +20,9 @@ export const PROGRESS_REFRESH_MS = 5000;
 export function CampaignPage({ id, initial }: { id: string; initial?: Campaign }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const campaign = useResource<Campaign>(`/v1/campaigns/${id}`, (signal) => api('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }), { refreshMs: PROGRESS_REFRESH_MS });
+  const campaign = useResource<Campaign>(`/v1/campaigns/${id}`, (signal) => api('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }), {
+    refreshMs: PROGRESS_REFRESH_MS,
+  });
   const data = campaign.data ?? initial;
   useEffect(() => {
     if (data) document.title = `${data.title} · ${t('app.name')}`;
@@ -118,7 +120,13 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
   return (
     <article className="campaign" data-campaign-id={campaign.id}>
       <div className="hero">
-        {campaign.imageUrl ? <img src={campaign.imageUrl} alt={campaign.productName} width={390} height={260} /> : <div className="hero-placeholder" aria-hidden="true">🛍️</div>}
+        {campaign.imageUrl ? (
+          <img src={campaign.imageUrl} alt={campaign.productName} width={390} height={260} />
+        ) : (
+          <div className="hero-placeholder" aria-hidden="true">
+            🛍️
+          </div>
+        )}
       </div>
       <section className="card">
         <StatusLine campaign={campaign} />
@@ -143,11 +151,16 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
               <div className="chips">
                 {option.values.map((value) => (
                   <label key={value} className={variant[option.name] === value ? 'chip selected' : 'chip'}>
-                    <input type="radio" name={`opt-${option.name}`} value={value} checked={variant[option.name] === value}
+                    <input
+                      type="radio"
+                      name={`opt-${option.name}`}
+                      value={value}
+                      checked={variant[option.name] === value}
                       onChange={() => {
                         setVariant((v) => ({ ...v, [option.name]: value }));
                         if (missing === option.name) setMissing(null);
-                      }} />
+                      }}
+                    />
                     {valueLabel(option, value, language)}
                   </label>
                 ))}
@@ -158,11 +171,25 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
           <div className="quantity">
             <span id="qty-label">{t('campaign.quantity')}</span>
             <div className="stepper" role="group" aria-labelledby="qty-label">
-              <button type="button" className="step" onClick={() => setQuantity((q) => Math.max(1, q - 1))} disabled={quantity <= 1} aria-label={t('campaign.fewer')}>
+              <button
+                type="button"
+                className="step"
+                onClick={() => setQuantity((q) => Math.max(1, q - 1))}
+                disabled={quantity <= 1}
+                aria-label={t('campaign.fewer')}
+              >
                 −
               </button>
-              <output aria-live="polite" aria-label={t('campaign.quantity')} data-testid="quantity">{quantity}</output>
-              <button type="button" className="step" onClick={() => setQuantity((q) => Math.min(limit, q + 1))} disabled={quantity >= limit} aria-label={t('campaign.more')}>
+              <output aria-live="polite" aria-label={t('campaign.quantity')} data-testid="quantity">
+                {quantity}
+              </output>
+              <button
+                type="button"
+                className="step"
+                onClick={() => setQuantity((q) => Math.min(limit, q + 1))}
+                disabled={quantity >= limit}
+                aria-label={t('campaign.more')}
+              >
                 +
               </button>
             </div>
@@ -181,7 +208,14 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
           </button>
         </div>
       )}
-      <Sheet open={signInOpen} onClose={() => { pendingAfterSignIn.current = false; setSignInOpen(false); }} title={t('signIn.sheetTitle')}>
+      <Sheet
+        open={signInOpen}
+        onClose={() => {
+          pendingAfterSignIn.current = false;
+          setSignInOpen(false);
+        }}
+        title={t('signIn.sheetTitle')}
+      >
         <Suspense fallback={<Loading />}>
           <SignInForm />
         </Suspense>
@@ -201,12 +235,25 @@ function StatusLine({ campaign }: { campaign: Campaign }) {
         </p>
       );
     case 'scheduled':
-      return <p className="status"><span className="badge">{t('campaignStatus.scheduled')}</span> {t('campaign.opensAt', { time: dateTime(campaign.opensAt, language) })}</p>;
+      return (
+        <p className="status">
+          <span className="badge">{t('campaignStatus.scheduled')}</span> {t('campaign.opensAt', { time: dateTime(campaign.opensAt, language) })}
+        </p>
+      );
     case 'succeeded':
     case 'completed':
-      return <p className="status status-done"><span className="badge">{t(`campaignStatus.${campaign.status}`)}</span> {campaign.finalUnitPrice && t('campaign.finalPrice', { price: yuan(campaign.finalUnitPrice) })}</p>;
+      return (
+        <p className="status status-done">
+          <span className="badge">{t(`campaignStatus.${campaign.status}`)}</span>{' '}
+          {campaign.finalUnitPrice && t('campaign.finalPrice', { price: yuan(campaign.finalUnitPrice) })}
+        </p>
+      );
     default:
-      return <p className="status status-ended"><span className="badge">{t(`campaignStatus.${campaign.status}`)}</span> {campaign.status === 'failed' ? t('campaign.failedNote') : ''}</p>;
+      return (
+        <p className="status status-ended">
+          <span className="badge">{t(`campaignStatus.${campaign.status}`)}</span> {campaign.status === 'failed' ? t('campaign.failedNote') : ''}
+        </p>
+      );
   }
 }
 
@@ -216,8 +263,14 @@ function PriceLine({ campaign }: { campaign: Campaign }) {
   const now = campaign.finalUnitPrice ?? campaign.progress.currentTier?.unitPrice ?? null;
   return (
     <p className="price-line">
-      {now ? <span className="price">{t('campaign.priceNow', { price: yuan(now) })}</span> : lowest && <span className="price">{t('campaign.priceFrom', { price: yuan(lowest.unitPrice) })}</span>}{' '}
-      <s className="reference" aria-label={t('campaign.referenceAria', { price: yuan(campaign.referencePrice) })}>{yuan(campaign.referencePrice)}</s>
+      {now ? (
+        <span className="price">{t('campaign.priceNow', { price: yuan(now) })}</span>
+      ) : (
+        lowest && <span className="price">{t('campaign.priceFrom', { price: yuan(lowest.unitPrice) })}</span>
+      )}{' '}
+      <s className="reference" aria-label={t('campaign.referenceAria', { price: yuan(campaign.referencePrice) })}>
+        {yuan(campaign.referencePrice)}
+      </s>
     </p>
   );
 }
@@ -252,7 +305,9 @@ function Ladder({ campaign }: { campaign: Campaign }) {
             <li key={tier.minUnits} className={reached ? 'tier reached' : next ? 'tier next' : 'tier'} data-testid="tier">
               <span>{t('campaign.tierFrom', { units: number(tier.minUnits, language) })}</span>
               <span className="tier-price">{yuan(tier.unitPrice)}</span>
-              <span className="tier-state">{reached ? t('campaign.tierReached') : next ? t('campaign.tierNeeds', { units: number(progress.nextTier!.unitsNeeded, language) }) : ''}</span>
+              <span className="tier-state">
+                {reached ? t('campaign.tierReached') : next ? t('campaign.tierNeeds', { units: number(progress.nextTier!.unitsNeeded, language) }) : ''}
+              </span>
             </li>
           );
         })}
@@ -260,7 +315,10 @@ function Ladder({ campaign }: { campaign: Campaign }) {
       {campaign.status === 'open' && (
         <p className="next" data-testid="next-tier">
           {progress.nextTier
-            ? t(progress.thresholdReached ? 'campaign.nextTier' : 'campaign.threshold', { units: number(progress.nextTier.unitsNeeded, language), price: yuan(progress.nextTier.unitPrice) })
+            ? t(progress.thresholdReached ? 'campaign.nextTier' : 'campaign.threshold', {
+                units: number(progress.nextTier.unitsNeeded, language),
+                price: yuan(progress.nextTier.unitPrice),
+              })
             : t('campaign.topTier')}
         </p>
       )}
@@ -282,22 +340,28 @@ function Deal({ campaign, variant, quantity }: { campaign: Campaign; variant: Re
   }, [askedKey, quantity]);
   const tier = campaign.progress.currentTier?.minUnits ?? 0;
   const key = `quote:${campaign.id}:${JSON.stringify(debounced)}:${tier}`;
-  const quote = useResource<Quote>(key, (signal) => api('POST', `/v1/campaigns/${encodeURIComponent(campaign.id)}/quote`, { body: { variant: debounced.asked, quantity: debounced.quantity }, signal }));
+  const quote = useResource<Quote>(key, (signal) =>
+    api('POST', `/v1/campaigns/${encodeURIComponent(campaign.id)}/quote`, { body: { variant: debounced.asked, quantity: debounced.quantity }, signal }),
+  );
   const q = quote.data;
   if (!q) {
     if (quote.error) {
       // An older service has no quote: say only what the campaign itself states, never a sum of our own.
       return <p className="deal">{t('campaign.depositPerUnit', { deposit: yuan(campaign.depositPerUnit) })}</p>;
     }
-    return <p className="deal deal-loading" aria-busy="true">{t('campaign.quoting')}</p>;
+    return (
+      <p className="deal deal-loading" aria-busy="true">
+        {t('campaign.quoting')}
+      </p>
+    );
   }
   const balance = q.balanceNow ?? q.tiers[0]?.balance ?? null;
   return (
     <div className="deal" data-testid="deal" aria-live="polite">
-      <p className="deal-main">
-        {t('campaign.deal', { deposit: yuan(q.deposit), credit: yuan(q.depositCredit), balance: yuan(balance) })}
-      </p>
-      {q.balanceAtLowest !== balance && <p className="deal-more">{t('campaign.dealLowest', { balance: yuan(q.balanceAtLowest), price: yuan(q.lowestUnitPrice) })}</p>}
+      <p className="deal-main">{t('campaign.deal', { deposit: yuan(q.deposit), credit: yuan(q.depositCredit), balance: yuan(balance) })}</p>
+      {q.balanceAtLowest !== balance && (
+        <p className="deal-more">{t('campaign.dealLowest', { balance: yuan(q.balanceAtLowest), price: yuan(q.lowestUnitPrice) })}</p>
+      )}
       <p className="deal-more">{t('campaign.dealRefund', { refund: yuan(q.refundIfNotReached) })}</p>
     </div>
   );
@@ -333,7 +397,9 @@ function Share({ campaign }: { campaign: Campaign }) {
     if (!/MicroMessenger/i.test(navigator.userAgent)) return;
     const pageUrl = location.href.split('#')[0];
     void api<WechatConfig>('GET', `/v1/wechat/js-sdk-config?url=${encodeURIComponent(pageUrl)}`)
-      .then((config) => (config.enabled ? configureWechat(config, { title: campaign.title, desc: campaign.productName, link: url, imgUrl: campaign.imageUrl ?? '' }) : undefined))
+      .then((config) =>
+        config.enabled ? configureWechat(config, { title: campaign.title, desc: campaign.productName, link: url, imgUrl: campaign.imageUrl ?? '' }) : undefined,
+      )
       // Without the JS-SDK WeChat shows the server's meta tags: nothing to tell the buyer.
       .catch(() => undefined);
   }, [api, campaign.id, campaign.title, campaign.productName, campaign.imageUrl, url]);
@@ -351,10 +417,16 @@ function Share({ campaign }: { campaign: Campaign }) {
       <h2 id="share-title">{t('share.title')}</h2>
       <p className="hint">{t('share.why')}</p>
       <div className="actions">
-        <button type="button" className="button secondary" onClick={() => void copy()}>{t('share.copy')}</button>
-        <button type="button" className="button secondary" onClick={() => setQr(true)}>{t('share.qr')}</button>
+        <button type="button" className="button secondary" onClick={() => void copy()}>
+          {t('share.copy')}
+        </button>
+        <button type="button" className="button secondary" onClick={() => setQr(true)}>
+          {t('share.qr')}
+        </button>
         {typeof navigator.share === 'function' && (
-          <button type="button" className="button secondary" onClick={() => void navigator.share({ title: campaign.title, url }).catch(() => undefined)}>{t('share.more')}</button>
+          <button type="button" className="button secondary" onClick={() => void navigator.share({ title: campaign.title, url }).catch(() => undefined)}>
+            {t('share.more')}
+          </button>
         )}
       </div>
       {copied === 'yes' && <Message kind="success">{t('share.copied')}</Message>}
@@ -385,7 +457,14 @@ function configureWechat(config: WechatConfig, card: { title: string; desc: stri
   script.onload = () => {
     const wx = (window as unknown as { wx?: Wx }).wx;
     if (!wx) return;
-    wx.config({ debug: false, appId: config.appId, timestamp: config.timestamp, nonceStr: config.nonceStr, signature: config.signature, jsApiList: ['updateAppMessageShareData', 'updateTimelineShareData'] });
+    wx.config({
+      debug: false,
+      appId: config.appId,
+      timestamp: config.timestamp,
+      nonceStr: config.nonceStr,
+      signature: config.signature,
+      jsApiList: ['updateAppMessageShareData', 'updateTimelineShareData'],
+    });
     wx.ready(() => {
       wx.updateAppMessageShareData(card);
       wx.updateTimelineShareData({ title: card.title, link: card.link, imgUrl: card.imgUrl });

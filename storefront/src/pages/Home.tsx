@@ -7,19 +7,26 @@ import { useNow, useResource } from '../lib/resource';
 import { Link } from '../router';
 import { useSession } from '../session';
 
-export interface HomeData { campaigns: Campaign[]; plans: Plan[] }
+export interface HomeData {
+  campaigns: Campaign[];
+  plans: Plan[];
+}
 
 /** Live and upcoming joint pre-orders, then the fruit-box plans. */
 export function HomePage({ initial }: { initial?: HomeData }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const campaigns = useResource<Campaign[]>('home:campaigns', async (signal) => {
-    const [open, scheduled] = await Promise.all([
-      api<Page<Campaign>>('GET', '/v1/campaigns?status=open&limit=50', { signal }),
-      api<Page<Campaign>>('GET', '/v1/campaigns?status=scheduled&limit=50', { signal }),
-    ]);
-    return [...open.items, ...scheduled.items];
-  }, { refreshMs: 30_000 });
+  const campaigns = useResource<Campaign[]>(
+    'home:campaigns',
+    async (signal) => {
+      const [open, scheduled] = await Promise.all([
+        api<Page<Campaign>>('GET', '/v1/campaigns?status=open&limit=50', { signal }),
+        api<Page<Campaign>>('GET', '/v1/campaigns?status=scheduled&limit=50', { signal }),
+      ]);
+      return [...open.items, ...scheduled.items];
+    },
+    { refreshMs: 30_000 },
+  );
   const plans = useResource<Plan[]>('home:plans', async (signal) => (await api<{ items: Plan[] }>('GET', '/v1/subscription-plans', { signal })).items);
   const list = campaigns.data ?? initial?.campaigns.filter((c) => c.status === 'open' || c.status === 'scheduled');
   const planList = plans.data ?? initial?.plans;
@@ -27,9 +34,15 @@ export function HomePage({ initial }: { initial?: HomeData }) {
     <div className="page">
       <h1 className="visually-hidden">{t('home.title')}</h1>
       <section aria-labelledby="campaigns-title">
-        <h2 id="campaigns-title" className="section-title">{t('home.campaigns')}</h2>
+        <h2 id="campaigns-title" className="section-title">
+          {t('home.campaigns')}
+        </h2>
         {list === undefined ? (
-          campaigns.error ? <ErrorView error={campaigns.error} retry={() => void campaigns.reload()} /> : <Loading />
+          campaigns.error ? (
+            <ErrorView error={campaigns.error} retry={() => void campaigns.reload()} />
+          ) : (
+            <Loading />
+          )
         ) : list.length === 0 ? (
           <Empty>{t('home.noCampaigns')}</Empty>
         ) : (
@@ -43,9 +56,15 @@ export function HomePage({ initial }: { initial?: HomeData }) {
         )}
       </section>
       <section aria-labelledby="plans-title">
-        <h2 id="plans-title" className="section-title">{t('home.plans')}</h2>
+        <h2 id="plans-title" className="section-title">
+          {t('home.plans')}
+        </h2>
         {planList === undefined ? (
-          plans.error ? <ErrorView error={plans.error} retry={() => void plans.reload()} /> : <Loading />
+          plans.error ? (
+            <ErrorView error={plans.error} retry={() => void plans.reload()} />
+          ) : (
+            <Loading />
+          )
         ) : (
           <PlanList plans={planList} />
         )}

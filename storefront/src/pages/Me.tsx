@@ -46,9 +46,15 @@ function Orders() {
   });
   return (
     <section aria-labelledby="orders-title">
-      <h2 id="orders-title" className="section-title">{t('me.orders')}</h2>
+      <h2 id="orders-title" className="section-title">
+        {t('me.orders')}
+      </h2>
       {!pledges.data ? (
-        pledges.error ? <ErrorView error={pledges.error} retry={() => void pledges.reload()} /> : <Loading />
+        pledges.error ? (
+          <ErrorView error={pledges.error} retry={() => void pledges.reload()} />
+        ) : (
+          <Loading />
+        )
       ) : pledges.data.items.length === 0 ? (
         <Empty>
           <p>{t('me.noOrders')}</p>
@@ -61,10 +67,14 @@ function Orders() {
             return (
               <li key={p.id}>
                 <Link to={`/me/pledges/${p.id}`} className="card" data-testid="order-card" data-pledge-id={p.id}>
-                  <span className={`order-state state-${p.status}`} data-testid="order-state">{t(`pledgeStatus.${p.status}`)}</span>
+                  <span className={`order-state state-${p.status}`} data-testid="order-state">
+                    {t(`pledgeStatus.${p.status}`)}
+                  </span>
                   <span className="card-title">{c?.title ?? '…'}</span>
                   <span className="card-meta">{t('pledge.quantity', { variant: variantText(c, p.variant, language), n: p.quantity })}</span>
-                  <span className="card-meta" data-testid="order-detail">{pledgeDetail(p, c, t, language, now)}</span>
+                  <span className="card-meta" data-testid="order-detail">
+                    {pledgeDetail(p, c, t, language, now)}
+                  </span>
                 </Link>
               </li>
             );
@@ -82,9 +92,15 @@ function Boxes() {
   const plans = useResource<Plan[]>('home:plans', async (signal) => (await api<{ items: Plan[] }>('GET', '/v1/subscription-plans', { signal })).items);
   return (
     <section aria-labelledby="subs-title">
-      <h2 id="subs-title" className="section-title">{t('me.subscriptions')}</h2>
+      <h2 id="subs-title" className="section-title">
+        {t('me.subscriptions')}
+      </h2>
       {!subs.data ? (
-        subs.error ? <ErrorView error={subs.error} retry={() => void subs.reload()} /> : <Loading />
+        subs.error ? (
+          <ErrorView error={subs.error} retry={() => void subs.reload()} />
+        ) : (
+          <Loading />
+        )
       ) : subs.data.items.length === 0 ? (
         <Empty>
           <p>{t('me.noSubscriptions')}</p>
@@ -116,12 +132,20 @@ function Notifications() {
   const { t, language } = useI18n();
   const { api } = useSession();
   // Keyed by language: the messages are rendered by the server in the buyer's language.
-  const list = useResource<Page<Notification>>(`/v1/me/notifications:${language}`, (signal) => api('GET', '/v1/me/notifications?limit=20', { signal }), { refreshMs: 30_000 });
+  const list = useResource<Page<Notification>>(`/v1/me/notifications:${language}`, (signal) => api('GET', '/v1/me/notifications?limit=20', { signal }), {
+    refreshMs: 30_000,
+  });
   return (
     <section aria-labelledby="notices-title">
-      <h2 id="notices-title" className="section-title">{t('me.notifications')}</h2>
+      <h2 id="notices-title" className="section-title">
+        {t('me.notifications')}
+      </h2>
       {!list.data ? (
-        list.error ? <ErrorView error={list.error} retry={() => void list.reload()} /> : <Loading />
+        list.error ? (
+          <ErrorView error={list.error} retry={() => void list.reload()} />
+        ) : (
+          <Loading />
+        )
       ) : list.data.items.length === 0 ? (
         <Empty>{t('me.noNotifications')}</Empty>
       ) : (

@@ -17,7 +17,9 @@ import { useSession } from '../session';
 export default function PayPage({ paymentId }: { paymentId: string }) {
   const { t } = useI18n();
   const { session, api } = useSession();
-  const payment = useResource<Payment>(session ? `/v1/payments/${paymentId}` : null, (signal) => api('GET', `/v1/payments/${encodeURIComponent(paymentId)}`, { signal }));
+  const payment = useResource<Payment>(session ? `/v1/payments/${paymentId}` : null, (signal) =>
+    api('GET', `/v1/payments/${encodeURIComponent(paymentId)}`, { signal }),
+  );
   const [busy, setBusy] = useState<'pay' | 'fail' | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [failed, setFailed] = useState(false);
@@ -48,7 +50,10 @@ export default function PayPage({ paymentId }: { paymentId: string }) {
     setError(null);
     if (attempt.current?.outcome !== outcome) attempt.current = { outcome, key: newIdempotencyKey() };
     try {
-      const answer = await api<{ outcome: string; payment: Payment }>('POST', `/v1/payments/${encodeURIComponent(paymentId)}/sandbox-checkout`, { body: { outcome }, idempotencyKey: attempt.current.key });
+      const answer = await api<{ outcome: string; payment: Payment }>('POST', `/v1/payments/${encodeURIComponent(paymentId)}/sandbox-checkout`, {
+        body: { outcome },
+        idempotencyKey: attempt.current.key,
+      });
       attempt.current = null;
       forget('/v1/me/');
       forget('/v1/pledges/');
@@ -73,7 +78,11 @@ export default function PayPage({ paymentId }: { paymentId: string }) {
         </div>
         <p className="sandbox-tag">{t('pay.sandbox')}</p>
         {!p ? (
-          payment.error ? <ErrorView error={payment.error} retry={() => void payment.reload()} /> : <Loading />
+          payment.error ? (
+            <ErrorView error={payment.error} retry={() => void payment.reload()} />
+          ) : (
+            <Loading />
+          )
         ) : (
           <>
             <p className="center hint">
@@ -86,7 +95,14 @@ export default function PayPage({ paymentId }: { paymentId: string }) {
             {error !== null && <Message kind="error">{errorText(error, t)}</Message>}
             {p.status === 'pending' ? (
               <>
-                <button ref={payButton} type="button" className="button primary wide" onClick={() => void checkout('pay')} disabled={busy !== null} aria-busy={busy === 'pay'}>
+                <button
+                  ref={payButton}
+                  type="button"
+                  className="button primary wide"
+                  onClick={() => void checkout('pay')}
+                  disabled={busy !== null}
+                  aria-busy={busy === 'pay'}
+                >
                   {busy === 'pay' ? t('pay.paying') : t('pay.pay', { amount: yuan(p.amount) })}
                 </button>
                 <button type="button" className="link-button wide" onClick={() => void checkout('fail')} disabled={busy !== null}>

@@ -23,9 +23,13 @@ export default function PledgePage({ id }: { id: string }) {
   const { session, api } = useSession();
   const now = useNow();
   // Polled: a payment's confirmation, the campaign's decision and refunds arrive without the buyer doing anything.
-  const pledge = useResource<Pledge>(session ? `/v1/pledges/${id}` : null, (signal) => api('GET', `/v1/pledges/${encodeURIComponent(id)}`, { signal }), { refreshMs: 4000 });
+  const pledge = useResource<Pledge>(session ? `/v1/pledges/${id}` : null, (signal) => api('GET', `/v1/pledges/${encodeURIComponent(id)}`, { signal }), {
+    refreshMs: 4000,
+  });
   const campaignId = pledge.data?.campaignId;
-  const campaign = useResource<Campaign>(campaignId ? `/v1/campaigns/${campaignId}` : null, (signal) => api('GET', `/v1/campaigns/${encodeURIComponent(campaignId!)}`, { signal }));
+  const campaign = useResource<Campaign>(campaignId ? `/v1/campaigns/${campaignId}` : null, (signal) =>
+    api('GET', `/v1/campaigns/${encodeURIComponent(campaignId!)}`, { signal }),
+  );
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -134,7 +138,9 @@ export default function PledgePage({ id }: { id: string }) {
                 {t('pledge.paymentLine', {
                   kind: t(`paymentKind.${payment.kind === 'balance' ? 'balance' : 'deposit'}`),
                   amount: yuan(payment.amount),
-                  status: t(`paymentStatus.${(['pending', 'succeeded', 'failed', 'cancelled'].includes(payment.status) ? payment.status : 'pending') as 'pending'}`),
+                  status: t(
+                    `paymentStatus.${(['pending', 'succeeded', 'failed', 'cancelled'].includes(payment.status) ? payment.status : 'pending') as 'pending'}`,
+                  ),
                 })}
                 <time dateTime={payment.settledAt ?? payment.createdAt}>{dateTime(payment.settledAt ?? payment.createdAt, language)}</time>
               </li>
@@ -142,9 +148,16 @@ export default function PledgePage({ id }: { id: string }) {
           </ul>
         </div>
       )}
-      <Confirm open={confirming} onClose={() => setConfirming(false)} onConfirm={() => void act('cancel')} busy={busy} danger
-        title={t('pledge.cancelTitle')} confirm={t('pledge.cancelConfirm')}
-        body={<p>{paidDeposit ? t('pledge.cancelBody', { amount: yuan(p.deposit) }) : t('pledge.cancelBodyUnpaid')}</p>} />
+      <Confirm
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        onConfirm={() => void act('cancel')}
+        busy={busy}
+        danger
+        title={t('pledge.cancelTitle')}
+        confirm={t('pledge.cancelConfirm')}
+        body={<p>{paidDeposit ? t('pledge.cancelBody', { amount: yuan(p.deposit) }) : t('pledge.cancelBodyUnpaid')}</p>}
+      />
     </section>
   );
 }

@@ -95,12 +95,27 @@ function PhoneForm({ next }: { next?: string }) {
     <form onSubmit={(e) => void verify(e)} noValidate>
       <label className="field" htmlFor={`${id}-phone`}>
         <span>{t('signIn.phone')}</span>
-        <input id={`${id}-phone`} type="tel" inputMode="tel" autoComplete="tel" placeholder="138 1234 5678" value={phone} onChange={(e) => setPhone(e.target.value)} />
+        <input
+          id={`${id}-phone`}
+          type="tel"
+          inputMode="tel"
+          autoComplete="tel"
+          placeholder="138 1234 5678"
+          value={phone}
+          onChange={(e) => setPhone(e.target.value)}
+        />
       </label>
       <div className="code-row">
         <label className="field" htmlFor={`${id}-code`}>
           <span>{t('signIn.code')}</span>
-          <input id={`${id}-code`} inputMode="numeric" autoComplete="one-time-code" maxLength={6} value={code} onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))} />
+          <input
+            id={`${id}-code`}
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            maxLength={6}
+            value={code}
+            onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
+          />
         </label>
         <button type="button" className="button secondary" onClick={() => void sendCode()} disabled={busy || wait > 0}>
           {wait > 0 ? t('signIn.resendIn', { seconds: wait }) : sent ? t('signIn.resend') : t('signIn.sendCode')}
@@ -140,7 +155,10 @@ function EmailForm({ next }: { next?: string }) {
     }
     setBusy(true);
     try {
-      const answer = await call<LoginResponse>('POST', mode === 'login' ? '/v1/auth/login' : '/v1/auth/register', { language, body: { email: email.trim(), password } });
+      const answer = await call<LoginResponse>('POST', mode === 'login' ? '/v1/auth/login' : '/v1/auth/register', {
+        language,
+        body: { email: email.trim(), password },
+      });
       if (!finish(answer)) setError(t('signIn.notConsumer'));
     } catch (e) {
       setError(errorText(e, t));
@@ -157,14 +175,27 @@ function EmailForm({ next }: { next?: string }) {
       </label>
       <label className="field" htmlFor={`${id}-password`}>
         <span>{t('signIn.password')}</span>
-        <input id={`${id}-password`} type="password" autoComplete={mode === 'login' ? 'current-password' : 'new-password'} value={password} onChange={(e) => setPassword(e.target.value)} />
+        <input
+          id={`${id}-password`}
+          type="password"
+          autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </label>
       {mode === 'register' && <p className="hint">{t('signIn.passwordRule')}</p>}
       {error && <Message kind="error">{error}</Message>}
       <button type="submit" className="button primary wide" disabled={busy}>
         {mode === 'login' ? t('signIn.emailSubmit') : t('signIn.registerSubmit')}
       </button>
-      <button type="button" className="link-button" onClick={() => { setMode(mode === 'login' ? 'register' : 'login'); setError(null); }}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          setMode(mode === 'login' ? 'register' : 'login');
+          setError(null);
+        }}
+      >
         {mode === 'login' ? t('signIn.toRegister') : t('signIn.toLogin')}
       </button>
     </form>

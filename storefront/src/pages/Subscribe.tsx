@@ -11,7 +11,23 @@ import { navigate } from '../router';
 import { useSession } from '../session';
 
 /** The delivery regions the service knows (src/subscriptions/deliveries.ts REGIONS), nearest first. */
-export const REGIONS = ['shanghai', 'hangzhou', 'nanjing', 'suzhou', 'beijing', 'tianjin', 'guangzhou', 'shenzhen', 'chengdu', 'chongqing', 'wuhan', 'xian', 'kunming', 'harbin', 'urumqi'] as const;
+export const REGIONS = [
+  'shanghai',
+  'hangzhou',
+  'nanjing',
+  'suzhou',
+  'beijing',
+  'tianjin',
+  'guangzhou',
+  'shenzhen',
+  'chengdu',
+  'chongqing',
+  'wuhan',
+  'xian',
+  'kunming',
+  'harbin',
+  'urumqi',
+] as const;
 
 export default function SubscribePage({ planId }: { planId: string }) {
   const { t, language } = useI18n();
@@ -37,7 +53,14 @@ export default function SubscribePage({ planId }: { planId: string }) {
   }, [plan, household]);
 
   if (!session) return <Loading />;
-  if (!plan) return plans.error ? <ErrorView error={plans.error} retry={() => void plans.reload()} /> : plans.data ? <ErrorView error={new ApiError(404, 'not_found', '')} /> : <Loading />;
+  if (!plan)
+    return plans.error ? (
+      <ErrorView error={plans.error} retry={() => void plans.reload()} />
+    ) : plans.data ? (
+      <ErrorView error={new ApiError(404, 'not_found', '')} />
+    ) : (
+      <Loading />
+    );
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -71,7 +94,9 @@ export default function SubscribePage({ planId }: { planId: string }) {
           <span>{t('subscribe.household')}</span>
           <select id={`${id}-household`} value={household} onChange={(e) => setHousehold(Number(e.target.value))}>
             {Array.from({ length: plan.maxHousehold }, (_, i) => i + 1).map((n) => (
-              <option key={n} value={n}>{t('subscribe.people', { n })}</option>
+              <option key={n} value={n}>
+                {t('subscribe.people', { n })}
+              </option>
             ))}
           </select>
         </label>
@@ -79,7 +104,9 @@ export default function SubscribePage({ planId }: { planId: string }) {
           <span>{t('subscribe.weekday')}</span>
           <select id={`${id}-weekday`} value={weekday} onChange={(e) => setWeekday(Number(e.target.value))}>
             {[1, 2, 3, 4, 5, 6, 7].map((d) => (
-              <option key={d} value={d}>{t(`weekday.${d}` as Key)}</option>
+              <option key={d} value={d}>
+                {t(`weekday.${d}` as Key)}
+              </option>
             ))}
           </select>
         </label>
@@ -87,7 +114,9 @@ export default function SubscribePage({ planId }: { planId: string }) {
           <span>{t('subscribe.region')}</span>
           <select id={`${id}-region`} value={region} onChange={(e) => setRegion(e.target.value)}>
             {REGIONS.map((r) => (
-              <option key={r} value={r}>{t(`region.${r}`)}</option>
+              <option key={r} value={r}>
+                {t(`region.${r}`)}
+              </option>
             ))}
           </select>
         </label>
@@ -99,8 +128,11 @@ export default function SubscribePage({ planId }: { planId: string }) {
           <legend>{t('subscribe.exclusions')}</legend>
           {active.map((f) => (
             <label key={f.id} className="check">
-              <input type="checkbox" checked={exclusions.includes(f.id)}
-                onChange={(e) => setExclusions((list) => (e.target.checked ? [...list, f.id] : list.filter((x) => x !== f.id)))} />
+              <input
+                type="checkbox"
+                checked={exclusions.includes(f.id)}
+                onChange={(e) => setExclusions((list) => (e.target.checked ? [...list, f.id] : list.filter((x) => x !== f.id)))}
+              />
               <span aria-hidden="true">{fruitEmoji(f.id)}</span> {language === 'zh' ? f.nameZh : f.nameEn}
             </label>
           ))}

@@ -18,8 +18,15 @@ export default function SubscriptionPage({ id }: { id: string }) {
   const { session, api } = useSession();
   const now = useNow();
   const formId = useId();
-  const schedule = useResource<Schedule>(session ? `/v1/subscriptions/${id}/schedule` : null, (signal) => api('GET', `/v1/subscriptions/${encodeURIComponent(id)}/schedule`, { signal }), { refreshMs: 60_000 });
-  const fruits = useResource<Map<string, Fruit>>('fruits:map', async (signal) => new Map((await api<{ items: Fruit[] }>('GET', '/v1/fruits', { signal })).items.map((f) => [f.id, f])));
+  const schedule = useResource<Schedule>(
+    session ? `/v1/subscriptions/${id}/schedule` : null,
+    (signal) => api('GET', `/v1/subscriptions/${encodeURIComponent(id)}/schedule`, { signal }),
+    { refreshMs: 60_000 },
+  );
+  const fruits = useResource<Map<string, Fruit>>(
+    'fruits:map',
+    async (signal) => new Map((await api<{ items: Fruit[] }>('GET', '/v1/fruits', { signal })).items.map((f) => [f.id, f])),
+  );
   const [action, setAction] = useState<Action | null>(null);
   const [pauseUntil, setPauseUntil] = useState(() => addDays(todayInChina(), 28));
   const [busy, setBusy] = useState(false);
@@ -72,13 +79,20 @@ export default function SubscriptionPage({ id }: { id: string }) {
     <section className="page" data-subscription-id={sub.id}>
       <h1>{t('subscription.title')}</h1>
       <div className="card">
-        <p className="card-title">{planName(s.plan, language)} · {yuan(s.plan.price)}</p>
+        <p className="card-title">
+          {planName(s.plan, language)} · {yuan(s.plan.price)}
+        </p>
         <p className="card-meta" data-testid="subscription-status">
           {t(`subscriptionStatus.${(sub.status === 'paused' || cancelled ? sub.status : 'active') as 'active'}`)}
           {sub.status === 'paused' && sub.pausedUntil ? ` · ${t('subscription.pausedUntil', { date: day(sub.pausedUntil, language) })}` : ''}
         </p>
         <p className="card-meta">
-          {t('subscription.summary', { plan: planName(s.plan, language), n: sub.householdSize, weekday: t(`weekday.${sub.deliveryWeekday}` as Key), region: regionName(sub.region, t) })}
+          {t('subscription.summary', {
+            plan: planName(s.plan, language),
+            n: sub.householdSize,
+            weekday: t(`weekday.${sub.deliveryWeekday}` as Key),
+            region: regionName(sub.region, t),
+          })}
         </p>
         {sub.exclusions.length > 0 && <p className="card-meta">{t('subscription.exclusions', { list: sub.exclusions.map(name).join('、') })}</p>}
         {done && <Message kind="success">{done}</Message>}
@@ -88,11 +102,17 @@ export default function SubscriptionPage({ id }: { id: string }) {
             <p className="hint">{t('subscribe.cutoffRule')}</p>
             <div className="actions">
               {sub.status === 'paused' ? (
-                <button type="button" className="button secondary" onClick={() => setAction({ kind: 'resume' })}>{t('subscription.resume')}</button>
+                <button type="button" className="button secondary" onClick={() => setAction({ kind: 'resume' })}>
+                  {t('subscription.resume')}
+                </button>
               ) : (
-                <button type="button" className="button secondary" onClick={() => setAction({ kind: 'pause' })}>{t('subscription.pause')}</button>
+                <button type="button" className="button secondary" onClick={() => setAction({ kind: 'pause' })}>
+                  {t('subscription.pause')}
+                </button>
               )}
-              <button type="button" className="button danger" onClick={() => setAction({ kind: 'cancel' })}>{t('subscription.cancel')}</button>
+              <button type="button" className="button danger" onClick={() => setAction({ kind: 'cancel' })}>
+                {t('subscription.cancel')}
+              </button>
             </div>
           </>
         )}
@@ -106,7 +126,8 @@ export default function SubscriptionPage({ id }: { id: string }) {
           {s.deliveries.map((d) => (
             <li key={d.deliveryDate} className="card" data-testid="delivery" data-delivery-date={d.deliveryDate}>
               <p className="card-title">
-                {t('subscription.delivery', { date: day(d.deliveryDate, language) })} · <span data-testid="box-status">{t(`boxStatus.${d.status as 'planned'}`)}</span>
+                {t('subscription.delivery', { date: day(d.deliveryDate, language) })} ·{' '}
+                <span data-testid="box-status">{t(`boxStatus.${d.status as 'planned'}`)}</span>
               </p>
               <p className="card-meta">
                 {t('subscription.ship', { date: day(d.shipDate, language) })} ·{' '}
@@ -116,17 +137,23 @@ export default function SubscriptionPage({ id }: { id: string }) {
               </p>
               {d.box ? (
                 <>
-                  <p className="cal-label">{t('subscription.contents')} · {t('subscription.price', { price: yuan(d.box.price) })}</p>
+                  <p className="cal-label">
+                    {t('subscription.contents')} · {t('subscription.price', { price: yuan(d.box.price) })}
+                  </p>
                   <ul className="fruits">
                     {d.box.items.map((item) => (
                       <li key={item.fruitId}>
                         <span aria-hidden="true">{fruitEmoji(item.fruitId)}</span> {name(item.fruitId)} ×{' '}
-                        {fruits.data?.get(item.fruitId)?.unit === 'kg' ? t('subscription.unitsKg', { n: item.units }) : t('subscription.units', { n: item.units })}
+                        {fruits.data?.get(item.fruitId)?.unit === 'kg'
+                          ? t('subscription.unitsKg', { n: item.units })
+                          : t('subscription.units', { n: item.units })}
                       </li>
                     ))}
                   </ul>
                   {calendarFor?.deliveryDate !== d.deliveryDate && (
-                    <button type="button" className="link-button" onClick={() => setShown(d.deliveryDate)}>{t('subscription.calendar')}</button>
+                    <button type="button" className="link-button" onClick={() => setShown(d.deliveryDate)}>
+                      {t('subscription.calendar')}
+                    </button>
                   )}
                 </>
               ) : (
@@ -144,12 +171,22 @@ export default function SubscriptionPage({ id }: { id: string }) {
 
       {calendarFor && <Calendar delivery={calendarFor} periodDays={s.plan.periodDays} name={name} />}
 
-      <Confirm open={action?.kind === 'skip'} onClose={() => setAction(null)} onConfirm={() => action && void run(action)} busy={busy}
+      <Confirm
+        open={action?.kind === 'skip'}
+        onClose={() => setAction(null)}
+        onConfirm={() => action && void run(action)}
+        busy={busy}
         title={action?.kind === 'skip' ? t('subscription.skipTitle', { date: day(action.delivery.deliveryDate, language) }) : ''}
         confirm={t('subscription.skipConfirm')}
-        body={action?.kind === 'skip' && <p>{t('subscription.skipBody', { time: dateTime(action.delivery.cutoffAt, language) })}</p>} />
-      <Confirm open={action?.kind === 'pause'} onClose={() => setAction(null)} onConfirm={() => action && void run(action)} busy={busy}
-        title={t('subscription.pauseTitle')} confirm={t('subscription.pauseConfirm')}
+        body={action?.kind === 'skip' && <p>{t('subscription.skipBody', { time: dateTime(action.delivery.cutoffAt, language) })}</p>}
+      />
+      <Confirm
+        open={action?.kind === 'pause'}
+        onClose={() => setAction(null)}
+        onConfirm={() => action && void run(action)}
+        busy={busy}
+        title={t('subscription.pauseTitle')}
+        confirm={t('subscription.pauseConfirm')}
         body={
           <>
             <label className="field" htmlFor={`${formId}-until`}>
@@ -158,11 +195,27 @@ export default function SubscriptionPage({ id }: { id: string }) {
             </label>
             <p>{t('subscription.pauseBody', { date: day(pauseUntil, language) })}</p>
           </>
-        } />
-      <Confirm open={action?.kind === 'resume'} onClose={() => setAction(null)} onConfirm={() => action && void run(action)} busy={busy}
-        title={t('subscription.resumeTitle')} confirm={t('subscription.resumeConfirm')} body={<p>{t('subscription.resumeBody')}</p>} />
-      <Confirm open={action?.kind === 'cancel'} onClose={() => setAction(null)} onConfirm={() => action && void run(action)} busy={busy} danger
-        title={t('subscription.cancelTitle')} confirm={t('subscription.cancelConfirm')} body={<p>{t('subscription.cancelBody')}</p>} />
+        }
+      />
+      <Confirm
+        open={action?.kind === 'resume'}
+        onClose={() => setAction(null)}
+        onConfirm={() => action && void run(action)}
+        busy={busy}
+        title={t('subscription.resumeTitle')}
+        confirm={t('subscription.resumeConfirm')}
+        body={<p>{t('subscription.resumeBody')}</p>}
+      />
+      <Confirm
+        open={action?.kind === 'cancel'}
+        onClose={() => setAction(null)}
+        onConfirm={() => action && void run(action)}
+        busy={busy}
+        danger
+        title={t('subscription.cancelTitle')}
+        confirm={t('subscription.cancelConfirm')}
+        body={<p>{t('subscription.cancelBody')}</p>}
+      />
     </section>
   );
 }
@@ -196,20 +249,34 @@ function Calendar({ delivery, periodDays, name }: { delivery: Delivery; periodDa
               <span className="cal-date">{day(date, language)}</span>
               <div>
                 {ready && ready.fruits.length > 0 && (
-                  <p className="cal-line"><span className="cal-label">{t('subscription.eat')}</span>{list(ready.fruits)}</p>
+                  <p className="cal-line">
+                    <span className="cal-label">{t('subscription.eat')}</span>
+                    {list(ready.fruits)}
+                  </p>
                 )}
                 {ready?.extras && ready.extras.length > 0 && (
-                  <p className="cal-line"><span className="cal-label">{t('subscription.extra')}</span>{list(ready.extras)}</p>
+                  <p className="cal-line">
+                    <span className="cal-label">{t('subscription.extra')}</span>
+                    {list(ready.extras)}
+                  </p>
                 )}
                 {(gap || !ready || ready.fruits.length === 0) && (
                   <p className="cal-line cal-gap" data-testid="calendar-gap">
-                    {t('subscription.gap', { reason: t(`subscription.gapReason.${(gap && ['nothing_ready', 'budget', 'supply'].includes(gap.reason) ? gap.reason : 'nothing_ready') as 'budget'}`) })}
+                    {t('subscription.gap', {
+                      reason: t(
+                        `subscription.gapReason.${(gap && ['nothing_ready', 'budget', 'supply'].includes(gap.reason) ? gap.reason : 'nothing_ready') as 'budget'}`,
+                      ),
+                    })}
                   </p>
                 )}
                 {ripening.length > 0 && (
                   <p className="cal-line">
                     <span className="cal-label">{t('subscription.ripening')}</span>
-                    {ripening.map((item) => t('subscription.ripeningItem', { fruit: `${fruitEmoji(item.fruitId)} ${name(item.fruitId)}`, date: day(item.edibleFrom, language) })).join('，')}
+                    {ripening
+                      .map((item) =>
+                        t('subscription.ripeningItem', { fruit: `${fruitEmoji(item.fruitId)} ${name(item.fruitId)}`, date: day(item.edibleFrom, language) }),
+                      )
+                      .join('，')}
                   </p>
                 )}
               </div>

@@ -22,7 +22,16 @@ export async function launchPhone(): Promise<{ context: BrowserContext; page: Pa
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: PHONE,
     hasTouch: true,
     locale: 'en-US',
@@ -42,7 +51,9 @@ export async function launchPhone(): Promise<{ context: BrowserContext; page: Pa
   };
 }
 
-interface AxeResult { violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }
+interface AxeResult {
+  violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
+}
 
 /** axe-core in the page: the serious and critical violations of WCAG 2.x A/AA rules, as "rule: selectors" lines (none expected). */
 export async function seriousViolations(page: Page): Promise<string[]> {
