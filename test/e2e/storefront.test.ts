@@ -378,4 +378,18 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     const mine = await api.ok<{ items: Pledge[]; total: number }>('GET', '/v1/me/pledges', token);
     expect(mine.total).toBe(1);
   });
+
+  test('closing the checkout sheet leaves the order 待付定金 with a way back; a declined payment closes it and says so', async () => {
+    const [pledge] = (await api.ok<{ items: Pledge[] }>('GET', '/v1/me/pledges', await tokenInBrowser())).items;
+    await page.getByRole('button', { name: '关闭' }).click();
+    await page.waitForURL(`**/me/pledges/${pledge.id}`);
+    await page.getByTestId('pledge-state').getByText('待付定金', { exact: true }).waitFor();
+    await page.getByRole('link', { name: '去付定金' }).click();
+    await page.waitForURL(/\/pay\//);
+    await page.getByRole('button', { name: '模拟支付失败' }).click();
+    await page.getByText('支付未成功，没有扣款。').waitFor();
+    await page.getByRole('link', { name: '查看订单' }).click();
+    await page.getByTestId('pledge-state').getByText('已关闭（未付定金）', { exact: true }).waitFor();
+    expect(await textOf(page.getByTestId('pledge-detail'))).toBe('定金支付未成功，订单已关闭，可以重新参与。');
+  });
 });

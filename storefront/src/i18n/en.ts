@@ -178,6 +178,7 @@ export const en: Words<Dictionary> = {
     refundedPending: 'Refund of {{amount}} in progress',
     forfeited: 'The balance was not paid in time; the {{amount}} deposit was kept.',
     expired: 'The deposit was not paid in time; the order is closed.',
+    depositFailed: 'The deposit payment did not go through; the order is closed. You can join again.',
     cancelled: 'The order was cancelled.',
     payDeposit: 'Pay deposit',
     payBalance: 'Pay balance {{amount}}',

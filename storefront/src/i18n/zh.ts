@@ -163,6 +163,7 @@ export const zh = {
     refundedPending: '退款 {{amount}} 处理中',
     forfeited: '尾款未按时支付，定金 {{amount}} 已按规则扣除。',
     expired: '定金未在时限内支付，订单已关闭。',
+    depositFailed: '定金支付未成功，订单已关闭，可以重新参与。',
     cancelled: '订单已取消。',
     payDeposit: '去付定金',
     payBalance: '付尾款 {{amount}}',

@@ -25,7 +25,8 @@ export function pledgeDetail(pledge: Pledge, campaign: Campaign | undefined, t: 
     case 'forfeited':
       return t('pledge.forfeited', { amount: yuan(pledge.deposit) });
     case 'expired':
-      return t('pledge.expired');
+      // Closed either by the deposit's time limit or by a deposit payment the gateway declined.
+      return t(pledge.payments.some((x) => x.kind === 'deposit' && x.status === 'failed') ? 'pledge.depositFailed' : 'pledge.expired');
     default:
       return t('pledge.cancelled');
   }
