@@ -1,7 +1,14 @@
 /** Forecast batch rules, pure: the lines of a new version against the previous one, and forecast accuracy. */
 
+/** Where a line's demand comes from: a campaign's pledges, or another module's supply (an orchard's fruit for the boxes). */
+export type LineKind = 'campaign' | 'supply';
+
 export interface LineContent {
-  campaignId: string;
+  kind: LineKind;
+  /** The campaign's id for a campaign line; the supply key (e.g. `fruit:mango`) for a supply line. */
+  sourceKey: string;
+  /** The campaign's id for a campaign line (the same as sourceKey); null for a supply line. */
+  campaignId: string | null;
   campaignTitle: string;
   productName: string;
   variant: string;
@@ -21,7 +28,7 @@ export interface NewLine extends LineContent {
 }
 
 // The week is part of a line's identity: supply lines (fruit) repeat per week; a campaign has one.
-const keyOf = (line: Pick<LineContent, 'campaignId' | 'variant' | 'shipWeek'>) => `${line.campaignId}|${line.variant}|${line.shipWeek}`;
+const keyOf = (line: Pick<LineContent, 'kind' | 'sourceKey' | 'variant' | 'shipWeek'>) => `${line.kind}|${line.sourceKey}|${line.variant}|${line.shipWeek}`;
 const same = (a: LineContent, b: LineContent) =>
   a.firmUnits === b.firmUnits && a.expectedUnits === b.expectedUnits && a.lowUnits === b.lowUnits && a.highUnits === b.highUnits && a.shipWeek === b.shipWeek && a.campaignTitle === b.campaignTitle;
 
@@ -42,10 +49,11 @@ export function nextVersionLines(current: readonly LineContent[], previous: read
     if (gone.firmUnits === 0 && gone.expectedUnits === 0 && gone.highUnits === 0) continue;
     lines.push({ ...gone, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0, previousFirmUnits: gone.firmUnits, previousExpectedUnits: gone.expectedUnits, change: 'removed' });
   }
-  lines.sort((a, b) => a.shipWeek.localeCompare(b.shipWeek) || a.campaignTitle.localeCompare(b.campaignTitle) || a.campaignId.localeCompare(b.campaignId) || a.variant.localeCompare(b.variant));
+  lines.sort((a, b) => a.shipWeek.localeCompare(b.shipWeek) || a.campaignTitle.localeCompare(b.campaignTitle) || a.sourceKey.localeCompare(b.sourceKey) || a.variant.localeCompare(b.variant));
   return { lines, changed: lines.some((l) => l.change !== 'unchanged') };
 }
 
+/** A campaign line of a published version (kind 'campaign': its campaignId is never null). */
 export interface ForecastedLine {
   version: number;
   publishedAt: Date;
@@ -75,8 +83,8 @@ export interface CampaignAccuracy {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** What actual units are keyed by: a campaign's variant. */
-export const actualKey = (line: Pick<LineContent, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
+/** What actual units are keyed by: a campaign's variant (only campaign lines have actual units to compare). */
+export const actualKey = (line: Pick<ForecastedLine, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
 
 /** Each version's forecast of completed campaigns, against what was actually paid for (per campaign × variant). */
 export function forecastAccuracy(lines: readonly ForecastedLine[], actual: ReadonlyMap<string, number>): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { timestampColumn } from '../platform/database';
-import type { LineChange } from './batch';
+import type { LineChange, LineKind } from './batch';
 
 export type BatchTrigger = 'daily' | 'campaign_decided' | 'operator';
 
@@ -19,13 +19,20 @@ export class ForecastBatchRow {
   @Column({ name: 'acknowledged_by', type: 'varchar', length: 60, nullable: true }) acknowledgedBy: string | null;
 }
 
-/** A line of a batch: one campaign × variant (its ship week is the campaign's), immutable. */
+/**
+ * A line of a batch, immutable: one campaign × variant (its ship week is the campaign's), or one supply
+ * key × unit × ship week (kind 'supply', e.g. an orchard's fruit for the boxes, with no campaign).
+ */
 @Entity('forecast_lines')
 export class ForecastLineRow {
   @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
   @Column({ name: 'batch_id', type: 'varchar', length: 36 }) batchId: string;
   @Column({ name: 'line_no', type: 'integer' }) lineNo: number;
-  @Column({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  @Column({ type: 'varchar', length: 10 }) kind: LineKind;
+  /** The campaign's id, or the supply key such as `fruit:mango`. */
+  @Column({ name: 'source_key', type: 'varchar', length: 60 }) sourceKey: string;
+  /** Null for supply lines. */
+  @Column({ name: 'campaign_id', type: 'varchar', length: 36, nullable: true }) campaignId: string | null;
   @Column({ name: 'campaign_title', type: 'varchar', length: 200 }) campaignTitle: string;
   @Column({ name: 'product_name', type: 'varchar', length: 200 }) productName: string;
   @Column({ type: 'varchar', length: 255 }) variant: string;

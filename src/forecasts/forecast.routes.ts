@@ -87,8 +87,9 @@ function toLiveForecastDto(forecast: LiveForecast) {
   return {
     generatedAt: forecast.generatedAt.toISOString(),
     balanceConversion: forecast.conversion,
-    campaigns: forecast.campaigns.map((c) => ({ ...c, closesAt: c.closesAt.toISOString() })),
-    supplies: forecast.supplies,
+    // kind and sourceKey as on a batch's lines; a supply's `key` stays for clients written before them.
+    campaigns: forecast.campaigns.map((c) => ({ kind: 'campaign' as const, sourceKey: c.campaignId, ...c, closesAt: c.closesAt.toISOString() })),
+    supplies: forecast.supplies.map((l) => ({ kind: 'supply' as const, ...l, key: l.sourceKey })),
     weeks: forecast.weeks,
   };
 }

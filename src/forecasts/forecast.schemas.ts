@@ -48,7 +48,7 @@ export function toBatchDto(detail: BatchDetail, now: Date) {
 const CSV_HEADER = [
   '版本 version', '发布时间 published (Asia/Shanghai)', '行 line', '活动 campaign', '产品 product', '款式 variant', '出货周 ship week',
   '确定量 firm units', '预计量 expected units', '下限 low', '上限 high', '变化 change', '确定量变化 firm change', '预计量变化 expected change',
-  '承诺量 committed', '最晚出货 ship by', '原因 reason',
+  '承诺量 committed', '最晚出货 ship by', '原因 reason', '类型 kind', '来源键 source key',
 ];
 
 export function toBatchCsv(detail: BatchDetail): string {
@@ -59,6 +59,8 @@ export function toBatchCsv(detail: BatchDetail): string {
     lines.map((l) => [
       detail.batch.version, published, l.lineNo, l.campaignTitle, l.productName, l.variant, l.shipWeek, l.firmUnits, l.expectedUnits, l.lowUnits, l.highUnits,
       l.change, l.firmUnitsChange, l.expectedUnitsChange, l.commitment?.quantity ?? null, l.commitment?.shipBy ?? null, l.commitment?.reason ?? null,
+      // Last, so that the columns a factory's import already reads keep their places.
+      l.kind, l.sourceKey,
     ]),
   );
 }

@@ -27,8 +27,8 @@ export type FactoryPrincipal = Extract<Principal, { role: 'factory' }>;
 
 /** Demand a factory gets from elsewhere than campaigns (fruit boxes, for orchards): units per product and ISO week. */
 export interface SupplyLine {
-  /** Stable and unique per product, at most 36 characters, e.g. `fruit:mango`. */
-  key: string;
+  /** Stable and unique per product across every source, at most 60 characters, e.g. `fruit:mango`: the lines' sourceKey. */
+  sourceKey: string;
   title: string;
   unit: string;
   week: string;
@@ -40,8 +40,11 @@ export interface SupplyLine {
 
 export interface DemandSource {
   supplyLines(tx: Tx, factoryId: string, now: Date): Promise<SupplyLine[]>;
-  /** The factory committed to supply lines (by key and week), inside the commitment's transaction. */
-  supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { key: string; week: string; quantity: number }[]): Promise<void>;
+  /**
+   * The factory committed to supply lines (by source key and week), inside the commitment's transaction.
+   * Every source hears every supply commitment and keeps those whose keys are its own.
+   */
+  supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { sourceKey: string; week: string; quantity: number }[]): Promise<void>;
 }
 
 export interface LiveForecast {
@@ -130,13 +133,13 @@ export class ForecastService implements DecisionObserver {
       const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
       const current: LineContent[] = [
         ...campaigns.flatMap((c) =>
-          c.variants.map((v) => ({
-            campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
+          c.variants.map((v): LineContent => ({
+            kind: 'campaign', sourceKey: c.campaignId, campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
             firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
           })),
         ),
-        // A supply line sits where a campaign's would: its key as the campaign, its unit as the variant.
-        ...supplies.map((l) => ({ campaignId: l.key, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
+        // A supply line has no campaign: its title stands where a campaign's would, its unit as the variant.
+        ...supplies.map((l): LineContent => ({ kind: 'supply', sourceKey: l.sourceKey, campaignId: null, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
       ];
       const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
       const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
@@ -206,7 +209,6 @@ export class ForecastService implements DecisionObserver {
       const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
       if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
       const lines = new Map((await tx.find(ForecastLineRow, { where: { batchId, id: In(answers.map((a) => a.lineId)) } })).map((l) => [l.id, l]));
-      const campaignIds = new Set((await this.deps.campaigns.ofFactory(tx, factory.factoryId)).map((c) => c.id));
       const errors: FieldError[] = [];
       answers.forEach((answer, i) => {
         const line = lines.get(answer.lineId);
@@ -220,9 +222,9 @@ export class ForecastService implements DecisionObserver {
         lineId: a.lineId, batchId, quantity: a.quantity, shipBy: a.shipBy, reason: a.reason ?? null, note: a.note ?? null, committedAt: now, committedBy: subjectOf(factory),
       })));
       // Supply lines (not campaigns) go back to the module whose demand they are: it may have to share a shortfall.
-      const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => !campaignIds.has(line.campaignId));
+      const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => line.kind === 'supply');
       if (supply.length > 0) {
-        const commitments = supply.map(({ line, quantity }) => ({ key: line.campaignId, week: line.shipWeek, quantity }));
+        const commitments = supply.map(({ line, quantity }) => ({ sourceKey: line.sourceKey, week: line.shipWeek, quantity }));
         for (const source of this.deps.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
       }
     });
@@ -244,7 +246,7 @@ export class ForecastService implements DecisionObserver {
         .createQueryBuilder(ForecastLineRow, 'l')
         .innerJoin(ForecastBatchRow, 'b', 'b.id = l.batch_id')
         .select(['b.version AS version', 'b.published_at AS publishedAt', 'l.campaign_id AS campaignId', 'l.campaign_title AS campaignTitle', 'l.variant AS variant', 'l.expected_units AS expectedUnits'])
-        .where('b.factory_id = :factoryId AND l.campaign_id IN (:...ids)', { factoryId, ids })
+        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.campaign_id IN (:...ids)", { factoryId, ids })
         .getRawMany<{ version: number | string; publishedAt: Date | string; campaignId: string; campaignTitle: string; variant: string; expectedUnits: number | string }>();
       const tallies = await this.deps.tallies.byVariant(tx, ids);
       const actual = new Map<string, number>();
@@ -344,7 +346,7 @@ export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], 
     lines: lines.map((l) => {
       const c = commitments.get(l.id);
       return {
-        id: l.id, lineNo: l.lineNo, campaignId: l.campaignId, campaignTitle: l.campaignTitle, productName: l.productName, variant: l.variant, shipWeek: l.shipWeek,
+        id: l.id, lineNo: l.lineNo, kind: l.kind, sourceKey: l.sourceKey, campaignId: l.campaignId, campaignTitle: l.campaignTitle, productName: l.productName, variant: l.variant, shipWeek: l.shipWeek,
         firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits,
         change: l.change, previousFirmUnits: l.previousFirmUnits, previousExpectedUnits: l.previousExpectedUnits,
         firmUnitsChange: l.firmUnits - (l.previousFirmUnits ?? 0), expectedUnitsChange: l.expectedUnits - (l.previousExpectedUnits ?? 0),

@@ -9,6 +9,8 @@ import { SHARE_SHORTFALL_JOB } from './subscription.service';
 
 /** Planned boxes may still be skipped or paused before their cutoff: the low end counts this share of them. */
 export const PLANNED_BOX_LOW_SHARE = 0.85;
+/** The fruit's supply lines' source key is this and the fruit's id, e.g. `fruit:mango`. */
+export const FRUIT_KEY_PREFIX = 'fruit:';
 
 /**
  * What the fruit boxes need from an orchard, per fruit and ISO week of ship date, as forecast lines:
@@ -19,9 +21,11 @@ export class OrchardDemand implements DemandSource {
   constructor(private readonly deps: { jobs: Jobs; clock: Clock }) {}
 
   /** The orchard's answer per fruit and week is kept; where it is short of what the boxes need, the boxes share it fairly (a job). */
-  async supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { key: string; week: string; quantity: number }[]): Promise<void> {
-    for (const { key, week, quantity } of commitments) {
-      const fruitId = key.replace(/^fruit:/, '');
+  async supplyCommitted(tx: Tx, factoryId: string, commitments: readonly { sourceKey: string; week: string; quantity: number }[]): Promise<void> {
+    for (const { sourceKey, week, quantity } of commitments) {
+      // Another source's key is not ours to keep.
+      if (!sourceKey.startsWith(FRUIT_KEY_PREFIX)) continue;
+      const fruitId = sourceKey.slice(FRUIT_KEY_PREFIX.length);
       if (!(await tx.existsBy(FruitRow, { id: fruitId, orchardId: factoryId }))) continue;
       await tx.delete(SupplyCommitmentRow, { fruitId, shipWeek: week });
       await tx.insert(SupplyCommitmentRow, { fruitId, shipWeek: week, orchardId: factoryId, units: quantity, committedAt: this.deps.clock.now() });
@@ -59,7 +63,7 @@ export class OrchardDemand implements DemandSource {
     return [...lines.values()]
       .sort((a, b) => a.week.localeCompare(b.week) || a.fruit.id.localeCompare(b.fruit.id))
       .map(({ fruit, week, firm, planned }) => ({
-        key: `fruit:${fruit.id}`, title: `${fruit.nameZh} ${fruit.nameEn}`, unit: fruit.unit, week,
+        sourceKey: `${FRUIT_KEY_PREFIX}${fruit.id}`, title: `${fruit.nameZh} ${fruit.nameEn}`, unit: fruit.unit, week,
         firmUnits: Math.ceil(firm), expectedUnits: Math.round(firm + planned), lowUnits: Math.floor(firm + planned * PLANNED_BOX_LOW_SHARE), highUnits: Math.ceil(firm + planned),
       }));
   }

@@ -1,3 +1,5 @@
+import { DateTime } from 'luxon';
+import { randomUUID } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifySignatureHeader } from '../../src/platform/signature';
@@ -145,6 +147,33 @@ describe('pushing batches to the factory', () => {
     expect(verifySignatureHeader(secret, header, r.body).valid).toBe(true);
     expect(verifySignatureHeader('whsec_not-the-secret', header, r.body).valid).toBe(false);
     expect(verifySignatureHeader(fresh, header, Buffer.concat([r.body, Buffer.from(' ')])).valid).toBe(false);
+  });
+
+  test("the pushed lines say what they are: a campaign's kind campaign with its id; an orchard's fruit kind supply with its key and no campaign", async () => {
+    const orchard = await aFactory(t, operator, 'orchard');
+    for (const fruit of (await t.http.get('/v1/fruits').expect(200)).body.items) {
+      await t.http.patch(`/v1/fruits/${fruit.id}`).set(operator.auth).send({ orchardId: orchard.id }).expect(200);
+    }
+    // A subscriber's boxes are the orchard's supply; a campaign of the same orchard sits beside them.
+    const today = DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate();
+    await t.http.post('/v1/subscriptions').set((await aConsumer(t)).auth).set('Idempotency-Key', randomUUID())
+      .send({ planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3 }).expect(201);
+    const c = await anOpenCampaign(t, operator, orchard.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, { colour: 'black', size: 'M' }, 1);
+    const orchardSecret = (await t.http.put('/v1/factory/webhook').set(orchard.user.auth).send({ url: receiver.url }).expect(200)).body.secret as string;
+    const published = (await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200)).body.batch as { id: string; version: number };
+    await waitFor(async () => (await deliveries(orchard.user)).some((d) => d.batchId === published.id && d.delivered), 20_000, `batch ${published.id} delivered`);
+
+    const sent = receiver.requests.find((r) => r.headers['x-c2m-event-id'] === `${published.id}:v${published.version}`)!;
+    expect(verifySignatureHeader(orchardSecret, String(sent.headers['x-c2m-signature']), sent.body).valid).toBe(true);
+    type Line = { kind: string; sourceKey: string; campaignId: string | null };
+    const lines = JSON.parse(sent.body.toString()).batch.lines as Line[];
+    const campaignLines = lines.filter((l) => l.kind === 'campaign');
+    const supplyLines = lines.filter((l) => l.kind === 'supply');
+    expect(campaignLines).toEqual([expect.objectContaining({ sourceKey: c.id, campaignId: c.id })]);
+    expect(supplyLines.length).toBeGreaterThan(0);
+    for (const l of supplyLines) expect(l).toMatchObject({ sourceKey: expect.stringMatching(/^fruit:/), campaignId: null });
+    expect(campaignLines.length + supplyLines.length).toBe(lines.length);
   });
 
   test("a factory cannot see another factory's deliveries; a non-http URL is refused", async () => {

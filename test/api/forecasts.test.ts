@@ -220,6 +220,21 @@ describe('acknowledging and committing', () => {
   });
 });
 
+describe('line kinds', () => {
+  test("a campaign's lines are kind campaign with the campaign's id as source key and campaign id, in the live forecast and in a batch", async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
+    const forecast = (await t.http.get('/v1/factory/forecast').set(f.user.auth).expect(200)).body;
+    expect(forecast.campaigns).toEqual([expect.objectContaining({ kind: 'campaign', sourceKey: c.id, campaignId: c.id })]);
+    expect(forecast.supplies).toEqual([]);
+    const { batch: published } = await publish(f.id);
+    const lines = (await batch(published!.id, f.user)).lines;
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatchObject({ kind: 'campaign', sourceKey: c.id, campaignId: c.id });
+  });
+});
+
 describe('CSV export', () => {
   test('UTF-8 with a BOM, Chinese headers, formulas neutralised, the same with ?format=csv and Accept: text/csv', async () => {
     const f = await aFactory(t, operator);
@@ -241,6 +256,9 @@ describe('CSV export', () => {
     expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""羽绒服"")"`);
     expect(row).toContain("'@SUM(1,2)");
     expect(row).toContain(',colour=black;size=M,');
+    // The last two columns say what the line is: a campaign line's source key is its campaign's id.
+    expect(header.endsWith(',类型 kind,来源键 source key')).toBe(true);
+    expect(row.endsWith(`,campaign,${c.id}`)).toBe(true);
     const byAccept = await t.http.get(`/v1/factory/forecast-batches/${published!.id}`).set(f.user.auth).set('Accept', 'text/csv').expect(200);
     expect(byAccept.text.replace(/^\uFEFF/, '')).toBe(text);
   });

@@ -103,10 +103,19 @@ describe('at the cutoff', () => {
 
     const forecast = (await t.http.get('/v1/factory/forecast').set(orchard.user.auth).expect(200)).body;
     expect(forecast.supplies.length).toBeGreaterThan(0);
-    expect(forecast.supplies.every((l: { key: string }) => l.key.startsWith('fruit:'))).toBe(true);
+    // Each supply says what it is: kind supply and its key (`key` as well, for clients written before kind and sourceKey).
+    for (const l of forecast.supplies) expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:/), key: l.sourceKey });
     const published = await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200);
     const batch = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}`).set(orchard.user.auth).expect(200)).body;
-    expect(batch.lines.some((l: { campaignId: string; firmUnits: number }) => l.campaignId.startsWith('fruit:') && l.firmUnits > 0)).toBe(true);
+    type Line = { kind: string; sourceKey: string; campaignId: string | null; campaignTitle: string; variant: string; shipWeek: string; firmUnits: number };
+    expect(batch.lines.some((l: Line) => l.sourceKey.startsWith('fruit:') && l.firmUnits > 0)).toBe(true);
+    // No campaign behind a supply line: kind supply, the fruit's key as source key, no campaign id.
+    for (const l of batch.lines as Line[]) expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:[a-z0-9-]+$/), campaignId: null });
+    // The CSV says the same in its last two columns.
+    const csv = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}?format=csv`).set(orchard.user.auth).expect(200)).text.replace(/^\uFEFF/, '');
+    const [header, ...rows] = csv.split('\r\n').filter((r) => r !== '');
+    expect(header.endsWith(',类型 kind,来源键 source key')).toBe(true);
+    expect(rows.map((r) => r.split(',').slice(-2))).toEqual((batch.lines as Line[]).map((l) => ['supply', l.sourceKey]));
 
     const other = await aFactory(t, operator);
     expect((await t.http.get('/v1/factory/picking-lists?shipDate=2027-03-05').set(other.user.auth).expect(200)).body.items).toEqual([]);
@@ -189,7 +198,7 @@ describe('an orchard short of fruit', () => {
     const batchId = published.body.batch.id;
     const batch = (await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(orchard.user.auth).expect(200)).body;
     const shipWeek = DateTime.fromISO(week.shipDate).toFormat("kkkk-'W'WW");
-    const line = batch.lines.find((l: { campaignId: string; shipWeek: string }) => l.campaignId === `fruit:${fruitId}` && l.shipWeek === shipWeek);
+    const line = batch.lines.find((l: { sourceKey: string; shipWeek: string }) => l.sourceKey === `fruit:${fruitId}` && l.shipWeek === shipWeek);
     expect(line.expectedUnits).toBeGreaterThanOrEqual(need.get(fruitId)!);
     // Half of what every box of that week needs (other tests' subscriptions have boxes that week too).
     const committed = Math.floor(line.expectedUnits / 2);

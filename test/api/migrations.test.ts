@@ -5,6 +5,7 @@ import { SubscriptionRhythmAndPause1764910000000 } from '../../migrations/176491
 import { VariantKeys1764920000000 } from '../../migrations/1764920000000-variant-keys';
 import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-unexpected-payments';
 import { PhoneSignIn1764960000000 } from '../../migrations/1764960000000-phone-sign-in';
+import { ForecastLineKinds1765000000000 } from '../../migrations/1765000000000-forecast-line-kinds';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -203,6 +204,45 @@ describe('migrations keep the data they move', () => {
       await after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(3, '+8613800000001'), phoneUser(4, '+8613800000002')]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(5, '+8613800000001')]))).rejects.toThrow(/unique|duplicate/i);
       await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(6, '+8613800000009', 'user1@example.com')]))).rejects.toThrow(/unique|duplicate/i);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('forecast line kinds: supply lines (a fruit key in campaign_id) become kind supply with that source key and no campaign; campaign lines keep their campaign; commitments stay', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(ForecastLineKinds1765000000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const [factory, campaign, batch] = [id(1), id(2), id(3)];
+    const now = new Date('2026-12-01T00:00:00Z');
+    const lines: [number, string, string][] = [[10, campaign, 'size=M'], [11, 'fruit:mango', 'kg'], [12, 'fruit:apple', 'kg']];
+    await before.transaction(async (tx) => {
+      // `trigger` and `change` are reserved words on MySQL: every column back-quoted (which SQLite reads too).
+      const insert = (table: string, row: Record<string, string | number | Date>) =>
+        before.sql(tx, `INSERT INTO ${table} (${Object.keys(row).map((c) => `\`${c}\``).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
+      await before.insertRows(tx, 'factories', [{ id: factory, name: 'Orchard', kind: 'orchard', contact_email: 'f@example.com', created_at: now }]);
+      await insert('forecast_batches', { id: batch, factory_id: factory, version: 1, trigger: 'operator', published_at: now, line_count: 3, firm_units: 3, expected_units: 3 });
+      for (const [i, [n, key, variant]] of lines.entries()) {
+        await insert('forecast_lines', { id: id(n), batch_id: batch, line_no: i + 1, campaign_id: key, campaign_title: 'T', product_name: 'P', variant, ship_week: '2027-W01', firm_units: 1, expected_units: 1, low_units: 1, high_units: 1, change: 'new' });
+      }
+      await insert('forecast_commitments', { line_id: id(11), batch_id: batch, quantity: 1, ship_by: '2027-01-04', committed_at: now, committed_by: 'f@example.com' });
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('ForecastLineKinds1765000000000');
+      const rows = (await after.read((tx) => tx.query('SELECT id, kind, source_key, campaign_id, variant FROM forecast_lines ORDER BY id'))) as Record<string, unknown>[];
+      expect(rows).toEqual([
+        { id: id(10), kind: 'campaign', source_key: campaign, campaign_id: campaign, variant: 'size=M' },
+        { id: id(11), kind: 'supply', source_key: 'fruit:mango', campaign_id: null, variant: 'kg' },
+        { id: id(12), kind: 'supply', source_key: 'fruit:apple', campaign_id: null, variant: 'kg' },
+      ]);
+      expect(await after.read((tx) => tx.query('SELECT line_id, quantity FROM forecast_commitments'))).toEqual([{ line_id: id(11), quantity: 1 }]);
+      // A line must still say what it is and where it comes from.
+      await expect(after.transaction((tx) => after.sql(tx, 'UPDATE forecast_lines SET kind = NULL WHERE id = ?', [id(10)]))).rejects.toThrow(/null/i);
     } finally {
       await after.close();
       await database.drop();

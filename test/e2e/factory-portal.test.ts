@@ -17,7 +17,7 @@ import { ApiClient, LAPTOP, PHONE, eventually, launchBrowser, readNumber, requir
  */
 
 interface Units { firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }
-interface Forecast { campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[]; supplies: (Units & { key: string; title: string })[]; weeks: (Units & { week: string })[] }
+interface Forecast { campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[]; supplies: (Units & { kind: string; sourceKey: string; title: string })[]; weeks: (Units & { week: string })[] }
 interface Campaign { id: string; title: string; closesAt: string; progress: { nextTier: { minUnits: number; unitPrice: string; unitsNeeded: number } | null } }
 interface Line extends Units { id: string; lineNo: number; change: string; firmUnitsChange: number; commitment?: { quantity: number; shipBy: string; reason: string | null } }
 interface Batch { id: string; version: number; publishedAt: string; status: string; acknowledgedAt: string | null; lines: Line[] }
@@ -396,7 +396,7 @@ describe('the demo orchard, on the same browser after the factory signed out', (
     token = await tokenInBrowser();
     const forecast = await api.ok<Forecast>('GET', '/v1/factory/forecast', token);
     await page.getByTestId('supply-row').first().waitFor();
-    expect(await page.getByTestId('supply-row').count()).toBe(new Set(forecast.supplies.map((s) => s.key)).size);
+    expect(await page.getByTestId('supply-row').count()).toBe(new Set(forecast.supplies.map((s) => s.sourceKey)).size);
     expect(await page.getByTestId('campaign-card').count()).toBe(0);
     await page.locator('figure', { hasText: '按出货周' }).locator('.recharts-bar-rectangle').first().waitFor();
     await screenshot(page, 'orchard-overview');

@@ -114,7 +114,13 @@ export interface DayTally {
   depositPaidUnits: number;
 }
 
+/** Where a forecast line's demand comes from: a campaign's pledges, or another supply (an orchard's fruit for the boxes). */
+export type LineKind = 'campaign' | 'supply';
+
 export interface CampaignForecast {
+  kind: 'campaign';
+  /** The campaign's id, as campaignId. */
+  sourceKey: string;
   campaignId: string;
   title: string;
   productName: string;
@@ -127,8 +133,11 @@ export interface CampaignForecast {
   daily: DayTally[];
 }
 
-/** Demand from elsewhere than campaigns: an orchard's fruit per ISO week (key `fruit:<id>`). */
+/** Demand from elsewhere than campaigns: an orchard's fruit per ISO week (source key `fruit:<id>`). */
 export interface SupplyLine extends Units {
+  kind: 'supply';
+  sourceKey: string;
+  /** The same as sourceKey, kept for older clients. */
   key: string;
   title: string;
   unit: string;
@@ -171,8 +180,11 @@ export interface Commitment {
 export interface BatchLine extends Units {
   id: string;
   lineNo: number;
-  /** A campaign id (UUID), or for supply lines the supply key such as `fruit:mango`. */
-  campaignId: string;
+  kind: LineKind;
+  /** The campaign's id on a campaign line; the supply key such as `fruit:mango` on a supply line. */
+  sourceKey: string;
+  /** The campaign's id on a campaign line; null on a supply line. */
+  campaignId: string | null;
   campaignTitle: string;
   productName: string;
   /** A campaign's variant key, or a supply line's unit (piece, kg). */

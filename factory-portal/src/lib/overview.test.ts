@@ -10,7 +10,7 @@ const campaign = (id: string, status: Campaign['status'], opensAt: string, close
   progress: { paidUnits: 0, reservedUnits: 0, pledgers: 0, currentTier: null, nextTier: null, thresholdReached: false, remainingUnits: null },
 });
 const forecastOf = (c: Campaign, daily: CampaignForecast['daily']): CampaignForecast => ({
-  campaignId: c.id, title: c.title, productName: c.productName, status: c.status, closesAt: c.closesAt, expectedShipDate: c.expectedShipDate, shipWeek: '2027-W04', variants: [], daily,
+  kind: 'campaign', sourceKey: c.id, campaignId: c.id, title: c.title, productName: c.productName, status: c.status, closesAt: c.closesAt, expectedShipDate: c.expectedShipDate, shipWeek: '2027-W04', variants: [], daily,
   totals: { firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0, paidUnits: 0, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0 },
 });
 const live = (campaigns: CampaignForecast[]): LiveForecast => ({ generatedAt: now.toISOString(), campaigns, supplies: [], weeks: [] });

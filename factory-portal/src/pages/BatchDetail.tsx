@@ -14,8 +14,6 @@ import { variantLabel } from '../lib/matrix';
 const REASONS: ShortfallReason[] = ['capacity', 'material', 'other'];
 const COLUMNS = 9;
 
-/** Campaign ids are UUIDs; supply lines (an orchard's fruit) carry a key such as `fruit:mango` there instead. */
-const isCampaignLine = (line: BatchLine) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(line.campaignId);
 
 export function BatchDetail() {
   const { id = '' } = useParams();
@@ -90,8 +88,8 @@ function Detail({ batch }: { batch: Batch }) {
                 <Fragment key={line.id}>
                   <tr className={`change-${line.change}`} data-testid="batch-line" data-line-no={line.lineNo}>
                     <td className="num" data-label="#">{line.lineNo}</td>
-                    <td data-label={t('batch.product')}>{isCampaignLine(line) ? <Link to={`/campaigns/${line.campaignId}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
-                    <td data-label={t('batch.variant')}>{isCampaignLine(line) ? variantLabel(line.variant) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
+                    <td data-label={t('batch.product')}>{line.kind === 'campaign' ? <Link to={`/campaigns/${line.sourceKey}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
+                    <td data-label={t('batch.variant')}>{line.kind === 'campaign' ? variantLabel(line.variant) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
                     <td data-label={t('batch.shipWeek')}>{line.shipWeek}</td>
                     <td className="num" data-label={t('units.firm')}>
                       {number(line.firmUnits)}

@@ -46,7 +46,7 @@ export function Overview() {
         </div>
         <div className="kpi">
           <dt>{isOrchard ? t('overview.fruitLines') : t('overview.openCampaigns')}</dt>
-          <dd>{number(isOrchard ? new Set(forecast.data.supplies.map((s) => s.key)).size : shown.filter((s) => s.campaign.status === 'open').length)}</dd>
+          <dd>{number(isOrchard ? new Set(forecast.data.supplies.map((s) => s.sourceKey)).size : shown.filter((s) => s.campaign.status === 'open').length)}</dd>
         </div>
       </dl>
 
@@ -106,8 +106,8 @@ function SupplyTable({ supplies }: { supplies: SupplyLine[] }) {
   const language = useLanguage();
   const number = (value: number) => formatNumber(value, language);
   const weeks = [...new Set(supplies.map((s) => s.week))].sort();
-  const fruits = [...new Map(supplies.map((s) => [s.key, s])).values()].sort((a, b) => a.title.localeCompare(b.title));
-  const cell = new Map(supplies.map((s) => [`${s.key}|${s.week}`, s]));
+  const fruits = [...new Map(supplies.map((s) => [s.sourceKey, s])).values()].sort((a, b) => a.title.localeCompare(b.title));
+  const cell = new Map(supplies.map((s) => [`${s.sourceKey}|${s.week}`, s]));
   return (
     <section aria-labelledby="supplies-heading">
       <h2 id="supplies-heading">{t('overview.supplies')}</h2>
@@ -128,12 +128,12 @@ function SupplyTable({ supplies }: { supplies: SupplyLine[] }) {
             </thead>
             <tbody>
               {fruits.map((fruit) => (
-                <tr key={fruit.key} data-testid="supply-row">
+                <tr key={fruit.sourceKey} data-testid="supply-row">
                   <th scope="row">
                     {fruit.title} <span className="muted">({t(`unit.${fruit.unit === 'kg' ? 'kg' : 'piece'}`)})</span>
                   </th>
                   {weeks.map((week) => {
-                    const s = cell.get(`${fruit.key}|${week}`);
+                    const s = cell.get(`${fruit.sourceKey}|${week}`);
                     return (
                       <td key={week} className="num">
                         {s ? (
