@@ -19,7 +19,7 @@ import { ApiClient, LAPTOP, PHONE, eventually, launchBrowser, readNumber, requir
 interface Units { firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }
 interface Forecast { campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[]; supplies: (Units & { kind: string; sourceKey: string; title: string })[]; weeks: (Units & { week: string })[] }
 interface Campaign { id: string; title: string; closesAt: string; progress: { nextTier: { minUnits: number; unitPrice: string; unitsNeeded: number } | null } }
-interface Line extends Units { id: string; lineNo: number; change: string; firmUnitsChange: number; commitment?: { quantity: number; shipBy: string; reason: string | null } }
+interface Line extends Units { id: string; lineNo: number; kind: string; sourceKey: string; change: string; firmUnitsChange: number; commitment?: { quantity: number; shipBy: string; reason: string | null } }
 interface Batch { id: string; version: number; publishedAt: string; status: string; acknowledgedAt: string | null; lines: Line[] }
 interface Problem { code: string; errors?: { path: string; message: string }[] }
 
@@ -242,7 +242,9 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(rows).toHaveLength(1 + v3.lines.length);
     const committed = rows.find((r) => r.startsWith(`3,${shanghaiTime(v3.publishedAt)},${shortLine.lineNo},`))!;
     expect(committed).toContain('冬季羽绒服联名预售');
-    expect(committed).toMatch(new RegExp(`,${shortLine.firmUnits - 2},\\d{4}-\\d{2}-\\d{2},capacity$`));
+    // The commitment, then the line's kind and source key (the campaign's id), last.
+    expect(shortLine.kind).toBe('campaign');
+    expect(committed).toMatch(new RegExp(`,${shortLine.firmUnits - 2},\\d{4}-\\d{2}-\\d{2},capacity,campaign,${shortLine.sourceKey}$`));
   });
 
   test('on a phone the batch and the overview fit the screen: tables scroll inside their box, not the page', async () => {
