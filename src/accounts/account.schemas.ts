@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { maskPhone } from './phone';
-import type { Session } from './account.service';
+import type { Session } from './session.entity';
 import type { UserRow } from './user.entity';
 
 /** Emails are compared and stored trimmed and lower-cased. */

@@ -9,14 +9,8 @@ import { newId } from '../platform/ids';
 import type { PasswordHasher } from './password';
 import { maskPhone } from './phone';
 import type { RegisterInput } from './account.schemas';
-import { SessionRow } from './session.entity';
+import { type Session, SessionRow } from './session.entity';
 import { UserRow } from './user.entity';
-
-export interface Session {
-  token: string;
-  expiresAt: Date;
-  user: UserRow;
-}
 
 export interface NewUser {
   email: string;

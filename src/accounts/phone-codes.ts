@@ -2,7 +2,8 @@ import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../platform/clock';
 import { type Database, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest } from '../platform/http/app-error';
-import type { AccountService, Session } from './account.service';
+import type { AccountService } from './account.service';
+import type { Session } from './session.entity';
 import { PhoneCodeRow } from './phone-code.entity';
 import type { SmsLanguage, SmsSender } from './sms';
 
