@@ -40,6 +40,8 @@ export const en: Words<Dictionary> = {
     too_many: 'Too many attempts. Please wait a moment.',
     sms_rate_limited: 'Codes were sent too often. Try again in {{seconds}} s.',
     code_invalid: 'The code is wrong or has expired. Please get a new one.',
+    sms_unavailable: 'Text messages cannot be sent right now. Try again later, or sign in with email.',
+    password_not_set: 'This account has no password: sign in with a code sent to your phone.',
     campaign_not_open: 'This pre-order is not taking pledges now.',
     campaign_sold_out: 'This pre-order is full.',
     per_consumer_limit: 'That is more than the limit per person.',

@@ -38,6 +38,8 @@ export const zh = {
     too_many: '操作太频繁，请稍后再试。',
     sms_rate_limited: '验证码发送太频繁，请 {{seconds}} 秒后再试。',
     code_invalid: '验证码不正确或已失效，请重新获取。',
+    sms_unavailable: '短信暂时发不出去，请稍后再试，或用邮箱登录。',
+    password_not_set: '这个账号没有设置密码，请用手机号验证码登录。',
     campaign_not_open: '这个拼单现在不接受参与。',
     campaign_sold_out: '这个拼单的名额已满。',
     per_consumer_limit: '已超过每人限购数量。',

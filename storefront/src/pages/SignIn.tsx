@@ -1,5 +1,5 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { call } from '../api/client';
+import { ApiError, call } from '../api/client';
 import { errorText } from '../api/errors';
 import type { LoginResponse, PhoneCodeAnswer } from '../api/types';
 import { Message } from '../components/ui';
@@ -70,7 +70,9 @@ function PhoneForm({ next }: { next?: string }) {
       setWait(answer.resendAfterSeconds);
       document.getElementById(`${id}-code`)?.focus();
     } catch (e) {
-      setError(errorText(e, t));
+      // The one field of this request: its refusal is about the number.
+      setError(e instanceof ApiError && e.code === 'validation_failed' ? t('signIn.phoneInvalid') : errorText(e, t));
+      if (e instanceof ApiError && e.code === 'sms_rate_limited' && e.retryAfterSeconds) setWait(e.retryAfterSeconds);
     } finally {
       setBusy(false);
     }
