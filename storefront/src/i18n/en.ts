@@ -113,6 +113,7 @@ export const en: Words<Dictionary> = {
     ruleRefund: 'If the minimum is not reached, the deposit is refunded in full automatically.',
     ruleShip: 'Expected to ship {{date}}.',
     pledge: 'Join with a deposit ({{deposit}} per unit)',
+    pledgeAmount: 'Join: pay a {{amount}} deposit',
     pledging: 'Placing your order…',
   },
   share: {

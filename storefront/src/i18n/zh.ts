@@ -98,6 +98,7 @@ export const zh = {
     ruleRefund: '未成团，定金原路全额退还，无需申请。',
     ruleShip: '预计 {{date}} 发货。',
     pledge: '付定金参与（每件 {{deposit}}）',
+    pledgeAmount: '付定金 {{amount}} 参与',
     pledging: '正在下单…',
   },
   share: {

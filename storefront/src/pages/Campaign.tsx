@@ -17,13 +17,14 @@ const SignInForm = lazy(loadSignIn);
 export const PROGRESS_REFRESH_MS = 5000;
 
 /** The page that gets shared: everything a buyer needs to decide, then pledge without leaving it. */
-export function CampaignPage({ id, initial }: { id: string; initial?: Campaign }) {
+export function CampaignPage({ id }: { id: string }) {
   const { t } = useI18n();
   const { api } = useSession();
   const campaign = useResource<Campaign>(`/v1/campaigns/${id}`, (signal) => api('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }), {
     refreshMs: PROGRESS_REFRESH_MS,
   });
-  const data = campaign.data ?? initial;
+  // The server's first-paint data is already in the cache (main.tsx): shown at once, then refreshed.
+  const data = campaign.data;
   useEffect(() => {
     if (data) document.title = `${data.title} · ${t('app.name')}`;
   }, [data, t]);
@@ -55,6 +56,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
   const [signInOpen, setSignInOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [quotedDeposit, setQuotedDeposit] = useState<string | null>(null);
   // One key per attempt: a retry of the same choice after a dropped answer reuses it (the server replays the
   // pledge), a double tap is stopped by `inFlight` before it sends anything, a new choice gets a new key.
   const attempt = useRef<{ key: string; body: string } | null>(null);
@@ -195,7 +197,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
             </div>
             {campaign.perConsumerLimit !== null && <span className="hint">{t('campaign.limit', { n: campaign.perConsumerLimit })}</span>}
           </div>
-          <Deal campaign={campaign} variant={complete ? variant : null} quantity={quantity} />
+          <Deal campaign={campaign} variant={complete ? variant : null} quantity={quantity} onDeposit={setQuotedDeposit} />
         </section>
       )}
       <Rules campaign={campaign} />
@@ -204,7 +206,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
         <div className="buybar">
           {error !== null && <Message kind="error">{errorText(error, t)}</Message>}
           <button type="button" className="button primary wide" onClick={() => void pledge()} disabled={busy} aria-busy={busy} data-testid="pledge-button">
-            {busy ? t('campaign.pledging') : t('campaign.pledge', { deposit: yuan(campaign.depositPerUnit) })}
+            {busy ? t('campaign.pledging') : quotedDeposit ? t('campaign.pledgeAmount', { amount: yuan(quotedDeposit) }) : t('campaign.pledge', { deposit: yuan(campaign.depositPerUnit) })}
           </button>
         </div>
       )}
@@ -327,7 +329,7 @@ function Ladder({ campaign }: { campaign: Campaign }) {
 }
 
 /** The deposit deal in the buyer's terms, from the quote API (one source of truth for money). */
-function Deal({ campaign, variant, quantity }: { campaign: Campaign; variant: Record<string, string> | null; quantity: number }) {
+function Deal({ campaign, variant, quantity, onDeposit }: { campaign: Campaign; variant: Record<string, string> | null; quantity: number; onDeposit(deposit: string | null): void }) {
   const { t } = useI18n();
   const { api } = useSession();
   // Until every option is chosen the deal is quoted for the first values: prices are the same for every variant.
@@ -344,6 +346,9 @@ function Deal({ campaign, variant, quantity }: { campaign: Campaign; variant: Re
     api('POST', `/v1/campaigns/${encodeURIComponent(campaign.id)}/quote`, { body: { variant: debounced.asked, quantity: debounced.quantity }, signal }),
   );
   const q = quote.data;
+  // The button says what this pledge's deposit is, as quoted for the quantity shown (never worked out here).
+  const quotedFor = q && q.quantity === quantity ? q.deposit : null;
+  useEffect(() => onDeposit(quotedFor), [quotedFor, onDeposit]);
   if (!q) {
     if (quote.error) {
       // An older service has no quote: say only what the campaign itself states, never a sum of our own.

@@ -13,7 +13,7 @@ export interface HomeData {
 }
 
 /** Live and upcoming joint pre-orders, then the fruit-box plans. */
-export function HomePage({ initial }: { initial?: HomeData }) {
+export function HomePage() {
   const { t } = useI18n();
   const { api } = useSession();
   const campaigns = useResource<Campaign[]>(
@@ -28,8 +28,9 @@ export function HomePage({ initial }: { initial?: HomeData }) {
     { refreshMs: 30_000 },
   );
   const plans = useResource<Plan[]>('home:plans', async (signal) => (await api<{ items: Plan[] }>('GET', '/v1/subscription-plans', { signal })).items);
-  const list = campaigns.data ?? initial?.campaigns.filter((c) => c.status === 'open' || c.status === 'scheduled');
-  const planList = plans.data ?? initial?.plans;
+  // The server's first-paint data is already in the cache (main.tsx): shown at once, then refreshed.
+  const list = campaigns.data;
+  const planList = plans.data;
   return (
     <div className="page">
       <h1 className="visually-hidden">{t('home.title')}</h1>
