@@ -53,13 +53,17 @@ export class Database {
    */
   private async withoutAutocommit<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    const gate = new StatementGate(runner);
     try {
       // Sent back to back: one round trip, as START TRANSACTION alone.
       await Promise.all([runner.query('SET autocommit = 0'), runner.startTransaction()]);
       const result = await work(runner.manager);
+      await gate.close();
       await runner.commitTransaction();
       return result;
     } catch (error) {
+      // Nothing `work` still has running may reach the connection after the rollback (see StatementGate).
+      await gate.close();
       // The original error is what the caller needs; a failed rollback (a lost connection) is rolled back by the server.
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw error;
@@ -258,6 +262,40 @@ export class Database {
     const next = this.queue.then(() => this.turnIfDue()).then(guarded);
     this.queue = next.catch(() => undefined);
     return next;
+  }
+}
+
+/**
+ * Stands between a transaction's work and its connection. A transaction's statements are sent back to
+ * back, some in chains (a read, then the write that depends on it, inside a Promise.all). When one of
+ * them fails, the work rejects at once while a chain beside it is still waiting for its statement: its
+ * next statement would then be sent after the ROLLBACK, in a transaction of its own that the
+ * `SET autocommit = 1` handing the connection back commits — half of an attempt kept, and the retry
+ * writing it again (a consumer counted twice among a campaign's pledgers). Closing the gate refuses every
+ * statement not yet sent and waits for those already sent, so that the ROLLBACK (or COMMIT) comes last.
+ */
+class StatementGate {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+  private readonly send: QueryRunner['query'];
+
+  constructor(private readonly runner: QueryRunner) {
+    this.send = runner.query.bind(runner);
+    runner.query = ((query: string, parameters?: unknown[], structured?: boolean) => {
+      if (this.closed) return Promise.reject(new Error('the transaction has ended: a statement its work sent afterwards was not run'));
+      const sent = this.send(query, parameters, structured as true);
+      const settled = sent.then(() => undefined, () => undefined);
+      this.inFlight.add(settled);
+      void settled.then(() => this.inFlight.delete(settled));
+      return sent;
+    }) as QueryRunner['query'];
+  }
+
+  /** Refuses what the work sends from now on, waits for what it has sent, and gives the runner back its own query for COMMIT/ROLLBACK. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    this.runner.query = this.send;
   }
 }
 
