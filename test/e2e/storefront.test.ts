@@ -408,4 +408,22 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     await page.getByTestId('pledge-state').getByText('已关闭（未付定金）', { exact: true }).waitFor();
     expect(await textOf(page.getByTestId('pledge-detail'))).toBe('定金支付未成功，订单已关闭，可以重新参与。');
   });
+
+  test('on a slow phone connection (400 ms round trips, 400 kbit/s) the campaign page is readable within 6 s, from a cold cache', async () => {
+    const cold = await launchPhone();
+    try {
+      const cdp = await cold.context.newCDPSession(cold.page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 });
+      const started = Date.now();
+      await cold.page.goto(`${origin}/c/${demo.id}`, { waitUntil: 'commit' });
+      await cold.page.getByRole('heading', { level: 1, name: demo.title, exact: true }).waitFor();
+      await cold.page.getByTestId('next-tier').waitFor();
+      const readableAfter = Date.now() - started;
+      process.stdout.write(`campaign page readable after ${readableAfter} ms on the throttled connection\n`);
+      expect(readableAfter).toBeLessThan(6000);
+    } finally {
+      await cold.close();
+    }
+  });
 });
