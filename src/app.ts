@@ -7,7 +7,10 @@ import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, Webh
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, UNATTENDED_KINDS, paymentDtos, paymentJobs, paymentRoutes } from './payments';
-import { ConsumerUnitsRow, MoneyFlows, PledgeDayRow, PledgeRow, PledgeService, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow, Settlement, pledgeJobs, pledgeRoutes } from './pledges';
+import {
+  ConsumerUnitsRow, MoneyFlows, PledgeCancellation, PledgeDayRow, PledgeMoves, PledgePayments, PledgePlacement, PledgeReads, PledgeRow, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow,
+  Settlement, pledgeJobs, pledgeRoutes,
+} from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
@@ -60,7 +63,8 @@ export interface App {
     campaignReads: CampaignReads;
     wechat: WechatJsSdk | undefined;
     decisions: CampaignDecisions;
-    pledges: PledgeService;
+    /** The pledges module's use cases: placing (the hot path), a pledge's payments, cancelling, the shared moves, reads. */
+    pledges: { placement: PledgePlacement; payments: PledgePayments; cancellation: PledgeCancellation; moves: PledgeMoves; reads: PledgeReads };
     settlement: Settlement;
     notifications: NotificationService;
     forecasts: ForecastService;
@@ -98,9 +102,16 @@ export function buildApp(deps: AppDeps): App {
   const campaigns = new CampaignService({ db, jobs, clock, factories, progress: tallies });
   const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
-  const pledges = new PledgeService({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes });
-  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, pledges, balanceReminderHours: config.pledges.balanceReminderHours });
-  payments.setListener(['deposit', 'balance'], pledges);
+  const moves = new PledgeMoves({ db, clock, campaigns, payments, notifications, tallies });
+  const pledges = {
+    placement: new PledgePlacement({ db, jobs, clock, campaigns, payments, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes }),
+    payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
+    cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),
+    moves,
+    reads: new PledgeReads({ db }),
+  };
+  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, moves, balanceReminderHours: config.pledges.balanceReminderHours });
+  payments.setListener(['deposit', 'balance'], pledges.payments);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'), allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses });
   const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, sources: [new OrchardDemand({ jobs, clock })], config: config.forecasts });
@@ -116,7 +127,7 @@ export function buildApp(deps: AppDeps): App {
     ...accountJobs(accounts, phoneCodes, clock),
     ...paymentJobs(payments),
     ...campaignJobs(campaigns, decisions),
-    ...pledgeJobs(pledges, settlement),
+    ...pledgeJobs(moves, settlement),
     ...forecastJobs(forecasts, config.forecasts),
     ...subscriptionJobs(subscriptions, boxCharges),
     defineJob({

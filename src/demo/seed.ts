@@ -77,7 +77,7 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
       const userId = email === DEMO_ACCOUNTS.consumer.email
         ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
         : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
-      const { payment } = await pledges.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
+      const { payment } = await pledges.placement.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
       const signed = sandbox.notification(payment, 'succeeded');
       await payments.handleNotification(sandbox.name, signed.headers, signed.body);
     }

@@ -1,4 +1,8 @@
-export { PledgeService } from './pledge.service';
+export { PledgePlacement } from './pledge-placement';
+export { PledgePayments } from './pledge-payments';
+export { PledgeCancellation } from './pledge-cancellation';
+export { PledgeMoves } from './pledge-moves';
+export { PledgeReads } from './pledge-reads';
 export { Settlement } from './settlement';
 export { MoneyFlows } from './money-flows';
 export { pledgeJobs } from './pledge.jobs';

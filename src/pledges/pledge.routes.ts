@@ -7,10 +7,21 @@ import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
 import { type PaymentDto, type PaymentRow } from '../payments';
 import type { PledgeRow } from './pledge.entity';
-import type { PledgeService } from './pledge.service';
+import type { PledgeCancellation } from './pledge-cancellation';
+import type { PledgePayments } from './pledge-payments';
+import type { PledgePlacement } from './pledge-placement';
+import type { PledgeReads } from './pledge-reads';
 import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
 
-export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateLimit'], paymentDto: (payment: PaymentRow) => PaymentDto): RouteDef[] {
+/** The pledge use cases the routes call. */
+export interface PledgeUseCases {
+  placement: PledgePlacement;
+  reads: PledgeReads;
+  cancellation: PledgeCancellation;
+  payments: PledgePayments;
+}
+
+export function pledgeRoutes({ placement, reads, cancellation, payments: pledgePayments }: PledgeUseCases, limits: Config['pledgeRateLimit'], paymentDto: (payment: PaymentRow) => PaymentDto): RouteDef[] {
   const pledgeDto = (pledge: PledgeRow, payments: readonly PaymentRow[]) => toPledgeDto(pledge, payments, paymentDto);
   // Every new attempt counts, successful or not: a script hammering a hot launch is slowed either way.
   // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
@@ -25,23 +36,23 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
     route({
       method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
       status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody, before: pledgeLimiters,
-      handle: async ({ principal, params, body, idempotencyId }) => placedDto(await pledges.create(principal, params.id, body, idempotencyId)),
+      handle: async ({ principal, params, body, idempotencyId }) => placedDto(await placement.create(principal, params.id, body, idempotencyId)),
       recognise: async ({ principal, params, body, idempotencyId }) => {
-        const placed = await pledges.placedBefore(principal, params.id, body, idempotencyId);
+        const placed = await placement.placedBefore(principal, params.id, body, idempotencyId);
         return placed && placedDto(placed);
       },
     }),
     route({
       method: 'get', path: '/v1/me/pledges', summary: "The caller's pledges, newest first", access: ['consumer'], query: pageQuery,
       handle: async ({ principal, query }) => {
-        const { items, total } = await pledges.listMine(principal.userId, query);
+        const { items, total } = await reads.listMine(principal.userId, query);
         return page(items.map(({ pledge, payments }) => pledgeDto(pledge, payments)), total, query);
       },
     }),
     route({
       method: 'get', path: '/v1/pledges/:id', summary: 'A pledge with its payments (its consumer, or an operator)', access: ['consumer', 'operator'], params: PledgeParams,
       handle: async ({ principal, params }) => {
-        const { pledge, payments } = await pledges.get(principal, params.id);
+        const { pledge, payments } = await reads.get(principal, params.id);
         return pledgeDto(pledge, payments);
       },
     }),
@@ -49,8 +60,8 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       method: 'post', path: '/v1/pledges/:id/cancel', summary: 'Cancel a pledge while its campaign is open (a paid deposit is refunded in full)', access: ['consumer'],
       idempotent: true, params: PledgeParams,
       handle: async ({ principal, params }) => {
-        await pledges.cancel(principal, params.id);
-        const { pledge, payments } = await pledges.get(principal, params.id);
+        await cancellation.cancel(principal, params.id);
+        const { pledge, payments } = await reads.get(principal, params.id);
         return pledgeDto(pledge, payments);
       },
     }),
@@ -58,7 +69,7 @@ export function pledgeRoutes(pledges: PledgeService, limits: Config['pledgeRateL
       method: 'post', path: '/v1/pledges/:id/balance-payment', summary: 'Get the balance payment of a pledge whose campaign succeeded', access: ['consumer'],
       status: 201, idempotent: true, params: PledgeParams,
       handle: async ({ principal, params }) => {
-        const { pledge, payment, payments } = await pledges.balancePayment(principal, params.id);
+        const { pledge, payment, payments } = await pledgePayments.balancePayment(principal, params.id);
         return { ...pledgeDto(pledge, payments), balancePayment: paymentDto(payment) };
       },
     }),

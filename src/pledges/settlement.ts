@@ -1,11 +1,16 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignRow, type DecisionObserver, type PledgesAtClose, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, variantText } from '../campaigns';
-import type { NotificationInput } from '../notifications';
-import type { Tx } from '../platform/database';
+import { type CampaignRow, type CampaignService, type DecisionObserver, type PledgesAtClose, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, variantText } from '../campaigns';
+import type { NotificationInput, NotificationService } from '../notifications';
+import type { PaymentService } from '../payments';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import type { Jobs } from '../platform/jobs';
 import { type Decimal, formatMoney, fromFen } from '../platform/money';
+import type { MoneyFlows } from './money-flows';
 import { HOLDING_STATUSES, PledgeRow, type PledgeStatus } from './pledge.entity';
-import type { PledgeModuleDeps, PledgeService } from './pledge.service';
+import type { PledgeMoves } from './pledge-moves';
+import type { PledgeTallies } from './tallies';
 
 export const SETTLE_JOB = 'pledges.settle-campaign';
 export const FORFEIT_JOB = 'pledges.forfeit-unpaid';
@@ -20,7 +25,10 @@ export const byCampaign = z.strictObject({ campaignId: z.string() });
  */
 export class Settlement implements PledgesAtClose, DecisionObserver {
   constructor(
-    private readonly deps: PledgeModuleDeps & { pledges: PledgeService; balanceReminderHours: number },
+    private readonly deps: {
+      db: Database; jobs: Jobs; clock: Clock; campaigns: CampaignService; payments: PaymentService; notifications: NotificationService; flows: MoneyFlows; tallies: PledgeTallies;
+      moves: PledgeMoves; balanceReminderHours: number;
+    },
   ) {}
 
   // ---- PledgesAtClose: what the campaigns module's close job reads and does ----
@@ -31,7 +39,7 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
   }
 
   async expireUnpaid(tx: Tx, campaignId: string): Promise<void> {
-    await this.deps.pledges.expireInTx(tx, await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_deposit' } }));
+    await this.deps.moves.expireInTx(tx, await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_deposit' } }));
   }
 
   async paidUnitsByVariant(tx: Tx, campaignId: string): Promise<Map<string, number>> {
@@ -69,7 +77,7 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       if (moved === 0) break;
     }
     await this.deps.db.transaction(async (tx) => {
-      await this.deps.pledges.completeIfFinal(tx, campaignId);
+      await this.deps.moves.completeIfFinal(tx, campaignId);
       await this.scheduleBalanceDeadline(tx, campaignId);
     });
   }
@@ -98,7 +106,7 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
         if (campaign.balanceDueAt && campaign.balanceDueAt > now) throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
         const batch = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) }, take: BATCH, lock: this.deps.db.rowLock() });
         for (const pledge of batch) {
-          await this.deps.pledges.setStatus(tx, pledge, 'forfeited');
+          await this.deps.moves.setStatus(tx, pledge, 'forfeited');
           if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
           await this.deps.flows.forfeitDeposit(tx, pledge, campaign);
           await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, data: { title: campaign.title, deposit: formatMoney(pledge.deposit), dueAt: campaign.balanceDueAt!.toISOString() } });
@@ -107,7 +115,7 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       });
       if (moved === 0) break;
     }
-    await this.deps.db.transaction((tx) => this.deps.pledges.completeIfFinal(tx, campaignId));
+    await this.deps.db.transaction((tx) => this.deps.moves.completeIfFinal(tx, campaignId));
   }
 
   async remind(campaignId: string): Promise<void> {
@@ -151,17 +159,17 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
 
     if (campaign.status === 'cancelled') {
       if (pledge.status === 'awaiting_deposit') {
-        await this.deps.pledges.setStatus(tx, pledge, 'cancelled');
+        await this.deps.moves.setStatus(tx, pledge, 'cancelled');
         await this.deps.payments.cancel(tx, pledge.depositPaymentId);
         return notify({ kind: 'campaign_cancelled', data: { title } });
       }
-      const depositPayment = await this.deps.pledges.payment(tx, pledge.depositPaymentId);
+      const depositPayment = await this.deps.moves.payment(tx, pledge.depositPaymentId);
       if (pledge.status === 'paid') {
-        await this.deps.pledges.setStatus(tx, pledge, 'refunded');
-        const balancePayment = pledge.balancePaymentId ? await this.deps.pledges.payment(tx, pledge.balancePaymentId) : undefined;
+        await this.deps.moves.setStatus(tx, pledge, 'refunded');
+        const balancePayment = pledge.balancePaymentId ? await this.deps.moves.payment(tx, pledge.balancePaymentId) : undefined;
         await this.deps.flows.refundPurchase(tx, pledge, campaign, depositPayment, balancePayment);
       } else {
-        await this.deps.pledges.setStatus(tx, pledge, 'refunded');
+        await this.deps.moves.setStatus(tx, pledge, 'refunded');
         if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
         await this.deps.flows.refundDeposit(tx, pledge, depositPayment, 'campaign_cancelled');
       }
@@ -170,12 +178,12 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       return notify({ kind: 'campaign_cancelled', data: { title, compensation: formatMoney(pledge.deposit) } });
     }
     if (campaign.status === 'failed') {
-      await this.deps.pledges.setStatus(tx, pledge, 'refunded');
-      await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'campaign_failed');
+      await this.deps.moves.setStatus(tx, pledge, 'refunded');
+      await this.deps.flows.refundDeposit(tx, pledge, await this.deps.moves.payment(tx, pledge.depositPaymentId), 'campaign_failed');
       return notify({ kind: 'campaign_failed', data: { title, threshold: thresholdOf(campaign), deposit: formatMoney(pledge.deposit) } });
     }
-    await this.deps.pledges.setStatus(tx, pledge, 'refunded');
-    await this.deps.flows.refundDeposit(tx, pledge, await this.deps.pledges.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
+    await this.deps.moves.setStatus(tx, pledge, 'refunded');
+    await this.deps.flows.refundDeposit(tx, pledge, await this.deps.moves.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
     return notify({ kind: 'variant_not_produced', data: { title, variant: variantText(campaign.options, pledge.variantKey), deposit: formatMoney(pledge.deposit) } });
   }
 
@@ -190,11 +198,11 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
     const perUnit = balancePerUnit(campaign, price);
     for (const quantity of new Set(pledges.map((p) => p.quantity))) {
       const same = pledges.filter((p) => p.quantity === quantity);
-      await this.deps.pledges.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: balanceFor(campaign, price, quantity), balanceDueAt: campaign.balanceDueAt });
+      await this.deps.moves.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: balanceFor(campaign, price, quantity), balanceDueAt: campaign.balanceDueAt });
     }
     if (perUnit.isZero()) {
       // The deposit (with its credit) covers the whole price: every purchase is complete at once.
-      await this.deps.pledges.setStatuses(tx, pledges, 'paid');
+      await this.deps.moves.setStatuses(tx, pledges, 'paid');
       for (const pledge of pledges) await this.deps.flows.purchaseCompleted(tx, pledge, campaign, undefined);
     }
     await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({

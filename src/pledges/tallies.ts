@@ -66,7 +66,7 @@ const DAY_COUNTERS = ['pledged_units', 'pledges', 'deposit_paid_units'];
 /**
  * Running totals of pledges per campaign and variant, by status, and per campaign and day. They are
  * changed in the same transaction as the pledges they count (every status change goes through
- * PledgeService.setStatus), so progress and forecasts read a few hundred rows, never a scan of every
+ * PledgeMoves.setStatuses), so progress and forecasts read a few hundred rows, never a scan of every
  * pledge. `violations` proves them against the pledges (part of the reconcile command).
  */
 export class PledgeTallies implements ProgressSource {

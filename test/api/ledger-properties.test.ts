@@ -60,7 +60,7 @@ async function run(commands: Command[]): Promise<void> {
     try {
       switch (cmd.kind) {
         case 'pledge': {
-          const { pledge } = await pledges.create({ role: 'consumer', userId: consumers[cmd.consumer] }, c.id, { variant: VARIANTS[cmd.variant], quantity: cmd.quantity });
+          const { pledge } = await pledges.placement.create({ role: 'consumer', userId: consumers[cmd.consumer] }, c.id, { variant: VARIANTS[cmd.variant], quantity: cmd.quantity });
           placed.push({ id: pledge.id, userId: pledge.userId, depositPaymentId: pledge.depositPaymentId });
           break;
         }
@@ -74,10 +74,10 @@ async function run(commands: Command[]): Promise<void> {
           break;
         }
         case 'cancel':
-          if (target) await pledges.cancel({ role: 'consumer', userId: target.userId }, target.id);
+          if (target) await pledges.cancellation.cancel({ role: 'consumer', userId: target.userId }, target.id);
           break;
         case 'payBalance':
-          if (target) await notify((await pledges.balancePayment({ role: 'consumer', userId: target.userId }, target.id)).payment, 'succeeded');
+          if (target) await notify((await pledges.payments.balancePayment({ role: 'consumer', userId: target.userId }, target.id)).payment, 'succeeded');
           break;
         case 'wait':
           await advance(t, clock, cmd.minutes * 60_000);

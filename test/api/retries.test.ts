@@ -35,7 +35,7 @@ afterAll(() => t.close());
  * record id the key gives.
  */
 const committedButAnswerLost = (consumer: Caller, campaignId: string, quantity: number, key: string) =>
-  t.app.services.pledges.create({ role: 'consumer', userId: consumer.userId }, campaignId, { variant: black, quantity }, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+  t.app.services.pledges.placement.create({ role: 'consumer', userId: consumer.userId }, campaignId, { variant: black, quantity }, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
 const pledgesOf = (consumer: Caller, campaignId: string) => t.db.read((tx) => tx.findBy(PledgeRow, { userId: consumer.userId, campaignId }));
 
 describe('rate limits', () => {

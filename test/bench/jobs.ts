@@ -52,7 +52,7 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   };
   const place = (campaignId: string, paid: boolean) =>
     mapLimit(Array.from({ length: ROWS }, (_, i) => i), 50, async (i) => {
-      const { pledge, payment } = await pledges.create({ role: 'consumer', userId: `u-${campaignId.slice(0, 8)}-${i}` }, campaignId, { variant: { size: i % 2 ? 'M' : 'L' }, quantity: 1 });
+      const { pledge, payment } = await pledges.placement.create({ role: 'consumer', userId: `u-${campaignId.slice(0, 8)}-${i}` }, campaignId, { variant: { size: i % 2 ? 'M' : 'L' }, quantity: 1 });
       if (paid) {
         const signed = sandbox.notification(payment, 'succeeded', clock.now());
         await payments.handleNotification(sandbox.name, signed.headers, signed.body);
@@ -81,7 +81,7 @@ export async function benchJobs(): Promise<JobsBenchResult> {
 
   console.error('baseline: the same service methods called directly, 100 rows at a time…');
   const expiriesSeconds = await timed(async () => {
-    for (let i = 0; i < ROWS; i += 100) await pledges.expire(unpaid.baseline.slice(i, i + 100));
+    for (let i = 0; i < ROWS; i += 100) await pledges.moves.expire(unpaid.baseline.slice(i, i + 100));
   });
   const refundsSeconds = await timed(async () => {
     for (let i = 0; i < ROWS; i += 100) await payments.sendRefunds(refunds.baseline.slice(i, i + 100));

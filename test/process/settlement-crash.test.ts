@@ -47,7 +47,7 @@ test(`a settlement killed half way and run again settles each of ${PLEDGES} pled
   const { pledges, payments, sandbox } = t.app.services;
   for (let i = 0; i < PLEDGES; i += 50) {
     await Promise.all(Array.from({ length: 50 }, async (_, j) => {
-      const { payment } = await pledges.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i + j).padStart(12, '0')}` }, c.id, { variant: { colour: 'black', size: 'M' }, quantity: 1 });
+      const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i + j).padStart(12, '0')}` }, c.id, { variant: { colour: 'black', size: 'M' }, quantity: 1 });
       const signed = sandbox.notification(payment, 'succeeded', clock.now());
       await payments.handleNotification(sandbox.name, signed.headers, signed.body);
     }));

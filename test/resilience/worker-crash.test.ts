@@ -35,7 +35,7 @@ test(`a worker killed while closing a campaign of ${PLEDGES} pledges: a new work
   // Pledged and paid in the test's own process, through the services (as settlement-crash does): the setup is not what is tested.
   await mapLimit(Array.from({ length: PLEDGES }, (_, i) => i), 200, async (i) => {
     const variant = i % 300 === 0 ? { colour: 'navy', size: 'L' } : { colour: i % 2 ? 'black' : 'navy', size: 'M' };
-    const { payment } = await pledges.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, c.id, { variant, quantity: 1 });
+    const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, c.id, { variant, quantity: 1 });
     const signed = sandbox.notification(payment, 'succeeded', clock.now());
     await payments.handleNotification(sandbox.name, signed.headers, signed.body);
   });

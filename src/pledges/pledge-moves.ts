@@ -1,0 +1,80 @@
+import { In } from 'typeorm';
+import type { CampaignRow, CampaignService } from '../campaigns';
+import type { NotificationService } from '../notifications';
+import { PaymentRow, type PaymentService } from '../payments';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
+import type { PledgeTallies } from './tallies';
+
+/**
+ * The moves of a pledge that the other use cases share (its cancellation, its payments, the expiry job
+ * and Settlement): a status change with its tallies, the expiry of unpaid pledges, units going back to the
+ * campaign, and a succeeded campaign completed once every pledge is final. Each runs in the caller's
+ * transaction, on pledges the caller has locked.
+ */
+export class PledgeMoves {
+  constructor(private readonly deps: { db: Database; clock: Clock; campaigns: CampaignService; payments: PaymentService; notifications: NotificationService; tallies: PledgeTallies }) {}
+
+  /** The expiry job: pledges whose deposit never came release their units. A late payment is refunded when it lands. */
+  async expire(pledgeIds: readonly string[]): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const unpaid = await tx.find(PledgeRow, { where: { id: In(pledgeIds), status: 'awaiting_deposit' }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+      await this.expireInTx(tx, unpaid.filter((p) => p.expiresAt <= now));
+    });
+  }
+
+  /** Unpaid pledges (locked by the caller) expire: one UPDATE per campaign for their units, one INSERT for the notices. */
+  async expireInTx(tx: Tx, pledges: readonly PledgeRow[]): Promise<void> {
+    if (pledges.length === 0) return;
+    const campaigns = new Map<string, CampaignRow>();
+    for (const campaignId of new Set(pledges.map((p) => p.campaignId))) {
+      const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
+      campaigns.set(campaignId, campaign);
+      const ofCampaign = pledges.filter((p) => p.campaignId === campaignId);
+      await this.setStatuses(tx, ofCampaign, 'expired');
+      await this.releaseUnits(tx, campaign, ofCampaign);
+    }
+    await this.deps.payments.cancel(tx, pledges.map((p) => p.depositPaymentId));
+    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({ userId: pledge.userId, kind: 'pledge_expired' as const, campaignId: pledge.campaignId, pledgeId: pledge.id, data: { title: campaigns.get(pledge.campaignId)!.title } })));
+  }
+
+  /** A succeeded campaign is completed once every pledge is final. */
+  async completeIfFinal(tx: Tx, campaignId: string): Promise<void> {
+    const open = await tx.count(PledgeRow, { where: { campaignId, status: In(['awaiting_deposit', 'active', 'awaiting_balance']) } });
+    if (open === 0) await this.deps.campaigns.markCompleted(tx, campaignId);
+  }
+
+  async setStatus(tx: Tx, pledge: PledgeRow, status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
+    await this.setStatuses(tx, [pledge], status, patch);
+  }
+
+  /** Moves pledges that are all in one status to another, with one UPDATE, and their tallies with them. */
+  async setStatuses(tx: Tx, pledges: readonly PledgeRow[], status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {
+    if (pledges.length === 0) return;
+    const from = pledges[0].status;
+    if (pledges.some((p) => p.status !== from)) throw new Error('pledges moved together must share their status');
+    const now = this.deps.clock.now();
+    const result = await tx.update(PledgeRow, { id: In(pledges.map((p) => p.id)), status: from }, { ...patch, status, updatedAt: now });
+    // The row locks (MySQL) or the single writer (SQLite) make this always hit; a miss is a bug, not a race to ignore.
+    if (result.affected !== pledges.length) throw new Error(`of pledges ${pledges.map((p) => p.id).join(', ')}, ${pledges.length - (result.affected ?? 0)} were not ${from} any more`);
+    await this.deps.tallies.moved(tx, pledges, from, status, now);
+    for (const pledge of pledges) Object.assign(pledge, patch, { status, updatedAt: now });
+  }
+
+  async payment(tx: Tx, paymentId: string): Promise<PaymentRow> {
+    return tx.findOneByOrFail(PaymentRow, { id: paymentId });
+  }
+
+  /** The units of pledges of one campaign go back to it, and to their consumers' counts. */
+  async releaseUnits(tx: Tx, campaign: CampaignRow, pledges: readonly PledgeRow[]): Promise<void> {
+    const unitsOf = (of: readonly PledgeRow[]) => of.reduce((total, p) => total + p.quantity, 0);
+    await this.deps.campaigns.releaseUnits(tx, campaign.id, unitsOf(pledges));
+    if (campaign.perConsumerLimit === null) return;
+    for (const userId of [...new Set(pledges.map((p) => p.userId))].sort()) {
+      const units = unitsOf(pledges.filter((p) => p.userId === userId));
+      await tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units - ${Number(units)}` }).where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: userId }).execute();
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import { In } from 'typeorm';
+import { PaymentRow } from '../payments';
+import type { Database, Tx } from '../platform/database';
+import { notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import type { Principal } from '../platform/http/principal';
+import { PledgeRow } from './pledge.entity';
+
+/** Reading pledges: one (its consumer's or an operator's), and a consumer's own, each with all its payments. */
+export class PledgeReads {
+  constructor(private readonly deps: { db: Database }) {}
+
+  async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
+    return this.deps.db.read(async (tx) => {
+      const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
+      if (!pledge || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === pledge.userId))) throw notFound('The pledge');
+      return { pledge, payments: (await paymentsOf(tx, [pledgeId])).get(pledgeId)! };
+    });
+  }
+
+  async listMine(userId: string, page: PageQuery): Promise<{ items: { pledge: PledgeRow; payments: PaymentRow[] }[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
+      const [pledges, total] = await tx.findAndCount(PledgeRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit });
+      const payments = await paymentsOf(tx, pledges.map((p) => p.id));
+      return { items: pledges.map((pledge) => ({ pledge, payments: payments.get(pledge.id)! })), total };
+    });
+  }
+}
+
+/** Every payment of each pledge, oldest first: a pledge is shown with all of its payments, on every route. */
+export async function paymentsOf(tx: Tx, pledgeIds: readonly string[]): Promise<Map<string, PaymentRow[]>> {
+  const result = new Map<string, PaymentRow[]>(pledgeIds.map((id) => [id, []]));
+  if (pledgeIds.length === 0) return result;
+  for (const payment of await tx.find(PaymentRow, { where: { pledgeId: In([...pledgeIds]) }, order: { createdAt: 'ASC', id: 'ASC' } })) result.get(payment.pledgeId!)!.push(payment);
+  return result;
+}
+
+/** The consumer's own pledge, locked for a change; someone else's answers 404 like one that does not exist. */
+export async function lockOwnPledge(db: Database, tx: Tx, consumer: { userId: string }, pledgeId: string): Promise<PledgeRow> {
+  const pledge = await tx.findOne(PledgeRow, { where: { id: pledgeId }, lock: db.rowLock() });
+  if (!pledge || pledge.userId !== consumer.userId) throw notFound('The pledge');
+  return pledge;
+}
