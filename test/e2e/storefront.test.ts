@@ -325,6 +325,10 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     await checkScreen('plans');
     await page.getByTestId('plan-card').filter({ hasText: '每周鲜果·小份' }).click();
     await heading('订阅 每周鲜果·小份').waitFor();
+    // The frequency: the same box every week or every two weeks, each with its price.
+    const frequency = page.getByRole('group', { name: '多久送一箱' });
+    expect(await frequency.getByRole('radio', { name: '每周一箱 · ¥128' }).isChecked()).toBe(true);
+    await frequency.getByRole('radio', { name: '每两周一箱 · ¥238' }).waitFor();
     await page.getByLabel('家里几个人吃').selectOption('2');
     await page.getByRole('checkbox', { name: '香蕉' }).check();
     await page.getByText('每箱在发货前 2 天 20:00 截单').waitFor();

@@ -234,6 +234,7 @@ export const en: Words<Dictionary> = {
   },
   subscribe: {
     title: 'Subscribe: {{plan}}',
+    frequency: 'How often',
     household: 'How many people eat',
     people: '{{n}}',
     weekday: 'Delivery day',

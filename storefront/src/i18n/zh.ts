@@ -219,6 +219,7 @@ export const zh = {
   },
   subscribe: {
     title: '订阅 {{plan}}',
+    frequency: '多久送一箱',
     household: '家里几个人吃',
     people: '{{n}} 人',
     weekday: '每周几收货',

@@ -35,7 +35,10 @@ export default function SubscribePage({ planId }: { planId: string }) {
   const id = useId();
   const plans = useResource<Plan[]>('home:plans', async (signal) => (await api<{ items: Plan[] }>('GET', '/v1/subscription-plans', { signal })).items);
   const fruits = useResource<Fruit[]>('fruits', async (signal) => (await api<{ items: Fruit[] }>('GET', '/v1/fruits', { signal })).items);
-  const plan = plans.data?.find((p) => p.id === planId);
+  // The frequency is a choice between the plans of the same size (weekly or fortnightly), made here.
+  const [chosenId, setChosenId] = useState(planId);
+  const plan = plans.data?.find((p) => p.id === chosenId);
+  const siblings = plan ? (plans.data ?? []).filter((p) => p.maxHousehold === plan.maxHousehold && p.portionsPerPersonPerDay === plan.portionsPerPersonPerDay) : [];
   const [household, setHousehold] = useState(2);
   const [weekday, setWeekday] = useState(6);
   const [region, setRegion] = useState<string>('shanghai');
@@ -67,7 +70,7 @@ export default function SubscribePage({ planId }: { planId: string }) {
     if (busy) return;
     setBusy(true);
     setError(null);
-    const body = { planId, startDate: start, deliveryWeekday: weekday, region, householdSize: household, exclusions };
+    const body = { planId: plan!.id, startDate: start, deliveryWeekday: weekday, region, householdSize: household, exclusions };
     const signature = JSON.stringify(body);
     if (attempt.current?.body !== signature) attempt.current = { key: newIdempotencyKey(), body: signature };
     try {
@@ -90,6 +93,19 @@ export default function SubscribePage({ planId }: { planId: string }) {
         <span className="price">{yuan(plan.price)}</span> {t(plan.period === 'weekly' ? 'plans.perWeek' : 'plans.perFortnight')}
       </p>
       <form className="card" onSubmit={(e) => void submit(e)}>
+        {siblings.length > 1 && (
+          <fieldset className="option">
+            <legend>{t('subscribe.frequency')}</legend>
+            <div className="chips">
+              {siblings.map((p) => (
+                <label key={p.id} className={p.id === plan.id ? 'chip selected' : 'chip'}>
+                  <input type="radio" name={`${id}-frequency`} value={p.id} checked={p.id === plan.id} onChange={() => setChosenId(p.id)} />
+                  {t(p.period === 'weekly' ? 'plans.perWeek' : 'plans.perFortnight')} · {yuan(p.price)}
+                </label>
+              ))}
+            </div>
+          </fieldset>
+        )}
         <label className="field" htmlFor={`${id}-household`}>
           <span>{t('subscribe.household')}</span>
           <select id={`${id}-household`} value={household} onChange={(e) => setHousehold(Number(e.target.value))}>
