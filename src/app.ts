@@ -24,7 +24,10 @@ import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
 import { WechatJsSdk, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
-import { BoxCharges, BoxRow, FruitRow, BoxContentsRow, OrchardDemand, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow, SubscriptionService, subscriptionJobs, subscriptionRoutes } from './subscriptions';
+import {
+  BoxCharges, BoxContentsRow, BoxPlanning, BoxRow, FruitRow, Fulfilment, OrchardDemand, PlanRow, ShortfallSharing, SkipRow, SubscriptionCatalogue, SubscriptionLifecycle, SubscriptionRow,
+  SubscriptionSchedule, SupplyCommitmentRow, subscriptionJobs, subscriptionRoutes,
+} from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
@@ -68,7 +71,10 @@ export interface App {
     settlement: Settlement;
     notifications: NotificationService;
     forecasts: ForecastService;
-    subscriptions: SubscriptionService;
+    /** The subscriptions module's use cases: the catalogue, a subscription's life, its schedule, box planning (the job), fulfilment, shortfall sharing. */
+    subscriptions: {
+      catalogue: SubscriptionCatalogue; lifecycle: SubscriptionLifecycle; schedule: SubscriptionSchedule; planning: BoxPlanning; fulfilment: Fulfilment; shortfall: ShortfallSharing;
+    };
     boxCharges: BoxCharges;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
@@ -113,7 +119,16 @@ export function buildApp(deps: AppDeps): App {
   const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, moves, balanceReminderHours: config.pledges.balanceReminderHours });
   payments.setListener(['deposit', 'balance'], pledges.payments);
   const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'), allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses });
-  const subscriptions = new SubscriptionService({ db, clock, jobs, notifications, factories });
+  const planning = new BoxPlanning({ db, clock });
+  const schedule = new SubscriptionSchedule({ db, clock });
+  const subscriptions = {
+    catalogue: new SubscriptionCatalogue({ db, clock, jobs, factories }),
+    lifecycle: new SubscriptionLifecycle({ db, clock, planning, schedule }),
+    schedule,
+    planning,
+    fulfilment: new Fulfilment({ db }),
+    shortfall: new ShortfallSharing({ db, planning }),
+  };
   const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, sources: [new OrchardDemand({ jobs, clock })], config: config.forecasts });
   // A decision (or cancel) settles the pledges and republishes the factory's forecast, in the deciding transaction.
   const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
@@ -129,7 +144,7 @@ export function buildApp(deps: AppDeps): App {
     ...campaignJobs(campaigns, decisions),
     ...pledgeJobs(moves, settlement),
     ...forecastJobs(forecasts, config.forecasts),
-    ...subscriptionJobs(subscriptions, boxCharges),
+    ...subscriptionJobs(planning, subscriptions.shortfall, boxCharges),
     defineJob({
       name: 'platform.purge-idempotency-keys',
       payload: z.strictObject({}),
@@ -170,7 +185,7 @@ export function buildApp(deps: AppDeps): App {
       portalRouter(),
       storefrontRouter({
         distDir: config.storefront.distDir,
-        render: storefrontPages({ reads: campaignReads, subscriptions, publicBaseUrl, cacheMs: config.campaignReadCacheMs }),
+        render: storefrontPages({ reads: campaignReads, subscriptions: subscriptions.catalogue, publicBaseUrl, cacheMs: config.campaignReadCacheMs }),
         // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
         csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
       }),
@@ -194,7 +209,7 @@ export function buildApp(deps: AppDeps): App {
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();
-      await subscriptions.ensureCatalogue();
+      await subscriptions.catalogue.ensureCatalogue();
       return applied;
     },
   };

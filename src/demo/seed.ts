@@ -92,10 +92,10 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
  */
 async function seedFruitBoxes(app: App, orchardId: string): Promise<void> {
   const { subscriptions, accounts, forecasts } = app.services;
-  for (const fruit of await subscriptions.fruits()) await subscriptions.updateFruit(fruit.id, { orchardId });
+  for (const fruit of await subscriptions.catalogue.fruits()) await subscriptions.catalogue.updateFruit(fruit.id, { orchardId });
   const { user } = await accounts.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
   const today = businessDay(new Date());
-  await subscriptions.create({ role: 'consumer', userId: user.id }, { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: ['banana'] });
-  await subscriptions.create({ role: 'consumer', userId: user.id }, { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] });
+  await subscriptions.lifecycle.create({ role: 'consumer', userId: user.id }, { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: ['banana'] });
+  await subscriptions.lifecycle.create({ role: 'consumer', userId: user.id }, { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] });
   await forecasts.publish(orchardId, 'operator');
 }

@@ -3,7 +3,7 @@ import type { CampaignReads } from '../campaigns';
 import { FreshCache } from '../platform/fresh-cache';
 import type { RenderStorefrontPage, StorefrontPage, StorefrontRoute } from '../platform/http/storefront';
 import { ID_PATTERN } from '../platform/ids';
-import { type SubscriptionService, toPlanDto } from '../subscriptions';
+import { type SubscriptionCatalogue, toPlanDto } from '../subscriptions';
 import { pageLanguage, publicOrigin } from './public-url';
 import { campaignCard, headHtml, homeCard, missingCampaignCard, screenCard } from './share-card';
 
@@ -16,7 +16,7 @@ const HOME_CAMPAIGNS = 20;
  * DTOs as the API and read through the same cache of at most a second, so a page never waits on more
  * than one database read per campaign per second, however many open it.
  */
-export function storefrontPages(deps: { reads: CampaignReads; subscriptions: SubscriptionService; publicBaseUrl: string | undefined; cacheMs: number }): RenderStorefrontPage {
+export function storefrontPages(deps: { reads: CampaignReads; subscriptions: Pick<SubscriptionCatalogue, 'plans'>; publicBaseUrl: string | undefined; cacheMs: number }): RenderStorefrontPage {
   // Plans change when an operator changes them: a second late on a page is fine, a read per page view is not.
   const plans = new FreshCache<'plans', ReturnType<typeof toPlanDto>[]>({ maxAgeMs: deps.cacheMs, maxEntries: 1 });
   const planDtos = () => plans.get('plans', async () => (await deps.subscriptions.plans()).map(toPlanDto));

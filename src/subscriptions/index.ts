@@ -1,4 +1,9 @@
-export { SubscriptionService } from './subscription.service';
+export { SubscriptionCatalogue } from './subscription-catalogue';
+export { SubscriptionLifecycle } from './subscription-lifecycle';
+export { SubscriptionSchedule } from './subscription-schedule';
+export { BoxPlanning } from './box-planning';
+export { Fulfilment } from './fulfilment';
+export { ShortfallSharing } from './shortfall';
 export { subscriptionJobs } from './subscription.jobs';
 export { subscriptionRoutes } from './subscription.routes';
 export { BoxRow, FruitRow, BoxContentsRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';

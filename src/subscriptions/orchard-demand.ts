@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock';
 import type { Jobs } from '../platform/jobs';
 import { contentsOf } from './box-contents';
 import { BoxRow, FruitRow, SupplyCommitmentRow } from './subscription.entity';
-import { SHARE_SHORTFALL_JOB } from './subscription.service';
+import { SHARE_SHORTFALL_JOB } from './shortfall';
 
 /** Planned boxes may still be skipped or paused before their cutoff: the low end counts this share of them. */
 export const PLANNED_BOX_LOW_SHARE = 0.85;

@@ -3,7 +3,7 @@ import { idSchema as id } from '../platform/ids';
 import { formatMoney, moneyString, parseMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
-import type { ScheduledDelivery, SubscriptionView } from './subscription.service';
+import type { ScheduledDelivery, SubscriptionView } from './subscription-schedule';
 import type { BoxItem, BoxRow, FruitRow, PlanRow } from './subscription.entity';
 
 const MAX_FRUIT_UNIT_COST = parseMoney('100000.00');

@@ -218,7 +218,7 @@ describe('an orchard short of fruit', () => {
       for (const day of days.readyToEat) expect(day.plannedPortions >= day.neededPortions || days.uncoveredDays.some((u: { date: string; reason: string }) => u.date === day.date && u.reason === 'supply')).toBe(true);
     }
     // Planning again later keeps each box within its share.
-    await t.app.services.subscriptions.planAhead();
+    await t.app.services.subscriptions.planning.planAhead();
     const again = await firstBoxes();
     for (const [i, box] of again.entries()) expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(after[i]));
   });

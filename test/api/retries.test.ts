@@ -109,7 +109,7 @@ describe('checks that have turned since the first attempt', () => {
     const today = DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate()!;
     const body = { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: [] };
     const key = randomUUID();
-    const made = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const made = await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
     clock.offsetMs += 86_400_000;
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
     expect(retry.body.id).toBe(made.subscription.id);

@@ -158,8 +158,8 @@ describe('changes around the cutoff', () => {
   test('the planning job run twice builds one box per subscription and date', async () => {
     const count = () => t.db.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_boxes WHERE subscription_id = ?', [id])).then((r: { n: number | string }[]) => Number(r[0].n));
     const before = await count();
-    await t.app.services.subscriptions.planAhead();
-    await t.app.services.subscriptions.planAhead();
+    await t.app.services.subscriptions.planning.planAhead();
+    await t.app.services.subscriptions.planning.planAhead();
     expect(await count()).toBe(before);
   });
 
@@ -192,14 +192,14 @@ describe('retries', () => {
     const key = randomUUID();
     // The first attempt's transaction committed, then its connection dropped before the answer was recorded:
     // the key was released, the subscription is there under the request's record id.
-    const { subscription: first } = await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const { subscription: first } = await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
     expect(retry.body.id).toBe(first.id);
     const mine = (await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body;
     expect(mine.items.map((s: { id: string }) => s.id)).toEqual([first.id]);
 
     const other = randomUUID();
-    await t.app.services.subscriptions.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, other));
+    await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, other));
     const changed = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', other).send({ ...body, householdSize: 2 }).expect(422);
     expect(changed.body.code).toBe('idempotency_key_reused');
   });
@@ -286,7 +286,7 @@ describe('what the subscriber sees is what ships and is charged', () => {
       // Once the next box that can still change is after the pause, deliveries come again: no resume needed.
       setChinaTime('2027-06-01T09:00');
       expect(await get(consumer, id)).toMatchObject({ status: 'active', nextDeliveryDate: '2027-06-05' });
-      await t.app.services.subscriptions.planAhead();
+      await t.app.services.subscriptions.planning.planAhead();
       expect((await schedule(consumer, id, 1))[0]).toMatchObject({ deliveryDate: '2027-06-05', status: 'planned' });
     });
   });

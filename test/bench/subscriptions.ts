@@ -3,7 +3,7 @@ import { businessDay } from '../../src/platform/calendar';
 import { planBox } from '../../src/scheduling';
 import { FruitRow, PlanRow, SubscriptionRow } from '../../src/subscriptions';
 import { REGIONS, addDays, cutoffOf, deliveryDates, firstDeliveryOn, periodDaysOf, shipDateOf } from '../../src/subscriptions/deliveries';
-import { HORIZON_WEEKS, boxRequest, toPlannerFruit } from '../../src/subscriptions/subscription.service';
+import { HORIZON_WEEKS, boxRequest, toPlannerFruit } from '../../src/subscriptions/box-planning';
 import { type Machine, benchApp, benchDatabase } from './support';
 
 /**
@@ -78,7 +78,7 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
 
   console.error('service: the planning job…');
   const started = performance.now();
-  const { boxesPlanned } = await app.services.subscriptions.planAhead();
+  const { boxesPlanned } = await app.services.subscriptions.planning.planAhead();
   const seconds = (performance.now() - started) / 1000;
 
   // Every box is checked through its contents (boxes with the same contents share one row). A silent gap:
@@ -117,7 +117,7 @@ export function subscriptionsMarkdown(r: SubscriptionBenchResult): string {
 
 Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.
 ${r.subscriptions.toLocaleString('en')} active subscriptions (all four plans, households of 1 to the plan's maximum, 15 regions, every delivery weekday, 30 % excluding a fruit),
-planned by the planning job (\`SubscriptionService.planAhead\`: batches of 1,000 subscriptions, two in flight, each planned and written with multi-row INSERTs in its own transaction).
+planned by the planning job (\`BoxPlanning.planAhead\`: batches of 1,000 subscriptions, two in flight, each planned and written with multi-row INSERTs in its own transaction).
 The baseline is the planner alone on the same requests, with no database, measured in the same run.
 Command: \`npm run bench -- subscriptions\` (MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test).
 

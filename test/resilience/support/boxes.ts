@@ -34,7 +34,7 @@ export async function boxesPastCutoff(t: TestApp, clock: TestClock, wanted: numb
         };
       });
       await t.db.statement((tx) => t.db.insertRows(tx, 'subscriptions', rows));
-      await t.app.services.subscriptions.planAhead();
+      await t.app.services.subscriptions.planning.planAhead();
     }
     throw new Error(`could not make ${wanted} boxes past their cutoff`);
   } finally {

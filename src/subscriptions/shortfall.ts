@@ -1,0 +1,46 @@
+import { Between, In } from 'typeorm';
+import { isoWeekDates } from '../platform/calendar';
+import type { Database } from '../platform/database';
+import type { BoxPlanning } from './box-planning';
+import { contentsOf } from './box-contents';
+import { fairShares } from './fair-share';
+import { BoxRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
+
+export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
+
+/** An orchard's shortfall shared fairly between the boxes still planned (its job is enqueued by orchard-demand.ts). */
+export class ShortfallSharing {
+  constructor(private readonly deps: { db: Database; planning: BoxPlanning }) {}
+
+  /**
+   * An orchard committed fewer units of a fruit for a week than the boxes need: boxes already locked
+   * keep theirs (they are charged and packed), and what is left is shared fairly between the boxes still
+   * planned (fair-share.ts). Each affected box is planned again within its share; the planner covers
+   * the days with other fruit where it can, and names the days it cannot ('supply').
+   */
+  async shareShortfall(fruitId: string, week: string): Promise<void> {
+    await this.deps.db.transaction(async (tx) => {
+      const commitment = await tx.findOneBy(SupplyCommitmentRow, { fruitId, shipWeek: week });
+      if (!commitment) return;
+      const { first, last } = isoWeekDates(week);
+      const boxes = await tx.find(BoxRow, { where: { shipDate: Between(first, last), status: In(['planned', 'locked', 'paid', 'shipped', 'cancelled']) }, lock: this.deps.db.rowLock() });
+      const contents = await contentsOf(tx, boxes);
+      const unitsOf = (box: BoxRow) => contents.get(box.contentsId)!.items.filter((i) => i.fruitId === fruitId).reduce((total, i) => total + i.units, 0);
+      // Boxes not yet locked share the fruit; one an earlier share left with nothing to send (unfillable) still has its claim.
+      const open = (b: BoxRow) => b.status === 'planned' || b.cancelReason === 'unfillable';
+      const fixed = boxes.filter((b) => b.status !== 'cancelled' && !open(b)).reduce((total, b) => total + unitsOf(b), 0);
+      // A box's need is what it asked for before any earlier share cut it.
+      const planned = boxes.filter((b) => open(b) && (unitsOf(b) > 0 || b.unitLimits?.[fruitId] !== undefined));
+      const needs = planned.map((b) => ({ id: b.id, units: Math.max(unitsOf(b), b.unitLimits?.[fruitId] ?? 0) }));
+      const shares = fairShares(commitment.units - fixed, needs);
+      for (const box of planned) {
+        const share = shares.get(box.id)!;
+        const unitLimits = { ...(box.unitLimits ?? {}), [fruitId]: share };
+        box.unitLimits = unitLimits;
+        await tx.update(BoxRow, { id: box.id, status: box.status }, { unitLimits });
+      }
+      const subscriptions = await tx.find(SubscriptionRow, { where: { id: In([...new Set(planned.map((b) => b.subscriptionId))]) } });
+      await this.deps.planning.buildBoxes(tx, subscriptions);
+    });
+  }
+}

@@ -1,0 +1,238 @@
+import { In, Not } from 'typeorm';
+import { businessDay, formatBusinessTime } from '../platform/calendar';
+import type { Clock } from '../platform/clock';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
+import { AppError, type FieldError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import { idempotencyKeyReused } from '../platform/http/idempotency';
+import type { Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import { type Fruit, planBox } from '../scheduling';
+import { type BoxPlanning, HORIZON_WEEKS, boxRequest, plannerCatalogue, toPlannedContents } from './box-planning';
+import { REGIONS, addDays, cutoffOf, deliveryDates, firstDeliveryOn, nextOpenDelivery, periodDaysOf, shipDateOf } from './deliveries';
+import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow } from './subscription.entity';
+import type { SubscriptionSchedule, SubscriptionView } from './subscription-schedule';
+
+type Consumer = Extract<Principal, { role: 'consumer' }>;
+
+export interface CreateSubscriptionInput {
+  planId: string;
+  startDate: string;
+  deliveryWeekday: number;
+  region: string;
+  householdSize: number;
+  exclusions: string[];
+}
+
+/** What a subscriber may change: applied from the next delivery whose cutoff is ahead. */
+export type SubscriptionChange = Partial<Pick<CreateSubscriptionInput, 'planId' | 'householdSize' | 'exclusions'>>;
+
+/**
+ * A subscription's life: subscribing, changing plan, household or exclusions, skipping, pausing, resuming
+ * and cancelling, each accepted before the delivery's cutoff and refused after it. Each change builds or
+ * drops the boxes it concerns in its own transaction (box-planning.ts).
+ */
+export class SubscriptionLifecycle {
+  constructor(private readonly deps: { db: Database; clock: Clock; planning: BoxPlanning; schedule: SubscriptionSchedule }) {}
+
+  /**
+   * Subscribes. `subscriptionId` is the request's idempotency id: a retry of a request whose subscription
+   * was written but whose answer was lost gets that subscription back instead of a second one.
+   */
+  async create(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string = newId()): Promise<SubscriptionView> {
+    try {
+      return await this.subscribe(consumer, input, subscriptionId);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const earlier = await this.subscribedBefore(consumer, input, subscriptionId);
+      if (!earlier) throw idempotencyKeyReused();
+      return earlier;
+    }
+  }
+
+  /**
+   * The subscription an earlier attempt of this request made under `subscriptionId` (its answer lost), or
+   * undefined; the same key used for a different subscription is a 422. The route answers a refused retry
+   * with it (`recognise`), so a check that has turned since (the start date now past) refuses nothing made.
+   */
+  async subscribedBefore(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionView | undefined> {
+    return this.deps.db.read(async (tx) => {
+      const earlier = await tx.findOneBy(SubscriptionRow, { id: subscriptionId });
+      if (!earlier) return undefined;
+      const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
+      const same = earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
+      if (!same) throw idempotencyKeyReused();
+      return this.deps.schedule.view(tx, earlier);
+    });
+  }
+
+  private async subscribe(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionView> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const errors: FieldError[] = [];
+      // Own keys only: "constructor" or "toString" is `in` every object, and is no region.
+      if (!Object.hasOwn(REGIONS, input.region)) errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
+      if (input.startDate < businessDay(now)) errors.push({ path: 'body.startDate', message: 'must be today or later' });
+      const exclusions = [...new Set(input.exclusions)].sort();
+      await this.checked(tx, { ...input, exclusions }, REGIONS[input.region], errors);
+      const subscription = Object.assign(new SubscriptionRow(), {
+        id: subscriptionId, userId: consumer.userId, ...input, exclusions, transitDays: REGIONS[input.region],
+        firstDeliveryDate: firstDeliveryOn(input.startDate, input.deliveryWeekday, REGIONS[input.region], now),
+        status: 'active', pausedFrom: null, pausedUntil: null, createdAt: now, cancelledAt: null,
+      });
+      await tx.insert(SubscriptionRow, subscription);
+      await this.deps.planning.buildBoxes(tx, [subscription]);
+      return this.deps.schedule.view(tx, subscription);
+    });
+  }
+
+  /**
+   * Changes household size, plan or exclusions, from the next delivery whose cutoff is ahead: boxes locked
+   * at their cutoff stay as they were charged; the others are planned again. A plan with another period
+   * starts its rhythm at that next delivery.
+   */
+  async update(consumer: Consumer, subscriptionId: string, change: SubscriptionChange): Promise<SubscriptionView> {
+    return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      const next = {
+        planId: change.planId ?? subscription.planId,
+        householdSize: change.householdSize ?? subscription.householdSize,
+        exclusions: change.exclusions ? [...new Set(change.exclusions)].sort() : subscription.exclusions,
+      };
+      const newPlan = await this.checked(tx, next, subscription.transitDays, []);
+      const now = this.deps.clock.now();
+      const today = businessDay(now);
+      if (newPlan.period !== plan.period) {
+        const from = subscription.startDate > today ? subscription.startDate : today;
+        subscription.firstDeliveryDate = firstDeliveryOn(from, subscription.deliveryWeekday, subscription.transitDays, now);
+      }
+      Object.assign(subscription, next);
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { ...next, firstDeliveryDate: subscription.firstDeliveryDate });
+      // Boxes of the old rhythm that the new one does not have; the rest are planned again below.
+      const rhythm = new Set(deliveryDates(subscription, periodDaysOf(newPlan.period), today, addDays(today, HORIZON_WEEKS * 7 + 1)));
+      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
+      await this.cancelBoxes(tx, subscriptionId, planned.map((b) => b.deliveryDate).filter((d) => !rhythm.has(d) && this.beforeCutoff(subscription, d)), 'plan_changed');
+      await this.deps.planning.buildBoxes(tx, [subscription]);
+    });
+  }
+
+  /**
+   * The plan a subscription asks for, checked with its household and exclusions: 400 naming every bad
+   * field (with those the caller found), and 422 when no box of it could ever hold fruit.
+   */
+  private async checked(tx: Tx, input: Pick<CreateSubscriptionInput, 'planId' | 'householdSize' | 'exclusions'>, transitDays: number, errors: FieldError[]): Promise<PlanRow> {
+    const plan = await tx.findOneBy(PlanRow, { id: input.planId, active: true });
+    if (!plan) errors.push({ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)' });
+    else if (input.householdSize > plan.maxHousehold) errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
+    const known = new Set((await tx.find(FruitRow, { select: { id: true } })).map((f) => f.id));
+    input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));
+    if (!plan || errors.length > 0) throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
+    this.assertFillable(plan, { ...input, transitDays }, await plannerCatalogue(tx));
+    return plan;
+  }
+
+  /**
+   * Refuses a subscription no box of which could ever hold fruit: in none of the next twelve months (every
+   * season) does the planner find fruit that is not excluded, ripens within the period and fits the budget.
+   */
+  private assertFillable(plan: PlanRow, subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>, catalogue: readonly Fruit[]): void {
+    const [year, month] = businessDay(this.deps.clock.now()).split('-').map(Number);
+    for (let m = 0; m < 12; m++) {
+      const shipDate = `${year + Math.floor((month - 1 + m) / 12)}-${String(((month - 1 + m) % 12) + 1).padStart(2, '0')}-15`;
+      const deliveryDate = addDays(shipDate, subscription.transitDays);
+      if (toPlannedContents(planBox(boxRequest(subscription, plan, catalogue, deliveryDate, [], null))).coveredPortions > 0) return;
+    }
+    const left = catalogue.filter((f) => !subscription.exclusions.includes(f.id));
+    const [zh, en] = left.length === 0
+      ? ['所有水果都被排除了', 'every fruit of the catalogue is excluded']
+      : [`排除后剩下的水果（${left.map((f) => f.nameZh).join('、')}）在任何月份都装不进这个套餐的果箱`, `none of the fruit left (${left.map((f) => f.id).join(', ')}) fits a box of the ${plan.nameEn} plan in any month (season, ripening or price)`];
+    throw new AppError(422, 'subscription_unfillable', `这个订阅的果箱永远装不进水果：${zh}。请少排除一些水果。 No box of this subscription could ever be filled: ${en}. Exclude fewer fruits.`, [{ path: 'body.exclusions', message: en }]);
+  }
+
+  /** Skips one delivery: before its cutoff only. Skipping twice is fine. */
+  async skip(consumer: Consumer, subscriptionId: string, deliveryDate: string): Promise<SubscriptionView> {
+    return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      const [date] = deliveryDates(subscription, periodDaysOf(plan.period), deliveryDate, addDays(deliveryDate, 1));
+      // A box of an earlier rhythm (before a change of plan) is a delivery too: past its cutoff, its answer is the 409.
+      if (date !== deliveryDate && !(await tx.existsBy(BoxRow, { subscriptionId, deliveryDate, status: Not('cancelled') }))) {
+        throw badRequest('validation_failed', `${deliveryDate} is not a delivery date of this subscription.`, [{ path: 'body.deliveryDate', message: 'is not one of this subscription\'s delivery dates (see its schedule)' }]);
+      }
+      await this.assertBeforeCutoff(tx, subscription, deliveryDate, 'skip');
+      if (!(await tx.existsBy(SkipRow, { subscriptionId, deliveryDate }))) await tx.insert(SkipRow, { subscriptionId, deliveryDate, createdAt: this.deps.clock.now() });
+      await this.cancelBoxes(tx, subscriptionId, [deliveryDate], 'skipped');
+    });
+  }
+
+  /**
+   * Pauses the deliveries before `until`: from the first whose cutoff has not passed, unless `from` names a
+   * later one; a `from` whose delivery is past its cutoff is refused (that box is already on its way), and
+   * so is a pause with no delivery to pause. The pause starts at its first paused delivery (`pausedFrom`).
+   */
+  async pause(consumer: Consumer, subscriptionId: string, input: { until: string; from?: string }): Promise<SubscriptionView> {
+    return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      const now = this.deps.clock.now();
+      const today = businessDay(now);
+      if (input.until <= today) throw badRequest('validation_failed', 'A pause must end after today.', [{ path: 'body.until', message: 'must be after today' }]);
+      const dates = deliveryDates(subscription, periodDaysOf(plan.period), input.from ?? today, input.until);
+      if (input.from && dates.length > 0) await this.assertBeforeCutoff(tx, subscription, dates[0], 'pause');
+      const paused = dates.filter((d) => this.beforeCutoff(subscription, d));
+      if (paused.length === 0) {
+        const next = nextOpenDelivery(subscription, periodDaysOf(plan.period), now);
+        throw badRequest('validation_failed', `暂停期间没有可以暂停的配送：下一次可更改的配送是 ${next}。 There is no delivery to pause before ${input.until}: the next one that can still change is ${next}.`, [{ path: 'body.until', message: `must be after the next delivery that can still change (${next})` }]);
+      }
+      Object.assign(subscription, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
+      await this.cancelBoxes(tx, subscriptionId, paused, 'paused');
+    });
+  }
+
+  async resume(consumer: Consumer, subscriptionId: string): Promise<SubscriptionView> {
+    return this.change(consumer, subscriptionId, async (tx, subscription) => {
+      if (subscription.status !== 'paused') return;
+      Object.assign(subscription, { status: 'active', pausedFrom: null, pausedUntil: null });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'active', pausedFrom: null, pausedUntil: null });
+      await this.deps.planning.buildBoxes(tx, [subscription]);
+    });
+  }
+
+  /**
+   * Ends the subscription. The boxes whose cutoff is ahead are dropped; boxes past their cutoff are locked,
+   * charged and being packed: they still come, and stay in the schedule.
+   */
+  async cancel(consumer: Consumer, subscriptionId: string): Promise<SubscriptionView> {
+    return this.change(consumer, subscriptionId, async (tx, subscription) => {
+      Object.assign(subscription, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'cancelled', cancelledAt: subscription.cancelledAt });
+      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
+      await this.cancelBoxes(tx, subscriptionId, planned.map((b) => b.deliveryDate).filter((d) => this.beforeCutoff(subscription, d)), 'subscription_cancelled');
+    });
+  }
+
+  private async cancelBoxes(tx: Tx, subscriptionId: string, deliveryDates: string[], reason: string): Promise<void> {
+    if (deliveryDates.length === 0) return;
+    await tx.update(BoxRow, { subscriptionId, deliveryDate: In(deliveryDates), status: 'planned' }, { status: 'cancelled', cancelReason: reason });
+  }
+
+  private beforeCutoff(subscription: SubscriptionRow, deliveryDate: string): boolean {
+    return this.deps.clock.now() < cutoffOf(shipDateOf(deliveryDate, subscription.transitDays));
+  }
+
+  /** Refuses a change to a delivery past its cutoff, saying what is true of it: its box is on its way, or none comes. */
+  private async assertBeforeCutoff(tx: Tx, subscription: SubscriptionRow, deliveryDate: string, what: string): Promise<void> {
+    if (this.beforeCutoff(subscription, deliveryDate)) return;
+    const cutoff = formatBusinessTime(cutoffOf(shipDateOf(deliveryDate, subscription.transitDays)));
+    if (await tx.existsBy(BoxRow, { subscriptionId: subscription.id, deliveryDate, status: Not('cancelled') })) {
+      throw conflict('past_cutoff', `The box for ${deliveryDate} was locked at its cutoff (${cutoff}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`);
+    }
+    throw conflict('past_cutoff', `${deliveryDate} 的截单时间（${cutoff}）已过，这一天没有果箱配送，也不会扣款。 The cutoff for ${deliveryDate} passed at ${cutoff}: no box comes that day and nothing is charged, so there is nothing to ${what}.`);
+  }
+
+  /** A change by the subscriber to their own, not cancelled, subscription, in one transaction. */
+  private async change(consumer: Consumer, subscriptionId: string, apply: (tx: Tx, subscription: SubscriptionRow, plan: PlanRow) => Promise<void>): Promise<SubscriptionView> {
+    return this.deps.db.transaction(async (tx) => {
+      const subscription = await tx.findOne(SubscriptionRow, { where: { id: subscriptionId }, lock: this.deps.db.rowLock() });
+      if (!subscription || subscription.userId !== consumer.userId) throw notFound('The subscription');
+      if (subscription.status === 'cancelled') throw conflict('subscription_cancelled', 'This subscription is cancelled.');
+      await apply(tx, subscription, await tx.findOneByOrFail(PlanRow, { id: subscription.planId }));
+      return this.deps.schedule.view(tx, subscription);
+    });
+  }
+}
