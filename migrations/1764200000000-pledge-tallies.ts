@@ -9,14 +9,28 @@ export class PledgeTallies1764200000000 implements MigrationInterface {
   name = 'PledgeTallies1764200000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({
-      name: 'pledge_tallies',
-      columns: [{ ...col.ref('campaign_id'), isPrimary: true }, { ...col.text('variant_key', 255), isPrimary: true }, ...STATUSES.map((s) => col.int(`${s}_units`, { default: 0 }))],
-    }));
-    await q.createTable(new Table({
-      name: 'pledge_days',
-      columns: [{ ...col.ref('campaign_id'), isPrimary: true }, { ...col.text('day', 10), isPrimary: true }, col.int('pledged_units', { default: 0 }), col.int('pledges', { default: 0 }), col.int('deposit_paid_units', { default: 0 })],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'pledge_tallies',
+        columns: [
+          { ...col.ref('campaign_id'), isPrimary: true },
+          { ...col.text('variant_key', 255), isPrimary: true },
+          ...STATUSES.map((s) => col.int(`${s}_units`, { default: 0 })),
+        ],
+      }),
+    );
+    await q.createTable(
+      new Table({
+        name: 'pledge_days',
+        columns: [
+          { ...col.ref('campaign_id'), isPrimary: true },
+          { ...col.text('day', 10), isPrimary: true },
+          col.int('pledged_units', { default: 0 }),
+          col.int('pledges', { default: 0 }),
+          col.int('deposit_paid_units', { default: 0 }),
+        ],
+      }),
+    );
 
     await q.query(
       `INSERT INTO pledge_tallies (campaign_id, variant_key, ${STATUSES.map((s) => `${s}_units`).join(', ')})
@@ -31,7 +45,11 @@ export class PledgeTallies1764200000000 implements MigrationInterface {
       days.set(`${campaignId}|${day}`, row);
       return row;
     };
-    for (const p of (await q.query('SELECT campaign_id, quantity, created_at FROM pledges')) as { campaign_id: string; quantity: number; created_at: Date | string }[]) {
+    for (const p of (await q.query('SELECT campaign_id, quantity, created_at FROM pledges')) as {
+      campaign_id: string;
+      quantity: number;
+      created_at: Date | string;
+    }[]) {
       const row = dayRow(p.campaign_id, p.created_at);
       row.pledged += Number(p.quantity);
       row.pledges += 1;
@@ -42,7 +60,13 @@ export class PledgeTallies1764200000000 implements MigrationInterface {
     )) as { campaign_id: string; quantity: number; settled_at: Date | string }[];
     for (const p of paidDeposits) dayRow(p.campaign_id, p.settled_at).paid += Number(p.quantity);
     for (const r of days.values()) {
-      await q.query('INSERT INTO pledge_days (campaign_id, day, pledged_units, pledges, deposit_paid_units) VALUES (?, ?, ?, ?, ?)', [r.campaignId, r.day, r.pledged, r.pledges, r.paid]);
+      await q.query('INSERT INTO pledge_days (campaign_id, day, pledged_units, pledges, deposit_paid_units) VALUES (?, ?, ?, ?, ?)', [
+        r.campaignId,
+        r.day,
+        r.pledged,
+        r.pledges,
+        r.paid,
+      ]);
     }
   }
 

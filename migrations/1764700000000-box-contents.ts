@@ -12,11 +12,21 @@ export class BoxContents1764700000000 implements MigrationInterface {
   name = 'BoxContents1764700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.createTable(new Table({ name: 'fruit_box_contents', columns: [{ ...col.text('id', 64), isPrimary: true }, col.longText('items'), col.longText('coverage'), col.longText('uncovered')] }));
+    await q.createTable(
+      new Table({
+        name: 'fruit_box_contents',
+        columns: [{ ...col.text('id', 64), isPrimary: true }, col.longText('items'), col.longText('coverage'), col.longText('uncovered')],
+      }),
+    );
     await q.addColumn('fruit_boxes', new TableColumn(col.text('contents_id', 64, true)));
     const ignore = q.connection.driver.options.type === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
     for (let after = ''; ;) {
-      const boxes = (await q.query('SELECT id, items, coverage, uncovered FROM fruit_boxes WHERE id > ? ORDER BY id LIMIT 500', [after])) as { id: string; items: string; coverage: string; uncovered: string }[];
+      const boxes = (await q.query('SELECT id, items, coverage, uncovered FROM fruit_boxes WHERE id > ? ORDER BY id LIMIT 500', [after])) as {
+        id: string;
+        items: string;
+        coverage: string;
+        uncovered: string;
+      }[];
       if (boxes.length === 0) break;
       after = boxes.at(-1)!.id;
       for (const box of boxes) {
@@ -30,7 +40,10 @@ export class BoxContents1764700000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.addColumns('fruit_boxes', ['items', 'coverage', 'uncovered'].map((name) => new TableColumn(col.longText(name, true))));
+    await q.addColumns(
+      'fruit_boxes',
+      ['items', 'coverage', 'uncovered'].map((name) => new TableColumn(col.longText(name, true))),
+    );
     for (const name of ['items', 'coverage', 'uncovered']) {
       await q.query(`UPDATE fruit_boxes SET ${name} = (SELECT c.${name} FROM fruit_box_contents c WHERE c.id = fruit_boxes.contents_id)`);
     }

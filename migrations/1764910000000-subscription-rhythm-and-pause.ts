@@ -14,7 +14,10 @@ export class SubscriptionRhythmAndPause1764910000000 implements MigrationInterfa
 
   async up(q: QueryRunner): Promise<void> {
     await q.addColumns('subscriptions', [new TableColumn(col.text('first_delivery_date', 10, true)), new TableColumn(col.text('paused_from', 10, true))]);
-    const starts = (await q.query('SELECT DISTINCT start_date, delivery_weekday FROM subscriptions')) as { start_date: string; delivery_weekday: number | string }[];
+    const starts = (await q.query('SELECT DISTINCT start_date, delivery_weekday FROM subscriptions')) as {
+      start_date: string;
+      delivery_weekday: number | string;
+    }[];
     for (const { start_date: startDate, delivery_weekday: weekday } of starts) {
       const start = DateTime.fromISO(startDate, { zone: 'utc' });
       const first = start.plus({ days: (Number(weekday) - start.weekday + 7) % 7 }).toISODate();

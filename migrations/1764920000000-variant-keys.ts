@@ -4,7 +4,11 @@ import { variantFromKey } from '../src/campaigns/variant-key';
 import type { OptionDimension } from '../src/campaigns/campaign.entity';
 
 /** Every column that holds a campaign's variant keys, beside its campaign_id. */
-const KEY_COLUMNS = [['pledges', 'variant_key'], ['pledge_tallies', 'variant_key'], ['forecast_lines', 'variant']] as const;
+const KEY_COLUMNS = [
+  ['pledges', 'variant_key'],
+  ['pledge_tallies', 'variant_key'],
+  ['forecast_lines', 'variant'],
+] as const;
 
 /**
  * Variant keys escape "=", ";" and "%" in option values (campaign.ts, variantKey). Keys written before
@@ -33,13 +37,18 @@ export class VariantKeys1764920000000 implements MigrationInterface {
 }
 
 async function rewriteKeys(q: QueryRunner, rewrite: (options: OptionDimension[], key: string) => string): Promise<void> {
-  const campaigns = (await q.query('SELECT id, options, dropped_variants FROM campaigns')) as { id: string; options: string; dropped_variants: string | null }[];
+  const campaigns = (await q.query('SELECT id, options, dropped_variants FROM campaigns')) as {
+    id: string;
+    options: string;
+    dropped_variants: string | null;
+  }[];
   for (const campaign of campaigns) {
     const options = JSON.parse(campaign.options) as OptionDimension[];
     if (!options.some((o) => o.values.some((v) => /[%;=]/.test(v)))) continue;
     const stored = new Set<string>();
     for (const [table, column] of KEY_COLUMNS) {
-      for (const row of (await q.query(`SELECT DISTINCT ${column} AS k FROM ${table} WHERE campaign_id = ?`, [campaign.id])) as { k: string }[]) stored.add(row.k);
+      for (const row of (await q.query(`SELECT DISTINCT ${column} AS k FROM ${table} WHERE campaign_id = ?`, [campaign.id])) as { k: string }[])
+        stored.add(row.k);
     }
     const renames = [...stored].map((from) => ({ from, to: rewrite(options, from) })).filter((r) => r.to !== r.from);
     // Through a temporary key first ("#n" has no "=", so no real key is ever one): a new key may be another variant's old key.

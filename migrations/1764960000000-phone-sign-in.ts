@@ -16,14 +16,22 @@ export class PhoneSignIn1764960000000 implements MigrationInterface {
     await q.addColumn('users', new TableColumn(col.text('phone', 16, true)));
     await q.createIndex('users', new TableIndex({ name: 'uq_users_phone', columnNames: ['phone'], isUnique: true }));
 
-    await q.createTable(new Table({
-      name: 'phone_codes',
-      columns: [
-        { ...col.text('phone', 16), isPrimary: true }, col.text('code_hash', 64), col.timestamp('sent_at'), col.timestamp('expires_at'),
-        col.int('attempts', { default: 0 }), col.timestamp('used_at', true), col.timestamp('window_started_at'), col.int('sent_in_window', { default: 0 }),
-      ],
-      indices: [new TableIndex({ name: 'ix_phone_codes_sent', columnNames: ['sent_at'] })],
-    }));
+    await q.createTable(
+      new Table({
+        name: 'phone_codes',
+        columns: [
+          { ...col.text('phone', 16), isPrimary: true },
+          col.text('code_hash', 64),
+          col.timestamp('sent_at'),
+          col.timestamp('expires_at'),
+          col.int('attempts', { default: 0 }),
+          col.timestamp('used_at', true),
+          col.timestamp('window_started_at'),
+          col.int('sent_in_window', { default: 0 }),
+        ],
+        indices: [new TableIndex({ name: 'ix_phone_codes_sent', columnNames: ['sent_at'] })],
+      }),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -34,4 +42,3 @@ export class PhoneSignIn1764960000000 implements MigrationInterface {
     await setNullable(q, 'users', ['email', 'password_hash'], false);
   }
 }
-

@@ -16,4 +16,21 @@ import { CampaignImages1764970000000 } from './1764970000000-campaign-images';
 import { ForecastLineKinds1765000000000 } from './1765000000000-forecast-line-kinds';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
-export const migrations = [Foundation1764000000000, CampaignsPledgesPaymentsLedger1764100000000, PledgeTallies1764200000000, Forecasts1764300000000, FruitSubscriptions1764400000000, BoxPayments1764500000000, FruitSupply1764600000000, BoxContents1764700000000, PledgerCounts1764800000000, SubscriptionRhythmAndPause1764910000000, VariantKeys1764920000000, UnexpectedPayments1764940000000, Sessions1764950000000, PhoneSignIn1764960000000, CampaignImages1764970000000, ForecastLineKinds1765000000000];
+export const migrations = [
+  Foundation1764000000000,
+  CampaignsPledgesPaymentsLedger1764100000000,
+  PledgeTallies1764200000000,
+  Forecasts1764300000000,
+  FruitSubscriptions1764400000000,
+  BoxPayments1764500000000,
+  FruitSupply1764600000000,
+  BoxContents1764700000000,
+  PledgerCounts1764800000000,
+  SubscriptionRhythmAndPause1764910000000,
+  VariantKeys1764920000000,
+  UnexpectedPayments1764940000000,
+  Sessions1764950000000,
+  PhoneSignIn1764960000000,
+  CampaignImages1764970000000,
+  ForecastLineKinds1765000000000,
+];

@@ -1,6 +1,17 @@
 import type { Express } from 'express';
 import { z } from 'zod';
-import { AccountService, PasswordHasher, PhoneCodeRow, PhoneCodes, SandboxSmsSender, SessionRow, UserRow, accountJobs, accountRoutes, phoneRoutes } from './accounts';
+import {
+  AccountService,
+  PasswordHasher,
+  PhoneCodeRow,
+  PhoneCodes,
+  SandboxSmsSender,
+  SessionRow,
+  UserRow,
+  accountJobs,
+  accountRoutes,
+  phoneRoutes,
+} from './accounts';
 import { CampaignDecisions, CampaignReads, CampaignRow, CampaignService, campaignJobs, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
@@ -8,15 +19,38 @@ import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type Reconci
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, UNATTENDED_KINDS, paymentDtos, paymentJobs, paymentRoutes } from './payments';
 import {
-  ConsumerUnitsRow, MoneyFlows, PledgeCancellation, PledgeDayRow, PledgeMoves, PledgePayments, PledgePlacement, PledgeReads, PledgeRow, PledgeTallies, PledgeTallyRow, PledgerCountRow, PledgerRow,
-  Settlement, pledgeJobs, pledgeRoutes,
+  ConsumerUnitsRow,
+  MoneyFlows,
+  PledgeCancellation,
+  PledgeDayRow,
+  PledgeMoves,
+  PledgePayments,
+  PledgePlacement,
+  PledgeReads,
+  PledgeRow,
+  PledgeTallies,
+  PledgeTallyRow,
+  PledgerCountRow,
+  PledgerRow,
+  Settlement,
+  pledgeJobs,
+  pledgeRoutes,
 } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
 import type { Config } from './platform/config';
 import type { Database } from './platform/database';
 import {
-  IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore, Metrics, TokenService, authenticate, createHttpApp, mountRoutes, opsRouter, type RouteDef,
+  IDEMPOTENCY_DEFAULTS,
+  IdempotencyKeyRow,
+  IdempotencyStore,
+  Metrics,
+  TokenService,
+  authenticate,
+  createHttpApp,
+  mountRoutes,
+  opsRouter,
+  type RouteDef,
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
 import { storefrontRouter } from './platform/http/storefront';
@@ -25,16 +59,59 @@ import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
 import { WechatJsSdk, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
 import {
-  BoxCharges, BoxContentsRow, BoxPlanning, BoxRow, FruitRow, Fulfilment, OrchardDemand, PlanRow, ShortfallSharing, SkipRow, SubscriptionCatalogue, SubscriptionLifecycle, SubscriptionRow,
-  SubscriptionSchedule, SupplyCommitmentRow, subscriptionJobs, subscriptionRoutes,
+  BoxCharges,
+  BoxContentsRow,
+  BoxPlanning,
+  BoxRow,
+  FruitRow,
+  Fulfilment,
+  OrchardDemand,
+  PlanRow,
+  ShortfallSharing,
+  SkipRow,
+  SubscriptionCatalogue,
+  SubscriptionLifecycle,
+  SubscriptionRow,
+  SubscriptionSchedule,
+  SupplyCommitmentRow,
+  subscriptionJobs,
+  subscriptionRoutes,
 } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
 export const entities = [
-  UserRow, SessionRow, PhoneCodeRow, FactoryRow, FactoryApiKeyRow, IdempotencyKeyRow, JobRow, CampaignRow, PledgeRow, ConsumerUnitsRow,
-  PaymentRow, RefundRow, GatewayEventRow, JournalEntryRow, JournalLineRow, NotificationRow,
-  PledgeTallyRow, PledgeDayRow, PledgerRow, PledgerCountRow, FactoryWebhookRow, ForecastBatchRow, ForecastLineRow, CommitmentRow, WebhookDeliveryRow,
-  FruitRow, PlanRow, SubscriptionRow, SkipRow, BoxRow, BoxContentsRow, SupplyCommitmentRow,
+  UserRow,
+  SessionRow,
+  PhoneCodeRow,
+  FactoryRow,
+  FactoryApiKeyRow,
+  IdempotencyKeyRow,
+  JobRow,
+  CampaignRow,
+  PledgeRow,
+  ConsumerUnitsRow,
+  PaymentRow,
+  RefundRow,
+  GatewayEventRow,
+  JournalEntryRow,
+  JournalLineRow,
+  NotificationRow,
+  PledgeTallyRow,
+  PledgeDayRow,
+  PledgerRow,
+  PledgerCountRow,
+  FactoryWebhookRow,
+  ForecastBatchRow,
+  ForecastLineRow,
+  CommitmentRow,
+  WebhookDeliveryRow,
+  FruitRow,
+  PlanRow,
+  SubscriptionRow,
+  SkipRow,
+  BoxRow,
+  BoxContentsRow,
+  SupplyCommitmentRow,
 ];
 
 export interface AppDeps {
@@ -73,7 +150,12 @@ export interface App {
     forecasts: ForecastService;
     /** The subscriptions module's use cases: the catalogue, a subscription's life, its schedule, box planning (the job), fulfilment, shortfall sharing. */
     subscriptions: {
-      catalogue: SubscriptionCatalogue; lifecycle: SubscriptionLifecycle; schedule: SubscriptionSchedule; planning: BoxPlanning; fulfilment: Fulfilment; shortfall: ShortfallSharing;
+      catalogue: SubscriptionCatalogue;
+      lifecycle: SubscriptionLifecycle;
+      schedule: SubscriptionSchedule;
+      planning: BoxPlanning;
+      fulfilment: Fulfilment;
+      shortfall: ShortfallSharing;
     };
     boxCharges: BoxCharges;
   };
@@ -100,8 +182,15 @@ export function buildApp(deps: AppDeps): App {
   const notifications = new NotificationService({ db, clock });
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds);
   const payments = new PaymentService({
-    db, jobs, ledger, clock, gateways: new Map([[sandbox.name, sandbox]]),
-    autoConfirm: config.payments.sandboxAutoConfirm === 'off' ? undefined : { gateway: sandbox, kinds: config.payments.sandboxAutoConfirm === 'all' ? ['deposit', 'balance', 'box'] : UNATTENDED_KINDS },
+    db,
+    jobs,
+    ledger,
+    clock,
+    gateways: new Map([[sandbox.name, sandbox]]),
+    autoConfirm:
+      config.payments.sandboxAutoConfirm === 'off'
+        ? undefined
+        : { gateway: sandbox, kinds: config.payments.sandboxAutoConfirm === 'all' ? ['deposit', 'balance', 'box'] : UNATTENDED_KINDS },
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
   });
   const tallies = new PledgeTallies(db);
@@ -116,9 +205,25 @@ export function buildApp(deps: AppDeps): App {
     moves,
     reads: new PledgeReads({ db }),
   };
-  const settlement = new Settlement({ db, jobs, clock, campaigns, payments, notifications, flows, tallies, moves, balanceReminderHours: config.pledges.balanceReminderHours });
+  const settlement = new Settlement({
+    db,
+    jobs,
+    clock,
+    campaigns,
+    payments,
+    notifications,
+    flows,
+    tallies,
+    moves,
+    balanceReminderHours: config.pledges.balanceReminderHours,
+  });
   payments.setListener(['deposit', 'balance'], pledges.payments);
-  const webhooks = new FactoryWebhooks({ db, clock, box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'), allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses });
+  const webhooks = new FactoryWebhooks({
+    db,
+    clock,
+    box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'),
+    allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses,
+  });
   const planning = new BoxPlanning({ db, clock });
   const schedule = new SubscriptionSchedule({ db, clock });
   const subscriptions = {
@@ -129,7 +234,17 @@ export function buildApp(deps: AppDeps): App {
     fulfilment: new Fulfilment({ db }),
     shortfall: new ShortfallSharing({ db, planning }),
   };
-  const forecasts = new ForecastService({ db, clock, jobs, campaigns, factories, tallies, webhooks, sources: [new OrchardDemand({ jobs, clock })], config: config.forecasts });
+  const forecasts = new ForecastService({
+    db,
+    clock,
+    jobs,
+    campaigns,
+    factories,
+    tallies,
+    webhooks,
+    sources: [new OrchardDemand({ jobs, clock })],
+    config: config.forecasts,
+  });
   // A decision (or cancel) settles the pledges and republishes the factory's forecast, in the deciding transaction.
   const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
   const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
@@ -159,7 +274,8 @@ export function buildApp(deps: AppDeps): App {
   const routes = [
     ...accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
     ...phoneRoutes(phoneCodes, {
-      sandboxEcho: config.sms.sandboxEcho, perAddressPerHour: config.sms.perAddressPerHour,
+      sandboxEcho: config.sms.sandboxEcho,
+      perAddressPerHour: config.sms.perAddressPerHour,
       failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
       sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
     }),
@@ -204,8 +320,30 @@ export function buildApp(deps: AppDeps): App {
     });
 
   return {
-    http, jobs, routes, metrics,
-    services: { accounts, phoneCodes, sms, factories, idempotency, ledger, payments, sandbox, campaigns, campaignReads, wechat, decisions, pledges, settlement, notifications, forecasts, subscriptions, boxCharges },
+    http,
+    jobs,
+    routes,
+    metrics,
+    services: {
+      accounts,
+      phoneCodes,
+      sms,
+      factories,
+      idempotency,
+      ledger,
+      payments,
+      sandbox,
+      campaigns,
+      campaignReads,
+      wechat,
+      decisions,
+      pledges,
+      settlement,
+      notifications,
+      forecasts,
+      subscriptions,
+      boxCharges,
+    },
     reconcile: reconcileLedger,
     prepare: async () => {
       const applied = await db.migrate();

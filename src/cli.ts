@@ -67,7 +67,11 @@ async function cli(argv: string[]): Promise<number> {
       console.log(`operator created: ${user.email} (${user.id})`);
     } else if (command === 'reconcile') {
       const report = await app.reconcile();
-      console.log(Object.entries(report.totals).map(([k, v]) => `${k}: ${v}`).join('\n'));
+      console.log(
+        Object.entries(report.totals)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('\n'),
+      );
       if (!report.ok) {
         console.error(`ledger invariants violated:\n${report.violations.map((v) => `  - ${v}`).join('\n')}`);
         return 1;
@@ -84,10 +88,15 @@ async function cli(argv: string[]): Promise<number> {
       }
       const total = (outcome: 'succeeded' | 'failed') => [...byJob.values()].reduce((sum, counts) => sum + counts[outcome], 0);
       console.log(byJob.size === 0 ? 'no jobs were due' : `jobs run: ${total('succeeded')} succeeded, ${total('failed')} failed`);
-      for (const [name, counts] of [...byJob].sort(([a], [b]) => a.localeCompare(b))) console.log(`  ${name}: ${counts.succeeded} succeeded, ${counts.failed} failed`);
-      if (total('failed') > 0) console.error('failed jobs are retried later by the worker (or left failed); the reasons are in the jobs table: docs/operations.md, Jobs');
+      for (const [name, counts] of [...byJob].sort(([a], [b]) => a.localeCompare(b)))
+        console.log(`  ${name}: ${counts.succeeded} succeeded, ${counts.failed} failed`);
+      if (total('failed') > 0)
+        console.error('failed jobs are retried later by the worker (or left failed); the reasons are in the jobs table: docs/operations.md, Jobs');
       if (remaining > 0) console.log(`${remaining} due jobs still pending after ${timeout}s:`);
-      for (const job of pending) console.log(`  ${job.name} ${job.id} due ${job.nextRunAt?.toISOString()}${job.lockedAt ? `, locked by ${job.lastModifiedBy} since ${job.lockedAt.toISOString()}` : ''}`);
+      for (const job of pending)
+        console.log(
+          `  ${job.name} ${job.id} due ${job.nextRunAt?.toISOString()}${job.lockedAt ? `, locked by ${job.lastModifiedBy} since ${job.lockedAt.toISOString()}` : ''}`,
+        );
       if (remaining > 0 || total('failed') > 0) return 1;
     }
     return 0;

@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   }
   if (config.seedDemoData) await seedDemoData(app, logger);
   if (!(await app.services.accounts.hasOperator())) {
-    logger.warn('no operator account yet: create one with `npm run cli -- create-operator --email <email> --password <password>`, or start with BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD set');
+    logger.warn(
+      'no operator account yet: create one with `npm run cli -- create-operator --email <email> --password <password>`, or start with BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD set',
+    );
   }
 
   listener?.serve(app.http, app.metrics);

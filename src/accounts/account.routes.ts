@@ -6,15 +6,21 @@ import { ROLES, subjectOf } from '../platform/http/principal';
 import type { AccountService } from './account.service';
 import { ChangePasswordBody, LoginBody, RegisterBody, toSessionDto, toUserDto } from './account.schemas';
 
-
-export function accountRoutes(accounts: AccountService, limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } }): RouteDef[] {
+export function accountRoutes(
+  accounts: AccountService,
+  limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } },
+): RouteDef[] {
   const loginLimit = limits.login;
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
   // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
   const limiter = (limit: number, key: (req: Request) => string) =>
     rateLimited({
-      windowMs: loginLimit.windowMs, limit, key, skipSuccessfulRequests: true,
-      code: 'too_many_login_attempts', detail: 'Too many failed sign-ins. Wait 15 minutes and try again.',
+      windowMs: loginLimit.windowMs,
+      limit,
+      key,
+      skipSuccessfulRequests: true,
+      code: 'too_many_login_attempts',
+      detail: 'Too many failed sign-ins. Wait 15 minutes and try again.',
     });
   // The account part of the key is the email only when it is a string: String() of a deeply nested array
   // overflows the stack (a 500), and a body that is not a sign-in is refused by validation anyway.
@@ -22,37 +28,55 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
     const email = (req.body as { email?: unknown } | undefined)?.email;
     return typeof email === 'string' ? email.trim().toLowerCase() : '';
   };
-  const loginLimiters = [
-    limiter(loginLimit.max, (req) => `${clientAddress(req)}|${emailOf(req)}`),
-    limiter(loginLimit.max * 10, clientAddress),
-  ];
+  const loginLimiters = [limiter(loginLimit.max, (req) => `${clientAddress(req)}|${emailOf(req)}`), limiter(loginLimit.max * 10, clientAddress)];
 
   // Every sign-up from an address counts, taken email or not: each costs a password hash, and a stream of
   // them would tell which emails have accounts (docs/domain.md, "Accounts and access").
   const registerLimiter = rateLimited({
-    windowMs: limits.register.windowMs, limit: limits.register.max, key: clientAddress,
-    code: 'too_many_registrations', detail: 'Too many sign-ups from this address. Wait 15 minutes and try again.',
+    windowMs: limits.register.windowMs,
+    limit: limits.register.max,
+    key: clientAddress,
+    code: 'too_many_registrations',
+    detail: 'Too many sign-ups from this address. Wait 15 minutes and try again.',
   });
 
   return [
     publicRoute({
       // A taken email with the wrong password is a failed sign-in (registering an existing account with its
       // password signs in), so it counts against the sign-in limits too: registration is no softer password oracle.
-      method: 'post', path: '/v1/auth/register', summary: 'Create a consumer account and sign in', status: 201, body: RegisterBody, before: [registerLimiter, ...loginLimiters],
+      method: 'post',
+      path: '/v1/auth/register',
+      summary: 'Create a consumer account and sign in',
+      status: 201,
+      body: RegisterBody,
+      before: [registerLimiter, ...loginLimiters],
       handle: async ({ body }) => toSessionDto(await accounts.register(body)),
     }),
     publicRoute({
-      method: 'post', path: '/v1/auth/login', summary: 'Sign in with email and password', body: LoginBody, before: loginLimiters,
+      method: 'post',
+      path: '/v1/auth/login',
+      summary: 'Sign in with email and password',
+      body: LoginBody,
+      before: loginLimiters,
       handle: async ({ body }) => toSessionDto(await accounts.login(body.email, body.password)),
     }),
     route({
-      method: 'post', path: '/v1/auth/logout', summary: 'Sign out, ending this session (its token stops working at once)', access: ROLES, status: 204,
+      method: 'post',
+      path: '/v1/auth/logout',
+      summary: 'Sign out, ending this session (its token stops working at once)',
+      access: ROLES,
+      status: 204,
       handle: async ({ principal }) => {
         await accounts.logout(principal);
       },
     }),
     route({
-      method: 'post', path: '/v1/auth/password', summary: 'Change the password; every other session is ended', access: ROLES, status: 204, body: ChangePasswordBody,
+      method: 'post',
+      path: '/v1/auth/password',
+      summary: 'Change the password; every other session is ended',
+      access: ROLES,
+      status: 204,
+      body: ChangePasswordBody,
       // A stolen token must not turn into a password oracle: wrong current passwords count like failed sign-ins, per account.
       before: [limiter(loginLimit.max, (req) => `password|${subjectOf(req.principal)}`)],
       handle: async ({ principal, body }) => {
@@ -60,9 +84,14 @@ export function accountRoutes(accounts: AccountService, limits: { login: { windo
       },
     }),
     route({
-      method: 'get', path: '/v1/me', summary: 'Who the caller is', access: ROLES,
+      method: 'get',
+      path: '/v1/me',
+      summary: 'Who the caller is',
+      access: ROLES,
       handle: async ({ principal }) =>
-        'apiKeyId' in principal ? { role: principal.role, factoryId: principal.factoryId, apiKeyId: principal.apiKeyId } : { ...toUserDto(await accounts.get(principal.userId), 'owner') },
+        'apiKeyId' in principal
+          ? { role: principal.role, factoryId: principal.factoryId, apiKeyId: principal.apiKeyId }
+          : { ...toUserDto(await accounts.get(principal.userId), 'owner') },
     }),
   ];
 }

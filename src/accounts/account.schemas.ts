@@ -29,7 +29,15 @@ export interface UserDto {
 /** A user as its owner sees it (`owner`), or as an operator or a colleague does: their phone number masked. */
 export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): UserDto {
   const phone = user.phone === null ? null : viewer === 'owner' ? user.phone : maskPhone(user.phone);
-  return { id: user.id, email: user.email, phone, role: user.role, displayName: user.displayName, factoryId: user.factoryId, createdAt: user.createdAt.toISOString() };
+  return {
+    id: user.id,
+    email: user.email,
+    phone,
+    role: user.role,
+    displayName: user.displayName,
+    factoryId: user.factoryId,
+    createdAt: user.createdAt.toISOString(),
+  };
 }
 
 /** The answer of every sign-in (email, sign-up, phone code): the owner sees their own account whole. */

@@ -33,7 +33,9 @@ export class AccountService implements CredentialVerifier {
   async verify(token: string): Promise<Principal | undefined> {
     const principal = this.deps.tokens.verify(token);
     if (!principal) return undefined;
-    const { rows } = await this.deps.db.read((tx) => this.deps.db.sql<{ user_id: string }>(tx, 'SELECT user_id FROM sessions WHERE id = ?', [principal.sessionId]));
+    const { rows } = await this.deps.db.read((tx) =>
+      this.deps.db.sql<{ user_id: string }>(tx, 'SELECT user_id FROM sessions WHERE id = ?', [principal.sessionId]),
+    );
     return rows[0]?.user_id === principal.userId ? principal : undefined;
   }
 
@@ -99,8 +101,14 @@ export class AccountService implements CredentialVerifier {
     const user =
       existing ??
       Object.assign(new UserRow(), {
-        id: newId(), email: null, phone, passwordHash: null, role: 'consumer' as const, factoryId: null,
-        displayName: maskPhone(phone).replace(/^\+86 /, ''), createdAt: this.deps.clock.now(),
+        id: newId(),
+        email: null,
+        phone,
+        passwordHash: null,
+        role: 'consumer' as const,
+        factoryId: null,
+        displayName: maskPhone(phone).replace(/^\+86 /, ''),
+        createdAt: this.deps.clock.now(),
       });
     if (!existing) await tx.insert(UserRow, user);
     return { session: await this.startSession(user, tx), newAccount: !existing };

@@ -28,7 +28,9 @@ export class PasswordHasher {
 
   /** An argon2id PHC string (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`): the parameters travel with the hash. */
   async hash(password: string): Promise<string> {
-    return this.inTurn(() => argon2.hash(normalize(password), { type: argon2.argon2id, memoryCost: this.options.memoryKiB, timeCost: this.options.iterations, parallelism: 1 }));
+    return this.inTurn(() =>
+      argon2.hash(normalize(password), { type: argon2.argon2id, memoryCost: this.options.memoryKiB, timeCost: this.options.iterations, parallelism: 1 }),
+    );
   }
 
   /** Whether the password matches, and whether its hash should be replaced (scrypt, or argon2id at another cost). */
@@ -68,7 +70,9 @@ async function verifyScrypt(password: string, stored: string): Promise<boolean> 
   if (!salt || !hash || !(params.N <= 2 ** 17 && params.r <= 8 && params.p <= 1)) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(normalize(password), Buffer.from(salt, 'base64url'), expected.length, { ...params, maxmem: 256 * params.N * params.r }, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(normalize(password), Buffer.from(salt, 'base64url'), expected.length, { ...params, maxmem: 256 * params.N * params.r }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

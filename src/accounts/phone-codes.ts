@@ -49,7 +49,13 @@ export class PhoneCodes {
     const { settings, db, clock } = this.deps;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = clock.now();
-    const fresh = { codeHash: this.hash(phone, code), sentAt: now, expiresAt: new Date(now.getTime() + settings.codeTtlSeconds * 1000), attempts: 0, usedAt: null };
+    const fresh = {
+      codeHash: this.hash(phone, code),
+      sentAt: now,
+      expiresAt: new Date(now.getTime() + settings.codeTtlSeconds * 1000),
+      attempts: 0,
+      usedAt: null,
+    };
     let retryAfter: number | undefined;
     try {
       retryAfter = await db.transaction(async (tx) => {
@@ -63,7 +69,11 @@ export class PhoneCodes {
         const windowEnd = row.windowStartedAt.getTime() + HOUR_MS;
         const inWindow = now.getTime() < windowEnd;
         if (inWindow && row.sentInWindow >= settings.perPhonePerHour) return secondsUntil(windowEnd, now);
-        await tx.update(PhoneCodeRow, { phone }, { ...fresh, windowStartedAt: inWindow ? row.windowStartedAt : now, sentInWindow: inWindow ? row.sentInWindow + 1 : 1 });
+        await tx.update(
+          PhoneCodeRow,
+          { phone },
+          { ...fresh, windowStartedAt: inWindow ? row.windowStartedAt : now, sentInWindow: inWindow ? row.sentInWindow + 1 : 1 },
+        );
         return undefined;
       });
     } catch (error) {

@@ -50,9 +50,7 @@ export class SandboxSmsSender implements SmsSender {
   readonly name = 'sandbox';
   private readonly outbox = new Map<string, SentSms[]>();
 
-  constructor(
-    private readonly options: { logger: Logger; revealCodes: boolean; now: () => Date; perPhone?: number; phones?: number },
-  ) {}
+  constructor(private readonly options: { logger: Logger; revealCodes: boolean; now: () => Date; perPhone?: number; phones?: number }) {}
 
   async sendVerificationCode(message: VerificationSms): Promise<void> {
     const text = verificationText(message);

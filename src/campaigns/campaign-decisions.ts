@@ -48,7 +48,8 @@ export class CampaignDecisions {
   async cancel(campaignId: string): Promise<CampaignRow> {
     return this.deps.db.transaction(async (tx) => {
       const campaign = await this.deps.campaigns.lock(tx, campaignId);
-      if (['failed', 'cancelled', 'completed'].includes(campaign.status)) throw conflict('campaign_final', `A ${campaign.status} campaign cannot be cancelled.`);
+      if (['failed', 'cancelled', 'completed'].includes(campaign.status))
+        throw conflict('campaign_final', `A ${campaign.status} campaign cannot be cancelled.`);
       Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
       await this.deps.campaigns.update(tx, campaign, { status: campaign.status, cancelledAt: campaign.cancelledAt });
       await this.tell(tx, campaign);

@@ -34,7 +34,14 @@ export class CampaignReads {
   private readonly one: FreshCache<string, Validated<CampaignDto> | undefined>;
   private readonly lists: FreshCache<string, Validated<Page<CampaignDto>>>;
 
-  constructor(private readonly deps: { campaigns: CampaignService; clock: Clock; maxAgeMs: number; /** Told of each database read the cache makes (a metric). */ onLoad?: () => void }) {
+  constructor(
+    private readonly deps: {
+      campaigns: CampaignService;
+      clock: Clock;
+      maxAgeMs: number;
+      /** Told of each database read the cache makes (a metric). */ onLoad?: () => void;
+    },
+  ) {
     this.one = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 10_000 });
     this.lists = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 1_000 });
   }
@@ -65,7 +72,13 @@ export class CampaignReads {
       this.deps.onLoad?.();
       const { items, total } = await this.deps.campaigns.list(undefined, query);
       const now = this.deps.clock.now();
-      return validated(page(items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, now)), total, query));
+      return validated(
+        page(
+          items.map(({ campaign, progress }) => toCampaignDto(campaign, progress, now)),
+          total,
+          query,
+        ),
+      );
     });
     const now = this.deps.clock.now();
     return { body: { ...read.body, items: read.body.items.map((c) => withSecondsLeft(c, now)) }, etag: read.etag };

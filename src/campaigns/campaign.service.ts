@@ -23,11 +23,14 @@ const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'fa
 
 /** An option as stored: only the labels given (the DTO fills in the rest), so a label added later is not shadowed by a stored fallback. */
 function storedOption(o: CreateCampaignInput['options'][number]): OptionDimension {
-  const label = (l: DisplayLabel | undefined) => (l && (l.zh !== undefined || l.en !== undefined) ? { ...(l.zh !== undefined && { zh: l.zh }), ...(l.en !== undefined && { en: l.en }) } : undefined);
-  const valueLabels = Object.fromEntries(o.values.flatMap((v) => {
-    const l = o.valueLabels && Object.hasOwn(o.valueLabels, v) ? label(o.valueLabels[v]) : undefined;
-    return l ? [[v, l]] : [];
-  }));
+  const label = (l: DisplayLabel | undefined) =>
+    l && (l.zh !== undefined || l.en !== undefined) ? { ...(l.zh !== undefined && { zh: l.zh }), ...(l.en !== undefined && { en: l.en }) } : undefined;
+  const valueLabels = Object.fromEntries(
+    o.values.flatMap((v) => {
+      const l = o.valueLabels && Object.hasOwn(o.valueLabels, v) ? label(o.valueLabels[v]) : undefined;
+      return l ? [[v, l]] : [];
+    }),
+  );
   return { name: o.name, values: o.values, ...(label(o.label) && { label: label(o.label) }), ...(Object.keys(valueLabels).length > 0 && { valueLabels }) };
 }
 
@@ -39,8 +42,10 @@ function storedOption(o: CreateCampaignInput['options'][number]): OptionDimensio
  */
 export function checkChoice(campaign: Pick<CampaignRow, 'options' | 'perConsumerLimit'>, input: { variant: Record<string, string>; quantity: number }): string {
   const variant = variantKey(campaign.options, input.variant);
-  if ('error' in variant) throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
-  if (campaign.perConsumerLimit !== null && input.quantity > campaign.perConsumerLimit) throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
+  if ('error' in variant)
+    throw badRequest('invalid_variant', `The variant is not valid: ${variant.error}.`, [{ path: 'body.variant', message: variant.error }]);
+  if (campaign.perConsumerLimit !== null && input.quantity > campaign.perConsumerLimit)
+    throw conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign.`);
   return variant.key;
 }
 
@@ -56,12 +61,33 @@ export class CampaignService {
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
     const referencePrice = parseMoney(input.referencePrice);
     const campaign = Object.assign(new CampaignRow(), {
-      id: newId(), factoryId: input.factoryId, title: input.title, productName: input.productName, description: input.description, options: input.options.map(storedOption), imageUrl: input.imageUrl ?? null,
-      referencePrice, depositRate: input.depositRate, depositPerUnit: depositPerUnit(referencePrice, input.depositRate), depositCreditRate: input.depositCreditRate,
+      id: newId(),
+      factoryId: input.factoryId,
+      title: input.title,
+      productName: input.productName,
+      description: input.description,
+      options: input.options.map(storedOption),
+      imageUrl: input.imageUrl ?? null,
+      referencePrice,
+      depositRate: input.depositRate,
+      depositPerUnit: depositPerUnit(referencePrice, input.depositRate),
+      depositCreditRate: input.depositCreditRate,
       tiers: input.tiers.map((t) => ({ minUnits: t.minUnits, unitPriceFen: toFen(parseMoney(t.unitPrice)) })),
-      maxUnits: input.maxUnits ?? null, perConsumerLimit: input.perConsumerLimit ?? null, variantMinUnits: input.variantMinUnits ?? null,
-      opensAt: input.opensAt, closesAt: input.closesAt, balanceWindowHours: input.balanceWindowHours, expectedShipDate: input.expectedShipDate,
-      status: 'draft', reservedUnits: 0, finalUnitPrice: null, droppedVariants: null, decidedAt: null, balanceDueAt: null, completedAt: null, cancelledAt: null,
+      maxUnits: input.maxUnits ?? null,
+      perConsumerLimit: input.perConsumerLimit ?? null,
+      variantMinUnits: input.variantMinUnits ?? null,
+      opensAt: input.opensAt,
+      closesAt: input.closesAt,
+      balanceWindowHours: input.balanceWindowHours,
+      expectedShipDate: input.expectedShipDate,
+      status: 'draft',
+      reservedUnits: 0,
+      finalUnitPrice: null,
+      droppedVariants: null,
+      decidedAt: null,
+      balanceDueAt: null,
+      completedAt: null,
+      cancelledAt: null,
       createdAt: this.deps.clock.now(),
     });
     await this.deps.db.transaction(async (tx) => {
@@ -117,7 +143,10 @@ export class CampaignService {
       const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
       const where = { ...(statuses ? { status: In(statuses) } : {}), ...(query.factoryId ? { factoryId: query.factoryId } : {}) };
       const [items, total] = await tx.findAndCount(CampaignRow, { where, order: { closesAt: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit });
-      const progress = await this.deps.progress.progress(tx, items.map((c) => c.id));
+      const progress = await this.deps.progress.progress(
+        tx,
+        items.map((c) => c.id),
+      );
       return { items: items.map((campaign) => ({ campaign, progress: progress.get(campaign.id) })), total };
     });
   }
@@ -135,7 +164,8 @@ export class CampaignService {
     // Offered before the window opens too (an upcoming campaign's page explains its deal), and for a draft
     // to the operators who alone can see it (a preview of its deal).
     const window = pledgeWindow(campaign, now);
-    if (!window.open && window.reason !== 'not_yet_open' && window.reason !== 'not_published') throw conflict('campaign_not_open', windowRefusal(campaign, window));
+    if (!window.open && window.reason !== 'not_yet_open' && window.reason !== 'not_published')
+      throw conflict('campaign_not_open', windowRefusal(campaign, window));
     if (campaign.maxUnits !== null && campaign.reservedUnits + input.quantity > campaign.maxUnits) {
       const left = Math.max(0, campaign.maxUnits - campaign.reservedUnits);
       throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
@@ -155,7 +185,12 @@ export class CampaignService {
     if (cached) return cached;
     const campaign = await this.deps.db.read((tx) => tx.findOneBy(CampaignRow, { id: campaignId }));
     if (!campaign || campaign.status === 'draft') return undefined;
-    const terms: CampaignTerms = Object.freeze({ id: campaign.id, options: campaign.options, depositPerUnit: campaign.depositPerUnit, perConsumerLimit: campaign.perConsumerLimit });
+    const terms: CampaignTerms = Object.freeze({
+      id: campaign.id,
+      options: campaign.options,
+      depositPerUnit: campaign.depositPerUnit,
+      perConsumerLimit: campaign.perConsumerLimit,
+    });
     if (this.termsCache.size >= 10_000) this.termsCache.clear();
     this.termsCache.set(campaignId, terms);
     return terms;
@@ -190,11 +225,20 @@ export class CampaignService {
   }
 
   async releaseUnits(tx: Tx, campaignId: string, quantity: number): Promise<void> {
-    await tx.createQueryBuilder().update(CampaignRow).set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` }).where('id = :id', { id: campaignId }).execute();
+    await tx
+      .createQueryBuilder()
+      .update(CampaignRow)
+      .set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` })
+      .where('id = :id', { id: campaignId })
+      .execute();
   }
 
   /** Writes a decision or a cancel (CampaignDecisions). */
-  async update(tx: Tx, campaign: Pick<CampaignRow, 'id'>, patch: Partial<Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt' | 'decidedAt' | 'cancelledAt'>>): Promise<void> {
+  async update(
+    tx: Tx,
+    campaign: Pick<CampaignRow, 'id'>,
+    patch: Partial<Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt' | 'decidedAt' | 'cancelledAt'>>,
+  ): Promise<void> {
     await tx.update(CampaignRow, { id: campaign.id }, patch);
   }
 

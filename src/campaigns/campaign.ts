@@ -62,10 +62,12 @@ export function campaignWarnings(campaign: Pick<CampaignRow, 'depositPerUnit' | 
   const covered = tiersOf(campaign).filter((t) => !credit.lessThan(t.unitPrice));
   if (covered.length === 0) return [];
   const from = covered[0];
-  return [{
-    code: 'deposit_credit_covers_price',
-    message: `定金膨胀后每件抵 ¥${credit.toFixed(2)}，不低于 ${from.minUnits} 件档的单价 ¥${from.unitPrice.toFixed(2)}：达到该档时消费者只付定金、没有尾款。The credited deposit (¥${credit.toFixed(2)} a unit) covers the whole unit price from the ${from.minUnits}-unit tier on (¥${from.unitPrice.toFixed(2)}): there, consumers pay the deposit and nothing more.`,
-  }];
+  return [
+    {
+      code: 'deposit_credit_covers_price',
+      message: `定金膨胀后每件抵 ¥${credit.toFixed(2)}，不低于 ${from.minUnits} 件档的单价 ¥${from.unitPrice.toFixed(2)}：达到该档时消费者只付定金、没有尾款。The credited deposit (¥${credit.toFixed(2)} a unit) covers the whole unit price from the ${from.minUnits}-unit tier on (¥${from.unitPrice.toFixed(2)}): there, consumers pay the deposit and nothing more.`,
+    },
+  ];
 }
 
 /**
@@ -115,7 +117,11 @@ export interface Quote {
  * "Now" is the tier reached by the paid units, or the first tier while the threshold is not reached (the
  * price if the campaign succeeds as it stands); a decided campaign's final price once it has one.
  */
-export function quoteOf(campaign: Pick<CampaignRow, 'tiers' | 'depositPerUnit' | 'depositCreditRate' | 'referencePrice' | 'balanceWindowHours' | 'finalUnitPrice'>, paidUnits: number, quantity: number): Quote {
+export function quoteOf(
+  campaign: Pick<CampaignRow, 'tiers' | 'depositPerUnit' | 'depositCreditRate' | 'referencePrice' | 'balanceWindowHours' | 'finalUnitPrice'>,
+  paidUnits: number,
+  quantity: number,
+): Quote {
   const tiers = tiersOf(campaign);
   const now = campaign.finalUnitPrice ?? (tierReached(tiers, paidUnits) ?? tiers[0]).unitPrice;
   const lowest = lowestUnitPrice(tiers);
@@ -133,7 +139,12 @@ export function quoteOf(campaign: Pick<CampaignRow, 'tiers' | 'depositPerUnit' |
     // A campaign that does not reach its threshold refunds every deposit in full.
     refundIfNotReached: deposit,
     balanceWindowHours: campaign.balanceWindowHours,
-    tiers: tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: t.unitPrice, price: t.unitPrice.times(quantity), balance: balanceFor(campaign, t.unitPrice, quantity) })),
+    tiers: tiers.map((t) => ({
+      minUnits: t.minUnits,
+      unitPrice: t.unitPrice,
+      price: t.unitPrice.times(quantity),
+      balance: balanceFor(campaign, t.unitPrice, quantity),
+    })),
   };
 }
 
@@ -210,7 +221,12 @@ export function decide(
   const paidUnits = [...paidUnitsByVariant].filter(([key]) => !dropped.includes(key)).reduce((total, [, units]) => total + units, 0);
   const tier = paidUnits >= thresholdOf(campaign) ? tierReached(tiersOf(campaign), paidUnits) : undefined;
   if (!tier) return { status: 'failed', finalUnitPrice: null, droppedVariants: dropped, balanceDueAt: null };
-  return { status: 'succeeded', finalUnitPrice: tier.unitPrice, droppedVariants: dropped, balanceDueAt: new Date(now.getTime() + campaign.balanceWindowHours * 3600_000) };
+  return {
+    status: 'succeeded',
+    finalUnitPrice: tier.unitPrice,
+    droppedVariants: dropped,
+    balanceDueAt: new Date(now.getTime() + campaign.balanceWindowHours * 3600_000),
+  };
 }
 
 /**
@@ -220,7 +236,8 @@ export function decide(
 export function variantKey(options: OptionDimension[], variant: Record<string, string>): { key: string } | { error: string } {
   const names = Object.keys(variant);
   for (const name of names) {
-    if (!options.some((o) => o.name === name)) return { error: `"${name}" is not an option of this product (options: ${options.map((o) => o.name).join(', ')})` };
+    if (!options.some((o) => o.name === name))
+      return { error: `"${name}" is not an option of this product (options: ${options.map((o) => o.name).join(', ')})` };
   }
   const values: string[] = [];
   for (const option of options) {
@@ -229,7 +246,12 @@ export function variantKey(options: OptionDimension[], variant: Record<string, s
     if (!option.values.includes(value)) return { error: `"${value}" is not a ${option.name} of this product (one of ${option.values.join(', ')})` };
     values.push(value);
   }
-  return { key: keyOfValues(options.map((o) => o.name), values) };
+  return {
+    key: keyOfValues(
+      options.map((o) => o.name),
+      values,
+    ),
+  };
 }
 
 /**
@@ -238,10 +260,13 @@ export function variantKey(options: OptionDimension[], variant: Record<string, s
  */
 export function variantText(options: readonly OptionDimension[], key: string): { zh: string; en: string } {
   const variant = variantFromKey(key);
-  const labelled = (language: 'zh' | 'en') => Object.entries(variant).map(([name, value]) => {
-    const option = options.find((o) => o.name === name);
-    return option?.valueLabels && Object.hasOwn(option.valueLabels, value) ? (option.valueLabels[value][language] ?? value) : value;
-  }).join(' / ');
+  const labelled = (language: 'zh' | 'en') =>
+    Object.entries(variant)
+      .map(([name, value]) => {
+        const option = options.find((o) => o.name === name);
+        return option?.valueLabels && Object.hasOwn(option.valueLabels, value) ? (option.valueLabels[value][language] ?? value) : value;
+      })
+      .join(' / ');
   return { zh: labelled('zh'), en: labelled('en') };
 }
 

@@ -3,7 +3,23 @@ export { CampaignDecisions, type DecisionObserver, type PledgesAtClose } from '.
 export { campaignJobs } from './campaign.jobs';
 export { campaignRoutes } from './campaign.routes';
 export { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-export { balanceFor, balancePerUnit, creditedPerUnit, depositFor, isBeforeDeadline, isTakingPledges, isUndecided, pledgeWindow, thresholdOf, tierReached, tiersOf, variantKey, variantText, windowRefusal, type Tier } from './campaign';
+export {
+  balanceFor,
+  balancePerUnit,
+  creditedPerUnit,
+  depositFor,
+  isBeforeDeadline,
+  isTakingPledges,
+  isUndecided,
+  pledgeWindow,
+  thresholdOf,
+  tierReached,
+  tiersOf,
+  variantKey,
+  variantText,
+  windowRefusal,
+  type Tier,
+} from './campaign';
 export { variantFromKey, variantLabel } from './variant-key';
 export { CampaignParams, type CampaignProgress, PledgeChoice, toCampaignDto } from './campaign.schemas';
 export { CampaignReads, PUBLIC_CACHE_CONTROL, type CampaignDto, type Validated } from './campaign-reads';

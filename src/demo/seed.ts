@@ -20,10 +20,18 @@ export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: 
   if (!created) return { seeded: false };
   const consumer = await accounts.register({ ...DEMO_ACCOUNTS.consumer, displayName: '小王 (demo consumer)' });
   await accounts.setPhone(consumer.user.id, DEMO_CONSUMER_PHONE);
-  const apparel = await factories.create({ name: '杭州羽绒服装厂 Hangzhou Down Apparel Co.', kind: 'manufacturer', contactEmail: 'sales@down-apparel.demo.c2m.local' });
+  const apparel = await factories.create({
+    name: '杭州羽绒服装厂 Hangzhou Down Apparel Co.',
+    kind: 'manufacturer',
+    contactEmail: 'sales@down-apparel.demo.c2m.local',
+  });
   await factories.addUser(apparel.id, { ...DEMO_ACCOUNTS.factory, displayName: 'Apparel planner' });
   await seedDownJacketCampaign(app, apparel.id);
-  const orchard = await factories.create({ name: '海南阳光果园 Hainan Sunrise Orchard', kind: 'orchard', contactEmail: 'orders@sunrise-orchard.demo.c2m.local' });
+  const orchard = await factories.create({
+    name: '海南阳光果园 Hainan Sunrise Orchard',
+    kind: 'orchard',
+    contactEmail: 'orders@sunrise-orchard.demo.c2m.local',
+  });
   await factories.addUser(orchard.id, { ...DEMO_ACCOUNTS.orchard, displayName: 'Orchard manager' });
   await seedFruitBoxes(app, orchard.id);
   logger.info({ accounts: Object.fromEntries(Object.entries(DEMO_ACCOUNTS).map(([k, v]) => [k, v.email])) }, 'demo data seeded (passwords in README.md)');
@@ -44,7 +52,12 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     productName: '90% white duck down jacket',
     description: 'Pledge now at a 10% deposit. At 500 units everyone pays ¥900; at 1,000 units everyone pays ¥700 (30% off last year).',
     options: [
-      { name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy', 'olive'], valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青', en: 'Navy' }, olive: { zh: '橄榄绿', en: 'Olive' } } },
+      {
+        name: 'colour',
+        label: { zh: '颜色', en: 'Colour' },
+        values: ['black', 'navy', 'olive'],
+        valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青', en: 'Navy' }, olive: { zh: '橄榄绿', en: 'Olive' } },
+      },
       { name: 'size', label: { zh: '尺码', en: 'Size' }, values: ['S', 'M', 'L', 'XL'] },
     ],
     // No share-card picture: the demo reaches no outside host, and an invented image would be a broken one.
@@ -53,7 +66,10 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     referencePrice: '1000.00',
     depositRate: '0.10',
     depositCreditRate: '1',
-    tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.00' }],
+    tiers: [
+      { minUnits: 500, unitPrice: '900.00' },
+      { minUnits: 1000, unitPrice: '700.00' },
+    ],
     maxUnits: 3000,
     perConsumerLimit: 5,
     opensAt: new Date(now - 86_400_000),
@@ -72,11 +88,16 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     ['xiaochen@demo.c2m.local', { colour: 'black', size: 'L' }, 4],
   ];
   // Pledges in three rounds, a forecast version after each, so the factory's portal shows how a forecast moves.
-  for (const [round, from, to] of [[1, 0, 4], [2, 4, 6], [3, 6, 7]] as const) {
+  for (const [round, from, to] of [
+    [1, 0, 4],
+    [2, 4, 6],
+    [3, 6, 7],
+  ] as const) {
     for (const [email, variant, quantity] of pledgers.slice(from, to)) {
-      const userId = email === DEMO_ACCOUNTS.consumer.email
-        ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
-        : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
+      const userId =
+        email === DEMO_ACCOUNTS.consumer.email
+          ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
+          : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
       const { payment } = await pledges.placement.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
       const signed = sandbox.notification(payment, 'succeeded');
       await payments.handleNotification(sandbox.name, signed.headers, signed.body);
@@ -95,7 +116,13 @@ async function seedFruitBoxes(app: App, orchardId: string): Promise<void> {
   for (const fruit of await subscriptions.catalogue.fruits()) await subscriptions.catalogue.updateFruit(fruit.id, { orchardId });
   const { user } = await accounts.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
   const today = businessDay(new Date());
-  await subscriptions.lifecycle.create({ role: 'consumer', userId: user.id }, { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: ['banana'] });
-  await subscriptions.lifecycle.create({ role: 'consumer', userId: user.id }, { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] });
+  await subscriptions.lifecycle.create(
+    { role: 'consumer', userId: user.id },
+    { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: ['banana'] },
+  );
+  await subscriptions.lifecycle.create(
+    { role: 'consumer', userId: user.id },
+    { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] },
+  );
   await forecasts.publish(orchardId, 'operator');
 }

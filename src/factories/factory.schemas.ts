@@ -31,7 +31,10 @@ export const webhookBody = (requireHttps: boolean) =>
       .max(2000)
       // A push could never use it (fetch refuses a URL with credentials), and every failed push would log it, password and all.
       // (zod runs this check even after the URL check failed: a string that is no URL is left to that one.)
-      .refine((url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''), 'must not hold a user name or password: pushes are signed (X-C2M-Signature) instead'),
+      .refine(
+        (url) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''),
+        'must not hold a user name or password: pushes are signed (X-C2M-Signature) instead',
+      ),
   });
 
 export function toWebhookDto(w: FactoryWebhookRow, secret?: string) {

@@ -37,7 +37,14 @@ export class FactoryWebhooks {
         return { webhook: Object.assign(existing, { url, updatedAt: now }), secret: undefined };
       }
       const secret = newWebhookSecret();
-      const webhook = Object.assign(new FactoryWebhookRow(), { factoryId, url, secretSealed: this.deps.box.seal(secret), previousSecretSealed: null, secretRotatedAt: now, updatedAt: now });
+      const webhook = Object.assign(new FactoryWebhookRow(), {
+        factoryId,
+        url,
+        secretSealed: this.deps.box.seal(secret),
+        previousSecretSealed: null,
+        secretRotatedAt: now,
+        updatedAt: now,
+      });
       await tx.insert(FactoryWebhookRow, webhook);
       return { webhook, secret };
     });
@@ -49,7 +56,12 @@ export class FactoryWebhooks {
       const webhook = await tx.findOne(FactoryWebhookRow, { where: { factoryId }, lock: this.deps.db.rowLock() });
       if (!webhook) throw notFound('The webhook');
       const secret = newWebhookSecret();
-      Object.assign(webhook, { previousSecretSealed: webhook.secretSealed, secretSealed: this.deps.box.seal(secret), secretRotatedAt: this.deps.clock.now(), updatedAt: this.deps.clock.now() });
+      Object.assign(webhook, {
+        previousSecretSealed: webhook.secretSealed,
+        secretSealed: this.deps.box.seal(secret),
+        secretRotatedAt: this.deps.clock.now(),
+        updatedAt: this.deps.clock.now(),
+      });
       await tx.save(webhook);
       return { webhook, secret };
     });
@@ -69,7 +81,8 @@ export class FactoryWebhooks {
 }
 
 function webhookUrlNotPublic(): AppError {
-  const message = '不能推送到内部网络地址（本机、私有网段、链路本地等），请填写可从公网访问的地址。The URL is, or resolves to, an address that is not public (loopback, private, link-local, reserved): use an address reachable from the internet.';
+  const message =
+    '不能推送到内部网络地址（本机、私有网段、链路本地等），请填写可从公网访问的地址。The URL is, or resolves to, an address that is not public (loopback, private, link-local, reserved): use an address reachable from the internet.';
   return new AppError(422, 'webhook_url_not_public', message, [{ path: 'body.url', message }]);
 }
 

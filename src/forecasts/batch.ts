@@ -30,7 +30,12 @@ export interface NewLine extends LineContent {
 // The week is part of a line's identity: supply lines (fruit) repeat per week; a campaign has one.
 const keyOf = (line: Pick<LineContent, 'kind' | 'sourceKey' | 'variant' | 'shipWeek'>) => `${line.kind}|${line.sourceKey}|${line.variant}|${line.shipWeek}`;
 const same = (a: LineContent, b: LineContent) =>
-  a.firmUnits === b.firmUnits && a.expectedUnits === b.expectedUnits && a.lowUnits === b.lowUnits && a.highUnits === b.highUnits && a.shipWeek === b.shipWeek && a.campaignTitle === b.campaignTitle;
+  a.firmUnits === b.firmUnits &&
+  a.expectedUnits === b.expectedUnits &&
+  a.lowUnits === b.lowUnits &&
+  a.highUnits === b.highUnits &&
+  a.shipWeek === b.shipWeek &&
+  a.campaignTitle === b.campaignTitle;
 
 /**
  * The lines of the next version: every current line with its change since the previous version, and
@@ -43,13 +48,33 @@ export function nextVersionLines(current: readonly LineContent[], previous: read
   const lines: NewLine[] = current.map((line) => {
     const prior = before.get(keyOf(line));
     before.delete(keyOf(line));
-    return { ...line, previousFirmUnits: prior?.firmUnits ?? null, previousExpectedUnits: prior?.expectedUnits ?? null, change: !prior ? 'new' : same(prior, line) ? 'unchanged' : 'changed' };
+    return {
+      ...line,
+      previousFirmUnits: prior?.firmUnits ?? null,
+      previousExpectedUnits: prior?.expectedUnits ?? null,
+      change: !prior ? 'new' : same(prior, line) ? 'unchanged' : 'changed',
+    };
   });
   for (const gone of before.values()) {
     if (gone.firmUnits === 0 && gone.expectedUnits === 0 && gone.highUnits === 0) continue;
-    lines.push({ ...gone, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0, previousFirmUnits: gone.firmUnits, previousExpectedUnits: gone.expectedUnits, change: 'removed' });
+    lines.push({
+      ...gone,
+      firmUnits: 0,
+      expectedUnits: 0,
+      lowUnits: 0,
+      highUnits: 0,
+      previousFirmUnits: gone.firmUnits,
+      previousExpectedUnits: gone.expectedUnits,
+      change: 'removed',
+    });
   }
-  lines.sort((a, b) => a.shipWeek.localeCompare(b.shipWeek) || a.campaignTitle.localeCompare(b.campaignTitle) || a.sourceKey.localeCompare(b.sourceKey) || a.variant.localeCompare(b.variant));
+  lines.sort(
+    (a, b) =>
+      a.shipWeek.localeCompare(b.shipWeek) ||
+      a.campaignTitle.localeCompare(b.campaignTitle) ||
+      a.sourceKey.localeCompare(b.sourceKey) ||
+      a.variant.localeCompare(b.variant),
+  );
   return { lines, changed: lines.some((l) => l.change !== 'unchanged') };
 }
 
@@ -87,7 +112,10 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export const actualKey = (line: Pick<ForecastedLine, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
 
 /** Each version's forecast of completed campaigns, against what was actually paid for (per campaign × variant). */
-export function forecastAccuracy(lines: readonly ForecastedLine[], actual: ReadonlyMap<string, number>): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {
+export function forecastAccuracy(
+  lines: readonly ForecastedLine[],
+  actual: ReadonlyMap<string, number>,
+): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {
   const byVersion = new Map<number, ForecastedLine[]>();
   const byCampaign = new Map<string, CampaignAccuracy>();
   for (const line of lines) {
@@ -110,12 +138,14 @@ export function forecastAccuracy(lines: readonly ForecastedLine[], actual: Reado
       const totalActual = pairs.reduce((total, p) => total + p.actual, 0);
       const totalExpected = pairs.reduce((total, p) => total + p.expected, 0);
       return {
-        version, publishedAt: ls[0].publishedAt, lines: ls.length,
-        mapePercent: scored.length === 0 ? null : round1((100 * scored.reduce((total, p) => total + Math.abs(p.expected - p.actual) / p.actual, 0)) / scored.length),
+        version,
+        publishedAt: ls[0].publishedAt,
+        lines: ls.length,
+        mapePercent:
+          scored.length === 0 ? null : round1((100 * scored.reduce((total, p) => total + Math.abs(p.expected - p.actual) / p.actual, 0)) / scored.length),
         biasPercent: totalActual === 0 ? null : round1((100 * (totalExpected - totalActual)) / totalActual),
       };
     });
   for (const c of byCampaign.values()) c.versions.sort((a, b) => a.version - b.version);
   return { versions, campaigns: [...byCampaign.values()] };
 }
-

@@ -12,15 +12,22 @@ export function forecastJobs(forecasts: ForecastService, options: { webhookRetry
   const retryBase = options.webhookRetryBaseMs;
   return [
     defineJob({
-      name: PUBLISH_ALL_JOB, payload: z.strictObject({}), schedule: { cron: '0 2 * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      name: PUBLISH_ALL_JOB,
+      payload: z.strictObject({}),
+      schedule: { cron: '0 2 * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async () => forecasts.enqueueDailyPublish(),
     }),
     defineJob({
-      name: PUBLISH_JOB, payload: z.strictObject({ factoryId: z.string(), trigger: z.enum(['daily', 'campaign_decided', 'operator']) }),
+      name: PUBLISH_JOB,
+      payload: z.strictObject({ factoryId: z.string(), trigger: z.enum(['daily', 'campaign_decided', 'operator']) }),
       handle: async ({ factoryId, trigger }) => void (await forecasts.publish(factoryId, trigger)),
     }),
     defineJob({
-      name: PUSH_JOB, payload: z.strictObject({ batchId: z.string() }), maxRetries: 40, retryDelayMs: retryBase, maxRetryDelayMs: retryBase * 120,
+      name: PUSH_JOB,
+      payload: z.strictObject({ batchId: z.string() }),
+      maxRetries: 40,
+      retryDelayMs: retryBase,
+      maxRetryDelayMs: retryBase * 120,
       handle: async ({ batchId }) => forecasts.push(batchId),
     }),
   ];

@@ -21,7 +21,11 @@ const LineAnswer = z.strictObject({
 export const CommitBody = z.preprocess(
   (body) => (body !== null && typeof body === 'object' && !Array.isArray(body) && 'lineId' in body && !('lines' in body) ? { lines: [body] } : body),
   z.strictObject({
-    lines: z.array(LineAnswer).min(1).max(5000).refine((lines) => new Set(lines.map((l) => l.lineId)).size === lines.length, 'each line at most once'),
+    lines: z
+      .array(LineAnswer)
+      .min(1)
+      .max(5000)
+      .refine((lines) => new Set(lines.map((l) => l.lineId)).size === lines.length, 'each line at most once'),
   }),
 );
 
@@ -35,9 +39,16 @@ export function batchStatus(batch: ForecastBatchRow, committedLines: number, now
 
 export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: Date) {
   return {
-    id: batch.id, version: batch.version, trigger: batch.trigger, publishedAt: batch.publishedAt.toISOString(), lineCount: batch.lineCount,
-    firmUnits: batch.firmUnits, expectedUnits: batch.expectedUnits, acknowledgedAt: batch.acknowledgedAt?.toISOString() ?? null,
-    committedLines, status: batchStatus(batch, committedLines, now),
+    id: batch.id,
+    version: batch.version,
+    trigger: batch.trigger,
+    publishedAt: batch.publishedAt.toISOString(),
+    lineCount: batch.lineCount,
+    firmUnits: batch.firmUnits,
+    expectedUnits: batch.expectedUnits,
+    acknowledgedAt: batch.acknowledgedAt?.toISOString() ?? null,
+    committedLines,
+    status: batchStatus(batch, committedLines, now),
   };
 }
 
@@ -46,9 +57,25 @@ export function toBatchDto(detail: BatchDetail, now: Date) {
 }
 
 const CSV_HEADER = [
-  '版本 version', '发布时间 published (Asia/Shanghai)', '行 line', '活动 campaign', '产品 product', '款式 variant', '出货周 ship week',
-  '确定量 firm units', '预计量 expected units', '下限 low', '上限 high', '变化 change', '确定量变化 firm change', '预计量变化 expected change',
-  '承诺量 committed', '最晚出货 ship by', '原因 reason', '类型 kind', '来源键 source key',
+  '版本 version',
+  '发布时间 published (Asia/Shanghai)',
+  '行 line',
+  '活动 campaign',
+  '产品 product',
+  '款式 variant',
+  '出货周 ship week',
+  '确定量 firm units',
+  '预计量 expected units',
+  '下限 low',
+  '上限 high',
+  '变化 change',
+  '确定量变化 firm change',
+  '预计量变化 expected change',
+  '承诺量 committed',
+  '最晚出货 ship by',
+  '原因 reason',
+  '类型 kind',
+  '来源键 source key',
 ];
 
 export function toBatchCsv(detail: BatchDetail): string {
@@ -57,17 +84,41 @@ export function toBatchCsv(detail: BatchDetail): string {
   return toCsv(
     CSV_HEADER,
     lines.map((l) => [
-      detail.batch.version, published, l.lineNo, l.campaignTitle, l.productName, l.variant, l.shipWeek, l.firmUnits, l.expectedUnits, l.lowUnits, l.highUnits,
-      l.change, l.firmUnitsChange, l.expectedUnitsChange, l.commitment?.quantity ?? null, l.commitment?.shipBy ?? null, l.commitment?.reason ?? null,
+      detail.batch.version,
+      published,
+      l.lineNo,
+      l.campaignTitle,
+      l.productName,
+      l.variant,
+      l.shipWeek,
+      l.firmUnits,
+      l.expectedUnits,
+      l.lowUnits,
+      l.highUnits,
+      l.change,
+      l.firmUnitsChange,
+      l.expectedUnitsChange,
+      l.commitment?.quantity ?? null,
+      l.commitment?.shipBy ?? null,
+      l.commitment?.reason ?? null,
       // Last, so that the columns a factory's import already reads keep their places.
-      l.kind, l.sourceKey,
+      l.kind,
+      l.sourceKey,
     ]),
   );
 }
 
 export function toDeliveryDto(d: WebhookDeliveryRow) {
   return {
-    id: d.id, batchId: d.batchId, version: d.version, attempt: d.attempt, url: d.url, attemptedAt: d.attemptedAt.toISOString(),
-    statusCode: d.statusCode, error: d.error, durationMs: d.durationMs, delivered: d.delivered,
+    id: d.id,
+    batchId: d.batchId,
+    version: d.version,
+    attempt: d.attempt,
+    url: d.url,
+    attemptedAt: d.attemptedAt.toISOString(),
+    statusCode: d.statusCode,
+    error: d.error,
+    durationMs: d.durationMs,
+    delivered: d.delivered,
   };
 }

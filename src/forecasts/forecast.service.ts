@@ -97,7 +97,12 @@ export class ForecastService implements DecisionObserver {
 
   /** A decided or cancelled campaign changes what its factory should make: publish at once (DecisionObserver). */
   async campaignDecided(tx: Tx, campaign: CampaignRow): Promise<void> {
-    await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId: campaign.factoryId, trigger: 'campaign_decided' }, { key: `${campaign.factoryId}:${campaign.id}:${campaign.status}` });
+    await this.deps.jobs.enqueue(
+      tx,
+      PUBLISH_JOB,
+      { factoryId: campaign.factoryId, trigger: 'campaign_decided' },
+      { key: `${campaign.factoryId}:${campaign.id}:${campaign.status}` },
+    );
   }
 
   // ---- live forecast ----
@@ -114,7 +119,10 @@ export class ForecastService implements DecisionObserver {
     const live = all.filter((c) => isLive(c, now));
     const completed = all.filter((c) => c.status === 'completed');
     const tallies = await this.deps.tallies.byVariant(tx, [...new Set([...live, ...completed].map((c) => c.id))]);
-    const days = await this.deps.tallies.byDay(tx, live.map((c) => c.id));
+    const days = await this.deps.tallies.byDay(
+      tx,
+      live.map((c) => c.id),
+    );
     const conversion = balanceConversion(completed.flatMap((c) => tallies.get(c.id)!));
     const supplies = (await Promise.all(this.deps.sources.map((source) => source.supplyLines(tx, factoryId, now)))).flat();
     return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)), supplies };
@@ -134,12 +142,33 @@ export class ForecastService implements DecisionObserver {
       const current: LineContent[] = [
         ...campaigns.flatMap((c) =>
           c.variants.map((v): LineContent => ({
-            kind: 'campaign', sourceKey: c.campaignId, campaignId: c.campaignId, campaignTitle: c.title, productName: c.productName, variant: v.variant, shipWeek: c.shipWeek,
-            firmUnits: v.firmUnits, expectedUnits: v.expectedUnits, lowUnits: v.lowUnits, highUnits: v.highUnits,
+            kind: 'campaign',
+            sourceKey: c.campaignId,
+            campaignId: c.campaignId,
+            campaignTitle: c.title,
+            productName: c.productName,
+            variant: v.variant,
+            shipWeek: c.shipWeek,
+            firmUnits: v.firmUnits,
+            expectedUnits: v.expectedUnits,
+            lowUnits: v.lowUnits,
+            highUnits: v.highUnits,
           })),
         ),
         // A supply line has no campaign: its title stands where a campaign's would, its unit as the variant.
-        ...supplies.map((l): LineContent => ({ kind: 'supply', sourceKey: l.sourceKey, campaignId: null, campaignTitle: l.title, productName: l.title, variant: l.unit, shipWeek: l.week, firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits })),
+        ...supplies.map((l): LineContent => ({
+          kind: 'supply',
+          sourceKey: l.sourceKey,
+          campaignId: null,
+          campaignTitle: l.title,
+          productName: l.title,
+          variant: l.unit,
+          shipWeek: l.week,
+          firmUnits: l.firmUnits,
+          expectedUnits: l.expectedUnits,
+          lowUnits: l.lowUnits,
+          highUnits: l.highUnits,
+        })),
       ];
       const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
       const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
@@ -147,9 +176,16 @@ export class ForecastService implements DecisionObserver {
       if (!changed) return undefined;
 
       const batch = Object.assign(new ForecastBatchRow(), {
-        id: newId(), factoryId, version: (previous?.version ?? 0) + 1, trigger, publishedAt: now, lineCount: lines.length,
-        firmUnits: lines.reduce((total, l) => total + l.firmUnits, 0), expectedUnits: lines.reduce((total, l) => total + l.expectedUnits, 0),
-        acknowledgedAt: null, acknowledgedBy: null,
+        id: newId(),
+        factoryId,
+        version: (previous?.version ?? 0) + 1,
+        trigger,
+        publishedAt: now,
+        lineCount: lines.length,
+        firmUnits: lines.reduce((total, l) => total + l.firmUnits, 0),
+        expectedUnits: lines.reduce((total, l) => total + l.expectedUnits, 0),
+        acknowledgedAt: null,
+        acknowledgedBy: null,
       });
       await tx.insert(ForecastBatchRow, batch);
       const rows = lines.map((line, i) => ({ ...line, id: newId(), batchId: batch.id, lineNo: i + 1 }));
@@ -164,14 +200,23 @@ export class ForecastService implements DecisionObserver {
     const day = businessDay(this.deps.clock.now());
     await this.deps.db.transaction(async (tx) => {
       // Every factory: one with nothing new publishes nothing.
-      for (const factoryId of await this.deps.factories.ids(tx)) await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId, trigger: 'daily' }, { key: `${factoryId}:daily:${day}` });
+      for (const factoryId of await this.deps.factories.ids(tx))
+        await this.deps.jobs.enqueue(tx, PUBLISH_JOB, { factoryId, trigger: 'daily' }, { key: `${factoryId}:daily:${day}` });
     });
   }
 
   async list(factoryId: string, page: PageQuery): Promise<{ items: BatchSummary[]; total: number }> {
     return this.deps.db.read(async (tx) => {
-      const [batches, total] = await tx.findAndCount(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' }, skip: page.offset, take: page.limit });
-      const committed = await this.committedLineCounts(tx, batches.map((b) => b.id));
+      const [batches, total] = await tx.findAndCount(ForecastBatchRow, {
+        where: { factoryId },
+        order: { version: 'DESC' },
+        skip: page.offset,
+        take: page.limit,
+      });
+      const committed = await this.committedLineCounts(
+        tx,
+        batches.map((b) => b.id),
+      );
       return { items: batches.map((batch) => ({ batch, committedLines: committed.get(batch.id) ?? 0 })), total };
     });
   }
@@ -213,14 +258,29 @@ export class ForecastService implements DecisionObserver {
       answers.forEach((answer, i) => {
         const line = lines.get(answer.lineId);
         if (!line) errors.push({ path: `body.lines.${i}.lineId`, message: 'is not a line of this batch' });
-        else if (answer.quantity < line.firmUnits && !answer.reason) errors.push({ path: `body.lines.${i}.reason`, message: `required when the quantity is below the firm units (${line.firmUnits}): capacity, material or other` });
+        else if (answer.quantity < line.firmUnits && !answer.reason)
+          errors.push({
+            path: `body.lines.${i}.reason`,
+            message: `required when the quantity is below the firm units (${line.firmUnits}): capacity, material or other`,
+          });
         if (answer.shipBy < today) errors.push({ path: `body.lines.${i}.shipBy`, message: 'must be today or later' });
       });
-      if (errors.length > 0) throw badRequest('invalid_commitment', `The commitment is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
+      if (errors.length > 0)
+        throw badRequest('invalid_commitment', `The commitment is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
       await tx.delete(CommitmentRow, { lineId: In(answers.map((a) => a.lineId)) });
-      await tx.insert(CommitmentRow, answers.map((a) => ({
-        lineId: a.lineId, batchId, quantity: a.quantity, shipBy: a.shipBy, reason: a.reason ?? null, note: a.note ?? null, committedAt: now, committedBy: subjectOf(factory),
-      })));
+      await tx.insert(
+        CommitmentRow,
+        answers.map((a) => ({
+          lineId: a.lineId,
+          batchId,
+          quantity: a.quantity,
+          shipBy: a.shipBy,
+          reason: a.reason ?? null,
+          note: a.note ?? null,
+          committedAt: now,
+          committedBy: subjectOf(factory),
+        })),
+      );
       // Supply lines (not campaigns) go back to the module whose demand they are: it may have to share a shortfall.
       const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => line.kind === 'supply');
       if (supply.length > 0) {
@@ -233,7 +293,9 @@ export class ForecastService implements DecisionObserver {
   /** Batches published more than 24 hours ago that their factory has not acknowledged (for operators). */
   async overdueAcknowledgements(): Promise<ForecastBatchRow[]> {
     const cutoff = new Date(this.deps.clock.now().getTime() - ACKNOWLEDGE_WITHIN_MS);
-    return this.deps.db.read((tx) => tx.find(ForecastBatchRow, { where: { acknowledgedAt: IsNull(), publishedAt: LessThanOrEqual(cutoff) }, order: { publishedAt: 'ASC' }, take: 500 }));
+    return this.deps.db.read((tx) =>
+      tx.find(ForecastBatchRow, { where: { acknowledgedAt: IsNull(), publishedAt: LessThanOrEqual(cutoff) }, order: { publishedAt: 'ASC' }, take: 500 }),
+    );
   }
 
   /** Each version's forecast of the factory's completed campaigns against the units actually paid for. */
@@ -245,9 +307,23 @@ export class ForecastService implements DecisionObserver {
       const lines = await tx
         .createQueryBuilder(ForecastLineRow, 'l')
         .innerJoin(ForecastBatchRow, 'b', 'b.id = l.batch_id')
-        .select(['b.version AS version', 'b.published_at AS publishedAt', 'l.campaign_id AS campaignId', 'l.campaign_title AS campaignTitle', 'l.variant AS variant', 'l.expected_units AS expectedUnits'])
+        .select([
+          'b.version AS version',
+          'b.published_at AS publishedAt',
+          'l.campaign_id AS campaignId',
+          'l.campaign_title AS campaignTitle',
+          'l.variant AS variant',
+          'l.expected_units AS expectedUnits',
+        ])
         .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.campaign_id IN (:...ids)", { factoryId, ids })
-        .getRawMany<{ version: number | string; publishedAt: Date | string; campaignId: string; campaignTitle: string; variant: string; expectedUnits: number | string }>();
+        .getRawMany<{
+          version: number | string;
+          publishedAt: Date | string;
+          campaignId: string;
+          campaignTitle: string;
+          variant: string;
+          expectedUnits: number | string;
+        }>();
       const tallies = await this.deps.tallies.byVariant(tx, ids);
       const actual = new Map<string, number>();
       for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(actualKey({ campaignId, variant: t.variantKey }), t.paid);
@@ -263,7 +339,12 @@ export class ForecastService implements DecisionObserver {
   async deliveries(factoryId: string, page: PageQuery): Promise<{ items: WebhookDeliveryRow[]; total: number }> {
     const [items, total] = await this.deps.db.read(async (tx) => {
       if (!(await this.deps.factories.exists(tx, factoryId))) throw notFound('The factory');
-      return tx.findAndCount(WebhookDeliveryRow, { where: { factoryId }, order: { attemptedAt: 'DESC', attempt: 'DESC' }, skip: page.offset, take: page.limit });
+      return tx.findAndCount(WebhookDeliveryRow, {
+        where: { factoryId },
+        order: { attemptedAt: 'DESC', attempt: 'DESC' },
+        skip: page.offset,
+        take: page.limit,
+      });
     });
     return { items, total };
   }
@@ -312,8 +393,17 @@ export class ForecastService implements DecisionObserver {
     }
     await this.deps.db.statement((tx) =>
       tx.insert(WebhookDeliveryRow, {
-        id: newId(), factoryId: batch.factoryId, batchId, version: batch.version, attempt, url: target.url, attemptedAt: this.deps.clock.now(),
-        statusCode, error, durationMs: Date.now() - started, delivered: error === null,
+        id: newId(),
+        factoryId: batch.factoryId,
+        batchId,
+        version: batch.version,
+        attempt,
+        url: target.url,
+        attemptedAt: this.deps.clock.now(),
+        statusCode,
+        error,
+        durationMs: Date.now() - started,
+        delivered: error === null,
       }),
     );
     if (error) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${attempt}: ${refusal?.message ?? error}`);
@@ -341,15 +431,35 @@ export class ForecastService implements DecisionObserver {
 /** What a batch looks like on the wire: the webhook body and the API's JSON are the same. */
 export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], commitments: Map<string, CommitmentRow> = new Map()) {
   return {
-    id: batch.id, factoryId: batch.factoryId, version: batch.version, trigger: batch.trigger, publishedAt: batch.publishedAt.toISOString(),
-    lineCount: batch.lineCount, firmUnits: batch.firmUnits, expectedUnits: batch.expectedUnits,
+    id: batch.id,
+    factoryId: batch.factoryId,
+    version: batch.version,
+    trigger: batch.trigger,
+    publishedAt: batch.publishedAt.toISOString(),
+    lineCount: batch.lineCount,
+    firmUnits: batch.firmUnits,
+    expectedUnits: batch.expectedUnits,
     lines: lines.map((l) => {
       const c = commitments.get(l.id);
       return {
-        id: l.id, lineNo: l.lineNo, kind: l.kind, sourceKey: l.sourceKey, campaignId: l.campaignId, campaignTitle: l.campaignTitle, productName: l.productName, variant: l.variant, shipWeek: l.shipWeek,
-        firmUnits: l.firmUnits, expectedUnits: l.expectedUnits, lowUnits: l.lowUnits, highUnits: l.highUnits,
-        change: l.change, previousFirmUnits: l.previousFirmUnits, previousExpectedUnits: l.previousExpectedUnits,
-        firmUnitsChange: l.firmUnits - (l.previousFirmUnits ?? 0), expectedUnitsChange: l.expectedUnits - (l.previousExpectedUnits ?? 0),
+        id: l.id,
+        lineNo: l.lineNo,
+        kind: l.kind,
+        sourceKey: l.sourceKey,
+        campaignId: l.campaignId,
+        campaignTitle: l.campaignTitle,
+        productName: l.productName,
+        variant: l.variant,
+        shipWeek: l.shipWeek,
+        firmUnits: l.firmUnits,
+        expectedUnits: l.expectedUnits,
+        lowUnits: l.lowUnits,
+        highUnits: l.highUnits,
+        change: l.change,
+        previousFirmUnits: l.previousFirmUnits,
+        previousExpectedUnits: l.previousExpectedUnits,
+        firmUnitsChange: l.firmUnits - (l.previousFirmUnits ?? 0),
+        expectedUnitsChange: l.expectedUnits - (l.previousExpectedUnits ?? 0),
         ...(c ? { commitment: { quantity: c.quantity, shipBy: c.shipBy, reason: c.reason, note: c.note, committedAt: c.committedAt.toISOString() } } : {}),
       };
     }),

@@ -46,7 +46,10 @@ export interface CampaignForecast {
   expectedShipDate: string;
   shipWeek: string;
   variants: VariantForecast[];
-  totals: Pick<VariantForecast, 'paidUnits' | 'awaitingDepositUnits' | 'awaitingBalanceUnits' | 'paidBalanceUnits' | 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits'>;
+  totals: Pick<
+    VariantForecast,
+    'paidUnits' | 'awaitingDepositUnits' | 'awaitingBalanceUnits' | 'paidBalanceUnits' | 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits'
+  >;
   daily: DayTally[];
 }
 
@@ -67,7 +70,12 @@ export function balanceConversion(completed: readonly VariantTally[]): Conversio
  * deposits paid per hour over the last VELOCITY_DAYS business days (or since opening), times the
  * hours left, never beyond the room left under the cap.
  */
-export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], reservedUnits: number, now: Date): { expected: number; low: number; high: number } {
+export function projectRestOfWindow(
+  campaign: ForecastCampaign,
+  daily: readonly DayTally[],
+  reservedUnits: number,
+  now: Date,
+): { expected: number; low: number; high: number } {
   const none = { expected: 0, low: 0, high: 0 };
   if (now >= campaign.closesAt) return none;
   const windowStart = startOfBusinessDay(businessDay(new Date(now.getTime() - (VELOCITY_DAYS - 1) * 86_400_000)));
@@ -79,11 +87,21 @@ export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly 
   const recent = daily.filter((d) => d.day >= firstDay).reduce((total, d) => total + d.depositPaidUnits, 0);
   const projection = (recent / elapsedHours) * ((campaign.closesAt.getTime() - now.getTime()) / 3_600_000);
   const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - reservedUnits);
-  return { expected: Math.min(projection, room), low: Math.min(projection * PROJECTION_RANGE.low, room), high: Math.min(projection * PROJECTION_RANGE.high, room) };
+  return {
+    expected: Math.min(projection, room),
+    low: Math.min(projection * PROJECTION_RANGE.low, room),
+    high: Math.min(projection * PROJECTION_RANGE.high, room),
+  };
 }
 
 /** The forecast of one campaign, per variant. */
-export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly VariantTally[], daily: readonly DayTally[], conversion: Conversion, now: Date): CampaignForecast {
+export function forecastCampaign(
+  campaign: ForecastCampaign,
+  tallies: readonly VariantTally[],
+  daily: readonly DayTally[],
+  conversion: Conversion,
+  now: Date,
+): CampaignForecast {
   const reservedUnits = tallies.reduce((total, t) => total + unitCounts(t).reservedUnits, 0);
   const rest = isUndecided(campaign) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : { expected: 0, low: 0, high: 0 };
   // The projection is shared between variants as the deposits so far are (evenly if there are none yet).
@@ -95,7 +113,11 @@ export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly V
     const { paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits } = unitCounts(t);
     const base = { variant: t.variantKey, paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits };
     const units = (firm: number, expected: number, low: number, high: number) => ({
-      ...base, firmUnits: firm, expectedUnits: Math.round(expected), lowUnits: Math.floor(low), highUnits: Math.ceil(high),
+      ...base,
+      firmUnits: firm,
+      expectedUnits: Math.round(expected),
+      lowUnits: Math.floor(low),
+      highUnits: Math.ceil(high),
     });
     switch (campaign.status) {
       case 'scheduled':
@@ -123,11 +145,24 @@ export function forecastCampaign(campaign: ForecastCampaign, tallies: readonly V
   });
   const sumOf = (key: keyof CampaignForecast['totals']) => variants.reduce((total, v) => total + v[key], 0);
   return {
-    campaignId: campaign.id, title: campaign.title, productName: campaign.productName, status: campaign.status, closesAt: campaign.closesAt,
-    expectedShipDate: campaign.expectedShipDate, shipWeek: isoWeekOf(campaign.expectedShipDate), variants, daily: [...daily],
+    campaignId: campaign.id,
+    title: campaign.title,
+    productName: campaign.productName,
+    status: campaign.status,
+    closesAt: campaign.closesAt,
+    expectedShipDate: campaign.expectedShipDate,
+    shipWeek: isoWeekOf(campaign.expectedShipDate),
+    variants,
+    daily: [...daily],
     totals: {
-      paidUnits: sumOf('paidUnits'), awaitingDepositUnits: sumOf('awaitingDepositUnits'), awaitingBalanceUnits: sumOf('awaitingBalanceUnits'), paidBalanceUnits: sumOf('paidBalanceUnits'),
-      firmUnits: sumOf('firmUnits'), expectedUnits: sumOf('expectedUnits'), lowUnits: sumOf('lowUnits'), highUnits: sumOf('highUnits'),
+      paidUnits: sumOf('paidUnits'),
+      awaitingDepositUnits: sumOf('awaitingDepositUnits'),
+      awaitingBalanceUnits: sumOf('awaitingBalanceUnits'),
+      paidBalanceUnits: sumOf('paidBalanceUnits'),
+      firmUnits: sumOf('firmUnits'),
+      expectedUnits: sumOf('expectedUnits'),
+      lowUnits: sumOf('lowUnits'),
+      highUnits: sumOf('highUnits'),
     },
   };
 }

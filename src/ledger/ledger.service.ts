@@ -4,7 +4,19 @@ import { type Decimal, ZERO, fromFen, roundToFen, sum } from '../platform/money'
 import { JournalEntryRow, JournalLineRow } from './journal.entity';
 
 export interface EntryInput {
-  kind: 'deposit_received' | 'deposit_refunded' | 'payment_refund_sent' | 'purchase_completed' | 'deposit_forfeited' | 'late_payment_refunded' | 'purchase_refunded' | 'deposit_compensated' | 'box_charged' | 'box_compensated' | 'unexpected_payment_received' | 'unexpected_payment_refunded';
+  kind:
+    | 'deposit_received'
+    | 'deposit_refunded'
+    | 'payment_refund_sent'
+    | 'purchase_completed'
+    | 'deposit_forfeited'
+    | 'late_payment_refunded'
+    | 'purchase_refunded'
+    | 'deposit_compensated'
+    | 'box_charged'
+    | 'box_compensated'
+    | 'unexpected_payment_received'
+    | 'unexpected_payment_refunded';
   refs: { campaignId?: string | null; pledgeId?: string | null; boxId?: string | null; paymentId?: string | null; refundId?: string | null };
   lines: { account: string; amount: Decimal }[];
 }
@@ -28,11 +40,26 @@ export class LedgerService {
     await this.db.insertEntities(
       tx,
       JournalEntryRow,
-      entries.map(({ id, input }) => Object.assign(new JournalEntryRow(), {
-        id, kind: input.kind, campaignId: input.refs.campaignId ?? null, pledgeId: input.refs.pledgeId ?? null, boxId: input.refs.boxId ?? null, paymentId: input.refs.paymentId ?? null, refundId: input.refs.refundId ?? null, createdAt: now,
-      })),
+      entries.map(({ id, input }) =>
+        Object.assign(new JournalEntryRow(), {
+          id,
+          kind: input.kind,
+          campaignId: input.refs.campaignId ?? null,
+          pledgeId: input.refs.pledgeId ?? null,
+          boxId: input.refs.boxId ?? null,
+          paymentId: input.refs.paymentId ?? null,
+          refundId: input.refs.refundId ?? null,
+          createdAt: now,
+        }),
+      ),
     );
-    await this.db.insertEntities(tx, JournalLineRow, entries.flatMap(({ id, lines }) => lines.map((l) => Object.assign(new JournalLineRow(), { id: newId(), entryId: id, account: l.account, amount: l.amount }))));
+    await this.db.insertEntities(
+      tx,
+      JournalLineRow,
+      entries.flatMap(({ id, lines }) =>
+        lines.map((l) => Object.assign(new JournalLineRow(), { id: newId(), entryId: id, account: l.account, amount: l.amount })),
+      ),
+    );
     return entries.map((e) => e.id);
   }
 
@@ -49,7 +76,11 @@ export class LedgerService {
   }
 
   async balance(tx: Tx, account: string): Promise<Decimal> {
-    const row = await tx.createQueryBuilder(JournalLineRow, 'l').select('SUM(l.amount_fen)', 'fen').where('l.account = :account', { account }).getRawOne<{ fen: string | number | null }>();
+    const row = await tx
+      .createQueryBuilder(JournalLineRow, 'l')
+      .select('SUM(l.amount_fen)', 'fen')
+      .where('l.account = :account', { account })
+      .getRawOne<{ fen: string | number | null }>();
     return row?.fen == null ? ZERO : fromFen(String(row.fen));
   }
 

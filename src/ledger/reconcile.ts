@@ -42,7 +42,8 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       // A liability: the ledger holds it as a credit (negative).
       const ledgerHeld = (heldInLedger.get(accounts.heldDeposits(campaignId)) ?? ZERO).negated();
       const pledgeHeld = heldByPledges.get(campaignId) ?? ZERO;
-      if (!ledgerHeld.equals(pledgeHeld)) violations.push(`campaign ${campaignId}: ledger holds ${formatMoney(ledgerHeld)} in deposits, its pledges ${formatMoney(pledgeHeld)}`);
+      if (!ledgerHeld.equals(pledgeHeld))
+        violations.push(`campaign ${campaignId}: ledger holds ${formatMoney(ledgerHeld)} in deposits, its pledges ${formatMoney(pledgeHeld)}`);
     }
     for (const campaignId of await sources.finalCampaignIds(tx)) {
       const held = heldInLedger.get(accounts.heldDeposits(campaignId)) ?? ZERO;
@@ -62,16 +63,24 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const of = currency === LEDGER_CURRENCY ? '' : ` (${currency})`;
       // Only money we asked for (CNY) can be owed to factories, be a fee, or be held.
       const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held] : [];
-      const figures = currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending } : { received, refunded, refundsPending };
+      const figures =
+        currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending } : { received, refunded, refundsPending };
       for (const [name, value] of Object.entries(figures)) totals[`${name}${of}`] = formatMoney(value);
       const accountedFor = sum([refunded, ...kept, refundsPending, unexpected]);
       if (!received.equals(accountedFor)) {
-        const parts = currency === LEDGER_CURRENCY ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)}` : '';
-        violations.push(`received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`);
+        const parts =
+          currency === LEDGER_CURRENCY ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)}` : '';
+        violations.push(
+          `received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`,
+        );
       }
       if (!unexpected.isZero()) violations.push(`${formatMoney(unexpected)}${of} the gateway took that we did not ask for has no refund decided`);
-      if (!refundsPending.equals(refundsOutstanding)) violations.push(`ledger has ${formatMoney(refundsPending)}${of} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`);
-      if (!gateway.equals(received.minus(refunded))) violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
+      if (!refundsPending.equals(refundsOutstanding))
+        violations.push(
+          `ledger has ${formatMoney(refundsPending)}${of} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`,
+        );
+      if (!gateway.equals(received.minus(refunded)))
+        violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
     }
     violations.push(...(await sources.derivedRecordViolations(tx)));
     return {

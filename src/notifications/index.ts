@@ -15,18 +15,30 @@ const NotificationQuery = pageQuery.extend({ lang: languageQuery.optional() });
 export function notificationRoutes(notifications: NotificationService): RouteDef[] {
   return [
     route({
-      method: 'get', path: '/v1/me/notifications', summary: "The caller's notifications, newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)", access: ['consumer'], query: NotificationQuery,
+      method: 'get',
+      path: '/v1/me/notifications',
+      summary: "The caller's notifications, newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)",
+      access: ['consumer'],
+      query: NotificationQuery,
       handle: async ({ principal, query, req, res }) => {
         const language = requestLanguage(req, query.lang);
         const { items, total } = await notifications.listFor(principal.userId, query);
         res.setHeader('Content-Language', language);
         res.vary('Accept-Language');
-        return page(items.map((n) => ({
-          id: n.id, kind: n.kind, campaignId: n.campaignId, pledgeId: n.pledgeId,
-          // A row from before templates lacks the facts: it keeps the sentence stored with it.
-          message: renderNotification(n.kind, n.data, language) ?? n.message,
-          data: n.data, createdAt: n.createdAt.toISOString(),
-        })), total, query);
+        return page(
+          items.map((n) => ({
+            id: n.id,
+            kind: n.kind,
+            campaignId: n.campaignId,
+            pledgeId: n.pledgeId,
+            // A row from before templates lacks the facts: it keeps the sentence stored with it.
+            message: renderNotification(n.kind, n.data, language) ?? n.message,
+            data: n.data,
+            createdAt: n.createdAt.toISOString(),
+          })),
+          total,
+          query,
+        );
       },
     }),
   ];

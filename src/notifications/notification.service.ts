@@ -24,10 +24,18 @@ export class NotificationService {
     await this.deps.db.insertEntities(
       tx,
       NotificationRow,
-      inputs.map((input) => Object.assign(new NotificationRow(), {
-        id: newId(), userId: input.userId, kind: input.kind, campaignId: input.campaignId ?? null, pledgeId: input.pledgeId ?? null,
-        message: this.render(input).slice(0, 500), data: input.data, createdAt: now,
-      })),
+      inputs.map((input) =>
+        Object.assign(new NotificationRow(), {
+          id: newId(),
+          userId: input.userId,
+          kind: input.kind,
+          campaignId: input.campaignId ?? null,
+          pledgeId: input.pledgeId ?? null,
+          message: this.render(input).slice(0, 500),
+          data: input.data,
+          createdAt: now,
+        }),
+      ),
     );
   }
 
@@ -39,7 +47,9 @@ export class NotificationService {
   }
 
   async listFor(userId: string, page: PageQuery): Promise<{ items: NotificationRow[]; total: number }> {
-    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(NotificationRow, { where: { userId }, order: { createdAt: 'DESC', id: 'DESC' }, skip: page.offset, take: page.limit }));
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(NotificationRow, { where: { userId }, order: { createdAt: 'DESC', id: 'DESC' }, skip: page.offset, take: page.limit }),
+    );
     return { items, total };
   }
 }

@@ -59,20 +59,24 @@ const TEMPLATES: Templates = {
     en: (d) => `Deposit of ¥${d.amount} received for "${d.title}".`,
   },
   campaign_succeeded: {
-    'zh-CN': (d) => `「${d.title}」已成团，成交价每件 ¥${d.unitPrice}。${parseMoney(d.balance).isZero() ? '定金已抵全款，无需再付尾款。' : `请在 ${at(d.dueAt, 'zh-CN')} 前支付尾款 ¥${d.balance}。`}`,
-    en: (d) => `"${d.title}" succeeded at ¥${d.unitPrice} a unit. ${parseMoney(d.balance).isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${d.balance} before ${at(d.dueAt, 'en')}.`}`,
+    'zh-CN': (d) =>
+      `「${d.title}」已成团，成交价每件 ¥${d.unitPrice}。${parseMoney(d.balance).isZero() ? '定金已抵全款，无需再付尾款。' : `请在 ${at(d.dueAt, 'zh-CN')} 前支付尾款 ¥${d.balance}。`}`,
+    en: (d) =>
+      `"${d.title}" succeeded at ¥${d.unitPrice} a unit. ${parseMoney(d.balance).isZero() ? 'Your deposit covers it all.' : `Pay the balance of ¥${d.balance} before ${at(d.dueAt, 'en')}.`}`,
   },
   campaign_failed: {
     'zh-CN': (d) => `「${d.title}」未达到 ${d.threshold} 件，未能成团。定金 ¥${d.deposit} 全额退还。`,
     en: (d) => `"${d.title}" did not reach ${d.threshold} units. Your deposit of ¥${d.deposit} is refunded.`,
   },
   campaign_cancelled: {
-    'zh-CN': (d) => d.compensation === undefined
-      ? `「${d.title}」已取消，您支付的款项全部退还。`
-      : `定金双倍返还：「${d.title}」在成团后被取消。您支付的款项全部退还，并另付您定金 ¥${d.compensation} 作为赔偿（《民法典》第587条）。`,
-    en: (d) => d.compensation === undefined
-      ? `"${d.title}" was cancelled. Everything you paid is refunded.`
-      : `定金双倍返还: "${d.title}" was cancelled after it succeeded. Everything you paid is refunded, and your deposit of ¥${d.compensation} is paid to you once more as compensation (Civil Code art. 587).`,
+    'zh-CN': (d) =>
+      d.compensation === undefined
+        ? `「${d.title}」已取消，您支付的款项全部退还。`
+        : `定金双倍返还：「${d.title}」在成团后被取消。您支付的款项全部退还，并另付您定金 ¥${d.compensation} 作为赔偿（《民法典》第587条）。`,
+    en: (d) =>
+      d.compensation === undefined
+        ? `"${d.title}" was cancelled. Everything you paid is refunded.`
+        : `定金双倍返还: "${d.title}" was cancelled after it succeeded. Everything you paid is refunded, and your deposit of ¥${d.compensation} is paid to you once more as compensation (Civil Code art. 587).`,
   },
   variant_not_produced: {
     'zh-CN': (d) => `「${d.title}」的 ${d.variant.zh} 选择人数不足，不予生产。定金 ¥${d.deposit} 全额退还。`,

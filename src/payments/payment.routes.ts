@@ -8,39 +8,68 @@ import type { NotificationOutcome, PaymentService } from './payment.service';
 import type { PaymentRow } from './payment.entity';
 import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, SandboxCheckoutBody, checkoutUrlOf, paymentDtos, toRefundDto } from './payment.schemas';
 
-export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean; sandboxCheckout: boolean }): RouteDef[] {
+export function paymentRoutes(
+  payments: PaymentService,
+  sandbox: SandboxGateway,
+  clock: Clock,
+  options: { sandboxTestRoutes: boolean; sandboxCheckout: boolean },
+): RouteDef[] {
   const toPaymentDto = paymentDtos(options);
   /**
    * Plays the sandbox gateway: its signed notification that the payment succeeded or failed, through the
    * real notification path (verification, de-duplication, the listeners), as the gateway would send it.
    * What both the operators' test routes and the consumer's checkout sheet do.
    */
-  const sandboxReports = async (principal: Principal, payment: PaymentRow, outcome: 'succeeded' | 'failed'): Promise<{ outcome: NotificationOutcome; payment: ReturnType<typeof toPaymentDto> }> => {
+  const sandboxReports = async (
+    principal: Principal,
+    payment: PaymentRow,
+    outcome: 'succeeded' | 'failed',
+  ): Promise<{ outcome: NotificationOutcome; payment: ReturnType<typeof toPaymentDto> }> => {
     const signed = sandbox.notification(payment, outcome, clock.now());
     const result = await payments.handleNotification(sandbox.name, signed.headers, signed.body);
     return { outcome: result, payment: toPaymentDto(await payments.get(principal, payment.id)) };
   };
   const routes: RouteDef[] = [
     publicRoute({
-      method: 'post', path: '/v1/payments/notifications/:provider', summary: 'Signed payment notification from a gateway', params: ProviderParams, rawBody: true,
+      method: 'post',
+      path: '/v1/payments/notifications/:provider',
+      summary: 'Signed payment notification from a gateway',
+      params: ProviderParams,
+      rawBody: true,
       handle: async ({ params, req }) => {
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
         return { outcome: await payments.handleNotification(params.provider, headers, req.rawBody ?? Buffer.alloc(0)) };
       },
     }),
     route({
-      method: 'get', path: '/v1/payments', summary: 'Payments, newest first, e.g. ?kind=unexpected for money the gateway took that we did not ask for (operator)', access: ['operator'], query: PaymentQuery,
+      method: 'get',
+      path: '/v1/payments',
+      summary: 'Payments, newest first, e.g. ?kind=unexpected for money the gateway took that we did not ask for (operator)',
+      access: ['operator'],
+      query: PaymentQuery,
       handle: async ({ query }) => {
         const { items, total } = await payments.list(query, { kind: query.kind, status: query.status });
-        return page(items.map((p) => toPaymentDto(p)), total, query);
+        return page(
+          items.map((p) => toPaymentDto(p)),
+          total,
+          query,
+        );
       },
     }),
     route({
-      method: 'get', path: '/v1/payments/:id', summary: 'A payment (its consumer, or an operator)', access: ['consumer', 'operator'], params: PaymentParams,
+      method: 'get',
+      path: '/v1/payments/:id',
+      summary: 'A payment (its consumer, or an operator)',
+      access: ['consumer', 'operator'],
+      params: PaymentParams,
       handle: async ({ principal, params }) => toPaymentDto(await payments.get(principal, params.id)),
     }),
     route({
-      method: 'get', path: '/v1/refunds', summary: 'Refunds, e.g. ?status=failed for those the gateway refused (operator)', access: ['operator'], query: RefundQuery,
+      method: 'get',
+      path: '/v1/refunds',
+      summary: 'Refunds, e.g. ?status=failed for those the gateway refused (operator)',
+      access: ['operator'],
+      query: RefundQuery,
       handle: async ({ query }) => {
         const { items, total } = await payments.listRefunds(query, query.status);
         return page(items.map(toRefundDto), total, query);
@@ -53,14 +82,23 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
     // payment is a 404, as everywhere. Asking again changes nothing: the gateway reports a payment once.
     routes.push(
       route({
-        method: 'post', path: '/v1/payments/:id/sandbox-checkout', summary: "Sandbox checkout: the payment's consumer pays or declines it on the sheet (demo)", access: ['consumer'], params: PaymentParams, body: SandboxCheckoutBody,
+        method: 'post',
+        path: '/v1/payments/:id/sandbox-checkout',
+        summary: "Sandbox checkout: the payment's consumer pays or declines it on the sheet (demo)",
+        access: ['consumer'],
+        params: PaymentParams,
+        body: SandboxCheckoutBody,
         handle: async ({ principal, params, body }) => {
           const payment = await payments.get(principal, params.id);
           if (checkoutUrlOf(payment, true) === null) throw notFound('A checkout for this payment');
           if (payment.status !== 'pending') {
             // Tapped twice, or the other button after the first: what is settled stays settled.
-            if (payment.status === 'succeeded' || (payment.status === 'failed' && body.outcome === 'fail')) return { outcome: 'already_settled', payment: toPaymentDto(payment) };
-            throw conflict('payment_not_pending', `This payment is ${payment.status}: there is nothing to pay. ${payment.kind === 'balance' ? 'Ask for the balance payment again.' : 'Place the pledge again.'}`);
+            if (payment.status === 'succeeded' || (payment.status === 'failed' && body.outcome === 'fail'))
+              return { outcome: 'already_settled', payment: toPaymentDto(payment) };
+            throw conflict(
+              'payment_not_pending',
+              `This payment is ${payment.status}: there is nothing to pay. ${payment.kind === 'balance' ? 'Ask for the balance payment again.' : 'Place the pledge again.'}`,
+            );
           }
           return sandboxReports(principal, payment, body.outcome === 'pay' ? 'succeeded' : 'failed');
         },
@@ -74,9 +112,13 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
   for (const outcome of ['complete', 'fail'] as const) {
     routes.push(
       route({
-        method: 'post', path: `/v1/payments/:id/sandbox/${outcome}`, summary: `Test mode: the sandbox gateway ${outcome === 'complete' ? 'confirms' : 'declines'} this payment`,
-        access: ['operator'], params: PaymentParams,
-        handle: async ({ principal, params }) => sandboxReports(principal, await payments.get(principal, params.id), outcome === 'complete' ? 'succeeded' : 'failed'),
+        method: 'post',
+        path: `/v1/payments/:id/sandbox/${outcome}`,
+        summary: `Test mode: the sandbox gateway ${outcome === 'complete' ? 'confirms' : 'declines'} this payment`,
+        access: ['operator'],
+        params: PaymentParams,
+        handle: async ({ principal, params }) =>
+          sandboxReports(principal, await payments.get(principal, params.id), outcome === 'complete' ? 'succeeded' : 'failed'),
       }),
     );
   }

@@ -32,15 +32,35 @@ export type PaymentDto = ReturnType<ReturnType<typeof paymentDtos>>;
 
 export function paymentDtos(options: { sandboxCheckout: boolean }) {
   return (p: PaymentRow) => ({
-    id: p.id, kind: p.kind, provider: p.provider, pledgeId: p.pledgeId, boxId: p.boxId, amount: formatMoney(p.amount), currency: p.currency, status: p.status, transactionId: p.transactionId,
-    reportedPaymentId: p.reportedPaymentId, unexpectedReason: p.unexpectedReason, createdAt: p.createdAt.toISOString(), settledAt: p.settledAt?.toISOString() ?? null,
+    id: p.id,
+    kind: p.kind,
+    provider: p.provider,
+    pledgeId: p.pledgeId,
+    boxId: p.boxId,
+    amount: formatMoney(p.amount),
+    currency: p.currency,
+    status: p.status,
+    transactionId: p.transactionId,
+    reportedPaymentId: p.reportedPaymentId,
+    unexpectedReason: p.unexpectedReason,
+    createdAt: p.createdAt.toISOString(),
+    settledAt: p.settledAt?.toISOString() ?? null,
     checkoutUrl: checkoutUrlOf(p, options.sandboxCheckout),
   });
 }
 
 export function toRefundDto(r: RefundRow) {
   return {
-    id: r.id, paymentId: r.paymentId, pledgeId: r.pledgeId, campaignId: r.campaignId, amount: formatMoney(r.amount), reason: r.reason,
-    status: r.status, attempts: r.attempts, lastError: r.lastError, createdAt: r.createdAt.toISOString(), succeededAt: r.succeededAt?.toISOString() ?? null,
+    id: r.id,
+    paymentId: r.paymentId,
+    pledgeId: r.pledgeId,
+    campaignId: r.campaignId,
+    amount: formatMoney(r.amount),
+    reason: r.reason,
+    status: r.status,
+    attempts: r.attempts,
+    lastError: r.lastError,
+    createdAt: r.createdAt.toISOString(),
+    succeededAt: r.succeededAt?.toISOString() ?? null,
   };
 }

@@ -85,8 +85,19 @@ export class PaymentService {
     const now = this.deps.clock.now();
     return inputs.map((input) =>
       Object.assign(new PaymentRow(), {
-        id: newId(), provider: 'sandbox', currency: LEDGER_CURRENCY, status: 'pending', createdAt: now, settledAt: null, pledgeId: null, campaignId: null, boxId: null,
-        transactionId: null, reportedPaymentId: null, unexpectedReason: null, ...input,
+        id: newId(),
+        provider: 'sandbox',
+        currency: LEDGER_CURRENCY,
+        status: 'pending',
+        createdAt: now,
+        settledAt: null,
+        pledgeId: null,
+        campaignId: null,
+        boxId: null,
+        transactionId: null,
+        reportedPaymentId: null,
+        unexpectedReason: null,
+        ...input,
       }),
     );
   }
@@ -97,7 +108,11 @@ export class PaymentService {
       // Auto-confirm's own retry, in the payment's transaction: if the immediate attempt (see created) is
       // lost, fails or dies with the process, this job confirms the payment a few seconds on.
       const runAt = new Date(this.deps.clock.now().getTime() + SANDBOX_CONFIRM_RETRY_MS);
-      await this.deps.jobs.enqueueMany(tx, SANDBOX_CONFIRM_JOB, confirmed.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })));
+      await this.deps.jobs.enqueueMany(
+        tx,
+        SANDBOX_CONFIRM_JOB,
+        confirmed.map((p) => ({ payload: { paymentId: p.id }, runAt, key: p.id })),
+      );
     }
     await this.deps.db.insertEntities(tx, PaymentRow, payments);
   }
@@ -132,10 +147,16 @@ export class PaymentService {
     // Auto-confirm switched off since the payment was made: nothing plays the provider any more.
     if (!this.deps.autoConfirm) return paymentIds.map(() => undefined);
     // A kind it no longer confirms (the checkout sheet switched on since) is left to the person paying.
-    const pending = (await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }))).filter((p) => this.autoConfirms(p));
+    const pending = (await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In([...paymentIds]), status: 'pending' }))).filter((p) =>
+      this.autoConfirms(p),
+    );
     const errors = new Map<string, Error>();
     // Together: the notifications share transactions (group commit), as a burst from the provider would.
-    await Promise.all(pending.map((payment) => this.autoConfirm(payment).catch((error: unknown) => void errors.set(payment.id, error instanceof Error ? error : new Error(String(error))))));
+    await Promise.all(
+      pending.map((payment) =>
+        this.autoConfirm(payment).catch((error: unknown) => void errors.set(payment.id, error instanceof Error ? error : new Error(String(error)))),
+      ),
+    );
     return paymentIds.map((id) => errors.get(id));
   }
 
@@ -187,7 +208,11 @@ export class PaymentService {
       const now = this.deps.clock.now();
       // A replayed event id breaks the unique key: that is the duplicate answer. So does money already
       // recorded under its transaction id (ux_payments_transaction), reported again under a new event id.
-      await this.deps.db.insertEntities(tx, GatewayEventRow, events.map((e) => Object.assign(new GatewayEventRow(), { id: `${provider}:${e.id}`, paymentId: e.paymentId, type: e.type, receivedAt: now })));
+      await this.deps.db.insertEntities(
+        tx,
+        GatewayEventRow,
+        events.map((e) => Object.assign(new GatewayEventRow(), { id: `${provider}:${e.id}`, paymentId: e.paymentId, type: e.type, receivedAt: now })),
+      );
       const ids = events.map((e) => e.paymentId);
       if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
       const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
@@ -201,7 +226,13 @@ export class PaymentService {
         const reason = unexpectedReason(asked, event);
         if (reason) {
           // A failure takes no money: one that does not match what we asked for is refused and changes nothing.
-          if (event.type === 'payment.failed') throw reason === 'unknown_payment' ? notFound('The payment') : unprocessable(reason, `The notification is for ${event.amount.toFixed(2)} ${event.currency}, the payment is ${asked!.amount.toFixed(2)} ${asked!.currency}.`);
+          if (event.type === 'payment.failed')
+            throw reason === 'unknown_payment'
+              ? notFound('The payment')
+              : unprocessable(
+                  reason,
+                  `The notification is for ${event.amount.toFixed(2)} ${event.currency}, the payment is ${asked!.amount.toFixed(2)} ${asked!.currency}.`,
+                );
           // Money the gateway took that we did not ask for is never forgotten: recorded, and refunded in full.
           unexpected.push({ event, asked, reason });
           outcomes.push('unexpected');
@@ -222,16 +253,31 @@ export class PaymentService {
       }
       if (succeeded.length > 0) {
         // One UPDATE for the batch; each payment keeps the transaction id of its money.
-        const params = Object.fromEntries(succeeded.flatMap((s, i) => [[`p${i}`, s.payment.id], [`t${i}`, s.transactionId]]));
+        const params = Object.fromEntries(
+          succeeded.flatMap((s, i) => [
+            [`p${i}`, s.payment.id],
+            [`t${i}`, s.transactionId],
+          ]),
+        );
         const transactionIds = `CASE id ${succeeded.map((_, i) => `WHEN :p${i} THEN :t${i}`).join(' ')} END`;
-        await tx.createQueryBuilder().update(PaymentRow).set({ status: 'succeeded', settledAt: now, transactionId: () => transactionIds }).where({ id: In(succeeded.map((s) => s.payment.id)) }).setParameters(params).execute();
+        await tx
+          .createQueryBuilder()
+          .update(PaymentRow)
+          .set({ status: 'succeeded', settledAt: now, transactionId: () => transactionIds })
+          .where({ id: In(succeeded.map((s) => s.payment.id)) })
+          .setParameters(params)
+          .execute();
         for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, transactionId });
       }
       if (failed.length > 0) {
         await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
         for (const payment of failed) Object.assign(payment, { status: 'failed', settledAt: now });
       }
-      for (const kind of new Set(succeeded.map((s) => s.payment.kind))) await this.listenerOf(kind).paymentsSucceeded(tx, succeeded.filter((s) => s.payment.kind === kind));
+      for (const kind of new Set(succeeded.map((s) => s.payment.kind)))
+        await this.listenerOf(kind).paymentsSucceeded(
+          tx,
+          succeeded.filter((s) => s.payment.kind === kind),
+        );
       for (const payment of failed) await this.listenerOf(payment.kind).paymentFailed(tx, payment);
       await this.recordUnexpected(tx, provider, unexpected, now);
       return outcomes;
@@ -244,12 +290,30 @@ export class PaymentService {
    * through unexpected_payments in its own currency, and refunded in full by the refund job. The asked
    * payment, and its pledge or box, stay as they were: this money paid for nothing.
    */
-  private async recordUnexpected(tx: Tx, provider: string, items: readonly { event: GatewayEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[], now: Date): Promise<void> {
+  private async recordUnexpected(
+    tx: Tx,
+    provider: string,
+    items: readonly { event: GatewayEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[],
+    now: Date,
+  ): Promise<void> {
     if (items.length === 0) return;
     const rows = items.map(({ event, asked, reason }) =>
       Object.assign(new PaymentRow(), {
-        id: newId(), kind: 'unexpected', provider, pledgeId: asked?.pledgeId ?? null, campaignId: asked?.campaignId ?? null, boxId: asked?.boxId ?? null, userId: asked?.userId ?? null,
-        amount: event.amount, currency: event.currency, status: 'succeeded', createdAt: now, settledAt: now, transactionId: event.transactionId, reportedPaymentId: event.paymentId, unexpectedReason: reason,
+        id: newId(),
+        kind: 'unexpected',
+        provider,
+        pledgeId: asked?.pledgeId ?? null,
+        campaignId: asked?.campaignId ?? null,
+        boxId: asked?.boxId ?? null,
+        userId: asked?.userId ?? null,
+        amount: event.amount,
+        currency: event.currency,
+        status: 'succeeded',
+        createdAt: now,
+        settledAt: now,
+        transactionId: event.transactionId,
+        reportedPaymentId: event.paymentId,
+        unexpectedReason: reason,
       }),
     );
     await this.insert(tx, rows);
@@ -259,8 +323,22 @@ export class PaymentService {
         const refs = { paymentId: row.id, pledgeId: row.pledgeId, campaignId: row.campaignId, boxId: row.boxId };
         const account = (name: string) => accounts.inCurrency(name, row.currency);
         return [
-          { kind: 'unexpected_payment_received', refs, lines: [{ account: account(accounts.gateway), amount: row.amount }, { account: account(accounts.unexpectedPayments), amount: row.amount.negated() }] },
-          { kind: 'unexpected_payment_refunded', refs, lines: [{ account: account(accounts.unexpectedPayments), amount: row.amount }, { account: account(accounts.refundsPending), amount: row.amount.negated() }] },
+          {
+            kind: 'unexpected_payment_received',
+            refs,
+            lines: [
+              { account: account(accounts.gateway), amount: row.amount },
+              { account: account(accounts.unexpectedPayments), amount: row.amount.negated() },
+            ],
+          },
+          {
+            kind: 'unexpected_payment_refunded',
+            refs,
+            lines: [
+              { account: account(accounts.unexpectedPayments), amount: row.amount },
+              { account: account(accounts.refundsPending), amount: row.amount.negated() },
+            ],
+          },
         ] as const;
       }),
     );
@@ -274,8 +352,18 @@ export class PaymentService {
   async requestRefund(tx: Tx, input: { payment: PaymentRow; amount: Decimal; reason: string }): Promise<RefundRow> {
     const { payment } = input;
     const refund = Object.assign(new RefundRow(), {
-      id: newId(), paymentId: payment.id, pledgeId: payment.pledgeId, campaignId: payment.campaignId, userId: payment.userId,
-      amount: input.amount, reason: input.reason, status: 'pending', attempts: 0, lastError: null, createdAt: this.deps.clock.now(), succeededAt: null,
+      id: newId(),
+      paymentId: payment.id,
+      pledgeId: payment.pledgeId,
+      campaignId: payment.campaignId,
+      userId: payment.userId,
+      amount: input.amount,
+      reason: input.reason,
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      createdAt: this.deps.clock.now(),
+      succeededAt: null,
     });
     await tx.insert(RefundRow, refund);
     await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: refund.id });
@@ -298,18 +386,32 @@ export class PaymentService {
         const payment = payments.get(refund.paymentId)!;
         const result = await this.deps.gateways
           .get(payment.provider)!
-          .refund({ refundId: refund.id, paymentId: payment.reportedPaymentId ?? payment.id, transactionId: payment.transactionId, amount: refund.amount, currency: payment.currency, reason: refund.reason })
+          .refund({
+            refundId: refund.id,
+            paymentId: payment.reportedPaymentId ?? payment.id,
+            transactionId: payment.transactionId,
+            amount: refund.amount,
+            currency: payment.currency,
+            reason: refund.reason,
+          })
           // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
           // failed attempt, on record for operators, and is asked again with the same refund id, which the
           // provider never pays twice.
-          .catch((error: unknown): RefundResult => ({ ok: false, reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}` }));
+          .catch((error: unknown): RefundResult => ({
+            ok: false,
+            reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}`,
+          }));
         results.set(refund.id, result);
       }
     };
     await Promise.all(Array.from({ length: Math.min(REFUND_CALLS_AT_ONCE, refunds.length) }, send));
     await this.deps.db.transaction(async (tx) => {
       // Still unsent: a refund another run recorded meanwhile is left as that run recorded it.
-      const open = await tx.find(RefundRow, { where: { id: In(refunds.map((r) => r.id)), status: In(['pending', 'failed'] as RefundStatus[]) }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+      const open = await tx.find(RefundRow, {
+        where: { id: In(refunds.map((r) => r.id)), status: In(['pending', 'failed'] as RefundStatus[]) },
+        order: { id: 'ASC' },
+        lock: this.deps.db.rowLock(),
+      });
       const sent = open.filter((r) => results.get(r.id)!.ok);
       for (const refund of open.filter((r) => !sent.includes(r))) {
         const result = results.get(refund.id) as Extract<RefundResult, { ok: false }>;
@@ -317,17 +419,34 @@ export class PaymentService {
       }
       if (sent.length === 0) return;
       const now = this.deps.clock.now();
-      await tx.createQueryBuilder().update(RefundRow).set({ status: 'succeeded', attempts: () => 'attempts + 1', lastError: null, succeededAt: now }).where({ id: In(sent.map((r) => r.id)) }).execute();
-      await this.deps.ledger.postMany(tx, sent.map((refund) => ({
-        kind: 'payment_refund_sent',
-        refs: { campaignId: refund.campaignId ?? undefined, pledgeId: refund.pledgeId ?? undefined, boxId: payments.get(refund.paymentId)!.boxId ?? undefined, paymentId: refund.paymentId, refundId: refund.id },
-        lines: [
-          { account: accounts.inCurrency(accounts.refundsPending, payments.get(refund.paymentId)!.currency), amount: refund.amount },
-          { account: accounts.inCurrency(accounts.gateway, payments.get(refund.paymentId)!.currency), amount: refund.amount.negated() },
-        ],
-      })));
+      await tx
+        .createQueryBuilder()
+        .update(RefundRow)
+        .set({ status: 'succeeded', attempts: () => 'attempts + 1', lastError: null, succeededAt: now })
+        .where({ id: In(sent.map((r) => r.id)) })
+        .execute();
+      await this.deps.ledger.postMany(
+        tx,
+        sent.map((refund) => ({
+          kind: 'payment_refund_sent',
+          refs: {
+            campaignId: refund.campaignId ?? undefined,
+            pledgeId: refund.pledgeId ?? undefined,
+            boxId: payments.get(refund.paymentId)!.boxId ?? undefined,
+            paymentId: refund.paymentId,
+            refundId: refund.id,
+          },
+          lines: [
+            { account: accounts.inCurrency(accounts.refundsPending, payments.get(refund.paymentId)!.currency), amount: refund.amount },
+            { account: accounts.inCurrency(accounts.gateway, payments.get(refund.paymentId)!.currency), amount: refund.amount.negated() },
+          ],
+        })),
+      );
       const done = sent.map((refund) => Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + 1, lastError: null, succeededAt: now }));
-      await this.refundsSent(tx, done.map((refund) => ({ refund, payment: payments.get(refund.paymentId)! })));
+      await this.refundsSent(
+        tx,
+        done.map((refund) => ({ refund, payment: payments.get(refund.paymentId)! })),
+      );
     });
     return refundIds.map((id) => {
       const result = results.get(id);
@@ -349,7 +468,9 @@ export class PaymentService {
 
   async list(page: { limit: number; offset: number }, where: { kind?: PaymentKind; status?: PaymentStatus }): Promise<{ items: PaymentRow[]; total: number }> {
     const filter = Object.fromEntries(Object.entries(where).filter(([, v]) => v !== undefined));
-    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(PaymentRow, { where: filter, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }));
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(PaymentRow, { where: filter, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }),
+    );
     return { items, total };
   }
 
@@ -362,14 +483,32 @@ export class PaymentService {
 
   /** Sums for the reconcile command, per currency, straight from the payment and refund records. */
   async totals(tx: Tx): Promise<Map<string, { received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>> {
-    const sums = async (query: Promise<{ currency: string; fen: string | number }[]>) => new Map((await query).map((r) => [r.currency, fromFen(String(r.fen))]));
+    const sums = async (query: Promise<{ currency: string; fen: string | number }[]>) =>
+      new Map((await query).map((r) => [r.currency, fromFen(String(r.fen))]));
     const refunds = (status: string) =>
-      tx.createQueryBuilder(RefundRow, 'r').innerJoin(PaymentRow, 'p', 'p.id = r.payment_id').select('p.currency', 'currency').addSelect('SUM(r.amount_fen)', 'fen').where(status).groupBy('p.currency').getRawMany();
-    const received = await sums(tx.createQueryBuilder(PaymentRow, 'p').select('p.currency', 'currency').addSelect('SUM(p.amount_fen)', 'fen').where("p.status = 'succeeded'").groupBy('p.currency').getRawMany());
+      tx
+        .createQueryBuilder(RefundRow, 'r')
+        .innerJoin(PaymentRow, 'p', 'p.id = r.payment_id')
+        .select('p.currency', 'currency')
+        .addSelect('SUM(r.amount_fen)', 'fen')
+        .where(status)
+        .groupBy('p.currency')
+        .getRawMany();
+    const received = await sums(
+      tx
+        .createQueryBuilder(PaymentRow, 'p')
+        .select('p.currency', 'currency')
+        .addSelect('SUM(p.amount_fen)', 'fen')
+        .where("p.status = 'succeeded'")
+        .groupBy('p.currency')
+        .getRawMany(),
+    );
     const refunded = await sums(refunds("r.status = 'succeeded'"));
     const outstanding = await sums(refunds("r.status <> 'succeeded'"));
     const currencies = new Set([LEDGER_CURRENCY, ...received.keys(), ...refunded.keys(), ...outstanding.keys()]);
-    return new Map([...currencies].map((c) => [c, { received: received.get(c) ?? ZERO, refunded: refunded.get(c) ?? ZERO, refundsOutstanding: outstanding.get(c) ?? ZERO }]));
+    return new Map(
+      [...currencies].map((c) => [c, { received: received.get(c) ?? ZERO, refunded: refunded.get(c) ?? ZERO, refundsOutstanding: outstanding.get(c) ?? ZERO }]),
+    );
   }
 
   /** Money we did not ask for that is not refunded in full, exactly once (its refund decided at once, sent by the job). */
@@ -385,9 +524,11 @@ export class PaymentService {
       .addGroupBy('p.amount_fen')
       .having('COALESCE(SUM(r.amount_fen), 0) <> p.amount_fen')
       .getRawMany<{ id: string; amount: string | number; refunded: string | number }>();
-    return rows.map((r) => `unexpected payment ${r.id} of ${formatMoney(fromFen(String(r.amount)))} has ${formatMoney(fromFen(String(r.refunded)))} refunded or being refunded`);
+    return rows.map(
+      (r) =>
+        `unexpected payment ${r.id} of ${formatMoney(fromFen(String(r.amount)))} has ${formatMoney(fromFen(String(r.refunded)))} refunded or being refunded`,
+    );
   }
-
 }
 
 /** Why money a notification reports is not the money we asked for; undefined when it is. */
@@ -396,6 +537,7 @@ function unexpectedReason(asked: PaymentRow | undefined, event: GatewayEvent): U
   if (event.currency !== asked.currency) return 'currency_mismatch';
   if (!event.amount.equals(asked.amount)) return 'amount_mismatch';
   // The payment taken again, under another transaction of the gateway: a second charge.
-  if (event.type === 'payment.succeeded' && asked.status === 'succeeded' && asked.transactionId !== null && event.transactionId !== asked.transactionId) return 'second_charge';
+  if (event.type === 'payment.succeeded' && asked.status === 'succeeded' && asked.transactionId !== null && event.transactionId !== asked.transactionId)
+    return 'second_charge';
   return undefined;
 }

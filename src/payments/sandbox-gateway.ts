@@ -7,14 +7,19 @@ import type { GatewayEvent, PaymentGateway, RefundRequest, RefundResult } from '
 
 export const SANDBOX_SIGNATURE_HEADER = 'x-sandbox-signature';
 
-const EventBody = z.strictObject({
-  id: z.string().min(1).max(100),
-  type: z.enum(['payment.succeeded', 'payment.failed']),
-  paymentId: z.uuid(),
-  amount: moneyString,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').default('CNY'),
-  transactionId: z.string().min(1).max(64).optional(),
-}).refine((e) => e.type !== 'payment.succeeded' || e.transactionId !== undefined, { path: ['transactionId'], message: 'is required when money was taken' });
+const EventBody = z
+  .strictObject({
+    id: z.string().min(1).max(100),
+    type: z.enum(['payment.succeeded', 'payment.failed']),
+    paymentId: z.uuid(),
+    amount: moneyString,
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY')
+      .default('CNY'),
+    transactionId: z.string().min(1).max(64).optional(),
+  })
+  .refine((e) => e.type !== 'payment.succeeded' || e.transactionId !== undefined, { path: ['transactionId'], message: 'is required when money was taken' });
 
 /**
  * A fault the sandbox plays on one refund call, as a real provider sometimes does (sandbox only):
@@ -64,7 +69,16 @@ export class SandboxGateway implements PaymentGateway {
     options: { transactionId?: string; currency?: string } = {},
   ): { headers: Record<string, string>; body: Buffer } {
     const transactionId = outcome === 'succeeded' ? (options.transactionId ?? `txn_${payment.id}`) : undefined;
-    const body = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: `payment.${outcome}`, paymentId: payment.id, amount: formatMoney(payment.amount), currency: options.currency ?? 'CNY', transactionId }));
+    const body = Buffer.from(
+      JSON.stringify({
+        id: `evt_${randomUUID()}`,
+        type: `payment.${outcome}`,
+        paymentId: payment.id,
+        amount: formatMoney(payment.amount),
+        currency: options.currency ?? 'CNY',
+        transactionId,
+      }),
+    );
     return { headers: { [SANDBOX_SIGNATURE_HEADER]: this.sign(body, at), 'content-type': 'application/json' }, body };
   }
 
@@ -74,7 +88,8 @@ export class SandboxGateway implements PaymentGateway {
 
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent {
     const header = headers[SANDBOX_SIGNATURE_HEADER] ?? '';
-    if (!/^t=\d{1,12}(,v1=[0-9a-f]{64})+$/.test(header)) throw new AppError(401, 'invalid_signature', 'The notification is not signed (X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>).');
+    if (!/^t=\d{1,12}(,v1=[0-9a-f]{64})+$/.test(header))
+      throw new AppError(401, 'invalid_signature', 'The notification is not signed (X-Sandbox-Signature: t=<unix time>,v1=<hex HMAC-SHA256>).');
     const { valid, t } = verifySignatureHeader(this.secret, header, rawBody);
     if (!valid || t === undefined) throw new AppError(401, 'invalid_signature', 'The notification signature does not match.');
     if (Math.abs(now.getTime() / 1000 - t) > this.toleranceSeconds) {
@@ -87,7 +102,11 @@ export class SandboxGateway implements PaymentGateway {
       throw badRequest('malformed_json', 'The notification body is not valid JSON.');
     }
     const event = EventBody.safeParse(json);
-    if (!event.success) throw badRequest('validation_failed', `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!event.success)
+      throw badRequest(
+        'validation_failed',
+        `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     return { ...event.data, amount: parseMoney(event.data.amount), transactionId: event.data.transactionId ?? null };
   }
 

@@ -86,9 +86,7 @@ export interface Config {
 
 export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'mysql'; url: string };
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** proxy-addr's names for address ranges, accepted by Express beside addresses and subnets. */
 const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
@@ -106,14 +104,23 @@ const isProxyAddress = (entry: string) => {
 const trustProxy = z.string().transform((value, ctx): false | number | string[] => {
   if (['false', 'no', '0'].includes(value)) return false;
   if (['true', 'yes'].includes(value)) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" would trust every X-Forwarded-For entry, and the left-most one is whatever the client writes (any client could choose its address and dodge the rate limits): set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" would trust every X-Forwarded-For entry, and the left-most one is whatever the client writes (any client could choose its address and dodge the rate limits): set the number of proxies in front of the service (e.g. 1) or their addresses (e.g. 10.0.0.0/8,127.0.0.1)`,
+    });
     return z.NEVER;
   }
   if (/^\d+$/.test(value)) return Number(value);
-  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const bad = entries.filter((entry) => !isProxyAddress(entry));
   if (entries.length === 0 || bad.length > 0) {
-    ctx.addIssue({ code: 'custom', message: `must be false, a number of proxy hops (e.g. 1) or a comma-separated list of proxy addresses and subnets (e.g. 10.0.0.0/8,127.0.0.1); not ${bad.join(', ') || 'empty'}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be false, a number of proxy hops (e.g. 1) or a comma-separated list of proxy addresses and subnets (e.g. 10.0.0.0/8,127.0.0.1); not ${bad.join(', ') || 'empty'}`,
+    });
     return z.NEVER;
   }
   return entries;
@@ -134,62 +141,91 @@ const publicBaseUrl = z.string().transform((value, ctx) => {
   return url.origin;
 });
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    DATA_DIR: z.string().min(1).default('./data'),
-    DATABASE_URL: z
-      .string()
-      .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, 'must look like mysql://user:pass@host:3306/database')
-      .optional(),
-    AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    TOKEN_TTL_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb').default('100kb'),
-    MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).default(512),
-    CORS_ORIGINS: z.string().optional(),
-    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
-    TRUST_PROXY: trustProxy.default(false),
-    BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
-    BOOTSTRAP_OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-    SEED_DEMO_DATA: bool.optional(),
-    JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
-    JOBS_LOCK_LIFETIME_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
-    JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
-    LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
-    PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
-    PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
-    REGISTER_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(100),
-    // OWASP's argon2id parameters (m = 19 MiB, t = 2); 8 KiB and 1 iteration are argon2's floor, for tests.
-    PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(8).max(1024 * 1024).default(19 * 1024),
-    PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(2),
-    PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-    PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
-    SMS_SANDBOX_ECHO: bool.optional(),
-    SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
-    SMS_CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
-    SMS_RESEND_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-    SMS_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
-    SMS_CODES_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(30),
-    SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    SANDBOX_AUTO_CONFIRM: bool.optional(),
-    SANDBOX_TEST_ROUTES: bool.default(false),
-    SANDBOX_CHECKOUT: bool.optional(),
-    DEPOSIT_TTL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
-    BALANCE_REMINDER_HOURS: z.coerce.number().positive().max(24 * 30).default(24),
-    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600_000).default(30_000),
-    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
-    CAMPAIGN_CACHE_MS: z.coerce.number().int().min(0).max(1000, 'must be at most 1000: a campaign page may show progress at most a second old').default(1000),
-    PUBLIC_BASE_URL: publicBaseUrl.optional(),
-    STOREFRONT_DIST: z.string().min(1).optional(),
-    WECHAT_APP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a WeChat app id such as wx1234567890abcdef').optional(),
-    WECHAT_APP_SECRET: z.string().min(16, 'must be at least 16 characters').max(128).optional(),
-    WECHAT_API_BASE: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.weixin.qq.com' }).default('https://api.weixin.qq.com'),
-    PLATFORM_FEE_RATE: z.string().regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05').default('0.05'),
-  });
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_$-]+(\?.*)?$/, 'must look like mysql://user:pass@host:3306/database')
+    .optional(),
+  AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(12),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/, 'a size such as 100kb')
+    .default('100kb'),
+  MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(1).default(512),
+  CORS_ORIGINS: z.string().optional(),
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: trustProxy.default(false),
+  BOOTSTRAP_OPERATOR_EMAIL: z.email().optional(),
+  BOOTSTRAP_OPERATOR_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  SEED_DEMO_DATA: bool.optional(),
+  JOBS_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(2000),
+  JOBS_LOCK_LIFETIME_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
+  JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
+  PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
+  PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
+  REGISTER_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(100),
+  // OWASP's argon2id parameters (m = 19 MiB, t = 2); 8 KiB and 1 iteration are argon2's floor, for tests.
+  PASSWORD_HASH_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(8)
+    .max(1024 * 1024)
+    .default(19 * 1024),
+  PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).max(100).default(2),
+  PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PASSWORD_HASH_QUEUE_LIMIT: z.coerce.number().int().min(0).max(10_000).default(64),
+  SMS_SANDBOX_ECHO: bool.optional(),
+  SMS_CODE_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
+  SMS_CODE_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(5),
+  SMS_RESEND_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SMS_CODES_PER_PHONE_PER_HOUR: z.coerce.number().int().min(1).max(1000).default(5),
+  SMS_CODES_PER_ADDRESS_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SANDBOX_AUTO_CONFIRM: bool.optional(),
+  SANDBOX_TEST_ROUTES: bool.default(false),
+  SANDBOX_CHECKOUT: bool.optional(),
+  DEPOSIT_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
+  BALANCE_REMINDER_HOURS: z.coerce
+    .number()
+    .positive()
+    .max(24 * 30)
+    .default(24),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3600_000).default(30_000),
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool.default(false),
+  CAMPAIGN_CACHE_MS: z.coerce.number().int().min(0).max(1000, 'must be at most 1000: a campaign page may show progress at most a second old').default(1000),
+  PUBLIC_BASE_URL: publicBaseUrl.optional(),
+  STOREFRONT_DIST: z.string().min(1).optional(),
+  WECHAT_APP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a WeChat app id such as wx1234567890abcdef')
+    .optional(),
+  WECHAT_APP_SECRET: z.string().min(16, 'must be at least 16 characters').max(128).optional(),
+  WECHAT_API_BASE: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.weixin.qq.com' }).default('https://api.weixin.qq.com'),
+  PLATFORM_FEE_RATE: z
+    .string()
+    .regex(/^0(\.\d{1,4})?$/, 'a rate between 0 and 1 such as 0.05')
+    .default('0.05'),
+});
 
 export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
@@ -220,10 +256,15 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     bodyLimit: e.BODY_LIMIT,
     maxConcurrentRequests: e.MAX_CONCURRENT_REQUESTS,
-    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    corsOrigins: e.CORS_ORIGINS
+      ? e.CORS_ORIGINS.split(',')
+          .map((o) => o.trim())
+          .filter(Boolean)
+      : [],
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
-    bootstrapOperator: e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
+    bootstrapOperator:
+      e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
     seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS, concurrency: e.JOBS_CONCURRENCY },
@@ -239,24 +280,37 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       perPhonePerHour: e.SMS_CODES_PER_PHONE_PER_HOUR,
       perAddressPerHour: e.SMS_CODES_PER_ADDRESS_PER_HOUR,
     },
-    passwordHashing: { memoryKiB: e.PASSWORD_HASH_MEMORY_KIB, iterations: e.PASSWORD_HASH_ITERATIONS, concurrency: e.PASSWORD_HASH_CONCURRENCY, queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT },
+    passwordHashing: {
+      memoryKiB: e.PASSWORD_HASH_MEMORY_KIB,
+      iterations: e.PASSWORD_HASH_ITERATIONS,
+      concurrency: e.PASSWORD_HASH_CONCURRENCY,
+      queueLimit: e.PASSWORD_HASH_QUEUE_LIMIT,
+    },
     payments: {
       sandboxSecret: e.SANDBOX_SECRET,
       // The embedded demo confirms sandbox payments by itself, so a new user sees things go through; with its
       // checkout sheet on, the deposits and balances a person pays there are that person's to pay, fail or
       // abandon (else "fail" and closing the sheet would mean nothing). Switched on explicitly, it confirms all.
-      sandboxAutoConfirm: e.SANDBOX_AUTO_CONFIRM === true ? 'all' : e.SANDBOX_AUTO_CONFIRM === false || !embeddedDemo ? 'off' : sandboxCheckout ? 'unattended' : 'all',
+      sandboxAutoConfirm:
+        e.SANDBOX_AUTO_CONFIRM === true ? 'all' : e.SANDBOX_AUTO_CONFIRM === false || !embeddedDemo ? 'off' : sandboxCheckout ? 'unattended' : 'all',
       sandboxTestRoutes: e.SANDBOX_TEST_ROUTES,
       sandboxCheckout,
       notificationToleranceSeconds: 300,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
-    forecasts: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS, webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS, webhookAllowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES },
+    forecasts: {
+      webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      webhookRetryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      webhookAllowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+    },
     campaignReadCacheMs: e.CAMPAIGN_CACHE_MS,
     storefront: {
       distDir: e.STOREFRONT_DIST ? path.resolve(e.STOREFRONT_DIST) : undefined,
       publicBaseUrl: e.PUBLIC_BASE_URL,
-      wechat: e.WECHAT_APP_ID && e.WECHAT_APP_SECRET ? { appId: e.WECHAT_APP_ID, appSecret: e.WECHAT_APP_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, '') } : undefined,
+      wechat:
+        e.WECHAT_APP_ID && e.WECHAT_APP_SECRET
+          ? { appId: e.WECHAT_APP_ID, appSecret: e.WECHAT_APP_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, '') }
+          : undefined,
     },
   };
 }
@@ -268,10 +322,14 @@ function crossChecks(env: Record<string, string | undefined>): string[] {
     problems.push('BOOTSTRAP_OPERATOR_PASSWORD: set both BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD, or neither');
   }
   if (Boolean(env.WECHAT_APP_ID) !== Boolean(env.WECHAT_APP_SECRET)) {
-    problems.push('WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET (the official account\'s AppID and AppSecret) for WeChat share cards, or neither');
+    problems.push(
+      "WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET (the official account's AppID and AppSecret) for WeChat share cards, or neither",
+    );
   }
   if (env.WECHAT_APP_ID && env.WECHAT_APP_SECRET && !env.PUBLIC_BASE_URL) {
-    problems.push('PUBLIC_BASE_URL: is required with WECHAT_APP_ID: the JS-SDK config is signed only for pages of that origin (the domain registered as the official account\'s JS接口安全域名), never for whatever Host a request names');
+    problems.push(
+      "PUBLIC_BASE_URL: is required with WECHAT_APP_ID: the JS-SDK config is signed only for pages of that origin (the domain registered as the official account's JS接口安全域名), never for whatever Host a request names",
+    );
   }
   if (env.NODE_ENV === 'production' && !env.AUTH_SECRET) problems.push('AUTH_SECRET: is required in production (replicas must share it)');
   if (env.NODE_ENV === 'production' && ['true', '1', 'yes'].includes(env.SEED_DEMO_DATA ?? '')) {

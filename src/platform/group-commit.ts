@@ -37,7 +37,10 @@ export class GroupCommit<I, R> {
         }
         let results: R[] | undefined;
         try {
-          results = await this.placeBatch(key, batch.map((b) => b.item));
+          results = await this.placeBatch(
+            key,
+            batch.map((b) => b.item),
+          );
         } catch {
           results = undefined;
         }

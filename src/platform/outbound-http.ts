@@ -19,7 +19,10 @@ export function isPublicAddress(address: string): boolean {
 /** A request refused because its host is, or resolves to, an address that is not public. */
 export class AddressNotPublicError extends Error {
   readonly code = 'ADDRESS_NOT_PUBLIC';
-  constructor(readonly host: string, readonly address: string) {
+  constructor(
+    readonly host: string,
+    readonly address: string,
+  ) {
     super(host === address ? `${address} is not a public address` : `${host} resolves to ${address}, which is not a public address`);
     this.name = 'AddressNotPublicError';
   }
@@ -44,7 +47,11 @@ export async function notPublic(url: URL): Promise<AddressNotPublicError | undef
  * the address this returns, so what was checked is what is reached: a name that resolves differently a
  * moment later (DNS rebinding) cannot slip an internal address in between the check and the connection.
  */
-const publicOnlyLookup = ((hostname: string, options: { all?: boolean }, callback: (error: Error | null, address?: string | LookupAddress[], family?: number) => void) => {
+const publicOnlyLookup = ((
+  hostname: string,
+  options: { all?: boolean },
+  callback: (error: Error | null, address?: string | LookupAddress[], family?: number) => void,
+) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error);
     const refused = addresses.find((a) => !isPublicAddress(a.address));
@@ -86,7 +93,10 @@ const agents = {
  * `allowPrivateAddresses`, only public addresses are connected to (else AddressNotPublicError). A
  * request that takes longer than `timeoutMs` fails with a TimeoutError.
  */
-export function postOnce(url: URL, options: { headers: Record<string, string>; body: Buffer; timeoutMs: number; allowPrivateAddresses: boolean }): Promise<{ status: number }> {
+export function postOnce(
+  url: URL,
+  options: { headers: Record<string, string>; body: Buffer; timeoutMs: number; allowPrivateAddresses: boolean },
+): Promise<{ status: number }> {
   const pool = options.allowPrivateAddresses ? agents.any : agents.publicOnly;
   const secure = url.protocol === 'https:';
   const signal = AbortSignal.timeout(options.timeoutMs);

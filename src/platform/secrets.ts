@@ -21,6 +21,10 @@ export function loadOrCreateSecret(dataDir: string, name: string): string {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {
     const reason = fileSystemReason(error);
-    throw reason ? new StartupError(`cannot create the generated secret ${file}: ${reason}. Set DATA_DIR to a folder this user may write, or set the secret in the environment.`) : error;
+    throw reason
+      ? new StartupError(
+          `cannot create the generated secret ${file}: ${reason}. Set DATA_DIR to a folder this user may write, or set the secret in the environment.`,
+        )
+      : error;
   }
 }

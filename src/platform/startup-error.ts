@@ -10,8 +10,13 @@ export class StartupError extends Error {
 /** Why a file or folder could not be created or opened, for the codes an operator can fix; undefined for others (mkdir says EEXIST when a file has the folder's name). */
 export function fileSystemReason(error: unknown): string | undefined {
   const reasons: Record<string, string> = {
-    EACCES: 'permission denied', EPERM: 'permission denied', EROFS: 'the file system is read-only',
-    ENOTDIR: 'a part of the path is a file, not a folder', EEXIST: 'a part of the path is a file, not a folder', ENOSPC: 'no space left on the device', SQLITE_CANTOPEN: 'it cannot be opened',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EEXIST: 'a part of the path is a file, not a folder',
+    ENOSPC: 'no space left on the device',
+    SQLITE_CANTOPEN: 'it cannot be opened',
   };
   return reasons[(error as { code?: string } | undefined)?.code ?? ''];
 }

@@ -23,7 +23,10 @@ export class MoneyFlows {
       received.map(({ pledge, payment }) => ({
         kind: 'deposit_received',
         refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: payment.id },
-        lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.heldDeposits(pledge.campaignId), amount: payment.amount.negated() }],
+        lines: [
+          { account: accounts.gateway, amount: payment.amount },
+          { account: accounts.heldDeposits(pledge.campaignId), amount: payment.amount.negated() },
+        ],
       })),
     );
   }
@@ -33,7 +36,10 @@ export class MoneyFlows {
     await this.ledger.post(tx, {
       kind: 'deposit_refunded',
       refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: depositPayment.id },
-      lines: [{ account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit }, { account: accounts.refundsPending, amount: pledge.deposit.negated() }],
+      lines: [
+        { account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit },
+        { account: accounts.refundsPending, amount: pledge.deposit.negated() },
+      ],
     });
     await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason });
   }
@@ -43,7 +49,10 @@ export class MoneyFlows {
     await this.ledger.post(tx, {
       kind: 'late_payment_refunded',
       refs: { campaignId: payment.campaignId, pledgeId: payment.pledgeId, paymentId: payment.id },
-      lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.refundsPending, amount: payment.amount.negated() }],
+      lines: [
+        { account: accounts.gateway, amount: payment.amount },
+        { account: accounts.refundsPending, amount: payment.amount.negated() },
+      ],
     });
     await this.payments.requestRefund(tx, { payment, amount: payment.amount, reason: 'late_payment' });
   }
@@ -81,7 +90,8 @@ export class MoneyFlows {
       ],
     });
     await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason: 'campaign_cancelled' });
-    if (balancePayment && !balancePayment.amount.isZero()) await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason: 'campaign_cancelled' });
+    if (balancePayment && !balancePayment.amount.isZero())
+      await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason: 'campaign_cancelled' });
   }
 
   /**
@@ -94,7 +104,10 @@ export class MoneyFlows {
     await this.ledger.post(tx, {
       kind: 'deposit_compensated',
       refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: depositPayment.id },
-      lines: [{ account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit }, { account: accounts.refundsPending, amount: pledge.deposit.negated() }],
+      lines: [
+        { account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit },
+        { account: accounts.refundsPending, amount: pledge.deposit.negated() },
+      ],
     });
     await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason: 'deposit_compensation' });
   }
@@ -104,7 +117,10 @@ export class MoneyFlows {
     await this.ledger.post(tx, {
       kind: 'deposit_forfeited',
       refs: { campaignId: pledge.campaignId, pledgeId: pledge.id },
-      lines: [{ account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit }, { account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit.negated() }],
+      lines: [
+        { account: accounts.heldDeposits(pledge.campaignId), amount: pledge.deposit },
+        { account: accounts.factoryPayable(campaign.factoryId), amount: pledge.deposit.negated() },
+      ],
     });
   }
 

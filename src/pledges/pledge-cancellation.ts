@@ -11,7 +11,9 @@ import { lockOwnPledge } from './pledge-reads';
 
 /** A consumer cancels their pledge while the campaign is open. */
 export class PledgeCancellation {
-  constructor(private readonly deps: { db: Database; clock: Clock; campaigns: CampaignService; payments: PaymentService; flows: MoneyFlows; moves: PledgeMoves }) {}
+  constructor(
+    private readonly deps: { db: Database; clock: Clock; campaigns: CampaignService; payments: PaymentService; flows: MoneyFlows; moves: PledgeMoves },
+  ) {}
 
   /** While the campaign is open: an unpaid pledge is dropped, a paid one is refunded in full. */
   async cancel(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<PledgeRow> {
@@ -21,7 +23,10 @@ export class PledgeCancellation {
       const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
       const open = isTakingPledges(campaign, now);
       if (!open || !['awaiting_deposit', 'active'].includes(pledge.status)) {
-        throw conflict('pledge_not_cancellable', `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${pledge.status} and the campaign ${open ? 'open' : campaign.status}.`);
+        throw conflict(
+          'pledge_not_cancellable',
+          `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${pledge.status} and the campaign ${open ? 'open' : campaign.status}.`,
+        );
       }
       const wasPaid = pledge.status === 'active';
       await this.deps.moves.setStatus(tx, pledge, 'cancelled');

@@ -14,14 +14,26 @@ import type { PledgeTallies } from './tallies';
  * transaction, on pledges the caller has locked.
  */
 export class PledgeMoves {
-  constructor(private readonly deps: { db: Database; clock: Clock; campaigns: CampaignService; payments: PaymentService; notifications: NotificationService; tallies: PledgeTallies }) {}
+  constructor(
+    private readonly deps: {
+      db: Database;
+      clock: Clock;
+      campaigns: CampaignService;
+      payments: PaymentService;
+      notifications: NotificationService;
+      tallies: PledgeTallies;
+    },
+  ) {}
 
   /** The expiry job: pledges whose deposit never came release their units. A late payment is refunded when it lands. */
   async expire(pledgeIds: readonly string[]): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       const unpaid = await tx.find(PledgeRow, { where: { id: In(pledgeIds), status: 'awaiting_deposit' }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
-      await this.expireInTx(tx, unpaid.filter((p) => p.expiresAt <= now));
+      await this.expireInTx(
+        tx,
+        unpaid.filter((p) => p.expiresAt <= now),
+      );
     });
   }
 
@@ -36,8 +48,20 @@ export class PledgeMoves {
       await this.setStatuses(tx, ofCampaign, 'expired');
       await this.releaseUnits(tx, campaign, ofCampaign);
     }
-    await this.deps.payments.cancel(tx, pledges.map((p) => p.depositPaymentId));
-    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({ userId: pledge.userId, kind: 'pledge_expired' as const, campaignId: pledge.campaignId, pledgeId: pledge.id, data: { title: campaigns.get(pledge.campaignId)!.title } })));
+    await this.deps.payments.cancel(
+      tx,
+      pledges.map((p) => p.depositPaymentId),
+    );
+    await this.deps.notifications.notifyMany(
+      tx,
+      pledges.map((pledge) => ({
+        userId: pledge.userId,
+        kind: 'pledge_expired' as const,
+        campaignId: pledge.campaignId,
+        pledgeId: pledge.id,
+        data: { title: campaigns.get(pledge.campaignId)!.title },
+      })),
+    );
   }
 
   /** A succeeded campaign is completed once every pledge is final. */
@@ -58,7 +82,8 @@ export class PledgeMoves {
     const now = this.deps.clock.now();
     const result = await tx.update(PledgeRow, { id: In(pledges.map((p) => p.id)), status: from }, { ...patch, status, updatedAt: now });
     // The row locks (MySQL) or the single writer (SQLite) make this always hit; a miss is a bug, not a race to ignore.
-    if (result.affected !== pledges.length) throw new Error(`of pledges ${pledges.map((p) => p.id).join(', ')}, ${pledges.length - (result.affected ?? 0)} were not ${from} any more`);
+    if (result.affected !== pledges.length)
+      throw new Error(`of pledges ${pledges.map((p) => p.id).join(', ')}, ${pledges.length - (result.affected ?? 0)} were not ${from} any more`);
     await this.deps.tallies.moved(tx, pledges, from, status, now);
     for (const pledge of pledges) Object.assign(pledge, patch, { status, updatedAt: now });
   }
@@ -74,7 +99,12 @@ export class PledgeMoves {
     if (campaign.perConsumerLimit === null) return;
     for (const userId of [...new Set(pledges.map((p) => p.userId))].sort()) {
       const units = unitsOf(pledges.filter((p) => p.userId === userId));
-      await tx.createQueryBuilder().update(ConsumerUnitsRow).set({ units: () => `units - ${Number(units)}` }).where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: userId }).execute();
+      await tx
+        .createQueryBuilder()
+        .update(ConsumerUnitsRow)
+        .set({ units: () => `units - ${Number(units)}` })
+        .where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: userId })
+        .execute();
     }
   }
 }

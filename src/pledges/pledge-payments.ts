@@ -18,10 +18,23 @@ import { lockOwnPledge, paymentsOf } from './pledge-reads';
  * inside the notification's transaction).
  */
 export class PledgePayments implements PaymentListener {
-  constructor(private readonly deps: { db: Database; clock: Clock; campaigns: CampaignService; payments: PaymentService; notifications: NotificationService; flows: MoneyFlows; moves: PledgeMoves }) {}
+  constructor(
+    private readonly deps: {
+      db: Database;
+      clock: Clock;
+      campaigns: CampaignService;
+      payments: PaymentService;
+      notifications: NotificationService;
+      flows: MoneyFlows;
+      moves: PledgeMoves;
+    },
+  ) {}
 
   /** The balance payment of a pledge awaiting its balance; asking again returns the same pending payment. */
-  async balancePayment(consumer: Principal & { role: 'consumer' }, pledgeId: string): Promise<{ pledge: PledgeRow; payment: PaymentRow; payments: PaymentRow[] }> {
+  async balancePayment(
+    consumer: Principal & { role: 'consumer' },
+    pledgeId: string,
+  ): Promise<{ pledge: PledgeRow; payment: PaymentRow; payments: PaymentRow[] }> {
     const now = this.deps.clock.now();
     const result = await this.deps.db.transaction(async (tx) => {
       const pledge = await lockOwnPledge(this.deps.db, tx, consumer, pledgeId);
@@ -31,7 +44,9 @@ export class PledgePayments implements PaymentListener {
         const existing = await this.deps.moves.payment(tx, pledge.balancePaymentId);
         if (existing.status === 'pending') return { pledge, payment: existing, payments: (await paymentsOf(tx, [pledgeId])).get(pledgeId)! };
       }
-      const [payment] = await this.deps.payments.create(tx, [{ kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! }]);
+      const [payment] = await this.deps.payments.create(tx, [
+        { kind: 'balance', pledgeId, campaignId: pledge.campaignId, userId: pledge.userId, amount: pledge.balance! },
+      ]);
       pledge.balancePaymentId = payment.id;
       await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: payment.id, updatedAt: now });
       return { pledge, payment, payments: (await paymentsOf(tx, [pledgeId])).get(pledgeId)! };
@@ -53,7 +68,8 @@ export class PledgePayments implements PaymentListener {
     if (new Set(pledgeIds).size !== pledgeIds.length) throw new Error('two payments of one pledge settle in one batch');
     const pledges = new Map((await tx.find(PledgeRow, { where: { id: In(pledgeIds) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
     const campaigns = new Map<string, CampaignRow>();
-    for (const campaignId of new Set([...pledges.values()].map((p) => p.campaignId))) campaigns.set(campaignId, (await this.deps.campaigns.find(tx, campaignId))!);
+    for (const campaignId of new Set([...pledges.values()].map((p) => p.campaignId)))
+      campaigns.set(campaignId, (await this.deps.campaigns.find(tx, campaignId))!);
     const deposits: { pledge: PledgeRow; payment: PaymentRow; campaign: CampaignRow }[] = [];
     for (const { payment, previousStatus } of settled) {
       const pledge = pledges.get(payment.pledgeId!);
@@ -64,7 +80,13 @@ export class PledgePayments implements PaymentListener {
       } else if (payment.kind === 'balance' && previousStatus === 'pending' && pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id) {
         await this.deps.moves.setStatus(tx, pledge, 'paid');
         await this.deps.flows.purchaseCompleted(tx, pledge, campaign, payment);
-        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_received', campaignId: campaign.id, pledgeId: pledge.id, data: { title: campaign.title, amount: formatMoney(payment.amount), shipDate: campaign.expectedShipDate } });
+        await this.deps.notifications.notify(tx, {
+          userId: pledge.userId,
+          kind: 'balance_received',
+          campaignId: campaign.id,
+          pledgeId: pledge.id,
+          data: { title: campaign.title, amount: formatMoney(payment.amount), shipDate: campaign.expectedShipDate },
+        });
         await this.deps.moves.completeIfFinal(tx, campaign.id);
       } else {
         // The money arrived for a pledge that no longer wants it: it goes straight back.
@@ -74,11 +96,21 @@ export class PledgePayments implements PaymentListener {
     if (deposits.length === 0) return;
     // Sent back to back on the transaction's connection: the batch waits for one round trip, not one per statement.
     await Promise.all([
-      this.deps.moves.setStatuses(tx, deposits.map((d) => d.pledge), 'active'),
+      this.deps.moves.setStatuses(
+        tx,
+        deposits.map((d) => d.pledge),
+        'active',
+      ),
       this.deps.flows.depositsReceived(tx, deposits),
       this.deps.notifications.notifyMany(
         tx,
-        deposits.map(({ pledge, payment, campaign }) => ({ userId: pledge.userId, kind: 'deposit_received', campaignId: campaign.id, pledgeId: pledge.id, data: { title: campaign.title, amount: formatMoney(payment.amount) } })),
+        deposits.map(({ pledge, payment, campaign }) => ({
+          userId: pledge.userId,
+          kind: 'deposit_received',
+          campaignId: campaign.id,
+          pledgeId: pledge.id,
+          data: { title: campaign.title, amount: formatMoney(payment.amount) },
+        })),
       ),
     ]);
   }
@@ -89,10 +121,20 @@ export class PledgePayments implements PaymentListener {
     if (!pledge) return;
     if (payment.kind === 'deposit' && pledge.status === 'awaiting_deposit') await this.deps.moves.expireInTx(tx, [pledge]);
     // A failed balance payment leaves the pledge awaiting its balance: the consumer can try again until the due time.
-    if (payment.kind === 'balance' && pledge.balancePaymentId === payment.id) await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
+    if (payment.kind === 'balance' && pledge.balancePaymentId === payment.id)
+      await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
   }
 
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
-    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, campaignId: refund.campaignId, pledgeId: refund.pledgeId, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
+    await this.deps.notifications.notifyMany(
+      tx,
+      refunds.map((refund) => ({
+        userId: refund.userId,
+        kind: 'refund_sent' as const,
+        campaignId: refund.campaignId,
+        pledgeId: refund.pledgeId,
+        data: { amount: formatMoney(refund.amount), reason: refund.reason },
+      })),
+    );
   }
 }

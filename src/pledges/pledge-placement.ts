@@ -31,7 +31,17 @@ type Placed = { pledge: PledgeRow; payment: PaymentRow };
  * update of the campaign row. Its expiry job (pledge.jobs.ts) is handled by PledgeMoves.expire.
  */
 export class PledgePlacement {
-  constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; campaigns: CampaignService; payments: PaymentService; tallies: PledgeTallies; depositTtlMinutes: number }) {}
+  constructor(
+    private readonly deps: {
+      db: Database;
+      jobs: Jobs;
+      clock: Clock;
+      campaigns: CampaignService;
+      payments: PaymentService;
+      tallies: PledgeTallies;
+      depositTtlMinutes: number;
+    },
+  ) {}
 
   /**
    * Places a pledge: the pledge, its deposit payment, its expiry job and the units reserved against the
@@ -40,7 +50,12 @@ export class PledgePlacement {
    * the hot campaign row is locked only for the commit. `pledgeId` is the request's idempotency id when
    * it has one: a retry of a request whose pledge was already written gets that pledge back.
    */
-  async create(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string = newId()): Promise<Placed & { payments: PaymentRow[] }> {
+  async create(
+    consumer: Principal & { role: 'consumer' },
+    campaignId: string,
+    input: { variant: Record<string, string>; quantity: number },
+    pledgeId: string = newId(),
+  ): Promise<Placed & { payments: PaymentRow[] }> {
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
@@ -49,7 +64,14 @@ export class PledgePlacement {
     if (campaign.perConsumerLimit !== null) await this.ensureConsumerRow(campaignId, consumer.userId);
     let placed: Placed | AppError;
     try {
-      placed = await this.groupCommit.submit(campaignId, { pledgeId, campaign, userId: consumer.userId, variantKey: variant.key, quantity: input.quantity, at: this.deps.clock.now() });
+      placed = await this.groupCommit.submit(campaignId, {
+        pledgeId,
+        campaign,
+        userId: consumer.userId,
+        variantKey: variant.key,
+        quantity: input.quantity,
+        at: this.deps.clock.now(),
+      });
     } catch (error) {
       // The pledge exists already: an earlier attempt of this request wrote it and died before answering.
       if (!isUniqueViolation(error)) throw error;
@@ -68,7 +90,12 @@ export class PledgePlacement {
    * retry is answered with this instead (the route's `recognise`), so that no check that has turned since
    * the first attempt (the per-consumer limit, the cap, the window, a rate limit) refuses a pledge made.
    */
-  async placedBefore(consumer: Principal & { role: 'consumer' }, campaignId: string, input: { variant: Record<string, string>; quantity: number }, pledgeId: string): Promise<(Placed & { payments: PaymentRow[] }) | undefined> {
+  async placedBefore(
+    consumer: Principal & { role: 'consumer' },
+    campaignId: string,
+    input: { variant: Record<string, string>; quantity: number },
+    pledgeId: string,
+  ): Promise<(Placed & { payments: PaymentRow[] }) | undefined> {
     const found = await this.deps.db.read(async (tx) => {
       const pledge = await tx.findOneBy(PledgeRow, { id: pledgeId });
       if (!pledge) return undefined;
@@ -79,7 +106,13 @@ export class PledgePlacement {
     const campaign = await this.deps.campaigns.terms(campaignId);
     const variant = campaign ? variantKey(campaign.options, input.variant) : undefined;
     const { pledge } = found;
-    const same = pledge.userId === consumer.userId && pledge.campaignId === campaignId && variant && 'key' in variant && pledge.variantKey === variant.key && pledge.quantity === input.quantity;
+    const same =
+      pledge.userId === consumer.userId &&
+      pledge.campaignId === campaignId &&
+      variant &&
+      'key' in variant &&
+      pledge.variantKey === variant.key &&
+      pledge.quantity === input.quantity;
     if (!same) throw idempotencyKeyReused();
     return found;
   }
@@ -94,7 +127,11 @@ export class PledgePlacement {
     return this.deps.db.transaction(async (tx) => {
       const refused: (AppError | undefined)[] = [];
       for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
-      const { placed, reserved } = await this.insertAndReserve(tx, campaignId, intents.filter((_, i) => !refused[i]));
+      const { placed, reserved } = await this.insertAndReserve(
+        tx,
+        campaignId,
+        intents.filter((_, i) => !refused[i]),
+      );
       if (!reserved) throw new Error('the batch does not fit');
       let next = 0;
       return intents.map((_, i) => refused[i] ?? placed[next++]);
@@ -128,7 +165,10 @@ export class PledgePlacement {
    */
   private async insertAndReserve(tx: Tx, campaignId: string, intents: readonly PledgeIntent[]): Promise<{ placed: Placed[]; reserved: boolean }> {
     const units = intents.reduce((total, intent) => total + intent.quantity, 0);
-    const [placed, reserved] = await Promise.all([this.insertPledges(tx, intents), units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now())]);
+    const [placed, reserved] = await Promise.all([
+      this.insertPledges(tx, intents),
+      units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()),
+    ]);
     return { placed, reserved };
   }
 
@@ -137,18 +177,38 @@ export class PledgePlacement {
     if (intents.length === 0) return [];
     const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
       Object.assign(new PledgeRow(), {
-        id: pledgeId, campaignId: campaign.id, userId, variantKey, quantity, status: 'awaiting_deposit', depositPerUnit: campaign.depositPerUnit, deposit: depositFor(campaign, quantity),
-        unitPrice: null, creditedPerUnit: null, balance: null, balancePaymentId: null, expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
-        balanceDueAt: null, remindedAt: null, createdAt: at, updatedAt: at,
+        id: pledgeId,
+        campaignId: campaign.id,
+        userId,
+        variantKey,
+        quantity,
+        status: 'awaiting_deposit',
+        depositPerUnit: campaign.depositPerUnit,
+        deposit: depositFor(campaign, quantity),
+        unitPrice: null,
+        creditedPerUnit: null,
+        balance: null,
+        balancePaymentId: null,
+        expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
+        balanceDueAt: null,
+        remindedAt: null,
+        createdAt: at,
+        updatedAt: at,
       }),
     );
-    const payments = this.deps.payments.newPayments(pledges.map((p) => ({ kind: 'deposit', pledgeId: p.id, campaignId: p.campaignId, userId: p.userId, amount: p.deposit })));
+    const payments = this.deps.payments.newPayments(
+      pledges.map((p) => ({ kind: 'deposit', pledgeId: p.id, campaignId: p.campaignId, userId: p.userId, amount: p.deposit })),
+    );
     pledges.forEach((p, i) => (p.depositPaymentId = payments[i].id));
     // Sent back to back on the transaction's connection: the batch waits for one round trip, not one per statement.
     await Promise.all([
       this.deps.payments.insert(tx, payments),
       this.deps.db.insertEntities(tx, PledgeRow, pledges),
-      this.deps.jobs.enqueueMany(tx, EXPIRE_JOB, pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id }))),
+      this.deps.jobs.enqueueMany(
+        tx,
+        EXPIRE_JOB,
+        pledges.map((p) => ({ payload: { pledgeId: p.id }, runAt: p.expiresAt, key: p.id })),
+      ),
       this.deps.tallies.placed(tx, pledges),
     ]);
     return pledges.map((pledge, i) => ({ pledge, payment: payments[i] }));
@@ -162,15 +222,28 @@ export class PledgePlacement {
    */
   private async takeConsumerUnits(tx: Tx, { campaign, userId, quantity }: PledgeIntent): Promise<AppError | undefined> {
     if (campaign.perConsumerLimit === null) return undefined;
-    const taken = await this.deps.db.sql(tx, 'UPDATE campaign_consumer_units SET units = units + ? WHERE campaign_id = ? AND user_id = ? AND units + ? <= ?', [quantity, campaign.id, userId, quantity, campaign.perConsumerLimit]);
-    return taken.affected === 1 ? undefined : conflict('per_consumer_limit', `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`);
+    const taken = await this.deps.db.sql(tx, 'UPDATE campaign_consumer_units SET units = units + ? WHERE campaign_id = ? AND user_id = ? AND units + ? <= ?', [
+      quantity,
+      campaign.id,
+      userId,
+      quantity,
+      campaign.perConsumerLimit,
+    ]);
+    return taken.affected === 1
+      ? undefined
+      : conflict(
+          'per_consumer_limit',
+          `Each consumer may pledge at most ${campaign.perConsumerLimit} units in this campaign, counting the pledges you already have.`,
+        );
   }
 
   private async ensureConsumerRow(campaignId: string, userId: string): Promise<void> {
     // Rows are never deleted, so one known to exist need not be inserted again.
     const key = `${campaignId}:${userId}`;
     if (this.knownConsumerRows.has(key)) return;
-    await this.deps.db.statement((tx) => tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().updateEntity(false).execute());
+    await this.deps.db.statement((tx) =>
+      tx.createQueryBuilder().insert().into(ConsumerUnitsRow).values({ campaignId, userId, units: 0 }).orIgnore().updateEntity(false).execute(),
+    );
     if (this.knownConsumerRows.size >= 100_000) this.knownConsumerRows.clear();
     this.knownConsumerRows.add(key);
   }

@@ -20,8 +20,16 @@ export class PledgeReads {
 
   async listMine(userId: string, page: PageQuery): Promise<{ items: { pledge: PledgeRow; payments: PaymentRow[] }[]; total: number }> {
     return this.deps.db.read(async (tx) => {
-      const [pledges, total] = await tx.findAndCount(PledgeRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit });
-      const payments = await paymentsOf(tx, pledges.map((p) => p.id));
+      const [pledges, total] = await tx.findAndCount(PledgeRow, {
+        where: { userId },
+        order: { createdAt: 'DESC', id: 'ASC' },
+        skip: page.offset,
+        take: page.limit,
+      });
+      const payments = await paymentsOf(
+        tx,
+        pledges.map((p) => p.id),
+      );
       return { items: pledges.map((pledge) => ({ pledge, payments: payments.get(pledge.id)! })), total };
     });
   }
@@ -31,7 +39,8 @@ export class PledgeReads {
 export async function paymentsOf(tx: Tx, pledgeIds: readonly string[]): Promise<Map<string, PaymentRow[]>> {
   const result = new Map<string, PaymentRow[]>(pledgeIds.map((id) => [id, []]));
   if (pledgeIds.length === 0) return result;
-  for (const payment of await tx.find(PaymentRow, { where: { pledgeId: In([...pledgeIds]) }, order: { createdAt: 'ASC', id: 'ASC' } })) result.get(payment.pledgeId!)!.push(payment);
+  for (const payment of await tx.find(PaymentRow, { where: { pledgeId: In([...pledgeIds]) }, order: { createdAt: 'ASC', id: 'ASC' } }))
+    result.get(payment.pledgeId!)!.push(payment);
   return result;
 }
 

@@ -21,21 +21,38 @@ export interface PledgeUseCases {
   payments: PledgePayments;
 }
 
-export function pledgeRoutes({ placement, reads, cancellation, payments: pledgePayments }: PledgeUseCases, limits: Config['pledgeRateLimit'], paymentDto: (payment: PaymentRow) => PaymentDto): RouteDef[] {
+export function pledgeRoutes(
+  { placement, reads, cancellation, payments: pledgePayments }: PledgeUseCases,
+  limits: Config['pledgeRateLimit'],
+  paymentDto: (payment: PaymentRow) => PaymentDto,
+): RouteDef[] {
   const pledgeDto = (pledge: PledgeRow, payments: readonly PaymentRow[]) => toPledgeDto(pledge, payments, paymentDto);
   // Every new attempt counts, successful or not: a script hammering a hot launch is slowed either way.
   // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
   const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
-    rateLimited({ windowMs: 60_000, limit, key, code: 'too_many_pledges', detail: `Too many pledges from this ${who} in a minute (at most ${limit}). Wait a minute and try again.` });
-  const pledgeLimiters = [
-    perMinute(limits.perAddress, clientAddress, 'address'),
-    perMinute(limits.perAccount, (req) => subjectOf(req.principal), 'account'),
-  ];
-  const placedDto = ({ pledge, payment, payments }: { pledge: PledgeRow; payment: PaymentRow; payments: readonly PaymentRow[] }) => ({ ...pledgeDto(pledge, payments), depositPayment: paymentDto(payment) });
+    rateLimited({
+      windowMs: 60_000,
+      limit,
+      key,
+      code: 'too_many_pledges',
+      detail: `Too many pledges from this ${who} in a minute (at most ${limit}). Wait a minute and try again.`,
+    });
+  const pledgeLimiters = [perMinute(limits.perAddress, clientAddress, 'address'), perMinute(limits.perAccount, (req) => subjectOf(req.principal), 'account')];
+  const placedDto = ({ pledge, payment, payments }: { pledge: PledgeRow; payment: PaymentRow; payments: readonly PaymentRow[] }) => ({
+    ...pledgeDto(pledge, payments),
+    depositPayment: paymentDto(payment),
+  });
   return [
     route({
-      method: 'post', path: '/v1/campaigns/:id/pledges', summary: 'Pledge: reserve units of a variant and get the deposit payment', access: ['consumer'],
-      status: 201, idempotent: true, params: CampaignParams, body: CreatePledgeBody, before: pledgeLimiters,
+      method: 'post',
+      path: '/v1/campaigns/:id/pledges',
+      summary: 'Pledge: reserve units of a variant and get the deposit payment',
+      access: ['consumer'],
+      status: 201,
+      idempotent: true,
+      params: CampaignParams,
+      body: CreatePledgeBody,
+      before: pledgeLimiters,
       handle: async ({ principal, params, body, idempotencyId }) => placedDto(await placement.create(principal, params.id, body, idempotencyId)),
       recognise: async ({ principal, params, body, idempotencyId }) => {
         const placed = await placement.placedBefore(principal, params.id, body, idempotencyId);
@@ -43,22 +60,38 @@ export function pledgeRoutes({ placement, reads, cancellation, payments: pledgeP
       },
     }),
     route({
-      method: 'get', path: '/v1/me/pledges', summary: "The caller's pledges, newest first", access: ['consumer'], query: pageQuery,
+      method: 'get',
+      path: '/v1/me/pledges',
+      summary: "The caller's pledges, newest first",
+      access: ['consumer'],
+      query: pageQuery,
       handle: async ({ principal, query }) => {
         const { items, total } = await reads.listMine(principal.userId, query);
-        return page(items.map(({ pledge, payments }) => pledgeDto(pledge, payments)), total, query);
+        return page(
+          items.map(({ pledge, payments }) => pledgeDto(pledge, payments)),
+          total,
+          query,
+        );
       },
     }),
     route({
-      method: 'get', path: '/v1/pledges/:id', summary: 'A pledge with its payments (its consumer, or an operator)', access: ['consumer', 'operator'], params: PledgeParams,
+      method: 'get',
+      path: '/v1/pledges/:id',
+      summary: 'A pledge with its payments (its consumer, or an operator)',
+      access: ['consumer', 'operator'],
+      params: PledgeParams,
       handle: async ({ principal, params }) => {
         const { pledge, payments } = await reads.get(principal, params.id);
         return pledgeDto(pledge, payments);
       },
     }),
     route({
-      method: 'post', path: '/v1/pledges/:id/cancel', summary: 'Cancel a pledge while its campaign is open (a paid deposit is refunded in full)', access: ['consumer'],
-      idempotent: true, params: PledgeParams,
+      method: 'post',
+      path: '/v1/pledges/:id/cancel',
+      summary: 'Cancel a pledge while its campaign is open (a paid deposit is refunded in full)',
+      access: ['consumer'],
+      idempotent: true,
+      params: PledgeParams,
       handle: async ({ principal, params }) => {
         await cancellation.cancel(principal, params.id);
         const { pledge, payments } = await reads.get(principal, params.id);
@@ -66,8 +99,13 @@ export function pledgeRoutes({ placement, reads, cancellation, payments: pledgeP
       },
     }),
     route({
-      method: 'post', path: '/v1/pledges/:id/balance-payment', summary: 'Get the balance payment of a pledge whose campaign succeeded', access: ['consumer'],
-      status: 201, idempotent: true, params: PledgeParams,
+      method: 'post',
+      path: '/v1/pledges/:id/balance-payment',
+      summary: 'Get the balance payment of a pledge whose campaign succeeded',
+      access: ['consumer'],
+      status: 201,
+      idempotent: true,
+      params: PledgeParams,
       handle: async ({ principal, params }) => {
         const { pledge, payment, payments } = await pledgePayments.balancePayment(principal, params.id);
         return { ...pledgeDto(pledge, payments), balancePayment: paymentDto(payment) };
@@ -75,4 +113,3 @@ export function pledgeRoutes({ placement, reads, cancellation, payments: pledgeP
     }),
   ];
 }
-

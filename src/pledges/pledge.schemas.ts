@@ -14,11 +14,20 @@ export const CreatePledgeBody = PledgeChoice;
 export function toPledgeDto(p: PledgeRow, payments: readonly PaymentRow[], paymentDto: (payment: PaymentRow) => PaymentDto) {
   const money = (d: PledgeRow['deposit'] | null) => (d === null ? null : formatMoney(d));
   return {
-    id: p.id, campaignId: p.campaignId, variant: variantFromKey(p.variantKey), quantity: p.quantity, status: p.status,
-    depositPerUnit: formatMoney(p.depositPerUnit), deposit: formatMoney(p.deposit),
-    unitPrice: money(p.unitPrice), creditedPerUnit: money(p.creditedPerUnit), balance: money(p.balance),
-    depositDueAt: p.expiresAt.toISOString(), balanceDueAt: p.balanceDueAt?.toISOString() ?? null,
-    createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString(),
+    id: p.id,
+    campaignId: p.campaignId,
+    variant: variantFromKey(p.variantKey),
+    quantity: p.quantity,
+    status: p.status,
+    depositPerUnit: formatMoney(p.depositPerUnit),
+    deposit: formatMoney(p.deposit),
+    unitPrice: money(p.unitPrice),
+    creditedPerUnit: money(p.creditedPerUnit),
+    balance: money(p.balance),
+    depositDueAt: p.expiresAt.toISOString(),
+    balanceDueAt: p.balanceDueAt?.toISOString() ?? null,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
     payments: payments.map((payment) => paymentDto(payment)),
   };
 }

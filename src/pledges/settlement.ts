@@ -1,6 +1,16 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
-import { type CampaignRow, type CampaignService, type DecisionObserver, type PledgesAtClose, balanceFor, balancePerUnit, creditedPerUnit, thresholdOf, variantText } from '../campaigns';
+import {
+  type CampaignRow,
+  type CampaignService,
+  type DecisionObserver,
+  type PledgesAtClose,
+  balanceFor,
+  balancePerUnit,
+  creditedPerUnit,
+  thresholdOf,
+  variantText,
+} from '../campaigns';
 import type { NotificationInput, NotificationService } from '../notifications';
 import type { PaymentService } from '../payments';
 import type { Clock } from '../platform/clock';
@@ -26,8 +36,16 @@ export const byCampaign = z.strictObject({ campaignId: z.string() });
 export class Settlement implements PledgesAtClose, DecisionObserver {
   constructor(
     private readonly deps: {
-      db: Database; jobs: Jobs; clock: Clock; campaigns: CampaignService; payments: PaymentService; notifications: NotificationService; flows: MoneyFlows; tallies: PledgeTallies;
-      moves: PledgeMoves; balanceReminderHours: number;
+      db: Database;
+      jobs: Jobs;
+      clock: Clock;
+      campaigns: CampaignService;
+      payments: PaymentService;
+      notifications: NotificationService;
+      flows: MoneyFlows;
+      tallies: PledgeTallies;
+      moves: PledgeMoves;
+      balanceReminderHours: number;
     },
   ) {}
 
@@ -56,7 +74,12 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
    * awaiting its balance, and never came again. A cancel after success settles again, under its own key.
    */
   async campaignDecided(tx: Tx, campaign: CampaignRow): Promise<void> {
-    await this.deps.jobs.enqueue(tx, SETTLE_JOB, { campaignId: campaign.id }, { key: campaign.status === 'cancelled' ? `${campaign.id}:cancelled` : campaign.id });
+    await this.deps.jobs.enqueue(
+      tx,
+      SETTLE_JOB,
+      { campaignId: campaign.id },
+      { key: campaign.status === 'cancelled' ? `${campaign.id}:cancelled` : campaign.id },
+    );
   }
 
   /** Moves every pledge of a decided or cancelled campaign to where the decision puts it, a batch per transaction. */
@@ -64,12 +87,18 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
     for (;;) {
       const moved = await this.deps.db.transaction(async (tx) => {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
-        const from: PledgeStatus[] = campaign.status === 'cancelled' ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid'] : ['succeeded', 'failed', 'completed'].includes(campaign.status) ? ['active'] : [];
+        const from: PledgeStatus[] =
+          campaign.status === 'cancelled'
+            ? ['awaiting_deposit', 'active', 'awaiting_balance', 'paid']
+            : ['succeeded', 'failed', 'completed'].includes(campaign.status)
+              ? ['active']
+              : [];
         if (from.length === 0) return 0;
         // No ORDER BY: any BATCH of them will do, and an order the index (campaign, status) cannot give would
         // make MySQL sort, and so lock, every remaining pledge of the campaign in each batch.
         const batch = await tx.find(PledgeRow, { where: { campaignId, status: In(from) }, take: BATCH, lock: this.deps.db.rowLock() });
-        const produced = campaign.status === 'cancelled' || campaign.status === 'failed' ? [] : batch.filter((p) => !campaign.droppedVariants?.includes(p.variantKey));
+        const produced =
+          campaign.status === 'cancelled' || campaign.status === 'failed' ? [] : batch.filter((p) => !campaign.droppedVariants?.includes(p.variantKey));
         for (const pledge of batch.filter((p) => !produced.includes(p))) await this.refundOne(tx, campaign, pledge);
         await this.awaitBalance(tx, campaign, produced);
         return batch.length;
@@ -103,13 +132,24 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       const moved = await this.deps.db.transaction(async (tx) => {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
         if (campaign.status !== 'succeeded') return 0;
-        if (campaign.balanceDueAt && campaign.balanceDueAt > now) throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
-        const batch = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) }, take: BATCH, lock: this.deps.db.rowLock() });
+        if (campaign.balanceDueAt && campaign.balanceDueAt > now)
+          throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
+        const batch = await tx.find(PledgeRow, {
+          where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) },
+          take: BATCH,
+          lock: this.deps.db.rowLock(),
+        });
         for (const pledge of batch) {
           await this.deps.moves.setStatus(tx, pledge, 'forfeited');
           if (pledge.balancePaymentId) await this.deps.payments.cancel(tx, pledge.balancePaymentId);
           await this.deps.flows.forfeitDeposit(tx, pledge, campaign);
-          await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'deposit_forfeited', campaignId, pledgeId: pledge.id, data: { title: campaign.title, deposit: formatMoney(pledge.deposit), dueAt: campaign.balanceDueAt!.toISOString() } });
+          await this.deps.notifications.notify(tx, {
+            userId: pledge.userId,
+            kind: 'deposit_forfeited',
+            campaignId,
+            pledgeId: pledge.id,
+            data: { title: campaign.title, deposit: formatMoney(pledge.deposit), dueAt: campaign.balanceDueAt!.toISOString() },
+          });
         }
         return batch.length;
       });
@@ -125,7 +165,13 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       const due = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance' } });
       for (const pledge of due.filter((p) => p.remindedAt === null)) {
         await tx.update(PledgeRow, { id: pledge.id }, { remindedAt: this.deps.clock.now() });
-        await this.deps.notifications.notify(tx, { userId: pledge.userId, kind: 'balance_reminder', campaignId, pledgeId: pledge.id, data: { title: campaign.title, balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() } });
+        await this.deps.notifications.notify(tx, {
+          userId: pledge.userId,
+          kind: 'balance_reminder',
+          campaignId,
+          pledgeId: pledge.id,
+          data: { title: campaign.title, balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
+        });
       }
     });
   }
@@ -153,8 +199,12 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
 
   /** A pledge of a cancelled or failed campaign, or of a variant too few chose: everything paid goes back. */
   private async refundOne(tx: Tx, campaign: CampaignRow, pledge: PledgeRow): Promise<void> {
-    const notify = (input: Omit<Extract<NotificationInput, { kind: 'campaign_failed' }>, 'userId'> | Omit<Extract<NotificationInput, { kind: 'campaign_cancelled' }>, 'userId'> | Omit<Extract<NotificationInput, { kind: 'variant_not_produced' }>, 'userId'>) =>
-      this.deps.notifications.notify(tx, { ...input, userId: pledge.userId, campaignId: campaign.id, pledgeId: pledge.id } as NotificationInput);
+    const notify = (
+      input:
+        | Omit<Extract<NotificationInput, { kind: 'campaign_failed' }>, 'userId'>
+        | Omit<Extract<NotificationInput, { kind: 'campaign_cancelled' }>, 'userId'>
+        | Omit<Extract<NotificationInput, { kind: 'variant_not_produced' }>, 'userId'>,
+    ) => this.deps.notifications.notify(tx, { ...input, userId: pledge.userId, campaignId: campaign.id, pledgeId: pledge.id } as NotificationInput);
     const title = campaign.title;
 
     if (campaign.status === 'cancelled') {
@@ -184,7 +234,10 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
     }
     await this.deps.moves.setStatus(tx, pledge, 'refunded');
     await this.deps.flows.refundDeposit(tx, pledge, await this.deps.moves.payment(tx, pledge.depositPaymentId), 'variant_not_produced');
-    return notify({ kind: 'variant_not_produced', data: { title, variant: variantText(campaign.options, pledge.variantKey), deposit: formatMoney(pledge.deposit) } });
+    return notify({
+      kind: 'variant_not_produced',
+      data: { title, variant: variantText(campaign.options, pledge.variantKey), deposit: formatMoney(pledge.deposit) },
+    });
   }
 
   /**
@@ -198,17 +251,28 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
     const perUnit = balancePerUnit(campaign, price);
     for (const quantity of new Set(pledges.map((p) => p.quantity))) {
       const same = pledges.filter((p) => p.quantity === quantity);
-      await this.deps.moves.setStatuses(tx, same, 'awaiting_balance', { unitPrice: price, creditedPerUnit: creditedPerUnit(campaign, price), balance: balanceFor(campaign, price, quantity), balanceDueAt: campaign.balanceDueAt });
+      await this.deps.moves.setStatuses(tx, same, 'awaiting_balance', {
+        unitPrice: price,
+        creditedPerUnit: creditedPerUnit(campaign, price),
+        balance: balanceFor(campaign, price, quantity),
+        balanceDueAt: campaign.balanceDueAt,
+      });
     }
     if (perUnit.isZero()) {
       // The deposit (with its credit) covers the whole price: every purchase is complete at once.
       await this.deps.moves.setStatuses(tx, pledges, 'paid');
       for (const pledge of pledges) await this.deps.flows.purchaseCompleted(tx, pledge, campaign, undefined);
     }
-    await this.deps.notifications.notifyMany(tx, pledges.map((pledge) => ({
-      userId: pledge.userId, kind: 'campaign_succeeded' as const, campaignId: campaign.id, pledgeId: pledge.id,
-      data: { title: campaign.title, unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
-    })));
+    await this.deps.notifications.notifyMany(
+      tx,
+      pledges.map((pledge) => ({
+        userId: pledge.userId,
+        kind: 'campaign_succeeded' as const,
+        campaignId: campaign.id,
+        pledgeId: pledge.id,
+        data: { title: campaign.title, unitPrice: formatMoney(price), balance: formatMoney(pledge.balance!), dueAt: campaign.balanceDueAt!.toISOString() },
+      })),
+    );
   }
 }
 

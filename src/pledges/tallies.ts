@@ -55,7 +55,13 @@ export type DayTally = Pick<PledgeDayRow, 'day' | 'pledgedUnits' | 'pledges' | '
  */
 export function unitCounts(t: VariantTally) {
   const paidUnits = PAID_STATUSES.reduce((total, status) => total + t[status], 0);
-  return { paidUnits, awaitingDepositUnits: t.awaiting_deposit, reservedUnits: paidUnits + t.awaiting_deposit, awaitingBalanceUnits: t.awaiting_balance, paidBalanceUnits: t.paid };
+  return {
+    paidUnits,
+    awaitingDepositUnits: t.awaiting_deposit,
+    reservedUnits: paidUnits + t.awaiting_deposit,
+    awaitingBalanceUnits: t.awaiting_balance,
+    paidBalanceUnits: t.paid,
+  };
 }
 
 const TALLY_KEYS = ['campaign_id', 'variant_key'];
@@ -93,12 +99,23 @@ export class PledgeTallies implements ProgressSource {
   }
 
   /** Pledges moved from one status to another at `at`. */
-  async moved(tx: Tx, pledges: readonly Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity' | 'userId'>[], from: PledgeStatus, to: PledgeStatus, at: Date): Promise<void> {
+  async moved(
+    tx: Tx,
+    pledges: readonly Pick<PledgeRow, 'campaignId' | 'variantKey' | 'quantity' | 'userId'>[],
+    from: PledgeStatus,
+    to: PledgeStatus,
+    at: Date,
+  ): Promise<void> {
     const tallies = new Map<string, Record<string, string | number>>();
     const days = new Map<string, Record<string, string | number>>();
     const day = businessDay(at);
     for (const p of pledges) {
-      const tally = tallies.get(`${p.campaignId}|${p.variantKey}`) ?? { campaign_id: p.campaignId, variant_key: p.variantKey, [`${from}_units`]: 0, [`${to}_units`]: 0 };
+      const tally = tallies.get(`${p.campaignId}|${p.variantKey}`) ?? {
+        campaign_id: p.campaignId,
+        variant_key: p.variantKey,
+        [`${from}_units`]: 0,
+        [`${to}_units`]: 0,
+      };
       tally[`${from}_units`] = Number(tally[`${from}_units`]) - p.quantity;
       tally[`${to}_units`] = Number(tally[`${to}_units`]) + p.quantity;
       tallies.set(`${p.campaignId}|${p.variantKey}`, tally);
@@ -131,7 +148,11 @@ export class PledgeTallies implements ProgressSource {
     const counts: { campaign_id: string; pledgers: number }[] = [];
     for (const campaignId of new Set(pledges.map((p) => p.campaignId))) {
       const userIds = [...new Set(pledges.filter((p) => p.campaignId === campaignId).map((p) => p.userId))];
-      const { rows } = await this.db.sql<{ user_id: string; paid_pledges: number | string }>(tx, `SELECT user_id, paid_pledges FROM pledgers WHERE campaign_id = ? AND user_id IN (${placeholders(userIds)})`, [campaignId, ...userIds]);
+      const { rows } = await this.db.sql<{ user_id: string; paid_pledges: number | string }>(
+        tx,
+        `SELECT user_id, paid_pledges FROM pledgers WHERE campaign_id = ? AND user_id IN (${placeholders(userIds)})`,
+        [campaignId, ...userIds],
+      );
       const crossed = rows.filter((r) => Number(r.paid_pledges) === (change > 0 ? perConsumer.get(`${campaignId}|${r.user_id}`)!.paid_pledges : 0)).length;
       if (crossed > 0) counts.push({ campaign_id: campaignId, pledgers: change * crossed });
     }
@@ -142,7 +163,10 @@ export class PledgeTallies implements ProgressSource {
   async pledgers(tx: Tx, campaignIds: readonly string[]): Promise<Map<string, number>> {
     const result = new Map<string, number>(campaignIds.map((id) => [id, 0]));
     if (campaignIds.length === 0) return result;
-    const rows = (await tx.query(`SELECT campaign_id, pledgers FROM pledger_counts WHERE campaign_id IN (${placeholders(campaignIds)})`, [...campaignIds])) as { campaign_id: string; pledgers: number | string }[];
+    const rows = (await tx.query(`SELECT campaign_id, pledgers FROM pledger_counts WHERE campaign_id IN (${placeholders(campaignIds)})`, [...campaignIds])) as {
+      campaign_id: string;
+      pledgers: number | string;
+    }[];
     for (const row of rows) result.set(row.campaign_id, Number(row.pledgers));
     return result;
   }
@@ -171,7 +195,10 @@ export class PledgeTallies implements ProgressSource {
       `SELECT campaign_id, day, pledged_units, pledges, deposit_paid_units FROM pledge_days WHERE campaign_id IN (${placeholders(campaignIds)}) ORDER BY campaign_id, day`,
       [...campaignIds],
     )) as { campaign_id: string; day: string; pledged_units: number | string; pledges: number | string; deposit_paid_units: number | string }[];
-    for (const r of rows) result.get(r.campaign_id)!.push({ day: r.day, pledgedUnits: Number(r.pledged_units), pledges: Number(r.pledges), depositPaidUnits: Number(r.deposit_paid_units) });
+    for (const r of rows)
+      result
+        .get(r.campaign_id)!
+        .push({ day: r.day, pledgedUnits: Number(r.pledged_units), pledges: Number(r.pledges), depositPaidUnits: Number(r.deposit_paid_units) });
     return result;
   }
 
@@ -196,7 +223,6 @@ export class PledgeTallies implements ProgressSource {
     return result;
   }
 
-
   async violations(tx: Tx): Promise<string[]> {
     const counted = await tx
       .createQueryBuilder()
@@ -217,7 +243,8 @@ export class PledgeTallies implements ProgressSource {
         const key = `${campaignId} ${variantKey} ${status}`;
         const want = expected.get(key) ?? 0;
         expected.delete(key);
-        if (units[status] !== want) violations.push(`campaign ${campaignId} variant ${variantKey}: tally has ${units[status]} units ${status}, the pledges ${want}`);
+        if (units[status] !== want)
+          violations.push(`campaign ${campaignId} variant ${variantKey}: tally has ${units[status]} units ${status}, the pledges ${want}`);
       }
     }
     for (const [key, units] of expected) violations.push(`${key}: ${units} units in pledges but no tally`);
@@ -227,7 +254,8 @@ export class PledgeTallies implements ProgressSource {
        FROM pledges p GROUP BY p.campaign_id`,
     );
     for (const row of pledgedPerCampaign) {
-      if (Number(row.pledged) !== Number(row.days ?? 0)) violations.push(`campaign ${row.campaign_id}: ${row.pledged} units pledged, the daily series counts ${row.days ?? 0}`);
+      if (Number(row.pledged) !== Number(row.days ?? 0))
+        violations.push(`campaign ${row.campaign_id}: ${row.pledged} units pledged, the daily series counts ${row.days ?? 0}`);
     }
     return [...violations, ...(await this.pledgerViolations(tx))];
   }
@@ -244,7 +272,8 @@ export class PledgeTallies implements ProgressSource {
     for (const row of await tx.find(PledgerRow)) {
       const want = expected.get(`${row.campaignId} ${row.userId}`) ?? 0;
       expected.delete(`${row.campaignId} ${row.userId}`);
-      if (row.paidPledges !== want) violations.push(`campaign ${row.campaignId} consumer ${row.userId}: counted ${row.paidPledges} paid pledges, the pledges ${want}`);
+      if (row.paidPledges !== want)
+        violations.push(`campaign ${row.campaignId} consumer ${row.userId}: counted ${row.paidPledges} paid pledges, the pledges ${want}`);
     }
     for (const [key, n] of expected) violations.push(`campaign and consumer ${key}: ${n} paid pledges not counted`);
     for (const row of await tx.find(PledgerCountRow)) {

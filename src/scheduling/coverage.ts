@@ -22,7 +22,7 @@ export function atHighestLevel(ladder: Ladder): Box {
   const dearest = walk(ladder, levels[0]);
   if (keeps(dearest)) return dearest;
   let best: Box | undefined;
-  for (let [high, low] = [1, levels.length - 1]; high <= low; ) {
+  for (let [high, low] = [1, levels.length - 1]; high <= low;) {
     const middle = (high + low) >> 1;
     const box = walk(ladder, levels[middle]);
     if (keeps(box)) {

@@ -23,7 +23,8 @@ export function withExtras(ladder: Ladder, box: Box): Box {
   for (;;) {
     let best = -1;
     for (let i = 0; i < count; i++) {
-      if (doesNotFit[i] || box.units[i] >= candidates[i].unitLimit || candidates[i].unitFen > period.budgetFen - box.costFen || shutOut(ladder, box, i)) continue;
+      if (doesNotFit[i] || box.units[i] >= candidates[i].unitLimit || candidates[i].unitFen > period.budgetFen - box.costFen || shutOut(ladder, box, i))
+        continue;
       if (best < 0 || before(i, best)) best = i;
     }
     if (best < 0) return box;
@@ -61,6 +62,12 @@ function placeUnit(ladder: Ladder, box: Box, index: number): Box | undefined {
     return box;
   }
   // Only by moving other portions to days with room: tried on a copy, kept if the whole unit is eaten.
-  const moved: Box = { ...box, units: box.units.slice(), eaten: box.eaten.slice(), dayPortions: box.dayPortions.slice(), reactingPacked: box.reactingPacked.slice() };
+  const moved: Box = {
+    ...box,
+    units: box.units.slice(),
+    eaten: box.eaten.slice(),
+    dayPortions: box.dayPortions.slice(),
+    reactingPacked: box.reactingPacked.slice(),
+  };
   return shiftToRoom(ladder, moved, index, portions) === portions ? moved : undefined;
 }

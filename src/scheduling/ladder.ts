@@ -36,7 +36,14 @@ export interface Box {
 }
 
 export function ladderOf(candidates: Candidate[], period: Period, mixed: boolean): Ladder {
-  const ladder: Ladder = { candidates, period, mixed, first: new Int32Array(candidates.length), last: new Int32Array(candidates.length), until: new Int32Array(candidates.length) };
+  const ladder: Ladder = {
+    candidates,
+    period,
+    mixed,
+    first: new Int32Array(candidates.length),
+    last: new Int32Array(candidates.length),
+    until: new Int32Array(candidates.length),
+  };
   candidates.forEach((c, index) => {
     const window = mixed ? c.mixedWindow : c.apartWindow;
     ladder.first[index] = window.from;
@@ -75,8 +82,16 @@ export function upgradeValue(ladder: Ladder, index: number, units: Int32Array): 
 
 export function emptyBox(count: number, days: number): Box {
   return {
-    units: new Int32Array(count), eaten: new Int32Array(count * days), dayPortions: new Int32Array(days), uneaten: new Int32Array(count),
-    uneatenPortions: 0, shortfalls: [], missingPortions: 0, costFen: 0, kinds: 0, reactingPacked: new Int32Array(count),
+    units: new Int32Array(count),
+    eaten: new Int32Array(count * days),
+    dayPortions: new Int32Array(days),
+    uneaten: new Int32Array(count),
+    uneatenPortions: 0,
+    shortfalls: [],
+    missingPortions: 0,
+    costFen: 0,
+    kinds: 0,
+    reactingPacked: new Int32Array(count),
   };
 }
 
@@ -132,7 +147,7 @@ export function shiftToRoom(ladder: Ladder, box: Box, index: number, portions: n
     for (let i = reachedFrom[roomDay]; i !== index; i = reachedFrom[movedFrom[i]]) amount = Math.min(amount, box.eaten[i * days + movedFrom[i]]);
     // Back along the chain: each fruit gains the day it was reached on and gives up the day it moved from.
     box.dayPortions[roomDay] += amount;
-    for (let day = roomDay; ; ) {
+    for (let day = roomDay; ;) {
       const i = reachedFrom[day];
       box.eaten[i * days + day] += amount;
       if (i === index) break;

@@ -11,7 +11,16 @@ import { type Box, type Ladder, ladderOf } from './ladder';
 // (coverage.ts) then the rest of the budget spent on extras (extras.ts), over the candidates of candidates.ts
 // packed on a ladder (ladder.ts); what it is asked and answers is in box-plan.ts.
 
-export { extraPortionsPerDay, varietyTarget, type BoxRequest, type CoverageDay, type PlannedBox, type PlannedItem, type UncoveredDay, type UncoveredReason } from './box-plan';
+export {
+  extraPortionsPerDay,
+  varietyTarget,
+  type BoxRequest,
+  type CoverageDay,
+  type PlannedBox,
+  type PlannedItem,
+  type UncoveredDay,
+  type UncoveredReason,
+} from './box-plan';
 
 /**
  * Plans one box:

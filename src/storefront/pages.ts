@@ -16,7 +16,12 @@ const HOME_CAMPAIGNS = 20;
  * DTOs as the API and read through the same cache of at most a second, so a page never waits on more
  * than one database read per campaign per second, however many open it.
  */
-export function storefrontPages(deps: { reads: CampaignReads; subscriptions: Pick<SubscriptionCatalogue, 'plans'>; publicBaseUrl: string | undefined; cacheMs: number }): RenderStorefrontPage {
+export function storefrontPages(deps: {
+  reads: CampaignReads;
+  subscriptions: Pick<SubscriptionCatalogue, 'plans'>;
+  publicBaseUrl: string | undefined;
+  cacheMs: number;
+}): RenderStorefrontPage {
   // Plans change when an operator changes them: a second late on a page is fine, a read per page view is not.
   const plans = new FreshCache<'plans', ReturnType<typeof toPlanDto>[]>({ maxAgeMs: deps.cacheMs, maxEntries: 1 });
   const planDtos = () => plans.get('plans', async () => (await deps.subscriptions.plans()).map(toPlanDto));
@@ -39,7 +44,11 @@ export function storefrontPages(deps: { reads: CampaignReads; subscriptions: Pic
           deps.reads.list({ status: 'scheduled', limit: HOME_CAMPAIGNS, offset: 0 }),
           planDtos(),
         ]);
-        return { status: 200, head: headHtml(homeCard(`${origin}/`, lang), lang), data: { campaigns: [...open.body.items, ...upcoming.body.items], plans: planList } };
+        return {
+          status: 200,
+          head: headHtml(homeCard(`${origin}/`, lang), lang),
+          data: { campaigns: [...open.body.items, ...upcoming.body.items], plans: planList },
+        };
       }
       case '/plans':
         return { status: 200, head: headHtml(homeCard(`${origin}/plans`, lang), lang), data: {} };

@@ -32,7 +32,10 @@ export function campaignSummary(c: CampaignDto, lang: Lang): string {
   const credit = roundToFen(parseMoney(deposit).times(c.depositCreditRate)).toFixed(2);
   const price = (c.progress.currentTier ?? c.tiers[0]).unitPrice;
   const zh = lang === 'zh-CN';
-  const parts = [zh ? `付定金 ${yuan(deposit)} 抵 ${yuan(credit)}` : `Deposit ${yuan(deposit)} counts as ${yuan(credit)}`, zh ? `成团价 ${yuan(price)}` : `Group price ${yuan(price)}`];
+  const parts = [
+    zh ? `付定金 ${yuan(deposit)} 抵 ${yuan(credit)}` : `Deposit ${yuan(deposit)} counts as ${yuan(credit)}`,
+    zh ? `成团价 ${yuan(price)}` : `Group price ${yuan(price)}`,
+  ];
   switch (c.status) {
     case 'scheduled':
       parts.push(zh ? `${day(c.opensAt, lang)}开团` : `Opens ${day(c.opensAt, lang)}`, zh ? `${day(c.closesAt, lang)}截止` : `Ends ${day(c.closesAt, lang)}`);
@@ -110,7 +113,12 @@ export function missingCampaignCard(url: string, lang: Lang): Card {
 export function homeCard(url: string, lang: Lang): Card {
   return lang === 'zh-CN'
     ? { title: SITE[lang], description: '和大家一起预订工厂好货与当季水果：参与的人越多，价格越低；未成团，定金全额退。', url }
-    : { title: SITE[lang], description: 'Pre-order factory goods and seasonal fruit together: the more people join, the lower the price; if the goal is not reached, your deposit comes back in full.', url };
+    : {
+        title: SITE[lang],
+        description:
+          'Pre-order factory goods and seasonal fruit together: the more people join, the lower the price; if the goal is not reached, your deposit comes back in full.',
+        url,
+      };
 }
 
 /** The other screens (sign-in, my orders, payment…): the site's name, and not indexed (they are personal). */

@@ -11,7 +11,10 @@ export const JsSdkConfigQuery = z.strictObject({
 export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; publicBaseUrl: string | undefined }): RouteDef[] {
   return [
     publicRoute({
-      method: 'get', path: '/v1/wechat/js-sdk-config', summary: 'The signed WeChat JS-SDK config for a storefront page, so that a share inside WeChat shows a card', query: JsSdkConfigQuery,
+      method: 'get',
+      path: '/v1/wechat/js-sdk-config',
+      summary: 'The signed WeChat JS-SDK config for a storefront page, so that a share inside WeChat shows a card',
+      query: JsSdkConfigQuery,
       handle: async ({ query, req, res }) => {
         // Signed for one page and one moment: no cache may keep it.
         res.setHeader('Cache-Control', 'no-store');
@@ -19,7 +22,8 @@ export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; public
         const origin = publicOrigin(req, deps.publicBaseUrl);
         const page = withoutFragment(query.url);
         // Only our own pages (PUBLIC_BASE_URL, required with WeChat): a signature for another site would let it use our official account's JS-SDK.
-        if (new URL(page).origin !== origin) throw badRequest('url_not_our_origin', `Only pages of ${origin} are signed; this URL is on ${new URL(page).origin}.`);
+        if (new URL(page).origin !== origin)
+          throw badRequest('url_not_our_origin', `Only pages of ${origin} are signed; this URL is on ${new URL(page).origin}.`);
         return { enabled: true, ...(await deps.wechat.configFor(page)) };
       },
     }),

@@ -22,7 +22,9 @@ export interface JsSdkConfig {
  * the url without its #fragment.
  */
 export function jsSdkSignature(ticket: string, nonceStr: string, timestamp: number, url: string): string {
-  return createHash('sha1').update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${withoutFragment(url)}`).digest('hex');
+  return createHash('sha1')
+    .update(`jsapi_ticket=${ticket}&noncestr=${nonceStr}&timestamp=${timestamp}&url=${withoutFragment(url)}`)
+    .digest('hex');
 }
 
 export function withoutFragment(url: string): string {
@@ -141,5 +143,9 @@ function requireField(answer: Record<string, unknown>, field: string): string {
 }
 
 function unavailable(reason: string): AppError {
-  return new AppError(503, 'wechat_unavailable', `The WeChat share card cannot be signed right now: ${reason} The page still shares with its link preview; try again shortly.`);
+  return new AppError(
+    503,
+    'wechat_unavailable',
+    `The WeChat share card cannot be signed right now: ${reason} The page still shares with its link preview; try again shortly.`,
+  );
 }

@@ -28,7 +28,9 @@ const BATCH = 200;
  * expects, so every job can run twice or stop half way and run again.
  */
 export class BoxCharges implements PaymentListener {
-  constructor(private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService }) {}
+  constructor(
+    private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService },
+  ) {}
 
   /** Locks every planned box whose cutoff has passed and asks for its charge, in batches. */
   async lockDue(): Promise<number> {
@@ -36,10 +38,22 @@ export class BoxCharges implements PaymentListener {
     for (;;) {
       const charged = await this.deps.db.transaction(async (tx) => {
         const now = this.deps.clock.now();
-        const due = await tx.find(BoxRow, { where: { status: 'planned', cutoffAt: LessThanOrEqual(now) }, order: { cutoffAt: 'ASC', id: 'ASC' }, take: BATCH, lock: this.deps.db.rowLock() });
-        const payments = await this.deps.payments.create(tx, due.map((box) => ({ kind: 'box', boxId: box.id, userId: box.userId, amount: box.price })));
+        const due = await tx.find(BoxRow, {
+          where: { status: 'planned', cutoffAt: LessThanOrEqual(now) },
+          order: { cutoffAt: 'ASC', id: 'ASC' },
+          take: BATCH,
+          lock: this.deps.db.rowLock(),
+        });
+        const payments = await this.deps.payments.create(
+          tx,
+          due.map((box) => ({ kind: 'box', boxId: box.id, userId: box.userId, amount: box.price })),
+        );
         for (const [i, box] of due.entries()) {
-          const moved = await tx.update(BoxRow, { id: box.id, status: 'planned' }, { status: 'locked', lockedAt: now, chargeAttempts: 1, paymentId: payments[i].id });
+          const moved = await tx.update(
+            BoxRow,
+            { id: box.id, status: 'planned' },
+            { status: 'locked', lockedAt: now, chargeAttempts: 1, paymentId: payments[i].id },
+          );
           if (moved.affected !== 1) throw new Error(`box ${box.id} changed while it was being locked`);
         }
         return payments;
@@ -72,15 +86,27 @@ export class BoxCharges implements PaymentListener {
       if (!box || box.status !== 'locked' || box.paymentId !== payment.id) {
         // Money for a box that no longer wants it (cancelled after its last failed try, then paid late): it goes back.
         await this.deps.ledger.post(tx, {
-          kind: 'late_payment_refunded', refs: { boxId: payment.boxId, paymentId: payment.id },
-          lines: [{ account: accounts.gateway, amount: payment.amount }, { account: accounts.refundsPending, amount: payment.amount.negated() }],
+          kind: 'late_payment_refunded',
+          refs: { boxId: payment.boxId, paymentId: payment.id },
+          lines: [
+            { account: accounts.gateway, amount: payment.amount },
+            { account: accounts.refundsPending, amount: payment.amount.negated() },
+          ],
         });
         await this.deps.payments.requestRefund(tx, { payment, amount: payment.amount, reason: 'late_payment' });
         continue;
       }
       await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'paid' });
-      await this.deps.ledger.post(tx, { kind: 'box_charged', refs: { boxId: box.id, paymentId: payment.id }, lines: await this.chargeLines(tx, box, payment.amount) });
-      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charged', data: { boxId: box.id, amount: formatMoney(payment.amount), deliveryDate: box.deliveryDate, shipDate: box.shipDate } });
+      await this.deps.ledger.post(tx, {
+        kind: 'box_charged',
+        refs: { boxId: box.id, paymentId: payment.id },
+        lines: await this.chargeLines(tx, box, payment.amount),
+      });
+      await this.deps.notifications.notify(tx, {
+        userId: box.userId,
+        kind: 'box_charged',
+        data: { boxId: box.id, amount: formatMoney(payment.amount), deliveryDate: box.deliveryDate, shipDate: box.shipDate },
+      });
     }
   }
 
@@ -90,22 +116,35 @@ export class BoxCharges implements PaymentListener {
     if (box.chargeAttempts < MAX_CHARGE_ATTEMPTS) {
       const at = new Date(this.deps.clock.now().getTime() + CHARGE_RETRY_DELAYS_MS[box.chargeAttempts - 1]);
       await this.deps.jobs.enqueue(tx, CHARGE_JOB, { boxId: box.id }, { runAt: at, key: `${box.id}:${box.chargeAttempts + 1}` });
-      await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_charge_failed', data: { boxId: box.id, deliveryDate: box.deliveryDate, retryAt: at.toISOString() } });
+      await this.deps.notifications.notify(tx, {
+        userId: box.userId,
+        kind: 'box_charge_failed',
+        data: { boxId: box.id, deliveryDate: box.deliveryDate, retryAt: at.toISOString() },
+      });
       return;
     }
     await tx.update(BoxRow, { id: box.id, status: 'locked' }, { status: 'cancelled', cancelReason: 'charge_failed' });
-    await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_cancelled', data: { boxId: box.id, deliveryDate: box.deliveryDate, attempts: MAX_CHARGE_ATTEMPTS } });
+    await this.deps.notifications.notify(tx, {
+      userId: box.userId,
+      kind: 'box_cancelled',
+      data: { boxId: box.id, deliveryDate: box.deliveryDate, attempts: MAX_CHARGE_ATTEMPTS },
+    });
   }
 
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
-    await this.deps.notifications.notifyMany(tx, refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, data: { amount: formatMoney(refund.amount), reason: refund.reason } })));
+    await this.deps.notifications.notifyMany(
+      tx,
+      refunds.map((refund) => ({ userId: refund.userId, kind: 'refund_sent' as const, data: { amount: formatMoney(refund.amount), reason: refund.reason } })),
+    );
   }
 
   // ---- shipping and the late-shipping guarantee ----
 
   /** Paid boxes leave the packing house; returns how many were marked (boxes not yet paid, or already shipped, are left alone). */
   async markShipped(boxIds: readonly string[]): Promise<number> {
-    const result = await this.deps.db.transaction((tx) => tx.update(BoxRow, { id: In([...boxIds]), status: 'paid' }, { status: 'shipped', shippedAt: this.deps.clock.now() }));
+    const result = await this.deps.db.transaction((tx) =>
+      tx.update(BoxRow, { id: In([...boxIds]), status: 'paid' }, { status: 'shipped', shippedAt: this.deps.clock.now() }),
+    );
     return result.affected ?? 0;
   }
 
@@ -117,16 +156,25 @@ export class BoxCharges implements PaymentListener {
         const now = this.deps.clock.now();
         const late = await tx.find(BoxRow, {
           where: { status: 'paid', shippedAt: IsNull(), compensatedAt: IsNull(), shipByAt: LessThanOrEqual(new Date(now.getTime() - LATE_AFTER_MS)) },
-          take: BATCH, lock: this.deps.db.rowLock(),
+          take: BATCH,
+          lock: this.deps.db.rowLock(),
         });
         for (const box of late) {
           const credit = roundToFen(box.price.times(LATE_COMPENSATION_RATE));
           await tx.update(BoxRow, { id: box.id, compensatedAt: IsNull() }, { compensatedAt: now });
           await this.deps.ledger.post(tx, {
-            kind: 'box_compensated', refs: { boxId: box.id },
-            lines: [{ account: accounts.guaranteeExpense, amount: credit }, { account: accounts.subscriberCredit(box.userId), amount: credit.negated() }],
+            kind: 'box_compensated',
+            refs: { boxId: box.id },
+            lines: [
+              { account: accounts.guaranteeExpense, amount: credit },
+              { account: accounts.subscriberCredit(box.userId), amount: credit.negated() },
+            ],
           });
-          await this.deps.notifications.notify(tx, { userId: box.userId, kind: 'box_compensated', data: { boxId: box.id, deliveryDate: box.deliveryDate, credit: formatMoney(credit) } });
+          await this.deps.notifications.notify(tx, {
+            userId: box.userId,
+            kind: 'box_compensated',
+            data: { boxId: box.id, deliveryDate: box.deliveryDate, credit: formatMoney(credit) },
+          });
         }
         return late.length;
       });
@@ -150,7 +198,8 @@ export class BoxCharges implements PaymentListener {
       const wantCharges = ['paid', 'shipped'].includes(box.status) ? 1 : 0;
       if (charges !== wantCharges) violations.push(`box ${box.id} is ${box.status} and has ${charges} charge entries in the ledger`);
       const credits = compensated.get(box.id) ?? 0;
-      if (credits !== (box.compensatedAt ? 1 : 0)) violations.push(`box ${box.id} has ${credits} late-shipping credits in the ledger, compensated: ${box.compensatedAt !== null}`);
+      if (credits !== (box.compensatedAt ? 1 : 0))
+        violations.push(`box ${box.id} has ${credits} late-shipping credits in the ledger, compensated: ${box.compensatedAt !== null}`);
     }
     return violations;
   }

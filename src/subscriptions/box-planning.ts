@@ -45,7 +45,15 @@ export class BoxPlanning {
     const run = await this.deps.db.read((tx) => planningRun(tx));
     for (;;) {
       const ids = await this.deps.db.read(async (tx) =>
-        (await tx.createQueryBuilder(SubscriptionRow, 's').select('s.id', 'id').where("s.status <> 'cancelled' AND s.id > :after", { after }).orderBy('s.id', 'ASC').limit(batchSize).getRawMany<{ id: string }>()).map((r) => r.id),
+        (
+          await tx
+            .createQueryBuilder(SubscriptionRow, 's')
+            .select('s.id', 'id')
+            .where("s.status <> 'cancelled' AND s.id > :after", { after })
+            .orderBy('s.id', 'ASC')
+            .limit(batchSize)
+            .getRawMany<{ id: string }>()
+        ).map((r) => r.id),
       );
       if (ids.length === 0) break;
       after = ids.at(-1)!;
@@ -84,13 +92,22 @@ export class BoxPlanning {
       if (subscription.status === 'cancelled') continue;
       const plan = plans.get(subscription.planId)!;
       const boxes = boxesOf.get(subscription.id) ?? new Map<string, BoxRow>();
-      let recent = [...boxes.values()].filter((b) => b.deliveryDate < today && b.status !== 'cancelled').sort((a, b) => b.deliveryDate.localeCompare(a.deliveryDate)).slice(0, VARIETY_BOXES).map(fruitIdsOf);
+      let recent = [...boxes.values()]
+        .filter((b) => b.deliveryDate < today && b.status !== 'cancelled')
+        .sort((a, b) => b.deliveryDate.localeCompare(a.deliveryDate))
+        .slice(0, VARIETY_BOXES)
+        .map(fruitIdsOf);
       for (const deliveryDate of deliveryDates(subscription, periodDaysOf(plan.period), today, until)) {
         const shipDate = shipDateOf(deliveryDate, subscription.transitDays);
         const cutoffAt = cutoffOf(shipDate);
         const box = boxes.get(deliveryDate);
         const wanted = !skipped.has(`${subscription.id}|${deliveryDate}`) && !isPaused(subscription, deliveryDate);
-        if (cutoffAt <= now || !wanted || (box && box.status !== 'planned' && box.status !== 'cancelled') || (box?.status === 'cancelled' && box.cancelReason === 'charge_failed')) {
+        if (
+          cutoffAt <= now ||
+          !wanted ||
+          (box && box.status !== 'planned' && box.status !== 'cancelled') ||
+          (box?.status === 'cancelled' && box.cancelReason === 'charge_failed')
+        ) {
           if (box && box.status !== 'cancelled') recent = [fruitIdsOf(box), ...recent].slice(0, VARIETY_BOXES);
           continue;
         }
@@ -108,11 +125,30 @@ export class BoxPlanning {
         const [status, cancelReason] = price.isZero() ? (['cancelled', 'unfillable'] as const) : (['planned', null] as const);
         if (!price.isZero()) recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
         if (!box) {
-          inserts.push(Object.assign(new BoxRow(), {
-            // Time-ordered: a planning run appends its boxes to the end of the table's index instead of all over it.
-            id: newTimeOrderedId(), subscriptionId: subscription.id, userId: subscription.userId, deliveryDate, shipDate, cutoffAt, shipByAt: shipByOf(shipDate),
-            status, cancelReason, contentsId: contents.id, cost, price, unitLimits: null, paymentId: null, chargeAttempts: 0, plannedAt: now, lockedAt: null, shippedAt: null, compensatedAt: null,
-          }));
+          inserts.push(
+            Object.assign(new BoxRow(), {
+              // Time-ordered: a planning run appends its boxes to the end of the table's index instead of all over it.
+              id: newTimeOrderedId(),
+              subscriptionId: subscription.id,
+              userId: subscription.userId,
+              deliveryDate,
+              shipDate,
+              cutoffAt,
+              shipByAt: shipByOf(shipDate),
+              status,
+              cancelReason,
+              contentsId: contents.id,
+              cost,
+              price,
+              unitLimits: null,
+              paymentId: null,
+              chargeAttempts: 0,
+              plannedAt: now,
+              lockedAt: null,
+              shippedAt: null,
+              compensatedAt: null,
+            }),
+          );
         } else if (box.status !== status || box.cancelReason !== cancelReason || box.contentsId !== contents.id || !box.price.equals(price)) {
           await tx.update(BoxRow, { id: box.id, status: box.status }, { status, cancelReason, contentsId: contents.id, cost, price, plannedAt: now });
         } else continue;
@@ -151,12 +187,23 @@ interface PlanningRun {
 
 /** What the planner is asked for one delivery of a subscription. */
 export function boxRequest(
-  subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>, plan: PlanRow, catalogue: readonly Fruit[], deliveryDate: string,
-  recentBoxes: string[][], unitLimits: Record<string, number> | null,
+  subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>,
+  plan: PlanRow,
+  catalogue: readonly Fruit[],
+  deliveryDate: string,
+  recentBoxes: string[][],
+  unitLimits: Record<string, number> | null,
 ): BoxRequest {
   return {
-    deliveryDate, shipDate: shipDateOf(deliveryDate, subscription.transitDays), periodDays: periodDaysOf(plan.period), householdSize: subscription.householdSize,
-    portionsPerPersonPerDay: plan.portionsPerPersonPerDay, exclusions: subscription.exclusions, budget: plan.fruitBudget, recentBoxes, catalogue,
+    deliveryDate,
+    shipDate: shipDateOf(deliveryDate, subscription.transitDays),
+    periodDays: periodDaysOf(plan.period),
+    householdSize: subscription.householdSize,
+    portionsPerPersonPerDay: plan.portionsPerPersonPerDay,
+    exclusions: subscription.exclusions,
+    budget: plan.fruitBudget,
+    recentBoxes,
+    catalogue,
     unitLimits: unitLimits ? new Map(Object.entries(unitLimits)) : undefined,
   };
 }
@@ -176,15 +223,25 @@ export function priceOf(plan: PlanRow, { coveredPortions, neededPortions }: Plan
 
 export function toPlannerFruit(f: FruitRow): Fruit {
   return {
-    id: f.id, nameZh: f.nameZh, nameEn: f.nameEn, unit: f.unit, portionsPerUnit: f.portionsPerUnit, ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays], goodDays: f.goodDays,
-    seasons: f.seasons, ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive }, unitCost: f.unitCost,
+    id: f.id,
+    nameZh: f.nameZh,
+    nameEn: f.nameEn,
+    unit: f.unit,
+    portionsPerUnit: f.portionsPerUnit,
+    ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays],
+    goodDays: f.goodDays,
+    seasons: f.seasons,
+    ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive },
+    unitCost: f.unitCost,
   };
 }
 
 export function toPlannedContents(planned: PlannedBox): PlannedContents {
   const contents = { items: planned.items.map((i) => ({ ...i, cost: formatMoney(i.cost) })), coverage: planned.coverage, uncovered: planned.uncoveredDays };
   return {
-    contents: Object.assign(new BoxContentsRow(), { id: boxContentsIdOf(contents), ...contents }), cost: sum(planned.items.map((i) => i.cost)),
-    coveredPortions: planned.coverage.reduce((total, day) => total + day.plannedPortions, 0), neededPortions: planned.coverage.reduce((total, day) => total + day.neededPortions, 0),
+    contents: Object.assign(new BoxContentsRow(), { id: boxContentsIdOf(contents), ...contents }),
+    cost: sum(planned.items.map((i) => i.cost)),
+    coveredPortions: planned.coverage.reduce((total, day) => total + day.plannedPortions, 0),
+    neededPortions: planned.coverage.reduce((total, day) => total + day.neededPortions, 0),
   };
 }

@@ -8,7 +8,21 @@ import { BUSINESS_TIME_ZONE, businessDay } from '../platform/calendar';
 
 /** Days in transit from the packing house, by delivery region. Operations edit this list. */
 export const REGIONS: Readonly<Record<string, number>> = {
-  shanghai: 1, hangzhou: 1, nanjing: 1, suzhou: 1, beijing: 2, tianjin: 2, guangzhou: 2, shenzhen: 2, chengdu: 2, chongqing: 2, wuhan: 2, xian: 3, kunming: 3, harbin: 3, urumqi: 4,
+  shanghai: 1,
+  hangzhou: 1,
+  nanjing: 1,
+  suzhou: 1,
+  beijing: 2,
+  tianjin: 2,
+  guangzhou: 2,
+  shenzhen: 2,
+  chengdu: 2,
+  chongqing: 2,
+  wuhan: 2,
+  xian: 3,
+  kunming: 3,
+  harbin: 3,
+  urumqi: 4,
 };
 
 /** Contents and the charge lock this many days before the ship date, at CUTOFF_HOUR China time. */

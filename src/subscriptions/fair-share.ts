@@ -11,7 +11,9 @@ export function fairShares(available: number, needs: readonly { id: string; unit
   const exact = needs.map((n) => ({ ...n, exact: total === 0 ? 0 : (units * n.units) / total }));
   const shares = new Map(exact.map((n) => [n.id, Math.floor(n.exact)]));
   let left = units - [...shares.values()].reduce((sum, s) => sum + s, 0);
-  const byRemainder = [...exact].sort((a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || b.units - a.units || byCodeUnits(a.id, b.id));
+  const byRemainder = [...exact].sort(
+    (a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || b.units - a.units || byCodeUnits(a.id, b.id),
+  );
   for (const n of byRemainder) {
     if (left <= 0) break;
     shares.set(n.id, shares.get(n.id)! + 1);

@@ -63,8 +63,14 @@ export class OrchardDemand implements DemandSource {
     return [...lines.values()]
       .sort((a, b) => a.week.localeCompare(b.week) || a.fruit.id.localeCompare(b.fruit.id))
       .map(({ fruit, week, firm, planned }) => ({
-        sourceKey: `${FRUIT_KEY_PREFIX}${fruit.id}`, title: `${fruit.nameZh} ${fruit.nameEn}`, unit: fruit.unit, week,
-        firmUnits: Math.ceil(firm), expectedUnits: Math.round(firm + planned), lowUnits: Math.floor(firm + planned * PLANNED_BOX_LOW_SHARE), highUnits: Math.ceil(firm + planned),
+        sourceKey: `${FRUIT_KEY_PREFIX}${fruit.id}`,
+        title: `${fruit.nameZh} ${fruit.nameEn}`,
+        unit: fruit.unit,
+        week,
+        firmUnits: Math.ceil(firm),
+        expectedUnits: Math.round(firm + planned),
+        lowUnits: Math.floor(firm + planned * PLANNED_BOX_LOW_SHARE),
+        highUnits: Math.ceil(firm + planned),
       }));
   }
 }

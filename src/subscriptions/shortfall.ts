@@ -23,9 +23,16 @@ export class ShortfallSharing {
       const commitment = await tx.findOneBy(SupplyCommitmentRow, { fruitId, shipWeek: week });
       if (!commitment) return;
       const { first, last } = isoWeekDates(week);
-      const boxes = await tx.find(BoxRow, { where: { shipDate: Between(first, last), status: In(['planned', 'locked', 'paid', 'shipped', 'cancelled']) }, lock: this.deps.db.rowLock() });
+      const boxes = await tx.find(BoxRow, {
+        where: { shipDate: Between(first, last), status: In(['planned', 'locked', 'paid', 'shipped', 'cancelled']) },
+        lock: this.deps.db.rowLock(),
+      });
       const contents = await contentsOf(tx, boxes);
-      const unitsOf = (box: BoxRow) => contents.get(box.contentsId)!.items.filter((i) => i.fruitId === fruitId).reduce((total, i) => total + i.units, 0);
+      const unitsOf = (box: BoxRow) =>
+        contents
+          .get(box.contentsId)!
+          .items.filter((i) => i.fruitId === fruitId)
+          .reduce((total, i) => total + i.units, 0);
       // Boxes not yet locked share the fruit; one an earlier share left with nothing to send (unfillable) still has its claim.
       const open = (b: BoxRow) => b.status === 'planned' || b.cancelReason === 'unfillable';
       const fixed = boxes.filter((b) => b.status !== 'cancelled' && !open(b)).reduce((total, b) => total + unitsOf(b), 0);

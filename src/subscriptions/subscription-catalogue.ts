@@ -16,7 +16,11 @@ export class SubscriptionCatalogue {
     try {
       await this.deps.db.transaction(async (tx) => {
         if ((await tx.count(FruitRow)) === 0) await tx.insert(FruitRow, starterFruits(this.deps.clock.now()));
-        if ((await tx.count(PlanRow)) === 0) await tx.insert(PlanRow, STARTER_PLANS.map((p) => ({ ...p, active: true })));
+        if ((await tx.count(PlanRow)) === 0)
+          await tx.insert(
+            PlanRow,
+            STARTER_PLANS.map((p) => ({ ...p, active: true })),
+          );
       });
     } catch (error) {
       // A second process starting on the same new database (the CLI beside the service) put them in first.
@@ -33,14 +37,22 @@ export class SubscriptionCatalogue {
   }
 
   /** An operator's change to a fruit; boxes not yet locked follow it at the next planning run. */
-  async updateFruit(fruitId: string, patch: Partial<Pick<FruitRow, 'unitCost' | 'seasons' | 'ripeningMinDays' | 'ripeningMaxDays' | 'goodDays' | 'active' | 'orchardId'>>): Promise<FruitRow> {
+  async updateFruit(
+    fruitId: string,
+    patch: Partial<Pick<FruitRow, 'unitCost' | 'seasons' | 'ripeningMinDays' | 'ripeningMaxDays' | 'goodDays' | 'active' | 'orchardId'>>,
+  ): Promise<FruitRow> {
     return this.deps.db.transaction(async (tx) => {
       const fruit = await tx.findOneBy(FruitRow, { id: fruitId });
       if (!fruit) throw notFound('The fruit');
       Object.assign(fruit, patch, { updatedAt: this.deps.clock.now() });
-      if (fruit.ripeningMinDays > fruit.ripeningMaxDays) throw badRequest('validation_failed', 'ripeningMinDays must not be above ripeningMaxDays.', [{ path: 'body.ripeningMinDays', message: 'must not be above ripeningMaxDays' }]);
+      if (fruit.ripeningMinDays > fruit.ripeningMaxDays)
+        throw badRequest('validation_failed', 'ripeningMinDays must not be above ripeningMaxDays.', [
+          { path: 'body.ripeningMinDays', message: 'must not be above ripeningMaxDays' },
+        ]);
       if (patch.orchardId && (await this.deps.factories.kindOf(tx, patch.orchardId)) !== 'orchard') {
-        throw badRequest('validation_failed', 'orchardId must be an orchard: a factory of kind "orchard".', [{ path: 'body.orchardId', message: 'is not an orchard' }]);
+        throw badRequest('validation_failed', 'orchardId must be an orchard: a factory of kind "orchard".', [
+          { path: 'body.orchardId', message: 'is not an orchard' },
+        ]);
       }
       await tx.save(fruit);
       // Edits come in bursts (an operator going through the prices): one planning run at the start of the

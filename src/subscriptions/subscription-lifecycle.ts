@@ -59,7 +59,9 @@ export class SubscriptionLifecycle {
       const earlier = await tx.findOneBy(SubscriptionRow, { id: subscriptionId });
       if (!earlier) return undefined;
       const asked = { ...input, exclusions: [...new Set(input.exclusions)].sort() };
-      const same = earlier.userId === consumer.userId && (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
+      const same =
+        earlier.userId === consumer.userId &&
+        (Object.keys(asked) as (keyof CreateSubscriptionInput)[]).every((k) => JSON.stringify(earlier[k]) === JSON.stringify(asked[k]));
       if (!same) throw idempotencyKeyReused();
       return this.deps.schedule.view(tx, earlier);
     });
@@ -70,14 +72,23 @@ export class SubscriptionLifecycle {
     return this.deps.db.transaction(async (tx) => {
       const errors: FieldError[] = [];
       // Own keys only: "constructor" or "toString" is `in` every object, and is no region.
-      if (!Object.hasOwn(REGIONS, input.region)) errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
+      if (!Object.hasOwn(REGIONS, input.region))
+        errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
       if (input.startDate < businessDay(now)) errors.push({ path: 'body.startDate', message: 'must be today or later' });
       const exclusions = [...new Set(input.exclusions)].sort();
       await this.checked(tx, { ...input, exclusions }, REGIONS[input.region], errors);
       const subscription = Object.assign(new SubscriptionRow(), {
-        id: subscriptionId, userId: consumer.userId, ...input, exclusions, transitDays: REGIONS[input.region],
+        id: subscriptionId,
+        userId: consumer.userId,
+        ...input,
+        exclusions,
+        transitDays: REGIONS[input.region],
         firstDeliveryDate: firstDeliveryOn(input.startDate, input.deliveryWeekday, REGIONS[input.region], now),
-        status: 'active', pausedFrom: null, pausedUntil: null, createdAt: now, cancelledAt: null,
+        status: 'active',
+        pausedFrom: null,
+        pausedUntil: null,
+        createdAt: now,
+        cancelledAt: null,
       });
       await tx.insert(SubscriptionRow, subscription);
       await this.deps.planning.buildBoxes(tx, [subscription]);
@@ -109,7 +120,12 @@ export class SubscriptionLifecycle {
       // Boxes of the old rhythm that the new one does not have; the rest are planned again below.
       const rhythm = new Set(deliveryDates(subscription, periodDaysOf(newPlan.period), today, addDays(today, HORIZON_WEEKS * 7 + 1)));
       const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
-      await this.cancelBoxes(tx, subscriptionId, planned.map((b) => b.deliveryDate).filter((d) => !rhythm.has(d) && this.beforeCutoff(subscription, d)), 'plan_changed');
+      await this.cancelBoxes(
+        tx,
+        subscriptionId,
+        planned.map((b) => b.deliveryDate).filter((d) => !rhythm.has(d) && this.beforeCutoff(subscription, d)),
+        'plan_changed',
+      );
       await this.deps.planning.buildBoxes(tx, [subscription]);
     });
   }
@@ -118,13 +134,20 @@ export class SubscriptionLifecycle {
    * The plan a subscription asks for, checked with its household and exclusions: 400 naming every bad
    * field (with those the caller found), and 422 when no box of it could ever hold fruit.
    */
-  private async checked(tx: Tx, input: Pick<CreateSubscriptionInput, 'planId' | 'householdSize' | 'exclusions'>, transitDays: number, errors: FieldError[]): Promise<PlanRow> {
+  private async checked(
+    tx: Tx,
+    input: Pick<CreateSubscriptionInput, 'planId' | 'householdSize' | 'exclusions'>,
+    transitDays: number,
+    errors: FieldError[],
+  ): Promise<PlanRow> {
     const plan = await tx.findOneBy(PlanRow, { id: input.planId, active: true });
     if (!plan) errors.push({ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)' });
-    else if (input.householdSize > plan.maxHousehold) errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
+    else if (input.householdSize > plan.maxHousehold)
+      errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
     const known = new Set((await tx.find(FruitRow, { select: { id: true } })).map((f) => f.id));
     input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));
-    if (!plan || errors.length > 0) throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
+    if (!plan || errors.length > 0)
+      throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
     this.assertFillable(plan, { ...input, transitDays }, await plannerCatalogue(tx));
     return plan;
   }
@@ -133,7 +156,11 @@ export class SubscriptionLifecycle {
    * Refuses a subscription no box of which could ever hold fruit: in none of the next twelve months (every
    * season) does the planner find fruit that is not excluded, ripens within the period and fits the budget.
    */
-  private assertFillable(plan: PlanRow, subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>, catalogue: readonly Fruit[]): void {
+  private assertFillable(
+    plan: PlanRow,
+    subscription: Pick<SubscriptionRow, 'transitDays' | 'householdSize' | 'exclusions'>,
+    catalogue: readonly Fruit[],
+  ): void {
     const [year, month] = businessDay(this.deps.clock.now()).split('-').map(Number);
     for (let m = 0; m < 12; m++) {
       const shipDate = `${year + Math.floor((month - 1 + m) / 12)}-${String(((month - 1 + m) % 12) + 1).padStart(2, '0')}-15`;
@@ -141,10 +168,19 @@ export class SubscriptionLifecycle {
       if (toPlannedContents(planBox(boxRequest(subscription, plan, catalogue, deliveryDate, [], null))).coveredPortions > 0) return;
     }
     const left = catalogue.filter((f) => !subscription.exclusions.includes(f.id));
-    const [zh, en] = left.length === 0
-      ? ['所有水果都被排除了', 'every fruit of the catalogue is excluded']
-      : [`排除后剩下的水果（${left.map((f) => f.nameZh).join('、')}）在任何月份都装不进这个套餐的果箱`, `none of the fruit left (${left.map((f) => f.id).join(', ')}) fits a box of the ${plan.nameEn} plan in any month (season, ripening or price)`];
-    throw new AppError(422, 'subscription_unfillable', `这个订阅的果箱永远装不进水果：${zh}。请少排除一些水果。 No box of this subscription could ever be filled: ${en}. Exclude fewer fruits.`, [{ path: 'body.exclusions', message: en }]);
+    const [zh, en] =
+      left.length === 0
+        ? ['所有水果都被排除了', 'every fruit of the catalogue is excluded']
+        : [
+            `排除后剩下的水果（${left.map((f) => f.nameZh).join('、')}）在任何月份都装不进这个套餐的果箱`,
+            `none of the fruit left (${left.map((f) => f.id).join(', ')}) fits a box of the ${plan.nameEn} plan in any month (season, ripening or price)`,
+          ];
+    throw new AppError(
+      422,
+      'subscription_unfillable',
+      `这个订阅的果箱永远装不进水果：${zh}。请少排除一些水果。 No box of this subscription could ever be filled: ${en}. Exclude fewer fruits.`,
+      [{ path: 'body.exclusions', message: en }],
+    );
   }
 
   /** Skips one delivery: before its cutoff only. Skipping twice is fine. */
@@ -153,10 +189,13 @@ export class SubscriptionLifecycle {
       const [date] = deliveryDates(subscription, periodDaysOf(plan.period), deliveryDate, addDays(deliveryDate, 1));
       // A box of an earlier rhythm (before a change of plan) is a delivery too: past its cutoff, its answer is the 409.
       if (date !== deliveryDate && !(await tx.existsBy(BoxRow, { subscriptionId, deliveryDate, status: Not('cancelled') }))) {
-        throw badRequest('validation_failed', `${deliveryDate} is not a delivery date of this subscription.`, [{ path: 'body.deliveryDate', message: 'is not one of this subscription\'s delivery dates (see its schedule)' }]);
+        throw badRequest('validation_failed', `${deliveryDate} is not a delivery date of this subscription.`, [
+          { path: 'body.deliveryDate', message: "is not one of this subscription's delivery dates (see its schedule)" },
+        ]);
       }
       await this.assertBeforeCutoff(tx, subscription, deliveryDate, 'skip');
-      if (!(await tx.existsBy(SkipRow, { subscriptionId, deliveryDate }))) await tx.insert(SkipRow, { subscriptionId, deliveryDate, createdAt: this.deps.clock.now() });
+      if (!(await tx.existsBy(SkipRow, { subscriptionId, deliveryDate })))
+        await tx.insert(SkipRow, { subscriptionId, deliveryDate, createdAt: this.deps.clock.now() });
       await this.cancelBoxes(tx, subscriptionId, [deliveryDate], 'skipped');
     });
   }
@@ -170,13 +209,18 @@ export class SubscriptionLifecycle {
     return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
       const now = this.deps.clock.now();
       const today = businessDay(now);
-      if (input.until <= today) throw badRequest('validation_failed', 'A pause must end after today.', [{ path: 'body.until', message: 'must be after today' }]);
+      if (input.until <= today)
+        throw badRequest('validation_failed', 'A pause must end after today.', [{ path: 'body.until', message: 'must be after today' }]);
       const dates = deliveryDates(subscription, periodDaysOf(plan.period), input.from ?? today, input.until);
       if (input.from && dates.length > 0) await this.assertBeforeCutoff(tx, subscription, dates[0], 'pause');
       const paused = dates.filter((d) => this.beforeCutoff(subscription, d));
       if (paused.length === 0) {
         const next = nextOpenDelivery(subscription, periodDaysOf(plan.period), now);
-        throw badRequest('validation_failed', `暂停期间没有可以暂停的配送：下一次可更改的配送是 ${next}。 There is no delivery to pause before ${input.until}: the next one that can still change is ${next}.`, [{ path: 'body.until', message: `must be after the next delivery that can still change (${next})` }]);
+        throw badRequest(
+          'validation_failed',
+          `暂停期间没有可以暂停的配送：下一次可更改的配送是 ${next}。 There is no delivery to pause before ${input.until}: the next one that can still change is ${next}.`,
+          [{ path: 'body.until', message: `must be after the next delivery that can still change (${next})` }],
+        );
       }
       Object.assign(subscription, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
       await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
@@ -202,7 +246,12 @@ export class SubscriptionLifecycle {
       Object.assign(subscription, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
       await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'cancelled', cancelledAt: subscription.cancelledAt });
       const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
-      await this.cancelBoxes(tx, subscriptionId, planned.map((b) => b.deliveryDate).filter((d) => this.beforeCutoff(subscription, d)), 'subscription_cancelled');
+      await this.cancelBoxes(
+        tx,
+        subscriptionId,
+        planned.map((b) => b.deliveryDate).filter((d) => this.beforeCutoff(subscription, d)),
+        'subscription_cancelled',
+      );
     });
   }
 
@@ -220,13 +269,23 @@ export class SubscriptionLifecycle {
     if (this.beforeCutoff(subscription, deliveryDate)) return;
     const cutoff = formatBusinessTime(cutoffOf(shipDateOf(deliveryDate, subscription.transitDays)));
     if (await tx.existsBy(BoxRow, { subscriptionId: subscription.id, deliveryDate, status: Not('cancelled') })) {
-      throw conflict('past_cutoff', `The box for ${deliveryDate} was locked at its cutoff (${cutoff}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`);
+      throw conflict(
+        'past_cutoff',
+        `The box for ${deliveryDate} was locked at its cutoff (${cutoff}): it is being packed and charged, so you can no longer ${what} it. Changes apply from the next delivery.`,
+      );
     }
-    throw conflict('past_cutoff', `${deliveryDate} 的截单时间（${cutoff}）已过，这一天没有果箱配送，也不会扣款。 The cutoff for ${deliveryDate} passed at ${cutoff}: no box comes that day and nothing is charged, so there is nothing to ${what}.`);
+    throw conflict(
+      'past_cutoff',
+      `${deliveryDate} 的截单时间（${cutoff}）已过，这一天没有果箱配送，也不会扣款。 The cutoff for ${deliveryDate} passed at ${cutoff}: no box comes that day and nothing is charged, so there is nothing to ${what}.`,
+    );
   }
 
   /** A change by the subscriber to their own, not cancelled, subscription, in one transaction. */
-  private async change(consumer: Consumer, subscriptionId: string, apply: (tx: Tx, subscription: SubscriptionRow, plan: PlanRow) => Promise<void>): Promise<SubscriptionView> {
+  private async change(
+    consumer: Consumer,
+    subscriptionId: string,
+    apply: (tx: Tx, subscription: SubscriptionRow, plan: PlanRow) => Promise<void>,
+  ): Promise<SubscriptionView> {
     return this.deps.db.transaction(async (tx) => {
       const subscription = await tx.findOne(SubscriptionRow, { where: { id: subscriptionId }, lock: this.deps.db.rowLock() });
       if (!subscription || subscription.userId !== consumer.userId) throw notFound('The subscription');

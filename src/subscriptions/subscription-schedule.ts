@@ -51,7 +51,12 @@ export class SubscriptionSchedule {
 
   async listMine(userId: string, page: PageQuery): Promise<{ items: SubscriptionView[]; total: number }> {
     return this.deps.db.read(async (tx) => {
-      const [rows, total] = await tx.findAndCount(SubscriptionRow, { where: { userId }, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit });
+      const [rows, total] = await tx.findAndCount(SubscriptionRow, {
+        where: { userId },
+        order: { createdAt: 'DESC', id: 'ASC' },
+        skip: page.offset,
+        take: page.limit,
+      });
       const items: SubscriptionView[] = [];
       for (const row of rows) items.push(await this.view(tx, row));
       return { items, total };
@@ -63,7 +68,11 @@ export class SubscriptionSchedule {
     const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
     const paused = subscription.status === 'paused' && isPaused(subscription, nextOpenDelivery(subscription, periodDaysOf(plan.period), this.deps.clock.now()));
     const [next] = await this.deliveries(tx, subscription, plan, NEXT_DELIVERY_WEEKS, true);
-    return { subscription, status: subscription.status === 'cancelled' ? 'cancelled' : paused ? 'paused' : 'active', nextDeliveryDate: next?.deliveryDate ?? null };
+    return {
+      subscription,
+      status: subscription.status === 'cancelled' ? 'cancelled' : paused ? 'paused' : 'active',
+      nextDeliveryDate: next?.deliveryDate ?? null,
+    };
   }
 
   /**
@@ -72,7 +81,11 @@ export class SubscriptionSchedule {
    * preview planned now for deliveries beyond the planning horizon. A delivery whose cutoff passed with no
    * box built is not shown: nothing comes and nothing is charged.
    */
-  async schedule(actor: Principal, subscriptionId: string, weeks: number): Promise<{ subscription: SubscriptionView; plan: PlanRow; deliveries: ScheduledDelivery[] }> {
+  async schedule(
+    actor: Principal,
+    subscriptionId: string,
+    weeks: number,
+  ): Promise<{ subscription: SubscriptionView; plan: PlanRow; deliveries: ScheduledDelivery[] }> {
     return this.deps.db.read(async (tx) => {
       const subscription = await this.visible(tx, actor, subscriptionId);
       const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
@@ -111,8 +124,13 @@ export class SubscriptionSchedule {
         catalogue ??= await plannerCatalogue(tx);
         const planned = toPlannedContents(planBox(boxRequest(subscription, plan, catalogue, deliveryDate, recent, null)));
         const price = priceOf(plan, planned);
-        const { contents: { items, coverage, uncovered }, cost } = planned;
-        delivery = price.isZero() ? { ...base, status: 'unfillable', box: undefined } : { ...base, status: 'preview', box: { items, coverage, uncovered, cost, price } };
+        const {
+          contents: { items, coverage, uncovered },
+          cost,
+        } = planned;
+        delivery = price.isZero()
+          ? { ...base, status: 'unfillable', box: undefined }
+          : { ...base, status: 'preview', box: { items, coverage, uncovered, cost, price } };
       }
       if (firstThatComes && COMES.includes(delivery.status)) return [delivery];
       if (!firstThatComes) deliveries.push(delivery);
@@ -134,7 +152,8 @@ export class SubscriptionSchedule {
 
   private async visible(tx: Tx, actor: Principal, subscriptionId: string): Promise<SubscriptionRow> {
     const subscription = await tx.findOneBy(SubscriptionRow, { id: subscriptionId });
-    if (!subscription || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === subscription.userId))) throw notFound('The subscription');
+    if (!subscription || !(actor.role === 'operator' || (actor.role === 'consumer' && actor.userId === subscription.userId)))
+      throw notFound('The subscription');
     return subscription;
   }
 }

@@ -118,7 +118,9 @@ export class BoxContentsRow {
 
 /** The id of a box's contents: the SHA-256 of them, so the same contents are always the same row. */
 export function boxContentsIdOf(contents: Pick<BoxContentsRow, 'items' | 'coverage' | 'uncovered'>): string {
-  return createHash('sha256').update(JSON.stringify([contents.items, contents.coverage, contents.uncovered])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([contents.items, contents.coverage, contents.uncovered]))
+    .digest('hex');
 }
 
 /** One box per subscription and delivery date, enforced by a unique key: jobs may run twice, boxes are never doubled. */

@@ -13,17 +13,27 @@ import { SHARE_SHORTFALL_JOB, type ShortfallSharing } from './shortfall';
 export function subscriptionJobs(planning: BoxPlanning, shortfall: ShortfallSharing, boxCharges: BoxCharges): JobDefinition<any>[] {
   return [
     defineJob({
-      name: PLAN_AHEAD_JOB, payload: z.strictObject({}), schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      name: PLAN_AHEAD_JOB,
+      payload: z.strictObject({}),
+      schedule: { cron: '5 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async () => void (await planning.planAhead()),
     }),
-    defineJob({ name: SHARE_SHORTFALL_JOB, payload: z.strictObject({ fruitId: z.string(), week: z.string() }), handle: async ({ fruitId, week }) => shortfall.shareShortfall(fruitId, week) }),
     defineJob({
-      name: LOCK_DUE_JOB, payload: z.strictObject({}), schedule: { cron: '*/15 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      name: SHARE_SHORTFALL_JOB,
+      payload: z.strictObject({ fruitId: z.string(), week: z.string() }),
+      handle: async ({ fruitId, week }) => shortfall.shareShortfall(fruitId, week),
+    }),
+    defineJob({
+      name: LOCK_DUE_JOB,
+      payload: z.strictObject({}),
+      schedule: { cron: '*/15 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async () => void (await boxCharges.lockDue()),
     }),
     defineJob({ name: CHARGE_JOB, payload: z.strictObject({ boxId: z.string() }), handle: async ({ boxId }) => boxCharges.chargeAgain(boxId) }),
     defineJob({
-      name: LATE_GUARANTEE_JOB, payload: z.strictObject({}), schedule: { cron: '20 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      name: LATE_GUARANTEE_JOB,
+      payload: z.strictObject({}),
+      schedule: { cron: '20 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async () => void (await boxCharges.compensateLate()),
     }),
   ];

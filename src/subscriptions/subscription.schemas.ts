@@ -38,25 +38,46 @@ export const PauseBody = z
   .refine((pause) => pause.from === undefined || pause.from < pause.until, { path: ['until'], message: 'must be after from' });
 
 export const PickingListQuery = z.strictObject({ shipDate: date('a ship date') });
-export const BoxListQuery = pageQuery.extend({ shipDate: date('a ship date').optional(), status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']).optional() });
+export const BoxListQuery = pageQuery.extend({
+  shipDate: date('a ship date').optional(),
+  status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']).optional(),
+});
 export const ShipBody = z.strictObject({ boxIds: z.array(id).min(1).max(1000) });
 
 export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }) {
   return {
-    id: b.id, subscriptionId: b.subscriptionId, deliveryDate: b.deliveryDate, shipDate: b.shipDate, cutoffAt: b.cutoffAt.toISOString(), shipByAt: b.shipByAt.toISOString(),
-    status: b.status, cancelReason: b.cancelReason, items: items.map((i) => ({ fruitId: i.fruitId, units: i.units })), price: formatMoney(b.price), paymentId: b.paymentId,
-    chargeAttempts: b.chargeAttempts, shippedAt: b.shippedAt?.toISOString() ?? null, compensatedAt: b.compensatedAt?.toISOString() ?? null,
+    id: b.id,
+    subscriptionId: b.subscriptionId,
+    deliveryDate: b.deliveryDate,
+    shipDate: b.shipDate,
+    cutoffAt: b.cutoffAt.toISOString(),
+    shipByAt: b.shipByAt.toISOString(),
+    status: b.status,
+    cancelReason: b.cancelReason,
+    items: items.map((i) => ({ fruitId: i.fruitId, units: i.units })),
+    price: formatMoney(b.price),
+    paymentId: b.paymentId,
+    chargeAttempts: b.chargeAttempts,
+    shippedAt: b.shippedAt?.toISOString() ?? null,
+    compensatedAt: b.compensatedAt?.toISOString() ?? null,
   };
 }
 
 export const UpdateFruitBody = z
   .strictObject({
     // Capped like a campaign's unit price, so that the cost reads back exactly on both databases (see MAX_UNIT_PRICE).
-    unitCost: moneyString.transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00').optional(),
+    unitCost: moneyString
+      .transform(parseMoney)
+      .refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00')
+      .optional(),
     ripeningMinDays: z.number().int().min(0).max(30).optional(),
     ripeningMaxDays: z.number().int().min(0).max(30).optional(),
     goodDays: z.number().int().min(1).max(60).optional(),
-    seasons: z.array(z.strictObject({ origin: z.string().trim().min(1).max(40), months: z.array(z.number().int().min(1).max(12)).min(1).max(12) })).min(1).max(10).optional(),
+    seasons: z
+      .array(z.strictObject({ origin: z.string().trim().min(1).max(40), months: z.array(z.number().int().min(1).max(12)).min(1).max(12) }))
+      .min(1)
+      .max(10)
+      .optional(),
     active: z.boolean().optional(),
     orchardId: id.nullable().optional(),
   })
@@ -64,27 +85,61 @@ export const UpdateFruitBody = z
 
 export function toFruitDto(f: FruitRow) {
   return {
-    id: f.id, nameZh: f.nameZh, nameEn: f.nameEn, unit: f.unit, portionsPerUnit: f.portionsPerUnit, ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays],
-    readyToEat: f.ripeningMaxDays === 0, goodDays: f.goodDays, seasons: f.seasons, ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive },
-    unitCost: formatMoney(f.unitCost), orchardId: f.orchardId, active: f.active,
+    id: f.id,
+    nameZh: f.nameZh,
+    nameEn: f.nameEn,
+    unit: f.unit,
+    portionsPerUnit: f.portionsPerUnit,
+    ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays],
+    readyToEat: f.ripeningMaxDays === 0,
+    goodDays: f.goodDays,
+    seasons: f.seasons,
+    ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive },
+    unitCost: formatMoney(f.unitCost),
+    orchardId: f.orchardId,
+    active: f.active,
   };
 }
 
 export function toPlanDto(p: PlanRow) {
-  return { id: p.id, nameZh: p.nameZh, nameEn: p.nameEn, period: p.period, periodDays: periodDaysOf(p.period), maxHousehold: p.maxHousehold, portionsPerPersonPerDay: p.portionsPerPersonPerDay, price: formatMoney(p.price) };
+  return {
+    id: p.id,
+    nameZh: p.nameZh,
+    nameEn: p.nameEn,
+    period: p.period,
+    periodDays: periodDaysOf(p.period),
+    maxHousehold: p.maxHousehold,
+    portionsPerPersonPerDay: p.portionsPerPersonPerDay,
+    price: formatMoney(p.price),
+  };
 }
 
 export function toSubscriptionDto({ subscription: s, status, nextDeliveryDate }: SubscriptionView) {
   return {
-    id: s.id, planId: s.planId, startDate: s.startDate, firstDeliveryDate: s.firstDeliveryDate, deliveryWeekday: s.deliveryWeekday, region: s.region, transitDays: s.transitDays,
-    householdSize: s.householdSize, exclusions: s.exclusions, status, pausedFrom: s.pausedFrom, pausedUntil: s.pausedUntil, nextDeliveryDate,
-    createdAt: s.createdAt.toISOString(), cancelledAt: s.cancelledAt?.toISOString() ?? null,
+    id: s.id,
+    planId: s.planId,
+    startDate: s.startDate,
+    firstDeliveryDate: s.firstDeliveryDate,
+    deliveryWeekday: s.deliveryWeekday,
+    region: s.region,
+    transitDays: s.transitDays,
+    householdSize: s.householdSize,
+    exclusions: s.exclusions,
+    status,
+    pausedFrom: s.pausedFrom,
+    pausedUntil: s.pausedUntil,
+    nextDeliveryDate,
+    createdAt: s.createdAt.toISOString(),
+    cancelledAt: s.cancelledAt?.toISOString() ?? null,
   };
 }
 
 export function toDeliveryDto(d: ScheduledDelivery) {
   return {
-    deliveryDate: d.deliveryDate, shipDate: d.shipDate, cutoffAt: d.cutoffAt.toISOString(), status: d.status,
+    deliveryDate: d.deliveryDate,
+    shipDate: d.shipDate,
+    cutoffAt: d.cutoffAt.toISOString(),
+    status: d.status,
     box: d.box ? { items: d.box.items, price: formatMoney(d.box.price), readyToEat: d.box.coverage, uncoveredDays: d.box.uncovered } : null,
   };
 }

@@ -15,7 +15,10 @@ const countUsers = () => t.db.read((tx) => tx.count(UserRow));
 
 describe('consumer accounts', () => {
   test('a consumer registers, gets a bearer token and can see who they are', async () => {
-    const res = await t.http.post('/v1/auth/register').send({ email: '  Li.Lei@Example.COM ', password: 'a long enough password', displayName: '李雷' }).expect(201);
+    const res = await t.http
+      .post('/v1/auth/register')
+      .send({ email: '  Li.Lei@Example.COM ', password: 'a long enough password', displayName: '李雷' })
+      .expect(201);
     expect(res.body).toMatchObject({ tokenType: 'Bearer', user: { email: 'li.lei@example.com', role: 'consumer', displayName: '李雷', factoryId: null } });
     expect(res.body.user).not.toHaveProperty('passwordHash');
     const me = await t.http.get('/v1/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
@@ -109,7 +112,15 @@ describe('password hashes', () => {
   test('an account whose password was hashed with scrypt signs in, and its hash is replaced by argon2id; the old password still works and a wrong one does not', async () => {
     const email = 'legacy@example.com';
     await t.db.transaction((tx) =>
-      tx.insert(UserRow, { id: newId(), email, passwordHash: legacyScryptHash('an old good password'), role: 'consumer', factoryId: null, displayName: 'legacy', createdAt: new Date() }),
+      tx.insert(UserRow, {
+        id: newId(),
+        email,
+        passwordHash: legacyScryptHash('an old good password'),
+        role: 'consumer',
+        factoryId: null,
+        displayName: 'legacy',
+        createdAt: new Date(),
+      }),
     );
     await t.http.post('/v1/auth/login').send({ email, password: 'an old good password' }).expect(200);
     const row = await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email }));
@@ -121,16 +132,22 @@ describe('password hashes', () => {
   test('a wrong password does not re-hash a legacy hash', async () => {
     const email = 'legacy-wrong@example.com';
     const legacy = legacyScryptHash('an old good password');
-    await t.db.transaction((tx) => tx.insert(UserRow, { id: newId(), email, passwordHash: legacy, role: 'consumer', factoryId: null, displayName: 'legacy', createdAt: new Date() }));
+    await t.db.transaction((tx) =>
+      tx.insert(UserRow, { id: newId(), email, passwordHash: legacy, role: 'consumer', factoryId: null, displayName: 'legacy', createdAt: new Date() }),
+    );
     await t.http.post('/v1/auth/login').send({ email, password: 'not the password' }).expect(401);
     expect((await t.db.read((tx) => tx.findOneByOrFail(UserRow, { email }))).passwordHash).toBe(legacy);
   });
 
   test('hashing is bounded: with one hash at a time and two waiting, 8 sign-ins at once at the production cost get 200 or a 503 with Retry-After, never more at once', async () => {
-    const busy = await startTestApp({ env: { PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '2', PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_LIMIT: '2' } });
+    const busy = await startTestApp({
+      env: { PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '2', PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_LIMIT: '2' },
+    });
     try {
       const consumer = await aConsumer(busy, { password: 'a production-cost password' });
-      const answers = await Promise.all(Array.from({ length: 8 }, () => busy.http.post('/v1/auth/login').send({ email: consumer.email, password: 'a production-cost password' })));
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, () => busy.http.post('/v1/auth/login').send({ email: consumer.email, password: 'a production-cost password' })),
+      );
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(3);
       expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
@@ -179,11 +196,17 @@ describe('registering an email that has an account (issue 14, item 14)', () => {
     const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '3' } });
     try {
       await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: 'the real password' }).expect(201);
-      for (let i = 0; i < 3; i++) await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: `guess number ${i}` }).expect(409);
+      for (let i = 0; i < 3; i++)
+        await limited.http
+          .post('/v1/auth/register')
+          .send({ email: 'target@example.com', password: `guess number ${i}` })
+          .expect(409);
       const refused = await limited.http.post('/v1/auth/register').send({ email: 'target@example.com', password: 'the real password' }).expect(429);
       expect(refused.body.code).toBe('too_many_login_attempts');
       // And the sign-in route shares the count.
-      expect((await limited.http.post('/v1/auth/login').send({ email: 'target@example.com', password: 'the real password' }).expect(429)).body.code).toBe('too_many_login_attempts');
+      expect((await limited.http.post('/v1/auth/login').send({ email: 'target@example.com', password: 'the real password' }).expect(429)).body.code).toBe(
+        'too_many_login_attempts',
+      );
     } finally {
       await limited.close();
     }
@@ -248,7 +271,11 @@ describe('sessions', () => {
   test('a wrong current password is a 403 that changes nothing', async () => {
     const consumer = await aConsumer(t, { password: 'the real password' });
     const phone = await signIn(consumer.email, 'the real password');
-    const res = await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'a guessed password', newPassword: 'a takeover password' }).expect(403);
+    const res = await t.http
+      .post('/v1/auth/password')
+      .set(consumer.auth)
+      .send({ currentPassword: 'a guessed password', newPassword: 'a takeover password' })
+      .expect(403);
     expect(res.body.code).toBe('wrong_password');
     await me(phone).expect(200);
     await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the real password' }).expect(200);
@@ -263,7 +290,11 @@ describe('sessions', () => {
   test('operators and factory users sign out and change passwords too; a factory API key has no session to end', async () => {
     const operator = await anOperator(t);
     const factory = await aFactory(t, operator);
-    await t.http.post('/v1/auth/password').set(factory.user.auth).send({ currentPassword: 'factory password 1', newPassword: 'factory password 2' }).expect(204);
+    await t.http
+      .post('/v1/auth/password')
+      .set(factory.user.auth)
+      .send({ currentPassword: 'factory password 1', newPassword: 'factory password 2' })
+      .expect(204);
     await t.http.post('/v1/auth/logout').set(factory.user.auth).expect(204);
     await t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(401);
     const key = await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'erp' }).expect(201);
@@ -275,7 +306,11 @@ describe('sessions', () => {
 
   test('a token without a session (signed with the right key, as tokens were before sign-out existed) is refused', async () => {
     const consumer = await aConsumer(t);
-    const token = jwt.sign({ sub: consumer.userId, role: 'consumer' }, 'test-secret-that-is-long-enough-0123456789', { algorithm: 'HS256', expiresIn: 3600, issuer: 'c2m-presale' });
+    const token = jwt.sign({ sub: consumer.userId, role: 'consumer' }, 'test-secret-that-is-long-enough-0123456789', {
+      algorithm: 'HS256',
+      expiresIn: 3600,
+      issuer: 'c2m-presale',
+    });
     await me(`Bearer ${token}`).expect(401);
   });
 
@@ -291,7 +326,11 @@ describe('sessions', () => {
 describe('login rate limit', () => {
   test('after 5 failed logins from one client, the 6th is refused with 429 even with the right password', async () => {
     await aConsumer(t, { email: 'limited@example.com', password: 'the right password' });
-    for (let i = 0; i < 5; i++) await t.http.post('/v1/auth/login').send({ email: 'limited@example.com', password: `guess number ${i}` }).expect(401);
+    for (let i = 0; i < 5; i++)
+      await t.http
+        .post('/v1/auth/login')
+        .send({ email: 'limited@example.com', password: `guess number ${i}` })
+        .expect(401);
     const res = await t.http.post('/v1/auth/login').send({ email: 'limited@example.com', password: 'the right password' }).expect(429);
     expect(res.body.code).toBe('too_many_login_attempts');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -70,7 +70,11 @@ describe('public campaign reads: validators and short caching', () => {
     await sleep(1001);
     const loadsBefore = t.app.services.campaignReads.loads;
     const started = performance.now();
-    const answers = await Promise.all(Array.from({ length: 200 }, () => fetch(`${base}/v1/campaigns/${c.id}`).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string } }))));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        fetch(`${base}/v1/campaigns/${c.id}`).then(async (r) => ({ status: r.status, body: (await r.json()) as { id: string } })),
+      ),
+    );
     const elapsedMs = performance.now() - started;
     expect(answers.every((a) => a.status === 200 && a.body.id === c.id)).toBe(true);
     // Real concurrency over real HTTP, 200 requests in flight together: one read for each second they

@@ -24,13 +24,28 @@ afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());
 
 const campaign = (id: string) => t.http.get(`/v1/campaigns/${id}`).then((r) => r.body);
-const pledgeOf = (c: Caller, id: string) => t.http.get(`/v1/pledges/${id}`).set(c.auth).expect(200).then((r) => r.body);
-const notifications = (c: Caller) => t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200).then((r) => r.body.items as { kind: string; message: string }[]);
+const pledgeOf = (c: Caller, id: string) =>
+  t.http
+    .get(`/v1/pledges/${id}`)
+    .set(c.auth)
+    .expect(200)
+    .then((r) => r.body);
+const notifications = (c: Caller) =>
+  t.http
+    .get('/v1/me/notifications?limit=100')
+    .set(c.auth)
+    .expect(200)
+    .then((r) => r.body.items as { kind: string; message: string }[]);
 const closeAndSettle = async (id: string) => {
   await t.http.post(`/v1/campaigns/${id}/close`).set(operator.auth).expect(200);
   await runDue(t, clock);
 };
-const refunds = () => t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200).then((r) => r.body.items as { pledgeId: string; amount: string; status: string; reason: string }[]);
+const refunds = () =>
+  t.http
+    .get('/v1/refunds?limit=100')
+    .set(operator.auth)
+    .expect(200)
+    .then((r) => r.body.items as { pledgeId: string; amount: string; status: string; reason: string }[]);
 /** How much a balance grew, exactly (decimal.js, never a float). */
 const change = (before: string, after: string) => parseMoney(after).minus(parseMoney(before)).toFixed(2);
 const balances = async (factoryId = factory.id) => {
@@ -52,12 +67,23 @@ describe('a campaign that succeeds', () => {
     expect(pa.deposit).toBe('200.00');
 
     let progress = (await campaign(c.id)).progress;
-    expect(progress).toMatchObject({ paidUnits: 4, pledgers: 2, currentTier: { minUnits: 3, unitPrice: '899.00' }, nextTier: { minUnits: 5, unitPrice: '699.50', unitsNeeded: 1 }, thresholdReached: true });
+    expect(progress).toMatchObject({
+      paidUnits: 4,
+      pledgers: 2,
+      currentTier: { minUnits: 3, unitPrice: '899.00' },
+      nextTier: { minUnits: 5, unitPrice: '699.50', unitsNeeded: 1 },
+      thresholdReached: true,
+    });
     expect(progress.secondsLeft).toBeGreaterThan(3500);
     const pd = await paidPledge(t, d, c.id, black, 1);
     progress = (await campaign(c.id)).progress;
     expect(progress).toMatchObject({ paidUnits: 5, currentTier: { minUnits: 5 }, nextTier: null });
-    expect(progress.variants).toEqual(expect.arrayContaining([{ variant: 'colour=black;size=M', paidUnits: 3, reservedUnits: 3 }, { variant: 'colour=navy;size=L', paidUnits: 2, reservedUnits: 2 }]));
+    expect(progress.variants).toEqual(
+      expect.arrayContaining([
+        { variant: 'colour=black;size=M', paidUnits: 3, reservedUnits: 3 },
+        { variant: 'colour=navy;size=L', paidUnits: 2, reservedUnits: 2 },
+      ]),
+    );
 
     await closeAndSettle(c.id);
     const decided = await campaign(c.id);
@@ -106,23 +132,26 @@ describe('a campaign that succeeds', () => {
     expect((await notifications(b)).map((n) => n.kind)).toEqual(expect.arrayContaining(['variant_not_produced', 'refund_sent']));
   });
 
-  test.each([1, 24])('a balance window of %i hours, no longer than the reminder lead time: every consumer is reminded once, before the due time', async (windowHours) => {
-    const c = await anOpenCampaign(t, operator, factory.id, clock, { balanceWindowHours: windowHours, tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
-    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
-    const pledges = [await paidPledge(t, a, c.id, black, 1), await paidPledge(t, b, c.id, navy, 1)];
-    await closeAndSettle(c.id);
-    const reminders = async (consumer: Caller) => (await notifications(consumer)).filter((n) => n.kind === 'balance_reminder');
-    // Reminded at once (the window is shorter than the lead time), while the balance can still be paid.
-    for (const [i, consumer] of [a, b].entries()) {
-      expect(await reminders(consumer)).toHaveLength(1);
-      expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('awaiting_balance');
-    }
-    await advance(t, clock, windowHours * HOUR + 60_000);
-    for (const [i, consumer] of [a, b].entries()) {
-      expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('forfeited');
-      expect(await reminders(consumer)).toHaveLength(1);
-    }
-  });
+  test.each([1, 24])(
+    'a balance window of %i hours, no longer than the reminder lead time: every consumer is reminded once, before the due time',
+    async (windowHours) => {
+      const c = await anOpenCampaign(t, operator, factory.id, clock, { balanceWindowHours: windowHours, tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+      const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+      const pledges = [await paidPledge(t, a, c.id, black, 1), await paidPledge(t, b, c.id, navy, 1)];
+      await closeAndSettle(c.id);
+      const reminders = async (consumer: Caller) => (await notifications(consumer)).filter((n) => n.kind === 'balance_reminder');
+      // Reminded at once (the window is shorter than the lead time), while the balance can still be paid.
+      for (const [i, consumer] of [a, b].entries()) {
+        expect(await reminders(consumer)).toHaveLength(1);
+        expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('awaiting_balance');
+      }
+      await advance(t, clock, windowHours * HOUR + 60_000);
+      for (const [i, consumer] of [a, b].entries()) {
+        expect((await pledgeOf(consumer, pledges[i].id)).status).toBe('forfeited');
+        expect(await reminders(consumer)).toHaveLength(1);
+      }
+    },
+  );
 
   test('a balance not paid by the due time forfeits the deposit to the factory', async () => {
     const own = await aFactory(t, operator);
@@ -157,7 +186,10 @@ describe('a campaign that fails', () => {
     const pb = await paidPledge(t, b, c.id, navy, 1);
     await closeAndSettle(c.id);
     expect((await campaign(c.id)).status).toBe('failed');
-    for (const [consumer, p] of [[a, pa], [b, pb]] as const) {
+    for (const [consumer, p] of [
+      [a, pa],
+      [b, pb],
+    ] as const) {
       expect((await pledgeOf(consumer, p.id)).status).toBe('refunded');
       expect((await refunds()).find((r) => r.pledgeId === p.id)).toMatchObject({ amount: '100.00', status: 'succeeded', reason: 'campaign_failed' });
       expect((await notifications(consumer)).map((n) => n.kind)).toEqual(expect.arrayContaining(['campaign_failed', 'refund_sent']));
@@ -178,7 +210,10 @@ describe('a campaign that fails', () => {
       const p = await paidPledge(live, consumer, c.id, black, 1);
       live.app.services.sandbox.failNextRefunds(2);
       await live.http.post(`/v1/campaigns/${c.id}/close`).set(liveOperator.auth).expect(200);
-      const refundOf = async (status = '') => ((await live.http.get(`/v1/refunds?${status}`).set(liveOperator.auth)).body.items as { pledgeId: string; status: string }[]).find((r) => r.pledgeId === p.id);
+      const refundOf = async (status = '') =>
+        ((await live.http.get(`/v1/refunds?${status}`).set(liveOperator.auth)).body.items as { pledgeId: string; status: string }[]).find(
+          (r) => r.pledgeId === p.id,
+        );
       await waitFor(async () => (await refundOf('status=failed')) !== undefined, 10_000, 'the first refusal');
       expect(await refundOf('status=failed')).toMatchObject({ status: 'failed', amount: '100.00', lastError: 'sandbox: the bank rejected the refund' });
       await waitFor(async () => (await refundOf())?.status === 'succeeded', 20_000, 'the refund to go through');
@@ -231,20 +266,35 @@ describe('cancelling', () => {
     expect((await pledgeOf(a, paidInFull.id)).status).toBe('refunded');
     expect((await pledgeOf(b, awaiting.id)).status).toBe('refunded');
     expect((await pledgeOf(d, unpaid.id)).status).toBe('expired');
-    const refundsOf = async (pledgeId: string) => (await refunds()).filter((r) => r.pledgeId === pledgeId).map((r) => `${r.reason} ${r.amount} ${r.status}`).sort();
+    const refundsOf = async (pledgeId: string) =>
+      (await refunds())
+        .filter((r) => r.pledgeId === pledgeId)
+        .map((r) => `${r.reason} ${r.amount} ${r.status}`)
+        .sort();
     // Paid in full: the price (deposit 100.00 + balance 799.00) back, and the deposit again as compensation.
-    expect(await refundsOf(paidInFull.id)).toEqual(['campaign_cancelled 100.00 succeeded', 'campaign_cancelled 799.00 succeeded', 'deposit_compensation 100.00 succeeded']);
+    expect(await refundsOf(paidInFull.id)).toEqual([
+      'campaign_cancelled 100.00 succeeded',
+      'campaign_cancelled 799.00 succeeded',
+      'deposit_compensation 100.00 succeeded',
+    ]);
     // Awaiting the balance: the deposit back twice over.
     expect(await refundsOf(awaiting.id)).toEqual(['campaign_cancelled 100.00 succeeded', 'deposit_compensation 100.00 succeeded']);
     expect(await refundsOf(unpaid.id)).toEqual([]);
     const paidOut = t.app.services.sandbox.refundsSent.filter((r) => [paidInFull.depositPayment.id, awaiting.depositPayment.id].includes(r.paymentId));
-    expect(paidOut.map((r) => `${r.reason} ${r.amount}`).sort()).toEqual(['campaign_cancelled 100.00', 'campaign_cancelled 100.00', 'deposit_compensation 100.00', 'deposit_compensation 100.00']);
+    expect(paidOut.map((r) => `${r.reason} ${r.amount}`).sort()).toEqual([
+      'campaign_cancelled 100.00',
+      'campaign_cancelled 100.00',
+      'deposit_compensation 100.00',
+      'deposit_compensation 100.00',
+    ]);
     const after = await balances();
     // The purchase's fee (5% of 899.00 = 44.95) and the factory's share (854.05) are taken back; the two compensations come from the factory.
     expect(change(after.fees, before.fees)).toBe('44.95');
     expect(change(after.factory, before.factory)).toBe('1054.05');
     for (const consumer of [a, b]) {
-      expect(await notifications(consumer)).toContainEqual(expect.objectContaining({ kind: 'campaign_cancelled', message: expect.stringContaining('定金双倍返还') }));
+      expect(await notifications(consumer)).toContainEqual(
+        expect.objectContaining({ kind: 'campaign_cancelled', message: expect.stringContaining('定金双倍返还') }),
+      );
     }
     await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', 'again').expect(409);
   });
@@ -293,7 +343,8 @@ describe('running totals', () => {
   test('reconcile catches a tally that drifted from the pledges it counts', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock);
     await paidPledge(t, await aConsumer(t), c.id, black, 2);
-    const drift = (units: number) => t.db.statement((tx) => tx.query('UPDATE pledge_tallies SET active_units = active_units + ? WHERE campaign_id = ?', [units, c.id]));
+    const drift = (units: number) =>
+      t.db.statement((tx) => tx.query('UPDATE pledge_tallies SET active_units = active_units + ? WHERE campaign_id = ?', [units, c.id]));
     await drift(1);
     const report = await t.app.reconcile();
     expect(report.ok).toBe(false);

@@ -18,7 +18,10 @@ afterAll(() => t.close());
 
 describe('variant values', () => {
   // Written the old way ("name=value;name=value"), the first two variants had the same key, and '=' or ';' came back cut off.
-  const options = [{ name: 'fit', values: ['slim;size=L', 'slim', '100%羊毛', 'a%3Bb', 'a;b'] }, { name: 'size', values: ['M', 'L;size=M', 'x=y'] }];
+  const options = [
+    { name: 'fit', values: ['slim;size=L', 'slim', '100%羊毛', 'a%3Bb', 'a;b'] },
+    { name: 'size', values: ['M', 'L;size=M', 'x=y'] },
+  ];
   const variants = [
     { fit: 'slim;size=L', size: 'M' },
     { fit: 'slim', size: 'L;size=M' },
@@ -38,7 +41,9 @@ describe('variant values', () => {
       expect(read.body).toMatchObject({ variant: variants[i], quantity: i + 1 });
     }
     const mine = await t.http.get('/v1/me/pledges?limit=100').set(consumer.auth).expect(200);
-    expect(mine.body.items.map((p: { variant: unknown; quantity: number }) => [p.quantity, p.variant]).sort()).toEqual(variants.map((v, i) => [i + 1, v]).sort());
+    expect(mine.body.items.map((p: { variant: unknown; quantity: number }) => [p.quantity, p.variant]).sort()).toEqual(
+      variants.map((v, i) => [i + 1, v]).sort(),
+    );
 
     const progress = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body.progress;
     expect(progress.variants).toHaveLength(variants.length);
@@ -59,10 +64,23 @@ describe('variant values', () => {
   test('options whose longest variant would not fit where keys are stored are refused when the campaign is created (on MariaDB its pledges were a 500)', async () => {
     // Five options of 30-character names and 40-character values: a key of 359 characters.
     const options = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ name: `${n}${'x'.repeat(29)}`, values: ['v'.repeat(40)] }));
-    const res = await t.http.post('/v1/campaigns').set(operator.auth).send({
-      factoryId: factory.id, title: 'Long', productName: 'Long', options, referencePrice: '100.00', depositRate: '0.10', tiers: [{ minUnits: 1, unitPrice: '90.00' }],
-      opensAt: clock.now().toISOString(), closesAt: new Date(clock.now().getTime() + 3600_000).toISOString(), balanceWindowHours: 24, expectedShipDate: '2099-01-01',
-    }).expect(400);
+    const res = await t.http
+      .post('/v1/campaigns')
+      .set(operator.auth)
+      .send({
+        factoryId: factory.id,
+        title: 'Long',
+        productName: 'Long',
+        options,
+        referencePrice: '100.00',
+        depositRate: '0.10',
+        tiers: [{ minUnits: 1, unitPrice: '90.00' }],
+        opensAt: clock.now().toISOString(),
+        closesAt: new Date(clock.now().getTime() + 3600_000).toISOString(),
+        balanceWindowHours: 24,
+        expectedShipDate: '2099-01-01',
+      })
+      .expect(400);
     expect(res.body.errors).toEqual([{ path: 'body.options', message: expect.stringContaining('255') }]);
   });
 });
@@ -70,9 +88,20 @@ describe('variant values', () => {
 describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
   // Reference ¥1,000; tiers ¥900 then ¥700: the least a unit can cost is ¥700, so a deposit may be at most ¥140.00.
   const terms = (patch: Record<string, unknown>) => ({
-    factoryId: factory.id, title: 'Down jacket', productName: 'Down jacket', options: [{ name: 'size', values: ['M'] }], referencePrice: '1000.00',
-    tiers: [{ minUnits: 10, unitPrice: '900.00' }, { minUnits: 20, unitPrice: '700.00' }], opensAt: clock.now().toISOString(),
-    closesAt: new Date(clock.now().getTime() + 3600_000).toISOString(), balanceWindowHours: 24, expectedShipDate: '2099-01-01', ...patch,
+    factoryId: factory.id,
+    title: 'Down jacket',
+    productName: 'Down jacket',
+    options: [{ name: 'size', values: ['M'] }],
+    referencePrice: '1000.00',
+    tiers: [
+      { minUnits: 10, unitPrice: '900.00' },
+      { minUnits: 20, unitPrice: '700.00' },
+    ],
+    opensAt: clock.now().toISOString(),
+    closesAt: new Date(clock.now().getTime() + 3600_000).toISOString(),
+    balanceWindowHours: 24,
+    expectedShipDate: '2099-01-01',
+    ...patch,
   });
   const create = (patch: Record<string, unknown>) => t.http.post('/v1/campaigns').set(operator.auth).send(terms(patch));
 

@@ -11,7 +11,14 @@ import { createHttpApp } from '../../src/platform/http/server';
 function appLogging(handler: RequestHandler) {
   const lines: { level: number; msg: string; err?: { message: string } }[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  const http = createHttpApp({ logger, metrics: new Metrics({ processMetrics: false }), bodyLimit: '100kb', corsOrigins: [], trustProxy: false, handlers: [handler] });
+  const http = createHttpApp({
+    logger,
+    metrics: new Metrics({ processMetrics: false }),
+    bodyLimit: '100kb',
+    corsOrigins: [],
+    trustProxy: false,
+    handlers: [handler],
+  });
   return { lines, http: supertest(http) };
 }
 

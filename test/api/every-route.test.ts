@@ -42,13 +42,22 @@ describe('every route', () => {
   test('a route that needs credentials answers 401 without them', async () => {
     for (const r of protectedRoutes()) {
       const res = await send(r, theirPath(r)).send();
-      expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({ route: `${r.method} ${r.path}`, status: 401, code: 'unauthenticated' });
+      expect({ route: `${r.method} ${r.path}`, status: res.status, code: res.body.code }).toEqual({
+        route: `${r.method} ${r.path}`,
+        status: 401,
+        code: 'unauthenticated',
+      });
     }
   });
 
   test('a role a route is not for gets 403, and nothing changes', async () => {
     const before = await snapshot();
-    const callers = [['consumer', consumer.auth], ['factory', mine.user.auth], ['factory', myKey], ['operator', operator.auth]] as const;
+    const callers = [
+      ['consumer', consumer.auth],
+      ['factory', mine.user.auth],
+      ['factory', myKey],
+      ['operator', operator.auth],
+    ] as const;
     for (const r of protectedRoutes()) {
       for (const [role, auth] of callers) {
         if ((r.access as readonly string[]).includes(role)) continue;
@@ -66,7 +75,11 @@ describe('every route', () => {
         const res = await send(r, theirPath(r), auth).send(r.schemas.body ? {} : undefined);
         // A route with a body checks it first (an empty one is a 400); test/api/forecasts.test.ts sends such routes valid bodies.
         const expected = r.schemas.body ? [400, 404] : [404];
-        expect({ route: `${r.method} ${r.path}`, status: res.status, allowed: expected.includes(res.status) }).toEqual({ route: `${r.method} ${r.path}`, status: res.status, allowed: true });
+        expect({ route: `${r.method} ${r.path}`, status: res.status, allowed: expected.includes(res.status) }).toEqual({
+          route: `${r.method} ${r.path}`,
+          status: res.status,
+          allowed: true,
+        });
         expect(JSON.stringify(res.body)).not.toContain(theirs.user.email);
       }
     }
@@ -77,7 +90,8 @@ describe('every route', () => {
     const before = await snapshot();
     const junkBodies: unknown[] = [{ unexpected: true }, [], 'text', 12, { name: { $gt: '' } }];
     for (const r of t.app.routes) {
-      const auth = r.access === 'public' ? undefined : r.access.includes('operator') ? operator.auth : r.access.includes('factory') ? mine.user.auth : consumer.auth;
+      const auth =
+        r.access === 'public' ? undefined : r.access.includes('operator') ? operator.auth : r.access.includes('factory') ? mine.user.auth : consumer.auth;
       const ownPath = r.path.replace(':id', mine.id).replace(':keyId', mine.id);
       const attempts = [
         ...(r.path.includes(':') ? [send(r, r.path.replace(/:\w+/g, 'not-an-id%27--'), auth).send()] : []),
@@ -86,7 +100,9 @@ describe('every route', () => {
       ];
       for (const res of await Promise.all(attempts)) {
         expect({ route: `${r.method} ${r.path}`, status: res.status >= 400 && res.status < 500, type: res.headers['content-type'] }).toEqual({
-          route: `${r.method} ${r.path}`, status: true, type: expect.stringMatching(/^application\/problem\+json/),
+          route: `${r.method} ${r.path}`,
+          status: true,
+          type: expect.stringMatching(/^application\/problem\+json/),
         });
       }
     }

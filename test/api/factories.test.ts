@@ -14,7 +14,11 @@ const count = (entity: typeof FactoryRow | typeof FactoryApiKeyRow) => t.db.read
 
 describe('onboarding factories', () => {
   test('an operator onboards a factory and lists it', async () => {
-    const created = await t.http.post('/v1/factories').set(operator.auth).send({ name: '宁波针织厂 Ningbo Knitwear', kind: 'manufacturer', contactEmail: 'Plan@Ningbo.example.com' }).expect(201);
+    const created = await t.http
+      .post('/v1/factories')
+      .set(operator.auth)
+      .send({ name: '宁波针织厂 Ningbo Knitwear', kind: 'manufacturer', contactEmail: 'Plan@Ningbo.example.com' })
+      .expect(201);
     expect(created.body).toMatchObject({ name: '宁波针织厂 Ningbo Knitwear', kind: 'manufacturer', contactEmail: 'plan@ningbo.example.com' });
     const list = await t.http.get('/v1/factories?limit=100').set(operator.auth).expect(200);
     expect(list.body).toMatchObject({ limit: 100, offset: 0 });
@@ -23,7 +27,12 @@ describe('onboarding factories', () => {
   });
 
   test('lists page through every factory exactly once', async () => {
-    for (let i = 0; i < 5; i++) await t.http.post('/v1/factories').set(operator.auth).send({ name: `Paged ${i}`, contactEmail: `p${i}@example.com` }).expect(201);
+    for (let i = 0; i < 5; i++)
+      await t.http
+        .post('/v1/factories')
+        .set(operator.auth)
+        .send({ name: `Paged ${i}`, contactEmail: `p${i}@example.com` })
+        .expect(201);
     const total = await count(FactoryRow);
     const seen: string[] = [];
     for (let offset = 0; offset < total; offset += 2) {
@@ -34,9 +43,7 @@ describe('onboarding factories', () => {
     expect(new Set(seen).size).toBe(total);
   });
 
-  test.each([
-    ['limit=0'], ['limit=101'], ['limit=ten'], ['offset=-1'], ['sort=name'],
-  ])('a bad page query (%s) is a 400', async (query) => {
+  test.each([['limit=0'], ['limit=101'], ['limit=ten'], ['offset=-1'], ['sort=name']])('a bad page query (%s) is a 400', async (query) => {
     const res = await t.http.get(`/v1/factories?${query}`).set(operator.auth).expect(400);
     expect(res.body.code).toBe('invalid_query');
   });
@@ -50,7 +57,11 @@ describe('onboarding factories', () => {
     ['an array', [{ name: 'X', contactEmail: 'a@example.com' }]],
   ])('a factory with %s is a 400 and creates nothing', async (_label, body) => {
     const before = await count(FactoryRow);
-    const res = await t.http.post('/v1/factories').set(operator.auth).send(body as object).expect(400);
+    const res = await t.http
+      .post('/v1/factories')
+      .set(operator.auth)
+      .send(body as object)
+      .expect(400);
     expect(res.body.code).toBe('validation_failed');
     expect(res.body.errors.length).toBeGreaterThan(0);
     expect(await count(FactoryRow)).toBe(before);
@@ -65,7 +76,11 @@ describe('onboarding factories', () => {
   });
 
   test('a user for a factory that does not exist is a 404 and creates nothing', async () => {
-    const res = await t.http.post('/v1/factories/3f1e0c4a-0000-4000-8000-000000000000/users').set(operator.auth).send({ email: 'ghost@example.com', password: 'ghost password' }).expect(404);
+    const res = await t.http
+      .post('/v1/factories/3f1e0c4a-0000-4000-8000-000000000000/users')
+      .set(operator.auth)
+      .send({ email: 'ghost@example.com', password: 'ghost password' })
+      .expect(404);
     expect(res.body.code).toBe('not_found');
     await t.http.post('/v1/auth/login').send({ email: 'ghost@example.com', password: 'ghost password' }).expect(401);
   });
@@ -99,12 +114,18 @@ describe('API keys', () => {
     const factory = await aFactory(t, operator);
     const { body } = await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'k' }).expect(201);
     const [prefix, id] = body.apiKey.split('_');
-    await t.http.get('/v1/me').set('Authorization', `Bearer ${prefix}_${id}_${'A'.repeat(43)}`).expect(401);
-    await t.http.get('/v1/me').set('Authorization', `Bearer c2mk_${'0'.repeat(32)}_${'A'.repeat(43)}`).expect(401);
+    await t.http
+      .get('/v1/me')
+      .set('Authorization', `Bearer ${prefix}_${id}_${'A'.repeat(43)}`)
+      .expect(401);
+    await t.http
+      .get('/v1/me')
+      .set('Authorization', `Bearer c2mk_${'0'.repeat(32)}_${'A'.repeat(43)}`)
+      .expect(401);
     await t.http.get('/v1/me').set('Authorization', 'Bearer c2mk_short').expect(401);
   });
 
-  test('a key for another factory\'s id is a 404 and issues nothing', async () => {
+  test("a key for another factory's id is a 404 and issues nothing", async () => {
     const factory = await aFactory(t, operator);
     const other = await aFactory(t, operator);
     const { body } = await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'k' }).expect(201);

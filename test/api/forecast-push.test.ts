@@ -78,7 +78,12 @@ afterAll(async () => {
 });
 
 type Delivery = { batchId: string; version: number; attempt: number; statusCode: number | null; error: string | null; delivered: boolean };
-const deliveries = (who = factory.user) => t.http.get('/v1/factory/webhook-deliveries?limit=100').set(who.auth).expect(200).then((r) => r.body.items as Delivery[]);
+const deliveries = (who = factory.user) =>
+  t.http
+    .get('/v1/factory/webhook-deliveries?limit=100')
+    .set(who.auth)
+    .expect(200)
+    .then((r) => r.body.items as Delivery[]);
 const deliveriesOf = async (batchId: string) => (await deliveries()).filter((d) => d.batchId === batchId).sort((a, b) => a.attempt - b.attempt);
 const newBatch = async () => {
   const c = await anOpenCampaign(t, operator, factory.id, clock);
@@ -156,13 +161,24 @@ describe('pushing batches to the factory', () => {
     }
     // A subscriber's boxes are the orchard's supply; a campaign of the same orchard sits beside them.
     const today = DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate();
-    await t.http.post('/v1/subscriptions').set((await aConsumer(t)).auth).set('Idempotency-Key', randomUUID())
-      .send({ planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3 }).expect(201);
+    await t.http
+      .post('/v1/subscriptions')
+      .set((await aConsumer(t)).auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3 })
+      .expect(201);
     const c = await anOpenCampaign(t, operator, orchard.id, clock);
     await paidPledge(t, await aConsumer(t), c.id, { colour: 'black', size: 'M' }, 1);
     const orchardSecret = (await t.http.put('/v1/factory/webhook').set(orchard.user.auth).send({ url: receiver.url }).expect(200)).body.secret as string;
-    const published = (await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200)).body.batch as { id: string; version: number };
-    await waitFor(async () => (await deliveries(orchard.user)).some((d) => d.batchId === published.id && d.delivered), 20_000, `batch ${published.id} delivered`);
+    const published = (await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200)).body.batch as {
+      id: string;
+      version: number;
+    };
+    await waitFor(
+      async () => (await deliveries(orchard.user)).some((d) => d.batchId === published.id && d.delivered),
+      20_000,
+      `batch ${published.id} delivered`,
+    );
 
     const sent = receiver.requests.find((r) => r.headers['x-c2m-event-id'] === `${published.id}:v${published.version}`)!;
     expect(verifySignatureHeader(orchardSecret, String(sent.headers['x-c2m-signature']), sent.body).valid).toBe(true);

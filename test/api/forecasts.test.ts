@@ -23,12 +23,46 @@ beforeAll(async () => {
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());
 
-type Line = { id: string; campaignId: string; variant: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number; change: string; firmUnitsChange: number; expectedUnitsChange: number };
-const publish = (factoryId = factory.id) => t.http.post(`/v1/factories/${factoryId}/forecast-batches`).set(operator.auth).expect(200).then((r) => r.body as { published: boolean; batch: { id: string; version: number } | null });
-const batches = (who: Caller = factory.user) => t.http.get('/v1/factory/forecast-batches?limit=100').set(who.auth).expect(200).then((r) => r.body.items as { id: string; version: number; status: string; trigger: string }[]);
-const batch = (id: string, who: Caller = factory.user) => t.http.get(`/v1/factory/forecast-batches/${id}`).set(who.auth).expect(200).then((r) => r.body as { version: number; status: string; lines: Line[] });
-const linesOf = async (id: string, campaignId: string) => (await batch(id)).lines.filter((l) => l.campaignId === campaignId).map(({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }) => ({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }));
-const live = () => t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(200).then((r) => r.body);
+type Line = {
+  id: string;
+  campaignId: string;
+  variant: string;
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+  change: string;
+  firmUnitsChange: number;
+  expectedUnitsChange: number;
+};
+const publish = (factoryId = factory.id) =>
+  t.http
+    .post(`/v1/factories/${factoryId}/forecast-batches`)
+    .set(operator.auth)
+    .expect(200)
+    .then((r) => r.body as { published: boolean; batch: { id: string; version: number } | null });
+const batches = (who: Caller = factory.user) =>
+  t.http
+    .get('/v1/factory/forecast-batches?limit=100')
+    .set(who.auth)
+    .expect(200)
+    .then((r) => r.body.items as { id: string; version: number; status: string; trigger: string }[]);
+const batch = (id: string, who: Caller = factory.user) =>
+  t.http
+    .get(`/v1/factory/forecast-batches/${id}`)
+    .set(who.auth)
+    .expect(200)
+    .then((r) => r.body as { version: number; status: string; lines: Line[] });
+const linesOf = async (id: string, campaignId: string) =>
+  (await batch(id)).lines
+    .filter((l) => l.campaignId === campaignId)
+    .map(({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }) => ({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }));
+const live = () =>
+  t.http
+    .get('/v1/factory/forecast')
+    .set(factory.user.auth)
+    .expect(200)
+    .then((r) => r.body);
 
 describe('forecast batches follow the pledges', () => {
   test('versions, deltas and accuracy match hand-computed figures through pledges, a cancellation, an expiry, a close, a balance and a forfeit', async () => {
@@ -47,8 +81,28 @@ describe('forecast batches follow the pledges', () => {
     const forecast = await live();
     const mine = forecast.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id);
     expect(mine.variants).toEqual([
-      { variant: 'colour=black;size=M', paidUnits: 2, awaitingDepositUnits: 1, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7 },
-      { variant: 'colour=navy;size=L', paidUnits: 1, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 3 },
+      {
+        variant: 'colour=black;size=M',
+        paidUnits: 2,
+        awaitingDepositUnits: 1,
+        awaitingBalanceUnits: 0,
+        paidBalanceUnits: 0,
+        firmUnits: 2,
+        expectedUnits: 7,
+        lowUnits: 6,
+        highUnits: 7,
+      },
+      {
+        variant: 'colour=navy;size=L',
+        paidUnits: 1,
+        awaitingDepositUnits: 0,
+        awaitingBalanceUnits: 0,
+        paidBalanceUnits: 0,
+        firmUnits: 1,
+        expectedUnits: 3,
+        lowUnits: 3,
+        highUnits: 3,
+      },
     ]);
     expect(mine.daily).toEqual([expect.objectContaining({ pledgedUnits: 5, pledges: 4, depositPaidUnits: 4 })]);
     expect(forecast.weeks).toContainEqual(expect.objectContaining({ week: mine.shipWeek, firmUnits: 3, expectedUnits: 10 }));
@@ -112,7 +166,9 @@ describe('forecast batches follow the pledges', () => {
     const list = (await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200)).body.items;
     expect(list[0]).toMatchObject({ version: first.batch!.version + 1, trigger: 'campaign_decided' });
     const dropped = (await t.http.get(`/v1/factory/forecast-batches/${list[0].id}`).set(f.user.auth).expect(200)).body.lines;
-    expect(dropped).toEqual([expect.objectContaining({ variant: 'colour=black;size=M', change: 'removed', firmUnits: 0, expectedUnits: 0, firmUnitsChange: -2, previousFirmUnits: 2 })]);
+    expect(dropped).toEqual([
+      expect.objectContaining({ variant: 'colour=black;size=M', change: 'removed', firmUnits: 0, expectedUnits: 0, firmUnitsChange: -2, previousFirmUnits: 2 }),
+    ]);
     expect(await publish(f.id)).toEqual({ published: false, batch: null });
   });
 
@@ -154,7 +210,11 @@ describe('acknowledging and committing', () => {
     line = (await batch(batchId)).lines.find((l) => l.campaignId === c.id)!;
   });
   const shipBy = () => new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10);
-  const commit = (answer: object, who: Caller = factory.user) => t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(who.auth).send({ lines: [{ lineId: line.id, ...answer }] });
+  const commit = (answer: object, who: Caller = factory.user) =>
+    t.http
+      .post(`/v1/factory/forecast-batches/${batchId}/commit`)
+      .set(who.auth)
+      .send({ lines: [{ lineId: line.id, ...answer }] });
 
   test('a line is committed only after the batch is acknowledged, with a reason when short, and the latest answer counts', async () => {
     expect((await commit({ quantity: 3, shipBy: shipBy() }).expect(409)).body.code).toBe('batch_not_acknowledged');
@@ -172,7 +232,11 @@ describe('acknowledging and committing', () => {
     const committed = await commit({ quantity: 2, shipBy: shipBy(), reason: 'capacity', note: 'one line down for maintenance' }).expect(200);
     expect(committed.body.lines.find((l: Line) => l.id === line.id).commitment).toMatchObject({ quantity: 2, reason: 'capacity', shipBy: shipBy() });
     // One line's answer may also be sent on its own; the latest answer counts.
-    await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(factory.user.auth).send({ lineId: line.id, quantity: 3, shipBy: shipBy() }).expect(200);
+    await t.http
+      .post(`/v1/factory/forecast-batches/${batchId}/commit`)
+      .set(factory.user.auth)
+      .send({ lineId: line.id, quantity: 3, shipBy: shipBy() })
+      .expect(200);
     const foreign = await commit({ quantity: 1, shipBy: shipBy(), reason: 'other', lineId: '00000000-0000-4000-8000-000000000000' }).expect(400);
     expect(foreign.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.lineId' })]);
     const after = await batch(batchId);
@@ -186,7 +250,11 @@ describe('acknowledging and committing', () => {
       await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(auth).expect(404);
       await t.http.get(`/v1/factory/forecast-batches/${batchId}?format=csv`).set(auth).expect(404);
       await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(auth).expect(404);
-      await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(auth).send({ lines: [{ lineId: line.id, quantity: 0, shipBy: shipBy(), reason: 'other' }] }).expect(404);
+      await t.http
+        .post(`/v1/factory/forecast-batches/${batchId}/commit`)
+        .set(auth)
+        .send({ lines: [{ lineId: line.id, quantity: 0, shipBy: shipBy(), reason: 'other' }] })
+        .expect(404);
       const theirs = await t.http.get('/v1/factory/forecast').set(auth).expect(200);
       expect(JSON.stringify(theirs.body)).not.toContain(line.campaignId);
       expect((await t.http.get('/v1/factory/forecast-batches').set(auth).expect(200)).body.items.map((b: { id: string }) => b.id)).not.toContain(batchId);
@@ -199,7 +267,11 @@ describe('acknowledging and committing', () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock);
     await paidPledge(t, consumer, c.id, navyL, 1);
     const id = (await publish()).batch!.id;
-    const seen = JSON.stringify([await live(), await batch(id), (await t.http.get(`/v1/factory/forecast-batches/${id}?format=csv`).set(factory.user.auth)).text]);
+    const seen = JSON.stringify([
+      await live(),
+      await batch(id),
+      (await t.http.get(`/v1/factory/forecast-batches/${id}?format=csv`).set(factory.user.auth)).text,
+    ]);
     expect(seen).not.toContain(consumer.userId);
     expect(seen).not.toContain(consumer.email);
   });
@@ -209,7 +281,12 @@ describe('acknowledging and committing', () => {
     const c = await anOpenCampaign(t, operator, f.id, clock, { closesAt: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
     await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
     const { batch: published } = await publish(f.id);
-    const overdue = () => t.http.get('/v1/forecast-batches/overdue').set(operator.auth).expect(200).then((r) => r.body.items.map((b: { id: string }) => b.id));
+    const overdue = () =>
+      t.http
+        .get('/v1/forecast-batches/overdue')
+        .set(operator.auth)
+        .expect(200)
+        .then((r) => r.body.items.map((b: { id: string }) => b.id));
     expect(await overdue()).not.toContain(published!.id);
     clock.offsetMs += 25 * HOUR;
     expect(await overdue()).toContain(published!.id);
@@ -241,11 +318,16 @@ describe('CSV export', () => {
     const c = await anOpenCampaign(t, operator, f.id, clock, { title: '=HYPERLINK("http://evil.example","羽绒服")', productName: '@SUM(1,2)' });
     await paidPledge(t, await aConsumer(t), c.id, blackM, 2);
     const { batch: published } = await publish(f.id);
-    const byQuery = await t.http.get(`/v1/factory/forecast-batches/${published!.id}?format=csv`).set(f.user.auth).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const byQuery = await t.http
+      .get(`/v1/factory/forecast-batches/${published!.id}?format=csv`)
+      .set(f.user.auth)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(byQuery.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     expect(byQuery.headers['content-disposition']).toMatch(/^attachment; filename="?forecast-v1\.csv"?$/);
     const bytes = byQuery.body as Buffer;

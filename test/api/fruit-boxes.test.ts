@@ -22,15 +22,44 @@ const runJob = async (name: string) => {
   await t.db.transaction((tx) => t.app.jobs.enqueue(tx, name, {}));
   await runDue(t, clock);
 };
-type Box = { id: string; deliveryDate: string; shipDate: string; status: string; price: string; paymentId: string | null; chargeAttempts: number; cancelReason: string | null; items: { fruitId: string; units: number }[]; compensatedAt: string | null };
+type Box = {
+  id: string;
+  deliveryDate: string;
+  shipDate: string;
+  status: string;
+  price: string;
+  paymentId: string | null;
+  chargeAttempts: number;
+  cancelReason: string | null;
+  items: { fruitId: string; units: number }[];
+  compensatedAt: string | null;
+};
 const boxesOf = async (subscriptionId: string) =>
-  ((await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as (Box & { subscriptionId: string })[]).filter((b) => b.subscriptionId === subscriptionId).sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate));
+  ((await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as (Box & { subscriptionId: string })[])
+    .filter((b) => b.subscriptionId === subscriptionId)
+    .sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate));
 const subscribe = async (consumer: Caller, overrides: object = {}) => {
-  const res = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID())
-    .send({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3, ...overrides }).expect(201);
+  const res = await t.http
+    .post('/v1/subscriptions')
+    .set(consumer.auth)
+    .set('Idempotency-Key', randomUUID())
+    .send({
+      planId: 'weekly-family',
+      startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(),
+      deliveryWeekday: 6,
+      region: 'shanghai',
+      householdSize: 3,
+      ...overrides,
+    })
+    .expect(201);
   return res.body.id as string;
 };
-const notifications = (c: Caller) => t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200).then((r) => r.body.items as { kind: string; message: string }[]);
+const notifications = (c: Caller) =>
+  t.http
+    .get('/v1/me/notifications?limit=100')
+    .set(c.auth)
+    .expect(200)
+    .then((r) => r.body.items as { kind: string; message: string }[]);
 const balance = (account: string) => t.db.read((tx) => t.app.services.ledger.balance(tx, account)).then((b) => b.negated().toFixed(2));
 
 beforeAll(async () => {
@@ -72,7 +101,10 @@ describe('at the cutoff', () => {
     const [locked, second] = await boxesOf(id);
     expect(locked).toMatchObject({ status: 'locked', chargeAttempts: 1, paymentId: expect.any(String) });
     expect(second.status).toBe('planned');
-    const payments = await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id])) as { id: string; amount_fen: string | number }[];
+    const payments = (await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id]))) as {
+      id: string;
+      amount_fen: string | number;
+    }[];
     expect(payments).toHaveLength(1);
     expect(Number(payments[0].amount_fen)).toBe(26800);
 
@@ -81,7 +113,8 @@ describe('at the cutoff', () => {
     await t.http.post(`/v1/payments/${locked.paymentId}/sandbox/complete`).set(operator.auth).expect(200);
     const [paid] = await boxesOf(id);
     expect(paid.status).toBe('paid');
-    const cost = (await t.db.read((tx) => tx.query('SELECT cost_fen FROM fruit_boxes WHERE id = ?', [paid.id])) as { cost_fen: string | number }[])[0].cost_fen;
+    const cost = ((await t.db.read((tx) => tx.query('SELECT cost_fen FROM fruit_boxes WHERE id = ?', [paid.id]))) as { cost_fen: string | number }[])[0]
+      .cost_fen;
     const orchardGot = (Number(await balance(`factory_payable:${orchard.id}`)) - Number(orchardBefore)).toFixed(2);
     const platformGot = (Number(await balance('platform_fees')) - Number(feesBefore)).toFixed(2);
     expect(orchardGot).toBe((Number(cost) / 100).toFixed(2));
@@ -96,7 +129,9 @@ describe('at the cutoff', () => {
 
   test('the orchard sees its picking list and the fruit the boxes need in its forecast; another factory sees none of it', async () => {
     const list = (await t.http.get('/v1/factory/picking-lists?shipDate=2027-03-05').set(orchard.user.auth).expect(200)).body;
-    const boxes = (await t.http.get('/v1/boxes?shipDate=2027-03-05&limit=100').set(operator.auth).expect(200)).body.items.filter((b: Box) => ['locked', 'paid'].includes(b.status)) as Box[];
+    const boxes = (await t.http.get('/v1/boxes?shipDate=2027-03-05&limit=100').set(operator.auth).expect(200)).body.items.filter((b: Box) =>
+      ['locked', 'paid'].includes(b.status),
+    ) as Box[];
     const expected = new Map<string, number>();
     for (const item of boxes.flatMap((b) => b.items)) expected.set(item.fruitId, (expected.get(item.fruitId) ?? 0) + item.units);
     expect(new Map(list.items.map((i: { fruitId: string; units: number }) => [i.fruitId, i.units]))).toEqual(expected);
@@ -110,9 +145,13 @@ describe('at the cutoff', () => {
     type Line = { kind: string; sourceKey: string; campaignId: string | null; campaignTitle: string; variant: string; shipWeek: string; firmUnits: number };
     expect(batch.lines.some((l: Line) => l.sourceKey.startsWith('fruit:') && l.firmUnits > 0)).toBe(true);
     // No campaign behind a supply line: kind supply, the fruit's key as source key, no campaign id.
-    for (const l of batch.lines as Line[]) expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:[a-z0-9-]+$/), campaignId: null });
+    for (const l of batch.lines as Line[])
+      expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:[a-z0-9-]+$/), campaignId: null });
     // The CSV says the same in its last two columns.
-    const csv = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}?format=csv`).set(orchard.user.auth).expect(200)).text.replace(/^\uFEFF/, '');
+    const csv = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}?format=csv`).set(orchard.user.auth).expect(200)).text.replace(
+      /^\uFEFF/,
+      '',
+    );
     const [header, ...rows] = csv.split('\r\n').filter((r) => r !== '');
     expect(header.endsWith(',类型 kind,来源键 source key')).toBe(true);
     expect(rows.map((r) => r.split(',').slice(-2))).toEqual((batch.lines as Line[]).map((l) => ['supply', l.sourceKey]));
@@ -161,8 +200,24 @@ describe('shipping and the late-shipping guarantee', () => {
     for (const box of firstBoxes) await t.http.post(`/v1/payments/${box.paymentId}/sandbox/complete`).set(operator.auth).expect(200);
 
     setChinaTime('2027-03-19T15:00');
-    expect((await t.http.post('/v1/boxes/ship').set(operator.auth).send({ boxIds: [firstBoxes[1].id] }).expect(200)).body).toEqual({ shipped: 1 });
-    expect((await t.http.post('/v1/boxes/ship').set(operator.auth).send({ boxIds: [firstBoxes[1].id] }).expect(200)).body).toEqual({ shipped: 0 });
+    expect(
+      (
+        await t.http
+          .post('/v1/boxes/ship')
+          .set(operator.auth)
+          .send({ boxIds: [firstBoxes[1].id] })
+          .expect(200)
+      ).body,
+    ).toEqual({ shipped: 1 });
+    expect(
+      (
+        await t.http
+          .post('/v1/boxes/ship')
+          .set(operator.auth)
+          .send({ boxIds: [firstBoxes[1].id] })
+          .expect(200)
+      ).body,
+    ).toEqual({ shipped: 0 });
 
     // Shipped by the end of 19 March, a day's grace: the guarantee pays from 21 March 00:00.
     setChinaTime('2027-03-20T23:59');
@@ -203,11 +258,16 @@ describe('an orchard short of fruit', () => {
     // Half of what every box of that week needs (other tests' subscriptions have boxes that week too).
     const committed = Math.floor(line.expectedUnits / 2);
     await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(orchard.user.auth).expect(200);
-    await t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(orchard.user.auth)
-      .send({ lines: [{ lineId: line.id, quantity: committed, shipBy: week.shipDate, reason: 'capacity' }] }).expect(200);
+    await t.http
+      .post(`/v1/factory/forecast-batches/${batchId}/commit`)
+      .set(orchard.user.auth)
+      .send({ lines: [{ lineId: line.id, quantity: committed, shipBy: week.shipDate, reason: 'capacity' }] })
+      .expect(200);
     await runDue(t, clock);
 
-    const weekBoxes = ((await t.http.get('/v1/boxes?status=planned&limit=100').set(operator.auth).expect(200)).body.items as Box[]).filter((b) => DateTime.fromISO(b.shipDate).toFormat("kkkk-'W'WW") === shipWeek);
+    const weekBoxes = ((await t.http.get('/v1/boxes?status=planned&limit=100').set(operator.auth).expect(200)).body.items as Box[]).filter(
+      (b) => DateTime.fromISO(b.shipDate).toFormat("kkkk-'W'WW") === shipWeek,
+    );
     expect(weekBoxes.reduce((s, b) => s + unitsIn(b), 0)).toBeLessThanOrEqual(committed);
     const after = await firstBoxes();
     for (const [i, box] of after.entries()) {
@@ -215,7 +275,11 @@ describe('an orchard short of fruit', () => {
       // Everyone loses the same share of what they asked for, give or take the whole unit of rounding.
       expect(Math.abs(unitsIn(box) - (unitsIn(before[i]) * committed) / line.expectedUnits)).toBeLessThan(1);
       const days = (await t.http.get(`/v1/subscriptions/${ids[i]}/schedule?weeks=1`).set(consumers[i].auth).expect(200)).body.deliveries[0].box;
-      for (const day of days.readyToEat) expect(day.plannedPortions >= day.neededPortions || days.uncoveredDays.some((u: { date: string; reason: string }) => u.date === day.date && u.reason === 'supply')).toBe(true);
+      for (const day of days.readyToEat)
+        expect(
+          day.plannedPortions >= day.neededPortions ||
+            days.uncoveredDays.some((u: { date: string; reason: string }) => u.date === day.date && u.reason === 'supply'),
+        ).toBe(true);
     }
     // Planning again later keeps each box within its share.
     await t.app.services.subscriptions.planning.planAhead();
@@ -239,10 +303,16 @@ describe('boxes that cannot be filled', () => {
 
     setChinaTime('2027-11-10T20:01');
     await runJob('subscriptions.lock-due-boxes');
-    const boxes = async (id: string) => (await t.db.read((tx) => tx.query('SELECT id, delivery_date, status, cancel_reason, price_fen FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id]))) as { id: string; delivery_date: string; status: string; cancel_reason: string | null; price_fen: string | number }[];
+    const boxes = async (id: string) =>
+      (await t.db.read((tx) =>
+        tx.query('SELECT id, delivery_date, status, cancel_reason, price_fen FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id]),
+      )) as { id: string; delivery_date: string; status: string; cancel_reason: string | null; price_fen: string | number }[];
     const [locked] = await boxes(partlyId);
     expect(locked).toMatchObject({ delivery_date: '2027-11-13', status: 'locked' });
-    const [payment] = (await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id]))) as { id: string; amount_fen: string | number }[];
+    const [payment] = (await t.db.read((tx) => tx.query('SELECT id, amount_fen FROM payments WHERE box_id = ?', [locked.id]))) as {
+      id: string;
+      amount_fen: string | number;
+    }[];
     expect(Number(payment.amount_fen)).toBe(Math.round((26800 * covered) / 21));
     expect((Number(payment.amount_fen) / 100).toFixed(2)).toBe(shown.box.price);
     await t.http.post(`/v1/payments/${payment.id}/sandbox/complete`).set(operator.auth).expect(200);
@@ -250,15 +320,24 @@ describe('boxes that cannot be filled', () => {
     const unfilled = await boxes(emptyId);
     expect(unfilled.length).toBeGreaterThan(0);
     expect(unfilled.map((b) => [b.status, b.cancel_reason, Number(b.price_fen)])).toEqual(unfilled.map(() => ['cancelled', 'unfillable', 0]));
-    const charged = (await t.db.read((tx) => tx.query('SELECT COUNT(*) AS n FROM payments WHERE box_id IN (SELECT id FROM fruit_boxes WHERE subscription_id = ?)', [emptyId]))) as { n: number | string }[];
+    const charged = (await t.db.read((tx) =>
+      tx.query('SELECT COUNT(*) AS n FROM payments WHERE box_id IN (SELECT id FROM fruit_boxes WHERE subscription_id = ?)', [emptyId]),
+    )) as { n: number | string }[];
     expect(Number(charged[0].n)).toBe(0);
   });
 });
 
 describe('reconcile', () => {
   test('catches a paid box whose charge is missing from the ledger', async () => {
-    const [paid] = ((await t.http.get('/v1/boxes?status=paid&limit=1').set(operator.auth).expect(200)).body.items as Box[]);
-    const hide = (kind: string) => t.db.statement((tx) => tx.query('UPDATE journal_entries SET kind = ? WHERE box_id = ? AND kind = ?', [kind, paid.id, kind === 'box_charged' ? 'box_charged_hidden' : 'box_charged']));
+    const [paid] = (await t.http.get('/v1/boxes?status=paid&limit=1').set(operator.auth).expect(200)).body.items as Box[];
+    const hide = (kind: string) =>
+      t.db.statement((tx) =>
+        tx.query('UPDATE journal_entries SET kind = ? WHERE box_id = ? AND kind = ?', [
+          kind,
+          paid.id,
+          kind === 'box_charged' ? 'box_charged_hidden' : 'box_charged',
+        ]),
+      );
     await hide('box_charged_hidden');
     const report = await t.app.reconcile();
     expect(report.violations).toContainEqual(`box ${paid.id} is paid and has 0 charge entries in the ledger`);

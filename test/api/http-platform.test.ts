@@ -14,7 +14,13 @@ describe('HTTP platform', () => {
   test('an unknown route is a 404 problem', async () => {
     const res = await t.http.get('/v1/nothing-here').expect(404);
     expect(res.headers['content-type']).toMatch(problemJson);
-    expect(res.body).toMatchObject({ status: 404, code: 'route_not_found', title: 'Not Found', instance: '/v1/nothing-here', type: 'urn:c2m:problem:route_not_found' });
+    expect(res.body).toMatchObject({
+      status: 404,
+      code: 'route_not_found',
+      title: 'Not Found',
+      instance: '/v1/nothing-here',
+      type: 'urn:c2m:problem:route_not_found',
+    });
   });
 
   test('a malformed JSON body is a 400, never a 500, and creates nothing', async () => {
@@ -29,12 +35,19 @@ describe('HTTP platform', () => {
   });
 
   test('a body over the size limit is a 413', async () => {
-    const res = await t.http.post('/v1/auth/register').send({ email: 'big@example.com', password: 'x'.repeat(200_000) }).expect(413);
+    const res = await t.http
+      .post('/v1/auth/register')
+      .send({ email: 'big@example.com', password: 'x'.repeat(200_000) })
+      .expect(413);
     expect(res.body.code).toBe('body_too_large');
   });
 
   test('a body that is not JSON is a 415', async () => {
-    const res = await t.http.post('/v1/auth/register').set('Content-Type', 'application/x-www-form-urlencoded').send('email=a@example.com&password=long+enough+password').expect(415);
+    const res = await t.http
+      .post('/v1/auth/register')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('email=a@example.com&password=long+enough+password')
+      .expect(415);
     expect(res.body.code).toBe('unsupported_media_type');
   });
 

@@ -24,7 +24,12 @@ beforeAll(async () => {
   t = await startTestApp();
   consumer = await aConsumer(t);
   const charge = route({
-    method: 'post', path: '/test/charges', summary: 'test charge', access: ['consumer'], idempotent: true, status: 201,
+    method: 'post',
+    path: '/test/charges',
+    summary: 'test charge',
+    access: ['consumer'],
+    idempotent: true,
+    status: 201,
     body: z.strictObject({ amount: z.string(), note: z.string().optional() }),
     handle: async ({ body }) => {
       runs += 1;
@@ -35,7 +40,11 @@ beforeAll(async () => {
     },
   });
   const app = createHttpApp({
-    logger: createLogger('silent'), metrics: new Metrics({ processMetrics: false }), bodyLimit: '10kb', corsOrigins: [], trustProxy: false,
+    logger: createLogger('silent'),
+    metrics: new Metrics({ processMetrics: false }),
+    bodyLimit: '10kb',
+    corsOrigins: [],
+    trustProxy: false,
     handlers: [authenticate(t.app.services.accounts, t.app.services.factories), mountRoutes([charge], t.app.services.idempotency)],
   });
   http = supertest(app as express.Express);
@@ -63,7 +72,13 @@ describe('Idempotency-Key', () => {
 
   test('key order in the body does not make it a different request', async () => {
     const first = await post('key-order', { amount: '1.00', note: 'n' }).expect(201);
-    const again = await http.post('/test/charges').set(consumer.auth).set('Idempotency-Key', 'key-order').set('Content-Type', 'application/json').send('{"note":"n","amount":"1.00"}').expect(201);
+    const again = await http
+      .post('/test/charges')
+      .set(consumer.auth)
+      .set('Idempotency-Key', 'key-order')
+      .set('Content-Type', 'application/json')
+      .send('{"note":"n","amount":"1.00"}')
+      .expect(201);
     expect(again.body).toEqual(first.body);
   });
 

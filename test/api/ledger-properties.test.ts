@@ -25,7 +25,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const VARIANTS = [{ colour: 'black', size: 'M' }, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }, { colour: 'navy', size: 'L' }];
+const VARIANTS = [
+  { colour: 'black', size: 'M' },
+  { colour: 'black', size: 'L' },
+  { colour: 'navy', size: 'M' },
+  { colour: 'navy', size: 'L' },
+];
 const CAP = 8;
 
 type Command =
@@ -35,15 +40,39 @@ type Command =
   | { kind: 'close' | 'operatorCancel' };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('pledge' as const), consumer: fc.nat(4), variant: fc.nat(3), quantity: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('pay' as const, 'fail' as const, 'replay' as const, 'cancel' as const, 'payBalance' as const), pledge: fc.nat(6) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('pledge' as const), consumer: fc.nat(4), variant: fc.nat(3), quantity: fc.integer({ min: 1, max: 3 }) }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('pay' as const, 'fail' as const, 'replay' as const, 'cancel' as const, 'payBalance' as const),
+      pledge: fc.nat(6),
+    }),
+  },
   // Mostly short waits (deposits expire after 15 minutes), sometimes past the deadline and the balance due time.
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), minutes: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 20, max: 3000 }) }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('wait' as const),
+      minutes: fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max: 20 }) }, { weight: 1, arbitrary: fc.integer({ min: 20, max: 3000 }) }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('close' as const, 'operatorCancel' as const) }) },
 );
 
 async function run(commands: Command[]): Promise<void> {
-  const c = await anOpenCampaign(t, operator, factoryId, clock, { maxUnits: CAP, perConsumerLimit: 4, variantMinUnits: 2, depositCreditRate: '1.5', tiers: [{ minUnits: 3, unitPrice: '899.00' }, { minUnits: 6, unitPrice: '799.99' }] });
+  const c = await anOpenCampaign(t, operator, factoryId, clock, {
+    maxUnits: CAP,
+    perConsumerLimit: 4,
+    variantMinUnits: 2,
+    depositCreditRate: '1.5',
+    tiers: [
+      { minUnits: 3, unitPrice: '899.00' },
+      { minUnits: 6, unitPrice: '799.99' },
+    ],
+  });
   const consumers = Array.from({ length: 5 }, (_, i) => `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`);
   const placed: { id: string; userId: string; depositPaymentId: string }[] = [];
   const lastNotification = new Map<number, { headers: Record<string, string>; body: Buffer }>();
@@ -60,7 +89,10 @@ async function run(commands: Command[]): Promise<void> {
     try {
       switch (cmd.kind) {
         case 'pledge': {
-          const { pledge } = await pledges.placement.create({ role: 'consumer', userId: consumers[cmd.consumer] }, c.id, { variant: VARIANTS[cmd.variant], quantity: cmd.quantity });
+          const { pledge } = await pledges.placement.create({ role: 'consumer', userId: consumers[cmd.consumer] }, c.id, {
+            variant: VARIANTS[cmd.variant],
+            quantity: cmd.quantity,
+          });
           placed.push({ id: pledge.id, userId: pledge.userId, depositPaymentId: pledge.depositPaymentId });
           break;
         }

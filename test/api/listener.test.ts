@@ -35,7 +35,9 @@ function get(listener: Listener, path: string): Promise<{ status: number; header
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: res.headers['content-type']?.includes('json') ? JSON.parse(text) : text }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: res.headers['content-type']?.includes('json') ? JSON.parse(text) : text }),
+        );
       })
       .on('error', reject);
   });
@@ -44,7 +46,11 @@ function get(listener: Listener, path: string): Promise<{ status: number; header
 test('until the app is served, every request is a 503 "starting" with Retry-After', async () => {
   const listener = await aListener(10);
   const res = await get(listener, '/v1/campaigns');
-  expect(res).toMatchObject({ status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1', connection: 'close' }, body: { status: 503, code: 'starting', instance: '/v1/campaigns' } });
+  expect(res).toMatchObject({
+    status: 503,
+    headers: { 'content-type': 'application/problem+json', 'retry-after': '1', connection: 'close' },
+    body: { status: 503, code: 'starting', instance: '/v1/campaigns' },
+  });
   listener.serve(t.app.http, t.app.metrics);
   expect((await get(listener, '/healthz')).status).toBe(200);
 });
@@ -64,7 +70,11 @@ test('beyond MAX_CONCURRENT_REQUESTS a request is answered 503 "overloaded" at o
   await waitFor(async () => held.length === 3, 5000, 'three requests held');
   const refused = await Promise.all(Array.from({ length: 5 }, () => get(listener, '/v1/more')));
   for (const res of refused) {
-    expect(res).toMatchObject({ status: 503, headers: { 'content-type': 'application/problem+json', connection: 'close' }, body: { type: 'urn:c2m:problem:overloaded', status: 503, code: 'overloaded' } });
+    expect(res).toMatchObject({
+      status: 503,
+      headers: { 'content-type': 'application/problem+json', connection: 'close' },
+      body: { type: 'urn:c2m:problem:overloaded', status: 503, code: 'overloaded' },
+    });
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
   }
   expect((await get(listener, '/healthz')).status).toBe(200);

@@ -15,9 +15,25 @@ describe('migrations keep the data they move', () => {
     const database = await freshDatabase();
     const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(BoxContents1764700000000)));
     await before.migrate();
-    const coverage = (portions: number) => JSON.stringify([{ date: '2027-07-05', neededPortions: 3, plannedPortions: portions, fruits: [{ fruitId: 'mango', portions }], extraPortions: 0, extras: [] }]);
-    const items = (portions: number) => JSON.stringify([{ fruitId: 'mango', units: portions, portions, uneatenPortions: 0, edibleFrom: '2027-07-05', edibleUntil: '2027-07-07', cost: '5.00', ripensFaster: false }]);
-    const uncovered = (portions: number) => JSON.stringify(portions < 3 ? [{ date: '2027-07-05', missingPortions: 3 - portions, reason: 'nothing_ready' }] : []);
+    const coverage = (portions: number) =>
+      JSON.stringify([
+        { date: '2027-07-05', neededPortions: 3, plannedPortions: portions, fruits: [{ fruitId: 'mango', portions }], extraPortions: 0, extras: [] },
+      ]);
+    const items = (portions: number) =>
+      JSON.stringify([
+        {
+          fruitId: 'mango',
+          units: portions,
+          portions,
+          uneatenPortions: 0,
+          edibleFrom: '2027-07-05',
+          edibleUntil: '2027-07-07',
+          cost: '5.00',
+          ripensFaster: false,
+        },
+      ]);
+    const uncovered = (portions: number) =>
+      JSON.stringify(portions < 3 ? [{ date: '2027-07-05', missingPortions: 3 - portions, reason: 'nothing_ready' }] : []);
     const boxes = [
       { id: '00000000-0000-4000-8000-000000000001', portions: 3 },
       { id: '00000000-0000-4000-8000-000000000002', portions: 3 },
@@ -25,11 +41,25 @@ describe('migrations keep the data they move', () => {
     ];
     await before.transaction(async (tx) => {
       for (const [i, box] of boxes.entries()) {
-        await before.insertRows(tx, 'fruit_boxes', [{
-          id: box.id, subscription_id: `00000000-0000-4000-8000-00000000010${i}`, user_id: '00000000-0000-4000-8000-000000000200', delivery_date: '2027-07-05', ship_date: '2027-07-04',
-          cutoff_at: new Date('2027-07-02T14:00:00Z'), ship_by_at: new Date('2027-07-04T10:00:00Z'), status: 'planned', items: items(box.portions), coverage: coverage(box.portions), uncovered: uncovered(box.portions),
-          cost_fen: 5000, price_fen: 9900, charge_attempts: 0, planned_at: new Date('2027-06-01T00:00:00Z'),
-        }]);
+        await before.insertRows(tx, 'fruit_boxes', [
+          {
+            id: box.id,
+            subscription_id: `00000000-0000-4000-8000-00000000010${i}`,
+            user_id: '00000000-0000-4000-8000-000000000200',
+            delivery_date: '2027-07-05',
+            ship_date: '2027-07-04',
+            cutoff_at: new Date('2027-07-02T14:00:00Z'),
+            ship_by_at: new Date('2027-07-04T10:00:00Z'),
+            status: 'planned',
+            items: items(box.portions),
+            coverage: coverage(box.portions),
+            uncovered: uncovered(box.portions),
+            cost_fen: 5000,
+            price_fen: 9900,
+            charge_attempts: 0,
+            planned_at: new Date('2027-06-01T00:00:00Z'),
+          },
+        ]);
       }
     });
     await before.close();
@@ -37,13 +67,19 @@ describe('migrations keep the data they move', () => {
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('BoxContents1764700000000');
-      const rows = (await after.read((tx) => tx.query('SELECT b.id, c.items, c.coverage, c.uncovered FROM fruit_boxes b JOIN fruit_box_contents c ON c.id = b.contents_id ORDER BY b.id'))) as { id: string; items: string; coverage: string; uncovered: string }[];
-      expect(rows.map((r) => [r.id, JSON.parse(r.items), JSON.parse(r.coverage), JSON.parse(r.uncovered)])).toEqual(boxes.map((b) => [b.id, JSON.parse(items(b.portions)), JSON.parse(coverage(b.portions)), JSON.parse(uncovered(b.portions))]));
+      const rows = (await after.read((tx) =>
+        tx.query('SELECT b.id, c.items, c.coverage, c.uncovered FROM fruit_boxes b JOIN fruit_box_contents c ON c.id = b.contents_id ORDER BY b.id'),
+      )) as { id: string; items: string; coverage: string; uncovered: string }[];
+      expect(rows.map((r) => [r.id, JSON.parse(r.items), JSON.parse(r.coverage), JSON.parse(r.uncovered)])).toEqual(
+        boxes.map((b) => [b.id, JSON.parse(items(b.portions)), JSON.parse(coverage(b.portions)), JSON.parse(uncovered(b.portions))]),
+      );
       const [{ n }] = (await after.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_box_contents'))) as { n: number | string }[];
       expect(Number(n)).toBe(2);
       // The table was rebuilt on SQLite: its unique key (one box per subscription and date) must have come through.
       const copy = (await after.read((tx) => tx.query('SELECT * FROM fruit_boxes WHERE id = ?', [boxes[0].id])))[0] as Record<string, string>;
-      await expect(after.transaction((tx) => after.insertRows(tx, 'fruit_boxes', [{ ...copy, id: '00000000-0000-4000-8000-000000000009' }]))).rejects.toThrow(/unique|duplicate/i);
+      await expect(after.transaction((tx) => after.insertRows(tx, 'fruit_boxes', [{ ...copy, id: '00000000-0000-4000-8000-000000000009' }]))).rejects.toThrow(
+        /unique|duplicate/i,
+      );
     } finally {
       await after.close();
       await database.drop();
@@ -56,19 +92,47 @@ describe('migrations keep the data they move', () => {
     await before.migrate();
     const campaign = '00000000-0000-4000-8000-00000000c001';
     // Consumer a: two paid pledges; b: one paid, one expired; c: only an unpaid one.
-    const pledges: [string, string][] = [['a', 'active'], ['a', 'awaiting_balance'], ['b', 'forfeited'], ['b', 'expired'], ['c', 'awaiting_deposit']];
-    await before.transaction((tx) => before.insertRows(tx, 'pledges', pledges.map(([user, status], i) => ({
-      id: `00000000-0000-4000-8000-00000000000${i}`, campaign_id: campaign, user_id: `00000000-0000-4000-8000-0000000000a${user.charCodeAt(0) - 97}`, variant_key: 'size=M', quantity: 1, status,
-      deposit_per_unit_fen: 10_000, deposit_fen: 10_000, deposit_payment_id: `00000000-0000-4000-8000-00000000010${i}`, expires_at: new Date(), created_at: new Date(), updated_at: new Date(),
-    }))));
+    const pledges: [string, string][] = [
+      ['a', 'active'],
+      ['a', 'awaiting_balance'],
+      ['b', 'forfeited'],
+      ['b', 'expired'],
+      ['c', 'awaiting_deposit'],
+    ];
+    await before.transaction((tx) =>
+      before.insertRows(
+        tx,
+        'pledges',
+        pledges.map(([user, status], i) => ({
+          id: `00000000-0000-4000-8000-00000000000${i}`,
+          campaign_id: campaign,
+          user_id: `00000000-0000-4000-8000-0000000000a${user.charCodeAt(0) - 97}`,
+          variant_key: 'size=M',
+          quantity: 1,
+          status,
+          deposit_per_unit_fen: 10_000,
+          deposit_fen: 10_000,
+          deposit_payment_id: `00000000-0000-4000-8000-00000000010${i}`,
+          expires_at: new Date(),
+          created_at: new Date(),
+          updated_at: new Date(),
+        })),
+      ),
+    );
     await before.close();
 
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('PledgerCounts1764800000000');
-      const counts = (await after.read((tx) => tx.query('SELECT campaign_id, pledgers FROM pledger_counts'))) as { campaign_id: string; pledgers: number | string }[];
+      const counts = (await after.read((tx) => tx.query('SELECT campaign_id, pledgers FROM pledger_counts'))) as {
+        campaign_id: string;
+        pledgers: number | string;
+      }[];
       expect(counts.map((r) => [r.campaign_id, Number(r.pledgers)])).toEqual([[campaign, 2]]);
-      const perConsumer = (await after.read((tx) => tx.query('SELECT user_id, paid_pledges FROM pledgers ORDER BY user_id'))) as { user_id: string; paid_pledges: number | string }[];
+      const perConsumer = (await after.read((tx) => tx.query('SELECT user_id, paid_pledges FROM pledgers ORDER BY user_id'))) as {
+        user_id: string;
+        paid_pledges: number | string;
+      }[];
       expect(perConsumer.map((r) => Number(r.paid_pledges))).toEqual([2, 1]);
     } finally {
       await after.close();
@@ -81,17 +145,41 @@ describe('migrations keep the data they move', () => {
     const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(SubscriptionRhythmAndPause1764910000000)));
     await before.migrate();
     // Monday 1 March 2027: Saturday deliveries start on the 6th, Monday ones on the 1st itself.
-    const rows: [string, number, string][] = [['1', 6, 'active'], ['2', 1, 'paused'], ['3', 6, 'cancelled']];
-    await before.transaction((tx) => before.insertRows(tx, 'subscriptions', rows.map(([n, weekday, status]) => ({
-      id: `00000000-0000-4000-8000-00000000000${n}`, user_id: '00000000-0000-4000-8000-0000000000a0', plan_id: 'weekly-family', start_date: '2027-03-01', delivery_weekday: weekday,
-      region: 'shanghai', transit_days: 1, household_size: 3, exclusions: '[]', status, paused_until: status === 'paused' ? '2027-04-01' : null, created_at: new Date(), cancelled_at: null,
-    }))));
+    const rows: [string, number, string][] = [
+      ['1', 6, 'active'],
+      ['2', 1, 'paused'],
+      ['3', 6, 'cancelled'],
+    ];
+    await before.transaction((tx) =>
+      before.insertRows(
+        tx,
+        'subscriptions',
+        rows.map(([n, weekday, status]) => ({
+          id: `00000000-0000-4000-8000-00000000000${n}`,
+          user_id: '00000000-0000-4000-8000-0000000000a0',
+          plan_id: 'weekly-family',
+          start_date: '2027-03-01',
+          delivery_weekday: weekday,
+          region: 'shanghai',
+          transit_days: 1,
+          household_size: 3,
+          exclusions: '[]',
+          status,
+          paused_until: status === 'paused' ? '2027-04-01' : null,
+          created_at: new Date(),
+          cancelled_at: null,
+        })),
+      ),
+    );
     await before.close();
 
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('SubscriptionRhythmAndPause1764910000000');
-      const migrated = (await after.read((tx) => tx.query('SELECT first_delivery_date, paused_from, paused_until FROM subscriptions ORDER BY id'))) as Record<string, string | null>[];
+      const migrated = (await after.read((tx) => tx.query('SELECT first_delivery_date, paused_from, paused_until FROM subscriptions ORDER BY id'))) as Record<
+        string,
+        string | null
+      >[];
       expect(migrated).toEqual([
         { first_delivery_date: '2027-03-06', paused_from: null, paused_until: null },
         { first_delivery_date: '2027-03-01', paused_from: '2027-03-01', paused_until: '2027-04-01' },
@@ -109,21 +197,67 @@ describe('migrations keep the data they move', () => {
     await before.migrate();
     const id = (n: number) => `00000000-0000-4000-8000-0000000000${String(n).padStart(2, '0')}`;
     const at = new Date('2027-01-01T00:00:00Z');
-    const payment = { id: id(1), kind: 'deposit', provider: 'sandbox', pledge_id: id(2), campaign_id: id(3), box_id: null, user_id: id(4), amount_fen: 10_000, status: 'succeeded', created_at: at, settled_at: at };
+    const payment = {
+      id: id(1),
+      kind: 'deposit',
+      provider: 'sandbox',
+      pledge_id: id(2),
+      campaign_id: id(3),
+      box_id: null,
+      user_id: id(4),
+      amount_fen: 10_000,
+      status: 'succeeded',
+      created_at: at,
+      settled_at: at,
+    };
     await before.transaction(async (tx) => {
       await before.insertRows(tx, 'payments', [payment]);
-      await before.insertRows(tx, 'refunds', [{ id: id(5), payment_id: id(1), pledge_id: id(2), campaign_id: id(3), user_id: id(4), amount_fen: 10_000, reason: 'pledge_cancelled', status: 'pending', attempts: 0, last_error: null, created_at: at, succeeded_at: null }]);
+      await before.insertRows(tx, 'refunds', [
+        {
+          id: id(5),
+          payment_id: id(1),
+          pledge_id: id(2),
+          campaign_id: id(3),
+          user_id: id(4),
+          amount_fen: 10_000,
+          reason: 'pledge_cancelled',
+          status: 'pending',
+          attempts: 0,
+          last_error: null,
+          created_at: at,
+          succeeded_at: null,
+        },
+      ]);
     });
     await before.close();
 
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('UnexpectedPayments1764940000000');
-      const [kept] = (await after.read((tx) => tx.query('SELECT id, kind, pledge_id, user_id, amount_fen, status, currency, transaction_id FROM payments'))) as Record<string, unknown>[];
-      expect({ ...kept, amount_fen: Number(kept.amount_fen) }).toEqual({ id: id(1), kind: 'deposit', pledge_id: id(2), user_id: id(4), amount_fen: 10_000, status: 'succeeded', currency: 'CNY', transaction_id: null });
+      const [kept] = (await after.read((tx) =>
+        tx.query('SELECT id, kind, pledge_id, user_id, amount_fen, status, currency, transaction_id FROM payments'),
+      )) as Record<string, unknown>[];
+      expect({ ...kept, amount_fen: Number(kept.amount_fen) }).toEqual({
+        id: id(1),
+        kind: 'deposit',
+        pledge_id: id(2),
+        user_id: id(4),
+        amount_fen: 10_000,
+        status: 'succeeded',
+        currency: 'CNY',
+        transaction_id: null,
+      });
       const [refund] = (await after.read((tx) => tx.query('SELECT payment_id, user_id, reason FROM refunds'))) as Record<string, unknown>[];
       expect(refund).toEqual({ payment_id: id(1), user_id: id(4), reason: 'pledge_cancelled' });
-      const unexpected = { ...payment, kind: 'unexpected', user_id: null, currency: 'USD', transaction_id: 'txn-1', reported_payment_id: id(9), unexpected_reason: 'unknown_payment' };
+      const unexpected = {
+        ...payment,
+        kind: 'unexpected',
+        user_id: null,
+        currency: 'USD',
+        transaction_id: 'txn-1',
+        reported_payment_id: id(9),
+        unexpected_reason: 'unknown_payment',
+      };
       await after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(6) }]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'payments', [{ ...unexpected, id: id(7) }]))).rejects.toThrow(/unique|duplicate/i);
     } finally {
@@ -140,28 +274,110 @@ describe('migrations keep the data they move', () => {
     const [factory, odd, plain, batch] = [id(1), id(2), id(3), id(4)];
     const now = new Date('2026-12-01T00:00:00Z');
     // fit "slim;size=L" with size M and fit "slim" with size "L;size=M" were both written "fit=slim;size=L;size=M".
-    const oddOptions = [{ name: 'fit', values: ['slim;size=L', 'slim', '100%'] }, { name: 'size', values: ['M', 'L;size=M'] }];
+    const oddOptions = [
+      { name: 'fit', values: ['slim;size=L', 'slim', '100%'] },
+      { name: 'size', values: ['M', 'L;size=M'] },
+    ];
     const keys = { shared: 'fit=slim;size=L;size=M', percent: 'fit=100%;size=M', plain: 'colour=navy;size=L' };
     await before.transaction(async (tx) => {
       await before.insertRows(tx, 'factories', [{ id: factory, name: 'F', kind: 'manufacturer', contact_email: 'f@example.com', created_at: now }]);
       const campaign = (cid: string, options: unknown, dropped: string[]) => ({
-        id: cid, factory_id: factory, title: 'T', product_name: 'P', description: '', options: JSON.stringify(options), reference_price_fen: 10_000, deposit_rate: '0.10', deposit_fen: 1000,
-        deposit_credit_rate: '1', tiers: JSON.stringify([{ minUnits: 1, unitPriceFen: '9000' }]), opens_at: now, closes_at: now, balance_window_hours: 24, expected_ship_date: '2027-01-01',
-        status: 'succeeded', reserved_units: 3, dropped_variants: JSON.stringify(dropped), created_at: now,
+        id: cid,
+        factory_id: factory,
+        title: 'T',
+        product_name: 'P',
+        description: '',
+        options: JSON.stringify(options),
+        reference_price_fen: 10_000,
+        deposit_rate: '0.10',
+        deposit_fen: 1000,
+        deposit_credit_rate: '1',
+        tiers: JSON.stringify([{ minUnits: 1, unitPriceFen: '9000' }]),
+        opens_at: now,
+        closes_at: now,
+        balance_window_hours: 24,
+        expected_ship_date: '2027-01-01',
+        status: 'succeeded',
+        reserved_units: 3,
+        dropped_variants: JSON.stringify(dropped),
+        created_at: now,
       });
-      await before.insertRows(tx, 'campaigns', [campaign(odd, oddOptions, [keys.percent]), campaign(plain, [{ name: 'colour', values: ['navy'] }, { name: 'size', values: ['L'] }], [])]);
-      const pledges: [string, string][] = [[odd, keys.shared], [odd, keys.percent], [plain, keys.plain]];
-      await before.insertRows(tx, 'pledges', pledges.map(([cid, key], i) => ({
-        id: id(100 + i), campaign_id: cid, user_id: id(200), variant_key: key, quantity: 1, status: 'active', deposit_per_unit_fen: 1000, deposit_fen: 1000, deposit_payment_id: id(300 + i),
-        expires_at: now, created_at: now, updated_at: now,
-      })));
-      await before.insertRows(tx, 'pledge_tallies', pledges.map(([cid, key]) => ({ campaign_id: cid, variant_key: key, active_units: 1 })));
+      await before.insertRows(tx, 'campaigns', [
+        campaign(odd, oddOptions, [keys.percent]),
+        campaign(
+          plain,
+          [
+            { name: 'colour', values: ['navy'] },
+            { name: 'size', values: ['L'] },
+          ],
+          [],
+        ),
+      ]);
+      const pledges: [string, string][] = [
+        [odd, keys.shared],
+        [odd, keys.percent],
+        [plain, keys.plain],
+      ];
+      await before.insertRows(
+        tx,
+        'pledges',
+        pledges.map(([cid, key], i) => ({
+          id: id(100 + i),
+          campaign_id: cid,
+          user_id: id(200),
+          variant_key: key,
+          quantity: 1,
+          status: 'active',
+          deposit_per_unit_fen: 1000,
+          deposit_fen: 1000,
+          deposit_payment_id: id(300 + i),
+          expires_at: now,
+          created_at: now,
+          updated_at: now,
+        })),
+      );
+      await before.insertRows(
+        tx,
+        'pledge_tallies',
+        pledges.map(([cid, key]) => ({ campaign_id: cid, variant_key: key, active_units: 1 })),
+      );
       // `trigger` and `change` are reserved words on MySQL: every column back-quoted (which SQLite reads too).
       const insert = (table: string, row: Record<string, string | number | Date>) =>
-        before.sql(tx, `INSERT INTO ${table} (${Object.keys(row).map((c) => `\`${c}\``).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
-      await insert('forecast_batches', { id: batch, factory_id: factory, version: 1, trigger: 'operator', published_at: now, line_count: 3, firm_units: 3, expected_units: 3 });
+        before.sql(
+          tx,
+          `INSERT INTO ${table} (${Object.keys(row)
+            .map((c) => `\`${c}\``)
+            .join(', ')}) VALUES (${Object.keys(row)
+            .map(() => '?')
+            .join(', ')})`,
+          Object.values(row),
+        );
+      await insert('forecast_batches', {
+        id: batch,
+        factory_id: factory,
+        version: 1,
+        trigger: 'operator',
+        published_at: now,
+        line_count: 3,
+        firm_units: 3,
+        expected_units: 3,
+      });
       for (const [i, [cid, key]] of pledges.entries()) {
-        await insert('forecast_lines', { id: id(400 + i), batch_id: batch, line_no: i + 1, campaign_id: cid, campaign_title: 'T', product_name: 'P', variant: key, ship_week: '2027-W01', firm_units: 1, expected_units: 1, low_units: 1, high_units: 1, change: 'new' });
+        await insert('forecast_lines', {
+          id: id(400 + i),
+          batch_id: batch,
+          line_no: i + 1,
+          campaign_id: cid,
+          campaign_title: 'T',
+          product_name: 'P',
+          variant: key,
+          ship_week: '2027-W01',
+          firm_units: 1,
+          expected_units: 1,
+          low_units: 1,
+          high_units: 1,
+          change: 'new',
+        });
       }
     });
     await before.close();
@@ -188,7 +404,19 @@ describe('migrations keep the data they move', () => {
     const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const now = new Date('2026-12-01T00:00:00Z');
     await before.transaction(async (tx) => {
-      await before.insertRows(tx, 'users', [1, 2].map((n) => ({ id: id(n), email: `user${n}@example.com`, password_hash: `$argon2id$hash${n}`, role: 'consumer', factory_id: null, display_name: `user ${n}`, created_at: now })));
+      await before.insertRows(
+        tx,
+        'users',
+        [1, 2].map((n) => ({
+          id: id(n),
+          email: `user${n}@example.com`,
+          password_hash: `$argon2id$hash${n}`,
+          role: 'consumer',
+          factory_id: null,
+          display_name: `user ${n}`,
+          created_at: now,
+        })),
+      );
       await before.insertRows(tx, 'sessions', [{ id: id(10), user_id: id(1), created_at: now, expires_at: now }]);
     });
     await before.close();
@@ -196,14 +424,30 @@ describe('migrations keep the data they move', () => {
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('PhoneSignIn1764960000000');
-      const users = (await after.read((tx) => tx.query('SELECT id, email, password_hash, phone, display_name FROM users ORDER BY id'))) as Record<string, unknown>[];
-      expect(users).toEqual([1, 2].map((n) => ({ id: id(n), email: `user${n}@example.com`, password_hash: `$argon2id$hash${n}`, phone: null, display_name: `user ${n}` })));
+      const users = (await after.read((tx) => tx.query('SELECT id, email, password_hash, phone, display_name FROM users ORDER BY id'))) as Record<
+        string,
+        unknown
+      >[];
+      expect(users).toEqual(
+        [1, 2].map((n) => ({ id: id(n), email: `user${n}@example.com`, password_hash: `$argon2id$hash${n}`, phone: null, display_name: `user ${n}` })),
+      );
       expect(await after.read((tx) => tx.query('SELECT user_id FROM sessions'))).toEqual([{ user_id: id(1) }]);
-      const phoneUser = (n: number, phone: string, email: string | null = null) => ({ id: id(n), email, password_hash: null, phone, role: 'consumer', factory_id: null, display_name: 'p', created_at: now });
+      const phoneUser = (n: number, phone: string, email: string | null = null) => ({
+        id: id(n),
+        email,
+        password_hash: null,
+        phone,
+        role: 'consumer',
+        factory_id: null,
+        display_name: 'p',
+        created_at: now,
+      });
       // Two phone-only accounts (no email, no password) live side by side; a phone, or an email, is still one account's.
       await after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(3, '+8613800000001'), phoneUser(4, '+8613800000002')]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(5, '+8613800000001')]))).rejects.toThrow(/unique|duplicate/i);
-      await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(6, '+8613800000009', 'user1@example.com')]))).rejects.toThrow(/unique|duplicate/i);
+      await expect(after.transaction((tx) => after.insertRows(tx, 'users', [phoneUser(6, '+8613800000009', 'user1@example.com')]))).rejects.toThrow(
+        /unique|duplicate/i,
+      );
     } finally {
       await after.close();
       await database.drop();
@@ -217,24 +461,69 @@ describe('migrations keep the data they move', () => {
     const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
     const [factory, campaign, batch] = [id(1), id(2), id(3)];
     const now = new Date('2026-12-01T00:00:00Z');
-    const lines: [number, string, string][] = [[10, campaign, 'size=M'], [11, 'fruit:mango', 'kg'], [12, 'fruit:apple', 'kg']];
+    const lines: [number, string, string][] = [
+      [10, campaign, 'size=M'],
+      [11, 'fruit:mango', 'kg'],
+      [12, 'fruit:apple', 'kg'],
+    ];
     await before.transaction(async (tx) => {
       // `trigger` and `change` are reserved words on MySQL: every column back-quoted (which SQLite reads too).
       const insert = (table: string, row: Record<string, string | number | Date>) =>
-        before.sql(tx, `INSERT INTO ${table} (${Object.keys(row).map((c) => `\`${c}\``).join(', ')}) VALUES (${Object.keys(row).map(() => '?').join(', ')})`, Object.values(row));
+        before.sql(
+          tx,
+          `INSERT INTO ${table} (${Object.keys(row)
+            .map((c) => `\`${c}\``)
+            .join(', ')}) VALUES (${Object.keys(row)
+            .map(() => '?')
+            .join(', ')})`,
+          Object.values(row),
+        );
       await before.insertRows(tx, 'factories', [{ id: factory, name: 'Orchard', kind: 'orchard', contact_email: 'f@example.com', created_at: now }]);
-      await insert('forecast_batches', { id: batch, factory_id: factory, version: 1, trigger: 'operator', published_at: now, line_count: 3, firm_units: 3, expected_units: 3 });
+      await insert('forecast_batches', {
+        id: batch,
+        factory_id: factory,
+        version: 1,
+        trigger: 'operator',
+        published_at: now,
+        line_count: 3,
+        firm_units: 3,
+        expected_units: 3,
+      });
       for (const [i, [n, key, variant]] of lines.entries()) {
-        await insert('forecast_lines', { id: id(n), batch_id: batch, line_no: i + 1, campaign_id: key, campaign_title: 'T', product_name: 'P', variant, ship_week: '2027-W01', firm_units: 1, expected_units: 1, low_units: 1, high_units: 1, change: 'new' });
+        await insert('forecast_lines', {
+          id: id(n),
+          batch_id: batch,
+          line_no: i + 1,
+          campaign_id: key,
+          campaign_title: 'T',
+          product_name: 'P',
+          variant,
+          ship_week: '2027-W01',
+          firm_units: 1,
+          expected_units: 1,
+          low_units: 1,
+          high_units: 1,
+          change: 'new',
+        });
       }
-      await insert('forecast_commitments', { line_id: id(11), batch_id: batch, quantity: 1, ship_by: '2027-01-04', committed_at: now, committed_by: 'f@example.com' });
+      await insert('forecast_commitments', {
+        line_id: id(11),
+        batch_id: batch,
+        quantity: 1,
+        ship_by: '2027-01-04',
+        committed_at: now,
+        committed_by: 'f@example.com',
+      });
     });
     await before.close();
 
     const after = await openDatabase(database.config, [], migrations);
     try {
       expect(await after.migrate()).toContain('ForecastLineKinds1765000000000');
-      const rows = (await after.read((tx) => tx.query('SELECT id, kind, source_key, campaign_id, variant FROM forecast_lines ORDER BY id'))) as Record<string, unknown>[];
+      const rows = (await after.read((tx) => tx.query('SELECT id, kind, source_key, campaign_id, variant FROM forecast_lines ORDER BY id'))) as Record<
+        string,
+        unknown
+      >[];
       expect(rows).toEqual([
         { id: id(10), kind: 'campaign', source_key: campaign, campaign_id: campaign, variant: 'size=M' },
         { id: id(11), kind: 'supply', source_key: 'fruit:mango', campaign_id: null, variant: 'kg' },

@@ -29,11 +29,15 @@ const read = async (c: Caller, how: { lang?: string; accept?: string } = {}) => 
 };
 const messageOf = (items: Item[], kind: string) => items.find((n) => n.kind === kind)?.message;
 
-describe('consumer notifications in the reader\'s language', () => {
+describe("consumer notifications in the reader's language", () => {
   test('a pledge from deposit to success: Chinese by default, English by Accept-Language or ?lang=, the same facts in both', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock, {
-      title: '冬季羽绒服 Winter jacket', depositCreditRate: '1.5',
-      options: [{ name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy'], valueLabels: { black: { zh: '黑色', en: 'Black' } } }, { name: 'size', values: ['M', 'L'] }],
+      title: '冬季羽绒服 Winter jacket',
+      depositCreditRate: '1.5',
+      options: [
+        { name: 'colour', label: { zh: '颜色', en: 'Colour' }, values: ['black', 'navy'], valueLabels: { black: { zh: '黑色', en: 'Black' } } },
+        { name: 'size', values: ['M', 'L'] },
+      ],
     });
     const consumer = await aConsumer(t);
     const others = await Promise.all([aConsumer(t), aConsumer(t)]);
@@ -58,23 +62,34 @@ describe('consumer notifications in the reader\'s language', () => {
     await runDue(t, clock);
     const decided = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body;
     const due = new Date(decided.balanceDueAt);
-    expect(messageOf((await read(consumer)).items, 'campaign_succeeded')).toBe(`「冬季羽绒服 Winter jacket」已成团，成交价每件 ¥699.50。请在 ${formatBusinessTime(due)} 前支付尾款 ¥1099.00。`);
-    expect(messageOf((await read(consumer, { lang: 'en' })).items, 'campaign_succeeded')).toBe(`"冬季羽绒服 Winter jacket" succeeded at ¥699.50 a unit. Pay the balance of ¥1099.00 before ${formatBusinessTime(due, 'en')}.`);
+    expect(messageOf((await read(consumer)).items, 'campaign_succeeded')).toBe(
+      `「冬季羽绒服 Winter jacket」已成团，成交价每件 ¥699.50。请在 ${formatBusinessTime(due)} 前支付尾款 ¥1099.00。`,
+    );
+    expect(messageOf((await read(consumer, { lang: 'en' })).items, 'campaign_succeeded')).toBe(
+      `"冬季羽绒服 Winter jacket" succeeded at ¥699.50 a unit. Pay the balance of ¥1099.00 before ${formatBusinessTime(due, 'en')}.`,
+    );
     expect(formatBusinessTime(due)).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d 北京时间$/);
   });
 
   test('a variant too few chose: its labels in each language; the refund said with its reason', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock, {
       variantMinUnits: 2,
-      options: [{ name: 'colour', label: { zh: '颜色' }, values: ['black', 'navy'], valueLabels: { navy: { zh: '藏青', en: 'Navy' } } }, { name: 'size', values: ['M', 'L'] }],
+      options: [
+        { name: 'colour', label: { zh: '颜色' }, values: ['black', 'navy'], valueLabels: { navy: { zh: '藏青', en: 'Navy' } } },
+        { name: 'size', values: ['M', 'L'] },
+      ],
     });
     const [lonely, crowd] = await Promise.all([aConsumer(t), aConsumer(t)]);
     await paidPledge(t, crowd, c.id, { colour: 'black', size: 'M' }, 3);
     await paidPledge(t, lonely, c.id, { colour: 'navy', size: 'L' }, 1);
     await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
     await runDue(t, clock);
-    expect(messageOf((await read(lonely)).items, 'variant_not_produced')).toBe(`「Winter down jacket, joint pre-order」的 藏青 / L 选择人数不足，不予生产。定金 ¥100.00 全额退还。`);
-    expect(messageOf((await read(lonely, { lang: 'en' })).items, 'variant_not_produced')).toBe('Too few people chose Navy / L of "Winter down jacket, joint pre-order" for it to be made. Your deposit of ¥100.00 is refunded.');
+    expect(messageOf((await read(lonely)).items, 'variant_not_produced')).toBe(
+      `「Winter down jacket, joint pre-order」的 藏青 / L 选择人数不足，不予生产。定金 ¥100.00 全额退还。`,
+    );
+    expect(messageOf((await read(lonely, { lang: 'en' })).items, 'variant_not_produced')).toBe(
+      'Too few people chose Navy / L of "Winter down jacket, joint pre-order" for it to be made. Your deposit of ¥100.00 is refunded.',
+    );
     expect(messageOf((await read(lonely)).items, 'refund_sent')).toBe('¥100.00 已退还给您（所选款式不生产）。');
     expect(messageOf((await read(lonely, { lang: 'en' })).items, 'refund_sent')).toBe('¥100.00 has been refunded to you (your variant is not being made).');
   });
@@ -85,15 +100,31 @@ describe('consumer notifications in the reader\'s language', () => {
     const placed = await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201);
     await sandboxSettles(t, placed.body.depositPayment.id, 'failed');
     expect(messageOf((await read(consumer)).items, 'pledge_expired')).toBe('您对「Winter down jacket, joint pre-order」的认购已失效：定金未按时支付。');
-    expect(messageOf((await read(consumer, { lang: 'en' })).items, 'pledge_expired')).toBe('Your pledge for "Winter down jacket, joint pre-order" expired: the deposit was not paid in time.');
+    expect(messageOf((await read(consumer, { lang: 'en' })).items, 'pledge_expired')).toBe(
+      'Your pledge for "Winter down jacket, joint pre-order" expired: the deposit was not paid in time.',
+    );
   });
 
   test('a notification stored before templates keeps its stored sentence, in every language', async () => {
     const consumer = await aConsumer(t);
-    await t.db.transaction((tx) => t.db.insertRows(tx, 'consumer_notifications', [{
-      id: randomUUID(), user_id: consumer.userId, kind: 'deposit_received', campaign_id: null, pledge_id: null, message: 'Deposit of ¥100.00 received for "Old campaign".', data: JSON.stringify({ amount: '100.00' }), created_at: new Date(),
-    }]));
-    for (const lang of [undefined, 'en', 'zh-CN']) expect((await read(consumer, { lang })).items).toEqual([expect.objectContaining({ kind: 'deposit_received', message: 'Deposit of ¥100.00 received for "Old campaign".', data: { amount: '100.00' } })]);
+    await t.db.transaction((tx) =>
+      t.db.insertRows(tx, 'consumer_notifications', [
+        {
+          id: randomUUID(),
+          user_id: consumer.userId,
+          kind: 'deposit_received',
+          campaign_id: null,
+          pledge_id: null,
+          message: 'Deposit of ¥100.00 received for "Old campaign".',
+          data: JSON.stringify({ amount: '100.00' }),
+          created_at: new Date(),
+        },
+      ]),
+    );
+    for (const lang of [undefined, 'en', 'zh-CN'])
+      expect((await read(consumer, { lang })).items).toEqual([
+        expect.objectContaining({ kind: 'deposit_received', message: 'Deposit of ¥100.00 received for "Old campaign".', data: { amount: '100.00' } }),
+      ]);
   });
 
   test('a language we do not have is a 400', async () => {

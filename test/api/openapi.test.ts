@@ -5,7 +5,12 @@ import { startTestApp, type TestApp } from '../support/app';
 
 /** docs/openapi.yaml and the routes the app really serves must describe the same API. */
 type JsonSchema = { $ref?: string; pattern?: string; properties?: Record<string, JsonSchema>; items?: JsonSchema };
-type Operation = { summary?: string; security?: unknown[]; responses?: Record<string, unknown>; requestBody?: { content: Record<string, { schema: JsonSchema }> } };
+type Operation = {
+  summary?: string;
+  security?: unknown[];
+  responses?: Record<string, unknown>;
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+};
 const spec = loadOpenApi() as { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, JsonSchema> } };
 const OPS_ROUTES = ['get /healthz', 'get /readyz', 'get /metrics'];
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
@@ -18,7 +23,11 @@ afterAll(() => t.close());
 
 const toOpenApiPath = (expressPath: string) => expressPath.replace(/:(\w+)/g, '{$1}');
 const documented = () =>
-  Object.entries(spec.paths).flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.has(m)).map((m) => `${m} ${path}`));
+  Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((m) => METHODS.has(m))
+      .map((m) => `${m} ${path}`),
+  );
 
 describe('docs/openapi.yaml', () => {
   test('is OpenAPI 3.1', () => {
@@ -42,7 +51,10 @@ describe('docs/openapi.yaml', () => {
     for (const r of t.app.routes) {
       const operation = spec.paths[toOpenApiPath(r.path)][r.method];
       expect(operation.summary).toBeTruthy();
-      expect({ route: `${r.method} ${r.path}`, statuses: Object.keys(operation.responses ?? {}) }).toEqual({ route: `${r.method} ${r.path}`, statuses: expect.arrayContaining([String(r.status)]) });
+      expect({ route: `${r.method} ${r.path}`, statuses: Object.keys(operation.responses ?? {}) }).toEqual({
+        route: `${r.method} ${r.path}`,
+        statuses: expect.arrayContaining([String(r.status)]),
+      });
     }
   });
 
@@ -50,7 +62,8 @@ describe('docs/openapi.yaml', () => {
     const MONEY_REF = '#/components/schemas/Money';
     // A field named like an amount must be money on both sides, so a new field cannot slip past with its own format.
     const namedLikeMoney = (name: string) => /(price|amount|cost)$/i.test(name);
-    const resolve = (schema: JsonSchema): JsonSchema => (schema.$ref && schema.$ref !== MONEY_REF ? resolve(spec.components.schemas[schema.$ref.split('/').pop()!]) : schema);
+    const resolve = (schema: JsonSchema): JsonSchema =>
+      schema.$ref && schema.$ref !== MONEY_REF ? resolve(spec.components.schemas[schema.$ref.split('/').pop()!]) : schema;
     /** Every property path of a schema with whether it is money there. */
     const fields = (schema: JsonSchema, isMoney: (s: JsonSchema) => boolean, at = ''): Map<string, boolean> => {
       const found = new Map<string, boolean>();
@@ -67,12 +80,20 @@ describe('docs/openapi.yaml', () => {
     for (const r of t.app.routes.filter((route) => route.schemas.body)) {
       const described = spec.paths[toOpenApiPath(r.path)][r.method].requestBody?.content['application/json']?.schema;
       const documentedFields = described ? fields(described, (s) => s.$ref === MONEY_REF) : new Map<string, boolean>();
-      const validatedFields = fields(z.toJSONSchema(r.schemas.body!, { io: 'input', unrepresentable: 'any' }) as JsonSchema, (s) => s.pattern === MONEY_PATTERN.source);
+      const validatedFields = fields(
+        z.toJSONSchema(r.schemas.body!, { io: 'input', unrepresentable: 'any' }) as JsonSchema,
+        (s) => s.pattern === MONEY_PATTERN.source,
+      );
       for (const path of new Set([...documentedFields.keys(), ...validatedFields.keys()])) {
         const name = path.split('.').pop()!;
         if (!documentedFields.get(path) && !validatedFields.get(path) && !namedLikeMoney(name)) continue;
         checked++;
-        expect({ route: `${r.method} ${r.path}`, field: path, documented: documentedFields.get(path), validated: validatedFields.get(path) }).toEqual({ route: `${r.method} ${r.path}`, field: path, documented: true, validated: true });
+        expect({ route: `${r.method} ${r.path}`, field: path, documented: documentedFields.get(path), validated: validatedFields.get(path) }).toEqual({
+          route: `${r.method} ${r.path}`,
+          field: path,
+          documented: true,
+          validated: true,
+        });
       }
     }
     expect(checked).toBeGreaterThanOrEqual(3);

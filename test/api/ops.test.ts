@@ -50,9 +50,15 @@ describe('operations endpoints', () => {
     expect(res.text).toContain('process_cpu_seconds_total');
   });
 
-  test('/metrics answers only the scraper holding METRICS_TOKEN: no token, a wrong one or a user\'s token is a 401', async () => {
+  test("/metrics answers only the scraper holding METRICS_TOKEN: no token, a wrong one or a user's token is a 401", async () => {
     const operator = await anOperator(t);
-    for (const auth of [undefined, 'Bearer wrong-token-wrong-token-wrong-token', `Bearer ${METRICS_TOKEN}x`, operator.auth.Authorization, `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`]) {
+    for (const auth of [
+      undefined,
+      'Bearer wrong-token-wrong-token-wrong-token',
+      `Bearer ${METRICS_TOKEN}x`,
+      operator.auth.Authorization,
+      `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`,
+    ]) {
       const req = t.http.get('/metrics');
       const res = await (auth ? req.set('Authorization', auth) : req).expect(401);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);

@@ -27,17 +27,30 @@ const aPhone = () => {
 const askCode = (app: TestApp, phone: string, headers: Record<string, string> = {}) => app.http.post('/v1/auth/phone/code').set(headers).send({ phone });
 const verify = (app: TestApp, phone: string, code: string) => app.http.post('/v1/auth/phone/verify').send({ phone, code });
 const wrongCodeFor = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-const count = (app: TestApp, entity: typeof UserRow | typeof PhoneCodeRow | typeof SessionRow, where: Record<string, unknown> = {}) => app.db.read((tx) => tx.countBy(entity, where));
+const count = (app: TestApp, entity: typeof UserRow | typeof PhoneCodeRow | typeof SessionRow, where: Record<string, unknown> = {}) =>
+  app.db.read((tx) => tx.countBy(entity, where));
 const MINUTE = 60_000;
 
 describe('phone sign-in and sign-up', () => {
   test('a code is sent, verified for a new consumer account, and its token works on GET /v1/me; the next sign-in finds the same account', async () => {
     const phone = aPhone();
     const sent = await askCode(t, `+86 ${phone.typed.slice(0, 3)}-${phone.typed.slice(3, 7)} ${phone.typed.slice(7)}`).expect(202);
-    expect(sent.body).toEqual({ phone: `+86 ${phone.typed.slice(0, 3)}****${phone.typed.slice(7)}`, expiresInSeconds: 300, resendAfterSeconds: 60, sandboxCode: expect.stringMatching(/^\d{6}$/) });
+    expect(sent.body).toEqual({
+      phone: `+86 ${phone.typed.slice(0, 3)}****${phone.typed.slice(7)}`,
+      expiresInSeconds: 300,
+      resendAfterSeconds: 60,
+      sandboxCode: expect.stringMatching(/^\d{6}$/),
+    });
     // What the phone received: the Chinese template with the same code.
     const outbox = await t.http.get('/v1/sandbox/sms').query({ phone: phone.typed }).set(operator.auth).expect(200);
-    expect(outbox.body.items).toEqual([{ phone: phone.e164, code: sent.body.sandboxCode, text: `【C2M预售】验证码 ${sent.body.sandboxCode}，5 分钟内有效。如非本人操作，请忽略。`, sentAt: expect.any(String) }]);
+    expect(outbox.body.items).toEqual([
+      {
+        phone: phone.e164,
+        code: sent.body.sandboxCode,
+        text: `【C2M预售】验证码 ${sent.body.sandboxCode}，5 分钟内有效。如非本人操作，请忽略。`,
+        sentAt: expect.any(String),
+      },
+    ]);
     // The code is stored only as a keyed hash.
     const row = await t.db.read((tx) => tx.findOneByOrFail(PhoneCodeRow, { phone: phone.e164 }));
     expect(row.codeHash).toMatch(/^[0-9a-f]{64}$/);
@@ -148,7 +161,11 @@ describe('phone sign-in and sign-up', () => {
     clock.offsetMs += MINUTE + 1000;
 
     const shape = (res: { status: number; body: Record<string, unknown>; headers: Record<string, string> }) => ({
-      status: res.status, keys: Object.keys(res.body).sort(), expiresInSeconds: res.body.expiresInSeconds, resendAfterSeconds: res.body.resendAfterSeconds, type: res.headers['content-type'],
+      status: res.status,
+      keys: Object.keys(res.body).sort(),
+      expiresInSeconds: res.body.expiresInSeconds,
+      resendAfterSeconds: res.body.resendAfterSeconds,
+      type: res.headers['content-type'],
     });
     const [forKnown, forUnknown] = await Promise.all([askCode(t, known.typed), askCode(t, unknown.typed)]);
     expect(shape(forKnown)).toEqual(shape(forUnknown));
@@ -172,7 +189,10 @@ describe('phone sign-in and sign-up', () => {
   ])('%s is a 400 validation_failed naming body.phone, and stores nothing', async (_label, bad) => {
     const before = await count(t, PhoneCodeRow);
     for (const path of ['/v1/auth/phone/code', '/v1/auth/phone/verify']) {
-      const res = await t.http.post(path).send(path.endsWith('code') ? { phone: bad } : { phone: bad, code: '123456' }).expect(400);
+      const res = await t.http
+        .post(path)
+        .send(path.endsWith('code') ? { phone: bad } : { phone: bad, code: '123456' })
+        .expect(400);
       expect(res.body.code).toBe('validation_failed');
       expect(res.body.errors.map((e: { path: string }) => e.path)).toContain('body.phone');
     }
@@ -182,7 +202,11 @@ describe('phone sign-in and sign-up', () => {
   test('a malformed code or an unknown field is a 400, and counts no try', async () => {
     const phone = aPhone();
     const { body } = await askCode(t, phone.typed).expect(202);
-    for (const payload of [{ phone: phone.typed, code: '12345' }, { phone: phone.typed, code: 123456 }, { phone: phone.typed, code: body.sandboxCode, role: 'operator' }]) {
+    for (const payload of [
+      { phone: phone.typed, code: '12345' },
+      { phone: phone.typed, code: 123456 },
+      { phone: phone.typed, code: body.sandboxCode, role: 'operator' },
+    ]) {
       expect((await t.http.post('/v1/auth/phone/verify').send(payload).expect(400)).body.code).toBe('validation_failed');
     }
     expect((await t.db.read((tx) => tx.findOneByOrFail(PhoneCodeRow, { phone: phone.e164 }))).attempts).toBe(0);
@@ -204,7 +228,9 @@ describe('phone sign-in and sign-up', () => {
     const phone = aPhone();
     const { body } = await askCode(t, phone.typed, { 'Accept-Language': 'en-US,en;q=0.9' }).expect(202);
     const outbox = await t.http.get('/v1/sandbox/sms').query({ phone: phone.e164 }).set(operator.auth).expect(200);
-    expect(outbox.body.items[0].text).toBe(`[C2M Presale] Your code is ${body.sandboxCode}, valid for 5 minutes. If you did not ask for it, ignore this message.`);
+    expect(outbox.body.items[0].text).toBe(
+      `[C2M Presale] Your code is ${body.sandboxCode}, valid for 5 minutes. If you did not ask for it, ignore this message.`,
+    );
   });
 
   test('the sandbox outbox is for operators only, and takes a valid phone', async () => {
@@ -219,7 +245,11 @@ describe('phone sign-in and sign-up', () => {
     const phone = aPhone();
     const { body } = await askCode(t, phone.typed).expect(202);
     const session = await verify(t, phone.typed, body.sandboxCode).expect(200);
-    const res = await t.http.post('/v1/auth/password').set('Authorization', `Bearer ${session.body.token}`).send({ currentPassword: 'anything at all', newPassword: 'a new long password' }).expect(409);
+    const res = await t.http
+      .post('/v1/auth/password')
+      .set('Authorization', `Bearer ${session.body.token}`)
+      .send({ currentPassword: 'anything at all', newPassword: 'a new long password' })
+      .expect(409);
     expect(res.body.code).toBe('password_not_set');
   });
 });
@@ -294,8 +324,14 @@ describe('limits and switches', () => {
       await seedDemoData(demo.app, createLogger('silent'));
       const { body } = await askCode(demo, '138 0013 8000').expect(202);
       const byPhone = await verify(demo, '13800138000', body.sandboxCode).expect(200);
-      const byEmail = await demo.http.post('/v1/auth/login').send({ email: DEMO_ACCOUNTS.consumer.email, password: DEMO_ACCOUNTS.consumer.password }).expect(200);
-      expect(byPhone.body).toMatchObject({ newAccount: false, user: { id: byEmail.body.user.id, email: DEMO_ACCOUNTS.consumer.email, phone: '+8613800138000' } });
+      const byEmail = await demo.http
+        .post('/v1/auth/login')
+        .send({ email: DEMO_ACCOUNTS.consumer.email, password: DEMO_ACCOUNTS.consumer.password })
+        .expect(200);
+      expect(byPhone.body).toMatchObject({
+        newAccount: false,
+        user: { id: byEmail.body.user.id, email: DEMO_ACCOUNTS.consumer.email, phone: '+8613800138000' },
+      });
     } finally {
       await demo.close();
     }

@@ -24,14 +24,22 @@ beforeAll(async () => {
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());
 
-const count = (entity: typeof PledgeRow | typeof PaymentRow | typeof JournalEntryRow | typeof GatewayEventRow, where: object = {}) => t.db.read((tx) => tx.countBy(entity as typeof PledgeRow, where));
+const count = (entity: typeof PledgeRow | typeof PaymentRow | typeof JournalEntryRow | typeof GatewayEventRow, where: object = {}) =>
+  t.db.read((tx) => tx.countBy(entity as typeof PledgeRow, where));
 
 describe('placing a pledge', () => {
   test('answers with the pledge awaiting its deposit and the deposit payment', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const res = await pledge(t, consumer, c.id, { size: 'L', colour: 'navy' }, 3).expect(201);
-    expect(res.body).toMatchObject({ status: 'awaiting_deposit', variant: { colour: 'navy', size: 'L' }, quantity: 3, depositPerUnit: '100.00', deposit: '300.00', depositPayment: { kind: 'deposit', amount: '300.00', status: 'pending' } });
+    expect(res.body).toMatchObject({
+      status: 'awaiting_deposit',
+      variant: { colour: 'navy', size: 'L' },
+      quantity: 3,
+      depositPerUnit: '100.00',
+      deposit: '300.00',
+      depositPayment: { kind: 'deposit', amount: '300.00', status: 'pending' },
+    });
     expect(new Date(res.body.depositDueAt).getTime() - clock.now().getTime()).toBeGreaterThan(14 * 60_000);
     const mine = await t.http.get('/v1/me/pledges').set(consumer.auth).expect(200);
     expect(mine.body.items.map((p: { id: string }) => p.id)).toEqual([res.body.id]);
@@ -52,10 +60,23 @@ describe('placing a pledge', () => {
 
   test('a draft, a closed or a cancelled campaign takes no pledges', async () => {
     const consumer = await aConsumer(t);
-    const draft = await t.http.post('/v1/campaigns').set(operator.auth).send({
-      factoryId, title: 'Draft', productName: 'P', options: [{ name: 'size', values: ['M'] }], referencePrice: '10.00', depositRate: '0.2',
-      tiers: [{ minUnits: 1, unitPrice: '10.00' }], opensAt: new Date().toISOString(), closesAt: new Date(Date.now() + 3600_000).toISOString(), balanceWindowHours: 1, expectedShipDate: '2099-01-01',
-    }).expect(201);
+    const draft = await t.http
+      .post('/v1/campaigns')
+      .set(operator.auth)
+      .send({
+        factoryId,
+        title: 'Draft',
+        productName: 'P',
+        options: [{ name: 'size', values: ['M'] }],
+        referencePrice: '10.00',
+        depositRate: '0.2',
+        tiers: [{ minUnits: 1, unitPrice: '10.00' }],
+        opensAt: new Date().toISOString(),
+        closesAt: new Date(Date.now() + 3600_000).toISOString(),
+        balanceWindowHours: 1,
+        expectedShipDate: '2099-01-01',
+      })
+      .expect(201);
     expect((await pledge(t, consumer, draft.body.id, { size: 'M' }, 1)).status).toBe(404);
     const closed = await anOpenCampaign(t, operator, factoryId, clock);
     await t.http.post(`/v1/campaigns/${closed.id}/close`).set(operator.auth).expect(200);
@@ -102,13 +123,17 @@ describe('Idempotency-Key on pledges', () => {
 });
 
 describe('gateway notifications', () => {
-  const notify = (headers: Record<string, string>, body: Buffer) => t.http.post('/v1/payments/notifications/sandbox').set(headers).set('Content-Type', 'application/json').send(body.toString('utf8'));
+  const notify = (headers: Record<string, string>, body: Buffer) =>
+    t.http.post('/v1/payments/notifications/sandbox').set(headers).set('Content-Type', 'application/json').send(body.toString('utf8'));
 
   test('a replayed or duplicated notification changes nothing', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const p = await pledge(t, consumer, c.id, black, 1).expect(201);
-    const payment = { id: p.body.depositPayment.id, amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount };
+    const payment = {
+      id: p.body.depositPayment.id,
+      amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount,
+    };
     const signed = t.app.services.sandbox.notification(payment, 'succeeded', clock.now());
     const entriesBefore = await count(JournalEntryRow);
     expect((await notify(signed.headers, signed.body).expect(200)).body.outcome).toBe('processed');
@@ -127,7 +152,11 @@ describe('gateway notifications', () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const p = await pledge(t, consumer, c.id, black, 2).expect(201);
-    const signed = t.app.services.sandbox.notification({ id: p.body.depositPayment.id, amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount }, 'succeeded', clock.now());
+    const signed = t.app.services.sandbox.notification(
+      { id: p.body.depositPayment.id, amount: (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: p.body.depositPayment.id }))).amount },
+      'succeeded',
+      clock.now(),
+    );
     const entriesBefore = await count(JournalEntryRow);
     const outcomes = (await Promise.all(Array.from({ length: 10 }, () => notify(signed.headers, signed.body)))).map((r) => r.body.outcome);
     expect(outcomes.filter((o) => o === 'processed')).toHaveLength(1);
@@ -155,7 +184,9 @@ describe('gateway notifications', () => {
     expect((await notify(future.headers, future.body).expect(401)).body.code).toBe('stale_notification');
     await t.http.post('/v1/payments/notifications/paypal').set(good.headers).send(good.body.toString('utf8')).expect(404);
     const unsigned = Buffer.from('{"not": "an event"}');
-    expect((await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(unsigned, clock.now()) }, unsigned).expect(400)).body.code).toBe('validation_failed');
+    expect(
+      (await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(unsigned, clock.now()) }, unsigned).expect(400)).body.code,
+    ).toBe('validation_failed');
 
     expect(await count(GatewayEventRow)).toBe(eventsBefore);
     expect((await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: row.id }))).status).toBe('pending');
@@ -207,7 +238,15 @@ describe('a spike of pledges', () => {
     // Every deposit paid: the ledger holds exactly 500 × 100.00.
     const accepted = responses.filter((r) => r.status === 201);
     for (let i = 0; i < accepted.length; i += 50) {
-      await Promise.all(accepted.slice(i, i + 50).map((r) => fetch(`${base}/v1/payments/${r.body.depositPayment!.id}/sandbox/complete`, { method: 'POST', headers: operator.auth }).then((res) => expect(res.status).toBe(200))));
+      await Promise.all(
+        accepted
+          .slice(i, i + 50)
+          .map((r) =>
+            fetch(`${base}/v1/payments/${r.body.depositPayment!.id}/sandbox/complete`, { method: 'POST', headers: operator.auth }).then((res) =>
+              expect(res.status).toBe(200),
+            ),
+          ),
+      );
     }
     const held = await t.db.read((tx) => t.app.services.ledger.balance(tx, `held_deposits:${c.id}`));
     expect(held.negated().toFixed(2)).toBe('50000.00');
@@ -225,7 +264,11 @@ describe('sandbox auto-confirm (the demo and the benchmark)', () => {
       const consumer = await aConsumer(auto);
       const placed = await pledge(auto, consumer, c.id, black, 2).expect(201);
       expect(placed.body.status).toBe('awaiting_deposit');
-      await waitFor(async () => (await auto.http.get(`/v1/pledges/${placed.body.id}`).set(consumer.auth)).body.status === 'active', 5000, 'the deposit to be confirmed');
+      await waitFor(
+        async () => (await auto.http.get(`/v1/pledges/${placed.body.id}`).set(consumer.auth)).body.status === 'active',
+        5000,
+        'the deposit to be confirmed',
+      );
       expect(await auto.db.read((tx) => tx.countBy(GatewayEventRow, { paymentId: placed.body.depositPayment.id }))).toBe(1);
       await expectLedgerReconciles(auto);
     } finally {
@@ -269,7 +312,9 @@ describe('the sandbox test routes', () => {
     // The test app switches the demo's checkout sheet on; production refuses it as well (unset here, then asked for below).
     const production = { NODE_ENV: 'production', AUTH_SECRET: 'a-production-secret-of-at-least-32-chars', SEED_DEMO_DATA: 'false', SANDBOX_CHECKOUT: '' };
     await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: 'true' } })).rejects.toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
-    await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '', SANDBOX_CHECKOUT: 'true' } })).rejects.toThrow(/SANDBOX_CHECKOUT: .*not in production/);
+    await expect(startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '', SANDBOX_CHECKOUT: 'true' } })).rejects.toThrow(
+      /SANDBOX_CHECKOUT: .*not in production/,
+    );
     const prod = await startTestApp({ env: { ...production, SANDBOX_TEST_ROUTES: '' } });
     try {
       const prodOperator = await anOperator(prod);

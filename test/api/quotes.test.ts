@@ -68,7 +68,11 @@ describe('the deal for a variant and quantity', () => {
 
   test('amounts are rounded to the fen once per unit, as the pledge rounds them', async () => {
     // 999.99 × 0.0333 = 33.299667 → ¥33.30 a unit; credited ×1.25 = 41.625 → ¥41.63 (half up).
-    const c = await anOpenCampaign(t, operator, factoryId, clock, { depositRate: '0.0333', depositCreditRate: '1.25', tiers: [{ minUnits: 10, unitPrice: '899.00' }] });
+    const c = await anOpenCampaign(t, operator, factoryId, clock, {
+      depositRate: '0.0333',
+      depositCreditRate: '1.25',
+      tiers: [{ minUnits: 10, unitPrice: '899.00' }],
+    });
     expect(c.depositPerUnit).toBe('33.30');
     const res = await quote(c.id, { variant: navy, quantity: 7 }).expect(200);
     expect(res.body).toMatchObject({
@@ -86,17 +90,27 @@ describe('the deal for a variant and quantity', () => {
 
   test('a credit larger than the price counts the price only: nothing is left to pay', async () => {
     // ¥100.00 reference, 20% deposit = ¥20.00, credited ×6 = ¥120.00, capped at the ¥100.00 price.
-    const c = await anOpenCampaign(t, operator, factoryId, clock, { referencePrice: '100.00', depositRate: '0.20', depositCreditRate: '6', tiers: [{ minUnits: 2, unitPrice: '100.00' }] });
+    const c = await anOpenCampaign(t, operator, factoryId, clock, {
+      referencePrice: '100.00',
+      depositRate: '0.20',
+      depositCreditRate: '6',
+      tiers: [{ minUnits: 2, unitPrice: '100.00' }],
+    });
     const res = await quote(c.id, { variant: black, quantity: 2 }).expect(200);
     expect(res.body).toMatchObject({ deposit: '40.00', depositCredit: '200.00', priceNow: '200.00', balanceNow: '0.00', balanceAtLowest: '0.00' });
   });
 
   test('anyone may ask, signed in or not; asking writes nothing', async () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
-    const count = () => t.db.read(async (tx) => [await tx.count(PledgeRow), await tx.count(PaymentRow), (await tx.findOneByOrFail(CampaignRow, { id: c.id })).reservedUnits]);
+    const count = () =>
+      t.db.read(async (tx) => [await tx.count(PledgeRow), await tx.count(PaymentRow), (await tx.findOneByOrFail(CampaignRow, { id: c.id })).reservedUnits]);
     const before = await count();
     await quote(c.id, { variant: black, quantity: 1 }).expect(200);
-    await t.http.post(`/v1/campaigns/${c.id}/quote`).set((await aConsumer(t)).auth).send({ variant: black, quantity: 1 }).expect(200);
+    await t.http
+      .post(`/v1/campaigns/${c.id}/quote`)
+      .set((await aConsumer(t)).auth)
+      .send({ variant: black, quantity: 1 })
+      .expect(200);
     expect(await count()).toEqual(before);
   });
 });
@@ -123,14 +137,19 @@ describe('a choice a pledge would refuse is refused with the same code', () => {
   ])('%s', async (_label, body, status, code) => {
     const quoted = await quote(campaignId, body).expect(status);
     expect(quoted.body.code).toBe(code);
-    const pledged = await pledge(t, consumer, campaignId, body.variant as Record<string, string>, body.quantity as number).send(body).expect(status);
+    const pledged = await pledge(t, consumer, campaignId, body.variant as Record<string, string>, body.quantity as number)
+      .send(body)
+      .expect(status);
     expect(pledged.body.code).toBe(code);
   });
 
   test('more units than are left: campaign_sold_out, as for the pledge', async () => {
     const other = await anOpenCampaign(t, operator, factoryId, clock, { maxUnits: 3 });
     await pledge(t, await aConsumer(t), other.id, black, 2).expect(201);
-    expect((await quote(other.id, { variant: black, quantity: 2 }).expect(409)).body).toMatchObject({ code: 'campaign_sold_out', detail: expect.stringContaining('Only 1 units') });
+    expect((await quote(other.id, { variant: black, quantity: 2 }).expect(409)).body).toMatchObject({
+      code: 'campaign_sold_out',
+      detail: expect.stringContaining('Only 1 units'),
+    });
     expect((await pledge(t, consumer, other.id, black, 2).expect(409)).body.code).toBe('campaign_sold_out');
     await quote(other.id, { variant: black, quantity: 1 }).expect(200);
   });
@@ -149,17 +168,49 @@ describe('a choice a pledge would refuse is refused with the same code', () => {
   });
 
   test('an upcoming campaign already quotes its deal (its page explains it), though it takes pledges only once open', async () => {
-    const created = await t.http.post('/v1/campaigns').set(operator.auth).send({
-      factoryId, title: 'Upcoming', productName: 'Jacket', options: [{ name: 'size', values: ['M'] }], referencePrice: '1000.00', depositRate: '0.10',
-      tiers: [{ minUnits: 5, unitPrice: '900.00' }], opensAt: new Date(clock.now().getTime() + 86_400_000).toISOString(), closesAt: new Date(clock.now().getTime() + 2 * 86_400_000).toISOString(),
-      balanceWindowHours: 24, expectedShipDate: new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
-    }).expect(201);
+    const created = await t.http
+      .post('/v1/campaigns')
+      .set(operator.auth)
+      .send({
+        factoryId,
+        title: 'Upcoming',
+        productName: 'Jacket',
+        options: [{ name: 'size', values: ['M'] }],
+        referencePrice: '1000.00',
+        depositRate: '0.10',
+        tiers: [{ minUnits: 5, unitPrice: '900.00' }],
+        opensAt: new Date(clock.now().getTime() + 86_400_000).toISOString(),
+        closesAt: new Date(clock.now().getTime() + 2 * 86_400_000).toISOString(),
+        balanceWindowHours: 24,
+        expectedShipDate: new Date(clock.now().getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
+      })
+      .expect(201);
     // A draft is nobody's business but the operators': they may preview its deal.
     expect((await quote(created.body.id, { variant: { size: 'M' }, quantity: 1 }).expect(404)).body.code).toBe('not_found');
-    expect((await t.http.post(`/v1/campaigns/${created.body.id}/quote`).set(consumer.auth).send({ variant: { size: 'M' }, quantity: 1 }).expect(404)).body.code).toBe('not_found');
-    expect((await t.http.post(`/v1/campaigns/${created.body.id}/quote`).set(operator.auth).send({ variant: { size: 'M' }, quantity: 1 }).expect(200)).body.deposit).toBe('100.00');
+    expect(
+      (
+        await t.http
+          .post(`/v1/campaigns/${created.body.id}/quote`)
+          .set(consumer.auth)
+          .send({ variant: { size: 'M' }, quantity: 1 })
+          .expect(404)
+      ).body.code,
+    ).toBe('not_found');
+    expect(
+      (
+        await t.http
+          .post(`/v1/campaigns/${created.body.id}/quote`)
+          .set(operator.auth)
+          .send({ variant: { size: 'M' }, quantity: 1 })
+          .expect(200)
+      ).body.deposit,
+    ).toBe('100.00');
     await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
-    expect((await quote(created.body.id, { variant: { size: 'M' }, quantity: 2 }).expect(200)).body).toMatchObject({ deposit: '200.00', priceNow: '1800.00', balanceNow: '1600.00' });
+    expect((await quote(created.body.id, { variant: { size: 'M' }, quantity: 2 }).expect(200)).body).toMatchObject({
+      deposit: '200.00',
+      priceNow: '1800.00',
+      balanceNow: '1600.00',
+    });
     expect((await pledge(t, consumer, created.body.id, { size: 'M' }, 2).expect(409)).body.code).toBe('campaign_not_open');
   });
 

@@ -35,7 +35,12 @@ afterAll(() => t.close());
  * record id the key gives.
  */
 const committedButAnswerLost = (consumer: Caller, campaignId: string, quantity: number, key: string) =>
-  t.app.services.pledges.placement.create({ role: 'consumer', userId: consumer.userId }, campaignId, { variant: black, quantity }, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+  t.app.services.pledges.placement.create(
+    { role: 'consumer', userId: consumer.userId },
+    campaignId,
+    { variant: black, quantity },
+    t.app.services.idempotency.recordId(`user:${consumer.userId}`, key),
+  );
 const pledgesOf = (consumer: Caller, campaignId: string) => t.db.read((tx) => tx.findBy(PledgeRow, { userId: consumer.userId, campaignId }));
 
 describe('rate limits', () => {
@@ -95,7 +100,10 @@ describe('checks that have turned since the first attempt', () => {
   });
 
   test('the window: a retry after the campaign closed gets the pledge, not 409 campaign_not_open', async () => {
-    const c = await anOpenCampaign(t, operator, factoryId, clock, { perConsumerLimit: 2, closesAt: new Date(clock.now().getTime() + 30 * 60_000).toISOString() });
+    const c = await anOpenCampaign(t, operator, factoryId, clock, {
+      perConsumerLimit: 2,
+      closesAt: new Date(clock.now().getTime() + 30 * 60_000).toISOString(),
+    });
     const consumer = await aConsumer(t);
     const key = randomUUID();
     const made = await committedButAnswerLost(consumer, c.id, 1, key);
@@ -109,10 +117,16 @@ describe('checks that have turned since the first attempt', () => {
     const today = DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate()!;
     const body = { planId: 'weekly-family', startDate: today, deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: [] };
     const key = randomUUID();
-    const made = await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const made = await t.app.services.subscriptions.lifecycle.create(
+      { role: 'consumer', userId: consumer.userId },
+      body,
+      t.app.services.idempotency.recordId(`user:${consumer.userId}`, key),
+    );
     clock.offsetMs += 86_400_000;
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
     expect(retry.body.id).toBe(made.subscription.id);
-    expect((await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID()).send(body).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.startDate' })]);
+    expect((await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID()).send(body).expect(400)).body.errors).toEqual([
+      expect.objectContaining({ path: 'body.startDate' }),
+    ]);
   });
 });

@@ -22,7 +22,12 @@ test('a confirmation lost on the way, and again on its first retry, is delivered
   const consumer = await aConsumer(t);
   t.app.services.sandbox.loseNextNotifications(2);
   const placed = await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201);
-  const pledgeNow = () => t.http.get(`/v1/pledges/${placed.body.id}`).set(consumer.auth).expect(200).then((r) => r.body);
+  const pledgeNow = () =>
+    t.http
+      .get(`/v1/pledges/${placed.body.id}`)
+      .set(consumer.auth)
+      .expect(200)
+      .then((r) => r.body);
   expect((await pledgeNow()).status).toBe('awaiting_deposit');
 
   // The job comes due a few seconds on; its first delivery is lost too, and its retry goes through.
@@ -39,7 +44,10 @@ test('a confirmation that went through at once is not sent again by its job', as
   const c = await anOpenCampaign(t, operator, factory.id, clock);
   const consumer = await aConsumer(t);
   const placed = await pledge(t, consumer, c.id, { colour: 'navy', size: 'L' }, 1).expect(201);
-  const received = async () => ((await t.http.get('/v1/me/notifications?limit=100').set(consumer.auth).expect(200)).body.items as { kind: string }[]).filter((n) => n.kind === 'deposit_received');
+  const received = async () =>
+    ((await t.http.get('/v1/me/notifications?limit=100').set(consumer.auth).expect(200)).body.items as { kind: string }[]).filter(
+      (n) => n.kind === 'deposit_received',
+    );
   await advance(t, clock, 6000);
   expect((await t.http.get(`/v1/pledges/${placed.body.id}`).set(consumer.auth).expect(200)).body.status).toBe('active');
   expect(await received()).toHaveLength(1);

@@ -30,8 +30,14 @@ const checkout = (c: Caller | undefined, paymentId: string, outcome: unknown) =>
   if (c) req.set(c.auth);
   return req.send({ outcome });
 };
-const pledgeOf = (c: Caller, id: string) => t.http.get(`/v1/pledges/${id}`).set(c.auth).expect(200).then((r) => r.body);
-const kindsOf = async (c: Caller) => ((await t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200)).body.items as { kind: string }[]).map((n) => n.kind);
+const pledgeOf = (c: Caller, id: string) =>
+  t.http
+    .get(`/v1/pledges/${id}`)
+    .set(c.auth)
+    .expect(200)
+    .then((r) => r.body);
+const kindsOf = async (c: Caller) =>
+  ((await t.http.get('/v1/me/notifications?limit=100').set(c.auth).expect(200)).body.items as { kind: string }[]).map((n) => n.kind);
 /** Money the gateway took for a pledge, by the payments' records: a second charge would show as a payment of kind unexpected. */
 const paymentsOfPledge = (pledgeId: string) => t.db.read((tx) => tx.findBy(PaymentRow, { pledgeId }));
 
@@ -46,7 +52,10 @@ describe('the checkout sheet', () => {
     expect((await t.http.get(`/v1/payments/${paymentId}`).set(consumer.auth).expect(200)).body.checkoutUrl).toBe(`/pay/${paymentId}`);
 
     const paid = await checkout(consumer, paymentId, 'pay').set('Idempotency-Key', randomUUID()).expect(200);
-    expect(paid.body).toMatchObject({ outcome: 'processed', payment: { id: paymentId, status: 'succeeded', amount: '200.00', checkoutUrl: `/pay/${paymentId}` } });
+    expect(paid.body).toMatchObject({
+      outcome: 'processed',
+      payment: { id: paymentId, status: 'succeeded', amount: '200.00', checkoutUrl: `/pay/${paymentId}` },
+    });
     expect(await pledgeOf(consumer, placed.id)).toMatchObject({ status: 'active' });
 
     const again = await checkout(consumer, paymentId, 'pay').expect(200);
@@ -73,7 +82,10 @@ describe('the checkout sheet', () => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const placed = (await pledge(t, consumer, c.id, black, 1).expect(201)).body;
-    expect((await checkout(consumer, placed.depositPayment.id, 'fail').expect(200)).body).toMatchObject({ outcome: 'processed', payment: { status: 'failed' } });
+    expect((await checkout(consumer, placed.depositPayment.id, 'fail').expect(200)).body).toMatchObject({
+      outcome: 'processed',
+      payment: { status: 'failed' },
+    });
     expect(await pledgeOf(consumer, placed.id)).toMatchObject({ status: 'expired' });
     expect(await kindsOf(consumer)).toContain('pledge_expired');
     expect((await checkout(consumer, placed.depositPayment.id, 'fail').expect(200)).body.outcome).toBe('already_settled');
@@ -89,7 +101,8 @@ describe('the checkout sheet', () => {
     await checkout(consumer, placed.depositPayment.id, 'pay').expect(200);
     await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
     await runDue(t, clock);
-    const balance = (await t.http.post(`/v1/pledges/${placed.id}/balance-payment`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(201)).body.balancePayment;
+    const balance = (await t.http.post(`/v1/pledges/${placed.id}/balance-payment`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(201)).body
+      .balancePayment;
     expect(balance).toMatchObject({ kind: 'balance', amount: '799.00', checkoutUrl: `/pay/${balance.id}` });
     await checkout(consumer, balance.id, 'pay').expect(200);
     expect(await pledgeOf(consumer, placed.id)).toMatchObject({ status: 'paid' });
@@ -108,14 +121,20 @@ describe('the checkout sheet', () => {
 
   test('a payment not paid on a sheet (a fruit box is debited) has no checkout', async () => {
     const consumer = await aConsumer(t);
-    const [box] = await t.db.transaction((tx) => t.app.services.payments.create(tx, [{ kind: 'box', userId: consumer.userId, amount: parseMoney('99.00'), boxId: randomUUID() }]));
+    const [box] = await t.db.transaction((tx) =>
+      t.app.services.payments.create(tx, [{ kind: 'box', userId: consumer.userId, amount: parseMoney('99.00'), boxId: randomUUID() }]),
+    );
     expect((await t.http.get(`/v1/payments/${box.id}`).set(consumer.auth).expect(200)).body.checkoutUrl).toBeNull();
     await checkout(consumer, box.id, 'pay').expect(404);
     expect((await t.http.get(`/v1/payments/${box.id}`).set(consumer.auth).expect(200)).body.status).toBe('pending');
     await t.db.transaction((tx) => t.app.services.payments.cancel(tx, box.id));
   });
 
-  test.each([['nothing', undefined], ['another outcome', 'maybe'], ['an outcome as a flag', true]])('%s is a 400', async (_label, outcome) => {
+  test.each([
+    ['nothing', undefined],
+    ['another outcome', 'maybe'],
+    ['an outcome as a flag', true],
+  ])('%s is a 400', async (_label, outcome) => {
     const c = await anOpenCampaign(t, operator, factoryId, clock);
     const consumer = await aConsumer(t);
     const placed = (await pledge(t, consumer, c.id, black, 1).expect(201)).body;

@@ -13,7 +13,8 @@ import { aConsumer, aFactory, anOperator, type Caller } from '../support/builder
 import { paidPledge } from '../support/campaigns';
 
 /** A build of the storefront as Vite makes it: index.html with the two placeholders, a hashed script, a public file. */
-const TEMPLATE = '<!doctype html><html lang="zh-CN"><head><meta charset="UTF-8"><!--app-head--></head><body><div id="root"></div><!--app-data--><script type="module" src="/assets/index-abc123.js"></script></body></html>';
+const TEMPLATE =
+  '<!doctype html><html lang="zh-CN"><head><meta charset="UTF-8"><!--app-head--></head><body><div id="root"></div><!--app-data--><script type="module" src="/assets/index-abc123.js"></script></body></html>';
 
 let dist: string;
 let t: TestApp;
@@ -43,13 +44,29 @@ const DEADLINE_ZH = `${closing.month}月${closing.day}日截止`;
 const DEADLINE_EN = `Ends ${closing.setLocale('en-GB').toFormat('d LLL')}`;
 
 async function campaign(overrides: Record<string, unknown> = {}, publish = true): Promise<{ id: string }> {
-  const created = await t.http.post('/v1/campaigns').set(operator.auth).send({
-    factoryId, title: HOSTILE_TITLE, productName: 'Down jacket', options: [{ name: 'colour', values: ['black', 'navy'] }],
-    // ¥1,000 × 10% = a ¥100 deposit, counted twice (定金膨胀): "付定金 ¥100 抵 ¥200".
-    referencePrice: '1000.00', depositRate: '0.10', depositCreditRate: '2', tiers: [{ minUnits: 2, unitPrice: '900.00' }, { minUnits: 4, unitPrice: '700.00' }],
-    opensAt: new Date(Date.now() - 60_000).toISOString(), closesAt: closesAt.toISOString(), balanceWindowHours: 48, expectedShipDate: businessDay(new Date(closesAt.getTime() + 30 * 86_400_000)),
-    ...overrides,
-  }).expect(201);
+  const created = await t.http
+    .post('/v1/campaigns')
+    .set(operator.auth)
+    .send({
+      factoryId,
+      title: HOSTILE_TITLE,
+      productName: 'Down jacket',
+      options: [{ name: 'colour', values: ['black', 'navy'] }],
+      // ¥1,000 × 10% = a ¥100 deposit, counted twice (定金膨胀): "付定金 ¥100 抵 ¥200".
+      referencePrice: '1000.00',
+      depositRate: '0.10',
+      depositCreditRate: '2',
+      tiers: [
+        { minUnits: 2, unitPrice: '900.00' },
+        { minUnits: 4, unitPrice: '700.00' },
+      ],
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      closesAt: closesAt.toISOString(),
+      balanceWindowHours: 48,
+      expectedShipDate: businessDay(new Date(closesAt.getTime() + 30 * 86_400_000)),
+      ...overrides,
+    })
+    .expect(201);
   if (publish) await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
   return created.body;
 }
@@ -60,7 +77,13 @@ function parsePage(html: string) {
     const found = new RegExp(`<meta (?:property|name|itemprop)="${key}" content="([^"]*)">`).exec(html);
     return found ? unescape(found[1]) : undefined;
   };
-  const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
   const data = /<script type="application\/json" id="initial-data">([\s\S]*?)<\/script>/.exec(html);
   return { meta, title: unescape(/<title>([^<]*)<\/title>/.exec(html)?.[1] ?? ''), data: data ? JSON.parse(data[1]) : undefined };
 }
@@ -82,7 +105,7 @@ describe('the campaign page /c/:id', () => {
     expect(page.meta('og:image')).toBeUndefined();
   });
 
-  test('the campaign\'s picture is the card\'s image', async () => {
+  test("the campaign's picture is the card's image", async () => {
     const c = await campaign({ imageUrl: 'https://img.example.com/jacket.jpg?w=600&h=315' });
     const page = parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text);
     expect(page.meta('og:image')).toBe('https://img.example.com/jacket.jpg?w=600&h=315');
@@ -96,10 +119,12 @@ describe('the campaign page /c/:id', () => {
     const page = parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text);
     expect(page.meta('og:description')).toBe(`付定金 ¥100 抵 ¥200 · 成团价 ¥900 · 已有 2 人参与 · ${DEADLINE_ZH}`);
     for (const _ of [1, 2]) await paidPledge(t, await aConsumer(t), c.id, { colour: 'navy' }, 1);
-    expect(parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text).meta('og:description')).toBe(`付定金 ¥100 抵 ¥200 · 成团价 ¥700 · 已有 4 人参与 · ${DEADLINE_ZH}`);
+    expect(parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text).meta('og:description')).toBe(
+      `付定金 ¥100 抵 ¥200 · 成团价 ¥700 · 已有 4 人参与 · ${DEADLINE_ZH}`,
+    );
   });
 
-  test('the first-paint data is the API\'s campaign, and a hostile title cannot break out of the page', async () => {
+  test("the first-paint data is the API's campaign, and a hostile title cannot break out of the page", async () => {
     const c = await campaign();
     const res = await t.http.get(`/c/${c.id}`).expect(200);
     const api = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body;
@@ -118,9 +143,13 @@ describe('the campaign page /c/:id', () => {
 
   test('English on ?lang=en or when the browser prefers it; Chinese otherwise', async () => {
     const c = await campaign();
-    expect(parsePage((await t.http.get(`/c/${c.id}?lang=en`).expect(200)).text).meta('og:description')).toBe(`Deposit ¥100 counts as ¥200 · Group price ¥900 · ${DEADLINE_EN}`);
+    expect(parsePage((await t.http.get(`/c/${c.id}?lang=en`).expect(200)).text).meta('og:description')).toBe(
+      `Deposit ¥100 counts as ¥200 · Group price ¥900 · ${DEADLINE_EN}`,
+    );
     expect(parsePage((await t.http.get(`/c/${c.id}`).set('Accept-Language', 'en-GB,en;q=0.9').expect(200)).text).meta('og:description')).toMatch(/^Deposit/);
-    expect(parsePage((await t.http.get(`/c/${c.id}`).set('Accept-Language', 'zh-CN,zh;q=0.9,en;q=0.8').expect(200)).text).meta('og:description')).toMatch(/^付定金/);
+    expect(parsePage((await t.http.get(`/c/${c.id}`).set('Accept-Language', 'zh-CN,zh;q=0.9,en;q=0.8').expect(200)).text).meta('og:description')).toMatch(
+      /^付定金/,
+    );
     // WeChat adds its own parameters to a shared link; the page and its canonical URL do not change.
     const shared = parsePage((await t.http.get(`/c/${c.id}?from=singlemessage&isappinstalled=0`).expect(200)).text);
     expect(shared.meta('og:url')).toBe(`https://shop.example.com/c/${c.id}`);
@@ -140,7 +169,7 @@ describe('the campaign page /c/:id', () => {
 });
 
 describe('the home page and the other screens', () => {
-  test('/ paints the live campaigns and the fruit-box plans from the API\'s DTOs', async () => {
+  test("/ paints the live campaigns and the fruit-box plans from the API's DTOs", async () => {
     const c = await campaign();
     const res = await t.http.get('/').expect(200);
     const page = parsePage(res.text);
@@ -152,7 +181,15 @@ describe('the home page and the other screens', () => {
   });
 
   test('every screen of the app answers the app, with its head filled in', async () => {
-    for (const url of ['/signin', '/me', '/me/pledges/0b6d7a3e-6f37-4d43-9d55-0d0b58d9a1b2', '/pay/123', '/plans', '/plans/p1/subscribe', '/subscriptions/s1']) {
+    for (const url of [
+      '/signin',
+      '/me',
+      '/me/pledges/0b6d7a3e-6f37-4d43-9d55-0d0b58d9a1b2',
+      '/pay/123',
+      '/plans',
+      '/plans/p1/subscribe',
+      '/subscriptions/s1',
+    ]) {
       const res = await t.http.get(url).expect(200);
       expect(res.headers['cache-control']).toBe('no-cache');
       expect(res.text).toContain('<div id="root">');
@@ -182,12 +219,18 @@ describe('the home page and the other screens', () => {
     await t.http.get('/healthz').expect(200);
     expect((await t.http.get('/v1/nothing-here').expect(404)).body.code).toBe('route_not_found');
     expect((await t.http.get('/not-a-screen').expect(404)).body.code).toBe('route_not_found');
-    expect((await t.http.get('/docs/').expect((r) => expect(r.status).toBeLessThan(500))).text).not.toContain('<div id="root"></div><script type="application/json"');
+    expect((await t.http.get('/docs/').expect((r) => expect(r.status).toBeLessThan(500))).text).not.toContain(
+      '<div id="root"></div><script type="application/json"',
+    );
   });
 
   test('before the app is built, a screen is a 404 problem that says how to build it', async () => {
     const unbuilt = createHttpApp({
-      logger: createLogger('silent'), metrics: new Metrics(), bodyLimit: '100kb', corsOrigins: [], trustProxy: false,
+      logger: createLogger('silent'),
+      metrics: new Metrics(),
+      bodyLimit: '100kb',
+      corsOrigins: [],
+      trustProxy: false,
       handlers: [storefrontRouter({ distDir: path.join(dist, 'not-built'), render: async () => ({ status: 200, head: '', data: {} }) })],
     });
     const res = await supertest(unbuilt).get('/c/0b6d7a3e-6f37-4d43-9d55-0d0b58d9a1b2').expect(404);
@@ -198,7 +241,7 @@ describe('the home page and the other screens', () => {
 });
 
 describe('share tools', () => {
-  test('GET /c/:id/qr.svg is a cacheable QR code of the campaign\'s absolute share link', async () => {
+  test("GET /c/:id/qr.svg is a cacheable QR code of the campaign's absolute share link", async () => {
     const c = await campaign();
     const res = await t.http.get(`/c/${c.id}/qr.svg`).expect(200);
     expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
@@ -233,11 +276,23 @@ describe('without PUBLIC_BASE_URL, behind a trusted proxy', () => {
   test('share links and QR codes use the origin the proxy reports; a malformed host is never put in a link', async () => {
     const op = await anOperator(behind);
     const f = (await aFactory(behind, op)).id;
-    const created = await behind.http.post('/v1/campaigns').set(op.auth).send({
-      factoryId: f, title: 'Jacket', productName: 'Jacket', options: [{ name: 'colour', values: ['black'] }], referencePrice: '1000.00', depositRate: '0.10',
-      tiers: [{ minUnits: 2, unitPrice: '900.00' }], opensAt: new Date(Date.now() - 60_000).toISOString(), closesAt: closesAt.toISOString(), balanceWindowHours: 48,
-      expectedShipDate: businessDay(new Date(closesAt.getTime() + 30 * 86_400_000)),
-    }).expect(201);
+    const created = await behind.http
+      .post('/v1/campaigns')
+      .set(op.auth)
+      .send({
+        factoryId: f,
+        title: 'Jacket',
+        productName: 'Jacket',
+        options: [{ name: 'colour', values: ['black'] }],
+        referencePrice: '1000.00',
+        depositRate: '0.10',
+        tiers: [{ minUnits: 2, unitPrice: '900.00' }],
+        opensAt: new Date(Date.now() - 60_000).toISOString(),
+        closesAt: closesAt.toISOString(),
+        balanceWindowHours: 48,
+        expectedShipDate: businessDay(new Date(closesAt.getTime() + 30 * 86_400_000)),
+      })
+      .expect(201);
     const id = created.body.id;
     await behind.http.post(`/v1/campaigns/${id}/publish`).set(op.auth).expect(200);
     const proxied = (req: supertest.Test) => req.set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'shop.example.com');

@@ -22,13 +22,33 @@ const setChinaTime = (iso: string) => {
 };
 
 type Delivery = {
-  deliveryDate: string; shipDate: string; cutoffAt: string; status: string;
-  box: null | { items: { fruitId: string; units: number }[]; readyToEat: { date: string; neededPortions: number; plannedPortions: number }[]; uncoveredDays: { date: string; reason: string }[] };
+  deliveryDate: string;
+  shipDate: string;
+  cutoffAt: string;
+  status: string;
+  box: null | {
+    items: { fruitId: string; units: number }[];
+    readyToEat: { date: string; neededPortions: number; plannedPortions: number }[];
+    uncoveredDays: { date: string; reason: string }[];
+  };
 };
 const subscribe = (consumer: Caller, body: object) => t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', randomUUID()).send(body);
-const schedule = (consumer: Caller, id: string, weeks = 4) => t.http.get(`/v1/subscriptions/${id}/schedule?weeks=${weeks}`).set(consumer.auth).expect(200).then((r) => r.body.deliveries as Delivery[]);
+const schedule = (consumer: Caller, id: string, weeks = 4) =>
+  t.http
+    .get(`/v1/subscriptions/${id}/schedule?weeks=${weeks}`)
+    .set(consumer.auth)
+    .expect(200)
+    .then((r) => r.body.deliveries as Delivery[]);
 const fruits = async () => (await t.http.get('/v1/fruits').expect(200)).body.items as { id: string; seasons: { months: number[] }[]; readyToEat: boolean }[];
-const familyOfThree = (overrides: object = {}) => ({ planId: 'weekly-family', startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(), deliveryWeekday: 6, region: 'shanghai', householdSize: 3, exclusions: [], ...overrides });
+const familyOfThree = (overrides: object = {}) => ({
+  planId: 'weekly-family',
+  startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(),
+  deliveryWeekday: 6,
+  region: 'shanghai',
+  householdSize: 3,
+  exclusions: [],
+  ...overrides,
+});
 
 /** Every day of a box is covered, or named as uncovered: never a silent gap. */
 function expectEveryDayAccountedFor(delivery: Delivery): void {
@@ -44,15 +64,29 @@ describe('catalogue and plans', () => {
   test('at least 20 fruits with names, ripening and seasons; weekly and fortnightly plans, small and family', async () => {
     const items = await fruits();
     expect(items.length).toBeGreaterThanOrEqual(20);
-    expect(items.find((f) => f.id === 'mango')).toMatchObject({ nameZh: '芒果', readyToEat: false, ethylene: expect.any(Object), unitCost: expect.stringMatching(/^\d+\.\d\d$/) });
+    expect(items.find((f) => f.id === 'mango')).toMatchObject({
+      nameZh: '芒果',
+      readyToEat: false,
+      ethylene: expect.any(Object),
+      unitCost: expect.stringMatching(/^\d+\.\d\d$/),
+    });
     const plans = (await t.http.get('/v1/subscription-plans').expect(200)).body.items;
-    expect(plans.map((p: { period: string; maxHousehold: number }) => `${p.period}/${p.maxHousehold}`).sort()).toEqual(['fortnightly/2', 'fortnightly/5', 'weekly/2', 'weekly/5']);
+    expect(plans.map((p: { period: string; maxHousehold: number }) => `${p.period}/${p.maxHousehold}`).sort()).toEqual([
+      'fortnightly/2',
+      'fortnightly/5',
+      'weekly/2',
+      'weekly/5',
+    ]);
   });
 
   test('operators edit a fruit; others may not; bad edits are refused', async () => {
     await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ unitCost: '2.40' }).expect(200);
     expect((await fruits()).find((f) => f.id === 'banana')).toMatchObject({ unitCost: '2.40' });
-    await t.http.patch('/v1/fruits/banana').set((await aConsumer(t)).auth).send({ unitCost: '0.01' }).expect(403);
+    await t.http
+      .patch('/v1/fruits/banana')
+      .set((await aConsumer(t)).auth)
+      .send({ unitCost: '0.01' })
+      .expect(403);
     await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ ripeningMinDays: 9, ripeningMaxDays: 2 }).expect(400);
     await t.http.patch('/v1/fruits/no-such-fruit').set(operator.auth).send({ active: false }).expect(404);
     expect((await fruits()).find((f) => f.id === 'banana')).toMatchObject({ unitCost: '2.40', ripeningDays: expect.not.arrayContaining([9]) });
@@ -61,7 +95,9 @@ describe('catalogue and plans', () => {
   test('a burst of fruit edits schedules one planning run, at the start of the next minute', async () => {
     setChinaTime('2027-05-01T10:00:10');
     for (const unitCost of ['2.50', '2.60', '2.70']) await t.http.patch('/v1/fruits/banana').set(operator.auth).send({ unitCost }).expect(200);
-    const runs = (await t.db.read((tx) => tx.query("SELECT next_run_at FROM jobs WHERE name = 'subscriptions.plan-ahead' AND dedupe_key LIKE '%after-fruit-edits%'"))) as { next_run_at: string | Date }[];
+    const runs = (await t.db.read((tx) =>
+      tx.query("SELECT next_run_at FROM jobs WHERE name = 'subscriptions.plan-ahead' AND dedupe_key LIKE '%after-fruit-edits%'"),
+    )) as { next_run_at: string | Date }[];
     const at = (v: string | Date) => new Date(v instanceof Date ? v : `${v.replace(' ', 'T')}Z`).toISOString();
     const nextMinute = DateTime.fromISO('2027-05-01T10:01:00', { zone: 'Asia/Shanghai' }).toUTC().toISO();
     expect(runs.map((r) => at(r.next_run_at)).filter((when) => when === nextMinute)).toHaveLength(1);
@@ -156,7 +192,10 @@ describe('changes around the cutoff', () => {
   });
 
   test('the planning job run twice builds one box per subscription and date', async () => {
-    const count = () => t.db.read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_boxes WHERE subscription_id = ?', [id])).then((r: { n: number | string }[]) => Number(r[0].n));
+    const count = () =>
+      t.db
+        .read((tx) => tx.query('SELECT COUNT(*) AS n FROM fruit_boxes WHERE subscription_id = ?', [id]))
+        .then((r: { n: number | string }[]) => Number(r[0].n));
     const before = await count();
     await t.app.services.subscriptions.planning.planAhead();
     await t.app.services.subscriptions.planning.planAhead();
@@ -169,14 +208,19 @@ describe('changes around the cutoff', () => {
     await t.http.get(`/v1/subscriptions/${id}/schedule`).set(stranger.auth).expect(404);
     await t.http.post(`/v1/subscriptions/${id}/skip`).set(stranger.auth).send({ deliveryDate: '2027-03-20' }).expect(404);
     await t.http.post(`/v1/subscriptions/${id}/cancel`).set(stranger.auth).expect(404);
-    const bad = await subscribe(stranger, familyOfThree({ planId: 'weekly-small', householdSize: 3, region: 'atlantis', exclusions: ['durian-x'], startDate: '2020-01-01' })).expect(400);
+    const bad = await subscribe(
+      stranger,
+      familyOfThree({ planId: 'weekly-small', householdSize: 3, region: 'atlantis', exclusions: ['durian-x'], startDate: '2020-01-01' }),
+    ).expect(400);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.exclusions.0', 'body.householdSize', 'body.region', 'body.startDate']);
     expect((await t.http.get('/v1/me/subscriptions').set(stranger.auth).expect(200)).body.total).toBe(0);
   });
 
   test('cancel: boxes before their cutoff are dropped, the locked one still comes', async () => {
     await t.http.post(`/v1/subscriptions/${id}/cancel`).set(consumer.auth).expect(200);
-    const boxes = await t.db.read((tx) => tx.query('SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id])) as { delivery_date: string; status: string }[];
+    const boxes = (await t.db.read((tx) =>
+      tx.query('SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? ORDER BY delivery_date', [id]),
+    )) as { delivery_date: string; status: string }[];
     expect(boxes.find((b) => b.delivery_date === '2027-03-06')!.status).not.toBe('cancelled');
     expect(boxes.filter((b) => b.delivery_date > '2027-03-06').every((b) => b.status === 'cancelled')).toBe(true);
     await t.http.post(`/v1/subscriptions/${id}/resume`).set(consumer.auth).expect(409);
@@ -192,22 +236,40 @@ describe('retries', () => {
     const key = randomUUID();
     // The first attempt's transaction committed, then its connection dropped before the answer was recorded:
     // the key was released, the subscription is there under the request's record id.
-    const { subscription: first } = await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, key));
+    const { subscription: first } = await t.app.services.subscriptions.lifecycle.create(
+      { role: 'consumer', userId: consumer.userId },
+      body,
+      t.app.services.idempotency.recordId(`user:${consumer.userId}`, key),
+    );
     const retry = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', key).send(body).expect(201);
     expect(retry.body.id).toBe(first.id);
     const mine = (await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body;
     expect(mine.items.map((s: { id: string }) => s.id)).toEqual([first.id]);
 
     const other = randomUUID();
-    await t.app.services.subscriptions.lifecycle.create({ role: 'consumer', userId: consumer.userId }, body, t.app.services.idempotency.recordId(`user:${consumer.userId}`, other));
-    const changed = await t.http.post('/v1/subscriptions').set(consumer.auth).set('Idempotency-Key', other).send({ ...body, householdSize: 2 }).expect(422);
+    await t.app.services.subscriptions.lifecycle.create(
+      { role: 'consumer', userId: consumer.userId },
+      body,
+      t.app.services.idempotency.recordId(`user:${consumer.userId}`, other),
+    );
+    const changed = await t.http
+      .post('/v1/subscriptions')
+      .set(consumer.auth)
+      .set('Idempotency-Key', other)
+      .send({ ...body, householdSize: 2 })
+      .expect(422);
     expect(changed.body.code).toBe('idempotency_key_reused');
   });
 });
 
 describe('what the subscriber sees is what ships and is charged', () => {
   const allFruitBut = async (...kept: string[]) => (await fruits()).map((f) => f.id).filter((id) => !kept.includes(id));
-  const get = (consumer: Caller, id: string) => t.http.get(`/v1/subscriptions/${id}`).set(consumer.auth).expect(200).then((r) => r.body);
+  const get = (consumer: Caller, id: string) =>
+    t.http
+      .get(`/v1/subscriptions/${id}`)
+      .set(consumer.auth)
+      .expect(200)
+      .then((r) => r.body);
 
   test('a subscription that excludes every fruit can never be filled: a clear 422 naming why, and nothing is created', async () => {
     setChinaTime('2027-07-05T09:00');
@@ -226,17 +288,25 @@ describe('what the subscriber sees is what ships and is charged', () => {
     // Lychees come from May to July: the first box ships on Friday 5 May 2028 and arrives on Saturday the 6th.
     expect(created.body).toMatchObject({ status: 'active', firstDeliveryDate: '2027-11-13', nextDeliveryDate: '2028-05-06' });
     const deliveries = await schedule(consumer, created.body.id, 4);
-    expect(deliveries.map((d) => [d.status, d.box])).toEqual([['unfillable', null], ['unfillable', null], ['unfillable', null], ['unfillable', null]]);
+    expect(deliveries.map((d) => [d.status, d.box])).toEqual([
+      ['unfillable', null],
+      ['unfillable', null],
+      ['unfillable', null],
+      ['unfillable', null],
+    ]);
     expect((await get(consumer, created.body.id)).nextDeliveryDate).toBe('2028-05-06');
   });
 
-  test('subscribing after the first delivery day\'s cutoff: the first delivery is the first whose cutoff is still ahead, and the schedule shows nothing that will not come', async () => {
+  test("subscribing after the first delivery day's cutoff: the first delivery is the first whose cutoff is still ahead, and the schedule shows nothing that will not come", async () => {
     // Saturday 6 March ships on the 5th: its cutoff was Wednesday 3 March 20:00.
     setChinaTime('2027-03-04T09:00');
     const consumer = await aConsumer(t);
     const weekly = await subscribe(consumer, familyOfThree({ startDate: '2027-03-04' })).expect(201);
     expect(weekly.body).toMatchObject({ firstDeliveryDate: '2027-03-13', nextDeliveryDate: '2027-03-13' });
-    expect((await schedule(consumer, weekly.body.id, 3)).map((d) => [d.deliveryDate, d.status])).toEqual([['2027-03-13', 'planned'], ['2027-03-20', 'planned']]);
+    expect((await schedule(consumer, weekly.body.id, 3)).map((d) => [d.deliveryDate, d.status])).toEqual([
+      ['2027-03-13', 'planned'],
+      ['2027-03-20', 'planned'],
+    ]);
     const skip = await t.http.post(`/v1/subscriptions/${weekly.body.id}/skip`).set(consumer.auth).send({ deliveryDate: '2027-03-06' }).expect(400);
     expect(skip.body.detail).not.toMatch(/charged/);
     // Fortnightly: every other week from that first delivery.
@@ -278,7 +348,12 @@ describe('what the subscriber sees is what ships and is charged', () => {
       await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ from: '2027-05-22', until: '2027-06-05' }).expect(200);
       expect(await get(consumer, id)).toMatchObject({ status: 'active', pausedFrom: '2027-05-22', pausedUntil: '2027-06-05', nextDeliveryDate: '2027-05-08' });
       expect((await schedule(consumer, id, 6)).map((d) => [d.deliveryDate, d.status])).toEqual([
-        ['2027-05-08', 'planned'], ['2027-05-15', 'planned'], ['2027-05-22', 'paused'], ['2027-05-29', 'paused'], ['2027-06-05', 'preview'], ['2027-06-12', 'preview'],
+        ['2027-05-08', 'planned'],
+        ['2027-05-15', 'planned'],
+        ['2027-05-22', 'paused'],
+        ['2027-05-29', 'paused'],
+        ['2027-06-05', 'preview'],
+        ['2027-06-12', 'preview'],
       ]);
       // After the cutoff of the 15 May box, the next box that can still change is a paused one.
       setChinaTime('2027-05-12T21:00');
@@ -308,20 +383,34 @@ describe('what the subscriber sees is what ships and is charged', () => {
       const changed = await patch(consumer, { householdSize: 5, exclusions: ['apple'] }).expect(200);
       expect(changed.body).toMatchObject({ householdSize: 5, exclusions: ['apple'], status: 'active' });
       const deliveries = await schedule(consumer, id, 3);
-      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box!.readyToEat[0].neededPortions])).toEqual([['2027-09-11', 'locked', 3], ['2027-09-18', 'planned', 5], ['2027-09-25', 'planned', 5]]);
+      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box!.readyToEat[0].neededPortions])).toEqual([
+        ['2027-09-11', 'locked', 3],
+        ['2027-09-18', 'planned', 5],
+        ['2027-09-25', 'planned', 5],
+      ]);
       for (const d of deliveries.slice(1)) expect(d.box!.items.map((i) => i.fruitId)).not.toContain('apple');
     });
 
     test('the plan: a fortnightly plan runs every other week from the next delivery whose cutoff is ahead, at its price', async () => {
       await patch(consumer, { planId: 'fortnightly-family' }).expect(200);
-      const deliveries = (await t.http.get(`/v1/subscriptions/${id}/schedule?weeks=5`).set(consumer.auth).expect(200)).body.deliveries as { deliveryDate: string; status: string; box: { price: string; readyToEat: unknown[] } }[];
-      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box.readyToEat.length])).toEqual([['2027-09-11', 'locked', 7], ['2027-09-18', 'planned', 14], ['2027-10-02', 'planned', 14]]);
+      const deliveries = (await t.http.get(`/v1/subscriptions/${id}/schedule?weeks=5`).set(consumer.auth).expect(200)).body.deliveries as {
+        deliveryDate: string;
+        status: string;
+        box: { price: string; readyToEat: unknown[] };
+      }[];
+      expect(deliveries.map((d) => [d.deliveryDate, d.status, d.box.readyToEat.length])).toEqual([
+        ['2027-09-11', 'locked', 7],
+        ['2027-09-18', 'planned', 14],
+        ['2027-10-02', 'planned', 14],
+      ]);
       expect(deliveries[0].box.price).toBe('268.00');
-      const boxes = await t.db.read((tx) => tx.query("SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? AND status <> 'cancelled' ORDER BY delivery_date", [id])) as { delivery_date: string }[];
+      const boxes = (await t.db.read((tx) =>
+        tx.query("SELECT delivery_date, status FROM fruit_boxes WHERE subscription_id = ? AND status <> 'cancelled' ORDER BY delivery_date", [id]),
+      )) as { delivery_date: string }[];
       expect(boxes.map((b) => b.delivery_date)).toEqual(['2027-09-11', '2027-09-18', '2027-10-02']);
     });
 
-    test('bad changes are refused and change nothing; another consumer\'s subscription is a 404; a cancelled one a 409', async () => {
+    test("bad changes are refused and change nothing; another consumer's subscription is a 404; a cancelled one a 409", async () => {
       await patch(consumer, {}).expect(400);
       await patch(consumer, { planId: 'no-such-plan' }).expect(400);
       await patch(consumer, { planId: 'weekly-small' }).expect(400); // for at most 2 people: the household is 5

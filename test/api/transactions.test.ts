@@ -15,8 +15,16 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const campaignId = randomUUID();
-const markers = async () => (await t.db.read((tx) => t.db.sql<{ user_id: string }>(tx, "SELECT user_id FROM campaign_consumer_units WHERE campaign_id = ? AND user_id LIKE 'marker-%'", [campaignId]))).rows;
-const slowRead = () => (t.db.dialect === 'mysql' ? 'SELECT SLEEP(0.2) AS slept' : 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT COUNT(*) AS slept FROM n');
+const markers = async () =>
+  (
+    await t.db.read((tx) =>
+      t.db.sql<{ user_id: string }>(tx, "SELECT user_id FROM campaign_consumer_units WHERE campaign_id = ? AND user_id LIKE 'marker-%'", [campaignId]),
+    )
+  ).rows;
+const slowRead = () =>
+  t.db.dialect === 'mysql'
+    ? 'SELECT SLEEP(0.2) AS slept'
+    : 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT COUNT(*) AS slept FROM n';
 
 test('a statement that fails beside a chain of statements leaves nothing of the chain behind', async () => {
   const attempt = t.db.transaction(async (tx) => {
@@ -24,7 +32,10 @@ test('a statement that fails beside a chain of statements leaves nothing of the 
       t.db.sql(tx, 'SELECT * FROM no_such_table'),
       (async () => {
         await t.db.sql(tx, slowRead());
-        await t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [campaignId, `marker-${randomUUID().slice(0, 8)}`]);
+        await t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [
+          campaignId,
+          `marker-${randomUUID().slice(0, 8)}`,
+        ]);
       })(),
     ]);
   });
@@ -35,7 +46,15 @@ test('a statement that fails beside a chain of statements leaves nothing of the 
 });
 
 test('the connections still commit single statements and transactions afterwards', async () => {
-  await t.db.transaction((tx) => t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [campaignId, 'marker-committed']));
-  await Promise.all(Array.from({ length: 10 }, (_, i) => t.db.statement((tx) => t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [campaignId, `marker-single-${i}`]))));
+  await t.db.transaction((tx) =>
+    t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [campaignId, 'marker-committed']),
+  );
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      t.db.statement((tx) =>
+        t.db.sql(tx, 'INSERT INTO campaign_consumer_units (campaign_id, user_id, units) VALUES (?, ?, 0)', [campaignId, `marker-single-${i}`]),
+      ),
+    ),
+  );
   expect((await markers()).map((r) => r.user_id).sort()).toEqual(['marker-committed', ...Array.from({ length: 10 }, (_, i) => `marker-single-${i}`)].sort());
 });

@@ -35,8 +35,14 @@ function notify(payment: { id: string; amount: Decimal }, outcome: 'succeeded' |
   return t.http.post('/v1/payments/notifications/sandbox').set(signed.headers).send(signed.body.toString('utf8'));
 }
 const paymentRow = (id: string) => t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id }));
-const unexpectedPayments = () => t.http.get('/v1/payments?kind=unexpected&limit=100').set(operator.auth).expect(200).then((r) => r.body.items as Record<string, unknown>[]);
-const refundsOf = async (paymentId: string) => ((await t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200)).body.items as Record<string, unknown>[]).filter((r) => r.paymentId === paymentId);
+const unexpectedPayments = () =>
+  t.http
+    .get('/v1/payments?kind=unexpected&limit=100')
+    .set(operator.auth)
+    .expect(200)
+    .then((r) => r.body.items as Record<string, unknown>[]);
+const refundsOf = async (paymentId: string) =>
+  ((await t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200)).body.items as Record<string, unknown>[]).filter((r) => r.paymentId === paymentId);
 const sentBack = (reportedPaymentId: string) => t.app.services.sandbox.refundsSent.filter((r) => r.paymentId === reportedPaymentId);
 
 async function unpaidPledge() {
@@ -58,9 +64,19 @@ describe('money the gateway took that we did not ask for', () => {
     expect((await paymentRow(deposit.id)).status).toBe('pending');
     // Operators see the money, why it was unexpected, and against what it was reported.
     const [shown] = (await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id);
-    expect(shown).toMatchObject({ kind: 'unexpected', amount: taken.toFixed(2), currency: 'CNY', status: 'succeeded', unexpectedReason: 'amount_mismatch', transactionId: 'txn-wrong-amount', pledgeId });
+    expect(shown).toMatchObject({
+      kind: 'unexpected',
+      amount: taken.toFixed(2),
+      currency: 'CNY',
+      status: 'succeeded',
+      unexpectedReason: 'amount_mismatch',
+      transactionId: 'txn-wrong-amount',
+      pledgeId,
+    });
     // So does the consumer, on their pledge, and no one else.
-    expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.payments).toContainEqual(expect.objectContaining({ id: shown.id, kind: 'unexpected' }));
+    expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.payments).toContainEqual(
+      expect.objectContaining({ id: shown.id, kind: 'unexpected' }),
+    );
     await t.http.get('/v1/payments?kind=unexpected').set(consumer.auth).expect(403);
 
     // The gateway reports the same money again under a new event id: still one record, one refund.
@@ -68,11 +84,16 @@ describe('money the gateway took that we did not ask for', () => {
     expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toHaveLength(1);
 
     // Refunded exactly what was taken, in the transaction it was taken in, by the refund job.
-    expect(await refundsOf(shown.id as string)).toEqual([expect.objectContaining({ amount: taken.toFixed(2), reason: 'unexpected_payment', status: 'pending', pledgeId })]);
+    expect(await refundsOf(shown.id as string)).toEqual([
+      expect.objectContaining({ amount: taken.toFixed(2), reason: 'unexpected_payment', status: 'pending', pledgeId }),
+    ]);
     await runDue(t, clock);
     expect(await refundsOf(shown.id as string)).toEqual([expect.objectContaining({ status: 'succeeded' })]);
     expect(sentBack(deposit.id)).toEqual([expect.objectContaining({ amount: taken.toFixed(2), currency: 'CNY', transactionId: 'txn-wrong-amount' })]);
-    const notices = (await t.http.get('/v1/me/notifications?limit=100').set(consumer.auth).expect(200)).body.items as { kind: string; data: { amount: string } }[];
+    const notices = (await t.http.get('/v1/me/notifications?limit=100').set(consumer.auth).expect(200)).body.items as {
+      kind: string;
+      data: { amount: string };
+    }[];
     expect(notices).toContainEqual(expect.objectContaining({ kind: 'refund_sent', data: expect.objectContaining({ amount: taken.toFixed(2) }) }));
 
     // The consumer then pays what was asked.
@@ -87,7 +108,9 @@ describe('money the gateway took that we did not ask for', () => {
     const [shown] = (await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id);
     t.app.services.sandbox.failNextRefunds(1);
     await t.app.jobs.runDueJobs(60_000);
-    expect(await refundsOf(shown.id as string)).toEqual([expect.objectContaining({ status: 'failed', attempts: 1, lastError: expect.stringContaining('rejected') })]);
+    expect(await refundsOf(shown.id as string)).toEqual([
+      expect.objectContaining({ status: 'failed', attempts: 1, lastError: expect.stringContaining('rejected') }),
+    ]);
     await advance(t, clock, 60 * 60_000);
     expect(await refundsOf(shown.id as string)).toEqual([expect.objectContaining({ status: 'succeeded', attempts: 2 })]);
     expect(sentBack(deposit.id)).toEqual([expect.objectContaining({ amount: taken.toFixed(2) })]);
@@ -103,7 +126,9 @@ describe('money the gateway took that we did not ask for', () => {
     // The same money reported again is not a second charge.
     expect((await notify(deposit, 'succeeded').expect(200)).body.outcome).toBe('already_settled');
     expect((await notify(deposit, 'succeeded', { transactionId: 'txn-second-charge' }).expect(200)).body.outcome).toBe('unexpected');
-    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toEqual([expect.objectContaining({ unexpectedReason: 'second_charge', amount: deposit.amount.toFixed(2) })]);
+    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toEqual([
+      expect.objectContaining({ unexpectedReason: 'second_charge', amount: deposit.amount.toFixed(2) }),
+    ]);
     expect((await held()).equals(heldBefore)).toBe(true);
     await runDue(t, clock);
     expect(sentBack(deposit.id)).toEqual([expect.objectContaining({ transactionId: 'txn-second-charge', amount: deposit.amount.toFixed(2) })]);
@@ -136,11 +161,17 @@ describe('money the gateway took that we did not ask for', () => {
   test('money in another currency is kept and refunded in that currency; the ledger reconciles in each', async () => {
     const { pledgeId, consumer, deposit } = await unpaidPledge();
     expect((await notify(deposit, 'succeeded', { currency: 'USD', transactionId: 'txn-usd' }).expect(200)).body.outcome).toBe('unexpected');
-    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toEqual([expect.objectContaining({ unexpectedReason: 'currency_mismatch', currency: 'USD', amount: deposit.amount.toFixed(2) })]);
+    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toEqual([
+      expect.objectContaining({ unexpectedReason: 'currency_mismatch', currency: 'USD', amount: deposit.amount.toFixed(2) }),
+    ]);
     expect((await t.app.reconcile()).totals).toMatchObject({ 'received (USD)': deposit.amount.toFixed(2), 'refundsPending (USD)': deposit.amount.toFixed(2) });
     await runDue(t, clock);
     expect(sentBack(deposit.id)).toEqual([expect.objectContaining({ currency: 'USD', amount: deposit.amount.toFixed(2) })]);
-    expect((await t.app.reconcile()).totals).toMatchObject({ 'received (USD)': deposit.amount.toFixed(2), 'refunded (USD)': deposit.amount.toFixed(2), 'refundsPending (USD)': '0.00' });
+    expect((await t.app.reconcile()).totals).toMatchObject({
+      'received (USD)': deposit.amount.toFixed(2),
+      'refunded (USD)': deposit.amount.toFixed(2),
+      'refundsPending (USD)': '0.00',
+    });
     expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('awaiting_deposit');
   });
 
@@ -153,20 +184,44 @@ describe('money the gateway took that we did not ask for', () => {
 
   test('a success without the transaction that took the money is not a notification', async () => {
     const { deposit } = await unpaidPledge();
-    const body = Buffer.from(JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment.succeeded', paymentId: deposit.id, amount: deposit.amount.toFixed(2) }));
-    const res = await t.http.post('/v1/payments/notifications/sandbox').set({ 'content-type': 'application/json', 'x-sandbox-signature': t.app.services.sandbox.sign(body, clock.now()) }).send(body.toString('utf8')).expect(400);
+    const body = Buffer.from(
+      JSON.stringify({ id: `evt_${randomUUID()}`, type: 'payment.succeeded', paymentId: deposit.id, amount: deposit.amount.toFixed(2) }),
+    );
+    const res = await t.http
+      .post('/v1/payments/notifications/sandbox')
+      .set({ 'content-type': 'application/json', 'x-sandbox-signature': t.app.services.sandbox.sign(body, clock.now()) })
+      .send(body.toString('utf8'))
+      .expect(400);
     expect(res.body.detail).toMatch(/transactionId/);
   });
 
   test('reconcile finds unexpected money that is not being refunded', async () => {
     const id = randomUUID();
     await t.db.transaction((tx) =>
-      tx.insert(PaymentRow, { id, kind: 'unexpected', provider: 'sandbox', userId: null, amount: parseMoney('5.00'), currency: 'CNY', status: 'succeeded', createdAt: clock.now(), settledAt: clock.now(), pledgeId: null, campaignId: null, boxId: null, transactionId: `txn-${id}`, reportedPaymentId: randomUUID(), unexpectedReason: 'unknown_payment' }),
+      tx.insert(PaymentRow, {
+        id,
+        kind: 'unexpected',
+        provider: 'sandbox',
+        userId: null,
+        amount: parseMoney('5.00'),
+        currency: 'CNY',
+        status: 'succeeded',
+        createdAt: clock.now(),
+        settledAt: clock.now(),
+        pledgeId: null,
+        campaignId: null,
+        boxId: null,
+        transactionId: `txn-${id}`,
+        reportedPaymentId: randomUUID(),
+        unexpectedReason: 'unknown_payment',
+      }),
     );
     try {
       const report = await t.app.reconcile();
       expect(report.ok).toBe(false);
-      expect(report.violations).toEqual(expect.arrayContaining([expect.stringMatching(/^received [\d.]+ ≠ /), `unexpected payment ${id} of 5.00 has 0.00 refunded or being refunded`]));
+      expect(report.violations).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^received [\d.]+ ≠ /), `unexpected payment ${id} of 5.00 has 0.00 refunded or being refunded`]),
+      );
     } finally {
       await t.db.transaction((tx) => tx.delete(PaymentRow, { id }));
     }

@@ -26,8 +26,13 @@ beforeAll(async () => {
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());
 
-const progressOf = (id: string) => t.http.get(`/v1/campaigns/${id}`).expect(200).then((r) => r.body.progress);
-const forecastOf = async (id: string) => (await t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(200)).body.campaigns.find((c: { campaignId: string }) => c.campaignId === id);
+const progressOf = (id: string) =>
+  t.http
+    .get(`/v1/campaigns/${id}`)
+    .expect(200)
+    .then((r) => r.body.progress);
+const forecastOf = async (id: string) =>
+  (await t.http.get('/v1/factory/forecast').set(factory.user.auth).expect(200)).body.campaigns.find((c: { campaignId: string }) => c.campaignId === id);
 const closeAndSettle = async (id: string) => {
   await t.http.post(`/v1/campaigns/${id}/close`).set(operator.auth).expect(200);
   await runDue(t, clock);
@@ -44,7 +49,12 @@ test('a failed campaign whose deposits are all refunded shows nothing paid, noth
   const campaign = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body;
   expect(campaign.status).toBe('failed');
   expect(campaign.progress).toMatchObject({ paidUnits: 0, reservedUnits: 0, pledgers: 0, remainingUnits: 0 });
-  expect(campaign.progress.variants).toEqual(expect.arrayContaining([{ variant: 'colour=black;size=M', paidUnits: 0, reservedUnits: 0 }, { variant: 'colour=navy;size=L', paidUnits: 0, reservedUnits: 0 }]));
+  expect(campaign.progress.variants).toEqual(
+    expect.arrayContaining([
+      { variant: 'colour=black;size=M', paidUnits: 0, reservedUnits: 0 },
+      { variant: 'colour=navy;size=L', paidUnits: 0, reservedUnits: 0 },
+    ]),
+  );
 });
 
 test('the progress and the factory forecast count paid and unpaid units the same way, through payment, a forfeit and completion', async () => {
@@ -59,7 +69,10 @@ test('the progress and the factory forecast count paid and unpaid units the same
     const progress = await progressOf(c.id);
     const forecast = await forecastOf(c.id);
     const variant = forecast.variants.find((v: { variant: string }) => v.variant === 'colour=black;size=M');
-    expect({ paidUnits: progress.paidUnits, reservedUnits: progress.reservedUnits }).toEqual({ paidUnits: expected.paidUnits, reservedUnits: expected.reservedUnits });
+    expect({ paidUnits: progress.paidUnits, reservedUnits: progress.reservedUnits }).toEqual({
+      paidUnits: expected.paidUnits,
+      reservedUnits: expected.reservedUnits,
+    });
     expect(progress.variants).toEqual([{ variant: 'colour=black;size=M', paidUnits: expected.paidUnits, reservedUnits: expected.reservedUnits }]);
     expect(variant).toMatchObject({ paidUnits: expected.paidUnits, awaitingDepositUnits: expected.awaitingDepositUnits });
     expect(variant.paidUnits + variant.awaitingDepositUnits).toBe(progress.reservedUnits);

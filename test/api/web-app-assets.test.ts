@@ -22,17 +22,23 @@ beforeAll(() => {
   const app = new WebApp({ distDir: dist, assetNoun: 'test asset', notBuilt: { code: 'not_built', detail: 'build it' } });
   const router = Router();
   router.use('/assets', app.assets());
-  http = supertest(createHttpApp({ logger: createLogger('silent'), metrics: new Metrics(), bodyLimit: '100kb', corsOrigins: [], trustProxy: false, handlers: [router] }));
+  http = supertest(
+    createHttpApp({ logger: createLogger('silent'), metrics: new Metrics(), bodyLimit: '100kb', corsOrigins: [], trustProxy: false, handlers: [router] }),
+  );
 });
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
 describe("a built web app's assets", () => {
   test('a browser that takes gzip gets the gzipped copy the build wrote, as the same script, cached for a year', async () => {
-    const res = await http.get('/assets/index-abc123.js').set('Accept-Encoding', 'gzip, deflate, br').buffer(true).parse((r, done) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => done(null, Buffer.concat(chunks)));
-    });
+    const res = await http
+      .get('/assets/index-abc123.js')
+      .set('Accept-Encoding', 'gzip, deflate, br')
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      });
     expect(res.status).toBe(200);
     expect(res.headers['content-encoding']).toBe('gzip');
     expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');

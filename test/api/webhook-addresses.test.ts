@@ -82,8 +82,16 @@ describe('pushing to a URL that is internal when the push connects', () => {
     const operator = await anOperator(before);
     const byAddress = await aFactory(before, operator);
     const byName = await aFactory(before, operator);
-    await before.http.put('/v1/factory/webhook').set(byAddress.user.auth).send({ url: `http://127.0.0.1:${internalPort}/admin` }).expect(200);
-    await before.http.put('/v1/factory/webhook').set(byName.user.auth).send({ url: `http://localhost:${internalPort}/admin` }).expect(200);
+    await before.http
+      .put('/v1/factory/webhook')
+      .set(byAddress.user.auth)
+      .send({ url: `http://127.0.0.1:${internalPort}/admin` })
+      .expect(200);
+    await before.http
+      .put('/v1/factory/webhook')
+      .set(byName.user.auth)
+      .send({ url: `http://localhost:${internalPort}/admin` })
+      .expect(200);
     await before.close();
 
     const t = await startTestApp({ clock, runsWorker: true, env: { WEBHOOK_RETRY_BASE_MS: '60000' }, database });
@@ -92,7 +100,12 @@ describe('pushing to a URL that is internal when the push connects', () => {
         const campaign = await anOpenCampaign(t, operator, factory.id, clock);
         await paidPledge(t, await aConsumer(t), campaign.id, { colour: 'black', size: 'M' }, 1);
         await t.http.post(`/v1/factories/${factory.id}/forecast-batches`).set(operator.auth).expect(200);
-        const attempts = async () => (await t.http.get('/v1/factory/webhook-deliveries').set(factory.user.auth).expect(200)).body.items as { statusCode: number | null; error: string | null; delivered: boolean }[];
+        const attempts = async () =>
+          (await t.http.get('/v1/factory/webhook-deliveries').set(factory.user.auth).expect(200)).body.items as {
+            statusCode: number | null;
+            error: string | null;
+            delivered: boolean;
+          }[];
         await waitFor(async () => (await attempts()).length > 0, 20_000, 'the push attempt is logged');
         const [attempt] = await attempts();
         expect(attempt).toMatchObject({ delivered: false, statusCode: null, error: expect.stringMatching(/^refused: .*not public/) });

@@ -37,7 +37,11 @@ class FakeWechat {
           if (scripted === 'http-500') return send(500, 'oops');
           if (scripted === 'not-json') return send(200, '<html>gateway</html>');
           if (scripted) return send(200, JSON.stringify(scripted));
-          if (url.searchParams.get('grant_type') !== 'client_credential' || url.searchParams.get('appid') !== APP_ID || url.searchParams.get('secret') !== APP_SECRET) {
+          if (
+            url.searchParams.get('grant_type') !== 'client_credential' ||
+            url.searchParams.get('appid') !== APP_ID ||
+            url.searchParams.get('secret') !== APP_SECRET
+          ) {
             return send(200, JSON.stringify({ errcode: 40013, errmsg: 'invalid appid' }));
           }
           return send(200, JSON.stringify({ access_token: `TOKEN-${++this.tokenNumber}`, expires_in: this.expiresIn }));
@@ -46,7 +50,8 @@ class FakeWechat {
           this.ticketCalls++;
           const scripted = this.ticketScript.shift();
           if (scripted) return send(200, JSON.stringify(scripted));
-          if (url.searchParams.get('access_token') !== `TOKEN-${this.tokenNumber}` || url.searchParams.get('type') !== 'jsapi') return send(200, JSON.stringify({ errcode: 40001, errmsg: 'invalid credential' }));
+          if (url.searchParams.get('access_token') !== `TOKEN-${this.tokenNumber}` || url.searchParams.get('type') !== 'jsapi')
+            return send(200, JSON.stringify({ errcode: 40001, errmsg: 'invalid credential' }));
           return send(200, JSON.stringify({ errcode: 0, errmsg: 'ok', ticket: this.currentTicket(++this.ticketNumber), expires_in: this.expiresIn }));
         }
         return send(404, '{}');
@@ -71,8 +76,14 @@ const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 
 test('the signature is the one the JS-SDK documentation gives for its example', () => {
   // 附录1-JS-SDK使用权限签名算法: the example ticket, noncestr, timestamp and url, and the signature it shows.
-  expect(jsSdkSignature('sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg', 'Wm3WZYTPz0wzccnW', 1414587457, 'http://mp.weixin.qq.com?params=value'))
-    .toBe('0f9de62fce790f9a083d5c99e95740ceb90c27ed');
+  expect(
+    jsSdkSignature(
+      'sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg',
+      'Wm3WZYTPz0wzccnW',
+      1414587457,
+      'http://mp.weixin.qq.com?params=value',
+    ),
+  ).toBe('0f9de62fce790f9a083d5c99e95740ceb90c27ed');
   // The #fragment is not part of what is signed.
   expect(jsSdkSignature('t', 'n', 1, 'https://a.example/c/1?x=1#top')).toBe(sha1('jsapi_ticket=t&noncestr=n&timestamp=1&url=https://a.example/c/1?x=1'));
 });
@@ -83,7 +94,16 @@ describe('GET /v1/wechat/js-sdk-config with an official account configured', () 
   const clock = new TestClock();
   beforeAll(async () => {
     await wechat.start();
-    t = await startTestApp({ clock, env: { WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: APP_SECRET, WECHAT_API_BASE: wechat.base, PUBLIC_BASE_URL: 'https://shop.example.com', TRUST_PROXY: '1' } });
+    t = await startTestApp({
+      clock,
+      env: {
+        WECHAT_APP_ID: APP_ID,
+        WECHAT_APP_SECRET: APP_SECRET,
+        WECHAT_API_BASE: wechat.base,
+        PUBLIC_BASE_URL: 'https://shop.example.com',
+        TRUST_PROXY: '1',
+      },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -112,7 +132,7 @@ describe('GET /v1/wechat/js-sdk-config with an official account configured', () 
     expect(wechat.tokenCalls + wechat.ticketCalls).toBe(2);
   });
 
-  test('the storefront\'s pages may load the JS-SDK from WeChat, and only from there', async () => {
+  test("the storefront's pages may load the JS-SDK from WeChat, and only from there", async () => {
     const csp = (await t.http.get('/')).headers['content-security-policy'];
     expect(csp).toContain("script-src 'self' https://res.wx.qq.com https://res2.wx.qq.com;");
   });
@@ -123,7 +143,12 @@ describe('GET /v1/wechat/js-sdk-config with an official account configured', () 
       expect(res.body.code).toBe('url_not_our_origin');
     }
     // A Host or X-Forwarded-Host naming another site changes nothing: only PUBLIC_BASE_URL's pages are signed.
-    const forged = await t.http.get('/v1/wechat/js-sdk-config').query({ url: 'https://evil.example/c/1' }).set('X-Forwarded-Proto', 'https').set('X-Forwarded-Host', 'evil.example').expect(400);
+    const forged = await t.http
+      .get('/v1/wechat/js-sdk-config')
+      .query({ url: 'https://evil.example/c/1' })
+      .set('X-Forwarded-Proto', 'https')
+      .set('X-Forwarded-Host', 'evil.example')
+      .expect(400);
     expect(forged.body.code).toBe('url_not_our_origin');
   });
 });
@@ -139,7 +164,11 @@ describe('WechatJsSdk against WeChat answers that are not a ticket', () => {
   });
   let now = Date.parse('2026-12-05T00:00:00Z');
   const sdk = (apiBase = wechat.base) => new WechatJsSdk({ appId: APP_ID, appSecret: APP_SECRET, apiBase, now: () => now, timeoutMs: 2000 });
-  const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: { status: number; code: string; detail: string }) => ({ status: error.status, code: error.code, detail: error.detail }));
+  const refusal = (promise: Promise<unknown>) =>
+    promise.then(
+      () => undefined,
+      (error: { status: number; code: string; detail: string }) => ({ status: error.status, code: error.code, detail: error.detail }),
+    );
 
   test('the ticket and the token are fetched again shortly before they expire, not after', async () => {
     const s = sdk();
@@ -152,7 +181,9 @@ describe('WechatJsSdk against WeChat answers that are not a ticket', () => {
     now += 2000;
     const config = await s.configFor('https://shop.example.com/');
     expect(calls()).toBe(before + 2);
-    expect(config.signature).toBe(sha1(`jsapi_ticket=${wechat.currentTicket()}&noncestr=${config.nonceStr}&timestamp=${config.timestamp}&url=https://shop.example.com/`));
+    expect(config.signature).toBe(
+      sha1(`jsapi_ticket=${wechat.currentTicket()}&noncestr=${config.nonceStr}&timestamp=${config.timestamp}&url=https://shop.example.com/`),
+    );
   });
 
   test('an access_token WeChat no longer accepts is replaced once and the ticket asked again', async () => {
@@ -168,7 +199,15 @@ describe('WechatJsSdk against WeChat answers that are not a ticket', () => {
   test.each([
     ['an errcode on the token (IP not on the allow-list)', { token: [{ errcode: 40164, errmsg: 'invalid ip' }] }],
     ['an errcode on the ticket', { ticket: [{ errcode: 45009, errmsg: 'reach max api daily quota limit' }] }],
-    ['the token rejected twice', { ticket: [{ errcode: 40001, errmsg: 'invalid credential' }, { errcode: 40001, errmsg: 'invalid credential' }] }],
+    [
+      'the token rejected twice',
+      {
+        ticket: [
+          { errcode: 40001, errmsg: 'invalid credential' },
+          { errcode: 40001, errmsg: 'invalid credential' },
+        ],
+      },
+    ],
     ['an HTTP 500', { token: ['http-500' as const] }],
     ['a page that is not JSON', { token: ['not-json' as const] }],
   ])('%s is a 503 wechat_unavailable, and the secret is never in what is said', async (_label, script) => {
@@ -199,7 +238,14 @@ describe('the route when WeChat refuses', () => {
   let t: TestApp;
   beforeAll(async () => {
     await wechat.start();
-    t = await startTestApp({ env: { WECHAT_APP_ID: APP_ID, WECHAT_APP_SECRET: 'a-secret-wechat-does-not-know-0123', WECHAT_API_BASE: wechat.base, PUBLIC_BASE_URL: 'https://shop.example.com' } });
+    t = await startTestApp({
+      env: {
+        WECHAT_APP_ID: APP_ID,
+        WECHAT_APP_SECRET: 'a-secret-wechat-does-not-know-0123',
+        WECHAT_API_BASE: wechat.base,
+        PUBLIC_BASE_URL: 'https://shop.example.com',
+      },
+    });
   });
   afterAll(async () => {
     await t.close();

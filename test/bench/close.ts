@@ -28,7 +28,14 @@ export interface CloseBenchResult {
   service: { seconds: number; pledgesPerSecond: number };
   baseline: { seconds: number; pledgesPerSecond: number };
   ratio: number;
-  correctness: { settledService: number; settledBaseline: number; notificationsService: number; balanceFenService: string; balanceFenExpected: string; talliesMatch: boolean };
+  correctness: {
+    settledService: number;
+    settledBaseline: number;
+    notificationsService: number;
+    balanceFenService: string;
+    balanceFenExpected: string;
+    talliesMatch: boolean;
+  };
 }
 
 export async function benchClose(): Promise<CloseBenchResult> {
@@ -39,10 +46,25 @@ export async function benchClose(): Promise<CloseBenchResult> {
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string) => {
     const campaign = await campaigns.create({
-      factoryId: factory.id, title, productName: 'Down jacket', description: '',
-      options: [{ name: 'colour', values: COLOURS }, { name: 'size', values: SIZES }],
-      referencePrice: '1000.00', depositRate: '0.10', depositCreditRate: '1', tiers: [{ minUnits: 1000, unitPrice: '900.00' }, { minUnits: 50_000, unitPrice: '700.00' }],
-      opensAt: new Date(now - 10 * 24 * HOUR), closesAt: new Date(now + HOUR), balanceWindowHours: 72, expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
+      factoryId: factory.id,
+      title,
+      productName: 'Down jacket',
+      description: '',
+      options: [
+        { name: 'colour', values: COLOURS },
+        { name: 'size', values: SIZES },
+      ],
+      referencePrice: '1000.00',
+      depositRate: '0.10',
+      depositCreditRate: '1',
+      tiers: [
+        { minUnits: 1000, unitPrice: '900.00' },
+        { minUnits: 50_000, unitPrice: '700.00' },
+      ],
+      opensAt: new Date(now - 10 * 24 * HOUR),
+      closesAt: new Date(now + HOUR),
+      balanceWindowHours: 72,
+      expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
     });
     await campaigns.publish(campaign.id);
     await seedPaidPledges(campaign.id);
@@ -55,17 +77,29 @@ export async function benchClose(): Promise<CloseBenchResult> {
         const quantity = 1 + ((offset + i) % 2);
         const at = new Date(now - HOUR - (offset + i) * 1000);
         return {
-          id: randomUUID(), campaign_id: campaignId, user_id: `u-${offset + i}`, variant_key: variants[(offset + i) % variants.length], quantity, status: 'active',
-          deposit_per_unit_fen: 10_000, deposit_fen: 10_000 * quantity, deposit_payment_id: randomUUID(), expires_at: at, created_at: at, updated_at: at,
+          id: randomUUID(),
+          campaign_id: campaignId,
+          user_id: `u-${offset + i}`,
+          variant_key: variants[(offset + i) % variants.length],
+          quantity,
+          status: 'active',
+          deposit_per_unit_fen: 10_000,
+          deposit_fen: 10_000 * quantity,
+          deposit_payment_id: randomUUID(),
+          expires_at: at,
+          created_at: at,
+          updated_at: at,
         };
       });
       await db.statement((tx) => db.insertRows(tx, 'pledges', rows));
     }
-    await db.statement((tx) => tx.query(
-      `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
+    await db.statement((tx) =>
+      tx.query(
+        `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
        SELECT campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `SUM(CASE WHEN status = '${s}' THEN quantity ELSE 0 END)`).join(', ')} FROM pledges WHERE campaign_id = ? GROUP BY campaign_id, variant_key`,
-      [campaignId],
-    ));
+        [campaignId],
+      ),
+    );
   };
   console.error(`seeding 2 × ${PLEDGES} paid pledges…`);
   const serviceCampaign = await aCampaign('Bench campaign (service)');
@@ -84,8 +118,12 @@ export async function benchClose(): Promise<CloseBenchResult> {
   const expectedPerUnit = toFen(balancePerUnit(decided!, decided!.finalUnitPrice!));
   const correctness = await db.read(async (tx) => {
     const settled = (campaignId: string) => tx.countBy(PledgeRow, { campaignId, status: 'awaiting_balance' });
-    const [{ balance, units }] = (await tx.query('SELECT SUM(balance_fen) AS balance, SUM(quantity) AS units FROM pledges WHERE campaign_id = ?', [serviceCampaign.id])) as { balance: string; units: string }[];
-    const tallies = (await tx.query('SELECT SUM(awaiting_balance_units) AS units, SUM(active_units) AS active FROM pledge_tallies WHERE campaign_id = ?', [serviceCampaign.id])) as { units: string; active: string }[];
+    const [{ balance, units }] = (await tx.query('SELECT SUM(balance_fen) AS balance, SUM(quantity) AS units FROM pledges WHERE campaign_id = ?', [
+      serviceCampaign.id,
+    ])) as { balance: string; units: string }[];
+    const tallies = (await tx.query('SELECT SUM(awaiting_balance_units) AS units, SUM(active_units) AS active FROM pledge_tallies WHERE campaign_id = ?', [
+      serviceCampaign.id,
+    ])) as { units: string; active: string }[];
     return {
       settledService: await settled(serviceCampaign.id),
       settledBaseline: await settled(baselineCampaign.id),
@@ -97,7 +135,10 @@ export async function benchClose(): Promise<CloseBenchResult> {
   });
   await db.close();
   return {
-    name: 'close', measuredAt: new Date().toISOString(), machine, pledges: PLEDGES,
+    name: 'close',
+    measuredAt: new Date().toISOString(),
+    machine,
+    pledges: PLEDGES,
     service: { seconds: serviceSeconds, pledgesPerSecond: Math.round(PLEDGES / serviceSeconds) },
     baseline: { seconds: baselineSeconds, pledgesPerSecond: Math.round(PLEDGES / baselineSeconds) },
     ratio: Math.round((baselineSeconds / serviceSeconds) * 100) / 100,
@@ -108,18 +149,33 @@ export async function benchClose(): Promise<CloseBenchResult> {
 /** The same writes as the close and settle jobs, by hand: decide, then settle in locked batches. */
 async function rawClose(url: string, campaignId: string, now: Date): Promise<void> {
   const u = new URL(url);
-  const conn = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1), timezone: 'Z' });
+  const conn = await createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1),
+    timezone: 'Z',
+  });
   const dueAt = new Date(now.getTime() + 72 * HOUR);
   // The top tier is reached (the seeded units are far above 50,000): ¥700, ¥100 deposit credited, ¥600 a unit to pay.
   const [unitPrice, credited, balance] = [70_000, 10_000, 60_000];
   await conn.beginTransaction();
   await conn.query('SELECT id FROM campaigns WHERE id = ? FOR UPDATE', [campaignId]);
   await conn.query('SELECT SUM(active_units) AS units FROM pledge_tallies WHERE campaign_id = ?', [campaignId]);
-  await conn.query("UPDATE campaigns SET status = 'succeeded', final_unit_price_fen = ?, balance_due_at = ?, decided_at = ? WHERE id = ?", [unitPrice, dueAt, now, campaignId]);
+  await conn.query("UPDATE campaigns SET status = 'succeeded', final_unit_price_fen = ?, balance_due_at = ?, decided_at = ? WHERE id = ?", [
+    unitPrice,
+    dueAt,
+    now,
+    campaignId,
+  ]);
   await conn.commit();
   for (;;) {
     await conn.beginTransaction();
-    const [batch] = (await conn.query("SELECT id, user_id, variant_key, quantity FROM pledges WHERE campaign_id = ? AND status = 'active' LIMIT ? FOR UPDATE", [campaignId, BATCH])) as unknown as [{ id: string; user_id: string; variant_key: string; quantity: number }[]];
+    const [batch] = (await conn.query("SELECT id, user_id, variant_key, quantity FROM pledges WHERE campaign_id = ? AND status = 'active' LIMIT ? FOR UPDATE", [
+      campaignId,
+      BATCH,
+    ])) as unknown as [{ id: string; user_id: string; variant_key: string; quantity: number }[]];
     if (batch.length === 0) {
       await conn.commit();
       break;
@@ -135,7 +191,16 @@ async function rawClose(url: string, campaignId: string, now: Date): Promise<voi
       [[...units].sort().map(([variant, n]) => [campaignId, variant, -n, n])],
     );
     await conn.query('INSERT INTO consumer_notifications (id, user_id, kind, campaign_id, pledge_id, message, data, created_at) VALUES ?', [
-      batch.map((p) => [randomUUID(), p.user_id, 'campaign_succeeded', campaignId, p.id, `The campaign succeeded at ¥700.00 a unit. Pay the balance of ¥${(p.quantity * 600).toFixed(2)} before ${dueAt.toISOString()}.`, JSON.stringify({ unitPrice: '700.00', balance: (p.quantity * 600).toFixed(2), dueAt: dueAt.toISOString() }), now]),
+      batch.map((p) => [
+        randomUUID(),
+        p.user_id,
+        'campaign_succeeded',
+        campaignId,
+        p.id,
+        `The campaign succeeded at ¥700.00 a unit. Pay the balance of ¥${(p.quantity * 600).toFixed(2)} before ${dueAt.toISOString()}.`,
+        JSON.stringify({ unitPrice: '700.00', balance: (p.quantity * 600).toFixed(2), dueAt: dueAt.toISOString() }),
+        now,
+      ]),
     ]);
     await conn.commit();
   }
@@ -150,7 +215,12 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 
 export function closeMarkdown(r: CloseBenchResult): string {
   const c = r.correctness;
-  const ok = c.settledService === r.pledges && c.settledBaseline === r.pledges && c.notificationsService === r.pledges && c.balanceFenService === c.balanceFenExpected && c.talliesMatch;
+  const ok =
+    c.settledService === r.pledges &&
+    c.settledBaseline === r.pledges &&
+    c.notificationsService === r.pledges &&
+    c.balanceFenService === c.balanceFenExpected &&
+    c.talliesMatch;
   return `# Benchmark: closing a campaign with ${r.pledges.toLocaleString('en')} paid pledges
 
 Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.

@@ -54,7 +54,8 @@ class ScanningTallies extends PledgeTallies {
     for (const row of rows) {
       const list = result.get(row.campaign_id)!;
       let tally = list.find((t) => t.variantKey === row.variant_key);
-      if (!tally) list.push((tally = { variantKey: row.variant_key, ...(Object.fromEntries(PLEDGE_STATUSES.map((s) => [s, 0])) as Record<PledgeStatus, number>) }));
+      if (!tally)
+        list.push((tally = { variantKey: row.variant_key, ...(Object.fromEntries(PLEDGE_STATUSES.map((s) => [s, 0])) as Record<PledgeStatus, number>) }));
       tally[row.status] = Number(row.units);
     }
     return result;
@@ -63,10 +64,18 @@ class ScanningTallies extends PledgeTallies {
   override async byDay(tx: Tx, campaignIds: readonly string[]): Promise<Map<string, DayTally[]>> {
     const result = new Map<string, DayTally[]>(campaignIds.map((id) => [id, []]));
     if (campaignIds.length === 0) return result;
-    const rows = (await tx.query(`${DAYS_SQL} WHERE campaign_id IN (${campaignIds.map(() => '?').join(',')}) GROUP BY campaign_id, day ORDER BY campaign_id, day`, [...campaignIds])) as {
-      campaign_id: string; day: string; pledged: string; pledges: string; paid: string;
+    const rows = (await tx.query(
+      `${DAYS_SQL} WHERE campaign_id IN (${campaignIds.map(() => '?').join(',')}) GROUP BY campaign_id, day ORDER BY campaign_id, day`,
+      [...campaignIds],
+    )) as {
+      campaign_id: string;
+      day: string;
+      pledged: string;
+      pledges: string;
+      paid: string;
     }[];
-    for (const r of rows) result.get(r.campaign_id)!.push({ day: r.day, pledgedUnits: Number(r.pledged), pledges: Number(r.pledges), depositPaidUnits: Number(r.paid) });
+    for (const r of rows)
+      result.get(r.campaign_id)!.push({ day: r.day, pledgedUnits: Number(r.pledged), pledges: Number(r.pledges), depositPaidUnits: Number(r.paid) });
     return result;
   }
 }
@@ -88,10 +97,24 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
   const campaignIds: string[] = [];
   for (let i = 0; i < CAMPAIGNS; i++) {
     const campaign = await campaigns.create({
-      factoryId: factory.id, title: `Bench campaign ${i + 1}`, productName: 'Down jacket', description: '',
-      options: [{ name: 'colour', values: COLOURS }, { name: 'size', values: SIZES }],
-      referencePrice: '1000.00', depositRate: '0.10', depositCreditRate: '1', tiers: [{ minUnits: 1000, unitPrice: '900.00' }, { minUnits: 10_000, unitPrice: '700.00' }],
-      opensAt: new Date(now - 20 * DAY), closesAt: new Date(now + 10 * DAY), balanceWindowHours: 72,
+      factoryId: factory.id,
+      title: `Bench campaign ${i + 1}`,
+      productName: 'Down jacket',
+      description: '',
+      options: [
+        { name: 'colour', values: COLOURS },
+        { name: 'size', values: SIZES },
+      ],
+      referencePrice: '1000.00',
+      depositRate: '0.10',
+      depositCreditRate: '1',
+      tiers: [
+        { minUnits: 1000, unitPrice: '900.00' },
+        { minUnits: 10_000, unitPrice: '700.00' },
+      ],
+      opensAt: new Date(now - 20 * DAY),
+      closesAt: new Date(now + 10 * DAY),
+      balanceWindowHours: 72,
       expectedShipDate: new Date(now + (30 + (i % 8) * 7) * DAY).toISOString().slice(0, 10),
     });
     await campaigns.publish(campaign.id);
@@ -99,32 +122,54 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
   }
   console.error(`seeding ${CAMPAIGNS * PLEDGES_PER_CAMPAIGN} pledges…`);
   await seedPledges(db, campaignIds, now);
-  await db.statement((tx) => tx.query(
-    `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
+  await db.statement((tx) =>
+    tx.query(
+      `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
      SELECT campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `SUM(CASE WHEN status = '${s}' THEN quantity ELSE 0 END)`).join(', ')} FROM pledges GROUP BY campaign_id, variant_key`,
-  ));
-  await db.statement((tx) => tx.query(`INSERT INTO pledge_days (campaign_id, day, pledged_units, pledges, deposit_paid_units) ${DAYS_SQL} GROUP BY campaign_id, day`));
+    ),
+  );
+  await db.statement((tx) =>
+    tx.query(`INSERT INTO pledge_days (campaign_id, day, pledged_units, pledges, deposit_paid_units) ${DAYS_SQL} GROUP BY campaign_id, day`),
+  );
   const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
   console.error(`seeded in ${seedSeconds} s`);
 
   // The same service, fed by a scan of the pledges: its own job registry, as a second process would have.
   const forecastService = (tallies: PledgeTallies, clock: Clock) =>
     new ForecastService({
-      db, clock, campaigns, factories, tallies, sources: [], config: config.forecasts,
+      db,
+      clock,
+      campaigns,
+      factories,
+      tallies,
+      sources: [],
+      config: config.forecasts,
       jobs: new Jobs(db, createLogger('silent'), new Metrics({ processMetrics: false }), config.jobs),
-      webhooks: new FactoryWebhooks({ db, clock, box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets'), allowPrivateAddresses: false }),
+      webhooks: new FactoryWebhooks({
+        db,
+        clock,
+        box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets'),
+        allowPrivateAddresses: false,
+      }),
     });
   const naive = forecastService(new ScanningTallies(db), systemClock);
 
   // The two must agree before their speed means anything. The clock is pinned so that the projections match.
   const pinned: Clock = { now: () => new Date(now) };
-  const [fromTallies, fromScan] = await Promise.all([forecastService(new PledgeTallies(db), pinned).live(factory.id), forecastService(new ScanningTallies(db), pinned).live(factory.id)]);
+  const [fromTallies, fromScan] = await Promise.all([
+    forecastService(new PledgeTallies(db), pinned).live(factory.id),
+    forecastService(new ScanningTallies(db), pinned).live(factory.id),
+  ]);
   const sameForecast = JSON.stringify(fromTallies) === JSON.stringify(fromScan);
 
   const server = app.http.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const login = await fetch(`${base}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'planner@bench.example', password: 'bench password 1' }) });
+  const login = await fetch(`${base}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'planner@bench.example', password: 'bench password 1' }),
+  });
   const { token } = (await login.json()) as { token: string };
   const get = async () => {
     const res = await fetch(`${base}/v1/factory/forecast`, { headers: { authorization: `Bearer ${token}` } });
@@ -157,7 +202,12 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
     measuredAt: new Date().toISOString(),
     machine,
     size: { campaigns: CAMPAIGNS, variantsPerCampaign: COLOURS.length * SIZES.length, pledges: CAMPAIGNS * PLEDGES_PER_CAMPAIGN, seedSeconds },
-    live: { httpMs: latency(http), serviceMs: latency(service), naiveServiceMs: latency(scan), naiveOverIncrementalP95: Math.round((percentile(scan, 95) / percentile(service, 95)) * 10) / 10 },
+    live: {
+      httpMs: latency(http),
+      serviceMs: latency(service),
+      naiveServiceMs: latency(scan),
+      naiveOverIncrementalP95: Math.round((percentile(scan, 95) / percentile(service, 95)) * 10) / 10,
+    },
     publish: { incrementalMs: Math.round(incrementalMs), naiveMs: Math.round(naiveMs), unchangedMs: Math.round(unchangedMs), lines },
     targets: { liveP95Under50Ms: percentile(http, 95) < 50, publishUnder5s: incrementalMs < 5000 },
     sameForecast,
@@ -167,11 +217,24 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
 
 /** A million pledges in multi-row INSERTs: 20 days of pledging, mostly paid, some cancelled or expired, the last minutes awaiting deposit. */
 async function seedPledges(db: Awaited<ReturnType<typeof benchDatabase>>['db'], campaignIds: string[], now: number): Promise<void> {
-  const columns = ['id', 'campaign_id', 'user_id', 'variant_key', 'quantity', 'status', 'deposit_per_unit_fen', 'deposit_fen', 'deposit_payment_id', 'expires_at', 'created_at', 'updated_at'];
+  const columns = [
+    'id',
+    'campaign_id',
+    'user_id',
+    'variant_key',
+    'quantity',
+    'status',
+    'deposit_per_unit_fen',
+    'deposit_fen',
+    'deposit_payment_id',
+    'expires_at',
+    'created_at',
+    'updated_at',
+  ];
   const variants = COLOURS.flatMap((colour) => SIZES.map((size) => `colour=${colour};size=${size}`));
   let random = 42;
   // A fixed pseudo-random sequence: every run seeds the same shape of data.
-  const next = () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const CHUNK = 2000;
   for (const campaignId of campaignIds) {
     for (let offset = 0; offset < PLEDGES_PER_CAMPAIGN; offset += CHUNK) {
@@ -181,10 +244,24 @@ async function seedPledges(db: Awaited<ReturnType<typeof benchDatabase>>['db'], 
         const createdAt = new Date(now - next() * 20 * DAY);
         const quantity = 1 + Math.floor(next() * 2);
         const roll = next();
-        const status: PledgeStatus = now - createdAt.getTime() < 15 * 60_000 ? 'awaiting_deposit' : roll < 0.9 ? 'active' : roll < 0.96 ? 'cancelled' : 'expired';
+        const status: PledgeStatus =
+          now - createdAt.getTime() < 15 * 60_000 ? 'awaiting_deposit' : roll < 0.9 ? 'active' : roll < 0.96 ? 'cancelled' : 'expired';
         // Popular variants sell more: a skew toward the first ones.
         const variant = variants[Math.floor(next() ** 2 * variants.length)];
-        values.push(randomUUID(), campaignId, `u-${Math.floor(next() * 50_000)}`, variant, quantity, status, 10_000, 10_000 * quantity, randomUUID(), new Date(createdAt.getTime() + 15 * 60_000), createdAt, createdAt);
+        values.push(
+          randomUUID(),
+          campaignId,
+          `u-${Math.floor(next() * 50_000)}`,
+          variant,
+          quantity,
+          status,
+          10_000,
+          10_000 * quantity,
+          randomUUID(),
+          new Date(createdAt.getTime() + 15 * 60_000),
+          createdAt,
+          createdAt,
+        );
       }
       const placeholders = Array.from({ length: rows }, () => `(${columns.map(() => '?').join(',')})`).join(',');
       await db.statement((tx) => tx.query(`INSERT INTO pledges (${columns.join(',')}) VALUES ${placeholders}`, values));

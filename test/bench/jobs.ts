@@ -43,22 +43,40 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   const aCampaign = async (title: string, maxUnits: number | undefined) => {
     const now = Date.now();
     const c = await campaigns.create({
-      factoryId: factory.id, title, productName: 'Down jacket', description: '', options: [{ name: 'size', values: ['M', 'L'] }], maxUnits,
-      referencePrice: '1000.00', depositRate: '0.10', depositCreditRate: '1', tiers: [{ minUnits: 1_000_000, unitPrice: '900.00' }],
-      opensAt: new Date(now - HOUR), closesAt: new Date(now + HOUR), balanceWindowHours: 72, expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
+      factoryId: factory.id,
+      title,
+      productName: 'Down jacket',
+      description: '',
+      options: [{ name: 'size', values: ['M', 'L'] }],
+      maxUnits,
+      referencePrice: '1000.00',
+      depositRate: '0.10',
+      depositCreditRate: '1',
+      tiers: [{ minUnits: 1_000_000, unitPrice: '900.00' }],
+      opensAt: new Date(now - HOUR),
+      closesAt: new Date(now + HOUR),
+      balanceWindowHours: 72,
+      expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
     });
     await campaigns.publish(c.id);
     return c.id;
   };
   const place = (campaignId: string, paid: boolean) =>
-    mapLimit(Array.from({ length: ROWS }, (_, i) => i), 50, async (i) => {
-      const { pledge, payment } = await pledges.placement.create({ role: 'consumer', userId: `u-${campaignId.slice(0, 8)}-${i}` }, campaignId, { variant: { size: i % 2 ? 'M' : 'L' }, quantity: 1 });
-      if (paid) {
-        const signed = sandbox.notification(payment, 'succeeded', clock.now());
-        await payments.handleNotification(sandbox.name, signed.headers, signed.body);
-      }
-      return pledge.id;
-    });
+    mapLimit(
+      Array.from({ length: ROWS }, (_, i) => i),
+      50,
+      async (i) => {
+        const { pledge, payment } = await pledges.placement.create({ role: 'consumer', userId: `u-${campaignId.slice(0, 8)}-${i}` }, campaignId, {
+          variant: { size: i % 2 ? 'M' : 'L' },
+          quantity: 1,
+        });
+        if (paid) {
+          const signed = sandbox.notification(payment, 'succeeded', clock.now());
+          await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+        }
+        return pledge.id;
+      },
+    );
   console.error(`seeding 2 × ${ROWS} unpaid pledges on capped campaigns and 2 × ${ROWS} paid pledges on campaigns that fail…`);
   const expiring = { service: await aCampaign('Expiries (service)', 2 * ROWS), baseline: await aCampaign('Expiries (baseline)', 2 * ROWS) };
   const failing = { service: await aCampaign('Refunds (service)', undefined), baseline: await aCampaign('Refunds (baseline)', undefined) };
@@ -91,7 +109,12 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   const dueAt = new Date(Date.now() + 3000);
   await setJobs([...jobKeys(EXPIRE_JOB, unpaid.service), ...jobKeys(REFUND_JOB, refunds.service)], 'next_run_at = ?', [dueAt]);
   await app.jobs.startWorker();
-  const outstanding = () => db.read(async (tx) => (await tx.countBy(PledgeRow, { campaignId: expiring.service, status: 'awaiting_deposit' })) + (await tx.countBy(RefundRow, { campaignId: failing.service, status: 'pending' })));
+  const outstanding = () =>
+    db.read(
+      async (tx) =>
+        (await tx.countBy(PledgeRow, { campaignId: expiring.service, status: 'awaiting_deposit' })) +
+        (await tx.countBy(RefundRow, { campaignId: failing.service, status: 'pending' })),
+    );
   const deadline = Date.now() + 15 * 60_000;
   while ((await outstanding()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 500));
   await app.jobs.stopWorker();
@@ -100,14 +123,22 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   const lateness = (doneAt: Date[]): Lateness => {
     const late = doneAt.map((at) => at.getTime() - offset - dueAt.getTime()).sort((a, b) => a - b);
     const max = late.at(-1) ?? 0;
-    return { done: late.length, perSecond: Math.round(late.length / Math.max(0.001, max / 1000)), lateMs: { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.round(max) } };
+    return {
+      done: late.length,
+      perSecond: Math.round(late.length / Math.max(0.001, max / 1000)),
+      lateMs: { p50: percentile(late, 50), p99: percentile(late, 99), max: Math.round(max) },
+    };
   };
   const sent = await db.read((tx) => tx.find(RefundRow, { where: { campaignId: failing.service, status: 'succeeded' }, select: { succeededAt: true } }));
   const expired = await db.read((tx) => tx.find(PledgeRow, { where: { campaignId: expiring.service, status: 'expired' }, select: { updatedAt: true } }));
   await db.close();
   const service = { refunds: lateness(sent.map((r) => r.succeededAt!)), expiries: lateness(expired.map((p) => p.updatedAt)) };
   return {
-    name: 'jobs', measuredAt: new Date().toISOString(), machine, rows: ROWS, service,
+    name: 'jobs',
+    measuredAt: new Date().toISOString(),
+    machine,
+    rows: ROWS,
+    service,
     baseline: { refundsPerSecond: Math.round(ROWS / refundsSeconds), expiriesPerSecond: Math.round(ROWS / expiriesSeconds) },
     targetMet: [service.refunds, service.expiries].every((l) => l.done === ROWS && l.lateMs.max <= 60_000),
   };
@@ -120,7 +151,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
 }
 
 export function jobsMarkdown(r: JobsBenchResult): string {
-  const row = (what: string, l: Lateness, baseline: number) => `| ${what} | ${l.done.toLocaleString('en')} | ${l.lateMs.p50} | ${l.lateMs.p99} | ${l.lateMs.max} | ${l.perSecond.toLocaleString('en')} | ${baseline.toLocaleString('en')} |`;
+  const row = (what: string, l: Lateness, baseline: number) =>
+    `| ${what} | ${l.done.toLocaleString('en')} | ${l.lateMs.p50} | ${l.lateMs.p99} | ${l.lateMs.max} | ${l.perSecond.toLocaleString('en')} | ${baseline.toLocaleString('en')} |`;
   return `# Benchmark: ${r.rows.toLocaleString('en')} refunds and ${r.rows.toLocaleString('en')} expiries due at one instant
 
 Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.

@@ -11,32 +11,35 @@ async function run(base: string, durationSeconds: number, scenario: Scenario): P
   const statuses: Record<string, number> = {};
   let finish!: (result: autocannon.Result) => void;
   const done = new Promise<autocannon.Result>((resolve) => (finish = resolve));
-  const instance = autocannon({
-    url: base,
-    connections: scenario.connections,
-    duration: durationSeconds,
-    requests: [
-      {
-        setupRequest: (req) => {
-          const r = scenario.requests[next++ % scenario.requests.length];
-          return {
-            ...req,
-            method: r.method,
-            path: r.path,
-            body: r.body,
-            headers: {
-              ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
-              ...(r.token ? { authorization: `Bearer ${r.token}` } : {}),
-              ...(r.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
-            },
-          };
+  const instance = autocannon(
+    {
+      url: base,
+      connections: scenario.connections,
+      duration: durationSeconds,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const r = scenario.requests[next++ % scenario.requests.length];
+            return {
+              ...req,
+              method: r.method,
+              path: r.path,
+              body: r.body,
+              headers: {
+                ...(r.body !== undefined ? { 'content-type': 'application/json' } : {}),
+                ...(r.token ? { authorization: `Bearer ${r.token}` } : {}),
+                ...(r.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+              },
+            };
+          },
         },
-      },
-    ],
-  }, (error, result) => {
-    if (error) throw error;
-    finish(result);
-  });
+      ],
+    },
+    (error, result) => {
+      if (error) throw error;
+      finish(result);
+    },
+  );
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
     latencies.push(responseTime);

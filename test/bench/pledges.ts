@@ -30,7 +30,15 @@ export interface PledgeBenchResult {
   baseline: Summary;
   service: Summary;
   ratio: number;
-  correctness: { pledgesInDatabase: number; reservedUnits: number; acceptedResponses: number; inFlightAtStop: number; oversold: boolean; ledgerReconciles: boolean; violations: string[] };
+  correctness: {
+    pledgesInDatabase: number;
+    reservedUnits: number;
+    acceptedResponses: number;
+    inFlightAtStop: number;
+    oversold: boolean;
+    ledgerReconciles: boolean;
+    violations: string[];
+  };
 }
 
 interface Summary {
@@ -78,7 +86,15 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
     await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
     const tokens: string[] = [];
     for (let i = 0; i < CONSUMERS; i += 20) {
-      tokens.push(...(await Promise.all(Array.from({ length: 20 }, (_, j) => call('POST', `${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then((r) => r.token as string)))));
+      tokens.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, j) =>
+            call('POST', `${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then(
+              (r) => r.token as string,
+            ),
+          ),
+        )),
+      );
     }
     const target = `/v1/campaigns/${campaign.id}/pledges`;
     const warm = await spike(api, target, tokens, WARMUP_SECONDS);
@@ -109,9 +125,13 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
       // per connection; those may commit after their client stopped listening. So the database may hold up to
       // 2 × connections more pledges than 201s were counted: never fewer, never more, never more units than pledges.
       correctness: {
-        pledgesInDatabase, reservedUnits, acceptedResponses, inFlightAtStop: pledgesInDatabase - acceptedResponses,
+        pledgesInDatabase,
+        reservedUnits,
+        acceptedResponses,
+        inFlightAtStop: pledgesInDatabase - acceptedResponses,
         oversold: reservedUnits !== pledgesInDatabase || pledgesInDatabase < acceptedResponses || pledgesInDatabase - acceptedResponses > 2 * CONNECTIONS,
-        ledgerReconciles: report.ok, violations: report.violations,
+        ledgerReconciles: report.ok,
+        violations: report.violations,
       },
     };
   } finally {
@@ -123,9 +143,24 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
 export function campaignBody(factoryId: string) {
   const now = Date.now();
   return {
-    factoryId, title: 'Bench: hot campaign', productName: 'Down jacket', options: [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['M', 'L'] }],
-    referencePrice: '1000.00', depositRate: '0.10', tiers: [{ minUnits: 500, unitPrice: '900.00' }, { minUnits: 1000, unitPrice: '700.00' }], maxUnits: 5_000_000,
-    opensAt: new Date(now - 60_000).toISOString(), closesAt: new Date(now + 86_400_000).toISOString(), balanceWindowHours: 72, expectedShipDate: new Date(now + 30 * 86_400_000).toISOString().slice(0, 10),
+    factoryId,
+    title: 'Bench: hot campaign',
+    productName: 'Down jacket',
+    options: [
+      { name: 'colour', values: ['black', 'navy'] },
+      { name: 'size', values: ['M', 'L'] },
+    ],
+    referencePrice: '1000.00',
+    depositRate: '0.10',
+    tiers: [
+      { minUnits: 500, unitPrice: '900.00' },
+      { minUnits: 1000, unitPrice: '700.00' },
+    ],
+    maxUnits: 5_000_000,
+    opensAt: new Date(now - 60_000).toISOString(),
+    closesAt: new Date(now + 86_400_000).toISOString(),
+    balanceWindowHours: 72,
+    expectedShipDate: new Date(now + 30 * 86_400_000).toISOString().slice(0, 10),
   };
 }
 
@@ -143,7 +178,9 @@ async function spike(base: string, pledgePath: string, tokens: (string | undefin
 
 function summarise(run: LoadResult): Summary {
   const accepted = run.statuses['201'] ?? 0;
-  const serverErrors = Object.entries(run.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0);
+  const serverErrors = Object.entries(run.statuses)
+    .filter(([s]) => Number(s) >= 500)
+    .reduce((n, [, c]) => n + c, 0);
   return {
     acceptedPerSecond: Math.round(accepted / run.durationSeconds),
     requests: run.requests,
@@ -164,7 +201,12 @@ async function waitUntilConfirmed(db: Awaited<ReturnType<typeof openDatabase>>, 
 
 async function recreateDatabase(baseUrl: string, name: string): Promise<void> {
   const u = new URL(baseUrl);
-  const conn = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  const conn = await createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  });
   await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
@@ -174,4 +216,3 @@ async function serverVersion(db: Awaited<ReturnType<typeof openDatabase>>): Prom
   const [row] = (await db.read((tx) => tx.query('SELECT VERSION() AS v'))) as { v: string }[];
   return row.v;
 }
-

@@ -34,29 +34,97 @@ const n = (x: number) => x.toLocaleString('en');
 /** Each benchmark's rows: the figure, the same figure for its baseline measured in the same run, and their ratio. */
 const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = {
   pledges: (r) => [
-    { figure: `pledges accepted per second, spike on one hot campaign (${r.connections} connections)`, value: n(r.service.acceptedPerSecond), baseline: `${n(r.baseline.acceptedPerSecond)} (raw node:http + mysql2, same writes)`, ratio: `${r.ratio}× throughput`, target: '' },
-    { figure: 'pledge latency p99 under that spike (ms)', value: String(r.service.latencyMs.p99), baseline: String(r.baseline.latencyMs.p99), ratio: `${ratio(r.baseline.latencyMs.p99, r.service.latencyMs.p99)}× faster`, target: `< 250 ms: ${r.service.latencyMs.p99 < 250 ? 'met' : 'missed'}` },
+    {
+      figure: `pledges accepted per second, spike on one hot campaign (${r.connections} connections)`,
+      value: n(r.service.acceptedPerSecond),
+      baseline: `${n(r.baseline.acceptedPerSecond)} (raw node:http + mysql2, same writes)`,
+      ratio: `${r.ratio}× throughput`,
+      target: '',
+    },
+    {
+      figure: 'pledge latency p99 under that spike (ms)',
+      value: String(r.service.latencyMs.p99),
+      baseline: String(r.baseline.latencyMs.p99),
+      ratio: `${ratio(r.baseline.latencyMs.p99, r.service.latencyMs.p99)}× faster`,
+      target: `< 250 ms: ${r.service.latencyMs.p99 < 250 ? 'met' : 'missed'}`,
+    },
   ],
   close: (r) => [
-    { figure: `campaign close: ${n(r.pledges)} pledges settled per second`, value: n(r.service.pledgesPerSecond), baseline: `${n(r.baseline.pledgesPerSecond)} (raw mysql2, same writes)`, ratio: `${r.ratio}× throughput`, target: `${r.service.seconds} s in all` },
+    {
+      figure: `campaign close: ${n(r.pledges)} pledges settled per second`,
+      value: n(r.service.pledgesPerSecond),
+      baseline: `${n(r.baseline.pledgesPerSecond)} (raw mysql2, same writes)`,
+      ratio: `${r.ratio}× throughput`,
+      target: `${r.service.seconds} s in all`,
+    },
   ],
   forecast: (r) => [
-    { figure: `live forecast p95 at ${n(r.size.pledges)} pledges (ms, service)`, value: String(r.live.serviceMs.p95), baseline: `${r.live.naiveServiceMs.p95} (full scan of the pledges)`, ratio: `${r.live.naiveOverIncrementalP95}× faster`, target: `HTTP p95 ${r.live.httpMs.p95} ms < 50 ms: ${r.targets.liveP95Under50Ms ? 'met' : 'missed'}` },
-    { figure: `forecast batch publish, ${n(r.publish.lines)} lines (ms)`, value: n(r.publish.incrementalMs), baseline: `${n(r.publish.naiveMs)} (full scan)`, ratio: `${ratio(r.publish.naiveMs, r.publish.incrementalMs)}× faster`, target: `< 5 s: ${r.targets.publishUnder5s ? 'met' : 'missed'}` },
+    {
+      figure: `live forecast p95 at ${n(r.size.pledges)} pledges (ms, service)`,
+      value: String(r.live.serviceMs.p95),
+      baseline: `${r.live.naiveServiceMs.p95} (full scan of the pledges)`,
+      ratio: `${r.live.naiveOverIncrementalP95}× faster`,
+      target: `HTTP p95 ${r.live.httpMs.p95} ms < 50 ms: ${r.targets.liveP95Under50Ms ? 'met' : 'missed'}`,
+    },
+    {
+      figure: `forecast batch publish, ${n(r.publish.lines)} lines (ms)`,
+      value: n(r.publish.incrementalMs),
+      baseline: `${n(r.publish.naiveMs)} (full scan)`,
+      ratio: `${ratio(r.publish.naiveMs, r.publish.incrementalMs)}× faster`,
+      target: `< 5 s: ${r.targets.publishUnder5s ? 'met' : 'missed'}`,
+    },
   ],
   subscriptions: (r) => [
-    { figure: `fruit boxes planned per second, 4 weeks for ${n(r.subscriptions)} subscriptions`, value: n(r.service.boxesPerSecond), baseline: `${n(r.baseline.boxesPerSecond)} (the planner alone, no database)`, ratio: `${r.ratio}× throughput`, target: `${r.service.seconds} s (target < 60 s): ${r.targetUnder60s ? 'met' : 'missed'}` },
+    {
+      figure: `fruit boxes planned per second, 4 weeks for ${n(r.subscriptions)} subscriptions`,
+      value: n(r.service.boxesPerSecond),
+      baseline: `${n(r.baseline.boxesPerSecond)} (the planner alone, no database)`,
+      ratio: `${r.ratio}× throughput`,
+      target: `${r.service.seconds} s (target < 60 s): ${r.targetUnder60s ? 'met' : 'missed'}`,
+    },
   ],
   jobs: (r) => [
-    { figure: `${n(r.rows)} refunds due at once: sent per second, latest sent after its due time`, value: `${n(r.service.refunds.perSecond)}/s, max ${r.service.refunds.lateMs.max} ms late`, baseline: `${n(r.baseline.refundsPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.refunds.perSecond, r.baseline.refundsPerSecond)}× throughput`, target: `all within 60 s: ${r.service.refunds.done === r.rows && r.service.refunds.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
-    { figure: `${n(r.rows)} pledge expiries due at once: units released per second, latest after its due time`, value: `${n(r.service.expiries.perSecond)}/s, max ${r.service.expiries.lateMs.max} ms late`, baseline: `${n(r.baseline.expiriesPerSecond)}/s (direct calls, no job platform)`, ratio: `${ratio(r.service.expiries.perSecond, r.baseline.expiriesPerSecond)}× throughput`, target: `all within 60 s: ${r.service.expiries.done === r.rows && r.service.expiries.lateMs.max <= 60_000 ? 'met' : 'missed'}` },
+    {
+      figure: `${n(r.rows)} refunds due at once: sent per second, latest sent after its due time`,
+      value: `${n(r.service.refunds.perSecond)}/s, max ${r.service.refunds.lateMs.max} ms late`,
+      baseline: `${n(r.baseline.refundsPerSecond)}/s (direct calls, no job platform)`,
+      ratio: `${ratio(r.service.refunds.perSecond, r.baseline.refundsPerSecond)}× throughput`,
+      target: `all within 60 s: ${r.service.refunds.done === r.rows && r.service.refunds.lateMs.max <= 60_000 ? 'met' : 'missed'}`,
+    },
+    {
+      figure: `${n(r.rows)} pledge expiries due at once: units released per second, latest after its due time`,
+      value: `${n(r.service.expiries.perSecond)}/s, max ${r.service.expiries.lateMs.max} ms late`,
+      baseline: `${n(r.baseline.expiriesPerSecond)}/s (direct calls, no job platform)`,
+      ratio: `${ratio(r.service.expiries.perSecond, r.baseline.expiriesPerSecond)}× throughput`,
+      target: `all within 60 s: ${r.service.expiries.done === r.rows && r.service.expiries.lateMs.max <= 60_000 ? 'met' : 'missed'}`,
+    },
   ],
   storefront: (r) => [
-    { figure: `one hot campaign: page + progress reads per second (${r.connections} connections, cache ≤ ${r.cacheMs} ms)`, value: n(r.service.readsPerSecond), baseline: `${n(r.baseline.readsPerSecond)} (raw node:http, the same bytes from memory)`, ratio: `${r.ratio}× throughput`, target: `${r.database.cacheLoadsPerSecond} campaign reads/s from the database under that load (≤ 1 per second per key); cache off: ${n(r.withoutCache.readsPerSecond)} reads/s, ${n(r.withoutCache.databaseReadsPerSecond)} database reads/s` },
+    {
+      figure: `one hot campaign: page + progress reads per second (${r.connections} connections, cache ≤ ${r.cacheMs} ms)`,
+      value: n(r.service.readsPerSecond),
+      baseline: `${n(r.baseline.readsPerSecond)} (raw node:http, the same bytes from memory)`,
+      ratio: `${r.ratio}× throughput`,
+      target: `${r.database.cacheLoadsPerSecond} campaign reads/s from the database under that load (≤ 1 per second per key); cache off: ${n(r.withoutCache.readsPerSecond)} reads/s, ${n(r.withoutCache.databaseReadsPerSecond)} database reads/s`,
+    },
   ],
   soak: (r) => [
-    { figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`, value: `${r.rssMiB.first} → ${r.rssMiB.last}`, baseline: '', ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`, target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}` },
-    { figure: 'soak: p99 per kind in the last window (ms)', value: Object.entries(r.windows.at(-1)!.p99Ms).map(([k, v]) => `${k} ${v}`).join(', '), baseline: '', ratio: '', target: '' },
+    {
+      figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`,
+      value: `${r.rssMiB.first} → ${r.rssMiB.last}`,
+      baseline: '',
+      ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`,
+      target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}`,
+    },
+    {
+      figure: 'soak: p99 per kind in the last window (ms)',
+      value: Object.entries(r.windows.at(-1)!.p99Ms)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+      baseline: '',
+      ratio: '',
+      target: '',
+    },
   ],
 };
 
@@ -75,7 +143,10 @@ export function benchmarkReport(dir: string): string {
     if (!result) return [`| ${name} | not run yet | | | | | \`npm run bench -- ${name}\` |`];
     const m = result.machine;
     const machine = `${m.cpus} × ${m.cpuModel}${'memoryGiB' in m ? `, ${m.memoryGiB} GiB` : ''}, ${m.database}`;
-    return (ROWS[name] as (r: typeof result) => Row[])(result).map((row) => `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`);
+    return (ROWS[name] as (r: typeof result) => Row[])(result).map(
+      (row) =>
+        `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`,
+    );
   });
   return `# Benchmarks
 

@@ -53,23 +53,52 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
     const factoryToken = (await call('POST', `${api}/v1/auth/login`, FACTORY_USER)).token as string;
     const consumers: string[] = [];
     for (let i = 0; i < CONSUMERS; i += 20) {
-      consumers.push(...(await Promise.all(Array.from({ length: 20 }, async (_, j) => (await call('POST', `${api}/v1/auth/register`, { email: `soak-${i + j}@bench.example`, password: 'soak consumer password' })).token as string))));
+      consumers.push(
+        ...(await Promise.all(
+          Array.from(
+            { length: 20 },
+            async (_, j) =>
+              (await call('POST', `${api}/v1/auth/register`, { email: `soak-${i + j}@bench.example`, password: 'soak consumer password' })).token as string,
+          ),
+        )),
+      );
     }
     const plans = (await call('GET', `${api}/v1/subscription-plans`)).items as { id: string }[];
     const today = businessDay(new Date());
-    const subscriptions = await Promise.all(consumers.slice(0, 50).map(async (token, i) => {
-      const body = { planId: plans[i % plans.length].id, startDate: addDays(today, 3), deliveryWeekday: 1 + (i % 7), region: 'shanghai', householdSize: 2, exclusions: [] };
-      return { token, id: (await call('POST', `${api}/v1/subscriptions`, body, token)).id as string };
-    }));
+    const subscriptions = await Promise.all(
+      consumers.slice(0, 50).map(async (token, i) => {
+        const body = {
+          planId: plans[i % plans.length].id,
+          startDate: addDays(today, 3),
+          deliveryWeekday: 1 + (i % 7),
+          region: 'shanghai',
+          householdSize: 2,
+          exclusions: [],
+        };
+        return { token, id: (await call('POST', `${api}/v1/subscriptions`, body, token)).id as string };
+      }),
+    );
 
     const pledge = JSON.stringify({ variant: { colour: 'navy', size: 'L' }, quantity: 1 });
     const pause = JSON.stringify({ until: addDays(today, 40) });
     const scenarios: Scenario[] = [
-      { name: 'pledges', connections: 16, requests: consumers.map((token) => ({ method: 'POST', path: `/v1/campaigns/${campaign.id}/pledges`, token, body: pledge })) },
-      { name: 'campaign reads', connections: 16, requests: [{ method: 'GET', path: `/v1/campaigns/${campaign.id}` }, { method: 'GET', path: '/v1/campaigns' }] },
+      {
+        name: 'pledges',
+        connections: 16,
+        requests: consumers.map((token) => ({ method: 'POST', path: `/v1/campaigns/${campaign.id}/pledges`, token, body: pledge })),
+      },
+      {
+        name: 'campaign reads',
+        connections: 16,
+        requests: [
+          { method: 'GET', path: `/v1/campaigns/${campaign.id}` },
+          { method: 'GET', path: '/v1/campaigns' },
+        ],
+      },
       { name: 'forecast', connections: 8, requests: [{ method: 'GET', path: '/v1/factory/forecast', token: factoryToken }] },
       {
-        name: 'subscription changes', connections: 8,
+        name: 'subscription changes',
+        connections: 8,
         requests: subscriptions.flatMap(({ token, id }) => [
           { method: 'GET' as const, path: `/v1/subscriptions/${id}/schedule?weeks=4`, token },
           { method: 'POST' as const, path: `/v1/subscriptions/${id}/pause`, token, body: pause },
@@ -83,7 +112,8 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
     for (let window = 1; window <= Math.max(1, Math.round((minutes * 60) / windowSeconds)); window++) {
       const results = await load({ base: api, durationSeconds: windowSeconds, scenarios });
       const all = Object.values(results);
-      for (const [name, r] of Object.entries(results)) for (const [status, n] of Object.entries(r.statuses)) (statuses[name] ??= {})[status] = (statuses[name][status] ?? 0) + n;
+      for (const [name, r] of Object.entries(results))
+        for (const [status, n] of Object.entries(r.statuses)) (statuses[name] ??= {})[status] = (statuses[name][status] ?? 0) + n;
       windows.push({
         window,
         rssMiB: rssMiB(service.child.pid!),
@@ -96,10 +126,15 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
     }
 
     console.error('waiting for the sandbox to confirm every deposit, then reconciling');
-    for (let i = 0; i < 600 && (await db.read((tx) => tx.countBy(PledgeRow, { campaignId: campaign.id, status: 'awaiting_deposit' }))) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let i = 0; i < 600 && (await db.read((tx) => tx.countBy(PledgeRow, { campaignId: campaign.id, status: 'awaiting_deposit' }))) > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 500));
     const report = await app.reconcile();
     return {
-      name: 'soak', measuredAt: new Date().toISOString(), machine, minutes, windowSeconds,
+      name: 'soak',
+      measuredAt: new Date().toISOString(),
+      machine,
+      minutes,
+      windowSeconds,
       connections: Object.fromEntries(scenarios.map((s) => [s.name, s.connections])),
       windows,
       totals: {
@@ -109,7 +144,8 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
         statuses,
       },
       rssMiB: { first: windows[0].rssMiB, last: windows.at(-1)!.rssMiB, max: Math.max(...windows.map((w) => w.rssMiB)) },
-      ledgerReconciles: report.ok, violations: report.violations,
+      ledgerReconciles: report.ok,
+      violations: report.violations,
     };
   } finally {
     await service.stop();
@@ -118,7 +154,9 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
 }
 
 function serverErrorsIn(r: LoadResult): number {
-  return Object.entries(r.statuses).filter(([status]) => Number(status) >= 500).reduce((n, [, count]) => n + count, 0);
+  return Object.entries(r.statuses)
+    .filter(([status]) => Number(status) >= 500)
+    .reduce((n, [, count]) => n + count, 0);
 }
 
 /** The resident memory of a process, from /proc (Linux). */

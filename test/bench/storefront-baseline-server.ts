@@ -4,7 +4,10 @@
 import { createServer } from 'node:http';
 
 const answers = new Map(
-  Object.entries(JSON.parse(process.env.BASELINE_ANSWERS!) as Record<string, { type: string; body: string }>).map(([path, a]) => [path, { type: a.type, body: Buffer.from(a.body, 'base64') }]),
+  Object.entries(JSON.parse(process.env.BASELINE_ANSWERS!) as Record<string, { type: string; body: string }>).map(([path, a]) => [
+    path,
+    { type: a.type, body: Buffer.from(a.body, 'base64') },
+  ]),
 );
 
 const server = createServer((req, res) => {

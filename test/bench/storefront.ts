@@ -85,13 +85,23 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
   try {
     const { api } = service;
     const token = (await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR)).token as string;
-    const factory = (await call('POST', `${api}/v1/factories`, { name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' }, token)) as { id: string };
-    const campaign = (await call('POST', `${api}/v1/campaigns`, { ...campaignBody(factory.id), title: '冬季羽绒服 · 工厂直供联名预售' }, token)) as { id: string };
+    const factory = (await call('POST', `${api}/v1/factories`, { name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' }, token)) as {
+      id: string;
+    };
+    const campaign = (await call('POST', `${api}/v1/campaigns`, { ...campaignBody(factory.id), title: '冬季羽绒服 · 工厂直供联名预售' }, token)) as {
+      id: string;
+    };
     await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
     // Some people have joined already, so the progress has variants to count.
     for (let i = 0; i < 20; i++) {
-      const consumer = (await call('POST', `${api}/v1/auth/register`, { email: `bench-sf-${i}@example.com`, password: 'bench consumer password' })).token as string;
-      await call('POST', `${api}/v1/campaigns/${campaign.id}/pledges`, { variant: { colour: i % 2 ? 'black' : 'navy', size: 'M' }, quantity: 1 + (i % 3) }, consumer);
+      const consumer = (await call('POST', `${api}/v1/auth/register`, { email: `bench-sf-${i}@example.com`, password: 'bench consumer password' }))
+        .token as string;
+      await call(
+        'POST',
+        `${api}/v1/campaigns/${campaign.id}/pledges`,
+        { variant: { colour: i % 2 ? 'black' : 'navy', size: 'M' }, quantity: 1 + (i % 3) },
+        consumer,
+      );
     }
     const pagePath = `/c/${campaign.id}`;
     const progressPath = `/v1/campaigns/${campaign.id}`;
@@ -109,8 +119,12 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
     baselineChild = fork(path.join(__dirname, 'storefront-baseline-server.ts'), [], {
       execArgv: ['-r', REGISTER],
       env: {
-        ...process.env, PORT: String(baselinePort),
-        BASELINE_ANSWERS: JSON.stringify({ [pagePath]: { type: 'text/html; charset=utf-8', body: pageBytes.toString('base64') }, [progressPath]: { type: 'application/json; charset=utf-8', body: progressBytes.toString('base64') } }),
+        ...process.env,
+        PORT: String(baselinePort),
+        BASELINE_ANSWERS: JSON.stringify({
+          [pagePath]: { type: 'text/html; charset=utf-8', body: pageBytes.toString('base64') },
+          [progressPath]: { type: 'application/json; charset=utf-8', body: progressBytes.toString('base64') },
+        }),
       },
     });
     await once(baselineChild, 'message');
@@ -151,7 +165,11 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
       service: measured,
       withoutCache: { ...side(uncachedRun), databaseReadsPerSecond: Math.round(uncachedLoads / uncachedRun.page.durationSeconds) },
       ratio: Math.round((measured.readsPerSecond / baseline.readsPerSecond) * 100) / 100,
-      database: { cacheLoads: loads, cacheLoadsPerSecond: Math.round((loads / serviceRun.page.durationSeconds) * 10) / 10, readsPerLoad: Math.round(served / Math.max(1, loads)) },
+      database: {
+        cacheLoads: loads,
+        cacheLoadsPerSecond: Math.round((loads / serviceRun.page.durationSeconds) * 10) / 10,
+        readsPerLoad: Math.round(served / Math.max(1, loads)),
+      },
     };
   } finally {
     baselineChild?.kill('SIGTERM');

@@ -36,7 +36,7 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
   const today = businessDay(new Date());
   let random = 7;
   // A fixed pseudo-random sequence: every run subscribes the same mix of households.
-  const next = () => ((random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const next = () => (random = (random * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)];
   console.error(`subscribing ${SUBSCRIPTIONS} households…`);
   for (let offset = 0; offset < SUBSCRIPTIONS; offset += 1000) {
@@ -46,9 +46,20 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
       const exclusions = next() < 0.3 ? [pick(fruits).id] : [];
       const [startDate, deliveryWeekday] = [addDays(today, Math.floor(next() * 7)), 1 + Math.floor(next() * 7)];
       return {
-        id: randomUUID(), user_id: randomUUID(), plan_id: plan.id, start_date: startDate, delivery_weekday: deliveryWeekday, region, transit_days: REGIONS[region],
+        id: randomUUID(),
+        user_id: randomUUID(),
+        plan_id: plan.id,
+        start_date: startDate,
+        delivery_weekday: deliveryWeekday,
+        region,
+        transit_days: REGIONS[region],
         first_delivery_date: firstDeliveryOn(startDate, deliveryWeekday, REGIONS[region], new Date()),
-        household_size: 1 + Math.floor(next() * plan.maxHousehold), exclusions: JSON.stringify(exclusions), status: 'active', paused_until: null, created_at: new Date(), cancelled_at: null,
+        household_size: 1 + Math.floor(next() * plan.maxHousehold),
+        exclusions: JSON.stringify(exclusions),
+        status: 'active',
+        paused_until: null,
+        created_at: new Date(),
+        cancelled_at: null,
       };
     });
     await db.statement((tx) => db.insertRows(tx, 'subscriptions', rows));
@@ -83,8 +94,15 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
 
   // Every box is checked through its contents (boxes with the same contents share one row). A silent gap:
   // a day short of portions that the box does not name; a box whose contents are missing counts as one too.
-  const boxesOf = (await db.read((tx) => tx.query('SELECT contents_id, COUNT(*) AS n FROM fruit_boxes GROUP BY contents_id'))) as { contents_id: string; n: string | number }[];
-  const contents = new Map(((await db.read((tx) => tx.query('SELECT id, coverage, uncovered FROM fruit_box_contents'))) as { id: string; coverage: string; uncovered: string }[]).map((l) => [l.id, l]));
+  const boxesOf = (await db.read((tx) => tx.query('SELECT contents_id, COUNT(*) AS n FROM fruit_boxes GROUP BY contents_id'))) as {
+    contents_id: string;
+    n: string | number;
+  }[];
+  const contents = new Map(
+    ((await db.read((tx) => tx.query('SELECT id, coverage, uncovered FROM fruit_box_contents'))) as { id: string; coverage: string; uncovered: string }[]).map(
+      (l) => [l.id, l],
+    ),
+  );
   let boxes = 0;
   let fullyCovered = 0;
   let silentGaps = 0;
@@ -92,7 +110,9 @@ export async function benchSubscriptions(): Promise<SubscriptionBenchResult> {
     boxes += Number(n);
     const box = contents.get(contents_id);
     const named = new Set((box ? (JSON.parse(box.uncovered) as { date: string }[]) : []).map((u) => u.date));
-    const short = (box ? (JSON.parse(box.coverage) as { date: string; neededPortions: number; plannedPortions: number }[]) : []).filter((d) => d.plannedPortions < d.neededPortions);
+    const short = (box ? (JSON.parse(box.coverage) as { date: string; neededPortions: number; plannedPortions: number }[]) : []).filter(
+      (d) => d.plannedPortions < d.neededPortions,
+    );
     if (!box || short.some((d) => !named.has(d.date))) silentGaps += Number(n);
     else if (named.size === 0) fullyCovered += Number(n);
   }

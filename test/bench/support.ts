@@ -27,7 +27,12 @@ export interface Machine {
 export async function benchDatabase(name: string): Promise<{ db: Database; url: string; machine: Machine }> {
   const baseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
   const u = new URL(baseUrl);
-  const conn = await createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) });
+  const conn = await createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  });
   await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await conn.end();
@@ -39,14 +44,27 @@ export async function benchDatabase(name: string): Promise<{ db: Database; url: 
   return {
     db,
     url: u.toString(),
-    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, database: row.v },
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      database: row.v,
+    },
   };
 }
 
 /** The service on a bench database, silent, with no job worker of its own; `env` adds configuration. */
 export function benchApp(db: Database, url: string, env: Record<string, string> = {}, clock: Clock = systemClock): App & { config: Config } {
   const config = parseConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, SEED_DEMO_DATA: 'false', ...env });
-  const app = buildApp({ config, db, logger: createLogger('silent'), clock, secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' }, runsWorker: false });
+  const app = buildApp({
+    config,
+    db,
+    logger: createLogger('silent'),
+    clock,
+    secrets: { auth: 'bench-auth-secret-0123456789-0123456789', sandbox: 'bench-sandbox-secret-0123456789-012345' },
+    runsWorker: false,
+  });
   return { ...app, config };
 }
 
@@ -91,29 +109,57 @@ export interface LoadResult {
 
 /** Runs a load from a second process (load-generator.ts), every scenario at once; returns each one's result. */
 export function load(config: LoadConfig): Promise<Record<string, LoadResult>> {
-  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, 'load-generator.ts')], { env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(__dirname, 'load-generator.ts')], {
+    env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout!.on('data', (chunk) => (out += chunk));
-  return new Promise((resolve, reject) => child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, LoadResult>) : reject(new Error(`load generator exited with ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, LoadResult>) : reject(new Error(`load generator exited with ${code}`)),
+    ),
+  );
 }
 
 /** The real service (src/main.ts) as its own process, in production mode on `databaseUrl`, with the abuse limits lifted: the load comes from one address. */
-export async function startBenchService(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; api: string; stop(): Promise<void> }> {
+export async function startBenchService(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; api: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')], {
-    env: {
-      PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn',
-      AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789', SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345', SANDBOX_AUTO_CONFIRM: 'true',
-      PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '1000000', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000000', REGISTER_RATE_LIMIT_PER_15_MIN: '1000000',
-      PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', BOOTSTRAP_OPERATOR_EMAIL: BENCH_OPERATOR.email, BOOTSTRAP_OPERATOR_PASSWORD: BENCH_OPERATOR.password, JOBS_POLL_INTERVAL_MS: '500',
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'warn',
+        AUTH_SECRET: 'bench-auth-secret-0123456789-0123456789',
+        SANDBOX_SECRET: 'bench-sandbox-secret-0123456789-012345',
+        SANDBOX_AUTO_CONFIRM: 'true',
+        PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '1000000',
+        PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000000',
+        REGISTER_RATE_LIMIT_PER_15_MIN: '1000000',
+        PASSWORD_HASH_MEMORY_KIB: '64',
+        PASSWORD_HASH_ITERATIONS: '1',
+        BOOTSTRAP_OPERATOR_EMAIL: BENCH_OPERATOR.email,
+        BOOTSTRAP_OPERATOR_PASSWORD: BENCH_OPERATOR.password,
+        JOBS_POLL_INTERVAL_MS: '500',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   const api = `http://127.0.0.1:${port}`;
   await waitForHttp(`${api}/readyz`);
   return {
-    child, api,
+    child,
+    api,
     stop: async () => {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -127,7 +173,11 @@ export const BENCH_OPERATOR = { email: 'bench-operator@example.com', password: '
 export async function call(method: 'GET' | 'POST', url: string, body?: object, token?: string): Promise<Record<string, unknown>> {
   const res = await fetch(url, {
     method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
@@ -136,7 +186,13 @@ export async function call(method: 'GET' | 'POST', url: string, body?: object, t
 
 async function waitForHttp(url: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} did not come up`);

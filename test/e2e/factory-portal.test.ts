@@ -6,7 +6,19 @@ import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { verifySignatureHeader } from '../../src/platform/signature';
 import { startService, type RunningService } from '../support/process';
-import { ApiClient, LAPTOP, PHONE, eventually, launchBrowser, readNumber, requirePrerequisites, screenshot, shanghaiTime, startReceiver, textOf } from './support/portal';
+import {
+  ApiClient,
+  LAPTOP,
+  PHONE,
+  eventually,
+  launchBrowser,
+  readNumber,
+  requirePrerequisites,
+  screenshot,
+  shanghaiTime,
+  startReceiver,
+  textOf,
+} from './support/portal';
 
 /**
  * The factory portal in Debian's chromium against the real service (its own process, the embedded
@@ -16,12 +28,44 @@ import { ApiClient, LAPTOP, PHONE, eventually, launchBrowser, readNumber, requir
  * browser and sees none of it. The tests run in order and share the browser, like one working day.
  */
 
-interface Units { firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number }
-interface Forecast { campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[]; supplies: (Units & { kind: string; sourceKey: string; title: string })[]; weeks: (Units & { week: string })[] }
-interface Campaign { id: string; title: string; closesAt: string; progress: { nextTier: { minUnits: number; unitPrice: string; unitsNeeded: number } | null } }
-interface Line extends Units { id: string; lineNo: number; kind: string; sourceKey: string; change: string; firmUnitsChange: number; commitment?: { quantity: number; shipBy: string; reason: string | null } }
-interface Batch { id: string; version: number; publishedAt: string; status: string; acknowledgedAt: string | null; lines: Line[] }
-interface Problem { code: string; errors?: { path: string; message: string }[] }
+interface Units {
+  firmUnits: number;
+  expectedUnits: number;
+  lowUnits: number;
+  highUnits: number;
+}
+interface Forecast {
+  campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[];
+  supplies: (Units & { kind: string; sourceKey: string; title: string })[];
+  weeks: (Units & { week: string })[];
+}
+interface Campaign {
+  id: string;
+  title: string;
+  closesAt: string;
+  progress: { nextTier: { minUnits: number; unitPrice: string; unitsNeeded: number } | null };
+}
+interface Line extends Units {
+  id: string;
+  lineNo: number;
+  kind: string;
+  sourceKey: string;
+  change: string;
+  firmUnitsChange: number;
+  commitment?: { quantity: number; shipBy: string; reason: string | null };
+}
+interface Batch {
+  id: string;
+  version: number;
+  publishedAt: string;
+  status: string;
+  acknowledgedAt: string | null;
+  lines: Line[];
+}
+interface Problem {
+  code: string;
+  errors?: { path: string; message: string }[];
+}
 
 let service: RunningService;
 let api: ApiClient;
@@ -120,7 +164,9 @@ describe('the factory portal, as the demo factory uses it', () => {
     const meta = await textOf(card.locator('.card-meta'));
     expect(meta).toContain(`还剩 ${Math.ceil((Date.parse(campaign.closesAt) - Date.now()) / 86_400_000)} 天`);
     const next = campaign.progress.nextTier!;
-    expect(await textOf(card.locator('.tier-next'))).toBe(`再有 ${next.unitsNeeded.toLocaleString('en-US')} 件付定金，全员单价降到 ¥${Number(next.unitPrice).toFixed(2)}`);
+    expect(await textOf(card.locator('.tier-next'))).toBe(
+      `再有 ${next.unitsNeeded.toLocaleString('en-US')} 件付定金，全员单价降到 ¥${Number(next.unitPrice).toFixed(2)}`,
+    );
     // Both charts are drawn: pledges per day and units per ISO week of ship date.
     await page.locator('figure', { hasText: '每日认购件数' }).locator('.recharts-bar-rectangle').first().waitFor();
     await page.locator('figure', { hasText: '按出货周' }).locator('.recharts-bar-rectangle').first().waitFor();
@@ -211,7 +257,9 @@ describe('the factory portal, as the demo factory uses it', () => {
     await form.getByRole('button', { name: '提交承诺' }).click();
 
     // What the API itself says about this answer (a refused commitment changes nothing), word for word next to the reason.
-    const refused = await api.call<Problem>('POST', `/v1/factory/forecast-batches/${v3.id}/commit`, token, { lines: [{ lineId: shortLine.id, quantity: short, shipBy }] });
+    const refused = await api.call<Problem>('POST', `/v1/factory/forecast-batches/${v3.id}/commit`, token, {
+      lines: [{ lineId: shortLine.id, quantity: short, shipBy }],
+    });
     expect(refused.status).toBe(400);
     const message = refused.body.errors!.find((e) => e.path === 'body.lines.0.reason')!.message;
     const reason = form.getByLabel('少于确定量的原因');
@@ -297,15 +345,26 @@ describe('the factory portal, as the demo factory uses it', () => {
     // A new pledge, then an operator publishes: the new version goes to the webhook, signed with that secret.
     const consumer = await api.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
     const [campaign] = forecast.campaigns;
-    const placed = await api.ok<{ depositPayment: { id: string } }>('POST', `/v1/campaigns/${campaign.campaignId}/pledges`, consumer.token, { variant: { colour: 'navy', size: 'S' }, quantity: 1 }, { 'Idempotency-Key': randomUUID() });
+    const placed = await api.ok<{ depositPayment: { id: string } }>(
+      'POST',
+      `/v1/campaigns/${campaign.campaignId}/pledges`,
+      consumer.token,
+      { variant: { colour: 'navy', size: 'S' }, quantity: 1 },
+      { 'Idempotency-Key': randomUUID() },
+    );
     // The demo's consumer pays on the sandbox checkout sheet (the demo leaves deposits to it).
     await api.ok('POST', `/v1/payments/${placed.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
-    await eventually('the deposit is paid', async () => (await api.ok<Forecast>('GET', '/v1/factory/forecast', token)).campaigns[0].totals.firmUnits === campaign.totals.firmUnits + 1);
+    await eventually(
+      'the deposit is paid',
+      async () => (await api.ok<Forecast>('GET', '/v1/factory/forecast', token)).campaigns[0].totals.firmUnits === campaign.totals.firmUnits + 1,
+    );
     const operator = await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password);
     const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId!;
     const { batch } = await api.ok<{ batch: Batch }>('POST', `/v1/factories/${factoryId}/forecast-batches`, operator.token);
     factoryData.ids.push(batch.id);
-    const push = await eventually('the push arrives', async () => receiver.pushes.find((p) => (JSON.parse(p.body.toString()) as { batch: Batch }).batch.version === batch.version));
+    const push = await eventually('the push arrives', async () =>
+      receiver.pushes.find((p) => (JSON.parse(p.body.toString()) as { batch: Batch }).batch.version === batch.version),
+    );
     expect(verifySignatureHeader(secret, String(push.headers['x-c2m-signature']), push.body).valid).toBe(true);
     await eventually('the attempt is logged', async () => (await api.ok<{ total: number }>('GET', '/v1/factory/webhook-deliveries', token)).total > 0);
 
@@ -332,21 +391,42 @@ describe('the factory portal, as the demo factory uses it', () => {
     const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId!;
     const now = Date.now();
     const created = await api.ok<Campaign>('POST', '/v1/campaigns', operator.token, {
-      factoryId, title: '春季风衣联名预售 Spring trench coat', productName: 'Trench coat', options: [{ name: 'size', values: ['M', 'L'] }],
-      referencePrice: '800.00', depositRate: '0.10', tiers: [{ minUnits: 2, unitPrice: '720.00' }],
-      opensAt: new Date(now - 86_400_000).toISOString(), closesAt: new Date(now + 12 * 3_600_000).toISOString(), balanceWindowHours: 24,
+      factoryId,
+      title: '春季风衣联名预售 Spring trench coat',
+      productName: 'Trench coat',
+      options: [{ name: 'size', values: ['M', 'L'] }],
+      referencePrice: '800.00',
+      depositRate: '0.10',
+      tiers: [{ minUnits: 2, unitPrice: '720.00' }],
+      opensAt: new Date(now - 86_400_000).toISOString(),
+      closesAt: new Date(now + 12 * 3_600_000).toISOString(),
+      balanceWindowHours: 24,
       expectedShipDate: new Date(now + 30 * 86_400_000).toISOString().slice(0, 10),
     });
     factoryData.ids.push(created.id);
     factoryData.names.push('春季风衣');
     await api.ok('POST', `/v1/campaigns/${created.id}/publish`, operator.token);
-    const pledge = await api.ok<{ id: string; depositPayment: { id: string } }>('POST', `/v1/campaigns/${created.id}/pledges`, consumer.token, { variant: { size: 'L' }, quantity: 2 }, { 'Idempotency-Key': randomUUID() });
+    const pledge = await api.ok<{ id: string; depositPayment: { id: string } }>(
+      'POST',
+      `/v1/campaigns/${created.id}/pledges`,
+      consumer.token,
+      { variant: { size: 'L' }, quantity: 2 },
+      { 'Idempotency-Key': randomUUID() },
+    );
     await api.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
-    await eventually('the deposit is paid', async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active');
+    await eventually(
+      'the deposit is paid',
+      async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active',
+    );
     await api.ok('POST', `/v1/factories/${factoryId}/forecast-batches`, operator.token);
     await api.ok('POST', `/v1/campaigns/${created.id}/close`, operator.token);
-    await eventually('the balance is due', async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'awaiting_balance');
-    const balance = await api.ok<{ balancePayment: { id: string } }>('POST', `/v1/pledges/${pledge.id}/balance-payment`, consumer.token, undefined, { 'Idempotency-Key': randomUUID() });
+    await eventually(
+      'the balance is due',
+      async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'awaiting_balance',
+    );
+    const balance = await api.ok<{ balancePayment: { id: string } }>('POST', `/v1/pledges/${pledge.id}/balance-payment`, consumer.token, undefined, {
+      'Idempotency-Key': randomUUID(),
+    });
     await api.ok('POST', `/v1/payments/${balance.balancePayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
     await eventually('the campaign completes', async () => (await api.ok<{ status: string }>('GET', `/v1/campaigns/${created.id}`)).status === 'completed');
     const accuracy = await api.ok<{ versions: { version: number; mapePercent: number | null }[] }>('GET', '/v1/factory/forecast-accuracy', token);
@@ -430,7 +510,8 @@ describe('the demo orchard, on the same browser after the factory signed out', (
       await page.locator('h1, .state').first().waitFor();
       await page.waitForFunction(() => document.querySelector('.state-loading') === null);
       const html = await page.content();
-      for (const secret of [...factoryData.names, ...factoryData.ids]) expect({ screen, leaked: html.includes(secret) ? secret : null }).toEqual({ screen, leaked: null });
+      for (const secret of [...factoryData.names, ...factoryData.ids])
+        expect({ screen, leaked: html.includes(secret) ? secret : null }).toEqual({ screen, leaked: null });
     }
     // The factory's campaign and batch addresses are simply not found.
     await page.goto(`${portal}/campaigns/${factoryData.campaignId}`);
@@ -443,7 +524,11 @@ describe('the demo orchard, on the same browser after the factory signed out', (
 describe('a session the API no longer accepts', () => {
   test('a refused token in storage sends the user to sign-in with a message, and back to where they were after signing in', async () => {
     const orchard = await api.login(DEMO_ACCOUNTS.orchard.email, DEMO_ACCOUNTS.orchard.password);
-    const session = { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.not-our-signature', expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user: orchard.user };
+    const session = {
+      token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.not-our-signature',
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      user: orchard.user,
+    };
     await page.evaluate(([key, value]) => localStorage.setItem(key, value), [SESSION_KEY, JSON.stringify(session)]);
     await page.goto(`${portal}/deliveries`);
     await page.waitForURL('**/portal/sign-in');
@@ -456,7 +541,10 @@ describe('a session the API no longer accepts', () => {
 
   test('an expired session is ended before any request, with the same message', async () => {
     const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key)!) as { expiresAt: string }, SESSION_KEY);
-    await page.evaluate(([key, value]) => localStorage.setItem(key, value), [SESSION_KEY, JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - 60_000).toISOString() })]);
+    await page.evaluate(
+      ([key, value]) => localStorage.setItem(key, value),
+      [SESSION_KEY, JSON.stringify({ ...stored, expiresAt: new Date(Date.now() - 60_000).toISOString() })],
+    );
     await page.goto(`${portal}/`);
     await page.waitForURL('**/portal/sign-in');
     expect(await textOf(page.getByTestId('sign-in-notice'))).toBe('登录已过期或已失效，请重新登录。');

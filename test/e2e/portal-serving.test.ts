@@ -8,7 +8,16 @@ import { createLogger } from '../../src/platform/logger';
 
 /** How the API serves the factory portal's built files: the same HTTP stack as the service, a dist folder of our own. */
 function serving(distDir: string) {
-  return supertest(createHttpApp({ logger: createLogger('silent'), metrics: new Metrics(), bodyLimit: '100kb', corsOrigins: [], trustProxy: false, handlers: [portalRouter(distDir)] }));
+  return supertest(
+    createHttpApp({
+      logger: createLogger('silent'),
+      metrics: new Metrics(),
+      bodyLimit: '100kb',
+      corsOrigins: [],
+      trustProxy: false,
+      handlers: [portalRouter(distDir)],
+    }),
+  );
 }
 
 let dist: string;

@@ -418,7 +418,12 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     try {
       const cdp = await cold.context.newCDPSession(cold.page);
       await cdp.send('Network.enable');
-      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: (400 * 1024) / 8, uploadThroughput: (400 * 1024) / 8 });
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false,
+        latency: 400,
+        downloadThroughput: (400 * 1024) / 8,
+        uploadThroughput: (400 * 1024) / 8,
+      });
       const started = Date.now();
       await cold.page.goto(`${origin}/c/${demo.id}`, { waitUntil: 'commit' });
       await cold.page.getByRole('heading', { level: 1, name: demo.title, exact: true }).waitFor();

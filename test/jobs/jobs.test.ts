@@ -35,7 +35,10 @@ function jobsWith(...definitions: JobDefinition<any>[]): Jobs {
 }
 
 function jobsOn(options: { pollIntervalMs?: number; db?: typeof t.db; logger?: ReturnType<typeof createLogger> }, ...definitions: JobDefinition<any>[]): Jobs {
-  const jobs = new Jobs(options.db ?? t.db, options.logger ?? createLogger('silent'), new Metrics({ processMetrics: false }), { pollIntervalMs: options.pollIntervalMs ?? 50, lockLifetimeMs: 2000 });
+  const jobs = new Jobs(options.db ?? t.db, options.logger ?? createLogger('silent'), new Metrics({ processMetrics: false }), {
+    pollIntervalMs: options.pollIntervalMs ?? 50,
+    lockLifetimeMs: 2000,
+  });
   jobs.register(...definitions);
   return jobs;
 }
@@ -123,8 +126,16 @@ describe('job backend (agenda 6 on our database)', () => {
     // filled InnoDB's lock memory, and MariaDB aborted, with some 18,000 queued in a 20-minute soak.
     const start = Date.now() - 3600_000;
     const rows = Array.from({ length: 5000 }, (_, i) => ({
-      id: `6a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`, name: 'test.many-due', priority: 0, next_run_at: new Date(start + ((i * 7919) % 5000) * 100), type: 'normal',
-      dedupe_key: null, fail_count: 0, data: '{}', disabled: 0, created_at: new Date(start),
+      id: `6a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: 'test.many-due',
+      priority: 0,
+      next_run_at: new Date(start + ((i * 7919) % 5000) * 100),
+      type: 'normal',
+      dedupe_key: null,
+      fail_count: 0,
+      data: '{}',
+      disabled: 0,
+      created_at: new Date(start),
     }));
     await t.db.transaction(async (tx) => {
       for (let i = 0; i < rows.length; i += 500) await t.db.insertRows(tx, 'jobs', rows.slice(i, i + 500));
@@ -134,7 +145,9 @@ describe('job backend (agenda 6 on our database)', () => {
       const claimable = await findClaimable(tx, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) });
       expect(claimable?.id).toBe(earliest.id);
       if (t.db.dialect === 'mysql') {
-        const [{ locked }] = (await tx.query('SELECT trx_rows_locked AS locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()')) as { locked: number | string }[];
+        const [{ locked }] = (await tx.query(
+          'SELECT trx_rows_locked AS locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()',
+        )) as { locked: number | string }[];
         expect(Number(locked)).toBe(0);
       }
     });
@@ -143,13 +156,16 @@ describe('job backend (agenda 6 on our database)', () => {
 
   test('a failing job is retried with back-off until it succeeds', async () => {
     let attempts = 0;
-    const jobs = jobsWith(defineJob({
-      name: 'test.flaky', payload: z.strictObject({}),
-      handle: async () => {
-        attempts += 1;
-        if (attempts === 1) throw new Error('the gateway timed out');
-      },
-    }));
+    const jobs = jobsWith(
+      defineJob({
+        name: 'test.flaky',
+        payload: z.strictObject({}),
+        handle: async () => {
+          attempts += 1;
+          if (attempts === 1) throw new Error('the gateway timed out');
+        },
+      }),
+    );
     await t.db.transaction((tx) => jobs.enqueue(tx, 'test.flaky', {}));
     await jobs.startWorker();
     await waitFor(async () => (await jobRows('test.flaky'))[0]?.failCount === 1, 10_000, 'the first failure');
@@ -164,7 +180,20 @@ describe('job backend (agenda 6 on our database)', () => {
   test('a stored job whose payload no longer fits its schema fails at once, without retries', async () => {
     let ran = 0;
     const jobs = jobsWith(defineJob({ name: 'test.schema', payload: z.strictObject({ n: z.number() }), handle: async () => void (ran += 1) }));
-    await t.db.transaction((tx) => tx.insert(JobRow, { id: '5d1f3c2e-0000-4000-8000-000000000001', name: 'test.schema', priority: 0, nextRunAt: new Date(), type: 'normal', dedupeKey: null, failCount: 0, data: { n: 'not a number' }, disabled: false, createdAt: new Date() }));
+    await t.db.transaction((tx) =>
+      tx.insert(JobRow, {
+        id: '5d1f3c2e-0000-4000-8000-000000000001',
+        name: 'test.schema',
+        priority: 0,
+        nextRunAt: new Date(),
+        type: 'normal',
+        dedupeKey: null,
+        failCount: 0,
+        data: { n: 'not a number' },
+        disabled: false,
+        createdAt: new Date(),
+      }),
+    );
     await jobs.startWorker();
     await waitFor(async () => (await jobRows('test.schema'))[0].failCount === 1, 10_000, 'the failure');
     await jobs.stopWorker();
@@ -173,7 +202,9 @@ describe('job backend (agenda 6 on our database)', () => {
     expect(row.nextRunAt).toBeNull();
     expect(ran).toBe(0);
     // The operators' query for jobs that gave up (docs/operations.md) lists it, and not the flaky job of the test before, which went through on its retry.
-    const gaveUp = ((await t.db.read((tx) => tx.query('SELECT name FROM jobs WHERE fail_count > 0 AND next_run_at IS NULL'))) as { name: string }[]).map((r) => r.name);
+    const gaveUp = ((await t.db.read((tx) => tx.query('SELECT name FROM jobs WHERE fail_count > 0 AND next_run_at IS NULL'))) as { name: string }[]).map(
+      (r) => r.name,
+    );
     expect(gaveUp).toContain('test.schema');
     expect(gaveUp).not.toContain('test.flaky');
   });
@@ -222,7 +253,11 @@ describe('job backend (agenda 6 on our database)', () => {
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(log(logFile).filter((l) => l.n === 2001).map((l) => l.event)).toEqual(['start', 'end']);
+    expect(
+      log(logFile)
+        .filter((l) => l.n === 2001)
+        .map((l) => l.event),
+    ).toEqual(['start', 'end']);
     const row = (await jobRows('test.record')).find((r) => (r.data as { n: number }).n === 2001)!;
     expect(row).toMatchObject({ lockedAt: null, nextRunAt: null });
     expect(row.lastFinishedAt).toBeInstanceOf(Date);
@@ -230,10 +265,13 @@ describe('job backend (agenda 6 on our database)', () => {
 
   test('a recurring job runs on its cron schedule in Asia/Shanghai, and is declared once however many workers start', async () => {
     const ran: Date[] = [];
-    const daily = () => defineJob({
-      name: 'test.daily-9am', payload: z.strictObject({}), schedule: { cron: '0 9 * * *', timezone: 'Asia/Shanghai', payload: {} },
-      handle: async () => void ran.push(new Date()),
-    });
+    const daily = () =>
+      defineJob({
+        name: 'test.daily-9am',
+        payload: z.strictObject({}),
+        schedule: { cron: '0 9 * * *', timezone: 'Asia/Shanghai', payload: {} },
+        handle: async () => void ran.push(new Date()),
+      });
     const first = jobsWith(daily());
     const second = jobsWith(daily());
     await Promise.all([first.startWorker(), second.startWorker()]);
@@ -268,8 +306,17 @@ describe('job backend (agenda 6 on our database)', () => {
 
   test('due jobs run back to back, not a few per poll: with a poll every 20 s, 60 due jobs all run now', async () => {
     const ran: number[] = [];
-    const jobs = jobsOn({ pollIntervalMs: 20_000 }, defineJob({ name: 'test.many', payload: z.strictObject({ n: z.number() }), concurrency: 3, handle: async ({ n }) => void ran.push(n) }));
-    await t.db.transaction((tx) => jobs.enqueueMany(tx, 'test.many', Array.from({ length: 60 }, (_, n) => ({ payload: { n } }))));
+    const jobs = jobsOn(
+      { pollIntervalMs: 20_000 },
+      defineJob({ name: 'test.many', payload: z.strictObject({ n: z.number() }), concurrency: 3, handle: async ({ n }) => void ran.push(n) }),
+    );
+    await t.db.transaction((tx) =>
+      jobs.enqueueMany(
+        tx,
+        'test.many',
+        Array.from({ length: 60 }, (_, n) => ({ payload: { n } })),
+      ),
+    );
     await jobs.startWorker();
     // A liveness bound: before, each poll took 3 (their concurrency), and the 60 needed 20 polls, 400 s.
     await waitFor(() => ran.length === 60, 15_000, 'all 60 jobs to run');
@@ -281,18 +328,29 @@ describe('job backend (agenda 6 on our database)', () => {
     const calls: number[][] = [];
     const singles: number[] = [];
     let failedOnce = false;
-    const jobs = jobsWith(defineJob({
-      name: 'test.batched', payload: z.strictObject({ n: z.number() }), concurrency: 2, retryDelayMs: 100,
-      handle: async ({ n }) => void singles.push(n),
-      batch: {
-        size: 100,
-        handle: async (payloads) => {
-          calls.push(payloads.map((p) => p.n));
-          return payloads.map((p) => (p.n === 7 && !failedOnce ? ((failedOnce = true), new Error('the bank said no')) : undefined));
+    const jobs = jobsWith(
+      defineJob({
+        name: 'test.batched',
+        payload: z.strictObject({ n: z.number() }),
+        concurrency: 2,
+        retryDelayMs: 100,
+        handle: async ({ n }) => void singles.push(n),
+        batch: {
+          size: 100,
+          handle: async (payloads) => {
+            calls.push(payloads.map((p) => p.n));
+            return payloads.map((p) => (p.n === 7 && !failedOnce ? ((failedOnce = true), new Error('the bank said no')) : undefined));
+          },
         },
-      },
-    }));
-    await t.db.transaction((tx) => jobs.enqueueMany(tx, 'test.batched', Array.from({ length: 250 }, (_, n) => ({ payload: { n } }))));
+      }),
+    );
+    await t.db.transaction((tx) =>
+      jobs.enqueueMany(
+        tx,
+        'test.batched',
+        Array.from({ length: 250 }, (_, n) => ({ payload: { n } })),
+      ),
+    );
     await jobs.startWorker();
     await waitFor(async () => (await jobRows('test.batched')).every((row) => row.nextRunAt === null && row.lockedAt === null), 30_000, 'every job to be done');
     await jobs.stopWorker();
@@ -316,16 +374,31 @@ describe('job backend (agenda 6 on our database)', () => {
     await startWorkerProcess('second', logFile, { LOCK_LIFETIME_MS: '1000', WORK_MS: '4000' });
     await waitFor(() => log(logFile).some((l) => l.n === 3001 && l.event === 'end'), 20_000, 'the job to end');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // a second start would show up here
-    expect(log(logFile).filter((l) => l.n === 3001).map((l) => `${l.event} ${l.worker}`)).toEqual(['start first', 'end first']);
+    expect(
+      log(logFile)
+        .filter((l) => l.n === 3001)
+        .map((l) => `${l.event} ${l.worker}`),
+    ).toEqual(['start first', 'end first']);
   });
 
   test('a worker stopped while it is busy logs nothing at error level, leaves no job locked, and its connection closes cleanly', async () => {
     const lines: { level: number; msg: string }[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
     const db = await openDatabase(t.dbConfig, entities, migrations);
-    const slow = defineJob({ name: 'test.busy', payload: z.strictObject({ n: z.number() }), concurrency: 4, handle: async () => void (await new Promise((resolve) => setTimeout(resolve, 30))) });
+    const slow = defineJob({
+      name: 'test.busy',
+      payload: z.strictObject({ n: z.number() }),
+      concurrency: 4,
+      handle: async () => void (await new Promise((resolve) => setTimeout(resolve, 30))),
+    });
     const jobs = jobsOn({ db, logger }, slow);
-    await db.transaction((tx) => jobs.enqueueMany(tx, 'test.busy', Array.from({ length: 400 }, (_, n) => ({ payload: { n } }))));
+    await db.transaction((tx) =>
+      jobs.enqueueMany(
+        tx,
+        'test.busy',
+        Array.from({ length: 400 }, (_, n) => ({ payload: { n } })),
+      ),
+    );
     await jobs.startWorker();
     await waitFor(async () => (await jobRows('test.busy')).some((row) => row.lastFinishedAt !== null), 10_000, 'the worker to be busy');
     await jobs.stopWorker(5000);

@@ -24,7 +24,12 @@ beforeAll(async () => {
   dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-service-')), 'data');
   const db = await freshDatabase();
   drop = db.drop;
-  env = { DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url, SEED_DEMO_DATA: 'true' } : {}) };
+  env = {
+    DATA_DIR: dataDir,
+    PASSWORD_HASH_MEMORY_KIB: '64',
+    PASSWORD_HASH_ITERATIONS: '1',
+    ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url, SEED_DEMO_DATA: 'true' } : {}),
+  };
 });
 afterEach(async () => {
   for (const service of running.splice(0)) {
@@ -60,38 +65,60 @@ describe('the service process', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', jobs: 'ok' } });
     expect((await fetch(`${service.url}/docs/`)).status).toBe(200);
 
-    const login = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.operator) });
+    const login = await fetch(`${service.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ACCOUNTS.operator),
+    });
     expect(login.status).toBe(200);
     expect(((await login.json()) as { user: { role: string } }).user.role).toBe('operator');
 
     // The demo factory sees its live campaign's forecast, published three times as pledges came in.
-    const factoryLogin = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.factory) });
+    const factoryLogin = await fetch(`${service.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ACCOUNTS.factory),
+    });
     const factoryAuth = { Authorization: `Bearer ${((await factoryLogin.json()) as { token: string }).token}` };
-    const batches = (await (await fetch(`${service.url}/v1/factory/forecast-batches`, { headers: factoryAuth })).json()) as { items: { version: number; firmUnits: number }[] };
+    const batches = (await (await fetch(`${service.url}/v1/factory/forecast-batches`, { headers: factoryAuth })).json()) as {
+      items: { version: number; firmUnits: number }[];
+    };
     expect(batches.items.map((b) => b.version)).toEqual([3, 2, 1]);
     expect(batches.items.map((b) => b.firmUnits)).toEqual([14, 10, 7]);
 
     // The demo campaign reads in Chinese: its options and values have display labels.
-    const demoCampaigns = (await (await fetch(`${service.url}/v1/campaigns?status=open`)).json()) as { items: { options: { name: string; label: { zh: string }; valueLabels: Record<string, { zh: string }> }[]; imageUrl: string | null }[] };
+    const demoCampaigns = (await (await fetch(`${service.url}/v1/campaigns?status=open`)).json()) as {
+      items: { options: { name: string; label: { zh: string }; valueLabels: Record<string, { zh: string }> }[]; imageUrl: string | null }[];
+    };
     expect(demoCampaigns.items[0].options.map((o) => o.label.zh)).toEqual(['颜色', '尺码']);
     expect(demoCampaigns.items[0].options[0].valueLabels.black.zh).toBe('黑色');
     expect(demoCampaigns.items[0].imageUrl).toBeNull();
 
     // The demo consumer's fruit boxes: a schedule to read, every day ready-to-eat or named.
-    const consumerLogin = await fetch(`${service.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.consumer) });
+    const consumerLogin = await fetch(`${service.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ACCOUNTS.consumer),
+    });
     const consumerAuth = { Authorization: `Bearer ${((await consumerLogin.json()) as { token: string }).token}` };
     const subscriptions = (await (await fetch(`${service.url}/v1/me/subscriptions`, { headers: consumerAuth })).json()) as { items: { id: string }[] };
     expect(subscriptions.items).toHaveLength(2);
-    const schedule = (await (await fetch(`${service.url}/v1/subscriptions/${subscriptions.items[0].id}/schedule`, { headers: consumerAuth })).json()) as { deliveries: { box: { items: unknown[] } | null }[] };
+    const schedule = (await (await fetch(`${service.url}/v1/subscriptions/${subscriptions.items[0].id}/schedule`, { headers: consumerAuth })).json()) as {
+      deliveries: { box: { items: unknown[] } | null }[];
+    };
     expect(schedule.deliveries.length).toBeGreaterThan(0);
     expect(schedule.deliveries.filter((d) => d.box).every((d) => d.box!.items.length > 0)).toBe(true);
 
     // The embedded demo signs the demo consumer in by phone: the code is in the answer (SMS_SANDBOX_ECHO) and in the log.
     if (!TEST_DATABASE_URL) {
-      const post = (path: string, body: unknown) => fetch(`${service.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (path: string, body: unknown) =>
+        fetch(`${service.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       const sent = (await (await post('/v1/auth/phone/code', { phone: '138 0013 8000' })).json()) as { sandboxCode: string };
       expect(sent.sandboxCode).toMatch(/^\d{6}$/);
-      const byPhone = (await (await post('/v1/auth/phone/verify', { phone: DEMO_CONSUMER_PHONE, code: sent.sandboxCode })).json()) as { newAccount: boolean; user: { email: string } };
+      const byPhone = (await (await post('/v1/auth/phone/verify', { phone: DEMO_CONSUMER_PHONE, code: sent.sandboxCode })).json()) as {
+        newAccount: boolean;
+        user: { email: string };
+      };
       expect(byPhone).toMatchObject({ newAccount: false, user: { email: DEMO_ACCOUNTS.consumer.email } });
       expect(logLines(service.output()).some((l) => String(l.msg).startsWith('sandbox SMS') && JSON.stringify(l).includes(sent.sandboxCode))).toBe(true);
     }
@@ -108,7 +135,11 @@ describe('the service process', () => {
 
   test('restarts on the same data: nothing to migrate, demo data not seeded twice, old tokens still valid', async () => {
     const first = await start();
-    const login = await fetch(`${first.url}/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(DEMO_ACCOUNTS.consumer) });
+    const login = await fetch(`${first.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ACCOUNTS.consumer),
+    });
     const { token } = (await login.json()) as { token: string };
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -123,7 +154,11 @@ describe('the service process', () => {
   test('on SIGTERM it finishes the request in flight, then exits 0', async () => {
     // A password hash at several times the production cost keeps the request busy for a moment.
     const service = await start({ PASSWORD_HASH_MEMORY_KIB: '19456', PASSWORD_HASH_ITERATIONS: '8' });
-    const inFlight = fetch(`${service.url}/v1/auth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: 'late@example.com', password: 'a password in flight' }) });
+    const inFlight = fetch(`${service.url}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'late@example.com', password: 'a password in flight' }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 30));
     service.child.kill('SIGTERM');
     const response = await inFlight;
@@ -154,9 +189,16 @@ describe('the service process', () => {
     const own = await freshDatabase();
     const ownDataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-busy-')), 'data');
     try {
-      const result = await runServiceToExit({ ...env, DATA_DIR: ownDataDir, PORT: String(port), ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) });
+      const result = await runServiceToExit({
+        ...env,
+        DATA_DIR: ownDataDir,
+        PORT: String(port),
+        ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}),
+      });
       expect(result.code).toBe(1);
-      expect(result.stderr.trim().split('\n')).toEqual([`failed to start: cannot listen on port ${port} on 127.0.0.1: it is already in use (another copy of this service?). Stop that process or set PORT to a free port.`]);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        `failed to start: cannot listen on port ${port} on 127.0.0.1: it is already in use (another copy of this service?). Stop that process or set PORT to a free port.`,
+      ]);
       expect(logLines(result.stdout).filter((l) => l.msg !== undefined)).toEqual([]);
       // The port was tried before the database: no data folder, no file, no table.
       expect(existsSync(ownDataDir)).toBe(false);
@@ -191,7 +233,12 @@ describe('the service process', () => {
       // The embedded database's folder is a file.
       const file = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-file-')), 'data');
       writeFileSync(file, 'not a folder');
-      const unwritable = await runServiceToExit({ ...env, DATA_DIR: file, AUTH_SECRET: 'an-auth-secret-of-at-least-32-characters', SANDBOX_SECRET: 'a-sandbox-secret-of-at-least-32-characters' });
+      const unwritable = await runServiceToExit({
+        ...env,
+        DATA_DIR: file,
+        AUTH_SECRET: 'an-auth-secret-of-at-least-32-characters',
+        SANDBOX_SECRET: 'a-sandbox-secret-of-at-least-32-characters',
+      });
       expect(unwritable.code).toBe(1);
       expect(unwritable.stderr.trim().split('\n')).toEqual([
         `failed to start: cannot open the SQLite database ${path.join(file, 'c2m.sqlite')}: a part of the path is a file, not a folder. Set DATA_DIR to a folder this user may write (or move the file away).`,
@@ -200,13 +247,19 @@ describe('the service process', () => {
     // The CLI says the same, in one line.
     const cli = await runCli(['migrate'], { ...env, DATABASE_URL: `mysql://c2m@127.0.0.1:${closedPort}/c2m` });
     expect(cli.code).toBe(1);
-    expect(cli.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^failed: cannot connect to MySQL at 127.0.0.1:${closedPort}: connection refused`))]);
+    expect(cli.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^failed: cannot connect to MySQL at 127.0.0.1:${closedPort}: connection refused`)),
+    ]);
   });
 
   test('a fresh database without an operator: the log says how to create one', async () => {
     const own = await freshDatabase();
     try {
-      const service = await start({ DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-no-operator-')), 'data'), SEED_DEMO_DATA: 'false', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) });
+      const service = await start({
+        DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-no-operator-')), 'data'),
+        SEED_DEMO_DATA: 'false',
+        ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}),
+      });
       const warning = logLines(service.output()).find((l) => String(l.msg).startsWith('no operator account yet'));
       expect(warning?.msg).toBe(
         'no operator account yet: create one with `npm run cli -- create-operator --email <email> --password <password>`, or start with BOOTSTRAP_OPERATOR_EMAIL and BOOTSTRAP_OPERATOR_PASSWORD set',
@@ -231,7 +284,12 @@ describe('the command line', () => {
   const ownConfig = () => (own.config.kind === 'sqlite' ? { kind: 'sqlite' as const, file: path.join(cliEnv.DATA_DIR, 'c2m.sqlite') } : own.config);
   beforeAll(async () => {
     own = await freshDatabase();
-    cliEnv = { DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'), PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}) };
+    cliEnv = {
+      DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-cli-')), 'data'),
+      PASSWORD_HASH_MEMORY_KIB: '64',
+      PASSWORD_HASH_ITERATIONS: '1',
+      ...(own.config.kind === 'mysql' ? { DATABASE_URL: own.config.url } : {}),
+    };
   });
   afterAll(() => own.drop());
 
@@ -259,12 +317,20 @@ describe('the command line', () => {
     expect(await runCli(['run-jobs', '--timeout-seconds', '20'], cliEnv)).toMatchObject({ code: 0, stdout: 'no jobs were due\n' });
     // Three jobs due now, one of them with a payload that no longer fits its schema.
     const withJobs = await startTestApp({ database: { config: ownConfig(), drop: async () => {} } });
-    await withJobs.db.transaction((tx) => withJobs.app.jobs.enqueueMany(tx, 'platform.purge-idempotency-keys', [{ payload: {} }, { payload: {} }, { payload: {}, key: 'broken' }]));
-    await withJobs.db.transaction((tx) => withJobs.db.sql(tx, "UPDATE jobs SET data = '{\"unexpected\":true}' WHERE dedupe_key = 'platform.purge-idempotency-keys:broken'"));
+    await withJobs.db.transaction((tx) =>
+      withJobs.app.jobs.enqueueMany(tx, 'platform.purge-idempotency-keys', [{ payload: {} }, { payload: {} }, { payload: {}, key: 'broken' }]),
+    );
+    await withJobs.db.transaction((tx) =>
+      withJobs.db.sql(tx, "UPDATE jobs SET data = '{\"unexpected\":true}' WHERE dedupe_key = 'platform.purge-idempotency-keys:broken'"),
+    );
     await withJobs.close();
     const ran = await runCli(['run-jobs', '--timeout-seconds', '20'], cliEnv);
     expect(ran.code).toBe(1);
-    expect(ran.stdout.split('\n').filter((line) => !line.startsWith('{'))).toEqual(['jobs run: 2 succeeded, 1 failed', '  platform.purge-idempotency-keys: 2 succeeded, 1 failed', '']);
+    expect(ran.stdout.split('\n').filter((line) => !line.startsWith('{'))).toEqual([
+      'jobs run: 2 succeeded, 1 failed',
+      '  platform.purge-idempotency-keys: 2 succeeded, 1 failed',
+      '',
+    ]);
     expect(ran.stderr).toContain('the reasons are in the jobs table');
   }, 120_000);
 
@@ -273,8 +339,14 @@ describe('the command line', () => {
     expect(bogus.code).toBe(2);
     expect(bogus.stderr).toMatch(/^unknown command: bogus\n\nUsage: npm run cli -- <command>/);
     expect(await runCli([], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^no command given\n\nUsage:/) });
-    expect(await runCli(['migrate', '--emial', 'x'], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^Unknown option '--emial'[\s\S]*Usage:/) });
-    expect(await runCli(['run-jobs', '--timeout-seconds', 'soon'], cliEnv)).toMatchObject({ code: 2, stderr: expect.stringMatching(/^--timeout-seconds: must be a number of seconds above 0 \(got soon\)/) });
+    expect(await runCli(['migrate', '--emial', 'x'], cliEnv)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^Unknown option '--emial'[\s\S]*Usage:/),
+    });
+    expect(await runCli(['run-jobs', '--timeout-seconds', 'soon'], cliEnv)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^--timeout-seconds: must be a number of seconds above 0 \(got soon\)/),
+    });
     expect(await runCli(['--help'], cliEnv)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Usage:/) });
   }, 120_000);
 
@@ -282,8 +354,21 @@ describe('the command line', () => {
     // Damage the ledger behind the service's back: reconcile must say so and fail.
     const db = await openDatabase(ownConfig(), entities, migrations);
     await db.transaction(async (tx) => {
-      await tx.insert(JournalEntryRow, { id: '11111111-1111-4111-8111-111111111111', kind: 'deposit_received', campaignId: null, pledgeId: null, paymentId: null, refundId: null, createdAt: new Date() });
-      await tx.insert(JournalLineRow, { id: '22222222-2222-4222-8222-222222222222', entryId: '11111111-1111-4111-8111-111111111111', account: 'gateway', amount: parseMoney('1.00') });
+      await tx.insert(JournalEntryRow, {
+        id: '11111111-1111-4111-8111-111111111111',
+        kind: 'deposit_received',
+        campaignId: null,
+        pledgeId: null,
+        paymentId: null,
+        refundId: null,
+        createdAt: new Date(),
+      });
+      await tx.insert(JournalLineRow, {
+        id: '22222222-2222-4222-8222-222222222222',
+        entryId: '11111111-1111-4111-8111-111111111111',
+        account: 'gateway',
+        amount: parseMoney('1.00'),
+      });
     });
     await db.close();
     const broken = await runCli(['reconcile'], cliEnv);

@@ -29,7 +29,12 @@ beforeAll(async () => {
   const database = fresh.config.kind === 'sqlite' ? { config: { kind: 'sqlite' as const, file: path.join(dataDir, 'c2m.sqlite') }, drop: fresh.drop } : fresh;
   t = await startTestApp({ database });
   env = {
-    DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100', JOBS_LOCK_LIFETIME_MS: '20000', LOG_LEVEL: 'info',
+    DATA_DIR: dataDir,
+    SEED_DEMO_DATA: 'false',
+    SANDBOX_AUTO_CONFIRM: 'false',
+    JOBS_POLL_INTERVAL_MS: '100',
+    JOBS_LOCK_LIFETIME_MS: '20000',
+    LOG_LEVEL: 'info',
     ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
   };
 }, 240_000);
@@ -46,11 +51,16 @@ test(`a settlement killed half way and run again settles each of ${PLEDGES} pled
   const c = await anOpenCampaign(t, operator, factory.id, clock, { tiers: [{ minUnits: 100_000, unitPrice: '899.00' }] });
   const { pledges, payments, sandbox } = t.app.services;
   for (let i = 0; i < PLEDGES; i += 50) {
-    await Promise.all(Array.from({ length: 50 }, async (_, j) => {
-      const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i + j).padStart(12, '0')}` }, c.id, { variant: { colour: 'black', size: 'M' }, quantity: 1 });
-      const signed = sandbox.notification(payment, 'succeeded', clock.now());
-      await payments.handleNotification(sandbox.name, signed.headers, signed.body);
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, j) => {
+        const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i + j).padStart(12, '0')}` }, c.id, {
+          variant: { colour: 'black', size: 'M' },
+          quantity: 1,
+        });
+        const signed = sandbox.notification(payment, 'succeeded', clock.now());
+        await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+      }),
+    );
   }
   await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
   const refunded = () => t.db.read((tx) => tx.countBy(PledgeRow, { campaignId: c.id, status: 'refunded' }));
@@ -69,7 +79,11 @@ test(`a settlement killed half way and run again settles each of ${PLEDGES} pled
   // Liveness bounds, not speed checks: a refund is one job (gateway call, then its ledger entry), and on a
   // loaded two-core machine with SQLite's single writer 800 of them take minutes.
   await waitFor(async () => (await refunded()) === PLEDGES, 240_000, 'every pledge to be refunded');
-  await waitFor(async () => (await t.db.read((tx) => tx.countBy(RefundRow, { campaignId: c.id, status: 'succeeded' }))) === PLEDGES, 240_000, 'every refund to be sent');
+  await waitFor(
+    async () => (await t.db.read((tx) => tx.countBy(RefundRow, { campaignId: c.id, status: 'succeeded' }))) === PLEDGES,
+    240_000,
+    'every refund to be sent',
+  );
   rescuer.child.kill('SIGTERM');
   await rescuer.exited;
 

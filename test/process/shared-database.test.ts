@@ -20,7 +20,12 @@ beforeAll(async () => {
   const db = await freshDatabase();
   drop = db.drop;
   env = {
-    DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', SEED_DEMO_DATA: 'true', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '50',
+    DATA_DIR: dataDir,
+    PASSWORD_HASH_MEMORY_KIB: '64',
+    PASSWORD_HASH_ITERATIONS: '1',
+    SEED_DEMO_DATA: 'true',
+    SANDBOX_AUTO_CONFIRM: 'false',
+    JOBS_POLL_INTERVAL_MS: '50',
     ...(TEST_DATABASE_URL && db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url } : {}),
   };
 });
@@ -41,7 +46,11 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
   const answers: number[] = [];
   const consumer = async (n: number) => {
     for (let i = 0; !stop; i++) {
-      const signUp = await fetch(`${url}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `shopper-${n}-${i}@example.com`, password: 'a long enough password' }) });
+      const signUp = await fetch(`${url}/v1/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `shopper-${n}-${i}@example.com`, password: 'a long enough password' }),
+      });
       answers.push(signUp.status);
       const { token } = (await signUp.json()) as { token: string };
       const pledge = await fetch(`${url}/v1/campaigns/${campaignId}/pledges`, {
@@ -58,7 +67,9 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
     await waitFor(() => answers.length >= 8, 60_000, 'every consumer to have signed up and pledged');
     const commands = [['run-jobs', '--timeout-seconds', '60'], ['reconcile'], ['migrate'], ['seed']];
     const runs = await Promise.all(commands.map((command) => runCli(command, env)));
-    expect(runs.map((run, i) => ({ command: commands[i][0], code: run.code, stderr: run.stderr }))).toEqual(commands.map(([command]) => ({ command, code: 0, stderr: '' })));
+    expect(runs.map((run, i) => ({ command: commands[i][0], code: run.code, stderr: run.stderr }))).toEqual(
+      commands.map(([command]) => ({ command, code: 0, stderr: '' })),
+    );
   } finally {
     stop = true;
     await load;
@@ -69,10 +80,19 @@ test('run-jobs, reconcile, migrate and seed succeed while the service writes to 
 test('two processes migrating a new database at the same moment both succeed, and the migrations are applied once', async () => {
   const fresh = await freshDatabase();
   const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'c2m-migrate-')), 'data');
-  const envFresh = { DATA_DIR: dataDir, PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', ...(fresh.config.kind === 'mysql' ? { DATABASE_URL: fresh.config.url } : {}) };
+  const envFresh = {
+    DATA_DIR: dataDir,
+    PASSWORD_HASH_MEMORY_KIB: '64',
+    PASSWORD_HASH_ITERATIONS: '1',
+    ...(fresh.config.kind === 'mysql' ? { DATABASE_URL: fresh.config.url } : {}),
+  };
   try {
     const runs = await Promise.all([runCli(['migrate'], envFresh), runCli(['migrate'], envFresh), runCli(['seed'], envFresh)]);
-    expect(runs.map((r) => ({ code: r.code, stderr: r.stderr }))).toEqual([{ code: 0, stderr: '' }, { code: 0, stderr: '' }, { code: 0, stderr: '' }]);
+    expect(runs.map((r) => ({ code: r.code, stderr: r.stderr }))).toEqual([
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+      { code: 0, stderr: '' },
+    ]);
     expect(runs[2].stdout).toContain('demo data seeded');
     expect(await runCli(['migrate'], envFresh)).toMatchObject({ code: 0, stdout: expect.stringContaining('database is up to date') });
   } finally {

@@ -50,7 +50,11 @@ test('an API killed during a pledge spike: nothing half-written, every 201 found
   let aPlaced = 0;
   const body = { variant: { colour: 'navy', size: 'L' }, quantity: 1 };
   const place = async (consumer: Consumer, key: string, first: FleetProcess) => {
-    const result = await sendWithRetries([first.url, b.url], 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: consumer.token, idempotencyKey: key, body });
+    const result = await sendWithRetries([first.url, b.url], 'POST', `/v1/campaigns/${campaignId}/pledges`, {
+      token: consumer.token,
+      idempotencyKey: key,
+      body,
+    });
     if (result.via === a.url && result.outcome.kind === 'answer' && result.outcome.status === 201) aPlaced += 1;
     attempts.push({ consumer, key, first, result });
   };
@@ -62,7 +66,11 @@ test('an API killed during a pledge spike: nothing half-written, every 201 found
   await fleet.kill(a);
   await spike;
 
-  const outcomes = countOf(attempts.map(({ result: { outcome } }) => (outcome.kind === 'answer' ? `${outcome.status}${outcome.status === 201 ? '' : ` ${outcome.body.code}`}` : 'no answer')));
+  const outcomes = countOf(
+    attempts.map(({ result: { outcome } }) =>
+      outcome.kind === 'answer' ? `${outcome.status}${outcome.status === 201 ? '' : ` ${outcome.body.code}`}` : 'no answer',
+    ),
+  );
   const cutOff = attempts.filter(({ first, result }) => first === a && result.attempts > 1);
   // A dropped request ends in a 201 or, while the dead process's hold on its key lasts, a clean 409 "in flight": nothing else.
   expect(Object.keys(outcomes).every((o) => ['201', '409 idempotency_request_in_flight'].includes(o))).toBe(true);
@@ -83,8 +91,15 @@ test('an API killed during a pledge spike: nothing half-written, every 201 found
   // attempt is never run twice at once). Once that has passed — moved here, by ageing the keys —, the
   // clients retry through api-b with the same keys, and each ends with exactly one pledge.
   const stuck = attempts.filter(({ result: { outcome } }) => outcome.kind === 'answer' && outcome.status === 409);
-  await fleet.t.db.statement((tx) => fleet.t.db.sql(tx, "UPDATE idempotency_keys SET locked_at = ? WHERE state = 'in_flight'", [new Date(Date.now() - 6 * 60_000)]));
-  for (const attempt of stuck) attempt.result = await sendWithRetries(b.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: attempt.consumer.token, idempotencyKey: attempt.key, body });
+  await fleet.t.db.statement((tx) =>
+    fleet.t.db.sql(tx, "UPDATE idempotency_keys SET locked_at = ? WHERE state = 'in_flight'", [new Date(Date.now() - 6 * 60_000)]),
+  );
+  for (const attempt of stuck)
+    attempt.result = await sendWithRetries(b.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, {
+      token: attempt.consumer.token,
+      idempotencyKey: attempt.key,
+      body,
+    });
   expect(stuck.filter(({ result: { outcome } }) => !(outcome.kind === 'answer' && outcome.status === 201)).map((s) => s.result.outcome)).toEqual([]);
 
   // Every pledge in the database is one a client holds a 201 for: none was written twice for one key,
@@ -96,7 +111,9 @@ test('an API killed during a pledge spike: nothing half-written, every 201 found
   expect(held.size).toBe(CONSUMERS * PLEDGES_EACH);
   expect([...(await halfWritten(fleet.t)), ...(await unitViolations(fleet.t, campaignId))]).toEqual([]);
   await expectConsistent(fleet.t);
-  console.log(`api crash: ${attempts.length} pledges, ${JSON.stringify(outcomes)} before the keys aged; ${cutOff.length} requests cut off by the kill and retried through api-b, ${stuck.length} of them held in flight until the keys aged`);
+  console.log(
+    `api crash: ${attempts.length} pledges, ${JSON.stringify(outcomes)} before the keys aged; ${cutOff.length} requests cut off by the kill and retried through api-b, ${stuck.length} of them held in flight until the keys aged`,
+  );
 }, 600_000);
 
 test('a process that died after its pledge committed, before it recorded the answer: the retry gets that pledge, not a second one', async () => {
@@ -108,12 +125,18 @@ test('a process that died after its pledge committed, before it recorded the ans
   const body = { variant: { colour: 'black', size: 'M' }, quantity: 1 };
   const first = await expectStatus(201, b.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: consumer.token, idempotencyKey: key, body });
   await fleet.t.db.statement((tx) =>
-    fleet.t.db.sql(tx, "UPDATE idempotency_keys SET state = 'in_flight', response_status = NULL, response_body = NULL, locked_at = ? WHERE idem_key = ?", [new Date(Date.now() - 6 * 60_000), key]),
+    fleet.t.db.sql(tx, "UPDATE idempotency_keys SET state = 'in_flight', response_status = NULL, response_body = NULL, locked_at = ? WHERE idem_key = ?", [
+      new Date(Date.now() - 6 * 60_000),
+      key,
+    ]),
   );
   const retried = await expectStatus(201, b.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: consumer.token, idempotencyKey: key, body });
   expect(retried.id).toBe(first.id);
-  const [{ n }] = await sqlRows(fleet.t, 'SELECT COUNT(*) AS n FROM pledges WHERE campaign_id = ? AND user_id = ? AND variant_key = ?', [campaignId, consumer.userId, 'colour=black;size=M']);
+  const [{ n }] = await sqlRows(fleet.t, 'SELECT COUNT(*) AS n FROM pledges WHERE campaign_id = ? AND user_id = ? AND variant_key = ?', [
+    campaignId,
+    consumer.userId,
+    'colour=black;size=M',
+  ]);
   expect(Number(n)).toBe(1);
   await expectConsistent(fleet.t, { openCampaigns: [campaignId] });
 }, 120_000);
-

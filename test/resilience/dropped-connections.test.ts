@@ -36,7 +36,13 @@ beforeAll(async () => {
   const operator = await anOperator(fleet.t);
   operatorAuth = operator.auth;
   const factory = await aFactory(fleet.t, operator);
-  campaignId = (await anOpenCampaign(fleet.t, operator, factory.id, clock, { maxUnits: 10_000, perConsumerLimit: PLEDGES_EACH * 2, tiers: [{ minUnits: 10, unitPrice: '899.00' }] })).id;
+  campaignId = (
+    await anOpenCampaign(fleet.t, operator, factory.id, clock, {
+      maxUnits: 10_000,
+      perConsumerLimit: PLEDGES_EACH * 2,
+      tiers: [{ minUnits: 10, unitPrice: '899.00' }],
+    })
+  ).id;
   killer = await ConnectionKiller.connect(fleet.env.DATABASE_URL, fleet.schema);
 }, 300_000);
 afterAll(async () => {
@@ -62,7 +68,13 @@ test('while every database connection is killed four times a second, each reques
   const placed: { consumer: Consumer; key: string; api: number; final: Outcome }[] = [];
   const body = { variant: { colour: 'black', size: 'L' }, quantity: 1 };
   const pledgeOnce = async (p: { consumer: Consumer; key: string; api: number }, attempts: number) => {
-    const run = await sendWithRetries(apis[p.api].url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: p.consumer.token, idempotencyKey: p.key, body, timeoutMs: 30_000 }, attempts);
+    const run = await sendWithRetries(
+      apis[p.api].url,
+      'POST',
+      `/v1/campaigns/${campaignId}/pledges`,
+      { token: p.consumer.token, idempotencyKey: p.key, body, timeoutMs: 30_000 },
+      attempts,
+    );
     history.push(...run.history.map((outcome) => ({ what: 'pledge', outcome })));
     return run.outcome;
   };
@@ -88,13 +100,17 @@ test('while every database connection is killed four times a second, each reques
       if (created(final)) await confirm(final.body.depositPayment, 1 - p.api);
     }
   });
-  const reading = mapLimit(Array.from({ length: 10 }, (_, i) => i), 10, async (i) => {
-    while (!loadDone) {
-      const path = i % 2 ? `/v1/campaigns/${campaignId}` : '/v1/campaigns?limit=5';
-      const { history: attempts } = await sendWithRetries(apis[i % 2].url, 'GET', path, { timeoutMs: 30_000 }, 1);
-      history.push(...attempts.map((outcome) => ({ what: `read ${i % 2 ? 'campaign' : 'list'}`, outcome })));
-    }
-  });
+  const reading = mapLimit(
+    Array.from({ length: 10 }, (_, i) => i),
+    10,
+    async (i) => {
+      while (!loadDone) {
+        const path = i % 2 ? `/v1/campaigns/${campaignId}` : '/v1/campaigns?limit=5';
+        const { history: attempts } = await sendWithRetries(apis[i % 2].url, 'GET', path, { timeoutMs: 30_000 }, 1);
+        history.push(...attempts.map((outcome) => ({ what: `read ${i % 2 ? 'campaign' : 'list'}`, outcome })));
+      }
+    },
+  );
   await pledging;
   loadDone = true;
   await reading;
@@ -107,7 +123,9 @@ test('while every database connection is killed four times a second, each reques
   for (const p of unlucky) p.final = await pledgeOnce(p, 5);
   const stuck = unlucky.filter((p) => p.final.kind === 'answer' && p.final.status === 409);
   if (stuck.length > 0) {
-    await fleet.t.db.statement((tx) => fleet.t.db.sql(tx, "UPDATE idempotency_keys SET locked_at = ? WHERE state = 'in_flight'", [new Date(Date.now() - 6 * 60_000)]));
+    await fleet.t.db.statement((tx) =>
+      fleet.t.db.sql(tx, "UPDATE idempotency_keys SET locked_at = ? WHERE state = 'in_flight'", [new Date(Date.now() - 6 * 60_000)]),
+    );
     for (const p of stuck) p.final = await pledgeOnce(p, 5);
   }
   for (const p of unlucky) if (created(p.final)) await confirm(p.final.body.depositPayment, p.api);
@@ -117,7 +135,13 @@ test('while every database connection is killed four times a second, each reques
     const problem = answerProblem(outcome);
     return problem ? [`${what}: ${problem}`] : [];
   });
-  if (bad.length > 0) console.log(`errors logged by the processes:\n${fleet.all.flatMap((p) => fleet.errorLog(p).map((l) => `${p.name}: ${l.slice(0, 400)}`)).slice(0, 20).join('\n')}`);
+  if (bad.length > 0)
+    console.log(
+      `errors logged by the processes:\n${fleet.all
+        .flatMap((p) => fleet.errorLog(p).map((l) => `${p.name}: ${l.slice(0, 400)}`))
+        .slice(0, 20)
+        .join('\n')}`,
+    );
   expect(bad.slice(0, 20)).toEqual([]);
   const summary = countOf(history.map(({ what, outcome }) => `${what} ${outcome.kind === 'answer' ? outcome.status : 'no answer'}`));
   // The faults did happen, and were seen by clients.
@@ -128,13 +152,21 @@ test('while every database connection is killed four times a second, each reques
 
   // Recovery, by itself: both APIs ready, and a new round of requests succeeds at the first attempt.
   for (const api of apis) {
-    await waitFor(async () => {
-      const ready = await send(api.url, 'GET', '/readyz');
-      return ready.kind === 'answer' && ready.status === 200;
-    }, 30_000, `${api.name} to be ready again`);
+    await waitFor(
+      async () => {
+        const ready = await send(api.url, 'GET', '/readyz');
+        return ready.kind === 'answer' && ready.status === 200;
+      },
+      30_000,
+      `${api.name} to be ready again`,
+    );
   }
   const freshRuns = await mapLimit(consumers.slice(0, 20), 20, (consumer, i) =>
-    sendWithRetries(apis[i % 2].url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: consumer.token, idempotencyKey: randomUUID(), body: { variant: { colour: 'navy', size: 'M' }, quantity: 1 } }),
+    sendWithRetries(apis[i % 2].url, 'POST', `/v1/campaigns/${campaignId}/pledges`, {
+      token: consumer.token,
+      idempotencyKey: randomUUID(),
+      body: { variant: { colour: 'navy', size: 'M' }, quantity: 1 },
+    }),
   );
   // Not one "try again": only a connection reset before the API read the request may be retried.
   expect(freshRuns.flatMap((r) => r.history).filter((o) => o.kind === 'answer' && o.status !== 201)).toEqual([]);
@@ -152,7 +184,11 @@ test('while every database connection is killed four times a second, each reques
   // The worker recovered too: the campaign, closed now with every deposit paid, is decided by it.
   for (const o of fresh) if (created(o)) await confirm(o.body.depositPayment, 0);
   await fleet.t.http.post(`/v1/campaigns/${campaignId}/close`).set(operatorAuth).expect(200);
-  await waitFor(async () => (await sqlRows(fleet.t, 'SELECT status FROM campaigns WHERE id = ?', [campaignId]))[0].status === 'succeeded', 120_000, 'the worker to decide the campaign');
+  await waitFor(
+    async () => (await sqlRows(fleet.t, 'SELECT status FROM campaigns WHERE id = ?', [campaignId]))[0].status === 'succeeded',
+    120_000,
+    'the worker to decide the campaign',
+  );
   console.log(
     `dropped connections: ${killer.killed} connections killed in ${killer.rounds} rounds; answers ${JSON.stringify(summary)}; ` +
       `${unlucky.length} pledges still refused when the killing stopped (${stuck.length} held in flight until their keys aged)`,

@@ -55,7 +55,11 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
   const spareSessions = await Promise.all(Array.from({ length: 4 }, async () => (await aSession(world.t, world.carol.email, world.carol.password)).auth));
   const context = { routeOf, hints: hints(world), bodies: bodies(world), pathPools: PATH_POOLS };
   // Each operation's generators are built once: building them per case would cost more than sending it.
-  const anyCase = fc.oneof(...operations.map((op) => fc.oneof({ weight: 9, arbitrary: validCase(op, context) }, { weight: 11, arbitrary: invalidCase(op, context, methodsOfPath(op.path)) })));
+  const anyCase = fc.oneof(
+    ...operations.map((op) =>
+      fc.oneof({ weight: 9, arbitrary: validCase(op, context) }, { weight: 11, arbitrary: invalidCase(op, context, methodsOfPath(op.path)) }),
+    ),
+  );
 
   let keys = 0;
   const wire: WireContext = {
@@ -63,11 +67,14 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
       const items = pools[pool] ?? [];
       return items.length === 0 ? crypto.randomUUID() : items[n % items.length];
     },
-    credentials: (roles: readonly Role[], operation: string) => operation === 'post /v1/auth/logout' ? spareSessions : [
-      ...(roles.includes('consumer') ? consumerTokens : []),
-      ...(roles.includes('operator') ? [world.operator.auth] : []),
-      ...(roles.includes('factory') ? [world.a.user.auth, world.a.key.auth, world.b.user.auth, world.b.key.auth] : []),
-    ],
+    credentials: (roles: readonly Role[], operation: string) =>
+      operation === 'post /v1/auth/logout'
+        ? spareSessions
+        : [
+            ...(roles.includes('consumer') ? consumerTokens : []),
+            ...(roles.includes('operator') ? [world.operator.auth] : []),
+            ...(roles.includes('factory') ? [world.a.user.auth, world.a.key.auth, world.b.user.auth, world.b.key.auth] : []),
+          ],
     tokens: () => [world.alice, world.bob, world.operator, world.a.user, world.b.user].map((c) => c.token),
     revokedKey: world.revokedKey,
     routeOf,
@@ -99,10 +106,13 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
     });
     if (failures.length > 0) throw new Error(failures.join('\n\n'));
   };
-  const failed = (error: unknown, where: string) => new Error(`The fuzz failed (${where}). Replay it with FUZZ_SEED=${SEED}.\n\n${error instanceof Error ? error.message : String(error)}`);
+  const failed = (error: unknown, where: string) =>
+    new Error(`The fuzz failed (${where}). Replay it with FUZZ_SEED=${SEED}.\n\n${error instanceof Error ? error.message : String(error)}`);
 
   // First every operation once well-formed and once broken, so that even a short run reaches every route; then at random.
-  const sweep = operations.flatMap((op, i) => [validCase(op, context), invalidCase(op, context, methodsOfPath(op.path))].map((arb, j) => fc.sample(arb, { seed: SEED + 2 * i + j, numRuns: 1 })[0]));
+  const sweep = operations.flatMap((op, i) =>
+    [validCase(op, context), invalidCase(op, context, methodsOfPath(op.path))].map((arb, j) => fc.sample(arb, { seed: SEED + 2 * i + j, numRuns: 1 })[0]),
+  );
   for (let i = 0; i < sweep.length; i += CONCURRENCY) {
     await sendAll(sweep.slice(i, i + CONCURRENCY)).catch((error: unknown) => {
       throw failed(error, 'sweep of every operation');
@@ -118,7 +128,9 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
   for (const w of written) {
     const res = await server.send({ method: 'GET', path: w.path, headers: { authorization: world.operator.auth.Authorization } });
     const now = JSON.parse(res.text) as Record<string, unknown>;
-    for (const field of w.fields) if (JSON.stringify(now[field]) !== JSON.stringify(w.answered[field])) changed.push(`${w.path} ${field}: answered ${JSON.stringify(w.answered[field])}, reads back ${JSON.stringify(now[field])}`);
+    for (const field of w.fields)
+      if (JSON.stringify(now[field]) !== JSON.stringify(w.answered[field]))
+        changed.push(`${w.path} ${field}: answered ${JSON.stringify(w.answered[field])}, reads back ${JSON.stringify(now[field])}`);
   }
   expect(changed).toEqual([]);
 
@@ -139,18 +151,32 @@ test(`${REQUESTS} generated requests, valid and invalid, on every route: no 5xx,
 test('amounts at the edge of what the API accepts are exact on the way back, and the edge is enforced', async () => {
   const { t, operator, alice } = world;
   // The highest unit price, the highest deposit the law allows (20%, 定金), the largest pledge: ¥2,000,000,000.00 in one payment.
-  const c = await anOpenCampaign(t, operator, world.a.id, world.clock, { referencePrice: '1000000.00', depositRate: '0.2', tiers: [{ minUnits: 1, unitPrice: '1000000.00' }] });
+  const c = await anOpenCampaign(t, operator, world.a.id, world.clock, {
+    referencePrice: '1000000.00',
+    depositRate: '0.2',
+    tiers: [{ minUnits: 1, unitPrice: '1000000.00' }],
+  });
   const paid = await paidPledge(t, alice, c.id, { colour: 'navy', size: 'M' }, 10_000);
   const read = (await t.http.get(`/v1/pledges/${paid.id}`).set(alice.auth).expect(200)).body;
-  expect({ deposit: read.deposit, status: read.status, payment: read.payments[0].amount }).toEqual({ deposit: '2000000000.00', status: 'active', payment: '2000000000.00' });
+  expect({ deposit: read.deposit, status: read.status, payment: read.payments[0].amount }).toEqual({
+    deposit: '2000000000.00',
+    status: 'active',
+    payment: '2000000000.00',
+  });
   expect((await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body).toMatchObject({ referencePrice: '1000000.00', depositPerUnit: '200000.00' });
-  const over = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...(await campaignInputOf(t, c.id)), referencePrice: '1000000.01' }).expect(400);
+  const over = await t.http
+    .post('/v1/campaigns')
+    .set(operator.auth)
+    .send({ ...(await campaignInputOf(t, c.id)), referencePrice: '1000000.01' })
+    .expect(400);
   expect(over.body.errors).toContainEqual(expect.objectContaining({ path: 'body.referencePrice', message: 'must be at most 1000000.00' }));
 
   // Active again: the fuzz before may have taken mango off the catalogue, which lists active fruit only.
   await t.http.patch('/v1/fruits/mango').set(operator.auth).send({ unitCost: '100000.00', active: true }).expect(200);
   expect((await t.http.get('/v1/fruits').expect(200)).body.items.find((f: { id: string }) => f.id === 'mango').unitCost).toBe('100000.00');
-  expect((await t.http.patch('/v1/fruits/mango').set(operator.auth).send({ unitCost: '100000.01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.unitCost' })]);
+  expect((await t.http.patch('/v1/fruits/mango').set(operator.auth).send({ unitCost: '100000.01' }).expect(400)).body.errors).toEqual([
+    expect.objectContaining({ path: 'body.unitCost' }),
+  ]);
   await expectLedgerReconciles(t);
 });
 
@@ -165,7 +191,8 @@ function violations(c: FuzzCase, res: WireResponse): string[] {
     // A sign-out's session may have been ended by an earlier sign-out of this run: then its token is refused, rightly.
     const signedOutBefore = code === 'unauthenticated' && c.op.name === 'post /v1/auth/logout';
     if ((code === 'unauthenticated' && !signedOutBefore) || code === 'forbidden') found.push(`refused the credentials of a caller the route is for (${code})`);
-    if (res.status < 300 && !c.op.statuses.includes(String(res.status))) found.push(`answered ${res.status}, which docs/openapi.yaml does not list for this operation`);
+    if (res.status < 300 && !c.op.statuses.includes(String(res.status)))
+      found.push(`answered ${res.status}, which docs/openapi.yaml does not list for this operation`);
   }
   return found;
 }
@@ -182,7 +209,14 @@ function describe(c: FuzzCase, req: WireRequest, res: WireResponse | undefined, 
 }
 
 /** Records that later requests can name: the ids a successful answer makes known. */
-function harvest(c: FuzzCase, req: WireRequest, res: WireResponse, pools: Record<string, unknown[]>, consumerTokens: { Authorization: string }[], alice: string): void {
+function harvest(
+  c: FuzzCase,
+  req: WireRequest,
+  res: WireResponse,
+  pools: Record<string, unknown[]>,
+  consumerTokens: { Authorization: string }[],
+  alice: string,
+): void {
   if (res.status >= 300 || !String(res.headers['content-type']).startsWith('application/json')) return;
   const body = JSON.parse(res.text);
   const add = (pool: string, ...values: unknown[]) => {
@@ -249,14 +283,38 @@ function poolsOf(w: World): Record<string, unknown[]> {
 
 /** Where an operation's {id} mostly comes from, when a record of its kind would rarely be in the state it acts on. */
 const PATH_POOLS: Record<string, [pool: string, weight: number][]> = {
-  'post /v1/campaigns/{id}/pledges': [['open-campaigns', 6], ['campaigns', 1]],
-  'post /v1/campaigns/{id}/quote': [['open-campaigns', 6], ['campaigns', 1]],
-  'post /v1/campaigns/{id}/publish': [['drafts', 3], ['campaigns', 1]],
-  'post /v1/pledges/{id}/balance-payment': [['awaiting-balance', 3], ['pledges', 1]],
-  'post /v1/pledges/{id}/cancel': [['own-pledges', 3], ['pledges', 1]],
-  'post /v1/subscriptions/{id}/skip': [['own-subscriptions', 3], ['subscriptions', 1]],
-  'post /v1/subscriptions/{id}/pause': [['own-subscriptions', 3], ['subscriptions', 1]],
-  'post /v1/subscriptions/{id}/resume': [['own-subscriptions', 3], ['subscriptions', 1]],
+  'post /v1/campaigns/{id}/pledges': [
+    ['open-campaigns', 6],
+    ['campaigns', 1],
+  ],
+  'post /v1/campaigns/{id}/quote': [
+    ['open-campaigns', 6],
+    ['campaigns', 1],
+  ],
+  'post /v1/campaigns/{id}/publish': [
+    ['drafts', 3],
+    ['campaigns', 1],
+  ],
+  'post /v1/pledges/{id}/balance-payment': [
+    ['awaiting-balance', 3],
+    ['pledges', 1],
+  ],
+  'post /v1/pledges/{id}/cancel': [
+    ['own-pledges', 3],
+    ['pledges', 1],
+  ],
+  'post /v1/subscriptions/{id}/skip': [
+    ['own-subscriptions', 3],
+    ['subscriptions', 1],
+  ],
+  'post /v1/subscriptions/{id}/pause': [
+    ['own-subscriptions', 3],
+    ['subscriptions', 1],
+  ],
+  'post /v1/subscriptions/{id}/resume': [
+    ['own-subscriptions', 3],
+    ['subscriptions', 1],
+  ],
 };
 
 /** The amounts of a record as the API answered when it was made. */
@@ -280,8 +338,11 @@ function remember(c: FuzzCase, res: WireResponse, written: Written[]): void {
 
 /** Values the schemas alone would almost never make meaningful: ids of real records, regions, our own webhook receiver. */
 function hints(w: World): Hints {
-  const money = fc.oneof(fc.integer({ min: 1, max: 200_000 }), fc.integer({ min: 1, max: 10_000_000_000 })).map((fen) => formatMoney(parseMoney('0').plus(fen).dividedBy(100)));
-  const date = (from: number, to: number) => fc.integer({ min: from, max: to }).map((d) => new Date(w.clock.now().getTime() + d * 86_400_000).toISOString().slice(0, 10));
+  const money = fc
+    .oneof(fc.integer({ min: 1, max: 200_000 }), fc.integer({ min: 1, max: 10_000_000_000 }))
+    .map((fen) => formatMoney(parseMoney('0').plus(fen).dividedBy(100)));
+  const date = (from: number, to: number) =>
+    fc.integer({ min: from, max: to }).map((d) => new Date(w.clock.now().getTime() + d * 86_400_000).toISOString().slice(0, 10));
   return {
     factoryId: ref('factories'),
     orchardId: fc.oneof(fc.constant(w.orchardId), ref('factories'), fc.constant(null)),
@@ -289,7 +350,10 @@ function hints(w: World): Hints {
     boxIds: fc.array(ref('boxes'), { minLength: 1, maxLength: 3 }),
     planId: ref('plans'),
     exclusions: fc.array(ref('fruits'), { maxLength: 3 }),
-    region: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('shanghai', 'beijing', 'chengdu', 'urumqi', 'atlantis') }, { weight: 1, arbitrary: fc.constantFrom(...NASTY_STRINGS) }),
+    region: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('shanghai', 'beijing', 'chengdu', 'urumqi', 'atlantis') },
+      { weight: 1, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
+    ),
     url: fc.stringMatching(/^[a-z]{1,8}$/).map((p) => `${w.sinkUrl}/${p}`),
     variant: ref('variants'),
     imageUrl: fc.oneof(fc.constantFrom('https://img.example.com/jacket.jpg', 'https://img.example.com/a b/<x>".png'), fc.constantFrom(...NASTY_STRINGS)),
@@ -297,7 +361,9 @@ function hints(w: World): Hints {
     // Mainland mobile numbers as people type them, from a few numbers (so codes meet their limits) and many.
     phone: fc.oneof(
       fc.constantFrom('13800138000', '+86 139 0000 0001', '+8615000000002', '0086-186-0000-0003'),
-      fc.tuple(fc.constantFrom('3', '5', '7', '8', '9'), fc.integer({ min: 0, max: 999_999_999 })).map(([second, n]) => `1${second}${String(n).padStart(9, '0')}`),
+      fc
+        .tuple(fc.constantFrom('3', '5', '7', '8', '9'), fc.integer({ min: 0, max: 999_999_999 }))
+        .map(([second, n]) => `1${second}${String(n).padStart(9, '0')}`),
     ),
     code: fc.oneof(fc.stringMatching(/^\d{6}$/), fc.constant('000000')),
     unitCost: money,
@@ -308,7 +374,10 @@ function hints(w: World): Hints {
     until: date(1, 40),
     from: date(0, 20),
     shipBy: date(0, 60),
-    seasons: fc.array(fc.record({ origin: fc.constantFrom('Hainan', 'Yunnan'), months: fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 12 }) }), { minLength: 1, maxLength: 2 }),
+    seasons: fc.array(
+      fc.record({ origin: fc.constantFrom('Hainan', 'Yunnan'), months: fc.uniqueArray(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 12 }) }),
+      { minLength: 1, maxLength: 2 },
+    ),
   };
 }
 
@@ -318,7 +387,10 @@ function bodies(w: World): Record<string, fc.Arbitrary<unknown>> {
   const campaign = fc
     .record({
       factoryId: ref('factories'),
-      title: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom('=HYPERLINK("http://evil.example","x")', '+cmd', '-1+2', '@SUM(1)', '羽绒服 联名预售')),
+      title: fc.oneof(
+        fc.string({ minLength: 1, maxLength: 60 }),
+        fc.constantFrom('=HYPERLINK("http://evil.example","x")', '+cmd', '-1+2', '@SUM(1)', '羽绒服 联名预售'),
+      ),
       productName: fc.string({ minLength: 1, maxLength: 40 }),
       twoDimensions: fc.boolean(),
       // Up to a hundred trillion yuan a unit: amounts no campaign has, at the edge of what a fen column holds.
@@ -345,18 +417,28 @@ function bodies(w: World): Record<string, fc.Arbitrary<unknown>> {
       const opensAt = now() + c.opensInHours * 3600_000;
       const closesAt = opensAt + c.openHours * 3600_000;
       return {
-        factoryId: c.factoryId, title: c.title, productName: c.productName,
+        factoryId: c.factoryId,
+        title: c.title,
+        productName: c.productName,
         options: [{ name: 'colour', values: ['black', 'navy'] }, ...(c.twoDimensions ? [{ name: 'size', values: ['M', 'L'] }] : [])],
-        referencePrice: fen(c.referenceFen), depositRate: (Number(c.rateBasisPoints) / 10_000).toFixed(2), tiers,
-        ...(c.cap !== null ? { maxUnits: c.cap } : {}), ...(c.perConsumerLimit !== null ? { perConsumerLimit: c.perConsumerLimit } : {}),
-        opensAt: new Date(opensAt).toISOString(), closesAt: new Date(closesAt).toISOString(), balanceWindowHours: c.balanceWindowHours,
+        referencePrice: fen(c.referenceFen),
+        depositRate: (Number(c.rateBasisPoints) / 10_000).toFixed(2),
+        tiers,
+        ...(c.cap !== null ? { maxUnits: c.cap } : {}),
+        ...(c.perConsumerLimit !== null ? { perConsumerLimit: c.perConsumerLimit } : {}),
+        opensAt: new Date(opensAt).toISOString(),
+        closesAt: new Date(closesAt).toISOString(),
+        balanceWindowHours: c.balanceWindowHours,
         expectedShipDate: new Date(closesAt + 30 * 86_400_000).toISOString().slice(0, 10),
       };
     });
   return {
     'post /v1/campaigns': campaign,
     'post /v1/auth/phone/verify': ref('phone-codes'),
-    'post /v1/auth/login': fc.oneof(ref('credentials'), fc.record({ email: fc.constantFrom(w.alice.email, 'nobody@example.com'), password: fc.string({ minLength: 1, maxLength: 30 }) })),
+    'post /v1/auth/login': fc.oneof(
+      ref('credentials'),
+      fc.record({ email: fc.constantFrom(w.alice.email, 'nobody@example.com'), password: fc.string({ minLength: 1, maxLength: 30 }) }),
+    ),
   };
 }
 
@@ -371,19 +453,37 @@ const wednesday = (w: World, from: number, to: number) =>
 const fen = (value: bigint) => `${value / 100n}.${String(value % 100n).padStart(2, '0')}`;
 
 /** A sandbox notification for a payment, signed as the gateway signs it, or broken in the way asked. */
-async function signedNotification(w: World, paymentId: string, b: Extract<Body, { kind: 'signed' }>, freshEvent: () => string): Promise<{ headers: Record<string, string>; body: Buffer }> {
+async function signedNotification(
+  w: World,
+  paymentId: string,
+  b: Extract<Body, { kind: 'signed' }>,
+  freshEvent: () => string,
+): Promise<{ headers: Record<string, string>; body: Buffer }> {
   const payment = await w.t.db.read((tx) => tx.findOneBy(PaymentRow, { id: paymentId }));
   const amount = payment ? payment.amount : parseMoney('1.00');
   // One transaction per payment, as the sandbox gateway reports it; money of another amount is another transaction.
   const transactionId = (type: string) => (type === 'succeeded' ? `txn_${paymentId}${b.tamper === 'amount' ? '_amount' : ''}` : undefined);
   const event = (type: string, sent: typeof amount) =>
-    Buffer.from(JSON.stringify({ id: b.event < 0 ? freshEvent() : `evt_replayed_${b.event}`, type: `payment.${type}`, paymentId, amount: formatMoney(sent), transactionId: transactionId(type) }));
+    Buffer.from(
+      JSON.stringify({
+        id: b.event < 0 ? freshEvent() : `evt_replayed_${b.event}`,
+        type: `payment.${type}`,
+        paymentId,
+        amount: formatMoney(sent),
+        transactionId: transactionId(type),
+      }),
+    );
   const body = event(b.outcome, b.tamper === 'amount' ? amount.plus('0.01') : amount);
   const at = b.tamper === 'stale' ? new Date(w.clock.now().getTime() - 10 * MINUTE) : w.clock.now();
   const sandbox = w.t.app.services.sandbox;
   const signature = {
-    none: sandbox.sign(body, at), amount: sandbox.sign(body, at), stale: sandbox.sign(body, at), unsigned: undefined, garbage: 't=1,v1=zz',
-    'other-secret': signatureHeader(['a secret that is not the gateway secret, 0123456789'], body, at), 'body-changed': sandbox.sign(body, at),
+    none: sandbox.sign(body, at),
+    amount: sandbox.sign(body, at),
+    stale: sandbox.sign(body, at),
+    unsigned: undefined,
+    garbage: 't=1,v1=zz',
+    'other-secret': signatureHeader(['a secret that is not the gateway secret, 0123456789'], body, at),
+    'body-changed': sandbox.sign(body, at),
   }[b.tamper];
   // Signed, then changed on the way: a success turned into a failure or the other way round.
   const sent = b.tamper === 'body-changed' ? event(b.outcome === 'succeeded' ? 'failed' : 'succeeded', amount) : body;
@@ -409,7 +509,11 @@ class Stats {
   report(seed: number): string {
     const statuses = new Map<string, number>();
     for (const counts of this.byLabel.values()) for (const [status, n] of counts) statuses.set(status, (statuses.get(status) ?? 0) + n);
-    const line = (counts: Map<string, number>) => [...counts].sort().map(([k, n]) => `${k}: ${n}`).join(', ');
+    const line = (counts: Map<string, number>) =>
+      [...counts]
+        .sort()
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(', ');
     const noSuccess = [...this.byOperation].filter(([, counts]) => ![...counts.keys()].some((k) => /^valid 2/.test(k))).map(([op]) => op);
     return [
       `\nfuzz: seed ${seed}, ${this.total} requests, ${this.byOperation.size} operations`,

@@ -135,13 +135,18 @@ describe('refunds the bank rejects or that time out', () => {
 
     await t.http.post(`/v1/campaigns/${failing}/close`).set(operator.auth).expect(200);
     // While the bank refuses, operators see the refunds it refused, why, and how often it was tried.
-    await waitFor(async () => (await t.http.get('/v1/refunds?status=failed').set(operator.auth)).body.items.length > 0, 60_000, 'a refused refund to be listed');
+    await waitFor(
+      async () => (await t.http.get('/v1/refunds?status=failed').set(operator.auth)).body.items.length > 0,
+      60_000,
+      'a refused refund to be listed',
+    );
     const refused = (await t.http.get('/v1/refunds?status=failed').set(operator.auth).expect(200)).body.items;
     expect(refused[0]).toMatchObject({ status: 'failed', attempts: expect.any(Number), lastError: expect.stringContaining('sandbox') });
 
     // Retried with back-off until every one went through.
     const ids = deposits.map((d) => d.id);
-    const refunds = () => sqlRows(t, `SELECT payment_id, status, attempts, amount_fen FROM refunds WHERE payment_id IN (${ids.map(() => '?').join(', ')})`, ids);
+    const refunds = () =>
+      sqlRows(t, `SELECT payment_id, status, attempts, amount_fen FROM refunds WHERE payment_id IN (${ids.map(() => '?').join(', ')})`, ids);
     await waitFor(async () => (await refunds()).filter((r) => r.status === 'succeeded').length === PAID, 120_000, 'every refund to go through');
 
     const rows = await refunds();
@@ -152,7 +157,11 @@ describe('refunds the bank rejects or that time out', () => {
     for (const d of deposits) expect(sent.find((r) => r.paymentId === d.id)!.amount).toBe(d.amount);
     // Every call to the provider is an attempt on record: one success per refund, plus one per fault.
     expect(rows.reduce((total, r) => total + Number(r.attempts), 0)).toBe(PAID + faults);
-    const [{ n }] = await sqlRows(t, `SELECT COUNT(*) AS n FROM journal_entries WHERE kind = 'payment_refund_sent' AND payment_id IN (${ids.map(() => '?').join(', ')})`, ids);
+    const [{ n }] = await sqlRows(
+      t,
+      `SELECT COUNT(*) AS n FROM journal_entries WHERE kind = 'payment_refund_sent' AND payment_id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
     expect(Number(n)).toBe(PAID);
     expect((await sqlRows(t, 'SELECT status FROM campaigns WHERE id = ?', [failing]))[0].status).toBe('failed');
     expect(await jobsFailedForGood(t)).toEqual([]);
@@ -177,7 +186,10 @@ describe('notifications delivered after a deadline', () => {
   test("out of order for a fruit box's charge: failed, then succeeded — the box is paid once and the charge's retry does nothing", async () => {
     await boxesPastCutoff(t, clock, 1);
     await t.app.services.boxCharges.lockDue();
-    const [box] = await sqlRows(t, "SELECT b.id, b.payment_id, p.amount_fen FROM fruit_boxes b JOIN payments p ON p.id = b.payment_id WHERE b.status = 'locked' LIMIT 1");
+    const [box] = await sqlRows(
+      t,
+      "SELECT b.id, b.payment_id, p.amount_fen FROM fruit_boxes b JOIN payments p ON p.id = b.payment_id WHERE b.status = 'locked' LIMIT 1",
+    );
     const charge = { id: String(box.payment_id), amount: fromFen(String(box.amount_fen)).toFixed(2) };
     expect((await deliver(signed(charge, 'failed'))).body.outcome).toBe('processed');
     const retry = await sqlRows(t, "SELECT id FROM jobs WHERE name = 'subscriptions.charge-box' AND data LIKE ?", [`%${box.id}%`]);
@@ -186,7 +198,11 @@ describe('notifications delivered after a deadline', () => {
     expect((await sqlRows(t, 'SELECT status FROM fruit_boxes WHERE id = ?', [box.id]))[0].status).toBe('paid');
     // The retry planned after the failure comes due, and finds nothing to do.
     await advance(t, clock, 61 * 60_000);
-    await waitFor(async () => (await sqlRows(t, 'SELECT last_finished_at FROM jobs WHERE id = ?', [retry[0].id]))[0].last_finished_at !== null, 30_000, 'the charge retry to run');
+    await waitFor(
+      async () => (await sqlRows(t, 'SELECT last_finished_at FROM jobs WHERE id = ?', [retry[0].id]))[0].last_finished_at !== null,
+      30_000,
+      'the charge retry to run',
+    );
     expect(await sqlRows(t, 'SELECT id FROM payments WHERE box_id = ?', [box.id])).toHaveLength(1);
     expect(await countBy(t, 'journal_entries', 'kind', 'box_id = ?', [box.id])).toEqual({ box_charged: 1 });
   }, 120_000);

@@ -7,7 +7,18 @@ import { boxesPastCutoff } from './support/boxes';
 import { Fleet, type FleetProcess } from './support/fleet';
 import { deliver, notification } from './support/gateway';
 import { mapLimit, registerConsumers, send, sendWithRetries, type Consumer, type Outcome } from './support/http';
-import { appliedTwice, countBy, countOf, expectConsistent, halfWritten, jobsFailedForGood, jobsOutstanding, jobsRecovered, sqlRows, unitViolations } from './support/invariants';
+import {
+  appliedTwice,
+  countBy,
+  countOf,
+  expectConsistent,
+  halfWritten,
+  jobsFailedForGood,
+  jobsOutstanding,
+  jobsRecovered,
+  sqlRows,
+  unitViolations,
+} from './support/invariants';
 
 /**
  * Two API processes and two worker processes on one MariaDB schema, as production runs them behind a
@@ -28,7 +39,10 @@ let workers: FleetProcess[];
 let consumers: Consumer[];
 let campaignId: string;
 /** Every 201 of the spike: the pledge as its client saw it. */
-const placed: { consumer: Consumer; pledge: { id: string; quantity: number; variant: Record<string, string>; depositPayment: { id: string; amount: string } } }[] = [];
+const placed: {
+  consumer: Consumer;
+  pledge: { id: string; quantity: number; variant: Record<string, string>; depositPayment: { id: string; amount: string } };
+}[] = [];
 
 beforeAll(async () => {
   // Deposits not paid within 30 s expire: the test waits for that, so it stays short.
@@ -43,7 +57,13 @@ beforeAll(async () => {
   const operator = await anOperator(fleet.t);
   const factory = await aFactory(fleet.t, operator);
   const campaign = await anOpenCampaign(fleet.t, operator, factory.id, clock, {
-    maxUnits: CAP, perConsumerLimit: PER_CONSUMER, variantMinUnits: 15, tiers: [{ minUnits: 50, unitPrice: '899.00' }, { minUnits: 150, unitPrice: '799.00' }],
+    maxUnits: CAP,
+    perConsumerLimit: PER_CONSUMER,
+    variantMinUnits: 15,
+    tiers: [
+      { minUnits: 50, unitPrice: '899.00' },
+      { minUnits: 150, unitPrice: '799.00' },
+    ],
   });
   campaignId = campaign.id;
 }, 300_000);
@@ -53,18 +73,37 @@ test(`a spike of ${CONSUMERS * REQUESTS_PER_CONSUMER} pledges over two APIs: no 
   // Every consumer sends three pledges at once, to alternating APIs: together they ask for far more than
   // the cap, and most consumers for more than their limit. Each consumer wants one variant; navy/L is
   // wanted by 5 consumers only: it will miss its minimum of 15 units.
-  const variantOf = (i: number) => (i % 50 === 0 ? { colour: 'navy', size: 'L' } : [{ colour: 'black', size: 'M' }, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }][i % 3]);
-  const requests = consumers.flatMap((consumer, i) => Array.from({ length: REQUESTS_PER_CONSUMER }, (_, j) => ({ consumer, api: apis[(i + j) % 2], quantity: 1 + ((i * 7 + j) % 2), variant: variantOf(i) })));
+  const variantOf = (i: number) =>
+    i % 50 === 0
+      ? { colour: 'navy', size: 'L' }
+      : [
+          { colour: 'black', size: 'M' },
+          { colour: 'black', size: 'L' },
+          { colour: 'navy', size: 'M' },
+        ][i % 3];
+  const requests = consumers.flatMap((consumer, i) =>
+    Array.from({ length: REQUESTS_PER_CONSUMER }, (_, j) => ({ consumer, api: apis[(i + j) % 2], quantity: 1 + ((i * 7 + j) % 2), variant: variantOf(i) })),
+  );
   const outcomes = await Promise.all(
     requests.map(async (r) => ({
       ...r,
-      ...(await sendWithRetries(r.api.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, { token: r.consumer.token, idempotencyKey: randomUUID(), body: { variant: r.variant, quantity: r.quantity } })),
+      ...(await sendWithRetries(r.api.url, 'POST', `/v1/campaigns/${campaignId}/pledges`, {
+        token: r.consumer.token,
+        idempotencyKey: randomUUID(),
+        body: { variant: r.variant, quantity: r.quantity },
+      })),
     })),
   );
 
   // Every request answered (a client retries a dropped connection with the same key): none hung, none lost.
   const unanswered = outcomes.filter((o) => o.outcome.kind !== 'answer');
-  if (unanswered.length > 0) console.log(`errors logged by the APIs:\n${apis.flatMap((api) => fleet.errorLog(api).map((line) => `${api.name}: ${line}`)).slice(0, 30).join('\n')}`);
+  if (unanswered.length > 0)
+    console.log(
+      `errors logged by the APIs:\n${apis
+        .flatMap((api) => fleet.errorLog(api).map((line) => `${api.name}: ${line}`))
+        .slice(0, 30)
+        .join('\n')}`,
+    );
   expect(unanswered.map((o) => ({ api: o.api.name, ...o.outcome }))).toEqual([]);
   const retried = outcomes.filter((o) => o.attempts > 1).length;
   // Not even a retried attempt met a server error.
@@ -80,7 +119,9 @@ test(`a spike of ${CONSUMERS * REQUESTS_PER_CONSUMER} pledges over two APIs: no 
   expect(new Set(placed.map((p) => p.pledge.id)).size).toBe(placed.length);
   // On a slow machine the first unpaid pledges may reach their 30 s deadline before the spike is over:
   // their units go back and may be granted again. What must hold is about the pledges still live.
-  const statusOf = new Map((await sqlRows(fleet.t, 'SELECT id, status FROM pledges WHERE campaign_id = ?', [campaignId])).map((p) => [String(p.id), String(p.status)]));
+  const statusOf = new Map(
+    (await sqlRows(fleet.t, 'SELECT id, status FROM pledges WHERE campaign_id = ?', [campaignId])).map((p) => [String(p.id), String(p.status)]),
+  );
   expect(placed.every((p) => ['awaiting_deposit', 'expired'].includes(statusOf.get(p.pledge.id)!))).toBe(true);
   const live = placed.filter((p) => statusOf.get(p.pledge.id) === 'awaiting_deposit');
   const unitsHeld = live.reduce((total, p) => total + p.pledge.quantity, 0);
@@ -93,7 +134,9 @@ test(`a spike of ${CONSUMERS * REQUESTS_PER_CONSUMER} pledges over two APIs: no 
   expect(Number(campaign.reserved_units)).toBe(unitsHeld);
   expect(statusOf.size).toBe(placed.length);
   const expiredEarly = placed.length - live.length;
-  console.log(`spike: ${requests.length} requests (${retried} retried after a dropped connection), ${JSON.stringify(byAnswer)}, ${unitsHeld} of ${CAP} units held${expiredEarly ? ` (${expiredEarly} pledges expired during the spike)` : ''}`);
+  console.log(
+    `spike: ${requests.length} requests (${retried} retried after a dropped connection), ${JSON.stringify(byAnswer)}, ${unitsHeld} of ${CAP} units held${expiredEarly ? ` (${expiredEarly} pledges expired during the spike)` : ''}`,
+  );
 }, 300_000);
 
 test('close, expiry, settlement, refunds and forecast batches run once each with two workers competing', async () => {
@@ -121,15 +164,29 @@ test('close, expiry, settlement, refunds and forecast batches run once each with
   }
   expect(await unitViolations(fleet.t, campaignId)).toEqual([]);
 
-  await fleet.t.http.post(`/v1/campaigns/${campaignId}/close`).set((await anOperator(fleet.t)).auth).expect(200);
+  await fleet.t.http
+    .post(`/v1/campaigns/${campaignId}/close`)
+    .set((await anOperator(fleet.t)).auth)
+    .expect(200);
   // The close waits for deposits still in flight (up to their 30 s), then decides; settlement, refunds
   // and the factory's new forecast version follow, all on the two workers.
-  await waitFor(async () => {
-    const [c] = await sqlRows(fleet.t, 'SELECT status FROM campaigns WHERE id = ?', [campaignId]);
-    const pledges = await countBy(fleet.t, 'pledges', 'status', 'campaign_id = ?', [campaignId]);
-    const refunds = await countBy(fleet.t, 'refunds', 'status', 'campaign_id = ?', [campaignId]);
-    return c.status === 'succeeded' && !pledges.active && !pledges.awaiting_deposit && !refunds.pending && !refunds.failed && (await jobsOutstanding(fleet.t)) === 0;
-  }, 180_000, 'the campaign to be decided and settled');
+  await waitFor(
+    async () => {
+      const [c] = await sqlRows(fleet.t, 'SELECT status FROM campaigns WHERE id = ?', [campaignId]);
+      const pledges = await countBy(fleet.t, 'pledges', 'status', 'campaign_id = ?', [campaignId]);
+      const refunds = await countBy(fleet.t, 'refunds', 'status', 'campaign_id = ?', [campaignId]);
+      return (
+        c.status === 'succeeded' &&
+        !pledges.active &&
+        !pledges.awaiting_deposit &&
+        !refunds.pending &&
+        !refunds.failed &&
+        (await jobsOutstanding(fleet.t)) === 0
+      );
+    },
+    180_000,
+    'the campaign to be decided and settled',
+  );
 
   const pledges = await sqlRows(fleet.t, 'SELECT id, status, variant_key FROM pledges WHERE campaign_id = ?', [campaignId]);
   const statuses = countOf(pledges.map((p) => String(p.status)));
@@ -140,7 +197,11 @@ test('close, expiry, settlement, refunds and forecast batches run once each with
   expect(notices.campaign_succeeded).toBe(statuses.awaiting_balance);
   expect(notices.variant_not_produced ?? 0).toBe(statuses.refunded ?? 0);
   expect(notices.pledge_expired).toBe(statuses.expired);
-  const refunds = await sqlRows(fleet.t, "SELECT r.id, r.reason, (SELECT COUNT(*) FROM journal_entries e WHERE e.refund_id = r.id AND e.kind = 'payment_refund_sent') AS sent FROM refunds r WHERE r.campaign_id = ?", [campaignId]);
+  const refunds = await sqlRows(
+    fleet.t,
+    "SELECT r.id, r.reason, (SELECT COUNT(*) FROM journal_entries e WHERE e.refund_id = r.id AND e.kind = 'payment_refund_sent') AS sent FROM refunds r WHERE r.campaign_id = ?",
+    [campaignId],
+  );
   // One refund per cancelled deposit and per pledge of the dropped variant; and, on a machine so slow
   // that a deposit arrived after its pledge's deadline, one per such late payment.
   const reasons = countOf(refunds.map((r) => String(r.reason)));
@@ -150,12 +211,19 @@ test('close, expiry, settlement, refunds and forecast batches run once each with
   expect(notices.refund_sent).toBe(refunds.length);
 
   // The decision published exactly one new forecast version for the factory.
-  const batches = await sqlRows(fleet.t, "SELECT version, `trigger` FROM forecast_batches WHERE factory_id = (SELECT factory_id FROM campaigns WHERE id = ?) ORDER BY version", [campaignId]);
+  const batches = await sqlRows(
+    fleet.t,
+    'SELECT version, `trigger` FROM forecast_batches WHERE factory_id = (SELECT factory_id FROM campaigns WHERE id = ?) ORDER BY version',
+    [campaignId],
+  );
   expect(batches.filter((b) => b.trigger === 'campaign_decided')).toHaveLength(1);
   expect(batches.map((b) => Number(b.version))).toEqual(batches.map((_, i) => i + 1));
 
   // Both workers took part.
-  const runBy = await sqlRows(fleet.t, "SELECT DISTINCT last_modified_by AS worker FROM jobs WHERE last_run_at IS NOT NULL AND name IN ('pledges.expire-unpaid', 'payments.send-refund', 'campaigns.close', 'pledges.settle-campaign')");
+  const runBy = await sqlRows(
+    fleet.t,
+    "SELECT DISTINCT last_modified_by AS worker FROM jobs WHERE last_run_at IS NOT NULL AND name IN ('pledges.expire-unpaid', 'payments.send-refund', 'campaigns.close', 'pledges.settle-campaign')",
+  );
   expect(new Set(runBy.map((r) => String(r.worker).split(':').pop()))).toEqual(new Set(workers.map((w) => String(w.child.pid))));
   expect(await jobsFailedForGood(fleet.t)).toEqual([]);
   await expectConsistent(fleet.t);

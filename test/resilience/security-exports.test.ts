@@ -37,13 +37,19 @@ const QUERIES: Record<string, string> = {
 describe('CSV exports', () => {
   test('the routes that answer CSV are the ones checked here', async () => {
     const ids: Record<string, string> = {
-      factories: w.a.id, campaigns: w.campaigns.openA, pledges: w.alice.activePledgeId, payments: w.alice.unpaidPaymentId, subscriptions: w.alice.subscriptionId, 'forecast-batches': w.a.batchId,
+      factories: w.a.id,
+      campaigns: w.campaigns.openA,
+      pledges: w.alice.activePledgeId,
+      payments: w.alice.unpaidPaymentId,
+      subscriptions: w.alice.subscriptionId,
+      'forecast-batches': w.a.batchId,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
       const segments = r.path.split('/');
       const path = segments.map((s, i) => (s.startsWith(':') ? ids[segments[i - 1]] : s)).join('/') + (QUERIES[r.path] ?? '');
-      const auth = r.access === 'public' ? undefined : r.access.includes('factory') ? w.a.user.auth : r.access.includes('operator') ? w.operator.auth : w.alice.auth;
+      const auth =
+        r.access === 'public' ? undefined : r.access.includes('factory') ? w.a.user.auth : r.access.includes('operator') ? w.operator.auth : w.alice.auth;
       const req = w.t.http.get(path).set('Accept', 'text/csv');
       const res = await (auth ? req.set(auth) : req);
       expect({ route: nameOf(r), status: res.status }).toEqual({ route: nameOf(r), status: 200 });

@@ -51,37 +51,92 @@ const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/auth/phone/verify': () => ({ path: '/v1/auth/phone/verify', body: phoneCodes.shift() ?? { phone: '13800138000', code: '000000' } }),
   'post /v1/auth/login': (w) => ({ path: '/v1/auth/login', body: { email: w.carol.email, password: w.carol.password } }),
   // The same password again: accepted, and the world's passwords stay what they were.
-  'post /v1/auth/password': (w) => ({ auth: w.carol.auth, path: '/v1/auth/password', body: { currentPassword: w.carol.password, newPassword: w.carol.password } }),
+  'post /v1/auth/password': (w) => ({
+    auth: w.carol.auth,
+    path: '/v1/auth/password',
+    body: { currentPassword: w.carol.password, newPassword: w.carol.password },
+  }),
   'post /v1/factories': (w) => ({ auth: w.operator.auth, path: '/v1/factories', body: { name: 'New plant', contactEmail: `plant-${unique()}@example.com` } }),
-  'post /v1/factories/:id/users': (w) => ({ auth: w.operator.auth, path: `/v1/factories/${w.a.id}/users`, body: { email: `planner-${unique()}@example.com`, password: 'a long enough password' } }),
+  'post /v1/factories/:id/users': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/factories/${w.a.id}/users`,
+    body: { email: `planner-${unique()}@example.com`, password: 'a long enough password' },
+  }),
   'post /v1/factories/:id/api-keys': (w) => ({ auth: w.operator.auth, path: `/v1/factories/${w.a.id}/api-keys`, body: { name: 'erp' } }),
   'post /v1/campaigns': (w) => ({
-    auth: w.operator.auth, path: '/v1/campaigns',
+    auth: w.operator.auth,
+    path: '/v1/campaigns',
     body: {
-      factoryId: w.a.id, title: 'Rain jacket', productName: 'Rain jacket', options: [{ name: 'colour', values: ['black'] }], referencePrice: '500.00', depositRate: '0.10',
-      tiers: [{ minUnits: 10, unitPrice: '450.00' }], opensAt: new Date().toISOString(), closesAt: new Date(Date.now() + 86_400_000).toISOString(), balanceWindowHours: 48, expectedShipDate: inDays(40),
+      factoryId: w.a.id,
+      title: 'Rain jacket',
+      productName: 'Rain jacket',
+      options: [{ name: 'colour', values: ['black'] }],
+      referencePrice: '500.00',
+      depositRate: '0.10',
+      tiers: [{ minUnits: 10, unitPrice: '450.00' }],
+      opensAt: new Date().toISOString(),
+      closesAt: new Date(Date.now() + 86_400_000).toISOString(),
+      balanceWindowHours: 48,
+      expectedShipDate: inDays(40),
     },
   }),
-  'post /v1/campaigns/:id/pledges': (w) => ({ auth: w.carol.auth, path: `/v1/campaigns/${w.campaigns.openA}/pledges`, body: { variant: { colour: 'black', size: 'M' }, quantity: 1 } }),
+  'post /v1/campaigns/:id/pledges': (w) => ({
+    auth: w.carol.auth,
+    path: `/v1/campaigns/${w.campaigns.openA}/pledges`,
+    body: { variant: { colour: 'black', size: 'M' }, quantity: 1 },
+  }),
   'post /v1/campaigns/:id/quote': (w) => ({ path: `/v1/campaigns/${w.campaigns.openA}/quote`, body: { variant: { colour: 'black', size: 'M' }, quantity: 1 } }),
   // Paid by its consumer, or already paid by the notification below: 200 either way.
-  'post /v1/payments/:id/sandbox-checkout': (w) => ({ auth: w.bob.auth, path: `/v1/payments/${w.bob.unpaidPaymentId}/sandbox-checkout`, body: { outcome: 'pay' } }),
-  'post /v1/payments/notifications/:provider': (w) => ({ path: '/v1/payments/notifications/sandbox', body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` } }),
+  'post /v1/payments/:id/sandbox-checkout': (w) => ({
+    auth: w.bob.auth,
+    path: `/v1/payments/${w.bob.unpaidPaymentId}/sandbox-checkout`,
+    body: { outcome: 'pay' },
+  }),
+  'post /v1/payments/notifications/:provider': (w) => ({
+    path: '/v1/payments/notifications/sandbox',
+    body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` },
+  }),
   'patch /v1/fruits/:id': (w) => ({ auth: w.operator.auth, path: '/v1/fruits/kiwi', body: { goodDays: 6 } }),
-  'post /v1/subscriptions': (w) => ({ auth: w.carol.auth, path: '/v1/subscriptions', body: { planId: 'weekly-small', startDate: inDays(3), deliveryWeekday: 5, region: 'beijing', householdSize: 1 } }),
+  'post /v1/subscriptions': (w) => ({
+    auth: w.carol.auth,
+    path: '/v1/subscriptions',
+    body: { planId: 'weekly-small', startDate: inDays(3), deliveryWeekday: 5, region: 'beijing', householdSize: 1 },
+  }),
   'patch /v1/subscriptions/:id': (w) => ({ auth: w.bob.auth, path: `/v1/subscriptions/${w.bob.subscriptionId}`, body: { householdSize: 1 } }),
-  'post /v1/subscriptions/:id/skip': (w) => ({ auth: w.alice.auth, path: `/v1/subscriptions/${w.alice.subscriptionId}/skip`, body: { deliveryDate: w.alice.deliveryDate } }),
+  'post /v1/subscriptions/:id/skip': (w) => ({
+    auth: w.alice.auth,
+    path: `/v1/subscriptions/${w.alice.subscriptionId}/skip`,
+    body: { deliveryDate: w.alice.deliveryDate },
+  }),
   'post /v1/subscriptions/:id/pause': (w) => ({ auth: w.bob.auth, path: `/v1/subscriptions/${w.bob.subscriptionId}/pause`, body: { until: inDays(40) } }),
-  'post /v1/factory/forecast-batches/:id/commit': (w) => ({ auth: w.a.user.auth, path: `/v1/factory/forecast-batches/${w.a.batchId}/commit`, body: { lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] } }),
+  'post /v1/factory/forecast-batches/:id/commit': (w) => ({
+    auth: w.a.user.auth,
+    path: `/v1/factory/forecast-batches/${w.a.batchId}/commit`,
+    body: { lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] },
+  }),
   'put /v1/factory/webhook': (w) => ({ auth: w.b.user.auth, path: '/v1/factory/webhook', body: { url: `${w.sinkUrl}/b` } }),
   'post /v1/boxes/ship': (w) => ({ auth: w.operator.auth, path: '/v1/boxes/ship', body: { boxIds: w.pools.boxes.slice(0, 2) } }),
 };
 
 /** What an attacker would put in each field: a state, an amount, an owner, another tenant, a secret of their own choosing. */
 const ATTACK_VALUES: Record<string, (w: World) => unknown> = {
-  id: (w) => w.bob.activePledgeId, status: () => 'paid', userId: (w) => w.bob.userId, ownerId: (w) => w.bob.userId, owner: (w) => w.bob.userId, factoryId: (w) => w.b.id,
-  role: () => 'operator', amount: () => '0.01', deposit: () => '0.01', depositPerUnit: () => '0.01', reservedUnits: () => 0, version: () => 99, createdAt: () => '2020-01-01T00:00:00Z',
-  paidAt: () => new Date().toISOString(), secret: () => 'whsec_chosen_by_the_client', apiKeyId: (w) => w.a.key.id, isAdmin: () => true,
+  id: (w) => w.bob.activePledgeId,
+  status: () => 'paid',
+  userId: (w) => w.bob.userId,
+  ownerId: (w) => w.bob.userId,
+  owner: (w) => w.bob.userId,
+  factoryId: (w) => w.b.id,
+  role: () => 'operator',
+  amount: () => '0.01',
+  deposit: () => '0.01',
+  depositPerUnit: () => '0.01',
+  reservedUnits: () => 0,
+  version: () => 99,
+  createdAt: () => '2020-01-01T00:00:00Z',
+  paidAt: () => new Date().toISOString(),
+  secret: () => 'whsec_chosen_by_the_client',
+  apiKeyId: (w) => w.a.key.id,
+  isAdmin: () => true,
   // Computed: a plain `__proto__:` key would set this object's prototype instead.
   ['__proto__']: () => ({ isAdmin: true }),
 };
@@ -118,11 +173,16 @@ function wire(r: RouteDef, call: Call, json: string): WireRequest {
 }
 
 /** The body's JSON with one more field at the top (as text: "__proto__" survives, as it would from an attacker). */
-const withField = (body: Record<string, unknown>, field: string, value: unknown) => JSON.stringify(body).replace(/^\{/, `{${JSON.stringify(field)}:${JSON.stringify(value)},`);
+const withField = (body: Record<string, unknown>, field: string, value: unknown) =>
+  JSON.stringify(body).replace(/^\{/, `{${JSON.stringify(field)}:${JSON.stringify(value)},`);
 
 describe('mass assignment', () => {
   test('every route with a body has a request to attack', () => {
-    expect(bodyRoutes().map(nameOf).filter((name) => !CALLS[name])).toEqual([]);
+    expect(
+      bodyRoutes()
+        .map(nameOf)
+        .filter((name) => !CALLS[name]),
+    ).toEqual([]);
   });
 
   test('a field a client must not set (state, amounts, owner, tenant, secrets) is refused with a 400 naming it, and nothing changes', async () => {
@@ -140,7 +200,13 @@ describe('mass assignment', () => {
         const res = await server.send(wire(r, call, json));
         const body = JSON.parse(res.text) as { code?: string; errors?: { path: string; message: string }[]; detail?: string };
         const named = [...(body.errors ?? []).map((e) => `${e.path} ${e.message}`), body.detail ?? ''].some((text) => text.includes(field.split('.').at(-1)!));
-        expect({ route: nameOf(r), field, status: res.status, named, problem: problemViolations(res) }).toEqual({ route: nameOf(r), field, status: 400, named: true, problem: [] });
+        expect({ route: nameOf(r), field, status: res.status, named, problem: problemViolations(res) }).toEqual({
+          route: nameOf(r),
+          field,
+          status: 400,
+          named: true,
+          problem: [],
+        });
       }
     }
     expect(await snapshot(w.t)).toBe(before);
@@ -172,11 +238,29 @@ describe('oversized bodies', () => {
     for (const r of w.t.app.routes) {
       const call = CALLS[nameOf(r)]?.(w);
       const path = call?.path ?? r.path.replace(':id', w.a.id).replace(':keyId', w.a.key.id).replace(':provider', 'sandbox');
-      const auth = call?.auth ?? (r.access === 'public' ? undefined : r.access.includes('operator') ? w.operator.auth : r.access.includes('factory') ? w.a.user.auth : w.alice.auth);
+      const auth =
+        call?.auth ??
+        (r.access === 'public' ? undefined : r.access.includes('operator') ? w.operator.auth : r.access.includes('factory') ? w.a.user.auth : w.alice.auth);
       for (const [label, variant] of variants) {
         const v = variant(r);
-        const res = await server.send({ method: r.method.toUpperCase(), path, ...v, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth.Authorization } : {}), ...(r.idempotent ? { 'idempotency-key': `big-${unique()}` } : {}), ...v.headers } });
-        expect({ route: nameOf(r), label, status: res.status, code: JSON.parse(res.text).code, problem: problemViolations(res) }).toEqual({ route: nameOf(r), label, status: 413, code: 'body_too_large', problem: [] });
+        const res = await server.send({
+          method: r.method.toUpperCase(),
+          path,
+          ...v,
+          headers: {
+            'content-type': 'application/json',
+            ...(auth ? { authorization: auth.Authorization } : {}),
+            ...(r.idempotent ? { 'idempotency-key': `big-${unique()}` } : {}),
+            ...v.headers,
+          },
+        });
+        expect({ route: nameOf(r), label, status: res.status, code: JSON.parse(res.text).code, problem: problemViolations(res) }).toEqual({
+          route: nameOf(r),
+          label,
+          status: 413,
+          code: 'body_too_large',
+          problem: [],
+        });
       }
     }
     expect(await snapshot(w.t)).toBe(before);

@@ -13,9 +13,15 @@ import { TestClock } from '../support/clock';
 const black = { colour: 'black', size: 'M' };
 
 function pledgeFrom(t: TestApp, consumer: Caller, campaignId: string, headers: Record<string, string> = {}) {
-  return t.http.post(`/v1/campaigns/${campaignId}/pledges`).set(consumer.auth).set(headers).set('Idempotency-Key', randomUUID()).send({ variant: black, quantity: 1 });
+  return t.http
+    .post(`/v1/campaigns/${campaignId}/pledges`)
+    .set(consumer.auth)
+    .set(headers)
+    .set('Idempotency-Key', randomUUID())
+    .send({ variant: black, quantity: 1 });
 }
-const login = (t: TestApp, email: string, password: string, headers: Record<string, string> = {}) => t.http.post('/v1/auth/login').set(headers).send({ email, password });
+const login = (t: TestApp, email: string, password: string, headers: Record<string, string> = {}) =>
+  t.http.post('/v1/auth/login').set(headers).send({ email, password });
 const spoofed = () => ({ 'X-Forwarded-For': `203.0.113.${Math.floor(Math.random() * 250) + 1}` });
 
 describe('directly on the internet (TRUST_PROXY off)', () => {
@@ -26,7 +32,10 @@ describe('directly on the internet (TRUST_PROXY off)', () => {
   let pledgers: Caller[];
   beforeAll(async () => {
     clock = new TestClock();
-    t = await startTestApp({ clock, env: { LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '8' } });
+    t = await startTestApp({
+      clock,
+      env: { LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '8' },
+    });
     // Everyone who signs in or signs up does so now: the credential stuffing below uses up this address's
     // sign-ins, and a sign-up from an address that failed that often is refused too (it can guess passwords).
     operator = await anOperator(t);
@@ -76,17 +85,24 @@ describe('behind a load balancer (TRUST_PROXY=1: one proxy hop)', () => {
   let factory: { id: string };
   beforeAll(async () => {
     clock = new TestClock();
-    t = await startTestApp({ clock, env: { TRUST_PROXY: '1', LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '5' } });
+    t = await startTestApp({
+      clock,
+      env: { TRUST_PROXY: '1', LOGIN_RATE_LIMIT_PER_15_MIN: '2', PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: '3', PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '5' },
+    });
     operator = await anOperator(t);
     factory = await aFactory(t, operator);
   });
   afterAll(() => t.close());
 
   test('a bot rotating addresses is still one account: 3 pledges a minute, across campaigns', async () => {
-    const [first, second] = [await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 100 }), await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 100 })];
+    const [first, second] = [
+      await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 100 }),
+      await anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 100 }),
+    ];
     const bot = await aConsumer(t);
     const statuses = [];
-    for (let i = 0; i < 8; i++) statuses.push((await pledgeFrom(t, bot, i % 2 === 0 ? first.id : second.id, { 'X-Forwarded-For': `198.51.100.${i + 1}` })).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await pledgeFrom(t, bot, i % 2 === 0 ? first.id : second.id, { 'X-Forwarded-For': `198.51.100.${i + 1}` })).status);
     expect(statuses).toEqual([201, 201, 201, 429, 429, 429, 429, 429]);
   });
 
@@ -116,7 +132,8 @@ describe('behind a load balancer (TRUST_PROXY=1: one proxy hop)', () => {
   test('a client writing its own X-Forwarded-For before the load balancer appends the real address is still one address: 8 wrong passwords, then 429', async () => {
     const victim = await aConsumer(t, { password: 'the right password' });
     const statuses = [];
-    for (let i = 0; i < 8; i++) statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.77` })).status);
+    for (let i = 0; i < 8; i++)
+      statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.77` })).status);
     expect(statuses).toEqual([401, 401, 429, 429, 429, 429, 429, 429]);
   });
 });
@@ -128,7 +145,8 @@ describe('behind proxies named by address (TRUST_PROXY=10.0.0.0/8,127.0.0.1)', (
       const victim = await aConsumer(t, { password: 'the right password' });
       const statuses = [];
       // Two proxies: the client's address as the outer one saw it, then the outer proxy as the inner one saw it.
-      for (let i = 0; i < 4; i++) statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.78, 10.1.2.3` })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await login(t, victim.email, `guess ${i}`, { 'X-Forwarded-For': `${spoofed()['X-Forwarded-For']}, 198.51.100.78, 10.1.2.3` })).status);
       expect(statuses).toEqual([401, 401, 429, 429]);
       // Another real client behind the same proxies is not held back.
       await login(t, victim.email, 'the right password', { 'X-Forwarded-For': '198.51.100.79, 10.1.2.3' }).expect(200);

@@ -25,16 +25,30 @@ let service: RunningService;
 let sink: Awaited<ReturnType<typeof startSink>>;
 let drop: () => Promise<void>;
 /** Every secret the service sees in this file; none may reach its log. */
-const secrets = new Map<string, string>([['AUTH_SECRET', AUTH_SECRET], ['SANDBOX_SECRET', SANDBOX_SECRET], ['the operator password', OPERATOR.password]]);
+const secrets = new Map<string, string>([
+  ['AUTH_SECRET', AUTH_SECRET],
+  ['SANDBOX_SECRET', SANDBOX_SECRET],
+  ['the operator password', OPERATOR.password],
+]);
 
 beforeAll(async () => {
   const db = await freshDatabase();
   drop = db.drop;
   sink = await startSink();
   service = await startService({
-    NODE_ENV: 'development', DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-security-')), 'data'), LOG_LEVEL: 'trace',
-    AUTH_SECRET, SANDBOX_SECRET, BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email, BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
-    PASSWORD_HASH_MEMORY_KIB: '64', PASSWORD_HASH_ITERATIONS: '1', SEED_DEMO_DATA: 'false', SANDBOX_AUTO_CONFIRM: 'false', JOBS_POLL_INTERVAL_MS: '100', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+    NODE_ENV: 'development',
+    DATA_DIR: path.join(mkdtempSync(path.join(tmpdir(), 'c2m-security-')), 'data'),
+    LOG_LEVEL: 'trace',
+    AUTH_SECRET,
+    SANDBOX_SECRET,
+    BOOTSTRAP_OPERATOR_EMAIL: OPERATOR.email,
+    BOOTSTRAP_OPERATOR_PASSWORD: OPERATOR.password,
+    PASSWORD_HASH_MEMORY_KIB: '64',
+    PASSWORD_HASH_ITERATIONS: '1',
+    SEED_DEMO_DATA: 'false',
+    SANDBOX_AUTO_CONFIRM: 'false',
+    JOBS_POLL_INTERVAL_MS: '100',
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
     ...(db.config.kind === 'mysql' ? { DATABASE_URL: db.config.url } : {}),
   });
 }, 120_000);
@@ -48,7 +62,11 @@ afterAll(async () => {
 async function api(method: string, route: string, options: { auth?: string; body?: unknown; headers?: Record<string, string>; raw?: Buffer } = {}) {
   const res = await fetch(`${service.url}${route}`, {
     method,
-    headers: { ...(options.auth ? { Authorization: `Bearer ${options.auth}` } : {}), ...(options.body !== undefined || options.raw ? { 'Content-Type': 'application/json' } : {}), ...options.headers },
+    headers: {
+      ...(options.auth ? { Authorization: `Bearer ${options.auth}` } : {}),
+      ...(options.body !== undefined || options.raw ? { 'Content-Type': 'application/json' } : {}),
+      ...options.headers,
+    },
     body: options.raw ? new Uint8Array(options.raw) : options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await res.text();
@@ -76,7 +94,10 @@ describe('tokens', () => {
       ['signed with another key', jwt.sign(claims, secret(), { algorithm: 'HS256', issuer: ISSUER, expiresIn: 600 })],
       ['expired a minute ago', jwt.sign({ ...claims, iat: now() - 3600, exp: now() - 60 }, AUTH_SECRET, { algorithm: 'HS256', issuer: ISSUER })],
       ['alg none, no signature', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: ISSUER, iat: now(), exp: now() + 600 })}.`],
-      ['alg none, with a signature by the right key', `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: ISSUER, exp: now() + 600 })}.${jwt.sign(claims, AUTH_SECRET).split('.')[2]}`],
+      [
+        'alg none, with a signature by the right key',
+        `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: ISSUER, exp: now() + 600 })}.${jwt.sign(claims, AUTH_SECRET).split('.')[2]}`,
+      ],
       ['HS512 with the right key', jwt.sign(claims, AUTH_SECRET, { algorithm: 'HS512', issuer: ISSUER, expiresIn: 600 })],
       ['another issuer', jwt.sign(claims, AUTH_SECRET, { algorithm: 'HS256', issuer: 'someone-else', expiresIn: 600 })],
       ['not valid for another hour', jwt.sign(claims, AUTH_SECRET, { algorithm: 'HS256', issuer: ISSUER, expiresIn: 7200, notBefore: 3600 })],
@@ -84,9 +105,19 @@ describe('tokens', () => {
     ];
     for (const [label, token] of forged) {
       secrets.set(`a forged token (${label})`, token);
-      for (const [method, route] of [['GET', '/v1/me'], ['GET', '/v1/factories'], ['GET', '/v1/campaigns']]) {
+      for (const [method, route] of [
+        ['GET', '/v1/me'],
+        ['GET', '/v1/factories'],
+        ['GET', '/v1/campaigns'],
+      ]) {
         const res = await api(method, route, { auth: token });
-        expect({ label, route, status: res.status, code: res.body.code, type: res.type }).toEqual({ label, route, status: 401, code: 'unauthenticated', type: expect.stringMatching(/^application\/problem\+json/) });
+        expect({ label, route, status: res.status, code: res.body.code, type: res.type }).toEqual({
+          label,
+          route,
+          status: 401,
+          code: 'unauthenticated',
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
       }
     }
     const proper = jwt.sign(claims, AUTH_SECRET, { algorithm: 'HS256', issuer: ISSUER, expiresIn: 600 });
@@ -137,17 +168,32 @@ describe('secrets in the log', () => {
     const campaign = await api('POST', '/v1/campaigns', {
       auth: operator.token,
       body: {
-        factoryId: factory.body.id, title: 'Down jacket', productName: 'Down jacket', options: [{ name: 'size', values: ['M', 'L'] }], referencePrice: '999.00', depositRate: '0.10',
-        tiers: [{ minUnits: 1, unitPrice: '899.00' }], opensAt: new Date().toISOString(), closesAt: closesAt.toISOString(), balanceWindowHours: 24, expectedShipDate: new Date(closesAt.getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
+        factoryId: factory.body.id,
+        title: 'Down jacket',
+        productName: 'Down jacket',
+        options: [{ name: 'size', values: ['M', 'L'] }],
+        referencePrice: '999.00',
+        depositRate: '0.10',
+        tiers: [{ minUnits: 1, unitPrice: '899.00' }],
+        opensAt: new Date().toISOString(),
+        closesAt: closesAt.toISOString(),
+        balanceWindowHours: 24,
+        expectedShipDate: new Date(closesAt.getTime() + 30 * 86_400_000).toISOString().slice(0, 10),
       },
     });
     await api('POST', `/v1/campaigns/${campaign.body.id}/publish`, { auth: operator.token });
-    const pledge = await api('POST', `/v1/campaigns/${campaign.body.id}/pledges`, { auth: consumer.body.token, headers: { 'Idempotency-Key': 'first-pledge' }, body: { variant: { size: 'M' }, quantity: 2 } });
+    const pledge = await api('POST', `/v1/campaigns/${campaign.body.id}/pledges`, {
+      auth: consumer.body.token,
+      headers: { 'Idempotency-Key': 'first-pledge' },
+      body: { variant: { size: 'M' }, quantity: 2 },
+    });
     expect(pledge.status).toBe(201);
 
     // The gateway confirms the deposit with a notification signed with SANDBOX_SECRET.
     const payment = pledge.body.depositPayment as { id: string; amount: string };
-    const notification = Buffer.from(JSON.stringify({ id: `evt_${secret()}`, type: 'payment.succeeded', paymentId: payment.id, amount: payment.amount, transactionId: `txn_${payment.id}` }));
+    const notification = Buffer.from(
+      JSON.stringify({ id: `evt_${secret()}`, type: 'payment.succeeded', paymentId: payment.id, amount: payment.amount, transactionId: `txn_${payment.id}` }),
+    );
     const signature = signatureHeader([SANDBOX_SECRET], notification, new Date());
     secrets.set('the notification signature', signature.split('v1=')[1]);
     const confirmed = await api('POST', '/v1/payments/notifications/sandbox', { raw: notification, headers: { 'X-Sandbox-Signature': signature } });
@@ -160,7 +206,10 @@ describe('secrets in the log', () => {
     expect(String(pushed.headers['x-c2m-signature'])).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/);
 
     // A webhook URL with a user name and password in it would reach the log the first time a push failed.
-    const credentialUrl = await api('PUT', '/v1/factory/webhook', { auth: planner.token, body: { url: 'http://erp:webhook-basic-auth-password@127.0.0.1:9/forecasts' } });
+    const credentialUrl = await api('PUT', '/v1/factory/webhook', {
+      auth: planner.token,
+      body: { url: 'http://erp:webhook-basic-auth-password@127.0.0.1:9/forecasts' },
+    });
     secrets.set('a password inside a webhook URL', 'webhook-basic-auth-password');
     expect({ status: credentialUrl.status, field: credentialUrl.body.errors?.[0]?.path }).toEqual({ status: 400, field: 'body.url' });
 
@@ -169,7 +218,9 @@ describe('secrets in the log', () => {
     const log = service.output();
     // The log did record this work: the requests, by method and path, and the job that pushed the batch.
     const requests = logLines(log).map((l) => `${(l.req as { method?: string } | undefined)?.method} ${(l.req as { url?: string } | undefined)?.url}`);
-    expect(requests).toEqual(expect.arrayContaining(['POST /v1/auth/login', 'POST /v1/payments/notifications/sandbox', 'POST /v1/factory/webhook/rotate-secret']));
+    expect(requests).toEqual(
+      expect.arrayContaining(['POST /v1/auth/login', 'POST /v1/payments/notifications/sandbox', 'POST /v1/factory/webhook/rotate-secret']),
+    );
     const leaked = [...secrets].filter(([, value]) => value && log.includes(value)).map(([what]) => what);
     expect(leaked).toEqual([]);
     expect(secrets.size).toBeGreaterThan(20);

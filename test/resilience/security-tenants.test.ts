@@ -35,7 +35,11 @@ const OWNED: Record<string, Owned> = {
   'get /v1/factories/:id/users': { id: (w) => w.a.id, owner: (w) => w.a.key.auth },
   'get /v1/factories/:id/api-keys': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
   'get /v1/campaigns/:id': { id: (w) => w.campaigns.draftA, owner: (w) => w.operator.auth },
-  'post /v1/campaigns/:id/quote': { id: (w) => w.campaigns.draftA, body: () => ({ variant: { colour: 'black', size: 'M' }, quantity: 1 }), owner: (w) => w.operator.auth },
+  'post /v1/campaigns/:id/quote': {
+    id: (w) => w.campaigns.draftA,
+    body: () => ({ variant: { colour: 'black', size: 'M' }, quantity: 1 }),
+    owner: (w) => w.operator.auth,
+  },
   'post /v1/campaigns/:id/pledges': { id: (w) => w.campaigns.draftA, body: () => ({ variant: { colour: 'black', size: 'M' }, quantity: 1 }) },
   'get /v1/pledges/:id': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
   'post /v1/pledges/:id/cancel': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
@@ -51,7 +55,11 @@ const OWNED: Record<string, Owned> = {
   'post /v1/subscriptions/:id/cancel': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
   'get /v1/factory/forecast-batches/:id': { id: (w) => w.a.batchId, queries: ['', '?format=csv'], owner: (w) => w.a.user.auth },
   'post /v1/factory/forecast-batches/:id/acknowledge': { id: (w) => w.a.batchId, owner: (w) => w.a.key.auth },
-  'post /v1/factory/forecast-batches/:id/commit': { id: (w) => w.a.batchId, body: (w) => ({ lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] }), owner: (w) => w.a.user.auth },
+  'post /v1/factory/forecast-batches/:id/commit': {
+    id: (w) => w.a.batchId,
+    body: (w) => ({ lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] }),
+    owner: (w) => w.a.user.auth,
+  },
 };
 /** Ids that name no tenant's record. */
 const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider'];
@@ -62,8 +70,17 @@ const idRoutes = () => w.t.app.routes.filter((r) => r.path.includes(':') && !isO
 
 /** The other tenants a route could be called by: bob for consumers, factory B's user and key for factories; everyone but operators for drafts. */
 function intrudersOf(r: RouteDef): [string, Auth][] {
-  const all: [string, Auth, string][] = [['bob', w.bob.auth, 'consumer'], ['factory B user', w.b.user.auth, 'factory'], ['factory B key', w.b.key.auth, 'factory']];
-  if (r.access === 'public') return [['anonymous', undefined], ['factory A user (drafts are operators\' only)', w.a.user.auth], ...all.map(([who, auth]) => [who, auth] as [string, Auth])];
+  const all: [string, Auth, string][] = [
+    ['bob', w.bob.auth, 'consumer'],
+    ['factory B user', w.b.user.auth, 'factory'],
+    ['factory B key', w.b.key.auth, 'factory'],
+  ];
+  if (r.access === 'public')
+    return [
+      ['anonymous', undefined],
+      ["factory A user (drafts are operators' only)", w.a.user.auth],
+      ...all.map(([who, auth]) => [who, auth] as [string, Auth]),
+    ];
   return all.filter(([, , role]) => (r.access as readonly string[]).includes(role)).map(([who, auth]) => [who, auth]);
 }
 
@@ -76,7 +93,11 @@ function call(r: RouteDef, path: string, auth: Auth, body: unknown) {
 
 describe('another tenant, naming a record by its id', () => {
   test('every route that takes an id says whose record it names', () => {
-    expect(idRoutes().map(nameOf).filter((name) => !OWNED[name])).toEqual([]);
+    expect(
+      idRoutes()
+        .map(nameOf)
+        .filter((name) => !OWNED[name]),
+    ).toEqual([]);
   });
 
   test('gets a 404 problem, as for a record that does not exist, sees nothing of it, and changes nothing', async () => {
@@ -91,11 +112,16 @@ describe('another tenant, naming a record by its id', () => {
           const res = await call(r, path, auth, owned.body?.(w));
           seen.push(`${nameOf(r)}${query} as ${who}: ${res.status} ${res.body?.code}`);
           expect({ route: `${nameOf(r)}${query}`, who, status: res.status, code: res.body.code, type: res.headers['content-type'] }).toEqual({
-            route: `${nameOf(r)}${query}`, who, status: 404, code: 'not_found', type: expect.stringMatching(/^application\/problem\+json/),
+            route: `${nameOf(r)}${query}`,
+            who,
+            status: 404,
+            code: 'not_found',
+            type: expect.stringMatching(/^application\/problem\+json/),
           });
           // The problem's "instance" is the caller's own path, id included; nothing else may name the record.
           const { instance: _path, ...problem } = res.body as Record<string, unknown>;
-          for (const secret of secrets) expect({ route: nameOf(r), who, leaks: JSON.stringify(problem).includes(secret) }).toEqual({ route: nameOf(r), who, leaks: false });
+          for (const secret of secrets)
+            expect({ route: nameOf(r), who, leaks: JSON.stringify(problem).includes(secret) }).toEqual({ route: nameOf(r), who, leaks: false });
         }
       }
     }
@@ -117,12 +143,23 @@ describe('another tenant, naming a record by its id', () => {
 const SAMPLE_QUERIES: Record<string, string> = { 'get /v1/factory/picking-lists': `?shipDate=${inDays(5)}` };
 
 describe("another tenant's lists and views", () => {
-  const ownRoutes = (role: 'consumer' | 'factory') => w.t.app.routes.filter((r) => r.method === 'get' && !r.path.includes(':') && r.access !== 'public' && r.access.includes(role));
+  const ownRoutes = (role: 'consumer' | 'factory') =>
+    w.t.app.routes.filter((r) => r.method === 'get' && !r.path.includes(':') && r.access !== 'public' && r.access.includes(role));
 
   test("a consumer's lists show nothing of another consumer's pledges, payments, subscriptions or notifications", async () => {
-    const alices = [w.alice.email, w.alice.activePledgeId, w.alice.unpaidPledgeId, w.alice.unpaidPaymentId, w.alice.awaitingBalancePledgeId, w.alice.subscriptionId];
+    const alices = [
+      w.alice.email,
+      w.alice.activePledgeId,
+      w.alice.unpaidPledgeId,
+      w.alice.unpaidPaymentId,
+      w.alice.awaitingBalancePledgeId,
+      w.alice.subscriptionId,
+    ];
     for (const r of ownRoutes('consumer')) {
-      const res = await w.t.http.get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? '')).set(w.bob.auth).expect(200);
+      const res = await w.t.http
+        .get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? ''))
+        .set(w.bob.auth)
+        .expect(200);
       for (const id of alices) expect({ route: nameOf(r), leaks: res.text.includes(id) }).toEqual({ route: nameOf(r), leaks: false });
     }
   });
@@ -131,7 +168,11 @@ describe("another tenant's lists and views", () => {
     const factoryA = [w.a.id, w.a.batchId, ...w.a.lineIds, w.a.key.id, w.a.spareKeyId, w.campaigns.openA, w.campaigns.decidedA, w.campaigns.draftA];
     const people = [w.alice.email, w.alice.userId, w.bob.email, w.bob.userId];
     for (const r of ownRoutes('factory')) {
-      for (const [who, auth, hidden] of [['factory B user', w.b.user.auth, [...factoryA, ...people]], ['factory B key', w.b.key.auth, factoryA], ['factory A user', w.a.user.auth, people]] as const) {
+      for (const [who, auth, hidden] of [
+        ['factory B user', w.b.user.auth, [...factoryA, ...people]],
+        ['factory B key', w.b.key.auth, factoryA],
+        ['factory A user', w.a.user.auth, people],
+      ] as const) {
         const res = await w.t.http.get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? '')).set(auth);
         expect({ route: nameOf(r), who, ok: [200, 404].includes(res.status) }).toEqual({ route: nameOf(r), who, ok: true });
         for (const id of hidden) expect({ route: nameOf(r), who, leaks: res.text.includes(id) }).toEqual({ route: nameOf(r), who, leaks: false });
@@ -139,8 +180,13 @@ describe("another tenant's lists and views", () => {
     }
   });
 
-  test('a draft campaign is in no list but an operator\'s', async () => {
-    const callers: [string, Caller['auth'] | undefined][] = [['anonymous', undefined], ['bob', w.bob.auth], ['factory A user', w.a.user.auth], ['factory B key', w.b.key.auth]];
+  test("a draft campaign is in no list but an operator's", async () => {
+    const callers: [string, Caller['auth'] | undefined][] = [
+      ['anonymous', undefined],
+      ['bob', w.bob.auth],
+      ['factory A user', w.a.user.auth],
+      ['factory B key', w.b.key.auth],
+    ];
     for (const [who, auth] of callers) {
       for (const query of ['', '?status=draft', `?factoryId=${w.a.id}&limit=100`]) {
         const req = w.t.http.get(`/v1/campaigns${query}`);

@@ -10,9 +10,14 @@ test('mixed load for a while: no 5xx, no dropped request, the ledger reconciles'
   expect(result.windows.length).toBeGreaterThanOrEqual(2);
   for (const w of result.windows) {
     expect(w.requests).toBeGreaterThan(0);
-    expect({ window: w.window, serverErrors: w.serverErrors, transportErrors: w.transportErrors }).toEqual({ window: w.window, serverErrors: 0, transportErrors: 0 });
+    expect({ window: w.window, serverErrors: w.serverErrors, transportErrors: w.transportErrors }).toEqual({
+      window: w.window,
+      serverErrors: 0,
+      transportErrors: 0,
+    });
   }
-  for (const kind of ['pledges', 'campaign reads', 'forecast', 'subscription changes']) expect(Object.keys(result.totals.statuses[kind] ?? {}).some((s) => s.startsWith('2'))).toBe(true);
+  for (const kind of ['pledges', 'campaign reads', 'forecast', 'subscription changes'])
+    expect(Object.keys(result.totals.statuses[kind] ?? {}).some((s) => s.startsWith('2'))).toBe(true);
   expect(result.violations).toEqual([]);
   expect(result.ledgerReconciles).toBe(true);
 });

@@ -33,12 +33,19 @@ test(`a worker killed while closing a campaign of ${PLEDGES} pledges: a new work
   const c = await anOpenCampaign(t, operator, factory.id, clock, { variantMinUnits: 20, tiers: [{ minUnits: 100, unitPrice: '899.00' }] });
   const { pledges, payments, sandbox } = t.app.services;
   // Pledged and paid in the test's own process, through the services (as settlement-crash does): the setup is not what is tested.
-  await mapLimit(Array.from({ length: PLEDGES }, (_, i) => i), 200, async (i) => {
-    const variant = i % 300 === 0 ? { colour: 'navy', size: 'L' } : { colour: i % 2 ? 'black' : 'navy', size: 'M' };
-    const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, c.id, { variant, quantity: 1 });
-    const signed = sandbox.notification(payment, 'succeeded', clock.now());
-    await payments.handleNotification(sandbox.name, signed.headers, signed.body);
-  });
+  await mapLimit(
+    Array.from({ length: PLEDGES }, (_, i) => i),
+    200,
+    async (i) => {
+      const variant = i % 300 === 0 ? { colour: 'navy', size: 'L' } : { colour: i % 2 ? 'black' : 'navy', size: 'M' };
+      const { payment } = await pledges.placement.create({ role: 'consumer', userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }, c.id, {
+        variant,
+        quantity: 1,
+      });
+      const signed = sandbox.notification(payment, 'succeeded', clock.now());
+      await payments.handleNotification(sandbox.name, signed.headers, signed.body);
+    },
+  );
   const dropped = PLEDGES / 300;
   await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
   const settled = async () => {
@@ -55,10 +62,14 @@ test(`a worker killed while closing a campaign of ${PLEDGES} pledges: a new work
 
   // The new worker takes the dead worker's jobs over once their locks expire, and finishes them.
   const rescuer = await fleet.worker('rescuer');
-  await waitFor(async () => {
-    const refunds = await countBy(t, 'refunds', 'status', 'campaign_id = ?', [c.id]);
-    return (await settled()) === PLEDGES && refunds.succeeded === dropped && (await jobsOutstanding(t)) === 0;
-  }, 240_000, 'every pledge to be settled and every refund sent');
+  await waitFor(
+    async () => {
+      const refunds = await countBy(t, 'refunds', 'status', 'campaign_id = ?', [c.id]);
+      return (await settled()) === PLEDGES && refunds.succeeded === dropped && (await jobsOutstanding(t)) === 0;
+    },
+    240_000,
+    'every pledge to be settled and every refund sent',
+  );
   await fleet.stop(rescuer);
 
   // Exactly once: one decision notice per pledge, one refund per dropped pledge, each sent once.
@@ -78,7 +89,9 @@ test(`a worker killed while closing a campaign of ${PLEDGES} pledges: a new work
   expect(decided).toHaveLength(1);
   expect(await jobsFailedForGood(t)).toEqual([]);
   await expectConsistent(t);
-  console.log(`close of ${PLEDGES} pledges: killed after ${settledBeforeTheCrash} were settled; the new worker settled the other ${PLEDGES - settledBeforeTheCrash}`);
+  console.log(
+    `close of ${PLEDGES} pledges: killed after ${settledBeforeTheCrash} were settled; the new worker settled the other ${PLEDGES - settledBeforeTheCrash}`,
+  );
 }, 600_000);
 
 test(`a worker killed in the cutoff of ${BOXES} fruit boxes (lock and charge): a new worker finishes, each box charged exactly once`, async () => {
@@ -130,5 +143,7 @@ test(`a worker killed in the cutoff of ${BOXES} fruit boxes (lock and charge): a
   expect(await appliedTwice(t)).toEqual([]);
   expect(await jobsFailedForGood(t)).toEqual([]);
   await expectConsistent(t);
-  console.log(`cutoff of ${due.length} boxes: killed with ${JSON.stringify(atTheCrash)}; ${unconfirmed.length} of its charges confirmed by the provider afterwards`);
+  console.log(
+    `cutoff of ${due.length} boxes: killed with ${JSON.stringify(atTheCrash)}; ${unconfirmed.length} of its charges confirmed by the provider afterwards`,
+  );
 }, 600_000);

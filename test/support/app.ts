@@ -43,13 +43,31 @@ export interface TestApp {
 }
 
 /** The real app on a fresh, migrated database, served by supertest over real HTTP. */
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; runsWorker?: boolean; database?: { config: Config['database']; drop(): Promise<void> }; storefrontDist?: string } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    runsWorker?: boolean;
+    database?: { config: Config['database']; drop(): Promise<void> };
+    storefrontDist?: string;
+  } = {},
+): Promise<TestApp> {
   const database = options.database ?? (await freshDatabase());
-  const config = { ...parseConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env }), database: database.config };
+  const config = {
+    ...parseConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env }),
+    database: database.config,
+  };
   const db = await openDatabase(config.database, entities, migrations);
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
-  const app = buildApp({ config, db, logger, clock, secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' }, runsWorker: options.runsWorker ?? false });
+  const app = buildApp({
+    config,
+    db,
+    logger,
+    clock,
+    secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' },
+    runsWorker: options.runsWorker ?? false,
+  });
   await app.prepare();
   if (options.runsWorker) await app.jobs.startWorker();
   return {

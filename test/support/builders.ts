@@ -17,7 +17,10 @@ function caller(token: string, userId: string, email: string): Caller {
 /** A consumer who signed up through the API. */
 export async function aConsumer(t: TestApp, overrides: { email?: string; password?: string } = {}): Promise<Caller> {
   const email = overrides.email ?? `consumer-${unique()}@example.com`;
-  const res = await t.http.post('/v1/auth/register').send({ email, password: overrides.password ?? 'correct horse battery' }).expect(201);
+  const res = await t.http
+    .post('/v1/auth/register')
+    .send({ email, password: overrides.password ?? 'correct horse battery' })
+    .expect(201);
   return caller(res.body.token, res.body.user.id, email);
 }
 
@@ -37,7 +40,11 @@ export async function anOperator(t: TestApp): Promise<Caller> {
 
 /** A factory onboarded by an operator, with one portal user signed in. */
 export async function aFactory(t: TestApp, operator: Caller, kind: 'manufacturer' | 'orchard' = 'manufacturer'): Promise<{ id: string; user: Caller }> {
-  const factory = await t.http.post('/v1/factories').set(operator.auth).send({ name: `Factory ${unique()}`, kind, contactEmail: `plant-${unique()}@example.com` }).expect(201);
+  const factory = await t.http
+    .post('/v1/factories')
+    .set(operator.auth)
+    .send({ name: `Factory ${unique()}`, kind, contactEmail: `plant-${unique()}@example.com` })
+    .expect(201);
   const email = `planner-${unique()}@example.com`;
   const password = 'factory password 1';
   await t.http.post(`/v1/factories/${factory.body.id}/users`).set(operator.auth).send({ email, password }).expect(201);

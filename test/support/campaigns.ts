@@ -12,10 +12,16 @@ export async function anOpenCampaign(t: TestApp, operator: Caller, factoryId: st
     factoryId,
     title: 'Winter down jacket, joint pre-order',
     productName: 'Down jacket',
-    options: [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['M', 'L'] }],
+    options: [
+      { name: 'colour', values: ['black', 'navy'] },
+      { name: 'size', values: ['M', 'L'] },
+    ],
     referencePrice: '999.99',
     depositRate: '0.10',
-    tiers: [{ minUnits: 3, unitPrice: '899.00' }, { minUnits: 5, unitPrice: '699.50' }],
+    tiers: [
+      { minUnits: 3, unitPrice: '899.00' },
+      { minUnits: 5, unitPrice: '699.50' },
+    ],
     opensAt: new Date(now - 60_000).toISOString(),
     closesAt: new Date(now + 3600_000).toISOString(),
     balanceWindowHours: 48,

@@ -27,7 +27,12 @@ export async function runDue(t: TestApp, clock: TestClock): Promise<void> {
   for (let round = 0; round < 20; round++) {
     const realNow = new Date();
     await t.db.transaction((tx) =>
-      tx.createQueryBuilder().update(JobRow).set({ nextRunAt: realNow }).where(`${ONE_OFF} AND next_run_at > :now`, { due: clock.now(), now: realNow, off: false }).execute(),
+      tx
+        .createQueryBuilder()
+        .update(JobRow)
+        .set({ nextRunAt: realNow })
+        .where(`${ONE_OFF} AND next_run_at > :now`, { due: clock.now(), now: realNow, off: false })
+        .execute(),
     );
     // A liveness bound, not a speed check: on a loaded two-core machine a round of jobs can take a while.
     const { remaining } = await t.app.jobs.runDueJobs(120_000);

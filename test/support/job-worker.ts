@@ -11,7 +11,10 @@ import { recordingJob } from './test-jobs';
 async function main(): Promise<void> {
   const env = process.env;
   const db = await openDatabase(JSON.parse(env.TEST_DB_CONFIG!), entities, migrations);
-  const jobs = new Jobs(db, createLogger('silent'), new Metrics({ processMetrics: false }), { pollIntervalMs: 50, lockLifetimeMs: Number(env.LOCK_LIFETIME_MS ?? 2000) });
+  const jobs = new Jobs(db, createLogger('silent'), new Metrics({ processMetrics: false }), {
+    pollIntervalMs: 50,
+    lockLifetimeMs: Number(env.LOCK_LIFETIME_MS ?? 2000),
+  });
   jobs.register(recordingJob({ logFile: env.LOG_FILE!, worker: env.WORKER_NAME!, hang: env.HANG === '1', workMs: Number(env.WORK_MS ?? 20) }));
   await jobs.startWorker();
   process.send?.('ready');

@@ -29,7 +29,10 @@ export async function startService(env: Record<string, string>, args: string[] =
       reject(new Error(`service did not get ready:\n${out}`));
     }, 60_000);
     const check = () => {
-      const ready = out.split('\n').map(tryJson).find((line) => typeof line?.msg === 'string' && line.msg.startsWith('ready'));
+      const ready = out
+        .split('\n')
+        .map(tryJson)
+        .find((line) => typeof line?.msg === 'string' && line.msg.startsWith('ready'));
       if (ready) {
         clearTimeout(timer);
         // A busy service logs a line per request: re-reading all of its output on every chunk would cost the test process O(n²).
@@ -56,7 +59,12 @@ export function runServiceToExit(env: Record<string, string>, args: string[] = [
   return runToExit('main.ts', args, { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, 60_000);
 }
 
-function runToExit(script: string, args: string[], env: Record<string, string>, killAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runToExit(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  killAfterMs?: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['-r', REGISTER, path.join(SRC, script), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -72,7 +80,10 @@ function runToExit(script: string, args: string[], env: Record<string, string>, 
 }
 
 export function logLines(output: string): Record<string, unknown>[] {
-  return output.split('\n').map(tryJson).filter((l): l is Record<string, unknown> => l !== undefined);
+  return output
+    .split('\n')
+    .map(tryJson)
+    .filter((l): l is Record<string, unknown> => l !== undefined);
 }
 
 function tryJson(line: string): Record<string, unknown> | undefined {

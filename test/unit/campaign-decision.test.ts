@@ -9,11 +9,15 @@ const closesAt = new Date('2026-12-20T14:00:00Z');
 const at = (offsetHours: number, from = closesAt) => new Date(from.getTime() + offsetHours * HOUR);
 const window = (status: CampaignStatus) => ({ status, opensAt, closesAt });
 // ¥900 from 500 units, ¥700 from 1,000 units.
-const terms = (variantMinUnits: number | null = null) => ({
-  tiers: [{ minUnits: 500, unitPriceFen: '90000' }, { minUnits: 1000, unitPriceFen: '70000' }],
-  variantMinUnits,
-  balanceWindowHours: 48,
-}) satisfies Pick<CampaignRow, 'tiers' | 'variantMinUnits' | 'balanceWindowHours'>;
+const terms = (variantMinUnits: number | null = null) =>
+  ({
+    tiers: [
+      { minUnits: 500, unitPriceFen: '90000' },
+      { minUnits: 1000, unitPriceFen: '70000' },
+    ],
+    variantMinUnits,
+    balanceWindowHours: 48,
+  }) satisfies Pick<CampaignRow, 'tiers' | 'variantMinUnits' | 'balanceWindowHours'>;
 
 describe('the pledge window', () => {
   test('opens at opensAt, shuts at closesAt, and only while published and undecided', () => {
@@ -22,7 +26,8 @@ describe('the pledge window', () => {
     expect(pledgeWindow(window('open'), at(-0.001))).toEqual({ open: true });
     expect(pledgeWindow(window('open'), closesAt)).toEqual({ open: false, reason: 'closed' });
     expect(pledgeWindow(window('draft'), at(-24))).toEqual({ open: false, reason: 'not_published' });
-    for (const status of ['succeeded', 'failed', 'cancelled', 'completed'] as const) expect(pledgeWindow(window(status), at(-24))).toEqual({ open: false, reason: 'decided' });
+    for (const status of ['succeeded', 'failed', 'cancelled', 'completed'] as const)
+      expect(pledgeWindow(window(status), at(-24))).toEqual({ open: false, reason: 'decided' });
   });
 
   test('before the deadline a scheduled campaign already counts down; after it nothing does', () => {
@@ -35,7 +40,8 @@ describe('the pledge window', () => {
 
 describe('the close job', () => {
   test('does nothing once decided or cancelled, however often it runs', () => {
-    for (const status of ['succeeded', 'failed', 'cancelled', 'completed'] as const) expect(closeStep(window(status), at(1), undefined)).toEqual({ action: 'nothing' });
+    for (const status of ['succeeded', 'failed', 'cancelled', 'completed'] as const)
+      expect(closeStep(window(status), at(1), undefined)).toEqual({ action: 'nothing' });
   });
 
   test('run early (the deadline moved), it waits for the deadline', () => {
@@ -55,12 +61,22 @@ describe('the decision', () => {
   const paid = (entries: Record<string, number>) => new Map(Object.entries(entries));
 
   test('below the first tier it fails, with no price and nothing due', () => {
-    expect(decide(terms(), paid({ 'colour=black': 300, 'colour=navy': 199 }), decidedAt)).toEqual({ status: 'failed', finalUnitPrice: null, droppedVariants: [], balanceDueAt: null });
+    expect(decide(terms(), paid({ 'colour=black': 300, 'colour=navy': 199 }), decidedAt)).toEqual({
+      status: 'failed',
+      finalUnitPrice: null,
+      droppedVariants: [],
+      balanceDueAt: null,
+    });
   });
 
   test('it succeeds at the highest tier reached, the balance due after the window', () => {
     const at500 = decide(terms(), paid({ 'colour=black': 300, 'colour=navy': 200 }), decidedAt);
-    expect({ ...at500, finalUnitPrice: at500.finalUnitPrice?.toFixed(2) }).toEqual({ status: 'succeeded', finalUnitPrice: '900.00', droppedVariants: [], balanceDueAt: at(49) });
+    expect({ ...at500, finalUnitPrice: at500.finalUnitPrice?.toFixed(2) }).toEqual({
+      status: 'succeeded',
+      finalUnitPrice: '900.00',
+      droppedVariants: [],
+      balanceDueAt: at(49),
+    });
     expect(decide(terms(), paid({ 'colour=black': 1000 }), decidedAt).finalUnitPrice?.toFixed(2)).toBe('700.00');
   });
 
@@ -70,19 +86,30 @@ describe('the decision', () => {
     expect(decision).toMatchObject({ status: 'succeeded', droppedVariants: ['colour=pink'] });
     expect(decision.finalUnitPrice?.toFixed(2)).toBe('900.00');
     // Dropping can make a campaign fail that would have succeeded.
-    expect(decide(terms(50), paid({ 'colour=black': 480, 'colour=pink': 40 }), decidedAt)).toMatchObject({ status: 'failed', droppedVariants: ['colour=pink'] });
+    expect(decide(terms(50), paid({ 'colour=black': 480, 'colour=pink': 40 }), decidedAt)).toMatchObject({
+      status: 'failed',
+      droppedVariants: ['colour=pink'],
+    });
   });
 
   test('property: success exactly when the kept units reach the first tier, at the highest tier they reach', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('a=1', 'a=2', 'a=3', 'a=4'), fc.integer({ min: 1, max: 800 })), fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }), (units, variantMin) => {
-        const decision = decide(terms(variantMin), paid(units), decidedAt);
-        const kept = Object.entries(units).filter(([, n]) => variantMin === null || n >= variantMin);
-        const total = kept.reduce((sum, [, n]) => sum + n, 0);
-        expect(decision.droppedVariants.sort()).toEqual(Object.keys(units).filter((k) => !kept.some(([key]) => key === k)).sort());
-        expect(decision.status).toBe(total >= 500 ? 'succeeded' : 'failed');
-        expect(decision.finalUnitPrice?.toFixed(2) ?? null).toBe(total >= 1000 ? '700.00' : total >= 500 ? '900.00' : null);
-      }),
+      fc.property(
+        fc.dictionary(fc.constantFrom('a=1', 'a=2', 'a=3', 'a=4'), fc.integer({ min: 1, max: 800 })),
+        fc.option(fc.integer({ min: 1, max: 300 }), { nil: null }),
+        (units, variantMin) => {
+          const decision = decide(terms(variantMin), paid(units), decidedAt);
+          const kept = Object.entries(units).filter(([, n]) => variantMin === null || n >= variantMin);
+          const total = kept.reduce((sum, [, n]) => sum + n, 0);
+          expect(decision.droppedVariants.sort()).toEqual(
+            Object.keys(units)
+              .filter((k) => !kept.some(([key]) => key === k))
+              .sort(),
+          );
+          expect(decision.status).toBe(total >= 500 ? 'succeeded' : 'failed');
+          expect(decision.finalUnitPrice?.toFixed(2) ?? null).toBe(total >= 1000 ? '700.00' : total >= 500 ? '900.00' : null);
+        },
+      ),
     );
   });
 });

@@ -50,9 +50,12 @@ describe('config', () => {
   });
 
   test('the sandbox test routes are off unless switched on, and cannot be switched on in production', () => {
-    for (const NODE_ENV of ['development', 'test', 'production']) expect(parseConfig({ NODE_ENV, AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxTestRoutes).toBe(false);
+    for (const NODE_ENV of ['development', 'test', 'production'])
+      expect(parseConfig({ NODE_ENV, AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxTestRoutes).toBe(false);
     expect(parseConfig({ NODE_ENV: 'test', SANDBOX_TEST_ROUTES: 'true' }).payments.sandboxTestRoutes).toBe(true);
-    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_TEST_ROUTES: 'true' })).toThrow(/SANDBOX_TEST_ROUTES: .*not in production/);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_TEST_ROUTES: 'true' })).toThrow(
+      /SANDBOX_TEST_ROUTES: .*not in production/,
+    );
   });
 
   test('the sandbox checkout sheet is on only for the embedded demo, and cannot be switched on in production', () => {
@@ -62,7 +65,9 @@ describe('config', () => {
     expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxCheckout).toBe(false);
     expect(parseConfig({ DATABASE_URL: mysql, SANDBOX_CHECKOUT: 'true' }).payments.sandboxCheckout).toBe(true);
     expect(parseConfig({ SANDBOX_CHECKOUT: 'false' }).payments.sandboxCheckout).toBe(false);
-    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_CHECKOUT: 'true' })).toThrow(/SANDBOX_CHECKOUT: .*not in production/);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SANDBOX_CHECKOUT: 'true' })).toThrow(
+      /SANDBOX_CHECKOUT: .*not in production/,
+    );
   });
 
   test('sandbox auto-confirm: the embedded demo leaves deposits and balances to its checkout sheet; switched on, it confirms everything', () => {
@@ -81,12 +86,21 @@ describe('config', () => {
     expect(none.storefront).toEqual({ distDir: undefined, publicBaseUrl: undefined, wechat: undefined });
     expect(none.campaignReadCacheMs).toBe(1000);
     expect(parseConfig({ PUBLIC_BASE_URL: 'https://shop.example.com/' }).storefront.publicBaseUrl).toBe('https://shop.example.com');
-    for (const bad of ['shop.example.com', 'https://shop.example.com/store', 'ftp://shop.example.com', 'https://shop.example.com/?a=1']) expect(() => parseConfig({ PUBLIC_BASE_URL: bad })).toThrow(/PUBLIC_BASE_URL: must be an absolute http\(s\) origin/);
+    for (const bad of ['shop.example.com', 'https://shop.example.com/store', 'ftp://shop.example.com', 'https://shop.example.com/?a=1'])
+      expect(() => parseConfig({ PUBLIC_BASE_URL: bad })).toThrow(/PUBLIC_BASE_URL: must be an absolute http\(s\) origin/);
     const shop = { PUBLIC_BASE_URL: 'https://shop.example.com' };
-    expect(parseConfig({ ...shop, WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }).storefront.wechat).toEqual({ appId: 'wx1234567890abcdef', appSecret: 's'.repeat(32), apiBase: 'https://api.weixin.qq.com' });
-    expect(parseConfig({ ...shop, WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's'.repeat(32), WECHAT_API_BASE: 'http://127.0.0.1:9000/' }).storefront.wechat?.apiBase).toBe('http://127.0.0.1:9000');
+    expect(parseConfig({ ...shop, WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) }).storefront.wechat).toEqual({
+      appId: 'wx1234567890abcdef',
+      appSecret: 's'.repeat(32),
+      apiBase: 'https://api.weixin.qq.com',
+    });
+    expect(
+      parseConfig({ ...shop, WECHAT_APP_ID: 'wx1', WECHAT_APP_SECRET: 's'.repeat(32), WECHAT_API_BASE: 'http://127.0.0.1:9000/' }).storefront.wechat?.apiBase,
+    ).toBe('http://127.0.0.1:9000');
     // Signing is for the one registered domain, never for whatever Host a request names.
-    expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(/PUBLIC_BASE_URL: is required with WECHAT_APP_ID/);
+    expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef', WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(
+      /PUBLIC_BASE_URL: is required with WECHAT_APP_ID/,
+    );
     // One without the other is a mistake, not "off": start-up stops and says what to set.
     expect(() => parseConfig({ WECHAT_APP_ID: 'wx1234567890abcdef' })).toThrow(/WECHAT_APP_SECRET: set both WECHAT_APP_ID and WECHAT_APP_SECRET/);
     expect(() => parseConfig({ WECHAT_APP_SECRET: 's'.repeat(32) })).toThrow(/WECHAT_APP_SECRET: set both/);
@@ -101,13 +115,22 @@ describe('config', () => {
     expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).sms.sandboxEcho).toBe(false);
     expect(parseConfig({ DATABASE_URL: mysql, SMS_SANDBOX_ECHO: 'true' }).sms.sandboxEcho).toBe(true);
     expect(parseConfig({ SMS_SANDBOX_ECHO: 'false' }).sms.sandboxEcho).toBe(false);
-    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SMS_SANDBOX_ECHO: 'true' })).toThrow(/SMS_SANDBOX_ECHO: .*not in production/);
+    expect(() => parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40), SMS_SANDBOX_ECHO: 'true' })).toThrow(
+      /SMS_SANDBOX_ECHO: .*not in production/,
+    );
   });
 
   test('the phone-code limits have sane defaults and are configurable', () => {
     expect(parseConfig({}).sms).toMatchObject({ codeTtlSeconds: 300, maxAttempts: 5, resendAfterSeconds: 60, perPhonePerHour: 5, perAddressPerHour: 30 });
-    expect(parseConfig({ SMS_CODE_TTL_SECONDS: '600', SMS_CODE_MAX_ATTEMPTS: '3', SMS_RESEND_AFTER_SECONDS: '90', SMS_CODES_PER_PHONE_PER_HOUR: '4', SMS_CODES_PER_ADDRESS_PER_HOUR: '100' }).sms)
-      .toMatchObject({ codeTtlSeconds: 600, maxAttempts: 3, resendAfterSeconds: 90, perPhonePerHour: 4, perAddressPerHour: 100 });
+    expect(
+      parseConfig({
+        SMS_CODE_TTL_SECONDS: '600',
+        SMS_CODE_MAX_ATTEMPTS: '3',
+        SMS_RESEND_AFTER_SECONDS: '90',
+        SMS_CODES_PER_PHONE_PER_HOUR: '4',
+        SMS_CODES_PER_ADDRESS_PER_HOUR: '100',
+      }).sms,
+    ).toMatchObject({ codeTtlSeconds: 600, maxAttempts: 3, resendAfterSeconds: 90, perPhonePerHour: 4, perAddressPerHour: 100 });
     expect(() => parseConfig({ SMS_CODE_TTL_SECONDS: '5', SMS_CODE_MAX_ATTEMPTS: '0' })).toThrow(/SMS_CODE_TTL_SECONDS[\s\S]*SMS_CODE_MAX_ATTEMPTS/);
   });
 });

@@ -19,7 +19,17 @@ describe('the log never shows a secret, however deep it sits', () => {
     logger.error({ err: error }, 'with an error');
     logger.child({ webhook: { signingSecret: 'secret-in-binding' } }).warn({ cookie: 'sid=secret-cookie' }, 'child');
 
-    for (const secret of ['secret-depth-1', 'secret-depth-3', 'secret-depth-5', 'c2mk_secret-api-key', 'secret-hash', 'secret-in-array', 'secret-in-error', 'secret-in-binding', 'secret-cookie']) {
+    for (const secret of [
+      'secret-depth-1',
+      'secret-depth-3',
+      'secret-depth-5',
+      'c2mk_secret-api-key',
+      'secret-hash',
+      'secret-in-array',
+      'secret-in-error',
+      'secret-in-binding',
+      'secret-cookie',
+    ]) {
       expect(text()).not.toContain(secret);
     }
     const [top, header, deep, array, withError] = records();

@@ -1,7 +1,18 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { Decimal, fromFen, sum } from '../../src/platform/money';
-import { type BoxRequest, FRUIT_CATALOGUE, type Fruit, type PlannedBox, extraPortionsPerDay, guaranteedWindow, isHastenedBy, isInSeason, planBox, varietyTarget } from '../../src/scheduling';
+import {
+  type BoxRequest,
+  FRUIT_CATALOGUE,
+  type Fruit,
+  type PlannedBox,
+  extraPortionsPerDay,
+  guaranteedWindow,
+  isHastenedBy,
+  isInSeason,
+  planBox,
+  varietyTarget,
+} from '../../src/scheduling';
 
 const byId = new Map(FRUIT_CATALOGUE.map((f) => [f.id, f]));
 const ids = FRUIT_CATALOGUE.map((f) => f.id);
@@ -16,19 +27,24 @@ const dates = fc.record({ offset: fc.integer({ min: 0, max: 729 }), transit: fc.
 /** Budgets in fen: often tiny (nothing or a few fruit), sometimes plenty. */
 const budgets = fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 60_000 })).map((fen) => fromFen(fen));
 
-const requests: fc.Arbitrary<BoxRequest> = fc.record({
-  dates,
-  periodDays: fc.constantFrom(7, 14),
-  householdSize: fc.integer({ min: 1, max: 6 }),
-  portionsPerPersonPerDay: fc.integer({ min: 1, max: 2 }),
-  exclusions: fc.subarray(ids),
-  budget: budgets,
-  recentBoxes: fc.array(fc.subarray(ids, { maxLength: 6 }), { maxLength: 4 }),
-  unitLimits: fc.option(fc.dictionary(fc.constantFrom(...ids), fc.integer({ min: 0, max: 8 })), { nil: undefined }),
-}).map(({ dates: { deliveryDate, shipDate }, unitLimits, ...rest }) => ({
-  deliveryDate, shipDate, ...rest, catalogue: FRUIT_CATALOGUE,
-  ...(unitLimits ? { unitLimits: new Map(Object.entries(unitLimits)) } : {}),
-}));
+const requests: fc.Arbitrary<BoxRequest> = fc
+  .record({
+    dates,
+    periodDays: fc.constantFrom(7, 14),
+    householdSize: fc.integer({ min: 1, max: 6 }),
+    portionsPerPersonPerDay: fc.integer({ min: 1, max: 2 }),
+    exclusions: fc.subarray(ids),
+    budget: budgets,
+    recentBoxes: fc.array(fc.subarray(ids, { maxLength: 6 }), { maxLength: 4 }),
+    unitLimits: fc.option(fc.dictionary(fc.constantFrom(...ids), fc.integer({ min: 0, max: 8 })), { nil: undefined }),
+  })
+  .map(({ dates: { deliveryDate, shipDate }, unitLimits, ...rest }) => ({
+    deliveryDate,
+    shipDate,
+    ...rest,
+    catalogue: FRUIT_CATALOGUE,
+    ...(unitLimits ? { unitLimits: new Map(Object.entries(unitLimits)) } : {}),
+  }));
 
 const RUNS = { numRuns: 200 };
 
@@ -208,7 +224,11 @@ describe('planBox properties', () => {
         const box = planBox(request);
         if (box.items.length < varietyTarget(request.periodDays, request.householdSize)) {
           const packed = new Set(box.items.map((i) => i.fruitId));
-          expect(fruitThatStillFits(request, box).filter((f) => !packed.has(f.id)).map((f) => f.id)).toEqual([]);
+          expect(
+            fruitThatStillFits(request, box)
+              .filter((f) => !packed.has(f.id))
+              .map((f) => f.id),
+          ).toEqual([]);
         }
       }),
       RUNS,
@@ -228,13 +248,31 @@ describe('planBox properties', () => {
     fc.assert(
       fc.property(season, ({ costs, periodDays, householdSize, portionsPerPersonPerDay, budgetShare }) => {
         const catalogue = costs.map((fen, i): Fruit => ({
-          id: `fruit-${i}`, nameZh: `果${i}`, nameEn: `fruit ${i}`, unit: 'piece', portionsPerUnit: 1, ripeningDays: [0, 0], goodDays: periodDays,
-          seasons: [{ origin: 'anywhere', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }], ethylene: { producer: false, sensitive: false }, unitCost: fromFen(fen),
+          id: `fruit-${i}`,
+          nameZh: `果${i}`,
+          nameEn: `fruit ${i}`,
+          unit: 'piece',
+          portionsPerUnit: 1,
+          ripeningDays: [0, 0],
+          goodDays: periodDays,
+          seasons: [{ origin: 'anywhere', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }],
+          ethylene: { producer: false, sensitive: false },
+          unitCost: fromFen(fen),
         }));
         const eatable = periodDays * (householdSize * portionsPerPersonPerDay + extraPortionsPerDay(householdSize)) * Math.min(...costs);
         const least = periodDays * householdSize * portionsPerPersonPerDay * Math.max(...costs);
         const budget = fromFen(Math.round(least + budgetShare * (eatable - least)));
-        const request: BoxRequest = { deliveryDate: '2027-03-01', shipDate: '2027-02-27', periodDays, householdSize, portionsPerPersonPerDay, exclusions: [], budget, recentBoxes: [], catalogue };
+        const request: BoxRequest = {
+          deliveryDate: '2027-03-01',
+          shipDate: '2027-02-27',
+          periodDays,
+          householdSize,
+          portionsPerPersonPerDay,
+          exclusions: [],
+          budget,
+          recentBoxes: [],
+          catalogue,
+        };
         const box = planBox(request);
         expect(box.uncoveredDays).toEqual([]);
         expect(box.cost.gte(budget.times(SPEND_SHARE))).toBe(true);

@@ -4,8 +4,15 @@ import { type BoxRequest, FRUIT_CATALOGUE, type Fruit, type PlannedBox, extraPor
 /** A family of three, one portion each a day (3 portions a day, 21 a week), on the weekly family plan's fruit budget. */
 function familyOfThree(deliveryDate: string, shipDate: string, overrides: Partial<BoxRequest> = {}): BoxRequest {
   return {
-    deliveryDate, shipDate, periodDays: 7, householdSize: 3, portionsPerPersonPerDay: 1,
-    exclusions: [], budget: parseMoney('160'), recentBoxes: [], catalogue: FRUIT_CATALOGUE,
+    deliveryDate,
+    shipDate,
+    periodDays: 7,
+    householdSize: 3,
+    portionsPerPersonPerDay: 1,
+    exclusions: [],
+    budget: parseMoney('160'),
+    recentBoxes: [],
+    catalogue: FRUIT_CATALOGUE,
     ...overrides,
   };
 }
@@ -13,9 +20,16 @@ function familyOfThree(deliveryDate: string, shipDate: string, overrides: Partia
 /** A made-up fruit for rules that are easier to check by hand than with the real catalogue. */
 function fruit(id: string, figures: Partial<Fruit> = {}): Fruit {
   return {
-    id, nameZh: id, nameEn: id, unit: 'piece', portionsPerUnit: 1, ripeningDays: [0, 0], goodDays: 14,
+    id,
+    nameZh: id,
+    nameEn: id,
+    unit: 'piece',
+    portionsPerUnit: 1,
+    ripeningDays: [0, 0],
+    goodDays: 14,
     seasons: [{ origin: 'anywhere', months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] }],
-    ethylene: { producer: false, sensitive: false }, unitCost: parseMoney('2'),
+    ethylene: { producer: false, sensitive: false },
+    unitCost: parseMoney('2'),
     ...figures,
   };
 }
@@ -23,14 +37,25 @@ function fruit(id: string, figures: Partial<Fruit> = {}): Fruit {
 /** One person, one portion a day, a week from Monday 2027-03-01: a day may hold 1 portion + 1 extra. */
 function onePerson(catalogue: Fruit[], overrides: Partial<BoxRequest> = {}): BoxRequest {
   return {
-    deliveryDate: '2027-03-01', shipDate: '2027-02-27', periodDays: 7, householdSize: 1, portionsPerPersonPerDay: 1,
-    exclusions: [], budget: parseMoney('100'), recentBoxes: [], catalogue, ...overrides,
+    deliveryDate: '2027-03-01',
+    shipDate: '2027-02-27',
+    periodDays: 7,
+    householdSize: 1,
+    portionsPerPersonPerDay: 1,
+    exclusions: [],
+    budget: parseMoney('100'),
+    recentBoxes: [],
+    catalogue,
+    ...overrides,
   };
 }
 
 /** The box in a compact form: items, then day by day what is eaten for the need (+ extras). */
 const itemsOf = (box: PlannedBox) =>
-  box.items.map((i) => `${i.fruitId} ×${i.units} = ${i.portions}p ${i.edibleFrom}..${i.edibleUntil} ¥${formatMoney(i.cost)}${i.ripensFaster ? ' faster' : ''}${i.uneatenPortions ? ` uneaten ${i.uneatenPortions}` : ''}`);
+  box.items.map(
+    (i) =>
+      `${i.fruitId} ×${i.units} = ${i.portions}p ${i.edibleFrom}..${i.edibleUntil} ¥${formatMoney(i.cost)}${i.ripensFaster ? ' faster' : ''}${i.uneatenPortions ? ` uneaten ${i.uneatenPortions}` : ''}`,
+  );
 const eatenOf = (fruits: { fruitId: string; portions: number }[]) => fruits.map((f) => `${f.fruitId}:${f.portions}`).join(' ');
 const daysOf = (box: PlannedBox) =>
   box.coverage.map((d) => `${d.date} ${d.plannedPortions}/${d.neededPortions} ${eatenOf(d.fruits)}${d.extraPortions ? ` + ${eatenOf(d.extras)}` : ''}`.trim());
@@ -72,7 +97,10 @@ describe('planBox: worked examples with the catalogue', () => {
   });
 
   test('what a subscriber checks: several fruits, premium ones in season, most of the budget, never more than they can eat', () => {
-    for (const [deliveryDate, shipDate, premium] of [['2026-07-15', '2026-07-13', 'blueberry'], ['2026-11-11', '2026-11-09', 'persimmon']] as const) {
+    for (const [deliveryDate, shipDate, premium] of [
+      ['2026-07-15', '2026-07-13', 'blueberry'],
+      ['2026-11-11', '2026-11-09', 'persimmon'],
+    ] as const) {
       const request = familyOfThree(deliveryDate, shipDate);
       const box = planBox(request);
       expect(box.uncoveredDays).toEqual([]);
@@ -90,7 +118,10 @@ describe('planBox: worked examples with the catalogue', () => {
     const request = familyOfThree('2026-07-15', '2026-07-13', { exclusions: ['mango'] });
     const box = planBox(request);
     expect(box.items.map((i) => i.fruitId)).toEqual(['apple', 'blueberry', 'dragon-fruit', 'grape', 'peach', 'banana']);
-    expect(daysOf(box).slice(5)).toEqual(['2026-07-20 3/3 banana:2 dragon-fruit:1 + dragon-fruit:1 apple:1', '2026-07-21 3/3 dragon-fruit:1 apple:2 + apple:2']);
+    expect(daysOf(box).slice(5)).toEqual([
+      '2026-07-20 3/3 banana:2 dragon-fruit:1 + dragon-fruit:1 apple:1',
+      '2026-07-21 3/3 dragon-fruit:1 apple:2 + apple:2',
+    ]);
     expect(formatMoney(box.cost)).toBe('135.00');
     expect(box.uncoveredDays).toEqual([]);
   });
@@ -178,7 +209,10 @@ describe('planBox: never more than the household can eat', () => {
     const box = planBox(onePerson([fruit('lychee', { portionsPerUnit: 8, goodDays: 2, unitCost: parseMoney('1.00') })]));
     // The only fruit: one unit covers days 1–2 (1 + 1 extra a day), 4 portions go off; days 3–7 have nothing.
     expect(itemsOf(box)).toEqual(['lychee ×1 = 8p 2027-03-01..2027-03-02 ¥1.00 uneaten 4']);
-    expect(box.coverage.slice(0, 2).map((d) => [d.plannedPortions, d.extraPortions])).toEqual([[1, 1], [1, 1]]);
+    expect(box.coverage.slice(0, 2).map((d) => [d.plannedPortions, d.extraPortions])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     expect(box.uncoveredDays.map((d) => d.reason)).toEqual(Array(5).fill('nothing_ready'));
   });
 
@@ -235,7 +269,14 @@ describe('planBox: uncovered days are named, never silent', () => {
 
   test('an orchard short of fruit: unitLimits leave supply days', () => {
     const catalogue = [fruit('apple'), fruit('pear', { unitCost: parseMoney('3.00'), goodDays: 3 })];
-    const box = planBox(onePerson(catalogue, { unitLimits: new Map([['apple', 2], ['pear', 2]]) }));
+    const box = planBox(
+      onePerson(catalogue, {
+        unitLimits: new Map([
+          ['apple', 2],
+          ['pear', 2],
+        ]),
+      }),
+    );
     // Pears are worth more (3.00 a portion): a pear on day 0, an apple (a new kind) on day 1, the second pear
     // on day 2 (its last), the second apple on day 3. Days 4–6: the orchard has no more of either.
     expect(itemsOf(box)).toEqual(['apple ×2 = 2p 2027-03-01..2027-03-14 ¥4.00', 'pear ×2 = 2p 2027-03-01..2027-03-03 ¥6.00']);
@@ -334,7 +375,32 @@ describe('FRUIT_CATALOGUE', () => {
   const byId = new Map(FRUIT_CATALOGUE.map((f) => [f.id, f]));
 
   test('holds the common fruit of China with plannable figures', () => {
-    const required = ['mango', 'lychee', 'peach', 'kiwi', 'mandarin', 'navel-orange', 'pomelo', 'persimmon', 'apple', 'pear', 'banana', 'avocado', 'grape', 'strawberry', 'cherry', 'dragon-fruit', 'watermelon', 'jujube', 'loquat', 'plum', 'apricot', 'blueberry', 'pineapple', 'melon'];
+    const required = [
+      'mango',
+      'lychee',
+      'peach',
+      'kiwi',
+      'mandarin',
+      'navel-orange',
+      'pomelo',
+      'persimmon',
+      'apple',
+      'pear',
+      'banana',
+      'avocado',
+      'grape',
+      'strawberry',
+      'cherry',
+      'dragon-fruit',
+      'watermelon',
+      'jujube',
+      'loquat',
+      'plum',
+      'apricot',
+      'blueberry',
+      'pineapple',
+      'melon',
+    ];
     expect(FRUIT_CATALOGUE.length).toBeGreaterThanOrEqual(24);
     expect(byId.size).toBe(FRUIT_CATALOGUE.length);
     for (const id of required) expect(byId.has(id)).toBe(true);

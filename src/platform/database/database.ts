@@ -38,7 +38,9 @@ export class Database {
    * rather than wait the busy timeout, since waiting cannot help; run again, it reads the new state.
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.retryingLockVictims(() => this.exclusive(() => (this.dialect === 'mysql' ? this.withoutAutocommit(work) : this.dataSource.transaction((tx) => work(tx)))));
+    return this.retryingLockVictims(() =>
+      this.exclusive(() => (this.dialect === 'mysql' ? this.withoutAutocommit(work) : this.dataSource.transaction((tx) => work(tx)))),
+    );
   }
 
   /**
@@ -109,7 +111,13 @@ export class Database {
    * order, so two transactions touching the same counters lock them in the same order.
    * `table` and column names come from code, never from input; values are bound.
    */
-  async addToCounters(tx: Tx, table: string, keys: readonly string[], counters: readonly string[], rows: readonly Record<string, string | number>[]): Promise<void> {
+  async addToCounters(
+    tx: Tx,
+    table: string,
+    keys: readonly string[],
+    counters: readonly string[],
+    rows: readonly Record<string, string | number>[],
+  ): Promise<void> {
     if (rows.length === 0) return;
     const keyOf = (row: Record<string, string | number>) => keys.map((k) => String(row[k])).join('\u0000');
     const sorted = [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
@@ -132,7 +140,11 @@ export class Database {
   async sql<R = Record<string, unknown>>(tx: Tx, query: string, values: readonly SqlValue[] = []): Promise<{ rows: R[]; affected: number }> {
     const runner = tx.queryRunner ?? this.dataSource.createQueryRunner();
     try {
-      const result = await runner.query(query, values.map((v) => (v instanceof Date ? utcTimestamp(v) : v)), true);
+      const result = await runner.query(
+        query,
+        values.map((v) => (v instanceof Date ? utcTimestamp(v) : v)),
+        true,
+      );
       return { rows: (result.records ?? []) as R[], affected: result.affected ?? 0 };
     } finally {
       if (!tx.queryRunner) await runner.release();
@@ -145,7 +157,12 @@ export class Database {
    * the hot paths' single statement without writing a table's columns out a second time. A property left
    * undefined takes the column's default, else NULL. `ignoreDuplicates` as for insertRows.
    */
-  async insertEntities<E extends ObjectLiteral>(tx: Tx, entity: EntityTarget<E>, rows: readonly E[], options: { ignoreDuplicates?: boolean } = {}): Promise<void> {
+  async insertEntities<E extends ObjectLiteral>(
+    tx: Tx,
+    entity: EntityTarget<E>,
+    rows: readonly E[],
+    options: { ignoreDuplicates?: boolean } = {},
+  ): Promise<void> {
     if (rows.length === 0) return;
     const metadata = this.dataSource.getMetadata(entity);
     const stored = (column: ColumnMetadata, row: E): SqlValue => {
@@ -153,7 +170,12 @@ export class Database {
       const value: unknown = own === undefined ? column.default : own;
       return value === undefined || value === null ? null : (this.dataSource.driver.preparePersistentValue(value, column) as SqlValue);
     };
-    await this.insertRows(tx, metadata.tableName, rows.map((row) => Object.fromEntries(metadata.columns.map((column) => [column.databaseName, stored(column, row)]))), options);
+    await this.insertRows(
+      tx,
+      metadata.tableName,
+      rows.map((row) => Object.fromEntries(metadata.columns.map((column) => [column.databaseName, stored(column, row)]))),
+      options,
+    );
   }
 
   /**
@@ -166,7 +188,11 @@ export class Database {
     const columns = Object.keys(rows[0]);
     const verb = !options.ignoreDuplicates ? 'INSERT' : this.dialect === 'mysql' ? 'INSERT IGNORE' : 'INSERT OR IGNORE';
     const placeholders = rows.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
-    await this.sql(tx, `${verb} INTO ${table} (${columns.join(', ')}) VALUES ${placeholders}`, rows.flatMap((row) => columns.map((c) => row[c])));
+    await this.sql(
+      tx,
+      `${verb} INTO ${table} (${columns.join(', ')}) VALUES ${placeholders}`,
+      rows.flatMap((row) => columns.map((c) => row[c])),
+    );
   }
 
   /** The lock option for "read this row to change it": a row lock on MySQL; SQLite writers are serialised anyway. */
@@ -284,7 +310,10 @@ class StatementGate {
     runner.query = ((query: string, parameters?: unknown[], structured?: boolean) => {
       if (this.closed) return Promise.reject(new Error('the transaction has ended: a statement its work sent afterwards was not run'));
       const sent = this.send(query, parameters, structured as true);
-      const settled = sent.then(() => undefined, () => undefined);
+      const settled = sent.then(
+        () => undefined,
+        () => undefined,
+      );
       this.inFlight.add(settled);
       void settled.then(() => this.inFlight.delete(settled));
       return sent;
@@ -320,7 +349,16 @@ export function isConnectionLost(error: unknown): boolean {
   return e?.driverError?.fatal === true || e?.fatal === true || CONNECTION_LOST.has(driverCode(error) ?? '');
 }
 
-const CONNECTION_LOST = new Set(['PROTOCOL_CONNECTION_LOST', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CON_COUNT_ERROR', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT']);
+const CONNECTION_LOST = new Set([
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CONNECTION_KILLED',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CON_COUNT_ERROR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
 
 function isRetryableLockError(error: unknown): boolean {
   const code = driverCode(error);

@@ -27,7 +27,9 @@ function openFailure(config: DatabaseConfig, error: unknown): unknown {
   const code = (error as { code?: string } | undefined)?.code ?? '';
   if (config.kind === 'sqlite') {
     const reason = fileSystemReason(error) ?? (code === 'SQLITE_NOTADB' ? 'it is not a SQLite database' : undefined);
-    return reason ? new StartupError(`cannot open the SQLite database ${config.file}: ${reason}. Set DATA_DIR to a folder this user may write (or move the file away).`) : error;
+    return reason
+      ? new StartupError(`cannot open the SQLite database ${config.file}: ${reason}. Set DATA_DIR to a folder this user may write (or move the file away).`)
+      : error;
   }
   const url = new URL(config.url);
   const server = `MySQL at ${url.hostname}:${url.port || 3306}`;

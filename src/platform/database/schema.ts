@@ -10,13 +10,15 @@ export const col = {
   text: (name: string, length: number, nullable = false): TableColumnOptions => ({ name, type: 'varchar', length: String(length), isNullable: nullable }),
   longText: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'text', isNullable: nullable }),
   int: (name: string, options: { nullable?: boolean; default?: number } = {}): TableColumnOptions => ({
-    name, type: 'integer', isNullable: options.nullable ?? false, default: options.default,
+    name,
+    type: 'integer',
+    isNullable: options.nullable ?? false,
+    default: options.default,
   }),
   fen: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'bigint', isNullable: nullable }),
   bool: (name: string, defaultValue: boolean): TableColumnOptions => ({ name, type: 'boolean', default: defaultValue }),
   timestamp: (name: string, nullable = false): TableColumnOptions => ({ name, type: 'datetime', precision: 3, isNullable: nullable }),
 };
-
 
 /**
  * Changes only whether columns may be NULL, starting from the columns as the database describes them.

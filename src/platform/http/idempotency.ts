@@ -51,7 +51,10 @@ export class IdempotencyStore {
    * instead of writing a second. Keyed with a secret, so ids stay unguessable however simple the key.
    */
   recordId(subject: string, key: string): string {
-    const bytes = createHmac('sha256', this.options.secret ?? 'idempotent-record').update(`idempotent-record\n${subject}\n${key}`).digest().subarray(0, 16);
+    const bytes = createHmac('sha256', this.options.secret ?? 'idempotent-record')
+      .update(`idempotent-record\n${subject}\n${key}`)
+      .digest()
+      .subarray(0, 16);
     // Shaped as an RFC 9562 UUID, version 8 (custom).
     bytes[6] = (bytes[6] & 0x0f) | 0x80;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
@@ -64,7 +67,9 @@ export class IdempotencyStore {
   }
 
   static fingerprint(method: string, path: string, body: unknown): string {
-    return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(canonical(body))}`).digest('hex');
+    return createHash('sha256')
+      .update(`${method} ${path}\n${JSON.stringify(canonical(body))}`)
+      .digest('hex');
   }
 
   async start(subject: string, key: string, requestHash: string): Promise<IdempotencyStart> {
@@ -72,7 +77,21 @@ export class IdempotencyStore {
       const now = new Date();
       const id = newId();
       try {
-        await this.inserts.submit('', Object.assign(new IdempotencyKeyRow(), { id, subject, key, requestHash, state: 'in_flight', responseStatus: null, responseBody: null, lockedAt: now, createdAt: now, expiresAt: new Date(now.getTime() + this.options.retentionMs) }));
+        await this.inserts.submit(
+          '',
+          Object.assign(new IdempotencyKeyRow(), {
+            id,
+            subject,
+            key,
+            requestHash,
+            state: 'in_flight',
+            responseStatus: null,
+            responseBody: null,
+            lockedAt: now,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + this.options.retentionMs),
+          }),
+        );
         return { kind: 'started', id };
       } catch (error) {
         // The INSERT may have been written before the connection went: take our own row out again, or
@@ -96,7 +115,12 @@ export class IdempotencyStore {
       }
       // The first attempt died mid-way (its process crashed): take the key over, once.
       const taken = await this.db.transaction((tx) =>
-        tx.createQueryBuilder().update(IdempotencyKeyRow).set({ lockedAt: now }).where('id = :id AND state = :state AND locked_at = :lockedAt', { id: existing.id, state: 'in_flight', lockedAt: existing.lockedAt }).execute(),
+        tx
+          .createQueryBuilder()
+          .update(IdempotencyKeyRow)
+          .set({ lockedAt: now })
+          .where('id = :id AND state = :state AND locked_at = :lockedAt', { id: existing.id, state: 'in_flight', lockedAt: existing.lockedAt })
+          .execute(),
       );
       if (taken.affected) return { kind: 'started', id: existing.id };
     }
@@ -157,9 +181,7 @@ export class IdempotencyStore {
   }
 
   async purgeExpired(now: Date): Promise<number> {
-    const result = await this.db.transaction((tx) =>
-      tx.createQueryBuilder().delete().from(IdempotencyKeyRow).where('expires_at < :now', { now }).execute(),
-    );
+    const result = await this.db.transaction((tx) => tx.createQueryBuilder().delete().from(IdempotencyKeyRow).where('expires_at < :now', { now }).execute());
     return result.affected ?? 0;
   }
 
@@ -173,7 +195,11 @@ export class IdempotencyStore {
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
   }
   return value;
 }

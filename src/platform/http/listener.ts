@@ -74,12 +74,21 @@ function admission(app: RequestListener, metrics: Metrics, options: ListenOption
       // One line per 10 s of overload, not one per shed request: logging each would add to the load being shed.
       if (shedInWindow++ === 0) {
         setTimeout(() => {
-          options.logger.warn({ shed: shedInWindow, maxConcurrentRequests: options.maxConcurrentRequests }, `overloaded: ${shedInWindow} requests answered 503 in 10 s (MAX_CONCURRENT_REQUESTS already in flight)`);
+          options.logger.warn(
+            { shed: shedInWindow, maxConcurrentRequests: options.maxConcurrentRequests },
+            `overloaded: ${shedInWindow} requests answered 503 in 10 s (MAX_CONCURRENT_REQUESTS already in flight)`,
+          );
           shedInWindow = 0;
         }, 10_000).unref();
       }
       // Retries spread over a few seconds, so a shed burst does not come back as one burst.
-      refuse(req, res, 'overloaded', 'The service is working on more requests than it can take at once. Try again after Retry-After seconds (a request with an Idempotency-Key: with the same key).', 1 + Math.floor(Math.random() * 5));
+      refuse(
+        req,
+        res,
+        'overloaded',
+        'The service is working on more requests than it can take at once. Try again after Retry-After seconds (a request with an Idempotency-Key: with the same key).',
+        1 + Math.floor(Math.random() * 5),
+      );
       return;
     }
     inFlight += 1;
@@ -108,12 +117,16 @@ function capacityWarnings(maxConcurrentRequests: number): string[] {
   const warnings: string[] = [];
   const somaxconn = Number(readOrEmpty('/proc/sys/net/core/somaxconn'));
   if (somaxconn > 0 && somaxconn < LISTEN_BACKLOG) {
-    warnings.push(`net.core.somaxconn is ${somaxconn}: the kernel queues at most that many new connections; raise it to ${LISTEN_BACKLOG} (sysctl -w net.core.somaxconn=${LISTEN_BACKLOG}) for bursts of connections`);
+    warnings.push(
+      `net.core.somaxconn is ${somaxconn}: the kernel queues at most that many new connections; raise it to ${LISTEN_BACKLOG} (sysctl -w net.core.somaxconn=${LISTEN_BACKLOG}) for bursts of connections`,
+    );
   }
   const openFiles = Number(/^Max open files\s+(\d+)/m.exec(readOrEmpty('/proc/self/limits'))?.[1]);
   const wanted = LISTEN_BACKLOG + maxConcurrentRequests;
   if (openFiles > 0 && openFiles < wanted) {
-    warnings.push(`the open-file limit is ${openFiles}: a burst of more connections than that is reset; raise it to ${wanted} or more (ulimit -n, systemd LimitNOFILE, docker --ulimit nofile)`);
+    warnings.push(
+      `the open-file limit is ${openFiles}: a burst of more connections than that is reset; raise it to ${wanted} or more (ulimit -n, systemd LimitNOFILE, docker --ulimit nofile)`,
+    );
   }
   return warnings;
 }
@@ -128,8 +141,11 @@ function readOrEmpty(file: string): string {
 
 function listenFailure(error: NodeJS.ErrnoException, options: ListenOptions): Error {
   const where = `port ${options.port} on ${options.host}`;
-  if (error.code === 'EADDRINUSE') return new StartupError(`cannot listen on ${where}: it is already in use (another copy of this service?). Stop that process or set PORT to a free port.`);
-  if (error.code === 'EACCES') return new StartupError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges). Set PORT to 1024 or above.`);
-  if (error.code === 'EADDRNOTAVAIL') return new StartupError(`cannot listen on ${where}: this machine has no such address. Set HOST to one of its addresses, or 0.0.0.0.`);
+  if (error.code === 'EADDRINUSE')
+    return new StartupError(`cannot listen on ${where}: it is already in use (another copy of this service?). Stop that process or set PORT to a free port.`);
+  if (error.code === 'EACCES')
+    return new StartupError(`cannot listen on ${where}: permission denied (ports below 1024 need privileges). Set PORT to 1024 or above.`);
+  if (error.code === 'EADDRNOTAVAIL')
+    return new StartupError(`cannot listen on ${where}: this machine has no such address. Set HOST to one of its addresses, or 0.0.0.0.`);
   return error;
 }

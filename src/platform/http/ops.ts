@@ -43,14 +43,25 @@ export function opsRouter(deps: { db: Database; jobs: Jobs; metrics: Metrics; ex
       return;
     }
     sendProblem(res, {
-      type: problemType('not_ready'), title: 'Service Unavailable', status: 503, code: 'not_ready',
-      detail: `Not ready: ${Object.entries(checks).map(([k, v]) => `${k} ${v}`).join(', ')}.`, instance: req.originalUrl,
+      type: problemType('not_ready'),
+      title: 'Service Unavailable',
+      status: 503,
+      code: 'not_ready',
+      detail: `Not ready: ${Object.entries(checks)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
+      instance: req.originalUrl,
     });
   });
 
   // Metrics name every route, job and failure rate and the process's memory: for the scraper holding METRICS_TOKEN only, and off without one.
   router.get('/metrics', async (req, res) => {
-    if (deps.metricsToken === undefined) throw new AppError(404, 'metrics_disabled', 'Metrics are off on this service: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>".');
+    if (deps.metricsToken === undefined)
+      throw new AppError(
+        404,
+        'metrics_disabled',
+        'Metrics are off on this service: set METRICS_TOKEN and scrape with "Authorization: Bearer <METRICS_TOKEN>".',
+      );
     if (!presents(req, deps.metricsToken)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
       throw unauthenticated('Metrics need "Authorization: Bearer <METRICS_TOKEN>".');

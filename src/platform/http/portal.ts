@@ -19,7 +19,8 @@ export function portalRouter(distDir: string = PORTAL_DIST): Router {
     assetNoun: 'portal asset',
     notBuilt: {
       code: 'portal_not_built',
-      detail: 'The factory portal has not been built. Run `npm ci` at the project root (it builds the portal), or `npm --prefix factory-portal ci && npm --prefix factory-portal run build`; no restart is needed.',
+      detail:
+        'The factory portal has not been built. Run `npm ci` at the project root (it builds the portal), or `npm --prefix factory-portal ci && npm --prefix factory-portal run build`; no restart is needed.',
     },
   });
   const portal = Router();

@@ -14,9 +14,18 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** Errors raised by express's body parser (http-errors) before any route runs, by their `type`. */
@@ -35,12 +44,27 @@ const PARSER_ERRORS: Record<string, { code: string; detail: string }> = {
 export function toProblem(error: unknown, req: Request): Problem {
   const base = { instance: req.originalUrl, requestId: req.id ? String(req.id) : undefined };
   if (error instanceof AppError) {
-    return { type: problemType(error.code), title: TITLES[error.status] ?? 'Error', status: error.status, code: error.code, detail: error.detail, ...base, ...(error.errors ? { errors: error.errors } : {}) };
+    return {
+      type: problemType(error.code),
+      title: TITLES[error.status] ?? 'Error',
+      status: error.status,
+      code: error.code,
+      detail: error.detail,
+      ...base,
+      ...(error.errors ? { errors: error.errors } : {}),
+    };
   }
   const httpError = error as { status?: number; type?: string; expose?: boolean };
   // The router cannot percent-decode a path parameter ("%ZZ"): a URIError it marks 400 but not `expose`.
   if (error instanceof URIError && httpError.status === 400) {
-    return { type: problemType('malformed_path'), title: TITLES[400], status: 400, code: 'malformed_path', detail: 'The request path is not valid percent-encoding.', ...base };
+    return {
+      type: problemType('malformed_path'),
+      title: TITLES[400],
+      status: 400,
+      code: 'malformed_path',
+      detail: 'The request path is not valid percent-encoding.',
+      ...base,
+    };
   }
   if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500 && httpError.expose) {
     const known = (httpError.type && PARSER_ERRORS[httpError.type]) || { code: 'bad_request', detail: 'The request could not be read.' };
@@ -48,11 +72,22 @@ export function toProblem(error: unknown, req: Request): Problem {
   }
   if (isConnectionLost(error)) {
     return {
-      type: problemType('database_unavailable'), title: TITLES[503], status: 503, code: 'database_unavailable',
-      detail: 'The database could not be reached to finish this request. Try again in a moment (a request with an Idempotency-Key: with the same key).', ...base,
+      type: problemType('database_unavailable'),
+      title: TITLES[503],
+      status: 503,
+      code: 'database_unavailable',
+      detail: 'The database could not be reached to finish this request. Try again in a moment (a request with an Idempotency-Key: with the same key).',
+      ...base,
     };
   }
-  return { type: problemType('internal_error'), title: TITLES[500], status: 500, code: 'internal_error', detail: 'Something went wrong on our side. It has been logged; please try again.', ...base };
+  return {
+    type: problemType('internal_error'),
+    title: TITLES[500],
+    status: 500,
+    code: 'internal_error',
+    detail: 'Something went wrong on our side. It has been logged; please try again.',
+    ...base,
+  };
 }
 
 export function problemType(code: string): string {

@@ -9,7 +9,14 @@ export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? 
  * A fixed-window request limit per key, answered with a 429 problem+json. In memory, so per replica:
  * with N API replicas a client gets N times the limit (docs/operations.md).
  */
-export function rateLimited(options: { windowMs: number; limit: number; key: (req: Request) => string; code: string; detail: string; skipSuccessfulRequests?: boolean }): RequestHandler {
+export function rateLimited(options: {
+  windowMs: number;
+  limit: number;
+  key: (req: Request) => string;
+  code: string;
+  detail: string;
+  skipSuccessfulRequests?: boolean;
+}): RequestHandler {
   return rateLimit({
     windowMs: options.windowMs,
     limit: options.limit,

@@ -155,9 +155,18 @@ function authorize(def: RouteDef, principal: Principal | undefined): Principal |
 
 type RouteContext = Parameters<RouteDef['handle']>[0];
 
-async function runIdempotent(def: RouteDef, req: Request, store: IdempotencyStore, context: (idempotencyId: string) => RouteContext): Promise<{ status: number; body: unknown }> {
+async function runIdempotent(
+  def: RouteDef,
+  req: Request,
+  store: IdempotencyStore,
+  context: (idempotencyId: string) => RouteContext,
+): Promise<{ status: number; body: unknown }> {
   const key = req.get('Idempotency-Key');
-  if (key === undefined) throw badRequest('idempotency_key_required', 'This request moves money: send an Idempotency-Key header (a unique value such as a UUID) so that a retry cannot repeat it.');
+  if (key === undefined)
+    throw badRequest(
+      'idempotency_key_required',
+      'This request moves money: send an Idempotency-Key header (a unique value such as a UUID) so that a retry cannot repeat it.',
+    );
   if (!IdempotencyStore.validKey(key)) throw badRequest('invalid_idempotency_key', 'The Idempotency-Key header must be 1 to 255 visible ASCII characters.');
   const subject = subjectOf(req.principal);
   const started = await store.start(subject, key, IdempotencyStore.fingerprint(req.method, req.path, req.body));

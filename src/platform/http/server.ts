@@ -43,8 +43,22 @@ export function createHttpApp(options: HttpOptions): Express {
   app.use(durationMetric(options.metrics));
   app.use(helmet());
   // CORS is off unless CORS_ORIGINS lists the web origins that may call the API from a browser.
-  if (options.corsOrigins.length > 0) app.use(cors({ origin: options.corsOrigins, allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'], exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed'] }));
-  app.use(express.json({ limit: options.bodyLimit, strict: true, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }));
+  if (options.corsOrigins.length > 0)
+    app.use(
+      cors({
+        origin: options.corsOrigins,
+        allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+        exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed'],
+      }),
+    );
+  app.use(
+    express.json({
+      limit: options.bodyLimit,
+      strict: true,
+      type: ['application/json', 'application/*+json'],
+      verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf),
+    }),
+  );
   for (const handler of options.handlers) app.use(handler);
   app.use(notFoundHandler);
   app.use(errorHandler());

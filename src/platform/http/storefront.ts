@@ -7,7 +7,17 @@ import { WebApp } from './web-app';
 export const STOREFRONT_DIST = path.join(PROJECT_ROOT, 'storefront/dist');
 
 /** The storefront's screens: each answered with its index.html, its head and first-paint data filled in by the server. */
-export const STOREFRONT_ROUTES = ['/', '/c/:id', '/signin', '/me', '/me/pledges/:id', '/pay/:paymentId', '/plans', '/plans/:id/subscribe', '/subscriptions/:id'] as const;
+export const STOREFRONT_ROUTES = [
+  '/',
+  '/c/:id',
+  '/signin',
+  '/me',
+  '/me/pledges/:id',
+  '/pay/:paymentId',
+  '/plans',
+  '/plans/:id/subscribe',
+  '/subscriptions/:id',
+] as const;
 export type StorefrontRoute = (typeof STOREFRONT_ROUTES)[number];
 
 /** What the server puts into one page: in <head> (title, description, share-card meta) and the data the app paints first. */
@@ -37,7 +47,8 @@ export function storefrontRouter(options: { render: RenderStorefrontPage; distDi
     assetNoun: 'storefront asset',
     notBuilt: {
       code: 'storefront_not_built',
-      detail: 'The consumer storefront has not been built. Run `npm ci` at the project root, or `npm --prefix storefront ci && npm --prefix storefront run build`; no restart is needed.',
+      detail:
+        'The consumer storefront has not been built. Run `npm ci` at the project root, or `npm --prefix storefront ci && npm --prefix storefront run build`; no restart is needed.',
     },
     csp: options.csp,
   });

@@ -30,7 +30,12 @@ export class TokenService {
   }
 
   issue(principal: UserPrincipal): { token: string; expiresAt: Date } {
-    const claims: Claims = { sub: principal.userId, sid: principal.sessionId, role: principal.role, ...(principal.role === 'factory' ? { fid: principal.factoryId } : {}) };
+    const claims: Claims = {
+      sub: principal.userId,
+      sid: principal.sessionId,
+      role: principal.role,
+      ...(principal.role === 'factory' ? { fid: principal.factoryId } : {}),
+    };
     const token = jwt.sign(claims, this.secret, { algorithm: 'HS256', expiresIn: this.ttlSeconds, issuer: 'c2m-presale' });
     return { token, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) };
   }

@@ -56,14 +56,26 @@ export class WebApp {
       if (!name || (req.method !== 'GET' && req.method !== 'HEAD') || !req.acceptsEncodings('gzip')) return next();
       const gzipped = path.join(dir, `${name[1]}.gz`);
       if (!existsSync(gzipped)) return next();
-      res.sendFile(gzipped, {
-        immutable: true, maxAge: '1y',
-        headers: { 'Content-Encoding': 'gzip', 'Content-Type': name[2] === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8' },
-      }, (error) => error && next(error));
+      res.sendFile(
+        gzipped,
+        {
+          immutable: true,
+          maxAge: '1y',
+          headers: { 'Content-Encoding': 'gzip', 'Content-Type': name[2] === 'js' ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8' },
+        },
+        (error) => error && next(error),
+      );
     });
     router.use(express.static(dir, { immutable: true, maxAge: '1y', index: false }));
     router.use((req, res) => {
-      sendProblem(res, { type: problemType('not_found'), title: 'Not Found', status: 404, code: 'not_found', detail: `There is no ${this.options.assetNoun} ${req.path}.`, instance: req.originalUrl });
+      sendProblem(res, {
+        type: problemType('not_found'),
+        title: 'Not Found',
+        status: 404,
+        code: 'not_found',
+        detail: `There is no ${this.options.assetNoun} ${req.path}.`,
+        instance: req.originalUrl,
+      });
     });
     return router;
   }
@@ -73,7 +85,14 @@ export class WebApp {
   }
 
   sendNotBuilt(req: Request, res: Response): void {
-    sendProblem(res, { type: problemType(this.options.notBuilt.code), title: 'Not Found', status: 404, code: this.options.notBuilt.code, detail: this.options.notBuilt.detail, instance: req.originalUrl });
+    sendProblem(res, {
+      type: problemType(this.options.notBuilt.code),
+      title: 'Not Found',
+      status: 404,
+      code: this.options.notBuilt.code,
+      detail: this.options.notBuilt.detail,
+      instance: req.originalUrl,
+    });
   }
 
   /** index.html as it is sent: always asked again by the browser, so a new release's (new hashed assets) is used at once. */

@@ -35,7 +35,10 @@ const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <=
  * lock memory and the server aborted (a 20-minute soak).
  */
 export async function findClaimable(tx: Tx, name: string, window: { scan: Date; deadline: Date }): Promise<{ id: string } | undefined> {
-  return tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
+  return tx
+    .getRepository(JobRow)
+    .createQueryBuilder('j')
+    .select('j.id', 'id')
     .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
     .andWhere(CLAIMABLE, window)
     .orderBy('j.next_run_at', 'ASC')
@@ -74,7 +77,10 @@ export class TypeormJobRepository implements JobRepository {
   private tracked<T>(work: () => Promise<T>): Promise<T> {
     const promise = work();
     this.inFlight.add(promise);
-    void promise.then(() => this.inFlight.delete(promise), () => this.inFlight.delete(promise));
+    void promise.then(
+      () => this.inFlight.delete(promise),
+      () => this.inFlight.delete(promise),
+    );
     return promise;
   }
 
@@ -90,15 +96,26 @@ export class TypeormJobRepository implements JobRepository {
     const token = `${owner}#${randomUUID()}`;
     return this.tracked(() =>
       this.db.transaction(async (tx) => {
-        const earliest = await tx.getRepository(JobRow).createQueryBuilder('j').select('j.id', 'id')
+        const earliest = await tx
+          .getRepository(JobRow)
+          .createQueryBuilder('j')
+          .select('j.id', 'id')
           .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
           .andWhere(CLAIMABLE, window)
           .orderBy('j.next_run_at', 'ASC')
           .limit(limit * 8)
           .getRawMany<{ id: string }>();
         if (earliest.length === 0) return [];
-        const sample = shuffled(earliest.map((c) => c.id)).slice(0, limit).sort();
-        await tx.createQueryBuilder().update(JobRow).set({ lockedAt, lastModifiedBy: token }).where('id IN (:...sample)', { sample }).andWhere(CLAIMABLE, window).execute();
+        const sample = shuffled(earliest.map((c) => c.id))
+          .slice(0, limit)
+          .sort();
+        await tx
+          .createQueryBuilder()
+          .update(JobRow)
+          .set({ lockedAt, lastModifiedBy: token })
+          .where('id IN (:...sample)', { sample })
+          .andWhere(CLAIMABLE, window)
+          .execute();
         return (await tx.findBy(JobRow, { id: In(sample), lastModifiedBy: token })).map((row) => toParameters({ ...row, lastModifiedBy: owner }));
       }),
     );
@@ -112,7 +129,9 @@ export class TypeormJobRepository implements JobRepository {
   async renewLocks(ids: readonly string[], since: Date, now: Date): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.tracked(() =>
-      this.db.transaction((tx) => tx.createQueryBuilder().update(JobRow).set({ lockedAt: now }).where('id IN (:...ids) AND locked_at = :since', { ids, since }).execute()),
+      this.db.transaction((tx) =>
+        tx.createQueryBuilder().update(JobRow).set({ lockedAt: now }).where('id IN (:...ids) AND locked_at = :since', { ids, since }).execute(),
+      ),
     );
     return result.affected ?? 0;
   }
@@ -133,25 +152,33 @@ export class TypeormJobRepository implements JobRepository {
     // The connection belongs to the application; agenda only borrows it.
   }
 
-  async getNextJobToRun(name: string, nextScanAt: Date, lockDeadline: Date, now: Date | undefined, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
+  async getNextJobToRun(
+    name: string,
+    nextScanAt: Date,
+    lockDeadline: Date,
+    now: Date | undefined,
+    options?: JobRepositoryOptions,
+  ): Promise<JobParameters | undefined> {
     if (this.closing) return undefined;
     const lockedAt = now ?? new Date();
     const window = { scan: nextScanAt, deadline: lockDeadline };
-    const job = await this.tracked(() => this.db.transaction(async (tx) => {
-      const row = await findClaimable(tx, name, window);
-      if (!row) return undefined;
-      // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
-      const claimed = await tx
-        .createQueryBuilder()
-        .update(JobRow)
-        .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
-        .where('id = :id', { id: row.id })
-        .andWhere(CLAIMABLE, window)
-        .execute();
-      if (!claimed.affected) return undefined;
-      const found = await tx.findOneBy(JobRow, { id: row.id });
-      return found ? toParameters(found) : undefined;
-    }));
+    const job = await this.tracked(() =>
+      this.db.transaction(async (tx) => {
+        const row = await findClaimable(tx, name, window);
+        if (!row) return undefined;
+        // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
+        const claimed = await tx
+          .createQueryBuilder()
+          .update(JobRow)
+          .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
+          .where('id = :id', { id: row.id })
+          .andWhere(CLAIMABLE, window)
+          .execute();
+        if (!claimed.affected) return undefined;
+        const found = await tx.findOneBy(JobRow, { id: row.id });
+        return found ? toParameters(found) : undefined;
+      }),
+    );
     if (!job) return undefined;
     if (this.closing) {
       // Claimed while the worker began to stop: it would never start here.
@@ -166,7 +193,10 @@ export class TypeormJobRepository implements JobRepository {
     if (!job._id) return undefined;
     const id = job._id;
     return this.db.transaction(async (tx) => {
-      const qb = tx.createQueryBuilder().update(JobRow).set({ lockedAt: new Date(), lastModifiedBy: options?.lastModifiedBy ?? null })
+      const qb = tx
+        .createQueryBuilder()
+        .update(JobRow)
+        .set({ lockedAt: new Date(), lastModifiedBy: options?.lastModifiedBy ?? null })
         .where('id = :id AND name = :name AND locked_at IS NULL AND disabled = :disabled', { id, name: job.name, disabled: false });
       if (job.nextRunAt) qb.andWhere('next_run_at = :next', { next: job.nextRunAt });
       else qb.andWhere('next_run_at IS NULL');
@@ -180,9 +210,11 @@ export class TypeormJobRepository implements JobRepository {
   async unlockJob(job: JobParameters): Promise<void> {
     if (!job._id) return;
     this.held.delete(String(job._id));
-    await this.tracked(() => this.db.transaction((tx) =>
-      tx.createQueryBuilder().update(JobRow).set({ lockedAt: null }).where('id = :id AND next_run_at IS NOT NULL', { id: job._id }).execute(),
-    ));
+    await this.tracked(() =>
+      this.db.transaction((tx) =>
+        tx.createQueryBuilder().update(JobRow).set({ lockedAt: null }).where('id = :id AND next_run_at IS NOT NULL', { id: job._id }).execute(),
+      ),
+    );
   }
 
   async unlockJobs(ids: string[]): Promise<void> {
@@ -228,19 +260,25 @@ export class TypeormJobRepository implements JobRepository {
 
   async saveJobState(job: JobParameters, options?: JobRepositoryOptions): Promise<void> {
     if (!job.lockedAt) this.held.delete(String(job._id));
-    const result = await this.tracked(() => this.db.transaction((tx) =>
-      tx.update(JobRow, { id: job._id, name: job.name }, {
-        lockedAt: job.lockedAt ?? null,
-        nextRunAt: job.nextRunAt ?? null,
-        lastRunAt: job.lastRunAt ?? null,
-        lastFinishedAt: job.lastFinishedAt ?? null,
-        failedAt: job.failedAt ?? null,
-        failCount: job.failCount ?? 0,
-        failReason: job.failReason ?? null,
-        progress: job.progress ?? null,
-        lastModifiedBy: options?.lastModifiedBy ?? null,
-      }),
-    ));
+    const result = await this.tracked(() =>
+      this.db.transaction((tx) =>
+        tx.update(
+          JobRow,
+          { id: job._id, name: job.name },
+          {
+            lockedAt: job.lockedAt ?? null,
+            nextRunAt: job.nextRunAt ?? null,
+            lastRunAt: job.lastRunAt ?? null,
+            lastFinishedAt: job.lastFinishedAt ?? null,
+            failedAt: job.failedAt ?? null,
+            failCount: job.failCount ?? 0,
+            failReason: job.failReason ?? null,
+            progress: job.progress ?? null,
+            lastModifiedBy: options?.lastModifiedBy ?? null,
+          },
+        ),
+      ),
+    );
     if (result.affected !== 1) throw new Error(`job ${job.name}/${job._id} was not found to save its state`);
   }
 
@@ -254,7 +292,9 @@ export class TypeormJobRepository implements JobRepository {
   }
 
   async getDistinctJobNames(): Promise<string[]> {
-    const rows = await this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').select('DISTINCT j.name', 'name').orderBy('name').getRawMany<{ name: string }>());
+    const rows = await this.db.read((tx) =>
+      tx.createQueryBuilder(JobRow, 'j').select('DISTINCT j.name', 'name').orderBy('name').getRawMany<{ name: string }>(),
+    );
     return rows.map((r) => r.name);
   }
 

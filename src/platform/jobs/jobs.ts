@@ -93,9 +93,16 @@ export class Jobs {
     await this.db.insertEntities(
       tx,
       JobRow,
-      jobs.map((job) => Object.assign(new JobRow(), {
-        id: newId(), name, nextRunAt: job.runAt ?? now, dedupeKey: job.key === undefined ? null : `${name}:${job.key}`, data: definition.payload.parse(job.payload), createdAt: now,
-      })),
+      jobs.map((job) =>
+        Object.assign(new JobRow(), {
+          id: newId(),
+          name,
+          nextRunAt: job.runAt ?? now,
+          dedupeKey: job.key === undefined ? null : `${name}:${job.key}`,
+          data: definition.payload.parse(job.payload),
+          createdAt: now,
+        }),
+      ),
       // A keyed job already enqueued stays as it is.
       { ignoreDuplicates: true },
     );
@@ -103,7 +110,10 @@ export class Jobs {
 
   /** The payloads of the jobs of this name still to run: waiting, being retried, or running now. */
   async pendingPayloads(tx: Tx, name: string): Promise<unknown[]> {
-    const rows = await tx.createQueryBuilder(JobRow, 'j').where('j.name = :name AND j.next_run_at IS NOT NULL AND j.disabled = :disabled', { name, disabled: false }).getMany();
+    const rows = await tx
+      .createQueryBuilder(JobRow, 'j')
+      .where('j.name = :name AND j.next_run_at IS NOT NULL AND j.disabled = :disabled', { name, disabled: false })
+      .getMany();
     return rows.map((row) => row.data);
   }
 
@@ -166,7 +176,9 @@ export class Jobs {
       this.refills.delete(name);
       if (channel.state !== 'connected') return;
       // No particular job: the poll takes whichever of the name are due.
-      channel.publish({ jobId: toJobId(name), jobName: name, nextRunAt: new Date(), priority: 0, timestamp: new Date() }).catch((error: unknown) => this.logger.warn({ err: error, job: name }, 'job refill failed; the next poll takes the jobs'));
+      channel
+        .publish({ jobId: toJobId(name), jobName: name, nextRunAt: new Date(), priority: 0, timestamp: new Date() })
+        .catch((error: unknown) => this.logger.warn({ err: error, job: name }, 'job refill failed; the next poll takes the jobs'));
     });
   }
 
@@ -224,13 +236,22 @@ export class Jobs {
         return;
       }
       const now = new Date();
-      const extras = await repository.claimDue(definition.name, definition.batch.size - 1, now, new Date(now.getTime() - this.options.lockLifetimeMs), String(job.attrs.lastModifiedBy ?? ''));
+      const extras = await repository.claimDue(
+        definition.name,
+        definition.batch.size - 1,
+        now,
+        new Date(now.getTime() - this.options.lockLifetimeMs),
+        String(job.attrs.lastModifiedBy ?? ''),
+      );
       heartbeat.hold(extras);
       const [error, ...errors] = await this.runBatch(definition, [job.attrs, ...extras]);
       const backoff = backoffOf(definition);
       const finishedAt = new Date();
       await repository.finishClaimed(
-        extras.map((extra, i) => ({ id: String(extra._id), failure: errors[i] === undefined ? undefined : failureOf(definition, extra, errors[i], backoff, finishedAt) })),
+        extras.map((extra, i) => ({
+          id: String(extra._id),
+          failure: errors[i] === undefined ? undefined : failureOf(definition, extra, errors[i], backoff, finishedAt),
+        })),
         { lastRunAt: now, lastFinishedAt: finishedAt, lastModifiedBy: job.attrs.lastModifiedBy ?? null },
       );
       if (error !== undefined) throw error;
@@ -246,7 +267,10 @@ export class Jobs {
     if (parsed.some((p) => !p.success)) return this.runEach(definition, jobs);
     const endTimer = this.metrics.jobDuration.startTimer({ job: definition.name });
     try {
-      const outcomes = await definition.batch!.handle(parsed.map((p) => p.data), { logger: this.logger.child({ job: definition.name }) });
+      const outcomes = await definition.batch!.handle(
+        parsed.map((p) => p.data),
+        { logger: this.logger.child({ job: definition.name }) },
+      );
       outcomes.forEach((outcome, i) => this.recorded(definition, String(jobs[i]._id), outcome));
       return [...outcomes];
     } catch (error) {
@@ -294,7 +318,11 @@ class Heartbeat {
   private readonly locks: { ids: string[]; lockedAt: Date; onRenew?: (lockedAt: Date) => void }[] = [];
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly repository: TypeormJobRepository, lockLifetimeMs: number, private readonly logger: Logger) {
+  constructor(
+    private readonly repository: TypeormJobRepository,
+    lockLifetimeMs: number,
+    private readonly logger: Logger,
+  ) {
     this.timer = setInterval(() => void this.beat(), Math.max(100, lockLifetimeMs / 4));
   }
 
@@ -334,7 +362,14 @@ function retryUnlessPermanent(strategy: BackoffStrategy): BackoffStrategy {
 }
 
 function backoffOf(definition: JobDefinition<any>): BackoffStrategy {
-  return retryUnlessPermanent(exponential({ delay: definition.retryDelayMs ?? 1000, maxDelay: definition.maxRetryDelayMs ?? 10 * 60_000, maxRetries: definition.maxRetries ?? 5, jitter: 0.2 }));
+  return retryUnlessPermanent(
+    exponential({
+      delay: definition.retryDelayMs ?? 1000,
+      maxDelay: definition.maxRetryDelayMs ?? 10 * 60_000,
+      maxRetries: definition.maxRetries ?? 5,
+      jitter: 0.2,
+    }),
+  );
 }
 
 /** What agenda records for a failed run (Job.fail, then the retry it schedules), for a job of a batch. */

@@ -28,9 +28,20 @@ export async function boxesPastCutoff(t: TestApp, clock: TestClock, wanted: numb
         const plan = plans[(round + i) % plans.length];
         const region = regions[i % regions.length];
         return {
-          id: randomUUID(), user_id: randomUUID(), plan_id: plan.id, start_date: addDays(startDate, i % 3), delivery_weekday: 1 + (i % 7), region, transit_days: REGIONS[region],
+          id: randomUUID(),
+          user_id: randomUUID(),
+          plan_id: plan.id,
+          start_date: addDays(startDate, i % 3),
+          delivery_weekday: 1 + (i % 7),
+          region,
+          transit_days: REGIONS[region],
           first_delivery_date: firstDeliveryOn(addDays(startDate, i % 3), 1 + (i % 7), REGIONS[region], clock.now()),
-          household_size: 1 + (i % plan.maxHousehold), exclusions: '[]', status: 'active', paused_until: null, created_at: clock.now(), cancelled_at: null,
+          household_size: 1 + (i % plan.maxHousehold),
+          exclusions: '[]',
+          status: 'active',
+          paused_until: null,
+          created_at: clock.now(),
+          cancelled_at: null,
         };
       });
       await t.db.statement((tx) => t.db.insertRows(tx, 'subscriptions', rows));

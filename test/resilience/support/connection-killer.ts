@@ -19,7 +19,12 @@ export class ConnectionKiller {
 
   static async connect(databaseUrl: string, schema: string): Promise<ConnectionKiller> {
     const url = new URL(databaseUrl);
-    const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+    const admin = await createConnection({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    });
     return new ConnectionKiller(admin, schema);
   }
 

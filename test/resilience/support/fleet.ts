@@ -90,11 +90,14 @@ export class Fleet {
 
   /** What a process logged at error level or above (pino level ≥ 50), and any output that is not a log line (a crash's stack). */
   errorLog(process: FleetProcess): string[] {
-    return process.output().split('\n').filter((line) => {
-      if (line.trim() === '') return false;
-      const [parsed] = logLines(line);
-      return parsed === undefined || Number(parsed.level) >= 50;
-    });
+    return process
+      .output()
+      .split('\n')
+      .filter((line) => {
+        if (line.trim() === '') return false;
+        const [parsed] = logLines(line);
+        return parsed === undefined || Number(parsed.level) >= 50;
+      });
   }
 
   /** The reconcile command (`npm run cli -- reconcile`), run against the fleet's database. */

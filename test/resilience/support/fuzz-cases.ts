@@ -3,9 +3,7 @@ import { gzipSync } from 'node:zlib';
 import type { RouteDef } from '../../../src/platform/http';
 import type { WireRequest } from './fuzz-client';
 import type { Role } from '../../../src/platform/http/principal';
-import {
-  NASTY_STRINGS, Ref, invalidValue, ref, validValue, type Hints, type Operation, type Parameter, type Schema,
-} from './fuzz-openapi';
+import { NASTY_STRINGS, Ref, invalidValue, ref, validValue, type Hints, type Operation, type Parameter, type Schema } from './fuzz-openapi';
 
 /**
  * One generated request, before the ids and tokens are filled in. `refused` marks requests that
@@ -45,7 +43,13 @@ export type Body =
   | { kind: 'none' }
   | { kind: 'json'; value: unknown }
   | { kind: 'bytes'; text: string; contentType: string | undefined; gzip?: boolean }
-  | { kind: 'signed'; payment: Ref | string; outcome: 'succeeded' | 'failed'; /** -1: a new event id; otherwise one of a few reused ones. */ event: number; tamper: 'none' | 'unsigned' | 'garbage' | 'stale' | 'other-secret' | 'body-changed' | 'amount' };
+  | {
+      kind: 'signed';
+      payment: Ref | string;
+      outcome: 'succeeded' | 'failed';
+      /** -1: a new event id; otherwise one of a few reused ones. */ event: number;
+      tamper: 'none' | 'unsigned' | 'garbage' | 'stale' | 'other-secret' | 'body-changed' | 'amount';
+    };
 
 /** What the generator needs to know about the app besides the document: who may call each route, and field hints. */
 export interface CaseContext {
@@ -85,14 +89,18 @@ function validParams(op: Operation, ctx: CaseContext): fc.Arbitrary<Record<strin
 function validQuery(op: Operation, hints: Hints): fc.Arbitrary<[string, unknown][]> {
   const params = queryParams(op);
   return fc
-    .tuple(...params.map((p) => (p.required ? validValue(p.schema, hints, p.name) : fc.option(validValue(p.schema, hints, p.name), { nil: undefined, freq: 2 }))))
+    .tuple(
+      ...params.map((p) => (p.required ? validValue(p.schema, hints, p.name) : fc.option(validValue(p.schema, hints, p.name), { nil: undefined, freq: 2 }))),
+    )
     .map((values) => params.flatMap((p, i) => (values[i] === undefined ? [] : [[p.name, values[i]] as [string, unknown]])));
 }
 
 function validBody(op: Operation, ctx: CaseContext): fc.Arbitrary<Body> {
   if (op.name === NOTIFICATIONS) {
     // A new event id (-1) each time; the replay mutation reuses a few.
-    return fc.record({ payment: ref('payments'), outcome: fc.constantFrom<'succeeded' | 'failed'>('succeeded', 'succeeded', 'succeeded', 'failed') }).map((b) => ({ kind: 'signed', ...b, event: -1, tamper: 'none' }));
+    return fc
+      .record({ payment: ref('payments'), outcome: fc.constantFrom<'succeeded' | 'failed'>('succeeded', 'succeeded', 'succeeded', 'failed') })
+      .map((b) => ({ kind: 'signed', ...b, event: -1, tamper: 'none' }));
   }
   if (!op.body) return fc.constant({ kind: 'none' });
   return (ctx.bodies[op.name] ?? validValue(op.body, ctx.hints)).map((value) => ({ kind: 'json', value }));
@@ -107,7 +115,12 @@ function rightAuth(op: Operation): fc.Arbitrary<Auth> {
 /** A request the document says is well-formed, by a caller of a role the route is for. */
 export function validCase(op: Operation, ctx: CaseContext): fc.Arbitrary<FuzzCase> {
   return fc.record({ params: validParams(op, ctx), query: validQuery(op, ctx.hints), auth: rightAuth(op), body: validBody(op, ctx), serial }).map((parts) => ({
-    op, label: 'valid', refused: false, method: op.method.toUpperCase(), idempotencyKey: ctx.routeOf(op).idempotent ? 'fresh' : undefined, ...parts,
+    op,
+    label: 'valid',
+    refused: false,
+    method: op.method.toUpperCase(),
+    idempotencyKey: ctx.routeOf(op).idempotent ? 'fresh' : undefined,
+    ...parts,
   }));
 }
 
@@ -125,50 +138,151 @@ function mutations(op: Operation, ctx: CaseContext, methodsOfPath: string[]): Mu
     const invalid = invalidValue(body, ctx.hints);
     if (invalid) list.push(['body: breaks the schema', true, invalid.map((value) => ({ body: { kind: 'json', value } }))]);
     // A value refused by one branch of a oneOf may fit another: only a body that is no object at all surely fits none.
-    if (body.oneOf) list.push(['body: fits no branch', true, fc.constantFrom<unknown>([], 'text', 7, null, true).map((value) => ({ body: { kind: 'json', value } }))]);
-    list.push(['body: nasty strings', false, fc.tuple(validBody(op, ctx), fc.constantFrom(...NASTY_STRINGS), fc.nat()).map(([b, nasty, n]) => ({ body: b.kind === 'json' ? { kind: 'json', value: replaceAString(b.value, nasty, n) } : b }))]);
-    list.push(['body: huge and negative numbers', false, fc.tuple(validBody(op, ctx), fc.constantFrom(-1, 0, -0.5, 2 ** 53 + 1, 1e308, -1e308, 1.7976931348623157e308, 4.9e-324), fc.nat()).map(([b, number, n]) => ({ body: b.kind === 'json' ? { kind: 'json', value: replaceANumber(b.value, number, n) } : b }))]);
-    list.push(['content type: not JSON', true, fc.tuple(validBody(op, ctx), fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', undefined)).map(([b, contentType]) => ({ body: { kind: 'bytes', text: JSON.stringify(b.kind === 'json' ? b.value : {}), contentType } }))]);
+    if (body.oneOf)
+      list.push(['body: fits no branch', true, fc.constantFrom<unknown>([], 'text', 7, null, true).map((value) => ({ body: { kind: 'json', value } }))]);
+    list.push([
+      'body: nasty strings',
+      false,
+      fc
+        .tuple(validBody(op, ctx), fc.constantFrom(...NASTY_STRINGS), fc.nat())
+        .map(([b, nasty, n]) => ({ body: b.kind === 'json' ? { kind: 'json', value: replaceAString(b.value, nasty, n) } : b })),
+    ]);
+    list.push([
+      'body: huge and negative numbers',
+      false,
+      fc
+        .tuple(validBody(op, ctx), fc.constantFrom(-1, 0, -0.5, 2 ** 53 + 1, 1e308, -1e308, 1.7976931348623157e308, 4.9e-324), fc.nat())
+        .map(([b, number, n]) => ({ body: b.kind === 'json' ? { kind: 'json', value: replaceANumber(b.value, number, n) } : b })),
+    ]);
+    list.push([
+      'content type: not JSON',
+      true,
+      fc
+        .tuple(
+          validBody(op, ctx),
+          fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml', undefined),
+        )
+        .map(([b, contentType]) => ({ body: { kind: 'bytes', text: JSON.stringify(b.kind === 'json' ? b.value : {}), contentType } })),
+    ]);
   }
-  if (!bodyKind) list.push(['body: where none is taken', true, fc.constantFrom<unknown>({ status: 'paid' }, { userId: 'someone' }, [1]).map((value) => ({ body: { kind: 'json', value } }))]);
+  if (!bodyKind)
+    list.push([
+      'body: where none is taken',
+      true,
+      fc.constantFrom<unknown>({ status: 'paid' }, { userId: 'someone' }, [1]).map((value) => ({ body: { kind: 'json', value } })),
+    ]);
 
   // Bytes that are not JSON, or JSON that cannot be read: refused on every route, since the body is read first.
-  list.push(['body: broken JSON', true, fc.constantFrom('{"quantity": ', "{'a': 1}", '{"a":1,}', 'NaN', '[1,2', '{"a":1}garbage', '\u0000', '"unterminated').map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } }))]);
-  list.push(['body: JSON that is not an object', true, fc.constantFrom('null', '"a string"', '12', 'true').map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } }))]);
-  list.push(['body: nested 50,000 deep', true, fc.constantFrom(...deepBodies(body)).map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } }))]);
-  list.push(['body: charset other than UTF-8', true, fc.constantFrom('latin1', 'utf-16', 'klingon').map((charset) => ({ body: { kind: 'bytes', text: '{}', contentType: `application/json; charset=${charset}` } }))]);
-  list.push(['body: over the size limit', true, fc.constantFrom(110_000, 400_000).map((size) => ({ body: { kind: 'bytes', text: JSON.stringify({ filler: 'f'.repeat(size) }), contentType: 'application/json' } }))]);
-  list.push(['body: gzip bomb', true, fc.constant({ body: { kind: 'bytes', text: JSON.stringify({ filler: 'g'.repeat(3_000_000) }), contentType: 'application/json', gzip: true } })]);
+  list.push([
+    'body: broken JSON',
+    true,
+    fc
+      .constantFrom('{"quantity": ', "{'a': 1}", '{"a":1,}', 'NaN', '[1,2', '{"a":1}garbage', '\u0000', '"unterminated')
+      .map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } })),
+  ]);
+  list.push([
+    'body: JSON that is not an object',
+    true,
+    fc.constantFrom('null', '"a string"', '12', 'true').map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } })),
+  ]);
+  list.push([
+    'body: nested 50,000 deep',
+    true,
+    fc.constantFrom(...deepBodies(body)).map((text) => ({ body: { kind: 'bytes', text, contentType: 'application/json' } })),
+  ]);
+  list.push([
+    'body: charset other than UTF-8',
+    true,
+    fc
+      .constantFrom('latin1', 'utf-16', 'klingon')
+      .map((charset) => ({ body: { kind: 'bytes', text: '{}', contentType: `application/json; charset=${charset}` } })),
+  ]);
+  list.push([
+    'body: over the size limit',
+    true,
+    fc
+      .constantFrom(110_000, 400_000)
+      .map((size) => ({ body: { kind: 'bytes', text: JSON.stringify({ filler: 'f'.repeat(size) }), contentType: 'application/json' } })),
+  ]);
+  list.push([
+    'body: gzip bomb',
+    true,
+    fc.constant({ body: { kind: 'bytes', text: JSON.stringify({ filler: 'g'.repeat(3_000_000) }), contentType: 'application/json', gzip: true } }),
+  ]);
 
   // The path.
   for (const p of pathParams(op)) {
     list.push([`path {${p.name}}: malformed`, true, fc.constantFrom(...MALFORMED_SEGMENTS).map((text) => ({ params: { [p.name]: new Raw(text) } }))]);
-    const unknown = p.name === 'provider' ? fc.constant('nope') : p.schema.pattern ? fc.stringMatching(new RegExp(p.schema.pattern)).map((s) => `zz${s}`.slice(0, 28)) : fc.uuid({ version: 4 });
+    const unknown =
+      p.name === 'provider'
+        ? fc.constant('nope')
+        : p.schema.pattern
+          ? fc.stringMatching(new RegExp(p.schema.pattern)).map((s) => `zz${s}`.slice(0, 28))
+          : fc.uuid({ version: 4 });
     list.push([`path {${p.name}}: no such record`, true, unknown.map((id) => ({ params: { [p.name]: id } }))]);
-    if (p.name !== 'provider') list.push([`path {${p.name}}: an id of another kind`, true, fc.constantFrom(...ID_POOLS.filter((k) => k !== poolOf(op, p.name))).chain(ref).map((id) => ({ params: { [p.name]: id } }))]);
+    if (p.name !== 'provider')
+      list.push([
+        `path {${p.name}}: an id of another kind`,
+        true,
+        fc
+          .constantFrom(...ID_POOLS.filter((k) => k !== poolOf(op, p.name)))
+          .chain(ref)
+          .map((id) => ({ params: { [p.name]: id } })),
+      ]);
   }
 
   // The query: every route refuses what it does not declare.
-  list.push(['query: undeclared parameter', true, fc.tuple(fc.constantFrom('userId', 'factoryId', 'ownerId', 'x_debug', 'limit[$gt]', 'status'), fc.constantFrom('1', 'anything', '')).filter(([name]) => !queryParams(op).some((p) => p.name === name)).map(([name, value]) => ({ query: [[name, value]] }))]);
+  list.push([
+    'query: undeclared parameter',
+    true,
+    fc
+      .tuple(fc.constantFrom('userId', 'factoryId', 'ownerId', 'x_debug', 'limit[$gt]', 'status'), fc.constantFrom('1', 'anything', ''))
+      .filter(([name]) => !queryParams(op).some((p) => p.name === name))
+      .map(([name, value]) => ({ query: [[name, value]] })),
+  ]);
   for (const p of queryParams(op)) {
     list.push([`query ${p.name}: invalid`, true, fc.constantFrom(...invalidQueryValues(p)).map((value) => ({ query: [[p.name, value]] }))]);
-    list.push([`query ${p.name}: repeated`, true, fc.constant({ query: [[p.name, '1'], [p.name, '2']] as [string, unknown][] })]);
+    list.push([
+      `query ${p.name}: repeated`,
+      true,
+      fc.constant({
+        query: [
+          [p.name, '1'],
+          [p.name, '2'],
+        ] as [string, unknown][],
+      }),
+    ]);
   }
 
   // Credentials: bad ones are refused on every route, public ones included.
-  list.push(['auth: malformed header', true, fc.constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic dXNlcjpwYXNz', 'Bearer a.b.c', `Bearer ${'x'.repeat(3000)}`, 'Bearer c2mk_0000_x', 'Token abc').map((value) => ({ auth: { kind: 'header', value } }))]);
+  list.push([
+    'auth: malformed header',
+    true,
+    fc
+      .constantFrom('Bearer', 'Bearer ', 'bearer x', 'Basic dXNlcjpwYXNz', 'Bearer a.b.c', `Bearer ${'x'.repeat(3000)}`, 'Bearer c2mk_0000_x', 'Token abc')
+      .map((value) => ({ auth: { kind: 'header', value } })),
+  ]);
   list.push(['auth: revoked API key', true, fc.constant({ auth: { kind: 'revoked' } })]);
   list.push(['auth: tampered token', true, fc.nat().map((pick) => ({ auth: { kind: 'tampered', pick } }))]);
   list.push(['auth: alg none', true, fc.nat().map((pick) => ({ auth: { kind: 'alg-none', pick } }))]);
   if (!op.isPublic) {
     list.push(['auth: none', true, fc.constant({ auth: { kind: 'none' } })]);
     const wrong = ROLES.filter((r) => !(route.access as readonly string[]).includes(r));
-    if (wrong.length > 0) list.push(['auth: a role the route is not for', true, fc.tuple(fc.constantFrom(...wrong), fc.nat()).map(([role, pick]) => ({ auth: { kind: 'role', role, pick } }))]);
+    if (wrong.length > 0)
+      list.push([
+        'auth: a role the route is not for',
+        true,
+        fc.tuple(fc.constantFrom(...wrong), fc.nat()).map(([role, pick]) => ({ auth: { kind: 'role', role, pick } })),
+      ]);
   }
 
   // Idempotency keys.
   if (route.idempotent) {
-    list.push(['idempotency key: missing or malformed', true, fc.constantFrom(undefined, '', ' ', 'k'.repeat(256), 'clé-é', 'two words').map((idempotencyKey) => ({ idempotencyKey }))]);
+    list.push([
+      'idempotency key: missing or malformed',
+      true,
+      fc.constantFrom(undefined, '', ' ', 'k'.repeat(256), 'clé-é', 'two words').map((idempotencyKey) => ({ idempotencyKey })),
+    ]);
     list.push(['idempotency key: reused', false, fc.nat({ max: 30 }).map((n) => ({ idempotencyKey: `reused-${n}` }))]);
   }
 
@@ -180,12 +294,32 @@ function mutations(op: Operation, ctx: CaseContext, methodsOfPath: string[]): Mu
   if (op.name === NOTIFICATIONS) {
     const tampers = ['unsigned', 'garbage', 'stale', 'other-secret', 'body-changed'] as const;
     const signed = (b: Body, change: Partial<Extract<Body, { kind: 'signed' }>>) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), ...change } });
-    list.push(['notification: bad signature or stale', true, fc.tuple(validBody(op, ctx), fc.constantFrom(...tampers)).map(([b, tamper]) => signed(b, { tamper }))]);
+    list.push([
+      'notification: bad signature or stale',
+      true,
+      fc.tuple(validBody(op, ctx), fc.constantFrom(...tampers)).map(([b, tamper]) => signed(b, { tamper })),
+    ]);
     // A failure takes no money: one that does not match the payment is refused. Money taken that we did
     // not ask for is acknowledged, recorded and refunded (the money invariants and reconcile check it).
-    list.push(['notification: a failure of another amount, or of an unknown payment', true, fc.tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 })).map(([b, wrong, uuid]) => signed(b, { outcome: 'failed', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) }))]);
-    list.push(['notification: money we did not ask for (another amount, an unknown payment)', false, fc.tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 })).map(([b, wrong, uuid]) => signed(b, { outcome: 'succeeded', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) }))]);
-    list.push(['notification: replayed event', false, fc.tuple(validBody(op, ctx), fc.nat({ max: 5 })).map(([b, event]) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), event } }))]);
+    list.push([
+      'notification: a failure of another amount, or of an unknown payment',
+      true,
+      fc
+        .tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 }))
+        .map(([b, wrong, uuid]) => signed(b, { outcome: 'failed', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) })),
+    ]);
+    list.push([
+      'notification: money we did not ask for (another amount, an unknown payment)',
+      false,
+      fc
+        .tuple(validBody(op, ctx), fc.constantFrom('amount', 'unknown'), fc.uuid({ version: 4 }))
+        .map(([b, wrong, uuid]) => signed(b, { outcome: 'succeeded', ...(wrong === 'amount' ? { tamper: 'amount' } : { payment: uuid }) })),
+    ]);
+    list.push([
+      'notification: replayed event',
+      false,
+      fc.tuple(validBody(op, ctx), fc.nat({ max: 5 })).map(([b, event]) => ({ body: { ...(b as Extract<Body, { kind: 'signed' }>), event } })),
+    ]);
   }
   return list;
 }
@@ -193,14 +327,29 @@ function mutations(op: Operation, ctx: CaseContext, methodsOfPath: string[]): Mu
 /** A valid request broken in one way. */
 export function invalidCase(op: Operation, ctx: CaseContext, methodsOfPath: string[]): fc.Arbitrary<FuzzCase> {
   const list = mutations(op, ctx, methodsOfPath);
-  return fc.tuple(validCase(op, ctx), fc.constantFrom(...list)).chain(([base, [label, refused, arb]]) => arb.map((change) => ({ ...base, ...change, params: { ...base.params, ...change.params }, label, refused })));
+  return fc
+    .tuple(validCase(op, ctx), fc.constantFrom(...list))
+    .chain(([base, [label, refused, arb]]) => arb.map((change) => ({ ...base, ...change, params: { ...base.params, ...change.params }, label, refused })));
 }
 
 /** Every kind of record the world keeps ids of. */
 export const ID_POOLS = ['factories', 'campaigns', 'pledges', 'payments', 'subscriptions', 'forecast-batches', 'api-keys', 'lines', 'boxes'];
 
 /** Path segments no route accepts as an id: wrong shape, bad percent-encoding, traversal, injection. */
-const MALFORMED_SEGMENTS = ['not-an-id!', '%ZZ', '%E0%A4%A', '%00', '..%2F..%2Fetc%2Fpasswd', "'%20OR%20'1'%3D'1", 'A'.repeat(300), 'ABCDEF01-2345-6789-ABCD-EF0123456789', '%F0%9F%98%80', '1e9', '-1', '%20'];
+const MALFORMED_SEGMENTS = [
+  'not-an-id!',
+  '%ZZ',
+  '%E0%A4%A',
+  '%00',
+  '..%2F..%2Fetc%2Fpasswd',
+  "'%20OR%20'1'%3D'1",
+  'A'.repeat(300),
+  'ABCDEF01-2345-6789-ABCD-EF0123456789',
+  '%F0%9F%98%80',
+  '1e9',
+  '-1',
+  '%20',
+];
 
 function invalidQueryValues(p: Parameter): string[] {
   const s = p.schema;
@@ -254,7 +403,6 @@ export function bodyBytes(body: Extract<Body, { kind: 'bytes' }>): Buffer {
 }
 const gzipped = new Map<string, Buffer>();
 
-
 /** A copy of a generated value that keeps its Refs (structuredClone would turn them into plain objects) and "__proto__" keys. */
 function cloneTemplate(value: unknown): unknown {
   return mapTemplate(value, (ref) => ref);
@@ -265,7 +413,8 @@ function mapTemplate(value: unknown, onRef: (ref: Ref) => unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => mapTemplate(item, onRef));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) Object.defineProperty(out, key, { value: mapTemplate(item, onRef), enumerable: true, writable: true, configurable: true });
+    for (const [key, item] of Object.entries(value))
+      Object.defineProperty(out, key, { value: mapTemplate(item, onRef), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

@@ -69,9 +69,11 @@ export function problemViolations(res: WireResponse): string[] {
   }
   for (const field of ['type', 'title', 'code', 'detail'] as const) if (typeof body[field] !== 'string') violations.push(`"${field}" is not a string`);
   if (body.status !== res.status) violations.push(`"status" is ${JSON.stringify(body.status)}, the response ${res.status}`);
-  if (typeof body.code === 'string' && body.type !== `urn:c2m:problem:${body.code}`) violations.push(`"type" ${JSON.stringify(body.type)} does not match code "${body.code}"`);
+  if (typeof body.code === 'string' && body.type !== `urn:c2m:problem:${body.code}`)
+    violations.push(`"type" ${JSON.stringify(body.type)} does not match code "${body.code}"`);
   if (typeof body.code === 'string' && !/^[a-z][a-z0-9_]*$/.test(body.code)) violations.push(`"code" ${JSON.stringify(body.code)} is not snake_case`);
-  if (body.errors !== undefined && !(Array.isArray(body.errors) && body.errors.every((e) => typeof e?.path === 'string' && typeof e?.message === 'string'))) violations.push('"errors" is not a list of {path, message}');
+  if (body.errors !== undefined && !(Array.isArray(body.errors) && body.errors.every((e) => typeof e?.path === 'string' && typeof e?.message === 'string')))
+    violations.push('"errors" is not a list of {path, message}');
   // Internals never reach a client: no stack frames, no driver errors. (Not SQL words: a detail may quote the caller's own input.)
   if (/\\n\s+at |node_modules|QueryFailedError|SQLITE_[A-Z]|\bER_[A-Z_]{3,}/.test(res.text)) violations.push(`leaks internals: ${res.text.slice(0, 300)}`);
   return violations;

@@ -52,7 +52,16 @@ export interface Operation {
 }
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
-type Spec = { paths: Record<string, Record<string, { parameters?: unknown[]; requestBody?: { content?: Record<string, { schema: Schema }> }; security?: unknown[]; responses?: Record<string, unknown> }>>; components: Record<string, Record<string, unknown>> };
+type Spec = {
+  paths: Record<
+    string,
+    Record<
+      string,
+      { parameters?: unknown[]; requestBody?: { content?: Record<string, { schema: Schema }> }; security?: unknown[]; responses?: Record<string, unknown> }
+    >
+  >;
+  components: Record<string, Record<string, unknown>>;
+};
 
 export function loadSpec(): Spec {
   return loadOpenApi() as unknown as Spec;
@@ -76,10 +85,15 @@ export function operationsOf(spec: Spec): Operation[] {
     for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      const params = (op.parameters ?? []).map((p) => deref<Parameter>(spec, p as Parameter)).map((p) => ({ ...p, required: p.required ?? false, schema: resolveSchema(spec, p.schema) }));
+      const params = (op.parameters ?? [])
+        .map((p) => deref<Parameter>(spec, p as Parameter))
+        .map((p) => ({ ...p, required: p.required ?? false, schema: resolveSchema(spec, p.schema) }));
       const json = op.requestBody?.content?.['application/json'];
       operations.push({
-        name: `${method} ${path}`, method, path, params,
+        name: `${method} ${path}`,
+        method,
+        path,
+        params,
         body: json ? resolveSchema(spec, json.schema) : undefined,
         isPublic: Array.isArray(op.security) && op.security.length === 0,
         statuses: Object.keys(op.responses ?? {}),
@@ -125,7 +139,8 @@ export const ref = (pool: string) => fc.nat().map((n) => new Ref(pool, n));
 /** Property names whose values the schema alone would almost never make meaningful: ids of real records, known enums. */
 export type Hints = Record<string, fc.Arbitrary<unknown>>;
 
-const typesOf = (s: Schema): string[] => (Array.isArray(s.type) ? s.type : s.type ? [s.type] : s.properties || s.additionalProperties ? ['object'] : s.items ? ['array'] : []);
+const typesOf = (s: Schema): string[] =>
+  Array.isArray(s.type) ? s.type : s.type ? [s.type] : s.properties || s.additionalProperties ? ['object'] : s.items ? ['array'] : [];
 
 const TEXT_UNITS = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789 -_.'.split('')) },
@@ -160,7 +175,10 @@ export function validValue(schema: Schema, hints: Hints, name?: string): fc.Arbi
     case 'string':
       return validString(schema);
     case 'array':
-      return fc.array(validValue(schema.items ?? {}, hints, name), { minLength: schema.minItems ?? 0, maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 4, 4)) });
+      return fc.array(validValue(schema.items ?? {}, hints, name), {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.max(schema.minItems ?? 0, Math.min(schema.maxItems ?? 4, 4)),
+      });
     case 'object':
       return validObject(schema, hints);
     default:
@@ -198,7 +216,8 @@ function validObject(schema: Schema, hints: Hints): fc.Arbitrary<Record<string, 
   const properties = schema.properties ?? {};
   const names = Object.keys(properties);
   if (names.length === 0) {
-    const values = schema.additionalProperties && typeof schema.additionalProperties === 'object' ? validValue(schema.additionalProperties, hints) : fc.string();
+    const values =
+      schema.additionalProperties && typeof schema.additionalProperties === 'object' ? validValue(schema.additionalProperties, hints) : fc.string();
     return fc.dictionary(fc.stringMatching(/^[a-z]{1,10}$/), values, { maxKeys: 3 });
   }
   const record = fc.record(Object.fromEntries(names.map((n) => [n, validValue(properties[n], hints, n)])), { requiredKeys: schema.required ?? [] });
@@ -208,13 +227,62 @@ function validObject(schema: Schema, hints: Hints): fc.Arbitrary<Record<string, 
 
 /** Strings that break naive code: injections, prototype names, control characters, odd unicode. */
 export const NASTY_STRINGS = [
-  '', ' ', '\u0000', 'null', 'undefined', 'NaN', '-1', '0', '1e309', "' OR '1'='1", '"; DROP TABLE pledges; --', '<script>alert(1)</script>', '${7*7}', '{{7*7}}',
-  '../../../etc/passwd', '%00', '%ZZ', '__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '\u202eevil', '😀😀😀', 'Ω≈ç√∫', '\uffff', '\ud800',
-  '=HYPERLINK("http://evil.example","x")', '@SUM(1,2)', '+1+1', '\t=1', 'A'.repeat(5000), '中文'.repeat(300),
+  '',
+  ' ',
+  '\u0000',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '0',
+  '1e309',
+  "' OR '1'='1",
+  '"; DROP TABLE pledges; --',
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '{{7*7}}',
+  '../../../etc/passwd',
+  '%00',
+  '%ZZ',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '\u202eevil',
+  '😀😀😀',
+  'Ω≈ç√∫',
+  '\uffff',
+  '\ud800',
+  '=HYPERLINK("http://evil.example","x")',
+  '@SUM(1,2)',
+  '+1+1',
+  '\t=1',
+  'A'.repeat(5000),
+  '中文'.repeat(300),
 ];
 
 /** Field names a client must never set: server-owned state, amounts, owners. */
-export const FORBIDDEN_FIELDS = ['id', 'status', 'userId', 'ownerId', 'owner', 'factoryId', 'role', 'amount', 'deposit', 'depositPerUnit', 'reservedUnits', 'version', 'createdAt', 'paidAt', 'secret', 'apiKeyId', 'isAdmin', '__proto__'];
+export const FORBIDDEN_FIELDS = [
+  'id',
+  'status',
+  'userId',
+  'ownerId',
+  'owner',
+  'factoryId',
+  'role',
+  'amount',
+  'deposit',
+  'depositPerUnit',
+  'reservedUnits',
+  'version',
+  'createdAt',
+  'paidAt',
+  'secret',
+  'apiKeyId',
+  'isAdmin',
+  '__proto__',
+];
 
 /** A JSON value of a type the schema does not allow. */
 function wrongType(schema: Schema): fc.Arbitrary<unknown> {
@@ -247,7 +315,8 @@ export function invalidValue(schema: Schema, hints: Hints): fc.Arbitrary<unknown
     if (schema.maxLength !== undefined) options.push(fc.integer({ min: 1, max: 50 }).map((extra) => 'y'.repeat(schema.maxLength! + extra)));
     if ((schema.minLength ?? 0) > 0) options.push(fc.constant('z'.repeat(schema.minLength! - 1)));
     const format = schema.pattern ? new RegExp(schema.pattern) : FORMAT_CHECKS[schema.format ?? ''];
-    if (format) options.push(fc.constantFrom(...[...NASTY_STRINGS, 'Not An Id', '2027-13-45', 'javascript:alert(1)', 'ftp://x.example/'].filter((s) => !format.test(s))));
+    if (format)
+      options.push(fc.constantFrom(...[...NASTY_STRINGS, 'Not An Id', '2027-13-45', 'javascript:alert(1)', 'ftp://x.example/'].filter((s) => !format.test(s))));
   }
   if (types.includes('integer') || types.includes('number')) {
     if (schema.minimum !== undefined) options.push(fc.constantFrom(schema.minimum - 1, -1e15, -(2 ** 53)).filter((v) => v < schema.minimum!));
@@ -255,7 +324,8 @@ export function invalidValue(schema: Schema, hints: Hints): fc.Arbitrary<unknown
     if (types.includes('integer') && !types.includes('number')) options.push(fc.constantFrom(0.5, 1.25, 3.000001));
   }
   if (types.includes('array')) {
-    if (schema.maxItems !== undefined && schema.items) options.push(fc.array(validValue(schema.items, hints), { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }));
+    if (schema.maxItems !== undefined && schema.items)
+      options.push(fc.array(validValue(schema.items, hints), { minLength: schema.maxItems + 1, maxLength: schema.maxItems + 1 }));
     if ((schema.minItems ?? 0) > 0) options.push(fc.constant([]));
     const badItem = schema.items ? invalidValue(schema.items, hints) : undefined;
     if (badItem && schema.items) options.push(fc.tuple(fc.array(validValue(schema.items, hints), { maxLength: 2 }), badItem).map(([ok, bad]) => [...ok, bad]));
@@ -280,7 +350,9 @@ export function invalidObjects(schema: Schema, hints: Hints): fc.Arbitrary<unkno
   if (badProperties.length > 0) options.push(fc.tuple(base, fc.oneof(...badProperties)).map(([value, [name, bad]]) => ({ ...value, [name]: bad })));
   if (schema.additionalProperties === false) {
     const unknown = fc.oneof(fc.constantFrom(...FORBIDDEN_FIELDS.filter((f) => !(f in properties))), fc.stringMatching(/^x_[a-z]{1,8}$/));
-    options.push(fc.tuple(base, unknown, fc.constantFrom<unknown>('paid', 0, '0.00', true, null, { $gt: '' })).map(([value, key, extra]) => withKey(value, key, extra)));
+    options.push(
+      fc.tuple(base, unknown, fc.constantFrom<unknown>('paid', 0, '0.00', true, null, { $gt: '' })).map(([value, key, extra]) => withKey(value, key, extra)),
+    );
   }
   return options;
 }

@@ -70,7 +70,11 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const consumer = async () => ({ ...(await aConsumer(t, { password: CONSUMER_PASSWORD })), password: CONSUMER_PASSWORD });
   const [alice, bob, carol] = [await consumer(), await consumer(), await consumer()];
   const [a, b] = [await aFactory(t, operator), await aFactory(t, operator)];
-  const orchard = await t.http.post('/v1/factories').set(operator.auth).send({ name: 'Orchard', kind: 'orchard', contactEmail: 'orchard@example.com' }).expect(201);
+  const orchard = await t.http
+    .post('/v1/factories')
+    .set(operator.auth)
+    .send({ name: 'Orchard', kind: 'orchard', contactEmail: 'orchard@example.com' })
+    .expect(201);
 
   // A campaign of A decided (succeeded) with a pledge of each consumer awaiting its balance.
   const black = { colour: 'black', size: 'M' };
@@ -82,7 +86,11 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   await runDue(t, clock);
 
   // Open campaigns of A and B: paid and unpaid pledges of both consumers.
-  const openA = await anOpenCampaign(t, operator, a.id, clock, { maxUnits: 5000, perConsumerLimit: 2000, closesAt: new Date(clock.now().getTime() + 6 * HOUR).toISOString() });
+  const openA = await anOpenCampaign(t, operator, a.id, clock, {
+    maxUnits: 5000,
+    perConsumerLimit: 2000,
+    closesAt: new Date(clock.now().getTime() + 6 * HOUR).toISOString(),
+  });
   const openB = await anOpenCampaign(t, operator, b.id, clock, { maxUnits: 5000, closesAt: new Date(clock.now().getTime() + 6 * HOUR).toISOString() });
   const pledges = async (c: Caller) => {
     const active = await paidPledge(t, c, openA.id, black, 1);
@@ -94,8 +102,12 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const draftA = await draftCopyOf(t, operator, openA.id);
 
   const subscriptionOf = async (c: Caller) => {
-    const created = await t.http.post('/v1/subscriptions').set(c.auth).set('Idempotency-Key', `seed-${c.userId}`)
-      .send({ planId: 'weekly-small', startDate: dayFrom(clock, 3), deliveryWeekday: 3, region: 'shanghai', householdSize: 2 }).expect(201);
+    const created = await t.http
+      .post('/v1/subscriptions')
+      .set(c.auth)
+      .set('Idempotency-Key', `seed-${c.userId}`)
+      .send({ planId: 'weekly-small', startDate: dayFrom(clock, 3), deliveryWeekday: 3, region: 'shanghai', householdSize: 2 })
+      .expect(201);
     const schedule = await t.http.get(`/v1/subscriptions/${created.body.id}/schedule`).set(c.auth).expect(200);
     const open = (schedule.body.deliveries as { deliveryDate: string; cutoffAt: string }[]).find((d) => new Date(d.cutoffAt) > clock.now());
     return { id: created.body.id as string, deliveryDate: open!.deliveryDate };
@@ -109,16 +121,36 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     const batches = await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200);
     const batchId = batches.body.items[0].id as string;
     const detail = await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(f.user.auth).expect(200);
-    return { ...f, key: { id: key.body.id, auth: { Authorization: `Bearer ${key.body.apiKey}` } }, spareKeyId: spare.body.id, batchId, lineIds: detail.body.lines.map((l: { id: string }) => l.id) };
+    return {
+      ...f,
+      key: { id: key.body.id, auth: { Authorization: `Bearer ${key.body.apiKey}` } },
+      spareKeyId: spare.body.id,
+      batchId,
+      lineIds: detail.body.lines.map((l: { id: string }) => l.id),
+    };
   };
   const [tenantA, tenantB] = [await factoryTenant(a), await factoryTenant(b)];
-  await t.http.put('/v1/factory/webhook').set(a.user.auth).send({ url: `${sink.url}/factory-a` }).expect(200);
+  await t.http
+    .put('/v1/factory/webhook')
+    .set(a.user.auth)
+    .send({ url: `${sink.url}/factory-a` })
+    .expect(200);
   const revoked = await t.http.post(`/v1/factories/${a.id}/api-keys`).set(operator.auth).send({ name: 'revoked' }).expect(201);
   await t.http.delete(`/v1/factories/${a.id}/api-keys/${revoked.body.id}`).set(operator.auth).expect(204);
 
-  const consumerTenant = (c: typeof alice, p: typeof alicePledges, awaitingBalance: { id: string }, subscription: { id: string; deliveryDate: string }): ConsumerTenant => ({
-    ...c, activePledgeId: p.active.id, unpaidPledgeId: p.unpaid.id, unpaidPaymentId: p.unpaid.depositPayment.id, awaitingBalancePledgeId: awaitingBalance.id,
-    subscriptionId: subscription.id, deliveryDate: subscription.deliveryDate,
+  const consumerTenant = (
+    c: typeof alice,
+    p: typeof alicePledges,
+    awaitingBalance: { id: string },
+    subscription: { id: string; deliveryDate: string },
+  ): ConsumerTenant => ({
+    ...c,
+    activePledgeId: p.active.id,
+    unpaidPledgeId: p.unpaid.id,
+    unpaidPaymentId: p.unpaid.depositPayment.id,
+    awaitingBalancePledgeId: awaitingBalance.id,
+    subscriptionId: subscription.id,
+    deliveryDate: subscription.deliveryDate,
   });
   const boxes = await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200);
   const fruits = await t.http.get('/v1/fruits').expect(200);
@@ -126,10 +158,16 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
 
   return {
-    t, clock, sinkUrl: sink.url, operator, carol,
+    t,
+    clock,
+    sinkUrl: sink.url,
+    operator,
+    carol,
     alice: consumerTenant(alice, alicePledges, aliceDecided, aliceSubscription),
     bob: consumerTenant(bob, bobPledges, bobDecided, bobSubscription),
-    a: tenantA, b: tenantB, orchardId: orchard.body.id,
+    a: tenantA,
+    b: tenantB,
+    orchardId: orchard.body.id,
     revokedKey: { Authorization: `Bearer ${revoked.body.apiKey}` },
     campaigns: { openA: openA.id, openB: openB.id, decidedA: decided.id, draftA },
     variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
@@ -157,12 +195,20 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
 export async function campaignInputOf(t: TestApp, campaignId: string): Promise<Record<string, unknown>> {
   const input = deref<Schema>(loadSpec(), { $ref: '#/components/schemas/CampaignInput' });
   const campaign = (await t.http.get(`/v1/campaigns/${campaignId}`).expect(200)).body as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(input.properties!).filter((k) => campaign[k] !== null && campaign[k] !== undefined).map((k) => [k, campaign[k]]));
+  return Object.fromEntries(
+    Object.keys(input.properties!)
+      .filter((k) => campaign[k] !== null && campaign[k] !== undefined)
+      .map((k) => [k, campaign[k]]),
+  );
 }
 
 /** A draft with the same terms as an existing campaign. */
 async function draftCopyOf(t: TestApp, operator: Caller, campaignId: string): Promise<string> {
-  const created = await t.http.post('/v1/campaigns').set(operator.auth).send({ ...(await campaignInputOf(t, campaignId)), title: 'Draft: not public yet' }).expect(201);
+  const created = await t.http
+    .post('/v1/campaigns')
+    .set(operator.auth)
+    .send({ ...(await campaignInputOf(t, campaignId)), title: 'Draft: not public yet' })
+    .expect(201);
   return created.body.id;
 }
 
@@ -171,7 +217,11 @@ function dayFrom(clock: TestClock, days: number): string {
 }
 
 /** A local HTTP endpoint that accepts anything (the factories' webhook receiver). */
-export async function startSink(): Promise<{ url: string; received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[]; close(): Promise<void> }> {
+export async function startSink(): Promise<{
+  url: string;
+  received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[];
+  close(): Promise<void>;
+}> {
   const received: { path: string; headers: Record<string, string | string[] | undefined>; body: string }[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';

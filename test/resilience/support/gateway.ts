@@ -19,5 +19,8 @@ export function notification(payment: { id: string; amount: string }, outcome: '
 
 /** POSTs a notification to an API process's gateway endpoint, byte for byte as signed. */
 export function deliver(baseUrl: string, n: Notification): Promise<Outcome> {
-  return send(baseUrl, 'POST', '/v1/payments/notifications/sandbox', { rawBody: n.body, headers: { [SANDBOX_SIGNATURE_HEADER]: n.headers[SANDBOX_SIGNATURE_HEADER] } });
+  return send(baseUrl, 'POST', '/v1/payments/notifications/sandbox', {
+    rawBody: n.body,
+    headers: { [SANDBOX_SIGNATURE_HEADER]: n.headers[SANDBOX_SIGNATURE_HEADER] },
+  });
 }

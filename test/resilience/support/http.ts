@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** What a client saw: an answer, or none (the connection broke, or nothing came back in time). */
 export type Outcome =
   // body: the JSON the client read (or the text, when it is not JSON), untyped as any client's view of it.
-  | { kind: 'answer'; status: number; contentType: string; retryAfter: string | null; body: any }
-  | { kind: 'no_answer'; error: string; hung: boolean };
+  { kind: 'answer'; status: number; contentType: string; retryAfter: string | null; body: any } | { kind: 'no_answer'; error: string; hung: boolean };
 
 export interface CallOptions {
   token?: string;
@@ -26,15 +25,28 @@ export async function send(baseUrl: string, method: string, path: string, option
   const timeoutMs = options.timeoutMs ?? 60_000;
   try {
     const res = await fetch(`${baseUrl}${path}`, {
-      method, headers, body: options.rawBody ? new Uint8Array(options.rawBody) : (options.body === undefined ? undefined : JSON.stringify(options.body)), signal: AbortSignal.timeout(timeoutMs),
+      method,
+      headers,
+      body: options.rawBody ? new Uint8Array(options.rawBody) : options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
     const contentType = res.headers.get('content-type') ?? '';
-    return { kind: 'answer', status: res.status, contentType, retryAfter: res.headers.get('retry-after'), body: text && contentType.includes('json') ? JSON.parse(text) : text };
+    return {
+      kind: 'answer',
+      status: res.status,
+      contentType,
+      retryAfter: res.headers.get('retry-after'),
+      body: text && contentType.includes('json') ? JSON.parse(text) : text,
+    };
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };
     const hung = e.name === 'TimeoutError';
-    return { kind: 'no_answer', error: hung ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}` : ''}`, hung };
+    return {
+      kind: 'no_answer',
+      error: hung ? `no answer within ${timeoutMs} ms` : `${e.message}${e.cause ? `: ${e.cause.code ?? ''} ${e.cause.message ?? ''}` : ''}`,
+      hung,
+    };
   }
 }
 
@@ -76,7 +88,9 @@ export async function sendWithRetries(
 export async function expectStatus(status: number, baseUrl: string, method: string, path: string, options: CallOptions = {}): Promise<any> {
   const outcome = await send(baseUrl, method, path, options);
   if (outcome.kind !== 'answer' || outcome.status !== status) {
-    throw new Error(`${method} ${path}: expected ${status}, got ${outcome.kind === 'answer' ? `${outcome.status} ${JSON.stringify(outcome.body)}` : outcome.error}`);
+    throw new Error(
+      `${method} ${path}: expected ${status}, got ${outcome.kind === 'answer' ? `${outcome.status} ${JSON.stringify(outcome.body)}` : outcome.error}`,
+    );
   }
   return outcome.body;
 }
@@ -90,11 +104,15 @@ export interface Consumer {
 /** Consumers who sign up through a service process (its tokens are valid at every process of the fleet). */
 export async function registerConsumers(baseUrl: string, count: number, concurrency = 20): Promise<Consumer[]> {
   const run = randomBytes(3).toString('hex');
-  return mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const email = `consumer-${run}-${i}@example.com`;
-    const body = await expectStatus(201, baseUrl, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
-    return { email, userId: body.user.id as string, token: body.token as string };
-  });
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const email = `consumer-${run}-${i}@example.com`;
+      const body = await expectStatus(201, baseUrl, 'POST', '/v1/auth/register', { body: { email, password: 'correct horse battery' } });
+      return { email, userId: body.user.id as string, token: body.token as string };
+    },
+  );
 }
 
 /** Signs in through a service process (an operator or factory user made in the test's own process). */
@@ -118,5 +136,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
 
 /** A problem+json document as RFC 9457 and docs/openapi.yaml describe it. */
 export function isProblem(outcome: Outcome): boolean {
-  return outcome.kind === 'answer' && outcome.contentType.startsWith('application/problem+json') && typeof outcome.body?.code === 'string' && outcome.body?.status === outcome.status;
+  return (
+    outcome.kind === 'answer' &&
+    outcome.contentType.startsWith('application/problem+json') &&
+    typeof outcome.body?.code === 'string' &&
+    outcome.body?.status === outcome.status
+  );
 }

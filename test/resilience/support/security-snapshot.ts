@@ -9,7 +9,9 @@ import type { TestApp } from '../../support/app';
  */
 export async function snapshot(t: TestApp): Promise<string> {
   return t.db.read(async (tx) => {
-    const tables = await Promise.all(entities.filter((e) => e !== IdempotencyKeyRow).map(async (e) => (await tx.find(e)).map((row) => JSON.stringify(row)).sort()));
+    const tables = await Promise.all(
+      entities.filter((e) => e !== IdempotencyKeyRow).map(async (e) => (await tx.find(e)).map((row) => JSON.stringify(row)).sort()),
+    );
     return JSON.stringify(tables);
   });
 }
