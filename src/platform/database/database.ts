@@ -301,15 +301,18 @@ export class Database {
  * statement not yet sent and waits for those already sent, so that the ROLLBACK (or COMMIT) comes last.
  */
 class StatementGate {
+  /** What the transaction itself sends once the work is done: these alone pass a closed gate. */
+  private static readonly ENDINGS = new Set(['COMMIT', 'ROLLBACK', 'SET autocommit = 1']);
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
-  private readonly send: QueryRunner['query'];
 
-  constructor(private readonly runner: QueryRunner) {
-    this.send = runner.query.bind(runner);
+  constructor(runner: QueryRunner) {
+    const send = runner.query.bind(runner);
     runner.query = ((query: string, parameters?: unknown[], structured?: boolean) => {
-      if (this.closed) return Promise.reject(new Error('the transaction has ended: a statement its work sent afterwards was not run'));
-      const sent = this.send(query, parameters, structured as true);
+      // Closed for good: a chain that resumes after the ROLLBACK (or the COMMIT) is refused however late it comes.
+      if (this.closed && !StatementGate.ENDINGS.has(query))
+        return Promise.reject(new Error('the transaction has ended: a statement its work sent afterwards was not run'));
+      const sent = send(query, parameters, structured as true);
       const settled = sent.then(
         () => undefined,
         () => undefined,
@@ -320,11 +323,10 @@ class StatementGate {
     }) as QueryRunner['query'];
   }
 
-  /** Refuses what the work sends from now on, waits for what it has sent, and gives the runner back its own query for COMMIT/ROLLBACK. */
+  /** Refuses what the work sends from now on and waits for what it has sent; only COMMIT, ROLLBACK and the release's reset pass after this. */
   async close(): Promise<void> {
     this.closed = true;
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
-    this.runner.query = this.send;
   }
 }
 
