@@ -147,7 +147,15 @@ export class Jobs {
     // A claim that lost its database connection is tried again at the next poll: a warning. Anything else is a fault to look at.
     agenda.on('error', (error: Error) => this.logger[isConnectionLost(error) ? 'warn' : 'error']({ err: error }, 'job processing error'));
     // A job ended: a slot of its name is free, so look for the next due one now rather than at the next poll.
-    agenda.on('complete', (job: Job) => this.refill(channel, job.attrs.name));
+    agenda.on('complete', (job: Job) => {
+      // Agenda has saved the job (finished, or due again for a retry): only now may its lock lapse. Stopped
+      // when the handler returned, the lock could expire before the save on a busy machine, and another
+      // worker start the finished job again.
+      const jobId = String(job.attrs._id);
+      this.running.get(jobId)?.stopHeartbeat();
+      this.running.delete(jobId);
+      this.refill(channel, job.attrs.name);
+    });
     for (const definition of this.definitions.values()) {
       const concurrency = Math.min(definition.concurrency ?? 5, maxConcurrency);
       agenda.define(definition.name, (job: Job) => this.run(definition, job, backend.repository), {
@@ -228,37 +236,35 @@ export class Jobs {
     const jobId = String(job.attrs._id);
     const heartbeat = new Heartbeat(repository, this.options.lockLifetimeMs, this.logger.child({ job: definition.name }));
     heartbeat.hold([job.attrs], (lockedAt) => (job.attrs.lockedAt = lockedAt));
+    // The heartbeat stops once agenda has saved the job (its 'complete' event), not when the handler returns.
     this.running.set(jobId, heartbeat);
-    try {
-      if (!definition.batch) {
-        const [error] = await this.runEach(definition, [job.attrs]);
-        if (error !== undefined) throw error;
-        return;
-      }
-      const now = new Date();
-      const extras = await repository.claimDue(
-        definition.name,
-        definition.batch.size - 1,
-        now,
-        new Date(now.getTime() - this.options.lockLifetimeMs),
-        String(job.attrs.lastModifiedBy ?? ''),
-      );
-      heartbeat.hold(extras);
-      const [error, ...errors] = await this.runBatch(definition, [job.attrs, ...extras]);
-      const backoff = backoffOf(definition);
-      const finishedAt = new Date();
-      await repository.finishClaimed(
-        extras.map((extra, i) => ({
-          id: String(extra._id),
-          failure: errors[i] === undefined ? undefined : failureOf(definition, extra, errors[i], backoff, finishedAt),
-        })),
-        { lastRunAt: now, lastFinishedAt: finishedAt, lastModifiedBy: job.attrs.lastModifiedBy ?? null },
-      );
+    if (!definition.batch) {
+      const [error] = await this.runEach(definition, [job.attrs]);
       if (error !== undefined) throw error;
-    } finally {
-      heartbeat.stopHeartbeat();
-      this.running.delete(jobId);
+      return;
     }
+    const now = new Date();
+    const extras = await repository.claimDue(
+      definition.name,
+      definition.batch.size - 1,
+      now,
+      new Date(now.getTime() - this.options.lockLifetimeMs),
+      String(job.attrs.lastModifiedBy ?? ''),
+    );
+    heartbeat.hold(extras);
+    const [error, ...errors] = await this.runBatch(definition, [job.attrs, ...extras]);
+    const backoff = backoffOf(definition);
+    const finishedAt = new Date();
+    await repository.finishClaimed(
+      extras.map((extra, i) => ({
+        id: String(extra._id),
+        failure: errors[i] === undefined ? undefined : failureOf(definition, extra, errors[i], backoff, finishedAt),
+      })),
+      { lastRunAt: now, lastFinishedAt: finishedAt, lastModifiedBy: job.attrs.lastModifiedBy ?? null },
+    );
+    // Saved above: their locks are gone, not to be renewed. The claimed job's lock is held until agenda saves it ('complete').
+    heartbeat.release(extras.map((extra) => String(extra._id)));
+    if (error !== undefined) throw error;
   }
 
   /** The jobs of one batch: the definition's batch handler, or (when it throws) each job on its own. */
@@ -331,6 +337,11 @@ class Heartbeat {
     const byLock = new Map<number, string[]>();
     for (const job of jobs) if (job.lockedAt) byLock.set(job.lockedAt.getTime(), [...(byLock.get(job.lockedAt.getTime()) ?? []), String(job._id)]);
     for (const [at, ids] of byLock) this.locks.push({ ids, lockedAt: new Date(at), onRenew });
+  }
+
+  /** Jobs saved as finished or due again: their locks are no longer this worker's to renew. */
+  release(ids: readonly string[]): void {
+    for (const lock of this.locks) lock.ids = lock.ids.filter((id) => !ids.includes(id));
   }
 
   stopHeartbeat(): void {
