@@ -5,7 +5,7 @@ import { NotificationRow } from '../../src/notifications';
 import { PledgeRow } from '../../src/pledges';
 import { PLEDGE_STATUSES } from '../../src/pledges/pledge.entity';
 import { toFen } from '../../src/platform/money';
-import { type Machine, benchApp, benchDatabase } from './support';
+import { type Machine, aBenchCampaign, benchApp, benchDatabase } from './support';
 
 /**
  * Closing a campaign with 100,000 paid pledges: the close job decides it (success at the top tier),
@@ -45,28 +45,21 @@ export async function benchClose(): Promise<CloseBenchResult> {
   const { campaigns, decisions, factories, settlement } = app.services;
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string) => {
-    const campaign = await campaigns.create({
+    const campaign = await aBenchCampaign(campaigns, {
       factoryId: factory.id,
       title,
-      productName: 'Down jacket',
-      description: '',
       options: [
         { name: 'colour', values: COLOURS },
         { name: 'size', values: SIZES },
       ],
-      referencePrice: '1000.00',
-      depositRate: '0.10',
-      depositCreditRate: '1',
       tiers: [
         { minUnits: 1000, unitPrice: '900.00' },
         { minUnits: 50_000, unitPrice: '700.00' },
       ],
       opensAt: new Date(now - 10 * 24 * HOUR),
       closesAt: new Date(now + HOUR),
-      balanceWindowHours: 72,
       expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
     });
-    await campaigns.publish(campaign.id);
     await seedPaidPledges(campaign.id);
     return campaign;
   };

@@ -11,7 +11,7 @@ import { Jobs } from '../../src/platform/jobs';
 import { SecretBox } from '../../src/platform/secret-box';
 import type { Tx } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
-import { type Machine, benchApp, benchDatabase, percentile, timeRepeated } from './support';
+import { type Machine, aBenchCampaign, benchApp, benchDatabase, percentile, timeRepeated } from './support';
 
 /**
  * A factory with 1,000,000 pledges over 50 campaigns of 40 variants: the live forecast and a batch
@@ -96,28 +96,21 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
   const now = Date.now();
   const campaignIds: string[] = [];
   for (let i = 0; i < CAMPAIGNS; i++) {
-    const campaign = await campaigns.create({
+    const campaign = await aBenchCampaign(campaigns, {
       factoryId: factory.id,
       title: `Bench campaign ${i + 1}`,
-      productName: 'Down jacket',
-      description: '',
       options: [
         { name: 'colour', values: COLOURS },
         { name: 'size', values: SIZES },
       ],
-      referencePrice: '1000.00',
-      depositRate: '0.10',
-      depositCreditRate: '1',
       tiers: [
         { minUnits: 1000, unitPrice: '900.00' },
         { minUnits: 10_000, unitPrice: '700.00' },
       ],
       opensAt: new Date(now - 20 * DAY),
       closesAt: new Date(now + 10 * DAY),
-      balanceWindowHours: 72,
       expectedShipDate: new Date(now + (30 + (i % 8) * 7) * DAY).toISOString().slice(0, 10),
     });
-    await campaigns.publish(campaign.id);
     campaignIds.push(campaign.id);
   }
   console.error(`seeding ${CAMPAIGNS * PLEDGES_PER_CAMPAIGN} pledges…`);

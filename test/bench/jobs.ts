@@ -1,7 +1,7 @@
 import { PledgeRow } from '../../src/pledges';
 import { RefundRow } from '../../src/payments';
 import { mapLimit } from '../resilience/support/http';
-import { type Machine, benchApp, benchDatabase, percentile } from './support';
+import { type Machine, aBenchCampaign, benchApp, benchDatabase, percentile } from './support';
 
 /**
  * Due work against its due time: 5,000 deposit refunds (a failed campaign) and 5,000 pledge expiries
@@ -42,23 +42,16 @@ export async function benchJobs(): Promise<JobsBenchResult> {
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string, maxUnits: number | undefined) => {
     const now = Date.now();
-    const c = await campaigns.create({
+    const c = await aBenchCampaign(campaigns, {
       factoryId: factory.id,
       title,
-      productName: 'Down jacket',
-      description: '',
       options: [{ name: 'size', values: ['M', 'L'] }],
       maxUnits,
-      referencePrice: '1000.00',
-      depositRate: '0.10',
-      depositCreditRate: '1',
       tiers: [{ minUnits: 1_000_000, unitPrice: '900.00' }],
       opensAt: new Date(now - HOUR),
       closesAt: new Date(now + HOUR),
-      balanceWindowHours: 72,
       expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
     });
-    await campaigns.publish(c.id);
     return c.id;
   };
   const place = (campaignId: string, paid: boolean) =>

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { migrations } from '../../migrations';
 import { type App, buildApp, entities } from '../../src/app';
+import type { CampaignRow, CampaignService } from '../../src/campaigns';
+import type { CreateCampaignInput } from '../../src/campaigns/campaign.schemas';
 import { type Clock, systemClock } from '../../src/platform/clock';
 import { type Config, parseConfig } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
@@ -205,4 +207,25 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * The benchmarks' campaign, published: a down jacket at ¥1,000 with a 10% deposit and a 72-hour balance
+ * window, with the options, tiers, cap and window each benchmark needs.
+ */
+export async function aBenchCampaign(
+  campaigns: CampaignService,
+  input: Pick<CreateCampaignInput, 'factoryId' | 'title' | 'options' | 'tiers' | 'opensAt' | 'closesAt' | 'expectedShipDate' | 'maxUnits'>,
+): Promise<CampaignRow> {
+  const campaign = await campaigns.create({
+    productName: 'Down jacket',
+    description: '',
+    referencePrice: '1000.00',
+    depositRate: '0.10',
+    depositCreditRate: '1',
+    balanceWindowHours: 72,
+    ...input,
+  });
+  await campaigns.publish(campaign.id);
+  return campaign;
 }
