@@ -20,11 +20,14 @@ export function requirePrerequisites(): void {
 
 /**
  * A fresh browser profile in Debian's chromium. The browser's own zone and language are deliberately not
- * China's: the portal must show Shanghai times and speak Chinese whatever the laptop says. Reduced
- * motion makes the charts draw at once (the chart library honours it), so screenshots show them whole.
+ * China's: the apps must show Shanghai times and speak Chinese whatever the machine says. Reduced motion
+ * makes charts draw at once (the chart library honours it), so screenshots show them whole.
  */
-export async function launchBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'portal-chromium-'));
+export async function launchChromium(
+  name: string,
+  options: Parameters<typeof chromium.launchPersistentContext>[1],
+): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  const profile = mkdtempSync(path.join(tmpdir(), `${name}-chromium-`));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -38,11 +41,10 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; page: 
       '--disable-component-update',
       '--disable-sync',
     ],
-    viewport: LAPTOP,
     locale: 'en-US',
     timezoneId: 'America/New_York',
     reducedMotion: 'reduce',
-    acceptDownloads: true,
+    ...options,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
@@ -54,6 +56,9 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; page: 
     },
   };
 }
+
+/** The factory portal on a laptop. */
+export const launchBrowser = () => launchChromium('portal', { viewport: LAPTOP, acceptDownloads: true });
 
 /** A screenshot of the whole screen for docs/, taken with the pointer out of the way (no stray tooltip). */
 export async function screenshot(page: Page, name: string): Promise<void> {

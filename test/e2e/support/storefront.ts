@@ -1,9 +1,8 @@
 import axe from 'axe-core';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM, PHONE, SCREENSHOTS } from './portal';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, PHONE, SCREENSHOTS, launchChromium } from './portal';
 
 export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
 
@@ -17,39 +16,8 @@ export function requireStorefrontPrerequisites(): void {
  * (the storefront must speak Chinese and show Shanghai times anyway). CSP is bypassed only so the test can
  * inject axe-core into the page; the app itself never needs it.
  */
-export async function launchPhone(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'storefront-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: PHONE,
-    hasTouch: true,
-    locale: 'en-US',
-    timezoneId: 'America/New_York',
-    reducedMotion: 'reduce',
-    bypassCSP: true,
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  return {
-    context,
-    page,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
-}
+export const launchPhone = () =>
+  launchChromium('storefront', { viewport: PHONE, hasTouch: true, bypassCSP: true, permissions: ['clipboard-read', 'clipboard-write'] });
 
 interface AxeResult {
   violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[];
