@@ -29,27 +29,39 @@ export default function SignInForm({ next }: { next?: string }) {
   );
 }
 
-function useFinish(next: string | undefined) {
+/** What both forms share: one request at a time, a refusal in the buyer's words, and signing in with the answer. */
+function useSignIn(next: string | undefined) {
+  const { t, language } = useI18n();
   const { signedIn } = useSession();
-  return (answer: LoginResponse): boolean => {
-    // Pledges and boxes are a consumer's: a factory's or an operator's account has no place here.
-    if (answer.user.role !== 'consumer') return false;
-    signedIn(answer);
-    if (next) navigate(next, { replace: true });
-    return true;
-  };
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function signIn(path: string, body: object) {
+    setError(null);
+    setBusy(true);
+    try {
+      const answer = await call<LoginResponse>('POST', path, { language, body });
+      // Pledges and boxes are a consumer's: a factory's or an operator's account has no place here.
+      if (answer.user.role !== 'consumer') return setError(t('signIn.notConsumer'));
+      signedIn(answer);
+      if (next) navigate(next, { replace: true });
+    } catch (e) {
+      setError(errorText(e, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, setBusy, error, setError, signIn };
 }
 
 function PhoneForm({ next }: { next?: string }) {
   const { t, language } = useI18n();
-  const finish = useFinish(next);
+  const { busy, setBusy, error, setError, signIn } = useSignIn(next);
   const id = useId();
   const [phone, setPhone] = useState('');
   const [code, setCode] = useState('');
   const [sent, setSent] = useState<PhoneCodeAnswer | null>(null);
   const [wait, setWait] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     if (wait <= 0) return;
@@ -81,16 +93,7 @@ function PhoneForm({ next }: { next?: string }) {
   async function verify(event: FormEvent) {
     event.preventDefault();
     if (!sent) return void sendCode();
-    setError(null);
-    setBusy(true);
-    try {
-      const answer = await call<LoginResponse>('POST', '/v1/auth/phone/verify', { language, body: { phone: phone.trim(), code: code.trim() } });
-      if (!finish(answer)) setError(t('signIn.notConsumer'));
-    } catch (e) {
-      setError(errorText(e, t));
-    } finally {
-      setBusy(false);
-    }
+    await signIn('/v1/auth/phone/verify', { phone: phone.trim(), code: code.trim() });
   }
 
   return (
@@ -139,14 +142,12 @@ function PhoneForm({ next }: { next?: string }) {
 }
 
 function EmailForm({ next }: { next?: string }) {
-  const { t, language } = useI18n();
-  const finish = useFinish(next);
+  const { t } = useI18n();
+  const { busy, error, setError, signIn } = useSignIn(next);
   const id = useId();
   const [mode, setMode] = useState<'login' | 'register'>('login');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -155,18 +156,7 @@ function EmailForm({ next }: { next?: string }) {
       setError(t('signIn.passwordShort'));
       return;
     }
-    setBusy(true);
-    try {
-      const answer = await call<LoginResponse>('POST', mode === 'login' ? '/v1/auth/login' : '/v1/auth/register', {
-        language,
-        body: { email: email.trim(), password },
-      });
-      if (!finish(answer)) setError(t('signIn.notConsumer'));
-    } catch (e) {
-      setError(errorText(e, t));
-    } finally {
-      setBusy(false);
-    }
+    await signIn(mode === 'login' ? '/v1/auth/login' : '/v1/auth/register', { email: email.trim(), password });
   }
 
   return (
