@@ -60,7 +60,7 @@ export class PledgePlacement {
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
     const campaign = await this.deps.campaigns.terms(campaignId);
     if (!campaign) throw notFound('The campaign');
-    const variant = { key: checkChoice(campaign, input) };
+    const key = checkChoice(campaign, input);
     if (campaign.perConsumerLimit !== null) await this.ensureConsumerRow(campaignId, consumer.userId);
     let placed: Placed | AppError;
     try {
@@ -68,7 +68,7 @@ export class PledgePlacement {
         pledgeId,
         campaign,
         userId: consumer.userId,
-        variantKey: variant.key,
+        variantKey: key,
         quantity: input.quantity,
         at: this.deps.clock.now(),
       });
