@@ -174,8 +174,9 @@ export function buildApp(deps: AppDeps): App {
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
   const accounts = new AccountService({ db, tokens, clock, hasher: new PasswordHasher(config.passwordHashing) });
-  // The only SMS sender so far is the sandbox; in production it delivers nothing and never logs a code.
-  const sms = new SandboxSmsSender({ logger, revealCodes: config.env !== 'production', now: () => clock.now() });
+  // The only SMS sender so far is the sandbox: it delivers nothing, and logs a code only where codes are
+  // given away anyway (the demo's echo, the test routes' outbox), never on a server merely not in production.
+  const sms = new SandboxSmsSender({ logger, revealCodes: config.sms.sandboxEcho || config.payments.sandboxTestRoutes, now: () => clock.now() });
   const phoneCodes = new PhoneCodes({ db, clock, sms, accounts, secret: deps.secrets.auth, settings: config.sms });
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);

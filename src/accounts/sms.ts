@@ -44,7 +44,7 @@ export interface SentSms {
  * The built-in sender: sends nothing, logs the message (the code is the point of a sandbox: whoever runs
  * the demo reads it there) and keeps the last few messages per phone in memory for the test-only route
  * GET /v1/sandbox/sms. Bounded: at most `perPhone` messages for each of the `phones` most recent numbers.
- * With `revealCodes` off (production) the log line says a code was not delivered, without the code.
+ * With `revealCodes` off (anywhere but the demo and test mode) the log line says a code was not delivered, without the code.
  */
 export class SandboxSmsSender implements SmsSender {
   readonly name = 'sandbox';
