@@ -121,7 +121,6 @@ export const CreateCampaignBody = CampaignFields.pipe(
       issue(['maxUnits'], 'is below the success threshold (the first tier), so the campaign could never succeed');
     if (c.perConsumerLimit !== undefined && c.maxUnits !== undefined && c.perConsumerLimit > c.maxUnits) issue(['perConsumerLimit'], 'is above the cap');
     if (c.closesAt.getTime() <= c.opensAt.getTime()) issue(['closesAt'], 'must be after opensAt');
-    if (c.closesAt.getTime() <= Date.now()) issue(['closesAt'], 'must be in the future');
     if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days');
     // Calendar days are China's: a window closing at 07:00 on 21 December (23:00 UTC on the 20th) closes on the 21st.
     if (c.expectedShipDate < businessDay(c.closesAt))

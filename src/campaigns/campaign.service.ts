@@ -59,6 +59,11 @@ export class CampaignService {
   constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService; progress: ProgressSource }) {}
 
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
+    // Checked against the service's clock, not the edge's wall clock: "now" is one thing in the whole service.
+    if (input.closesAt <= this.deps.clock.now()) {
+      const error = { path: 'body.closesAt', message: 'must be in the future' };
+      throw badRequest('validation_failed', `The request body is not valid: ${error.path}: ${error.message}.`, [error]);
+    }
     const referencePrice = parseMoney(input.referencePrice);
     const campaign = Object.assign(new CampaignRow(), {
       id: newId(),

@@ -129,3 +129,35 @@ describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
     expect((await t.http.post(`/v1/campaigns/${plain.body.id}/publish`).set(operator.auth).expect(200)).body.warnings).toEqual([]);
   });
 });
+
+describe('the pledge window', () => {
+  test('must close after the service’s now, whatever the machine’s wall clock says', async () => {
+    const body = {
+      factoryId: factory.id,
+      title: 'Tea',
+      productName: 'Tea',
+      options: [{ name: 'size', values: ['M'] }],
+      referencePrice: '100.00',
+      depositRate: '0.10',
+      tiers: [{ minUnits: 1, unitPrice: '90.00' }],
+      balanceWindowHours: 24,
+      expectedShipDate: '2099-01-01',
+    };
+    clock.offsetMs += 2 * 3600_000;
+    // An hour from the wall clock's now is an hour before the service's.
+    const wallClockHour = new Date(Date.now() + 3600_000);
+    const before = (await t.http.get('/v1/campaigns').set(operator.auth).expect(200)).body.total;
+    const refused = await t.http
+      .post('/v1/campaigns')
+      .set(operator.auth)
+      .send({ ...body, opensAt: new Date(Date.now()).toISOString(), closesAt: wallClockHour.toISOString() })
+      .expect(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.closesAt', message: 'must be in the future' }] });
+    expect((await t.http.get('/v1/campaigns').set(operator.auth).expect(200)).body.total).toBe(before);
+    await t.http
+      .post('/v1/campaigns')
+      .set(operator.auth)
+      .send({ ...body, opensAt: clock.now().toISOString(), closesAt: new Date(clock.now().getTime() + 3600_000).toISOString() })
+      .expect(201);
+  });
+});
