@@ -181,7 +181,7 @@ export function buildApp(deps: AppDeps): App {
   const factories = new FactoryService({ db, accounts, clock });
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
-  const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds);
+  const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds, { clock, sheet: config.payments.sandboxCheckout });
   const payments = new PaymentService({
     db,
     jobs,
@@ -282,8 +282,8 @@ export function buildApp(deps: AppDeps): App {
     }),
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, campaignReads, decisions, clock),
-    ...pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos({ sandboxCheckout: config.payments.sandboxCheckout })),
-    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes, sandboxCheckout: config.payments.sandboxCheckout }),
+    ...pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox)),
+    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),

@@ -34,8 +34,8 @@ export class PaymentRow {
   @Column(timestampColumn('settled_at', { nullable: true })) settledAt: Date | null;
 }
 
-/** pending (to send, or being retried) → succeeded. `failed` = the last attempt failed; it will be retried. */
-export type RefundStatus = 'pending' | 'failed' | 'succeeded';
+/** pending (to send) → succeeded, or processing (the provider took it, not finished) → succeeded; `failed` = the last attempt failed or the provider refused it: it is sent again. */
+export type RefundStatus = 'pending' | 'processing' | 'failed' | 'succeeded';
 
 @Entity('refunds')
 export class RefundRow {

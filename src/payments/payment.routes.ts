@@ -1,20 +1,16 @@
 import type { Clock } from '../platform/clock';
-import { conflict, notFound } from '../platform/http/app-error';
+import { AppError, conflict, notFound } from '../platform/http/app-error';
 import { page } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
-import { publicRoute, route, type RouteDef } from '../platform/http/routes';
+import { toProblem } from '../platform/http/problem';
+import { Reply, publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { SandboxGateway } from './sandbox-gateway';
 import type { NotificationOutcome, PaymentService } from './payment.service';
 import type { PaymentRow } from './payment.entity';
 import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, SandboxCheckoutBody, checkoutUrlOf, paymentDtos, toRefundDto } from './payment.schemas';
 
-export function paymentRoutes(
-  payments: PaymentService,
-  sandbox: SandboxGateway,
-  clock: Clock,
-  options: { sandboxTestRoutes: boolean; sandboxCheckout: boolean },
-): RouteDef[] {
-  const toPaymentDto = paymentDtos(options);
+export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean }): RouteDef[] {
+  const toPaymentDto = paymentDtos(sandbox);
   /**
    * Plays the sandbox gateway: its signed notification that the payment succeeded or failed, through the
    * real notification path (verification, de-duplication, the listeners), as the gateway would send it.
@@ -36,9 +32,19 @@ export function paymentRoutes(
       summary: 'Signed payment notification from a gateway',
       params: ProviderParams,
       rawBody: true,
+      // Answered the way the provider expects (its acknowledgement), accepted or refused; an error of ours
+      // (the database away) stays a 5xx problem, which every provider takes as "send it again".
       handle: async ({ params, req }) => {
+        const gateway = payments.gateway(params.provider);
         const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
-        return { outcome: await payments.handleNotification(params.provider, headers, req.rawBody ?? Buffer.alloc(0)) };
+        const answer = await payments.handleNotification(params.provider, headers, req.rawBody ?? Buffer.alloc(0)).then(
+          (outcome) => gateway.acknowledgement({ accepted: true, outcome }),
+          (error: unknown) => {
+            if (!(error instanceof AppError) || error.status >= 500) throw error;
+            return gateway.acknowledgement({ accepted: false, error, problem: toProblem(error, req) });
+          },
+        );
+        return new Reply(answer.status, answer.contentType, answer.body);
       },
     }),
     route({
@@ -76,7 +82,7 @@ export function paymentRoutes(
       },
     }),
   ];
-  if (options.sandboxCheckout) {
+  if (sandbox.channels.includes('sheet')) {
     // The demo's checkout sheet (SANDBOX_CHECKOUT): the consumer who owns a deposit or balance payment pays or
     // declines it, and the sandbox gateway reports it as it would after its own cashier page. Someone else's
     // payment is a 404, as everywhere. Asking again changes nothing: the gateway reports a payment once.
@@ -90,7 +96,7 @@ export function paymentRoutes(
         body: SandboxCheckoutBody,
         handle: async ({ principal, params, body }) => {
           const payment = await payments.get(principal, params.id);
-          if (checkoutUrlOf(payment, true) === null) throw notFound('A checkout for this payment');
+          if (checkoutUrlOf(payment, sandbox) === null) throw notFound('A checkout for this payment');
           if (payment.status !== 'pending') {
             // Tapped twice, or the other button after the first: what is settled stays settled.
             if (payment.status === 'succeeded' || (payment.status === 'failed' && body.outcome === 'fail'))

@@ -3,6 +3,7 @@ import { idSchema } from '../platform/ids';
 import { formatMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { PaymentRow, RefundRow } from './payment.entity';
+import type { SandboxGateway } from './sandbox-gateway';
 
 export const PaymentParams = z.strictObject({ id: idSchema });
 export const ProviderParams = z.strictObject({ provider: z.string().regex(/^[a-z0-9_-]{1,30}$/, 'must be a provider name') });
@@ -10,7 +11,7 @@ export const PaymentQuery = pageQuery.extend({
   kind: z.enum(['deposit', 'balance', 'box', 'unexpected']).optional(),
   status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
 });
-export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'failed', 'succeeded']).optional() });
+export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'processing', 'failed', 'succeeded']).optional() });
 
 export const SandboxCheckoutBody = z.strictObject({ outcome: z.enum(['pay', 'fail'], { message: 'must be "pay" or "fail"' }) });
 
@@ -22,15 +23,17 @@ export const SandboxCheckoutBody = z.strictObject({ outcome: z.enum(['pay', 'fai
 export const CHECKOUT_KINDS = ['deposit', 'balance'] as const;
 export const UNATTENDED_KINDS = ['box'] as const;
 
-/** Where the storefront's sandbox checkout sheet for this payment is, when the checkout is on and the payment is one paid there. */
-export function checkoutUrlOf(p: Pick<PaymentRow, 'id' | 'kind' | 'provider'>, sandboxCheckout: boolean): string | null {
-  return sandboxCheckout && p.provider === 'sandbox' && (CHECKOUT_KINDS as readonly string[]).includes(p.kind) ? `/pay/${p.id}` : null;
+/** The sandbox's checkout of this payment (the storefront's sheet), when the sandbox offers its sheet and the payment is one paid on a checkout. */
+export function checkoutUrlOf(p: Pick<PaymentRow, 'id' | 'kind' | 'provider'>, sandbox: Pick<SandboxGateway, 'name' | 'channels' | 'sheet'>): string | null {
+  return p.provider === sandbox.name && sandbox.channels.includes('sheet') && (CHECKOUT_KINDS as readonly string[]).includes(p.kind)
+    ? sandbox.sheet(p.id).checkoutUrl
+    : null;
 }
 
-/** A payment as the API shows it; every route shows payments through one of these, made once with the installation's checkout setting. */
+/** A payment as the API shows it; every route shows payments through one of these, made once with the installation's sandbox. */
 export type PaymentDto = ReturnType<ReturnType<typeof paymentDtos>>;
 
-export function paymentDtos(options: { sandboxCheckout: boolean }) {
+export function paymentDtos(sandbox: Pick<SandboxGateway, 'name' | 'channels' | 'sheet'>) {
   return (p: PaymentRow) => ({
     id: p.id,
     kind: p.kind,
@@ -45,7 +48,7 @@ export function paymentDtos(options: { sandboxCheckout: boolean }) {
     unexpectedReason: p.unexpectedReason,
     createdAt: p.createdAt.toISOString(),
     settledAt: p.settledAt?.toISOString() ?? null,
-    checkoutUrl: checkoutUrlOf(p, options.sandboxCheckout),
+    checkoutUrl: checkoutUrlOf(p, sandbox),
   });
 }
 

@@ -8,7 +8,7 @@ import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, fromFen } from '../platform/money';
 import { GroupCommit } from '../platform/group-commit';
-import type { GatewayEvent, PaymentGateway, RefundResult } from './gateway';
+import type { GatewayEvent, NotificationOutcome, PaymentEvent, PaymentGateway, RefundEvent, RefundResult } from './gateway';
 import type { SandboxGateway } from './sandbox-gateway';
 import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus, type RefundStatus, type UnexpectedReason } from './payment.entity';
 
@@ -24,8 +24,7 @@ export interface PaymentListener {
   refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void>;
 }
 
-/** `unexpected`: the gateway took money we did not ask for; it is recorded and refunded (GET /v1/payments?kind=unexpected). */
-export type NotificationOutcome = 'processed' | 'duplicate' | 'already_settled' | 'unexpected';
+export type { NotificationOutcome };
 
 /** The kinds of payment asked of consumers: a notification can settle only these. */
 type AskedKind = Exclude<PaymentKind, 'unexpected'>;
@@ -137,8 +136,9 @@ export class PaymentService {
 
   private async autoConfirm(payment: Pick<PaymentRow, 'id' | 'amount'>): Promise<void> {
     const sandbox = this.deps.autoConfirm!.gateway;
-    if (sandbox.losesNotification()) throw new Error(`sandbox: the notification of payment ${payment.id} was lost on the way`);
+    // The sandbox took the money either way: a lost notification leaves it to the query job to find.
     const signed = sandbox.notification(payment, 'succeeded', this.deps.clock.now());
+    if (sandbox.losesNotification()) throw new Error(`sandbox: the notification of payment ${payment.id} was lost on the way`);
     await this.handleNotification(sandbox.name, signed.headers, signed.body);
   }
 
@@ -184,9 +184,19 @@ export class PaymentService {
    * campaign's running totals, one commit at a time.
    */
   async handleNotification(provider: string, headers: Record<string, string | undefined>, rawBody: Buffer): Promise<NotificationOutcome> {
+    const event = this.gateway(provider).verifyNotification(headers, rawBody, this.deps.clock.now());
+    return this.settle(provider, event);
+  }
+
+  /** A configured provider, by the name in its notification URL. */
+  gateway(provider: string): PaymentGateway {
     const gateway = this.deps.gateways.get(provider);
     if (!gateway) throw notFound(`The payment provider "${provider}"`);
-    const event = gateway.verifyNotification(headers, rawBody, this.deps.clock.now());
+    return gateway;
+  }
+
+  /** A verified fact from a provider (its notification, or its answer to a query): recorded through the one path, with the same de-duplication. */
+  settle(provider: string, event: GatewayEvent): Promise<NotificationOutcome> {
     return this.notifications.submit(provider, event);
   }
 
@@ -213,75 +223,121 @@ export class PaymentService {
         GatewayEventRow,
         events.map((e) => Object.assign(new GatewayEventRow(), { id: `${provider}:${e.id}`, paymentId: e.paymentId, type: e.type, receivedAt: now })),
       );
-      const ids = events.map((e) => e.paymentId);
-      if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
-      const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
-      const outcomes: NotificationOutcome[] = [];
-      const succeeded: { payment: PaymentRow & { kind: AskedKind }; previousStatus: PaymentStatus; transactionId: string | null }[] = [];
-      const failed: (PaymentRow & { kind: AskedKind })[] = [];
-      const unexpected: { event: GatewayEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[] = [];
-      for (const event of events) {
-        const found = payments.get(event.paymentId);
-        const asked = found && found.provider === provider && found.kind !== 'unexpected' ? (found as PaymentRow & { kind: AskedKind }) : undefined;
-        const reason = unexpectedReason(asked, event);
-        if (reason) {
-          // A failure takes no money: one that does not match what we asked for is refused and changes nothing.
-          if (event.type === 'payment.failed')
-            throw reason === 'unknown_payment'
-              ? notFound('The payment')
-              : unprocessable(
-                  reason,
-                  `The notification is for ${event.amount.toFixed(2)} ${event.currency}, the payment is ${asked!.amount.toFixed(2)} ${asked!.currency}.`,
-                );
-          // Money the gateway took that we did not ask for is never forgotten: recorded, and refunded in full.
-          unexpected.push({ event, asked, reason });
-          outcomes.push('unexpected');
-          continue;
-        }
-        const payment = asked!;
-        // A failure after a success changes nothing, nor does the same money reported again. A success after
-        // a failure does (notifications out of order, or the consumer paid on a second try): the money
-        // arrived, so it is recorded, and the listener gives it back if nothing wants it any more, as for a
-        // payment no longer wanted.
-        if (payment.status === 'succeeded' || (payment.status === 'failed' && event.type === 'payment.failed')) {
-          outcomes.push('already_settled');
-          continue;
-        }
-        outcomes.push('processed');
-        if (event.type === 'payment.succeeded') succeeded.push({ payment, previousStatus: payment.status, transactionId: event.transactionId });
-        else if (payment.status === 'pending') failed.push(payment);
-      }
-      if (succeeded.length > 0) {
-        // One UPDATE for the batch; each payment keeps the transaction id of its money.
-        const params = Object.fromEntries(
-          succeeded.flatMap((s, i) => [
-            [`p${i}`, s.payment.id],
-            [`t${i}`, s.transactionId],
-          ]),
-        );
-        const transactionIds = `CASE id ${succeeded.map((_, i) => `WHEN :p${i} THEN :t${i}`).join(' ')} END`;
-        await tx
-          .createQueryBuilder()
-          .update(PaymentRow)
-          .set({ status: 'succeeded', settledAt: now, transactionId: () => transactionIds })
-          .where({ id: In(succeeded.map((s) => s.payment.id)) })
-          .setParameters(params)
-          .execute();
-        for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, transactionId });
-      }
-      if (failed.length > 0) {
-        await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
-        for (const payment of failed) Object.assign(payment, { status: 'failed', settledAt: now });
-      }
-      for (const kind of new Set(succeeded.map((s) => s.payment.kind)))
-        await this.listenerOf(kind).paymentsSucceeded(
-          tx,
-          succeeded.filter((s) => s.payment.kind === kind),
-        );
-      for (const payment of failed) await this.listenerOf(payment.kind).paymentFailed(tx, payment);
-      await this.recordUnexpected(tx, provider, unexpected, now);
-      return outcomes;
+      const paymentEvents = events.filter((e): e is PaymentEvent => e.type.startsWith('payment.'));
+      const refundEvents = events.filter((e): e is RefundEvent => e.type.startsWith('refund.'));
+      const outcomes = new Map<GatewayEvent, NotificationOutcome>();
+      for (const [i, outcome] of (await this.recordPaymentEvents(tx, provider, paymentEvents, now)).entries()) outcomes.set(paymentEvents[i], outcome);
+      for (const [i, outcome] of (await this.recordRefundEvents(tx, provider, refundEvents, now)).entries()) outcomes.set(refundEvents[i], outcome);
+      return events.map((e) => outcomes.get(e)!);
     });
+  }
+
+  private async recordPaymentEvents(tx: Tx, provider: string, events: readonly PaymentEvent[], now: Date): Promise<NotificationOutcome[]> {
+    if (events.length === 0) return [];
+    const ids = events.map((e) => e.paymentId);
+    if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
+    const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
+    const outcomes: NotificationOutcome[] = [];
+    const succeeded: { payment: PaymentRow & { kind: AskedKind }; previousStatus: PaymentStatus; transactionId: string | null }[] = [];
+    const failed: (PaymentRow & { kind: AskedKind })[] = [];
+    const unexpected: { event: PaymentEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[] = [];
+    for (const event of events) {
+      const found = payments.get(event.paymentId);
+      const asked = found && found.provider === provider && found.kind !== 'unexpected' ? (found as PaymentRow & { kind: AskedKind }) : undefined;
+      const reason = unexpectedReason(asked, event);
+      if (reason) {
+        // A failure takes no money: one that does not match what we asked for is refused and changes nothing.
+        if (event.type === 'payment.failed')
+          throw reason === 'unknown_payment'
+            ? notFound('The payment')
+            : unprocessable(
+                reason,
+                `The notification is for ${event.amount.toFixed(2)} ${event.currency}, the payment is ${asked!.amount.toFixed(2)} ${asked!.currency}.`,
+              );
+        // Money the gateway took that we did not ask for is never forgotten: recorded, and refunded in full.
+        unexpected.push({ event, asked, reason });
+        outcomes.push('unexpected');
+        continue;
+      }
+      const payment = asked!;
+      // A failure after a success changes nothing, nor does the same money reported again. A success after
+      // a failure does (notifications out of order, or the consumer paid on a second try): the money
+      // arrived, so it is recorded, and the listener gives it back if nothing wants it any more, as for a
+      // payment no longer wanted.
+      if (payment.status === 'succeeded' || (payment.status === 'failed' && event.type === 'payment.failed')) {
+        outcomes.push('already_settled');
+        continue;
+      }
+      outcomes.push('processed');
+      if (event.type === 'payment.succeeded') succeeded.push({ payment, previousStatus: payment.status, transactionId: event.transactionId });
+      else if (payment.status === 'pending') failed.push(payment);
+    }
+    if (succeeded.length > 0) {
+      // One UPDATE for the batch; each payment keeps the transaction id of its money.
+      const params = Object.fromEntries(
+        succeeded.flatMap((s, i) => [
+          [`p${i}`, s.payment.id],
+          [`t${i}`, s.transactionId],
+        ]),
+      );
+      const transactionIds = `CASE id ${succeeded.map((_, i) => `WHEN :p${i} THEN :t${i}`).join(' ')} END`;
+      await tx
+        .createQueryBuilder()
+        .update(PaymentRow)
+        .set({ status: 'succeeded', settledAt: now, transactionId: () => transactionIds })
+        .where({ id: In(succeeded.map((s) => s.payment.id)) })
+        .setParameters(params)
+        .execute();
+      for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, transactionId });
+    }
+    if (failed.length > 0) {
+      await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
+      for (const payment of failed) Object.assign(payment, { status: 'failed', settledAt: now });
+    }
+    for (const kind of new Set(succeeded.map((s) => s.payment.kind)))
+      await this.listenerOf(kind).paymentsSucceeded(
+        tx,
+        succeeded.filter((s) => s.payment.kind === kind),
+      );
+    for (const payment of failed) await this.listenerOf(payment.kind).paymentFailed(tx, payment);
+    await this.recordUnexpected(tx, provider, unexpected, now);
+    return outcomes;
+  }
+
+  /**
+   * A refund's end, as the provider reports it: paid out (the ledger moves the money out of
+   * refunds_pending now) or refused (sent again by the refund job). A refund already paid out stays so.
+   */
+  private async recordRefundEvents(tx: Tx, provider: string, events: readonly RefundEvent[], now: Date): Promise<NotificationOutcome[]> {
+    if (events.length === 0) return [];
+    const ids = events.map((e) => e.refundId);
+    if (new Set(ids).size !== ids.length) throw new Error('two notifications of one refund in one batch');
+    const refunds = new Map((await tx.find(RefundRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((r) => [r.id, r]));
+    const payments = new Map((await tx.findBy(PaymentRow, { id: In([...refunds.values()].map((r) => r.paymentId)) })).map((p) => [p.id, p]));
+    const outcomes: NotificationOutcome[] = [];
+    const paid: RefundRow[] = [];
+    const refused: RefundRow[] = [];
+    for (const event of events) {
+      const refund = refunds.get(event.refundId);
+      const payment = refund && payments.get(refund.paymentId);
+      // Only the provider the refund was sent to can end it, for the payment it was sent for.
+      if (!refund || !payment || payment.provider !== provider || (payment.reportedPaymentId ?? payment.id) !== event.paymentId) throw notFound('The refund');
+      if (event.currency !== payment.currency || !event.amount.equals(refund.amount))
+        throw unprocessable(
+          'amount_mismatch',
+          `The notification is for ${event.amount.toFixed(2)} ${event.currency}, the refund is ${refund.amount.toFixed(2)} ${payment.currency}.`,
+        );
+      // Paid out is final; a refusal is news only for a refund the provider had under way.
+      if (refund.status === 'succeeded' || (event.type === 'refund.failed' && refund.status !== 'processing')) {
+        outcomes.push('already_settled');
+        continue;
+      }
+      outcomes.push('processed');
+      (event.type === 'refund.succeeded' ? paid : refused).push(refund);
+    }
+    await this.refundsPaid(tx, paid, payments, { attempted: false, now });
+    for (const refund of refused) await this.refundRefused(tx, refund, 'the gateway reports the refund failed');
+    return outcomes;
   }
 
   /**
@@ -293,7 +349,7 @@ export class PaymentService {
   private async recordUnexpected(
     tx: Tx,
     provider: string,
-    items: readonly { event: GatewayEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[],
+    items: readonly { event: PaymentEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[],
     now: Date,
   ): Promise<void> {
     if (items.length === 0) return;
@@ -398,7 +454,7 @@ export class PaymentService {
           // failed attempt, on record for operators, and is asked again with the same refund id, which the
           // provider never pays twice.
           .catch((error: unknown): RefundResult => ({
-            ok: false,
+            outcome: 'rejected',
             reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}`,
           }));
         results.set(refund.id, result);
@@ -412,46 +468,72 @@ export class PaymentService {
         order: { id: 'ASC' },
         lock: this.deps.db.rowLock(),
       });
-      const sent = open.filter((r) => results.get(r.id)!.ok);
-      for (const refund of open.filter((r) => !sent.includes(r))) {
-        const result = results.get(refund.id) as Extract<RefundResult, { ok: false }>;
+      const withOutcome = (outcome: RefundResult['outcome']) => open.filter((r) => results.get(r.id)!.outcome === outcome);
+      for (const refund of withOutcome('rejected')) {
+        const result = results.get(refund.id) as Extract<RefundResult, { outcome: 'rejected' }>;
         await tx.update(RefundRow, { id: refund.id }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });
       }
-      if (sent.length === 0) return;
-      const now = this.deps.clock.now();
-      await tx
-        .createQueryBuilder()
-        .update(RefundRow)
-        .set({ status: 'succeeded', attempts: () => 'attempts + 1', lastError: null, succeededAt: now })
-        .where({ id: In(sent.map((r) => r.id)) })
-        .execute();
-      await this.deps.ledger.postMany(
-        tx,
-        sent.map((refund) => ({
-          kind: 'payment_refund_sent',
-          refs: {
-            campaignId: refund.campaignId ?? undefined,
-            pledgeId: refund.pledgeId ?? undefined,
-            boxId: payments.get(refund.paymentId)!.boxId ?? undefined,
-            paymentId: refund.paymentId,
-            refundId: refund.id,
-          },
-          lines: [
-            { account: accounts.inCurrency(accounts.refundsPending, payments.get(refund.paymentId)!.currency), amount: refund.amount },
-            { account: accounts.inCurrency(accounts.gateway, payments.get(refund.paymentId)!.currency), amount: refund.amount.negated() },
-          ],
-        })),
-      );
-      const done = sent.map((refund) => Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + 1, lastError: null, succeededAt: now }));
-      await this.refundsSent(
-        tx,
-        done.map((refund) => ({ refund, payment: payments.get(refund.paymentId)! })),
-      );
+      // Accepted, not finished: the money stays in refunds_pending until its notification or a query says it is paid out.
+      const processing = withOutcome('processing');
+      if (processing.length > 0)
+        await tx
+          .createQueryBuilder()
+          .update(RefundRow)
+          .set({ status: 'processing', attempts: () => 'attempts + 1', lastError: null })
+          .where({ id: In(processing.map((r) => r.id)) })
+          .execute();
+      await this.refundsPaid(tx, withOutcome('succeeded'), payments, { attempted: true, now: this.deps.clock.now() });
     });
     return refundIds.map((id) => {
       const result = results.get(id);
-      return result && !result.ok ? new Error(`refund ${id} failed: ${result.reason}`) : undefined;
+      return result?.outcome === 'rejected' ? new Error(`refund ${id} failed: ${result.reason}`) : undefined;
     });
+  }
+
+  /** Refunds the gateway has paid out: recorded, the ledger moves the money out of refunds_pending, and the consumers are told. */
+  private async refundsPaid(
+    tx: Tx,
+    paid: readonly RefundRow[],
+    payments: ReadonlyMap<string, PaymentRow>,
+    { attempted, now }: { attempted: boolean; now: Date },
+  ): Promise<void> {
+    if (paid.length === 0) return;
+    await tx
+      .createQueryBuilder()
+      .update(RefundRow)
+      .set({ status: 'succeeded', attempts: () => (attempted ? 'attempts + 1' : 'attempts'), lastError: null, succeededAt: now })
+      .where({ id: In(paid.map((r) => r.id)) })
+      .execute();
+    await this.deps.ledger.postMany(
+      tx,
+      paid.map((refund) => ({
+        kind: 'payment_refund_sent',
+        refs: {
+          campaignId: refund.campaignId ?? undefined,
+          pledgeId: refund.pledgeId ?? undefined,
+          boxId: payments.get(refund.paymentId)!.boxId ?? undefined,
+          paymentId: refund.paymentId,
+          refundId: refund.id,
+        },
+        lines: [
+          { account: accounts.inCurrency(accounts.refundsPending, payments.get(refund.paymentId)!.currency), amount: refund.amount },
+          { account: accounts.inCurrency(accounts.gateway, payments.get(refund.paymentId)!.currency), amount: refund.amount.negated() },
+        ],
+      })),
+    );
+    const done = paid.map((refund) =>
+      Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + (attempted ? 1 : 0), lastError: null, succeededAt: now }),
+    );
+    await this.refundsSent(
+      tx,
+      done.map((refund) => ({ refund, payment: payments.get(refund.paymentId)! })),
+    );
+  }
+
+  /** A refund the provider had under way and then refused: failed, and sent again by the refund job (a new job: the first one is done). */
+  private async refundRefused(tx: Tx, refund: RefundRow, reason: string): Promise<void> {
+    await tx.update(RefundRow, { id: refund.id }, { status: 'failed', lastError: reason });
+    await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: `${refund.id}:${refund.attempts}` });
   }
 
   /** The consumers are told, by the module of each payment (for money we did not ask for: of the payment it was reported against); nobody, when we do not know who paid. */
@@ -532,7 +614,7 @@ export class PaymentService {
 }
 
 /** Why money a notification reports is not the money we asked for; undefined when it is. */
-function unexpectedReason(asked: PaymentRow | undefined, event: GatewayEvent): UnexpectedReason | undefined {
+function unexpectedReason(asked: PaymentRow | undefined, event: PaymentEvent): UnexpectedReason | undefined {
   if (!asked) return 'unknown_payment';
   if (event.currency !== asked.currency) return 'currency_mismatch';
   if (!event.amount.equals(asked.amount)) return 'amount_mismatch';

@@ -46,6 +46,15 @@ export class Download {
   ) {}
 }
 
+/** A handler's answer in a form someone else prescribes (a payment provider's expected reply to its notification): status, type and body as given. */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly contentType: string,
+    readonly body: string,
+  ) {}
+}
+
 /**
  * A JSON answer with a validator (ETag) and a Cache-Control of its own: a request whose If-None-Match
  * names the ETag is answered 304 with no body. `Vary: Authorization` because what a signed-in operator
@@ -128,6 +137,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, context) : { status: def.status, body: await def.handle(context()) };
       if (body === undefined) res.status(status).end();
       else if (body instanceof Cacheable) sendCacheable(req, res, status, body);
+      else if (body instanceof Reply) res.status(body.status).type(body.contentType).send(body.body);
       else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(body);
