@@ -17,7 +17,21 @@ import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, Factor
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
-import { GatewayEventRow, PaymentRow, PaymentService, RefundRow, SandboxGateway, UNATTENDED_KINDS, paymentDtos, paymentJobs, paymentRoutes } from './payments';
+import {
+  AlipayGateway,
+  GatewayEventRow,
+  PaymentRow,
+  PaymentService,
+  RefundRow,
+  SandboxGateway,
+  UNATTENDED_KINDS,
+  alipayConfig,
+  paymentDtos,
+  paymentJobs,
+  paymentRoutes,
+  type AlipayConfig,
+  type PaymentGateway,
+} from './payments';
 import {
   ConsumerUnitsRow,
   MoneyFlows,
@@ -38,7 +52,7 @@ import {
 } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
 import type { Clock } from './platform/clock';
-import type { Config } from './platform/config';
+import { ConfigError, parseConfig, type Config } from './platform/config';
 import type { Database } from './platform/database';
 import {
   IDEMPOTENCY_DEFAULTS,
@@ -114,8 +128,35 @@ export const entities = [
   SupplyCommitmentRow,
 ];
 
+/** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
+export interface ProviderConfigs {
+  alipay: AlipayConfig | undefined;
+}
+
+/**
+ * Everything the service reads from its environment: the platform's settings and each payment
+ * provider's (parsed by its adapter, which the platform does not know). Every problem of all of them
+ * is in the one ConfigError, so an operator fixes the environment in one go.
+ */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): { config: Config; providers: ProviderConfigs } {
+  const problems: string[] = [];
+  let config: Config | undefined;
+  try {
+    config = parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const alipay = alipayConfig(env);
+  if ('problems' in alipay) problems.push(...alipay.problems);
+  if (problems.length > 0 || !config || 'problems' in alipay) throw new ConfigError(problems);
+  return { config, providers: { alipay: alipay.config } };
+}
+
 export interface AppDeps {
   config: Config;
+  /** Real payment providers to offer beside the sandbox (none: the sandbox alone). */
+  providers?: ProviderConfigs;
   db: Database;
   logger: Logger;
   clock: Clock;
@@ -182,12 +223,14 @@ export function buildApp(deps: AppDeps): App {
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds, { clock, sheet: config.payments.sandboxCheckout });
+  const gateways = new Map<string, PaymentGateway>([[sandbox.name, sandbox]]);
+  if (deps.providers?.alipay) gateways.set('alipay', new AlipayGateway(deps.providers.alipay));
   const payments = new PaymentService({
     db,
     jobs,
     ledger,
     clock,
-    gateways: new Map([[sandbox.name, sandbox]]),
+    gateways,
     autoConfirm:
       config.payments.sandboxAutoConfirm === 'off'
         ? undefined

@@ -1,5 +1,5 @@
 import { migrations } from '../migrations';
-import { buildApp, entities, type App } from './app';
+import { buildApp, entities, type App, type ProviderConfigs } from './app';
 import { systemClock } from './platform/clock';
 import type { Config } from './platform/config';
 import { type Database, openDatabase } from './platform/database';
@@ -7,12 +7,12 @@ import type { Logger } from './platform/logger';
 import { loadOrCreateSecret } from './platform/secrets';
 
 /** Opens the database and builds the app: what the server and the CLI share. */
-export async function boot(config: Config, logger: Logger, options: { runsWorker: boolean }): Promise<{ app: App; db: Database }> {
+export async function boot(config: Config, logger: Logger, options: { runsWorker: boolean; providers: ProviderConfigs }): Promise<{ app: App; db: Database }> {
   const secrets = {
     auth: config.authSecret ?? loadOrCreateSecret(config.dataDir, 'auth-secret'),
     sandbox: config.payments.sandboxSecret ?? loadOrCreateSecret(config.dataDir, 'sandbox-secret'),
   };
   const db = await openDatabase(config.database, entities, migrations);
-  const app = buildApp({ config, db, logger, clock: systemClock, secrets, runsWorker: options.runsWorker });
+  const app = buildApp({ config, db, logger, clock: systemClock, secrets, runsWorker: options.runsWorker, providers: options.providers });
   return { app, db };
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { email, password } from './accounts';
 import { boot } from './bootstrap';
 import { seedDemoData } from './demo/seed';
-import { ConfigError, parseConfig } from './platform/config';
+import { readConfig } from './app';
+import { ConfigError } from './platform/config';
 import { createLogger } from './platform/logger';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -47,9 +48,9 @@ async function cli(argv: string[]): Promise<number> {
   if (!COMMANDS.includes(command)) return usageError(`unknown command: ${command}`);
   const timeout = Number(values['timeout-seconds'] ?? 60);
   if (!(timeout > 0)) return usageError(`--timeout-seconds: must be a number of seconds above 0 (got ${values['timeout-seconds']})`);
-  const config = parseConfig();
+  const { config, providers } = readConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-  const { app, db } = await boot(config, logger, { runsWorker: command === 'run-jobs' });
+  const { app, db } = await boot(config, logger, { runsWorker: command === 'run-jobs', providers });
   try {
     const applied = await app.prepare();
     if (command === 'migrate') {

@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { boot } from './bootstrap';
 import { DEMO_ACCOUNTS, seedDemoData } from './demo/seed';
-import { ConfigError, parseConfig } from './platform/config';
+import { readConfig } from './app';
+import { ConfigError } from './platform/config';
 import { listen } from './platform/http/listener';
 import { createLogger } from './platform/logger';
 import { StartupError } from './platform/startup-error';
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { role: { type: 'string', default: 'all' } } });
   const role = values.role as Role;
   if (!['api', 'worker', 'all'].includes(role)) throw new ConfigError([`--role: must be api, worker or all (got ${values.role})`]);
-  const config = parseConfig();
+  const { config, providers } = readConfig();
   const logger = createLogger(config.logLevel);
   const runsApi = role !== 'worker';
   const runsWorker = role !== 'api';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   // The port first: a second start on a busy port fails here, before touching the database.
   const listener = runsApi ? await listen({ port: config.port, host: config.host, maxConcurrentRequests: config.maxConcurrentRequests, logger }) : undefined;
   const server = listener?.server;
-  const { app, db } = await boot(config, logger, { runsWorker });
+  const { app, db } = await boot(config, logger, { runsWorker, providers });
   const applied = await app.prepare();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   if (config.bootstrapOperator) {

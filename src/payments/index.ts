@@ -5,3 +5,5 @@ export { SandboxGateway, SandboxTimeoutError, SANDBOX_SIGNATURE_HEADER, type San
 export { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus } from './payment.entity';
 export { CHECKOUT_KINDS, UNATTENDED_KINDS, checkoutUrlOf, paymentDtos, type PaymentDto } from './payment.schemas';
 export type { PaymentGateway } from './gateway';
+export { AlipayError, AlipayGateway } from './alipay/alipay-gateway';
+export { alipayConfig, type AlipayConfig } from './alipay/alipay.config';

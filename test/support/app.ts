@@ -1,8 +1,8 @@
 import supertest from 'supertest';
 import { migrations } from '../../migrations';
-import { buildApp, entities, type App } from '../../src/app';
+import { buildApp, entities, readConfig, type App } from '../../src/app';
 import type { Clock } from '../../src/platform/clock';
-import { parseConfig, type Config } from '../../src/platform/config';
+import type { Config } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { createLogger } from '../../src/platform/logger';
 import { freshDatabase } from './database';
@@ -53,10 +53,8 @@ export async function startTestApp(
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await freshDatabase());
-  const config = {
-    ...parseConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env }),
-    database: database.config,
-  };
+  const read = readConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env });
+  const config = { ...read.config, database: database.config };
   const db = await openDatabase(config.database, entities, migrations);
   const logger = createLogger(config.logLevel);
   const clock = options.clock ?? { now: () => new Date() };
@@ -67,6 +65,7 @@ export async function startTestApp(
     clock,
     secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' },
     runsWorker: options.runsWorker ?? false,
+    providers: read.providers,
   });
   await app.prepare();
   if (options.runsWorker) await app.jobs.startWorker();

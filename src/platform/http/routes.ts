@@ -27,7 +27,7 @@ interface Common<B, Q, Prm> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   params?: z.ZodType<Prm>;
-  /** The handler gets the body's exact bytes (a Buffer) instead of parsed JSON: for signed notifications. */
+  /** The handler gets the body's exact bytes (a Buffer), JSON or a form, instead of parsed JSON: for signed notifications. */
   rawBody?: boolean;
   /** Money-moving routes: an Idempotency-Key header is required and honoured. */
   idempotent?: boolean;
@@ -221,7 +221,12 @@ function refuseQuery(req: Request): undefined {
 
 function parseBody(def: RouteDef, req: Request): unknown {
   if (def.rawBody) {
-    if (!req.is('application/json')) throw new AppError(415, 'unsupported_media_type', 'Send the request body as JSON with "Content-Type: application/json".');
+    if (!req.is(['application/json', 'application/x-www-form-urlencoded']))
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'Send the body as JSON ("Content-Type: application/json") or as a form ("application/x-www-form-urlencoded").',
+      );
     return req.rawBody ?? Buffer.alloc(0);
   }
   if (!def.schemas.body) {

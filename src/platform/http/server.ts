@@ -59,6 +59,14 @@ export function createHttpApp(options: HttpOptions): Express {
       verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf),
     }),
   );
+  // Forms are kept as bytes for the routes that verify a signature over them (Alipay's notifications); no route reads form fields.
+  app.use(
+    express.raw({
+      limit: options.bodyLimit,
+      type: 'application/x-www-form-urlencoded',
+      verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf),
+    }),
+  );
   for (const handler of options.handlers) app.use(handler);
   app.use(notFoundHandler);
   app.use(errorHandler());

@@ -1,0 +1,313 @@
+import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
+import { unzipSync } from 'fflate';
+import { DateTime } from 'luxon';
+import { BUSINESS_TIME_ZONE } from '../../platform/calendar';
+import { AppError, badRequest } from '../../platform/http/app-error';
+import { type Decimal, formatMoney, parseMoney } from '../../platform/money';
+import {
+  outRefundNo,
+  outTradeNo,
+  paymentIdOf,
+  refundIdOf,
+  type Checkout,
+  type CheckoutChannel,
+  type CheckoutRequest,
+  type GatewayEvent,
+  type NotificationAnswer,
+  type NotificationResult,
+  type PaymentGateway,
+  type PaymentQueryResult,
+  type RefundRequest,
+  type RefundResult,
+  type StatementLine,
+} from '../gateway';
+import type { AlipayConfig } from './alipay.config';
+
+/**
+ * Alipay had no good answer: a business refusal (`code` 40004 with its `subCode`, e.g.
+ * ACQ.TRADE_NOT_EXIST), a system error, or no answer in time (`timedOut`). The caller retries; every
+ * call is idempotent per payment or refund id.
+ */
+export class AlipayError extends Error {
+  override name = 'AlipayError';
+  constructor(
+    readonly method: string,
+    message: string,
+    readonly details: { code?: string; subCode?: string; timedOut?: boolean } = {},
+  ) {
+    super(`Alipay ${method}: ${message}`);
+  }
+}
+
+/** A reply of the open API, its snake_case fields as Alipay writes them. */
+type Reply = AlipaySdkCommonResult & Record<string, unknown>;
+
+/** A notification may come this long after the event: Alipay retries for about 25 hours (4m, 10m, 10m, 1h, 2h, 6h, 15h). */
+const NOTIFICATION_LIFETIME_HOURS = 48;
+
+/** 支付宝 through the open API (gateway.do, RSA2) with the official alipay-sdk: docs/payments.md § Alipay says what comes from it. */
+export class AlipayGateway implements PaymentGateway {
+  readonly name = 'alipay';
+  readonly channels: readonly CheckoutChannel[] = ['h5', 'qr'];
+  private readonly sdk: AlipaySdk;
+
+  constructor(private readonly config: AlipayConfig) {
+    this.sdk = new AlipaySdk({
+      appId: config.appId,
+      privateKey: config.privateKey,
+      keyType: 'PKCS8',
+      alipayPublicKey: config.alipayPublicKey,
+      gateway: config.gatewayUrl,
+      timeout: config.timeoutMs,
+      // Replies keep Alipay's own field names (trade_status, not tradeStatus), as its documentation writes them.
+      camelcase: false,
+    });
+  }
+
+  async createPayment(request: CheckoutRequest): Promise<Checkout> {
+    if (request.currency !== 'CNY') throw new AlipayError('checkout', `takes CNY only, not ${request.currency}`);
+    const order = {
+      out_trade_no: outTradeNo(request.paymentId),
+      total_amount: yuan(request.amount),
+      subject: request.description.slice(0, 256),
+      // The payment's own deadline: Alipay closes the trade then, so no money arrives after it.
+      time_expire: chinaTime(request.expiresAt),
+    };
+    if (request.channel === 'h5') {
+      if (!request.returnUrl) throw badRequest('validation_failed', 'An Alipay phone checkout needs returnUrl: the page Alipay sends the buyer back to.');
+      // A page, not an API call: the buyer's browser opens this signed URL and Alipay's cashier takes over.
+      const redirectUrl = this.sdk.pageExec('alipay.trade.wap.pay', 'GET', {
+        bizContent: { ...order, product_code: 'QUICK_WAP_WAY', quit_url: request.returnUrl },
+        returnUrl: request.returnUrl,
+        notifyUrl: this.config.notifyUrl,
+        timestamp: chinaTime(new Date()),
+      });
+      return { channel: 'h5', redirectUrl };
+    }
+    if (request.channel === 'qr') {
+      const reply = await this.call('alipay.trade.precreate', order, { notify_url: this.config.notifyUrl });
+      if (reply.code !== '10000' || typeof reply.qr_code !== 'string') throw refusal('alipay.trade.precreate', reply);
+      return { channel: 'qr', qrCode: reply.qr_code };
+    }
+    throw new AlipayError('checkout', `has no ${request.channel} checkout (only ${this.channels.join(', ')})`);
+  }
+
+  async queryPayment(paymentId: string): Promise<PaymentQueryResult> {
+    const reply = await this.call('alipay.trade.query', { out_trade_no: outTradeNo(paymentId) });
+    // A wap.pay trade exists at Alipay only once the buyer has opened its page.
+    if (reply.code === '40004' && reply.sub_code === 'ACQ.TRADE_NOT_EXIST') return { state: 'not_found' };
+    if (reply.code !== '10000') throw refusal('alipay.trade.query', reply);
+    const status = text(reply, 'trade_status');
+    if (status === 'WAIT_BUYER_PAY') return { state: 'pending' };
+    if (status === 'TRADE_CLOSED') return { state: 'closed' };
+    if (status !== 'TRADE_SUCCESS' && status !== 'TRADE_FINISHED') throw new AlipayError('alipay.trade.query', `unknown trade_status ${status}`);
+    const transactionId = text(reply, 'trade_no');
+    return {
+      state: 'paid',
+      event: { id: `query:${transactionId}`, type: 'payment.succeeded', paymentId, amount: amountOf(reply, 'total_amount'), currency: 'CNY', transactionId },
+    };
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    if (request.currency !== 'CNY') return { outcome: 'rejected', reason: `Alipay refunds CNY only, not ${request.currency}` };
+    if (request.reason === 'deposit_compensation')
+      // Money beyond the payment goes to the payer by transfer (alipay.fund.trans.uni.transfer), which needs their Alipay user id: not offered yet.
+      return { outcome: 'rejected', reason: 'Alipay: compensation beyond the payment is paid by transfer, which this adapter does not make yet' };
+    const reply = await this.call('alipay.trade.refund', {
+      out_trade_no: outTradeNo(request.paymentId),
+      refund_amount: yuan(request.amount),
+      // Idempotency: the same out_request_no asked again refunds nothing twice.
+      out_request_no: outRefundNo(request.refundId),
+      refund_reason: request.reason,
+    });
+    if (reply.code === '40004' && reply.sub_code !== 'ACQ.SYSTEM_ERROR')
+      return { outcome: 'rejected', reason: `${reply.sub_code}: ${reply.sub_msg ?? reply.msg}` };
+    if (reply.code !== '10000') throw refusal('alipay.trade.refund', reply);
+    if (reply.fund_change === 'Y') return { outcome: 'succeeded' };
+    // "N": no money moved by this call, also when an earlier call with this out_request_no already refunded it.
+    const found = await this.queryRefund(request);
+    return found.outcome === 'not_found' ? { outcome: 'processing' } : found;
+  }
+
+  async queryRefund(refund: { refundId: string; paymentId: string }): Promise<RefundResult | { outcome: 'not_found' }> {
+    const reply = await this.call('alipay.trade.fastpay.refund.query', {
+      out_trade_no: outTradeNo(refund.paymentId),
+      out_request_no: outRefundNo(refund.refundId),
+      query_options: ['gmt_refund_pay'],
+    });
+    if (reply.code === '40004' && reply.sub_code === 'ACQ.TRADE_NOT_EXIST') return { outcome: 'not_found' };
+    if (reply.code !== '10000') throw refusal('alipay.trade.fastpay.refund.query', reply);
+    // Alipay's rule: refunded only if the query returns the refund and its refund_status is empty or REFUND_SUCCESS.
+    if (reply.out_request_no === undefined || reply.refund_amount === undefined) return { outcome: 'not_found' };
+    const status = reply.refund_status;
+    return status === undefined || status === '' || status === 'REFUND_SUCCESS' ? { outcome: 'succeeded' } : { outcome: 'processing' };
+  }
+
+  verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent {
+    const contentType = headers['content-type'] ?? '';
+    if (!/^application\/x-www-form-urlencoded\b/i.test(contentType))
+      throw badRequest('validation_failed', 'An Alipay notification is a form (application/x-www-form-urlencoded).');
+    const form = formFields(rawBody);
+    if (!form.sign || form.sign_type !== 'RSA2') throw new AppError(401, 'invalid_signature', 'The notification is not signed with RSA2.');
+    if (!this.sdk.checkNotifySignV2(form)) throw new AppError(401, 'invalid_signature', "The notification's signature does not match Alipay's public key.");
+    if (form.app_id !== this.config.appId) throw badRequest('validation_failed', `The notification is for app ${form.app_id}, not ours.`);
+    const notifiedAt = DateTime.fromFormat(form.notify_time ?? '', 'yyyy-MM-dd HH:mm:ss', { zone: BUSINESS_TIME_ZONE });
+    if (!notifiedAt.isValid) throw badRequest('validation_failed', 'The notification has no notify_time (yyyy-MM-dd HH:mm:ss).');
+    const ageHours = (now.getTime() - notifiedAt.toMillis()) / 3_600_000;
+    if (ageHours > NOTIFICATION_LIFETIME_HOURS || ageHours < -0.25)
+      throw new AppError(
+        401,
+        'stale_notification',
+        `The notification was sent at ${form.notify_time} (China time): Alipay retries for a day, so it may be a replay.`,
+      );
+    const paymentId = paymentIdOf(form.out_trade_no ?? '');
+    if (!paymentId) throw badRequest('validation_failed', `The notification's out_trade_no ${form.out_trade_no} is not one of ours.`);
+    if (!form.notify_id || form.notify_id.length > 100) throw badRequest('validation_failed', 'The notification has no usable notify_id.');
+    let amount: Decimal;
+    try {
+      amount = parseMoney(form.total_amount ?? '');
+    } catch {
+      throw badRequest('validation_failed', `The notification's total_amount ${form.total_amount} is not an amount of yuan.`);
+    }
+    // A refund's notification (out_biz_no, refund_fee) reports the trade as it is after it: a paid trade
+    // (TRADE_SUCCESS) or, once refunded in full, TRADE_CLOSED. Both settle nothing new; the refund itself is
+    // confirmed by the refund call's answer or queryRefund.
+    const base = { id: form.notify_id, paymentId, amount, currency: 'CNY' };
+    switch (form.trade_status) {
+      case 'TRADE_SUCCESS':
+      case 'TRADE_FINISHED':
+        if (!form.trade_no) throw badRequest('validation_failed', 'A paid notification has no trade_no.');
+        return { ...base, type: 'payment.succeeded', transactionId: form.trade_no };
+      case 'TRADE_CLOSED':
+        return { ...base, type: 'payment.failed', transactionId: null };
+      default:
+        // WAIT_BUYER_PAY is sent only to apps that ask for it: it settles nothing.
+        throw new AppError(422, 'nothing_to_settle', `A notification with trade_status ${form.trade_status} settles nothing.`);
+    }
+  }
+
+  acknowledgement(result: NotificationResult): NotificationAnswer {
+    // Alipay reads the body only: anything but "success" is retried (8 times in about 25 hours).
+    return result.accepted
+      ? { status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' }
+      : { status: result.error.status, contentType: 'text/plain; charset=utf-8', body: 'fail' };
+  }
+
+  async statement(day: string): Promise<StatementLine[]> {
+    const reply = await this.call('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: day });
+    // A day without a single trade has no bill.
+    if (reply.code === '40004' && reply.sub_code === 'isp.bill_not_exist') return [];
+    if (reply.code !== '10000' || typeof reply.bill_download_url !== 'string') throw refusal('alipay.data.dataservice.bill.downloadurl.query', reply);
+    let zip: Uint8Array;
+    try {
+      const response = await fetch(reply.bill_download_url, { signal: AbortSignal.timeout(this.config.timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      zip = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      throw new AlipayError('bill download', (error as Error).message, { timedOut: (error as Error).name === 'TimeoutError' });
+    }
+    return billLines(zip);
+  }
+
+  /** One call of the open API (gateway.do), its reply verified with Alipay's public key over the raw `*_response` text. */
+  private async call(method: string, bizContent: Record<string, unknown>, params: Record<string, string> = {}): Promise<Reply> {
+    try {
+      return (await this.sdk.exec(method, { ...params, bizContent, timestamp: chinaTime(new Date()) }, { validateSign: true })) as Reply;
+    } catch (error) {
+      const cause = (error as { cause?: Error }).cause;
+      const timedOut = /timeout/i.test(cause?.name ?? '');
+      throw new AlipayError(method, timedOut ? `no answer within ${this.config.timeoutMs} ms` : (error as Error).message, { timedOut });
+    }
+  }
+}
+
+/** Yuan with exactly two decimals, as Alipay's amounts are written; an amount finer than a fen is refused, never rounded. */
+function yuan(amount: Decimal): string {
+  if (amount.lte(0)) throw new RangeError(`an Alipay amount is at least 0.01 yuan, not ${amount.toString()}`);
+  return formatMoney(amount);
+}
+
+/**
+ * Alipay's time: "yyyy-MM-dd HH:mm:ss" in China time. The SDK's own timestamp is the machine's local
+ * time, hours off on a server that runs in UTC; so every call passes this one.
+ */
+function chinaTime(at: Date): string {
+  return DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toFormat('yyyy-MM-dd HH:mm:ss');
+}
+
+function refusal(method: string, reply: Reply): AlipayError {
+  const code = String(reply.code ?? '');
+  const subCode = typeof reply.sub_code === 'string' ? reply.sub_code : undefined;
+  return new AlipayError(method, `${code} ${reply.msg ?? ''}${subCode ? ` (${subCode}: ${reply.sub_msg ?? ''})` : ''}`.trim(), { code, subCode });
+}
+
+function text(reply: Reply, field: string): string {
+  const value = reply[field];
+  if (typeof value !== 'string' || value === '') throw new AlipayError('reply', `has no ${field}`);
+  return value;
+}
+
+function amountOf(reply: Reply, field: string): Decimal {
+  try {
+    return parseMoney(text(reply, field));
+  } catch {
+    throw new AlipayError('reply', `${field} ${String(reply[field])} is not an amount of yuan`);
+  }
+}
+
+/** The notification's form fields, each once: a field given twice could be read one way and verified another. */
+function formFields(rawBody: Buffer): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of new URLSearchParams(rawBody.toString('utf8'))) {
+    if (name in fields) throw badRequest('validation_failed', `The notification has ${name} twice.`);
+    fields[name] = value;
+  }
+  if (fields.charset && fields.charset.toLowerCase() !== 'utf-8')
+    throw badRequest('validation_failed', `The notification is in ${fields.charset}: set the application's charset to UTF-8 on the open platform.`);
+  return fields;
+}
+
+/**
+ * The lines of Alipay's trade bill: a zip holding `<pid>_<yyyyMMdd>_业务明细.csv` (and its summary,
+ * `…_业务明细(汇总).csv`), GBK text with `#` comment lines around a header row and one row per payment
+ * (业务类型 交易) or refund (退款). Columns are read by their header names; fields carry padding tabs.
+ */
+export function billLines(zip: Uint8Array): StatementLine[] {
+  const files = unzipSync(zip);
+  const name = Object.keys(files).find((n) => n.endsWith('_业务明细.csv'));
+  if (!name) throw new AlipayError('bill download', `the bill has no 业务明细 file (it has ${Object.keys(files).join(', ') || 'nothing'})`);
+  const rows = new TextDecoder('gbk')
+    .decode(files[name])
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.split(',').map((field) => field.trim()));
+  const [header, ...data] = rows;
+  const column = (title: string) => {
+    const index = header?.indexOf(title) ?? -1;
+    if (index < 0) throw new AlipayError('bill download', `the bill has no column ${title}`);
+    return index;
+  };
+  const [tradeNo, orderNo, type, finished, amount, requestNo] = [
+    '支付宝交易号',
+    '商户订单号',
+    '业务类型',
+    '完成时间',
+    '订单金额（元）',
+    '退款批次号/请求号',
+  ].map(column);
+  return data.map((row) => {
+    const kind = row[type] === '退款' ? 'refund' : 'payment';
+    const at = DateTime.fromFormat(row[finished], 'yyyy-MM-dd HH:mm:ss', { zone: BUSINESS_TIME_ZONE });
+    if (!at.isValid) throw new AlipayError('bill download', `a bill line has no 完成时间: ${row.join(',')}`);
+    return {
+      kind,
+      paymentId: paymentIdOf(row[orderNo]),
+      refundId: kind === 'refund' ? refundIdOf(row[requestNo]) : null,
+      transactionId: row[tradeNo] || null,
+      // A refund's line carries its amount negative.
+      amount: parseMoney(row[amount].replace(/^-/, '')),
+      currency: 'CNY',
+      at: at.toJSDate(),
+    };
+  });
+}

@@ -1,0 +1,219 @@
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AlipayError, type PaymentGateway } from '../../src/payments';
+import { parseMoney } from '../../src/platform/money';
+import { startTestApp, type TestApp } from '../support/app';
+import { ALIPAY_EXAMPLES, FakeAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
+import { runServiceToExit } from '../support/process';
+
+/**
+ * The Alipay adapter against a local Alipay (test/support/fake-alipay.ts), in the real app: configured
+ * from ALIPAY_ variables, its notifications POSTed by the fake over HTTP to the app's own listener.
+ */
+let fake: FakeAlipay;
+let t: TestApp;
+let listener: http.Server;
+let alipay: PaymentGateway;
+
+const TIMEOUT_MS = 400;
+const outTradeNo = (paymentId: string) => paymentId.replaceAll('-', '');
+
+beforeAll(async () => {
+  const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  fake = await FakeAlipay.start({ appId: ALIPAY_EXAMPLES.appId, appPublicKey: appKeys.publicKey });
+  // The app listens on a real port: Alipay's notifications come over the network, not through supertest.
+  listener = http.createServer((req, res) => t.app.http(req, res));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  t = await startTestApp({
+    env: {
+      ALIPAY_APP_ID: ALIPAY_EXAMPLES.appId,
+      // PKCS#1 PEM, as openssl writes it; Alipay's public key as the open platform shows it (bare base64).
+      ALIPAY_PRIVATE_KEY: appKeys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+      ALIPAY_PUBLIC_KEY: fake.alipayPublicKey,
+      ALIPAY_NOTIFY_URL: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1/payments/notifications/alipay`,
+      ALIPAY_GATEWAY_URL: fake.gatewayUrl,
+      ALIPAY_TIMEOUT_MS: String(TIMEOUT_MS),
+    },
+  });
+  alipay = t.app.services.payments.gateway('alipay');
+});
+afterAll(async () => {
+  await fake.stop();
+  await new Promise((resolve) => listener.close(resolve));
+  await t.close();
+});
+
+function checkoutRequest(channel: 'qr' | 'h5', amount = '88.80') {
+  return {
+    paymentId: randomUUID(),
+    description: '羽绒服 定金',
+    amount: parseMoney(amount),
+    currency: 'CNY',
+    channel,
+    expiresAt: new Date(Date.now() + 15 * 60_000),
+    returnUrl: 'https://shop.example.com/pay/done',
+  };
+}
+
+/** A trade paid at the fake (its notification lost, so that only the test decides what the app hears). */
+async function aPaidTrade(amount = '88.80'): Promise<string> {
+  const request = checkoutRequest('qr', amount);
+  await alipay.createPayment(request);
+  fake.loseNextNotifications(1);
+  await fake.pay(outTradeNo(request.paymentId));
+  return request.paymentId;
+}
+
+describe('checkout', () => {
+  test('QR: alipay.trade.precreate, signed with the application key, answers the qr_code to show', async () => {
+    const request = checkoutRequest('qr');
+    const checkout = await alipay.createPayment(request);
+    expect(checkout).toEqual({ channel: 'qr', qrCode: expect.stringMatching(/^https:\/\/qr\.alipay\.com\/bax0\d{14}$/) });
+    const call = fake.calls.at(-1)!;
+    expect(call.method).toBe('alipay.trade.precreate');
+    expect(call.params.notify_url).toMatch(/\/v1\/payments\/notifications\/alipay$/);
+    expect(JSON.parse(call.params.biz_content)).toMatchObject({ out_trade_no: outTradeNo(request.paymentId), total_amount: '88.80', subject: '羽绒服 定金' });
+    expect(fake.trade(outTradeNo(request.paymentId))).toMatchObject({ status: 'WAIT_BUYER_PAY', totalAmount: '88.80' });
+    // Asking again for the same order is the same trade (our payment id is its number).
+    expect(await alipay.createPayment(request)).toEqual(checkout);
+  });
+
+  test('H5: a signed alipay.trade.wap.pay URL that opens Alipay’s cashier; changed by anyone, it does not', async () => {
+    const request = checkoutRequest('h5');
+    const checkout = await alipay.createPayment(request);
+    if (checkout.channel !== 'h5') throw new Error(checkout.channel);
+    const url = new URL(checkout.redirectUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(fake.gatewayUrl);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ method: 'alipay.trade.wap.pay', return_url: request.returnUrl, sign_type: 'RSA2' });
+    expect(JSON.parse(url.searchParams.get('biz_content')!)).toMatchObject({
+      product_code: 'QUICK_WAP_WAY',
+      quit_url: request.returnUrl,
+      total_amount: '88.80',
+    });
+    expect(await (await fetch(checkout.redirectUrl)).text()).toContain('支付宝收银台：羽绒服 定金 ¥88.80');
+
+    url.searchParams.set('biz_content', url.searchParams.get('biz_content')!.replace('88.80', '0.01'));
+    expect(await (await fetch(url)).text()).toContain('验签出错');
+  });
+});
+
+describe('query, refund, query refund, statement', () => {
+  test('query: no trade yet, waiting, paid (the event a notification would carry), closed', async () => {
+    const request = checkoutRequest('qr');
+    expect(await alipay.queryPayment(request.paymentId)).toEqual({ state: 'not_found' });
+    await alipay.createPayment(request);
+    expect(await alipay.queryPayment(request.paymentId)).toEqual({ state: 'pending' });
+    fake.loseNextNotifications(1);
+    await fake.pay(outTradeNo(request.paymentId));
+    const { tradeNo } = fake.trade(outTradeNo(request.paymentId));
+    const paid = await alipay.queryPayment(request.paymentId);
+    expect(paid).toMatchObject({
+      state: 'paid',
+      event: { id: `query:${tradeNo}`, type: 'payment.succeeded', paymentId: request.paymentId, currency: 'CNY', transactionId: tradeNo },
+    });
+    expect(paid.state === 'paid' && paid.event.amount.toFixed(2)).toBe('88.80');
+
+    const unpaid = checkoutRequest('qr');
+    await alipay.createPayment(unpaid);
+    fake.loseNextNotifications(1);
+    await fake.closeUnpaid(outTradeNo(unpaid.paymentId));
+    expect(await alipay.queryPayment(unpaid.paymentId)).toEqual({ state: 'closed' });
+  });
+
+  test('refund: out_request_no is our refund id, so asking again pays nothing twice; more than was paid is rejected; query refund follows Alipay’s rule', async () => {
+    const paymentId = await aPaidTrade('88.80');
+    const refund = { refundId: randomUUID(), paymentId, transactionId: null, amount: parseMoney('30.00'), currency: 'CNY', reason: 'campaign_cancelled' };
+    expect(await alipay.queryRefund(refund)).toEqual({ outcome: 'not_found' });
+    expect(await alipay.refund(refund)).toEqual({ outcome: 'succeeded' });
+    // Again (a retry after a lost answer): fund_change N, and the query says it is done.
+    expect(await alipay.refund(refund)).toEqual({ outcome: 'succeeded' });
+    expect([...fake.trade(outTradeNo(paymentId)).refunds.values()].map((r) => r.amount)).toEqual(['30.00']);
+    expect(await alipay.queryRefund(refund)).toEqual({ outcome: 'succeeded' });
+    const call = fake.calls.filter((c) => c.method === 'alipay.trade.refund').at(-1)!;
+    expect(JSON.parse(call.params.biz_content)).toMatchObject({ refund_amount: '30.00', out_request_no: outTradeNo(refund.refundId) });
+
+    const tooMuch = await alipay.refund({ ...refund, refundId: randomUUID(), amount: parseMoney('60.00') });
+    expect(tooMuch).toEqual({ outcome: 'rejected', reason: expect.stringMatching(/^ACQ\.REFUND_AMT_NOT_EQUAL_TOTAL: /) });
+    expect(await alipay.refund({ ...refund, refundId: randomUUID(), paymentId: randomUUID() })).toEqual({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/^ACQ\.TRADE_NOT_EXIST/),
+    });
+  });
+
+  test('statement: the day’s bill (a zip of GBK CSV files) read back into our payment and refund ids', async () => {
+    const paymentId = await aPaidTrade('12.34');
+    const refundId = randomUUID();
+    await alipay.refund({ refundId, paymentId, transactionId: null, amount: parseMoney('2.34'), currency: 'CNY', reason: 'campaign_cancelled' });
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const lines = await alipay.statement(today);
+    const { tradeNo } = fake.trade(outTradeNo(paymentId));
+    expect(lines.filter((l) => l.paymentId === paymentId).map((l) => ({ ...l, amount: l.amount.toFixed(2), at: undefined }))).toEqual([
+      { kind: 'payment', paymentId, refundId: null, transactionId: tradeNo, amount: '12.34', currency: 'CNY', at: undefined },
+      { kind: 'refund', paymentId, refundId, transactionId: tradeNo, amount: '2.34', currency: 'CNY', at: undefined },
+    ]);
+    expect(await alipay.statement('2001-01-01')).toEqual([]);
+  });
+});
+
+describe('provider errors and timeouts', () => {
+  test('a business error (40004 with its sub_code) and a system error are clear errors, never a checkout', async () => {
+    fake.failNext('alipay.trade.precreate', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' });
+    await expect(alipay.createPayment(checkoutRequest('qr'))).rejects.toThrow(
+      'Alipay alipay.trade.precreate: 40004 Business Failed (ACQ.SYSTEM_ERROR: 系统错误)',
+    );
+    fake.failNext('alipay.trade.query', { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
+    await expect(alipay.queryPayment(randomUUID())).rejects.toMatchObject({ details: { code: '20000', subCode: 'isp.unknow-error' } });
+    // A refund Alipay could not make now is an error (retried), not a refusal.
+    const paymentId = await aPaidTrade();
+    fake.failNext('alipay.trade.refund', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' });
+    await expect(
+      alipay.refund({ refundId: randomUUID(), paymentId, transactionId: null, amount: parseMoney('1.00'), currency: 'CNY', reason: 'campaign_cancelled' }),
+    ).rejects.toThrow(AlipayError);
+  });
+
+  test('no answer within ALIPAY_TIMEOUT_MS is a timeout error; a reply whose signature does not match is refused', async () => {
+    fake.hangNext('alipay.trade.query');
+    const started = Date.now();
+    await expect(alipay.queryPayment(randomUUID())).rejects.toMatchObject({ name: 'AlipayError', details: { timedOut: true } });
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 2000);
+    fake.forgeNextReply('alipay.trade.query');
+    await expect(alipay.queryPayment(randomUUID())).rejects.toThrow(/验签失败/);
+  });
+
+  test('our own request signed with another key is refused by Alipay (40002 isv.invalid-signature)', async () => {
+    const params: Record<string, string> = {
+      app_id: ALIPAY_EXAMPLES.appId,
+      method: 'alipay.trade.query',
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      timestamp: new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'medium' }).format(new Date()),
+      version: '1.0',
+      biz_content: JSON.stringify({ out_trade_no: '6823789339978248' }),
+    };
+    params.sign = rsa2Sign(signingString(params, ['sign']), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const reply = await (await fetch(fake.gatewayUrl, { method: 'POST', body: new URLSearchParams(params) })).json();
+    expect(reply.alipay_trade_query_response).toMatchObject({ code: '40002', sub_code: 'isv.invalid-signature' });
+  });
+});
+
+describe('notifications', () => {
+  test('forged (signed by another key) or not a form: answered "fail" and nothing is recorded', async () => {
+    const paymentId = await aPaidTrade();
+    const genuine = new URLSearchParams(fake.notificationBody(fake.trade(outTradeNo(paymentId))));
+    const fields = Object.fromEntries(genuine);
+    fields.sign = rsa2Sign(signingString(fields, ['sign', 'sign_type']), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const forged = await t.http.post('/v1/payments/notifications/alipay').type('form').send(new URLSearchParams(fields).toString());
+    expect([forged.status, forged.text, forged.headers['content-type']]).toEqual([401, 'fail', 'text/plain; charset=utf-8']);
+    const json = await t.http.post('/v1/payments/notifications/alipay').send(fields);
+    expect([json.status, json.text]).toEqual([400, 'fail']);
+  });
+});
+
+test('partly or wrongly configured: the service refuses to start and lists every problem, the platform’s and Alipay’s', async () => {
+  const { code, stderr } = await runServiceToExit({ PORT: 'eighty', ALIPAY_APP_ID: '2014072300007148', ALIPAY_PUBLIC_KEY: 'not a key' });
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/^Invalid configuration:\n/);
+  for (const problem of ['PORT:', 'ALIPAY_PRIVATE_KEY: is required', 'ALIPAY_PUBLIC_KEY: is not an RSA public key', 'ALIPAY_NOTIFY_URL: is required'])
+    expect(stderr).toContain(problem);
+});
