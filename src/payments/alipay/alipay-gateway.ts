@@ -2,7 +2,7 @@ import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
 import { unzipSync } from 'fflate';
 import { DateTime } from 'luxon';
 import { BUSINESS_TIME_ZONE } from '../../platform/calendar';
-import { AppError, badRequest } from '../../platform/http/app-error';
+import { AppError, badRequest, unprocessable } from '../../platform/http/app-error';
 import { type Decimal, formatMoney, parseMoney } from '../../platform/money';
 import {
   outRefundNo,
@@ -25,17 +25,17 @@ import type { AlipayConfig } from './alipay.config';
 
 /**
  * Alipay had no good answer: a business refusal (`code` 40004 with its `subCode`, e.g.
- * ACQ.TRADE_NOT_EXIST), a system error, or no answer in time (`timedOut`). The caller retries; every
- * call is idempotent per payment or refund id.
+ * ACQ.TRADE_NOT_EXIST), a system error, or no answer in time (`timedOut`). The caller retries (every call is
+ * idempotent per payment or refund id); a client that asked for a checkout gets a 502 (504 for a timeout).
  */
-export class AlipayError extends Error {
+export class AlipayError extends AppError {
   override name = 'AlipayError';
   constructor(
     readonly method: string,
     message: string,
     readonly details: { code?: string; subCode?: string; timedOut?: boolean } = {},
   ) {
-    super(`Alipay ${method}: ${message}`);
+    super(details.timedOut ? 504 : 502, details.timedOut ? 'payment_provider_timeout' : 'payment_provider_error', `Alipay ${method}: ${message}`);
   }
 }
 
@@ -65,7 +65,7 @@ export class AlipayGateway implements PaymentGateway {
   }
 
   async createPayment(request: CheckoutRequest): Promise<Checkout> {
-    if (request.currency !== 'CNY') throw new AlipayError('checkout', `takes CNY only, not ${request.currency}`);
+    if (request.currency !== 'CNY') throw unprocessable('currency_not_supported', `Alipay takes CNY only, not ${request.currency}.`);
     const order = {
       out_trade_no: outTradeNo(request.paymentId),
       total_amount: yuan(request.amount),
@@ -89,7 +89,7 @@ export class AlipayGateway implements PaymentGateway {
       if (reply.code !== '10000' || typeof reply.qr_code !== 'string') throw refusal('alipay.trade.precreate', reply);
       return { channel: 'qr', qrCode: reply.qr_code };
     }
-    throw new AlipayError('checkout', `has no ${request.channel} checkout (only ${this.channels.join(', ')})`);
+    throw unprocessable('checkout_not_offered', `Alipay has no ${request.channel} checkout (only ${this.channels.join(', ')}).`);
   }
 
   async queryPayment(paymentId: string): Promise<PaymentQueryResult> {
