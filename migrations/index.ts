@@ -14,6 +14,7 @@ import { Sessions1764950000000 } from './1764950000000-sessions';
 import { PhoneSignIn1764960000000 } from './1764960000000-phone-sign-in';
 import { CampaignImages1764970000000 } from './1764970000000-campaign-images';
 import { ForecastLineKinds1765000000000 } from './1765000000000-forecast-line-kinds';
+import { PaymentCheckouts1765100000000 } from './1765100000000-payment-checkouts';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   PhoneSignIn1764960000000,
   CampaignImages1764970000000,
   ForecastLineKinds1765000000000,
+  PaymentCheckouts1765100000000,
 ];

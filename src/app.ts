@@ -20,6 +20,7 @@ import { NotificationRow, NotificationService, notificationRoutes } from './noti
 import {
   AlipayGateway,
   GatewayEventRow,
+  PaymentCheckoutRow,
   PaymentRow,
   PaymentService,
   RefundRow,
@@ -71,7 +72,7 @@ import { storefrontRouter } from './platform/http/storefront';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
-import { WechatJsSdk, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
+import { WechatJsSdk, publicOrigin, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
 import {
   BoxCharges,
   BoxContentsRow,
@@ -105,6 +106,7 @@ export const entities = [
   PledgeRow,
   ConsumerUnitsRow,
   PaymentRow,
+  PaymentCheckoutRow,
   RefundRow,
   GatewayEventRow,
   JournalEntryRow,
@@ -161,6 +163,8 @@ export interface AppDeps {
   logger: Logger;
   clock: Clock;
   secrets: { auth: string; sandbox: string };
+  /** Payment providers beside the sandbox (tests play a second provider with a second sandbox). */
+  gateways?: PaymentGateway[];
   /** Whether this process runs the job worker (for /readyz). */
   runsWorker: boolean;
   metrics?: Metrics;
@@ -223,7 +227,7 @@ export function buildApp(deps: AppDeps): App {
   const ledger = new LedgerService(db, clock);
   const notifications = new NotificationService({ db, clock });
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds, { clock, sheet: config.payments.sandboxCheckout });
-  const gateways = new Map<string, PaymentGateway>([[sandbox.name, sandbox]]);
+  const gateways = new Map<string, PaymentGateway>([sandbox, ...(deps.gateways ?? [])].map((g) => [g.name, g]));
   if (deps.providers?.alipay) gateways.set('alipay', new AlipayGateway(deps.providers.alipay));
   const payments = new PaymentService({
     db,
@@ -231,6 +235,7 @@ export function buildApp(deps: AppDeps): App {
     ledger,
     clock,
     gateways,
+    queryAfterMs: config.payments.queryAfterMinutes * 60_000,
     autoConfirm:
       config.payments.sandboxAutoConfirm === 'off'
         ? undefined
@@ -326,7 +331,10 @@ export function buildApp(deps: AppDeps): App {
     ...factoryRoutes(factories),
     ...campaignRoutes(campaigns, campaignReads, decisions, clock),
     ...pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox)),
-    ...paymentRoutes(payments, sandbox, clock, { sandboxTestRoutes: config.payments.sandboxTestRoutes }),
+    ...paymentRoutes(payments, sandbox, clock, {
+      sandboxTestRoutes: config.payments.sandboxTestRoutes,
+      returnUrl: (req, paymentId) => `${publicOrigin(req, publicBaseUrl)}/pay/${paymentId}`,
+    }),
     ...notificationRoutes(notifications),
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),

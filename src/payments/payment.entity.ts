@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { fenColumn, timestampColumn } from '../platform/database';
 import type { Decimal } from '../platform/money';
+import type { CheckoutChannel } from './gateway';
 
 /** A pledge's deposit or balance, or a fruit box's charge; or money the gateway took that we did not ask for (refunded). */
 export type PaymentKind = 'deposit' | 'balance' | 'box' | 'unexpected';
@@ -32,6 +33,20 @@ export class PaymentRow {
   @Column({ name: 'unexpected_reason', type: 'varchar', length: 32, nullable: true }) unexpectedReason: UnexpectedReason | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('settled_at', { nullable: true })) settledAt: Date | null;
+  /** When the query job next asks the providers of its checkouts about it; null: not (any more). */
+  @Column(timestampColumn('next_query_at', { nullable: true })) nextQueryAt: Date | null;
+}
+
+/** A payment offered at a provider: money that provider reports for the payment is the payment asked for. */
+@Entity('payment_checkouts')
+export class PaymentCheckoutRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'payment_id', type: 'varchar', length: 36 }) paymentId: string;
+  @Column({ type: 'varchar', length: 16 }) provider: string;
+  @Column({ type: 'varchar', length: 8 }) channel: CheckoutChannel;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+  /** The payment's own deadline when the checkout was made (the deposit hold, the balance due). */
+  @Column(timestampColumn('expires_at')) expiresAt: Date;
 }
 
 /** pending (to send) → succeeded, or processing (the provider took it, not finished) → succeeded; `failed` = the last attempt failed or the provider refused it: it is sent again. */
@@ -52,6 +67,8 @@ export class RefundRow {
   @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true }) lastError: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('succeeded_at', { nullable: true })) succeededAt: Date | null;
+  /** When the query job next asks the provider about it (a refund left processing); null: not. */
+  @Column(timestampColumn('next_query_at', { nullable: true })) nextQueryAt: Date | null;
 }
 
 /** Every gateway notification processed, by its event id: a replay finds its id here and changes nothing. */

@@ -7,9 +7,30 @@ import { Reply, publicRoute, route, type RouteDef } from '../platform/http/route
 import type { SandboxGateway } from './sandbox-gateway';
 import type { NotificationOutcome, PaymentService } from './payment.service';
 import type { PaymentRow } from './payment.entity';
-import { PaymentParams, PaymentQuery, ProviderParams, RefundQuery, SandboxCheckoutBody, checkoutUrlOf, paymentDtos, toRefundDto } from './payment.schemas';
+import type { Request } from 'express';
+import QRCode from 'qrcode';
+import {
+  CheckoutBody,
+  PaymentParams,
+  PaymentQuery,
+  ProviderParams,
+  RefundQuery,
+  SandboxCheckoutBody,
+  checkoutUrlOf,
+  paymentDtos,
+  toRefundDto,
+} from './payment.schemas';
 
-export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway, clock: Clock, options: { sandboxTestRoutes: boolean }): RouteDef[] {
+export function paymentRoutes(
+  payments: PaymentService,
+  sandbox: SandboxGateway,
+  clock: Clock,
+  options: {
+    sandboxTestRoutes: boolean;
+    /** Where a provider's page sends the consumer back after paying (the storefront's page of the payment). */
+    returnUrl: (req: Request, paymentId: string) => string;
+  },
+): RouteDef[] {
   const toPaymentDto = paymentDtos(sandbox);
   /**
    * Plays the sandbox gateway: its signed notification that the payment succeeded or failed, through the
@@ -45,6 +66,31 @@ export function paymentRoutes(payments: PaymentService, sandbox: SandboxGateway,
           },
         );
         return new Reply(answer.status, answer.contentType, answer.body);
+      },
+    }),
+    publicRoute({
+      method: 'get',
+      path: '/v1/payments/providers',
+      summary: 'The payment providers a consumer can pay at, and their checkouts (qr, h5, jsapi, sheet)',
+      handle: async () => ({ items: payments.providers() }),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/payments/:id/checkout',
+      summary:
+        "Pay a pending payment at a provider: what the client needs (a QR code, a redirect, WeChat JSAPI parameters, the sandbox sheet), valid until the payment's deadline",
+      access: ['consumer'],
+      params: PaymentParams,
+      body: CheckoutBody,
+      // No Idempotency-Key: a checkout moves no money, and asking again asks the provider for the same order (its number is the payment id).
+      handle: async ({ principal, params, body, req }) => {
+        const made = await payments.checkout(principal, params.id, { ...body, clientIp: req.ip, returnUrl: options.returnUrl(req, params.id) });
+        const qrSvg =
+          made.checkout.channel === 'qr' ? await QRCode.toString(made.checkout.qrCode, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : undefined;
+        return {
+          payment: toPaymentDto(await payments.get(principal, params.id)),
+          checkout: { provider: made.provider, expiresAt: made.expiresAt.toISOString(), ...made.checkout, ...(qrSvg ? { qrSvg } : {}) },
+        };
       },
     }),
     route({

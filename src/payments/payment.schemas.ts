@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../platform/ids';
 import { formatMoney } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
+import { CHECKOUT_CHANNELS } from './gateway';
 import type { PaymentRow, RefundRow } from './payment.entity';
 import type { SandboxGateway } from './sandbox-gateway';
 
@@ -12,6 +13,17 @@ export const PaymentQuery = pageQuery.extend({
   status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
 });
 export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'processing', 'failed', 'succeeded']).optional() });
+
+export const CheckoutBody = z
+  .strictObject({
+    provider: ProviderParams.shape.provider,
+    channel: z.enum(CHECKOUT_CHANNELS, { message: `must be one of ${CHECKOUT_CHANNELS.join(', ')}` }),
+    openid: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/, "must be the payer's openid in our official account")
+      .optional(),
+  })
+  .refine((b) => b.channel !== 'jsapi' || b.openid !== undefined, { path: ['openid'], message: 'is required for a jsapi checkout (inside WeChat)' });
 
 export const SandboxCheckoutBody = z.strictObject({ outcome: z.enum(['pay', 'fail'], { message: 'must be "pay" or "fail"' }) });
 

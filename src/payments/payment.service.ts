@@ -2,15 +2,24 @@ import { In } from 'typeorm';
 import { LEDGER_CURRENCY, accounts, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { notFound, unprocessable } from '../platform/http/app-error';
+import { conflict, notFound, unprocessable } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, fromFen } from '../platform/money';
 import { GroupCommit } from '../platform/group-commit';
-import type { GatewayEvent, NotificationOutcome, PaymentEvent, PaymentGateway, RefundEvent, RefundResult } from './gateway';
+import type { Checkout, CheckoutChannel, GatewayEvent, NotificationOutcome, PaymentEvent, PaymentGateway, RefundEvent, RefundResult } from './gateway';
 import type { SandboxGateway } from './sandbox-gateway';
-import { GatewayEventRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus, type RefundStatus, type UnexpectedReason } from './payment.entity';
+import {
+  GatewayEventRow,
+  PaymentCheckoutRow,
+  PaymentRow,
+  RefundRow,
+  type PaymentKind,
+  type PaymentStatus,
+  type RefundStatus,
+  type UnexpectedReason,
+} from './payment.entity';
 
 /**
  * What happens when a payment settles or a refund is sent is decided by the module that asked for the
@@ -22,6 +31,18 @@ export interface PaymentListener {
   paymentFailed(tx: Tx, payment: PaymentRow): Promise<void>;
   /** Refunds of this module's payments that the gateway has paid out, to tell their consumers (recorded together, a batch at a time). */
   refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void>;
+  /** What the consumer sees at a provider's checkout for this payment, and until when it can be paid; null when it no longer can. */
+  checkoutTerms(tx: Tx, payment: PaymentRow): Promise<{ description: string; expiresAt: Date } | null>;
+}
+
+/** A consumer's choice of how to pay (POST /v1/payments/:id/checkout). */
+export interface CheckoutChoice {
+  provider: string;
+  channel: CheckoutChannel;
+  openid?: string;
+  returnUrl?: string;
+  /** The consumer's address as the app sees it (behind the trusted proxies). */
+  clientIp?: string;
 }
 
 export type { NotificationOutcome };
@@ -55,6 +76,10 @@ export class PaymentService {
       ledger: LedgerService;
       clock: Clock;
       gateways: Map<string, PaymentGateway>;
+      /** The provider a new payment is asked at until a checkout elsewhere, or money from elsewhere, says otherwise; default the sandbox. */
+      defaultProvider?: string;
+      /** How long after a checkout a payment still pending is first asked about at its providers (a notification can be lost). */
+      queryAfterMs: number;
       /** Confirms payments of these kinds automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
       autoConfirm?: { gateway: SandboxGateway; kinds: readonly AskedKind[] };
       /** An immediate auto-confirm attempt failed (its job delivers it again): a warning, not an error. */
@@ -85,11 +110,12 @@ export class PaymentService {
     return inputs.map((input) =>
       Object.assign(new PaymentRow(), {
         id: newId(),
-        provider: 'sandbox',
+        provider: this.deps.defaultProvider ?? 'sandbox',
         currency: LEDGER_CURRENCY,
         status: 'pending',
         createdAt: now,
         settledAt: null,
+        nextQueryAt: null,
         pledgeId: null,
         campaignId: null,
         boxId: null,
@@ -177,6 +203,69 @@ export class PaymentService {
     return payment;
   }
 
+  /** The providers a consumer can pay at, and how. */
+  providers(): { name: string; channels: readonly CheckoutChannel[] }[] {
+    return [...this.deps.gateways.values()].filter((g) => g.channels.length > 0).map((g) => ({ name: g.name, channels: g.channels }));
+  }
+
+  /**
+   * The consumer's own pending payment, offered at a provider: what the client needs to pay there, valid
+   * until the payment's own deadline. The checkout is recorded before the provider is asked, so the money
+   * of any provider the consumer was sent to is the payment asked for, whichever they end up paying at;
+   * the payment is now at this provider (a failure only it reports fails the payment). Asking again asks
+   * the provider again for the same order (its number is the payment id).
+   */
+  async checkout(
+    consumer: Principal & { role: 'consumer' },
+    paymentId: string,
+    choice: CheckoutChoice,
+  ): Promise<{ payment: PaymentRow; checkout: Checkout; provider: string; expiresAt: Date }> {
+    const gateway = this.deps.gateways.get(choice.provider);
+    if (!gateway || !gateway.channels.includes(choice.channel))
+      throw unprocessable('checkout_not_offered', `There is no ${choice.channel} checkout at "${choice.provider}" (GET /v1/payments/providers lists them).`);
+    const now = this.deps.clock.now();
+    const { payment, terms } = await this.deps.db.transaction(async (tx) => {
+      const payment = await tx.findOneBy(PaymentRow, { id: paymentId });
+      if (!payment || payment.userId !== consumer.userId || payment.kind === 'unexpected') throw notFound('The payment');
+      if (payment.status !== 'pending') throw conflict('payment_not_pending', `This payment is ${payment.status}: there is nothing to pay.`);
+      const terms = await this.listenerOf(payment.kind).checkoutTerms(tx, payment);
+      if (!terms || terms.expiresAt <= now) throw conflict('payment_not_payable', 'This payment can no longer be paid: its time is up.');
+      await tx.update(PaymentRow, { id: paymentId }, { provider: gateway.name });
+      await tx.insert(
+        PaymentCheckoutRow,
+        Object.assign(new PaymentCheckoutRow(), {
+          id: newId(),
+          paymentId,
+          provider: gateway.name,
+          channel: choice.channel,
+          createdAt: now,
+          expiresAt: terms.expiresAt,
+        }),
+      );
+      // Asked about a few minutes on, unless it already is sooner.
+      const firstQuery = new Date(now.getTime() + this.deps.queryAfterMs);
+      await tx
+        .createQueryBuilder()
+        .update(PaymentRow)
+        .set({ nextQueryAt: firstQuery })
+        .where('id = :id AND (next_query_at IS NULL OR next_query_at > :firstQuery)', { id: paymentId, firstQuery })
+        .execute();
+      return { payment: payment as PaymentRow & { kind: AskedKind }, terms };
+    });
+    const checkout = await gateway.createPayment({
+      paymentId,
+      description: terms.description,
+      amount: payment.amount,
+      currency: payment.currency,
+      channel: choice.channel,
+      expiresAt: terms.expiresAt,
+      clientIp: choice.clientIp,
+      openid: choice.openid,
+      returnUrl: choice.returnUrl,
+    });
+    return { payment, checkout, provider: gateway.name, expiresAt: terms.expiresAt };
+  }
+
   /**
    * A notification from a gateway: verified, de-duplicated by event id, and recorded in one transaction
    * with everything it causes. Replays and duplicates change nothing. Notifications arriving together
@@ -241,10 +330,25 @@ export class PaymentService {
     const succeeded: { payment: PaymentRow & { kind: AskedKind }; previousStatus: PaymentStatus; transactionId: string | null }[] = [];
     const failed: (PaymentRow & { kind: AskedKind })[] = [];
     const unexpected: { event: PaymentEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[] = [];
+    // A payment is asked of the provider it is at (its latest checkout's, or the one that took its money),
+    // and its money is welcome from any provider it was offered at: the consumer may open a WeChat QR code
+    // and then pay with Alipay.
+    const elsewhere = [...payments.values()].filter((p) => p.provider !== provider).map((p) => p.id);
+    const offeredHere = new Set(
+      elsewhere.length === 0 ? [] : (await tx.find(PaymentCheckoutRow, { where: { paymentId: In(elsewhere), provider } })).map((c) => c.paymentId),
+    );
     for (const event of events) {
       const found = payments.get(event.paymentId);
-      const asked = found && found.provider === provider && found.kind !== 'unexpected' ? (found as PaymentRow & { kind: AskedKind }) : undefined;
-      const reason = unexpectedReason(asked, event);
+      if (found && event.type === 'payment.failed' && found.provider !== provider && offeredHere.has(found.id)) {
+        // A provider the consumer left for another: its failure (the order closed unpaid) changes nothing.
+        outcomes.push('already_settled');
+        continue;
+      }
+      const asked =
+        found && found.kind !== 'unexpected' && (found.provider === provider || offeredHere.has(found.id))
+          ? (found as PaymentRow & { kind: AskedKind })
+          : undefined;
+      const reason = unexpectedReason(asked, provider, event);
       if (reason) {
         // A failure takes no money: one that does not match what we asked for is refused and changes nothing.
         if (event.type === 'payment.failed')
@@ -273,7 +377,7 @@ export class PaymentService {
       else if (payment.status === 'pending') failed.push(payment);
     }
     if (succeeded.length > 0) {
-      // One UPDATE for the batch; each payment keeps the transaction id of its money.
+      // One UPDATE for the batch; each payment keeps the transaction id of its money, and is at the provider that took it.
       const params = Object.fromEntries(
         succeeded.flatMap((s, i) => [
           [`p${i}`, s.payment.id],
@@ -284,11 +388,11 @@ export class PaymentService {
       await tx
         .createQueryBuilder()
         .update(PaymentRow)
-        .set({ status: 'succeeded', settledAt: now, transactionId: () => transactionIds })
+        .set({ status: 'succeeded', settledAt: now, provider, transactionId: () => transactionIds })
         .where({ id: In(succeeded.map((s) => s.payment.id)) })
         .setParameters(params)
         .execute();
-      for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, transactionId });
+      for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, provider, transactionId });
     }
     if (failed.length > 0) {
       await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
@@ -367,6 +471,7 @@ export class PaymentService {
         status: 'succeeded',
         createdAt: now,
         settledAt: now,
+        nextQueryAt: null,
         transactionId: event.transactionId,
         reportedPaymentId: event.paymentId,
         unexpectedReason: reason,
@@ -420,6 +525,7 @@ export class PaymentService {
       lastError: null,
       createdAt: this.deps.clock.now(),
       succeededAt: null,
+      nextQueryAt: null,
     });
     await tx.insert(RefundRow, refund);
     await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: refund.id });
@@ -614,12 +720,17 @@ export class PaymentService {
 }
 
 /** Why money a notification reports is not the money we asked for; undefined when it is. */
-function unexpectedReason(asked: PaymentRow | undefined, event: PaymentEvent): UnexpectedReason | undefined {
+function unexpectedReason(asked: PaymentRow | undefined, provider: string, event: PaymentEvent): UnexpectedReason | undefined {
   if (!asked) return 'unknown_payment';
   if (event.currency !== asked.currency) return 'currency_mismatch';
   if (!event.amount.equals(asked.amount)) return 'amount_mismatch';
-  // The payment taken again, under another transaction of the gateway: a second charge.
-  if (event.type === 'payment.succeeded' && asked.status === 'succeeded' && asked.transactionId !== null && event.transactionId !== asked.transactionId)
+  // The payment taken again, under another transaction of the gateway or at another provider: a second charge.
+  if (
+    event.type === 'payment.succeeded' &&
+    asked.status === 'succeeded' &&
+    asked.transactionId !== null &&
+    (event.transactionId !== asked.transactionId || asked.provider !== provider)
+  )
     return 'second_charge';
   return undefined;
 }

@@ -95,7 +95,7 @@ interface SentRefund {
  * storefront's sandbox sheet, offered when the installation has it on (SANDBOX_CHECKOUT).
  */
 export class SandboxGateway implements PaymentGateway {
-  readonly name = 'sandbox';
+  readonly name: string;
   readonly channels: readonly CheckoutChannel[];
   /** Faults for the next refund calls, first first. */
   private readonly refundFaults: SandboxRefundFault[] = [];
@@ -119,9 +119,12 @@ export class SandboxGateway implements PaymentGateway {
   constructor(
     private readonly secret: string,
     private readonly toleranceSeconds: number,
-    private readonly options: { clock: Clock; sheet: boolean } = { clock: systemClock, sheet: false },
+    private readonly options: { clock: Clock; sheet: boolean; name?: string } = { clock: systemClock, sheet: false },
   ) {
-    this.channels = options.sheet ? ['sheet'] : [];
+    // A second sandbox under another name plays a second provider (tests).
+    this.name = options.name ?? 'sandbox';
+    // Its QR code is the sheet's address, to open on a phone.
+    this.channels = options.sheet ? ['sheet', 'qr'] : [];
   }
 
   /** The storefront's sandbox sheet for a payment: the sandbox's checkout. */
@@ -133,7 +136,8 @@ export class SandboxGateway implements PaymentGateway {
     if (!this.channels.includes(request.channel))
       throw unprocessable('channel_not_offered', `The sandbox offers no ${request.channel} checkout${this.options.sheet ? '' : ' (its sheet is off)'}.`);
     this.orders.set(request.paymentId, { expiresAt: request.expiresAt });
-    return this.sheet(request.paymentId);
+    const sheet = this.sheet(request.paymentId);
+    return request.channel === 'qr' ? { channel: 'qr', qrCode: request.returnUrl ?? sheet.checkoutUrl } : sheet;
   }
 
   async queryPayment(paymentId: string): Promise<PaymentQueryResult> {

@@ -62,6 +62,8 @@ export interface Config {
     /** Test-only routes with which an operator completes or fails a sandbox payment: only when switched on, never in production. */
     sandboxTestRoutes: boolean;
     notificationToleranceSeconds: number;
+    /** How long after a checkout a payment still pending is first asked about at its providers (its notification may be lost). */
+    queryAfterMinutes: number;
   };
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
   forecasts: {
@@ -199,6 +201,7 @@ const EnvSchema = z.object({
   SANDBOX_AUTO_CONFIRM: bool.optional(),
   SANDBOX_TEST_ROUTES: bool.default(false),
   SANDBOX_CHECKOUT: bool.optional(),
+  PAYMENT_QUERY_AFTER_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
   DEPOSIT_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -296,6 +299,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxTestRoutes: e.SANDBOX_TEST_ROUTES,
       sandboxCheckout,
       notificationToleranceSeconds: 300,
+      queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
     forecasts: {

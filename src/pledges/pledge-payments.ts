@@ -125,6 +125,19 @@ export class PledgePayments implements PaymentListener {
       await tx.update(PledgeRow, { id: pledge.id }, { balancePaymentId: null, updatedAt: this.deps.clock.now() });
   }
 
+  /** A deposit is paid until its pledge's hold ends, a balance until it is due; what the provider shows is the campaign and which payment it is. */
+  async checkoutTerms(tx: Tx, payment: PaymentRow): Promise<{ description: string; expiresAt: Date } | null> {
+    const pledge = await tx.findOneBy(PledgeRow, { id: payment.pledgeId! });
+    if (!pledge) return null;
+    const expiresAt =
+      payment.kind === 'deposit'
+        ? pledge.status === 'awaiting_deposit' && pledge.depositPaymentId === payment.id && pledge.expiresAt
+        : pledge.status === 'awaiting_balance' && pledge.balancePaymentId === payment.id && pledge.balanceDueAt;
+    if (!expiresAt) return null;
+    const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
+    return { description: `${campaign.title} · ${payment.kind === 'deposit' ? '定金' : '尾款'}`, expiresAt };
+  }
+
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
     await this.deps.notifications.notifyMany(
       tx,

@@ -1,4 +1,5 @@
 export { storefrontPages } from './pages';
+export { publicOrigin } from './public-url';
 export { shareCodeRouter } from './qr';
 export { storefrontRoutes } from './storefront.routes';
 export { WechatJsSdk, jsSdkSignature } from './wechat-js-sdk';

@@ -131,6 +131,13 @@ export class BoxCharges implements PaymentListener {
     });
   }
 
+  /** A box's charge can be paid until the box must ship. */
+  async checkoutTerms(tx: Tx, payment: PaymentRow): Promise<{ description: string; expiresAt: Date } | null> {
+    const box = await tx.findOneBy(BoxRow, { id: payment.boxId! });
+    if (!box || box.status !== 'locked' || box.paymentId !== payment.id) return null;
+    return { description: `鲜果箱 · ${box.deliveryDate} 送达`, expiresAt: box.shipByAt };
+  }
+
   async refundsSent(tx: Tx, refunds: readonly (RefundRow & { userId: string })[]): Promise<void> {
     await this.deps.notifications.notifyMany(
       tx,

@@ -6,6 +6,7 @@ import { VariantKeys1764920000000 } from '../../migrations/1764920000000-variant
 import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-unexpected-payments';
 import { PhoneSignIn1764960000000 } from '../../migrations/1764960000000-phone-sign-in';
 import { ForecastLineKinds1765000000000 } from '../../migrations/1765000000000-forecast-line-kinds';
+import { PaymentCheckouts1765100000000 } from '../../migrations/1765100000000-payment-checkouts';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -532,6 +533,42 @@ describe('migrations keep the data they move', () => {
       expect(await after.read((tx) => tx.query('SELECT line_id, quantity FROM forecast_commitments'))).toEqual([{ line_id: id(11), quantity: 1 }]);
       // A line must still say what it is and where it comes from.
       await expect(after.transaction((tx) => after.sql(tx, 'UPDATE forecast_lines SET kind = NULL WHERE id = ?', [id(10)]))).rejects.toThrow(/null/i);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('payment checkouts: payments and refunds already there keep their rows and are not asked about; a checkout names a payment that exists', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(PaymentCheckouts1765100000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const at = new Date('2027-01-01T00:00:00Z');
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'payments', [
+        { id: id(1), kind: 'deposit', provider: 'sandbox', user_id: id(4), amount_fen: 10_000, status: 'pending', currency: 'CNY', created_at: at },
+      ]);
+      await before.insertRows(tx, 'refunds', [
+        { id: id(5), payment_id: id(1), user_id: id(4), amount_fen: 10_000, reason: 'pledge_cancelled', status: 'failed', attempts: 2, created_at: at },
+      ]);
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('PaymentCheckouts1765100000000');
+      expect(await after.read((tx) => tx.query('SELECT id, status, next_query_at FROM payments'))).toEqual([
+        { id: id(1), status: 'pending', next_query_at: null },
+      ]);
+      expect(await after.read((tx) => tx.query('SELECT id, status, attempts, next_query_at FROM refunds'))).toEqual([
+        { id: id(5), status: 'failed', attempts: 2, next_query_at: null },
+      ]);
+      const checkout = { provider: 'wechatpay', channel: 'qr', created_at: at, expires_at: at };
+      await after.transaction((tx) => after.insertRows(tx, 'payment_checkouts', [{ ...checkout, id: id(6), payment_id: id(1) }]));
+      await expect(after.transaction((tx) => after.insertRows(tx, 'payment_checkouts', [{ ...checkout, id: id(7), payment_id: id(9) }]))).rejects.toThrow(
+        /foreign key/i,
+      );
     } finally {
       await after.close();
       await database.drop();

@@ -1,6 +1,7 @@
 import supertest from 'supertest';
 import { migrations } from '../../migrations';
 import { buildApp, entities, readConfig, type App } from '../../src/app';
+import type { PaymentGateway } from '../../src/payments';
 import type { Clock } from '../../src/platform/clock';
 import type { Config } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
@@ -50,6 +51,8 @@ export async function startTestApp(
     runsWorker?: boolean;
     database?: { config: Config['database']; drop(): Promise<void> };
     storefrontDist?: string;
+    /** Payment providers beside the sandbox. */
+    gateways?: PaymentGateway[];
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await freshDatabase());
@@ -66,6 +69,7 @@ export async function startTestApp(
     secrets: { auth: 'test-secret-that-is-long-enough-0123456789', sandbox: 'sandbox-secret-for-tests-0123456789abcdef' },
     runsWorker: options.runsWorker ?? false,
     providers: read.providers,
+    gateways: options.gateways,
   });
   await app.prepare();
   if (options.runsWorker) await app.jobs.startWorker();

@@ -1,0 +1,47 @@
+import { PaymentRow, SandboxGateway } from '../../src/payments';
+import { startTestApp, type TestApp } from './app';
+import { aConsumer, aFactory, anOperator, type Caller } from './builders';
+import { anOpenCampaign, expectLedgerReconciles, pledge } from './campaigns';
+import { TestClock } from './clock';
+
+/** What a payments test file works with: the app on a test clock, an operator, a factory, and a second provider. */
+export interface PaymentsBed {
+  t: TestApp;
+  clock: TestClock;
+  operator: Caller;
+  factoryId: string;
+  /** A second sandbox, named `sandbox-b`, playing another provider (WeChat Pay beside Alipay, say). */
+  other: SandboxGateway;
+}
+
+/**
+ * Starts the app before the file's tests (with `env` over the test defaults) and closes it after; the
+ * ledger must reconcile after every test. The fields are there once the tests run.
+ */
+export function paymentsBed(env: Record<string, string> = {}): PaymentsBed {
+  const bed = { clock: new TestClock() } as PaymentsBed;
+  beforeAll(async () => {
+    bed.other = new SandboxGateway('second-sandbox-secret-for-tests-0123456789', 300, { clock: bed.clock, sheet: true, name: 'sandbox-b' });
+    bed.t = await startTestApp({ clock: bed.clock, env, gateways: [bed.other] });
+    bed.operator = await anOperator(bed.t);
+    bed.factoryId = (await aFactory(bed.t, bed.operator)).id;
+  });
+  afterEach(() => expectLedgerReconciles(bed.t));
+  afterAll(() => bed.t.close());
+  return bed;
+}
+
+/** Delivers a provider's signed notification over HTTP, byte for byte, to that provider's endpoint. */
+export function deliver(t: TestApp, provider: string, signed: { headers: Record<string, string>; body: Buffer }) {
+  return t.http.post(`/v1/payments/notifications/${provider}`).set(signed.headers).send(signed.body.toString('utf8'));
+}
+
+/** A new consumer's pledge on a new campaign, its deposit not paid yet. */
+export async function anUnpaidDeposit(bed: PaymentsBed) {
+  const { t } = bed;
+  const c = await anOpenCampaign(t, bed.operator, bed.factoryId, bed.clock);
+  const consumer = await aConsumer(t);
+  const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
+  const deposit = await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: placed.depositPayment.id }));
+  return { consumer, campaignId: c.id, pledgeId: placed.id as string, deposit };
+}
