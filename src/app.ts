@@ -26,12 +26,15 @@ import {
   RefundRow,
   SandboxGateway,
   UNATTENDED_KINDS,
+  WechatPayGateway,
   alipayConfig,
   paymentDtos,
   paymentJobs,
   paymentRoutes,
   type AlipayConfig,
   type PaymentGateway,
+  type WechatPayConfig,
+  wechatPayConfig,
 } from './payments';
 import {
   ConsumerUnitsRow,
@@ -133,6 +136,7 @@ export const entities = [
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
 export interface ProviderConfigs {
   alipay: AlipayConfig | undefined;
+  wechatPay: WechatPayConfig | undefined;
 }
 
 /**
@@ -151,8 +155,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   }
   const alipay = alipayConfig(env);
   if ('problems' in alipay) problems.push(...alipay.problems);
-  if (problems.length > 0 || !config || 'problems' in alipay) throw new ConfigError(problems);
-  return { config, providers: { alipay: alipay.config } };
+  const wechatPay = wechatPayConfig(env);
+  if ('problems' in wechatPay) problems.push(...wechatPay.problems);
+  if (problems.length > 0 || !config || 'problems' in alipay || 'problems' in wechatPay) throw new ConfigError(problems);
+  return { config, providers: { alipay: alipay.config, wechatPay: wechatPay.config } };
 }
 
 export interface AppDeps {
@@ -229,6 +235,7 @@ export function buildApp(deps: AppDeps): App {
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds, { clock, sheet: config.payments.sandboxCheckout });
   const gateways = new Map<string, PaymentGateway>([sandbox, ...(deps.gateways ?? [])].map((g) => [g.name, g]));
   if (deps.providers?.alipay) gateways.set('alipay', new AlipayGateway(deps.providers.alipay));
+  if (deps.providers?.wechatPay) gateways.set('wechatpay', new WechatPayGateway(deps.providers.wechatPay, { clock, logger }));
   const payments = new PaymentService({
     db,
     jobs,
