@@ -1,9 +1,13 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AlipayError, type PaymentGateway } from '../../src/payments';
+import { AlipayError, GatewayEventRow, PaymentRow, RefundRow, type PaymentGateway } from '../../src/payments';
 import { parseMoney } from '../../src/platform/money';
 import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
+import { TestClock, advance, runDue } from '../support/clock';
+import { waitFor } from '../support/wait';
 import { ALIPAY_EXAMPLES, FakeAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
 import { runServiceToExit } from '../support/process';
 
@@ -15,6 +19,10 @@ let fake: FakeAlipay;
 let t: TestApp;
 let listener: http.Server;
 let alipay: PaymentGateway;
+let clock: TestClock;
+let notifyUrl: string;
+let operator: Caller;
+let factoryId: string;
 
 const TIMEOUT_MS = 400;
 const outTradeNo = (paymentId: string) => paymentId.replaceAll('-', '');
@@ -25,19 +33,25 @@ beforeAll(async () => {
   // The app listens on a real port: Alipay's notifications come over the network, not through supertest.
   listener = http.createServer((req, res) => t.app.http(req, res));
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  notifyUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1/payments/notifications/alipay`;
+  clock = new TestClock();
   t = await startTestApp({
+    clock,
     env: {
       ALIPAY_APP_ID: ALIPAY_EXAMPLES.appId,
       // PKCS#1 PEM, as openssl writes it; Alipay's public key as the open platform shows it (bare base64).
       ALIPAY_PRIVATE_KEY: appKeys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
       ALIPAY_PUBLIC_KEY: fake.alipayPublicKey,
-      ALIPAY_NOTIFY_URL: `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1/payments/notifications/alipay`,
+      ALIPAY_NOTIFY_URL: notifyUrl,
       ALIPAY_GATEWAY_URL: fake.gatewayUrl,
       ALIPAY_TIMEOUT_MS: String(TIMEOUT_MS),
     },
   });
   alipay = t.app.services.payments.gateway('alipay');
+  operator = await anOperator(t);
+  factoryId = (await aFactory(t, operator)).id;
 });
+afterEach(() => expectLedgerReconciles(t));
 afterAll(async () => {
   await fake.stop();
   await new Promise((resolve) => listener.close(resolve));
@@ -207,6 +221,114 @@ describe('notifications', () => {
     expect([forged.status, forged.text, forged.headers['content-type']]).toEqual([401, 'fail', 'text/plain; charset=utf-8']);
     const json = await t.http.post('/v1/payments/notifications/alipay').send(fields);
     expect([json.status, json.text]).toEqual([400, 'fail']);
+  });
+});
+
+describe('in the app: a consumer pays a deposit at Alipay', () => {
+  /** A new consumer's pledge, its deposit sent to Alipay's QR checkout; the trade's number at Alipay. */
+  async function aDepositAtAlipay(channel: 'qr' | 'h5' = 'qr') {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
+    const paymentId: string = placed.depositPayment.id;
+    const checkout = (await t.http.post(`/v1/payments/${paymentId}/checkout`).set(consumer.auth).send({ provider: 'alipay', channel }).expect(200)).body;
+    if (channel === 'h5') await fetch(checkout.checkout.redirectUrl);
+    return { consumer, paymentId, checkout, no: outTradeNo(paymentId) };
+  }
+  const status = async (paymentId: string) => (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: paymentId }))).status;
+  const events = (paymentId: string) => t.db.read((tx) => tx.countBy(GatewayEventRow, { paymentId }));
+  const refundsAtAlipay = (no: string) => [...fake.trade(no).refunds.values()].map((r) => r.amount);
+
+  test('checkout: a QR code or an H5 redirect, answered through the route', async () => {
+    const qr = await aDepositAtAlipay('qr');
+    expect(qr.checkout.checkout).toMatchObject({ provider: 'alipay', channel: 'qr', qrCode: expect.stringMatching(/^https:\/\/qr\.alipay\.com\//) });
+    expect(fake.trade(qr.no)).toMatchObject({ status: 'WAIT_BUYER_PAY', totalAmount: qr.checkout.payment.amount });
+    const h5 = await aDepositAtAlipay('h5');
+    expect(h5.checkout.checkout.redirectUrl).toContain(fake.gatewayUrl);
+    expect(fake.trade(h5.no).status).toBe('WAIT_BUYER_PAY');
+  });
+
+  test('valid: Alipay’s notification settles the deposit and is answered "success"; replayed, it changes nothing', async () => {
+    const { paymentId, no } = await aDepositAtAlipay();
+    expect(await fake.pay(no, clock.now())).toEqual({ status: 200, body: 'success' });
+    expect(await status(paymentId)).toBe('succeeded');
+    const sent = fake.notifications.at(-1)!.body;
+    expect(await fake.deliver(notifyUrl, sent)).toEqual({ status: 200, body: 'success' });
+    expect(await events(paymentId)).toBe(1);
+    expect(await status(paymentId)).toBe('succeeded');
+  });
+
+  test('forged: a changed amount or a signature by another key is answered "fail" and changes nothing', async () => {
+    const { paymentId, no } = await aDepositAtAlipay();
+    fake.loseNextNotifications(1);
+    await fake.pay(no, clock.now());
+    const fields = Object.fromEntries(new URLSearchParams(fake.notificationBody(fake.trade(no), clock.now())));
+    const changed = new URLSearchParams({ ...fields, total_amount: '0.01' }).toString();
+    expect(await fake.deliver(notifyUrl, changed)).toEqual({ status: 401, body: 'fail' });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const resigned = new URLSearchParams({ ...fields, sign: rsa2Sign(signingString(fields, ['sign', 'sign_type']), other) }).toString();
+    expect(await fake.deliver(notifyUrl, resigned)).toEqual({ status: 401, body: 'fail' });
+    expect(await status(paymentId)).toBe('pending');
+    expect(await events(paymentId)).toBe(0);
+  });
+
+  test('out of order: a TRADE_CLOSED after the payment changes nothing; a payment after TRADE_CLOSED is money taken, given back through Alipay', async () => {
+    const paid = await aDepositAtAlipay();
+    await fake.pay(paid.no, clock.now());
+    const closedLate = fake.notificationBody(fake.trade(paid.no), clock.now(), { trade_status: 'TRADE_CLOSED' });
+    expect(await fake.deliver(notifyUrl, closedLate)).toEqual({ status: 200, body: 'success' });
+    expect(await status(paid.paymentId)).toBe('succeeded');
+
+    const closed = await aDepositAtAlipay();
+    const trade = fake.trade(closed.no);
+    await fake.closeUnpaid(closed.no, clock.now());
+    expect(await status(closed.paymentId)).toBe('failed');
+    // Paid after all (Alipay's notifications crossed): the money arrived and nothing wants it any more.
+    Object.assign(trade, { status: 'TRADE_SUCCESS', paidAt: clock.now() });
+    expect(await fake.deliver(notifyUrl, fake.notificationBody(trade, clock.now()))).toEqual({ status: 200, body: 'success' });
+    await runDue(t, clock);
+    expect(refundsAtAlipay(closed.no)).toEqual([trade.totalAmount]);
+  });
+
+  test('late: paid after the deposit’s hold ended, the money is refunded through Alipay (out_request_no = our refund id)', async () => {
+    const { paymentId, no } = await aDepositAtAlipay();
+    await advance(t, clock, 16 * 60_000);
+    expect(await status(paymentId)).toBe('cancelled');
+    expect(await fake.pay(no, clock.now())).toEqual({ status: 200, body: 'success' });
+    await runDue(t, clock);
+    const refund = await t.db.read((tx) => tx.findOneByOrFail(RefundRow, { paymentId }));
+    expect(refund.status).toBe('succeeded');
+    expect([...fake.trade(no).refunds.keys()]).toEqual([outTradeNo(refund.id)]);
+    // Alipay then notifies the refund (the trade now TRADE_CLOSED, out_biz_no our refund): taken, nothing more moves.
+    await waitFor(() => fake.notifications.some((n) => n.body.includes(`out_biz_no=${outTradeNo(refund.id)}`) && n.answer !== 'lost'));
+    expect(fake.notifications.find((n) => n.body.includes(`out_biz_no=${outTradeNo(refund.id)}`))!.answer).toEqual({ status: 200, body: 'success' });
+    expect(await t.db.read((tx) => tx.countBy(GatewayEventRow, { paymentId, type: 'refund.succeeded' }))).toBe(1);
+  });
+
+  test('lost: a notification that never came is found by asking Alipay, and settles through the same path', async () => {
+    const { paymentId, no } = await aDepositAtAlipay();
+    fake.loseNextNotifications(1);
+    await fake.pay(no, clock.now());
+    const found = await alipay.queryPayment(paymentId);
+    if (found.state !== 'paid') throw new Error(found.state);
+    expect(await t.app.services.payments.settle('alipay', found.event)).toBe('processed');
+    expect(await status(paymentId)).toBe('succeeded');
+    // The notification arriving after all is the same money: nothing more.
+    expect(await fake.deliver(notifyUrl, fake.notifications.at(-1)!.body)).toEqual({ status: 200, body: 'success' });
+    expect(await status(paymentId)).toBe('succeeded');
+  });
+
+  test('a provider error at checkout is a clear 502, a timeout a 504', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumer = await aConsumer(t);
+    const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
+    fake.failNext('alipay.trade.precreate', { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' });
+    const failed = await t.http.post(`/v1/payments/${placed.depositPayment.id}/checkout`).set(consumer.auth).send({ provider: 'alipay', channel: 'qr' });
+    expect([failed.status, failed.body.code]).toEqual([502, 'payment_provider_error']);
+    expect(failed.body.detail).toContain('ACQ.SYSTEM_ERROR');
+    fake.hangNext('alipay.trade.precreate');
+    const timedOut = await t.http.post(`/v1/payments/${placed.depositPayment.id}/checkout`).set(consumer.auth).send({ provider: 'alipay', channel: 'qr' });
+    expect([timedOut.status, timedOut.body.code]).toEqual([504, 'payment_provider_timeout']);
   });
 });
 

@@ -163,15 +163,16 @@ export class AlipayGateway implements PaymentGateway {
     const paymentId = paymentIdOf(form.out_trade_no ?? '');
     if (!paymentId) throw badRequest('validation_failed', `The notification's out_trade_no ${form.out_trade_no} is not one of ours.`);
     if (!form.notify_id || form.notify_id.length > 100) throw badRequest('validation_failed', 'The notification has no usable notify_id.');
-    let amount: Decimal;
-    try {
-      amount = parseMoney(form.total_amount ?? '');
-    } catch {
-      throw badRequest('validation_failed', `The notification's total_amount ${form.total_amount} is not an amount of yuan.`);
+    // A refund's notification (out_biz_no = the refund's out_request_no, refund_fee) reports money going
+    // out: the trade stays TRADE_SUCCESS, or is TRADE_CLOSED once refunded in full. refund_fee is the trade's
+    // running total, which is this refund's amount when it is the trade's first; a later one does not match
+    // its refund and is refused (the refund call's answer and queryRefund confirm it anyway).
+    if (form.out_biz_no !== undefined && form.refund_fee !== undefined) {
+      const refundId = refundIdOf(form.out_biz_no);
+      if (!refundId) throw badRequest('validation_failed', `The refund notification's out_biz_no ${form.out_biz_no} is not one of our refunds.`);
+      return { id: form.notify_id, type: 'refund.succeeded', refundId, paymentId, amount: yuanOf(form, 'refund_fee'), currency: 'CNY' };
     }
-    // A refund's notification (out_biz_no, refund_fee) reports the trade as it is after it: a paid trade
-    // (TRADE_SUCCESS) or, once refunded in full, TRADE_CLOSED. Both settle nothing new; the refund itself is
-    // confirmed by the refund call's answer or queryRefund.
+    const amount = yuanOf(form, 'total_amount');
     const base = { id: form.notify_id, paymentId, amount, currency: 'CNY' };
     switch (form.trade_status) {
       case 'TRADE_SUCCESS':
@@ -252,6 +253,14 @@ function amountOf(reply: Reply, field: string): Decimal {
     return parseMoney(text(reply, field));
   } catch {
     throw new AlipayError('reply', `${field} ${String(reply[field])} is not an amount of yuan`);
+  }
+}
+
+function yuanOf(form: Record<string, string>, field: string): Decimal {
+  try {
+    return parseMoney(form[field] ?? '');
+  } catch {
+    throw badRequest('validation_failed', `The notification's ${field} ${form[field]} is not an amount of yuan.`);
   }
 }
 
