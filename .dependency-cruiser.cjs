@@ -15,6 +15,7 @@ const MODULES = {
   scheduling: ['platform'],
   subscriptions: ['platform', 'scheduling', 'payments', 'ledger', 'notifications', 'forecasts', 'factories'],
   storefront: ['platform', 'campaigns', 'subscriptions'],
+  payouts: ['platform', 'ledger', 'campaigns', 'accounts', 'notifications'],
 };
 const DOMAIN = Object.keys(MODULES);
 

@@ -18,6 +18,21 @@ import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, Webh
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
+  BankFilePayouts,
+  FactoryNotifier,
+  PayeeRow,
+  PayoutBatchRow,
+  PayoutRow,
+  Payouts,
+  SandboxPayoutGateway,
+  StatementEntryRow,
+  StatementRow,
+  Statements,
+  payoutJobs,
+  payoutRoutes,
+  type PayoutGateway,
+} from './payouts';
+import {
   AlipayGateway,
   GatewayEventRow,
   PaymentCheckoutRow,
@@ -26,12 +41,15 @@ import {
   RefundRow,
   SandboxGateway,
   UNATTENDED_KINDS,
+  WechatPayGateway,
   alipayConfig,
   paymentDtos,
   paymentJobs,
   paymentRoutes,
   type AlipayConfig,
   type PaymentGateway,
+  type WechatPayConfig,
+  wechatPayConfig,
 } from './payments';
 import {
   ConsumerUnitsRow,
@@ -128,11 +146,17 @@ export const entities = [
   BoxRow,
   BoxContentsRow,
   SupplyCommitmentRow,
+  StatementRow,
+  StatementEntryRow,
+  PayoutBatchRow,
+  PayoutRow,
+  PayeeRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
 export interface ProviderConfigs {
   alipay: AlipayConfig | undefined;
+  wechatPay: WechatPayConfig | undefined;
 }
 
 /**
@@ -151,8 +175,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): { config: Conf
   }
   const alipay = alipayConfig(env);
   if ('problems' in alipay) problems.push(...alipay.problems);
-  if (problems.length > 0 || !config || 'problems' in alipay) throw new ConfigError(problems);
-  return { config, providers: { alipay: alipay.config } };
+  const wechatPay = wechatPayConfig(env);
+  if ('problems' in wechatPay) problems.push(...wechatPay.problems);
+  if (problems.length > 0 || !config || 'problems' in alipay || 'problems' in wechatPay) throw new ConfigError(problems);
+  return { config, providers: { alipay: alipay.config, wechatPay: wechatPay.config } };
 }
 
 export interface AppDeps {
@@ -203,6 +229,8 @@ export interface App {
       shortfall: ShortfallSharing;
     };
     boxCharges: BoxCharges;
+    /** Factory settlements: statements per final campaign, payouts, and the sandbox payout provider (tests make it decline). */
+    payouts: { statements: Statements; payouts: Payouts; sandbox: SandboxPayoutGateway | undefined };
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -229,6 +257,7 @@ export function buildApp(deps: AppDeps): App {
   const sandbox = new SandboxGateway(deps.secrets.sandbox, config.payments.notificationToleranceSeconds, { clock, sheet: config.payments.sandboxCheckout });
   const gateways = new Map<string, PaymentGateway>([sandbox, ...(deps.gateways ?? [])].map((g) => [g.name, g]));
   if (deps.providers?.alipay) gateways.set('alipay', new AlipayGateway(deps.providers.alipay));
+  if (deps.providers?.wechatPay) gateways.set('wechatpay', new WechatPayGateway(deps.providers.wechatPay, { clock, logger }));
   const payments = new PaymentService({
     db,
     jobs,
@@ -246,7 +275,13 @@ export function buildApp(deps: AppDeps): App {
   const campaigns = new CampaignService({ db, jobs, clock, factories, progress: tallies });
   const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
-  const moves = new PledgeMoves({ db, clock, campaigns, payments, notifications, tallies });
+  const notifier = new FactoryNotifier({ accounts, notifications });
+  const statements = new Statements({ db, jobs, clock, ledger, campaigns, notifier });
+  // The sandbox pays no one: never offered in production, where payouts go out as a bank file.
+  const payoutSandbox = config.env === 'production' ? undefined : new SandboxPayoutGateway();
+  const payoutGateways: PayoutGateway[] = [new BankFilePayouts(), ...(payoutSandbox ? [payoutSandbox] : [])];
+  const payouts = new Payouts({ db, jobs, clock, ledger, notifier, gateways: new Map(payoutGateways.map((g) => [g.method, g])) });
+  const moves = new PledgeMoves({ db, clock, campaigns, payments, notifications, tallies, finalObservers: [statements] });
   const pledges = {
     placement: new PledgePlacement({ db, jobs, clock, campaigns, payments, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes }),
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
@@ -309,6 +344,7 @@ export function buildApp(deps: AppDeps): App {
     ...pledgeJobs(moves, settlement),
     ...forecastJobs(forecasts, config.forecasts),
     ...subscriptionJobs(planning, subscriptions.shortfall, boxCharges),
+    ...payoutJobs(statements, payouts),
     defineJob({
       name: 'platform.purge-idempotency-keys',
       payload: z.strictObject({}),
@@ -339,6 +375,7 @@ export function buildApp(deps: AppDeps): App {
     ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
     ...forecastRoutes(forecasts, clock),
     ...subscriptionRoutes(subscriptions, boxCharges),
+    ...payoutRoutes(statements, payouts, (tx, factoryId) => factories.exists(tx, factoryId)),
     ...storefrontRoutes({ wechat, publicBaseUrl }),
   ];
   const http = createHttpApp({
@@ -368,7 +405,13 @@ export function buildApp(deps: AppDeps): App {
       heldDepositsByCampaign: (tx) => settlement.heldDepositsByCampaign(tx),
       finalCampaignIds: (tx) => settlement.settledFinalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
-      derivedRecordViolations: async (tx) => [...(await tallies.violations(tx)), ...(await boxCharges.violations(tx)), ...(await payments.violations(tx))],
+      paidOutByFactory: (tx) => payouts.paidOutByFactory(tx),
+      derivedRecordViolations: async (tx) => [
+        ...(await tallies.violations(tx)),
+        ...(await boxCharges.violations(tx)),
+        ...(await payments.violations(tx)),
+        ...(await payouts.violations(tx)),
+      ],
     });
 
   return {
@@ -395,6 +438,7 @@ export function buildApp(deps: AppDeps): App {
       forecasts,
       subscriptions,
       boxCharges,
+      payouts: { statements, payouts, sandbox: payoutSandbox },
     },
     reconcile: reconcileLedger,
     prepare: async () => {

@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
-import { toCsv } from './csv';
+import { toCsv } from '../platform/csv';
 import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, batchPayload } from './forecast.service';
 import type { ForecastBatchRow, WebhookDeliveryRow } from './forecast.entity';
 

@@ -2,10 +2,10 @@
  * The chart of accounts. Debits are positive, credits negative; the gateway is the one asset (money
  * we hold at the payment provider), everything else is what that money is owed to.
  *
- *   gateway                      asset: received from consumers and not yet paid back out
+ *   gateway                      asset: received from consumers and not yet paid back out (refunds) or out to factories (payouts)
  *   held_deposits:<campaign>     deposits held for consumers while a campaign runs
  *   refunds_pending              refunds decided but not yet confirmed by the gateway
- *   factory_payable:<factory>    owed to a factory (prices paid, deposits forfeited to it)
+ *   factory_payable:<factory>    owed to a factory (prices paid, deposits forfeited to it), less what it was paid out
  *   platform_fees                the platform's fee on each completed purchase, and its margin on each fruit box
  *   guarantee_expense            what the late-shipping guarantee (慢就赔) cost the platform
  *   subscriber_credit:<user>     credit owed to a subscriber (late-shipping compensation): not gateway money

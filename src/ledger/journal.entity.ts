@@ -12,6 +12,7 @@ export class JournalEntryRow {
   @Column({ name: 'box_id', type: 'varchar', length: 36, nullable: true }) boxId: string | null;
   @Column({ name: 'payment_id', type: 'varchar', length: 36, nullable: true }) paymentId: string | null;
   @Column({ name: 'refund_id', type: 'varchar', length: 36, nullable: true }) refundId: string | null;
+  @Column({ name: 'payout_id', type: 'varchar', length: 36, nullable: true }) payoutId: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
 }
 

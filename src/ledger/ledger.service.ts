@@ -1,7 +1,14 @@
 import type { Database, Tx } from '../platform/database';
 import { newId } from '../platform/ids';
 import { type Decimal, ZERO, fromFen, roundToFen, sum } from '../platform/money';
+import { In } from 'typeorm';
 import { JournalEntryRow, JournalLineRow } from './journal.entity';
+
+/** An entry as written, with its lines. */
+export interface PostedEntry {
+  entry: JournalEntryRow;
+  lines: JournalLineRow[];
+}
 
 export interface EntryInput {
   kind:
@@ -16,8 +23,16 @@ export interface EntryInput {
     | 'box_charged'
     | 'box_compensated'
     | 'unexpected_payment_received'
-    | 'unexpected_payment_refunded';
-  refs: { campaignId?: string | null; pledgeId?: string | null; boxId?: string | null; paymentId?: string | null; refundId?: string | null };
+    | 'unexpected_payment_refunded'
+    | 'payout_confirmed';
+  refs: {
+    campaignId?: string | null;
+    pledgeId?: string | null;
+    boxId?: string | null;
+    paymentId?: string | null;
+    refundId?: string | null;
+    payoutId?: string | null;
+  };
   lines: { account: string; amount: Decimal }[];
 }
 
@@ -49,6 +64,7 @@ export class LedgerService {
           boxId: input.refs.boxId ?? null,
           paymentId: input.refs.paymentId ?? null,
           refundId: input.refs.refundId ?? null,
+          payoutId: input.refs.payoutId ?? null,
           createdAt: now,
         }),
       ),
@@ -82,6 +98,52 @@ export class LedgerService {
       .where('l.account = :account', { account })
       .getRawOne<{ fen: string | number | null }>();
     return row?.fen == null ? ZERO : fromFen(String(row.fen));
+  }
+
+  /**
+   * Balances of the accounts starting with `prefix`, counting only the entries of `kinds` (or, with
+   * `exclude`, every other kind): what a factory earned apart from what it was paid, say.
+   */
+  async balancesByKind(tx: Tx, prefix: string, kinds: readonly EntryInput['kind'][], exclude = false): Promise<Map<string, Decimal>> {
+    const rows = await tx
+      .createQueryBuilder(JournalLineRow, 'l')
+      .innerJoin(JournalEntryRow, 'e', 'e.id = l.entry_id')
+      .select('l.account', 'account')
+      .addSelect('SUM(l.amount_fen)', 'fen')
+      .where('l.account LIKE :prefix', { prefix: `${prefix}%` })
+      .andWhere(`e.kind ${exclude ? 'NOT IN' : 'IN'} (:...kinds)`, { kinds })
+      .groupBy('l.account')
+      .getRawMany<{ account: string; fen: string | number }>();
+    return new Map(rows.map((r) => [r.account, fromFen(String(r.fen))]));
+  }
+
+  /** The entries of a campaign with a line on an account starting with `prefix`, each with all its lines, oldest first. */
+  async entriesOfCampaign(tx: Tx, campaignId: string, prefix: string): Promise<PostedEntry[]> {
+    const entries = await tx
+      .createQueryBuilder(JournalEntryRow, 'e')
+      .where('e.campaign_id = :campaignId', { campaignId })
+      .andWhere('EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id AND l.account LIKE :prefix)', { prefix: `${prefix}%` })
+      .orderBy('e.created_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .getMany();
+    return this.withLines(tx, entries);
+  }
+
+  /** Entries by id, each with its lines, oldest first. */
+  async entries(tx: Tx, ids: readonly string[]): Promise<PostedEntry[]> {
+    if (ids.length === 0) return [];
+    const entries = await tx.find(JournalEntryRow, { where: { id: In([...ids]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+    return this.withLines(tx, entries);
+  }
+
+  private async withLines(tx: Tx, entries: JournalEntryRow[]): Promise<PostedEntry[]> {
+    const lines = new Map<string, JournalLineRow[]>();
+    // In slices: an IN list of a whole campaign's entries would pass the databases' bound-parameter limits.
+    for (let i = 0; i < entries.length; i += 500) {
+      const ids = entries.slice(i, i + 500).map((e) => e.id);
+      for (const line of await tx.find(JournalLineRow, { where: { entryId: In(ids) } })) lines.set(line.entryId, [...(lines.get(line.entryId) ?? []), line]);
+    }
+    return entries.map((entry) => ({ entry, lines: lines.get(entry.id) ?? [] }));
   }
 
   /** How many entries of a kind each box has. */

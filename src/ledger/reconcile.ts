@@ -1,7 +1,10 @@
 import type { Database } from '../platform/database';
 import { type Decimal, ZERO, formatMoney, sum } from '../platform/money';
 import { FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, LEDGER_CURRENCY, accounts } from './accounts';
-import type { LedgerService } from './ledger.service';
+import type { EntryInput, LedgerService } from './ledger.service';
+
+/** The entry that records a factory paid: factory payable → money out of the gateway. */
+export const PAYOUT_KIND: EntryInput['kind'] = 'payout_confirmed';
 import type { Tx } from '../platform/database';
 
 /** What the other modules' own records say, to hold the ledger against. */
@@ -12,6 +15,8 @@ export interface ReconcileSources {
   finalCampaignIds(tx: Tx): Promise<string[]>;
   /** Money the gateway confirmed received, confirmed refunded, and refunds decided but not yet confirmed, per currency (CNY always present). */
   gatewayTotals(tx: Tx): Promise<Map<string, { received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>>;
+  /** Payouts to factories confirmed as paid, per factory id (the payouts module's own records). */
+  paidOutByFactory(tx: Tx): Promise<Map<string, Decimal>>;
   /** Records kept in step with others (running totals), checked against what they count. */
   derivedRecordViolations(tx: Tx): Promise<string[]>;
 }
@@ -27,7 +32,9 @@ export interface ReconcileReport {
  * equal its pledges' deposits (zero once final); money received = refunded + owed to factories +
  * platform fees + still held (deposits held, and refunds decided but not yet sent); money the gateway took
  * that we did not ask for has its refund decided (unexpected_payments is zero), in each currency; and the
- * refunds the ledger counts as pending are exactly the refunds not yet confirmed by the gateway.
+ * refunds the ledger counts as pending are exactly the refunds not yet confirmed by the gateway; and per
+ * factory, payable = settled (everything it earned, less what was clawed back) − paid (the payouts
+ * confirmed, as the payouts module records them).
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
   // One transaction: every figure comes from the same snapshot, even while payments keep arriving.
@@ -50,7 +57,26 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       if (!held.isZero()) violations.push(`campaign ${campaignId} is final but still holds ${formatMoney(held.negated())} in deposits`);
     }
 
-    const owedToFactories = sum([...(await ledger.balances(tx, FACTORY_PAYABLE_PREFIX)).values()]).negated();
+    const payable = await ledger.balances(tx, FACTORY_PAYABLE_PREFIX);
+    const owedToFactories = sum([...payable.values()]).negated();
+    // Liabilities are credits: settled is the negated balance of every entry but the payouts, paid the payouts' debits.
+    const settledInLedger = await ledger.balancesByKind(tx, FACTORY_PAYABLE_PREFIX, [PAYOUT_KIND], true);
+    const paidInLedger = await ledger.balancesByKind(tx, FACTORY_PAYABLE_PREFIX, [PAYOUT_KIND]);
+    const paidOutByFactory = await sources.paidOutByFactory(tx);
+    const factories = new Set([...payable.keys()].map((a) => a.slice(FACTORY_PAYABLE_PREFIX.length)).concat([...paidOutByFactory.keys()]));
+    for (const factoryId of factories) {
+      const account = accounts.factoryPayable(factoryId);
+      const owed = (payable.get(account) ?? ZERO).negated();
+      const settled = (settledInLedger.get(account) ?? ZERO).negated();
+      const paid = paidOutByFactory.get(factoryId) ?? ZERO;
+      if (!owed.equals(settled.minus(paid)))
+        violations.push(`factory ${factoryId}: payable ${formatMoney(owed)} ≠ settled ${formatMoney(settled)} − paid out ${formatMoney(paid)}`);
+      if (!(paidInLedger.get(account) ?? ZERO).equals(paid))
+        violations.push(
+          `factory ${factoryId}: the ledger has ${formatMoney(paidInLedger.get(account) ?? ZERO)} paid out, its confirmed payouts ${formatMoney(paid)}`,
+        );
+    }
+    const paidOut = sum([...paidOutByFactory.values()]);
     const fees = (await ledger.balance(tx, accounts.platformFees)).negated();
     const held = sum([...heldInLedger.values()]).negated();
     const byCurrency = await sources.gatewayTotals(tx);
@@ -62,14 +88,16 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const gateway = await balance(accounts.gateway);
       const of = currency === LEDGER_CURRENCY ? '' : ` (${currency})`;
       // Only money we asked for (CNY) can be owed to factories, be a fee, or be held.
-      const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held] : [];
+      const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held, paidOut] : [];
       const figures =
-        currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending } : { received, refunded, refundsPending };
+        currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending, paidOut } : { received, refunded, refundsPending };
       for (const [name, value] of Object.entries(figures)) totals[`${name}${of}`] = formatMoney(value);
       const accountedFor = sum([refunded, ...kept, refundsPending, unexpected]);
       if (!received.equals(accountedFor)) {
         const parts =
-          currency === LEDGER_CURRENCY ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)}` : '';
+          currency === LEDGER_CURRENCY
+            ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + paid out ${formatMoney(paidOut)}`
+            : '';
         violations.push(
           `received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`,
         );
@@ -79,8 +107,9 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
         violations.push(
           `ledger has ${formatMoney(refundsPending)}${of} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`,
         );
-      if (!gateway.equals(received.minus(refunded)))
-        violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded ${formatMoney(received.minus(refunded))}`);
+      // Payouts leave from the money we hold, in CNY only.
+      const left = received.minus(refunded).minus(currency === LEDGER_CURRENCY ? paidOut : ZERO);
+      if (!gateway.equals(left)) violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded − paid out ${formatMoney(left)}`);
     }
     violations.push(...(await sources.derivedRecordViolations(tx)));
     return {

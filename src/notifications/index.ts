@@ -17,12 +17,14 @@ export function notificationRoutes(notifications: NotificationService): RouteDef
     route({
       method: 'get',
       path: '/v1/me/notifications',
-      summary: "The caller's notifications, newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)",
-      access: ['consumer'],
+      summary:
+        "The caller's notifications (a consumer's, or a factory portal user's), newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)",
+      access: ['consumer', 'factory'],
       query: NotificationQuery,
       handle: async ({ principal, query, req, res }) => {
         const language = requestLanguage(req, query.lang);
-        const { items, total } = await notifications.listFor(principal.userId, query);
+        // A factory's API key is a machine with no inbox: its notices go to the factory's people.
+        const { items, total } = 'userId' in principal ? await notifications.listFor(principal.userId, query) : { items: [], total: 0 };
         res.setHeader('Content-Language', language);
         res.vary('Accept-Language');
         return page(

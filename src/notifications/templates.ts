@@ -33,6 +33,11 @@ export const NOTIFICATION_DATA = {
   box_charge_failed: z.object({ boxId: z.string(), deliveryDate: day, retryAt: instant }),
   box_cancelled: z.object({ boxId: z.string(), deliveryDate: day, attempts: z.number().int() }),
   box_compensated: z.object({ boxId: z.string(), deliveryDate: day, credit: money }),
+  // To a factory's portal users: what a campaign earned it, and the money on its way.
+  // A statement's net is negative where refunds and compensation exceed what the campaign earned.
+  statement_ready: z.object({ title, net: z.string().regex(/^-?(0|[1-9]\d{0,13})\.\d{2}$/) }),
+  payout_sent: z.object({ amount: money }),
+  payout_confirmed: z.object({ amount: money }),
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_DATA;
@@ -117,6 +122,24 @@ const TEMPLATES: Templates = {
   box_compensated: {
     'zh-CN': (d) => `慢就赔：您 ${d.deliveryDate} 的水果箱未按时发货，¥${d.credit} 已计入您的账户。`,
     en: (d) => `慢就赔 (on-time guarantee): your fruit box of ${d.deliveryDate} did not ship on time. ¥${d.credit} is credited to your account.`,
+  },
+  statement_ready: {
+    'zh-CN': (d) =>
+      d.net.startsWith('-')
+        ? `「${d.title}」的结算单已生成，您需向平台退还 ¥${d.net.slice(1)}（退款与定金赔偿），将从之后的结算款中扣除。`
+        : `「${d.title}」的结算单已生成，应付金额 ¥${d.net}。`,
+    en: (d) =>
+      d.net.startsWith('-')
+        ? `The settlement statement for "${d.title}" is ready: you owe ¥${d.net.slice(1)} (refunds and deposit compensation), deducted from your next payouts.`
+        : `The settlement statement for "${d.title}" is ready: ¥${d.net} payable to you.`,
+  },
+  payout_sent: {
+    'zh-CN': (d) => `¥${d.amount} 的结算款已发出，到账后通知您。`,
+    en: (d) => `A payout of ¥${d.amount} has been sent; we will tell you when it arrives.`,
+  },
+  payout_confirmed: {
+    'zh-CN': (d) => `¥${d.amount} 的结算款已到账。`,
+    en: (d) => `Your payout of ¥${d.amount} has been paid.`,
   },
 };
 

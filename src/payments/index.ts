@@ -7,3 +7,5 @@ export { CHECKOUT_KINDS, UNATTENDED_KINDS, checkoutUrlOf, paymentDtos, type Paym
 export type { PaymentGateway } from './gateway';
 export { AlipayError, AlipayGateway } from './alipay/alipay-gateway';
 export { alipayConfig, type AlipayConfig } from './alipay/alipay.config';
+export { WechatPayGateway } from './wechat-pay/wechat-pay-gateway';
+export { wechatPayConfig, type WechatPayConfig } from './wechat-pay/wechat-pay.config';

@@ -1,7 +1,7 @@
 export { PledgePlacement } from './pledge-placement';
 export { PledgePayments } from './pledge-payments';
 export { PledgeCancellation } from './pledge-cancellation';
-export { PledgeMoves } from './pledge-moves';
+export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';
 export { PledgeReads } from './pledge-reads';
 export { Settlement } from './settlement';
 export { MoneyFlows } from './money-flows';

@@ -7,6 +7,11 @@ import type { Database, Tx } from '../platform/database';
 import { ConsumerUnitsRow, PledgeRow } from './pledge.entity';
 import type { PledgeTallies } from './tallies';
 
+/** Told that a campaign is final and none of its pledges will move again (its money is settled). */
+export interface CampaignFinalObserver {
+  campaignFinal(tx: Tx, campaignId: string): Promise<void>;
+}
+
 /**
  * The moves of a pledge that the other use cases share (its cancellation, its payments, the expiry job
  * and Settlement): a status change with its tallies, the expiry of unpaid pledges, units going back to the
@@ -22,6 +27,8 @@ export class PledgeMoves {
       payments: PaymentService;
       notifications: NotificationService;
       tallies: PledgeTallies;
+      /** Told, in the transaction, once a campaign is final with every pledge settled (the payouts module's statements). */
+      finalObservers?: readonly CampaignFinalObserver[];
     },
   ) {}
 
@@ -67,7 +74,10 @@ export class PledgeMoves {
   /** A succeeded campaign is completed once every pledge is final. */
   async completeIfFinal(tx: Tx, campaignId: string): Promise<void> {
     const open = await tx.count(PledgeRow, { where: { campaignId, status: In(['awaiting_deposit', 'active', 'awaiting_balance']) } });
-    if (open === 0) await this.deps.campaigns.markCompleted(tx, campaignId);
+    if (open !== 0) return;
+    await this.deps.campaigns.markCompleted(tx, campaignId);
+    const { status } = (await this.deps.campaigns.find(tx, campaignId))!;
+    if (['completed', 'cancelled'].includes(status)) for (const observer of this.deps.finalObservers ?? []) await observer.campaignFinal(tx, campaignId);
   }
 
   async setStatus(tx: Tx, pledge: PledgeRow, status: PledgeRow['status'], patch: Partial<PledgeRow> = {}): Promise<void> {

@@ -7,6 +7,7 @@ import { UnexpectedPayments1764940000000 } from '../../migrations/1764940000000-
 import { PhoneSignIn1764960000000 } from '../../migrations/1764960000000-phone-sign-in';
 import { ForecastLineKinds1765000000000 } from '../../migrations/1765000000000-forecast-line-kinds';
 import { PaymentCheckouts1765100000000 } from '../../migrations/1765100000000-payment-checkouts';
+import { FactorySettlements1765210000000 } from '../../migrations/1765210000000-factory-settlements';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -569,6 +570,47 @@ describe('migrations keep the data they move', () => {
       await expect(after.transaction((tx) => after.insertRows(tx, 'payment_checkouts', [{ ...checkout, id: id(7), payment_id: id(9) }]))).rejects.toThrow(
         /foreign key/i,
       );
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('factory settlements: journal entries already written keep every field and name no payout; an entry is counted in one statement at most', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(FactorySettlements1765210000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const at = new Date('2026-12-01T00:00:00Z');
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'journal_entries', [{ id: id(1), kind: 'deposit_forfeited', campaign_id: id(2), pledge_id: id(3), created_at: at }]);
+      await before.insertRows(tx, 'journal_lines', [
+        { id: id(4), entry_id: id(1), account: `held_deposits:${id(2)}`, amount_fen: 12345 },
+        { id: id(5), entry_id: id(1), account: `factory_payable:${id(6)}`, amount_fen: -12345 },
+      ]);
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toEqual(['FactorySettlements1765210000000']);
+      const [entry] = (await after.read((tx) => tx.query('SELECT id, kind, campaign_id, pledge_id, payout_id FROM journal_entries'))) as Record<
+        string,
+        unknown
+      >[];
+      expect(entry).toEqual({ id: id(1), kind: 'deposit_forfeited', campaign_id: id(2), pledge_id: id(3), payout_id: null });
+      const lines = (await after.read((tx) => tx.query('SELECT account, amount_fen FROM journal_lines ORDER BY id'))) as {
+        account: string;
+        amount_fen: string | number;
+      }[];
+      expect(lines.map((l) => [l.account, Number(l.amount_fen)])).toEqual([
+        [`held_deposits:${id(2)}`, 12345],
+        [`factory_payable:${id(6)}`, -12345],
+      ]);
+      // An entry is counted in one statement at most: its id is the key.
+      const row = { entry_id: id(1), statement_id: id(7) };
+      await after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [row]));
+      await expect(after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ ...row, statement_id: id(8) }]))).rejects.toThrow();
     } finally {
       await after.close();
       await database.drop();

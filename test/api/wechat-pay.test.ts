@@ -1,0 +1,480 @@
+import { createPrivateKey, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type PaymentGateway, WechatPayGateway, wechatPayConfig } from '../../src/payments';
+import { businessDay } from '../../src/platform/calendar';
+import { createLogger } from '../../src/platform/logger';
+import { parseMoney } from '../../src/platform/money';
+import { startTestApp, type TestApp } from '../support/app';
+import { expectLedgerReconciles } from '../support/campaigns';
+import { TestClock } from '../support/clock';
+import {
+  FIXTURE_PLATFORM_CERTIFICATE,
+  FIXTURE_PLATFORM_CERTIFICATE_KEY,
+  FIXTURE_PLATFORM_CERTIFICATE_SERIAL,
+  FakeWechatPay,
+  type FakePlatformKey,
+} from '../support/fake-wechat-pay';
+import { runServiceToExit } from '../support/process';
+
+/**
+ * WeChat Pay API v3 through the real app and a faithful fake of WeChat Pay's HTTP API
+ * (test/support/fake-wechat-pay.ts): the fake checks every request's signature, answers and notifies
+ * signed with keys made here, and encrypts its notifications with the APIv3 key.
+ */
+const MCHID = '1900009191';
+const APPID = 'wxd678efh567hg6787';
+const MERCHANT_SERIAL = '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C';
+const PUBLIC_KEY_ID = 'PUB_KEY_ID_0114232134912410000000000001';
+const APIV3_KEY = 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb';
+const NOTIFY_URL = 'https://shop.example.com/v1/payments/notifications/wechatpay';
+const TIMEOUT_MS = 800;
+
+const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/** The 微信支付公钥 (new merchants' only mode) and a platform certificate (the old mode), both known to us. */
+const wechatPublicKey: FakePlatformKey = { id: PUBLIC_KEY_ID, privateKey: publicKey.privateKey };
+const platformCertificate: FakePlatformKey = { id: FIXTURE_PLATFORM_CERTIFICATE_SERIAL, privateKey: createPrivateKey(FIXTURE_PLATFORM_CERTIFICATE_KEY) };
+
+const clock = new TestClock();
+let t: TestApp;
+let fake: FakeWechatPay;
+let listener: http.Server;
+let wechat: PaymentGateway;
+
+beforeAll(async () => {
+  fake = await FakeWechatPay.start({
+    mchid: MCHID,
+    appid: APPID,
+    apiV3Key: APIV3_KEY,
+    merchant: { serial: MERCHANT_SERIAL, publicKey: merchant.publicKey },
+    platformKeys: [platformCertificate, wechatPublicKey],
+    notifyWith: PUBLIC_KEY_ID,
+    now: () => clock.now(),
+  });
+  // The app listens on a real port: WeChat Pay's notifications come over the network, to the notify URL's path.
+  listener = http.createServer((req, res) => t.app.http(req, res));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  fake.notifyOrigin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  t = await startTestApp({ clock, env: wechatEnv(fake.baseUrl) });
+  wechat = t.app.services.payments.gateway('wechatpay');
+});
+afterEach(() => expectLedgerReconciles(t));
+afterAll(async () => {
+  await fake.close();
+  await new Promise((resolve) => listener.close(resolve));
+  await t.close();
+});
+
+function checkoutRequest(channel: 'qr' | 'h5' | 'jsapi', amount = '199.99') {
+  return {
+    paymentId: randomUUID(),
+    description: '羽绒服 定金',
+    amount: parseMoney(amount),
+    currency: 'CNY',
+    channel,
+    expiresAt: new Date(clock.now().getTime() + 15 * 60_000),
+    clientIp: '203.0.113.7',
+    openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+    returnUrl: 'https://shop.example.com/pay/done',
+  };
+}
+
+/** An order paid at the fake, its notification lost (so only the test decides what the app hears). */
+async function aPaidOrder(amount = '199.99'): Promise<string> {
+  const request = checkoutRequest('qr', amount);
+  await wechat.createPayment(request);
+  fake.loseNextNotifications(1);
+  await fake.pay(no(request.paymentId));
+  return request.paymentId;
+}
+
+const no = (id: string) => id.replaceAll('-', '');
+
+describe('checkout', () => {
+  test('Native (desktop): the QR code text code_url; the order placed signed, in fen, with our number, notify URL and deadline', async () => {
+    const request = checkoutRequest('qr', '199.99');
+    const checkout = await wechat.createPayment(request);
+    expect(checkout).toEqual({ channel: 'qr', qrCode: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=\w+$/) });
+    const order = fake.orders.get(no(request.paymentId))!;
+    expect(order).toMatchObject({
+      appid: APPID,
+      mchid: MCHID,
+      description: '羽绒服 定金',
+      trade_type: 'NATIVE',
+      notify_url: NOTIFY_URL,
+      amount: { total: 19999, currency: 'CNY' },
+    });
+    expect(order.time_expire).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/);
+    expect(new Date(order.time_expire!).getTime()).toBe(Math.floor(request.expiresAt.getTime() / 1000) * 1000);
+    expect(fake.requests.at(-1)).toEqual({ method: 'POST', path: '/v3/pay/transactions/native', authorized: true });
+    // Asked again: the same order, the same code (our payment id is its number).
+    expect(await wechat.createPayment(request)).toEqual(checkout);
+  });
+
+  test("H5 (a phone browser): h5_url with our page as redirect_url; the payer's address in scene_info", async () => {
+    const request = checkoutRequest('h5', '0.01');
+    const checkout = await wechat.createPayment(request);
+    if (checkout.channel !== 'h5') throw new Error(checkout.channel);
+    const redirect = new URL(checkout.redirectUrl);
+    expect(redirect.origin + redirect.pathname).toBe('https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb');
+    expect(redirect.searchParams.get('prepay_id')).toBe(fake.orders.get(no(request.paymentId))!.prepay_id);
+    expect(redirect.searchParams.get('redirect_url')).toBe('https://shop.example.com/pay/done');
+    expect(fake.orders.get(no(request.paymentId))).toMatchObject({
+      trade_type: 'MWEB',
+      amount: { total: 1 },
+      scene_info: { payer_client_ip: '203.0.113.7', h5_info: { type: 'Wap' } },
+    });
+  });
+
+  test('JSAPI (inside WeChat): getBrandWCPayRequest parameters, paySign by the merchant key over the prepay id', async () => {
+    const request = checkoutRequest('jsapi', '1000.00');
+    const checkout = await wechat.createPayment(request);
+    if (checkout.channel !== 'jsapi') throw new Error(checkout.channel);
+    const order = fake.orders.get(no(request.paymentId))!;
+    expect(order).toMatchObject({ trade_type: 'JSAPI', payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }, amount: { total: 100000 } });
+    const { jsapi } = checkout;
+    expect(jsapi).toMatchObject({
+      appId: APPID,
+      package: `prepay_id=${order.prepay_id}`,
+      signType: 'RSA',
+      timeStamp: String(Math.floor(clock.now().getTime() / 1000)),
+    });
+    const message = `${jsapi.appId}\n${jsapi.timeStamp}\n${jsapi.nonceStr}\n${jsapi.package}\n`;
+    expect(createVerify('RSA-SHA256').update(message).verify(merchant.publicKey, jsapi.paySign, 'base64')).toBe(true);
+    // Without the openid or the address a checkout cannot be made; a currency other than CNY is refused; no sheet here.
+    await expect(wechat.createPayment({ ...checkoutRequest('jsapi'), openid: undefined })).rejects.toMatchObject({ status: 400 });
+    await expect(wechat.createPayment({ ...checkoutRequest('h5'), clientIp: undefined })).rejects.toMatchObject({ status: 400 });
+    await expect(wechat.createPayment({ ...checkoutRequest('qr'), currency: 'USD' })).rejects.toMatchObject({ code: 'currency_not_supported' });
+    await expect(wechat.createPayment({ ...checkoutRequest('qr'), channel: 'sheet' })).rejects.toMatchObject({ code: 'checkout_not_offered' });
+  });
+
+  test('our signature is what WeChat Pay checks: a merchant key it does not know is answered 401 SIGN_ERROR, a clear 502', async () => {
+    const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = await FakeWechatPay.start({
+      mchid: MCHID,
+      appid: APPID,
+      apiV3Key: APIV3_KEY,
+      merchant: { serial: MERCHANT_SERIAL, publicKey: stranger.publicKey },
+      platformKeys: [wechatPublicKey],
+    });
+    try {
+      const config = wechatPayConfig(wechatEnv(other.baseUrl));
+      if (!('config' in config) || !config.config) throw new Error('config');
+      const refused = await new WechatPayGateway(config.config, { clock, logger: createLogger('silent') })
+        .createPayment(checkoutRequest('qr'))
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({
+        status: 502,
+        code: 'payment_provider_error',
+        detail: expect.stringMatching(/401 SIGN_ERROR 签名错误 \(Request-ID 08[0-9A-F]+\)/),
+      });
+      expect(other.requests).toEqual([{ method: 'POST', path: '/v3/pay/transactions/native', authorized: false }]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('WeChat Pay refusing (SYSTEM_ERROR) is a 502 naming its code and Request-ID; no answer in time is a 504; asking again then works', async () => {
+    const request = checkoutRequest('qr');
+    fake.failNext(1, { status: 500, code: 'SYSTEM_ERROR', message: '系统繁忙，请稍后重试' });
+    await expect(wechat.createPayment(request)).rejects.toMatchObject({
+      status: 502,
+      code: 'payment_provider_error',
+      detail: expect.stringMatching(/500 SYSTEM_ERROR 系统繁忙，请稍后重试 \(Request-ID 08[0-9A-F]+\)/),
+    });
+    fake.stallNext(1, TIMEOUT_MS + 400);
+    await expect(wechat.createPayment(request)).rejects.toMatchObject({
+      status: 504,
+      code: 'payment_provider_timeout',
+      detail: expect.stringMatching(/within 800 ms/),
+    });
+    // The stalled call placed the order all the same: asking again gets that one.
+    expect(await wechat.createPayment(request)).toMatchObject({ channel: 'qr' });
+    expect([...fake.orders.keys()].filter((k) => k === no(request.paymentId))).toHaveLength(1);
+  });
+
+  test("an answer not signed by WeChat Pay's key is not believed: 502, whatever it says", async () => {
+    const impostor = await FakeWechatPay.start({
+      mchid: MCHID,
+      appid: APPID,
+      apiV3Key: APIV3_KEY,
+      merchant: { serial: MERCHANT_SERIAL, publicKey: merchant.publicKey },
+      platformKeys: [{ id: PUBLIC_KEY_ID, privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }],
+    });
+    try {
+      const config = wechatPayConfig(wechatEnv(impostor.baseUrl));
+      if (!('config' in config) || !config.config) throw new Error('config');
+      const refused = await new WechatPayGateway(config.config, { clock, logger: createLogger('silent') })
+        .createPayment(checkoutRequest('qr'))
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ status: 502, code: 'payment_provider_error', detail: expect.stringMatching(/signature does not match/) });
+    } finally {
+      await impostor.close();
+    }
+  });
+});
+
+describe('notifications', () => {
+  const deliverTo = (signed: { id: string; headers: Record<string, string>; body: Buffer }) => fake.deliver(NOTIFY_URL, signed, 'TRANSACTION.SUCCESS');
+
+  test('forged (another key, an unknown serial, a probe, another APIv3 key) or stale: refused 4xx with {"code":"FAIL"}', async () => {
+    const paymentId = await aPaidOrder();
+    const resource = transactionResource(fake.orders.get(no(paymentId))!);
+    const stranger: FakePlatformKey = { id: PUBLIC_KEY_ID, privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey };
+    const probe = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource);
+    probe.headers['wechatpay-signature'] = `WECHATPAY/SIGNTEST/${probe.headers['wechatpay-signature']}`;
+    const attempts = {
+      forged: fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource, { signWith: stranger }),
+      unknownSerial: fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource, { signWith: { ...stranger, id: 'PUB_KEY_ID_0000' } }),
+      probe,
+      otherApiV3Key: fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource, { apiV3Key: 'Zb8Gruziwazqj3sTfV7e2Gk1BJZ1edc7' }),
+      stale: fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', resource, { at: new Date(clock.now().getTime() - 301_000) }),
+    };
+    const answers: Record<string, unknown> = {};
+    for (const [name, signed] of Object.entries(attempts)) {
+      const delivered = await deliverTo(signed);
+      answers[name] = { status: delivered.status, answer: JSON.parse(delivered.answer) };
+    }
+    expect(answers).toEqual({
+      forged: { status: 401, answer: { code: 'FAIL', message: expect.stringMatching(/signature does not match/) } },
+      unknownSerial: { status: 401, answer: { code: 'FAIL', message: expect.stringMatching(/PUB_KEY_ID_0000/) } },
+      probe: { status: 401, answer: { code: 'FAIL', message: expect.stringMatching(/WECHATPAY\/SIGNTEST/) } },
+      otherApiV3Key: { status: 400, answer: { code: 'FAIL', message: expect.stringMatching(/cannot be decrypted/) } },
+      stale: { status: 401, answer: { code: 'FAIL', message: expect.stringMatching(/more than 300 seconds/) } },
+    });
+  });
+
+  test("genuine ones are read as the port's events: TRANSACTION.SUCCESS a payment, REFUND.* a refund, the notification id the event id", async () => {
+    const paymentId = await aPaidOrder('88.80');
+    const order = fake.orders.get(no(paymentId))!;
+    // Signed with the 微信支付公钥 or a platform certificate: notifications switch over gradually.
+    for (const signWith of [wechatPublicKey, platformCertificate]) {
+      const signed = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionResource(order), { signWith });
+      const event = wechat.verifyNotification(signed.headers, signed.body, clock.now());
+      expect({ ...event, amount: event.amount.toFixed(2) }).toEqual({
+        id: signed.id,
+        type: 'payment.succeeded',
+        paymentId,
+        amount: '88.80',
+        currency: 'CNY',
+        transactionId: order.transaction_id,
+      });
+    }
+    const refundId = randomUUID();
+    expect(
+      await wechat.refund({ refundId, paymentId, transactionId: order.transaction_id!, amount: parseMoney('8.80'), currency: 'CNY', reason: 'late_payment' }),
+    ).toEqual({
+      outcome: 'processing',
+    });
+    fake.loseNextNotifications(1);
+    const finished = await fake.finishRefund(no(refundId), 'SUCCESS');
+    const refundEvent = wechat.verifyNotification(finished.headers, finished.body, clock.now());
+    expect({ ...refundEvent, amount: refundEvent.amount.toFixed(2) }).toEqual({
+      id: finished.id,
+      type: 'refund.succeeded',
+      refundId,
+      paymentId,
+      amount: '8.80',
+      currency: 'CNY',
+    });
+    // Not ours, or not as documented: refused, so that the log shows it and WeChat Pay sends it again.
+    const foreign = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', {
+      ...transactionResource(order),
+      trade_state: 'SUCCESS',
+      mchid: '1230000109',
+    });
+    expect(() => wechat.verifyNotification(foreign.headers, foreign.body, clock.now())).toThrow(/merchant 1230000109/);
+    const notOurs = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', {
+      ...transactionResource(order),
+      trade_state: 'SUCCESS',
+      out_trade_no: '1217752501201407033233368018',
+    });
+    expect(() => wechat.verifyNotification(notOurs.headers, notOurs.body, clock.now())).toThrow(/not one of ours/);
+    const other = fake.notification('MCHTRANSFER.BILL.FINISHED', '转账完成', 'mch_payment', {});
+    expect(() => wechat.verifyNotification(other.headers, other.body, clock.now())).toThrow(/MCHTRANSFER.BILL.FINISHED/);
+  });
+});
+
+describe('queries', () => {
+  test('trade_state maps to the port: NOTPAY pending, SUCCESS and REFUND paid (the event a notification would carry), PAYERROR failed, CLOSED closed, none not_found', async () => {
+    const request = checkoutRequest('qr', '66.60');
+    await wechat.createPayment(request);
+    expect(await wechat.queryPayment(request.paymentId)).toEqual({ state: 'pending' });
+    fake.loseNextNotifications(1);
+    await fake.pay(no(request.paymentId));
+    const transactionId = fake.orders.get(no(request.paymentId))!.transaction_id!;
+    const paid = await wechat.queryPayment(request.paymentId);
+    expect(paid).toMatchObject({
+      state: 'paid',
+      event: { id: `query:${transactionId}`, type: 'payment.succeeded', paymentId: request.paymentId, currency: 'CNY', transactionId },
+    });
+    expect(paid.state === 'paid' && paid.event.amount.toFixed(2)).toBe('66.60');
+    fake.orders.get(no(request.paymentId))!.trade_state = 'REFUND';
+    expect(await wechat.queryPayment(request.paymentId)).toMatchObject({ state: 'paid' });
+    const declined = checkoutRequest('h5');
+    await wechat.createPayment(declined);
+    fake.decline(no(declined.paymentId));
+    expect(await wechat.queryPayment(declined.paymentId)).toMatchObject({
+      state: 'failed',
+      event: { type: 'payment.failed', paymentId: declined.paymentId, transactionId: null },
+    });
+    fake.orders.get(no(declined.paymentId))!.trade_state = 'CLOSED';
+    expect(await wechat.queryPayment(declined.paymentId)).toEqual({ state: 'closed' });
+    expect(await wechat.queryPayment(randomUUID())).toEqual({ state: 'not_found' });
+    expect(fake.requests.at(-1)?.path).toMatch(new RegExp(`^/v3/pay/transactions/out-trade-no/[0-9a-f]{32}\\?mchid=${MCHID}$`));
+  });
+});
+
+describe('refunds', () => {
+  const refundOf = (paymentId: string, amount: string, reason = 'campaign_cancelled') => ({
+    refundId: randomUUID(),
+    paymentId,
+    transactionId: null,
+    amount: parseMoney(amount),
+    currency: 'CNY',
+    reason,
+  });
+
+  test('the refund API in fen with the order total and a reason the payer reads; PROCESSING, then queried SUCCESS; asked again, refunded once', async () => {
+    const paymentId = await aPaidOrder('199.99');
+    const request = refundOf(paymentId, '50.00');
+    expect(await wechat.refund(request)).toEqual({ outcome: 'processing' });
+    expect(fake.refunds.get(no(request.refundId))).toMatchObject({
+      out_trade_no: no(paymentId),
+      reason: '预售活动取消，原路退回',
+      notify_url: NOTIFY_URL,
+      amount: { refund: 5000, total: 19999, currency: 'CNY' },
+    });
+    expect(await wechat.queryRefund(request)).toEqual({ outcome: 'processing' });
+    fake.loseNextNotifications(1);
+    await fake.finishRefund(no(request.refundId), 'SUCCESS');
+    expect(await wechat.queryRefund(request)).toEqual({ outcome: 'succeeded' });
+    // The same refund asked again (a retry after a lost answer) is the same refund.
+    expect(await wechat.refund(request)).toEqual({ outcome: 'succeeded' });
+    expect([...fake.refunds.values()].filter((r) => r.out_trade_no === no(paymentId))).toHaveLength(1);
+    expect(await wechat.queryRefund({ refundId: randomUUID(), paymentId })).toEqual({ outcome: 'not_found' });
+  });
+
+  test('ABNORMAL and CLOSED are refusals with their reason', async () => {
+    const paymentId = await aPaidOrder('30.00');
+    const abnormal = refundOf(paymentId, '10.00');
+    await wechat.refund(abnormal);
+    fake.loseNextNotifications(1);
+    await fake.finishRefund(no(abnormal.refundId), 'ABNORMAL');
+    expect(await wechat.queryRefund(abnormal)).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^ABNORMAL/) });
+    const closed = refundOf(paymentId, '10.00');
+    await wechat.refund(closed);
+    fake.loseNextNotifications(1);
+    await fake.finishRefund(no(closed.refundId), 'CLOSED');
+    expect(await wechat.queryRefund(closed)).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^CLOSED/) });
+  });
+
+  test('WeChat Pay refusing the refund (NOT_ENOUGH) is its answer; busy (SYSTEM_ERROR) or no answer throws, to be sent again; beyond the payment is refused before asking', async () => {
+    const paymentId = await aPaidOrder('20.00');
+    const request = refundOf(paymentId, '20.00', 'late_payment');
+    fake.failNext(1, { status: 403, code: 'NOT_ENOUGH', message: '基本账户余额不足，请充值后重新发起' }, '/v3/refund/');
+    expect(await wechat.refund(request)).toEqual({ outcome: 'rejected', reason: 'NOT_ENOUGH: 基本账户余额不足，请充值后重新发起' });
+    fake.failNext(1, { status: 500, code: 'SYSTEM_ERROR', message: '系统繁忙' }, '/v3/refund/');
+    await expect(wechat.refund(request)).rejects.toMatchObject({ code: 'payment_provider_error', detail: expect.stringMatching(/SYSTEM_ERROR/) });
+    fake.stallNext(1, TIMEOUT_MS + 400, '/v3/refund/');
+    await expect(wechat.refund(request)).rejects.toMatchObject({ code: 'payment_provider_timeout' });
+    // WeChat Pay had made it: asked again, the same refund.
+    expect(await wechat.refund(request)).toEqual({ outcome: 'processing' });
+    expect(fake.refunds.get(no(request.refundId))?.reason).toBe('付款晚于截止时间，原路退回');
+    const calls = fake.requests.length;
+    expect(await wechat.refund({ ...refundOf(paymentId, '40.00'), reason: 'deposit_compensation' })).toMatchObject({
+      outcome: 'rejected',
+      reason: expect.stringMatching(/exceeds the payment of 20.00/),
+    });
+    expect(await wechat.refund(refundOf(randomUUID(), '1.00'))).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/no paid order/) });
+    expect(fake.requests.slice(calls).map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+});
+
+describe('the daily trade bill', () => {
+  test("the day's payments and refunds from the bill file, checked against its SHA1; no bill is an empty day; an altered file is refused", async () => {
+    const paymentId = await aPaidOrder('120.50');
+    const refund = { refundId: randomUUID(), paymentId, transactionId: null, amount: parseMoney('20.50'), currency: 'CNY', reason: 'pledge_cancelled' };
+    await wechat.refund(refund);
+    const day = businessDay(clock.now());
+    // Today's bill is not out yet.
+    await expect(wechat.statement(day)).rejects.toMatchObject({ code: 'payment_provider_error' });
+    clock.offsetMs += 24 * 60 * 60_000;
+    const lines = (await wechat.statement(day)).filter((l) => l.paymentId === paymentId);
+    expect(
+      lines.map((l) => ({ kind: l.kind, refundId: l.refundId, transactionId: l.transactionId, amount: l.amount.toFixed(2), currency: l.currency })),
+    ).toEqual([
+      { kind: 'payment', refundId: null, transactionId: fake.orders.get(no(paymentId))!.transaction_id, amount: '120.50', currency: 'CNY' },
+      { kind: 'refund', refundId: refund.refundId, transactionId: fake.orders.get(no(paymentId))!.transaction_id, amount: '20.50', currency: 'CNY' },
+    ]);
+    expect(businessDay(lines[0].at)).toBe(day);
+    fake.corruptBill();
+    await expect(wechat.statement(day)).rejects.toMatchObject({
+      code: 'payment_provider_error',
+      detail: expect.stringMatching(/does not match its SHA1/),
+    });
+    expect(await wechat.statement('2020-01-01')).toEqual([]);
+    expect(fake.requests.filter((r) => r.path.startsWith('/v3/billdownload/')).every((r) => r.authorized)).toBe(true);
+  });
+});
+
+test('partly or wrongly configured: the service refuses to start and lists every problem, the platform’s and WeChat Pay’s', async () => {
+  const { code, stderr } = await runServiceToExit({ PORT: 'eighty', WECHATPAY_MCHID: MCHID, WECHATPAY_NOTIFY_URL: 'http://shop.example.com/pay?x=1' });
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/^Invalid configuration:\n/);
+  for (const problem of [
+    'PORT:',
+    'WECHATPAY_APPID: is required',
+    'WECHATPAY_MERCHANT_SERIAL: is required',
+    'WECHATPAY_PRIVATE_KEY: is required',
+    'WECHATPAY_APIV3_KEY: is required',
+    'WECHATPAY_PUBLIC_KEY: is required',
+    'WECHATPAY_NOTIFY_URL: must be an https URL',
+  ])
+    expect(stderr).toContain(problem);
+});
+
+/** The WECHATPAY_ variables of this file's merchant, against a WeChat Pay at `baseUrl`. */
+function wechatEnv(baseUrl: string): Record<string, string> {
+  return {
+    WECHATPAY_MCHID: MCHID,
+    WECHATPAY_APPID: APPID,
+    WECHATPAY_MERCHANT_SERIAL: MERCHANT_SERIAL,
+    WECHATPAY_PRIVATE_KEY: String(merchant.privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    WECHATPAY_APIV3_KEY: APIV3_KEY,
+    WECHATPAY_PUBLIC_KEY_ID: PUBLIC_KEY_ID,
+    WECHATPAY_PUBLIC_KEY: String(publicKey.publicKey.export({ type: 'spki', format: 'pem' })),
+    WECHATPAY_PLATFORM_CERTS: FIXTURE_PLATFORM_CERTIFICATE,
+    WECHATPAY_NOTIFY_URL: NOTIFY_URL,
+    WECHATPAY_BASE_URL: baseUrl,
+    WECHATPAY_TIMEOUT_MS: String(TIMEOUT_MS),
+  };
+}
+
+/** A transaction notification's resource as WeChat Pay writes it. */
+function transactionResource(order: {
+  appid: string;
+  mchid: string;
+  out_trade_no: string;
+  transaction_id?: string;
+  trade_type: string;
+  trade_state: string;
+  success_time?: string;
+  amount: { total: number };
+}) {
+  return {
+    appid: order.appid,
+    mchid: order.mchid,
+    out_trade_no: order.out_trade_no,
+    transaction_id: order.transaction_id,
+    trade_type: order.trade_type,
+    trade_state: order.trade_state,
+    trade_state_desc: '支付成功',
+    bank_type: 'OTHERS',
+    attach: '',
+    success_time: order.success_time,
+    payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+    amount: { total: order.amount.total, payer_total: order.amount.total, currency: 'CNY', payer_currency: 'CNY' },
+  };
+}
