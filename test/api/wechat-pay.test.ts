@@ -1,13 +1,12 @@
 import { createPrivateKey, createVerify, generateKeyPairSync, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type PaymentGateway, WechatPayGateway, wechatPayConfig } from '../../src/payments';
+import { type PaymentGateway, PaymentRow, RefundRow, WechatPayGateway, wechatPayConfig } from '../../src/payments';
 import { businessDay } from '../../src/platform/calendar';
 import { createLogger } from '../../src/platform/logger';
-import { parseMoney } from '../../src/platform/money';
-import { startTestApp, type TestApp } from '../support/app';
-import { expectLedgerReconciles } from '../support/campaigns';
-import { TestClock } from '../support/clock';
+import { type Decimal, parseMoney, toFen } from '../../src/platform/money';
+import type { TestApp } from '../support/app';
+import { advance, runDue } from '../support/clock';
 import {
   FIXTURE_PLATFORM_CERTIFICATE,
   FIXTURE_PLATFORM_CERTIFICATE_KEY,
@@ -15,6 +14,7 @@ import {
   FakeWechatPay,
   type FakePlatformKey,
 } from '../support/fake-wechat-pay';
+import { anUnpaidDeposit, paymentsBed } from '../support/payments';
 import { runServiceToExit } from '../support/process';
 
 /**
@@ -36,8 +36,8 @@ const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const wechatPublicKey: FakePlatformKey = { id: PUBLIC_KEY_ID, privateKey: publicKey.privateKey };
 const platformCertificate: FakePlatformKey = { id: FIXTURE_PLATFORM_CERTIFICATE_SERIAL, privateKey: createPrivateKey(FIXTURE_PLATFORM_CERTIFICATE_KEY) };
 
-const clock = new TestClock();
-let t: TestApp;
+/** Filled in once the fake listens (before the bed starts the app with it). */
+const env: Record<string, string> = {};
 let fake: FakeWechatPay;
 let listener: http.Server;
 let wechat: PaymentGateway;
@@ -56,14 +56,18 @@ beforeAll(async () => {
   listener = http.createServer((req, res) => t.app.http(req, res));
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   fake.notifyOrigin = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
-  t = await startTestApp({ clock, env: wechatEnv(fake.baseUrl) });
+  Object.assign(env, wechatEnv(fake.baseUrl));
+});
+const bed = paymentsBed(env);
+const { clock } = bed;
+let t: TestApp;
+beforeAll(() => {
+  t = bed.t;
   wechat = t.app.services.payments.gateway('wechatpay');
 });
-afterEach(() => expectLedgerReconciles(t));
 afterAll(async () => {
   await fake.close();
   await new Promise((resolve) => listener.close(resolve));
-  await t.close();
 });
 
 function checkoutRequest(channel: 'qr' | 'h5' | 'jsapi', amount = '199.99') {
@@ -416,6 +420,130 @@ describe('the daily trade bill', () => {
     });
     expect(await wechat.statement('2020-01-01')).toEqual([]);
     expect(fake.requests.filter((r) => r.path.startsWith('/v3/billdownload/')).every((r) => r.authorized)).toBe(true);
+  });
+});
+
+describe('through the app: a consumer pays and is refunded', () => {
+  const paymentOf = (id: string) => t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id }));
+  const refundsOf = (paymentId: string) => t.db.read((tx) => tx.findBy(RefundRow, { paymentId }));
+  const fen = (amount: Decimal) => Number(toFen(amount));
+
+  /** A new consumer's unpaid deposit, offered at WeChat Pay on `channel` through POST /v1/payments/:id/checkout. */
+  async function aWechatCheckout(channel: 'qr' | 'h5' | 'jsapi') {
+    const unpaid = await anUnpaidDeposit(bed);
+    const res = await t.http
+      .post(`/v1/payments/${unpaid.deposit.id}/checkout`)
+      .set(unpaid.consumer.auth)
+      .send({ provider: 'wechatpay', channel, ...(channel === 'jsapi' ? { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } : {}) });
+    return { ...unpaid, res };
+  }
+
+  test('GET /v1/payments/providers offers WeChat Pay with its three checkouts', async () => {
+    const { items } = (await t.http.get('/v1/payments/providers').expect(200)).body;
+    expect(items).toContainEqual({ name: 'wechatpay', channels: ['qr', 'h5', 'jsapi'] });
+  });
+
+  test('QR: the order placed at WeChat Pay for the deposit; its TRANSACTION.SUCCESS notification makes the pledge active (204, no body); redelivered, nothing changes', async () => {
+    const { deposit, pledgeId, consumer, res } = await aWechatCheckout('qr');
+    expect(res.status).toBe(200);
+    expect(res.body.checkout).toMatchObject({ provider: 'wechatpay', channel: 'qr', qrCode: expect.stringMatching(/^weixin:\/\/wxpay\/bizpayurl\?pr=/) });
+    expect(res.body.checkout.qrSvg).toMatch(/^<svg/);
+    const order = fake.orders.get(no(deposit.id))!;
+    expect(order).toMatchObject({
+      trade_type: 'NATIVE',
+      notify_url: NOTIFY_URL,
+      amount: { total: fen(deposit.amount), currency: 'CNY' },
+      description: expect.stringMatching(/ · 定金$/),
+    });
+    expect(new Date(order.time_expire!).getTime()).toBe(Math.floor(new Date(res.body.checkout.expiresAt).getTime() / 1000) * 1000);
+
+    const delivered = await fake.pay(no(deposit.id));
+    expect({ status: delivered.status, answer: delivered.answer }).toEqual({ status: 204, answer: '' });
+    const paid = await paymentOf(deposit.id);
+    expect(paid).toMatchObject({ status: 'succeeded', provider: 'wechatpay', transactionId: order.transaction_id });
+    expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+    // WeChat Pay did not see our answer and sends it again (the same id): taken once.
+    expect((await fake.deliver(NOTIFY_URL, delivered, delivered.eventType)).status).toBe(204);
+    expect(await paymentOf(deposit.id)).toMatchObject({ status: 'succeeded', settledAt: paid.settledAt });
+    expect(await t.db.read((tx) => tx.countBy(PaymentRow, { reportedPaymentId: deposit.id, kind: 'unexpected' }))).toBe(0);
+  });
+
+  test("H5 comes back to the storefront's page of the payment; JSAPI carries the payer's openid; both paid through the same notification path", async () => {
+    const h5 = await aWechatCheckout('h5');
+    expect(h5.res.status).toBe(200);
+    expect(new URL(h5.res.body.checkout.redirectUrl).searchParams.get('redirect_url')).toMatch(new RegExp(`/pay/${h5.deposit.id}$`));
+    expect(fake.orders.get(no(h5.deposit.id))).toMatchObject({ trade_type: 'MWEB', scene_info: { payer_client_ip: expect.stringMatching(/127\.0\.0\.1$/) } });
+    const jsapi = await aWechatCheckout('jsapi');
+    expect(jsapi.res.status).toBe(200);
+    expect(jsapi.res.body.checkout.jsapi).toMatchObject({
+      appId: APPID,
+      signType: 'RSA',
+      package: `prepay_id=${fake.orders.get(no(jsapi.deposit.id))!.prepay_id}`,
+    });
+    for (const made of [h5, jsapi]) {
+      expect((await fake.pay(no(made.deposit.id))).status).toBe(204);
+      expect((await paymentOf(made.deposit.id)).status).toBe('succeeded');
+    }
+  });
+
+  test('WeChat Pay failing or silent at checkout: the consumer is told 502 payment_provider_error / 504 payment_provider_timeout; asking again works', async () => {
+    const { deposit, consumer } = await anUnpaidDeposit(bed);
+    const ask = () => t.http.post(`/v1/payments/${deposit.id}/checkout`).set(consumer.auth).send({ provider: 'wechatpay', channel: 'qr' });
+    fake.failNext(1, { status: 500, code: 'SYSTEM_ERROR', message: '系统繁忙，请稍后重试' });
+    const refused = await ask().expect(502);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(refused.body).toMatchObject({ code: 'payment_provider_error', detail: expect.stringMatching(/SYSTEM_ERROR 系统繁忙，请稍后重试 \(Request-ID 08/) });
+    fake.stallNext(1, TIMEOUT_MS + 400);
+    expect((await ask().expect(504)).body.code).toBe('payment_provider_timeout');
+    expect((await ask().expect(200)).body.checkout.channel).toBe('qr');
+  });
+
+  test('a cancelled pledge: the deposit goes back through the refund API (PROCESSING), and REFUND.SUCCESS pays it out; a refund call answered too late is sent again and made once', async () => {
+    const made = await aWechatCheckout('qr');
+    await fake.pay(no(made.deposit.id));
+    fake.stallNext(1, TIMEOUT_MS + 400, '/v3/refund/');
+    await t.http.post(`/v1/pledges/${made.pledgeId}/cancel`).set(made.consumer.auth).set('Idempotency-Key', randomUUID()).expect(200);
+    await runDue(t, clock);
+    await advance(t, clock, 60 * 60_000);
+    const [refund] = await refundsOf(made.deposit.id);
+    expect(refund.status).toBe('processing');
+    const sent = [...fake.refunds.values()].filter((r) => r.out_trade_no === no(made.deposit.id));
+    expect(sent).toEqual([
+      expect.objectContaining({
+        out_refund_no: no(refund.id),
+        reason: '取消预订，定金原路退回',
+        notify_url: NOTIFY_URL,
+        amount: { refund: fen(made.deposit.amount), total: fen(made.deposit.amount), currency: 'CNY' },
+      }),
+    ]);
+    const delivered = await fake.finishRefund(no(refund.id), 'SUCCESS');
+    expect({ status: delivered.status, answer: delivered.answer }).toEqual({ status: 204, answer: '' });
+    expect((await refundsOf(made.deposit.id))[0].status).toBe('succeeded');
+    expect((await fake.deliver(NOTIFY_URL, delivered, delivered.eventType)).status).toBe(204);
+    expect((await refundsOf(made.deposit.id)).map((r) => r.status)).toEqual(['succeeded']);
+  });
+
+  test('a replayed notification (signed 10 minutes ago) for a pending deposit changes nothing and is answered {"code":"FAIL"}', async () => {
+    const { deposit } = await anUnpaidDeposit(bed);
+    const order = {
+      appid: APPID,
+      mchid: MCHID,
+      out_trade_no: no(deposit.id),
+      transaction_id: '4200000000202612050000000009',
+      trade_type: 'NATIVE',
+      trade_state: 'SUCCESS',
+      success_time: '2026-12-05T10:00:00+08:00',
+      amount: { total: fen(deposit.amount) },
+    };
+    const stale = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionResource(order), {
+      at: new Date(clock.now().getTime() - 600_000),
+    });
+    const answer = await fake.deliver(NOTIFY_URL, stale, 'TRANSACTION.SUCCESS');
+    expect({ status: answer.status, body: JSON.parse(answer.answer) }).toEqual({
+      status: 401,
+      body: { code: 'FAIL', message: expect.stringMatching(/replay/) },
+    });
+    expect((await paymentOf(deposit.id)).status).toBe('pending');
   });
 });
 
