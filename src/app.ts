@@ -83,6 +83,7 @@ import {
   createHttpApp,
   mountRoutes,
   opsRouter,
+  tagged,
   type RouteDef,
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
@@ -356,27 +357,36 @@ export function buildApp(deps: AppDeps): App {
     }),
   );
 
+  // Each module's routes, grouped as the API description shows them (its tags).
   const routes = [
-    ...accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
-    ...phoneRoutes(phoneCodes, {
-      sandboxEcho: config.sms.sandboxEcho,
-      perAddressPerHour: config.sms.perAddressPerHour,
-      failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
-      sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
-    }),
-    ...factoryRoutes(factories),
-    ...campaignRoutes(campaigns, campaignReads, decisions, clock),
-    ...pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox)),
-    ...paymentRoutes(payments, sandbox, clock, {
-      sandboxTestRoutes: config.payments.sandboxTestRoutes,
-      returnUrl: (req, paymentId) => `${publicOrigin(req, publicBaseUrl)}/pay/${paymentId}`,
-    }),
-    ...notificationRoutes(notifications),
-    ...webhookRoutes(webhooks, { requireHttps: config.env === 'production' }),
-    ...forecastRoutes(forecasts, clock),
-    ...subscriptionRoutes(subscriptions, boxCharges),
-    ...payoutRoutes(statements, payouts, (tx, factoryId) => factories.exists(tx, factoryId)),
-    ...storefrontRoutes({ wechat, publicBaseUrl }),
+    ...tagged(
+      'accounts',
+      accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
+      phoneRoutes(phoneCodes, {
+        sandboxEcho: config.sms.sandboxEcho,
+        perAddressPerHour: config.sms.perAddressPerHour,
+        failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
+        sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
+      }),
+      notificationRoutes(notifications),
+    ),
+    ...tagged('factories', factoryRoutes(factories)),
+    ...tagged('campaigns', campaignRoutes(campaigns, campaignReads, decisions, clock)),
+    ...tagged('pledges', pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox))),
+    ...tagged(
+      'payments',
+      paymentRoutes(payments, sandbox, clock, {
+        sandboxTestRoutes: config.payments.sandboxTestRoutes,
+        returnUrl: (req, paymentId) => `${publicOrigin(req, publicBaseUrl)}/pay/${paymentId}`,
+      }),
+    ),
+    ...tagged('forecasts', webhookRoutes(webhooks, { requireHttps: config.env === 'production' }), forecastRoutes(forecasts, clock)),
+    ...tagged('subscriptions', subscriptionRoutes(subscriptions, boxCharges)),
+    ...tagged(
+      'payouts',
+      payoutRoutes(statements, payouts, (tx, factoryId) => factories.exists(tx, factoryId)),
+    ),
+    ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl })),
   ];
   const http = createHttpApp({
     logger,
@@ -396,7 +406,7 @@ export function buildApp(deps: AppDeps): App {
       }),
       shareCodeRouter({ reads: campaignReads, publicBaseUrl }),
       authenticate(accounts, factories),
-      mountRoutes(routes, idempotency),
+      mountRoutes(routes, idempotency, { validateResponses: config.validateResponses }),
     ],
   });
 

@@ -4,7 +4,10 @@ import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES, subjectOf } from '../platform/http/principal';
 import type { AccountService } from './account.service';
-import { ChangePasswordBody, LoginBody, RegisterBody, toSessionDto, toUserDto } from './account.schemas';
+import { z } from 'zod';
+import { ApiKeyCaller, ChangePasswordBody, LoginBody, RegisterBody, SessionDocument, UserDocument, toSessionDto, toUserDto } from './account.schemas';
+
+const SERVER_BUSY = '`server_busy`: too many password hashes waiting; retry after `Retry-After` seconds';
 
 export function accountRoutes(
   accounts: AccountService,
@@ -49,23 +52,38 @@ export function accountRoutes(
       summary: 'Create a consumer account and sign in',
       status: 201,
       body: RegisterBody,
+      response: SessionDocument,
+      doc: {
+        description:
+          "A new email makes a consumer account. An email that already has a consumer account, with that account's password, signs in to it (the same 201: a sign-up sent twice is harmless); any other taken email is a 409. Whether an email has an account therefore shows to whoever tries it; the sign-up that hides it is by phone (`/v1/auth/phone/code`), see docs/domain.md.",
+        answer: 'Signed in (a new account, or the existing consumer account whose password was given)',
+        problems: {
+          409: '`email_taken`: the email has an account and the password is not its password (or it is not a consumer account)',
+          429: '`too_many_registrations` (per client address, every attempt counted), or `too_many_login_attempts` (taken emails with a wrong password count as failed sign-ins)',
+          503: SERVER_BUSY,
+        },
+      },
       before: [registerLimiter, ...loginLimiters],
       handle: async ({ body }) => toSessionDto(await accounts.register(body)),
     }),
     publicRoute({
       method: 'post',
       path: '/v1/auth/login',
-      summary: 'Sign in with email and password',
+      summary: 'Sign in with email and password (failed attempts are rate-limited per client)',
       body: LoginBody,
+      response: SessionDocument,
+      doc: { answer: 'Signed in', problems: { 401: '`invalid_credentials`', 429: '`too_many_login_attempts`', 503: SERVER_BUSY } },
       before: loginLimiters,
       handle: async ({ body }) => toSessionDto(await accounts.login(body.email, body.password)),
     }),
     route({
       method: 'post',
       path: '/v1/auth/logout',
-      summary: 'Sign out, ending this session (its token stops working at once)',
+      summary: 'Sign out, ending this session (its token stops working at once, on every replica)',
       access: ROLES,
       status: 204,
+      response: null,
+      doc: { answer: 'Signed out', problems: { 400: '`not_a_session`: a factory API key has no session (an operator revokes keys)' } },
       handle: async ({ principal }) => {
         await accounts.logout(principal);
       },
@@ -73,10 +91,20 @@ export function accountRoutes(
     route({
       method: 'post',
       path: '/v1/auth/password',
-      summary: 'Change the password; every other session is ended',
+      summary: 'Change the password; every other session is ended at once (this one stays signed in)',
       access: ROLES,
       status: 204,
       body: ChangePasswordBody,
+      response: null,
+      doc: {
+        answer: 'Changed',
+        problems: {
+          403: '`wrong_password`: the current password is wrong',
+          409: '`password_not_set`: the account signs in by phone code and has no password',
+          429: '`too_many_login_attempts`: too many wrong current passwords for this account',
+          503: SERVER_BUSY,
+        },
+      },
       // A stolen token must not turn into a password oracle: wrong current passwords count like failed sign-ins, per account.
       before: [limiter(loginLimit.max, (req) => `password|${subjectOf(req.principal)}`)],
       handle: async ({ principal, body }) => {
@@ -86,8 +114,10 @@ export function accountRoutes(
     route({
       method: 'get',
       path: '/v1/me',
-      summary: 'Who the caller is',
+      summary: 'Who the caller is (a user, or a factory API key)',
       access: ROLES,
+      response: z.union([UserDocument, ApiKeyCaller]),
+      doc: { answer: 'The caller' },
       handle: async ({ principal }) =>
         'apiKeyId' in principal
           ? { role: principal.role, factoryId: principal.factoryId, apiKeyId: principal.apiKeyId }

@@ -4,7 +4,14 @@ import type { Session } from './session.entity';
 import type { UserRow } from './user.entity';
 
 /** Emails are compared and stored trimmed and lower-cased. */
-export const email = z.string().trim().toLowerCase().max(254).pipe(z.email('must be an email address'));
+export const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email('must be an email address'))
+  // The description shows the input side of a pipe: say what it is checked against.
+  .meta({ format: 'email' });
 // Long passphrases welcome; a cap keeps a 1 MB "password" from tying up the password hash.
 export const password = z.string().min(10, 'must be at least 10 characters').max(200);
 export const displayName = z.string().trim().min(1).max(100);
@@ -14,17 +21,33 @@ export const LoginBody = z.strictObject({ email, password: z.string().min(1).max
 export const ChangePasswordBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: password });
 export type RegisterInput = z.infer<typeof RegisterBody>;
 
-export interface UserDto {
-  id: string;
-  /** null for a consumer who signed up by phone. */
-  email: string | null;
-  /** E.164 to its owner, masked (+86 138****5678) to anyone else; null when the account has none. */
-  phone: string | null;
-  role: UserRow['role'];
-  displayName: string;
-  factoryId: string | null;
-  createdAt: string;
-}
+export const UserDocument = z
+  .object({
+    id: z.uuid(),
+    email: z.string().nullable().meta({ description: 'null for a consumer who signed up by phone' }),
+    phone: z.string().nullable().meta({
+      description: 'E.164 (+8613812345678) to its owner (GET /v1/me, sign-in answers); masked (+86 138****5678) to anyone else; null if the account has none',
+    }),
+    role: z.enum(['consumer', 'operator', 'factory']),
+    displayName: z.string(),
+    factoryId: z.uuid().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'User' });
+export type UserDto = z.output<typeof UserDocument>;
+
+/** Who GET /v1/me says a factory API key is. */
+export const ApiKeyCaller = z.object({ role: z.literal('factory'), factoryId: z.uuid(), apiKeyId: z.uuid() }).meta({ id: 'ApiKeyCaller' });
+
+export const SessionDocument = z
+  .object({ token: z.string(), tokenType: z.literal('Bearer'), expiresAt: z.iso.datetime(), user: UserDocument })
+  .meta({ id: 'Session' });
+
+export const PhoneSession = z
+  .intersection(SessionDocument, z.object({ newAccount: z.boolean().meta({ description: 'true when this verify made the account' }) }))
+  .meta({
+    id: 'PhoneSession',
+  });
 
 /** A user as its owner sees it (`owner`), or as an operator or a colleague does: their phone number masked. */
 export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): UserDto {
@@ -41,6 +64,6 @@ export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): U
 }
 
 /** The answer of every sign-in (email, sign-up, phone code): the owner sees their own account whole. */
-export function toSessionDto(session: Session) {
+export function toSessionDto(session: Session): z.output<typeof SessionDocument> {
   return { token: session.token, tokenType: 'Bearer', expiresAt: session.expiresAt.toISOString(), user: toUserDto(session.user, 'owner') };
 }

@@ -3,7 +3,7 @@ export { accountJobs } from './account.jobs';
 export { accountRoutes } from './account.routes';
 export { type Session, SessionRow } from './session.entity';
 export { UserRow } from './user.entity';
-export { email, password, displayName, toUserDto, type UserDto } from './account.schemas';
+export { email, password, displayName, toUserDto, UserDocument, type UserDto } from './account.schemas';
 export { OWASP_ARGON2ID, PasswordHasher, type PasswordHashing } from './password';
 export { PhoneCodeRow } from './phone-code.entity';
 export { PhoneCodes, type PhoneCodeSettings } from './phone-codes';

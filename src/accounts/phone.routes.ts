@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
-import { toSessionDto } from './account.schemas';
+import { PhoneSession, toSessionDto } from './account.schemas';
 import { maskPhone, phone } from './phone';
 import { type PhoneCodes, SmsRateLimited } from './phone-codes';
 import type { SandboxSmsSender, SmsLanguage } from './sms';
@@ -10,6 +10,26 @@ import type { SandboxSmsSender, SmsLanguage } from './sms';
 const CodeBody = z.strictObject({ phone });
 const VerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be the 6 digits of the code') });
 const SandboxSmsQuery = z.strictObject({ phone });
+const CodeSent = z.object({
+  phone: z.string().meta({ description: 'The number masked', examples: ['+86 138****5678'] }),
+  expiresInSeconds: z.int().meta({ examples: [300] }),
+  resendAfterSeconds: z.int().meta({ examples: [60] }),
+  sandboxCode: z
+    .string()
+    .regex(/^\d{6}$/)
+    .optional()
+    .meta({ description: 'The code itself, only with SMS_SANDBOX_ECHO (the embedded demo; never in production)' }),
+});
+const SandboxOutbox = z.object({
+  items: z.array(
+    z.object({
+      phone: z.string().meta({ examples: ['+8613812345678'] }),
+      text: z.string().meta({ examples: ['【C2M预售】验证码 123456，5 分钟内有效。如非本人操作，请忽略。'] }),
+      code: z.string(),
+      sentAt: z.iso.datetime(),
+    }),
+  ),
+});
 
 /** The SMS's language: English when the request prefers it (Accept-Language), Chinese otherwise. */
 const languageOf = (req: Request): SmsLanguage => (req.acceptsLanguages('zh-CN', 'zh', 'en') === 'en' ? 'en' : 'zh-CN');
@@ -46,9 +66,20 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): Rout
     publicRoute({
       method: 'post',
       path: '/v1/auth/phone/code',
-      summary: 'Send a sign-in code by SMS (the same answer whether or not the number has an account)',
+      summary: 'Send a sign-in code by SMS to a mainland mobile number (the same answer whether or not the number has an account)',
       status: 202,
       body: CodeBody,
+      response: CodeSent,
+      doc: {
+        description:
+          'Makes a 6-digit code, valid `expiresInSeconds` (300), replacing any earlier code for the number, and sends it by SMS (the sandbox sender logs it). Nothing about accounts is looked at: the account is found, or made, by `/v1/auth/phone/verify`. Limits: per number one code per `resendAfterSeconds` (60) and 5 an hour; per client address 30 an hour.',
+        answer: 'A code was sent',
+        problems: {
+          400: '`validation_failed`: not a mainland mobile number',
+          429: '`sms_rate_limited`: too soon after the last code, too many codes for this number this hour, or from this address; retry after `Retry-After` seconds',
+          503: '`sms_unavailable`: the SMS provider did not take the message',
+        },
+      },
       before: [perAddress],
       handle: async ({ body, req, res }) => {
         try {
@@ -68,8 +99,18 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): Rout
     publicRoute({
       method: 'post',
       path: '/v1/auth/phone/verify',
-      summary: 'Sign in (or sign up) with the code sent to the phone',
+      summary: "Sign in (or sign up, on a number's first verify) with the code sent to the phone",
       body: VerifyBody,
+      response: PhoneSession,
+      doc: {
+        description:
+          'The same answer as `/v1/auth/login`, plus `newAccount`. A code is used once; concurrent verifies of one code give one session. A wrong, expired or used code, or a number with no code, is the same 400 `code_invalid`; after 5 wrong tries the code is dead (ask for a new one).',
+        answer: 'Signed in',
+        problems: {
+          400: '`code_invalid`: wrong, expired, used or dead code; `validation_failed`: malformed number or code',
+          429: '`too_many_login_attempts`: too many wrong codes from this client address',
+        },
+      },
       before: [failedVerifies],
       handle: async ({ body }) => {
         const { session, newAccount } = await codes.verify(body.phone, body.code);
@@ -84,9 +125,12 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): Rout
     route({
       method: 'get',
       path: '/v1/sandbox/sms',
-      summary: 'Test mode: the text messages the sandbox SMS sender sent to a phone, newest first',
+      summary:
+        'Test mode only (operator; exists only with SANDBOX_TEST_ROUTES=true, never in production): the text messages the sandbox SMS sender sent to a phone, newest first',
       access: ['operator'],
       query: SandboxSmsQuery,
+      response: SandboxOutbox,
+      doc: { answer: 'What the phone received (the sandbox keeps the last 20 per number, for the last 1,000 numbers, in memory)' },
       handle: async ({ query }) => ({
         items: outbox.sentTo(query.phone).map((m) => ({ phone: m.phone, text: m.text, code: m.code, sentAt: m.sentAt.toISOString() })),
       }),

@@ -4,11 +4,11 @@ import { FreshCache } from '../platform/fresh-cache';
 import { AppError } from '../platform/http/app-error';
 import { page, type Page } from '../platform/http/paginate';
 import type { CampaignListQuery } from './campaign.schemas';
-import { toCampaignDto } from './campaign.schemas';
+import { toCampaignDto, type CampaignDto } from './campaign.schemas';
 import type { CampaignService } from './campaign.service';
 import type { z } from 'zod';
 
-export type CampaignDto = ReturnType<typeof toCampaignDto>;
+export type { CampaignDto };
 
 /** A public answer as it was read, with its validator. */
 export interface Validated<T> {

@@ -55,32 +55,34 @@ export const CampaignParams = z.strictObject({ id });
  */
 export const MAX_UNIT_PRICE = parseMoney('1000000.00');
 
-const CampaignFields = z.strictObject({
-  factoryId: id,
-  title: z.string().trim().min(1).max(200),
-  productName: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(4000).default(''),
-  options: z.array(optionDimension).min(1).max(5),
-  imageUrl: imageUrl.optional(),
-  referencePrice: money,
-  depositRate: rate(1),
-  depositCreditRate: rate(10).default('1'),
-  tiers: z
-    .array(z.strictObject({ minUnits: z.number().int().min(1).max(10_000_000), unitPrice: money }))
-    .min(1)
-    .max(10),
-  maxUnits: z.number().int().min(1).max(10_000_000).optional(),
-  perConsumerLimit: z.number().int().min(1).max(100_000).optional(),
-  variantMinUnits: z.number().int().min(1).max(10_000_000).optional(),
-  opensAt: instant,
-  closesAt: instant,
-  balanceWindowHours: z
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 30),
-  expectedShipDate: z.iso.date('must be a date such as 2027-01-15'),
-});
+const CampaignFields = z
+  .strictObject({
+    factoryId: id,
+    title: z.string().trim().min(1).max(200),
+    productName: z.string().trim().min(1).max(200),
+    description: z.string().trim().max(4000).default(''),
+    options: z.array(optionDimension).min(1).max(5),
+    imageUrl: imageUrl.optional(),
+    referencePrice: money,
+    depositRate: rate(1),
+    depositCreditRate: rate(10).default('1'),
+    tiers: z
+      .array(z.strictObject({ minUnits: z.number().int().min(1).max(10_000_000), unitPrice: money }))
+      .min(1)
+      .max(10),
+    maxUnits: z.number().int().min(1).max(10_000_000).optional(),
+    perConsumerLimit: z.number().int().min(1).max(100_000).optional(),
+    variantMinUnits: z.number().int().min(1).max(10_000_000).optional(),
+    opensAt: instant,
+    closesAt: instant,
+    balanceWindowHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30),
+    expectedShipDate: z.iso.date('must be a date such as 2027-01-15'),
+  })
+  .meta({ id: 'CampaignInput' });
 
 /** The fields, then the rules between them; the rules run only on well-formed fields (a pipe stops at the first failure). */
 export const CreateCampaignBody = CampaignFields.pipe(
@@ -135,8 +137,112 @@ export const PledgeChoice = z.strictObject({
   quantity: z.number().int('must be a whole number of units').min(1).max(10_000),
 });
 
+const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'] as const;
+
+export const VariantKeyDocument = z
+  .string()
+  .max(MAX_VARIANT_KEY_LENGTH)
+  .meta({
+    id: 'VariantKey',
+    description:
+      'A variant as a key: name=value for each option in the product\'s order, joined by ";". In values "%", ";" and "=" are written %25, %3B and %3D (so every value reads back exactly and no two variants share a key); a key with none of them is the plain text. A campaign whose options could make a key longer than 255 characters is refused.',
+    examples: ['colour=navy;size=L', 'fit=slim%3Bsize%3DL;size=M'],
+  });
+
+const TierDocument = z.object({ minUnits: z.int(), unitPrice: money }).meta({ id: 'Tier' });
+
+const DisplayLabelDocument = z
+  .object({ zh: z.string().meta({ examples: ['颜色'] }), en: z.string().meta({ examples: ['Colour'] }) })
+  .meta({ id: 'DisplayLabel', description: 'Always both languages; a language not given shows the key' });
+
+export const CampaignDocument = z
+  .object({
+    id: z.uuid(),
+    factoryId: z.uuid(),
+    title: z.string(),
+    productName: z.string(),
+    description: z.string(),
+    imageUrl: z.string().nullable().meta({ description: 'The share-card picture, or null' }),
+    options: z.array(
+      z.object({
+        name: z.string().meta({ description: "the option's key, as variants and pledges name it" }),
+        label: DisplayLabelDocument,
+        values: z.array(z.string()),
+        valueLabels: z.record(z.string(), DisplayLabelDocument).meta({ description: "Every value's label, by value" }),
+      }),
+    ),
+    referencePrice: money,
+    depositRate: z.string(),
+    depositPerUnit: money,
+    depositCreditRate: z.string(),
+    tiers: z.array(TierDocument),
+    maxUnits: z.int().nullable(),
+    perConsumerLimit: z.int().nullable(),
+    variantMinUnits: z.int().nullable(),
+    opensAt: z.iso.datetime(),
+    closesAt: z.iso.datetime(),
+    balanceWindowHours: z.int(),
+    expectedShipDate: z.iso.date(),
+    status: z.enum(CAMPAIGN_STATUSES),
+    finalUnitPrice: money.nullable(),
+    balanceDueAt: z.iso.datetime().nullable(),
+    droppedVariants: z.array(VariantKeyDocument),
+    progress: z.object({
+      paidUnits: z.int().meta({
+        description:
+          'Units whose deposit is paid and not given back (pledges active, awaiting balance, paid or forfeited): what the threshold and the tiers count. Glossary in docs/domain.md.',
+      }),
+      reservedUnits: z.int().meta({
+        description: 'Units held against the cap: paidUnits plus the units still awaiting their deposit. Expired, cancelled and refunded pledges hold none.',
+      }),
+      pledgers: z.int().meta({ description: 'Consumers with at least one pledge counted in paidUnits' }),
+      currentTier: TierDocument.nullable(),
+      nextTier: z.intersection(TierDocument, z.object({ unitsNeeded: z.int() })).nullable(),
+      thresholdReached: z.boolean(),
+      remainingUnits: z.int().nullable().meta({
+        description:
+          'Units that can still be pledged: the cap less the units reserved while the pledge window has not closed, 0 once it has; null without a cap',
+      }),
+      secondsLeft: z.int().meta({ description: 'Left out of the ETag: count down from closesAt' }),
+      variants: z
+        .array(z.object({ variant: VariantKeyDocument, paidUnits: z.int(), reservedUnits: z.int() }))
+        .meta({ description: 'paidUnits and reservedUnits per variant' }),
+    }),
+  })
+  .meta({ id: 'Campaign' });
+export type CampaignDto = z.output<typeof CampaignDocument>;
+
+export const CampaignWithWarnings = z
+  .intersection(
+    CampaignDocument,
+    z.object({
+      warnings: z.array(z.object({ code: z.enum(['deposit_credit_covers_price']), message: z.string() })).meta({
+        description:
+          "Legal terms an operator should look at twice: `deposit_credit_covers_price` = the deposit credit (定金膨胀) covers a tier's whole unit price, so there consumers pay the deposit and nothing more",
+      }),
+    }),
+  )
+  .meta({ id: 'CampaignWithWarnings' });
+
+export const QuoteDocument = z.object({
+  quantity: z.int(),
+  deposit: money.meta({ description: 'deposit per unit × quantity: what the deposit payment will ask' }),
+  depositCredit: money.meta({
+    description: 'what the deposit counts toward the price now (定金膨胀): min(deposit per unit × credit rate, rounded to the fen; unit price) × quantity',
+  }),
+  unitPriceNow: money,
+  priceNow: money,
+  balanceNow: money.meta({ description: 'what would be left to pay after success at unitPriceNow' }),
+  lowestUnitPrice: money,
+  balanceAtLowest: money,
+  referencePrice: money.meta({ description: 'the reference price × quantity' }),
+  refundIfNotReached: money.meta({ description: 'refunded in full if the campaign does not reach its threshold' }),
+  balanceWindowHours: z.int(),
+  tiers: z.array(z.object({ minUnits: z.int(), unitPrice: money, price: money, balance: money })),
+});
+
 /** Every amount of a quote as money strings ("1800.00"). */
-export function toQuoteDto(q: Quote) {
+export function toQuoteDto(q: Quote): z.output<typeof QuoteDocument> {
   return {
     quantity: q.quantity,
     deposit: formatMoney(q.deposit),
@@ -154,7 +260,7 @@ export function toQuoteDto(q: Quote) {
 }
 
 export const CampaignListQuery = pageQuery.extend({
-  status: z.enum(['draft', 'scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed']).optional(),
+  status: z.enum(CAMPAIGN_STATUSES).optional(),
   factoryId: id.optional(),
 });
 
@@ -178,7 +284,7 @@ export function optionsDto(options: readonly OptionDimension[]) {
   }));
 }
 
-export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date) {
+export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undefined, now: Date): CampaignDto {
   const tierDto = (t: Tier) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) });
   const paid = progress?.paidUnits ?? 0;
   // Room under the cap is the cap's own counter, what a pledge is checked against; none once the window has closed.

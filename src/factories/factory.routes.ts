@@ -1,14 +1,18 @@
-import { toUserDto } from '../accounts';
-import { page, pageQuery } from '../platform/http/paginate';
+import { UserDocument, toUserDto } from '../accounts';
+import { listOf, page, pageOf, pageQuery } from '../platform/http/paginate';
 import { route, type RouteDef } from '../platform/http/routes';
 import type { FactoryService } from './factory.service';
 import { notFound } from '../platform/http/app-error';
 import {
+  ApiKeyDocument,
   ApiKeyParams,
   CreateApiKeyBody,
   CreateFactoryBody,
   CreateFactoryUserBody,
+  FactoryDocument,
   FactoryParams,
+  IssuedApiKey,
+  WebhookDocument,
   toApiKeyDto,
   toFactoryDto,
   toWebhookDto,
@@ -21,18 +25,21 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
     route({
       method: 'post',
       path: '/v1/factories',
-      summary: 'Onboard a factory',
+      summary: 'Onboard a factory (operator)',
       access: ['operator'],
       status: 201,
       body: CreateFactoryBody,
+      response: FactoryDocument,
       handle: async ({ body }) => toFactoryDto(await factories.create(body)),
     }),
     route({
       method: 'get',
       path: '/v1/factories',
-      summary: 'List factories',
+      summary: 'List factories (operator)',
       access: ['operator'],
       query: pageQuery,
+      response: pageOf(FactoryDocument),
+      doc: { answer: 'A page of factories' },
       handle: async ({ query }) => {
         const { items, total } = await factories.list(query);
         return page(items.map(toFactoryDto), total, query);
@@ -41,37 +48,44 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
     route({
       method: 'get',
       path: '/v1/factories/:id',
-      summary: 'One factory (operators, or the factory itself)',
+      summary: "One factory (operators, or the factory's own users and keys; others get 404)",
       access: ['operator', 'factory'],
       params: FactoryParams,
+      response: FactoryDocument,
+      doc: { answer: 'The factory' },
       handle: async ({ principal, params }) => toFactoryDto(await factories.get(principal, params.id)),
     }),
     route({
       method: 'post',
       path: '/v1/factories/:id/users',
-      summary: "Create a factory's portal user",
+      summary: 'Create a portal user for a factory (operator)',
       access: ['operator'],
       status: 201,
       params: FactoryParams,
       body: CreateFactoryUserBody,
+      response: UserDocument,
+      doc: { problems: { 409: '`email_taken`' } },
       handle: async ({ params, body }) => toUserDto(await factories.addUser(params.id, body)),
     }),
     route({
       method: 'get',
       path: '/v1/factories/:id/users',
-      summary: "A factory's portal users",
+      summary: "A factory's portal users (operators, or the factory itself)",
       access: ['operator', 'factory'],
       params: FactoryParams,
+      response: listOf(UserDocument),
+      doc: { answer: 'Users' },
       handle: async ({ principal, params }) => ({ items: (await factories.listUsers(principal, params.id)).map((user) => toUserDto(user)) }),
     }),
     route({
       method: 'post',
       path: '/v1/factories/:id/api-keys',
-      summary: 'Issue a factory API key (its secret is shown once)',
+      summary: 'Issue an API key for a factory (operator); the secret `apiKey` is shown only in this response',
       access: ['operator'],
       status: 201,
       params: FactoryParams,
       body: CreateApiKeyBody,
+      response: IssuedApiKey,
       handle: async ({ params, body }) => {
         const { key, apiKey } = await factories.createApiKey(params.id, body.name);
         return { ...toApiKeyDto(key), apiKey };
@@ -80,18 +94,22 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
     route({
       method: 'get',
       path: '/v1/factories/:id/api-keys',
-      summary: "A factory's API keys (never their secrets)",
+      summary: "A factory's API keys, without their secrets (operators, or the factory itself)",
       access: ['operator', 'factory'],
       params: FactoryParams,
+      response: listOf(ApiKeyDocument),
+      doc: { answer: 'Keys' },
       handle: async ({ principal, params }) => ({ items: (await factories.listApiKeys(principal, params.id)).map(toApiKeyDto) }),
     }),
     route({
       method: 'delete',
       path: '/v1/factories/:id/api-keys/:keyId',
-      summary: 'Revoke a factory API key',
+      summary: 'Revoke an API key (operator); revoking twice is fine',
       access: ['operator'],
       status: 204,
       params: ApiKeyParams,
+      response: null,
+      doc: { answer: 'Revoked' },
       handle: async ({ params }) => {
         await factories.revokeApiKey(params.id, params.keyId);
       },
@@ -105,8 +123,10 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
     route({
       method: 'get',
       path: '/v1/factory/webhook',
-      summary: "The calling factory's webhook (never its secret)",
+      summary: "The calling factory's webhook for batches (never its secret)",
       access: ['factory'],
+      response: WebhookDocument,
+      doc: { answer: 'The webhook', problems: { 404: '`not_found`: no webhook is set' } },
       handle: async ({ principal }) => {
         const webhook = await webhooks.get(principal.factoryId);
         if (!webhook) throw notFound('The webhook');
@@ -116,9 +136,16 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
     route({
       method: 'put',
       path: '/v1/factory/webhook',
-      summary: 'Set the webhook URL (the first time, the signing secret is returned once)',
+      summary: 'Set the webhook URL; the first time, the signing secret is returned in `secret`, once',
       access: ['factory'],
       body: webhookBody(options.requireHttps),
+      response: WebhookDocument,
+      doc: {
+        description:
+          'The URL: http(s), https in production; no user name or password in it (pushes are signed instead); its host must be, and resolve to, public addresses only (not loopback, private, link-local or reserved) unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set.',
+        answer: 'The webhook',
+        problems: { 422: '`webhook_url_not_public`: the host is, or resolves to, an address that is not public' },
+      },
       handle: async ({ principal, body }) => {
         const { webhook, secret } = await webhooks.setUrl(principal.factoryId, body.url);
         return toWebhookDto(webhook, secret);
@@ -127,8 +154,10 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
     route({
       method: 'post',
       path: '/v1/factory/webhook/rotate-secret',
-      summary: 'A new signing secret (returned once); the old one also signs for 24 hours',
+      summary: 'A new signing secret, returned once in `secret`; for 24 hours pushes carry a signature by the old secret too',
       access: ['factory'],
+      response: WebhookDocument,
+      doc: { answer: 'The webhook with its new secret', problems: { 404: '`not_found`: no webhook is set' } },
       handle: async ({ principal }) => {
         const { webhook, secret } = await webhooks.rotateSecret(principal.factoryId);
         return toWebhookDto(webhook, secret);
@@ -140,6 +169,8 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
       summary: 'Stop pushing batches to a webhook',
       access: ['factory'],
       status: 204,
+      response: null,
+      doc: { answer: 'Removed' },
       handle: async ({ principal }) => {
         await webhooks.remove(principal.factoryId);
       },

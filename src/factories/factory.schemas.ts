@@ -16,11 +16,31 @@ export type CreateFactoryInput = z.infer<typeof CreateFactoryBody>;
 export const CreateFactoryUserBody = z.strictObject({ email, password, displayName: displayName.optional() });
 export const CreateApiKeyBody = z.strictObject({ name: z.string().trim().min(1).max(100) });
 
-export function toFactoryDto(f: FactoryRow) {
+export const FactoryDocument = z
+  .object({ id: z.uuid(), name: z.string(), kind: z.enum(['manufacturer', 'orchard']), contactEmail: z.string(), createdAt: z.iso.datetime() })
+  .meta({ id: 'Factory' });
+
+export const ApiKeyDocument = z
+  .object({ id: z.uuid(), factoryId: z.uuid(), name: z.string(), createdAt: z.iso.datetime(), revokedAt: z.iso.datetime().nullable() })
+  .meta({ id: 'ApiKey' });
+
+/** The answer that issues a key: the only one that shows its secret. */
+export const IssuedApiKey = z.intersection(ApiKeyDocument, z.object({ apiKey: z.string().meta({ description: 'Send as "Authorization: Bearer <apiKey>"' }) }));
+
+export const WebhookDocument = z
+  .object({
+    url: z.string(),
+    secretRotatedAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    secret: z.string().optional().meta({ description: 'Only when it was just made; sign-check pushes with it (header X-C2M-Signature, t=…,v1=…)' }),
+  })
+  .meta({ id: 'Webhook' });
+
+export function toFactoryDto(f: FactoryRow): z.output<typeof FactoryDocument> {
   return { id: f.id, name: f.name, kind: f.kind, contactEmail: f.contactEmail, createdAt: f.createdAt.toISOString() };
 }
 
-export function toApiKeyDto(k: FactoryApiKeyRow) {
+export function toApiKeyDto(k: FactoryApiKeyRow): z.output<typeof ApiKeyDocument> {
   return { id: k.id, factoryId: k.factoryId, name: k.name, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null };
 }
 
@@ -37,6 +57,6 @@ export const webhookBody = (requireHttps: boolean) =>
       ),
   });
 
-export function toWebhookDto(w: FactoryWebhookRow, secret?: string) {
+export function toWebhookDto(w: FactoryWebhookRow, secret?: string): z.output<typeof WebhookDocument> {
   return { url: w.url, secretRotatedAt: w.secretRotatedAt.toISOString(), updatedAt: w.updatedAt.toISOString(), ...(secret ? { secret } : {}) };
 }

@@ -1,25 +1,43 @@
 import type { Clock } from '../platform/clock';
 import { FactoryParams } from '../factories';
-import { page, pageQuery } from '../platform/http/paginate';
+import { z } from 'zod';
+import { listOf, page, pageOf, pageQuery } from '../platform/http/paginate';
 import { Download, route, type RouteDef } from '../platform/http/routes';
 import type { ForecastService, LiveForecast } from './forecast.service';
-import { BatchParams, BatchQuery, CommitBody, toBatchCsv, toBatchDto, toBatchSummaryDto, toDeliveryDto } from './forecast.schemas';
+import {
+  AccuracyDocument,
+  BatchDocument,
+  BatchParams,
+  BatchQuery,
+  BatchSummaryDocument,
+  CommitBody,
+  LiveForecastDocument,
+  WebhookDeliveryDocument,
+  toBatchCsv,
+  toBatchDto,
+  toBatchSummaryDto,
+  toDeliveryDto,
+} from './forecast.schemas';
 
 export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteDef[] {
   return [
     route({
       method: 'get',
       path: '/v1/factory/forecast',
-      summary: "The calling factory's live demand forecast per campaign, variant and ship week",
+      summary: "The calling factory's live demand forecast per campaign and variant, per day and per ISO week of ship date (factory users and keys)",
       access: ['factory'],
+      response: LiveForecastDocument,
+      doc: { answer: 'The forecast' },
       handle: async ({ principal }) => toLiveForecastDto(await forecasts.live(principal.factoryId)),
     }),
     route({
       method: 'get',
       path: '/v1/factory/forecast-batches',
-      summary: "The calling factory's published forecast batches, newest first",
+      summary: "The calling factory's published forecast batches, newest version first",
       access: ['factory'],
       query: pageQuery,
+      response: pageOf(BatchSummaryDocument),
+      doc: { answer: 'A page of batches' },
       handle: async ({ principal, query }) => {
         const { items, total } = await forecasts.list(principal.factoryId, query);
         return page(
@@ -32,10 +50,13 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'get',
       path: '/v1/factory/forecast-batches/:id',
-      summary: 'One forecast batch with its lines, as JSON or CSV (?format=csv or Accept: text/csv)',
+      summary:
+        "One batch with its lines, as JSON, or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv`; the CSV's last two columns are each line's kind and sourceKey",
       access: ['factory'],
       params: BatchParams,
       query: BatchQuery,
+      response: BatchDocument,
+      doc: { answer: 'The batch', files: { 'text/csv': 'The batch as CSV (UTF-8 with a BOM), one row per line' } },
       handle: async ({ principal, params, query, req }) => {
         const detail = await forecasts.get(principal.factoryId, params.id);
         const csv = query.format === 'csv' || (query.format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv');
@@ -46,9 +67,11 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'post',
       path: '/v1/factory/forecast-batches/:id/acknowledge',
-      summary: 'Acknowledge a forecast batch (again: no change)',
+      summary: 'Acknowledge a batch; acknowledging again changes nothing',
       access: ['factory'],
       params: BatchParams,
+      response: BatchDocument,
+      doc: { answer: 'The acknowledged batch' },
       handle: async ({ principal, params }) => {
         await forecasts.acknowledge(principal, params.id);
         return toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now());
@@ -57,10 +80,21 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'post',
       path: '/v1/factory/forecast-batches/:id/commit',
-      summary: 'Commit quantities and ship-by dates for lines of an acknowledged batch (a reason where below the firm units)',
+      summary:
+        "Commit quantities and ship-by dates for lines of an acknowledged batch, all or none; below a line's firm units a reason is required; committing a line again replaces its answer",
       access: ['factory'],
       params: BatchParams,
       body: CommitBody,
+      response: BatchDocument,
+      doc: {
+        description:
+          "`{lines: [...]}`; one line's answer may also be sent on its own (`{lineId, quantity, shipBy, reason?, note?}`). `shipBy` is today or later; `reason` (capacity, material, other) is required when the quantity is below the line's firm units.",
+        answer: 'The batch with its commitments',
+        problems: {
+          400: '`invalid_commitment`: a line not in the batch, a ship-by date in the past, or no reason for a quantity below the firm units',
+          409: '`batch_not_acknowledged`: acknowledge the batch first',
+        },
+      },
       handle: async ({ principal, params, body }) => {
         await forecasts.commit(principal, params.id, body.lines);
         return toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now());
@@ -69,8 +103,10 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'get',
       path: '/v1/factory/forecast-accuracy',
-      summary: "Forecast error of each version against the calling factory's completed campaigns",
+      summary: "Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, and how each campaign's forecast moved",
       access: ['factory'],
+      response: AccuracyDocument,
+      doc: { answer: 'Accuracy' },
       handle: async ({ principal }) => {
         const { versions, campaigns } = await forecasts.accuracy(principal.factoryId);
         return {
@@ -85,6 +121,8 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       summary: "Every attempt to push a batch to the calling factory's webhook, newest first",
       access: ['factory'],
       query: pageQuery,
+      response: pageOf(WebhookDeliveryDocument),
+      doc: { answer: 'A page of attempts' },
       handle: async ({ principal, query }) => {
         const { items, total } = await forecasts.deliveries(principal.factoryId, query);
         return page(items.map(toDeliveryDto), total, query);
@@ -97,6 +135,8 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       access: ['operator'],
       params: FactoryParams,
       query: pageQuery,
+      response: pageOf(WebhookDeliveryDocument),
+      doc: { answer: 'A page of attempts' },
       handle: async ({ params, query }) => {
         const { items, total } = await forecasts.deliveries(params.id, query);
         return page(items.map(toDeliveryDto), total, query);
@@ -105,9 +145,11 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'post',
       path: '/v1/factories/:id/forecast-batches',
-      summary: "Publish a factory's forecast now, if anything changed (operators)",
+      summary: "Publish a factory's forecast now, if anything changed since its last version (operators)",
       access: ['operator'],
       params: FactoryParams,
+      response: z.object({ published: z.boolean(), batch: BatchSummaryDocument.nullable() }),
+      doc: { answer: 'Whether a new version was published' },
       handle: async ({ params }) => {
         const batch = await forecasts.publish(params.id, 'operator');
         return { published: batch !== undefined, batch: batch ? toBatchSummaryDto({ batch, committedLines: 0 }, clock.now()) : null };
@@ -116,8 +158,10 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'get',
       path: '/v1/forecast-batches/overdue',
-      summary: 'Batches not acknowledged within 24 hours of publishing (operators)',
+      summary: 'Batches their factory has not acknowledged within 24 hours of publishing (operators)',
       access: ['operator'],
+      response: listOf(z.intersection(BatchSummaryDocument, z.object({ factoryId: z.uuid() }))),
+      doc: { answer: 'Overdue batches, oldest first' },
       handle: async () => ({
         items: (await forecasts.overdueAcknowledgements()).map((batch) => ({
           ...toBatchSummaryDto({ batch, committedLines: 0 }, clock.now()),
@@ -128,7 +172,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
   ];
 }
 
-function toLiveForecastDto(forecast: LiveForecast) {
+function toLiveForecastDto(forecast: LiveForecast): z.output<typeof LiveForecastDocument> {
   return {
     generatedAt: forecast.generatedAt.toISOString(),
     balanceConversion: forecast.conversion,

@@ -29,6 +29,151 @@ export const CommitBody = z.preprocess(
   }),
 );
 
+const counts = {
+  paidUnits: z.int().meta({
+    description:
+      'Units whose deposit is paid and not given back (active, awaiting balance, paid or forfeited), as in campaign progress. Glossary in docs/domain.md.',
+  }),
+  awaitingDepositUnits: z.int().meta({ description: 'Units pledged whose deposit is not yet paid (held against the cap until paid or expired)' }),
+  awaitingBalanceUnits: z.int().meta({ description: 'Units of a succeeded campaign whose balance is due' }),
+  paidBalanceUnits: z.int().meta({ description: 'Units whose balance is paid (purchases complete)' }),
+};
+/** Firm units are deposit-backed; expected units come with a low–high range. */
+const range = { firmUnits: z.int(), expectedUnits: z.int(), lowUnits: z.int(), highUnits: z.int() };
+
+const UnitsDocument = z
+  .object({ ...counts, ...range })
+  .meta({ id: 'Units', description: 'Units of a variant or a campaign. Firm units are deposit-backed; expected units come with a low–high range.' });
+
+export const LiveForecastDocument = z
+  .object({
+    generatedAt: z.iso.datetime(),
+    balanceConversion: z.object({ rate: z.number(), source: z.enum(['history', 'default']) }),
+    campaigns: z.array(
+      z.object({
+        kind: z.literal('campaign').meta({ description: "Always campaign here: as a batch line's kind" }),
+        sourceKey: z.uuid().meta({ description: "The campaign's id (the same as campaignId), as a batch line's sourceKey" }),
+        campaignId: z.uuid(),
+        title: z.string(),
+        productName: z.string(),
+        status: z.string(),
+        closesAt: z.iso.datetime(),
+        expectedShipDate: z.iso.date(),
+        shipWeek: z.string().meta({ examples: ['2027-W03'] }),
+        variants: z.array(z.intersection(UnitsDocument, z.object({ variant: z.string().meta({ description: 'A VariantKey' }) }))),
+        totals: UnitsDocument,
+        daily: z.array(z.object({ day: z.iso.date(), pledgedUnits: z.int(), pledges: z.int(), depositPaidUnits: z.int() })).meta({
+          description:
+            'Per business day (Asia/Shanghai): pledgedUnits and pledges placed that day, whatever became of them later; depositPaidUnits, units whose deposit was paid that day',
+        }),
+      }),
+    ),
+    supplies: z
+      .array(
+        z.object({
+          kind: z.literal('supply').meta({ description: "Always supply here: as a batch line's kind" }),
+          sourceKey: z
+            .string()
+            .max(60)
+            .meta({ description: 'The supply key, unique per product and stable: the sourceKey of its batch lines', examples: ['fruit:mango'] }),
+          key: z.string().meta({ description: 'The same as sourceKey, kept for clients written before it', deprecated: true, examples: ['fruit:mango'] }),
+          title: z.string(),
+          unit: z.string().meta({ examples: ['piece', 'kg'] }),
+          week: z.string(),
+          ...range,
+        }),
+      )
+      .meta({ description: 'Demand from elsewhere than campaigns, per product and ISO week of ship date (for orchards, fruit for the fruit boxes)' }),
+    weeks: z.array(z.object({ week: z.string(), ...range })),
+  })
+  .meta({ id: 'LiveForecast' });
+
+export const BatchSummaryDocument = z
+  .object({
+    id: z.uuid(),
+    version: z.int(),
+    trigger: z.enum(['daily', 'campaign_decided', 'operator']),
+    publishedAt: z.iso.datetime(),
+    lineCount: z.int(),
+    firmUnits: z.int(),
+    expectedUnits: z.int(),
+    acknowledgedAt: z.iso.datetime().nullable(),
+    committedLines: z.int(),
+    status: z.enum(['new', 'acknowledged', 'committed', 'late']),
+  })
+  .meta({ id: 'BatchSummary' });
+
+const BatchLineDocument = z
+  .object({
+    id: z.uuid(),
+    lineNo: z.int(),
+    kind: z.enum(['campaign', 'supply']).meta({
+      description:
+        "Where the demand comes from: campaign, a campaign's pledges; supply, demand from elsewhere than campaigns (for orchards, fruit for the fruit boxes)",
+    }),
+    sourceKey: z
+      .string()
+      .max(60)
+      .meta({
+        description:
+          "What the line forecasts: on a campaign line the campaign's id; on a supply line the supply key (e.g. fruit:mango). With kind, variant and shipWeek it names the line from one version to the next",
+        examples: ['fruit:mango'],
+      }),
+    campaignId: z.uuid().nullable().meta({ description: "The campaign's id on a campaign line (the same as sourceKey); null on a supply line" }),
+    campaignTitle: z.string().meta({ description: "The campaign's title; on a supply line the product's name" }),
+    productName: z.string(),
+    variant: z.string().meta({ description: "A campaign line: its VariantKey; a supply line (an orchard's fruit): the unit, kg or piece" }),
+    shipWeek: z.string(),
+    ...range,
+    change: z.enum(['new', 'changed', 'unchanged', 'removed']),
+    previousFirmUnits: z.int().nullable(),
+    previousExpectedUnits: z.int().nullable(),
+    firmUnitsChange: z.int(),
+    expectedUnitsChange: z.int(),
+    commitment: z
+      .object({
+        quantity: z.int(),
+        shipBy: z.iso.date(),
+        reason: z.enum(['capacity', 'material', 'other']).nullable(),
+        note: z.string().nullable(),
+        committedAt: z.iso.datetime(),
+      })
+      .optional()
+      .meta({ description: "The factory's answer, once the line is committed" }),
+  })
+  .meta({ id: 'BatchLine' });
+
+export const BatchDocument = z.intersection(BatchSummaryDocument, z.object({ lines: z.array(BatchLineDocument) })).meta({ id: 'Batch' });
+
+export const WebhookDeliveryDocument = z
+  .object({
+    id: z.uuid(),
+    batchId: z.uuid(),
+    version: z.int(),
+    attempt: z.int(),
+    url: z.string(),
+    attemptedAt: z.iso.datetime(),
+    statusCode: z.int().nullable(),
+    error: z.string().nullable(),
+    durationMs: z.int(),
+    delivered: z.boolean(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const AccuracyDocument = z.object({
+  versions: z.array(
+    z.object({ version: z.int(), publishedAt: z.iso.datetime(), lines: z.int(), mapePercent: z.number().nullable(), biasPercent: z.number().nullable() }),
+  ),
+  campaigns: z.array(
+    z.object({
+      campaignId: z.uuid(),
+      title: z.string(),
+      actualUnits: z.int().meta({ description: 'Units whose balance was paid (purchases complete)' }),
+      versions: z.array(z.object({ version: z.int(), publishedAt: z.iso.datetime(), expectedUnits: z.int() })),
+    }),
+  ),
+});
+
 export type BatchStatus = 'new' | 'acknowledged' | 'committed' | 'late';
 
 /** new → acknowledged → committed (every line answered); new for more than 24 hours is late. */
@@ -37,7 +182,7 @@ export function batchStatus(batch: ForecastBatchRow, committedLines: number, now
   return now.getTime() - batch.publishedAt.getTime() > ACKNOWLEDGE_WITHIN_MS ? 'late' : 'new';
 }
 
-export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: Date) {
+export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: Date): z.output<typeof BatchSummaryDocument> {
   return {
     id: batch.id,
     version: batch.version,
@@ -52,7 +197,7 @@ export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: 
   };
 }
 
-export function toBatchDto(detail: BatchDetail, now: Date) {
+export function toBatchDto(detail: BatchDetail, now: Date): z.output<typeof BatchDocument> {
   return { ...toBatchSummaryDto(detail, now), lines: batchPayload(detail.batch, detail.lines, detail.commitments).lines };
 }
 
@@ -108,7 +253,7 @@ export function toBatchCsv(detail: BatchDetail): string {
   );
 }
 
-export function toDeliveryDto(d: WebhookDeliveryRow) {
+export function toDeliveryDto(d: WebhookDeliveryRow): z.output<typeof WebhookDeliveryDocument> {
   return {
     id: d.id,
     batchId: d.batchId,

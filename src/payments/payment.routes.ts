@@ -1,16 +1,23 @@
 import type { Clock } from '../platform/clock';
 import { AppError, conflict, notFound } from '../platform/http/app-error';
-import { page } from '../platform/http/paginate';
+import { page, pageOf } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { toProblem } from '../platform/http/problem';
 import { Reply, publicRoute, route, type RouteDef } from '../platform/http/routes';
-import type { SandboxGateway } from './sandbox-gateway';
+import { SANDBOX_EVENT_BODY, type SandboxGateway } from './sandbox-gateway';
 import type { NotificationOutcome, PaymentService } from './payment.service';
 import type { PaymentRow } from './payment.entity';
 import type { Request } from 'express';
 import QRCode from 'qrcode';
+import { z } from 'zod';
 import {
   CheckoutBody,
+  CheckoutDocument,
+  PaymentDocument,
+  ProvidersDocument,
+  RefundDocument,
+  SandboxOutcome,
+  type PaymentDto,
   PaymentParams,
   PaymentQuery,
   ProviderParams,
@@ -41,7 +48,7 @@ export function paymentRoutes(
     principal: Principal,
     payment: PaymentRow,
     outcome: 'succeeded' | 'failed',
-  ): Promise<{ outcome: NotificationOutcome; payment: ReturnType<typeof toPaymentDto> }> => {
+  ): Promise<{ outcome: NotificationOutcome; payment: PaymentDto }> => {
     const signed = sandbox.notification(payment, outcome, clock.now());
     const result = await payments.handleNotification(sandbox.name, signed.headers, signed.body);
     return { outcome: result, payment: toPaymentDto(await payments.get(principal, payment.id)) };
@@ -50,9 +57,27 @@ export function paymentRoutes(
     publicRoute({
       method: 'post',
       path: '/v1/payments/notifications/:provider',
-      summary: 'Signed payment notification from a gateway',
+      summary:
+        'Signed payment notification from a gateway (sandbox: X-Sandbox-Signature t=<unix>,v1=<hex HMAC-SHA256 of "t.body">, 5-minute window); replays change nothing',
       params: ProviderParams,
       rawBody: true,
+      // The sandbox's acknowledgement; the route answers each provider as it expects (a Reply, not checked).
+      response: z.object({ outcome: z.enum(['processed', 'duplicate', 'already_settled', 'unexpected']) }),
+      doc: {
+        description:
+          "Each provider's notification in its own format (the body described is the sandbox's; Alipay posts a form), answered as that provider expects: the sandbox with the JSON below or a problem, WeChat Pay with 204 or `{code: 'FAIL'}`, Alipay with the text `success` or `fail`.",
+        rawBody: SANDBOX_EVENT_BODY,
+        headers: z.object({
+          'X-Sandbox-Signature': z.string().optional().meta({ description: 'The sandbox\'s signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">' }),
+        }),
+        answer:
+          "Recorded. `unexpected`: the gateway took money we did not ask for (an amount or currency other than the payment's, a second charge of a paid payment under another transaction id, or a payment we do not know); it is recorded as a payment of kind `unexpected` and refunded in full (`GET /v1/payments?kind=unexpected`).",
+        problems: {
+          401: '`invalid_signature`, `stale_notification`',
+          404: '`not_found`: a payment.failed for a payment we do not know (nothing was taken)',
+          422: '`amount_mismatch`, `currency_mismatch`: a payment.failed that does not match the payment (nothing was taken)',
+        },
+      },
       // Answered the way the provider expects (its acknowledgement), accepted or refused; an error of ours
       // (the database away) stays a 5xx problem, which every provider takes as "send it again".
       handle: async ({ params, req }) => {
@@ -72,6 +97,7 @@ export function paymentRoutes(
       method: 'get',
       path: '/v1/payments/providers',
       summary: 'The payment providers a consumer can pay at, and their checkouts (qr, h5, jsapi, sheet)',
+      response: ProvidersDocument,
       handle: async () => ({ items: payments.providers() }),
     }),
     route({
@@ -82,6 +108,8 @@ export function paymentRoutes(
       access: ['consumer'],
       params: PaymentParams,
       body: CheckoutBody,
+      response: CheckoutDocument,
+      doc: { answer: 'The payment, and what the client needs to pay it at the provider' },
       // No Idempotency-Key: a checkout moves no money, and asking again asks the provider for the same order (its number is the payment id).
       handle: async ({ principal, params, body, req }) => {
         const made = await payments.checkout(principal, params.id, { ...body, clientIp: req.ip, returnUrl: options.returnUrl(req, params.id) });
@@ -99,6 +127,8 @@ export function paymentRoutes(
       summary: 'Payments, newest first, e.g. ?kind=unexpected for money the gateway took that we did not ask for (operator)',
       access: ['operator'],
       query: PaymentQuery,
+      response: pageOf(PaymentDocument),
+      doc: { answer: 'A page of payments' },
       handle: async ({ query }) => {
         const { items, total } = await payments.list(query, { kind: query.kind, status: query.status });
         return page(
@@ -114,6 +144,8 @@ export function paymentRoutes(
       summary: 'A payment (its consumer, or an operator)',
       access: ['consumer', 'operator'],
       params: PaymentParams,
+      response: PaymentDocument,
+      doc: { answer: 'The payment' },
       handle: async ({ principal, params }) => toPaymentDto(await payments.get(principal, params.id)),
     }),
     route({
@@ -122,6 +154,8 @@ export function paymentRoutes(
       summary: 'Refunds, e.g. ?status=failed for those the gateway refused (operator)',
       access: ['operator'],
       query: RefundQuery,
+      response: pageOf(RefundDocument),
+      doc: { answer: 'A page of refunds' },
       handle: async ({ query }) => {
         const { items, total } = await payments.listRefunds(query, query.status);
         return page(items.map(toRefundDto), total, query);
@@ -140,6 +174,17 @@ export function paymentRoutes(
         access: ['consumer'],
         params: PaymentParams,
         body: SandboxCheckoutBody,
+        response: SandboxOutcome,
+        doc: {
+          description:
+            'The sandbox gateway then reports the payment as it would after its own cashier page: its signed notification goes through the same path as POST /v1/payments/notifications/sandbox. A payment already paid answers `already_settled` and changes nothing (a double tap takes the money once); "fail" after a success changes nothing either. An Idempotency-Key header may be sent and is not needed: the payment\'s own state makes a repeat harmless.',
+          answer: 'The notification was sent and recorded',
+          problems: {
+            403: '`forbidden`: only the consumer who owes the payment uses the sheet',
+            404: "`not_found`: no such payment, another consumer's, or one not paid on a sheet (a fruit box is debited)",
+            409: '`payment_not_pending`: the payment failed or was cancelled (the pledge lapsed): there is nothing to pay',
+          },
+        },
         handle: async ({ principal, params, body }) => {
           const payment = await payments.get(principal, params.id);
           if (checkoutUrlOf(payment, sandbox) === null) throw notFound('A checkout for this payment');
@@ -169,6 +214,8 @@ export function paymentRoutes(
         summary: `Test mode: the sandbox gateway ${outcome === 'complete' ? 'confirms' : 'declines'} this payment`,
         access: ['operator'],
         params: PaymentParams,
+        response: SandboxOutcome,
+        doc: { answer: 'The notification was sent and recorded', problems: { 403: '`forbidden`: a consumer never marks a payment as paid' } },
         handle: async ({ principal, params }) =>
           sandboxReports(principal, await payments.get(principal, params.id), outcome === 'complete' ? 'succeeded' : 'failed'),
       }),

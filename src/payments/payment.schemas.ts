@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../platform/ids';
-import { formatMoney } from '../platform/money';
+import { formatMoney, moneyString } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { CHECKOUT_CHANNELS } from './gateway';
 import type { PaymentRow, RefundRow } from './payment.entity';
@@ -42,11 +42,42 @@ export function checkoutUrlOf(p: Pick<PaymentRow, 'id' | 'kind' | 'provider'>, s
     : null;
 }
 
+export const PaymentDocument = z
+  .object({
+    id: z.uuid(),
+    kind: z
+      .enum(['deposit', 'balance', 'box', 'unexpected'])
+      .meta({ description: '`unexpected`: money the gateway took that we did not ask for; refunded in full' }),
+    provider: z.string(),
+    pledgeId: z.uuid().nullable(),
+    boxId: z.uuid().nullable(),
+    amount: moneyString,
+    currency: z.string().meta({ examples: ['CNY'] }),
+    status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']),
+    transactionId: z.string().nullable().meta({ description: "The gateway's id of the money taken" }),
+    reportedPaymentId: z
+      .string()
+      .nullable()
+      .meta({ description: 'For `unexpected`: the payment id the gateway reported the money against (ours, or one we do not know)' }),
+    unexpectedReason: z.enum(['amount_mismatch', 'currency_mismatch', 'second_charge', 'unknown_payment']).nullable(),
+    createdAt: z.iso.datetime(),
+    settledAt: z.iso.datetime().nullable(),
+    checkoutUrl: z
+      .string()
+      .nullable()
+      .meta({
+        description:
+          "The storefront's sandbox checkout sheet for a deposit or balance payment through the sandbox gateway, when SANDBOX_CHECKOUT is on (the embedded demo); else null",
+        examples: ['/pay/0b7c…'],
+      }),
+  })
+  .meta({ id: 'Payment' });
+
 /** A payment as the API shows it; every route shows payments through one of these, made once with the installation's sandbox. */
-export type PaymentDto = ReturnType<ReturnType<typeof paymentDtos>>;
+export type PaymentDto = z.output<typeof PaymentDocument>;
 
 export function paymentDtos(sandbox: Pick<SandboxGateway, 'name' | 'channels' | 'sheet'>) {
-  return (p: PaymentRow) => ({
+  return (p: PaymentRow): PaymentDto => ({
     id: p.id,
     kind: p.kind,
     provider: p.provider,
@@ -64,14 +95,39 @@ export function paymentDtos(sandbox: Pick<SandboxGateway, 'name' | 'channels' | 
   });
 }
 
-export function toRefundDto(r: RefundRow) {
+export const RefundDocument = z
+  .object({
+    id: z.uuid(),
+    paymentId: z.uuid(),
+    pledgeId: z.uuid().nullable(),
+    campaignId: z.uuid().nullable(),
+    amount: moneyString,
+    reason: z
+      .enum(['pledge_cancelled', 'campaign_failed', 'campaign_cancelled', 'variant_not_produced', 'late_payment', 'unexpected_payment', 'deposit_compensation'])
+      .meta({
+        description:
+          "`unexpected_payment`: money the gateway took that we did not ask for (its payment, of kind `unexpected`, says in which currency); `deposit_compensation`: a campaign cancelled after it succeeded pays each paid deposit back once more (定金双倍返还, Civil Code art. 587), from the factory's payable",
+      }),
+    status: z.enum(['pending', 'processing', 'failed', 'succeeded']).meta({
+      description: '`processing`: the provider accepted the refund and finishes it later; `failed`: refused, being retried',
+    }),
+    attempts: z.int(),
+    lastError: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    succeededAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Refund' });
+type RefundDto = z.output<typeof RefundDocument>;
+
+export function toRefundDto(r: RefundRow): RefundDto {
   return {
     id: r.id,
     paymentId: r.paymentId,
     pledgeId: r.pledgeId,
     campaignId: r.campaignId,
     amount: formatMoney(r.amount),
-    reason: r.reason,
+    // Stored as text; the reasons the code writes are the schema's (VALIDATE_RESPONSES holds every answer to it).
+    reason: r.reason as RefundDto['reason'],
     status: r.status,
     attempts: r.attempts,
     lastError: r.lastError,
@@ -79,3 +135,31 @@ export function toRefundDto(r: RefundRow) {
     succeededAt: r.succeededAt?.toISOString() ?? null,
   };
 }
+
+/** What the sandbox gateway's checkout and test routes answer: the notification's outcome and the payment after it. */
+export const SandboxOutcome = z.object({ outcome: z.enum(['processed', 'duplicate', 'already_settled', 'unexpected']), payment: PaymentDocument });
+
+export const CheckoutDocument = z.object({
+  payment: PaymentDocument,
+  checkout: z
+    .union([
+      z.object({
+        channel: z.literal('qr'),
+        qrCode: z.string().meta({ description: 'Text to show as a QR code' }),
+        qrSvg: z.string().meta({ description: 'The QR code, as SVG' }),
+      }),
+      z.object({ channel: z.literal('h5'), redirectUrl: z.string().meta({ description: "The provider's payment page" }) }),
+      z.object({
+        channel: z.literal('jsapi'),
+        jsapi: z
+          .object({ appId: z.string(), timeStamp: z.string(), nonceStr: z.string(), package: z.string(), signType: z.literal('RSA'), paySign: z.string() })
+          .meta({ description: 'WeixinJSBridge getBrandWCPayRequest parameters' }),
+      }),
+      z.object({ channel: z.literal('sheet'), checkoutUrl: z.string().meta({ description: "The storefront's sandbox sheet" }) }),
+    ])
+    .and(
+      z.object({ provider: z.string(), expiresAt: z.iso.datetime().meta({ description: "The payment's own deadline: the provider closes the order then" }) }),
+    ),
+});
+
+export const ProvidersDocument = z.object({ items: z.array(z.object({ name: z.string(), channels: z.array(z.enum(CHECKOUT_CHANNELS)) })) });

@@ -25,7 +25,8 @@ const currency = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY')
   .default('CNY');
-const EventBody = z.union([
+/** A sandbox notification's body, as a provider's would be (the API description shows it too). */
+export const SANDBOX_EVENT_BODY = z.union([
   z
     .strictObject({
       id: z.string().min(1).max(100),
@@ -209,7 +210,7 @@ export class SandboxGateway implements PaymentGateway {
     } catch {
       throw badRequest('malformed_json', 'The notification body is not valid JSON.');
     }
-    const event = EventBody.safeParse(json);
+    const event = SANDBOX_EVENT_BODY.safeParse(json);
     if (!event.success)
       throw badRequest(
         'validation_failed',

@@ -1,7 +1,13 @@
-import { page } from '../platform/http/paginate';
+import { listOf, page, pageOf } from '../platform/http/paginate';
 import { Download, route, type RouteDef } from '../platform/http/routes';
 import type { Tx } from '../platform/database';
 import {
+  PayableDocument,
+  PayeeDocument,
+  PayoutBatchDocument,
+  PayoutDocument,
+  StatementDocument,
+  StatementEntryDocument,
   ApproveBody,
   EntriesQuery,
   FailBody,
@@ -38,6 +44,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
         "Settlement statements, newest first: a factory's own, or (operators) every factory's or one's (?factoryId=); ?unpaid=true for those no payout pays yet; CSV with ?format=csv",
       access: ['operator', 'factory'],
       query: StatementQuery,
+      response: pageOf(StatementDocument),
+      doc: { answer: 'A page of statements (or all of the page as CSV)', files: { 'text/csv': 'The page of statements as CSV (UTF-8 with a BOM)' } },
       handle: async ({ principal, query, req }) => {
         const { items, total } = await statements.list(principal, query);
         const dtos = await withTitles(items);
@@ -48,9 +56,12 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
     route({
       method: 'get',
       path: '/v1/statements/:id',
-      summary: 'One settlement statement: its lines (balances received, deposits applied and forfeited, platform fee, refunds, adjustments) and net payable',
+      summary:
+        "One settlement statement: its lines (balances received, deposits applied and forfeited, platform fee, refunds, adjustments) and net payable; another factory's is a 404",
       access: ['operator', 'factory'],
       params: IdParams,
+      response: StatementDocument,
+      doc: { answer: 'The statement' },
       handle: async ({ principal, params }) => (await withTitles([await statements.get(principal, params.id)]))[0],
     }),
     route({
@@ -60,6 +71,11 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator', 'factory'],
       params: IdParams,
       query: EntriesQuery,
+      response: pageOf(StatementEntryDocument),
+      doc: {
+        answer: "A page of entries (total = the statement's entryCount), or every entry as CSV",
+        files: { 'text/csv': 'Every entry of the statement as CSV (UTF-8 with a BOM)' },
+      },
       handle: async ({ principal, params, query, req }) => {
         if (wantsCsv(query.format, (types) => req.accepts(types))) {
           const { statement, items } = await statements.entries(principal, params.id);
@@ -72,8 +88,10 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
     route({
       method: 'get',
       path: '/v1/payables',
-      summary: 'What is owed to whom: per factory, statements no payout pays yet, payouts on their way, and paid out',
+      summary: 'What is owed to whom (operator): per factory, statements no payout pays yet, payouts on their way, and paid out',
       access: ['operator'],
+      response: listOf(PayableDocument),
+      doc: { answer: 'Every factory with a statement or a payout' },
       handle: async () => ({ items: (await payouts.payables()).map(toPayableDto) }),
     }),
     route({
@@ -83,14 +101,23 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       status: 201,
       idempotent: true,
+      response: PayoutBatchDocument,
+      doc: {
+        answer: 'The batch with its payouts',
+        problems: {
+          409: '`nothing_to_pay` (no factory is owed anything not already in a payout), `statements_taken` (another batch took them meanwhile)',
+        },
+      },
       handle: async ({ principal, idempotencyId }) => toBatchDto(await payouts.createBatch(principal.userId, idempotencyId!)),
     }),
     route({
       method: 'get',
       path: '/v1/payout-batches',
-      summary: 'Payout batches, newest first',
+      summary: 'Payout batches, newest first (operator)',
       access: ['operator'],
       query: PayoutQuery.omit({ factoryId: true }),
+      response: pageOf(PayoutBatchDocument),
+      doc: { answer: 'A page of batches' },
       handle: async ({ query }) => {
         const { items, total } = await payouts.listBatches(query);
         return page(
@@ -103,9 +130,11 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
     route({
       method: 'get',
       path: '/v1/payout-batches/:id',
-      summary: 'One payout batch with its payouts',
+      summary: 'One payout batch with its payouts (operator)',
       access: ['operator'],
       params: IdParams,
+      response: PayoutBatchDocument,
+      doc: { answer: 'The batch' },
       handle: async ({ params }) => toBatchDto(await payouts.batch(params.id)),
     }),
     route({
@@ -116,14 +145,21 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       idempotent: true,
       params: IdParams,
       body: ApproveBody,
+      response: PayoutBatchDocument,
+      doc: {
+        answer: 'The approved batch',
+        problems: { 409: '`batch_already_approved`', 422: '`payout_method_unavailable` (the sandbox, in production)' },
+      },
       handle: async ({ principal, params, body }) => toBatchDto(await payouts.approve(principal.userId, params.id, body.method)),
     }),
     route({
       method: 'get',
       path: '/v1/payout-batches/:id/bank-file',
-      summary: "The batch's batch-payment file (CSV, UTF-8 with a BOM): its bank-file payouts sent and awaiting the bank",
+      summary: "The batch's batch-payment file (operator; CSV, UTF-8 with a BOM, CRLF): its bank-file payouts sent and awaiting the bank, one row each",
       access: ['operator'],
       params: IdParams,
+      response: null,
+      doc: { answer: 'The file', files: { 'text/csv': 'One row per bank-file payout of the batch' } },
       handle: async ({ params }) => new Download(CSV, `payout-batch-${params.id}.csv`, await payouts.bankFile(params.id)),
     }),
     route({
@@ -132,6 +168,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       summary: "Payouts, newest first: a factory's own, or (operators) every factory's or one's (?factoryId=)",
       access: ['operator', 'factory'],
       query: PayoutQuery,
+      response: pageOf(PayoutDocument),
+      doc: { answer: 'A page of payouts' },
       handle: async ({ principal, query }) => {
         const { items, total } = await payouts.list(principal, query);
         return page(
@@ -144,9 +182,11 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
     route({
       method: 'get',
       path: '/v1/payouts/:id',
-      summary: 'One payout with the statements it pays',
+      summary: "One payout with the statements it pays; another factory's is a 404",
       access: ['operator', 'factory'],
       params: IdParams,
+      response: PayoutDocument,
+      doc: { answer: 'The payout' },
       handle: async ({ principal, params }) => {
         const { payout, statementIds } = await payouts.get(principal, params.id);
         return toPayoutDto(payout, statementIds);
@@ -159,6 +199,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       idempotent: true,
       params: IdParams,
+      response: PayoutDocument,
+      doc: { answer: 'The confirmed payout', problems: { 409: '`payout_not_sent`' } },
       handle: async ({ params }) => toPayoutDto(await payouts.confirm(params.id)),
     }),
     route({
@@ -168,6 +210,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       params: IdParams,
       body: FailBody,
+      response: PayoutDocument,
+      doc: { answer: 'The failed payout', problems: { 409: '`payout_not_sent`' } },
       handle: async ({ params, body }) => toPayoutDto(await payouts.fail(params.id, body.reason)),
     }),
     route({
@@ -177,6 +221,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       idempotent: true,
       params: IdParams,
+      response: PayoutDocument,
+      doc: { answer: 'The payout, to be sent again', problems: { 409: '`payout_not_failed`' } },
       handle: async ({ params }) => toPayoutDto(await payouts.retry(params.id)),
     }),
     route({
@@ -186,6 +232,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       params: IdParams,
       body: PayeeBody,
+      response: PayeeDocument,
+      doc: { answer: 'The payee' },
       handle: async ({ params, body }) => toPayeeDto(await payouts.setPayee(params.id, body, (tx) => factoryExists(tx, params.id))),
     }),
     route({
@@ -194,6 +242,8 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       summary: 'Where a factory is paid (operators, or the factory itself)',
       access: ['operator', 'factory'],
       params: IdParams,
+      response: PayeeDocument,
+      doc: { answer: 'The payee' },
       handle: async ({ principal, params }) => toPayeeDto(await payouts.payee(principal, params.id)),
     }),
   ];

@@ -3,7 +3,7 @@ import type { PostedEntry } from '../ledger';
 import { toCsv } from '../platform/csv';
 import { pageQuery } from '../platform/http/paginate';
 import { idSchema as id } from '../platform/ids';
-import { formatMoney } from '../platform/money';
+import { formatMoney, moneyString, signedMoneyString } from '../platform/money';
 import type { Payouts, Payable } from './payouts';
 import type { PayeeRow, PayoutBatchRow, PayoutRow } from './payout.entity';
 import type { StatementRow } from './statement.entity';
@@ -17,18 +17,114 @@ export const EntriesQuery = pageQuery.extend({ format });
 export const PayoutQuery = pageQuery.extend({ factoryId: id.optional() });
 export const ApproveBody = z.strictObject({ method: z.enum(['sandbox', 'bank_file']) });
 export const FailBody = z.strictObject({ reason: z.string().trim().min(1).max(200) });
-export const PayeeBody = z.strictObject({
-  accountName: z.string().trim().min(1).max(200),
-  accountNumber: z.string().regex(/^\d{8,32}$/, 'must be 8 to 32 digits'),
-  bankName: z.string().trim().min(1).max(200),
-  bankCode: z.string().regex(/^\d{12}$/, 'must be a CNAPS code of 12 digits'),
-});
+export const PayeeBody = z
+  .strictObject({
+    accountName: z.string().trim().min(1).max(200),
+    accountNumber: z.string().regex(/^\d{8,32}$/, 'must be 8 to 32 digits'),
+    bankName: z.string().trim().min(1).max(200),
+    bankCode: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a CNAPS code of 12 digits')
+      .meta({ description: 'CNAPS code (联行号) of the receiving branch' }),
+  })
+  .meta({ id: 'PayeeInput' });
+
+export const StatementDocument = z
+  .object({
+    id: z.uuid(),
+    factoryId: z.uuid(),
+    campaignId: z.uuid(),
+    campaignTitle: z.string(),
+    sequence: z.int().meta({ description: "1 for a campaign's statement; a later one for entries posted after it" }),
+    balancesReceived: signedMoneyString,
+    depositsApplied: signedMoneyString,
+    depositsForfeited: signedMoneyString,
+    platformFee: signedMoneyString,
+    refunds: signedMoneyString,
+    adjustments: signedMoneyString,
+    net: signedMoneyString,
+    entryCount: z.int(),
+    payoutId: z.uuid().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({
+    id: 'Statement',
+    description:
+      "net = balancesReceived + depositsApplied + depositsForfeited − platformFee − refunds + adjustments; each figure is the sum of the statement's journal entries (GET …/entries)",
+  });
+
+export const StatementEntryDocument = z
+  .object({
+    entryId: z.uuid(),
+    kind: z.string().meta({ examples: ['purchase_completed', 'deposit_forfeited', 'purchase_refunded', 'deposit_compensated'] }),
+    pledgeId: z.string().nullable(),
+    paymentId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    balanceReceived: signedMoneyString,
+    depositApplied: signedMoneyString,
+    depositForfeited: signedMoneyString,
+    platformFee: signedMoneyString,
+    refund: signedMoneyString,
+    adjustment: signedMoneyString,
+    net: signedMoneyString,
+  })
+  .meta({ id: 'StatementEntry' });
+
+const method = z.enum(['sandbox', 'bank_file']).nullable();
+
+export const PayoutDocument = z
+  .object({
+    id: z.uuid(),
+    batchId: z.uuid(),
+    factoryId: z.uuid(),
+    amount: moneyString,
+    status: z.enum(['pending', 'sent', 'confirmed', 'failed']),
+    method,
+    reference: z.string().nullable(),
+    attempts: z.int(),
+    lastError: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    confirmedAt: z.iso.datetime().nullable(),
+    statementIds: z.array(z.uuid()).optional().meta({ description: "One payout's detail only" }),
+  })
+  .meta({ id: 'Payout' });
+
+export const PayoutBatchDocument = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(['awaiting_approval', 'approved']),
+    method,
+    total: moneyString,
+    payoutCount: z.int(),
+    createdBy: z.uuid(),
+    createdAt: z.iso.datetime(),
+    approvedBy: z.uuid().nullable(),
+    approvedAt: z.iso.datetime().nullable(),
+    payouts: z.array(PayoutDocument).optional().meta({ description: "One batch's detail, its creation and its approval" }),
+  })
+  .meta({ id: 'PayoutBatch' });
+
+export const PayableDocument = z
+  .object({ factoryId: z.uuid(), unpaidStatements: signedMoneyString, inFlight: moneyString, paidOut: moneyString })
+  .meta({ id: 'Payable' });
+
+export const PayeeDocument = z
+  .object({
+    factoryId: z.uuid(),
+    accountName: z.string(),
+    accountNumber: z.string(),
+    bankName: z.string(),
+    bankCode: z.string(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Payee' });
 
 /** Whether the caller asked for CSV: ?format=csv, or Accept: text/csv without a ?format. */
 export const wantsCsv = (format: 'json' | 'csv' | undefined, accepts: (types: string[]) => string | false) =>
   format === 'csv' || (format === undefined && accepts(['application/json', 'text/csv']) === 'text/csv');
 
-export function toStatementDto(s: StatementRow, campaignTitle: string) {
+export function toStatementDto(s: StatementRow, campaignTitle: string): z.output<typeof StatementDocument> {
   return {
     id: s.id,
     factoryId: s.factoryId,
@@ -67,7 +163,7 @@ export function statementsCsv(statements: readonly StatementDto[]): string {
   );
 }
 
-export function toEntryDto(e: EntryBreakdown & PostedEntry) {
+export function toEntryDto(e: EntryBreakdown & PostedEntry): z.output<typeof StatementEntryDocument> {
   return {
     entryId: e.entry.id,
     kind: e.entry.kind,
@@ -93,7 +189,7 @@ export function entriesCsv(entries: readonly ReturnType<typeof toEntryDto>[]): s
   );
 }
 
-export function toPayoutDto(p: PayoutRow, statementIds?: string[]) {
+export function toPayoutDto(p: PayoutRow, statementIds?: string[]): z.output<typeof PayoutDocument> {
   return {
     id: p.id,
     batchId: p.batchId,
@@ -111,7 +207,10 @@ export function toPayoutDto(p: PayoutRow, statementIds?: string[]) {
   };
 }
 
-export function toBatchDto({ batch, payouts }: Awaited<ReturnType<Payouts['batch']>> | { batch: PayoutBatchRow; payouts?: undefined }) {
+export function toBatchDto({
+  batch,
+  payouts,
+}: Awaited<ReturnType<Payouts['batch']>> | { batch: PayoutBatchRow; payouts?: undefined }): z.output<typeof PayoutBatchDocument> {
   return {
     id: batch.id,
     status: batch.status,
@@ -126,11 +225,11 @@ export function toBatchDto({ batch, payouts }: Awaited<ReturnType<Payouts['batch
   };
 }
 
-export function toPayableDto(p: Payable) {
+export function toPayableDto(p: Payable): z.output<typeof PayableDocument> {
   return { factoryId: p.factoryId, unpaidStatements: formatMoney(p.unpaidStatements), inFlight: formatMoney(p.inFlight), paidOut: formatMoney(p.paidOut) };
 }
 
-export function toPayeeDto(p: PayeeRow) {
+export function toPayeeDto(p: PayeeRow): z.output<typeof PayeeDocument> {
   return {
     factoryId: p.factoryId,
     accountName: p.accountName,

@@ -20,6 +20,8 @@ export interface Config {
   corsOrigins: string[];
   /** Bearer token the Prometheus scraper sends to GET /metrics; undefined = metrics off. */
   metricsToken: string | undefined;
+  /** Check every JSON answer against its route's response schema (a 500 if it is not as described): for tests, not for production (it costs a parse of every answer). */
+  validateResponses: boolean;
   /** Express's `trust proxy`: off, the number of proxy hops in front of the service, or the proxies' addresses. */
   trustProxy: false | number | string[];
   bootstrapOperator: { email: string; password: string } | undefined;
@@ -200,6 +202,7 @@ const EnvSchema = z.object({
   SANDBOX_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SANDBOX_AUTO_CONFIRM: bool.optional(),
   SANDBOX_TEST_ROUTES: bool.default(false),
+  VALIDATE_RESPONSES: bool.default(false),
   SANDBOX_CHECKOUT: bool.optional(),
   PAYMENT_QUERY_AFTER_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
   DEPOSIT_TTL_MINUTES: z.coerce
@@ -266,6 +269,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : [],
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
+    validateResponses: e.VALIDATE_RESPONSES,
     bootstrapOperator:
       e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.

@@ -1,7 +1,7 @@
 import { CampaignParams } from '../campaigns';
 import type { Request } from 'express';
 import type { Config } from '../platform/config';
-import { page, pageQuery } from '../platform/http/paginate';
+import { page, pageOf, pageQuery } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
 import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
@@ -11,7 +11,7 @@ import type { PledgeCancellation } from './pledge-cancellation';
 import type { PledgePayments } from './pledge-payments';
 import type { PledgePlacement } from './pledge-placement';
 import type { PledgeReads } from './pledge-reads';
-import { CreatePledgeBody, PledgeParams, toPledgeDto } from './pledge.schemas';
+import { CreatePledgeBody, PlacedPledge, PledgeDocument, PledgeParams, PledgeWithBalancePayment, toPledgeDto } from './pledge.schemas';
 
 /** The pledge use cases the routes call. */
 export interface PledgeUseCases {
@@ -46,12 +46,21 @@ export function pledgeRoutes(
     route({
       method: 'post',
       path: '/v1/campaigns/:id/pledges',
-      summary: 'Pledge: reserve units of a variant and get the deposit payment',
+      summary: 'Pledge: reserve units of one variant and get the deposit payment (consumer)',
       access: ['consumer'],
       status: 201,
       idempotent: true,
       params: CampaignParams,
       body: CreatePledgeBody,
+      response: PlacedPledge,
+      doc: {
+        answer: 'The pledge, awaiting its deposit',
+        problems: {
+          400: '`validation_failed`, `invalid_variant`',
+          409: '`campaign_sold_out`, `campaign_not_open`, `per_consumer_limit`',
+          429: '`too_many_pledges`: too many pledge attempts from this account or address in a minute',
+        },
+      },
       before: pledgeLimiters,
       handle: async ({ principal, params, body, idempotencyId }) => placedDto(await placement.create(principal, params.id, body, idempotencyId)),
       recognise: async ({ principal, params, body, idempotencyId }) => {
@@ -62,9 +71,11 @@ export function pledgeRoutes(
     route({
       method: 'get',
       path: '/v1/me/pledges',
-      summary: "The caller's pledges, newest first",
+      summary: "The caller's pledges, newest first (consumer)",
       access: ['consumer'],
       query: pageQuery,
+      response: pageOf(PledgeDocument),
+      doc: { answer: 'A page of pledges' },
       handle: async ({ principal, query }) => {
         const { items, total } = await reads.listMine(principal.userId, query);
         return page(
@@ -80,6 +91,8 @@ export function pledgeRoutes(
       summary: 'A pledge with its payments (its consumer, or an operator)',
       access: ['consumer', 'operator'],
       params: PledgeParams,
+      response: PledgeDocument,
+      doc: { answer: 'The pledge' },
       handle: async ({ principal, params }) => {
         const { pledge, payments } = await reads.get(principal, params.id);
         return pledgeDto(pledge, payments);
@@ -88,10 +101,12 @@ export function pledgeRoutes(
     route({
       method: 'post',
       path: '/v1/pledges/:id/cancel',
-      summary: 'Cancel a pledge while its campaign is open (a paid deposit is refunded in full)',
+      summary: 'Cancel a pledge while its campaign is open; a paid deposit is refunded in full (consumer)',
       access: ['consumer'],
       idempotent: true,
       params: PledgeParams,
+      response: PledgeDocument,
+      doc: { answer: 'Cancelled', problems: { 409: '`pledge_not_cancellable`' } },
       handle: async ({ principal, params }) => {
         await cancellation.cancel(principal, params.id);
         const { pledge, payments } = await reads.get(principal, params.id);
@@ -101,11 +116,13 @@ export function pledgeRoutes(
     route({
       method: 'post',
       path: '/v1/pledges/:id/balance-payment',
-      summary: 'Get the balance payment of a pledge whose campaign succeeded',
+      summary: 'The balance payment of a pledge whose campaign succeeded; asking again returns the same pending payment (consumer)',
       access: ['consumer'],
       status: 201,
       idempotent: true,
       params: PledgeParams,
+      response: PledgeWithBalancePayment,
+      doc: { answer: 'The balance payment', problems: { 409: '`pledge_not_awaiting_balance`, `balance_overdue`' } },
       handle: async ({ principal, params }) => {
         const { pledge, payment, payments } = await pledgePayments.balancePayment(principal, params.id);
         return { ...pledgeDto(pledge, payments), balancePayment: paymentDto(payment) };

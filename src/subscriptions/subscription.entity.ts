@@ -83,6 +83,8 @@ export interface BoxItem {
   fruitId: string;
   units: number;
   portions: number;
+  /** The planner's PlannedItem.uneatenPortions (boxes planned before it was kept lack it). */
+  uneatenPortions?: number;
   edibleFrom: string;
   edibleUntil: string;
   cost: string;
@@ -94,6 +96,9 @@ export interface CoverageDay {
   neededPortions: number;
   plannedPortions: number;
   fruits: { fruitId: string; portions: number }[];
+  /** The planner's extras on top of the need (boxes planned before they were kept lack them). */
+  extraPortions?: number;
+  extras?: { fruitId: string; portions: number }[];
 }
 
 export interface UncoveredDay {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema as id } from '../platform/ids';
 import { formatMoney, moneyString, parseMoney } from '../platform/money';
-import { pageQuery } from '../platform/http/paginate';
+import { pageOf, pageQuery } from '../platform/http/paginate';
 import { periodDaysOf } from './deliveries';
 import type { ScheduledDelivery, SubscriptionView } from './subscription-schedule';
 import type { BoxItem, BoxRow, FruitRow, PlanRow } from './subscription.entity';
@@ -44,7 +44,136 @@ export const BoxListQuery = pageQuery.extend({
 });
 export const ShipBody = z.strictObject({ boxIds: z.array(id).min(1).max(1000) });
 
-export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }) {
+const BoxDocument = z.object({
+  id: z.uuid(),
+  subscriptionId: z.uuid(),
+  deliveryDate: z.iso.date(),
+  shipDate: z.iso.date(),
+  cutoffAt: z.iso.datetime(),
+  shipByAt: z.iso.datetime(),
+  status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled']),
+  cancelReason: z.string().nullable(),
+  items: z.array(z.object({ fruitId: z.string(), units: z.number() })),
+  price: moneyString,
+  paymentId: z.string().nullable(),
+  chargeAttempts: z.int(),
+  shippedAt: z.iso.datetime().nullable(),
+  compensatedAt: z.iso.datetime().nullable(),
+});
+export const BoxPage = pageOf(BoxDocument);
+
+export const FruitDocument = z
+  .object({
+    id: z.string(),
+    nameZh: z.string(),
+    nameEn: z.string(),
+    unit: z.enum(['piece', 'kg']),
+    portionsPerUnit: z.number(),
+    ripeningDays: z.tuple([z.int(), z.int()]).meta({ description: '[min, max] days after delivery at room temperature; [0, 0] = ready to eat' }),
+    readyToEat: z.boolean(),
+    goodDays: z.int().meta({ description: 'Days it stays good once ripe' }),
+    seasons: z.array(z.object({ origin: z.string(), months: z.array(z.int()) })),
+    ethylene: z.object({ producer: z.boolean(), sensitive: z.boolean() }),
+    unitCost: moneyString,
+    orchardId: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .meta({ id: 'Fruit' });
+
+export const PlanDocument = z
+  .object({
+    id: z.string(),
+    nameZh: z.string(),
+    nameEn: z.string(),
+    period: z.enum(['weekly', 'fortnightly']),
+    periodDays: z.int(),
+    maxHousehold: z.int(),
+    portionsPerPersonPerDay: z.int(),
+    price: moneyString,
+  })
+  .meta({ id: 'Plan' });
+
+export const SubscriptionDocument = z
+  .object({
+    id: z.uuid(),
+    planId: z.string(),
+    startDate: z.iso.date(),
+    firstDeliveryDate: z.iso.date().meta({
+      description: 'The first delivery of the current rhythm: the first whose cutoff was ahead when subscribing (or when a change of plan changed the period)',
+    }),
+    deliveryWeekday: z.int(),
+    region: z.string(),
+    transitDays: z.int(),
+    householdSize: z.int(),
+    exclusions: z.array(z.string()),
+    status: z
+      .enum(['active', 'paused', 'cancelled'])
+      .meta({ description: 'What is in effect: `paused` while the next delivery that can still change is paused' }),
+    pausedFrom: z.iso.date().nullable().meta({ description: 'The first paused delivery' }),
+    pausedUntil: z.iso.date().nullable().meta({ description: 'Deliveries before this date are paused' }),
+    nextDeliveryDate: z.iso.date().nullable().meta({
+      description:
+        'The next delivery that will come with fruit in it (months ahead when the fruit left by the exclusions is out of season); null when none will within a year',
+    }),
+    createdAt: z.iso.datetime(),
+    cancelledAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: 'Subscription' });
+
+const DeliveryDocument = z
+  .object({
+    deliveryDate: z.iso.date(),
+    shipDate: z.iso.date(),
+    cutoffAt: z.iso.datetime(),
+    status: z.enum(['planned', 'locked', 'paid', 'shipped', 'cancelled', 'skipped', 'paused', 'preview', 'unfillable']).meta({
+      description:
+        'planned, locked, paid, shipped: a box that comes and is charged its `price`; preview: beyond the planning horizon, planned now (built, and may change, like a planned box); unfillable: no fruit that may go in it is in season, so nothing is sent or charged; skipped, paused, cancelled: nothing is sent or charged. A delivery whose cutoff passed with no box is not listed.',
+    }),
+    box: z
+      .object({
+        items: z.array(
+          z.object({
+            fruitId: z.string(),
+            units: z.number(),
+            portions: z.number(),
+            uneatenPortions: z.number().optional().meta({
+              description: 'Portions no day can eat before they go off: 0, except where covering a day needed a unit bigger than the household can finish',
+            }),
+            edibleFrom: z.iso.date(),
+            edibleUntil: z.iso.date(),
+            cost: moneyString,
+            ripensFaster: z.boolean(),
+          }),
+        ),
+        price: moneyString.meta({ description: "The plan price × the share of the period's needed portions the box covers, rounded to the fen" }),
+        readyToEat: z
+          .array(
+            z.object({
+              date: z.iso.date(),
+              neededPortions: z.number(),
+              plannedPortions: z.number(),
+              fruits: z
+                .array(z.object({ fruitId: z.string(), portions: z.number() }))
+                .meta({ description: 'The planned portions by fruit, in the order they are to be eaten (soonest over first)' }),
+              extraPortions: z.number().optional().meta({ description: 'Portions on top of the need: a few, and only on a covered day' }),
+              extras: z.array(z.object({ fruitId: z.string(), portions: z.number() })).optional(),
+            }),
+          )
+          .meta({ description: 'One row per day of the period' }),
+        uncoveredDays: z.array(z.object({ date: z.iso.date(), missingPortions: z.number(), reason: z.enum(['nothing_ready', 'budget', 'supply']) })),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'Delivery' });
+
+export const ScheduleDocument = z.object({ subscription: SubscriptionDocument, plan: PlanDocument, deliveries: z.array(DeliveryDocument) });
+
+export const PickingList = z.object({
+  shipDate: z.iso.date(),
+  items: z.array(z.object({ fruitId: z.string(), nameZh: z.string(), nameEn: z.string(), unit: z.enum(['piece', 'kg']), units: z.number(), boxes: z.int() })),
+});
+
+export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }): z.output<typeof BoxDocument> {
   return {
     id: b.id,
     subscriptionId: b.subscriptionId,
@@ -66,10 +195,8 @@ export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }) {
 export const UpdateFruitBody = z
   .strictObject({
     // Capped like a campaign's unit price, so that the cost reads back exactly on both databases (see MAX_UNIT_PRICE).
-    unitCost: moneyString
-      .transform(parseMoney)
-      .refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00')
-      .optional(),
+    // (The check runs inside the pipe, so that the description still names the field Money.)
+    unitCost: moneyString.pipe(z.transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00')).optional(),
     ripeningMinDays: z.number().int().min(0).max(30).optional(),
     ripeningMaxDays: z.number().int().min(0).max(30).optional(),
     goodDays: z.number().int().min(1).max(60).optional(),
@@ -83,7 +210,7 @@ export const UpdateFruitBody = z
   })
   .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change');
 
-export function toFruitDto(f: FruitRow) {
+export function toFruitDto(f: FruitRow): z.output<typeof FruitDocument> {
   return {
     id: f.id,
     nameZh: f.nameZh,
@@ -101,7 +228,7 @@ export function toFruitDto(f: FruitRow) {
   };
 }
 
-export function toPlanDto(p: PlanRow) {
+export function toPlanDto(p: PlanRow): z.output<typeof PlanDocument> {
   return {
     id: p.id,
     nameZh: p.nameZh,
@@ -114,7 +241,7 @@ export function toPlanDto(p: PlanRow) {
   };
 }
 
-export function toSubscriptionDto({ subscription: s, status, nextDeliveryDate }: SubscriptionView) {
+export function toSubscriptionDto({ subscription: s, status, nextDeliveryDate }: SubscriptionView): z.output<typeof SubscriptionDocument> {
   return {
     id: s.id,
     planId: s.planId,
@@ -134,7 +261,7 @@ export function toSubscriptionDto({ subscription: s, status, nextDeliveryDate }:
   };
 }
 
-export function toDeliveryDto(d: ScheduledDelivery) {
+export function toDeliveryDto(d: ScheduledDelivery): z.output<typeof DeliveryDocument> {
   return {
     deliveryDate: d.deliveryDate,
     shipDate: d.shipDate,

@@ -1,10 +1,7 @@
-import express from 'express';
 import supertest from 'supertest';
 import { z } from 'zod';
-import { AppError, IdempotencyKeyRow, IdempotencyStore, authenticate, createHttpApp, mountRoutes, route } from '../../src/platform/http';
-import { Metrics } from '../../src/platform/http/metrics';
-import { createLogger } from '../../src/platform/logger';
-import { startTestApp, type TestApp } from '../support/app';
+import { AppError, IdempotencyKeyRow, IdempotencyStore, route } from '../../src/platform/http';
+import { serveRoutes, startTestApp, type TestApp } from '../support/app';
 import { aConsumer, type Caller } from '../support/builders';
 import { waitFor } from '../support/wait';
 
@@ -31,6 +28,7 @@ beforeAll(async () => {
     idempotent: true,
     status: 201,
     body: z.strictObject({ amount: z.string(), note: z.string().optional() }),
+    response: z.object({ chargeNumber: z.int(), amount: z.string() }),
     handle: async ({ body }) => {
       runs += 1;
       await gate;
@@ -39,15 +37,7 @@ beforeAll(async () => {
       return { chargeNumber: runs, amount: body.amount };
     },
   });
-  const app = createHttpApp({
-    logger: createLogger('silent'),
-    metrics: new Metrics({ processMetrics: false }),
-    bodyLimit: '10kb',
-    corsOrigins: [],
-    trustProxy: false,
-    handlers: [authenticate(t.app.services.accounts, t.app.services.factories), mountRoutes([charge], t.app.services.idempotency)],
-  });
-  http = supertest(app as express.Express);
+  http = serveRoutes(t, [charge]);
 });
 afterAll(() => t.close());
 beforeEach(() => {

@@ -5,6 +5,8 @@ import type { PaymentGateway } from '../../src/payments';
 import type { Clock } from '../../src/platform/clock';
 import type { Config } from '../../src/platform/config';
 import { type Database, openDatabase } from '../../src/platform/database';
+import { authenticate, createHttpApp, mountRoutes, type RouteDef } from '../../src/platform/http';
+import { Metrics } from '../../src/platform/http/metrics';
 import { createLogger } from '../../src/platform/logger';
 import { freshDatabase } from './database';
 
@@ -31,7 +33,25 @@ export const TEST_ENV = {
   REGISTER_RATE_LIMIT_PER_15_MIN: '100000',
   // Tests read a campaign right after changing it; the public read cache (at most 1 s old) has tests of its own (test/api/campaign-cache.test.ts).
   CAMPAIGN_CACHE_MS: '0',
+  // Every answer is checked against its route's response schema: docs/openapi.yaml is generated from those schemas.
+  VALIDATE_RESPONSES: 'true',
 };
+
+/**
+ * Routes of a test's own (standing in for a module's), mounted by the platform as the app mounts its routes:
+ * behind the real authentication, with the test app's idempotency store.
+ */
+export function serveRoutes(t: TestApp, routes: RouteDef[], options: { validateResponses?: boolean } = {}): ReturnType<typeof supertest> {
+  const http = createHttpApp({
+    logger: createLogger('silent'),
+    metrics: new Metrics({ processMetrics: false }),
+    bodyLimit: '10kb',
+    corsOrigins: [],
+    trustProxy: false,
+    handlers: [authenticate(t.app.services.accounts, t.app.services.factories), mountRoutes(routes, t.app.services.idempotency, options)],
+  });
+  return supertest(http);
+}
 
 export interface TestApp {
   app: App;

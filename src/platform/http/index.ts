@@ -2,9 +2,10 @@ export { AppError, badRequest, conflict, forbidden, notFound, unauthenticated, u
 export { API_KEY_PREFIX, authenticate, type CredentialVerifier } from './auth';
 export { IDEMPOTENCY_DEFAULTS, IdempotencyKeyRow, IdempotencyStore } from './idempotency';
 export { Metrics } from './metrics';
-export { opsRouter } from './ops';
-export { page, pageQuery, type Page, type PageQuery } from './paginate';
+export { OPENAPI_FILE, OPS_OPERATIONS, opsRouter } from './ops';
+export { openApiDocument, toYaml, type ApiInfo } from './openapi';
+export { listOf, page, pageOf, pageQuery, type Page, type PageQuery } from './paginate';
 export { ROLES, canActForFactory, subjectOf, type Principal, type Role } from './principal';
-export { mountRoutes, publicRoute, route, type RouteDef } from './routes';
+export { mountRoutes, publicRoute, route, tagged, type RouteDef } from './routes';
 export { createHttpApp } from './server';
 export { TokenService, type UserPrincipal } from './tokens';

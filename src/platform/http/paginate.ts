@@ -17,3 +17,9 @@ export interface Page<T> {
 export function page<T>(items: T[], total: number, query: PageQuery): Page<T> {
   return { items, total, limit: query.limit, offset: query.offset };
 }
+
+/** A page of a list route's answer, as a schema: `{items, total, limit, offset}`. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.int(), limit: z.int(), offset: z.int() });
+
+/** The answer of a route that lists everything at once (no pages): `{items}`. */
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });

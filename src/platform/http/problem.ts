@@ -1,17 +1,22 @@
+import { z } from 'zod';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { isConnectionLost } from '../database';
-import { AppError, type FieldError } from './app-error';
+import { AppError } from './app-error';
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  code: string;
-  detail: string;
-  instance: string;
-  requestId?: string;
-  errors?: FieldError[];
-}
+/** An error answer, as RFC 9457 problem details (application/problem+json). */
+export const ProblemDocument = z
+  .object({
+    type: z.string().meta({ description: 'urn:c2m:problem:<code>' }),
+    title: z.string(),
+    status: z.int(),
+    code: z.string().meta({ description: 'Stable machine-readable error code, e.g. `validation_failed`' }),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string().meta({ examples: ['body.email'] }), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });
+export type Problem = z.output<typeof ProblemDocument>;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',

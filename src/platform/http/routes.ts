@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { AppError, badRequest, forbidden, unauthenticated, type FieldError } from './app-error';
@@ -35,6 +36,37 @@ interface Common<B, Q, Prm> {
   status?: number;
   /** Middleware (rate limits) run before the handler; on idempotent routes only for a request that is not a replay. */
   before?: RequestHandler[];
+  /**
+   * What a successful JSON answer is (its schema in the module's schemas file), or null when the route answers no
+   * JSON body (204, a file). Required: docs/openapi.yaml is generated from it, and with VALIDATE_RESPONSES (on in
+   * the tests) every answer is checked against it.
+   */
+  response: z.ZodType | null;
+  /** What only the API description says (docs/openapi.yaml): more words, the refusals worth naming. */
+  doc?: RouteDoc;
+}
+
+/** The parts of a route's description in docs/openapi.yaml that the route's code does not already say. */
+export interface RouteDoc {
+  /** Longer than the summary: what a client needs to know to use the route well. */
+  description?: string;
+  /** What the success answer is ("The pledge, awaiting its deposit"); by default the status's name. */
+  answer?: string;
+  /**
+   * The refusals worth naming, by status: which codes, and when. The ones every route of its kind may give
+   * (400 for bad input, 401/403 for a route that needs credentials, 404 for one with an id) are listed anyway.
+   */
+  problems?: Record<number, string>;
+  /** Other forms of the success answer, by media type (a CSV export): their description. */
+  files?: Record<string, string>;
+  /** Request headers the route reads beyond the ones the platform knows of (Idempotency-Key). */
+  headers?: z.ZodObject;
+  /** Response headers of the success answer, by name: their description. */
+  answerHeaders?: Record<string, string>;
+  /** The body of a rawBody route, as the handler checks it. */
+  rawBody?: z.ZodType;
+  /** The route answers a Cacheable: If-None-Match, ETag and 304 are described. */
+  cacheable?: boolean;
 }
 
 /** A handler's answer that is a file (a CSV export, say) rather than JSON. */
@@ -78,7 +110,10 @@ export interface RouteDef {
   rawBody: boolean;
   status: number;
   before: RequestHandler[];
-  schemas: { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
+  schemas: { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType; response: z.ZodType | null };
+  doc: RouteDoc;
+  /** The API description's group (tag) of the route: its module's, set where the app puts its routes together. */
+  tag?: string;
   handle(ctx: Context<Principal | undefined, unknown, unknown, unknown>): Promise<unknown>;
   recognise?(ctx: Context<Principal | undefined, unknown, unknown, unknown> & { idempotencyId: string }): Promise<unknown>;
 }
@@ -116,14 +151,25 @@ function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], 
     rawBody: spec.rawBody ?? false,
     status: spec.status ?? 200,
     before: spec.before ?? [],
-    schemas: { body: spec.body, query: spec.query, params: spec.params },
+    schemas: { body: spec.body, query: spec.query, params: spec.params, response: spec.response },
+    doc: spec.doc ?? {},
     handle,
     recognise,
   };
 }
 
-export function mountRoutes(routes: readonly RouteDef[], idempotency: IdempotencyStore): Router {
+/**
+ * `validateResponses` (VALIDATE_RESPONSES, on in the tests, off by default: it costs a parse of every answer) checks
+ * every JSON success answer against its route's response schema, so that docs/openapi.yaml cannot say what is not so.
+ */
+/** Routes as one group (tag) of the API description. */
+export function tagged(tag: string, ...groups: RouteDef[][]): RouteDef[] {
+  return groups.flat().map((def) => ({ ...def, tag }));
+}
+
+export function mountRoutes(routes: readonly RouteDef[], idempotency: IdempotencyStore, options: { validateResponses?: boolean } = {}): Router {
   const router = Router();
+  const checked = (def: RouteDef, status: number, body: unknown) => (options.validateResponses && status < 400 ? checkAnswer(def, body) : body);
   for (const def of routes) {
     // An idempotent route runs its middleware itself, once it knows the request is not a replay.
     router[def.method](def.path, ...(def.idempotent ? [] : def.before), async (req, res) => {
@@ -136,14 +182,43 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       const context = (idempotencyId?: string) => ({ principal, ...input, req, res, idempotencyId });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, context) : { status: def.status, body: await def.handle(context()) };
       if (body === undefined) res.status(status).end();
-      else if (body instanceof Cacheable) sendCacheable(req, res, status, body);
+      else if (body instanceof Cacheable) sendCacheable(req, res, status, new Cacheable(checked(def, status, body.body), body.etag, body.cacheControl));
       else if (body instanceof Reply) res.status(body.status).type(body.contentType).send(body.body);
       else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
-      else res.status(status).json(body);
+      else res.status(status).json(checked(def, status, body));
     });
   }
   return router;
+}
+
+/**
+ * The answer as it is sent, if its route's response schema describes it exactly: every field it has is described
+ * (nothing the schema would strip) and holds what the schema says. Anything else is a 500 naming the differences.
+ */
+function checkAnswer(def: RouteDef, body: unknown): unknown {
+  const sent: unknown = JSON.parse(JSON.stringify(body));
+  const result = def.schemas.response ? def.schemas.response.safeParse(sent) : undefined;
+  if (result?.success && isDeepStrictEqual(result.data, sent)) return body;
+  const why = !result
+    ? 'the route says it answers no JSON body'
+    : result.success
+      ? `it has fields the schema does not describe: ${[...new Set(undescribed(sent, result.data))].slice(0, 10).join(', ')}`
+      : result.error.issues.map((issue) => `${issue.path.join('.') || '(answer)'}: ${issue.message}`).join('; ');
+  throw new AppError(
+    500,
+    'response_not_as_described',
+    `The answer of ${def.method.toUpperCase()} ${def.path} is not what its response schema describes: ${why}.`,
+  );
+}
+
+/** The paths of the fields of `sent` that parsing dropped (array indexes as []). */
+function undescribed(sent: unknown, parsed: unknown, at = ''): string[] {
+  if (Array.isArray(sent) && Array.isArray(parsed)) return sent.flatMap((item, i) => undescribed(item, parsed[i], `${at}[]`));
+  if (sent === null || typeof sent !== 'object' || parsed === null || typeof parsed !== 'object') return [];
+  return Object.entries(sent).flatMap(([key, value]) =>
+    key in parsed ? undescribed(value, (parsed as Record<string, unknown>)[key], `${at}.${key}`) : [`${at}.${key}`.slice(1)],
+  );
 }
 
 function sendCacheable(req: Request, res: Response, status: number, answer: Cacheable): void {

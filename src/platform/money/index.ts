@@ -1,3 +1,3 @@
 export { Decimal, MONEY_PATTERN, ZERO, formatMoney, fromFen, parseMoney, roundToFen, sum, toFen } from './money';
 export { allocate } from './allocate';
-export { moneyString } from './schema';
+export { moneyString, signedMoneyString } from './schema';
