@@ -8,6 +8,7 @@ import { CampaignDetail } from './pages/CampaignDetail';
 import { Deliveries } from './pages/Deliveries';
 import { NotFound } from './pages/NotFound';
 import { Overview } from './pages/Overview';
+import { Settlements } from './pages/Settlements';
 import { SignIn } from './pages/SignIn';
 
 /** Every screen but sign-in needs a session; without one (or once it has ended) the user is sent to sign in. */
@@ -29,6 +30,7 @@ export function App() {
         <Route path="batches/:id" element={<BatchDetail />} />
         <Route path="deliveries" element={<Deliveries />} />
         <Route path="accuracy" element={<Accuracy />} />
+        <Route path="settlements" element={<Settlements />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

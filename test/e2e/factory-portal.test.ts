@@ -109,6 +109,10 @@ async function signIn(email: string, password: string): Promise<void> {
   await page.getByRole('button', { name: '登录' }).click();
 }
 
+/** An amount from the API as the portal writes it: "1368.00" → ¥1,368.00 (from the text, never a float). */
+const yuan = (amount: string) =>
+  amount.replace(/^(-?)(\d+)\.(\d{2})$/, (_all, sign: string, whole: string, fen: string) => `${sign}¥${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fen}`);
+
 /** The page scrolls up and down only: wide tables scroll inside their own box on a phone. */
 async function expectNoSidewaysScrolling(): Promise<void> {
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
@@ -447,6 +451,71 @@ describe('the factory portal, as the demo factory uses it', () => {
     await screenshot(page, 'accuracy');
   });
 
+  test('settlements: the completed campaign has its statement, the list downloads as CSV, and a payout shows as paid once the operator confirms it', async () => {
+    interface Statement {
+      id: string;
+      campaignTitle: string;
+      net: string;
+      balancesReceived: string;
+      platformFee: string;
+    }
+    const title = '春季风衣联名预售 Spring trench coat';
+    const statement = await eventually('the statement is made', async () =>
+      (await api.ok<{ items: Statement[] }>('GET', '/v1/statements?limit=100', token)).items.find((s) => s.campaignTitle === title),
+    );
+    factoryData.ids.push(statement.id);
+    await navLink('结算').click();
+    await heading('结算').waitFor();
+    const row = page.locator(`[data-statement-id="${statement.id}"]`);
+    expect(await textOf(row.locator('th'))).toBe(title);
+    expect(await textOf(row.getByTestId('statement-net'))).toBe(yuan(statement.net));
+    expect(await textOf(row.getByTestId('statement-platformFee'))).toBe(yuan(statement.platformFee));
+    expect(await textOf(row)).toContain('待付款');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '下载结算单 CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('statements.csv');
+    const bytes = readFileSync(await download.path());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const line = bytes
+      .toString('utf8')
+      .split('\r\n')
+      .find((r) => r.startsWith(statement.id))!;
+    expect(line).toContain(title);
+    expect(line).toContain(`,${statement.net},`);
+
+    // The operator pays it as a bank transfer, and confirms it from the bank's record.
+    const operator = await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password);
+    const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId!;
+    await api.ok('PUT', `/v1/factories/${factoryId}/payee`, operator.token, {
+      accountName: '杭州羽绒服装厂',
+      accountNumber: '6222020200112233445',
+      bankName: '中国工商银行杭州分行',
+      bankCode: '102331000013',
+    });
+    const batch = await api.ok<{ id: string; payouts: { id: string; factoryId: string; amount: string }[] }>(
+      'POST',
+      '/v1/payout-batches',
+      operator.token,
+      undefined,
+      { 'Idempotency-Key': randomUUID() },
+    );
+    const payout = batch.payouts.find((p) => p.factoryId === factoryId)!;
+    factoryData.ids.push(payout.id);
+    await api.ok('POST', `/v1/payout-batches/${batch.id}/approve`, operator.token, { method: 'bank_file' }, { 'Idempotency-Key': randomUUID() });
+    await eventually(
+      'the payout is in the bank file',
+      async () => (await api.ok<{ status: string }>('GET', `/v1/payouts/${payout.id}`, token)).status === 'sent',
+    );
+    await api.ok('POST', `/v1/payouts/${payout.id}/confirm`, operator.token, undefined, { 'Idempotency-Key': randomUUID() });
+
+    await page.reload();
+    const paid = page.locator(`[data-payout-id="${payout.id}"]`);
+    expect(await textOf(paid.getByTestId('payout-amount'))).toBe(yuan(payout.amount));
+    expect(await textOf(paid.getByTestId('payout-status'))).toBe('已到账');
+    expect(await textOf(row)).toContain('已安排付款');
+    await screenshot(page, 'settlements');
+  });
+
   test('signing out returns to sign-in with a message, ends the session on the server, and the portal is closed until the next sign-in', async () => {
     const list = await api.ok<{ items: Batch[] }>('GET', '/v1/factory/forecast-batches?limit=100', token);
     factoryData.ids.push(...list.items.map((b) => b.id));
@@ -504,7 +573,7 @@ describe('the demo orchard, on the same browser after the factory signed out', (
   });
 
   test("sees none of the factory's data on any screen, even at the factory's own addresses", async () => {
-    const screens = ['/', '/batches', '/deliveries', '/accuracy', `/campaigns/${factoryData.campaignId}`, `/batches/${factoryData.batchId}`];
+    const screens = ['/', '/batches', '/deliveries', '/accuracy', '/settlements', `/campaigns/${factoryData.campaignId}`, `/batches/${factoryData.batchId}`];
     for (const screen of screens) {
       await page.goto(`${portal}${screen}`);
       await page.locator('h1, .state').first().waitFor();

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSignedIn } from '../auth/AuthProvider';
 import { ApiError } from './client';
-import type { Accuracy, Batch, BatchSummary, Campaign, CommitAnswer, Delivery, Factory, LiveForecast, Page, Webhook } from './types';
+import type { Accuracy, Batch, BatchSummary, Campaign, CommitAnswer, Delivery, Factory, LiveForecast, Page, Payout, Statement, Webhook } from './types';
 
 /** Every key starts with the user: answers cached for one user are never served to another. */
 function useKey(...parts: unknown[]): unknown[] {
@@ -48,6 +48,14 @@ export function useAccuracy() {
 
 export function useDeliveries(offset: number) {
   return useGet<Page<Delivery>>(`/v1/factory/webhook-deliveries?limit=${PAGE_SIZE}&offset=${offset}`, 'deliveries', offset);
+}
+
+export function useStatements(offset: number) {
+  return useGet<Page<Statement>>(`/v1/statements?limit=${PAGE_SIZE}&offset=${offset}`, 'statements', offset);
+}
+
+export function usePayouts(offset: number) {
+  return useGet<Page<Payout>>(`/v1/payouts?limit=${PAGE_SIZE}&offset=${offset}`, 'payouts', offset);
 }
 
 /** The factory's webhook, or null while it has none (the API answers 404 then). */

@@ -236,3 +236,40 @@ export interface Accuracy {
   versions: { version: number; publishedAt: string; lines: number; mapePercent: number | null; biasPercent: number | null }[];
   campaigns: { campaignId: string; title: string; actualUnits: number; versions: { version: number; publishedAt: string; expectedUnits: number }[] }[];
 }
+
+/** A settlement statement: what one campaign earned the factory, each line the sum of its journal entries. Amounts may be negative. */
+export interface Statement {
+  id: string;
+  factoryId: string;
+  campaignId: string;
+  campaignTitle: string;
+  sequence: number;
+  balancesReceived: string;
+  depositsApplied: string;
+  depositsForfeited: string;
+  platformFee: string;
+  refunds: string;
+  adjustments: string;
+  net: string;
+  entryCount: number;
+  payoutId: string | null;
+  createdAt: string;
+}
+
+export type PayoutStatus = 'pending' | 'sent' | 'confirmed' | 'failed';
+
+/** Money paid out to the factory: the sum of the statements it pays. */
+export interface Payout {
+  id: string;
+  batchId: string;
+  factoryId: string;
+  amount: string;
+  status: PayoutStatus;
+  method: 'sandbox' | 'bank_file' | null;
+  reference: string | null;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+  confirmedAt: string | null;
+}

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import type { BatchStatus, CampaignStatus, LineChange } from '../api/types';
+import type { BatchStatus, CampaignStatus, LineChange, PayoutStatus } from '../api/types';
 
 // Every badge says its state in words: colour only repeats it.
 
@@ -16,4 +16,9 @@ export function CampaignStatusBadge({ status }: { status: CampaignStatus }) {
 export function ChangeBadge({ change }: { change: LineChange }) {
   const { t } = useTranslation();
   return <span className={`badge badge-change-${change}`}>{t(`change.${change}`)}</span>;
+}
+
+export function PayoutStatusBadge({ status }: { status: PayoutStatus }) {
+  const { t } = useTranslation();
+  return <span className={`badge badge-payout-${status}`} data-testid="payout-status">{t(`payoutStatus.${status}`)}</span>;
 }

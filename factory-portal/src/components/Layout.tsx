@@ -16,6 +16,7 @@ export function Layout() {
     { to: '/batches', label: t('nav.batches'), end: false },
     { to: '/deliveries', label: t('nav.deliveries'), end: false },
     { to: '/accuracy', label: t('nav.accuracy'), end: false },
+    { to: '/settlements', label: t('nav.settlements'), end: false },
   ];
   return (
     <>

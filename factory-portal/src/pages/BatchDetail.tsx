@@ -4,8 +4,8 @@ import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { useAcknowledge, useBatch, useCommit } from '../api/queries';
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
-import { useSignedIn } from '../auth/AuthProvider';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
+import { CsvDownload } from '../components/CsvDownload';
 import { ActionError, QueryView } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatChange, formatDateTime, formatNumber, isoWeekDays, shanghaiDay } from '../lib/format';
@@ -53,7 +53,11 @@ function Detail({ batch }: { batch: Batch }) {
             {t('batch.acknowledge')}
           </button>
         )}
-        <CsvDownload batch={batch} />
+        <CsvDownload
+          path={`/v1/factory/forecast-batches/${encodeURIComponent(batch.id)}?format=csv`}
+          fallbackName={`forecast-v${batch.version}.csv`}
+          label={t('batch.downloadCsv')}
+        />
       </div>
       {acknowledge.isError && <ActionError error={acknowledge.error} />}
       {!batch.acknowledgedAt && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
@@ -148,42 +152,6 @@ function Detail({ batch }: { batch: Batch }) {
           </tbody>
         </table>
       </div>
-    </>
-  );
-}
-
-/** The CSV of the batch as the API makes it (UTF-8 with a byte-order mark, so Excel reads the Chinese names). */
-function CsvDownload({ batch }: { batch: Batch }) {
-  const { t } = useTranslation();
-  const { api } = useSignedIn();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const download = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { blob, filename } = await api.download(`/v1/factory/forecast-batches/${encodeURIComponent(batch.id)}?format=csv`, `forecast-v${batch.version}.csv`);
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      document.body.append(link);
-      link.click();
-      link.remove();
-      // The download has read the blob once the click's task is done; the URL would otherwise hold it until the page closes.
-      setTimeout(() => URL.revokeObjectURL(url), 0);
-    } catch (cause) {
-      setError(cause);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <>
-      <button type="button" disabled={busy} onClick={() => void download()}>
-        {t('batch.downloadCsv')}
-      </button>
-      {error !== null && <ActionError error={error} />}
     </>
   );
 }

@@ -1,0 +1,128 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { usePayouts, useStatements } from '../api/queries';
+import type { Statement } from '../api/types';
+import { PayoutStatusBadge } from '../components/Badges';
+import { CsvDownload } from '../components/CsvDownload';
+import { Pager } from '../components/Pager';
+import { Empty, QueryView } from '../components/StateViews';
+import { formatDateTime, formatMoney } from '../lib/format';
+
+/** The statement's lines, in the order they add up to its net. */
+const LINES = ['balancesReceived', 'depositsApplied', 'depositsForfeited', 'platformFee', 'refunds', 'adjustments', 'net'] as const satisfies readonly (keyof Statement)[];
+
+/** 结算: what each completed campaign earned the factory (its statements, with their entries as CSV) and the payouts that paid it. */
+export function Settlements() {
+  const { t } = useTranslation();
+  const [statementOffset, setStatementOffset] = useState(0);
+  const [payoutOffset, setPayoutOffset] = useState(0);
+  const statements = useStatements(statementOffset);
+  const payouts = usePayouts(payoutOffset);
+  return (
+    <>
+      <h1>{t('settlements.title')}</h1>
+      <p className="muted">{t('settlements.intro')}</p>
+      <section aria-labelledby="statements-heading">
+        <h2 id="statements-heading">{t('settlements.statements')}</h2>
+        <div className="actions">
+          <CsvDownload path="/v1/statements?format=csv&limit=100" fallbackName="statements.csv" label={t('settlements.downloadList')} />
+        </div>
+        <QueryView query={statements}>
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty>{t('settlements.empty')}</Empty>
+            ) : (
+              <>
+                <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="statements-heading">
+                  <table data-testid="statement-list">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('settlements.campaign')}</th>
+                        <th scope="col">{t('settlements.createdAt')}</th>
+                        {LINES.map((line) => (
+                          <th scope="col" className="num" key={line}>
+                            {t(`settlements.${line}`)}
+                          </th>
+                        ))}
+                        <th scope="col">{t('settlements.payment')}</th>
+                        <th scope="col">
+                          <span className="visually-hidden">{t('settlements.entries')}</span>
+                        </th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {page.items.map((s) => (
+                        <tr key={s.id} data-testid="statement-row" data-statement-id={s.id}>
+                          <th scope="row">{s.campaignTitle}</th>
+                          <td>{formatDateTime(s.createdAt)}</td>
+                          {LINES.map((line) => (
+                            <td className="num" key={line} data-testid={`statement-${line}`}>
+                              {line === 'net' ? <strong>{formatMoney(s[line])}</strong> : formatMoney(s[line])}
+                            </td>
+                          ))}
+                          <td>{s.payoutId ? t('settlements.inPayout') : t('settlements.unpaid')}</td>
+                          <td>
+                            <CsvDownload
+                              path={`/v1/statements/${encodeURIComponent(s.id)}/entries?format=csv`}
+                              fallbackName={`statement-${s.id}-entries.csv`}
+                              label={t('settlements.entries')}
+                            />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                <Pager page={page} onOffset={setStatementOffset} />
+              </>
+            )
+          }
+        </QueryView>
+      </section>
+      <section aria-labelledby="payouts-heading">
+        <h2 id="payouts-heading">{t('settlements.payouts')}</h2>
+        <QueryView query={payouts}>
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty>{t('settlements.payoutsEmpty')}</Empty>
+            ) : (
+              <>
+                <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="payouts-heading">
+                  <table data-testid="payout-list">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('settlements.createdAt')}</th>
+                        <th scope="col" className="num">
+                          {t('settlements.amount')}
+                        </th>
+                        <th scope="col">{t('settlements.status')}</th>
+                        <th scope="col">{t('settlements.reference')}</th>
+                        <th scope="col">{t('settlements.confirmedAt')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {page.items.map((p) => (
+                        <tr key={p.id} data-testid="payout-row" data-payout-id={p.id}>
+                          <td>{formatDateTime(p.createdAt)}</td>
+                          <td className="num" data-testid="payout-amount">
+                            {formatMoney(p.amount)}
+                          </td>
+                          <td>
+                            <PayoutStatusBadge status={p.status} />
+                          </td>
+                          <td>{p.reference ?? '—'}</td>
+                          <td>{p.confirmedAt ? formatDateTime(p.confirmedAt) : '—'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+                <Pager page={page} onOffset={setPayoutOffset} />
+              </>
+            )
+          }
+        </QueryView>
+      </section>
+    </>
+  );
+}
