@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock';
 import { AppError } from '../../platform/http/app-error';
 import type { Logger } from '../../platform/logger';
-import { type MerchantIdentity, SignatureRejected, authorization, nonce, verifyWechatpaySignature } from './wechat-pay-crypto';
+import { SignatureRejected, authorization, nonce, verifyWechatpaySignature } from './wechat-pay-crypto';
 import type { WechatPayConfig } from './wechat-pay.config';
 
 /**
@@ -65,10 +65,6 @@ export class WechatPayClient {
     private readonly logger: Logger,
   ) {
     this.origin = new URL(config.baseUrl).origin;
-  }
-
-  get merchant(): MerchantIdentity {
-    return this.config.merchant;
   }
 
   /** A call whose answer is JSON, signed by WeChat Pay (any 2xx); a 4xx/5xx throws WechatPayError. */

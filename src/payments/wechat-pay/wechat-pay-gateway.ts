@@ -118,7 +118,8 @@ export class WechatPayGateway implements PaymentGateway {
         if (!request.clientIp) throw badRequest('validation_failed', "A WeChat Pay H5 checkout needs the payer's IP address.");
         const { json } = await this.client.call('POST', '/v3/pay/transactions/h5', {
           ...order,
-          scene_info: { payer_client_ip: request.clientIp, h5_info: { type: 'Wap' } },
+          // An IPv4 client seen through an IPv6 socket (::ffff:203.0.113.7) is given as the IPv4 address WeChat Pay expects.
+          scene_info: { payer_client_ip: request.clientIp.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1'), h5_info: { type: 'Wap' } },
         });
         const h5Url = read(z.object({ h5_url: z.string().min(1) }), json, 'the H5 order').h5_url;
         // Back to our page after the cashier: the page asks us (not the redirect) whether it was paid.

@@ -59,7 +59,7 @@ export function wechatPayConfig(
     }
   };
   const required = (name: string, text: string | undefined, what: string): string | undefined =>
-    text === undefined && !problems.some((p) => p.startsWith(`${name}`)) ? problem(name, `is required with WeChat Pay on: ${what}`) : text;
+    text === undefined && !problems.some((p) => p.startsWith(name)) ? problem(name, `is required with WeChat Pay on: ${what}`) : text;
 
   const mchid = required('WECHATPAY_MCHID', value('WECHATPAY_MCHID'), 'the merchant number (商户号)');
   if (mchid !== undefined && !/^\d{6,32}$/.test(mchid)) problem('WECHATPAY_MCHID', 'must be the merchant number (商户号), digits such as 1900009191');
