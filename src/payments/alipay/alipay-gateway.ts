@@ -133,7 +133,6 @@ export class AlipayGateway implements PaymentGateway {
     const reply = await this.call('alipay.trade.fastpay.refund.query', {
       out_trade_no: outTradeNo(refund.paymentId),
       out_request_no: outRefundNo(refund.refundId),
-      query_options: ['gmt_refund_pay'],
     });
     if (reply.code === '40004' && reply.sub_code === 'ACQ.TRADE_NOT_EXIST') return { outcome: 'not_found' };
     if (reply.code !== '10000') throw refusal('alipay.trade.fastpay.refund.query', reply);
