@@ -15,6 +15,7 @@ import { PhoneSignIn1764960000000 } from './1764960000000-phone-sign-in';
 import { CampaignImages1764970000000 } from './1764970000000-campaign-images';
 import { ForecastLineKinds1765000000000 } from './1765000000000-forecast-line-kinds';
 import { PaymentCheckouts1765100000000 } from './1765100000000-payment-checkouts';
+import { StatementDifferences1765110000000 } from './1765110000000-statement-differences';
 import { FactorySettlements1765210000000 } from './1765210000000-factory-settlements';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
@@ -36,5 +37,6 @@ export const migrations = [
   CampaignImages1764970000000,
   ForecastLineKinds1765000000000,
   PaymentCheckouts1765100000000,
+  StatementDifferences1765110000000,
   FactorySettlements1765210000000,
 ];

@@ -36,10 +36,13 @@ import {
   AlipayGateway,
   GatewayEventRow,
   PaymentCheckoutRow,
+  PaymentReconciliation,
   PaymentRow,
   PaymentService,
   RefundRow,
   SandboxGateway,
+  StatementCheckRow,
+  StatementDifferenceRow,
   UNATTENDED_KINDS,
   WechatPayGateway,
   alipayConfig,
@@ -127,6 +130,8 @@ export const entities = [
   PaymentRow,
   PaymentCheckoutRow,
   RefundRow,
+  StatementCheckRow,
+  StatementDifferenceRow,
   GatewayEventRow,
   JournalEntryRow,
   JournalLineRow,
@@ -210,6 +215,7 @@ export interface App {
     idempotency: IdempotencyStore;
     ledger: LedgerService;
     payments: PaymentService;
+    reconciliation: PaymentReconciliation;
     sandbox: SandboxGateway;
     campaigns: CampaignService;
     campaignReads: CampaignReads;
@@ -271,6 +277,24 @@ export function buildApp(deps: AppDeps): App {
         ? undefined
         : { gateway: sandbox, kinds: config.payments.sandboxAutoConfirm === 'all' ? ['deposit', 'balance', 'box'] : UNATTENDED_KINDS },
     onBackgroundError: (error) => logger.warn({ err: error }, 'sandbox auto-confirm failed; its job confirms the payment again shortly'),
+  });
+  const reconciliation = new PaymentReconciliation({
+    db,
+    clock,
+    logger,
+    payments,
+    gateways,
+    queryAfterMs: config.payments.queryAfterMinutes * 60_000,
+    // Every operator is told, in the transaction that records the differences.
+    onDifferences: async (tx, { provider, day, differences }) =>
+      notifications.notifyMany(
+        tx,
+        (await accounts.operatorIds(tx)).map((userId) => ({
+          userId,
+          kind: 'statement_differences' as const,
+          data: { provider, day, differences: differences.length, refunded: differences.filter((d) => d.resolution === 'refunded').length },
+        })),
+      ),
   });
   const tallies = new PledgeTallies(db);
   const campaigns = new CampaignService({ db, jobs, clock, factories, progress: tallies });
@@ -340,7 +364,7 @@ export function buildApp(deps: AppDeps): App {
   // Every job of the product, by module (each module's *.jobs.ts says what its jobs do).
   jobs.register(
     ...accountJobs(accounts, phoneCodes, clock),
-    ...paymentJobs(payments),
+    ...paymentJobs(payments, reconciliation),
     ...campaignJobs(campaigns, decisions),
     ...pledgeJobs(moves, settlement),
     ...forecastJobs(forecasts, config.forecasts),
@@ -375,7 +399,7 @@ export function buildApp(deps: AppDeps): App {
     ...tagged('pledges', pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox))),
     ...tagged(
       'payments',
-      paymentRoutes(payments, sandbox, clock, {
+      paymentRoutes(payments, reconciliation, sandbox, clock, {
         sandboxTestRoutes: config.payments.sandboxTestRoutes,
         returnUrl: (req, paymentId) => `${publicOrigin(req, publicBaseUrl)}/pay/${paymentId}`,
       }),
@@ -437,6 +461,7 @@ export function buildApp(deps: AppDeps): App {
       idempotency,
       ledger,
       payments,
+      reconciliation,
       sandbox,
       campaigns,
       campaignReads,

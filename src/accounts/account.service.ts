@@ -166,6 +166,11 @@ export class AccountService implements CredentialVerifier {
     }
   }
 
+  /** Every operator's user id, inside the caller's transaction (to tell them all of something). */
+  async operatorIds(tx: Tx): Promise<string[]> {
+    return (await tx.find(UserRow, { select: { id: true }, where: { role: 'operator' } })).map((u) => u.id);
+  }
+
   /** Whether anyone can run the platform yet: a fresh production database starts without an operator. */
   async hasOperator(): Promise<boolean> {
     return this.deps.db.read((tx) => tx.existsBy(UserRow, { role: 'operator' }));

@@ -34,8 +34,8 @@ export function notificationRoutes(notifications: NotificationService): RouteDef
       method: 'get',
       path: '/v1/me/notifications',
       summary:
-        "The caller's notifications (a consumer's, or a factory portal user's), newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)",
-      access: ['consumer', 'factory'],
+        "The caller's notifications (a consumer's, a factory portal user's, or an operator's about payment reconciliation), newest first, each message in the request's language (?lang= or Accept-Language; Chinese by default)",
+      access: ['consumer', 'factory', 'operator'],
       query: NotificationQuery,
       response: pageOf(NotificationDocument),
       doc: {

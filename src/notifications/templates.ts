@@ -38,6 +38,8 @@ export const NOTIFICATION_DATA = {
   statement_ready: z.object({ title, net: z.string().regex(/^-?(0|[1-9]\d{0,13})\.\d{2}$/) }),
   payout_sent: z.object({ amount: money }),
   payout_confirmed: z.object({ amount: money }),
+  // To operators: a provider's statement of a day differs from our records (GET /v1/payments/statement-differences).
+  statement_differences: z.object({ provider: z.string(), day, differences: z.number().int(), refunded: z.number().int() }),
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_DATA;
@@ -140,6 +142,12 @@ const TEMPLATES: Templates = {
   payout_confirmed: {
     'zh-CN': (d) => `¥${d.amount} 的结算款已到账。`,
     en: (d) => `Your payout of ¥${d.amount} has been paid.`,
+  },
+  statement_differences: {
+    'zh-CN': (d) =>
+      `对账：${d.provider} ${d.day} 的账单与我们的记录有 ${d.differences} 处不一致${d.refunded > 0 ? `，其中 ${d.refunded} 笔非本平台订单的收款已自动退回` : ''}，请在对账差异中查看。`,
+    en: (d) =>
+      `Reconciliation: ${d.provider}'s statement of ${d.day} differs from our records in ${d.differences} place${d.differences === 1 ? '' : 's'}${d.refunded > 0 ? `; ${d.refunded} payment${d.refunded === 1 ? '' : 's'} we did not ask for ${d.refunded === 1 ? 'was' : 'were'} refunded automatically` : ''}. See the statement differences.`,
   },
 };
 

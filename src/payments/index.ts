@@ -2,7 +2,17 @@ export { PaymentService, SEND_REFUND_JOB, type CheckoutChoice, type Notification
 export { paymentJobs } from './payment.jobs';
 export { paymentRoutes } from './payment.routes';
 export { SandboxGateway, SandboxTimeoutError, SANDBOX_SIGNATURE_HEADER, type SandboxRefundFault } from './sandbox-gateway';
-export { GatewayEventRow, PaymentCheckoutRow, PaymentRow, RefundRow, type PaymentKind, type PaymentStatus } from './payment.entity';
+export { PaymentReconciliation, type StatementReport } from './reconciliation';
+export {
+  GatewayEventRow,
+  PaymentCheckoutRow,
+  PaymentRow,
+  RefundRow,
+  StatementCheckRow,
+  StatementDifferenceRow,
+  type PaymentKind,
+  type PaymentStatus,
+} from './payment.entity';
 export { CHECKOUT_KINDS, PaymentDocument, UNATTENDED_KINDS, checkoutUrlOf, paymentDtos, type PaymentDto } from './payment.schemas';
 export type { PaymentGateway } from './gateway';
 export { AlipayError, AlipayGateway } from './alipay/alipay-gateway';

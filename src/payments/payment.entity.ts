@@ -79,3 +79,49 @@ export class GatewayEventRow {
   @Column({ type: 'varchar', length: 40 }) type: string;
   @Column(timestampColumn('received_at')) receivedAt: Date;
 }
+
+/** What a statement difference is: money on one side only, or not the same amount on both. */
+export type StatementDifferenceKind =
+  /** The provider took money we have no record of (a lost notification, or money we did not ask for). */
+  | 'payment_not_recorded'
+  /** We recorded money the provider's statement does not show. */
+  | 'payment_not_at_provider'
+  | 'payment_amount_differs'
+  /** The provider paid out a refund we had not seen confirmed. */
+  | 'refund_not_confirmed'
+  /** The provider paid out a refund we know nothing of. */
+  | 'refund_not_recorded'
+  | 'refund_not_at_provider'
+  | 'refund_amount_differs';
+/** What was done: settled (a lost payment recorded, through the notification path), refunded (money we did not ask for, sent back), confirmed (a refund recorded as paid out), reported (for an operator to look into). */
+export type StatementResolution = 'settled' | 'refunded' | 'confirmed' | 'reported';
+
+/** One provider's statement of one day, compared. */
+@Entity('payment_statement_checks')
+export class StatementCheckRow {
+  @PrimaryColumn({ type: 'varchar', length: 16 }) provider: string;
+  @PrimaryColumn({ type: 'varchar', length: 10 }) day: string;
+  @Column({ type: 'integer' }) lines: number;
+  @Column({ type: 'integer' }) differences: number;
+  @Column(timestampColumn('checked_at')) checkedAt: Date;
+}
+
+/** A difference between a provider's statement and our records, and what was done about it. */
+@Entity('payment_statement_differences')
+export class StatementDifferenceRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ type: 'varchar', length: 16 }) provider: string;
+  @Column({ type: 'varchar', length: 10 }) day: string;
+  @Column({ type: 'varchar', length: 32 }) kind: StatementDifferenceKind;
+  /** The statement line (its transaction or refund id): a day compared again records it once. */
+  @Column({ name: 'line_key', type: 'varchar', length: 100 }) lineKey: string;
+  @Column({ name: 'payment_id', type: 'varchar', length: 36, nullable: true }) paymentId: string | null;
+  @Column({ name: 'refund_id', type: 'varchar', length: 36, nullable: true }) refundId: string | null;
+  @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true }) transactionId: string | null;
+  @Column(fenColumn('provider_amount_fen', { nullable: true })) providerAmount: Decimal | null;
+  @Column(fenColumn('our_amount_fen', { nullable: true })) ourAmount: Decimal | null;
+  @Column({ type: 'varchar', length: 3 }) currency: string;
+  @Column({ type: 'varchar', length: 16 }) resolution: StatementResolution;
+  @Column({ type: 'varchar', length: 255 }) detail: string;
+  @Column(timestampColumn('created_at')) createdAt: Date;
+}

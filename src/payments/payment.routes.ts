@@ -23,13 +23,18 @@ import {
   ProviderParams,
   RefundQuery,
   SandboxCheckoutBody,
+  StatementDifferenceDocument,
+  StatementDifferenceQuery,
   checkoutUrlOf,
   paymentDtos,
   toRefundDto,
+  toStatementDifferenceDto,
 } from './payment.schemas';
+import type { PaymentReconciliation } from './reconciliation';
 
 export function paymentRoutes(
   payments: PaymentService,
+  reconciliation: PaymentReconciliation,
   sandbox: SandboxGateway,
   clock: Clock,
   options: {
@@ -119,6 +124,24 @@ export function paymentRoutes(
           payment: toPaymentDto(await payments.get(principal, params.id)),
           checkout: { provider: made.provider, expiresAt: made.expiresAt.toISOString(), ...made.checkout, ...(qrSvg ? { qrSvg } : {}) },
         };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/payments/statement-differences',
+      summary: "Differences between a provider's daily statement and our records, newest first, and what was done about each (operator)",
+      access: ['operator'],
+      query: StatementDifferenceQuery,
+      response: pageOf(StatementDifferenceDocument),
+      doc: {
+        description:
+          "Every morning (10:30 China time, once the providers' bills are ready) each provider's statement of the day before is compared with our payments and refunds (docs/payments.md). Money the provider took that we had no record of is settled through the notification path; a refund it paid out that we had not seen confirmed is confirmed; anything else is reported. Operators are notified (GET /v1/me/notifications, kind `statement_differences`).",
+        answer: 'A page of differences',
+      },
+      handle: async ({ query }) => {
+        const { limit, offset, ...where } = query;
+        const { items, total } = await reconciliation.differences({ limit, offset }, where);
+        return page(items.map(toStatementDifferenceDto), total, query);
       },
     }),
     route({

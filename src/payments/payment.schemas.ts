@@ -3,7 +3,7 @@ import { idSchema } from '../platform/ids';
 import { formatMoney, moneyString } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import { CHECKOUT_CHANNELS } from './gateway';
-import type { PaymentRow, RefundRow } from './payment.entity';
+import type { PaymentRow, RefundRow, StatementDifferenceKind, StatementDifferenceRow, StatementResolution } from './payment.entity';
 import type { SandboxGateway } from './sandbox-gateway';
 
 export const PaymentParams = z.strictObject({ id: idSchema });
@@ -11,6 +11,22 @@ export const ProviderParams = z.strictObject({ provider: z.string().regex(/^[a-z
 export const PaymentQuery = pageQuery.extend({
   kind: z.enum(['deposit', 'balance', 'box', 'unexpected']).optional(),
   status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
+});
+export const STATEMENT_DIFFERENCE_KINDS = [
+  'payment_not_recorded',
+  'payment_not_at_provider',
+  'payment_amount_differs',
+  'refund_not_confirmed',
+  'refund_not_recorded',
+  'refund_not_at_provider',
+  'refund_amount_differs',
+] as const satisfies readonly StatementDifferenceKind[];
+export const STATEMENT_RESOLUTIONS = ['settled', 'refunded', 'confirmed', 'reported'] as const satisfies readonly StatementResolution[];
+export const StatementDifferenceQuery = pageQuery.extend({
+  provider: ProviderParams.shape.provider.optional(),
+  day: z.iso.date().optional(),
+  kind: z.enum(STATEMENT_DIFFERENCE_KINDS).optional(),
+  resolution: z.enum(STATEMENT_RESOLUTIONS).optional(),
 });
 export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'processing', 'failed', 'succeeded']).optional() });
 
@@ -48,7 +64,9 @@ export const PaymentDocument = z
     kind: z
       .enum(['deposit', 'balance', 'box', 'unexpected'])
       .meta({ description: '`unexpected`: money the gateway took that we did not ask for; refunded in full' }),
-    provider: z.string(),
+    provider: z
+      .string()
+      .meta({ description: 'The provider the payment is at: the one that took its money, else the one of its latest checkout, else the default' }),
     pledgeId: z.uuid().nullable(),
     boxId: z.uuid().nullable(),
     amount: moneyString,
@@ -67,7 +85,7 @@ export const PaymentDocument = z
       .nullable()
       .meta({
         description:
-          "The storefront's sandbox checkout sheet for a deposit or balance payment through the sandbox gateway, when SANDBOX_CHECKOUT is on (the embedded demo); else null",
+          "The sandbox's checkout (the storefront's sandbox sheet) of a deposit or balance payment at the sandbox, when SANDBOX_CHECKOUT is on (the embedded demo); else null",
         examples: ['/pay/0b7c…'],
       }),
   })
@@ -163,3 +181,45 @@ export const CheckoutDocument = z.object({
 });
 
 export const ProvidersDocument = z.object({ items: z.array(z.object({ name: z.string(), channels: z.array(z.enum(CHECKOUT_CHANNELS)) })) });
+
+export const StatementDifferenceDocument = z
+  .object({
+    id: z.uuid(),
+    provider: z.string(),
+    day: z.iso.date().meta({ description: "The statement's China day" }),
+    kind: z.enum(STATEMENT_DIFFERENCE_KINDS).meta({
+      description:
+        '`payment_not_recorded`: the provider took money we had no record of; `payment_not_at_provider`: we recorded money its statement does not show; `refund_not_confirmed`: it paid out a refund we had not seen confirmed; `refund_not_recorded`: it paid out a refund we know nothing of; `*_amount_differs`: both sides have it, at different amounts',
+    }),
+    paymentId: z.string().nullable(),
+    refundId: z.string().nullable(),
+    transactionId: z.string().nullable(),
+    providerAmount: moneyString.nullable(),
+    ourAmount: moneyString.nullable(),
+    currency: z.string(),
+    resolution: z.enum(STATEMENT_RESOLUTIONS).meta({
+      description:
+        '`settled`: our payment, its notification lost, recorded as paid; `refunded`: money we did not ask for, refunded in full; `confirmed`: a refund recorded as paid out; `reported`: for an operator to look into',
+    }),
+    detail: z.string(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'StatementDifference' });
+
+export function toStatementDifferenceDto(d: StatementDifferenceRow): z.output<typeof StatementDifferenceDocument> {
+  return {
+    id: d.id,
+    provider: d.provider,
+    day: d.day,
+    kind: d.kind,
+    paymentId: d.paymentId,
+    refundId: d.refundId,
+    transactionId: d.transactionId,
+    providerAmount: d.providerAmount && formatMoney(d.providerAmount),
+    ourAmount: d.ourAmount && formatMoney(d.ourAmount),
+    currency: d.currency,
+    resolution: d.resolution,
+    detail: d.detail,
+    createdAt: d.createdAt.toISOString(),
+  };
+}

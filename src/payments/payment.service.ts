@@ -541,7 +541,7 @@ export class PaymentService {
     const refunds = await this.deps.db.read((tx) => tx.findBy(RefundRow, { id: In([...refundIds]), status: In(['pending', 'failed'] as RefundStatus[]) }));
     if (refunds.length === 0) return refundIds.map(() => undefined);
     const payments = new Map((await this.deps.db.read((tx) => tx.findBy(PaymentRow, { id: In(refunds.map((r) => r.paymentId)) }))).map((p) => [p.id, p]));
-    const results = new Map<string, RefundResult>();
+    const results = new Map<string, RefundResult & { unanswered?: true }>();
     const queue = [...refunds];
     const send = async () => {
       for (let refund = queue.shift(); refund; refund = queue.shift()) {
@@ -558,10 +558,11 @@ export class PaymentService {
           })
           // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
           // failed attempt, on record for operators, and is asked again with the same refund id, which the
-          // provider never pays twice.
-          .catch((error: unknown): RefundResult => ({
+          // provider never pays twice; the query job also asks the provider how it stands.
+          .catch((error: unknown): RefundResult & { unanswered: true } => ({
             outcome: 'rejected',
             reason: `no answer from the gateway: ${error instanceof Error ? error.message : String(error)}`,
+            unanswered: true,
           }));
         results.set(refund.id, result);
       }
@@ -574,10 +575,16 @@ export class PaymentService {
         order: { id: 'ASC' },
         lock: this.deps.db.rowLock(),
       });
+      const now = this.deps.clock.now();
+      const firstQuery = new Date(now.getTime() + this.deps.queryAfterMs);
       const withOutcome = (outcome: RefundResult['outcome']) => open.filter((r) => results.get(r.id)!.outcome === outcome);
       for (const refund of withOutcome('rejected')) {
-        const result = results.get(refund.id) as Extract<RefundResult, { outcome: 'rejected' }>;
-        await tx.update(RefundRow, { id: refund.id }, { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255) });
+        const result = results.get(refund.id) as Extract<RefundResult, { outcome: 'rejected' }> & { unanswered?: true };
+        await tx.update(
+          RefundRow,
+          { id: refund.id },
+          { status: 'failed', attempts: refund.attempts + 1, lastError: result.reason.slice(0, 255), nextQueryAt: result.unanswered ? firstQuery : null },
+        );
       }
       // Accepted, not finished: the money stays in refunds_pending until its notification or a query says it is paid out.
       const processing = withOutcome('processing');
@@ -585,10 +592,10 @@ export class PaymentService {
         await tx
           .createQueryBuilder()
           .update(RefundRow)
-          .set({ status: 'processing', attempts: () => 'attempts + 1', lastError: null })
+          .set({ status: 'processing', attempts: () => 'attempts + 1', lastError: null, nextQueryAt: firstQuery })
           .where({ id: In(processing.map((r) => r.id)) })
           .execute();
-      await this.refundsPaid(tx, withOutcome('succeeded'), payments, { attempted: true, now: this.deps.clock.now() });
+      await this.refundsPaid(tx, withOutcome('succeeded'), payments, { attempted: true, now });
     });
     return refundIds.map((id) => {
       const result = results.get(id);
@@ -607,7 +614,7 @@ export class PaymentService {
     await tx
       .createQueryBuilder()
       .update(RefundRow)
-      .set({ status: 'succeeded', attempts: () => (attempted ? 'attempts + 1' : 'attempts'), lastError: null, succeededAt: now })
+      .set({ status: 'succeeded', attempts: () => (attempted ? 'attempts + 1' : 'attempts'), lastError: null, succeededAt: now, nextQueryAt: null })
       .where({ id: In(paid.map((r) => r.id)) })
       .execute();
     await this.deps.ledger.postMany(
@@ -628,7 +635,7 @@ export class PaymentService {
       })),
     );
     const done = paid.map((refund) =>
-      Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + (attempted ? 1 : 0), lastError: null, succeededAt: now }),
+      Object.assign(refund, { status: 'succeeded', attempts: refund.attempts + (attempted ? 1 : 0), lastError: null, succeededAt: now, nextQueryAt: null }),
     );
     await this.refundsSent(
       tx,
@@ -638,7 +645,7 @@ export class PaymentService {
 
   /** A refund the provider had under way and then refused: failed, and sent again by the refund job (a new job: the first one is done). */
   private async refundRefused(tx: Tx, refund: RefundRow, reason: string): Promise<void> {
-    await tx.update(RefundRow, { id: refund.id }, { status: 'failed', lastError: reason });
+    await tx.update(RefundRow, { id: refund.id }, { status: 'failed', lastError: reason, nextQueryAt: null });
     await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: `${refund.id}:${refund.attempts}` });
   }
 

@@ -71,4 +71,51 @@ test('a refund notification that does not match the refund, or comes from anothe
   expect((await forge({ paymentId: '00000000-0000-4000-8000-000000000000' }).expect(404)).body.code).toBe('not_found');
   expect((await forge({}, bed.other).expect(404)).body.code).toBe('not_found');
   expect((await refundOf(refund.paymentId)).status).toBe('processing');
+  // The genuine one ends it.
+  expect((await sandboxSays(sandbox.refundNotification(refund.id, bed.clock.now())).expect(200)).body.outcome).toBe('processed');
+});
+
+describe('the query job', () => {
+  const queryLater = async () => {
+    bed.clock.offsetMs += 5 * 60_000;
+    await bed.t.app.services.reconciliation.queryOpen();
+  };
+
+  test('a refund left processing, its end never notified, is found paid out by the query job', async () => {
+    const { sandbox } = bed.t.app.services;
+    const before = await refundsPending();
+    const refund = await aRefundUnderWay();
+    sandbox.finishRefunds();
+    await queryLater();
+    expect(await refundOf(refund.paymentId)).toMatchObject({ status: 'succeeded', attempts: 1, nextQueryAt: null });
+    expect((await refundsPending()).equals(before)).toBe(true);
+    // Its notification arrives late: nothing more moves.
+    expect((await sandboxSays(sandbox.refundNotification(refund.id, bed.clock.now())).expect(200)).body.outcome).toBe('already_settled');
+    expect((await refundsPending()).equals(before)).toBe(true);
+  });
+
+  test('a refund left processing and then refused is sent again', async () => {
+    const { sandbox } = bed.t.app.services;
+    const refund = await aRefundUnderWay();
+    sandbox.finishRefunds('refused');
+    await queryLater();
+    expect(await refundOf(refund.paymentId)).toMatchObject({ status: 'failed', nextQueryAt: null });
+    await runDue(bed.t, bed.clock);
+    expect(await refundOf(refund.paymentId)).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  test('a refund sent with no answer that the provider did make is found paid out, not sent twice', async () => {
+    const { t, clock } = bed;
+    const { sandbox } = t.app.services;
+    const { deposit } = await anUnpaidDeposit(bed);
+    await sandboxSays(sandbox.notification(deposit, 'succeeded', clock.now(), { transactionId: `txn3_${deposit.id}` })).expect(200);
+    await sandboxSays(sandbox.notification(deposit, 'succeeded', clock.now(), { transactionId: `txn4_${deposit.id}` })).expect(200);
+    const unexpected = await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { reportedPaymentId: deposit.id, kind: 'unexpected' }));
+    sandbox.timeOutNextRefunds(1, { applied: true, afterMs: 10 });
+    await t.app.jobs.runDueJobs(60_000);
+    expect(await refundOf(unexpected.id)).toMatchObject({ status: 'failed', attempts: 1, nextQueryAt: expect.any(Date) });
+    await queryLater();
+    expect(await refundOf(unexpected.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(sandbox.refundsSent.filter((r) => r.paymentId === deposit.id)).toHaveLength(1);
+  });
 });

@@ -113,6 +113,18 @@ const cases: { [K in NotificationKind]: [data: NotificationData<K>, zh: string, 
   ],
   payout_sent: [[{ amount: '12345.67' }, '¥12345.67 的结算款已发出，到账后通知您。', 'A payout of ¥12345.67 has been sent; we will tell you when it arrives.']],
   payout_confirmed: [[{ amount: '12345.67' }, '¥12345.67 的结算款已到账。', 'Your payout of ¥12345.67 has been paid.']],
+  statement_differences: [
+    [
+      { provider: 'wechatpay', day: '2027-07-05', differences: 3, refunded: 1 },
+      '对账：wechatpay 2027-07-05 的账单与我们的记录有 3 处不一致，其中 1 笔非本平台订单的收款已自动退回，请在对账差异中查看。',
+      "Reconciliation: wechatpay's statement of 2027-07-05 differs from our records in 3 places; 1 payment we did not ask for was refunded automatically. See the statement differences.",
+    ],
+    [
+      { provider: 'alipay', day: '2027-07-05', differences: 1, refunded: 0 },
+      '对账：alipay 2027-07-05 的账单与我们的记录有 1 处不一致，请在对账差异中查看。',
+      "Reconciliation: alipay's statement of 2027-07-05 differs from our records in 1 place. See the statement differences.",
+    ],
+  ],
 };
 
 describe('notification templates', () => {
