@@ -1,62 +1,30 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AlipayError, GatewayEventRow, PaymentRow, RefundRow, type PaymentGateway } from '../../src/payments';
 import { parseMoney } from '../../src/platform/money';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
-import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
-import { TestClock, advance, runDue } from '../support/clock';
+import type { TestApp } from '../support/app';
+import { aConsumer, type Caller } from '../support/builders';
+import { anOpenCampaign, pledge } from '../support/campaigns';
+import { type TestClock, advance, runDue } from '../support/clock';
 import { waitFor } from '../support/wait';
-import { ALIPAY_EXAMPLES, FakeAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
+import { ALIPAY_EXAMPLES, FakeAlipay, alipayBed, depositAtAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
 import { runServiceToExit } from '../support/process';
 
 /**
  * The Alipay adapter against a local Alipay (test/support/fake-alipay.ts), in the real app: configured
  * from ALIPAY_ variables, its notifications POSTed by the fake over HTTP to the app's own listener.
  */
+const TIMEOUT_MS = 400;
+const bed = alipayBed({ timeoutMs: TIMEOUT_MS });
 let fake: FakeAlipay;
 let t: TestApp;
-let listener: http.Server;
 let alipay: PaymentGateway;
 let clock: TestClock;
 let notifyUrl: string;
 let operator: Caller;
 let factoryId: string;
+beforeAll(() => ({ fake, t, alipay, clock, notifyUrl, operator, factoryId } = bed));
 
-const TIMEOUT_MS = 400;
 const outTradeNo = (paymentId: string) => paymentId.replaceAll('-', '');
-
-beforeAll(async () => {
-  const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  fake = await FakeAlipay.start({ appId: ALIPAY_EXAMPLES.appId, appPublicKey: appKeys.publicKey });
-  // The app listens on a real port: Alipay's notifications come over the network, not through supertest.
-  listener = http.createServer((req, res) => t.app.http(req, res));
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  notifyUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1/payments/notifications/alipay`;
-  clock = new TestClock();
-  t = await startTestApp({
-    clock,
-    env: {
-      ALIPAY_APP_ID: ALIPAY_EXAMPLES.appId,
-      // PKCS#1 PEM, as openssl writes it; Alipay's public key as the open platform shows it (bare base64).
-      ALIPAY_PRIVATE_KEY: appKeys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-      ALIPAY_PUBLIC_KEY: fake.alipayPublicKey,
-      ALIPAY_NOTIFY_URL: notifyUrl,
-      ALIPAY_GATEWAY_URL: fake.gatewayUrl,
-      ALIPAY_TIMEOUT_MS: String(TIMEOUT_MS),
-    },
-  });
-  alipay = t.app.services.payments.gateway('alipay');
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
-});
-afterEach(() => expectLedgerReconciles(t));
-afterAll(async () => {
-  await fake.stop();
-  await new Promise((resolve) => listener.close(resolve));
-  await t.close();
-});
 
 function checkoutRequest(channel: 'qr' | 'h5', amount = '88.80') {
   return {
@@ -225,16 +193,7 @@ describe('notifications', () => {
 });
 
 describe('in the app: a consumer pays a deposit at Alipay', () => {
-  /** A new consumer's pledge, its deposit sent to Alipay's QR checkout; the trade's number at Alipay. */
-  async function aDepositAtAlipay(channel: 'qr' | 'h5' = 'qr') {
-    const c = await anOpenCampaign(t, operator, factoryId, clock);
-    const consumer = await aConsumer(t);
-    const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
-    const paymentId: string = placed.depositPayment.id;
-    const checkout = (await t.http.post(`/v1/payments/${paymentId}/checkout`).set(consumer.auth).send({ provider: 'alipay', channel }).expect(200)).body;
-    if (channel === 'h5') await fetch(checkout.checkout.redirectUrl);
-    return { consumer, paymentId, checkout, no: outTradeNo(paymentId) };
-  }
+  const aDepositAtAlipay = (channel: 'qr' | 'h5' = 'qr') => depositAtAlipay(bed, channel);
   const status = async (paymentId: string) => (await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: paymentId }))).status;
   const events = (paymentId: string) => t.db.read((tx) => tx.countBy(GatewayEventRow, { paymentId }));
   const refundsAtAlipay = (no: string) => [...fake.trade(no).refunds.values()].map((r) => r.amount);

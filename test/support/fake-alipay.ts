@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { DateTime } from 'luxon';
+import type { PaymentGateway } from '../../src/payments';
 import { Decimal } from '../../src/platform/money';
+import { startTestApp, type TestApp } from './app';
+import { aConsumer, aFactory, anOperator, type Caller } from './builders';
+import { anOpenCampaign, expectLedgerReconciles, pledge } from './campaigns';
+import { TestClock } from './clock';
 
 /**
  * A local Alipay open API (gateway.do), written from Alipay's published documentation, to test the
@@ -450,4 +455,66 @@ export class FakeAlipay {
 
 function failure(subCode: string, subMsg: string): FakeReply {
   return { code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg };
+}
+
+/** What an Alipay test file works with: the real app on a test clock, configured for the fake, and an operator and a factory. */
+export interface AlipayBed {
+  t: TestApp;
+  fake: FakeAlipay;
+  clock: TestClock;
+  /** The app's notification URL, on its own listener: the fake POSTs there over the network, as Alipay does. */
+  notifyUrl: string;
+  alipay: PaymentGateway;
+  operator: Caller;
+  factoryId: string;
+}
+
+/**
+ * Starts a fake Alipay and the app configured for it (ALIPAY_ variables: a PKCS#1 PEM application key as
+ * openssl writes it, Alipay's public key as bare base64 as the open platform shows it) before the file's
+ * tests, and stops both after; the ledger must reconcile after every test. The fields are there once the tests run.
+ */
+export function alipayBed(options: { timeoutMs: number }): AlipayBed {
+  const bed = { clock: new TestClock() } as AlipayBed;
+  let listener: http.Server;
+  beforeAll(async () => {
+    const appKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    bed.fake = await FakeAlipay.start({ appId: ALIPAY_EXAMPLES.appId, appPublicKey: appKeys.publicKey });
+    listener = http.createServer((req, res) => bed.t.app.http(req, res));
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    bed.notifyUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/v1/payments/notifications/alipay`;
+    bed.t = await startTestApp({
+      clock: bed.clock,
+      env: {
+        ALIPAY_APP_ID: ALIPAY_EXAMPLES.appId,
+        ALIPAY_PRIVATE_KEY: appKeys.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+        ALIPAY_PUBLIC_KEY: bed.fake.alipayPublicKey,
+        ALIPAY_NOTIFY_URL: bed.notifyUrl,
+        ALIPAY_GATEWAY_URL: bed.fake.gatewayUrl,
+        ALIPAY_TIMEOUT_MS: String(options.timeoutMs),
+      },
+    });
+    bed.alipay = bed.t.app.services.payments.gateway('alipay');
+    bed.operator = await anOperator(bed.t);
+    bed.factoryId = (await aFactory(bed.t, bed.operator)).id;
+  });
+  afterEach(() => expectLedgerReconciles(bed.t));
+  afterAll(async () => {
+    await bed.fake.stop();
+    await new Promise((resolve) => listener.close(resolve));
+    await bed.t.close();
+  });
+  return bed;
+}
+
+/** A new consumer's pledge on a new campaign, its deposit sent to Alipay's checkout (the H5 page opened, as a phone would); `no` is the trade's number at Alipay. */
+export async function depositAtAlipay(bed: AlipayBed, channel: 'qr' | 'h5' = 'qr') {
+  const { t } = bed;
+  const c = await anOpenCampaign(t, bed.operator, bed.factoryId, bed.clock);
+  const consumer = await aConsumer(t);
+  const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
+  const paymentId: string = placed.depositPayment.id;
+  const checkout = (await t.http.post(`/v1/payments/${paymentId}/checkout`).set(consumer.auth).send({ provider: 'alipay', channel }).expect(200)).body;
+  if (channel === 'h5') await fetch(checkout.checkout.redirectUrl);
+  return { consumer, paymentId, pledgeId: placed.id as string, checkout, no: paymentId.replaceAll('-', '') };
 }
