@@ -10,16 +10,18 @@ import type { SandboxSmsSender, SmsLanguage } from './sms';
 const CodeBody = z.strictObject({ phone });
 const VerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be the 6 digits of the code') });
 const SandboxSmsQuery = z.strictObject({ phone });
-const CodeSent = z.object({
-  phone: z.string().meta({ description: 'The number masked', examples: ['+86 138****5678'] }),
-  expiresInSeconds: z.int().meta({ examples: [300] }),
-  resendAfterSeconds: z.int().meta({ examples: [60] }),
-  sandboxCode: z
-    .string()
-    .regex(/^\d{6}$/)
-    .optional()
-    .meta({ description: 'The code itself, only with SMS_SANDBOX_ECHO (the embedded demo; never in production)' }),
-});
+const CodeSent = z
+  .object({
+    phone: z.string().meta({ description: 'The number masked', examples: ['+86 138****5678'] }),
+    expiresInSeconds: z.int().meta({ examples: [300] }),
+    resendAfterSeconds: z.int().meta({ examples: [60] }),
+    sandboxCode: z
+      .string()
+      .regex(/^\d{6}$/)
+      .optional()
+      .meta({ description: 'The code itself, only with SMS_SANDBOX_ECHO (the embedded demo; never in production)' }),
+  })
+  .meta({ id: 'SmsCodeSent' });
 const SandboxOutbox = z.object({
   items: z.array(
     z.object({

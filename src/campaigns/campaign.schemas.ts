@@ -224,22 +224,24 @@ export const CampaignWithWarnings = z
   )
   .meta({ id: 'CampaignWithWarnings' });
 
-export const QuoteDocument = z.object({
-  quantity: z.int(),
-  deposit: money.meta({ description: 'deposit per unit × quantity: what the deposit payment will ask' }),
-  depositCredit: money.meta({
-    description: 'what the deposit counts toward the price now (定金膨胀): min(deposit per unit × credit rate, rounded to the fen; unit price) × quantity',
-  }),
-  unitPriceNow: money,
-  priceNow: money,
-  balanceNow: money.meta({ description: 'what would be left to pay after success at unitPriceNow' }),
-  lowestUnitPrice: money,
-  balanceAtLowest: money,
-  referencePrice: money.meta({ description: 'the reference price × quantity' }),
-  refundIfNotReached: money.meta({ description: 'refunded in full if the campaign does not reach its threshold' }),
-  balanceWindowHours: z.int(),
-  tiers: z.array(z.object({ minUnits: z.int(), unitPrice: money, price: money, balance: money })),
-});
+export const QuoteDocument = z
+  .object({
+    quantity: z.int(),
+    deposit: money.meta({ description: 'deposit per unit × quantity: what the deposit payment will ask' }),
+    depositCredit: money.meta({
+      description: 'what the deposit counts toward the price now (定金膨胀): min(deposit per unit × credit rate, rounded to the fen; unit price) × quantity',
+    }),
+    unitPriceNow: money,
+    priceNow: money,
+    balanceNow: money.meta({ description: 'what would be left to pay after success at unitPriceNow' }),
+    lowestUnitPrice: money,
+    balanceAtLowest: money,
+    referencePrice: money.meta({ description: 'the reference price × quantity' }),
+    refundIfNotReached: money.meta({ description: 'refunded in full if the campaign does not reach its threshold' }),
+    balanceWindowHours: z.int(),
+    tiers: z.array(z.object({ minUnits: z.int(), unitPrice: money, price: money, balance: money })),
+  })
+  .meta({ id: 'Quote' });
 
 /** Every amount of a quote as money strings ("1800.00"). */
 export function toQuoteDto(q: Quote): z.output<typeof QuoteDocument> {

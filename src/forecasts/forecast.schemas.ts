@@ -160,19 +160,21 @@ export const WebhookDeliveryDocument = z
   })
   .meta({ id: 'WebhookDelivery' });
 
-export const AccuracyDocument = z.object({
-  versions: z.array(
-    z.object({ version: z.int(), publishedAt: z.iso.datetime(), lines: z.int(), mapePercent: z.number().nullable(), biasPercent: z.number().nullable() }),
-  ),
-  campaigns: z.array(
-    z.object({
-      campaignId: z.uuid(),
-      title: z.string(),
-      actualUnits: z.int().meta({ description: 'Units whose balance was paid (purchases complete)' }),
-      versions: z.array(z.object({ version: z.int(), publishedAt: z.iso.datetime(), expectedUnits: z.int() })),
-    }),
-  ),
-});
+export const AccuracyDocument = z
+  .object({
+    versions: z.array(
+      z.object({ version: z.int(), publishedAt: z.iso.datetime(), lines: z.int(), mapePercent: z.number().nullable(), biasPercent: z.number().nullable() }),
+    ),
+    campaigns: z.array(
+      z.object({
+        campaignId: z.uuid(),
+        title: z.string(),
+        actualUnits: z.int().meta({ description: 'Units whose balance was paid (purchases complete)' }),
+        versions: z.array(z.object({ version: z.int(), publishedAt: z.iso.datetime(), expectedUnits: z.int() })),
+      }),
+    ),
+  })
+  .meta({ id: 'ForecastAccuracy' });
 
 export type BatchStatus = 'new' | 'acknowledged' | 'committed' | 'late';
 

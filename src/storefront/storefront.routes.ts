@@ -8,16 +8,18 @@ export const JsSdkConfigQuery = z.strictObject({
   url: z.url({ protocol: /^https?$/, message: 'must be the absolute http(s) URL of the page, such as https://shop.example.com/c/…' }).max(2048),
 });
 
-const JsSdkConfig = z.union([
-  z.object({ enabled: z.literal(false) }),
-  z.object({
-    enabled: z.literal(true),
-    appId: z.string(),
-    timestamp: z.int().meta({ description: 'Seconds since 1970' }),
-    nonceStr: z.string(),
-    signature: z.string().regex(/^[0-9a-f]{40}$/),
-  }),
-]);
+const JsSdkConfig = z
+  .union([
+    z.object({ enabled: z.literal(false) }),
+    z.object({
+      enabled: z.literal(true),
+      appId: z.string(),
+      timestamp: z.int().meta({ description: 'Seconds since 1970' }),
+      nonceStr: z.string(),
+      signature: z.string().regex(/^[0-9a-f]{40}$/),
+    }),
+  ])
+  .meta({ id: 'WechatJsSdkConfig' });
 
 export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; publicBaseUrl: string | undefined }): RouteDef[] {
   return [

@@ -166,7 +166,9 @@ const DeliveryDocument = z
   })
   .meta({ id: 'Delivery' });
 
-export const ScheduleDocument = z.object({ subscription: SubscriptionDocument, plan: PlanDocument, deliveries: z.array(DeliveryDocument) });
+export const ScheduleDocument = z
+  .object({ subscription: SubscriptionDocument, plan: PlanDocument, deliveries: z.array(DeliveryDocument) })
+  .meta({ id: 'Schedule' });
 
 export const PickingList = z.object({
   shipDate: z.iso.date(),

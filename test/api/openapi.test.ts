@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { apiDescription } from '../../src/api-description';
 import { publicRoute } from '../../src/platform/http';
@@ -35,6 +37,12 @@ const documented = () =>
 describe('docs/openapi.yaml', () => {
   test('is what `npm run openapi` makes from the routes and their schemas now', async () => {
     expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(await apiDescription());
+  });
+
+  test("docs/openapi.d.ts, the web apps' types, is what openapi-typescript makes of it now", () => {
+    const cli = path.join(path.dirname(require.resolve('openapi-typescript/package.json')), 'bin/cli.js');
+    const generated = execFileSync(process.execPath, [cli, OPENAPI_FILE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(readFileSync(OPENAPI_FILE.replace(/\.yaml$/, '.d.ts'), 'utf8')).toBe(generated);
   });
 
   test('is OpenAPI 3.1', () => {

@@ -1,17 +1,21 @@
 import { describe, expect, test } from 'vitest';
-import type { VariantForecast } from '../api/types';
+import type { OptionDimension, VariantForecast } from '../api/types';
 import { variantLabel, variantMatrix } from './matrix';
 
 const forecast = (variant: string, firmUnits: number): VariantForecast => ({
   variant, firmUnits, paidUnits: firmUnits, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
 });
-const colourBySize = [{ name: 'colour', values: ['black', 'navy'] }, { name: 'size', values: ['S', 'M', 'L'] }];
+/** An option as the API sends one with no labels given: each label is the key. */
+const option = (name: string, values: string[]): OptionDimension => ({
+  name, values, label: { zh: name, en: name }, valueLabels: Object.fromEntries(values.map((v) => [v, { zh: v, en: v }])),
+});
+const colourBySize = [option('colour', ['black', 'navy']), option('size', ['S', 'M', 'L'])];
 
 describe('variant matrix', () => {
   test('puts the last option across and the others down, with a cell for every variant', () => {
     const matrix = variantMatrix(colourBySize, [forecast('colour=navy;size=L', 2), forecast('colour=black;size=M', 3)], null, []);
     expect(matrix.rowOptions).toEqual(['colour']);
-    expect(matrix.column).toEqual({ name: 'size', values: ['S', 'M', 'L'] });
+    expect(matrix.column).toEqual(option('size', ['S', 'M', 'L']));
     expect(matrix.rows.map((r) => r.values)).toEqual([['black'], ['navy']]);
     expect(matrix.rows[0].cells.map((c) => [c.variant, c.forecast?.firmUnits])).toEqual([
       ['colour=black;size=S', undefined], ['colour=black;size=M', 3], ['colour=black;size=L', undefined],
@@ -28,10 +32,10 @@ describe('variant matrix', () => {
   });
 
   test('with one option there is one row; with three, a row per combination of the first two', () => {
-    expect(variantMatrix([{ name: 'size', values: ['S', 'M'] }], [], null, []).rows).toEqual([
+    expect(variantMatrix([option('size', ['S', 'M'])], [], null, []).rows).toEqual([
       { values: [], cells: [expect.objectContaining({ variant: 'size=S' }), expect.objectContaining({ variant: 'size=M' })] },
     ]);
-    const three = variantMatrix([...colourBySize, { name: 'fill', values: ['80', '90'] }], [], null, []);
+    const three = variantMatrix([...colourBySize, option('fill', ['80', '90'])], [], null, []);
     expect(three.rows.map((r) => r.values.join('/'))).toEqual(['black/S', 'black/M', 'black/L', 'navy/S', 'navy/M', 'navy/L']);
     expect(three.rows[0].cells.map((c) => c.variant)).toEqual(['colour=black;size=S;fill=80', 'colour=black;size=S;fill=90']);
   });
@@ -41,7 +45,7 @@ describe('variant matrix', () => {
   });
 
   test('finds and labels variants whose values hold "=", ";" or "%", as the API escapes them', () => {
-    const options = [{ name: 'fit', values: ['slim;size=L', '100%'] }, { name: 'size', values: ['M'] }];
+    const options = [option('fit', ['slim;size=L', '100%']), option('size', ['M'])];
     const matrix = variantMatrix(options, [forecast('fit=slim%3Bsize%3DL;size=M', 2)], null, []);
     expect(matrix.rows.map((r) => [r.values, r.cells[0].forecast?.firmUnits])).toEqual([[['slim;size=L'], 2], [['100%'], undefined]]);
     expect(variantLabel('fit=slim%3Bsize%3DL;size=M')).toBe('slim;size=L / M');

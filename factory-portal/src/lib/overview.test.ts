@@ -4,16 +4,19 @@ import { dailyPledges, overviewCampaigns } from './overview';
 
 const now = new Date('2026-11-30T04:00:00Z');
 const campaign = (id: string, status: Campaign['status'], opensAt: string, closesAt: string): Campaign => ({
-  id, factoryId: 'f', title: id, productName: 'jacket', description: '', options: [{ name: 'size', values: ['M'] }], referencePrice: '1000.00', depositRate: '0.10',
-  depositPerUnit: '100.00', tiers: [{ minUnits: 500, unitPrice: '900.00' }], maxUnits: null, variantMinUnits: null, opensAt, closesAt, expectedShipDate: '2027-01-29',
-  status, finalUnitPrice: null, droppedVariants: [],
-  progress: { paidUnits: 0, reservedUnits: 0, pledgers: 0, currentTier: null, nextTier: null, thresholdReached: false, remainingUnits: null },
+  id, factoryId: 'f', title: id, productName: 'jacket', description: '', imageUrl: null,
+  options: [{ name: 'size', values: ['M'], label: { zh: '尺码', en: 'Size' }, valueLabels: { M: { zh: 'M', en: 'M' } } }], referencePrice: '1000.00', depositRate: '0.10',
+  depositPerUnit: '100.00', depositCreditRate: '1', tiers: [{ minUnits: 500, unitPrice: '900.00' }], maxUnits: null, perConsumerLimit: null, variantMinUnits: null,
+  opensAt, closesAt, balanceWindowHours: 48, expectedShipDate: '2027-01-29', status, finalUnitPrice: null, balanceDueAt: null, droppedVariants: [],
+  progress: { paidUnits: 0, reservedUnits: 0, pledgers: 0, currentTier: null, nextTier: null, thresholdReached: false, remainingUnits: null, secondsLeft: 0, variants: [] },
 });
 const forecastOf = (c: Campaign, daily: CampaignForecast['daily']): CampaignForecast => ({
   kind: 'campaign', sourceKey: c.id, campaignId: c.id, title: c.title, productName: c.productName, status: c.status, closesAt: c.closesAt, expectedShipDate: c.expectedShipDate, shipWeek: '2027-W04', variants: [], daily,
   totals: { firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0, paidUnits: 0, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0 },
 });
-const live = (campaigns: CampaignForecast[]): LiveForecast => ({ generatedAt: now.toISOString(), campaigns, supplies: [], weeks: [] });
+const live = (campaigns: CampaignForecast[]): LiveForecast => ({
+  generatedAt: now.toISOString(), balanceConversion: { rate: 1, source: 'default' }, campaigns, supplies: [], weeks: [],
+});
 
 describe('overview campaigns', () => {
   const open = campaign('open', 'open', '2026-11-29T04:00:00Z', '2026-12-14T04:00:00Z');

@@ -43,7 +43,24 @@ export function openApiDocument(info: ApiInfo, routes: readonly RouteDef[], othe
     security: [{ bearer: [] }],
     tags: [...info.tags],
   });
-  return document as unknown as Record<string, unknown>;
+  return nullableRefs(document) as Record<string, unknown>;
+}
+
+/**
+ * The library writes a nullable component (`Money.nullable()`) as `allOf: [$ref, {type: [object, null]}]`, which
+ * no null satisfies (the component's own type is not null); this turns each into `anyOf: [$ref, {type: null}]`.
+ */
+function nullableRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableRefs);
+  if (node === null || typeof node !== 'object') return node;
+  const { allOf, ...rest } = node as { allOf?: unknown[] };
+  const [ref, nullable, ...more] = allOf ?? [];
+  const nullType = nullable as { type?: unknown } | undefined;
+  if (more.length === 0 && (ref as { $ref?: unknown } | undefined)?.$ref && Array.isArray(nullType?.type) && nullType.type.includes('null')) {
+    const { type: _type, ...annotations } = nullType;
+    return { anyOf: [ref, { type: 'null' }], ...annotations, ...(nullableRefs(rest) as object) };
+  }
+  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableRefs(value)]));
 }
 
 /** The document as docs/openapi.yaml holds it. */

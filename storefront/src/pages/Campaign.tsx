@@ -456,7 +456,7 @@ interface Wx {
 }
 
 /** WeChat's own script, loaded only inside WeChat and only when the service signs for this page. */
-function configureWechat(config: WechatConfig, card: { title: string; desc: string; link: string; imgUrl: string }) {
+function configureWechat(config: Extract<WechatConfig, { enabled: true }>, card: { title: string; desc: string; link: string; imgUrl: string }) {
   const script = document.createElement('script');
   script.src = 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js';
   script.onload = () => {
