@@ -544,6 +544,50 @@ describe('through the app: a consumer pays and is refunded', () => {
     expect([...fake.refunds.values()].filter((r) => r.out_trade_no === no(made.deposit.id))).toHaveLength(1);
   });
 
+  test('a notification lost on the way: the query job finds the deposit paid at WeChat Pay a few minutes after its checkout; the notification arriving late after all changes nothing', async () => {
+    const { deposit, consumer, pledgeId } = await aWechatCheckout('qr');
+    fake.loseNextNotifications(1);
+    const lost = await fake.pay(no(deposit.id));
+    expect(lost.status).toBe('lost');
+    await t.app.services.reconciliation.queryOpen();
+    expect((await paymentOf(deposit.id)).status).toBe('pending');
+    clock.offsetMs += 5 * 60_000;
+    await t.app.services.reconciliation.queryOpen();
+    expect(fake.requests).toContainEqual({ method: 'GET', path: `/v3/pay/transactions/out-trade-no/${no(deposit.id)}?mchid=${MCHID}`, authorized: true });
+    const paid = await paymentOf(deposit.id);
+    expect(paid).toMatchObject({
+      status: 'succeeded',
+      provider: 'wechatpay',
+      transactionId: fake.orders.get(no(deposit.id))!.transaction_id,
+      nextQueryAt: null,
+    });
+    expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+    // WeChat Pay's retry of it, signed anew: the same money, taken once.
+    const late = fake.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionResource(fake.orders.get(no(deposit.id))!), { id: lost.id });
+    expect((await fake.deliver(NOTIFY_URL, late, 'TRANSACTION.SUCCESS')).status).toBe(204);
+    expect(await paymentOf(deposit.id)).toMatchObject({ status: 'succeeded', settledAt: paid.settledAt });
+    expect(await t.db.read((tx) => tx.countBy(PaymentRow, { reportedPaymentId: deposit.id, kind: 'unexpected' }))).toBe(0);
+  });
+
+  test("the daily comparison reads WeChat Pay's trade bill: a deposit paid there whose notification was lost is settled from it, once", async () => {
+    const { deposit, consumer, pledgeId } = await aWechatCheckout('qr');
+    fake.loseNextNotifications(1);
+    await fake.pay(no(deposit.id));
+    const day = businessDay(clock.now());
+    clock.offsetMs += 24 * 60 * 60_000;
+    try {
+      const report = await t.app.services.reconciliation.compareStatement('wechatpay', day);
+      expect(report.differences.filter((d) => d.paymentId === deposit.id)).toEqual([
+        expect.objectContaining({ kind: 'payment_not_recorded', resolution: 'settled', transactionId: fake.orders.get(no(deposit.id))!.transaction_id }),
+      ]);
+      expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+      const again = await t.app.services.reconciliation.compareStatement('wechatpay', day);
+      expect(again.differences.filter((d) => d.paymentId === deposit.id)).toEqual([]);
+    } finally {
+      clock.offsetMs -= 24 * 60 * 60_000;
+    }
+  });
+
   test('a replayed notification (signed 10 minutes ago) for a pending deposit changes nothing and is answered {"code":"FAIL"}', async () => {
     const { deposit } = await anUnpaidDeposit(bed);
     const order = {
