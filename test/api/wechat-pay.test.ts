@@ -164,9 +164,7 @@ describe('checkout', () => {
       platformKeys: [wechatPublicKey],
     });
     try {
-      const config = wechatPayConfig(wechatEnv(other.baseUrl));
-      if (!('config' in config) || !config.config) throw new Error('config');
-      const refused = await new WechatPayGateway(config.config, { clock, logger: createLogger('silent') })
+      const refused = await gatewayAt(other.baseUrl)
         .createPayment(checkoutRequest('qr'))
         .catch((e: unknown) => e);
       expect(refused).toMatchObject({
@@ -199,6 +197,25 @@ describe('checkout', () => {
     expect([...fake.orders.keys()].filter((k) => k === no(request.paymentId))).toHaveLength(1);
   });
 
+  test("WeChat Pay's refusals are logged with the Request-ID its support asks for", async () => {
+    const lines: string[] = [];
+    const gateway = gatewayAt(fake.baseUrl, createLogger('warn', { write: (line: string) => void lines.push(line) }));
+    fake.failNext(1, { status: 400, code: 'PARAM_ERROR', message: '参数错误' });
+    const refused = (await gateway.createPayment(checkoutRequest('qr')).catch((e: unknown) => e)) as { detail: string };
+    const requestId = /Request-ID (08[0-9A-F]+)/.exec(refused.detail)![1];
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'WeChat Pay refused a call',
+        call: 'POST /v3/pay/transactions/native',
+        status: 400,
+        code: 'PARAM_ERROR',
+        providerMessage: '参数错误',
+        requestId,
+      }),
+    );
+  });
+
   test("an answer not signed by WeChat Pay's key is not believed: 502, whatever it says", async () => {
     const impostor = await FakeWechatPay.start({
       mchid: MCHID,
@@ -208,9 +225,7 @@ describe('checkout', () => {
       platformKeys: [{ id: PUBLIC_KEY_ID, privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }],
     });
     try {
-      const config = wechatPayConfig(wechatEnv(impostor.baseUrl));
-      if (!('config' in config) || !config.config) throw new Error('config');
-      const refused = await new WechatPayGateway(config.config, { clock, logger: createLogger('silent') })
+      const refused = await gatewayAt(impostor.baseUrl)
         .createPayment(checkoutRequest('qr'))
         .catch((e: unknown) => e);
       expect(refused).toMatchObject({ status: 502, code: 'payment_provider_error', detail: expect.stringMatching(/signature does not match/) });
@@ -627,6 +642,13 @@ test('partly or wrongly configured: the service refuses to start and lists every
   ])
     expect(stderr).toContain(problem);
 });
+
+/** This file's merchant's WeChat Pay gateway, outside the app, against a WeChat Pay at `baseUrl`. */
+function gatewayAt(baseUrl: string, logger = createLogger('silent')): PaymentGateway {
+  const parsed = wechatPayConfig(wechatEnv(baseUrl));
+  if (!('config' in parsed) || !parsed.config) throw new Error(`test configuration: ${JSON.stringify(parsed)}`);
+  return new WechatPayGateway(parsed.config, { clock, logger });
+}
 
 /** The WECHATPAY_ variables of this file's merchant, against a WeChat Pay at `baseUrl`. */
 function wechatEnv(baseUrl: string): Record<string, string> {

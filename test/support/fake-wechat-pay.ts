@@ -41,7 +41,7 @@ export interface FakeWechatPayOptions {
 
 type TradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR' | 'USERPAYING' | 'REVOKED';
 
-export interface FakeOrder {
+interface FakeOrder {
   appid: string;
   mchid: string;
   description: string;
@@ -58,7 +58,7 @@ export interface FakeOrder {
   success_time?: string;
 }
 
-export interface FakeRefund {
+interface FakeRefund {
   refund_id: string;
   out_refund_no: string;
   out_trade_no: string;
@@ -98,7 +98,6 @@ export class FakeWechatPay {
   readonly refunds = new Map<string, FakeRefund>();
   /** Every request, whether its signature held. */
   readonly requests: { method: string; path: string; authorized: boolean }[] = [];
-  readonly notifications: DeliveredNotification[] = [];
   private readonly faults: Fault[] = [];
   private notificationsToLose = 0;
   private corruptNextBill = false;
@@ -247,7 +246,6 @@ export class FakeWechatPay {
       status: 'lost',
       answer: '',
     };
-    this.notifications.push(delivered);
     if (this.notificationsToLose > 0) {
       this.notificationsToLose -= 1;
       return delivered;
@@ -270,7 +268,7 @@ export class FakeWechatPay {
   }
 
   /** Wechatpay-* headers over `timestamp\nnonce\nbody\n`. */
-  signatureHeaders(key: FakePlatformKey, body: Buffer, at: Date): Record<string, string> {
+  private signatureHeaders(key: FakePlatformKey, body: Buffer, at: Date): Record<string, string> {
     const timestamp = String(Math.floor(at.getTime() / 1000));
     const nonce = randomBytes(16).toString('hex');
     const signature = createSign('RSA-SHA256')
