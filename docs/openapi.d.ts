@@ -7314,20 +7314,34 @@ export interface components {
             /** @description The code itself, only with SMS_SANDBOX_ECHO (the embedded demo; never in production) */
             sandboxCode?: string;
         };
-        /** @description net = balancesReceived + depositsApplied + depositsForfeited − platformFee − refunds + adjustments; each figure is the sum of the statement's journal entries (GET …/entries) */
+        /** @description net = balancesReceived + depositsApplied + depositsForfeited + fruitSupplied − platformFee − refunds + adjustments; each figure is the sum of the statement's journal entries (GET …/entries) */
         Statement: {
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             factoryId: string;
-            /** Format: uuid */
-            campaignId: string;
-            campaignTitle: string;
-            /** @description 1 for a campaign's statement; a later one for entries posted after it */
+            /**
+             * Format: uuid
+             * @description The campaign; null for an orchard's week of fruit boxes
+             */
+            campaignId: string | null;
+            campaignTitle: string | null;
+            /**
+             * @description An orchard's statement: the ISO ship week of its fruit boxes (2027-W09); null for a campaign's
+             * @example 2027-W09
+             */
+            period: string | null;
+            /** @description 1 for a campaign's (or week's) statement; a later one for entries posted after it */
             sequence: number;
             balancesReceived: components["schemas"]["SignedMoney"];
             depositsApplied: components["schemas"]["SignedMoney"];
             depositsForfeited: components["schemas"]["SignedMoney"];
+            /**
+             * @description The cost of the orchard's fruit in the week's charged boxes
+             * @example 1000.00
+             * @example -300.00
+             */
+            fruitSupplied: string;
             platformFee: components["schemas"]["SignedMoney"];
             refunds: components["schemas"]["SignedMoney"];
             adjustments: components["schemas"]["SignedMoney"];
@@ -7375,15 +7389,18 @@ export interface components {
              * @example deposit_forfeited
              * @example purchase_refunded
              * @example deposit_compensated
+             * @example box_charged
              */
             kind: string;
             pledgeId: string | null;
+            boxId: string | null;
             paymentId: string | null;
             /** Format: date-time */
             createdAt: string;
             balanceReceived: components["schemas"]["SignedMoney"];
             depositApplied: components["schemas"]["SignedMoney"];
             depositForfeited: components["schemas"]["SignedMoney"];
+            fruitSupplied: components["schemas"]["SignedMoney"];
             platformFee: components["schemas"]["SignedMoney"];
             refund: components["schemas"]["SignedMoney"];
             adjustment: components["schemas"]["SignedMoney"];

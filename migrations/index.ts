@@ -17,6 +17,7 @@ import { ForecastLineKinds1765000000000 } from './1765000000000-forecast-line-ki
 import { PaymentCheckouts1765100000000 } from './1765100000000-payment-checkouts';
 import { StatementDifferences1765110000000 } from './1765110000000-statement-differences';
 import { FactorySettlements1765210000000 } from './1765210000000-factory-settlements';
+import { OrchardStatements1765220000000 } from './1765220000000-orchard-statements';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   PaymentCheckouts1765100000000,
   StatementDifferences1765110000000,
   FactorySettlements1765210000000,
+  OrchardStatements1765220000000,
 ];

@@ -301,7 +301,9 @@ export function buildApp(deps: AppDeps): App {
   const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
   const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
   const notifier = new FactoryNotifier({ accounts, notifications });
-  const statements = new Statements({ db, jobs, clock, ledger, campaigns, notifier });
+  // Orchards' weekly statements read which boxes ship in a week from the subscriptions module's fulfilment.
+  const fulfilment = new Fulfilment({ db });
+  const statements = new Statements({ db, jobs, clock, ledger, campaigns, notifier, shipWeeks: fulfilment });
   // The sandbox pays no one: never offered in production, where payouts go out as a bank file.
   const payoutSandbox = config.env === 'production' ? undefined : new SandboxPayoutGateway();
   const payoutGateways: PayoutGateway[] = [new BankFilePayouts(), ...(payoutSandbox ? [payoutSandbox] : [])];
@@ -340,7 +342,7 @@ export function buildApp(deps: AppDeps): App {
     lifecycle: new SubscriptionLifecycle({ db, clock, planning, schedule }),
     schedule,
     planning,
-    fulfilment: new Fulfilment({ db }),
+    fulfilment,
     shortfall: new ShortfallSharing({ db, planning }),
   };
   const forecasts = new ForecastService({

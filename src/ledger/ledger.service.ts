@@ -119,14 +119,29 @@ export class LedgerService {
 
   /** The entries of a campaign with a line on an account starting with `prefix`, each with all its lines, oldest first. */
   async entriesOfCampaign(tx: Tx, campaignId: string, prefix: string): Promise<PostedEntry[]> {
-    const entries = await tx
-      .createQueryBuilder(JournalEntryRow, 'e')
-      .where('e.campaign_id = :campaignId', { campaignId })
-      .andWhere('EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id AND l.account LIKE :prefix)', { prefix: `${prefix}%` })
-      .orderBy('e.created_at', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .getMany();
+    return this.withLines(tx, await this.touching(tx, prefix).andWhere('e.campaign_id = :campaignId', { campaignId }).getMany());
+  }
+
+  /** The entries of these boxes with a line on an account starting with `prefix`, each with all its lines, oldest first. */
+  async entriesOfBoxes(tx: Tx, boxIds: readonly string[], prefix: string): Promise<PostedEntry[]> {
+    const entries: JournalEntryRow[] = [];
+    // In slices: a week's boxes in one IN list would pass the databases' bound-parameter limits.
+    for (let i = 0; i < boxIds.length; i += 500)
+      entries.push(
+        ...(await this.touching(tx, prefix)
+          .andWhere('e.box_id IN (:...boxIds)', { boxIds: boxIds.slice(i, i + 500) })
+          .getMany()),
+      );
+    entries.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
     return this.withLines(tx, entries);
+  }
+
+  private touching(tx: Tx, prefix: string) {
+    return tx
+      .createQueryBuilder(JournalEntryRow, 'e')
+      .where('EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id AND l.account LIKE :prefix)', { prefix: `${prefix}%` })
+      .orderBy('e.created_at', 'ASC')
+      .addOrderBy('e.id', 'ASC');
   }
 
   /** Entries by id, each with its lines, oldest first. */

@@ -35,7 +35,8 @@ export const NOTIFICATION_DATA = {
   box_compensated: z.object({ boxId: z.string(), deliveryDate: day, credit: money }),
   // To a factory's portal users: what a campaign earned it, and the money on its way.
   // A statement's net is negative where refunds and compensation exceed what the campaign earned.
-  statement_ready: z.object({ title, net: z.string().regex(/^-?(0|[1-9]\d{0,13})\.\d{2}$/) }),
+  // Of a campaign (its title) or of an orchard's ISO ship week of fruit boxes (the week).
+  statement_ready: z.object({ title: title.optional(), week: z.string().optional(), net: z.string().regex(/^-?(0|[1-9]\d{0,13})\.\d{2}$/) }),
   payout_sent: z.object({ amount: money }),
   payout_confirmed: z.object({ amount: money }),
   // To operators: a provider's statement of a day differs from our records (GET /v1/payments/statement-differences).
@@ -126,14 +127,18 @@ const TEMPLATES: Templates = {
     en: (d) => `慢就赔 (on-time guarantee): your fruit box of ${d.deliveryDate} did not ship on time. ¥${d.credit} is credited to your account.`,
   },
   statement_ready: {
-    'zh-CN': (d) =>
-      d.net.startsWith('-')
-        ? `「${d.title}」的结算单已生成，您需向平台退还 ¥${d.net.slice(1)}（退款与定金赔偿），将从之后的结算款中扣除。`
-        : `「${d.title}」的结算单已生成，应付金额 ¥${d.net}。`,
-    en: (d) =>
-      d.net.startsWith('-')
-        ? `The settlement statement for "${d.title}" is ready: you owe ¥${d.net.slice(1)} (refunds and deposit compensation), deducted from your next payouts.`
-        : `The settlement statement for "${d.title}" is ready: ¥${d.net} payable to you.`,
+    'zh-CN': (d) => {
+      const of = d.week === undefined ? `「${d.title}」` : `${d.week} 周水果箱`;
+      return d.net.startsWith('-')
+        ? `${of}的结算单已生成，您需向平台退还 ¥${d.net.slice(1)}（退款与定金赔偿），将从之后的结算款中扣除。`
+        : `${of}的结算单已生成，应付金额 ¥${d.net}。`;
+    },
+    en: (d) => {
+      const of = d.week === undefined ? `"${d.title}"` : `the fruit boxes of ${d.week}`;
+      return d.net.startsWith('-')
+        ? `The settlement statement for ${of} is ready: you owe ¥${d.net.slice(1)} (refunds and deposit compensation), deducted from your next payouts.`
+        : `The settlement statement for ${of} is ready: ¥${d.net} payable to you.`;
+    },
   },
   payout_sent: {
     'zh-CN': (d) => `¥${d.amount} 的结算款已发出，到账后通知您。`,

@@ -1,14 +1,22 @@
 import { type JobDefinition, defineJob } from '../platform/jobs';
-import { byCampaign, STATEMENT_JOB, type Statements } from './statements';
+import { BUSINESS_TIME_ZONE } from '../platform/calendar';
+import { byCampaign, STATEMENT_JOB, WEEK_STATEMENTS_JOB, type Statements } from './statements';
 import { CHECK_PAYOUT_JOB, SEND_PAYOUT_JOB, type Payouts } from './payouts';
 import { z } from 'zod';
 
 const byPayout = z.strictObject({ payoutId: z.string() });
 
-/** The payouts module's jobs: a final campaign's statement; each approved payout sent until the provider takes it, and asked about until it arrives. */
+/** The payouts module's jobs: a final campaign's statement, and each week's for the orchards; each approved payout sent until the provider takes it, and asked about until it arrives. */
 export function payoutJobs(statements: Statements, payouts: Payouts): JobDefinition<any>[] {
   return [
     defineJob({ name: STATEMENT_JOB, payload: byCampaign, handle: async ({ campaignId }) => void (await statements.make(campaignId)) }),
+    defineJob({
+      name: WEEK_STATEMENTS_JOB,
+      payload: z.strictObject({}),
+      // Early Monday, China time: the week just ended, and the three before it again for boxes charged late.
+      schedule: { cron: '30 2 * * 1', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      handle: async () => void (await statements.makeWeeks(4)),
+    }),
     defineJob({
       name: SEND_PAYOUT_JOB,
       payload: byPayout,

@@ -34,7 +34,7 @@ const CSV = 'text/csv; charset=utf-8';
 export function payoutRoutes(statements: Statements, payouts: Payouts, factoryExists: (tx: Tx, factoryId: string) => Promise<boolean>): RouteDef[] {
   const withTitles = async (rows: Awaited<ReturnType<Statements['list']>>['items']) => {
     const titles = await statements.titles(rows.map((s) => s.campaignId));
-    return rows.map((s) => toStatementDto(s, titles.get(s.campaignId)!));
+    return rows.map((s) => toStatementDto(s, s.campaignId ? titles.get(s.campaignId)! : null));
   };
   return [
     route({

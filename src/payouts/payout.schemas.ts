@@ -33,12 +33,17 @@ export const StatementDocument = z
   .object({
     id: z.uuid(),
     factoryId: z.uuid(),
-    campaignId: z.uuid(),
-    campaignTitle: z.string(),
-    sequence: z.int().meta({ description: "1 for a campaign's statement; a later one for entries posted after it" }),
+    campaignId: z.uuid().nullable().meta({ description: "The campaign; null for an orchard's week of fruit boxes" }),
+    campaignTitle: z.string().nullable(),
+    period: z
+      .string()
+      .nullable()
+      .meta({ description: "An orchard's statement: the ISO ship week of its fruit boxes (2027-W09); null for a campaign's", examples: ['2027-W09'] }),
+    sequence: z.int().meta({ description: "1 for a campaign's (or week's) statement; a later one for entries posted after it" }),
     balancesReceived: signedMoneyString,
     depositsApplied: signedMoneyString,
     depositsForfeited: signedMoneyString,
+    fruitSupplied: signedMoneyString.meta({ description: "The cost of the orchard's fruit in the week's charged boxes" }),
     platformFee: signedMoneyString,
     refunds: signedMoneyString,
     adjustments: signedMoneyString,
@@ -50,19 +55,21 @@ export const StatementDocument = z
   .meta({
     id: 'Statement',
     description:
-      "net = balancesReceived + depositsApplied + depositsForfeited − platformFee − refunds + adjustments; each figure is the sum of the statement's journal entries (GET …/entries)",
+      "net = balancesReceived + depositsApplied + depositsForfeited + fruitSupplied − platformFee − refunds + adjustments; each figure is the sum of the statement's journal entries (GET …/entries)",
   });
 
 export const StatementEntryDocument = z
   .object({
     entryId: z.uuid(),
-    kind: z.string().meta({ examples: ['purchase_completed', 'deposit_forfeited', 'purchase_refunded', 'deposit_compensated'] }),
+    kind: z.string().meta({ examples: ['purchase_completed', 'deposit_forfeited', 'purchase_refunded', 'deposit_compensated', 'box_charged'] }),
     pledgeId: z.string().nullable(),
+    boxId: z.string().nullable(),
     paymentId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     balanceReceived: signedMoneyString,
     depositApplied: signedMoneyString,
     depositForfeited: signedMoneyString,
+    fruitSupplied: signedMoneyString,
     platformFee: signedMoneyString,
     refund: signedMoneyString,
     adjustment: signedMoneyString,
@@ -124,16 +131,18 @@ export const PayeeDocument = z
 export const wantsCsv = (format: 'json' | 'csv' | undefined, accepts: (types: string[]) => string | false) =>
   format === 'csv' || (format === undefined && accepts(['application/json', 'text/csv']) === 'text/csv');
 
-export function toStatementDto(s: StatementRow, campaignTitle: string): z.output<typeof StatementDocument> {
+export function toStatementDto(s: StatementRow, campaignTitle: string | null): z.output<typeof StatementDocument> {
   return {
     id: s.id,
     factoryId: s.factoryId,
     campaignId: s.campaignId,
     campaignTitle,
+    period: s.period,
     sequence: s.sequence,
     balancesReceived: formatMoney(s.balancesReceived),
     depositsApplied: formatMoney(s.depositsApplied),
     depositsForfeited: formatMoney(s.depositsForfeited),
+    fruitSupplied: formatMoney(s.fruitSupplied),
     platformFee: formatMoney(s.platformFee),
     refunds: formatMoney(s.refunds),
     adjustments: formatMoney(s.adjustments),
@@ -145,11 +154,12 @@ export function toStatementDto(s: StatementRow, campaignTitle: string): z.output
 }
 type StatementDto = ReturnType<typeof toStatementDto>;
 
-const FIGURES = ['balancesReceived', 'depositsApplied', 'depositsForfeited', 'platformFee', 'refunds', 'adjustments', 'net'] as const;
+const FIGURES = ['balancesReceived', 'depositsApplied', 'depositsForfeited', 'fruitSupplied', 'platformFee', 'refunds', 'adjustments', 'net'] as const;
 const FIGURE_HEADERS = [
   '尾款 Balances received',
   '定金抵扣 Deposits applied',
   '没收定金 Deposits forfeited',
+  '水果货款 Fruit supplied',
   '平台服务费 Platform fee',
   '退款 Refunds',
   '调整 Adjustments',
@@ -158,8 +168,8 @@ const FIGURE_HEADERS = [
 
 export function statementsCsv(statements: readonly StatementDto[]): string {
   return toCsv(
-    ['结算单 Statement', '活动 Campaign', '序号 Sequence', ...FIGURE_HEADERS, '分录数 Entries', '付款 Payout', '生成时间 Created'],
-    statements.map((s) => [s.id, s.campaignTitle, s.sequence, ...FIGURES.map((f) => s[f]), s.entryCount, s.payoutId, s.createdAt]),
+    ['结算单 Statement', '活动 Campaign', '出货周 Ship week', '序号 Sequence', ...FIGURE_HEADERS, '分录数 Entries', '付款 Payout', '生成时间 Created'],
+    statements.map((s) => [s.id, s.campaignTitle, s.period, s.sequence, ...FIGURES.map((f) => s[f]), s.entryCount, s.payoutId, s.createdAt]),
   );
 }
 
@@ -168,11 +178,13 @@ export function toEntryDto(e: EntryBreakdown & PostedEntry): z.output<typeof Sta
     entryId: e.entry.id,
     kind: e.entry.kind,
     pledgeId: e.entry.pledgeId,
+    boxId: e.entry.boxId,
     paymentId: e.entry.paymentId,
     createdAt: e.entry.createdAt.toISOString(),
     balanceReceived: formatMoney(e.balanceReceived),
     depositApplied: formatMoney(e.depositApplied),
     depositForfeited: formatMoney(e.depositForfeited),
+    fruitSupplied: formatMoney(e.fruitSupplied),
     platformFee: formatMoney(e.platformFee),
     refund: formatMoney(e.refund),
     adjustment: formatMoney(e.adjustment),
@@ -180,12 +192,12 @@ export function toEntryDto(e: EntryBreakdown & PostedEntry): z.output<typeof Sta
   };
 }
 
-const ENTRY_FIGURES = ['balanceReceived', 'depositApplied', 'depositForfeited', 'platformFee', 'refund', 'adjustment', 'net'] as const;
+const ENTRY_FIGURES = ['balanceReceived', 'depositApplied', 'depositForfeited', 'fruitSupplied', 'platformFee', 'refund', 'adjustment', 'net'] as const;
 
 export function entriesCsv(entries: readonly ReturnType<typeof toEntryDto>[]): string {
   return toCsv(
-    ['分录 Journal entry', '类型 Kind', '认购 Pledge', '时间 Time', ...FIGURE_HEADERS],
-    entries.map((e) => [e.entryId, e.kind, e.pledgeId, e.createdAt, ...ENTRY_FIGURES.map((f) => e[f])]),
+    ['分录 Journal entry', '类型 Kind', '认购 Pledge', '水果箱 Box', '时间 Time', ...FIGURE_HEADERS],
+    entries.map((e) => [e.entryId, e.kind, e.pledgeId, e.boxId, e.createdAt, ...ENTRY_FIGURES.map((f) => e[f])]),
   );
 }
 

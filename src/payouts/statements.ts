@@ -2,6 +2,8 @@ import { In, IsNull } from 'typeorm';
 import { z } from 'zod';
 import type { CampaignService } from '../campaigns';
 import { FACTORY_PAYABLE_PREFIX, accounts, type LedgerService, type PostedEntry } from '../ledger';
+import { DateTime } from 'luxon';
+import { BUSINESS_TIME_ZONE, isoWeekOf } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { notFound } from '../platform/http/app-error';
@@ -14,6 +16,12 @@ import type { FactoryNotifier } from './factory-notifier';
 import { StatementEntryRow, StatementRow } from './statement.entity';
 
 export const STATEMENT_JOB = 'payouts.make-statement';
+export const WEEK_STATEMENTS_JOB = 'payouts.make-week-statements';
+
+/** Which fruit boxes ship in an ISO week (the subscriptions module's boxes; payouts may not import it). */
+export interface ShipWeeks {
+  boxIdsShippingIn(tx: Tx, week: string): Promise<string[]>;
+}
 export const byCampaign = z.strictObject({ campaignId: z.string() });
 const FINAL = ['completed', 'cancelled', 'failed'];
 
@@ -22,6 +30,8 @@ export interface EntryBreakdown {
   balanceReceived: Decimal;
   depositApplied: Decimal;
   depositForfeited: Decimal;
+  /** The cost of an orchard's fruit in a charged fruit box. */
+  fruitSupplied: Decimal;
   platformFee: Decimal;
   refund: Decimal;
   adjustment: Decimal;
@@ -32,13 +42,14 @@ export interface EntryBreakdown {
 /**
  * Reads an entry's lines into statement lines. A completed purchase is the balance received plus the deposit
  * applied, less the fee; a purchase undone gives the whole price back (a refund) and the fee with it (a
- * negative fee); 定金 compensation is a refund taken from the factory. What no rule names is an adjustment,
+ * negative fee); 定金 compensation is a refund taken from the factory; a charged fruit box owes each orchard
+ * the cost of its fruit (the platform's margin is not the orchard's concern). What no rule names is an adjustment,
  * so that the lines always add up to the net, to the fen.
  */
 export function breakdown(posted: PostedEntry, factoryId: string): EntryBreakdown {
   const line = (account: string) => sum(posted.lines.filter((l) => l.account === account).map((l) => l.amount));
   const net = line(accounts.factoryPayable(factoryId)).negated();
-  const parts = { balanceReceived: ZERO, depositApplied: ZERO, depositForfeited: ZERO, platformFee: ZERO, refund: ZERO };
+  const parts = { balanceReceived: ZERO, depositApplied: ZERO, depositForfeited: ZERO, fruitSupplied: ZERO, platformFee: ZERO, refund: ZERO };
   const campaignId = posted.entry.campaignId ?? '';
   switch (posted.entry.kind) {
     case 'purchase_completed':
@@ -57,14 +68,19 @@ export function breakdown(posted: PostedEntry, factoryId: string): EntryBreakdow
     case 'deposit_compensated':
       parts.refund = net.negated();
       break;
+    case 'box_charged':
+      parts.fruitSupplied = net;
+      break;
   }
-  const explained = parts.balanceReceived.plus(parts.depositApplied).plus(parts.depositForfeited).minus(parts.platformFee).minus(parts.refund);
+  const explained = sum([parts.balanceReceived, parts.depositApplied, parts.depositForfeited, parts.fruitSupplied])
+    .minus(parts.platformFee)
+    .minus(parts.refund);
   return { ...parts, adjustment: net.minus(explained), net };
 }
 
 /**
  * Settlement statements: once a campaign is final (completed, or cancelled after it sold), what it earned
- * each factory, line by line, each line the sum of journal entries the statement lists. Made by a job
+ * each factory, and once an ISO ship week has ended, what its fruit boxes earned each orchard, line by line, each line the sum of journal entries the statement lists. Made by a job
  * enqueued in the transaction that makes the campaign final, not in that transaction itself: the
  * statement reads every entry of the campaign (a hundred thousand for a big one), which would hold the
  * last pledge's locks for seconds. The job is idempotent: it counts only entries no statement counts yet
@@ -73,7 +89,15 @@ export function breakdown(posted: PostedEntry, factoryId: string): EntryBreakdow
  */
 export class Statements {
   constructor(
-    private readonly deps: { db: Database; jobs: Jobs; clock: Clock; ledger: LedgerService; campaigns: CampaignService; notifier: FactoryNotifier },
+    private readonly deps: {
+      db: Database;
+      jobs: Jobs;
+      clock: Clock;
+      ledger: LedgerService;
+      campaigns: CampaignService;
+      notifier: FactoryNotifier;
+      shipWeeks: ShipWeeks;
+    },
   ) {}
 
   /** The pledges module's observer: a campaign has no open pledge left. */
@@ -87,52 +111,85 @@ export class Statements {
       const campaign = await this.deps.campaigns.find(tx, campaignId);
       if (!campaign || !FINAL.includes(campaign.status)) return [];
       const posted = await this.deps.ledger.entriesOfCampaign(tx, campaignId, FACTORY_PAYABLE_PREFIX);
-      const counted = new Set<string>();
-      for (let i = 0; i < posted.length; i += 500) {
-        const ids = posted.slice(i, i + 500).map((p) => p.entry.id);
-        for (const row of await tx.find(StatementEntryRow, { select: { entryId: true }, where: { entryId: In(ids) } })) counted.add(row.entryId);
-      }
-      const fresh = posted.filter((p) => !counted.has(p.entry.id));
-      const factoryIds = [...new Set(fresh.flatMap((p) => p.lines.filter((l) => l.account.startsWith(FACTORY_PAYABLE_PREFIX))).map((l) => l.account))].map(
-        (account) => account.slice(FACTORY_PAYABLE_PREFIX.length),
-      );
-      const made: StatementRow[] = [];
-      for (const factoryId of factoryIds.sort()) {
-        const entries = fresh.filter((p) => p.lines.some((l) => l.account === accounts.factoryPayable(factoryId)));
-        const parts = entries.map((p) => breakdown(p, factoryId));
-        const total = (pick: (b: EntryBreakdown) => Decimal) => sum(parts.map(pick));
-        const previous = await tx.count(StatementRow, { where: { campaignId, factoryId } });
-        const statement = Object.assign(new StatementRow(), {
-          id: newId(),
-          factoryId,
-          campaignId,
-          sequence: previous + 1,
-          balancesReceived: total((b) => b.balanceReceived),
-          depositsApplied: total((b) => b.depositApplied),
-          depositsForfeited: total((b) => b.depositForfeited),
-          platformFee: total((b) => b.platformFee),
-          refunds: total((b) => b.refund),
-          adjustments: total((b) => b.adjustment),
-          net: total((b) => b.net),
-          entryCount: entries.length,
-          payoutId: null,
-          createdAt: this.deps.clock.now(),
-        });
-        await tx.insert(StatementRow, statement);
-        await this.deps.db.insertEntities(
-          tx,
-          StatementEntryRow,
-          entries.map((p) => Object.assign(new StatementEntryRow(), { entryId: p.entry.id, statementId: statement.id })),
-        );
-        await this.deps.notifier.notify(tx, factoryId, {
-          kind: 'statement_ready',
-          campaignId,
-          data: { title: campaign.title, net: formatMoney(statement.net) },
-        });
-        made.push(statement);
-      }
-      return made;
+      return this.record(tx, posted, { campaignId, period: null }, { title: campaign.title });
     });
+  }
+
+  /**
+   * The weekly job: for each of the last `weeks` ISO ship weeks that have ended, one statement per orchard for the
+   * entries of that week's fruit boxes not yet on a statement (a box charged late, after an earlier run, goes on the
+   * week's next statement). A week has ended when its Sunday has passed in China: every box shipping in it was
+   * charged at its cutoff, before it shipped.
+   */
+  async makeWeeks(weeks: number): Promise<StatementRow[]> {
+    const made: StatementRow[] = [];
+    let day = DateTime.fromJSDate(this.deps.clock.now(), { zone: BUSINESS_TIME_ZONE }).minus({ weeks: 1 });
+    for (let i = 0; i < weeks; i++, day = day.minus({ weeks: 1 })) made.push(...(await this.makeWeek(isoWeekOf(day.toISODate()!))));
+    return made;
+  }
+
+  async makeWeek(week: string): Promise<StatementRow[]> {
+    return this.deps.db.transaction(async (tx) => {
+      const posted = await this.deps.ledger.entriesOfBoxes(tx, await this.deps.shipWeeks.boxIdsShippingIn(tx, week), FACTORY_PAYABLE_PREFIX);
+      return this.record(tx, posted, { campaignId: null, period: week }, { week });
+    });
+  }
+
+  /** A statement per factory of the entries not yet counted in one, told to its portal users. */
+  private async record(
+    tx: Tx,
+    posted: PostedEntry[],
+    scope: Pick<StatementRow, 'campaignId' | 'period'>,
+    notice: { title: string } | { week: string },
+  ): Promise<StatementRow[]> {
+    const counted = new Set<string>();
+    for (let i = 0; i < posted.length; i += 500) {
+      const ids = posted.slice(i, i + 500).map((p) => p.entry.id);
+      for (const row of await tx.find(StatementEntryRow, { select: { entryId: true }, where: { entryId: In(ids) } })) counted.add(row.entryId);
+    }
+    const fresh = posted.filter((p) => !counted.has(p.entry.id));
+    const factoryIds = [...new Set(fresh.flatMap((p) => p.lines.filter((l) => l.account.startsWith(FACTORY_PAYABLE_PREFIX))).map((l) => l.account))].map(
+      (account) => account.slice(FACTORY_PAYABLE_PREFIX.length),
+    );
+    const made: StatementRow[] = [];
+    for (const factoryId of factoryIds.sort()) {
+      const entries = fresh.filter((p) => p.lines.some((l) => l.account === accounts.factoryPayable(factoryId)));
+      const parts = entries.map((p) => breakdown(p, factoryId));
+      const total = (pick: (b: EntryBreakdown) => Decimal) => sum(parts.map(pick));
+      const previous = await tx.count(StatementRow, {
+        where: scope.campaignId ? { campaignId: scope.campaignId, factoryId } : { period: scope.period!, factoryId },
+      });
+      const statement = Object.assign(new StatementRow(), {
+        id: newId(),
+        factoryId,
+        ...scope,
+        sequence: previous + 1,
+        balancesReceived: total((b) => b.balanceReceived),
+        depositsApplied: total((b) => b.depositApplied),
+        depositsForfeited: total((b) => b.depositForfeited),
+        fruitSupplied: total((b) => b.fruitSupplied),
+        platformFee: total((b) => b.platformFee),
+        refunds: total((b) => b.refund),
+        adjustments: total((b) => b.adjustment),
+        net: total((b) => b.net),
+        entryCount: entries.length,
+        payoutId: null,
+        createdAt: this.deps.clock.now(),
+      });
+      await tx.insert(StatementRow, statement);
+      await this.deps.db.insertEntities(
+        tx,
+        StatementEntryRow,
+        entries.map((p) => Object.assign(new StatementEntryRow(), { entryId: p.entry.id, statementId: statement.id })),
+      );
+      await this.deps.notifier.notify(tx, factoryId, {
+        kind: 'statement_ready',
+        campaignId: scope.campaignId,
+        data: { ...notice, net: formatMoney(statement.net) },
+      });
+      made.push(statement);
+    }
+    return made;
   }
 
   async list(actor: Principal, query: PageQuery & { factoryId?: string; unpaid?: boolean }): Promise<{ items: StatementRow[]; total: number }> {
@@ -177,10 +234,10 @@ export class Statements {
     return { statement, items };
   }
 
-  async titles(campaignIds: readonly string[]): Promise<Map<string, string>> {
+  async titles(campaignIds: readonly (string | null)[]): Promise<Map<string, string>> {
     return this.deps.db.read(async (tx) => {
       const titles = new Map<string, string>();
-      for (const id of new Set(campaignIds)) titles.set(id, (await this.deps.campaigns.find(tx, id))?.title ?? '');
+      for (const id of new Set(campaignIds)) if (id) titles.set(id, (await this.deps.campaigns.find(tx, id))?.title ?? '');
       return titles;
     });
   }

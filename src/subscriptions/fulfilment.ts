@@ -1,4 +1,5 @@
-import type { Database } from '../platform/database';
+import { isoWeekDates } from '../platform/calendar';
+import type { Database, Tx } from '../platform/database';
 import type { PageQuery } from '../platform/http/paginate';
 import { contentsOf } from './box-contents';
 import { BoxRow, FruitRow, type BoxItem, type BoxStatus } from './subscription.entity';
@@ -34,6 +35,17 @@ export class Fulfilment {
       }
       return [...lines.values()].sort((a, b) => a.fruit.id.localeCompare(b.fruit.id));
     });
+  }
+
+  /** The boxes that ship in an ISO week (2027-W09), whatever their status: the orchards' weekly statements read their ledger entries. */
+  async boxIdsShippingIn(tx: Tx, week: string): Promise<string[]> {
+    const { first, last } = isoWeekDates(week);
+    const rows = await tx
+      .createQueryBuilder(BoxRow, 'b')
+      .select('b.id', 'id')
+      .where('b.ship_date BETWEEN :first AND :last', { first, last })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
   }
 
   /** Boxes by ship date and status, for the packing house (operators). */

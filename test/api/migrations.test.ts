@@ -8,6 +8,7 @@ import { PhoneSignIn1764960000000 } from '../../migrations/1764960000000-phone-s
 import { ForecastLineKinds1765000000000 } from '../../migrations/1765000000000-forecast-line-kinds';
 import { PaymentCheckouts1765100000000 } from '../../migrations/1765100000000-payment-checkouts';
 import { FactorySettlements1765210000000 } from '../../migrations/1765210000000-factory-settlements';
+import { OrchardStatements1765220000000 } from '../../migrations/1765220000000-orchard-statements';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -593,7 +594,7 @@ describe('migrations keep the data they move', () => {
 
     const after = await openDatabase(database.config, [], migrations);
     try {
-      expect(await after.migrate()).toEqual(['FactorySettlements1765210000000']);
+      expect(await after.migrate()).toContain('FactorySettlements1765210000000');
       const [entry] = (await after.read((tx) => tx.query('SELECT id, kind, campaign_id, pledge_id, payout_id FROM journal_entries'))) as Record<
         string,
         unknown
@@ -611,6 +612,65 @@ describe('migrations keep the data they move', () => {
       const row = { entry_id: id(1), statement_id: id(7) };
       await after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [row]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ ...row, statement_id: id(8) }]))).rejects.toThrow();
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test("orchard statements: a campaign's statement already there keeps every figure, its campaign and its unique sequence, and supplied no fruit", async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(OrchardStatements1765220000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const figures = {
+      balances_received_fen: 128000,
+      deposits_applied_fen: 16000,
+      deposits_forfeited_fen: 8000,
+      platform_fee_fen: 7200,
+      refunds_fen: 0,
+      adjustments_fen: 0,
+      net_fen: 144800,
+    };
+    const statement = {
+      id: id(1),
+      factory_id: id(2),
+      campaign_id: id(3),
+      sequence: 1,
+      ...figures,
+      entry_count: 3,
+      payout_id: id(4),
+      created_at: new Date('2026-12-01T00:00:00Z'),
+    };
+    await before.transaction((tx) => before.insertRows(tx, 'factory_statements', [statement]));
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toEqual(['OrchardStatements1765220000000']);
+      const [row] = (await after.read((tx) => tx.query('SELECT * FROM factory_statements'))) as Record<string, unknown>[];
+      const numbers = (r: Record<string, unknown>) => Object.fromEntries(Object.keys(figures).map((k) => [k, Number(r[k])]));
+      expect(numbers(row)).toEqual(figures);
+      expect({
+        campaign: row.campaign_id,
+        payout: row.payout_id,
+        period: row.period,
+        fruit: Number(row.fruit_supplied_fen),
+        entries: Number(row.entry_count),
+      }).toEqual({
+        campaign: id(3),
+        payout: id(4),
+        period: null,
+        fruit: 0,
+        entries: 3,
+      });
+      // A campaign's sequence stays unique; an orchard's week needs no campaign.
+      await expect(
+        after.transaction((tx) => after.insertRows(tx, 'factory_statements', [{ ...statement, id: id(5), fruit_supplied_fen: 0 }])),
+      ).rejects.toThrow();
+      await after.transaction((tx) =>
+        after.insertRows(tx, 'factory_statements', [{ ...statement, id: id(6), campaign_id: null, period: '2027-W09', fruit_supplied_fen: 100 }]),
+      );
     } finally {
       await after.close();
       await database.drop();

@@ -51,7 +51,7 @@ export type Webhook = Schemas['Webhook'];
 export type Delivery = Schemas['WebhookDelivery'];
 export type Accuracy = Schemas['ForecastAccuracy'];
 
-/** A settlement statement: what one campaign earned the factory, each line the sum of its journal entries. Amounts may be negative. */
+/** A settlement statement: what one campaign (or, for an orchard, one ship week's fruit boxes) earned the factory, each line the sum of its journal entries. Amounts may be negative. */
 export type Statement = Schemas['Statement'];
 /** Money paid out to the factory: the sum of the statements it pays. */
 export type Payout = Schemas['Payout'];

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { usePayouts, useStatements } from '../api/queries';
 import type { Statement } from '../api/types';
@@ -9,9 +9,21 @@ import { Empty, QueryView } from '../components/StateViews';
 import { formatDateTime, formatMoney } from '../lib/format';
 
 /** The statement's lines, in the order they add up to its net. */
-const LINES = ['balancesReceived', 'depositsApplied', 'depositsForfeited', 'platformFee', 'refunds', 'adjustments', 'net'] as const satisfies readonly (keyof Statement)[];
+const LINES = [
+  'balancesReceived',
+  'depositsApplied',
+  'depositsForfeited',
+  'fruitSupplied',
+  'platformFee',
+  'refunds',
+  'adjustments',
+  'net',
+] as const satisfies readonly (keyof Statement)[];
 
-/** 结算: what each completed campaign earned the factory (its statements, with their entries as CSV) and the payouts that paid it. */
+/** The lines some statement of the page has (a manufacturer supplies no fruit, an orchard takes no deposits), and always the net. */
+const linesOf = (statements: readonly Statement[]) => LINES.filter((line) => line === 'net' || statements.some((s) => !/^-?0\.00$/.test(s[line])));
+
+/** 结算: what each completed campaign (or an orchard's ship week) earned the factory, with its entries as CSV, and the payouts that paid it. */
 export function Settlements() {
   const { t } = useTranslation();
   const [statementOffset, setStatementOffset] = useState(0);
@@ -32,49 +44,9 @@ export function Settlements() {
             page.items.length === 0 ? (
               <Empty>{t('settlements.empty')}</Empty>
             ) : (
-              <>
-                <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="statements-heading">
-                  <table data-testid="statement-list">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('settlements.campaign')}</th>
-                        <th scope="col">{t('settlements.createdAt')}</th>
-                        {LINES.map((line) => (
-                          <th scope="col" className="num" key={line}>
-                            {t(`settlements.${line}`)}
-                          </th>
-                        ))}
-                        <th scope="col">{t('settlements.payment')}</th>
-                        <th scope="col">
-                          <span className="visually-hidden">{t('settlements.entries')}</span>
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {page.items.map((s) => (
-                        <tr key={s.id} data-testid="statement-row" data-statement-id={s.id}>
-                          <th scope="row">{s.campaignTitle}</th>
-                          <td>{formatDateTime(s.createdAt)}</td>
-                          {LINES.map((line) => (
-                            <td className="num" key={line} data-testid={`statement-${line}`}>
-                              {line === 'net' ? <strong>{formatMoney(s[line])}</strong> : formatMoney(s[line])}
-                            </td>
-                          ))}
-                          <td>{s.payoutId ? t('settlements.inPayout') : t('settlements.unpaid')}</td>
-                          <td>
-                            <CsvDownload
-                              path={`/v1/statements/${encodeURIComponent(s.id)}/entries?format=csv`}
-                              fallbackName={`statement-${s.id}-entries.csv`}
-                              label={t('settlements.entries')}
-                            />
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+              <StatementTable statements={page.items}>
                 <Pager page={page} onOffset={setStatementOffset} />
-              </>
+              </StatementTable>
             )
           }
         </QueryView>
@@ -123,6 +95,56 @@ export function Settlements() {
           }
         </QueryView>
       </section>
+    </>
+  );
+}
+
+function StatementTable({ statements, children }: { statements: Statement[]; children: ReactNode }) {
+  const { t } = useTranslation();
+  const lines = linesOf(statements);
+  return (
+    <>
+      <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="statements-heading">
+        <table data-testid="statement-list">
+          <thead>
+            <tr>
+              <th scope="col">{t('settlements.campaign')}</th>
+              <th scope="col">{t('settlements.createdAt')}</th>
+              {lines.map((line) => (
+                <th scope="col" className="num" key={line}>
+                  {t(`settlements.${line}`)}
+                </th>
+              ))}
+              <th scope="col">{t('settlements.payment')}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t('settlements.entries')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {statements.map((s) => (
+              <tr key={s.id} data-testid="statement-row" data-statement-id={s.id}>
+                <th scope="row">{s.campaignTitle ?? t('settlements.week', { week: s.period })}</th>
+                <td>{formatDateTime(s.createdAt)}</td>
+                {lines.map((line) => (
+                  <td className="num" key={line} data-testid={`statement-${line}`}>
+                    {line === 'net' ? <strong>{formatMoney(s[line])}</strong> : formatMoney(s[line])}
+                  </td>
+                ))}
+                <td>{s.payoutId ? t('settlements.inPayout') : t('settlements.unpaid')}</td>
+                <td>
+                  <CsvDownload
+                    path={`/v1/statements/${encodeURIComponent(s.id)}/entries?format=csv`}
+                    fallbackName={`statement-${s.id}-entries.csv`}
+                    label={t('settlements.entries')}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {children}
     </>
   );
 }
