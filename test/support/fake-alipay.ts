@@ -425,7 +425,7 @@ export class FakeAlipay {
         amount,
       ]
         .concat(['0.00', '0.00', '0.00', '0.00', '0.00', '', '0.00', '0.00', requestNo, '0.00', '0.00', ''])
-        .map((field) => `${field}\t`)
+        .map((field) => (/[",]/.test(field) ? `"${field.replaceAll('"', '""')}\t"` : `${field}\t`))
         .join(',');
     const rows: string[] = [];
     for (const trade of this.trades.values()) {
