@@ -163,6 +163,15 @@ describe('provider errors and timeouts', () => {
     await expect(alipay.queryPayment(randomUUID())).rejects.toThrow(/验签失败/);
   });
 
+  test('a refund Alipay made but whose answer was lost: the retry (same out_request_no) finds it done, and nothing is paid twice', async () => {
+    const paymentId = await aPaidTrade('50.00');
+    const refund = { refundId: randomUUID(), paymentId, transactionId: null, amount: parseMoney('50.00'), currency: 'CNY', reason: 'campaign_cancelled' };
+    fake.hangNext('alipay.trade.refund', { applied: true });
+    await expect(alipay.refund(refund)).rejects.toMatchObject({ details: { timedOut: true } });
+    expect(await alipay.refund(refund)).toEqual({ outcome: 'succeeded' });
+    expect([...fake.trade(outTradeNo(paymentId)).refunds.values()].map((r) => r.amount)).toEqual(['50.00']);
+  });
+
   test('our own request signed with another key is refused by Alipay (40002 isv.invalid-signature)', async () => {
     const params: Record<string, string> = {
       app_id: ALIPAY_EXAMPLES.appId,

@@ -76,7 +76,7 @@ export type FakeReply = {
   sub_msg?: string;
 };
 
-type Fault = { kind: 'reply'; reply: FakeReply } | { kind: 'hang' } | { kind: 'bad_signature' };
+type Fault = { kind: 'reply'; reply: FakeReply } | { kind: 'hang'; applied: boolean } | { kind: 'bad_signature' };
 
 export class FakeAlipay {
   /** Every call, as received (query and form fields together), first first. */
@@ -123,9 +123,12 @@ export class FakeAlipay {
     this.queue(method, { kind: 'reply', reply });
   }
 
-  /** The next call of `method` is never answered (the connection stays open until stop). */
-  hangNext(method: string): void {
-    this.queue(method, { kind: 'hang' });
+  /**
+   * The next call of `method` is never answered (the connection stays open until stop). With `applied`,
+   * Alipay did what was asked before its answer was lost (a refund made, say).
+   */
+  hangNext(method: string, options: { applied: boolean } = { applied: false }): void {
+    this.queue(method, { kind: 'hang', applied: options.applied });
   }
 
   /** The next call of `method` is answered with a signature that does not match: a forged or damaged reply. */
@@ -250,6 +253,7 @@ export class FakeAlipay {
     }
     const fault = this.faults.get(method)?.shift();
     if (fault?.kind === 'hang') {
+      if (fault.applied && !problem) this.answer(method, JSON.parse(params.biz_content ?? '{}') as Record<string, unknown>, params);
       this.hanging.add(res);
       return;
     }
