@@ -122,6 +122,19 @@ export class LedgerService {
     return this.withLines(tx, await this.touching(tx, prefix).andWhere('e.campaign_id = :campaignId', { campaignId }).getMany());
   }
 
+  /** How many entries each campaign has with a line on an account starting with `prefix`. */
+  async entryCountsByCampaign(tx: Tx, prefix: string): Promise<Map<string, number>> {
+    const rows = await tx
+      .createQueryBuilder(JournalEntryRow, 'e')
+      .select('e.campaign_id', 'campaignId')
+      .addSelect('COUNT(*)', 'entries')
+      .where('e.campaign_id IS NOT NULL')
+      .andWhere('EXISTS (SELECT 1 FROM journal_lines l WHERE l.entry_id = e.id AND l.account LIKE :prefix)', { prefix: `${prefix}%` })
+      .groupBy('e.campaign_id')
+      .getRawMany<{ campaignId: string; entries: string | number }>();
+    return new Map(rows.map((r) => [r.campaignId, Number(r.entries)]));
+  }
+
   /** The entries of these boxes with a line on an account starting with `prefix`, each with all its lines, oldest first. */
   async entriesOfBoxes(tx: Tx, boxIds: readonly string[], prefix: string): Promise<PostedEntry[]> {
     const entries: JournalEntryRow[] = [];

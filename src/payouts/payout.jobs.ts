@@ -1,6 +1,6 @@
 import { type JobDefinition, defineJob } from '../platform/jobs';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
-import { byCampaign, STATEMENT_JOB, WEEK_STATEMENTS_JOB, type Statements } from './statements';
+import { byCampaign, CATCH_UP_JOB, STATEMENT_JOB, WEEK_STATEMENTS_JOB, type Statements } from './statements';
 import { CHECK_PAYOUT_JOB, SEND_PAYOUT_JOB, type Payouts } from './payouts';
 import { z } from 'zod';
 
@@ -10,6 +10,12 @@ const byPayout = z.strictObject({ payoutId: z.string() });
 export function payoutJobs(statements: Statements, payouts: Payouts): JobDefinition<any>[] {
   return [
     defineJob({ name: STATEMENT_JOB, payload: byCampaign, handle: async ({ campaignId }) => void (await statements.make(campaignId)) }),
+    defineJob({
+      name: CATCH_UP_JOB,
+      payload: z.strictObject({}),
+      schedule: { cron: '45 2 * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      handle: async () => void (await statements.catchUp()),
+    }),
     defineJob({
       name: WEEK_STATEMENTS_JOB,
       payload: z.strictObject({}),

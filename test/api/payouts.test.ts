@@ -5,7 +5,7 @@ import { CampaignRow } from '../../src/campaigns';
 import { accounts } from '../../src/ledger';
 import { PledgeRow } from '../../src/pledges';
 import { Decimal, formatMoney, roundToFen, sum } from '../../src/platform/money';
-import { StatementRow } from '../../src/payouts';
+import { StatementEntryRow, StatementRow } from '../../src/payouts';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
@@ -221,6 +221,32 @@ describe('settlement statements', () => {
     );
     await payEverything();
   }, 240_000);
+
+  test('a final campaign whose entries no statement counts (completed before statements existed) gets its statement from the daily catch-up, once', async () => {
+    const factory = await aFactory(t, operator);
+    const { campaignId, pledges } = await aCompletedCampaign(
+      factory.id,
+      { referencePrice: '250.00', depositRate: '0.10', unitPrice: '233.33' },
+      [2, 3],
+      [true, false],
+    );
+    // As if it had completed before statements existed.
+    await t.db.transaction(async (tx) => {
+      const ids = (await tx.find(StatementRow, { where: { campaignId } })).map((s) => s.id);
+      await tx.delete(StatementEntryRow, { statementId: In(ids) });
+      await tx.delete(StatementRow, { id: In(ids) });
+    });
+    expect(await t.app.services.payouts.statements.catchUp()).toEqual([campaignId]);
+    await runDue(t, clock);
+    const [statement, ...more] = await statementsOf(campaignId);
+    expect(more).toEqual([]);
+    const res = await t.http.get(`/v1/statements/${statement.id}`).set(factory.user.auth).expect(200);
+    expect(res.body).toMatchObject(expectedFigures(pledges));
+    // Caught up: nothing to do, for it or any other campaign.
+    expect(await t.app.services.payouts.statements.catchUp()).toEqual([]);
+    await expectLedgerReconciles(t);
+    await payEverything();
+  });
 
   test("a factory sees only its own statements and payouts; another's are not found", async () => {
     const a = await aFactory(t, operator);
