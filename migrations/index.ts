@@ -16,6 +16,7 @@ import { CampaignImages1764970000000 } from './1764970000000-campaign-images';
 import { ForecastLineKinds1765000000000 } from './1765000000000-forecast-line-kinds';
 import { PaymentCheckouts1765100000000 } from './1765100000000-payment-checkouts';
 import { StatementDifferences1765110000000 } from './1765110000000-statement-differences';
+import { StatementSeen1765120000000 } from './1765120000000-statement-seen';
 import { FactorySettlements1765210000000 } from './1765210000000-factory-settlements';
 import { OrchardStatements1765220000000 } from './1765220000000-orchard-statements';
 
@@ -39,6 +40,7 @@ export const migrations = [
   ForecastLineKinds1765000000000,
   PaymentCheckouts1765100000000,
   StatementDifferences1765110000000,
+  StatementSeen1765120000000,
   FactorySettlements1765210000000,
   OrchardStatements1765220000000,
 ];

@@ -35,6 +35,8 @@ export class PaymentRow {
   @Column(timestampColumn('settled_at', { nullable: true })) settledAt: Date | null;
   /** When the query job next asks the providers of its checkouts about it; null: not (any more). */
   @Column(timestampColumn('next_query_at', { nullable: true })) nextQueryAt: Date | null;
+  /** The day of the provider's statement that shows its money; null: none yet. */
+  @Column({ name: 'statement_day', type: 'varchar', length: 10, nullable: true }) statementDay: string | null;
 }
 
 /** A payment offered at a provider: money that provider reports for the payment is the payment asked for. */
@@ -69,6 +71,8 @@ export class RefundRow {
   @Column(timestampColumn('succeeded_at', { nullable: true })) succeededAt: Date | null;
   /** When the query job next asks the provider about it (a refund left processing); null: not. */
   @Column(timestampColumn('next_query_at', { nullable: true })) nextQueryAt: Date | null;
+  /** The day of the provider's statement that shows it paid out; null: none yet. */
+  @Column({ name: 'statement_day', type: 'varchar', length: 10, nullable: true }) statementDay: string | null;
 }
 
 /** Every gateway notification processed, by its event id: a replay finds its id here and changes nothing. */

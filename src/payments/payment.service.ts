@@ -116,6 +116,7 @@ export class PaymentService {
         createdAt: now,
         settledAt: null,
         nextQueryAt: null,
+        statementDay: null,
         pledgeId: null,
         campaignId: null,
         boxId: null,
@@ -472,6 +473,7 @@ export class PaymentService {
         createdAt: now,
         settledAt: now,
         nextQueryAt: null,
+        statementDay: null,
         transactionId: event.transactionId,
         reportedPaymentId: event.paymentId,
         unexpectedReason: reason,
@@ -526,6 +528,7 @@ export class PaymentService {
       createdAt: this.deps.clock.now(),
       succeededAt: null,
       nextQueryAt: null,
+      statementDay: null,
     });
     await tx.insert(RefundRow, refund);
     await this.deps.jobs.enqueue(tx, SEND_REFUND_JOB, { refundId: refund.id }, { key: refund.id });

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { In, LessThanOrEqual } from 'typeorm';
+import { In, IsNull, LessThanOrEqual } from 'typeorm';
 import { BUSINESS_TIME_ZONE, startOfBusinessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -130,19 +130,16 @@ export class PaymentReconciliation {
 
   /**
    * Compares one provider's statement of one day (YYYY-MM-DD, China) with our records. Money is matched by
-   * the provider's transaction id, refunds by our refund id; a payment or refund of ours on the day is
-   * also looked for in the day before's statement (the provider's clock and ours may put it either side of
-   * midnight). Comparing a day again records only differences not recorded before.
+   * the provider's transaction id, refunds by our refund id, and each record matched is marked with the
+   * statement's day. What we recorded that day and no statement has shown is missing at the provider:
+   * money never comes to us before the provider takes it, and what we learnt of late was settled by the
+   * comparison of its own day, so a record of the day unmarked after this comparison is not at the
+   * provider. Comparing a day again records only differences not recorded before.
    */
   async compareStatement(provider: string, day: string): Promise<StatementReport> {
-    const gateway = this.gateway(provider);
-    const lines = await gateway.statement(day);
-    const dayBefore = await gateway.statement(DateTime.fromISO(day).minus({ days: 1 }).toISODate()!);
-    const found: NewDifference[] = [];
+    const lines = await this.gateway(provider).statement(day);
     const paymentLines = lines.filter((l) => l.kind === 'payment');
     const refundLines = lines.filter((l) => l.kind === 'refund');
-    const from = startOfBusinessDay(day);
-    const to = startOfBusinessDay(DateTime.fromISO(day).plus({ days: 1 }).toISODate()!);
     const transactionIds = [...new Set(paymentLines.map((l) => l.transactionId).filter((t) => t !== null))];
     const refundIds = refundLines.map((l) => l.refundId).filter((r) => r !== null);
     const ours = await this.deps.db.read(async (tx) => ({
@@ -150,39 +147,31 @@ export class PaymentReconciliation {
         (transactionIds.length === 0 ? [] : await tx.findBy(PaymentRow, { provider, transactionId: In(transactionIds) })).map((p) => [p.transactionId!, p]),
       ),
       refunds: new Map((refundIds.length === 0 ? [] : await tx.findBy(RefundRow, { id: In(refundIds) })).map((r) => [r.id, r])),
-      settledThatDay: await tx
-        .createQueryBuilder(PaymentRow, 'p')
-        .where('p.provider = :provider AND p.status = :succeeded AND p.transaction_id IS NOT NULL AND p.settled_at >= :from AND p.settled_at < :to', {
-          provider,
-          succeeded: 'succeeded',
-          from,
-          to,
-        })
-        .getMany(),
-      refundedThatDay: await tx
-        .createQueryBuilder(RefundRow, 'r')
-        .innerJoin(PaymentRow, 'p', 'p.id = r.payment_id')
-        .select('r.id', 'id')
-        .addSelect('r.payment_id', 'paymentId')
-        .addSelect('r.amount_fen', 'fen')
-        .addSelect('p.currency', 'currency')
-        .where('p.provider = :provider AND r.status = :succeeded AND r.succeeded_at >= :from AND r.succeeded_at < :to', {
-          provider,
-          succeeded: 'succeeded',
-          from,
-          to,
-        })
-        .getRawMany<{ id: string; paymentId: string; fen: string | number; currency: string }>(),
     }));
+    const found: NewDifference[] = [];
+    const seen = { transactions: new Set<string>(), refunds: new Set<string>() };
 
     for (const line of paymentLines) {
-      const key = line.transactionId ?? `${line.paymentId}:${line.at.toISOString()}`;
-      const payment = line.transactionId === null ? undefined : ours.byTransaction.get(line.transactionId);
-      const base = { lineKey: key, transactionId: line.transactionId, currency: line.currency, providerAmount: line.amount, refundId: null };
+      const base = { transactionId: line.transactionId, currency: line.currency, providerAmount: line.amount, refundId: null };
+      if (line.paymentId === null || line.transactionId === null) {
+        found.push({
+          ...base,
+          lineKey: line.transactionId ?? `${line.paymentId}:${line.at.toISOString()}`,
+          kind: 'payment_not_recorded',
+          paymentId: null,
+          ourAmount: null,
+          resolution: 'reported',
+          detail: 'not an order number of ours',
+        });
+        continue;
+      }
+      const base2 = { ...base, lineKey: line.transactionId };
+      const payment = ours.byTransaction.get(line.transactionId);
       if (payment) {
+        seen.transactions.add(line.transactionId);
         if (!payment.amount.equals(line.amount) || payment.currency !== line.currency)
           found.push({
-            ...base,
+            ...base2,
             kind: 'payment_amount_differs',
             paymentId: payment.id,
             ourAmount: payment.amount,
@@ -193,10 +182,6 @@ export class PaymentReconciliation {
       }
       // Money taken that we have no record of: a notification lost, or money we did not ask for. It is
       // settled as its notification would have been: the payment it was for, or refunded.
-      if (line.paymentId === null || line.transactionId === null) {
-        found.push({ ...base, kind: 'payment_not_recorded', paymentId: null, ourAmount: null, resolution: 'reported', detail: 'not an order number of ours' });
-        continue;
-      }
       const outcome = await this.settle(provider, {
         id: `statement:${line.transactionId}`,
         type: 'payment.succeeded',
@@ -205,30 +190,15 @@ export class PaymentReconciliation {
         currency: line.currency,
         transactionId: line.transactionId,
       });
+      if (outcome !== undefined) seen.transactions.add(line.transactionId);
       found.push({
-        ...base,
+        ...base2,
         kind: 'payment_not_recorded',
         paymentId: line.paymentId,
         ourAmount: null,
         resolution: outcome === 'unexpected' ? 'refunded' : outcome === undefined ? 'reported' : 'settled',
         detail:
           outcome === 'unexpected' ? 'money we did not ask for: recorded and refunded' : outcome === undefined ? 'could not be settled' : 'recorded as paid',
-      });
-    }
-
-    const transactionsShown = new Set([...lines, ...dayBefore].filter((l) => l.kind === 'payment').map((l) => l.transactionId));
-    for (const payment of ours.settledThatDay.filter((p) => !transactionsShown.has(p.transactionId))) {
-      found.push({
-        kind: 'payment_not_at_provider',
-        lineKey: payment.transactionId!,
-        paymentId: payment.id,
-        refundId: null,
-        transactionId: payment.transactionId,
-        currency: payment.currency,
-        providerAmount: null,
-        ourAmount: payment.amount,
-        resolution: 'reported',
-        detail: 'recorded as paid; not in the statement',
       });
     }
 
@@ -248,6 +218,7 @@ export class PaymentReconciliation {
         });
         continue;
       }
+      seen.refunds.add(refund.id);
       const refs = { paymentId: refund.paymentId, refundId: refund.id };
       if (!refund.amount.equals(line.amount)) {
         found.push({ ...base, ...amounts, ...refs, kind: 'refund_amount_differs', resolution: 'reported', detail: `we sent ${refund.amount.toFixed(2)}` });
@@ -272,29 +243,78 @@ export class PaymentReconciliation {
         detail: outcome === undefined ? 'could not be confirmed' : 'recorded as paid out',
       });
     }
-
-    const refundsShown = new Set([...lines, ...dayBefore].filter((l) => l.kind === 'refund').map((l) => l.refundId));
-    for (const refund of ours.refundedThatDay.filter((r) => !refundsShown.has(r.id))) {
-      found.push({
-        kind: 'refund_not_at_provider',
-        lineKey: refund.id,
-        paymentId: refund.paymentId,
-        refundId: refund.id,
-        transactionId: null,
-        currency: refund.currency,
-        providerAmount: null,
-        ourAmount: fromFen(String(refund.fen)),
-        resolution: 'reported',
-        detail: 'recorded as paid out; not in the statement',
-      });
-    }
-    return this.record(provider, day, lines.length, found);
+    return this.record(provider, day, lines.length, found, seen);
   }
 
-  /** Records the day's check and its differences not recorded before; operators are told of the new ones. */
-  private record(provider: string, day: string, lines: number, found: readonly NewDifference[]): Promise<StatementReport> {
+  /**
+   * In one transaction: marks what the statement showed, finds what we recorded that day and no statement
+   * has shown, records the day's check and its differences not recorded before, and tells operators of the new ones.
+   */
+  private record(
+    provider: string,
+    day: string,
+    lines: number,
+    fromLines: readonly NewDifference[],
+    seen: { transactions: ReadonlySet<string>; refunds: ReadonlySet<string> },
+  ): Promise<StatementReport> {
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
+      if (seen.transactions.size > 0)
+        await tx.update(PaymentRow, { provider, transactionId: In([...seen.transactions]), statementDay: IsNull() }, { statementDay: day });
+      if (seen.refunds.size > 0) await tx.update(RefundRow, { id: In([...seen.refunds]), statementDay: IsNull() }, { statementDay: day });
+      const from = startOfBusinessDay(day);
+      const to = startOfBusinessDay(DateTime.fromISO(day).plus({ days: 1 }).toISODate()!);
+      const unshownPayments = await tx
+        .createQueryBuilder(PaymentRow, 'p')
+        .where('p.settled_at >= :from AND p.settled_at < :to AND p.provider = :provider AND p.status = :succeeded', {
+          from,
+          to,
+          provider,
+          succeeded: 'succeeded',
+        })
+        .andWhere('p.transaction_id IS NOT NULL AND p.statement_day IS NULL')
+        .getMany();
+      const unshownRefunds = await tx
+        .createQueryBuilder(RefundRow, 'r')
+        .innerJoin(PaymentRow, 'p', 'p.id = r.payment_id')
+        .select('r.id', 'id')
+        .addSelect('r.payment_id', 'paymentId')
+        .addSelect('r.amount_fen', 'fen')
+        .addSelect('p.currency', 'currency')
+        .where('r.succeeded_at >= :from AND r.succeeded_at < :to AND r.status = :succeeded AND r.statement_day IS NULL AND p.provider = :provider', {
+          from,
+          to,
+          provider,
+          succeeded: 'succeeded',
+        })
+        .getRawMany<{ id: string; paymentId: string; fen: string | number; currency: string }>();
+      const found: NewDifference[] = [
+        ...fromLines,
+        ...unshownPayments.map((p): NewDifference => ({
+          kind: 'payment_not_at_provider',
+          lineKey: p.transactionId!,
+          paymentId: p.id,
+          refundId: null,
+          transactionId: p.transactionId,
+          currency: p.currency,
+          providerAmount: null,
+          ourAmount: p.amount,
+          resolution: 'reported',
+          detail: 'recorded as paid; in no statement',
+        })),
+        ...unshownRefunds.map((r): NewDifference => ({
+          kind: 'refund_not_at_provider',
+          lineKey: r.id,
+          paymentId: r.paymentId,
+          refundId: r.id,
+          transactionId: null,
+          currency: r.currency,
+          providerAmount: null,
+          ourAmount: fromFen(String(r.fen)),
+          resolution: 'reported',
+          detail: 'recorded as paid out; in no statement',
+        })),
+      ];
       const known = new Set((await tx.findBy(StatementDifferenceRow, { provider, day })).map((d) => `${d.kind} ${d.lineKey}`));
       const fresh = found
         .filter((d) => !known.has(`${d.kind} ${d.lineKey}`))

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { businessDay } from '../platform/calendar';
 import { type Clock, systemClock } from '../platform/clock';
 import { AppError, badRequest, unprocessable } from '../platform/http/app-error';
-import { type Decimal, formatMoney, moneyString, parseMoney } from '../platform/money';
+import { type Decimal, formatMoney, moneyString, parseMoney, sum } from '../platform/money';
 import { signatureHeader, verifySignatureHeader } from '../platform/signature';
 import type {
   Checkout,
@@ -254,6 +254,11 @@ export class SandboxGateway implements PaymentGateway {
     for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'timeout', applied: options.applied, afterMs: options.afterMs ?? 100 });
   }
 
+  /** Forgets the refund faults not yet played (a test's leftovers). */
+  clearRefundFaults(): void {
+    this.refundFaults.length = 0;
+  }
+
   /** The refunds left processing end now, paid out (or refused); returns their ids, for refundNotification. */
   finishRefunds(outcome: 'succeeded' | 'refused' = 'succeeded'): string[] {
     const ids = [...this.refundsProcessing.keys()];
@@ -322,6 +327,11 @@ export class SandboxGateway implements PaymentGateway {
           at: r.at,
         })),
     ];
+  }
+
+  /** The money it holds for us: taken, less paid back (what its statements add up to). */
+  net(): Decimal {
+    return sum([...this.taken.values()].map((m) => m.amount)).minus(sum(this.refundsSent.map((r) => parseMoney(r.amount))));
   }
 
   /** Test support: a line in its statement the sandbox has no notification for (money taken behind our back, or a bill that differs). */
