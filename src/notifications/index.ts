@@ -64,7 +64,7 @@ export function notificationRoutes(notifications: NotificationService): RouteDef
             pledgeId: n.pledgeId,
             // A row from before templates lacks the facts: it keeps the sentence stored with it.
             message: renderNotification(n.kind, n.data, language) ?? n.message,
-            data: n.data,
+            data: n.data as Record<string, unknown>,
             createdAt: n.createdAt.toISOString(),
           })),
           total,

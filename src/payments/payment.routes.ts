@@ -118,11 +118,13 @@ export function paymentRoutes(
       // No Idempotency-Key: a checkout moves no money, and asking again asks the provider for the same order (its number is the payment id).
       handle: async ({ principal, params, body, req }) => {
         const made = await payments.checkout(principal, params.id, { ...body, clientIp: req.ip, returnUrl: options.returnUrl(req, params.id) });
-        const qrSvg =
-          made.checkout.channel === 'qr' ? await QRCode.toString(made.checkout.qrCode, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) : undefined;
+        const checkout =
+          made.checkout.channel === 'qr'
+            ? { ...made.checkout, qrSvg: await QRCode.toString(made.checkout.qrCode, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) }
+            : made.checkout;
         return {
           payment: toPaymentDto(await payments.get(principal, params.id)),
-          checkout: { provider: made.provider, expiresAt: made.expiresAt.toISOString(), ...made.checkout, ...(qrSvg ? { qrSvg } : {}) },
+          checkout: { provider: made.provider, expiresAt: made.expiresAt.toISOString(), ...checkout },
         };
       },
     }),
@@ -214,7 +216,7 @@ export function paymentRoutes(
           if (payment.status !== 'pending') {
             // Tapped twice, or the other button after the first: what is settled stays settled.
             if (payment.status === 'succeeded' || (payment.status === 'failed' && body.outcome === 'fail'))
-              return { outcome: 'already_settled', payment: toPaymentDto(payment) };
+              return { outcome: 'already_settled' as const, payment: toPaymentDto(payment) };
             throw conflict(
               'payment_not_pending',
               `This payment is ${payment.status}: there is nothing to pay. ${payment.kind === 'balance' ? 'Ask for the balance payment again.' : 'Place the pledge again.'}`,

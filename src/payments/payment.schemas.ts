@@ -180,7 +180,7 @@ export const CheckoutDocument = z.object({
     ),
 });
 
-export const ProvidersDocument = z.object({ items: z.array(z.object({ name: z.string(), channels: z.array(z.enum(CHECKOUT_CHANNELS)) })) });
+export const ProvidersDocument = z.object({ items: z.array(z.object({ name: z.string(), channels: z.array(z.enum(CHECKOUT_CHANNELS)).readonly() })) });
 
 export const StatementDifferenceDocument = z
   .object({

@@ -41,13 +41,13 @@ export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; public
       handle: async ({ query, req, res }) => {
         // Signed for one page and one moment: no cache may keep it.
         res.setHeader('Cache-Control', 'no-store');
-        if (!deps.wechat) return { enabled: false };
+        if (!deps.wechat) return { enabled: false as const };
         const origin = publicOrigin(req, deps.publicBaseUrl);
         const page = withoutFragment(query.url);
         // Only our own pages (PUBLIC_BASE_URL, required with WeChat): a signature for another site would let it use our official account's JS-SDK.
         if (new URL(page).origin !== origin)
           throw badRequest('url_not_our_origin', `Only pages of ${origin} are signed; this URL is on ${new URL(page).origin}.`);
-        return { enabled: true, ...(await deps.wechat.configFor(page)) };
+        return { enabled: true as const, ...(await deps.wechat.configFor(page)) };
       },
     }),
   ];

@@ -20,7 +20,7 @@ interface Context<P, B, Q, Prm> {
   idempotencyId?: string;
 }
 
-interface Common<B, Q, Prm> {
+interface Common<B, Q, Prm, Res extends z.ZodType | null> {
   method: Method;
   /** An express path such as /v1/factories/:id; also the route's label in metrics and in docs/openapi.yaml. */
   path: string;
@@ -41,7 +41,7 @@ interface Common<B, Q, Prm> {
    * JSON body (204, a file). Required: docs/openapi.yaml is generated from it, and with VALIDATE_RESPONSES (on in
    * the tests) every answer is checked against it.
    */
-  response: z.ZodType | null;
+  response: Res;
   /** What only the API description says (docs/openapi.yaml): more words, the refusals worth naming. */
   doc?: RouteDoc;
 }
@@ -68,6 +68,12 @@ export interface RouteDoc {
   /** The route answers a Cacheable: If-None-Match, ETag and 304 are described. */
   cacheable?: boolean;
 }
+
+/**
+ * What a handler may answer: what its response schema describes (so the compiler holds the code to the
+ * description too), a file, a provider's own reply, a cacheable answer (its body checked when sent), or nothing.
+ */
+type Answer<Res extends z.ZodType | null> = (Res extends z.ZodType ? z.input<Res> : never) | Cacheable | Download | Reply | undefined;
 
 /** A handler's answer that is a file (a CSV export, say) rather than JSON. */
 export class Download {
@@ -119,29 +125,34 @@ export interface RouteDef {
 }
 
 /** A route only the given roles may call. The handler gets the caller's principal, narrowed to those roles. */
-export function route<R extends Role, B = undefined, Q = undefined, Prm = undefined>(
-  spec: Common<B, Q, Prm> & {
+export function route<R extends Role, Res extends z.ZodType | null, B = undefined, Q = undefined, Prm = undefined>(
+  spec: Common<B, Q, Prm, Res> & {
     access: readonly R[];
-    handle(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm>): Promise<unknown>;
+    handle(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm>): Promise<Answer<Res>>;
     /**
      * Idempotent routes whose handler creates a record under `idempotencyId`: the answer for that record
      * if an earlier attempt of the request made it (and its answer was lost), else undefined. Asked
      * before a refusal is answered, so a retry gets what it made whatever a check says now.
      */
-    recognise?(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm> & { idempotencyId: string }): Promise<unknown>;
+    recognise?(ctx: Context<Extract<Principal, { role: R }>, B, Q, Prm> & { idempotencyId: string }): Promise<Answer<Res> | undefined>;
   },
 ): RouteDef {
   return define(spec, spec.access, spec.handle as RouteDef['handle'], spec.recognise as RouteDef['recognise']);
 }
 
 /** A route anyone may call, signed in or not. */
-export function publicRoute<B = undefined, Q = undefined, Prm = undefined>(
-  spec: Common<B, Q, Prm> & { handle(ctx: Context<Principal | undefined, B, Q, Prm>): Promise<unknown> },
+export function publicRoute<Res extends z.ZodType | null, B = undefined, Q = undefined, Prm = undefined>(
+  spec: Common<B, Q, Prm, Res> & { handle(ctx: Context<Principal | undefined, B, Q, Prm>): Promise<Answer<Res>> },
 ): RouteDef {
   return define(spec, 'public', spec.handle as RouteDef['handle']);
 }
 
-function define<B, Q, Prm>(spec: Common<B, Q, Prm>, access: RouteDef['access'], handle: RouteDef['handle'], recognise?: RouteDef['recognise']): RouteDef {
+function define<B, Q, Prm, Res extends z.ZodType | null>(
+  spec: Common<B, Q, Prm, Res>,
+  access: RouteDef['access'],
+  handle: RouteDef['handle'],
+  recognise?: RouteDef['recognise'],
+): RouteDef {
   return {
     method: spec.method,
     path: spec.path,
