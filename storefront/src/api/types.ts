@@ -14,6 +14,9 @@ export type Tier = Schemas['Tier'];
 export type Quote = Schemas['Quote'];
 
 export type Payment = Schemas['Payment'];
+/** The payment providers and their checkouts, and what a checkout at one answers. */
+export type PaymentProviders = paths['/v1/payments/providers']['get']['responses'][200]['content']['application/json'];
+export type Checkout = paths['/v1/payments/{id}/checkout']['post']['responses'][200]['content']['application/json'];
 export type PledgeStatus = Schemas['Pledge']['status'];
 /** A pledge; as placed it carries its deposit payment, as asked to pay its balance its balance payment. */
 export type Pledge = Schemas['Pledge'] & { depositPayment?: Payment; balancePayment?: Payment };

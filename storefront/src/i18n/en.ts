@@ -210,6 +210,13 @@ export const en: Words<Dictionary> = {
     done: 'Paid',
     notPending: 'This payment is {{status}}.',
     toOrder: 'See the order',
+    methods: 'Choose how to pay',
+    provider: { wechatpay: 'WeChat Pay', alipay: 'Alipay' },
+    payWith: '{{provider}}',
+    scan: 'Scan with {{provider}} to pay {{amount}}',
+    scanHint: 'Once paid, this page moves on to your order by itself. Please pay before {{time}}.',
+    redirecting: 'Going to {{provider}}…',
+    noMethod: 'Paying online is not available right now; please try again later.',
   },
   me: {
     title: 'Me',

@@ -195,6 +195,13 @@ export const zh = {
     done: '支付成功',
     notPending: '这笔款项{{status}}。',
     toOrder: '查看订单',
+    methods: '选择支付方式',
+    provider: { wechatpay: '微信支付', alipay: '支付宝' },
+    payWith: '{{provider}}',
+    scan: '请用{{provider}}扫码支付 {{amount}}',
+    scanHint: '付款完成后，此页会自动跳转到订单。请在 {{time}} 前完成支付。',
+    redirecting: '正在前往{{provider}}…',
+    noMethod: '暂时无法在线支付，请稍后再试。',
   },
   me: {
     title: '我的',

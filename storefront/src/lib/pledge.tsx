@@ -1,4 +1,4 @@
-import type { Campaign, Pledge } from '../api/types';
+import type { Campaign, Payment, Pledge } from '../api/types';
 import type { Translate, Language } from '../i18n';
 import { countdown, dateTime, yuan } from './format';
 
@@ -30,4 +30,9 @@ export function pledgeDetail(pledge: Pledge, campaign: Campaign | undefined, t: 
     default:
       return t('pledge.cancelled');
   }
+}
+
+/** Where a payment is made: the sandbox's sheet when the service offers it, else the checkout page with the providers it offers. */
+export function checkoutPath(payment: Payment): string {
+  return payment.checkoutUrl ?? `/pay/${payment.id}`;
 }

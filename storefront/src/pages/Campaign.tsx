@@ -6,6 +6,7 @@ import { ErrorView, Loading, Message, Sheet } from '../components/ui';
 import { useI18n } from '../i18n';
 import { countdown, dateTime, day, number, yuan } from '../lib/format';
 import { optionLabel, valueLabel } from '../lib/labels';
+import { checkoutPath } from '../lib/pledge';
 import { forget, useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -91,8 +92,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
       attempt.current = null;
       forget('/v1/me/');
       const payment = placed.depositPayment;
-      // checkoutUrl is null where the sandbox checkout is off (a real gateway): the order page says what is owed.
-      navigate(payment && payment.checkoutUrl !== null ? (payment.checkoutUrl ?? `/pay/${payment.id}`) : `/me/pledges/${placed.id}`);
+      navigate(payment ? checkoutPath(payment) : `/me/pledges/${placed.id}`);
     } catch (e) {
       setError(e);
     } finally {

@@ -1,21 +1,15 @@
 import { useRef, useState } from 'react';
 import { ApiError, newIdempotencyKey } from '../api/client';
 import { errorText } from '../api/errors';
-import type { Campaign, Payment, Pledge } from '../api/types';
+import type { Campaign, Pledge } from '../api/types';
 import { Confirm, ErrorView, Loading, Message } from '../components/ui';
 import { useI18n } from '../i18n';
 import { dateTime, yuan } from '../lib/format';
 import { variantText } from '../lib/labels';
-import { pledgeDetail } from '../lib/pledge';
+import { checkoutPath, pledgeDetail } from '../lib/pledge';
 import { forget, useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
-
-/** Where a payment is made: the sandbox checkout sheet when the service offers it. */
-export function checkoutPath(payment: Payment): string | null {
-  if (payment.checkoutUrl === null) return null;
-  return payment.checkoutUrl ?? `/pay/${payment.id}`;
-}
 
 /** One order: its state in words, what is owed and by when, and what the buyer can do now. */
 export default function PledgePage({ id }: { id: string }) {
@@ -109,8 +103,8 @@ export default function PledgePage({ id }: { id: string }) {
         </dl>
         {error !== null && <Message kind="error">{errorText(error, t)}</Message>}
         <div className="actions">
-          {p.status === 'awaiting_deposit' && pendingDeposit && checkoutPath(pendingDeposit) && (
-            <Link to={checkoutPath(pendingDeposit)!} className="button primary">
+          {p.status === 'awaiting_deposit' && pendingDeposit && (
+            <Link to={checkoutPath(pendingDeposit)} className="button primary">
               {t('pledge.payDeposit')}
             </Link>
           )}
