@@ -19,6 +19,7 @@ import { StatementDifferences1765110000000 } from './1765110000000-statement-dif
 import { StatementSeen1765120000000 } from './1765120000000-statement-seen';
 import { FactorySettlements1765210000000 } from './1765210000000-factory-settlements';
 import { OrchardStatements1765220000000 } from './1765220000000-orchard-statements';
+import { PaymentPayer1765300000000 } from './1765300000000-payment-payer';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   StatementSeen1765120000000,
   FactorySettlements1765210000000,
   OrchardStatements1765220000000,
+  PaymentPayer1765300000000,
 ];

@@ -64,6 +64,11 @@ export type GatewayEvent =
       currency: string;
       /** The gateway's id of the money taken; present on every success. One transaction is money taken once. */
       transactionId: string | null;
+      /**
+       * Who paid, as the provider knows them (WeChat Pay payer.openid, Alipay buyer_id or buyer_open_id), when
+       * it says: kept on the payment, since money beyond a refund (a deposit_compensation) is paid to them.
+       */
+      payer?: string | null;
     }
   | {
       id: string;
@@ -96,10 +101,16 @@ export interface RefundRequest {
   currency: string;
   /** Why the money goes back: the refund's reason (e.g. `campaign_cancelled`, `deposit_compensation`). */
   reason: string;
+  /** Who paid the payment at the provider (PaymentEvent.payer), when known: a transfer is paid to them. */
+  payer?: string | null;
 }
 
-/** `processing`: accepted, not finished; its notification or a query says how it ended. `rejected` is retried. */
-export type RefundResult = { outcome: 'succeeded' } | { outcome: 'processing' } | { outcome: 'rejected'; reason: string };
+/**
+ * `processing`: accepted, not finished; its notification or a query says how it ended. `rejected` is
+ * retried, unless `final`: asking again cannot go otherwise (no payer known for a transfer), so the refund
+ * is left failed for an operator (GET /v1/refunds?status=failed) rather than sent until the job gives up.
+ */
+export type RefundResult = { outcome: 'succeeded' } | { outcome: 'processing' } | { outcome: 'rejected'; reason: string; final?: true };
 
 /** One line of a provider's record of money in and out. */
 export interface StatementLine {
@@ -144,10 +155,11 @@ export interface PaymentGateway {
   /**
    * Sends money back. Idempotent per refundId at the provider, so a retry never refunds twice. A
    * `deposit_compensation` (定金双倍返还) is money beyond what the payment brought in: a real provider
-   * pays it to the payer as a transfer (WeChat Pay 商家转账, Alipay 单笔转账), since a refund cannot
-   * exceed its payment.
+   * pays it to the request's payer as a transfer (WeChat Pay 商家转账, Alipay 单笔转账), since a refund
+   * cannot exceed its payment; its number is the refund's (outRefundNo), so a retry pays nothing twice.
    */
   refund(request: RefundRequest): Promise<RefundResult>;
+  /** How a refund stands at the provider: a refund of the payment, or else a transfer under the refund's number. */
   queryRefund(refund: { refundId: string; paymentId: string }): Promise<RefundResult | { outcome: 'not_found' }>;
   /** Verifies a notification's signature and freshness and reads it; throws an AppError (4xx: invalid_signature, stale_notification, validation_failed) when it is not genuine. */
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent;

@@ -28,6 +28,8 @@ export class PaymentRow {
   @Column({ type: 'varchar', length: 16 }) status: PaymentStatus;
   /** The gateway's id of the money taken, once it is taken (unique per provider). */
   @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true }) transactionId: string | null;
+  /** Who paid, as the provider knows them (WeChat Pay openid, Alipay user id), once the money is taken and when it says: a compensation is paid to them. */
+  @Column({ type: 'varchar', length: 128, nullable: true }) payer: string | null;
   /** For money we did not ask for: the payment id the gateway reported it against (ours, or one we do not know), and why it was unexpected. */
   @Column({ name: 'reported_payment_id', type: 'varchar', length: 64, nullable: true }) reportedPaymentId: string | null;
   @Column({ name: 'unexpected_reason', type: 'varchar', length: 32, nullable: true }) unexpectedReason: UnexpectedReason | null;

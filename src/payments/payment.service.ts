@@ -121,6 +121,7 @@ export class PaymentService {
         campaignId: null,
         boxId: null,
         transactionId: null,
+        payer: null,
         reportedPaymentId: null,
         unexpectedReason: null,
         ...input,
@@ -328,7 +329,7 @@ export class PaymentService {
     if (new Set(ids).size !== ids.length) throw new Error('two notifications of one payment in one batch');
     const payments = new Map((await tx.find(PaymentRow, { where: { id: In(ids) }, lock: this.deps.db.rowLock() })).map((p) => [p.id, p]));
     const outcomes: NotificationOutcome[] = [];
-    const succeeded: { payment: PaymentRow & { kind: AskedKind }; previousStatus: PaymentStatus; transactionId: string | null }[] = [];
+    const succeeded: { payment: PaymentRow & { kind: AskedKind }; previousStatus: PaymentStatus; transactionId: string | null; payer: string | null }[] = [];
     const failed: (PaymentRow & { kind: AskedKind })[] = [];
     const unexpected: { event: PaymentEvent; asked: PaymentRow | undefined; reason: UnexpectedReason }[] = [];
     // A payment is asked of the provider it is at (its latest checkout's, or the one that took its money),
@@ -374,26 +375,29 @@ export class PaymentService {
         continue;
       }
       outcomes.push('processed');
-      if (event.type === 'payment.succeeded') succeeded.push({ payment, previousStatus: payment.status, transactionId: event.transactionId });
+      if (event.type === 'payment.succeeded')
+        succeeded.push({ payment, previousStatus: payment.status, transactionId: event.transactionId, payer: event.payer ?? null });
       else if (payment.status === 'pending') failed.push(payment);
     }
     if (succeeded.length > 0) {
-      // One UPDATE for the batch; each payment keeps the transaction id of its money, and is at the provider that took it.
+      // One UPDATE for the batch; each payment keeps the transaction id of its money and who paid it, and is at the provider that took it.
       const params = Object.fromEntries(
         succeeded.flatMap((s, i) => [
           [`p${i}`, s.payment.id],
           [`t${i}`, s.transactionId],
+          [`u${i}`, s.payer],
         ]),
       );
-      const transactionIds = `CASE id ${succeeded.map((_, i) => `WHEN :p${i} THEN :t${i}`).join(' ')} END`;
+      const byPayment = (value: string) => `CASE id ${succeeded.map((_, i) => `WHEN :p${i} THEN :${value}${i}`).join(' ')} END`;
       await tx
         .createQueryBuilder()
         .update(PaymentRow)
-        .set({ status: 'succeeded', settledAt: now, provider, transactionId: () => transactionIds })
+        .set({ status: 'succeeded', settledAt: now, provider, transactionId: () => byPayment('t'), payer: () => byPayment('u') })
         .where({ id: In(succeeded.map((s) => s.payment.id)) })
         .setParameters(params)
         .execute();
-      for (const { payment, transactionId } of succeeded) Object.assign(payment, { status: 'succeeded', settledAt: now, provider, transactionId });
+      for (const { payment, transactionId, payer } of succeeded)
+        Object.assign(payment, { status: 'succeeded', settledAt: now, provider, transactionId, payer });
     }
     if (failed.length > 0) {
       await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
@@ -475,6 +479,7 @@ export class PaymentService {
         nextQueryAt: null,
         statementDay: null,
         transactionId: event.transactionId,
+        payer: event.payer ?? null,
         reportedPaymentId: event.paymentId,
         unexpectedReason: reason,
       }),
@@ -558,6 +563,7 @@ export class PaymentService {
             amount: refund.amount,
             currency: payment.currency,
             reason: refund.reason,
+            payer: payment.payer,
           })
           // No answer (a timeout, a broken connection): the provider may or may not have paid. It counts as a
           // failed attempt, on record for operators, and is asked again with the same refund id, which the
@@ -602,7 +608,8 @@ export class PaymentService {
     });
     return refundIds.map((id) => {
       const result = results.get(id);
-      return result?.outcome === 'rejected' ? new Error(`refund ${id} failed: ${result.reason}`) : undefined;
+      // A final refusal stays failed, with its reason, for an operator: sending it again would change nothing.
+      return result?.outcome === 'rejected' && !result.final ? new Error(`refund ${id} failed: ${result.reason}`) : undefined;
     });
   }
 

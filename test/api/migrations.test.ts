@@ -9,6 +9,7 @@ import { ForecastLineKinds1765000000000 } from '../../migrations/1765000000000-f
 import { PaymentCheckouts1765100000000 } from '../../migrations/1765100000000-payment-checkouts';
 import { FactorySettlements1765210000000 } from '../../migrations/1765210000000-factory-settlements';
 import { OrchardStatements1765220000000 } from '../../migrations/1765220000000-orchard-statements';
+import { PaymentPayer1765300000000 } from '../../migrations/1765300000000-payment-payer';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -647,7 +648,7 @@ describe('migrations keep the data they move', () => {
 
     const after = await openDatabase(database.config, [], migrations);
     try {
-      expect(await after.migrate()).toEqual(['OrchardStatements1765220000000']);
+      expect(await after.migrate()).toContain('OrchardStatements1765220000000');
       const [row] = (await after.read((tx) => tx.query('SELECT * FROM factory_statements'))) as Record<string, unknown>[];
       const numbers = (r: Record<string, unknown>) => Object.fromEntries(Object.keys(figures).map((k) => [k, Number(r[k])]));
       expect(numbers(row)).toEqual(figures);
@@ -671,6 +672,36 @@ describe('migrations keep the data they move', () => {
       await after.transaction((tx) =>
         after.insertRows(tx, 'factory_statements', [{ ...statement, id: id(6), campaign_id: null, period: '2027-W09', fruit_supplied_fen: 100 }]),
       );
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('payment payer: payments already there keep every field and know no payer; a new one keeps its payer', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(PaymentPayer1765300000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const at = new Date('2027-01-01T00:00:00Z');
+    const paid = { kind: 'deposit', provider: 'wechatpay', user_id: id(4), amount_fen: 10_000, status: 'succeeded', currency: 'CNY', created_at: at };
+    await before.transaction((tx) => before.insertRows(tx, 'payments', [{ ...paid, id: id(1), transaction_id: '4200000001' }]));
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('PaymentPayer1765300000000');
+      await after.transaction((tx) =>
+        after.insertRows(tx, 'payments', [{ ...paid, id: id(2), transaction_id: '4200000002', payer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' }]),
+      );
+      const rows = (await after.read((tx) => tx.query('SELECT id, status, amount_fen, transaction_id, payer FROM payments ORDER BY id'))) as Record<
+        string,
+        unknown
+      >[];
+      expect(rows.map((r) => ({ ...r, amount_fen: Number(r.amount_fen) }))).toEqual([
+        { id: id(1), status: 'succeeded', amount_fen: 10_000, transaction_id: '4200000001', payer: null },
+        { id: id(2), status: 'succeeded', amount_fen: 10_000, transaction_id: '4200000002', payer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+      ]);
     } finally {
       await after.close();
       await database.drop();

@@ -14,7 +14,7 @@ import {
   FakeWechatPay,
   type FakePlatformKey,
 } from '../support/fake-wechat-pay';
-import { anUnpaidDeposit, paymentsBed } from '../support/payments';
+import { aCampaignCancelledAfterSuccess, anUnpaidDeposit, paymentsBed } from '../support/payments';
 import { runServiceToExit } from '../support/process';
 import { waitFor } from '../support/wait';
 
@@ -30,6 +30,8 @@ const PUBLIC_KEY_ID = 'PUB_KEY_ID_0114232134912410000000000001';
 const APIV3_KEY = 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb';
 const NOTIFY_URL = 'https://shop.example.com/v1/payments/notifications/wechatpay';
 const TIMEOUT_MS = 1500;
+/** 企业赔付, the 商家转账 scene a compensation is paid under. */
+const TRANSFER_SCENE_ID = '1011';
 
 const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -279,6 +281,7 @@ describe('notifications', () => {
         amount: '88.80',
         currency: 'CNY',
         transactionId: order.transaction_id,
+        payer: order.payer!.openid,
       });
     }
     const refundId = randomUUID();
@@ -327,7 +330,14 @@ describe('queries', () => {
     const paid = await wechat.queryPayment(request.paymentId);
     expect(paid).toMatchObject({
       state: 'paid',
-      event: { id: `query:${transactionId}`, type: 'payment.succeeded', paymentId: request.paymentId, currency: 'CNY', transactionId },
+      event: {
+        id: `query:${transactionId}`,
+        type: 'payment.succeeded',
+        paymentId: request.paymentId,
+        currency: 'CNY',
+        transactionId,
+        payer: expect.any(String),
+      },
     });
     expect(paid.state === 'paid' && paid.event.amount.toFixed(2)).toBe('66.60');
     fake.orders.get(no(request.paymentId))!.trade_state = 'REFUND';
@@ -403,11 +413,17 @@ describe('refunds', () => {
     expect(await wechat.refund(request)).toEqual({ outcome: 'processing' });
     expect(fake.refunds.get(no(request.refundId))?.reason).toBe('付款晚于截止时间，原路退回');
     const calls = fake.requests.length;
-    expect(await wechat.refund({ ...refundOf(paymentId, '40.00'), reason: 'deposit_compensation' })).toMatchObject({
+    expect(await wechat.refund(refundOf(paymentId, '40.00'))).toMatchObject({
       outcome: 'rejected',
       reason: expect.stringMatching(/exceeds the payment of 20.00/),
     });
     expect(await wechat.refund(refundOf(randomUUID(), '1.00'))).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/no paid order/) });
+    // A compensation is a transfer to the payer: with no payer known, refused for good, without asking.
+    expect(await wechat.refund({ ...refundOf(paymentId, '20.00'), reason: 'deposit_compensation', payer: null })).toEqual({
+      outcome: 'rejected',
+      final: true,
+      reason: expect.stringMatching(/openid is not known/),
+    });
     expect(fake.requests.slice(calls).map((r) => r.method)).toEqual(['GET', 'GET']);
   });
 });
@@ -559,6 +575,72 @@ describe('through the app: a consumer pays and is refunded', () => {
     expect([...fake.refunds.values()].filter((r) => r.out_trade_no === no(made.deposit.id))).toHaveLength(1);
   });
 
+  test("a campaign cancelled after it succeeded: each deposit is refunded, and the same again transferred to the payer's openid (商家转账); asked again, nothing is paid twice", async () => {
+    const openids = new Map<string, string>();
+    const deposits = await aCampaignCancelledAfterSuccess(bed, 'wechatpay', async (paymentId) => {
+      openids.set(paymentId, `oUpF8u${randomUUID().replaceAll('-', '').slice(0, 22)}`);
+      expect((await fake.pay(no(paymentId), { openid: openids.get(paymentId)! })).status).toBe(204);
+    });
+    for (const { payment, refund, compensation } of deposits) {
+      expect(payment.payer).toBe(openids.get(payment.id));
+      expect([refund.status, compensation.status]).toEqual(['processing', 'processing']);
+      expect([...fake.refunds.values()].filter((r) => r.out_trade_no === no(payment.id))).toEqual([
+        expect.objectContaining({ out_refund_no: no(refund.id), amount: expect.objectContaining({ refund: fen(payment.amount) }) }),
+      ]);
+      // Waiting for the payer to confirm receipt in WeChat.
+      expect(fake.transfers.get(no(compensation.id))).toMatchObject({
+        appid: APPID,
+        openid: openids.get(payment.id),
+        transfer_scene_id: TRANSFER_SCENE_ID,
+        transfer_amount: fen(payment.amount),
+        transfer_remark: '预售活动取消，定金双倍返还',
+        transfer_scene_report_infos: [{ info_type: '赔付原因', info_content: expect.any(String) }],
+        state: 'WAIT_USER_CONFIRM',
+      });
+      expect((await fake.finishRefund(no(refund.id), 'SUCCESS')).status).toBe(204);
+      fake.endTransfer(no(compensation.id), 'SUCCESS');
+    }
+    // No notification of the transfer: the query job asks a few minutes on.
+    clock.offsetMs += 5 * 60_000;
+    await t.app.services.reconciliation.queryOpen();
+    expect(fake.requests).toContainEqual({
+      method: 'GET',
+      path: `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${no(deposits[0].compensation.id)}`,
+      authorized: true,
+    });
+    for (const { payment } of deposits)
+      expect((await refundsOf(payment.id)).map((r) => `${r.reason} ${r.status}`).sort()).toEqual([
+        'campaign_cancelled succeeded',
+        'deposit_compensation succeeded',
+      ]);
+    // The refund job run again, and the transfer asked again with its number: the same bill, paid once.
+    expect(await t.app.services.payments.sendRefunds(deposits.map((d) => d.compensation.id))).toEqual([undefined, undefined]);
+    const { payment, compensation } = deposits[0];
+    const again = { refundId: compensation.id, paymentId: payment.id, transactionId: null, amount: compensation.amount, currency: 'CNY' };
+    expect(await wechat.refund({ ...again, reason: 'deposit_compensation', payer: payment.payer })).toEqual({ outcome: 'succeeded' });
+    for (const { payment } of deposits) expect([...fake.transfers.values()].filter((x) => x.openid === openids.get(payment.id))).toHaveLength(1);
+  });
+
+  test('a compensation whose payer WeChat Pay never named (paid before payers were kept) is refused once, with its reason, for an operator: not sent again', async () => {
+    const [{ compensation, refund }] = await aCampaignCancelledAfterSuccess(
+      bed,
+      'wechatpay',
+      async (paymentId) => {
+        await fake.pay(no(paymentId));
+        await t.db.transaction((tx) => tx.update(PaymentRow, { id: paymentId }, { payer: null }));
+      },
+      1,
+    );
+    const failed = await t.db.read((tx) => tx.findOneByOrFail(RefundRow, { id: compensation.id }));
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringMatching(/openid is not known .*pay it by hand/) });
+    expect(fake.transfers.has(no(compensation.id))).toBe(false);
+    await advance(t, clock, 6 * 60 * 60_000);
+    expect(await t.db.read((tx) => tx.findOneByOrFail(RefundRow, { id: compensation.id }))).toMatchObject({ status: 'failed', attempts: 1 });
+    const listed = (await t.http.get('/v1/refunds?status=failed&limit=100').set(bed.operator.auth).expect(200)).body.items;
+    expect(listed).toContainEqual(expect.objectContaining({ id: compensation.id, reason: 'deposit_compensation', lastError: failed.lastError }));
+    expect((await fake.finishRefund(no(refund.id), 'SUCCESS')).status).toBe(204);
+  });
+
   test('a notification lost on the way: the query job finds the deposit paid at WeChat Pay a few minutes after its checkout; the notification arriving late after all changes nothing', async () => {
     const { deposit, consumer, pledgeId } = await aWechatCheckout('qr');
     fake.loseNextNotifications(1);
@@ -664,6 +746,7 @@ function wechatEnv(baseUrl: string): Record<string, string> {
     WECHATPAY_NOTIFY_URL: NOTIFY_URL,
     WECHATPAY_BASE_URL: baseUrl,
     WECHATPAY_TIMEOUT_MS: String(TIMEOUT_MS),
+    WECHATPAY_TRANSFER_SCENE_ID: TRANSFER_SCENE_ID,
   };
 }
 

@@ -71,6 +71,22 @@ interface FakeRefund {
   amount: { refund: number; total: number; currency: string };
 }
 
+/** A 商家转账 bill (the upgraded API): it waits for the payer to confirm receipt in WeChat. */
+interface FakeTransfer {
+  out_bill_no: string;
+  transfer_bill_no: string;
+  appid: string;
+  openid: string;
+  transfer_scene_id: string;
+  transfer_amount: number;
+  transfer_remark: string;
+  transfer_scene_report_infos: { info_type: string; info_content: string }[];
+  state: 'WAIT_USER_CONFIRM' | 'SUCCESS' | 'FAIL';
+  fail_reason?: string;
+  create_time: string;
+  update_time: string;
+}
+
 export interface DeliveredNotification {
   id: string;
   eventType: string;
@@ -96,6 +112,7 @@ const rfc3339 = (at: Date) => beijing(at).toISO({ suppressMilliseconds: true })!
 export class FakeWechatPay {
   readonly orders = new Map<string, FakeOrder>();
   readonly refunds = new Map<string, FakeRefund>();
+  readonly transfers = new Map<string, FakeTransfer>();
   /** Every request, whether its signature held. */
   readonly requests: { method: string; path: string; authorized: boolean }[] = [];
   private readonly faults: Fault[] = [];
@@ -193,6 +210,14 @@ export class FakeWechatPay {
       user_received_account: '支付用户零钱',
       amount: { total: refund.amount.total, refund: refund.amount.refund, payer_total: refund.amount.total, payer_refund: refund.amount.refund },
     });
+  }
+
+  /** The payer confirms receipt of a transfer in WeChat (or it fails, e.g. their account is restricted): its bill ends so. */
+  endTransfer(outBillNo: string, state: 'SUCCESS' | 'FAIL', failReason?: string): void {
+    const transfer = this.transfers.get(outBillNo);
+    if (!transfer) throw new Error(`fake WeChat Pay: no transfer ${outBillNo}`);
+    if (transfer.state !== 'WAIT_USER_CONFIRM') throw new Error(`fake WeChat Pay: transfer ${outBillNo} is ${transfer.state}`);
+    Object.assign(transfer, { state, update_time: rfc3339(this.now()), ...(failReason ? { fail_reason: failReason } : {}) });
   }
 
   /**
@@ -347,6 +372,12 @@ export class FakeWechatPay {
       const found = this.refunds.get(refund[1]);
       return found ? { status: 200, json: refundJson(found) } : { status: 404, json: { code: 'RESOURCE_NOT_EXISTS', message: '退款单不存在' } };
     }
+    if (method === 'POST' && p === '/v3/fund-app/mch-transfer/transfer-bills') return this.createTransfer(json(raw));
+    const transfer = /^\/v3\/fund-app\/mch-transfer\/transfer-bills\/out-bill-no\/([^/]+)$/.exec(p);
+    if (method === 'GET' && transfer) {
+      const found = this.transfers.get(transfer[1]);
+      return found ? { status: 200, json: this.transferJson(found) } : { status: 404, json: { code: 'NOT_FOUND', message: '记录不存在' } };
+    }
     if (method === 'GET' && p === '/v3/bill/tradebill') return this.tradeBill(url);
     if (method === 'GET' && p === '/v3/billdownload/file') {
       const file = this.bills.get(url.searchParams.get('token') ?? '');
@@ -443,6 +474,76 @@ export class FakeWechatPay {
     this.refunds.set(outRefundNo, refund);
     order.trade_state = 'REFUND';
     return { status: 200, json: refundJson(refund) };
+  }
+
+  /** 发起转账 (the upgraded 商家转账): one bill per out_bill_no, asked again answered with the same bill; the payer confirms it later. */
+  private createTransfer(body: Record<string, unknown> | undefined): Answer {
+    if (!body) return invalid('PARAM_ERROR', '请求体不是 JSON');
+    if (body.appid !== this.options.appid) return invalid('PARAM_ERROR', 'appid 与 mchid 不匹配');
+    const outBillNo = body.out_bill_no;
+    if (typeof outBillNo !== 'string' || !/^[0-9A-Za-z]{5,32}$/.test(outBillNo)) return invalid('PARAM_ERROR', 'out_bill_no 只能由数字、大小写字母组成');
+    if (typeof body.transfer_scene_id !== 'string' || body.transfer_scene_id === '') return invalid('PARAM_ERROR', 'transfer_scene_id 必填');
+    if (typeof body.openid !== 'string' || body.openid === '') return invalid('PARAM_ERROR', 'openid 必填');
+    const amount = body.transfer_amount;
+    if (!Number.isInteger(amount) || (amount as number) < 1) return invalid('PARAM_ERROR', 'transfer_amount 须为正整数（分）');
+    if ((amount as number) >= 200_000 && typeof body.user_name !== 'string') return invalid('PARAM_ERROR', '转账金额 >= 2000 元时 user_name 必填');
+    if (typeof body.transfer_remark !== 'string' || body.transfer_remark === '' || [...body.transfer_remark].length > 32)
+      return invalid('PARAM_ERROR', 'transfer_remark 必填，最多 32 个字符');
+    const infos = body.transfer_scene_report_infos;
+    if (
+      !Array.isArray(infos) ||
+      infos.length === 0 ||
+      !infos.every((i: { info_type?: unknown; info_content?: unknown }) => typeof i.info_type === 'string' && typeof i.info_content === 'string')
+    )
+      return invalid('PARAM_ERROR', 'transfer_scene_report_infos 须按转账场景报备');
+    const existing = this.transfers.get(outBillNo);
+    if (existing)
+      return existing.transfer_amount === amount && existing.openid === body.openid
+        ? { status: 200, json: this.transferAnswer(existing) }
+        : invalid('INVALID_REQUEST', '商户单号重复，且与之前请求参数不一致');
+    const now = rfc3339(this.now());
+    const transfer: FakeTransfer = {
+      out_bill_no: outBillNo,
+      transfer_bill_no: `1330000${String(randomInt(10 ** 9)).padStart(9, '0')}${beijing(this.now()).toFormat('yyyyMMdd')}${String(randomInt(10 ** 6)).padStart(6, '0')}`,
+      appid: body.appid,
+      openid: body.openid,
+      transfer_scene_id: body.transfer_scene_id,
+      transfer_amount: amount as number,
+      transfer_remark: body.transfer_remark,
+      transfer_scene_report_infos: infos as FakeTransfer['transfer_scene_report_infos'],
+      state: 'WAIT_USER_CONFIRM',
+      create_time: now,
+      update_time: now,
+    };
+    this.transfers.set(outBillNo, transfer);
+    return { status: 200, json: this.transferAnswer(transfer) };
+  }
+
+  /** 发起转账's answer: the bill's state, and package_info while the payer has to confirm (what the app hands to WeChat's confirm page). */
+  private transferAnswer(t: FakeTransfer): object {
+    return {
+      out_bill_no: t.out_bill_no,
+      transfer_bill_no: t.transfer_bill_no,
+      create_time: t.create_time,
+      state: t.state,
+      ...(t.state === 'WAIT_USER_CONFIRM' ? { package_info: `ABBQO+oYAAABAAAAAAAk+yPr${t.transfer_bill_no}` } : {}),
+    };
+  }
+
+  private transferJson(t: FakeTransfer): object {
+    return {
+      mch_id: this.options.mchid,
+      out_bill_no: t.out_bill_no,
+      transfer_bill_no: t.transfer_bill_no,
+      appid: t.appid,
+      state: t.state,
+      transfer_amount: t.transfer_amount,
+      transfer_remark: t.transfer_remark,
+      ...(t.fail_reason ? { fail_reason: t.fail_reason } : {}),
+      openid: t.openid,
+      create_time: t.create_time,
+      update_time: t.update_time,
+    };
   }
 
   /** bill_date must be a day before today (Beijing); a day with no trade has no bill (NO_STATEMENT_EXIST), as WeChat Pay answers. */

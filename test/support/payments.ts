@@ -1,8 +1,9 @@
-import { PaymentRow, SandboxGateway } from '../../src/payments';
+import { randomUUID } from 'node:crypto';
+import { PaymentRow, RefundRow, SandboxGateway } from '../../src/payments';
 import { startTestApp, type TestApp } from './app';
 import { aConsumer, aFactory, anOperator, type Caller } from './builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from './campaigns';
-import { TestClock } from './clock';
+import { TestClock, runDue } from './clock';
 
 /** What a payments test file works with: the app on a test clock, an operator, a factory, and a second provider. */
 export interface PaymentsBed {
@@ -44,4 +45,42 @@ export async function anUnpaidDeposit(bed: PaymentsBed) {
   const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
   const deposit = await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: placed.depositPayment.id }));
   return { consumer, campaignId: c.id, pledgeId: placed.id as string, deposit };
+}
+
+/**
+ * 定金双倍返还 at a real provider: a campaign succeeds with `pledges` consumers whose deposits were checked
+ * out at `provider` and paid there (by `pay`, playing the payer), and the operator then cancels it. Its
+ * jobs have run: each deposit's refund and its compensation have been sent. Answers each deposit with
+ * its two refunds.
+ */
+export async function aCampaignCancelledAfterSuccess(
+  bed: Pick<PaymentsBed, 't' | 'clock' | 'operator' | 'factoryId'>,
+  provider: string,
+  pay: (paymentId: string) => Promise<unknown>,
+  pledges = 2,
+) {
+  const { t, clock, operator } = bed;
+  const c = await anOpenCampaign(t, operator, bed.factoryId, clock, { tiers: [{ minUnits: pledges, unitPrice: '899.00' }] });
+  const deposits: { consumer: Caller; pledgeId: string; payment: PaymentRow }[] = [];
+  for (let i = 0; i < pledges; i++) {
+    const consumer = await aConsumer(t);
+    const placed = (await pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)).body;
+    await t.http.post(`/v1/payments/${placed.depositPayment.id}/checkout`).set(consumer.auth).send({ provider, channel: 'qr' }).expect(200);
+    await pay(placed.depositPayment.id);
+    deposits.push({ consumer, pledgeId: placed.id, payment: await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: placed.depositPayment.id })) });
+  }
+  await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+  await runDue(t, clock);
+  await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).expect(200);
+  await runDue(t, clock);
+  return Promise.all(
+    deposits.map(async (deposit) => {
+      const refunds = await t.db.read((tx) => tx.findBy(RefundRow, { paymentId: deposit.payment.id }));
+      const refund = refunds.find((r) => r.reason === 'campaign_cancelled')!;
+      const compensation = refunds.find((r) => r.reason === 'deposit_compensation')!;
+      if (refunds.length !== 2 || !refund || !compensation)
+        throw new Error(`deposit ${deposit.payment.id} has refunds ${refunds.map((r) => r.reason).join(', ')}`);
+      return { ...deposit, refund, compensation };
+    }),
+  );
 }

@@ -41,6 +41,8 @@ const Transaction = z.object({
   transaction_id: z.string().optional(),
   trade_state: z.enum(['SUCCESS', 'REFUND', 'NOTPAY', 'CLOSED', 'REVOKED', 'USERPAYING', 'PAYERROR']),
   amount: z.object({ total: fen, currency: z.string().default(CURRENCY) }).optional(),
+  /** The payer's openid under our AppID: a compensation is transferred to it. */
+  payer: z.object({ openid: z.string().min(1).max(128) }).optional(),
 });
 type Transaction = z.infer<typeof Transaction>;
 
@@ -64,6 +66,20 @@ const Notification = z.object({
   resource_type: z.literal('encrypt-resource'),
   resource: z.object({ algorithm: z.string(), ciphertext: z.string(), nonce: z.string(), associated_data: z.string().optional() }),
 });
+
+/**
+ * A 商家转账 bill (the upgraded API, /v3/fund-app/mch-transfer/transfer-bills). WAIT_USER_CONFIRM: the payer
+ * must confirm receipt in WeChat (package_info); ACCEPTED, PROCESSING, TRANSFERING, CANCELING: under way.
+ */
+const TransferBill = z.object({
+  out_bill_no: z.string(),
+  state: z.enum(['ACCEPTED', 'PROCESSING', 'WAIT_USER_CONFIRM', 'TRANSFERING', 'SUCCESS', 'FAIL', 'CANCELING', 'CANCELLED']),
+  fail_reason: z.string().optional(),
+});
+
+/** What the payer reads with the transfer (transfer_remark, at most 32 characters), and why we pay it (the scene's report). */
+const COMPENSATION_REMARK = '预售活动取消，定金双倍返还';
+const COMPENSATION_REPORT = [{ info_type: '赔付原因', info_content: '商家取消已成团预售，按定金罚则双倍返还定金' }];
 
 const Bill = z.object({ hash_type: z.string(), hash_value: z.string(), download_url: z.string() });
 
@@ -172,11 +188,12 @@ export class WechatPayGateway implements PaymentGateway {
   }
 
   /**
-   * A refund through the refund API. WeChat Pay wants the order's total with it, so the order is read
-   * first; that also refuses at once what WeChat Pay would refuse (an order never paid, a refund beyond
-   * it: a deposit_compensation, which a real merchant pays as a transfer, 商家转账).
+   * A refund through the refund API; a deposit_compensation, beyond the payment, is a transfer instead.
+   * WeChat Pay wants the order's total with a refund, so the order is read first; that also refuses at
+   * once what WeChat Pay would refuse (an order never paid, a refund beyond it).
    */
   async refund(request: RefundRequest): Promise<RefundResult> {
+    if (request.reason === 'deposit_compensation') return this.transfer(request);
     const refundFen = fenOf(request.amount, request.currency);
     const transaction = await this.transaction(request.paymentId);
     if (!transaction || !['SUCCESS', 'REFUND'].includes(transaction.trade_state) || !transaction.amount)
@@ -203,12 +220,57 @@ export class WechatPayGateway implements PaymentGateway {
     }
   }
 
+  /** A refund of ours, or else the transfer made under its number (a compensation). */
   async queryRefund(refund: { refundId: string; paymentId: string }): Promise<RefundResult | { outcome: 'not_found' }> {
     try {
       const { json } = await this.client.call('GET', `/v3/refund/domestic/refunds/${outRefundNo(refund.refundId)}`);
       return refundResult(read(Refund, json, 'the refund').status);
     } catch (error) {
-      if (error instanceof WechatPayError && error.providerCode === 'RESOURCE_NOT_EXISTS') return { outcome: 'not_found' };
+      if (!(error instanceof WechatPayError && error.providerCode === 'RESOURCE_NOT_EXISTS')) throw error;
+    }
+    try {
+      const { json } = await this.client.call('GET', `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${outRefundNo(refund.refundId)}`);
+      return transferResult(read(TransferBill, json, 'the transfer'));
+    } catch (error) {
+      if (error instanceof WechatPayError && ['NOT_FOUND', 'RESOURCE_NOT_EXISTS'].includes(error.providerCode)) return { outcome: 'not_found' };
+      throw error;
+    }
+  }
+
+  /**
+   * A compensation (定金双倍返还) is money beyond the payment, which no refund can carry: it is paid as a
+   * 商家转账 to the payer's openid, its out_bill_no our refund's number, so asking again is the same bill.
+   * Without a payer (paid before payers were kept) or a transfer scene, asking again cannot help: a final refusal.
+   */
+  private async transfer(request: RefundRequest): Promise<RefundResult> {
+    const amount = fenOf(request.amount, request.currency);
+    if (!request.payer)
+      return {
+        outcome: 'rejected',
+        final: true,
+        reason: "WeChat Pay: the payer's openid is not known for this payment, so the compensation cannot be transferred; pay it by hand",
+      };
+    if (!this.config.transferSceneId)
+      return {
+        outcome: 'rejected',
+        final: true,
+        reason: 'WeChat Pay: 商家转账 is not set up (WECHATPAY_TRANSFER_SCENE_ID), so the compensation cannot be transferred; pay it by hand',
+      };
+    try {
+      const { json } = await this.client.call('POST', '/v3/fund-app/mch-transfer/transfer-bills', {
+        appid: this.config.appid,
+        out_bill_no: outRefundNo(request.refundId),
+        transfer_scene_id: this.config.transferSceneId,
+        openid: request.payer,
+        transfer_amount: amount,
+        transfer_remark: COMPENSATION_REMARK,
+        transfer_scene_report_infos: COMPENSATION_REPORT,
+      });
+      return transferResult(read(TransferBill, json, 'the transfer'));
+    } catch (error) {
+      // As for a refund: WeChat Pay refusing this transfer (not enough balance, …) is its answer; busy or silent is not.
+      if (error instanceof WechatPayError && !error.transient && error.providerStatus !== 401)
+        return { outcome: 'rejected', reason: `${error.providerCode}: ${error.providerMessage}` };
       throw error;
     }
   }
@@ -312,7 +374,22 @@ function paymentEvent(id: string, type: PaymentEvent['type'], paymentId: string,
     amount: fromFen(transaction.amount.total),
     currency: transaction.amount.currency,
     transactionId: type === 'payment.succeeded' ? (transaction.transaction_id ?? null) : null,
+    payer: transaction.payer?.openid ?? null,
   };
+}
+
+/** A transfer's state as the port's outcome. A failed or cancelled bill stays so under its number: final. */
+function transferResult(bill: z.infer<typeof TransferBill>): RefundResult {
+  switch (bill.state) {
+    case 'SUCCESS':
+      return { outcome: 'succeeded' };
+    case 'FAIL':
+      return { outcome: 'rejected', final: true, reason: `WeChat Pay transfer FAIL: ${bill.fail_reason ?? 'no reason given'}` };
+    case 'CANCELLED':
+      return { outcome: 'rejected', final: true, reason: 'WeChat Pay transfer CANCELLED' };
+    default:
+      return { outcome: 'processing' };
+  }
 }
 
 function refundResult(status: z.infer<typeof Refund>['status']): RefundResult {

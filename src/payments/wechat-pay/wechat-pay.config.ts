@@ -23,6 +23,8 @@ export interface WechatPayConfig {
   baseUrl: string;
   /** How long one call to WeChat Pay may take before it counts as unanswered. */
   timeoutMs: number;
+  /** The 商家转账 scene (转账场景ID) granted to the merchant, for compensations paid to payers; unset: none are paid. */
+  transferSceneId: string | undefined;
 }
 
 export const WECHATPAY_NOTIFY_PATH = '/v1/payments/notifications/wechatpay';
@@ -151,6 +153,10 @@ export function wechatPayConfig(
   if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000)
     problem('WECHATPAY_TIMEOUT_MS', 'must be a whole number of milliseconds from 100 to 120000');
 
+  const transferSceneId = value('WECHATPAY_TRANSFER_SCENE_ID');
+  if (transferSceneId !== undefined && !/^\d{4,16}$/.test(transferSceneId))
+    problem('WECHATPAY_TRANSFER_SCENE_ID', 'must be the 转账场景ID granted under 商家转账, digits such as 1011');
+
   if (problems.length > 0) return { problems };
   return {
     config: {
@@ -162,6 +168,7 @@ export function wechatPayConfig(
       notifyUrl: notifyUrl!,
       baseUrl,
       timeoutMs,
+      transferSceneId,
     },
   };
 }
