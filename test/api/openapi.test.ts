@@ -4,7 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { apiDescription } from '../../src/api-description';
 import { publicRoute } from '../../src/platform/http';
-import { OPENAPI_FILE, loadOpenApi } from '../../src/platform/http/ops';
+import { OPENAPI_FILE } from '../../src/platform/http/ops';
+import { loadOpenApi } from '../support/openapi';
 import { MONEY_PATTERN } from '../../src/platform/money';
 import { serveRoutes, startTestApp, type TestApp } from '../support/app';
 

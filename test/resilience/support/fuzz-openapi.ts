@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { loadOpenApi } from '../../../src/platform/http/ops';
+import { loadOpenApi } from '../../support/openapi';
 
 /**
  * docs/openapi.yaml read as the fuzzer needs it: every operation with its parameters and body schema,
