@@ -7052,6 +7052,7 @@ export interface components {
         Payable: {
             /** Format: uuid */
             factoryId: string;
+            factoryName: string;
             unpaidStatements: components["schemas"]["SignedMoney"];
             inFlight: components["schemas"]["Money"];
             paidOut: components["schemas"]["Money"];

@@ -410,7 +410,7 @@ export function buildApp(deps: AppDeps): App {
     ...tagged('subscriptions', subscriptionRoutes(subscriptions, boxCharges)),
     ...tagged(
       'payouts',
-      payoutRoutes(statements, payouts, (tx, factoryId) => factories.exists(tx, factoryId)),
+      payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
     ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl })),
   ];

@@ -1,3 +1,4 @@
+import { In } from 'typeorm';
 import type { AccountService, NewUser, UserRow } from '../accounts';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -34,6 +35,13 @@ export class FactoryService implements CredentialVerifier {
   /** What kind of factory this is (manufacturer, orchard, …), or undefined if there is none. */
   async kindOf(tx: Tx, factoryId: string): Promise<FactoryRow['kind'] | undefined> {
     return (await tx.findOne(FactoryRow, { select: { kind: true }, where: { id: factoryId } }))?.kind;
+  }
+
+  /** Factories' names by id (operators' reports name whom they concern). */
+  async names(factoryIds: readonly string[]): Promise<Map<string, string>> {
+    if (factoryIds.length === 0) return new Map();
+    const rows = await this.deps.db.read((tx) => tx.find(FactoryRow, { select: { id: true, name: true }, where: { id: In([...factoryIds]) } }));
+    return new Map(rows.map((f) => [f.id, f.name]));
   }
 
   async ids(tx: Tx): Promise<string[]> {

@@ -31,7 +31,13 @@ import type { Statements } from './statements';
 const CSV = 'text/csv; charset=utf-8';
 
 /** Settlement statements and payouts: factories read their own, operators everyone's, and pay them. */
-export function payoutRoutes(statements: Statements, payouts: Payouts, factoryExists: (tx: Tx, factoryId: string) => Promise<boolean>): RouteDef[] {
+/** What the routes need to know of factories (the factories module's, handed over by app.ts): whether one exists, and their names. */
+export interface FactoryDirectory {
+  exists(tx: Tx, factoryId: string): Promise<boolean>;
+  names(factoryIds: readonly string[]): Promise<Map<string, string>>;
+}
+
+export function payoutRoutes(statements: Statements, payouts: Payouts, factories: FactoryDirectory): RouteDef[] {
   const withTitles = async (rows: Awaited<ReturnType<Statements['list']>>['items']) => {
     const titles = await statements.titles(rows.map((s) => s.campaignId));
     return rows.map((s) => toStatementDto(s, s.campaignId ? titles.get(s.campaignId)! : null));
@@ -92,7 +98,11 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       access: ['operator'],
       response: listOf(PayableDocument),
       doc: { answer: 'Every factory with a statement or a payout' },
-      handle: async () => ({ items: (await payouts.payables()).map(toPayableDto) }),
+      handle: async () => {
+        const payables = await payouts.payables();
+        const names = await factories.names(payables.map((p) => p.factoryId));
+        return { items: payables.map((p) => toPayableDto(p, names.get(p.factoryId) ?? '')) };
+      },
     }),
     route({
       method: 'post',
@@ -234,7 +244,7 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factoryEx
       body: PayeeBody,
       response: PayeeDocument,
       doc: { answer: 'The payee' },
-      handle: async ({ params, body }) => toPayeeDto(await payouts.setPayee(params.id, body, (tx) => factoryExists(tx, params.id))),
+      handle: async ({ params, body }) => toPayeeDto(await payouts.setPayee(params.id, body, (tx) => factories.exists(tx, params.id))),
     }),
     route({
       method: 'get',

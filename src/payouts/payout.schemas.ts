@@ -113,7 +113,7 @@ export const PayoutBatchDocument = z
   .meta({ id: 'PayoutBatch' });
 
 export const PayableDocument = z
-  .object({ factoryId: z.uuid(), unpaidStatements: signedMoneyString, inFlight: moneyString, paidOut: moneyString })
+  .object({ factoryId: z.uuid(), factoryName: z.string(), unpaidStatements: signedMoneyString, inFlight: moneyString, paidOut: moneyString })
   .meta({ id: 'Payable' });
 
 export const PayeeDocument = z
@@ -237,8 +237,14 @@ export function toBatchDto({
   };
 }
 
-export function toPayableDto(p: Payable): z.output<typeof PayableDocument> {
-  return { factoryId: p.factoryId, unpaidStatements: formatMoney(p.unpaidStatements), inFlight: formatMoney(p.inFlight), paidOut: formatMoney(p.paidOut) };
+export function toPayableDto(p: Payable, factoryName: string): z.output<typeof PayableDocument> {
+  return {
+    factoryId: p.factoryId,
+    factoryName,
+    unpaidStatements: formatMoney(p.unpaidStatements),
+    inFlight: formatMoney(p.inFlight),
+    paidOut: formatMoney(p.paidOut),
+  };
 }
 
 export function toPayeeDto(p: PayeeRow): z.output<typeof PayeeDocument> {

@@ -303,6 +303,7 @@ describe('payouts', () => {
     const payables = await t.http.get('/v1/payables').set(operator.auth).expect(200);
     expect(payables.body.items.find((p: { factoryId: string }) => p.factoryId === factory.id)).toEqual({
       factoryId: factory.id,
+      factoryName: expect.stringMatching(/^Factory /),
       unpaidStatements: '0.00',
       inFlight: '0.00',
       paidOut: formatMoney(owed),
