@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomInt, randomUUID } from 'node:crypto';
 import { AlipayError, GatewayEventRow, PaymentRow, RefundRow, type PaymentGateway } from '../../src/payments';
 import { parseMoney } from '../../src/platform/money';
 import type { TestApp } from '../support/app';
@@ -7,6 +7,7 @@ import { anOpenCampaign, pledge } from '../support/campaigns';
 import { type TestClock, advance, runDue } from '../support/clock';
 import { waitFor } from '../support/wait';
 import { ALIPAY_EXAMPLES, FakeAlipay, alipayBed, depositAtAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
+import { aCampaignCancelledAfterSuccess } from '../support/payments';
 import { runServiceToExit } from '../support/process';
 
 /**
@@ -92,7 +93,14 @@ describe('query, refund, query refund, statement', () => {
     const paid = await alipay.queryPayment(request.paymentId);
     expect(paid).toMatchObject({
       state: 'paid',
-      event: { id: `query:${tradeNo}`, type: 'payment.succeeded', paymentId: request.paymentId, currency: 'CNY', transactionId: tradeNo },
+      event: {
+        id: `query:${tradeNo}`,
+        type: 'payment.succeeded',
+        paymentId: request.paymentId,
+        currency: 'CNY',
+        transactionId: tradeNo,
+        payer: ALIPAY_EXAMPLES.buyerId,
+      },
     });
     expect(paid.state === 'paid' && paid.event.amount.toFixed(2)).toBe('88.80');
 
@@ -284,6 +292,67 @@ describe('in the app: a consumer pays a deposit at Alipay', () => {
     // The notification arriving after all is the same money: nothing more.
     expect(await fake.deliver(notifyUrl, fake.notifications.at(-1)!.body)).toEqual({ status: 200, body: 'success' });
     expect(await status(paymentId)).toBe('succeeded');
+  });
+
+  test("a campaign cancelled after it succeeded: each deposit is refunded, and the same again transferred to the buyer's Alipay user id (单笔转账); asked again, nothing is paid twice", async () => {
+    const buyers = new Map<string, string>();
+    const deposits = await aCampaignCancelledAfterSuccess(bed, 'alipay', async (paymentId) => {
+      buyers.set(paymentId, `2088${String(randomInt(1e12)).padStart(12, '0')}`);
+      expect(await fake.pay(outTradeNo(paymentId), clock.now(), buyers.get(paymentId))).toEqual({ status: 200, body: 'success' });
+    });
+    for (const { payment, refund, compensation } of deposits) {
+      expect(payment.payer).toBe(buyers.get(payment.id));
+      expect([refund.status, compensation.status]).toEqual(['succeeded', 'succeeded']);
+      expect(refundsAtAlipay(outTradeNo(payment.id))).toEqual([payment.amount.toFixed(2)]);
+      expect(fake.transfers.get(outTradeNo(compensation.id))).toMatchObject({
+        amount: payment.amount.toFixed(2),
+        payee: { identity: buyers.get(payment.id), identity_type: 'ALIPAY_USER_ID' },
+        orderTitle: '预售活动取消，定金双倍返还',
+        status: 'SUCCESS',
+      });
+    }
+    const transfer = fake.calls.find((c) => c.method === 'alipay.fund.trans.uni.transfer')!;
+    expect(JSON.parse(transfer.params.biz_content)).toMatchObject({ product_code: 'TRANS_ACCOUNT_NO_PWD', biz_scene: 'DIRECT_TRANSFER' });
+    // The refund job run again, and the transfer asked again and queried under its number: the same transfer, paid once.
+    expect(await t.app.services.payments.sendRefunds(deposits.map((d) => d.compensation.id))).toEqual([undefined, undefined]);
+    const { payment, compensation } = deposits[0];
+    const again = { refundId: compensation.id, paymentId: payment.id, transactionId: null, amount: compensation.amount, currency: 'CNY' };
+    expect(await alipay.refund({ ...again, reason: 'deposit_compensation', payer: payment.payer })).toEqual({ outcome: 'succeeded' });
+    expect(await alipay.queryRefund(again)).toEqual({ outcome: 'succeeded' });
+    expect([...fake.transfers.values()].filter((x) => [...buyers.values()].includes(x.payee.identity))).toHaveLength(2);
+    // No buyer known (paid before buyers were kept): refused for good, without asking Alipay.
+    const calls = fake.calls.length;
+    expect(await alipay.refund({ ...again, refundId: randomUUID(), reason: 'deposit_compensation', payer: null })).toEqual({
+      outcome: 'rejected',
+      final: true,
+      reason: expect.stringMatching(/user id is not known/),
+    });
+    expect(fake.calls.length).toBe(calls);
+  });
+
+  test('a transfer Alipay refuses (not enough balance) is sent again by the refund job, with the same number, and paid once', async () => {
+    let refused = false;
+    const [{ compensation }] = await aCampaignCancelledAfterSuccess(
+      bed,
+      'alipay',
+      async (paymentId) => {
+        await fake.pay(outTradeNo(paymentId), clock.now());
+        if (refused) return;
+        refused = true;
+        fake.failNext('alipay.fund.trans.uni.transfer', {
+          code: '40004',
+          msg: 'Business Failed',
+          sub_code: 'PAYER_BALANCE_NOT_ENOUGH',
+          sub_msg: '付款方余额不足',
+        });
+      },
+      1,
+    );
+    // The job's retry (same out_biz_no) went through: one transfer, two calls.
+    expect(compensation).toMatchObject({ status: 'succeeded', attempts: 2, lastError: null });
+    const sent = fake.calls.filter((c) => c.method === 'alipay.fund.trans.uni.transfer' && c.params.biz_content.includes(outTradeNo(compensation.id)));
+    expect(sent).toHaveLength(2);
+    expect(fake.transfers.get(outTradeNo(compensation.id))?.status).toBe('SUCCESS');
   });
 
   test('a provider error at checkout is a clear 502, a timeout a 504', async () => {

@@ -65,7 +65,21 @@ export interface FakeTrade {
   notifyUrl: string | undefined;
   createdAt: Date;
   paidAt: Date | undefined;
+  /** The buyer's Alipay user id, once paid. */
+  buyerId: string | undefined;
   refunds: Map<string, { amount: string; at: Date }>;
+}
+
+/** A 单笔转账 to an Alipay account (alipay.fund.trans.uni.transfer), by our out_biz_no. */
+export interface FakeTransfer {
+  outBizNo: string;
+  orderId: string;
+  payFundOrderId: string;
+  amount: string;
+  payee: { identity: string; identity_type: string };
+  orderTitle: string;
+  status: 'SUCCESS' | 'FAIL';
+  at: Date;
 }
 
 /** A reply Alipay gives instead of the real one: code 40004 and a sub_code, say. */
@@ -82,6 +96,7 @@ export class FakeAlipay {
   /** Every call, as received (query and form fields together), first first. */
   readonly calls: { method: string; params: Record<string, string> }[] = [];
   readonly trades = new Map<string, FakeTrade>();
+  readonly transfers = new Map<string, FakeTransfer>();
   /** Every notification it sent (or lost), with the answer it got. */
   readonly notifications: { body: string; answer: { status: number; body: string } | 'lost' }[] = [];
   private readonly faults = new Map<string, Fault[]>();
@@ -141,10 +156,10 @@ export class FakeAlipay {
   }
 
   /** The buyer pays the trade: it succeeds, and Alipay notifies (unless the notification is lost). */
-  async pay(outTradeNo: string, at = new Date()): Promise<{ status: number; body: string } | 'lost'> {
+  async pay(outTradeNo: string, at = new Date(), buyerId = ALIPAY_EXAMPLES.buyerId): Promise<{ status: number; body: string } | 'lost'> {
     const trade = this.trade(outTradeNo);
     if (trade.status !== 'WAIT_BUYER_PAY') throw new Error(`fake Alipay: trade ${outTradeNo} is ${trade.status}, not payable`);
-    Object.assign(trade, { status: 'TRADE_SUCCESS', paidAt: at });
+    Object.assign(trade, { status: 'TRADE_SUCCESS', paidAt: at, buyerId });
     return this.notify(trade, at);
   }
 
@@ -162,7 +177,7 @@ export class FakeAlipay {
       charset: 'utf-8',
       seller_email: ALIPAY_EXAMPLES.sellerEmail,
       subject: trade.subject,
-      buyer_id: ALIPAY_EXAMPLES.buyerId,
+      buyer_id: trade.buyerId ?? ALIPAY_EXAMPLES.buyerId,
       invoice_amount: trade.totalAmount,
       notify_id: `${DateTime.fromJSDate(at, { zone: ZONE }).toFormat('yyyyMMdd')}00222${String(randomInt(1e9)).padStart(9, '0')}${String(randomInt(1e9)).padStart(9, '0')}`,
       fund_bill_list: JSON.stringify([{ amount: trade.totalAmount, fundChannel: 'ALIPAYACCOUNT' }]),
@@ -318,6 +333,7 @@ export class FakeAlipay {
       notifyUrl,
       createdAt: now,
       paidAt: undefined,
+      buyerId: undefined,
       refunds: new Map(),
     };
     this.trades.set(outTradeNo, trade);
@@ -343,7 +359,7 @@ export class FakeAlipay {
           trade_status: trade.status,
           total_amount: trade.totalAmount,
           buyer_pay_amount: trade.paidAt ? trade.totalAmount : '0.00',
-          ...(trade.paidAt ? { send_pay_date: chinaTime(trade.paidAt), buyer_user_id: ALIPAY_EXAMPLES.buyerId } : {}),
+          ...(trade.paidAt ? { send_pay_date: chinaTime(trade.paidAt), buyer_user_id: trade.buyerId } : {}),
         };
       case 'alipay.trade.refund': {
         if (!trade) return failure('ACQ.TRADE_NOT_EXIST', '交易不存在');
@@ -393,6 +409,13 @@ export class FakeAlipay {
           gmt_refund_pay: chinaTime(refund.at),
         };
       }
+      case 'alipay.fund.trans.uni.transfer':
+        return this.transfer(biz);
+      case 'alipay.fund.trans.common.query': {
+        const transfer = this.transfers.get(String(biz.out_biz_no ?? ''));
+        if (!transfer) return failure('ORDER_NOT_EXIST', '转账订单不存在');
+        return { ...ok, ...transferReply(transfer), trans_amount: transfer.amount, pay_date: chinaTime(transfer.at) };
+      }
       case 'alipay.data.dataservice.bill.downloadurl.query': {
         const day = String(biz.bill_date ?? '');
         if (biz.bill_type !== 'trade' || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return failure('isv.invalid-parameter', '参数无效');
@@ -405,6 +428,44 @@ export class FakeAlipay {
       default:
         return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' };
     }
+  }
+
+  /**
+   * 单笔转账 (product TRANS_ACCOUNT_NO_PWD, scene DIRECT_TRANSFER): paid at once from the merchant's balance to
+   * the payee; one transfer per out_biz_no, asked again answered with the same one.
+   */
+  private transfer(biz: Record<string, unknown>): Record<string, unknown> {
+    const outBizNo = String(biz.out_biz_no ?? '');
+    const amount = String(biz.trans_amount ?? '');
+    const payee = (biz.payee_info ?? {}) as { identity?: unknown; identity_type?: unknown };
+    if (!/^[0-9A-Za-z_]{1,64}$/.test(outBizNo)) return failure('INVALID_PARAMETER', '参数有误 out_biz_no');
+    if (biz.product_code !== 'TRANS_ACCOUNT_NO_PWD' || biz.biz_scene !== 'DIRECT_TRANSFER')
+      return failure('INVALID_PARAMETER', '参数有误 product_code 或 biz_scene');
+    if (!/^\d{1,9}(\.\d{1,2})?$/.test(amount) || Number(amount) < 0.1) return failure('INVALID_PARAMETER', `参数有误 trans_amount ${amount}`);
+    if (typeof biz.order_title !== 'string' || biz.order_title === '') return failure('INVALID_PARAMETER', '参数有误 order_title');
+    const valid =
+      (payee.identity_type === 'ALIPAY_USER_ID' && /^2088\d{12}$/.test(String(payee.identity))) ||
+      (payee.identity_type === 'ALIPAY_OPEN_ID' && typeof payee.identity === 'string' && payee.identity !== '');
+    if (!valid) return failure('PAYEE_NOT_EXIST', '收款账号不存在或姓名有误');
+    const earlier = this.transfers.get(outBizNo);
+    if (earlier)
+      return earlier.amount === amount && earlier.payee.identity === payee.identity
+        ? { code: '10000', msg: 'Success', ...transferReply(earlier) }
+        : failure('EXCEED_LIMIT_DC_RECEIVED', '商户订单号重复，且与原请求参数不一致');
+    const at = new Date();
+    const day = DateTime.fromJSDate(at, { zone: ZONE }).toFormat('yyyyMMdd');
+    const transfer: FakeTransfer = {
+      outBizNo,
+      orderId: `${day}110070000006${String(randomInt(1e9)).padStart(9, '0')}`,
+      payFundOrderId: `${day}110070001506${String(randomInt(1e9)).padStart(9, '0')}`,
+      amount,
+      payee: { identity: String(payee.identity), identity_type: String(payee.identity_type) },
+      orderTitle: biz.order_title,
+      status: 'SUCCESS',
+      at,
+    };
+    this.transfers.set(outBizNo, transfer);
+    return { code: '10000', msg: 'Success', ...transferReply(transfer) };
   }
 
   /** The trade bill of one China day: `<pid>_<yyyyMMdd>_业务明细.csv` and its summary, GBK, zipped; undefined when nothing happened. */
@@ -455,6 +516,17 @@ export class FakeAlipay {
     const prefix = `${ALIPAY_EXAMPLES.sellerId}0156_${compact}`;
     return Buffer.from(zipSync({ [`${prefix}_业务明细.csv`]: iconv.encode(detail, 'gbk'), [`${prefix}_业务明细(汇总).csv`]: iconv.encode(summary, 'gbk') }));
   }
+}
+
+/** What uni.transfer and common.query both answer of a transfer. */
+function transferReply(transfer: FakeTransfer): Record<string, string> {
+  return {
+    out_biz_no: transfer.outBizNo,
+    order_id: transfer.orderId,
+    pay_fund_order_id: transfer.payFundOrderId,
+    status: transfer.status,
+    trans_date: chinaTime(transfer.at),
+  };
 }
 
 function failure(subCode: string, subMsg: string): FakeReply {

@@ -103,17 +103,24 @@ export class AlipayGateway implements PaymentGateway {
     if (status === 'TRADE_CLOSED') return { state: 'closed' };
     if (status !== 'TRADE_SUCCESS' && status !== 'TRADE_FINISHED') throw new AlipayError('alipay.trade.query', `unknown trade_status ${status}`);
     const transactionId = text(reply, 'trade_no');
+    const payer = optional(reply.buyer_user_id) ?? optional(reply.buyer_open_id);
     return {
       state: 'paid',
-      event: { id: `query:${transactionId}`, type: 'payment.succeeded', paymentId, amount: amountOf(reply, 'total_amount'), currency: 'CNY', transactionId },
+      event: {
+        id: `query:${transactionId}`,
+        type: 'payment.succeeded',
+        paymentId,
+        amount: amountOf(reply, 'total_amount'),
+        currency: 'CNY',
+        transactionId,
+        payer,
+      },
     };
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     if (request.currency !== 'CNY') return { outcome: 'rejected', reason: `Alipay refunds CNY only, not ${request.currency}` };
-    if (request.reason === 'deposit_compensation')
-      // Money beyond the payment goes to the payer by transfer (alipay.fund.trans.uni.transfer), which needs their Alipay user id: not offered yet.
-      return { outcome: 'rejected', reason: 'Alipay: compensation beyond the payment is paid by transfer, which this adapter does not make yet' };
+    if (request.reason === 'deposit_compensation') return this.transfer(request);
     const reply = await this.call('alipay.trade.refund', {
       out_trade_no: outTradeNo(request.paymentId),
       refund_amount: yuan(request.amount),
@@ -138,9 +145,50 @@ export class AlipayGateway implements PaymentGateway {
     if (reply.code === '40004' && reply.sub_code === 'ACQ.TRADE_NOT_EXIST') return { outcome: 'not_found' };
     if (reply.code !== '10000') throw refusal('alipay.trade.fastpay.refund.query', reply);
     // Alipay's rule: refunded only if the query returns the refund and its refund_status is empty or REFUND_SUCCESS.
-    if (reply.out_request_no === undefined || reply.refund_amount === undefined) return { outcome: 'not_found' };
+    // None under this number: it may be a compensation, paid by transfer under the same number.
+    if (reply.out_request_no === undefined || reply.refund_amount === undefined) return this.queryTransfer(refund.refundId);
     const status = reply.refund_status;
     return status === undefined || status === '' || status === 'REFUND_SUCCESS' ? { outcome: 'succeeded' } : { outcome: 'processing' };
+  }
+
+  /**
+   * A compensation (定金双倍返还) is money beyond the payment, which no refund can carry: it is paid to the
+   * buyer by 单笔转账 (alipay.fund.trans.uni.transfer, to their Alipay user id or OpenID), its out_biz_no our
+   * refund's number, so asking again is the same transfer. Without a buyer known, asking again cannot help.
+   */
+  private async transfer(request: RefundRequest): Promise<RefundResult> {
+    if (!request.payer)
+      return {
+        outcome: 'rejected',
+        final: true,
+        reason: "Alipay: the buyer's user id is not known for this payment, so the compensation cannot be transferred; pay it by hand",
+      };
+    const reply = await this.call('alipay.fund.trans.uni.transfer', {
+      out_biz_no: outRefundNo(request.refundId),
+      trans_amount: yuan(request.amount),
+      product_code: TRANSFER_PRODUCT,
+      biz_scene: TRANSFER_SCENE,
+      order_title: '预售活动取消，定金双倍返还',
+      // A user id is 2088 and 12 digits; an application on OpenID sees its buyers by OpenID instead.
+      payee_info: { identity: request.payer, identity_type: /^2088\d{12}$/.test(request.payer) ? 'ALIPAY_USER_ID' : 'ALIPAY_OPEN_ID' },
+      remark: '定金双倍返还',
+    });
+    // A refusal of this transfer (not enough balance, a payee Alipay cannot pay, …) is its answer; Alipay busy is not.
+    if (reply.code === '40004' && reply.sub_code !== 'SYSTEM_ERROR') return { outcome: 'rejected', reason: `${reply.sub_code}: ${reply.sub_msg ?? reply.msg}` };
+    if (reply.code !== '10000') throw refusal('alipay.fund.trans.uni.transfer', reply);
+    return transferResult(reply);
+  }
+
+  /** The transfer made under a refund's number (alipay.fund.trans.common.query), if any. */
+  private async queryTransfer(refundId: string): Promise<RefundResult | { outcome: 'not_found' }> {
+    const reply = await this.call('alipay.fund.trans.common.query', {
+      out_biz_no: outRefundNo(refundId),
+      product_code: TRANSFER_PRODUCT,
+      biz_scene: TRANSFER_SCENE,
+    });
+    if (reply.code === '40004' && reply.sub_code === 'ORDER_NOT_EXIST') return { outcome: 'not_found' };
+    if (reply.code !== '10000') throw refusal('alipay.fund.trans.common.query', reply);
+    return transferResult(reply);
   }
 
   verifyNotification(headers: Record<string, string | undefined>, rawBody: Buffer, now: Date): GatewayEvent {
@@ -178,7 +226,7 @@ export class AlipayGateway implements PaymentGateway {
       case 'TRADE_SUCCESS':
       case 'TRADE_FINISHED':
         if (!form.trade_no) throw badRequest('validation_failed', 'A paid notification has no trade_no.');
-        return { ...base, type: 'payment.succeeded', transactionId: form.trade_no };
+        return { ...base, type: 'payment.succeeded', transactionId: form.trade_no, payer: form.buyer_id || form.buyer_open_id || null };
       case 'TRADE_CLOSED':
         return { ...base, type: 'payment.failed', transactionId: null };
       default:
@@ -220,6 +268,25 @@ export class AlipayGateway implements PaymentGateway {
       throw new AlipayError(method, timedOut ? `no answer within ${this.config.timeoutMs} ms` : (error as Error).message, { timedOut });
     }
   }
+}
+
+/** 单笔转账 to an Alipay account, no password (the product a merchant signs for paying users). */
+const TRANSFER_PRODUCT = 'TRANS_ACCOUNT_NO_PWD';
+const TRANSFER_SCENE = 'DIRECT_TRANSFER';
+
+/** A transfer's status as the port's outcome; a failed, returned or closed transfer stays so under its number: final. */
+function transferResult(reply: Reply): RefundResult {
+  const status = text(reply, 'status');
+  if (status === 'SUCCESS') return { outcome: 'succeeded' };
+  if (['FAIL', 'REFUND', 'CLOSED'].includes(status))
+    return { outcome: 'rejected', final: true, reason: `Alipay transfer ${status}${reply.fail_reason ? `: ${String(reply.fail_reason)}` : ''}` };
+  // INIT, WAIT_PAY, DEALING: under way.
+  return { outcome: 'processing' };
+}
+
+/** A reply's optional text field: undefined when absent or empty. */
+function optional(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** Yuan with exactly two decimals, as Alipay's amounts are written; an amount finer than a fen is refused, never rounded. */
