@@ -1,4 +1,4 @@
-import { parseMoney } from '../../src/platform/money';
+import { Decimal } from '../../src/platform/money';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
@@ -46,8 +46,8 @@ const refunds = () =>
     .set(operator.auth)
     .expect(200)
     .then((r) => r.body.items as { pledgeId: string; amount: string; status: string; reason: string }[]);
-/** How much a balance grew, exactly (decimal.js, never a float). */
-const change = (before: string, after: string) => parseMoney(after).minus(parseMoney(before)).toFixed(2);
+/** How much a balance grew, exactly (decimal.js, never a float); a balance may be below zero (a factory that owes compensation). */
+const change = (before: string, after: string) => new Decimal(after).minus(new Decimal(before)).toFixed(2);
 const balances = async (factoryId = factory.id) => {
   const ledger = t.app.services.ledger;
   return t.db.read(async (tx) => ({
