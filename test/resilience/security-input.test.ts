@@ -92,6 +92,12 @@ const CALLS: Record<string, (w: World) => Call> = {
     path: `/v1/payments/${w.bob.unpaidPaymentId}/sandbox-checkout`,
     body: { outcome: 'pay' },
   }),
+  // Alice's deposit stays unpaid (Bob's is paid by the routes above): a checkout can be asked for again and again.
+  'post /v1/payments/:id/checkout': (w) => ({
+    auth: w.alice.auth,
+    path: `/v1/payments/${w.alice.unpaidPaymentId}/checkout`,
+    body: { provider: 'sandbox', channel: 'sheet' },
+  }),
   'post /v1/payments/notifications/:provider': (w) => ({
     path: '/v1/payments/notifications/sandbox',
     body: { id: `evt_${unique()}`, type: 'payment.succeeded', paymentId: w.bob.unpaidPaymentId, amount: '100.00', transactionId: `txn_${unique()}` },
@@ -168,10 +174,10 @@ const NESTED: Record<string, [path: string, add: (body: Record<string, unknown>)
 
 const bodyRoutes = () => w.t.app.routes.filter((r) => r.schemas.body !== undefined || r.rawBody);
 const spec = operationsOf(loadSpec());
-/** The fields docs/openapi.yaml lets a client send to a route (every branch of a oneOf). */
+/** The fields docs/openapi.yaml lets a client send to a route (every branch of a oneOf or anyOf). */
 function declaredFields(r: RouteDef): Set<string> {
   const op = spec.find((o) => o.name === `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
-  const schemas: Schema[] = op?.body ? [op.body, ...(op.body.oneOf ?? [])] : [];
+  const schemas: Schema[] = op?.body ? [op.body, ...(op.body.oneOf ?? []), ...(op.body.anyOf ?? [])] : [];
   return new Set(schemas.flatMap((s) => Object.keys(s.properties ?? {})));
 }
 
