@@ -45,6 +45,7 @@ const OWNED: Record<string, Owned> = {
   'post /v1/pledges/:id/cancel': { id: (w) => w.alice.activePledgeId, owner: (w) => w.alice.auth },
   'post /v1/pledges/:id/balance-payment': { id: (w) => w.alice.awaitingBalancePledgeId, owner: (w) => w.alice.auth },
   'get /v1/payments/:id': { id: (w) => w.alice.unpaidPaymentId, owner: (w) => w.alice.auth },
+  'post /v1/payments/:id/checkout': { id: (w) => w.alice.unpaidPaymentId, body: () => ({ provider: 'sandbox', channel: 'sheet' }), owner: (w) => w.alice.auth },
   'post /v1/payments/:id/sandbox-checkout': { id: (w) => w.alice.unpaidPaymentId, body: () => ({ outcome: 'pay' }), owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
   'get /v1/subscriptions/:id/schedule': { id: (w) => w.alice.subscriptionId, owner: (w) => w.alice.auth },
