@@ -392,12 +392,13 @@ export class PaymentService {
       await tx
         .createQueryBuilder()
         .update(PaymentRow)
-        .set({ status: 'succeeded', settledAt: now, provider, transactionId: () => byPayment('t'), payer: () => byPayment('u') })
+        .set({ status: 'succeeded', settledAt: now, provider, transactionId: () => byPayment('t'), payer: () => byPayment('u'), nextQueryAt: null })
         .where({ id: In(succeeded.map((s) => s.payment.id)) })
         .setParameters(params)
         .execute();
+      // Paid: the query job need not ask about it any more (money another provider also takes shows in its statement).
       for (const { payment, transactionId, payer } of succeeded)
-        Object.assign(payment, { status: 'succeeded', settledAt: now, provider, transactionId, payer });
+        Object.assign(payment, { status: 'succeeded', settledAt: now, provider, transactionId, payer, nextQueryAt: null });
     }
     if (failed.length > 0) {
       await tx.update(PaymentRow, { id: In(failed.map((p) => p.id)) }, { status: 'failed', settledAt: now });
