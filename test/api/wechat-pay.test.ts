@@ -428,6 +428,34 @@ describe('refunds', () => {
   });
 });
 
+describe('compensation transfers (商家转账)', () => {
+  test('a deposit_compensation is a transfer bill to the payer under our number: waiting for the payer is processing, FAIL final; a refusal of the call is retried; an unknown number is not found', async () => {
+    const paymentId = await aPaidOrder('20.00');
+    const openid = fake.orders.get(no(paymentId))!.payer!.openid;
+    const request = {
+      refundId: randomUUID(),
+      paymentId,
+      transactionId: null,
+      amount: parseMoney('20.00'),
+      currency: 'CNY',
+      reason: 'deposit_compensation',
+      payer: openid,
+    };
+    fake.failNext(1, { status: 403, code: 'NOT_ENOUGH', message: '商户运营账户资金不足' }, '/v3/fund-app/');
+    expect(await wechat.refund(request)).toEqual({ outcome: 'rejected', reason: 'NOT_ENOUGH: 商户运营账户资金不足' });
+    expect(await wechat.refund(request)).toEqual({ outcome: 'processing' });
+    expect(fake.transfers.get(no(request.refundId))).toMatchObject({ openid, transfer_amount: 2000, state: 'WAIT_USER_CONFIRM' });
+    expect(await wechat.queryRefund(request)).toEqual({ outcome: 'processing' });
+    fake.endTransfer(no(request.refundId), 'FAIL', 'PAYEE_ACCOUNT_ABNORMAL');
+    const failed = { outcome: 'rejected', final: true, reason: 'WeChat Pay transfer FAIL: PAYEE_ACCOUNT_ABNORMAL' };
+    expect(await wechat.queryRefund(request)).toEqual(failed);
+    // Asked again: the same bill, still failed; no second transfer.
+    expect(await wechat.refund(request)).toEqual(failed);
+    expect([...fake.transfers.values()].filter((x) => x.openid === openid)).toHaveLength(1);
+    expect(await wechat.queryRefund({ refundId: randomUUID(), paymentId })).toEqual({ outcome: 'not_found' });
+  });
+});
+
 describe('the daily trade bill', () => {
   test("the day's payments and refunds from the bill file, checked against its SHA1; no bill is an empty day; an altered file is refused", async () => {
     const paymentId = await aPaidOrder('120.50');

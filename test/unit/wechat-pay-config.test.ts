@@ -57,6 +57,9 @@ describe('WeChat Pay configuration', () => {
     expect([...config.platformKeys.keys()]).toEqual(['PUB_KEY_ID_0114232134912410000000000001']);
     expect(config.publicKeyId).toBe('PUB_KEY_ID_0114232134912410000000000001');
     expect(config).toMatchObject({ appid: 'wxd678efh567hg6787', baseUrl: 'https://api.mch.weixin.qq.com', timeoutMs: 10_000 });
+    // 商家转账 is optional: without a scene, compensations are refused for an operator to pay.
+    expect(config.transferSceneId).toBeUndefined();
+    expect(wechatPayConfig({ ...complete, WECHATPAY_TRANSFER_SCENE_ID: '1011' })).toMatchObject({ config: { transferSceneId: '1011' } });
   });
 
   test('platform certificates (old mode) are keyed by their serial, alone or beside the public key while switching', () => {
@@ -89,6 +92,7 @@ describe('WeChat Pay configuration', () => {
       WECHATPAY_NOTIFY_URL: 'http://shop.example.com/v1/payments/notifications/wechatpay?from=wx',
       WECHATPAY_BASE_URL: 'ftp://api.mch.weixin.qq.com',
       WECHATPAY_TIMEOUT_MS: '5',
+      WECHATPAY_TRANSFER_SCENE_ID: '企业赔付',
     });
     expect(problems).toEqual([
       expect.stringMatching(/^WECHATPAY_MCHID: must be the merchant number/),
@@ -98,6 +102,7 @@ describe('WeChat Pay configuration', () => {
       expect.stringMatching(/^WECHATPAY_NOTIFY_URL: must be an https URL with no query/),
       expect.stringMatching(/^WECHATPAY_BASE_URL: must be an http\(s\) URL/),
       expect.stringMatching(/^WECHATPAY_TIMEOUT_MS: /),
+      expect.stringMatching(/^WECHATPAY_TRANSFER_SCENE_ID: must be the 转账场景ID/),
     ]);
     const { WECHATPAY_PRIVATE_KEY_FILE: _file, ...inline } = complete;
     expect(

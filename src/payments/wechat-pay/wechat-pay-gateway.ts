@@ -228,8 +228,12 @@ export class WechatPayGateway implements PaymentGateway {
     } catch (error) {
       if (!(error instanceof WechatPayError && error.providerCode === 'RESOURCE_NOT_EXISTS')) throw error;
     }
+    return this.queryTransfer(refund.refundId);
+  }
+
+  private async queryTransfer(refundId: string): Promise<RefundResult | { outcome: 'not_found' }> {
     try {
-      const { json } = await this.client.call('GET', `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${outRefundNo(refund.refundId)}`);
+      const { json } = await this.client.call('GET', `/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/${outRefundNo(refundId)}`);
       return transferResult(read(TransferBill, json, 'the transfer'));
     } catch (error) {
       if (error instanceof WechatPayError && ['NOT_FOUND', 'RESOURCE_NOT_EXISTS'].includes(error.providerCode)) return { outcome: 'not_found' };
@@ -266,7 +270,10 @@ export class WechatPayGateway implements PaymentGateway {
         transfer_remark: COMPENSATION_REMARK,
         transfer_scene_report_infos: COMPENSATION_REPORT,
       });
-      return transferResult(read(TransferBill, json, 'the transfer'));
+      const bill = read(TransferBill, json, 'the transfer');
+      // The answer to 发起转账 carries no fail_reason: a bill that failed before (asked again) is queried for it, for the operator.
+      const found = bill.state === 'FAIL' ? await this.queryTransfer(request.refundId) : undefined;
+      return found && found.outcome !== 'not_found' ? found : transferResult(bill);
     } catch (error) {
       // As for a refund: WeChat Pay refusing this transfer (not enough balance, …) is its answer; busy or silent is not.
       if (error instanceof WechatPayError && !error.transient && error.providerStatus !== 401)
