@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { businessDay } from '../../../src/platform/calendar';
-import { PlanRow } from '../../../src/subscriptions';
+import { BoxRow, PlanRow } from '../../../src/subscriptions';
 import { REGIONS, addDays, firstDeliveryOn } from '../../../src/subscriptions/deliveries';
 import type { TestApp } from '../../support/app';
 import type { TestClock } from '../../support/clock';
-import { sqlRows } from './invariants';
 
 /**
  * Fruit boxes whose cutoff has passed and that nobody has locked yet: subscriptions written as they
@@ -54,6 +53,6 @@ export async function boxesPastCutoff(t: TestApp, clock: TestClock, wanted: numb
 }
 
 export async function dueBoxCount(t: TestApp): Promise<number> {
-  const [{ n }] = await sqlRows(t, "SELECT COUNT(*) AS n FROM fruit_boxes WHERE status = 'planned' AND cutoff_at <= ?", [new Date()]);
-  return Number(n);
+  // Through the query builder: the driver writes the time as each database stores it (SQLite cannot bind a Date).
+  return t.db.read((tx) => tx.createQueryBuilder(BoxRow, 'b').where("b.status = 'planned' AND b.cutoff_at <= :now", { now: new Date() }).getCount());
 }
