@@ -12,6 +12,7 @@ import {
   FIXTURE_PLATFORM_CERTIFICATE_KEY,
   FIXTURE_PLATFORM_CERTIFICATE_SERIAL,
   FakeWechatPay,
+  WECHATPAY_TEST_MERCHANT,
   type FakePlatformKey,
 } from '../support/fake-wechat-pay';
 import { aCampaignCancelledAfterSuccess, anUnpaidDeposit, paymentsBed } from '../support/payments';
@@ -23,11 +24,7 @@ import { waitFor } from '../support/wait';
  * (test/support/fake-wechat-pay.ts): the fake checks every request's signature, answers and notifies
  * signed with keys made here, and encrypts its notifications with the APIv3 key.
  */
-const MCHID = '1900009191';
-const APPID = 'wxd678efh567hg6787';
-const MERCHANT_SERIAL = '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C';
-const PUBLIC_KEY_ID = 'PUB_KEY_ID_0114232134912410000000000001';
-const APIV3_KEY = 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb';
+const { mchid: MCHID, appid: APPID, serial: MERCHANT_SERIAL, publicKeyId: PUBLIC_KEY_ID, apiV3Key: APIV3_KEY } = WECHATPAY_TEST_MERCHANT;
 const NOTIFY_URL = 'https://shop.example.com/v1/payments/notifications/wechatpay';
 const TIMEOUT_MS = 1500;
 /** 企业赔付, the 商家转账 scene a compensation is paid under. */
@@ -763,16 +760,8 @@ function gatewayAt(baseUrl: string, logger = createLogger('silent')): PaymentGat
 /** The WECHATPAY_ variables of this file's merchant, against a WeChat Pay at `baseUrl`. */
 function wechatEnv(baseUrl: string): Record<string, string> {
   return {
-    WECHATPAY_MCHID: MCHID,
-    WECHATPAY_APPID: APPID,
-    WECHATPAY_MERCHANT_SERIAL: MERCHANT_SERIAL,
-    WECHATPAY_PRIVATE_KEY: String(merchant.privateKey.export({ type: 'pkcs8', format: 'pem' })),
-    WECHATPAY_APIV3_KEY: APIV3_KEY,
-    WECHATPAY_PUBLIC_KEY_ID: PUBLIC_KEY_ID,
-    WECHATPAY_PUBLIC_KEY: String(publicKey.publicKey.export({ type: 'spki', format: 'pem' })),
+    ...fake.serviceEnv(merchant.privateKey, PUBLIC_KEY_ID, NOTIFY_URL, baseUrl),
     WECHATPAY_PLATFORM_CERTS: FIXTURE_PLATFORM_CERTIFICATE,
-    WECHATPAY_NOTIFY_URL: NOTIFY_URL,
-    WECHATPAY_BASE_URL: baseUrl,
     WECHATPAY_TIMEOUT_MS: String(TIMEOUT_MS),
     WECHATPAY_TRANSFER_SCENE_ID: TRANSFER_SCENE_ID,
   };

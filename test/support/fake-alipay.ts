@@ -248,6 +248,10 @@ export class FakeAlipay {
       res.writeHead(zip ? 200 : 404, { 'content-type': 'application/zip' }).end(zip ?? '');
       return;
     }
+    if (req.method === 'POST' && url.pathname === '/cashier/pay') {
+      await this.payAtCashier(url, res);
+      return;
+    }
     if (url.pathname !== '/gateway.do') {
       res.writeHead(404).end();
       return;
@@ -263,7 +267,7 @@ export class FakeAlipay {
     if (req.method === 'GET') {
       // A page (alipay.trade.wap.pay): Alipay's cashier in the buyer's browser, or its error page.
       const page = problem ? problem.sub_msg : this.openCashier(params);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>支付宝</title><p>${page}</p>`);
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>支付宝</title>${page}`);
       return;
     }
     const fault = this.faults.get(method)?.shift();
@@ -308,7 +312,41 @@ export class FakeAlipay {
     const biz = JSON.parse(params.biz_content ?? '{}') as Record<string, string>;
     if (biz.product_code !== 'QUICK_WAP_WAY' || !biz.quit_url) return '缺少必选参数 product_code=QUICK_WAP_WAY 或 quit_url';
     const opened = this.openTrade(biz, params.notify_url);
-    return 'code' in opened ? String(opened.sub_msg) : `支付宝收银台：${opened.subject} ¥${opened.totalAmount}`;
+    if ('code' in opened) return `<p>${escapeHtml(String(opened.sub_msg))}</p>`;
+    // The buyer pays here (the test's browser taps the button): the trade is paid, notified, and the buyer sent back to return_url.
+    const pay = new URLSearchParams({ out_trade_no: opened.outTradeNo, return_url: params.return_url ?? '' });
+    return `<p>${escapeHtml(`支付宝收银台：${opened.subject} ¥${opened.totalAmount}`)}</p><form method="post" action="/cashier/pay?${escapeHtml(pay.toString())}"><button>确认付款</button></form>`;
+  }
+
+  /**
+   * The cashier's pay button: the trade is paid (and notified) and the browser goes back to return_url with
+   * the synchronous return's signed parameters (method alipay.trade.wap.pay.return), as Alipay's cashier does.
+   */
+  private async payAtCashier(url: URL, res: http.ServerResponse): Promise<void> {
+    const trade = this.trades.get(url.searchParams.get('out_trade_no') ?? '');
+    const returnUrl = url.searchParams.get('return_url');
+    if (!trade || !returnUrl) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><title>支付宝</title><p>交易不存在</p>');
+      return;
+    }
+    await this.pay(trade.outTradeNo);
+    const fields: Record<string, string> = {
+      charset: 'utf-8',
+      out_trade_no: trade.outTradeNo,
+      method: 'alipay.trade.wap.pay.return',
+      total_amount: trade.totalAmount,
+      trade_no: trade.tradeNo,
+      auth_app_id: this.appId,
+      version: '1.0',
+      app_id: this.appId,
+      sign_type: 'RSA2',
+      seller_id: ALIPAY_EXAMPLES.sellerId,
+      timestamp: chinaTime(new Date()),
+    };
+    fields.sign = rsa2Sign(signingString(fields, ['sign', 'sign_type']), this.alipayKeys.privateKey);
+    const back = new URL(returnUrl);
+    for (const [key, value] of Object.entries(fields)) back.searchParams.set(key, value);
+    res.writeHead(302, { location: back.toString() }).end();
   }
 
   /** A trade for this order, made the first time it is asked for (precreate, or the wap cashier opened). */
@@ -527,6 +565,10 @@ function transferReply(transfer: FakeTransfer): Record<string, string> {
     status: transfer.status,
     trans_date: chinaTime(transfer.at),
   };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function failure(subCode: string, subMsg: string): FakeReply {

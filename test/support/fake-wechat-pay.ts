@@ -1,4 +1,4 @@
-import { type KeyObject, createCipheriv, createHash, createSign, createVerify, randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { type KeyObject, createCipheriv, createHash, createPublicKey, createSign, createVerify, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,18 @@ import { fromFen } from '../../src/platform/money';
  * - can be told to fail or stall its next answers, lose its next notifications, or corrupt a bill.
  * Values are the documentation's examples where it gives them (prepay ids, code_url, h5_url shapes).
  */
+
+/**
+ * A merchant for the tests: the documentation's example merchant number, AppID and certificate serial, an
+ * APIv3 key and a 微信支付公钥 id of the documented shapes.
+ */
+export const WECHATPAY_TEST_MERCHANT = {
+  mchid: '1900009191',
+  appid: 'wxd678efh567hg6787',
+  serial: '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C',
+  publicKeyId: 'PUB_KEY_ID_0114232134912410000000000001',
+  apiV3Key: 'a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb',
+};
 
 /** One key WeChat Pay signs with: a 微信支付公钥 (id PUB_KEY_ID_…) or a platform certificate (id = its serial). */
 export interface FakePlatformKey {
@@ -150,6 +162,28 @@ export class FakeWechatPay {
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
+  }
+
+  /**
+   * The service's WECHATPAY_ variables for this fake's merchant: its number, AppID, certificate serial and
+   * APIv3 key, the merchant's private key, the 微信支付公钥 `publicKeyId` (the public half of the key the
+   * fake signs with under that id), an https notify URL (WeChat Pay's rule; `notifyOrigin` sends it to the
+   * app under test) and this fake, or `baseUrl`, as WeChat Pay.
+   */
+  serviceEnv(merchantPrivateKey: KeyObject, publicKeyId: string, notifyUrl: string, baseUrl = this.baseUrl): Record<string, string> {
+    const key = this.options.platformKeys.find((k) => k.id === publicKeyId);
+    if (!key) throw new Error(`fake WeChat Pay: no key ${publicKeyId}`);
+    return {
+      WECHATPAY_MCHID: this.options.mchid,
+      WECHATPAY_APPID: this.options.appid,
+      WECHATPAY_MERCHANT_SERIAL: this.options.merchant.serial,
+      WECHATPAY_PRIVATE_KEY: String(merchantPrivateKey.export({ type: 'pkcs8', format: 'pem' })),
+      WECHATPAY_APIV3_KEY: this.options.apiV3Key,
+      WECHATPAY_PUBLIC_KEY_ID: publicKeyId,
+      WECHATPAY_PUBLIC_KEY: String(createPublicKey(key.privateKey).export({ type: 'spki', format: 'pem' })),
+      WECHATPAY_NOTIFY_URL: notifyUrl,
+      WECHATPAY_BASE_URL: baseUrl,
+    };
   }
 
   // ---- what a test tells it ----

@@ -35,6 +35,10 @@ const CODES: Record<string, Key> = {
   database_unavailable: 'errors.server',
   checkout_unavailable: 'errors.checkout_unavailable',
   payment_not_pending: 'errors.payment_not_pending',
+  payment_not_payable: 'errors.payment_not_payable',
+  payment_provider_error: 'errors.payment_provider_error',
+  payment_provider_timeout: 'errors.payment_provider_timeout',
+  checkout_not_offered: 'errors.checkout_not_offered',
 };
 
 /** What to tell the buyer about a failure, in their language: the API's English detail never reaches them. */

@@ -5,7 +5,7 @@ import { useSession } from '../session';
 import { useOnline } from './ui';
 
 export function Layout({ children }: { children: ReactNode }) {
-  const { t, language, setLanguage } = useI18n();
+  const { t } = useI18n();
   const { session } = useSession();
   const online = useOnline();
   const path = useLocation().split('?')[0];
@@ -23,9 +23,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <Link to="/" className="brand">
           {t('app.name')}
         </Link>
-        <button type="button" className="lang" lang={language === 'zh' ? 'en' : 'zh-CN'} onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>
-          {t('app.switchLanguage')}
-        </button>
+        <LanguageSwitch />
       </header>
       {!online && (
         <p className="offline" role="status">
@@ -41,5 +39,15 @@ export function Layout({ children }: { children: ReactNode }) {
         {tab(session ? '/me' : '/signin?next=/me', t('nav.me'), path.startsWith('/me') || path === '/signin')}
       </nav>
     </>
+  );
+}
+
+/** 中文 ⇄ English, in the header and on the checkout sheet that covers it. */
+export function LanguageSwitch() {
+  const { t, language, setLanguage } = useI18n();
+  return (
+    <button type="button" className="lang" lang={language === 'zh' ? 'en' : 'zh-CN'} onClick={() => setLanguage(language === 'zh' ? 'en' : 'zh')}>
+      {t('app.switchLanguage')}
+    </button>
   );
 }
