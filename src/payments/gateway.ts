@@ -150,6 +150,8 @@ export interface PaymentGateway {
   readonly name: string;
   /** The checkouts it offers. */
   readonly channels: readonly CheckoutChannel[];
+  /** Refund reasons it pays as a transfer to the payer (a deposit_compensation), which its statement of trades does not show. */
+  readonly paidByTransfer?: readonly string[];
   createPayment(request: CheckoutRequest): Promise<Checkout>;
   queryPayment(paymentId: string): Promise<PaymentQueryResult>;
   /**

@@ -257,6 +257,7 @@ export class PaymentReconciliation {
     fromLines: readonly NewDifference[],
     seen: { transactions: ReadonlySet<string>; refunds: ReadonlySet<string> },
   ): Promise<StatementReport> {
+    const transferred = this.gateway(provider).paidByTransfer ?? [];
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
       if (seen.transactions.size > 0)
@@ -287,6 +288,8 @@ export class PaymentReconciliation {
           provider,
           succeeded: 'succeeded',
         })
+        // Paid as transfers, which a statement of trades never shows.
+        .andWhere(transferred.length > 0 ? 'r.reason NOT IN (:...transferred)' : '1 = 1', { transferred })
         .getRawMany<{ id: string; paymentId: string; fen: string | number; currency: string }>();
       const found: NewDifference[] = [
         ...fromLines,

@@ -644,6 +644,16 @@ describe('through the app: a consumer pays and is refunded', () => {
     const again = { refundId: compensation.id, paymentId: payment.id, transactionId: null, amount: compensation.amount, currency: 'CNY' };
     expect(await wechat.refund({ ...again, reason: 'deposit_compensation', payer: payment.payer })).toEqual({ outcome: 'succeeded' });
     for (const { payment } of deposits) expect([...fake.transfers.values()].filter((x) => x.openid === openids.get(payment.id))).toHaveLength(1);
+    // The day's trade bill shows the deposits' refunds and not the transfers, which is no difference.
+    const day = businessDay(clock.now());
+    clock.offsetMs += 24 * 60 * 60_000;
+    try {
+      const ids = deposits.flatMap((d) => [d.payment.id, d.refund.id, d.compensation.id]);
+      const report = await t.app.services.reconciliation.compareStatement('wechatpay', day);
+      expect(report.differences.filter((d) => ids.includes(d.paymentId ?? '') || ids.includes(d.refundId ?? ''))).toEqual([]);
+    } finally {
+      clock.offsetMs -= 24 * 60 * 60_000;
+    }
   });
 
   test('a compensation whose payer WeChat Pay never named (paid before payers were kept) is refused once, with its reason, for an operator: not sent again', async () => {

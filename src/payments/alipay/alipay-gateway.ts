@@ -49,6 +49,7 @@ const NOTIFICATION_LIFETIME_HOURS = 48;
 export class AlipayGateway implements PaymentGateway {
   readonly name = 'alipay';
   readonly channels: readonly CheckoutChannel[] = ['h5', 'qr'];
+  readonly paidByTransfer = ['deposit_compensation'];
   private readonly sdk: AlipaySdk;
 
   constructor(private readonly config: AlipayConfig) {

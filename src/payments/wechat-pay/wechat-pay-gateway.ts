@@ -104,6 +104,7 @@ const REFUND_REASONS: Record<string, string> = {
 export class WechatPayGateway implements PaymentGateway {
   readonly name = 'wechatpay';
   readonly channels: readonly CheckoutChannel[] = ['qr', 'h5', 'jsapi'];
+  readonly paidByTransfer = ['deposit_compensation'];
   private readonly client: WechatPayClient;
 
   constructor(
