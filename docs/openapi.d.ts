@@ -6414,6 +6414,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/c/{id}/poster.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A campaign's share poster (PNG, 750×1334): title, price, deposit deal, deadline and a QR code of its link
+         * @description A picture to save and share where links do not travel (WeChat Moments): the title, the group price now (the tier reached, else the first) with the reference price and the cheapest tier still ahead, the deposit deal (定金 ¥100 抵 ¥200), the deadline in China time (12月20日 20:00 截止) and a QR code of the campaign's absolute link (with `?s=` the shop code when given). Drawn on the server from SVG (CJK fonts: fonts-noto-cjk), kept a while per picture.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A shop owner's code: the poster's QR code links to the campaign with `?s=` this code, so the pledges it brings count for that shop */
+                    s?: string;
+                };
+                header?: {
+                    /** @description The ETag of a poster already held: 304 if it is still the picture */
+                    "If-None-Match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The poster */
+                200: {
+                    headers: {
+                        /** @description A strong validator of the picture */
+                        ETag?: string;
+                        /** @description `public, max-age=60` when PUBLIC_BASE_URL is set, else `private, max-age=60` */
+                        "Cache-Control"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                    };
+                };
+                /** @description `invalid_query`, `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no published campaign with that id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wechat/js-sdk-config": {
         parameters: {
             query?: never;

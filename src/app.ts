@@ -94,7 +94,7 @@ import { storefrontRouter } from './platform/http/storefront';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
-import { WechatJsSdk, publicOrigin, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
+import { Posters, WechatJsSdk, publicOrigin, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
 import {
   BoxCharges,
   BoxContentsRow,
@@ -412,7 +412,7 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
-    ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl })),
+    ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }) })),
   ];
   const http = createHttpApp({
     logger,

@@ -1,4 +1,5 @@
 export { storefrontPages } from './pages';
+export { Posters } from './poster';
 export { publicOrigin } from './public-url';
 export { shareCodeRouter } from './qr';
 export { storefrontRoutes } from './storefront.routes';

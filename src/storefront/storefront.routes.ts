@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { badRequest } from '../platform/http/app-error';
-import { publicRoute, type RouteDef } from '../platform/http/routes';
+import { CampaignParams, type CampaignReads } from '../campaigns';
+import { badRequest, notFound } from '../platform/http/app-error';
+import { Download, publicRoute, type RouteDef } from '../platform/http/routes';
+import { posterContent, type Posters } from './poster';
 import { publicOrigin } from './public-url';
 import { type WechatJsSdk, withoutFragment } from './wechat-js-sdk';
 
@@ -21,8 +23,62 @@ const JsSdkConfig = z
   ])
   .meta({ id: 'WechatJsSdkConfig' });
 
-export function storefrontRoutes(deps: { wechat: WechatJsSdk | undefined; publicBaseUrl: string | undefined }): RouteDef[] {
+export const PosterQuery = z.strictObject({
+  s: z
+    .string()
+    .regex(/^[A-Za-z0-9]{4,12}$/, 'must be a shop code: 4 to 12 letters or digits')
+    .optional()
+    .meta({
+      description: "A shop owner's code: the poster's QR code links to the campaign with `?s=` this code, so the pledges it brings count for that shop",
+    }),
+});
+
+/**
+ * A poster's link is the same for everyone when it is PUBLIC_BASE_URL's; taken from the request's host, only
+ * the browser may keep it. A minute: what it shows (the price reached) changes while the campaign runs.
+ */
+const POSTER_CACHE_CONTROL = { fixed: 'public, max-age=60', fromRequest: 'private, max-age=60' };
+
+export function storefrontRoutes(deps: {
+  wechat: WechatJsSdk | undefined;
+  publicBaseUrl: string | undefined;
+  reads: CampaignReads;
+  posters: Posters;
+}): RouteDef[] {
   return [
+    publicRoute({
+      method: 'get',
+      path: '/c/:id/poster.png',
+      summary: "A campaign's share poster (PNG, 750×1334): title, price, deposit deal, deadline and a QR code of its link",
+      params: CampaignParams,
+      query: PosterQuery,
+      response: null,
+      doc: {
+        description:
+          "A picture to save and share where links do not travel (WeChat Moments): the title, the group price now (the tier reached, else the first) with the reference price and the cheapest tier still ahead, the deposit deal (定金 ¥100 抵 ¥200), the deadline in China time (12月20日 20:00 截止) and a QR code of the campaign's absolute link (with `?s=` the shop code when given). Drawn on the server from SVG (CJK fonts: fonts-noto-cjk), kept a while per picture.",
+        answer: 'The poster',
+        files: { 'image/png': 'The poster, 750×1334 pixels' },
+        headers: z.object({
+          'If-None-Match': z.string().optional().meta({ description: 'The ETag of a poster already held: 304 if it is still the picture' }),
+        }),
+        answerHeaders: {
+          ETag: 'A strong validator of the picture',
+          'Cache-Control': '`public, max-age=60` when PUBLIC_BASE_URL is set, else `private, max-age=60`',
+        },
+        problems: { 404: '`not_found`: no published campaign with that id' },
+      },
+      handle: async ({ params, query, req }) => {
+        const campaign = await deps.reads.campaign(params.id);
+        if (!campaign) throw notFound('The campaign');
+        const link = `${publicOrigin(req, deps.publicBaseUrl)}/c/${params.id}${query.s ? `?s=${query.s}` : ''}`;
+        const poster = await deps.posters.of(posterContent(campaign.body, link));
+        return new Download('image/png', `poster-${params.id}.png`, poster.png, {
+          inline: true,
+          etag: poster.etag,
+          cacheControl: deps.publicBaseUrl ? POSTER_CACHE_CONTROL.fixed : POSTER_CACHE_CONTROL.fromRequest,
+        });
+      },
+    }),
     publicRoute({
       method: 'get',
       path: '/v1/wechat/js-sdk-config',

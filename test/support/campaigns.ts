@@ -7,6 +7,13 @@ import type { TestClock } from './clock';
 
 /** The down-jacket campaign of DESIGN.md, small enough for a test, published and open. */
 export async function anOpenCampaign(t: TestApp, operator: Caller, factoryId: string, clock: TestClock, overrides: Record<string, unknown> = {}) {
+  const draft = await aDraftCampaign(t, operator, factoryId, clock, overrides);
+  const published = await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(200);
+  return published.body as { id: string; depositPerUnit: string; status: string };
+}
+
+/** The same campaign, not published yet: only operators see it. */
+export async function aDraftCampaign(t: TestApp, operator: Caller, factoryId: string, clock: TestClock, overrides: Record<string, unknown> = {}) {
   const now = clock.now().getTime();
   const body = {
     factoryId,
@@ -28,9 +35,7 @@ export async function anOpenCampaign(t: TestApp, operator: Caller, factoryId: st
     expectedShipDate: businessDay(new Date(now + 60 * 86_400_000)),
     ...overrides,
   };
-  const created = await t.http.post('/v1/campaigns').set(operator.auth).send(body).expect(201);
-  const published = await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
-  return published.body as { id: string; depositPerUnit: string; status: string };
+  return (await t.http.post('/v1/campaigns').set(operator.auth).send(body).expect(201)).body as { id: string };
 }
 
 export function pledge(t: TestApp, consumer: Caller, campaignId: string, variant: Record<string, string>, quantity: number, key: string = randomUUID()) {

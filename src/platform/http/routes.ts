@@ -75,12 +75,16 @@ export interface RouteDoc {
  */
 type Answer<Res extends z.ZodType | null> = (Res extends z.ZodType ? z.input<Res> : never) | Cacheable | Download | Reply | undefined;
 
-/** A handler's answer that is a file (a CSV export, say) rather than JSON. */
+/**
+ * A handler's answer that is a file (a CSV export, say) rather than JSON. `inline` for a picture to be shown
+ * rather than saved; with an `etag` (and its Cache-Control) a request whose If-None-Match names it is answered 304.
+ */
 export class Download {
   constructor(
     readonly contentType: string,
     readonly filename: string,
     readonly content: string | Buffer,
+    readonly options: { inline?: boolean; etag?: string; cacheControl?: string } = {},
   ) {}
 }
 
@@ -195,7 +199,7 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       if (body === undefined) res.status(status).end();
       else if (body instanceof Cacheable) sendCacheable(req, res, status, new Cacheable(checked(def, status, body.body), body.etag, body.cacheControl));
       else if (body instanceof Reply) res.status(body.status).type(body.contentType).send(body.body);
-      else if (body instanceof Download) res.status(status).type(body.contentType).attachment(body.filename).send(body.content);
+      else if (body instanceof Download) sendDownload(req, res, status, body);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(checked(def, status, body));
     });
@@ -230,6 +234,17 @@ function undescribed(sent: unknown, parsed: unknown, at = ''): string[] {
   return Object.entries(sent).flatMap(([key, value]) =>
     key in parsed ? undescribed(value, (parsed as Record<string, unknown>)[key], `${at}.${key}`) : [`${at}.${key}`.slice(1)],
   );
+}
+
+function sendDownload(req: Request, res: Response, status: number, file: Download): void {
+  res.status(status).type(file.contentType);
+  // Our own file names are plain ASCII, so the inline form needs no encoding.
+  if (file.options.inline) res.setHeader('Content-Disposition', `inline; filename="${file.filename}"`);
+  else res.attachment(file.filename);
+  if (file.options.etag) res.setHeader('ETag', file.options.etag);
+  if (file.options.cacheControl) res.setHeader('Cache-Control', file.options.cacheControl);
+  if (file.options.etag && req.fresh) res.status(304).end();
+  else res.send(file.content);
 }
 
 function sendCacheable(req: Request, res: Response, status: number, answer: Cacheable): void {

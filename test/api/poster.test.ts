@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import jsQR from 'jsqr';
+import { DateTime } from 'luxon';
+import { PNG } from 'pngjs';
+import { posterContent, posterSvg } from '../../src/storefront/poster';
+import { startTestApp, type TestApp } from '../support/app';
+import { aFactory, anOperator, type Caller } from '../support/builders';
+import { aDraftCampaign, anOpenCampaign } from '../support/campaigns';
+import { TestClock } from '../support/clock';
+
+let t: TestApp;
+let operator: Caller;
+let factoryId: string;
+const clock = new TestClock();
+beforeAll(async () => {
+  t = await startTestApp({ clock, env: { PUBLIC_BASE_URL: 'https://shop.example.com' } });
+  operator = await anOperator(t);
+  factoryId = (await aFactory(t, operator)).id;
+});
+afterAll(() => t.close());
+
+/** 20:00 China time in 30 days: the poster says "M月d日 20:00 截止". */
+const closing = DateTime.now().setZone('Asia/Shanghai').plus({ days: 30 }).set({ hour: 20, minute: 0, second: 0, millisecond: 0 });
+
+/** ¥1,000 × 10% = a ¥100 deposit counted twice (定金膨胀): "定金 ¥100 抵 ¥200"; ¥900 for 3, ¥700 for 5. */
+const aCampaign = (title: string) =>
+  anOpenCampaign(t, operator, factoryId, clock, {
+    title,
+    referencePrice: '1000.00',
+    depositCreditRate: '2',
+    tiers: [
+      { minUnits: 3, unitPrice: '900.00' },
+      { minUnits: 5, unitPrice: '700.00' },
+    ],
+    closesAt: closing.toJSDate().toISOString(),
+  });
+
+function decode(body: Buffer): { width: number; height: number; qr: string | undefined } {
+  const png = PNG.sync.read(body);
+  const code = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  return { width: png.width, height: png.height, qr: code?.data };
+}
+
+const png = (req: ReturnType<TestApp['http']['get']>) =>
+  req.buffer(true).parse((res, done) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => done(null, Buffer.concat(chunks)));
+  });
+
+test("a phone-sized PNG whose QR code is the campaign's link with the shop code; cached by its ETag", async () => {
+  const c = await aCampaign('Winter down jacket, joint pre-order');
+  const res = await png(t.http.get(`/c/${c.id}/poster.png`).query({ s: 'Shop42' })).expect(200);
+  expect(res.headers['content-type']).toBe('image/png');
+  expect(res.headers['content-disposition']).toBe(`inline; filename="poster-${c.id}.png"`);
+  expect(res.headers['cache-control']).toBe('public, max-age=60');
+  expect(decode(res.body as Buffer)).toEqual({ width: 750, height: 1334, qr: `https://shop.example.com/c/${c.id}?s=Shop42` });
+
+  await t.http.get(`/c/${c.id}/poster.png`).query({ s: 'Shop42' }).set('If-None-Match', res.headers.etag).expect(304);
+  const plain = await png(t.http.get(`/c/${c.id}/poster.png`)).expect(200);
+  expect(plain.headers.etag).not.toBe(res.headers.etag);
+  expect(decode(plain.body as Buffer).qr).toBe(`https://shop.example.com/c/${c.id}`);
+});
+
+test('the poster says the price, the reference price, the deposit deal and the deadline in China time', async () => {
+  const c = await aCampaign('Winter down jacket, joint pre-order');
+  const dto = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body;
+  const content = posterContent(dto, 'https://shop.example.com/c/x');
+  expect(content).toMatchObject({
+    price: '¥900',
+    priceLabel: '成团价',
+    lowest: '人越多越便宜 · 最低 ¥700',
+    reference: '参考价 ¥1000',
+    deposit: '定金 ¥100 抵 ¥200',
+    deadline: `${closing.month}月${closing.day}日 20:00 截止`,
+    product: null,
+  });
+  expect(posterSvg(content)).toContain('定金 ¥100 抵 ¥200');
+});
+
+test("a title with XML's special characters is drawn as text, and a long one is cut short", async () => {
+  const hostile = `Down <jacket> & "hood" 'x' ]]> <!-- \u0001 </svg><svg onload="alert(1)">`;
+  const c = await aCampaign(hostile);
+  const res = await png(t.http.get(`/c/${c.id}/poster.png`)).expect(200);
+  expect(decode(res.body as Buffer)).toMatchObject({ width: 750, qr: `https://shop.example.com/c/${c.id}` });
+  const svg = posterSvg(posterContent((await t.http.get(`/v1/campaigns/${c.id}`)).body, 'https://shop.example.com/c/x'));
+  expect(svg).not.toContain('<jacket>');
+  expect(svg).not.toContain('onload="');
+  expect(svg).toContain('>Down &lt;jacket&gt; &amp;');
+
+  const long = await aCampaign('冬季加厚羽绒服'.repeat(20));
+  const svgOfLong = posterSvg(posterContent((await t.http.get(`/v1/campaigns/${long.id}`)).body, 'https://shop.example.com/c/x'));
+  expect(svgOfLong.match(/font-size="48" font-weight="700" fill="#222"/g)).toHaveLength(3);
+  expect(svgOfLong).toContain('…');
+  await png(t.http.get(`/c/${long.id}/poster.png`)).expect(200);
+});
+
+test('no poster for a campaign that does not exist or is a draft; a bad shop code is refused', async () => {
+  expect((await t.http.get(`/c/${randomUUID()}/poster.png`).expect(404)).body.code).toBe('not_found');
+  const draft = await aDraftCampaign(t, operator, factoryId, clock);
+  expect((await t.http.get(`/c/${draft.id}/poster.png`).expect(404)).body.code).toBe('not_found');
+  const c = await aCampaign('Down jacket');
+  for (const s of ['abc', 'x'.repeat(13), 'shop-1', '店铺代码'])
+    expect((await t.http.get(`/c/${c.id}/poster.png`).query({ s }).expect(400)).body.code).toBe('invalid_query');
+});
