@@ -240,6 +240,14 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     await qr.waitFor();
     expect(await qr.getAttribute('src')).toBe(`/c/${demo.id}/qr.svg`);
     await page.getByRole('button', { name: '关闭' }).click();
+    // The poster, drawn on the server: a picture to press and hold in WeChat.
+    await page.getByRole('button', { name: '分享海报' }).click();
+    const poster = page.getByRole('img', { name: `“${demo.title}”的分享海报` });
+    await poster.waitFor();
+    expect(await poster.getAttribute('src')).toBe(`/c/${demo.id}/poster.png`);
+    await page.waitForFunction((img) => (img as HTMLImageElement).complete, await poster.elementHandle());
+    expect(await poster.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(750);
+    await page.getByRole('button', { name: '关闭' }).click();
   });
 
   test('signs up with a phone code without leaving the page, pledges, pays on the sandbox checkout and sees 已付定金', async () => {

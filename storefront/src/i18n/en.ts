@@ -132,6 +132,9 @@ export const en: Words<Dictionary> = {
     qrTitle: 'Scan to open this page',
     qrAlt: 'QR code for “{{title}}”',
     qrHint: 'Scan with WeChat, or send a screenshot.',
+    poster: 'Share poster',
+    posterAlt: 'Share poster for “{{title}}”',
+    posterHint: 'Press and hold the picture to save or send it; its QR code opens this page.',
   },
   signIn: {
     title: 'Sign in / sign up',

@@ -117,6 +117,9 @@ export const zh = {
     qrTitle: '扫码打开本页',
     qrAlt: '“{{title}}”的二维码',
     qrHint: '用微信扫一扫，或截图发给朋友。',
+    poster: '分享海报',
+    posterAlt: '“{{title}}”的分享海报',
+    posterHint: '长按图片保存或发送给朋友，扫码即可参与。',
   },
   signIn: {
     title: '登录 / 注册',

@@ -206,7 +206,11 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
         <div className="buybar">
           {error !== null && <Message kind="error">{errorText(error, t)}</Message>}
           <button type="button" className="button primary wide" onClick={() => void pledge()} disabled={busy} aria-busy={busy} data-testid="pledge-button">
-            {busy ? t('campaign.pledging') : quotedDeposit ? t('campaign.pledgeAmount', { amount: yuan(quotedDeposit) }) : t('campaign.pledge', { deposit: yuan(campaign.depositPerUnit) })}
+            {busy
+              ? t('campaign.pledging')
+              : quotedDeposit
+                ? t('campaign.pledgeAmount', { amount: yuan(quotedDeposit) })
+                : t('campaign.pledge', { deposit: yuan(campaign.depositPerUnit) })}
           </button>
         </div>
       )}
@@ -329,7 +333,17 @@ function Ladder({ campaign }: { campaign: Campaign }) {
 }
 
 /** The deposit deal in the buyer's terms, from the quote API (one source of truth for money). */
-function Deal({ campaign, variant, quantity, onDeposit }: { campaign: Campaign; variant: Record<string, string> | null; quantity: number; onDeposit(deposit: string | null): void }) {
+function Deal({
+  campaign,
+  variant,
+  quantity,
+  onDeposit,
+}: {
+  campaign: Campaign;
+  variant: Record<string, string> | null;
+  quantity: number;
+  onDeposit(deposit: string | null): void;
+}) {
   const { t } = useI18n();
   const { api } = useSession();
   // Until every option is chosen the deal is quoted for the first values: prices are the same for every variant.
@@ -396,7 +410,11 @@ function Share({ campaign }: { campaign: Campaign }) {
   const { api } = useSession();
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
   const [qr, setQr] = useState(false);
+  const [poster, setPoster] = useState(false);
   const url = `${location.origin}/c/${encodeURIComponent(campaign.id)}`;
+  // A shop owner's code this page was opened with goes on into the poster's QR code.
+  const shop = new URLSearchParams(location.search).get('s');
+  const posterUrl = `/c/${encodeURIComponent(campaign.id)}/poster.png${shop && /^[A-Za-z0-9]{4,12}$/.test(shop) ? `?s=${shop}` : ''}`;
 
   useEffect(() => {
     if (!/MicroMessenger/i.test(navigator.userAgent)) return;
@@ -428,6 +446,9 @@ function Share({ campaign }: { campaign: Campaign }) {
         <button type="button" className="button secondary" onClick={() => setQr(true)}>
           {t('share.qr')}
         </button>
+        <button type="button" className="button secondary" onClick={() => setPoster(true)}>
+          {t('share.poster')}
+        </button>
         {typeof navigator.share === 'function' && (
           <button type="button" className="button secondary" onClick={() => void navigator.share({ title: campaign.title, url }).catch(() => undefined)}>
             {t('share.more')}
@@ -443,6 +464,11 @@ function Share({ campaign }: { campaign: Campaign }) {
       <Sheet open={qr} onClose={() => setQr(false)} title={t('share.qrTitle')}>
         <img className="qr" src={`/c/${encodeURIComponent(campaign.id)}/qr.svg`} alt={t('share.qrAlt', { title: campaign.title })} width={240} height={240} />
         <p className="hint center">{t('share.qrHint')}</p>
+      </Sheet>
+      <Sheet open={poster} onClose={() => setPoster(false)} title={t('share.poster')}>
+        {/* Loaded only when asked for: the picture is drawn on the server and weighs ~80 kB. */}
+        {poster && <img className="poster" src={posterUrl} alt={t('share.posterAlt', { title: campaign.title })} width={750} height={1334} />}
+        <p className="hint center">{t('share.posterHint')}</p>
       </Sheet>
     </section>
   );
