@@ -16,6 +16,7 @@ const MODULES = {
   subscriptions: ['platform', 'scheduling', 'payments', 'ledger', 'notifications', 'forecasts', 'factories'],
   storefront: ['platform', 'campaigns', 'subscriptions'],
   payouts: ['platform', 'ledger', 'campaigns', 'accounts', 'notifications'],
+  shops: ['platform', 'accounts', 'campaigns', 'subscriptions'],
 };
 const DOMAIN = Object.keys(MODULES);
 

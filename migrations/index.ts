@@ -20,6 +20,7 @@ import { StatementSeen1765120000000 } from './1765120000000-statement-seen';
 import { FactorySettlements1765210000000 } from './1765210000000-factory-settlements';
 import { OrchardStatements1765220000000 } from './1765220000000-orchard-statements';
 import { PaymentPayer1765300000000 } from './1765300000000-payment-payer';
+import { ShopOwners1765400000000 } from './1765400000000-shop-owners';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   FactorySettlements1765210000000,
   OrchardStatements1765220000000,
   PaymentPayer1765300000000,
+  ShopOwners1765400000000,
 ];

@@ -29,6 +29,7 @@ const API_INFO = {
   tags: [
     ...['accounts', 'factories', 'campaigns', 'pledges', 'payments', 'forecasts', 'subscriptions'].map((name) => ({ name })),
     { name: 'payouts', description: 'Factory settlements and payouts (docs/payments.md § Factory settlements and payouts)' },
+    { name: 'shops', description: 'Shop owners (小B): applications, shops and their pages, consumers bound to a shop owner (docs/shop-owners.md)' },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

@@ -73,6 +73,7 @@ import {
   pledgeRoutes,
 } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
+import { ShopBindingRow, ShopBindings, ShopOwners, ShopRow, shopRoutes } from './shops';
 import type { Clock } from './platform/clock';
 import { ConfigError, parseConfig, type Config } from './platform/config';
 import type { Database } from './platform/database';
@@ -157,6 +158,8 @@ export const entities = [
   PayoutBatchRow,
   PayoutRow,
   PayeeRow,
+  ShopRow,
+  ShopBindingRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -238,6 +241,8 @@ export interface App {
     boxCharges: BoxCharges;
     /** Factory settlements: statements per final campaign, payouts, and the sandbox payout provider (tests make it decline). */
     payouts: { statements: Statements; payouts: Payouts; sandbox: SandboxPayoutGateway | undefined };
+    /** Shop owners (小B): applications and shops, and the bindings pledges and subscriptions are attributed by. */
+    shops: { owners: ShopOwners; bindings: ShopBindings };
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -308,9 +313,20 @@ export function buildApp(deps: AppDeps): App {
   const payoutSandbox = config.env === 'production' ? undefined : new SandboxPayoutGateway();
   const payoutGateways: PayoutGateway[] = [new BankFilePayouts(), ...(payoutSandbox ? [payoutSandbox] : [])];
   const payouts = new Payouts({ db, jobs, clock, ledger, notifier, gateways: new Map(payoutGateways.map((g) => [g.method, g])) });
+  // Pledges and subscriptions record the shop owner a consumer is bound to when they are made (docs/shop-owners.md).
+  const shopBindings = new ShopBindings({ db, clock, bindingDays: config.shops.bindingDays });
   const moves = new PledgeMoves({ db, clock, campaigns, payments, notifications, tallies, finalObservers: [statements] });
   const pledges = {
-    placement: new PledgePlacement({ db, jobs, clock, campaigns, payments, tallies, depositTtlMinutes: config.pledges.depositTtlMinutes }),
+    placement: new PledgePlacement({
+      db,
+      jobs,
+      clock,
+      campaigns,
+      payments,
+      tallies,
+      attribution: shopBindings,
+      depositTtlMinutes: config.pledges.depositTtlMinutes,
+    }),
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
     cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),
     moves,
@@ -339,7 +355,7 @@ export function buildApp(deps: AppDeps): App {
   const schedule = new SubscriptionSchedule({ db, clock });
   const subscriptions = {
     catalogue: new SubscriptionCatalogue({ db, clock, jobs, factories }),
-    lifecycle: new SubscriptionLifecycle({ db, clock, planning, schedule }),
+    lifecycle: new SubscriptionLifecycle({ db, clock, planning, schedule, attribution: shopBindings }),
     schedule,
     planning,
     fulfilment,
@@ -360,6 +376,7 @@ export function buildApp(deps: AppDeps): App {
   const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
   const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
   const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
+  const shops = { owners: new ShopOwners({ db, clock, campaignReads, catalogue: subscriptions.catalogue }), bindings: shopBindings };
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
 
@@ -412,6 +429,7 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
+    ...tagged('shops', shopRoutes(shops.owners, shops.bindings, config.shops)),
     ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }) })),
   ];
   const http = createHttpApp({
@@ -476,6 +494,7 @@ export function buildApp(deps: AppDeps): App {
       subscriptions,
       boxCharges,
       payouts: { statements, payouts, sandbox: payoutSandbox },
+      shops,
     },
     reconcile: reconcileLedger,
     prepare: async () => {

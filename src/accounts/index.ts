@@ -8,5 +8,5 @@ export { OWASP_ARGON2ID, PasswordHasher, type PasswordHashing } from './password
 export { PhoneCodeRow } from './phone-code.entity';
 export { PhoneCodes, type PhoneCodeSettings } from './phone-codes';
 export { phoneRoutes } from './phone.routes';
-export { maskPhone, normalizePhone } from './phone';
+export { maskPhone, normalizePhone, phone } from './phone';
 export { SandboxSmsSender, type SmsSender, type VerificationSms } from './sms';

@@ -1,4 +1,4 @@
-export { PledgePlacement } from './pledge-placement';
+export { PledgePlacement, type AttributionSource } from './pledge-placement';
 export { PledgePayments } from './pledge-payments';
 export { PledgeCancellation } from './pledge-cancellation';
 export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';

@@ -21,6 +21,12 @@ interface PledgeIntent {
   variantKey: string;
   quantity: number;
   at: Date;
+  shopId: string | null;
+}
+
+/** Which shop owner's shop a consumer is bound to at a moment (the shops module's bindings), or null: one indexed read. */
+export interface AttributionSource {
+  shopOf(userId: string, at: Date): Promise<string | null>;
 }
 
 type Placed = { pledge: PledgeRow; payment: PaymentRow };
@@ -39,6 +45,7 @@ export class PledgePlacement {
       campaigns: CampaignService;
       payments: PaymentService;
       tallies: PledgeTallies;
+      attribution: AttributionSource;
       depositTtlMinutes: number;
     },
   ) {}
@@ -58,7 +65,9 @@ export class PledgePlacement {
   ): Promise<Placed & { payments: PaymentRow[] }> {
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
-    const campaign = await this.deps.campaigns.terms(campaignId);
+    // The shop owner is read before the batch, alongside the terms: one primary-key read, in no transaction.
+    const at = this.deps.clock.now();
+    const [campaign, shopId] = await Promise.all([this.deps.campaigns.terms(campaignId), this.deps.attribution.shopOf(consumer.userId, at)]);
     if (!campaign) throw notFound('The campaign');
     const key = checkChoice(campaign, input);
     if (campaign.perConsumerLimit !== null) await this.ensureConsumerRow(campaignId, consumer.userId);
@@ -70,7 +79,8 @@ export class PledgePlacement {
         userId: consumer.userId,
         variantKey: key,
         quantity: input.quantity,
-        at: this.deps.clock.now(),
+        at,
+        shopId,
       });
     } catch (error) {
       // The pledge exists already: an earlier attempt of this request wrote it and died before answering.
@@ -175,7 +185,7 @@ export class PledgePlacement {
   /** The pledges, their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
   private async insertPledges(tx: Tx, intents: readonly PledgeIntent[]): Promise<Placed[]> {
     if (intents.length === 0) return [];
-    const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
+    const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at, shopId }) =>
       Object.assign(new PledgeRow(), {
         id: pledgeId,
         campaignId: campaign.id,
@@ -192,6 +202,7 @@ export class PledgePlacement {
         expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
         balanceDueAt: null,
         remindedAt: null,
+        shopId,
         createdAt: at,
         updatedAt: at,
       }),

@@ -33,6 +33,8 @@ export class PledgeRow {
   @Column(timestampColumn('expires_at')) expiresAt: Date;
   @Column(timestampColumn('balance_due_at', { nullable: true })) balanceDueAt: Date | null;
   @Column(timestampColumn('reminded_at', { nullable: true })) remindedAt: Date | null;
+  /** The shop owner's shop the pledge is attributed to, as bound when it was made (docs/shop-owners.md); null: none. */
+  @Column({ name: 'shop_id', type: 'varchar', length: 36, nullable: true }) shopId: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('updated_at')) updatedAt: Date;
 }

@@ -1,5 +1,5 @@
 export { SubscriptionCatalogue } from './subscription-catalogue';
-export { SubscriptionLifecycle } from './subscription-lifecycle';
+export { SubscriptionLifecycle, type SubscriptionAttribution } from './subscription-lifecycle';
 export { SubscriptionSchedule } from './subscription-schedule';
 export { BoxPlanning } from './box-planning';
 export { Fulfilment } from './fulfilment';
@@ -9,4 +9,4 @@ export { subscriptionRoutes } from './subscription.routes';
 export { BoxRow, FruitRow, BoxContentsRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
 export { OrchardDemand } from './orchard-demand';
 export { BoxCharges } from './box-charges';
-export { toPlanDto } from './subscription.schemas';
+export { PlanDocument, toPlanDto } from './subscription.schemas';

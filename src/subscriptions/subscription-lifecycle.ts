@@ -26,13 +26,20 @@ export interface CreateSubscriptionInput {
 /** What a subscriber may change: applied from the next delivery whose cutoff is ahead. */
 export type SubscriptionChange = Partial<Pick<CreateSubscriptionInput, 'planId' | 'householdSize' | 'exclusions'>>;
 
+/** Which shop owner's shop a consumer is bound to at a moment (the shops module's bindings), or null. */
+export interface SubscriptionAttribution {
+  shopOf(userId: string, at: Date): Promise<string | null>;
+}
+
 /**
  * A subscription's life: subscribing, changing plan, household or exclusions, skipping, pausing, resuming
  * and cancelling, each accepted before the delivery's cutoff and refused after it. Each change builds or
  * drops the boxes it concerns in its own transaction (box-planning.ts).
  */
 export class SubscriptionLifecycle {
-  constructor(private readonly deps: { db: Database; clock: Clock; planning: BoxPlanning; schedule: SubscriptionSchedule }) {}
+  constructor(
+    private readonly deps: { db: Database; clock: Clock; planning: BoxPlanning; schedule: SubscriptionSchedule; attribution: SubscriptionAttribution },
+  ) {}
 
   /**
    * Subscribes. `subscriptionId` is the request's idempotency id: a retry of a request whose subscription
@@ -69,6 +76,7 @@ export class SubscriptionLifecycle {
 
   private async subscribe(consumer: Consumer, input: CreateSubscriptionInput, subscriptionId: string): Promise<SubscriptionView> {
     const now = this.deps.clock.now();
+    const shopId = await this.deps.attribution.shopOf(consumer.userId, now);
     return this.deps.db.transaction(async (tx) => {
       const errors: FieldError[] = [];
       // Own keys only: "constructor" or "toString" is `in` every object, and is no region.
@@ -89,6 +97,7 @@ export class SubscriptionLifecycle {
         pausedUntil: null,
         createdAt: now,
         cancelledAt: null,
+        shopId,
       });
       await tx.insert(SubscriptionRow, subscription);
       await this.deps.planning.buildBoxes(tx, [subscription]);

@@ -64,6 +64,8 @@ export class SubscriptionRow {
   @Column({ name: 'paused_until', type: 'varchar', length: 10, nullable: true }) pausedUntil: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
   @Column(timestampColumn('cancelled_at', { nullable: true })) cancelledAt: Date | null;
+  /** The shop owner's shop the subscription is attributed to, as bound when it was made (docs/shop-owners.md); null: none. */
+  @Column({ name: 'shop_id', type: 'varchar', length: 36, nullable: true }) shopId: string | null;
 }
 
 @Entity('subscription_skips')

@@ -31,6 +31,8 @@ export const TEST_ENV = {
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '100000',
   // Every test signs its consumers up from one address.
   REGISTER_RATE_LIMIT_PER_15_MIN: '100000',
+  // The shop-application limit has a test of its own (test/api/shops.test.ts); attacks on the route are many attempts.
+  SHOP_APPLICATIONS_PER_HOUR: '100000',
   // Tests read a campaign right after changing it; the public read cache (at most 1 s old) has tests of its own (test/api/campaign-cache.test.ts).
   CAMPAIGN_CACHE_MS: '0',
   // Every answer is checked against its route's response schema: docs/openapi.yaml is generated from those schemas.

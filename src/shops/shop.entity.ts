@@ -1,0 +1,38 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { jsonColumn, timestampColumn } from '../platform/database';
+
+/** pending → approved (a shop, with its code) or refused (with a reason); a refused consumer may apply again. */
+export const SHOP_STATUSES = ['pending', 'approved', 'refused'] as const;
+export type ShopStatus = (typeof SHOP_STATUSES)[number];
+
+/** A consumer's application to be a shop owner (小B) and, once approved, their shop. */
+@Entity('shops')
+export class ShopRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  /** The applicant while pending or approved, null once refused: its unique index allows one open application per consumer. */
+  @Column({ name: 'open_user_id', type: 'varchar', length: 36, nullable: true }) openUserId: string | null;
+  @Column({ type: 'varchar', length: 16 }) status: ShopStatus;
+  /** Given at approval: what share links carry (`?s=`) and the shop page's address (`/s/:code`). */
+  @Column({ type: 'varchar', length: 8, nullable: true }) code: string | null;
+  @Column({ type: 'varchar', length: 64 }) name: string;
+  @Column({ type: 'varchar', length: 16 }) phone: string;
+  @Column({ name: 'wechat_id', type: 'varchar', length: 64 }) wechatId: string;
+  @Column({ type: 'varchar', length: 500 }) greeting: string;
+  @Column(jsonColumn('campaign_ids')) campaignIds: string[];
+  @Column(jsonColumn('plan_ids')) planIds: string[];
+  @Column(timestampColumn('applied_at')) appliedAt: Date;
+  @Column({ name: 'decided_by', type: 'varchar', length: 36, nullable: true }) decidedBy: string | null;
+  @Column(timestampColumn('decided_at', { nullable: true })) decidedAt: Date | null;
+  @Column({ name: 'refusal_reason', type: 'varchar', length: 500, nullable: true }) refusalReason: string | null;
+  @Column(timestampColumn('updated_at')) updatedAt: Date;
+}
+
+/** The one shop a consumer is bound to, until `expiresAt` (docs/shop-owners.md: first binding wins while it lasts). */
+@Entity('shop_bindings')
+export class ShopBindingRow {
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  @Column({ name: 'shop_id', type: 'varchar', length: 36 }) shopId: string;
+  @Column(timestampColumn('bound_at')) boundAt: Date;
+  @Column(timestampColumn('expires_at')) expiresAt: Date;
+}

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { AppError } from '../platform/http/app-error';
+import { page, pageOf } from '../platform/http/paginate';
+import { subjectOf } from '../platform/http/principal';
+import { rateLimited } from '../platform/http/rate-limit';
+import { publicRoute, route, type RouteDef } from '../platform/http/routes';
+import type { ShopBindings } from './shop-bindings';
+import type { ShopOwners } from './shop-owners';
+import {
+  ApplyBody,
+  BindBody,
+  RefuseBody,
+  ShopApplicationDocument,
+  ShopApplicationParams,
+  ShopApplicationQuery,
+  ShopBindingDocument,
+  ShopCodeParams,
+  ShopPageDocument,
+  UpdateShopBody,
+  toShopApplicationDto,
+  toShopBindingDto,
+  toShopPageDto,
+} from './shop.schemas';
+
+/**
+ * `applicationsPerHour`: attempts an account may make in an hour, successful or not: a refused consumer may
+ * try again, a script may not hammer the operators' queue.
+ */
+export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applicationsPerHour }: { applicationsPerHour: number }): RouteDef[] {
+  const applicationLimit = rateLimited({
+    windowMs: 60 * 60_000,
+    limit: applicationsPerHour,
+    key: (req) => subjectOf(req.principal),
+    code: 'too_many_shop_applications',
+    detail: `一小时内申请次数过多（最多 ${applicationsPerHour} 次），请稍后再试。 Too many shop applications from this account in an hour (at most ${applicationsPerHour}).`,
+  });
+  return [
+    route({
+      method: 'post',
+      path: '/v1/shop-applications',
+      summary: 'Apply to be a shop owner (小B): free, no purchase needed; an operator approves or refuses (consumer)',
+      access: ['consumer'],
+      status: 201,
+      body: ApplyBody,
+      response: ShopApplicationDocument,
+      before: [applicationLimit],
+      doc: {
+        answer: 'The application, pending',
+        problems: {
+          409: '`shop_application_open`: an application is pending, or the caller is a shop owner already',
+          429: '`too_many_shop_applications`: too many applications from this account in an hour',
+        },
+      },
+      handle: async ({ principal, body }) => toShopApplicationDto(await owners.apply(principal, body)),
+    }),
+    route({
+      method: 'get',
+      path: '/v1/me/shop',
+      summary: "The caller's latest shop application, or their shop once approved (consumer)",
+      access: ['consumer'],
+      response: ShopApplicationDocument,
+      doc: { answer: 'The application or shop', problems: { 404: 'the caller never applied' } },
+      handle: async ({ principal }) => {
+        const mine = await owners.mine(principal);
+        if (!mine) throw new AppError(404, 'not_found', '你还没有申请开店。 You have not applied to be a shop owner.');
+        return toShopApplicationDto(mine);
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/v1/me/shop',
+      summary: "Choose the shop page's greeting, campaigns and fruit-box plans (shop owner)",
+      access: ['consumer'],
+      body: UpdateShopBody,
+      response: ShopPageDocument,
+      doc: { answer: 'The shop page as the public sees it', problems: { 403: '`not_a_shop_owner`' } },
+      handle: async ({ principal, body }) => toShopPageDto(await owners.updateMine(principal, body)),
+    }),
+    route({
+      method: 'get',
+      path: '/v1/shop-applications',
+      summary: 'Shop applications, oldest first, by status (operators)',
+      access: ['operator'],
+      query: ShopApplicationQuery,
+      response: pageOf(ShopApplicationDocument),
+      doc: { answer: 'A page of applications' },
+      handle: async ({ query }) => {
+        const { items, total } = await owners.list(query);
+        return page(items.map(toShopApplicationDto), total, query);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/shop-applications/:id/approve',
+      summary: 'Approve a pending application: the shop gets its code (operators)',
+      access: ['operator'],
+      params: ShopApplicationParams,
+      response: ShopApplicationDocument,
+      doc: { answer: 'The shop', problems: { 409: '`shop_application_decided`' } },
+      handle: async ({ principal, params }) => toShopApplicationDto(await owners.approve(principal, params.id)),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/shop-applications/:id/refuse',
+      summary: 'Refuse a pending application with a reason the applicant sees (operators)',
+      access: ['operator'],
+      params: ShopApplicationParams,
+      body: RefuseBody,
+      response: ShopApplicationDocument,
+      doc: { answer: 'The refused application', problems: { 409: '`shop_application_decided`' } },
+      handle: async ({ principal, params, body }) => toShopApplicationDto(await owners.refuse(principal, params.id, body.reason)),
+    }),
+    publicRoute({
+      method: 'get',
+      path: '/v1/shops/:code',
+      summary: "A shop's public page: its owner's name and greeting, chosen campaigns and plans",
+      params: ShopCodeParams,
+      response: ShopPageDocument,
+      doc: { answer: 'The shop page' },
+      handle: async ({ params }) => toShopPageDto(await owners.publicPage(params.code)),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/me/shop-binding',
+      summary: 'Bind the caller to the shop owner whose link (?s=<code>) brought them; the first binding wins while it lasts (consumer)',
+      access: ['consumer'],
+      body: BindBody,
+      response: ShopBindingDocument,
+      doc: {
+        description:
+          'Sent by the storefront once signed in (or at sign-up) when the page was opened through a share link. A binding in force is kept: the answer is the binding in force, whichever shop it is.',
+        answer: 'The binding in force',
+        problems: { 404: 'no shop has this code', 409: '`shop_owner_not_bindable`: the caller is a shop owner' },
+      },
+      handle: async ({ principal, body }) => toShopBindingDto(await bindings.bind(principal, body.code)),
+    }),
+    route({
+      method: 'get',
+      path: '/v1/me/shop-binding',
+      summary: 'The shop owner the caller is bound to, if any (consumer)',
+      access: ['consumer'],
+      response: z.object({ binding: ShopBindingDocument.nullable() }),
+      doc: { answer: 'The binding in force, or null' },
+      handle: async ({ principal }) => {
+        const binding = await bindings.mine(principal);
+        return { binding: binding ? toShopBindingDto(binding) : null };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { phone } from '../accounts';
+import { CampaignDocument } from '../campaigns';
+import { idSchema as id } from '../platform/ids';
+import { pageQuery } from '../platform/http/paginate';
+import { PlanDocument } from '../subscriptions';
+import type { Binding } from './shop-bindings';
+import { SHOP_STATUSES, type ShopRow } from './shop.entity';
+import { CODE_ALPHABET, CODE_LENGTH, type ShopPage } from './shop-owners';
+
+const greeting = z.string().trim().max(500);
+const shopCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), `must be a shop code (${CODE_LENGTH} characters)`)
+  .meta({ examples: ['K7M2QX'] });
+
+export const ShopApplicationParams = z.strictObject({ id });
+export const ShopCodeParams = z.strictObject({ code: shopCode });
+
+export const ApplyBody = z.strictObject({
+  name: z.string().trim().min(1).max(64),
+  phone,
+  wechatId: z.string().trim().min(1).max(64),
+  greeting: greeting.default(''),
+});
+
+export const RefuseBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+export const UpdateShopBody = z.strictObject({
+  greeting,
+  campaignIds: z.array(id).max(50),
+  planIds: z.array(z.string().trim().min(1).max(64)).max(20),
+});
+
+export const BindBody = z.strictObject({ code: shopCode });
+
+export const ShopApplicationQuery = pageQuery.extend({ status: z.enum(SHOP_STATUSES).optional() });
+
+export const ShopApplicationDocument = z
+  .object({
+    id: z.uuid(),
+    userId: z.uuid(),
+    status: z.enum(SHOP_STATUSES),
+    code: z.string().nullable().meta({ description: 'The shop code, given at approval; null before' }),
+    name: z.string(),
+    phone: z.string(),
+    wechatId: z.string(),
+    greeting: z.string(),
+    campaignIds: z.array(z.uuid()),
+    planIds: z.array(z.string()),
+    appliedAt: z.iso.datetime(),
+    decidedBy: z.uuid().nullable(),
+    decidedAt: z.iso.datetime().nullable(),
+    refusalReason: z.string().nullable(),
+  })
+  .meta({ id: 'ShopApplication' });
+
+export const ShopPageDocument = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    greeting: z.string(),
+    campaigns: z.array(CampaignDocument).meta({ description: 'The chosen campaigns the public may see (never drafts), in the order chosen' }),
+    plans: z.array(PlanDocument).meta({ description: 'The chosen fruit-box plans that are offered' }),
+  })
+  .meta({ id: 'ShopPage' });
+
+export const ShopBindingDocument = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    boundAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().meta({ description: 'Until then, links of other shop owners do not change the binding' }),
+  })
+  .meta({ id: 'ShopBinding' });
+
+export function toShopApplicationDto(s: ShopRow): z.output<typeof ShopApplicationDocument> {
+  return {
+    id: s.id,
+    userId: s.userId,
+    status: s.status,
+    code: s.code,
+    name: s.name,
+    phone: s.phone,
+    wechatId: s.wechatId,
+    greeting: s.greeting,
+    campaignIds: s.campaignIds,
+    planIds: s.planIds,
+    appliedAt: s.appliedAt.toISOString(),
+    decidedBy: s.decidedBy,
+    decidedAt: s.decidedAt?.toISOString() ?? null,
+    refusalReason: s.refusalReason,
+  };
+}
+
+export function toShopPageDto({ shop, campaigns, plans }: ShopPage): z.input<typeof ShopPageDocument> {
+  return { code: shop.code!, name: shop.name, greeting: shop.greeting, campaigns, plans };
+}
+
+export function toShopBindingDto(b: Binding): z.output<typeof ShopBindingDocument> {
+  return { code: b.shop.code!, name: b.shop.name, boundAt: b.boundAt.toISOString(), expiresAt: b.expiresAt.toISOString() };
+}
