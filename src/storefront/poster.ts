@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
+import { renderAsync } from '@resvg/resvg-js';
 import { DateTime } from 'luxon';
 import QRCode from 'qrcode';
 import type { CampaignDto } from '../campaigns';
@@ -179,15 +179,21 @@ export class Posters {
     this.rendered = new FreshCache({ maxAgeMs: options.maxAgeMs, maxEntries: options.maxEntries ?? 200 });
   }
 
+  /** Renders started: what the posters asked for cost (for tests). */
+  get renders(): number {
+    return this.rendered.loads;
+  }
+
   async of(content: PosterContent): Promise<RenderedPoster> {
     const svg = posterSvg(content);
     const hash = createHash('sha1').update(svg).digest('base64url');
-    const png = await this.rendered.get(hash, async () => this.render(svg));
+    const png = await this.rendered.get(hash, () => this.render(svg));
     return { png, etag: `"${hash}"` };
   }
 
-  private render(svg: string): Buffer {
+  /** On libuv's thread pool (renderAsync), not the event loop: the API keeps answering while a poster is drawn. */
+  private async render(svg: string): Promise<Buffer> {
     const font = this.fonts.length > 0 ? { loadSystemFonts: false, fontFiles: this.fonts } : { loadSystemFonts: true };
-    return new Resvg(svg, { font: { ...font, defaultFontFamily: FAMILY } }).render().asPng();
+    return (await renderAsync(svg, { font: { ...font, defaultFontFamily: FAMILY } })).asPng();
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import jsQR from 'jsqr';
 import { DateTime } from 'luxon';
 import { PNG } from 'pngjs';
-import { posterContent, posterSvg } from '../../src/storefront/poster';
+import { Posters, posterContent, posterSvg } from '../../src/storefront/poster';
 import { startTestApp, type TestApp } from '../support/app';
 import { aFactory, anOperator, type Caller } from '../support/builders';
 import { aDraftCampaign, anOpenCampaign } from '../support/campaigns';
@@ -76,6 +76,17 @@ test('the poster says the price, the reference price, the deposit deal and the d
     product: null,
   });
   expect(posterSvg(content)).toContain('定金 ¥100 抵 ¥200');
+});
+
+test('a burst of requests for one poster costs one render; another shop code is another picture', async () => {
+  const c = await aCampaign('Winter down jacket, joint pre-order');
+  const dto = (await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body;
+  const posters = new Posters({ maxAgeMs: 60_000 });
+  const burst = await Promise.all(Array.from({ length: 5 }, () => posters.of(posterContent(dto, `https://shop.example.com/c/${c.id}?s=Shop42`))));
+  expect(posters.renders).toBe(1);
+  expect(new Set(burst.map((p) => p.etag)).size).toBe(1);
+  await posters.of(posterContent(dto, `https://shop.example.com/c/${c.id}?s=Shop43`));
+  expect(posters.renders).toBe(2);
 });
 
 test("a title with XML's special characters is drawn as text, and a long one is cut short", async () => {
