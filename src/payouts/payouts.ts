@@ -159,7 +159,9 @@ export class Payouts {
     if (!payout || payout.status !== 'sent' || !payout.reference) return;
     const status = await this.deps.gateways.get(payout.method!)!.status!(payout.reference);
     if (status === 'confirmed') await this.confirm(payoutId);
-    else if (status === 'failed') await this.fail(payoutId, 'returned by the bank', true);
+    // A returned transfer (no such account, name not matching) fails the same way when sent again: it waits
+    // for an operator to fix the payee and retry, rather than being sent again and again by itself.
+    else if (status === 'failed') await this.fail(payoutId, 'returned by the bank');
     else throw new Error(`payout ${payoutId} is still on its way`);
   }
 
@@ -189,15 +191,14 @@ export class Payouts {
     });
   }
 
-  /** A sent payout did not arrive (the bank returned it, or its file was rejected). Retried by the send job when `retry`, else by an operator. */
-  async fail(payoutId: string, reason: string, retry = false): Promise<PayoutRow> {
+  /** A sent payout did not arrive (the bank returned it, or its file was rejected): an operator retries it, once the cause is fixed. */
+  async fail(payoutId: string, reason: string): Promise<PayoutRow> {
     return this.deps.db.transaction(async (tx) => {
       const payout = await tx.findOne(PayoutRow, { where: { id: payoutId }, lock: this.deps.db.rowLock() });
       if (!payout) throw notFound('The payout');
       if (payout.status !== 'sent') throw conflict('payout_not_sent', `A ${payout.status} payout cannot fail: only a sent one can.`);
       const now = this.deps.clock.now();
       await tx.update(PayoutRow, { id: payoutId, status: 'sent' }, { status: 'failed', lastError: reason.slice(0, 255), updatedAt: now });
-      if (retry) await this.deps.jobs.enqueue(tx, SEND_PAYOUT_JOB, { payoutId }, { key: `${payoutId}:${payout.attempts + 1}` });
       return Object.assign(payout, { status: 'failed', lastError: reason, updatedAt: now });
     });
   }

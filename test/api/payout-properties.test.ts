@@ -88,7 +88,7 @@ async function run(commands: Command[]): Promise<void> {
         sandbox.failNext(1);
         break;
       case 'returning':
-        // Sent transfers come back returned until the next 'returning' (each one is sent again by its job).
+        // Sent transfers come back returned until the next 'returning' (each one then waits for an operator's retry).
         returning = !returning;
         sandbox.failTransfers(returning);
         break;
