@@ -6578,13 +6578,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The application or shop */
+                /** @description The application or shop; null if the caller never applied */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["ShopApplication"];
+                        "application/json": {
+                            application: components["schemas"]["ShopApplication"] | null;
+                        };
                     };
                 };
                 /** @description `unauthenticated`: no valid credentials */
@@ -6598,15 +6600,6 @@ export interface paths {
                 };
                 /** @description `forbidden`: the caller's role may not do this */
                 403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the caller never applied */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };

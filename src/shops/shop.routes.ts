@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { AppError } from '../platform/http/app-error';
 import { page, pageOf } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
 import { rateLimited } from '../platform/http/rate-limit';
@@ -58,12 +57,11 @@ export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applica
       path: '/v1/me/shop',
       summary: "The caller's latest shop application, or their shop once approved (consumer)",
       access: ['consumer'],
-      response: ShopApplicationDocument,
-      doc: { answer: 'The application or shop', problems: { 404: 'the caller never applied' } },
+      response: z.object({ application: ShopApplicationDocument.nullable() }),
+      doc: { answer: 'The application or shop; null if the caller never applied' },
       handle: async ({ principal }) => {
         const mine = await owners.mine(principal);
-        if (!mine) throw new AppError(404, 'not_found', '你还没有申请开店。 You have not applied to be a shop owner.');
-        return toShopApplicationDto(mine);
+        return { application: mine ? toShopApplicationDto(mine) : null };
       },
     }),
     route({

@@ -51,9 +51,10 @@ async function aShopOwner(): Promise<{ owner: Caller; id: string; code: string }
 describe('becoming a shop owner', () => {
   test('apply → pending → approved with a code → the shop page shows the chosen public campaigns and plans', async () => {
     const consumer = await aConsumer(t);
+    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body).toEqual({ application: null });
     const applied = await apply(consumer).expect(201);
     expect(applied.body).toMatchObject({ status: 'pending', code: null, name: '小芳的果园铺', phone: '+8613812345678', wechatId: 'xiaofang_88' });
-    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.status).toBe('pending');
+    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.application.status).toBe('pending');
     const pending = (await t.http.get('/v1/shop-applications?status=pending&limit=100').set(operator.auth).expect(200)).body;
     expect(pending.items.map((a: { id: string }) => a.id)).toContain(applied.body.id);
 
@@ -118,10 +119,10 @@ describe('becoming a shop owner', () => {
     expect(duplicate.body.detail).toMatch(/^你已经/);
     const refused = (await t.http.post(`/v1/shop-applications/${first.id}/refuse`).set(operator.auth).send({ reason: '微信号无法添加' }).expect(200)).body;
     expect(refused).toMatchObject({ status: 'refused', code: null, refusalReason: '微信号无法添加', decidedBy: operator.userId });
-    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.refusalReason).toBe('微信号无法添加');
+    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.application.refusalReason).toBe('微信号无法添加');
     const second = (await apply(consumer).expect(201)).body;
     expect(second.id).not.toBe(first.id);
-    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.id).toBe(second.id);
+    expect((await t.http.get('/v1/me/shop').set(consumer.auth).expect(200)).body.application.id).toBe(second.id);
     const refusedList = (await t.http.get('/v1/shop-applications?status=refused&limit=100').set(operator.auth).expect(200)).body;
     expect(refusedList.items.map((a: { id: string }) => a.id)).toContain(first.id);
   });

@@ -128,6 +128,22 @@ const CALLS: Record<string, (w: World) => Call> = {
     body: { method: 'bank_file' },
   }),
   'post /v1/payouts/:id/fail': (w) => ({ auth: w.operator.auth, path: `/v1/payouts/${w.settlement.payoutB}/fail`, body: { reason: 'returned by the bank' } }),
+  'post /v1/shop-applications': (w) => ({
+    auth: w.carol.auth,
+    path: '/v1/shop-applications',
+    body: { name: 'Carol', phone: '13700001111', wechatId: 'carol_fruit', greeting: 'hello' },
+  }),
+  'put /v1/me/shop': (w) => ({
+    auth: w.shops.owner.auth,
+    path: '/v1/me/shop',
+    body: { greeting: 'hi', campaignIds: [w.campaigns.openA], planIds: ['weekly-small'] },
+  }),
+  'post /v1/shop-applications/:id/refuse': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/shop-applications/${w.shops.pendingId}/refuse`,
+    body: { reason: 'no WeChat id' },
+  }),
+  'post /v1/me/shop-binding': (w) => ({ auth: w.bob.auth, path: '/v1/me/shop-binding', body: { code: w.shops.code } }),
   'put /v1/factories/:id/payee': (w) => ({
     auth: w.operator.auth,
     path: `/v1/factories/${w.b.id}/payee`,

@@ -65,9 +65,11 @@ const OWNED: Record<string, Owned> = {
   'get /v1/statements/:id/entries': { id: (w) => w.settlement.statementA, queries: ['', '?format=csv'], owner: (w) => w.a.key.auth },
   'get /v1/payouts/:id': { id: (w) => w.settlement.payoutA, owner: (w) => w.a.user.auth },
   'get /v1/factories/:id/payee': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  // Drafts have no poster, not even for operators.
+  'get /c/:id/poster.png': { id: (w) => w.campaigns.draftA },
 };
 /** Ids that name no tenant's record. */
-const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider'];
+const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider', 'get /v1/shops/:code'];
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 const isOperatorOnly = (r: RouteDef) => r.access !== 'public' && r.access.every((role) => role === 'operator');

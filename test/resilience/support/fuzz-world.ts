@@ -12,7 +12,7 @@ import { deref, loadSpec, type Schema } from './fuzz-openapi';
  * an id of: campaigns open, decided and draft; pledges paid, unpaid and awaiting their balance; payments;
  * fruit-box subscriptions and their boxes; forecast batches and their lines; API keys; a webhook; a
  * completed campaign of A and of B with their statements, paid by payouts (sent) of a batch; a batch awaiting
- * approval; A's bank account.
+ * approval; A's bank account; a shop owner (dave, approved, with a shop code) and a pending shop application (erin's).
  */
 export interface FactoryTenant {
   id: string;
@@ -56,6 +56,8 @@ export interface World {
   /** Factory A's statement of a completed campaign; the payouts of A and B (sent through the sandbox) and their batch; a batch awaiting approval. */
   settlement: { statementA: string; payoutA: string; payoutB: string; batchId: string; pendingBatchId: string };
   variants: Record<string, string>[];
+  /** dave, a shop owner with his shop's code; erin's application, pending. */
+  shops: { owner: Caller; code: string; approvedId: string; pendingId: string };
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -160,6 +162,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const boxes = await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200);
   const fruits = await t.http.get('/v1/fruits').expect(200);
   const plans = await t.http.get('/v1/subscription-plans').expect(200);
+  const shops = await shopsOf(t, operator);
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
 
   return {
@@ -177,7 +180,9 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     campaigns: { openA: openA.id, openB: openB.id, decidedA: decided.id, draftA },
     settlement,
     variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
+    shops,
     pools: {
+      'shop-applications': [shops.approvedId, shops.pendingId],
       factories: [a.id, b.id, orchard.body.id],
       campaigns: [openA.id, openB.id, decided.id, draftA],
       pledges: allPledges.map((p) => p.id),
@@ -198,6 +203,17 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       await t.close();
     },
   };
+}
+
+/** A shop owner approved through the API, and an application left pending. */
+async function shopsOf(t: TestApp, operator: Caller) {
+  const [owner, applicant] = [await aConsumer(t), await aConsumer(t)];
+  const apply = (c: Caller) =>
+    t.http.post('/v1/shop-applications').set(c.auth).send({ name: 'Fruit shop', phone: '13912345678', wechatId: 'fruit_shop', greeting: '' }).expect(201);
+  const approved = await apply(owner);
+  const shop = await t.http.post(`/v1/shop-applications/${approved.body.id}/approve`).set(operator.auth).expect(200);
+  const pending = await apply(applicant);
+  return { owner, code: shop.body.code as string, approvedId: approved.body.id as string, pendingId: pending.body.id as string };
 }
 
 /** A campaign of the factory completed: one pledge paid in full, so that a statement of it is made. */
