@@ -10,6 +10,7 @@ import { PaymentCheckouts1765100000000 } from '../../migrations/1765100000000-pa
 import { FactorySettlements1765210000000 } from '../../migrations/1765210000000-factory-settlements';
 import { OrchardStatements1765220000000 } from '../../migrations/1765220000000-orchard-statements';
 import { PaymentPayer1765300000000 } from '../../migrations/1765300000000-payment-payer';
+import { ShopOwners1765400000000 } from '../../migrations/1765400000000-shop-owners';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -701,6 +702,45 @@ describe('migrations keep the data they move', () => {
       expect(rows.map((r) => ({ ...r, amount_fen: Number(r.amount_fen) }))).toEqual([
         { id: id(1), status: 'succeeded', amount_fen: 10_000, transaction_id: '4200000001', payer: null },
         { id: id(2), status: 'succeeded', amount_fen: 10_000, transaction_id: '4200000002', payer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+      ]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('shop owners: pledges already there keep every field and are attributed to no shop; a new one keeps its shop', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(ShopOwners1765400000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const at = new Date('2027-01-01T00:00:00Z');
+    const pledge = {
+      campaign_id: id(10),
+      user_id: id(11),
+      variant_key: 'colour=black',
+      quantity: 2,
+      status: 'active',
+      deposit_per_unit_fen: 5_000,
+      deposit_fen: 10_000,
+      expires_at: at,
+      created_at: at,
+      updated_at: at,
+    };
+    await before.transaction((tx) => before.insertRows(tx, 'pledges', [{ ...pledge, id: id(1), deposit_payment_id: id(21) }]));
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('ShopOwners1765400000000');
+      await after.transaction((tx) => after.insertRows(tx, 'pledges', [{ ...pledge, id: id(2), deposit_payment_id: id(22), shop_id: id(30) }]));
+      const rows = (await after.read((tx) => tx.query('SELECT id, status, quantity, deposit_fen, shop_id FROM pledges ORDER BY id'))) as Record<
+        string,
+        unknown
+      >[];
+      expect(rows.map((r) => ({ ...r, deposit_fen: Number(r.deposit_fen) }))).toEqual([
+        { id: id(1), status: 'active', quantity: 2, deposit_fen: 10_000, shop_id: null },
+        { id: id(2), status: 'active', quantity: 2, deposit_fen: 10_000, shop_id: id(30) },
       ]);
     } finally {
       await after.close();
