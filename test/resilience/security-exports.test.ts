@@ -47,6 +47,8 @@ describe('CSV exports', () => {
       statements: w.settlement.statementA,
       payouts: w.settlement.payoutA,
       'payout-batches': w.settlement.batchId,
+      shops: w.shops.code,
+      c: w.campaigns.openA,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
