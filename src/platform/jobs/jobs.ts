@@ -323,6 +323,7 @@ export class Jobs {
 class Heartbeat {
   private readonly locks: { ids: string[]; lockedAt: Date; onRenew?: (lockedAt: Date) => void }[] = [];
   private readonly timer: NodeJS.Timeout;
+  private beating = false;
 
   constructor(
     private readonly repository: TypeormJobRepository,
@@ -349,16 +350,28 @@ class Heartbeat {
   }
 
   private async beat(): Promise<void> {
-    const now = new Date();
-    for (const lock of this.locks) {
-      try {
-        const renewed = await this.repository.renewLocks(lock.ids, lock.lockedAt, now);
-        if (renewed < lock.ids.length) this.logger.warn({ jobs: lock.ids.length, renewed }, 'a running job lost its lock to another worker');
-        lock.lockedAt = now;
-        lock.onRenew?.(now);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'could not renew the lock of a running job; retrying at the next beat');
+    // One beat at a time: a beat slower than the interval overlapped the next, which renewed from the lock
+    // time the first had just replaced, matched nothing, and left the database's lock to expire under a
+    // running job (its own worker then claimed it again and ran it a second time).
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const now = new Date();
+      for (const lock of this.locks) {
+        try {
+          const renewed = await this.repository.renewLocks(lock.ids, lock.lockedAt, now);
+          if (renewed < lock.ids.length) this.logger.warn({ jobs: lock.ids.length, renewed }, 'a running job lost its lock to another worker');
+          // The lock time moves only where the database moved it; a lock lost is not renewed in memory either.
+          if (renewed > 0) {
+            lock.lockedAt = now;
+            lock.onRenew?.(now);
+          }
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not renew the lock of a running job; retrying at the next beat');
+        }
       }
+    } finally {
+      this.beating = false;
     }
   }
 }
