@@ -309,8 +309,8 @@ export function buildApp(deps: AppDeps): App {
   // Orchards' weekly statements read which boxes ship in a week from the subscriptions module's fulfilment.
   const fulfilment = new Fulfilment({ db });
   const statements = new Statements({ db, jobs, clock, ledger, campaigns, notifier, shipWeeks: fulfilment });
-  // The sandbox pays no one: never offered in production, where payouts go out as a bank file.
-  const payoutSandbox = config.env === 'production' ? undefined : new SandboxPayoutGateway();
+  // The sandbox pays no one: offered only in the demo and tests; elsewhere payouts go out as a bank file.
+  const payoutSandbox = config.payments.sandboxPayouts ? new SandboxPayoutGateway() : undefined;
   const payoutGateways: PayoutGateway[] = [new BankFilePayouts(), ...(payoutSandbox ? [payoutSandbox] : [])];
   const payouts = new Payouts({ db, jobs, clock, ledger, notifier, gateways: new Map(payoutGateways.map((g) => [g.method, g])) });
   // Pledges and subscriptions record the shop owner a consumer is bound to when they are made (docs/shop-owners.md).

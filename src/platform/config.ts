@@ -63,6 +63,8 @@ export interface Config {
     sandboxCheckout: boolean;
     /** Test-only routes with which an operator completes or fails a sandbox payment: only when switched on, never in production. */
     sandboxTestRoutes: boolean;
+    /** The sandbox payout provider, which pays no one: the embedded demo and tests (SANDBOX_TEST_ROUTES) only, never in production. */
+    sandboxPayouts: boolean;
     notificationToleranceSeconds: number;
     /** How long after a checkout a payment still pending is first asked about at its providers (its notification may be lost). */
     queryAfterMinutes: number;
@@ -305,6 +307,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxAutoConfirm:
         e.SANDBOX_AUTO_CONFIRM === true ? 'all' : e.SANDBOX_AUTO_CONFIRM === false || !embeddedDemo ? 'off' : sandboxCheckout ? 'unattended' : 'all',
       sandboxTestRoutes: e.SANDBOX_TEST_ROUTES,
+      sandboxPayouts: e.NODE_ENV !== 'production' && (embeddedDemo || e.SANDBOX_TEST_ROUTES),
       sandboxCheckout,
       notificationToleranceSeconds: 300,
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,

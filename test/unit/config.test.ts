@@ -58,6 +58,14 @@ describe('config', () => {
     );
   });
 
+  test('the sandbox payout provider, which pays no one, exists only for the embedded demo and tests', () => {
+    const mysql = 'mysql://app:secret@db.internal:3306/c2m';
+    expect(parseConfig({}).payments.sandboxPayouts).toBe(true);
+    expect(parseConfig({ DATABASE_URL: mysql }).payments.sandboxPayouts).toBe(false);
+    expect(parseConfig({ DATABASE_URL: mysql, NODE_ENV: 'test', SANDBOX_TEST_ROUTES: 'true' }).payments.sandboxPayouts).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production', AUTH_SECRET: 'x'.repeat(40) }).payments.sandboxPayouts).toBe(false);
+  });
+
   test('the sandbox checkout sheet is on only for the embedded demo, and cannot be switched on in production', () => {
     const mysql = 'mysql://app:secret@db.internal:3306/c2m';
     expect(parseConfig({}).payments.sandboxCheckout).toBe(true);
