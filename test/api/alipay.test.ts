@@ -7,7 +7,7 @@ import { anOpenCampaign, pledge } from '../support/campaigns';
 import { type TestClock, advance, runDue } from '../support/clock';
 import { waitFor } from '../support/wait';
 import { ALIPAY_EXAMPLES, FakeAlipay, alipayBed, depositAtAlipay, rsa2Sign, signingString } from '../support/fake-alipay';
-import { aCampaignCancelledAfterSuccess } from '../support/payments';
+import { aCampaignCancelledAfterSuccess, aCheckoutRequest } from '../support/payments';
 import { runServiceToExit } from '../support/process';
 
 /**
@@ -28,15 +28,7 @@ beforeAll(() => ({ fake, t, alipay, clock, notifyUrl, operator, factoryId } = be
 const outTradeNo = (paymentId: string) => paymentId.replaceAll('-', '');
 
 function checkoutRequest(channel: 'qr' | 'h5', amount = '88.80') {
-  return {
-    paymentId: randomUUID(),
-    description: '羽绒服 定金',
-    amount: parseMoney(amount),
-    currency: 'CNY',
-    channel,
-    expiresAt: new Date(Date.now() + 15 * 60_000),
-    returnUrl: 'https://shop.example.com/pay/done',
-  };
+  return aCheckoutRequest(channel, amount, new Date());
 }
 
 /** A trade paid at the fake (its notification lost, so that only the test decides what the app hears). */

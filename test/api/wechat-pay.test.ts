@@ -15,7 +15,7 @@ import {
   WECHATPAY_TEST_MERCHANT,
   type FakePlatformKey,
 } from '../support/fake-wechat-pay';
-import { aCampaignCancelledAfterSuccess, anUnpaidDeposit, paymentsBed } from '../support/payments';
+import { aCampaignCancelledAfterSuccess, aCheckoutRequest, anUnpaidDeposit, paymentsBed } from '../support/payments';
 import { runServiceToExit } from '../support/process';
 import { waitFor } from '../support/wait';
 
@@ -71,17 +71,7 @@ afterAll(async () => {
 });
 
 function checkoutRequest(channel: 'qr' | 'h5' | 'jsapi', amount = '199.99') {
-  return {
-    paymentId: randomUUID(),
-    description: '羽绒服 定金',
-    amount: parseMoney(amount),
-    currency: 'CNY',
-    channel,
-    expiresAt: new Date(clock.now().getTime() + 15 * 60_000),
-    clientIp: '203.0.113.7',
-    openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
-    returnUrl: 'https://shop.example.com/pay/done',
-  };
+  return aCheckoutRequest(channel, amount, clock.now(), { clientIp: '203.0.113.7', openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' });
 }
 
 /** An order paid at the fake, its notification lost (so only the test decides what the app hears). */

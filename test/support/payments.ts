@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PaymentRow, RefundRow, SandboxGateway } from '../../src/payments';
+import type { CheckoutChannel, CheckoutRequest } from '../../src/payments/gateway';
+import { parseMoney } from '../../src/platform/money';
 import { startTestApp, type TestApp } from './app';
 import { aConsumer, aFactory, anOperator, type Caller } from './builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from './campaigns';
@@ -83,4 +85,18 @@ export async function aCampaignCancelledAfterSuccess(
       return { ...deposit, refund, compensation };
     }),
   );
+}
+
+/** A checkout asked of a provider's adapter directly: a new payment of `amount`, open for 15 minutes from `now`. */
+export function aCheckoutRequest(channel: CheckoutChannel, amount: string, now: Date, extra: Partial<CheckoutRequest> = {}): CheckoutRequest {
+  return {
+    paymentId: randomUUID(),
+    description: '羽绒服 定金',
+    amount: parseMoney(amount),
+    currency: 'CNY',
+    channel,
+    expiresAt: new Date(now.getTime() + 15 * 60_000),
+    returnUrl: 'https://shop.example.com/pay/done',
+    ...extra,
+  };
 }
