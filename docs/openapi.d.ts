@@ -6881,8 +6881,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `not_found`: no such record, or not the caller's to see */
+                /** @description no approved shop has this code; `not_found`: no such record, or not the caller's to see */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `too_many_shop_lookups`: too many share-link lookups in a minute (SHOP_LOOKUPS_PER_MINUTE) */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7023,8 +7032,146 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description `too_many_shop_lookups`: too many share-link lookups in a minute (SHOP_LOOKUPS_PER_MINUTE) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shop-visits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count a visit through a shop owner's share link (a storefront page opened with ?s=<code>)
+         * @description Sent by the storefront when a page opens with `?s=`: the shop page (no campaignId) or a campaign page. A visitor (the anonymous `visitorId` their browser keeps) counts at most once per shop, campaign and China day; a repeat is answered the same and counts nothing. Visits are shown to the shop owner (GET /v1/me/shop/dashboard) and earn nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example K7M2QX */
+                        code: string;
+                        /** @description The campaign page the link opened; absent for the shop page (/s/:code) */
+                        campaignId?: string;
+                        /** @description An anonymous id the browser keeps (localStorage): a visitor counts once per shop, campaign and day */
+                        visitorId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Counted (or already counted today) */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no approved shop has this code, or no published campaign this id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `too_many_shop_lookups`: too many share-link lookups in a minute (SHOP_LOOKUPS_PER_MINUTE) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop owner's own figures: visits, pledges and units through their links, per campaign (shop owner) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The dashboard */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShopDashboard"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -7081,7 +7228,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `not_found`: no published campaign with that id */
+                /** @description `not_found`: no published campaign with that id, or `s` is not the code of an approved shop */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8015,6 +8162,30 @@ export interface components {
              * @description Until then, links of other shop owners do not change the binding
              */
             expiresAt: string;
+        };
+        ShopDashboard: {
+            code: string;
+            name: string;
+            /** @description Visits to the shop page (/s/:code) */
+            shopPage: {
+                /** @description Visitors counted, each at most once per China day */
+                visits: number;
+                /** @description Of them, today (China time) */
+                visitsToday: number;
+            };
+            campaigns: {
+                /** Format: uuid */
+                campaignId: string;
+                /** @description null if the campaign is no longer public */
+                title: string | null;
+                /** @description Visitors counted, each at most once per China day */
+                visits: number;
+                /** @description Of them, today (China time) */
+                visitsToday: number;
+                /** @description Pledges attributed to the shop whose deposit is paid and kept (as public progress counts them) */
+                pledges: number;
+                units: number;
+            }[];
         };
         ShopPage: {
             code: string;

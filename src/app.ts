@@ -73,7 +73,7 @@ import {
   pledgeRoutes,
 } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
-import { ShopBindingRow, ShopBindings, ShopOwners, ShopRow, shopRoutes } from './shops';
+import { ShopBindingRow, ShopBindings, ShopDashboard, ShopOwners, ShopRow, ShopVisitRow, ShopVisits, shopRoutes } from './shops';
 import type { Clock } from './platform/clock';
 import { ConfigError, parseConfig, type Config } from './platform/config';
 import type { Database } from './platform/database';
@@ -160,6 +160,7 @@ export const entities = [
   PayeeRow,
   ShopRow,
   ShopBindingRow,
+  ShopVisitRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -242,7 +243,7 @@ export interface App {
     /** Factory settlements: statements per final campaign, payouts, and the sandbox payout provider (tests make it decline). */
     payouts: { statements: Statements; payouts: Payouts; sandbox: SandboxPayoutGateway | undefined };
     /** Shop owners (小B): applications and shops, and the bindings pledges and subscriptions are attributed by. */
-    shops: { owners: ShopOwners; bindings: ShopBindings };
+    shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard };
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -376,7 +377,15 @@ export function buildApp(deps: AppDeps): App {
   const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
   const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
   const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
-  const shops = { owners: new ShopOwners({ db, clock, campaignReads, catalogue: subscriptions.catalogue }), bindings: shopBindings };
+  const shopOwners = new ShopOwners({ db, clock, campaignReads, catalogue: subscriptions.catalogue });
+  const shopVisits = new ShopVisits({ db, clock, owners: shopOwners, campaignReads });
+  const shops = {
+    owners: shopOwners,
+    bindings: shopBindings,
+    visits: shopVisits,
+    // The pledges attributed to a shop, counted by the pledges module (its own table).
+    dashboard: new ShopDashboard({ owners: shopOwners, visits: shopVisits, sales: pledges.reads, campaignReads }),
+  };
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
 
@@ -429,8 +438,11 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
-    ...tagged('shops', shopRoutes(shops.owners, shops.bindings, config.shops)),
-    ...tagged('storefront', storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }) })),
+    ...tagged('shops', shopRoutes(shops, config.shops)),
+    ...tagged(
+      'storefront',
+      storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }), shops: shopOwners }),
+    ),
   ];
   const http = createHttpApp({
     logger,
@@ -444,11 +456,17 @@ export function buildApp(deps: AppDeps): App {
       portalRouter(),
       storefrontRouter({
         distDir: config.storefront.distDir,
-        render: storefrontPages({ reads: campaignReads, subscriptions: subscriptions.catalogue, publicBaseUrl, cacheMs: config.campaignReadCacheMs }),
+        render: storefrontPages({
+          reads: campaignReads,
+          subscriptions: subscriptions.catalogue,
+          publicBaseUrl,
+          cacheMs: config.campaignReadCacheMs,
+          shops: shopOwners,
+        }),
         // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
         csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
       }),
-      shareCodeRouter({ reads: campaignReads, publicBaseUrl }),
+      shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners }),
       authenticate(accounts, factories),
       mountRoutes(routes, idempotency, { validateResponses: config.validateResponses }),
     ],

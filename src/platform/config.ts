@@ -71,7 +71,7 @@ export interface Config {
   };
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
   /** Shop owners (docs/shop-owners.md): how long a consumer stays bound to the shop owner whose link brought them. */
-  shops: { bindingDays: number; applicationsPerHour: number };
+  shops: { bindingDays: number; applicationsPerHour: number; lookupsPerMinute: number };
   forecasts: {
     /** How long one webhook push may take before it counts as failed. */
     webhookTimeoutMs: number;
@@ -211,6 +211,7 @@ const EnvSchema = z.object({
   PAYMENT_QUERY_AFTER_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
   SHOP_BINDING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SHOP_APPLICATIONS_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  SHOP_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
   DEPOSIT_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -312,7 +313,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       notificationToleranceSeconds: 300,
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
-    shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR },
+    shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
     forecasts: {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import type { Database, Tx } from '../platform/database';
 import { notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
-import { PledgeRow } from './pledge.entity';
+import { PAID_STATUSES, PledgeRow } from './pledge.entity';
 
 /** Reading pledges: one (its consumer's or an operator's), and a consumer's own, each with all its payments. */
 export class PledgeReads {
@@ -32,6 +32,21 @@ export class PledgeReads {
       );
       return { items: pledges.map((pledge) => ({ pledge, payments: payments.get(pledge.id)! })), total };
     });
+  }
+
+  /**
+   * Per campaign, the pledges attributed to a shop and their units, counted as the campaign's public
+   * progress counts them (deposit paid and kept: PAID_STATUSES): one aggregate query on the shop's index.
+   */
+  async countsByShop(shopId: string): Promise<{ campaignId: string; pledges: number; units: number }[]> {
+    const { rows } = await this.deps.db.read((tx) =>
+      this.deps.db.sql<{ campaign_id: string; pledges: number | string; units: number | string | null }>(
+        tx,
+        `SELECT campaign_id, COUNT(*) AS pledges, SUM(quantity) AS units FROM pledges WHERE shop_id = ? AND status IN (${PAID_STATUSES.map(() => '?').join(', ')}) GROUP BY campaign_id`,
+        [shopId, ...PAID_STATUSES],
+      ),
+    );
+    return rows.map((r) => ({ campaignId: r.campaign_id, pledges: Number(r.pledges), units: Number(r.units ?? 0) }));
   }
 }
 

@@ -144,9 +144,14 @@ export class ShopOwners {
 
   /** A shop's public page by its code: what it shows of its chosen campaigns is what the public sees (drafts never). */
   async publicPage(code: string): Promise<ShopPage> {
-    const shop = await this.deps.db.read((tx) => tx.findOneBy(ShopRow, { code, status: 'approved' }));
+    const shop = await this.approvedByCode(code);
     if (!shop) throw notFound('The shop');
     return this.page(shop);
+  }
+
+  /** The approved shop with this code (codes are stored upper-case), or undefined. */
+  async approvedByCode(code: string): Promise<ShopRow | undefined> {
+    return (await this.deps.db.read((tx) => tx.findOneBy(ShopRow, { code: code.toUpperCase(), status: 'approved' }))) ?? undefined;
   }
 
   private async page(shop: ShopRow): Promise<ShopPage> {
@@ -162,7 +167,8 @@ export class ShopOwners {
     };
   }
 
-  private async approvedOf(consumer: Consumer): Promise<ShopRow> {
+  /** The caller's shop; 403 `not_a_shop_owner` unless they are an approved shop owner. */
+  async approvedOf(consumer: Consumer): Promise<ShopRow> {
     const shop = await this.mine(consumer);
     if (shop?.status !== 'approved')
       throw new AppError(403, 'not_a_shop_owner', '你还不是店主。 You are not a shop owner (apply: POST /v1/shop-applications).');

@@ -36,3 +36,15 @@ export class ShopBindingRow {
   @Column(timestampColumn('bound_at')) boundAt: Date;
   @Column(timestampColumn('expires_at')) expiresAt: Date;
 }
+
+/** One anonymous visitor's visit to a shop's link on one China day: counted once however often they open it. */
+@Entity('shop_visits')
+export class ShopVisitRow {
+  @PrimaryColumn({ name: 'shop_id', type: 'varchar', length: 36 }) shopId: string;
+  /** The campaign the link was to, or '' for the shop page itself. */
+  @PrimaryColumn({ name: 'campaign_id', type: 'varchar', length: 36 }) campaignId: string;
+  /** YYYY-MM-DD in China time. */
+  @PrimaryColumn({ type: 'varchar', length: 10 }) day: string;
+  @PrimaryColumn({ name: 'visitor_id', type: 'varchar', length: 64 }) visitorId: string;
+  @Column(timestampColumn('first_seen_at')) firstSeenAt: Date;
+}

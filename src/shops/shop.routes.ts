@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { page, pageOf } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
-import { rateLimited } from '../platform/http/rate-limit';
+import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { ShopBindings } from './shop-bindings';
+import type { ShopDashboard } from './shop-dashboard';
 import type { ShopOwners } from './shop-owners';
+import type { ShopVisits } from './shop-visits';
 import {
   ApplyBody,
   BindBody,
@@ -14,18 +16,26 @@ import {
   ShopApplicationQuery,
   ShopBindingDocument,
   ShopCodeParams,
+  ShopDashboardDocument,
   ShopPageDocument,
   UpdateShopBody,
+  VisitBody,
   toShopApplicationDto,
   toShopBindingDto,
+  toShopDashboardDto,
   toShopPageDto,
 } from './shop.schemas';
 
 /**
  * `applicationsPerHour`: attempts an account may make in an hour, successful or not: a refused consumer may
- * try again, a script may not hammer the operators' queue.
+ * try again, a script may not hammer the operators' queue. `lookupsPerMinute`: share-link resolutions (shop
+ * pages and visits per client address, bindings per account), so that codes cannot be walked through.
  */
-export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applicationsPerHour }: { applicationsPerHour: number }): RouteDef[] {
+export function shopRoutes(
+  shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard },
+  { applicationsPerHour, lookupsPerMinute }: { applicationsPerHour: number; lookupsPerMinute: number },
+): RouteDef[] {
+  const { owners, bindings } = shops;
   const applicationLimit = rateLimited({
     windowMs: 60 * 60_000,
     limit: applicationsPerHour,
@@ -33,6 +43,18 @@ export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applica
     code: 'too_many_shop_applications',
     detail: `一小时内申请次数过多（最多 ${applicationsPerHour} 次），请稍后再试。 Too many shop applications from this account in an hour (at most ${applicationsPerHour}).`,
   });
+  const lookups = (key: (req: Parameters<typeof clientAddress>[0]) => string) =>
+    rateLimited({
+      windowMs: 60_000,
+      limit: lookupsPerMinute,
+      key,
+      code: 'too_many_shop_lookups',
+      detail: `一分钟内查询店铺次数过多（最多 ${lookupsPerMinute} 次），请稍后再试。 Too many shop lookups in a minute (at most ${lookupsPerMinute}).`,
+    });
+  // One count for the public lookups of a client address, whichever route; one for an account's bindings.
+  const addressLookups = lookups(clientAddress);
+  const accountLookups = lookups((req) => subjectOf(req.principal));
+  const tooMany = { 429: '`too_many_shop_lookups`: too many share-link lookups in a minute (SHOP_LOOKUPS_PER_MINUTE)' };
   return [
     route({
       method: 'post',
@@ -114,7 +136,8 @@ export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applica
       summary: "A shop's public page: its owner's name and greeting, chosen campaigns and plans",
       params: ShopCodeParams,
       response: ShopPageDocument,
-      doc: { answer: 'The shop page' },
+      before: [addressLookups],
+      doc: { answer: 'The shop page', problems: { 404: 'no approved shop has this code', ...tooMany } },
       handle: async ({ params }) => toShopPageDto(await owners.publicPage(params.code)),
     }),
     route({
@@ -128,8 +151,9 @@ export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applica
         description:
           'Sent by the storefront once signed in (or at sign-up) when the page was opened through a share link. A binding in force is kept: the answer is the binding in force, whichever shop it is.',
         answer: 'The binding in force',
-        problems: { 404: 'no shop has this code', 409: '`shop_owner_not_bindable`: the caller is a shop owner' },
+        problems: { 404: 'no shop has this code', 409: '`shop_owner_not_bindable`: the caller is a shop owner', ...tooMany },
       },
+      before: [accountLookups],
       handle: async ({ principal, body }) => toShopBindingDto(await bindings.bind(principal, body.code)),
     }),
     route({
@@ -143,6 +167,33 @@ export function shopRoutes(owners: ShopOwners, bindings: ShopBindings, { applica
         const binding = await bindings.mine(principal);
         return { binding: binding ? toShopBindingDto(binding) : null };
       },
+    }),
+    publicRoute({
+      method: 'post',
+      path: '/v1/shop-visits',
+      summary: "Count a visit through a shop owner's share link (a storefront page opened with ?s=<code>)",
+      status: 204,
+      body: VisitBody,
+      response: null,
+      before: [addressLookups],
+      doc: {
+        description:
+          'Sent by the storefront when a page opens with `?s=`: the shop page (no campaignId) or a campaign page. A visitor (the anonymous `visitorId` their browser keeps) counts at most once per shop, campaign and China day; a repeat is answered the same and counts nothing. Visits are shown to the shop owner (GET /v1/me/shop/dashboard) and earn nothing.',
+        answer: 'Counted (or already counted today)',
+        problems: { 404: 'no approved shop has this code, or no published campaign this id', ...tooMany },
+      },
+      handle: async ({ body }) => {
+        await shops.visits.record(body);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/me/shop/dashboard',
+      summary: "The shop owner's own figures: visits, pledges and units through their links, per campaign (shop owner)",
+      access: ['consumer'],
+      response: ShopDashboardDocument,
+      doc: { answer: 'The dashboard', problems: { 403: '`not_a_shop_owner`' } },
+      handle: async ({ principal }) => toShopDashboardDto(await shops.dashboard.of(principal)),
     }),
   ];
 }

@@ -5,6 +5,7 @@ import { idSchema as id } from '../platform/ids';
 import { pageQuery } from '../platform/http/paginate';
 import { PlanDocument } from '../subscriptions';
 import type { Binding } from './shop-bindings';
+import type { Dashboard } from './shop-dashboard';
 import { SHOP_STATUSES, type ShopRow } from './shop.entity';
 import { CODE_ALPHABET, CODE_LENGTH, type ShopPage } from './shop-owners';
 
@@ -35,6 +36,15 @@ export const UpdateShopBody = z.strictObject({
 });
 
 export const BindBody = z.strictObject({ code: shopCode });
+
+export const VisitBody = z.strictObject({
+  code: shopCode,
+  campaignId: id.optional().meta({ description: 'The campaign page the link opened; absent for the shop page (/s/:code)' }),
+  visitorId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8 to 64 letters, digits, - or _')
+    .meta({ description: 'An anonymous id the browser keeps (localStorage): a visitor counts once per shop, campaign and day' }),
+});
 
 export const ShopApplicationQuery = pageQuery.extend({ status: z.enum(SHOP_STATUSES).optional() });
 
@@ -75,6 +85,32 @@ export const ShopBindingDocument = z
     expiresAt: z.iso.datetime().meta({ description: 'Until then, links of other shop owners do not change the binding' }),
   })
   .meta({ id: 'ShopBinding' });
+
+const Visits = {
+  visits: z.int().meta({ description: 'Visitors counted, each at most once per China day' }),
+  visitsToday: z.int().meta({ description: 'Of them, today (China time)' }),
+};
+
+export const ShopDashboardDocument = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    shopPage: z.object(Visits).meta({ description: 'Visits to the shop page (/s/:code)' }),
+    campaigns: z.array(
+      z.object({
+        campaignId: z.uuid(),
+        title: z.string().nullable().meta({ description: 'null if the campaign is no longer public' }),
+        ...Visits,
+        pledges: z.int().meta({ description: 'Pledges attributed to the shop whose deposit is paid and kept (as public progress counts them)' }),
+        units: z.int(),
+      }),
+    ),
+  })
+  .meta({ id: 'ShopDashboard' });
+
+export function toShopDashboardDto(d: Dashboard): z.output<typeof ShopDashboardDocument> {
+  return { code: d.shop.code!, name: d.shop.name, shopPage: d.shopPage, campaigns: d.campaigns };
+}
 
 export function toShopApplicationDto(s: ShopRow): z.output<typeof ShopApplicationDocument> {
   return {

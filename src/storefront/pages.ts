@@ -5,7 +5,8 @@ import type { RenderStorefrontPage, StorefrontPage, StorefrontRoute } from '../p
 import { ID_PATTERN } from '../platform/ids';
 import { type SubscriptionCatalogue, toPlanDto } from '../subscriptions';
 import { pageLanguage, publicOrigin } from './public-url';
-import { campaignCard, headHtml, homeCard, missingCampaignCard, screenCard } from './share-card';
+import { campaignCard, headHtml, homeCard, missingCampaignCard, missingShopCard, screenCard, shopCard } from './share-card';
+import type { ShopDirectory } from './storefront.routes';
 
 /** How many live and how many upcoming campaigns the home page paints first (the app pages through the rest from the API). */
 const HOME_CAMPAIGNS = 20;
@@ -21,6 +22,7 @@ export function storefrontPages(deps: {
   subscriptions: Pick<SubscriptionCatalogue, 'plans'>;
   publicBaseUrl: string | undefined;
   cacheMs: number;
+  shops: ShopDirectory;
 }): RenderStorefrontPage {
   // Plans change when an operator changes them: a second late on a page is fine, a read per page view is not.
   const plans = new FreshCache<'plans', ReturnType<typeof toPlanDto>[]>({ maxAgeMs: deps.cacheMs, maxEntries: 1 });
@@ -49,6 +51,14 @@ export function storefrontPages(deps: {
           head: headHtml(homeCard(`${origin}/`, lang), lang),
           data: { campaigns: [...open.body.items, ...upcoming.body.items], plans: planList },
         };
+      }
+      case '/s/:code': {
+        const code = String(req.params.code).toUpperCase();
+        const url = `${origin}/s/${encodeURIComponent(code)}`;
+        const shop = /^[A-Z0-9]{4,12}$/.test(code) ? await deps.shops.approvedByCode(code) : undefined;
+        // The app asks GET /v1/shops/:code for the page itself; the server gives a share card, and 404 to a crawler for an unknown code.
+        if (!shop) return { status: 404, head: headHtml(missingShopCard(url, lang), lang), data: {} };
+        return { status: 200, head: headHtml(shopCard(shop, url, lang), lang), data: {} };
       }
       case '/plans':
         return { status: 200, head: headHtml(homeCard(`${origin}/plans`, lang), lang), data: {} };

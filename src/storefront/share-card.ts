@@ -110,6 +110,18 @@ export function missingCampaignCard(url: string, lang: Lang): Card {
     : { title: 'Pre-order not found', description: 'There is no pre-order at this link: it may be mistyped, or not published yet.', url, noindex: true };
 }
 
+/** A shop owner's shop page (/s/:code): their shop's name and greeting, as they wrote them. */
+export function shopCard(shop: { name: string; greeting: string }, url: string, lang: Lang): Card {
+  const fallback = lang === 'zh-CN' ? '和大家一起预订工厂好货与当季水果。' : 'Pre-order factory goods and seasonal fruit together.';
+  return { title: shop.name, description: shop.greeting || fallback, url };
+}
+
+export function missingShopCard(url: string, lang: Lang): Card {
+  return lang === 'zh-CN'
+    ? { title: '店铺不存在', description: '这个链接没有对应的店铺：可能写错了。', url, noindex: true }
+    : { title: 'Shop not found', description: 'There is no shop at this link: it may be mistyped.', url, noindex: true };
+}
+
 export function homeCard(url: string, lang: Lang): Card {
   return lang === 'zh-CN'
     ? { title: SITE[lang], description: '和大家一起预订工厂好货与当季水果：参与的人越多，价格越低；未成团，定金全额退。', url }

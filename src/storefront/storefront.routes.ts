@@ -39,11 +39,17 @@ export const PosterQuery = z.strictObject({
  */
 const POSTER_CACHE_CONTROL = { fixed: 'public, max-age=60', fromRequest: 'private, max-age=60' };
 
+/** Shop owners' codes, from the shops module (wired in app.ts): the approved shop with this code, or undefined. */
+export interface ShopDirectory {
+  approvedByCode(code: string): Promise<{ name: string; greeting: string } | undefined>;
+}
+
 export function storefrontRoutes(deps: {
   wechat: WechatJsSdk | undefined;
   publicBaseUrl: string | undefined;
   reads: CampaignReads;
   posters: Posters;
+  shops: ShopDirectory;
 }): RouteDef[] {
   return [
     publicRoute({
@@ -65,12 +71,15 @@ export function storefrontRoutes(deps: {
           ETag: 'A strong validator of the picture',
           'Cache-Control': '`public, max-age=60` when PUBLIC_BASE_URL is set, else `private, max-age=60`',
         },
-        problems: { 404: '`not_found`: no published campaign with that id' },
+        problems: { 404: '`not_found`: no published campaign with that id, or `s` is not the code of an approved shop' },
       },
       handle: async ({ params, query, req }) => {
-        const campaign = await deps.reads.campaign(params.id);
+        const code = query.s?.toUpperCase();
+        const [campaign, shop] = await Promise.all([deps.reads.campaign(params.id), code ? deps.shops.approvedByCode(code) : undefined]);
         if (!campaign) throw notFound('The campaign');
-        const link = `${publicOrigin(req, deps.publicBaseUrl)}/c/${params.id}${query.s ? `?s=${query.s}` : ''}`;
+        // A poster carries only a real shop's code: an invented one would print a link that binds no one.
+        if (code && !shop) throw notFound('The shop');
+        const link = `${publicOrigin(req, deps.publicBaseUrl)}/c/${params.id}${code ? `?s=${code}` : ''}`;
         const poster = await deps.posters.of(posterContent(campaign.body, link));
         return new Download('image/png', `poster-${params.id}.png`, poster.png, {
           inline: true,

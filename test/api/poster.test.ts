@@ -7,15 +7,19 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aFactory, anOperator, type Caller } from '../support/builders';
 import { aDraftCampaign, anOpenCampaign } from '../support/campaigns';
 import { TestClock } from '../support/clock';
+import { aShopOwner } from '../support/shops';
 
 let t: TestApp;
 let operator: Caller;
 let factoryId: string;
+/** An approved shop owner's code: a poster carries no other. */
+let shopCode: string;
 const clock = new TestClock();
 beforeAll(async () => {
   t = await startTestApp({ clock, env: { PUBLIC_BASE_URL: 'https://shop.example.com' } });
   operator = await anOperator(t);
   factoryId = (await aFactory(t, operator)).id;
+  shopCode = (await aShopOwner(t, operator)).code;
 });
 afterAll(() => t.close());
 
@@ -50,13 +54,14 @@ const png = (req: ReturnType<TestApp['http']['get']>) =>
 
 test("a phone-sized PNG whose QR code is the campaign's link with the shop code; cached by its ETag", async () => {
   const c = await aCampaign('Winter down jacket, joint pre-order');
-  const res = await png(t.http.get(`/c/${c.id}/poster.png`).query({ s: 'Shop42' })).expect(200);
+  // Codes are case-insensitive: the poster's link carries the code as it is given out.
+  const res = await png(t.http.get(`/c/${c.id}/poster.png`).query({ s: shopCode.toLowerCase() })).expect(200);
   expect(res.headers['content-type']).toBe('image/png');
   expect(res.headers['content-disposition']).toBe(`inline; filename="poster-${c.id}.png"`);
   expect(res.headers['cache-control']).toBe('public, max-age=60');
-  expect(decode(res.body as Buffer)).toEqual({ width: 750, height: 1334, qr: `https://shop.example.com/c/${c.id}?s=Shop42` });
+  expect(decode(res.body as Buffer)).toEqual({ width: 750, height: 1334, qr: `https://shop.example.com/c/${c.id}?s=${shopCode}` });
 
-  await t.http.get(`/c/${c.id}/poster.png`).query({ s: 'Shop42' }).set('If-None-Match', res.headers.etag).expect(304);
+  await t.http.get(`/c/${c.id}/poster.png`).query({ s: shopCode }).set('If-None-Match', res.headers.etag).expect(304);
   const plain = await png(t.http.get(`/c/${c.id}/poster.png`)).expect(200);
   expect(plain.headers.etag).not.toBe(res.headers.etag);
   expect(decode(plain.body as Buffer).qr).toBe(`https://shop.example.com/c/${c.id}`);
@@ -106,11 +111,17 @@ test("a title with XML's special characters is drawn as text, and a long one is 
   await png(t.http.get(`/c/${long.id}/poster.png`)).expect(200);
 });
 
-test('no poster for a campaign that does not exist or is a draft; a bad shop code is refused', async () => {
+test('no poster for a campaign that does not exist or is a draft, nor with a code no approved shop has; a bad shop code is refused', async () => {
   expect((await t.http.get(`/c/${randomUUID()}/poster.png`).expect(404)).body.code).toBe('not_found');
   const draft = await aDraftCampaign(t, operator, factoryId, clock);
   expect((await t.http.get(`/c/${draft.id}/poster.png`).expect(404)).body.code).toBe('not_found');
   const c = await aCampaign('Down jacket');
   for (const s of ['abc', 'x'.repeat(13), 'shop-1', '店铺代码'])
     expect((await t.http.get(`/c/${c.id}/poster.png`).query({ s }).expect(400)).body.code).toBe('invalid_query');
+  // Well formed, but no approved shop has it: the poster would print a link that binds no one.
+  for (const s of ['ZZZZ22', 'Shop42']) {
+    const res = await t.http.get(`/c/${c.id}/poster.png`).query({ s }).expect(404);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.code).toBe('not_found');
+  }
 });

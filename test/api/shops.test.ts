@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
+import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 
 /** Shop owners (docs/shop-owners.md): applications, approval, the shop page, and attribution of pledges and subscriptions. */
 let t: TestApp;
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const application = (overrides: object = {}) => ({ name: '小芳的果园铺', phone: '138 1234 5678', wechatId: 'xiaofang_88', greeting: '欢迎！', ...overrides });
+const application = aShopApplication;
 const apply = (consumer: Caller, body: object = application()) => t.http.post('/v1/shop-applications').set(consumer.auth).send(body);
 const bind = (consumer: Caller, code: string) => t.http.post('/v1/me/shop-binding').set(consumer.auth).send({ code });
 const subscribe = (consumer: Caller) =>
@@ -40,13 +41,7 @@ const subscribe = (consumer: Caller) =>
 const pledgeShop = (id: string) => t.db.read(async (tx) => (await tx.findOneByOrFail(PledgeRow, { id })).shopId);
 const subscriptionShop = (id: string) => t.db.read(async (tx) => (await tx.findOneByOrFail(SubscriptionRow, { id })).shopId);
 
-/** A consumer made a shop owner through the API: applied and approved. */
-async function aShopOwner(): Promise<{ owner: Caller; id: string; code: string }> {
-  const owner = await aConsumer(t);
-  const applied = await apply(owner).expect(201);
-  const approved = await t.http.post(`/v1/shop-applications/${applied.body.id}/approve`).set(operator.auth).expect(200);
-  return { owner, id: approved.body.id, code: approved.body.code };
-}
+const aShopOwner = () => aShopOwnerOf(t, operator);
 
 describe('becoming a shop owner', () => {
   test('apply → pending → approved with a code → the shop page shows the chosen public campaigns and plans', async () => {

@@ -55,7 +55,15 @@ describe('CSV exports', () => {
       const segments = r.path.split('/');
       const path = segments.map((s, i) => (s.startsWith(':') ? ids[segments[i - 1]] : s)).join('/') + (QUERIES[r.path] ?? '');
       const auth =
-        r.access === 'public' ? undefined : r.access.includes('factory') ? w.a.user.auth : r.access.includes('operator') ? w.operator.auth : w.alice.auth;
+        r.access === 'public'
+          ? undefined
+          : r.access.includes('factory')
+            ? w.a.user.auth
+            : r.access.includes('operator')
+              ? w.operator.auth
+              : r.path.startsWith('/v1/me/shop/')
+                ? w.shops.owner.auth
+                : w.alice.auth;
       const req = w.t.http.get(path).set('Accept', 'text/csv');
       const res = await (auth ? req.set(auth) : req);
       expect({ route: nameOf(r), status: res.status }).toEqual({ route: nameOf(r), status: 200 });

@@ -17,6 +17,8 @@ export const STOREFRONT_ROUTES = [
   '/plans',
   '/plans/:id/subscribe',
   '/subscriptions/:id',
+  '/s/:code',
+  '/shop',
 ] as const;
 export type StorefrontRoute = (typeof STOREFRONT_ROUTES)[number];
 

@@ -1,0 +1,56 @@
+import type { CampaignReads } from '../campaigns';
+import type { Principal } from '../platform/http/principal';
+import type { ShopRow } from './shop.entity';
+import type { ShopOwners } from './shop-owners';
+import type { ShopVisits } from './shop-visits';
+
+type Consumer = Extract<Principal, { role: 'consumer' }>;
+
+/** The pledges module's aggregate of a shop's pledges per campaign (PledgeReads.countsByShop), wired in app.ts. */
+export interface ShopSales {
+  countsByShop(shopId: string): Promise<{ campaignId: string; pledges: number; units: number }[]>;
+}
+
+export interface CampaignActivity {
+  campaignId: string;
+  /** As the public sees it; null if the campaign is no longer public. */
+  title: string | null;
+  visits: number;
+  visitsToday: number;
+  pledges: number;
+  units: number;
+}
+
+export interface Dashboard {
+  shop: ShopRow;
+  shopPage: { visits: number; visitsToday: number };
+  campaigns: CampaignActivity[];
+}
+
+/**
+ * A shop owner's own figures (docs/shop-owners.md § Dashboard): visits to their links, and the pledges and
+ * units attributed to them, per campaign. Each campaign the shop shows or that has activity is listed: those
+ * with the most units first, then by visits.
+ */
+export class ShopDashboard {
+  constructor(private readonly deps: { owners: ShopOwners; visits: ShopVisits; sales: ShopSales; campaignReads: CampaignReads }) {}
+
+  async of(consumer: Consumer): Promise<Dashboard> {
+    const shop = await this.deps.owners.approvedOf(consumer);
+    const [visits, sales] = await Promise.all([this.deps.visits.countsOf(shop.id), this.deps.sales.countsByShop(shop.id)]);
+    const salesBy = new Map(sales.map((s) => [s.campaignId, s]));
+    const ids = [...new Set([...shop.campaignIds, ...sales.map((s) => s.campaignId), ...[...visits.keys()].filter((id) => id !== '')])];
+    const reads = await Promise.all(ids.map((id) => this.deps.campaignReads.campaign(id)));
+    const campaigns = ids.map((campaignId, i) => ({
+      campaignId,
+      title: reads[i]?.body.title ?? null,
+      visits: visits.get(campaignId)?.visits ?? 0,
+      visitsToday: visits.get(campaignId)?.today ?? 0,
+      pledges: salesBy.get(campaignId)?.pledges ?? 0,
+      units: salesBy.get(campaignId)?.units ?? 0,
+    }));
+    campaigns.sort((a, b) => b.units - a.units || b.visits - a.visits);
+    const page = visits.get('');
+    return { shop, shopPage: { visits: page?.visits ?? 0, visitsToday: page?.today ?? 0 }, campaigns };
+  }
+}
