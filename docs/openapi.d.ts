@@ -7178,6 +7178,216 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/shop/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pledges or subscriptions attributed to the caller's shop, newest first, customers' phones masked unless consented (shop owner) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    /** @description Pledges (the default) or fruit-box subscriptions */
+                    kind?: "pledge" | "subscription";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of orders */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopOrder"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop-consents/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Consent (share: true) or withdraw consent (false) to show the caller's phone number to a shop owner; each change is recorded (consumer) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description true: the shop owner sees the phone number whole on the orders attributed to them; false: masked again at once */
+                        share: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The consent in force, with its history */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShopConsent"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no shop has this code; `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop-consents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's consents to shop owners, with every grant and withdrawal (consumer) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every shop the caller ever consented to, the latest change first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopConsent"][];
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/c/{id}/poster.png": {
         parameters: {
             query?: never;
@@ -8163,6 +8373,29 @@ export interface components {
              */
             expiresAt: string;
         };
+        ShopConsent: {
+            code: string;
+            /** @description The shop owner's shop name */
+            name: string;
+            share: boolean;
+            /**
+             * Format: date-time
+             * @description When the state in force was set; null: never consented
+             */
+            changedAt: string | null;
+            /** @description Every grant and withdrawal, oldest first */
+            history: {
+                share: boolean;
+                /** Format: date-time */
+                at: string;
+            }[];
+        };
+        ShopCustomer: {
+            /** @description Masked (138****5678) unless the consumer consented to share it with this shop owner; null: the account has no phone number */
+            phone: string | null;
+            /** @description Whether the consumer consents, now, to share their phone number with this shop owner */
+            phoneShared: boolean;
+        };
         ShopDashboard: {
             code: string;
             name: string;
@@ -8186,6 +8419,44 @@ export interface components {
                 pledges: number;
                 units: number;
             }[];
+        };
+        ShopOrder: {
+            /** @enum {string} */
+            kind: "pledge";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            customer: components["schemas"]["ShopCustomer"];
+            /** Format: uuid */
+            campaignId: string;
+            campaignTitle: string;
+            variant: {
+                [key: string]: string;
+            };
+            quantity: number;
+            /** @enum {string} */
+            status: "awaiting_deposit" | "active" | "awaiting_balance" | "paid" | "expired" | "cancelled" | "refunded" | "forfeited";
+            /**
+             * @description Paid so far (deposit, balance) less what was refunded
+             * @example 1000.00
+             */
+            paid: string;
+        } | {
+            /** @enum {string} */
+            kind: "subscription";
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+            customer: components["schemas"]["ShopCustomer"];
+            planId: string;
+            planName: {
+                zh: string;
+                en: string;
+            };
+            /** @enum {string} */
+            status: "active" | "paused" | "cancelled";
         };
         ShopPage: {
             code: string;

@@ -73,7 +73,21 @@ import {
   pledgeRoutes,
 } from './pledges';
 import { BUSINESS_TIME_ZONE } from './platform/calendar';
-import { ShopBindingRow, ShopBindings, ShopDashboard, ShopOwners, ShopRow, ShopVisitRow, ShopVisits, shopRoutes } from './shops';
+import {
+  ShopBindingRow,
+  ShopBindings,
+  ShopConsentEventRow,
+  ShopConsentRow,
+  ShopConsents,
+  ShopDashboard,
+  ShopOrders,
+  ShopOwners,
+  ShopRow,
+  ShopVisitRow,
+  ShopVisits,
+  shopPrivacyRoutes,
+  shopRoutes,
+} from './shops';
 import type { Clock } from './platform/clock';
 import { ConfigError, parseConfig, type Config } from './platform/config';
 import type { Database } from './platform/database';
@@ -161,6 +175,8 @@ export const entities = [
   ShopRow,
   ShopBindingRow,
   ShopVisitRow,
+  ShopConsentRow,
+  ShopConsentEventRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -242,8 +258,11 @@ export interface App {
     boxCharges: BoxCharges;
     /** Factory settlements: statements per final campaign, payouts, and the sandbox payout provider (tests make it decline). */
     payouts: { statements: Statements; payouts: Payouts; sandbox: SandboxPayoutGateway | undefined };
-    /** Shop owners (小B): applications and shops, and the bindings pledges and subscriptions are attributed by. */
-    shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard };
+    /**
+     * Shop owners (小B): applications and shops, the bindings pledges and subscriptions are attributed by, visits and
+     * the dashboard, consumers' consents to show their phone, and the shop owner's orders.
+     */
+    shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard; consents: ShopConsents; orders: ShopOrders };
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -331,7 +350,7 @@ export function buildApp(deps: AppDeps): App {
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
     cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),
     moves,
-    reads: new PledgeReads({ db }),
+    reads: new PledgeReads({ db, campaigns }),
   };
   const settlement = new Settlement({
     db,
@@ -379,12 +398,16 @@ export function buildApp(deps: AppDeps): App {
   const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
   const shopOwners = new ShopOwners({ db, clock, campaignReads, catalogue: subscriptions.catalogue });
   const shopVisits = new ShopVisits({ db, clock, owners: shopOwners, campaignReads });
+  const shopConsents = new ShopConsents({ db, clock });
   const shops = {
     owners: shopOwners,
     bindings: shopBindings,
     visits: shopVisits,
     // The pledges attributed to a shop, counted by the pledges module (its own table).
     dashboard: new ShopDashboard({ owners: shopOwners, visits: shopVisits, sales: pledges.reads, campaignReads }),
+    consents: shopConsents,
+    // A shop owner's orders: read from the pledges and subscriptions modules, phones from accounts, masked unless consented.
+    orders: new ShopOrders({ owners: shopOwners, consents: shopConsents, accounts, pledges: pledges.reads, subscriptions: schedule }),
   };
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
   payments.setListener(['box'], boxCharges);
@@ -438,7 +461,7 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
-    ...tagged('shops', shopRoutes(shops, config.shops)),
+    ...tagged('shops', shopRoutes(shops, config.shops), shopPrivacyRoutes(shops.orders, shops.consents)),
     ...tagged(
       'storefront',
       storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }), shops: shopOwners }),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { In } from 'typeorm';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
@@ -191,6 +192,13 @@ export class AccountService implements CredentialVerifier {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { id: userId }));
     if (!user) throw notFound('The account');
     return user;
+  }
+
+  /** Each user's phone number (E.164), null for one who has none: what a shop owner's order list shows, masked unless consented. */
+  async phonesOf(userIds: readonly string[]): Promise<Map<string, string | null>> {
+    if (userIds.length === 0) return new Map();
+    const users = await this.deps.db.read((tx) => tx.find(UserRow, { select: { id: true, phone: true }, where: { id: In([...new Set(userIds)]) } }));
+    return new Map(users.map((u) => [u.id, u.phone]));
   }
 
   private async insertUser(input: NewUser & Pick<UserRow, 'role' | 'factoryId'>): Promise<UserRow> {

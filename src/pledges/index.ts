@@ -2,7 +2,7 @@ export { PledgePlacement, type AttributionSource } from './pledge-placement';
 export { PledgePayments } from './pledge-payments';
 export { PledgeCancellation } from './pledge-cancellation';
 export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';
-export { PledgeReads } from './pledge-reads';
+export { PledgeReads, type AttributedPledge } from './pledge-reads';
 export { Settlement } from './settlement';
 export { MoneyFlows } from './money-flows';
 export { pledgeJobs } from './pledge.jobs';

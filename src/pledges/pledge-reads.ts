@@ -1,14 +1,19 @@
 import { In } from 'typeorm';
-import { PaymentRow } from '../payments';
+import { type CampaignService, variantFromKey } from '../campaigns';
+import { PaymentRow, RefundRow } from '../payments';
 import type { Database, Tx } from '../platform/database';
 import { notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
+import { sum } from '../platform/money';
 import { PAID_STATUSES, PledgeRow } from './pledge.entity';
 
-/** Reading pledges: one (its consumer's or an operator's), and a consumer's own, each with all its payments. */
+/**
+ * Reading pledges: one (its consumer's or an operator's), and a consumer's own, each with all its payments;
+ * and those attributed to a shop owner (their order list).
+ */
 export class PledgeReads {
-  constructor(private readonly deps: { db: Database }) {}
+  constructor(private readonly deps: { db: Database; campaigns: CampaignService }) {}
 
   async get(actor: Principal, pledgeId: string): Promise<{ pledge: PledgeRow; payments: PaymentRow[] }> {
     return this.deps.db.read(async (tx) => {
@@ -48,7 +53,47 @@ export class PledgeReads {
     );
     return rows.map((r) => ({ campaignId: r.campaign_id, pledges: Number(r.pledges), units: Number(r.units ?? 0) }));
   }
+
+  /** The pledges attributed to a shop (docs/shop-owners.md § Privacy), newest first, with their campaign's title and what was paid. */
+  async attributedTo(shopId: string, page: PageQuery) {
+    return this.deps.db.read(async (tx) => {
+      const [pledges, total] = await tx.findAndCount(PledgeRow, {
+        where: { shopId },
+        order: { createdAt: 'DESC', id: 'ASC' },
+        skip: page.offset,
+        take: page.limit,
+      });
+      const ids = pledges.map((p) => p.id);
+      const titles = new Map<string, string>();
+      for (const campaignId of new Set(pledges.map((p) => p.campaignId))) titles.set(campaignId, (await this.deps.campaigns.find(tx, campaignId))!.title);
+      const [payments, refunds] = await Promise.all([
+        paymentsOf(tx, ids),
+        ids.length === 0 ? [] : tx.find(RefundRow, { where: { pledgeId: In(ids), status: 'succeeded' } }),
+      ]);
+      const items = pledges.map((p) => ({
+        id: p.id,
+        userId: p.userId,
+        campaignId: p.campaignId,
+        campaignTitle: titles.get(p.campaignId)!,
+        variant: variantFromKey(p.variantKey),
+        quantity: p.quantity,
+        status: p.status,
+        /** Received for the pledge (deposit, balance) less what was refunded: what the consumer has paid so far. */
+        paid: sum(
+          payments
+            .get(p.id)!
+            .filter((x) => x.status === 'succeeded')
+            .map((x) => x.amount),
+        ).minus(sum(refunds.filter((r) => r.pledgeId === p.id).map((r) => r.amount))),
+        createdAt: p.createdAt,
+      }));
+      return { items, total };
+    });
+  }
 }
+
+/** A pledge as its shop owner sees it in their order list: what was bought and paid, and whose it is (the user id, never shown). */
+export type AttributedPledge = Awaited<ReturnType<PledgeReads['attributedTo']>>['items'][number];
 
 /** Every payment of each pledge, oldest first: a pledge is shown with all of its payments, on every route. */
 export async function paymentsOf(tx: Tx, pledgeIds: readonly string[]): Promise<Map<string, PaymentRow[]>> {

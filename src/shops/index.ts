@@ -1,6 +1,9 @@
-export { ShopBindingRow, ShopRow, ShopVisitRow } from './shop.entity';
-export { ShopVisits } from './shop-visits';
-export { ShopDashboard, type ShopSales } from './shop-dashboard';
+export { ShopBindingRow, ShopConsentEventRow, ShopConsentRow, ShopRow, ShopVisitRow } from './shop.entity';
 export { ShopOwners } from './shop-owners';
 export { ShopBindings } from './shop-bindings';
+export { ShopVisits } from './shop-visits';
+export { ShopDashboard, type ShopSales } from './shop-dashboard';
+export { ShopConsents } from './shop-consents';
+export { ShopOrders, type AttributedPledges } from './shop-orders';
 export { shopRoutes } from './shop.routes';
+export { shopPrivacyRoutes } from './shop-privacy.routes';

@@ -48,3 +48,25 @@ export class ShopVisitRow {
   @PrimaryColumn({ name: 'visitor_id', type: 'varchar', length: 64 }) visitorId: string;
   @Column(timestampColumn('first_seen_at')) firstSeenAt: Date;
 }
+
+/**
+ * A consumer's consent, in force now, to show their phone number whole to one shop owner (docs/shop-owners.md
+ * § Privacy): one row per consumer and shop, changed in the same transaction as the event that records the change.
+ */
+@Entity('shop_consents')
+export class ShopConsentRow {
+  @PrimaryColumn({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  @PrimaryColumn({ name: 'shop_id', type: 'varchar', length: 36 }) shopId: string;
+  @Column({ type: 'boolean' }) share: boolean;
+  @Column(timestampColumn('changed_at')) changedAt: Date;
+}
+
+/** Every grant and withdrawal of a consent, with its time: inserted, never updated or deleted. */
+@Entity('shop_consent_events')
+export class ShopConsentEventRow {
+  @PrimaryColumn({ type: 'varchar', length: 36 }) id: string;
+  @Column({ name: 'user_id', type: 'varchar', length: 36 }) userId: string;
+  @Column({ name: 'shop_id', type: 'varchar', length: 36 }) shopId: string;
+  @Column({ type: 'boolean' }) share: boolean;
+  @Column(timestampColumn('at')) at: Date;
+}

@@ -1,6 +1,6 @@
 export { SubscriptionCatalogue } from './subscription-catalogue';
 export { SubscriptionLifecycle, type SubscriptionAttribution } from './subscription-lifecycle';
-export { SubscriptionSchedule } from './subscription-schedule';
+export { SubscriptionSchedule, type AttributedSubscription } from './subscription-schedule';
 export { BoxPlanning } from './box-planning';
 export { Fulfilment } from './fulfilment';
 export { ShortfallSharing } from './shortfall';

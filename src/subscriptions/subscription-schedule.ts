@@ -26,6 +26,16 @@ export interface SubscriptionView {
   nextDeliveryDate: string | null;
 }
 
+/** A subscription as its shop owner sees it in their order list. */
+export interface AttributedSubscription {
+  id: string;
+  userId: string;
+  planId: string;
+  planName: { zh: string; en: string };
+  status: SubscriptionRow['status'];
+  createdAt: Date;
+}
+
 /**
  * One delivery of a subscription as the subscriber sees it: a box (planned or made), or why there is none.
  * `unfillable`: no fruit that may go in the box fits it (season, exclusions): not packed, not charged.
@@ -63,16 +73,43 @@ export class SubscriptionSchedule {
     });
   }
 
+  /** The subscriptions attributed to a shop (docs/shop-owners.md § Privacy), newest first: plan and status in effect, whose (the user id, never shown). */
+  async attributedTo(shopId: string, page: PageQuery): Promise<{ items: AttributedSubscription[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
+      const [rows, total] = await tx.findAndCount(SubscriptionRow, {
+        where: { shopId },
+        order: { createdAt: 'DESC', id: 'ASC' },
+        skip: page.offset,
+        take: page.limit,
+      });
+      const plans = new Map((await tx.find(PlanRow)).map((p) => [p.id, p]));
+      const items = rows.map((row) => {
+        const plan = plans.get(row.planId)!;
+        return {
+          id: row.id,
+          userId: row.userId,
+          planId: plan.id,
+          planName: { zh: plan.nameZh, en: plan.nameEn },
+          status: this.statusInEffect(row, plan),
+          createdAt: row.createdAt,
+        };
+      });
+      return { items, total };
+    });
+  }
+
   /** What the subscriber sees of a subscription (SubscriptionView). */
   async view(tx: Tx, subscription: SubscriptionRow): Promise<SubscriptionView> {
     const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
-    const paused = subscription.status === 'paused' && isPaused(subscription, nextOpenDelivery(subscription, periodDaysOf(plan.period), this.deps.clock.now()));
     const [next] = await this.deliveries(tx, subscription, plan, NEXT_DELIVERY_WEEKS, true);
-    return {
-      subscription,
-      status: subscription.status === 'cancelled' ? 'cancelled' : paused ? 'paused' : 'active',
-      nextDeliveryDate: next?.deliveryDate ?? null,
-    };
+    return { subscription, status: this.statusInEffect(subscription, plan), nextDeliveryDate: next?.deliveryDate ?? null };
+  }
+
+  /** Paused only while the next delivery that can still change is paused. */
+  private statusInEffect(subscription: SubscriptionRow, plan: PlanRow): SubscriptionRow['status'] {
+    if (subscription.status === 'cancelled') return 'cancelled';
+    const paused = subscription.status === 'paused' && isPaused(subscription, nextOpenDelivery(subscription, periodDaysOf(plan.period), this.deps.clock.now()));
+    return paused ? 'paused' : 'active';
   }
 
   /**

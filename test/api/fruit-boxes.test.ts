@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
-import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { expectLedgerReconciles } from '../support/campaigns';
 import { TestClock, runDue } from '../support/clock';
+import { subscribe as subscribeThrough } from '../support/subscriptions';
 
 /**
  * A fruit box from its cutoff on, through HTTP and the real jobs: locked and charged once, however often
@@ -38,22 +38,7 @@ const boxesOf = async (subscriptionId: string) =>
   ((await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as (Box & { subscriptionId: string })[])
     .filter((b) => b.subscriptionId === subscriptionId)
     .sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate));
-const subscribe = async (consumer: Caller, overrides: object = {}) => {
-  const res = await t.http
-    .post('/v1/subscriptions')
-    .set(consumer.auth)
-    .set('Idempotency-Key', randomUUID())
-    .send({
-      planId: 'weekly-family',
-      startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(),
-      deliveryWeekday: 6,
-      region: 'shanghai',
-      householdSize: 3,
-      ...overrides,
-    })
-    .expect(201);
-  return res.body.id as string;
-};
+const subscribe = async (consumer: Caller, overrides: object = {}) => (await subscribeThrough(t, consumer, clock, overrides).expect(201)).body.id as string;
 const notifications = (c: Caller) =>
   t.http
     .get('/v1/me/notifications?limit=100')

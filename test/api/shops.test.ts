@@ -7,6 +7,7 @@ import { aConsumer, aFactory, anOperator, type Caller } from '../support/builder
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
+import { subscribe as subscribeThrough } from '../support/subscriptions';
 
 /** Shop owners (docs/shop-owners.md): applications, approval, the shop page, and attribution of pledges and subscriptions. */
 let t: TestApp;
@@ -25,19 +26,7 @@ afterAll(() => t.close());
 const application = aShopApplication;
 const apply = (consumer: Caller, body: object = application()) => t.http.post('/v1/shop-applications').set(consumer.auth).send(body);
 const bind = (consumer: Caller, code: string) => t.http.post('/v1/me/shop-binding').set(consumer.auth).send({ code });
-const subscribe = (consumer: Caller) =>
-  t.http
-    .post('/v1/subscriptions')
-    .set(consumer.auth)
-    .set('Idempotency-Key', randomUUID())
-    .send({
-      planId: 'weekly-family',
-      startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(),
-      deliveryWeekday: 6,
-      region: 'shanghai',
-      householdSize: 3,
-      exclusions: [],
-    });
+const subscribe = (consumer: Caller) => subscribeThrough(t, consumer, clock);
 const pledgeShop = (id: string) => t.db.read(async (tx) => (await tx.findOneByOrFail(PledgeRow, { id })).shopId);
 const subscriptionShop = (id: string) => t.db.read(async (tx) => (await tx.findOneByOrFail(SubscriptionRow, { id })).shopId);
 

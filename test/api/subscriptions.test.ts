@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, anOperator, type Caller } from '../support/builders';
 import { TestClock, runDue } from '../support/clock';
+import { familyOfThree as familyBox } from '../support/subscriptions';
 
 /** Fruit-box subscriptions through HTTP: catalogue, subscribing, the schedule, skip / pause / resume / cancel around the cutoff. */
 let t: TestApp;
@@ -40,15 +41,7 @@ const schedule = (consumer: Caller, id: string, weeks = 4) =>
     .expect(200)
     .then((r) => r.body.deliveries as Delivery[]);
 const fruits = async () => (await t.http.get('/v1/fruits').expect(200)).body.items as { id: string; seasons: { months: number[] }[]; readyToEat: boolean }[];
-const familyOfThree = (overrides: object = {}) => ({
-  planId: 'weekly-family',
-  startDate: DateTime.fromJSDate(clock.now(), { zone: 'Asia/Shanghai' }).toISODate(),
-  deliveryWeekday: 6,
-  region: 'shanghai',
-  householdSize: 3,
-  exclusions: [],
-  ...overrides,
-});
+const familyOfThree = (overrides: object = {}) => familyBox(clock, overrides);
 
 /** Every day of a box is covered, or named as uncovered: never a silent gap. */
 function expectEveryDayAccountedFor(delivery: Delivery): void {

@@ -2,7 +2,7 @@ import type { RouteDef } from '../../src/platform/http';
 import { aConsumer, aFactory } from '../support/builders';
 import { anOpenCampaign, paidPledge, payBalance } from '../support/campaigns';
 import { runDue } from '../support/clock';
-import { buildWorld, type World } from './support/fuzz-world';
+import { buildWorld, isShopOwnersView, type World } from './support/fuzz-world';
 
 /**
  * CSV injection: a factory opens our exports in Excel, and names in them come from outside (campaign
@@ -61,7 +61,7 @@ describe('CSV exports', () => {
             ? w.a.user.auth
             : r.access.includes('operator')
               ? w.operator.auth
-              : r.path.startsWith('/v1/me/shop/')
+              : isShopOwnersView(r.path)
                 ? w.shops.owner.auth
                 : w.alice.auth;
       const req = w.t.http.get(path).set('Accept', 'text/csv');

@@ -1,7 +1,10 @@
 import type { RouteDef } from '../../src/platform/http';
 import type { Caller } from '../support/builders';
 import { snapshot } from './support/security-snapshot';
-import { buildWorld, type World } from './support/fuzz-world';
+import { anOpenCampaign, paidPledge } from '../support/campaigns';
+import { aConsumer } from '../support/builders';
+import { aShopOwner } from '../support/shops';
+import { buildWorld, isShopOwnersView, type World } from './support/fuzz-world';
 
 /**
  * OWASP API1 (broken object level authorization), on every route that takes an id: another tenant (a
@@ -69,7 +72,12 @@ const OWNED: Record<string, Owned> = {
   'get /c/:id/poster.png': { id: (w) => w.campaigns.draftA },
 };
 /** Ids that name no tenant's record. */
-const NOT_A_TENANT_ID = ['post /v1/payments/notifications/:provider', 'get /v1/shops/:code'];
+const NOT_A_TENANT_ID = [
+  'post /v1/payments/notifications/:provider',
+  'get /v1/shops/:code',
+  // A shop code names a public shop; the consent set is the caller's own (test/api/shop-privacy.test.ts).
+  'put /v1/me/shop-consents/:code',
+];
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 const isOperatorOnly = (r: RouteDef) => r.access !== 'public' && r.access.every((role) => role === 'operator');
@@ -148,8 +156,6 @@ describe('another tenant, naming a record by its id', () => {
 
 /** Lists and views scoped by the caller: another tenant's records never appear in them. */
 const SAMPLE_QUERIES: Record<string, string> = { 'get /v1/factory/picking-lists': `?shipDate=${inDays(5)}` };
-/** Consumer views only a shop owner has (others get 403 not_a_shop_owner): asked by the world's shop owner, another consumer than alice. */
-const SHOP_OWNERS_VIEWS = ['get /v1/me/shop/dashboard'];
 
 describe("another tenant's lists and views", () => {
   const ownRoutes = (role: 'consumer' | 'factory') =>
@@ -164,13 +170,39 @@ describe("another tenant's lists and views", () => {
       w.alice.awaitingBalancePledgeId,
       w.alice.subscriptionId,
     ];
+    // A shop owner's views (others get 403 not_a_shop_owner) are asked by the world's shop owner, another consumer than alice.
     for (const r of ownRoutes('consumer')) {
       const res = await w.t.http
         .get(r.path + (SAMPLE_QUERIES[nameOf(r)] ?? ''))
-        .set((SHOP_OWNERS_VIEWS.includes(nameOf(r)) ? w.shops.owner : w.bob).auth)
+        .set((isShopOwnersView(r.path) ? w.shops.owner : w.bob).auth)
         .expect(200);
       for (const id of alices) expect({ route: nameOf(r), leaks: res.text.includes(id) }).toEqual({ route: nameOf(r), leaks: false });
     }
+  });
+
+  test("a shop owner's views show only their own shop's orders, customers masked; other consumers get 403", async () => {
+    const { t, operator, clock } = w;
+    // A customer of dave's shop, with a phone number, who pledged through it; and a second shop owner.
+    const customer = await aConsumer(t);
+    await t.app.services.accounts.setPhone(customer.userId, '+8613600001234');
+    await t.http.post('/v1/me/shop-binding').set(customer.auth).send({ code: w.shops.code }).expect(200);
+    const bought = await paidPledge(t, customer, (await anOpenCampaign(t, operator, w.a.id, clock)).id, { colour: 'black', size: 'M' }, 1);
+    const other = (await aShopOwner(t, operator)).owner;
+
+    const ownerViews = w.t.app.routes.filter((r) => r.method === 'get' && isShopOwnersView(r.path));
+    expect(ownerViews.length).toBeGreaterThan(0);
+    const hidden = [bought.id, customer.userId, customer.email, '13600001234'];
+    for (const r of ownerViews) {
+      const own = await t.http.get(r.path).set(w.shops.owner.auth).expect(200);
+      expect({ route: nameOf(r), masked: !own.text.includes('13600001234') }).toEqual({ route: nameOf(r), masked: true });
+      const res = await t.http.get(r.path).set(other.auth).expect(200);
+      for (const secret of hidden) expect({ route: nameOf(r), leaks: res.text.includes(secret) }).toEqual({ route: nameOf(r), leaks: false });
+      for (const intruder of [w.bob, w.alice]) {
+        const refused = await t.http.get(r.path).set(intruder.auth).expect(403);
+        expect(refused.body.code).toBe('not_a_shop_owner');
+      }
+    }
+    expect((await t.http.get('/v1/me/shop/orders').set(w.shops.owner.auth).expect(200)).text).toContain(bought.id);
   });
 
   test("a factory's views show nothing of another factory's campaigns, batches or keys, and no consumer at all", async () => {

@@ -205,6 +205,9 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   };
 }
 
+/** A shop owner's own views (`/v1/me/shop/…`): only an approved shop owner reaches them, any other consumer gets 403 `not_a_shop_owner`. */
+export const isShopOwnersView = (path: string): boolean => path.startsWith('/v1/me/shop/');
+
 /** A shop owner approved through the API, and an application left pending. */
 async function shopsOf(t: TestApp, operator: Caller) {
   const [owner, applicant] = [await aConsumer(t), await aConsumer(t)];
