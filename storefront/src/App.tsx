@@ -5,7 +5,8 @@ import { I18nContext, loadDictionary, rememberLanguage, translator, useI18n, typ
 import { CampaignPage } from './pages/Campaign';
 import { HomePage } from './pages/Home';
 import { Link, matchRoute, useLocation, type Route } from './router';
-import { SessionProvider } from './session';
+import { SessionProvider, useSession } from './session';
+import { rememberShopCode, reportVisit, sendBinding, shopCodeIn } from './lib/share-links';
 
 // The campaign page and home are in the first load; every other page is a chunk of its own, fetched when opened.
 const SignInPage = lazy(() => import('./pages/SignIn').then((m) => ({ default: m.SignInPage })));
@@ -15,6 +16,8 @@ const PayPage = lazy(() => import('./pages/Pay'));
 const PlansPage = lazy(() => import('./pages/Plans'));
 const SubscribePage = lazy(() => import('./pages/Subscribe'));
 const SubscriptionPage = lazy(() => import('./pages/Subscription'));
+const ShopPage = lazy(() => import('./pages/Shop'));
+const ShopCenterPage = lazy(() => import('./pages/ShopCenter'));
 
 export function App({ initialLanguage, initialDictionary }: { initialLanguage: Language; initialDictionary: Words<Dictionary> }) {
   const [state, setState] = useState({ language: initialLanguage, dictionary: initialDictionary });
@@ -42,16 +45,38 @@ function Screen() {
   const route = matchRoute(path, search ? `?${search}` : '');
   const { t } = useI18n();
   useEffect(() => {
-    if (route.name !== 'campaign') document.title = t(`titles.${route.name}`) + ' · ' + t('app.name');
+    // A campaign and a shop page title themselves with their own names.
+    if (route.name !== 'campaign' && route.name !== 'shop') document.title = t(`titles.${route.name}`) + ' · ' + t('app.name');
   }, [route.name, t]);
   // Keyed by the path: a page that failed gives way to the next one the buyer opens.
   return (
     <ErrorBoundary key={path}>
+      <ShareLinks route={route} search={search ?? ''} />
       <Suspense fallback={<Loading />}>
         <RouteView route={route} />
       </Suspense>
     </ErrorBoundary>
   );
+}
+
+/**
+ * A page opened through a shop owner's link (`?s=CODE`, or the shop page `/s/CODE`): the code is remembered,
+ * the visit reported (shop page and campaign pages), and once the buyer is signed in — now or later — the
+ * code is sent as their binding, once (docs/shop-owners.md).
+ */
+function ShareLinks({ route, search }: { route: Route; search: string }) {
+  const { session, api } = useSession();
+  const code = route.name === 'shop' ? route.code : shopCodeIn(search);
+  const campaignId = route.name === 'campaign' ? route.id : undefined;
+  useEffect(() => {
+    if (!code) return;
+    rememberShopCode(code);
+    if (route.name === 'shop' || campaignId) reportVisit(api, code, campaignId);
+  }, [code, campaignId, route.name, api]);
+  useEffect(() => {
+    if (session) void sendBinding(api);
+  }, [session, code, api]);
+  return null;
 }
 
 function RouteView({ route }: { route: Route }) {
@@ -74,6 +99,10 @@ function RouteView({ route }: { route: Route }) {
       return <SubscribePage key={route.planId} planId={route.planId} />;
     case 'subscription':
       return <SubscriptionPage key={route.id} id={route.id} />;
+    case 'shop':
+      return <ShopPage key={route.code} code={route.code} />;
+    case 'shopCenter':
+      return <ShopCenterPage />;
     default:
       return <NotFound />;
   }

@@ -1,8 +1,8 @@
 import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 /**
- * A router of forty lines instead of react-router (the portal's, ~20 kB gzipped): the storefront has nine
- * flat routes, and the campaign page's first load has a 100 kB budget.
+ * A router of forty lines instead of react-router (the portal's, ~20 kB gzipped): the storefront has a
+ * dozen flat routes, and the campaign page's first load has a 100 kB budget.
  */
 export type Route =
   | { name: 'home' }
@@ -14,6 +14,8 @@ export type Route =
   | { name: 'plans' }
   | { name: 'subscribe'; planId: string }
   | { name: 'subscription'; id: string }
+  | { name: 'shop'; code: string }
+  | { name: 'shopCenter' }
   | { name: 'notFound' };
 
 const SEGMENT = '([^/]+)';
@@ -27,6 +29,8 @@ const PATTERNS: [RegExp, (m: string[], query: URLSearchParams) => Route][] = [
   [/^\/plans$/, () => ({ name: 'plans' })],
   [new RegExp(`^/plans/${SEGMENT}/subscribe$`), (m) => ({ name: 'subscribe', planId: m[1] })],
   [new RegExp(`^/subscriptions/${SEGMENT}$`), (m) => ({ name: 'subscription', id: m[1] })],
+  [new RegExp(`^/s/${SEGMENT}$`), (m) => ({ name: 'shop', code: m[1].toUpperCase() })],
+  [/^\/shop$/, () => ({ name: 'shopCenter' })],
 ];
 
 /** Only a path of this site: a crafted ?next= never sends the buyer elsewhere after signing in. */

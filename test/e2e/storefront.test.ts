@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { startService, type RunningService } from '../support/process';
 import { ApiClient, eventually, textOf } from './support/portal';
-import { launchPhone, phoneScreenshot, requireStorefrontPrerequisites, seriousViolations, yuan } from './support/storefront';
+import { checkScreen as checkPhoneScreen, launchPhone, requireStorefrontPrerequisites, tearDown, yuan } from './support/storefront';
 
 /**
  * The consumer storefront in Debian's chromium at phone size, against the real service (its own process,
@@ -86,23 +86,14 @@ beforeAll(async () => {
   page = browser.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  service?.child.kill('SIGTERM');
-  await service?.exited;
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => tearDown({ browser, service, dataDir }));
 
 const SESSION_KEY = 'c2m-store.session';
 const tokenInBrowser = () => page.evaluate((key) => (JSON.parse(localStorage.getItem(key)!) as { token: string }).token, SESSION_KEY);
 const heading = (name: string) => page.getByRole('heading', { level: 1, name, exact: true });
 
 /** Every screen: no serious or critical accessibility violation, and no sideways scrolling on a phone. */
-async function checkScreen(name: string, at?: string): Promise<void> {
-  expect(await seriousViolations(page)).toEqual([]);
-  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
-  await phoneScreenshot(page, `storefront-${name}`, at);
-}
+const checkScreen = (name: string, at?: string) => checkPhoneScreen(page, name, at);
 
 /** Whether this service signs in by phone code (auth-phone) yet. */
 async function phoneSignInAvailable(): Promise<boolean> {

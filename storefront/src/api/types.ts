@@ -40,4 +40,9 @@ export type UncoveredDay = Box['uncoveredDays'][number];
 export type Schedule = Schemas['Schedule'];
 
 export type Notification = Schemas['Notification'];
+
+export type ShopPage = Schemas['ShopPage'];
+export type ShopBinding = Schemas['ShopBinding'];
+export type ShopApplication = Schemas['ShopApplication'];
+export type ShopDashboard = Schemas['ShopDashboard'];
 export type WechatConfig = Schemas['WechatJsSdkConfig'];

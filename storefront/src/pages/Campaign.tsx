@@ -1,7 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { ApiError, newIdempotencyKey } from '../api/client';
 import { errorText } from '../api/errors';
-import type { Campaign, Pledge, Quote, WechatConfig } from '../api/types';
+import type { Campaign, Pledge, Quote, ShopApplication, WechatConfig } from '../api/types';
 import { ErrorView, Loading, Message, Sheet } from '../components/ui';
 import { useI18n } from '../i18n';
 import { countdown, dateTime, day, number, yuan } from '../lib/format';
@@ -13,6 +13,8 @@ import { useSession } from '../session';
 
 const loadSignIn = () => import('./SignIn');
 const SignInForm = lazy(loadSignIn);
+// Only an approved shop owner gets the share kit: a chunk of its own, never in a buyer's first load.
+const ShopKit = lazy(() => import('../components/ShopKit'));
 
 /** Pledgers and units move while the page is open: asked again this often (the server caches a campaign for ≤ 1 s). */
 export const PROGRESS_REFRESH_MS = 5000;
@@ -202,6 +204,7 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
       )}
       <Rules campaign={campaign} />
       <Share campaign={campaign} />
+      <ShopKitSlot campaign={campaign} />
       {open && (
         <div className="buybar">
           {error !== null && <Message kind="error">{errorText(error, t)}</Message>}
@@ -471,6 +474,19 @@ function Share({ campaign }: { campaign: Campaign }) {
         <p className="hint center">{t('share.posterHint')}</p>
       </Sheet>
     </section>
+  );
+}
+
+/** The share kit, for a signed-in approved shop owner (their shop and code from GET /v1/me/shop). */
+function ShopKitSlot({ campaign }: { campaign: Campaign }) {
+  const { session, api } = useSession();
+  const mine = useResource<{ application: ShopApplication | null }>(session ? '/v1/me/shop' : null, (signal) => api('GET', '/v1/me/shop', { signal }));
+  const shop = mine.data?.application;
+  if (!session || shop?.status !== 'approved' || !shop.code) return null;
+  return (
+    <Suspense fallback={null}>
+      <ShopKit campaign={campaign} code={shop.code} />
+    </Suspense>
   );
 }
 

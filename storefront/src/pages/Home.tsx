@@ -74,13 +74,14 @@ export function HomePage() {
   );
 }
 
-function CampaignCard({ campaign }: { campaign: Campaign }) {
+/** A campaign as a card; `query` (a shop's `?s=CODE`) goes on with the link. */
+export function CampaignCard({ campaign, query = '' }: { campaign: Campaign; query?: string }) {
   const { t, language } = useI18n();
   const now = useNow();
   const lowest = campaign.tiers[campaign.tiers.length - 1];
   const top = lowest?.minUnits ?? 1;
   return (
-    <Link to={`/c/${campaign.id}`} className="card campaign-card" data-testid="campaign-card">
+    <Link to={`/c/${campaign.id}${query}`} className="card campaign-card" data-testid="campaign-card">
       <span className="card-title">{campaign.title}</span>
       <span className="card-meta">
         {lowest && <span className="price">{t('campaign.priceFrom', { price: yuan(lowest.unitPrice) })}</span>} <s>{yuan(campaign.referencePrice)}</s>
@@ -91,20 +92,20 @@ function CampaignCard({ campaign }: { campaign: Campaign }) {
       <span className="card-meta">
         {t('campaign.people', { pledgers: number(campaign.progress.pledgers, language), units: number(campaign.progress.paidUnits, language) })}
         {' · '}
-        {campaign.status === 'open' ? t('campaign.endsIn', { time: countdown(campaign.closesAt, now, language) }) : t('campaignStatus.scheduled')}
+        {campaign.status === 'open' ? t('campaign.endsIn', { time: countdown(campaign.closesAt, now, language) }) : t(`campaignStatus.${campaign.status}`)}
       </span>
     </Link>
   );
 }
 
-export function PlanList({ plans }: { plans: Plan[] }) {
+export function PlanList({ plans, query = '' }: { plans: Plan[]; query?: string }) {
   const { t, language } = useI18n();
   if (plans.length === 0) return <Empty>{t('plans.none')}</Empty>;
   return (
     <ul className="list">
       {plans.map((plan) => (
         <li key={plan.id}>
-          <Link to={`/plans/${plan.id}/subscribe`} className="card plan-card" data-testid="plan-card">
+          <Link to={`/plans/${plan.id}/subscribe${query}`} className="card plan-card" data-testid="plan-card">
             <span className="card-title">{planName(plan, language)}</span>
             <span className="card-meta">
               <span className="price">{yuan(plan.price)}</span> {t(plan.period === 'weekly' ? 'plans.perWeek' : 'plans.perFortnight')}

@@ -1,10 +1,11 @@
 import { useEffect } from 'react';
-import type { Campaign, Notification, Page, Plan, Pledge, Subscription } from '../api/types';
+import type { Campaign, Notification, Page, Plan, Pledge, ShopApplication, ShopBinding, Subscription } from '../api/types';
 import { Empty, ErrorView, Loading } from '../components/ui';
 import { useI18n } from '../i18n';
 import { dateTime, day } from '../lib/format';
 import { planName, variantText } from '../lib/labels';
 import { pledgeDetail } from '../lib/pledge';
+import { SHOP_BOUND_EVENT } from '../lib/share-links';
 import { useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -26,10 +27,51 @@ export default function MePage() {
           {t('signIn.signOut')}
         </button>
       </p>
+      <MyShop />
       <Orders />
       <Boxes />
       <Notifications />
     </div>
+  );
+}
+
+/** 我的店主: the shop owner this buyer is bound to (nothing if none); a shop owner sees the way to their 店主中心 instead. */
+function MyShop() {
+  const { t, language } = useI18n();
+  const { api } = useSession();
+  const binding = useResource<{ binding: ShopBinding | null }>('/v1/me/shop-binding', (signal) => api('GET', '/v1/me/shop-binding', { signal }));
+  const mine = useResource<{ application: ShopApplication | null }>('/v1/me/shop', (signal) => api('GET', '/v1/me/shop', { signal }));
+  const reload = binding.reload;
+  useEffect(() => {
+    const onBound = () => void reload();
+    window.addEventListener(SHOP_BOUND_EVENT, onBound);
+    return () => window.removeEventListener(SHOP_BOUND_EVENT, onBound);
+  }, [reload]);
+  if (mine.data?.application?.status === 'approved')
+    return (
+      <section aria-labelledby="my-shop-title">
+        <h2 id="my-shop-title" className="section-title">
+          {t('me.shopCenter')}
+        </h2>
+        <Link to="/shop" className="card" data-testid="shop-center-link">
+          <span className="card-title">{t('me.shopCenter')}</span>
+          <span className="card-meta">{t('me.shopCenterHint')}</span>
+        </Link>
+      </section>
+    );
+  // Shown only to a buyer who has a shop owner: the others have nothing to read here (and no error to retry).
+  const bound = binding.data?.binding;
+  if (!bound) return null;
+  return (
+    <section aria-labelledby="my-shop-title">
+      <h2 id="my-shop-title" className="section-title">
+        {t('me.myShop')}
+      </h2>
+      <Link to={`/s/${bound.code}`} className="card" data-testid="my-shop">
+        <span className="card-title">{t('me.boundTo', { name: bound.name, code: bound.code })}</span>
+        <span className="card-meta">{t('me.boundUntil', { date: dateTime(bound.expiresAt, language) })}</span>
+      </Link>
+    </section>
   );
 }
 

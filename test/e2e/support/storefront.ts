@@ -1,7 +1,8 @@
 import axe from 'axe-core';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { RunningService } from '../../support/process';
 import { CHROMIUM, PHONE, SCREENSHOTS, launchChromium } from './portal';
 
 export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
@@ -57,4 +58,19 @@ export async function phoneScreenshot(page: Page, name: string, at?: string): Pr
   }, at ?? null);
   await page.evaluate(() => document.fonts.ready);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+/** Every screen: no serious or critical accessibility violation, no sideways scrolling on a phone; photographed for docs/. */
+export async function checkScreen(page: Page, name: string, at?: string): Promise<void> {
+  expect(await seriousViolations(page)).toEqual([]);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await phoneScreenshot(page, `storefront-${name}`, at);
+}
+
+/** After a browser test: the browser closed, the service stopped, its data removed (each only if it was started). */
+export async function tearDown(run: { browser?: { close(): Promise<void> }; service?: RunningService; dataDir?: string }): Promise<void> {
+  await run.browser?.close();
+  run.service?.child.kill('SIGTERM');
+  await run.service?.exited;
+  if (run.dataDir) rmSync(run.dataDir, { recursive: true, force: true });
 }
