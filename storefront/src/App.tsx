@@ -18,6 +18,7 @@ const SubscribePage = lazy(() => import('./pages/Subscribe'));
 const SubscriptionPage = lazy(() => import('./pages/Subscription'));
 const ShopPage = lazy(() => import('./pages/Shop'));
 const ShopCenterPage = lazy(() => import('./pages/ShopCenter'));
+const ShopOrdersPage = lazy(() => import('./pages/ShopOrders'));
 
 export function App({ initialLanguage, initialDictionary }: { initialLanguage: Language; initialDictionary: Words<Dictionary> }) {
   const [state, setState] = useState({ language: initialLanguage, dictionary: initialDictionary });
@@ -103,6 +104,8 @@ function RouteView({ route }: { route: Route }) {
       return <ShopPage key={route.code} code={route.code} />;
     case 'shopCenter':
       return <ShopCenterPage />;
+    case 'shopOrders':
+      return <ShopOrdersPage />;
     default:
       return <NotFound />;
   }

@@ -16,6 +16,7 @@ export type Route =
   | { name: 'subscription'; id: string }
   | { name: 'shop'; code: string }
   | { name: 'shopCenter' }
+  | { name: 'shopOrders' }
   | { name: 'notFound' };
 
 const SEGMENT = '([^/]+)';
@@ -31,6 +32,7 @@ const PATTERNS: [RegExp, (m: string[], query: URLSearchParams) => Route][] = [
   [new RegExp(`^/subscriptions/${SEGMENT}$`), (m) => ({ name: 'subscription', id: m[1] })],
   [new RegExp(`^/s/${SEGMENT}$`), (m) => ({ name: 'shop', code: m[1].toUpperCase() })],
   [/^\/shop$/, () => ({ name: 'shopCenter' })],
+  [/^\/shop\/orders$/, () => ({ name: 'shopOrders' })],
 ];
 
 /** Only a path of this site: a crafted ?next= never sends the buyer elsewhere after signing in. */

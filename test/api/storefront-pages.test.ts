@@ -189,6 +189,7 @@ describe('the home page and the other screens', () => {
       '/plans',
       '/plans/p1/subscribe',
       '/subscriptions/s1',
+      '/shop/orders',
     ]) {
       const res = await t.http.get(url).expect(200);
       expect(res.headers['cache-control']).toBe('no-cache');

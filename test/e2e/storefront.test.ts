@@ -412,6 +412,49 @@ describe('the storefront, as a buyer uses it on a phone', () => {
     expect(await textOf(page.getByTestId('pledge-detail'))).toBe('定金支付未成功，订单已关闭，可以重新参与。');
   });
 
+  test("a shop owner's orders show a masked phone until the buyer turns on the consent switch on 我的; turning it off masks it again", async () => {
+    // A shop owner (applied, approved) and a buyer signed up by phone code, bound to the shop, with a paid pledge through it.
+    const owner = await aConsumer();
+    const applied = await api.ok<{ id: string }>('POST', '/v1/shop-applications', owner, { name: '小芳的果园铺', phone: '13700001111', wechatId: 'xiaofang' });
+    const { code } = await api.ok<{ code: string }>('POST', `/v1/shop-applications/${applied.id}/approve`, operator);
+    const buyerPhone = `136${String(Date.now()).slice(-8)}`;
+    await api.ok('POST', '/v1/auth/phone/code', undefined, { phone: buyerPhone });
+    const sms = await api.ok<{ items: { code: string }[] }>('GET', `/v1/sandbox/sms?phone=${buyerPhone}`, operator);
+    const buyer = (await api.ok<{ token: string }>('POST', '/v1/auth/phone/verify', undefined, { phone: buyerPhone, code: sms.items[0].code })).token;
+    await api.ok('POST', '/v1/me/shop-binding', buyer, { code });
+    const campaign = await aCampaign('店铺订单测试 拼单', 1);
+    await paidPledge(buyer, campaign.id, { size: 'm' }, 1);
+    const masked = `${buyerPhone.slice(0, 3)}****${buyerPhone.slice(-4)}`;
+    const shownToOwner = async () => (await api.ok<{ items: { customer: { phone: string } }[] }>('GET', '/v1/me/shop/orders', owner)).items[0].customer.phone;
+
+    await signInBrowserAs(owner);
+    await page.goto(`${origin}/shop`);
+    await page.getByTestId('shop-orders-link').click();
+    await page.waitForURL('**/shop/orders');
+    await heading('店铺订单').waitFor();
+    const order = page.getByTestId('shop-order').first();
+    await order.getByText('店铺订单测试 拼单').waitFor();
+    expect(await textOf(order.getByTestId('shop-order-customer'))).toBe(`顾客手机：${masked}`);
+    await checkScreen('shop-orders');
+
+    await signInBrowserAs(buyer);
+    await page.goto(`${origin}/me`);
+    const consent = page.getByRole('switch', { name: '允许店主 小芳的果园铺 查看我的手机号，方便联系发货与售后' });
+    await consent.waitFor();
+    expect(await consent.isChecked()).toBe(false);
+    await checkScreen('shop-consent');
+    // The switch moves at once and is busy until the change is recorded.
+    const recorded = page.locator('[data-testid="phone-consent"][aria-busy="false"]:not([disabled])');
+    await consent.check();
+    await recorded.waitFor();
+    await page.getByTestId('phone-consent-state').getByText('已允许', { exact: false }).waitFor();
+    expect(await shownToOwner()).toBe(buyerPhone);
+    await consent.uncheck();
+    await recorded.waitFor();
+    await page.getByTestId('phone-consent-state').getByText('未允许', { exact: false }).waitFor();
+    expect(await shownToOwner()).toBe(masked);
+  });
+
   test('on a slow phone connection (400 ms round trips, 400 kbit/s) the campaign page is readable within 6 s, from a cold cache', async () => {
     const cold = await launchPhone();
     try {

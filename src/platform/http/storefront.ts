@@ -19,6 +19,7 @@ export const STOREFRONT_ROUTES = [
   '/subscriptions/:id',
   '/s/:code',
   '/shop',
+  '/shop/orders',
 ] as const;
 export type StorefrontRoute = (typeof STOREFRONT_ROUTES)[number];
 

@@ -39,6 +39,10 @@ export type ReadyDay = Box['readyToEat'][number];
 export type UncoveredDay = Box['uncoveredDays'][number];
 export type Schedule = Schemas['Schedule'];
 
+/** A buyer's consents to share their phone with shop owners, and a shop owner's orders (docs/shop-owners.md § Privacy). */
+export type ShopConsent = Schemas['ShopConsent'];
+export type ShopOrder = Schemas['ShopOrder'];
+
 export type Notification = Schemas['Notification'];
 
 export type ShopPage = Schemas['ShopPage'];

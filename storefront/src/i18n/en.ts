@@ -16,6 +16,7 @@ export const en: Words<Dictionary> = {
     subscription: 'My fruit box',
     shop: 'Shop',
     shopCenter: 'Shop owner centre',
+    shopOrders: 'Shop orders',
     notFound: 'Not found',
   },
   common: {
@@ -295,6 +296,20 @@ export const en: Words<Dictionary> = {
     countRule: 'A visitor counts once a day per page; only orders whose deposit is paid count as orders and units.',
     notOwner: 'You are not a shop owner.',
     unknownCampaign: 'A pre-order no longer shown',
+  },
+  privacy: {
+    consent: 'Let shop owner {{name}} see my phone number, to reach me about delivery and after-sales',
+    consentOn: 'Allowed: the shop owner sees your whole phone number. Turn it off at any time; it is hidden again at once.',
+    consentOff: 'Not allowed: the shop owner sees only a masked number (such as 138****5678), never your name or address.',
+    shopOrders: 'Shop orders',
+    maskedRule: "Customers' phone numbers are shown with the middle four digits hidden unless the customer allows you to see them on their Me page. Names and addresses are never shown.",
+    pledges: 'Pre-orders',
+    subscriptions: 'Fruit boxes',
+    noOrders: 'Nothing has been ordered through your links yet.',
+    paid: 'Paid {{amount}}',
+    customer: 'Customer phone: {{phone}}',
+    customerShared: 'Customer phone: {{phone}} (the customer allowed it)',
+    noPhone: 'The customer left no phone number',
   },
   plans: {
     title: 'Fruit boxes',

@@ -14,6 +14,7 @@ export const zh = {
     subscription: '我的果箱',
     shop: '店铺',
     shopCenter: '店主中心',
+    shopOrders: '店铺订单',
     notFound: '找不到页面',
   },
   common: {
@@ -280,6 +281,20 @@ export const zh = {
     countRule: '同一访客每天每个页面只计一次访问；已付定金的订单才计入订单和件数。',
     notOwner: '你还不是店主。',
     unknownCampaign: '已下架的拼单',
+  },
+  privacy: {
+    consent: '允许店主 {{name}} 查看我的手机号，方便联系发货与售后',
+    consentOn: '已允许：店主能看到你的完整手机号。随时可以关闭，关闭后立即恢复隐藏。',
+    consentOff: '未允许：店主只能看到隐藏后的手机号（如 138****5678），看不到你的姓名和地址。',
+    shopOrders: '店铺订单',
+    maskedRule: '顾客的手机号默认隐藏中间四位；顾客在「我的」页面允许后，才显示完整号码。看不到顾客的姓名和地址。',
+    pledges: '拼单',
+    subscriptions: '果箱订阅',
+    noOrders: '还没有通过你的链接下的单。',
+    paid: '已付 {{amount}}',
+    customer: '顾客手机：{{phone}}',
+    customerShared: '顾客手机：{{phone}}（顾客已允许查看）',
+    noPhone: '顾客没有留手机号',
   },
   plans: {
     title: '鲜果订阅',

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Campaign, Notification, Page, Plan, Pledge, ShopApplication, ShopBinding, Subscription } from '../api/types';
+import { PhoneConsents } from '../components/ShopConsent';
 import { Empty, ErrorView, Loading } from '../components/ui';
 import { useI18n } from '../i18n';
 import { dateTime, day } from '../lib/format';
@@ -59,9 +60,10 @@ function MyShop() {
         </Link>
       </section>
     );
-  // Shown only to a buyer who has a shop owner: the others have nothing to read here (and no error to retry).
+  // Shown only to a buyer who has a shop owner: the others have nothing to read here (and no error to retry),
+  // unless they still let a shop owner see their phone number: the switch to withdraw it stays here.
   const bound = binding.data?.binding;
-  if (!bound) return null;
+  if (!bound) return binding.data ? <PhoneConsents bound={null} heading={t('me.myShop')} /> : null;
   return (
     <section aria-labelledby="my-shop-title">
       <h2 id="my-shop-title" className="section-title">
@@ -71,6 +73,7 @@ function MyShop() {
         <span className="card-title">{t('me.boundTo', { name: bound.name, code: bound.code })}</span>
         <span className="card-meta">{t('me.boundUntil', { date: dateTime(bound.expiresAt, language) })}</span>
       </Link>
+      <PhoneConsents bound={bound} />
     </section>
   );
 }

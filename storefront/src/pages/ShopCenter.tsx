@@ -37,7 +37,10 @@ export default function ShopCenterPage() {
       <section className="card">
         <p className="card-title">{d.name}</p>
         <p className="hint">
-          {t('shopCenter.code', { code: d.code })} · <Link to={`/s/${d.code}`}>{t('shopCenter.myPage')}</Link>
+          {t('shopCenter.code', { code: d.code })} · <Link to={`/s/${d.code}`}>{t('shopCenter.myPage')}</Link> ·{' '}
+          <Link to="/shop/orders" data-testid="shop-orders-link">
+            {t('privacy.shopOrders')}
+          </Link>
         </p>
         <dl className="figures" data-testid="shop-page-visits">
           <div>
