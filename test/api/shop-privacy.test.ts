@@ -175,6 +175,16 @@ describe('consent to show the phone number to a shop owner', () => {
     expect((await t.http.get('/v1/me/shop-consents').set(other.auth).expect(200)).body).toEqual({ items: [] });
   });
 
+  test('the same consent asked for several times at once is recorded once', async () => {
+    const shop = await aShopOwner('店铺 D');
+    const consumer = await aCustomer();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => consent(consumer, shop.code, true)));
+    expect(answers.map((r) => [r.status, r.body.share])).toEqual(Array.from({ length: 5 }, () => [200, true]));
+    const events = await t.db.read((tx) => tx.findBy(ShopConsentEventRow, { userId: consumer.userId }));
+    expect(events.map((e) => e.share)).toEqual([true]);
+    expect((await t.http.get('/v1/me/shop-consents').set(consumer.auth).expect(200)).body.items[0].history).toHaveLength(1);
+  });
+
   test('withdrawing a consent never given records nothing; bad requests are 4xx problems', async () => {
     const shop = await aShopOwner('店铺 C');
     const consumer = await aCustomer();
