@@ -17,6 +17,7 @@ const MODULES = {
   storefront: ['platform', 'campaigns', 'subscriptions'],
   payouts: ['platform', 'ledger', 'campaigns', 'accounts', 'notifications'],
   shops: ['platform', 'accounts', 'campaigns', 'subscriptions'],
+  commissions: ['platform', 'ledger', 'campaigns', 'subscriptions'],
 };
 const DOMAIN = Object.keys(MODULES);
 

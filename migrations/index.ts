@@ -21,6 +21,7 @@ import { FactorySettlements1765210000000 } from './1765210000000-factory-settlem
 import { OrchardStatements1765220000000 } from './1765220000000-orchard-statements';
 import { PaymentPayer1765300000000 } from './1765300000000-payment-payer';
 import { ShopOwners1765400000000 } from './1765400000000-shop-owners';
+import { Commissions1765500000000 } from './1765500000000-commissions';
 import { ShopConsents1765700000000 } from './1765700000000-shop-consents';
 import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
 
@@ -49,6 +50,7 @@ export const migrations = [
   OrchardStatements1765220000000,
   PaymentPayer1765300000000,
   ShopOwners1765400000000,
+  Commissions1765500000000,
   ShopConsents1765700000000,
   ShopVisits1765800000000,
 ];

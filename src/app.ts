@@ -12,6 +12,7 @@ import {
   accountRoutes,
   phoneRoutes,
 } from './accounts';
+import { CommissionEarningRow, CommissionRateRow, Commissions, ShopSalesRow, commissionRoutes } from './commissions';
 import { CampaignDecisions, CampaignReads, CampaignRow, CampaignService, campaignJobs, campaignRoutes } from './campaigns';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
@@ -177,6 +178,9 @@ export const entities = [
   ShopVisitRow,
   ShopConsentRow,
   ShopConsentEventRow,
+  CommissionRateRow,
+  CommissionEarningRow,
+  ShopSalesRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -263,6 +267,8 @@ export interface App {
      * the dashboard, consumers' consents to show their phone, and the shop owner's orders.
      */
     shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard; consents: ShopConsents; orders: ShopOrders };
+    /** Shop owners' commission: rates, levels, earning and clawback (called by pledges and box charges through their ports). */
+    commissions: Commissions;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -324,7 +330,19 @@ export function buildApp(deps: AppDeps): App {
   const tallies = new PledgeTallies(db);
   const campaigns = new CampaignService({ db, jobs, clock, factories, progress: tallies });
   const campaignReads = new CampaignReads({ campaigns, clock, maxAgeMs: config.campaignReadCacheMs, onLoad: () => metrics.campaignReadLoads.inc() });
-  const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate);
+  // Shop owners earn on sales in the sale's own transaction: pledges and box charges call the commissions through their ports.
+  const catalogue = new SubscriptionCatalogue({ db, clock, jobs, factories });
+  const shopOwners = new ShopOwners({ db, clock, campaignReads, catalogue });
+  const commissions = new Commissions({
+    db,
+    clock,
+    ledger,
+    campaigns,
+    catalogue,
+    shops: shopOwners,
+    platformFeeRate: config.pledges.platformFeeRate,
+  });
+  const flows = new MoneyFlows(ledger, payments, config.pledges.platformFeeRate, commissions);
   const notifier = new FactoryNotifier({ accounts, notifications });
   // Orchards' weekly statements read which boxes ship in a week from the subscriptions module's fulfilment.
   const fulfilment = new Fulfilment({ db });
@@ -374,7 +392,7 @@ export function buildApp(deps: AppDeps): App {
   const planning = new BoxPlanning({ db, clock });
   const schedule = new SubscriptionSchedule({ db, clock });
   const subscriptions = {
-    catalogue: new SubscriptionCatalogue({ db, clock, jobs, factories }),
+    catalogue,
     lifecycle: new SubscriptionLifecycle({ db, clock, planning, schedule, attribution: shopBindings }),
     schedule,
     planning,
@@ -396,7 +414,6 @@ export function buildApp(deps: AppDeps): App {
   const decisions = new CampaignDecisions({ db, clock, campaigns, pledges: settlement, observers: [settlement, forecasts] });
   const { publicBaseUrl, wechat: wechatAccount } = config.storefront;
   const wechat = wechatAccount ? new WechatJsSdk(wechatAccount) : undefined;
-  const shopOwners = new ShopOwners({ db, clock, campaignReads, catalogue: subscriptions.catalogue });
   const shopVisits = new ShopVisits({ db, clock, owners: shopOwners, campaignReads });
   const shopConsents = new ShopConsents({ db, clock });
   const shops = {
@@ -409,7 +426,7 @@ export function buildApp(deps: AppDeps): App {
     // A shop owner's orders: read from the pledges and subscriptions modules, phones from accounts, masked unless consented.
     orders: new ShopOrders({ owners: shopOwners, consents: shopConsents, accounts, pledges: pledges.reads, subscriptions: schedule }),
   };
-  const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications });
+  const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
   // Every job of the product, by module (each module's *.jobs.ts says what its jobs do).
@@ -461,7 +478,7 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
-    ...tagged('shops', shopRoutes(shops, config.shops), shopPrivacyRoutes(shops.orders, shops.consents)),
+    ...tagged('shops', shopRoutes(shops, config.shops), shopPrivacyRoutes(shops.orders, shops.consents), commissionRoutes(commissions)),
     ...tagged(
       'storefront',
       storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }), shops: shopOwners }),
@@ -501,11 +518,13 @@ export function buildApp(deps: AppDeps): App {
       finalCampaignIds: (tx) => settlement.settledFinalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
       paidOutByFactory: (tx) => payouts.paidOutByFactory(tx),
+      paidOutByShop: (tx) => commissions.paidOutByShop(tx),
       derivedRecordViolations: async (tx) => [
         ...(await tallies.violations(tx)),
         ...(await boxCharges.violations(tx)),
         ...(await payments.violations(tx)),
         ...(await payouts.violations(tx)),
+        ...(await commissions.violations(tx)),
       ],
     });
 
@@ -536,6 +555,7 @@ export function buildApp(deps: AppDeps): App {
       boxCharges,
       payouts: { statements, payouts, sandbox: payoutSandbox },
       shops,
+      commissions,
     },
     reconcile: reconcileLedger,
     prepare: async () => {

@@ -9,6 +9,8 @@
  *   platform_fees                the platform's fee on each completed purchase, and its margin on each fruit box
  *   guarantee_expense            what the late-shipping guarantee (慢就赔) cost the platform
  *   subscriber_credit:<user>     credit owed to a subscriber (late-shipping compensation): not gateway money
+ *   commission_payable:<shop>    liability: commission and self-purchase rebates owed to a shop owner, less what was paid
+ *   commission_expense           what commission and rebates cost the platform (paid from the platform's side)
  *   unexpected_payments          money the gateway took that we did not ask for, until its refund is decided (at once)
  *
  * The ledger's currency is CNY. Money the gateway took in another currency can only be money we did not
@@ -24,6 +26,8 @@ export const accounts = {
   guaranteeExpense: 'guarantee_expense',
   subscriberCredit: (userId: string) => `subscriber_credit:${userId}`,
   unexpectedPayments: 'unexpected_payments',
+  commissionPayable: (shopId: string) => `commission_payable:${shopId}`,
+  commissionExpense: 'commission_expense',
   /** One of the accounts above, for money in `currency`. */
   inCurrency: (account: string, currency: string) => (currency === LEDGER_CURRENCY ? account : `${account}:${currency}`),
 } as const;
@@ -32,3 +36,4 @@ export const LEDGER_CURRENCY = 'CNY';
 
 export const HELD_DEPOSITS_PREFIX = 'held_deposits:';
 export const FACTORY_PAYABLE_PREFIX = 'factory_payable:';
+export const COMMISSION_PAYABLE_PREFIX = 'commission_payable:';

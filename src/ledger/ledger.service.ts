@@ -24,7 +24,10 @@ export interface EntryInput {
     | 'box_compensated'
     | 'unexpected_payment_received'
     | 'unexpected_payment_refunded'
-    | 'payout_confirmed';
+    | 'payout_confirmed'
+    | 'commission_earned'
+    | 'self_purchase_rebate'
+    | 'commission_clawed_back';
   refs: {
     campaignId?: string | null;
     pledgeId?: string | null;
@@ -105,13 +108,24 @@ export class LedgerService {
    * `exclude`, every other kind): what a factory earned apart from what it was paid, say.
    */
   async balancesByKind(tx: Tx, prefix: string, kinds: readonly EntryInput['kind'][], exclude = false): Promise<Map<string, Decimal>> {
+    return this.balancesOfEntries(tx, prefix, `e.kind ${exclude ? 'NOT IN' : 'IN'} (:...kinds)`, { kinds });
+  }
+
+  /** Balances of the accounts starting with `prefix`, counting only the entries of one pledge or one box: what that sale earned a shop owner, say. */
+  async balancesOfSale(tx: Tx, sale: { pledgeId: string } | { boxId: string }, prefix: string): Promise<Map<string, Decimal>> {
+    const [column, id] = 'pledgeId' in sale ? ['e.pledge_id', sale.pledgeId] : ['e.box_id', sale.boxId];
+    return this.balancesOfEntries(tx, prefix, `${column} = :id`, { id });
+  }
+
+  /** Balances of the accounts starting with `prefix`, over the entries (`e`) that match `where` (SQL from code, values bound). */
+  private async balancesOfEntries(tx: Tx, prefix: string, where: string, values: Record<string, unknown>): Promise<Map<string, Decimal>> {
     const rows = await tx
       .createQueryBuilder(JournalLineRow, 'l')
       .innerJoin(JournalEntryRow, 'e', 'e.id = l.entry_id')
       .select('l.account', 'account')
       .addSelect('SUM(l.amount_fen)', 'fen')
       .where('l.account LIKE :prefix', { prefix: `${prefix}%` })
-      .andWhere(`e.kind ${exclude ? 'NOT IN' : 'IN'} (:...kinds)`, { kinds })
+      .andWhere(where, values)
       .groupBy('l.account')
       .getRawMany<{ account: string; fen: string | number }>();
     return new Map(rows.map((r) => [r.account, fromFen(String(r.fen))]));
@@ -184,6 +198,11 @@ export class LedgerService {
       .groupBy('e.box_id')
       .getRawMany<{ boxId: string; entries: string | number }>();
     return new Map(rows.map((r) => [r.boxId, Number(r.entries)]));
+  }
+
+  /** How many entries there are of these kinds. */
+  async entryCountsOfKinds(tx: Tx, kinds: readonly EntryInput['kind'][]): Promise<number> {
+    return tx.createQueryBuilder(JournalEntryRow, 'e').where('e.kind IN (:...kinds)', { kinds }).getCount();
   }
 
   /** Entries whose lines do not sum to zero, or that have fewer than two lines: should never be any. */

@@ -1,6 +1,6 @@
 import type { Database } from '../platform/database';
 import { type Decimal, ZERO, formatMoney, sum } from '../platform/money';
-import { FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, LEDGER_CURRENCY, accounts } from './accounts';
+import { COMMISSION_PAYABLE_PREFIX, FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, LEDGER_CURRENCY, accounts } from './accounts';
 import type { EntryInput, LedgerService } from './ledger.service';
 
 /** The entry that records a factory paid: factory payable → money out of the gateway. */
@@ -17,6 +17,8 @@ export interface ReconcileSources {
   gatewayTotals(tx: Tx): Promise<Map<string, { received: Decimal; refunded: Decimal; refundsOutstanding: Decimal }>>;
   /** Payouts to factories confirmed as paid, per factory id (the payouts module's own records). */
   paidOutByFactory(tx: Tx): Promise<Map<string, Decimal>>;
+  /** Payouts to shop owners confirmed as paid, per shop id (the shop owners' payouts' own records). */
+  paidOutByShop(tx: Tx): Promise<Map<string, Decimal>>;
   /** Records kept in step with others (running totals), checked against what they count. */
   derivedRecordViolations(tx: Tx): Promise<string[]>;
 }
@@ -34,7 +36,9 @@ export interface ReconcileReport {
  * that we did not ask for has its refund decided (unexpected_payments is zero), in each currency; and the
  * refunds the ledger counts as pending are exactly the refunds not yet confirmed by the gateway; and per
  * factory, payable = settled (everything it earned, less what was clawed back) − paid (the payouts
- * confirmed, as the payouts module records them).
+ * confirmed, as the payouts module records them); per shop owner, payable = earned (commission and
+ * self-purchase rebates) − clawed back − paid out. Commission is paid from the platform's side: what is
+ * owed to shop owners is matched by the commission expense.
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
   // One transaction: every figure comes from the same snapshot, even while payments keep arriving.
@@ -71,12 +75,13 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const paid = paidOutByFactory.get(factoryId) ?? ZERO;
       if (!owed.equals(settled.minus(paid)))
         violations.push(`factory ${factoryId}: payable ${formatMoney(owed)} ≠ settled ${formatMoney(settled)} − paid out ${formatMoney(paid)}`);
-      if (!(paidInLedger.get(account) ?? ZERO).equals(paid))
-        violations.push(
-          `factory ${factoryId}: the ledger has ${formatMoney(paidInLedger.get(account) ?? ZERO)} paid out, its confirmed payouts ${formatMoney(paid)}`,
-        );
+      violations.push(...payoutsAgree(`factory ${factoryId}`, paidInLedger.get(account) ?? ZERO, paid));
     }
-    const paidOut = sum([...paidOutByFactory.values()]);
+    const paidOutByShop = await sources.paidOutByShop(tx);
+    const { owedToShops, violations: shopViolations } = await shopPayables(tx, ledger, paidOutByShop);
+    violations.push(...shopViolations);
+    const commissionExpense = await ledger.balance(tx, accounts.commissionExpense);
+    const paidOut = sum([...paidOutByFactory.values(), ...paidOutByShop.values()]);
     const fees = (await ledger.balance(tx, accounts.platformFees)).negated();
     const held = sum([...heldInLedger.values()]).negated();
     const byCurrency = await sources.gatewayTotals(tx);
@@ -88,15 +93,17 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const gateway = await balance(accounts.gateway);
       const of = currency === LEDGER_CURRENCY ? '' : ` (${currency})`;
       // Only money we asked for (CNY) can be owed to factories, be a fee, or be held.
-      const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held, paidOut] : [];
+      const kept = currency === LEDGER_CURRENCY ? [owedToFactories, fees, held, paidOut, owedToShops, commissionExpense.negated()] : [];
       const figures =
-        currency === LEDGER_CURRENCY ? { received, refunded, owedToFactories, fees, held, refundsPending, paidOut } : { received, refunded, refundsPending };
+        currency === LEDGER_CURRENCY
+          ? { received, refunded, owedToFactories, fees, held, refundsPending, paidOut, owedToShops, commissionExpense }
+          : { received, refunded, refundsPending };
       for (const [name, value] of Object.entries(figures)) totals[`${name}${of}`] = formatMoney(value);
       const accountedFor = sum([refunded, ...kept, refundsPending, unexpected]);
       if (!received.equals(accountedFor)) {
         const parts =
           currency === LEDGER_CURRENCY
-            ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + paid out ${formatMoney(paidOut)}`
+            ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + paid out ${formatMoney(paidOut)} + owed to shop owners ${formatMoney(owedToShops)} − commission expense ${formatMoney(commissionExpense)}`
             : '';
         violations.push(
           `received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`,
@@ -118,4 +125,33 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       totals,
     };
   });
+}
+
+/** Per shop owner, payable = earned (commission and self-purchase rebates) − clawed back − paid out; and what all shop owners are owed. */
+async function shopPayables(tx: Tx, ledger: LedgerService, paidOutByShop: Map<string, Decimal>): Promise<{ owedToShops: Decimal; violations: string[] }> {
+  const violations: string[] = [];
+  const payable = await ledger.balances(tx, COMMISSION_PAYABLE_PREFIX);
+  const earnedInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_earned', 'self_purchase_rebate']);
+  const clawedBackInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_clawed_back']);
+  const paidInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, [PAYOUT_KIND]);
+  const shops = new Set([...payable.keys()].map((a) => a.slice(COMMISSION_PAYABLE_PREFIX.length)).concat([...paidOutByShop.keys()]));
+  for (const shopId of shops) {
+    const account = accounts.commissionPayable(shopId);
+    // A liability: earned is a credit, clawed back and paid out are debits.
+    const owed = (payable.get(account) ?? ZERO).negated();
+    const earned = (earnedInLedger.get(account) ?? ZERO).negated();
+    const clawedBack = clawedBackInLedger.get(account) ?? ZERO;
+    const paid = paidOutByShop.get(shopId) ?? ZERO;
+    if (!owed.equals(earned.minus(clawedBack).minus(paid)))
+      violations.push(
+        `shop ${shopId}: payable ${formatMoney(owed)} ≠ earned ${formatMoney(earned)} − clawed back ${formatMoney(clawedBack)} − paid out ${formatMoney(paid)}`,
+      );
+    violations.push(...payoutsAgree(`shop ${shopId}`, paidInLedger.get(account) ?? ZERO, paid));
+  }
+  return { owedToShops: sum([...payable.values()]).negated(), violations };
+}
+
+/** The ledger's payout entries to a payee against the payouts confirmed, as their module records them. */
+function payoutsAgree(payee: string, inLedger: Decimal, paid: Decimal): string[] {
+  return inLedger.equals(paid) ? [] : [`${payee}: the ledger has ${formatMoney(inLedger)} paid out, its confirmed payouts ${formatMoney(paid)}`];
 }

@@ -4,7 +4,7 @@ export { PledgeCancellation } from './pledge-cancellation';
 export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';
 export { PledgeReads, type AttributedPledge } from './pledge-reads';
 export { Settlement } from './settlement';
-export { MoneyFlows } from './money-flows';
+export { MoneyFlows, type SaleCommissions } from './money-flows';
 export { pledgeJobs } from './pledge.jobs';
 export { pledgeRoutes } from './pledge.routes';
 export { ConsumerUnitsRow, PledgeRow, type PledgeStatus } from './pledge.entity';

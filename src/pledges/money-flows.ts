@@ -6,6 +6,15 @@ import { type Decimal, roundToFen } from '../platform/money';
 import type { PledgeRow } from './pledge.entity';
 
 /**
+ * What pays shop owners on a sale (the commissions module, wired in app.ts; docs/shop-owners.md): told in
+ * the sale's own transaction when a purchase completes and when a completed purchase is refunded.
+ */
+export interface SaleCommissions {
+  purchaseCompleted(tx: Tx, purchase: { pledgeId: string; campaignId: string; buyerId: string; shopId: string | null; price: Decimal }): Promise<void>;
+  purchaseRefunded(tx: Tx, refunded: { pledgeId: string; campaignId: string }): Promise<void>;
+}
+
+/**
  * Every movement of a pledge's money: the ledger entry and, where money goes back, the refund, always
  * in the caller's transaction beside the state change. Debits are positive, credits negative.
  */
@@ -14,6 +23,7 @@ export class MoneyFlows {
     private readonly ledger: LedgerService,
     private readonly payments: PaymentService,
     private readonly platformFeeRate: string,
+    private readonly commissions: SaleCommissions,
   ) {}
 
   /** Deposits arrived at the gateway: held for the consumers while the campaign runs. */
@@ -59,11 +69,13 @@ export class MoneyFlows {
 
   /**
    * The purchase is complete: the held deposit and the balance just received become the price, split
-   * between the platform's fee (rounded half up, once) and what the factory is owed.
+   * between the platform's fee (rounded half up, once) and what the factory is owed; a shop owner's
+   * commission on it is posted beside.
    */
   async purchaseCompleted(tx: Tx, pledge: PledgeRow, campaign: CampaignRow, balancePayment: PaymentRow | undefined): Promise<void> {
     const balance = balancePayment?.amount ?? pledge.balance!;
-    const { fee, factoryShare } = this.split(pledge.deposit.plus(balance));
+    const price = pledge.deposit.plus(balance);
+    const { fee, factoryShare } = this.split(price);
     await this.ledger.post(tx, {
       kind: 'purchase_completed',
       refs: { campaignId: pledge.campaignId, pledgeId: pledge.id, paymentId: balancePayment?.id },
@@ -74,10 +86,21 @@ export class MoneyFlows {
         { account: accounts.factoryPayable(campaign.factoryId), amount: factoryShare.negated() },
       ],
     });
+    await this.commissions.purchaseCompleted(tx, { pledgeId: pledge.id, campaignId: pledge.campaignId, buyerId: pledge.userId, shopId: pledge.shopId, price });
   }
 
-  /** A completed purchase undone by an operator's cancel: the factory's share and the fee go back to the consumer. */
-  async refundPurchase(tx: Tx, pledge: PledgeRow, campaign: CampaignRow, depositPayment: PaymentRow, balancePayment: PaymentRow | undefined): Promise<void> {
+  /**
+   * A completed purchase undone (an operator's cancel of the campaign, or an after-sale refund): the
+   * factory's share and the fee go back to the consumer, and what it earned a shop owner is clawed back.
+   */
+  async refundPurchase(
+    tx: Tx,
+    pledge: PledgeRow,
+    campaign: CampaignRow,
+    depositPayment: PaymentRow,
+    balancePayment: PaymentRow | undefined,
+    reason: 'campaign_cancelled' | 'after_sale' = 'campaign_cancelled',
+  ): Promise<void> {
     const total = pledge.deposit.plus(balancePayment?.amount ?? 0);
     const { fee, factoryShare } = this.split(total);
     await this.ledger.post(tx, {
@@ -89,9 +112,10 @@ export class MoneyFlows {
         { account: accounts.refundsPending, amount: total.negated() },
       ],
     });
-    await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason: 'campaign_cancelled' });
+    await this.payments.requestRefund(tx, { payment: depositPayment, amount: pledge.deposit, reason });
     if (balancePayment && !balancePayment.amount.isZero())
-      await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason: 'campaign_cancelled' });
+      await this.payments.requestRefund(tx, { payment: balancePayment, amount: balancePayment.amount, reason });
+    await this.commissions.purchaseRefunded(tx, { pledgeId: pledge.id, campaignId: pledge.campaignId });
   }
 
   /**

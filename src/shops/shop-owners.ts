@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type CampaignDto, type CampaignReads } from '../campaigns';
 import type { Clock } from '../platform/clock';
-import { type Database, isUniqueViolation } from '../platform/database';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
@@ -74,6 +74,11 @@ export class ShopOwners {
   /** The caller's latest application (their shop once approved), or undefined. */
   async mine(consumer: Consumer): Promise<ShopRow | undefined> {
     return this.deps.db.read(async (tx) => (await tx.find(ShopRow, { where: { userId: consumer.userId }, order: { appliedAt: 'DESC' }, take: 1 }))[0]);
+  }
+
+  /** The approved shop a user owns, or null (the commissions' port: a shop owner's purchase earns a rebate, never commission). */
+  async approvedShopOf(tx: Tx, userId: string): Promise<string | null> {
+    return (await tx.findOneBy(ShopRow, { openUserId: userId, status: 'approved' }))?.id ?? null;
   }
 
   async list(query: { status?: ShopStatus; limit: number; offset: number }): Promise<{ items: ShopRow[]; total: number }> {

@@ -7,7 +7,12 @@ import type { Database, Tx } from '../platform/database';
 import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, parseMoney, roundToFen } from '../platform/money';
 import { LATE_AFTER_MS } from './deliveries';
-import { BoxContentsRow, BoxRow, FruitRow } from './subscription.entity';
+import { BoxContentsRow, BoxRow, FruitRow, SubscriptionRow } from './subscription.entity';
+
+/** What pays shop owners on a charged box (the commissions module, wired in app.ts): told in the charge's transaction. */
+export interface BoxCommissions {
+  boxCharged(tx: Tx, box: { boxId: string; planId: string; buyerId: string; shopId: string | null; price: Decimal }): Promise<void>;
+}
 
 export const LOCK_DUE_JOB = 'subscriptions.lock-due-boxes';
 export const CHARGE_JOB = 'subscriptions.charge-box';
@@ -29,7 +34,15 @@ const BATCH = 200;
  */
 export class BoxCharges implements PaymentListener {
   constructor(
-    private readonly deps: { db: Database; clock: Clock; jobs: Jobs; payments: PaymentService; ledger: LedgerService; notifications: NotificationService },
+    private readonly deps: {
+      db: Database;
+      clock: Clock;
+      jobs: Jobs;
+      payments: PaymentService;
+      ledger: LedgerService;
+      notifications: NotificationService;
+      commissions: BoxCommissions;
+    },
   ) {}
 
   /** Locks every planned box whose cutoff has passed and asks for its charge, in batches. */
@@ -101,6 +114,14 @@ export class BoxCharges implements PaymentListener {
         kind: 'box_charged',
         refs: { boxId: box.id, paymentId: payment.id },
         lines: await this.chargeLines(tx, box, payment.amount),
+      });
+      const subscription = await tx.findOneByOrFail(SubscriptionRow, { id: box.subscriptionId });
+      await this.deps.commissions.boxCharged(tx, {
+        boxId: box.id,
+        planId: subscription.planId,
+        buyerId: box.userId,
+        shopId: subscription.shopId,
+        price: payment.amount,
       });
       await this.deps.notifications.notify(tx, {
         userId: box.userId,

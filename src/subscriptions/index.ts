@@ -8,5 +8,5 @@ export { subscriptionJobs } from './subscription.jobs';
 export { subscriptionRoutes } from './subscription.routes';
 export { BoxRow, FruitRow, BoxContentsRow, PlanRow, SkipRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
 export { OrchardDemand } from './orchard-demand';
-export { BoxCharges } from './box-charges';
+export { BoxCharges, type BoxCommissions } from './box-charges';
 export { PlanDocument, toPlanDto } from './subscription.schemas';

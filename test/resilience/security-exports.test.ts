@@ -48,6 +48,7 @@ describe('CSV exports', () => {
       payouts: w.settlement.payoutA,
       'payout-batches': w.settlement.batchId,
       shops: w.shops.code,
+      'subscription-plans': 'weekly-small',
       c: w.campaigns.openA,
     };
     const answeringCsv: string[] = [];

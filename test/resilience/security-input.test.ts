@@ -146,6 +146,16 @@ const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/me/shop-binding': (w) => ({ auth: w.bob.auth, path: '/v1/me/shop-binding', body: { code: w.shops.code } }),
   'post /v1/shop-visits': (w) => ({ path: '/v1/shop-visits', body: { code: w.shops.code, visitorId: `visitor-${unique()}` } }),
   'put /v1/me/shop-consents/:code': (w) => ({ auth: w.bob.auth, path: `/v1/me/shop-consents/${w.shops.code}`, body: { share: true } }),
+  'put /v1/campaigns/:id/commission-rate': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/campaigns/${w.campaigns.openA}/commission-rate`,
+    body: { rate: '0.03' },
+  }),
+  'put /v1/subscription-plans/:id/commission-rate': (w) => ({
+    auth: w.operator.auth,
+    path: '/v1/subscription-plans/weekly-small/commission-rate',
+    body: { rate: '0.02' },
+  }),
   'put /v1/factories/:id/payee': (w) => ({
     auth: w.operator.auth,
     path: `/v1/factories/${w.b.id}/payee`,

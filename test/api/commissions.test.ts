@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { CommissionEarningRow } from '../../src/commissions';
+import { JournalEntryRow } from '../../src/ledger';
+import { startTestApp, type TestApp } from '../support/app';
+import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
+import { TestClock, advance, runDue } from '../support/clock';
+
+/**
+ * Shop owners' commission (docs/shop-owners.md § Commission): earned only on a completed purchase through
+ * a shop owner's own link, clawed back with its refund, levels by own sales, rebates on own purchases;
+ * every amount to the fen, the ledger reconciled after each test.
+ */
+let t: TestApp;
+let clock: TestClock;
+let operator: Caller;
+let factoryId: string;
+const black = { colour: 'black', size: 'M' };
+const HOUR = 3600_000;
+
+beforeAll(async () => {
+  clock = new TestClock();
+  t = await startTestApp({ clock });
+  operator = await anOperator(t);
+  factoryId = (await aFactory(t, operator)).id;
+});
+afterEach(() => expectLedgerReconciles(t));
+afterAll(() => t.close());
+
+interface Shop {
+  owner: Caller;
+  id: string;
+  code: string;
+}
+
+/** A consumer made a shop owner through the API: applied and approved. */
+async function aShopOwner(owner?: Caller): Promise<Shop> {
+  owner ??= await aConsumer(t);
+  const applied = await t.http
+    .post('/v1/shop-applications')
+    .set(owner.auth)
+    .send({ name: '小芳的果园铺', phone: '138 1234 5678', wechatId: 'xiaofang_88' })
+    .expect(201);
+  const approved = await t.http.post(`/v1/shop-applications/${applied.body.id}/approve`).set(operator.auth).expect(200);
+  return { owner, id: approved.body.id, code: approved.body.code };
+}
+
+/** A consumer who followed a shop owner's share link (?s=<code>) and was bound to them. */
+async function aCustomerOf(shop: Shop): Promise<Caller> {
+  const consumer = await aConsumer(t);
+  await t.http.post('/v1/me/shop-binding').set(consumer.auth).send({ code: shop.code }).expect(200);
+  return consumer;
+}
+
+const setRate = (campaignId: string, rate: string) => t.http.put(`/v1/campaigns/${campaignId}/commission-rate`).set(operator.auth).send({ rate });
+
+/** An open campaign at 899.00 a unit from the first unit (deposit 100.00 a unit), with a commission rate. */
+async function aRatedCampaign(rate = '0.03', overrides: Record<string, unknown> = {}) {
+  const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }], ...overrides });
+  await setRate(c.id, rate).expect(200);
+  return c;
+}
+
+const closeAndSettle = async (campaignId: string) => {
+  await t.http.post(`/v1/campaigns/${campaignId}/close`).set(operator.auth).expect(200);
+  await runDue(t, clock);
+};
+const cancelCampaign = async (campaignId: string) => {
+  await t.http.post(`/v1/campaigns/${campaignId}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).expect(200);
+  await runDue(t, clock);
+};
+/** What the ledger owes a shop owner (commission_payable:<shop>, a liability: credit negated). */
+const owed = (shop: Shop) => t.db.read(async (tx) => (await t.app.services.ledger.balance(tx, `commission_payable:${shop.id}`)).negated().toFixed(2));
+const entriesOf = (pledgeId: string) =>
+  t.db.read(async (tx) =>
+    (await tx.find(JournalEntryRow, { where: { pledgeId }, order: { createdAt: 'ASC' } }))
+      .map((e) => e.kind)
+      .filter((k) => k.startsWith('commission') || k === 'self_purchase_rebate'),
+  );
+const standing = async (shop: Shop) => (await t.http.get('/v1/me/shop/commission').set(shop.owner.auth).expect(200)).body.commission;
+
+/** A customer's purchase through the shop, completed: deposit paid, campaign closed and succeeded, balance paid. */
+async function aCompletedPurchase(customer: Caller, campaignId: string, quantity = 1) {
+  const p = await paidPledge(t, customer, campaignId, black, quantity);
+  return p;
+}
+
+describe('rates', () => {
+  test('an operator sets and reads a campaign and a plan rate; rate + the highest level bonus may not exceed the platform fee', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    expect((await t.http.get(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).expect(200)).body).toMatchObject({ rate: '0', setBy: null });
+    // The platform fee is 5%; the diamond level adds 1%: 4% is the most a base rate may be.
+    const tooHigh = await setRate(c.id, '0.045').expect(400);
+    expect(tooHigh.body.code).toBe('commission_rate_too_high');
+    expect(tooHigh.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await setRate(c.id, '1.5').expect(400)).body.code).toBe('validation_failed');
+    expect((await setRate(c.id, '-0.01').expect(400)).body.code).toBe('validation_failed');
+    expect((await setRate(c.id, '0.04').expect(200)).body).toMatchObject({ subject: 'campaign', subjectId: c.id, rate: '0.04', setBy: operator.userId });
+    expect((await setRate(c.id, '0.0300').expect(200)).body.rate).toBe('0.03');
+    expect((await t.http.get(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).expect(200)).body.rate).toBe('0.03');
+
+    await t.http.put(`/v1/subscription-plans/weekly-family/commission-rate`).set(operator.auth).send({ rate: '0.02' }).expect(200);
+    expect((await t.http.get(`/v1/subscription-plans/weekly-family/commission-rate`).set(operator.auth).expect(200)).body).toMatchObject({
+      subject: 'plan',
+      rate: '0.02',
+    });
+    await t.http.put(`/v1/subscription-plans/no-such-plan/commission-rate`).set(operator.auth).send({ rate: '0.02' }).expect(404);
+    await setRate(randomUUID(), '0.02').expect(404);
+
+    const consumer = await aConsumer(t);
+    await t.http.put(`/v1/campaigns/${c.id}/commission-rate`).set(consumer.auth).send({ rate: '0.04' }).expect(403);
+    expect((await t.http.get('/v1/me/shop/commission').set(consumer.auth).expect(200)).body).toEqual({ commission: null });
+  });
+
+  test('a final campaign’s rate no longer changes', async () => {
+    const c = await aRatedCampaign();
+    await cancelCampaign(c.id);
+    expect((await setRate(c.id, '0.02').expect(409)).body.code).toBe('campaign_final');
+    expect((await t.http.get(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).expect(200)).body.rate).toBe('0.03');
+  });
+});
+
+describe('earning', () => {
+  test('share link → pledge → success → balance: the shop owner earns the rate on the final price, once the balance is paid', async () => {
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await aRatedCampaign('0.03');
+    // The share kit shows the shop owner what they earn on the campaign while it runs.
+    expect((await standing(shop)).rates).toContainEqual({ subject: 'campaign', subjectId: c.id, baseRate: '0.03', rate: '0.03' });
+    const p = await aCompletedPurchase(customer, c.id);
+    await closeAndSettle(c.id);
+    // Succeeded but not paid: not final money, nothing earned yet.
+    expect(await owed(shop)).toBe('0.00');
+    expect((await payBalance(t, customer, p.id)).amount).toBe('799.00');
+    // 3% of 899.00 (100.00 deposit + 799.00 balance) = 26.97
+    expect(await owed(shop)).toBe('26.97');
+    expect(await entriesOf(p.id)).toEqual(['commission_earned']);
+    const mine = await standing(shop);
+    // A completed campaign's rate is no longer in force.
+    expect(mine.rates.map((r: { subjectId: string }) => r.subjectId)).not.toContain(c.id);
+    expect(mine.standing).toEqual({
+      level: 'shop_owner',
+      nameZh: '店主',
+      bonusRate: '0',
+      completedSales: '899.00',
+      next: { level: 'gold', nameZh: '金牌店主', salesNeeded: '1101.00' },
+    });
+  });
+
+  test('a campaign with no rate earns nothing, but the sale counts toward the level', async () => {
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
+    const p = await aCompletedPurchase(customer, c.id);
+    await closeAndSettle(c.id);
+    await payBalance(t, customer, p.id);
+    expect(await owed(shop)).toBe('0.00');
+    expect(await entriesOf(p.id)).toEqual([]);
+    expect((await standing(shop)).standing.completedSales).toBe('899.00');
+  });
+
+  test('a failed campaign earns nothing', async () => {
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await aRatedCampaign('0.03', { tiers: [{ minUnits: 5, unitPrice: '899.00' }] });
+    const p = await aCompletedPurchase(customer, c.id, 2);
+    await closeAndSettle(c.id);
+    expect((await t.http.get(`/v1/campaigns/${c.id}`).expect(200)).body.status).toBe('failed');
+    expect(await owed(shop)).toBe('0.00');
+    expect(await entriesOf(p.id)).toEqual([]);
+    expect((await standing(shop)).standing.completedSales).toBe('0.00');
+  });
+
+  test('a forfeited deposit earns nothing', async () => {
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await aRatedCampaign('0.03');
+    const p = await aCompletedPurchase(customer, c.id);
+    await closeAndSettle(c.id);
+    await advance(t, clock, 49 * HOUR);
+    expect((await t.http.get(`/v1/pledges/${p.id}`).set(customer.auth).expect(200)).body.status).toBe('forfeited');
+    expect(await owed(shop)).toBe('0.00');
+    expect(await entriesOf(p.id)).toEqual([]);
+  });
+
+  test('a pledge with no shop owner earns no one anything', async () => {
+    const c = await aRatedCampaign('0.03');
+    const consumer = await aConsumer(t);
+    const p = await aCompletedPurchase(consumer, c.id);
+    await closeAndSettle(c.id);
+    await payBalance(t, consumer, p.id);
+    expect(await entriesOf(p.id)).toEqual([]);
+    expect(await t.db.read((tx) => tx.countBy(CommissionEarningRow, { pledgeId: p.id }))).toBe(0);
+  });
+});
+
+describe('clawback', () => {
+  test('a campaign cancelled after its purchases completed claws back exactly what each earned; one awaiting its balance had earned nothing', async () => {
+    const shop = await aShopOwner();
+    const [paidCustomer, waitingCustomer] = [await aCustomerOf(shop), await aCustomerOf(shop)];
+    const c = await aRatedCampaign('0.03');
+    const paid = await aCompletedPurchase(paidCustomer, c.id, 2);
+    const waiting = await aCompletedPurchase(waitingCustomer, c.id, 1);
+    await closeAndSettle(c.id);
+    await payBalance(t, paidCustomer, paid.id);
+    // 3% of 1798.00 = 53.94
+    expect(await owed(shop)).toBe('53.94');
+    await cancelCampaign(c.id);
+    expect(await owed(shop)).toBe('0.00');
+    expect(await entriesOf(paid.id)).toEqual(['commission_earned', 'commission_clawed_back']);
+    expect(await entriesOf(waiting.id)).toEqual([]);
+    expect((await standing(shop)).standing.completedSales).toBe('0.00');
+    // Settling again (the job retried) claws back nothing more.
+    await runDue(t, clock);
+    expect(await entriesOf(paid.id)).toEqual(['commission_earned', 'commission_clawed_back']);
+  });
+});
+
+describe('self-purchase (自购省钱)', () => {
+  test("a shop owner's own purchase earns a rebate at the base rate, no level bonus, and does not count toward the level", async () => {
+    const shop = await aShopOwner();
+    const c = await aRatedCampaign('0.03');
+    const own = await aCompletedPurchase(shop.owner, c.id, 3);
+    await closeAndSettle(c.id);
+    await payBalance(t, shop.owner, own.id);
+    // 3% of 2697.00 = 80.91, as a rebate, not commission.
+    expect(await owed(shop)).toBe('80.91');
+    expect(await entriesOf(own.id)).toEqual(['self_purchase_rebate']);
+    expect((await standing(shop)).standing).toMatchObject({ level: 'shop_owner', completedSales: '0.00' });
+  });
+
+  test('a consumer bound to a shop who became a shop owner before the purchase completed: that shop earns nothing, they get their rebate', async () => {
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await aRatedCampaign('0.03');
+    const p = await aCompletedPurchase(customer, c.id);
+    // The pledge stays attributed to `shop`; then its consumer becomes a shop owner.
+    const own = await aShopOwner(customer);
+    await closeAndSettle(c.id);
+    await payBalance(t, customer, p.id);
+    expect(await owed(shop)).toBe('0.00');
+    expect(await owed(own)).toBe('26.97');
+    expect(await entriesOf(p.id)).toEqual(['self_purchase_rebate']);
+    expect((await standing(shop)).standing.completedSales).toBe('0.00');
+  });
+});
+
+describe('levels', () => {
+  test("a level reached raises only that shop owner's own rate; another shop owner's rate and earnings are unchanged", async () => {
+    const [gold, other] = [await aShopOwner(), await aShopOwner()];
+    const c = await aRatedCampaign('0.03');
+    const big = await aCustomerOf(gold);
+    const first = await aCompletedPurchase(big, c.id, 3);
+    const c2 = await aRatedCampaign('0.03');
+    const [next, othersCustomer] = [await aCustomerOf(gold), await aCustomerOf(other)];
+    await closeAndSettle(c.id);
+    await payBalance(t, big, first.id);
+    // 3% of 2697.00 = 80.91; 2697.00 of own sales reaches 金牌店主 (2000.00).
+    expect(await owed(gold)).toBe('80.91');
+    const mine = await standing(gold);
+    expect(mine.standing).toMatchObject({ level: 'gold', bonusRate: '0.005', completedSales: '2697.00', next: { level: 'diamond', salesNeeded: '7303.00' } });
+    expect(mine.rates).toContainEqual({ subject: 'campaign', subjectId: c2.id, baseRate: '0.03', rate: '0.035' });
+
+    const a = await aCompletedPurchase(next, c2.id);
+    const b = await aCompletedPurchase(othersCustomer, c2.id);
+    await closeAndSettle(c2.id);
+    await payBalance(t, next, a.id);
+    await payBalance(t, othersCustomer, b.id);
+    // gold: 3.5% of 899.00 = 31.465 → 31.47 (half up, once); other: 3% of 899.00 = 26.97.
+    expect(await owed(gold)).toBe('112.38');
+    expect(await owed(other)).toBe('26.97');
+    expect((await standing(other)).standing).toMatchObject({ level: 'shop_owner', completedSales: '899.00' });
+    const c3 = await aRatedCampaign('0.02');
+    expect((await standing(other)).rates).toContainEqual({ subject: 'campaign', subjectId: c3.id, baseRate: '0.02', rate: '0.02' });
+    expect((await standing(gold)).rates).toContainEqual({ subject: 'campaign', subjectId: c3.id, baseRate: '0.02', rate: '0.025' });
+  });
+});
+
+describe('concurrency', () => {
+  test('many customers of one shop pledge at once and pay their balances at once: one commission per pledge, levels counted in order, totals exact', async () => {
+    const shop = await aShopOwner();
+    const c = await aRatedCampaign('0.03');
+    const customers = await Promise.all(Array.from({ length: 20 }, () => aCustomerOf(shop)));
+    const pledges = await Promise.all(customers.map((customer) => aCompletedPurchase(customer, c.id)));
+    await closeAndSettle(c.id);
+    await Promise.all(customers.map((customer, i) => payBalance(t, customer, pledges[i].id)));
+    const earnings = await t.db.read((tx) => tx.findBy(CommissionEarningRow, { shopId: shop.id }));
+    expect(earnings).toHaveLength(20);
+    expect(new Set(earnings.map((e) => e.pledgeId)).size).toBe(20);
+    for (const p of pledges) expect(await entriesOf(p.id)).toEqual(['commission_earned']);
+    // Each sale is 899.00 and the level is the one before it: sales 1–3 at 3% (26.97), 4–12 at 3.5% (31.47,
+    // gold from 2697.00), 13–20 at 4% (35.96, diamond from 10788.00): 80.91 + 283.23 + 287.68.
+    expect(earnings.map((e) => e.amount.toFixed(2)).sort()).toEqual([...Array(3).fill('26.97'), ...Array(9).fill('31.47'), ...Array(8).fill('35.96')].sort());
+    expect(await owed(shop)).toBe('651.82');
+    expect((await standing(shop)).standing).toMatchObject({ level: 'diamond', completedSales: '17980.00', next: null });
+  });
+});
