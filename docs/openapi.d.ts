@@ -7698,15 +7698,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Level, what the next one needs, and every rate in force with the level bonus; null if the caller is not a shop owner */
+                /** @description Level, what the next one needs, and every rate in force with the level bonus */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            commission: components["schemas"]["MyCommission"];
-                        };
+                        "application/json": components["schemas"]["MyCommission"];
                     };
                 };
                 /** @description `unauthenticated`: no valid credentials */
@@ -7718,7 +7716,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `forbidden`: the caller's role may not do this */
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -8448,7 +8446,7 @@ export interface components {
             }[];
             /** @description How a shop owner’s own purchase is rewarded */
             selfPurchaseRebate: string;
-        } | null;
+        };
         Notification: {
             /** Format: uuid */
             id: string;

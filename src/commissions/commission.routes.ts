@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { route, type RouteDef } from '../platform/http/routes';
 import type { Commissions } from './commissions';
 import type { RateSubject } from './commission.entity';
@@ -47,18 +46,15 @@ export function commissionRoutes(commissions: Commissions): RouteDef[] {
       path: '/v1/me/shop/commission',
       summary: "The caller's level and the commission rates they earn, for the share kit (shop owner)",
       access: ['consumer'],
-      response: z.object({ commission: MyCommissionDocument.nullable() }),
-      doc: { answer: 'Level, what the next one needs, and every rate in force with the level bonus; null if the caller is not a shop owner' },
+      response: MyCommissionDocument,
+      doc: { answer: 'Level, what the next one needs, and every rate in force with the level bonus', problems: { 403: '`not_a_shop_owner`' } },
       handle: async ({ principal }) => {
-        const mine = await commissions.mine(principal);
-        if (!mine) return { commission: null };
+        const { standing, rates } = await commissions.mine(principal);
         return {
-          commission: {
-            standing: toStandingDto(mine.standing),
-            rates: mine.rates,
-            selfPurchaseRebate:
-              '自购省钱：店主自己的购买不计佣金，按基础佣金率返还，不计入等级。 A shop owner’s own purchase earns a rebate at the base rate, not commission, and does not count toward levels.',
-          },
+          standing: toStandingDto(standing),
+          rates,
+          selfPurchaseRebate:
+            '自购省钱：店主自己的购买不计佣金，按基础佣金率返还，不计入等级。 A shop owner’s own purchase earns a rebate at the base rate, not commission, and does not count toward levels.',
         };
       },
     }),

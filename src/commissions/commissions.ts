@@ -3,7 +3,7 @@ import type { CampaignService } from '../campaigns';
 import { COMMISSION_PAYABLE_PREFIX, PAYOUT_KIND, accounts, type EntryInput, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
-import { badRequest, conflict, notFound } from '../platform/http/app-error';
+import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { Decimal, ZERO, formatMoney, roundToFen, sum, toFen } from '../platform/money';
@@ -108,17 +108,14 @@ export class Commissions {
     });
   }
 
-  /** What the calling shop owner earns: their level, and each rate in force (base, and theirs with the level's bonus); undefined if not a shop owner. */
-  async mine(consumer: Principal & { role: 'consumer' }): Promise<
-    | {
-        standing: LevelStanding;
-        rates: { subject: RateSubject; subjectId: string; baseRate: string; rate: string }[];
-      }
-    | undefined
-  > {
+  /** What the calling shop owner earns: their level, and each rate in force (base, and theirs with the level's bonus); 403 `not_a_shop_owner` for anyone else. */
+  async mine(consumer: Principal & { role: 'consumer' }): Promise<{
+    standing: LevelStanding;
+    rates: { subject: RateSubject; subjectId: string; baseRate: string; rate: string }[];
+  }> {
     return this.deps.db.read(async (tx) => {
       const shopId = await this.deps.shops.approvedShopOf(tx, consumer.userId);
-      if (!shopId) return undefined;
+      if (!shopId) throw new AppError(403, 'not_a_shop_owner', '你还不是店主。 Only a shop owner earns commission.');
       const standing = await this.levelOf(tx, shopId);
       const final = new Set(await this.deps.campaigns.finalCampaignIds(tx));
       const rows = await tx.find(CommissionRateRow, { order: { subject: 'ASC', subjectId: 'ASC' } });

@@ -9,9 +9,14 @@ export const aShopApplication = (overrides: object = {}) => ({
   ...overrides,
 });
 
-/** A consumer made a shop owner through the API: applied and approved by `operator`. */
-export async function aShopOwner(t: TestApp, operator: Caller, application: object = aShopApplication()): Promise<{ owner: Caller; id: string; code: string }> {
-  const owner = await aConsumer(t);
+/** A consumer (a new one, or `owner`) made a shop owner through the API: applied and approved by `operator`. */
+export async function aShopOwner(
+  t: TestApp,
+  operator: Caller,
+  application: object = aShopApplication(),
+  owner?: Caller,
+): Promise<{ owner: Caller; id: string; code: string }> {
+  owner ??= await aConsumer(t);
   const applied = await t.http.post('/v1/shop-applications').set(owner.auth).send(application).expect(201);
   const approved = await t.http.post(`/v1/shop-applications/${applied.body.id}/approve`).set(operator.auth).expect(200);
   return { owner, id: approved.body.id as string, code: approved.body.code as string };
