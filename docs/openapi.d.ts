@@ -7794,6 +7794,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description `too_many_shop_lookups`: with `s`, too many share-link lookups from this address in a minute (SHOP_LOOKUPS_PER_MINUTE) */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;

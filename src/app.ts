@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import { Router, type Express } from 'express';
 import { z } from 'zod';
 import {
   AccountService,
@@ -87,6 +87,7 @@ import {
   ShopVisitRow,
   ShopVisits,
   shopPrivacyRoutes,
+  shopLookupLimits,
   shopRoutes,
 } from './shops';
 import type { Clock } from './platform/clock';
@@ -426,6 +427,8 @@ export function buildApp(deps: AppDeps): App {
     // A shop owner's orders: read from the pledges and subscriptions modules, phones from accounts, masked unless consented.
     orders: new ShopOrders({ owners: shopOwners, consents: shopConsents, accounts, pledges: pledges.reads, subscriptions: schedule }),
   };
+  // Every public way to tell whether a code is a shop's counts against one limit per client address.
+  const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute);
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
@@ -478,10 +481,22 @@ export function buildApp(deps: AppDeps): App {
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
     ),
-    ...tagged('shops', shopRoutes(shops, config.shops), shopPrivacyRoutes(shops.orders, shops.consents), commissionRoutes(commissions)),
+    ...tagged(
+      'shops',
+      shopRoutes(shops, { applicationsPerHour: config.shops.applicationsPerHour, lookups: shopLookups }),
+      shopPrivacyRoutes(shops.orders, shops.consents),
+      commissionRoutes(commissions),
+    ),
     ...tagged(
       'storefront',
-      storefrontRoutes({ wechat, publicBaseUrl, reads: campaignReads, posters: new Posters({ maxAgeMs: 10 * 60_000 }), shops: shopOwners }),
+      storefrontRoutes({
+        wechat,
+        publicBaseUrl,
+        reads: campaignReads,
+        posters: new Posters({ maxAgeMs: 10 * 60_000 }),
+        shops: shopOwners,
+        shopLookups: shopLookups.byAddress,
+      }),
     ),
   ];
   const http = createHttpApp({
@@ -494,6 +509,8 @@ export function buildApp(deps: AppDeps): App {
     handlers: [
       opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }),
       portalRouter(),
+      // A shop's storefront page (/s/:code) answers 404 for an unknown code: limited like the shop page's API.
+      Router().get('/s/:code', shopLookups.byAddress),
       storefrontRouter({
         distDir: config.storefront.distDir,
         render: storefrontPages({
@@ -506,7 +523,7 @@ export function buildApp(deps: AppDeps): App {
         // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
         csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
       }),
-      shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners }),
+      shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners, shopLookups: shopLookups.byAddress }),
       authenticate(accounts, factories),
       mountRoutes(routes, idempotency, { validateResponses: config.validateResponses }),
     ],

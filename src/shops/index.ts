@@ -5,5 +5,5 @@ export { ShopVisits } from './shop-visits';
 export { ShopDashboard, type ShopSales } from './shop-dashboard';
 export { ShopConsents } from './shop-consents';
 export { ShopOrders, type AttributedPledges } from './shop-orders';
-export { shopRoutes } from './shop.routes';
+export { shopLookupLimits, shopRoutes } from './shop.routes';
 export { shopPrivacyRoutes } from './shop-privacy.routes';

@@ -1,3 +1,4 @@
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { page, pageOf } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
@@ -27,13 +28,30 @@ import {
 } from './shop.schemas';
 
 /**
+ * Share-link resolutions (docs/shop-owners.md § Rate limits), `lookupsPerMinute` each: one count per client
+ * address for everything public that tells whether a code is a shop's (the shop page and its storefront
+ * page, visits, a poster or QR code with `?s=`), one per account for bindings; so that codes cannot be walked
+ * through. Made once in app.ts and handed to every route that resolves a code.
+ */
+export function shopLookupLimits(lookupsPerMinute: number): { byAddress: RequestHandler; byAccount: RequestHandler } {
+  const lookups = (key: (req: Request) => string) =>
+    rateLimited({
+      windowMs: 60_000,
+      limit: lookupsPerMinute,
+      key,
+      code: 'too_many_shop_lookups',
+      detail: `一分钟内查询店铺次数过多（最多 ${lookupsPerMinute} 次），请稍后再试。 Too many shop lookups in a minute (at most ${lookupsPerMinute}).`,
+    });
+  return { byAddress: lookups(clientAddress), byAccount: lookups((req) => subjectOf(req.principal)) };
+}
+
+/**
  * `applicationsPerHour`: attempts an account may make in an hour, successful or not: a refused consumer may
- * try again, a script may not hammer the operators' queue. `lookupsPerMinute`: share-link resolutions (shop
- * pages and visits per client address, bindings per account), so that codes cannot be walked through.
+ * try again, a script may not hammer the operators' queue. `lookups`: the share-link limits (shopLookupLimits).
  */
 export function shopRoutes(
   shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard },
-  { applicationsPerHour, lookupsPerMinute }: { applicationsPerHour: number; lookupsPerMinute: number },
+  { applicationsPerHour, lookups }: { applicationsPerHour: number; lookups: { byAddress: RequestHandler; byAccount: RequestHandler } },
 ): RouteDef[] {
   const { owners, bindings } = shops;
   const applicationLimit = rateLimited({
@@ -43,17 +61,8 @@ export function shopRoutes(
     code: 'too_many_shop_applications',
     detail: `一小时内申请次数过多（最多 ${applicationsPerHour} 次），请稍后再试。 Too many shop applications from this account in an hour (at most ${applicationsPerHour}).`,
   });
-  const lookups = (key: (req: Parameters<typeof clientAddress>[0]) => string) =>
-    rateLimited({
-      windowMs: 60_000,
-      limit: lookupsPerMinute,
-      key,
-      code: 'too_many_shop_lookups',
-      detail: `一分钟内查询店铺次数过多（最多 ${lookupsPerMinute} 次），请稍后再试。 Too many shop lookups in a minute (at most ${lookupsPerMinute}).`,
-    });
-  // One count for the public lookups of a client address, whichever route; one for an account's bindings.
-  const addressLookups = lookups(clientAddress);
-  const accountLookups = lookups((req) => subjectOf(req.principal));
+  const addressLookups = lookups.byAddress;
+  const accountLookups = lookups.byAccount;
   const tooMany = { 429: '`too_many_shop_lookups`: too many share-link lookups in a minute (SHOP_LOOKUPS_PER_MINUTE)' };
   return [
     route({

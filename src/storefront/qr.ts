@@ -1,10 +1,10 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import QRCode from 'qrcode';
 import type { CampaignReads } from '../campaigns';
 import { notFound } from '../platform/http/app-error';
 import { ID_PATTERN } from '../platform/ids';
 import { publicOrigin } from './public-url';
-import type { ShopDirectory } from './storefront.routes';
+import { onlyWithShopCode, type ShopDirectory } from './storefront.routes';
 
 /**
  * A QR code never changes for its URL, and a campaign is never unpublished: a day in any cache is safe
@@ -22,7 +22,14 @@ const QR_CACHE_CONTROL = { fixed: 'public, max-age=86400', fromRequest: 'private
  * there). With `?s=<shop code>` (an approved shop's, else 404) the link carries that code: a shop owner's
  * share kit. Made once per link and kept (a few kilobytes each, at most `maxKept` links).
  */
-export function shareCodeRouter(deps: { reads: CampaignReads; publicBaseUrl: string | undefined; shops: ShopDirectory; maxKept?: number }): Router {
+export function shareCodeRouter(deps: {
+  reads: CampaignReads;
+  publicBaseUrl: string | undefined;
+  shops: ShopDirectory;
+  /** The share-link lookup limit per client address, applied when `?s=` is given. */
+  shopLookups: RequestHandler;
+  maxKept?: number;
+}): Router {
   const made = new Map<string, Promise<string>>();
   const maxKept = deps.maxKept ?? 1000;
   const svgOf = (url: string) => {
@@ -38,8 +45,8 @@ export function shareCodeRouter(deps: { reads: CampaignReads; publicBaseUrl: str
   };
 
   const router = Router();
-  router.get('/c/:id/qr.svg', async (req, res) => {
-    const id = req.params.id;
+  router.get('/c/:id/qr.svg', onlyWithShopCode(deps.shopLookups), async (req, res) => {
+    const id = String(req.params.id);
     const s = typeof req.query.s === 'string' ? req.query.s.toUpperCase() : undefined;
     if (!ID_PATTERN.test(id) || !(await deps.reads.campaign(id))) throw notFound('The campaign');
     if (req.query.s !== undefined && !(s && SHOP_CODE.test(s) && (await deps.shops.approvedByCode(s)))) throw notFound('The shop');

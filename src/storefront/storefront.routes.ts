@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { CampaignParams, type CampaignReads } from '../campaigns';
 import { badRequest, notFound } from '../platform/http/app-error';
@@ -44,12 +45,19 @@ export interface ShopDirectory {
   approvedByCode(code: string): Promise<{ name: string; greeting: string } | undefined>;
 }
 
+/** A limit applied only to a request carrying a shop code (`?s=`): a plain poster or QR code is not a lookup. */
+export function onlyWithShopCode(limit: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.query.s === undefined ? next() : limit(req, res, next));
+}
+
 export function storefrontRoutes(deps: {
   wechat: WechatJsSdk | undefined;
   publicBaseUrl: string | undefined;
   reads: CampaignReads;
   posters: Posters;
   shops: ShopDirectory;
+  /** The shops module's limit on share-link lookups per client address: a poster with `?s=` tells whether a code is a shop's. */
+  shopLookups: RequestHandler;
 }): RouteDef[] {
   return [
     publicRoute({
@@ -59,6 +67,7 @@ export function storefrontRoutes(deps: {
       params: CampaignParams,
       query: PosterQuery,
       response: null,
+      before: [onlyWithShopCode(deps.shopLookups)],
       doc: {
         description:
           "A picture to save and share where links do not travel (WeChat Moments): the title, the group price now (the tier reached, else the first) with the reference price and the cheapest tier still ahead, the deposit deal (定金 ¥100 抵 ¥200), the deadline in China time (12月20日 20:00 截止) and a QR code of the campaign's absolute link (with `?s=` the shop code when given). Drawn on the server from SVG (CJK fonts: fonts-noto-cjk), kept a while per picture.",
@@ -71,7 +80,10 @@ export function storefrontRoutes(deps: {
           ETag: 'A strong validator of the picture',
           'Cache-Control': '`public, max-age=60` when PUBLIC_BASE_URL is set, else `private, max-age=60`',
         },
-        problems: { 404: '`not_found`: no published campaign with that id, or `s` is not the code of an approved shop' },
+        problems: {
+          404: '`not_found`: no published campaign with that id, or `s` is not the code of an approved shop',
+          429: '`too_many_shop_lookups`: with `s`, too many share-link lookups from this address in a minute (SHOP_LOOKUPS_PER_MINUTE)',
+        },
       },
       handle: async ({ params, query, req }) => {
         const code = query.s?.toUpperCase();

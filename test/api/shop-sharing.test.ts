@@ -150,35 +150,42 @@ describe('the dashboard', () => {
 describe('share-link lookups are rate-limited', () => {
   let limited: TestApp;
   beforeAll(async () => {
-    limited = await startTestApp({ env: { SHOP_LOOKUPS_PER_MINUTE: '3' } });
+    limited = await startTestApp({ clock, env: { SHOP_LOOKUPS_PER_MINUTE: '3' } });
   });
   afterAll(() => limited.close());
 
-  test('shop pages and visits per client address, bindings per account: then 429 too_many_shop_lookups, Chinese first, nothing counted', async () => {
+  test('shop pages, visits, and posters or QR codes with ?s= per client address, bindings per account: then 429 too_many_shop_lookups, Chinese first, nothing counted', async () => {
     const op = await anOperator(limited);
     const shop = await aShopOwner(limited, op);
+    const c = await anOpenCampaign(limited, op, (await aFactory(limited, op)).id, clock);
     const visitorId = 'visitor-' + randomUUID();
-    // One count for the address, whichever public route: two shop pages and a visit, then both are refused.
+    // One count for the address, whichever public way a code is resolved: the shop page's API, a QR code with ?s=, a visit.
     await limited.http.get(`/v1/shops/${shop.code}`).expect(200);
-    await limited.http.get(`/v1/shops/ZZZZ22`).expect(404);
+    await limited.http.get(`/c/${c.id}/qr.svg`).query({ s: shop.code }).expect(200);
     await limited.http.post('/v1/shop-visits').send({ code: shop.code, visitorId }).expect(204);
-    for (const res of [
-      await limited.http.get(`/v1/shops/${shop.code}`),
+    const refused = [
+      await limited.http.get(`/v1/shops/ZZZZ22`),
       await limited.http.post('/v1/shop-visits').send({ code: shop.code, visitorId: visitorId + 'x' }),
-    ]) {
+      await limited.http.get(`/s/ZZZZ22`),
+      await limited.http.get(`/c/${c.id}/poster.png`).query({ s: 'ZZZZ22' }),
+      await limited.http.get(`/c/${c.id}/qr.svg`).query({ s: 'ZZZZ22' }),
+    ];
+    for (const res of refused) {
       expect(res.status).toBe(429);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       expect(res.body.code).toBe('too_many_shop_lookups');
       expect(res.body.detail).toMatch(/^一分钟内查询店铺次数过多/);
     }
+    // A QR code without a shop code resolves none: not limited.
+    await limited.http.get(`/c/${c.id}/qr.svg`).expect(200);
     const counted = await limited.db.read(async (tx) => (await limited.db.sql(tx, 'SELECT visitor_id FROM shop_visits')).rows.length);
     expect(counted).toBe(1);
 
     // Bindings count per account: this consumer has three, another consumer from the same address has their own.
     const [first, second] = await Promise.all([aConsumer(limited), aConsumer(limited)]);
     for (let i = 0; i < 3; i++) await limited.http.post('/v1/me/shop-binding').set(first.auth).send({ code: shop.code }).expect(200);
-    const refused = await limited.http.post('/v1/me/shop-binding').set(first.auth).send({ code: shop.code }).expect(429);
-    expect(refused.body.code).toBe('too_many_shop_lookups');
+    const tooMany = await limited.http.post('/v1/me/shop-binding').set(first.auth).send({ code: shop.code }).expect(429);
+    expect(tooMany.body.code).toBe('too_many_shop_lookups');
     await limited.http.post('/v1/me/shop-binding').set(second.auth).send({ code: shop.code }).expect(200);
   });
 });
