@@ -16,7 +16,7 @@ const MODULES = {
   subscriptions: ['platform', 'scheduling', 'payments', 'ledger', 'notifications', 'forecasts', 'factories'],
   storefront: ['platform', 'campaigns', 'subscriptions'],
   payouts: ['platform', 'ledger', 'campaigns', 'accounts', 'notifications'],
-  shops: ['platform', 'accounts', 'campaigns', 'subscriptions'],
+  shops: ['platform', 'accounts', 'campaigns', 'subscriptions', 'commissions'],
   commissions: ['platform', 'ledger', 'campaigns', 'subscriptions'],
 };
 const DOMAIN = Object.keys(MODULES);

@@ -8799,6 +8799,7 @@ export interface components {
                 pledges: number;
                 units: number;
             }[];
+            level: components["schemas"]["ShopLevel"];
         };
         ShopLevel: {
             /** @enum {string} */

@@ -1,4 +1,5 @@
 import type { CampaignReads } from '../campaigns';
+import type { LevelStanding } from '../commissions';
 import type { Principal } from '../platform/http/principal';
 import type { ShopRow } from './shop.entity';
 import type { ShopOwners } from './shop-owners';
@@ -9,6 +10,11 @@ type Consumer = Extract<Principal, { role: 'consumer' }>;
 /** The pledges module's aggregate of a shop's pledges per campaign (PledgeReads.countsByShop), wired in app.ts. */
 export interface ShopSales {
   countsByShop(shopId: string): Promise<{ campaignId: string; pledges: number; units: number }[]>;
+}
+
+/** The commissions module's level of a shop owner (Commissions.levelOf, outside any transaction), wired in app.ts. */
+export interface ShopStandings {
+  levelOf(tx: undefined, shopId: string): Promise<LevelStanding>;
 }
 
 export interface CampaignActivity {
@@ -25,19 +31,25 @@ export interface Dashboard {
   shop: ShopRow;
   shopPage: { visits: number; visitsToday: number };
   campaigns: CampaignActivity[];
+  /** Their level, earned by their own completed sales, and what the next one needs. */
+  level: LevelStanding;
 }
 
 /**
  * A shop owner's own figures (docs/shop-owners.md § Dashboard): visits to their links, and the pledges and
- * units attributed to them, per campaign. Each campaign the shop shows or that has activity is listed: those
+ * units attributed to them, per campaign; their level and what the next one needs. Each campaign the shop shows or that has activity is listed: those
  * with the most units first, then by visits.
  */
 export class ShopDashboard {
-  constructor(private readonly deps: { owners: ShopOwners; visits: ShopVisits; sales: ShopSales; campaignReads: CampaignReads }) {}
+  constructor(private readonly deps: { owners: ShopOwners; visits: ShopVisits; sales: ShopSales; standings: ShopStandings; campaignReads: CampaignReads }) {}
 
   async of(consumer: Consumer): Promise<Dashboard> {
     const shop = await this.deps.owners.approvedOf(consumer);
-    const [visits, sales] = await Promise.all([this.deps.visits.countsOf(shop.id), this.deps.sales.countsByShop(shop.id)]);
+    const [visits, sales, level] = await Promise.all([
+      this.deps.visits.countsOf(shop.id),
+      this.deps.sales.countsByShop(shop.id),
+      this.deps.standings.levelOf(undefined, shop.id),
+    ]);
     const salesBy = new Map(sales.map((s) => [s.campaignId, s]));
     const ids = [...new Set([...shop.campaignIds, ...sales.map((s) => s.campaignId), ...[...visits.keys()].filter((id) => id !== '')])];
     const reads = await Promise.all(ids.map((id) => this.deps.campaignReads.campaign(id)));
@@ -51,6 +63,6 @@ export class ShopDashboard {
     }));
     campaigns.sort((a, b) => b.units - a.units || b.visits - a.visits);
     const page = visits.get('');
-    return { shop, shopPage: { visits: page?.visits ?? 0, visitsToday: page?.today ?? 0 }, campaigns };
+    return { shop, shopPage: { visits: page?.visits ?? 0, visitsToday: page?.today ?? 0 }, campaigns, level };
   }
 }

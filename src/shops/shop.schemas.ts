@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { phone } from '../accounts';
 import { CampaignDocument } from '../campaigns';
+import { LevelStandingDocument, toStandingDto } from '../commissions';
 import { idSchema as id } from '../platform/ids';
 import { pageQuery } from '../platform/http/paginate';
 import { PlanDocument } from '../subscriptions';
@@ -105,11 +106,12 @@ export const ShopDashboardDocument = z
         units: z.int(),
       }),
     ),
+    level: LevelStandingDocument,
   })
   .meta({ id: 'ShopDashboard' });
 
 export function toShopDashboardDto(d: Dashboard): z.output<typeof ShopDashboardDocument> {
-  return { code: d.shop.code!, name: d.shop.name, shopPage: d.shopPage, campaigns: d.campaigns };
+  return { code: d.shop.code!, name: d.shop.name, shopPage: d.shopPage, campaigns: d.campaigns, level: toStandingDto(d.level) };
 }
 
 export function toShopApplicationDto(s: ShopRow): z.output<typeof ShopApplicationDocument> {

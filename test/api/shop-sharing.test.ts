@@ -126,6 +126,14 @@ describe('the dashboard', () => {
 
     const seen = (await dashboard(shop.owner).expect(200)).body;
     expect(seen).toMatchObject({ code: shop.code, name: '阿明好物', shopPage: { visits: 0, visitsToday: 0 } });
+    // No completed sale yet (deposits only): the first level, and what the next needs.
+    expect(seen.level).toEqual({
+      level: 'shop_owner',
+      nameZh: '店主',
+      bonusRate: '0',
+      completedSales: '0.00',
+      next: { level: 'gold', nameZh: '金牌店主', salesNeeded: '2000.00' },
+    });
     // Most units first; the shop's chosen campaign with no activity is listed too.
     expect(seen.campaigns).toEqual([
       { campaignId: oranges.id, title: 'Oranges', visits: 0, visitsToday: 0, pledges: 2, units: 5 },

@@ -8,18 +8,21 @@ import { PNG } from 'pngjs';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { startService, type RunningService } from '../support/process';
 import { ApiClient, eventually } from './support/portal';
-import { checkScreen as checkPhoneScreen, launchPhone, requireStorefrontPrerequisites, tearDown } from './support/storefront';
+import { checkScreen as checkPhoneScreen, launchPhone, requireStorefrontPrerequisites, tearDown, yuan } from './support/storefront';
 
 /**
  * Shop owners in the storefront (docs/shop-owners.md), in Debian's chromium at phone size against the real
  * service: a shop owner's page /s/:code; a buyer who arrives through a share link, signs up, and is bound to
- * that shop owner (我的店主); the shop owner's share kit on a campaign page (link, copy text, a poster whose
- * QR code is their link); and their 店主中心 showing the visit and the buyer's pledge. In order, one browser.
+ * that shop owner (我的店主); the shop owner's share kit on a campaign page (link, what a unit earns at their
+ * rate, copy text, a poster whose QR code is their link); and their 店主中心 showing the visit, the buyer's
+ * pledge and their level. In order, one browser.
  */
 interface Campaign {
   id: string;
   title: string;
   options: { name: string; values: string[] }[];
+  tiers: { unitPrice: string }[];
+  progress: { currentTier: { unitPrice: string } | null };
 }
 
 let service: RunningService;
@@ -122,11 +125,20 @@ test("the shop owner's share kit: their link, a text to copy, and a poster whose
     ([value]) => localStorage.setItem('c2m-store.session', value),
     [JSON.stringify({ token: owner.token, expiresAt: new Date(Date.now() + 3600_000).toISOString(), user: { ...me, role: 'consumer' } })],
   );
+  await api.ok('PUT', `/v1/campaigns/${demo.id}/commission-rate`, operator, { rate: '0.03' });
+  const now = await api.ok<Campaign>('GET', `/v1/campaigns/${demo.id}`);
   await page.goto(`${origin}/c/${demo.id}`);
   const kit = page.getByTestId('shop-kit');
   await kit.waitFor();
   const link = `${origin}/c/${demo.id}?s=${owner.code}`;
   expect(await kit.getByTestId('kit-link').inputValue()).toBe(link);
+  // The operator's rate on this campaign, 3%, on the price now: what one unit would earn, "about" (the final price decides).
+  const price = now.progress.currentTier?.unitPrice ?? now.tiers[0].unitPrice;
+  const fen = Math.round((Math.round(Number(price) * 100) * 3) / 100);
+  await kit
+    .getByTestId('kit-earn')
+    .getByText(`每件约赚 ${yuan((fen / 100).toFixed(2))}`)
+    .waitFor();
   const text = await eventually('the copy text has the deposit deal', async () => {
     const value = await kit.getByTestId('kit-text').inputValue();
     return value.includes('定金') && value;
@@ -160,5 +172,8 @@ test('店主中心 shows the visit through the link and the buyer’s pledge', a
   expect(await row.getByTestId('pledges').textContent()).toBe('1');
   expect(await row.getByTestId('units').textContent()).toBe('2');
   expect(Number(await row.getByTestId('visits').textContent())).toBeGreaterThanOrEqual(1);
+  // No purchase completed yet (a deposit only): the first level, and the sales the next one needs.
+  await page.getByTestId('shop-level').getByText('等级：店主').waitFor();
+  await page.getByText('再完成 ¥2,000 销售额，升级为金牌店主').waitFor();
   await checkScreen('shop-center');
 });

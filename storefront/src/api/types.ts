@@ -49,4 +49,5 @@ export type ShopPage = Schemas['ShopPage'];
 export type ShopBinding = Schemas['ShopBinding'];
 export type ShopApplication = Schemas['ShopApplication'];
 export type ShopDashboard = Schemas['ShopDashboard'];
+export type MyCommission = Schemas['MyCommission'];
 export type WechatConfig = Schemas['WechatJsSdkConfig'];

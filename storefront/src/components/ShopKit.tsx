@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Campaign, Quote } from '../api/types';
+import type { Campaign, MyCommission, Quote } from '../api/types';
 import { useI18n, type Translate, type Language } from '../i18n';
 import { dateTime, yuan } from '../lib/format';
 import { useResource } from '../lib/resource';
@@ -27,6 +27,10 @@ export default function ShopKit({ campaign, code }: { campaign: Campaign; code: 
     api('POST', `/v1/campaigns/${id}/quote`, { body: { variant: first, quantity: 1 }, signal }),
   );
   const text = suggestedText(campaign, quote.data, link, t, language);
+  // What the shop owner's own rate on this campaign (with their level's bonus) comes to on today's price, if a rate is set.
+  const commission = useResource<MyCommission>('/v1/me/shop/commission', (signal) => api('GET', '/v1/me/shop/commission', { signal }));
+  const rate = commission.data?.rates.find((r) => r.subject === 'campaign' && r.subjectId === campaign.id)?.rate;
+  const earn = rate ? perUnit(campaign, rate) : null;
 
   async function copy(what: 'link' | 'text', value: string) {
     setCopied(null);
@@ -39,6 +43,11 @@ export default function ShopKit({ campaign, code }: { campaign: Campaign; code: 
     <section className="card" aria-labelledby="kit-title" data-testid="shop-kit">
       <h2 id="kit-title">{t('shopKit.title')}</h2>
       <p className="hint">{t('shopKit.hint')}</p>
+      {earn && (
+        <p className="price" data-testid="kit-earn">
+          {t('shopKit.earn', { amount: yuan(earn) })}
+        </p>
+      )}
       <label htmlFor="kit-link">{t('shopKit.link')}</label>
       <input id="kit-link" className="kit-field" readOnly value={link} data-testid="kit-link" onFocus={(e) => e.currentTarget.select()} />
       <label htmlFor="kit-text">{t('shopKit.text')}</label>
@@ -75,6 +84,21 @@ export default function ShopKit({ campaign, code }: { campaign: Campaign; code: 
       </Sheet>
     </section>
   );
+}
+
+/**
+ * About what one unit earns at the price now (the tier reached, else the first tier): rate × price, to the
+ * fen, in integers. An estimate for the shop owner only ("约"): the commission itself is worked out by the
+ * server on the final price. null when it comes to nothing.
+ */
+function perUnit(c: Campaign, rate: string): string | null {
+  const price = c.finalUnitPrice ?? c.progress.currentTier?.unitPrice ?? c.tiers[0]?.unitPrice;
+  if (!price) return null;
+  const [whole, fraction = ''] = rate.split('.');
+  const scale = 10 ** fraction.length;
+  const rateUnits = Number(whole) * scale + Number(fraction || '0');
+  const fen = Math.round((Math.round(Number(price) * 100) * rateUnits) / scale);
+  return fen > 0 ? (fen / 100).toFixed(2) : null;
 }
 
 /** The text a shop owner pastes into a group: title, price, the cheapest tier still ahead, the deposit deal, the deadline, the link. */

@@ -281,6 +281,7 @@ export const en: Words<Dictionary> = {
     textDepositPlain: 'Deposit {{deposit}}; refunded in full if the goal is not reached',
     textEnds: 'Ends {{time}}',
     textJoin: 'Join here: {{link}}',
+    earn: 'About {{amount}} per unit (at today’s price; the final price decides)',
   },
   shopCenter: {
     title: 'Shop owner centre',
@@ -296,7 +297,13 @@ export const en: Words<Dictionary> = {
     countRule: 'A visitor counts once a day per page; only orders whose deposit is paid count as orders and units.',
     notOwner: 'You are not a shop owner.',
     unknownCampaign: 'A pre-order no longer shown',
+    level: 'Level: {{name}}',
+    sales: 'Completed sales {{amount}}',
+    next: '{{amount}} more in sales to become {{name}}',
+    top: 'The highest level',
+    levelRule: 'Levels count only completed orders through your own links, and raise only your own rate.',
   },
+  levels: { shop_owner: 'Shop owner', gold: 'Gold shop owner', diamond: 'Diamond shop owner' },
   privacy: {
     consent: 'Let shop owner {{name}} see my phone number, to reach me about delivery and after-sales',
     consentOn: 'Allowed: the shop owner sees your whole phone number. Turn it off at any time; it is hidden again at once.',

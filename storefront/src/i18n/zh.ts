@@ -266,6 +266,7 @@ export const zh = {
     textDepositPlain: '定金 {{deposit}}，未成团定金全额退',
     textEnds: '{{time}} 截止',
     textJoin: '点这里参与：{{link}}',
+    earn: '每件约赚 {{amount}}（按当前价估算，以最终成交价为准）',
   },
   shopCenter: {
     title: '店主中心',
@@ -281,7 +282,13 @@ export const zh = {
     countRule: '同一访客每天每个页面只计一次访问；已付定金的订单才计入订单和件数。',
     notOwner: '你还不是店主。',
     unknownCampaign: '已下架的拼单',
+    level: '等级：{{name}}',
+    sales: '已完成销售额 {{amount}}',
+    next: '再完成 {{amount}} 销售额，升级为{{name}}',
+    top: '已是最高等级',
+    levelRule: '等级只看你自己链接带来的已完成订单，只提高你自己的佣金比例。',
   },
+  levels: { shop_owner: '店主', gold: '金牌店主', diamond: '钻石店主' },
   privacy: {
     consent: '允许店主 {{name}} 查看我的手机号，方便联系发货与售后',
     consentOn: '已允许：店主能看到你的完整手机号。随时可以关闭，关闭后立即恢复隐藏。',

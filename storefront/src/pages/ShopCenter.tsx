@@ -3,7 +3,7 @@ import { ApiError } from '../api/client';
 import type { ShopDashboard } from '../api/types';
 import { Empty, ErrorView, Loading, Message } from '../components/ui';
 import { useI18n } from '../i18n';
-import { number } from '../lib/format';
+import { number, yuan } from '../lib/format';
 import { useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -41,6 +41,12 @@ export default function ShopCenterPage() {
           <Link to="/shop/orders" data-testid="shop-orders-link">
             {t('privacy.shopOrders')}
           </Link>
+        </p>
+        <p data-testid="shop-level">
+          {t('shopCenter.level', { name: t(`levels.${d.level.level}`) })} · {t('shopCenter.sales', { amount: yuan(d.level.completedSales) })}
+        </p>
+        <p className="hint">
+          {d.level.next ? t('shopCenter.next', { amount: yuan(d.level.next.salesNeeded), name: t(`levels.${d.level.next.level}`) }) : t('shopCenter.top')}
         </p>
         <dl className="figures" data-testid="shop-page-visits">
           <div>
@@ -95,6 +101,7 @@ export default function ShopCenterPage() {
           </ul>
         )}
         <p className="hint">{t('shopCenter.countRule')}</p>
+        <p className="hint">{t('shopCenter.levelRule')}</p>
       </section>
     </div>
   );
