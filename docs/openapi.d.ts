@@ -2237,6 +2237,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/pledges/{id}/after-sale-refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 售后退款: refund a completed purchase in full; its factory share and fee are reversed and a shop owner's commission on it clawed back (operators)
+         * @description Deposit and balance go back to the consumer through the refund job (reason `after_sale`); the consumer is told, with the reason. The factory's share comes off its payable (a later statement of the campaign shows it).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A unique value (e.g. a UUID) per intended operation: a retry with the same key and body gets the first answer */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example 质量问题退货 */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The pledge, refunded, with its payments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Pledge"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path`, `idempotency_key_required`, `invalid_idempotency_key` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such pledge; `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `pledge_not_completed`: only a paid (completed) pledge; `idempotency_request_in_flight`: the first request with this Idempotency-Key is still running */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `idempotency_key_reused`: this Idempotency-Key came with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments/notifications/{provider}": {
         parameters: {
             query?: never;
@@ -8460,12 +8565,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "deposit_received" | "campaign_succeeded" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "balance_reminder" | "balance_received" | "refund_sent" | "deposit_forfeited" | "pledge_expired" | "box_charged" | "box_charge_failed" | "box_cancelled" | "box_compensated" | "statement_ready" | "payout_sent" | "payout_confirmed" | "statement_differences";
+            kind: "deposit_received" | "campaign_succeeded" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "balance_reminder" | "balance_received" | "refund_sent" | "deposit_forfeited" | "after_sale_refunded" | "pledge_expired" | "box_charged" | "box_charge_failed" | "box_cancelled" | "box_compensated" | "statement_ready" | "payout_sent" | "payout_confirmed" | "statement_differences";
             campaignId: string | null;
             pledgeId: string | null;
             /** @description made from the kind's template and data in the reader's language */
             message: string;
-            /** @description The facts the message reports, by kind (src/notifications/templates.ts): amounts as money strings ("1099.00"), instants as ISO date-times (dueAt, retryAt), days as YYYY-MM-DD China days. deposit_received {title, amount}; campaign_succeeded {title, unitPrice, balance, dueAt}; campaign_failed {title, threshold, deposit}; campaign_cancelled {title, compensation?}; variant_not_produced {title, variant: {zh, en}, deposit}; balance_reminder {title, balance, dueAt}; balance_received {title, amount, shipDate}; refund_sent {amount, reason}; deposit_forfeited {title, deposit, dueAt}; pledge_expired {title}; box_charged {boxId, amount, deliveryDate, shipDate}; box_charge_failed {boxId, deliveryDate, retryAt}; box_cancelled {boxId, deliveryDate, attempts}; box_compensated {boxId, deliveryDate, credit}. Rows from before templates may lack them. */
+            /** @description The facts the message reports, by kind (src/notifications/templates.ts): amounts as money strings ("1099.00"), instants as ISO date-times (dueAt, retryAt), days as YYYY-MM-DD China days. deposit_received {title, amount}; campaign_succeeded {title, unitPrice, balance, dueAt}; campaign_failed {title, threshold, deposit}; campaign_cancelled {title, compensation?}; variant_not_produced {title, variant: {zh, en}, deposit}; balance_reminder {title, balance, dueAt}; balance_received {title, amount, shipDate}; refund_sent {amount, reason}; deposit_forfeited {title, deposit, dueAt}; after_sale_refunded {title, amount, reason}; pledge_expired {title}; box_charged {boxId, amount, deliveryDate, shipDate}; box_charge_failed {boxId, deliveryDate, retryAt}; box_cancelled {boxId, deliveryDate, attempts}; box_compensated {boxId, deliveryDate, credit}. Rows from before templates may lack them. */
             data: {
                 [key: string]: unknown;
             };
@@ -8690,10 +8795,10 @@ export interface components {
             campaignId: string | null;
             amount: components["schemas"]["Money"];
             /**
-             * @description `unexpected_payment`: money the gateway took that we did not ask for (its payment, of kind `unexpected`, says in which currency); `deposit_compensation`: a campaign cancelled after it succeeded pays each paid deposit back once more (定金双倍返还, Civil Code art. 587), from the factory's payable
+             * @description `unexpected_payment`: money the gateway took that we did not ask for (its payment, of kind `unexpected`, says in which currency); `deposit_compensation`: a campaign cancelled after it succeeded pays each paid deposit back once more (定金双倍返还, Civil Code art. 587), from the factory's payable; `after_sale`: an operator refunded a completed purchase after the sale (售后退款)
              * @enum {string}
              */
-            reason: "pledge_cancelled" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "late_payment" | "unexpected_payment" | "deposit_compensation";
+            reason: "pledge_cancelled" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "late_payment" | "unexpected_payment" | "deposit_compensation" | "after_sale";
             /**
              * @description `processing`: the provider accepted the refund and finishes it later; `failed`: refused, being retried
              * @enum {string}

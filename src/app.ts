@@ -58,6 +58,7 @@ import {
 import {
   ConsumerUnitsRow,
   MoneyFlows,
+  AfterSaleRefunds,
   PledgeCancellation,
   PledgeDayRow,
   PledgeMoves,
@@ -246,8 +247,15 @@ export interface App {
     campaignReads: CampaignReads;
     wechat: WechatJsSdk | undefined;
     decisions: CampaignDecisions;
-    /** The pledges module's use cases: placing (the hot path), a pledge's payments, cancelling, the shared moves, reads. */
-    pledges: { placement: PledgePlacement; payments: PledgePayments; cancellation: PledgeCancellation; moves: PledgeMoves; reads: PledgeReads };
+    /** The pledges module's use cases: placing (the hot path), a pledge's payments, cancelling, after-sale refunds, the shared moves, reads. */
+    pledges: {
+      placement: PledgePlacement;
+      payments: PledgePayments;
+      cancellation: PledgeCancellation;
+      afterSale: AfterSaleRefunds;
+      moves: PledgeMoves;
+      reads: PledgeReads;
+    };
     settlement: Settlement;
     notifications: NotificationService;
     forecasts: ForecastService;
@@ -368,6 +376,7 @@ export function buildApp(deps: AppDeps): App {
     }),
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
     cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),
+    afterSale: new AfterSaleRefunds({ db, campaigns, notifications, flows, moves }),
     moves,
     reads: new PledgeReads({ db, campaigns }),
   };

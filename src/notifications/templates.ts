@@ -28,6 +28,7 @@ export const NOTIFICATION_DATA = {
   balance_received: z.object({ title, amount: money, shipDate: day }),
   refund_sent: z.object({ amount: money, reason: z.string() }),
   deposit_forfeited: z.object({ title, deposit: money, dueAt: instant }),
+  after_sale_refunded: z.object({ title, amount: money, reason: z.string() }),
   pledge_expired: z.object({ title }),
   box_charged: z.object({ boxId: z.string(), amount: money, deliveryDate: day, shipDate: day }),
   box_charge_failed: z.object({ boxId: z.string(), deliveryDate: day, retryAt: instant }),
@@ -59,6 +60,7 @@ const REFUND_REASONS: Record<string, Record<Language, string>> = {
   late_payment: { 'zh-CN': '付款晚于订单失效', en: 'the payment arrived after the order had lapsed' },
   unexpected_payment: { 'zh-CN': '多收的款项', en: 'money we did not ask for' },
   deposit_compensation: { 'zh-CN': '定金双倍返还', en: 'deposit compensation' },
+  after_sale: { 'zh-CN': '售后退款', en: 'an after-sale refund' },
 };
 
 const TEMPLATES: Templates = {
@@ -105,6 +107,10 @@ const TEMPLATES: Templates = {
   deposit_forfeited: {
     'zh-CN': (d) => `「${d.title}」的尾款未在 ${at(d.dueAt, 'zh-CN')} 前支付，定金 ¥${d.deposit} 按约定归工厂所有。`,
     en: (d) => `The balance for "${d.title}" was not paid by ${at(d.dueAt, 'en')}; the deposit of ¥${d.deposit} goes to the factory as agreed.`,
+  },
+  after_sale_refunded: {
+    'zh-CN': (d) => `「${d.title}」已办理售后退款（${d.reason}），您支付的 ¥${d.amount} 将全额退还。`,
+    en: (d) => `"${d.title}" is refunded after sale (${d.reason}): the ¥${d.amount} you paid is coming back to you in full.`,
   },
   pledge_expired: {
     'zh-CN': (d) => `您对「${d.title}」的认购已失效：定金未按时支付。`,

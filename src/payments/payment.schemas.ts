@@ -121,10 +121,19 @@ export const RefundDocument = z
     campaignId: z.uuid().nullable(),
     amount: moneyString,
     reason: z
-      .enum(['pledge_cancelled', 'campaign_failed', 'campaign_cancelled', 'variant_not_produced', 'late_payment', 'unexpected_payment', 'deposit_compensation'])
+      .enum([
+        'pledge_cancelled',
+        'campaign_failed',
+        'campaign_cancelled',
+        'variant_not_produced',
+        'late_payment',
+        'unexpected_payment',
+        'deposit_compensation',
+        'after_sale',
+      ])
       .meta({
         description:
-          "`unexpected_payment`: money the gateway took that we did not ask for (its payment, of kind `unexpected`, says in which currency); `deposit_compensation`: a campaign cancelled after it succeeded pays each paid deposit back once more (定金双倍返还, Civil Code art. 587), from the factory's payable",
+          "`unexpected_payment`: money the gateway took that we did not ask for (its payment, of kind `unexpected`, says in which currency); `deposit_compensation`: a campaign cancelled after it succeeded pays each paid deposit back once more (定金双倍返还, Civil Code art. 587), from the factory's payable; `after_sale`: an operator refunded a completed purchase after the sale (售后退款)",
       }),
     status: z.enum(['pending', 'processing', 'failed', 'succeeded']).meta({
       description: '`processing`: the provider accepted the refund and finishes it later; `failed`: refused, being retried',

@@ -1,6 +1,7 @@
 export { PledgePlacement, type AttributionSource } from './pledge-placement';
 export { PledgePayments } from './pledge-payments';
 export { PledgeCancellation } from './pledge-cancellation';
+export { AfterSaleRefunds } from './after-sale';
 export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';
 export { PledgeReads, type AttributedPledge } from './pledge-reads';
 export { Settlement } from './settlement';

@@ -7,11 +7,12 @@ import { clientAddress, rateLimited } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
 import { type PaymentDto, type PaymentRow } from '../payments';
 import type { PledgeRow } from './pledge.entity';
+import type { AfterSaleRefunds } from './after-sale';
 import type { PledgeCancellation } from './pledge-cancellation';
 import type { PledgePayments } from './pledge-payments';
 import type { PledgePlacement } from './pledge-placement';
 import type { PledgeReads } from './pledge-reads';
-import { CreatePledgeBody, PlacedPledge, PledgeDocument, PledgeParams, PledgeWithBalancePayment, toPledgeDto } from './pledge.schemas';
+import { AfterSaleRefundBody, CreatePledgeBody, PlacedPledge, PledgeDocument, PledgeParams, PledgeWithBalancePayment, toPledgeDto } from './pledge.schemas';
 
 /** The pledge use cases the routes call. */
 export interface PledgeUseCases {
@@ -19,10 +20,11 @@ export interface PledgeUseCases {
   reads: PledgeReads;
   cancellation: PledgeCancellation;
   payments: PledgePayments;
+  afterSale: AfterSaleRefunds;
 }
 
 export function pledgeRoutes(
-  { placement, reads, cancellation, payments: pledgePayments }: PledgeUseCases,
+  { placement, reads, cancellation, payments: pledgePayments, afterSale }: PledgeUseCases,
   limits: Config['pledgeRateLimit'],
   paymentDto: (payment: PaymentRow) => PaymentDto,
 ): RouteDef[] {
@@ -126,6 +128,28 @@ export function pledgeRoutes(
       handle: async ({ principal, params }) => {
         const { pledge, payment, payments } = await pledgePayments.balancePayment(principal, params.id);
         return { ...pledgeDto(pledge, payments), balancePayment: paymentDto(payment) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/pledges/:id/after-sale-refund',
+      summary:
+        "售后退款: refund a completed purchase in full; its factory share and fee are reversed and a shop owner's commission on it clawed back (operators)",
+      access: ['operator'],
+      idempotent: true,
+      params: PledgeParams,
+      body: AfterSaleRefundBody,
+      response: PledgeDocument,
+      doc: {
+        description:
+          "Deposit and balance go back to the consumer through the refund job (reason `after_sale`); the consumer is told, with the reason. The factory's share comes off its payable (a later statement of the campaign shows it).",
+        answer: 'The pledge, refunded, with its payments',
+        problems: { 404: 'no such pledge', 409: '`pledge_not_completed`: only a paid (completed) pledge' },
+      },
+      handle: async ({ principal, params, body }) => {
+        await afterSale.refund(params.id, body.reason);
+        const { pledge, payments } = await reads.get(principal, params.id);
+        return pledgeDto(pledge, payments);
       },
     }),
   ];

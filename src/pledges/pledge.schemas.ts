@@ -58,3 +58,13 @@ export function toPledgeDto(p: PledgeRow, payments: readonly PaymentRow[], payme
     payments: payments.map((payment) => paymentDto(payment)),
   };
 }
+
+/** 售后退款: the reason, shown to the consumer. */
+export const AfterSaleRefundBody = z.strictObject({
+  reason: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .meta({ examples: ['质量问题退货'] }),
+});

@@ -6,6 +6,7 @@ import { aConsumer, aFactory, anOperator, type Caller } from '../support/builder
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
+import { subscribe } from '../support/subscriptions';
 
 /**
  * Shop owners' commission (docs/shop-owners.md § Commission): earned only on a completed purchase through
@@ -46,8 +47,8 @@ async function aCustomerOf(shop: Shop): Promise<Caller> {
 const setRate = (campaignId: string, rate: string) => t.http.put(`/v1/campaigns/${campaignId}/commission-rate`).set(operator.auth).send({ rate });
 
 /** An open campaign at 899.00 a unit from the first unit (deposit 100.00 a unit), with a commission rate. */
-async function aRatedCampaign(rate = '0.03', overrides: Record<string, unknown> = {}) {
-  const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }], ...overrides });
+async function aRatedCampaign(rate = '0.03', overrides: Record<string, unknown> = {}, factory = factoryId) {
+  const c = await anOpenCampaign(t, operator, factory, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }], ...overrides });
   await setRate(c.id, rate).expect(200);
   return c;
 }
@@ -207,6 +208,70 @@ describe('clawback', () => {
   });
 });
 
+describe('after-sale refund (售后退款)', () => {
+  const afterSale = (pledgeId: string, key: string = randomUUID()) =>
+    t.http.post(`/v1/pledges/${pledgeId}/after-sale-refund`).set(operator.auth).set('Idempotency-Key', key).send({ reason: '质量问题退货' });
+
+  test('refunds a completed purchase in full, reverses the factory share and fee, claws back the commission, and the factory gets a later statement of it', async () => {
+    const factory = await aFactory(t, operator);
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const c = await aRatedCampaign('0.03', { title: '冬季羽绒服 · 售后' }, factory.id);
+    const p = await aCompletedPurchase(customer, c.id);
+    await closeAndSettle(c.id);
+    await payBalance(t, customer, p.id);
+    await runDue(t, clock);
+    const payable = () => t.db.read(async (tx) => (await t.app.services.ledger.balance(tx, `factory_payable:${factory.id}`)).negated().toFixed(2));
+    // 899.00 paid: fee 5% = 44.95, the factory is owed 854.05, the shop owner 3% = 26.97.
+    expect(await payable()).toBe('854.05');
+    expect(await owed(shop)).toBe('26.97');
+
+    const key = randomUUID();
+    const refunded = (await afterSale(p.id, key).expect(200)).body;
+    expect(refunded).toMatchObject({ id: p.id, status: 'refunded' });
+    // The same request again is the same answer; a new one finds nothing left to refund.
+    expect((await afterSale(p.id, key).expect(200)).body).toEqual(refunded);
+    expect((await afterSale(p.id).expect(409)).body.code).toBe('pledge_not_completed');
+
+    expect(await owed(shop)).toBe('0.00');
+    expect(await entriesOf(p.id)).toEqual(['commission_earned', 'commission_clawed_back']);
+    expect((await standing(shop)).standing.completedSales).toBe('0.00');
+    expect(await payable()).toBe('0.00');
+    await runDue(t, clock);
+    const refunds = (await t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200)).body.items.filter(
+      (r: { pledgeId: string }) => r.pledgeId === p.id,
+    );
+    expect(refunds.map((r: { amount: string; reason: string; status: string }) => [r.amount, r.reason, r.status]).sort()).toEqual([
+      ['100.00', 'after_sale', 'succeeded'],
+      ['799.00', 'after_sale', 'succeeded'],
+    ]);
+    const told = (await t.http.get('/v1/me/notifications?limit=100').set(customer.auth).expect(200)).body.items.map((n: { message: string }) => n.message);
+    expect(told).toContain(`「冬季羽绒服 · 售后」已办理售后退款（质量问题退货），您支付的 ¥899.00 将全额退还。`);
+
+    // The campaign's statement was made when it completed; the daily catch-up makes a second one with the refund.
+    await t.app.services.payouts.statements.catchUp();
+    await runDue(t, clock);
+    const statements = (await t.http.get('/v1/statements?limit=100').set(factory.user.auth).expect(200)).body.items;
+    // The second gives the whole price back (899.00) with the fee (−44.95): the factory's net is −854.05, taken from its next payouts.
+    expect(
+      statements.map((s: { sequence: number; refunds: string; platformFee: string; net: string }) => [s.sequence, s.refunds, s.platformFee, s.net]).sort(),
+    ).toEqual([
+      [1, '0.00', '44.95', '854.05'],
+      [2, '899.00', '-44.95', '-854.05'],
+    ]);
+  });
+
+  test('a pledge not completed cannot be refunded after sale (409), nor can a consumer ask for it', async () => {
+    const c = await aRatedCampaign('0.03');
+    const customer = await aConsumer(t);
+    const active = await aCompletedPurchase(customer, c.id);
+    expect((await afterSale(active.id).expect(409)).body.code).toBe('pledge_not_completed');
+    await t.http.post(`/v1/pledges/${active.id}/after-sale-refund`).set(customer.auth).set('Idempotency-Key', randomUUID()).send({ reason: 'x' }).expect(403);
+    expect((await afterSale(randomUUID()).expect(404)).body.code).toBe('not_found');
+    expect((await t.http.get(`/v1/pledges/${active.id}`).set(customer.auth).expect(200)).body.status).toBe('active');
+  });
+});
+
 describe('self-purchase (自购省钱)', () => {
   test("a shop owner's own purchase earns a rebate at the base rate, no level bonus, and does not count toward the level", async () => {
     const shop = await aShopOwner();
@@ -284,5 +349,47 @@ describe('concurrency', () => {
     expect(earnings.map((e) => e.amount.toFixed(2)).sort()).toEqual([...Array(3).fill('26.97'), ...Array(9).fill('31.47'), ...Array(8).fill('35.96')].sort());
     expect(await owed(shop)).toBe('651.82');
     expect((await standing(shop)).standing).toMatchObject({ level: 'diamond', completedSales: '17980.00', next: null });
+  });
+});
+
+describe('fruit boxes', () => {
+  test("a box of a subscription made through a shop owner's link earns the plan's rate when charged; the shop owner's own box earns the rebate", async () => {
+    await t.http.put('/v1/subscription-plans/weekly-family/commission-rate').set(operator.auth).send({ rate: '0.02' }).expect(200);
+    const shop = await aShopOwner();
+    const customer = await aCustomerOf(shop);
+    const theirs = (await subscribe(t, customer, clock).expect(201)).body.id as string;
+    const own = (await subscribe(t, shop.owner, clock).expect(201)).body.id as string;
+    const firstBox = async (subscriptionId: string) =>
+      (
+        (await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200)).body.items as {
+          id: string;
+          subscriptionId: string;
+          deliveryDate: string;
+          cutoffAt: string;
+          price: string;
+          paymentId: string | null;
+          status: string;
+        }[]
+      )
+        .filter((b) => b.subscriptionId === subscriptionId)
+        .sort((a, b) => a.deliveryDate.localeCompare(b.deliveryDate))[0];
+    const [box, ownBox] = [await firstBox(theirs), await firstBox(own)];
+    expect(box.price).toBe('268.00');
+    // Past both cutoffs: the boxes are locked and their charges asked for, then paid.
+    clock.offsetMs += Math.max(Date.parse(box.cutoffAt), Date.parse(ownBox.cutoffAt)) - clock.now().getTime() + 60_000;
+    await t.app.services.boxCharges.lockDue();
+    for (const b of [await firstBox(theirs), await firstBox(own)]) {
+      expect(b.status).toBe('locked');
+      await t.http.post(`/v1/payments/${b.paymentId}/sandbox/complete`).set(operator.auth).expect(200);
+    }
+    // 2% of 268.00 = 5.36 as commission on the customer's box, and 5.36 as the rebate on the shop owner's own.
+    expect(await owed(shop)).toBe('10.72');
+    const kinds = await t.db.read(async (tx) =>
+      (await tx.find(JournalEntryRow, { where: [{ boxId: box.id }, { boxId: ownBox.id }] }))
+        .map((e) => `${e.boxId === box.id ? 'customer' : 'own'} ${e.kind}`)
+        .sort(),
+    );
+    expect(kinds).toEqual(['customer box_charged', 'customer commission_earned', 'own box_charged', 'own self_purchase_rebate']);
+    expect((await standing(shop)).standing.completedSales).toBe('268.00');
   });
 });

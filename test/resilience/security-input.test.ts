@@ -146,6 +146,11 @@ const CALLS: Record<string, (w: World) => Call> = {
   'post /v1/me/shop-binding': (w) => ({ auth: w.bob.auth, path: '/v1/me/shop-binding', body: { code: w.shops.code } }),
   'post /v1/shop-visits': (w) => ({ path: '/v1/shop-visits', body: { code: w.shops.code, visitorId: `visitor-${unique()}` } }),
   'put /v1/me/shop-consents/:code': (w) => ({ auth: w.bob.auth, path: `/v1/me/shop-consents/${w.shops.code}`, body: { share: true } }),
+  'post /v1/pledges/:id/after-sale-refund': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/pledges/${w.settlement.completedPledgeId}/after-sale-refund`,
+    body: { reason: '质量问题退货' },
+  }),
   'put /v1/campaigns/:id/commission-rate': (w) => ({
     auth: w.operator.auth,
     path: `/v1/campaigns/${w.campaigns.openA}/commission-rate`,

@@ -59,6 +59,7 @@ const cases: { [K in NotificationKind]: [data: NotificationData<K>, zh: string, 
       '¥300.00 已退还给您（未成团）。',
       '¥300.00 has been refunded to you (the campaign did not reach its target).',
     ],
+    [{ amount: '899.00', reason: 'after_sale' }, '¥899.00 已退还给您（售后退款）。', '¥899.00 has been refunded to you (an after-sale refund).'],
     [{ amount: '12.34', reason: 'some_future_reason' }, '¥12.34 已退还给您。', '¥12.34 has been refunded to you.'],
   ],
   deposit_forfeited: [
@@ -66,6 +67,13 @@ const cases: { [K in NotificationKind]: [data: NotificationData<K>, zh: string, 
       { title: 'Jacket', deposit: '100.00', dueAt },
       '「Jacket」的尾款未在 2026-12-22 07:00 北京时间 前支付，定金 ¥100.00 按约定归工厂所有。',
       'The balance for "Jacket" was not paid by 2026-12-22 07:00 China time; the deposit of ¥100.00 goes to the factory as agreed.',
+    ],
+  ],
+  after_sale_refunded: [
+    [
+      { title: 'Jacket', amount: '899.00', reason: '质量问题退货' },
+      '「Jacket」已办理售后退款（质量问题退货），您支付的 ¥899.00 将全额退还。',
+      '"Jacket" is refunded after sale (质量问题退货): the ¥899.00 you paid is coming back to you in full.',
     ],
   ],
   pledge_expired: [

@@ -54,7 +54,7 @@ export interface World {
   revokedKey: { Authorization: string };
   campaigns: { openA: string; openB: string; decidedA: string; draftA: string };
   /** Factory A's statement of a completed campaign; the payouts of A and B (sent through the sandbox) and their batch; a batch awaiting approval. */
-  settlement: { statementA: string; payoutA: string; payoutB: string; batchId: string; pendingBatchId: string };
+  settlement: { statementA: string; payoutA: string; payoutB: string; batchId: string; pendingBatchId: string; completedPledgeId: string };
   variants: Record<string, string>[];
   /** dave, a shop owner with his shop's code; erin's application, pending. */
   shops: { owner: Caller; code: string; approvedId: string; pendingId: string };
@@ -219,8 +219,8 @@ async function shopsOf(t: TestApp, operator: Caller) {
   return { owner, code: shop.body.code as string, approvedId: approved.body.id as string, pendingId: pending.body.id as string };
 }
 
-/** A campaign of the factory completed: one pledge paid in full, so that a statement of it is made. */
-async function completedCampaignOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string): Promise<void> {
+/** A campaign of the factory completed: one pledge paid in full (its id answered), so that a statement of it is made. */
+async function completedCampaignOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string): Promise<string> {
   const buyer = await aConsumer(t);
   const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
   const bought = await paidPledge(t, buyer, c.id, { colour: 'black', size: 'M' }, 1);
@@ -228,6 +228,7 @@ async function completedCampaignOf(t: TestApp, operator: Caller, clock: TestCloc
   await runDue(t, clock);
   await payBalance(t, buyer, bought.id);
   await runDue(t, clock);
+  return bought.id;
 }
 
 /**
@@ -250,7 +251,7 @@ async function settlementsOf(t: TestApp, operator: Caller, clock: TestClock, a: 
     .send({ method: 'sandbox' })
     .expect(200);
   await runDue(t, clock);
-  await completedCampaignOf(t, operator, clock, a);
+  const completedPledgeId = await completedCampaignOf(t, operator, clock, a);
   const pending = await t.http.post('/v1/payout-batches').set(operator.auth).set('Idempotency-Key', 'seed-pending-batch').expect(201);
   const payoutOf = (factoryId: string) => (batch.body.payouts as { id: string; factoryId: string }[]).find((p) => p.factoryId === factoryId)!.id;
   return {
@@ -259,6 +260,7 @@ async function settlementsOf(t: TestApp, operator: Caller, clock: TestClock, a: 
     payoutB: payoutOf(b),
     batchId: batch.body.id as string,
     pendingBatchId: pending.body.id as string,
+    completedPledgeId,
   };
 }
 
