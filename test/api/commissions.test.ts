@@ -139,6 +139,21 @@ describe('earning', () => {
     });
   });
 
+  test('the rate in force when the purchase completes applies, not the one when the pledge was made', async () => {
+    const shop = await aShopOwner();
+    const [early, late] = [await aCustomerOf(shop), await aCustomerOf(shop)];
+    const c = await aRatedCampaign('0.01');
+    const [a, b] = [await aCompletedPurchase(early, c.id), await aCompletedPurchase(late, c.id)];
+    await closeAndSettle(c.id);
+    await payBalance(t, early, a.id);
+    // 1% of 899.00 = 8.99; then the operator raises the rate to 4% while the second awaits its balance.
+    expect(await owed(shop)).toBe('8.99');
+    await setRate(c.id, '0.04').expect(200);
+    await payBalance(t, late, b.id);
+    // + 4% of 899.00 = 35.96
+    expect(await owed(shop)).toBe('44.95');
+  });
+
   test('a campaign with no rate earns nothing, but the sale counts toward the level', async () => {
     const shop = await aShopOwner();
     const customer = await aCustomerOf(shop);
