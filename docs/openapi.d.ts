@@ -6519,6 +6519,730 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/shop/payee": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the shop owner is paid, the account number masked (shop owner); null if not set */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The payee, or null */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShopPayee"] | null;
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Where the shop owner is paid their commission: their bank account (name, number, bank, CNAPS code); read back masked (shop owner) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PayeeInput"];
+                };
+            };
+            responses: {
+                /** @description The payee, its account number masked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ShopPayee"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop/earnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop owner's commission in money: pending (not yet final), settled (on a statement, not yet paid; held shown apart) and paid (shop owner) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The totals */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommissionTotals"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop owner's own monthly commission statements, newest first; CSV with ?format=csv (shop owner) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of statements */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopStatement"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/shop/statements/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lines of one of the shop owner's own statements (a page), or all as CSV (?format=csv); another's is a 404 (shop owner) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of lines (total = the statement's lineCount), or every line as CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopStatementLine"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                /** @description `invalid_query`, `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shop-statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop owners' commission statements, newest first: every one's or one shop's (?shopId=); CSV with ?format=csv (operators) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    shopId?: string;
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of statements */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopStatement"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shop-statements/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The lines of a shop owner's statement (a page), or all as CSV (?format=csv) (operators) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of lines (total = the statement's lineCount), or every line as CSV */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ShopStatementLine"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                        "text/csv": string;
+                    };
+                };
+                /** @description `invalid_query`, `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commission-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission held by the concentration rule, newest first, by status (operators) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    status?: "held" | "released" | "voided";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of holds */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["CommissionHold"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commission-holds/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Release held commission: its lines go into the next payout batch (operators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The released hold */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommissionHold"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `hold_decided` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/commission-holds/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void held commission with a reason: a commission_voided entry takes it back from the shop owner's payable; never paid (operators) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The voided hold */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommissionHold"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `hold_decided`, `hold_nothing_to_void` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/shop-applications": {
         parameters: {
             query?: never;
@@ -8325,6 +9049,28 @@ export interface components {
                 message: string;
             }[];
         };
+        CommissionHold: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            shopId: string;
+            /** Format: uuid */
+            campaignId: string;
+            /** @enum {string} */
+            status: "held" | "released" | "voided";
+            amount: components["schemas"]["SignedMoney"];
+            /** @description The shop owner's customers' completed units on the campaign when held */
+            shopUnits: number;
+            /** @description The campaign's completed units when held */
+            totalUnits: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: uuid */
+            decidedBy: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            reason: string | null;
+        };
         CommissionRate: {
             /** @enum {string} */
             subject: "campaign" | "plan";
@@ -8335,6 +9081,27 @@ export interface components {
             setBy: string | null;
             /** Format: date-time */
             setAt: string | null;
+        };
+        CommissionTotals: {
+            /**
+             * @description Earned, not yet final: the purchase can still be refunded after-sale
+             * @example 1000.00
+             * @example -300.00
+             */
+            pending: string;
+            /**
+             * @description On a statement, not yet paid out (held included)
+             * @example 1000.00
+             * @example -300.00
+             */
+            settled: string;
+            /**
+             * @description The part of settled held for review
+             * @example 1000.00
+             * @example -300.00
+             */
+            held: string;
+            paid: components["schemas"]["Money"];
         };
         Delivery: {
             /** Format: date */
@@ -8565,7 +9332,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            kind: "deposit_received" | "campaign_succeeded" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "balance_reminder" | "balance_received" | "refund_sent" | "deposit_forfeited" | "after_sale_refunded" | "pledge_expired" | "box_charged" | "box_charge_failed" | "box_cancelled" | "box_compensated" | "statement_ready" | "payout_sent" | "payout_confirmed" | "statement_differences";
+            kind: "deposit_received" | "campaign_succeeded" | "campaign_failed" | "campaign_cancelled" | "variant_not_produced" | "balance_reminder" | "balance_received" | "refund_sent" | "deposit_forfeited" | "after_sale_refunded" | "pledge_expired" | "box_charged" | "box_charge_failed" | "box_cancelled" | "box_compensated" | "statement_ready" | "payout_sent" | "payout_confirmed" | "statement_differences" | "commission_held";
             campaignId: string | null;
             pledgeId: string | null;
             /** @description made from the kind's template and data in the reader's language */
@@ -8642,8 +9409,16 @@ export interface components {
             id: string;
             /** Format: uuid */
             batchId: string;
-            /** Format: uuid */
-            factoryId: string;
+            /**
+             * Format: uuid
+             * @description The factory paid; null for a shop owner's payout
+             */
+            factoryId: string | null;
+            /**
+             * Format: uuid
+             * @description The shop owner paid (their shop): commission; null for a factory's payout
+             */
+            shopId: string | null;
             amount: components["schemas"]["Money"];
             /** @enum {string} */
             status: "pending" | "sent" | "confirmed" | "failed";
@@ -8658,7 +9433,7 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             confirmedAt: string | null;
-            /** @description One payout's detail only */
+            /** @description One payout's detail only: the factory's statements, or the shop owner's statements whose lines it pays */
             statementIds?: string[];
         };
         PayoutBatch: {
@@ -8967,6 +9742,91 @@ export interface components {
             campaigns: components["schemas"]["Campaign"][];
             /** @description The chosen fruit-box plans that are offered */
             plans: components["schemas"]["Plan"][];
+        };
+        ShopPayee: {
+            /** Format: uuid */
+            shopId: string;
+            accountName: string;
+            /**
+             * @description Masked: only the last four digits are shown
+             * @example ************1234
+             */
+            accountNumber: string;
+            bankName: string;
+            bankCode: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A shop owner's monthly commission statement: each line one journal entry (GET …/lines) */
+        ShopStatement: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            shopId: string;
+            /**
+             * @description The China month (Asia/Shanghai) the statement settles
+             * @example 2026-11
+             */
+            period: string;
+            /** @description 1 for a month's statement; a later one for that month's entries stated after it */
+            sequence: number;
+            commission: components["schemas"]["SignedMoney"];
+            /**
+             * @description Self-purchase rebates: the shop owner's own completed purchases
+             * @example 1000.00
+             * @example -300.00
+             */
+            rebates: string;
+            /**
+             * @description Commission and rebates taken back (after-sale refunds, voided holds), subtracted
+             * @example 1000.00
+             * @example -300.00
+             */
+            clawedBack: string;
+            /**
+             * @description commission + rebates − clawedBack
+             * @example 1000.00
+             * @example -300.00
+             */
+            net: string;
+            /**
+             * @description The part of net held for review when the statement was made (not paid until released)
+             * @example 1000.00
+             * @example -300.00
+             */
+            held: string;
+            lineCount: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ShopStatementLine: {
+            /** Format: uuid */
+            entryId: string;
+            /**
+             * @example commission_earned
+             * @example self_purchase_rebate
+             * @example commission_clawed_back
+             * @example commission_voided
+             */
+            kind: string;
+            campaignId: string | null;
+            pledgeId: string | null;
+            boxId: string | null;
+            /**
+             * @description Owed to the shop owner by this entry (negative: taken back)
+             * @example 1000.00
+             * @example -300.00
+             */
+            amount: string;
+            /** Format: date-time */
+            postedAt: string;
+            /**
+             * @description The hold the line is under, if any: held and voided lines are not paid
+             * @enum {string|null}
+             */
+            hold: "held" | "released" | "voided" | null;
+            /** Format: uuid */
+            payoutId: string | null;
         };
         /**
          * @description CNY, two decimals; negative where a factory owes (refunds and compensation beyond what it earned)

@@ -22,6 +22,7 @@ import { OrchardStatements1765220000000 } from './1765220000000-orchard-statemen
 import { PaymentPayer1765300000000 } from './1765300000000-payment-payer';
 import { ShopOwners1765400000000 } from './1765400000000-shop-owners';
 import { Commissions1765500000000 } from './1765500000000-commissions';
+import { ShopPayouts1765600000000 } from './1765600000000-shop-payouts';
 import { ShopConsents1765700000000 } from './1765700000000-shop-consents';
 import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
 
@@ -51,6 +52,7 @@ export const migrations = [
   PaymentPayer1765300000000,
   ShopOwners1765400000000,
   Commissions1765500000000,
+  ShopPayouts1765600000000,
   ShopConsents1765700000000,
   ShopVisits1765800000000,
 ];

@@ -20,18 +20,26 @@ import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type Reconci
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
   BankFilePayouts,
+  CommissionHoldRow,
   FactoryNotifier,
   PayeeRow,
   PayoutBatchRow,
   PayoutRow,
   Payouts,
   SandboxPayoutGateway,
+  ShopPayeeRow,
+  ShopStatementLineRow,
+  ShopStatementRow,
   StatementEntryRow,
   StatementRow,
+  ShopStatements,
   Statements,
   payoutJobs,
   payoutRoutes,
+  shopPayoutRoutes,
   type PayoutGateway,
+  type ShopDirectory,
+  type ShopEarnings,
 } from './payouts';
 import {
   AlipayGateway,
@@ -94,6 +102,7 @@ import {
 import type { Clock } from './platform/clock';
 import { ConfigError, parseConfig, type Config } from './platform/config';
 import type { Database } from './platform/database';
+import { Decimal, ZERO } from './platform/money';
 import {
   IDEMPOTENCY_DEFAULTS,
   IdempotencyKeyRow,
@@ -183,6 +192,10 @@ export const entities = [
   CommissionRateRow,
   CommissionEarningRow,
   ShopSalesRow,
+  ShopPayeeRow,
+  ShopStatementRow,
+  ShopStatementLineRow,
+  CommissionHoldRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -270,7 +283,14 @@ export interface App {
     };
     boxCharges: BoxCharges;
     /** Factory settlements: statements per final campaign, payouts, and the sandbox payout provider (tests make it decline). */
-    payouts: { statements: Statements; payouts: Payouts; sandbox: SandboxPayoutGateway | undefined };
+    payouts: {
+      statements: Statements;
+      payouts: Payouts;
+      shopStatements: ShopStatements;
+      /** ShopEarnings.totalsOf(shopId): a shop owner's commission pending / settled / paid. */
+      shopEarnings: ShopEarnings;
+      sandbox: SandboxPayoutGateway | undefined;
+    };
     /**
      * Shop owners (小B): applications and shops, the bindings pledges and subscriptions are attributed by, visits and
      * the dashboard, consumers' consents to show their phone, and the shop owner's orders.
@@ -359,7 +379,6 @@ export function buildApp(deps: AppDeps): App {
   // The sandbox pays no one: offered only in the demo and tests; elsewhere payouts go out as a bank file.
   const payoutSandbox = config.payments.sandboxPayouts ? new SandboxPayoutGateway() : undefined;
   const payoutGateways: PayoutGateway[] = [new BankFilePayouts(), ...(payoutSandbox ? [payoutSandbox] : [])];
-  const payouts = new Payouts({ db, jobs, clock, ledger, notifier, gateways: new Map(payoutGateways.map((g) => [g.method, g])) });
   // Pledges and subscriptions record the shop owner a consumer is bound to when they are made (docs/shop-owners.md).
   const shopBindings = new ShopBindings({ db, clock, bindingDays: config.shops.bindingDays });
   const moves = new PledgeMoves({ db, clock, campaigns, payments, notifications, tallies, finalObservers: [statements] });
@@ -436,6 +455,47 @@ export function buildApp(deps: AppDeps): App {
     // A shop owner's orders: read from the pledges and subscriptions modules, phones from accounts, masked unless consented.
     orders: new ShopOrders({ owners: shopOwners, consents: shopConsents, accounts, pledges: pledges.reads, subscriptions: schedule }),
   };
+  // Shop owners' commission statements and payouts read shops through this directory (docs/shop-owners.md).
+  const shopDirectory: ShopDirectory = {
+    approvedShopOf: async (userId) => {
+      const id = await db.read((tx) => shopOwners.approvedShopOf(tx, userId));
+      return id ? { id } : null;
+    },
+    shop: async (tx, shopId) => {
+      const shop = await shopOwners.find(tx, shopId);
+      return shop ? { userId: shop.userId, name: shop.name, code: shop.code ?? '' } : null;
+    },
+  };
+  const shopStatements = new ShopStatements({
+    db,
+    clock,
+    ledger,
+    shops: shopDirectory,
+    units: pledges.reads,
+    campaignTitle: async (tx, campaignId) => (await campaigns.find(tx, campaignId))?.title ?? '',
+    // Every operator is told, in the transaction that holds the commission.
+    notifyOperators: async (tx, data) =>
+      notifications.notifyMany(
+        tx,
+        (await accounts.operatorIds(tx)).map((userId) => ({ userId, kind: 'commission_held' as const, data })),
+      ),
+    settings: { ...config.shopPayouts, holdShare: new Decimal(config.shopPayouts.holdShare) },
+  });
+  const payouts = new Payouts({
+    db,
+    jobs,
+    clock,
+    ledger,
+    notifier,
+    notifications,
+    shopStatements,
+    shops: shopDirectory,
+    gateways: new Map(payoutGateways.map((g) => [g.method, g])),
+  });
+  // A shop owner's commission pending / settled / paid (the dashboard's, per the shop-owner contract).
+  const shopEarnings: ShopEarnings = {
+    totalsOf: (shopId) => shopStatements.totalsOf(shopId, async (tx) => (await payouts.paidOutByShop(tx, shopId)).get(shopId) ?? ZERO),
+  };
   // Every public way to tell whether a code is a shop's counts against one limit per client address.
   const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute);
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
@@ -449,7 +509,7 @@ export function buildApp(deps: AppDeps): App {
     ...pledgeJobs(moves, settlement),
     ...forecastJobs(forecasts, config.forecasts),
     ...subscriptionJobs(planning, subscriptions.shortfall, boxCharges),
-    ...payoutJobs(statements, payouts),
+    ...payoutJobs(statements, payouts, shopStatements),
     defineJob({
       name: 'platform.purge-idempotency-keys',
       payload: z.strictObject({}),
@@ -489,6 +549,7 @@ export function buildApp(deps: AppDeps): App {
     ...tagged(
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),
+      shopPayoutRoutes(shopStatements, shopEarnings, payouts, shopDirectory),
     ),
     ...tagged(
       'shops',
@@ -544,7 +605,7 @@ export function buildApp(deps: AppDeps): App {
       finalCampaignIds: (tx) => settlement.settledFinalCampaignIds(tx),
       gatewayTotals: (tx) => payments.totals(tx),
       paidOutByFactory: (tx) => payouts.paidOutByFactory(tx),
-      paidOutByShop: (tx) => commissions.paidOutByShop(tx),
+      paidOutByShop: (tx) => payouts.paidOutByShop(tx),
       derivedRecordViolations: async (tx) => [
         ...(await tallies.violations(tx)),
         ...(await boxCharges.violations(tx)),
@@ -579,7 +640,7 @@ export function buildApp(deps: AppDeps): App {
       forecasts,
       subscriptions,
       boxCharges,
-      payouts: { statements, payouts, sandbox: payoutSandbox },
+      payouts: { statements, payouts, shopStatements, shopEarnings, sandbox: payoutSandbox },
       shops,
       commissions,
     },

@@ -249,14 +249,6 @@ export class Commissions {
   // ---- reconcile ----
 
   /**
-   * Payouts to shop owners confirmed as paid, per shop: none until shop-owner payouts are built (that
-   * work fills this from its own records).
-   */
-  async paidOutByShop(_tx: Tx): Promise<Map<string, Decimal>> {
-    return new Map();
-  }
-
-  /**
    * Where the earnings, the running sales totals and the ledger disagree: per shop, the ledger's earned
    * less clawed back equals the earnings not clawed back, and the completed sales equal the commission
    * sales not clawed back; one ledger entry per earning with an amount.
@@ -270,7 +262,8 @@ export class Commissions {
       kept.set(e.shopId, (kept.get(e.shopId) ?? ZERO).plus(e.amount));
       if (e.kind === 'commission') sales.set(e.shopId, (sales.get(e.shopId) ?? ZERO).plus(e.sale));
     }
-    const inLedger = await this.deps.ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, [PAYOUT_KIND], true);
+    // Payouts pay earnings, and a held commission an operator voided (the payouts module's commission_voided) takes it back without undoing the sale.
+    const inLedger = await this.deps.ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, [PAYOUT_KIND, 'commission_voided'], true);
     const shops = new Set([...kept.keys(), ...[...inLedger.keys()].map((a) => a.slice(COMMISSION_PAYABLE_PREFIX.length))]);
     for (const shopId of shops) {
       const ledger = (inLedger.get(accounts.commissionPayable(shopId)) ?? ZERO).negated();

@@ -12,6 +12,8 @@
  *   commission_payable:<shop>    liability: commission and self-purchase rebates owed to a shop owner, less what was paid
  *   commission_expense           what commission and rebates cost the platform (paid from the platform's side)
  *   unexpected_payments          money the gateway took that we did not ask for, until its refund is decided (at once)
+ *   commission_payable:<shop>    liability: commission and self-purchase rebates owed to a shop owner, less what was paid
+ *   commission_expense           what commission and rebates cost the platform
  *
  * The ledger's currency is CNY. Money the gateway took in another currency can only be money we did not
  * ask for; it is kept in that currency's own gateway, unexpected_payments and refunds_pending accounts

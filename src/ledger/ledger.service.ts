@@ -27,7 +27,8 @@ export interface EntryInput {
     | 'payout_confirmed'
     | 'commission_earned'
     | 'self_purchase_rebate'
-    | 'commission_clawed_back';
+    | 'commission_clawed_back'
+    | 'commission_voided';
   refs: {
     campaignId?: string | null;
     pledgeId?: string | null;
@@ -161,6 +162,11 @@ export class LedgerService {
       );
     entries.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
     return this.withLines(tx, entries);
+  }
+
+  /** The entries posted in [from, before) with a line on an account starting with `prefix`, each with all its lines, oldest first. */
+  async entriesPostedBetween(tx: Tx, prefix: string, from: Date, before: Date): Promise<PostedEntry[]> {
+    return this.withLines(tx, await this.touching(tx, prefix).andWhere('e.created_at >= :from AND e.created_at < :before', { from, before }).getMany());
   }
 
   private touching(tx: Tx, prefix: string) {

@@ -132,7 +132,8 @@ async function shopPayables(tx: Tx, ledger: LedgerService, paidOutByShop: Map<st
   const violations: string[] = [];
   const payable = await ledger.balances(tx, COMMISSION_PAYABLE_PREFIX);
   const earnedInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_earned', 'self_purchase_rebate']);
-  const clawedBackInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_clawed_back']);
+  // Clawed back: a refunded sale's commission, and held commission an operator voided (docs/shop-owners.md § Holds).
+  const clawedBackInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_clawed_back', 'commission_voided']);
   const paidInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, [PAYOUT_KIND]);
   const shops = new Set([...payable.keys()].map((a) => a.slice(COMMISSION_PAYABLE_PREFIX.length)).concat([...paidOutByShop.keys()]));
   for (const shopId of shops) {

@@ -42,6 +42,8 @@ export const NOTIFICATION_DATA = {
   payout_confirmed: z.object({ amount: money }),
   // To operators: a provider's statement of a day differs from our records (GET /v1/payments/statement-differences).
   statement_differences: z.object({ provider: z.string(), day, differences: z.number().int(), refunded: z.number().int() }),
+  // To operators: a shop owner's commission on a campaign is held for review (docs/shop-owners.md § Holds).
+  commission_held: z.object({ shop: z.string(), code: z.string(), title, amount: money, shopUnits: z.number().int(), totalUnits: z.number().int() }),
 } as const;
 
 export type NotificationKind = keyof typeof NOTIFICATION_DATA;
@@ -153,6 +155,12 @@ const TEMPLATES: Templates = {
   payout_confirmed: {
     'zh-CN': (d) => `¥${d.amount} 的结算款已到账。`,
     en: (d) => `Your payout of ¥${d.amount} has been paid.`,
+  },
+  commission_held: {
+    'zh-CN': (d) =>
+      `店主「${d.shop}」（${d.code}）在「${d.title}」的佣金 ¥${d.amount} 已暂扣待审核：该活动已完成的 ${d.totalUnits} 件中有 ${d.shopUnits} 件来自其客户。请在佣金暂扣中放行或作废。`,
+    en: (d) =>
+      `Shop owner "${d.shop}" (${d.code}): commission of ¥${d.amount} on "${d.title}" is held for review: ${d.shopUnits} of the campaign's ${d.totalUnits} completed units came from their customers. Release or void it under commission holds.`,
   },
   statement_differences: {
     'zh-CN': (d) =>

@@ -1,8 +1,11 @@
 export { Statements, breakdown, type EntryBreakdown } from './statements';
-export { Payouts, type Payable } from './payouts';
+export { Payouts, type Payable, type Payee } from './payouts';
+export { ShopStatements, type CommissionTotals, type ShopDirectory, type ShopEarnings, type CompletedUnits } from './shop-statements';
+export { CommissionHoldRow, ShopStatementLineRow, ShopStatementRow } from './shop-statement.entity';
+export { shopPayoutRoutes } from './shop-payout.routes';
 export { FactoryNotifier } from './factory-notifier';
 export { BankFilePayouts, SandboxPayoutGateway, type PayoutGateway } from './payout-gateway';
-export { PayeeRow, PayoutBatchRow, PayoutRow } from './payout.entity';
+export { PayeeRow, PayoutBatchRow, PayoutRow, ShopPayeeRow } from './payout.entity';
 export { StatementEntryRow, StatementRow } from './statement.entity';
 export { payoutJobs } from './payout.jobs';
 export { payoutRoutes } from './payout.routes';

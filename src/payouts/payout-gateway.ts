@@ -1,14 +1,15 @@
 import { toCsv } from '../platform/csv';
 import { type Decimal, formatMoney } from '../platform/money';
-import type { PayeeRow, PayoutMethod, PayoutRow } from './payout.entity';
+import type { BankAccount, PayoutMethod, PayoutRow } from './payout.entity';
 
-/** One transfer to hand over: a payout's attempt. The same payout and attempt asked again never pays twice. */
+/** One transfer to hand over: a payout's attempt, to a factory or a shop owner. The same payout and attempt asked again never pays twice. */
 export interface PayoutOrder {
   payoutId: string;
   attempt: number;
-  factoryId: string;
+  factoryId: string | null;
+  shopId: string | null;
   amount: Decimal;
-  payee: PayeeRow | null;
+  payee: BankAccount | null;
 }
 
 export type PayoutResult = { ok: true; reference: string } | { ok: false; reason: string };
@@ -17,7 +18,7 @@ export type PayoutResult = { ok: true; reference: string } | { ok: false; reason
 export type TransferStatus = 'sent' | 'confirmed' | 'failed';
 
 /**
- * The payout port: money out to a factory's bank account. `send` hands a transfer over; `status` asks
+ * The payout port: money out to a factory's (or a shop owner's) bank account. `send` hands a transfer over; `status` asks
  * where it stands, for providers that can be asked (a bank file cannot: an operator confirms each
  * transfer from the bank's own record).
  */
@@ -81,7 +82,7 @@ export class BankFilePayouts implements PayoutGateway {
  * corporate batch-payment templates ask for (payee account, name, bank, CNAPS code, amount, purpose) plus
  * our reference, which the bank echoes in its record and the operator confirms by.
  */
-export function bankFile(rows: readonly { payout: PayoutRow; payee: PayeeRow }[]): string {
+export function bankFile(rows: readonly { payout: PayoutRow; payee: BankAccount }[]): string {
   return toCsv(
     ['序号 No.', '收款账号 Account', '收款户名 Name', '收款银行 Bank', '联行号 CNAPS', '金额 Amount (CNY)', '用途 Purpose', '业务参考号 Reference'],
     rows.map(({ payout, payee }, i) => [
@@ -91,7 +92,7 @@ export function bankFile(rows: readonly { payout: PayoutRow; payee: PayeeRow }[]
       payee.bankName,
       payee.bankCode,
       formatMoney(payout.amount),
-      '货款结算',
+      payout.shopId ? '佣金结算' : '货款结算',
       payout.reference,
     ]),
   );

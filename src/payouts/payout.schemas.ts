@@ -83,7 +83,8 @@ export const PayoutDocument = z
   .object({
     id: z.uuid(),
     batchId: z.uuid(),
-    factoryId: z.uuid(),
+    factoryId: z.uuid().nullable().meta({ description: "The factory paid; null for a shop owner's payout" }),
+    shopId: z.uuid().nullable().meta({ description: "The shop owner paid (their shop): commission; null for a factory's payout" }),
     amount: moneyString,
     status: z.enum(['pending', 'sent', 'confirmed', 'failed']),
     method,
@@ -93,7 +94,10 @@ export const PayoutDocument = z
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
     confirmedAt: z.iso.datetime().nullable(),
-    statementIds: z.array(z.uuid()).optional().meta({ description: "One payout's detail only" }),
+    statementIds: z
+      .array(z.uuid())
+      .optional()
+      .meta({ description: "One payout's detail only: the factory's statements, or the shop owner's statements whose lines it pays" }),
   })
   .meta({ id: 'Payout' });
 
@@ -206,6 +210,7 @@ export function toPayoutDto(p: PayoutRow, statementIds?: string[]): z.output<typ
     id: p.id,
     batchId: p.batchId,
     factoryId: p.factoryId,
+    shopId: p.shopId,
     amount: formatMoney(p.amount),
     status: p.status,
     method: p.method,

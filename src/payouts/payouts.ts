@@ -1,6 +1,7 @@
 import { In, IsNull } from 'typeorm';
 import { accounts, PAYOUT_KIND, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
+import type { NotificationService } from '../notifications';
 import type { Database, Tx } from '../platform/database';
 import { conflict, notFound, unprocessable } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
@@ -10,7 +11,8 @@ import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, fromFen, sum } from '../platform/money';
 import type { FactoryNotifier } from './factory-notifier';
 import { type PayoutGateway, type PayoutResult, bankFile } from './payout-gateway';
-import { PayeeRow, PayoutBatchRow, type PayoutMethod, PayoutRow } from './payout.entity';
+import { type BankAccount, PayeeRow, PayoutBatchRow, type PayoutMethod, PayoutRow, ShopPayeeRow } from './payout.entity';
+import type { ShopDirectory, ShopStatements } from './shop-statements';
 import { StatementRow } from './statement.entity';
 
 export const SEND_PAYOUT_JOB = 'payouts.send';
@@ -28,9 +30,22 @@ export interface Payable {
   paidOut: Decimal;
 }
 
+/** Whom a payout pays: a factory, or a shop owner (their shop). */
+export type Payee = { factoryId: string; shopId: null } | { factoryId: null; shopId: string };
+const payeeOf = (p: PayoutRow): Payee => (p.shopId ? { factoryId: null, shopId: p.shopId } : { factoryId: p.factoryId!, shopId: null });
+
+/** What one payee is owed, and how a payout claims it (their statements, or their statement lines). */
+interface Owed {
+  payee: Payee;
+  amount: Decimal;
+  claim(tx: Tx, payoutId: string): Promise<void>;
+}
+
+const taken = () => conflict('statements_taken', 'Another payout batch took these statements meanwhile; make the batch again.');
+
 /**
  * Payouts: an operator makes a batch of what is owed (one payout per factory, paying its statements not yet
- * paid) and approves it; a job sends each payout through the chosen payout gateway; a sent payout is
+ * paid, and one per shop owner, paying their statement lines not yet paid nor held) and approves it; a job sends each payout through the chosen payout gateway; a sent payout is
  * confirmed (by asking the provider, or by an operator from the bank's record) and only then does the
  * ledger move the factory's payable to paid, in the transaction that confirms it. A statement is claimed
  * by one payout with a conditional update, and a batch approved with one: no statement is paid twice,
@@ -45,24 +60,65 @@ export class Payouts {
       ledger: LedgerService;
       gateways: ReadonlyMap<PayoutMethod, PayoutGateway>;
       notifier: FactoryNotifier;
+      shopStatements: ShopStatements;
+      shops: ShopDirectory;
+      notifications: NotificationService;
     },
   ) {}
 
-  /** A batch of every factory's unpaid statements whose sum is owed to it; a factory whose statements sum to zero or less waits. */
+  /** Tells a payee of its payout: every portal user of a factory, or the shop owner. */
+  private async tell(tx: Tx, payee: Payee, kind: 'payout_sent' | 'payout_confirmed', amount: Decimal): Promise<void> {
+    const data = { amount: formatMoney(amount) };
+    if (payee.shopId === null) return this.deps.notifier.notify(tx, payee.factoryId, { kind, data });
+    const shop = await this.deps.shops.shop(tx, payee.shopId);
+    if (shop) await this.deps.notifications.notifyMany(tx, [{ userId: shop.userId, kind, data }]);
+  }
+
+  private async payeeAccount(tx: Tx, payee: Payee): Promise<BankAccount | null> {
+    return payee.shopId === null ? tx.findOneBy(PayeeRow, { factoryId: payee.factoryId }) : tx.findOneBy(ShopPayeeRow, { shopId: payee.shopId });
+  }
+
+  /** Every factory's unpaid statements and every shop owner's payable statement lines, per payee, whose sum is owed (more than zero). */
+  private async owed(tx: Tx): Promise<Owed[]> {
+    const unpaid = await tx.find(StatementRow, { where: { payoutId: IsNull() }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+    const byFactory = new Map<string, StatementRow[]>();
+    for (const s of unpaid) byFactory.set(s.factoryId, [...(byFactory.get(s.factoryId) ?? []), s]);
+    const factories = [...byFactory].map(([factoryId, statements]): Owed => ({
+      payee: { factoryId, shopId: null },
+      amount: sum(statements.map((s) => s.net)),
+      claim: async (claimTx, payoutId) => {
+        const ids = statements.map((s) => s.id);
+        const claimed = await claimTx.update(StatementRow, { id: In(ids), payoutId: IsNull() }, { payoutId });
+        // The row locks (MySQL) or the single writer (SQLite) make this hold; a miss means another batch took them.
+        if (claimed.affected !== ids.length) throw taken();
+      },
+    }));
+    const shops = [...(await this.deps.shopStatements.unpaidByShop(tx))].map(([shopId, lines]): Owed => ({
+      payee: { factoryId: null, shopId },
+      amount: sum(lines.map((l) => l.amount)),
+      claim: async (claimTx, payoutId) => {
+        const ids = lines.map((l) => l.entryId);
+        if ((await this.deps.shopStatements.claim(claimTx, ids, payoutId)) !== ids.length) throw taken();
+      },
+    }));
+    return [...factories, ...shops].filter((o) => o.amount.greaterThan(0));
+  }
+
+  /**
+   * A batch of every factory's unpaid statements and every shop owner's payable statement lines whose sum is owed to
+   * them; a payee whose sum is zero or less waits.
+   */
   async createBatch(operatorId: string, batchId: string): Promise<{ batch: PayoutBatchRow; payouts: PayoutRow[] }> {
     return this.deps.db.transaction(async (tx) => {
       const now = this.deps.clock.now();
-      const unpaid = await tx.find(StatementRow, { where: { payoutId: IsNull() }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
-      const byFactory = new Map<string, StatementRow[]>();
-      for (const s of unpaid) byFactory.set(s.factoryId, [...(byFactory.get(s.factoryId) ?? []), s]);
-      const owed = [...byFactory].filter(([, statements]) => sum(statements.map((s) => s.net)).greaterThan(0));
-      if (owed.length === 0) throw conflict('nothing_to_pay', 'No factory is owed anything that is not already in a payout.');
-      const payouts = owed.map(([factoryId, statements]) =>
+      const owed = await this.owed(tx);
+      if (owed.length === 0) throw conflict('nothing_to_pay', 'No factory or shop owner is owed anything that is not already in a payout.');
+      const payouts = owed.map(({ payee, amount }) =>
         Object.assign(new PayoutRow(), {
           id: newId(),
           batchId,
-          factoryId,
-          amount: sum(statements.map((s) => s.net)),
+          ...payee,
+          amount,
           status: 'pending' as const,
           method: null,
           reference: null,
@@ -86,12 +142,7 @@ export class Payouts {
       });
       await tx.insert(PayoutBatchRow, batch);
       await this.deps.db.insertEntities(tx, PayoutRow, payouts);
-      for (const payout of payouts) {
-        const ids = byFactory.get(payout.factoryId)!.map((s) => s.id);
-        const claimed = await tx.update(StatementRow, { id: In(ids), payoutId: IsNull() }, { payoutId: payout.id });
-        // The row locks (MySQL) or the single writer (SQLite) make this hold; a miss means another batch took them.
-        if (claimed.affected !== ids.length) throw conflict('statements_taken', 'Another payout batch took these statements meanwhile; make the batch again.');
-      }
+      for (const [i, payout] of payouts.entries()) await owed[i].claim(tx, payout.id);
       return { batch, payouts };
     });
   }
@@ -109,7 +160,7 @@ export class Payouts {
       );
       if (approved.affected !== 1) throw conflict('batch_already_approved', 'This payout batch has already been approved.');
       await tx.update(PayoutRow, { batchId }, { method, updatedAt: now });
-      const payouts = await tx.find(PayoutRow, { where: { batchId }, order: { factoryId: 'ASC' } });
+      const payouts = await tx.find(PayoutRow, { where: { batchId }, order: { factoryId: 'ASC', shopId: 'ASC' } });
       await this.deps.jobs.enqueueMany(
         tx,
         SEND_PAYOUT_JOB,
@@ -128,9 +179,9 @@ export class Payouts {
     const payout = await this.deps.db.read((tx) => tx.findOneBy(PayoutRow, { id: payoutId, status: In(['pending', 'failed']) }));
     if (!payout || !payout.method) return;
     const gateway = this.deps.gateways.get(payout.method)!;
-    const payee = await this.deps.db.read((tx) => tx.findOneBy(PayeeRow, { factoryId: payout.factoryId }));
+    const payee = await this.deps.db.read((tx) => this.payeeAccount(tx, payeeOf(payout)));
     const result = await gateway
-      .send({ payoutId, attempt: payout.attempts + 1, factoryId: payout.factoryId, amount: payout.amount, payee })
+      .send({ payoutId, attempt: payout.attempts + 1, ...payeeOf(payout), amount: payout.amount, payee })
       .catch((error: unknown): PayoutResult => ({
         ok: false,
         reason: `no answer from the payout provider: ${error instanceof Error ? error.message : String(error)}`,
@@ -146,7 +197,7 @@ export class Payouts {
       );
       // Another run recorded an answer meanwhile: that one stands.
       if (moved.affected !== 1 || !result.ok) return;
-      await this.deps.notifier.notify(tx, payout.factoryId, { kind: 'payout_sent', data: { amount: formatMoney(payout.amount) } });
+      await this.tell(tx, payeeOf(payout), 'payout_sent', payout.amount);
       if (gateway.status)
         await this.deps.jobs.enqueue(tx, CHECK_PAYOUT_JOB, { payoutId }, { runAt: new Date(now.getTime() + CHECK_AFTER_MS), key: result.reference });
     });
@@ -166,8 +217,8 @@ export class Payouts {
   }
 
   /**
-   * A sent payout arrived: the ledger moves the amount from the factory's payable to paid (out of the money
-   * we hold), in the transaction that marks it confirmed. Confirming again changes nothing.
+   * A sent payout arrived: the ledger moves the amount from the factory's payable (or the shop owner's commission
+   * payable) to paid (out of the money we hold), in the transaction that marks it confirmed. Confirming again changes nothing.
    */
   async confirm(payoutId: string): Promise<PayoutRow> {
     return this.deps.db.transaction(async (tx) => {
@@ -182,11 +233,11 @@ export class Payouts {
         kind: PAYOUT_KIND,
         refs: { payoutId },
         lines: [
-          { account: accounts.factoryPayable(payout.factoryId), amount: payout.amount },
+          { account: payout.shopId ? accounts.commissionPayable(payout.shopId) : accounts.factoryPayable(payout.factoryId!), amount: payout.amount },
           { account: accounts.gateway, amount: payout.amount.negated() },
         ],
       });
-      await this.deps.notifier.notify(tx, payout.factoryId, { kind: 'payout_confirmed', data: { amount: formatMoney(payout.amount) } });
+      await this.tell(tx, payeeOf(payout), 'payout_confirmed', payout.amount);
       return Object.assign(payout, { status: 'confirmed', confirmedAt: now, updatedAt: now });
     });
   }
@@ -225,7 +276,7 @@ export class Payouts {
     return this.deps.db.read(async (tx) => {
       const batch = await tx.findOneBy(PayoutBatchRow, { id: batchId });
       if (!batch) throw notFound('The payout batch');
-      return { batch, payouts: await tx.find(PayoutRow, { where: { batchId }, order: { factoryId: 'ASC' } }) };
+      return { batch, payouts: await tx.find(PayoutRow, { where: { batchId }, order: { factoryId: 'ASC', shopId: 'ASC' } }) };
     });
   }
 
@@ -233,8 +284,8 @@ export class Payouts {
   async bankFile(batchId: string): Promise<string> {
     const { payouts } = await this.batch(batchId);
     const inFile = payouts.filter((p) => p.method === 'bank_file' && p.status === 'sent');
-    const payees = await this.deps.db.read((tx) => tx.findBy(PayeeRow, { factoryId: In(inFile.map((p) => p.factoryId).concat([''])) }));
-    return bankFile(inFile.map((payout) => ({ payout, payee: payees.find((p) => p.factoryId === payout.factoryId)! })));
+    const payees = await this.deps.db.read(async (tx) => Promise.all(inFile.map((p) => this.payeeAccount(tx, payeeOf(p)))));
+    return bankFile(inFile.map((payout, i) => ({ payout, payee: payees[i]! })));
   }
 
   async list(actor: Principal, query: PageQuery & { factoryId?: string }): Promise<{ items: PayoutRow[]; total: number }> {
@@ -248,7 +299,8 @@ export class Payouts {
   async get(actor: Principal, payoutId: string): Promise<{ payout: PayoutRow; statementIds: string[] }> {
     return this.deps.db.read(async (tx) => {
       const payout = await tx.findOneBy(PayoutRow, { id: payoutId });
-      if (!payout || !canActForFactory(actor, payout.factoryId)) throw notFound('The payout');
+      if (!payout || !canActForFactory(actor, payout.factoryId ?? '')) throw notFound('The payout');
+      if (payout.shopId) return { payout, statementIds: await this.deps.shopStatements.statementIdsPaidBy(tx, payoutId) };
       const statements = await tx.find(StatementRow, { select: { id: true }, where: { payoutId }, order: { createdAt: 'ASC', id: 'ASC' } });
       return { payout, statementIds: statements.map((s) => s.id) };
     });
@@ -269,6 +321,7 @@ export class Payouts {
         .select('p.factory_id', 'factoryId')
         .addSelect("SUM(CASE WHEN p.status = 'confirmed' THEN p.amount_fen ELSE 0 END)", 'paid')
         .addSelect("SUM(CASE WHEN p.status = 'confirmed' THEN 0 ELSE p.amount_fen END)", 'inFlight')
+        .where('p.factory_id IS NOT NULL')
         .groupBy('p.factory_id')
         .getRawMany<{ factoryId: string; paid: string | number; inFlight: string | number }>();
       const factories = [...new Set([...unpaid.map((r) => r.factoryId), ...payouts.map((r) => r.factoryId)])].sort();
@@ -303,27 +356,47 @@ export class Payouts {
 
   /** For reconcile: confirmed payouts per factory. */
   async paidOutByFactory(tx: Tx): Promise<Map<string, Decimal>> {
-    const rows = await tx
-      .createQueryBuilder(PayoutRow, 'p')
-      .select('p.factory_id', 'factoryId')
-      .addSelect('SUM(p.amount_fen)', 'fen')
-      .where("p.status = 'confirmed'")
-      .groupBy('p.factory_id')
-      .getRawMany<{ factoryId: string; fen: string | number }>();
-    return new Map(rows.map((r) => [r.factoryId, fromFen(String(r.fen))]));
+    return this.paidOutBy(tx, 'factory_id');
   }
 
-  /** For reconcile: each payout pays exactly the statements it claimed. */
+  /** For reconcile and a shop owner's totals: confirmed payouts per shop owner (their shop). */
+  async paidOutByShop(tx: Tx, shopId?: string): Promise<Map<string, Decimal>> {
+    return this.paidOutBy(tx, 'shop_id', shopId);
+  }
+
+  private async paidOutBy(tx: Tx, column: 'factory_id' | 'shop_id', id?: string): Promise<Map<string, Decimal>> {
+    const query = tx
+      .createQueryBuilder(PayoutRow, 'p')
+      .select(`p.${column}`, 'payee')
+      .addSelect('SUM(p.amount_fen)', 'fen')
+      .where(`p.status = 'confirmed' AND p.${column} IS NOT NULL`);
+    if (id) query.andWhere(`p.${column} = :id`, { id });
+    const rows = await query.groupBy(`p.${column}`).getRawMany<{ payee: string; fen: string | number }>();
+    return new Map(rows.map((r) => [r.payee, fromFen(String(r.fen))]));
+  }
+
+  /** Where a shop owner is paid: set by the shop owner themself. */
+  async setShopPayee(shopId: string, payee: Omit<ShopPayeeRow, 'shopId' | 'updatedAt'>): Promise<ShopPayeeRow> {
+    const row = Object.assign(new ShopPayeeRow(), { shopId, ...payee, updatedAt: this.deps.clock.now() });
+    await this.deps.db.transaction((tx) => tx.save(ShopPayeeRow, row));
+    return row;
+  }
+
+  async shopPayee(shopId: string): Promise<ShopPayeeRow | null> {
+    return this.deps.db.read((tx) => tx.findOneBy(ShopPayeeRow, { shopId }));
+  }
+
+  /** For reconcile: each payout pays exactly the statements (a factory's) or statement lines (a shop owner's) it claimed. */
   async violations(tx: Tx): Promise<string[]> {
+    const claimed =
+      '(SELECT COALESCE(SUM(s.net_fen), 0) FROM factory_statements s WHERE s.payout_id = p.id) + ' +
+      '(SELECT COALESCE(SUM(l.amount_fen), 0) FROM shop_statement_lines l WHERE l.payout_id = p.id)';
     const rows = await tx
       .createQueryBuilder(PayoutRow, 'p')
-      .leftJoin(StatementRow, 's', 's.payout_id = p.id')
       .select('p.id', 'id')
       .addSelect('p.amount_fen', 'amount')
-      .addSelect('COALESCE(SUM(s.net_fen), 0)', 'statements')
-      .groupBy('p.id')
-      .addGroupBy('p.amount_fen')
-      .having('p.amount_fen <> COALESCE(SUM(s.net_fen), 0)')
+      .addSelect(claimed, 'statements')
+      .where(`p.amount_fen <> ${claimed}`)
       .getRawMany<{ id: string; amount: string | number; statements: string | number }>();
     return rows.map(
       (r) => `payout ${r.id} is for ${formatMoney(fromFen(String(r.amount)))}, its statements add up to ${formatMoney(fromFen(String(r.statements)))}`,

@@ -72,6 +72,12 @@ export interface Config {
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
   /** Shop owners (docs/shop-owners.md): how long a consumer stays bound to the shop owner whose link brought them. */
   shops: { bindingDays: number; applicationsPerHour: number; lookupsPerMinute: number };
+  /**
+   * Shop owners' statements and holds (docs/shop-owners.md): a month's commission is settled `settleDays` after it
+   * ends; commission on a campaign is held where one shop owner's customers bought more than `holdShare` of its
+   * completed units and at least `holdMinUnits`.
+   */
+  shopPayouts: { settleDays: number; holdShare: string; holdMinUnits: number };
   forecasts: {
     /** How long one webhook push may take before it counts as failed. */
     webhookTimeoutMs: number;
@@ -212,6 +218,12 @@ const EnvSchema = z.object({
   SHOP_BINDING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SHOP_APPLICATIONS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SHOP_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  COMMISSION_SETTLE_DAYS: z.coerce.number().int().min(0).max(120).default(15),
+  COMMISSION_HOLD_SHARE: z
+    .string()
+    .regex(/^0(\.\d{1,4})?$/, 'a share between 0 and 1 such as 0.5')
+    .default('0.5'),
+  COMMISSION_HOLD_MIN_UNITS: z.coerce.number().int().min(1).default(20),
   DEPOSIT_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -314,6 +326,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
+    shopPayouts: { settleDays: e.COMMISSION_SETTLE_DAYS, holdShare: e.COMMISSION_HOLD_SHARE, holdMinUnits: e.COMMISSION_HOLD_MIN_UNITS },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
     forecasts: {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

@@ -90,6 +90,20 @@ export class PledgeReads {
       return { items, total };
     });
   }
+
+  /**
+   * A campaign's completed units (pledges whose balance was paid, not refunded), and those of them attributed to one
+   * shop: the figures of the commission concentration rule (docs/shop-owners.md § Holds).
+   */
+  async completedUnits(tx: Tx, campaignId: string, shopId: string): Promise<{ shop: number; total: number }> {
+    const row = await tx
+      .createQueryBuilder(PledgeRow, 'p')
+      .select('COALESCE(SUM(p.quantity), 0)', 'total')
+      .addSelect('COALESCE(SUM(CASE WHEN p.shop_id = :shopId THEN p.quantity ELSE 0 END), 0)', 'shop')
+      .where('p.campaign_id = :campaignId AND p.status = :paid', { campaignId, shopId, paid: 'paid' })
+      .getRawOne<{ total: string | number; shop: string | number }>();
+    return { shop: Number(row?.shop ?? 0), total: Number(row?.total ?? 0) };
+  }
 }
 
 /** A pledge as its shop owner sees it in their order list: what was bought and paid, and whose it is (the user id, never shown). */

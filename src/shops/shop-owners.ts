@@ -76,6 +76,11 @@ export class ShopOwners {
     return this.deps.db.read(async (tx) => (await tx.find(ShopRow, { where: { userId: consumer.userId }, order: { appliedAt: 'DESC' }, take: 1 }))[0]);
   }
 
+  /** A shop by id, in the caller's transaction (for the payouts module: whom a shop owner's payout is told to). */
+  async find(tx: Tx, shopId: string): Promise<ShopRow | null> {
+    return tx.findOneBy(ShopRow, { id: shopId });
+  }
+
   /** The approved shop a user owns, or null (the commissions' port: a shop owner's purchase earns a rebate, never commission). */
   async approvedShopOf(tx: Tx, userId: string): Promise<string | null> {
     return (await tx.findOneBy(ShopRow, { openUserId: userId, status: 'approved' }))?.id ?? null;

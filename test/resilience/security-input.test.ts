@@ -161,6 +161,21 @@ const CALLS: Record<string, (w: World) => Call> = {
     path: '/v1/subscription-plans/weekly-small/commission-rate',
     body: { rate: '0.02' },
   }),
+  'put /v1/me/shop/payee': (w) => ({
+    auth: w.shops.owner.auth,
+    path: '/v1/me/shop/payee',
+    body: { accountName: 'Dave', accountNumber: '6222020200554433221', bankName: 'ICBC Shanghai', bankCode: '102290000010' },
+  }),
+  'post /v1/commission-holds/:id/release': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/commission-holds/${w.shops.holdIds[0]}/release`,
+    body: { reason: 'real group orders' },
+  }),
+  'post /v1/commission-holds/:id/void': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/commission-holds/${w.shops.holdIds[1]}/void`,
+    body: { reason: 'one address, many buyers' },
+  }),
   'put /v1/factories/:id/payee': (w) => ({
     auth: w.operator.auth,
     path: `/v1/factories/${w.b.id}/payee`,

@@ -126,6 +126,13 @@ const cases: { [K in NotificationKind]: [data: NotificationData<K>, zh: string, 
   ],
   payout_sent: [[{ amount: '12345.67' }, '¥12345.67 的结算款已发出，到账后通知您。', 'A payout of ¥12345.67 has been sent; we will tell you when it arrives.']],
   payout_confirmed: [[{ amount: '12345.67' }, '¥12345.67 的结算款已到账。', 'Your payout of ¥12345.67 has been paid.']],
+  commission_held: [
+    [
+      { shop: '小林的店', code: 'K7P2QX', title: '冬季羽绒服', amount: '412.50', shopUnits: 45, totalUnits: 60 },
+      '店主「小林的店」（K7P2QX）在「冬季羽绒服」的佣金 ¥412.50 已暂扣待审核：该活动已完成的 60 件中有 45 件来自其客户。请在佣金暂扣中放行或作废。',
+      'Shop owner "小林的店" (K7P2QX): commission of ¥412.50 on "冬季羽绒服" is held for review: 45 of the campaign\'s 60 completed units came from their customers. Release or void it under commission holds.',
+    ],
+  ],
   statement_differences: [
     [
       { provider: 'wechatpay', day: '2027-07-05', differences: 3, refunded: 1 },

@@ -12,7 +12,9 @@ import { deref, loadSpec, type Schema } from './fuzz-openapi';
  * an id of: campaigns open, decided and draft; pledges paid, unpaid and awaiting their balance; payments;
  * fruit-box subscriptions and their boxes; forecast batches and their lines; API keys; a webhook; a
  * completed campaign of A and of B with their statements, paid by payouts (sent) of a batch; a batch awaiting
- * approval; A's bank account; a shop owner (dave, approved, with a shop code) and a pending shop application (erin's).
+ * approval; A's bank account; a shop owner (dave, approved, with a shop code) and a pending shop application (erin's);
+ * dave's commission on two campaigns of A completed two months ago through his link, on his monthly statement and
+ * held by the concentration rule (two holds: one to release, one to void).
  */
 export interface FactoryTenant {
   id: string;
@@ -57,7 +59,7 @@ export interface World {
   settlement: { statementA: string; payoutA: string; payoutB: string; batchId: string; pendingBatchId: string; completedPledgeId: string };
   variants: Record<string, string>[];
   /** dave, a shop owner with his shop's code; erin's application, pending. */
-  shops: { owner: Caller; code: string; approvedId: string; pendingId: string };
+  shops: { owner: Caller; code: string; approvedId: string; pendingId: string; statementId: string; holdIds: string[] };
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -70,7 +72,8 @@ const OPERATOR_PASSWORD = 'operator password 1';
 export async function buildWorld(options: { env?: Record<string, string> } = {}): Promise<World> {
   const clock = new TestClock();
   // The factories' webhooks point at a receiver on this machine: a development setting, as the default refuses internal addresses.
-  const t = await startTestApp({ clock, env: { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', ...options.env } });
+  // One unit through a shop owner's link is enough to hold commission (the concentration rule), so the world has holds.
+  const t = await startTestApp({ clock, env: { WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true', COMMISSION_HOLD_MIN_UNITS: '1', ...options.env } });
   const sink = await startSink();
   const operator = { ...(await anOperator(t)), password: OPERATOR_PASSWORD };
   const consumer = async () => ({ ...(await aConsumer(t, { password: CONSUMER_PASSWORD })), password: CONSUMER_PASSWORD });
@@ -162,7 +165,8 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const boxes = await t.http.get('/v1/boxes?limit=100').set(operator.auth).expect(200);
   const fruits = await t.http.get('/v1/fruits').expect(200);
   const plans = await t.http.get('/v1/subscription-plans').expect(200);
-  const shops = await shopsOf(t, operator);
+  const shopOwner = await shopsOf(t, operator);
+  const shops = { ...shopOwner, ...(await commissionHeldOf(t, operator, clock, a.id, shopOwner.code)) };
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
 
   return {
@@ -197,6 +201,8 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       statements: [settlement.statementA],
       payouts: [settlement.payoutA, settlement.payoutB],
       'payout-batches': [settlement.batchId, settlement.pendingBatchId],
+      'shop-statements': [shops.statementId],
+      'commission-holds': shops.holdIds,
     },
     close: async () => {
       await sink.close();
@@ -217,6 +223,31 @@ async function shopsOf(t: TestApp, operator: Caller) {
   const shop = await t.http.post(`/v1/shop-applications/${approved.body.id}/approve`).set(operator.auth).expect(200);
   const pending = await apply(applicant);
   return { owner, code: shop.body.code as string, approvedId: approved.body.id as string, pendingId: pending.body.id as string };
+}
+
+/**
+ * Two campaigns of the factory with a 3% commission rate, each completed two months ago by one purchase through the
+ * shop owner's link, and the shop owner's statement of that month made: each campaign's every completed unit came
+ * through the link, so each commission is held.
+ */
+async function commissionHeldOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string, code: string) {
+  const back = 62 * 24 * HOUR;
+  clock.offsetMs -= back;
+  for (let i = 0; i < 2; i++) {
+    const buyer = await aConsumer(t);
+    await t.http.post('/v1/me/shop-binding').set(buyer.auth).send({ code }).expect(200);
+    const c = await anOpenCampaign(t, operator, factoryId, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
+    await t.http.put(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).send({ rate: '0.03' }).expect(200);
+    const bought = await paidPledge(t, buyer, c.id, { colour: 'black', size: 'M' }, 1);
+    await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+    await runDue(t, clock);
+    await payBalance(t, buyer, bought.id);
+    await runDue(t, clock);
+  }
+  clock.offsetMs += back;
+  const [statement] = await t.app.services.payouts.shopStatements.makeDue();
+  const holds = await t.app.services.payouts.shopStatements.holds({ status: 'held', limit: 10, offset: 0 });
+  return { statementId: statement.id, holdIds: holds.items.map((h) => h.id) };
 }
 
 /** A campaign of the factory completed: one pledge paid in full (its id answered), so that a statement of it is made. */
