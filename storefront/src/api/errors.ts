@@ -39,6 +39,8 @@ const CODES: Record<string, Key> = {
   payment_provider_error: 'errors.payment_provider_error',
   payment_provider_timeout: 'errors.payment_provider_timeout',
   checkout_not_offered: 'errors.checkout_not_offered',
+  shop_application_open: 'errors.shop_application_open',
+  too_many_shop_applications: 'errors.too_many',
 };
 
 /** What to tell the buyer about a failure, in their language: the API's English detail never reaches them. */

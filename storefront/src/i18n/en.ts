@@ -32,6 +32,7 @@ export const en: Words<Dictionary> = {
     signInFirst: 'Please sign in first',
   },
   errors: {
+    shop_application_open: 'You already have an application waiting, or are a shop owner already.',
     network: 'The server could not be reached. Check your connection and try again.',
     server: 'The server is busy. Please try again shortly.',
     unexpected: 'Something went wrong. Please try again.',
@@ -251,6 +252,17 @@ export const en: Words<Dictionary> = {
     boundUntil: 'Bound until {{date}}',
     shopCenter: 'Shop owner centre',
     shopCenterHint: 'Visitors and orders through your links',
+  },
+  shopApply: {
+    title: 'Become a shop owner',
+    hint: 'Free to apply, no purchase or fee. Once approved you get your own shop page and share links, and earn commission when friends buy through them.',
+    name: 'Shop name',
+    phone: 'Phone number',
+    wechatId: 'WeChat ID',
+    submit: 'Apply',
+    missing: 'Please fill in the shop name, phone number and WeChat ID.',
+    pending: 'Your application for “{{name}}” is waiting for review.',
+    refused: 'Your last application was not approved: {{reason}}. You may change it and apply again.',
   },
   shop: {
     notFound: 'Shop not found',

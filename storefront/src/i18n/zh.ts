@@ -30,6 +30,7 @@ export const zh = {
     signInFirst: '请先登录',
   },
   errors: {
+    shop_application_open: '你已有一份待审核的申请，或已经是店主。',
     network: '无法连接服务器，请检查网络后重试。',
     server: '服务器忙，请稍后重试。',
     unexpected: '出错了，请稍后重试。',
@@ -236,6 +237,17 @@ export const zh = {
     boundUntil: '绑定至 {{date}}',
     shopCenter: '店主中心',
     shopCenterHint: '查看通过你的链接来的访客和订单',
+  },
+  shopApply: {
+    title: '成为店主',
+    hint: '免费申请，无需购买或缴费。审核通过后，你会有自己的店铺页和分享链接，朋友通过你的链接完成购买，你得佣金。',
+    name: '店铺名称',
+    phone: '手机号',
+    wechatId: '微信号',
+    submit: '提交申请',
+    missing: '请填写店铺名称、手机号和微信号。',
+    pending: '已提交“{{name}}”的店主申请，等待平台审核。',
+    refused: '上次申请未通过：{{reason}}。可以修改后重新申请。',
   },
   shop: {
     notFound: '店铺不存在',

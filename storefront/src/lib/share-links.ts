@@ -64,7 +64,8 @@ export function visitorId(): string {
 }
 
 const visited = new Set<string>();
-const sent = new Set<string>();
+/** Each code's binding request, in flight or answered: asked for again, the same answer, never a second request. */
+const sent = new Map<string, Promise<boolean>>();
 
 /** One visit report per shop and page while the app is open (the server counts one a day anyway); never in the way. */
 export function reportVisit(api: Api, code: string, campaignId?: string): void {
@@ -77,23 +78,29 @@ export function reportVisit(api: Api, code: string, campaignId?: string): void {
 /**
  * Sends the remembered code as the signed-in consumer's binding, once. It is forgotten once the server has
  * answered for it (bound, or refused for good: no such shop, or the consumer is a shop owner); kept to try
- * again after a network error, a rate limit or a session that had ended.
+ * again after a network error, a rate limit or a session that had ended. A caller that needs the binding
+ * made first (a pledge is attributed as it is placed) awaits the request already in flight.
  */
-export async function sendBinding(api: Api): Promise<boolean> {
+export function sendBinding(api: Api): Promise<boolean> {
   const code = rememberedShopCode();
-  if (!code || sent.has(code)) return false;
-  sent.add(code);
-  try {
-    await api('POST', '/v1/me/shop-binding', { body: { code } });
-    forgetShopCode(code);
-    // A page showing the binding (我的) reads it again.
-    window.dispatchEvent(new Event(SHOP_BOUND_EVENT));
-    return true;
-  } catch (error) {
-    if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 429) forgetShopCode(code);
-    else sent.delete(code);
-    return false;
-  }
+  if (!code) return Promise.resolve(false);
+  const sending = sent.get(code);
+  if (sending) return sending;
+  const attempt = (async () => {
+    try {
+      await api('POST', '/v1/me/shop-binding', { body: { code } });
+      forgetShopCode(code);
+      // A page showing the binding (我的) reads it again.
+      window.dispatchEvent(new Event(SHOP_BOUND_EVENT));
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 401 && error.status !== 429) forgetShopCode(code);
+      else sent.delete(code);
+      return false;
+    }
+  })();
+  sent.set(code, attempt);
+  return attempt;
 }
 
 /** Copies text: the clipboard API, else the older selection copy; false if neither worked (the page then shows the text to copy by hand). */

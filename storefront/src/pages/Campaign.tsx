@@ -7,6 +7,7 @@ import { useI18n } from '../i18n';
 import { countdown, dateTime, day, number, yuan } from '../lib/format';
 import { optionLabel, valueLabel } from '../lib/labels';
 import { checkoutPath } from '../lib/pledge';
+import { sendBinding } from '../lib/share-links';
 import { forget, useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
 import { useSession } from '../session';
@@ -90,6 +91,8 @@ function CampaignView({ campaign, stale }: { campaign: Campaign; stale: boolean 
     const signature = JSON.stringify(body);
     if (attempt.current?.body !== signature) attempt.current = { key: newIdempotencyKey(), body: signature };
     try {
+      // Signed in just now on a shop owner's link: their binding first, so that this pledge is attributed to them.
+      await sendBinding(api);
       const placed = await api<Pledge>('POST', `/v1/campaigns/${encodeURIComponent(campaign.id)}/pledges`, { body, idempotencyKey: attempt.current.key });
       attempt.current = null;
       forget('/v1/me/');

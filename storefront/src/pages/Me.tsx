@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { Campaign, Notification, Page, Plan, Pledge, ShopApplication, ShopBinding, Subscription } from '../api/types';
+import { ShopApply } from '../components/ShopApply';
 import { PhoneConsents } from '../components/ShopConsent';
 import { Empty, ErrorView, Loading } from '../components/ui';
 import { useI18n } from '../i18n';
@@ -60,21 +61,32 @@ function MyShop() {
         </Link>
       </section>
     );
+  // Anyone who is not a shop owner may apply (or sees their application waiting, or why it was refused).
+  const apply = mine.data ? <ShopApply application={mine.data.application} onApplied={(application) => mine.set({ application })} /> : null;
   // Shown only to a buyer who has a shop owner: the others have nothing to read here (and no error to retry),
   // unless they still let a shop owner see their phone number: the switch to withdraw it stays here.
   const bound = binding.data?.binding;
-  if (!bound) return binding.data ? <PhoneConsents bound={null} heading={t('me.myShop')} /> : null;
+  if (!bound)
+    return (
+      <>
+        {binding.data ? <PhoneConsents bound={null} heading={t('me.myShop')} /> : null}
+        {apply}
+      </>
+    );
   return (
-    <section aria-labelledby="my-shop-title">
-      <h2 id="my-shop-title" className="section-title">
-        {t('me.myShop')}
-      </h2>
-      <Link to={`/s/${bound.code}`} className="card" data-testid="my-shop">
-        <span className="card-title">{t('me.boundTo', { name: bound.name, code: bound.code })}</span>
-        <span className="card-meta">{t('me.boundUntil', { date: dateTime(bound.expiresAt, language) })}</span>
-      </Link>
-      <PhoneConsents bound={bound} />
-    </section>
+    <>
+      <section aria-labelledby="my-shop-title">
+        <h2 id="my-shop-title" className="section-title">
+          {t('me.myShop')}
+        </h2>
+        <Link to={`/s/${bound.code}`} className="card" data-testid="my-shop">
+          <span className="card-title">{t('me.boundTo', { name: bound.name, code: bound.code })}</span>
+          <span className="card-meta">{t('me.boundUntil', { date: dateTime(bound.expiresAt, language) })}</span>
+        </Link>
+        <PhoneConsents bound={bound} />
+      </section>
+      {apply}
+    </>
   );
 }
 
