@@ -7,8 +7,8 @@ import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { startService, type RunningService } from '../support/process';
-import { ApiClient, eventually } from './support/portal';
-import { checkScreen as checkPhoneScreen, launchPhone, requireStorefrontPrerequisites, tearDown, yuan } from './support/storefront';
+import { ApiClient } from './support/portal';
+import { checkKitCopyText, checkScreen as checkPhoneScreen, launchPhone, requireStorefrontPrerequisites, tearDown, yuan } from './support/storefront';
 
 /**
  * Shop owners in the storefront (docs/shop-owners.md), in Debian's chromium at phone size against the real
@@ -139,18 +139,7 @@ test("the shop owner's share kit: their link, a text to copy, and a poster whose
     .getByTestId('kit-earn')
     .getByText(`每件约赚 ${yuan((fen / 100).toFixed(2))}`)
     .waitFor();
-  const text = await eventually('the copy text has the deposit deal', async () => {
-    const value = await kit.getByTestId('kit-text').inputValue();
-    return value.includes('定金') && value;
-  });
-  expect(text).toContain(`【${demo.title}】`);
-  expect(text).toContain('截止');
-  expect(text).toContain(link);
-  expect(text).not.toMatch(/赚|奖励|佣金/);
-
-  await kit.getByRole('button', { name: '复制文案' }).click();
-  await kit.getByTestId('kit-copied').waitFor();
-  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+  await checkKitCopyText(page, kit, demo.title, link);
 
   // The poster to save: a PNG whose QR code, decoded, is the shop owner's link.
   const href = await kit.getByTestId('kit-poster-download').getAttribute('href');

@@ -1,9 +1,10 @@
 import axe from 'axe-core';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
-import type { RunningService } from '../../support/process';
-import { CHROMIUM, PHONE, SCREENSHOTS, launchChromium } from './portal';
+import type { Locator, Page } from 'playwright-core';
+import { startService, type RunningService } from '../../support/process';
+import { CHROMIUM, PHONE, SCREENSHOTS, eventually, launchChromium } from './portal';
 
 export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
 
@@ -73,4 +74,38 @@ export async function tearDown(run: { browser?: { close(): Promise<void> }; serv
   run.service?.child.kill('SIGTERM');
   await run.service?.exited;
   if (run.dataDir) rmSync(run.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * The service in its own process, as the demo runs it, for a buyer's whole path: payments wait for the sandbox
+ * checkout sheet (no auto-confirm); the operator's sandbox routes and the sandbox SMS outbox are on.
+ */
+export async function startSandboxStore(name: string): Promise<{ service: RunningService; dataDir: string }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `${name}-e2e-`));
+  const service = await startService({
+    DATA_DIR: dataDir,
+    JOBS_POLL_INTERVAL_MS: '250',
+    SANDBOX_AUTO_CONFIRM: 'false',
+    SANDBOX_TEST_ROUTES: 'true',
+    SANDBOX_CHECKOUT: 'true',
+  });
+  return { service, dataDir };
+}
+
+/**
+ * The share kit's copy text (docs/shop-owners.md § Sharing): the campaign's title, the deposit deal, the
+ * deadline and the shop owner's link, not a word about earning; 复制文案 puts exactly it on the clipboard.
+ */
+export async function checkKitCopyText(page: Page, kit: Locator, title: string, link: string): Promise<void> {
+  const text = await eventually('the copy text has the deposit deal', async () => {
+    const value = await kit.getByTestId('kit-text').inputValue();
+    return value.includes('定金') && value;
+  });
+  expect(text).toContain(`【${title}】`);
+  expect(text).toContain('截止');
+  expect(text).toContain(link);
+  expect(text).not.toMatch(/赚|奖励|佣金/);
+  await kit.getByRole('button', { name: '复制文案' }).click();
+  await kit.getByTestId('kit-copied').waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
 }
