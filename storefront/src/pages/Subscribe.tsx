@@ -7,6 +7,7 @@ import { useI18n, type Key } from '../i18n';
 import { addDays, todayInChina, yuan } from '../lib/format';
 import { fruitEmoji, planName } from '../lib/labels';
 import { forget, useResource } from '../lib/resource';
+import { sendBinding } from '../lib/share-links';
 import { navigate } from '../router';
 import { useSession } from '../session';
 
@@ -74,6 +75,8 @@ export default function SubscribePage({ planId }: { planId: string }) {
     const signature = JSON.stringify(body);
     if (attempt.current?.body !== signature) attempt.current = { key: newIdempotencyKey(), body: signature };
     try {
+      // Arrived on a shop owner's link: their binding first, so that this subscription is attributed to them.
+      await sendBinding(api);
       const created = await api<Subscription>('POST', '/v1/subscriptions', { body, idempotencyKey: attempt.current.key });
       attempt.current = null;
       forget('/v1/me/');
