@@ -9680,6 +9680,22 @@ export interface components {
                 units: number;
             }[];
             level: components["schemas"]["ShopLevel"];
+            /** @description The shop owner's commission in money (docs/shop-owners.md § Pending, settled, paid) */
+            commission: {
+                /**
+                 * @description Earned, not yet final: the purchase can still be refunded after-sale
+                 * @example 1000.00
+                 * @example -300.00
+                 */
+                pending: string;
+                /**
+                 * @description On a monthly statement, not yet paid out
+                 * @example 1000.00
+                 * @example -300.00
+                 */
+                settled: string;
+                paid: components["schemas"]["Money"];
+            };
         };
         ShopLevel: {
             /** @enum {string} */

@@ -450,7 +450,15 @@ export function buildApp(deps: AppDeps): App {
     bindings: shopBindings,
     visits: shopVisits,
     // The pledges attributed to a shop, counted by the pledges module (its own table).
-    dashboard: new ShopDashboard({ owners: shopOwners, visits: shopVisits, sales: pledges.reads, standings: commissions, campaignReads }),
+    // Commission in money comes from the payouts module's statements (shopEarnings, built below; called only once serving).
+    dashboard: new ShopDashboard({
+      owners: shopOwners,
+      visits: shopVisits,
+      sales: pledges.reads,
+      standings: commissions,
+      earnings: { totalsOf: (shopId) => shopEarnings.totalsOf(shopId) },
+      campaignReads,
+    }),
     consents: shopConsents,
     // A shop owner's orders: read from the pledges and subscriptions modules, phones from accounts, masked unless consented.
     orders: new ShopOrders({ owners: shopOwners, consents: shopConsents, accounts, pledges: pledges.reads, subscriptions: schedule }),

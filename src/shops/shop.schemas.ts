@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatMoney, moneyString, signedMoneyString } from '../platform/money';
 import { phone } from '../accounts';
 import { CampaignDocument } from '../campaigns';
 import { LevelStandingDocument, toStandingDto } from '../commissions';
@@ -107,11 +108,25 @@ export const ShopDashboardDocument = z
       }),
     ),
     level: LevelStandingDocument,
+    commission: z
+      .object({
+        pending: signedMoneyString.meta({ description: 'Earned, not yet final: the purchase can still be refunded after-sale' }),
+        settled: signedMoneyString.meta({ description: 'On a monthly statement, not yet paid out' }),
+        paid: moneyString,
+      })
+      .meta({ description: "The shop owner's commission in money (docs/shop-owners.md § Pending, settled, paid)" }),
   })
   .meta({ id: 'ShopDashboard' });
 
 export function toShopDashboardDto(d: Dashboard): z.output<typeof ShopDashboardDocument> {
-  return { code: d.shop.code!, name: d.shop.name, shopPage: d.shopPage, campaigns: d.campaigns, level: toStandingDto(d.level) };
+  return {
+    code: d.shop.code!,
+    name: d.shop.name,
+    shopPage: d.shopPage,
+    campaigns: d.campaigns,
+    level: toStandingDto(d.level),
+    commission: { pending: formatMoney(d.commission.pending), settled: formatMoney(d.commission.settled), paid: formatMoney(d.commission.paid) },
+  };
 }
 
 export function toShopApplicationDto(s: ShopRow): z.output<typeof ShopApplicationDocument> {

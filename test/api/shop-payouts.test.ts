@@ -138,6 +138,7 @@ describe('statements and payouts', () => {
     ]);
     await buy(await aRatedCampaign('0.01'), [{ buyer: owner, units: 1 }]);
     expect(await commissionOf(owner)).toEqual({ pending: '3.96', settled: '0.00', held: '0.00', paid: '0.00' });
+    expect((await t.http.get('/v1/me/shop/dashboard').set(owner.auth).expect(200)).body.commission).toEqual({ pending: '3.96', settled: '0.00', paid: '0.00' });
     // Not yet settled: the daily job states nothing, and a batch has nothing of theirs to pay.
     await t.app.services.payouts.shopStatements.makeDue();
     expect(await statementsOf(owner)).toEqual([]);
@@ -172,6 +173,8 @@ describe('statements and payouts', () => {
     const paid = await t.http.get(`/v1/payouts/${payout.id}`).set(operator.auth).expect(200);
     expect(paid.body).toMatchObject({ status: 'confirmed', statementIds: [statement.id] });
     expect(await commissionOf(owner)).toEqual({ pending: '0.00', settled: '0.00', held: '0.00', paid: '3.96' });
+    // The dashboard shows the same (ShopEarnings.totalsOf).
+    expect((await t.http.get('/v1/me/shop/dashboard').set(owner.auth).expect(200)).body.commission).toEqual({ pending: '0.00', settled: '0.00', paid: '3.96' });
     expect((await t.db.read((tx) => t.app.services.ledger.balance(tx, accounts.commissionPayable(shopId)))).isZero()).toBe(true);
     const notices = await t.http.get('/v1/me/notifications').set(owner.auth).expect(200);
     expect(notices.body.items.map((n: { message: string }) => n.message)).toContain('¥3.96 的结算款已到账。');
