@@ -8,7 +8,14 @@ export const DEMO_ACCOUNTS = {
   consumer: { email: 'consumer@demo.c2m.local', password: 'demo-consumer-2026' },
   factory: { email: 'factory@demo.c2m.local', password: 'demo-factory-2026' },
   orchard: { email: 'orchard@demo.c2m.local', password: 'demo-orchard-2026' },
+  shopOwner: { email: 'shop@demo.c2m.local', password: 'demo-shop-owner-2026' },
 } as const;
+
+/** The demo shop owner's phone, for the storefront's sign-in by code. */
+export const DEMO_SHOP_OWNER_PHONE = '+8613900139000';
+
+/** Demo pledgers who arrived through the demo shop owner's share link, so 店主中心 has sales to show. */
+const SHOP_CUSTOMERS = new Set(['meimei@demo.c2m.local', 'xiaochen@demo.c2m.local']);
 
 /** The demo consumer's phone: it signs in by code too (the embedded demo answers the code, SMS_SANDBOX_ECHO). */
 export const DEMO_CONSUMER_PHONE = '+8613800138000';
@@ -78,6 +85,7 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
     expectedShipDate: businessDay(new Date(now + 60 * 86_400_000)),
   });
   await campaigns.publish(draft.id);
+  const shopCode = await seedShopOwner(app, draft.id);
   const pledgers: [string, Record<string, string>, number][] = [
     [DEMO_ACCOUNTS.consumer.email, { colour: 'navy', size: 'L' }, 2],
     ['xiaoli@demo.c2m.local', { colour: 'black', size: 'M' }, 1],
@@ -98,12 +106,35 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
         email === DEMO_ACCOUNTS.consumer.email
           ? (await accounts.login(email, DEMO_ACCOUNTS.consumer.password)).user.id
           : (await accounts.register({ email, password: `${email}-demo-password` })).user.id;
+      if (SHOP_CUSTOMERS.has(email)) await app.services.shops.bindings.bind({ role: 'consumer', userId }, shopCode);
       const { payment } = await pledges.placement.create({ role: 'consumer', userId }, draft.id, { variant, quantity });
       const signed = sandbox.notification(payment, 'succeeded');
       await payments.handleNotification(sandbox.name, signed.headers, signed.body);
     }
     if (!(await forecasts.publish(factoryId, 'operator'))) throw new Error(`demo forecast round ${round} published nothing`);
   }
+}
+
+/**
+ * A shop owner (小B), approved, sharing the down-jacket campaign and a fruit plan, with a 3% commission rate
+ * on the campaign (within the 5% fee less the highest level bonus); answers the shop code.
+ */
+async function seedShopOwner(app: App, campaignId: string): Promise<string> {
+  const { accounts, shops, commissions } = app.services;
+  const operator = { role: 'operator' as const, userId: (await accounts.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).user.id };
+  const { user } = await accounts.register({ ...DEMO_ACCOUNTS.shopOwner, displayName: '阿芳 (demo shop owner)' });
+  await accounts.setPhone(user.id, DEMO_SHOP_OWNER_PHONE);
+  const owner = { role: 'consumer' as const, userId: user.id };
+  const application = await shops.owners.apply(owner, {
+    name: '阿芳的好物小店',
+    phone: DEMO_SHOP_OWNER_PHONE.slice(3),
+    wechatId: 'afang-demo',
+    greeting: '宝妈群团购，只推自己用过的好东西。',
+  });
+  const shop = await shops.owners.approve(operator, application.id);
+  await shops.owners.updateMine(owner, { greeting: application.greeting, campaignIds: [campaignId], planIds: ['weekly-family'] });
+  await commissions.setRate(operator, 'campaign', campaignId, '0.03');
+  return shop.code!;
 }
 
 /**

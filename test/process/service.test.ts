@@ -109,6 +109,18 @@ describe('the service process', () => {
     expect(schedule.deliveries.length).toBeGreaterThan(0);
     expect(schedule.deliveries.filter((d) => d.box).every((d) => d.box!.items.length > 0)).toBe(true);
 
+    // The demo shop owner's 店主中心: the two demo pledges made through their link (3 units: meimei's 2, xiaochen's 4 → 6).
+    const shopOwnerLogin = await fetch(`${service.url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(DEMO_ACCOUNTS.shopOwner),
+    });
+    const shopOwnerAuth = { Authorization: `Bearer ${((await shopOwnerLogin.json()) as { token: string }).token}` };
+    const dashboard = (await (await fetch(`${service.url}/v1/me/shop/dashboard`, { headers: shopOwnerAuth })).json()) as {
+      campaigns: { campaignId: string; pledges: number; units: number }[];
+    };
+    expect(dashboard.campaigns).toEqual([expect.objectContaining({ campaignId: demoCampaigns.items[0].id, pledges: 2, units: 6 })]);
+
     // The embedded demo signs the demo consumer in by phone: the code is in the answer (SMS_SANDBOX_ECHO) and in the log.
     if (!TEST_DATABASE_URL) {
       const post = (path: string, body: unknown) =>
