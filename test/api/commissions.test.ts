@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CommissionEarningRow } from '../../src/commissions';
 import { JournalEntryRow } from '../../src/ledger';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactory, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
-import { TestClock, advance, runDue } from '../support/clock';
+import { type TestClock, advance, runDue } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 import { subscribe } from '../support/subscriptions';
 
@@ -21,10 +21,7 @@ const black = { colour: 'black', size: 'M' };
 const HOUR = 3600_000;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, pledge, sandboxSettles } from '../support/campaigns';
-import { TestClock, runDue } from '../support/clock';
+import { type TestClock, runDue } from '../support/clock';
 import { formatBusinessTime } from '../../src/platform/calendar';
 
 /** GET /v1/me/notifications: every message made from its kind and facts in the reader's language, Chinese by default. */
@@ -12,10 +12,7 @@ let operator: Caller;
 let factoryId: string;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

@@ -4,7 +4,7 @@ import { GatewayEventRow, PaymentRow } from '../../src/payments';
 import { JournalEntryRow } from '../../src/ledger';
 import { PledgeRow } from '../../src/pledges';
 import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { aConsumer, aFactory, anOperator, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
 import { waitFor } from '../support/wait';
@@ -16,10 +16,7 @@ let factoryId: string;
 const black = { colour: 'black', size: 'M' };
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

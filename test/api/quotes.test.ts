@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { CampaignRow } from '../../src/campaigns';
 import { PledgeRow } from '../../src/pledges';
 import { PaymentRow } from '../../src/payments';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, pledge } from '../support/campaigns';
-import { TestClock, runDue } from '../support/clock';
+import { type TestClock, runDue } from '../support/clock';
 
 /** POST /v1/campaigns/:id/quote: the deal a consumer is shown, every amount worked out by hand here. */
 let t: TestApp;
@@ -16,10 +16,7 @@ const black = { colour: 'black', size: 'M' };
 const navy = { colour: 'navy', size: 'L' };
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

@@ -1,10 +1,10 @@
 import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
 import { PledgeRow } from '../../src/pledges';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
-import { TestClock, advance } from '../support/clock';
+import { type TestClock, advance } from '../support/clock';
 
 /**
  * A retry with the same Idempotency-Key always gets what its first attempt made. A stored answer is
@@ -21,10 +21,9 @@ const black = { colour: 'black', size: 'M' };
 const PER_ACCOUNT = 3;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock, env: { PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: String(PER_ACCOUNT), PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000' } });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld({
+    env: { PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: String(PER_ACCOUNT), PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: '1000' },
+  }));
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PaymentRow } from '../../src/payments';
 import { parseMoney } from '../../src/platform/money';
 import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { aConsumer, aFactory, anOperator, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
 
@@ -17,10 +17,7 @@ let factoryId: string;
 const black = { colour: 'black', size: 'M' };
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

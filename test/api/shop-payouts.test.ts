@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { accounts } from '../../src/ledger';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
-import { TestClock, advance, runDue } from '../support/clock';
+import { type TestClock, advance, runDue } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 
 /**
@@ -20,10 +20,9 @@ let operator: Caller;
 let factoryId: string;
 const SETTLE_DAYS = 15;
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock, env: { COMMISSION_SETTLE_DAYS: String(SETTLE_DAYS), COMMISSION_HOLD_SHARE: '0.5', COMMISSION_HOLD_MIN_UNITS: '3' } });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld({
+    env: { COMMISSION_SETTLE_DAYS: String(SETTLE_DAYS), COMMISSION_HOLD_SHARE: '0.5', COMMISSION_HOLD_MIN_UNITS: '3' },
+  }));
 });
 afterAll(() => t.close());
 

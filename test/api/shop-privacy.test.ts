@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { ShopConsentEventRow } from '../../src/shops';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, paidPledge } from '../support/campaigns';
-import { TestClock } from '../support/clock';
+import type { TestClock } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 import { subscribe as subscribeThrough } from '../support/subscriptions';
 
@@ -14,10 +14,7 @@ let operator: Caller;
 let factoryId: string;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterAll(() => t.close());
 

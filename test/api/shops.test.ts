@@ -3,9 +3,9 @@ import { DateTime } from 'luxon';
 import { PledgeRow } from '../../src/pledges';
 import { SubscriptionRow } from '../../src/subscriptions';
 import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
-import { TestClock } from '../support/clock';
+import type { TestClock } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 import { subscribe as subscribeThrough } from '../support/subscriptions';
 
@@ -16,10 +16,7 @@ let operator: Caller;
 let factoryId: string;
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterAll(() => t.close());
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PaymentRow } from '../../src/payments';
 import { type Decimal, parseMoney } from '../../src/platform/money';
-import { startTestApp, type TestApp } from '../support/app';
-import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
+import type { TestApp } from '../support/app';
+import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, pledge } from '../support/campaigns';
-import { TestClock, advance, runDue } from '../support/clock';
+import { type TestClock, advance, runDue } from '../support/clock';
 
 /**
  * DESIGN.md: "Money the gateway took that we did not ask for is recorded and refunded." A signed
@@ -20,10 +20,7 @@ let factoryId: string;
 const black = { colour: 'black', size: 'M' };
 
 beforeAll(async () => {
-  clock = new TestClock();
-  t = await startTestApp({ clock });
-  operator = await anOperator(t);
-  factoryId = (await aFactory(t, operator)).id;
+  ({ t, clock, operator, factoryId } = await aFactoryWorld());
 });
 afterEach(() => expectLedgerReconciles(t));
 afterAll(() => t.close());

@@ -88,7 +88,7 @@ describe('the service process', () => {
 
     // The demo campaign reads in Chinese: its options and values have display labels.
     const demoCampaigns = (await (await fetch(`${service.url}/v1/campaigns?status=open`)).json()) as {
-      items: { options: { name: string; label: { zh: string }; valueLabels: Record<string, { zh: string }> }[]; imageUrl: string | null }[];
+      items: { id: string; options: { name: string; label: { zh: string }; valueLabels: Record<string, { zh: string }> }[]; imageUrl: string | null }[];
     };
     expect(demoCampaigns.items[0].options.map((o) => o.label.zh)).toEqual(['颜色', '尺码']);
     expect(demoCampaigns.items[0].options[0].valueLabels.black.zh).toBe('黑色');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { TestApp } from './app';
+import { type TestApp, startTestApp } from './app';
+import { TestClock } from './clock';
 
 const unique = () => randomBytes(4).toString('hex');
 
@@ -36,6 +37,19 @@ export async function anOperator(t: TestApp): Promise<Caller> {
   const password = 'operator password 1';
   await t.app.services.accounts.createOperator({ email, password });
   return aSession(t, email, password);
+}
+
+/** Where most API tests start: the app on a test clock, an operator signed in, and a factory they onboarded. */
+export async function aFactoryWorld(options: Omit<Parameters<typeof startTestApp>[0], 'clock'> = {}): Promise<{
+  t: TestApp;
+  clock: TestClock;
+  operator: Caller;
+  factoryId: string;
+}> {
+  const clock = new TestClock();
+  const t = await startTestApp({ ...options, clock });
+  const operator = await anOperator(t);
+  return { t, clock, operator, factoryId: (await aFactory(t, operator)).id };
 }
 
 /** A factory onboarded by an operator, with one portal user signed in. */
