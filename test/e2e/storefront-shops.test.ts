@@ -161,7 +161,8 @@ test('店主中心 shows the visit through the link and the buyer’s pledge', a
   expect(await row.getByTestId('pledges').textContent()).toBe('1');
   expect(await row.getByTestId('units').textContent()).toBe('2');
   expect(Number(await row.getByTestId('visits').textContent())).toBeGreaterThanOrEqual(1);
-  // No purchase completed yet (a deposit only): the first level, and the sales the next one needs.
+  // No purchase completed yet (a deposit only): no commission, the first level, and the sales the next one needs.
+  expect(await page.getByTestId('commission-pending').textContent()).toBe('¥0');
   await page.getByTestId('shop-level').getByText('等级：店主').waitFor();
   await page.getByText('再完成 ¥2,000 销售额，升级为金牌店主').waitFor();
   await checkScreen('shop-center');

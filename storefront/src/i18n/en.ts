@@ -314,6 +314,11 @@ export const en: Words<Dictionary> = {
     next: '{{amount}} more in sales to become {{name}}',
     top: 'The highest level',
     levelRule: 'Levels count only completed orders through your own links, and raise only your own rate.',
+    commission: 'My commission',
+    pending: 'Not yet final',
+    settled: 'Settled, to be paid',
+    paid: 'Paid',
+    commissionRule: 'Commission comes only from orders completed through your links (balance paid); an after-sale refund takes it back.',
   },
   levels: { shop_owner: 'Shop owner', gold: 'Gold shop owner', diamond: 'Diamond shop owner' },
   privacy: {

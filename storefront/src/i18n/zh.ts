@@ -299,6 +299,11 @@ export const zh = {
     next: '再完成 {{amount}} 销售额，升级为{{name}}',
     top: '已是最高等级',
     levelRule: '等级只看你自己链接带来的已完成订单，只提高你自己的佣金比例。',
+    commission: '我的佣金',
+    pending: '待确认',
+    settled: '已结算待打款',
+    paid: '已打款',
+    commissionRule: '佣金只来自通过你的链接完成的订单（尾款已付）；售后退款会扣回。',
   },
   levels: { shop_owner: '店主', gold: '金牌店主', diamond: '钻石店主' },
   privacy: {

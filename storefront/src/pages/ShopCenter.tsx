@@ -61,6 +61,24 @@ export default function ShopCenterPage() {
           </div>
         </dl>
       </section>
+      <section className="card" aria-labelledby="commission-title">
+        <h2 id="commission-title">{t('shopCenter.commission')}</h2>
+        <dl className="figures" data-testid="commission">
+          <div>
+            <dt>{t('shopCenter.pending')}</dt>
+            <dd data-testid="commission-pending">{yuan(d.commission.pending)}</dd>
+          </div>
+          <div>
+            <dt>{t('shopCenter.settled')}</dt>
+            <dd data-testid="commission-settled">{yuan(d.commission.settled)}</dd>
+          </div>
+          <div>
+            <dt>{t('shopCenter.paid')}</dt>
+            <dd data-testid="commission-paid">{yuan(d.commission.paid)}</dd>
+          </div>
+        </dl>
+        <p className="hint">{t('shopCenter.commissionRule')}</p>
+      </section>
       <section aria-labelledby="shop-campaigns-title">
         <h2 id="shop-campaigns-title" className="section-title">
           {t('shopCenter.campaigns')}
