@@ -226,12 +226,13 @@ test('the campaign succeeds, the friend pays the balance, and 店主中心 shows
     .getByTestId('shop-level')
     .getByText(`已完成销售额 ${yuan(sale)}`)
     .waitFor();
-  await checkScreen(owner, 'shop-center-sale');
-
-  // The commission it earned, pending until the sale is final: 3.5% of ¥239.70 = ¥8.3895 → ¥8.39. 店主中心 does not
-  // show commission yet (the dashboard's commission part comes with the share work), so it is read through the API
-  // that holds it, as the signed-in shop owner.
-  const ownerToken = await owner.evaluate(() => (JSON.parse(localStorage.getItem('c2m-store.session')!) as { token: string }).token);
-  expect(await api.ok('GET', '/v1/me/shop/earnings', ownerToken)).toEqual({ pending: times(sale, RATE), settled: '0.00', held: '0.00', paid: '0.00' });
+  // The commission it earned, pending until the sale is final: 3.5% of ¥239.70 = ¥8.3895 → ¥8.39, on the page.
   expect(times(sale, RATE)).toBe('8.39');
+  await owner
+    .getByTestId('commission-pending')
+    .getByText(yuan(times(sale, RATE)), { exact: true })
+    .waitFor();
+  expect(await textOf(owner.getByTestId('commission-settled'))).toBe(yuan('0.00'));
+  expect(await textOf(owner.getByTestId('commission-paid'))).toBe(yuan('0.00'));
+  await checkScreen(owner, 'shop-center-sale');
 });
