@@ -41,6 +41,7 @@ const CODES: Record<string, Key> = {
   checkout_not_offered: 'errors.checkout_not_offered',
   shop_application_open: 'errors.shop_application_open',
   too_many_shop_applications: 'errors.too_many',
+  not_a_shop_owner: 'shopCenter.notOwner',
 };
 
 /** What to tell the buyer about a failure, in their language: the API's English detail never reaches them. */

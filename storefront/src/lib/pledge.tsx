@@ -1,6 +1,18 @@
 import type { Campaign, Payment, Pledge } from '../api/types';
 import type { Translate, Language } from '../i18n';
+import { useSession } from '../session';
 import { countdown, dateTime, yuan } from './format';
+import { useResource, type Resource } from './resource';
+
+/** The campaigns these orders belong to (titles, option labels): a handful, each read once and cached; one that cannot be read is left out. */
+export function useCampaignsOf(campaignIds: readonly string[]): Resource<Map<string, Campaign>> {
+  const { api } = useSession();
+  const ids = [...new Set(campaignIds)].sort();
+  return useResource<Map<string, Campaign>>(ids.length ? `me:campaigns:${ids.join(',')}` : null, async (signal) => {
+    const list = await Promise.all(ids.map((id) => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }).catch(() => null)));
+    return new Map(list.filter((c): c is Campaign => c !== null).map((c) => [c.id, c]));
+  });
+}
 
 /** The order's state in words, with what the buyer must know about it: amounts, due times, refunds. */
 export function pledgeDetail(pledge: Pledge, campaign: Campaign | undefined, t: Translate, language: Language, now: number): string {

@@ -1,12 +1,12 @@
 import { useEffect } from 'react';
-import type { Campaign, Notification, Page, Plan, Pledge, ShopApplication, ShopBinding, Subscription } from '../api/types';
+import type { Notification, Page, Plan, Pledge, ShopApplication, ShopBinding, Subscription } from '../api/types';
 import { ShopApply } from '../components/ShopApply';
 import { PhoneConsents } from '../components/ShopConsent';
 import { Empty, ErrorView, Loading } from '../components/ui';
 import { useI18n } from '../i18n';
 import { dateTime, day } from '../lib/format';
 import { planName, variantText } from '../lib/labels';
-import { pledgeDetail } from '../lib/pledge';
+import { pledgeDetail, useCampaignsOf } from '../lib/pledge';
 import { SHOP_BOUND_EVENT } from '../lib/share-links';
 import { useNow, useResource } from '../lib/resource';
 import { Link, navigate } from '../router';
@@ -95,12 +95,7 @@ function Orders() {
   const { api } = useSession();
   const now = useNow();
   const pledges = useResource<Page<Pledge>>('/v1/me/pledges', (signal) => api('GET', '/v1/me/pledges?limit=50', { signal }), { refreshMs: 10_000 });
-  // Titles and option labels of the campaigns these orders belong to (a handful, each read once and cached).
-  const ids = [...new Set(pledges.data?.items.map((p) => p.campaignId) ?? [])].sort();
-  const campaigns = useResource<Map<string, Campaign>>(ids.length ? `me:campaigns:${ids.join(',')}` : null, async (signal) => {
-    const list = await Promise.all(ids.map((id) => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }).catch(() => null)));
-    return new Map(list.filter((c): c is Campaign => c !== null).map((c) => [c.id, c]));
-  });
+  const campaigns = useCampaignsOf(pledges.data?.items.map((p) => p.campaignId) ?? []);
   return (
     <section aria-labelledby="orders-title">
       <h2 id="orders-title" className="section-title">

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { Campaign, Page, ShopOrder } from '../api/types';
+import type { Page, ShopOrder } from '../api/types';
 import { Empty, ErrorView, Loading } from '../components/ui';
 import { useI18n } from '../i18n';
 import { dateTime, yuan } from '../lib/format';
 import { variantText } from '../lib/labels';
+import { useCampaignsOf } from '../lib/pledge';
 import { useResource } from '../lib/resource';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -24,12 +25,8 @@ export default function ShopOrdersPage() {
   const orders = useResource<Page<ShopOrder>>(session ? `/v1/me/shop/orders:${kind}` : null, (signal) =>
     api('GET', `/v1/me/shop/orders?kind=${kind}&limit=50`, { signal }),
   );
-  // The option labels of the campaigns these orders belong to (each read once and cached), as 我的 shows them.
-  const ids = [...new Set(orders.data?.items.flatMap((o) => (o.kind === 'pledge' ? [o.campaignId] : [])) ?? [])].sort();
-  const campaigns = useResource<Map<string, Campaign>>(ids.length ? `me:campaigns:${ids.join(',')}` : null, async (signal) => {
-    const list = await Promise.all(ids.map((id) => api<Campaign>('GET', `/v1/campaigns/${encodeURIComponent(id)}`, { signal }).catch(() => null)));
-    return new Map(list.filter((c): c is Campaign => c !== null).map((c) => [c.id, c]));
-  });
+  // The option labels of the campaigns these orders belong to, as 我的 shows them.
+  const campaigns = useCampaignsOf(orders.data?.items.flatMap((o) => (o.kind === 'pledge' ? [o.campaignId] : [])) ?? []);
   if (!session) return <Loading />;
   return (
     <div className="page">
@@ -59,7 +56,8 @@ export default function ShopOrdersPage() {
                   <span className={`order-state state-${o.status}`}>{t(`pledgeStatus.${o.status}`)}</span>
                   <span className="card-title">{o.campaignTitle}</span>
                   <span className="card-meta">
-                    {t('pledge.quantity', { variant: variantText(campaigns.data?.get(o.campaignId), o.variant, language), n: o.quantity })} · {t('privacy.paid', { amount: yuan(o.paid) })}
+                    {t('pledge.quantity', { variant: variantText(campaigns.data?.get(o.campaignId), o.variant, language), n: o.quantity })} ·{' '}
+                    {t('privacy.paid', { amount: yuan(o.paid) })}
                   </span>
                 </>
               ) : (
@@ -69,7 +67,9 @@ export default function ShopOrdersPage() {
                 </>
               )}
               <span className="card-meta" data-testid="shop-order-customer">
-                {o.customer.phone === null ? t('privacy.noPhone') : t(o.customer.phoneShared ? 'privacy.customerShared' : 'privacy.customer', { phone: o.customer.phone })}
+                {o.customer.phone === null
+                  ? t('privacy.noPhone')
+                  : t(o.customer.phoneShared ? 'privacy.customerShared' : 'privacy.customer', { phone: o.customer.phone })}
               </span>
               <time className="card-meta" dateTime={o.createdAt}>
                 {dateTime(o.createdAt, language)}

@@ -39,7 +39,9 @@ export default function SubscribePage({ planId }: { planId: string }) {
   // The frequency is a choice between the plans of the same size (weekly or fortnightly), made here.
   const [chosenId, setChosenId] = useState(planId);
   const plan = plans.data?.find((p) => p.id === chosenId);
-  const siblings = plan ? (plans.data ?? []).filter((p) => p.maxHousehold === plan.maxHousehold && p.portionsPerPersonPerDay === plan.portionsPerPersonPerDay) : [];
+  const siblings = plan
+    ? (plans.data ?? []).filter((p) => p.maxHousehold === plan.maxHousehold && p.portionsPerPersonPerDay === plan.portionsPerPersonPerDay)
+    : [];
   const [household, setHousehold] = useState(2);
   const [weekday, setWeekday] = useState(6);
   const [region, setRegion] = useState<string>('shanghai');
