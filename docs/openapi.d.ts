@@ -8564,6 +8564,1128 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/factory/concepts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The factory's concepts, newest first, with their index and gate (factory) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    status?: "draft" | "trial" | "launched" | "rejected";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of concepts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Concept"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Propose a product concept for a sample trial (a draft until an operator opens its trial) (factory) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ConceptInput"];
+                };
+            };
+            responses: {
+                /** @description The concept, a draft */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/concepts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A concept: the index with its band, the four dimensions, comments, stated intent, the gate, the launch (factory: its own) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The concept */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/trials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sample trials open for applications, and those the caller applied to, with their application and rating (consumer) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The trials; any consumer may look, only shop owners apply and rate (`shopOwner`) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Whether the caller is a shop owner: only shop owners apply and rate */
+                            shopOwner: boolean;
+                            /** @description Trials open for applications, then those the caller applied to */
+                            items: components["schemas"]["ConceptTrial"][];
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/trial-applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shop owners' applications for the concept's samples, oldest first (operator) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every application */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ConceptTrialApplication"][];
+                        };
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Apply for a sample of a concept in trial; an operator picks who gets one (shop owner) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The trial with the application */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConceptTrial"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `concept_trial_not_open`, `concept_trial_closed`; `concept_trial_applied`: applied already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/my-rating": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Rate a concept one tried: four dimensions 0–10, a comment, and whether one would pre-order at the target price (picked shop owner)
+         * @description One rating per shop owner and concept: the first makes it, later ones change it, until the trial closes.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 性能/品质 */
+                        performance: number;
+                        /** @description 价格接受度, at the target price */
+                        priceAcceptance: number;
+                        /** @description 设计 */
+                        design: number;
+                        /** @description 包装 */
+                        packaging: number;
+                        /** @default  */
+                        comment?: string;
+                        /** @description "Would you pre-order at the target price?" */
+                        wouldPreorder: boolean;
+                        /**
+                         * @description How many units, when wouldPreorder; 0 otherwise
+                         * @default 0
+                         */
+                        preorderUnits?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description The trial with the rating */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConceptTrial"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`; `not_picked_for_trial`: only picked shop owners rate; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `concept_trial_closed` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every concepts, newest first, with their index and gate (operator) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    status?: "draft" | "trial" | "launched" | "rejected";
+                    factoryId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of concepts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Concept"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Propose a product concept for a sample trial (a draft until an operator opens its trial) (operator) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        title: string;
+                        /** @default  */
+                        description?: string;
+                        /** @default [] */
+                        photoUrls?: string[];
+                        options: {
+                            name: string;
+                            label?: {
+                                zh?: string;
+                                en?: string;
+                            };
+                            values: string[];
+                            valueLabels?: {
+                                [key: string]: {
+                                    zh?: string;
+                                    en?: string;
+                                };
+                            };
+                        }[];
+                        targetPrice: components["schemas"]["Money"];
+                        /** @description Units the factory must sell to make it: the launched campaign's threshold */
+                        minimumRun: number;
+                        /** @description Samples offered: at most this many shop owners are picked */
+                        trialPlaces: number;
+                        /**
+                         * Format: date-time
+                         * @description Applications open (once an operator has opened the trial)
+                         */
+                        trialOpensAt: string;
+                        /**
+                         * Format: date-time
+                         * @description The trial closes: no applications, picks or ratings after it
+                         */
+                        trialClosesAt: string;
+                        factoryId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The concept, a draft */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such factory */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A concept: the index with its band, the four dimensions, comments, stated intent, the gate, the launch (operator) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The concept */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/open-trial": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a draft concept's sample trial to shop owners (operator) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The concept, in trial */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `concept_not_draft`, `concept_trial_window_passed` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a concept in draft or trial, with a reason the factory sees (operator) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The concept, rejected */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Concept"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `concept_decided` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/picks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pick applicants for a sample, up to the trial places; only picked shop owners may rate (operator) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        applicationIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Every application, the picked ones marked */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ConceptTrialApplication"][];
+                        };
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such concept or application of it */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `trial_places_full`, `concept_trial_closed`, `concept_trial_not_open` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/concepts/{id}/launch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a concept whose trial has closed into a campaign (a draft) carrying its data, if it passes the launch gate or with a written override (operator)
+         * @description The campaign carries the concept's title (also its product name), description, first photo, options, target price (its one tier, and its reference price unless given) and minimum run (the tier's units: the threshold); the body gives the rest of the terms, checked as POST /v1/campaigns checks them. The gate: CONCEPT_LAUNCH_MIN_INDEX and CONCEPT_LAUNCH_MIN_RATINGS (docs/selection.md § The launch gate).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description As a campaign's, e.g. "0.10"
+                         * @example 0.10
+                         */
+                        depositRate: string;
+                        referencePrice?: components["schemas"]["Money"];
+                        /** Format: date-time */
+                        opensAt: string;
+                        /** Format: date-time */
+                        closesAt: string;
+                        balanceWindowHours: number;
+                        /** Format: date */
+                        expectedShipDate: string;
+                        /** @description Launch although the concept is below the gate: the operator's written reason (at least 10 characters), stored with who and when and shown on the concept */
+                        overrideReason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The concept, launched, and its campaign */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concept: components["schemas"]["Concept"];
+                            campaign: components["schemas"]["Campaign"];
+                        };
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `concept_below_launch_gate` (the index and ratings in the detail; give overrideReason to launch anyway), `concept_trial_not_closed`, `concept_launched`, `concept_not_in_trial` */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/c/{id}/poster.png": {
         parameters: {
             query?: never;
@@ -9103,6 +10225,198 @@ export interface components {
             held: string;
             paid: components["schemas"]["Money"];
         };
+        Concept: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            photoUrls: string[];
+            options: {
+                name: string;
+                values: string[];
+                label?: {
+                    zh?: string;
+                    en?: string;
+                };
+                valueLabels?: {
+                    [key: string]: {
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            }[];
+            targetPrice: components["schemas"]["Money"];
+            minimumRun: number;
+            trialPlaces: number;
+            /** Format: date-time */
+            trialOpensAt: string;
+            /** Format: date-time */
+            trialClosesAt: string;
+            /** @enum {string} */
+            phase: "draft" | "trial_scheduled" | "trial_open" | "trial_closed" | "launched" | "rejected";
+            /** Format: uuid */
+            factoryId: string;
+            /** @enum {string} */
+            proposedBy: "factory" | "operator";
+            /** @enum {string} */
+            status: "draft" | "trial" | "launched" | "rejected";
+            /** @description Shop owners who applied for a sample (picked ones included), and those picked */
+            applications: {
+                applied: number;
+                picked: number;
+            };
+            index: components["schemas"]["ProductIndex"];
+            dimensions: {
+                /** @description The mean of the ratings, 0–10; null before any */
+                performance: number | null;
+                /** @description The mean of the ratings, 0–10; null before any */
+                priceAcceptance: number | null;
+                /** @description The mean of the ratings, 0–10; null before any */
+                design: number | null;
+                /** @description The mean of the ratings, 0–10; null before any */
+                packaging: number | null;
+            };
+            /** @description Stated intent */
+            intent: {
+                price: components["schemas"]["Money"];
+                /** @description Raters who said yes */
+                yes: number;
+                /** @description Their share of the raters, 0–1; null before any rating */
+                share: number | null;
+                /** @description The units they said they would pre-order: the first demand estimate */
+                units: number;
+            };
+            /** @description The ratings' comments, newest first (who wrote them is not shown) */
+            comments: {
+                comment: string;
+                /** Format: date-time */
+                at: string;
+            }[];
+            gate: {
+                minIndex: number;
+                minRatings: number;
+                /** @description The index and the number of ratings both reach the gate */
+                passes: boolean;
+            };
+            rejectionReason: string | null;
+            launch: {
+                /** Format: uuid */
+                campaignId: string;
+                /**
+                 * Format: uuid
+                 * @description The operator who launched it
+                 */
+                by: string;
+                /** Format: date-time */
+                at: string;
+                /** @description Why it was launched below the gate; null when it passed */
+                overrideReason: string | null;
+            } | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ConceptInput: {
+            title: string;
+            /** @default  */
+            description: string;
+            /** @default [] */
+            photoUrls: string[];
+            options: {
+                name: string;
+                label?: {
+                    zh?: string;
+                    en?: string;
+                };
+                values: string[];
+                valueLabels?: {
+                    [key: string]: {
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            }[];
+            targetPrice: components["schemas"]["Money"];
+            /** @description Units the factory must sell to make it: the launched campaign's threshold */
+            minimumRun: number;
+            /** @description Samples offered: at most this many shop owners are picked */
+            trialPlaces: number;
+            /**
+             * Format: date-time
+             * @description Applications open (once an operator has opened the trial)
+             */
+            trialOpensAt: string;
+            /**
+             * Format: date-time
+             * @description The trial closes: no applications, picks or ratings after it
+             */
+            trialClosesAt: string;
+        };
+        ConceptTrial: {
+            /** Format: uuid */
+            id: string;
+            title: string;
+            description: string;
+            photoUrls: string[];
+            options: {
+                name: string;
+                values: string[];
+                label?: {
+                    zh?: string;
+                    en?: string;
+                };
+                valueLabels?: {
+                    [key: string]: {
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            }[];
+            targetPrice: components["schemas"]["Money"];
+            minimumRun: number;
+            trialPlaces: number;
+            /** Format: date-time */
+            trialOpensAt: string;
+            /** Format: date-time */
+            trialClosesAt: string;
+            /** @enum {string} */
+            phase: "draft" | "trial_scheduled" | "trial_open" | "trial_closed" | "launched" | "rejected";
+            factoryName: string;
+            /** @description The caller's application, or null */
+            application: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                status: "applied" | "picked";
+            } | null;
+            /** @description The caller's rating, or null */
+            rating: {
+                performance: number;
+                priceAcceptance: number;
+                design: number;
+                packaging: number;
+                comment: string;
+                wouldPreorder: boolean;
+                preorderUnits: number;
+                /** Format: date-time */
+                updatedAt: string;
+            } | null;
+        };
+        ConceptTrialApplication: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            conceptId: string;
+            /** Format: uuid */
+            shopId: string;
+            shopName: string;
+            shopCode: string;
+            /** @enum {string} */
+            status: "applied" | "picked";
+            /** Format: date-time */
+            appliedAt: string;
+            /** Format: date-time */
+            pickedAt: string | null;
+        };
         Delivery: {
             /** Format: date */
             deliveryDate: string;
@@ -9519,6 +10833,19 @@ export interface components {
                 path: string;
                 message: string;
             }[];
+        };
+        ProductIndex: {
+            /** @description The Bayesian average (C·m + Σx)/(C + n) of the ratings' scores, two decimals (docs/selection.md § The index) */
+            value: number;
+            /** @description n: the ratings it rests on */
+            ratings: number;
+            /** @description The 95% band: value − 1.96·s/√(C + n) */
+            low: number;
+            high: number;
+            /** @description m: the mean of the rated concepts' means */
+            platformMean: number;
+            /** @description C */
+            priorWeight: number;
         };
         Quote: {
             quantity: number;

@@ -25,6 +25,7 @@ import { Commissions1765500000000 } from './1765500000000-commissions';
 import { ShopPayouts1765600000000 } from './1765600000000-shop-payouts';
 import { ShopConsents1765700000000 } from './1765700000000-shop-consents';
 import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
+import { Concepts1765900000000 } from './1765900000000-concepts';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   ShopPayouts1765600000000,
   ShopConsents1765700000000,
   ShopVisits1765800000000,
+  Concepts1765900000000,
 ];

@@ -30,6 +30,10 @@ const API_INFO = {
     ...['accounts', 'factories', 'campaigns', 'pledges', 'payments', 'forecasts', 'subscriptions'].map((name) => ({ name })),
     { name: 'payouts', description: 'Factory settlements and payouts (docs/payments.md § Factory settlements and payouts)' },
     { name: 'shops', description: 'Shop owners (小B): applications, shops and their pages, consumers bound to a shop owner (docs/shop-owners.md)' },
+    {
+      name: 'concepts',
+      description: "Product concepts before launch: sample trials, shop owners' ratings, the product index and the launch gate (docs/selection.md)",
+    },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

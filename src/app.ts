@@ -14,6 +14,7 @@ import {
 } from './accounts';
 import { CommissionEarningRow, CommissionRateRow, Commissions, ShopSalesRow, commissionRoutes } from './commissions';
 import { CampaignDecisions, CampaignReads, CampaignRow, CampaignService, campaignJobs, campaignRoutes } from './campaigns';
+import { ConceptRow, Concepts, RatingRow, TrialApplicationRow, conceptRoutes } from './concepts';
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
@@ -196,6 +197,9 @@ export const entities = [
   ShopStatementRow,
   ShopStatementLineRow,
   CommissionHoldRow,
+  ConceptRow,
+  TrialApplicationRow,
+  RatingRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -298,6 +302,8 @@ export interface App {
     shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard; consents: ShopConsents; orders: ShopOrders };
     /** Shop owners' commission: rates, levels, earning and clawback (called by pledges and box charges through their ports). */
     commissions: Commissions;
+    /** Product concepts: trials, ratings, the index and the launch gate (docs/selection.md). */
+    concepts: Concepts;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -506,6 +512,19 @@ export function buildApp(deps: AppDeps): App {
   };
   // Every public way to tell whether a code is a shop's counts against one limit per client address.
   const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute);
+  // Concepts read shop owners through the shops module's service and make campaigns through the campaigns module's.
+  const concepts = new Concepts({
+    db,
+    clock,
+    factories,
+    campaigns,
+    shops: shopOwners,
+    settings: {
+      priorWeight: config.concepts.priorWeight,
+      defaultMean: config.concepts.defaultMean,
+      launch: { minIndex: config.concepts.launchMinIndex, minRatings: config.concepts.launchMinRatings },
+    },
+  });
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
@@ -565,6 +584,7 @@ export function buildApp(deps: AppDeps): App {
       shopPrivacyRoutes(shops.orders, shops.consents),
       commissionRoutes(commissions),
     ),
+    ...tagged('concepts', conceptRoutes(concepts, clock)),
     ...tagged(
       'storefront',
       storefrontRoutes({
@@ -651,6 +671,7 @@ export function buildApp(deps: AppDeps): App {
       payouts: { statements, payouts, shopStatements, shopEarnings, sandbox: payoutSandbox },
       shops,
       commissions,
+      concepts,
     },
     reconcile: reconcileLedger,
     prepare: async () => {

@@ -29,7 +29,8 @@ const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 dat
 const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
 /** What a person reads for an option or a value, in Chinese and English; each language optional (the key is shown instead). */
 const displayLabel = z.strictObject({ zh: z.string().trim().min(1).max(40).optional(), en: z.string().trim().min(1).max(40).optional() });
-const optionDimension = z.strictObject({
+/** An option dimension as a client gives it (also a product concept's intended options, src/concepts). */
+export const optionDimension = z.strictObject({
   name: optionName,
   label: displayLabel.optional(),
   values: z.array(z.string().trim().min(1).max(40)).min(1).max(30),
@@ -40,7 +41,7 @@ const optionDimension = z.strictObject({
  * address), at most 500 characters, kept in its normalized form (characters such as < and " percent-encoded,
  * so it can be put in an HTML attribute as it is).
  */
-const imageUrl = z
+export const imageUrl = z
   .url({ protocol: /^https$/, hostname: z.regexes.domain, message: 'must be an https URL such as https://img.example.com/jacket.jpg' })
   .max(500)
   .transform((u) => new URL(u).href)

@@ -59,6 +59,11 @@ export class CampaignService {
   constructor(private readonly deps: { db: Database; jobs: Jobs; clock: Clock; factories: FactoryService; progress: ProgressSource }) {}
 
   async create(input: CreateCampaignInput): Promise<CampaignRow> {
+    return this.deps.db.transaction((tx) => this.createIn(tx, input));
+  }
+
+  /** Creates the draft in the caller's transaction (a concept's launch makes its campaign and marks itself launched at once). */
+  async createIn(tx: Tx, input: CreateCampaignInput): Promise<CampaignRow> {
     // Checked against the service's clock, not the edge's wall clock: "now" is one thing in the whole service.
     if (input.closesAt <= this.deps.clock.now()) {
       const error = { path: 'body.closesAt', message: 'must be in the future' };
@@ -95,10 +100,8 @@ export class CampaignService {
       cancelledAt: null,
       createdAt: this.deps.clock.now(),
     });
-    await this.deps.db.transaction(async (tx) => {
-      if (!(await this.deps.factories.exists(tx, input.factoryId))) throw notFound('The factory');
-      await tx.insert(CampaignRow, campaign);
-    });
+    if (!(await this.deps.factories.exists(tx, input.factoryId))) throw notFound('The factory');
+    await tx.insert(CampaignRow, campaign);
     return campaign;
   }
 

@@ -21,5 +21,15 @@ export {
   type Tier,
 } from './campaign';
 export { variantFromKey, variantLabel } from './variant-key';
-export { CampaignDocument, CampaignParams, type CampaignProgress, PledgeChoice, toCampaignDto } from './campaign.schemas';
+export {
+  CampaignDocument,
+  CampaignParams,
+  type CampaignProgress,
+  CreateCampaignBody,
+  type CreateCampaignInput,
+  PledgeChoice,
+  imageUrl,
+  optionDimension,
+  toCampaignDto,
+} from './campaign.schemas';
 export { CampaignReads, PUBLIC_CACHE_CONTROL, type CampaignDto, type Validated } from './campaign-reads';

@@ -78,6 +78,11 @@ export interface Config {
    * completed units and at least `holdMinUnits`.
    */
   shopPayouts: { settleDays: number; holdShare: string; holdMinUnits: number };
+  /**
+   * Product concepts (docs/selection.md): the index's prior (C ratings of the platform mean, `defaultMean` while
+   * nothing is rated) and the launch gate a concept passes without an operator's override.
+   */
+  concepts: { priorWeight: number; defaultMean: number; launchMinIndex: number; launchMinRatings: number };
   forecasts: {
     /** How long one webhook push may take before it counts as failed. */
     webhookTimeoutMs: number;
@@ -224,6 +229,10 @@ const EnvSchema = z.object({
     .regex(/^0(\.\d{1,4})?$/, 'a share between 0 and 1 such as 0.5')
     .default('0.5'),
   COMMISSION_HOLD_MIN_UNITS: z.coerce.number().int().min(1).default(20),
+  CONCEPT_INDEX_PRIOR_WEIGHT: z.coerce.number().int().min(1).max(10_000).default(10),
+  CONCEPT_INDEX_DEFAULT_MEAN: z.coerce.number().min(0).max(10).default(6),
+  CONCEPT_LAUNCH_MIN_INDEX: z.coerce.number().min(0).max(10).default(5),
+  CONCEPT_LAUNCH_MIN_RATINGS: z.coerce.number().int().min(0).max(100_000).default(20),
   DEPOSIT_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -327,6 +336,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
     shopPayouts: { settleDays: e.COMMISSION_SETTLE_DAYS, holdShare: e.COMMISSION_HOLD_SHARE, holdMinUnits: e.COMMISSION_HOLD_MIN_UNITS },
+    concepts: {
+      priorWeight: e.CONCEPT_INDEX_PRIOR_WEIGHT,
+      defaultMean: e.CONCEPT_INDEX_DEFAULT_MEAN,
+      launchMinIndex: e.CONCEPT_LAUNCH_MIN_INDEX,
+      launchMinRatings: e.CONCEPT_LAUNCH_MIN_RATINGS,
+    },
     pledges: { depositTtlMinutes: e.DEPOSIT_TTL_MINUTES, balanceReminderHours: e.BALANCE_REMINDER_HOURS, platformFeeRate: e.PLATFORM_FEE_RATE },
     forecasts: {
       webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,

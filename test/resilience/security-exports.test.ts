@@ -60,6 +60,7 @@ describe('CSV exports', () => {
       'subscription-plans': 'weekly-small',
       c: w.campaigns.openA,
       'shop-statements': w.shops.statementId,
+      concepts: w.concepts.trialA,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {

@@ -4,6 +4,7 @@ import { FORBIDDEN_FIELDS, loadSpec, operationsOf, type Schema } from './support
 import { problemViolations, serve, type WireRequest } from './support/fuzz-client';
 import { snapshot } from './support/security-snapshot';
 import { buildWorld, type World } from './support/fuzz-world';
+import { aConcept, aRating, launchTerms } from '../support/concepts';
 
 /**
  * OWASP API3 (mass assignment) and API4 (unrestricted resource consumption), on every route that takes
@@ -175,6 +176,21 @@ const CALLS: Record<string, (w: World) => Call> = {
     auth: w.operator.auth,
     path: `/v1/commission-holds/${w.shops.holdIds[1]}/void`,
     body: { reason: 'one address, many buyers' },
+  }),
+  'post /v1/factory/concepts': (w) => ({ auth: w.a.user.auth, path: '/v1/factory/concepts', body: aConcept(w.clock) }),
+  'put /v1/concepts/:id/my-rating': (w) => ({ auth: w.shops.owner.auth, path: `/v1/concepts/${w.concepts.trialA}/my-rating`, body: aRating() }),
+  'post /v1/concepts': (w) => ({ auth: w.operator.auth, path: '/v1/concepts', body: { ...aConcept(w.clock), factoryId: w.a.id } }),
+  'post /v1/concepts/:id/reject': (w) => ({ auth: w.operator.auth, path: `/v1/concepts/${w.concepts.draftA}/reject`, body: { reason: '同类产品太多' } }),
+  // Picking the picked one again: accepted, nothing changes.
+  'post /v1/concepts/:id/picks': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/concepts/${w.concepts.trialA}/picks`,
+    body: { applicationIds: [w.concepts.pickedApplicationId] },
+  }),
+  'post /v1/concepts/:id/launch': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/concepts/${w.concepts.closedA}/launch`,
+    body: { ...launchTerms(w.clock), overrideReason: '渠道商已确认订单，先小批量生产' },
   }),
   'put /v1/factories/:id/payee': (w) => ({
     auth: w.operator.auth,

@@ -70,6 +70,7 @@ const OWNED: Record<string, Owned> = {
   'get /v1/factories/:id/payee': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
   // A shop owner's own statement; a consumer who is not its shop owner gets a 404, as for any other's.
   'get /v1/me/shop/statements/:id/lines': { id: (w) => w.shops.statementId, queries: ['', '?format=csv'], owner: (w) => w.shops.owner.auth },
+  'get /v1/factory/concepts/:id': { id: (w) => w.concepts.trialA, owner: (w) => w.a.user.auth },
   // Drafts have no poster, not even for operators.
   'get /c/:id/poster.png': { id: (w) => w.campaigns.draftA },
 };
@@ -79,6 +80,9 @@ const NOT_A_TENANT_ID = [
   'get /v1/shops/:code',
   // A shop code names a public shop; the consent set is the caller's own (test/api/shop-privacy.test.ts).
   'put /v1/me/shop-consents/:code',
+  // A concept in trial is open to every shop owner; the application and the rating are the caller's own (test/api/concepts.test.ts).
+  'post /v1/concepts/:id/trial-applications',
+  'put /v1/concepts/:id/my-rating',
 ];
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
@@ -220,6 +224,9 @@ describe("another tenant's lists and views", () => {
       w.campaigns.draftA,
       w.settlement.statementA,
       w.settlement.payoutA,
+      w.concepts.trialA,
+      w.concepts.draftA,
+      w.concepts.closedA,
     ];
     const people = [w.alice.email, w.alice.userId, w.bob.email, w.bob.userId];
     for (const r of ownRoutes('factory')) {

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../../support/builders';
 import { anOpenCampaign, paidPledge, payBalance, pledge } from '../../support/campaigns';
 import { TestClock, runDue } from '../../support/clock';
+import { DAY, aConcept, aConceptInTrial, aPickedShopOwner } from '../../support/concepts';
 import { deref, loadSpec, type Schema } from './fuzz-openapi';
 
 /**
@@ -14,7 +15,8 @@ import { deref, loadSpec, type Schema } from './fuzz-openapi';
  * completed campaign of A and of B with their statements, paid by payouts (sent) of a batch; a batch awaiting
  * approval; A's bank account; a shop owner (dave, approved, with a shop code) and a pending shop application (erin's);
  * dave's commission on two campaigns of A completed two months ago through his link, on his monthly statement and
- * held by the concentration rule (two holds: one to release, one to void).
+ * held by the concentration rule (two holds: one to release, one to void); concepts of A: one in trial (dave picked for
+ * its sample), one draft, one whose trial has closed.
  */
 export interface FactoryTenant {
   id: string;
@@ -60,6 +62,8 @@ export interface World {
   variants: Record<string, string>[];
   /** dave, a shop owner with his shop's code; erin's application, pending. */
   shops: { owner: Caller; code: string; approvedId: string; pendingId: string; statementId: string; holdIds: string[] };
+  /** Factory A's concepts: in trial (dave picked, his application's id), a draft, and one whose trial has closed (to launch). */
+  concepts: { trialA: string; pickedApplicationId: string; draftA: string; closedA: string };
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -168,6 +172,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const shopOwner = await shopsOf(t, operator);
   const shops = { ...shopOwner, ...(await commissionHeldOf(t, operator, clock, a.id, shopOwner.code)) };
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
+  const concepts = await conceptsOf(t, operator, clock, a.id, shops.owner);
 
   return {
     t,
@@ -185,7 +190,9 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     settlement,
     variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
     shops,
+    concepts,
     pools: {
+      concepts: [concepts.trialA, concepts.draftA, concepts.closedA],
       'shop-applications': [shops.approvedId, shops.pendingId],
       factories: [a.id, b.id, orchard.body.id],
       campaigns: [openA.id, openB.id, decided.id, draftA],
@@ -213,6 +220,22 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
 
 /** A shop owner's own views (`/v1/me/shop/…`): only an approved shop owner reaches them, any other consumer gets 403 `not_a_shop_owner`. */
 export const isShopOwnersView = (path: string): boolean => path.startsWith('/v1/me/shop/');
+
+/** Concepts of the factory: one in trial with the shop owner picked, a draft, and one whose trial closed (made three days ago). */
+async function conceptsOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string, shopOwner: Caller) {
+  const trialA = await aConceptInTrial(t, operator, factoryId, clock);
+  await aPickedShopOwner(t, operator, trialA, shopOwner);
+  const applications = await t.http.get(`/v1/concepts/${trialA}/trial-applications`).set(operator.auth).expect(200);
+  const draft = await t.http
+    .post('/v1/concepts')
+    .set(operator.auth)
+    .send({ ...aConcept(clock), factoryId })
+    .expect(201);
+  clock.offsetMs -= 3 * DAY;
+  const closedA = await aConceptInTrial(t, operator, factoryId, clock);
+  clock.offsetMs += 3 * DAY;
+  return { trialA, pickedApplicationId: applications.body.items[0].id as string, draftA: draft.body.id as string, closedA };
+}
 
 /** A shop owner approved through the API, and an application left pending. */
 async function shopsOf(t: TestApp, operator: Caller) {
