@@ -5,6 +5,8 @@ import { Accuracy } from './pages/Accuracy';
 import { BatchDetail } from './pages/BatchDetail';
 import { Batches } from './pages/Batches';
 import { CampaignDetail } from './pages/CampaignDetail';
+import { ConceptDetail } from './pages/ConceptDetail';
+import { Concepts } from './pages/Concepts';
 import { Deliveries } from './pages/Deliveries';
 import { NotFound } from './pages/NotFound';
 import { Overview } from './pages/Overview';
@@ -31,6 +33,8 @@ export function App() {
         <Route path="deliveries" element={<Deliveries />} />
         <Route path="accuracy" element={<Accuracy />} />
         <Route path="settlements" element={<Settlements />} />
+        <Route path="concepts" element={<Concepts />} />
+        <Route path="concepts/:id" element={<ConceptDetail />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -19,6 +19,7 @@ const SubscriptionPage = lazy(() => import('./pages/Subscription'));
 const ShopPage = lazy(() => import('./pages/Shop'));
 const ShopCenterPage = lazy(() => import('./pages/ShopCenter'));
 const ShopOrdersPage = lazy(() => import('./pages/ShopOrders'));
+const ShopTrialsPage = lazy(() => import('./pages/ShopTrials'));
 
 export function App({ initialLanguage, initialDictionary }: { initialLanguage: Language; initialDictionary: Words<Dictionary> }) {
   const [state, setState] = useState({ language: initialLanguage, dictionary: initialDictionary });
@@ -106,6 +107,8 @@ function RouteView({ route }: { route: Route }) {
       return <ShopCenterPage />;
     case 'shopOrders':
       return <ShopOrdersPage />;
+    case 'shopTrials':
+      return <ShopTrialsPage />;
     default:
       return <NotFound />;
   }

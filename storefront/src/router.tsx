@@ -17,6 +17,7 @@ export type Route =
   | { name: 'shop'; code: string }
   | { name: 'shopCenter' }
   | { name: 'shopOrders' }
+  | { name: 'shopTrials' }
   | { name: 'notFound' };
 
 const SEGMENT = '([^/]+)';
@@ -33,6 +34,7 @@ const PATTERNS: [RegExp, (m: string[], query: URLSearchParams) => Route][] = [
   [new RegExp(`^/s/${SEGMENT}$`), (m) => ({ name: 'shop', code: m[1].toUpperCase() })],
   [/^\/shop$/, () => ({ name: 'shopCenter' })],
   [/^\/shop\/orders$/, () => ({ name: 'shopOrders' })],
+  [/^\/shop\/trials$/, () => ({ name: 'shopTrials' })],
 ];
 
 /** Only a path of this site: a crafted ?next= never sends the buyer elsewhere after signing in. */

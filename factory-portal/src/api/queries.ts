@@ -1,7 +1,22 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSignedIn } from '../auth/AuthProvider';
 import { ApiError } from './client';
-import type { Accuracy, Batch, BatchSummary, Campaign, CommitAnswer, Delivery, Factory, LiveForecast, Page, Payout, Statement, Webhook } from './types';
+import type {
+  Accuracy,
+  Batch,
+  BatchSummary,
+  Campaign,
+  CommitAnswer,
+  Concept,
+  ConceptInput,
+  Delivery,
+  Factory,
+  LiveForecast,
+  Page,
+  Payout,
+  Statement,
+  Webhook,
+} from './types';
 
 /** Every key starts with the user: answers cached for one user are never served to another. */
 function useKey(...parts: unknown[]): unknown[] {
@@ -114,4 +129,26 @@ export function useSetWebhookUrl() {
 
 export function useRotateSecret() {
   return useWebhookChange<void>((api) => api.post<Webhook>('/v1/factory/webhook/rotate-secret'));
+}
+
+export function useConcepts(offset: number) {
+  return useGet<Page<Concept>>(`/v1/factory/concepts?limit=${PAGE_SIZE}&offset=${offset}`, 'concepts', offset);
+}
+
+export function useConcept(id: string) {
+  return useGet<Concept>(`/v1/factory/concepts/${encodeURIComponent(id)}`, 'concept', id);
+}
+
+/** Proposes a concept; the list is fetched again, the new concept's page is its answer. */
+export function useProposeConcept() {
+  const { api, session } = useSignedIn();
+  const queryClient = useQueryClient();
+  const listKey = useKey('concepts');
+  return useMutation({
+    mutationFn: (input: ConceptInput) => api.post<Concept>('/v1/factory/concepts', input),
+    onSuccess: (concept) => {
+      queryClient.setQueryData([session.user.id, 'concept', concept.id], concept);
+      void queryClient.invalidateQueries({ queryKey: listKey });
+    },
+  });
 }

@@ -56,3 +56,9 @@ export type Statement = Schemas['Statement'];
 /** Money paid out to the factory: the sum of the statements it pays. */
 export type Payout = Schemas['Payout'];
 export type PayoutStatus = Payout['status'];
+
+/** A product concept before launch, with its index, dimension means, stated intent and launch gate (docs/selection.md). */
+export type Concept = Schemas['Concept'];
+export type ConceptPhase = Concept['phase'];
+/** What the factory sends to propose one. */
+export type ConceptInput = Schemas['ConceptInput'];

@@ -17,6 +17,7 @@ export function Layout() {
     { to: '/deliveries', label: t('nav.deliveries'), end: false },
     { to: '/accuracy', label: t('nav.accuracy'), end: false },
     { to: '/settlements', label: t('nav.settlements'), end: false },
+    { to: '/concepts', label: t('nav.concepts'), end: false },
   ];
   return (
     <>

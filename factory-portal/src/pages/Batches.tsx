@@ -3,8 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useBatches } from '../api/queries';
 import { BatchStatusBadge } from '../components/Badges';
-import { Pager } from '../components/Pager';
-import { Empty, QueryView } from '../components/StateViews';
+import { PagedTable } from '../components/PagedTable';
 import { useLanguage } from '../i18n';
 import { formatDateTime, formatNumber } from '../lib/format';
 
@@ -18,53 +17,43 @@ export function Batches() {
     <>
       <h1 id="batches-heading">{t('batches.title')}</h1>
       <p className="muted">{t('batches.intro')}</p>
-      <QueryView query={batches}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>{t('batches.empty')}</Empty>
-          ) : (
-            <>
-              <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="batches-heading">
-                <table data-testid="batch-list">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('batches.version')}</th>
-                      <th scope="col">{t('batches.publishedAt')}</th>
-                      <th scope="col">{t('batches.trigger')}</th>
-                      <th scope="col">{t('batches.status')}</th>
-                      <th scope="col" className="num">{t('batches.lines')}</th>
-                      <th scope="col" className="num">{t('units.firm')}</th>
-                      <th scope="col" className="num">{t('units.expected')}</th>
-                      <th scope="col" className="num">{t('batches.committed')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((batch) => (
-                      <tr key={batch.id} data-testid="batch-row" data-batch-id={batch.id}>
-                        <th scope="row">
-                          <Link to={`/batches/${batch.id}`}>{t('batches.versionLabel', { version: batch.version })}</Link>
-                        </th>
-                        <td>{formatDateTime(batch.publishedAt)}</td>
-                        <td>{t(`trigger.${batch.trigger}`)}</td>
-                        <td>
-                          <BatchStatusBadge status={batch.status} />
-                        </td>
-                        <td className="num">{number(batch.lineCount)}</td>
-                        <td className="num">{number(batch.firmUnits)}</td>
-                        <td className="num">{number(batch.expectedUnits)}</td>
-                        <td className="num">
-                          {number(batch.committedLines)} / {number(batch.lineCount)}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager page={page} onOffset={setOffset} />
-            </>
-          )
+      <PagedTable
+        query={batches}
+        empty={t('batches.empty')}
+        labelledBy="batches-heading"
+        testId="batch-list"
+        onOffset={setOffset}
+        head={
+          <>
+            <th scope="col">{t('batches.version')}</th>
+            <th scope="col">{t('batches.publishedAt')}</th>
+            <th scope="col">{t('batches.trigger')}</th>
+            <th scope="col">{t('batches.status')}</th>
+            <th scope="col" className="num">{t('batches.lines')}</th>
+            <th scope="col" className="num">{t('units.firm')}</th>
+            <th scope="col" className="num">{t('units.expected')}</th>
+            <th scope="col" className="num">{t('batches.committed')}</th>
+          </>
         }
-      </QueryView>
+        row={(batch) => (
+          <tr data-testid="batch-row" data-batch-id={batch.id}>
+            <th scope="row">
+              <Link to={`/batches/${batch.id}`}>{t('batches.versionLabel', { version: batch.version })}</Link>
+            </th>
+            <td>{formatDateTime(batch.publishedAt)}</td>
+            <td>{t(`trigger.${batch.trigger}`)}</td>
+            <td>
+              <BatchStatusBadge status={batch.status} />
+            </td>
+            <td className="num">{number(batch.lineCount)}</td>
+            <td className="num">{number(batch.firmUnits)}</td>
+            <td className="num">{number(batch.expectedUnits)}</td>
+            <td className="num">
+              {number(batch.committedLines)} / {number(batch.lineCount)}
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

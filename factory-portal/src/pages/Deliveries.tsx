@@ -3,8 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
 import { useDeliveries, useRotateSecret, useSetWebhookUrl, useWebhook } from '../api/queries';
 import type { Webhook } from '../api/types';
-import { Pager } from '../components/Pager';
-import { ActionError, Empty, QueryView } from '../components/StateViews';
+import { PagedTable } from '../components/PagedTable';
+import { ActionError, QueryView } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatDateTime, formatNumber } from '../lib/format';
 
@@ -129,47 +129,37 @@ function DeliveryLog() {
   return (
     <section aria-labelledby="log-heading">
       <h2 id="log-heading">{t('deliveries.log')}</h2>
-      <QueryView query={deliveries}>
-        {(page) =>
-          page.items.length === 0 ? (
-            <Empty>{t('deliveries.empty')}</Empty>
-          ) : (
-            <>
-              <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="log-heading">
-                <table data-testid="delivery-log">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('deliveries.attemptedAt')}</th>
-                      <th scope="col">{t('batches.version')}</th>
-                      <th scope="col" className="num">{t('deliveries.attempt')}</th>
-                      <th scope="col">{t('deliveries.result')}</th>
-                      <th scope="col" className="num">{t('deliveries.duration')}</th>
-                      <th scope="col">{t('deliveries.url')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {page.items.map((d) => (
-                      <tr key={d.id} data-testid="delivery-row">
-                        <td>{formatDateTime(d.attemptedAt)}</td>
-                        <td>{t('batches.versionLabel', { version: d.version })}</td>
-                        <td className="num">{formatNumber(d.attempt, language)}</td>
-                        <td>
-                          <span className={`badge ${d.delivered ? 'badge-ok' : 'badge-failed'}`}>{d.delivered ? t('deliveries.delivered') : t('deliveries.failed')}</span>
-                          {d.statusCode !== null && <span className="cell-detail">HTTP {d.statusCode}</span>}
-                          {d.error && <span className="cell-detail">{d.error}</span>}
-                        </td>
-                        <td className="num">{formatNumber(d.durationMs, language)}</td>
-                        <td className="url">{d.url}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-              <Pager page={page} onOffset={setOffset} />
-            </>
-          )
+      <PagedTable
+        query={deliveries}
+        empty={t('deliveries.empty')}
+        labelledBy="log-heading"
+        testId="delivery-log"
+        onOffset={setOffset}
+        head={
+          <>
+            <th scope="col">{t('deliveries.attemptedAt')}</th>
+            <th scope="col">{t('batches.version')}</th>
+            <th scope="col" className="num">{t('deliveries.attempt')}</th>
+            <th scope="col">{t('deliveries.result')}</th>
+            <th scope="col" className="num">{t('deliveries.duration')}</th>
+            <th scope="col">{t('deliveries.url')}</th>
+          </>
         }
-      </QueryView>
+        row={(d) => (
+          <tr data-testid="delivery-row">
+            <td>{formatDateTime(d.attemptedAt)}</td>
+            <td>{t('batches.versionLabel', { version: d.version })}</td>
+            <td className="num">{formatNumber(d.attempt, language)}</td>
+            <td>
+              <span className={`badge ${d.delivered ? 'badge-ok' : 'badge-failed'}`}>{d.delivered ? t('deliveries.delivered') : t('deliveries.failed')}</span>
+              {d.statusCode !== null && <span className="cell-detail">HTTP {d.statusCode}</span>}
+              {d.error && <span className="cell-detail">{d.error}</span>}
+            </td>
+            <td className="num">{formatNumber(d.durationMs, language)}</td>
+            <td className="url">{d.url}</td>
+          </tr>
+        )}
+      />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { usePayouts, useStatements } from '../api/queries';
 import type { Statement } from '../api/types';
 import { PayoutStatusBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
+import { PagedTable } from '../components/PagedTable';
 import { Pager } from '../components/Pager';
 import { Empty, QueryView } from '../components/StateViews';
 import { formatDateTime, formatMoney } from '../lib/format';
@@ -53,47 +54,37 @@ export function Settlements() {
       </section>
       <section aria-labelledby="payouts-heading">
         <h2 id="payouts-heading">{t('settlements.payouts')}</h2>
-        <QueryView query={payouts}>
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty>{t('settlements.payoutsEmpty')}</Empty>
-            ) : (
-              <>
-                <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="payouts-heading">
-                  <table data-testid="payout-list">
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('settlements.createdAt')}</th>
-                        <th scope="col" className="num">
-                          {t('settlements.amount')}
-                        </th>
-                        <th scope="col">{t('settlements.status')}</th>
-                        <th scope="col">{t('settlements.reference')}</th>
-                        <th scope="col">{t('settlements.confirmedAt')}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {page.items.map((p) => (
-                        <tr key={p.id} data-testid="payout-row" data-payout-id={p.id}>
-                          <td>{formatDateTime(p.createdAt)}</td>
-                          <td className="num" data-testid="payout-amount">
-                            {formatMoney(p.amount)}
-                          </td>
-                          <td>
-                            <PayoutStatusBadge status={p.status} />
-                          </td>
-                          <td>{p.reference ?? '—'}</td>
-                          <td>{p.confirmedAt ? formatDateTime(p.confirmedAt) : '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-                <Pager page={page} onOffset={setPayoutOffset} />
-              </>
-            )
+        <PagedTable
+          query={payouts}
+          empty={t('settlements.payoutsEmpty')}
+          labelledBy="payouts-heading"
+          testId="payout-list"
+          onOffset={setPayoutOffset}
+          head={
+            <>
+              <th scope="col">{t('settlements.createdAt')}</th>
+              <th scope="col" className="num">
+                {t('settlements.amount')}
+              </th>
+              <th scope="col">{t('settlements.status')}</th>
+              <th scope="col">{t('settlements.reference')}</th>
+              <th scope="col">{t('settlements.confirmedAt')}</th>
+            </>
           }
-        </QueryView>
+          row={(p) => (
+            <tr data-testid="payout-row" data-payout-id={p.id}>
+              <td>{formatDateTime(p.createdAt)}</td>
+              <td className="num" data-testid="payout-amount">
+                {formatMoney(p.amount)}
+              </td>
+              <td>
+                <PayoutStatusBadge status={p.status} />
+              </td>
+              <td>{p.reference ?? '—'}</td>
+              <td>{p.confirmedAt ? formatDateTime(p.confirmedAt) : '—'}</td>
+            </tr>
+          )}
+        />
       </section>
     </>
   );

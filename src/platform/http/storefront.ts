@@ -20,6 +20,7 @@ export const STOREFRONT_ROUTES = [
   '/s/:code',
   '/shop',
   '/shop/orders',
+  '/shop/trials',
 ] as const;
 export type StorefrontRoute = (typeof STOREFRONT_ROUTES)[number];
 

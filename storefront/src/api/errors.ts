@@ -42,6 +42,10 @@ const CODES: Record<string, Key> = {
   shop_application_open: 'errors.shop_application_open',
   too_many_shop_applications: 'errors.too_many',
   not_a_shop_owner: 'shopCenter.notOwner',
+  concept_trial_not_open: 'errors.concept_trial_not_open',
+  concept_trial_closed: 'errors.concept_trial_closed',
+  concept_trial_applied: 'errors.concept_trial_applied',
+  not_picked_for_trial: 'errors.not_picked_for_trial',
 };
 
 /** What to tell the buyer about a failure, in their language: the API's English detail never reaches them. */

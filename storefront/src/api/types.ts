@@ -21,6 +21,10 @@ export type PledgeStatus = Schemas['Pledge']['status'];
 /** A pledge; as placed it carries its deposit payment, as asked to pay its balance its balance payment. */
 export type Pledge = Schemas['Pledge'] & { depositPayment?: Payment; balancePayment?: Payment };
 
+/** A product concept's sample trial as a shop owner sees it, with their application and rating (docs/selection.md). */
+export type Trial = Schemas['ConceptTrial'];
+export type TrialList = paths['/v1/concepts/trials']['get']['responses'][200]['content']['application/json'];
+
 /** A page of a list: `{items, total, limit, offset}`. */
 export type Page<T> = Omit<paths['/v1/me/pledges']['get']['responses'][200]['content']['application/json'], 'items'> & { items: T[] };
 

@@ -40,6 +40,10 @@ export default function ShopCenterPage() {
           {t('shopCenter.code', { code: d.code })} · <Link to={`/s/${d.code}`}>{t('shopCenter.myPage')}</Link> ·{' '}
           <Link to="/shop/orders" data-testid="shop-orders-link">
             {t('privacy.shopOrders')}
+          </Link>{' '}
+          ·{' '}
+          <Link to="/shop/trials" data-testid="shop-trials-link">
+            {t('trials.link')}
           </Link>
         </p>
         <p data-testid="shop-level">
