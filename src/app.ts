@@ -118,6 +118,7 @@ import {
   type RouteDef,
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
+import { RateLimits } from './platform/http/rate-limit';
 import { storefrontRouter } from './platform/http/storefront';
 import { JobRow, Jobs, defineJob } from './platform/jobs';
 import type { Logger } from './platform/logger';
@@ -307,6 +308,8 @@ export interface App {
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
+  /** Stops what the app keeps running in memory (the rate limits' timers); the worker and the database are closed by their owners. */
+  close(): void;
   /** Applies pending migrations and puts in the starter data every installation needs (the fruit catalogue, plans); returns the migrations applied. */
   prepare(): Promise<string[]>;
 }
@@ -511,7 +514,8 @@ export function buildApp(deps: AppDeps): App {
     totalsOf: (shopId) => shopStatements.totalsOf(shopId, async (tx) => (await payouts.paidOutByShop(tx, shopId)).get(shopId) ?? ZERO),
   };
   // Every public way to tell whether a code is a shop's counts against one limit per client address.
-  const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute);
+  const rateLimits = new RateLimits();
+  const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute, rateLimits);
   // Concepts read shop owners through the shops module's service and make campaigns through the campaigns module's.
   const concepts = new Concepts({
     db,
@@ -552,18 +556,22 @@ export function buildApp(deps: AppDeps): App {
   const routes = [
     ...tagged(
       'accounts',
-      accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }),
-      phoneRoutes(phoneCodes, {
-        sandboxEcho: config.sms.sandboxEcho,
-        perAddressPerHour: config.sms.perAddressPerHour,
-        failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
-        sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
-      }),
+      accountRoutes(accounts, { login: config.loginRateLimit, register: config.registerRateLimit }, rateLimits),
+      phoneRoutes(
+        phoneCodes,
+        {
+          sandboxEcho: config.sms.sandboxEcho,
+          perAddressPerHour: config.sms.perAddressPerHour,
+          failedVerifies: { windowMs: config.loginRateLimit.windowMs, max: config.loginRateLimit.max * 10 },
+          sandboxOutbox: config.payments.sandboxTestRoutes ? sms : undefined,
+        },
+        rateLimits,
+      ),
       notificationRoutes(notifications),
     ),
     ...tagged('factories', factoryRoutes(factories)),
     ...tagged('campaigns', campaignRoutes(campaigns, campaignReads, decisions, clock)),
-    ...tagged('pledges', pledgeRoutes(pledges, config.pledgeRateLimit, paymentDtos(sandbox))),
+    ...tagged('pledges', pledgeRoutes(pledges, config.pledgeRateLimit, rateLimits, paymentDtos(sandbox))),
     ...tagged(
       'payments',
       paymentRoutes(payments, reconciliation, sandbox, clock, {
@@ -580,7 +588,7 @@ export function buildApp(deps: AppDeps): App {
     ),
     ...tagged(
       'shops',
-      shopRoutes(shops, { applicationsPerHour: config.shops.applicationsPerHour, lookups: shopLookups }),
+      shopRoutes(shops, { applicationsPerHour: config.shops.applicationsPerHour, lookups: shopLookups, rateLimits }),
       shopPrivacyRoutes(shops.orders, shops.consents),
       commissionRoutes(commissions),
     ),
@@ -674,6 +682,7 @@ export function buildApp(deps: AppDeps): App {
       concepts,
     },
     reconcile: reconcileLedger,
+    close: () => rateLimits.close(),
     prepare: async () => {
       const applied = await db.migrate();
       await subscriptions.catalogue.ensureCatalogue();

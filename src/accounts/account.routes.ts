@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { clientAddress, rateLimited } from '../platform/http/rate-limit';
+import { type RateLimits, clientAddress } from '../platform/http/rate-limit';
 import type { RouteDef } from '../platform/http/routes';
 import { publicRoute, route } from '../platform/http/routes';
 import { ROLES, subjectOf } from '../platform/http/principal';
@@ -12,12 +12,13 @@ const SERVER_BUSY = '`server_busy`: too many password hashes waiting; retry afte
 export function accountRoutes(
   accounts: AccountService,
   limits: { login: { windowMs: number; max: number }; register: { windowMs: number; max: number } },
+  rateLimits: RateLimits,
 ): RouteDef[] {
   const loginLimit = limits.login;
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
   // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
   const limiter = (limit: number, key: (req: Request) => string) =>
-    rateLimited({
+    rateLimits.limit({
       windowMs: loginLimit.windowMs,
       limit,
       key,
@@ -35,7 +36,7 @@ export function accountRoutes(
 
   // Every sign-up from an address counts, taken email or not: each costs a password hash, and a stream of
   // them would tell which emails have accounts (docs/domain.md, "Accounts and access").
-  const registerLimiter = rateLimited({
+  const registerLimiter = rateLimits.limit({
     windowMs: limits.register.windowMs,
     limit: limits.register.max,
     key: clientAddress,

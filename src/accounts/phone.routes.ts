@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { clientAddress, rateLimited } from '../platform/http/rate-limit';
+import { type RateLimits, clientAddress } from '../platform/http/rate-limit';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import { PhoneSession, toSessionDto } from './account.schemas';
 import { maskPhone, phone } from './phone';
@@ -46,16 +46,16 @@ export interface PhoneRouteOptions {
   sandboxOutbox?: SandboxSmsSender;
 }
 
-export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions): RouteDef[] {
+export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions, rateLimits: RateLimits): RouteDef[] {
   // Every code asked for from an address counts, whatever the number: each one is a text message someone pays for.
-  const perAddress = rateLimited({
+  const perAddress = rateLimits.limit({
     windowMs: 3600_000,
     limit: options.perAddressPerHour,
     key: (req) => `sms|${clientAddress(req)}`,
     code: 'sms_rate_limited',
     detail: 'Too many codes were asked for from this address. Try again later.',
   });
-  const failedVerifies = rateLimited({
+  const failedVerifies = rateLimits.limit({
     windowMs: options.failedVerifies.windowMs,
     limit: options.failedVerifies.max,
     key: (req) => `sms-verify|${clientAddress(req)}`,

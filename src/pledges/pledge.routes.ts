@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { Config } from '../platform/config';
 import { page, pageOf, pageQuery } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
-import { clientAddress, rateLimited } from '../platform/http/rate-limit';
+import { type RateLimits, clientAddress } from '../platform/http/rate-limit';
 import { route, type RouteDef } from '../platform/http/routes';
 import { type PaymentDto, type PaymentRow } from '../payments';
 import type { PledgeRow } from './pledge.entity';
@@ -26,13 +26,14 @@ export interface PledgeUseCases {
 export function pledgeRoutes(
   { placement, reads, cancellation, payments: pledgePayments, afterSale }: PledgeUseCases,
   limits: Config['pledgeRateLimit'],
+  rateLimits: RateLimits,
   paymentDto: (payment: PaymentRow) => PaymentDto,
 ): RouteDef[] {
   const pledgeDto = (pledge: PledgeRow, payments: readonly PaymentRow[]) => toPledgeDto(pledge, payments, paymentDto);
   // Every new attempt counts, successful or not: a script hammering a hot launch is slowed either way.
   // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
   const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
-    rateLimited({
+    rateLimits.limit({
       windowMs: 60_000,
       limit,
       key,

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { page, pageOf } from '../platform/http/paginate';
 import { subjectOf } from '../platform/http/principal';
-import { clientAddress, rateLimited } from '../platform/http/rate-limit';
+import { type RateLimits, clientAddress } from '../platform/http/rate-limit';
 import { publicRoute, route, type RouteDef } from '../platform/http/routes';
 import type { ShopBindings } from './shop-bindings';
 import type { ShopDashboard } from './shop-dashboard';
@@ -33,9 +33,9 @@ import {
  * page, visits, a poster or QR code with `?s=`), one per account for bindings; so that codes cannot be walked
  * through. Made once in app.ts and handed to every route that resolves a code.
  */
-export function shopLookupLimits(lookupsPerMinute: number): { byAddress: RequestHandler; byAccount: RequestHandler } {
+export function shopLookupLimits(lookupsPerMinute: number, rateLimits: RateLimits): { byAddress: RequestHandler; byAccount: RequestHandler } {
   const lookups = (key: (req: Request) => string) =>
-    rateLimited({
+    rateLimits.limit({
       windowMs: 60_000,
       limit: lookupsPerMinute,
       key,
@@ -51,10 +51,14 @@ export function shopLookupLimits(lookupsPerMinute: number): { byAddress: Request
  */
 export function shopRoutes(
   shops: { owners: ShopOwners; bindings: ShopBindings; visits: ShopVisits; dashboard: ShopDashboard },
-  { applicationsPerHour, lookups }: { applicationsPerHour: number; lookups: { byAddress: RequestHandler; byAccount: RequestHandler } },
+  {
+    applicationsPerHour,
+    lookups,
+    rateLimits,
+  }: { applicationsPerHour: number; lookups: { byAddress: RequestHandler; byAccount: RequestHandler }; rateLimits: RateLimits },
 ): RouteDef[] {
   const { owners, bindings } = shops;
-  const applicationLimit = rateLimited({
+  const applicationLimit = rateLimits.limit({
     windowMs: 60 * 60_000,
     limit: applicationsPerHour,
     key: (req) => subjectOf(req.principal),

@@ -4,7 +4,7 @@ import { anOperator } from '../support/builders';
 const METRICS_TOKEN = 'metrics-scraper-token-0123456789abcdef';
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp({ runsWorker: true, env: { METRICS_TOKEN } });
+  t = await startTestApp({ runsWorker: true, env: { METRICS_TOKEN }, processMetrics: true });
 });
 afterAll(() => t.close());
 

@@ -228,7 +228,7 @@ describe('the home page and the other screens', () => {
   test('before the app is built, a screen is a 404 problem that says how to build it', async () => {
     const unbuilt = createHttpApp({
       logger: createLogger('silent'),
-      metrics: new Metrics(),
+      metrics: new Metrics({ processMetrics: false }),
       bodyLimit: '100kb',
       corsOrigins: [],
       trustProxy: false,

@@ -23,7 +23,14 @@ beforeAll(() => {
   const router = Router();
   router.use('/assets', app.assets());
   http = supertest(
-    createHttpApp({ logger: createLogger('silent'), metrics: new Metrics(), bodyLimit: '100kb', corsOrigins: [], trustProxy: false, handlers: [router] }),
+    createHttpApp({
+      logger: createLogger('silent'),
+      metrics: new Metrics({ processMetrics: false }),
+      bodyLimit: '100kb',
+      corsOrigins: [],
+      trustProxy: false,
+      handlers: [router],
+    }),
   );
 });
 afterAll(() => rmSync(dist, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ function serving(distDir: string) {
   return supertest(
     createHttpApp({
       logger: createLogger('silent'),
-      metrics: new Metrics(),
+      metrics: new Metrics({ processMetrics: false }),
       bodyLimit: '100kb',
       corsOrigins: [],
       trustProxy: false,

@@ -77,6 +77,12 @@ export async function startTestApp(
     storefrontDist?: string;
     /** Payment providers beside the sandbox. */
     gateways?: PaymentGateway[];
+    /**
+     * The process metrics (CPU, memory, GC, event-loop lag) beside the app's own, as the service serves them. Off
+     * unless a test reads them: prom-client watches GC and the event loop process-wide and never lets go, so each
+     * test file that turned them on stayed in memory to the end of a suite run.
+     */
+    processMetrics?: boolean;
   } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await freshDatabase());
@@ -94,6 +100,7 @@ export async function startTestApp(
     runsWorker: options.runsWorker ?? false,
     providers: read.providers,
     gateways: options.gateways,
+    metrics: new Metrics({ processMetrics: options.processMetrics ?? false }),
   });
   await app.prepare();
   if (options.runsWorker) await app.jobs.startWorker();
@@ -106,6 +113,7 @@ export async function startTestApp(
     http: supertest(app.http),
     close: async () => {
       await app.jobs.stopWorker(2000);
+      app.close();
       await db.close();
       await database.drop();
     },

@@ -1,4 +1,4 @@
-import { AlipaySdk, type AlipaySdkCommonResult } from 'alipay-sdk';
+import type { AlipaySdk, AlipaySdkCommonResult } from 'alipay-sdk';
 import { unzipSync } from 'fflate';
 import { DateTime } from 'luxon';
 import { BUSINESS_TIME_ZONE } from '../../platform/calendar';
@@ -53,6 +53,10 @@ export class AlipayGateway implements PaymentGateway {
   private readonly sdk: AlipaySdk;
 
   constructor(private readonly config: AlipayConfig) {
+    // Loaded when Alipay is configured, not on import: its HTTP client (urllib) subscribes to Node's process-wide
+    // diagnostics channels once loaded, which also kept every jest test file that imported the app alive (a leak
+    // of a whole module graph per file on a suite run).
+    const { AlipaySdk } = require('alipay-sdk') as typeof import('alipay-sdk');
     this.sdk = new AlipaySdk({
       appId: config.appId,
       privateKey: config.privateKey,
