@@ -280,6 +280,22 @@ describe('the launch gate', () => {
     expect((await t.http.post(`/v1/concepts/${id}/launch`).set(operator.auth).send(launchTerms(clock)).expect(409)).body.code).toBe('concept_launched');
   });
 
+  test('two launches at once make one campaign', async () => {
+    const id = await aConceptInTrial(t, operator, factoryId, clock);
+    clock.offsetMs += 2 * DAY;
+    afterThis(() => (clock.offsetMs -= 2 * DAY));
+    const campaigns = await count(CampaignRow);
+    const launch = () =>
+      t.http
+        .post(`/v1/concepts/${id}/launch`)
+        .set(operator.auth)
+        .send({ ...launchTerms(clock), overrideReason: '运营确认：先小批量试产' });
+    const answers = await Promise.all([launch(), launch()]);
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).toBe('concept_launched');
+    expect(await count(CampaignRow)).toBe(campaigns + 1);
+  });
+
   test('a rejected concept cannot be launched or rated', async () => {
     const id = await aConceptInTrial(t, operator, factoryId, clock);
     const picked = await aPickedShopOwner(t, operator, id);
