@@ -9686,6 +9686,593 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/marks/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's marks, newest first (shop owner) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                    /** @description campaign (a product), factory, brand or origin (产地, e.g. 赣南) */
+                    kind?: "campaign" | "factory" | "brand" | "origin";
+                    /** @description With kind: only the mark of this subject (an id, or a name) */
+                    subject?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of marks */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["MyMark"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`: only approved shop owners mark; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Mark a campaign, factory, brand or origin 红 (recommend) or 黑 (not) with a reason; replaces the caller's mark of it (shop owner)
+         * @description One mark per shop owner and subject: marking again replaces it. No purchase is needed. Marks of accounts younger than MARKS_MIN_ACCOUNT_AGE_DAYS or of shop owners with no activity are kept but not counted (docs/selection.md § 红黑榜).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "campaign" | "factory";
+                        /** @description The campaign's or factory's id */
+                        subject: string;
+                        /**
+                         * @description red: 红, recommend; black: 黑, do not
+                         * @enum {string}
+                         */
+                        color: "red" | "black";
+                        /** @description Why: 2 to 500 characters, required */
+                        reason: string;
+                    } | {
+                        /** @enum {string} */
+                        kind: "brand" | "origin";
+                        /** @description The name; "赣南 " and "赣南", "Ｎｉｋｅ" and "nike" are one subject (NFKC, trimmed, spaces collapsed, Latin case ignored) */
+                        subject: string;
+                        /**
+                         * @description red: 红, recommend; black: 黑, do not
+                         * @enum {string}
+                         */
+                        color: "red" | "black";
+                        /** @description Why: 2 to 500 characters, required */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The mark in force */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MyMark"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`: only approved shop owners mark; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no published campaign, or no factory, has this id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marks/mine/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw the caller's mark of a subject (shop owner) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdrawn */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_a_shop_owner`: only approved shop owners mark; `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the caller has no mark of this subject; `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 红榜 or 黑榜 of one kind of subject, ranked by the Wilson lower bound (95%) of the red or black share of counted marks
+         * @description Subjects with at least one counted mark. Ties: more counted marks first, then by label. At most CAMPAIGN_CACHE_MS old.
+         */
+        get: {
+            parameters: {
+                query: {
+                    limit?: number;
+                    offset?: number | null;
+                    /** @description campaign (a product), factory, brand or origin (产地, e.g. 赣南) */
+                    kind: "campaign" | "factory" | "brand" | "origin";
+                    /** @description red: 红榜 (by the red share), black: 黑榜 (by the black share) */
+                    board: "red" | "black";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of the list */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["MarkTally"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/marks/subjects/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One marked subject: its counted red and black marks, their bounds and its factory's answer */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The subject */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarkTally"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/marks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The calling factory's marked subjects (the factory itself and its campaigns), most counted marks first (factory users and keys) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of subjects */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["MarkTally"][];
+                            total: number;
+                            limit: number;
+                            offset: number;
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/marks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A subject's marks with their reasons, newest first, never who marked (the subject's factory; operators, any subject) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number | null;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The subject and a page of its marks */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SubjectMarks"];
+                    };
+                };
+                /** @description `invalid_query`, `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/marks/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a subject's marks once, publicly: the answer shows with the subject on the lists (the subject's factory) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        answer: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The subject with its answer */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarkTally"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `marks_already_answered`: the subject was answered already */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/c/{id}/poster.png": {
         parameters: {
             query?: never;
@@ -10624,6 +11211,36 @@ export interface components {
                 highUnits: number;
             }[];
         };
+        MarkSubject: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description campaign (a product), factory, brand or origin (产地, e.g. 赣南)
+             * @enum {string}
+             */
+            kind: "campaign" | "factory" | "brand" | "origin";
+            /** @description The campaign's or factory's id, or the brand's or origin's normalised name (lower-case Latin) */
+            ref: string;
+            /** @description What to show: the campaign's title, the factory's name, or the name as first marked */
+            label: string;
+        };
+        MarkTally: {
+            subject: components["schemas"]["MarkSubject"];
+            /** @description Counted 红 marks (docs/selection.md § Who counts) */
+            red: number;
+            /** @description Counted 黑 marks */
+            black: number;
+            /** @description Wilson lower bound (95%) of the red share: what 红榜 ranks by */
+            redBound: number;
+            /** @description Wilson lower bound (95%) of the black share: what 黑榜 ranks by */
+            blackBound: number;
+            /** @description The factory's one public answer, or null */
+            answer: {
+                text: string;
+                /** Format: date-time */
+                answeredAt: string;
+            } | null;
+        };
         /**
          * @description CNY, always two decimals, both ways: a request with "100" or "0.5" is a 400
          * @example 1000.00
@@ -10641,6 +11258,17 @@ export interface components {
             }[];
             /** @description How a shop owner’s own purchase is rewarded */
             selfPurchaseRebate: string;
+        };
+        MyMark: {
+            subject: components["schemas"]["MarkSubject"];
+            /**
+             * @description red: 红, recommend; black: 黑, do not
+             * @enum {string}
+             */
+            color: "red" | "black";
+            reason: string;
+            /** Format: date-time */
+            markedAt: string;
         };
         Notification: {
             /** Format: uuid */
@@ -11281,6 +11909,24 @@ export interface components {
             refund: components["schemas"]["SignedMoney"];
             adjustment: components["schemas"]["SignedMoney"];
             net: components["schemas"]["SignedMoney"];
+        };
+        SubjectMarks: {
+            tally: components["schemas"]["MarkTally"];
+            items: {
+                /**
+                 * @description red: 红, recommend; black: 黑, do not
+                 * @enum {string}
+                 */
+                color: "red" | "black";
+                reason: string;
+                /** Format: date-time */
+                markedAt: string;
+                /** @description Whether it counts now (the marker's account age and activity); who marked is never shown */
+                counted: boolean;
+            }[];
+            total: number;
+            limit: number;
+            offset: number;
         };
         Subscription: {
             /** Format: uuid */

@@ -26,6 +26,7 @@ import { ShopPayouts1765600000000 } from './1765600000000-shop-payouts';
 import { ShopConsents1765700000000 } from './1765700000000-shop-consents';
 import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
 import { Concepts1765900000000 } from './1765900000000-concepts';
+import { Marks1766000000000 } from './1766000000000-marks';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   ShopConsents1765700000000,
   ShopVisits1765800000000,
   Concepts1765900000000,
+  Marks1766000000000,
 ];

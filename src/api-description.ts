@@ -34,6 +34,11 @@ const API_INFO = {
       name: 'concepts',
       description: "Product concepts before launch: sample trials, shop owners' ratings, the product index and the launch gate (docs/selection.md)",
     },
+    {
+      name: 'marks',
+      description:
+        "红黑榜: shop owners' red (recommend) and black marks of campaigns, factories, brands and origins, ranked lists, factories' answers (docs/selection.md § 红黑榜)",
+    },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

@@ -18,6 +18,7 @@ import { ConceptRow, Concepts, RatingRow, TrialApplicationRow, conceptRoutes } f
 import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, FactoryWebhooks, factoryRoutes, webhookRoutes } from './factories';
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
+import { MarkerRow, MarkRow, MarkSubjectRow, Marks, markRoutes } from './marks';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
   BankFilePayouts,
@@ -201,6 +202,9 @@ export const entities = [
   ConceptRow,
   TrialApplicationRow,
   RatingRow,
+  MarkSubjectRow,
+  MarkRow,
+  MarkerRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -305,6 +309,8 @@ export interface App {
     commissions: Commissions;
     /** Product concepts: trials, ratings, the index and the launch gate (docs/selection.md). */
     concepts: Concepts;
+    /** 红黑榜: shop owners' red and black marks, the ranked lists, factories' answers. */
+    marks: Marks;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -529,6 +535,27 @@ export function buildApp(deps: AppDeps): App {
       launch: { minIndex: config.concepts.launchMinIndex, minRatings: config.concepts.launchMinRatings },
     },
   });
+  // 红黑榜: subjects from the campaigns and factories, shop owners from shops, activity from shops (visits), commissions (sales) and concepts (trial ratings).
+  const marks = new Marks({
+    db,
+    clock,
+    sources: {
+      shops: shopOwners,
+      campaign: async (id) => {
+        const read = await campaignReads.campaign(id);
+        return read && { title: read.body.title, factoryId: read.body.factoryId };
+      },
+      factoryName: async (id) => (await factories.names([id])).get(id),
+      accountCreatedAt: async (userId) => (await accounts.get(userId)).createdAt,
+      activity: [
+        { activeShops: (ids) => shopVisits.visitedShops(ids) },
+        { activeShops: (ids) => commissions.shopsWithSales(ids) },
+        { activeShops: (ids) => concepts.ratedShops(ids) },
+      ],
+    },
+    minAccountAgeDays: config.marks.minAccountAgeDays,
+    maxAgeMs: config.campaignReadCacheMs,
+  });
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
@@ -593,6 +620,7 @@ export function buildApp(deps: AppDeps): App {
       commissionRoutes(commissions),
     ),
     ...tagged('concepts', conceptRoutes(concepts, clock)),
+    ...tagged('marks', markRoutes(marks)),
     ...tagged(
       'storefront',
       storefrontRoutes({
@@ -680,6 +708,7 @@ export function buildApp(deps: AppDeps): App {
       shops,
       commissions,
       concepts,
+      marks,
     },
     reconcile: reconcileLedger,
     close: () => rateLimits.close(),

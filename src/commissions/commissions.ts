@@ -1,4 +1,4 @@
-import { IsNull } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import type { CampaignService } from '../campaigns';
 import { COMMISSION_PAYABLE_PREFIX, PAYOUT_KIND, accounts, type EntryInput, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
@@ -151,6 +151,15 @@ export class Commissions {
   async levelOf(tx: Tx | undefined, shopId: string): Promise<LevelStanding> {
     const read = async (t: Tx) => standingAt((await t.findOneBy(ShopSalesRow, { shopId }))?.completedSales ?? ZERO);
     return tx ? read(tx) : this.deps.db.read(read);
+  }
+
+  /** Which of these shops have completed sales through their links, net of clawbacks (the marks module's activity rule). */
+  async shopsWithSales(shopIds: readonly string[]): Promise<Set<string>> {
+    if (shopIds.length === 0) return new Set();
+    const rows = await this.deps.db.read((tx) =>
+      tx.find(ShopSalesRow, { select: { shopId: true, completedSales: true }, where: { shopId: In([...shopIds]) } }),
+    );
+    return new Set(rows.filter((r) => r.completedSales.gt(0)).map((r) => r.shopId));
   }
 
   // ---- earning (called by pledges and subscriptions through their ports, in the sale's transaction) ----

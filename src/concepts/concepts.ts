@@ -233,6 +233,13 @@ export class Concepts {
 
   // ---- shop owners ----
 
+  /** Which of these shops have rated a trial (the marks module's activity rule, docs/selection.md § Who counts). */
+  async ratedShops(shopIds: readonly string[]): Promise<Set<string>> {
+    if (shopIds.length === 0) return new Set();
+    const rows = await this.deps.db.read((tx) => tx.find(RatingRow, { select: { shopId: true }, where: { shopId: In([...shopIds]) } }));
+    return new Set(rows.map((r) => r.shopId));
+  }
+
   /** Trials open for applications, then those the caller applied to (any phase), each with the caller's application and rating. */
   async trials(consumer: Consumer): Promise<{ shopOwner: boolean; items: Trial[] }> {
     const now = this.deps.clock.now();

@@ -72,6 +72,8 @@ export interface Config {
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
   /** Shop owners (docs/shop-owners.md): how long a consumer stays bound to the shop owner whose link brought them. */
   shops: { bindingDays: number; applicationsPerHour: number; lookupsPerMinute: number };
+  /** 红黑榜 (docs/selection.md § 红黑榜): marks of accounts younger than this many days are kept but do not count. */
+  marks: { minAccountAgeDays: number };
   /**
    * Shop owners' statements and holds (docs/shop-owners.md): a month's commission is settled `settleDays` after it
    * ends; commission on a campaign is held where one shop owner's customers bought more than `holdShare` of its
@@ -223,6 +225,7 @@ const EnvSchema = z.object({
   SHOP_BINDING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SHOP_APPLICATIONS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SHOP_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  MARKS_MIN_ACCOUNT_AGE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
   COMMISSION_SETTLE_DAYS: z.coerce.number().int().min(0).max(120).default(15),
   COMMISSION_HOLD_SHARE: z
     .string()
@@ -335,6 +338,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
+    marks: { minAccountAgeDays: e.MARKS_MIN_ACCOUNT_AGE_DAYS },
     shopPayouts: { settleDays: e.COMMISSION_SETTLE_DAYS, holdShare: e.COMMISSION_HOLD_SHARE, holdMinUnits: e.COMMISSION_HOLD_MIN_UNITS },
     concepts: {
       priorWeight: e.CONCEPT_INDEX_PRIOR_WEIGHT,

@@ -30,6 +30,17 @@ export class ShopVisits {
     await this.deps.db.statement((tx) => this.deps.db.insertRows(tx, 'shop_visits', [row], { ignoreDuplicates: true }));
   }
 
+  /** Which of these shops have had at least one visit through their links (the marks module's activity rule). */
+  async visitedShops(shopIds: readonly string[]): Promise<Set<string>> {
+    if (shopIds.length === 0) return new Set();
+    const { rows } = await this.deps.db.read((tx) =>
+      this.deps.db.sql<{ shop_id: string }>(tx, `SELECT DISTINCT shop_id FROM shop_visits WHERE shop_id IN (${shopIds.map(() => '?').join(', ')})`, [
+        ...shopIds,
+      ]),
+    );
+    return new Set(rows.map((r) => r.shop_id));
+  }
+
   async countsOf(shopId: string): Promise<VisitCounts> {
     const today = businessDay(this.deps.clock.now());
     const { rows } = await this.deps.db.read((tx) =>

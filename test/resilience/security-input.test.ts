@@ -192,6 +192,12 @@ const CALLS: Record<string, (w: World) => Call> = {
     path: `/v1/concepts/${w.concepts.closedA}/launch`,
     body: { ...launchTerms(w.clock), overrideReason: '渠道商已确认订单，先小批量生产' },
   }),
+  'put /v1/marks/mine': (w) => ({
+    auth: w.shops.owner.auth,
+    path: '/v1/marks/mine',
+    body: { kind: 'brand', subject: '农夫山泉', color: 'black', reason: '价格偏高' },
+  }),
+  'post /v1/factory/marks/:id/answer': (w) => ({ auth: w.a.user.auth, path: `/v1/factory/marks/${w.markSubjectA}/answer`, body: { answer: '谢谢推荐' } }),
   'put /v1/factories/:id/payee': (w) => ({
     auth: w.operator.auth,
     path: `/v1/factories/${w.b.id}/payee`,

@@ -71,6 +71,9 @@ const OWNED: Record<string, Owned> = {
   // A shop owner's own statement; a consumer who is not its shop owner gets a 404, as for any other's.
   'get /v1/me/shop/statements/:id/lines': { id: (w) => w.shops.statementId, queries: ['', '?format=csv'], owner: (w) => w.shops.owner.auth },
   'get /v1/factory/concepts/:id': { id: (w) => w.concepts.trialA, owner: (w) => w.a.user.auth },
+  // A 红黑榜 subject of factory A (its campaign): its marks' reasons and its answer are the factory's; the public sees the subject itself.
+  'get /v1/factory/marks/:id': { id: (w) => w.markSubjectA, owner: (w) => w.a.user.auth },
+  'post /v1/factory/marks/:id/answer': { id: (w) => w.markSubjectA, body: () => ({ answer: '谢谢' }), owner: (w) => w.a.key.auth },
   // Drafts have no poster, not even for operators.
   'get /c/:id/poster.png': { id: (w) => w.campaigns.draftA },
 };
@@ -83,6 +86,9 @@ const NOT_A_TENANT_ID = [
   // A concept in trial is open to every shop owner; the application and the rating are the caller's own (test/api/concepts.test.ts).
   'post /v1/concepts/:id/trial-applications',
   'put /v1/concepts/:id/my-rating',
+  // A 红黑榜 subject is public (its counts and answer); a mark withdrawn is the caller's own, by subject.
+  'get /v1/marks/subjects/:id',
+  'delete /v1/marks/mine/:id',
 ];
 
 const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;

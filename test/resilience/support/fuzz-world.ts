@@ -64,6 +64,8 @@ export interface World {
   shops: { owner: Caller; code: string; approvedId: string; pendingId: string; statementId: string; holdIds: string[] };
   /** Factory A's concepts: in trial (dave picked, his application's id), a draft, and one whose trial has closed (to launch). */
   concepts: { trialA: string; pickedApplicationId: string; draftA: string; closedA: string };
+  /** The 红黑榜 subject the shop owner marked: factory A's open campaign. */
+  markSubjectA: string;
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -171,6 +173,12 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const plans = await t.http.get('/v1/subscription-plans').expect(200);
   const shopOwner = await shopsOf(t, operator);
   const shops = { ...shopOwner, ...(await commissionHeldOf(t, operator, clock, a.id, shopOwner.code)) };
+  const marked = await t.http
+    .put('/v1/marks/mine')
+    .set(shops.owner.auth)
+    .send({ kind: 'campaign', subject: openA.id, color: 'red', reason: '好卖，回头客多' })
+    .expect(200);
+  const markSubjectA = marked.body.subject.id as string;
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
   const concepts = await conceptsOf(t, operator, clock, a.id, shops.owner);
 
@@ -191,8 +199,12 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     variants: [black, navy, { colour: 'black', size: 'L' }, { colour: 'navy', size: 'M' }],
     shops,
     concepts,
+    markSubjectA,
     pools: {
       concepts: [concepts.trialA, concepts.draftA, concepts.closedA],
+      marks: [markSubjectA],
+      subjects: [markSubjectA],
+      mine: [markSubjectA],
       'shop-applications': [shops.approvedId, shops.pendingId],
       factories: [a.id, b.id, orchard.body.id],
       campaigns: [openA.id, openB.id, decided.id, draftA],
