@@ -230,8 +230,8 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   };
 }
 
-/** A shop owner's own views (`/v1/me/shop/…`): only an approved shop owner reaches them, any other consumer gets 403 `not_a_shop_owner`. */
-export const isShopOwnersView = (path: string): boolean => path.startsWith('/v1/me/shop/');
+/** A shop owner's own views (`/v1/me/shop/…`, their 红黑榜 marks): only an approved shop owner reaches them, any other consumer gets 403 `not_a_shop_owner`. */
+export const isShopOwnersView = (path: string): boolean => path.startsWith('/v1/me/shop/') || path === '/v1/marks/mine';
 
 /** Concepts of the factory: one in trial with the shop owner picked, a draft, and one whose trial closed (made three days ago). */
 async function conceptsOf(t: TestApp, operator: Caller, clock: TestClock, factoryId: string, shopOwner: Caller) {
