@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../support/app';
 import { aConsumer, aFactory, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign } from '../support/campaigns';
+import { aConceptInTrial, aPickedShopOwner, aRating, rate } from '../support/concepts';
 import type { TestClock } from '../support/clock';
 import { aShopApplication, aShopOwner } from '../support/shops';
 
@@ -123,6 +124,17 @@ describe('who counts', () => {
       .send({ code, visitorId: `visitor-${randomUUID()}` })
       .expect(204);
     expect((await subject(id)).body).toMatchObject({ red: 1, black: 1 });
+  });
+
+  test("a sample trial's rating is activity too", async () => {
+    const rater = (await aShopOwner(t, operator)).owner;
+    const conceptId = await aConceptInTrial(t, operator, factory.id, clock);
+    await aPickedShopOwner(t, operator, conceptId, rater);
+    const origin = `产地-${randomUUID().slice(0, 8)}`;
+    const id = (await mark(rater, { kind: 'origin', subject: origin, color: 'black', reason: '个头小' }).expect(200)).body.subject.id;
+    await rate(t, rater, conceptId, aRating()).expect(200);
+    clock.offsetMs += 31 * DAY;
+    expect((await subject(id)).body).toMatchObject({ red: 0, black: 1 });
   });
 });
 
