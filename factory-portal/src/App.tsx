@@ -9,6 +9,7 @@ import { ConceptDetail } from './pages/ConceptDetail';
 import { Concepts } from './pages/Concepts';
 import { Deliveries } from './pages/Deliveries';
 import { NotFound } from './pages/NotFound';
+import { MarkSubject, Marks } from './pages/Marks';
 import { Overview } from './pages/Overview';
 import { Settlements } from './pages/Settlements';
 import { SignIn } from './pages/SignIn';
@@ -35,6 +36,8 @@ export function App() {
         <Route path="settlements" element={<Settlements />} />
         <Route path="concepts" element={<Concepts />} />
         <Route path="concepts/:id" element={<ConceptDetail />} />
+        <Route path="marks" element={<Marks />} />
+        <Route path="marks/:id" element={<MarkSubject />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

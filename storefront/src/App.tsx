@@ -20,6 +20,7 @@ const ShopPage = lazy(() => import('./pages/Shop'));
 const ShopCenterPage = lazy(() => import('./pages/ShopCenter'));
 const ShopOrdersPage = lazy(() => import('./pages/ShopOrders'));
 const ShopTrialsPage = lazy(() => import('./pages/ShopTrials'));
+const ShopMarksPage = lazy(() => import('./pages/ShopMarks'));
 
 export function App({ initialLanguage, initialDictionary }: { initialLanguage: Language; initialDictionary: Words<Dictionary> }) {
   const [state, setState] = useState({ language: initialLanguage, dictionary: initialDictionary });
@@ -109,6 +110,8 @@ function RouteView({ route }: { route: Route }) {
       return <ShopOrdersPage />;
     case 'shopTrials':
       return <ShopTrialsPage />;
+    case 'shopMarks':
+      return <ShopMarksPage />;
     default:
       return <NotFound />;
   }

@@ -18,6 +18,7 @@ export type Route =
   | { name: 'shopCenter' }
   | { name: 'shopOrders' }
   | { name: 'shopTrials' }
+  | { name: 'shopMarks' }
   | { name: 'notFound' };
 
 const SEGMENT = '([^/]+)';
@@ -35,6 +36,7 @@ const PATTERNS: [RegExp, (m: string[], query: URLSearchParams) => Route][] = [
   [/^\/shop$/, () => ({ name: 'shopCenter' })],
   [/^\/shop\/orders$/, () => ({ name: 'shopOrders' })],
   [/^\/shop\/trials$/, () => ({ name: 'shopTrials' })],
+  [/^\/shop\/marks$/, () => ({ name: 'shopMarks' })],
 ];
 
 /** Only a path of this site: a crafted ?next= never sends the buyer elsewhere after signing in. */

@@ -190,6 +190,7 @@ describe('the home page and the other screens', () => {
       '/plans/p1/subscribe',
       '/subscriptions/s1',
       '/shop/orders',
+      '/shop/marks',
     ]) {
       const res = await t.http.get(url).expect(200);
       expect(res.headers['cache-control']).toBe('no-cache');

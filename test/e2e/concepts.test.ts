@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { startService, type RunningService } from '../support/process';
 import { ApiClient, LAPTOP, launchChromium, requirePrerequisites, screenshot, textOf } from './support/portal';
-import { checkScreen, launchPhone, requireStorefrontPrerequisites, seriousViolations, tearDown } from './support/storefront';
+import { aShopOwnerThroughApi, checkScreen, launchPhone, requireStorefrontPrerequisites, seriousViolations, tearDown } from './support/storefront';
 
 /**
  * Product concepts (docs/selection.md) in Debian's chromium against the real service with the demo data: the demo
@@ -51,10 +50,7 @@ afterAll(async () => {
 
 /** A new consumer made a shop owner through the API, applied for the concept's sample: their token. */
 async function anApplicant(): Promise<string> {
-  const email = `shop-${randomUUID().slice(0, 8)}@example.test`;
-  const token = (await api.ok<{ token: string }>('POST', '/v1/auth/register', undefined, { email, password: 'correct horse battery' })).token;
-  const applied = await api.ok<{ id: string }>('POST', '/v1/shop-applications', token, { name: '试用小店', phone: '13812345678', wechatId: 'trial_shop' });
-  await api.ok('POST', `/v1/shop-applications/${applied.id}/approve`, operator);
+  const { token } = await aShopOwnerThroughApi(api, operator, '试用小店');
   await api.ok('POST', `/v1/concepts/${conceptId}/trial-applications`, token);
   return token;
 }

@@ -12,9 +12,11 @@ import type {
   Delivery,
   Factory,
   LiveForecast,
+  MarkTally,
   Page,
   Payout,
   Statement,
+  SubjectMarks,
   Webhook,
 } from './types';
 
@@ -150,5 +152,25 @@ export function useProposeConcept() {
       queryClient.setQueryData([session.user.id, 'concept', concept.id], concept);
       void queryClient.invalidateQueries({ queryKey: listKey });
     },
+  });
+}
+
+/** 红黑榜: the factory's marked subjects (itself and its campaigns), and one subject's marks with their reasons. */
+export function useMarkSubjects(offset: number) {
+  return useGet<Page<MarkTally>>(`/v1/factory/marks?limit=${PAGE_SIZE}&offset=${offset}`, 'marks', offset);
+}
+
+export function useSubjectMarks(id: string, offset: number) {
+  return useGet<SubjectMarks>(`/v1/factory/marks/${encodeURIComponent(id)}?limit=${PAGE_SIZE}&offset=${offset}`, 'marks', id, offset);
+}
+
+/** The factory's one public answer to a subject's marks; the subject's views are fetched again. */
+export function useAnswerMarks(id: string) {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const key = useKey('marks');
+  return useMutation({
+    mutationFn: (answer: string) => api.post<MarkTally>(`/v1/factory/marks/${encodeURIComponent(id)}/answer`, { answer }),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: key }),
   });
 }

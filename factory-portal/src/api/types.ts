@@ -15,6 +15,10 @@ export type Factory = Schemas['Factory'];
 export type Page<T> = Omit<paths['/v1/factory/forecast-batches']['get']['responses'][200]['content']['application/json'], 'items'> & { items: T[] };
 
 export type Campaign = Schemas['Campaign'];
+
+/** 红黑榜: a subject of the factory's with its counted marks and its answer; its marks with reasons (never who). */
+export type MarkTally = Schemas['MarkTally'];
+export type SubjectMarks = Schemas['SubjectMarks'];
 export type CampaignStatus = Campaign['status'];
 export type Tier = Schemas['Tier'];
 /** What a person reads for an option or a value; the API always sends both languages (the key where none was given). */

@@ -18,6 +18,7 @@ export function Layout() {
     { to: '/accuracy', label: t('nav.accuracy'), end: false },
     { to: '/settlements', label: t('nav.settlements'), end: false },
     { to: '/concepts', label: t('nav.concepts'), end: false },
+    { to: '/marks', label: t('nav.marks'), end: false },
   ];
   return (
     <>

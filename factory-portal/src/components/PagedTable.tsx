@@ -7,9 +7,9 @@ import { Empty, QueryView } from './StateViews';
 /**
  * A page of a list as a table: its loading and error states, the words when it is empty, the table scrolling in
  * its own box (named by the section heading `labelledBy`), and the pager. `head` is the header row's cells, `row`
- * one item's <tr>.
+ * one item's <tr>; `keyOf` names an item that has no `id` of its own.
  */
-export function PagedTable<T extends { id: string }>({
+export function PagedTable<T>({
   query,
   empty,
   labelledBy,
@@ -17,7 +17,9 @@ export function PagedTable<T extends { id: string }>({
   head,
   row,
   onOffset,
+  keyOf = (item) => (item as { id: string }).id,
 }: {
+  keyOf?: (item: T) => string;
   query: UseQueryResult<Page<T>>;
   empty: string;
   labelledBy: string;
@@ -40,7 +42,7 @@ export function PagedTable<T extends { id: string }>({
                 </thead>
                 <tbody>
                   {page.items.map((item) => (
-                    <Fragment key={item.id}>{row(item)}</Fragment>
+                    <Fragment key={keyOf(item)}>{row(item)}</Fragment>
                   ))}
                 </tbody>
               </table>

@@ -21,6 +21,7 @@ export const STOREFRONT_ROUTES = [
   '/shop',
   '/shop/orders',
   '/shop/trials',
+  '/shop/marks',
 ] as const;
 export type StorefrontRoute = (typeof STOREFRONT_ROUTES)[number];
 

@@ -53,5 +53,11 @@ export type ShopPage = Schemas['ShopPage'];
 export type ShopBinding = Schemas['ShopBinding'];
 export type ShopApplication = Schemas['ShopApplication'];
 export type ShopDashboard = Schemas['ShopDashboard'];
+
+/** 红黑榜: a subject on the lists with its counted marks, and a shop owner's own mark. */
+export type MarkTally = Schemas['MarkTally'];
+export type MyMark = Schemas['MyMark'];
+export type MarkKind = MyMark['subject']['kind'];
+export type MarkColor = MyMark['color'];
 export type MyCommission = Schemas['MyCommission'];
 export type WechatConfig = Schemas['WechatJsSdkConfig'];

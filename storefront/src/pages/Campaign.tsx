@@ -16,6 +16,7 @@ const loadSignIn = () => import('./SignIn');
 const SignInForm = lazy(loadSignIn);
 // Only an approved shop owner gets the share kit: a chunk of its own, never in a buyer's first load.
 const ShopKit = lazy(() => import('../components/ShopKit'));
+const MarkThis = lazy(() => import('../components/MarkThis'));
 
 /** Pledgers and units move while the page is open: asked again this often (the server caches a campaign for ≤ 1 s). */
 export const PROGRESS_REFRESH_MS = 5000;
@@ -489,6 +490,7 @@ function ShopKitSlot({ campaign }: { campaign: Campaign }) {
   return (
     <Suspense fallback={null}>
       <ShopKit campaign={campaign} code={shop.code} />
+      <MarkThis campaign={campaign} />
     </Suspense>
   );
 }

@@ -44,6 +44,10 @@ export default function ShopCenterPage() {
           ·{' '}
           <Link to="/shop/trials" data-testid="shop-trials-link">
             {t('trials.link')}
+          </Link>{' '}
+          ·{' '}
+          <Link to="/shop/marks" data-testid="shop-marks-link">
+            {t('shopCenter.marks')}
           </Link>
         </p>
         <p data-testid="shop-level">

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startService, type RunningService } from '../../support/process';
-import { CHROMIUM, PHONE, SCREENSHOTS, eventually, launchChromium } from './portal';
+import { randomUUID } from 'node:crypto';
+import { CHROMIUM, PHONE, SCREENSHOTS, type ApiClient, eventually, launchChromium } from './portal';
 
 export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
 
@@ -108,4 +109,13 @@ export async function checkKitCopyText(page: Page, kit: Locator, title: string, 
   await kit.getByRole('button', { name: '复制文案' }).click();
   await kit.getByTestId('kit-copied').waitFor();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(text);
+}
+
+/** A new consumer made a shop owner through the API (applied, approved by `operator`): their token and shop code. */
+export async function aShopOwnerThroughApi(api: ApiClient, operator: string, name: string): Promise<{ token: string; code: string }> {
+  const email = `shop-${randomUUID().slice(0, 8)}@example.test`;
+  const token = (await api.ok<{ token: string }>('POST', '/v1/auth/register', undefined, { email, password: 'correct horse battery' })).token;
+  const applied = await api.ok<{ id: string }>('POST', '/v1/shop-applications', token, { name, phone: '13812345678', wechatId: 'e2e_shop' });
+  const shop = await api.ok<{ code: string }>('POST', `/v1/shop-applications/${applied.id}/approve`, operator);
+  return { token, code: shop.code };
 }
