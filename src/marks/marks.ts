@@ -13,6 +13,8 @@ type Consumer = Extract<Principal, { role: 'consumer' }>;
 type Factory = Extract<Principal, { role: 'factory' }>;
 
 const DAY_MS = 86_400_000;
+/** Markers asked about at once. */
+const ACTIVITY_SLICE = 500;
 
 /** The shops module's ShopOwners: the caller's shop, or 403 `not_a_shop_owner`. */
 export interface MarkingShops {
@@ -83,6 +85,8 @@ export function subjectKey(kind: SubjectKind, subject: string): string {
  */
 export class Marks {
   private readonly boards: FreshCache<SubjectKind, Tally[]>;
+  /** Every read asks about activity first; reads arriving together (public ones among them) share one asking. */
+  private readonly activity: FreshCache<'markers', void>;
 
   constructor(
     private readonly deps: {
@@ -96,6 +100,7 @@ export class Marks {
     },
   ) {
     this.boards = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 8 });
+    this.activity = new FreshCache({ maxAgeMs: deps.maxAgeMs, maxEntries: 1 });
   }
 
   /** Marks a subject, or replaces the caller's mark of it. Campaigns and factories must exist (404). */
@@ -244,7 +249,7 @@ export class Marks {
    */
   private async tallies(which: { kind?: SubjectKind; subjectIds?: string[]; factoryId?: string }): Promise<Tally[]> {
     const cutoff = this.cutoff();
-    await this.recordActivity(cutoff);
+    await this.activity.get('markers', () => this.recordActivity(cutoff));
     const { db } = this.deps;
     return db.read(async (tx) => {
       const where = which.kind ? { kind: which.kind } : which.factoryId ? { factoryId: which.factoryId } : { id: In(which.subjectIds ?? []) };
@@ -274,15 +279,17 @@ export class Marks {
     const { rows } = await db.read((tx) =>
       db.sql<{ shop_id: string }>(tx, 'SELECT shop_id FROM markers WHERE active_since IS NULL AND account_created_at <= ?', [cutoff]),
     );
-    if (rows.length === 0) return;
-    const shopIds = rows.map((r) => r.shop_id);
-    const answers = await Promise.all(sources.activity.map((source) => source.activeShops(shopIds)));
-    const active = [...new Set(answers.flatMap((set) => [...set]))];
-    if (active.length === 0) return;
-    const now = this.deps.clock.now();
-    await db.statement((tx) =>
-      db.sql(tx, `UPDATE markers SET active_since = ? WHERE active_since IS NULL AND shop_id IN (${active.map(() => '?').join(', ')})`, [now, ...active]),
-    );
+    // In slices, so that no statement binds more values than a database takes.
+    for (let i = 0; i < rows.length; i += ACTIVITY_SLICE) {
+      const shopIds = rows.slice(i, i + ACTIVITY_SLICE).map((r) => r.shop_id);
+      const answers = await Promise.all(sources.activity.map((source) => source.activeShops(shopIds)));
+      const active = [...new Set(answers.flatMap((set) => [...set]))];
+      if (active.length === 0) continue;
+      const now = this.deps.clock.now();
+      await db.statement((tx) =>
+        db.sql(tx, `UPDATE markers SET active_since = ? WHERE active_since IS NULL AND shop_id IN (${active.map(() => '?').join(', ')})`, [now, ...active]),
+      );
+    }
   }
 
   private async subjectsById(tx: Tx, ids: string[]): Promise<Map<string, MarkSubjectRow>> {
