@@ -18,6 +18,7 @@ const MODULES = {
   payouts: ['platform', 'ledger', 'campaigns', 'accounts', 'notifications'],
   shops: ['platform', 'accounts', 'campaigns', 'subscriptions', 'commissions'],
   commissions: ['platform', 'ledger', 'campaigns', 'subscriptions'],
+  concepts: ['platform', 'campaigns'],
   marks: ['platform'],
 };
 const DOMAIN = Object.keys(MODULES);
