@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { email, password } from './accounts';
@@ -6,6 +8,10 @@ import { seedDemoData } from './demo/seed';
 import { readConfig } from './app';
 import { ConfigError } from './platform/config';
 import { createLogger } from './platform/logger';
+import { PROJECT_ROOT } from './platform/paths';
+import { buildReport, reportMarkdown } from './simulation/report';
+import { simulate } from './simulation/run';
+import { ScenarioError, loadScenario } from './simulation/scenario';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
 
@@ -15,9 +21,13 @@ Commands:
   create-operator --email E --password P    create an operator account
   run-jobs [--timeout-seconds N]            run every job that is due now, then exit (default timeout 60)
   reconcile                                 check every ledger invariant; exit 1 if one fails
+  simulate [--scenario FILE] [--seed N] [--out DIR]
+                                            run a demand-certainty simulation on a fresh embedded database of its
+                                            own (default simulation/default.json, its own seed, out
+                                            docs/demand-certainty); writes <scenario>-seed<N>.json and .md
 `;
 
-const COMMANDS = ['migrate', 'seed', 'create-operator', 'run-jobs', 'reconcile'];
+const COMMANDS = ['migrate', 'seed', 'create-operator', 'run-jobs', 'reconcile', 'simulate'];
 
 /** Wrong usage: what was wrong, then the usage. */
 function usageError(problem: string): number {
@@ -32,7 +42,15 @@ async function cli(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { email: { type: 'string' }, password: { type: 'string' }, 'timeout-seconds': { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        email: { type: 'string' },
+        password: { type: 'string' },
+        'timeout-seconds': { type: 'string' },
+        scenario: { type: 'string' },
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean' },
+      },
     });
   } catch (error) {
     // An unknown or malformed option (node:util says which).
@@ -46,6 +64,8 @@ async function cli(argv: string[]): Promise<number> {
   }
   if (!command) return usageError('no command given');
   if (!COMMANDS.includes(command)) return usageError(`unknown command: ${command}`);
+  // The simulation runs on a database of its own: it needs none of the service's configuration.
+  if (command === 'simulate') return simulateCommand(values);
   const timeout = Number(values['timeout-seconds'] ?? 60);
   if (!(timeout > 0)) return usageError(`--timeout-seconds: must be a number of seconds above 0 (got ${values['timeout-seconds']})`);
   const { config, providers } = readConfig();
@@ -104,6 +124,33 @@ async function cli(argv: string[]): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** `simulate`: the demand-certainty report of a scenario (docs/demand-certainty.md). */
+async function simulateCommand(values: { scenario?: string; seed?: string; out?: string }): Promise<number> {
+  let scenario;
+  try {
+    scenario = loadScenario(values.scenario ?? path.join(PROJECT_ROOT, 'simulation', 'default.json'));
+  } catch (error) {
+    if (!(error instanceof ScenarioError)) throw error;
+    return usageError(error.message);
+  }
+  if (values.seed !== undefined && !/^\d{1,10}$/.test(values.seed))
+    return usageError(`--seed: must be a whole number from 0 to 4294967295 (got ${values.seed})`);
+  const seed = values.seed === undefined ? scenario.seed : Number(values.seed);
+  if (seed > 2 ** 32 - 1) return usageError(`--seed: must be a whole number from 0 to 4294967295 (got ${values.seed})`);
+  const report = buildReport(scenario, seed, await simulate(scenario, seed));
+  const out = path.resolve(values.out ?? path.join(PROJECT_ROOT, 'docs', 'demand-certainty'));
+  mkdirSync(out, { recursive: true });
+  const base = path.join(out, `${scenario.name}-seed${seed}`);
+  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(`${base}.md`, reportMarkdown(report));
+  const { goal } = report;
+  console.log(
+    `production ÷ units finally paid: ${goal.ratio ?? '—'} (goal ≤ ${goal.maxRatio}: ${goal.met ? 'met' : 'not met'}); baseline: ${goal.baselineRatio ?? '—'}`,
+  );
+  console.log(`report: ${base}.json, ${base}.md`);
+  return 0;
 }
 
 cli(process.argv.slice(2)).then(

@@ -1,5 +1,6 @@
 import { Agenda, InMemoryNotificationChannel, exponential, toJobId, type BackoffStrategy, type Job, type JobParameters } from 'agenda';
 import { hostname } from 'node:os';
+import type { Clock } from '../clock';
 import type { z } from 'zod';
 import { type Database, type Tx, isConnectionLost } from '../database';
 import { newId } from '../ids';
@@ -197,12 +198,44 @@ export class Jobs {
     const deadline = Date.now() + timeoutMs;
     let remaining = await this.countDue();
     while (remaining > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Checked no more often than the worker polls, and at least every 100 ms.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, this.options.pollIntervalMs)));
       remaining = await this.countDue();
     }
     if (!wasRunning) await this.stopWorker();
     const pending = remaining === 0 ? [] : await this.db.read((tx) => dueJobs(tx).getMany());
     return { remaining, pending };
+  }
+
+  /**
+   * Runs every one-off job due by `clock`, a clock ahead of the real one (the tests' clock, the demand
+   * simulation's), and the jobs those jobs schedule, until none is due by it. Agenda polls on real time,
+   * so job rows due by `clock` are first brought forward to the real now. Recurring (cron) jobs follow
+   * the real clock and are left alone.
+   */
+  async runDueBy(clock: Clock, timeoutMs: number): Promise<void> {
+    for (let round = 0; round < 20; round++) {
+      const realNow = new Date();
+      const at = clock.now();
+      await this.db.transaction((tx) =>
+        tx
+          .createQueryBuilder()
+          .update(JobRow)
+          .set({ nextRunAt: realNow })
+          .where(`${ONE_OFF} AND next_run_at > :now`, { due: at, now: realNow, off: false })
+          .execute(),
+      );
+      const { remaining } = await this.runDueJobs(timeoutMs);
+      if (remaining > 0) throw new Error(`${remaining} jobs still due after ${timeoutMs / 1000} s`);
+      if ((await this.countDueBy(clock.now())) === 0) return;
+    }
+    const stuck = await this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where(ONE_OFF, { due: clock.now(), off: false }).getMany());
+    throw new Error(`jobs kept coming due: ${stuck.map((j) => `${j.name} (${j.failCount} failures: ${j.failReason})`).join('; ')}`);
+  }
+
+  /** One-off jobs due by `at` (see runDueBy). */
+  countDueBy(at: Date): Promise<number> {
+    return this.db.read((tx) => tx.createQueryBuilder(JobRow, 'j').where(ONE_OFF, { due: at, off: false }).getCount());
   }
 
   /** Jobs due now, running or waiting; a job waiting to be retried later is not due. */
@@ -403,6 +436,9 @@ function failureOf(definition: JobDefinition<any>, job: JobParameters, error: un
   const delay = backoff({ attempt: failCount, error: err, jobName: definition.name, jobData: job.data });
   return { failCount, failedAt: at, failReason: err.message, nextRunAt: delay === null ? null : new Date(at.getTime() + delay) };
 }
+
+/** One-off jobs (not cron) due by `:due`. */
+const ONE_OFF = 'next_run_at <= :due AND disabled = :off AND repeat_interval IS NULL';
 
 function dueJobs(tx: Tx) {
   return tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false });
