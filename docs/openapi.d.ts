@@ -3768,6 +3768,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/factory/forecast-batches/{id}/commit-unchanged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Commit every line of an acknowledged batch whose firm units are unchanged since the previous version and that is not yet answered, in one action: with the previous version's answer where it carries, otherwise the firm units by the Sunday of the line's ship week */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The batch with its commitments, and how many lines were answered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BatchSummary"] & {
+                            lines: components["schemas"]["BatchLine"][];
+                        } & {
+                            /** @description How many lines this request answered */
+                            linesCommitted: number;
+                        };
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `batch_not_acknowledged`: acknowledge the batch first */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/factory/forecast-accuracy": {
         parameters: {
             query?: never;
@@ -10625,6 +10713,8 @@ export interface components {
                 note: string | null;
                 /** Format: date-time */
                 committedAt: string;
+                /** @description The version this answer was made on, when it was carried over to this one because the line is unchanged (same firm units); null when made on this version */
+                carriedFromVersion: number | null;
             };
         };
         BatchSummary: {
@@ -10641,8 +10731,11 @@ export interface components {
             /** Format: date-time */
             acknowledgedAt: string | null;
             committedLines: number;
-            /** @enum {string} */
-            status: "new" | "acknowledged" | "committed" | "late";
+            /**
+             * @description new, then acknowledged, then committed (every line answered); late: new for more than 24 hours; superseded: never acknowledged, and a newer version exists (its unchanged lines carry the commitments over)
+             * @enum {string}
+             */
+            status: "new" | "acknowledged" | "committed" | "late" | "superseded";
         };
         Campaign: {
             /** Format: uuid */

@@ -27,6 +27,7 @@ import { ShopConsents1765700000000 } from './1765700000000-shop-consents';
 import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
 import { Concepts1765900000000 } from './1765900000000-concepts';
 import { Marks1766000000000 } from './1766000000000-marks';
+import { CommitmentCarryOver1766150000000 } from './1766150000000-commitment-carry-over';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   ShopVisits1765800000000,
   Concepts1765900000000,
   Marks1766000000000,
+  CommitmentCarryOver1766150000000,
 ];

@@ -28,7 +28,8 @@ export interface NewLine extends LineContent {
 }
 
 // The week is part of a line's identity: supply lines (fruit) repeat per week; a campaign has one.
-const keyOf = (line: Pick<LineContent, 'kind' | 'sourceKey' | 'variant' | 'shipWeek'>) => `${line.kind}|${line.sourceKey}|${line.variant}|${line.shipWeek}`;
+export const lineKey = (line: Pick<LineContent, 'kind' | 'sourceKey' | 'variant' | 'shipWeek'>) =>
+  `${line.kind}|${line.sourceKey}|${line.variant}|${line.shipWeek}`;
 const same = (a: LineContent, b: LineContent) =>
   a.firmUnits === b.firmUnits &&
   a.expectedUnits === b.expectedUnits &&
@@ -38,16 +39,23 @@ const same = (a: LineContent, b: LineContent) =>
   a.campaignTitle === b.campaignTitle;
 
 /**
+ * A commitment answers the same line in the next version when the line is the same one (kind, source,
+ * variant, ship week) with the same firm units: the units it promised against, and whether it needed a
+ * reason, are unchanged. Expected units drift with the clock and do not matter to it.
+ */
+export const commitmentCarries = (previous: LineContent, next: LineContent) => lineKey(previous) === lineKey(next) && previous.firmUnits === next.firmUnits;
+
+/**
  * The lines of the next version: every current line with its change since the previous version, and
  * once, as zero, each line the previous version promised that is gone (a failed or cancelled campaign):
  * a factory must see a drop, not a silent disappearance. `changed` is false when publishing would tell
  * the factory nothing new.
  */
 export function nextVersionLines(current: readonly LineContent[], previous: readonly LineContent[]): { lines: NewLine[]; changed: boolean } {
-  const before = new Map(previous.map((line) => [keyOf(line), line]));
+  const before = new Map(previous.map((line) => [lineKey(line), line]));
   const lines: NewLine[] = current.map((line) => {
-    const prior = before.get(keyOf(line));
-    before.delete(keyOf(line));
+    const prior = before.get(lineKey(line));
+    before.delete(lineKey(line));
     return {
       ...line,
       previousFirmUnits: prior?.firmUnits ?? null,

@@ -59,6 +59,8 @@ export class CommitmentRow {
   @Column({ type: 'varchar', length: 500, nullable: true }) note: string | null;
   @Column(timestampColumn('committed_at')) committedAt: Date;
   @Column({ name: 'committed_by', type: 'varchar', length: 60 }) committedBy: string;
+  /** The version it was made on when it was carried over to this one (the line unchanged); null when made on this version. */
+  @Column({ name: 'carried_from_version', type: 'integer', nullable: true }) carriedFromVersion: number | null;
 }
 
 /** One attempt to push a batch to a factory's webhook. */

@@ -101,6 +101,23 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       },
     }),
     route({
+      method: 'post',
+      path: '/v1/factory/forecast-batches/:id/commit-unchanged',
+      summary:
+        "Commit every line of an acknowledged batch whose firm units are unchanged since the previous version and that is not yet answered, in one action: with the previous version's answer where it carries, otherwise the firm units by the Sunday of the line's ship week",
+      access: ['factory'],
+      params: BatchParams,
+      response: z.intersection(BatchDocument, z.object({ linesCommitted: z.int().meta({ description: 'How many lines this request answered' }) })),
+      doc: {
+        answer: 'The batch with its commitments, and how many lines were answered',
+        problems: { 409: '`batch_not_acknowledged`: acknowledge the batch first' },
+      },
+      handle: async ({ principal, params }) => {
+        const linesCommitted = await forecasts.commitUnchanged(principal, params.id);
+        return { ...toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now()), linesCommitted };
+      },
+    }),
+    route({
       method: 'get',
       path: '/v1/factory/forecast-accuracy',
       summary: "Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, and how each campaign's forecast moved",
@@ -152,7 +169,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       doc: { answer: 'Whether a new version was published' },
       handle: async ({ params }) => {
         const batch = await forecasts.publish(params.id, 'operator');
-        return { published: batch !== undefined, batch: batch ? toBatchSummaryDto({ batch, committedLines: 0 }, clock.now()) : null };
+        return { published: batch !== undefined, batch: batch ? toBatchSummaryDto({ batch, committedLines: 0, superseded: false }, clock.now()) : null };
       },
     }),
     route({
@@ -164,7 +181,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       doc: { answer: 'Overdue batches, oldest first' },
       handle: async () => ({
         items: (await forecasts.overdueAcknowledgements()).map((batch) => ({
-          ...toBatchSummaryDto({ batch, committedLines: 0 }, clock.now()),
+          ...toBatchSummaryDto({ batch, committedLines: 0, superseded: false }, clock.now()),
           factoryId: batch.factoryId,
         })),
       }),

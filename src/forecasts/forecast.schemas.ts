@@ -4,7 +4,7 @@ import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
 import { toCsv } from '../platform/csv';
 import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, batchPayload } from './forecast.service';
-import type { ForecastBatchRow, WebhookDeliveryRow } from './forecast.entity';
+import type { WebhookDeliveryRow } from './forecast.entity';
 
 export const BatchParams = z.strictObject({ id });
 export const BatchQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
@@ -99,7 +99,10 @@ export const BatchSummaryDocument = z
     expectedUnits: z.int(),
     acknowledgedAt: z.iso.datetime().nullable(),
     committedLines: z.int(),
-    status: z.enum(['new', 'acknowledged', 'committed', 'late']),
+    status: z.enum(['new', 'acknowledged', 'committed', 'late', 'superseded']).meta({
+      description:
+        'new, then acknowledged, then committed (every line answered); late: new for more than 24 hours; superseded: never acknowledged, and a newer version exists (its unchanged lines carry the commitments over)',
+    }),
   })
   .meta({ id: 'BatchSummary' });
 
@@ -137,6 +140,10 @@ const BatchLineDocument = z
         reason: z.enum(['capacity', 'material', 'other']).nullable(),
         note: z.string().nullable(),
         committedAt: z.iso.datetime(),
+        carriedFromVersion: z.int().nullable().meta({
+          description:
+            'The version this answer was made on, when it was carried over to this one because the line is unchanged (same firm units); null when made on this version',
+        }),
       })
       .optional()
       .meta({ description: "The factory's answer, once the line is committed" }),
@@ -176,15 +183,20 @@ export const AccuracyDocument = z
   })
   .meta({ id: 'ForecastAccuracy' });
 
-export type BatchStatus = 'new' | 'acknowledged' | 'committed' | 'late';
+export type BatchStatus = z.output<typeof BatchSummaryDocument>['status'];
 
-/** new → acknowledged → committed (every line answered); new for more than 24 hours is late. */
-export function batchStatus(batch: ForecastBatchRow, committedLines: number, now: Date): BatchStatus {
+/**
+ * new → acknowledged → committed (every line answered); new for more than 24 hours is late, unless a
+ * newer version replaced it first: then it is superseded, and nobody waits for it.
+ */
+export function batchStatus({ batch, committedLines, superseded }: BatchSummary, now: Date): BatchStatus {
   if (batch.acknowledgedAt) return committedLines >= batch.lineCount && batch.lineCount > 0 ? 'committed' : 'acknowledged';
+  if (superseded) return 'superseded';
   return now.getTime() - batch.publishedAt.getTime() > ACKNOWLEDGE_WITHIN_MS ? 'late' : 'new';
 }
 
-export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: Date): z.output<typeof BatchSummaryDocument> {
+export function toBatchSummaryDto(summary: BatchSummary, now: Date): z.output<typeof BatchSummaryDocument> {
+  const { batch, committedLines } = summary;
   return {
     id: batch.id,
     version: batch.version,
@@ -195,7 +207,7 @@ export function toBatchSummaryDto({ batch, committedLines }: BatchSummary, now: 
     expectedUnits: batch.expectedUnits,
     acknowledgedAt: batch.acknowledgedAt?.toISOString() ?? null,
     committedLines,
-    status: batchStatus(batch, committedLines, now),
+    status: batchStatus(summary, now),
   };
 }
 

@@ -1,8 +1,8 @@
-import { In, LessThanOrEqual, IsNull } from 'typeorm';
+import { In } from 'typeorm';
 import type { CampaignRow, CampaignService, DecisionObserver } from '../campaigns';
 import type { FactoryService, FactoryWebhooks } from '../factories';
 import type { PledgeTallies } from '../pledges';
-import { businessDay } from '../platform/calendar';
+import { businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
 import { type Database, type Tx } from '../platform/database';
@@ -13,7 +13,7 @@ import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
 import { AddressNotPublicError, postOnce } from '../platform/outbound-http';
 import { signatureHeader } from '../platform/signature';
-import { type LineContent, actualKey, forecastAccuracy, nextVersionLines } from './batch';
+import { type LineContent, actualKey, commitmentCarries, forecastAccuracy, lineKey, nextVersionLines } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
@@ -58,6 +58,8 @@ export interface LiveForecast {
 export interface BatchSummary {
   batch: ForecastBatchRow;
   committedLines: number;
+  /** A newer version of the factory's forecast exists. */
+  superseded: boolean;
 }
 
 export interface BatchDetail extends BatchSummary {
@@ -191,6 +193,7 @@ export class ForecastService implements DecisionObserver {
       const rows = lines.map((line, i) => ({ ...line, id: newId(), batchId: batch.id, lineNo: i + 1 }));
       // Chunks keep each INSERT well under the databases' parameter limits.
       for (let i = 0; i < rows.length; i += 200) await tx.insert(ForecastLineRow, rows.slice(i, i + 200));
+      if (previous) await this.carryOver(tx, batch, rows, previous);
       if (await this.deps.webhooks.target(tx, factoryId)) await this.deps.jobs.enqueue(tx, PUSH_JOB, { batchId: batch.id }, { key: batch.id });
       return batch;
     });
@@ -217,7 +220,8 @@ export class ForecastService implements DecisionObserver {
         tx,
         batches.map((b) => b.id),
       );
-      return { items: batches.map((batch) => ({ batch, committedLines: committed.get(batch.id) ?? 0 })), total };
+      const latest = await this.latestVersion(tx, factoryId);
+      return { items: batches.map((batch) => ({ batch, committedLines: committed.get(batch.id) ?? 0, superseded: batch.version < latest })), total };
     });
   }
 
@@ -226,7 +230,7 @@ export class ForecastService implements DecisionObserver {
       const batch = await this.ownBatch(tx, factoryId, batchId);
       const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
       const commitments = new Map((await tx.find(CommitmentRow, { where: { batchId } })).map((c) => [c.lineId, c]));
-      return { batch, lines, commitments, committedLines: commitments.size };
+      return { batch, lines, commitments, committedLines: commitments.size, superseded: batch.version < (await this.latestVersion(tx, factoryId)) };
     });
   }
 
@@ -268,33 +272,112 @@ export class ForecastService implements DecisionObserver {
       if (errors.length > 0)
         throw badRequest('invalid_commitment', `The commitment is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
       await tx.delete(CommitmentRow, { lineId: In(answers.map((a) => a.lineId)) });
-      await tx.insert(
-        CommitmentRow,
-        answers.map((a) => ({
-          lineId: a.lineId,
-          batchId,
-          quantity: a.quantity,
-          shipBy: a.shipBy,
-          reason: a.reason ?? null,
-          note: a.note ?? null,
-          committedAt: now,
-          committedBy: subjectOf(factory),
-        })),
+      await this.record(
+        tx,
+        factory,
+        batchId,
+        answers.map((a) => ({ ...a, line: lines.get(a.lineId)! })),
+        now,
       );
-      // Supply lines (not campaigns) go back to the module whose demand they are: it may have to share a shortfall.
-      const supply = answers.map((a) => ({ line: lines.get(a.lineId)!, quantity: a.quantity })).filter(({ line }) => line.kind === 'supply');
-      if (supply.length > 0) {
-        const commitments = supply.map(({ line, quantity }) => ({ sourceKey: line.sourceKey, week: line.shipWeek, quantity }));
-        for (const source of this.deps.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
-      }
     });
   }
 
-  /** Batches published more than 24 hours ago that their factory has not acknowledged (for operators). */
+  /** Writes the factory's own answers; supply lines (not campaigns) go back to the module whose demand they are: it may have to share a shortfall. */
+  private async record(tx: Tx, factory: FactoryPrincipal, batchId: string, answers: readonly (CommitInput & { line: ForecastLineRow })[], now: Date) {
+    await tx.insert(
+      CommitmentRow,
+      answers.map((a) => ({
+        lineId: a.lineId,
+        batchId,
+        quantity: a.quantity,
+        shipBy: a.shipBy,
+        reason: a.reason ?? null,
+        note: a.note ?? null,
+        committedAt: now,
+        committedBy: subjectOf(factory),
+        carriedFromVersion: null,
+      })),
+    );
+    const supply = answers.filter(({ line }) => line.kind === 'supply');
+    if (supply.length === 0) return;
+    const commitments = supply.map(({ line, quantity }) => ({ sourceKey: line.sourceKey, week: line.shipWeek, quantity }));
+    for (const source of this.deps.sources) await source.supplyCommitted(tx, factory.factoryId, commitments);
+  }
+
+  /**
+   * Copies the previous version's commitments to the lines of `batch` they still answer
+   * (commitmentCarries), keeping who made them and when; returns the ids of the lines answered.
+   * The supply sources already heard these quantities when they were committed.
+   */
+  private async carryOver(tx: Tx, batch: ForecastBatchRow, lines: readonly ForecastLineRow[], previous: ForecastBatchRow): Promise<Set<string>> {
+    const commitments = await tx.find(CommitmentRow, { where: { batchId: previous.id } });
+    if (commitments.length === 0 || lines.length === 0) return new Set();
+    const priorLines = new Map((await tx.find(ForecastLineRow, { where: { id: In(commitments.map((c) => c.lineId)) } })).map((l) => [lineKey(l), l]));
+    const byLine = new Map(commitments.map((c) => [c.lineId, c]));
+    const carried = lines.flatMap((line) => {
+      const prior = priorLines.get(lineKey(line));
+      if (!prior || !commitmentCarries(prior, line)) return [];
+      const c = byLine.get(prior.id)!;
+      return [{ ...c, lineId: line.id, batchId: batch.id, carriedFromVersion: c.carriedFromVersion ?? previous.version }];
+    });
+    for (let i = 0; i < carried.length; i += 200) await tx.insert(CommitmentRow, carried.slice(i, i + 200));
+    return new Set(carried.map((c) => c.lineId));
+  }
+
+  private async latestVersion(tx: Tx, factoryId: string): Promise<number> {
+    const latest = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' }, select: { version: true } });
+    return latest?.version ?? 0;
+  }
+
+  /**
+   * "Commit all unchanged", one action: every line of an acknowledged batch whose firm units are unchanged
+   * since the previous version (expected units drift with the clock; what a planner commits against is
+   * the firm units) and not yet answered gets the previous version's answer when it carries (made after this
+   * version was published, so not carried then), otherwise its firm units by the Sunday of its ship
+   * week (today once that has passed). Returns how many lines it answered.
+   */
+  async commitUnchanged(factory: FactoryPrincipal, batchId: string): Promise<number> {
+    const now = this.deps.clock.now();
+    const today = businessDay(now);
+    return this.deps.db.transaction(async (tx) => {
+      const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
+      if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
+      const answered = new Set((await tx.find(CommitmentRow, { where: { batchId }, select: { lineId: true } })).map((c) => c.lineId));
+      const open = (await tx.find(ForecastLineRow, { where: { batchId } })).filter((l) => l.previousFirmUnits === l.firmUnits && !answered.has(l.id));
+      const previous = await tx.findOneBy(ForecastBatchRow, { factoryId: factory.factoryId, version: batch.version - 1 });
+      const carried = previous ? await this.carryOver(tx, batch, open, previous) : new Set<string>();
+      const rest = open.filter((l) => !carried.has(l.id));
+      if (rest.length === 0) return carried.size;
+      await this.record(
+        tx,
+        factory,
+        batchId,
+        rest.map((line) => {
+          const sunday = isoWeekDates(line.shipWeek).last;
+          return { line, lineId: line.id, quantity: line.firmUnits, shipBy: sunday < today ? today : sunday };
+        }),
+        now,
+      );
+      return carried.size + rest.length;
+    });
+  }
+
+  /**
+   * Batches published more than 24 hours ago that their factory has not acknowledged (for operators).
+   * A version with a newer one after it is superseded, not overdue: the factory answers the newest.
+   */
   async overdueAcknowledgements(): Promise<ForecastBatchRow[]> {
     const cutoff = new Date(this.deps.clock.now().getTime() - ACKNOWLEDGE_WITHIN_MS);
     return this.deps.db.read((tx) =>
-      tx.find(ForecastBatchRow, { where: { acknowledgedAt: IsNull(), publishedAt: LessThanOrEqual(cutoff) }, order: { publishedAt: 'ASC' }, take: 500 }),
+      tx
+        .createQueryBuilder(ForecastBatchRow, 'b')
+        .where('b.acknowledged_at IS NULL AND b.published_at <= :cutoff', { cutoff })
+        .andWhere(
+          (q) => `NOT EXISTS ${q.subQuery().select('1').from(ForecastBatchRow, 'n').where('n.factory_id = b.factory_id AND n.version > b.version').getQuery()}`,
+        )
+        .orderBy('b.published_at', 'ASC')
+        .take(500)
+        .getMany(),
     );
   }
 
@@ -460,7 +543,18 @@ export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], 
         previousExpectedUnits: l.previousExpectedUnits,
         firmUnitsChange: l.firmUnits - (l.previousFirmUnits ?? 0),
         expectedUnitsChange: l.expectedUnits - (l.previousExpectedUnits ?? 0),
-        ...(c ? { commitment: { quantity: c.quantity, shipBy: c.shipBy, reason: c.reason, note: c.note, committedAt: c.committedAt.toISOString() } } : {}),
+        ...(c
+          ? {
+              commitment: {
+                quantity: c.quantity,
+                shipBy: c.shipBy,
+                reason: c.reason,
+                note: c.note,
+                committedAt: c.committedAt.toISOString(),
+                carriedFromVersion: c.carriedFromVersion,
+              },
+            }
+          : {}),
       };
     }),
   };

@@ -2,6 +2,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
+import { isoWeekDates } from '../../src/platform/calendar';
 
 /** The factory side through HTTP: live forecast, versioned batches, acknowledgement, commitments, accuracy, CSV. */
 let t: TestApp;
@@ -57,6 +58,12 @@ const linesOf = async (id: string, campaignId: string) =>
   (await batch(id)).lines
     .filter((l) => l.campaignId === campaignId)
     .map(({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }) => ({ variant, firmUnits, expectedUnits, lowUnits, highUnits, change }));
+const overdue = () =>
+  t.http
+    .get('/v1/forecast-batches/overdue')
+    .set(operator.auth)
+    .expect(200)
+    .then((r) => r.body.items.map((b: { id: string }) => b.id) as string[]);
 const live = () =>
   t.http
     .get('/v1/factory/forecast')
@@ -281,12 +288,6 @@ describe('acknowledging and committing', () => {
     const c = await anOpenCampaign(t, operator, f.id, clock, { closesAt: new Date(clock.now().getTime() + 72 * HOUR).toISOString() });
     await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
     const { batch: published } = await publish(f.id);
-    const overdue = () =>
-      t.http
-        .get('/v1/forecast-batches/overdue')
-        .set(operator.auth)
-        .expect(200)
-        .then((r) => r.body.items.map((b: { id: string }) => b.id));
     expect(await overdue()).not.toContain(published!.id);
     clock.offsetMs += 25 * HOUR;
     expect(await overdue()).toContain(published!.id);
@@ -343,5 +344,84 @@ describe('CSV export', () => {
     expect(row.endsWith(`,campaign,${c.id}`)).toBe(true);
     const byAccept = await t.http.get(`/v1/factory/forecast-batches/${published!.id}`).set(f.user.auth).set('Accept', 'text/csv').expect(200);
     expect(byAccept.text.replace(/^\uFEFF/, '')).toBe(text);
+  });
+});
+
+describe('a new version keeps what is still true of the previous one', () => {
+  type Commitment = { quantity: number; shipBy: string; reason: string | null; note: string | null; committedAt: string; carriedFromVersion: number | null };
+  type Answered = Line & { shipWeek: string; commitment?: Commitment };
+  const lineOf = async (batchId: string, who: Caller, campaignId: string) =>
+    (await batch(batchId, who)).lines.find((l) => l.campaignId === campaignId) as Answered;
+  const shipBy = (days: number) => new Date(clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+  const commit = (who: Caller, batchId: string, lines: object[]) =>
+    t.http.post(`/v1/factory/forecast-batches/${batchId}/commit`).set(who.auth).send({ lines }).expect(200);
+  const acknowledge = (who: Caller, batchId: string) => t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(who.auth).expect(200);
+
+  test('commitments carry over to lines whose firm units are unchanged; "commit all unchanged" answers the rest in one action', async () => {
+    const f = await aFactory(t, operator);
+    const [kept, grown, answeredLate, untouched] = await Promise.all([1, 2, 3, 4].map(() => anOpenCampaign(t, operator, f.id, clock)));
+    await paidPledge(t, await aConsumer(t), kept.id, blackM, 2);
+    await paidPledge(t, await aConsumer(t), grown.id, navyL, 1);
+    await paidPledge(t, await aConsumer(t), answeredLate.id, blackM, 1);
+    await paidPledge(t, await aConsumer(t), untouched.id, navyL, 1);
+    const v1 = (await publish(f.id)).batch!;
+    await acknowledge(f.user, v1.id);
+    const keptV1 = await lineOf(v1.id, f.user, kept.id);
+    const grownV1 = await lineOf(v1.id, f.user, grown.id);
+    await commit(f.user, v1.id, [
+      { lineId: keptV1.id, quantity: 2, shipBy: shipBy(20), note: '三号线' },
+      { lineId: grownV1.id, quantity: 1, shipBy: shipBy(20) },
+    ]);
+    const keptAnswer = (await lineOf(v1.id, f.user, kept.id)).commitment!;
+
+    await paidPledge(t, await aConsumer(t), grown.id, navyL, 1);
+    const v2 = (await publish(f.id)).batch!;
+    expect((await lineOf(v2.id, f.user, kept.id)).commitment).toEqual({ ...keptAnswer, carriedFromVersion: 1 });
+    expect(await lineOf(v2.id, f.user, grown.id)).toMatchObject({ firmUnits: 2, change: 'changed' });
+    expect((await lineOf(v2.id, f.user, grown.id)).commitment).toBeUndefined();
+    // A new version is acknowledged like any other, carried answers or not.
+    expect(await batches(f.user)).toEqual([
+      expect.objectContaining({ version: 2, status: 'new', committedLines: 1 }),
+      expect.objectContaining({ version: 1, status: 'acknowledged' }),
+    ]);
+
+    // Answered on v1 after v2 was published: "commit all unchanged" on v2 brings it over then.
+    await commit(f.user, v1.id, [{ lineId: (await lineOf(v1.id, f.user, answeredLate.id)).id, quantity: 5, shipBy: shipBy(25), note: '加急' }]);
+    const commitUnchanged = () => t.http.post(`/v1/factory/forecast-batches/${v2.id}/commit-unchanged`).set(f.user.auth);
+    expect((await commitUnchanged().expect(409)).body.code).toBe('batch_not_acknowledged');
+    expect((await lineOf(v2.id, f.user, untouched.id)).commitment).toBeUndefined();
+    await acknowledge(f.user, v2.id);
+    const answered = (await commitUnchanged().expect(200)).body as { linesCommitted: number; lines: Answered[] };
+    expect(answered.linesCommitted).toBe(2);
+    const byCampaign = (id: string) => answered.lines.find((l) => l.campaignId === id)!;
+    expect(byCampaign(answeredLate.id).commitment).toMatchObject({ quantity: 5, shipBy: shipBy(25), note: '加急', carriedFromVersion: 1 });
+    const sunday = isoWeekDates(byCampaign(untouched.id).shipWeek).last;
+    expect(byCampaign(untouched.id).commitment).toMatchObject({ quantity: 1, shipBy: sunday, reason: null, carriedFromVersion: null });
+    expect(byCampaign(grown.id).commitment).toBeUndefined();
+    expect((await commitUnchanged().expect(200)).body.linesCommitted).toBe(0);
+
+    // Another factory cannot.
+    await t.http.post(`/v1/factory/forecast-batches/${v2.id}/commit-unchanged`).set(other.user.auth).expect(404);
+  });
+
+  test('a version never acknowledged is superseded by the next one, not late, and leaves the overdue list', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock, { closesAt: new Date(clock.now().getTime() + 96 * HOUR).toISOString() });
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
+    const v1 = (await publish(f.id)).batch!;
+    clock.offsetMs += 25 * HOUR;
+    expect(await overdue()).toContain(v1.id);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 1);
+    const v2 = (await publish(f.id)).batch!;
+    expect((await batches(f.user)).map((b) => [b.version, b.status])).toEqual([
+      [2, 'new'],
+      [1, 'superseded'],
+    ]);
+    expect((await batch(v1.id, f.user)).status).toBe('superseded');
+    expect(await overdue()).not.toContain(v1.id);
+    clock.offsetMs += 25 * HOUR;
+    expect(await overdue()).toEqual(expect.arrayContaining([v2.id]));
+    expect(await overdue()).not.toContain(v1.id);
+    await runDue(t, clock);
   });
 });

@@ -52,7 +52,9 @@ interface Line extends Units {
   sourceKey: string;
   change: string;
   firmUnitsChange: number;
-  commitment?: { quantity: number; shipBy: string; reason: string | null };
+  variant: string;
+  previousFirmUnits: number | null;
+  commitment?: { quantity: number; shipBy: string; reason: string | null; carriedFromVersion: number | null };
 }
 interface Batch {
   id: string;
@@ -215,7 +217,8 @@ describe('the factory portal, as the demo factory uses it', () => {
       const row = await textOf(rows.nth(i));
       expect(row).toContain(`v${b.version}`);
       expect(row).toContain(shanghaiTime(b.publishedAt));
-      expect(row).toContain('新批次');
+      // Only the newest version waits for an answer; the older ones, never acknowledged, are superseded.
+      expect(row).toContain(i === 0 ? '新批次' : '已被新版本取代');
     }
     await screenshot(page, 'batches');
   });
@@ -299,6 +302,60 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(committed).toMatch(new RegExp(`,${shortLine.firmUnits - 2},\\d{4}-\\d{2}-\\d{2},capacity,campaign,${shortLine.sourceKey}$`));
   });
 
+  test('a new version carries the commitment over to its unchanged line, and "commit all unchanged" answers the others in one click', async () => {
+    // A pledge on another variant changes that line's firm units only; an operator publishes v4.
+    const operator = await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password);
+    const consumer = await api.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
+    const other = v3.lines.find((l) => l.kind === 'campaign' && l.sourceKey === shortLine.sourceKey && l.id !== shortLine.id)!;
+    const variant = Object.fromEntries(other.variant.split(';').map((pair) => pair.split('=')));
+    const pledge = await api.ok<{ id: string; depositPayment: { id: string } }>(
+      'POST',
+      `/v1/campaigns/${other.sourceKey}/pledges`,
+      consumer.token,
+      { variant, quantity: 1 },
+      { 'Idempotency-Key': randomUUID() },
+    );
+    await api.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
+    await eventually(
+      'the deposit is paid',
+      async () => (await api.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active',
+    );
+    const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId!;
+    const { batch: published } = await api.ok<{ batch: Batch }>('POST', `/v1/factories/${factoryId}/forecast-batches`, operator.token);
+    factoryData.ids.push(published.id);
+    expect(published.version).toBe(4);
+
+    await page.getByRole('link', { name: '预测批次', exact: true }).first().click();
+    await page.getByRole('link', { name: 'v4', exact: true }).click();
+    await heading('预测批次 v4').waitFor();
+    const v4 = await api.ok<Batch>('GET', `/v1/factory/forecast-batches/${published.id}`, token);
+    const carried = v4.lines.find((l) => l.sourceKey === shortLine.sourceKey && l.variant === shortLine.variant)!;
+    expect(carried.commitment).toMatchObject({ quantity: shortLine.firmUnits - 2, reason: 'capacity', carriedFromVersion: 3 });
+    const carriedRow = page.locator(`[data-testid="batch-line"][data-line-no="${carried.lineNo}"]`);
+    expect(await textOf(carriedRow.getByTestId('line-commitment'))).toContain('沿用 v3 的承诺');
+    expect(await textOf(page.getByTestId('batch-status'))).toBe('新批次');
+
+    await page.getByRole('button', { name: '确认收到此批次' }).click();
+    const open = v4.lines.filter((l) => l.previousFirmUnits === l.firmUnits && !l.commitment);
+    expect(open.length).toBeGreaterThan(0);
+    await page.getByRole('button', { name: `一键承诺未变的 ${open.length} 行` }).click();
+    await page.getByText(`已为 ${open.length} 行提交承诺。`).waitFor();
+    const after = await api.ok<Batch>('GET', `/v1/factory/forecast-batches/${published.id}`, token);
+    for (const line of after.lines) {
+      if (line.previousFirmUnits === line.firmUnits) expect(line.commitment).toBeDefined();
+      else expect(line.commitment).toBeUndefined();
+    }
+    for (const line of open) {
+      const answered = after.lines.find((l) => l.id === line.id)!;
+      expect(answered.commitment).toMatchObject({ quantity: line.firmUnits, reason: null, carriedFromVersion: null });
+      expect(await textOf(page.locator(`[data-testid="batch-line"][data-line-no="${line.lineNo}"]`).getByTestId('line-commitment'))).toContain(
+        `${line.firmUnits.toLocaleString('en-US')}，最晚 ${answered.commitment!.shipBy}`,
+      );
+    }
+    expect(await page.getByRole('button', { name: /^一键承诺未变的/ }).count()).toBe(0);
+    await screenshot(page, 'batch-carry-over');
+  });
+
   test('on a phone the batch and the overview fit the screen: tables scroll inside their box, not the page', async () => {
     await page.setViewportSize(PHONE);
     try {
@@ -348,7 +405,7 @@ describe('the factory portal, as the demo factory uses it', () => {
 
     // A new pledge, then an operator publishes: the new version goes to the webhook, signed with that secret.
     const consumer = await api.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
-    const [campaign] = forecast.campaigns;
+    const [campaign] = (await api.ok<Forecast>('GET', '/v1/factory/forecast', token)).campaigns;
     const placed = await api.ok<{ depositPayment: { id: string } }>(
       'POST',
       `/v1/campaigns/${campaign.campaignId}/pledges`,

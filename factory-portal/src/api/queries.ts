@@ -92,7 +92,7 @@ export function useWebhook() {
 }
 
 /** After a change to a batch: its detail is the answer; the list's statuses and counts are fetched again. */
-function useBatchChange<Input>(batchId: string, send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Batch>) {
+function useBatchChange<Input, Answer extends Batch = Batch>(batchId: string, send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Answer>) {
   const { api } = useSignedIn();
   const queryClient = useQueryClient();
   const batchKey = useKey('batch', batchId);
@@ -108,6 +108,13 @@ function useBatchChange<Input>(batchId: string, send: (api: ReturnType<typeof us
 
 export function useAcknowledge(batchId: string) {
   return useBatchChange<void>(batchId, (api) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/acknowledge`));
+}
+
+/** "Commit all unchanged": the answer is the batch and how many lines it answered. */
+export function useCommitUnchanged(batchId: string) {
+  return useBatchChange<void, Batch & { linesCommitted: number }>(batchId, (api) =>
+    api.post(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit-unchanged`),
+  );
 }
 
 export function useCommit(batchId: string) {

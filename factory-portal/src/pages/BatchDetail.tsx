@@ -2,7 +2,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { useAcknowledge, useBatch, useCommit } from '../api/queries';
+import { useAcknowledge, useBatch, useCommit, useCommitUnchanged } from '../api/queries';
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
@@ -25,6 +25,9 @@ function Detail({ batch }: { batch: Batch }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const acknowledge = useAcknowledge(batch.id);
+  const commitUnchanged = useCommitUnchanged(batch.id);
+  // The lines "commit all unchanged" answers (the API decides; this only counts them for the button).
+  const unchangedOpen = batch.lines.filter((l) => l.previousFirmUnits === l.firmUnits && !l.commitment).length;
   const [openLine, setOpenLine] = useState<string | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
   const number = (value: number) => formatNumber(value, language);
@@ -59,6 +62,22 @@ function Detail({ batch }: { batch: Batch }) {
           label={t('batch.downloadCsv')}
         />
       </div>
+      {batch.acknowledgedAt && unchangedOpen > 0 && (
+        <div className="actions">
+          <button type="button" className="primary" disabled={commitUnchanged.isPending} onClick={() => commitUnchanged.mutate()} aria-describedby="commit-unchanged-hint">
+            {t('batch.commitUnchanged', { count: unchangedOpen })}
+          </button>
+          <p className="hint" id="commit-unchanged-hint">
+            {t('batch.commitUnchangedHint')}
+          </p>
+        </div>
+      )}
+      {commitUnchanged.isSuccess && (
+        <p className="notice" role="status">
+          {t('batch.committedUnchanged', { count: commitUnchanged.data.linesCommitted })}
+        </p>
+      )}
+      {commitUnchanged.isError && <ActionError error={commitUnchanged.error} />}
       {acknowledge.isError && <ActionError error={acknowledge.error} />}
       {!batch.acknowledgedAt && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
       {saved !== null && (
@@ -112,6 +131,11 @@ function Detail({ batch }: { batch: Batch }) {
                         <>
                           {t('batch.committedSummary', { units: number(line.commitment.quantity), date: line.commitment.shipBy })}
                           {line.commitment.reason && <span className="cell-detail">{t(`reason.${line.commitment.reason}`)}</span>}
+                          {line.commitment.carriedFromVersion !== null && (
+                            <span className="cell-detail" data-testid="carried-from">
+                              {t('batch.carriedFrom', { version: line.commitment.carriedFromVersion })}
+                            </span>
+                          )}
                         </>
                       ) : (
                         <span className="muted">—</span>
