@@ -576,6 +576,9 @@ describe('the factory portal, as the demo factory uses it', () => {
   test('signing out returns to sign-in with a message, ends the session on the server, and the portal is closed until the next sign-in', async () => {
     const list = await api.ok<{ items: Batch[] }>('GET', '/v1/factory/forecast-batches?limit=100', token);
     factoryData.ids.push(...list.items.map((b) => b.id));
+    // Signed out from one of its batches: the next user must not be brought back to it.
+    await page.goto(`${portal}/batches/${factoryData.batchId}`);
+    await page.getByRole('heading', { level: 1, name: /^预测批次 v\d+$/ }).waitFor();
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL('**/portal/sign-in');
     expect(await textOf(page.getByTestId('sign-in-notice'))).toBe('您已退出登录。');
@@ -597,7 +600,12 @@ describe('the demo orchard, on the same browser after the factory signed out', (
     await page.keyboard.type(DEMO_ACCOUNTS.orchard.password);
     await page.keyboard.press('Enter');
     await page.getByTestId('factory-name').filter({ hasText: '海南阳光果园' }).waitFor();
-    // Sign-in returns to the screen the user last asked for (the batches, above); the overview is one key press away.
+    // Its own overview, not the factory's batch it signed out from nor the batches asked for after: a new user starts at home.
+    await heading('概览').waitFor();
+    expect(new URL(page.url()).pathname.replace(/\/$/, '')).toBe('/portal');
+    await navLink('预测批次').focus();
+    await page.keyboard.press('Enter');
+    await heading('预测批次').waitFor();
     await navLink('概览').focus();
     await page.keyboard.press('Enter');
     await heading('概览').waitFor();

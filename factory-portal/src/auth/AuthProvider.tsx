@@ -11,6 +11,11 @@ interface Auth {
   /** The API with this session's token; null when signed out. */
   api: Api | null;
   notice: Notice;
+  /**
+   * The user whose session ended on its own (expired or refused), whose page sign-in may return to.
+   * Null after signing out: whoever signs in next starts on their own overview.
+   */
+  endedUserId: string | null;
   signIn(email: string, password: string): Promise<void>;
   signOut(): Promise<void>;
 }
@@ -25,14 +30,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [initial] = useState(() => loadSession(new Date()));
   const [session, setSession] = useState<Session | null>(initial.session);
   const [notice, setNotice] = useState<Notice>(initial.expired ? 'expired' : null);
+  const [endedUserId, setEndedUserId] = useState<string | null>(initial.endedUserId);
 
   // Cached answers belong to the user who fetched them: another user signing in on this browser must never see them.
   const end = useCallback(
-    (why: Exclude<Notice, null>) => {
+    (why: Exclude<Notice, null>, userId: string | null) => {
       clearSession();
       queryClient.clear();
       setSession(null);
       setNotice(why);
+      setEndedUserId(why === 'expired' ? userId : null);
     },
     [queryClient],
   );
@@ -50,13 +57,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [queryClient],
   );
 
-  const api = useMemo(() => (session ? new Api(session.token, () => end('expired')) : null), [session, end]);
+  const api = useMemo(() => (session ? new Api(session.token, () => end('expired', session.user.id)) : null), [session, end]);
   // The browser forgets the session whatever the server answers (offline, already ended).
   const signOut = useCallback(async () => {
     await api?.signOut().catch(() => undefined);
-    end('signedOut');
+    end('signedOut', null);
   }, [api, end]);
-  const value = useMemo<Auth>(() => ({ session, api, notice, signIn, signOut }), [session, api, notice, signIn, signOut]);
+  const value = useMemo<Auth>(() => ({ session, api, notice, endedUserId, signIn, signOut }), [session, api, notice, endedUserId, signIn, signOut]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

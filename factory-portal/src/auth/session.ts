@@ -9,10 +9,13 @@ export interface Session {
 
 const KEY = 'c2m-portal.session';
 
-/** The stored session, unless there is none, it cannot be read, or its token has expired. */
-export function loadSession(now: Date): { session: Session | null; expired: boolean } {
+/**
+ * The stored session, unless there is none, it cannot be read, or its token has expired; for an expired
+ * one, whose it was (so only that user is brought back to where they were).
+ */
+export function loadSession(now: Date): { session: Session | null; expired: boolean; endedUserId: string | null } {
   const raw = localStorage.getItem(KEY);
-  if (raw === null) return { session: null, expired: false };
+  if (raw === null) return { session: null, expired: false, endedUserId: null };
   let stored: Partial<Session>;
   try {
     stored = JSON.parse(raw) as Partial<Session>;
@@ -23,9 +26,9 @@ export function loadSession(now: Date): { session: Session | null; expired: bool
   if (!readable || !(new Date(stored.expiresAt!).getTime() > now.getTime())) {
     // Told to the user as an ended session: they sign in again either way.
     localStorage.removeItem(KEY);
-    return { session: null, expired: true };
+    return { session: null, expired: true, endedUserId: typeof stored.user?.id === 'string' ? stored.user.id : null };
   }
-  return { session: stored as Session, expired: false };
+  return { session: stored as Session, expired: false, endedUserId: null };
 }
 
 export function saveSession(session: Session): void {

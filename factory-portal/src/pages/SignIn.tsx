@@ -8,7 +8,7 @@ import { errorText } from '../components/StateViews';
 
 export function SignIn() {
   const { t } = useTranslation();
-  const { session, notice, signIn } = useAuth();
+  const { session, notice, endedUserId, signIn } = useAuth();
   const location = useLocation();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -16,9 +16,9 @@ export function SignIn() {
   const [error, setError] = useState<string | null>(null);
 
   if (session) {
-    // Back to where a stale session was interrupted, else the overview.
+    // Back to where the same user's session ended on its own; anyone else (or after signing out) starts on their own overview.
     const from = (location.state as { from?: string } | null)?.from;
-    return <Navigate to={from ?? '/'} replace />;
+    return <Navigate to={from && endedUserId === session.user.id ? from : '/'} replace />;
   }
 
   const submit = async (event: FormEvent) => {
