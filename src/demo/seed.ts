@@ -41,6 +41,7 @@ export async function seedDemoData(app: App, logger: Logger): Promise<{ seeded: 
   });
   await factories.addUser(orchard.id, { ...DEMO_ACCOUNTS.orchard, displayName: 'Orchard manager' });
   await seedFruitBoxes(app, orchard.id);
+  await seedSelection(app, { orchardId: orchard.id });
   logger.info({ accounts: Object.fromEntries(Object.entries(DEMO_ACCOUNTS).map(([k, v]) => [k, v.email])) }, 'demo data seeded (passwords in README.md)');
   return { seeded: true };
 }
@@ -156,4 +157,70 @@ async function seedFruitBoxes(app: App, orchardId: string): Promise<void> {
     { planId: 'fortnightly-small', startDate: today, deliveryWeekday: 3, region: 'chengdu', householdSize: 2, exclusions: [] },
   );
   await forecasts.publish(orchardId, 'operator');
+}
+
+/** Other shop owners of the demo, with a visit through their link each (so their 红黑榜 marks count): [email, shop name]. */
+const DEMO_SHOP_OWNERS = [
+  ['xiaoli@demo.c2m.local', '小李优选'],
+  ['azhen@demo.c2m.local', '阿珍家居好物'],
+  ['laozhang@demo.c2m.local', '老张户外'],
+  ['dawei@demo.c2m.local', '大伟数码生活'],
+] as const;
+
+/**
+ * 选品 (docs/selection.md): the orchard's mango-box concept in an open sample trial, with the demo shop owner 阿芳
+ * and four other shop owners picked, nobody having rated yet (阿芳 can, in 店主中心 → 新品试用与评分, and the
+ * orchard's 新品概念 then shows her rating); and a 红黑榜 with marks of the orchard, a brand and two origins.
+ */
+async function seedSelection(app: App, { orchardId }: { orchardId: string }): Promise<void> {
+  const { accounts, shops, concepts, marks } = app.services;
+  const operator = { role: 'operator' as const, userId: (await accounts.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).user.id };
+  const now = Date.now();
+  const mango = await concepts.propose(operator, {
+    factoryId: orchardId,
+    title: '树上熟金煌芒果礼盒 Tree-ripened mango gift box',
+    description: '海南金煌芒，八成熟采摘、顺丰冷链，到手两三天可吃；每盒 5 斤，单果 350 克以上。',
+    photoUrls: [],
+    options: [
+      {
+        name: 'size',
+        label: { zh: '规格', en: 'Size' },
+        values: ['5jin', '10jin'],
+        valueLabels: { '5jin': { zh: '5 斤', en: '2.5 kg' }, '10jin': { zh: '10 斤', en: '5 kg' } },
+      },
+    ],
+    targetPrice: '89.00',
+    minimumRun: 500,
+    trialPlaces: 10,
+    trialOpensAt: new Date(now - 86_400_000).toISOString(),
+    trialClosesAt: new Date(now + 21 * 86_400_000).toISOString(),
+  });
+  await concepts.openTrial(mango.concept.id);
+  const afang = { role: 'consumer' as const, userId: (await accounts.login(DEMO_ACCOUNTS.shopOwner.email, DEMO_ACCOUNTS.shopOwner.password)).user.id };
+  const owners = [];
+  for (const [i, [email, name]] of DEMO_SHOP_OWNERS.entries()) {
+    const consumer = { role: 'consumer' as const, userId: (await accounts.login(email, `${email}-demo-password`)).user.id };
+    const application = await shops.owners.apply(consumer, { name, phone: `1390013901${i}`, wechatId: `demo-shop-${i + 1}`, greeting: '' });
+    const shop = await shops.owners.approve(operator, application.id);
+    await shops.visits.record({ code: shop.code!, visitorId: `demo-visitor-${i + 1}` });
+    owners.push(consumer);
+  }
+  for (const consumer of [afang, ...owners]) await concepts.apply(consumer, mango.concept.id);
+  await concepts.pick(
+    operator,
+    mango.concept.id,
+    (await concepts.applications(mango.concept.id)).map((a) => a.application.id),
+  );
+  const [xiaoli, azhen, laozhang, dawei] = owners;
+  const marking: [typeof afang, Parameters<typeof marks.mark>[1]][] = [
+    [xiaoli, { kind: 'origin', subject: '烟台', color: 'red', reason: '苹果脆甜，耐运输，回购率高。' }],
+    [azhen, { kind: 'origin', subject: '烟台', color: 'red', reason: '果园直发，坏果包赔很爽快。' }],
+    [laozhang, { kind: 'origin', subject: '烟台', color: 'red', reason: '客户每年都问什么时候有货。' }],
+    [dawei, { kind: 'origin', subject: '烟台', color: 'black', reason: '去年有一批偏面。' }],
+    [xiaoli, { kind: 'origin', subject: '攀枝花', color: 'red', reason: '芒果香，甜度高。' }],
+    [azhen, { kind: 'factory', subject: orchardId, color: 'red', reason: '芒果熟度把握得好，发货快。' }],
+    [azhen, { kind: 'brand', subject: '某网红速热杯', color: 'black', reason: '样品两周就漏水，不建议上。' }],
+    [laozhang, { kind: 'brand', subject: '某网红速热杯', color: 'black', reason: '宣传和实际差距大。' }],
+  ];
+  for (const [consumer, mark] of marking) await marks.mark(consumer, mark);
 }

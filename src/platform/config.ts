@@ -225,7 +225,7 @@ const EnvSchema = z.object({
   SHOP_BINDING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SHOP_APPLICATIONS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SHOP_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
-  MARKS_MIN_ACCOUNT_AGE_DAYS: z.coerce.number().int().min(0).max(365).default(30),
+  MARKS_MIN_ACCOUNT_AGE_DAYS: z.coerce.number().int().min(0).max(365).optional(),
   COMMISSION_SETTLE_DAYS: z.coerce.number().int().min(0).max(120).default(15),
   COMMISSION_HOLD_SHARE: z
     .string()
@@ -338,7 +338,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
-    marks: { minAccountAgeDays: e.MARKS_MIN_ACCOUNT_AGE_DAYS },
+    // The embedded demo's shop owners are minutes old: their marks count there, so its 红黑榜 is not empty.
+    marks: { minAccountAgeDays: e.MARKS_MIN_ACCOUNT_AGE_DAYS ?? (embeddedDemo ? 0 : 30) },
     shopPayouts: { settleDays: e.COMMISSION_SETTLE_DAYS, holdShare: e.COMMISSION_HOLD_SHARE, holdMinUnits: e.COMMISSION_HOLD_MIN_UNITS },
     concepts: {
       priorWeight: e.CONCEPT_INDEX_PRIOR_WEIGHT,

@@ -30,7 +30,8 @@ beforeAll(async () => {
   requirePrerequisites();
   requireStorefrontPrerequisites();
   dataDir = mkdtempSync(path.join(tmpdir(), 'marks-e2e-'));
-  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', MARKS_MIN_ACCOUNT_AGE_DAYS: '0' });
+  // The lists are read right after marks are made: no public read cache (it keeps a list up to a second; tested in the API tests).
+  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', MARKS_MIN_ACCOUNT_AGE_DAYS: '0', CAMPAIGN_CACHE_MS: '0' });
   api = new ApiClient(service.url);
   operator = (await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).token;
   const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId;

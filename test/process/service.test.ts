@@ -121,6 +121,23 @@ describe('the service process', () => {
     };
     expect(dashboard.campaigns).toEqual([expect.objectContaining({ campaignId: demoCampaigns.items[0].id, pledges: 2, units: 6 })]);
 
+    // 选品: the demo shop owner was picked for the orchard's mango-box trial and has not rated it yet.
+    const trials = (await (await fetch(`${service.url}/v1/concepts/trials`, { headers: shopOwnerAuth })).json()) as {
+      items: { title: string; application: { status: string } | null; rating: unknown }[];
+    };
+    expect(trials.items).toEqual([
+      expect.objectContaining({
+        title: '树上熟金煌芒果礼盒 Tree-ripened mango gift box',
+        application: expect.objectContaining({ status: 'picked' }),
+        rating: null,
+      }),
+    ]);
+    // 红黑榜: 烟台 leads the origins' 红榜 on the demo shop owners' three red marks and one black (they count on the demo).
+    const origins = (await (await fetch(`${service.url}/v1/marks?kind=origin&board=red`)).json()) as {
+      items: { subject: { label: string }; red: number; black: number }[];
+    };
+    expect(origins.items[0]).toMatchObject({ subject: { label: '烟台' }, red: 3, black: 1 });
+
     // The embedded demo signs the demo consumer in by phone: the code is in the answer (SMS_SANDBOX_ECHO) and in the log.
     if (!TEST_DATABASE_URL) {
       const post = (path: string, body: unknown) =>
