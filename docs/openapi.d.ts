@@ -3863,7 +3863,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, and how each campaign's forecast moved */
+        /** Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, how each campaign's forecast moved, and the units it produced to plan (its commitments) against the units finally paid */
         get: {
             parameters: {
                 query?: never;
@@ -11187,6 +11187,8 @@ export interface components {
                 title: string;
                 /** @description Units whose balance was paid (purchases complete) */
                 actualUnits: number;
+                /** @description Units produced to plan: the factory's newest commitment on each of the campaign's lines, summed; null if it committed none */
+                plannedUnits: number | null;
                 versions: {
                     version: number;
                     /** Format: date-time */
@@ -11194,6 +11196,15 @@ export interface components {
                     expectedUnits: number;
                 }[];
             }[];
+            /** @description Units produced to plan against units finally paid, over the completed campaigns with commitments */
+            plan: {
+                /** @description Completed campaigns the factory committed to */
+                campaigns: number;
+                plannedUnits: number;
+                paidUnits: number;
+                /** @description Planned ÷ paid units over those campaigns (three decimals); 1 means it made exactly what was paid for */
+                ratio: number | null;
+            };
         };
         Fruit: {
             id: string;

@@ -110,6 +110,8 @@ export interface CampaignAccuracy {
   campaignId: string;
   title: string;
   actualUnits: number;
+  /** Units the factory committed to produce (its newest commitment on each of the campaign's lines); null if it committed none. */
+  plannedUnits: number | null;
   /** The campaign's expected units in each version that forecast it: how the forecast moved. */
   versions: { version: number; publishedAt: Date; expectedUnits: number }[];
 }
@@ -119,16 +121,55 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 /** What actual units are keyed by: a campaign's variant (only campaign lines have actual units to compare). */
 export const actualKey = (line: Pick<ForecastedLine, 'campaignId' | 'variant'>) => `${line.campaignId}|${line.variant}`;
 
-/** Each version's forecast of completed campaigns, against what was actually paid for (per campaign × variant). */
+/** A factory's commitment on a campaign line of a published version. */
+export interface CommittedLine {
+  version: number;
+  campaignId: string;
+  variant: string;
+  quantity: number;
+}
+
+/** Produced-to-plan against paid, over the campaigns the factory committed to: the number that says whether the bullwhip is gone. */
+export interface PlanAccuracy {
+  campaigns: number;
+  plannedUnits: number;
+  paidUnits: number;
+  /** Planned ÷ paid, to three decimals; null while nothing was paid. */
+  ratio: number | null;
+}
+
+/** Units planned per campaign: for each of its variants the commitment on the newest version that has one (a later answer replaces an earlier plan). */
+export function plannedUnits(commitments: readonly CommittedLine[]): Map<string, number> {
+  const newest = new Map<string, CommittedLine>();
+  for (const c of commitments) {
+    const key = actualKey(c);
+    if ((newest.get(key)?.version ?? -1) < c.version) newest.set(key, c);
+  }
+  const planned = new Map<string, number>();
+  for (const c of newest.values()) planned.set(c.campaignId, (planned.get(c.campaignId) ?? 0) + c.quantity);
+  return planned;
+}
+
+/**
+ * Each version's forecast of completed campaigns, against what was actually paid for (per campaign ×
+ * variant); and what the factory planned to produce (`planned`, by campaign) against what was paid.
+ */
 export function forecastAccuracy(
   lines: readonly ForecastedLine[],
   actual: ReadonlyMap<string, number>,
-): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[] } {
+  planned: ReadonlyMap<string, number> = new Map(),
+): { versions: VersionAccuracy[]; campaigns: CampaignAccuracy[]; plan: PlanAccuracy } {
   const byVersion = new Map<number, ForecastedLine[]>();
   const byCampaign = new Map<string, CampaignAccuracy>();
   for (const line of lines) {
     byVersion.set(line.version, [...(byVersion.get(line.version) ?? []), line]);
-    const campaign = byCampaign.get(line.campaignId) ?? { campaignId: line.campaignId, title: line.campaignTitle, actualUnits: 0, versions: [] };
+    const campaign = byCampaign.get(line.campaignId) ?? {
+      campaignId: line.campaignId,
+      title: line.campaignTitle,
+      actualUnits: 0,
+      plannedUnits: planned.get(line.campaignId) ?? null,
+      versions: [],
+    };
     const version = campaign.versions.find((v) => v.version === line.version);
     if (version) version.expectedUnits += line.expectedUnits;
     else campaign.versions.push({ version: line.version, publishedAt: line.publishedAt, expectedUnits: line.expectedUnits });
@@ -155,5 +196,17 @@ export function forecastAccuracy(
       };
     });
   for (const c of byCampaign.values()) c.versions.sort((a, b) => a.version - b.version);
-  return { versions, campaigns: [...byCampaign.values()] };
+  const committed = [...byCampaign.values()].filter((c) => c.plannedUnits !== null);
+  const plannedTotal = committed.reduce((total, c) => total + c.plannedUnits!, 0);
+  const paidTotal = committed.reduce((total, c) => total + c.actualUnits, 0);
+  return {
+    versions,
+    campaigns: [...byCampaign.values()],
+    plan: {
+      campaigns: committed.length,
+      plannedUnits: plannedTotal,
+      paidUnits: paidTotal,
+      ratio: paidTotal > 0 ? Math.round((1000 * plannedTotal) / paidTotal) / 1000 : null,
+    },
+  };
 }

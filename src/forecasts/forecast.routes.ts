@@ -120,13 +120,15 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'get',
       path: '/v1/factory/forecast-accuracy',
-      summary: "Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, and how each campaign's forecast moved",
+      summary:
+        "Forecast error (MAPE and bias) of each version against the calling factory's completed campaigns, how each campaign's forecast moved, and the units it produced to plan (its commitments) against the units finally paid",
       access: ['factory'],
       response: AccuracyDocument,
       doc: { answer: 'Accuracy' },
       handle: async ({ principal }) => {
-        const { versions, campaigns } = await forecasts.accuracy(principal.factoryId);
+        const { versions, campaigns, plan } = await forecasts.accuracy(principal.factoryId);
         return {
+          plan,
           versions: versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })),
           campaigns: campaigns.map((c) => ({ ...c, versions: c.versions.map((v) => ({ ...v, publishedAt: v.publishedAt.toISOString() })) })),
         };

@@ -177,9 +177,24 @@ export const AccuracyDocument = z
         campaignId: z.uuid(),
         title: z.string(),
         actualUnits: z.int().meta({ description: 'Units whose balance was paid (purchases complete)' }),
+        plannedUnits: z
+          .int()
+          .nullable()
+          .meta({ description: "Units produced to plan: the factory's newest commitment on each of the campaign's lines, summed; null if it committed none" }),
         versions: z.array(z.object({ version: z.int(), publishedAt: z.iso.datetime(), expectedUnits: z.int() })),
       }),
     ),
+    plan: z
+      .object({
+        campaigns: z.int().meta({ description: 'Completed campaigns the factory committed to' }),
+        plannedUnits: z.int(),
+        paidUnits: z.int(),
+        ratio: z
+          .number()
+          .nullable()
+          .meta({ description: 'Planned ÷ paid units over those campaigns (three decimals); 1 means it made exactly what was paid for' }),
+      })
+      .meta({ description: 'Units produced to plan against units finally paid, over the completed campaigns with commitments' }),
   })
   .meta({ id: 'ForecastAccuracy' });
 

@@ -13,7 +13,7 @@ import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
 import { AddressNotPublicError, postOnce } from '../platform/outbound-http';
 import { signatureHeader } from '../platform/signature';
-import { type LineContent, actualKey, commitmentCarries, forecastAccuracy, lineKey, nextVersionLines } from './batch';
+import { type LineContent, actualKey, commitmentCarries, forecastAccuracy, lineKey, nextVersionLines, plannedUnits } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
@@ -407,12 +407,20 @@ export class ForecastService implements DecisionObserver {
           variant: string;
           expectedUnits: number | string;
         }>();
+      const commitments = await tx
+        .createQueryBuilder(CommitmentRow, 'c')
+        .innerJoin(ForecastLineRow, 'l', 'l.id = c.line_id')
+        .innerJoin(ForecastBatchRow, 'b', 'b.id = c.batch_id')
+        .select(['b.version AS version', 'l.campaign_id AS campaignId', 'l.variant AS variant', 'c.quantity AS quantity'])
+        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.campaign_id IN (:...ids)", { factoryId, ids })
+        .getRawMany<{ version: number | string; campaignId: string; variant: string; quantity: number | string }>();
       const tallies = await this.deps.tallies.byVariant(tx, ids);
       const actual = new Map<string, number>();
       for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(actualKey({ campaignId, variant: t.variantKey }), t.paid);
       return forecastAccuracy(
         lines.map((l) => ({ ...l, version: Number(l.version), expectedUnits: Number(l.expectedUnits), publishedAt: asDate(l.publishedAt) })),
         actual,
+        plannedUnits(commitments.map((c) => ({ ...c, version: Number(c.version), quantity: Number(c.quantity) }))),
       );
     });
   }

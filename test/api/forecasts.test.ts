@@ -54,6 +54,18 @@ const batch = (id: string, who: Caller = factory.user) =>
     .set(who.auth)
     .expect(200)
     .then((r) => r.body as { version: number; status: string; lines: Line[] });
+/** The factory acknowledges a batch and commits to a campaign's lines: `quantities` by variant, shipping in a month. */
+const commitAll = async (batchId: string, campaignId: string, quantities: Record<string, number>) => {
+  await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(factory.user.auth).expect(200);
+  const lines = (await batch(batchId)).lines.filter((l: { campaignId: string }) => l.campaignId === campaignId);
+  const shipBy = new Date(clock.now().getTime() + 30 * 24 * HOUR).toISOString().slice(0, 10);
+  await t.http
+    .post(`/v1/factory/forecast-batches/${batchId}/commit`)
+    .set(factory.user.auth)
+    .send({ lines: lines.map((l: { id: string; variant: string }) => ({ lineId: l.id, quantity: quantities[l.variant], shipBy })) })
+    .expect(200);
+};
+
 const linesOf = async (id: string, campaignId: string) =>
   (await batch(id)).lines
     .filter((l) => l.campaignId === campaignId)
@@ -131,6 +143,8 @@ describe('forecast batches follow the pledges', () => {
       { variant: 'colour=black;size=M', firmUnits: 2, expectedUnits: 7, lowUnits: 6, highUnits: 7, change: 'unchanged' },
       { variant: 'colour=navy;size=L', firmUnits: 1, expectedUnits: 3, lowUnits: 3, highUnits: 4, change: 'changed' },
     ]);
+    // The factory plans on v2 (7 black, 3 navy); its later answers on the decision's batch replace this plan.
+    await commitAll(v2.batch!.id, c.id, { 'colour=black;size=M': 7, 'colour=navy;size=L': 3 });
 
     // Close: 3 paid units reach the first tier. With no history the balance conversion is 0.9 (low 0.7).
     // black/M: 2 owe their balance: expected 1.8 → 2, low 1.4 → 1, high 2. navy/L: 0.9 → 1, low 0, high 1.
@@ -142,6 +156,9 @@ describe('forecast batches follow the pledges', () => {
       { variant: 'colour=black;size=M', firmUnits: 2, expectedUnits: 2, lowUnits: 1, highUnits: 2, change: 'changed' },
       { variant: 'colour=navy;size=L', firmUnits: 1, expectedUnits: 1, lowUnits: 0, highUnits: 1, change: 'changed' },
     ]);
+
+    // Produced to plan from the decision's batch: 2 black, 1 navy.
+    await commitAll(afterClose[0].id, c.id, { 'colour=black;size=M': 2, 'colour=navy;size=L': 1 });
 
     // a pays the balance, b does not and forfeits: the campaign completes with 2 units made.
     const aPledge = (await t.http.get('/v1/me/pledges').set(a.auth).expect(200)).body.items[0];
@@ -157,6 +174,9 @@ describe('forecast batches follow the pledges', () => {
     expect(accuracy.versions.find((v: { version: number }) => v.version === afterClose[0].version)).toMatchObject({ mapePercent: 0, biasPercent: 50 });
     const moved = accuracy.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id);
     expect(moved.actualUnits).toBe(2);
+    // Produced to plan: the newest commitment per line, 2 + 1, against 2 paid.
+    expect(moved.plannedUnits).toBe(3);
+    expect(accuracy.plan).toEqual({ campaigns: 1, plannedUnits: 3, paidUnits: 2, ratio: 1.5 });
     expect(moved.versions.map((v: { expectedUnits: number }) => v.expectedUnits).slice(0, 3)).toEqual([10, 10, 3]);
 
     // A published batch never changes.

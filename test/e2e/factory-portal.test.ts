@@ -490,8 +490,25 @@ describe('the factory portal, as the demo factory uses it', () => {
     });
     await api.ok('POST', `/v1/payments/${balance.balancePayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
     await eventually('the campaign completes', async () => (await api.ok<{ status: string }>('GET', `/v1/campaigns/${created.id}`)).status === 'completed');
-    const accuracy = await api.ok<{ versions: { version: number; mapePercent: number | null }[] }>('GET', '/v1/factory/forecast-accuracy', token);
+    // The factory produced to plan: it committed to the 2 units of the decision's batch (the newest batch with the campaign's units).
+    const { items: newest } = await api.ok<{ items: { id: string }[] }>('GET', '/v1/factory/forecast-batches?limit=5', token);
+    for (const { id } of newest) {
+      const lines = (
+        await api.ok<{ lines: { id: string; campaignId: string | null; firmUnits: number }[] }>('GET', `/v1/factory/forecast-batches/${id}`, token)
+      ).lines.filter((l) => l.campaignId === created.id && l.firmUnits > 0);
+      if (lines.length === 0) continue;
+      await api.ok('POST', `/v1/factory/forecast-batches/${id}/acknowledge`, token);
+      const shipBy = new Date(now + 30 * 86_400_000).toISOString().slice(0, 10);
+      await api.ok('POST', `/v1/factory/forecast-batches/${id}/commit`, token, { lines: lines.map((l) => ({ lineId: l.id, quantity: l.firmUnits, shipBy })) });
+      break;
+    }
+    const accuracy = await api.ok<{
+      versions: { version: number; mapePercent: number | null }[];
+      campaigns: { campaignId: string; plannedUnits: number | null; actualUnits: number }[];
+      plan: { plannedUnits: number; paidUnits: number; ratio: number | null };
+    }>('GET', '/v1/factory/forecast-accuracy', token);
     expect(accuracy.versions.length).toBeGreaterThan(0);
+    expect(accuracy.campaigns.find((c) => c.campaignId === created.id)).toMatchObject({ plannedUnits: 2, actualUnits: 2 });
 
     await navLink('准确度').click();
     await heading('预测准确度').waitFor();
@@ -503,6 +520,14 @@ describe('the factory portal, as the demo factory uses it', () => {
       expect(row).toContain(`v${v.version}`);
       if (v.mapePercent !== null) expect(row).toContain(`${v.mapePercent.toLocaleString('en-US')}%`);
     }
+    // Produced to plan against finally paid: the one line that says the bullwhip is gone, and the campaign's row (2 made, 2 paid).
+    const ratio = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 3 }).format(accuracy.plan.ratio!);
+    expect(await textOf(page.getByTestId('plan-summary'))).toBe(
+      `按计划生产 ${accuracy.plan.plannedUnits} 件，最终付款 ${accuracy.plan.paidUnits} 件：生产 ÷ 付款 = ${ratio}。越接近 1，生产的就越正是消费者已付款的——不再层层加量，牛鞭效应消失了。`,
+    );
+    expect(await textOf(page.getByTestId('accuracy-plan').locator('tbody tr', { hasText: '春季风衣' }))).toMatch(
+      /^春季风衣联名预售 Spring trench coat\s*2\s*2\s*1\.00$/,
+    );
     await page.locator('figure', { hasText: '各版本的误差' }).locator('.recharts-bar-rectangle').first().waitFor();
     await page.locator('figure', { hasText: '春季风衣' }).locator('.recharts-line-curve').waitFor();
     await screenshot(page, 'accuracy');

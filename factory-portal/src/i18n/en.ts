@@ -189,6 +189,16 @@ export const en: typeof zh = {
     mape: 'MAPE (mean error)',
     bias: 'Bias',
     actual: 'actual {{units}}',
+    plan: {
+      heading: 'Produced to plan vs finally paid',
+      summary: 'Produced to plan: {{planned}} units; finally paid: {{paid}} units: produced ÷ paid = {{ratio}}. The closer to 1, the more exactly you made what consumers had paid for — no padding up the chain: the bullwhip is gone.',
+      none: 'You have not committed to the batches of a completed campaign yet. Once you commit quantities, the units produced to plan are compared here with the units finally paid.',
+      campaign: 'Campaign',
+      planned: 'Produced to plan',
+      paid: 'Finally paid',
+      ratio: 'Produced ÷ paid',
+      notCommitted: 'not committed',
+    },
   },
   settlements: {
     title: 'Settlements',

@@ -188,6 +188,16 @@ export const zh = {
     mape: 'MAPE（平均误差）',
     bias: '偏差',
     actual: '实际 {{units}}',
+    plan: {
+      heading: '按计划生产 vs 最终付款',
+      summary: '按计划生产 {{planned}} 件，最终付款 {{paid}} 件：生产 ÷ 付款 = {{ratio}}。越接近 1，生产的就越正是消费者已付款的——不再层层加量，牛鞭效应消失了。',
+      none: '您还没有对已完成活动的预测批次做出承诺。承诺生产数量后，这里会比较按计划生产的件数和最终付款的件数。',
+      campaign: '活动',
+      planned: '按计划生产',
+      paid: '最终付款',
+      ratio: '生产 ÷ 付款',
+      notCommitted: '未承诺',
+    },
   },
   settlements: {
     title: '结算',

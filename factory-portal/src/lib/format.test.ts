@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { daysBetween, daysLeft, formatChange, formatDateTime, formatMoney, formatNumber, formatPercent, isoWeekDays, shanghaiDay } from './format';
+import { daysBetween, daysLeft, formatChange, formatDateTime, formatMoney, formatNumber, formatPercent, formatRatio, isoWeekDays, shanghaiDay } from './format';
 
 describe('money', () => {
   test('is yuan with two decimals and thousands separators', () => {
@@ -37,6 +37,12 @@ describe('numbers', () => {
     expect(formatPercent(12.5, 'zh')).toBe('12.5%');
     expect(formatPercent(-4, 'en')).toBe('-4%');
     expect(formatPercent(null, 'zh')).toBe('—');
+  });
+
+  test('ratios keep two to three decimals; none is a dash', () => {
+    expect(formatRatio(1, 'zh')).toBe('1.00');
+    expect(formatRatio(1.019, 'en')).toBe('1.019');
+    expect(formatRatio(null, 'zh')).toBe('—');
   });
 });
 

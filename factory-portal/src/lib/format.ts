@@ -27,6 +27,12 @@ export function formatPercent(value: number | null, language: Language): string 
   return `${new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 }).format(value)}%`;
 }
 
+/** A ratio from the API (three decimals, such as produced ÷ paid: 1.019), or a dash when there is none. */
+export function formatRatio(value: number | null, language: Language): string {
+  if (value === null) return '—';
+  return new Intl.NumberFormat(LOCALES[language], { minimumFractionDigits: 2, maximumFractionDigits: 3 }).format(value);
+}
+
 /**
  * An amount from the API ("1234.50", always two decimals) as ¥1,234.50. Formatted from the text itself,
  * never through a JavaScript number, so no amount is ever rounded on its way to the screen.

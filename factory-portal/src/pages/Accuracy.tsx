@@ -3,7 +3,7 @@ import { useAccuracy } from '../api/queries';
 import { CampaignAccuracyChart, VersionAccuracyChart } from '../components/Charts';
 import { Empty, QueryView } from '../components/StateViews';
 import { useLanguage } from '../i18n';
-import { formatDateTime, formatNumber, formatPercent } from '../lib/format';
+import { formatDateTime, formatNumber, formatPercent, formatRatio } from '../lib/format';
 
 export function Accuracy() {
   const { t } = useTranslation();
@@ -19,6 +19,42 @@ export function Accuracy() {
             <Empty>{t('accuracy.empty')}</Empty>
           ) : (
             <>
+              <section aria-labelledby="plan-heading">
+                <h2 id="plan-heading">{t('accuracy.plan.heading')}</h2>
+                <p data-testid="plan-summary">
+                  {data.plan.campaigns === 0
+                    ? t('accuracy.plan.none')
+                    : t('accuracy.plan.summary', {
+                        planned: formatNumber(data.plan.plannedUnits, language),
+                        paid: formatNumber(data.plan.paidUnits, language),
+                        ratio: formatRatio(data.plan.ratio, language),
+                      })}
+                </p>
+                <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="plan-heading">
+                  <table data-testid="accuracy-plan">
+                    <thead>
+                      <tr>
+                        <th scope="col">{t('accuracy.plan.campaign')}</th>
+                        <th scope="col" className="num">{t('accuracy.plan.planned')}</th>
+                        <th scope="col" className="num">{t('accuracy.plan.paid')}</th>
+                        <th scope="col" className="num">{t('accuracy.plan.ratio')}</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {data.campaigns.map((c) => (
+                        <tr key={c.campaignId}>
+                          <th scope="row">{c.title}</th>
+                          <td className="num">{c.plannedUnits === null ? t('accuracy.plan.notCommitted') : formatNumber(c.plannedUnits, language)}</td>
+                          <td className="num">{formatNumber(c.actualUnits, language)}</td>
+                          <td className="num">
+                            {formatRatio(c.plannedUnits === null || c.actualUnits === 0 ? null : Math.round((1000 * c.plannedUnits) / c.actualUnits) / 1000, language)}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              </section>
               <section aria-labelledby="versions-heading">
                 <h2 id="versions-heading">{t('accuracy.byVersion')}</h2>
                 <div className="two-columns">
