@@ -11564,6 +11564,13 @@ export interface components {
                 /** @example body.email */
                 path: string;
                 message: string;
+                /**
+                 * @description What is wrong, for clients to translate: required, invalid_type, too_small, too_big, too_short, too_long, too_few, too_many, invalid_url, invalid_email, invalid_date, invalid_format, invalid_option, unknown_field, invalid, or a route's own (e.g. reason_required, date_in_past, not_in_batch); absent for a rule that has none (read it as invalid)
+                 * @example too_small
+                 */
+                reason?: string;
+                /** @description The bound broken, for the size reasons (too_small … too_many) and reason_required (the firm units) */
+                limit?: number;
             }[];
         };
         ProductIndex: {

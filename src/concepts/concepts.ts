@@ -106,7 +106,7 @@ export class Concepts {
     const now = this.deps.clock.now();
     const factoryId = actor.role === 'factory' ? actor.factoryId : input.factoryId!;
     if (new Date(input.trialClosesAt) <= now) {
-      const error = { path: 'body.trialClosesAt', message: 'must be in the future' };
+      const error = { path: 'body.trialClosesAt', message: 'must be in the future', reason: 'not_in_future' };
       throw badRequest('validation_failed', `The request body is not valid: ${error.path}: ${error.message}.`, [error]);
     }
     const concept = Object.assign(new ConceptRow(), {

@@ -83,7 +83,7 @@ export class FactoryWebhooks {
 function webhookUrlNotPublic(): AppError {
   const message =
     '不能推送到内部网络地址（本机、私有网段、链路本地等），请填写可从公网访问的地址。The URL is, or resolves to, an address that is not public (loopback, private, link-local, reserved): use an address reachable from the internet.';
-  return new AppError(422, 'webhook_url_not_public', message, [{ path: 'body.url', message }]);
+  return new AppError(422, 'webhook_url_not_public', message, [{ path: 'body.url', message, reason: 'not_public' }]);
 }
 
 function newWebhookSecret(): string {

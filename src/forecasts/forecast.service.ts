@@ -261,13 +261,15 @@ export class ForecastService implements DecisionObserver {
       const errors: FieldError[] = [];
       answers.forEach((answer, i) => {
         const line = lines.get(answer.lineId);
-        if (!line) errors.push({ path: `body.lines.${i}.lineId`, message: 'is not a line of this batch' });
+        if (!line) errors.push({ path: `body.lines.${i}.lineId`, message: 'is not a line of this batch', reason: 'not_in_batch' });
         else if (answer.quantity < line.firmUnits && !answer.reason)
           errors.push({
             path: `body.lines.${i}.reason`,
             message: `required when the quantity is below the firm units (${line.firmUnits}): capacity, material or other`,
+            reason: 'reason_required',
+            limit: line.firmUnits,
           });
-        if (answer.shipBy < today) errors.push({ path: `body.lines.${i}.shipBy`, message: 'must be today or later' });
+        if (answer.shipBy < today) errors.push({ path: `body.lines.${i}.shipBy`, message: 'must be today or later', reason: 'date_in_past' });
       });
       if (errors.length > 0)
         throw badRequest('invalid_commitment', `The commitment is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);

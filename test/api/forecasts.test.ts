@@ -252,9 +252,21 @@ describe('acknowledging and committing', () => {
 
     const short = await commit({ quantity: 2, shipBy: shipBy() }).expect(400);
     expect(short.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(short.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.reason' })]);
-    expect((await commit({ quantity: 3, shipBy: '2020-01-01' }).expect(400)).body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.shipBy' })]);
-    expect((await commit({ quantity: 3, shipBy: shipBy(), reason: 'too many' }).expect(400)).body.code).toBe('validation_failed');
+    // Each bad field with a reason clients translate (and its bound), beside the English message.
+    expect(short.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.reason', reason: 'reason_required', limit: 3 })]);
+    expect((await commit({ quantity: 3, shipBy: '2020-01-01' }).expect(400)).body.errors).toEqual([
+      expect.objectContaining({ path: 'body.lines.0.shipBy', reason: 'date_in_past' }),
+    ]);
+    const badReason = (await commit({ quantity: 3, shipBy: shipBy(), reason: 'too many' }).expect(400)).body;
+    expect(badReason.code).toBe('validation_failed');
+    expect(badReason.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.reason', reason: 'invalid_option' })]);
+    expect((await commit({ quantity: -1, shipBy: 'soon' }).expect(400)).body.errors).toEqual([
+      expect.objectContaining({ path: 'body.lines.0.quantity', reason: 'too_small', limit: 0 }),
+      expect.objectContaining({ path: 'body.lines.0.shipBy', reason: 'invalid_date' }),
+    ]);
+    expect((await commit({ shipBy: shipBy() }).expect(400)).body.errors).toEqual([
+      expect.objectContaining({ path: 'body.lines.0.quantity', reason: 'required' }),
+    ]);
 
     const committed = await commit({ quantity: 2, shipBy: shipBy(), reason: 'capacity', note: 'one line down for maintenance' }).expect(200);
     expect(committed.body.lines.find((l: Line) => l.id === line.id).commitment).toMatchObject({ quantity: 2, reason: 'capacity', shipBy: shipBy() });

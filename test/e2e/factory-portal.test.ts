@@ -66,7 +66,7 @@ interface Batch {
 }
 interface Problem {
   code: string;
-  errors?: { path: string; message: string }[];
+  errors?: { path: string; message: string; reason?: string; limit?: number }[];
 }
 
 let service: RunningService;
@@ -263,14 +263,14 @@ describe('the factory portal, as the demo factory uses it', () => {
     const shipBy = await form.getByLabel('最晚出货日期').inputValue();
     await form.getByRole('button', { name: '提交承诺' }).click();
 
-    // What the API itself says about this answer (a refused commitment changes nothing), word for word next to the reason.
+    // What the API says about this answer (a refused commitment changes nothing), in Chinese from its reason, next to the field.
     const refused = await api.call<Problem>('POST', `/v1/factory/forecast-batches/${v3.id}/commit`, token, {
       lines: [{ lineId: shortLine.id, quantity: short, shipBy }],
     });
     expect(refused.status).toBe(400);
-    const message = refused.body.errors!.find((e) => e.path === 'body.lines.0.reason')!.message;
+    expect(refused.body.errors!.find((e) => e.path === 'body.lines.0.reason')).toMatchObject({ reason: 'reason_required', limit: shortLine.firmUnits });
     const reason = form.getByLabel('少于确定量的原因');
-    expect(await textOf(form.locator(`#commit-${shortLine.id}-reason-error`))).toBe(message);
+    expect(await textOf(form.locator(`#commit-${shortLine.id}-reason-error`))).toBe(`承诺数量低于确定量（${shortLine.firmUnits}）时，请选择原因。`);
     expect(await reason.getAttribute('aria-invalid')).toBe('true');
     expect(await reason.getAttribute('aria-describedby')).toBe(`commit-${shortLine.id}-reason-error`);
     await screenshot(page, 'batch-commit-error');

@@ -1,9 +1,14 @@
 import type { LoginResponse } from './types';
 
-/** One bad field of a request, as the API reports it: `{ path: "body.lines.0.reason", message }`. */
+/**
+ * One bad field of a request, as the API reports it: `{ path: "body.lines.0.reason", message, reason, limit? }`.
+ * The screen says `reason` in the user's language (fieldErrorText); `message` is the API's English.
+ */
 export interface FieldError {
   path: string;
   message: string;
+  reason?: string;
+  limit?: number;
 }
 
 /** An answer other than 2xx: the API's problem document (RFC 9457), or what we could tell without one. */

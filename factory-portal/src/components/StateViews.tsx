@@ -2,9 +2,17 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import { ApiError, NETWORK_ERROR } from '../api/client';
+import { ApiError, NETWORK_ERROR, type FieldError } from '../api/client';
+import { zh } from '../i18n/zh';
 
-/** What went wrong, in words a factory planner can act on; the API's own detail where it has one. */
+type ApiErrorCode = keyof typeof zh.apiError;
+type FieldReason = keyof typeof zh.fieldError;
+const known = <K extends string>(table: Record<K, string>, key: string | undefined): key is K => key !== undefined && Object.hasOwn(table, key);
+
+/**
+ * What went wrong, in words a factory planner can act on, in their language: from the API's `code`,
+ * never its `detail` (written for developers, partly in English).
+ */
 export function errorText(error: unknown, t: TFunction): string {
   if (error instanceof ApiError) {
     if (error.code === NETWORK_ERROR) return t('common.networkError');
@@ -12,9 +20,14 @@ export function errorText(error: unknown, t: TFunction): string {
     if (error.status === 404) return t('common.notFound');
     if (error.status === 429) return t('common.tooMany');
     if (error.status >= 500) return t('common.serverError');
-    return error.detail;
+    return known<ApiErrorCode>(zh.apiError, error.code) ? t(`apiError.${error.code}`) : t('apiError.refused', { code: error.code });
   }
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A bad field, from its `reason` (zod's English never reaches a screen). */
+export function fieldErrorText(error: FieldError, t: TFunction): string {
+  return known<FieldReason>(zh.fieldError, error.reason) ? t(`fieldError.${error.reason}`, { limit: error.limit }) : t('fieldError.invalid');
 }
 
 export function Loading() {

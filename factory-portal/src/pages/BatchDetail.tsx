@@ -6,7 +6,7 @@ import { useAcknowledge, useBatch, useCommit, useCommitUnchanged } from '../api/
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
-import { ActionError, QueryView } from '../components/StateViews';
+import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatChange, formatDateTime, formatNumber, isoWeekDays, shanghaiDay } from '../lib/format';
 import { variantLabel } from '../lib/matrix';
@@ -203,7 +203,10 @@ function CommitForm({ id, batch, line, onDone, onCancel }: { id: string; batch: 
   const [note, setNote] = useState(line.commitment?.note ?? '');
 
   const apiError = commit.error instanceof ApiError ? commit.error : null;
-  const fieldError = (field: Field) => apiError?.fieldErrors.find((e) => e.path === `body.lines.0.${field}`)?.message;
+  const fieldError = (field: Field) => {
+    const error = apiError?.fieldErrors.find((e) => e.path === `body.lines.0.${field}`);
+    return error && fieldErrorText(error, t);
+  };
   const hasFieldErrors = (['quantity', 'shipBy', 'reason', 'note'] as const).some((f) => fieldError(f) !== undefined);
   const describedBy = (field: Field) => (fieldError(field) ? `${id}-${field}-error` : `${id}-${field}-hint`);
 

@@ -5,9 +5,22 @@ import { ApiError } from '../api/client';
 import { useConcepts, useProposeConcept } from '../api/queries';
 import type { ConceptInput, ConceptPhase } from '../api/types';
 import { PagedTable } from '../components/PagedTable';
-import { ActionError } from '../components/StateViews';
+import { ActionError, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatDateTime, formatNumber, shanghaiDay } from '../lib/format';
+
+/** The proposal's body fields, by the form field that fills them. */
+const BODY_FIELDS: Record<string, string> = {
+  title: 'title',
+  description: 'description',
+  photoUrls: 'photos',
+  options: 'options',
+  targetPrice: 'targetPrice',
+  minimumRun: 'minimumRun',
+  trialPlaces: 'trialPlaces',
+  trialOpensAt: 'opens',
+  trialClosesAt: 'closes',
+};
 
 const DAY_MS = 86_400_000;
 
@@ -122,6 +135,23 @@ function ProposeForm({ onCancel }: { onCancel: () => void }) {
   });
   const set = (key: keyof typeof fields) => (e: { target: { value: string } }) => setFields({ ...fields, [key]: e.target.value });
   const fieldErrors = propose.error instanceof ApiError ? propose.error.fieldErrors : [];
+  const labels: Record<keyof typeof fields, string> = {
+    title: t('concepts.form.name'),
+    description: t('concepts.form.description'),
+    photos: t('concepts.form.photos'),
+    options: t('concepts.form.options'),
+    targetPrice: t('concepts.form.targetPrice'),
+    minimumRun: t('concepts.form.minimumRun'),
+    trialPlaces: t('concepts.form.trialPlaces'),
+    opens: t('concepts.form.opens'),
+    closes: t('concepts.form.closes'),
+  };
+  // The API names the body's fields (body.photoUrls.0); the planner knows them by the form's labels.
+  const labelOf = (path: string) => {
+    const name = path.split('.')[1];
+    const key = (Object.hasOwn(BODY_FIELDS, name) ? BODY_FIELDS[name] : undefined) as keyof typeof fields | undefined;
+    return key ? labels[key] : path.replace(/^body\./, '');
+  };
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -162,22 +192,22 @@ function ProposeForm({ onCancel }: { onCancel: () => void }) {
       <h2 id="propose-heading">{t('concepts.form.title')}</h2>
       <p className="muted">{t('concepts.form.intro')}</p>
       <form className="stacked-form" onSubmit={submit} noValidate data-testid="concept-form">
-        {field('title', t('concepts.form.name'), 'text')}
-        {field('description', t('concepts.form.description'), 'textarea')}
-        {field('photos', t('concepts.form.photos'), 'textarea')}
-        {field('options', t('concepts.form.options'), 'textarea', t('concepts.form.optionsHint'))}
-        {field('targetPrice', t('concepts.form.targetPrice'), 'text')}
-        {field('minimumRun', t('concepts.form.minimumRun'), 'number')}
-        {field('trialPlaces', t('concepts.form.trialPlaces'), 'number')}
-        {field('opens', t('concepts.form.opens'), 'date')}
-        {field('closes', t('concepts.form.closes'), 'date')}
+        {field('title', labels.title, 'text')}
+        {field('description', labels.description, 'textarea')}
+        {field('photos', labels.photos, 'textarea')}
+        {field('options', labels.options, 'textarea', t('concepts.form.optionsHint'))}
+        {field('targetPrice', labels.targetPrice, 'text')}
+        {field('minimumRun', labels.minimumRun, 'number')}
+        {field('trialPlaces', labels.trialPlaces, 'number')}
+        {field('opens', labels.opens, 'date')}
+        {field('closes', labels.closes, 'date')}
         {fieldErrors.length > 0 && (
           <div className="field-error" role="alert">
             {t('concepts.form.invalid')}
             <ul>
               {fieldErrors.map((e) => (
                 <li key={e.path}>
-                  {e.path.replace(/^body\./, '')}: {e.message}
+                  {labelOf(e.path)}：{fieldErrorText(e, t)}
                 </li>
               ))}
             </ul>

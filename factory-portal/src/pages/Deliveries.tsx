@@ -4,7 +4,7 @@ import { ApiError } from '../api/client';
 import { useDeliveries, useRotateSecret, useSetWebhookUrl, useWebhook } from '../api/queries';
 import type { Webhook } from '../api/types';
 import { PagedTable } from '../components/PagedTable';
-import { ActionError, QueryView } from '../components/StateViews';
+import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatDateTime, formatNumber } from '../lib/format';
 
@@ -32,7 +32,8 @@ function WebhookSettings({ current }: { current: Webhook | null }) {
   const [confirming, setConfirming] = useState(false);
   // A secret is shown once, from the answer that made it; it is gone on the next visit.
   const [secret, setSecret] = useState<string | null>(null);
-  const urlError = save.error instanceof ApiError ? save.error.fieldErrors.find((e) => e.path === 'body.url')?.message : undefined;
+  const urlFieldError = save.error instanceof ApiError ? save.error.fieldErrors.find((e) => e.path === 'body.url') : undefined;
+  const urlError = urlFieldError && fieldErrorText(urlFieldError, t);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,7 +1,12 @@
-/** One field that failed validation: where it is (a JSON path) and what is wrong with it. */
+/**
+ * One field that failed validation: where it is (a JSON path), what is wrong with it in English, and
+ * the same as a stable snake_case `reason` (with its `limit`, for sizes) that clients translate.
+ */
 export interface FieldError {
   path: string;
   message: string;
+  reason?: string;
+  limit?: number;
 }
 
 /**

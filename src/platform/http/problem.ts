@@ -13,7 +13,26 @@ export const ProblemDocument = z
     detail: z.string(),
     instance: z.string(),
     requestId: z.string().optional(),
-    errors: z.array(z.object({ path: z.string().meta({ examples: ['body.email'] }), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().meta({ examples: ['body.email'] }),
+          message: z.string(),
+          reason: z
+            .string()
+            .optional()
+            .meta({
+              description:
+                "What is wrong, for clients to translate: required, invalid_type, too_small, too_big, too_short, too_long, too_few, too_many, invalid_url, invalid_email, invalid_date, invalid_format, invalid_option, unknown_field, invalid, or a route's own (e.g. reason_required, date_in_past, not_in_batch); absent for a rule that has none (read it as invalid)",
+              examples: ['too_small'],
+            }),
+          limit: z
+            .number()
+            .optional()
+            .meta({ description: 'The bound broken, for the size reasons (too_small … too_many) and reason_required (the firm units)' }),
+        }),
+      )
+      .optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.output<typeof ProblemDocument>;

@@ -340,11 +340,47 @@ function parseBody(def: RouteDef, req: Request): unknown {
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: string, code: string): unknown {
   if (!schema) return undefined;
-  const result = schema.safeParse(value ?? {});
+  const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (result.success) return result.data;
   const errors: FieldError[] = result.error.issues.map((issue) => ({
     path: [where, ...issue.path.map(String)].join('.'),
     message: issue.message,
+    ...reasonOf(issue),
   }));
   throw badRequest(code, `The request ${where} is not valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, errors);
+}
+
+const SIZES = {
+  number: ['too_small', 'too_big'],
+  bigint: ['too_small', 'too_big'],
+  string: ['too_short', 'too_long'],
+  array: ['too_few', 'too_many'],
+} as const;
+const FORMATS: Record<string, string> = { url: 'invalid_url', email: 'invalid_email', date: 'invalid_date', datetime: 'invalid_date' };
+
+/** A zod issue as a FieldError's reason and limit: what clients translate instead of zod's English. */
+function reasonOf(issue: z.core.$ZodIssue): Pick<FieldError, 'reason' | 'limit'> {
+  switch (issue.code) {
+    case 'invalid_type':
+      return { reason: issue.input === undefined || issue.input === null ? 'required' : 'invalid_type' };
+    case 'too_small':
+    case 'too_big': {
+      const names = SIZES[issue.origin as keyof typeof SIZES];
+      const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+      if (!names) return { reason: 'invalid' };
+      if (issue.code === 'too_small' && issue.origin === 'string' && limit === 1) return { reason: 'required' };
+      return { reason: names[issue.code === 'too_small' ? 0 : 1], limit };
+    }
+    case 'invalid_format':
+      return { reason: FORMATS[issue.format] ?? 'invalid_format' };
+    case 'invalid_value':
+      return { reason: 'invalid_option' };
+    case 'unrecognized_keys':
+      return { reason: 'unknown_field' };
+    case 'custom':
+      // A schema's own rule (a refinement): its message is all there is; clients say "not valid".
+      return {};
+    default:
+      return { reason: 'invalid' };
+  }
 }
