@@ -333,6 +333,10 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(carried.commitment).toMatchObject({ quantity: shortLine.firmUnits - 2, reason: 'capacity', carriedFromVersion: 3 });
     const carriedRow = page.locator(`[data-testid="batch-line"][data-line-no="${carried.lineNo}"]`);
     expect(await textOf(carriedRow.getByTestId('line-commitment'))).toContain('沿用 v3 的承诺');
+    // The variant in the campaign's Chinese labels (颜色 black is 黑色), the size as it is.
+    const { colour, size } = Object.fromEntries(carried.variant.split(';').map((pair) => pair.split('='))) as { colour: string; size: string };
+    const colours: Record<string, string> = { black: '黑色', navy: '藏青', olive: '橄榄绿' };
+    expect(await textOf(carriedRow)).toContain(`${colours[colour]} / ${size}`);
     expect(await textOf(page.getByTestId('batch-status'))).toBe('新批次');
 
     await page.getByRole('button', { name: '确认收到此批次' }).click();
@@ -393,8 +397,8 @@ describe('the factory portal, as the demo factory uses it', () => {
   });
 
   test('deliveries: the webhook URL is set, its secret shown once signs the next push, and the attempt is logged', async () => {
-    await navLink('推送').click();
-    await heading('推送').waitFor();
+    await navLink('数据推送').click();
+    await heading('数据推送').waitFor();
     expect(await textOf(page.getByTestId('webhook-state'))).toContain('尚未设置推送地址');
     expect(await textOf(page.locator('.state-empty'))).toBe('还没有推送记录。');
     await page.getByLabel('推送地址（URL）').fill(receiver.url);
@@ -694,7 +698,7 @@ describe('a session the API no longer accepts', () => {
     expect(await textOf(page.getByTestId('sign-in-notice'))).toBe('登录已过期或已失效，请重新登录。');
     await screenshot(page, 'session-expired');
     await signIn(DEMO_ACCOUNTS.orchard.email, DEMO_ACCOUNTS.orchard.password);
-    await heading('推送').waitFor();
+    await heading('数据推送').waitFor();
     expect(new URL(page.url()).pathname).toBe('/portal/deliveries');
   });
 

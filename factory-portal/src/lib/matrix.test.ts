@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { OptionDimension, VariantForecast } from '../api/types';
-import { variantLabel, variantMatrix } from './matrix';
+import { labelledVariant, variantMatrix } from './matrix';
 
 const forecast = (variant: string, firmUnits: number): VariantForecast => ({
   variant, firmUnits, paidUnits: firmUnits, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
@@ -40,15 +40,18 @@ describe('variant matrix', () => {
     expect(three.rows[0].cells.map((c) => c.variant)).toEqual(['colour=black;size=S;fill=80', 'colour=black;size=S;fill=90']);
   });
 
-  test('labels a variant by its values', () => {
-    expect(variantLabel('colour=navy;size=L')).toBe('navy / L');
+  test("labels a variant by its values' labels in the portal's language, by the values where the options are not known", () => {
+    const labelled = [{ ...option('colour', ['black', 'navy']), valueLabels: { black: { zh: '黑色', en: 'Black' }, navy: { zh: '藏青', en: 'Navy' } } }, option('size', ['L'])];
+    expect(labelledVariant(labelled, 'colour=navy;size=L', 'zh')).toBe('藏青 / L');
+    expect(labelledVariant(labelled, 'colour=navy;size=L', 'en')).toBe('Navy / L');
+    expect(labelledVariant(undefined, 'colour=navy;size=L', 'zh')).toBe('navy / L');
   });
 
   test('finds and labels variants whose values hold "=", ";" or "%", as the API escapes them', () => {
     const options = [option('fit', ['slim;size=L', '100%']), option('size', ['M'])];
     const matrix = variantMatrix(options, [forecast('fit=slim%3Bsize%3DL;size=M', 2)], null, []);
     expect(matrix.rows.map((r) => [r.values, r.cells[0].forecast?.firmUnits])).toEqual([[['slim;size=L'], 2], [['100%'], undefined]]);
-    expect(variantLabel('fit=slim%3Bsize%3DL;size=M')).toBe('slim;size=L / M');
-    expect(variantLabel('fit=100%25;size=M')).toBe('100% / M');
+    expect(labelledVariant(options, 'fit=slim%3Bsize%3DL;size=M', 'zh')).toBe('slim;size=L / M');
+    expect(labelledVariant(undefined, 'fit=100%25;size=M', 'zh')).toBe('100% / M');
   });
 });

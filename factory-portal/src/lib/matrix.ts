@@ -1,7 +1,6 @@
 import type { OptionDimension, VariantForecast } from '../api/types';
-import { keyOfValues } from '../../../src/campaigns/variant-key';
+import { keyOfValues, variantFromKey } from '../../../src/campaigns/variant-key';
 
-export { variantLabel } from '../../../src/campaigns/variant-key';
 
 export interface MatrixCell {
   /** The variant key, as the API writes it: `colour=navy;size=L` (values escaped, see src/campaigns/variant-key.ts). */
@@ -30,6 +29,13 @@ export function optionLabel(option: OptionDimension | undefined, name: string, l
 /** A value's display name in the portal's language, the value itself where it has none. */
 export function valueLabel(option: OptionDimension | undefined, value: string, language: 'zh' | 'en'): string {
   return option?.valueLabels && Object.hasOwn(option.valueLabels, value) ? option.valueLabels[value][language] : value;
+}
+
+/** A variant key as people read it, its values' labels in the portal's language ("藏青 / L"); the values themselves where the options are not known. */
+export function labelledVariant(options: readonly OptionDimension[] | undefined, key: string, language: 'zh' | 'en'): string {
+  return Object.entries(variantFromKey(key))
+    .map(([name, value]) => valueLabel(options?.find((o) => o.name === name), value, language))
+    .join(' / ');
 }
 
 /** The API's variant key for one value per option, in the product's option order (the server's own code). */

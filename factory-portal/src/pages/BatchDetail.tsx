@@ -2,14 +2,14 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { useAcknowledge, useBatch, useCommit, useCommitUnchanged } from '../api/queries';
+import { useAcknowledge, useBatch, useCampaigns, useCommit, useCommitUnchanged } from '../api/queries';
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
 import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatChange, formatDateTime, formatNumber, isoWeekDays, shanghaiDay } from '../lib/format';
-import { variantLabel } from '../lib/matrix';
+import { labelledVariant } from '../lib/matrix';
 
 const REASONS: ShortfallReason[] = ['capacity', 'material', 'other'];
 const COLUMNS = 9;
@@ -26,6 +26,9 @@ function Detail({ batch }: { batch: Batch }) {
   const language = useLanguage();
   const acknowledge = useAcknowledge(batch.id);
   const commitUnchanged = useCommitUnchanged(batch.id);
+  // Option values read as the campaign labels them (黑色 / L); until the campaigns arrive, as their keys.
+  const campaigns = useCampaigns();
+  const optionsOf = (campaignId: string) => campaigns.data?.items.find((c) => c.id === campaignId)?.options;
   // The lines "commit all unchanged" answers (the API decides; this only counts them for the button).
   const unchangedOpen = batch.lines.filter((l) => l.previousFirmUnits === l.firmUnits && !l.commitment).length;
   const [openLine, setOpenLine] = useState<string | null>(null);
@@ -112,7 +115,7 @@ function Detail({ batch }: { batch: Batch }) {
                   <tr className={`change-${line.change}`} data-testid="batch-line" data-line-no={line.lineNo}>
                     <td className="num" data-label="#">{line.lineNo}</td>
                     <td data-label={t('batch.product')}>{line.kind === 'campaign' ? <Link to={`/campaigns/${line.sourceKey}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
-                    <td data-label={t('batch.variant')}>{line.kind === 'campaign' ? variantLabel(line.variant) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
+                    <td data-label={t('batch.variant')}>{line.kind === 'campaign' ? labelledVariant(optionsOf(line.sourceKey), line.variant, language) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
                     <td data-label={t('batch.shipWeek')}>{line.shipWeek}</td>
                     <td className="num" data-label={t('units.firm')}>
                       {number(line.firmUnits)}
