@@ -3524,7 +3524,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One batch with its lines, as JSON, or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv`; the CSV's last two columns are each line's kind and sourceKey */
+        /** One batch with its lines, as JSON, or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv`; the CSV's columns after the reason are each line's kind and sourceKey, then one per option of the campaigns (`规格 colour`, `规格 size`, …) with the line's value */
         get: {
             parameters: {
                 query?: {

@@ -51,7 +51,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       method: 'get',
       path: '/v1/factory/forecast-batches/:id',
       summary:
-        "One batch with its lines, as JSON, or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv`; the CSV's last two columns are each line's kind and sourceKey",
+        "One batch with its lines, as JSON, or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv`; the CSV's columns after the reason are each line's kind and sourceKey, then one per option of the campaigns (`规格 colour`, `规格 size`, …) with the line's value",
       access: ['factory'],
       params: BatchParams,
       query: BatchQuery,

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { variantFromKey } from '../campaigns';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
 import { toCsv } from '../platform/csv';
@@ -252,12 +253,19 @@ const CSV_HEADER = [
   '来源键 source key',
 ];
 
+/**
+ * One row per line. After the fixed columns, one column per option of the batch's campaigns (colour,
+ * size, …, in the order they first appear), so planners can pivot by colour and size; a line without
+ * that option (a supply line, another product) leaves it empty.
+ */
 export function toBatchCsv(detail: BatchDetail): string {
   const published = DateTime.fromJSDate(detail.batch.publishedAt, { zone: BUSINESS_TIME_ZONE }).toFormat('yyyy-MM-dd HH:mm');
   const { lines } = batchPayload(detail.batch, detail.lines, detail.commitments);
+  const values = lines.map((l) => (l.kind === 'campaign' ? variantFromKey(l.variant) : {}));
+  const options = [...new Set(values.flatMap((v) => Object.keys(v)))];
   return toCsv(
-    CSV_HEADER,
-    lines.map((l) => [
+    [...CSV_HEADER, ...options.map((name) => `规格 ${name}`)],
+    lines.map((l, i) => [
       detail.batch.version,
       published,
       l.lineNo,
@@ -275,9 +283,10 @@ export function toBatchCsv(detail: BatchDetail): string {
       l.commitment?.quantity ?? null,
       l.commitment?.shipBy ?? null,
       l.commitment?.reason ?? null,
-      // Last, so that the columns a factory's import already reads keep their places.
+      // After the older columns, so that the columns a factory's import already reads keep their places.
       l.kind,
       l.sourceKey,
+      ...options.map((name) => values[i][name] ?? null),
     ]),
   );
 }

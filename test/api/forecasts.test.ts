@@ -371,9 +371,9 @@ describe('CSV export', () => {
     expect(row).toContain(`"'=HYPERLINK(""http://evil.example"",""羽绒服"")"`);
     expect(row).toContain("'@SUM(1,2)");
     expect(row).toContain(',colour=black;size=M,');
-    // The last two columns say what the line is: a campaign line's source key is its campaign's id.
-    expect(header.endsWith(',类型 kind,来源键 source key')).toBe(true);
-    expect(row.endsWith(`,campaign,${c.id}`)).toBe(true);
+    // Then what the line is (a campaign line's source key is its campaign's id), then each option in its own column.
+    expect(header.endsWith(',类型 kind,来源键 source key,规格 colour,规格 size')).toBe(true);
+    expect(row.endsWith(`,campaign,${c.id},black,M`)).toBe(true);
     const byAccept = await t.http.get(`/v1/factory/forecast-batches/${published!.id}`).set(f.user.auth).set('Accept', 'text/csv').expect(200);
     expect(byAccept.text.replace(/^\uFEFF/, '')).toBe(text);
   });

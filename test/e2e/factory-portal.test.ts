@@ -47,6 +47,7 @@ interface Campaign {
 }
 interface Line extends Units {
   id: string;
+  shipWeek: string;
   lineNo: number;
   kind: string;
   sourceKey: string;
@@ -188,7 +189,14 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(await matrix.locator('tbody tr').count()).toBe(3);
     // Options and values read as their display labels; the cells keep the API's variant keys.
     expect(await matrix.locator('tbody th').allInnerTexts()).toEqual(['黑色', '藏青', '橄榄绿']);
-    expect(await matrix.locator('thead th').allInnerTexts()).toEqual(['颜色', 'S', 'M', 'L', 'XL']);
+    expect(await matrix.locator('thead th').allInnerTexts()).toEqual(['颜色', 'S', 'M', 'L', 'XL', '合计']);
+    // Each colour's, each size's and the whole campaign's firm units: the API's added up.
+    const firm = (pick: (variant: string) => boolean) => campaign.variants.filter((v) => pick(v.variant)).reduce((total, v) => total + v.firmUnits, 0);
+    const rowTotals = await matrix.getByTestId('row-total').allInnerTexts();
+    ['black', 'navy', 'olive'].forEach((colour, i) => expect(rowTotals[i]).toContain(`确定 ${firm((v) => v.startsWith(`colour=${colour};`))}`));
+    const columnTotals = await matrix.getByTestId('column-total').allInnerTexts();
+    ['S', 'M', 'L', 'XL'].forEach((size, i) => expect(columnTotals[i]).toContain(`确定 ${firm((v) => v.endsWith(`;size=${size}`))}`));
+    expect(await textOf(matrix.getByTestId('matrix-total'))).toContain(`确定 ${firm(() => true)}`);
     for (const v of campaign.variants) {
       const cell = await textOf(matrix.locator(`td[data-variant="${v.variant}"]`));
       expect(cell).toContain(`确定 ${v.firmUnits}`);
@@ -199,7 +207,10 @@ describe('the factory portal, as the demo factory uses it', () => {
     const terms = await textOf(page.locator('.terms'));
     expect(terms).toContain('¥1,000.00');
     expect(terms).toContain('¥100.00');
-    await page.locator('figure', { hasText: '每日认购件数' }).locator('.recharts-bar-rectangle').first().waitFor();
+    const daily = page.locator('figure', { hasText: '每日认购件数' });
+    await daily.locator('.recharts-bar-rectangle').first().waitFor();
+    // The legend names the bars in their order (left to right in each day), not sorted by its text.
+    expect(await daily.locator('.recharts-legend-item-text').allInnerTexts()).toEqual(['认购件数', '已付定金件数']);
     await screenshot(page, 'campaign');
   });
 
@@ -297,9 +308,14 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(rows).toHaveLength(1 + v3.lines.length);
     const committed = rows.find((r) => r.startsWith(`3,${shanghaiTime(v3.publishedAt)},${shortLine.lineNo},`))!;
     expect(committed).toContain('冬季羽绒服联名预售');
-    // The commitment, then the line's kind and source key (the campaign's id), last.
+    // The commitment, then the line's kind and source key (the campaign's id), then its colour and its size, each in its own column.
     expect(shortLine.kind).toBe('campaign');
-    expect(committed).toMatch(new RegExp(`,${shortLine.firmUnits - 2},\\d{4}-\\d{2}-\\d{2},capacity,campaign,${shortLine.sourceKey}$`));
+    expect(committed).toMatch(
+      new RegExp(
+        `,${shortLine.firmUnits - 2},\\d{4}-\\d{2}-\\d{2},capacity,campaign,${shortLine.sourceKey},${shortLine.variant.replace(/colour=(.*);size=(.*)/, '$1,$2')}$`,
+      ),
+    );
+    expect(rows[0].endsWith(',规格 colour,规格 size')).toBe(true);
   });
 
   test('a new version carries the commitment over to its unchanged line, and "commit all unchanged" answers the others in one click', async () => {
@@ -333,6 +349,8 @@ describe('the factory portal, as the demo factory uses it', () => {
     expect(carried.commitment).toMatchObject({ quantity: shortLine.firmUnits - 2, reason: 'capacity', carriedFromVersion: 3 });
     const carriedRow = page.locator(`[data-testid="batch-line"][data-line-no="${carried.lineNo}"]`);
     expect(await textOf(carriedRow.getByTestId('line-commitment'))).toContain('沿用 v3 的承诺');
+    // The ship week with its dates.
+    expect(await textOf(carriedRow)).toMatch(new RegExp(`${carried.shipWeek} · \\d+月\\d+日–(\\d+月)?\\d+日`));
     // The variant in the campaign's Chinese labels (颜色 black is 黑色), the size as it is.
     const { colour, size } = Object.fromEntries(carried.variant.split(';').map((pair) => pair.split('='))) as { colour: string; size: string };
     const colours: Record<string, string> = { black: '黑色', navy: '藏青', olive: '橄榄绿' };

@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Bar, BarChart, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Accuracy, Units } from '../api/types';
 import { useLanguage } from '../i18n';
-import { formatNumber, formatPercent, isoWeekDays } from '../lib/format';
+import { formatNumber, formatPercent, formatWeek } from '../lib/format';
 import type { DayPoint } from '../lib/overview';
 import { Empty } from './StateViews';
 
@@ -32,9 +32,16 @@ function useNumber() {
   return (value: unknown) => (typeof value === 'number' ? formatNumber(value, language) : String(value));
 }
 
+/** A legend in the order of the bars it names (Recharts sorts legends by their text unless told otherwise). */
+const inOrder =
+  (...dataKeys: string[]) =>
+  (item: { dataKey?: unknown }) =>
+    dataKeys.indexOf(String(item.dataKey));
+
 /** Firm and expected units per ISO week of ship date, the expected bar with its low–high range. */
 export function WeeklyChart({ weeks }: { weeks: (Units & { week: string })[] }) {
   const { t } = useTranslation();
+  const language = useLanguage();
   const number = useNumber();
   const data = weeks.map((w) => ({ ...w, range: [w.expectedUnits - w.lowUnits, w.highUnits - w.expectedUnits] }));
   return (
@@ -45,12 +52,9 @@ export function WeeklyChart({ weeks }: { weeks: (Units & { week: string })[] }) 
         <YAxis tickFormatter={number} allowDecimals={false} />
         <Tooltip
           formatter={number}
-          labelFormatter={(week) => {
-            const { monday, sunday } = isoWeekDays(String(week));
-            return `${week} (${monday} – ${sunday})`;
-          }}
+          labelFormatter={(week) => formatWeek(String(week), language)}
         />
-        <Legend />
+        <Legend itemSorter={inOrder('firmUnits', 'expectedUnits')} />
         <Bar dataKey="firmUnits" name={t('units.firm')} fill={COLOURS.firm} />
         <Bar dataKey="expectedUnits" name={t('charts.expectedWithRange')} fill={COLOURS.expected}>
           <ErrorBar dataKey="range" width={6} stroke={COLOURS.range} />
@@ -71,7 +75,7 @@ export function DailyChart({ points }: { points: DayPoint[] }) {
         <XAxis dataKey="day" tickFormatter={(day: string) => day.slice(5)} />
         <YAxis tickFormatter={number} allowDecimals={false} />
         <Tooltip formatter={number} />
-        <Legend />
+        <Legend itemSorter={inOrder('pledgedUnits', 'depositPaidUnits')} />
         <Bar dataKey="pledgedUnits" name={t('charts.pledgedUnits')} fill={COLOURS.expected} maxBarSize={48} />
         <Bar dataKey="depositPaidUnits" name={t('charts.depositPaidUnits')} fill={COLOURS.paid} maxBarSize={48} />
       </BarChart>
@@ -91,7 +95,7 @@ export function VersionAccuracyChart({ versions }: { versions: Accuracy['version
         <XAxis dataKey="label" />
         <YAxis tickFormatter={(v: number) => formatPercent(v, language)} />
         <Tooltip formatter={(v) => formatPercent(typeof v === 'number' ? v : null, language)} />
-        <Legend />
+        <Legend itemSorter={inOrder('mapePercent', 'biasPercent')} />
         <ReferenceLine y={0} stroke="#374151" />
         <Bar dataKey="mapePercent" name={t('accuracy.mape')} fill={COLOURS.firm} />
         <Bar dataKey="biasPercent" name={t('accuracy.bias')} fill={COLOURS.bias} />

@@ -127,6 +127,7 @@ export const en: typeof zh = {
     fruit: 'Fruit',
   },
   campaign: {
+    total: 'Total',
     notFound: 'There is no such campaign.',
     terms: 'Terms',
     referencePrice: 'Reference price (last year)',

@@ -126,6 +126,7 @@ export const zh = {
     fruit: '水果',
   },
   campaign: {
+    total: '合计',
     notFound: '找不到这个活动。',
     terms: '活动条款',
     referencePrice: '原价（去年价格）',

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { daysBetween, daysLeft, formatChange, formatDateTime, formatMoney, formatNumber, formatPercent, formatRatio, isoWeekDays, shanghaiDay } from './format';
+import { daysBetween, daysLeft, formatChange, formatDateTime, formatMoney, formatNumber, formatPercent, formatRatio, formatWeek, isoWeekDays, shanghaiDay } from './format';
 
 describe('money', () => {
   test('is yuan with two decimals and thousands separators', () => {
@@ -60,6 +60,14 @@ describe('dates in Asia/Shanghai', () => {
     expect(daysLeft('2026-12-14T04:00:00Z', now)).toBe(14);
     expect(daysLeft('2026-11-30T07:00:00Z', now)).toBe(1);
     expect(daysLeft('2026-11-29T04:00:00Z', now)).toBe(0);
+  });
+
+  test('a week is written with its dates, the second month only when the week runs into it', () => {
+    expect(formatWeek('2027-W05', 'zh')).toBe('2027-W05 · 2月1日–7日');
+    expect(formatWeek('2027-W04', 'zh')).toBe('2027-W04 · 1月25日–31日');
+    expect(formatWeek('2026-W53', 'zh')).toBe('2026-W53 · 12月28日–1月3日');
+    expect(formatWeek('2027-W04', 'en')).toBe('2027-W04 · Jan 25–31');
+    expect(formatWeek('2026-W53', 'en')).toBe('2026-W53 · Dec 28–Jan 3');
   });
 
   test('an ISO week runs Monday to Sunday, week 1 holding the first Thursday', () => {

@@ -70,6 +70,18 @@ export function daysLeft(closesAt: string, now: Date): number {
   return Math.max(0, Math.ceil((new Date(closesAt).getTime() - now.getTime()) / DAY_MS));
 }
 
+/**
+ * An ISO week with its dates, as planners read it: "2027-W05 · 1月25日–31日" ("2027-W05 · Jan 25–31");
+ * the second month is written only when the week runs into it ("2026-W53 · 12月28日–1月3日").
+ */
+export function formatWeek(week: string, language: Language): string {
+  const { monday, sunday } = isoWeekDays(week);
+  const [m1, d1, m2, d2] = [monday.slice(5, 7), monday.slice(8), sunday.slice(5, 7), sunday.slice(8)].map(Number);
+  if (language === 'zh') return `${week} · ${m1}月${d1}日–${m1 === m2 ? '' : `${m2}月`}${d2}日`;
+  const month = (m: number) => new Intl.DateTimeFormat('en', { month: 'short', timeZone: 'UTC' }).format(Date.UTC(2000, m - 1, 1));
+  return `${week} · ${month(m1)} ${d1}–${m1 === m2 ? '' : `${month(m2)} `}${d2}`;
+}
+
 /** Monday and Sunday of an ISO week such as 2027-W04 (week 1 is the week with the year's first Thursday). */
 export function isoWeekDays(week: string): { monday: string; sunday: string } {
   const match = /^(\d{4})-W(\d{2})$/.exec(week);

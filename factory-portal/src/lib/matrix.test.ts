@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { OptionDimension, VariantForecast } from '../api/types';
-import { labelledVariant, variantMatrix } from './matrix';
+import { labelledVariant, matrixTotals, variantMatrix } from './matrix';
 
 const forecast = (variant: string, firmUnits: number): VariantForecast => ({
   variant, firmUnits, paidUnits: firmUnits, awaitingDepositUnits: 0, awaitingBalanceUnits: 0, paidBalanceUnits: 0, expectedUnits: firmUnits * 2, lowUnits: firmUnits, highUnits: firmUnits * 3,
@@ -53,5 +53,14 @@ describe('variant matrix', () => {
     expect(matrix.rows.map((r) => [r.values, r.cells[0].forecast?.firmUnits])).toEqual([[['slim;size=L'], 2], [['100%'], undefined]]);
     expect(labelledVariant(options, 'fit=slim%3Bsize%3DL;size=M', 'zh')).toBe('slim;size=L / M');
     expect(labelledVariant(undefined, 'fit=100%25;size=M', 'zh')).toBe('100% / M');
+  });
+
+  test('totals each row, each column and the whole, counting variants no one pledged as zero', () => {
+    const matrix = variantMatrix(colourBySize, [forecast('colour=black;size=S', 2), forecast('colour=black;size=L', 1), forecast('colour=navy;size=S', 3)], null, []);
+    expect(matrixTotals(matrix)).toEqual({
+      rows: [{ firmUnits: 3, expectedUnits: 6 }, { firmUnits: 3, expectedUnits: 6 }],
+      columns: [{ firmUnits: 5, expectedUnits: 10 }, { firmUnits: 0, expectedUnits: 0 }, { firmUnits: 1, expectedUnits: 2 }],
+      all: { firmUnits: 6, expectedUnits: 12 },
+    });
   });
 });

@@ -67,3 +67,21 @@ export function variantMatrix(options: readonly OptionDimension[], variants: rea
     })),
   };
 }
+
+export interface UnitTotals {
+  firmUnits: number;
+  expectedUnits: number;
+}
+
+/** Firm and expected units per row, per column and in all: the matrix's margins. Variants no one pledged count as zero. */
+export function matrixTotals(matrix: VariantMatrix): { rows: UnitTotals[]; columns: UnitTotals[]; all: UnitTotals } {
+  const add = (cells: readonly MatrixCell[]): UnitTotals => ({
+    firmUnits: cells.reduce((total, c) => total + (c.forecast?.firmUnits ?? 0), 0),
+    expectedUnits: cells.reduce((total, c) => total + (c.forecast?.expectedUnits ?? 0), 0),
+  });
+  return {
+    rows: matrix.rows.map((row) => add(row.cells)),
+    columns: matrix.column.values.map((_, i) => add(matrix.rows.map((row) => row.cells[i]))),
+    all: add(matrix.rows.flatMap((row) => row.cells)),
+  };
+}

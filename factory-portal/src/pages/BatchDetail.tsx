@@ -8,7 +8,7 @@ import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
 import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
-import { formatChange, formatDateTime, formatNumber, isoWeekDays, shanghaiDay } from '../lib/format';
+import { formatChange, formatDateTime, formatNumber, formatWeek, isoWeekDays, shanghaiDay } from '../lib/format';
 import { labelledVariant } from '../lib/matrix';
 
 const REASONS: ShortfallReason[] = ['capacity', 'material', 'other'];
@@ -116,7 +116,7 @@ function Detail({ batch }: { batch: Batch }) {
                     <td className="num" data-label="#">{line.lineNo}</td>
                     <td data-label={t('batch.product')}>{line.kind === 'campaign' ? <Link to={`/campaigns/${line.sourceKey}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
                     <td data-label={t('batch.variant')}>{line.kind === 'campaign' ? labelledVariant(optionsOf(line.sourceKey), line.variant, language) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
-                    <td data-label={t('batch.shipWeek')}>{line.shipWeek}</td>
+                    <td data-label={t('batch.shipWeek')}>{formatWeek(line.shipWeek, language)}</td>
                     <td className="num" data-label={t('units.firm')}>
                       {number(line.firmUnits)}
                       {line.firmUnitsChange !== 0 && line.change !== 'new' && <span className="delta">{formatChange(line.firmUnitsChange, language)}</span>}

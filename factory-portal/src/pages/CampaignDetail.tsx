@@ -12,7 +12,7 @@ import { TierProgress } from '../components/TierProgress';
 import { NotFound } from './NotFound';
 import { useLanguage } from '../i18n';
 import { daysLeft, formatDateTime, formatMoney, formatNumber } from '../lib/format';
-import { optionLabel, valueLabel, variantMatrix } from '../lib/matrix';
+import { type UnitTotals, matrixTotals, optionLabel, valueLabel, variantMatrix } from '../lib/matrix';
 import { dailyPledges } from '../lib/overview';
 
 export function CampaignDetail() {
@@ -108,6 +108,13 @@ function Matrix({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
   const matrix = variantMatrix(campaign.options, forecast.variants, campaign.variantMinUnits, campaign.droppedVariants);
   // Options and values read as their labels (颜色 / 黑色); the keys stay in data-variant for the API's sake.
   const optionNamed = (name: string) => campaign.options.find((o) => o.name === name);
+  const totals = matrixTotals(matrix);
+  const total = (units: UnitTotals) => (
+    <>
+      <span className="cell-main">{t('units.firmShort', { units: number(units.firmUnits) })}</span>
+      <span className="cell-detail">{t('units.expectedShort', { units: number(units.expectedUnits) })}</span>
+    </>
+  );
   return (
     <>
       <div className="table-scroll" tabIndex={0} role="region" aria-labelledby="matrix-heading">
@@ -120,10 +127,11 @@ function Matrix({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
                   {valueLabel(matrix.column, value, language)}
                 </th>
               ))}
+              <th scope="col">{t('campaign.total')}</th>
             </tr>
           </thead>
           <tbody>
-            {matrix.rows.map((row) => (
+            {matrix.rows.map((row, r) => (
               <tr key={row.values.join('|')}>
                 <th scope="row">{row.values.map((value, i) => valueLabel(optionNamed(matrix.rowOptions[i]), value, language)).join(' / ') || t('campaign.allVariants')}</th>
                 {row.cells.map((cell) => {
@@ -143,9 +151,25 @@ function Matrix({ campaign, forecast }: { campaign: Campaign; forecast: Campaign
                     </td>
                   );
                 })}
+                <td className="matrix-total" data-testid="row-total">
+                  {total(totals.rows[r])}
+                </td>
               </tr>
             ))}
           </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row">{t('campaign.total')}</th>
+              {totals.columns.map((units, i) => (
+                <td key={matrix.column.values[i]} className="matrix-total" data-testid="column-total">
+                  {total(units)}
+                </td>
+              ))}
+              <td className="matrix-total" data-testid="matrix-total">
+                {total(totals.all)}
+              </td>
+            </tr>
+          </tfoot>
         </table>
       </div>
       <p className="muted legend">{t('campaign.matrixLegend')}</p>

@@ -8,7 +8,7 @@ import { Empty, ErrorMessage, Loading } from '../components/StateViews';
 import { UnitFigures } from '../components/UnitFigures';
 import { TierProgress } from '../components/TierProgress';
 import { useLanguage } from '../i18n';
-import { daysLeft, formatDateTime, formatNumber } from '../lib/format';
+import { daysLeft, formatDateTime, formatNumber, formatWeek } from '../lib/format';
 import { dailyPledges, overviewCampaigns, type OverviewCampaign } from '../lib/overview';
 
 export function Overview() {
@@ -121,7 +121,7 @@ function SupplyTable({ supplies }: { supplies: SupplyLine[] }) {
                 <th scope="col">{t('overview.fruit')}</th>
                 {weeks.map((week) => (
                   <th scope="col" key={week}>
-                    {week}
+                    {formatWeek(week, language)}
                   </th>
                 ))}
               </tr>
