@@ -11189,6 +11189,8 @@ export interface components {
                 actualUnits: number;
                 /** @description Units produced to plan: the factory's newest commitment on each of the campaign's lines, summed; null if it committed none */
                 plannedUnits: number | null;
+                /** @description Planned ÷ actual units (three decimals); null without a plan or with nothing paid */
+                plannedRatio: number | null;
                 versions: {
                     version: number;
                     /** Format: date-time */

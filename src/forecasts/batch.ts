@@ -112,6 +112,8 @@ export interface CampaignAccuracy {
   actualUnits: number;
   /** Units the factory committed to produce (its newest commitment on each of the campaign's lines); null if it committed none. */
   plannedUnits: number | null;
+  /** Planned ÷ actual units (unitsRatio); null without a plan or with nothing paid. */
+  plannedRatio: number | null;
   /** The campaign's expected units in each version that forecast it: how the forecast moved. */
   versions: { version: number; publishedAt: Date; expectedUnits: number }[];
 }
@@ -128,6 +130,9 @@ export interface CommittedLine {
   variant: string;
   quantity: number;
 }
+
+/** Units made ÷ units paid, to three decimals (1.019); null while nothing was paid. */
+export const unitsRatio = (made: number, paid: number): number | null => (paid > 0 ? Math.round((1000 * made) / paid) / 1000 : null);
 
 /** Produced-to-plan against paid, over the campaigns the factory committed to: the number that says whether the bullwhip is gone. */
 export interface PlanAccuracy {
@@ -168,6 +173,7 @@ export function forecastAccuracy(
       title: line.campaignTitle,
       actualUnits: 0,
       plannedUnits: planned.get(line.campaignId) ?? null,
+      plannedRatio: null,
       versions: [],
     };
     const version = campaign.versions.find((v) => v.version === line.version);
@@ -195,7 +201,10 @@ export function forecastAccuracy(
         biasPercent: totalActual === 0 ? null : round1((100 * (totalExpected - totalActual)) / totalActual),
       };
     });
-  for (const c of byCampaign.values()) c.versions.sort((a, b) => a.version - b.version);
+  for (const c of byCampaign.values()) {
+    c.versions.sort((a, b) => a.version - b.version);
+    c.plannedRatio = c.plannedUnits === null ? null : unitsRatio(c.plannedUnits, c.actualUnits);
+  }
   const committed = [...byCampaign.values()].filter((c) => c.plannedUnits !== null);
   const plannedTotal = committed.reduce((total, c) => total + c.plannedUnits!, 0);
   const paidTotal = committed.reduce((total, c) => total + c.actualUnits, 0);
@@ -206,7 +215,7 @@ export function forecastAccuracy(
       campaigns: committed.length,
       plannedUnits: plannedTotal,
       paidUnits: paidTotal,
-      ratio: paidTotal > 0 ? Math.round((1000 * plannedTotal) / paidTotal) / 1000 : null,
+      ratio: unitsRatio(plannedTotal, paidTotal),
     },
   };
 }

@@ -182,6 +182,7 @@ export const AccuracyDocument = z
           .int()
           .nullable()
           .meta({ description: "Units produced to plan: the factory's newest commitment on each of the campaign's lines, summed; null if it committed none" }),
+        plannedRatio: z.number().nullable().meta({ description: 'Planned ÷ actual units (three decimals); null without a plan or with nothing paid' }),
         versions: z.array(z.object({ version: z.int(), publishedAt: z.iso.datetime(), expectedUnits: z.int() })),
       }),
     ),

@@ -2,3 +2,4 @@ export { ForecastService, type DemandSource, type SupplyLine } from './forecast.
 export { forecastJobs } from './forecast.jobs';
 export { forecastRoutes } from './forecast.routes';
 export { CommitmentRow, ForecastBatchRow, ForecastLineRow, WebhookDeliveryRow } from './forecast.entity';
+export { unitsRatio } from './batch';

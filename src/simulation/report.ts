@@ -1,3 +1,4 @@
+import { unitsRatio } from '../forecasts';
 import type { CampaignObservation, ForecastPoint } from './run';
 import type { Scenario } from './scenario';
 
@@ -11,7 +12,6 @@ import type { Scenario } from './scenario';
 /** The goal of issue #19: what is made is what was paid for, within 5%. */
 export const GOAL_RATIO = 1.05;
 
-const ratio = (made: number, paid: number) => (paid > 0 ? Math.round((1000 * made) / paid) / 1000 : null);
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((1000 * part) / whole) / 10 : null);
 
 export interface CampaignReport {
@@ -80,12 +80,12 @@ export function buildReport(scenario: Scenario, seed: number, observed: readonly
       unitsFinallyPaid: c.paidUnits,
       atDecision: c.atDecision,
       producedUnits: c.committedUnits,
-      ratio: ratio(c.committedUnits, c.paidUnits),
+      ratio: unitsRatio(c.committedUnits, c.paidUnits),
       baselineUnits,
-      baselineRatio: ratio(baselineUnits, c.paidUnits),
+      baselineRatio: unitsRatio(baselineUnits, c.paidUnits),
       checkpoints: c.checkpoints.map((p) => ({
         ...p,
-        ratio: ratio(p.expectedUnits, c.paidUnits),
+        ratio: unitsRatio(p.expectedUnits, c.paidUnits),
         errorPercent: percent(p.expectedUnits - c.paidUnits, c.paidUnits),
       })),
     };
@@ -94,7 +94,7 @@ export function buildReport(scenario: Scenario, seed: number, observed: readonly
   const paid = total((c) => c.unitsFinallyPaid);
   const produced = total((c) => c.producedUnits);
   const baseline = total((c) => c.baselineUnits);
-  const overallRatio = ratio(produced, paid);
+  const overallRatio = unitsRatio(produced, paid);
   return {
     scenario: scenario.name,
     description: scenario.description,
@@ -105,7 +105,7 @@ export function buildReport(scenario: Scenario, seed: number, observed: readonly
       baseline: `Last season's sales × ${factor}: the old chain's guess, padded.`,
       baselineFactor: factor,
     },
-    goal: { maxRatio: GOAL_RATIO, ratio: overallRatio, met: overallRatio !== null && overallRatio <= GOAL_RATIO, baselineRatio: ratio(baseline, paid) },
+    goal: { maxRatio: GOAL_RATIO, ratio: overallRatio, met: overallRatio !== null && overallRatio <= GOAL_RATIO, baselineRatio: unitsRatio(baseline, paid) },
     overall: {
       campaigns: campaigns.length,
       completed: campaigns.filter((c) => c.status === 'completed').length,
@@ -115,12 +115,12 @@ export function buildReport(scenario: Scenario, seed: number, observed: readonly
       producedUnits: produced,
       ratio: overallRatio,
       firmUnitsAtDecision: total((c) => (c.status === 'failed' ? 0 : c.atDecision.firmUnits)),
-      firmRatio: ratio(
+      firmRatio: unitsRatio(
         total((c) => (c.status === 'failed' ? 0 : c.atDecision.firmUnits)),
         paid,
       ),
       baselineUnits: baseline,
-      baselineRatio: ratio(baseline, paid),
+      baselineRatio: unitsRatio(baseline, paid),
       forecastError: forecastError(campaigns),
     },
     campaigns,
@@ -202,7 +202,7 @@ function checkpointTable(campaigns: readonly CampaignReport[]): string[] {
     ...campaigns.map((c) => {
       const cell = (p: ForecastPoint | undefined, r: number | null) => (p ? `${p.expectedUnits} (${show(r)})` : '');
       const at = (d: number) => c.checkpoints.find((p) => p.daysBeforeClose === d);
-      return `| ${c.title} | ${days.map((d) => cell(at(d), at(d)?.ratio ?? null)).join(' | ')} | ${cell(c.atDecision, ratio(c.atDecision.expectedUnits, c.unitsFinallyPaid))} |`;
+      return `| ${c.title} | ${days.map((d) => cell(at(d), at(d)?.ratio ?? null)).join(' | ')} | ${cell(c.atDecision, unitsRatio(c.atDecision.expectedUnits, c.unitsFinallyPaid))} |`;
     }),
   ];
 }

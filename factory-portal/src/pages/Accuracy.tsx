@@ -46,9 +46,7 @@ export function Accuracy() {
                           <th scope="row">{c.title}</th>
                           <td className="num">{c.plannedUnits === null ? t('accuracy.plan.notCommitted') : formatNumber(c.plannedUnits, language)}</td>
                           <td className="num">{formatNumber(c.actualUnits, language)}</td>
-                          <td className="num">
-                            {formatRatio(c.plannedUnits === null || c.actualUnits === 0 ? null : Math.round((1000 * c.plannedUnits) / c.actualUnits) / 1000, language)}
-                          </td>
+                          <td className="num">{formatRatio(c.plannedRatio, language)}</td>
                         </tr>
                       ))}
                     </tbody>
