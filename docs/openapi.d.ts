@@ -11311,6 +11311,11 @@ export interface components {
             }[];
             weeks: {
                 week: string;
+                /**
+                 * @description One total per week and unit, never kg and pieces added together: piece (every campaign's units, fruit by the piece) or kg
+                 * @enum {string}
+                 */
+                unit: "piece" | "kg";
                 firmUnits: number;
                 expectedUnits: number;
                 lowUnits: number;

@@ -85,7 +85,15 @@ export const LiveForecastDocument = z
         }),
       )
       .meta({ description: 'Demand from elsewhere than campaigns, per product and ISO week of ship date (for orchards, fruit for the fruit boxes)' }),
-    weeks: z.array(z.object({ week: z.string(), ...range })),
+    weeks: z.array(
+      z.object({
+        week: z.string(),
+        unit: z
+          .enum(['piece', 'kg'])
+          .meta({ description: "One total per week and unit, never kg and pieces added together: piece (every campaign's units, fruit by the piece) or kg" }),
+        ...range,
+      }),
+    ),
   })
   .meta({ id: 'LiveForecast' });
 

@@ -30,7 +30,7 @@ export interface SupplyLine {
   /** Stable and unique per product across every source, at most 60 characters, e.g. `fruit:mango`: the lines' sourceKey. */
   sourceKey: string;
   title: string;
-  unit: string;
+  unit: 'piece' | 'kg';
   week: string;
   firmUnits: number;
   expectedUnits: number;

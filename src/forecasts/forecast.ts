@@ -167,20 +167,23 @@ export function forecastCampaign(
   };
 }
 
-type WeekUnits = { week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number };
+/** A week's units in one unit of measure: `piece` (every campaign's units; fruit counted by the piece) or `kg`. */
+type WeekUnits = { week: string; unit: 'piece' | 'kg'; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number };
 
 /** Firm and expected units per ISO week of (expected) ship date, campaigns and other supply together. */
 export function weeklyTotals(campaigns: readonly CampaignForecast[], supplies: readonly WeekUnits[] = []): WeekUnits[] {
+  // Kilograms and pieces are never added together: one total per week and unit.
   const weeks = new Map<string, WeekUnits>();
-  for (const units of [...campaigns.map((c) => ({ ...c.totals, week: c.shipWeek })), ...supplies]) {
-    const w = weeks.get(units.week) ?? { week: units.week, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0 };
+  for (const units of [...campaigns.map((c) => ({ ...c.totals, week: c.shipWeek, unit: 'piece' as const })), ...supplies]) {
+    const key = `${units.week}|${units.unit}`;
+    const w = weeks.get(key) ?? { week: units.week, unit: units.unit, firmUnits: 0, expectedUnits: 0, lowUnits: 0, highUnits: 0 };
     w.firmUnits += units.firmUnits;
     w.expectedUnits += units.expectedUnits;
     w.lowUnits += units.lowUnits;
     w.highUnits += units.highUnits;
-    weeks.set(units.week, w);
+    weeks.set(key, w);
   }
-  return [...weeks.values()].sort((a, b) => a.week.localeCompare(b.week));
+  return [...weeks.values()].sort((a, b) => a.week.localeCompare(b.week) || a.unit.localeCompare(b.unit));
 }
 
 /** Campaigns a factory still produces for: not failed or cancelled, and not shipped long ago. */

@@ -125,6 +125,19 @@ describe('at the cutoff', () => {
     expect(forecast.supplies.length).toBeGreaterThan(0);
     // Each supply says what it is: kind supply and its key (`key` as well, for clients written before kind and sourceKey).
     for (const l of forecast.supplies) expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:/), key: l.sourceKey });
+    // Each week's totals are per unit: kilograms and pieces are never added together.
+    type Supply = { week: string; unit: string; firmUnits: number; expectedUnits: number };
+    const supplies = forecast.supplies as Supply[];
+    expect(new Set(supplies.map((l) => l.unit))).toEqual(new Set(['kg', 'piece']));
+    const byWeekAndUnit = (rows: Supply[]) => {
+      const totals = new Map<string, { firmUnits: number; expectedUnits: number }>();
+      for (const r of rows) {
+        const total = totals.get(`${r.week}|${r.unit}`) ?? { firmUnits: 0, expectedUnits: 0 };
+        totals.set(`${r.week}|${r.unit}`, { firmUnits: total.firmUnits + r.firmUnits, expectedUnits: total.expectedUnits + r.expectedUnits });
+      }
+      return totals;
+    };
+    expect(byWeekAndUnit(forecast.weeks)).toEqual(byWeekAndUnit(supplies));
     const published = await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200);
     const batch = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}`).set(orchard.user.auth).expect(200)).body;
     type Line = { kind: string; sourceKey: string; campaignId: string | null; campaignTitle: string; variant: string; shipWeek: string; firmUnits: number };

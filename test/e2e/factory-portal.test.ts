@@ -37,7 +37,7 @@ interface Units {
 interface Forecast {
   campaigns: { campaignId: string; title: string; closesAt: string; totals: Units; variants: (Units & { variant: string })[] }[];
   supplies: (Units & { kind: string; sourceKey: string; title: string })[];
-  weeks: (Units & { week: string })[];
+  weeks: (Units & { week: string; unit: string })[];
 }
 interface Campaign {
   id: string;
@@ -660,6 +660,9 @@ describe('the demo orchard, on the same browser after the factory signed out', (
     const forecast = await api.ok<Forecast>('GET', '/v1/factory/forecast', token);
     await page.getByTestId('supply-row').first().waitFor();
     expect(await page.getByTestId('supply-row').count()).toBe(new Set(forecast.supplies.map((s) => s.sourceKey)).size);
+    // Kilograms and pieces are never added together: the totals are per unit, as the API gives them.
+    const expectedIn = (unit: string) => forecast.weeks.filter((w) => w.unit === unit).reduce((total, w) => total + w.expectedUnits, 0);
+    expect(await textOf(page.getByTestId('total-expected'))).toBe(`${expectedIn('kg')} 公斤 · ${expectedIn('piece')} 个`);
     expect(await page.getByTestId('campaign-card').count()).toBe(0);
     await page.locator('figure', { hasText: '按出货周' }).locator('.recharts-bar-rectangle').first().waitFor();
     await screenshot(page, 'orchard-overview');

@@ -32,7 +32,7 @@ export type SupplyLine = LiveForecast['supplies'][number];
 export type VariantForecast = CampaignForecast['variants'][number];
 export type DayTally = CampaignForecast['daily'][number];
 /** Firm (deposit-backed) units and the expected units with their low–high range. */
-export type Units = Omit<LiveForecast['weeks'][number], 'week'>;
+export type Units = Omit<LiveForecast['weeks'][number], 'week' | 'unit'>;
 /** The count fields mean what the glossary in docs/domain.md says, on every route. */
 export type ForecastCounts = Omit<Schemas['Units'], keyof Units>;
 

@@ -39,13 +39,13 @@ const inOrder =
     dataKeys.indexOf(String(item.dataKey));
 
 /** Firm and expected units per ISO week of ship date, the expected bar with its low–high range. */
-export function WeeklyChart({ weeks }: { weeks: (Units & { week: string })[] }) {
+export function WeeklyChart({ weeks, unit }: { weeks: (Units & { week: string })[]; unit?: string }) {
   const { t } = useTranslation();
   const language = useLanguage();
   const number = useNumber();
   const data = weeks.map((w) => ({ ...w, range: [w.expectedUnits - w.lowUnits, w.highUnits - w.expectedUnits] }));
   return (
-    <ChartFigure title={t('charts.weekly')} empty={weeks.length === 0} emptyText={t('charts.noWeeks')}>
+    <ChartFigure title={unit ? t('charts.weeklyIn', { unit }) : t('charts.weekly')} empty={weeks.length === 0} emptyText={t('charts.noWeeks')}>
       <ComposedChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="week" />

@@ -1,7 +1,9 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useCampaigns, useFactory, useForecast } from '../api/queries';
-import type { SupplyLine } from '../api/types';
+import type { SupplyLine, Units } from '../api/types';
+
+type WeekUnit = 'piece' | 'kg';
 import { CampaignStatusBadge } from '../components/Badges';
 import { DailyChart, WeeklyChart } from '../components/Charts';
 import { Empty, ErrorMessage, Loading } from '../components/StateViews';
@@ -26,8 +28,13 @@ export function Overview() {
   const now = new Date();
   const shown = overviewCampaigns(campaigns.data.items, forecast.data, now);
   const isOrchard = factory.data.kind === 'orchard';
-  const sum = (key: 'firmUnits' | 'expectedUnits' | 'lowUnits' | 'highUnits') => forecast.data.weeks.reduce((total, w) => total + w[key], 0);
   const number = (value: number) => formatNumber(value, language);
+  // Kilograms and pieces are never added together: a total per unit, named when there is more than one.
+  const units = [...new Set(forecast.data.weeks.map((w) => w.unit))];
+  const weeksIn = (unit: WeekUnit | undefined) => forecast.data.weeks.filter((w) => w.unit === unit);
+  const sum = (key: keyof Units, unit: WeekUnit | undefined) => weeksIn(unit).reduce((total, w) => total + w[key], 0);
+  const perUnit = (text: (unit: WeekUnit | undefined) => string) =>
+    (units.length === 0 ? [undefined] : units).map((u) => (units.length > 1 && u ? `${text(u)} ${t(`unit.${u}`)}` : text(u))).join(' · ');
 
   return (
     <>
@@ -36,13 +43,13 @@ export function Overview() {
 
       <dl className="kpis">
         <div className="kpi">
-          <dt>{t('overview.totalFirm')}</dt>
-          <dd data-testid="total-firm">{number(sum('firmUnits'))}</dd>
+          <dt>{t(units.length > 1 ? 'overview.totalFirmByUnit' : 'overview.totalFirm')}</dt>
+          <dd data-testid="total-firm">{perUnit((u) => number(sum('firmUnits', u)))}</dd>
         </div>
         <div className="kpi">
-          <dt>{t('overview.totalExpected')}</dt>
-          <dd data-testid="total-expected">{number(sum('expectedUnits'))}</dd>
-          <dd className="kpi-detail">{t('units.rangeOf', { low: number(sum('lowUnits')), high: number(sum('highUnits')) })}</dd>
+          <dt>{t(units.length > 1 ? 'overview.totalExpectedByUnit' : 'overview.totalExpected')}</dt>
+          <dd data-testid="total-expected">{perUnit((u) => number(sum('expectedUnits', u)))}</dd>
+          <dd className="kpi-detail">{perUnit((u) => t('units.rangeOf', { low: number(sum('lowUnits', u)), high: number(sum('highUnits', u)) }))}</dd>
         </div>
         <div className="kpi">
           <dt>{isOrchard ? t('overview.fruitLines') : t('overview.openCampaigns')}</dt>
@@ -52,7 +59,11 @@ export function Overview() {
 
       <div className="charts">
         {!isOrchard && <DailyChart points={dailyPledges(shown, now)} />}
-        <WeeklyChart weeks={forecast.data.weeks} />
+        {units.length > 1 ? (
+          units.map((u) => <WeeklyChart key={u} weeks={weeksIn(u)} unit={t(`unit.${u}`)} />)
+        ) : (
+          <WeeklyChart weeks={forecast.data.weeks} />
+        )}
       </div>
 
       {(!isOrchard || shown.length > 0) && (
