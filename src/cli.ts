@@ -122,6 +122,7 @@ async function cli(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    app.close();
     await db.close();
   }
 }

@@ -282,6 +282,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Try-it-out conveniences are on by default only here: no database named, not production.
   const embeddedDemo = e.NODE_ENV !== 'production' && !e.DATABASE_URL;
   const sandboxCheckout = e.SANDBOX_CHECKOUT ?? embeddedDemo;
+  const seedDemoData = e.SEED_DEMO_DATA ?? embeddedDemo;
   return {
     env: e.NODE_ENV,
     port: e.PORT,
@@ -304,7 +305,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapOperator:
       e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
-    seedDemoData: e.SEED_DEMO_DATA ?? (e.NODE_ENV !== 'production' && !e.DATABASE_URL),
+    seedDemoData,
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS, concurrency: e.JOBS_CONCURRENCY },
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
@@ -338,8 +339,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
-    // The embedded demo's shop owners are minutes old: their marks count there, so its 红黑榜 is not empty.
-    marks: { minAccountAgeDays: e.MARKS_MIN_ACCOUNT_AGE_DAYS ?? (embeddedDemo ? 0 : 30) },
+    // Demo shop owners are minutes old: where demo data is seeded their marks count, so its 红黑榜 is not empty.
+    marks: { minAccountAgeDays: e.MARKS_MIN_ACCOUNT_AGE_DAYS ?? (seedDemoData ? 0 : 30) },
     shopPayouts: { settleDays: e.COMMISSION_SETTLE_DAYS, holdShare: e.COMMISSION_HOLD_SHARE, holdMinUnits: e.COMMISSION_HOLD_MIN_UNITS },
     concepts: {
       priorWeight: e.CONCEPT_INDEX_PRIOR_WEIGHT,

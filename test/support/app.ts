@@ -35,8 +35,6 @@ export const TEST_ENV = {
   SHOP_APPLICATIONS_PER_HOUR: '100000',
   // Share-link lookups (shop page, visits, binding) come from one address in tests; their limit has a test of its own (test/api/shop-sharing.test.ts).
   SHOP_LOOKUPS_PER_MINUTE: '100000',
-  // The production rule (the embedded demo counts new accounts' marks); marks.test.ts moves the clock past it.
-  MARKS_MIN_ACCOUNT_AGE_DAYS: '30',
   // Tests read a campaign right after changing it; the public read cache (at most 1 s old) has tests of its own (test/api/campaign-cache.test.ts).
   CAMPAIGN_CACHE_MS: '0',
   // Every answer is checked against its route's response schema: docs/openapi.yaml is generated from those schemas.
