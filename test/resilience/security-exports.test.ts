@@ -42,6 +42,7 @@ const QUERIES: Record<string, string> = {
   '/v1/factory/picking-lists': '?shipDate=2030-01-01',
   '/v1/sandbox/sms': '?phone=13800138000',
   '/v1/wechat/js-sdk-config': '?url=https%3A%2F%2Fshop.example.com%2Fc%2Fdemo',
+  '/v1/marks': '?kind=campaign&board=red',
 };
 
 describe('CSV exports', () => {
@@ -61,6 +62,9 @@ describe('CSV exports', () => {
       c: w.campaigns.openA,
       'shop-statements': w.shops.statementId,
       concepts: w.concepts.trialA,
+      marks: w.markSubjectA,
+      subjects: w.markSubjectA,
+      mine: w.markSubjectA,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {
