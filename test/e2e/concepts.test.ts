@@ -74,10 +74,12 @@ test('the demo factory proposes a concept from 新品概念 and sees it as a dra
   await form.getByLabel('目标价（元）').fill('199');
   await form.getByLabel('起订量（件）').fill('500');
   await form.getByLabel('试用名额').fill('3');
-  // A bad photo link is refused with the API's words beside the form, and nothing is made.
+  // A bad photo link is refused beside the form, named by its field's Chinese label (never the API's field path), and nothing is made.
   await form.getByLabel('图片链接（每行一个，https）').fill('http://img.example.com/vest.jpg');
   await form.getByRole('button', { name: '提交' }).click();
-  await form.getByText('photoUrls.0').waitFor();
+  const refusal = await textOf(form.getByRole('alert'));
+  expect(refusal).toContain('图片链接（每行一个，https）：');
+  expect(refusal).not.toContain('photoUrls');
   await form.getByLabel('图片链接（每行一个，https）').fill('https://img.example.com/vest.jpg');
   await form.getByRole('button', { name: '提交' }).click();
 
