@@ -1,11 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
-import { startService, type RunningService } from '../support/process';
-import { ApiClient, LAPTOP, launchChromium, requirePrerequisites, screenshot, textOf } from './support/portal';
-import { aShopOwnerThroughApi, checkScreen, launchPhone, requireStorefrontPrerequisites, seriousViolations, tearDown } from './support/storefront';
+import { screenshot, textOf } from './support/portal';
+import { aDemoWithPortalAndPhone, aShopOwnerThroughApi, checkScreen, seriousViolations } from './support/storefront';
 
 /**
  * Product concepts (docs/selection.md) in Debian's chromium against the real service with the demo data: the demo
@@ -21,32 +17,22 @@ interface Concept {
   index: { value: number; ratings: number; low: number; high: number };
 }
 
-let service: RunningService;
-let api: ApiClient;
-let dataDir: string;
-let portal: Awaited<ReturnType<typeof launchChromium>>;
-let phone: Awaited<ReturnType<typeof launchPhone>>;
+let demo: Awaited<ReturnType<typeof aDemoWithPortalAndPhone>>;
+let service: typeof demo.service;
+let api: typeof demo.api;
+let portal: typeof demo.portal;
+let phone: typeof demo.phone;
 let operator: string;
 let conceptId: string;
 
 const TITLE = '轻薄羽绒背心 Light down vest';
 
 beforeAll(async () => {
-  requirePrerequisites();
-  requireStorefrontPrerequisites();
-  dataDir = mkdtempSync(path.join(tmpdir(), 'concepts-e2e-'));
-  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250' });
-  api = new ApiClient(service.url);
-  operator = (await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).token;
-  // CSP bypassed only so that the test can put axe-core into the page.
-  portal = await launchChromium('concepts-portal', { viewport: LAPTOP, bypassCSP: true });
-  phone = await launchPhone();
+  demo = await aDemoWithPortalAndPhone('concepts');
+  ({ service, api, operator, portal, phone } = demo);
 }, 120_000);
 
-afterAll(async () => {
-  await portal?.close();
-  await tearDown({ browser: phone, service, dataDir });
-});
+afterAll(() => demo?.close());
 
 /** A new consumer made a shop owner through the API, applied for the concept's sample: their token. */
 async function anApplicant(): Promise<string> {

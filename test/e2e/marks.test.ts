@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { wilsonLowerBound } from '../../src/marks';
-import { startService, type RunningService } from '../support/process';
-import { ApiClient, LAPTOP, launchChromium, requirePrerequisites, screenshot, textOf } from './support/portal';
-import { aShopOwnerThroughApi, checkScreen, launchPhone, requireStorefrontPrerequisites, seriousViolations, tearDown } from './support/storefront';
+import { screenshot, textOf } from './support/portal';
+import { aDemoWithPortalAndPhone, aShopOwnerThroughApi, checkScreen, seriousViolations } from './support/storefront';
 
 /**
  * 红黑榜 (docs/selection.md § 红黑榜) in Debian's chromium against the real service with the demo data: the demo shop
@@ -16,39 +12,29 @@ import { aShopOwnerThroughApi, checkScreen, launchPhone, requireStorefrontPrereq
  * the answer shows on the shop owners' list. Marks count from account age 0 here (MARKS_MIN_ACCOUNT_AGE_DAYS), the
  * shop owners' activity is a visit through their link.
  */
-let service: RunningService;
-let api: ApiClient;
-let dataDir: string;
-let portal: Awaited<ReturnType<typeof launchChromium>>;
-let phone: Awaited<ReturnType<typeof launchPhone>>;
+let demo: Awaited<ReturnType<typeof aDemoWithPortalAndPhone>>;
+let service: typeof demo.service;
+let api: typeof demo.api;
+let portal: typeof demo.portal;
+let phone: typeof demo.phone;
 let operator: string;
 let campaign: { id: string; title: string };
 
 const ORIGIN = '赣南';
 
 beforeAll(async () => {
-  requirePrerequisites();
-  requireStorefrontPrerequisites();
-  dataDir = mkdtempSync(path.join(tmpdir(), 'marks-e2e-'));
   // The lists are read right after marks are made: no public read cache (it keeps a list up to a second; tested in the API tests).
-  service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', MARKS_MIN_ACCOUNT_AGE_DAYS: '0', CAMPAIGN_CACHE_MS: '0' });
-  api = new ApiClient(service.url);
-  operator = (await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).token;
+  demo = await aDemoWithPortalAndPhone('marks', { MARKS_MIN_ACCOUNT_AGE_DAYS: '0', CAMPAIGN_CACHE_MS: '0' });
+  ({ service, api, operator, portal, phone } = demo);
   const factoryId = (await api.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password)).user.factoryId;
   const campaigns = await api.ok<{ items: { id: string; title: string; factoryId: string; status: string }[] }>('GET', '/v1/campaigns?limit=100');
   campaign = campaigns.items.find((c) => c.factoryId === factoryId && c.status === 'open')!;
   // The demo shop owner has had a visit through their link: their marks count.
   const shop = await api.ok<{ application: { code: string } }>('GET', '/v1/me/shop', await shopOwnerToken());
   await api.ok('POST', '/v1/shop-visits', undefined, { code: shop.application.code, visitorId: `visitor-${randomUUID()}` });
-  // CSP bypassed only so that the test can put axe-core into the page.
-  portal = await launchChromium('marks-portal', { viewport: LAPTOP, bypassCSP: true });
-  phone = await launchPhone();
 }, 120_000);
 
-afterAll(async () => {
-  await portal?.close();
-  await tearDown({ browser: phone, service, dataDir });
-});
+afterAll(() => demo?.close());
 
 async function shopOwnerToken(): Promise<string> {
   return (await api.login(DEMO_ACCOUNTS.shopOwner.email, DEMO_ACCOUNTS.shopOwner.password)).token;

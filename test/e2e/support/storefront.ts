@@ -5,7 +5,8 @@ import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startService, type RunningService } from '../../support/process';
 import { randomUUID } from 'node:crypto';
-import { CHROMIUM, PHONE, SCREENSHOTS, type ApiClient, eventually, launchChromium } from './portal';
+import { DEMO_ACCOUNTS } from '../../../src/demo/seed';
+import { ApiClient, CHROMIUM, LAPTOP, PHONE, SCREENSHOTS, eventually, launchChromium, requirePrerequisites } from './portal';
 
 export const STOREFRONT_DIST = path.join(__dirname, '../../../storefront/dist');
 
@@ -75,6 +76,27 @@ export async function tearDown(run: { browser?: { close(): Promise<void> }; serv
   run.service?.child.kill('SIGTERM');
   await run.service?.exited;
   if (run.dataDir) rmSync(run.dataDir, { recursive: true, force: true });
+}
+
+/**
+ * The service with its demo data in its own process, the demo operator signed in through the API, and both screens
+ * a feature spans: the factory portal on a laptop and the storefront on a phone (CSP bypassed only so that the test
+ * can put axe-core into the pages). `close()` ends all of it.
+ */
+export async function aDemoWithPortalAndPhone(name: string, env: Record<string, string> = {}) {
+  requirePrerequisites();
+  requireStorefrontPrerequisites();
+  const dataDir = mkdtempSync(path.join(tmpdir(), `${name}-e2e-`));
+  const service = await startService({ DATA_DIR: dataDir, JOBS_POLL_INTERVAL_MS: '250', ...env });
+  const api = new ApiClient(service.url);
+  const operator = (await api.login(DEMO_ACCOUNTS.operator.email, DEMO_ACCOUNTS.operator.password)).token;
+  const portal = await launchChromium(`${name}-portal`, { viewport: LAPTOP, bypassCSP: true });
+  const phone = await launchPhone();
+  const close = async () => {
+    await portal.close();
+    await tearDown({ browser: phone, service, dataDir });
+  };
+  return { service, api, operator, portal, phone, close };
 }
 
 /**
