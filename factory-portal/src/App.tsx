@@ -1,5 +1,7 @@
+import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
 import { useAuth } from './auth/AuthProvider';
+import { isOperator } from './auth/session';
 import { Layout } from './components/Layout';
 import { Accuracy } from './pages/Accuracy';
 import { BatchDetail } from './pages/BatchDetail';
@@ -13,6 +15,13 @@ import { MarkSubject, Marks } from './pages/Marks';
 import { Overview } from './pages/Overview';
 import { Settlements } from './pages/Settlements';
 import { SignIn } from './pages/SignIn';
+import { Loading } from './components/StateViews';
+
+/**
+ * The operator console (docs/operator-console.md): its own chunk, fetched only when an operator is signed in,
+ * so factory staff never download its code.
+ */
+const ConsoleApp = lazy(() => import('./console/ConsoleApp'));
 
 /** Every screen but sign-in needs a session; without one (or once it has ended) the user is sent to sign in. */
 function RequireSession() {
@@ -22,7 +31,28 @@ function RequireSession() {
   return <Layout />;
 }
 
+/**
+ * One sign-in for both: an operator is in the console (/console/*, every other address leads there, so an
+ * operator never sees a factory's screens); a factory user has the factory's screens, and /console/* is
+ * simply not found for them.
+ */
 export function App() {
+  const { session } = useAuth();
+  if (session && isOperator(session.user))
+    return (
+      <Routes>
+        <Route path="/sign-in" element={<SignIn />} />
+        <Route
+          path="/console/*"
+          element={
+            <Suspense fallback={<Loading />}>
+              <ConsoleApp />
+            </Suspense>
+          }
+        />
+        <Route path="*" element={<Navigate to="/console" replace />} />
+      </Routes>
+    );
   return (
     <Routes>
       <Route path="/sign-in" element={<SignIn />} />

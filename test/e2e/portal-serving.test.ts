@@ -40,6 +40,14 @@ describe('the factory portal at /portal', () => {
     await serving(dist).get('/portal').expect(301).expect('Location', '/portal/');
   });
 
+  test('/console, the address operators are given, leads to the console in the portal app, screen for screen', async () => {
+    await serving(dist).get('/console').expect(302).expect('Location', '/portal/console/');
+    await serving(dist).get('/console/').expect(302).expect('Location', '/portal/console/');
+    await serving(dist).get('/console/audit').expect(302).expect('Location', '/portal/console/audit');
+    const screen = await serving(dist).get('/portal/console/audit').expect(200);
+    expect(screen.text).toContain('<div id="root">');
+  });
+
   test('hashed assets are cached for a year; a missing one is a 404, never the app served as a script', async () => {
     const asset = await serving(dist).get('/portal/assets/index-abc123.js').expect(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);

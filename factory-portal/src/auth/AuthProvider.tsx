@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
 import { Api, login } from '../api/client';
-import { clearSession, loadSession, saveSession, type Session } from './session';
+import { clearSession, isPortalUser, loadSession, saveSession, type Session } from './session';
 
 /** Why the user is on the sign-in page, told to them there. */
 export type Notice = 'expired' | 'signedOut' | null;
@@ -20,7 +20,7 @@ interface Auth {
   signOut(): Promise<void>;
 }
 
-/** The account signed in, but it is not a factory's (a consumer or an operator): the portal is for factory staff. */
+/** The account signed in, but it is neither a factory's nor an operator's (a consumer): the portal is for factory staff and the console for operators. */
 export class NotAFactoryAccount extends Error {}
 
 const AuthContext = createContext<Auth | null>(null);
@@ -47,7 +47,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const signIn = useCallback(
     async (email: string, password: string) => {
       const answer = await login(email, password);
-      if (answer.user.role !== 'factory' || answer.user.factoryId === null) throw new NotAFactoryAccount();
+      if (!isPortalUser(answer.user)) throw new NotAFactoryAccount();
       const next: Session = { token: answer.token, expiresAt: answer.expiresAt, user: answer.user };
       saveSession(next);
       queryClient.clear();

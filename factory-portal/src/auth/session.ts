@@ -1,6 +1,6 @@
 import type { User } from '../api/types';
 
-/** A signed-in factory user, kept in localStorage so a reload or a new tab stays signed in until the token expires. */
+/** A signed-in factory user or operator, kept in localStorage so a reload or a new tab stays signed in until the token expires. */
 export interface Session {
   token: string;
   expiresAt: string;
@@ -22,7 +22,7 @@ export function loadSession(now: Date): { session: Session | null; expired: bool
   } catch {
     stored = {};
   }
-  const readable = typeof stored.token === 'string' && typeof stored.expiresAt === 'string' && typeof stored.user?.factoryId === 'string';
+  const readable = typeof stored.token === 'string' && typeof stored.expiresAt === 'string' && stored.user !== undefined && isPortalUser(stored.user);
   if (!readable || !(new Date(stored.expiresAt!).getTime() > now.getTime())) {
     // Told to the user as an ended session: they sign in again either way.
     localStorage.removeItem(KEY);
@@ -30,6 +30,16 @@ export function loadSession(now: Date): { session: Session | null; expired: bool
   }
   return { session: stored as Session, expired: false, endedUserId: null };
 }
+
+/**
+ * Who the portal app is for: a factory's staff (their factory's screens) and the platform's operators (the
+ * console at /console). Consumers and shop owners have the storefront.
+ */
+export function isPortalUser(user: Pick<User, 'role' | 'factoryId'>): boolean {
+  return (user.role === 'factory' && typeof user.factoryId === 'string') || user.role === 'operator';
+}
+
+export const isOperator = (user: Pick<User, 'role'>): boolean => user.role === 'operator';
 
 export function saveSession(session: Session): void {
   localStorage.setItem(KEY, JSON.stringify(session));

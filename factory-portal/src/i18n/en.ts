@@ -1,6 +1,8 @@
 import type { zh } from './zh';
 
 export const en: typeof zh = {
+  // The console's English words come with its chunk (src/console/i18n.ts), as its Chinese ones do (zh.ts).
+  console: {} as typeof zh.console,
   app: {
     title: 'Factory portal',
     documentTitle: 'Factory portal · C2M',
@@ -74,7 +76,7 @@ export const en: typeof zh = {
     expired: 'Your session has expired or is no longer valid. Please sign in again.',
     signedOut: 'You have signed out.',
     invalid: 'The email or password is not right.',
-    notFactory: 'This is not a factory account. Sign in with your factory portal account.',
+    notFactory: 'This account cannot sign in to the factory portal. Sign in with a factory or operator account.',
   },
   units: {
     firm: 'Firm units',

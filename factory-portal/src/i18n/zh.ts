@@ -1,5 +1,13 @@
+import type { consoleZh } from '../console/i18n';
+
 /** The portal's words in Chinese, the default. en.ts must have the same keys (checked by its type). */
 export const zh = {
+  /**
+   * The operator console's words (src/console/i18n.ts, each area's from its folder): mounted here by type only, so
+   * `t('console.audit.title')` is checked like every key, while the words are added to i18next by the console's
+   * own chunk when it loads (an operator's browser only), and the factory portal's bundle does not carry them.
+   */
+  console: {} as typeof consoleZh,
   app: {
     title: '工厂门户',
     documentTitle: '工厂门户 · C2M',
@@ -73,7 +81,7 @@ export const zh = {
     expired: '登录已过期或已失效，请重新登录。',
     signedOut: '您已退出登录。',
     invalid: '邮箱或密码不正确。',
-    notFactory: '这不是工厂账号。请使用工厂的门户账号登录。',
+    notFactory: '这个账号不能登录工厂门户。请使用工厂或运营的账号登录。',
   },
   units: {
     firm: '确定量',
