@@ -676,7 +676,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List factories (operator) */
+        /** List factories with their users, keys and webhook health (operator) */
         get: {
             parameters: {
                 query?: {
@@ -689,14 +689,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A page of factories */
+                /** @description A page of factories, oldest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["Factory"][];
+                            items: components["schemas"]["FactorySummary"][];
                             total: number;
                             limit: number;
                             offset: number;
@@ -1011,6 +1011,170 @@ export interface paths {
                 };
                 /** @description `email_taken` */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factories/{id}/users/{userId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a factory's portal user (operator): it cannot sign in, and its sessions end at once; disabling twice is fine */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why, for the audit log */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The user, disabled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factories/{id}/users/{userId}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Enable a disabled portal user again (operator); it signs in anew */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why, for the audit log */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The user, enabled */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3329,6 +3493,229 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/factory/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send test: a signed `webhook.test` event POSTed to the webhook now, and what came of it
+         * @description The body is `{type: "webhook.test", eventId: "test:<uuid>", factoryId, sentAt}`, signed like every push (X-C2M-Signature). A receiver that fails is an answer, not an error: `delivered` false with the status code or the error. Not logged among the deliveries, never retried.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What the receiver answered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookTest"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `webhook_not_set`: no webhook is set */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factories/{id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A factory's webhook, never its secret (operators, or the factory itself; others get 404) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The webhook */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such factory, or no webhook is set */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factories/{id}/webhook/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send test to a factory's webhook (operators, or the factory itself; others get 404) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description What the receiver answered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookTest"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `webhook_not_set`: no webhook is set */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/factory/webhook/rotate-secret": {
         parameters: {
             query?: never;
@@ -3917,12 +4304,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every attempt to push a batch to the calling factory's webhook, newest first */
+        /** Every attempt to push a batch to the calling factory's webhook, newest first, with the next retry or when the retries gave up */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number | null;
+                    /** @description failing: only the newest attempt of each batch never delivered and newer than the newest delivered batch */
+                    status?: "failing";
                 };
                 header?: never;
                 path?: never;
@@ -3988,12 +4377,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A factory's webhook push attempts (operators) */
+        /** A factory's webhook push attempts (operators, or the factory itself; others get 404) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number | null;
+                    /** @description failing: only the newest attempt of each batch never delivered and newer than the newest delivered batch */
+                    status?: "failing";
                 };
                 header?: never;
                 path: {
@@ -4057,6 +4448,272 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/webhook-deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver: push an attempt's batch to the calling factory's webhook again, now
+         * @description The batch of that attempt, POSTed again now as every push sends it (same event id), and logged as a new attempt (`manual`). A receiver that fails is an answer, not an error: the attempt says `delivered` false with its status code or error. The automatic retries keep their schedule: one that comes after a delivery does nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The new attempt, delivered or not */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `webhook_not_set`: no webhook is set */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factories/{id}/webhook-deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver one of a factory's push attempts now (operators, or the factory itself; others get 404)
+         * @description The batch of that attempt, POSTed again now as every push sends it (same event id), and logged as a new attempt (`manual`). A receiver that fails is an answer, not an error: the attempt says `delivered` false with its status code or error. The automatic retries keep their schedule: one that comes after a delivery does nothing.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why, for the audit log */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The new attempt, delivered or not */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `webhook_not_set`: no webhook is set */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/factory/forecast-batches/{id}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push one of the calling factory's batches to its webhook now (after saving a new URL, say), delivered before or not
+         * @description One attempt now, logged among the deliveries (`manual`), with the batch as every push sends it (same event id: a receiver that has it already may ignore it).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The attempt, delivered or not */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `webhook_not_set`: no webhook is set */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -11172,6 +11829,48 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        FactorySummary: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "manufacturer" | "orchard";
+            contactEmail: string;
+            /** Format: date-time */
+            createdAt: string;
+            users: {
+                total: number;
+                /** @description Not disabled */
+                active: number;
+            };
+            /** @description Keys not revoked */
+            activeApiKeys: number;
+            /** @description null when the factory has set no webhook */
+            webhook: {
+                url: string;
+                /**
+                 * Format: date-time
+                 * @description The newest push attempt (any batch), null before the first
+                 */
+                lastAttemptAt: string | null;
+                lastDelivered: boolean | null;
+                lastStatusCode: number | null;
+                /**
+                 * @description Why it failed, in one word (for a screen to say in its language); null when delivered
+                 * @enum {string|null}
+                 */
+                lastErrorKind: "http_status" | "timeout" | "connect_failed" | "address_not_public" | null;
+                /** @description Batches whose pushes failed and were never delivered, newer than the newest delivered one (an older one is replaced by it) */
+                failingBatches: number;
+                /** @description Of the failing batches, those the automatic retries will try again */
+                retryingBatches: number;
+                /**
+                 * Format: date-time
+                 * @description The soonest automatic retry of a failing batch; null when none will come
+                 */
+                nextAttemptAt: string | null;
+            } | null;
+        };
         ForecastAccuracy: {
             versions: {
                 version: number;
@@ -12120,6 +12819,11 @@ export interface components {
             factoryId: string | null;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * Format: date-time
+             * @description When an operator disabled the account (it cannot sign in); null while it is enabled
+             */
+            disabledAt: string | null;
         };
         /**
          * @description A variant as a key: name=value for each option in the product's order, joined by ";". In values "%", ";" and "=" are written %25, %3B and %3D (so every value reads back exactly and no two variants share a key); a key with none of them is the plain text. A campaign whose options could make a key longer than 255 characters is refused.
@@ -12150,6 +12854,40 @@ export interface components {
             error: string | null;
             durationMs: number;
             delivered: boolean;
+            /**
+             * @description Why it failed, in one word (for a screen to say in its language); null when delivered
+             * @enum {string|null}
+             */
+            errorKind: "http_status" | "timeout" | "connect_failed" | "address_not_public" | null;
+            /** @description Asked for by a person (redeliver, push now), not by the automatic retries */
+            manual: boolean;
+            /**
+             * Format: date-time
+             * @description On the newest attempt of a batch not delivered: when the automatic retries try again; null otherwise (and once they have given up)
+             */
+            nextAttemptAt: string | null;
+            /**
+             * Format: date-time
+             * @description On the newest attempt of a batch not delivered, when no automatic retry will come: this attempt was the last (until someone redelivers); null otherwise
+             */
+            gaveUpAt: string | null;
+        };
+        WebhookTest: {
+            /** @description test:<uuid>, as sent in X-C2M-Event-Id */
+            eventId: string;
+            url: string;
+            /** Format: date-time */
+            attemptedAt: string;
+            /** @description The receiver answered 2xx */
+            delivered: boolean;
+            statusCode: number | null;
+            error: string | null;
+            /**
+             * @description Why it failed, in one word (for a screen to say in its language); null when delivered
+             * @enum {string|null}
+             */
+            errorKind: "http_status" | "timeout" | "connect_failed" | "address_not_public" | null;
+            durationMs: number;
         };
         WechatJsSdkConfig: {
             /** @enum {boolean} */

@@ -28,6 +28,7 @@ import { ShopVisits1765800000000 } from './1765800000000-shop-visits';
 import { Concepts1765900000000 } from './1765900000000-concepts';
 import { Marks1766000000000 } from './1766000000000-marks';
 import { CommitmentCarryOver1766150000000 } from './1766150000000-commitment-carry-over';
+import { FactoryConsole1766240000000 } from './1766240000000-factory-console';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -61,4 +62,5 @@ export const migrations = [
   Concepts1765900000000,
   Marks1766000000000,
   CommitmentCarryOver1766150000000,
+  FactoryConsole1766240000000,
 ];

@@ -432,6 +432,7 @@ export function buildApp(deps: AppDeps): App {
     clock,
     box: new SecretBox(deps.secrets.auth, 'factory-webhook-secrets'),
     allowPrivateAddresses: config.forecasts.webhookAllowPrivateAddresses,
+    timeoutMs: config.forecasts.webhookTimeoutMs,
   });
   const planning = new BoxPlanning({ db, clock });
   const schedule = new SubscriptionSchedule({ db, clock });
@@ -596,7 +597,7 @@ export function buildApp(deps: AppDeps): App {
       ),
       notificationRoutes(notifications),
     ),
-    ...tagged('factories', factoryRoutes(factories)),
+    ...tagged('factories', factoryRoutes(factories, forecasts)),
     ...tagged('campaigns', campaignRoutes(campaigns, campaignReads, decisions, clock)),
     ...tagged('pledges', pledgeRoutes(pledges, config.pledgeRateLimit, rateLimits, paymentDtos(sandbox))),
     ...tagged(

@@ -32,6 +32,7 @@ export const UserDocument = z
     displayName: z.string(),
     factoryId: z.uuid().nullable(),
     createdAt: z.iso.datetime(),
+    disabledAt: z.iso.datetime().nullable().meta({ description: 'When an operator disabled the account (it cannot sign in); null while it is enabled' }),
   })
   .meta({ id: 'User' });
 export type UserDto = z.output<typeof UserDocument>;
@@ -60,6 +61,7 @@ export function toUserDto(user: UserRow, viewer: 'owner' | 'other' = 'other'): U
     displayName: user.displayName,
     factoryId: user.factoryId,
     createdAt: user.createdAt.toISOString(),
+    disabledAt: user.disabledAt?.toISOString() ?? null,
   };
 }
 

@@ -110,6 +110,7 @@ export class AccountService implements CredentialVerifier {
         factoryId: null,
         displayName: maskPhone(phone).replace(/^\+86 /, ''),
         createdAt: this.deps.clock.now(),
+        disabledAt: null,
       });
     if (!existing) await tx.insert(UserRow, user);
     return { session: await this.startSession(user, tx), newAccount: !existing };
@@ -119,6 +120,8 @@ export class AccountService implements CredentialVerifier {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email }));
     const { ok, rehash } = await this.deps.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !user.passwordHash || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+    // Said only to whoever knows the password: anyone else learns no more than from a wrong one.
+    if (user.disabledAt) throw new AppError(403, 'account_disabled', 'This account has been disabled by an operator.');
     if (rehash) await this.rehash(user.id, user.passwordHash, password);
     return this.startSession(user);
   }
@@ -188,6 +191,38 @@ export class AccountService implements CredentialVerifier {
     return tx.find(UserRow, { where: { factoryId }, order: { createdAt: 'ASC', id: 'ASC' } });
   }
 
+  /** Each factory's portal users: how many, and how many of them are not disabled. */
+  async countFactoryUsers(tx: Tx, factoryIds: readonly string[]): Promise<Map<string, { total: number; active: number }>> {
+    if (factoryIds.length === 0) return new Map();
+    const rows = await tx
+      .createQueryBuilder(UserRow, 'u')
+      .select('u.factory_id', 'factoryId')
+      .addSelect('COUNT(*)', 'total')
+      .addSelect('SUM(CASE WHEN u.disabled_at IS NULL THEN 1 ELSE 0 END)', 'active')
+      .where({ factoryId: In([...factoryIds]) })
+      .groupBy('u.factory_id')
+      .getRawMany<{ factoryId: string; total: number | string; active: number | string }>();
+    return new Map(rows.map((r) => [r.factoryId, { total: Number(r.total), active: Number(r.active) }]));
+  }
+
+  /**
+   * Disables a factory's portal user (it cannot sign in, and every session of it ends at once) or enables
+   * it again. Doing either twice is fine. A user of another factory is "not found".
+   */
+  async setFactoryUserDisabled(tx: Tx, factoryId: string, userId: string, disabled: boolean): Promise<UserRow> {
+    const user = await tx.findOne(UserRow, { where: { id: userId }, lock: this.deps.db.rowLock() });
+    if (!user || user.role !== 'factory' || user.factoryId !== factoryId) throw notFound('The user');
+    if (disabled && !user.disabledAt) {
+      user.disabledAt = this.deps.clock.now();
+      await tx.update(UserRow, { id: userId }, { disabledAt: user.disabledAt });
+      await tx.delete(SessionRow, { userId });
+    } else if (!disabled && user.disabledAt) {
+      user.disabledAt = null;
+      await tx.update(UserRow, { id: userId }, { disabledAt: null });
+    }
+    return user;
+  }
+
   async get(userId: string): Promise<UserRow> {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { id: userId }));
     if (!user) throw notFound('The account');
@@ -218,6 +253,7 @@ export class AccountService implements CredentialVerifier {
       factoryId: input.factoryId,
       displayName: input.displayName ?? input.email.split('@')[0],
       createdAt: this.deps.clock.now(),
+      disabledAt: null,
     });
   }
 

@@ -16,4 +16,6 @@ export class UserRow {
   @Column({ name: 'factory_id', type: 'varchar', length: 36, nullable: true }) factoryId: string | null;
   @Column({ name: 'display_name', type: 'varchar', length: 100 }) displayName: string;
   @Column(timestampColumn('created_at')) createdAt: Date;
+  /** Set when an operator disabled the account (factory portal users): it cannot sign in, and its sessions were ended. */
+  @Column(timestampColumn('disabled_at', { nullable: true })) disabledAt: Date | null;
 }

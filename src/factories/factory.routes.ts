@@ -1,26 +1,33 @@
 import { UserDocument, toUserDto } from '../accounts';
 import { listOf, page, pageOf, pageQuery } from '../platform/http/paginate';
 import { route, type RouteDef } from '../platform/http/routes';
-import type { FactoryService } from './factory.service';
+import type { FactoryOverview, FactoryService } from './factory.service';
 import { notFound } from '../platform/http/app-error';
+import { canActForFactory } from '../platform/http/principal';
 import {
   ApiKeyDocument,
   ApiKeyParams,
   CreateApiKeyBody,
   CreateFactoryBody,
   CreateFactoryUserBody,
+  DisableUserBody,
+  EnableUserBody,
   FactoryDocument,
   FactoryParams,
+  FactorySummaryDocument,
+  FactoryUserParams,
   IssuedApiKey,
   WebhookDocument,
+  WebhookTestDocument,
   toApiKeyDto,
   toFactoryDto,
   toWebhookDto,
   webhookBody,
 } from './factory.schemas';
-import type { FactoryWebhooks } from './webhooks';
+import type { DeliveryOutcome, FactoryWebhooks, WebhookHealth, WebhookHealthSource } from './webhooks';
+import type { z } from 'zod';
 
-export function factoryRoutes(factories: FactoryService): RouteDef[] {
+export function factoryRoutes(factories: FactoryService, health: WebhookHealthSource): RouteDef[] {
   return [
     route({
       method: 'post',
@@ -35,14 +42,19 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
     route({
       method: 'get',
       path: '/v1/factories',
-      summary: 'List factories (operator)',
+      summary: 'List factories with their users, keys and webhook health (operator)',
       access: ['operator'],
       query: pageQuery,
-      response: pageOf(FactoryDocument),
-      doc: { answer: 'A page of factories' },
+      response: pageOf(FactorySummaryDocument),
+      doc: { answer: 'A page of factories, oldest first' },
       handle: async ({ query }) => {
-        const { items, total } = await factories.list(query);
-        return page(items.map(toFactoryDto), total, query);
+        const { items, total } = await factories.overview(query);
+        const healths = await health.webhookHealth(items.filter((i) => i.webhookUrl !== null).map((i) => i.factory.id));
+        return page(
+          items.map((item) => toFactorySummaryDto(item, healths.get(item.factory.id))),
+          total,
+          query,
+        );
       },
     }),
     route({
@@ -66,6 +78,28 @@ export function factoryRoutes(factories: FactoryService): RouteDef[] {
       response: UserDocument,
       doc: { problems: { 409: '`email_taken`' } },
       handle: async ({ params, body }) => toUserDto(await factories.addUser(params.id, body)),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factories/:id/users/:userId/disable',
+      summary: "Disable a factory's portal user (operator): it cannot sign in, and its sessions end at once; disabling twice is fine",
+      access: ['operator'],
+      params: FactoryUserParams,
+      body: DisableUserBody,
+      response: UserDocument,
+      doc: { answer: 'The user, disabled' },
+      handle: async ({ params }) => toUserDto(await factories.setUserDisabled(params.id, params.userId, true)),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factories/:id/users/:userId/enable',
+      summary: 'Enable a disabled portal user again (operator); it signs in anew',
+      access: ['operator'],
+      params: FactoryUserParams,
+      body: EnableUserBody,
+      response: UserDocument,
+      doc: { answer: 'The user, enabled' },
+      handle: async ({ params }) => toUserDto(await factories.setUserDisabled(params.id, params.userId, false)),
     }),
     route({
       method: 'get',
@@ -153,6 +187,48 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
     }),
     route({
       method: 'post',
+      path: '/v1/factory/webhook/test',
+      summary: 'Send test: a signed `webhook.test` event POSTed to the webhook now, and what came of it',
+      access: ['factory'],
+      response: WebhookTestDocument,
+      doc: {
+        description:
+          'The body is `{type: "webhook.test", eventId: "test:<uuid>", factoryId, sentAt}`, signed like every push (X-C2M-Signature). A receiver that fails is an answer, not an error: `delivered` false with the status code or the error. Not logged among the deliveries, never retried.',
+        answer: 'What the receiver answered',
+        problems: { 409: '`webhook_not_set`: no webhook is set' },
+      },
+      handle: async ({ principal }) => toWebhookTestDto(await webhooks.sendTest(principal.factoryId)),
+    }),
+    route({
+      method: 'get',
+      path: '/v1/factories/:id/webhook',
+      summary: "A factory's webhook, never its secret (operators, or the factory itself; others get 404)",
+      access: ['operator', 'factory'],
+      params: FactoryParams,
+      response: WebhookDocument,
+      doc: { answer: 'The webhook', problems: { 404: '`not_found`: no such factory, or no webhook is set' } },
+      handle: async ({ principal, params }) => {
+        if (!canActForFactory(principal, params.id)) throw notFound('The factory');
+        const webhook = await webhooks.get(params.id);
+        if (!webhook) throw notFound('The webhook');
+        return toWebhookDto(webhook);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factories/:id/webhook/test',
+      summary: "Send test to a factory's webhook (operators, or the factory itself; others get 404)",
+      access: ['operator', 'factory'],
+      params: FactoryParams,
+      response: WebhookTestDocument,
+      doc: { answer: 'What the receiver answered', problems: { 409: '`webhook_not_set`: no webhook is set' } },
+      handle: async ({ principal, params }) => {
+        if (!canActForFactory(principal, params.id)) throw notFound('The factory');
+        return toWebhookTestDto(await webhooks.sendTest(params.id));
+      },
+    }),
+    route({
+      method: 'post',
       path: '/v1/factory/webhook/rotate-secret',
       summary: 'A new signing secret, returned once in `secret`; for 24 hours pushes carry a signature by the old secret too',
       access: ['factory'],
@@ -176,4 +252,39 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
       },
     }),
   ];
+}
+
+function toFactorySummaryDto(item: FactoryOverview, health: WebhookHealth | undefined): z.input<typeof FactorySummaryDocument> {
+  const last = health?.lastAttempt ?? null;
+  return {
+    ...toFactoryDto(item.factory),
+    users: item.users,
+    activeApiKeys: item.activeApiKeys,
+    webhook:
+      item.webhookUrl === null
+        ? null
+        : {
+            url: item.webhookUrl,
+            lastAttemptAt: last?.at.toISOString() ?? null,
+            lastDelivered: last?.delivered ?? null,
+            lastStatusCode: last?.statusCode ?? null,
+            lastErrorKind: last?.errorKind ?? null,
+            failingBatches: health?.failingBatches ?? 0,
+            retryingBatches: health?.retryingBatches ?? 0,
+            nextAttemptAt: health?.nextAttemptAt?.toISOString() ?? null,
+          },
+  };
+}
+
+function toWebhookTestDto(outcome: DeliveryOutcome & { eventId: string }): z.input<typeof WebhookTestDocument> {
+  return {
+    eventId: outcome.eventId,
+    url: outcome.url,
+    attemptedAt: outcome.attemptedAt.toISOString(),
+    delivered: outcome.delivered,
+    statusCode: outcome.statusCode,
+    error: outcome.error,
+    errorKind: outcome.errorKind,
+    durationMs: outcome.durationMs,
+  };
 }

@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import type { AccountService, NewUser, UserRow } from '../accounts';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -8,8 +8,15 @@ import type { PageQuery } from '../platform/http/paginate';
 import { canActForFactory, type Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { formatApiKey, newApiKeySecret, parseApiKey, secretMatches } from './api-key';
-import { FactoryApiKeyRow, FactoryRow } from './factory.entity';
+import { FactoryApiKeyRow, FactoryRow, FactoryWebhookRow } from './factory.entity';
 import type { CreateFactoryInput } from './factory.schemas';
+
+export interface FactoryOverview {
+  factory: FactoryRow;
+  users: { total: number; active: number };
+  activeApiKeys: number;
+  webhookUrl: string | null;
+}
 
 export class FactoryService implements CredentialVerifier {
   constructor(private readonly deps: { db: Database; accounts: AccountService; clock: Clock }) {}
@@ -48,6 +55,39 @@ export class FactoryService implements CredentialVerifier {
     return (await tx.find(FactoryRow, { select: { id: true }, order: { id: 'ASC' } })).map((f) => f.id);
   }
 
+  /**
+   * A page of factories as the console lists them: with their users (all, and not disabled), their keys not
+   * revoked, and their webhook's URL (null without one). Webhook health is the forecasts module's to add.
+   */
+  async overview(page: PageQuery): Promise<{ items: FactoryOverview[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
+      const [factories, total] = await tx.findAndCount(FactoryRow, { order: { createdAt: 'ASC', id: 'ASC' }, skip: page.offset, take: page.limit });
+      const ids = factories.map((f) => f.id);
+      if (ids.length === 0) return { items: [], total };
+      const users = await this.deps.accounts.countFactoryUsers(tx, ids);
+      const keys = await tx
+        .createQueryBuilder(FactoryApiKeyRow, 'k')
+        .select('k.factory_id', 'factoryId')
+        .addSelect('COUNT(*)', 'active')
+        .where({ factoryId: In(ids), revokedAt: IsNull() })
+        .groupBy('k.factory_id')
+        .getRawMany<{ factoryId: string; active: number | string }>();
+      const activeKeys = new Map(keys.map((k) => [k.factoryId, Number(k.active)]));
+      const webhooks = new Map(
+        (await tx.find(FactoryWebhookRow, { select: { factoryId: true, url: true }, where: { factoryId: In(ids) } })).map((w) => [w.factoryId, w.url]),
+      );
+      return {
+        items: factories.map((factory) => ({
+          factory,
+          users: users.get(factory.id) ?? { total: 0, active: 0 },
+          activeApiKeys: activeKeys.get(factory.id) ?? 0,
+          webhookUrl: webhooks.get(factory.id) ?? null,
+        })),
+        total,
+      };
+    });
+  }
+
   async list(page: PageQuery): Promise<{ items: FactoryRow[]; total: number }> {
     const [items, total] = await this.deps.db.read((tx) =>
       tx.findAndCount(FactoryRow, { order: { createdAt: 'ASC', id: 'ASC' }, skip: page.offset, take: page.limit }),
@@ -67,6 +107,14 @@ export class FactoryService implements CredentialVerifier {
     return this.deps.db.transaction(async (tx) => {
       if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
       return this.deps.accounts.createFactoryUser(tx, factoryId, input);
+    });
+  }
+
+  /** Disables a factory's portal user (its sessions end, it cannot sign in) or enables it again. */
+  async setUserDisabled(factoryId: string, userId: string, disabled: boolean): Promise<UserRow> {
+    return this.deps.db.transaction(async (tx) => {
+      if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
+      return this.deps.accounts.setFactoryUserDisabled(tx, factoryId, userId, disabled);
     });
   }
 

@@ -1,5 +1,13 @@
 export { FactoryService } from './factory.service';
 export { factoryRoutes, webhookRoutes } from './factory.routes';
-export { FactoryWebhooks, ROTATION_GRACE_MS } from './webhooks';
+export {
+  FactoryWebhooks,
+  ROTATION_GRACE_MS,
+  webhookNotSet,
+  type DeliveryErrorKind,
+  type WebhookTarget,
+  type WebhookHealth,
+  type WebhookHealthSource,
+} from './webhooks';
 export { FactoryApiKeyRow, FactoryRow, FactoryWebhookRow, type FactoryKind } from './factory.entity';
-export { FactoryParams } from './factory.schemas';
+export { FactoryParams, deliveryErrorKind } from './factory.schemas';

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { AppError, notFound } from '../platform/http/app-error';
-import { notPublic } from '../platform/outbound-http';
+import { newId } from '../platform/ids';
+import { AddressNotPublicError, notPublic, postOnce } from '../platform/outbound-http';
 import type { SecretBox } from '../platform/secret-box';
+import { signatureHeader } from '../platform/signature';
 import { FactoryRow, FactoryWebhookRow } from './factory.entity';
 
 /** How long the previous secret keeps signing after a rotation, so the factory's receiver can switch over. */
@@ -15,9 +17,42 @@ export interface WebhookTarget {
   secrets: string[];
 }
 
+/** Why a delivery failed, for a screen to say in its user's language (the `error` text is English, for logs and API clients). */
+export type DeliveryErrorKind = 'http_status' | 'timeout' | 'connect_failed' | 'address_not_public';
+
+/** What came of one signed POST to a webhook. */
+export interface DeliveryOutcome {
+  url: string;
+  attemptedAt: Date;
+  /** The receiver's HTTP status, null when none answered. */
+  statusCode: number | null;
+  /** null when delivered (a 2xx); otherwise what went wrong, in words. */
+  error: string | null;
+  errorKind: DeliveryErrorKind | null;
+  durationMs: number;
+  delivered: boolean;
+  /** The full reason when the address was refused: for the server's log only (it names an internal address). */
+  refusal?: Error;
+}
+
+/** How a factory's webhook pushes are going: what the console lists per factory. */
+export interface WebhookHealth {
+  lastAttempt: { at: Date; delivered: boolean; statusCode: number | null; errorKind: DeliveryErrorKind | null } | null;
+  /** Batches whose pushes failed and were never delivered, newer than the newest delivered batch. */
+  failingBatches: number;
+  /** Of those, the ones the automatic retries will try again, and the soonest retry. */
+  retryingBatches: number;
+  nextAttemptAt: Date | null;
+}
+
+/** Whoever logs the pushes (the forecasts module) says how they are going, per factory (a port: factories does not know forecasts). */
+export interface WebhookHealthSource {
+  webhookHealth(factoryIds: readonly string[]): Promise<Map<string, WebhookHealth>>;
+}
+
 /** A factory's webhook: its URL and signing secret. The secret is shown once, when it is made. */
 export class FactoryWebhooks {
-  constructor(private readonly deps: { db: Database; clock: Clock; box: SecretBox; allowPrivateAddresses: boolean }) {}
+  constructor(private readonly deps: { db: Database; clock: Clock; box: SecretBox; allowPrivateAddresses: boolean; timeoutMs: number }) {}
 
   async get(factoryId: string): Promise<FactoryWebhookRow | null> {
     return this.deps.db.read((tx) => tx.findOneBy(FactoryWebhookRow, { factoryId }));
@@ -71,6 +106,57 @@ export class FactoryWebhooks {
     await this.deps.db.transaction((tx) => tx.delete(FactoryWebhookRow, { factoryId }));
   }
 
+  /**
+   * "Send test": a signed `webhook.test` event POSTed to the factory's webhook now, and what came of it.
+   * Nothing is logged among the deliveries (it is no batch) and nothing is retried: the caller sees the result.
+   */
+  async sendTest(factoryId: string): Promise<DeliveryOutcome & { eventId: string }> {
+    const target = await this.deps.db.read(async (tx) => {
+      if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
+      return this.target(tx, factoryId);
+    });
+    if (!target) throw webhookNotSet();
+    const eventId = `test:${newId()}`;
+    const body = Buffer.from(JSON.stringify({ type: 'webhook.test', eventId, factoryId, sentAt: this.deps.clock.now().toISOString() }));
+    return { eventId, ...(await this.deliver(target, eventId, body)) };
+  }
+
+  /**
+   * One signed POST of `body` to the target, whatever happens: a failure is an outcome, not an exception.
+   * The receiver de-duplicates by the event id (header X-C2M-Event-Id).
+   */
+  async deliver(target: WebhookTarget, eventId: string, body: Buffer): Promise<DeliveryOutcome> {
+    const attemptedAt = this.deps.clock.now();
+    const started = Date.now();
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    let errorKind: DeliveryErrorKind | null = null;
+    let refusal: Error | undefined;
+    try {
+      ({ status: statusCode } = await postOnce(new URL(target.url), {
+        body,
+        timeoutMs: this.deps.timeoutMs,
+        allowPrivateAddresses: this.deps.allowPrivateAddresses,
+        headers: {
+          'content-type': 'application/json',
+          'x-c2m-event-id': eventId,
+          'x-c2m-signature': signatureHeader(target.secrets, body, attemptedAt),
+        },
+      }));
+      if (statusCode < 200 || statusCode >= 300) [error, errorKind] = [`the endpoint answered ${statusCode}`, 'http_status'];
+    } catch (cause) {
+      const e = cause as Error;
+      if (e instanceof AddressNotPublicError) {
+        // Which address a name resolved to is the service's network, not the factory's to learn: only the server's log names it.
+        refusal = e;
+        error = 'refused: the host is, or resolves to, an address that is not public (loopback, private, link-local, reserved)';
+        errorKind = 'address_not_public';
+      } else if (e.name === 'TimeoutError') [error, errorKind] = [`no answer within ${this.deps.timeoutMs} ms`, 'timeout'];
+      else [error, errorKind] = [`could not connect: ${e.message.slice(0, 200)}`, 'connect_failed'];
+    }
+    return { url: target.url, attemptedAt, statusCode, error, errorKind, durationMs: Date.now() - started, delivered: error === null, refusal };
+  }
+
   /** Where to push and what to sign with, or undefined when the factory has no webhook. */
   async target(tx: Tx, factoryId: string): Promise<WebhookTarget | undefined> {
     const webhook = await tx.findOneBy(FactoryWebhookRow, { factoryId });
@@ -84,6 +170,11 @@ function webhookUrlNotPublic(): AppError {
   const message =
     '不能推送到内部网络地址（本机、私有网段、链路本地等），请填写可从公网访问的地址。The URL is, or resolves to, an address that is not public (loopback, private, link-local, reserved): use an address reachable from the internet.';
   return new AppError(422, 'webhook_url_not_public', message, [{ path: 'body.url', message, reason: 'not_public' }]);
+}
+
+/** A push or a test asked of a factory that has set no webhook. */
+export function webhookNotSet(): AppError {
+  return new AppError(409, 'webhook_not_set', 'The factory has set no webhook URL: there is nowhere to push to.');
 }
 
 function newWebhookSecret(): string {

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { DeliveryErrorKind } from '../factories';
 import { timestampColumn } from '../platform/database';
 import type { LineChange, LineKind } from './batch';
 
@@ -77,4 +78,8 @@ export class WebhookDeliveryRow {
   @Column({ type: 'varchar', length: 300, nullable: true }) error: string | null;
   @Column({ name: 'duration_ms', type: 'integer' }) durationMs: number;
   @Column({ type: 'boolean' }) delivered: boolean;
+  /** Asked for by a person (redeliver, push now), not by the automatic retries. */
+  @Column({ type: 'boolean', default: false }) manual: boolean;
+  /** Why it failed, in one word (http_status, timeout, connect_failed, address_not_public); null when delivered. */
+  @Column({ name: 'error_kind', type: 'varchar', length: 20, nullable: true }) errorKind: DeliveryErrorKind | null;
 }

@@ -17,7 +17,15 @@ import {
   toBatchDto,
   toBatchSummaryDto,
   toDeliveryDto,
+  DeliveryParams,
+  DeliveryQuery,
+  FactoryDeliveryParams,
 } from './forecast.schemas';
+import { notFound } from '../platform/http/app-error';
+import { canActForFactory } from '../platform/http/principal';
+
+const REDELIVER =
+  'The batch of that attempt, POSTed again now as every push sends it (same event id), and logged as a new attempt (`manual`). A receiver that fails is an answer, not an error: the attempt says `delivered` false with its status code or error. The automatic retries keep their schedule: one that comes after a delivery does nothing.';
 
 export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteDef[] {
   return [
@@ -137,29 +145,77 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
     route({
       method: 'get',
       path: '/v1/factory/webhook-deliveries',
-      summary: "Every attempt to push a batch to the calling factory's webhook, newest first",
+      summary: "Every attempt to push a batch to the calling factory's webhook, newest first, with the next retry or when the retries gave up",
       access: ['factory'],
-      query: pageQuery,
+      query: DeliveryQuery,
       response: pageOf(WebhookDeliveryDocument),
       doc: { answer: 'A page of attempts' },
       handle: async ({ principal, query }) => {
-        const { items, total } = await forecasts.deliveries(principal.factoryId, query);
+        const { items, total } = await forecasts.deliveries(principal.factoryId, query, { failing: query.status === 'failing' });
         return page(items.map(toDeliveryDto), total, query);
       },
     }),
     route({
       method: 'get',
       path: '/v1/factories/:id/webhook-deliveries',
-      summary: "A factory's webhook push attempts (operators)",
-      access: ['operator'],
+      summary: "A factory's webhook push attempts (operators, or the factory itself; others get 404)",
+      access: ['operator', 'factory'],
       params: FactoryParams,
-      query: pageQuery,
+      query: DeliveryQuery,
       response: pageOf(WebhookDeliveryDocument),
       doc: { answer: 'A page of attempts' },
-      handle: async ({ params, query }) => {
-        const { items, total } = await forecasts.deliveries(params.id, query);
+      handle: async ({ principal, params, query }) => {
+        if (!canActForFactory(principal, params.id)) throw notFound('The factory');
+        const { items, total } = await forecasts.deliveries(params.id, query, { failing: query.status === 'failing' });
         return page(items.map(toDeliveryDto), total, query);
       },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factory/webhook-deliveries/:id/redeliver',
+      summary: "Redeliver: push an attempt's batch to the calling factory's webhook again, now",
+      access: ['factory'],
+      params: DeliveryParams,
+      response: WebhookDeliveryDocument,
+      doc: {
+        description: REDELIVER,
+        answer: 'The new attempt, delivered or not',
+        problems: { 409: '`webhook_not_set`: no webhook is set' },
+      },
+      handle: async ({ principal, params }) => toDeliveryDto(await forecasts.redeliver(principal.factoryId, params.id)),
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factories/:id/webhook-deliveries/:deliveryId/redeliver',
+      summary: "Redeliver one of a factory's push attempts now (operators, or the factory itself; others get 404)",
+      access: ['operator', 'factory'],
+      params: FactoryDeliveryParams,
+      body: z.strictObject({ reason: z.string().trim().min(1).max(500).optional().meta({ description: 'Why, for the audit log' }) }),
+      response: WebhookDeliveryDocument,
+      doc: {
+        description: REDELIVER,
+        answer: 'The new attempt, delivered or not',
+        problems: { 409: '`webhook_not_set`: no webhook is set' },
+      },
+      handle: async ({ principal, params }) => {
+        if (!canActForFactory(principal, params.id)) throw notFound('The factory');
+        return toDeliveryDto(await forecasts.redeliver(params.id, params.deliveryId));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factory/forecast-batches/:id/push',
+      summary: "Push one of the calling factory's batches to its webhook now (after saving a new URL, say), delivered before or not",
+      access: ['factory'],
+      params: BatchParams,
+      response: WebhookDeliveryDocument,
+      doc: {
+        description:
+          'One attempt now, logged among the deliveries (`manual`), with the batch as every push sends it (same event id: a receiver that has it already may ignore it).',
+        answer: 'The attempt, delivered or not',
+        problems: { 409: '`webhook_not_set`: no webhook is set' },
+      },
+      handle: async ({ principal, params }) => toDeliveryDto(await forecasts.pushNow(principal.factoryId, params.id)),
     }),
     route({
       method: 'post',

@@ -1,11 +1,12 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { variantFromKey } from '../campaigns';
+import { deliveryErrorKind } from '../factories';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
 import { toCsv } from '../platform/csv';
-import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, batchPayload } from './forecast.service';
-import type { WebhookDeliveryRow } from './forecast.entity';
+import { pageQuery } from '../platform/http/paginate';
+import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, type DeliveryView, batchPayload } from './forecast.service';
 
 export const BatchParams = z.strictObject({ id });
 export const BatchQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
@@ -173,8 +174,25 @@ export const WebhookDeliveryDocument = z
     error: z.string().nullable(),
     durationMs: z.int(),
     delivered: z.boolean(),
+    errorKind: deliveryErrorKind,
+    manual: z.boolean().meta({ description: 'Asked for by a person (redeliver, push now), not by the automatic retries' }),
+    nextAttemptAt: z.iso.datetime().nullable().meta({
+      description: 'On the newest attempt of a batch not delivered: when the automatic retries try again; null otherwise (and once they have given up)',
+    }),
+    gaveUpAt: z.iso.datetime().nullable().meta({
+      description:
+        'On the newest attempt of a batch not delivered, when no automatic retry will come: this attempt was the last (until someone redelivers); null otherwise',
+    }),
   })
   .meta({ id: 'WebhookDelivery' });
+
+export const DeliveryQuery = pageQuery.extend({
+  status: z.enum(['failing']).optional().meta({
+    description: 'failing: only the newest attempt of each batch never delivered and newer than the newest delivered batch',
+  }),
+});
+export const DeliveryParams = z.strictObject({ id });
+export const FactoryDeliveryParams = z.strictObject({ id, deliveryId: id });
 
 export const AccuracyDocument = z
   .object({
@@ -300,7 +318,7 @@ export function toBatchCsv(detail: BatchDetail): string {
   );
 }
 
-export function toDeliveryDto(d: WebhookDeliveryRow): z.output<typeof WebhookDeliveryDocument> {
+export function toDeliveryDto(d: DeliveryView): z.output<typeof WebhookDeliveryDocument> {
   return {
     id: d.id,
     batchId: d.batchId,
@@ -312,5 +330,9 @@ export function toDeliveryDto(d: WebhookDeliveryRow): z.output<typeof WebhookDel
     error: d.error,
     durationMs: d.durationMs,
     delivered: d.delivered,
+    errorKind: d.errorKind,
+    manual: d.manual,
+    nextAttemptAt: d.nextAttemptAt?.toISOString() ?? null,
+    gaveUpAt: d.gaveUpAt?.toISOString() ?? null,
   };
 }

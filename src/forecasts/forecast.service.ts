@@ -1,6 +1,6 @@
 import { In } from 'typeorm';
 import type { CampaignRow, CampaignService, DecisionObserver } from '../campaigns';
-import type { FactoryService, FactoryWebhooks } from '../factories';
+import { type FactoryService, type FactoryWebhooks, type WebhookHealth, type WebhookHealthSource, type WebhookTarget, webhookNotSet } from '../factories';
 import type { PledgeTallies } from '../pledges';
 import { businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
@@ -11,8 +11,6 @@ import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
-import { AddressNotPublicError, postOnce } from '../platform/outbound-http';
-import { signatureHeader } from '../platform/signature';
 import { type LineContent, actualKey, commitmentCarries, forecastAccuracy, lineKey, nextVersionLines, plannedUnits } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
@@ -55,6 +53,9 @@ export interface LiveForecast {
   weeks: ReturnType<typeof weeklyTotals>;
 }
 
+/** A push attempt, and what comes after it (see ForecastService.withSchedule). */
+export type DeliveryView = WebhookDeliveryRow & { nextAttemptAt: Date | null; gaveUpAt: Date | null };
+
 export interface BatchSummary {
   batch: ForecastBatchRow;
   committedLines: number;
@@ -81,7 +82,7 @@ export interface CommitInput {
  * commitments and forecast accuracy. A factory only ever reaches its own data: every method takes the
  * factory id from the caller's principal, and another factory's batch is "not found".
  */
-export class ForecastService implements DecisionObserver {
+export class ForecastService implements DecisionObserver, WebhookHealthSource {
   constructor(
     private readonly deps: {
       db: Database;
@@ -429,17 +430,82 @@ export class ForecastService implements DecisionObserver {
 
   // ---- push ----
 
-  async deliveries(factoryId: string, page: PageQuery): Promise<{ items: WebhookDeliveryRow[]; total: number }> {
-    const [items, total] = await this.deps.db.read(async (tx) => {
+  /**
+   * A factory's push attempts, newest first, each with where its batch's pushing stands. `failing`: only the
+   * newest attempt of each failing batch (never delivered, newer than the newest delivered batch), newest first.
+   */
+  async deliveries(factoryId: string, page: PageQuery, filter: { failing?: boolean } = {}): Promise<{ items: DeliveryView[]; total: number }> {
+    return this.deps.db.read(async (tx) => {
       if (!(await this.deps.factories.exists(tx, factoryId))) throw notFound('The factory');
-      return tx.findAndCount(WebhookDeliveryRow, {
+      if (filter.failing) {
+        const failing = (await this.failingBatches(tx, [factoryId])).get(factoryId) ?? [];
+        const slice = failing.slice(page.offset, page.offset + page.limit);
+        const rows = slice.length === 0 ? [] : await tx.find(WebhookDeliveryRow, { where: slice.map((b) => ({ batchId: b.batchId, attempt: b.attempts })) });
+        const byBatch = new Map(rows.map((r) => [r.batchId, r]));
+        return {
+          items: await this.withSchedule(
+            tx,
+            slice.flatMap((b) => byBatch.get(b.batchId) ?? []),
+          ),
+          total: failing.length,
+        };
+      }
+      const [rows, total] = await tx.findAndCount(WebhookDeliveryRow, {
         where: { factoryId },
         order: { attemptedAt: 'DESC', attempt: 'DESC' },
         skip: page.offset,
         take: page.limit,
       });
+      return { items: await this.withSchedule(tx, rows), total };
     });
-    return { items, total };
+  }
+
+  /** How each factory's pushes are going (WebhookHealthSource, for the console's list of factories). */
+  async webhookHealth(factoryIds: readonly string[]): Promise<Map<string, WebhookHealth>> {
+    if (factoryIds.length === 0) return new Map();
+    return this.deps.db.read(async (tx) => {
+      const health = new Map<string, WebhookHealth>();
+      const failing = await this.failingBatches(tx, factoryIds);
+      const schedule = await this.deps.jobs.scheduleOf(
+        tx,
+        PUSH_JOB,
+        [...failing.values()].flat().map((b) => b.batchId),
+      );
+      for (const factoryId of factoryIds) {
+        const last = await tx.findOne(WebhookDeliveryRow, { where: { factoryId }, order: { attemptedAt: 'DESC', attempt: 'DESC' } });
+        const retries = (failing.get(factoryId) ?? []).flatMap((b) => schedule.get(b.batchId)?.nextRunAt ?? []);
+        health.set(factoryId, {
+          lastAttempt: last && { at: last.attemptedAt, delivered: last.delivered, statusCode: last.statusCode, errorKind: last.errorKind },
+          failingBatches: failing.get(factoryId)?.length ?? 0,
+          retryingBatches: retries.length,
+          nextAttemptAt: retries.length === 0 ? null : new Date(Math.min(...retries.map((d) => d.getTime()))),
+        });
+      }
+      return health;
+    });
+  }
+
+  /**
+   * Redeliver: the attempt's batch pushed again now, by the caller's hand, and the new attempt (delivered or
+   * not: a failure is an answer). Whatever the automatic retries had planned stays planned (a retry after a
+   * success does nothing). Another factory's attempt is "not found".
+   */
+  async redeliver(factoryId: string, deliveryId: string): Promise<DeliveryView> {
+    const delivery = await this.deps.db.read((tx) => tx.findOneBy(WebhookDeliveryRow, { id: deliveryId, factoryId }));
+    if (!delivery) throw notFound('The delivery');
+    return this.pushNow(factoryId, delivery.batchId);
+  }
+
+  /** Push one of the factory's batches now (after a new URL is saved, say), delivered before or not; the attempt is logged. */
+  async pushNow(factoryId: string, batchId: string): Promise<DeliveryView> {
+    const { batch, target, lines } = await this.deps.db.read(async (tx) => {
+      const batch = await this.ownBatch(tx, factoryId, batchId);
+      const target = await this.deps.webhooks.target(tx, factoryId);
+      if (!target) throw webhookNotSet();
+      return { batch, target, lines: await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } }) };
+    });
+    const row = await this.attempt(batch, lines, target, true);
+    return this.deps.db.read(async (tx) => (await this.withSchedule(tx, [row]))[0]);
   }
 
   /**
@@ -455,51 +521,108 @@ export class ForecastService implements DecisionObserver {
       const target = await this.deps.webhooks.target(tx, batch.factoryId);
       if (!target) return undefined;
       const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
-      return { batch, target, lines, attempt: (await tx.countBy(WebhookDeliveryRow, { batchId })) + 1 };
+      return { batch, target, lines };
     });
     if (!found) return;
-    const { batch, target, lines, attempt } = found;
-    const body = Buffer.from(JSON.stringify({ type: 'forecast_batch.published', eventId: `${batch.id}:v${batch.version}`, batch: batchPayload(batch, lines) }));
-    const started = Date.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    let refusal: Error | undefined;
-    try {
-      ({ status: statusCode } = await postOnce(new URL(target.url), {
-        body,
-        timeoutMs: this.deps.config.webhookTimeoutMs,
-        allowPrivateAddresses: this.deps.config.webhookAllowPrivateAddresses,
-        headers: {
-          'content-type': 'application/json',
-          'x-c2m-event-id': `${batch.id}:v${batch.version}`,
-          'x-c2m-signature': signatureHeader(target.secrets, body, this.deps.clock.now()),
-        },
-      }));
-      if (statusCode < 200 || statusCode >= 300) error = `the endpoint answered ${statusCode}`;
-    } catch (cause) {
-      const e = cause as Error;
-      if (e instanceof AddressNotPublicError) {
-        // Which address a name resolved to is the service's network, not the factory's to learn: only the server's log names it.
-        refusal = e;
-        error = 'refused: the host is, or resolves to, an address that is not public (loopback, private, link-local, reserved)';
-      } else error = e.name === 'TimeoutError' ? `no answer within ${this.deps.config.webhookTimeoutMs} ms` : `could not connect: ${e.message.slice(0, 200)}`;
+    const { batch, target, lines } = found;
+    const row = await this.attempt(batch, lines, target, false);
+    if (!row.delivered) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${row.attempt}: ${row.refusal?.message ?? row.error}`);
+  }
+
+  private async attempt(batch: ForecastBatchRow, lines: ForecastLineRow[], target: WebhookTarget, manual: boolean) {
+    const eventId = `${batch.id}:v${batch.version}`;
+    const body = Buffer.from(JSON.stringify({ type: 'forecast_batch.published', eventId, batch: batchPayload(batch, lines) }));
+    const { refusal, ...outcome } = await this.deps.webhooks.deliver(target, eventId, body);
+    const row = Object.assign(new WebhookDeliveryRow(), {
+      id: newId(),
+      factoryId: batch.factoryId,
+      batchId: batch.id,
+      version: batch.version,
+      attempt: 0,
+      url: outcome.url,
+      attemptedAt: outcome.attemptedAt,
+      statusCode: outcome.statusCode,
+      error: outcome.error,
+      errorKind: outcome.errorKind,
+      durationMs: outcome.durationMs,
+      delivered: outcome.delivered,
+      manual,
+    });
+    await this.deps.db.transaction(async (tx) => {
+      row.attempt = (await tx.countBy(WebhookDeliveryRow, { batchId: batch.id })) + 1;
+      await tx.insert(WebhookDeliveryRow, row);
+    });
+    return Object.assign(row, { refusal });
+  }
+
+  /**
+   * Per factory, its failing batches, newest attempt first: never delivered, at least one attempt, and newer
+   * than the newest batch delivered (each batch is the whole forecast, so a newer one delivered replaces it).
+   */
+  private async failingBatches(tx: Tx, factoryIds: readonly string[]): Promise<Map<string, { batchId: string; attempts: number }[]>> {
+    const rows = await tx
+      .createQueryBuilder(WebhookDeliveryRow, 'd')
+      .select('d.factory_id', 'factoryId')
+      .addSelect('d.batch_id', 'batchId')
+      .addSelect('d.version', 'version')
+      .addSelect('COUNT(*)', 'attempts')
+      .addSelect('MAX(d.attempted_at)', 'lastAt')
+      .addSelect('SUM(CASE WHEN d.delivered THEN 1 ELSE 0 END)', 'delivered')
+      .where({ factoryId: In([...factoryIds]) })
+      .groupBy('d.factory_id')
+      .addGroupBy('d.batch_id')
+      .addGroupBy('d.version')
+      .getRawMany<{
+        factoryId: string;
+        batchId: string;
+        version: number | string;
+        attempts: number | string;
+        lastAt: Date | string;
+        delivered: number | string;
+      }>();
+    const newestDelivered = new Map<string, number>();
+    for (const r of rows) {
+      if (Number(r.delivered) > 0) newestDelivered.set(r.factoryId, Math.max(newestDelivered.get(r.factoryId) ?? 0, Number(r.version)));
     }
-    await this.deps.db.statement((tx) =>
-      tx.insert(WebhookDeliveryRow, {
-        id: newId(),
-        factoryId: batch.factoryId,
-        batchId,
-        version: batch.version,
-        attempt,
-        url: target.url,
-        attemptedAt: this.deps.clock.now(),
-        statusCode,
-        error,
-        durationMs: Date.now() - started,
-        delivered: error === null,
-      }),
+    const failing = new Map<string, { batchId: string; attempts: number; lastAt: number }[]>();
+    for (const r of rows) {
+      if (Number(r.delivered) > 0 || Number(r.version) <= (newestDelivered.get(r.factoryId) ?? 0)) continue;
+      const list = failing.get(r.factoryId) ?? [];
+      list.push({ batchId: r.batchId, attempts: Number(r.attempts), lastAt: asDate(r.lastAt).getTime() });
+      failing.set(r.factoryId, list);
+    }
+    return new Map(
+      [...failing].map(([factoryId, list]) => [
+        factoryId,
+        list.sort((a, b) => b.lastAt - a.lastAt || a.batchId.localeCompare(b.batchId)).map(({ batchId, attempts }) => ({ batchId, attempts })),
+      ]),
     );
-    if (error) throw new Error(`push of batch ${batchId} v${batch.version}, attempt ${attempt}: ${refusal?.message ?? error}`);
+  }
+
+  /**
+   * Each attempt with what comes after it: on the newest attempt of a batch that has not been delivered, the
+   * time of the next automatic retry (`nextAttemptAt`) while its push job will retry, or (`gaveUpAt`) that
+   * attempt's time when none will come: the retries ran out, or the batch is no longer pushed.
+   */
+  private async withSchedule(tx: Tx, rows: WebhookDeliveryRow[]): Promise<DeliveryView[]> {
+    const batchIds = [...new Set(rows.map((r) => r.batchId))];
+    if (batchIds.length === 0) return [];
+    const stats = await tx
+      .createQueryBuilder(WebhookDeliveryRow, 'd')
+      .select('d.batch_id', 'batchId')
+      .addSelect('MAX(d.attempt)', 'attempts')
+      .addSelect('SUM(CASE WHEN d.delivered THEN 1 ELSE 0 END)', 'delivered')
+      .where({ batchId: In(batchIds) })
+      .groupBy('d.batch_id')
+      .getRawMany<{ batchId: string; attempts: number | string; delivered: number | string }>();
+    const byBatch = new Map(stats.map((s) => [s.batchId, { attempts: Number(s.attempts), delivered: Number(s.delivered) > 0 }]));
+    const schedule = await this.deps.jobs.scheduleOf(tx, PUSH_JOB, batchIds);
+    return rows.map((row) => {
+      const batch = byBatch.get(row.batchId);
+      const open = !row.delivered && batch !== undefined && !batch.delivered && batch.attempts === row.attempt;
+      const next = open ? (schedule.get(row.batchId)?.nextRunAt ?? null) : null;
+      return Object.assign(row, { nextAttemptAt: next, gaveUpAt: open && next === null ? row.attemptedAt : null });
+    });
   }
 
   private async ownBatch(tx: Tx, factoryId: string, batchId: string, lock = false): Promise<ForecastBatchRow> {

@@ -143,6 +143,7 @@ export async function benchForecast(): Promise<ForecastBenchResult> {
         clock,
         box: new SecretBox('bench-auth-secret-0123456789-0123456789', 'factory-webhook-secrets'),
         allowPrivateAddresses: false,
+        timeoutMs: config.forecasts.webhookTimeoutMs,
       }),
     });
   const naive = forecastService(new ScanningTallies(db), systemClock);

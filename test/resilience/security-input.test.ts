@@ -64,6 +64,21 @@ const CALLS: Record<string, (w: World) => Call> = {
     body: { email: `planner-${unique()}@example.com`, password: 'a long enough password' },
   }),
   'post /v1/factories/:id/api-keys': (w) => ({ auth: w.operator.auth, path: `/v1/factories/${w.a.id}/api-keys`, body: { name: 'erp' } }),
+  'post /v1/factories/:id/users/:userId/disable': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/factories/${w.a.id}/users/${w.spareUserA}/disable`,
+    body: { reason: '已离职' },
+  }),
+  'post /v1/factories/:id/users/:userId/enable': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/factories/${w.a.id}/users/${w.spareUserA}/enable`,
+    body: { reason: '已复职' },
+  }),
+  'post /v1/factories/:id/webhook-deliveries/:deliveryId/redeliver': (w) => ({
+    auth: w.operator.auth,
+    path: `/v1/factories/${w.a.id}/webhook-deliveries/${w.deliveryA}/redeliver`,
+    body: { reason: '接收端已修复' },
+  }),
   'post /v1/campaigns': (w) => ({
     auth: w.operator.auth,
     path: '/v1/campaigns',

@@ -28,7 +28,13 @@ interface Owned {
   queries?: string[];
   /** Who may reach it and gets something other than a 404: the control that the id is real. */
   owner?(w: World): Auth;
+  /** The route's other path parameters (`:deliveryId`), the owner's records too. */
+  params?(w: World): Record<string, string>;
 }
+
+/** The route's path with the owner's ids in it. */
+const pathOf = (r: RouteDef, owned: Owned): string =>
+  Object.entries(owned.params?.(w) ?? {}).reduce((path, [name, value]) => path.replace(`:${name}`, value), r.path.replace(':id', owned.id(w)));
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -69,6 +75,18 @@ const OWNED: Record<string, Owned> = {
   'get /v1/statements/:id/entries': { id: (w) => w.settlement.statementA, queries: ['', '?format=csv'], owner: (w) => w.a.key.auth },
   'get /v1/payouts/:id': { id: (w) => w.settlement.payoutA, owner: (w) => w.a.user.auth },
   'get /v1/factories/:id/payee': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  // A factory's webhook and its pushes: the operator routes take the factory's own users and keys too, for their own factory only.
+  'get /v1/factories/:id/webhook': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  'post /v1/factories/:id/webhook/test': { id: (w) => w.a.id, owner: (w) => w.a.key.auth },
+  'get /v1/factories/:id/webhook-deliveries': { id: (w) => w.a.id, owner: (w) => w.a.user.auth },
+  'post /v1/factories/:id/webhook-deliveries/:deliveryId/redeliver': {
+    id: (w) => w.a.id,
+    params: (w) => ({ deliveryId: w.deliveryA }),
+    body: () => ({}),
+    owner: (w) => w.a.user.auth,
+  },
+  'post /v1/factory/webhook-deliveries/:id/redeliver': { id: (w) => w.deliveryA, owner: (w) => w.a.key.auth },
+  'post /v1/factory/forecast-batches/:id/push': { id: (w) => w.a.batchId, owner: (w) => w.a.user.auth },
   // A shop owner's own statement; a consumer who is not its shop owner gets a 404, as for any other's.
   'get /v1/me/shop/statements/:id/lines': { id: (w) => w.shops.statementId, queries: ['', '?format=csv'], owner: (w) => w.shops.owner.auth },
   'get /v1/factory/concepts/:id': { id: (w) => w.concepts.trialA, owner: (w) => w.a.user.auth },
@@ -135,7 +153,7 @@ describe('another tenant, naming a record by its id', () => {
     for (const r of idRoutes()) {
       const owned = OWNED[nameOf(r)];
       for (const query of owned.queries ?? ['']) {
-        const path = r.path.replace(':id', owned.id(w)) + query;
+        const path = pathOf(r, owned) + query;
         for (const [who, auth] of intrudersOf(r)) {
           const res = await call(r, path, auth, owned.body?.(w));
           seen.push(`${nameOf(r)}${query} as ${who}: ${res.status} ${res.body?.code}`);
@@ -161,7 +179,7 @@ describe('another tenant, naming a record by its id', () => {
     for (const r of idRoutes()) {
       const owned = OWNED[nameOf(r)];
       if (!owned.owner) continue;
-      const res = await call(r, r.path.replace(':id', owned.id(w)), owned.owner(w), owned.body?.(w));
+      const res = await call(r, pathOf(r, owned), owned.owner(w), owned.body?.(w));
       expect({ route: nameOf(r), reached: ![401, 403, 404].includes(res.status) && res.status < 500 }).toEqual({ route: nameOf(r), reached: true });
     }
   });

@@ -1,5 +1,6 @@
 import { Agenda, InMemoryNotificationChannel, exponential, toJobId, type BackoffStrategy, type Job, type JobParameters } from 'agenda';
 import { hostname } from 'node:os';
+import { In } from 'typeorm';
 import type { Clock } from '../clock';
 import type { z } from 'zod';
 import { type Database, type Tx, isConnectionLost } from '../database';
@@ -116,6 +117,25 @@ export class Jobs {
       .where('j.name = :name AND j.next_run_at IS NOT NULL AND j.disabled = :disabled', { name, disabled: false })
       .getMany();
     return rows.map((row) => row.data);
+  }
+
+  /**
+   * Where keyed jobs of one name stand (enqueued with `key`), by key: `nextRunAt` while it will run (is due,
+   * waits for a retry, or runs now), null once it has finished or given up. A key never enqueued is absent.
+   */
+  async scheduleOf(tx: Tx, name: string, keys: readonly string[]): Promise<Map<string, { nextRunAt: Date | null; failCount: number }>> {
+    const schedule = new Map<string, { nextRunAt: Date | null; failCount: number }>();
+    const unique = [...new Set(keys)];
+    for (let i = 0; i < unique.length; i += 500) {
+      const rows = await tx.find(JobRow, {
+        select: { dedupeKey: true, nextRunAt: true, disabled: true, failCount: true },
+        where: { dedupeKey: In(unique.slice(i, i + 500).map((key) => `${name}:${key}`)) },
+      });
+      for (const row of rows) {
+        schedule.set(row.dedupeKey!.slice(name.length + 1), { nextRunAt: row.disabled ? null : row.nextRunAt, failCount: row.failCount });
+      }
+    }
+    return schedule;
   }
 
   get workerRunning(): boolean {

@@ -66,6 +66,10 @@ export interface World {
   concepts: { trialA: string; pickedApplicationId: string; draftA: string; closedA: string };
   /** The 红黑榜 subject the shop owner marked: factory A's open campaign. */
   markSubjectA: string;
+  /** A push attempt of factory A's batch to its webhook (the sink). */
+  deliveryA: string;
+  /** A portal user of factory A that no test signs in as. */
+  spareUserA: string;
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -150,6 +154,16 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     .set(a.user.auth)
     .send({ url: `${sink.url}/factory-a` })
     .expect(200);
+  // One push attempt of factory A's, for the routes that redeliver one.
+  const deliveryA = (await t.http.post(`/v1/factory/forecast-batches/${tenantA.batchId}/push`).set(a.user.auth).expect(200)).body.id as string;
+  // A portal user of factory A whom nobody signs in as: the one to disable and enable again.
+  const spareUserA = (
+    await t.http
+      .post(`/v1/factories/${a.id}/users`)
+      .set(operator.auth)
+      .send({ email: `spare-${a.id.slice(0, 8)}@example.com`, password: 'a long enough password' })
+      .expect(201)
+  ).body.id as string;
   const revoked = await t.http.post(`/v1/factories/${a.id}/api-keys`).set(operator.auth).send({ name: 'revoked' }).expect(201);
   await t.http.delete(`/v1/factories/${a.id}/api-keys/${revoked.body.id}`).set(operator.auth).expect(204);
 
@@ -200,6 +214,8 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     shops,
     concepts,
     markSubjectA,
+    deliveryA,
+    spareUserA,
     pools: {
       concepts: [concepts.trialA, concepts.draftA, concepts.closedA],
       marks: [markSubjectA],
@@ -222,6 +238,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       'payout-batches': [settlement.batchId, settlement.pendingBatchId],
       'shop-statements': [shops.statementId],
       'commission-holds': shops.holdIds,
+      'webhook-deliveries': [deliveryA],
     },
     close: async () => {
       await sink.close();
