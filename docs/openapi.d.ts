@@ -1424,6 +1424,8 @@ export interface paths {
                     offset?: number | null;
                     status?: "draft" | "scheduled" | "open" | "succeeded" | "failed" | "cancelled" | "completed";
                     factoryId?: string;
+                    /** @description Only campaigns whose title contains this text */
+                    q?: string;
                 };
                 header?: {
                     /** @description An ETag from an earlier answer; if it still matches, the answer is 304 with no body */
@@ -1538,6 +1540,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A create body as consumers would see the campaign: option labels, each tier's price, deposit credit and balance, and the warnings; saves nothing (operator)
+         * @description Refused exactly as POST /v1/campaigns would refuse the same body (400 with each bad field and its reason, 404 for an unknown factory), so an editor can show the consumer's view and the errors as the operator types. Every amount is per unit.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CampaignInput"];
+                };
+            };
+            responses: {
+                /** @description The preview */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignPreview"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such factory */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -1546,7 +1627,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A campaign with its public progress
+         * A campaign with its public progress (for operators also a draft's warnings and a cancel's reason)
          * @description Read through a cache of at most one second per campaign (operators read around it): a pledge shows in every answer that starts at least a second after it was made, and what one process answers never goes back. Weak `ETag` (without `secondsLeft`), `Cache-Control: public, max-age=1` (`private, no-cache` for operators), 304 on `If-None-Match`.
          */
         get: {
@@ -1573,7 +1654,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Campaign"];
+                        "application/json": components["schemas"]["CampaignForOperators"];
                     };
                 };
                 /** @description Not modified since the answer whose ETag was sent in If-None-Match (no body) */
@@ -1608,7 +1689,81 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Edit a draft: any of the create body's fields, checked by the same rules (operator)
+         * @description The fields given replace the draft's; `null` clears an optional one (imageUrl, maxUnits, perConsumerLimit, variantMinUnits). The draft as edited must pass the rules of POST /v1/campaigns: a 400 names the bad fields (a rule between fields may name one the edit did not touch). Only a draft can be edited.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CampaignEdit"];
+                };
+            };
+            responses: {
+                /** @description The edited draft, with its warnings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CampaignWithWarnings"];
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such campaign or factory */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `campaign_not_draft`: it is published (or cancelled) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/campaigns/{id}/quote": {
@@ -1863,7 +2018,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a campaign before completion; everything paid into it is refunded (operator) */
+        /**
+         * Cancel a campaign before completion; everything paid into it is refunded (operator)
+         * @description The reason (4 to 500 characters) is kept on the campaign (`cancelReason`, shown to operators) and in the audit log.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1876,7 +2034,11 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CampaignCancel"];
+                };
+            };
             responses: {
                 /** @description Cancelled */
                 200: {
@@ -1884,10 +2046,10 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Campaign"];
+                        "application/json": components["schemas"]["CampaignForOperators"];
                     };
                 };
-                /** @description `invalid_path`, `idempotency_key_required`, `invalid_idempotency_key` */
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path`, `idempotency_key_required`, `invalid_idempotency_key` */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -11459,6 +11621,54 @@ export interface components {
                 }[];
             };
         };
+        CampaignCancel: {
+            reason: string;
+        };
+        CampaignEdit: {
+            factoryId?: string;
+            title?: string;
+            productName?: string;
+            description?: string;
+            options?: {
+                name: string;
+                label?: {
+                    zh?: string;
+                    en?: string;
+                };
+                values: string[];
+                valueLabels?: {
+                    [key: string]: {
+                        zh?: string;
+                        en?: string;
+                    };
+                };
+            }[];
+            /** Format: uri */
+            imageUrl?: string | null;
+            referencePrice?: components["schemas"]["Money"];
+            depositRate?: string;
+            depositCreditRate?: string;
+            tiers?: {
+                minUnits: number;
+                unitPrice: components["schemas"]["Money"];
+            }[];
+            maxUnits?: number | null;
+            perConsumerLimit?: number | null;
+            variantMinUnits?: number | null;
+            /** Format: date-time */
+            opensAt?: string;
+            /** Format: date-time */
+            closesAt?: string;
+            balanceWindowHours?: number;
+            /** Format: date */
+            expectedShipDate?: string;
+        };
+        CampaignForOperators: components["schemas"]["Campaign"] & {
+            /** @description Operators only, drafts only: the draft's warnings as of now */
+            warnings?: components["schemas"]["CampaignWarning"][];
+            /** @description Operators only: why an operator cancelled it (null unless cancelled) */
+            cancelReason?: string | null;
+        };
         CampaignInput: {
             factoryId: string;
             title: string;
@@ -11500,13 +11710,95 @@ export interface components {
             /** Format: date */
             expectedShipDate: string;
         };
-        CampaignWithWarnings: components["schemas"]["Campaign"] & {
-            /** @description Legal terms an operator should look at twice: `deposit_credit_covers_price` = the deposit credit (定金膨胀) covers a tier's whole unit price, so there consumers pay the deposit and nothing more */
-            warnings: {
-                /** @enum {string} */
-                code: "deposit_credit_covers_price";
-                message: string;
+        CampaignPreview: {
+            title: string;
+            productName: string;
+            description: string;
+            imageUrl: string | null;
+            options: {
+                /** @description the option's key, as variants and pledges name it */
+                name: string;
+                label: components["schemas"]["DisplayLabel"];
+                values: string[];
+                /** @description Every value's label, by value */
+                valueLabels: {
+                    [key: string]: components["schemas"]["DisplayLabel"];
+                };
             }[];
+            /** @description How many variants the options make */
+            variants: number;
+            referencePrice: components["schemas"]["Money"];
+            depositRate: string;
+            depositPerUnit: components["schemas"]["Money"];
+            depositCreditRate: string;
+            /**
+             * @description deposit × credit rate, rounded to the fen: what a unit's deposit counts toward its price (never more than the price: see tiers[].depositCredit)
+             * @example 1000.00
+             */
+            depositCreditPerUnit: string;
+            /**
+             * @description a unit's deposit, refunded in full if the threshold is not reached
+             * @example 1000.00
+             */
+            refundIfNotReached: string;
+            /** @description paid units needed to succeed: the first tier */
+            threshold: number;
+            maxUnits: number | null;
+            perConsumerLimit: number | null;
+            variantMinUnits: number | null;
+            tiers: {
+                minUnits: number;
+                unitPrice: components["schemas"]["Money"];
+                /**
+                 * @description reference price − unit price
+                 * @example 1000.00
+                 */
+                saving: string;
+                /**
+                 * @description what the deposit counts toward this price (at most the price)
+                 * @example 1000.00
+                 */
+                depositCredit: string;
+                /**
+                 * @description what is left to pay after success at this tier
+                 * @example 1000.00
+                 */
+                balance: string;
+            }[];
+            /** Format: date-time */
+            opensAt: string;
+            /** Format: date-time */
+            closesAt: string;
+            balanceWindowHours: number;
+            /**
+             * Format: date-time
+             * @description the earliest the balance can be due: closesAt + balanceWindowHours (later if deposits are in flight at the close)
+             */
+            balanceDueAt: string;
+            /** Format: date */
+            expectedShipDate: string;
+            /** @description Legal terms an operator should look at twice (CampaignWarning); empty when there are none */
+            warnings: components["schemas"]["CampaignWarning"][];
+        };
+        /** @description Terms that are legal but surprise consumers: `deposit_credit_covers_price` (the credited deposit covers a tier's whole price: no balance there), `threshold_price_not_discounted` (the first tier is the reference price), `tier_above_cap` (a tier above the cap can never be reached), `deadline_within_24h` (the window is open less than 24 hours), `closes_at_night` (it closes 00:00–06:59 China time), `balance_window_short` (under 24 hours to pay the balance), `ship_date_before_balance_due`, `variant_minimum_above_threshold`, `variant_minimums_exceed_cap`, `label_missing_zh` (an option or value with no Chinese label). docs/operator-console.md § Campaigns says why each. */
+        CampaignWarning: {
+            /** @enum {string} */
+            code: "deposit_credit_covers_price" | "threshold_price_not_discounted" | "tier_above_cap" | "deadline_within_24h" | "closes_at_night" | "balance_window_short" | "ship_date_before_balance_due" | "variant_minimum_above_threshold" | "variant_minimums_exceed_cap" | "label_missing_zh";
+            /**
+             * @description The field of the create body it is about, e.g. `closesAt`, `tiers.1.minUnits`
+             * @example depositCreditRate
+             */
+            field: string;
+            /** @description The figures of the sentence, for a client that says it in its own words: counts, amounts as money strings ("700.00"), instants in ISO 8601, dates as YYYY-MM-DD */
+            params: {
+                [key: string]: string | number;
+            };
+            /** @description The sentence in Chinese, then in English */
+            message: string;
+        };
+        CampaignWithWarnings: components["schemas"]["Campaign"] & {
+            /** @description Legal terms an operator should look at twice (CampaignWarning); empty when there are none */
+            warnings: components["schemas"]["CampaignWarning"][];
         };
         CommissionHold: {
             /** Format: uuid */

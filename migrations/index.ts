@@ -29,6 +29,7 @@ import { Concepts1765900000000 } from './1765900000000-concepts';
 import { Marks1766000000000 } from './1766000000000-marks';
 import { CommitmentCarryOver1766150000000 } from './1766150000000-commitment-carry-over';
 import { FactoryConsole1766240000000 } from './1766240000000-factory-console';
+import { CampaignCancelReason1766250000000 } from './1766250000000-campaign-cancel-reason';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   Marks1766000000000,
   CommitmentCarryOver1766150000000,
   FactoryConsole1766240000000,
+  CampaignCancelReason1766250000000,
 ];

@@ -44,14 +44,14 @@ export class CampaignDecisions {
     });
   }
 
-  /** An operator's cancel, before completion: everything paid goes back (and 定金 doubled where the campaign had succeeded). */
-  async cancel(campaignId: string): Promise<CampaignRow> {
+  /** An operator's cancel, before completion, with why: everything paid goes back (and 定金 doubled where the campaign had succeeded). */
+  async cancel(campaignId: string, reason: string): Promise<CampaignRow> {
     return this.deps.db.transaction(async (tx) => {
       const campaign = await this.deps.campaigns.lock(tx, campaignId);
       if (['failed', 'cancelled', 'completed'].includes(campaign.status))
         throw conflict('campaign_final', `A ${campaign.status} campaign cannot be cancelled.`);
-      Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
-      await this.deps.campaigns.update(tx, campaign, { status: campaign.status, cancelledAt: campaign.cancelledAt });
+      Object.assign(campaign, { status: 'cancelled', cancelledAt: this.deps.clock.now(), cancelReason: reason });
+      await this.deps.campaigns.record(tx, campaign, { status: campaign.status, cancelledAt: campaign.cancelledAt, cancelReason: reason });
       await this.tell(tx, campaign);
       return campaign;
     });
@@ -59,7 +59,7 @@ export class CampaignDecisions {
 
   private async record(tx: Tx, campaign: CampaignRow, decision: Decision): Promise<void> {
     Object.assign(campaign, decision, { decidedAt: this.deps.clock.now() });
-    await this.deps.campaigns.update(tx, campaign, { ...decision, decidedAt: campaign.decidedAt });
+    await this.deps.campaigns.record(tx, campaign, { ...decision, decidedAt: campaign.decidedAt });
     await this.tell(tx, campaign);
   }
 

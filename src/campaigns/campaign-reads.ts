@@ -67,7 +67,7 @@ export class CampaignReads {
   }
 
   async list(query: z.infer<typeof CampaignListQuery>): Promise<Validated<Page<CampaignDto>>> {
-    const key = JSON.stringify([query.limit, query.offset, query.status ?? null, query.factoryId ?? null]);
+    const key = JSON.stringify([query.limit, query.offset, query.status ?? null, query.factoryId ?? null, query.q ?? null]);
     const read = await this.lists.get(key, async () => {
       this.deps.onLoad?.();
       const { items, total } = await this.deps.campaigns.list(undefined, query);

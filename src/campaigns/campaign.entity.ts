@@ -65,5 +65,7 @@ export class CampaignRow {
   @Column(timestampColumn('balance_due_at', { nullable: true })) balanceDueAt: Date | null;
   @Column(timestampColumn('completed_at', { nullable: true })) completedAt: Date | null;
   @Column(timestampColumn('cancelled_at', { nullable: true })) cancelledAt: Date | null;
+  /** Why an operator cancelled it (shown to operators only). */
+  @Column({ name: 'cancel_reason', type: 'varchar', length: 500, nullable: true }) cancelReason: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
 }

@@ -5,16 +5,21 @@ import { type CampaignReads, PUBLIC_CACHE_CONTROL, validated } from './campaign-
 import type { Clock } from '../platform/clock';
 import type { CampaignDecisions } from './campaign-decisions';
 import type { CampaignService } from './campaign.service';
-import { campaignWarnings } from './campaign';
+import { campaignWarnings } from './campaign-warnings';
 import {
   CampaignDocument,
   CampaignListQuery,
   CampaignParams,
+  CampaignPreviewDocument,
   CampaignWithWarnings,
+  CancelCampaignBody,
   CreateCampaignBody,
+  OperatorCampaignDocument,
+  UpdateCampaignBody,
   PledgeChoice,
   QuoteDocument,
   toCampaignDto,
+  toPreviewDto,
   toQuoteDto,
 } from './campaign.schemas';
 
@@ -38,7 +43,45 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
       doc: { answer: 'The draft, with warnings about terms that are legal but worth a second look', problems: { 404: '`not_found`: no such factory' } },
       handle: async ({ body }) => {
         const campaign = await campaigns.create(body);
-        return { ...toCampaignDto(campaign, undefined, clock.now()), warnings: campaignWarnings(campaign) };
+        return { ...toCampaignDto(campaign, undefined, clock.now()), warnings: campaignWarnings(campaign, clock.now()) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/campaigns/preview',
+      summary:
+        "A create body as consumers would see the campaign: option labels, each tier's price, deposit credit and balance, and the warnings; saves nothing (operator)",
+      access: ['operator'],
+      body: CreateCampaignBody,
+      response: CampaignPreviewDocument,
+      doc: {
+        description:
+          "Refused exactly as POST /v1/campaigns would refuse the same body (400 with each bad field and its reason, 404 for an unknown factory), so an editor can show the consumer's view and the errors as the operator types. Every amount is per unit.",
+        answer: 'The preview',
+        problems: { 404: '`not_found`: no such factory' },
+      },
+      handle: async ({ body }) => {
+        const draft = await campaigns.preview(body);
+        return toPreviewDto(draft, campaignWarnings(draft, clock.now()));
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/v1/campaigns/:id',
+      summary: "Edit a draft: any of the create body's fields, checked by the same rules (operator)",
+      access: ['operator'],
+      params: CampaignParams,
+      body: UpdateCampaignBody,
+      response: CampaignWithWarnings,
+      doc: {
+        description:
+          "The fields given replace the draft's; `null` clears an optional one (imageUrl, maxUnits, perConsumerLimit, variantMinUnits). The draft as edited must pass the rules of POST /v1/campaigns: a 400 names the bad fields (a rule between fields may name one the edit did not touch). Only a draft can be edited.",
+        answer: 'The edited draft, with its warnings',
+        problems: { 404: '`not_found`: no such campaign or factory', 409: '`campaign_not_draft`: it is published (or cancelled)' },
+      },
+      handle: async ({ params, body }) => {
+        const campaign = await campaigns.update(params.id, body);
+        return { ...toCampaignDto(campaign, undefined, clock.now()), warnings: campaignWarnings(campaign, clock.now()) };
       },
     }),
     publicRoute({
@@ -72,9 +115,9 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
     publicRoute({
       method: 'get',
       path: '/v1/campaigns/:id',
-      summary: 'A campaign with its public progress',
+      summary: "A campaign with its public progress (for operators also a draft's warnings and a cancel's reason)",
       params: CampaignParams,
-      response: CampaignDocument,
+      response: OperatorCampaignDocument,
       doc: {
         description:
           'Read through a cache of at most one second per campaign (operators read around it): a pledge shows in every answer that starts at least a second after it was made, and what one process answers never goes back. Weak `ETag` (without `secondsLeft`), `Cache-Control: public, max-age=1` (`private, no-cache` for operators), 304 on `If-None-Match`.',
@@ -87,7 +130,12 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
           if (!read) throw notFound('The campaign');
           return new Cacheable(read.body, read.etag, PUBLIC_CACHE_CONTROL);
         }
-        const read = validated(await dto(campaigns.get(principal, params.id)));
+        const { campaign, progress } = await campaigns.get(principal, params.id);
+        const read = validated({
+          ...toCampaignDto(campaign, progress, clock.now()),
+          ...(campaign.status === 'draft' && { warnings: campaignWarnings(campaign, clock.now()) }),
+          cancelReason: campaign.cancelReason,
+        });
         return new Cacheable(read.body, read.etag, OPERATOR_CACHE_CONTROL);
       },
     }),
@@ -120,7 +168,7 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
       doc: { answer: 'Published, with the same warnings as at creation', problems: { 409: '`campaign_not_draft`, `campaign_window_passed`' } },
       handle: async ({ principal, params }) => {
         const campaign = await campaigns.publish(params.id);
-        return { ...(await dto(campaigns.get(principal, params.id))), warnings: campaignWarnings(campaign) };
+        return { ...(await dto(campaigns.get(principal, params.id))), warnings: campaignWarnings(campaign, clock.now()) };
       },
     }),
     route({
@@ -142,12 +190,17 @@ export function campaignRoutes(campaigns: CampaignService, reads: CampaignReads,
       summary: 'Cancel a campaign before completion; everything paid into it is refunded (operator)',
       access: ['operator'],
       params: CampaignParams,
+      body: CancelCampaignBody,
       idempotent: true,
-      response: CampaignDocument,
-      doc: { answer: 'Cancelled', problems: { 409: '`campaign_final`' } },
-      handle: async ({ principal, params }) => {
-        await decisions.cancel(params.id);
-        return dto(campaigns.get(principal, params.id));
+      response: OperatorCampaignDocument,
+      doc: {
+        description: 'The reason (4 to 500 characters) is kept on the campaign (`cancelReason`, shown to operators) and in the audit log.',
+        answer: 'Cancelled',
+        problems: { 409: '`campaign_final`' },
+      },
+      handle: async ({ principal, params, body }) => {
+        const cancelled = await decisions.cancel(params.id, body.reason);
+        return { ...(await dto(campaigns.get(principal, params.id))), cancelReason: cancelled.cancelReason };
       },
     }),
   ];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { businessDay } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
-import { Decimal, formatMoney, moneyString as money, parseMoney } from '../platform/money';
+import { Decimal, formatMoney, moneyString as money, parseMoney, roundToFen } from '../platform/money';
 import { pageQuery } from '../platform/http/paginate';
 import type { CampaignRow, DisplayLabel, OptionDimension } from './campaign.entity';
 import {
@@ -9,6 +9,8 @@ import {
   MAX_VARIANT_KEY_LENGTH,
   type Quote,
   type Tier,
+  balancePerUnit,
+  creditedPerUnit,
   depositPerUnit,
   isBeforeDeadline,
   isUndecided,
@@ -19,12 +21,13 @@ import {
   tierReached,
   tiersOf,
 } from './campaign';
+import { type CampaignWarning, WARNING_CODES } from './campaign-warnings';
 
 const rate = (max: number) =>
   z
     .string()
     .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"')
-    .refine((r) => Number(r) > 0 && Number(r) <= max, `must be above 0 and at most ${max}`);
+    .refine((r) => Number(r) > 0 && Number(r) <= max, { message: `must be above 0 and at most ${max}`, params: { reason: 'rate_out_of_range', limit: max } });
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
 const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
 /** What a person reads for an option or a value, in Chinese and English; each language optional (the key is shown instead). */
@@ -85,52 +88,103 @@ const CampaignFields = z
   })
   .meta({ id: 'CampaignInput' });
 
-/** The fields, then the rules between them; the rules run only on well-formed fields (a pipe stops at the first failure). */
-export const CreateCampaignBody = CampaignFields.pipe(
-  z.custom<z.output<typeof CampaignFields>>().superRefine((c, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    const names = c.options.map((o) => o.name);
-    if (new Set(names).size !== names.length) issue(['options'], 'option names must be different');
-    c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different'));
-    c.options.forEach((o, i) =>
-      Object.keys(o.valueLabels ?? {})
-        .filter((v) => !o.values.includes(v))
-        .forEach((v) => issue(['options', i, 'valueLabels', v], `"${v}" is not one of this option's values`)),
+/**
+ * The rules between a campaign's fields, on fields already well formed: run after the fields of a create body, and
+ * on a draft's terms with an edit applied. Each issue carries a `reason` (and `limit`) the console translates.
+ */
+export const campaignRules = z.custom<z.output<typeof CampaignFields>>().superRefine((c, ctx) => {
+  const issue = (path: (string | number)[], message: string, reason: string, limit?: number) =>
+    ctx.addIssue({ code: 'custom', path, message, params: { reason, ...(limit !== undefined && { limit }) } });
+  const names = c.options.map((o) => o.name);
+  if (new Set(names).size !== names.length) issue(['options'], 'option names must be different', 'duplicate_option');
+  c.options.forEach((o, i) => new Set(o.values).size !== o.values.length && issue(['options', i, 'values'], 'values must be different', 'duplicate_value'));
+  c.options.forEach((o, i) =>
+    Object.keys(o.valueLabels ?? {})
+      .filter((v) => !o.values.includes(v))
+      .forEach((v) => issue(['options', i, 'valueLabels', v], `"${v}" is not one of this option's values`, 'not_a_value')),
+  );
+  if (longestVariantKey(c.options) > MAX_VARIANT_KEY_LENGTH)
+    issue(
+      ['options'],
+      `the longest variant (every option's longest name and value together) must fit in ${MAX_VARIANT_KEY_LENGTH} characters; shorten some names or values`,
+      'variant_too_long',
+      MAX_VARIANT_KEY_LENGTH,
     );
-    if (longestVariantKey(c.options) > MAX_VARIANT_KEY_LENGTH)
-      issue(
-        ['options'],
-        `the longest variant (every option's longest name and value together) must fit in ${MAX_VARIANT_KEY_LENGTH} characters; shorten some names or values`,
-      );
-    const reference = parseMoney(c.referencePrice);
-    if (reference.isZero()) issue(['referencePrice'], 'must be above 0');
-    if (reference.greaterThan(MAX_UNIT_PRICE)) issue(['referencePrice'], `must be at most ${formatMoney(MAX_UNIT_PRICE)}`);
-    const deposit = depositPerUnit(reference, c.depositRate);
-    if (deposit.isZero()) issue(['depositRate'], 'gives a deposit of 0.00 per unit');
-    const maxDeposit = maxDepositPerUnit(c.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: parseMoney(t.unitPrice) })));
-    if (deposit.greaterThan(maxDeposit)) {
-      issue(
-        ['depositRate'],
-        `定金不得超过价款的 ${Number(MAX_DEPOSIT_SHARE) * 100}%（《民法典》第586条）: gives a deposit of ${formatMoney(deposit)} per unit, above ${Number(MAX_DEPOSIT_SHARE) * 100}% of the lowest tier price (at most ${formatMoney(maxDeposit.toDecimalPlaces(2, Decimal.ROUND_DOWN))})`,
-      );
-    }
-    c.tiers.forEach((t, i) => {
-      const price = parseMoney(t.unitPrice);
-      if (price.greaterThan(reference)) issue(['tiers', i, 'unitPrice'], 'must not be above the reference price');
-      if (i > 0 && t.minUnits <= c.tiers[i - 1].minUnits) issue(['tiers', i, 'minUnits'], 'tiers must be in ascending order of units');
-      if (i > 0 && !price.lessThan(parseMoney(c.tiers[i - 1].unitPrice))) issue(['tiers', i, 'unitPrice'], 'each tier must be cheaper than the one before');
-    });
-    if (c.maxUnits !== undefined && c.maxUnits < c.tiers[0].minUnits)
-      issue(['maxUnits'], 'is below the success threshold (the first tier), so the campaign could never succeed');
-    if (c.perConsumerLimit !== undefined && c.maxUnits !== undefined && c.perConsumerLimit > c.maxUnits) issue(['perConsumerLimit'], 'is above the cap');
-    if (c.closesAt.getTime() <= c.opensAt.getTime()) issue(['closesAt'], 'must be after opensAt');
-    if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days');
-    // Calendar days are China's: a window closing at 07:00 on 21 December (23:00 UTC on the 20th) closes on the 21st.
-    if (c.expectedShipDate < businessDay(c.closesAt))
-      issue(['expectedShipDate'], `must not be before the day the pledge window closes (${businessDay(c.closesAt)}, China time)`);
-  }),
-);
+  const reference = parseMoney(c.referencePrice);
+  if (reference.isZero()) issue(['referencePrice'], 'must be above 0', 'not_positive');
+  if (reference.greaterThan(MAX_UNIT_PRICE)) issue(['referencePrice'], `must be at most ${formatMoney(MAX_UNIT_PRICE)}`, 'too_big', MAX_UNIT_PRICE.toNumber());
+  const deposit = depositPerUnit(reference, c.depositRate);
+  if (deposit.isZero()) issue(['depositRate'], 'gives a deposit of 0.00 per unit', 'deposit_zero');
+  const maxDeposit = maxDepositPerUnit(c.tiers.map((t) => ({ minUnits: t.minUnits, unitPrice: parseMoney(t.unitPrice) })));
+  if (deposit.greaterThan(maxDeposit)) {
+    const most = maxDeposit.toDecimalPlaces(2, Decimal.ROUND_DOWN);
+    issue(
+      ['depositRate'],
+      `定金不得超过价款的 ${Number(MAX_DEPOSIT_SHARE) * 100}%（《民法典》第586条）: gives a deposit of ${formatMoney(deposit)} per unit, above ${Number(MAX_DEPOSIT_SHARE) * 100}% of the lowest tier price (at most ${formatMoney(most)})`,
+      'deposit_over_legal_share',
+      most.toNumber(),
+    );
+  }
+  c.tiers.forEach((t, i) => {
+    const price = parseMoney(t.unitPrice);
+    if (price.greaterThan(reference)) issue(['tiers', i, 'unitPrice'], 'must not be above the reference price', 'above_reference_price');
+    if (i > 0 && t.minUnits <= c.tiers[i - 1].minUnits) issue(['tiers', i, 'minUnits'], 'tiers must be in ascending order of units', 'tiers_not_ascending');
+    if (i > 0 && !price.lessThan(parseMoney(c.tiers[i - 1].unitPrice)))
+      issue(['tiers', i, 'unitPrice'], 'each tier must be cheaper than the one before', 'tier_not_cheaper');
+  });
+  if (c.maxUnits !== undefined && c.maxUnits < c.tiers[0].minUnits)
+    issue(['maxUnits'], 'is below the success threshold (the first tier), so the campaign could never succeed', 'below_threshold', c.tiers[0].minUnits);
+  if (c.perConsumerLimit !== undefined && c.maxUnits !== undefined && c.perConsumerLimit > c.maxUnits)
+    issue(['perConsumerLimit'], 'is above the cap', 'above_cap', c.maxUnits);
+  if (c.closesAt.getTime() <= c.opensAt.getTime()) issue(['closesAt'], 'must be after opensAt', 'not_after_opens_at');
+  if (c.closesAt.getTime() - c.opensAt.getTime() > 180 * 86_400_000) issue(['closesAt'], 'a pledge window is at most 180 days', 'window_too_long', 180);
+  // Calendar days are China's: a window closing at 07:00 on 21 December (23:00 UTC on the 20th) closes on the 21st.
+  if (c.expectedShipDate < businessDay(c.closesAt))
+    issue(['expectedShipDate'], `must not be before the day the pledge window closes (${businessDay(c.closesAt)}, China time)`, 'before_close');
+});
+
+/** The fields, then the rules between them; the rules run only on well-formed fields (a pipe stops at the first failure). */
+export const CreateCampaignBody = CampaignFields.pipe(campaignRules);
 export type CreateCampaignInput = z.infer<typeof CreateCampaignBody>;
+
+const fields = CampaignFields.shape;
+/**
+ * An edit of a draft: any of the create body's fields (at least one), each replacing the draft's; null clears
+ * an optional one (the picture, the cap, the per-consumer limit, the per-variant minimum). The draft with the
+ * edit applied must then pass the create body's rules (campaignRules).
+ */
+export const UpdateCampaignBody = z
+  .strictObject({
+    factoryId: fields.factoryId.optional(),
+    title: fields.title.optional(),
+    productName: fields.productName.optional(),
+    // Without the create body's defaults: a field left out of an edit keeps the draft's value.
+    description: z.string().trim().max(4000).optional(),
+    options: fields.options.optional(),
+    imageUrl: imageUrl.nullable().optional(),
+    referencePrice: fields.referencePrice.optional(),
+    depositRate: fields.depositRate.optional(),
+    depositCreditRate: rate(10).optional(),
+    tiers: fields.tiers.optional(),
+    maxUnits: fields.maxUnits.unwrap().nullable().optional(),
+    perConsumerLimit: fields.perConsumerLimit.unwrap().nullable().optional(),
+    variantMinUnits: fields.variantMinUnits.unwrap().nullable().optional(),
+    opensAt: fields.opensAt.optional(),
+    closesAt: fields.closesAt.optional(),
+    balanceWindowHours: fields.balanceWindowHours.optional(),
+    expectedShipDate: fields.expectedShipDate.optional(),
+  })
+  .refine((edit) => Object.keys(edit).length > 0, {
+    message: 'change at least one field',
+    params: { reason: 'empty_edit' },
+    // Only of an edit otherwise well formed: one naming only unknown fields is refused for those.
+    when: (payload) => payload.issues.length === 0,
+  })
+  .meta({ id: 'CampaignEdit' });
+export type UpdateCampaignInput = z.infer<typeof UpdateCampaignBody>;
+
+/** Why an operator cancels a campaign: required, recorded on the campaign and in the audit log. */
+export const CancelCampaignBody = z.strictObject({ reason: z.string().trim().min(4).max(500) }).meta({ id: 'CampaignCancel' });
 
 /** A variant and a quantity, as a pledge and a quote name them (the keys, never the display labels). */
 export const PledgeChoice = z.strictObject({
@@ -213,17 +267,82 @@ export const CampaignDocument = z
   .meta({ id: 'Campaign' });
 export type CampaignDto = z.output<typeof CampaignDocument>;
 
-export const CampaignWithWarnings = z
+export const CampaignWarningDocument = z
+  .object({
+    code: z.enum(WARNING_CODES),
+    field: z.string().meta({ description: 'The field of the create body it is about, e.g. `closesAt`, `tiers.1.minUnits`', examples: ['depositCreditRate'] }),
+    params: z
+      .record(z.string(), z.union([z.string(), z.number()]))
+      .meta({
+        description:
+          'The figures of the sentence, for a client that says it in its own words: counts, amounts as money strings ("700.00"), instants in ISO 8601, dates as YYYY-MM-DD',
+      }),
+    message: z.string().meta({ description: 'The sentence in Chinese, then in English' }),
+  })
+  .meta({
+    id: 'CampaignWarning',
+    description:
+      "Terms that are legal but surprise consumers: `deposit_credit_covers_price` (the credited deposit covers a tier's whole price: no balance there), `threshold_price_not_discounted` (the first tier is the reference price), `tier_above_cap` (a tier above the cap can never be reached), `deadline_within_24h` (the window is open less than 24 hours), `closes_at_night` (it closes 00:00–06:59 China time), `balance_window_short` (under 24 hours to pay the balance), `ship_date_before_balance_due`, `variant_minimum_above_threshold`, `variant_minimums_exceed_cap`, `label_missing_zh` (an option or value with no Chinese label). docs/operator-console.md § Campaigns says why each.",
+  });
+
+const warningsField = z
+  .array(CampaignWarningDocument)
+  .meta({ description: 'Legal terms an operator should look at twice (CampaignWarning); empty when there are none' });
+
+export const CampaignWithWarnings = z.intersection(CampaignDocument, z.object({ warnings: warningsField })).meta({ id: 'CampaignWithWarnings' });
+
+/** What an operator reads of one campaign: the public document, a draft's warnings, and why it was cancelled. */
+export const OperatorCampaignDocument = z
   .intersection(
     CampaignDocument,
     z.object({
-      warnings: z.array(z.object({ code: z.enum(['deposit_credit_covers_price']), message: z.string() })).meta({
-        description:
-          "Legal terms an operator should look at twice: `deposit_credit_covers_price` = the deposit credit (定金膨胀) covers a tier's whole unit price, so there consumers pay the deposit and nothing more",
-      }),
+      warnings: warningsField.optional().meta({ description: "Operators only, drafts only: the draft's warnings as of now" }),
+      cancelReason: z.string().nullable().optional().meta({ description: 'Operators only: why an operator cancelled it (null unless cancelled)' }),
     }),
   )
-  .meta({ id: 'CampaignWithWarnings' });
+  .meta({ id: 'CampaignForOperators' });
+
+/** A campaign's terms as consumers will see them (POST /v1/campaigns/preview): every amount per unit. */
+export const CampaignPreviewDocument = z
+  .object({
+    title: z.string(),
+    productName: z.string(),
+    description: z.string(),
+    imageUrl: z.string().nullable(),
+    options: CampaignDocument.shape.options,
+    variants: z.int().meta({ description: 'How many variants the options make' }),
+    referencePrice: money,
+    depositRate: z.string(),
+    depositPerUnit: money,
+    depositCreditRate: z.string(),
+    depositCreditPerUnit: money.meta({
+      description:
+        "deposit × credit rate, rounded to the fen: what a unit's deposit counts toward its price (never more than the price: see tiers[].depositCredit)",
+    }),
+    refundIfNotReached: money.meta({ description: "a unit's deposit, refunded in full if the threshold is not reached" }),
+    threshold: z.int().meta({ description: 'paid units needed to succeed: the first tier' }),
+    maxUnits: z.int().nullable(),
+    perConsumerLimit: z.int().nullable(),
+    variantMinUnits: z.int().nullable(),
+    tiers: z.array(
+      z.object({
+        minUnits: z.int(),
+        unitPrice: money,
+        saving: money.meta({ description: 'reference price − unit price' }),
+        depositCredit: money.meta({ description: 'what the deposit counts toward this price (at most the price)' }),
+        balance: money.meta({ description: 'what is left to pay after success at this tier' }),
+      }),
+    ),
+    opensAt: z.iso.datetime(),
+    closesAt: z.iso.datetime(),
+    balanceWindowHours: z.int(),
+    balanceDueAt: z.iso
+      .datetime()
+      .meta({ description: 'the earliest the balance can be due: closesAt + balanceWindowHours (later if deposits are in flight at the close)' }),
+    expectedShipDate: z.iso.date(),
+    warnings: warningsField,
+  })
+  .meta({ id: 'CampaignPreview' });
 
 export const QuoteDocument = z
   .object({
@@ -265,6 +384,7 @@ export function toQuoteDto(q: Quote): z.output<typeof QuoteDocument> {
 export const CampaignListQuery = pageQuery.extend({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   factoryId: id.optional(),
+  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Only campaigns whose title contains this text' }),
 });
 
 /** Counted from the pledges' running totals, with the meanings of the glossary in docs/domain.md. */
@@ -329,5 +449,40 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
       secondsLeft: isUndecided(c) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
       variants: progress?.variants ?? [],
     },
+  };
+}
+
+/** A draft's terms as consumers will see them, with its warnings (POST /v1/campaigns/preview). */
+export function toPreviewDto(c: CampaignRow, warnings: CampaignWarning[]): z.output<typeof CampaignPreviewDocument> {
+  return {
+    title: c.title,
+    productName: c.productName,
+    description: c.description,
+    imageUrl: c.imageUrl ?? null,
+    options: optionsDto(c.options),
+    variants: c.options.reduce((count, o) => count * o.values.length, 1),
+    referencePrice: formatMoney(c.referencePrice),
+    depositRate: c.depositRate,
+    depositPerUnit: formatMoney(c.depositPerUnit),
+    depositCreditRate: c.depositCreditRate,
+    depositCreditPerUnit: formatMoney(roundToFen(c.depositPerUnit.times(c.depositCreditRate))),
+    refundIfNotReached: formatMoney(c.depositPerUnit),
+    threshold: thresholdOf(c),
+    maxUnits: c.maxUnits,
+    perConsumerLimit: c.perConsumerLimit,
+    variantMinUnits: c.variantMinUnits,
+    tiers: tiersOf(c).map((t) => ({
+      minUnits: t.minUnits,
+      unitPrice: formatMoney(t.unitPrice),
+      saving: formatMoney(c.referencePrice.minus(t.unitPrice)),
+      depositCredit: formatMoney(creditedPerUnit(c, t.unitPrice)),
+      balance: formatMoney(balancePerUnit(c, t.unitPrice)),
+    })),
+    opensAt: c.opensAt.toISOString(),
+    closesAt: c.closesAt.toISOString(),
+    balanceWindowHours: c.balanceWindowHours,
+    balanceDueAt: new Date(c.closesAt.getTime() + c.balanceWindowHours * 3600_000).toISOString(),
+    expectedShipDate: c.expectedShipDate,
+    warnings,
   };
 }

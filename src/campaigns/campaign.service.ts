@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, Raw } from 'typeorm';
 import type { FactoryService } from '../factories';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -7,10 +7,11 @@ import type { PageQuery } from '../platform/http/paginate';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
-import { parseMoney, toFen } from '../platform/money';
+import { formatMoney, parseMoney, toFen } from '../platform/money';
+import { parse } from '../platform/http/routes';
 import { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-import { type Quote, depositPerUnit, isUndecided, pledgeWindow, quoteOf, variantKey, windowRefusal } from './campaign';
-import type { CampaignProgress, CreateCampaignInput } from './campaign.schemas';
+import { type Quote, depositPerUnit, isUndecided, pledgeWindow, quoteOf, tiersOf, variantKey, windowRefusal } from './campaign';
+import { type CampaignProgress, type CreateCampaignInput, type UpdateCampaignInput, campaignRules } from './campaign.schemas';
 
 /** Where a campaign's progress comes from: the pledges module's tallies (campaigns may not import pledges). */
 export interface ProgressSource {
@@ -32,6 +33,63 @@ function storedOption(o: CreateCampaignInput['options'][number]): OptionDimensio
     }),
   );
   return { name: o.name, values: o.values, ...(label(o.label) && { label: label(o.label) }), ...(Object.keys(valueLabels).length > 0 && { valueLabels }) };
+}
+
+/** The row a create body makes (a draft, nothing reserved, nothing decided); its id and creation time are the caller's. */
+function draftRow(input: CreateCampaignInput): Omit<CampaignRow, 'id' | 'createdAt'> {
+  const referencePrice = parseMoney(input.referencePrice);
+  return {
+    factoryId: input.factoryId,
+    title: input.title,
+    productName: input.productName,
+    description: input.description,
+    options: input.options.map(storedOption),
+    imageUrl: input.imageUrl ?? null,
+    referencePrice,
+    depositRate: input.depositRate,
+    depositPerUnit: depositPerUnit(referencePrice, input.depositRate),
+    depositCreditRate: input.depositCreditRate,
+    tiers: input.tiers.map((t) => ({ minUnits: t.minUnits, unitPriceFen: toFen(parseMoney(t.unitPrice)) })),
+    maxUnits: input.maxUnits ?? null,
+    perConsumerLimit: input.perConsumerLimit ?? null,
+    variantMinUnits: input.variantMinUnits ?? null,
+    opensAt: input.opensAt,
+    closesAt: input.closesAt,
+    balanceWindowHours: input.balanceWindowHours,
+    expectedShipDate: input.expectedShipDate,
+    status: 'draft',
+    reservedUnits: 0,
+    finalUnitPrice: null,
+    droppedVariants: null,
+    decidedAt: null,
+    balanceDueAt: null,
+    completedAt: null,
+    cancelledAt: null,
+    cancelReason: null,
+  };
+}
+
+/** A draft's terms as a create body's parsed fields (the inverse of draftRow), for an edit to be applied to. */
+function inputOf(c: CampaignRow): CreateCampaignInput {
+  return {
+    factoryId: c.factoryId,
+    title: c.title,
+    productName: c.productName,
+    description: c.description,
+    options: c.options,
+    ...(c.imageUrl !== null && { imageUrl: c.imageUrl }),
+    referencePrice: formatMoney(c.referencePrice),
+    depositRate: c.depositRate,
+    depositCreditRate: c.depositCreditRate,
+    tiers: tiersOf(c).map((t) => ({ minUnits: t.minUnits, unitPrice: formatMoney(t.unitPrice) })),
+    ...(c.maxUnits !== null && { maxUnits: c.maxUnits }),
+    ...(c.perConsumerLimit !== null && { perConsumerLimit: c.perConsumerLimit }),
+    ...(c.variantMinUnits !== null && { variantMinUnits: c.variantMinUnits }),
+    opensAt: c.opensAt,
+    closesAt: c.closesAt,
+    balanceWindowHours: c.balanceWindowHours,
+    expectedShipDate: c.expectedShipDate,
+  };
 }
 
 /**
@@ -64,45 +122,49 @@ export class CampaignService {
 
   /** Creates the draft in the caller's transaction (a concept's launch makes its campaign and marks itself launched at once). */
   async createIn(tx: Tx, input: CreateCampaignInput): Promise<CampaignRow> {
-    // Checked against the service's clock, not the edge's wall clock: "now" is one thing in the whole service.
-    if (input.closesAt <= this.deps.clock.now()) {
-      const error = { path: 'body.closesAt', message: 'must be in the future' };
-      throw badRequest('validation_failed', `The request body is not valid: ${error.path}: ${error.message}.`, [error]);
-    }
-    const referencePrice = parseMoney(input.referencePrice);
-    const campaign = Object.assign(new CampaignRow(), {
-      id: newId(),
-      factoryId: input.factoryId,
-      title: input.title,
-      productName: input.productName,
-      description: input.description,
-      options: input.options.map(storedOption),
-      imageUrl: input.imageUrl ?? null,
-      referencePrice,
-      depositRate: input.depositRate,
-      depositPerUnit: depositPerUnit(referencePrice, input.depositRate),
-      depositCreditRate: input.depositCreditRate,
-      tiers: input.tiers.map((t) => ({ minUnits: t.minUnits, unitPriceFen: toFen(parseMoney(t.unitPrice)) })),
-      maxUnits: input.maxUnits ?? null,
-      perConsumerLimit: input.perConsumerLimit ?? null,
-      variantMinUnits: input.variantMinUnits ?? null,
-      opensAt: input.opensAt,
-      closesAt: input.closesAt,
-      balanceWindowHours: input.balanceWindowHours,
-      expectedShipDate: input.expectedShipDate,
-      status: 'draft',
-      reservedUnits: 0,
-      finalUnitPrice: null,
-      droppedVariants: null,
-      decidedAt: null,
-      balanceDueAt: null,
-      completedAt: null,
-      cancelledAt: null,
-      createdAt: this.deps.clock.now(),
-    });
+    this.checkClosesInFuture(input.closesAt);
+    const campaign = Object.assign(draftRow(input), { id: newId(), createdAt: this.deps.clock.now() });
     if (!(await this.deps.factories.exists(tx, input.factoryId))) throw notFound('The factory');
     await tx.insert(CampaignRow, campaign);
     return campaign;
+  }
+
+  /**
+   * An edit of a draft: the fields given replace the draft's (null clears an optional one), and the draft as
+   * edited must pass the create body's rules; refused with 409 campaign_not_draft once it is published.
+   */
+  async update(campaignId: string, edit: UpdateCampaignInput): Promise<CampaignRow> {
+    return this.deps.db.transaction(async (tx) => {
+      const campaign = await this.lock(tx, campaignId);
+      if (campaign.status !== 'draft') throw conflict('campaign_not_draft', `Only a draft can be edited; this campaign is ${campaign.status}.`);
+      const merged: Record<string, unknown> = { ...inputOf(campaign) };
+      for (const [field, value] of Object.entries(edit)) {
+        if (value === null) delete merged[field];
+        else if (value !== undefined) merged[field] = value;
+      }
+      if (edit.closesAt) this.checkClosesInFuture(edit.closesAt);
+      const input = parse(campaignRules, merged, 'body', 'validation_failed') as CreateCampaignInput;
+      if (edit.factoryId && !(await this.deps.factories.exists(tx, input.factoryId))) throw notFound('The factory');
+      const { id, createdAt, status, reservedUnits } = campaign;
+      const edited = Object.assign(draftRow(input), { id, createdAt, status, reservedUnits });
+      const { id: _id, ...fields } = edited;
+      await tx.update(CampaignRow, { id }, fields);
+      return edited;
+    });
+  }
+
+  /** A create body's draft as it would be made, not saved: what POST /v1/campaigns/preview shows. Refused as a create would be. */
+  async preview(input: CreateCampaignInput): Promise<CampaignRow> {
+    this.checkClosesInFuture(input.closesAt);
+    if (!(await this.deps.db.read((tx) => this.deps.factories.exists(tx, input.factoryId)))) throw notFound('The factory');
+    return Object.assign(draftRow(input), { id: '', createdAt: this.deps.clock.now() });
+  }
+
+  /** Checked against the service's clock, not the edge's wall clock: "now" is one thing in the whole service. */
+  private checkClosesInFuture(closesAt: Date): void {
+    if (closesAt > this.deps.clock.now()) return;
+    const error = { path: 'body.closesAt', message: 'must be in the future', reason: 'not_in_future' };
+    throw badRequest('validation_failed', `The request body is not valid: ${error.path}: ${error.message}.`, [error]);
   }
 
   /** Draft → scheduled (or open at once if its window has begun); the open and close jobs are scheduled with it. */
@@ -145,11 +207,16 @@ export class CampaignService {
     });
   }
 
-  async list(actor: Principal | undefined, query: PageQuery & { status?: CampaignStatus; factoryId?: string }) {
+  async list(actor: Principal | undefined, query: PageQuery & { status?: CampaignStatus; factoryId?: string; q?: string }) {
     return this.deps.db.read(async (tx) => {
       const visible = actor?.role === 'operator' ? undefined : PUBLIC_STATUSES;
       const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
-      const where = { ...(statuses ? { status: In(statuses) } : {}), ...(query.factoryId ? { factoryId: query.factoryId } : {}) };
+      const where = {
+        ...(statuses ? { status: In(statuses) } : {}),
+        ...(query.factoryId ? { factoryId: query.factoryId } : {}),
+        // The text as it is: % and _ (and the escape itself) are matched literally, with an escape both databases read alike.
+        ...(query.q ? { title: Raw((column) => `${column} LIKE :title ESCAPE '!'`, { title: `%${query.q.replace(/[!%_]/g, (c) => `!${c}`)}%` }) } : {}),
+      };
       const [items, total] = await tx.findAndCount(CampaignRow, { where, order: { closesAt: 'ASC', id: 'ASC' }, skip: query.offset, take: query.limit });
       const progress = await this.deps.progress.progress(
         tx,
@@ -242,10 +309,10 @@ export class CampaignService {
   }
 
   /** Writes a decision or a cancel (CampaignDecisions). */
-  async update(
+  async record(
     tx: Tx,
     campaign: Pick<CampaignRow, 'id'>,
-    patch: Partial<Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt' | 'decidedAt' | 'cancelledAt'>>,
+    patch: Partial<Pick<CampaignRow, 'status' | 'finalUnitPrice' | 'droppedVariants' | 'balanceDueAt' | 'decidedAt' | 'cancelledAt' | 'cancelReason'>>,
   ): Promise<void> {
     await tx.update(CampaignRow, { id: campaign.id }, patch);
   }

@@ -48,28 +48,6 @@ export function lowestUnitPrice(tiers: readonly Tier[]): Decimal {
   return tiers.reduce((low, t) => (t.unitPrice.lessThan(low) ? t.unitPrice : low), tiers[0].unitPrice);
 }
 
-export interface CampaignWarning {
-  code: 'deposit_credit_covers_price';
-  message: string;
-}
-
-/**
- * Terms that are legal but that an operator should look at twice before publishing: a deposit credit
- * (定金膨胀) that covers a tier's whole price, so that at that tier a consumer pays the deposit and nothing more.
- */
-export function campaignWarnings(campaign: Pick<CampaignRow, 'depositPerUnit' | 'depositCreditRate' | 'tiers'>): CampaignWarning[] {
-  const credit = roundToFen(campaign.depositPerUnit.times(campaign.depositCreditRate));
-  const covered = tiersOf(campaign).filter((t) => !credit.lessThan(t.unitPrice));
-  if (covered.length === 0) return [];
-  const from = covered[0];
-  return [
-    {
-      code: 'deposit_credit_covers_price',
-      message: `定金膨胀后每件抵 ¥${credit.toFixed(2)}，不低于 ${from.minUnits} 件档的单价 ¥${from.unitPrice.toFixed(2)}：达到该档时消费者只付定金、没有尾款。The credited deposit (¥${credit.toFixed(2)} a unit) covers the whole unit price from the ${from.minUnits}-unit tier on (¥${from.unitPrice.toFixed(2)}): there, consumers pay the deposit and nothing more.`,
-    },
-  ];
-}
-
 /**
  * What each unit's deposit counts toward the price (定金膨胀): deposit × credit rate, rounded to the
  * fen, and never more than the final unit price.

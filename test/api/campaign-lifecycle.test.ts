@@ -260,7 +260,12 @@ describe('cancelling', () => {
     expect(balance.amount).toBe('799.00');
     const before = await balances();
 
-    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).expect(200);
+    await t.http
+      .post(`/v1/campaigns/${c.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `cancel-${c.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
     await runDue(t, clock);
     expect((await campaign(c.id)).status).toBe('cancelled');
     expect((await pledgeOf(a, paidInFull.id)).status).toBe('refunded');
@@ -296,14 +301,19 @@ describe('cancelling', () => {
         expect.objectContaining({ kind: 'campaign_cancelled', message: expect.stringContaining('定金双倍返还') }),
       );
     }
-    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', 'again').expect(409);
+    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', 'again').send({ reason: '工厂停产，活动取消' }).expect(409);
   });
 
   test('an operator cancels a campaign still open: each paid deposit comes back once (the sale was still conditional on success)', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock);
     const consumer = await aConsumer(t);
     const p = await paidPledge(t, consumer, c.id, black, 2);
-    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).expect(200);
+    await t.http
+      .post(`/v1/campaigns/${c.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `cancel-${c.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
     await runDue(t, clock);
     expect((await refunds()).filter((r) => r.pledgeId === p.id).map((r) => `${r.reason} ${r.amount}`)).toEqual(['campaign_cancelled 200.00']);
   });

@@ -1,3 +1,4 @@
+import { businessDay, startOfBusinessDay } from '../../src/platform/calendar';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge } from '../support/campaigns';
@@ -81,7 +82,7 @@ describe('variant values', () => {
         expectedShipDate: '2099-01-01',
       })
       .expect(400);
-    expect(res.body.errors).toEqual([{ path: 'body.options', message: expect.stringContaining('255') }]);
+    expect(res.body.errors).toEqual([{ path: 'body.options', message: expect.stringContaining('255'), reason: 'variant_too_long', limit: 255 }]);
   });
 });
 
@@ -91,14 +92,15 @@ describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
     factoryId: factory.id,
     title: 'Down jacket',
     productName: 'Down jacket',
-    options: [{ name: 'size', values: ['M'] }],
+    options: [{ name: 'size', label: { zh: '尺码' }, values: ['M'] }],
     referencePrice: '1000.00',
     tiers: [
       { minUnits: 10, unitPrice: '900.00' },
       { minUnits: 20, unitPrice: '700.00' },
     ],
     opensAt: clock.now().toISOString(),
-    closesAt: new Date(clock.now().getTime() + 3600_000).toISOString(),
+    // Noon China time three days on: terms with no other warning (docs/operator-console.md § Campaigns).
+    closesAt: new Date(startOfBusinessDay(businessDay(new Date(clock.now().getTime() + 3 * 86_400_000))).getTime() + 12 * 3600_000).toISOString(),
     balanceWindowHours: 24,
     expectedShipDate: '2099-01-01',
     ...patch,
@@ -108,7 +110,9 @@ describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
   test('a deposit of 20% of the lowest tier price is accepted; a fen more is a 400 that names the law', async () => {
     expect((await create({ depositRate: '0.14' }).expect(201)).body).toMatchObject({ depositPerUnit: '140.00', warnings: [] });
     const over = await create({ depositRate: '0.1401' }).expect(400);
-    expect(over.body.errors).toEqual([{ path: 'body.depositRate', message: expect.stringContaining('第586条') }]);
+    expect(over.body.errors).toEqual([
+      { path: 'body.depositRate', message: expect.stringContaining('第586条'), reason: 'deposit_over_legal_share', limit: 140 },
+    ]);
     expect(over.body.errors[0].message).toContain('140.10');
     expect(over.body.errors[0].message).toContain('at most 140.00');
     // A rate that is legal against the first tier (900 × 20% = 180) but not against the cheapest one.
@@ -119,7 +123,12 @@ describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
   test('a deposit credit that covers a tier’s whole price is accepted with a warning in the create and publish answers', async () => {
     // 140.00 × 5 = 700.00: the whole price at the 20-unit tier.
     const created = await create({ depositRate: '0.14', depositCreditRate: '5' }).expect(201);
-    const warning = { code: 'deposit_credit_covers_price', message: expect.stringContaining('¥700.00') };
+    const warning = {
+      code: 'deposit_credit_covers_price',
+      field: 'depositCreditRate',
+      params: { credit: '700.00', minUnits: 20, unitPrice: '700.00' },
+      message: expect.stringContaining('¥700.00'),
+    };
     expect(created.body.warnings).toEqual([warning]);
     const published = await t.http.post(`/v1/campaigns/${created.body.id}/publish`).set(operator.auth).expect(200);
     expect(published.body.warnings).toEqual([warning]);

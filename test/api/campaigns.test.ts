@@ -144,7 +144,8 @@ describe('creating a campaign', () => {
         .set(operator.auth)
         .send({ ...valid(), closesAt: c.closesAt, expectedShipDate: c[shipOn] })
         .expect(status);
-      if (status === 400) expect(res.body.errors).toEqual([{ path: 'body.expectedShipDate', message: expect.stringContaining(c.nextDay) }]);
+      if (status === 400)
+        expect(res.body.errors).toEqual([{ path: 'body.expectedShipDate', message: expect.stringContaining(c.nextDay), reason: 'before_close' }]);
     });
   });
 
@@ -273,9 +274,21 @@ describe('publishing, listing, closing', () => {
   test('closing a draft or a decided campaign is refused', async () => {
     const draft = (await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201)).body;
     expect((await t.http.post(`/v1/campaigns/${draft.id}/close`).set(operator.auth).expect(409)).body.code).toBe('campaign_not_open');
-    await t.http.post(`/v1/campaigns/${draft.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${draft.id}`).expect(200);
-    expect((await t.http.post(`/v1/campaigns/${draft.id}/cancel`).set(operator.auth).set('Idempotency-Key', `again-${draft.id}`).expect(409)).body.code).toBe(
-      'campaign_final',
-    );
+    await t.http
+      .post(`/v1/campaigns/${draft.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `cancel-${draft.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
+    expect(
+      (
+        await t.http
+          .post(`/v1/campaigns/${draft.id}/cancel`)
+          .set(operator.auth)
+          .set('Idempotency-Key', `again-${draft.id}`)
+          .send({ reason: '工厂停产，活动取消' })
+          .expect(409)
+      ).body.code,
+    ).toBe('campaign_final');
   });
 });

@@ -55,7 +55,12 @@ const closeAndSettle = async (campaignId: string) => {
   await runDue(t, clock);
 };
 const cancelCampaign = async (campaignId: string) => {
-  await t.http.post(`/v1/campaigns/${campaignId}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).expect(200);
+  await t.http
+    .post(`/v1/campaigns/${campaignId}/cancel`)
+    .set(operator.auth)
+    .set('Idempotency-Key', randomUUID())
+    .send({ reason: '工厂停产，活动取消' })
+    .expect(200);
   await runDue(t, clock);
 };
 /** What the ledger owes a shop owner (commission_payable:<shop>, a liability: credit negated). */

@@ -188,7 +188,12 @@ describe('forecast batches follow the pledges', () => {
     const c = await anOpenCampaign(t, operator, f.id, clock);
     await paidPledge(t, await aConsumer(t), c.id, blackM, 2);
     const first = await publish(f.id);
-    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).expect(200);
+    await t.http
+      .post(`/v1/campaigns/${c.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `cancel-${c.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
     await runDue(t, clock);
     const list = (await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200)).body.items;
     expect(list[0]).toMatchObject({ version: first.batch!.version + 1, trigger: 'campaign_decided' });

@@ -140,7 +140,7 @@ async function run(commands: Command[]): Promise<void> {
           await runDue(t, clock);
           break;
         case 'operatorCancel':
-          await t.app.services.decisions.cancel(c.id);
+          await t.app.services.decisions.cancel(c.id, 'property test: an operator cancels');
           await runDue(t, clock);
           break;
         case 'checkout':

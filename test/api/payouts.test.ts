@@ -163,7 +163,7 @@ describe('settlement statements', () => {
     await paidPledge(t, bob, c.id, BLACK_M, 2);
     await closeAndSettle(c.id);
     await payBalance(t, alice, a.id);
-    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set(key()).expect(200);
+    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set(key()).send({ reason: '工厂停产，活动取消' }).expect(200);
     await runDue(t, clock);
 
     const [statement] = await statementsOf(c.id);

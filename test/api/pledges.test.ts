@@ -79,7 +79,12 @@ describe('placing a pledge', () => {
     await t.http.post(`/v1/campaigns/${closed.id}/close`).set(operator.auth).expect(200);
     expect((await pledge(t, consumer, closed.id, black, 1)).body.code).toBe('campaign_not_open');
     const cancelled = await anOpenCampaign(t, operator, factoryId, clock);
-    await t.http.post(`/v1/campaigns/${cancelled.id}/cancel`).set(operator.auth).set('Idempotency-Key', `x-${cancelled.id}`).expect(200);
+    await t.http
+      .post(`/v1/campaigns/${cancelled.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `x-${cancelled.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
     expect((await pledge(t, consumer, cancelled.id, black, 1)).body.code).toBe('campaign_not_open');
   });
 

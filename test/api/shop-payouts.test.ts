@@ -181,7 +181,7 @@ describe('statements and payouts', () => {
 
     // Campaign A cancelled the next month: the purchase is refunded and its 2.97 clawed back, a negative line of that
     // month's statement, owed by the shop owner.
-    await t.http.post(`/v1/campaigns/${a}/cancel`).set(operator.auth).set(key()).expect(200);
+    await t.http.post(`/v1/campaigns/${a}/cancel`).set(operator.auth).set(key()).send({ reason: '工厂停产，活动取消' }).expect(200);
     await runDue(t, clock);
     expect(await commissionOf(owner)).toEqual({ pending: '-2.97', settled: '0.00', held: '0.00', paid: '3.96' });
     const next = await settleThisMonth();

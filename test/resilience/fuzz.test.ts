@@ -295,6 +295,10 @@ const PATH_POOLS: Record<string, [pool: string, weight: number][]> = {
     ['drafts', 3],
     ['campaigns', 1],
   ],
+  'patch /v1/campaigns/{id}': [
+    ['drafts', 3],
+    ['campaigns', 1],
+  ],
   'post /v1/pledges/{id}/balance-payment': [
     ['awaiting-balance', 3],
     ['pledges', 1],
@@ -434,6 +438,7 @@ function bodies(w: World): Record<string, fc.Arbitrary<unknown>> {
     });
   return {
     'post /v1/campaigns': campaign,
+    'post /v1/campaigns/preview': campaign,
     'post /v1/auth/phone/verify': ref('phone-codes'),
     'post /v1/auth/login': fc.oneof(
       ref('credentials'),

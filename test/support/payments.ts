@@ -73,7 +73,7 @@ export async function aCampaignCancelledAfterSuccess(
   }
   await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
   await runDue(t, clock);
-  await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).expect(200);
+  await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).send({ reason: '工厂停产，活动取消' }).expect(200);
   await runDue(t, clock);
   return Promise.all(
     deposits.map(async (deposit) => {

@@ -338,7 +338,8 @@ function parseBody(def: RouteDef, req: Request): unknown {
   return parse(def.schemas.body, req.body, 'body', 'validation_failed');
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: string, code: string): unknown {
+/** Parses `value` with `schema` as a route parses its input: a 400 `code` listing each bad field (path under `where`, reason) if it fails. */
+export function parse(schema: z.ZodType | undefined, value: unknown, where: string, code: string): unknown {
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? {}, { reportInput: true });
   if (result.success) return result.data;
@@ -377,9 +378,12 @@ function reasonOf(issue: z.core.$ZodIssue): Pick<FieldError, 'reason' | 'limit'>
       return { reason: 'invalid_option' };
     case 'unrecognized_keys':
       return { reason: 'unknown_field' };
-    case 'custom':
-      // A schema's own rule (a refinement): its message is all there is; clients say "not valid".
-      return {};
+    case 'custom': {
+      // A schema's own rule (a refinement): its reason if it gives one (params: { reason, limit }), else clients say "not valid".
+      const params = issue.params as { reason?: unknown; limit?: unknown } | undefined;
+      if (typeof params?.reason !== 'string') return {};
+      return { reason: params.reason, ...(typeof params.limit === 'number' && { limit: params.limit }) };
+    }
     default:
       return { reason: 'invalid' };
   }
