@@ -39,6 +39,11 @@ const API_INFO = {
       description:
         "红黑榜: shop owners' red (recommend) and black marks of campaigns, factories, brands and origins, ranked lists, factories' answers (docs/selection.md § 红黑榜)",
     },
+    {
+      name: 'jobs',
+      description:
+        "The operators' view of the job worker: counts and lag per job name, failed and given-up jobs, retry and cancel (docs/operator-console.md § Jobs)",
+    },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

@@ -121,7 +121,7 @@ import {
 import { portalRouter } from './platform/http/portal';
 import { RateLimits } from './platform/http/rate-limit';
 import { storefrontRouter } from './platform/http/storefront';
-import { JobRow, Jobs, defineJob } from './platform/jobs';
+import { JobConsole, JobRow, Jobs, defineJob, jobRoutes } from './platform/jobs';
 import type { Logger } from './platform/logger';
 import { SecretBox } from './platform/secret-box';
 import { Posters, WechatJsSdk, publicOrigin, shareCodeRouter, storefrontPages, storefrontRoutes } from './storefront';
@@ -622,6 +622,7 @@ export function buildApp(deps: AppDeps): App {
     ),
     ...tagged('concepts', conceptRoutes(concepts, clock)),
     ...tagged('marks', markRoutes(marks)),
+    ...tagged('jobs', jobRoutes(new JobConsole({ db, jobs }))),
     ...tagged(
       'storefront',
       storefrontRoutes({

@@ -137,6 +137,8 @@ const CALLS: Record<string, (w: World) => Call> = {
     body: { lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] },
   }),
   'put /v1/factory/webhook': (w) => ({ auth: w.b.user.auth, path: '/v1/factory/webhook', body: { url: `${w.sinkUrl}/b` } }),
+  'post /v1/jobs/:id/retry': (w) => ({ auth: w.operator.auth, path: `/v1/jobs/${w.jobs.cancelled}/retry`, body: { reason: '已处理' } }),
+  'post /v1/jobs/:id/cancel': (w) => ({ auth: w.operator.auth, path: `/v1/jobs/${w.jobs.scheduled}/cancel`, body: { reason: '不再需要' } }),
   'post /v1/boxes/ship': (w) => ({ auth: w.operator.auth, path: '/v1/boxes/ship', body: { boxIds: w.pools.boxes.slice(0, 2) } }),
   'post /v1/payout-batches/:id/approve': (w) => ({
     auth: w.operator.auth,

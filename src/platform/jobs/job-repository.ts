@@ -26,6 +26,9 @@ import { JobRow } from './job.entity';
 /** Due and not locked, or locked by a worker whose lock has expired (it died or hung): the job is taken over. */
 const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <= :deadline)';
 
+/** An operator may cancel a job between a worker's read and its claim: the claim checks again (it is a compare-and-set). */
+const NOT_CANCELLED = 'disabled = :off';
+
 /**
  * The job a worker should claim next: due and unlocked, or with an expired lock; earliest first. A plain
  * read, no row locks: the compare-and-set UPDATE that follows is what makes the claim atomic, on both
@@ -115,6 +118,7 @@ export class TypeormJobRepository implements JobRepository {
           .set({ lockedAt, lastModifiedBy: token })
           .where('id IN (:...sample)', { sample })
           .andWhere(CLAIMABLE, window)
+          .andWhere(NOT_CANCELLED, { off: false })
           .execute();
         return (await tx.findBy(JobRow, { id: In(sample), lastModifiedBy: token })).map((row) => toParameters({ ...row, lastModifiedBy: owner }));
       }),
@@ -173,6 +177,7 @@ export class TypeormJobRepository implements JobRepository {
           .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
           .where('id = :id', { id: row.id })
           .andWhere(CLAIMABLE, window)
+          .andWhere(NOT_CANCELLED, { off: false })
           .execute();
         if (!claimed.affected) return undefined;
         const found = await tx.findOneBy(JobRow, { id: row.id });

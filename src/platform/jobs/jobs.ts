@@ -110,6 +110,16 @@ export class Jobs {
     );
   }
 
+  /**
+   * What the operators' console says of each job name: whether it recurs (cron) and how many attempts a
+   * run gets before it is given up (the first and its retries; a PermanentJobError gives up at once).
+   */
+  definedNames(): { name: string; recurring: boolean; maxAttempts: number }[] {
+    return [...this.definitions.values()]
+      .map((d) => ({ name: d.name, recurring: d.schedule !== undefined, maxAttempts: (d.maxRetries ?? DEFAULT_MAX_RETRIES) + 1 }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** The payloads of the jobs of this name still to run: waiting, being retried, or running now. */
   async pendingPayloads(tx: Tx, name: string): Promise<unknown[]> {
     const rows = await tx
@@ -429,6 +439,9 @@ class Heartbeat {
   }
 }
 
+/** Retries of a failed job before it is given up, unless its definition says otherwise. */
+const DEFAULT_MAX_RETRIES = 5;
+
 /** A failure that retrying cannot fix (a payload that does not fit its schema): the job is left failed at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
@@ -443,7 +456,7 @@ function backoffOf(definition: JobDefinition<any>): BackoffStrategy {
     exponential({
       delay: definition.retryDelayMs ?? 1000,
       maxDelay: definition.maxRetryDelayMs ?? 10 * 60_000,
-      maxRetries: definition.maxRetries ?? 5,
+      maxRetries: definition.maxRetries ?? DEFAULT_MAX_RETRIES,
       jitter: 0.2,
     }),
   );

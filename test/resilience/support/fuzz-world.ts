@@ -70,6 +70,8 @@ export interface World {
   deliveryA: string;
   /** A portal user of factory A that no test signs in as. */
   spareUserA: string;
+  /** Two jobs due later (the last two of the schedule): `cancelled` the operator cancelled (a retry brings it back), `scheduled` one to cancel. */
+  jobs: { cancelled: string; scheduled: string };
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -195,6 +197,10 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
   const markSubjectA = marked.body.subject.id as string;
   const allPledges = [aliceDecided, bobDecided, ...Object.values(alicePledges), ...Object.values(bobPledges)];
   const concepts = await conceptsOf(t, operator, clock, a.id, shops.owner);
+  // Jobs the world's campaigns, pledges and batches scheduled (the console's retry and cancel act on them).
+  const jobs = await t.http.get('/v1/jobs?limit=20').set(operator.auth).expect(200);
+  const later = (await t.http.get('/v1/jobs?state=scheduled&limit=100').set(operator.auth).expect(200)).body.items.slice(-2) as { id: string }[];
+  await t.http.post(`/v1/jobs/${later[0].id}/cancel`).set(operator.auth).send({ reason: 'a cancelled job for the world' }).expect(200);
 
   return {
     t,
@@ -216,6 +222,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     markSubjectA,
     deliveryA,
     spareUserA,
+    jobs: { cancelled: later[0].id, scheduled: later[1].id },
     pools: {
       concepts: [concepts.trialA, concepts.draftA, concepts.closedA],
       marks: [markSubjectA],
@@ -239,6 +246,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       'shop-statements': [shops.statementId],
       'commission-holds': shops.holdIds,
       'webhook-deliveries': [deliveryA],
+      jobs: jobs.body.items.map((j: { id: string }) => j.id),
     },
     close: async () => {
       await sink.close();
