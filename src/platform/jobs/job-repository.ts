@@ -11,6 +11,7 @@ import {
   type JobWithState,
   type RemoveJobsOptions,
 } from 'agenda';
+import { Sema } from 'async-sema';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { In, Not, type SelectQueryBuilder } from 'typeorm';
@@ -49,9 +50,21 @@ export async function findClaimable(tx: Tx, name: string, window: { scan: Date; 
     .getRawOne<{ id: string }>();
 }
 
+/**
+ * Claim transactions a worker runs at once. Agenda polls every job name at once on a timer that does not wait for
+ * the last poll: on a slow database (a loaded machine) polls overlapped, their claims took every connection of the
+ * pool, and the jobs they claimed and the API's requests then waited behind the next polls' claims (seen as jobs
+ * "cancelled after the lock lifetime" and reads hanging for minutes). So claims wait their turn for a few slots,
+ * and a name already being claimed is not claimed again until that claim ends.
+ */
+const CLAIM_SLOTS = 3;
+
 export class TypeormJobRepository implements JobRepository {
   /** Jobs this worker claimed through agenda and has not finished or released. */
   private readonly held = new Set<string>();
+  private readonly claimSlots = new Sema(CLAIM_SLOTS);
+  /** Names with a claim in flight: a poll that comes while one is running skips the name (the running one continues). */
+  private readonly claiming = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private closing = false;
 
@@ -163,27 +176,36 @@ export class TypeormJobRepository implements JobRepository {
     now: Date | undefined,
     options?: JobRepositoryOptions,
   ): Promise<JobParameters | undefined> {
-    if (this.closing) return undefined;
-    const lockedAt = now ?? new Date();
-    const window = { scan: nextScanAt, deadline: lockDeadline };
-    const job = await this.tracked(() =>
-      this.db.transaction(async (tx) => {
-        const row = await findClaimable(tx, name, window);
-        if (!row) return undefined;
-        // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
-        const claimed = await tx
-          .createQueryBuilder()
-          .update(JobRow)
-          .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
-          .where('id = :id', { id: row.id })
-          .andWhere(CLAIMABLE, window)
-          .andWhere(NOT_CANCELLED, { off: false })
-          .execute();
-        if (!claimed.affected) return undefined;
-        const found = await tx.findOneBy(JobRow, { id: row.id });
-        return found ? toParameters(found) : undefined;
-      }),
-    );
+    if (this.closing || this.claiming.has(name)) return undefined;
+    this.claiming.add(name);
+    await this.claimSlots.acquire();
+    let job: JobParameters | undefined;
+    try {
+      if (this.closing) return undefined;
+      const lockedAt = now ?? new Date();
+      const window = { scan: nextScanAt, deadline: lockDeadline };
+      job = await this.tracked(() =>
+        this.db.transaction(async (tx) => {
+          const row = await findClaimable(tx, name, window);
+          if (!row) return undefined;
+          // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
+          const claimed = await tx
+            .createQueryBuilder()
+            .update(JobRow)
+            .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
+            .where('id = :id', { id: row.id })
+            .andWhere(CLAIMABLE, window)
+            .andWhere(NOT_CANCELLED, { off: false })
+            .execute();
+          if (!claimed.affected) return undefined;
+          const found = await tx.findOneBy(JobRow, { id: row.id });
+          return found ? toParameters(found) : undefined;
+        }),
+      );
+    } finally {
+      this.claimSlots.release();
+      this.claiming.delete(name);
+    }
     if (!job) return undefined;
     if (this.closing) {
       // Claimed while the worker began to stop: it would never start here.
