@@ -65,8 +65,13 @@ export class Api {
     return (await (await this.request(path, { method: 'GET' })).json()) as T;
   }
 
-  async post<T>(path: string, body?: unknown): Promise<T> {
-    return (await (await this.request(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body) })).json()) as T;
+  /** `headers`: what a route asks beyond the token (an Idempotency-Key where the request moves money). */
+  async post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return (await (await this.request(path, { method: 'POST', body: body === undefined ? undefined : JSON.stringify(body), headers })).json()) as T;
+  }
+
+  async patch<T>(path: string, body: unknown): Promise<T> {
+    return (await (await this.request(path, { method: 'PATCH', body: JSON.stringify(body) })).json()) as T;
   }
 
   async put<T>(path: string, body: unknown): Promise<T> {
@@ -89,7 +94,7 @@ export class Api {
 
   private async request(path: string, init: RequestInit, accept = 'application/json'): Promise<Response> {
     try {
-      const headers: Record<string, string> = { Accept: accept, Authorization: `Bearer ${this.token}` };
+      const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined), Accept: accept, Authorization: `Bearer ${this.token}` };
       if (init.body !== undefined) headers['Content-Type'] = 'application/json';
       return await send(path, { ...init, headers });
     } catch (error) {
