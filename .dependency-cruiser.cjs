@@ -20,6 +20,7 @@ const MODULES = {
   commissions: ['platform', 'ledger', 'campaigns', 'subscriptions'],
   concepts: ['platform', 'campaigns'],
   marks: ['platform'],
+  audit: ['platform'],
 };
 const DOMAIN = Object.keys(MODULES);
 

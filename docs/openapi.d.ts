@@ -11180,61 +11180,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/jobs/summary": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Per job name: due, scheduled, running, failed, given-up, cancelled and completed jobs, and the lag of the oldest due one (operators) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Every defined job name (and any other name in the table), with its counts */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["JobSummary"];
-                    };
-                };
-                /** @description `unauthenticated`: no valid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `forbidden`: the caller's role may not do this */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/jobs": {
+    "/v1/audit-log": {
         parameters: {
             query?: never;
             header?: never;
@@ -11242,17 +11188,26 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Jobs by name and state, with their last error, attempts and next run (operators)
-         * @description The backlog (due, scheduled, failed) oldest next run first; given-up jobs most recent failure first; running jobs longest running first.
+         * Operators' state-changing actions, newest first: who, when, what, why and the outcome; filtered by actor, action, subject and time (operator)
+         * @description Every POST, PUT, PATCH and DELETE by an operator is written here before it runs and completed with its outcome (docs/operator-console.md § 审计日志); refused requests too. With format=csv (or Accept: text/csv) every selected entry, at most 10,000.
          */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number | null;
-                    name?: string;
-                    /** @description running: a worker holds it; cancelled: by an operator; given_up: failed with its attempts used up (or a failure retrying cannot fix), not tried again; failed: its last attempt failed, a retry is scheduled at nextRunAt; due: to run now; scheduled: to run later; completed: it went through */
-                    state?: "due" | "scheduled" | "running" | "failed" | "given_up" | "cancelled" | "completed";
+                    /** @description An operator's user id or email (exactly), or part of their name */
+                    actor?: string;
+                    /** @description A method and route template ("POST /v1/campaigns/:id/publish"), or a route template alone (any method) */
+                    action?: string;
+                    /** @description The first path parameter of the action, or the id of the record it created */
+                    subjectId?: string;
+                    /** @description Entries at or after this instant */
+                    from?: string;
+                    /** @description Entries before this instant */
+                    to?: string;
+                    /** @description csv: every entry the filters select, newest first (at most 10,000), as CSV */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -11260,18 +11215,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description A page of jobs */
+                /** @description A page of entries, or the entries as CSV */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            items: components["schemas"]["Job"][];
+                            items: components["schemas"]["AuditEntry"][];
                             total: number;
                             limit: number;
                             offset: number;
                         };
+                        "text/csv": string;
                     };
                 };
                 /** @description `invalid_query` */
@@ -11305,264 +11261,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/jobs/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A job (operators) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The job */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description `invalid_path` */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `unauthenticated`: no valid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `forbidden`: the caller's role may not do this */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `not_found`: no such record, or not the caller's to see */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/jobs/{id}/retry": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Run a failed, given-up or cancelled job again now, with its attempts from the start (operators)
-         * @description The job becomes due now; a worker takes it at its next poll. `reason` is recorded in the audit log.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The job, due */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `unauthenticated`: no valid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `forbidden`: the caller's role may not do this */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `not_found`: no such record, or not the caller's to see */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `job_running`: a worker is running it; `job_not_failed`: it has not failed (it runs on its own) */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/jobs/{id}/cancel": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Cancel a job that is due, scheduled, waiting for a retry or given up: no worker takes it any more (operators)
-         * @description The row stays, as `cancelled` (retry brings it back). Cancelling a cancelled job changes nothing. `reason` (why) is recorded in the audit log.
-         */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The job, cancelled */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Job"];
-                    };
-                };
-                /** @description `validation_failed` (each bad field in `errors`), `invalid_path` */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `unauthenticated`: no valid credentials */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `forbidden`: the caller's role may not do this */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `not_found`: no such record, or not the caller's to see */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description `job_running`: a worker is running it (wait for its outcome); `job_finished`: it has run already; `job_recurring`: a recurring job is declared again by every worker at start-up */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;
@@ -11872,6 +11570,44 @@ export interface components {
             factoryId: string;
             /** Format: uuid */
             apiKeyId: string;
+        };
+        /** @description One state-changing request by an operator: who, when, what, why, and its outcome */
+        AuditEntry: {
+            /** Format: uuid */
+            id: string;
+            /** @description The operator, as they were named when they acted */
+            actor: {
+                /** Format: uuid */
+                userId: string;
+                name: string;
+                email: string | null;
+            };
+            /**
+             * Format: date-time
+             * @description When the action was asked for (the entry was written before it ran)
+             */
+            at: string;
+            /** @example POST */
+            method: string;
+            /**
+             * @description The route template
+             * @example /v1/campaigns/:id/publish
+             */
+            route: string;
+            /** @description The first path parameter, or the id of the record the action created */
+            subjectId: string | null;
+            /** @description The body's `reason`: why the operator did it */
+            reason: string | null;
+            /** @description The body as JSON, passwords, tokens, secrets and keys replaced by "[redacted]", cut at 2,000 characters */
+            summary: string | null;
+            /**
+             * @description started: written, outcome not (yet) recorded; succeeded: answered 2xx; refused: 4xx (nothing was done); failed: 5xx
+             * @enum {string}
+             */
+            status: "started" | "succeeded" | "refused" | "failed";
+            httpStatus: number | null;
+            /** Format: date-time */
+            completedAt: string | null;
         };
         Batch: components["schemas"]["BatchSummary"] & {
             lines: components["schemas"]["BatchLine"][];
@@ -12614,64 +12350,6 @@ export interface components {
             unitCost: components["schemas"]["Money"];
             orchardId: string | null;
             active: boolean;
-        };
-        Job: {
-            id: string;
-            name: string;
-            /**
-             * @description running: a worker holds it; cancelled: by an operator; given_up: failed with its attempts used up (or a failure retrying cannot fix), not tried again; failed: its last attempt failed, a retry is scheduled at nextRunAt; due: to run now; scheduled: to run later; completed: it went through
-             * @enum {string}
-             */
-            state: "due" | "scheduled" | "running" | "failed" | "given_up" | "cancelled" | "completed";
-            recurring: boolean;
-            /** @description What the job was asked to do (its JSON payload) */
-            payload?: unknown;
-            /** @description Failed attempts in a row (0 after a run goes through, or after a retry by an operator) */
-            attempts: number;
-            maxAttempts: number;
-            /** @description The error of its last failed attempt (kept after a later run went through) */
-            lastError: string | null;
-            /** Format: date-time */
-            failedAt: string | null;
-            /** Format: date-time */
-            nextRunAt: string | null;
-            /** Format: date-time */
-            lastRunAt: string | null;
-            /** Format: date-time */
-            lastFinishedAt: string | null;
-            /**
-             * Format: date-time
-             * @description When a worker claimed it (or last renewed its lock), while running
-             */
-            lockedAt: string | null;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        JobSummary: {
-            /** Format: date-time */
-            generatedAt: string;
-            names: {
-                name: string;
-                recurring: boolean;
-                /** @description Attempts a run gets before it is given up (the first and its retries); 0 for a name no longer defined */
-                maxAttempts: number;
-                counts: {
-                    due: number;
-                    scheduled: number;
-                    running: number;
-                    failed: number;
-                    given_up: number;
-                    cancelled: number;
-                    completed: number;
-                };
-                /**
-                 * Format: date-time
-                 * @description The next run of the job of this name waiting longest for a worker (due now, retries included)
-                 */
-                oldestDueAt: string | null;
-                /** @description How long that job has been waiting; 0 when none is */
-                lagSeconds: number;
-            }[];
         };
         LiveForecast: {
             /** Format: date-time */

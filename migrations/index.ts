@@ -30,6 +30,7 @@ import { Marks1766000000000 } from './1766000000000-marks';
 import { CommitmentCarryOver1766150000000 } from './1766150000000-commitment-carry-over';
 import { FactoryConsole1766240000000 } from './1766240000000-factory-console';
 import { CampaignCancelReason1766250000000 } from './1766250000000-campaign-cancel-reason';
+import { AuditLog1766269700000 } from './1766269700000-audit-log';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   CommitmentCarryOver1766150000000,
   FactoryConsole1766240000000,
   CampaignCancelReason1766250000000,
+  AuditLog1766269700000,
 ];

@@ -44,6 +44,10 @@ const API_INFO = {
       description:
         "The operators' view of the job worker: counts and lag per job name, failed and given-up jobs, retry and cancel (docs/operator-console.md § Jobs)",
     },
+    {
+      name: 'audit',
+      description: "The audit log: every operator's state-changing request, recorded before it runs, with its outcome (docs/operator-console.md § 审计日志)",
+    },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

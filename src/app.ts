@@ -19,6 +19,7 @@ import { FactoryApiKeyRow, FactoryRow, FactoryService, FactoryWebhookRow, Factor
 import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, WebhookDeliveryRow, forecastJobs, forecastRoutes } from './forecasts';
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { MarkerRow, MarkRow, MarkSubjectRow, Marks, markRoutes } from './marks';
+import { AuditEntryRow, AuditLog, auditRoutes } from './audit';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
   BankFilePayouts,
@@ -205,6 +206,7 @@ export const entities = [
   MarkSubjectRow,
   MarkRow,
   MarkerRow,
+  AuditEntryRow,
 ];
 
 /** The payment providers beside the sandbox, each configured by its own variables; undefined = not configured (off). */
@@ -311,6 +313,8 @@ export interface App {
     concepts: Concepts;
     /** 红黑榜: shop owners' red and black marks, the ranked lists, factories' answers. */
     marks: Marks;
+    /** Operators' state-changing requests, recorded by the route mounting (docs/operator-console.md § 审计日志). */
+    audit: AuditLog;
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
@@ -557,6 +561,17 @@ export function buildApp(deps: AppDeps): App {
     minAccountAgeDays: config.marks.minAccountAgeDays,
     maxAgeMs: config.campaignReadCacheMs,
   });
+  // Operators named as their account names them when they act.
+  const audit = new AuditLog({
+    db,
+    clock,
+    actors: {
+      actor: async (userId) => {
+        const user = await accounts.get(userId);
+        return { name: user.displayName, email: user.email };
+      },
+    },
+  });
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
@@ -623,6 +638,7 @@ export function buildApp(deps: AppDeps): App {
     ...tagged('concepts', conceptRoutes(concepts, clock)),
     ...tagged('marks', markRoutes(marks)),
     ...tagged('jobs', jobRoutes(new JobConsole({ db, jobs }))),
+    ...tagged('audit', auditRoutes(audit)),
     ...tagged(
       'storefront',
       storefrontRoutes({
@@ -661,7 +677,7 @@ export function buildApp(deps: AppDeps): App {
       }),
       shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners, shopLookups: shopLookups.byAddress }),
       authenticate(accounts, factories),
-      mountRoutes(routes, idempotency, { validateResponses: config.validateResponses }),
+      mountRoutes(routes, idempotency, { validateResponses: config.validateResponses, audit }),
     ],
   });
 
@@ -711,6 +727,7 @@ export function buildApp(deps: AppDeps): App {
       commissions,
       concepts,
       marks,
+      audit,
     },
     reconcile: reconcileLedger,
     close: () => rateLimits.close(),

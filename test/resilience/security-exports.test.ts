@@ -26,6 +26,7 @@ const CSV_EXPORTS = [
   'get /v1/me/shop/statements/:id/lines',
   'get /v1/shop-statements',
   'get /v1/shop-statements/:id/lines',
+  'get /v1/audit-log',
 ];
 
 const HOSTILE = [

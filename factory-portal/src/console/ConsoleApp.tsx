@@ -9,6 +9,7 @@ import { jobsRoutes } from './jobs/routes';
 import { fruitRoutes } from './fruit/routes';
 import { auditRoutes } from './audit/routes';
 import { ConsoleLayout } from './ConsoleLayout';
+import './console.css';
 import { consoleEn, consoleZh } from './i18n';
 
 // The console's words arrive with its code (src/i18n/zh.ts explains why they are not in the main bundle).

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { AppError, badRequest, forbidden, unauthenticated, type FieldError } from './app-error';
+import { auditHooks, type AuditTrail } from './audit';
 import { IdempotencyStore } from './idempotency';
 import type { Principal, Role } from './principal';
 import { subjectOf } from './principal';
@@ -182,12 +183,23 @@ export function tagged(tag: string, ...groups: RouteDef[][]): RouteDef[] {
   return groups.flat().map((def) => ({ ...def, tag }));
 }
 
-export function mountRoutes(routes: readonly RouteDef[], idempotency: IdempotencyStore, options: { validateResponses?: boolean } = {}): Router {
+/**
+ * `audit` (the app's audit log; docs/operator-console.md § 审计日志): every request but a GET by an operator is
+ * recorded before anything else of its route runs, and completed with its outcome before it is answered (auditHooks).
+ */
+export function mountRoutes(
+  routes: readonly RouteDef[],
+  idempotency: IdempotencyStore,
+  options: { validateResponses?: boolean; audit?: AuditTrail } = {},
+): Router {
   const router = Router();
   const checked = (def: RouteDef, status: number, body: unknown) => (options.validateResponses && status < 400 ? checkAnswer(def, body) : body);
   for (const def of routes) {
+    const audit = options.audit ? auditHooks(options.audit, def.path) : undefined;
     // An idempotent route runs its middleware itself, once it knows the request is not a replay.
-    router[def.method](def.path, ...(def.idempotent ? [] : def.before), async (req, res) => {
+    const middleware = [...(audit ? [audit.start] : []), ...(def.idempotent ? [] : def.before)];
+    const afterwards = audit ? [audit.refused] : [];
+    const handler = async (req: Request, res: Response) => {
       const principal = authorize(def, req.principal);
       const input = {
         params: parse(def.schemas.params, req.params, 'params', 'invalid_path'),
@@ -196,13 +208,15 @@ export function mountRoutes(routes: readonly RouteDef[], idempotency: Idempotenc
       };
       const context = (idempotencyId?: string) => ({ principal, ...input, req, res, idempotencyId });
       const { status, body } = def.idempotent ? await runIdempotent(def, req, idempotency, context) : { status: def.status, body: await def.handle(context()) };
+      await audit?.succeeded(req, res, body instanceof Reply ? body.status : status, body);
       if (body === undefined) res.status(status).end();
       else if (body instanceof Cacheable) sendCacheable(req, res, status, new Cacheable(checked(def, status, body.body), body.etag, body.cacheControl));
       else if (body instanceof Reply) res.status(body.status).type(body.contentType).send(body.body);
       else if (body instanceof Download) sendDownload(req, res, status, body);
       else if (status >= 400) res.status(status).type('application/problem+json').send(JSON.stringify(body));
       else res.status(status).json(checked(def, status, body));
-    });
+    };
+    router[def.method](def.path, ...middleware, handler, ...afterwards);
   }
   return router;
 }
