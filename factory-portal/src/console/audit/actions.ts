@@ -17,6 +17,7 @@ export const ACTIONS: Record<string, { zh: string; en: string }> = {
   'PUT /v1/factories/:id/payee': { zh: '设置工厂收款账户', en: "Set a factory's payee" },
   'POST /v1/factories/:id/forecast-batches': { zh: '发布预测批次', en: 'Publish a forecast batch' },
   'POST /v1/campaigns': { zh: '创建活动', en: 'Create a campaign' },
+  'POST /v1/campaigns/preview': { zh: '预览活动', en: 'Preview a campaign' },
   'PUT /v1/campaigns/:id': { zh: '编辑活动草稿', en: 'Edit a draft campaign' },
   'PATCH /v1/campaigns/:id': { zh: '编辑活动草稿', en: 'Edit a draft campaign' },
   'POST /v1/campaigns/:id/publish': { zh: '发布活动', en: 'Publish a campaign' },
