@@ -78,6 +78,11 @@ export class Api {
     return (await (await this.request(path, { method: 'PUT', body: JSON.stringify(body) })).json()) as T;
   }
 
+  /** A DELETE answered 204 (revoking a key). */
+  async delete(path: string): Promise<void> {
+    await this.request(path, { method: 'DELETE' });
+  }
+
   /** Ends this session on the server: the token stops working everywhere at once, not only in this browser. */
   async signOut(): Promise<void> {
     // Not through request(): a token already refused is no reason to report the session as expired.

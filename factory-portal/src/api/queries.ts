@@ -18,6 +18,7 @@ import type {
   Statement,
   SubjectMarks,
   Webhook,
+  WebhookTest,
 } from './types';
 
 /** Every key starts with the user: answers cached for one user are never served to another. */
@@ -138,6 +139,31 @@ export function useSetWebhookUrl() {
 
 export function useRotateSecret() {
   return useWebhookChange<void>((api) => api.post<Webhook>('/v1/factory/webhook/rotate-secret'));
+}
+
+/** "Send test": a signed test event to the webhook now; the answer says what the receiver answered. Nothing is logged. */
+export function useSendTest() {
+  const { api } = useSignedIn();
+  return useMutation({ mutationFn: () => api.post<WebhookTest>('/v1/factory/webhook/test') });
+}
+
+/** A push made by hand (redeliver an attempt's batch, or push a batch now): the answer is the new attempt; the log is fetched again. */
+function usePushByHand<Input>(path: (input: Input) => string) {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const key = useKey('deliveries');
+  return useMutation({
+    mutationFn: (input: Input) => api.post<Delivery>(path(input)),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: key }),
+  });
+}
+
+export function useRedeliver() {
+  return usePushByHand((deliveryId: string) => `/v1/factory/webhook-deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
+}
+
+export function usePushBatch() {
+  return usePushByHand((batchId: string) => `/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/push`);
 }
 
 export function useConcepts(offset: number) {

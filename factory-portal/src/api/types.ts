@@ -53,6 +53,8 @@ export type CommitAnswer = Omit<CommitLine, 'quantity'> & { quantity: number | n
 
 export type Webhook = Schemas['Webhook'];
 export type Delivery = Schemas['WebhookDelivery'];
+/** What came of "send test": the receiver's status code or the error, and when. */
+export type WebhookTest = Schemas['WebhookTest'];
 export type Accuracy = Schemas['ForecastAccuracy'];
 
 /** A settlement statement: what one campaign (or, for an orchard, one ship week's fruit boxes) earned the factory, each line the sum of its journal entries. Amounts may be negative. */

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
-import { useDeliveries, useRotateSecret, useSetWebhookUrl, useWebhook } from '../api/queries';
-import type { Webhook } from '../api/types';
+import { useBatches, useDeliveries, usePushBatch, useRedeliver, useRotateSecret, useSendTest, useSetWebhookUrl, useWebhook } from '../api/queries';
+import type { Delivery, Webhook } from '../api/types';
+import { DeliveryNext, DeliveryResult, failureText, testResultText } from '../components/DeliveryResult';
 import { PagedTable } from '../components/PagedTable';
 import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
@@ -73,11 +74,13 @@ function WebhookSettings({ current }: { current: Webhook | null }) {
         </button>
       </form>
       {save.isError && !urlError && <ActionError error={save.error} />}
-      {save.isSuccess && !secret && (
-        <p className="notice" role="status">
-          {t('deliveries.saved')}
-        </p>
+      {save.isSuccess && (
+        <div className="notice" role="status" data-testid="webhook-saved">
+          {!secret && <p>{t('deliveries.saved')}</p>}
+          <PushCurrentBatch key={save.submittedAt} />
+        </div>
       )}
+      {current && <SendTest />}
 
       {current && (
         <div className="rotate">
@@ -122,6 +125,74 @@ function WebhookSettings({ current }: { current: Webhook | null }) {
   );
 }
 
+/** After a URL is saved: the offer to push the newest batch there at once, rather than at the next version. */
+function PushCurrentBatch() {
+  const { t } = useTranslation();
+  const batches = useBatches(0);
+  const push = usePushBatch();
+  const newest = batches.data?.items[0];
+  if (!newest) return null;
+  const version = newest.version;
+  if (push.isSuccess)
+    return (
+      <p data-testid="push-result">
+        {push.data.delivered
+          ? t('deliveries.pushed', { version, status: push.data.statusCode })
+          : t('deliveries.pushFailed', { version, reason: failureText(push.data, t) })}
+      </p>
+    );
+  return (
+    <p>
+      {t('deliveries.pushNowOffer', { version })}{' '}
+      <button type="button" className="primary" disabled={push.isPending} onClick={() => push.mutate(newest.id)}>
+        {push.isPending ? t('deliveries.redelivering') : t('deliveries.pushNow', { version })}
+      </button>
+      {push.isError && <ActionError error={push.error} />}
+    </p>
+  );
+}
+
+/** "Send test": a signed test event now, and what the receiver answered (code or error, and when). */
+function SendTest() {
+  const { t } = useTranslation();
+  const test = useSendTest();
+  return (
+    <div className="send-test">
+      <button type="button" disabled={test.isPending} onClick={() => test.mutate()}>
+        {test.isPending ? t('deliveries.sendingTest') : t('deliveries.sendTest')}
+      </button>
+      {test.isSuccess && (
+        <p className={test.data.delivered ? 'notice' : 'field-error'} role="status" data-testid="test-result">
+          {testResultText(test.data, t)}
+        </p>
+      )}
+      {test.isError && <ActionError error={test.error} />}
+    </div>
+  );
+}
+
+/** Redeliver a failed attempt's batch now; the outcome is said where the button was, and the log shows the new attempt. */
+function Redeliver({ delivery }: { delivery: Delivery }) {
+  const { t } = useTranslation();
+  const redeliver = useRedeliver();
+  const version = delivery.version;
+  return (
+    <>
+      <button type="button" disabled={redeliver.isPending} onClick={() => redeliver.mutate(delivery.id)}>
+        {redeliver.isPending ? t('deliveries.redelivering') : t('deliveries.redeliver')}
+      </button>
+      {redeliver.isSuccess && (
+        <span className="cell-detail" role="status">
+          {redeliver.data.delivered
+            ? t('deliveries.redelivered', { version, status: redeliver.data.statusCode })
+            : t('deliveries.redeliverFailed', { version, reason: failureText(redeliver.data, t) })}
+        </span>
+      )}
+      {redeliver.isError && <ActionError error={redeliver.error} />}
+    </>
+  );
+}
+
 function DeliveryLog() {
   const { t } = useTranslation();
   const language = useLanguage();
@@ -142,6 +213,7 @@ function DeliveryLog() {
             <th scope="col">{t('batches.version')}</th>
             <th scope="col" className="num">{t('deliveries.attempt')}</th>
             <th scope="col">{t('deliveries.result')}</th>
+            <th scope="col">{t('deliveries.next')}</th>
             <th scope="col" className="num">{t('deliveries.duration')}</th>
             <th scope="col">{t('deliveries.url')}</th>
           </>
@@ -152,9 +224,11 @@ function DeliveryLog() {
             <td>{t('batches.versionLabel', { version: d.version })}</td>
             <td className="num">{formatNumber(d.attempt, language)}</td>
             <td>
-              <span className={`badge ${d.delivered ? 'badge-ok' : 'badge-failed'}`}>{d.delivered ? t('deliveries.delivered') : t('deliveries.failed')}</span>
-              {d.statusCode !== null && <span className="cell-detail">HTTP {d.statusCode}</span>}
-              {d.error && <span className="cell-detail">{d.error}</span>}
+              <DeliveryResult delivery={d} />
+            </td>
+            <td>
+              <DeliveryNext delivery={d} />
+              {(d.nextAttemptAt !== null || d.gaveUpAt !== null) && <Redeliver delivery={d} />}
             </td>
             <td className="num">{formatNumber(d.durationMs, language)}</td>
             <td className="url">{d.url}</td>

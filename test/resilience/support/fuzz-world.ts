@@ -247,6 +247,7 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
       'commission-holds': shops.holdIds,
       'webhook-deliveries': [deliveryA],
       jobs: jobs.body.items.map((j: { id: string }) => j.id),
+      users: [spareUserA],
     },
     close: async () => {
       await sink.close();
