@@ -174,6 +174,20 @@ describe("disabling a factory's portal user", () => {
     await t.http.get('/v1/factory/forecast').set(again.auth).expect(200);
   });
 
+  test('is in the audit log with the operator, the user, the reason and the outcome', async () => {
+    const factory = await aFactory(t, operator);
+    await t.http.post(`/v1/factories/${factory.id}/users/${factory.user.userId}/disable`).set(operator.auth).send({ reason: '长期未登录' }).expect(200);
+    await t.http.post(`/v1/factories/${factory.id}/users/${factory.user.userId}/enable`).set(operator.auth).send({ reason: '恢复使用' }).expect(200);
+    const log = (await t.http.get(`/v1/audit-log?subjectId=${factory.id}&action=/v1/factories/:id/users/:userId/disable`).set(operator.auth).expect(200)).body
+      .items;
+    expect(log).toEqual([
+      expect.objectContaining({ actor: expect.objectContaining({ userId: operator.userId }), reason: '长期未登录', status: 'succeeded', httpStatus: 200 }),
+    ]);
+    const enabled = (await t.http.get(`/v1/audit-log?subjectId=${factory.id}&action=/v1/factories/:id/users/:userId/enable`).set(operator.auth).expect(200))
+      .body.items;
+    expect(enabled).toEqual([expect.objectContaining({ reason: '恢复使用', status: 'succeeded' })]);
+  });
+
   test('needs a reason; a user of another factory, or a consumer, is not found', async () => {
     const a = await aFactory(t, operator);
     const b = await aFactory(t, operator);
@@ -263,6 +277,15 @@ describe('failing deliveries', () => {
     const still = (await t.http.post(`/v1/factories/${factory.id}/webhook-deliveries/${failed.id}/redeliver`).set(operator.auth).send({}).expect(200)).body;
     expect(still).toMatchObject({ batchId: batch.id, attempt: 2, delivered: false, statusCode: 500, manual: true, nextAttemptAt: failed.nextAttemptAt });
     expect((await deliveries(factory.id)).find((d) => d.id === failed.id)).toMatchObject({ nextAttemptAt: null, gaveUpAt: null });
+
+    expect(
+      (
+        await t.http
+          .get(`/v1/audit-log?subjectId=${factory.id}&action=/v1/factories/:id/webhook-deliveries/:deliveryId/redeliver`)
+          .set(operator.auth)
+          .expect(200)
+      ).body.items,
+    ).toEqual([expect.objectContaining({ method: 'POST', status: 'succeeded', httpStatus: 200 })]);
 
     // The receiver fixed, the factory redelivers: the same event, signed, delivered.
     receiver.status = 200;

@@ -50,6 +50,7 @@ describe('工厂与果园', () => {
   const name = '宁波晨光针织厂';
   const planner = { email: `planner-${randomUUID().slice(0, 8)}@chenguang.example.com`, password: 'chenguang-2026-plan' };
   let factoryId: string;
+  let demoFactoryId: string;
 
   test('onboard a factory: its page opens, a portal user is added and signs in', async () => {
     const { page } = c;
@@ -192,7 +193,35 @@ describe('工厂与果园', () => {
     expect(await textOf(newest)).toContain(`v${batch.version}`);
     expect(await textOf(newest)).toContain('成功');
 
+    demoFactoryId = factory.user.factoryId!;
     await page.getByRole('link', { name: '返回工厂与果园列表' }).click();
     expect(await textOf(health.filter({ hasText: '正常' }))).toContain('最近一次推送');
+  });
+  test('each of those actions is in the audit log: who, what, why, the outcome, and no password or key', async () => {
+    type Entry = { actor: { email: string | null }; method: string; route: string; reason: string | null; summary: string | null; status: string };
+    const entries = async (subjectId: string) =>
+      (await c.api.ok<{ items: Entry[] }>('GET', `/v1/audit-log?subjectId=${subjectId}&limit=100`)).items.filter((e) => e.status !== 'refused');
+    const actions = (list: Entry[]) => list.map((e) => `${e.method} ${e.route}`).sort();
+    const onboarded = await entries(factoryId);
+    expect(actions(onboarded)).toEqual(
+      [
+        'DELETE /v1/factories/:id/api-keys/:keyId',
+        'POST /v1/factories',
+        'POST /v1/factories/:id/api-keys',
+        'POST /v1/factories/:id/users',
+        'POST /v1/factories/:id/users/:userId/disable',
+        'POST /v1/factories/:id/users/:userId/enable',
+      ].sort(),
+    );
+    for (const e of onboarded) expect(e).toMatchObject({ actor: { email: DEMO_ACCOUNTS.operator.email }, status: 'succeeded' });
+    expect(onboarded.find((e) => e.route.endsWith('/disable'))!.reason).toBe('已离职');
+    expect(JSON.stringify(onboarded)).not.toContain(planner.password);
+    const demo = await entries(demoFactoryId);
+    expect(actions(demo)).toEqual([
+      'POST /v1/factories/:id/forecast-batches',
+      'POST /v1/factories/:id/webhook-deliveries/:deliveryId/redeliver',
+      'POST /v1/factories/:id/webhook/test',
+      'POST /v1/factories/:id/webhook/test',
+    ]);
   });
 });
