@@ -21,6 +21,7 @@ const MODULES = {
   concepts: ['platform', 'campaigns'],
   marks: ['platform'],
   audit: ['platform'],
+  'money-desk': ['platform', 'accounts', 'campaigns', 'pledges', 'payments', 'ledger', 'subscriptions', 'payouts'],
 };
 const DOMAIN = Object.keys(MODULES);
 

@@ -3172,13 +3172,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Refunds, e.g. ?status=failed for those the gateway refused (operator) */
+        /** Refunds, newest first, e.g. ?status=failed for those the gateway refused, ?problem=attention for failed and stuck ones (operator) */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     offset?: number | null;
                     status?: "pending" | "processing" | "failed" | "succeeded";
+                    /** @description `stuck`: still pending or processing longer than REFUND_STUCK_AFTER_MINUTES (default 60) after it was decided; `attention`: failed, or stuck (what an operator may send again) */
+                    problem?: "stuck" | "attention";
                 };
                 header?: never;
                 path?: never;
@@ -3231,6 +3233,118 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/refunds/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a failed or stuck refund again now, with a reason (operator); never pays twice
+         * @description The provider is asked with the refund's own id, which it pays once: a refund it already paid (its answer lost) is recorded as paid out, not paid again. A refund the provider has under way is asked about first. The outcome is recorded only if the refund is still open, so a retry racing the refund job, or a second retry, changes nothing. A refund already paid out answers `already_paid_out`. The reason is kept in the audit log.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    /** @description A unique value (e.g. a UUID) per intended operation: a retry with the same key and body gets the first answer */
+                    "Idempotency-Key": string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Why it is sent again by hand (kept in the audit log) */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description What the provider answered, and the refund now */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description `paid_out`: the provider paid it out now (or had already: a refund is paid once); `already_paid_out`: it was, before this retry, and nothing changed; `processing`: the provider has it under way; `failed`: refused again (lastError says why)
+                             * @enum {string}
+                             */
+                            outcome: "paid_out" | "already_paid_out" | "processing" | "failed";
+                            refund: components["schemas"]["Refund"];
+                        };
+                    };
+                };
+                /** @description `validation_failed` (each bad field in `errors`), `invalid_path`, `idempotency_key_required`, `invalid_idempotency_key` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `refund_not_retryable`: pending or processing and not stuck yet (it is being sent, or the provider is finishing it); `idempotency_request_in_flight`: the first request with this Idempotency-Key is still running */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `idempotency_key_reused`: this Idempotency-Key came with another request */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -9471,6 +9585,509 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find pledges, payments, refunds, subscriptions and fruit boxes by id, a consumer's phone or email, or a campaign's id or title (operator)
+         * @description An id finds the record with that id (a campaign's id finds the campaign's pledges, payments and refunds); a phone number (typed any way: 138 1234 5678, +86…) or an email finds that consumer's records; other text finds the records of the campaigns whose title contains it, and a payment by the provider's transaction id. Each kind shows its newest 20 and how many there are, each with the path of its record view (`link`). Contacts are masked.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description What to look for: the id of a pledge, payment, refund, subscription, fruit box or campaign (a UUID, or a provider's 32-character order number), a provider's transaction id, a consumer's phone number or email, or words of a campaign's title */
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The records found, by kind, and what the query was read as */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            query: string;
+                            /** @description What the query was read as: the consumers whose phone or email it is, the campaigns whose id or title it matches */
+                            matched: {
+                                consumers: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    name: string;
+                                    /** @description Phone or email, masked */
+                                    contact: string | null;
+                                }[];
+                                campaigns: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    title: string;
+                                    status: string;
+                                }[];
+                            };
+                            pledges: {
+                                items: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description The record view: GET this path
+                                     * @example /v1/console/money/pledges/0b7c…
+                                     */
+                                    link: string;
+                                    status: string;
+                                    campaign: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        title: string;
+                                    } | null;
+                                    consumer: components["schemas"]["MoneyDeskConsumer"];
+                                    /** @description The option values chosen, e.g. black / M */
+                                    variant: string;
+                                    quantity: number;
+                                    deposit: components["schemas"]["Money"];
+                                    balance: components["schemas"]["Money"] | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                                /** @description How many there are (items holds the newest, at most 20) */
+                                total: number;
+                            };
+                            payments: {
+                                items: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description The record view: GET this path
+                                     * @example /v1/console/money/pledges/0b7c…
+                                     */
+                                    link: string;
+                                    /** @enum {string} */
+                                    kind: "deposit" | "balance" | "box" | "unexpected";
+                                    /** @enum {string} */
+                                    status: "pending" | "succeeded" | "failed" | "cancelled";
+                                    amount: components["schemas"]["Money"];
+                                    currency: string;
+                                    provider: string;
+                                    transactionId: string | null;
+                                    /** Format: uuid */
+                                    pledgeId: string | null;
+                                    /** Format: uuid */
+                                    boxId: string | null;
+                                    campaign: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        title: string;
+                                    } | null;
+                                    consumer: components["schemas"]["MoneyDeskConsumer"];
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    settledAt: string | null;
+                                }[];
+                                /** @description How many there are (items holds the newest, at most 20) */
+                                total: number;
+                            };
+                            refunds: {
+                                items: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description The record view: GET this path
+                                     * @example /v1/console/money/pledges/0b7c…
+                                     */
+                                    link: string;
+                                    /** @enum {string} */
+                                    status: "pending" | "processing" | "failed" | "succeeded";
+                                    stuck: boolean;
+                                    reason: string;
+                                    amount: components["schemas"]["Money"];
+                                    attempts: number;
+                                    lastError: string | null;
+                                    /** Format: uuid */
+                                    paymentId: string;
+                                    /** Format: uuid */
+                                    pledgeId: string | null;
+                                    campaign: {
+                                        /** Format: uuid */
+                                        id: string;
+                                        title: string;
+                                    } | null;
+                                    consumer: components["schemas"]["MoneyDeskConsumer"];
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    /** Format: date-time */
+                                    succeededAt: string | null;
+                                }[];
+                                /** @description How many there are (items holds the newest, at most 20) */
+                                total: number;
+                            };
+                            subscriptions: {
+                                items: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description The record view: GET this path
+                                     * @example /v1/console/money/pledges/0b7c…
+                                     */
+                                    link: string;
+                                    /** @enum {string} */
+                                    status: "active" | "paused" | "cancelled";
+                                    plan: {
+                                        zh: string;
+                                        en: string;
+                                    };
+                                    consumer: components["schemas"]["MoneyDeskConsumer"];
+                                    /** Format: date */
+                                    nextDeliveryDate: string | null;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                                /** @description How many there are (items holds the newest, at most 20) */
+                                total: number;
+                            };
+                            boxes: {
+                                items: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /**
+                                     * @description The record view: GET this path
+                                     * @example /v1/console/money/pledges/0b7c…
+                                     */
+                                    link: string;
+                                    /** @enum {string} */
+                                    status: "planned" | "locked" | "paid" | "shipped" | "cancelled";
+                                    /** Format: uuid */
+                                    subscriptionId: string;
+                                    /** Format: date */
+                                    deliveryDate: string;
+                                    price: components["schemas"]["Money"];
+                                    /** Format: uuid */
+                                    paymentId: string | null;
+                                    consumer: components["schemas"]["MoneyDeskConsumer"];
+                                }[];
+                                /** @description How many there are (items holds the newest, at most 20) */
+                                total: number;
+                            };
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/money/{kind}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One pledge, payment, refund, subscription or fruit box as an operator reads it: state, amounts, timeline, related records, ledger entries (operator) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kind: "pledges" | "payments" | "refunds" | "subscriptions" | "boxes";
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The record */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            kind: "pledges" | "payments" | "refunds" | "subscriptions" | "boxes";
+                            /** Format: uuid */
+                            id: string;
+                            status: string;
+                            /** @description A refund still pending or processing longer than the threshold; false for anything else */
+                            stuck: boolean;
+                            consumer: components["schemas"]["MoneyDeskConsumer"];
+                            campaign: {
+                                /** Format: uuid */
+                                id: string;
+                                title: string;
+                            } | null;
+                            /** @description One line saying what it is: a variant and quantity, a plan, a refund reason, a payment kind */
+                            summary: string;
+                            /** @description Its amounts by name (deposit, balance, amount, price …) */
+                            amounts: {
+                                name: string;
+                                amount: components["schemas"]["Money"];
+                            }[];
+                            /** @description Other facts by name (provider, transaction id, attempts, last error …) */
+                            fields: {
+                                name: string;
+                                value: string;
+                            }[];
+                            /** @description What happened to it, oldest first, with the records involved; times ahead (a balance due, a cutoff) are what is planned */
+                            timeline: {
+                                /** Format: date-time */
+                                at: string;
+                                /** @description What happened (pledge_created, payment_succeeded, refund_paid_out, ledger_entry …) */
+                                event: string;
+                                detail: string | null;
+                                ref: {
+                                    /** @enum {string} */
+                                    kind: "pledges" | "payments" | "refunds" | "subscriptions" | "boxes";
+                                    /** Format: uuid */
+                                    id: string;
+                                } | null;
+                            }[];
+                            related: {
+                                /** @enum {string} */
+                                kind: "pledges" | "payments" | "refunds" | "subscriptions" | "boxes";
+                                /** Format: uuid */
+                                id: string;
+                                /**
+                                 * @description The record view: GET this path
+                                 * @example /v1/console/money/pledges/0b7c…
+                                 */
+                                link: string;
+                                status: string;
+                                amount: components["schemas"]["Money"] | null;
+                                summary: string;
+                            }[];
+                            /** @description The journal entries that name it (for a refund: those of its payment), oldest first */
+                            ledger: components["schemas"]["LedgerEntry"][];
+                        };
+                    };
+                };
+                /** @description `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/console/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The ledger board (operator): every reconcile check, every account's balance, and what is owed to factories and shop owners
+         * @description Runs every check of `npm run cli -- reconcile` now, on one snapshot of the database: each as {check, ok, detail}. What is owed to factories comes from the payouts module (statements not yet paid, payouts on their way, paid out) beside the ledger's factory payable; what is owed to shop owners is their commission as the shop statements count it (pending, settled, held, paid).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The board */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Every check holds */
+                            ok: boolean;
+                            /** Format: date-time */
+                            checkedAt: string;
+                            checks: {
+                                /** @description entries_balance, held_deposits_match_pledges, final_campaigns_hold_nothing, factory_payables, shop_payables, money_accounted_for, unexpected_money_refunded, refunds_pending_match_refunds, gateway_balance, then one per record kept in step (pledge_tallies, box_charges, unexpected_payments_refunded_once, payouts_pay_their_statements, commission_records) */
+                                check: string;
+                                ok: boolean;
+                                /** @description What was checked, or the violations found */
+                                detail: string;
+                                violations: string[];
+                            }[];
+                            /** @description The figures of `npm run cli -- reconcile`: received, refunded, held, fees … */
+                            totals: {
+                                [key: string]: components["schemas"]["SignedMoney"];
+                            };
+                            accounts: {
+                                account: string;
+                                /** @description The account without its subject: gateway, held_deposits, factory_payable, commission_payable, … */
+                                kind: string;
+                                subjectId: string | null;
+                                /** @description The subject's name: a campaign's title, a factory's or shop's name */
+                                name: string | null;
+                                /**
+                                 * @description Debits positive, credits (what is owed) negative
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                balance: string;
+                            }[];
+                            /** @description Owed to factories (the payouts module) */
+                            factories: {
+                                /** Format: uuid */
+                                factoryId: string;
+                                name: string;
+                                /**
+                                 * @description Owed now, as the ledger's factory payable says (statements not yet made included)
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                payable: string;
+                                /**
+                                 * @description Of that, on statements no payout pays yet
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                unpaidStatements: string;
+                                /**
+                                 * @description In payouts sent and not yet confirmed
+                                 * @example 1000.00
+                                 */
+                                inFlight: string;
+                                paidOut: components["schemas"]["Money"];
+                            }[];
+                            /** @description Owed to shop owners: commission (the payouts module’s shop statements) */
+                            shops: {
+                                /** Format: uuid */
+                                shopId: string;
+                                name: string;
+                                /**
+                                 * @description Owed now, as the ledger's commission payable says
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                payable: string;
+                                /**
+                                 * @description Not yet final (the sale can still be refunded)
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                pending: string;
+                                /**
+                                 * @description On a statement, not yet paid
+                                 * @example 1000.00
+                                 * @example -300.00
+                                 */
+                                settled: string;
+                                /**
+                                 * @description Of settled, held for an operator's review
+                                 * @example 1000.00
+                                 */
+                                held: string;
+                                paid: components["schemas"]["Money"];
+                            }[];
+                        };
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/factory/concepts": {
         parameters: {
             query?: never;
@@ -12798,6 +13415,22 @@ export interface components {
                 lagSeconds: number;
             }[];
         };
+        LedgerEntry: {
+            /** Format: uuid */
+            id: string;
+            kind: string;
+            /** Format: date-time */
+            createdAt: string;
+            lines: {
+                account: string;
+                /**
+                 * @description A debit is positive, a credit negative
+                 * @example 1000.00
+                 * @example -300.00
+                 */
+                amount: string;
+            }[];
+        };
         LiveForecast: {
             /** Format: date-time */
             generatedAt: string;
@@ -12920,6 +13553,13 @@ export interface components {
          * @example 1000.00
          */
         Money: string;
+        MoneyDeskConsumer: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description Phone or email, masked */
+            contact: string | null;
+        } | null;
         MyCommission: {
             standing: components["schemas"]["ShopLevel"];
             /** @description Each rate in force (campaigns not yet final, plans): the base, and the rate this shop owner earns with their bonus */
@@ -13217,6 +13857,8 @@ export interface components {
             status: "pending" | "processing" | "failed" | "succeeded";
             attempts: number;
             lastError: string | null;
+            /** @description Still pending (not sent) or processing (the provider has not finished it) longer than REFUND_STUCK_AFTER_MINUTES after it was decided */
+            stuck: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

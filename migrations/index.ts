@@ -31,6 +31,7 @@ import { CommitmentCarryOver1766150000000 } from './1766150000000-commitment-car
 import { FactoryConsole1766240000000 } from './1766240000000-factory-console';
 import { CampaignCancelReason1766250000000 } from './1766250000000-campaign-cancel-reason';
 import { AuditLog1766269700000 } from './1766269700000-audit-log';
+import { MoneySearch1766270000000 } from './1766270000000-money-search';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -67,4 +68,5 @@ export const migrations = [
   FactoryConsole1766240000000,
   CampaignCancelReason1766250000000,
   AuditLog1766269700000,
+  MoneySearch1766270000000,
 ];

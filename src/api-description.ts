@@ -48,6 +48,11 @@ const API_INFO = {
       name: 'audit',
       description: "The audit log: every operator's state-changing request, recorded before it runs, with its outcome (docs/operator-console.md § 审计日志)",
     },
+    {
+      name: 'money-desk',
+      description:
+        "The operator console's money desk: find any pledge, payment, refund, subscription or fruit box, read it whole, and the ledger board (docs/operator-console.md § Money)",
+    },
     ...['storefront', 'operations'].map((name) => ({ name })),
   ],
 };

@@ -20,6 +20,7 @@ import { CommitmentRow, ForecastBatchRow, ForecastLineRow, ForecastService, Webh
 import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type ReconcileReport } from './ledger';
 import { MarkerRow, MarkRow, MarkSubjectRow, Marks, markRoutes } from './marks';
 import { AuditEntryRow, AuditLog, auditRoutes } from './audit';
+import { LedgerBoard, MoneyRecords, MoneySearch, moneyDeskRoutes } from './money-desk';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
   BankFilePayouts,
@@ -351,6 +352,7 @@ export function buildApp(deps: AppDeps): App {
     clock,
     gateways,
     queryAfterMs: config.payments.queryAfterMinutes * 60_000,
+    refundStuckAfterMs: config.payments.refundStuckAfterMinutes * 60_000,
     autoConfirm:
       config.payments.sandboxAutoConfirm === 'off'
         ? undefined
@@ -635,6 +637,33 @@ export function buildApp(deps: AppDeps): App {
       shopPrivacyRoutes(shops.orders, shops.consents),
       commissionRoutes(commissions),
     ),
+    ...tagged(
+      'money-desk',
+      moneyDeskRoutes(
+        new MoneySearch({ accounts, campaigns, pledges: pledges.reads, payments, subscriptions: schedule }),
+        new MoneyRecords({ db, ledger, accounts, campaigns, pledges: pledges.reads, payments, subscriptions: schedule }),
+        new LedgerBoard({
+          db,
+          clock,
+          ledger,
+          reconcile: () => reconcileLedger(),
+          payouts,
+          shopEarnings,
+          accounts,
+          campaigns,
+          factoryNames: (ids) => factories.names(ids),
+          shopNames: async (ids) =>
+            db.read(async (tx) => {
+              const names = new Map<string, string>();
+              for (const id of ids) {
+                const shop = await shopOwners.find(tx, id);
+                if (shop) names.set(id, shop.name);
+              }
+              return names;
+            }),
+        }),
+      ),
+    ),
     ...tagged('concepts', conceptRoutes(concepts, clock)),
     ...tagged('marks', markRoutes(marks)),
     ...tagged('jobs', jobRoutes(new JobConsole({ db, jobs }))),
@@ -688,12 +717,13 @@ export function buildApp(deps: AppDeps): App {
       gatewayTotals: (tx) => payments.totals(tx),
       paidOutByFactory: (tx) => payouts.paidOutByFactory(tx),
       paidOutByShop: (tx) => payouts.paidOutByShop(tx),
-      derivedRecordViolations: async (tx) => [
-        ...(await tallies.violations(tx)),
-        ...(await boxCharges.violations(tx)),
-        ...(await payments.violations(tx)),
-        ...(await payouts.violations(tx)),
-        ...(await commissions.violations(tx)),
+      // Each a check of its own on the console's ledger board.
+      derivedRecords: [
+        { check: 'pledge_tallies', violations: (tx) => tallies.violations(tx) },
+        { check: 'box_charges', violations: (tx) => boxCharges.violations(tx) },
+        { check: 'unexpected_payments_refunded_once', violations: (tx) => payments.violations(tx) },
+        { check: 'payouts_pay_their_statements', violations: (tx) => payouts.violations(tx) },
+        { check: 'commission_records', violations: (tx) => commissions.violations(tx) },
       ],
     });
 

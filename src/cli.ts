@@ -93,6 +93,8 @@ async function cli(argv: string[]): Promise<number> {
           .map(([k, v]) => `${k}: ${v}`)
           .join('\n'),
       );
+      // Each check as the console's ledger board shows it.
+      console.log(report.checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.ok ? c.detail : `${c.violations.length} violation(s)`}`).join('\n'));
       if (!report.ok) {
         console.error(`ledger invariants violated:\n${report.violations.map((v) => `  - ${v}`).join('\n')}`);
         return 1;

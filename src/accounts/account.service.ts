@@ -229,6 +229,25 @@ export class AccountService implements CredentialVerifier {
     return user;
   }
 
+  /** The consumers (shop owners among them) with this phone number (E.164) or email (any case): an operator's search. */
+  async consumersByContact(contact: { phone?: string; email?: string }): Promise<UserRow[]> {
+    const where = [
+      ...(contact.phone ? [{ phone: contact.phone, role: 'consumer' as const }] : []),
+      ...(contact.email ? [{ email: contact.email.toLowerCase(), role: 'consumer' as const }] : []),
+    ];
+    return where.length === 0 ? [] : this.deps.db.read((tx) => tx.find(UserRow, { where, order: { createdAt: 'ASC', id: 'ASC' } }));
+  }
+
+  /** These users' names and contacts, by id: what an operator's search shows of whose a record is. */
+  async contactsOf(userIds: readonly string[]): Promise<Map<string, Pick<UserRow, 'id' | 'displayName' | 'phone' | 'email'>>> {
+    const ids = [...new Set(userIds)];
+    if (ids.length === 0) return new Map();
+    const users = await this.deps.db.read((tx) =>
+      tx.find(UserRow, { select: { id: true, displayName: true, phone: true, email: true }, where: { id: In(ids) } }),
+    );
+    return new Map(users.map((u) => [u.id, u]));
+  }
+
   /** Each user's phone number (E.164), null for one who has none: what a shop owner's order list shows, masked unless consented. */
   async phonesOf(userIds: readonly string[]): Promise<Map<string, string | null>> {
     if (userIds.length === 0) return new Map();

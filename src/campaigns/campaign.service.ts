@@ -226,6 +226,22 @@ export class CampaignService {
     });
   }
 
+  /** Campaigns by id, or whose title contains `text` (an operator's search), newest first: at most `limit`. */
+  async search(
+    where: { ids?: readonly string[]; titleContains?: string },
+    limit: number,
+  ): Promise<Pick<CampaignRow, 'id' | 'title' | 'status' | 'factoryId'>[]> {
+    const { ids = [], titleContains } = where;
+    if (ids.length === 0 && !titleContains) return [];
+    return this.deps.db.read((tx) => {
+      const query = tx.createQueryBuilder(CampaignRow, 'c').select(['c.id', 'c.title', 'c.status', 'c.factoryId']);
+      if (ids.length > 0) query.orWhere('c.id IN (:...ids)', { ids });
+      // `!` escapes LIKE's wildcards typed in the search box: a title with "50%" is found as written.
+      if (titleContains) query.orWhere("c.title LIKE :title ESCAPE '!'", { title: `%${titleContains.replace(/[!%_]/g, '!$&')}%` });
+      return query.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'ASC').take(limit).getMany();
+    });
+  }
+
   /**
    * A consumer's deal for a variant and quantity: refused as a pledge would be (checkChoice, then a window
    * that has closed, then too few units left), and computed by quoteOf from the campaign's terms and its

@@ -1,4 +1,4 @@
 export { LedgerService, type EntryInput, type PostedEntry } from './ledger.service';
 export { JournalEntryRow, JournalLineRow } from './journal.entity';
 export { COMMISSION_PAYABLE_PREFIX, FACTORY_PAYABLE_PREFIX, HELD_DEPOSITS_PREFIX, LEDGER_CURRENCY, accounts } from './accounts';
-export { PAYOUT_KIND, reconcile, type ReconcileReport, type ReconcileSources } from './reconcile';
+export { LEDGER_CHECKS, PAYOUT_KIND, reconcile, type ReconcileCheck, type ReconcileReport, type ReconcileSources } from './reconcile';

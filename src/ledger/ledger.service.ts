@@ -177,6 +177,17 @@ export class LedgerService {
       .addOrderBy('e.id', 'ASC');
   }
 
+  /** The entries that name these pledges, payments or boxes (any of those given), each with its lines, oldest first: what an operator's record view shows. */
+  async entriesReferring(tx: Tx, refs: { pledgeIds?: readonly string[]; paymentIds?: readonly string[]; boxIds?: readonly string[] }): Promise<PostedEntry[]> {
+    const or = [
+      ...(refs.pledgeIds?.length ? [{ pledgeId: In([...refs.pledgeIds]) }] : []),
+      ...(refs.paymentIds?.length ? [{ paymentId: In([...refs.paymentIds]) }] : []),
+      ...(refs.boxIds?.length ? [{ boxId: In([...refs.boxIds]) }] : []),
+    ];
+    if (or.length === 0) return [];
+    return this.withLines(tx, await tx.find(JournalEntryRow, { where: or, order: { createdAt: 'ASC', id: 'ASC' } }));
+  }
+
   /** Entries by id, each with its lines, oldest first. */
   async entries(tx: Tx, ids: readonly string[]): Promise<PostedEntry[]> {
     if (ids.length === 0) return [];

@@ -19,15 +19,41 @@ export interface ReconcileSources {
   paidOutByFactory(tx: Tx): Promise<Map<string, Decimal>>;
   /** Payouts to shop owners confirmed as paid, per shop id (the shop owners' payouts' own records). */
   paidOutByShop(tx: Tx): Promise<Map<string, Decimal>>;
-  /** Records kept in step with others (running totals), checked against what they count. */
-  derivedRecordViolations(tx: Tx): Promise<string[]>;
+  /** Records kept in step with others (running totals), each checked against what it counts: one check each, by name. */
+  derivedRecords: readonly { check: string; violations(tx: Tx): Promise<string[]> }[];
+}
+
+/** One invariant, as the console's board shows it: its name (a stable code), whether it holds, and what was found. */
+export interface ReconcileCheck {
+  check: string;
+  ok: boolean;
+  /** What was checked (when it holds), or every violation found, one after the other. */
+  detail: string;
+  violations: string[];
 }
 
 export interface ReconcileReport {
   ok: boolean;
+  /** Every violation of every check. */
   violations: string[];
+  /** Every check, in a fixed order, holding or not. */
+  checks: ReconcileCheck[];
   totals: Record<string, string>;
 }
+
+/** The checks of the ledger itself and of money, in the order the report lists them; then one per derived record (ReconcileSources.derivedRecords). */
+export const LEDGER_CHECKS = [
+  'entries_balance',
+  'held_deposits_match_pledges',
+  'final_campaigns_hold_nothing',
+  'factory_payables',
+  'shop_payables',
+  'money_accounted_for',
+  'unexpected_money_refunded',
+  'refunds_pending_match_refunds',
+  'gateway_balance',
+] as const;
+type LedgerCheck = (typeof LEDGER_CHECKS)[number];
 
 /**
  * Proves the ledger invariants of DESIGN.md: every entry sums to zero; each campaign's held deposits
@@ -38,13 +64,18 @@ export interface ReconcileReport {
  * factory, payable = settled (everything it earned, less what was clawed back) − paid (the payouts
  * confirmed, as the payouts module records them); per shop owner, payable = earned (commission and
  * self-purchase rebates) − clawed back − paid out. Commission is paid from the platform's side: what is
- * owed to shop owners is matched by the commission expense.
+ * owed to shop owners is matched by the commission expense. Each invariant is one check of the report.
  */
 export async function reconcile(db: Database, ledger: LedgerService, sources: ReconcileSources): Promise<ReconcileReport> {
   // One transaction: every figure comes from the same snapshot, even while payments keep arriving.
   return db.transaction(async (tx) => {
-    const violations: string[] = [];
-    for (const entry of await ledger.unbalancedEntries(tx)) violations.push(`journal entry ${entry} does not sum to zero (or has fewer than two lines)`);
+    const found = new Map<LedgerCheck, string[]>(LEDGER_CHECKS.map((c) => [c, []]));
+    const summary = new Map<LedgerCheck, string>();
+    const fail = (check: LedgerCheck, violation: string) => found.get(check)!.push(violation);
+
+    for (const entry of await ledger.unbalancedEntries(tx))
+      fail('entries_balance', `journal entry ${entry} does not sum to zero (or has fewer than two lines)`);
+    summary.set('entries_balance', 'every journal entry sums to zero');
 
     const heldInLedger = await ledger.balances(tx, HELD_DEPOSITS_PREFIX);
     const heldByPledges = await sources.heldDepositsByCampaign(tx);
@@ -54,12 +85,18 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const ledgerHeld = (heldInLedger.get(accounts.heldDeposits(campaignId)) ?? ZERO).negated();
       const pledgeHeld = heldByPledges.get(campaignId) ?? ZERO;
       if (!ledgerHeld.equals(pledgeHeld))
-        violations.push(`campaign ${campaignId}: ledger holds ${formatMoney(ledgerHeld)} in deposits, its pledges ${formatMoney(pledgeHeld)}`);
+        fail(
+          'held_deposits_match_pledges',
+          `campaign ${campaignId}: ledger holds ${formatMoney(ledgerHeld)} in deposits, its pledges ${formatMoney(pledgeHeld)}`,
+        );
     }
-    for (const campaignId of await sources.finalCampaignIds(tx)) {
+    summary.set('held_deposits_match_pledges', `${campaigns.size} campaigns: deposits held in the ledger = their pledges' deposits`);
+    const finalCampaigns = await sources.finalCampaignIds(tx);
+    for (const campaignId of finalCampaigns) {
       const held = heldInLedger.get(accounts.heldDeposits(campaignId)) ?? ZERO;
-      if (!held.isZero()) violations.push(`campaign ${campaignId} is final but still holds ${formatMoney(held.negated())} in deposits`);
+      if (!held.isZero()) fail('final_campaigns_hold_nothing', `campaign ${campaignId} is final but still holds ${formatMoney(held.negated())} in deposits`);
     }
+    summary.set('final_campaigns_hold_nothing', `${finalCampaigns.length} final campaigns hold no deposits`);
 
     const payable = await ledger.balances(tx, FACTORY_PAYABLE_PREFIX);
     const owedToFactories = sum([...payable.values()]).negated();
@@ -74,18 +111,27 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
       const settled = (settledInLedger.get(account) ?? ZERO).negated();
       const paid = paidOutByFactory.get(factoryId) ?? ZERO;
       if (!owed.equals(settled.minus(paid)))
-        violations.push(`factory ${factoryId}: payable ${formatMoney(owed)} ≠ settled ${formatMoney(settled)} − paid out ${formatMoney(paid)}`);
-      violations.push(...payoutsAgree(`factory ${factoryId}`, paidInLedger.get(account) ?? ZERO, paid));
+        fail('factory_payables', `factory ${factoryId}: payable ${formatMoney(owed)} ≠ settled ${formatMoney(settled)} − paid out ${formatMoney(paid)}`);
+      for (const v of payoutsAgree(`factory ${factoryId}`, paidInLedger.get(account) ?? ZERO, paid)) fail('factory_payables', v);
     }
+    summary.set('factory_payables', `${factories.size} factories: payable ${formatMoney(owedToFactories)} = settled − paid out`);
     const paidOutByShop = await sources.paidOutByShop(tx);
-    const { owedToShops, violations: shopViolations } = await shopPayables(tx, ledger, paidOutByShop);
-    violations.push(...shopViolations);
+    const shops = await shopPayables(tx, ledger, paidOutByShop);
+    for (const v of shops.violations) fail('shop_payables', v);
+    summary.set('shop_payables', `${shops.count} shop owners: payable ${formatMoney(shops.owedToShops)} = earned − clawed back − paid out`);
+    const { owedToShops } = shops;
     const commissionExpense = await ledger.balance(tx, accounts.commissionExpense);
     const paidOut = sum([...paidOutByFactory.values(), ...paidOutByShop.values()]);
     const fees = (await ledger.balance(tx, accounts.platformFees)).negated();
     const held = sum([...heldInLedger.values()]).negated();
     const byCurrency = await sources.gatewayTotals(tx);
     const totals: Record<string, string> = {};
+    const perCurrency: Record<'money_accounted_for' | 'unexpected_money_refunded' | 'refunds_pending_match_refunds' | 'gateway_balance', string[]> = {
+      money_accounted_for: [],
+      unexpected_money_refunded: [],
+      refunds_pending_match_refunds: [],
+      gateway_balance: [],
+    };
     for (const [currency, { received, refunded, refundsOutstanding }] of byCurrency) {
       const balance = async (account: string) => ledger.balance(tx, accounts.inCurrency(account, currency));
       const refundsPending = (await balance(accounts.refundsPending)).negated();
@@ -105,30 +151,51 @@ export async function reconcile(db: Database, ledger: LedgerService, sources: Re
           currency === LEDGER_CURRENCY
             ? ` + owed to factories ${formatMoney(owedToFactories)} + fees ${formatMoney(fees)} + held ${formatMoney(held)} + paid out ${formatMoney(paidOut)} + owed to shop owners ${formatMoney(owedToShops)} − commission expense ${formatMoney(commissionExpense)}`
             : '';
-        violations.push(
+        fail(
+          'money_accounted_for',
           `received${of} ${formatMoney(received)} ≠ refunded ${formatMoney(refunded)}${parts} + refunds pending ${formatMoney(refundsPending)} + unexpected money not yet refunded ${formatMoney(unexpected)}`,
         );
       }
-      if (!unexpected.isZero()) violations.push(`${formatMoney(unexpected)}${of} the gateway took that we did not ask for has no refund decided`);
+      perCurrency.money_accounted_for.push(`received${of} ${formatMoney(received)}`);
+      if (!unexpected.isZero())
+        fail('unexpected_money_refunded', `${formatMoney(unexpected)}${of} the gateway took that we did not ask for has no refund decided`);
+      perCurrency.unexpected_money_refunded.push(`${formatMoney(unexpected)}${of}`);
       if (!refundsPending.equals(refundsOutstanding))
-        violations.push(
+        fail(
+          'refunds_pending_match_refunds',
           `ledger has ${formatMoney(refundsPending)}${of} in refunds pending, the refunds not yet sent add up to ${formatMoney(refundsOutstanding)}`,
         );
+      perCurrency.refunds_pending_match_refunds.push(`${formatMoney(refundsPending)}${of}`);
       // Payouts leave from the money we hold, in CNY only.
       const left = received.minus(refunded).minus(currency === LEDGER_CURRENCY ? paidOut : ZERO);
-      if (!gateway.equals(left)) violations.push(`gateway account${of} ${formatMoney(gateway)} ≠ received − refunded − paid out ${formatMoney(left)}`);
+      if (!gateway.equals(left)) fail('gateway_balance', `gateway account${of} ${formatMoney(gateway)} ≠ received − refunded − paid out ${formatMoney(left)}`);
+      perCurrency.gateway_balance.push(`${formatMoney(gateway)}${of}`);
     }
-    violations.push(...(await sources.derivedRecordViolations(tx)));
-    return {
-      ok: violations.length === 0,
-      violations,
-      totals,
-    };
+    summary.set(
+      'money_accounted_for',
+      `${perCurrency.money_accounted_for.join(', ')} = refunded + owed to factories and shop owners + fees + held + paid out + refunds pending`,
+    );
+    summary.set('unexpected_money_refunded', `money we did not ask for without a refund: ${perCurrency.unexpected_money_refunded.join(', ')}`);
+    summary.set('refunds_pending_match_refunds', `refunds pending ${perCurrency.refunds_pending_match_refunds.join(', ')} = the refunds not yet paid out`);
+    summary.set('gateway_balance', `gateway ${perCurrency.gateway_balance.join(', ')} = received − refunded − paid out`);
+
+    const checks: ReconcileCheck[] = LEDGER_CHECKS.map((check) => toCheck(check, found.get(check)!, summary.get(check)!));
+    for (const derived of sources.derivedRecords) checks.push(toCheck(derived.check, await derived.violations(tx), 'every record agrees with what it counts'));
+    const violations = checks.flatMap((c) => c.violations);
+    return { ok: violations.length === 0, violations, checks, totals };
   });
 }
 
+function toCheck(check: string, violations: string[], holds: string): ReconcileCheck {
+  return { check, ok: violations.length === 0, detail: violations.length === 0 ? holds : violations.join('; '), violations };
+}
+
 /** Per shop owner, payable = earned (commission and self-purchase rebates) − clawed back − paid out; and what all shop owners are owed. */
-async function shopPayables(tx: Tx, ledger: LedgerService, paidOutByShop: Map<string, Decimal>): Promise<{ owedToShops: Decimal; violations: string[] }> {
+async function shopPayables(
+  tx: Tx,
+  ledger: LedgerService,
+  paidOutByShop: Map<string, Decimal>,
+): Promise<{ owedToShops: Decimal; count: number; violations: string[] }> {
   const violations: string[] = [];
   const payable = await ledger.balances(tx, COMMISSION_PAYABLE_PREFIX);
   const earnedInLedger = await ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, ['commission_earned', 'self_purchase_rebate']);
@@ -149,7 +216,7 @@ async function shopPayables(tx: Tx, ledger: LedgerService, paidOutByShop: Map<st
       );
     violations.push(...payoutsAgree(`shop ${shopId}`, paidInLedger.get(account) ?? ZERO, paid));
   }
-  return { owedToShops: sum([...payable.values()]).negated(), violations };
+  return { owedToShops: sum([...payable.values()]).negated(), count: shops.size, violations };
 }
 
 /** The ledger's payout entries to a payee against the payouts confirmed, as their module records them. */

@@ -22,6 +22,8 @@ import {
   PaymentQuery,
   ProviderParams,
   RefundQuery,
+  RetriedRefundDocument,
+  RetryRefundBody,
   SandboxCheckoutBody,
   StatementDifferenceDocument,
   StatementDifferenceQuery,
@@ -176,14 +178,38 @@ export function paymentRoutes(
     route({
       method: 'get',
       path: '/v1/refunds',
-      summary: 'Refunds, e.g. ?status=failed for those the gateway refused (operator)',
+      summary: 'Refunds, newest first, e.g. ?status=failed for those the gateway refused, ?problem=attention for failed and stuck ones (operator)',
       access: ['operator'],
       query: RefundQuery,
       response: pageOf(RefundDocument),
       doc: { answer: 'A page of refunds' },
       handle: async ({ query }) => {
-        const { items, total } = await payments.listRefunds(query, query.status);
-        return page(items.map(toRefundDto), total, query);
+        const { items, total } = await payments.listRefunds(query, { status: query.status, problem: query.problem });
+        return page(
+          items.map((r) => toRefundDto(r, payments.isStuck(r))),
+          total,
+          query,
+        );
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/refunds/:id/retry',
+      summary: 'Send a failed or stuck refund again now, with a reason (operator); never pays twice',
+      access: ['operator'],
+      params: PaymentParams,
+      body: RetryRefundBody,
+      idempotent: true,
+      response: RetriedRefundDocument,
+      doc: {
+        description:
+          "The provider is asked with the refund's own id, which it pays once: a refund it already paid (its answer lost) is recorded as paid out, not paid again. A refund the provider has under way is asked about first. The outcome is recorded only if the refund is still open, so a retry racing the refund job, or a second retry, changes nothing. A refund already paid out answers `already_paid_out`. The reason is kept in the audit log.",
+        answer: 'What the provider answered, and the refund now',
+        problems: { 409: '`refund_not_retryable`: pending or processing and not stuck yet (it is being sent, or the provider is finishing it)' },
+      },
+      handle: async ({ params }) => {
+        const { refund, outcome } = await payments.retryRefund(params.id);
+        return { outcome, refund: toRefundDto(refund, payments.isStuck(refund)) };
       },
     }),
   ];

@@ -28,7 +28,16 @@ export const StatementDifferenceQuery = pageQuery.extend({
   kind: z.enum(STATEMENT_DIFFERENCE_KINDS).optional(),
   resolution: z.enum(STATEMENT_RESOLUTIONS).optional(),
 });
-export const RefundQuery = pageQuery.extend({ status: z.enum(['pending', 'processing', 'failed', 'succeeded']).optional() });
+export const RefundQuery = pageQuery.extend({
+  status: z.enum(['pending', 'processing', 'failed', 'succeeded']).optional(),
+  problem: z.enum(['stuck', 'attention']).optional().meta({
+    description:
+      '`stuck`: still pending or processing longer than REFUND_STUCK_AFTER_MINUTES (default 60) after it was decided; `attention`: failed, or stuck (what an operator may send again)',
+  }),
+});
+export const RetryRefundBody = z.strictObject({
+  reason: z.string().trim().min(1).max(500).meta({ description: 'Why it is sent again by hand (kept in the audit log)' }),
+});
 
 export const CheckoutBody = z
   .strictObject({
@@ -140,13 +149,24 @@ export const RefundDocument = z
     }),
     attempts: z.int(),
     lastError: z.string().nullable(),
+    stuck: z.boolean().meta({
+      description: 'Still pending (not sent) or processing (the provider has not finished it) longer than REFUND_STUCK_AFTER_MINUTES after it was decided',
+    }),
     createdAt: z.iso.datetime(),
     succeededAt: z.iso.datetime().nullable(),
   })
   .meta({ id: 'Refund' });
 type RefundDto = z.output<typeof RefundDocument>;
 
-export function toRefundDto(r: RefundRow): RefundDto {
+export const RetriedRefundDocument = z.object({
+  outcome: z.enum(['paid_out', 'already_paid_out', 'processing', 'failed']).meta({
+    description:
+      '`paid_out`: the provider paid it out now (or had already: a refund is paid once); `already_paid_out`: it was, before this retry, and nothing changed; `processing`: the provider has it under way; `failed`: refused again (lastError says why)',
+  }),
+  refund: RefundDocument,
+});
+
+export function toRefundDto(r: RefundRow, stuck: boolean): RefundDto {
   return {
     id: r.id,
     paymentId: r.paymentId,
@@ -158,6 +178,7 @@ export function toRefundDto(r: RefundRow): RefundDto {
     status: r.status,
     attempts: r.attempts,
     lastError: r.lastError,
+    stuck,
     createdAt: r.createdAt.toISOString(),
     succeededAt: r.succeededAt?.toISOString() ?? null,
   };

@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, LessThanOrEqual } from 'typeorm';
 import { LEDGER_CURRENCY, accounts, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
@@ -80,6 +80,8 @@ export class PaymentService {
       defaultProvider?: string;
       /** How long after a checkout a payment still pending is first asked about at its providers (a notification can be lost). */
       queryAfterMs: number;
+      /** A refund still pending or processing this long after it was decided is stuck (operators see it, and may send it again); default an hour. */
+      refundStuckAfterMs?: number;
       /** Confirms payments of these kinds automatically, as this sandbox gateway, through the notification path (demo and benchmarks). */
       autoConfirm?: { gateway: SandboxGateway; kinds: readonly AskedKind[] };
       /** An immediate auto-confirm attempt failed (its job delivers it again): a warning, not an error. */
@@ -680,11 +682,115 @@ export class PaymentService {
     return { items, total };
   }
 
-  async listRefunds(page: { limit: number; offset: number }, status?: RefundStatus): Promise<{ items: RefundRow[]; total: number }> {
+  /**
+   * Refunds, newest first: of a status; `stuck` ones (still pending or processing longer than the threshold);
+   * or those needing an operator (`attention`: failed, or stuck).
+   */
+  async listRefunds(
+    page: { limit: number; offset: number },
+    filter: { status?: RefundStatus; problem?: 'stuck' | 'attention' } = {},
+  ): Promise<{ items: RefundRow[]; total: number }> {
+    const stuck = { status: In(['pending', 'processing'] as RefundStatus[]), createdAt: LessThanOrEqual(this.stuckBefore()) };
+    const problem = filter.problem === 'stuck' ? [stuck] : filter.problem === 'attention' ? [{ status: 'failed' as const }, stuck] : [{}];
+    const where = problem.map((w) => ({ ...w, ...(filter.status ? { status: filter.status } : {}) }));
     const [items, total] = await this.deps.db.read((tx) =>
-      tx.findAndCount(RefundRow, { where: status ? { status } : {}, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }),
+      tx.findAndCount(RefundRow, { where, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }),
     );
     return { items, total };
+  }
+
+  /** Refunds decided before this are stuck if they are still pending or processing. */
+  stuckBefore(): Date {
+    return new Date(this.deps.clock.now().getTime() - (this.deps.refundStuckAfterMs ?? 60 * 60_000));
+  }
+
+  /** Whether a refund is stuck: still pending (not sent) or processing (the provider has not finished it) longer than the threshold. */
+  isStuck(refund: Pick<RefundRow, 'status' | 'createdAt'>): boolean {
+    return (refund.status === 'pending' || refund.status === 'processing') && refund.createdAt <= this.stuckBefore();
+  }
+
+  /**
+   * An operator sends a failed or stuck refund again, now. It never pays twice: the provider is asked with the
+   * refund's own id (a provider pays a refund id once; one it already paid answers that it did), and the answer is
+   * recorded only if the refund is still open, under its row lock, so a job sending it at the same moment, or a
+   * second retry, finds it done. A refund the provider has under way (processing) is first asked about: paid out
+   * is recorded as paid out; refused is sent again; still under way stays so. A refund already paid out is
+   * answered as it is (`already_paid_out`), changing nothing.
+   */
+  async retryRefund(refundId: string): Promise<{ refund: RefundRow; outcome: 'paid_out' | 'already_paid_out' | 'processing' | 'failed' }> {
+    const found = await this.deps.db.read(async (tx) => {
+      const refund = await tx.findOneBy(RefundRow, { id: refundId });
+      return refund && { refund, payment: (await tx.findOneByOrFail(PaymentRow, { id: refund.paymentId })) as PaymentRow };
+    });
+    if (!found) throw notFound('The refund');
+    const { refund, payment } = found;
+    if (refund.status === 'succeeded') return { refund, outcome: 'already_paid_out' };
+    if (refund.status !== 'failed' && !this.isStuck(refund))
+      throw conflict(
+        'refund_not_retryable',
+        `This refund is ${refund.status} and not stuck yet: it is being ${refund.status === 'pending' ? 'sent' : 'finished by the provider'}. Only a failed refund, or one stuck longer than the threshold, is sent again by hand.`,
+      );
+    if (refund.status === 'processing') {
+      const provider = payment.provider;
+      const answer = await this.gateway(provider).queryRefund({ refundId, paymentId: payment.reportedPaymentId ?? payment.id });
+      const event = { refundId, paymentId: payment.reportedPaymentId ?? payment.id, amount: refund.amount, currency: payment.currency };
+      // The same event ids as the query job's: whichever records the provider's answer first, the other is a duplicate.
+      if (answer.outcome === 'succeeded') await this.settle(provider, { id: `query:refund:${refundId}`, type: 'refund.succeeded', ...event });
+      else if (answer.outcome !== 'processing')
+        await this.settle(provider, { id: `query:refund:${refundId}:${refund.attempts}`, type: 'refund.failed', ...event });
+    }
+    await this.sendRefunds([refundId]);
+    const now = await this.deps.db.read((tx) => tx.findOneByOrFail(RefundRow, { id: refundId }));
+    const outcome = now.status === 'succeeded' ? 'paid_out' : now.status === 'processing' ? 'processing' : 'failed';
+    return { refund: now, outcome };
+  }
+
+  /** Payments of a consumer, a campaign or by id (an operator's search), newest first: at most `limit`, and how many there are. */
+  async search(
+    where: {
+      ids?: readonly string[];
+      userIds?: readonly string[];
+      campaignIds?: readonly string[];
+      transactionIds?: readonly string[];
+      boxIds?: readonly string[];
+    },
+    limit: number,
+  ): Promise<{ items: PaymentRow[]; total: number }> {
+    const or = anyOf({ id: where.ids, userId: where.userIds, campaignId: where.campaignIds, transactionId: where.transactionIds, boxId: where.boxIds });
+    if (or.length === 0) return { items: [], total: 0 };
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(PaymentRow, { where: or, order: { createdAt: 'DESC', id: 'ASC' }, take: limit }));
+    return { items, total };
+  }
+
+  /** Refunds of a consumer, a campaign, these payments or by id (an operator's search), newest first: at most `limit`, and how many there are. */
+  async searchRefunds(
+    where: { ids?: readonly string[]; userIds?: readonly string[]; campaignIds?: readonly string[]; paymentIds?: readonly string[] },
+    limit: number,
+  ): Promise<{ items: RefundRow[]; total: number }> {
+    const or = anyOf({ id: where.ids, userId: where.userIds, campaignId: where.campaignIds, paymentId: where.paymentIds });
+    if (or.length === 0) return { items: [], total: 0 };
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(RefundRow, { where: or, order: { createdAt: 'DESC', id: 'ASC' }, take: limit }));
+    return { items, total };
+  }
+
+  /** A payment with its checkouts (where it was offered, when) and its refunds, for an operator: null when there is none. */
+  async trail(paymentId: string): Promise<{ payment: PaymentRow; checkouts: PaymentCheckoutRow[]; refunds: RefundRow[] } | null> {
+    return this.deps.db.read(async (tx) => {
+      const payment = await tx.findOneBy(PaymentRow, { id: paymentId });
+      if (!payment) return null;
+      const checkouts = await tx.find(PaymentCheckoutRow, { where: { paymentId }, order: { createdAt: 'ASC', id: 'ASC' } });
+      const refunds = await tx.find(RefundRow, { where: { paymentId }, order: { createdAt: 'ASC', id: 'ASC' } });
+      return { payment, checkouts, refunds };
+    });
+  }
+
+  /** These payments, and every refund of them, for an operator's view of a pledge or a box. */
+  async withRefunds(paymentIds: readonly string[]): Promise<{ payments: PaymentRow[]; refunds: RefundRow[] }> {
+    if (paymentIds.length === 0) return { payments: [], refunds: [] };
+    return this.deps.db.read(async (tx) => ({
+      payments: await tx.find(PaymentRow, { where: { id: In([...paymentIds]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+      refunds: await tx.find(RefundRow, { where: { paymentId: In([...paymentIds]) }, order: { createdAt: 'ASC', id: 'ASC' } }),
+    }));
   }
 
   /** Sums for the reconcile command, per currency, straight from the payment and refund records. */
@@ -751,4 +857,11 @@ function unexpectedReason(asked: PaymentRow | undefined, provider: string, event
   )
     return 'second_charge';
   return undefined;
+}
+
+/** A where of TypeORM matching any of these columns' values (an OR of IN lists); the columns without values are left out. */
+function anyOf(columns: Record<string, readonly string[] | undefined>): Record<string, ReturnType<typeof In>>[] {
+  return Object.entries(columns)
+    .filter((entry): entry is [string, readonly string[]] => entry[1] !== undefined && entry[1].length > 0)
+    .map(([column, values]) => ({ [column]: In([...values]) }));
 }

@@ -68,6 +68,8 @@ export interface Config {
     notificationToleranceSeconds: number;
     /** How long after a checkout a payment still pending is first asked about at its providers (its notification may be lost). */
     queryAfterMinutes: number;
+    /** A refund still pending or processing this long after it was decided is stuck: listed for operators, who may send it again. */
+    refundStuckAfterMinutes: number;
   };
   pledges: { depositTtlMinutes: number; balanceReminderHours: number; platformFeeRate: string };
   /** Shop owners (docs/shop-owners.md): how long a consumer stays bound to the shop owner whose link brought them. */
@@ -222,6 +224,7 @@ const EnvSchema = z.object({
   VALIDATE_RESPONSES: bool.default(false),
   SANDBOX_CHECKOUT: bool.optional(),
   PAYMENT_QUERY_AFTER_MINUTES: z.coerce.number().int().min(1).max(120).default(5),
+  REFUND_STUCK_AFTER_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   SHOP_BINDING_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   SHOP_APPLICATIONS_PER_HOUR: z.coerce.number().int().min(1).default(5),
   SHOP_LOOKUPS_PER_MINUTE: z.coerce.number().int().min(1).default(120),
@@ -337,6 +340,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxCheckout,
       notificationToleranceSeconds: 300,
       queryAfterMinutes: e.PAYMENT_QUERY_AFTER_MINUTES,
+      refundStuckAfterMinutes: e.REFUND_STUCK_AFTER_MINUTES,
     },
     shops: { bindingDays: e.SHOP_BINDING_DAYS, applicationsPerHour: e.SHOP_APPLICATIONS_PER_HOUR, lookupsPerMinute: e.SHOP_LOOKUPS_PER_MINUTE },
     // Demo shop owners are minutes old: where demo data is seeded their marks count, so its 红黑榜 is not empty.

@@ -39,6 +39,22 @@ export class PledgeReads {
     });
   }
 
+  /** Pledges by id, of consumers, or of campaigns (an operator's search), newest first: at most `limit`, and how many there are. */
+  async search(
+    where: { ids?: readonly string[]; userIds?: readonly string[]; campaignIds?: readonly string[]; paymentIds?: readonly string[] },
+    limit: number,
+  ): Promise<{ items: PledgeRow[]; total: number }> {
+    const or = [
+      ...(where.ids?.length ? [{ id: In([...where.ids]) }] : []),
+      ...(where.userIds?.length ? [{ userId: In([...where.userIds]) }] : []),
+      ...(where.campaignIds?.length ? [{ campaignId: In([...where.campaignIds]) }] : []),
+      ...(where.paymentIds?.length ? [{ depositPaymentId: In([...where.paymentIds]) }, { balancePaymentId: In([...where.paymentIds]) }] : []),
+    ];
+    if (or.length === 0) return { items: [], total: 0 };
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(PledgeRow, { where: or, order: { createdAt: 'DESC', id: 'ASC' }, take: limit }));
+    return { items, total };
+  }
+
   /**
    * Per campaign, the pledges attributed to a shop and their units, counted as the campaign's public
    * progress counts them (deposit paid and kept: PAID_STATUSES): one aggregate query on the shop's index.

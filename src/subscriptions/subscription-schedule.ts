@@ -1,4 +1,4 @@
-import { Between } from 'typeorm';
+import { Between, In } from 'typeorm';
 import { businessDay } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -95,6 +95,68 @@ export class SubscriptionSchedule {
         };
       });
       return { items, total };
+    });
+  }
+
+  /** Subscriptions by id or of consumers (an operator's search), newest first with their plan's name: at most `limit`, and how many there are. */
+  async search(
+    where: { ids?: readonly string[]; userIds?: readonly string[] },
+    limit: number,
+  ): Promise<{ items: (SubscriptionView & { planName: { zh: string; en: string } })[]; total: number }> {
+    const or = [...(where.ids?.length ? [{ id: In([...where.ids]) }] : []), ...(where.userIds?.length ? [{ userId: In([...where.userIds]) }] : [])];
+    if (or.length === 0) return { items: [], total: 0 };
+    return this.deps.db.read(async (tx) => {
+      const [rows, total] = await tx.findAndCount(SubscriptionRow, { where: or, order: { createdAt: 'DESC', id: 'ASC' }, take: limit });
+      const plans = new Map((await tx.find(PlanRow)).map((p) => [p.id, p]));
+      const items = [];
+      for (const row of rows) {
+        const plan = plans.get(row.planId)!;
+        items.push({ ...(await this.view(tx, row)), planName: { zh: plan.nameZh, en: plan.nameEn } });
+      }
+      return { items, total };
+    });
+  }
+
+  /** Fruit boxes by id, of consumers, or of subscriptions (an operator's search), newest delivery first: at most `limit`, and how many there are. */
+  async searchBoxes(
+    where: { ids?: readonly string[]; userIds?: readonly string[]; subscriptionIds?: readonly string[]; paymentIds?: readonly string[] },
+    limit: number,
+  ): Promise<{ items: BoxRow[]; total: number }> {
+    const or = [
+      ...(where.ids?.length ? [{ id: In([...where.ids]) }] : []),
+      ...(where.userIds?.length ? [{ userId: In([...where.userIds]) }] : []),
+      ...(where.subscriptionIds?.length ? [{ subscriptionId: In([...where.subscriptionIds]) }] : []),
+      ...(where.paymentIds?.length ? [{ paymentId: In([...where.paymentIds]) }] : []),
+    ];
+    if (or.length === 0) return { items: [], total: 0 };
+    const [items, total] = await this.deps.db.read((tx) => tx.findAndCount(BoxRow, { where: or, order: { deliveryDate: 'DESC', id: 'ASC' }, take: limit }));
+    return { items, total };
+  }
+
+  /** A fruit box with what is in it and its subscription's plan, for an operator: null when there is none. */
+  async box(boxId: string): Promise<{ box: BoxRow; items: BoxContentsRow['items']; planName: { zh: string; en: string } } | null> {
+    return this.deps.db.read(async (tx) => {
+      const box = await tx.findOneBy(BoxRow, { id: boxId });
+      if (!box) return null;
+      const subscription = await tx.findOneByOrFail(SubscriptionRow, { id: box.subscriptionId });
+      const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
+      const contents = await contentsOf(tx, [box]);
+      return { box, items: contents.get(box.contentsId)?.items ?? [], planName: { zh: plan.nameZh, en: plan.nameEn } };
+    });
+  }
+
+  /** A subscription with its plan, its skips and its boxes (newest delivery first, at most `boxes`), for an operator: null when there is none. */
+  async trail(
+    subscriptionId: string,
+    boxes: number,
+  ): Promise<{ view: SubscriptionView; plan: PlanRow; skips: SkipRow[]; boxes: BoxRow[]; boxCount: number } | null> {
+    return this.deps.db.read(async (tx) => {
+      const subscription = await tx.findOneBy(SubscriptionRow, { id: subscriptionId });
+      if (!subscription) return null;
+      const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
+      const skips = await tx.find(SkipRow, { where: { subscriptionId }, order: { deliveryDate: 'ASC' } });
+      const [rows, boxCount] = await tx.findAndCount(BoxRow, { where: { subscriptionId }, order: { deliveryDate: 'DESC', id: 'ASC' }, take: boxes });
+      return { view: await this.view(tx, subscription), plan, skips, boxes: rows, boxCount };
     });
   }
 

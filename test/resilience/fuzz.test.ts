@@ -319,6 +319,14 @@ const PATH_POOLS: Record<string, [pool: string, weight: number][]> = {
     ['own-subscriptions', 3],
     ['subscriptions', 1],
   ],
+  // The money desk's record view: an id of any kind of record it shows ({kind} is one of them, chosen apart).
+  'get /v1/console/money/{kind}/{id}': [
+    ['pledges', 2],
+    ['payments', 2],
+    ['refunds', 1],
+    ['subscriptions', 1],
+    ['boxes', 1],
+  ],
 };
 
 /** The amounts of a record as the API answered when it was made. */

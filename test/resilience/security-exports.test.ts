@@ -44,6 +44,7 @@ const QUERIES: Record<string, string> = {
   '/v1/sandbox/sms': '?phone=13800138000',
   '/v1/wechat/js-sdk-config': '?url=https%3A%2F%2Fshop.example.com%2Fc%2Fdemo',
   '/v1/marks': '?kind=campaign&board=red',
+  '/v1/console/search': '?q=13800138000',
 };
 
 describe('CSV exports', () => {
@@ -66,6 +67,9 @@ describe('CSV exports', () => {
       marks: w.markSubjectA,
       subjects: w.markSubjectA,
       mine: w.markSubjectA,
+      // The money desk's record view: /v1/console/money/:kind/:id.
+      money: 'pledges',
+      ':kind': w.alice.activePledgeId,
     };
     const answeringCsv: string[] = [];
     for (const r of w.t.app.routes.filter((route) => route.method === 'get')) {

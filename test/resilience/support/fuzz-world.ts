@@ -72,6 +72,8 @@ export interface World {
   spareUserA: string;
   /** Two jobs due later (the last two of the schedule): `cancelled` the operator cancelled (a retry brings it back), `scheduled` one to cancel. */
   jobs: { cancelled: string; scheduled: string };
+  /** A deposit's refund, paid out (carol cancelled her pledge on B's campaign): what an operator may ask to send again (answered already_paid_out). */
+  refundId: string;
   /** Ids of every record seeded, by the kind of record (the path segment before an id: "campaigns", "pledges" …). */
   pools: Record<string, string[]>;
   close(): Promise<void>;
@@ -120,6 +122,13 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     return { active, unpaid, onB };
   };
   const [alicePledges, bobPledges] = [await pledges(alice), await pledges(bob)];
+  // Carol cancels a paid pledge on B's campaign: its deposit is refunded, so the world has a refund.
+  const carolOnB = await paidPledge(t, carol, openB.id, navy, 1);
+  await t.http.post(`/v1/pledges/${carolOnB.id}/cancel`).set(carol.auth).set('Idempotency-Key', `seed-cancel-${carol.userId}`).expect(200);
+  await runDue(t, clock);
+  const refundId = ((await t.http.get('/v1/refunds?limit=100').set(operator.auth).expect(200)).body.items as { id: string; pledgeId: string }[]).find(
+    (r) => r.pledgeId === carolOnB.id,
+  )!.id;
   const draftA = await draftCopyOf(t, operator, openA.id);
 
   const subscriptionOf = async (c: Caller) => {
@@ -223,8 +232,10 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     deliveryA,
     spareUserA,
     jobs: { cancelled: later[0].id, scheduled: later[1].id },
+    refundId,
     pools: {
       concepts: [concepts.trialA, concepts.draftA, concepts.closedA],
+      refunds: [refundId],
       marks: [markSubjectA],
       subjects: [markSubjectA],
       mine: [markSubjectA],
