@@ -235,3 +235,26 @@ describe('finding campaigns by title (GET /v1/campaigns?q=)', () => {
     expect(await find(tag)).toEqual([other.id]);
   });
 });
+
+describe('the audit log', () => {
+  test('lists each edit, preview, publish and cancel of an operator, with the cancel’s reason', async () => {
+    const draft = await create();
+    await edit(draft.id, { title: '羽绒服 · 审计' }).expect(200);
+    await edit(draft.id, { tiers: [] }).expect(400);
+    await t.http.post('/v1/campaigns/preview').set(operator.auth).send(body()).expect(200);
+    await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(200);
+    await cancel(draft.id, '工厂产能不足，无法按期生产').expect(200);
+    type Entry = { method: string; route: string; subjectId: string | null; reason: string | null; status: string; actor: { userId: string } };
+    const entries = (await t.http.get(`/v1/audit-log?subjectId=${draft.id}&limit=100`).set(operator.auth).expect(200)).body.items as Entry[];
+    expect(entries.map((e) => [e.method, e.route, e.status, e.reason]).reverse()).toEqual([
+      ['POST', '/v1/campaigns', 'succeeded', null],
+      ['PATCH', '/v1/campaigns/:id', 'succeeded', null],
+      ['PATCH', '/v1/campaigns/:id', 'refused', null],
+      ['POST', '/v1/campaigns/:id/publish', 'succeeded', null],
+      ['POST', '/v1/campaigns/:id/cancel', 'succeeded', '工厂产能不足，无法按期生产'],
+    ]);
+    expect(entries.every((e) => e.actor.userId === operator.userId)).toBe(true);
+    const previews = (await t.http.get('/v1/audit-log?action=POST%20/v1/campaigns/preview&limit=1').set(operator.auth).expect(200)).body.items as Entry[];
+    expect(previews[0]).toMatchObject({ route: '/v1/campaigns/preview', status: 'succeeded', actor: { userId: operator.userId } });
+  });
+});

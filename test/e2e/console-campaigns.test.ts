@@ -18,6 +18,12 @@ afterAll(() => run?.close());
 const DEMO_FACTORY = '杭州羽绒服装厂 Hangzhou Down Apparel Co.';
 const heading = (name: string) => run.page.getByRole('heading', { level: 1, name, exact: true });
 const warnings = () => run.page.getByTestId('campaign-warning');
+/** The operator actions on a campaign in the audit log, oldest first: method, route, outcome, reason. */
+const actions = async (id: string) => {
+  type Entry = { method: string; route: string; status: string; reason: string | null };
+  const { items } = await run.api.ok<{ items: Entry[] }>('GET', `/v1/audit-log?subjectId=${id}&limit=100`);
+  return items.map((e) => [e.method, e.route, e.status, e.reason]).reverse();
+};
 
 test('an operator writes a draft, sees and edits away a warning, publishes it and watches its progress', async () => {
   const { page, api } = run;
@@ -141,6 +147,13 @@ test('an operator writes a draft, sees and edits away a warning, publishes it an
     return badges.length > 1 && badges.every((b) => b.trim() === '进行中');
   });
   await screenshot(page, 'console-campaigns-list');
+
+  // Each of the operator's actions on it is in the audit log, oldest first: made, edited, published.
+  expect(await actions(id)).toEqual([
+    ['POST', '/v1/campaigns', 'succeeded', null],
+    ['PATCH', '/v1/campaigns/:id', 'succeeded', null],
+    ['POST', '/v1/campaigns/:id/publish', 'succeeded', null],
+  ]);
 });
 
 test('an operator cancels a campaign with a reason, after a confirmation that asks for it', async () => {
@@ -179,4 +192,5 @@ test('an operator cancels a campaign with a reason, after a confirmation that as
   expect(await textOf(page.getByTestId('cancel-reason'))).toBe('取消原因：面料供应商停产，无法按期交货');
   expect(await page.getByRole('button', { name: '取消活动' }).count()).toBe(0);
   expect((await api.ok<{ cancelReason: string }>('GET', `/v1/campaigns/${created.id}`)).cancelReason).toBe('面料供应商停产，无法按期交货');
+  expect((await actions(created.id)).at(-1)).toEqual(['POST', '/v1/campaigns/:id/cancel', 'succeeded', '面料供应商停产，无法按期交货']);
 });
