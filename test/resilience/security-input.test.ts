@@ -96,6 +96,11 @@ const CALLS: Record<string, (w: World) => Call> = {
       expectedShipDate: inDays(40),
     },
   }),
+  // The same body shows what it would make, saving nothing.
+  'post /v1/campaigns/preview': (w) => ({ ...CALLS['post /v1/campaigns'](w), path: '/v1/campaigns/preview' }),
+  // factory A's draft: edited, and (after, in the routes' order) cancelled with a reason.
+  'patch /v1/campaigns/:id': (w) => ({ auth: w.operator.auth, path: `/v1/campaigns/${w.campaigns.draftA}`, body: { title: 'Rain jacket, second draft' } }),
+  'post /v1/campaigns/:id/cancel': (w) => ({ auth: w.operator.auth, path: `/v1/campaigns/${w.campaigns.draftA}/cancel`, body: { reason: '不再需要这个草稿' } }),
   'post /v1/campaigns/:id/pledges': (w) => ({
     auth: w.carol.auth,
     path: `/v1/campaigns/${w.campaigns.openA}/pledges`,
