@@ -4323,6 +4323,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description `batch_superseded`: the version was never acknowledged and a newer one replaced it (acknowledge the newest) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -4414,7 +4423,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `batch_not_acknowledged`: acknowledge the batch first */
+                /** @description `batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4502,7 +4511,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `batch_not_acknowledged`: acknowledge the batch first */
+                /** @description `batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -12676,8 +12685,18 @@ export interface components {
             /** Format: date-time */
             publishedAt: string;
             lineCount: number;
+            /**
+             * @deprecated
+             * @description Every line's firm units added together: for an orchard kilograms and pieces alike. Read totals, per unit
+             */
             firmUnits: number;
+            /**
+             * @deprecated
+             * @description Every line's expected units added together: for an orchard kilograms and pieces alike. Read totals, per unit
+             */
             expectedUnits: number;
+            /** @description Firm and expected units per unit of measure, pieces first; a unit no line has is left out (a manufacturer has pieces only) */
+            totals: components["schemas"]["UnitTotal"][];
             /** Format: date-time */
             acknowledgedAt: string | null;
             committedLines: number;
@@ -14310,6 +14329,16 @@ export interface components {
             expectedUnits: number;
             lowUnits: number;
             highUnits: number;
+        };
+        /** @description Units of one unit of measure: kilograms and pieces are never added together */
+        UnitTotal: {
+            /**
+             * @description piece (every campaign's units, fruit by the piece) or kg
+             * @enum {string}
+             */
+            unit: "piece" | "kg";
+            firmUnits: number;
+            expectedUnits: number;
         };
         User: {
             /** Format: uuid */

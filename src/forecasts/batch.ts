@@ -21,6 +21,33 @@ export interface LineContent {
 
 export type LineChange = 'new' | 'changed' | 'unchanged' | 'removed';
 
+/** A unit of measure: pieces (every campaign's units; fruit counted by the piece) or kilograms. */
+export type MeasureUnit = 'piece' | 'kg';
+const UNITS: readonly MeasureUnit[] = ['piece', 'kg'];
+
+/** A line's unit: a supply line's variant is its unit (kg or piece); a campaign line counts pieces. forecast.service's SQL says the same. */
+export const lineUnit = (line: Pick<LineContent, 'kind' | 'variant'>): MeasureUnit => (line.kind === 'supply' && line.variant === 'kg' ? 'kg' : 'piece');
+
+export interface UnitTotal {
+  unit: MeasureUnit;
+  firmUnits: number;
+  expectedUnits: number;
+}
+
+/** Firm and expected units per unit of measure, pieces first: kilograms and pieces are never added together. A unit no line has is left out. */
+export function unitTotals(lines: readonly Pick<LineContent, 'kind' | 'variant' | 'firmUnits' | 'expectedUnits'>[]): UnitTotal[] {
+  return sortedTotals(lines.map((l) => ({ unit: lineUnit(l), firmUnits: l.firmUnits, expectedUnits: l.expectedUnits })));
+}
+
+/** Adds up totals of the same unit and orders them pieces first. */
+export function sortedTotals(parts: readonly UnitTotal[]): UnitTotal[] {
+  return UNITS.flatMap((unit) => {
+    const mine = parts.filter((p) => p.unit === unit);
+    if (mine.length === 0) return [];
+    return [{ unit, firmUnits: mine.reduce((t, p) => t + p.firmUnits, 0), expectedUnits: mine.reduce((t, p) => t + p.expectedUnits, 0) }];
+  });
+}
+
 export interface NewLine extends LineContent {
   previousFirmUnits: number | null;
   previousExpectedUnits: number | null;

@@ -79,7 +79,10 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       access: ['factory'],
       params: BatchParams,
       response: BatchDocument,
-      doc: { answer: 'The acknowledged batch' },
+      doc: {
+        answer: 'The acknowledged batch',
+        problems: { 409: '`batch_superseded`: the version was never acknowledged and a newer one replaced it (acknowledge the newest)' },
+      },
       handle: async ({ principal, params }) => {
         await forecasts.acknowledge(principal, params.id);
         return toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now());
@@ -100,7 +103,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
         answer: 'The batch with its commitments',
         problems: {
           400: '`invalid_commitment`: a line not in the batch, a ship-by date in the past, or no reason for a quantity below the firm units',
-          409: '`batch_not_acknowledged`: acknowledge the batch first',
+          409: '`batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest)',
         },
       },
       handle: async ({ principal, params, body }) => {
@@ -118,7 +121,9 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       response: z.intersection(BatchDocument, z.object({ linesCommitted: z.int().meta({ description: 'How many lines this request answered' }) })),
       doc: {
         answer: 'The batch with its commitments, and how many lines were answered',
-        problems: { 409: '`batch_not_acknowledged`: acknowledge the batch first' },
+        problems: {
+          409: '`batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest)',
+        },
       },
       handle: async ({ principal, params }) => {
         const linesCommitted = await forecasts.commitUnchanged(principal, params.id);
@@ -227,7 +232,9 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       doc: { answer: 'Whether a new version was published' },
       handle: async ({ params }) => {
         const batch = await forecasts.publish(params.id, 'operator');
-        return { published: batch !== undefined, batch: batch ? toBatchSummaryDto({ batch, committedLines: 0, superseded: false }, clock.now()) : null };
+        if (!batch) return { published: false, batch: null };
+        const totals = (await forecasts.unitTotals([batch.id])).get(batch.id) ?? [];
+        return { published: true, batch: toBatchSummaryDto({ batch, committedLines: 0, superseded: false, totals }, clock.now()) };
       },
     }),
     route({
@@ -237,12 +244,16 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       access: ['operator'],
       response: listOf(z.intersection(BatchSummaryDocument, z.object({ factoryId: z.uuid() }))),
       doc: { answer: 'Overdue batches, oldest first' },
-      handle: async () => ({
-        items: (await forecasts.overdueAcknowledgements()).map((batch) => ({
-          ...toBatchSummaryDto({ batch, committedLines: 0, superseded: false }, clock.now()),
-          factoryId: batch.factoryId,
-        })),
-      }),
+      handle: async () => {
+        const overdue = await forecasts.overdueAcknowledgements();
+        const totals = await forecasts.unitTotals(overdue.map((b) => b.id));
+        return {
+          items: overdue.map((batch) => ({
+            ...toBatchSummaryDto({ batch, committedLines: 0, superseded: false, totals: totals.get(batch.id) ?? [] }, clock.now()),
+            factoryId: batch.factoryId,
+          })),
+        };
+      },
     }),
   ];
 }

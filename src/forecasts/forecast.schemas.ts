@@ -98,6 +98,14 @@ export const LiveForecastDocument = z
   })
   .meta({ id: 'LiveForecast' });
 
+const UnitTotalDocument = z
+  .object({
+    unit: z.enum(['piece', 'kg']).meta({ description: "piece (every campaign's units, fruit by the piece) or kg" }),
+    firmUnits: z.int(),
+    expectedUnits: z.int(),
+  })
+  .meta({ id: 'UnitTotal', description: 'Units of one unit of measure: kilograms and pieces are never added together' });
+
 export const BatchSummaryDocument = z
   .object({
     id: z.uuid(),
@@ -105,8 +113,17 @@ export const BatchSummaryDocument = z
     trigger: z.enum(['daily', 'campaign_decided', 'operator']),
     publishedAt: z.iso.datetime(),
     lineCount: z.int(),
-    firmUnits: z.int(),
-    expectedUnits: z.int(),
+    firmUnits: z.int().meta({
+      description: "Every line's firm units added together: for an orchard kilograms and pieces alike. Read totals, per unit",
+      deprecated: true,
+    }),
+    expectedUnits: z.int().meta({
+      description: "Every line's expected units added together: for an orchard kilograms and pieces alike. Read totals, per unit",
+      deprecated: true,
+    }),
+    totals: z.array(UnitTotalDocument).meta({
+      description: 'Firm and expected units per unit of measure, pieces first; a unit no line has is left out (a manufacturer has pieces only)',
+    }),
     acknowledgedAt: z.iso.datetime().nullable(),
     committedLines: z.int(),
     status: z.enum(['new', 'acknowledged', 'committed', 'late', 'superseded']).meta({
@@ -239,7 +256,7 @@ export function batchStatus({ batch, committedLines, superseded }: BatchSummary,
 }
 
 export function toBatchSummaryDto(summary: BatchSummary, now: Date): z.output<typeof BatchSummaryDocument> {
-  const { batch, committedLines } = summary;
+  const { batch, committedLines, totals } = summary;
   return {
     id: batch.id,
     version: batch.version,
@@ -248,6 +265,7 @@ export function toBatchSummaryDto(summary: BatchSummary, now: Date): z.output<ty
     lineCount: batch.lineCount,
     firmUnits: batch.firmUnits,
     expectedUnits: batch.expectedUnits,
+    totals,
     acknowledgedAt: batch.acknowledgedAt?.toISOString() ?? null,
     committedLines,
     status: batchStatus(summary, now),

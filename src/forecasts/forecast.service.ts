@@ -1,4 +1,4 @@
-import { In } from 'typeorm';
+import { In, MoreThan } from 'typeorm';
 import type { CampaignRow, CampaignService, DecisionObserver } from '../campaigns';
 import { type FactoryService, type FactoryWebhooks, type WebhookHealth, type WebhookHealthSource, type WebhookTarget, webhookNotSet } from '../factories';
 import type { PledgeTallies } from '../pledges';
@@ -11,7 +11,19 @@ import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
-import { type LineContent, actualKey, commitmentCarries, forecastAccuracy, lineKey, nextVersionLines, plannedUnits } from './batch';
+import {
+  type LineContent,
+  type MeasureUnit,
+  type UnitTotal,
+  actualKey,
+  commitmentCarries,
+  forecastAccuracy,
+  lineKey,
+  nextVersionLines,
+  plannedUnits,
+  sortedTotals,
+  unitTotals,
+} from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
@@ -61,6 +73,8 @@ export interface BatchSummary {
   committedLines: number;
   /** A newer version of the factory's forecast exists. */
   superseded: boolean;
+  /** Firm and expected units per unit of measure (pieces, kilograms), never added together. */
+  totals: UnitTotal[];
 }
 
 export interface BatchDetail extends BatchSummary {
@@ -222,7 +236,19 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
         batches.map((b) => b.id),
       );
       const latest = await this.latestVersion(tx, factoryId);
-      return { items: batches.map((batch) => ({ batch, committedLines: committed.get(batch.id) ?? 0, superseded: batch.version < latest })), total };
+      const totals = await this.totalsByBatch(
+        tx,
+        batches.map((b) => b.id),
+      );
+      return {
+        items: batches.map((batch) => ({
+          batch,
+          committedLines: committed.get(batch.id) ?? 0,
+          superseded: batch.version < latest,
+          totals: totals.get(batch.id) ?? [],
+        })),
+        total,
+      };
     });
   }
 
@@ -231,7 +257,14 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       const batch = await this.ownBatch(tx, factoryId, batchId);
       const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
       const commitments = new Map((await tx.find(CommitmentRow, { where: { batchId } })).map((c) => [c.lineId, c]));
-      return { batch, lines, commitments, committedLines: commitments.size, superseded: batch.version < (await this.latestVersion(tx, factoryId)) };
+      return {
+        batch,
+        lines,
+        commitments,
+        committedLines: commitments.size,
+        superseded: batch.version < (await this.latestVersion(tx, factoryId)),
+        totals: unitTotals(lines),
+      };
     });
   }
 
@@ -239,6 +272,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
   async acknowledge(factory: FactoryPrincipal, batchId: string): Promise<ForecastBatchRow> {
     return this.deps.db.transaction(async (tx) => {
       const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
+      await this.refuseSuperseded(tx, batch);
       if (!batch.acknowledgedAt) {
         Object.assign(batch, { acknowledgedAt: this.deps.clock.now(), acknowledgedBy: subjectOf(factory) });
         await tx.update(ForecastBatchRow, { id: batch.id }, { acknowledgedAt: batch.acknowledgedAt, acknowledgedBy: batch.acknowledgedBy });
@@ -256,8 +290,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     const now = this.deps.clock.now();
     const today = businessDay(now);
     await this.deps.db.transaction(async (tx) => {
-      const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
-      if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
+      await this.answerable(tx, factory, batchId);
       const lines = new Map((await tx.find(ForecastLineRow, { where: { batchId, id: In(answers.map((a) => a.lineId)) } })).map((l) => [l.id, l]));
       const errors: FieldError[] = [];
       answers.forEach((answer, i) => {
@@ -327,6 +360,27 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     return new Set(carried.map((c) => c.lineId));
   }
 
+  /**
+   * A batch the factory may answer: its own, not superseded (never acknowledged, and a newer version came
+   * out: nobody works on it, and its answers would not carry to the newest), and acknowledged. Locked.
+   */
+  private async answerable(tx: Tx, factory: FactoryPrincipal, batchId: string): Promise<ForecastBatchRow> {
+    const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
+    await this.refuseSuperseded(tx, batch);
+    if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
+    return batch;
+  }
+
+  /** 409 batch_superseded for a version never acknowledged before a newer one came out: the factory answers the newest. */
+  private async refuseSuperseded(tx: Tx, batch: ForecastBatchRow): Promise<void> {
+    if (batch.acknowledgedAt) return;
+    if (await tx.exists(ForecastBatchRow, { where: { factoryId: batch.factoryId, version: MoreThan(batch.version) } }))
+      throw conflict(
+        'batch_superseded',
+        `Version ${batch.version} was never acknowledged and a newer version has replaced it: acknowledge and answer the newest version.`,
+      );
+  }
+
   private async latestVersion(tx: Tx, factoryId: string): Promise<number> {
     const latest = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' }, select: { version: true } });
     return latest?.version ?? 0;
@@ -343,8 +397,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     const now = this.deps.clock.now();
     const today = businessDay(now);
     return this.deps.db.transaction(async (tx) => {
-      const batch = await this.ownBatch(tx, factory.factoryId, batchId, true);
-      if (!batch.acknowledgedAt) throw conflict('batch_not_acknowledged', 'Acknowledge the batch before committing to its lines.');
+      const batch = await this.answerable(tx, factory, batchId);
       const answered = new Set((await tx.find(CommitmentRow, { where: { batchId }, select: { lineId: true } })).map((c) => c.lineId));
       const open = (await tx.find(ForecastLineRow, { where: { batchId } })).filter((l) => l.previousFirmUnits === l.firmUnits && !answered.has(l.id));
       const previous = await tx.findOneBy(ForecastBatchRow, { factoryId: factory.factoryId, version: batch.version - 1 });
@@ -631,6 +684,31 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     return batch;
   }
 
+  /** Firm and expected units per batch and unit of measure, for the batches named (what unitTotals gives from their lines). */
+  async unitTotals(batchIds: string[]): Promise<Map<string, UnitTotal[]>> {
+    return this.deps.db.read((tx) => this.totalsByBatch(tx, batchIds));
+  }
+
+  private async totalsByBatch(tx: Tx, batchIds: string[]): Promise<Map<string, UnitTotal[]>> {
+    if (batchIds.length === 0) return new Map();
+    // lineUnit in SQL: a supply line's variant is its unit; campaign lines count pieces.
+    const unit = "CASE WHEN l.kind = 'supply' AND l.variant = 'kg' THEN 'kg' ELSE 'piece' END";
+    const rows = await tx
+      .createQueryBuilder(ForecastLineRow, 'l')
+      .select('l.batch_id', 'batchId')
+      .addSelect(unit, 'measure')
+      .addSelect('SUM(l.firm_units)', 'firmUnits')
+      .addSelect('SUM(l.expected_units)', 'expectedUnits')
+      .where({ batchId: In(batchIds) })
+      .groupBy('l.batch_id')
+      .addGroupBy(unit)
+      .getRawMany<{ batchId: string; measure: MeasureUnit; firmUnits: number | string; expectedUnits: number | string }>();
+    const parts = new Map<string, UnitTotal[]>();
+    for (const r of rows)
+      parts.set(r.batchId, [...(parts.get(r.batchId) ?? []), { unit: r.measure, firmUnits: Number(r.firmUnits), expectedUnits: Number(r.expectedUnits) }]);
+    return new Map([...parts].map(([id, totals]) => [id, sortedTotals(totals)]));
+  }
+
   private async committedLineCounts(tx: Tx, batchIds: string[]): Promise<Map<string, number>> {
     if (batchIds.length === 0) return new Map();
     const rows = await tx
@@ -655,6 +733,7 @@ export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], 
     lineCount: batch.lineCount,
     firmUnits: batch.firmUnits,
     expectedUnits: batch.expectedUnits,
+    totals: unitTotals(lines),
     lines: lines.map((l) => {
       const c = commitments.get(l.id);
       return {

@@ -456,6 +456,23 @@ describe('a new version keeps what is still true of the previous one', () => {
     ]);
     expect((await batch(v1.id, f.user)).status).toBe('superseded');
     expect(await overdue()).not.toContain(v1.id);
+    // Nobody answers a superseded version: acknowledging it, committing to it and "commit all unchanged" are refused, and change nothing.
+    const v1Line = (await batch(v1.id, f.user)).lines[0];
+    const refusals = [
+      t.http.post(`/v1/factory/forecast-batches/${v1.id}/acknowledge`).set(f.user.auth),
+      t.http
+        .post(`/v1/factory/forecast-batches/${v1.id}/commit`)
+        .set(f.user.auth)
+        .send({
+          lines: [{ lineId: v1Line.id, quantity: v1Line.firmUnits, shipBy: new Date(clock.now().getTime() + 7 * 86_400_000).toISOString().slice(0, 10) }],
+        }),
+      t.http.post(`/v1/factory/forecast-batches/${v1.id}/commit-unchanged`).set(f.user.auth),
+    ];
+    for (const refused of refusals) {
+      const answer = await refused.expect(409);
+      expect(answer.body.code).toBe('batch_superseded');
+    }
+    expect(await batch(v1.id, f.user)).toMatchObject({ status: 'superseded', acknowledgedAt: null, committedLines: 0 });
     clock.offsetMs += 25 * HOUR;
     expect(await overdue()).toEqual(expect.arrayContaining([v2.id]));
     expect(await overdue()).not.toContain(v1.id);

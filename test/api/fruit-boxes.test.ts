@@ -145,6 +145,17 @@ describe('at the cutoff', () => {
     // No campaign behind a supply line: kind supply, the fruit's key as source key, no campaign id.
     for (const l of batch.lines as Line[])
       expect(l).toMatchObject({ kind: 'supply', sourceKey: expect.stringMatching(/^fruit:[a-z0-9-]+$/), campaignId: null });
+    // The batch's totals are per unit too, on the batch and in the list: the lines' kilograms and pieces, each added up apart.
+    const perUnit = (unit: string) => {
+      const mine = (batch.lines as Line[]).filter((l) => l.variant === unit) as (Line & { expectedUnits: number })[];
+      return { unit, firmUnits: mine.reduce((s, l) => s + l.firmUnits, 0), expectedUnits: mine.reduce((s, l) => s + l.expectedUnits, 0) };
+    };
+    expect(batch.totals).toEqual([perUnit('piece'), perUnit('kg')]);
+    expect(batch.totals.every((u: { firmUnits: number }) => u.firmUnits > 0)).toBe(true);
+    const listed = (await t.http.get('/v1/factory/forecast-batches').set(orchard.user.auth).expect(200)).body.items;
+    expect(listed.find((b: { id: string }) => b.id === batch.id).totals).toEqual(batch.totals);
+    // The webhook's body is the batch as the API gives it: the same totals.
+    expect(published.body.batch.totals).toEqual(batch.totals);
     // The CSV says the same in its last two columns.
     const csv = (await t.http.get(`/v1/factory/forecast-batches/${published.body.batch.id}?format=csv`).set(orchard.user.auth).expect(200)).text.replace(
       /^\uFEFF/,

@@ -30,6 +30,7 @@ export const en: typeof zh = {
     pageOf: '{{from}}–{{to}} of {{total}}',
   },
   apiError: {
+    batch_superseded: 'This version was never acknowledged and a newer one has replaced it: it can no longer be acknowledged or committed to. Answer the newest version.',
     batch_not_acknowledged: 'Acknowledge the batch before committing to its lines.',
     invalid_commitment: 'The commitment is not valid: see the fields.',
     validation_failed: 'Some fields are not valid: see the fields.',
@@ -222,6 +223,8 @@ export const en: typeof zh = {
     commitUnchanged: 'Commit the {{count}} unchanged lines',
     commitUnchangedHint: 'Lines whose firm units are the same as in the previous version and not yet committed: the previous version\'s commitment where there is one, otherwise the firm units by the Sunday of the ship week.',
     committedUnchanged: 'Commitments sent for {{count}} lines.',
+    supersededNotice: 'This version was never acknowledged and a newer one has replaced it: nothing to do here. Acknowledge and commit to the newest version.',
+    goToNewest: 'Go to the newest version, v{{version}}',
     carriedFrom: 'Carried over from v{{version}}',
   },
   deliveries: {

@@ -35,6 +35,7 @@ export const zh = {
     pageOf: '第 {{from}}–{{to}} 条，共 {{total}} 条',
   },
   apiError: {
+    batch_superseded: '此版本从未确认，已被新版本取代，不能再确认或承诺。请处理最新版本。',
     batch_not_acknowledged: '请先确认收到此批次，再提交承诺。',
     invalid_commitment: '承诺有误，请按提示修改。',
     validation_failed: '填写的内容有误，请按提示修改。',
@@ -227,6 +228,8 @@ export const zh = {
     commitUnchanged: '一键承诺未变的 {{count}} 行',
     commitUnchangedHint: '确定量与上一版本相同、尚未承诺的行：沿用上一版本的承诺；上一版本没有承诺的，按确定量、出货周的周日提交。',
     committedUnchanged: '已为 {{count}} 行提交承诺。',
+    supersededNotice: '此版本从未确认，已被新版本取代，无需处理：请确认并承诺最新版本。',
+    goToNewest: '前往最新版本 v{{version}}',
     carriedFrom: '沿用 v{{version}} 的承诺',
   },
   deliveries: {

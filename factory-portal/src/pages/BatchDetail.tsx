@@ -2,7 +2,7 @@ import { Fragment, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { useAcknowledge, useBatch, useCampaigns, useCommit, useCommitUnchanged } from '../api/queries';
+import { useAcknowledge, useBatch, useBatches, useCampaigns, useCommit, useCommitUnchanged } from '../api/queries';
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
@@ -31,6 +31,8 @@ function Detail({ batch }: { batch: Batch }) {
   const optionsOf = (campaignId: string) => campaigns.data?.items.find((c) => c.id === campaignId)?.options;
   // The lines "commit all unchanged" answers (the API decides; this only counts them for the button).
   const unchangedOpen = batch.lines.filter((l) => l.previousFirmUnits === l.firmUnits && !l.commitment).length;
+  // A superseded version (never acknowledged, a newer one out) is not answered: the API refuses it (409 batch_superseded), so no button offers it.
+  const superseded = batch.status === 'superseded';
   const [openLine, setOpenLine] = useState<string | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
   const number = (value: number) => formatNumber(value, language);
@@ -51,10 +53,11 @@ function Detail({ batch }: { batch: Batch }) {
         {t('batch.changeSummary', { new: number(counts('new')), changed: number(counts('changed')), removed: number(counts('removed')), unchanged: number(counts('unchanged')) })}
       </p>
 
+      {superseded && <SupersededNotice />}
       <div className="actions">
         {batch.acknowledgedAt ? (
           <p className="notice">{t('batch.acknowledgedAt', { time: formatDateTime(batch.acknowledgedAt) })}</p>
-        ) : (
+        ) : superseded ? null : (
           <button type="button" className="primary" disabled={acknowledge.isPending} onClick={() => acknowledge.mutate()}>
             {t('batch.acknowledge')}
           </button>
@@ -82,7 +85,7 @@ function Detail({ batch }: { batch: Batch }) {
       )}
       {commitUnchanged.isError && <ActionError error={commitUnchanged.error} />}
       {acknowledge.isError && <ActionError error={acknowledge.error} />}
-      {!batch.acknowledgedAt && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
+      {!batch.acknowledgedAt && !superseded && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
       {saved !== null && (
         <p className="notice" role="status">
           {t('batch.saved', { line: saved })}
@@ -145,16 +148,18 @@ function Detail({ batch }: { batch: Batch }) {
                       )}
                     </td>
                     <td className="line-action">
-                      <button
-                        type="button"
-                        aria-expanded={isOpen}
-                        aria-controls={isOpen ? formId : undefined}
-                        disabled={!batch.acknowledgedAt}
-                        onClick={() => setOpenLine(isOpen ? null : line.id)}
-                      >
-                        {t(line.commitment ? 'batch.editCommitment' : 'batch.commit')}
-                        <span className="visually-hidden"> {t('batch.lineNo', { line: line.lineNo })}</span>
-                      </button>
+                      {!superseded && (
+                        <button
+                          type="button"
+                          aria-expanded={isOpen}
+                          aria-controls={isOpen ? formId : undefined}
+                          disabled={!batch.acknowledgedAt}
+                          onClick={() => setOpenLine(isOpen ? null : line.id)}
+                        >
+                          {t(line.commitment ? 'batch.editCommitment' : 'batch.commit')}
+                          <span className="visually-hidden"> {t('batch.lineNo', { line: line.lineNo })}</span>
+                        </button>
+                      )}
                     </td>
                   </tr>
                   {isOpen && (
@@ -180,6 +185,18 @@ function Detail({ batch }: { batch: Batch }) {
         </table>
       </div>
     </>
+  );
+}
+
+/** Why a superseded version has no buttons, and where the version to answer is. */
+function SupersededNotice() {
+  const { t } = useTranslation();
+  const newest = useBatches(0).data?.items[0];
+  return (
+    <p className="notice" data-testid="superseded-notice">
+      {t('batch.supersededNotice')}{' '}
+      {newest && <Link to={`/batches/${newest.id}`}>{t('batch.goToNewest', { version: newest.version })}</Link>}
+    </p>
   );
 }
 

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useBatches } from '../api/queries';
+import type { BatchSummary } from '../api/types';
 import { BatchStatusBadge } from '../components/Badges';
 import { PagedTable } from '../components/PagedTable';
 import { useLanguage } from '../i18n';
@@ -13,6 +14,9 @@ export function Batches() {
   const [offset, setOffset] = useState(0);
   const batches = useBatches(offset);
   const number = (value: number) => formatNumber(value, language);
+  // Kilograms and pieces are never added together: one figure per unit, named when a batch has more than one (an orchard's: 97 个 · 9 公斤).
+  const perUnit = (batch: BatchSummary, key: 'firmUnits' | 'expectedUnits') =>
+    batch.totals.length === 0 ? number(0) : batch.totals.map((u) => (batch.totals.length > 1 ? `${number(u[key])} ${t(`unit.${u.unit}`)}` : number(u[key]))).join(' · ');
   return (
     <>
       <h1 id="batches-heading">{t('batches.title')}</h1>
@@ -46,8 +50,8 @@ export function Batches() {
               <BatchStatusBadge status={batch.status} />
             </td>
             <td className="num">{number(batch.lineCount)}</td>
-            <td className="num">{number(batch.firmUnits)}</td>
-            <td className="num">{number(batch.expectedUnits)}</td>
+            <td className="num" data-testid="batch-firm">{perUnit(batch, 'firmUnits')}</td>
+            <td className="num" data-testid="batch-expected">{perUnit(batch, 'expectedUnits')}</td>
             <td className="num">
               {number(batch.committedLines)} / {number(batch.lineCount)}
             </td>
