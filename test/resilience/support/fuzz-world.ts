@@ -150,6 +150,9 @@ export async function buildWorld(options: { env?: Record<string, string> } = {})
     await t.http.post(`/v1/factories/${f.id}/forecast-batches`).set(operator.auth).expect(200);
     const batches = await t.http.get('/v1/factory/forecast-batches').set(f.user.auth).expect(200);
     const batchId = batches.body.items[0].id as string;
+    // Acknowledged at once: the campaign decisions below publish newer versions, and a version never acknowledged
+    // before a newer one is superseded, answered by nobody (409 batch_superseded); the routes that answer it need it answerable.
+    await t.http.post(`/v1/factory/forecast-batches/${batchId}/acknowledge`).set(f.user.auth).expect(200);
     const detail = await t.http.get(`/v1/factory/forecast-batches/${batchId}`).set(f.user.auth).expect(200);
     return {
       ...f,
