@@ -271,12 +271,10 @@ export const CampaignWarningDocument = z
   .object({
     code: z.enum(WARNING_CODES),
     field: z.string().meta({ description: 'The field of the create body it is about, e.g. `closesAt`, `tiers.1.minUnits`', examples: ['depositCreditRate'] }),
-    params: z
-      .record(z.string(), z.union([z.string(), z.number()]))
-      .meta({
-        description:
-          'The figures of the sentence, for a client that says it in its own words: counts, amounts as money strings ("700.00"), instants in ISO 8601, dates as YYYY-MM-DD',
-      }),
+    params: z.record(z.string(), z.union([z.string(), z.number()])).meta({
+      description:
+        'The figures of the sentence, for a client that says it in its own words: counts, amounts as money strings ("700.00"), instants in ISO 8601, dates as YYYY-MM-DD',
+    }),
     message: z.string().meta({ description: 'The sentence in Chinese, then in English' }),
   })
   .meta({
@@ -384,7 +382,14 @@ export function toQuoteDto(q: Quote): z.output<typeof QuoteDocument> {
 export const CampaignListQuery = pageQuery.extend({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   factoryId: id.optional(),
-  q: z.string().trim().min(1).max(100).optional().meta({ description: 'Only campaigns whose title contains this text' }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters')
+    .optional()
+    .meta({ description: 'Only campaigns whose title contains this text' }),
 });
 
 /** Counted from the pledges' running totals, with the meanings of the glossary in docs/domain.md. */

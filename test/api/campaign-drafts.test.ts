@@ -233,6 +233,8 @@ describe('finding campaigns by title (GET /v1/campaigns?q=)', () => {
     expect(await find(tag)).toEqual([]);
     await t.http.post(`/v1/campaigns/${other.id}/publish`).set(operator.auth).expect(200);
     expect(await find(tag)).toEqual([other.id]);
+    // Control characters are no one's title.
+    await t.http.get('/v1/campaigns?q=%00').set(operator.auth).expect(400);
   });
 });
 
