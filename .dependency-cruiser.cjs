@@ -22,6 +22,7 @@ const MODULES = {
   marks: ['platform'],
   audit: ['platform'],
   'money-desk': ['platform', 'accounts', 'campaigns', 'pledges', 'payments', 'ledger', 'subscriptions', 'payouts'],
+  figures: ['platform'],
 };
 const DOMAIN = Object.keys(MODULES);
 

@@ -12282,6 +12282,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The business figures for the operators' front page: deposits held, balances outstanding, refunds, job lag, failing webhooks, overdue batches, pledges per minute (operator)
+         * @description The same figures as the gauges on /metrics (docs/operator-console.md § 概览), read from the database at most every few seconds, plus the pledges and units placed in each minute of the last hour.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ConsoleSummary"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/c/{id}/poster.png": {
         parameters: {
             query?: never;
@@ -13195,6 +13252,51 @@ export interface components {
             appliedAt: string;
             /** Format: date-time */
             pickedAt: string | null;
+        };
+        /** @description The business figures of the operators' front page (the same as the gauges on /metrics) */
+        ConsoleSummary: {
+            /**
+             * Format: date-time
+             * @description When the figures were read (they are at most a few seconds old)
+             */
+            at: string;
+            /** @description Deposits paid and not given back */
+            depositsHeld: {
+                pledges: number;
+                amount: components["schemas"]["Money"];
+            };
+            /** @description Pledges awaiting their balance, and what they owe */
+            balancesOutstanding: {
+                pledges: number;
+                amount: components["schemas"]["Money"];
+            };
+            /** @description Refunds to be sent (pending), with the provider (processing), and whose last attempt failed (sent again by the refund job) */
+            refunds: {
+                pending: number;
+                processing: number;
+                failed: number;
+            };
+            /** @description Per job name: how long its oldest due job has waited */
+            jobs: {
+                name: string;
+                lagSeconds: number;
+            }[];
+            /** @description Forecast batches whose pushes to their factory's webhook are failing */
+            webhookBatchesFailing: number;
+            /** @description Forecast batches published more than a day ago and not acknowledged */
+            overdueBatches: number;
+            /** @description Pledges and units placed in the last 60 minutes */
+            lastHour: {
+                pledges: number;
+                units: number;
+                /** @description Every minute of the last hour, oldest first (the current minute last), zeros included */
+                perMinute: {
+                    /** Format: date-time */
+                    minute: string;
+                    pledges: number;
+                    units: number;
+                }[];
+            };
         };
         Delivery: {
             /** Format: date */

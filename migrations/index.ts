@@ -32,6 +32,7 @@ import { FactoryConsole1766240000000 } from './1766240000000-factory-console';
 import { CampaignCancelReason1766250000000 } from './1766250000000-campaign-cancel-reason';
 import { AuditLog1766269700000 } from './1766269700000-audit-log';
 import { MoneySearch1766270000000 } from './1766270000000-money-search';
+import { FigureIndexes1766279800000 } from './1766279800000-figure-indexes';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -69,4 +70,5 @@ export const migrations = [
   CampaignCancelReason1766250000000,
   AuditLog1766269700000,
   MoneySearch1766270000000,
+  FigureIndexes1766279800000,
 ];

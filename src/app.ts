@@ -21,6 +21,7 @@ import { JournalEntryRow, JournalLineRow, LedgerService, reconcile, type Reconci
 import { MarkerRow, MarkRow, MarkSubjectRow, Marks, markRoutes } from './marks';
 import { AuditEntryRow, AuditLog, auditRoutes } from './audit';
 import { LedgerBoard, MoneyRecords, MoneySearch, moneyDeskRoutes } from './money-desk';
+import { BusinessFigures, figureRoutes } from './figures';
 import { NotificationRow, NotificationService, notificationRoutes } from './notifications';
 import {
   BankFilePayouts,
@@ -52,6 +53,7 @@ import {
   PaymentReconciliation,
   PaymentRow,
   PaymentService,
+  RefundFigures,
   RefundRow,
   SandboxGateway,
   StatementCheckRow,
@@ -76,6 +78,7 @@ import {
   PledgeMoves,
   PledgePayments,
   PledgePlacement,
+  PledgeFigures,
   PledgeReads,
   PledgeRow,
   PledgeTallies,
@@ -413,6 +416,10 @@ export function buildApp(deps: AppDeps): App {
       tallies,
       attribution: shopBindings,
       depositTtlMinutes: config.pledges.depositTtlMinutes,
+      onPlaced: (pledge) => {
+        metrics.pledgesPlaced.inc();
+        metrics.unitsPledged.inc(pledge.quantity);
+      },
     }),
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
     cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),
@@ -574,6 +581,27 @@ export function buildApp(deps: AppDeps): App {
       },
     },
   });
+  // The operators' front page and the gauges on /metrics (docs/operator-console.md § 概览), each figure from its module.
+  const pledgeFigures = new PledgeFigures({ db });
+  const refundFigures = new RefundFigures({ db });
+  const jobFigures = new JobConsole({ db, jobs });
+  const figures = new BusinessFigures({
+    clock,
+    maxAgeMs: 5_000,
+    sources: {
+      depositsHeld: () => pledgeFigures.depositsHeld(),
+      balancesOutstanding: () => pledgeFigures.balancesOutstanding(),
+      refunds: () => refundFigures.counts(),
+      jobLag: async () => (await jobFigures.summary()).map((job) => ({ name: job.name, lagMs: job.lagMs })),
+      webhookBatchesFailing: async () => {
+        const health = await forecasts.webhookHealth(await db.read((tx) => factories.ids(tx)));
+        return [...health.values()].reduce((n, h) => n + h.failingBatches, 0);
+      },
+      overdueBatches: async () => (await forecasts.overdueAcknowledgements()).length,
+      pledgesPerMinute: (since, until) => pledgeFigures.perMinute(since, until),
+    },
+  });
+  figures.register(metrics.registry);
   const boxCharges = new BoxCharges({ db, clock, jobs, payments, ledger, notifications, commissions });
   payments.setListener(['box'], boxCharges);
 
@@ -668,6 +696,7 @@ export function buildApp(deps: AppDeps): App {
     ...tagged('marks', markRoutes(marks)),
     ...tagged('jobs', jobRoutes(new JobConsole({ db, jobs }))),
     ...tagged('audit', auditRoutes(audit)),
+    ...tagged('operations', figureRoutes(figures)),
     ...tagged(
       'storefront',
       storefrontRoutes({

@@ -19,3 +19,4 @@ export { AlipayError, AlipayGateway } from './alipay/alipay-gateway';
 export { alipayConfig, type AlipayConfig } from './alipay/alipay.config';
 export { WechatPayGateway } from './wechat-pay/wechat-pay-gateway';
 export { wechatPayConfig, type WechatPayConfig } from './wechat-pay/wechat-pay.config';
+export { RefundFigures, type RefundCounts } from './refund-figures';

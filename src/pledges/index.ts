@@ -4,6 +4,7 @@ export { PledgeCancellation } from './pledge-cancellation';
 export { AfterSaleRefunds } from './after-sale';
 export { PledgeMoves, type CampaignFinalObserver } from './pledge-moves';
 export { PledgeReads, type AttributedPledge } from './pledge-reads';
+export { PledgeFigures, type MinuteCount } from './pledge-figures';
 export { Settlement } from './settlement';
 export { MoneyFlows, type SaleCommissions } from './money-flows';
 export { pledgeJobs } from './pledge.jobs';

@@ -47,6 +47,8 @@ export class PledgePlacement {
       tallies: PledgeTallies;
       attribution: AttributionSource;
       depositTtlMinutes: number;
+      /** Told of each pledge placed (not of a retry answered with the pledge an earlier attempt placed): the business metrics. */
+      onPlaced?: (pledge: PledgeRow) => void;
     },
   ) {}
 
@@ -91,6 +93,7 @@ export class PledgePlacement {
     }
     if (placed instanceof AppError) throw placed;
     this.deps.payments.created(placed.payment);
+    this.deps.onPlaced?.(placed.pledge);
     return { ...placed, payments: [placed.payment] };
   }
 

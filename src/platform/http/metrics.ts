@@ -20,6 +20,17 @@ export class Metrics {
     help: 'Database reads made by the public campaign read cache (one per campaign or list page per CAMPAIGN_CACHE_MS at most, however many readers)',
     registers: [this.registry],
   });
+  /** Pledges placed by this process, and their units: Prometheus' rate() of these is pledges and units per minute. */
+  readonly pledgesPlaced = new Counter({
+    name: 'pledges_placed_total',
+    help: 'Pledges placed (written with their deposit payment) by this process',
+    registers: [this.registry],
+  });
+  readonly unitsPledged = new Counter({
+    name: 'pledged_units_total',
+    help: 'Units of the pledges placed by this process',
+    registers: [this.registry],
+  });
   readonly jobRuns = new Counter({
     name: 'job_runs_total',
     help: 'Job runs by job name and outcome (succeeded, failed)',
