@@ -4528,6 +4528,113 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/factory/forecast-batches/{id}/commit-rows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Commit from the batch's CSV as the planner filled it in (行 line, 承诺量 committed, 最晚出货 ship by, 原因 reason per row, its cells as read), all rows or none; `preview: true` only says what committing would do. A row that repeats its line's answer writes nothing: sending the same rows again changes nothing
+         * @description Each row is checked against the batch as it is now: its line (not_in_batch, duplicate_line), its version if given (other_version), the quantity (not_a_number, not_whole_number, too_small, too_big), the ship-by date (invalid_date, date_in_past) and the reason (invalid_option, reason_required below the firm units). A preview answers 200 with every row's outcome and errors; a commit with any error answers 400 `invalid_upload`, each error at `body.rows.N.field` with its reason, and writes nothing. A quantity above the forecast's high end is allowed, with a warning (above_high). The CSV is parsed by the client (the portal reads it in the browser, UTF-8 or GB18030 as Excel saves it).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rows: {
+                            /** @description The file's 版本 version column: a row of another version's file is refused (other_version) */
+                            version?: string | number | null;
+                            /** @description The 行 line column: the line number in this batch */
+                            line?: string | number | null;
+                            /** @description The 承诺量 committed column: a whole number of units (1,200 and 120.0 read as such); a row with no quantity, ship-by or reason is skipped */
+                            quantity?: string | number | null;
+                            /** @description The 最晚出货 ship by column: 2027-01-31, 2027/1/31 or 2027年1月31日; empty: the line's current answer's date, else the Sunday of its ship week (today once that has passed) */
+                            shipBy?: string | number | null;
+                            /** @description The 原因 reason column: capacity, material or other (or 产能不足, 物料不足, 其他原因); required below the firm units */
+                            reason?: string | number | null;
+                            /** @description A note, if the file has such a column; without one a changed answer has none, an unchanged one keeps its note */
+                            note?: string | null;
+                        }[];
+                        /** @description true: only say what committing would do (each row checked, nothing written) */
+                        preview?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description What each row does (or did), how many lines were written, and the batch with its commitments */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["CommitRowsResult"];
+                    };
+                };
+                /** @description `invalid_upload`: a row has an error (nothing was committed); `validation_failed` (each bad field in `errors`), `invalid_path` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `not_found`: no such record, or not the caller's to see */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest) */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/factory/forecast-accuracy": {
         parameters: {
             query?: never;
@@ -13060,6 +13167,61 @@ export interface components {
              */
             held: string;
             paid: components["schemas"]["Money"];
+        };
+        CommitRowsResult: {
+            preview: boolean;
+            /** @description Lines this request wrote (0 on a preview, and for rows that repeat their answer) */
+            linesCommitted: number;
+            counts: {
+                new: number;
+                changed: number;
+                unchanged: number;
+                skipped: number;
+                invalid: number;
+            };
+            rows: {
+                /**
+                 * @description new: answers its line for the first time; changed: replaces the line's answer; unchanged: repeats it (nothing written); skipped: no quantity; invalid: see errors
+                 * @enum {string}
+                 */
+                outcome: "new" | "changed" | "unchanged" | "skipped" | "invalid";
+                /** Format: uuid */
+                lineId: string | null;
+                lineNo: number | null;
+                /** @description The answer the row gives */
+                answer: {
+                    quantity: number;
+                    /** Format: date */
+                    shipBy: string;
+                    /** @enum {string|null} */
+                    reason: "capacity" | "material" | "other" | null;
+                    note: string | null;
+                } | null;
+                /** @description The line's answer before this upload */
+                previous: {
+                    quantity: number;
+                    /** Format: date */
+                    shipBy: string;
+                    /** @enum {string|null} */
+                    reason: "capacity" | "material" | "other" | null;
+                    note: string | null;
+                } | null;
+                errors: {
+                    /** @enum {string} */
+                    field: "version" | "line" | "quantity" | "shipBy" | "reason" | "note";
+                    /** @description required, not_a_number, not_whole_number, too_small, too_big, other_version (limit: this batch’s version), not_in_batch, duplicate_line, invalid_date, date_in_past, invalid_option, reason_required (limit: the firm units) */
+                    reason: string;
+                    limit?: number;
+                    message: string;
+                }[];
+                /** @description Allowed, worth a second look: above_high, a quantity above the forecast’s high end (the limit) */
+                warnings: {
+                    /** @enum {string} */
+                    reason: "above_high";
+                    limit: number;
+                }[];
+            }[];
+            batch: components["schemas"]["Batch"];
         };
         Concept: {
             /** Format: uuid */

@@ -11,11 +11,14 @@ import {
   BatchQuery,
   BatchSummaryDocument,
   CommitBody,
+  CommitRowsBody,
+  CommitRowsDocument,
   LiveForecastDocument,
   WebhookDeliveryDocument,
   toBatchCsv,
   toBatchDto,
   toBatchSummaryDto,
+  toCommitRowsDto,
   toDeliveryDto,
   DeliveryParams,
   DeliveryQuery,
@@ -128,6 +131,30 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       handle: async ({ principal, params }) => {
         const linesCommitted = await forecasts.commitUnchanged(principal, params.id);
         return { ...toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now()), linesCommitted };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/factory/forecast-batches/:id/commit-rows',
+      summary:
+        "Commit from the batch's CSV as the planner filled it in (行 line, 承诺量 committed, 最晚出货 ship by, 原因 reason per row, its cells as read), all rows or none; `preview: true` only says what committing would do. A row that repeats its line's answer writes nothing: sending the same rows again changes nothing",
+      access: ['factory'],
+      params: BatchParams,
+      body: CommitRowsBody,
+      response: CommitRowsDocument,
+      doc: {
+        description:
+          "Each row is checked against the batch as it is now: its line (not_in_batch, duplicate_line), its version if given (other_version), the quantity (not_a_number, not_whole_number, too_small, too_big), the ship-by date (invalid_date, date_in_past) and the reason (invalid_option, reason_required below the firm units). A preview answers 200 with every row's outcome and errors; a commit with any error answers 400 `invalid_upload`, each error at `body.rows.N.field` with its reason, and writes nothing. A quantity above the forecast's high end is allowed, with a warning (above_high). The CSV is parsed by the client (the portal reads it in the browser, UTF-8 or GB18030 as Excel saves it).",
+        answer: 'What each row does (or did), how many lines were written, and the batch with its commitments',
+        problems: {
+          400: '`invalid_upload`: a row has an error (nothing was committed)',
+          409: '`batch_not_acknowledged`: acknowledge the batch first; `batch_superseded`: the version was never acknowledged and a newer one replaced it (answer the newest)',
+        },
+      },
+      handle: async ({ principal, params, body }) => {
+        const preview = body.preview ?? false;
+        const result = await forecasts.commitRows(principal, params.id, body.rows, preview);
+        return toCommitRowsDto(result, preview, toBatchDto(await forecasts.get(principal.factoryId, params.id), clock.now()));
       },
     }),
     route({

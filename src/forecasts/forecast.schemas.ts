@@ -7,6 +7,7 @@ import { idSchema as id } from '../platform/ids';
 import { toCsv } from '../platform/csv';
 import { pageQuery } from '../platform/http/paginate';
 import { ACKNOWLEDGE_WITHIN_MS, type BatchDetail, type BatchSummary, type DeliveryView, batchPayload } from './forecast.service';
+import type { Answer, RowResult } from './upload';
 
 export const BatchParams = z.strictObject({ id });
 export const BatchQuery = z.strictObject({ format: z.enum(['json', 'csv']).optional() });
@@ -30,6 +31,38 @@ export const CommitBody = z.preprocess(
       .refine((lines) => new Set(lines.map((l) => l.lineId)).size === lines.length, 'each line at most once'),
   }),
 );
+
+const Cell = z
+  .union([z.string().max(200), z.number()])
+  .nullable()
+  .optional()
+  .meta({ description: 'A cell as read from the file (text, as a spreadsheet saved it, or a number); empty, null or absent when blank' });
+
+const UploadRowSchema = z.strictObject({
+  version: Cell.meta({ description: "The file's 版本 version column: a row of another version's file is refused (other_version)" }),
+  line: Cell.meta({ description: 'The 行 line column: the line number in this batch' }),
+  quantity: Cell.meta({
+    description: 'The 承诺量 committed column: a whole number of units (1,200 and 120.0 read as such); a row with no quantity, ship-by or reason is skipped',
+  }),
+  shipBy: Cell.meta({
+    description:
+      "The 最晚出货 ship by column: 2027-01-31, 2027/1/31 or 2027年1月31日; empty: the line's current answer's date, else the Sunday of its ship week (today once that has passed)",
+  }),
+  reason: Cell.meta({ description: 'The 原因 reason column: capacity, material or other (or 产能不足, 物料不足, 其他原因); required below the firm units' }),
+  note: z
+    .string()
+    .trim()
+    .max(500)
+    .nullable()
+    .optional()
+    .meta({ description: 'A note, if the file has such a column; without one a changed answer has none, an unchanged one keeps its note' }),
+});
+
+/** A batch's CSV as the planner filled it in, one object per row, its cells as read. */
+export const CommitRowsBody = z.strictObject({
+  rows: z.array(UploadRowSchema).min(1).max(5000),
+  preview: z.boolean().optional().meta({ description: 'true: only say what committing would do (each row checked, nothing written)' }),
+});
 
 const counts = {
   paidUnits: z.int().meta({
@@ -178,6 +211,48 @@ const BatchLineDocument = z
   .meta({ id: 'BatchLine' });
 
 export const BatchDocument = z.intersection(BatchSummaryDocument, z.object({ lines: z.array(BatchLineDocument) })).meta({ id: 'Batch' });
+
+const UploadAnswer = z.object({
+  quantity: z.int(),
+  shipBy: z.iso.date(),
+  reason: z.enum(['capacity', 'material', 'other']).nullable(),
+  note: z.string().nullable(),
+});
+
+export const CommitRowsDocument = z
+  .object({
+    preview: z.boolean(),
+    linesCommitted: z.int().meta({ description: 'Lines this request wrote (0 on a preview, and for rows that repeat their answer)' }),
+    counts: z.object({ new: z.int(), changed: z.int(), unchanged: z.int(), skipped: z.int(), invalid: z.int() }),
+    rows: z.array(
+      z.object({
+        outcome: z.enum(['new', 'changed', 'unchanged', 'skipped', 'invalid']).meta({
+          description:
+            "new: answers its line for the first time; changed: replaces the line's answer; unchanged: repeats it (nothing written); skipped: no quantity; invalid: see errors",
+        }),
+        lineId: z.uuid().nullable(),
+        lineNo: z.int().nullable(),
+        answer: UploadAnswer.nullable().meta({ description: 'The answer the row gives' }),
+        previous: UploadAnswer.nullable().meta({ description: "The line's answer before this upload" }),
+        errors: z.array(
+          z.object({
+            field: z.enum(['version', 'line', 'quantity', 'shipBy', 'reason', 'note']),
+            reason: z.string().meta({
+              description:
+                'required, not_a_number, not_whole_number, too_small, too_big, other_version (limit: this batch’s version), not_in_batch, duplicate_line, invalid_date, date_in_past, invalid_option, reason_required (limit: the firm units)',
+            }),
+            limit: z.int().optional(),
+            message: z.string(),
+          }),
+        ),
+        warnings: z.array(z.object({ reason: z.enum(['above_high']), limit: z.int() })).meta({
+          description: 'Allowed, worth a second look: above_high, a quantity above the forecast’s high end (the limit)',
+        }),
+      }),
+    ),
+    batch: BatchDocument,
+  })
+  .meta({ id: 'CommitRowsResult' });
 
 export const WebhookDeliveryDocument = z
   .object({
@@ -334,6 +409,31 @@ export function toBatchCsv(detail: BatchDetail): string {
       ...options.map((name) => values[i][name] ?? null),
     ]),
   );
+}
+
+const answerOf = (a: Answer | null) => (a ? { quantity: a.quantity, shipBy: a.shipBy, reason: a.reason, note: a.note } : null);
+
+export function toCommitRowsDto(
+  { results, written }: { results: RowResult[]; written: number },
+  preview: boolean,
+  batch: z.output<typeof BatchDocument>,
+): z.output<typeof CommitRowsDocument> {
+  const count = (outcome: RowResult['outcome']) => results.filter((r) => r.outcome === outcome).length;
+  return {
+    preview,
+    linesCommitted: written,
+    counts: { new: count('new'), changed: count('changed'), unchanged: count('unchanged'), skipped: count('skipped'), invalid: count('invalid') },
+    rows: results.map((r) => ({
+      outcome: r.outcome,
+      lineId: r.lineId,
+      lineNo: r.lineNo,
+      answer: answerOf(r.answer),
+      previous: answerOf(r.previous),
+      errors: r.errors.map((e) => ({ field: e.field, reason: e.reason, ...(e.limit === undefined ? {} : { limit: e.limit }), message: e.message })),
+      warnings: r.warnings,
+    })),
+    batch,
+  };
 }
 
 export function toDeliveryDto(d: DeliveryView): z.output<typeof WebhookDeliveryDocument> {

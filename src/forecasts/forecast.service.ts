@@ -25,6 +25,7 @@ import {
   unitTotals,
 } from './batch';
 import { type CampaignForecast, type Conversion, balanceConversion, forecastCampaign, isLive, weeklyTotals } from './forecast';
+import { type RowResult, type UploadRow, checkRows } from './upload';
 import { type BatchTrigger, CommitmentRow, ForecastBatchRow, ForecastLineRow, type ShortfallReason, WebhookDeliveryRow } from './forecast.entity';
 
 export const PUBLISH_ALL_JOB = 'forecasts.publish-daily';
@@ -315,6 +316,61 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
         answers.map((a) => ({ ...a, line: lines.get(a.lineId)! })),
         now,
       );
+    });
+  }
+
+  /**
+   * Answers from a file (the batch's CSV, filled in): every row checked against the batch as it is now
+   * (checkRows), then, unless `preview`, all rows written or none: a row with an error refuses the whole
+   * upload (400 invalid_upload, each error at body.rows.N.field). A row that repeats its line's answer
+   * writes nothing, so the same upload sent twice changes nothing the second time. Returns each row's
+   * result and how many lines were written.
+   */
+  async commitRows(
+    factory: FactoryPrincipal,
+    batchId: string,
+    rows: readonly UploadRow[],
+    preview: boolean,
+  ): Promise<{ results: RowResult[]; written: number }> {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(async (tx) => {
+      const batch = await this.answerable(tx, factory, batchId);
+      const lines = await tx.find(ForecastLineRow, { where: { batchId }, order: { lineNo: 'ASC' } });
+      const answers = new Map((await tx.find(CommitmentRow, { where: { batchId } })).map((c) => [c.lineId, c]));
+      const results = checkRows(rows, { version: batch.version, lines, answers }, businessDay(now));
+      if (preview) return { results, written: 0 };
+      const errors = results.flatMap((r, i) =>
+        r.errors.map((e): FieldError => ({
+          path: `body.rows.${i}.${e.field}`,
+          message: e.message,
+          reason: e.reason,
+          ...(e.limit === undefined ? {} : { limit: e.limit }),
+        })),
+      );
+      if (errors.length > 0)
+        throw badRequest(
+          'invalid_upload',
+          `Nothing was committed: ${errors.length} error(s) in the rows: ${errors
+            .slice(0, 10)
+            .map((e) => `${e.path} ${e.message}`)
+            .join('; ')}.`,
+          errors,
+        );
+      const byId = new Map(lines.map((l) => [l.id, l]));
+      const writes = results.filter((r) => r.outcome === 'new' || r.outcome === 'changed');
+      if (writes.length === 0) return { results, written: 0 };
+      await tx.delete(CommitmentRow, { lineId: In(writes.map((r) => r.lineId!)) });
+      await this.record(
+        tx,
+        factory,
+        batchId,
+        writes.map((r) => {
+          const { quantity, shipBy, reason, note } = r.answer!;
+          return { line: byId.get(r.lineId!)!, lineId: r.lineId!, quantity, shipBy, ...(reason ? { reason } : {}), ...(note ? { note } : {}) };
+        }),
+        now,
+      );
+      return { results, written: writes.length };
     });
   }
 

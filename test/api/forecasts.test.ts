@@ -457,7 +457,7 @@ describe('a new version keeps what is still true of the previous one', () => {
     expect((await batch(v1.id, f.user)).status).toBe('superseded');
     expect(await overdue()).not.toContain(v1.id);
     // Nobody answers a superseded version: acknowledging it, committing to it and "commit all unchanged" are refused, and change nothing.
-    const v1Line = (await batch(v1.id, f.user)).lines[0];
+    const v1Line = (await batch(v1.id, f.user)).lines[0] as Line & { lineNo: number };
     const refusals = [
       t.http.post(`/v1/factory/forecast-batches/${v1.id}/acknowledge`).set(f.user.auth),
       t.http
@@ -467,6 +467,10 @@ describe('a new version keeps what is still true of the previous one', () => {
           lines: [{ lineId: v1Line.id, quantity: v1Line.firmUnits, shipBy: new Date(clock.now().getTime() + 7 * 86_400_000).toISOString().slice(0, 10) }],
         }),
       t.http.post(`/v1/factory/forecast-batches/${v1.id}/commit-unchanged`).set(f.user.auth),
+      t.http
+        .post(`/v1/factory/forecast-batches/${v1.id}/commit-rows`)
+        .set(f.user.auth)
+        .send({ rows: [{ line: String(v1Line.lineNo), quantity: String(v1Line.firmUnits) }], preview: true }),
     ];
     for (const refused of refusals) {
       const answer = await refused.expect(409);
@@ -477,5 +481,109 @@ describe('a new version keeps what is still true of the previous one', () => {
     expect(await overdue()).toEqual(expect.arrayContaining([v2.id]));
     expect(await overdue()).not.toContain(v1.id);
     await runDue(t, clock);
+  });
+});
+
+describe('commitments from an uploaded CSV', () => {
+  type Row = { version?: string; line?: string; quantity?: string; shipBy?: string; reason?: string };
+  type Result = {
+    preview: boolean;
+    linesCommitted: number;
+    counts: Record<string, number>;
+    rows: {
+      outcome: string;
+      lineNo: number | null;
+      answer: { quantity: number; shipBy: string; reason: string | null } | null;
+      errors: object[];
+      warnings: object[];
+    }[];
+    batch: {
+      lines: (Line & { lineNo: number; shipWeek: string; commitment?: { quantity: number; shipBy: string; reason: string | null; committedAt: string } })[];
+    };
+  };
+  const upload = (who: Caller, batchId: string, rows: Row[], preview = false) =>
+    t.http.post(`/v1/factory/forecast-batches/${batchId}/commit-rows`).set(who.auth).send({ rows, preview });
+  /** A date as Excel writes it back after the planner typed it: 2027/1/31. */
+  const excelDate = (days: number) => {
+    const d = new Date(clock.now().getTime() + days * 86_400_000);
+    return `${d.getUTCFullYear()}/${d.getUTCMonth() + 1}/${d.getUTCDate()}`;
+  };
+  const isoDate = (days: number) => new Date(clock.now().getTime() + days * 86_400_000).toISOString().slice(0, 10);
+
+  test('the rows are previewed with each one’s errors, committed all or none, and sending them again changes nothing', async () => {
+    const f = await aFactory(t, operator);
+    const c = await anOpenCampaign(t, operator, f.id, clock);
+    await paidPledge(t, await aConsumer(t), c.id, blackM, 3);
+    await paidPledge(t, await aConsumer(t), c.id, navyL, 1);
+    const v1 = (await publish(f.id)).batch!;
+    const lines = (await batch(v1.id, f.user)).lines as (Line & { lineNo: number })[];
+    const black = lines.find((l) => l.variant === 'colour=black;size=M')!;
+    const navy = lines.find((l) => l.variant === 'colour=navy;size=L')!;
+    const v = String(v1.version);
+
+    expect((await upload(f.user, v1.id, [{ line: String(black.lineNo), quantity: '3' }], true).expect(409)).body.code).toBe('batch_not_acknowledged');
+    await t.http.post(`/v1/factory/forecast-batches/${v1.id}/acknowledge`).set(f.user.auth).expect(200);
+
+    // The file as a planner sends it back: one quantity that is not a number, a line the batch does not have, a row left empty.
+    const withErrors: Row[] = [
+      { version: v, line: String(black.lineNo), quantity: '3', shipBy: '', reason: '' },
+      { version: v, line: String(navy.lineNo), quantity: '一', shipBy: excelDate(20), reason: '' },
+      { version: v, line: '99', quantity: '5', shipBy: '', reason: '' },
+      { version: v, line: '', quantity: '', shipBy: '', reason: '' },
+    ];
+    const preview = (await upload(f.user, v1.id, withErrors, true).expect(200)).body as Result;
+    expect(preview).toMatchObject({ preview: true, linesCommitted: 0, counts: { new: 1, changed: 0, unchanged: 0, skipped: 1, invalid: 2 } });
+    expect(preview.rows.map((r) => r.outcome)).toEqual(['new', 'invalid', 'invalid', 'skipped']);
+    expect(preview.rows[1].errors).toEqual([expect.objectContaining({ field: 'quantity', reason: 'not_a_number' })]);
+    expect(preview.rows[2].errors).toEqual([expect.objectContaining({ field: 'line', reason: 'not_in_batch' })]);
+    expect(preview.batch.lines.every((l) => l.commitment === undefined)).toBe(true);
+
+    // Committed with an error: refused whole, each error where it is, nothing written.
+    const refused = await upload(f.user, v1.id, withErrors).expect(400);
+    expect(refused.body.code).toBe('invalid_upload');
+    expect(refused.body.errors).toEqual([
+      expect.objectContaining({ path: 'body.rows.1.quantity', reason: 'not_a_number' }),
+      expect.objectContaining({ path: 'body.rows.2.line', reason: 'not_in_batch' }),
+    ]);
+    expect((await batch(v1.id, f.user)).lines.map((l) => (l as { commitment?: object }).commitment)).toEqual([undefined, undefined]);
+
+    // Fixed: both lines answered in one go, the date as Excel wrote it, the black line by the Sunday of its ship week.
+    const fixed: Row[] = [
+      { version: v, line: String(black.lineNo), quantity: '3', shipBy: '', reason: '' },
+      { version: v, line: String(navy.lineNo), quantity: '1', shipBy: excelDate(20), reason: '' },
+      { version: v, line: '', quantity: '', shipBy: '', reason: '' },
+    ];
+    const committed = (await upload(f.user, v1.id, fixed).expect(200)).body as Result;
+    expect(committed).toMatchObject({ preview: false, linesCommitted: 2, counts: { new: 2, skipped: 1, invalid: 0 } });
+    const answers = (await batch(v1.id, f.user)).lines as Result['batch']['lines'];
+    const sunday = isoWeekDates(answers.find((l) => l.id === black.id)!.shipWeek).last;
+    expect(answers.find((l) => l.id === black.id)!.commitment).toMatchObject({ quantity: 3, shipBy: sunday < isoDate(0) ? isoDate(0) : sunday, reason: null });
+    expect(answers.find((l) => l.id === navy.id)!.commitment).toMatchObject({ quantity: 1, shipBy: isoDate(20), reason: null });
+    expect((await batches(f.user))[0]).toMatchObject({ status: 'committed', committedLines: 2 });
+
+    // The same file again: every row unchanged, nothing written (the answers keep when they were made).
+    clock.offsetMs += 60_000;
+    const again = (await upload(f.user, v1.id, fixed).expect(200)).body as Result;
+    expect(again).toMatchObject({ linesCommitted: 0, counts: { new: 0, changed: 0, unchanged: 2, skipped: 1 } });
+    expect((await batch(v1.id, f.user)).lines).toEqual(answers);
+
+    // Fewer than the firm units needs a reason, in the codes or in Chinese; more than the forecast's high end is allowed with a warning.
+    const short = (await upload(f.user, v1.id, [{ version: v, line: String(black.lineNo), quantity: '2' }], true).expect(200)).body as Result;
+    expect(short.rows[0].errors).toEqual([expect.objectContaining({ field: 'reason', reason: 'reason_required', limit: 3 })]);
+    const changed = (
+      await upload(f.user, v1.id, [
+        { version: v, line: String(black.lineNo), quantity: '2', reason: '产能不足' },
+        { version: v, line: String(navy.lineNo), quantity: String(navy.highUnits + 10), shipBy: excelDate(20) },
+      ]).expect(200)
+    ).body as Result;
+    expect(changed).toMatchObject({ linesCommitted: 2, counts: { changed: 2 } });
+    expect(changed.rows[1].warnings).toEqual([{ reason: 'above_high', limit: navy.highUnits }]);
+    expect(changed.batch.lines.find((l) => l.id === black.id)!.commitment).toMatchObject({ quantity: 2, reason: 'capacity' });
+
+    // Another version's file is refused; another factory gets a 404 and changes nothing.
+    const otherVersion = (await upload(f.user, v1.id, [{ version: String(v1.version + 1), line: String(black.lineNo), quantity: '3' }], true).expect(200)).body;
+    expect(otherVersion.rows[0].errors).toEqual([expect.objectContaining({ field: 'version', reason: 'other_version', limit: v1.version })]);
+    await upload(other.user, v1.id, [{ line: String(black.lineNo), quantity: '0', reason: 'other' }]).expect(404);
+    expect((await batch(v1.id, f.user)).lines.find((l) => l.id === black.id)).toMatchObject({ commitment: { quantity: 2 } });
   });
 });

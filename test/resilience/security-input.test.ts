@@ -141,6 +141,11 @@ const CALLS: Record<string, (w: World) => Call> = {
     path: `/v1/factory/forecast-batches/${w.a.batchId}/commit`,
     body: { lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] },
   }),
+  'post /v1/factory/forecast-batches/:id/commit-rows': (w) => ({
+    auth: w.a.user.auth,
+    path: `/v1/factory/forecast-batches/${w.a.batchId}/commit-rows`,
+    body: { rows: [{ line: '1', quantity: '1000', shipBy: inDays(30) }] },
+  }),
   'put /v1/factory/webhook': (w) => ({ auth: w.b.user.auth, path: '/v1/factory/webhook', body: { url: `${w.sinkUrl}/b` } }),
   'post /v1/jobs/:id/retry': (w) => ({ auth: w.operator.auth, path: `/v1/jobs/${w.jobs.cancelled}/retry`, body: { reason: '已处理' } }),
   'post /v1/jobs/:id/cancel': (w) => ({ auth: w.operator.auth, path: `/v1/jobs/${w.jobs.scheduled}/cancel`, body: { reason: '不再需要' } }),
@@ -261,6 +266,10 @@ const NESTED: Record<string, [path: string, add: (body: Record<string, unknown>)
   'post /v1/factory/forecast-batches/:id/commit': [
     ['lines.0.firmUnits', (b) => ({ lines: [{ ...(b.lines as object[])[0], firmUnits: 0 }] })],
     ['lines.0.factoryId', (b) => ({ lines: [{ ...(b.lines as object[])[0], factoryId: w.b.id }] })],
+  ],
+  'post /v1/factory/forecast-batches/:id/commit-rows': [
+    ['rows.0.lineId', (b) => ({ rows: [{ ...(b.rows as object[])[0], lineId: w.a.lineIds[0] }] })],
+    ['rows.0.firmUnits', (b) => ({ rows: [{ ...(b.rows as object[])[0], firmUnits: 0 }] })],
   ],
   'post /v1/campaigns/:id/pledges': [['variant.status', (b) => ({ ...b, variant: { ...(b.variant as object), status: 'paid' } })]],
   'patch /v1/fruits/:id': [['seasons.0.price', (b) => ({ ...b, seasons: [{ origin: 'Hainan', months: [1], price: '0.01' }] })]],

@@ -66,6 +66,11 @@ const OWNED: Record<string, Owned> = {
   'get /v1/factory/forecast-batches/:id': { id: (w) => w.a.batchId, queries: ['', '?format=csv'], owner: (w) => w.a.user.auth },
   'post /v1/factory/forecast-batches/:id/acknowledge': { id: (w) => w.a.batchId, owner: (w) => w.a.key.auth },
   'post /v1/factory/forecast-batches/:id/commit-unchanged': { id: (w) => w.a.batchId, owner: (w) => w.a.user.auth },
+  'post /v1/factory/forecast-batches/:id/commit-rows': {
+    id: (w) => w.a.batchId,
+    body: () => ({ rows: [{ line: '1', quantity: '1000', shipBy: inDays(30) }], preview: true }),
+    owner: (w) => w.a.user.auth,
+  },
   'post /v1/factory/forecast-batches/:id/commit': {
     id: (w) => w.a.batchId,
     body: (w) => ({ lines: [{ lineId: w.a.lineIds[0], quantity: 1000, shipBy: inDays(30) }] }),

@@ -7,6 +7,8 @@ import type {
   BatchSummary,
   Campaign,
   CommitAnswer,
+  CommitRowsRequest,
+  CommitRowsResult,
   Concept,
   ConceptInput,
   Delivery,
@@ -120,6 +122,25 @@ export function useCommitUnchanged(batchId: string) {
 
 export function useCommit(batchId: string) {
   return useBatchChange(batchId, (api, answer: CommitAnswer) => api.post<Batch>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit`, { lines: [answer] }));
+}
+
+/**
+ * Commitments from the filled-in CSV: a preview changes nothing; a commit (all rows or none) puts the
+ * batch it answers on screen and fetches the list's statuses and counts again.
+ */
+export function useCommitRows(batchId: string) {
+  const { api } = useSignedIn();
+  const queryClient = useQueryClient();
+  const batchKey = useKey('batch', batchId);
+  const listKey = useKey('batches');
+  return useMutation({
+    mutationFn: (request: CommitRowsRequest) => api.post<CommitRowsResult>(`/v1/factory/forecast-batches/${encodeURIComponent(batchId)}/commit-rows`, request),
+    onSuccess: (result) => {
+      if (result.preview) return;
+      queryClient.setQueryData(batchKey, result.batch);
+      void queryClient.invalidateQueries({ queryKey: listKey });
+    },
+  });
 }
 
 function useWebhookChange<Input>(send: (api: ReturnType<typeof useSignedIn>['api'], input: Input) => Promise<Webhook>) {

@@ -51,6 +51,11 @@ type CommitLine = NonNullable<paths['/v1/factory/forecast-batches/{id}/commit'][
 /** A line's answer as the form holds it: a quantity left empty is sent as null, so that the API says what is missing. */
 export type CommitAnswer = Omit<CommitLine, 'quantity'> & { quantity: number | null };
 
+/** Commitments from the batch's CSV, filled in: what each row does (or did), and the batch after it. */
+export type CommitRowsResult = Schemas['CommitRowsResult'];
+export type UploadRowResult = CommitRowsResult['rows'][number];
+export type CommitRowsRequest = NonNullable<paths['/v1/factory/forecast-batches/{id}/commit-rows']['post']['requestBody']>['content']['application/json'];
+
 export type Webhook = Schemas['Webhook'];
 export type Delivery = Schemas['WebhookDelivery'];
 /** What came of "send test": the receiver's status code or the error, and when. */

@@ -6,6 +6,7 @@ import { useAcknowledge, useBatch, useBatches, useCampaigns, useCommit, useCommi
 import type { Batch, BatchLine, ShortfallReason } from '../api/types';
 import { BatchStatusBadge, ChangeBadge } from '../components/Badges';
 import { CsvDownload } from '../components/CsvDownload';
+import { CsvUpload } from '../components/CsvUpload';
 import { ActionError, QueryView, fieldErrorText } from '../components/StateViews';
 import { useLanguage } from '../i18n';
 import { formatChange, formatDateTime, formatNumber, formatWeek, isoWeekDays, shanghaiDay } from '../lib/format';
@@ -36,6 +37,12 @@ function Detail({ batch }: { batch: Batch }) {
   const [openLine, setOpenLine] = useState<string | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
   const number = (value: number) => formatNumber(value, language);
+  const variantOf = (line: BatchLine) =>
+    line.kind === 'campaign' ? labelledVariant(optionsOf(line.sourceKey), line.variant, language) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`);
+  const describeLine = (lineId: string) => {
+    const line = batch.lines.find((l) => l.id === lineId);
+    return line ? `${line.campaignTitle} · ${variantOf(line)}` : '';
+  };
   const counts = (change: BatchLine['change']) => batch.lines.filter((l) => l.change === change).length;
 
   return (
@@ -86,6 +93,7 @@ function Detail({ batch }: { batch: Batch }) {
       {commitUnchanged.isError && <ActionError error={commitUnchanged.error} />}
       {acknowledge.isError && <ActionError error={acknowledge.error} />}
       {!batch.acknowledgedAt && !superseded && <p className="muted">{t('batch.acknowledgeFirst')}</p>}
+      {batch.acknowledgedAt && !superseded && <CsvUpload batch={batch} describeLine={describeLine} />}
       {saved !== null && (
         <p className="notice" role="status">
           {t('batch.saved', { line: saved })}
@@ -118,7 +126,7 @@ function Detail({ batch }: { batch: Batch }) {
                   <tr className={`change-${line.change}`} data-testid="batch-line" data-line-no={line.lineNo}>
                     <td className="num" data-label="#">{line.lineNo}</td>
                     <td data-label={t('batch.product')}>{line.kind === 'campaign' ? <Link to={`/campaigns/${line.sourceKey}`}>{line.campaignTitle}</Link> : line.campaignTitle}</td>
-                    <td data-label={t('batch.variant')}>{line.kind === 'campaign' ? labelledVariant(optionsOf(line.sourceKey), line.variant, language) : t(`unit.${line.variant === 'kg' ? 'kg' : 'piece'}`)}</td>
+                    <td data-label={t('batch.variant')}>{variantOf(line)}</td>
                     <td data-label={t('batch.shipWeek')}>{formatWeek(line.shipWeek, language)}</td>
                     <td className="num" data-label={t('units.firm')}>
                       {number(line.firmUnits)}
