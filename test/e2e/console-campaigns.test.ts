@@ -156,12 +156,12 @@ test('an operator writes a draft, sees and edits away a warning, publishes it an
   ]);
 });
 
-test('an operator cancels a campaign with a reason, after a confirmation that asks for it', async () => {
+test('an operator closes a campaign now, and cancels another with a reason, each after a confirmation', async () => {
   const { page, api, service } = run;
   const factories = await api.ok<{ items: { id: string; name: string }[] }>('GET', '/v1/factories?limit=100');
   const factoryId = factories.items.find((f) => f.name === DEMO_FACTORY)!.id;
   const now = Date.now();
-  const created = await api.ok<{ id: string }>('POST', '/v1/campaigns', {
+  const body = {
     factoryId,
     title: '夏季防晒衣联名预售',
     productName: '防晒衣',
@@ -173,8 +173,21 @@ test('an operator cancels a campaign with a reason, after a confirmation that as
     closesAt: new Date(now + 5 * 86_400_000).toISOString(),
     balanceWindowHours: 48,
     expectedShipDate: new Date(now + 40 * 86_400_000).toISOString().slice(0, 10),
-  });
+  };
+  const created = await api.ok<{ id: string }>('POST', '/v1/campaigns', body);
   await api.ok('POST', `/v1/campaigns/${created.id}/publish`);
+
+  // Closed now, after its confirmation: with no deposit paid it does not reach its threshold.
+  const other = await api.ok<{ id: string }>('POST', '/v1/campaigns', { ...body, title: '夏季防晒帽联名预售' });
+  await api.ok('POST', `/v1/campaigns/${other.id}/publish`);
+  await page.goto(`${service.url}/portal/console/campaigns/${other.id}`);
+  await heading('夏季防晒帽联名预售').waitFor();
+  await page.getByRole('button', { name: '立即截止' }).click();
+  expect(await textOf(page.getByRole('alertdialog'))).toContain('立即结束认购');
+  await page.getByRole('button', { name: '立即截止 · 确定' }).click();
+  await eventually('it is decided', async () => (await textOf(page.getByTestId('campaign-status'))) === '未成团');
+  expect((await actions(other.id)).at(-1)).toEqual(['POST', '/v1/campaigns/:id/close', 'succeeded', null]);
+
   await page.goto(`${service.url}/portal/console/campaigns/${created.id}`);
   await heading('夏季防晒衣联名预售').waitFor();
 
