@@ -18,7 +18,6 @@ export const ACTIONS: Record<string, { zh: string; en: string }> = {
   'POST /v1/factories/:id/forecast-batches': { zh: '发布预测批次', en: 'Publish a forecast batch' },
   'POST /v1/campaigns': { zh: '创建活动', en: 'Create a campaign' },
   'POST /v1/campaigns/preview': { zh: '预览活动', en: 'Preview a campaign' },
-  'PUT /v1/campaigns/:id': { zh: '编辑活动草稿', en: 'Edit a draft campaign' },
   'PATCH /v1/campaigns/:id': { zh: '编辑活动草稿', en: 'Edit a draft campaign' },
   'POST /v1/campaigns/:id/publish': { zh: '发布活动', en: 'Publish a campaign' },
   'POST /v1/campaigns/:id/close': { zh: '立即截止活动', en: 'Close a campaign now' },
