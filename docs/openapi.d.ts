@@ -5320,6 +5320,10 @@ export interface paths {
                             origin: string;
                             months: number[];
                         }[];
+                        ethylene?: {
+                            producer: boolean;
+                            sensitive: boolean;
+                        };
                         active?: boolean;
                         orchardId?: string | null;
                     };
@@ -6411,6 +6415,274 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/fruit-catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every fruit, those taken out of the catalogue too, with the orchard that supplies it; and every orchard (operators) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The catalogue and the orchards */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FruitCatalogue"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ship-dates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ship dates with fruit boxes, from a date: boxes by status and how many are short of a fruit (operators) */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The dates that have boxes, in order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: date */
+                                shipDate: string;
+                                boxesByStatus: {
+                                    planned: number;
+                                    locked: number;
+                                    paid: number;
+                                    shipped: number;
+                                    cancelled: number;
+                                };
+                                shortBoxes: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/shortfalls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The fruit orchards are short of for a ship date's week, and each box's fair share: what it asked, got, got instead, and the days left short (operators)
+         * @description When an orchard commits fewer units of a fruit for a week than the boxes need, the boxes not yet locked share what is left in proportion to what they asked (docs/fruit-subscriptions.md § Sharing a shortfall fairly). Listed: every fruit the orchard committed for the week or a box of the date shared.
+         */
+        get: {
+            parameters: {
+                query: {
+                    shipDate: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The shortfalls of the date */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Shortfalls"];
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/picking-lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is picked and packed for a ship date, every orchard's fruit from the boxes locked at their cutoff, as JSON or as CSV (UTF-8 with a BOM) with `?format=csv` or `Accept: text/csv` (operators) */
+        get: {
+            parameters: {
+                query: {
+                    shipDate: string;
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The picking list */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PickingListAll"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description `invalid_query` */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -13628,6 +13900,11 @@ export interface components {
             readyToEat: boolean;
             /** @description Days it stays good once ripe */
             goodDays: number;
+            /** @description The days after delivery it is sure to be edible, however fast it ripens: [max ripening, min ripening + goodDays − 1] (beside no ethylene producer); null when it ripens over more days than it keeps: the planner never counts it */
+            edibleDays: {
+                from: number;
+                until: number;
+            } | null;
             seasons: {
                 origin: string;
                 months: number[];
@@ -13639,6 +13916,46 @@ export interface components {
             unitCost: components["schemas"]["Money"];
             orchardId: string | null;
             active: boolean;
+        };
+        FruitCatalogue: {
+            items: {
+                id: string;
+                nameZh: string;
+                nameEn: string;
+                /** @enum {string} */
+                unit: "piece" | "kg";
+                portionsPerUnit: number;
+                /** @description [min, max] days after delivery at room temperature; [0, 0] = ready to eat */
+                ripeningDays: [
+                    number,
+                    number
+                ];
+                readyToEat: boolean;
+                /** @description Days it stays good once ripe */
+                goodDays: number;
+                /** @description The days after delivery it is sure to be edible, however fast it ripens: [max ripening, min ripening + goodDays − 1] (beside no ethylene producer); null when it ripens over more days than it keeps: the planner never counts it */
+                edibleDays: {
+                    from: number;
+                    until: number;
+                } | null;
+                seasons: {
+                    origin: string;
+                    months: number[];
+                }[];
+                ethylene: {
+                    producer: boolean;
+                    sensitive: boolean;
+                };
+                unitCost: components["schemas"]["Money"];
+                orchardId: string | null;
+                active: boolean;
+                orchardName: string | null;
+            }[];
+            /** @description Every orchard, for the supplier of a fruit */
+            orchards: {
+                id: string;
+                name: string;
+            }[];
         };
         Job: {
             id: string;
@@ -13998,6 +14315,29 @@ export interface components {
         PhoneSession: components["schemas"]["Session"] & {
             /** @description true when this verify made the account */
             newAccount: boolean;
+        };
+        PickingListAll: {
+            /** Format: date */
+            shipDate: string;
+            /** @description The date's boxes by status: planned ones join the list when they are locked at their cutoff */
+            boxesByStatus: {
+                planned: number;
+                locked: number;
+                paid: number;
+                shipped: number;
+                cancelled: number;
+            };
+            items: {
+                orchardId: string | null;
+                orchardName: string | null;
+                fruitId: string;
+                nameZh: string;
+                nameEn: string;
+                /** @enum {string} */
+                unit: "piece" | "kg";
+                units: number;
+                boxes: number;
+            }[];
         };
         Plan: {
             id: string;
@@ -14404,6 +14744,63 @@ export interface components {
             hold: "held" | "released" | "voided" | null;
             /** Format: uuid */
             payoutId: string | null;
+        };
+        Shortfalls: {
+            /** Format: date */
+            shipDate: string;
+            /** @description The ISO week of the ship date: orchards commit per week */
+            week: string;
+            fruits: {
+                fruitId: string;
+                nameZh: string;
+                nameEn: string;
+                /** @enum {string} */
+                unit: "piece" | "kg";
+                orchardId: string | null;
+                orchardName: string | null;
+                /** @description The orchard's commitment for the week (every ship date of it); null: no answer */
+                committedUnits: number | null;
+                /** @description What this date's boxes asked for before any cut */
+                askedUnits: number;
+                /** @description Their shares, together */
+                sharedUnits: number;
+                /** @description Boxes whose share is below what they asked for */
+                shortBoxes: number;
+                boxes: {
+                    /** Format: uuid */
+                    boxId: string;
+                    /** Format: uuid */
+                    subscriptionId: string;
+                    /** Format: date */
+                    deliveryDate: string;
+                    /** @enum {string} */
+                    status: "planned" | "locked" | "paid" | "shipped" | "cancelled";
+                    cancelReason: string | null;
+                    askedUnits: number;
+                    shareUnits: number;
+                    /** @description Units of the fruit in the box as planned now (within its share) */
+                    gotUnits: number;
+                    /** @description Its share is below what it asked for */
+                    short: boolean;
+                    /** @description Fruit the box holds more of than before its first cut: what the planner put in instead */
+                    instead: {
+                        fruitId: string;
+                        nameZh: string;
+                        units: number;
+                    }[];
+                    /** @description Days left short for lack of supply (the planner's `supply` reason) */
+                    shortDays: {
+                        /** Format: date */
+                        date: string;
+                        missingPortions: number;
+                    }[];
+                    /**
+                     * @description What the box is charged: less for days it leaves short
+                     * @example 1000.00
+                     */
+                    price: string;
+                }[];
+            }[];
         };
         /**
          * @description CNY, two decimals; negative where a factory owes (refunds and compensation beyond what it earned)

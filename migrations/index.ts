@@ -33,6 +33,7 @@ import { CampaignCancelReason1766250000000 } from './1766250000000-campaign-canc
 import { AuditLog1766269700000 } from './1766269700000-audit-log';
 import { MoneySearch1766270000000 } from './1766270000000-money-search';
 import { FigureIndexes1766279800000 } from './1766279800000-figure-indexes';
+import { FruitShortfallShares1766300000000 } from './1766300000000-fruit-shortfall-shares';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -71,4 +72,5 @@ export const migrations = [
   AuditLog1766269700000,
   MoneySearch1766270000000,
   FigureIndexes1766279800000,
+  FruitShortfallShares1766300000000,
 ];

@@ -146,8 +146,11 @@ import {
   SubscriptionRow,
   SubscriptionSchedule,
   SupplyCommitmentRow,
+  ShortfallShareRow,
   subscriptionJobs,
   subscriptionRoutes,
+  fruitRoutes,
+  FruitReports,
 } from './subscriptions';
 
 /** Every table the code maps. The schema itself is made by the migrations in migrations/. */
@@ -187,6 +190,7 @@ export const entities = [
   BoxRow,
   BoxContentsRow,
   SupplyCommitmentRow,
+  ShortfallShareRow,
   StatementRow,
   StatementEntryRow,
   PayoutBatchRow,
@@ -455,7 +459,7 @@ export function buildApp(deps: AppDeps): App {
     schedule,
     planning,
     fulfilment,
-    shortfall: new ShortfallSharing({ db, planning }),
+    shortfall: new ShortfallSharing({ db, clock, planning }),
   };
   const forecasts = new ForecastService({
     db,
@@ -653,7 +657,7 @@ export function buildApp(deps: AppDeps): App {
       }),
     ),
     ...tagged('forecasts', webhookRoutes(webhooks, { requireHttps: config.env === 'production' }), forecastRoutes(forecasts, clock)),
-    ...tagged('subscriptions', subscriptionRoutes(subscriptions, boxCharges)),
+    ...tagged('subscriptions', subscriptionRoutes(subscriptions, boxCharges), fruitRoutes(catalogue, new FruitReports({ db }), factories)),
     ...tagged(
       'payouts',
       payoutRoutes(statements, payouts, { exists: (tx, factoryId) => factories.exists(tx, factoryId), names: (ids) => factories.names(ids) }),

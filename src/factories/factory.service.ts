@@ -51,6 +51,11 @@ export class FactoryService implements CredentialVerifier {
     return new Map(rows.map((f) => [f.id, f.name]));
   }
 
+  /** Every orchard (a factory of kind orchard), by name: the fruit catalogue names who supplies each fruit. */
+  async orchards(): Promise<{ id: string; name: string }[]> {
+    return this.deps.db.read((tx) => tx.find(FactoryRow, { select: { id: true, name: true }, where: { kind: 'orchard' }, order: { name: 'ASC', id: 'ASC' } }));
+  }
+
   async ids(tx: Tx): Promise<string[]> {
     return (await tx.find(FactoryRow, { select: { id: true }, order: { id: 'ASC' } })).map((f) => f.id);
   }

@@ -1,16 +1,17 @@
 import { Between, In } from 'typeorm';
 import { isoWeekDates } from '../platform/calendar';
+import type { Clock } from '../platform/clock';
 import type { Database } from '../platform/database';
 import type { BoxPlanning } from './box-planning';
 import { contentsOf } from './box-contents';
 import { fairShares } from './fair-share';
-import { BoxRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
+import { BoxRow, ShortfallShareRow, SubscriptionRow, SupplyCommitmentRow } from './subscription.entity';
 
 export const SHARE_SHORTFALL_JOB = 'subscriptions.share-shortfall';
 
 /** An orchard's shortfall shared fairly between the boxes still planned (its job is enqueued by orchard-demand.ts). */
 export class ShortfallSharing {
-  constructor(private readonly deps: { db: Database; planning: BoxPlanning }) {}
+  constructor(private readonly deps: { db: Database; clock: Clock; planning: BoxPlanning }) {}
 
   /**
    * An orchard committed fewer units of a fruit for a week than the boxes need: boxes already locked
@@ -36,15 +37,24 @@ export class ShortfallSharing {
       // Boxes not yet locked share the fruit; one an earlier share left with nothing to send (unfillable) still has its claim.
       const open = (b: BoxRow) => b.status === 'planned' || b.cancelReason === 'unfillable';
       const fixed = boxes.filter((b) => b.status !== 'cancelled' && !open(b)).reduce((total, b) => total + unitsOf(b), 0);
-      // A box's need is what it asked for before any earlier share cut it.
+      // A box's need is what it asked for before any earlier share cut it (kept with its first share), so a
+      // later, larger commitment gives it back.
       const planned = boxes.filter((b) => open(b) && (unitsOf(b) > 0 || b.unitLimits?.[fruitId] !== undefined));
-      const needs = planned.map((b) => ({ id: b.id, units: Math.max(unitsOf(b), b.unitLimits?.[fruitId] ?? 0) }));
+      const earlier = new Map(
+        planned.length === 0 ? [] : (await tx.find(ShortfallShareRow, { where: { fruitId, boxId: In(planned.map((b) => b.id)) } })).map((r) => [r.boxId, r]),
+      );
+      const needs = planned.map((b) => ({ id: b.id, units: earlier.get(b.id)?.askedUnits ?? Math.max(unitsOf(b), b.unitLimits?.[fruitId] ?? 0) }));
       const shares = fairShares(commitment.units - fixed, needs);
-      for (const box of planned) {
+      const now = this.deps.clock.now();
+      for (const [i, box] of planned.entries()) {
         const share = shares.get(box.id)!;
         const unitLimits = { ...(box.unitLimits ?? {}), [fruitId]: share };
         box.unitLimits = unitLimits;
         await tx.update(BoxRow, { id: box.id, status: box.status }, { unitLimits });
+        const kept = { shareUnits: share, committedUnits: commitment.units, sharedAt: now };
+        if (earlier.has(box.id)) await tx.update(ShortfallShareRow, { boxId: box.id, fruitId }, kept);
+        else
+          await tx.insert(ShortfallShareRow, { boxId: box.id, fruitId, shipWeek: week, askedUnits: needs[i].units, contentsBeforeId: box.contentsId, ...kept });
       }
       const subscriptions = await tx.find(SubscriptionRow, { where: { id: In([...new Set(planned.map((b) => b.subscriptionId))]) } });
       await this.deps.planning.buildBoxes(tx, subscriptions);

@@ -165,3 +165,22 @@ export class SupplyCommitmentRow {
   @Column({ type: 'integer' }) units: number;
   @Column(timestampColumn('committed_at')) committedAt: Date;
 }
+
+/**
+ * A planned box's share of a fruit an orchard was short of (ShortfallSharing): what the box asked for before
+ * any cut (its need in every later share, so a larger commitment gives it back) and its contents then, its
+ * latest share and the week's commitment it was shared from. What operators read per ship date: who was
+ * short, by how much, and what each box got instead.
+ */
+@Entity('fruit_shortfall_shares')
+export class ShortfallShareRow {
+  @PrimaryColumn({ name: 'box_id', type: 'varchar', length: 36 }) boxId: string;
+  @PrimaryColumn({ name: 'fruit_id', type: 'varchar', length: 40 }) fruitId: string;
+  @Column({ name: 'ship_week', type: 'varchar', length: 8 }) shipWeek: string;
+  @Column({ name: 'asked_units', type: 'integer' }) askedUnits: number;
+  @Column({ name: 'share_units', type: 'integer' }) shareUnits: number;
+  @Column({ name: 'committed_units', type: 'integer' }) committedUnits: number;
+  /** The box's contents (BoxContentsRow, never changed) before its first cut: what it would have had. */
+  @Column({ name: 'contents_before_id', type: 'varchar', length: 64 }) contentsBeforeId: string;
+  @Column(timestampColumn('shared_at')) sharedAt: Date;
+}

@@ -72,6 +72,10 @@ export const FruitDocument = z
     ripeningDays: z.tuple([z.int(), z.int()]).meta({ description: '[min, max] days after delivery at room temperature; [0, 0] = ready to eat' }),
     readyToEat: z.boolean(),
     goodDays: z.int().meta({ description: 'Days it stays good once ripe' }),
+    edibleDays: z.object({ from: z.int(), until: z.int() }).nullable().meta({
+      description:
+        'The days after delivery it is sure to be edible, however fast it ripens: [max ripening, min ripening + goodDays − 1] (beside no ethylene producer); null when it ripens over more days than it keeps: the planner never counts it',
+    }),
     seasons: z.array(z.object({ origin: z.string(), months: z.array(z.int()) })),
     ethylene: z.object({ producer: z.boolean(), sensitive: z.boolean() }),
     unitCost: moneyString,
@@ -194,23 +198,47 @@ export function toBoxDto({ box: b, items }: { box: BoxRow; items: BoxItem[] }): 
   };
 }
 
+const season = z.strictObject({
+  origin: z.string().trim().min(1).max(40),
+  months: z
+    .array(z.number().int().min(1).max(12))
+    .min(1)
+    .max(12)
+    .refine((months) => new Set(months).size === months.length, { message: 'names a month twice', params: { reason: 'duplicate_month' } }),
+});
+
 export const UpdateFruitBody = z
   .strictObject({
     // Capped like a campaign's unit price, so that the cost reads back exactly on both databases (see MAX_UNIT_PRICE).
     // (The check runs inside the pipe, so that the description still names the field Money.)
-    unitCost: moneyString.pipe(z.transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), 'must be at most 100000.00')).optional(),
+    unitCost: moneyString
+      .pipe(
+        z.transform(parseMoney).refine((cost) => cost.lessThanOrEqualTo(MAX_FRUIT_UNIT_COST), {
+          message: 'must be at most 100000.00',
+          params: { reason: 'too_big', limit: 100000 },
+        }),
+      )
+      .optional(),
     ripeningMinDays: z.number().int().min(0).max(30).optional(),
     ripeningMaxDays: z.number().int().min(0).max(30).optional(),
     goodDays: z.number().int().min(1).max(60).optional(),
     seasons: z
-      .array(z.strictObject({ origin: z.string().trim().min(1).max(40), months: z.array(z.number().int().min(1).max(12)).min(1).max(12) }))
+      .array(season)
       .min(1)
       .max(10)
+      .superRefine((seasons, ctx) => {
+        const seen = new Set<string>();
+        seasons.forEach(({ origin }, i) => {
+          if (seen.has(origin)) ctx.addIssue({ code: 'custom', path: [i, 'origin'], message: 'names an origin twice', params: { reason: 'duplicate_origin' } });
+          seen.add(origin);
+        });
+      })
       .optional(),
+    ethylene: z.strictObject({ producer: z.boolean(), sensitive: z.boolean() }).optional(),
     active: z.boolean().optional(),
     orchardId: id.nullable().optional(),
   })
-  .refine((patch) => Object.keys(patch).length > 0, 'send at least one field to change');
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change', params: { reason: 'nothing_to_change' } });
 
 export function toFruitDto(f: FruitRow): z.output<typeof FruitDocument> {
   return {
@@ -222,6 +250,7 @@ export function toFruitDto(f: FruitRow): z.output<typeof FruitDocument> {
     ripeningDays: [f.ripeningMinDays, f.ripeningMaxDays],
     readyToEat: f.ripeningMaxDays === 0,
     goodDays: f.goodDays,
+    edibleDays: f.ripeningMaxDays <= f.ripeningMinDays + f.goodDays - 1 ? { from: f.ripeningMaxDays, until: f.ripeningMinDays + f.goodDays - 1 } : null,
     seasons: f.seasons,
     ethylene: { producer: f.ethyleneProducer, sensitive: f.ethyleneSensitive },
     unitCost: formatMoney(f.unitCost),

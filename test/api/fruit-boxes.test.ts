@@ -66,7 +66,7 @@ describe('supply', () => {
     const manufacturer = await aFactory(t, operator);
     for (const orchardId of [manufacturer.id, '00000000-0000-4000-8000-000000000000']) {
       const refused = await t.http.patch('/v1/fruits/mango').set(operator.auth).send({ orchardId }).expect(400);
-      expect(refused.body.errors).toEqual([{ path: 'body.orchardId', message: 'is not an orchard' }]);
+      expect(refused.body.errors).toEqual([{ path: 'body.orchardId', message: 'is not an orchard', reason: 'not_an_orchard' }]);
     }
     expect((await t.http.get('/v1/fruits').expect(200)).body.items.find((f: { id: string }) => f.id === 'mango')).toMatchObject({ orchardId: orchard.id });
   });

@@ -2,6 +2,7 @@ import type { RouteDef } from '../../src/platform/http';
 import { aConsumer, aFactory } from '../support/builders';
 import { anOpenCampaign, paidPledge, payBalance } from '../support/campaigns';
 import { runDue } from '../support/clock';
+import { subscribe } from '../support/subscriptions';
 import { buildWorld, isShopOwnersView, type World } from './support/fuzz-world';
 
 /**
@@ -19,6 +20,7 @@ const nameOf = (r: RouteDef) => `${r.method} ${r.path}`;
 /** The exports known to answer CSV; the first test fails when another route starts to. */
 const CSV_EXPORTS = [
   'get /v1/factory/forecast-batches/:id',
+  'get /v1/picking-lists',
   'get /v1/statements',
   'get /v1/statements/:id/entries',
   'get /v1/payout-batches/:id/bank-file',
@@ -41,6 +43,9 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 /** The query a GET route needs to answer at all. */
 const QUERIES: Record<string, string> = {
   '/v1/factory/picking-lists': '?shipDate=2030-01-01',
+  '/v1/picking-lists': '?shipDate=2030-01-01',
+  '/v1/shortfalls': '?shipDate=2030-01-01',
+  '/v1/ship-dates': '?from=2030-01-01',
   '/v1/sandbox/sms': '?phone=13800138000',
   '/v1/wechat/js-sdk-config': '?url=https%3A%2F%2Fshop.example.com%2Fc%2Fdemo',
   '/v1/marks': '?kind=campaign&board=red',
@@ -155,6 +160,37 @@ describe('CSV exports', () => {
       expect(cells.filter((cell) => FORMULA_START.test(cell) && !/^-?\d+(\.\d+)?$/.test(cell))).toEqual([]);
       for (const name of expected) expect(cells).toContain(`'${name}`);
     }
+  });
+
+  test("picking lists: an orchard's name that starts like a formula is neutralised, units left alone", async () => {
+    const { t, operator, clock } = w;
+    const orchard = await t.http
+      .post('/v1/factories')
+      .set(operator.auth)
+      .send({ name: HOSTILE[4], kind: 'orchard', contactEmail: 'formula-orchard@example.com' })
+      .expect(201);
+    for (const fruit of (await t.http.get('/v1/fruits').expect(200)).body.items) {
+      await t.http.patch(`/v1/fruits/${fruit.id}`).set(operator.auth).send({ orchardId: orchard.body.id }).expect(200);
+    }
+    const consumer = await aConsumer(t);
+    const subscriptionId = (await subscribe(t, consumer, clock).expect(201)).body.id;
+    const [box] = (
+      (await t.http.get('/v1/boxes?limit=100&status=planned').set(operator.auth).expect(200)).body.items as {
+        subscriptionId: string;
+        shipDate: string;
+        cutoffAt: string;
+      }[]
+    )
+      .filter((b) => b.subscriptionId === subscriptionId)
+      .sort((a, b) => a.shipDate.localeCompare(b.shipDate));
+    // Past its cutoff: locked, and on the picking list.
+    clock.offsetMs = Math.max(clock.offsetMs, Date.parse(box.cutoffAt) - Date.now() + 60_000);
+    await t.db.transaction((tx) => t.app.jobs.enqueue(tx, 'subscriptions.lock-due-boxes', {}));
+    await runDue(t, clock);
+    const res = await t.http.get(`/v1/picking-lists?shipDate=${box.shipDate}&format=csv`).set(operator.auth).expect(200);
+    const cells = parseCsv(res.text.replace(/^\uFEFF/, '')).flat();
+    expect(cells.filter((cell) => FORMULA_START.test(cell) && !/^-?\d+(\.\d+)?$/.test(cell))).toEqual([]);
+    expect(cells).toContain(`'${HOSTILE[4]}`);
   });
 });
 
