@@ -131,6 +131,15 @@ describe('the catalogue', () => {
     await patch('kiwi', { active: true, orchardId: null }).expect(200);
     expect(await fruit('kiwi')).toMatchObject({ active: true, orchardId: null, orchardName: null });
     await patch('kiwi', { orchardId: orchard.id }).expect(200);
+
+    // Each change is in the audit log under the fruit, by this operator.
+    const entries = (await t.http.get('/v1/audit-log?subjectId=kiwi&limit=100').set(operator.auth).expect(200)).body.items;
+    expect(entries.slice(0, 4).map((e: { method: string; route: string; status: string }) => [e.method, e.route, e.status])).toEqual(
+      Array(4).fill(['PATCH', '/v1/fruits/:id', 'succeeded']),
+    );
+    expect(entries.every((e: { actor: { userId: string } }) => e.actor.userId === operator.userId)).toBe(true);
+    const refused = (await t.http.get('/v1/audit-log?subjectId=mango&limit=100').set(operator.auth).expect(200)).body.items;
+    expect(refused.some((e: { status: string }) => e.status === 'refused')).toBe(true);
   });
 
   test('only operators', async () => {

@@ -122,6 +122,16 @@ describe('a job that fails', () => {
     expect(await job(failing.id)).toMatchObject({ state: 'cancelled', lastRunAt: failing.lastRunAt });
     // Cancelling it again changes nothing.
     expect((await t.http.post(`/v1/jobs/${failing.id}/cancel`).set(operator.auth).send({ reason: 'again' }).expect(200)).body.state).toBe('cancelled');
+
+    // The operator's actions on it are in the audit log, each with its why, oldest first.
+    type Entry = { method: string; route: string; reason: string | null; status: string; actor: { userId: string } };
+    const entries = (await t.http.get(`/v1/audit-log?subjectId=${failing.id}&limit=100`).set(operator.auth).expect(200)).body.items as Entry[];
+    expect(entries.map((e) => [e.method, e.route, e.status, e.reason]).reverse()).toEqual([
+      ['POST', '/v1/jobs/:id/retry', 'succeeded', '工厂资料已恢复，重试'],
+      ['POST', '/v1/jobs/:id/cancel', 'succeeded', '工厂已注销'],
+      ['POST', '/v1/jobs/:id/cancel', 'succeeded', 'again'],
+    ]);
+    expect(entries.every((e) => e.actor.userId === operator.userId)).toBe(true);
   });
 
   test("a webhook push that failed while the factory's receiver was down: retried by the operator once it is back, the batch arrives", async () => {
@@ -194,6 +204,12 @@ describe('cancel', () => {
         const refused = await t.http.post(`/v1/jobs/${held.id}/${action}`).set(operator.auth).send({ reason: '测试' }).expect(409);
         expect(refused.body.code).toBe('job_running');
       }
+      // Refused, and recorded so.
+      const tried = (await t.http.get(`/v1/audit-log?subjectId=${held.id}&limit=10`).set(operator.auth).expect(200)).body.items;
+      expect(tried.map((e: { route: string; status: string }) => [e.route, e.status]).reverse()).toEqual([
+        ['/v1/jobs/:id/cancel', 'refused'],
+        ['/v1/jobs/:id/retry', 'refused'],
+      ]);
       release();
       await waitFor(async () => (await job(held.id)).state === 'completed', 20_000, 'the held job completed');
     } finally {
