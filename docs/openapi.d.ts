@@ -3448,6 +3448,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/sandbox/refund-faults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test mode: the sandbox provider refuses (or leaves processing) its next refund calls; `clear` forgets those not played yet */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description `reject`: the bank refuses the refund (the refund job sends it again); `reject_for_good`: a final refusal (the job does not); `processing`: accepted and left unfinished; `clear`: forget the faults not played yet
+                         * @enum {string}
+                         */
+                        kind: "reject" | "reject_for_good" | "processing" | "clear";
+                        /** @default 1 */
+                        count?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description No Content */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description `validation_failed` (each bad field in `errors`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `unauthenticated`: no valid credentials */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description `forbidden`: the caller's role may not do this */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/payments/{id}/sandbox/complete": {
         parameters: {
             query?: never;
@@ -10036,8 +10109,11 @@ export interface paths {
                                         title: string;
                                     } | null;
                                     consumer: components["schemas"]["MoneyDeskConsumer"];
-                                    /** @description The option values chosen, e.g. black / M */
-                                    variant: string;
+                                    /** @description The option values chosen, in the campaign's labels: 黑色 / M */
+                                    variant: {
+                                        zh: string;
+                                        en: string;
+                                    };
                                     quantity: number;
                                     deposit: components["schemas"]["Money"];
                                     balance: components["schemas"]["Money"] | null;

@@ -230,11 +230,11 @@ export class CampaignService {
   async search(
     where: { ids?: readonly string[]; titleContains?: string },
     limit: number,
-  ): Promise<Pick<CampaignRow, 'id' | 'title' | 'status' | 'factoryId'>[]> {
+  ): Promise<Pick<CampaignRow, 'id' | 'title' | 'status' | 'factoryId' | 'options'>[]> {
     const { ids = [], titleContains } = where;
     if (ids.length === 0 && !titleContains) return [];
     return this.deps.db.read((tx) => {
-      const query = tx.createQueryBuilder(CampaignRow, 'c').select(['c.id', 'c.title', 'c.status', 'c.factoryId']);
+      const query = tx.createQueryBuilder(CampaignRow, 'c').select(['c.id', 'c.title', 'c.status', 'c.factoryId', 'c.options']);
       if (ids.length > 0) query.orWhere('c.id IN (:...ids)', { ids });
       // `!` escapes LIKE's wildcards typed in the search box: a title with "50%" is found as written.
       if (titleContains) query.orWhere("c.title LIKE :title ESCAPE '!'", { title: `%${titleContains.replace(/[!%_]/g, '!$&')}%` });

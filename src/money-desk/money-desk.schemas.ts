@@ -29,7 +29,7 @@ export const PledgeHit = z.object({
   status: z.string(),
   campaign: CampaignRef,
   consumer: Consumer,
-  variant: z.string().meta({ description: 'The option values chosen, e.g. black / M' }),
+  variant: z.object({ zh: z.string(), en: z.string() }).meta({ description: "The option values chosen, in the campaign's labels: 黑色 / M" }),
   quantity: z.int(),
   deposit: moneyString,
   balance: moneyString.nullable(),

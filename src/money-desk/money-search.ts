@@ -1,5 +1,5 @@
 import { type AccountService, normalizePhone } from '../accounts';
-import { type CampaignService, variantLabel } from '../campaigns';
+import { type CampaignService, type OptionDimension, variantLabel, variantText } from '../campaigns';
 import type { PaymentService } from '../payments';
 import type { PledgeReads } from '../pledges';
 import { ID_PATTERN } from '../platform/ids';
@@ -75,7 +75,13 @@ export class MoneySearch {
         r.userId ? [r.userId] : [],
       ),
     );
-    const titles = await this.titles([...pledgeHits.items, ...paymentHits.items, ...refundHits.items].flatMap((r) => (r.campaignId ? [r.campaignId] : [])));
+    const found = await this.campaignsOf([...pledgeHits.items, ...paymentHits.items, ...refundHits.items].flatMap((r) => (r.campaignId ? [r.campaignId] : [])));
+    const titles = new Map([...found].map(([id, c]) => [id, c.title]));
+    // A variant in the campaign's own labels (黑色 / L), in both languages; its keys when the campaign is not found.
+    const variant = (campaignId: string, key: string) => {
+      const options = found.get(campaignId)?.options;
+      return options ? variantText(options, key) : { zh: variantLabel(key), en: variantLabel(key) };
+    };
     const consumer = (userId: string | null): ConsumerView | null => {
       const user = userId ? people.get(userId) : undefined;
       return user ? consumerView(user) : null;
@@ -95,7 +101,7 @@ export class MoneySearch {
           status: p.status,
           campaign: campaign(p.campaignId),
           consumer: consumer(p.userId),
-          variant: variantLabel(p.variantKey),
+          variant: variant(p.campaignId, p.variantKey),
           quantity: p.quantity,
           deposit: formatMoney(p.deposit),
           balance: p.balance && formatMoney(p.balance),
@@ -168,9 +174,9 @@ export class MoneySearch {
     };
   }
 
-  private async titles(campaignIds: string[]): Promise<Map<string, string>> {
+  private async campaignsOf(campaignIds: string[]): Promise<Map<string, { title: string; options: OptionDimension[] }>> {
     const ids = [...new Set(campaignIds)];
     if (ids.length === 0) return new Map();
-    return new Map((await this.deps.campaigns.search({ ids }, ids.length)).map((c) => [c.id, c.title]));
+    return new Map((await this.deps.campaigns.search({ ids }, ids.length)).map((c) => [c.id, c]));
   }
 }

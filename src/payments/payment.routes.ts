@@ -25,6 +25,7 @@ import {
   RetriedRefundDocument,
   RetryRefundBody,
   SandboxCheckoutBody,
+  SandboxRefundFaultsBody,
   StatementDifferenceDocument,
   StatementDifferenceQuery,
   checkoutUrlOf,
@@ -254,6 +255,24 @@ export function paymentRoutes(
     );
   }
   if (!options.sandboxTestRoutes) return routes;
+  // Test mode only: the sandbox's refund faults (its failure switch), for tests that drive the service over HTTP
+  // in another process (the console's browser test) as the in-process tests do with SandboxGateway.failNextRefunds.
+  routes.push(
+    route({
+      method: 'post',
+      path: '/v1/sandbox/refund-faults',
+      summary: 'Test mode: the sandbox provider refuses (or leaves processing) its next refund calls; `clear` forgets those not played yet',
+      access: ['operator'],
+      body: SandboxRefundFaultsBody,
+      response: null,
+      status: 204,
+      handle: async ({ body }) => {
+        if (body.kind === 'clear') sandbox.clearRefundFaults();
+        else if (body.kind === 'reject' || body.kind === 'reject_for_good') sandbox.failNextRefunds(body.count, { final: body.kind === 'reject_for_good' });
+        else sandbox.processNextRefunds(body.count);
+      },
+    }),
+  );
   // Test mode only (SANDBOX_TEST_ROUTES): play the sandbox gateway and send its signed notification through
   // the real path. Operators only: outside the demo's own checkout sheet (SANDBOX_CHECKOUT, refused in production
   // too), a consumer must never be able to mark their own money as received.

@@ -50,6 +50,14 @@ export const CheckoutBody = z
   })
   .refine((b) => b.channel !== 'jsapi' || b.openid !== undefined, { path: ['openid'], message: 'is required for a jsapi checkout (inside WeChat)' });
 
+export const SandboxRefundFaultsBody = z.strictObject({
+  kind: z.enum(['reject', 'reject_for_good', 'processing', 'clear']).meta({
+    description:
+      '`reject`: the bank refuses the refund (the refund job sends it again); `reject_for_good`: a final refusal (the job does not); `processing`: accepted and left unfinished; `clear`: forget the faults not played yet',
+  }),
+  count: z.int().min(1).max(100).default(1),
+});
+
 export const SandboxCheckoutBody = z.strictObject({ outcome: z.enum(['pay', 'fail'], { message: 'must be "pay" or "fail"' }) });
 
 /**

@@ -52,14 +52,15 @@ export const SANDBOX_EVENT_BODY = z.union([
 
 /**
  * A fault the sandbox plays on one refund call, as a real provider sometimes does (sandbox only):
- * - `reject`: the bank refuses the refund; the answer says so (`rejected`).
+ * - `reject`: the bank refuses the refund; the answer says so (`rejected`). With `final`, for good: the refund job does
+ *   not send it again (an operator may: the sandbox plays each fault on one call only).
  * - `processing`: the provider accepts the refund and finishes it later (finishRefunds); until then it
  *   answers `processing`, to the call and to queries.
  * - `timeout`: no answer comes back in time; the adapter gives up after `afterMs` and throws
  *   SandboxTimeoutError, as a real adapter's HTTP client would. With `applied` the provider had made
  *   the refund before the answer was lost: the retry (same refund id) finds it done and pays nothing twice.
  */
-export type SandboxRefundFault = { kind: 'reject' } | { kind: 'processing' } | { kind: 'timeout'; applied: boolean; afterMs: number };
+export type SandboxRefundFault = { kind: 'reject'; final?: boolean } | { kind: 'processing' } | { kind: 'timeout'; applied: boolean; afterMs: number };
 
 /** A refund call that got no answer in time: whether the provider made the refund is unknown to the caller. */
 export class SandboxTimeoutError extends Error {
@@ -239,9 +240,9 @@ export class SandboxGateway implements PaymentGateway {
     return true;
   }
 
-  /** Makes the next `count` refund calls fail, as a bank that rejects them would (after any faults already queued). */
-  failNextRefunds(count: number): void {
-    for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'reject' });
+  /** Makes the next `count` refund calls fail, as a bank that rejects them would (after any faults already queued); `final`: for good. */
+  failNextRefunds(count: number, options: { final?: boolean } = {}): void {
+    for (let i = 0; i < count; i++) this.refundFaults.push({ kind: 'reject', final: options.final });
   }
 
   /** Makes the next `count` refund calls be accepted and left processing (after any faults already queued), until finishRefunds. */
@@ -282,7 +283,10 @@ export class SandboxGateway implements PaymentGateway {
     if (this.refundsProcessing.has(request.refundId)) return { outcome: 'processing' };
     this.refundsRefused.delete(request.refundId);
     const fault = this.refundFaults.shift();
-    if (fault?.kind === 'reject') return { outcome: 'rejected', reason: 'sandbox: the bank rejected the refund' };
+    if (fault?.kind === 'reject')
+      return fault.final
+        ? { outcome: 'rejected', reason: 'sandbox: the bank rejected the refund for good', final: true }
+        : { outcome: 'rejected', reason: 'sandbox: the bank rejected the refund' };
     if (fault?.kind === 'processing') {
       this.refundsProcessing.set(request.refundId, request);
       return { outcome: 'processing' };

@@ -316,6 +316,31 @@ describe('refunds an operator sends again', () => {
     expect(record.timeline.map((e: { event: string }) => e.event)).toEqual(expect.arrayContaining(['refund_requested', 'refund_paid_out']));
   });
 
+  test('a refund the bank refused for good (test mode: the sandbox told over HTTP) is not sent again by its job; an operator pays it', async () => {
+    const { t, clock, operator } = bed;
+    await t.http.post('/v1/sandbox/refund-faults').set(operator.auth).send({ kind: 'reject_for_good' }).expect(204);
+    const { refundId } = await aRefundDecided();
+    await runDue(t, clock);
+    clock.offsetMs += 10 * 60_000;
+    await runDue(t, clock);
+    // Refused once, and left for an operator: the job did not send it again.
+    expect((await attention()).find((r) => r.id === refundId)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'sandbox: the bank rejected the refund for good',
+    });
+    expect((await retry(refundId).expect(200)).body).toMatchObject({ outcome: 'paid_out', refund: { status: 'succeeded', attempts: 2 } });
+    expect(paidOut(refundId)).toHaveLength(1);
+    // Only an operator tells the sandbox what to do; `clear` forgets what was not played.
+    const consumer = await aConsumer(t);
+    await t.http.post('/v1/sandbox/refund-faults').set(consumer.auth).send({ kind: 'reject' }).expect(403);
+    await t.http.post('/v1/sandbox/refund-faults').set(operator.auth).send({ kind: 'reject', count: 2 }).expect(204);
+    await t.http.post('/v1/sandbox/refund-faults').set(operator.auth).send({ kind: 'clear' }).expect(204);
+    const next = await aRefundDecided();
+    await runDue(t, clock);
+    expect(paidOut(next.refundId)).toHaveLength(1);
+  });
+
   test('a reason is required, and a consumer may not send a refund again', async () => {
     const { t } = bed;
     const { refundId } = await aRefundDecided();

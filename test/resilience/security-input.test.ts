@@ -155,6 +155,8 @@ const CALLS: Record<string, (w: World) => Call> = {
     path: `/v1/payout-batches/${w.settlement.pendingBatchId}/approve`,
     body: { method: 'bank_file' },
   }),
+  // Test mode: forgetting the sandbox's refund faults not played yet (there are none) changes nothing.
+  'post /v1/sandbox/refund-faults': (w) => ({ auth: w.operator.auth, path: '/v1/sandbox/refund-faults', body: { kind: 'clear' } }),
   // A refund already paid out: sent again, it is answered as it is, and nothing moves.
   'post /v1/refunds/:id/retry': (w) => ({ auth: w.operator.auth, path: `/v1/refunds/${w.refundId}/retry`, body: { reason: 'the bank asked us to' } }),
   'post /v1/payouts/:id/fail': (w) => ({ auth: w.operator.auth, path: `/v1/payouts/${w.settlement.payoutB}/fail`, body: { reason: 'returned by the bank' } }),

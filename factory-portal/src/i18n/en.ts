@@ -51,6 +51,8 @@ export const en: typeof zh = {
     email_taken: 'An account with this email already exists: use another email.',
     forbidden: 'Your account may not do this.',
     unauthenticated: 'Please sign in again.',
+    refund_not_retryable: 'This refund is being sent or finished by the provider and is not stuck yet: it cannot be sent again now.',
+    idempotency_request_in_flight: 'The same action is still being processed; look again in a moment.',
     refused: 'Not accepted ({{code}}): check and try again.',
   },
   fieldError: {

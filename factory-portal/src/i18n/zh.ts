@@ -56,6 +56,8 @@ export const zh = {
     email_taken: '这个邮箱已经注册过了，请换一个邮箱。',
     forbidden: '您的账号不能进行这个操作。',
     unauthenticated: '请重新登录。',
+    refund_not_retryable: '这笔退款正在发送或支付渠道正在处理，还没有卡住，暂时不能重新发送。',
+    idempotency_request_in_flight: '上一次操作还在处理中，请稍候再看结果。',
     refused: '操作未被接受（{{code}}），请检查后重试。',
   },
   fieldError: {

@@ -27,6 +27,7 @@ export const ACTIONS: Record<string, { zh: string; en: string }> = {
   'POST /v1/refunds/:id/retry': { zh: '重试退款', en: 'Retry a refund' },
   'POST /v1/payments/:id/sandbox/complete': { zh: '沙箱：完成付款', en: 'Sandbox: complete a payment' },
   'POST /v1/payments/:id/sandbox/fail': { zh: '沙箱：付款失败', en: 'Sandbox: fail a payment' },
+  'POST /v1/sandbox/refund-faults': { zh: '沙箱：设置退款故障', en: 'Sandbox: refund faults' },
   'PATCH /v1/fruits/:id': { zh: '编辑水果资料', en: 'Edit a fruit' },
   'POST /v1/boxes/ship': { zh: '标记盒子已发货', en: 'Mark boxes shipped' },
   'POST /v1/payout-batches': { zh: '生成付款批次', en: 'Make a payout batch' },
