@@ -56,9 +56,10 @@ async function seedDownJacketCampaign(app: App, factoryId: string): Promise<void
   const now = Date.now();
   const draft = await campaigns.create({
     factoryId,
-    title: '冬季羽绒服联名预售 Winter down jacket, joint pre-order',
-    productName: '90% white duck down jacket',
-    description: 'Pledge now at a 10% deposit. At 500 units everyone pays ¥900; at 1,000 units everyone pays ¥700 (30% off last year).',
+    // In Chinese, as a Chinese factory and its buyers name it: the portal and the batch CSV show these as they are.
+    title: '冬季羽绒服联名预售',
+    productName: '90% 白鸭绒羽绒服',
+    description: '现在认购只需付 10% 定金。满 500 件全员 ¥900；满 1,000 件全员 ¥700（比去年便宜 30%）。',
     options: [
       {
         name: 'colour',

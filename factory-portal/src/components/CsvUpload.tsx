@@ -20,11 +20,16 @@ export function CsvUpload({ batch, describeLine }: { batch: Batch; describeLine:
   const preview = useCommitRows(batch.id);
   const commit = useCommitRows(batch.id);
   const input = useRef<HTMLInputElement>(null);
-  const [file, setFile] = useState<{ name: string; rows: UploadRow[] } | null>(null);
+  const [file, setFile] = useState<{ name: string; rows: UploadRow[]; blank: number } | null>(null);
   const [readProblem, setReadProblem] = useState<string | null>(null);
   const [committed, setCommitted] = useState<number | null>(null);
 
-  const send = (rows: UploadRow[], asPreview: boolean) => ({ rows: rows.map((r) => r.cells), preview: asPreview });
+  // Only the rows with something filled in, without their empty cells: a large batch's file stays within the API's body size.
+  const send = (rows: UploadRow[], asPreview: boolean) => ({
+    rows: rows.map((r) => Object.fromEntries(Object.entries(r.cells).filter(([, cell]) => cell !== ''))),
+    preview: asPreview,
+  });
+  const filled = (row: UploadRow) => [row.cells.quantity, row.cells.shipBy, row.cells.reason].some((cell) => cell !== undefined && cell !== '');
 
   const choose = async (event: ChangeEvent<HTMLInputElement>) => {
     const chosen = event.target.files?.[0];
@@ -37,9 +42,11 @@ export function CsvUpload({ batch, describeLine }: { batch: Batch; describeLine:
     const read = uploadRows(decodeCsv(await chosen.arrayBuffer()));
     if ('missing' in read) setReadProblem(t('upload.missingColumns', { columns: read.missing.map((c) => t(`upload.column.${c}`)).join('、') }));
     else if ('empty' in read) setReadProblem(t('upload.noRows'));
+    else if (!read.rows.some(filled)) setReadProblem(t('upload.nothingFilled'));
     else {
-      setFile({ name: chosen.name, rows: read.rows });
-      preview.mutate(send(read.rows, true));
+      const rows = read.rows.filter(filled);
+      setFile({ name: chosen.name, rows, blank: read.rows.length - rows.length });
+      preview.mutate(send(rows, true));
     }
   };
 
@@ -103,6 +110,7 @@ export function CsvUpload({ batch, describeLine }: { batch: Batch; describeLine:
         <Preview
           fileName={file.name}
           rows={file.rows}
+          blank={file.blank}
           result={result}
           describeLine={describeLine}
           number={number}
@@ -119,6 +127,7 @@ export function CsvUpload({ batch, describeLine }: { batch: Batch; describeLine:
 function Preview({
   fileName,
   rows,
+  blank,
   result,
   describeLine,
   number,
@@ -128,6 +137,8 @@ function Preview({
 }: {
   fileName: string;
   rows: UploadRow[];
+  /** Rows left blank in the file: not sent, counted with the API's skipped ones. */
+  blank: number;
   result: CommitRowsResult;
   describeLine: (lineId: string) => string;
   number: (value: number) => string;
@@ -157,7 +168,7 @@ function Preview({
           new: number(counts.new),
           changed: number(counts.changed),
           unchanged: number(counts.unchanged),
-          skipped: number(counts.skipped),
+          skipped: number(counts.skipped + blank),
           invalid: number(counts.invalid),
         })}
       </p>

@@ -30,6 +30,7 @@ export const en: typeof zh = {
     pageOf: '{{from}}–{{to}} of {{total}}',
   },
   apiError: {
+    body_too_large: 'The file is too large: too many rows at once. Upload it in several files.',
     invalid_upload: 'Some rows of the file have errors, and nothing was committed. Correct them and upload the file again.',
     batch_superseded: 'This version was never acknowledged and a newer one has replaced it: it can no longer be acknowledged or committed to. Answer the newest version.',
     batch_not_acknowledged: 'Acknowledge the batch before committing to its lines.',
@@ -240,6 +241,7 @@ export const en: typeof zh = {
     choose: 'Choose the filled-in CSV file',
     checking: 'Checking the file…',
     missingColumns: 'The file lacks these columns: {{columns}}. Fill in the CSV downloaded on this page.',
+    nothingFilled: 'No row of the file has a committed quantity filled in.',
     noRows: 'The file has no rows to commit.',
     previewOf: 'Preview: {{file}}',
     summary: '{{new}} new commitments, {{changed}} changed, {{unchanged}} unchanged, {{skipped}} not filled in, {{invalid}} with errors.',

@@ -35,6 +35,7 @@ export const zh = {
     pageOf: '第 {{from}}–{{to}} 条，共 {{total}} 条',
   },
   apiError: {
+    body_too_large: '文件太大，一次提交的行太多。请分成几个文件上传。',
     invalid_upload: '文件中有行有误，没有提交任何一行。请按提示修改后重新上传。',
     batch_superseded: '此版本从未确认，已被新版本取代，不能再确认或承诺。请处理最新版本。',
     batch_not_acknowledged: '请先确认收到此批次，再提交承诺。',
@@ -240,11 +241,12 @@ export const zh = {
     carriedFrom: '沿用 v{{version}} 的承诺',
   },
   upload: {
-    title: '从 CSV 提交承诺',
+    title: '从 CSV 确认排产和交期',
     hint: '下载 CSV，在“承诺量”一列填写每行的承诺数量（需要时填写“最晚出货”日期，以及低于确定量时的“原因”：产能不足、物料不足或其他原因），保存后上传。先预览每一行的变化和问题，确认后一次提交；有任何一行有误时，不会提交任何一行。',
     choose: '选择填好的 CSV 文件',
     checking: '正在检查文件…',
     missingColumns: '文件缺少这些列：{{columns}}。请使用本页下载的 CSV 填写。',
+    nothingFilled: '文件里没有填写承诺量的行。',
     noRows: '文件里没有可以提交的行。',
     previewOf: '预览：{{file}}',
     summary: '新增承诺 {{new}} 行，修改 {{changed}} 行，不变 {{unchanged}} 行，未填 {{skipped}} 行，有误 {{invalid}} 行。',
