@@ -1,18 +1,14 @@
 import { z } from 'zod';
 import { toCsv } from '../platform/csv';
-import { pageQuery } from '../platform/http/paginate';
+import { pageQuery, searchText } from '../platform/http/paginate';
 import type { AuditEntryRow } from './audit.entity';
 
 export const AuditLogQuery = pageQuery.extend({
-  actor: z.string().trim().min(1).max(254).optional().meta({ description: "An operator's user id or email (exactly), or part of their name" }),
-  action: z
-    .string()
-    .trim()
-    .min(1)
-    .max(220)
+  actor: searchText(254).optional().meta({ description: "An operator's user id or email (exactly), or part of their name" }),
+  action: searchText(220)
     .optional()
     .meta({ description: 'A method and route template ("POST /v1/campaigns/:id/publish"), or a route template alone (any method)' }),
-  subjectId: z.string().trim().min(1).max(200).optional().meta({ description: 'The first path parameter of the action, or the id of the record it created' }),
+  subjectId: searchText(200).optional().meta({ description: 'The first path parameter of the action, or the id of the record it created' }),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries at or after this instant' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries before this instant' }),
   format: z.enum(['json', 'csv']).optional().meta({ description: `csv: every entry the filters select, newest first (at most 10,000), as CSV` }),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { businessDay } from '../platform/calendar';
 import { idSchema as id } from '../platform/ids';
 import { Decimal, formatMoney, moneyString as money, parseMoney, roundToFen } from '../platform/money';
-import { pageQuery } from '../platform/http/paginate';
+import { pageQuery, searchText } from '../platform/http/paginate';
 import type { CampaignRow, DisplayLabel, OptionDimension } from './campaign.entity';
 import {
   MAX_DEPOSIT_SHARE,
@@ -382,14 +382,7 @@ export function toQuoteDto(q: Quote): z.output<typeof QuoteDocument> {
 export const CampaignListQuery = pageQuery.extend({
   status: z.enum(CAMPAIGN_STATUSES).optional(),
   factoryId: id.optional(),
-  q: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^\P{Cc}*$/u, 'must not contain control characters')
-    .optional()
-    .meta({ description: 'Only campaigns whose title contains this text' }),
+  q: searchText(100).optional().meta({ description: 'Only campaigns whose title contains this text' }),
 });
 
 /** Counted from the pledges' running totals, with the meanings of the glossary in docs/domain.md. */

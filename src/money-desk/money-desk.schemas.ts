@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { searchText } from '../platform/http/paginate';
 import { idSchema } from '../platform/ids';
 import { moneyString, signedMoneyString } from '../platform/money';
 
@@ -7,7 +8,7 @@ export const RECORD_KINDS = ['pledges', 'payments', 'refunds', 'subscriptions', 
 export type RecordKind = (typeof RECORD_KINDS)[number];
 
 export const SearchQuery = z.strictObject({
-  q: z.string().trim().min(1).max(200).meta({
+  q: searchText(200).meta({
     description:
       "What to look for: the id of a pledge, payment, refund, subscription, fruit box or campaign (a UUID, or a provider's 32-character order number), a provider's transaction id, a consumer's phone number or email, or words of a campaign's title",
   }),

@@ -208,6 +208,18 @@ describe('reading the log', () => {
     expect((await auditLog({ subjectId: newest!.subjectId! })).items.map((e) => e.id)).toEqual([newest!.id]);
   });
 
+  test('a filter with a control character in it (a NUL, a line break) is refused, as every free-text search is', async () => {
+    for (const [path, query] of [
+      ['/v1/audit-log', { actor: 'a\u0000b' }],
+      ['/v1/audit-log', { subjectId: 'x\ny' }],
+      ['/v1/console/search', { q: '138\u0000' }],
+      ['/v1/campaigns', { q: 'x\ty' }],
+    ] as const) {
+      const res = await t.http.get(path).query(query).set(second.auth).expect(400);
+      expect(res.body.errors[0]).toMatchObject({ reason: 'invalid_format' });
+    }
+  });
+
   test('as CSV, the filtered entries newest first; only operators read the log', async () => {
     const csv = await t.http.get('/v1/audit-log').query({ actor: second.userId, format: 'csv' }).set(second.auth).expect(200);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);

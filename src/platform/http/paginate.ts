@@ -7,6 +7,19 @@ export const pageQuery = z.strictObject({
 });
 export type PageQuery = z.infer<typeof pageQuery>;
 
+/**
+ * Words a list is searched or filtered by (`?q=`, `?actor=`): trimmed, 1 to `max` characters, no control
+ * characters (a NUL or a line break in a search is never what someone typed: a 400, reason
+ * `invalid_format`). Every free-text filter uses this one rule, and its pattern is in docs/openapi.yaml.
+ */
+export const searchText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters');
+
 export interface Page<T> {
   items: T[];
   total: number;
