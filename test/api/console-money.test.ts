@@ -293,6 +293,17 @@ describe('refunds an operator sends again', () => {
     expect(await sentEntries(refundId)).toBe(1);
   });
 
+  test('a refund never sent (its worker down) is stuck after the threshold; a retry sends it, once', async () => {
+    const { clock } = bed;
+    const { refundId } = await aRefundDecided();
+    expect((await attention()).map((r) => r.id)).not.toContain(refundId);
+    clock.offsetMs += 61 * 60_000;
+    expect((await attention()).find((r) => r.id === refundId)).toMatchObject({ status: 'pending', stuck: true, attempts: 0 });
+    expect((await retry(refundId).expect(200)).body).toMatchObject({ outcome: 'paid_out', refund: { status: 'succeeded', attempts: 1, stuck: false } });
+    expect(paidOut(refundId)).toHaveLength(1);
+    expect(await sentEntries(refundId)).toBe(1);
+  });
+
   test('a refund stuck at the provider: listed as stuck after the threshold; a retry asks the provider, and records it paid out when it is', async () => {
     const { t, clock } = bed;
     const { refundId } = await aRefundDecided();
