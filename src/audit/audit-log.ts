@@ -54,13 +54,14 @@ export class AuditLog implements AuditTrail {
     return row.id;
   }
 
-  async finish(entryId: string, outcome: { status: number; subjectId: string | null }): Promise<void> {
+  async finish(entryId: string, outcome: { status: number; subjectId: string | null; correcting?: boolean }): Promise<void> {
     await this.deps.db.statement((tx) =>
-      tx.update(
-        AuditEntryRow,
-        { id: entryId, status: 'started' },
-        { status: outcomeOf(outcome.status), httpStatus: outcome.status, subjectId: outcome.subjectId, completedAt: this.deps.clock.now() },
-      ),
+      tx.update(AuditEntryRow, outcome.correcting ? { id: entryId } : { id: entryId, status: 'started' }, {
+        status: outcomeOf(outcome.status),
+        httpStatus: outcome.status,
+        subjectId: outcome.subjectId,
+        completedAt: this.deps.clock.now(),
+      }),
     );
   }
 

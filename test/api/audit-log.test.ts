@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RouteDef } from '../../src/platform/http';
-import type { TestApp } from '../support/app';
+import { z } from 'zod';
+import { route, type RouteDef } from '../../src/platform/http';
+import { serveRoutes, type TestApp } from '../support/app';
 import { aConsumer, aFactory, aFactoryWorld, anOperator, type Caller } from '../support/builders';
 import type { TestClock } from '../support/clock';
 import { aShopApplication } from '../support/shops';
@@ -166,6 +167,29 @@ test('when the log cannot be written, the operator action is refused (503 audit_
   }
   const factories = await t.http.get('/v1/factories?limit=100').set(operator.auth).expect(200);
   expect((factories.body.items as { name: string }[]).map((f) => f.name)).not.toContain(name);
+});
+
+test('an action whose answer turns out not as described (a 500 on its way out) is recorded as failed, not as succeeded', async () => {
+  // A route of the test's own, mounted as the app mounts its routes (with the app's audit log), that answers a field its schema does not describe.
+  const http = serveRoutes(
+    t,
+    [
+      route({
+        method: 'post',
+        path: '/v1/test-only/:id/odd-answer',
+        summary: 'Answers what its schema does not describe',
+        access: ['operator'],
+        response: z.object({ id: z.string() }),
+        handle: async () => ({ id: 'x', undescribed: true }) as { id: string },
+      }),
+    ],
+    { validateResponses: true, audit: t.app.services.audit },
+  );
+  const subject = randomUUID();
+  await http.post(`/v1/test-only/${subject}/odd-answer`).set(operator.auth).expect(500);
+  expect((await auditLog({ subjectId: subject })).items).toEqual([
+    expect.objectContaining({ route: '/v1/test-only/:id/odd-answer', status: 'failed', httpStatus: 500 }),
+  ]);
 });
 
 describe('reading the log', () => {

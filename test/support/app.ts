@@ -45,7 +45,7 @@ export const TEST_ENV = {
  * Routes of a test's own (standing in for a module's), mounted by the platform as the app mounts its routes:
  * behind the real authentication, with the test app's idempotency store.
  */
-export function serveRoutes(t: TestApp, routes: RouteDef[], options: { validateResponses?: boolean } = {}): ReturnType<typeof supertest> {
+export function serveRoutes(t: TestApp, routes: RouteDef[], options: Parameters<typeof mountRoutes>[2] = {}): ReturnType<typeof supertest> {
   const http = createHttpApp({
     logger: createLogger('silent'),
     metrics: new Metrics({ processMetrics: false }),

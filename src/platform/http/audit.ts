@@ -28,8 +28,11 @@ export type AuditOutcome = 'succeeded' | 'refused' | 'failed';
  */
 export interface AuditTrail {
   begin(entry: AuditStart): Promise<string>;
-  /** The action's outcome; `subjectId` the record it created when the route has no path parameter. */
-  finish(entryId: string, outcome: { status: number; subjectId: string | null }): Promise<void>;
+  /**
+   * The action's outcome; `subjectId` the record it created when the route has no path parameter. `correcting`: the
+   * entry was completed as succeeded, and then the answer could not be sent as it was (a 500): the outcome replaces it.
+   */
+  finish(entryId: string, outcome: { status: number; subjectId: string | null; correcting?: boolean }): Promise<void>;
 }
 
 /** 2xx/3xx succeeded; a 4xx refused (the action was not done); a 5xx failed. */
@@ -69,7 +72,8 @@ const AUDITED = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 interface Pending {
   id: string;
   subjectId: string | null;
-  done: boolean;
+  /** The status the entry was completed with, once it was. */
+  recorded?: number;
 }
 
 const pendingOf = (res: Response): Pending | undefined => (res.locals as { audit?: Pending }).audit;
@@ -98,7 +102,7 @@ export function auditHooks(trail: AuditTrail, routePath: string) {
         reason: reason === null ? null : reason.slice(0, REASON_LIMIT),
         summary: redactedSummary(body),
       });
-      (res.locals as { audit?: Pending }).audit = { id, subjectId, done: false };
+      (res.locals as { audit?: Pending }).audit = { id, subjectId };
     } catch (error) {
       req.log?.error({ err: error }, 'audit entry could not be written: operator action refused');
       return next(new AppError(503, 'audit_unavailable', 'The audit log could not record this action, so it was not carried out. Try again in a moment.'));
@@ -108,11 +112,13 @@ export function auditHooks(trail: AuditTrail, routePath: string) {
 
   const finish = async (req: Request, res: Response, status: number, answer: unknown): Promise<void> => {
     const pending = pendingOf(res);
-    if (!pending || pending.done) return;
-    pending.done = true;
+    // Once completed, an entry changes only if a success turns out an error on its way out (its answer not as described).
+    const correcting = pending?.recorded !== undefined && pending.recorded < 400 && status >= 400;
+    if (!pending || (pending.recorded !== undefined && !correcting)) return;
+    pending.recorded = status;
     const created = answer !== null && typeof answer === 'object' && typeof (answer as { id?: unknown }).id === 'string' ? (answer as { id: string }).id : null;
     try {
-      await trail.finish(pending.id, { status, subjectId: pending.subjectId ?? created });
+      await trail.finish(pending.id, { status, subjectId: pending.subjectId ?? created, ...(correcting ? { correcting } : {}) });
     } catch (error) {
       // The action is done (or refused) either way: its entry stays 'started', which says the outcome is not known.
       req.log?.error({ err: error, auditEntryId: pending.id }, 'audit entry could not be completed');
