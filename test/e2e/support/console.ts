@@ -37,7 +37,7 @@ export async function signInOnPage(page: Page, account: { email: string; passwor
  * The operator console as an operator uses it (docs/operator-console.md): the service with its demo data in its
  * own process, Debian's chromium on a laptop (downloads accepted; CSP bypassed only so a test can put axe-core
  * into the page) that went to /console and signed in there as the demo operator, and is on the console's front
- * page. `api` calls with the operator's token. `close()` ends all of it.
+ * page. `api` calls with the operator's token; `dataDir` is the service's (its SQLite file). `close()` ends all of it.
  */
 export async function aConsole(name: string, env: Record<string, string> = {}) {
   requirePrerequisites();
@@ -53,7 +53,7 @@ export async function aConsole(name: string, env: Record<string, string> = {}) {
     await page.waitForURL('**/portal/sign-in');
     await signInOnPage(page, DEMO_ACCOUNTS.operator);
     await page.getByRole('navigation', { name: '控制台导航' }).waitFor();
-    return { service, api, page, context, close };
+    return { service, api, page, context, dataDir, close };
   } catch (error) {
     await close();
     throw error;
