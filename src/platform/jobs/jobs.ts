@@ -233,7 +233,7 @@ export class Jobs {
       remaining = await this.countDue();
     }
     if (!wasRunning) await this.stopWorker();
-    const pending = remaining === 0 ? [] : await this.db.read((tx) => dueJobs(tx).getMany());
+    const pending = remaining === 0 ? [] : await this.db.read((tx) => dueJobs(tx, this.options.lockLifetimeMs).getMany());
     return { remaining, pending };
   }
 
@@ -270,7 +270,7 @@ export class Jobs {
 
   /** Jobs due now, running or waiting; a job waiting to be retried later is not due. */
   countDue(): Promise<number> {
-    return this.db.read((tx) => dueJobs(tx).getCount());
+    return this.db.read((tx) => dueJobs(tx, this.options.lockLifetimeMs).getCount());
   }
 
   /**
@@ -473,6 +473,16 @@ function failureOf(definition: JobDefinition<any>, job: JobParameters, error: un
 /** One-off jobs (not cron) due by `:due`. */
 const ONE_OFF = 'next_run_at <= :due AND disabled = :off AND repeat_interval IS NULL';
 
-function dueJobs(tx: Tx) {
-  return tx.createQueryBuilder(JobRow, 'j').where('j.next_run_at <= :now AND j.disabled = :disabled', { now: new Date(), disabled: false });
+/**
+ * Due now, or running: a running one-off job has no next run (agenda clears it as the run starts), so without its
+ * live lock it was not counted, and runDueJobs could stop while it ran and before the jobs it enqueues as it ends
+ * (a campaign's close, then its settlement) were due: a MariaDB resilience run found a campaign left unsettled.
+ */
+function dueJobs(tx: Tx, lockLifetimeMs: number) {
+  const now = new Date();
+  return tx.createQueryBuilder(JobRow, 'j').where('j.disabled = :disabled AND (j.next_run_at <= :now OR j.locked_at > :liveSince)', {
+    now,
+    disabled: false,
+    liveSince: new Date(now.getTime() - lockLifetimeMs),
+  });
 }
