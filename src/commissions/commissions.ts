@@ -94,7 +94,9 @@ export class Commissions {
         setBy: operator.userId,
         setAt: this.deps.clock.now(),
       });
-      await tx.save(CommissionRateRow, row);
+      // One statement (INSERT … ON DUPLICATE KEY UPDATE / ON CONFLICT): save's read-then-insert let two operators
+      // setting the same rate at once both insert, and the second got a 500 (the fuzz sweep found it).
+      await tx.upsert(CommissionRateRow, row, ['subject', 'subjectId']);
       return row;
     });
   }

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { randomUUID } from 'node:crypto';
 import { CommissionEarningRow } from '../../src/commissions';
 import { JournalEntryRow } from '../../src/ledger';
@@ -104,6 +105,15 @@ describe('rates', () => {
     const consumer = await aConsumer(t);
     await t.http.put(`/v1/campaigns/${c.id}/commission-rate`).set(consumer.auth).send({ rate: '0.04' }).expect(403);
     expect((await t.http.get('/v1/me/shop/commission').set(consumer.auth).expect(403)).body.code).toBe('not_a_shop_owner');
+  });
+
+  test('operators setting one campaign’s rate at the same moment all succeed, and one rate is kept', async () => {
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const rates = ['0.01', '0.02', '0.03', '0', '0.015', '0.025', '0.035', '0.005'];
+    const answers = await Promise.all(rates.map((rate) => setRate(c.id, rate)));
+    expect(answers.map((a) => a.status)).toEqual(rates.map(() => 200));
+    const kept = (await t.http.get(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).expect(200)).body.rate;
+    expect(rates.map((r) => new Decimal(r).toString())).toContain(new Decimal(kept).toString());
   });
 
   test('a final campaign’s rate no longer changes', async () => {
