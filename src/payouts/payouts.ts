@@ -343,7 +343,8 @@ export class Payouts {
     return this.deps.db.transaction(async (tx) => {
       if (!(await factoryExists(tx))) throw notFound('The factory');
       const row = Object.assign(new PayeeRow(), { factoryId, ...payee, updatedAt: this.deps.clock.now() });
-      await tx.save(PayeeRow, row);
+      // One upsert statement, as commission rates: a read-then-insert let two saves at once both insert (a 500).
+      await tx.upsert(PayeeRow, row, ['factoryId']);
       return row;
     });
   }
@@ -378,7 +379,7 @@ export class Payouts {
   /** Where a shop owner is paid: set by the shop owner themself. */
   async setShopPayee(shopId: string, payee: Omit<ShopPayeeRow, 'shopId' | 'updatedAt'>): Promise<ShopPayeeRow> {
     const row = Object.assign(new ShopPayeeRow(), { shopId, ...payee, updatedAt: this.deps.clock.now() });
-    await this.deps.db.transaction((tx) => tx.save(ShopPayeeRow, row));
+    await this.deps.db.transaction((tx) => tx.upsert(ShopPayeeRow, row, ['shopId']));
     return row;
   }
 
