@@ -5,7 +5,7 @@ import { PagedTable } from '../../components/PagedTable';
 import { ActionError } from '../../components/StateViews';
 import { useLanguage } from '../../i18n';
 import { formatDateTime, formatNumber } from '../../lib/format';
-import { Field, hasFieldErrors } from './Field';
+import { Field, hasFieldErrors } from '../../components/Field';
 import { type FactoryKind, type FactorySummary, useFactorySummaries, useOnboard } from './queries';
 
 /** 工厂与果园 (/console/factories): every factory and orchard with its users, keys and webhook health; onboarding. */

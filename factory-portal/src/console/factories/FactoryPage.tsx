@@ -7,7 +7,7 @@ import { PagedTable } from '../../components/PagedTable';
 import { ActionError, Empty, QueryView } from '../../components/StateViews';
 import { useLanguage } from '../../i18n';
 import { formatDateTime, formatNumber } from '../../lib/format';
-import { Field, hasFieldErrors } from './Field';
+import { Field, hasFieldErrors } from '../../components/Field';
 import {
   type ApiKey,
   type IssuedApiKey,

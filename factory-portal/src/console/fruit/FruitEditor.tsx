@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ActionError, QueryView } from '../../components/StateViews';
-import { Field, useFieldError } from './Field';
+import { Field, useFieldError } from '../../components/Field';
 import { edibleText } from './FruitPage';
 import { type CatalogueFruit, type FruitCatalogue, type FruitChange, useFruitCatalogue, useUpdateFruit } from './queries';
 import './fruit.css';

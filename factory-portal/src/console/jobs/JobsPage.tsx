@@ -6,7 +6,7 @@ import { PagedTable } from '../../components/PagedTable';
 import { ActionError, QueryView } from '../../components/StateViews';
 import { useLanguage } from '../../i18n';
 import { formatDateTime, formatNumber, type Language } from '../../lib/format';
-import { Field, hasFieldErrors } from '../fruit/Field';
+import { Field, hasFieldErrors } from '../../components/Field';
 import { zh as words } from './i18n';
 import { JOB_STATES, type Job, type JobState, type NameSummary, useJobAction, useJobSummary, useJobs } from './queries';
 import './jobs.css';

@@ -4,7 +4,8 @@ import { Link, useSearchParams } from 'react-router';
 import { PagedTable } from '../../components/PagedTable';
 import { ActionError, Empty } from '../../components/StateViews';
 import { formatDateTime, formatMoney } from '../../lib/format';
-import { Field, MoneyTabs, StatusBadge, hasFieldErrors, useWord } from './parts';
+import { Field, hasFieldErrors } from '../../components/Field';
+import { MoneyTabs, StatusBadge, useWord } from './parts';
 import { type Found, type Refund, type RetryAnswer, RECORD_KINDS, useMoneySearch, useRefundsToLookAt, useRetryRefund } from './queries';
 import './money.css';
 

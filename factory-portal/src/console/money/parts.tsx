@@ -1,9 +1,5 @@
-import type { ReactElement } from 'react';
-import { cloneElement } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink } from 'react-router';
-import { ApiError } from '../../api/client';
-import { fieldErrorText } from '../../components/StateViews';
 import type { zh } from './i18n';
 
 type Words = typeof zh;
@@ -64,41 +60,3 @@ export function useWord() {
   };
 }
 
-/** A labelled input with its hint and what the API said of it (from the field's `reason`), tied to it by aria-describedby. */
-export function Field({
-  id,
-  label,
-  hint,
-  error,
-  path,
-  children,
-}: {
-  id: string;
-  label: string;
-  hint?: string;
-  error: unknown;
-  path: string;
-  children: ReactElement<Record<string, unknown>>;
-}) {
-  const { t } = useTranslation();
-  const fieldError = error instanceof ApiError ? error.fieldErrors.find((e) => e.path === path) : undefined;
-  const described = fieldError ? `${id}-error` : hint ? `${id}-hint` : undefined;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      {cloneElement(children, { id, 'aria-invalid': fieldError !== undefined, 'aria-describedby': described })}
-      {hint && (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {fieldError && (
-        <p className="field-error" id={`${id}-error`}>
-          {fieldErrorText(fieldError, t)}
-        </p>
-      )}
-    </div>
-  );
-}
-
-export const hasFieldErrors = (error: unknown): boolean => error instanceof ApiError && error.fieldErrors.length > 0;

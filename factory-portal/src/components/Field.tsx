@@ -1,8 +1,8 @@
 import type { ReactElement } from 'react';
 import { cloneElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client';
-import { fieldErrorText } from '../../components/StateViews';
+import { ApiError } from '../api/client';
+import { fieldErrorText } from './StateViews';
 
 /** What the failed request said of the field at `path` (or of a field under it, `prefix`), in the reader's language; null when nothing. */
 export function useFieldError(error: unknown, path: string, prefix = false): string | null {
