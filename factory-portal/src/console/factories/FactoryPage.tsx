@@ -8,6 +8,7 @@ import { ActionError, Empty, QueryView } from '../../components/StateViews';
 import { useLanguage } from '../../i18n';
 import { formatDateTime, formatNumber } from '../../lib/format';
 import { Field, hasFieldErrors } from '../../components/Field';
+import { ReasonForm } from '../../components/ReasonForm';
 import {
   type ApiKey,
   type IssuedApiKey,
@@ -98,12 +99,6 @@ function UserRow({ factoryId, user }: { factoryId: string; user: User }) {
   const { t } = useTranslation();
   const change = useSetUserDisabled(factoryId);
   const [asking, setAsking] = useState(false);
-  const [reason, setReason] = useState('');
-  const fieldId = `disable-reason-${user.id}`;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    change.mutate({ userId: user.id, disabled: true, reason }, { onSuccess: () => setAsking(false) });
-  };
   return (
     <tr data-testid="user-row">
       <td>{user.displayName}</td>
@@ -121,23 +116,17 @@ function UserRow({ factoryId, user }: { factoryId: string; user: User }) {
             {t('console.factories.usersSection.enable')}
           </button>
         ) : asking ? (
-          <form onSubmit={submit} noValidate>
-            <Field
-              id={fieldId}
-              label={t('console.factories.usersSection.reason')}
-              hint={t('console.factories.usersSection.reasonHint')}
-              error={change.error}
-              path="body.reason"
-            >
-              <input value={reason} onChange={(e) => setReason(e.target.value)} />
-            </Field>
-            <button type="submit" className="danger" disabled={change.isPending}>
-              {t('console.factories.usersSection.confirmDisable')}
-            </button>{' '}
-            <button type="button" onClick={() => setAsking(false)}>
-              {t('common.cancel')}
-            </button>
-          </form>
+          <ReasonForm
+            id={`disable-reason-${user.id}`}
+            label={t('console.factories.usersSection.reason')}
+            hint={t('console.factories.usersSection.reasonHint')}
+            error={change.error}
+            pending={change.isPending}
+            confirmLabel={t('console.factories.usersSection.confirmDisable')}
+            backLabel={t('common.cancel')}
+            onConfirm={(reason) => change.mutate({ userId: user.id, disabled: true, reason }, { onSuccess: () => setAsking(false) })}
+            onBack={() => setAsking(false)}
+          />
         ) : (
           <button type="button" onClick={() => setAsking(true)}>
             {t('console.factories.usersSection.disable')}

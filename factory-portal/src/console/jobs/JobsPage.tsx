@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import { useSearchParams } from 'react-router';
@@ -6,7 +6,8 @@ import { PagedTable } from '../../components/PagedTable';
 import { ActionError, QueryView } from '../../components/StateViews';
 import { useLanguage } from '../../i18n';
 import { formatDateTime, formatNumber, type Language } from '../../lib/format';
-import { Field, hasFieldErrors } from '../../components/Field';
+import { hasFieldErrors } from '../../components/Field';
+import { ReasonForm } from '../../components/ReasonForm';
 import { zh as words } from './i18n';
 import { JOB_STATES, type Job, type JobState, type NameSummary, useJobAction, useJobSummary, useJobs } from './queries';
 import './jobs.css';
@@ -214,28 +215,22 @@ function JobRow({ job }: { job: Job }) {
   const language = useLanguage();
   const action = useJobAction();
   const [asking, setAsking] = useState<'retry' | 'cancel' | null>(null);
-  const [reason, setReason] = useState('');
   const [done, setDone] = useState<'retry' | 'cancel' | null>(null);
   const canRetry = RETRYABLE.includes(job.state);
   const canCancel = CANCELLABLE.includes(job.state) && !job.recurring;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!asking) return;
+  const confirm = (what: 'retry' | 'cancel', reason: string) =>
     action.mutate(
-      { id: job.id, action: asking, reason },
+      { id: job.id, action: what, reason },
       {
         onSuccess: () => {
-          setDone(asking);
+          setDone(what);
           setAsking(null);
-          setReason('');
         },
       },
     );
-  };
   const ask = (what: 'retry' | 'cancel') => {
     action.reset();
     setDone(null);
-    setReason('');
     setAsking(what);
   };
   return (
@@ -275,25 +270,24 @@ function JobRow({ job }: { job: Job }) {
           </dl>
         </details>
         {asking ? (
-          <form className="job-confirm" onSubmit={submit} noValidate aria-label={asking === 'retry' ? t('console.jobs.retry') : t('console.jobs.cancel')}>
-            <p>{asking === 'retry' ? t('console.jobs.retryQuestion') : t('console.jobs.cancelQuestion')}</p>
-            <Field
+          <>
+            <ReasonForm
+              className="job-confirm"
               id={`job-reason-${job.id}`}
+              ariaLabel={asking === 'retry' ? t('console.jobs.retry') : t('console.jobs.cancel')}
+              question={asking === 'retry' ? t('console.jobs.retryQuestion') : t('console.jobs.cancelQuestion')}
               label={t('console.jobs.reason')}
               hint={asking === 'retry' ? t('console.jobs.retryReasonHint') : t('console.jobs.cancelReasonHint')}
               error={action.error}
-              path="body.reason"
-            >
-              <input value={reason} onChange={(e) => setReason(e.target.value)} />
-            </Field>
-            <button type="submit" className={asking === 'cancel' ? 'danger' : 'primary'} disabled={action.isPending}>
-              {asking === 'retry' ? t('console.jobs.confirmRetry') : t('console.jobs.confirmCancel')}
-            </button>{' '}
-            <button type="button" onClick={() => setAsking(null)}>
-              {t('console.jobs.back')}
-            </button>
+              pending={action.isPending}
+              danger={asking === 'cancel'}
+              confirmLabel={asking === 'retry' ? t('console.jobs.confirmRetry') : t('console.jobs.confirmCancel')}
+              backLabel={t('console.jobs.back')}
+              onConfirm={(reason) => confirm(asking, reason)}
+              onBack={() => setAsking(null)}
+            />
             {action.isError && !hasFieldErrors(action.error) && <ActionError error={action.error} />}
-          </form>
+          </>
         ) : (
           <div className="actions">
             {canRetry && (

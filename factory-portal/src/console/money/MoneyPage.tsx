@@ -5,6 +5,7 @@ import { PagedTable } from '../../components/PagedTable';
 import { ActionError, Empty } from '../../components/StateViews';
 import { formatDateTime, formatMoney } from '../../lib/format';
 import { Field, hasFieldErrors } from '../../components/Field';
+import { ReasonForm } from '../../components/ReasonForm';
 import { MoneyTabs, StatusBadge, useWord } from './parts';
 import { type Found, type Refund, type RetryAnswer, RECORD_KINDS, useMoneySearch, useRefundsToLookAt, useRetryRefund } from './queries';
 import './money.css';
@@ -283,43 +284,33 @@ export function RetryRefund({ refund, onDone }: { refund: Pick<Refund, 'id' | 'a
   const { t } = useTranslation();
   const retry = useRetryRefund();
   const [asking, setAsking] = useState(false);
-  const [reason, setReason] = useState('');
   const [key, setKey] = useState(() => crypto.randomUUID());
-  const fieldId = `retry-reason-${refund.id}`;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const confirm = (reason: string) =>
     retry.mutate(
       { refundId: refund.id, reason, key },
       {
         onSuccess: (answer) => {
           onDone(answer);
           setAsking(false);
-          setReason('');
           setKey(crypto.randomUUID());
         },
       },
     );
-  };
   return (
     <div className="retry-refund">
       {asking ? (
-        <form onSubmit={submit} noValidate aria-label={t('console.money.refunds.retry')}>
-          <Field
-            id={fieldId}
-            label={t('console.money.refunds.reasonLabel')}
-            hint={t('console.money.refunds.reasonHint')}
-            error={retry.error}
-            path="body.reason"
-          >
-            <input value={reason} onChange={(e) => setReason(e.target.value)} />
-          </Field>
-          <button type="submit" className="danger" disabled={retry.isPending}>
-            {retry.isPending ? t('console.money.refunds.sending') : t('console.money.refunds.confirm', { amount: formatMoney(refund.amount) })}
-          </button>{' '}
-          <button type="button" onClick={() => setAsking(false)}>
-            {t('common.cancel')}
-          </button>
-        </form>
+        <ReasonForm
+          id={`retry-reason-${refund.id}`}
+          label={t('console.money.refunds.reasonLabel')}
+          hint={t('console.money.refunds.reasonHint')}
+          error={retry.error}
+          pending={retry.isPending}
+          confirmLabel={retry.isPending ? t('console.money.refunds.sending') : t('console.money.refunds.confirm', { amount: formatMoney(refund.amount) })}
+          backLabel={t('common.cancel')}
+          ariaLabel={t('console.money.refunds.retry')}
+          onConfirm={confirm}
+          onBack={() => setAsking(false)}
+        />
       ) : (
         <button type="button" onClick={() => setAsking(true)}>
           {t('console.money.refunds.retry')}
