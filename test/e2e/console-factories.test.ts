@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
-import { type Console, aConsole } from './support/console';
+import { type Console, type Receiver, aConsole, aReceiver } from './support/console';
 import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
 
 /**
@@ -13,25 +11,7 @@ import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
  * "redeliver" delivers the batch.
  */
 let c: Console;
-let receiver: { url: string; status: number; received: string[]; close(): Promise<void> };
-
-/** A factory's ERP endpoint on this machine that answers `status` to everything. */
-async function aReceiver(): Promise<typeof receiver> {
-  const state = { status: 500, received: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      state.received.push(String(req.headers['x-c2m-event-id']));
-      res.writeHead(state.status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/erp/c2m`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
-}
+let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await aReceiver();

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { migrations } from '../../migrations';
 import { entities } from '../../src/app';
@@ -9,7 +7,7 @@ import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { JobRow } from '../../src/platform/jobs';
 import { BoxRow } from '../../src/subscriptions';
-import { type Console, aConsole } from './support/console';
+import { type Console, type Receiver, aConsole, aReceiver } from './support/console';
 import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
 
 /**
@@ -22,24 +20,7 @@ import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
  * cutoff, the picking list of the date, and its CSV.
  */
 let c: Console;
-let receiver: { url: string; status: number; received: string[]; close(): Promise<void> };
-
-async function aReceiver(): Promise<typeof receiver> {
-  const state = { status: 500, received: [] as string[] };
-  const server: Server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      state.received.push(String(req.headers['x-c2m-event-id']));
-      res.writeHead(state.status).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/erp/c2m`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
-}
+let receiver: Receiver;
 
 beforeAll(async () => {
   receiver = await aReceiver();

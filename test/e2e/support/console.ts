@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -61,3 +63,28 @@ export async function aConsole(name: string, env: Record<string, string> = {}) {
 }
 
 export type Console = Awaited<ReturnType<typeof aConsole>>;
+
+/** A factory's ERP endpoint on this machine that answers `status` (set it to change the answer) to every push, and keeps each push's event id. */
+export interface Receiver {
+  url: string;
+  status: number;
+  received: string[];
+  close(): Promise<void>;
+}
+
+export async function aReceiver(): Promise<Receiver> {
+  const state = { status: 500, received: [] as string[] };
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      state.received.push(String(req.headers['x-c2m-event-id']));
+      res.writeHead(state.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}/erp/c2m`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  });
+}
