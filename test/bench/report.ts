@@ -9,7 +9,7 @@ import type { PledgeBenchResult } from './pledges';
 import type { SoakResult } from './soak';
 import type { StorefrontBenchResult } from './storefront';
 import type { SubscriptionBenchResult } from './subscriptions';
-import type { Machine } from './support';
+import type { Machine, PeakRss } from './support';
 
 interface Row {
   figure: string;
@@ -128,6 +128,11 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
   ],
 };
 
+/** "service 212 MiB, bench process 840 MiB" */
+export function peakRssSentence(peak: PeakRss): string {
+  return [...(peak.service !== undefined ? [`service ${n(peak.service)} MiB`] : []), `bench process ${n(peak.benchProcess)} MiB`].join(', ');
+}
+
 function ratio(a: number, b: number): number {
   return Math.round((a / b) * 100) / 100;
 }
@@ -139,13 +144,15 @@ export function benchmarkReport(dir: string): string {
     if (existsSync(file)) Object.assign(results, { [name]: JSON.parse(readFileSync(file, 'utf8')) });
   }
   const lines = (Object.keys(ROWS) as (keyof Results)[]).flatMap((name) => {
-    const result = results[name] as (Results[typeof name] & { measuredAt: string; machine: Machine }) | undefined;
-    if (!result) return [`| ${name} | not run yet | | | | | \`npm run bench -- ${name}\` |`];
+    const result = results[name] as (Results[typeof name] & { measuredAt: string; machine: Machine; peakRssMiB?: PeakRss }) | undefined;
+    if (!result) return [`| ${name} | not run yet | | | | | | \`npm run bench -- ${name}\` |`];
     const m = result.machine;
     const machine = `${m.cpus} × ${m.cpuModel}${'memoryGiB' in m ? `, ${m.memoryGiB} GiB` : ''}, ${m.database}`;
+    const peak = result.peakRssMiB ? peakRssSentence(result.peakRssMiB) : 'not measured';
+    // The peak belongs to the whole run, so only its first row says it.
     return (ROWS[name] as (r: typeof result) => Row[])(result).map(
-      (row) =>
-        `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`,
+      (row, i) =>
+        `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${i === 0 ? peak : ''} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`,
     );
   });
   return `# Benchmarks
@@ -154,9 +161,11 @@ Every figure next to its baseline, measured in the same run on the same machine 
 shared and noisy: compare the ratios, not the absolute numbers). \`npm run bench\` runs them all
 (about 25 minutes, MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test);
 \`npm run bench -- <name>\` runs one. Each writes \`<name>.json\` and \`<name>.md\` here and rewrites this table.
+Peak RSS is the kernel's high-water mark (VmHWM) over the benchmark's run: of the service process it started, if it
+started one, and of the bench process (which seeds the data, and is the service itself where the benchmark runs it in process).
 
-| figure | value | baseline (same run) | ratio | target / note | machine, date | reproduce |
-|---|---|---|---|---|---|---|
+| figure | value | baseline (same run) | ratio | target / note | peak RSS (the run) | machine, date | reproduce |
+|---|---|---|---|---|---|---|---|
 ${lines.join('\n')}
 `;
 }

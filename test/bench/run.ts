@@ -6,10 +6,11 @@ import { benchClose, closeMarkdown } from './close';
 import { benchForecast, forecastMarkdown } from './forecast';
 import { benchJobs, jobsMarkdown } from './jobs';
 import { benchPledges, type PledgeBenchResult } from './pledges';
-import { benchmarkReport } from './report';
+import { benchmarkReport, peakRssSentence } from './report';
 import { benchSoak, soakMarkdown } from './soak';
 import { benchStorefront, storefrontMarkdown } from './storefront';
 import { benchSubscriptions, subscriptionsMarkdown } from './subscriptions';
+import { type PeakRss, peakRssMiB, resetPeakRss, takeServicePeaksMiB } from './support';
 
 /** Each benchmark: its result (written as JSON) and its report (Markdown). */
 const BENCHES: Record<string, () => Promise<{ result: object; report: string }>> = {
@@ -74,7 +75,13 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
     console.error(`== ${name}`);
-    const { result, report } = await BENCHES[name]();
+    resetPeakRss();
+    takeServicePeaksMiB();
+    const { result: measured, report: measuredReport } = await BENCHES[name]();
+    const servicePeaks = takeServicePeaksMiB();
+    const peakRss: PeakRss = { benchProcess: peakRssMiB(), ...(servicePeaks.length > 0 ? { service: Math.max(...servicePeaks) } : {}) };
+    const result = { ...measured, peakRssMiB: peakRss };
+    const report = `${measuredReport}\nPeak resident memory (VmHWM): ${peakRssSentence(peakRss)}.\n`;
     writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(path.join(dir, `${name}.md`), report);
     writeFileSync(path.join(dir, 'README.md'), benchmarkReport(dir));

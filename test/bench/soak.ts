@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { PledgeRow } from '../../src/pledges';
 import { businessDay } from '../../src/platform/calendar';
 import { addDays } from '../../src/subscriptions/deliveries';
 import { campaignBody } from './pledges';
-import { BENCH_OPERATOR, type LoadResult, type Machine, type Scenario, benchApp, benchDatabase, call, load, startBenchService } from './support';
+import { BENCH_OPERATOR, type LoadResult, type Machine, type Scenario, benchApp, benchDatabase, call, load, rssMiB, startBenchService } from './support';
 
 /**
  * Soak: SOAK_MINUTES (default 10) of mixed load on MariaDB against the real service (one process, the
@@ -157,12 +156,6 @@ function serverErrorsIn(r: LoadResult): number {
   return Object.entries(r.statuses)
     .filter(([status]) => Number(status) >= 500)
     .reduce((n, [, count]) => n + count, 0);
-}
-
-/** The resident memory of a process, from /proc (Linux). */
-function rssMiB(pid: number): number {
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kib / 1024);
 }
 
 export function soakMarkdown(r: SoakResult): string {

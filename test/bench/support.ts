@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,7 +129,7 @@ export function load(config: LoadConfig): Promise<Record<string, LoadResult>> {
 export async function startBenchService(
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; api: string; stop(): Promise<void> }> {
+): Promise<{ child: ChildProcess; api: string; peakRssMiB(): number; stop(): Promise<number> }> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -162,11 +163,53 @@ export async function startBenchService(
   return {
     child,
     api,
+    peakRssMiB: () => peakRssMiB(child.pid),
+    /** Stops the service; resolves to its peak RSS (MiB), which is also kept for the run's report (takeServicePeaksMiB). */
     stop: async () => {
+      const peak = child.exitCode === null ? peakRssMiB(child.pid) : 0;
+      servicePeaksMiB.push(peak);
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
+      return peak;
     },
   };
+}
+
+const servicePeaksMiB: number[] = [];
+
+/**
+ * The peak resident memory (MiB) of the processes that did a benchmark's work, added to every result by run.ts:
+ * the bench process (seeding, and the service itself for the benchmarks that run it in process) and the largest
+ * service process it started (startBenchService), if any. The load generator is the client and is not counted.
+ */
+export interface PeakRss {
+  benchProcess: number;
+  service?: number;
+}
+
+/** The peak RSS (MiB) of each service process stopped since the last call (run.ts: one benchmark's), and forgets them. */
+export function takeServicePeaksMiB(): number[] {
+  return servicePeaksMiB.splice(0);
+}
+
+/** A process's peak resident memory so far in MiB (Linux: VmHWM), by default this one's. */
+export function peakRssMiB(pid = process.pid): number {
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  return Math.round(kib / 1024);
+}
+
+/** A process's resident memory now in MiB (Linux: VmRSS), by default this one's. */
+export function rssMiB(pid = process.pid): number {
+  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+  return Math.round(kib / 1024);
+}
+
+/**
+ * Starts a new peak: the kernel sets a process's VmHWM back to its RSS now (/proc/PID/clear_refs, "5"), so
+ * a benchmark measuring several sizes in one process reports each size's own peak, not the largest so far.
+ */
+export function resetPeakRss(pid = process.pid): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 export const BENCH_OPERATOR = { email: 'bench-operator@example.com', password: 'bench operator password' };
