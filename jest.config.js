@@ -3,8 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The resilience suite (many processes, faults, fuzzing, soak) and the browser tests have their own commands.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/resilience/', '<rootDir>/test/e2e/'],
+  // The resilience suite (many processes, faults, fuzzing, soak), the browser tests and the Spider check have their own commands.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/resilience/', '<rootDir>/test/e2e/', '<rootDir>/test/compat/'],
   // swc compiles our TypeScript and agenda 6's ESM files to CommonJS: jest 30 on Node 20 cannot require(esm).
   // Types are checked separately by `npm run typecheck`.
   transform: {

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The service on a sharded MySQL-compatible database that runs on this machine: MariaDB with its Spider engine
+# (Debian package mariadb-plugin-spider) as the head, two more MariaDB servers as the shards. Starts the three in a
+# temporary folder (their own ports 3321-3323, no system configuration read), runs test/compat/spider.test.ts, which
+# writes docs/scaling-out-spider.md, and stops them. See docs/scaling-out.md § A check that runs here.
+#   apt-get install mariadb-plugin-spider    # once; the package's spider.cnf would load Spider into the system
+#                                            # server at its next restart: comment its plugin-load-add line out
+#   bash scripts/spider-check.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f /usr/lib/mysql/plugin/ha_spider.so ] || { echo "Spider is not installed: apt-get install mariadb-plugin-spider" >&2; exit 1; }
+dir=$(mktemp -d /tmp/spider-check.XXXXXX)
+pids=()
+stop() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; done
+  rm -rf "$dir"
+}
+trap stop EXIT
+port=3321
+for name in head shard0 shard1; do
+  mariadb-install-db --no-defaults --datadir="$dir/$name" --user="$(id -un)" --auth-root-authentication-method=normal >"$dir/$name.install.log" 2>&1
+  extra=()
+  [ "$name" = head ] && extra=(--plugin-load-add=ha_spider.so)
+  mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/$name" --port="$port" --bind-address=127.0.0.1 \
+    --socket="$dir/$name.sock" --pid-file="$dir/$name.pid" --innodb-buffer-pool-size=128M --skip-log-bin "${extra[@]}" \
+    >"$dir/$name.log" 2>&1 &
+  pids+=("$!")
+  port=$((port + 1))
+done
+for p in 3321 3322 3323; do
+  for _ in $(seq 1 100); do mariadb -uroot -h127.0.0.1 -P"$p" -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.2; done
+done
+SPIDER_HEAD_URL=mysql://root@127.0.0.1:3321 SPIDER_SHARD_URLS=mysql://root@127.0.0.1:3322,mysql://root@127.0.0.1:3323 \
+  npx jest -c jest.compat.config.js "$@"
