@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { entities } from '../../src/app';
 import { openDatabase } from '../../src/platform/database';
 import { Metrics } from '../../src/platform/http/metrics';
 import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
-import { findClaimable } from '../../src/platform/jobs/job-repository';
+import { findClaimable, namesWithClaimableJobs } from '../../src/platform/jobs/job-repository';
 import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { parseLog, recordingJob } from '../support/test-jobs';
@@ -152,6 +153,53 @@ describe('job backend (agenda 6 on our database)', () => {
       }
     });
     await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.many-due' }));
+  });
+
+  test('one read tells a poll which names have a job to claim: due and free, or with an expired lock; not future, live-locked or cancelled', async () => {
+    const now = Date.now();
+    const row = (name: string, nextRunAt: number, lockedAt: number | null, disabled = 0) => ({
+      id: randomUUID(),
+      name,
+      priority: 0,
+      next_run_at: new Date(nextRunAt),
+      type: 'normal',
+      dedupe_key: null,
+      fail_count: 0,
+      data: '{}',
+      disabled,
+      locked_at: lockedAt === null ? null : new Date(lockedAt),
+      created_at: new Date(now),
+    });
+    const rows = [
+      row('test.names.due', now - 1000, null),
+      row('test.names.future', now + 3600_000, null),
+      row('test.names.running', now - 1000, now - 1000),
+      row('test.names.abandoned', now - 600_000, now - 700_000),
+      row('test.names.cancelled', now - 1000, null, 1),
+    ];
+    await t.db.transaction((tx) => t.db.insertRows(tx, 'jobs', rows));
+    const names = await namesWithClaimableJobs(t.db, [...rows.map((r) => r.name), 'test.names.none'], {
+      scan: new Date(now + 500),
+      deadline: new Date(now - 600_000),
+    });
+    expect([...names].sort()).toEqual(['test.names.abandoned', 'test.names.due']);
+    await t.db.transaction((tx) => tx.createQueryBuilder().delete().from(JobRow).where('name LIKE :n', { n: 'test.names.%' }).execute());
+  });
+
+  test('a job enqueued while the worker polls and finds nothing runs at one of the next polls', async () => {
+    const ran: number[] = [];
+    const jobs = jobsOn(
+      { pollIntervalMs: 100 },
+      defineJob({ name: 'test.later', payload: z.strictObject({ n: z.number() }), handle: async ({ n }) => void ran.push(n) }),
+    );
+    await jobs.startWorker();
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.later', { n: 1 }));
+    await waitFor(() => ran.length === 1, 10_000, 'the job enqueued after the worker started to run');
+    await t.db.transaction((tx) => jobs.enqueue(tx, 'test.later', { n: 2 }));
+    await waitFor(() => ran.length === 2, 10_000, 'a second one to run too');
+    await jobs.stopWorker();
+    expect(ran).toEqual([1, 2]);
   });
 
   test('a failing job is retried with back-off until it succeeds', async () => {

@@ -160,7 +160,7 @@ export class Jobs {
   async startWorker(): Promise<void> {
     if (this.agenda) return;
     const maxConcurrency = this.options.concurrency ?? 20;
-    const backend = new TypeormBackend(this.db);
+    const backend = new TypeormBackend(this.db, { names: [...this.definitions.keys()], snapshotMs: this.options.pollIntervalMs / 2 });
     const channel = new InMemoryNotificationChannel();
     const agenda = new Agenda({
       backend,
@@ -185,6 +185,7 @@ export class Jobs {
       const jobId = String(job.attrs._id);
       this.running.get(jobId)?.stopHeartbeat();
       this.running.delete(jobId);
+      backend.repository.jobEnded(job.attrs.name);
       this.refill(channel, job.attrs.name);
     });
     for (const definition of this.definitions.values()) {
