@@ -5,7 +5,7 @@ import type { PledgeTallies } from '../pledges';
 import { businessDay, isoWeekDates } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
-import { type Database, type Tx } from '../platform/database';
+import { type Database, type Tx, storedTimestamp } from '../platform/database';
 import { type FieldError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { type Principal, subjectOf } from '../platform/http/principal';
@@ -530,7 +530,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       const actual = new Map<string, number>();
       for (const [campaignId, variants] of tallies) for (const t of variants) actual.set(actualKey({ campaignId, variant: t.variantKey }), t.paid);
       return forecastAccuracy(
-        lines.map((l) => ({ ...l, version: Number(l.version), expectedUnits: Number(l.expectedUnits), publishedAt: asDate(l.publishedAt) })),
+        lines.map((l) => ({ ...l, version: Number(l.version), expectedUnits: Number(l.expectedUnits), publishedAt: storedTimestamp(l.publishedAt) })),
         actual,
         plannedUnits(commitments.map((c) => ({ ...c, version: Number(c.version), quantity: Number(c.quantity) }))),
       );
@@ -697,7 +697,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     for (const r of rows) {
       if (Number(r.delivered) > 0 || Number(r.version) <= (newestDelivered.get(r.factoryId) ?? 0)) continue;
       const list = failing.get(r.factoryId) ?? [];
-      list.push({ batchId: r.batchId, attempts: Number(r.attempts), lastAt: asDate(r.lastAt).getTime() });
+      list.push({ batchId: r.batchId, attempts: Number(r.attempts), lastAt: storedTimestamp(r.lastAt).getTime() });
       failing.set(r.factoryId, list);
     }
     return new Map(
@@ -826,9 +826,4 @@ export function batchPayload(batch: ForecastBatchRow, lines: ForecastLineRow[], 
       };
     }),
   };
-}
-
-function asDate(value: Date | string): Date {
-  // Raw rows: MySQL returns Date objects, SQLite the stored text (UTC).
-  return value instanceof Date ? value : new Date(value.includes('T') || value.endsWith('Z') ? value : `${value.replace(' ', 'T')}Z`);
 }

@@ -21,12 +21,11 @@ interface PledgeIntent {
   variantKey: string;
   quantity: number;
   at: Date;
-  shopId: string | null;
 }
 
-/** Which shop owner's shop a consumer is bound to at a moment (the shops module's bindings), or null: one indexed read. */
+/** Which shop owner's shop each consumer is bound to at a moment (the shops module's bindings): one read for a batch, in its transaction. */
 export interface AttributionSource {
-  shopOf(userId: string, at: Date): Promise<string | null>;
+  shopsOf(tx: Tx, userIds: readonly string[], at: Date): Promise<Map<string, { shopId: string; expiresAt: Date }>>;
 }
 
 type Placed = { pledge: PledgeRow; payment: PaymentRow };
@@ -67,9 +66,8 @@ export class PledgePlacement {
   ): Promise<Placed & { payments: PaymentRow[] }> {
     // What never changes about a campaign comes from a cache; whether it is open, and whether units are
     // left, is decided by the conditional update, so a stale cache cannot let a pledge through.
-    // The shop owner is read before the batch, alongside the terms: one primary-key read, in no transaction.
     const at = this.deps.clock.now();
-    const [campaign, shopId] = await Promise.all([this.deps.campaigns.terms(campaignId), this.deps.attribution.shopOf(consumer.userId, at)]);
+    const campaign = await this.deps.campaigns.terms(campaignId);
     if (!campaign) throw notFound('The campaign');
     const key = checkChoice(campaign, input);
     if (campaign.perConsumerLimit !== null) await this.ensureConsumerRow(campaignId, consumer.userId);
@@ -82,7 +80,6 @@ export class PledgePlacement {
         variantKey: key,
         quantity: input.quantity,
         at,
-        shopId,
       });
     } catch (error) {
       // The pledge exists already: an earlier attempt of this request wrote it and died before answering.
@@ -178,17 +175,27 @@ export class PledgePlacement {
    */
   private async insertAndReserve(tx: Tx, campaignId: string, intents: readonly PledgeIntent[]): Promise<{ placed: Placed[]; reserved: boolean }> {
     const units = intents.reduce((total, intent) => total + intent.quantity, 0);
+    // Read before the hot row is locked. The batch's earliest moment, then each pledge's own (shopAt).
+    const bindings = await this.deps.attribution.shopsOf(
+      tx,
+      intents.map((i) => i.userId),
+      new Date(Math.min(...intents.map((i) => i.at.getTime()))),
+    );
+    const shopAt = (userId: string, at: Date) => {
+      const binding = bindings.get(userId);
+      return binding && binding.expiresAt > at ? binding.shopId : null;
+    };
     const [placed, reserved] = await Promise.all([
-      this.insertPledges(tx, intents),
+      this.insertPledges(tx, intents, shopAt),
       units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()),
     ]);
     return { placed, reserved };
   }
 
-  /** The pledges, their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
-  private async insertPledges(tx: Tx, intents: readonly PledgeIntent[]): Promise<Placed[]> {
+  /** The pledges (each credited to the shop its consumer is bound to then), their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
+  private async insertPledges(tx: Tx, intents: readonly PledgeIntent[], shopAt: (userId: string, at: Date) => string | null): Promise<Placed[]> {
     if (intents.length === 0) return [];
-    const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at, shopId }) =>
+    const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
       Object.assign(new PledgeRow(), {
         id: pledgeId,
         campaignId: campaign.id,
@@ -205,7 +212,7 @@ export class PledgePlacement {
         expiresAt: new Date(at.getTime() + this.deps.depositTtlMinutes * 60_000),
         balanceDueAt: null,
         remindedAt: null,
-        shopId,
+        shopId: shopAt(userId, at),
         createdAt: at,
         updatedAt: at,
       }),

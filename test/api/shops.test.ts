@@ -189,6 +189,22 @@ describe('attribution', () => {
     expect(await pledgeShop(placed.body.id)).toBeNull();
   });
 
+  test("pledges placed at the same moment each carry their own consumer's shop; a binding that has expired credits nobody", async () => {
+    const a = await aShopOwner();
+    const b = await aShopOwner();
+    const lapsed = await aConsumer(t);
+    await bind(lapsed, a.code).expect(200);
+    clock.offsetMs += 30 * 86_400_000;
+    const [ofA, ofB, unbound] = [await aConsumer(t), await aConsumer(t), await aConsumer(t)];
+    await bind(ofA, a.code).expect(200);
+    await bind(ofB, b.code).expect(200);
+    const c = await anOpenCampaign(t, operator, factoryId, clock);
+    const consumers = [ofA, ofB, unbound, lapsed, ofA, ofB, unbound, lapsed];
+    const placed = await Promise.all(consumers.map((consumer) => pledge(t, consumer, c.id, { colour: 'black', size: 'M' }, 1).expect(201)));
+    const expected = [a.id, b.id, null, null];
+    for (const [i, res] of placed.entries()) expect(await pledgeShop(res.body.id)).toBe(expected[i % 4]);
+  });
+
   test('pledges and subscriptions made after binding carry the shop; those made before do not', async () => {
     const shop = await aShopOwner();
     const consumer = await aConsumer(t);

@@ -335,6 +335,11 @@ function utcTimestamp(at: Date): string {
   return at.toISOString().replace('T', ' ').slice(0, 23);
 }
 
+/** A timestamp column read by plain SQL (`Database.sql`): MySQL returns a Date, SQLite the stored UTC text. */
+export function storedTimestamp(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(value.includes('T') || value.endsWith('Z') ? value : `${value.replace(' ', 'T')}Z`);
+}
+
 /** A unique-key violation, on either database: the "someone else inserted it first" signal. */
 export function isUniqueViolation(error: unknown): boolean {
   const code = driverCode(error);

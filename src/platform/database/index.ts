@@ -1,4 +1,4 @@
-export { Database, isConnectionLost, isUniqueViolation, type Dialect, type SqlValue, type Tx } from './database';
+export { Database, isConnectionLost, isUniqueViolation, storedTimestamp, type Dialect, type SqlValue, type Tx } from './database';
 export { createDataSource } from './data-source';
 export { fenColumn, jsonColumn, timestampColumn } from './columns';
 export { col } from './schema';
