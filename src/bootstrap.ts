@@ -16,7 +16,7 @@ export async function boot(
     auth: config.authSecret ?? loadOrCreateSecret(config.dataDir, 'auth-secret'),
     sandbox: config.payments.sandboxSecret ?? loadOrCreateSecret(config.dataDir, 'sandbox-secret'),
   };
-  const db = await openDatabase(config.database, entities, migrations);
+  const db = await openDatabase(config.database, entities, migrations, { checkNesting: config.env !== 'production' });
   const app = buildApp({ config, db, logger, clock: options.clock ?? systemClock, secrets, runsWorker: options.runsWorker, providers: options.providers });
   return { app, db };
 }

@@ -6,8 +6,13 @@ import { StartupError, fileSystemReason } from '../startup-error';
 import { createDataSource } from './data-source';
 import { Database } from './database';
 
-/** Connects to MySQL, or opens (creating its folder if needed) the embedded SQLite file. */
-export async function openDatabase(config: DatabaseConfig, entities: MixedList<Function>, migrations: MixedList<Function>): Promise<Database> {
+/** Connects to MySQL, or opens (creating its folder if needed) the embedded SQLite file. `options`: as for Database. */
+export async function openDatabase(
+  config: DatabaseConfig,
+  entities: MixedList<Function>,
+  migrations: MixedList<Function>,
+  options?: { checkNesting: boolean },
+): Promise<Database> {
   const dataSource = createDataSource(config, entities, migrations);
   try {
     if (config.kind === 'sqlite') mkdirSync(path.dirname(config.file), { recursive: true });
@@ -15,7 +20,7 @@ export async function openDatabase(config: DatabaseConfig, entities: MixedList<F
   } catch (error) {
     throw openFailure(config, error);
   }
-  return new Database(dataSource);
+  return new Database(dataSource, options);
 }
 
 /**
