@@ -9,13 +9,13 @@ import { SHARD_PLAN } from '../support/shard-plan';
 
 /**
  * The service on a sharded MySQL-compatible database that runs on this machine: MariaDB's Spider engine, a head
- * server whose tables are spread over two shard servers by the shard keys of test/support/shard-plan.ts. Not part
- * of `npm test`: `scripts/spider-check.sh` starts the three servers and runs this file, which writes what worked and
+ * server whose tables are spread over three shard servers by the shard keys of test/support/shard-plan.ts. Not part
+ * of `npm test`: `scripts/spider-check.sh` starts the four servers and runs this file, which writes what worked and
  * what had to change to docs/scaling-out-spider.md. Spider is not Vitess or TiDB (docs/scaling-out.md says what it
  * does and does not stand for); it checks that our statements, routed by a shard key through a proxy, still work.
  */
 const HEAD = process.env.SPIDER_HEAD_URL ?? 'mysql://root@127.0.0.1:3321';
-const SHARDS = (process.env.SPIDER_SHARD_URLS ?? 'mysql://root@127.0.0.1:3322,mysql://root@127.0.0.1:3323').split(',');
+const SHARDS = (process.env.SPIDER_SHARD_URLS ?? 'mysql://root@127.0.0.1:3322,mysql://root@127.0.0.1:3323,mysql://root@127.0.0.1:3324').split(',');
 const NAME = 'c2m_spider';
 const REPORT = path.join(__dirname, '../../docs/scaling-out-spider.md');
 
@@ -50,6 +50,7 @@ beforeAll(async () => {
   }
   head = await connect(HEAD, NAME);
   shards = await Promise.all(SHARDS.map((url) => connect(url, NAME)));
+  for (const s of shards) await s.query("SET GLOBAL log_output = 'TABLE', GLOBAL general_log = 1");
   for (const [i, url] of SHARDS.entries()) {
     const u = new URL(url);
     await head.query(`DROP SERVER IF EXISTS shard${i}`);
@@ -109,6 +110,42 @@ async function shard(table: string, column: string): Promise<string[]> {
   return changes;
 }
 
+/**
+ * Runs `work` and says which statements each shard server received meanwhile (from its general log), by table and
+ * verb: what the head sent to one shard and what it sent to all of them (a scatter).
+ */
+async function routed<T>(work: () => Promise<T>): Promise<{ result: T; perShard: Map<string, number>[] }> {
+  for (const s of shards) await s.query('TRUNCATE mysql.general_log');
+  const result = await work();
+  const perShard = await Promise.all(
+    shards.map(async (s) => {
+      const [rows] = (await s.query(
+        "SELECT CONVERT(argument USING utf8mb4) AS q FROM mysql.general_log WHERE command_type = 'Query' AND thread_id <> CONNECTION_ID()",
+      )) as unknown as [{ q: string }[]];
+      const counts = new Map<string, number>();
+      for (const { q } of rows) {
+        const match = /^\s*(select|insert|update|delete|replace)\b(?:[\s\S]*?\b(?:from|into)\b)?\s*`[^`]+`\.`([^`]+)`/i.exec(q);
+        if (!match) continue;
+        const key = `${match[2]} ${match[1].toUpperCase()}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    }),
+  );
+  return { result, perShard };
+}
+
+/** Routing of a step, as a finding: what reached the campaign's own shard, and what reached the others too. */
+function routing(perShard: Map<string, number>[], home: number): string {
+  const list = (counts: Map<string, number>) =>
+    [...counts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ') || 'nothing';
+  const others = perShard.filter((_, i) => i !== home);
+  return `its shard: ${list(perShard[home])}; the other shards: ${others.map(list).join(' / ')}`;
+}
+
 /** How many rows of `table` with `column = value` each shard server holds. */
 async function rowsPerShard(table: string, column: string, value: string): Promise<number[]> {
   return Promise.all(
@@ -128,12 +165,24 @@ test('the pledge path, the forecast, "my pledges" and a settlement, on tables sh
   const operator = await step('sign-in (users and sessions sharded)', () => anOperator(t));
   const factory = await step('a factory and its portal user', () => aFactory(t, operator));
   const consumers: Caller[] = await step('20 consumers sign up', () => Promise.all(Array.from({ length: 20 }, () => aConsumer(t))));
+  const usersPerShard = await Promise.all(
+    shards.map(async (s) => Number(((await s.query('SELECT COUNT(*) AS n FROM users')) as unknown as [{ n: number }[]])[0][0].n)),
+  );
+  findings[findings.length - 1].detail = `users per shard: ${usersPerShard.join(' / ')} (the operator and the factory user included)`;
   const [hot, other] = await step('two campaigns published', () =>
     Promise.all([anOpenCampaign(t, operator, factory.id, clock, { maxUnits: 60 }), anOpenCampaign(t, operator, factory.id, clock)]),
   );
 
   const variant = { colour: 'black', size: 'M' };
-  const answers = await step(
+  const home = (await rowsPerShard('campaigns', 'id', hot.id)).findIndex((n) => n === 1);
+  /** A step whose statements are traced on the shards: its finding says where they went. */
+  const tracedStep = async <T>(name: string, work: () => Promise<T>, detail = '') => {
+    const { result, perShard } = await step(name, () => routed(work));
+    findings[findings.length - 1].detail = [detail, routing(perShard, home)].filter(Boolean).join('. ');
+    return result;
+  };
+
+  const answers = await tracedStep(
     '80 pledges at once on a campaign capped at 60 (group commit: multi-row inserts, tally upserts, one conditional UPDATE)',
     async () => {
       const all = await Promise.all(Array.from({ length: 80 }, (_, i) => pledge(t, consumers[i % 20], hot.id, variant, 1)));
@@ -154,32 +203,30 @@ test('the pledge path, the forecast, "my pledges" and a settlement, on tables sh
     async () => {
       const placed: Record<string, number[]> = {};
       for (const table of ['pledges', 'payments', 'pledge_tallies', 'pledge_days']) placed[table] = await rowsPerShard(table, 'campaign_id', hot.id);
-      placed.campaigns = await rowsPerShard('campaigns', 'id', hot.id);
-      const shardOf = placed.campaigns.findIndex((n) => n === 1);
       for (const [table, counts] of Object.entries(placed))
-        if (counts.some((n, i) => i !== shardOf && n > 0)) throw new Error(`${table} spread: ${counts.join(', ')}`);
-      const [[row]] = (await shards[shardOf].query('SELECT reserved_units AS r FROM campaigns WHERE id = ?', [hot.id])) as unknown as [{ r: number }[]];
-      if (row.r !== 60 || placed.pledges[shardOf] !== 60) throw new Error(`reserved ${row.r}, pledges ${placed.pledges[shardOf]}`);
+        if (counts.some((n, i) => i !== home && n > 0)) throw new Error(`${table} spread: ${counts.join(', ')}`);
+      const [[row]] = (await shards[home].query('SELECT reserved_units AS r FROM campaigns WHERE id = ?', [hot.id])) as unknown as [{ r: number }[]];
+      if (row.r !== 60 || placed.pledges[home] !== 60) throw new Error(`reserved ${row.r}, pledges ${placed.pledges[home]}`);
     },
     'pledges, payments, tallies, days and the campaign row of the hot campaign all on one shard server; reserved_units = 60 = its pledges (no oversell)',
   );
 
-  await step('60 deposits confirmed at once (the notification batch: payments, pledges, tallies, ledger, notifications)', () =>
+  await tracedStep('60 deposits confirmed at once (the notification batch: payments, pledges, tallies, ledger, notifications)', () =>
     Promise.all(answers.map((r) => sandboxSettles(t, r.body.depositPayment.id))),
   );
 
-  await step('the live forecast of the factory (GET /v1/factory/forecast: tallies of its campaigns on every shard)', async () => {
+  await tracedStep('the live forecast of the factory (GET /v1/factory/forecast: the tallies of its campaigns)', async () => {
     const res = await t.http.get('/v1/factory/forecast').set(factory.user.auth);
     if (res.status !== 200) throw new Error(`${res.status} ${JSON.stringify(res.body)}`);
   });
 
-  await step("a consumer's pledges across campaigns (GET /v1/me/pledges: by user, a scatter over the shards)", async () => {
+  await tracedStep("a consumer's pledges across campaigns (GET /v1/me/pledges: pledges by user_id)", async () => {
     const res = await t.http.get('/v1/me/pledges').set(consumers[0].auth);
     const [[row]] = (await head.query('SELECT COUNT(*) AS n FROM pledges WHERE user_id = ?', [consumers[0].userId])) as unknown as [{ n: number }[]];
     if (res.status !== 200 || res.body.items.length !== Number(row.n)) throw new Error(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
   });
 
-  await step('the close and the settle batch (every pledge to awaiting_balance, tallies moved, consumers told)', async () => {
+  await tracedStep('the close and the settle batch (every pledge to awaiting_balance, tallies moved, consumers told)', async () => {
     await t.http.post(`/v1/campaigns/${hot.id}/close`).set(operator.auth).expect(200);
     await runDue(t, clock);
     const [[row]] = (await head.query("SELECT COUNT(*) AS n FROM pledges WHERE campaign_id = ? AND status = 'awaiting_balance'", [hot.id])) as unknown as [

@@ -47,7 +47,8 @@ export const SHARD_PLAN: Record<string, Placement> = {
       phone: 'a lookup table phone → user id (Vitess: a unique lookup vindex)',
     },
   },
-  sessions: { shardBy: 'user_id', uniqueAnyway: { id: RANDOM_ID } },
+  // Sessions by their own id: every request looks its session up by id (one shard); revoking all of a user's is rare (a scatter).
+  sessions: { shardBy: 'id' },
   consumer_notifications: { shardBy: 'user_id', uniqueAnyway: { id: RANDOM_ID } },
   subscriptions: { shardBy: 'user_id', uniqueAnyway: { id: RANDOM_ID } },
   fruit_boxes: {
@@ -113,6 +114,7 @@ export const SHARD_PLAN: Record<string, Placement> = {
 export const FOREIGN_KEYS_TO_DROP: Record<string, string> = {
   'campaigns.factory_id → factories': 'campaigns by id, factories unsharded',
   'users.factory_id → factories': 'users by id, factories unsharded',
+  'sessions.user_id → users': 'sessions by id, users by id',
   'payment_checkouts.payment_id → payments': 'payment_checkouts unsharded, payments by campaign',
 };
 
