@@ -1,143 +1,288 @@
-import { fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
-import os from 'node:os';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { migrations } from '../../migrations';
-import { entities } from '../../src/app';
+import { randomUUID } from 'node:crypto';
 import { CampaignRow } from '../../src/campaigns';
-import { openDatabase } from '../../src/platform/database';
+import { businessDay } from '../../src/platform/calendar';
+import type { Database } from '../../src/platform/database';
 import { PledgeRow } from '../../src/pledges';
-import { BENCH_OPERATOR, type LoadResult, benchApp, call, freePort, load, startBenchService } from './support';
+import { type ProfileSummary, summariseProfile } from './cpu-profile';
+import { describeGrowth, formatNumber, writeGrowthChart } from './growth';
+import { BENCH_OPERATOR, type LoadResult, type Machine, benchApp, benchDatabase, call, cpuMs, freePort, load, startBenchService } from './support';
 
 /**
- * A spike of pledges on one hot campaign over HTTP, on MySQL/MariaDB, with the sandbox confirming
- * deposits; and, in the same run, the same database writes through raw node:http + mysql2 (the
- * baseline). The load comes from a second process.
+ * A spike of pledges on one hot campaign over HTTP, on MySQL/MariaDB, with the sandbox confirming deposits; and, in
+ * the same run, the same database writes through raw node:http + mysql2 in two ways (baseline-server.ts): one
+ * transaction per pledge, and coalesced into group transactions (the ceiling of this machine). The load comes from a
+ * second process. Measured with 10k, 100k and 1M existing pledges in the database (PLEDGE_SIZES), then a short
+ * profiled spike says where the service's time goes.
  */
 const REGISTER = path.join(__dirname, '../support/register-ts.js');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SIZES = (process.env.PLEDGE_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const WARMUP_SECONDS = 3;
+const PROFILE_SECONDS = 8;
 const CONSUMERS = 200;
+const HISTORY_VARIANT = 'colour=navy;size=L';
 
-export interface PledgeBenchResult {
-  name: string;
-  measuredAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; database: string };
-  connections: number;
-  seconds: number;
-  baseline: Summary;
-  service: Summary;
-  ratio: number;
-  correctness: {
-    pledgesInDatabase: number;
-    reservedUnits: number;
-    acceptedResponses: number;
-    inFlightAtStop: number;
-    oversold: boolean;
-    ledgerReconciles: boolean;
-    violations: string[];
-  };
-}
-
-interface Summary {
+export interface Summary {
   acceptedPerSecond: number;
   requests: number;
   accepted: number;
   refused: number;
   serverErrors: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** CPU time (user + system) of the server process per accepted pledge, over the measured run. */
+  cpuMsPerPledge: number;
+}
+
+export interface SizeResult {
+  /** Pledges in the database before this size's runs (seeded history plus every earlier run's). */
+  existingPledges: number;
+  raw: Summary;
+  grouped: Summary;
+  service: Summary;
+  ratioToRaw: number;
+  ratioToGrouped: number;
+  correctness: { acceptedResponses: number; pledgesInDatabase: number; reservedUnits: number; inFlightAtStop: number; consistent: boolean };
+}
+
+export interface PledgeBenchResult {
+  name: 'pledges';
+  measuredAt: string;
+  machine: Machine;
+  connections: number;
+  seconds: number;
+  sizes: SizeResult[];
+  ledgerReconciles: boolean;
+  violations: string[];
+  growth: { chart: string; service: string; raw: string; grouped: string };
+  profile: ProfileSummary;
 }
 
 export async function benchPledges(): Promise<PledgeBenchResult> {
-  const baseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
-  const url = new URL(baseUrl);
-  url.pathname = '/c2m_bench';
-  const databaseUrl = url.toString();
-  await recreateDatabase(baseUrl, 'c2m_bench');
-  const db = await openDatabase({ kind: 'mysql', url: databaseUrl }, entities, migrations);
-  await db.migrate();
-
-  // The baseline writes into its own campaign row of the same schema.
-  const app = benchApp(db, databaseUrl, { SANDBOX_AUTO_CONFIRM: 'false' });
+  const { db, url, machine } = await benchDatabase('c2m_bench');
+  const app = benchApp(db, url, { SANDBOX_AUTO_CONFIRM: 'false' });
   const factory = await app.services.factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
-  const baselineCampaign = await app.services.campaigns.create(campaignInput(factory.id));
-  await app.services.campaigns.publish(baselineCampaign.id);
+  // The baselines write into campaign rows of their own, of the same schema; the history into another.
+  const rawCampaign = await app.services.campaigns.create(campaignInput(factory.id));
+  const groupedCampaign = await app.services.campaigns.create(campaignInput(factory.id));
+  const history = await app.services.campaigns.create(campaignInput(factory.id));
+  for (const c of [rawCampaign, groupedCampaign, history]) await app.services.campaigns.publish(c.id);
 
-  console.error(`baseline: raw node:http + mysql2, ${CONNECTIONS} connections, ${SECONDS} s`);
-  const baselinePort = await freePort();
-  const baseline = fork(path.join(__dirname, 'baseline-server.ts'), [], {
-    execArgv: ['-r', REGISTER],
-    env: { ...process.env, PORT: String(baselinePort), BENCH_DATABASE_URL: databaseUrl, BASELINE_CAMPAIGN_ID: baselineCampaign.id },
-  });
-  await once(baseline, 'message');
-  const raw = (durationSeconds: number) => spike(`http://127.0.0.1:${baselinePort}`, '/pledge', [undefined], durationSeconds);
-  await raw(WARMUP_SECONDS);
-  const baselineRun = await raw(SECONDS);
-  baseline.kill('SIGTERM');
-
-  console.error(`service: Express + TypeORM, the real pledge route, sandbox auto-confirm, ${CONNECTIONS} connections, ${SECONDS} s`);
-  const service = await startBenchService(databaseUrl);
+  const service = await startBenchService(url);
+  const sizes: SizeResult[] = [];
   try {
-    const { api } = service;
-    const token = await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR).then((r) => r.token as string);
-    const campaign = (await call('POST', `${api}/v1/campaigns`, campaignBody(factory.id), token)) as { id: string };
-    await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
-    const tokens: string[] = [];
-    for (let i = 0; i < CONSUMERS; i += 20) {
-      tokens.push(
-        ...(await Promise.all(
-          Array.from({ length: 20 }, (_, j) =>
-            call('POST', `${api}/v1/auth/register`, { email: `bench-${i + j}@example.com`, password: 'bench consumer password' }).then(
-              (r) => r.token as string,
-            ),
-          ),
-        )),
+    const { api, tokens, target, campaignId } = await hotCampaign(service.api, factory.id);
+    let seeded = 0;
+    let accepted = 0;
+    for (const size of SIZES) {
+      const existing = await countPledges(db);
+      if (existing < size) {
+        console.error(`seeding ${formatNumber(size - existing)} pledges of history (to ${formatNumber(size)} in the database)`);
+        seeded += await seedHistory(db, history.id, size - existing, seeded);
+      }
+      const existingPledges = await countPledges(db);
+      console.error(
+        `== ${formatNumber(existingPledges)} pledges in the database: raw baseline, grouped baseline, service; ${CONNECTIONS} connections, ${SECONDS} s each`,
+      );
+      const raw = await baselineRun(url, 'raw', rawCampaign.id);
+      const grouped = await baselineRun(url, 'grouped', groupedCampaign.id);
+      const warm = await spike(api, target, tokens, WARMUP_SECONDS);
+      const before = service.cpuMs();
+      const run = await spike(api, target, tokens, SECONDS);
+      const serviceSummary = summarise(run, service.cpuMs() - before);
+      accepted += (warm.statuses['201'] ?? 0) + (run.statuses['201'] ?? 0);
+      await waitUntilConfirmed(db, campaignId, 300_000);
+      const { pledgesInDatabase, reservedUnits } = await db.transaction(async (tx) => ({
+        pledgesInDatabase: await tx.countBy(PledgeRow, { campaignId }),
+        reservedUnits: (await tx.findOneByOrFail(CampaignRow, { id: campaignId })).reservedUnits,
+      }));
+      // The load generator stops with up to one request in flight per connection, twice per size (warm-up, run);
+      // those may commit after their client stopped listening. So the database may hold up to that many more pledges
+      // than 201s were counted: never fewer, never more units than pledges.
+      const inFlightAtStop = pledgesInDatabase - accepted;
+      sizes.push({
+        existingPledges,
+        raw,
+        grouped,
+        service: serviceSummary,
+        ratioToRaw: ratio(serviceSummary.acceptedPerSecond, raw.acceptedPerSecond),
+        ratioToGrouped: ratio(serviceSummary.acceptedPerSecond, grouped.acceptedPerSecond),
+        correctness: {
+          acceptedResponses: accepted,
+          pledgesInDatabase,
+          reservedUnits,
+          inFlightAtStop,
+          consistent: reservedUnits === pledgesInDatabase && inFlightAtStop >= 0 && inFlightAtStop <= 2 * CONNECTIONS * sizes.length + 2 * CONNECTIONS,
+        },
+      });
+      console.error(
+        `   raw ${raw.acceptedPerSecond}/s, grouped ${grouped.acceptedPerSecond}/s, service ${serviceSummary.acceptedPerSecond}/s (p99 ${serviceSummary.latencyMs.p99} ms)`,
       );
     }
-    const target = `/v1/campaigns/${campaign.id}/pledges`;
-    const warm = await spike(api, target, tokens, WARMUP_SECONDS);
-    const serviceRun = await spike(api, target, tokens, SECONDS);
-
-    // Correctness after the spike, once the sandbox has confirmed every deposit: every accepted pledge is
-    // in the database and holds exactly its units, and the ledger reconciles (each read in one snapshot).
-    console.error('waiting for the sandbox to confirm every deposit, then checking');
-    await waitUntilConfirmed(db, campaign.id, 180_000);
-    const { pledgesInDatabase, reservedUnits } = await db.transaction(async (tx) => ({
-      pledgesInDatabase: await tx.countBy(PledgeRow, { campaignId: campaign.id }),
-      reservedUnits: (await tx.findOneByOrFail(CampaignRow, { id: campaign.id })).reservedUnits,
-    }));
-    const acceptedResponses = (warm.statuses['201'] ?? 0) + (serviceRun.statuses['201'] ?? 0);
-    const report = await app.reconcile();
-    const baselineSummary = summarise(baselineRun);
-    const serviceSummary = summarise(serviceRun);
-    return {
-      name: 'pledges',
-      measuredAt: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, database: await serverVersion(db) },
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      baseline: baselineSummary,
-      service: serviceSummary,
-      ratio: Math.round((serviceSummary.acceptedPerSecond / baselineSummary.acceptedPerSecond) * 100) / 100,
-      // The load generator stops twice (after the warm-up and after the run) with up to one request in flight
-      // per connection; those may commit after their client stopped listening. So the database may hold up to
-      // 2 × connections more pledges than 201s were counted: never fewer, never more, never more units than pledges.
-      correctness: {
-        pledgesInDatabase,
-        reservedUnits,
-        acceptedResponses,
-        inFlightAtStop: pledgesInDatabase - acceptedResponses,
-        oversold: reservedUnits !== pledgesInDatabase || pledgesInDatabase < acceptedResponses || pledgesInDatabase - acceptedResponses > 2 * CONNECTIONS,
-        ledgerReconciles: report.ok,
-        violations: report.violations,
-      },
-    };
   } finally {
     await service.stop();
-    await db.close();
   }
+  console.error('checking the ledger');
+  const report = await app.reconcile();
+  const profile = await profiledSpike(url, factory.id);
+  await db.close();
+
+  const points = (pick: (s: SizeResult) => Summary) => sizes.map((s) => ({ x: s.existingPledges, y: pick(s).acceptedPerSecond }));
+  const costs = (pick: (s: SizeResult) => Summary) => sizes.map((s) => ({ x: s.existingPledges, y: 1000 / Math.max(1, pick(s).acceptedPerSecond) }));
+  const chart = writeGrowthChart('pledges', {
+    title: `Pledges accepted per second on one hot campaign (${CONNECTIONS} connections)`,
+    xLabel: 'pledges already in the database',
+    yLabel: 'accepted pledges per second',
+    series: [
+      { name: 'service', points: points((s) => s.service) },
+      { name: 'baseline: grouped transactions (raw)', points: points((s) => s.grouped) },
+      { name: 'baseline: one transaction per pledge (raw)', points: points((s) => s.raw) },
+    ],
+  });
+  const growthOf = (pick: (s: SizeResult) => Summary) => (sizes.length >= 2 ? describeGrowth(costs(pick)) : 'one size only');
+  return {
+    name: 'pledges',
+    measuredAt: new Date().toISOString(),
+    machine,
+    connections: CONNECTIONS,
+    seconds: SECONDS,
+    sizes,
+    ledgerReconciles: report.ok,
+    violations: report.violations.slice(0, 20),
+    growth: { chart, service: growthOf((s) => s.service), raw: growthOf((s) => s.raw), grouped: growthOf((s) => s.grouped) },
+    profile,
+  };
+}
+
+/** The hot campaign, created and published through the API, and the tokens of the consumers who pledge on it. */
+async function hotCampaign(api: string, factoryId: string) {
+  const token = await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR).then((r) => r.token as string);
+  const campaign = (await call('POST', `${api}/v1/campaigns`, campaignBody(factoryId), token)) as { id: string };
+  await call('POST', `${api}/v1/campaigns/${campaign.id}/publish`, {}, token);
+  const tokens: string[] = [];
+  for (let i = 0; i < CONSUMERS; i += 20) {
+    const batch = Array.from({ length: 20 }, (_, j) =>
+      call('POST', `${api}/v1/auth/register`, { email: `bench-${randomUUID()}-${i + j}@example.com`, password: 'bench consumer password' }),
+    );
+    tokens.push(...(await Promise.all(batch)).map((r) => r.token as string));
+  }
+  return { api, tokens, target: `/v1/campaigns/${campaign.id}/pledges`, campaignId: campaign.id };
+}
+
+/** One baseline server (its own process) for a warm-up and a measured run. */
+async function baselineRun(databaseUrl: string, mode: 'raw' | 'grouped', campaignId: string): Promise<Summary> {
+  const port = await freePort();
+  const server: ChildProcess = fork(path.join(__dirname, 'baseline-server.ts'), [], {
+    execArgv: ['-r', REGISTER],
+    env: { ...process.env, PORT: String(port), BENCH_DATABASE_URL: databaseUrl, BASELINE_CAMPAIGN_ID: campaignId, BASELINE_MODE: mode },
+  });
+  try {
+    await once(server, 'message');
+    const base = `http://127.0.0.1:${port}`;
+    await spike(base, '/pledge', [undefined], WARMUP_SECONDS);
+    const before = cpuMs(server.pid);
+    const run = await spike(base, '/pledge', [undefined], SECONDS);
+    return summarise(run, cpuMs(server.pid) - before);
+  } finally {
+    server.kill('SIGTERM');
+    await once(server, 'exit');
+  }
+}
+
+/** A short spike on a fresh service started with a CPU profile; the profile's summary over the spike's window. */
+async function profiledSpike(databaseUrl: string, factoryId: string): Promise<ProfileSummary> {
+  console.error(`profiling the service: a ${PROFILE_SECONDS} s spike on a new hot campaign`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'c2m-pledge-profile-'));
+  const service = await startBenchService(databaseUrl, {}, { cpuProfileDir: dir });
+  let window: { fromMs: number; toMs: number };
+  try {
+    const { api, tokens, target } = await hotCampaign(service.api, factoryId);
+    await spike(api, target, tokens, WARMUP_SECONDS);
+    const from = Date.now() - service.startedAt;
+    await spike(api, target, tokens, PROFILE_SECONDS);
+    window = { fromMs: from, toMs: Date.now() - service.startedAt };
+  } finally {
+    await service.stop();
+  }
+  const [file] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  return summariseProfile(path.join(dir, file), window);
+}
+
+/**
+ * History: `count` pledges of earlier days on one campaign, each with its deposit payment, as a consumer who let the
+ * deposit lapse leaves them (expired pledge, cancelled payment; no money moved), with the tallies and daily series
+ * that count them, so the ledger still reconciles. Raw multi-row INSERTs, 2,000 rows a statement.
+ */
+async function seedHistory(db: Database, campaignId: string, count: number, offset: number): Promise<number> {
+  const CHUNK = 2000;
+  const at = new Date(Date.now() - 3 * 86_400_000);
+  for (let done = 0; done < count; done += CHUNK) {
+    const n = Math.min(CHUNK, count - done);
+    const pledges = Array.from({ length: n }, () => ({ id: randomUUID(), paymentId: randomUUID(), userId: randomUUID() }));
+    await db.transaction(async (tx) => {
+      await db.insertRows(
+        tx,
+        'payments',
+        pledges.map((p) => ({
+          id: p.paymentId,
+          kind: 'deposit',
+          provider: 'sandbox',
+          pledge_id: p.id,
+          campaign_id: campaignId,
+          user_id: p.userId,
+          amount_fen: 10000,
+          status: 'cancelled',
+          created_at: at,
+          settled_at: at,
+        })),
+      );
+      await db.insertRows(
+        tx,
+        'pledges',
+        pledges.map((p) => ({
+          id: p.id,
+          campaign_id: campaignId,
+          user_id: p.userId,
+          variant_key: HISTORY_VARIANT,
+          quantity: 1,
+          status: 'expired',
+          deposit_per_unit_fen: 10000,
+          deposit_fen: 10000,
+          deposit_payment_id: p.paymentId,
+          expires_at: at,
+          created_at: at,
+          updated_at: at,
+        })),
+      );
+    });
+  }
+  await db.transaction(async (tx) => {
+    await db.addToCounters(
+      tx,
+      'pledge_tallies',
+      ['campaign_id', 'variant_key'],
+      ['expired_units'],
+      [{ campaign_id: campaignId, variant_key: HISTORY_VARIANT, expired_units: count }],
+    );
+    await db.addToCounters(
+      tx,
+      'pledge_days',
+      ['campaign_id', 'day'],
+      ['pledged_units', 'pledges'],
+      [{ campaign_id: campaignId, day: businessDay(at), pledged_units: count, pledges: count }],
+    );
+  });
+  return offset + count;
+}
+
+async function countPledges(db: Database): Promise<number> {
+  const { rows } = await db.read((tx) => db.sql<{ n: number | string }>(tx, 'SELECT COUNT(*) AS n FROM pledges'));
+  return Number(rows[0].n);
 }
 
 export function campaignBody(factoryId: string) {
@@ -156,7 +301,7 @@ export function campaignBody(factoryId: string) {
       { minUnits: 500, unitPrice: '900.00' },
       { minUnits: 1000, unitPrice: '700.00' },
     ],
-    maxUnits: 5_000_000,
+    maxUnits: 10_000_000,
     opensAt: new Date(now - 60_000).toISOString(),
     closesAt: new Date(now + 86_400_000).toISOString(),
     balanceWindowHours: 72,
@@ -176,7 +321,7 @@ async function spike(base: string, pledgePath: string, tokens: (string | undefin
   return (await load({ base, durationSeconds, scenarios: [{ name: 'pledges', connections: CONNECTIONS, requests }] })).pledges;
 }
 
-function summarise(run: LoadResult): Summary {
+function summarise(run: LoadResult, cpuUsedMs: number): Summary {
   const accepted = run.statuses['201'] ?? 0;
   const serverErrors = Object.entries(run.statuses)
     .filter(([s]) => Number(s) >= 500)
@@ -188,10 +333,11 @@ function summarise(run: LoadResult): Summary {
     refused: run.requests - accepted - serverErrors,
     serverErrors: serverErrors + run.errors,
     latencyMs: run.latencyMs,
+    cpuMsPerPledge: accepted > 0 ? Math.round((cpuUsedMs / accepted) * 1000) / 1000 : 0,
   };
 }
 
-async function waitUntilConfirmed(db: Awaited<ReturnType<typeof openDatabase>>, campaignId: string, timeoutMs: number): Promise<void> {
+async function waitUntilConfirmed(db: Database, campaignId: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await db.read((tx) => tx.countBy(PledgeRow, { campaignId, status: 'awaiting_deposit' }))) === 0) return;
@@ -199,20 +345,65 @@ async function waitUntilConfirmed(db: Awaited<ReturnType<typeof openDatabase>>, 
   }
 }
 
-async function recreateDatabase(baseUrl: string, name: string): Promise<void> {
-  const u = new URL(baseUrl);
-  const conn = await createConnection({
-    host: u.hostname,
-    port: Number(u.port || 3306),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-  });
-  await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  await conn.end();
-}
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
-async function serverVersion(db: Awaited<ReturnType<typeof openDatabase>>): Promise<string> {
-  const [row] = (await db.read((tx) => tx.query('SELECT VERSION() AS v'))) as { v: string }[];
-  return row.v;
+export function pledgesMarkdown(r: PledgeBenchResult): string {
+  const row = (name: string, s: Summary) =>
+    `| ${name} | ${s.acceptedPerSecond.toLocaleString('en')} | ${s.latencyMs.p50} | ${s.latencyMs.p95} | ${s.latencyMs.p99} | ${s.requests.toLocaleString('en')} | ${s.refused} | ${s.serverErrors} | ${s.cpuMsPerPledge} |`;
+  const sizes = r.sizes
+    .map(
+      (s) => `### ${formatNumber(s.existingPledges)} pledges already in the database
+
+| server | accepted pledges/s | p50 ms | p95 ms | p99 ms | requests | refused (4xx) | 5xx / errors | server CPU ms per pledge |
+|---|---|---|---|---|---|---|---|---|
+${row('baseline: raw node:http + mysql2, one transaction per pledge', s.raw)}
+${row('baseline: raw node:http + mysql2, grouped transactions (ceiling)', s.grouped)}
+${row('service: Express + TypeORM, POST /v1/campaigns/:id/pledges, sandbox auto-confirm on', s.service)}
+
+**Service / one-transaction baseline: ${s.ratioToRaw}×** (target ≥ 3: ${s.ratioToRaw >= 3 ? 'met' : 'missed'}); **service / grouped ceiling: ${s.ratioToGrouped}**;
+p99 ${s.service.latencyMs.p99} ms (target ≤ 150 ms: ${s.service.latencyMs.p99 <= 150 ? 'met' : 'missed'}); ${s.service.serverErrors} × 5xx.
+Correctness: ${s.correctness.acceptedResponses.toLocaleString('en')} pledges answered 201 so far, ${s.correctness.pledgesInDatabase.toLocaleString('en')} in the database, ${s.correctness.reservedUnits.toLocaleString('en')} units reserved on the campaign row
+(${s.correctness.consistent ? 'no oversell, nothing lost' : '**MISMATCH**'}; ${s.correctness.inFlightAtStop} were in flight when the load generator stopped and committed after their client left).
+`,
+    )
+    .join('\n');
+  const share = (items: { name: string; percent: number }[]) => items.map((i) => `| ${i.percent} % | \`${i.name}\` |`).join('\n');
+  return `# Benchmark: a spike of pledges on one hot campaign
+
+Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.
+${r.connections} connections for ${r.seconds} s after a ${WARMUP_SECONDS} s warm-up per server, load from a second process (autocannon),
+every request a new pledge of one unit with a fresh Idempotency-Key (the service rotates ${CONSUMERS} consumers' tokens).
+Three servers at each size, one after the other, on the same database: the service (its own process: API and job worker,
+production mode, the sandbox confirming every deposit as it comes), and two baselines doing the same writes with raw
+node:http + mysql2 and no auth (test/bench/baseline-server.ts): one transaction per pledge, and the pledges arriving
+together coalesced into one transaction with one multi-row statement per table (the ceiling of this machine for these
+writes). The baselines do not confirm deposits; the service does, in the same run.
+Command: \`npm run bench -- pledges\` (MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test; PLEDGE_SIZES, BENCH_SECONDS).
+
+${sizes}
+After every size, the ledger ${r.ledgerReconciles ? 'reconciles' : `**does not reconcile**: ${r.violations.join('; ')}`} (every deposit confirmed; checked once at the end over all ${formatNumber(r.sizes.at(-1)?.correctness.pledgesInDatabase ?? 0)} hot-campaign pledges and the history).
+
+## Growth
+
+![accepted pledges per second against pledges already in the database](${r.growth.chart})
+
+Cost per pledge (the inverse of the accepted rate) as the database grows: service ${r.growth.service}; one-transaction
+baseline ${r.growth.raw}; grouped baseline ${r.growth.grouped}. A pledge's writes are inserts at the end of
+time-ordered or random-key B-trees and one update of the campaign row by primary key; nothing on the path reads more
+rows as the table grows (the cap is the campaign row, the tallies are running totals, the shop binding is one
+indexed read per batch), so the expected curve is flat until the tables outgrow the buffer pool.
+
+## Where the time goes (CPU profile of the service)
+
+A ${PROFILE_SECONDS} s spike on a fresh hot campaign, with the service started under \`node --cpu-prof\`; ${r.profile.sampledMs.toLocaleString('en')} ms
+sampled in the spike's window, ${r.profile.idlePercent} % of it idle.
+
+| self time | function |
+|---|---|
+${share(r.profile.topFunctions)}
+
+| inclusive | package or source folder |
+|---|---|
+${share(r.profile.topAreas)}
+`;
 }

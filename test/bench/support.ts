@@ -129,11 +129,15 @@ export function load(config: LoadConfig): Promise<Record<string, LoadResult>> {
 export async function startBenchService(
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; api: string; peakRssMiB(): number; stop(): Promise<number> }> {
+  options: { cpuProfileDir?: string } = {},
+): Promise<{ child: ChildProcess; api: string; startedAt: number; peakRssMiB(): number; cpuMs(): number; stop(): Promise<number> }> {
   const port = await freePort();
+  // A CPU profile of the service (node --cpu-prof) when asked for, or when BENCH_PROFILE names a folder for every service's.
+  const profileDir = options.cpuProfileDir ?? process.env.BENCH_PROFILE;
+  const startedAt = Date.now();
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')],
+    [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')],
     {
       env: {
         PATH: process.env.PATH ?? '',
@@ -163,7 +167,9 @@ export async function startBenchService(
   return {
     child,
     api,
+    startedAt,
     peakRssMiB: () => peakRssMiB(child.pid),
+    cpuMs: () => cpuMs(child.pid!),
     /** Stops the service; resolves to its peak RSS (MiB), which is also kept for the run's report (takeServicePeaksMiB). */
     stop: async () => {
       const peak = child.exitCode === null ? peakRssMiB(child.pid) : 0;
@@ -196,6 +202,13 @@ export function takeServicePeaksMiB(): number[] {
 export function peakRssMiB(pid = process.pid): number {
   const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
   return Math.round(kib / 1024);
+}
+
+/** The CPU time (user + system, ms) a process has used so far (Linux: /proc/PID/stat), by default this one's. */
+export function cpuMs(pid = process.pid): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime, fields 14 and 15 of stat, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** A process's resident memory now in MiB (Linux: VmRSS), by default this one's. */
