@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f /usr/lib/mysql/plugin/ha_spider.so ] || { echo "Spider is not installed: apt-get install mariadb-plugin-spider" >&2; exit 1; }
+for p in 3321 3322 3323 3324; do
+  if mariadb -uroot -h127.0.0.1 -P"$p" -e 'SELECT 1' >/dev/null 2>&1; then echo "a server already answers on port $p: stop it first" >&2; exit 1; fi
+done
 dir=$(mktemp -d /tmp/spider-check.XXXXXX)
 pids=()
 stop() {
@@ -23,7 +26,9 @@ port=3321
 for name in head shard0 shard1 shard2; do
   mariadb-install-db --no-defaults --datadir="$dir/$name" --user="$(id -un)" --auth-root-authentication-method=normal >"$dir/$name.install.log" 2>&1
   extra=()
-  [ "$name" = head ] && extra=(--plugin-load-add=ha_spider.so)
+  # The head sends an upsert (INSERT … ON DUPLICATE KEY UPDATE) to its shard as it is, as Vitess would: by default Spider
+  # turns it into a read and a write, and concurrent upserts of one tally row then deadlock again and again.
+  [ "$name" = head ] && extra=(--plugin-load-add=ha_spider.so --loose-spider-direct-dup-insert=1)
   mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/$name" --port="$port" --bind-address=127.0.0.1 \
     --socket="$dir/$name.sock" --pid-file="$dir/$name.pid" --innodb-buffer-pool-size=128M --skip-log-bin "${extra[@]}" \
     >"$dir/$name.log" 2>&1 &
