@@ -137,7 +137,14 @@ export async function startBenchService(
   const startedAt = Date.now();
   const child = spawn(
     process.execPath,
-    [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '-r', REGISTER, path.join(__dirname, '../../src/main.ts')],
+    // Node's flags as in production (npm start, docs/operations.md), then the profile's if any.
+    [
+      '--max-semi-space-size=64',
+      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+      '-r',
+      REGISTER,
+      path.join(__dirname, '../../src/main.ts'),
+    ],
     {
       env: {
         PATH: process.env.PATH ?? '',
