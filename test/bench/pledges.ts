@@ -396,7 +396,8 @@ indexed read per batch), so the expected curve is flat until the tables outgrow 
 ## Where the time goes (CPU profile of the service)
 
 A ${PROFILE_SECONDS} s spike on a fresh hot campaign, with the service started under \`node --cpu-prof\`; ${r.profile.sampledMs.toLocaleString('en')} ms
-sampled in the spike's window, ${r.profile.idlePercent} % of it idle.
+sampled in the spike's window, ${r.profile.idlePercent} % of it idle. The profile before the changes of issue #21, and what
+each of its findings became, is in [pledges-profile.md](pledges-profile.md).
 
 | self time | function |
 |---|---|
