@@ -6,6 +6,7 @@ import {
   PhoneCodeRow,
   PhoneCodes,
   SandboxSmsSender,
+  SessionCache,
   SessionRow,
   UserRow,
   accountJobs,
@@ -125,6 +126,7 @@ import {
 } from './platform/http';
 import { portalRouter } from './platform/http/portal';
 import { RateLimits } from './platform/http/rate-limit';
+import { ONE_PROCESS, SharedRedis } from './platform/redis';
 import { storefrontRouter } from './platform/http/storefront';
 import { JobConsole, JobRow, Jobs, defineJob, jobRoutes } from './platform/jobs';
 import type { Logger } from './platform/logger';
@@ -326,8 +328,8 @@ export interface App {
   };
   /** Checks every ledger invariant against the pledges and payments (the `reconcile` command). */
   reconcile(): Promise<ReconcileReport>;
-  /** Stops what the app keeps running in memory (the rate limits' timers); the worker and the database are closed by their owners. */
-  close(): void;
+  /** Stops what the app keeps running (the rate limits' timers, the Redis connections); the worker and the database are closed by their owners. */
+  close(): Promise<void>;
   /** Applies pending migrations and puts in the starter data every installation needs (the fruit catalogue, plans); returns the migrations applied. */
   prepare(): Promise<string[]>;
 }
@@ -340,7 +342,17 @@ export function buildApp(deps: AppDeps): App {
   const tokens = new TokenService(deps.secrets.auth, config.tokenTtlSeconds);
   const idempotency = new IdempotencyStore(db, { ...IDEMPOTENCY_DEFAULTS, secret: deps.secrets.auth });
 
-  const accounts = new AccountService({ db, tokens, clock, hasher: new PasswordHasher(config.passwordHashing) });
+  // Replicas share rate-limit counters and hear of ended sessions through Redis; sessions are cached only
+  // where an ended one is sure to be heard of: with Redis, or in the one process there is (docs/operations.md § Replicas).
+  const redis = config.redis ? new SharedRedis({ ...config.redis, logger }) : undefined;
+  const sessionsHeard = redis ? redis.broadcast('sessions-ended') : config.singleReplica ? ONE_PROCESS : undefined;
+  const accounts = new AccountService({
+    db,
+    tokens,
+    clock,
+    hasher: new PasswordHasher(config.passwordHashing),
+    sessions: sessionsHeard && new SessionCache(sessionsHeard),
+  });
   // The only SMS sender so far is the sandbox: it delivers nothing, and logs a code only where codes are
   // given away anyway (the demo's echo, the test routes' outbox), never on a server merely not in production.
   const sms = new SandboxSmsSender({ logger, revealCodes: config.sms.sandboxEcho || config.payments.sandboxTestRoutes, now: () => clock.now() });
@@ -538,7 +550,7 @@ export function buildApp(deps: AppDeps): App {
     totalsOf: (shopId) => shopStatements.totalsOf(shopId, async (tx) => (await payouts.paidOutByShop(tx, shopId)).get(shopId) ?? ZERO),
   };
   // Every public way to tell whether a code is a shop's counts against one limit per client address.
-  const rateLimits = new RateLimits();
+  const rateLimits = new RateLimits({ redis, logger });
   const shopLookups = shopLookupLimits(config.shops.lookupsPerMinute, rateLimits);
   // Concepts read shop owners through the shops module's service and make campaigns through the campaigns module's.
   const concepts = new Concepts({
@@ -793,7 +805,10 @@ export function buildApp(deps: AppDeps): App {
       audit,
     },
     reconcile: reconcileLedger,
-    close: () => rateLimits.close(),
+    close: async () => {
+      rateLimits.close();
+      await redis?.close();
+    },
     prepare: async () => {
       const applied = await db.migrate();
       await subscriptions.catalogue.ensureCatalogue();

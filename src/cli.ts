@@ -124,7 +124,7 @@ async function cli(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    app.close();
+    await app.close();
     await db.close();
   }
 }

@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server?.closeAllConnections(), 10_000);
     await Promise.all([closed, app.jobs.stopWorker(10_000)]);
     clearInterval(closeIdle);
-    app.close();
+    await app.close();
     clearTimeout(force);
     await db.close();
     logger.info('stopped');

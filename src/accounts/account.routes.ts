@@ -16,9 +16,10 @@ export function accountRoutes(
 ): RouteDef[] {
   const loginLimit = limits.login;
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
-  // per address alone (trying many accounts). A successful sign-in does not count. Per replica, in memory.
-  const limiter = (limit: number, key: (req: Request) => string) =>
+  // per address alone (trying many accounts). A successful sign-in does not count.
+  const limiter = (name: string, limit: number, key: (req: Request) => string) =>
     rateLimits.limit({
+      name,
       windowMs: loginLimit.windowMs,
       limit,
       key,
@@ -32,11 +33,15 @@ export function accountRoutes(
     const email = (req.body as { email?: unknown } | undefined)?.email;
     return typeof email === 'string' ? email.trim().toLowerCase() : '';
   };
-  const loginLimiters = [limiter(loginLimit.max, (req) => `${clientAddress(req)}|${emailOf(req)}`), limiter(loginLimit.max * 10, clientAddress)];
+  const loginLimiters = [
+    limiter('login-failures-by-address-and-account', loginLimit.max, (req) => `${clientAddress(req)}|${emailOf(req)}`),
+    limiter('login-failures-by-address', loginLimit.max * 10, clientAddress),
+  ];
 
   // Every sign-up from an address counts, taken email or not: each costs a password hash, and a stream of
   // them would tell which emails have accounts (docs/domain.md, "Accounts and access").
   const registerLimiter = rateLimits.limit({
+    name: 'registrations-by-address',
     windowMs: limits.register.windowMs,
     limit: limits.register.max,
     key: clientAddress,
@@ -107,7 +112,7 @@ export function accountRoutes(
         },
       },
       // A stolen token must not turn into a password oracle: wrong current passwords count like failed sign-ins, per account.
-      before: [limiter(loginLimit.max, (req) => `password|${subjectOf(req.principal)}`)],
+      before: [limiter('password-failures-by-account', loginLimit.max, (req) => `password|${subjectOf(req.principal)}`)],
       handle: async ({ principal, body }) => {
         await accounts.changePassword(principal, body.currentPassword, body.newPassword);
       },

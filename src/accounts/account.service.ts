@@ -11,6 +11,7 @@ import type { PasswordHasher } from './password';
 import { maskPhone } from './phone';
 import type { RegisterInput } from './account.schemas';
 import { type Session, SessionRow } from './session.entity';
+import type { SessionCache } from './session-cache';
 import { UserRow } from './user.entity';
 
 export interface NewUser {
@@ -23,27 +24,50 @@ export class AccountService implements CredentialVerifier {
   /** Compared against when the email is unknown, so a failed login takes as long whether or not the account exists. */
   private readonly decoyHash: Promise<string>;
 
-  constructor(private readonly deps: { db: Database; tokens: TokenService; clock: Clock; hasher: PasswordHasher }) {
+  constructor(
+    private readonly deps: {
+      db: Database;
+      tokens: TokenService;
+      clock: Clock;
+      hasher: PasswordHasher;
+      /** Sessions recently found in the database; undefined = read every time (docs/operations.md § Replicas says when each). */
+      sessions?: SessionCache;
+    },
+  ) {
     this.decoyHash = deps.hasher.hash(randomBytes(16).toString('hex'));
   }
 
   /**
-   * The signed-in user a bearer token stands for, while its session lasts. One primary-key read per
-   * request, so a sign-out or a password change counts at once on every replica (no cache to wait out).
+   * The signed-in user a bearer token stands for, while its session lasts: a primary-key read of `sessions`,
+   * or the session cache while it is exact, so a sign-out or a password change counts at once on every replica.
    */
   async verify(token: string): Promise<Principal | undefined> {
     const principal = this.deps.tokens.verify(token);
     if (!principal) return undefined;
+    const { sessions } = this.deps;
+    if (sessions?.has(principal.sessionId, principal.userId)) return principal;
+    const mark = sessions?.mark();
     const { rows } = await this.deps.db.read((tx) =>
       this.deps.db.sql<{ user_id: string }>(tx, 'SELECT user_id FROM sessions WHERE id = ?', [principal.sessionId]),
     );
-    return rows[0]?.user_id === principal.userId ? principal : undefined;
+    if (rows[0]?.user_id !== principal.userId) return undefined;
+    if (sessions && mark) sessions.remember(principal.sessionId, principal.userId, mark);
+    return principal;
   }
 
   /** Ends the caller's session: its token stops working at once. */
   async logout(principal: Principal): Promise<void> {
     const sessionId = sessionOf(principal);
     await this.deps.db.statement((tx) => tx.delete(SessionRow, { id: sessionId }));
+    await this.deps.sessions?.ended({ sessionId });
+  }
+
+  /**
+   * Tells every replica that a user's sessions were deleted, for a caller that deleted them inside its own
+   * transaction (setFactoryUserDisabled): called once that transaction has committed.
+   */
+  async sessionsEnded(userId: string): Promise<void> {
+    await this.deps.sessions?.ended({ userId });
   }
 
   /** Changes the caller's password after checking the current one, and ends every other session of theirs. */
@@ -57,6 +81,8 @@ export class AccountService implements CredentialVerifier {
       await tx.update(UserRow, { id: user.id }, { passwordHash });
       await tx.createQueryBuilder().delete().from(SessionRow).where('user_id = :userId AND id <> :sessionId', { userId: user.id, sessionId }).execute();
     });
+    // Every session of the user is forgotten (the caller's own is simply read again).
+    await this.sessionsEnded(user.id);
   }
 
   async purgeExpiredSessions(now: Date): Promise<number> {
@@ -207,7 +233,8 @@ export class AccountService implements CredentialVerifier {
 
   /**
    * Disables a factory's portal user (it cannot sign in, and every session of it ends at once) or enables
-   * it again. Doing either twice is fine. A user of another factory is "not found".
+   * it again. Doing either twice is fine. A user of another factory is "not found". The caller's transaction
+   * deletes the sessions: once it commits, the caller calls `sessionsEnded` for a disabled user.
    */
   async setFactoryUserDisabled(tx: Tx, factoryId: string, userId: string, disabled: boolean): Promise<UserRow> {
     const user = await tx.findOne(UserRow, { where: { id: userId }, lock: this.deps.db.rowLock() });

@@ -2,6 +2,7 @@ export { AccountService, type NewUser } from './account.service';
 export { accountJobs } from './account.jobs';
 export { accountRoutes } from './account.routes';
 export { type Session, SessionRow } from './session.entity';
+export { SessionCache } from './session-cache';
 export { UserRow } from './user.entity';
 export { email, password, displayName, toUserDto, UserDocument, type UserDto } from './account.schemas';
 export { OWASP_ARGON2ID, PasswordHasher, type PasswordHashing } from './password';

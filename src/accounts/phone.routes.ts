@@ -49,6 +49,7 @@ export interface PhoneRouteOptions {
 export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions, rateLimits: RateLimits): RouteDef[] {
   // Every code asked for from an address counts, whatever the number: each one is a text message someone pays for.
   const perAddress = rateLimits.limit({
+    name: 'sms-codes-by-address',
     windowMs: 3600_000,
     limit: options.perAddressPerHour,
     key: (req) => `sms|${clientAddress(req)}`,
@@ -56,6 +57,7 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions, rateL
     detail: 'Too many codes were asked for from this address. Try again later.',
   });
   const failedVerifies = rateLimits.limit({
+    name: 'sms-verify-failures-by-address',
     windowMs: options.failedVerifies.windowMs,
     limit: options.failedVerifies.max,
     key: (req) => `sms-verify|${clientAddress(req)}`,

@@ -117,10 +117,12 @@ export class FactoryService implements CredentialVerifier {
 
   /** Disables a factory's portal user (its sessions end, it cannot sign in) or enables it again. */
   async setUserDisabled(factoryId: string, userId: string, disabled: boolean): Promise<UserRow> {
-    return this.deps.db.transaction(async (tx) => {
+    const user = await this.deps.db.transaction(async (tx) => {
       if (!(await tx.existsBy(FactoryRow, { id: factoryId }))) throw notFound('The factory');
       return this.deps.accounts.setFactoryUserDisabled(tx, factoryId, userId, disabled);
     });
+    if (disabled) await this.deps.accounts.sessionsEnded(user.id);
+    return user;
   }
 
   async listUsers(actor: Principal, factoryId: string): Promise<UserRow[]> {

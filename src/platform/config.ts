@@ -27,6 +27,10 @@ export interface Config {
   bootstrapOperator: { email: string; password: string } | undefined;
   seedDemoData: boolean;
   jobs: { pollIntervalMs: number; lockLifetimeMs: number; concurrency: number };
+  /** Shared by every replica: the rate limits' counters and the announcement of ended sessions (docs/operations.md § Replicas); undefined = none, each process alone. */
+  redis: { url: string; keyPrefix: string } | undefined;
+  /** Only one process serves the API from this database (SINGLE_REPLICA): sessions may be cached without Redis. */
+  singleReplica: boolean;
   loginRateLimit: { windowMs: number; max: number };
   /** Sign-ups per client address, every attempt counted. */
   registerRateLimit: { windowMs: number; max: number };
@@ -198,6 +202,15 @@ const EnvSchema = z.object({
     .min(1000)
     .default(10 * 60_000),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/[^/\s]+(\/\d{1,2})?$/, 'must look like redis://[user:pass@]host:6379[/db] (rediss:// for TLS)')
+    .optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only, such as c2m:')
+    .default('c2m:'),
+  SINGLE_REPLICA: bool.default(false),
   LOGIN_RATE_LIMIT_PER_15_MIN: z.coerce.number().int().min(1).default(10),
   PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN: z.coerce.number().int().min(1).default(20),
   PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN: z.coerce.number().int().min(1).default(1200),
@@ -310,6 +323,8 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
     seedDemoData,
     jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS, concurrency: e.JOBS_CONCURRENCY },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
+    singleReplica: e.SINGLE_REPLICA,
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },
     pledgeRateLimit: { perAccount: e.PLEDGE_RATE_LIMIT_PER_ACCOUNT_PER_MIN, perAddress: e.PLEDGE_RATE_LIMIT_PER_ADDRESS_PER_MIN },
     registerRateLimit: { windowMs: 15 * 60_000, max: e.REGISTER_RATE_LIMIT_PER_15_MIN },

@@ -34,6 +34,7 @@ export function pledgeRoutes(
   // A replay of a stored answer is not an attempt: the route runs these only after the key is looked up.
   const perMinute = (limit: number, key: (req: Request) => string, who: string) =>
     rateLimits.limit({
+      name: `pledges-by-${who}`,
       windowMs: 60_000,
       limit,
       key,

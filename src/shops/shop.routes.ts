@@ -34,15 +34,16 @@ import {
  * through. Made once in app.ts and handed to every route that resolves a code.
  */
 export function shopLookupLimits(lookupsPerMinute: number, rateLimits: RateLimits): { byAddress: RequestHandler; byAccount: RequestHandler } {
-  const lookups = (key: (req: Request) => string) =>
+  const lookups = (name: string, key: (req: Request) => string) =>
     rateLimits.limit({
+      name,
       windowMs: 60_000,
       limit: lookupsPerMinute,
       key,
       code: 'too_many_shop_lookups',
       detail: `一分钟内查询店铺次数过多（最多 ${lookupsPerMinute} 次），请稍后再试。 Too many shop lookups in a minute (at most ${lookupsPerMinute}).`,
     });
-  return { byAddress: lookups(clientAddress), byAccount: lookups((req) => subjectOf(req.principal)) };
+  return { byAddress: lookups('shop-lookups-by-address', clientAddress), byAccount: lookups('shop-lookups-by-account', (req) => subjectOf(req.principal)) };
 }
 
 /**
@@ -59,6 +60,7 @@ export function shopRoutes(
 ): RouteDef[] {
   const { owners, bindings } = shops;
   const applicationLimit = rateLimits.limit({
+    name: 'shop-applications-by-account',
     windowMs: 60 * 60_000,
     limit: applicationsPerHour,
     key: (req) => subjectOf(req.principal),

@@ -122,7 +122,7 @@ export async function simulate(scenario: Scenario, seed: number): Promise<Campai
     return await new Run(app, clock, scenario, plan).play();
   } finally {
     await app.jobs.stopWorker();
-    app.close();
+    await app.close();
     await db.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

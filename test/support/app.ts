@@ -113,7 +113,7 @@ export async function startTestApp(
     http: supertest(app.http),
     close: async () => {
       await app.jobs.stopWorker(2000);
-      app.close();
+      await app.close();
       await db.close();
       await database.drop();
     },

@@ -1,11 +1,16 @@
 import type { Request, RequestHandler } from 'express';
-import { MemoryStore, ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { MemoryStore, ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { Logger } from '../logger';
+import { type SharedRedis, warnEvery10s } from '../redis';
 import { AppError } from './app-error';
 
 /** The caller's address (IPv6 grouped by /56, so one host cannot dodge a limit by rotating addresses). */
 export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
 
 export interface RateLimit {
+  /** The limit's own name: its counters are kept under it (in Redis, `<REDIS_KEY_PREFIX>rl:<name>:<key>`), apart from every other limit's. */
+  name: string;
   windowMs: number;
   limit: number;
   key: (req: Request) => string;
@@ -15,30 +20,49 @@ export interface RateLimit {
 }
 
 /**
- * The app's request limits: fixed windows per key, answered with a 429 problem+json. In memory, so per replica:
- * with N API replicas a client gets N times the limit (docs/operations.md). Each limit's counters are cleared
- * by a timer of its own; `close()` stops them when the app closes, so a closed app leaves nothing running.
+ * The app's request limits: fixed windows per key, answered with a 429 problem+json. With Redis (REDIS_URL)
+ * every replica counts in the same Redis counters; without it each counts in its own memory, so with N
+ * replicas a client gets N times the limit (docs/operations.md § Replicas). When Redis cannot be reached a
+ * request is let through uncounted (fails open, logged at most every 10 s): an outage of the counters must
+ * not turn into an outage of sign-in and pledging. In memory, each limit's counters are cleared by a timer of
+ * its own; `close()` stops them when the app closes, so a closed app leaves nothing running.
  */
 export class RateLimits {
-  private readonly stores: MemoryStore[] = [];
+  private readonly memoryStores: MemoryStore[] = [];
+  private readonly names = new Set<string>();
+  private readonly storeFailed: (error: unknown) => void;
+
+  constructor(private readonly options: { redis?: SharedRedis; logger: Logger }) {
+    this.storeFailed = warnEvery10s(options.logger, 'a rate limit could not be counted in Redis: the request was let through');
+  }
 
   limit(options: RateLimit): RequestHandler {
-    const store = new MemoryStore();
-    this.stores.push(store);
+    if (this.names.has(options.name)) throw new Error(`two rate limits are named ${options.name}: they would share their counters`);
+    this.names.add(options.name);
     return rateLimit({
-      store,
+      store: this.store(options.name),
       windowMs: options.windowMs,
       limit: options.limit,
       keyGenerator: options.key,
       skipSuccessfulRequests: options.skipSuccessfulRequests ?? false,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      passOnStoreError: true,
+      logger: { error: this.storeFailed, warn: this.storeFailed },
       // Passed on rather than sent, so that a route can run its limits inside its own flow (routes.ts).
       handler: (_req, _res, next) => next(new AppError(429, options.code, options.detail)),
     });
   }
 
+  private store(name: string): Store {
+    const { redis } = this.options;
+    if (redis) return new RedisStore({ prefix: redis.key(`rl:${name}:`), sendCommand: (...args: string[]) => redis.send(args) });
+    const store = new MemoryStore();
+    this.memoryStores.push(store);
+    return store;
+  }
+
   close(): void {
-    for (const store of this.stores) store.shutdown();
+    for (const store of this.memoryStores) store.shutdown();
   }
 }
