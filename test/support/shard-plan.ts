@@ -47,7 +47,7 @@ export const SHARD_PLAN: Record<string, Placement> = {
       phone: 'a lookup table phone → user id (Vitess: a unique lookup vindex)',
     },
   },
-  // Sessions by their own id: every request looks its session up by id (one shard); revoking all of a user's is rare (a scatter).
+  // Sessions by their own id: a request looks its session up by id (one shard); ending all of a user's is rare (a scatter).
   sessions: { shardBy: 'id' },
   consumer_notifications: { shardBy: 'user_id', uniqueAnyway: { id: RANDOM_ID } },
   subscriptions: { shardBy: 'user_id', uniqueAnyway: { id: RANDOM_ID } },
