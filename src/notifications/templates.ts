@@ -51,7 +51,14 @@ export type NotificationData<K extends NotificationKind = NotificationKind> = z.
 
 type Templates = { [K in NotificationKind]: Record<Language, (d: NotificationData<K>) => string> };
 
-const at = (iso: string, language: Language) => formatBusinessTime(new Date(iso), language);
+// The notices of one batch (a campaign's settlement writes a thousand at once) share their due time: it is
+// formatted once, not once a notice (luxon's time-zone formatting was the settle's largest own CPU cost).
+let lastAt = { key: '', text: '' };
+const at = (iso: string, language: Language) => {
+  const key = `${language} ${iso}`;
+  if (lastAt.key !== key) lastAt = { key, text: formatBusinessTime(new Date(iso), language) };
+  return lastAt.text;
+};
 
 /** Why money came back, as a consumer would put it. Reasons not listed get no clause. */
 const REFUND_REASONS: Record<string, Record<Language, string>> = {

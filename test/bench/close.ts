@@ -1,32 +1,50 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { type Profiler, Session } from 'node:inspector';
+import path from 'node:path';
 import { createConnection } from 'mysql2/promise';
+import { migrations } from '../../migrations';
+import { entities } from '../../src/app';
 import { balancePerUnit } from '../../src/campaigns';
 import { NotificationRow } from '../../src/notifications';
 import { PledgeRow } from '../../src/pledges';
 import { PLEDGE_STATUSES } from '../../src/pledges/pledge.entity';
+import { type Database, openDatabase } from '../../src/platform/database';
 import { toFen } from '../../src/platform/money';
 import { type Machine, aBenchCampaign, benchApp, benchDatabase } from './support';
 
 /**
- * Closing a campaign with 100,000 paid pledges: the close job decides it (success at the top tier),
- * then the settle job moves every pledge to awaiting_balance at the final price with its balance and
- * due time, and tells each consumer. The baseline, measured in the same run on a second campaign of
- * the same size, makes the same writes with raw mysql2 and no framework: batches of 100, each locked,
- * moved with one UPDATE, its tallies with one upsert and its notifications with one multi-row INSERT.
+ * Closing a campaign of paid pledges, at three sizes 10× apart (CLOSE_SIZES, default 10,000, 100,000 and
+ * 1,000,000): the close job decides it (success at the top tier), then the settle job moves every pledge to
+ * awaiting_balance at the final price with its balance and due time, and tells each consumer. The baseline,
+ * measured in the same run on a second campaign of the same size, makes the same writes with raw mysql2 and
+ * no framework: batches of 100, each locked (after the last id moved, as the service reads), moved with one
+ * UPDATE, its tallies with one upsert and its notifications with one multi-row INSERT. Each side runs in a fresh child process, so its peak RSS
+ * (process.resourceUsage().maxRSS) is its own; the service's side runs under the CPU profiler.
  */
-const PLEDGES = Number(process.env.BENCH_CLOSE_PLEDGES ?? 100_000);
+const SIZES_ENV = process.env.CLOSE_SIZES ?? process.env.BENCH_CLOSE_PLEDGES ?? '10000,100000,1000000';
+const HEADLINE = 100_000;
 const BATCH = 100;
+const SEED_ROWS = 5000;
 const COLOURS = ['black', 'navy', 'olive', 'sand'];
 const SIZES = ['S', 'M', 'L', 'XL', 'XXL'];
 const HOUR = 3_600_000;
+/** MariaDB's own counters read around each side (server-wide: other databases on the server count too). */
+const COUNTERS = ['Com_commit', 'Innodb_data_fsyncs', 'Innodb_buffer_pool_reads', 'Innodb_buffer_pool_read_requests'] as const;
 
-export interface CloseBenchResult {
-  name: 'close';
-  measuredAt: string;
-  machine: Machine;
+interface SideResult {
+  seconds: number;
+  pledgesPerSecond: number;
+  peakRssMiB: number;
+  counters: Record<(typeof COUNTERS)[number], number>;
+}
+
+export interface CloseSizeResult {
   pledges: number;
-  service: { seconds: number; pledgesPerSecond: number };
-  baseline: { seconds: number; pledgesPerSecond: number };
+  seedSeconds: number;
+  service: SideResult & { profile: ProfileEntry[] };
+  baseline: SideResult;
   ratio: number;
   correctness: {
     settledService: number;
@@ -38,11 +56,41 @@ export interface CloseBenchResult {
   };
 }
 
+export interface CloseBenchResult {
+  name: 'close';
+  measuredAt: string;
+  machine: Machine;
+  bufferPoolMiB: number;
+  sizes: CloseSizeResult[];
+}
+
+/** One function's own time in the CPU profile ("(idle)": the process waits, here on the database). */
+export interface ProfileEntry {
+  fn: string;
+  at: string;
+  ms: number;
+  percent: number;
+}
+
 export async function benchClose(): Promise<CloseBenchResult> {
+  const sizes = SIZES_ENV.split(',').map(Number);
+  const results: CloseSizeResult[] = [];
+  let machine: Machine | undefined;
+  let bufferPoolMiB = 0;
+  for (const pledges of sizes) {
+    const measured = await measureSize(pledges);
+    results.push(measured.result);
+    machine = measured.machine;
+    bufferPoolMiB = measured.bufferPoolMiB;
+  }
+  return { name: 'close', measuredAt: new Date().toISOString(), machine: machine!, bufferPoolMiB, sizes: results };
+}
+
+async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; machine: Machine; bufferPoolMiB: number }> {
   const { db, url, machine } = await benchDatabase('c2m_bench_close');
-  let now = Date.now();
+  const now = Date.now();
   const app = benchApp(db, url, {}, { now: () => new Date(now) });
-  const { campaigns, decisions, factories, settlement } = app.services;
+  const { campaigns, factories } = app.services;
   const factory = await factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   const aCampaign = async (title: string) => {
     const campaign = await aBenchCampaign(campaigns, {
@@ -54,89 +102,163 @@ export async function benchClose(): Promise<CloseBenchResult> {
       ],
       tiers: [
         { minUnits: 1000, unitPrice: '900.00' },
-        { minUnits: 50_000, unitPrice: '700.00' },
+        { minUnits: 5000, unitPrice: '700.00' },
       ],
       opensAt: new Date(now - 10 * 24 * HOUR),
       closesAt: new Date(now + HOUR),
       expectedShipDate: new Date(now + 60 * 24 * HOUR).toISOString().slice(0, 10),
     });
-    await seedPaidPledges(campaign.id);
+    await seedPaidPledges(db, campaign.id, pledges, now);
     return campaign;
   };
-  const seedPaidPledges = async (campaignId: string) => {
-    const variants = COLOURS.flatMap((colour) => SIZES.map((size) => `colour=${colour};size=${size}`));
-    for (let offset = 0; offset < PLEDGES; offset += 2000) {
-      const rows = Array.from({ length: Math.min(2000, PLEDGES - offset) }, (_, i) => {
-        const quantity = 1 + ((offset + i) % 2);
-        const at = new Date(now - HOUR - (offset + i) * 1000);
-        return {
-          id: randomUUID(),
-          campaign_id: campaignId,
-          user_id: `u-${offset + i}`,
-          variant_key: variants[(offset + i) % variants.length],
-          quantity,
-          status: 'active',
-          deposit_per_unit_fen: 10_000,
-          deposit_fen: 10_000 * quantity,
-          deposit_payment_id: randomUUID(),
-          expires_at: at,
-          created_at: at,
-          updated_at: at,
-        };
-      });
-      await db.statement((tx) => db.insertRows(tx, 'pledges', rows));
-    }
-    await db.statement((tx) =>
-      tx.query(
-        `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
-       SELECT campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `SUM(CASE WHEN status = '${s}' THEN quantity ELSE 0 END)`).join(', ')} FROM pledges WHERE campaign_id = ? GROUP BY campaign_id, variant_key`,
-        [campaignId],
-      ),
-    );
-  };
-  console.error(`seeding 2 × ${PLEDGES} paid pledges…`);
-  const serviceCampaign = await aCampaign('Bench campaign (service)');
-  const baselineCampaign = await aCampaign('Bench campaign (baseline)');
-  now += 2 * HOUR;
-
-  console.error('baseline: raw mysql2…');
-  const baselineSeconds = await timed(() => rawClose(url, baselineCampaign.id, new Date(now)));
-  console.error('service: the close and settle jobs…');
-  const serviceSeconds = await timed(async () => {
-    await decisions.close(serviceCampaign.id);
-    await settlement.settle(serviceCampaign.id);
+  console.error(`seeding 2 × ${pledges} paid pledges…`);
+  let serviceCampaignId = '';
+  let baselineCampaignId = '';
+  const seedSeconds = await timed(async () => {
+    serviceCampaignId = (await aCampaign('Bench campaign (service)')).id;
+    baselineCampaignId = (await aCampaign('Bench campaign (baseline)')).id;
   });
+  const closesAt = new Date(now + 2 * HOUR).toISOString();
 
-  const decided = await db.read((tx) => campaigns.find(tx, serviceCampaign.id));
+  const counters = async () => {
+    const rows = (await db.read((tx) => tx.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (${COUNTERS.map(() => '?').join(', ')})`, [...COUNTERS]))) as {
+      Variable_name: string;
+      Value: string;
+    }[];
+    return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)])) as SideResult['counters'];
+  };
+  const side = async <R extends object>(phase: 'baseline' | 'service', campaignId: string) => {
+    const before = await counters();
+    const run = await inChild<R & { seconds: number; peakRssMiB: number }>(phase, url, campaignId, closesAt);
+    const after = await counters();
+    const delta = Object.fromEntries(COUNTERS.map((c) => [c, after[c] - before[c]])) as SideResult['counters'];
+    return { ...run, pledgesPerSecond: Math.round(pledges / run.seconds), counters: delta };
+  };
+  console.error(`${pledges}: baseline, raw mysql2…`);
+  const baseline = await side<object>('baseline', baselineCampaignId);
+  console.error(`${pledges}: service, the close and settle jobs…`);
+  const service = await side<{ profile: ProfileEntry[] }>('service', serviceCampaignId);
+
+  const decided = await db.read((tx) => campaigns.find(tx, serviceCampaignId));
   const expectedPerUnit = toFen(balancePerUnit(decided!, decided!.finalUnitPrice!));
   const correctness = await db.read(async (tx) => {
     const settled = (campaignId: string) => tx.countBy(PledgeRow, { campaignId, status: 'awaiting_balance' });
     const [{ balance, units }] = (await tx.query('SELECT SUM(balance_fen) AS balance, SUM(quantity) AS units FROM pledges WHERE campaign_id = ?', [
-      serviceCampaign.id,
+      serviceCampaignId,
     ])) as { balance: string; units: string }[];
     const tallies = (await tx.query('SELECT SUM(awaiting_balance_units) AS units, SUM(active_units) AS active FROM pledge_tallies WHERE campaign_id = ?', [
-      serviceCampaign.id,
+      serviceCampaignId,
     ])) as { units: string; active: string }[];
     return {
-      settledService: await settled(serviceCampaign.id),
-      settledBaseline: await settled(baselineCampaign.id),
-      notificationsService: await tx.countBy(NotificationRow, { campaignId: serviceCampaign.id, kind: 'campaign_succeeded' }),
+      settledService: await settled(serviceCampaignId),
+      settledBaseline: await settled(baselineCampaignId),
+      notificationsService: await tx.countBy(NotificationRow, { campaignId: serviceCampaignId, kind: 'campaign_succeeded' }),
       balanceFenService: String(balance),
       balanceFenExpected: String(BigInt(expectedPerUnit) * BigInt(units)),
       talliesMatch: Number(tallies[0].units) === Number(units) && Number(tallies[0].active) === 0,
     };
   });
+  const [{ Value: pool }] = (await db.read((tx) => tx.query("SHOW VARIABLES LIKE 'innodb_buffer_pool_size'"))) as { Value: string }[];
   await db.close();
   return {
-    name: 'close',
-    measuredAt: new Date().toISOString(),
+    result: { pledges, seedSeconds, service, baseline, ratio: Math.round((baseline.seconds / service.seconds) * 100) / 100, correctness },
     machine,
-    pledges: PLEDGES,
-    service: { seconds: serviceSeconds, pledgesPerSecond: Math.round(PLEDGES / serviceSeconds) },
-    baseline: { seconds: baselineSeconds, pledgesPerSecond: Math.round(PLEDGES / baselineSeconds) },
-    ratio: Math.round((baselineSeconds / serviceSeconds) * 100) / 100,
-    correctness,
+    bufferPoolMiB: Math.round(Number(pool) / 2 ** 20),
   };
+}
+
+/** Paid pledges (1 or 2 units, 20 variants) and their tallies, with raw multi-row INSERTs. */
+async function seedPaidPledges(db: Database, campaignId: string, pledges: number, now: number): Promise<void> {
+  const variants = COLOURS.flatMap((colour) => SIZES.map((size) => `colour=${colour};size=${size}`));
+  for (let offset = 0; offset < pledges; offset += SEED_ROWS) {
+    const rows = Array.from({ length: Math.min(SEED_ROWS, pledges - offset) }, (_, i) => {
+      const quantity = 1 + ((offset + i) % 2);
+      const at = new Date(now - HOUR - (offset + i) * 10);
+      return {
+        id: randomUUID(),
+        campaign_id: campaignId,
+        user_id: `u-${offset + i}`,
+        variant_key: variants[(offset + i) % variants.length],
+        quantity,
+        status: 'active',
+        deposit_per_unit_fen: 10_000,
+        deposit_fen: 10_000 * quantity,
+        deposit_payment_id: randomUUID(),
+        expires_at: at,
+        created_at: at,
+        updated_at: at,
+      };
+    });
+    await db.statement((tx) => db.insertRows(tx, 'pledges', rows));
+  }
+  await db.statement((tx) =>
+    tx.query(
+      `INSERT INTO pledge_tallies (campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `${s}_units`).join(', ')})
+       SELECT campaign_id, variant_key, ${PLEDGE_STATUSES.map((s) => `SUM(CASE WHEN status = '${s}' THEN quantity ELSE 0 END)`).join(', ')} FROM pledges WHERE campaign_id = ? GROUP BY campaign_id, variant_key`,
+      [campaignId],
+    ),
+  );
+}
+
+/** Runs one side in a fresh process (this file, as its main module); its last line of output is the result. */
+function inChild<R>(phase: 'baseline' | 'service', url: string, campaignId: string, now: string): Promise<R> {
+  const child = spawn(process.execPath, ['-r', path.join(__dirname, '../support/register-ts.js'), __filename, phase, url, campaignId, now], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!) as R) : reject(new Error(`close bench ${phase} exited with ${code}`)),
+    ),
+  );
+}
+
+/** In the child: the service's close and settle job handlers, at a fixed clock, under the CPU profiler. */
+async function serviceSide(url: string, campaignId: string, now: Date): Promise<{ seconds: number; profile: ProfileEntry[] }> {
+  const db = await openDatabase({ kind: 'mysql', url }, entities, migrations);
+  const app = benchApp(db, url, {}, { now: () => now });
+  const { decisions, settlement } = app.services;
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  const seconds = await timed(async () => {
+    await decisions.close(campaignId);
+    await settlement.settle(campaignId);
+  });
+  const { profile } = await post<{ profile: Profiler.Profile }>('Profiler.stop');
+  session.disconnect();
+  // For a flame graph: open the file in Chrome DevTools' Performance panel, or speedscope.
+  if (process.env.CLOSE_PROFILE_DIR) writeFileSync(path.join(process.env.CLOSE_PROFILE_DIR, `close-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+  await db.close();
+  return { seconds, profile: topEntries(profile, 12) };
+}
+
+/** The functions with the most own time in a CPU profile. */
+function topEntries(profile: Profiler.Profile, count: number): ProfileEntry[] {
+  const own = new Map<number, number>();
+  profile.samples!.forEach((id, i) => own.set(id, (own.get(id) ?? 0) + (profile.timeDeltas![i] ?? 0) / 1000));
+  const byFunction = new Map<string, ProfileEntry>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    // The inspector's dispatch of Profiler.stop itself: after the timed work.
+    if (node.callFrame.functionName === 'dispatch' && !node.callFrame.url) continue;
+    const ms = own.get(node.id) ?? 0;
+    total += ms;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const at = url ? `${url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|test)\//, '$1/')}:${lineNumber + 1}` : '';
+    const key = `${functionName} ${at}`;
+    const entry = byFunction.get(key) ?? { fn: functionName || '(anonymous)', at, ms: 0, percent: 0 };
+    entry.ms += ms;
+    byFunction.set(key, entry);
+  }
+  return [...byFunction.values()]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, count)
+    .map((e) => ({ ...e, ms: Math.round(e.ms), percent: Math.round((e.ms / total) * 1000) / 10 }));
 }
 
 /** The same writes as the close and settle jobs, by hand: decide, then settle in locked batches. */
@@ -163,16 +285,23 @@ async function rawClose(url: string, campaignId: string, now: Date): Promise<voi
     campaignId,
   ]);
   await conn.commit();
+  // As the service: each batch starts after the last id moved (a scan from the start would walk again over
+  // the moved pledges' index entries until InnoDB purges them), and once that runs out, from the start once more.
+  let after = '';
+  const lock = (from: string) =>
+    conn.query(
+      "SELECT id, user_id, variant_key, quantity FROM pledges FORCE INDEX (ix_pledges_campaign_status) WHERE campaign_id = ? AND status = 'active' AND id > ? ORDER BY id LIMIT ? FOR UPDATE",
+      [campaignId, from, BATCH],
+    ) as unknown as Promise<[{ id: string; user_id: string; variant_key: string; quantity: number }[]]>;
   for (;;) {
     await conn.beginTransaction();
-    const [batch] = (await conn.query("SELECT id, user_id, variant_key, quantity FROM pledges WHERE campaign_id = ? AND status = 'active' LIMIT ? FOR UPDATE", [
-      campaignId,
-      BATCH,
-    ])) as unknown as [{ id: string; user_id: string; variant_key: string; quantity: number }[]];
+    let [batch] = await lock(after);
+    if (batch.length === 0 && after !== '') [batch] = await lock((after = ''));
     if (batch.length === 0) {
       await conn.commit();
       break;
     }
+    after = batch.at(-1)!.id;
     await conn.query(
       "UPDATE pledges SET status = 'awaiting_balance', unit_price_fen = ?, credited_per_unit_fen = ?, balance_fen = quantity * ?, balance_due_at = ?, updated_at = ? WHERE id IN (?) AND status = 'active'",
       [unitPrice, credited, balance, dueAt, now, batch.map((p) => p.id)],
@@ -206,30 +335,75 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return Math.round((performance.now() - started) / 10) / 100;
 }
 
-export function closeMarkdown(r: CloseBenchResult): string {
+function settledExactlyOnce(r: CloseSizeResult): boolean {
   const c = r.correctness;
-  const ok =
+  return (
     c.settledService === r.pledges &&
     c.settledBaseline === r.pledges &&
     c.notificationsService === r.pledges &&
     c.balanceFenService === c.balanceFenExpected &&
-    c.talliesMatch;
-  return `# Benchmark: closing a campaign with ${r.pledges.toLocaleString('en')} paid pledges
+    c.talliesMatch
+  );
+}
 
-Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.
-A campaign with ${r.pledges.toLocaleString('en')} paid pledges (1 or 2 units, 20 variants) reaches its top tier: the close job decides it, the settle job
-moves every pledge to awaiting_balance with its price, balance and due time, moves the tallies and writes one notification per consumer.
-The baseline makes the same writes on a second campaign of the same size with raw mysql2 (batches of ${BATCH}: lock, one UPDATE, one tally upsert, one multi-row INSERT).
-Command: \`npm run bench -- close\` (MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test).
+const n = (value: number) => value.toLocaleString('en');
 
-| | seconds | pledges settled per second |
-|---|---|---|
-| baseline: raw mysql2, same writes | ${r.baseline.seconds} | ${r.baseline.pledgesPerSecond.toLocaleString('en')} |
-| service: close + settle jobs (TypeORM) | ${r.service.seconds} | ${r.service.pledgesPerSecond.toLocaleString('en')} |
+export function closeMarkdown(r: CloseBenchResult): string {
+  const headline = r.sizes.find((s) => s.pledges === HEADLINE) ?? r.sizes.at(-1)!;
+  const row = (s: CloseSizeResult) =>
+    `| ${n(s.pledges)} | ${s.baseline.seconds} | ${n(s.baseline.pledgesPerSecond)} | ${s.service.seconds} | ${n(s.service.pledgesPerSecond)} | **${s.ratio}** | ${s.baseline.peakRssMiB} | ${s.service.peakRssMiB} | ${s.seedSeconds} | ${settledExactlyOnce(s) ? 'yes' : '**MISMATCH**'} |`;
+  const counters = (s: CloseSizeResult) =>
+    `| ${n(s.pledges)} | ${n(s.baseline.counters.Com_commit)} / ${n(s.service.counters.Com_commit)} | ${n(s.baseline.counters.Innodb_data_fsyncs)} / ${n(s.service.counters.Innodb_data_fsyncs)} | ${n(s.baseline.counters.Innodb_buffer_pool_reads)} / ${n(s.service.counters.Innodb_buffer_pool_reads)} | ${n(s.baseline.counters.Innodb_buffer_pool_read_requests)} / ${n(s.service.counters.Innodb_buffer_pool_read_requests)} |`;
+  return `# Benchmark: closing a campaign of paid pledges (${r.sizes.map((s) => n(s.pledges)).join(' / ')})
 
-**Service / baseline throughput: ${r.ratio}** (measured in the same run; compare ratios, not absolute numbers).
+Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database} (InnoDB buffer pool ${r.bufferPoolMiB} MiB).
+A campaign of paid pledges (1 or 2 units, 20 variants) reaches its top tier: the close job decides it, the settle job moves every
+pledge to awaiting_balance with its price, balance and due time, moves the tallies and writes one notification per consumer.
+The baseline makes the same writes on a second campaign of the same size with raw mysql2 (batches of ${BATCH}: lock, one UPDATE, one tally upsert,
+one multi-row INSERT; each batch locked after the last id moved, as the service does). The pledges are seeded with raw multi-row INSERTs. Each side runs in a fresh child process: its peak RSS is
+process.resourceUsage().maxRSS of that process, which runs nothing else.
+Command: \`npm run bench -- close\` (MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test; CLOSE_SIZES=10000,100000 for a shorter run).
 
-Correctness: ${c.settledService.toLocaleString('en')} pledges awaiting their balance (baseline ${c.settledBaseline.toLocaleString('en')}), ${c.notificationsService.toLocaleString('en')} consumers told,
-balances ${c.balanceFenService} fen (expected ${c.balanceFenExpected}), tallies ${c.talliesMatch ? 'match the pledges' : '**do not match**'}: ${ok ? 'every pledge settled exactly once' : '**MISMATCH**'}.
+**Service / baseline throughput at ${n(headline.pledges)} pledges: ${headline.ratio}** (measured in the same run; compare ratios, not absolute numbers).
+
+| pledges | baseline s | baseline pledges/s | service s | service pledges/s | service / baseline | baseline peak RSS MiB | service peak RSS MiB | seeding s | settled exactly once |
+|---|---|---|---|---|---|---|---|---|---|
+${r.sizes.map(row).join('\n')}
+
+Settled exactly once: every pledge awaiting its balance on both sides, one notification per consumer, the balances' sum as expected
+(${headline.correctness.balanceFenService} fen at ${n(headline.pledges)}) and the tallies matching the pledges.
+
+## The database's counters (baseline / service)
+
+Server-wide (MariaDB's SHOW GLOBAL STATUS around each side: other databases on the shared server add to them).
+Buffer pool reads are pages read from disk; read requests, pages read from memory.
+
+| pledges | commits | fsyncs | buffer pool reads | buffer pool read requests |
+|---|---|---|---|---|
+${r.sizes.map(counters).join('\n')}
+
+## Where the service's process spends its time (CPU profile, ${n(headline.pledges)} pledges)
+
+The settle side's own time per function (V8's sampling profiler over the close and settle jobs; "(idle)" is time waiting, here on the database).
+
+| function | where | ms | share |
+|---|---|---|---|
+${headline.service.profile.map((e) => `| ${e.fn} | ${e.at} | ${n(e.ms)} | ${e.percent}% |`).join('\n')}
 `;
+}
+
+// A child process of benchClose: `close.ts baseline|service URL CAMPAIGN-ID NOW` prints its side's result as JSON.
+if (require.main === module) {
+  const [phase, url, campaignId, now] = process.argv.slice(2);
+  const side =
+    phase === 'service' ? serviceSide(url, campaignId, new Date(now)) : timed(() => rawClose(url, campaignId, new Date(now))).then((seconds) => ({ seconds }));
+  side
+    .then((result) => {
+      console.log(JSON.stringify({ ...result, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }));
+      process.exit(0);
+    })
+    .catch((error) => {
+      console.error(error);
+      process.exit(1);
+    });
 }

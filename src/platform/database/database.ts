@@ -210,6 +210,20 @@ export class Database {
     return this.dialect === 'mysql' ? { mode: 'pessimistic_write' } : undefined;
   }
 
+  /** The same for plain SQL (`sql`): the clause ending a SELECT that locks what it reads. */
+  rowLockClause(): string {
+    return this.dialect === 'mysql' ? ' FOR UPDATE' : '';
+  }
+
+  /**
+   * For plain SQL, after the table's name: read it through this index. MySQL's choice goes by statistics
+   * that can make a wrong index look as good, and a locking read locks every row it reads on the way;
+   * SQLite's planner prefers the index with the most equalities, and is left to it.
+   */
+  forceIndex(name: string): string {
+    return this.dialect === 'mysql' ? ` FORCE INDEX (${name})` : '';
+  }
+
   /** Reads that need no transaction. */
   read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.exclusive(() => work(this.dataSource.manager));
