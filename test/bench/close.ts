@@ -12,6 +12,7 @@ import { PledgeRow } from '../../src/pledges';
 import { PLEDGE_STATUSES } from '../../src/pledges/pledge.entity';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { toFen } from '../../src/platform/money';
+import { describeGrowth, writeGrowthChart } from './growth';
 import { type Machine, aBenchCampaign, benchApp, benchDatabase } from './support';
 
 /**
@@ -62,6 +63,8 @@ export interface CloseBenchResult {
   machine: Machine;
   bufferPoolMiB: number;
   sizes: CloseSizeResult[];
+  /** The charts' files in docs/benchmarks/ and how each cost grows with the pledges. */
+  growth: { chart: string; rssChart: string; serviceSeconds: string; baselineSeconds: string; servicePeakRss: string };
 }
 
 /** One function's own time in the CPU profile ("(idle)": the process waits, here on the database). */
@@ -83,7 +86,41 @@ export async function benchClose(): Promise<CloseBenchResult> {
     machine = measured.machine;
     bufferPoolMiB = measured.bufferPoolMiB;
   }
-  return { name: 'close', measuredAt: new Date().toISOString(), machine: machine!, bufferPoolMiB, sizes: results };
+  const points = (pick: (s: CloseSizeResult) => number) => results.map((s) => ({ x: s.pledges, y: pick(s) }));
+  const growthOf = (pick: (s: CloseSizeResult) => number) => (results.length >= 2 ? describeGrowth(points(pick)) : 'one size only');
+  const chart = writeGrowthChart('close', {
+    title: 'Closing a campaign: seconds to settle every pledge',
+    xLabel: 'pledges',
+    yLabel: 'seconds',
+    logY: true,
+    series: [
+      { name: 'service (close + settle jobs)', points: points((s) => s.service.seconds) },
+      { name: 'baseline (raw mysql2)', points: points((s) => s.baseline.seconds) },
+    ],
+  });
+  const rssChart = writeGrowthChart('close-rss', {
+    title: 'Closing a campaign: peak RSS of the process settling',
+    xLabel: 'pledges',
+    yLabel: 'MiB',
+    series: [
+      { name: 'service (close + settle jobs)', points: points((s) => s.service.peakRssMiB) },
+      { name: 'baseline (raw mysql2)', points: points((s) => s.baseline.peakRssMiB) },
+    ],
+  });
+  return {
+    name: 'close',
+    measuredAt: new Date().toISOString(),
+    machine: machine!,
+    bufferPoolMiB,
+    sizes: results,
+    growth: {
+      chart,
+      rssChart,
+      serviceSeconds: growthOf((s) => s.service.seconds),
+      baselineSeconds: growthOf((s) => s.baseline.seconds),
+      servicePeakRss: growthOf((s) => s.service.peakRssMiB),
+    },
+  };
 }
 
 async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; machine: Machine; bufferPoolMiB: number }> {
@@ -372,6 +409,20 @@ ${r.sizes.map(row).join('\n')}
 
 Settled exactly once: every pledge awaiting its balance on both sides, one notification per consumer, the balances' sum as expected
 (${headline.correctness.balanceFenService} fen at ${n(headline.pledges)}) and the tallies matching the pledges.
+
+## Growth
+
+![Seconds to settle every pledge, service and baseline, by the number of pledges](${r.growth.chart})
+![Peak RSS of the process settling, service and baseline, by the number of pledges](${r.growth.rssChart})
+
+- Service time: ${r.growth.serviceSeconds}. Baseline time: ${r.growth.baselineSeconds}.
+  Each batch does the same work whatever the campaign's size: it locks the next pledges after the last id moved through the
+  (campaign, status) index (no sort, no walk over the pledges already moved), then one UPDATE by primary key, one tally upsert
+  on the campaign's 20 variants and one INSERT of notices. What grows faster than the pledges is the database's work per row
+  once the tables outgrow the buffer pool (${r.bufferPoolMiB} MiB): the pledges and the notices have random UUID keys, so each batch
+  reads pages from disk (the buffer pool reads below), for the baseline as for the service.
+- Service peak RSS: ${r.growth.servicePeakRss}. The settle holds one batch (${n(1000)} pledges and their notices) at a time, and the
+  close reads the campaign's tallies (20 rows), never its pledges: memory does not grow with the campaign.
 
 ## The database's counters (baseline / service)
 
