@@ -141,4 +141,26 @@ describe('config', () => {
     ).toMatchObject({ codeTtlSeconds: 600, maxAttempts: 3, resendAfterSeconds: 90, perPhonePerHour: 4, perAddressPerHour: 100 });
     expect(() => parseConfig({ SMS_CODE_TTL_SECONDS: '5', SMS_CODE_MAX_ATTEMPTS: '0' })).toThrow(/SMS_CODE_TTL_SECONDS[\s\S]*SMS_CODE_MAX_ATTEMPTS/);
   });
+  test('REDIS_URL (redis:// or rediss://) turns on the shared limits, under REDIS_KEY_PREFIX; a URL in the problem is never echoed', () => {
+    expect(parseConfig({}).redis).toBeUndefined();
+    expect(parseConfig({}).singleReplica).toBe(false);
+    expect(parseConfig({ REDIS_URL: 'redis://:s3cret@cache.internal:6379/2' }).redis).toEqual({
+      url: 'redis://:s3cret@cache.internal:6379/2',
+      keyPrefix: 'c2m:',
+    });
+    expect(parseConfig({ REDIS_URL: 'rediss://cache:6380', REDIS_KEY_PREFIX: 'staging:' }).redis).toEqual({
+      url: 'rediss://cache:6380',
+      keyPrefix: 'staging:',
+    });
+    expect(parseConfig({ SINGLE_REPLICA: 'true' }).singleReplica).toBe(true);
+    let error: unknown;
+    try {
+      parseConfig({ REDIS_URL: 'http://:s3cret@cache:6379', REDIS_KEY_PREFIX: 'has space' });
+    } catch (e) {
+      error = e;
+    }
+    const { problems } = error as ConfigError;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['REDIS_KEY_PREFIX', 'REDIS_URL']);
+    expect(problems.join('\n')).not.toContain('s3cret');
+  });
 });
