@@ -55,22 +55,25 @@ export function growthVerdict(points: readonly Point[]): GrowthVerdict {
   return 'worse than linear';
 }
 
-/** "linear (slope 0.97: ×95 cost for ×100 size)", for a report's sentence. */
+/** "linear (slope 0.97: ×95 cost for ×100 size; ×9.1, ×10 per step)", for a report's sentence. */
 export function describeGrowth(points: readonly Point[]): string {
   const sorted = [...points].sort((a, b) => a.x - b.x);
   const [first, last] = [sorted[0], sorted.at(-1)!];
   const times = (v: number) => `×${v >= 10 ? Math.round(v) : Math.round(v * 10) / 10}`;
-  return `${growthVerdict(points)} (slope ${Math.round(growthSlope(points) * 100) / 100}: ${times(last.y / first.y)} cost for ${times(last.x / first.x)} size)`;
+  // The steps show where a curve bends: a fixed cost that hides the growth at the small size, or a cache outgrown at the large one.
+  const steps = sorted.slice(1).map((p, i) => times(p.y / sorted[i].y));
+  return `${growthVerdict(points)} (slope ${Math.round(growthSlope(points) * 100) / 100}: ${times(last.y / first.y)} cost for ${times(last.x / first.x)} size; ${steps.join(', ')} per step)`;
 }
 
 const WIDTH = 760;
-const HEIGHT = 420;
-const PLOT = { left: 80, right: 560, top: 50, bottom: 350 };
+const PLOT = { left: 80, right: 700, top: 50, bottom: 350 };
+const LEGEND_LINE = 18;
 const COLOURS = ['#c8102e', '#1f5fa8', '#2e8540', '#b36b00', '#6b3fa0', '#555555'];
 const FONT = `system-ui, -apple-system, 'Segoe UI', 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif`;
 
-/** A small hand-written SVG line chart: axes with ticks, one line per series with its points labelled, a legend. */
+/** A small hand-written SVG line chart: axes with ticks, one line per series with its points labelled, a legend below. */
 export function svgLineChart(chart: LineChart): string {
+  const height = PLOT.bottom + 70 + chart.series.length * LEGEND_LINE;
   const points = chart.series.flatMap((s) => s.points);
   if (points.length === 0) throw new Error('a chart needs points');
   const logX = chart.logX ?? true;
@@ -89,8 +92,8 @@ export function svgLineChart(chart: LineChart): string {
   );
   const text = (tx: number, ty: number, body: string, attrs = '') => `<text x="${r(tx)}" y="${r(ty)}"${attrs ? ` ${attrs}` : ''}>${escapeXml(body)}</text>`;
   const out = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}" font-size="12">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}" font-size="12">`,
+    `<rect width="${WIDTH}" height="${height}" fill="#ffffff"/>`,
     text(WIDTH / 2, 28, chart.title, 'text-anchor="middle" font-size="16" font-weight="bold"'),
     // Grid and ticks.
     ...x.ticks.map(
@@ -115,7 +118,7 @@ export function svgLineChart(chart: LineChart): string {
     ...chart.series.flatMap((s, i) => {
       const colour = COLOURS[i % COLOURS.length];
       const sorted = [...s.points].sort((a, b) => a.x - b.x);
-      const legendY = PLOT.top + 10 + i * 22;
+      const legendY = PLOT.bottom + 66 + i * LEGEND_LINE;
       return [
         `<polyline points="${sorted.map((p) => `${r(x.at(p.x))},${r(y.at(p.y))}`).join(' ')}" fill="none" stroke="${colour}" stroke-width="2"/>`,
         ...sorted.map(
@@ -123,8 +126,8 @@ export function svgLineChart(chart: LineChart): string {
             `<circle cx="${r(x.at(p.x))}" cy="${r(y.at(p.y))}" r="4" fill="${colour}"><title>${escapeXml(`${s.name}: ${formatNumber(p.x)} → ${formatNumber(p.y)}`)}</title></circle>` +
             text(x.at(p.x) + 6, y.at(p.y) - 8, formatNumber(p.y), `fill="${colour}" font-size="11"`),
         ),
-        `<line x1="${PLOT.right + 20}" y1="${legendY}" x2="${PLOT.right + 44}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,
-        text(PLOT.right + 50, legendY + 4, s.name),
+        `<line x1="${PLOT.left}" y1="${legendY}" x2="${PLOT.left + 24}" y2="${legendY}" stroke="${colour}" stroke-width="2"/>`,
+        text(PLOT.left + 30, legendY + 4, s.name),
       ];
     }),
     '</svg>',

@@ -68,31 +68,62 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
       ratio: `${s.ratio}× throughput`,
       target: `${s.service.seconds} s in all, peak RSS ${s.service.peakRssMiB} MiB${s.pledges === 100_000 ? ` (≥ 1×: ${s.ratio >= 1 ? 'met' : 'missed'})` : ''}`,
     })),
-  forecast: (r) => [
-    {
-      figure: `live forecast p95 at ${n(r.size.pledges)} pledges (ms, service)`,
-      value: String(r.live.serviceMs.p95),
-      baseline: `${r.live.naiveServiceMs.p95} (full scan of the pledges)`,
-      ratio: `${r.live.naiveOverIncrementalP95}× faster`,
-      target: `HTTP p95 ${r.live.httpMs.p95} ms < 50 ms: ${r.targets.liveP95Under50Ms ? 'met' : 'missed'}`,
-    },
-    {
-      figure: `forecast batch publish, ${n(r.publish.lines)} lines (ms)`,
-      value: n(r.publish.incrementalMs),
-      baseline: `${n(r.publish.naiveMs)} (full scan)`,
-      ratio: `${ratio(r.publish.naiveMs, r.publish.incrementalMs)}× faster`,
-      target: `< 5 s: ${r.targets.publishUnder5s ? 'met' : 'missed'}`,
-    },
-  ],
-  subscriptions: (r) => [
-    {
-      figure: `fruit boxes planned per second, 4 weeks for ${n(r.subscriptions)} subscriptions`,
-      value: n(r.service.boxesPerSecond),
-      baseline: `${n(r.baseline.boxesPerSecond)} (the planner alone, no database)`,
-      ratio: `${r.ratio}× throughput`,
-      target: `${r.service.seconds} s (target < 60 s): ${r.targetUnder60s ? 'met' : 'missed'}`,
-    },
-  ],
+  forecast: (r) => {
+    const s = r.sizes.at(-1)!;
+    return [
+      {
+        figure: `live forecast p95 at ${n(s.pledges)} pledges (ms, service call)`,
+        value: String(s.live.serviceMs.p95),
+        baseline: `${s.live.naiveServiceMs.p95} (full scan of the pledges)`,
+        ratio: `${s.live.naiveOverIncrementalP95}× faster`,
+        target: `HTTP p95 ${s.live.httpMs.p95} ms < 50 ms: ${s.targets.liveP95Under50Ms ? 'met' : 'missed'}`,
+      },
+      {
+        figure: `GET /v1/factory/forecast at ${r.connections} connections, ${n(s.pledges)} pledges (requests/s)`,
+        value: n(s.load.service.requestsPerSecond),
+        baseline: `${n(s.load.baseline.requestsPerSecond)} (raw node:http + mysql2, the same reads)`,
+        ratio: `${s.load.ratio}× throughput`,
+        target: `p95 ${s.load.service.latencyMs.p95} ms (baseline ${s.load.baseline.latencyMs.p95} ms)`,
+      },
+      {
+        figure: `forecast batch publish, ${n(s.publish.lines)} lines, ${n(s.pledges)} pledges (ms)`,
+        value: n(s.publish.incrementalMs),
+        baseline: `${n(s.publish.naiveMs)} (full scan)`,
+        ratio: `${ratio(s.publish.naiveMs, s.publish.incrementalMs)}× faster`,
+        target: `< 5 s: ${s.targets.publishUnder5s ? 'met' : 'missed'}`,
+      },
+      {
+        figure: `growth over ${r.sizes.map((z) => n(z.pledges)).join(' / ')} pledges ([chart](${r.chart}))`,
+        value: `live (tallies): ${r.growth.live}`,
+        baseline: `full scan: ${r.growth.naive}`,
+        ratio: '',
+        target: `HTTP p95 at ${r.connections} connections: ${r.growth.httpLoad}`,
+      },
+    ];
+  },
+  subscriptions: (r) => {
+    // The target is issue #5's: 100,000 subscriptions; the largest size otherwise.
+    const s = r.sizes.find((z) => z.subscriptions === 100_000) ?? r.sizes.at(-1)!;
+    return [
+      {
+        figure: `fruit boxes planned per second, 4 weeks for ${n(s.subscriptions)} subscriptions`,
+        value: n(s.service.boxesPerSecond),
+        baseline: `${n(s.baseline.boxesPerSecond)} (the planner alone, no database)`,
+        ratio: `${s.ratio}× throughput`,
+        target:
+          s.subscriptions === 100_000
+            ? `${s.service.seconds} s (target < 60 s): ${s.service.seconds < 60 ? 'met' : 'missed'}`
+            : `${s.service.seconds} s (the target, < 60 s, is for 100,000: not measured)`,
+      },
+      {
+        figure: `planning growth over ${r.sizes.map((z) => n(z.subscriptions)).join(' / ')} subscriptions ([chart](${r.chart}))`,
+        value: `job: ${r.growth.service}`,
+        baseline: `planner alone: ${r.growth.baseline}`,
+        ratio: '',
+        target: `job's peak RSS ${r.sizes.map((z) => `${n(z.peakRssMiB.job)}`).join(' / ')} MiB`,
+      },
+    ];
+  },
   jobs: (r) => [
     {
       figure: `${n(r.rows)} refunds due at once: sent per second, latest sent after its due time`,
@@ -117,13 +148,20 @@ const ROWS: { [K in keyof Results]-?: (r: NonNullable<Results[K]>) => Row[] } = 
       ratio: `${r.ratio}× throughput`,
       target: `${r.database.cacheLoadsPerSecond} campaign reads/s from the database under that load (≤ 1 per second per key); cache off: ${n(r.withoutCache.readsPerSecond)} reads/s, ${n(r.withoutCache.databaseReadsPerSecond)} database reads/s`,
     },
+    {
+      figure: `growth: the same reads with the campaign's pledges at ${r.growth.map((g) => n(g.pledges)).join(' / ')} ([chart](${r.chart}))`,
+      value: r.growth.map((g) => n(g.service.readsPerSecond)).join(' / '),
+      baseline: r.growth.map((g) => n(g.baseline.readsPerSecond)).join(' / '),
+      ratio: r.growth.map((g) => `${g.ratio}×`).join(' / '),
+      target: `cost per read: service ${r.growthVerdicts.service}; baseline ${r.growthVerdicts.baseline}`,
+    },
   ],
   soak: (r) => [
     {
-      figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) first → last window`,
-      value: `${r.rssMiB.first} → ${r.rssMiB.last}`,
-      baseline: '',
-      ratio: `${ratio(r.rssMiB.last, r.rssMiB.first)}× growth`,
+      figure: `soak, ${r.minutes} min of mixed load: service RSS (MiB) after the warm-up, first → last window`,
+      value: `${r.rssAfterWarmUp.firstMiB} → ${r.rssAfterWarmUp.lastMiB} (${r.rssAfterWarmUp.perMinuteMiB} MiB/min)`,
+      baseline: `${r.rssMiB.first} after the warm-up window`,
+      ratio: `${ratio(r.rssAfterWarmUp.lastMiB, r.rssAfterWarmUp.firstMiB)}×: ${r.rssAfterWarmUp.flat ? 'flat' : 'NOT flat'}`,
       target: `${r.totals.serverErrors} × 5xx in ${n(r.totals.requests)} requests; ledger ${r.ledgerReconciles ? 'reconciles' : 'does NOT reconcile'}`,
     },
     {
@@ -159,8 +197,15 @@ export function benchmarkReport(dir: string): string {
     const m = result.machine;
     const machine = `${m.cpus} × ${m.cpuModel}${'memoryGiB' in m ? `, ${m.memoryGiB} GiB` : ''}, ${m.database}`;
     const peak = result.peakRssMiB ? peakRssSentence(result.peakRssMiB) : 'not measured';
+    let rows: Row[];
+    try {
+      rows = (ROWS[name] as (r: typeof result) => Row[])(result);
+    } catch {
+      // A result written before its benchmark's format changed: the table says so rather than failing every run.
+      return [`| ${name} | result in an older format (${result.measuredAt.slice(0, 10)}): re-run | | | | | | \`npm run bench -- ${name}\` |`];
+    }
     // The peak belongs to the whole run, so only its first row says it.
-    return (ROWS[name] as (r: typeof result) => Row[])(result).map(
+    return rows.map(
       (row, i) =>
         `| ${row.figure} | ${row.value} | ${row.baseline} | ${row.ratio} | ${row.target} | ${i === 0 ? peak : ''} | ${machine}, ${result.measuredAt.slice(0, 10)} | \`npm run bench -- ${name}\` ([details](${name}.md)) |`,
     );

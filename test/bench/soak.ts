@@ -33,6 +33,11 @@ export interface SoakResult {
   windows: SoakWindow[];
   totals: { requests: number; serverErrors: number; transportErrors: number; statuses: Record<string, Record<string, number>> };
   rssMiB: { first: number; last: number; max: number };
+  /**
+   * The service's RSS from the first window after the warm-up (the first window: JIT, pools, caches and the heap's
+   * first growth) to the last, its fitted growth per minute, and whether it is flat: the last within 10 % of the first.
+   */
+  rssAfterWarmUp: { firstMiB: number; lastMiB: number; perMinuteMiB: number; flat: boolean };
   ledgerReconciles: boolean;
   violations: string[];
 }
@@ -143,6 +148,7 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
         statuses,
       },
       rssMiB: { first: windows[0].rssMiB, last: windows.at(-1)!.rssMiB, max: Math.max(...windows.map((w) => w.rssMiB)) },
+      rssAfterWarmUp: afterWarmUp(windows, windowSeconds),
       ledgerReconciles: report.ok,
       violations: report.violations,
     };
@@ -150,6 +156,18 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
     await service.stop();
     await db.close();
   }
+}
+
+function afterWarmUp(windows: SoakWindow[], windowSeconds: number): SoakResult['rssAfterWarmUp'] {
+  const measured = windows.length > 1 ? windows.slice(1) : windows;
+  const [first, last] = [measured[0].rssMiB, measured.at(-1)!.rssMiB];
+  // Least squares of RSS against time: one noisy window moves it less than first → last does.
+  const minutes = measured.map((w) => (w.window * windowSeconds) / 60);
+  const mx = minutes.reduce((a, b) => a + b, 0) / minutes.length;
+  const my = measured.reduce((a, w) => a + w.rssMiB, 0) / measured.length;
+  const sxx = minutes.reduce((a, m) => a + (m - mx) ** 2, 0);
+  const slope = sxx === 0 ? 0 : minutes.reduce((a, m, i) => a + (m - mx) * (measured[i].rssMiB - my), 0) / sxx;
+  return { firstMiB: first, lastMiB: last, perMinuteMiB: Math.round(slope * 10) / 10, flat: last <= first * 1.1 };
 }
 
 function serverErrorsIn(r: LoadResult): number {
@@ -170,7 +188,8 @@ Command: \`npm run bench -- soak\` (SOAK_MINUTES, default 10; MariaDB at BENCH_D
 |---|---|---|---|---|${kinds.map(() => '---').join('|')}|
 ${r.windows.map((w) => `| ${w.window} | ${w.rssMiB} | ${w.requests.toLocaleString('en')} | ${w.serverErrors} | ${w.transportErrors} | ${kinds.map((k) => w.p99Ms[k]).join(' | ')} |`).join('\n')}
 
-Resident memory of the service: ${r.rssMiB.first} MiB after the first window, ${r.rssMiB.last} MiB after the last (max ${r.rssMiB.max}).
+Resident memory of the service: ${r.rssMiB.first} MiB after the first window (the warm-up), ${r.rssMiB.last} MiB after the last (max ${r.rssMiB.max}).
+After the warm-up: ${r.rssAfterWarmUp.firstMiB} → ${r.rssAfterWarmUp.lastMiB} MiB (fitted ${r.rssAfterWarmUp.perMinuteMiB} MiB a minute): **${r.rssAfterWarmUp.flat ? 'flat' : 'NOT flat'}** (flat: the last window within 10 % of the first after the warm-up; the heap's sizing moves RSS by that much).
 ${r.totals.requests.toLocaleString('en')} requests, ${r.totals.serverErrors} answered 5xx, ${r.totals.transportErrors} transport errors. Statuses by kind: ${kinds.map((k) => `${k} ${JSON.stringify(r.totals.statuses[k] ?? {})}`).join('; ')}.
 After the load the ledger ${r.ledgerReconciles ? 'reconciles' : `**does not reconcile**: ${r.violations.join('; ')}`}.
 `;

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { campaignBody } from './pledges';
-import { BENCH_OPERATOR, type LoadResult, type Machine, benchDatabase, call, freePort, load, startBenchService } from './support';
+import { describeGrowth, writeGrowthChart } from './growth';
+import { BENCH_OPERATOR, type LoadResult, type Machine, type Scenario, benchDatabase, call, freePort, load, seedPledges, startBenchService } from './support';
 
 /**
  * One hot campaign, shared into chat groups: its page (/c/:id, HTML with the share card and the
@@ -17,6 +18,8 @@ import { BENCH_OPERATOR, type LoadResult, type Machine, benchDatabase, call, fre
  */
 const REGISTER = path.join(__dirname, '../support/register-ts.js');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+/** The hot campaign's pledges in the database for the growth runs, 10× apart. */
+const GROWTH_PLEDGES = (process.env.BENCH_STOREFRONT_PLEDGES ?? '10000,100000,1000000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
 const METRICS = 'bench-metrics-token-0123456789-0123456789';
@@ -67,8 +70,12 @@ export interface StorefrontBenchResult {
   bytes: { page: number; progress: number };
   baseline: Side;
   service: Side;
-  /** The same service and load with CAMPAIGN_CACHE_MS=0: every answer one database read. */
+  /** The same service and load with CAMPAIGN_CACHE_MS=0, after the growth runs: every answer one database read. */
   withoutCache: Side & { databaseReadsPerSecond: number };
+  /** The same load, cache on, with the hot campaign's pledges grown 10× at a time (seeded straight into the database), each size against its baseline. */
+  growth: { pledges: number; bytes: { page: number; progress: number }; baseline: Side; service: Side; ratio: number }[];
+  growthVerdicts: { service: string; baseline: string };
+  chart: string;
   ratio: number;
   /** The service's own count of the database reads its campaign cache made during the run (campaign_read_cache_loads_total). */
   database: { cacheLoads: number; cacheLoadsPerSecond: number; readsPerLoad: number };
@@ -81,7 +88,6 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
   writeFileSync(path.join(dist, 'index.html'), TEMPLATE);
   const serviceEnv = { STOREFRONT_DIST: dist, PUBLIC_BASE_URL: 'https://shop.example.com', METRICS_TOKEN: METRICS };
   let service = await startBenchService(url, serviceEnv);
-  let baselineChild: ReturnType<typeof fork> | undefined;
   try {
     const { api } = service;
     const token = (await call('POST', `${api}/v1/auth/login`, BENCH_OPERATOR)).token as string;
@@ -115,30 +121,47 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
 
     const loadAverage = Math.round(loadavg()[0] * 10) / 10;
     console.error(`baseline: raw node:http answering the same bytes, ${CONNECTIONS} connections, ${SECONDS} s`);
-    const baselinePort = await freePort();
-    baselineChild = fork(path.join(__dirname, 'storefront-baseline-server.ts'), [], {
-      execArgv: ['-r', REGISTER],
-      env: {
-        ...process.env,
-        PORT: String(baselinePort),
-        BASELINE_ANSWERS: JSON.stringify({
-          [pagePath]: { type: 'text/html; charset=utf-8', body: pageBytes.toString('base64') },
-          [progressPath]: { type: 'application/json; charset=utf-8', body: progressBytes.toString('base64') },
-        }),
-      },
+    const baselineRun = await baselineLoad(scenarios, {
+      [pagePath]: { type: 'text/html; charset=utf-8', body: pageBytes },
+      [progressPath]: { type: 'application/json; charset=utf-8', body: progressBytes },
     });
-    await once(baselineChild, 'message');
-    const baselineBase = `http://127.0.0.1:${baselinePort}`;
-    await load({ base: baselineBase, durationSeconds: WARMUP_SECONDS, scenarios });
-    const baselineRun = await load({ base: baselineBase, durationSeconds: SECONDS, scenarios });
-    baselineChild.kill('SIGTERM');
-    baselineChild = undefined;
 
     console.error(`service: Express, the page rendered and the campaign read through the cache, ${CONNECTIONS} connections, ${SECONDS} s`);
     await load({ base: api, durationSeconds: WARMUP_SECONDS, scenarios });
     const loadsBefore = await cacheLoads(api);
     const serviceRun = await load({ base: api, durationSeconds: SECONDS, scenarios });
     const loads = (await cacheLoads(api)) - loadsBefore;
+
+    // Growth: the same load on the same campaign, its pledges grown 10× at a time. The page and progress read
+    // the campaign's running tallies (through the cache), never its pledges: the reads should not notice.
+    const growth: StorefrontBenchResult['growth'] = [];
+    const variants = ['black', 'navy'].flatMap((colour) => ['M', 'L'].map((size) => `colour=${colour};size=${size}`));
+    let seeded = 0;
+    for (const pledges of [...GROWTH_PLEDGES].sort((a, b) => a - b)) {
+      console.error(`growth: seeding the campaign's pledges to ${pledges}, then the baseline and the service`);
+      await seedPledges(db, { campaignIds: [campaign.id], variants, from: seeded + 1, to: pledges, now: Date.now() });
+      seeded = pledges;
+      // Past the cache's second, so that the answers count the new pledges.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const page = Buffer.from(await (await fetch(`${api}${pagePath}`)).arrayBuffer());
+      const progress = Buffer.from(await (await fetch(`${api}${progressPath}`)).arrayBuffer());
+      const atBaseline = side(
+        await baselineLoad(scenarios, {
+          [pagePath]: { type: 'text/html; charset=utf-8', body: page },
+          [progressPath]: { type: 'application/json; charset=utf-8', body: progress },
+        }),
+      );
+      await load({ base: api, durationSeconds: WARMUP_SECONDS, scenarios });
+      const atService = side(await load({ base: api, durationSeconds: SECONDS, scenarios }));
+      growth.push({
+        pledges,
+        bytes: { page: page.length, progress: progress.length },
+        baseline: atBaseline,
+        service: atService,
+        ratio: Math.round((atService.readsPerSecond / atBaseline.readsPerSecond) * 100) / 100,
+      });
+      console.error(JSON.stringify({ pledges, service: atService.readsPerSecond, baseline: atBaseline.readsPerSecond }));
+    }
 
     // The same service with the cache off (CAMPAIGN_CACHE_MS=0): every answer reads the database. What the cache is worth.
     console.error(`service without the cache, ${CONNECTIONS} connections, ${SECONDS} s`);
@@ -152,6 +175,19 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
     const baseline = side(baselineRun);
     const measured = side(serviceRun);
     const served = measured.page.ok + measured.progress.ok;
+    // The cost of a read: machine time per answer at this load (the inverse of the throughput).
+    const costPoints = (of: (g: StorefrontBenchResult['growth'][number]) => Side) =>
+      growth.map((g) => ({ x: g.pledges, y: 1000 / Math.max(1, of(g).readsPerSecond) }));
+    const verdict = (points: { x: number; y: number }[]) => (points.length > 1 ? describeGrowth(points) : 'one size only');
+    const chart = writeGrowthChart('storefront', {
+      title: `One hot campaign's page + progress at ${CONNECTIONS} connections, by its pledges`,
+      xLabel: "the campaign's pledges in the database",
+      yLabel: 'reads per second',
+      series: [
+        { name: 'service: rendered page + cached campaign read', points: growth.map((g) => ({ x: g.pledges, y: g.service.readsPerSecond })) },
+        { name: 'baseline: raw node:http, the same bytes from memory', points: growth.map((g) => ({ x: g.pledges, y: g.baseline.readsPerSecond })) },
+      ],
+    });
     return {
       name: 'storefront',
       measuredAt: new Date().toISOString(),
@@ -170,12 +206,37 @@ export async function benchStorefront(): Promise<StorefrontBenchResult> {
         cacheLoadsPerSecond: Math.round((loads / serviceRun.page.durationSeconds) * 10) / 10,
         readsPerLoad: Math.round(served / Math.max(1, loads)),
       },
+      growth,
+      growthVerdicts: { service: verdict(costPoints((g) => g.service)), baseline: verdict(costPoints((g) => g.baseline)) },
+      chart,
     };
   } finally {
-    baselineChild?.kill('SIGTERM');
     await service.stop();
     await db.close();
     rmSync(dist, { recursive: true, force: true });
+  }
+}
+
+/** The load against raw node:http answering these bytes by path (storefront-baseline-server.ts), after a warm-up. */
+async function baselineLoad(scenarios: Scenario[], answers: Record<string, { type: string; body: Buffer }>): Promise<Record<string, LoadResult>> {
+  const port = await freePort();
+  const child = fork(path.join(__dirname, 'storefront-baseline-server.ts'), [], {
+    execArgv: ['-r', REGISTER],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BASELINE_ANSWERS: JSON.stringify(
+        Object.fromEntries(Object.entries(answers).map(([route, a]) => [route, { type: a.type, body: a.body.toString('base64') }])),
+      ),
+    },
+  });
+  try {
+    await once(child, 'message');
+    const base = `http://127.0.0.1:${port}`;
+    await load({ base, durationSeconds: WARMUP_SECONDS, scenarios });
+    return await load({ base, durationSeconds: SECONDS, scenarios });
+  } finally {
+    child.kill('SIGTERM');
   }
 }
 
@@ -219,7 +280,7 @@ Command: \`npm run bench -- storefront\` (MariaDB at BENCH_DATABASE_URL, default
 |---|---|---|---|---|---|---|
 ${row('baseline: raw node:http, the same bytes from memory', r.baseline)}
 ${row('service: Express, rendered page + cached campaign read', r.service)}
-${row('service with the cache off (CAMPAIGN_CACHE_MS=0)', r.withoutCache)}
+${row(`service with the cache off (CAMPAIGN_CACHE_MS=0), ${n(r.growth.at(-1)?.pledges ?? 20)} pledges`, r.withoutCache)}
 
 **Page + progress reads per second: service ${n(r.service.readsPerSecond)}, baseline ${n(r.baseline.readsPerSecond)}; service / baseline ${r.ratio}**
 (measured in the same run; the machine is shared, so compare ratios, not absolute numbers). How the server's turns
@@ -232,6 +293,21 @@ What the load cost the database: the campaign cache read the campaign ${n(r.data
 Each read is three SELECTs (the campaign row, its tallies, its pledger count). With the cache off the same load made
 ${n(r.withoutCache.databaseReadsPerSecond)} database reads a second and was answered at ${n(r.withoutCache.readsPerSecond)} reads/s
 (p99 page ${r.withoutCache.page.latencyMs.p99} ms, progress ${r.withoutCache.progress.latencyMs.p99} ms).
+
+**Growth.** The same load, cache on, with the campaign's pledges grown 10× at a time (seeded straight into the database,
+and into its running tallies), each size against the baseline answering that size's bytes:
+
+![reads per second by the campaign's pledges](${r.chart})
+
+| the campaign's pledges | service reads/s | p99 page / progress ms | baseline reads/s | service / baseline | page / progress bytes |
+|---|---|---|---|---|---|
+${r.growth.map((g) => `| ${n(g.pledges)} | ${n(g.service.readsPerSecond)} | ${g.service.page.latencyMs.p99} / ${g.service.progress.latencyMs.p99} | ${n(g.baseline.readsPerSecond)} | ${g.ratio} | ${n(g.bytes.page)} / ${n(g.bytes.progress)} |`).join('\n')}
+
+The cost of a read (machine time per answer, the inverse of the throughput) grows **${r.growthVerdicts.service}** for the service and
+**${r.growthVerdicts.baseline}** for the baseline (the slope of log cost against log pledges, test/bench/growth.ts: under 0.2 flat).
+Expected flat: the page and the progress read the campaign row, its variant tallies (a row per variant) and its pledger count,
+at most once a second through the cache, never the pledges; the baseline's bytes barely change (the counts get longer).
+
 The gap to the baseline is the HTTP stack every route shares (Express, request logging, metrics, helmet, the
 concurrency limit, autocannon's own share of the two cores): in a CPU profile of the service answering
 GET /v1/campaigns/:id under load, the cache and the answer's validator take under 1% of the time.

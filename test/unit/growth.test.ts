@@ -49,9 +49,11 @@ describe('growthVerdict', () => {
     ).toThrow();
   });
 
-  test('describeGrowth says the verdict, the slope and the factors', () => {
-    expect(describeGrowth(costs((x) => x / 1000))).toBe('linear (slope 1: ×100 cost for ×100 size)');
-    expect(describeGrowth(costs(() => 4))).toBe('flat (slope 0: ×1 cost for ×100 size)');
+  test('describeGrowth says the verdict, the slope, the factor over all the sizes and at each step', () => {
+    expect(describeGrowth(costs((x) => x / 1000))).toBe('linear (slope 1: ×100 cost for ×100 size; ×10, ×10 per step)');
+    expect(describeGrowth(costs(() => 4))).toBe('flat (slope 0: ×1 cost for ×100 size; ×1, ×1 per step)');
+    // A fixed cost hides the growth at the small size: the verdict says sub-linear, the steps say where it bends.
+    expect(describeGrowth(costs((x) => 400 + x / 300))).toBe('sub-linear (slope 0.47: ×8.6 cost for ×100 size; ×1.7, ×5.1 per step)');
   });
 });
 
