@@ -23,10 +23,13 @@ interface PledgeIntent {
   at: Date;
 }
 
-/** Which shop owner's shop each consumer is bound to at a moment (the shops module's bindings): one read for a batch, in its transaction. */
+/** Which shop owner's shop each consumer is bound to at a moment, with when the binding ends (the shops module's bindings): one read for a batch. */
 export interface AttributionSource {
-  shopsOf(tx: Tx, userIds: readonly string[], at: Date): Promise<Map<string, { shopId: string; expiresAt: Date }>>;
+  shopsOf(userIds: readonly string[], at: Date): Promise<Map<string, { shopId: string; expiresAt: Date }>>;
 }
+
+/** The shop a pledge of this consumer at this moment is credited to, or null. */
+type ShopAt = (userId: string, at: Date) => string | null;
 
 type Placed = { pledge: PledgeRow; payment: PaymentRow };
 
@@ -133,7 +136,8 @@ export class PledgePlacement {
   );
 
   /** Many pledges in one transaction; throws (and each is then placed alone) if they do not all fit. */
-  private placeBatch(campaignId: string, intents: PledgeIntent[]): Promise<(Placed | AppError)[]> {
+  private async placeBatch(campaignId: string, intents: PledgeIntent[]): Promise<(Placed | AppError)[]> {
+    const shopAt = await this.attribution(intents);
     return this.deps.db.transaction(async (tx) => {
       const refused: (AppError | undefined)[] = [];
       for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
@@ -141,6 +145,7 @@ export class PledgePlacement {
         tx,
         campaignId,
         intents.filter((_, i) => !refused[i]),
+        shopAt,
       );
       if (!reserved) throw new Error('the batch does not fit');
       let next = 0;
@@ -150,10 +155,11 @@ export class PledgePlacement {
 
   private async placeAlone(campaignId: string, intent: PledgeIntent): Promise<Placed | AppError> {
     try {
+      const shopAt = await this.attribution([intent]);
       return await this.deps.db.transaction(async (tx) => {
         const refused = await this.takeConsumerUnits(tx, intent);
         if (refused) return refused;
-        const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent]);
+        const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent], shopAt);
         if (!reserved) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
           if (!latest || latest.status === 'draft') throw notFound('The campaign');
@@ -173,18 +179,13 @@ export class PledgePlacement {
    * Writes the pledges and takes their units with the campaign's conditional update, sent in the same
    * flight as the inserts: the hot row stays locked for about one round trip and the commit.
    */
-  private async insertAndReserve(tx: Tx, campaignId: string, intents: readonly PledgeIntent[]): Promise<{ placed: Placed[]; reserved: boolean }> {
+  private async insertAndReserve(
+    tx: Tx,
+    campaignId: string,
+    intents: readonly PledgeIntent[],
+    shopAt: ShopAt,
+  ): Promise<{ placed: Placed[]; reserved: boolean }> {
     const units = intents.reduce((total, intent) => total + intent.quantity, 0);
-    // Read before the hot row is locked. The batch's earliest moment, then each pledge's own (shopAt).
-    const bindings = await this.deps.attribution.shopsOf(
-      tx,
-      intents.map((i) => i.userId),
-      new Date(Math.min(...intents.map((i) => i.at.getTime()))),
-    );
-    const shopAt = (userId: string, at: Date) => {
-      const binding = bindings.get(userId);
-      return binding && binding.expiresAt > at ? binding.shopId : null;
-    };
     const [placed, reserved] = await Promise.all([
       this.insertPledges(tx, intents, shopAt),
       units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()),
@@ -192,8 +193,24 @@ export class PledgePlacement {
     return { placed, reserved };
   }
 
+  /**
+   * The shops the pledges are credited to: their consumers' bindings, read before the batch's transaction in one
+   * statement (bindings live with their consumers, which a sharded database puts elsewhere than the campaign's
+   * rows: docs/scaling-out.md), as of the batch's earliest moment; then each pledge by its own moment.
+   */
+  private async attribution(intents: readonly PledgeIntent[]): Promise<ShopAt> {
+    const bindings = await this.deps.attribution.shopsOf(
+      intents.map((i) => i.userId),
+      new Date(Math.min(...intents.map((i) => i.at.getTime()))),
+    );
+    return (userId, at) => {
+      const binding = bindings.get(userId);
+      return binding && binding.expiresAt > at ? binding.shopId : null;
+    };
+  }
+
   /** The pledges (each credited to the shop its consumer is bound to then), their deposit payments, their expiry jobs and their tallies: one multi-row statement each. */
-  private async insertPledges(tx: Tx, intents: readonly PledgeIntent[], shopAt: (userId: string, at: Date) => string | null): Promise<Placed[]> {
+  private async insertPledges(tx: Tx, intents: readonly PledgeIntent[], shopAt: ShopAt): Promise<Placed[]> {
     if (intents.length === 0) return [];
     const pledges = intents.map(({ pledgeId, campaign, userId, variantKey, quantity, at }) =>
       Object.assign(new PledgeRow(), {

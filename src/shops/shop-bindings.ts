@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock';
-import { type Database, type Tx, isUniqueViolation, storedTimestamp } from '../platform/database';
+import { type Database, isUniqueViolation, storedTimestamp } from '../platform/database';
 import { conflict, notFound } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { ShopBindingRow, ShopRow } from './shop.entity';
@@ -61,20 +61,22 @@ export class ShopBindings {
 
   /** The shop a consumer is attributed to at `at`, or null: one primary-key read, outside any transaction. */
   async shopOf(userId: string, at: Date): Promise<string | null> {
-    return (await this.deps.db.read((tx) => this.shopsOf(tx, [userId], at))).get(userId)?.shopId ?? null;
+    return (await this.shopsOf([userId], at)).get(userId)?.shopId ?? null;
   }
 
   /**
    * The binding in force at `at` of each of these consumers (those bound to none are left out), with when it
-   * ends, so that a caller placing a batch can tell for each moment in it: one read, in the caller's transaction.
+   * ends, so that a caller placing a batch can tell for each moment in it: one read.
    */
-  async shopsOf(tx: Tx, userIds: readonly string[], at: Date): Promise<Map<string, { shopId: string; expiresAt: Date }>> {
+  async shopsOf(userIds: readonly string[], at: Date): Promise<Map<string, { shopId: string; expiresAt: Date }>> {
     const users = [...new Set(userIds)];
     if (users.length === 0) return new Map();
-    const { rows } = await this.deps.db.sql<{ user_id: string; shop_id: string; expires_at: Date | string }>(
-      tx,
-      `SELECT user_id, shop_id, expires_at FROM shop_bindings WHERE user_id IN (${users.map(() => '?').join(', ')}) AND expires_at > ?`,
-      [...users, at],
+    const { rows } = await this.deps.db.read((tx) =>
+      this.deps.db.sql<{ user_id: string; shop_id: string; expires_at: Date | string }>(
+        tx,
+        `SELECT user_id, shop_id, expires_at FROM shop_bindings WHERE user_id IN (${users.map(() => '?').join(', ')}) AND expires_at > ?`,
+        [...users, at],
+      ),
     );
     return new Map(rows.map((r) => [r.user_id, { shopId: r.shop_id, expiresAt: storedTimestamp(r.expires_at) }]));
   }

@@ -168,6 +168,8 @@ export async function startBenchService(
         BOOTSTRAP_OPERATOR_EMAIL: BENCH_OPERATOR.email,
         BOOTSTRAP_OPERATOR_PASSWORD: BENCH_OPERATOR.password,
         JOBS_POLL_INTERVAL_MS: '500',
+        // One service process: its session cache is exact without Redis (docs/operations.md § Replicas).
+        SINGLE_REPLICA: 'true',
         ...env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
