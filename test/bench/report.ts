@@ -214,7 +214,7 @@ export function benchmarkReport(dir: string): string {
 
 Every figure next to its baseline, measured in the same run on the same machine (these machines are
 shared and noisy: compare the ratios, not the absolute numbers). \`npm run bench\` runs them all
-(about 25 minutes, MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test);
+(most of an hour with the growth sizes, MariaDB at BENCH_DATABASE_URL, default mysql://root@127.0.0.1:3306/test);
 \`npm run bench -- <name>\` runs one. Each writes \`<name>.json\` and \`<name>.md\` here and rewrites this table.
 Peak RSS is the kernel's high-water mark (VmHWM) over the benchmark's run: of the service process it started, if it
 started one, and of the bench process (which seeds the data, and is the service itself where the benchmark runs it in process).

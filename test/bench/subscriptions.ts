@@ -215,7 +215,8 @@ How the cost grows (the slope of log seconds against log subscriptions, test/ben
 
 Peak RSS is the bench process's (it runs the job, as the service's worker would): during the job alone (the kernel's high-water mark,
 reset when the job began), and over the whole size (seeding, and the baseline, which holds every subscription in memory at once).
-The job holds two batches of a thousand at a time, so its own peak should not follow the subscriptions.
+The job holds two batches of a thousand at a time and a memo of the distinct boxes planned in the pass (many households ask the
+same: a few thousand), so its own peak should grow far slower than the subscriptions: it grew **${r.sizes.length > 1 ? describeGrowth(r.sizes.map((s) => ({ x: s.subscriptions, y: s.peakRssMiB.job }))) : 'one size only'}**.
 Target (issue #5): four weeks for 100,000 subscriptions in under 60 s: **${target ? (target.service.seconds < 60 ? 'met' : 'missed') : 'not measured in this run'}**${target ? ` (${target.service.seconds} s)` : ''}.
 Coverage at every size: boxes with a short day they do not name: **${r.sizes.reduce((total, s) => total + s.coverage.silentGaps, 0)}**.
 `;
