@@ -436,6 +436,7 @@ export function buildApp(deps: AppDeps): App {
         metrics.pledgesPlaced.inc();
         metrics.unitsPledged.inc(pledge.quantity);
       },
+      onBatch: () => metrics.pledgeBatches.inc(),
     }),
     payments: new PledgePayments({ db, clock, campaigns, payments, notifications, flows, moves }),
     cancellation: new PledgeCancellation({ db, clock, campaigns, payments, flows, moves }),

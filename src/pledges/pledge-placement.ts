@@ -51,6 +51,8 @@ export class PledgePlacement {
       depositTtlMinutes: number;
       /** Told of each pledge placed (not of a retry answered with the pledge an earlier attempt placed): the business metrics. */
       onPlaced?: (pledge: PledgeRow) => void;
+      /** Told of each transaction that placed pledges (a batch, or one pledge alone): the group commit's metric. */
+      onBatch?: () => void;
     },
   ) {}
 
@@ -138,7 +140,7 @@ export class PledgePlacement {
   /** Many pledges in one transaction; throws (and each is then placed alone) if they do not all fit. */
   private async placeBatch(campaignId: string, intents: PledgeIntent[]): Promise<(Placed | AppError)[]> {
     const shopAt = await this.attribution(intents);
-    return this.deps.db.transaction(async (tx) => {
+    const results = await this.deps.db.transaction(async (tx) => {
       const refused: (AppError | undefined)[] = [];
       for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
       const { placed, reserved } = await this.insertAndReserve(
@@ -151,12 +153,14 @@ export class PledgePlacement {
       let next = 0;
       return intents.map((_, i) => refused[i] ?? placed[next++]);
     });
+    if (results.some((r) => !(r instanceof AppError))) this.deps.onBatch?.();
+    return results;
   }
 
   private async placeAlone(campaignId: string, intent: PledgeIntent): Promise<Placed | AppError> {
     try {
       const shopAt = await this.attribution([intent]);
-      return await this.deps.db.transaction(async (tx) => {
+      const placedAlone = await this.deps.db.transaction(async (tx) => {
         const refused = await this.takeConsumerUnits(tx, intent);
         if (refused) return refused;
         const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent], shopAt);
@@ -169,6 +173,8 @@ export class PledgePlacement {
         }
         return placed[0];
       });
+      if (!(placedAlone instanceof AppError)) this.deps.onBatch?.();
+      return placedAlone;
     } catch (error) {
       if (error instanceof AppError) return error;
       throw error;

@@ -103,6 +103,7 @@ test('/metrics: pledges and units placed (counters), deposits held, balances out
   const m = await scrape();
   expect({
     pledges: m.get('pledges_placed_total'),
+    batches: m.get('pledge_batches_total'),
     units: m.get('pledged_units_total'),
     depositsHeld: m.get('deposits_held_yuan'),
     depositPledges: m.get('deposits_held_pledges'),
@@ -114,6 +115,8 @@ test('/metrics: pledges and units placed (counters), deposits held, balances out
     overdue: m.get('forecast_batches_overdue'),
   }).toEqual({
     pledges: 3,
+    // Placed one after the other: each its own transaction.
+    batches: 3,
     units: 6,
     depositsHeld: expected.depositsHeld.toNumber(),
     depositPledges: 2,

@@ -170,6 +170,7 @@ export async function startBenchService(
         JOBS_POLL_INTERVAL_MS: '500',
         // One service process: its session cache is exact without Redis (docs/operations.md § Replicas).
         SINGLE_REPLICA: 'true',
+        METRICS_TOKEN: BENCH_METRICS_TOKEN,
         ...env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -236,6 +237,20 @@ export function rssMiB(pid = process.pid): number {
  */
 export function resetPeakRss(pid = process.pid): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+const BENCH_METRICS_TOKEN = 'bench-metrics-token-0123456789-0123456789';
+
+/** The service's Prometheus counters (GET /metrics), by name: the unlabelled ones, as numbers. */
+export async function serviceCounters(api: string): Promise<Map<string, number>> {
+  const res = await fetch(`${api}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } });
+  if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+  const counters = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-z_]+) ([0-9.e+]+)$/.exec(line);
+    if (m) counters.set(m[1], Number(m[2]));
+  }
+  return counters;
 }
 
 export const BENCH_OPERATOR = { email: 'bench-operator@example.com', password: 'bench operator password' };

@@ -31,6 +31,12 @@ export class Metrics {
     help: 'Units of the pledges placed by this process',
     registers: [this.registry],
   });
+  /** Transactions that placed pledges: pledges_placed_total / this is the group commit's mean batch (docs/benchmarks/pledges.md). */
+  readonly pledgeBatches = new Counter({
+    name: 'pledge_batches_total',
+    help: 'Transactions that placed pledges (one per group commit of a campaign, or one per pledge placed alone)',
+    registers: [this.registry],
+  });
   readonly jobRuns = new Counter({
     name: 'job_runs_total',
     help: 'Job runs by job name and outcome (succeeded, failed)',
