@@ -24,6 +24,9 @@ export type IdempotencyStart = { kind: 'started'; id: string } | { kind: 'replay
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/** The most keys one statement writes: the requests arriving while the last statement ran (a spike from 256 connections filled batches of 100). */
+const KEYS_PER_STATEMENT = 500;
+
 /**
  * The Idempotency-Key contract of money-moving routes: the same key with the same request replays the
  * first response; with a different request it is a 422; while the first is still running, a 409.
@@ -140,6 +143,7 @@ export class IdempotencyStore {
       return rows.map(() => undefined);
     },
     (_, row) => this.db.statement((tx) => this.db.insertEntities(tx, IdempotencyKeyRow, [row])),
+    KEYS_PER_STATEMENT,
   );
 
   private readonly completions = new GroupCommit<{ id: string; status: number; body: string | null }, void>(
@@ -148,6 +152,7 @@ export class IdempotencyStore {
       return rows.map(() => undefined);
     },
     (_, row) => this.writeCompletions([row]),
+    KEYS_PER_STATEMENT,
   );
 
   private async writeCompletions(rows: readonly { id: string; status: number; body: string | null }[]): Promise<void> {
