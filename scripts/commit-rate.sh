@@ -5,14 +5,7 @@
 #   bash scripts/commit-rate.sh            # QUERIES=20000 per point by default
 set -euo pipefail
 queries=${QUERIES:-20000}
-dir=$(mktemp -d /tmp/commit-rate.XXXXXX)
-pids=()
-stop() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; done
-  rm -rf "$dir"
-}
-trap stop EXIT
+source "$(dirname "$0")/throwaway-servers.sh" commit-rate
 start() { # name, extra options...
   local name=$1
   shift

@@ -12,14 +12,7 @@ cd "$(dirname "$0")/.."
 for p in 3321 3322 3323 3324; do
   if mariadb -uroot -h127.0.0.1 -P"$p" -e 'SELECT 1' >/dev/null 2>&1; then echo "a server already answers on port $p: stop it first" >&2; exit 1; fi
 done
-dir=$(mktemp -d /tmp/spider-check.XXXXXX)
-pids=()
-stop() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done; done
-  rm -rf "$dir"
-}
-trap stop EXIT
+source scripts/throwaway-servers.sh spider-check
 # Three shards, not two: MariaDB's KEY partitioning of a string column over two partitions put every row in one
 # (seen here with random UUIDs: its string hash is degenerate modulo 2); over three it spreads them evenly.
 port=3321
