@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEMO_ACCOUNTS } from '../../src/demo/seed';
-import { type Console, type Receiver, aConsole, aReceiver } from './support/console';
+import { type Console, type Receiver, aConsole, aPublishedBatchPushedTo, aReceiver } from './support/console';
 import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
 
 /**
@@ -116,23 +116,7 @@ describe('工厂与果园', () => {
   test("a failing webhook: the list says so, the factory's page shows the next retry; send test; redeliver once the receiver is fixed", async () => {
     const { page, api } = c;
     // The demo factory points its webhook at its ERP, which fails (HTTP 500); a paid pledge, and an operator publishes v4.
-    const factory = await api.client.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password);
-    await api.client.ok('PUT', '/v1/factory/webhook', factory.token, { url: receiver.url });
-    const consumer = await api.client.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
-    const [campaign] = (await api.client.ok<{ campaigns: { campaignId: string }[] }>('GET', '/v1/factory/forecast', factory.token)).campaigns;
-    const pledge = await api.client.ok<{ id: string; depositPayment: { id: string } }>(
-      'POST',
-      `/v1/campaigns/${campaign.campaignId}/pledges`,
-      consumer.token,
-      { variant: { colour: 'navy', size: 'M' }, quantity: 1 },
-      { 'Idempotency-Key': randomUUID() },
-    );
-    await api.client.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
-    await eventually(
-      'the deposit is paid',
-      async () => (await api.client.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active',
-    );
-    const { batch } = await api.ok<{ batch: { id: string; version: number } }>('POST', `/v1/factories/${factory.user.factoryId}/forecast-batches`);
+    const { factory, batch } = await aPublishedBatchPushedTo(c, receiver);
     type Delivery = { id: string; batchId: string; attempt: number; delivered: boolean; nextAttemptAt: string | null };
     // The worker's first attempt fails, and it plans the retry.
     const failed = await eventually('the push failed and its retry is planned', async () =>

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { migrations } from '../../migrations';
@@ -7,7 +6,7 @@ import { DEMO_ACCOUNTS } from '../../src/demo/seed';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { JobRow } from '../../src/platform/jobs';
 import { BoxRow } from '../../src/subscriptions';
-import { type Console, type Receiver, aConsole, aReceiver } from './support/console';
+import { type Console, type Receiver, aConsole, aPublishedBatchPushedTo, aReceiver } from './support/console';
 import { eventually, screenshot, shanghaiTime, textOf } from './support/portal';
 
 /**
@@ -41,24 +40,7 @@ const auditOf = async (subjectId: string) =>
 describe('任务', () => {
   test('a failed push: found from its job type, its error read, retried once the receiver is back, and delivered', async () => {
     const { page, api } = c;
-    const factory = await api.client.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password);
-    await api.client.ok('PUT', '/v1/factory/webhook', factory.token, { url: receiver.url });
-    // A paid pledge changes the demo factory's forecast, and the operator publishes it: the push fails (HTTP 500).
-    const consumer = await api.client.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
-    const [campaign] = (await api.client.ok<{ campaigns: { campaignId: string }[] }>('GET', '/v1/factory/forecast', factory.token)).campaigns;
-    const pledge = await api.client.ok<{ id: string; depositPayment: { id: string } }>(
-      'POST',
-      `/v1/campaigns/${campaign.campaignId}/pledges`,
-      consumer.token,
-      { variant: { colour: 'navy', size: 'M' }, quantity: 1 },
-      { 'Idempotency-Key': randomUUID() },
-    );
-    await api.client.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
-    await eventually(
-      'the deposit is paid',
-      async () => (await api.client.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active',
-    );
-    const { batch } = await api.ok<{ batch: { id: string; version: number } }>('POST', `/v1/factories/${factory.user.factoryId}/forecast-batches`);
+    const { batch } = await aPublishedBatchPushedTo(c, receiver);
     const failed = await eventually('the push failed and waits for its retry', async () =>
       (await api.ok<{ items: Job[] }>('GET', '/v1/jobs?name=forecasts.push-batch&state=failed')).items.find((j) => j.nextRunAt !== null),
     );

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +7,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { DEMO_ACCOUNTS } from '../../../src/demo/seed';
 import { startService } from '../../support/process';
-import { ApiClient, LAPTOP, launchChromium, requirePrerequisites } from './portal';
+import { ApiClient, LAPTOP, eventually, launchChromium, requirePrerequisites } from './portal';
 import { tearDown } from './storefront';
 
 /** The demo operator's calls: the service's API with the operator's token already given. */
@@ -87,4 +88,30 @@ export async function aReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}/erp/c2m`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   });
+}
+
+/**
+ * A push that fails: the demo factory's webhook points at `receiver`, the demo consumer's paid pledge changes its
+ * forecast, and the operator publishes a new version, which the receiver refuses while its status says so.
+ */
+export async function aPublishedBatchPushedTo(c: Console, receiver: Receiver) {
+  const { api } = c;
+  const factory = await api.client.login(DEMO_ACCOUNTS.factory.email, DEMO_ACCOUNTS.factory.password);
+  await api.client.ok('PUT', '/v1/factory/webhook', factory.token, { url: receiver.url });
+  const consumer = await api.client.login(DEMO_ACCOUNTS.consumer.email, DEMO_ACCOUNTS.consumer.password);
+  const [campaign] = (await api.client.ok<{ campaigns: { campaignId: string }[] }>('GET', '/v1/factory/forecast', factory.token)).campaigns;
+  const pledge = await api.client.ok<{ id: string; depositPayment: { id: string } }>(
+    'POST',
+    `/v1/campaigns/${campaign.campaignId}/pledges`,
+    consumer.token,
+    { variant: { colour: 'navy', size: 'M' }, quantity: 1 },
+    { 'Idempotency-Key': randomUUID() },
+  );
+  await api.client.ok('POST', `/v1/payments/${pledge.depositPayment.id}/sandbox-checkout`, consumer.token, { outcome: 'pay' });
+  await eventually(
+    'the deposit is paid',
+    async () => (await api.client.ok<{ status: string }>('GET', `/v1/pledges/${pledge.id}`, consumer.token)).status === 'active',
+  );
+  const { batch } = await api.ok<{ batch: { id: string; version: number } }>('POST', `/v1/factories/${factory.user.factoryId}/forecast-batches`);
+  return { factory, batch };
 }
