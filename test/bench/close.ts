@@ -12,6 +12,7 @@ import { PledgeRow } from '../../src/pledges';
 import { PLEDGE_STATUSES } from '../../src/pledges/pledge.entity';
 import { type Database, openDatabase } from '../../src/platform/database';
 import { toFen } from '../../src/platform/money';
+import { type ProfileShare, summariseProfile } from './cpu-profile';
 import { describeGrowth, writeGrowthChart } from './growth';
 import { type Machine, aBenchCampaign, benchApp, benchDatabase } from './support';
 
@@ -44,7 +45,7 @@ interface SideResult {
 export interface CloseSizeResult {
   pledges: number;
   seedSeconds: number;
-  service: SideResult & { profile: ProfileEntry[] };
+  service: SideResult & { profile: ProfileShare[] };
   baseline: SideResult;
   ratio: number;
   correctness: {
@@ -65,14 +66,6 @@ export interface CloseBenchResult {
   sizes: CloseSizeResult[];
   /** The charts' files in docs/benchmarks/ and how each cost grows with the pledges. */
   growth: { chart: string; rssChart: string; serviceSeconds: string; baselineSeconds: string; servicePeakRss: string };
-}
-
-/** One function's own time in the CPU profile ("(idle)": the process waits, here on the database). */
-export interface ProfileEntry {
-  fn: string;
-  at: string;
-  ms: number;
-  percent: number;
 }
 
 export async function benchClose(): Promise<CloseBenchResult> {
@@ -177,7 +170,7 @@ async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; 
   console.error(`${pledges}: baseline, raw mysql2…`);
   const baseline = await side<object>('baseline', baselineCampaignId);
   console.error(`${pledges}: service, the close and settle jobs…`);
-  const service = await side<{ profile: ProfileEntry[] }>('service', serviceCampaignId);
+  const service = await side<{ profile: ProfileShare[] }>('service', serviceCampaignId);
 
   const decided = await db.read((tx) => campaigns.find(tx, serviceCampaignId));
   const expectedPerUnit = toFen(balancePerUnit(decided!, decided!.finalUnitPrice!));
@@ -255,7 +248,7 @@ function inChild<R>(phase: 'baseline' | 'service', url: string, campaignId: stri
 }
 
 /** In the child: the service's close and settle job handlers, at a fixed clock, under the CPU profiler. */
-async function serviceSide(url: string, campaignId: string, now: Date): Promise<{ seconds: number; profile: ProfileEntry[] }> {
+async function serviceSide(url: string, campaignId: string, now: Date): Promise<{ seconds: number; profile: ProfileShare[] }> {
   const db = await openDatabase({ kind: 'mysql', url }, entities, migrations);
   const app = benchApp(db, url, {}, { now: () => now });
   const { decisions, settlement } = app.services;
@@ -274,31 +267,7 @@ async function serviceSide(url: string, campaignId: string, now: Date): Promise<
   // For a flame graph: open the file in Chrome DevTools' Performance panel, or speedscope.
   if (process.env.CLOSE_PROFILE_DIR) writeFileSync(path.join(process.env.CLOSE_PROFILE_DIR, `close-${Date.now()}.cpuprofile`), JSON.stringify(profile));
   await db.close();
-  return { seconds, profile: topEntries(profile, 12) };
-}
-
-/** The functions with the most own time in a CPU profile. */
-function topEntries(profile: Profiler.Profile, count: number): ProfileEntry[] {
-  const own = new Map<number, number>();
-  profile.samples!.forEach((id, i) => own.set(id, (own.get(id) ?? 0) + (profile.timeDeltas![i] ?? 0) / 1000));
-  const byFunction = new Map<string, ProfileEntry>();
-  let total = 0;
-  for (const node of profile.nodes) {
-    // The inspector's dispatch of Profiler.stop itself: after the timed work.
-    if (node.callFrame.functionName === 'dispatch' && !node.callFrame.url) continue;
-    const ms = own.get(node.id) ?? 0;
-    total += ms;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const at = url ? `${url.replace(/^.*node_modules\//, '').replace(/^.*?\/(src|test)\//, '$1/')}:${lineNumber + 1}` : '';
-    const key = `${functionName} ${at}`;
-    const entry = byFunction.get(key) ?? { fn: functionName || '(anonymous)', at, ms: 0, percent: 0 };
-    entry.ms += ms;
-    byFunction.set(key, entry);
-  }
-  return [...byFunction.values()]
-    .sort((a, b) => b.ms - a.ms)
-    .slice(0, count)
-    .map((e) => ({ ...e, ms: Math.round(e.ms), percent: Math.round((e.ms / total) * 1000) / 10 }));
+  return { seconds, profile: summariseProfile(profile).topFunctions };
 }
 
 /** The same writes as the close and settle jobs, by hand: decide, then settle in locked batches. */
@@ -442,9 +411,9 @@ ${r.sizes.map(counters).join('\n')}
 
 The settle side's own time per function (V8's sampling profiler over the close and settle jobs; "(idle)" is time waiting, here on the database).
 
-| function | where | ms | share |
-|---|---|---|---|
-${headline.service.profile.map((e) => `| ${e.fn} | ${e.at} | ${n(e.ms)} | ${e.percent}% |`).join('\n')}
+| function (where) | ms | share |
+|---|---|---|
+${headline.service.profile.map((e) => `| ${e.name} | ${n(e.ms)} | ${e.percent}% |`).join('\n')}
 `;
 }
 

@@ -11,7 +11,15 @@ interface ProfileNode {
 
 export interface ProfileShare {
   name: string;
+  ms: number;
   percent: number;
+}
+
+/** A V8 CPU profile, as `node --cpu-prof` writes it or the inspector's Profiler.stop returns it. */
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples?: number[];
+  timeDeltas?: number[];
 }
 
 export interface ProfileSummary {
@@ -24,17 +32,26 @@ export interface ProfileSummary {
   topAreas: ProfileShare[];
 }
 
-/** Summarises the samples taken between `fromMs` and `toMs` after the profile started (the load's window). */
-export function summariseProfile(file: string, window: { fromMs: number; toMs: number }, top = 12): ProfileSummary {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+/** Summarises a profile file's samples taken between `fromMs` and `toMs` after the profile started (the load's window). */
+export function summariseProfileFile(file: string, window: { fromMs: number; toMs: number }, top = 12): ProfileSummary {
+  return summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, window, top);
+}
+
+/** Summarises a profile's samples in the window (by default all of them). */
+export function summariseProfile(profile: CpuProfile, window = { fromMs: 0, toMs: Infinity }, top = 12): ProfileSummary {
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const self = new Map<number, number>();
   let at = 0;
-  profile.samples.forEach((id, i) => {
-    at += profile.timeDeltas[i] / 1000;
-    if (at >= window.fromMs && at <= window.toMs) self.set(id, (self.get(id) ?? 0) + profile.timeDeltas[i] / 1000);
+  samples.forEach((id, i) => {
+    at += (deltas[i] ?? 0) / 1000;
+    // The inspector's own dispatch of Profiler.stop, in a profile taken through the inspector: not the work measured.
+    const { functionName, url } = byId.get(id)!.callFrame;
+    if (functionName === 'dispatch' && !url) return;
+    if (at >= window.fromMs && at <= window.toMs) self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0) / 1000);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const functions = new Map<string, number>();
@@ -54,7 +71,7 @@ export function summariseProfile(file: string, window: { fromMs: number; toMs: n
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, ms]) => ({ name, percent: Math.round((ms / total) * 1000) / 10 }));
+      .map(([name, ms]) => ({ name, ms: Math.round(ms), percent: Math.round((ms / total) * 1000) / 10 }));
   return {
     sampledMs: Math.round(total),
     idlePercent: Math.round(((functions.get('(idle)') ?? 0) / total) * 1000) / 10,

@@ -8,7 +8,7 @@ import { CampaignRow } from '../../src/campaigns';
 import { businessDay } from '../../src/platform/calendar';
 import type { Database } from '../../src/platform/database';
 import { PledgeRow } from '../../src/pledges';
-import { type ProfileSummary, summariseProfile } from './cpu-profile';
+import { type ProfileSummary, summariseProfileFile } from './cpu-profile';
 import { describeGrowth, formatNumber, writeGrowthChart } from './growth';
 import {
   BENCH_OPERATOR,
@@ -282,7 +282,7 @@ async function profiledSpike(databaseUrl: string, factoryId: string): Promise<Pr
     await service.stop();
   }
   const [file] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  return summariseProfile(path.join(dir, file), window);
+  return summariseProfileFile(path.join(dir, file), window);
 }
 
 /**
