@@ -119,6 +119,7 @@ import {
   TokenService,
   authenticate,
   createHttpApp,
+  webPages,
   mountRoutes,
   opsRouter,
   tagged,
@@ -735,22 +736,24 @@ export function buildApp(deps: AppDeps): App {
     // The factory portal and the storefront (static web apps) before authentication: their files and pages are public, their data comes from /v1 with the user's token.
     handlers: [
       opsRouter({ db, jobs, metrics, expectWorker: deps.runsWorker, metricsToken: config.metricsToken }),
-      portalRouter(),
-      // A shop's storefront page (/s/:code) answers 404 for an unknown code: limited like the shop page's API.
-      Router().get('/s/:code', shopLookups.byAddress),
-      storefrontRouter({
-        distDir: config.storefront.distDir,
-        render: storefrontPages({
-          reads: campaignReads,
-          subscriptions: subscriptions.catalogue,
-          publicBaseUrl,
-          cacheMs: config.campaignReadCacheMs,
-          shops: shopOwners,
+      webPages(
+        portalRouter(),
+        // A shop's storefront page (/s/:code) answers 404 for an unknown code: limited like the shop page's API.
+        Router().get('/s/:code', shopLookups.byAddress),
+        storefrontRouter({
+          distDir: config.storefront.distDir,
+          render: storefrontPages({
+            reads: campaignReads,
+            subscriptions: subscriptions.catalogue,
+            publicBaseUrl,
+            cacheMs: config.campaignReadCacheMs,
+            shops: shopOwners,
+          }),
+          // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
+          csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
         }),
-        // Campaign pictures come from other https hosts; inside WeChat the JS-SDK is loaded from WeChat's own.
-        csp: { imgSrc: ["'self'", 'data:', 'https:'], ...(wechat ? { scriptSrc: ["'self'", 'https://res.wx.qq.com', 'https://res2.wx.qq.com'] } : {}) },
-      }),
-      shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners, shopLookups: shopLookups.byAddress }),
+        shareCodeRouter({ reads: campaignReads, publicBaseUrl, shops: shopOwners, shopLookups: shopLookups.byAddress }),
+      ),
       authenticate(accounts, factories),
       mountRoutes(routes, idempotency, { validateResponses: config.validateResponses, audit }),
     ],

@@ -7,5 +7,5 @@ export { openApiDocument, toYaml, type ApiInfo } from './openapi';
 export { listOf, page, pageOf, pageQuery, type Page, type PageQuery } from './paginate';
 export { ROLES, canActForFactory, subjectOf, type Principal, type Role } from './principal';
 export { mountRoutes, publicRoute, route, tagged, type RouteDef } from './routes';
-export { createHttpApp } from './server';
+export { createHttpApp, webPages } from './server';
 export { TokenService, type UserPrincipal } from './tokens';

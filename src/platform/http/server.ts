@@ -1,4 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { Router, type Express, type RequestHandler } from 'express';
 import cors from 'cors';
 import helmet from 'helmet';
 import { randomUUID } from 'node:crypto';
@@ -71,6 +71,17 @@ export function createHttpApp(options: HttpOptions): Express {
   app.use(notFoundHandler);
   app.use(errorHandler());
   return app;
+}
+
+/**
+ * The web apps' files and pages (the portal, the storefront, share codes), mounted before authentication: an API
+ * request (/v1/...) skips all of their routes at once instead of being matched against each of them.
+ */
+export function webPages(...handlers: RequestHandler[]): Router {
+  const router = Router();
+  router.use((req, _res, next) => next(/^\/v1(\/|$)/i.test(req.path) ? 'router' : undefined));
+  for (const handler of handlers) router.use(handler);
+  return router;
 }
 
 function logLevelOf(url: string, status: number, err: unknown): 'info' | 'warn' | 'error' {
