@@ -17,7 +17,7 @@ const answering = (path: string) =>
     path,
     summary: path,
     response: z.object({ route: z.string(), params: z.record(z.string(), z.string()) }),
-    handle: async ({ req }) => ({ route: path, params: { ...req.params } }),
+    handle: async ({ req }) => ({ route: path, params: { ...(req.params as Record<string, string>) } }),
   });
 
 beforeAll(async () => {
