@@ -20,6 +20,8 @@ import {
   cpuMs,
   freePort,
   load,
+  ensureBufferPool,
+  localDatabasePid,
   serviceCounters,
   settleDatabase,
   startBenchService,
@@ -40,6 +42,7 @@ const WARMUP_SECONDS = 3;
 const PROFILE_SECONDS = 8;
 const CONSUMERS = 200;
 const HISTORY_VARIANT = 'colour=navy;size=L';
+const BUFFER_POOL_MIB = Number(process.env.PLEDGE_BUFFER_POOL_MIB ?? 4096);
 
 export interface Summary {
   acceptedPerSecond: number;
@@ -50,6 +53,8 @@ export interface Summary {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   /** CPU time (user + system) of the server process per accepted pledge, over the measured run. */
   cpuMsPerPledge: number;
+  /** The same for the database server, when it runs on this machine: which of the two a run was short of. */
+  databaseCpuMsPerPledge: number | null;
 }
 
 export interface SizeResult {
@@ -92,6 +97,9 @@ export interface PledgeBenchResult {
 
 export async function benchPledges(): Promise<PledgeBenchResult> {
   const { db, url, machine } = await benchDatabase('c2m_bench');
+  // Sized as docs/operations.md says for production, so that growth measures our writes and not MariaDB's default pool.
+  machine.bufferPoolMiB = await ensureBufferPool(db, BUFFER_POOL_MIB);
+  const cpu = cpuMeter(localDatabasePid(url));
   const app = benchApp(db, url, { SANDBOX_AUTO_CONFIRM: 'false' });
   const factory = await app.services.factories.create({ name: 'Bench factory', kind: 'manufacturer', contactEmail: 'bench@example.com' });
   // The baselines write into campaign rows of their own, of the same schema; the history into another.
@@ -102,8 +110,8 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
 
   // Two services on the same database, each with its hot campaign: one leaves deposits pending during the spike (the
   // same writes as the baselines), one has the sandbox confirm every deposit as it comes.
-  const service = await HotService.start(url, factory.id, { SANDBOX_AUTO_CONFIRM: 'false' }, 'same writes');
-  const confirming = await HotService.start(url, factory.id, { SANDBOX_AUTO_CONFIRM: 'true' }, 'confirming deposits');
+  const service = await HotService.start(url, factory.id, { SANDBOX_AUTO_CONFIRM: 'false' }, 'same writes', cpu);
+  const confirming = await HotService.start(url, factory.id, { SANDBOX_AUTO_CONFIRM: 'true' }, 'confirming deposits', cpu);
   const sizes: SizeResult[] = [];
   try {
     let seeded = 0;
@@ -119,9 +127,9 @@ export async function benchPledges(): Promise<PledgeBenchResult> {
       );
       // Each run starts on a quiet database: InnoDB flushing the last run's writes would slow the next one down.
       await settleDatabase(db);
-      const raw = await baselineRun(url, 'raw', rawCampaign.id);
+      const raw = await baselineRun(url, 'raw', rawCampaign.id, cpu);
       await settleDatabase(db);
-      const grouped = await baselineRun(url, 'grouped', groupedCampaign.id);
+      const grouped = await baselineRun(url, 'grouped', groupedCampaign.id, cpu);
       await settleDatabase(db);
       const same = await service.run();
       await settleDatabase(db);
@@ -187,11 +195,12 @@ class HotService {
     private readonly process: Awaited<ReturnType<typeof startBenchService>>,
     private readonly hot: Awaited<ReturnType<typeof hotCampaign>>,
     readonly name: string,
+    private readonly cpu: CpuMeter,
   ) {}
 
-  static async start(url: string, factoryId: string, env: Record<string, string>, name: string): Promise<HotService> {
+  static async start(url: string, factoryId: string, env: Record<string, string>, name: string, cpu: CpuMeter): Promise<HotService> {
     const process = await startBenchService(url, env);
-    return new HotService(process, await hotCampaign(process.api, factoryId), name);
+    return new HotService(process, await hotCampaign(process.api, factoryId), name, cpu);
   }
 
   get campaignId(): string {
@@ -201,9 +210,10 @@ class HotService {
   async run(): Promise<{ summary: Summary; meanBatch: number }> {
     const { api, target, tokens } = this.hot;
     const warm = await spike(api, target, tokens, WARMUP_SECONDS);
-    const before = { cpu: this.process.cpuMs(), counters: await serviceCounters(api) };
+    const before = { counters: await serviceCounters(api) };
+    const used = this.cpu(this.process.child.pid!);
     const run = await spike(api, target, tokens, SECONDS);
-    const summary = summarise(run, this.process.cpuMs() - before.cpu);
+    const summary = summarise(run, used());
     const after = await serviceCounters(api);
     const grew = (name: string) => (after.get(name) ?? 0) - (before.counters.get(name) ?? 0);
     this.accepted += (warm.statuses['201'] ?? 0) + (run.statuses['201'] ?? 0);
@@ -253,7 +263,7 @@ async function hotCampaign(api: string, factoryId: string) {
 }
 
 /** One baseline server (its own process) for a warm-up and a measured run. */
-async function baselineRun(databaseUrl: string, mode: 'raw' | 'grouped', campaignId: string): Promise<Summary> {
+async function baselineRun(databaseUrl: string, mode: 'raw' | 'grouped', campaignId: string, cpu: CpuMeter): Promise<Summary> {
   const port = await freePort();
   const server: ChildProcess = fork(path.join(__dirname, 'baseline-server.ts'), [], {
     execArgv: ['-r', REGISTER],
@@ -263,9 +273,9 @@ async function baselineRun(databaseUrl: string, mode: 'raw' | 'grouped', campaig
     await once(server, 'message');
     const base = `http://127.0.0.1:${port}`;
     await spike(base, '/pledge', [undefined], WARMUP_SECONDS);
-    const before = cpuMs(server.pid);
+    const used = cpu(server.pid!);
     const run = await spike(base, '/pledge', [undefined], SECONDS);
-    return summarise(run, cpuMs(server.pid) - before);
+    return summarise(run, used());
   } finally {
     server.kill('SIGTERM');
     await once(server, 'exit');
@@ -404,8 +414,19 @@ async function spike(base: string, pledgePath: string, tokens: (string | undefin
   return (await load({ base, durationSeconds, scenarios: [{ name: 'pledges', connections: CONNECTIONS, requests }] })).pledges;
 }
 
-function summarise(run: LoadResult, cpuUsedMs: number): Summary {
+/** Starts counting the CPU time of a server and of the local database; the count stops when read. */
+type CpuMeter = (serverPid: number) => () => { serverMs: number; databaseMs: number | null };
+
+function cpuMeter(databasePid: number | undefined): CpuMeter {
+  return (serverPid) => {
+    const start = { server: cpuMs(serverPid), database: databasePid === undefined ? 0 : cpuMs(databasePid) };
+    return () => ({ serverMs: cpuMs(serverPid) - start.server, databaseMs: databasePid === undefined ? null : cpuMs(databasePid) - start.database });
+  };
+}
+
+function summarise(run: LoadResult, used: { serverMs: number; databaseMs: number | null }): Summary {
   const accepted = run.statuses['201'] ?? 0;
+  const perPledge = (ms: number) => (accepted > 0 ? Math.round((ms / accepted) * 1000) / 1000 : 0);
   const serverErrors = Object.entries(run.statuses)
     .filter(([s]) => Number(s) >= 500)
     .reduce((n, [, c]) => n + c, 0);
@@ -416,7 +437,8 @@ function summarise(run: LoadResult, cpuUsedMs: number): Summary {
     refused: run.requests - accepted - serverErrors,
     serverErrors: serverErrors + run.errors,
     latencyMs: run.latencyMs,
-    cpuMsPerPledge: accepted > 0 ? Math.round((cpuUsedMs / accepted) * 1000) / 1000 : 0,
+    cpuMsPerPledge: perPledge(used.serverMs),
+    databaseCpuMsPerPledge: used.databaseMs === null ? null : perPledge(used.databaseMs),
   };
 }
 
@@ -432,13 +454,13 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 export function pledgesMarkdown(r: PledgeBenchResult): string {
   const row = (name: string, s: Summary) =>
-    `| ${name} | ${s.acceptedPerSecond.toLocaleString('en')} | ${s.latencyMs.p50} | ${s.latencyMs.p95} | ${s.latencyMs.p99} | ${s.requests.toLocaleString('en')} | ${s.refused} | ${s.serverErrors} | ${s.cpuMsPerPledge} |`;
+    `| ${name} | ${s.acceptedPerSecond.toLocaleString('en')} | ${s.latencyMs.p50} | ${s.latencyMs.p95} | ${s.latencyMs.p99} | ${s.requests.toLocaleString('en')} | ${s.refused} | ${s.serverErrors} | ${s.cpuMsPerPledge} | ${s.databaseCpuMsPerPledge ?? '–'} |`;
   const sizes = r.sizes
     .map(
       (s) => `### ${formatNumber(s.existingPledges)} pledges already in the database
 
-| server | accepted pledges/s | p50 ms | p95 ms | p99 ms | requests | refused (4xx) | 5xx / errors | server CPU ms per pledge |
-|---|---|---|---|---|---|---|---|---|
+| server | accepted pledges/s | p50 ms | p95 ms | p99 ms | requests | refused (4xx) | 5xx / errors | server CPU ms per pledge | MariaDB CPU ms per pledge |
+|---|---|---|---|---|---|---|---|---|---|
 ${row('baseline: raw node:http + mysql2, one transaction per pledge', s.raw)}
 ${row('baseline: raw node:http + mysql2, grouped transactions (ceiling)', s.grouped)}
 ${row('service: Express + TypeORM, POST /v1/campaigns/:id/pledges (the same writes: deposits left pending)', s.service)}

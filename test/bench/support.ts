@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -382,4 +382,28 @@ export async function settleDatabase(db: Database, maxMs = 30_000): Promise<void
     if (value('Innodb_buffer_pool_pages_dirty') <= value('Innodb_buffer_pool_pages_total') * 0.02 || Date.now() > deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/**
+ * Grows InnoDB's buffer pool to at least `mib` (MariaDB resizes it online) and waits for the resize: docs/operations.md
+ * says to size it to hold the hot indexes, and MariaDB's default of 128 MiB is outgrown by a few hundred thousand
+ * pledges' random-key inserts. The pool stays at that size until the server restarts. Returns the size in MiB.
+ */
+export async function ensureBufferPool(db: Database, mib: number): Promise<number> {
+  const size = async () => Number((await db.read((tx) => db.sql<{ pool: string }>(tx, 'SELECT @@innodb_buffer_pool_size AS pool'))).rows[0].pool) / 2 ** 20;
+  if ((await size()) < mib) {
+    await db.read((tx) => db.sql(tx, `SET GLOBAL innodb_buffer_pool_size = ${Math.round(mib) * 2 ** 20}`));
+    for (let waited = 0; (await size()) < mib && waited < 120_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return Math.round(await size());
+}
+
+/** The local MariaDB (or MySQL) server's process, whose CPU time the benchmarks read; undefined when there is none. */
+export function localDatabasePid(url: string): number | undefined {
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(url).hostname)) return undefined;
+  for (const name of ['mariadbd', 'mysqld']) {
+    const pid = spawnSync('pgrep', ['-xo', name], { encoding: 'utf8' }).stdout.trim();
+    if (pid) return Number(pid);
+  }
+  return undefined;
 }
