@@ -11,7 +11,7 @@ import { entities } from '../../src/app';
 import { openDatabase } from '../../src/platform/database';
 import { Metrics } from '../../src/platform/http/metrics';
 import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
-import { findClaimable, namesWithClaimableJobs } from '../../src/platform/jobs/job-repository';
+import { claimableIds, namesWithClaimableJobs } from '../../src/platform/jobs/job-repository';
 import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
 import { parseLog, recordingJob } from '../support/test-jobs';
@@ -143,8 +143,8 @@ describe('job backend (agenda 6 on our database)', () => {
     });
     const earliest = rows.reduce((a, b) => (b.next_run_at < a.next_run_at ? b : a));
     await t.db.transaction(async (tx) => {
-      const claimable = await findClaimable(tx, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) });
-      expect(claimable?.id).toBe(earliest.id);
+      const [claimable] = await claimableIds(tx, 'test.many-due', { scan: new Date(), deadline: new Date(Date.now() - 600_000) }, 1);
+      expect(claimable).toBe(earliest.id);
       if (t.db.dialect === 'mysql') {
         const [{ locked }] = (await tx.query(
           'SELECT trx_rows_locked AS locked FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID()',
@@ -153,6 +153,52 @@ describe('job backend (agenda 6 on our database)', () => {
       }
     });
     await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.many-due' }));
+  });
+
+  test('a claim reads a few rows, however many jobs of its name have finished; a job whose lock expired comes first', async () => {
+    // A launch's deposit confirmations leave thousands of finished jobs of one name behind (next run NULL). A claim
+    // that walked them all on every poll grew slower with every job that ever ran.
+    const now = Date.now();
+    const job = (i: number, nextRunAt: number | null, lockedAt: number | null) => ({
+      id: `7a0b0c0d-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      name: 'test.finished-many',
+      priority: 0,
+      next_run_at: nextRunAt === null ? null : new Date(nextRunAt),
+      type: 'normal',
+      dedupe_key: null,
+      fail_count: 0,
+      data: '{}',
+      disabled: 0,
+      locked_at: lockedAt === null ? null : new Date(lockedAt),
+      created_at: new Date(now - 3600_000),
+    });
+    const finished = Array.from({ length: 5000 }, (_, i) => job(i, null, null));
+    // Due behind the earliest: enough of them that an ordered walk of the name's index looks cheap to the planner.
+    const later = Array.from({ length: 2000 }, (_, i) => job(6000 + i, now - 500, null));
+    const due = job(5000, now - 1000, null);
+    const expired = job(5001, null, now - 3600_000);
+    const future = job(5002, now + 3600_000, null);
+    await t.db.transaction(async (tx) => {
+      for (let i = 0; i < finished.length; i += 1000) await t.db.insertRows(tx, 'jobs', finished.slice(i, i + 1000));
+      for (let i = 0; i < later.length; i += 1000) await t.db.insertRows(tx, 'jobs', later.slice(i, i + 1000));
+      await t.db.insertRows(tx, 'jobs', [due, expired, future]);
+    });
+    const window = { scan: new Date(now), deadline: new Date(now - 600_000) };
+    await t.db.transaction(async (tx) => {
+      const rowsRead = async () => {
+        if (t.db.dialect !== 'mysql') return 0;
+        const rows = (await tx.query("SHOW SESSION STATUS WHERE Variable_name IN ('Handler_read_next', 'Handler_read_key', 'Handler_read_rnd_next')")) as {
+          Value: string;
+        }[];
+        return rows.reduce((n, r) => n + Number(r.Value), 0);
+      };
+      const before = await rowsRead();
+      expect(await claimableIds(tx, 'test.finished-many', window, 2)).toEqual([expired.id, due.id]);
+      if (t.db.dialect === 'mysql') expect((await rowsRead()) - before).toBeLessThan(100);
+    });
+    expect(await namesWithClaimableJobs(t.db, ['test.finished-many'], window)).toEqual(new Set(['test.finished-many']));
+    await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.finished-many' }));
+    expect(await namesWithClaimableJobs(t.db, ['test.finished-many'], window)).toEqual(new Set());
   });
 
   test('one read tells a poll which names have a job to claim: due and free, or with an expired lock; not future, live-locked or cancelled', async () => {

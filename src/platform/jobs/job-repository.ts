@@ -15,7 +15,7 @@ import { Sema } from 'async-sema';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { In, Not, type SelectQueryBuilder } from 'typeorm';
-import type { Database, Tx } from '../database';
+import { type Database, type Tx, storedTimestamp } from '../database';
 import { newId } from '../ids';
 import { JobRow } from './job.entity';
 
@@ -31,23 +31,35 @@ const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <=
 const NOT_CANCELLED = 'disabled = :off';
 
 /**
- * The job a worker should claim next: due and unlocked, or with an expired lock; earliest first. A plain
- * read, no row locks: the compare-and-set UPDATE that follows is what makes the claim atomic, on both
- * databases (of two workers that read the same job, one claims it and the other gets nothing this
- * round). It read FOR UPDATE SKIP LOCKED before, and with the OR MariaDB read, sorted and locked every
- * job of the name on each claim: with some 18,000 pledge expiries queued, the claims filled InnoDB's
- * lock memory and the server aborted (a 20-minute soak).
+ * The jobs a worker should claim next: due and unlocked, or with an expired lock; earliest first (a running job's
+ * next run is NULL, which sorts first on both databases). A plain read, no row locks: the compare-and-set UPDATE
+ * that follows is what makes the claim atomic, on both databases (of two workers that read the same job, one claims
+ * it and the other gets nothing this round). It read FOR UPDATE SKIP LOCKED before, and with the OR MariaDB read,
+ * sorted and locked every job of the name on each claim: with some 18,000 pledge expiries queued, the claims filled
+ * InnoDB's lock memory and the server aborted (a 20-minute soak).
+ *
+ * The two kinds are read apart, each through its own index: the due ones as a range of (name, next_run_at), the
+ * expired locks as a range of locked_at (only running jobs have one). Read as one OR, MariaDB walked every job of the
+ * name in index order, the finished ones first (their next_run_at is NULL): after a launch's 36,000 deposit
+ * confirmations, 36,000 rows per claim, growing with every job that ever ran.
  */
-export async function findClaimable(tx: Tx, name: string, window: { scan: Date; deadline: Date }): Promise<{ id: string } | undefined> {
-  return tx
-    .getRepository(JobRow)
-    .createQueryBuilder('j')
-    .select('j.id', 'id')
-    .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
-    .andWhere(CLAIMABLE, window)
-    .orderBy('j.next_run_at', 'ASC')
-    .limit(1)
-    .getRawOne<{ id: string }>();
+export async function claimableIds(tx: Tx, name: string, window: { scan: Date; deadline: Date }, limit: number): Promise<string[]> {
+  const earliest = (condition: string) =>
+    tx
+      .getRepository(JobRow)
+      .createQueryBuilder('j')
+      .select('j.id', 'id')
+      .addSelect('j.next_run_at', 'nextRunAt')
+      .where(`j.name = :name AND j.disabled = :disabled AND ${condition}`, { name, disabled: false, ...window })
+      .orderBy('j.next_run_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string; nextRunAt: Date | string | null }>();
+  const [due, expired] = await Promise.all([earliest('j.locked_at IS NULL AND j.next_run_at <= :scan'), earliest('j.locked_at <= :deadline')]);
+  const at = (job: { nextRunAt: Date | string | null }) => (job.nextRunAt === null ? -Infinity : storedTimestamp(job.nextRunAt).getTime());
+  return [...due, ...expired]
+    .sort((a, b) => at(a) - at(b))
+    .slice(0, limit)
+    .map((job) => job.id);
 }
 
 /**
@@ -67,17 +79,19 @@ const CLAIM_SLOTS = 3;
  */
 export async function namesWithClaimableJobs(db: Database, names: readonly string[], window: { scan: Date; deadline: Date }): Promise<Set<string>> {
   if (names.length === 0) return new Set();
-  const list = names.map(() => 'SELECT ? AS name').join(' UNION ALL ');
+  // Each name's probe is a range of (name, next_run_at) up to now, in a derived table of its own so that its LIMIT is
+  // its own on both databases. Correlated with a list of names, MariaDB read each name's jobs from the first, the
+  // finished ones included (their next_run_at is NULL). Expired locks are few (only running jobs hold one): one range.
+  const due = names
+    .map((_, i) => `SELECT name FROM (SELECT name FROM jobs WHERE name = ? AND next_run_at <= ? AND locked_at IS NULL AND disabled = 0 LIMIT 1) due${i}`)
+    .join(' UNION ALL ');
   const { rows } = await db.read((tx) =>
-    db.sql<{ name: string }>(
-      tx,
-      `SELECT n.name FROM (${list}) n WHERE ` +
-        'EXISTS (SELECT 1 FROM jobs j WHERE j.name = n.name AND j.disabled = 0 AND j.locked_at IS NULL AND j.next_run_at <= ?) ' +
-        'OR EXISTS (SELECT 1 FROM jobs j WHERE j.name = n.name AND j.disabled = 0 AND j.locked_at <= ?)',
-      [...names, window.scan, window.deadline],
-    ),
+    db.sql<{ name: string }>(tx, `${due} UNION ALL SELECT DISTINCT name FROM jobs WHERE locked_at <= ? AND disabled = 0`, [
+      ...names.flatMap((name) => [name, window.scan]),
+      window.deadline,
+    ]),
   );
-  return new Set(rows.map((r) => r.name));
+  return new Set(rows.map((r) => r.name).filter((name) => names.includes(name)));
 }
 
 export class TypeormJobRepository implements JobRepository {
@@ -163,19 +177,9 @@ export class TypeormJobRepository implements JobRepository {
     const token = `${owner}#${randomUUID()}`;
     return this.tracked(() =>
       this.db.transaction(async (tx) => {
-        const earliest = await tx
-          .getRepository(JobRow)
-          .createQueryBuilder('j')
-          .select('j.id', 'id')
-          .where('j.name = :name AND j.disabled = :disabled', { name, disabled: false })
-          .andWhere(CLAIMABLE, window)
-          .orderBy('j.next_run_at', 'ASC')
-          .limit(limit * 8)
-          .getRawMany<{ id: string }>();
+        const earliest = await claimableIds(tx, name, window, limit * 8);
         if (earliest.length === 0) return [];
-        const sample = shuffled(earliest.map((c) => c.id))
-          .slice(0, limit)
-          .sort();
+        const sample = shuffled(earliest).slice(0, limit).sort();
         await tx
           .createQueryBuilder()
           .update(JobRow)
@@ -238,19 +242,19 @@ export class TypeormJobRepository implements JobRepository {
       job = await this.tracked(async () => {
         if (!(await this.claimable(name, window))) return undefined;
         return this.db.transaction(async (tx) => {
-          const row = await findClaimable(tx, name, window);
-          if (!row) return undefined;
+          const [id] = await claimableIds(tx, name, window, 1);
+          if (!id) return undefined;
           // Compare-and-set: only claim the row if it is still claimable (another worker may have claimed it since).
           const claimed = await tx
             .createQueryBuilder()
             .update(JobRow)
             .set({ lockedAt, lastModifiedBy: options?.lastModifiedBy ?? null })
-            .where('id = :id', { id: row.id })
+            .where('id = :id', { id })
             .andWhere(CLAIMABLE, window)
             .andWhere(NOT_CANCELLED, { off: false })
             .execute();
           if (!claimed.affected) return undefined;
-          const found = await tx.findOneBy(JobRow, { id: row.id });
+          const found = await tx.findOneBy(JobRow, { id });
           return found ? toParameters(found) : undefined;
         });
       });
