@@ -14,7 +14,7 @@ import { type Database, openDatabase } from '../../src/platform/database';
 import { toFen } from '../../src/platform/money';
 import { type ProfileShare, summariseProfile } from './cpu-profile';
 import { describeGrowth, writeGrowthChart } from './growth';
-import { type Machine, aBenchCampaign, benchApp, benchDatabase, ensureBufferPool } from './support';
+import { type Machine, aBenchCampaign, benchApp, benchDatabase, ensureBufferPool, settleDatabase } from './support';
 
 /**
  * Closing a campaign of paid pledges, at three sizes 10× apart (CLOSE_SIZES, default 10,000, 100,000 and
@@ -164,6 +164,8 @@ async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; 
     // Each side starts with its campaign's pledges read into the buffer pool: seeded first and settled second, the
     // service's would otherwise start evicted by the baseline's (at 100,000 the tables outgrow the pool).
     await db.read((tx) => tx.query('SELECT SUM(deposit_fen) FROM pledges FORCE INDEX (ix_pledges_campaign_status) WHERE campaign_id = ?', [campaignId]));
+    // And on a quiet database: the service's side would otherwise run while InnoDB writes out the baseline's pages.
+    await settleDatabase(db);
     const before = await counters();
     const run = await inChild<R & { seconds: number; peakRssMiB: number }>(phase, url, campaignId, closesAt);
     const after = await counters();
