@@ -481,10 +481,10 @@ Correctness: ${s.correctness
   const share = (items: { name: string; percent: number }[]) => items.map((i) => `| ${i.percent} % | \`${i.name}\` |`).join('\n');
   return `# Benchmark: a spike of pledges on one hot campaign
 
-Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database}.
+Measured ${r.measuredAt} on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.machine.database} (InnoDB buffer pool ${r.machine.bufferPoolMiB} MiB, grown to PLEDGE_BUFFER_POOL_MIB as docs/operations.md says to size it; the CPU columns are each process's user + system time over the run, MariaDB's read from /proc when it runs on this machine).
 ${r.connections} connections for ${r.seconds} s after a ${WARMUP_SECONDS} s warm-up per server, load from a second process (autocannon),
 every request a new pledge of one unit with a fresh Idempotency-Key (the service rotates ${CONSUMERS} consumers' tokens).
-Four servers at each size, one after the other, on the same database: two baselines doing the pledge's writes with raw
+Four servers at each size, one after the other, on the same database, each starting once InnoDB has written out the last one's pages: two baselines doing the pledge's writes with raw
 node:http + mysql2 and no auth (test/bench/baseline-server.ts): one transaction per pledge, and the pledges arriving
 together coalesced into one transaction with one multi-row statement per table (the ceiling of this machine for these
 writes); then the service (its own process: API and job worker, production mode), making the same writes with every
