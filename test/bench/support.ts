@@ -392,8 +392,13 @@ export async function settleDatabase(db: Database, maxMs = 30_000): Promise<void
 export async function ensureBufferPool(db: Database, mib: number): Promise<number> {
   const size = async () => Number((await db.read((tx) => db.sql<{ pool: string }>(tx, 'SELECT @@innodb_buffer_pool_size AS pool'))).rows[0].pool) / 2 ** 20;
   if ((await size()) < mib) {
-    await db.read((tx) => db.sql(tx, `SET GLOBAL innodb_buffer_pool_size = ${Math.round(mib) * 2 ** 20}`));
-    for (let waited = 0; (await size()) < mib && waited < 120_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      await db.read((tx) => db.sql(tx, `SET GLOBAL innodb_buffer_pool_size = ${Math.round(mib) * 2 ** 20}`));
+      for (let waited = 0; (await size()) < mib && waited < 120_000; waited += 500) await new Promise((resolve) => setTimeout(resolve, 500));
+    } catch (error) {
+      // A server the bench may not configure (no SUPER privilege): measured as it is, and the report says its size.
+      console.error(`the buffer pool stays as it is: ${(error as Error).message}`);
+    }
   }
   return Math.round(await size());
 }
