@@ -24,8 +24,11 @@ import { JobRow } from './job.entity';
  * backend). The one method that must be exactly right is getNextJobToRun: it is how a worker claims
  * a job, and two workers must never both claim the same one.
  */
-/** Due and not locked, or locked by a worker whose lock has expired (it died or hung): the job is taken over. */
-const CLAIMABLE = '((locked_at IS NULL AND next_run_at <= :scan) OR locked_at <= :deadline)';
+/** Due and not locked. */
+const DUE_AND_FREE = 'locked_at IS NULL AND next_run_at <= :scan';
+/** Locked by a worker whose lock has expired (it died or hung): the job is taken over. */
+const LOCK_EXPIRED = 'locked_at <= :deadline';
+const CLAIMABLE = `((${DUE_AND_FREE}) OR ${LOCK_EXPIRED})`;
 
 /** An operator may cancel a job between a worker's read and its claim: the claim checks again (it is a compare-and-set). */
 const NOT_CANCELLED = 'disabled = :off';
@@ -50,11 +53,11 @@ export async function claimableIds(tx: Tx, name: string, window: { scan: Date; d
       .createQueryBuilder('j')
       .select('j.id', 'id')
       .addSelect('j.next_run_at', 'nextRunAt')
-      .where(`j.name = :name AND j.disabled = :disabled AND ${condition}`, { name, disabled: false, ...window })
+      .where(`name = :name AND disabled = :disabled AND ${condition}`, { name, disabled: false, ...window })
       .orderBy('j.next_run_at', 'ASC')
       .limit(limit)
       .getRawMany<{ id: string; nextRunAt: Date | string | null }>();
-  const [due, expired] = await Promise.all([earliest('j.locked_at IS NULL AND j.next_run_at <= :scan'), earliest('j.locked_at <= :deadline')]);
+  const [due, expired] = await Promise.all([earliest(DUE_AND_FREE), earliest(LOCK_EXPIRED)]);
   const at = (job: { nextRunAt: Date | string | null }) => (job.nextRunAt === null ? -Infinity : storedTimestamp(job.nextRunAt).getTime());
   return [...due, ...expired]
     .sort((a, b) => at(a) - at(b))
