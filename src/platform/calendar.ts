@@ -10,7 +10,7 @@ export function businessDay(at: Date): string {
   const t = at.getTime();
   if (lastDay && t >= lastDay.from && t < lastDay.to) return lastDay.day;
   const start = DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).startOf('day');
-  if (!start.isValid) return DateTime.fromJSDate(at, { zone: BUSINESS_TIME_ZONE }).toISODate()!;
+  if (!start.isValid) return start.toISODate()!;
   lastDay = { day: start.toISODate()!, from: start.toMillis(), to: start.plus({ days: 1 }).toMillis() };
   return lastDay.day;
 }

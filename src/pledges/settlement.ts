@@ -129,9 +129,9 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
   }
 
   /**
-   * Up to `size` of the campaign's pledges in a status with an id after `after`, in id order (the order of
-   * the index (campaign, status), forced: the index on status alone would read and lock other campaigns' pledges), locked, read as plain columns (a batch of a thousand hydrated as
-   * entities costs more CPU than its statements).
+   * Up to `size` of the campaign's pledges in a status with an id after `after`, locked, in id order: the order of
+   * the index (campaign, status), which is forced (the index on status alone would read and lock other campaigns'
+   * pledges). Read as plain columns: a batch of a thousand hydrated as entities costs more CPU than its statements.
    */
   private async lockBatch(tx: Tx, campaignId: string, status: PledgeStatus, after: string, size: number): Promise<MovingPledge[]> {
     const { rows } = await this.deps.db.sql<{
