@@ -120,7 +120,7 @@ export async function benchClose(): Promise<CloseBenchResult> {
 
 async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; machine: Machine; bufferPoolMiB: number }> {
   const { db, url, machine } = await benchDatabase('c2m_bench_close');
-  await ensureBufferPool(db, BUFFER_POOL_MIB);
+  const bufferPoolMiB = await ensureBufferPool(db, BUFFER_POOL_MIB);
   const now = Date.now();
   const app = benchApp(db, url, {}, { now: () => new Date(now) });
   const { campaigns, factories } = app.services;
@@ -196,12 +196,11 @@ async function measureSize(pledges: number): Promise<{ result: CloseSizeResult; 
       talliesMatch: Number(tallies[0].units) === Number(units) && Number(tallies[0].active) === 0,
     };
   });
-  const [{ Value: pool }] = (await db.read((tx) => tx.query("SHOW VARIABLES LIKE 'innodb_buffer_pool_size'"))) as { Value: string }[];
   await db.close();
   return {
     result: { pledges, seedSeconds, service, baseline, ratio: Math.round((baseline.seconds / service.seconds) * 100) / 100, correctness },
     machine,
-    bufferPoolMiB: Math.round(Number(pool) / 2 ** 20),
+    bufferPoolMiB,
   };
 }
 
