@@ -283,14 +283,14 @@ export class TypeormJobRepository implements JobRepository {
 
   async lockJob(job: JobParameters, options?: JobRepositoryOptions): Promise<JobParameters | undefined> {
     if (!job._id) return undefined;
-    const id = job._id;
+    const { _id: id, name, nextRunAt } = job;
     return this.db.transaction(async (tx) => {
       const qb = tx
         .createQueryBuilder()
         .update(JobRow)
         .set({ lockedAt: new Date(), lastModifiedBy: options?.lastModifiedBy ?? null })
-        .where('id = :id AND name = :name AND locked_at IS NULL AND disabled = :disabled', { id, name: job.name, disabled: false });
-      if (job.nextRunAt) qb.andWhere('next_run_at = :next', { next: job.nextRunAt });
+        .where('id = :id AND name = :name AND locked_at IS NULL AND disabled = :disabled', { id, name, disabled: false });
+      if (nextRunAt) qb.andWhere('next_run_at = :next', { next: nextRunAt });
       else qb.andWhere('next_run_at IS NULL');
       const result = await qb.execute();
       if (!result.affected) return undefined;
@@ -318,15 +318,16 @@ export class TypeormJobRepository implements JobRepository {
   async saveJob<DATA = unknown>(job: JobParameters<DATA>, options?: JobRepositoryOptions): Promise<JobParameters<DATA>> {
     if (job.uniqueOpts?.debounce) throw new Error('debounced jobs are not supported by this backend: enqueue with a key instead');
     const lastModifiedBy = options?.lastModifiedBy ?? null;
+    // What the job is now, not when a connection comes: the caller may change it meanwhile (see saveJobState).
+    const columns = { ...definitionColumns(job), lastModifiedBy };
     const saved = await this.db.transaction(async (tx) => {
       if (job._id) {
-        await tx.update(JobRow, { id: job._id, name: job.name }, { ...definitionColumns(job), lastModifiedBy });
+        await tx.update(JobRow, { id: job._id, name: job.name }, columns);
         return tx.findOneBy(JobRow, { id: job._id });
       }
       const existing = await this.findExisting(tx, job);
       if (existing) {
         if (job.uniqueOpts?.insertOnly) return existing;
-        const columns = { ...definitionColumns(job), lastModifiedBy };
         // Every worker re-declares its recurring jobs at start-up. Unless the schedule itself changed, keep
         // the stored next run: a run that came due while no worker was up still happens (once), and a
         // restart never runs a job early or twice.
@@ -350,28 +351,27 @@ export class TypeormJobRepository implements JobRepository {
     return toParameters(saved) as JobParameters<DATA>;
   }
 
+  /**
+   * Saves the run state the job has now. Read before the transaction, not in it: agenda passes its live
+   * attributes, and a lock renewal landing while the connection was awaited once put back the lock agenda
+   * had just released, on a finished job, which a worker then ran again when that lock expired.
+   */
   async saveJobState(job: JobParameters, options?: JobRepositoryOptions): Promise<void> {
     if (!job.lockedAt) this.held.delete(String(job._id));
-    const result = await this.tracked(() =>
-      this.db.transaction((tx) =>
-        tx.update(
-          JobRow,
-          { id: job._id, name: job.name },
-          {
-            lockedAt: job.lockedAt ?? null,
-            nextRunAt: job.nextRunAt ?? null,
-            lastRunAt: job.lastRunAt ?? null,
-            lastFinishedAt: job.lastFinishedAt ?? null,
-            failedAt: job.failedAt ?? null,
-            failCount: job.failCount ?? 0,
-            failReason: job.failReason ?? null,
-            progress: job.progress ?? null,
-            lastModifiedBy: options?.lastModifiedBy ?? null,
-          },
-        ),
-      ),
-    );
-    if (result.affected !== 1) throw new Error(`job ${job.name}/${job._id} was not found to save its state`);
+    const where = { id: String(job._id), name: job.name };
+    const state: Partial<JobRow> = {
+      lockedAt: job.lockedAt ?? null,
+      nextRunAt: job.nextRunAt ?? null,
+      lastRunAt: job.lastRunAt ?? null,
+      lastFinishedAt: job.lastFinishedAt ?? null,
+      failedAt: job.failedAt ?? null,
+      failCount: job.failCount ?? 0,
+      failReason: job.failReason ?? null,
+      progress: job.progress ?? null,
+      lastModifiedBy: options?.lastModifiedBy ?? null,
+    };
+    const result = await this.tracked(() => this.db.transaction((tx) => tx.update(JobRow, where, state)));
+    if (result.affected !== 1) throw new Error(`job ${where.name}/${where.id} was not found to save its state`);
   }
 
   async getJobById(id: string): Promise<JobParameters | null> {

@@ -299,7 +299,10 @@ export class Jobs {
   private async run(definition: JobDefinition<any>, job: Job, repository: TypeormJobRepository): Promise<void> {
     const jobId = String(job.attrs._id);
     const heartbeat = new Heartbeat(repository, this.options.lockLifetimeMs, this.logger.child({ job: definition.name }));
-    heartbeat.hold([job.attrs], (lockedAt) => (job.attrs.lockedAt = lockedAt));
+    // A renewal that lands after agenda released the lock (the run ended meanwhile) must not take it back.
+    heartbeat.hold([job.attrs], (lockedAt) => {
+      if (job.attrs.lockedAt) job.attrs.lockedAt = lockedAt;
+    });
     // The heartbeat stops once agenda has saved the job (its 'complete' event), not when the handler returns.
     this.running.set(jobId, heartbeat);
     if (!definition.batch) {
