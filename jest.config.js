@@ -23,6 +23,9 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!agenda/)'],
   // Each worker gets its own database (SQLite file or MariaDB schema), so two workers never share state.
   maxWorkers: 2,
+  // Names the run, whose reusable MariaDB schemas (one per worker, test/support/database.ts) are dropped at its end.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   // Generous: heavy tests (a thousand concurrent requests, real processes) slow down a lot on a loaded machine.
   testTimeout: 60000,
 };

@@ -8,7 +8,7 @@ import { type Database, openDatabase } from '../../src/platform/database';
 import { authenticate, createHttpApp, mountRoutes, type RouteDef } from '../../src/platform/http';
 import { Metrics } from '../../src/platform/http/metrics';
 import { createLogger } from '../../src/platform/logger';
-import { freshDatabase } from './database';
+import { emptiedDatabase } from './database';
 
 /** The settings every test app runs with, unless a test overrides them. */
 export const TEST_ENV = {
@@ -67,7 +67,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh, migrated database, served by supertest over real HTTP. */
+/** The real app on an empty, migrated database, served by supertest over real HTTP. */
 export async function startTestApp(
   options: {
     env?: Record<string, string>;
@@ -85,7 +85,7 @@ export async function startTestApp(
     processMetrics?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const database = options.database ?? (await freshDatabase());
+  const database = options.database ?? (await emptiedDatabase());
   const read = readConfig({ ...TEST_ENV, ...(options.storefrontDist ? { STOREFRONT_DIST: options.storefrontDist } : {}), ...options.env });
   const config = { ...read.config, database: database.config };
   const db = await openDatabase(config.database, entities, migrations);
