@@ -610,7 +610,7 @@ export function buildApp(deps: AppDeps): App {
       depositsHeld: () => pledgeFigures.depositsHeld(),
       balancesOutstanding: () => pledgeFigures.balancesOutstanding(),
       refunds: () => refundFigures.counts(),
-      jobLag: async () => (await jobFigures.summary()).map((job) => ({ name: job.name, lagMs: job.lagMs })),
+      jobLag: () => jobFigures.lags(),
       webhookBatchesFailing: async () => {
         const health = await forecasts.webhookHealth(await db.read((tx) => factories.ids(tx)));
         return [...health.values()].reduce((n, h) => n + h.failingBatches, 0);

@@ -10,7 +10,7 @@ import { migrations } from '../../migrations';
 import { entities } from '../../src/app';
 import { openDatabase } from '../../src/platform/database';
 import { Metrics } from '../../src/platform/http/metrics';
-import { JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
+import { JobConsole, JobRow, Jobs, defineJob, type JobDefinition } from '../../src/platform/jobs';
 import { TypeormJobRepository, claimableIds, namesWithClaimableJobs } from '../../src/platform/jobs/job-repository';
 import { createLogger } from '../../src/platform/logger';
 import { startTestApp, type TestApp } from '../support/app';
@@ -199,6 +199,48 @@ describe('job backend (agenda 6 on our database)', () => {
     expect(await namesWithClaimableJobs(t.db, ['test.finished-many'], window)).toEqual(new Set(['test.finished-many']));
     await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.finished-many' }));
     expect(await namesWithClaimableJobs(t.db, ['test.finished-many'], window)).toEqual(new Set());
+  });
+
+  test("the lag /metrics reads is the console summary's: the longest-waiting job's, not a running, cancelled, future or finished one", async () => {
+    const now = Date.now();
+    const row = (i: number, fields: { next: number | null; locked?: number; disabled?: boolean }) => ({
+      id: `7a0b0c0d-0000-4000-8001-${String(i).padStart(12, '0')}`,
+      name: 'test.record',
+      priority: 0,
+      next_run_at: fields.next === null ? null : new Date(fields.next),
+      type: 'normal',
+      dedupe_key: null,
+      fail_count: 0,
+      data: '{"n":1}',
+      disabled: fields.disabled ? 1 : 0,
+      locked_at: fields.locked === undefined ? null : new Date(fields.locked),
+      created_at: new Date(now - 3600_000),
+    });
+    await t.db.transaction(async (tx) => {
+      await t.db.insertRows(
+        tx,
+        'jobs',
+        Array.from({ length: 500 }, (_, i) => row(i, { next: null })),
+      );
+      await t.db.insertRows(tx, 'jobs', [
+        row(1000, { next: now - 600_000, locked: now - 1000 }), // running
+        row(1001, { next: now - 500_000, disabled: true }), // cancelled
+        row(1002, { next: now - 90_000 }), // the longest waiting
+        row(1003, { next: now - 10_000 }),
+        row(1004, { next: now + 60_000 }), // scheduled
+      ]);
+    });
+    const jobConsole = new JobConsole({
+      db: t.db,
+      jobs: jobsWith(recordingJob({ logFile: path.join(dir, 'unused.log'), worker: 'parent' })),
+      now: () => new Date(now),
+    });
+    const lags = await jobConsole.lags();
+    expect(lags).toEqual([{ name: 'test.record', lagMs: 90_000 }]);
+    const summary = (await jobConsole.summary()).find((s) => s.name === 'test.record')!;
+    expect({ lagMs: summary.lagMs, oldestDueAt: summary.oldestDueAt }).toEqual({ lagMs: 90_000, oldestDueAt: new Date(now - 90_000) });
+    await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.record' }));
+    expect(await jobConsole.lags()).toEqual([{ name: 'test.record', lagMs: 0 }]);
   });
 
   test('one read tells a poll which names have a job to claim: due and free, or with an expired lock; not future, live-locked or cancelled', async () => {
