@@ -359,17 +359,7 @@ export class TypeormJobRepository implements JobRepository {
   async saveJobState(job: JobParameters, options?: JobRepositoryOptions): Promise<void> {
     if (!job.lockedAt) this.held.delete(String(job._id));
     const where = { id: String(job._id), name: job.name };
-    const state: Partial<JobRow> = {
-      lockedAt: job.lockedAt ?? null,
-      nextRunAt: job.nextRunAt ?? null,
-      lastRunAt: job.lastRunAt ?? null,
-      lastFinishedAt: job.lastFinishedAt ?? null,
-      failedAt: job.failedAt ?? null,
-      failCount: job.failCount ?? 0,
-      failReason: job.failReason ?? null,
-      progress: job.progress ?? null,
-      lastModifiedBy: options?.lastModifiedBy ?? null,
-    };
+    const state = { ...runStateColumns(job), lastModifiedBy: options?.lastModifiedBy ?? null };
     const result = await this.tracked(() => this.db.transaction((tx) => tx.update(JobRow, where, state)));
     if (result.affected !== 1) throw new Error(`job ${where.name}/${where.id} was not found to save its state`);
   }
@@ -516,6 +506,12 @@ function toColumns(job: JobParameters): Partial<JobRow> {
 function definitionColumns(job: JobParameters): Partial<JobRow> {
   const { lockedAt, lastRunAt, lastFinishedAt, failedAt, failCount, failReason, progress, ...definition } = toColumns(job);
   return definition;
+}
+
+/** The run state of a job, which only the processor writes (saveJobState): its lock, next run, run history and failures. */
+function runStateColumns(job: JobParameters): Partial<JobRow> {
+  const { lockedAt, nextRunAt, lastRunAt, lastFinishedAt, failedAt, failCount, failReason, progress } = toColumns(job);
+  return { lockedAt, nextRunAt, lastRunAt, lastFinishedAt, failedAt, failCount, failReason, progress };
 }
 
 function toParameters(row: JobRow): JobParameters {
