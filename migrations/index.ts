@@ -34,6 +34,7 @@ import { AuditLog1766269700000 } from './1766269700000-audit-log';
 import { MoneySearch1766270000000 } from './1766270000000-money-search';
 import { FigureIndexes1766279800000 } from './1766279800000-figure-indexes';
 import { FruitShortfallShares1766300000000 } from './1766300000000-fruit-shortfall-shares';
+import { FinishedJobsIndex1766400000000 } from './1766400000000-finished-jobs-index';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -73,4 +74,5 @@ export const migrations = [
   MoneySearch1766270000000,
   FigureIndexes1766279800000,
   FruitShortfallShares1766300000000,
+  FinishedJobsIndex1766400000000,
 ];

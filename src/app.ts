@@ -641,6 +641,16 @@ export function buildApp(deps: AppDeps): App {
         if (purged > 0) jobLogger.info({ purged }, 'expired idempotency keys purged');
       },
     }),
+    defineJob({
+      name: 'platform.purge-finished-jobs',
+      payload: z.strictObject({}),
+      schedule: { cron: '37 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
+      handle: async (_payload, { logger: jobLogger }) => {
+        // Against the real clock, as the jobs' own times are (agenda's), not the business clock.
+        const purged = await jobs.purgeFinished(new Date(Date.now() - config.jobs.finishedRetentionDays * 86_400_000));
+        if (purged > 0) jobLogger.info({ purged }, 'finished jobs purged');
+      },
+    }),
   );
 
   // Each module's routes, grouped as the API description shows them (its tags).

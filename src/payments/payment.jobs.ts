@@ -42,6 +42,7 @@ export function paymentJobs(payments: PaymentService, reconciliation: PaymentRec
       },
       // A failed campaign's thousands of refunds: a hundred per run, their outcomes recorded in one transaction.
       batch: { size: 100, handle: async (payloads) => payments.sendRefunds(payloads.map((p) => p.refundId)) },
+      purgeFinished: true,
     }),
     defineJob({
       name: SANDBOX_CONFIRM_JOB,
@@ -52,6 +53,7 @@ export function paymentJobs(payments: PaymentService, reconciliation: PaymentRec
         if (error) throw error;
       },
       batch: { size: 100, handle: async (payloads) => payments.autoConfirmPending(payloads.map((p) => p.paymentId)) },
+      purgeFinished: true,
     }),
   ];
 }

@@ -26,7 +26,7 @@ export interface Config {
   trustProxy: false | number | string[];
   bootstrapOperator: { email: string; password: string } | undefined;
   seedDemoData: boolean;
-  jobs: { pollIntervalMs: number; lockLifetimeMs: number; concurrency: number };
+  jobs: { pollIntervalMs: number; lockLifetimeMs: number; concurrency: number; finishedRetentionDays: number };
   /** Shared by every replica: the rate limits' counters and the announcement of ended sessions (docs/operations.md § Replicas); undefined = none, each process alone. */
   redis: { url: string; keyPrefix: string } | undefined;
   /** Only one process serves the API from this database (SINGLE_REPLICA): sessions may be cached without Redis. */
@@ -202,6 +202,7 @@ const EnvSchema = z.object({
     .min(1000)
     .default(10 * 60_000),
   JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(20),
+  JOBS_FINISHED_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\/[^/\s]+(\/\d{1,2})?$/, 'must look like redis://[user:pass@]host:6379[/db] (rediss:// for TLS)')
@@ -322,7 +323,12 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.BOOTSTRAP_OPERATOR_EMAIL && e.BOOTSTRAP_OPERATOR_PASSWORD ? { email: e.BOOTSTRAP_OPERATOR_EMAIL, password: e.BOOTSTRAP_OPERATOR_PASSWORD } : undefined,
     // The embedded default is for trying the product: it starts with demo data unless told otherwise.
     seedDemoData,
-    jobs: { pollIntervalMs: e.JOBS_POLL_INTERVAL_MS, lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS, concurrency: e.JOBS_CONCURRENCY },
+    jobs: {
+      pollIntervalMs: e.JOBS_POLL_INTERVAL_MS,
+      lockLifetimeMs: e.JOBS_LOCK_LIFETIME_MS,
+      concurrency: e.JOBS_CONCURRENCY,
+      finishedRetentionDays: e.JOBS_FINISHED_RETENTION_DAYS,
+    },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
     singleReplica: e.SINGLE_REPLICA,
     loginRateLimit: { windowMs: 15 * 60_000, max: e.LOGIN_RATE_LIMIT_PER_15_MIN },

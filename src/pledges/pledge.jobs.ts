@@ -17,6 +17,7 @@ export function pledgeJobs(moves: PledgeMoves, settlement: Settlement): JobDefin
       // A spike of pledges comes due together: a hundred expire in one transaction, their units released
       // with one UPDATE of the campaign, so the units of a capped launch are free again within seconds.
       batch: { size: 100, handle: async (payloads) => (await moves.expire(payloads.map((p) => p.pledgeId)), payloads.map(() => undefined)) },
+      purgeFinished: true,
     }),
     defineJob({ name: SETTLE_JOB, payload: byCampaign, handle: async ({ campaignId }) => settlement.settle(campaignId) }),
     defineJob({ name: FORFEIT_JOB, payload: byCampaign, handle: async ({ campaignId }) => settlement.forfeitUnpaid(campaignId) }),

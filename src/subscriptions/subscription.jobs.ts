@@ -29,7 +29,12 @@ export function subscriptionJobs(planning: BoxPlanning, shortfall: ShortfallShar
       schedule: { cron: '*/15 * * * *', timezone: BUSINESS_TIME_ZONE, payload: {} },
       handle: async () => void (await boxCharges.lockDue()),
     }),
-    defineJob({ name: CHARGE_JOB, payload: z.strictObject({ boxId: z.string() }), handle: async ({ boxId }) => boxCharges.chargeAgain(boxId) }),
+    defineJob({
+      name: CHARGE_JOB,
+      payload: z.strictObject({ boxId: z.string() }),
+      handle: async ({ boxId }) => boxCharges.chargeAgain(boxId),
+      purgeFinished: true,
+    }),
     defineJob({
       name: LATE_GUARANTEE_JOB,
       payload: z.strictObject({}),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DateTime } from 'luxon';
 import pino from 'pino';
+import { In } from 'typeorm';
 import { z } from 'zod';
 import { migrations } from '../../migrations';
 import { entities } from '../../src/app';
@@ -241,6 +242,51 @@ describe('job backend (agenda 6 on our database)', () => {
     expect({ lagMs: summary.lagMs, oldestDueAt: summary.oldestDueAt }).toEqual({ lagMs: 90_000, oldestDueAt: new Date(now - 90_000) });
     await t.db.transaction((tx) => tx.delete(JobRow, { name: 'test.record' }));
     expect(await jobConsole.lags()).toEqual([{ name: 'test.record', lagMs: 0 }]);
+  });
+
+  test('completed jobs of a type that asks for it are deleted once they finished long enough ago; everything else stays', async () => {
+    const now = Date.now();
+    const DAY = 86_400_000;
+    let next = 0;
+    const row = (name: string, fields: { finished: number; next?: number; locked?: number; disabled?: boolean; failures?: number }) => ({
+      id: `7a0b0c0d-0000-4000-8002-${String(next++).padStart(12, '0')}`,
+      name,
+      priority: 0,
+      next_run_at: fields.next === undefined ? null : new Date(fields.next),
+      type: 'normal',
+      dedupe_key: `${name}:${next}`,
+      fail_count: fields.failures ?? 0,
+      failed_at: fields.failures ? new Date(fields.finished) : null,
+      last_finished_at: new Date(fields.finished),
+      data: '{"n":1}',
+      disabled: fields.disabled ? 1 : 0,
+      locked_at: fields.locked === undefined ? null : new Date(fields.locked),
+      created_at: new Date(fields.finished - 60_000),
+    });
+    const old = now - 40 * DAY;
+    const purgeable = Array.from({ length: 2500 }, () => row('test.purgeable', { finished: old }));
+    const kept = [
+      row('test.purgeable', { finished: now - DAY }), // completed, but recently
+      row('test.purgeable', { finished: old, failures: 6 }), // given up
+      row('test.purgeable', { finished: old, disabled: true, next: now - DAY }), // cancelled
+      row('test.purgeable', { finished: old, locked: now - 1000 }), // running again
+      row('test.purgeable', { finished: old, next: now - 1000 }), // due again
+      row('test.kept', { finished: old }), // a type whose finished jobs are kept
+    ];
+    await t.db.transaction(async (tx) => {
+      for (let i = 0; i < purgeable.length; i += 1000) await t.db.insertRows(tx, 'jobs', purgeable.slice(i, i + 1000));
+      await t.db.insertRows(tx, 'jobs', kept);
+    });
+    const handle = async () => {};
+    const jobs = jobsWith(
+      defineJob({ name: 'test.purgeable', payload: z.strictObject({ n: z.number() }), handle, purgeFinished: true }),
+      defineJob({ name: 'test.kept', payload: z.strictObject({ n: z.number() }), handle }),
+    );
+    expect(await jobs.purgeFinished(new Date(now - 30 * DAY))).toBe(2500);
+    const left = await t.db.read((tx) => tx.find(JobRow, { where: { name: In(['test.purgeable', 'test.kept']) } }));
+    expect(left.map((r) => r.id).sort()).toEqual(kept.map((r) => r.id).sort());
+    expect(await jobs.purgeFinished(new Date(now - 30 * DAY))).toBe(0);
+    await t.db.transaction((tx) => tx.delete(JobRow, { name: In(['test.purgeable', 'test.kept']) }));
   });
 
   test('one read tells a poll which names have a job to claim: due and free, or with an expired lock; not future, live-locked or cancelled', async () => {

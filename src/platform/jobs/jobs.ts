@@ -37,6 +37,12 @@ export interface JobDefinition<P = unknown> {
    * never holds back the rest.
    */
   batch?: { size: number; handle(payloads: P[], context: { logger: Logger }): Promise<readonly unknown[]> };
+  /**
+   * Completed runs of this name are deleted some days after they finish (`purgeFinished`): for names that leave a row
+   * per pledge, payment, refund or box, whose finished rows nothing reads and whose keys are never enqueued again.
+   * Failed, given-up and cancelled jobs are kept for the operators.
+   */
+  purgeFinished?: boolean;
 }
 
 export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
@@ -146,6 +152,32 @@ export class Jobs {
       }
     }
     return schedule;
+  }
+
+  /**
+   * Deletes the completed jobs of the names that ask for it (`purgeFinished`) which finished before `finishedBefore`,
+   * a thousand per transaction (found through ix_jobs_finished: name, last_finished_at); returns how many.
+   */
+  async purgeFinished(finishedBefore: Date): Promise<number> {
+    const completed = 'name = :name AND last_finished_at < :before AND next_run_at IS NULL AND locked_at IS NULL AND disabled = :off AND fail_count = 0';
+    let purged = 0;
+    for (const { name } of [...this.definitions.values()].filter((d) => d.purgeFinished)) {
+      const where = { name, before: finishedBefore, off: false };
+      for (;;) {
+        const rows = await this.db.read((tx) =>
+          tx.createQueryBuilder(JobRow, 'j').select('j.id', 'id').where(completed, where).limit(PURGE_BATCH).getRawMany<{ id: string }>(),
+        );
+        if (rows.length === 0) break;
+        const ids = rows.map((r) => r.id);
+        // Still completed when deleted: the condition is checked again on the rows themselves.
+        const { affected } = await this.db.transaction((tx) =>
+          tx.createQueryBuilder().delete().from(JobRow).where('id IN (:...ids)', { ids }).andWhere(completed, where).execute(),
+        );
+        purged += affected ?? 0;
+        if (rows.length < PURGE_BATCH) break;
+      }
+    }
+    return purged;
   }
 
   get workerRunning(): boolean {
@@ -442,6 +474,9 @@ class Heartbeat {
     }
   }
 }
+
+/** Completed jobs deleted per transaction by purgeFinished. */
+const PURGE_BATCH = 1000;
 
 /** Retries of a failed job before it is given up, unless its definition says otherwise. */
 const DEFAULT_MAX_RETRIES = 5;
