@@ -81,7 +81,7 @@ function validParams(op: Operation, ctx: CaseContext): fc.Arbitrary<Record<strin
   const idOf = (p: Parameter) => {
     if (p.name === 'provider') return fc.constant('sandbox');
     // The money desk's record view names the kind of record before its id.
-    if (p.name === 'kind') return fc.constantFrom('pledges', 'payments', 'refunds', 'subscriptions', 'boxes');
+    if (p.name === 'kind') return fc.constantFrom(...MONEY_KINDS);
     const pools = ctx.pathPools[op.name];
     return pools ? fc.oneof(...pools.map(([pool, weight]) => ({ weight, arbitrary: ref(pool) }))) : ref(poolOf(op, p.name));
   };
@@ -222,15 +222,14 @@ function mutations(op: Operation, ctx: CaseContext, methodsOfPath: string[]): Mu
           ? fc.stringMatching(new RegExp(p.schema.pattern)).map((s) => `zz${s}`.slice(0, 28))
           : fc.uuid({ version: 4 });
     list.push([`path {${p.name}}: no such record`, true, unknown.map((id) => ({ params: { [p.name]: id } }))]);
-    if (p.name !== 'provider')
-      list.push([
-        `path {${p.name}}: an id of another kind`,
-        true,
-        fc
-          .constantFrom(...ID_POOLS.filter((k) => k !== poolOf(op, p.name)))
-          .chain(ref)
-          .map((id) => ({ params: { [p.name]: id } })),
-      ]);
+    if (p.name === 'provider') continue;
+    // Where the path names the id's kind itself (the money desk's /{kind}/{id}), another kind is one other than the kind named.
+    const namedBy = /^\{(.+)\}$/.exec(poolOf(op, p.name))?.[1];
+    const otherKinds = (kind: string) => fc.constantFrom(...ID_POOLS.filter((k) => k !== kind)).chain(ref);
+    const wrongId = namedBy
+      ? fc.constantFrom(...MONEY_KINDS).chain((kind) => otherKinds(kind).map((id) => ({ [namedBy]: kind, [p.name]: id })))
+      : otherKinds(poolOf(op, p.name)).map((id) => ({ [p.name]: id }));
+    list.push([`path {${p.name}}: an id of another kind`, true, wrongId.map((params) => ({ params }))]);
   }
 
   // The query: every route refuses what it does not declare.
@@ -333,6 +332,9 @@ export function invalidCase(op: Operation, ctx: CaseContext, methodsOfPath: stri
     .tuple(validCase(op, ctx), fc.constantFrom(...list))
     .chain(([base, [label, refused, arb]]) => arb.map((change) => ({ ...base, ...change, params: { ...base.params, ...change.params }, label, refused })));
 }
+
+/** The kinds of record the money desk's record view serves (`/v1/console/money/{kind}/{id}`). */
+const MONEY_KINDS = ['pledges', 'payments', 'refunds', 'subscriptions', 'boxes'];
 
 /** Every kind of record the world keeps ids of. */
 export const ID_POOLS = ['factories', 'campaigns', 'pledges', 'payments', 'subscriptions', 'forecast-batches', 'api-keys', 'lines', 'boxes'];
