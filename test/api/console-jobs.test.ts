@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { zh } from '../../factory-portal/src/console/jobs/i18n';
 import { defineJob } from '../../src/platform/jobs';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
@@ -227,6 +228,14 @@ describe('cancel', () => {
 });
 
 describe('who and what', () => {
+  test('every job type the service runs has its Chinese name on the console (任务 page), and no name is left over', () => {
+    const defined = t.app.jobs.definedNames().map((d) => d.name);
+    // The test's own job type (defined above) is not the product's.
+    const product = defined.filter((name) => !name.startsWith('test.'));
+    expect(product.filter((name) => !zh.names[name])).toEqual([]);
+    expect(Object.keys(zh.names).filter((name) => !product.includes(name))).toEqual([]);
+  });
+
   test('only operators; a cancel says why; a bad state, an unknown job and a malformed id are refused', async () => {
     const factory = await aFactory(t, operator);
     for (const who of [factory.user, await aConsumer(t)]) {

@@ -70,6 +70,7 @@ export const zh = {
     'payouts.make-statement': '生成工厂结算单',
     'payouts.make-week-statements': '生成果园周结算单',
     'payouts.send': '发送付款',
+    'platform.purge-finished-jobs': '清理已完成的任务',
     'platform.purge-idempotency-keys': '清理幂等键',
     'pledges.expire-unpaid': '未付定金的认购过期',
     'pledges.forfeit-unpaid': '未付尾款的定金没收',
