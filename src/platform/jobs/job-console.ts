@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../database';
 import { conflict, notFound } from '../http/app-error';
 import type { PageQuery } from '../http/paginate';
-import { JobRow } from './job.entity';
+import { COMPLETED, JobRow } from './job.entity';
 import type { Jobs } from './jobs';
 
 /**
@@ -199,7 +199,7 @@ export class JobConsole {
    * often than it is retried (its next run is the next scheduled one).
    */
   private stateSql(): { sql: string; params: Record<string, unknown> } {
-    const params: Record<string, unknown> = { stOn: true };
+    const params: Record<string, unknown> = { stOn: true, off: false };
     const exhausted = this.deps.jobs
       .definedNames()
       .filter((d) => d.recurring)
@@ -212,9 +212,9 @@ export class JobConsole {
     const sql = `(CASE
       WHEN j.locked_at IS NOT NULL THEN 'running'
       WHEN j.disabled = :stOn THEN 'cancelled'
+      WHEN ${COMPLETED} THEN 'completed'
       WHEN j.fail_count > 0 AND (j.next_run_at IS NULL${exhausted}) THEN 'given_up'
       WHEN j.fail_count > 0 THEN 'failed'
-      WHEN j.next_run_at IS NULL THEN 'completed'
       WHEN j.next_run_at <= :now THEN 'due'
       ELSE 'scheduled' END)`;
     return { sql, params };

@@ -26,3 +26,9 @@ export class JobRow {
   @Column({ name: 'last_modified_by', type: 'varchar', length: 200, nullable: true }) lastModifiedBy: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;
 }
+
+/**
+ * A job that ran and went through, as SQL on the jobs table (with `:off` = false): not locked, not cancelled, no
+ * failure standing, no next run. The console's `completed` state, and what `Jobs.purgeFinished` may delete.
+ */
+export const COMPLETED = 'locked_at IS NULL AND disabled = :off AND fail_count = 0 AND next_run_at IS NULL';

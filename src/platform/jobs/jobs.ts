@@ -7,7 +7,7 @@ import { type Database, type Tx, isConnectionLost } from '../database';
 import { newId } from '../ids';
 import type { Logger } from '../logger';
 import type { Metrics } from '../http/metrics';
-import { JobRow } from './job.entity';
+import { COMPLETED, JobRow } from './job.entity';
 import { TypeormBackend, type TypeormJobRepository } from './job-repository';
 
 /**
@@ -159,7 +159,7 @@ export class Jobs {
    * a thousand per transaction (found through ix_jobs_finished: name, last_finished_at); returns how many.
    */
   async purgeFinished(finishedBefore: Date): Promise<number> {
-    const completed = 'name = :name AND last_finished_at < :before AND next_run_at IS NULL AND locked_at IS NULL AND disabled = :off AND fail_count = 0';
+    const completed = `name = :name AND last_finished_at < :before AND ${COMPLETED}`;
     let purged = 0;
     for (const { name } of [...this.definitions.values()].filter((d) => d.purgeFinished)) {
       const where = { name, before: finishedBefore, off: false };
