@@ -6,8 +6,9 @@ import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import type { Jobs } from '../platform/jobs';
 import { type Decimal, ZERO, formatMoney, parseMoney, roundToFen } from '../platform/money';
+import { contentsOf } from './box-contents';
 import { LATE_AFTER_MS } from './deliveries';
-import { BoxContentsRow, BoxRow, FruitRow, SubscriptionRow } from './subscription.entity';
+import { BoxRow, FruitRow, SubscriptionRow } from './subscription.entity';
 
 /** What pays shop owners on a charged box (the commissions module, wired in app.ts): told in the charge's transaction. */
 export interface BoxCommissions {
@@ -234,7 +235,7 @@ export class BoxCharges implements PaymentListener {
 
   /** The charge split: each orchard is owed the cost of its fruit in the box, the platform keeps the rest. */
   private async chargeLines(tx: Tx, box: BoxRow, amount: Decimal): Promise<{ account: string; amount: Decimal }[]> {
-    const { items } = await tx.findOneByOrFail(BoxContentsRow, { id: box.contentsId });
+    const { items } = (await contentsOf(tx, [box])).get(box.contentsId)!;
     const fruits = new Map((await tx.find(FruitRow, { where: { id: In(items.map((i) => i.fruitId)) } })).map((f) => [f.id, f]));
     const owed = new Map<string, Decimal>();
     for (const item of items) {

@@ -1,5 +1,6 @@
 import { Between, In } from 'typeorm';
 import { isoWeekOf } from '../platform/calendar';
+import { chunks } from '../platform/chunks';
 import type { Database, Tx } from '../platform/database';
 import { contentsOf } from './box-contents';
 import { addDays } from './deliveries';
@@ -47,17 +48,15 @@ export class FruitReports {
     const week = isoWeekOf(shipDate);
     return this.deps.db.read(async (tx) => {
       const boxes = await tx.find(BoxRow, { where: { shipDate }, order: { deliveryDate: 'ASC', id: 'ASC' } });
-      const shares =
-        boxes.length === 0
-          ? []
-          : (await Promise.all(chunks(boxes.map((b) => b.id)).map((ids) => tx.find(ShortfallShareRow, { where: { boxId: In(ids) } })))).flat();
+      const boxIds = boxes.map((b) => b.id);
+      const shares = (await Promise.all(chunks(boxIds, 500).map((ids) => tx.find(ShortfallShareRow, { where: { boxId: In(ids) } })))).flat();
       const commitments = await tx.find(SupplyCommitmentRow, { where: { shipWeek: week } });
       const fruitIds = [...new Set([...shares.map((s) => s.fruitId), ...commitments.map((c) => c.fruitId)])];
       if (fruitIds.length === 0) return { week, fruits: [] };
       const fruits = new Map((await tx.find(FruitRow, { where: { id: In(fruitIds) } })).map((f) => [f.id, f]));
       const byId = new Map(boxes.map((b) => [b.id, b]));
       const contents = await contentsOf(tx, [...boxes, ...shares.map((s) => ({ contentsId: s.contentsBeforeId }))]);
-      const itemsOf = (contentsId: string) => contents.get(contentsId)?.items ?? [];
+      const itemsOf = (contentsId: string) => contents.get(contentsId)!.items;
       const result = fruitIds
         .filter((id) => fruits.has(id))
         .sort()
@@ -67,7 +66,7 @@ export class FruitReports {
             .map((share): ShortBox => {
               const box = byId.get(share.boxId)!;
               const now = itemsOf(box.contentsId);
-              const uncovered = contents.get(box.contentsId)?.uncovered ?? [];
+              const uncovered = contents.get(box.contentsId)!.uncovered;
               return {
                 box,
                 askedUnits: share.askedUnits,
@@ -179,10 +178,4 @@ function unitsOf(items: readonly BoxItem[], fruitId: string): number {
 function moreThan(now: readonly BoxItem[], before: readonly BoxItem[]): { fruitId: string; units: number }[] {
   const ids = [...new Set(now.map((i) => i.fruitId))].sort();
   return ids.map((fruitId) => ({ fruitId, units: unitsOf(now, fruitId) - unitsOf(before, fruitId) })).filter((i) => i.units > 0);
-}
-
-function chunks<T>(items: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

@@ -141,7 +141,7 @@ export class SubscriptionSchedule {
       const subscription = await tx.findOneByOrFail(SubscriptionRow, { id: box.subscriptionId });
       const plan = await tx.findOneByOrFail(PlanRow, { id: subscription.planId });
       const contents = await contentsOf(tx, [box]);
-      return { box, items: contents.get(box.contentsId)?.items ?? [], planName: { zh: plan.nameZh, en: plan.nameEn } };
+      return { box, items: contents.get(box.contentsId)!.items, planName: { zh: plan.nameZh, en: plan.nameEn } };
     });
   }
 

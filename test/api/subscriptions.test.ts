@@ -255,6 +255,22 @@ describe('retries', () => {
   });
 });
 
+describe('many households at once', () => {
+  test('twenty households subscribing to the same box at the same moment: every one is subscribed and sees the same boxes', async () => {
+    setChinaTime('2027-07-05T09:00');
+    const consumers = await Promise.all(Array.from({ length: 20 }, () => aConsumer(t)));
+    const body = { ...familyOfThree(), startDate: '2027-07-05' };
+    // Identical requests plan identical boxes: their contents are stored once, by whichever transaction comes first.
+    const answers = await Promise.all(consumers.map((c) => subscribe(c, body)));
+    expect(answers.map((a) => a.status)).toEqual(consumers.map(() => 201));
+    const schedules = await Promise.all(consumers.map((c, i) => schedule(c, answers[i].body.id)));
+    const items = schedules.map((deliveries) => deliveries.map((d) => ({ status: d.status, items: d.box?.items })));
+    expect(items[0].length).toBe(4);
+    for (const delivery of items[0]) expect(delivery.items?.length).toBeGreaterThan(0);
+    for (const other of items) expect(other).toEqual(items[0]);
+  });
+});
+
 describe('what the subscriber sees is what ships and is charged', () => {
   const allFruitBut = async (...kept: string[]) => (await fruits()).map((f) => f.id).filter((id) => !kept.includes(id));
   const get = (consumer: Caller, id: string) =>
