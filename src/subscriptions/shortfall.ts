@@ -21,7 +21,9 @@ export class ShortfallSharing {
    */
   async shareShortfall(fruitId: string, week: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
-      const commitment = await tx.findOneBy(SupplyCommitmentRow, { fruitId, shipWeek: week });
+      // Locked, and read first: a share of the same fruit and week at the same moment waits for this one, and on MySQL
+      // this transaction's snapshot is taken after the locks, so it sees the boxes' contents and the shares they lock.
+      const commitment = await tx.findOne(SupplyCommitmentRow, { where: { fruitId, shipWeek: week }, lock: this.deps.db.rowLock() });
       if (!commitment) return;
       const { first, last } = isoWeekDates(week);
       const boxes = await tx.find(BoxRow, {

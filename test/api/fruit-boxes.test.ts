@@ -290,6 +290,9 @@ describe('an orchard short of fruit', () => {
             days.uncoveredDays.some((u: { date: string; reason: string }) => u.date === day.date && u.reason === 'supply'),
         ).toBe(true);
     }
+    // The share run twice at once (a retried job beside its first run) cuts no box further.
+    await Promise.all([1, 2].map(() => t.app.services.subscriptions.shortfall.shareShortfall(fruitId, shipWeek)));
+    expect((await firstBoxes()).map(unitsIn)).toEqual(after.map(unitsIn));
     // Planning again later keeps each box within its share.
     await t.app.services.subscriptions.planning.planAhead();
     const again = await firstBoxes();
