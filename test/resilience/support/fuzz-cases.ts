@@ -440,14 +440,27 @@ export interface WireContext {
   notification(paymentId: string, body: Extract<Body, { kind: 'signed' }>): Promise<{ headers: Record<string, string>; body: Buffer }>;
 }
 
+/**
+ * Percent-encoded as a client would send it. A lone surrogate (generated strings have them) has no UTF-8 form and
+ * encodeURIComponent refuses it: it goes out as the three bytes a careless encoder writes for it, invalid UTF-8,
+ * which the service must refuse or read, never fail on.
+ */
+function percentEncoded(text: string): string {
+  return text.replace(/[\s\S]/gu, (char) => {
+    const unit = char.charCodeAt(0);
+    if (char.length === 2 || unit < 0xd800 || unit > 0xdfff) return encodeURIComponent(char);
+    return [0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+  });
+}
+
 /** The case with its ids, tokens and keys filled in, as bytes on the wire. */
 export async function toWire(c: FuzzCase, ctx: WireContext): Promise<WireRequest> {
   const fill = (value: unknown) => mapTemplate(value, (r) => ctx.pick(r.pool, r.pick));
   const path = c.op.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = c.params[name];
-    return value instanceof Raw ? value.text : encodeURIComponent(String(fill(value)));
+    return value instanceof Raw ? value.text : percentEncoded(String(fill(value)));
   });
-  const query = c.query.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(String(fill(value)))}`).join('&');
+  const query = c.query.map(([name, value]) => `${percentEncoded(name)}=${percentEncoded(String(fill(value)))}`).join('&');
   const headers: Record<string, string> = {};
   const auth = authHeader(c, ctx);
   if (auth !== undefined) headers.authorization = auth;
