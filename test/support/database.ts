@@ -11,10 +11,12 @@ export const dialectUnderTest = TEST_DATABASE_URL ? 'mysql' : 'sqlite';
 
 /**
  * A clean, empty database for one test file. SQLite: a new file. MySQL: a schema of its own
- * (`<database>_<worker>_<random>`), dropped and recreated, so parallel jest workers never meet.
+ * (`<database>_run<run>_<worker>_<random>`), dropped and recreated, so parallel jest workers never meet; one a test
+ * leaves behind (a failed or killed test that never called `drop`) goes with the run's (dropRunSchemas).
  */
 export async function freshDatabase(): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
-  const suffix = `${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(3).toString('hex')}`;
+  const run = process.env[TEST_RUN];
+  const suffix = `${run ? `run${run}_` : ''}${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(3).toString('hex')}`;
   if (!TEST_DATABASE_URL) {
     const dir = path.join(tmpdir(), 'c2m-tests');
     mkdirSync(dir, { recursive: true });
@@ -60,10 +62,10 @@ export async function emptiedDatabase(): Promise<{ config: DatabaseConfig; drop(
 /** The environment variable naming this test run (set by test/support/global-setup.ts): the reusable schemas carry it. */
 export const TEST_RUN = 'C2M_TEST_RUN';
 
-/** Drops the reusable schemas of a run (jest's global teardown). */
+/** Drops every schema of a run, reusable or fresh (jest's global teardown). */
 export async function dropRunSchemas(run: string): Promise<void> {
   if (!TEST_DATABASE_URL) return;
-  const prefix = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_run${run}_w`;
+  const prefix = `${new URL(TEST_DATABASE_URL).pathname.slice(1)}_run${run}_`;
   await onServer(async (admin) => {
     const [schemas] = (await admin.query('SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE ?', [
       `${prefix.replace(/_/g, '\\_')}%`,
