@@ -133,7 +133,7 @@ export function load(config: LoadConfig): Promise<Record<string, LoadResult>> {
 export async function startBenchService(
   databaseUrl: string,
   env: Record<string, string> = {},
-  options: { cpuProfileDir?: string } = {},
+  options: { cpuProfileDir?: string; oldSpaceMiB?: number } = {},
 ): Promise<{ child: ChildProcess; api: string; startedAt: number; peakRssMiB(): number; cpuMs(): number; stop(): Promise<number> }> {
   const port = await freePort();
   // A CPU profile of the service (node --cpu-prof) when asked for, or when BENCH_PROFILE names a folder for every service's.
@@ -141,9 +141,10 @@ export async function startBenchService(
   const startedAt = Date.now();
   const child = spawn(
     process.execPath,
-    // Node's flags as in production (npm start, docs/operations.md), then the profile's if any.
+    // Node's flags as in production (npm start, docs/operations.md; a heap budget if asked for), then the profile's if any.
     [
       '--max-semi-space-size=64',
+      ...(options.oldSpaceMiB ? [`--max-old-space-size=${options.oldSpaceMiB}`] : []),
       ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
       '-r',
       REGISTER,
