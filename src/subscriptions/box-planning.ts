@@ -59,7 +59,10 @@ export class BoxPlanning {
       after = ids.at(-1)!;
       subscriptions += ids.length;
       const batch = this.deps.db.transaction(async (tx) => {
-        const planned = await this.buildBoxes(tx, await tx.find(SubscriptionRow, { where: { id: In(ids) } }), run);
+        // Locked, as a subscriber's change locks their subscription: a cancel or a change waits for the batch (or the batch
+        // for it) instead of the batch planning from what it read before, and adding boxes to a subscription just cancelled.
+        const locked = await tx.find(SubscriptionRow, { where: { id: In(ids) }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
+        const planned = await this.buildBoxes(tx, locked, run);
         boxesPlanned += planned;
       });
       // Awaited below; marked handled now so a failure while the other batch is awaited is not an unhandled rejection.
@@ -150,7 +153,10 @@ export class BoxPlanning {
             }),
           );
         } else if (box.status !== status || box.cancelReason !== cancelReason || box.contentsId !== contents.id || !box.price.equals(price)) {
-          await tx.update(BoxRow, { id: box.id, status: box.status }, { status, cancelReason, contentsId: contents.id, cost, price, plannedAt: now });
+          const where = { id: box.id, status: box.status, contentsId: box.contentsId };
+          const moved = await tx.update(BoxRow, where, { status, cancelReason, contentsId: contents.id, cost, price, plannedAt: now });
+          // Planned again since it was read (an orchard's shortfall shared out): that plan, from newer facts, stands.
+          if (moved.affected !== 1) continue;
         } else continue;
         newContents.set(contents.id, contents);
         replanned += 1;

@@ -269,6 +269,20 @@ describe('many households at once', () => {
     for (const delivery of items[0]) expect(delivery.items?.length).toBeGreaterThan(0);
     for (const other of items) expect(other).toEqual(items[0]);
   });
+
+  test('households cancelling while the planning job adds a week: no cancelled subscription is left with a box to be charged', async () => {
+    setChinaTime('2027-08-02T09:00');
+    const consumers = await Promise.all(Array.from({ length: 20 }, () => aConsumer(t)));
+    const ids = (await Promise.all(consumers.map((c) => subscribe(c, { ...familyOfThree(), startDate: '2027-08-02' }).expect(201)))).map((r) => r.body.id);
+    // A week on, the job adds each subscription's new last week while every household cancels.
+    setChinaTime('2027-08-09T09:00');
+    await Promise.all([
+      t.app.services.subscriptions.planning.planAhead(),
+      ...consumers.map((c, i) => t.http.post(`/v1/subscriptions/${ids[i]}/cancel`).set(c.auth).expect(200)),
+    ]);
+    const planned = await Promise.all(consumers.map(async (c, i) => (await schedule(c, ids[i], 6)).filter((d) => d.status === 'planned').length));
+    expect(planned).toEqual(consumers.map(() => 0));
+  });
 });
 
 describe('what the subscriber sees is what ships and is charged', () => {
