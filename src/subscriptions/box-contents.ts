@@ -3,6 +3,9 @@ import { chunks } from '../platform/chunks';
 import type { Database, Tx } from '../platform/database';
 import { BoxContentsRow } from './subscription.entity';
 
+/** Ids per read: an IN list well within what both databases take. */
+const READ_CHUNK = 1000;
+
 /**
  * The contents of these boxes, by id: one read per thousand distinct contents, however many boxes share them.
  *
@@ -16,12 +19,12 @@ import { BoxContentsRow } from './subscription.entity';
 export async function contentsOf(tx: Tx, boxes: Iterable<{ contentsId: string }>): Promise<Map<string, BoxContentsRow>> {
   const ids = [...new Set([...boxes].map((b) => b.contentsId))];
   const found = new Map<string, BoxContentsRow>();
-  for (const chunk of chunks(ids, 1000)) {
+  for (const chunk of chunks(ids, READ_CHUNK)) {
     for (const contents of await tx.find(BoxContentsRow, { where: { id: In(chunk) } })) found.set(contents.id, contents);
   }
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0 && tx.connection.options.type === 'mysql') {
-    for (const chunk of chunks(missing, 1000)) {
+    for (const chunk of chunks(missing, READ_CHUNK)) {
       const rows: { id: string; items: string; coverage: string; uncovered: string }[] = await tx.query(
         `SELECT id, items, coverage, uncovered FROM fruit_box_contents WHERE id IN (${chunk.map(() => '?').join(', ')}) LOCK IN SHARE MODE`,
         chunk,
@@ -43,5 +46,5 @@ export async function contentsOf(tx: Tx, boxes: Iterable<{ contentsId: string }>
  */
 export async function storeContents(db: Database, tx: Tx, contents: Iterable<BoxContentsRow>): Promise<void> {
   const rows = [...contents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  for (let i = 0; i < rows.length; i += 200) await db.insertEntities(tx, BoxContentsRow, rows.slice(i, i + 200), { ignoreDuplicates: true });
+  for (const chunk of chunks(rows, 200)) await db.insertEntities(tx, BoxContentsRow, chunk, { ignoreDuplicates: true });
 }

@@ -1,5 +1,6 @@
 import { In, LessThanOrEqual } from 'typeorm';
 import { businessDay } from '../platform/calendar';
+import { chunks } from '../platform/chunks';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
 import { newTimeOrderedId } from '../platform/ids';
@@ -165,7 +166,7 @@ export class BoxPlanning {
     // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
     // databases' parameter limits. The unique key (subscription, date) refuses doubles.
     await storeContents(this.deps.db, tx, newContents.values());
-    for (let i = 0; i < inserts.length; i += 200) await this.deps.db.insertEntities(tx, BoxRow, inserts.slice(i, i + 200));
+    for (const chunk of chunks(inserts, 200)) await this.deps.db.insertEntities(tx, BoxRow, chunk);
     return replanned;
   }
 }
