@@ -150,8 +150,9 @@ export class PledgePlacement {
     // Read on its own connection while the transaction starts: no round trip added to the campaign's turn.
     const shopAt = this.attribution(intents);
     const results = await this.deps.db.transaction(async (tx) => {
-      const refused: (AppError | undefined)[] = [];
-      for (const intent of intents) refused.push(await this.takeConsumerUnits(tx, intent));
+      // Sent back to back: one round trip for the batch, not one per pledge. They run in order on the connection,
+      // so two pledges of one consumer in the batch count each other.
+      const refused = await Promise.all(intents.map((intent) => this.takeConsumerUnits(tx, intent)));
       const { placed, reserved } = await this.insertAndReserve(
         tx,
         campaignId,
