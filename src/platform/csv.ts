@@ -11,7 +11,15 @@ export function neutralise(cell: string | number | null): string | number {
   return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
-/** UTF-8 with a byte-order mark, so that Excel opens Chinese names correctly. */
+/**
+ * UTF-8 with a byte-order mark, so that Excel opens Chinese names correctly. A cell holding any line break is
+ * quoted: csv-stringify quotes only the record delimiter (CRLF), and Excel ends a row at a bare LF or CR too, so a
+ * name's second line would become a row of its own, its first cell unneutralised.
+ */
 export function toCsv(header: readonly string[], rows: readonly (string | number | null)[][]): string {
-  return stringify([header.map(neutralise), ...rows.map((row) => row.map(neutralise))], { bom: true, record_delimiter: 'windows' });
+  return stringify([header.map(neutralise), ...rows.map((row) => row.map(neutralise))], {
+    bom: true,
+    record_delimiter: 'windows',
+    quoted_match: /[\r\n]/,
+  });
 }
