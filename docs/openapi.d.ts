@@ -13266,10 +13266,16 @@ export interface components {
                 reservedUnits: number;
                 /** @description Consumers with at least one pledge counted in paidUnits */
                 pledgers: number;
-                currentTier: components["schemas"]["Tier"] | null;
+                /** @description The highest tier paidUnits reach while undecided; once succeeded, the tier it was decided at (finalUnitPrice), whatever later refunds do; null below the threshold and for a failed or cancelled campaign */
+                currentTier: {
+                    minUnits: number;
+                    unitPrice: components["schemas"]["Money"];
+                } | null;
+                /** @description The next cheaper tier and the paid units it still needs; null at the last tier and once the pledge window has closed */
                 nextTier: (components["schemas"]["Tier"] & {
                     unitsNeeded: number;
                 }) | null;
+                /** @description paidUnits reach the first tier; always true once the campaign has succeeded */
                 thresholdReached: boolean;
                 /** @description Units that can still be pledged: the cap less the units reserved while the pledge window has not closed, 0 once it has; null without a cap */
                 remainingUnits: number | null;

@@ -28,6 +28,17 @@ const rate = (max: number) =>
     .string()
     .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"')
     .refine((r) => Number(r) > 0 && Number(r) <= max, { message: `must be above 0 and at most ${max}`, params: { reason: 'rate_out_of_range', limit: max } });
+/**
+ * 定金膨胀: what each unit's deposit counts toward the price, as a multiple of the deposit. Below 1 a consumer would
+ * pay more than the final unit price (deposit + balance), which the campaign's one-price-for-all rule forbids.
+ */
+const creditRate = z
+  .string()
+  .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "2"')
+  .refine((r) => Number(r) >= 1 && Number(r) <= 10, {
+    message: 'must be at least 1 (a deposit counts at least its own amount toward the price) and at most 10',
+    params: { reason: 'credit_rate_out_of_range', limit: 10 },
+  });
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
 const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
 /** What a person reads for an option or a value, in Chinese and English; each language optional (the key is shown instead). */
@@ -69,7 +80,7 @@ const CampaignFields = z
     imageUrl: imageUrl.optional(),
     referencePrice: money,
     depositRate: rate(1),
-    depositCreditRate: rate(10).default('1'),
+    depositCreditRate: creditRate.default('1'),
     tiers: z
       .array(z.strictObject({ minUnits: z.number().int().min(1).max(10_000_000), unitPrice: money }))
       .min(1)
@@ -164,7 +175,7 @@ export const UpdateCampaignBody = z
     imageUrl: imageUrl.nullable().optional(),
     referencePrice: fields.referencePrice.optional(),
     depositRate: fields.depositRate.optional(),
-    depositCreditRate: rate(10).optional(),
+    depositCreditRate: creditRate.optional(),
     tiers: fields.tiers.optional(),
     maxUnits: fields.maxUnits.unwrap().nullable().optional(),
     perConsumerLimit: fields.perConsumerLimit.unwrap().nullable().optional(),
@@ -251,9 +262,15 @@ export const CampaignDocument = z
         description: 'Units held against the cap: paidUnits plus the units still awaiting their deposit. Expired, cancelled and refunded pledges hold none.',
       }),
       pledgers: z.int().meta({ description: 'Consumers with at least one pledge counted in paidUnits' }),
-      currentTier: TierDocument.nullable(),
-      nextTier: z.intersection(TierDocument, z.object({ unitsNeeded: z.int() })).nullable(),
-      thresholdReached: z.boolean(),
+      currentTier: TierDocument.nullable().meta({
+        description:
+          'The highest tier paidUnits reach while undecided; once succeeded, the tier it was decided at (finalUnitPrice), whatever later refunds do; null below the threshold and for a failed or cancelled campaign',
+      }),
+      nextTier: z
+        .intersection(TierDocument, z.object({ unitsNeeded: z.int() }))
+        .nullable()
+        .meta({ description: 'The next cheaper tier and the paid units it still needs; null at the last tier and once the pledge window has closed' }),
+      thresholdReached: z.boolean().meta({ description: 'paidUnits reach the first tier; always true once the campaign has succeeded' }),
       remainingUnits: z.int().nullable().meta({
         description:
           'Units that can still be pledged: the cap less the units reserved while the pledge window has not closed, 0 once it has; null without a cap',
@@ -410,8 +427,11 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
   const paid = progress?.paidUnits ?? 0;
   // Room under the cap is the cap's own counter, what a pledge is checked against; none once the window has closed.
   const beforeDeadline = isBeforeDeadline(c, now);
-  const current = tierReached(tiersOf(c), paid);
-  const next = nextTier(tiersOf(c), paid);
+  // Once it has succeeded, its tier is the one it was decided at (the final price every pledger pays), whatever
+  // later refunds do to its paid units; a failed or cancelled campaign has none. A next tier only while pledges are taken.
+  const succeeded = c.status === 'succeeded' || c.status === 'completed';
+  const current = succeeded ? tiersOf(c).find((t) => t.unitPrice.equals(c.finalUnitPrice!)) : isUndecided(c) ? tierReached(tiersOf(c), paid) : undefined;
+  const next = beforeDeadline ? nextTier(tiersOf(c), paid) : undefined;
   return {
     id: c.id,
     factoryId: c.factoryId,
@@ -442,7 +462,7 @@ export function toCampaignDto(c: CampaignRow, progress: CampaignProgress | undef
       pledgers: progress?.pledgers ?? 0,
       currentTier: current ? tierDto(current) : null,
       nextTier: next ? { ...tierDto(next), unitsNeeded: next.minUnits - paid } : null,
-      thresholdReached: paid >= thresholdOf(c),
+      thresholdReached: succeeded || paid >= thresholdOf(c),
       remainingUnits: c.maxUnits === null ? null : beforeDeadline ? Math.max(0, c.maxUnits - c.reservedUnits) : 0,
       secondsLeft: isUndecided(c) ? Math.max(0, Math.floor((c.closesAt.getTime() - now.getTime()) / 1000)) : 0,
       variants: progress?.variants ?? [],

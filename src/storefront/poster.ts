@@ -7,8 +7,7 @@ import type { CampaignDto } from '../campaigns';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { FreshCache } from '../platform/fresh-cache';
 import { escapeHtml } from '../platform/http/storefront';
-import { parseMoney, roundToFen } from '../platform/money';
-import { yuan } from './share-card';
+import { creditToward, yuan } from './share-card';
 
 /** A phone screen's shape (iPhone 8 at 2×), the size Chinese share posters are made in. */
 export const POSTER = { width: 750, height: 1334 } as const;
@@ -44,8 +43,8 @@ export interface PosterContent {
  * deal (定金 ¥100 抵 ¥200) and the deadline in China time.
  */
 export function posterContent(c: CampaignDto, link: string): PosterContent {
-  const credit = roundToFen(parseMoney(c.depositPerUnit).times(c.depositCreditRate)).toFixed(2);
   const now = c.progress.currentTier ?? c.tiers[0];
+  const credit = creditToward(c, now.unitPrice);
   const cheapest = c.tiers[c.tiers.length - 1];
   const closes = DateTime.fromISO(c.closesAt, { zone: BUSINESS_TIME_ZONE });
   const live = c.status === 'open' || c.status === 'scheduled';

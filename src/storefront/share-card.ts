@@ -1,8 +1,8 @@
 import { DateTime } from 'luxon';
-import type { CampaignDto } from '../campaigns';
+import { type CampaignDto, creditedPerUnit } from '../campaigns';
 import { BUSINESS_TIME_ZONE } from '../platform/calendar';
 import { escapeHtml } from '../platform/http/storefront';
-import { parseMoney, roundToFen } from '../platform/money';
+import { formatMoney, parseMoney } from '../platform/money';
 
 /** Pure: what a page's <head> says, and what a chat app shows when its link is shared (Open Graph, Twitter card). No IO. */
 
@@ -14,6 +14,11 @@ const SITE = { 'zh-CN': '拼单预售', en: 'Joint pre-orders' } as const;
 /** ¥100 for a whole amount, ¥99.90 otherwise: how Chinese shops write prices. */
 export function yuan(amount: string): string {
   return `¥${amount.endsWith('.00') ? amount.slice(0, -3) : amount}`;
+}
+
+/** What a unit's deposit counts toward `price` (定金膨胀): never more than the price, as a pledge is charged. */
+export function creditToward(c: CampaignDto, price: string): string {
+  return formatMoney(creditedPerUnit({ depositPerUnit: parseMoney(c.depositPerUnit), depositCreditRate: c.depositCreditRate }, parseMoney(price)));
 }
 
 /** Day and month in China time: 12月20日 / 20 Dec. */
@@ -29,8 +34,8 @@ function day(iso: string, lang: Lang): string {
  */
 export function campaignSummary(c: CampaignDto, lang: Lang): string {
   const deposit = c.depositPerUnit;
-  const credit = roundToFen(parseMoney(deposit).times(c.depositCreditRate)).toFixed(2);
   const price = (c.progress.currentTier ?? c.tiers[0]).unitPrice;
+  const credit = creditToward(c, price);
   const zh = lang === 'zh-CN';
   const parts = [
     zh ? `付定金 ${yuan(deposit)} 抵 ${yuan(credit)}` : `Deposit ${yuan(deposit)} counts as ${yuan(credit)}`,

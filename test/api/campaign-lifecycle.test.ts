@@ -107,6 +107,32 @@ describe('a campaign that succeeds', () => {
     expect(change(before.factory, after.factory)).toBe('3322.62');
   });
 
+  test('once decided, the progress shows the tier it was decided at and no next tier, whatever later refunds do to its paid units', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, {
+      tiers: [
+        { minUnits: 2, unitPrice: '899.00' },
+        { minUnits: 3, unitPrice: '799.00' },
+        { minUnits: 10, unitPrice: '699.00' },
+      ],
+    });
+    const consumers = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t)]);
+    const pledges = [];
+    for (const consumer of consumers) pledges.push(await paidPledge(t, consumer, c.id, black, 1));
+    await closeAndSettle(c.id);
+    const decided = { currentTier: { minUnits: 3, unitPrice: '799.00' }, nextTier: null, thresholdReached: true };
+    expect(await campaign(c.id)).toMatchObject({ status: 'succeeded', finalUnitPrice: '799.00', progress: { paidUnits: 3, ...decided } });
+    for (const [i, consumer] of consumers.entries()) await payBalance(t, consumer, pledges[i].id);
+    // An after-sale refund (售后) of one purchase takes its units out of the paid count; everyone still paid ¥799.
+    await t.http
+      .post(`/v1/pledges/${pledges[0].id}/after-sale-refund`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `after-sale-${pledges[0].id}`)
+      .send({ reason: '质量问题退货' })
+      .expect(200);
+    await runDue(t, clock);
+    expect(await campaign(c.id)).toMatchObject({ status: 'completed', finalUnitPrice: '799.00', progress: { paidUnits: 2, ...decided } });
+  });
+
   test('定金膨胀: a deposit with a credit rate of 2 counts double toward the price, never more than the price', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock, { depositCreditRate: '2', tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
     const consumer = await aConsumer(t);
@@ -185,7 +211,7 @@ describe('a campaign that fails', () => {
     const pa = await paidPledge(t, a, c.id, black, 1);
     const pb = await paidPledge(t, b, c.id, navy, 1);
     await closeAndSettle(c.id);
-    expect((await campaign(c.id)).status).toBe('failed');
+    expect(await campaign(c.id)).toMatchObject({ status: 'failed', progress: { currentTier: null, nextTier: null, thresholdReached: false } });
     for (const [consumer, p] of [
       [a, pa],
       [b, pb],

@@ -137,6 +137,21 @@ describe('定金: the deposit law (Civil Code arts. 586–587)', () => {
     expect(plain.body.warnings).toEqual([]);
     expect((await t.http.post(`/v1/campaigns/${plain.body.id}/publish`).set(operator.auth).expect(200)).body.warnings).toEqual([]);
   });
+
+  test('a deposit credit below 1 is refused, in a new campaign and in an edit: the consumer would pay more than the final price', async () => {
+    const before = (await t.http.get('/v1/campaigns?limit=1').set(operator.auth).expect(200)).body.total;
+    for (const depositCreditRate of ['0.5', '0.9999', '0', '10.0001']) {
+      const refused = await create({ depositRate: '0.10', depositCreditRate }).expect(400);
+      expect(refused.body.errors).toEqual([{ path: 'body.depositCreditRate', message: expect.any(String), reason: 'credit_rate_out_of_range', limit: 10 }]);
+    }
+    expect((await t.http.get('/v1/campaigns?limit=1').set(operator.auth).expect(200)).body.total).toBe(before);
+
+    const draft = (await create({ depositRate: '0.10', depositCreditRate: '1' }).expect(201)).body;
+    const edit = await t.http.patch(`/v1/campaigns/${draft.id}`).set(operator.auth).send({ depositCreditRate: '0.5' }).expect(400);
+    expect(edit.body.errors[0]).toMatchObject({ path: 'body.depositCreditRate', reason: 'credit_rate_out_of_range' });
+    expect((await t.http.get(`/v1/campaigns/${draft.id}`).set(operator.auth).expect(200)).body.depositCreditRate).toBe('1');
+    await create({ depositRate: '0.10', depositCreditRate: '10' }).expect(201);
+  });
 });
 
 describe('the pledge window', () => {

@@ -124,6 +124,16 @@ describe('the campaign page /c/:id', () => {
     );
   });
 
+  test('the deposit deal never promises more than the price: a credit larger than the price counts as the price', async () => {
+    // ¥100 deposit × 10 would count ¥1,000, but a unit costs ¥900 at the first tier and ¥700 at the second.
+    const c = await campaign({ depositCreditRate: '10' });
+    expect(parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text).meta('og:description')).toBe(`付定金 ¥100 抵 ¥900 · 成团价 ¥900 · ${DEADLINE_ZH}`);
+    for (const _ of [1, 2, 3, 4]) await paidPledge(t, await aConsumer(t), c.id, { colour: 'black' }, 1);
+    expect(parsePage((await t.http.get(`/c/${c.id}`).expect(200)).text).meta('og:description')).toBe(
+      `付定金 ¥100 抵 ¥700 · 成团价 ¥700 · 已有 4 人参与 · ${DEADLINE_ZH}`,
+    );
+  });
+
   test("the first-paint data is the API's campaign, and a hostile title cannot break out of the page", async () => {
     const c = await campaign();
     const res = await t.http.get(`/c/${c.id}`).expect(200);

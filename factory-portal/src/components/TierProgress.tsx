@@ -7,7 +7,9 @@ import { useLanguage } from '../i18n';
 export function TierProgress({ campaign }: { campaign: Campaign }) {
   const { t } = useTranslation();
   const language = useLanguage();
-  const { paidUnits, nextTier } = campaign.progress;
+  const { paidUnits, nextTier, currentTier } = campaign.progress;
+  // The tiers the price has reached: a decided campaign's is the one it was decided at, whatever refunds did later.
+  const reachedUpTo = currentTier?.minUnits ?? 0;
   const top = campaign.tiers[campaign.tiers.length - 1].minUnits;
   const share = (units: number) => `${Math.min(100, (units / top) * 100)}%`;
   return (
@@ -29,11 +31,13 @@ export function TierProgress({ campaign }: { campaign: Campaign }) {
       <p className="tier-next">
         {nextTier
           ? t('tiers.next', { units: formatNumber(nextTier.unitsNeeded, language), price: formatMoney(nextTier.unitPrice) })
-          : t('tiers.top')}
+          : reachedUpTo === top
+            ? t('tiers.top')
+            : t('tiers.closed')}
       </p>
       <ol className="tier-list">
         {campaign.tiers.map((tier) => {
-          const reached = paidUnits >= tier.minUnits;
+          const reached = tier.minUnits <= reachedUpTo;
           return (
             <li key={tier.minUnits} className={reached ? 'tier-reached' : undefined}>
               {t('tiers.tier', { units: formatNumber(tier.minUnits, language), price: formatMoney(tier.unitPrice) })}{' '}

@@ -312,7 +312,8 @@ function Ladder({ campaign }: { campaign: Campaign }) {
           <span>{yuan(campaign.referencePrice)}</span>
         </li>
         {tiers.map((tier) => {
-          const reached = progress.paidUnits >= tier.minUnits;
+          // Up to the tier the price has reached: a decided campaign's is the one it was decided at, whatever refunds did later.
+          const reached = tier.minUnits <= (progress.currentTier?.minUnits ?? 0);
           const next = progress.nextTier?.minUnits === tier.minUnits;
           return (
             <li key={tier.minUnits} className={reached ? 'tier reached' : next ? 'tier next' : 'tier'} data-testid="tier">
