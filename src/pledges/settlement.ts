@@ -251,8 +251,11 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
         | Omit<Extract<NotificationInput, { kind: 'variant_not_produced' }>, 'userId'>,
     ) => this.deps.notifications.notify(tx, { ...input, userId: pledge.userId, campaignId: campaign.id, pledgeId: pledge.id } as NotificationInput);
     const title = campaign.title;
+    // A pledge of a variant the decision dropped is refunded as not produced, also when a cancel comes before the
+    // settle job reached it: the decision came first, and the cancel owes it no compensation (defaultedOn).
+    const notProduced = campaign.finalUnitPrice !== null && campaign.droppedVariants?.includes(pledge.variantKey) === true;
 
-    if (campaign.status === 'cancelled') {
+    if (campaign.status === 'cancelled' && !notProduced) {
       if (pledge.status === 'awaiting_deposit') {
         await this.deps.moves.setStatus(tx, pledge, 'cancelled');
         await this.deps.payments.cancel(tx, pledge.depositPaymentId);
@@ -272,7 +275,7 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       await this.deps.flows.compensateDeposit(tx, pledge, campaign, depositPayment);
       return notify({ kind: 'campaign_cancelled', data: { title, compensation: formatMoney(pledge.deposit) } });
     }
-    if (campaign.status === 'failed') {
+    if (campaign.status === 'failed' && !notProduced) {
       await this.deps.moves.setStatus(tx, pledge, 'refunded');
       await this.deps.flows.refundDeposit(tx, pledge, await this.deps.moves.payment(tx, pledge.depositPaymentId), 'campaign_failed');
       return notify({ kind: 'campaign_failed', data: { title, threshold: thresholdOf(campaign), deposit: formatMoney(pledge.deposit) } });

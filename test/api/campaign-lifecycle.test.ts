@@ -158,6 +158,26 @@ describe('a campaign that succeeds', () => {
     expect((await notifications(b)).map((n) => n.kind)).toEqual(expect.arrayContaining(['variant_not_produced', 'refund_sent']));
   });
 
+  test('a variant dropped at the decision is refunded as not produced even when an operator cancels before its refunds ran', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { variantMinUnits: 2, tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const made = await paidPledge(t, a, c.id, black, 2);
+    const notMade = await paidPledge(t, b, c.id, navy, 1);
+    await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+    // The decision alone, as its job runs it; the settle job it schedules has not run when the cancel comes.
+    await t.app.services.decisions.close(c.id);
+    expect(await campaign(c.id)).toMatchObject({ status: 'succeeded', droppedVariants: ['colour=navy;size=L'] });
+    expect((await pledgeOf(b, notMade.id)).status).toBe('active');
+    await t.http.post(`/v1/campaigns/${c.id}/cancel`).set(operator.auth).set('Idempotency-Key', `cancel-${c.id}`).send({ reason: '工厂停产' }).expect(200);
+    await runDue(t, clock);
+    const byPledge = (id: string) => refunds().then((all) => all.filter((r) => r.pledgeId === id).map((r) => `${r.reason} ${r.amount}`));
+    expect(await byPledge(notMade.id)).toEqual(['variant_not_produced 100.00']);
+    expect((await notifications(b)).map((n) => n.kind)).toEqual(expect.arrayContaining(['variant_not_produced']));
+    expect((await notifications(b)).map((n) => n.kind)).not.toContain('campaign_cancelled');
+    // The variant that was to be made: the seller's default, its deposit back and once more.
+    expect((await byPledge(made.id)).sort()).toEqual(['campaign_cancelled 200.00', 'deposit_compensation 200.00']);
+  });
+
   test.each([1, 24])(
     'a balance window of %i hours, no longer than the reminder lead time: every consumer is reminded once, before the due time',
     async (windowHours) => {
