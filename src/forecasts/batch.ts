@@ -75,10 +75,16 @@ export const commitmentCarries = (previous: LineContent, next: LineContent) => l
 /**
  * The lines of the next version: every current line with its change since the previous version, and
  * once, as zero, each line the previous version promised that is gone (a failed or cancelled campaign):
- * a factory must see a drop, not a silent disappearance. `changed` is false when publishing would tell
- * the factory nothing new.
+ * a factory must see a drop, not a silent disappearance. A line that is `done` (a completed campaign past
+ * its ship date, a supply week that has ended) just leaves: its units were made and shipped, not lost,
+ * and a drop to zero would tell the factory otherwise. `changed` is false when publishing would tell the
+ * factory nothing new.
  */
-export function nextVersionLines(current: readonly LineContent[], previous: readonly LineContent[]): { lines: NewLine[]; changed: boolean } {
+export function nextVersionLines(
+  current: readonly LineContent[],
+  previous: readonly LineContent[],
+  done: (line: LineContent) => boolean,
+): { lines: NewLine[]; changed: boolean } {
   const before = new Map(previous.map((line) => [lineKey(line), line]));
   const lines: NewLine[] = current.map((line) => {
     const prior = before.get(lineKey(line));
@@ -91,6 +97,7 @@ export function nextVersionLines(current: readonly LineContent[], previous: read
     };
   });
   for (const gone of before.values()) {
+    if (done(gone)) continue;
     if (gone.firmUnits === 0 && gone.expectedUnits === 0 && gone.highUnits === 0) continue;
     lines.push({
       ...gone,

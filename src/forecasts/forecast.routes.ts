@@ -288,7 +288,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
 function toLiveForecastDto(forecast: LiveForecast): z.output<typeof LiveForecastDocument> {
   return {
     generatedAt: forecast.generatedAt.toISOString(),
-    balanceConversion: forecast.conversion,
+    balanceConversion: { rate: forecast.conversion.rate.valueOf(), source: forecast.conversion.source },
     // kind and sourceKey as on a batch's lines; a supply's `key` stays for clients written before them.
     campaigns: forecast.campaigns.map((c) => ({ kind: 'campaign' as const, sourceKey: c.campaignId, ...c, closesAt: c.closesAt.toISOString() })),
     supplies: forecast.supplies.map((l) => ({ kind: 'supply' as const, ...l, key: l.sourceKey })),

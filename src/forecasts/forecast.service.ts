@@ -2,7 +2,7 @@ import { In, MoreThan } from 'typeorm';
 import type { CampaignRow, CampaignService, DecisionObserver } from '../campaigns';
 import { type FactoryService, type FactoryWebhooks, type WebhookHealth, type WebhookHealthSource, type WebhookTarget, webhookNotSet } from '../factories';
 import type { PledgeTallies } from '../pledges';
-import { businessDay, isoWeekDates } from '../platform/calendar';
+import { businessDay, isoWeekDates, isoWeekOf } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import type { Config } from '../platform/config';
 import { type Database, type Tx, storedTimestamp } from '../platform/database';
@@ -127,15 +127,23 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
 
   async live(factoryId: string): Promise<LiveForecast> {
     const now = this.deps.clock.now();
-    const forecast = await this.deps.db.read((tx) => this.forecast(tx, factoryId, now));
-    return { generatedAt: now, ...forecast, weeks: weeklyTotals(forecast.campaigns, forecast.supplies) };
+    const { conversion, campaigns, supplies } = await this.deps.db.read((tx) => this.forecast(tx, factoryId, now));
+    return { generatedAt: now, conversion, campaigns, supplies, weeks: weeklyTotals(campaigns, supplies) };
   }
 
-  /** Reads a few rows per campaign and variant (the tallies), however many pledges there are. */
-  private async forecast(tx: Tx, factoryId: string, now: Date): Promise<{ conversion: Conversion; campaigns: CampaignForecast[]; supplies: SupplyLine[] }> {
+  /**
+   * Reads a few rows per campaign and variant (the tallies), however many pledges there are. `shipped`:
+   * the completed campaigns no longer live (their ship date has passed), whose lines leave the batches.
+   */
+  private async forecast(
+    tx: Tx,
+    factoryId: string,
+    now: Date,
+  ): Promise<{ conversion: Conversion; campaigns: CampaignForecast[]; supplies: SupplyLine[]; shipped: Set<string> }> {
     const all = await this.deps.campaigns.ofFactory(tx, factoryId);
     const live = all.filter((c) => isLive(c, now));
     const completed = all.filter((c) => c.status === 'completed');
+    const shipped = new Set(completed.filter((c) => !isLive(c, now)).map((c) => c.id));
     const tallies = await this.deps.tallies.byVariant(tx, [...new Set([...live, ...completed].map((c) => c.id))]);
     const days = await this.deps.tallies.byDay(
       tx,
@@ -143,7 +151,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     );
     const conversion = balanceConversion(completed.flatMap((c) => tallies.get(c.id)!));
     const supplies = (await Promise.all(this.deps.sources.map((source) => source.supplyLines(tx, factoryId, now)))).flat();
-    return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)), supplies };
+    return { conversion, campaigns: live.map((c) => forecastCampaign(c, tallies.get(c.id)!, days.get(c.id)!, conversion, now)), supplies, shipped };
   }
 
   // ---- batches ----
@@ -156,7 +164,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       // two operators at once): the second sees the first's version and publishes the next, or nothing.
       // An operator naming a factory that does not exist hears so, rather than "nothing changed".
       if (!(await this.deps.factories.lock(tx, factoryId))) throw notFound('The factory');
-      const { campaigns, supplies } = await this.forecast(tx, factoryId, now);
+      const { campaigns, supplies, shipped } = await this.forecast(tx, factoryId, now);
       const current: LineContent[] = [
         ...campaigns.flatMap((c) =>
           c.variants.map((v): LineContent => ({
@@ -190,7 +198,9 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       ];
       const previous = await tx.findOne(ForecastBatchRow, { where: { factoryId }, order: { version: 'DESC' } });
       const previousLines = previous ? await tx.find(ForecastLineRow, { where: { batchId: previous.id } }) : [];
-      const { lines, changed } = nextVersionLines(current, previousLines);
+      const thisWeek = isoWeekOf(businessDay(now));
+      const done = (line: LineContent) => (line.kind === 'campaign' ? shipped.has(line.sourceKey) : line.shipWeek < thisWeek);
+      const { lines, changed } = nextVersionLines(current, previousLines, done);
       if (!changed) return undefined;
 
       const batch = Object.assign(new ForecastBatchRow(), {
@@ -493,7 +503,10 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
     );
   }
 
-  /** Each version's forecast of the factory's completed campaigns against the units actually paid for. */
+  /**
+   * Each version's forecast of the factory's completed campaigns against the units actually paid for. A
+   * `removed` line forecast nothing (it says the line left), so neither it nor an answer to it counts.
+   */
   async accuracy(factoryId: string) {
     return this.deps.db.read(async (tx) => {
       const completed = (await this.deps.campaigns.ofFactory(tx, factoryId)).filter((c) => c.status === 'completed');
@@ -510,7 +523,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
           'l.variant AS variant',
           'l.expected_units AS expectedUnits',
         ])
-        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.campaign_id IN (:...ids)", { factoryId, ids })
+        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.change <> 'removed' AND l.campaign_id IN (:...ids)", { factoryId, ids })
         .getRawMany<{
           version: number | string;
           publishedAt: Date | string;
@@ -524,7 +537,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
         .innerJoin(ForecastLineRow, 'l', 'l.id = c.line_id')
         .innerJoin(ForecastBatchRow, 'b', 'b.id = c.batch_id')
         .select(['b.version AS version', 'l.campaign_id AS campaignId', 'l.variant AS variant', 'c.quantity AS quantity'])
-        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.campaign_id IN (:...ids)", { factoryId, ids })
+        .where("b.factory_id = :factoryId AND l.kind = 'campaign' AND l.change <> 'removed' AND l.campaign_id IN (:...ids)", { factoryId, ids })
         .getRawMany<{ version: number | string; campaignId: string; variant: string; quantity: number | string }>();
       const tallies = await this.deps.tallies.byVariant(tx, ids);
       const actual = new Map<string, number>();

@@ -1,22 +1,28 @@
 import { type CampaignRow, isUndecided } from '../campaigns';
 import { type DayTally, type VariantTally, unitCounts } from '../pledges';
 import { businessDay, isoWeekOf, startOfBusinessDay } from '../platform/calendar';
+import Fraction from 'fraction.js';
 
 /**
  * The forecast rules, pure (no IO): from a campaign and its running pledge totals to firm and expected
  * units per variant. The assumptions are named constants here and explained in docs/domain.md.
+ * Every figure is computed exactly, as a fraction of whole numbers (fraction.js: in floating point
+ * 10 × (0.7 − 0.2) = 4.999…, one unit short once rounded down), and rounded to whole units only at the end.
  */
 
-/** Share of pledges still awaiting their deposit that will pay it (the rest expire). */
-export const DEPOSIT_CONVERSION = { expected: 0.8, low: 0.5 };
-/** Share of awaiting-balance units that pay the balance, where the factory has no completed campaign yet. */
-export const DEFAULT_BALANCE_CONVERSION = 0.9;
-/** The low end of the balance conversion is this much below the expected rate. */
-export const BALANCE_CONVERSION_LOW_MARGIN = 0.2;
+/** An exact fraction (fraction.js exports its class as a value only). */
+export type Exact = InstanceType<typeof Fraction>;
+
+/** Share of pledges still awaiting their deposit that will pay it (the rest expire): 0.8, at the low end 0.5. */
+export const DEPOSIT_CONVERSION = { expected: new Fraction(8, 10), low: new Fraction(5, 10) };
+/** Share of awaiting-balance units that pay the balance, where the factory has no completed campaign yet: 0.9. */
+export const DEFAULT_BALANCE_CONVERSION = new Fraction(9, 10);
+/** The low end of the balance conversion is this much below the expected rate: 0.2. */
+export const BALANCE_CONVERSION_LOW_MARGIN = new Fraction(2, 10);
 /** Pledge velocity is measured over the last days of the window (today included). */
 export const VELOCITY_DAYS = 3;
-/** The low–high range around a projection of the rest of the window. */
-export const PROJECTION_RANGE = { low: 0.5, high: 1.5 };
+/** The low–high range around a projection of the rest of the window: 0.5 and 1.5 times it. */
+export const PROJECTION_RANGE = { low: new Fraction(5, 10), high: new Fraction(15, 10) };
 
 export type ForecastCampaign = Pick<
   CampaignRow,
@@ -54,7 +60,7 @@ export interface CampaignForecast {
 }
 
 export interface Conversion {
-  rate: number;
+  rate: Exact;
   source: 'history' | 'default';
 }
 
@@ -62,35 +68,34 @@ export interface Conversion {
 export function balanceConversion(completed: readonly VariantTally[]): Conversion {
   const paid = completed.reduce((total, t) => total + t.paid, 0);
   const forfeited = completed.reduce((total, t) => total + t.forfeited, 0);
-  return paid + forfeited > 0 ? { rate: paid / (paid + forfeited), source: 'history' } : { rate: DEFAULT_BALANCE_CONVERSION, source: 'default' };
+  return paid + forfeited > 0 ? { rate: new Fraction(paid, paid + forfeited), source: 'history' } : { rate: DEFAULT_BALANCE_CONVERSION, source: 'default' };
 }
+
+type Projection = { expected: Exact; low: Exact; high: Exact };
+const NO_PROJECTION: Projection = { expected: new Fraction(0), low: new Fraction(0), high: new Fraction(0) };
 
 /**
  * Units the rest of the pledge window is expected to bring, at the expected, low and high ends:
  * deposits paid per hour over the last VELOCITY_DAYS business days (or since opening), times the
  * hours left, never beyond the room left under the cap.
  */
-export function projectRestOfWindow(
-  campaign: ForecastCampaign,
-  daily: readonly DayTally[],
-  reservedUnits: number,
-  now: Date,
-): { expected: number; low: number; high: number } {
-  const none = { expected: 0, low: 0, high: 0 };
-  if (now >= campaign.closesAt) return none;
+export function projectRestOfWindow(campaign: ForecastCampaign, daily: readonly DayTally[], reservedUnits: number, now: Date): Projection {
+  if (now >= campaign.closesAt) return NO_PROJECTION;
   const windowStart = startOfBusinessDay(businessDay(new Date(now.getTime() - (VELOCITY_DAYS - 1) * 86_400_000)));
   const from = Math.max(windowStart.getTime(), campaign.opensAt.getTime());
-  const elapsedHours = (now.getTime() - from) / 3_600_000;
-  if (elapsedHours <= 0) return none;
+  const elapsedMs = now.getTime() - from;
+  if (elapsedMs <= 0) return NO_PROJECTION;
   // Business days as YYYY-MM-DD compare as text.
   const firstDay = businessDay(windowStart);
   const recent = daily.filter((d) => d.day >= firstDay).reduce((total, d) => total + d.depositPaidUnits, 0);
-  const projection = (recent / elapsedHours) * ((campaign.closesAt.getTime() - now.getTime()) / 3_600_000);
-  const room = campaign.maxUnits === null ? Infinity : Math.max(0, campaign.maxUnits - reservedUnits);
+  // Units per millisecond so far × milliseconds left: whole numbers all, so the projection is exact.
+  const projection = new Fraction(recent).mul(new Fraction(campaign.closesAt.getTime() - now.getTime(), elapsedMs));
+  const room = campaign.maxUnits === null ? undefined : new Fraction(Math.max(0, campaign.maxUnits - reservedUnits));
+  const capped = (units: Exact) => (room && units.compare(room) > 0 ? room : units);
   return {
-    expected: Math.min(projection, room),
-    low: Math.min(projection * PROJECTION_RANGE.low, room),
-    high: Math.min(projection * PROJECTION_RANGE.high, room),
+    expected: capped(projection),
+    low: capped(projection.mul(PROJECTION_RANGE.low)),
+    high: capped(projection.mul(PROJECTION_RANGE.high)),
   };
 }
 
@@ -103,44 +108,49 @@ export function forecastCampaign(
   now: Date,
 ): CampaignForecast {
   const reservedUnits = tallies.reduce((total, t) => total + unitCounts(t).reservedUnits, 0);
-  const rest = isUndecided(campaign) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : { expected: 0, low: 0, high: 0 };
+  const rest = isUndecided(campaign) ? projectRestOfWindow(campaign, daily, reservedUnits, now) : NO_PROJECTION;
   // The projection is shared between variants as the deposits so far are (evenly if there are none yet).
   const paidOf = (t: VariantTally) => unitCounts(t).paidUnits;
   const totalPaid = tallies.reduce((total, t) => total + paidOf(t), 0);
-  const shareOf = (t: VariantTally) => (totalPaid > 0 ? paidOf(t) / totalPaid : 1 / tallies.length);
+  const shareOf = (t: VariantTally) => (totalPaid > 0 ? new Fraction(paidOf(t), totalPaid) : new Fraction(1, tallies.length));
 
   const variants = tallies.map((t): VariantForecast => {
     const { paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits } = unitCounts(t);
     const base = { variant: t.variantKey, paidUnits, awaitingDepositUnits, awaitingBalanceUnits, paidBalanceUnits };
-    const units = (firm: number, expected: number, low: number, high: number) => ({
+    const units = (firm: number, expected: Exact, low: Exact, high: Exact) => ({
       ...base,
       firmUnits: firm,
-      expectedUnits: Math.round(expected),
-      lowUnits: Math.floor(low),
-      highUnits: Math.ceil(high),
+      expectedUnits: expected.round().valueOf(),
+      lowUnits: low.floor().valueOf(),
+      highUnits: high.ceil().valueOf(),
     });
+    const whole = (n: number) => units(n, new Fraction(n), new Fraction(n), new Fraction(n));
     switch (campaign.status) {
       case 'scheduled':
       case 'open': {
         const share = shareOf(t);
+        const paid = new Fraction(paidOf(t));
+        const awaiting = new Fraction(t.awaiting_deposit);
         return units(
           paidOf(t),
-          paidOf(t) + t.awaiting_deposit * DEPOSIT_CONVERSION.expected + rest.expected * share,
-          paidOf(t) + t.awaiting_deposit * DEPOSIT_CONVERSION.low + rest.low * share,
-          paidOf(t) + t.awaiting_deposit + rest.high * share,
+          paid.add(awaiting.mul(DEPOSIT_CONVERSION.expected)).add(rest.expected.mul(share)),
+          paid.add(awaiting.mul(DEPOSIT_CONVERSION.low)).add(rest.low.mul(share)),
+          paid.add(awaiting).add(rest.high.mul(share)),
         );
       }
       case 'succeeded': {
-        if (campaign.droppedVariants?.includes(t.variantKey)) return units(0, 0, 0, 0);
+        if (campaign.droppedVariants?.includes(t.variantKey)) return whole(0);
         // Until the settle job has run, the decided units are still "active": they owe their balance too.
         const owed = t.active + t.awaiting_balance;
-        const low = Math.max(0, conversion.rate - BALANCE_CONVERSION_LOW_MARGIN);
-        return units(owed + t.paid, t.paid + owed * conversion.rate, t.paid + owed * low, t.paid + owed);
+        const paid = new Fraction(t.paid);
+        const lowRate = conversion.rate.sub(BALANCE_CONVERSION_LOW_MARGIN);
+        const low = lowRate.compare(0) < 0 ? new Fraction(0) : lowRate;
+        return units(owed + t.paid, paid.add(new Fraction(owed).mul(conversion.rate)), paid.add(new Fraction(owed).mul(low)), new Fraction(owed + t.paid));
       }
       case 'completed':
-        return units(t.paid, t.paid, t.paid, t.paid);
+        return whole(t.paid);
       default:
-        return units(0, 0, 0, 0);
+        return whole(0);
     }
   });
   const sumOf = (key: keyof CampaignForecast['totals']) => variants.reduce((total, v) => total + v[key], 0);

@@ -1,5 +1,6 @@
+import Fraction from 'fraction.js';
 import type { DemandSource, SupplyLine } from '../forecasts';
-import { businessDay, isoWeekOf } from '../platform/calendar';
+import { businessDay, isoWeekDates, isoWeekOf } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import type { Clock } from '../platform/clock';
 import type { Jobs } from '../platform/jobs';
@@ -7,8 +8,8 @@ import { contentsOf } from './box-contents';
 import { BoxRow, FruitRow, SupplyCommitmentRow } from './subscription.entity';
 import { SHARE_SHORTFALL_JOB } from './shortfall';
 
-/** Planned boxes may still be skipped or paused before their cutoff: the low end counts this share of them. */
-export const PLANNED_BOX_LOW_SHARE = 0.85;
+/** Planned boxes may still be skipped or paused before their cutoff: the low end counts this share of them (0.85). */
+export const PLANNED_BOX_LOW_SHARE = new Fraction(85, 100);
 /** The fruit's supply lines' source key is this and the fruit's id, e.g. `fruit:mango`. */
 export const FRUIT_KEY_PREFIX = 'fruit:';
 
@@ -44,7 +45,11 @@ export class OrchardDemand implements DemandSource {
       .addSelect('b.ship_date', 'shipDate')
       .addSelect('b.status', 'status')
       .addSelect('COUNT(*)', 'boxes')
-      .where("b.ship_date >= :today AND b.status IN ('planned', 'locked', 'paid')", { today: businessDay(now) })
+      // The whole current ISO week, shipped boxes included: a week's line does not shrink as its boxes go out
+      // (a factory would read that as demand lost); past weeks leave the forecast.
+      .where("b.ship_date >= :weekStart AND b.status IN ('planned', 'locked', 'paid', 'shipped')", {
+        weekStart: isoWeekDates(isoWeekOf(businessDay(now))).first,
+      })
       .groupBy('b.contents_id, b.ship_date, b.status')
       .getRawMany<{ contentsId: string; shipDate: string; status: string; boxes: number | string }>();
     const contents = await contentsOf(tx, counts);
@@ -60,6 +65,7 @@ export class OrchardDemand implements DemandSource {
         lines.set(`${fruit.id}|${week}`, line);
       }
     }
+    // A box holds whole units of each fruit: only the low end's share of the planned boxes needs rounding, exactly (fraction.js).
     return [...lines.values()]
       .sort((a, b) => a.week.localeCompare(b.week) || a.fruit.id.localeCompare(b.fruit.id))
       .map(({ fruit, week, firm, planned }) => ({
@@ -67,10 +73,10 @@ export class OrchardDemand implements DemandSource {
         title: `${fruit.nameZh} ${fruit.nameEn}`,
         unit: fruit.unit,
         week,
-        firmUnits: Math.ceil(firm),
-        expectedUnits: Math.round(firm + planned),
-        lowUnits: Math.floor(firm + planned * PLANNED_BOX_LOW_SHARE),
-        highUnits: Math.ceil(firm + planned),
+        firmUnits: firm,
+        expectedUnits: firm + planned,
+        lowUnits: firm + new Fraction(planned).mul(PLANNED_BOX_LOW_SHARE).floor().valueOf(),
+        highUnits: firm + planned,
       }));
   }
 }

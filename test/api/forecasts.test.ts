@@ -2,6 +2,8 @@ import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
+import { randomUUID } from 'node:crypto';
+import { ForecastBatchRow, ForecastLineRow } from '../../src/forecasts';
 import { isoWeekDates } from '../../src/platform/calendar';
 
 /** The factory side through HTTP: live forecast, versioned batches, acknowledgement, commitments, accuracy, CSV. */
@@ -585,5 +587,120 @@ describe('commitments from an uploaded CSV', () => {
     expect(otherVersion.rows[0].errors).toEqual([expect.objectContaining({ field: 'version', reason: 'other_version', limit: v1.version })]);
     await upload(other.user, v1.id, [{ line: String(black.lineNo), quantity: '0', reason: 'other' }]).expect(404);
     expect((await batch(v1.id, f.user)).lines.find((l) => l.id === black.id)).toMatchObject({ commitment: { quantity: 2 } });
+  });
+});
+
+describe('figures a planner checks by hand', () => {
+  test('after close, the low end of 10 units owed at a 70 % balance history is 10 × (0.7 − 0.2) = 5, exactly', async () => {
+    const f = await aFactory(t, operator);
+    // History: 7 of 10 units pay their balance, 3 forfeit: the factory's balance conversion is 0.7.
+    const first = await anOpenCampaign(t, operator, f.id, clock, { tiers: [{ minUnits: 10, unitPrice: '899.00' }] });
+    const [payer, forfeiter] = [await aConsumer(t), await aConsumer(t)];
+    const paying = await paidPledge(t, payer, first.id, blackM, 7);
+    await paidPledge(t, forfeiter, first.id, blackM, 3);
+    await t.http.post(`/v1/campaigns/${first.id}/close`).set(operator.auth).expect(200);
+    await runDue(t, clock);
+    await payBalance(t, payer, paying.id);
+    await advance(t, clock, 49 * HOUR);
+    expect((await t.http.get(`/v1/campaigns/${first.id}`)).body.status).toBe('completed');
+
+    // 10 units owe their balance: expected 10 × 0.7 = 7, low 10 × 0.5 = 5, high 10.
+    const c = await anOpenCampaign(t, operator, f.id, clock, { tiers: [{ minUnits: 10, unitPrice: '899.00' }] });
+    await paidPledge(t, await aConsumer(t), c.id, navyL, 10);
+    await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+    await runDue(t, clock);
+    const forecast = (await t.http.get('/v1/factory/forecast').set(f.user.auth).expect(200)).body;
+    expect(forecast.balanceConversion).toEqual({ rate: 0.7, source: 'history' });
+    expect(forecast.campaigns.find((x: { campaignId: string }) => x.campaignId === c.id).variants).toEqual([
+      expect.objectContaining({ variant: 'colour=navy;size=L', awaitingBalanceUnits: 10, firmUnits: 10, expectedUnits: 7, lowUnits: 5, highUnits: 10 }),
+    ]);
+    const decided = (await batches(f.user))[0];
+    expect(decided.trigger).toBe('campaign_decided');
+    expect((await batch(decided.id, f.user)).lines.filter((l) => l.campaignId === c.id)).toEqual([
+      expect.objectContaining({ variant: 'colour=navy;size=L', firmUnits: 10, expectedUnits: 7, lowUnits: 5, highUnits: 10 }),
+    ]);
+  });
+
+  test('a campaign made and shipped leaves the batches after its ship date without a drop to zero, and accuracy scores only the forecasts made', async () => {
+    const f = await aFactory(t, operator);
+    // Capped at the 3 units pledged: no room left in the window, so every forecast of it is 3 units whatever the clock.
+    const c = await anOpenCampaign(t, operator, f.id, clock, { maxUnits: 3, tiers: [{ minUnits: 3, unitPrice: '899.00' }] });
+    const consumers = [await aConsumer(t), await aConsumer(t), await aConsumer(t)];
+    const pledges = [];
+    for (const who of consumers) pledges.push(await paidPledge(t, who, c.id, blackM, 1));
+    await publish(f.id);
+    await t.http.post(`/v1/campaigns/${c.id}/close`).set(operator.auth).expect(200);
+    await runDue(t, clock);
+    for (const [i, who] of consumers.entries()) await payBalance(t, who, pledges[i].id);
+    await runDue(t, clock);
+    expect((await t.http.get(`/v1/campaigns/${c.id}`)).body.status).toBe('completed');
+    const made = (await publish(f.id)).batch!;
+    expect((await batch(made.id, f.user)).lines).toEqual([
+      expect.objectContaining({ campaignId: c.id, variant: 'colour=black;size=M', firmUnits: 3, expectedUnits: 3, lowUnits: 3, highUnits: 3 }),
+    ]);
+
+    // The expected ship date (60 days on) passes: the campaign is no longer in the live forecast, and its
+    // leaving tells the factory nothing new: no version is published for it.
+    await advance(t, clock, 61 * 24 * HOUR);
+    expect((await t.http.get('/v1/factory/forecast').set(f.user.auth).expect(200)).body.campaigns).toEqual([]);
+    expect(await publish(f.id)).toEqual({ published: false, batch: null });
+
+    // A new campaign's version lists only what is still to make: the shipped campaign is not shown as removed, in it or any version since.
+    const next = await anOpenCampaign(t, operator, f.id, clock, { maxUnits: 5 });
+    await paidPledge(t, await aConsumer(t), next.id, navyL, 2);
+    const later = (await publish(f.id)).batch!;
+    expect((await batch(later.id, f.user)).lines).toEqual([expect.objectContaining({ campaignId: next.id, change: 'new' })]);
+    const since = (await batches(f.user)).filter((b) => b.version > made.version);
+    expect(since.map((b) => b.version)).toEqual([later.version]);
+
+    // Every version that forecast the campaign said 3 units, and 3 were paid: no error, no bias, in each one.
+    const accuracy = (await t.http.get('/v1/factory/forecast-accuracy').set(f.user.auth).expect(200)).body;
+    const forecastIt = Array.from({ length: made.version }, (_, i) => i + 1);
+    expect(accuracy.versions).toEqual(forecastIt.map((version) => expect.objectContaining({ version, lines: 1, mapePercent: 0, biasPercent: 0 })));
+    expect(accuracy.campaigns).toEqual([
+      expect.objectContaining({
+        campaignId: c.id,
+        actualUnits: 3,
+        versions: forecastIt.map((version) => expect.objectContaining({ version, expectedUnits: 3 })),
+      }),
+    ]);
+
+    // A version published before this rule, as it was then: the shipped campaign's line removed, at zero. It forecast nothing and is not scored.
+    const shown = (await batch(made.id, f.user)).lines[0] as Line & { campaignTitle: string; shipWeek: string };
+    const old = Object.assign(new ForecastBatchRow(), {
+      id: randomUUID(),
+      factoryId: f.id,
+      version: later.version + 1,
+      trigger: 'daily' as const,
+      publishedAt: clock.now(),
+      lineCount: 1,
+      firmUnits: 0,
+      expectedUnits: 0,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    });
+    await t.db.transaction(async (tx) => {
+      await tx.insert(ForecastBatchRow, old);
+      await tx.insert(ForecastLineRow, {
+        id: randomUUID(),
+        batchId: old.id,
+        lineNo: 1,
+        kind: 'campaign',
+        sourceKey: c.id,
+        campaignId: c.id,
+        campaignTitle: shown.campaignTitle,
+        productName: 'Down jacket',
+        variant: shown.variant,
+        shipWeek: shown.shipWeek,
+        firmUnits: 0,
+        expectedUnits: 0,
+        lowUnits: 0,
+        highUnits: 0,
+        previousFirmUnits: 3,
+        previousExpectedUnits: 3,
+        change: 'removed',
+      });
+    });
+    expect((await t.http.get('/v1/factory/forecast-accuracy').set(f.user.auth).expect(200)).body).toEqual(accuracy);
   });
 });
