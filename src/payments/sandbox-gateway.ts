@@ -105,10 +105,13 @@ export class SandboxGateway implements PaymentGateway {
   private readonly orders = new Map<string, { expiresAt: Date }>();
   /** Every transaction: money taken, by transaction id. */
   private readonly taken = new Map<string, Taken>();
+  /** The first money taken for each payment, by payment id: what a query of the payment answers. */
+  private readonly takenByPayment = new Map<string, Taken>();
   /** Payments the consumer's bank declined, with the amount asked. */
   private readonly declined = new Map<string, { amount: Decimal; currency: string }>();
   /** Every refund the sandbox paid out, as a bank statement would show it. */
   readonly refundsSent: SentRefund[] = [];
+  private readonly refundIdsSent = new Set<string>();
   /** Refunds accepted and not finished yet, and those that ended refused, by refund id. */
   private readonly refundsProcessing = new Map<string, RefundRequest>();
   private readonly refundsRefused = new Set<string>();
@@ -143,7 +146,7 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   async queryPayment(paymentId: string): Promise<PaymentQueryResult> {
-    const money = [...this.taken.values()].find((m) => m.paymentId === paymentId);
+    const money = this.takenByPayment.get(paymentId);
     if (money) return { state: 'paid', event: { id: `query:${money.transactionId}`, type: 'payment.succeeded', ...money } };
     const declined = this.declined.get(paymentId);
     if (declined) return { state: 'failed', event: { id: `query:declined:${paymentId}`, type: 'payment.failed', paymentId, ...declined, transactionId: null } };
@@ -166,7 +169,7 @@ export class SandboxGateway implements PaymentGateway {
     const transactionId = outcome === 'succeeded' ? (options.transactionId ?? `txn_${payment.id}`) : undefined;
     const currency = options.currency ?? 'CNY';
     if (transactionId === undefined) this.declined.set(payment.id, { amount: payment.amount, currency });
-    else if (!this.taken.has(transactionId)) this.taken.set(transactionId, { paymentId: payment.id, transactionId, amount: payment.amount, currency, at });
+    else if (!this.taken.has(transactionId)) this.recordTaken({ paymentId: payment.id, transactionId, amount: payment.amount, currency, at });
     return this.signed({ type: `payment.${outcome}`, paymentId: payment.id, amount: formatMoney(payment.amount), currency, transactionId }, at);
   }
 
@@ -174,7 +177,7 @@ export class SandboxGateway implements PaymentGateway {
   refundNotification(refundId: string, at = this.options.clock.now()): { headers: Record<string, string>; body: Buffer } {
     const request = this.refundRequests.get(refundId);
     if (!request) throw new Error(`sandbox: no refund ${refundId}`);
-    const paid = this.refundsSent.some((r) => r.refundId === refundId);
+    const paid = this.refundIdsSent.has(refundId);
     return this.signed(
       {
         type: paid ? 'refund.succeeded' : 'refund.failed',
@@ -272,14 +275,16 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   private pay(request: RefundRequest): void {
-    if (!this.refundsSent.some((r) => r.refundId === request.refundId))
+    if (!this.refundIdsSent.has(request.refundId)) {
+      this.refundIdsSent.add(request.refundId);
       this.refundsSent.push({ ...request, amount: formatMoney(request.amount), at: this.options.clock.now() });
+    }
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     this.refundRequests.set(request.refundId, request);
     // Idempotent per refund id, as real providers are: asking again never pays twice, nor restarts one under way.
-    if (this.refundsSent.some((r) => r.refundId === request.refundId)) return { outcome: 'succeeded' };
+    if (this.refundIdsSent.has(request.refundId)) return { outcome: 'succeeded' };
     if (this.refundsProcessing.has(request.refundId)) return { outcome: 'processing' };
     this.refundsRefused.delete(request.refundId);
     const fault = this.refundFaults.shift();
@@ -300,7 +305,7 @@ export class SandboxGateway implements PaymentGateway {
   }
 
   async queryRefund(refund: { refundId: string; paymentId: string }): Promise<RefundResult | { outcome: 'not_found' }> {
-    if (this.refundsSent.some((r) => r.refundId === refund.refundId)) return { outcome: 'succeeded' };
+    if (this.refundIdsSent.has(refund.refundId)) return { outcome: 'succeeded' };
     if (this.refundsProcessing.has(refund.refundId)) return { outcome: 'processing' };
     if (this.refundsRefused.has(refund.refundId)) return { outcome: 'rejected', reason: 'sandbox: the bank refused the refund' };
     return { outcome: 'not_found' };
@@ -341,5 +346,6 @@ export class SandboxGateway implements PaymentGateway {
   /** Test support: a line in its statement the sandbox has no notification for (money taken behind our back, or a bill that differs). */
   recordTaken(money: Taken): void {
     this.taken.set(money.transactionId, money);
+    if (!this.takenByPayment.has(money.paymentId)) this.takenByPayment.set(money.paymentId, money);
   }
 }
