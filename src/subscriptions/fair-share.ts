@@ -8,12 +8,15 @@ export function fairShares(available: number, needs: readonly { id: string; unit
   const total = needs.reduce((sum, n) => sum + n.units, 0);
   if (available >= total) return new Map(needs.map((n) => [n.id, n.units]));
   const units = Math.max(0, Math.floor(available));
-  const exact = needs.map((n) => ({ ...n, exact: total === 0 ? 0 : (units * n.units) / total }));
-  const shares = new Map(exact.map((n) => [n.id, Math.floor(n.exact)]));
+  // Each exact share is units × need ÷ total: kept as its whole part and its remainder over total, integers both,
+  // so that equal remainders compare equal (in floating point 3 × 1 ÷ 9 and 3 × 4 ÷ 9 − 1 do not).
+  const exact = needs.map((n) => {
+    const remainder = total === 0 ? 0 : (units * n.units) % total;
+    return { ...n, whole: total === 0 ? 0 : (units * n.units - remainder) / total, remainder };
+  });
+  const shares = new Map(exact.map((n) => [n.id, n.whole]));
   let left = units - [...shares.values()].reduce((sum, s) => sum + s, 0);
-  const byRemainder = [...exact].sort(
-    (a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || b.units - a.units || byCodeUnits(a.id, b.id),
-  );
+  const byRemainder = [...exact].sort((a, b) => b.remainder - a.remainder || b.units - a.units || byCodeUnits(a.id, b.id));
   for (const n of byRemainder) {
     if (left <= 0) break;
     shares.set(n.id, shares.get(n.id)! + 1);

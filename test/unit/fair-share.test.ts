@@ -43,6 +43,20 @@ describe('sharing a shortfall fairly', () => {
         ['b', 0],
       ]),
     );
+    // Remainders equal as fractions (3 of 9: 1/3 each) are a tie, though floating point makes 3 × 4 ÷ 9 − 1 the smaller: the larger need first.
+    expect(
+      fairShares(3, [
+        { id: 'a', units: 1 },
+        { id: 'b', units: 4 },
+        { id: 'c', units: 4 },
+      ]),
+    ).toEqual(
+      new Map([
+        ['a', 0],
+        ['b', 2],
+        ['c', 1],
+      ]),
+    );
     // Ids a collation finds equal are still ordered (a case the property below found).
     expect(
       fairShares(1, [
