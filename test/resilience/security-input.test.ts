@@ -273,7 +273,11 @@ const NESTED: Record<string, [path: string, add: (body: Record<string, unknown>)
     ['rows.0.lineId', (b) => ({ rows: [{ ...(b.rows as object[])[0], lineId: w.a.lineIds[0] }] })],
     ['rows.0.firmUnits', (b) => ({ rows: [{ ...(b.rows as object[])[0], firmUnits: 0 }] })],
   ],
-  'post /v1/campaigns/:id/pledges': [['variant.status', (b) => ({ ...b, variant: { ...(b.variant as object), status: 'paid' } })]],
+  'post /v1/campaigns/:id/pledges': [
+    ['variant.status', (b) => ({ ...b, variant: { ...(b.variant as object), status: 'paid' } })],
+    // zod drops this key silently: the pledge was placed as if it were not there.
+    ['variant.__proto__', (b) => ({ ...b, variant: { ...(b.variant as object), ['__proto__']: 'x' } })],
+  ],
   'patch /v1/fruits/:id': [['seasons.0.price', (b) => ({ ...b, seasons: [{ origin: 'Hainan', months: [1], price: '0.01' }] })]],
 };
 
