@@ -5501,7 +5501,7 @@ export interface paths {
         put?: never;
         /**
          * Subscribe to fruit boxes; the boxes of the next four weeks are planned at once
-         * @description startDate is today or later; deliveryWeekday 1 = Monday … 7 = Sunday; region is one we deliver to, e.g. shanghai, beijing, guangzhou, chengdu (its transit days set the ship date).
+         * @description startDate is today or later and at most 365 days ahead; deliveryWeekday 1 = Monday … 7 = Sunday; region is one we deliver to, e.g. shanghai, beijing, guangzhou, chengdu (its transit days set the ship date).
          */
         post: {
             parameters: {
@@ -5997,7 +5997,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause the deliveries before `until`, from the first still before its cutoff (or from `from`; a `from` past its cutoff is a 409; a pause with no delivery in it is a 400) */
+        /** Pause the deliveries before `until` (at most 365 days ahead), from the first still before its cutoff (or from `from`; a `from` past its cutoff is a 409; a pause with no delivery in it is a 400); it replaces an earlier pause, whose boxes outside it come back */
         post: {
             parameters: {
                 query?: never;

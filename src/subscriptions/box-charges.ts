@@ -169,46 +169,62 @@ export class BoxCharges implements PaymentListener {
 
   // ---- shipping and the late-shipping guarantee ----
 
-  /** Paid boxes leave the packing house; returns how many were marked (boxes not yet paid, or already shipped, are left alone). */
+  /**
+   * Paid boxes leave the packing house; returns how many were marked (boxes not yet paid, or already shipped, are
+   * left alone). A box marked shipped after its guarantee deadline that the hourly job has not yet compensated is
+   * compensated here, in the same transaction: once shipped, the job no longer looks at it.
+   */
   async markShipped(boxIds: readonly string[]): Promise<number> {
-    const result = await this.deps.db.transaction((tx) =>
-      tx.update(BoxRow, { id: In([...boxIds]), status: 'paid' }, { status: 'shipped', shippedAt: this.deps.clock.now() }),
-    );
-    return result.affected ?? 0;
+    return this.deps.db.transaction(async (tx) => {
+      const now = this.deps.clock.now();
+      const late = await tx.find(BoxRow, {
+        where: { id: In([...boxIds]), status: 'paid', compensatedAt: IsNull(), shipByAt: LessThanOrEqual(lateIfShipByBefore(now)) },
+        lock: this.deps.db.rowLock(),
+      });
+      const shipped = await tx.update(BoxRow, { id: In([...boxIds]), status: 'paid' }, { status: 'shipped', shippedAt: now });
+      await this.compensate(tx, late, now);
+      return shipped.affected ?? 0;
+    });
   }
 
-  /** 慢就赔: every paid box still not shipped a day after its ship-by time earns a credit, once. */
+  /** 慢就赔: every paid box still not shipped a day after its ship-by time earns a credit, once (one shipped late before this ran: markShipped). */
   async compensateLate(): Promise<number> {
     let compensated = 0;
     for (;;) {
       const done = await this.deps.db.transaction(async (tx) => {
         const now = this.deps.clock.now();
         const late = await tx.find(BoxRow, {
-          where: { status: 'paid', shippedAt: IsNull(), compensatedAt: IsNull(), shipByAt: LessThanOrEqual(new Date(now.getTime() - LATE_AFTER_MS)) },
+          where: { status: 'paid', shippedAt: IsNull(), compensatedAt: IsNull(), shipByAt: LessThanOrEqual(lateIfShipByBefore(now)) },
           take: BATCH,
           lock: this.deps.db.rowLock(),
         });
-        for (const box of late) {
-          const credit = roundToFen(box.price.times(LATE_COMPENSATION_RATE));
-          await tx.update(BoxRow, { id: box.id, compensatedAt: IsNull() }, { compensatedAt: now });
-          await this.deps.ledger.post(tx, {
-            kind: 'box_compensated',
-            refs: { boxId: box.id },
-            lines: [
-              { account: accounts.guaranteeExpense, amount: credit },
-              { account: accounts.subscriberCredit(box.userId), amount: credit.negated() },
-            ],
-          });
-          await this.deps.notifications.notify(tx, {
-            userId: box.userId,
-            kind: 'box_compensated',
-            data: { boxId: box.id, deliveryDate: box.deliveryDate, credit: formatMoney(credit) },
-          });
-        }
+        await this.compensate(tx, late, now);
         return late.length;
       });
       compensated += done;
       if (done < BATCH) return compensated;
+    }
+  }
+
+  /** Credits each late box 20 % of its price, with its ledger entry, in the caller's transaction; a box already compensated is left alone. */
+  private async compensate(tx: Tx, late: readonly BoxRow[], now: Date): Promise<void> {
+    for (const box of late) {
+      const moved = await tx.update(BoxRow, { id: box.id, compensatedAt: IsNull() }, { compensatedAt: now });
+      if (moved.affected !== 1) continue;
+      const credit = roundToFen(box.price.times(LATE_COMPENSATION_RATE));
+      await this.deps.ledger.post(tx, {
+        kind: 'box_compensated',
+        refs: { boxId: box.id },
+        lines: [
+          { account: accounts.guaranteeExpense, amount: credit },
+          { account: accounts.subscriberCredit(box.userId), amount: credit.negated() },
+        ],
+      });
+      await this.deps.notifications.notify(tx, {
+        userId: box.userId,
+        kind: 'box_compensated',
+        data: { boxId: box.id, deliveryDate: box.deliveryDate, credit: formatMoney(credit) },
+      });
     }
   }
 
@@ -249,4 +265,9 @@ export class BoxCharges implements PaymentListener {
       { account: accounts.platformFees, amount: amount.minus(toOrchards).negated() },
     ];
   }
+}
+
+/** A box whose ship-by time is at or before this is late at `now`: LATE_AFTER_MS have passed since. */
+function lateIfShipByBefore(now: Date): Date {
+  return new Date(now.getTime() - LATE_AFTER_MS);
 }

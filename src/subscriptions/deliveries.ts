@@ -30,6 +30,8 @@ export const CUTOFF_DAYS_BEFORE_SHIP = 2;
 export const CUTOFF_HOUR = 20;
 /** A box must leave by the end of its ship date; 24 hours after that, the late-shipping guarantee pays out. */
 export const LATE_AFTER_MS = 24 * 3600_000;
+/** A subscriber plans at most this many days ahead: a start date, or the end of a pause, is at most this long after today. */
+export const MAX_DAYS_AHEAD = 365;
 
 // Calendar-day arithmetic is the same in every zone, so it is done in UTC: a fixed zone costs far less than
 // Asia/Shanghai's rules, and the planning job does it for every box. Only cutoffs and ship-by times are
@@ -42,49 +44,68 @@ export function shipDateOf(deliveryDate: string, transitDays: number): string {
   return addDays(deliveryDate, -transitDays);
 }
 
-const cutoffs = new Map<string, number>();
-const shipBys = new Map<string, number>();
 const inChina = (date: string) => DateTime.fromISO(date, { zone: BUSINESS_TIME_ZONE });
 
-export function cutoffOf(shipDate: string): Date {
-  let at = cutoffs.get(shipDate);
-  if (at === undefined) cutoffs.set(shipDate, (at = inChina(shipDate).minus({ days: CUTOFF_DAYS_BEFORE_SHIP }).set({ hour: CUTOFF_HOUR }).toMillis()));
-  return new Date(at);
+/**
+ * Ship date → instant, worked out once per ship date. A few dozen ship dates are live at a time; the bound keeps
+ * requests naming odd dates from growing the cache without end.
+ */
+const MAX_CACHED_SHIP_DATES = 1000;
+function perShipDate(instantOf: (shipDate: string) => number): (shipDate: string) => Date {
+  const cache = new Map<string, number>();
+  return (shipDate) => {
+    let at = cache.get(shipDate);
+    if (at === undefined) {
+      if (cache.size >= MAX_CACHED_SHIP_DATES) cache.clear();
+      cache.set(shipDate, (at = instantOf(shipDate)));
+    }
+    return new Date(at);
+  };
 }
 
+export const cutoffOf: (shipDate: string) => Date = perShipDate((shipDate) =>
+  inChina(shipDate).minus({ days: CUTOFF_DAYS_BEFORE_SHIP }).set({ hour: CUTOFF_HOUR }).toMillis(),
+);
+
 /** The end of the ship date, China time. */
-export function shipByOf(shipDate: string): Date {
-  let at = shipBys.get(shipDate);
-  if (at === undefined) shipBys.set(shipDate, (at = inChina(shipDate).plus({ days: 1 }).startOf('day').toMillis()));
-  return new Date(at);
-}
+export const shipByOf: (shipDate: string) => Date = perShipDate((shipDate) => inChina(shipDate).plus({ days: 1 }).startOf('day').toMillis());
 
 /**
  * The first delivery on the delivery weekday, on or after `from`, whose cutoff is after `now`: a delivery
  * whose cutoff has passed can no longer be planned, charged or packed, so it is never anyone's first.
  */
 export function firstDeliveryOn(from: string, deliveryWeekday: number, transitDays: number, now: Date): string {
-  const start = day(from);
-  let first = start.plus({ days: (deliveryWeekday - start.weekday + 7) % 7 }).toISODate()!;
-  while (cutoffOf(shipDateOf(first, transitDays)) <= now) first = addDays(first, 7);
-  return first;
+  // A delivery before today is past its cutoff: looking from today at the earliest, the loop below takes a step or two.
+  const start = DateTime.max(day(from), day(businessDay(now)));
+  let first = start.plus({ days: (deliveryWeekday - start.weekday + 7) % 7 });
+  while (cutoffOf(shipDateOf(first.toISODate()!, transitDays)) <= now) first = first.plus({ days: 7 });
+  return first.toISODate()!;
+}
+
+/** The subscription's first delivery on or after `from`, in its rhythm (every period from its first delivery). */
+export function deliveryOnOrAfter(sub: { firstDeliveryDate: string }, periodDays: number, from: string): string {
+  return firstInRhythm(sub, periodDays, from).toISODate()!;
 }
 
 /** The subscription's delivery dates from its first delivery on, every period, from `from` up to `until` (exclusive). */
 export function deliveryDates(sub: { firstDeliveryDate: string }, periodDays: number, from: string, until: string): string[] {
-  const first = day(sub.firstDeliveryDate);
-  // Step from the first delivery so fortnightly boxes keep their rhythm, whatever `from` is.
-  const skip = Math.max(0, Math.ceil(day(from).diff(first, 'days').days / periodDays));
+  // Compared as instants, never as strings: a year past 9999 prints as "+010000-01-01", which sorts before every date.
+  const end = day(until).toMillis();
   const dates: string[] = [];
-  for (let d = first.plus({ days: skip * periodDays }); d.toISODate()! < until; d = d.plus({ days: periodDays })) dates.push(d.toISODate()!);
+  for (let d = firstInRhythm(sub, periodDays, from); d.toMillis() < end; d = d.plus({ days: periodDays })) dates.push(d.toISODate()!);
   return dates;
 }
 
 /** The first delivery of the subscription that can still change: on or after today, its cutoff ahead. */
 export function nextOpenDelivery(sub: { firstDeliveryDate: string; transitDays: number }, periodDays: number, now: Date): string {
-  const today = businessDay(now);
-  const from = today > sub.firstDeliveryDate ? today : sub.firstDeliveryDate;
-  let [date] = deliveryDates(sub, periodDays, from, addDays(from, periodDays));
+  let date = deliveryOnOrAfter(sub, periodDays, businessDay(now));
   while (cutoffOf(shipDateOf(date, sub.transitDays)) <= now) date = addDays(date, periodDays);
   return date;
+}
+
+// Stepping from the first delivery keeps a fortnightly rhythm, whatever `from` is.
+function firstInRhythm(sub: { firstDeliveryDate: string }, periodDays: number, from: string): DateTime {
+  const first = day(sub.firstDeliveryDate);
+  const periods = Math.max(0, Math.ceil(day(from).diff(first, 'days').days / periodDays));
+  return first.plus({ days: periods * periodDays });
 }

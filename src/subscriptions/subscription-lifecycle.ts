@@ -1,4 +1,4 @@
-import { In, Not } from 'typeorm';
+import { Between, In, Not } from 'typeorm';
 import { businessDay, formatBusinessTime } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
@@ -8,7 +8,18 @@ import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { type Fruit, planBox } from '../scheduling';
 import { type BoxPlanning, HORIZON_WEEKS, boxRequest, plannerCatalogue, toPlannedContents } from './box-planning';
-import { REGIONS, addDays, cutoffOf, deliveryDates, firstDeliveryOn, nextOpenDelivery, periodDaysOf, shipDateOf } from './deliveries';
+import {
+  MAX_DAYS_AHEAD,
+  REGIONS,
+  addDays,
+  cutoffOf,
+  deliveryDates,
+  deliveryOnOrAfter,
+  firstDeliveryOn,
+  nextOpenDelivery,
+  periodDaysOf,
+  shipDateOf,
+} from './deliveries';
 import { BoxRow, FruitRow, PlanRow, SkipRow, SubscriptionRow } from './subscription.entity';
 import type { SubscriptionSchedule, SubscriptionView } from './subscription-schedule';
 
@@ -81,8 +92,10 @@ export class SubscriptionLifecycle {
       const errors: FieldError[] = [];
       // Own keys only: "constructor" or "toString" is `in` every object, and is no region.
       if (!Object.hasOwn(REGIONS, input.region))
-        errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})` });
-      if (input.startDate < businessDay(now)) errors.push({ path: 'body.startDate', message: 'must be today or later' });
+        errors.push({ path: 'body.region', message: `is not a region we deliver to (${Object.keys(REGIONS).join(', ')})`, reason: 'not_a_region' });
+      const today = businessDay(now);
+      if (input.startDate < today) errors.push({ path: 'body.startDate', message: 'must be today or later', reason: 'date_in_past' });
+      errors.push(...tooFarAhead('body.startDate', input.startDate, today));
       const exclusions = [...new Set(input.exclusions)].sort();
       await this.checked(tx, { ...input, exclusions }, REGIONS[input.region], errors);
       const subscription = Object.assign(new SubscriptionRow(), {
@@ -150,11 +163,18 @@ export class SubscriptionLifecycle {
     errors: FieldError[],
   ): Promise<PlanRow> {
     const plan = await tx.findOneBy(PlanRow, { id: input.planId, active: true });
-    if (!plan) errors.push({ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)' });
+    if (!plan) errors.push({ path: 'body.planId', message: 'is not a plan (GET /v1/subscription-plans)', reason: 'not_a_plan' });
     else if (input.householdSize > plan.maxHousehold)
-      errors.push({ path: 'body.householdSize', message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people` });
+      errors.push({
+        path: 'body.householdSize',
+        message: `the ${plan.nameEn} plan is for at most ${plan.maxHousehold} people`,
+        reason: 'too_big',
+        limit: plan.maxHousehold,
+      });
     const known = new Set((await tx.find(FruitRow, { select: { id: true } })).map((f) => f.id));
-    input.exclusions.forEach((id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue` }));
+    input.exclusions.forEach(
+      (id, i) => known.has(id) || errors.push({ path: `body.exclusions.${i}`, message: `"${id}" is not a fruit of the catalogue`, reason: 'not_a_fruit' }),
+    );
     if (!plan || errors.length > 0)
       throw badRequest('validation_failed', `The subscription is not valid: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}.`, errors);
     this.assertFillable(plan, { ...input, transitDays }, await plannerCatalogue(tx));
@@ -177,29 +197,30 @@ export class SubscriptionLifecycle {
       if (toPlannedContents(planBox(boxRequest(subscription, plan, catalogue, deliveryDate, [], null))).coveredPortions > 0) return;
     }
     const left = catalogue.filter((f) => !subscription.exclusions.includes(f.id));
-    const [zh, en] =
+    const [zh, en, reason] =
       left.length === 0
-        ? ['所有水果都被排除了', 'every fruit of the catalogue is excluded']
+        ? ['所有水果都被排除了', 'every fruit of the catalogue is excluded', 'every_fruit_excluded']
         : [
             `排除后剩下的水果（${left.map((f) => f.nameZh).join('、')}）在任何月份都装不进这个套餐的果箱`,
             `none of the fruit left (${left.map((f) => f.id).join(', ')}) fits a box of the ${plan.nameEn} plan in any month (season, ripening or price)`,
+            'no_fruit_fits',
           ];
     throw new AppError(
       422,
       'subscription_unfillable',
       `这个订阅的果箱永远装不进水果：${zh}。请少排除一些水果。 No box of this subscription could ever be filled: ${en}. Exclude fewer fruits.`,
-      [{ path: 'body.exclusions', message: en }],
+      [{ path: 'body.exclusions', message: en, reason }],
     );
   }
 
   /** Skips one delivery: before its cutoff only. Skipping twice is fine. */
   async skip(consumer: Consumer, subscriptionId: string, deliveryDate: string): Promise<SubscriptionView> {
     return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
-      const [date] = deliveryDates(subscription, periodDaysOf(plan.period), deliveryDate, addDays(deliveryDate, 1));
+      const inRhythm = deliveryOnOrAfter(subscription, periodDaysOf(plan.period), deliveryDate) === deliveryDate;
       // A box of an earlier rhythm (before a change of plan) is a delivery too: past its cutoff, its answer is the 409.
-      if (date !== deliveryDate && !(await tx.existsBy(BoxRow, { subscriptionId, deliveryDate, status: Not('cancelled') }))) {
+      if (!inRhythm && !(await tx.existsBy(BoxRow, { subscriptionId, deliveryDate, status: Not('cancelled') }))) {
         throw badRequest('validation_failed', `${deliveryDate} is not a delivery date of this subscription.`, [
-          { path: 'body.deliveryDate', message: "is not one of this subscription's delivery dates (see its schedule)" },
+          { path: 'body.deliveryDate', message: "is not one of this subscription's delivery dates (see its schedule)", reason: 'not_a_delivery_date' },
         ]);
       }
       await this.assertBeforeCutoff(tx, subscription, deliveryDate, 'skip');
@@ -210,30 +231,44 @@ export class SubscriptionLifecycle {
   }
 
   /**
-   * Pauses the deliveries before `until`: from the first whose cutoff has not passed, unless `from` names a
-   * later one; a `from` whose delivery is past its cutoff is refused (that box is already on its way), and
-   * so is a pause with no delivery to pause. The pause starts at its first paused delivery (`pausedFrom`).
+   * Pauses the deliveries before `until` (at most MAX_DAYS_AHEAD days ahead): from the first whose cutoff has
+   * not passed, unless `from` names a later one; a `from` whose delivery is past its cutoff is refused (that box
+   * is already on its way), and so is a pause with no delivery to pause. The pause starts at its first paused
+   * delivery (`pausedFrom`). It replaces an earlier pause: the boxes that one paused and this one does not come
+   * back at once, planned, if their cutoff is ahead.
    */
   async pause(consumer: Consumer, subscriptionId: string, input: { until: string; from?: string }): Promise<SubscriptionView> {
     return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
       const now = this.deps.clock.now();
       const today = businessDay(now);
       if (input.until <= today)
-        throw badRequest('validation_failed', 'A pause must end after today.', [{ path: 'body.until', message: 'must be after today' }]);
-      const dates = deliveryDates(subscription, periodDaysOf(plan.period), input.from ?? today, input.until);
-      if (input.from && dates.length > 0) await this.assertBeforeCutoff(tx, subscription, dates[0], 'pause');
-      const paused = dates.filter((d) => this.beforeCutoff(subscription, d));
-      if (paused.length === 0) {
-        const next = nextOpenDelivery(subscription, periodDaysOf(plan.period), now);
+        throw badRequest('validation_failed', 'A pause must end after today.', [
+          { path: 'body.until', message: 'must be after today', reason: 'not_in_future' },
+        ]);
+      const far = tooFarAhead('body.until', input.until, today);
+      if (far.length > 0) throw badRequest('validation_failed', `A pause may end at most ${MAX_DAYS_AHEAD} days after today.`, far);
+      const periodDays = periodDaysOf(plan.period);
+      // Only the first paused delivery is worked out: the boxes are cancelled by range, however long the pause.
+      const first = input.from ? deliveryOnOrAfter(subscription, periodDays, input.from) : nextOpenDelivery(subscription, periodDays, now);
+      if (input.from && first < input.until) await this.assertBeforeCutoff(tx, subscription, first, 'pause');
+      if (first >= input.until) {
+        const next = nextOpenDelivery(subscription, periodDays, now);
         throw badRequest(
           'validation_failed',
           `暂停期间没有可以暂停的配送：下一次可更改的配送是 ${next}。 There is no delivery to pause before ${input.until}: the next one that can still change is ${next}.`,
-          [{ path: 'body.until', message: `must be after the next delivery that can still change (${next})` }],
+          [{ path: 'body.until', message: `must be after the next delivery that can still change (${next})`, reason: 'not_after_next_delivery' }],
         );
       }
-      Object.assign(subscription, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
-      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedFrom: paused[0], pausedUntil: input.until });
-      await this.cancelBoxes(tx, subscriptionId, paused, 'paused');
+      Object.assign(subscription, { status: 'paused', pausedFrom: first, pausedUntil: input.until });
+      await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedFrom: first, pausedUntil: input.until });
+      // Every box from the first paused delivery on has its cutoff ahead.
+      await tx.update(
+        BoxRow,
+        { subscriptionId, deliveryDate: Between(first, addDays(input.until, -1)), status: 'planned' },
+        { status: 'cancelled', cancelReason: 'paused' },
+      );
+      // Boxes an earlier pause cancelled that this one does not cover are planned again now: left cancelled, they would never ship.
+      await this.deps.planning.buildBoxes(tx, [subscription]);
     });
   }
 
@@ -303,4 +338,11 @@ export class SubscriptionLifecycle {
       return this.deps.schedule.view(tx, subscription);
     });
   }
+}
+
+/** The field error for a date further ahead than a subscriber plans (MAX_DAYS_AHEAD), if it is. */
+function tooFarAhead(path: string, date: string, today: string): FieldError[] {
+  const latest = addDays(today, MAX_DAYS_AHEAD);
+  if (date <= latest) return [];
+  return [{ path, message: `must be at most ${MAX_DAYS_AHEAD} days after today (${latest} at the latest)`, reason: 'too_far_ahead', limit: MAX_DAYS_AHEAD }];
 }

@@ -217,6 +217,8 @@ export class SubscriptionSchedule {
         delivery = { ...base, status: box.status, box: { items, coverage, uncovered, cost: box.cost, price: box.price } };
       } else if (skips.has(deliveryDate)) delivery = { ...base, status: 'skipped', box: undefined };
       else if (isPaused(subscription, deliveryDate)) delivery = { ...base, status: 'paused', box: undefined };
+      // Cancelled by a pause since moved or resumed, past its cutoff by then: nothing came because of that pause.
+      else if (box?.cancelReason === 'paused') delivery = { ...base, status: 'paused', box: undefined };
       else if (box) delivery = { ...base, status: box.cancelReason === 'unfillable' ? 'unfillable' : 'cancelled', box: undefined };
       else if (base.cutoffAt <= now) continue;
       else {

@@ -79,7 +79,7 @@ export function subscriptionRoutes({ catalogue, lifecycle, schedule, fulfilment 
       response: SubscriptionDocument,
       doc: {
         description:
-          'startDate is today or later; deliveryWeekday 1 = Monday … 7 = Sunday; region is one we deliver to, e.g. shanghai, beijing, guangzhou, chengdu (its transit days set the ship date).',
+          'startDate is today or later and at most 365 days ahead; deliveryWeekday 1 = Monday … 7 = Sunday; region is one we deliver to, e.g. shanghai, beijing, guangzhou, chengdu (its transit days set the ship date).',
         answer: 'The subscription (a retry with the same Idempotency-Key gets the same one)',
         problems: { 422: '`subscription_unfillable`: no box could ever hold fruit (every fruit excluded, or what is left fits no box in any month)' },
       },
@@ -159,7 +159,7 @@ export function subscriptionRoutes({ catalogue, lifecycle, schedule, fulfilment 
       method: 'post',
       path: '/v1/subscriptions/:id/pause',
       summary:
-        'Pause the deliveries before `until`, from the first still before its cutoff (or from `from`; a `from` past its cutoff is a 409; a pause with no delivery in it is a 400)',
+        'Pause the deliveries before `until` (at most 365 days ahead), from the first still before its cutoff (or from `from`; a `from` past its cutoff is a 409; a pause with no delivery in it is a 400); it replaces an earlier pause, whose boxes outside it come back',
       access: ['consumer'],
       params: SubscriptionParams,
       body: PauseBody,

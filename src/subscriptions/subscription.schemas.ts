@@ -33,9 +33,11 @@ export const UpdateSubscriptionBody = z
 
 export const ScheduleQuery = z.strictObject({ weeks: z.coerce.number().int().min(1).max(12).default(4) });
 export const SkipBody = z.strictObject({ deliveryDate: date('a delivery date') });
-export const PauseBody = z
-  .strictObject({ until: date(), from: date().optional() })
-  .refine((pause) => pause.from === undefined || pause.from < pause.until, { path: ['until'], message: 'must be after from' });
+export const PauseBody = z.strictObject({ until: date(), from: date().optional() }).refine((pause) => pause.from === undefined || pause.from < pause.until, {
+  path: ['until'],
+  message: 'must be after from',
+  params: { reason: 'not_after_from' },
+});
 
 export const PickingListQuery = z.strictObject({ shipDate: date('a ship date') });
 export const BoxListQuery = pageQuery.extend({

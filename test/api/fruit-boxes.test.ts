@@ -241,6 +241,49 @@ describe('shipping and the late-shipping guarantee', () => {
     expect((await notifications(late)).filter((n) => n.kind === 'box_compensated')).toHaveLength(1);
     expect((await notifications(onTime)).map((n) => n.kind)).not.toContain('box_compensated');
   });
+
+  test('a box marked shipped after its guarantee deadline, before the hourly job ran, still earns the credit, once; one shipped within the day earns nothing', async () => {
+    setChinaTime('2027-03-22T09:00');
+    const [late, inTime] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const ids = [await subscribe(late), await subscribe(inTime)];
+    // Saturday 27 March ships on the 26th: cutoff 24 March 20:00, ship-by 27 March 00:00, the guarantee pays from 28 March 00:00.
+    setChinaTime('2027-03-24T20:01');
+    await runJob('subscriptions.lock-due-boxes');
+    const [lateBox, inTimeBox] = await Promise.all(ids.map(async (id) => (await boxesOf(id))[0]));
+    expect([lateBox.deliveryDate, inTimeBox.deliveryDate]).toEqual(['2027-03-27', '2027-03-27']);
+    for (const box of [lateBox, inTimeBox]) await t.http.post(`/v1/payments/${box.paymentId}/sandbox/complete`).set(operator.auth).expect(200);
+
+    setChinaTime('2027-03-27T23:59');
+    await t.http
+      .post('/v1/boxes/ship')
+      .set(operator.auth)
+      .send({ boxIds: [inTimeBox.id] })
+      .expect(200);
+    setChinaTime('2027-03-28T01:00'); // 25 h after ship-by; the hourly job last ran at 00:20 the day before
+    expect(
+      (
+        await t.http
+          .post('/v1/boxes/ship')
+          .set(operator.auth)
+          .send({ boxIds: [lateBox.id] })
+          .expect(200)
+      ).body,
+    ).toEqual({ shipped: 1 });
+    setChinaTime('2027-03-28T01:20');
+    await runJob('subscriptions.late-shipping-guarantee');
+    await runJob('subscriptions.late-shipping-guarantee');
+    await t.http
+      .post('/v1/boxes/ship')
+      .set(operator.auth)
+      .send({ boxIds: [lateBox.id] })
+      .expect(200);
+
+    expect((await boxesOf(ids[0]))[0]).toMatchObject({ status: 'shipped', compensatedAt: expect.any(String) });
+    expect((await boxesOf(ids[1]))[0]).toMatchObject({ status: 'shipped', compensatedAt: null });
+    expect(await balance(`subscriber_credit:${late.userId}`)).toBe('53.60');
+    expect(await balance(`subscriber_credit:${inTime.userId}`)).toBe('0.00');
+    expect((await notifications(late)).filter((n) => n.kind === 'box_compensated')).toHaveLength(1);
+  });
 });
 
 describe('an orchard short of fruit', () => {

@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
+import { deliveryDates, firstDeliveryOn } from '../../src/subscriptions/deliveries';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, anOperator, type Caller } from '../support/builders';
 import { TestClock, runDue } from '../support/clock';
@@ -218,6 +219,166 @@ describe('changes around the cutoff', () => {
     expect(boxes.filter((b) => b.delivery_date > '2027-03-06').every((b) => b.status === 'cancelled')).toBe(true);
     await t.http.post(`/v1/subscriptions/${id}/resume`).set(consumer.auth).expect(409);
     await runDue(t, clock);
+  });
+});
+
+describe('dates more than a year ahead', () => {
+  // Today is Monday 3 May 2027 (China time): 365 days ahead is Tuesday 2 May 2028 (2028 is a leap year).
+  const statuses = async (consumer: Caller, id: string) => (await schedule(consumer, id, 4)).map((d) => [d.deliveryDate, d.status]);
+
+  test.each(['2028-05-03', '2099-12-31', '9999-12-31'])('a start date of %s is refused at once with its reason, and nothing is created', async (startDate) => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const began = Date.now();
+    const refused = await subscribe(consumer, familyOfThree({ startDate })).expect(400);
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(refused.body.errors).toEqual([{ path: 'body.startDate', message: expect.stringContaining('2028-05-02'), reason: 'too_far_ahead', limit: 365 }]);
+    expect((await t.http.get('/v1/me/subscriptions').set(consumer.auth).expect(200)).body.total).toBe(0);
+  });
+
+  test('the delivery calendar ends its loops on its own: a first delivery past the year 9999 has no delivery in 2027', () => {
+    // Such a date prints as "+010000-01-01", which sorts before every YYYY-MM-DD: compared as strings, the loop never ended.
+    const first = firstDeliveryOn('9999-12-31', 6, 1, new Date('2027-03-01T01:00:00Z'));
+    expect(first).toBe('+010000-01-01');
+    expect(deliveryDates({ firstDeliveryDate: first }, 7, '2027-03-01', '2027-03-29')).toEqual([]);
+    expect(deliveryDates({ firstDeliveryDate: '2027-03-06' }, 7, '2027-03-01', '2027-03-29')).toEqual(['2027-03-06', '2027-03-13', '2027-03-20', '2027-03-27']);
+  });
+
+  test('a start date 365 days ahead is accepted: its first delivery is the first delivery weekday from then', async () => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const created = await subscribe(consumer, familyOfThree({ startDate: '2028-05-02' })).expect(201);
+    expect(created.body).toMatchObject({ firstDeliveryDate: '2028-05-06', nextDeliveryDate: '2028-05-06' });
+  });
+
+  test.each(['2028-05-03', '2099-12-31', '9999-12-25'])('a pause until %s is refused at once with its reason, and changes nothing', async (until) => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    const began = Date.now();
+    const refused = await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ until }).expect(400);
+    expect(Date.now() - began).toBeLessThan(5000);
+    expect(refused.body.errors).toEqual([{ path: 'body.until', message: expect.stringContaining('2028-05-02'), reason: 'too_far_ahead', limit: 365 }]);
+    expect((await t.http.get(`/v1/subscriptions/${id}`).set(consumer.auth).expect(200)).body).toMatchObject({
+      status: 'active',
+      pausedFrom: null,
+      pausedUntil: null,
+    });
+    expect((await statuses(consumer, id)).map(([, status]) => status)).toEqual(['planned', 'planned', 'planned', 'planned']);
+  });
+
+  test('a pause until 365 days ahead pauses every box of the horizon, and ends on that day', async () => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    const paused = await t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send({ until: '2028-05-02' }).expect(200);
+    expect(paused.body).toMatchObject({ status: 'paused', pausedFrom: '2027-05-08', pausedUntil: '2028-05-02', nextDeliveryDate: '2028-05-06' });
+    expect((await statuses(consumer, id)).map(([, status]) => status)).toEqual(['paused', 'paused', 'paused', 'paused']);
+    const boxes = (await t.db.read((tx) => tx.query('SELECT status, cancel_reason FROM fruit_boxes WHERE subscription_id = ?', [id]))) as object[];
+    expect(boxes).toEqual(boxes.map(() => ({ status: 'cancelled', cancel_reason: 'paused' })));
+  });
+});
+
+describe('pausing again', () => {
+  const pause = (consumer: Caller, id: string, body: object) => t.http.post(`/v1/subscriptions/${id}/pause`).set(consumer.auth).send(body).expect(200);
+  const statuses = async (consumer: Caller, id: string) => (await schedule(consumer, id, 4)).map((d) => [d.deliveryDate, d.status]);
+
+  test('a shorter pause brings back at once, planned, the boxes the longer one had paused', async () => {
+    setChinaTime('2027-06-07T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id; // Saturdays from 12 June
+    await pause(consumer, id, { until: '2027-07-03' });
+    expect(await statuses(consumer, id)).toEqual([
+      ['2027-06-12', 'paused'],
+      ['2027-06-19', 'paused'],
+      ['2027-06-26', 'paused'],
+      ['2027-07-03', 'planned'],
+    ]);
+    const shorter = await pause(consumer, id, { until: '2027-06-13' });
+    expect(shorter.body).toMatchObject({ pausedFrom: '2027-06-12', pausedUntil: '2027-06-13', nextDeliveryDate: '2027-06-19' });
+    expect(await statuses(consumer, id)).toEqual([
+      ['2027-06-12', 'paused'],
+      ['2027-06-19', 'planned'],
+      ['2027-06-26', 'planned'],
+      ['2027-07-03', 'planned'],
+    ]);
+  });
+
+  test('a pause moved later: the deliveries before it come, and the answer says so', async () => {
+    setChinaTime('2027-06-07T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    await pause(consumer, id, { until: '2027-06-20' }); // 12 and 19 June
+    const moved = await pause(consumer, id, { from: '2027-06-26', until: '2027-07-04' }); // 26 June and 3 July
+    expect(moved.body).toMatchObject({ status: 'active', pausedFrom: '2027-06-26', nextDeliveryDate: '2027-06-12' });
+    expect(await statuses(consumer, id)).toEqual([
+      ['2027-06-12', 'planned'],
+      ['2027-06-19', 'planned'],
+      ['2027-06-26', 'paused'],
+      ['2027-07-03', 'paused'],
+    ]);
+  });
+
+  test('a box a second pause released is locked and charged at its cutoff, with no planning run in between', async () => {
+    setChinaTime('2027-06-07T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    await pause(consumer, id, { until: '2027-06-20' }); // 12 and 19 June
+    await pause(consumer, id, { from: '2027-06-19', until: '2027-06-20' }); // the 19th only
+    // The 12 June box ships on the 11th: its cutoff is Wednesday 9 June 20:00.
+    setChinaTime('2027-06-09T20:30');
+    await t.app.services.boxCharges.lockDue();
+    const boxes = (await t.db.read((tx) =>
+      tx.query('SELECT delivery_date, status, cancel_reason FROM fruit_boxes WHERE subscription_id = ? AND delivery_date < ? ORDER BY delivery_date', [
+        id,
+        '2027-06-26',
+      ]),
+    )) as object[];
+    expect(boxes).toEqual([
+      { delivery_date: '2027-06-12', status: 'locked', cancel_reason: null },
+      { delivery_date: '2027-06-19', status: 'cancelled', cancel_reason: 'paused' },
+    ]);
+  });
+});
+
+describe('every refused field says why, by a reason clients translate', () => {
+  const reasons = (body: { errors: { path: string; reason?: string; limit?: number }[] }) =>
+    Object.fromEntries(body.errors.map((e) => [e.path, e.limit === undefined ? e.reason : `${e.reason} ${e.limit}`]));
+
+  test('subscribing', async () => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const bad = await subscribe(
+      consumer,
+      familyOfThree({ planId: 'weekly-small', householdSize: 3, region: 'atlantis', exclusions: ['apple', 'durian-x'], startDate: '2027-05-02' }),
+    ).expect(400);
+    expect(reasons(bad.body)).toEqual({
+      'body.region': 'not_a_region',
+      'body.startDate': 'date_in_past',
+      'body.householdSize': 'too_big 2',
+      'body.exclusions.1': 'not_a_fruit',
+    });
+    expect(reasons((await subscribe(consumer, familyOfThree({ planId: 'weekly-huge' })).expect(400)).body)).toEqual({ 'body.planId': 'not_a_plan' });
+    const everyFruit = (await fruits()).map((f) => f.id);
+    expect(reasons((await subscribe(consumer, familyOfThree({ exclusions: everyFruit })).expect(422)).body)).toEqual({
+      'body.exclusions': 'every_fruit_excluded',
+    });
+    // Avocados ripen over more days than they keep: the planner never counts them.
+    expect(reasons((await subscribe(consumer, familyOfThree({ exclusions: everyFruit.filter((f) => f !== 'avocado') })).expect(422)).body)).toEqual({
+      'body.exclusions': 'no_fruit_fits',
+    });
+  });
+
+  test('skipping and pausing', async () => {
+    setChinaTime('2027-05-03T09:00');
+    const consumer = await aConsumer(t);
+    const id = (await subscribe(consumer, familyOfThree()).expect(201)).body.id;
+    const post = (what: string, body: object) => t.http.post(`/v1/subscriptions/${id}/${what}`).set(consumer.auth).send(body).expect(400);
+    expect(reasons((await post('skip', { deliveryDate: '2027-05-09' })).body)).toEqual({ 'body.deliveryDate': 'not_a_delivery_date' });
+    expect(reasons((await post('pause', { until: '2027-05-03' })).body)).toEqual({ 'body.until': 'not_in_future' });
+    expect(reasons((await post('pause', { from: '2027-06-01', until: '2027-05-20' })).body)).toEqual({ 'body.until': 'not_after_from' });
+    // The next delivery is Saturday 8 May: a pause until the 8th pauses nothing.
+    expect(reasons((await post('pause', { until: '2027-05-08' })).body)).toEqual({ 'body.until': 'not_after_next_delivery' });
   });
 });
 
