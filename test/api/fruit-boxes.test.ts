@@ -382,6 +382,48 @@ describe('boxes that cannot be filled', () => {
   });
 });
 
+describe("the orchard's forecast as its boxes go out", () => {
+  test("a week's fruit lines do not shrink as its boxes ship, and an ended week leaves the batches without a drop to zero", async () => {
+    setChinaTime('2027-11-22T09:00');
+    const consumer = await aConsumer(t);
+    const id = await subscribe(consumer);
+    setChinaTime('2027-11-24T20:01');
+    await runJob('subscriptions.lock-due-boxes');
+    const [box] = await boxesOf(id);
+    await t.http.post(`/v1/payments/${box.paymentId}/sandbox/complete`).set(operator.auth).expect(200);
+    type Supply = { sourceKey: string; week: string; firmUnits: number; expectedUnits: number; lowUnits: number; highUnits: number };
+    const week = '2027-W47';
+    const weekLines = async () =>
+      ((await t.http.get('/v1/factory/forecast').set(orchard.user.auth).expect(200)).body.supplies as Supply[]).filter((l) => l.week === week);
+
+    setChinaTime('2027-11-26T10:00');
+    const beforeShipping = await weekLines();
+    expect(beforeShipping.filter((l) => l.firmUnits > 0).map((l) => l.sourceKey)).toEqual(
+      expect.arrayContaining([...new Set(box.items.map((i) => `fruit:${i.fruitId}`))]),
+    );
+    await t.http
+      .post('/v1/boxes/ship')
+      .set(operator.auth)
+      .send({ boxIds: [box.id] })
+      .expect(200);
+    // Shipped fruit is still the week's demand: the orchard picked it.
+    expect(await weekLines()).toEqual(beforeShipping);
+    await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200);
+
+    // The next week: the ended week's lines just leave; none comes back as a drop to zero.
+    setChinaTime('2027-11-29T09:00');
+    expect(await weekLines()).toEqual([]);
+    const published = (await t.http.post(`/v1/factories/${orchard.id}/forecast-batches`).set(operator.auth).expect(200)).body;
+    const lines = published.batch
+      ? ((await t.http.get(`/v1/factory/forecast-batches/${published.batch.id}`).set(orchard.user.auth).expect(200)).body.lines as {
+          shipWeek: string;
+          change: string;
+        }[])
+      : [];
+    expect(lines.filter((l) => l.shipWeek <= week)).toEqual([]);
+  });
+});
+
 describe('reconcile', () => {
   test('catches a paid box whose charge is missing from the ledger', async () => {
     const [paid] = (await t.http.get('/v1/boxes?status=paid&limit=1').set(operator.auth).expect(200)).body.items as Box[];
