@@ -143,7 +143,14 @@ export default function SubscribePage({ planId }: { planId: string }) {
         </label>
         <label className="field" htmlFor={`${id}-start`}>
           <span>{t('subscribe.start')}</span>
-          <input id={`${id}-start`} type="date" value={start} min={todayInChina()} onChange={(e) => setStart(e.target.value)} />
+          <input
+            id={`${id}-start`}
+            type="date"
+            value={start}
+            min={todayInChina()}
+            max={addDays(todayInChina(), 365)}
+            onChange={(e) => setStart(e.target.value)}
+          />
         </label>
         <fieldset className="check-grid">
           <legend>{t('subscribe.exclusions')}</legend>

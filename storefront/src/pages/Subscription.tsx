@@ -191,7 +191,14 @@ export default function SubscriptionPage({ id }: { id: string }) {
           <>
             <label className="field" htmlFor={`${formId}-until`}>
               <span>{t('subscription.pauseUntil')}</span>
-              <input id={`${formId}-until`} type="date" value={pauseUntil} min={addDays(todayInChina(), 1)} onChange={(e) => setPauseUntil(e.target.value)} />
+              <input
+                id={`${formId}-until`}
+                type="date"
+                value={pauseUntil}
+                min={addDays(todayInChina(), 1)}
+                max={addDays(todayInChina(), 365)}
+                onChange={(e) => setPauseUntil(e.target.value)}
+              />
             </label>
             <p>{t('subscription.pauseBody', { date: day(pauseUntil, language) })}</p>
           </>
