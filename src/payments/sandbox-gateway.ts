@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { businessDay } from '../platform/calendar';
 import { type Clock, systemClock } from '../platform/clock';
 import { AppError, badRequest, unprocessable } from '../platform/http/app-error';
+import { parse } from '../platform/http/routes';
 import { type Decimal, formatMoney, moneyString, parseMoney, sum } from '../platform/money';
 import { signatureHeader, verifySignatureHeader } from '../platform/signature';
 import type {
@@ -26,7 +27,7 @@ const currency = z
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY')
   .default('CNY');
 /** A sandbox notification's body, as a provider's would be (the API description shows it too). */
-export const SANDBOX_EVENT_BODY = z.union([
+export const SANDBOX_EVENT_BODY = z.discriminatedUnion('type', [
   z
     .strictObject({
       id: z.string().min(1).max(100),
@@ -214,13 +215,8 @@ export class SandboxGateway implements PaymentGateway {
     } catch {
       throw badRequest('malformed_json', 'The notification body is not valid JSON.');
     }
-    const event = SANDBOX_EVENT_BODY.safeParse(json);
-    if (!event.success)
-      throw badRequest(
-        'validation_failed',
-        `The notification is not a sandbox event: ${event.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      );
-    const e = event.data;
+    // As a route's body: a 400 listing each bad field with its reason.
+    const e = parse(SANDBOX_EVENT_BODY, json, 'body', 'validation_failed') as z.output<typeof SANDBOX_EVENT_BODY>;
     return 'refundId' in e ? { ...e, amount: parseMoney(e.amount) } : { ...e, amount: parseMoney(e.amount), transactionId: e.transactionId ?? null };
   }
 

@@ -189,6 +189,10 @@ describe('gateway notifications', () => {
     expect(
       (await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(unsigned, clock.now()) }, unsigned).expect(400)).body.code,
     ).toBe('validation_failed');
+    // Signed, but its amount a number: the 400 names the field, as a route's validation does.
+    const numeric = Buffer.from(good.body.toString().replace('"100.00"', '100'));
+    const refused = await notify({ 'content-type': 'application/json', 'x-sandbox-signature': sandbox.sign(numeric, clock.now()) }, numeric).expect(400);
+    expect(refused.body).toMatchObject({ code: 'validation_failed', errors: expect.arrayContaining([expect.objectContaining({ path: 'body.amount' })]) });
 
     expect(await count(GatewayEventRow)).toBe(eventsBefore);
     expect((await t.db.read((tx) => tx.findOneByOrFail(PaymentRow, { id: row.id }))).status).toBe('pending');
