@@ -189,8 +189,10 @@ export class CampaignService {
       if (!isUndecided(campaign)) throw conflict('campaign_not_open', `Only a scheduled or open campaign can be closed; this one is ${campaign.status}.`);
       const now = this.deps.clock.now();
       if (campaign.closesAt > now) {
-        campaign.closesAt = now;
-        await tx.update(CampaignRow, { id: campaign.id }, { closesAt: now });
+        // A campaign closed before it opened keeps a window that reads right: it opened and closed at this moment.
+        const window = { closesAt: now, ...(campaign.opensAt > now && { opensAt: now }) };
+        Object.assign(campaign, window);
+        await tx.update(CampaignRow, { id: campaign.id }, window);
       }
       await this.scheduleClose(tx, campaign);
       return campaign;

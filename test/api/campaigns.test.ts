@@ -3,7 +3,7 @@ import { businessDay } from '../../src/platform/calendar';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign } from '../support/campaigns';
-import { TestClock } from '../support/clock';
+import { TestClock, runDue } from '../support/clock';
 
 let t: TestApp;
 let operator: Caller;
@@ -261,6 +261,17 @@ describe('publishing, listing, closing', () => {
       .send({ variant: { colour: 'black' }, quantity: 1 })
       .expect(409);
     expect(early.body.code).toBe('campaign_not_open');
+
+    // Closed before it opened: decided failed with nothing in it, its window opening and closing at that moment.
+    const closed = (await t.http.post(`/v1/campaigns/${res.body.id}/close`).set(operator.auth).expect(200)).body;
+    expect(closed.opensAt).toBe(closed.closesAt);
+    expect(Date.parse(closed.closesAt)).toBeLessThanOrEqual(clock.now().getTime());
+    await runDue(t, clock);
+    expect((await t.http.get(`/v1/campaigns/${res.body.id}`).expect(200)).body).toMatchObject({
+      status: 'failed',
+      opensAt: closed.opensAt,
+      closesAt: closed.closesAt,
+    });
   });
 
   test('lists filter by status and factory and page through', async () => {
