@@ -2,6 +2,7 @@ import { In, IsNull } from 'typeorm';
 import type { CampaignService } from '../campaigns';
 import { COMMISSION_PAYABLE_PREFIX, PAYOUT_KIND, accounts, type EntryInput, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
+import { chunks } from '../platform/chunks';
 import type { Database, Tx } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
@@ -266,13 +267,25 @@ export class Commissions {
    */
   async violations(tx: Tx): Promise<string[]> {
     const violations: string[] = [];
-    const earnings = await tx.find(CommissionEarningRow, { select: { shopId: true, kind: true, sale: true, amount: true, clawedBackAt: true } });
+    const earnings = await tx.find(CommissionEarningRow, {
+      select: { shopId: true, kind: true, pledgeId: true, sale: true, amount: true, clawedBackAt: true },
+    });
     const kept = new Map<string, Decimal>();
     const sales = new Map<string, Decimal>();
     for (const e of earnings.filter((e) => !e.clawedBackAt)) {
       kept.set(e.shopId, (kept.get(e.shopId) ?? ZERO).plus(e.amount));
       if (e.kind === 'commission') sales.set(e.shopId, (sales.get(e.shopId) ?? ZERO).plus(e.sale));
     }
+    // A held commission voided pledge by pledge, whose sale was then refunded: the void took it back, so the refund
+    // found nothing left to claw back. Its earning is clawed back in the records while the ledger, voids aside, still
+    // shows it earned: the void stands for the clawback here.
+    const refunded = earnings.filter((e) => e.clawedBackAt && e.pledgeId).map((e) => e.pledgeId!);
+    for (const ids of chunks(refunded, 500))
+      for (const { entry, lines } of await this.deps.ledger.entriesReferring(tx, { pledgeIds: ids }))
+        for (const line of lines.filter((l) => entry.kind === 'commission_voided' && l.account.startsWith(COMMISSION_PAYABLE_PREFIX))) {
+          const shopId = line.account.slice(COMMISSION_PAYABLE_PREFIX.length);
+          kept.set(shopId, (kept.get(shopId) ?? ZERO).plus(line.amount));
+        }
     // Payouts pay earnings, and a held commission an operator voided (the payouts module's commission_voided) takes it back without undoing the sale.
     const inLedger = await this.deps.ledger.balancesByKind(tx, COMMISSION_PAYABLE_PREFIX, [PAYOUT_KIND, 'commission_voided'], true);
     const shops = new Set([...kept.keys(), ...[...inLedger.keys()].map((a) => a.slice(COMMISSION_PAYABLE_PREFIX.length))]);

@@ -68,6 +68,6 @@ export class CommissionHoldRow {
   @Column({ name: 'decided_by', type: 'varchar', length: 36, nullable: true }) decidedBy: string | null;
   @Column(timestampColumn('decided_at', { nullable: true })) decidedAt: Date | null;
   @Column({ type: 'varchar', length: 500, nullable: true }) reason: string | null;
-  /** The `commission_voided` journal entry of a voided hold. */
+  /** The first `commission_voided` journal entry of a voided hold (one per pledge since, one per hold before). */
   @Column({ name: 'void_entry_id', type: 'varchar', length: 36, nullable: true }) voidEntryId: string | null;
 }

@@ -7,6 +7,7 @@ import type { Database, Tx } from '../platform/database';
 import { conflict, notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { newId } from '../platform/ids';
+import { chunks } from '../platform/chunks';
 import { type Decimal, formatMoney, fromFen, sum } from '../platform/money';
 import { CommissionHoldRow, type HoldStatus, ShopStatementLineRow, ShopStatementRow } from './shop-statement.entity';
 
@@ -162,6 +163,23 @@ export class ShopStatements {
       lines.find((l) => l.entryId === hold.voidEntryId)!.holdId = hold.id;
       statuses.set(hold.id, hold.status);
     }
+    // A line of a pledge whose commission sits in a voided hold (its void entry, a clawback posted before the void)
+    // joins that hold: what it nets against was never paid, so it is not netted against other earnings either.
+    const pledgeIds = [...new Set(lines.filter((l) => l.pledgeId && !l.holdId).map((l) => l.pledgeId!))];
+    for (const ids of chunks(pledgeIds, 500)) {
+      const inVoided = await tx
+        .createQueryBuilder(ShopStatementLineRow, 'l')
+        .innerJoin(CommissionHoldRow, 'h', 'h.id = l.hold_id')
+        .select('l.pledge_id', 'pledgeId')
+        .addSelect('h.id', 'holdId')
+        .where("l.shop_id = :shopId AND h.status = 'voided' AND l.pledge_id IN (:...ids)", { shopId, ids })
+        .getRawMany<{ pledgeId: string; holdId: string }>();
+      const holdOf = new Map(inVoided.map((r) => [r.pledgeId, r.holdId]));
+      for (const line of lines.filter((l) => !l.holdId && l.pledgeId && holdOf.has(l.pledgeId))) {
+        line.holdId = holdOf.get(line.pledgeId!)!;
+        statuses.set(line.holdId, 'voided');
+      }
+    }
     const { holdShare, holdMinUnits } = this.deps.settings;
     const campaignIds = [...new Set(lines.filter((l) => l.campaignId && !l.holdId).map((l) => l.campaignId!))].sort();
     for (const campaignId of campaignIds) {
@@ -218,21 +236,32 @@ export class ShopStatements {
   }
 
   /**
-   * An operator voids held commission: a `commission_voided` entry takes its amount back from the shop owner's
-   * payable to the platform (the reverse of what earned it), in the same transaction; its lines are never paid.
+   * An operator voids held commission: per pledge of the hold, a `commission_voided` entry takes back from the shop
+   * owner's payable to the platform what that pledge's entries still leave owed (the ledger's figure, in the same
+   * transaction: a clawback posted since the statement has already taken its part). Named by its pledge, it leaves
+   * nothing for a later refund of that pledge to claw back a second time. The held lines are never paid.
    */
   async void(operatorId: string, holdId: string, reason: string): Promise<CommissionHoldRow> {
     return this.decide(holdId, async (tx, hold) => {
       if (!hold.amount.greaterThan(0))
         throw conflict('hold_nothing_to_void', '这笔暂扣的佣金不大于零，无可作废。 The held commission is not more than zero: nothing to void (release it).');
-      const voidEntryId = await this.deps.ledger.post(tx, {
-        kind: 'commission_voided',
-        refs: { campaignId: hold.campaignId },
-        lines: [
-          { account: accounts.commissionPayable(hold.shopId), amount: hold.amount },
-          { account: accounts.commissionExpense, amount: hold.amount.negated() },
-        ],
-      });
+      const payable = accounts.commissionPayable(hold.shopId);
+      const held = await tx.find(ShopStatementLineRow, { select: { pledgeId: true }, where: { holdId: hold.id } });
+      const pledgeIds = [...new Set(held.map((l) => l.pledgeId).filter((id): id is string => id !== null))].sort();
+      let voidEntryId: string | null = null;
+      for (const pledgeId of pledgeIds) {
+        const owed = ((await this.deps.ledger.balancesOfSale(tx, { pledgeId }, payable)).get(payable) ?? fromFen('0')).negated();
+        if (!owed.greaterThan(0)) continue;
+        const entryId = await this.deps.ledger.post(tx, {
+          kind: 'commission_voided',
+          refs: { campaignId: hold.campaignId, pledgeId },
+          lines: [
+            { account: payable, amount: owed },
+            { account: accounts.commissionExpense, amount: owed.negated() },
+          ],
+        });
+        voidEntryId ??= entryId;
+      }
       const change = { status: 'voided' as const, decidedBy: operatorId, decidedAt: this.deps.clock.now(), reason, voidEntryId };
       await tx.update(CommissionHoldRow, { id: hold.id }, change);
       return Object.assign(hold, change);

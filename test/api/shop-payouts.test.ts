@@ -55,13 +55,14 @@ async function aRatedCampaign(rate: string, overrides: Record<string, unknown> =
 }
 
 /** Each buyer pledges (deposit paid); the campaign closes and succeeds; those marked paying pay their balance (a completed purchase). */
-async function buy(campaignId: string, buyers: { buyer: Caller; units: number; pays?: boolean }[]): Promise<void> {
+async function buy(campaignId: string, buyers: { buyer: Caller; units: number; pays?: boolean }[]): Promise<string[]> {
   const pledges = [];
   for (const { buyer, units, pays } of buyers) pledges.push({ buyer, pays: pays ?? true, id: (await paidPledge(t, buyer, campaignId, BLACK_M, units)).id });
   await t.http.post(`/v1/campaigns/${campaignId}/close`).set(operator.auth).expect(200);
   await runDue(t, clock);
   for (const p of pledges) if (p.pays) await payBalance(t, p.buyer, p.id);
   await runDue(t, clock);
+  return pledges.map((p) => p.id);
 }
 
 /** Moves the test clock to ten days before the next China month (or the one after, if that is past). */
@@ -297,5 +298,71 @@ describe('the concentration hold', () => {
     expect((await payEverything())?.payouts.find((p) => p.shopId === shopId)).toBeUndefined();
     expect(await commissionOf(owner)).toEqual({ pending: '0.00', settled: '0.00', held: '0.00', paid: '14.85' });
     await expectLedgerReconciles(t);
+  });
+
+  describe('a voided hold and a refund of one of its sales: the commission is taken back once, whichever comes first', () => {
+    const owed = (shopId: string) =>
+      t.db.read(async (tx) => (await t.app.services.ledger.balance(tx, accounts.commissionPayable(shopId))).negated().toFixed(2));
+    const afterSale = (pledgeId: string) =>
+      t.http.post(`/v1/pledges/${pledgeId}/after-sale-refund`).set(operator.auth).set(key()).send({ reason: '质量问题退货' }).expect(200);
+    /** A held campaign (two customers of the shop, 2 units each: 2 × 5.94) beside a clean one (2.97), stated: answers the hold and the held pledges. */
+    async function heldBeside(code: string, shopId: string): Promise<{ holdId: string; held: string[] }> {
+      const concentrated = await aRatedCampaign('0.03');
+      const held = await buy(concentrated, [
+        { buyer: await aCustomerOf(code), units: 2 },
+        { buyer: await aCustomerOf(code), units: 2 },
+        { buyer: await aConsumer(t), units: 1 },
+      ]);
+      await buy(await aRatedCampaign('0.03'), [
+        { buyer: await aCustomerOf(code), units: 1 },
+        { buyer: await aConsumer(t), units: 3 },
+      ]);
+      await settleThisMonth();
+      const hold = (await t.http.get('/v1/commission-holds?status=held').set(operator.auth).expect(200)).body.items.find(
+        (h: { shopId: string }) => h.shopId === shopId,
+      );
+      expect(hold).toMatchObject({ campaignId: concentrated, amount: '11.88' });
+      return { holdId: hold.id, held: held.slice(0, 2) };
+    }
+    const voidHold = (holdId: string) =>
+      t.http.post(`/v1/commission-holds/${holdId}/void`).set(operator.auth).send({ reason: '同一收货地址大量下单' }).expect(200);
+
+    test('voided, then a sale refunded: the refund takes nothing more; the clean commission is paid in full, now and next month', async () => {
+      const { id: shopId, code } = await aShopOwner();
+      await payEverything();
+      const { holdId, held } = await heldBeside(code, shopId);
+      await voidHold(holdId);
+      expect(await owed(shopId)).toBe('2.97');
+      await afterSale(held[0]);
+      expect(await owed(shopId)).toBe('2.97');
+      await expectLedgerReconciles(t);
+      expect((await payEverything())!.payouts.find((p) => p.shopId === shopId)).toMatchObject({ amount: '2.97' });
+      // Next month: a clean sale of 2.97, and nothing of the voided campaign netted against it.
+      await buy(await aRatedCampaign('0.03'), [
+        { buyer: await aCustomerOf(code), units: 1 },
+        { buyer: await aConsumer(t), units: 3 },
+      ]);
+      await settleThisMonth();
+      expect((await payEverything())!.payouts.find((p) => p.shopId === shopId)).toMatchObject({ amount: '2.97' });
+      expect(await owed(shopId)).toBe('0.00');
+      await expectLedgerReconciles(t);
+    });
+
+    test('a sale refunded, then the hold voided before the next statement: the void takes back only what is still owed, and nothing is netted later', async () => {
+      const { id: shopId, code } = await aShopOwner();
+      await payEverything();
+      const { holdId, held } = await heldBeside(code, shopId);
+      await afterSale(held[0]);
+      expect(await owed(shopId)).toBe('8.91');
+      await voidHold(holdId);
+      expect(await owed(shopId)).toBe('2.97');
+      await expectLedgerReconciles(t);
+      expect((await payEverything())!.payouts.find((p) => p.shopId === shopId)).toMatchObject({ amount: '2.97' });
+      // The clawback and the void are stated next month under the voided hold: never paid, never netted.
+      await settleThisMonth();
+      expect((await payEverything())?.payouts.find((p) => p.shopId === shopId)).toBeUndefined();
+      expect(await owed(shopId)).toBe('0.00');
+      await expectLedgerReconciles(t);
+    });
   });
 });
