@@ -6,7 +6,15 @@
  * ratings move it little; many ratings move it to their own mean. m is the mean of the rated concepts' own
  * means (each concept counts once, so one much-rated concept does not set everyone's prior), `defaultMean`
  * while no concept has a rating.
+ *
+ * The value and m are computed exactly (fraction.js, from the integer dimensions) and rounded half up to two
+ * decimals: in floating point a mean of exactly 4.975 is 4.97499…, shown as 4.97, and the launch gate compares
+ * what is shown. The band involves a square root, so its half-width is floating point, rounded the same way.
  */
+import Fraction from 'fraction.js';
+
+/** An exact fraction (fraction.js exports its class as a value only). */
+export type Exact = InstanceType<typeof Fraction>;
 
 export interface IndexSettings {
   /** C: how many ratings of the platform mean every concept starts with. */
@@ -43,28 +51,36 @@ export interface ProductIndex {
   priorWeight: number;
 }
 
-export const scoreOf = (d: Dimensions): number => (d.performance + d.priceAcceptance + d.design + d.packaging) / 4;
+export const scoreOf = (d: Dimensions): Exact => new Fraction(d.performance + d.priceAcceptance + d.design + d.packaging, 4);
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/** A figure as shown: rounded half up to two decimals. */
+export const shown2 = (x: Exact): number => x.round(2).valueOf();
+
+const sum = (xs: readonly Exact[]): Exact => xs.reduce((a, b) => a.add(b), new Fraction(0));
 
 /** m: the mean of the rated concepts' mean scores, or the default while none is rated. */
-export function platformMean(conceptMeans: readonly number[], settings: IndexSettings): number {
-  return conceptMeans.length === 0 ? settings.defaultMean : mean(conceptMeans);
+export function platformMean(conceptMeans: readonly Exact[], settings: IndexSettings): Exact {
+  return conceptMeans.length === 0 ? new Fraction(settings.defaultMean) : sum(conceptMeans).div(conceptMeans.length);
 }
 
-export function productIndex(scores: readonly number[], m: number, settings: IndexSettings): ProductIndex {
+export function productIndex(scores: readonly Exact[], m: Exact, settings: IndexSettings): ProductIndex {
   const n = scores.length;
   const c = settings.priorWeight;
-  const value = (c * m + scores.reduce((a, b) => a + b, 0)) / (c + n);
-  const spread = n >= 2 ? Math.sqrt(scores.reduce((a, x) => a + (x - mean(scores)) ** 2, 0) / (n - 1)) : PRIOR_SPREAD;
-  const half = (BAND_Z * spread) / Math.sqrt(c + n);
+  const value = m
+    .mul(c)
+    .add(sum(scores))
+    .div(c + n);
+  const own = n === 0 ? 0 : sum(scores).div(n).valueOf();
+  const spread = n >= 2 ? Math.sqrt(scores.reduce((a, x) => a + (x.valueOf() - own) ** 2, 0) / (n - 1)) : PRIOR_SPREAD;
+  const half = new Fraction((BAND_Z * spread) / Math.sqrt(c + n));
+  const low = value.sub(half);
+  const high = value.add(half);
   return {
-    value: round2(value),
+    value: shown2(value),
     ratings: n,
-    low: round2(Math.max(0, value - half)),
-    high: round2(Math.min(10, value + half)),
-    platformMean: round2(m),
+    low: shown2(low.compare(0) < 0 ? new Fraction(0) : low),
+    high: shown2(high.compare(10) > 0 ? new Fraction(10) : high),
+    platformMean: shown2(m),
     priorWeight: c,
   };
 }

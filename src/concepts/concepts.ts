@@ -1,3 +1,4 @@
+import Fraction from 'fraction.js';
 import { In, LessThanOrEqual, MoreThan } from 'typeorm';
 import { type CampaignRow, CreateCampaignBody, type CreateCampaignInput, type OptionDimension } from '../campaigns';
 import type { Clock } from '../platform/clock';
@@ -6,7 +7,7 @@ import { AppError, badRequest, conflict, notFound } from '../platform/http/app-e
 import { type Principal, canActForFactory } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import { formatMoney, parseMoney } from '../platform/money';
-import { type IndexSettings, type LaunchGate, type ProductIndex, passesGate, platformMean, productIndex, scoreOf } from './concept-index';
+import { type Exact, type IndexSettings, type LaunchGate, type ProductIndex, passesGate, platformMean, productIndex, scoreOf, shown2 } from './concept-index';
 import { type ConceptPhase, type ConceptStatus, ConceptRow, RatingRow, TrialApplicationRow, phaseOf } from './concept.entity';
 
 type Consumer = Extract<Principal, { role: 'consumer' }>;
@@ -88,8 +89,16 @@ export interface LaunchInput {
   overrideReason?: string;
 }
 
-const round2 = (x: number) => Math.round(x * 100) / 100;
-const meanOf = (xs: number[]) => (xs.length === 0 ? null : round2(xs.reduce((a, b) => a + b, 0) / xs.length));
+/** A dimension's mean as shown: exact, rounded half up to two decimals (the ratings are whole numbers). */
+const meanOf = (xs: number[]) =>
+  xs.length === 0
+    ? null
+    : shown2(
+        new Fraction(
+          xs.reduce((a, b) => a + b, 0),
+          xs.length,
+        ),
+      );
 
 /**
  * Product concepts before launch (docs/selection.md § Concepts): a factory (or an operator for it) proposes one;
@@ -404,7 +413,7 @@ export class Concepts {
         },
         intent: {
           yes: yes.length,
-          share: own.length === 0 ? null : round2(yes.length / own.length),
+          share: own.length === 0 ? null : shown2(new Fraction(yes.length, own.length)),
           units: yes.reduce((sum, r) => sum + r.preorderUnits, 0),
         },
         comments: own.filter((r) => r.comment !== ''),
@@ -414,13 +423,13 @@ export class Concepts {
   }
 
   /** m: the mean of every rated concept's mean score. */
-  private async platformMean(tx: Tx): Promise<number> {
+  private async platformMean(tx: Tx): Promise<Exact> {
     const { rows } = await this.deps.db.sql<{ total: number | string; n: number | string }>(
       tx,
       'SELECT SUM(performance + price_acceptance + design + packaging) AS total, COUNT(*) AS n FROM concept_ratings GROUP BY concept_id',
     );
     return platformMean(
-      rows.map((r) => Number(r.total) / (4 * Number(r.n))),
+      rows.map((r) => new Fraction(Number(r.total), 4 * Number(r.n))),
       this.deps.settings,
     );
   }

@@ -81,8 +81,8 @@ export function toMarkTallyDto(t: Tally): z.output<typeof MarkTallyDocument> {
     subject: toMarkSubjectDto(subject),
     red: t.red,
     black: t.black,
-    redBound: round(t.redBound),
-    blackBound: round(t.blackBound),
+    redBound: t.redBound,
+    blackBound: t.blackBound,
     answer: subject.answer !== null && subject.answeredAt ? { text: subject.answer, answeredAt: subject.answeredAt.toISOString() } : null,
   };
 }
@@ -93,9 +93,4 @@ export function toMyMarkDto({ subject, mark }: { subject: MarkSubjectRow; mark: 
 
 export function toSubjectMarkDto({ mark, counted }: SubjectMark): z.output<typeof SubjectMarksDocument>['items'][number] {
   return { color: mark.color, reason: mark.reason, markedAt: mark.markedAt.toISOString(), counted };
-}
-
-/** Four decimals: enough to rank by and to read. */
-function round(bound: number): number {
-  return Math.round(bound * 10_000) / 10_000;
 }

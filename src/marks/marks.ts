@@ -7,7 +7,7 @@ import { canActForFactory, type Principal } from '../platform/http/principal';
 import { FreshCache } from '../platform/fresh-cache';
 import { newId } from '../platform/ids';
 import { MarkerRow, MarkRow, MarkSubjectRow, type MarkColor, type SubjectKind } from './mark.entity';
-import { wilsonLowerBound } from './wilson';
+import { shownBound, wilsonLowerBound } from './wilson';
 
 type Consumer = Extract<Principal, { role: 'consumer' }>;
 type Factory = Extract<Principal, { role: 'factory' }>;
@@ -49,7 +49,7 @@ export interface MarkInput {
   reason: string;
 }
 
-/** A subject with the marks that count: red, black, and the Wilson lower bound of each share. */
+/** A subject with the marks that count: red, black, and the Wilson lower bound of each share as shown (four decimals). */
 export interface Tally {
   subject: MarkSubjectRow;
   red: number;
@@ -266,7 +266,8 @@ export class Marks {
       const counts = new Map(rows.map((r) => [r.subject_id, { red: Number(r.red ?? 0), black: Number(r.black ?? 0) }]));
       const tallies = subjects.map((subject) => {
         const { red, black } = counts.get(subject.id) ?? { red: 0, black: 0 };
-        return { subject, red, black, redBound: wilsonLowerBound(red, red + black), blackBound: wilsonLowerBound(black, red + black) };
+        // Rounded here, once: the boards sort on the figure shown, so subjects shown tied go by the tie-breaks.
+        return { subject, red, black, redBound: shownBound(wilsonLowerBound(red, red + black)), blackBound: shownBound(wilsonLowerBound(black, red + black)) };
       });
       // The public lists show what has counted marks; a subject, or a factory's, is shown whatever its counts.
       return which.kind ? tallies.filter((t) => t.red + t.black > 0) : tallies;

@@ -350,3 +350,25 @@ describe('the index on worked numbers, and a passing concept launched without an
     expect((await t.http.post(`/v1/concepts/${p}/launch`).set(operator.auth).send(launchTerms(clock)).expect(409)).body.code).toBe('concept_below_launch_gate');
   });
 });
+
+describe('the index is rounded half up from its exact value', () => {
+  let w: Awaited<ReturnType<typeof aFactoryWorld>>;
+  beforeAll(async () => {
+    // Its own app, so this concept is the only rated one (m is its own mean); a gate at exactly the shown value.
+    w = await aFactoryWorld({ env: { CONCEPT_LAUNCH_MIN_INDEX: '4.98', CONCEPT_LAUNCH_MIN_RATINGS: '10' } });
+  });
+  afterAll(() => w.t.close());
+
+  test('ten ratings averaging exactly 4.975 (4.97499… in floating point) show 4.98, and a gate of 4.98 passes', async () => {
+    const { t, clock, operator, factoryId } = w;
+    const id = await aConceptInTrial(t, operator, factoryId, clock, { trialPlaces: 20 });
+    // Dimension sums: one rating of 19, nine of 20: 199/40 = 4.975; index (10·4.975 + 49.75)/20 = 4.975.
+    for (let i = 0; i < 10; i++) {
+      const rating = aRating({ performance: 5, priceAcceptance: 5, design: 5, packaging: i === 0 ? 4 : 5 });
+      await rate(t, await aPickedShopOwner(t, operator, id), id, rating).expect(200);
+    }
+    const view = (await t.http.get(`/v1/concepts/${id}`).set(operator.auth).expect(200)).body;
+    expect(view.index).toMatchObject({ value: 4.98, ratings: 10, platformMean: 4.98 });
+    expect(view.gate).toMatchObject({ minIndex: 4.98, passes: true });
+  });
+});

@@ -173,6 +173,26 @@ describe('the lists', () => {
     const second = (await board('brand', 'red', '&limit=1&offset=1')).body;
     expect(second).toMatchObject({ total: all.total, limit: 1, offset: 1, items: [all.items[1]] });
   });
+
+  test('黑榜 ties at bound 0 (no black marks) go by more counted marks, then name: 4 red, then 3, then 1', async () => {
+    // In floating point the bound of 0 black of 3 was ~3e-17, not 0, and ranked that subject first.
+    const owners = await seasonedShopOwners(4);
+    const tag = randomUUID().slice(0, 6);
+    const redFrom = async (name: string, n: number) => {
+      for (const o of owners.slice(0, n)) await mark(o, { kind: 'origin', subject: name, color: 'red', reason: '果子甜' }).expect(200);
+    };
+    await redFrom(`三红-${tag}`, 3);
+    await redFrom(`四红-${tag}`, 4);
+    await redFrom(`一红-${tag}`, 1);
+
+    type Listed = { subject: { label: string }; blackBound: number };
+    const black = ((await board('origin', 'black', '&limit=100')).body.items as Listed[]).filter((i) => i.subject.label.endsWith(tag));
+    expect(black.map((i) => [i.subject.label, i.blackBound])).toEqual([
+      [`四红-${tag}`, 0],
+      [`三红-${tag}`, 0],
+      [`一红-${tag}`, 0],
+    ]);
+  });
 });
 
 describe('what factories see', () => {

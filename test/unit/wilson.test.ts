@@ -17,4 +17,8 @@ describe('wilsonLowerBound', () => {
     expect(wilsonLowerBound(1000, 1000)).toBeCloseTo(0.9962, 4);
     expect(wilsonLowerBound(0, 0)).toBe(0);
   });
+
+  test('none of 3, 6, 7 or 12 is exactly 0 (the formula leaves ~3e-17 in floating point), so ties at 0 really tie', () => {
+    for (const total of [3, 6, 7, 12]) expect(wilsonLowerBound(0, total)).toBe(0);
+  });
 });
