@@ -12,8 +12,16 @@ export const email = z
   .pipe(z.email('must be an email address'))
   // The description shows the input side of a pipe: say what it is checked against.
   .meta({ format: 'email' });
-// Long passphrases welcome; a cap keeps a 1 MB "password" from tying up the password hash.
-export const password = z.string().min(10, 'must be at least 10 characters').max(200);
+/** Characters as people count them: code points (an emoji is one, not two UTF-16 units). */
+const characters = (s: string) => [...s].length;
+// Long passphrases welcome; a cap keeps a 1 MB "password" from tying up the password hash. Counted after NFKC,
+// as it is hashed: "e" + U+0301 five times is 10 units typed but 5 characters ("ééééé") hashed.
+export const password = z
+  .string()
+  .overwrite((s) => s.normalize('NFKC'))
+  .refine((s) => characters(s) >= 10, { message: 'must be at least 10 characters', params: { reason: 'too_short', limit: 10 } })
+  .refine((s) => characters(s) <= 200, { message: 'must be at most 200 characters', params: { reason: 'too_long', limit: 200 } })
+  .meta({ minLength: 10, maxLength: 200 });
 export const displayName = z.string().trim().min(1).max(100);
 
 export const RegisterBody = z.strictObject({ email, password, displayName: displayName.optional() });

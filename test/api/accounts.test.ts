@@ -281,10 +281,27 @@ describe('sessions', () => {
     await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the real password' }).expect(200);
   });
 
+  test('a password is 10–200 characters after NFKC: too_short and too_long with their limits; full-width counts as its ASCII form', async () => {
+    const register = (password: string) => t.http.post('/v1/auth/register').send({ email: `nfkc-${randomBytes(4).toString('hex')}@example.com`, password });
+    const reasons = async (password: string) =>
+      (await register(password).expect(400)).body.errors.map((e: { path: string; reason: string; limit: number }) => [e.path, e.reason, e.limit]);
+    expect(await reasons('e\u0301'.repeat(5))).toEqual([['body.password', 'too_short', 10]]);
+    expect(await reasons('x'.repeat(201))).toEqual([['body.password', 'too_long', 200]]);
+    expect(await reasons('😀'.repeat(5))).toEqual([['body.password', 'too_short', 10]]);
+    await register('e\u0301'.repeat(10)).expect(201);
+    await register('ｃｏｒｒｅｃｔ　ｈｏｒｓｅ').expect(201);
+  });
+
   test('a new password is validated like a sign-up password', async () => {
     const consumer = await aConsumer(t, { password: 'the real password' });
     const res = await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'the real password', newPassword: 'short' }).expect(400);
     expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.newPassword']);
+    const decomposed = await t.http
+      .post('/v1/auth/password')
+      .set(consumer.auth)
+      .send({ currentPassword: 'the real password', newPassword: 'e\u0301'.repeat(5) })
+      .expect(400);
+    expect(decomposed.body.errors).toMatchObject([{ path: 'body.newPassword', reason: 'too_short', limit: 10 }]);
   });
 
   test('operators and factory users sign out and change passwords too; a factory API key has no session to end', async () => {
