@@ -497,6 +497,25 @@ function campaignFrom(concept: ConceptRow, input: LaunchInput): CreateCampaignIn
     expectedShipDate: input.expectedShipDate,
   });
   if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message }));
+  const errors = parsed.error.issues.map((issue) => ({ path: launchField(issue.path.map(String).join('.')), message: issue.message }));
   throw badRequest('validation_failed', `The campaign would not be valid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`, errors);
+}
+
+/**
+ * The field a campaign's issue is about, as the launch names it: the launch body's own (body.referencePrice), or the
+ * concept's for what it supplies. The one tier's price is the concept's target price, so a tier above the reference
+ * price is the reference price the launch gave; the tier's units are the concept's minimum run.
+ */
+function launchField(campaignPath: string): string {
+  const fromConcept: Record<string, string> = {
+    'tiers.0.unitPrice': 'body.referencePrice',
+    'tiers.0.minUnits': 'concept.minimumRun',
+    title: 'concept.title',
+    productName: 'concept.title',
+    description: 'concept.description',
+    options: 'concept.options',
+    imageUrl: 'concept.photoUrls',
+  };
+  const [field] = campaignPath.split('.');
+  return fromConcept[campaignPath] ?? fromConcept[field] ?? `body.${campaignPath}`;
 }

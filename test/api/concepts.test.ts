@@ -242,6 +242,13 @@ describe('the launch gate', () => {
       .send({ ...launchTerms(clock, { closesAt: new Date(clock.now().getTime() - DAY).toISOString() }), overrideReason: '大客户已确认订单' + '，先小批量试产' })
       .expect(400);
     expect(badTerms.body.code).toBe('validation_failed');
+    // A reference price below the concept's target price (699.00, the tier's): the 400 names the launch's own field.
+    const cheap = await t.http
+      .post(`/v1/concepts/${id}/launch`)
+      .set(operator.auth)
+      .send({ ...launchTerms(clock, { referencePrice: '500.00' }), overrideReason: '大客户已确认订单' + '，先小批量试产' })
+      .expect(400);
+    expect(cheap.body.errors).toEqual([expect.objectContaining({ path: 'body.referencePrice' })]);
     expect(await count(CampaignRow)).toBe(campaigns);
     expect((await t.http.get(`/v1/concepts/${id}`).set(operator.auth).expect(200)).body).toMatchObject({ status: 'trial', launch: null });
 
