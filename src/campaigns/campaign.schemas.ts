@@ -23,22 +23,21 @@ import {
 } from './campaign';
 import { type CampaignWarning, WARNING_CODES } from './campaign-warnings';
 
+/** A rate as a decimal string: up to two digits, up to four decimals. */
+const decimalRate = (example: string) => z.string().regex(/^\d{1,2}(\.\d{1,4})?$/, `must be a decimal such as "${example}"`);
 const rate = (max: number) =>
-  z
-    .string()
-    .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "0.10"')
-    .refine((r) => Number(r) > 0 && Number(r) <= max, { message: `must be above 0 and at most ${max}`, params: { reason: 'rate_out_of_range', limit: max } });
+  decimalRate('0.10').refine((r) => Number(r) > 0 && Number(r) <= max, {
+    message: `must be above 0 and at most ${max}`,
+    params: { reason: 'rate_out_of_range', limit: max },
+  });
 /**
  * 定金膨胀: what each unit's deposit counts toward the price, as a multiple of the deposit. Below 1 a consumer would
  * pay more than the final unit price (deposit + balance), which the campaign's one-price-for-all rule forbids.
  */
-const creditRate = z
-  .string()
-  .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a decimal such as "2"')
-  .refine((r) => Number(r) >= 1 && Number(r) <= 10, {
-    message: 'must be at least 1 (a deposit counts at least its own amount toward the price) and at most 10',
-    params: { reason: 'credit_rate_out_of_range', limit: 10 },
-  });
+const creditRate = decimalRate('2').refine((r) => Number(r) >= 1 && Number(r) <= 10, {
+  message: 'must be at least 1 (a deposit counts at least its own amount toward the price) and at most 10',
+  params: { reason: 'credit_rate_out_of_range', limit: 10 },
+});
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time such as 2026-12-01T12:00:00+08:00' }).transform((s) => new Date(s));
 const optionName = z.string().regex(/^[a-z][a-z0-9_]{0,29}$/, 'must be a lower-case name such as "colour"');
 /** What a person reads for an option or a value, in Chinese and English; each language optional (the key is shown instead). */

@@ -11,10 +11,7 @@
  * decimals: in floating point a mean of exactly 4.975 is 4.97499…, shown as 4.97, and the launch gate compares
  * what is shown. The band involves a square root, so its half-width is floating point, rounded the same way.
  */
-import Fraction from 'fraction.js';
-
-/** An exact fraction (fraction.js exports its class as a value only). */
-export type Exact = InstanceType<typeof Fraction>;
+import { type Exact, Fraction } from '../platform/exact';
 
 export interface IndexSettings {
   /** C: how many ratings of the platform mean every concept starts with. */

@@ -1,13 +1,13 @@
-import Fraction from 'fraction.js';
 import { In, LessThanOrEqual, MoreThan } from 'typeorm';
 import { type CampaignRow, CreateCampaignBody, type CreateCampaignInput, type OptionDimension } from '../campaigns';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
 import { type Principal, canActForFactory } from '../platform/http/principal';
+import { type Exact, Fraction } from '../platform/exact';
 import { newId } from '../platform/ids';
 import { formatMoney, parseMoney } from '../platform/money';
-import { type Exact, type IndexSettings, type LaunchGate, type ProductIndex, passesGate, platformMean, productIndex, scoreOf, shown2 } from './concept-index';
+import { type IndexSettings, type LaunchGate, type ProductIndex, passesGate, platformMean, productIndex, scoreOf, shown2 } from './concept-index';
 import { type ConceptPhase, type ConceptStatus, ConceptRow, RatingRow, TrialApplicationRow, phaseOf } from './concept.entity';
 
 type Consumer = Extract<Principal, { role: 'consumer' }>;

@@ -1,7 +1,7 @@
 import { type CampaignRow, isUndecided } from '../campaigns';
 import { type DayTally, type VariantTally, unitCounts } from '../pledges';
 import { businessDay, isoWeekOf, startOfBusinessDay } from '../platform/calendar';
-import Fraction from 'fraction.js';
+import { type Exact, Fraction } from '../platform/exact';
 
 /**
  * The forecast rules, pure (no IO): from a campaign and its running pledge totals to firm and expected
@@ -9,9 +9,6 @@ import Fraction from 'fraction.js';
  * Every figure is computed exactly, as a fraction of whole numbers (fraction.js: in floating point
  * 10 × (0.7 − 0.2) = 4.999…, one unit short once rounded down), and rounded to whole units only at the end.
  */
-
-/** An exact fraction (fraction.js exports its class as a value only). */
-export type Exact = InstanceType<typeof Fraction>;
 
 /** Share of pledges still awaiting their deposit that will pay it (the rest expire): 0.8, at the low end 0.5. */
 export const DEPOSIT_CONVERSION = { expected: new Fraction(8, 10), low: new Fraction(5, 10) };

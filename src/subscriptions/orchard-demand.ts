@@ -1,8 +1,8 @@
-import Fraction from 'fraction.js';
 import type { DemandSource, SupplyLine } from '../forecasts';
 import { businessDay, isoWeekDates, isoWeekOf } from '../platform/calendar';
 import type { Tx } from '../platform/database';
 import type { Clock } from '../platform/clock';
+import { Fraction } from '../platform/exact';
 import type { Jobs } from '../platform/jobs';
 import { contentsOf } from './box-contents';
 import { BoxRow, FruitRow, SupplyCommitmentRow } from './subscription.entity';
