@@ -1,3 +1,4 @@
+import { chunks } from '../platform/chunks';
 import type { Database, Tx } from '../platform/database';
 import { newId } from '../platform/ids';
 import { type Decimal, ZERO, fromFen, roundToFen, sum } from '../platform/money';
@@ -116,6 +117,23 @@ export class LedgerService {
   async balancesOfSale(tx: Tx, sale: { pledgeId: string } | { boxId: string }, prefix: string): Promise<Map<string, Decimal>> {
     const [column, id] = 'pledgeId' in sale ? ['e.pledge_id', sale.pledgeId] : ['e.box_id', sale.boxId];
     return this.balancesOfEntries(tx, prefix, `${column} = :id`, { id });
+  }
+
+  /** One account's balance over each pledge's entries, by pledge (none: no entry of that pledge on it): what each of those sales still leaves owed there, say. */
+  async balancesOfPledges(tx: Tx, account: string, pledgeIds: readonly string[]): Promise<Map<string, Decimal>> {
+    const balances = new Map<string, Decimal>();
+    for (const ids of chunks(pledgeIds, 500)) {
+      const rows = await tx
+        .createQueryBuilder(JournalLineRow, 'l')
+        .innerJoin(JournalEntryRow, 'e', 'e.id = l.entry_id')
+        .select('e.pledge_id', 'pledgeId')
+        .addSelect('SUM(l.amount_fen)', 'fen')
+        .where('l.account = :account AND e.pledge_id IN (:...ids)', { account, ids })
+        .groupBy('e.pledge_id')
+        .getRawMany<{ pledgeId: string; fen: string | number }>();
+      for (const r of rows) balances.set(r.pledgeId, fromFen(String(r.fen)));
+    }
+    return balances;
   }
 
   /** Balances of the accounts starting with `prefix`, over the entries (`e`) that match `where` (SQL from code, values bound). */

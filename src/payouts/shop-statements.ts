@@ -248,20 +248,20 @@ export class ShopStatements {
       const payable = accounts.commissionPayable(hold.shopId);
       const held = await tx.find(ShopStatementLineRow, { select: { pledgeId: true }, where: { holdId: hold.id } });
       const pledgeIds = [...new Set(held.map((l) => l.pledgeId).filter((id): id is string => id !== null))].sort();
-      let voidEntryId: string | null = null;
-      for (const pledgeId of pledgeIds) {
-        const owed = ((await this.deps.ledger.balancesOfSale(tx, { pledgeId }, payable)).get(payable) ?? fromFen('0')).negated();
-        if (!owed.greaterThan(0)) continue;
-        const entryId = await this.deps.ledger.post(tx, {
-          kind: 'commission_voided',
-          refs: { campaignId: hold.campaignId, pledgeId },
-          lines: [
-            { account: payable, amount: owed },
-            { account: accounts.commissionExpense, amount: owed.negated() },
-          ],
-        });
-        voidEntryId ??= entryId;
-      }
+      const balances = await this.deps.ledger.balancesOfPledges(tx, payable, pledgeIds);
+      const voids = pledgeIds.flatMap((pledgeId) => {
+        const owed = balances.get(pledgeId)?.negated();
+        if (!owed?.greaterThan(0)) return [];
+        const lines = [
+          { account: payable, amount: owed },
+          { account: accounts.commissionExpense, amount: owed.negated() },
+        ];
+        return [{ kind: 'commission_voided' as const, refs: { campaignId: hold.campaignId, pledgeId }, lines }];
+      });
+      // In slices: one multi-row INSERT each, within the databases' limits on bound values.
+      const posted: string[] = [];
+      for (const slice of chunks(voids, 500)) posted.push(...(await this.deps.ledger.postMany(tx, slice)));
+      const voidEntryId = posted[0] ?? null;
       const change = { status: 'voided' as const, decidedBy: operatorId, decidedAt: this.deps.clock.now(), reason, voidEntryId };
       await tx.update(CommissionHoldRow, { id: hold.id }, change);
       return Object.assign(hold, change);
