@@ -3,6 +3,13 @@ import type { Broadcast } from '../platform/redis';
 /** How long a session found in the database is believed without asking again, and how many are kept (the oldest go first). */
 export const SESSION_CACHE_MAX_AGE_MS = 60_000;
 const MAX_ENTRIES = 20_000;
+/**
+ * How long ending a session waits for Redis to take the announcement before it answers anyway: a blip
+ * (a reconnection, a command timed out while the event loop was held up) must not leave the session
+ * believed elsewhere after the user was told it ended. Past this, other replicas that still hear Redis
+ * may believe it until their entry's max age; replicas that lost Redis too read the database.
+ */
+export const ANNOUNCE_WAIT_MS = 3_000;
 
 /** What a revocation says: one session ended, or every session of a user. */
 type Ended = { sessionId: string } | { userId: string };
@@ -58,7 +65,7 @@ export class SessionCache {
   async ended(what: Ended): Promise<void> {
     this.drop(what);
     // Retried for as long as another replica could still believe the session from its cache.
-    await this.broadcast.publish(JSON.stringify(what), SESSION_CACHE_MAX_AGE_MS);
+    await this.broadcast.publish(JSON.stringify(what), { waitMs: ANNOUNCE_WAIT_MS, retryForMs: SESSION_CACHE_MAX_AGE_MS });
   }
 
   /** `undefined`: everything (messages may have been missed, or one could not be read). */

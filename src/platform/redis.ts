@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import type { Logger } from './logger';
 
@@ -6,7 +6,7 @@ import type { Logger } from './logger';
 export const REDIS_COMMAND_TIMEOUT_MS = 250;
 /** The subscriber is pinged this often; without an answer for three of them it is taken as deaf (a silently dead connection). */
 const PING_INTERVAL_MS = 1000;
-const RETRY_PUBLISH_MS = 1000;
+const RETRY_PUBLISH_MS = 200;
 
 /** What a Redis command answers, as the rate-limit store reads it. */
 export type RedisReply = boolean | number | string | (boolean | number | string)[];
@@ -16,10 +16,12 @@ export interface Broadcast {
   /** True while whatever any replica publishes reaches this process: its subscription is up and answering. */
   readonly hearing: boolean;
   /**
-   * Sends to every replica: settles once Redis has taken the message (so it has reached every replica that
-   * hears) or the first try failed; a failed one is tried again every second for `retryForMs`. Never rejects.
+   * Sends to every replica: settles once every replica that Redis delivered the message to has handled it
+   * (each says so on a second channel; Redis answering PUBLISH only means the message is on its way), or after
+   * `waitMs`. A failed try is tried again every 200 ms for `retryForMs`: a blip, or a command timed out while
+   * the event loop was held up, costs a short wait, not a lost message. Never rejects.
    */
-  publish(message: string, retryForMs: number): Promise<void>;
+  publish(message: string, options: { waitMs: number; retryForMs: number }): Promise<void>;
   /** One listener: `onMessage` for each message, `onGap` whenever messages may have been missed (hearing stopped or started again). */
   listen(onMessage: (message: string) => void, onGap: () => void): void;
 }
@@ -48,7 +50,10 @@ export function warnEvery10s(logger: Logger, message: string): (error: unknown) 
 export class SharedRedis {
   private readonly commands;
   private readonly subscriber;
-  private readonly retries = new Set<NodeJS.Timeout>();
+  /** Publishes waiting to be tried again, and callers' waits. */
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Callers of `publish` still waiting for Redis to take their message. */
+  private readonly waiting = new Set<() => void>();
   private readonly warn: (error: unknown) => void;
 
   constructor(private readonly options: { url: string; keyPrefix: string; logger: Logger }) {
@@ -93,33 +98,54 @@ export class SharedRedis {
     }
   }
 
-  /** A channel every replica hears (see Broadcast). */
+  /**
+   * A channel every replica hears (see Broadcast). A message goes out as `<id> <message>`; a replica that has
+   * handled it publishes the id on `<channel>:handled`, which the sender counts against the number of
+   * subscribers Redis delivered to (the sender's own included).
+   */
   broadcast(name: string): Broadcast {
     const channel = this.key(name);
+    const handledChannel = `${channel}:handled`;
     let subscribed = false;
     let lastAnswer = -Infinity;
     const { subscriber, commands } = this;
+    /** For each message of ours still waiting: called as each replica says it has handled it. */
+    const sent = new Map<string, () => void>();
+    subscriber.subscribe(handledChannel, (id) => sent.get(id)?.()).catch(() => {});
     return {
       get hearing() {
         return subscribed && subscriber.isReady && performance.now() - lastAnswer < 3 * PING_INTERVAL_MS;
       },
-      publish: (message, retryForMs) => {
-        const until = performance.now() + retryForMs;
-        const attempt = (): Promise<void> =>
-          commands.publish(channel, message).then(
-            () => {},
-            (error: unknown) => {
-              this.warn(error);
-              if (performance.now() >= until) return;
-              const timer = setTimeout(() => {
-                this.retries.delete(timer);
-                void attempt();
-              }, RETRY_PUBLISH_MS);
-              this.retries.add(timer);
-            },
-          );
-        return attempt();
-      },
+      publish: (message, { waitMs, retryForMs }) =>
+        new Promise<void>((resolve) => {
+          const id = randomUUID();
+          const until = performance.now() + retryForMs;
+          let receivers = Infinity;
+          let handled = 0;
+          // The caller goes on once every receiver has handled the message, after waitMs, or when Redis is closed.
+          const settle = () => {
+            sent.delete(id);
+            this.waiting.delete(settle);
+            this.cancel(wait);
+            resolve();
+          };
+          const wait = this.after(waitMs, settle);
+          this.waiting.add(settle);
+          sent.set(id, () => ++handled >= receivers && settle());
+          const attempt = (): Promise<void> =>
+            commands.publish(channel, `${id} ${message}`).then(
+              (delivered) => {
+                receivers = delivered;
+                if (handled >= receivers) settle();
+              },
+              (error: unknown) => {
+                this.warn(error);
+                if (performance.now() < until) this.after(RETRY_PUBLISH_MS, () => void attempt());
+                else settle();
+              },
+            );
+          void attempt();
+        }),
       listen: (onMessage, onGap) => {
         const answered = () => (lastAnswer = performance.now());
         subscriber.on('ping-interval', answered);
@@ -130,7 +156,12 @@ export class SharedRedis {
           onGap();
         });
         subscriber
-          .subscribe(channel, onMessage)
+          .subscribe(channel, (envelope) => {
+            const space = envelope.indexOf(' ');
+            // Without an id (another version's message) there is nobody to tell.
+            onMessage(space < 0 ? envelope : envelope.slice(space + 1));
+            if (space > 0) commands.publish(handledChannel, envelope.slice(0, space)).catch(this.warn);
+          })
           .then(() => {
             subscribed = true;
             answered();
@@ -141,10 +172,27 @@ export class SharedRedis {
     };
   }
 
+  /** Runs `then` in `ms`, unless cancelled or closed first. */
+  private after(ms: number, then: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      then();
+    }, ms);
+    this.timers.add(timer);
+    return timer;
+  }
+
+  private cancel(timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
   /** Closes both connections (and any publish still being retried): nothing is left running. */
   async close(): Promise<void> {
-    for (const timer of this.retries) clearTimeout(timer);
-    this.retries.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const settle of this.waiting) settle();
+    this.waiting.clear();
     for (const client of [this.commands, this.subscriber]) {
       if (client.isReady) await client.close().catch(() => client.destroy());
       else if (client.isOpen) client.destroy();

@@ -232,10 +232,37 @@ describe('when Redis goes away from a replica', () => {
     link.setUp(false);
     await a.http.post('/v1/auth/logout').set(auth).expect(204);
     await me(b, auth).expect(401);
-    // Signing in and out still works on B: nothing waits for Redis.
+    // Signing in and out still works on B: signing in waits for nothing, signing out for at most ANNOUNCE_WAIT_MS.
     const { auth: another } = await signUp(b);
     await me(b, another).expect(200);
     await b.http.post('/v1/auth/logout').set(another).expect(204);
     await me(a, another).expect(401);
+  });
+});
+
+describe('when the replica that ends a session cannot reach Redis for a moment', () => {
+  let a: Replica;
+  let b: Replica;
+  const link = new RedisLink();
+  beforeAll(async () => {
+    await link.open();
+    link.setUp(true);
+    const env = withRedis();
+    a = await aReplica({ ...env, REDIS_URL: link.url });
+    b = await aReplica(env, a);
+  });
+  afterAll(async () => {
+    await closeAll(a, b);
+    await link.close();
+  });
+
+  test('its sign-out answers once the others have been told: the token is refused on B, which had just let it in', async () => {
+    const { auth } = await signUp(a);
+    await waitFor(async () => (await me(b, auth)).status === 200, 10_000, 'B letting the session in');
+    link.setUp(false);
+    const signingOut = a.http.post('/v1/auth/logout').set(auth);
+    setTimeout(() => link.setUp(true), 1_000);
+    expect((await signingOut).status).toBe(204);
+    await me(b, auth).expect(401);
   });
 });
