@@ -3891,7 +3891,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `webhook_not_set`: no webhook is set */
+                /** @description `webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4048,7 +4048,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `webhook_not_set`: no webhook is set */
+                /** @description `webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it) */
                 409: {
                     headers: {
                         [name: string]: unknown;

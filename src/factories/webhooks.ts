@@ -157,13 +157,39 @@ export class FactoryWebhooks {
     return { url: target.url, attemptedAt, statusCode, error, errorKind, durationMs: Date.now() - started, delivered: error === null, refusal };
   }
 
-  /** Where to push and what to sign with, or undefined when the factory has no webhook. */
+  /**
+   * Where to push and what to sign with, or undefined when the factory has no webhook. A secret sealed under
+   * another AUTH_SECRET (the service's was changed: docs/operations.md) cannot be opened: the factory is to rotate
+   * its secret. Until it does, the current one refuses with 409 webhook_secret_unreadable (not a 500); once it
+   * has, the old one, still in its grace period but unreadable, is left out instead of failing every push for 24 hours.
+   */
   async target(tx: Tx, factoryId: string): Promise<WebhookTarget | undefined> {
     const webhook = await tx.findOneBy(FactoryWebhookRow, { factoryId });
     if (!webhook) return undefined;
+    const secret = this.opened(webhook.secretSealed);
+    if (secret === undefined) throw webhookSecretUnreadable();
     const inGrace = webhook.previousSecretSealed !== null && this.deps.clock.now().getTime() - webhook.secretRotatedAt.getTime() < ROTATION_GRACE_MS;
-    return { url: webhook.url, secrets: [webhook.secretSealed, ...(inGrace ? [webhook.previousSecretSealed!] : [])].map((s) => this.deps.box.open(s)) };
+    const previous = inGrace ? this.opened(webhook.previousSecretSealed!) : undefined;
+    return { url: webhook.url, secrets: [secret, ...(previous === undefined ? [] : [previous])] };
   }
+
+  /** The sealed secret in clear, or undefined when this service's key cannot open it (sealed under another AUTH_SECRET). */
+  private opened(sealed: string): string | undefined {
+    try {
+      return this.deps.box.open(sealed);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The stored signing secret was sealed under another AUTH_SECRET: nothing can be signed until the factory rotates it. */
+function webhookSecretUnreadable(): AppError {
+  return new AppError(
+    409,
+    'webhook_secret_unreadable',
+    "The webhook's signing secret can no longer be read (the service's AUTH_SECRET was changed): rotate the secret (POST /v1/factory/webhook/rotate-secret), then push again.",
+  );
 }
 
 function webhookUrlNotPublic(): AppError {

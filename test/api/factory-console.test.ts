@@ -1,5 +1,7 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { FactoryWebhookRow } from '../../src/factories';
+import { SecretBox } from '../../src/platform/secret-box';
 import { verifySignatureHeader } from '../../src/platform/signature';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, aSession, anOperator, type Caller } from '../support/builders';
@@ -237,6 +239,33 @@ describe('send test', () => {
     await t.http.get(`/v1/factories/${a.id}/webhook`).set(b.user.auth).expect(404);
     expect((await t.http.get(`/v1/factories/${a.id}/webhook`).set(operator.auth).expect(200)).body).not.toHaveProperty('secret');
     await t.http.post(`/v1/factories/${a.id}/webhook/test`).set(a.user.auth).send({}).expect(200);
+  });
+
+  test('a secret sealed under an AUTH_SECRET since changed: 409 webhook_secret_unreadable, not a 500; once rotated, it signs with the new secret at once', async () => {
+    const factory = await aFactory(t, operator);
+    const receiver = await aReceiver();
+    await t.http.put('/v1/factory/webhook').set(factory.user.auth).send({ url: receiver.url }).expect(200);
+    // As after a change of AUTH_SECRET (docs/operations.md § Factory webhooks): the stored secret was sealed under another key.
+    const sealedBefore = new SecretBox('an-earlier-auth-secret-long-enough-0123', 'factory-webhook-secrets').seal('whsec_before');
+    await t.db.transaction((tx) => tx.update(FactoryWebhookRow, { factoryId: factory.id }, { secretSealed: sealedBefore }));
+
+    for (const send of [
+      t.http.post('/v1/factory/webhook/test').set(factory.user.auth),
+      t.http.post(`/v1/factories/${factory.id}/webhook/test`).set(operator.auth),
+    ]) {
+      const refused = await send.expect(409);
+      expect(refused.body.code).toBe('webhook_secret_unreadable');
+    }
+    expect(receiver.requests).toEqual([]);
+
+    // The factory rotates, as it is told to: the unreadable old secret, though in its grace period, signs nothing.
+    const secret = (await t.http.post('/v1/factory/webhook/rotate-secret').set(factory.user.auth).expect(200)).body.secret as string;
+    const ok = (await t.http.post('/v1/factory/webhook/test').set(factory.user.auth).expect(200)).body;
+    expect(ok).toMatchObject({ delivered: true, statusCode: 200 });
+    const [sent] = receiver.eventsOf(ok.eventId);
+    const header = String(sent.headers['x-c2m-signature']);
+    expect(header.split(',').filter((part) => part.startsWith('v1='))).toHaveLength(1);
+    expect(verifySignatureHeader(secret, header, sent.body).valid).toBe(true);
   });
 });
 

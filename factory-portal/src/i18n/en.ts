@@ -52,6 +52,7 @@ export const en: typeof zh = {
     campaign_not_open: 'Only a scheduled or open campaign can be closed now.',
     campaign_final: 'This campaign is over (completed, failed or cancelled) and cannot be cancelled.',
     webhook_not_set: 'No webhook URL is set yet: save one first.',
+    webhook_secret_unreadable: "The webhook's signing secret can no longer be read (the service's key was changed): rotate the secret, then push again.",
     account_disabled: 'This account has been disabled. Please contact the platform’s operators.',
     email_taken: 'An account with this email already exists: use another email.',
     forbidden: 'Your account may not do this.',

@@ -57,6 +57,7 @@ export const zh = {
     campaign_not_open: '只有即将开始或进行中的活动可以立即截止。',
     campaign_final: '这个活动已经结束（已完成、未成团或已取消），不能取消。',
     webhook_not_set: '还没有设置推送地址，请先保存推送地址。',
+    webhook_secret_unreadable: '推送签名密钥已无法读取（服务密钥已更换），请先更换签名密钥，再重新推送。',
     account_disabled: '这个账号已被停用，请联系平台运营。',
     email_taken: '这个邮箱已经注册过了，请换一个邮箱。',
     forbidden: '您的账号不能进行这个操作。',
