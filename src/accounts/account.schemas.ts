@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shownText } from '../platform/text';
 import { maskPhone } from './phone';
 import type { Session } from './session.entity';
 import type { UserRow } from './user.entity';
@@ -22,7 +23,8 @@ export const password = z
   .refine((s) => characters(s) >= 10, { message: 'must be at least 10 characters', params: { reason: 'too_short', limit: 10 } })
   .refine((s) => characters(s) <= 200, { message: 'must be at most 200 characters', params: { reason: 'too_long', limit: 200 } })
   .meta({ minLength: 10, maxLength: 200 });
-export const displayName = z.string().trim().min(1).max(100);
+/** The name others see (operators, the shop owner a consumer buys through). */
+export const displayName = shownText(1, 100);
 
 export const RegisterBody = z.strictObject({ email, password, displayName: displayName.optional() });
 export const LoginBody = z.strictObject({ email, password: z.string().min(1).max(200) });

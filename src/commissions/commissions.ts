@@ -121,11 +121,18 @@ export class Commissions {
       if (!shopId) throw new AppError(403, 'not_a_shop_owner', '你还不是店主。 Only a shop owner earns commission.');
       const standing = await this.levelOf(tx, shopId);
       const final = new Set(await this.deps.campaigns.finalCampaignIds(tx));
-      const rows = await tx.find(CommissionRateRow, { order: { subject: 'ASC', subjectId: 'ASC' } });
+      const rows = (await tx.find(CommissionRateRow, { order: { subject: 'ASC', subjectId: 'ASC' } })).filter(
+        (r) => !(r.subject === 'campaign' && final.has(r.subjectId)),
+      );
+      // A rate may be set on a draft before it is published: a shop owner sees only campaigns the public may see,
+      // never an unpublished one's id and rate. The campaigns left are the live ones, few: one read each.
+      const unpublished = new Set<string>();
+      for (const r of rows.filter((r) => r.subject === 'campaign'))
+        if ((await this.deps.campaigns.find(tx, r.subjectId))?.status === 'draft') unpublished.add(r.subjectId);
       return {
         standing,
         rates: rows
-          .filter((r) => !(r.subject === 'campaign' && final.has(r.subjectId)))
+          .filter((r) => !unpublished.has(r.subjectId))
           .map((r) => ({ subject: r.subject, subjectId: r.subjectId, baseRate: r.rate, rate: new Decimal(r.rate).plus(standing.bonusRate).toString() })),
       };
     });

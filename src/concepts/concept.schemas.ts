@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shownText } from '../platform/text';
 import { CampaignDocument, imageUrl, optionDimension } from '../campaigns';
 import { idSchema as id } from '../platform/ids';
 import { pageQuery } from '../platform/http/paginate';
@@ -23,7 +24,7 @@ const score = z.number().int('must be a whole number from 0 to 10').min(0).max(1
 export const ConceptParams = z.strictObject({ id });
 
 const ConceptFields = z.strictObject({
-  title: z.string().trim().min(1).max(200),
+  title: shownText(1, 200),
   description: z.string().trim().max(4000).default(''),
   photoUrls: z.array(imageUrl).max(6).default([]),
   options: z.array(optionDimension).min(1).max(5),

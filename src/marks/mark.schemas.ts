@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery } from '../platform/http/paginate';
 import { idSchema as id } from '../platform/ids';
+import { shownText } from '../platform/text';
 import { MARK_COLORS, SUBJECT_KINDS, type MarkRow, type MarkSubjectRow } from './mark.entity';
 import { normaliseSubjectText, type SubjectMark, type Tally } from './marks';
 
@@ -10,9 +11,9 @@ const color = z.enum(MARK_COLORS).meta({ description: 'red: 红, recommend; blac
 const subjectText = z
   .string()
   .transform(normaliseSubjectText)
-  .pipe(z.string().min(1).max(64))
+  .pipe(shownText(1, 64))
   .meta({ description: 'The name; "赣南 " and "赣南", "Ｎｉｋｅ" and "nike" are one subject (NFKC, trimmed, spaces collapsed, Latin case ignored)' });
-const reason = z.string().trim().min(2).max(500).meta({ description: 'Why: 2 to 500 characters, required' });
+const reason = shownText(2, 500).meta({ description: 'Why: 2 to 500 characters, required' });
 
 export const MarkBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.enum(['campaign', 'factory']), subject: id.meta({ description: "The campaign's or factory's id" }), color, reason }),
@@ -28,7 +29,7 @@ export const MyMarksQuery = pageQuery.extend({
   subject: z.string().max(64).optional().meta({ description: 'With kind: only the mark of this subject (an id, or a name)' }),
 });
 
-export const AnswerBody = z.strictObject({ answer: z.string().trim().min(2).max(1000) });
+export const AnswerBody = z.strictObject({ answer: shownText(2, 1000) });
 
 export const MarkSubjectDocument = z
   .object({

@@ -356,6 +356,9 @@ export class ShopStatements {
   /**
    * ShopEarnings.totalsOf (the contract the dashboard reads): paid = confirmed payouts; settled = stated lines not
    * yet paid out (held ones included, and shown apart); pending = what the ledger owes beyond what is stated.
+   * Lines of a voided hold are never paid: they are not settled money to come. Left out, a void shows at once as
+   * nothing settled (before, until its own entry was stated a month later, the voided amount showed as settled and
+   * the same amount as negative pending).
    */
   async totalsOf(shopId: string, paidOut: (tx: Tx) => Promise<Decimal>): Promise<CommissionTotals> {
     return this.deps.db.read(async (tx) => {
@@ -364,7 +367,7 @@ export class ShopStatements {
       const row = await tx
         .createQueryBuilder(ShopStatementLineRow, 'l')
         .leftJoin(CommissionHoldRow, 'h', 'h.id = l.hold_id')
-        .select('COALESCE(SUM(l.amount_fen), 0)', 'stated')
+        .select("COALESCE(SUM(CASE WHEN h.status IS NULL OR h.status <> 'voided' THEN l.amount_fen ELSE 0 END), 0)", 'stated')
         .addSelect("COALESCE(SUM(CASE WHEN h.status = 'held' THEN l.amount_fen ELSE 0 END), 0)", 'held')
         .where('l.shop_id = :shopId', { shopId })
         .getRawOne<{ stated: string | number; held: string | number }>();

@@ -137,9 +137,13 @@ export class ShopOwners {
     const planIds = [...new Set(input.planIds)];
     const campaigns = await Promise.all(campaignIds.map((id) => this.deps.campaignReads.campaign(id)));
     const plans = new Set((await this.deps.catalogue.plans()).map((p) => p.id));
+    const published = new Set(campaignIds.filter((_, i) => campaigns[i]));
+    // Each bad id is named by its place in the request (not in the list without repeats), as a field error should be.
     const errors = [
-      ...campaignIds.flatMap((id, i) => (campaigns[i] ? [] : [{ path: `body.campaignIds.${i}`, message: `"${id}" is not a published campaign` }])),
-      ...planIds.flatMap((id, i) => (plans.has(id) ? [] : [{ path: `body.planIds.${i}`, message: `"${id}" is not a plan (GET /v1/subscription-plans)` }])),
+      ...input.campaignIds.flatMap((id, i) => (published.has(id) ? [] : [{ path: `body.campaignIds.${i}`, message: `"${id}" is not a published campaign` }])),
+      ...input.planIds.flatMap((id, i) =>
+        plans.has(id) ? [] : [{ path: `body.planIds.${i}`, message: `"${id}" is not a plan (GET /v1/subscription-plans)` }],
+      ),
     ];
     if (errors.length > 0)
       throw badRequest(

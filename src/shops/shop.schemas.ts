@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { shownText } from '../platform/text';
 import { formatMoney, moneyString, signedMoneyString } from '../platform/money';
 import { phone } from '../accounts';
 import { CampaignDocument } from '../campaigns';
@@ -23,7 +24,8 @@ export const ShopApplicationParams = z.strictObject({ id });
 export const ShopCodeParams = z.strictObject({ code: shopCode });
 
 export const ApplyBody = z.strictObject({
-  name: z.string().trim().min(1).max(64),
+  // The shop page's title and share card.
+  name: shownText(1, 64),
   phone,
   wechatId: z.string().trim().min(1).max(64),
   greeting: greeting.default(''),

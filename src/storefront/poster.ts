@@ -63,7 +63,10 @@ export function posterContent(c: CampaignDto, link: string): PosterContent {
 
 /** The poster as SVG: every text escaped (and stripped of what XML cannot hold), the QR code drawn as one path. */
 export function posterSvg(p: PosterContent): string {
-  const title = wrap(plain(p.title), 48, TEXT_WIDTH, 3);
+  // A title of emoji only has nothing left to draw: the product's name stands in for it (and is not repeated below).
+  const product = plain(p.product ?? '');
+  const titleText = plain(p.title) || product;
+  const title = wrap(titleText, 48, TEXT_WIDTH, 3);
   const titleTop = 190;
   const line = (y: number, size: number, text: string, attrs = '') =>
     `<text x="${MARGIN}" y="${y}" font-size="${size}"${attrs}>${escapeHtml(ellipsize(plain(text), size, TEXT_WIDTH))}</text>`;
@@ -74,8 +77,8 @@ export function posterSvg(p: PosterContent): string {
     `<text x="${MARGIN}" y="78" font-size="40" font-weight="700" fill="#fff">拼单预售</text>`,
     ...title.map((text, i) => `<text x="${MARGIN}" y="${titleTop + i * 64}" font-size="48" font-weight="700" fill="#222">${escapeHtml(text)}</text>`),
   ];
-  if (p.product) {
-    parts.push(line(y, 32, p.product, ' fill="#666"'));
+  if (product && product !== titleText) {
+    parts.push(line(y, 32, product, ' fill="#666"'));
     y += 48;
   }
   y += 50;
@@ -122,13 +125,20 @@ function qrPath(link: string, x: number, y: number, size: number): string {
 /** Roughly how wide a text is drawn: a CJK character is a full em, a Latin one at most about 0.62 of it. */
 function width(text: string, size: number): number {
   let em = 0;
-  for (const ch of text) em += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 1 : 0.62;
+  for (const ch of graphemes(text)) em += (ch.codePointAt(0) ?? 0) >= 0x2e80 ? 1 : 0.62;
   return em * size;
+}
+
+const SEGMENTER = new Intl.Segmenter('zh', { granularity: 'grapheme' });
+
+/** What a reader sees as one character (a letter with its accents, a Thai syllable part): a line is never cut inside one. */
+function graphemes(text: string): string[] {
+  return Array.from(SEGMENTER.segment(text), (s) => s.segment);
 }
 
 function ellipsize(text: string, size: number, max: number): string {
   if (width(text, size) <= max) return text;
-  const chars = [...text];
+  const chars = graphemes(text);
   while (chars.length > 0 && width(`${chars.join('')}…`, size) > max) chars.pop();
   return `${chars.join('').trimEnd()}…`;
 }
@@ -136,7 +146,7 @@ function ellipsize(text: string, size: number, max: number): string {
 /** Lines of at most `max` wide, at most `lines` of them, the last one ellipsized if the text goes on (SVG text does not wrap by itself). */
 function wrap(text: string, size: number, max: number, lines: number): string[] {
   const out: string[] = [];
-  let rest = [...text.replace(/\s+/g, ' ').trim()];
+  let rest = graphemes(text.replace(/\s+/g, ' ').trim());
   while (rest.length > 0 && out.length < lines - 1) {
     let n = 0;
     while (n < rest.length && width(rest.slice(0, n + 1).join(''), size) <= max) n++;
@@ -152,10 +162,27 @@ function wrap(text: string, size: number, max: number, lines: number): string[] 
   return out;
 }
 
-/** Without the control characters and lone surrogates XML 1.0 cannot hold even escaped (the rest is escaped where it is written). */
+/**
+ * Emoji (🍊, 🔥, 👨‍👩‍👧, flags, keycaps) with what joins and modifies them. resvg draws no colour-emoji font (Noto Color
+ * Emoji's bitmaps come out blank) and falls back to no other font, so each would be an empty box on the poster: they
+ * are left out of its text. Text-style symbols the CJK font has (©, ™, ★) stay.
+ */
+const EMOJI =
+  /(?:\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F|\p{Regional_Indicator})\p{Emoji_Modifier}?(?:\u200D\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?)*[\u{E0020}-\u{E007F}]*|[\uFE0E\uFE0F\u20E3\u200D]/gu;
+
+/**
+ * Without the control characters and lone surrogates XML 1.0 cannot hold even escaped (the rest is escaped where it is
+ * written), and without emoji (EMOJI), the spaces they leave collapsed.
+ */
 function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '')
+      .replace(EMOJI, '')
+      .replace(/ {2,}/g, ' ')
+      .trim()
+  );
 }
 
 /** A rendered poster and its strong validator (a hash of its SVG: the same picture, the same ETag). */

@@ -25,6 +25,16 @@ describe('consumer accounts', () => {
     expect(me.body).toMatchObject({ id: res.body.user.id, role: 'consumer' });
   });
 
+  test('a display name of invisible characters only is refused as missing (reason required) and creates nothing', async () => {
+    const before = await countUsers();
+    const res = await t.http
+      .post('/v1/auth/register')
+      .send({ email: 'invisible@example.com', password: 'a long enough password', displayName: '\u200B\u200D\u202E' })
+      .expect(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.displayName', reason: 'required' })]);
+    expect(await countUsers()).toBe(before);
+  });
+
   test('logs in with the same email in any case, and the password is stored hashed', async () => {
     await aConsumer(t, { email: 'han.meimei@example.com', password: 'another good password' });
     const res = await t.http.post('/v1/auth/login').send({ email: 'HAN.MEIMEI@example.com', password: 'another good password' }).expect(200);

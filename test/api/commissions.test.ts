@@ -4,7 +4,7 @@ import { CommissionEarningRow } from '../../src/commissions';
 import { JournalEntryRow } from '../../src/ledger';
 import type { TestApp } from '../support/app';
 import { aConsumer, aFactory, aFactoryWorld, type Caller } from '../support/builders';
-import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
+import { aDraftCampaign, anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance } from '../support/campaigns';
 import { type TestClock, advance, runDue } from '../support/clock';
 import { aShopApplication, aShopOwner as aShopOwnerOf } from '../support/shops';
 import { subscribe } from '../support/subscriptions';
@@ -114,6 +114,16 @@ describe('rates', () => {
     expect(answers.map((a) => a.status)).toEqual(rates.map(() => 200));
     const kept = (await t.http.get(`/v1/campaigns/${c.id}/commission-rate`).set(operator.auth).expect(200)).body.rate;
     expect(rates.map((r) => new Decimal(r).toString())).toContain(new Decimal(kept).toString());
+  });
+
+  test('a rate set on a draft is not shown to shop owners until the campaign is published', async () => {
+    const shop = await aShopOwner();
+    const draft = await aDraftCampaign(t, operator, factoryId, clock, { title: '未发布的新品' });
+    await setRate(draft.id, '0.03').expect(200);
+    // Only operators know an unpublished campaign: its id and rate are not the share kit's to show.
+    expect((await standing(shop)).rates.map((r: { subjectId: string }) => r.subjectId)).not.toContain(draft.id);
+    await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(200);
+    expect((await standing(shop)).rates).toContainEqual({ subject: 'campaign', subjectId: draft.id, baseRate: '0.03', rate: '0.03' });
   });
 
   test('a final campaign’s rate no longer changes', async () => {

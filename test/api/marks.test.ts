@@ -65,6 +65,12 @@ describe('marking', () => {
     await mark(owner, { kind: 'campaign', subject: '赣南', color: 'red', reason: '好吃' }).expect(400);
     await mark(owner, { kind: 'origin', subject: '赣南', color: 'red', reason: ' ' }).expect(400);
     await mark(owner, { kind: 'origin', subject: '   ', color: 'red', reason: '好吃' }).expect(400);
+    // Invisible characters only (zero-width space, joiner, direction marks): nothing a list could show.
+    for (const invisible of ['\u200B', '\u200B\u200D\u200E', '\uFEFF\u2060'])
+      expect((await mark(owner, { kind: 'brand', subject: invisible, color: 'red', reason: '好吃' }).expect(400)).body.errors[0].path).toBe('body.subject');
+    expect((await mark(owner, { kind: 'origin', subject: '赣南', color: 'red', reason: '\u200B\u200B\u200B' }).expect(400)).body.errors[0].path).toBe(
+      'body.reason',
+    );
     await mark(owner, { kind: 'origin', subject: '赣南', color: 'pink', reason: '好吃' }).expect(400);
     expect(await markCount()).toBe(before);
   });

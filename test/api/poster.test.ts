@@ -111,6 +111,21 @@ test("a title with XML's special characters is drawn as text, and a long one is 
   await png(t.http.get(`/c/${long.id}/poster.png`)).expect(200);
 });
 
+test('emoji, which the renderer cannot draw (each would be an empty box), are left out; a line is never cut inside a character', async () => {
+  const c = await aCampaign('🔥爆款🍊 赣南脐橙 👨‍👩‍👧‍👦 家庭装 🇨🇳 ©');
+  const svg = posterSvg(posterContent((await t.http.get(`/v1/campaigns/${c.id}`)).body, 'https://shop.example.com/c/x'));
+  const titles = [...svg.matchAll(/font-size="48" font-weight="700" fill="#222">([^<]*)</g)].map((m) => m[1]);
+  expect(titles).toEqual(['爆款 赣南脐橙 家庭装 ©']);
+  expect(svg).not.toMatch(/\p{Extended_Pictographic}\uFE0F|\p{Emoji_Presentation}|\u200D/u);
+  await png(t.http.get(`/c/${c.id}/poster.png`)).expect(200);
+
+  // An accented letter written as a letter and its combining mark (e + ◌́) stays whole across the title's lines.
+  const content = posterContent((await t.http.get(`/v1/campaigns/${c.id}`)).body, 'https://shop.example.com/c/x');
+  const lines = [...posterSvg({ ...content, title: 'e\u0301'.repeat(60) }).matchAll(/font-size="48" font-weight="700" fill="#222">([^<]*)</g)].map((m) => m[1]);
+  expect(lines).toHaveLength(3);
+  for (const line of lines) expect(line.replace(/…$/, '')).toMatch(/^(e\u0301)+$/);
+});
+
 test('no poster for a campaign that does not exist or is a draft, nor with a code no approved shop has; a bad shop code is refused', async () => {
   expect((await t.http.get(`/c/${randomUUID()}/poster.png`).expect(404)).body.code).toBe('not_found');
   const draft = await aDraftCampaign(t, operator, factoryId, clock);

@@ -287,6 +287,8 @@ describe('the concentration hold', () => {
     expect(voided.body).toMatchObject({ status: 'voided', reason: '同一收货地址大量下单' });
     expect((await payEverything())?.payouts.find((p) => p.shopId === shopId)).toBeUndefined();
     expect((await t.db.read((tx) => t.app.services.ledger.balance(tx, accounts.commissionPayable(shopId)))).isZero()).toBe(true);
+    // What was voided is not shown as settled money still to come (nor as negative pending) while the void awaits its statement.
+    expect(await commissionOf(owner)).toEqual({ pending: '0.00', settled: '0.00', held: '0.00', paid: '14.85' });
     await expectLedgerReconciles(t);
     // The void entry is a line of the next month's statement, under the voided hold: never paid.
     await settleThisMonth();
@@ -349,13 +351,15 @@ describe('the concentration hold', () => {
     });
 
     test('a sale refunded, then the hold voided before the next statement: the void takes back only what is still owed, and nothing is netted later', async () => {
-      const { id: shopId, code } = await aShopOwner();
+      const { owner, id: shopId, code } = await aShopOwner();
       await payEverything();
       const { holdId, held } = await heldBeside(code, shopId);
       await afterSale(held[0]);
       expect(await owed(shopId)).toBe('8.91');
       await voidHold(holdId);
       expect(await owed(shopId)).toBe('2.97');
+      // The voided commission is neither settled money to come nor negative pending: only the clean 2.97 is settled.
+      expect(await commissionOf(owner)).toEqual({ pending: '0.00', settled: '2.97', held: '0.00', paid: '0.00' });
       await expectLedgerReconciles(t);
       expect((await payEverything())!.payouts.find((p) => p.shopId === shopId)).toMatchObject({ amount: '2.97' });
       // The clawback and the void are stated next month under the voided hold: never paid, never netted.

@@ -119,6 +119,8 @@ describe('becoming a shop owner', () => {
     const bad = await apply(consumer, { name: '', phone: '12345', wechatId: 'x', extra: 1 }).expect(400);
     expect(bad.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(expect.arrayContaining(['body.name', 'body.phone']));
+    // A name of invisible characters only would be a shop page and a share card with no title.
+    expect((await apply(consumer, application({ name: '\u200B\u200D' })).expect(400)).body.errors.map((e: { path: string }) => e.path)).toEqual(['body.name']);
     const applied = (await apply(consumer).expect(201)).body;
     await t.http.post(`/v1/shop-applications/${applied.id}/approve`).set(consumer.auth).expect(403);
     await t.http.get('/v1/shop-applications').set(consumer.auth).expect(403);
@@ -129,6 +131,19 @@ describe('becoming a shop owner', () => {
     await t.http.get('/v1/shop-applications?status=maybe').set(operator.auth).expect(400);
     // A pending application has no shop page.
     await bind(await aConsumer(t), 'ABCDEF').expect(404);
+  });
+
+  test("a shop's choice that is not valid names each bad id by its place in the request, repeats included", async () => {
+    const { owner } = await aShopOwner();
+    const open = await anOpenCampaign(t, operator, factoryId, clock);
+    const unknown = randomUUID();
+    const bad = await t.http
+      .put('/v1/me/shop')
+      .set(owner.auth)
+      .send({ greeting: '', campaignIds: [open.id, open.id, unknown], planIds: ['weekly-family', 'no-such-plan'] })
+      .expect(400);
+    expect(bad.body.code).toBe('validation_failed');
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.campaignIds.2', 'body.planIds.1']);
   });
 });
 
