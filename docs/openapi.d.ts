@@ -12670,7 +12670,7 @@ export interface paths {
                     actor?: string;
                     /** @description A method and route template ("POST /v1/campaigns/:id/publish"), or a route template alone (any method) */
                     action?: string;
-                    /** @description The first path parameter of the action, or the id of the record it created */
+                    /** @description Any path parameter of the action (the factory, or its key, user or delivery), or the id of the record it created */
                     subjectId?: string;
                     /** @description Entries at or after this instant */
                     from?: string;
@@ -13123,6 +13123,16 @@ export interface components {
             route: string;
             /** @description The first path parameter, or the id of the record the action created */
             subjectId: string | null;
+            /**
+             * @description Every path parameter of the route by its name (which key, user or delivery of the subject the action was on); a parameter named like a secret is "[redacted]". Null for a route without parameters (and for entries written before they were kept)
+             * @example {
+             *       "id": "6f1c2a9e-0b7d-4c55-9d0e-2f3a4b5c6d7e",
+             *       "keyId": "0b9d8c7e-1a2b-4c3d-8e9f-a0b1c2d3e4f5"
+             *     }
+             */
+            params: {
+                [key: string]: string;
+            } | null;
             /** @description The body's `reason`: why the operator did it */
             reason: string | null;
             /** @description The body as JSON, passwords, tokens, secrets and keys replaced by "[redacted]", cut at 2,000 characters */

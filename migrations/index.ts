@@ -35,6 +35,7 @@ import { MoneySearch1766270000000 } from './1766270000000-money-search';
 import { FigureIndexes1766279800000 } from './1766279800000-figure-indexes';
 import { FruitShortfallShares1766300000000 } from './1766300000000-fruit-shortfall-shares';
 import { FinishedJobsIndex1766400000000 } from './1766400000000-finished-jobs-index';
+import { AttemptNumbersAndAuditParams1766500000000 } from './1766500000000-attempt-numbers-and-audit-params';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -75,4 +76,5 @@ export const migrations = [
   FigureIndexes1766279800000,
   FruitShortfallShares1766300000000,
   FinishedJobsIndex1766400000000,
+  AttemptNumbersAndAuditParams1766500000000,
 ];

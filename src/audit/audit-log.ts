@@ -16,6 +16,7 @@ export interface AuditFilter {
   actor?: string;
   /** "POST /v1/campaigns/:id/publish" (method and route template), or a route template alone (any method). */
   action?: string;
+  /** Any path parameter of the action (the factory, or its key, user or delivery), or the id of the record it created. */
   subjectId?: string;
   /** From this instant (inclusive) to that one (exclusive). */
   from?: Date;
@@ -44,6 +45,7 @@ export class AuditLog implements AuditTrail {
       method: entry.method,
       route: entry.route,
       subjectId: entry.subjectId,
+      params: entry.params === null ? null : JSON.stringify(entry.params),
       reason: entry.reason,
       summary: entry.summary,
       status: 'started',
@@ -102,8 +104,10 @@ function conditions(filter: AuditFilter): { where: string; values: (string | Dat
     }
   }
   if (filter.subjectId !== undefined) {
-    parts.push('subject_id = ?');
-    values.push(filter.subjectId);
+    // The first parameter is the subject; the others (a key of the factory, a user, a delivery) are found in `params`,
+    // where each value is written as JSON after its name's colon: `"keyId":"<value>"`.
+    parts.push(`(subject_id = ? OR params LIKE ? ESCAPE '!')`);
+    values.push(filter.subjectId, `%:${JSON.stringify(filter.subjectId).replace(/[!%_]/g, (c) => `!${c}`)}%`);
   }
   if (filter.from) {
     parts.push('at >= ?');

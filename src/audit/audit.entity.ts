@@ -23,6 +23,11 @@ export class AuditEntryRow {
   @Column({ type: 'varchar', length: 200 }) route: string;
   /** The first path parameter, or the id of the record the action created. */
   @Column({ name: 'subject_id', type: 'varchar', length: 200, nullable: true }) subjectId: string | null;
+  /**
+   * Every path parameter of the route by name, as JSON (`{"id":"…","keyId":"…"}`): which of the subject's keys, users or
+   * deliveries the action was on. Null for a route without parameters, and for entries written before it was kept.
+   */
+  @Column({ type: 'text', nullable: true }) params: string | null;
   @Column({ type: 'varchar', length: 1000, nullable: true }) reason: string | null;
   @Column({ type: 'text', nullable: true }) summary: string | null;
   @Column({ type: 'varchar', length: 16 }) status: AuditStatus;

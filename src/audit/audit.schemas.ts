@@ -8,7 +8,9 @@ export const AuditLogQuery = pageQuery.extend({
   action: searchText(220)
     .optional()
     .meta({ description: 'A method and route template ("POST /v1/campaigns/:id/publish"), or a route template alone (any method)' }),
-  subjectId: searchText(200).optional().meta({ description: 'The first path parameter of the action, or the id of the record it created' }),
+  subjectId: searchText(200)
+    .optional()
+    .meta({ description: 'Any path parameter of the action (the factory, or its key, user or delivery), or the id of the record it created' }),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries at or after this instant' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Entries before this instant' }),
   format: z.enum(['json', 'csv']).optional().meta({ description: `csv: every entry the filters select, newest first (at most 10,000), as CSV` }),
@@ -24,6 +26,14 @@ export const AuditEntryDocument = z
     method: z.string().meta({ examples: ['POST'] }),
     route: z.string().meta({ description: 'The route template', examples: ['/v1/campaigns/:id/publish'] }),
     subjectId: z.string().nullable().meta({ description: 'The first path parameter, or the id of the record the action created' }),
+    params: z
+      .record(z.string(), z.string())
+      .nullable()
+      .meta({
+        description:
+          'Every path parameter of the route by its name (which key, user or delivery of the subject the action was on); a parameter named like a secret is "[redacted]". Null for a route without parameters (and for entries written before they were kept)',
+        examples: [{ id: '6f1c2a9e-0b7d-4c55-9d0e-2f3a4b5c6d7e', keyId: '0b9d8c7e-1a2b-4c3d-8e9f-a0b1c2d3e4f5' }],
+      }),
     reason: z.string().nullable().meta({ description: "The body's `reason`: why the operator did it" }),
     summary: z
       .string()
@@ -45,6 +55,7 @@ export function toAuditEntryDto(row: AuditEntryRow): z.input<typeof AuditEntryDo
     method: row.method,
     route: row.route,
     subjectId: row.subjectId,
+    params: row.params === null ? null : (JSON.parse(row.params) as Record<string, string>),
     reason: row.reason,
     summary: row.summary,
     status: row.status,
@@ -62,12 +73,26 @@ export function auditLogCsv(entries: readonly z.input<typeof AuditEntryDocument>
       '方法 Method',
       '接口 Route',
       '对象 Subject',
+      '路径参数 Params',
       '原因 Reason',
       '结果 Outcome',
       'HTTP 状态 Status',
       '内容 Summary',
       '编号 Id',
     ],
-    entries.map((e) => [e.at, e.actor.name, e.actor.email, e.method, e.route, e.subjectId, e.reason, e.status, e.httpStatus, e.summary, e.id]),
+    entries.map((e) => [
+      e.at,
+      e.actor.name,
+      e.actor.email,
+      e.method,
+      e.route,
+      e.subjectId,
+      e.params === null ? null : JSON.stringify(e.params),
+      e.reason,
+      e.status,
+      e.httpStatus,
+      e.summary,
+      e.id,
+    ]),
   );
 }

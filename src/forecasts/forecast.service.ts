@@ -671,7 +671,14 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       manual,
     });
     await this.deps.db.transaction(async (tx) => {
-      row.attempt = (await tx.countBy(WebhookDeliveryRow, { batchId: batch.id })) + 1;
+      // Numbered under the batch's row lock: two pushes of one batch at once (a manual push beside a retry, or a
+      // double click) would otherwise both read the same last attempt and log the same number twice (1, 1, 3, 3 on
+      // MariaDB); the unique key (batch_id, attempt) refuses that anyway. The newest attempt is read with a locking
+      // read too (the latest committed row, not the transaction's snapshot), and the next number follows it (the
+      // highest, as the failing list and withSchedule read it), not a count.
+      await tx.findOne(ForecastBatchRow, { where: { id: batch.id }, lock: this.deps.db.rowLock() });
+      const last = await tx.findOne(WebhookDeliveryRow, { where: { batchId: batch.id }, order: { attempt: 'DESC' }, lock: this.deps.db.rowLock() });
+      row.attempt = (last?.attempt ?? 0) + 1;
       await tx.insert(WebhookDeliveryRow, row);
     });
     return Object.assign(row, { refusal });
@@ -680,6 +687,8 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
   /**
    * Per factory, its failing batches, newest attempt first: never delivered, at least one attempt, and newer
    * than the newest batch delivered (each batch is the whole forecast, so a newer one delivered replaces it).
+   * `attempts` is the number of the batch's newest attempt (MAX, the row the list shows), read as withSchedule
+   * reads it, so that the row looked up by it exists and is the one that shows the next retry.
    */
   private async failingBatches(tx: Tx, factoryIds: readonly string[]): Promise<Map<string, { batchId: string; attempts: number }[]>> {
     const rows = await tx
@@ -687,7 +696,7 @@ export class ForecastService implements DecisionObserver, WebhookHealthSource {
       .select('d.factory_id', 'factoryId')
       .addSelect('d.batch_id', 'batchId')
       .addSelect('d.version', 'version')
-      .addSelect('COUNT(*)', 'attempts')
+      .addSelect('MAX(d.attempt)', 'attempts')
       .addSelect('MAX(d.attempted_at)', 'lastAt')
       .addSelect('SUM(CASE WHEN d.delivered THEN 1 ELSE 0 END)', 'delivered')
       .where({ factoryId: In([...factoryIds]) })

@@ -24,6 +24,7 @@ interface Entry {
   method: string;
   route: string;
   subjectId: string | null;
+  params: Record<string, string> | null;
   reason: string | null;
   summary: string | null;
   status: string;
@@ -76,6 +77,8 @@ describe('every state-changing operator route leaves exactly one entry', () => {
         method: r.method.toUpperCase(),
         route: r.path,
         subjectId: r.path.includes(':') ? subject : null,
+        // Every path parameter by its name, not only the first.
+        params: r.path.includes(':') ? Object.fromEntries([...r.path.matchAll(/:(\w+)/g)].map(([, name]) => [name, subject])) : null,
         reason,
         summary: expect.any(String),
         status: res.status >= 500 ? 'failed' : res.status >= 400 ? 'refused' : 'succeeded',
@@ -190,6 +193,47 @@ test('an action whose answer turns out not as described (a 500 on its way out) i
   expect((await auditLog({ subjectId: subject })).items).toEqual([
     expect.objectContaining({ route: '/v1/test-only/:id/odd-answer', status: 'failed', httpStatus: 500 }),
   ]);
+});
+
+test('every path parameter is kept by its name; one named like a secret (a :token, a :code in a path) never is', async () => {
+  const http = serveRoutes(
+    t,
+    [
+      route({
+        method: 'post',
+        path: '/v1/test-only/:id/tokens/:token',
+        summary: 'A path with a secret in it',
+        access: ['operator'],
+        response: z.object({ ok: z.boolean() }),
+        handle: async () => ({ ok: true }),
+      }),
+      route({
+        method: 'post',
+        path: '/v1/test-only/codes/:code',
+        summary: 'A path whose only parameter is named like a secret',
+        access: ['operator'],
+        response: z.object({ ok: z.boolean() }),
+        handle: async () => ({ ok: true }),
+      }),
+    ],
+    { validateResponses: true, audit: t.app.services.audit },
+  );
+  const subject = randomUUID();
+  await http.post(`/v1/test-only/${subject}/tokens/tok-in-path-never-logged`).set(operator.auth).send({}).expect(200);
+  await http.post('/v1/test-only/codes/code-in-path-never-logged').set(operator.auth).send({}).expect(200);
+  expect((await auditLog({ subjectId: subject })).items).toEqual([
+    expect.objectContaining({
+      route: '/v1/test-only/:id/tokens/:token',
+      subjectId: subject,
+      params: { id: subject, token: '[redacted]' },
+      status: 'succeeded',
+    }),
+  ]);
+  expect((await entriesOf('POST', '/v1/test-only/codes/:code')).items).toEqual([
+    expect.objectContaining({ subjectId: '[redacted]', params: { code: '[redacted]' }, status: 'succeeded' }),
+  ]);
+  const everything = await t.http.get('/v1/audit-log?format=csv').set(operator.auth).expect(200);
+  expect(everything.text).not.toContain('never-logged');
 });
 
 describe('reading the log', () => {

@@ -400,3 +400,93 @@ describe('push a batch now', () => {
     expect((await t.http.post(`/v1/factory/forecast-batches/${batch.id}/push`).set(factory.user.auth).expect(409)).body.code).toBe('webhook_not_set');
   });
 });
+
+describe('the audit log says which key, user and delivery an operator acted on', () => {
+  type Entry = {
+    route: string;
+    subjectId: string | null;
+    params: Record<string, string> | null;
+    reason: string | null;
+    summary: string | null;
+    status: string;
+  };
+  const logOf = async (query: Record<string, string>) =>
+    (
+      await t.http
+        .get('/v1/audit-log')
+        .query({ limit: '100', ...query })
+        .set(operator.auth)
+        .expect(200)
+    ).body.items as Entry[];
+
+  test('revoking one of two keys, disabling one of two users, redelivering one of two deliveries: each entry names it, found by its id; no secret kept', async () => {
+    const factory = await aFactory(t, operator);
+    const second = await t.http
+      .post(`/v1/factories/${factory.id}/users`)
+      .set(operator.auth)
+      .send({ email: `second-${factory.id.slice(0, 8)}@example.com`, password: 'second-password-never-logged' })
+      .expect(201);
+    const keys = [
+      await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'ERP' }).expect(201),
+      await t.http.post(`/v1/factories/${factory.id}/api-keys`).set(operator.auth).send({ name: 'old ERP' }).expect(201),
+    ];
+    const revoked = keys[1].body.id as string;
+    await t.http.delete(`/v1/factories/${factory.id}/api-keys/${revoked}`).set(operator.auth).expect(204);
+    await t.http.post(`/v1/factories/${factory.id}/users/${second.body.id}/disable`).set(operator.auth).send({ reason: '已离职' }).expect(200);
+
+    const receiver = await aReceiver();
+    receiver.status = 500;
+    await t.http.put('/v1/factory/webhook').set(factory.user.auth).send({ url: receiver.url }).expect(200);
+    const batches = [await newBatch(factory.id), await newBatch(factory.id)];
+    for (const b of batches) await firstAttempt(factory.id, b);
+    const chosen = (await deliveries(factory.id)).find((d) => d.batchId === batches[0].id)!;
+    await t.http.post(`/v1/factories/${factory.id}/webhook-deliveries/${chosen.id}/redeliver`).set(operator.auth).send({}).expect(200);
+
+    // Each found by the id of what it was on, saying which, under its factory as before.
+    expect(await logOf({ subjectId: revoked })).toEqual([
+      expect.objectContaining({
+        route: '/v1/factories/:id/api-keys/:keyId',
+        subjectId: factory.id,
+        params: { id: factory.id, keyId: revoked },
+        status: 'succeeded',
+      }),
+    ]);
+    expect(await logOf({ subjectId: second.body.id })).toEqual([
+      expect.objectContaining({
+        route: '/v1/factories/:id/users/:userId/disable',
+        subjectId: factory.id,
+        params: { id: factory.id, userId: second.body.id },
+        reason: '已离职',
+      }),
+    ]);
+    expect(await logOf({ subjectId: chosen.id })).toEqual([
+      expect.objectContaining({
+        route: '/v1/factories/:id/webhook-deliveries/:deliveryId/redeliver',
+        subjectId: factory.id,
+        params: { id: factory.id, deliveryId: chosen.id },
+        status: 'succeeded',
+      }),
+    ]);
+    // The other key, the first user and the other batch's delivery: nothing was done to them.
+    expect(await logOf({ subjectId: keys[0].body.id })).toEqual([]);
+    expect(await logOf({ subjectId: factory.user.userId })).toEqual([]);
+    const byFactory = await logOf({ subjectId: factory.id });
+    expect(byFactory.map((e) => e.route)).toEqual(
+      expect.arrayContaining([
+        '/v1/factories/:id/api-keys/:keyId',
+        '/v1/factories/:id/users/:userId/disable',
+        '/v1/factories/:id/webhook-deliveries/:deliveryId/redeliver',
+      ]),
+    );
+    // A route with one parameter names it too; one without, none.
+    expect(byFactory.find((e) => e.route === '/v1/factories/:id/api-keys')!.params).toEqual({ id: factory.id });
+    expect((await logOf({ subjectId: factory.id, action: 'POST /v1/factories' }))[0]!.params).toBeNull();
+    // Neither a password nor a key's secret anywhere in the log or its CSV.
+    const csv = (await t.http.get('/v1/audit-log').query({ subjectId: factory.id, format: 'csv' }).set(operator.auth).expect(200)).text;
+    expect(csv).toContain(`{""id"":""${factory.id}"",""keyId"":""${revoked}""}`);
+    for (const text of [JSON.stringify(byFactory), csv]) {
+      expect(text).not.toContain('second-password-never-logged');
+      for (const k of keys) expect(text).not.toContain(k.body.apiKey);
+    }
+  });
+});

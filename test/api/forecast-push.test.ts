@@ -2,11 +2,15 @@ import { DateTime } from 'luxon';
 import { randomUUID } from 'node:crypto';
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { migrations } from '../../migrations';
+import { AttemptNumbersAndAuditParams1766500000000 } from '../../migrations/1766500000000-attempt-numbers-and-audit-params';
+import { openDatabase } from '../../src/platform/database';
 import { verifySignatureHeader } from '../../src/platform/signature';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
 import { anOpenCampaign, paidPledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
+import { freshDatabase } from '../support/database';
 import { waitFor } from '../support/wait';
 
 /**
@@ -192,11 +196,106 @@ describe('pushing batches to the factory', () => {
     expect(campaignLines.length + supplyLines.length).toBe(lines.length);
   });
 
+  test('pushes of one batch at once (the factory pushing 4 times beside the automatic retries) number their attempts 1, 2, 3… once each; the failing list shows the batch', async () => {
+    await t.http.put('/v1/factory/webhook').set(factory.user.auth).send({ url: receiver.url }).expect(200);
+    receiver.failures = 1_000;
+    try {
+      const batch = await newBatch();
+      const pushes = await Promise.all([0, 1, 2, 3].map(() => t.http.post(`/v1/factory/forecast-batches/${batch.id}/push`).set(factory.user.auth)));
+      expect(pushes.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(new Set(pushes.map((r) => r.body.attempt)).size).toBe(4);
+
+      const attempts = (await deliveriesOf(batch.id)).map((d) => d.attempt);
+      expect(attempts.length).toBeGreaterThanOrEqual(4);
+      expect(attempts).toEqual(attempts.map((_, i) => i + 1));
+      // The console's failing list: the batch, once, on its newest attempt, which alone says what comes next.
+      const failing = (await t.http.get('/v1/factory/webhook-deliveries?status=failing&limit=100').set(factory.user.auth).expect(200)).body as {
+        items: (Delivery & { nextAttemptAt: string | null; gaveUpAt: string | null })[];
+        total: number;
+      };
+      expect(failing.items).toHaveLength(failing.total);
+      const ours = failing.items.filter((d) => d.batchId === batch.id);
+      expect(ours).toHaveLength(1);
+      expect(ours[0].attempt).toBeGreaterThanOrEqual(attempts.length);
+      const all = (await deliveriesOf(batch.id)) as (Delivery & { nextAttemptAt: string | null; gaveUpAt: string | null })[];
+      expect(all.filter((d) => d.nextAttemptAt !== null || d.gaveUpAt !== null).map((d) => d.attempt)).toEqual([all.length]);
+    } finally {
+      receiver.failures = 0;
+    }
+  });
+
   test("a factory cannot see another factory's deliveries; a non-http URL is refused", async () => {
     const other = await aFactory(t, operator);
     expect(await deliveries(other.user)).toEqual([]);
     const refused = await t.http.put('/v1/factory/webhook').set(other.user.auth).send({ url: 'file:///etc/passwd' }).expect(400);
     expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'body.url' })]);
     await t.http.get('/v1/factory/webhook').set(other.user.auth).expect(404);
+  });
+});
+
+describe('attempt numbers already logged twice', () => {
+  test('a database with an attempt number twice is migrated: that batch is renumbered 1…n in the order of its attempts, no row lost; other batches keep theirs; a number twice is then refused', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(AttemptNumbersAndAuditParams1766500000000)));
+    await before.migrate();
+    const raced = '00000000-0000-4000-8000-0000000000b1';
+    const clean = '00000000-0000-4000-8000-0000000000b2';
+    // The race logged 1, 1, 3, 3 (the second of each pair a few ms later); the clean batch has 1, 2.
+    const logged: [string, string, number, string][] = [
+      ['00000000-0000-4000-8000-000000000d01', raced, 1, '2027-07-01T00:00:00.100Z'],
+      ['00000000-0000-4000-8000-000000000d02', raced, 1, '2027-07-01T00:00:00.120Z'],
+      ['00000000-0000-4000-8000-000000000d03', raced, 3, '2027-07-01T00:00:00.300Z'],
+      ['00000000-0000-4000-8000-000000000d04', raced, 3, '2027-07-01T00:00:00.310Z'],
+      ['00000000-0000-4000-8000-000000000d05', clean, 1, '2027-07-01T00:00:00.000Z'],
+      ['00000000-0000-4000-8000-000000000d06', clean, 2, '2027-07-01T00:01:00.000Z'],
+    ];
+    await before.transaction((tx) =>
+      before.insertRows(
+        tx,
+        'webhook_deliveries',
+        logged.map(([id, batchId, attempt, at]) => ({
+          id,
+          factory_id: '00000000-0000-4000-8000-0000000000f1',
+          batch_id: batchId,
+          version: 1,
+          attempt,
+          url: 'https://erp.example.com/hook',
+          attempted_at: new Date(at),
+          status_code: 500,
+          error: 'the endpoint answered 500',
+          duration_ms: 12,
+          delivered: false,
+          manual: true,
+          error_kind: 'http_status',
+        })),
+      ),
+    );
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toEqual(['AttemptNumbersAndAuditParams1766500000000']);
+      const rows = (await after.read((tx) => tx.query('SELECT id, batch_id, attempt, status_code FROM webhook_deliveries ORDER BY id'))) as {
+        id: string;
+        batch_id: string;
+        attempt: number | string;
+        status_code: number | string;
+      }[];
+      expect(rows.map((r) => [r.id, r.batch_id, Number(r.attempt), Number(r.status_code)])).toEqual([
+        [logged[0][0], raced, 1, 500],
+        [logged[1][0], raced, 2, 500],
+        [logged[2][0], raced, 3, 500],
+        [logged[3][0], raced, 4, 500],
+        [logged[4][0], clean, 1, 500],
+        [logged[5][0], clean, 2, 500],
+      ]);
+      const copy = (await after.read((tx) => tx.query('SELECT * FROM webhook_deliveries WHERE id = ?', [logged[3][0]])))[0] as Record<string, string>;
+      await expect(
+        after.transaction((tx) => after.insertRows(tx, 'webhook_deliveries', [{ ...copy, id: '00000000-0000-4000-8000-000000000d09' }])),
+      ).rejects.toThrow(/unique|duplicate/i);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
   });
 });

@@ -14,6 +14,11 @@ export interface AuditStart {
   route: string;
   /** The first path parameter, if the route has one. */
   subjectId: string | null;
+  /**
+   * Every path parameter of the route by its name (`{ id, keyId }`), so that an action on one of a factory's keys,
+   * users or deliveries says which; null when the route has none. A parameter named like a secret is "[redacted]".
+   */
+  params: Record<string, string> | null;
   /** The body's `reason`, when it is a string: the operator's why. */
   reason: string | null;
   /** The body as JSON with every secret replaced (redactedSummary); null without a body. */
@@ -45,6 +50,8 @@ const SECRET = /passw|passphrase|secret|token|api.?key|private.?key|^key$|creden
 const REDACTED = '[redacted]';
 const SUMMARY_LIMIT = 2000;
 const STRING_LIMIT = 200;
+/** A path parameter as the log keeps it: the audit_entries.subject_id column's length. */
+export const PARAM_LIMIT = 200;
 export const REASON_LIMIT = 1000;
 
 function redact(value: unknown, depth: number): unknown {
@@ -65,6 +72,18 @@ export function redactedSummary(body: unknown): string | null {
   if (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0) return null;
   const text = JSON.stringify(redact(body, 0));
   return text.length > SUMMARY_LIMIT ? `${text.slice(0, SUMMARY_LIMIT - 1)}…` : text;
+}
+
+/**
+ * The route's path parameters as the log keeps them, in the route's order: each cut to 200 characters, and one named
+ * like a secret (the same names as in the summary: a `:token` or `:code` in a path) replaced by "[redacted]". Null
+ * for a route without any.
+ */
+export function auditedParams(params: Record<string, unknown>): Record<string, string> | null {
+  const kept = Object.entries(params).flatMap(([name, value]) =>
+    typeof value === 'string' ? [[name, SECRET.test(name) ? REDACTED : value.slice(0, PARAM_LIMIT)] as const] : [],
+  );
+  return kept.length === 0 ? null : Object.fromEntries(kept);
 }
 
 const AUDITED = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -91,14 +110,16 @@ export function auditHooks(trail: AuditTrail, routePath: string) {
     const body = req.body as unknown;
     const reason =
       body !== null && typeof body === 'object' && typeof (body as { reason?: unknown }).reason === 'string' ? (body as { reason: string }).reason : null;
-    const firstParam = Object.values(req.params as Record<string, string>)[0];
-    const subjectId = typeof firstParam === 'string' ? firstParam.slice(0, 200) : null;
+    // Every parameter, not only the first: DELETE /v1/factories/:id/api-keys/:keyId must say which key.
+    const params = auditedParams(req.params as Record<string, unknown>);
+    const subjectId = params === null ? null : Object.values(params)[0]!;
     try {
       const id = await trail.begin({
         actor: principal,
         method: req.method,
         route: routePath,
         subjectId,
+        params,
         reason: reason === null ? null : reason.slice(0, REASON_LIMIT),
         summary: redactedSummary(body),
       });
