@@ -264,15 +264,15 @@ describe('attempt numbers already logged twice', () => {
           status_code: 500,
           error: 'the endpoint answered 500',
           duration_ms: 12,
-          delivered: false,
-          manual: true,
+          delivered: 0,
+          manual: 1,
           error_kind: 'http_status',
         })),
       ),
     );
     await before.close();
 
-    const after = await openDatabase(database.config, [], migrations);
+    const after = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(AttemptNumbersAndAuditParams1766500000000) + 1));
     try {
       expect(await after.migrate()).toEqual(['AttemptNumbersAndAuditParams1766500000000']);
       const rows = (await after.read((tx) => tx.query('SELECT id, batch_id, attempt, status_code FROM webhook_deliveries ORDER BY id'))) as {
