@@ -36,6 +36,7 @@ import { FigureIndexes1766279800000 } from './1766279800000-figure-indexes';
 import { FruitShortfallShares1766300000000 } from './1766300000000-fruit-shortfall-shares';
 import { FinishedJobsIndex1766400000000 } from './1766400000000-finished-jobs-index';
 import { AttemptNumbersAndAuditParams1766500000000 } from './1766500000000-attempt-numbers-and-audit-params';
+import { ExactKeys1766600000000 } from './1766600000000-exact-keys';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -77,4 +78,5 @@ export const migrations = [
   FruitShortfallShares1766300000000,
   FinishedJobsIndex1766400000000,
   AttemptNumbersAndAuditParams1766500000000,
+  ExactKeys1766600000000,
 ];
