@@ -4988,7 +4988,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `webhook_not_set`: no webhook is set */
+                /** @description `webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5082,7 +5082,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `webhook_not_set`: no webhook is set */
+                /** @description `webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it) */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -5168,7 +5168,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description `webhook_not_set`: no webhook is set */
+                /** @description `webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it) */
                 409: {
                     headers: {
                         [name: string]: unknown;

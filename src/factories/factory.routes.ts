@@ -24,7 +24,7 @@ import {
   toWebhookDto,
   webhookBody,
 } from './factory.schemas';
-import type { DeliveryOutcome, FactoryWebhooks, WebhookHealth, WebhookHealthSource } from './webhooks';
+import { WEBHOOK_UNUSABLE, type DeliveryOutcome, type FactoryWebhooks, type WebhookHealth, type WebhookHealthSource } from './webhooks';
 import type { z } from 'zod';
 
 export function factoryRoutes(factories: FactoryService, health: WebhookHealthSource): RouteDef[] {
@@ -195,7 +195,7 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
         description:
           'The body is `{type: "webhook.test", eventId: "test:<uuid>", factoryId, sentAt}`, signed like every push (X-C2M-Signature). A receiver that fails is an answer, not an error: `delivered` false with the status code or the error. Not logged among the deliveries, never retried.',
         answer: 'What the receiver answered',
-        problems: { 409: '`webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it)' },
+        problems: { 409: WEBHOOK_UNUSABLE },
       },
       handle: async ({ principal }) => toWebhookTestDto(await webhooks.sendTest(principal.factoryId)),
     }),
@@ -221,7 +221,7 @@ export function webhookRoutes(webhooks: FactoryWebhooks, options: { requireHttps
       access: ['operator', 'factory'],
       params: FactoryParams,
       response: WebhookTestDocument,
-      doc: { answer: 'What the receiver answered', problems: { 409: '`webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it)' } },
+      doc: { answer: 'What the receiver answered', problems: { 409: WEBHOOK_UNUSABLE } },
       handle: async ({ principal, params }) => {
         if (!canActForFactory(principal, params.id)) throw notFound('The factory');
         return toWebhookTestDto(await webhooks.sendTest(params.id));

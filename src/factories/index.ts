@@ -3,6 +3,7 @@ export { factoryRoutes, webhookRoutes } from './factory.routes';
 export {
   FactoryWebhooks,
   ROTATION_GRACE_MS,
+  WEBHOOK_UNUSABLE,
   webhookNotSet,
   type DeliveryErrorKind,
   type WebhookTarget,

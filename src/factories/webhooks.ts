@@ -183,6 +183,10 @@ export class FactoryWebhooks {
   }
 }
 
+/** How a route that pushes to the factory's webhook documents its 409s. */
+export const WEBHOOK_UNUSABLE =
+  '`webhook_not_set`: no webhook is set; `webhook_secret_unreadable`: its secret was sealed under a former AUTH_SECRET (rotate it)';
+
 /** The stored signing secret was sealed under another AUTH_SECRET: nothing can be signed until the factory rotates it. */
 function webhookSecretUnreadable(): AppError {
   return new AppError(

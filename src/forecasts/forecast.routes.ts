@@ -1,5 +1,5 @@
 import type { Clock } from '../platform/clock';
-import { FactoryParams } from '../factories';
+import { FactoryParams, WEBHOOK_UNUSABLE } from '../factories';
 import { z } from 'zod';
 import { listOf, page, pageOf, pageQuery } from '../platform/http/paginate';
 import { Download, route, type RouteDef } from '../platform/http/routes';
@@ -212,7 +212,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       doc: {
         description: REDELIVER,
         answer: 'The new attempt, delivered or not',
-        problems: { 409: '`webhook_not_set`: no webhook is set' },
+        problems: { 409: WEBHOOK_UNUSABLE },
       },
       handle: async ({ principal, params }) => toDeliveryDto(await forecasts.redeliver(principal.factoryId, params.id)),
     }),
@@ -227,7 +227,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
       doc: {
         description: REDELIVER,
         answer: 'The new attempt, delivered or not',
-        problems: { 409: '`webhook_not_set`: no webhook is set' },
+        problems: { 409: WEBHOOK_UNUSABLE },
       },
       handle: async ({ principal, params }) => {
         if (!canActForFactory(principal, params.id)) throw notFound('The factory');
@@ -245,7 +245,7 @@ export function forecastRoutes(forecasts: ForecastService, clock: Clock): RouteD
         description:
           'One attempt now, logged among the deliveries (`manual`), with the batch as every push sends it (same event id: a receiver that has it already may ignore it).',
         answer: 'The attempt, delivered or not',
-        problems: { 409: '`webhook_not_set`: no webhook is set' },
+        problems: { 409: WEBHOOK_UNUSABLE },
       },
       handle: async ({ principal, params }) => toDeliveryDto(await forecasts.pushNow(principal.factoryId, params.id)),
     }),
