@@ -101,3 +101,16 @@ test('the CSV is the filtered log, with a byte-order mark and the Chinese text i
   expect(lines[1]).toContain('营业执照照片看不清');
   expect(lines[1]).toContain('/v1/shop-applications/:id/refuse');
 });
+
+test("an action on one of a factory's keys names the key under the factory, and the key's id finds it", async () => {
+  const { page, api } = run;
+  const key = await api.ok<{ id: string }>('POST', `/v1/factories/${factoryId}/api-keys`, { name: 'ERP' });
+  expect((await api.call('DELETE', `/v1/factories/${factoryId}/api-keys/${key.id}`)).status).toBe(204);
+  await page.getByRole('button', { name: '清除' }).click();
+  await page.getByLabel('对象编号').fill(key.id);
+  await page.getByRole('button', { name: '筛选' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-entry"]').length === 1);
+  const subject = (await cellsOf(0))[3];
+  expect(subject).toContain(factoryId);
+  expect(await rows().first().getByTestId('audit-param').innerText()).toBe(`keyId: ${key.id}`);
+});

@@ -139,7 +139,17 @@ export function AuditPage() {
                   </div>
                 )}
               </td>
-              <td>{entry.subjectId ? <code className="id">{entry.subjectId}</code> : '—'}</td>
+              <td>
+                {entry.subjectId ? <code className="id">{entry.subjectId}</code> : '—'}
+                {/* The route's other parameters (the first is the subject): which key, user or delivery. */}
+                {Object.entries(entry.params ?? {})
+                  .slice(1)
+                  .map(([name, value]) => (
+                    <div key={name} className="muted small" data-testid="audit-param">
+                      {name}: <code className="id">{value}</code>
+                    </div>
+                  ))}
+              </td>
               <td>{entry.reason ?? '—'}</td>
               <td>
                 <span className={`badge badge-audit-${entry.status}`} data-testid="audit-outcome">
