@@ -1,6 +1,6 @@
 import type { AccountService } from '../accounts';
 import { type CampaignService, variantLabel, variantText } from '../campaigns';
-import type { LedgerService, PostedEntry } from '../ledger';
+import { LEDGER_CURRENCY, type LedgerService, type PostedEntry } from '../ledger';
 import type { PaymentRow, PaymentService, RefundRow } from '../payments';
 import type { PledgeReads, PledgeRow } from '../pledges';
 import type { Database } from '../platform/database';
@@ -36,6 +36,16 @@ function refundEvents(r: RefundRow): Event[] {
   return [...event(r.createdAt, 'refund_requested', r.reason, ref), ...event(r.succeededAt, 'refund_paid_out', r.reason, ref)];
 }
 
+/**
+ * What was paid back of a pledge's payments, in the ledger's currency: a record's amounts are CNY. Money a provider
+ * took in another currency (unexpected, refunded in that currency) is on its own payment's record, in its currency.
+ */
+function refundedInLedgerCurrency(payments: readonly PaymentRow[], refunds: readonly RefundRow[]): Decimal | null {
+  if (refunds.length === 0) return null;
+  const inLedgerCurrency = new Set(payments.filter((p) => p.currency === LEDGER_CURRENCY).map((p) => p.id));
+  return sum(refunds.filter((r) => r.status === 'succeeded' && inLedgerCurrency.has(r.paymentId)).map((r) => r.amount));
+}
+
 const ledgerEvents = (entries: readonly PostedEntry[]): Event[] => entries.flatMap((e) => event(e.entry.createdAt, 'ledger_entry', e.entry.kind));
 
 const relatedPayment = (p: PaymentRow): Related => ({
@@ -44,16 +54,22 @@ const relatedPayment = (p: PaymentRow): Related => ({
   link: recordLink('payments', p.id),
   status: p.status,
   amount: formatMoney(p.amount),
-  summary: p.kind,
+  // Its amount is in its own currency: named when it is not the CNY of every other amount shown.
+  summary: p.currency === LEDGER_CURRENCY ? p.kind : `${p.kind} · ${p.currency}`,
 });
-const relatedRefund = (r: RefundRow): Related => ({
+const relatedRefund = (r: RefundRow, currency = LEDGER_CURRENCY): Related => ({
   kind: 'refunds',
   id: r.id,
   link: recordLink('refunds', r.id),
   status: r.status,
   amount: formatMoney(r.amount),
-  summary: r.reason,
+  summary: currency === LEDGER_CURRENCY ? r.reason : `${r.reason} · ${currency}`,
 });
+/** Refunds, each in the currency of the payment it gives back. */
+const relatedRefunds = (refunds: readonly RefundRow[], payments: readonly PaymentRow[]): Related[] => {
+  const currencies = new Map(payments.map((p) => [p.id, p.currency]));
+  return refunds.map((r) => relatedRefund(r, currencies.get(r.paymentId)));
+};
 const relatedPledge = (p: PledgeRow): Related => ({
   kind: 'pledges',
   id: p.id,
@@ -156,7 +172,7 @@ export class MoneyRecords {
         ...money('unitPrice', pledge.unitPrice),
         ...money('creditedPerUnit', pledge.creditedPerUnit),
         ...money('balance', pledge.balance),
-        ...money('refunded', refunds.length ? sum(refunds.filter((r) => r.status === 'succeeded').map((r) => r.amount)) : null),
+        ...money('refunded', refundedInLedgerCurrency(payments, refunds)),
       ],
       fields: [...field('quantity', pledge.quantity), ...field('variant', pledge.variantKey), ...field('shopId', pledge.shopId)],
       timeline: inOrder([
@@ -167,7 +183,7 @@ export class MoneyRecords {
         ...refunds.flatMap(refundEvents),
         ...ledgerEvents(ledger),
       ]),
-      related: [...payments.map(relatedPayment), ...refunds.map(relatedRefund)],
+      related: [...payments.map(relatedPayment), ...relatedRefunds(refunds, payments)],
       ledger: toEntries(ledger),
     };
   }
@@ -204,7 +220,7 @@ export class MoneyRecords {
         ...refunds.flatMap(refundEvents),
         ...ledgerEvents(ledger),
       ]),
-      related: [...(pledge ? [relatedPledge(pledge)] : []), ...(box ? [relatedBox(box)] : []), ...refunds.map(relatedRefund)],
+      related: [...(pledge ? [relatedPledge(pledge)] : []), ...(box ? [relatedBox(box)] : []), ...relatedRefunds(refunds, [payment])],
       ledger: toEntries(ledger),
     };
   }
@@ -325,7 +341,7 @@ export class MoneyRecords {
           summary: planName.zh,
         },
         ...payments.map(relatedPayment),
-        ...refunds.map(relatedRefund),
+        ...relatedRefunds(refunds, payments),
       ],
       ledger: toEntries(ledger),
     };

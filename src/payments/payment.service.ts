@@ -2,7 +2,7 @@ import { In, LessThanOrEqual } from 'typeorm';
 import { LEDGER_CURRENCY, accounts, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { conflict, notFound, unprocessable } from '../platform/http/app-error';
+import { badRequest, conflict, notFound, unprocessable } from '../platform/http/app-error';
 import type { Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
@@ -229,7 +229,9 @@ export class PaymentService {
       throw unprocessable('checkout_not_offered', `There is no ${choice.channel} checkout at "${choice.provider}" (GET /v1/payments/providers lists them).`);
     const now = this.deps.clock.now();
     const { payment, terms } = await this.deps.db.transaction(async (tx) => {
-      const payment = await tx.findOneBy(PaymentRow, { id: paymentId });
+      // Locked, as a notification locks it: a payment settling at another provider meanwhile is seen settled here,
+      // and this checkout cannot then move it to its provider (its refunds would go where the money never was).
+      const payment = await tx.findOne(PaymentRow, { where: { id: paymentId }, lock: this.deps.db.rowLock() });
       if (!payment || payment.userId !== consumer.userId || payment.kind === 'unexpected') throw notFound('The payment');
       if (payment.status !== 'pending') throw conflict('payment_not_pending', `This payment is ${payment.status}: there is nothing to pay.`);
       const terms = await this.listenerOf(payment.kind).checkoutTerms(tx, payment);
@@ -342,6 +344,10 @@ export class PaymentService {
       elsewhere.length === 0 ? [] : (await tx.find(PaymentCheckoutRow, { where: { paymentId: In(elsewhere), provider } })).map((c) => c.paymentId),
     );
     for (const event of events) {
+      // Money taken is at least a fen: a success of 0.00 took nothing, and no ledger entry can record it (an
+      // entry needs two non-zero lines). Refused as a notification not as documented, changing nothing.
+      if (event.type === 'payment.succeeded' && !event.amount.gt(0))
+        throw badRequest('validation_failed', `The notification reports ${event.amount.toFixed(2)} ${event.currency} taken: money taken is at least 0.01.`);
       const found = payments.get(event.paymentId);
       if (found && event.type === 'payment.failed' && found.provider !== provider && offeredHere.has(found.id)) {
         // A provider the consumer left for another: its failure (the order closed unpaid) changes nothing.
@@ -557,8 +563,14 @@ export class PaymentService {
     const send = async () => {
       for (let refund = queue.shift(); refund; refund = queue.shift()) {
         const payment = payments.get(refund.paymentId)!;
-        const result = await this.deps.gateways
-          .get(payment.provider)!
+        const gateway = this.deps.gateways.get(payment.provider);
+        if (!gateway) {
+          // Its provider is no longer configured here (its settings removed): a refused attempt, on record for operators
+          // and sent again later, rather than an error that would fail every refund sent with it.
+          results.set(refund.id, { outcome: 'rejected', reason: `the payment provider "${payment.provider}" is not configured: it cannot be sent there` });
+          continue;
+        }
+        const result = await gateway
           .refund({
             refundId: refund.id,
             paymentId: payment.reportedPaymentId ?? payment.id,
@@ -690,9 +702,18 @@ export class PaymentService {
     page: { limit: number; offset: number },
     filter: { status?: RefundStatus; problem?: 'stuck' | 'attention' } = {},
   ): Promise<{ items: RefundRow[]; total: number }> {
-    const stuck = { status: In(['pending', 'processing'] as RefundStatus[]), createdAt: LessThanOrEqual(this.stuckBefore()) };
-    const problem = filter.problem === 'stuck' ? [stuck] : filter.problem === 'attention' ? [{ status: 'failed' as const }, stuck] : [{}];
-    const where = problem.map((w) => ({ ...w, ...(filter.status ? { status: filter.status } : {}) }));
+    // Each problem is the statuses it can have (and, for stuck, an age). A status asked for narrows them: it
+    // never replaces them, or ?problem=stuck&status=succeeded would list paid-out refunds as stuck.
+    const stuck = { statuses: ['pending', 'processing'] as RefundStatus[], createdAt: LessThanOrEqual(this.stuckBefore()) };
+    const problem =
+      filter.problem === 'stuck' ? [stuck] : filter.problem === 'attention' ? [{ statuses: ['failed'] as RefundStatus[] }, stuck] : [{ statuses: undefined }];
+    const where = problem.flatMap(({ statuses, ...rest }) => {
+      const allowed = filter.status === undefined ? statuses : statuses === undefined || statuses.includes(filter.status) ? [filter.status] : [];
+      if (allowed?.length === 0) return [];
+      return [{ ...rest, ...(allowed ? { status: In(allowed) } : {}) }];
+    });
+    // A status no refund with that problem can have: none.
+    if (where.length === 0) return { items: [], total: 0 };
     const [items, total] = await this.deps.db.read((tx) =>
       tx.findAndCount(RefundRow, { where, order: { createdAt: 'DESC', id: 'ASC' }, skip: page.offset, take: page.limit }),
     );

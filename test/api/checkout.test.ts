@@ -105,3 +105,34 @@ test('refusals: someone else’s payment, a payment settled or past its deadline
   await deliver(t, 'sandbox', t.app.services.sandbox.notification(paid.deposit, 'succeeded', clock.now())).expect(200);
   expect((await checkout(paid.consumer.auth, paid.deposit.id, { provider: 'sandbox', channel: 'sheet' }).expect(409)).body.code).toBe('payment_not_pending');
 });
+
+test('a checkout at a second provider racing the money taken at the first: the payment stays at the provider that took it, and its refund goes there', async () => {
+  const { t, clock, other } = bed;
+  const { consumer, pledgeId, deposit } = await anUnpaidDeposit(bed);
+  await checkout(consumer.auth, deposit.id, { provider: 'sandbox', channel: 'qr' }).expect(200);
+  // The sandbox's notification arrives while the checkout at sandbox-b is between reading the payment and moving it:
+  // the listener that gives the checkout's deadline holds it there for a moment (on MariaDB both run at once).
+  const listener = (
+    t.app.services.payments as unknown as { listeners: Map<string, { checkoutTerms: (...args: unknown[]) => Promise<unknown> }> }
+  ).listeners.get('deposit')!;
+  const terms = listener.checkoutTerms;
+  let notified: Promise<unknown> | undefined;
+  listener.checkoutTerms = async (...args: unknown[]) => {
+    notified ??= deliver(t, 'sandbox', t.app.services.sandbox.notification(deposit, 'succeeded', clock.now())).then((r) => r.status);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return terms.apply(listener, args);
+  };
+  try {
+    const moved = await checkout(consumer.auth, deposit.id, { provider: 'sandbox-b', channel: 'qr' });
+    expect(await notified).toBe(200);
+    // Either the checkout came first (and the money moved the payment back to the provider that took it) or it found the payment paid.
+    expect([200, 409]).toContain(moved.status);
+  } finally {
+    listener.checkoutTerms = terms;
+  }
+  expect(await paymentRow(deposit.id)).toMatchObject({ status: 'succeeded', provider: 'sandbox' });
+  await t.http.post(`/v1/pledges/${pledgeId}/cancel`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(200);
+  await runDue(t, clock);
+  expect(t.app.services.sandbox.refundsSent).toContainEqual(expect.objectContaining({ paymentId: deposit.id, reason: 'pledge_cancelled' }));
+  expect(other.refundsSent.filter((r) => r.paymentId === deposit.id)).toEqual([]);
+});

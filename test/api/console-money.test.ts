@@ -5,7 +5,7 @@ import { parseMoney } from '../../src/platform/money';
 import { aConsumer, aFactory, type Caller } from '../support/builders';
 import { anOpenCampaign, paidPledge, payBalance } from '../support/campaigns';
 import { runDue } from '../support/clock';
-import { paymentsBed } from '../support/payments';
+import { anUnpaidDeposit, deliver, paymentsBed } from '../support/payments';
 import { aShopApplication, aShopOwner } from '../support/shops';
 import { subscribe } from '../support/subscriptions';
 
@@ -170,6 +170,31 @@ describe('search', () => {
     });
     await t.http.get(`/v1/console/money/boxes/${placed.id}`).set(operator.auth).expect(404);
     await t.http.get(`/v1/console/money/pledges/${placed.id}`).set(consumer.auth).expect(403);
+  });
+
+  test("a pledge's record counts what was paid back in CNY; money taken in another currency is named with its currency", async () => {
+    const { t, clock, operator } = bed;
+    const { consumer, pledgeId, deposit } = await anUnpaidDeposit(bed);
+    const { sandbox } = t.app.services;
+    await deliver(t, 'sandbox', sandbox.notification(deposit, 'succeeded', clock.now())).expect(200);
+    // The provider also took 7.00 USD against the deposit: money we did not ask for, refunded in USD.
+    const usd = { amount: parseMoney('7.00') };
+    await deliver(
+      t,
+      'sandbox',
+      sandbox.notification({ ...deposit, ...usd }, 'succeeded', clock.now(), { transactionId: `usd-${deposit.id}`, currency: 'USD' }),
+    ).expect(200);
+    await t.http.post(`/v1/pledges/${pledgeId}/cancel`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(200);
+    await runDue(t, clock);
+    const record = (await t.http.get(`/v1/console/money/pledges/${pledgeId}`).set(operator.auth).expect(200)).body;
+    expect(record.amounts).toContainEqual({ name: 'refunded', amount: deposit.amount.toFixed(2) });
+    expect(record.related).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'payments', amount: '7.00', summary: 'unexpected · USD' }),
+        expect.objectContaining({ kind: 'refunds', amount: '7.00', summary: 'unexpected_payment · USD' }),
+        expect.objectContaining({ kind: 'refunds', amount: deposit.amount.toFixed(2), summary: 'pledge_cancelled' }),
+      ]),
+    );
   });
 
   test("a subscription's and a box's record", async () => {
@@ -360,6 +385,29 @@ describe('refunds an operator sends again', () => {
     const consumer = await aConsumer(t);
     await t.http.post(`/v1/refunds/${refundId}/retry`).set(consumer.auth).set('Idempotency-Key', randomUUID()).send({ reason: 'x' }).expect(403);
     await runDue(t, bed.clock);
+  });
+
+  test('a status asked beside a problem narrows it: a paid-out refund is never stuck, a pending one needs attention only once it is stuck', async () => {
+    const { clock } = bed;
+    const paid = await aRefundDecided();
+    await sendOnce(paid.refundId);
+    const old = await aRefundDecided();
+    clock.offsetMs += 61 * 60_000;
+    const fresh = await aRefundDecided();
+    const listed = async (query: string) =>
+      (await bed.t.http.get(`/v1/refunds?${query}&limit=100`).set(bed.operator.auth).expect(200)).body.items as {
+        id: string;
+        status: string;
+        stuck: boolean;
+      }[];
+
+    const pendingAttention = await listed('problem=attention&status=pending');
+    expect(pendingAttention.map((r) => r.id)).toContain(old.refundId);
+    expect(pendingAttention.map((r) => r.id)).not.toContain(fresh.refundId);
+    expect(pendingAttention.every((r) => r.status === 'pending' && r.stuck)).toBe(true);
+    // A paid-out or failed refund is not stuck, whatever status is asked.
+    for (const status of ['succeeded', 'failed']) expect(await listed(`problem=stuck&status=${status}`)).toEqual([]);
+    expect(await listed('problem=attention&status=succeeded')).toEqual([]);
   });
 });
 

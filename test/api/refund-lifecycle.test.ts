@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PaymentRow, RefundRow } from '../../src/payments';
 import { expectLedgerReconciles } from '../support/campaigns';
 import { advance, runDue } from '../support/clock';
@@ -118,4 +119,37 @@ describe('the query job', () => {
     expect(await refundOf(unexpected.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(sandbox.refundsSent.filter((r) => r.paymentId === deposit.id)).toHaveLength(1);
   });
+});
+
+test('a refund whose provider is no longer configured is a refused attempt with its reason (not an error), and is paid once the provider is back', async () => {
+  const { t, clock, other, operator } = bed;
+  const { consumer, pledgeId, deposit } = await anUnpaidDeposit(bed);
+  await t.http.post(`/v1/payments/${deposit.id}/checkout`).set(consumer.auth).send({ provider: 'sandbox-b', channel: 'qr' }).expect(200);
+  await deliver(t, 'sandbox-b', other.notification(deposit, 'succeeded', clock.now())).expect(200);
+  // The service restarted without sandbox-b's settings: the provider is gone from its configured gateways.
+  const gateways = (t.app.services.payments as unknown as { deps: { gateways: Map<string, unknown> } }).deps.gateways;
+  gateways.delete('sandbox-b');
+  try {
+    await t.http.post(`/v1/pledges/${pledgeId}/cancel`).set(consumer.auth).set('Idempotency-Key', randomUUID()).expect(200);
+    // One run of the refund job's work (the job itself would retry it on its back-off while the provider is gone).
+    const decided = await refundOf(deposit.id);
+    const [error] = await t.app.services.payments.sendRefunds([decided.id]);
+    expect(error?.message).toContain('is not configured');
+    const refund = await refundOf(deposit.id);
+    expect(refund).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringContaining('"sandbox-b" is not configured') });
+    const attention = (await t.http.get('/v1/refunds?problem=attention&limit=100').set(operator.auth).expect(200)).body.items as { id: string }[];
+    expect(attention.map((r) => r.id)).toContain(refund.id);
+    const retried = await t.http
+      .post(`/v1/refunds/${refund.id}/retry`)
+      .set(operator.auth)
+      .set('Idempotency-Key', randomUUID())
+      .send({ reason: '微信支付配置恢复前重试' });
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ outcome: 'failed', refund: { status: 'failed', attempts: 2 } });
+  } finally {
+    gateways.set('sandbox-b', other);
+  }
+  await advance(bed.t, bed.clock, 10 * 60_000);
+  expect(await refundOf(deposit.id)).toMatchObject({ status: 'succeeded' });
+  expect(other.refundsSent.filter((r) => r.paymentId === deposit.id)).toHaveLength(1);
 });

@@ -192,6 +192,20 @@ describe('money the gateway took that we did not ask for', () => {
     expect(res.body.detail).toMatch(/transactionId/);
   });
 
+  test('a success of 0.00 took no money: refused as not a notification (400, not a 5xx), and nothing changes', async () => {
+    const { pledgeId, consumer, deposit } = await unpaidPledge();
+    const zero = parseMoney('0.00');
+    const ofOurs = await notify(deposit, 'succeeded', { amount: zero, transactionId: `txn-zero-${deposit.id}` }).expect(400);
+    expect(ofOurs.body).toMatchObject({ code: 'validation_failed', detail: expect.stringContaining('0.00') });
+    const unknown = await notify({ id: randomUUID(), amount: zero }, 'succeeded', { transactionId: `txn-zero-${randomUUID()}` }).expect(400);
+    expect(unknown.body.code).toBe('validation_failed');
+    expect((await paymentRow(deposit.id)).status).toBe('pending');
+    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === deposit.id)).toEqual([]);
+    // The money itself, when it comes, pays the deposit.
+    expect((await notify(deposit, 'succeeded').expect(200)).body.outcome).toBe('processed');
+    expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+  });
+
   test('reconcile finds unexpected money that is not being refunded', async () => {
     const id = randomUUID();
     await t.db.transaction((tx) =>
