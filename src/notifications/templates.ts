@@ -37,7 +37,7 @@ export const NOTIFICATION_DATA = {
   // To a factory's portal users: what a campaign earned it, and the money on its way.
   // A statement's net is negative where refunds and compensation exceed what the campaign earned.
   // Of a campaign (its title) or of an orchard's ISO ship week of fruit boxes (the week).
-  statement_ready: z.object({ title: title.optional(), week: z.string().optional(), net: z.string().regex(/^-?(0|[1-9]\d{0,13})\.\d{2}$/) }),
+  statement_ready: z.object({ title: title.optional(), week: z.string().optional(), net: z.string().regex(/^-?(0|[1-9]\d{0,12})\.\d{2}$/) }),
   payout_sent: z.object({ amount: money }),
   payout_confirmed: z.object({ amount: money }),
   // To operators: a provider's statement of a day differs from our records (GET /v1/payments/statement-differences).

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PaymentRow } from '../../src/payments';
-import { type Decimal, parseMoney } from '../../src/platform/money';
+import { Decimal, parseMoney } from '../../src/platform/money';
 import type { TestApp } from '../support/app';
 import { aConsumer, aFactoryWorld, type Caller } from '../support/builders';
 import { anOpenCampaign, expectLedgerReconciles, paidPledge, pledge } from '../support/campaigns';
@@ -204,6 +204,20 @@ describe('money the gateway took that we did not ask for', () => {
     // The money itself, when it comes, pays the deposit.
     expect((await notify(deposit, 'succeeded').expect(200)).body.outcome).toBe('processed');
     expect((await t.http.get(`/v1/pledges/${pledgeId}`).set(consumer.auth).expect(200)).body.status).toBe('active');
+  });
+
+  test('an amount beyond 13 digits of yuan is not a notification (400, nothing kept); the largest one is kept and read back to the fen', async () => {
+    // 99,999,999,999,999.99 yuan is more fen than a JavaScript number holds exactly (2^53): kept, it came back as
+    // 100,000,000,000,000.00 on the embedded database, and the ledger no longer reconciled.
+    const tooLarge = { id: randomUUID(), amount: new Decimal('99999999999999.99') };
+    expect((await notify(tooLarge, 'succeeded', { transactionId: `txn-huge-${randomUUID()}` }).expect(400)).body.code).toBe('validation_failed');
+    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === tooLarge.id)).toEqual([]);
+
+    const largest = { id: randomUUID(), amount: parseMoney('9999999999999.99') };
+    expect((await notify(largest, 'succeeded', { transactionId: `txn-largest-${randomUUID()}` }).expect(200)).body.outcome).toBe('unexpected');
+    expect((await unexpectedPayments()).filter((p) => p.reportedPaymentId === largest.id)).toEqual([expect.objectContaining({ amount: '9999999999999.99' })]);
+    await runDue(t, clock);
+    expect(sentBack(largest.id)).toEqual([expect.objectContaining({ amount: '9999999999999.99' })]);
   });
 
   test('reconcile finds unexpected money that is not being refunded', async () => {

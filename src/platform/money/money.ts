@@ -9,12 +9,14 @@ export type Decimal = InstanceType<typeof Decimal>;
 
 /**
  * An amount as it is written in JSON, both ways: exactly what formatMoney writes ("1000.00", "0.50"),
- * non-negative, always two decimals. docs/openapi.yaml's Money schema has this very pattern.
+ * non-negative, always two decimals. docs/openapi.yaml's Money schema has this very pattern. At most 13
+ * digits before the point: its fen (at most 999,999,999,999,999) stay below 2^53, so the embedded
+ * database's driver, which reads a BIGINT as a JavaScript number, reads them back exactly.
  */
-export const MONEY_PATTERN = /^(0|[1-9]\d{0,13})\.\d{2}$/;
+export const MONEY_PATTERN = /^(0|[1-9]\d{0,12})\.\d{2}$/;
 
 /** What parseMoney reads: a non-negative decimal with at most two places ("12", "0.5" in code and constants). */
-const AMOUNT = /^(0|[1-9]\d{0,13})(\.\d{1,2})?$/;
+const AMOUNT = /^(0|[1-9]\d{0,12})(\.\d{1,2})?$/;
 
 export function parseMoney(text: string): Decimal {
   if (!AMOUNT.test(text)) throw new RangeError(`not a money amount: ${JSON.stringify(text)}`);
@@ -44,7 +46,7 @@ export function toFen(amount: Decimal): string {
   return amount.times(100).toFixed(0);
 }
 
-/** mysql2 returns BIGINT as a string, better-sqlite3 as a number: both are exact integers of fen. */
+/** mysql2 returns BIGINT as a string, better-sqlite3 as a number: both exact integers of fen (MONEY_PATTERN keeps them below 2^53). */
 export function fromFen(fen: string | number | bigint): Decimal {
   const value = new Decimal(typeof fen === 'bigint' ? fen.toString() : fen);
   if (!value.isInteger()) throw new RangeError(`fen value ${String(fen)} is not an integer`);
