@@ -317,6 +317,22 @@ export class CampaignService {
     return result.affected === 1;
   }
 
+  /**
+   * Gives units back only while the window is open on the campaign row itself, checked by the UPDATE that takes
+   * the row's lock (the rule of reserveUnits): a consumer's cancel then waits for a decision being made and is
+   * refused after it, instead of cancelling a pledge the decision has just counted as paid (MySQL).
+   */
+  async releaseUnitsWhileOpen(tx: Tx, campaignId: string, quantity: number, now: Date): Promise<boolean> {
+    const result = await tx
+      .createQueryBuilder()
+      .update(CampaignRow)
+      .set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` })
+      .where('id = :id', { id: campaignId })
+      .andWhere("status IN ('scheduled', 'open') AND opens_at <= :now AND closes_at > :now", { now })
+      .execute();
+    return result.affected === 1;
+  }
+
   async releaseUnits(tx: Tx, campaignId: string, quantity: number): Promise<void> {
     await tx
       .createQueryBuilder()

@@ -219,7 +219,8 @@ export function variantKey(options: OptionDimension[], variant: Record<string, s
   }
   const values: string[] = [];
   for (const option of options) {
-    const value = variant[option.name];
+    // Own keys only: an option named like a property every object inherits ("constructor") must not read it.
+    const value = Object.hasOwn(variant, option.name) ? variant[option.name] : undefined;
     if (value === undefined) return { error: `choose a ${option.name} (one of ${option.values.join(', ')})` };
     if (!option.values.includes(value)) return { error: `"${value}" is not a ${option.name} of this product (one of ${option.values.join(', ')})` };
     values.push(value);

@@ -2,7 +2,7 @@ import type { CampaignRow } from '../campaigns';
 import { accounts, type LedgerService } from '../ledger';
 import type { PaymentRow, PaymentService } from '../payments';
 import type { Tx } from '../platform/database';
-import { type Decimal, roundToFen } from '../platform/money';
+import { type Decimal, ZERO, roundToFen } from '../platform/money';
 import type { PledgeRow } from './pledge.entity';
 
 /**
@@ -102,7 +102,10 @@ export class MoneyFlows {
     reason: 'campaign_cancelled' | 'after_sale' = 'campaign_cancelled',
   ): Promise<void> {
     const total = pledge.deposit.plus(balancePayment?.amount ?? 0);
-    const { fee, factoryShare } = this.split(total);
+    // The fee this purchase was charged, as the ledger holds it, not the rate configured now: after a change of
+    // PLATFORM_FEE_RATE the platform gave back another fee than it took, and the factory kept the difference.
+    const fee = (await this.ledger.balancesOfPledges(tx, accounts.platformFees, [pledge.id])).get(pledge.id)?.negated() ?? ZERO;
+    const factoryShare = total.minus(fee);
     await this.ledger.post(tx, {
       kind: 'purchase_refunded',
       refs: { campaignId: pledge.campaignId, pledgeId: pledge.id },

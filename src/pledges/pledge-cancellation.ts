@@ -22,15 +22,18 @@ export class PledgeCancellation {
       const pledge = await lockOwnPledge(this.deps.db, tx, consumer, pledgeId);
       const campaign = (await this.deps.campaigns.find(tx, pledge.campaignId))!;
       const open = isTakingPledges(campaign, now);
-      if (!open || !['awaiting_deposit', 'active'].includes(pledge.status)) {
-        throw conflict(
+      const was = pledge.status;
+      const refused = (status: string) =>
+        conflict(
           'pledge_not_cancellable',
-          `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${pledge.status} and the campaign ${open ? 'open' : campaign.status}.`,
+          `A pledge can be cancelled only while its campaign is open and before the campaign is decided; this pledge is ${was} and the campaign ${status}.`,
         );
-      }
-      const wasPaid = pledge.status === 'active';
+      if (!open || !['awaiting_deposit', 'active'].includes(was)) throw refused(open ? 'open' : campaign.status);
+      const wasPaid = was === 'active';
       await this.deps.moves.setStatus(tx, pledge, 'cancelled');
-      await this.deps.moves.releaseUnits(tx, campaign, [pledge]);
+      // The campaign read above is not locked: a decision at the deadline may be counting this pledge as paid right
+      // now. Its units go back only if the window is still open on the locked row; if not, nothing is cancelled.
+      if (!(await this.deps.moves.releaseUnits(tx, campaign, [pledge], now))) throw refused('closed');
       if (wasPaid) await this.deps.flows.refundDeposit(tx, pledge, await this.deps.moves.payment(tx, pledge.depositPaymentId), 'pledge_cancelled');
       else await this.deps.payments.cancel(tx, pledge.depositPaymentId);
       return pledge;

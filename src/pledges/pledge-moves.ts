@@ -151,11 +151,17 @@ export class PledgeMoves {
     return tx.findOneByOrFail(PaymentRow, { id: paymentId });
   }
 
-  /** The units of pledges of one campaign go back to it, and to their consumers' counts. */
-  async releaseUnits(tx: Tx, campaign: CampaignRow, pledges: readonly PledgeRow[]): Promise<void> {
+  /**
+   * The units of pledges of one campaign go back to it, and to their consumers' counts. With `whileOpenAt`, only if
+   * the campaign's window is still open at that moment on its row (CampaignService.releaseUnitsWhileOpen): false,
+   * and nothing given back, if it is not.
+   */
+  async releaseUnits(tx: Tx, campaign: CampaignRow, pledges: readonly PledgeRow[], whileOpenAt?: Date): Promise<boolean> {
     const unitsOf = (of: readonly PledgeRow[]) => of.reduce((total, p) => total + p.quantity, 0);
-    await this.deps.campaigns.releaseUnits(tx, campaign.id, unitsOf(pledges));
-    if (campaign.perConsumerLimit === null) return;
+    if (whileOpenAt) {
+      if (!(await this.deps.campaigns.releaseUnitsWhileOpen(tx, campaign.id, unitsOf(pledges), whileOpenAt))) return false;
+    } else await this.deps.campaigns.releaseUnits(tx, campaign.id, unitsOf(pledges));
+    if (campaign.perConsumerLimit === null) return true;
     for (const userId of [...new Set(pledges.map((p) => p.userId))].sort()) {
       const units = unitsOf(pledges.filter((p) => p.userId === userId));
       await tx
@@ -165,6 +171,7 @@ export class PledgeMoves {
         .where('campaign_id = :c AND user_id = :u', { c: campaign.id, u: userId })
         .execute();
     }
+    return true;
   }
 }
 

@@ -158,6 +158,7 @@ export class PledgePlacement {
         campaignId,
         intents.filter((_, i) => !refused[i]),
         await shopAt,
+        this.deps.clock.now(),
       );
       if (!reserved) throw new Error('the batch does not fit');
       let next = 0;
@@ -173,11 +174,14 @@ export class PledgePlacement {
       const placedAlone = await this.deps.db.transaction(async (tx) => {
         const refused = await this.takeConsumerUnits(tx, intent);
         if (refused) return refused;
-        const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent], await shopAt);
+        // One moment for the conditional update and for the reason it gives: read again after it, a pledge refused a
+        // millisecond before the opening found the campaign open, and was told that it was sold out.
+        const now = this.deps.clock.now();
+        const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent], await shopAt, now);
         if (!reserved) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
           if (!latest || latest.status === 'draft') throw notFound('The campaign');
-          assertOpen(latest, this.deps.clock.now());
+          assertOpen(latest, now);
           const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
           throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);
         }
@@ -200,11 +204,12 @@ export class PledgePlacement {
     campaignId: string,
     intents: readonly PledgeIntent[],
     shopAt: ShopAt,
+    now: Date,
   ): Promise<{ placed: Placed[]; reserved: boolean }> {
     const units = intents.reduce((total, intent) => total + intent.quantity, 0);
     const [placed, reserved] = await Promise.all([
       this.insertPledges(tx, intents, shopAt),
-      units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, this.deps.clock.now()),
+      units === 0 || this.deps.campaigns.reserveUnits(tx, campaignId, units, now),
     ]);
     return { placed, reserved };
   }

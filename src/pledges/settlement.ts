@@ -1,4 +1,4 @@
-import { In, LessThanOrEqual } from 'typeorm';
+import { In, IsNull, LessThanOrEqual } from 'typeorm';
 import { z } from 'zod';
 import {
   type CampaignRow,
@@ -30,6 +30,12 @@ const BATCH = 100;
 /** A success writes three statements for the whole batch: larger batches save round trips and commits. */
 const SUCCESS_BATCH = 1000;
 export const byCampaign = z.strictObject({ campaignId: z.string() });
+/**
+ * How long after the balance due time a balance payment still in flight (asked for before it, its gateway's answer not
+ * in yet) is waited for before its deposit is forfeited: as long as a deposit in flight at the deadline is (the 15
+ * minutes of its TTL). A checkout expires at the due time, so money the gateway confirms later was paid before it.
+ */
+export const BALANCE_IN_FLIGHT_GRACE_MS = 15 * 60_000;
 
 /**
  * Deciding a campaign at its deadline and settling every pledge after it. Each step is a job that can
@@ -170,17 +176,27 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
     await this.deps.jobs.enqueue(tx, FORFEIT_JOB, { campaignId }, { runAt: campaign.balanceDueAt, key: campaignId });
   }
 
-  /** At the balance due time, pledges still without their balance forfeit their deposit to the factory. */
+  /**
+   * At the balance due time, pledges still without their balance forfeit their deposit to the factory. A pledge whose
+   * balance payment is still pending (paid at the last moment, the gateway's notification on its way) is given until
+   * BALANCE_IN_FLIGHT_GRACE_MS after the due time, when this job comes back for it: forfeited at once, the consumer who
+   * paid in time lost the deposit and had the balance refunded as late money.
+   */
   async forfeitUnpaid(campaignId: string): Promise<void> {
     const now = this.deps.clock.now();
+    let graceEnds: Date | undefined;
     for (;;) {
       const moved = await this.deps.db.transaction(async (tx) => {
         const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
         if (campaign.status !== 'succeeded') return 0;
         if (campaign.balanceDueAt && campaign.balanceDueAt > now)
           throw new Error(`balance of campaign ${campaignId} is not due until ${campaign.balanceDueAt.toISOString()}`);
+        // Awaiting its balance with a balance payment means that payment is pending: a declined one is let go of
+        // (PledgePayments.paymentFailed) and a paid one makes the pledge paid.
+        const inGrace = campaign.balanceDueAt !== null && now.getTime() < campaign.balanceDueAt.getTime() + BALANCE_IN_FLIGHT_GRACE_MS;
+        if (inGrace) graceEnds = new Date(campaign.balanceDueAt!.getTime() + BALANCE_IN_FLIGHT_GRACE_MS);
         const batch = await tx.find(PledgeRow, {
-          where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now) },
+          where: { campaignId, status: 'awaiting_balance', balanceDueAt: LessThanOrEqual(now), ...(inGrace && { balancePaymentId: IsNull() }) },
           take: BATCH,
           lock: this.deps.db.rowLock(),
         });
@@ -200,15 +216,26 @@ export class Settlement implements PledgesAtClose, DecisionObserver {
       });
       if (moved === 0) break;
     }
-    await this.deps.db.transaction((tx) => this.deps.moves.completeIfFinal(tx, campaignId));
+    await this.deps.db.transaction(async (tx) => {
+      await this.deps.moves.completeIfFinal(tx, campaignId);
+      // Balances in flight at the due time: this job again once their grace is over (keyed: scheduled once).
+      if (graceEnds && (await tx.countBy(PledgeRow, { campaignId, status: 'awaiting_balance' })) > 0)
+        await this.deps.jobs.enqueue(tx, FORFEIT_JOB, { campaignId }, { runAt: graceEnds, key: `${campaignId}:in-flight` });
+    });
   }
 
   async remind(campaignId: string): Promise<void> {
     await this.deps.db.transaction(async (tx) => {
       const campaign = (await this.deps.campaigns.find(tx, campaignId))!;
       if (campaign.status !== 'succeeded') return;
-      const due = await tx.find(PledgeRow, { where: { campaignId, status: 'awaiting_balance' } });
-      for (const pledge of due.filter((p) => p.remindedAt === null)) {
+      // Locked, and read as they are now: a second run of the job (another worker, a takeover) waits for this
+      // one and then finds these pledges reminded, so each consumer is reminded once.
+      const due = await tx.find(PledgeRow, {
+        where: { campaignId, status: 'awaiting_balance', remindedAt: IsNull() },
+        order: { id: 'ASC' },
+        lock: this.deps.db.rowLock(),
+      });
+      for (const pledge of due) {
         await tx.update(PledgeRow, { id: pledge.id }, { remindedAt: this.deps.clock.now() });
         await this.deps.notifications.notify(tx, {
           userId: pledge.userId,

@@ -1,7 +1,7 @@
 import { Decimal } from '../../src/platform/money';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, type Caller } from '../support/builders';
-import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge } from '../support/campaigns';
+import { anOpenCampaign, expectLedgerReconciles, paidPledge, payBalance, pledge, sandboxSettles } from '../support/campaigns';
 import { TestClock, advance, runDue } from '../support/clock';
 import { waitFor } from '../support/wait';
 
@@ -199,6 +199,42 @@ describe('a campaign that succeeds', () => {
     },
   );
 
+  test('a balance paid just before the due time whose notification comes after it completes the purchase; one never paid is forfeited after the grace', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const [inTime, abandoned] = [await paidPledge(t, a, c.id, black, 1), await paidPledge(t, b, c.id, black, 1)];
+    await closeAndSettle(c.id);
+    const dueAt = Date.parse((await campaign(c.id)).balanceDueAt);
+    await advance(t, clock, dueAt - 1000 - clock.now().getTime());
+    const askBalance = (consumer: Caller, pledgeId: string) =>
+      t.http.post(`/v1/pledges/${pledgeId}/balance-payment`).set(consumer.auth).set('Idempotency-Key', `last-second-${pledgeId}`).expect(201);
+    const paying = (await askBalance(a, inTime.id)).body.balancePayment;
+    const neverPaid = (await askBalance(b, abandoned.id)).body.balancePayment;
+    // The due time passes (the forfeit job runs), then the gateway's notification of A's payment arrives.
+    await advance(t, clock, 5000);
+    await sandboxSettles(t, paying.id);
+    expect((await pledgeOf(a, inTime.id)).status).toBe('paid');
+    expect((await notifications(a)).map((n) => n.kind)).not.toContain('deposit_forfeited');
+    expect((await pledgeOf(b, abandoned.id)).status).toBe('awaiting_balance');
+    await advance(t, clock, 15 * 60_000);
+    expect((await pledgeOf(b, abandoned.id)).status).toBe('forfeited');
+    expect((await campaign(c.id)).status).toBe('completed');
+    // Money for it that arrives after all goes back.
+    await sandboxSettles(t, neverPaid.id);
+    await runDue(t, clock);
+    expect((await refunds()).filter((r) => r.pledgeId === abandoned.id).map((r) => `${r.reason} ${r.amount}`)).toEqual(['late_payment 799.00']);
+  });
+
+  test('the balance reminder run on several workers at once reminds each consumer once (on MariaDB each run sent its own)', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { balanceWindowHours: 72, tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+    const consumers = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t)]);
+    for (const consumer of consumers) await paidPledge(t, consumer, c.id, black, 1);
+    await closeAndSettle(c.id);
+    // The reminder is due in 48 hours; a job taken over by another worker while the first still runs is the same as this.
+    await Promise.all([1, 2, 3].map(() => t.app.services.settlement.remind(c.id)));
+    for (const consumer of consumers) expect((await notifications(consumer)).filter((n) => n.kind === 'balance_reminder')).toHaveLength(1);
+  });
+
   test('a balance not paid by the due time forfeits the deposit to the factory', async () => {
     const own = await aFactory(t, operator);
     const c = await anOpenCampaign(t, operator, own.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
@@ -294,6 +330,27 @@ describe('cancelling', () => {
     expect(refused.body.code).toBe('pledge_not_cancellable');
   });
 
+  test('a cancel sent a moment before the deadline, still running when the decision is made, is refused if the decision counted it (on MariaDB the campaign succeeded below its threshold)', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
+    const closesAt = Date.parse((await campaign(c.id)).closesAt);
+    const [a, b] = await Promise.all([aConsumer(t), aConsumer(t)]);
+    const last = await paidPledge(t, a, c.id, black, 1);
+    await paidPledge(t, b, c.id, black, 1);
+    // The cancel starts 50 ms before the deadline; the close job starts at it, while the cancel is still running.
+    clock.offsetMs += closesAt - 50 - clock.now().getTime();
+    const cancelling = t.app.services.pledges.cancellation.cancel({ role: 'consumer', userId: a.userId }, last.id).then(
+      () => 'cancelled',
+      (error: { code?: string }) => error.code,
+    );
+    clock.offsetMs += 100;
+    await Promise.all([cancelling, t.app.services.decisions.close(c.id)]);
+    await runDue(t, clock);
+    const decided = await campaign(c.id);
+    const status = (await pledgeOf(a, last.id)).status;
+    // Either the cancel came first and the campaign failed, or the decision did and the pledge owes its balance.
+    expect(['cancelled failed cancelled', 'pledge_not_cancellable succeeded awaiting_balance']).toContain(`${await cancelling} ${decided.status} ${status}`);
+  });
+
   test('an operator cancels a succeeded campaign: deposits and paid balances all come back, and each deposit once more (定金双倍返还, the factory pays)', async () => {
     const c = await anOpenCampaign(t, operator, factory.id, clock, { tiers: [{ minUnits: 2, unitPrice: '899.00' }] });
     const [a, b, d] = await Promise.all([aConsumer(t), aConsumer(t), aConsumer(t)]);
@@ -363,6 +420,37 @@ describe('cancelling', () => {
     await runDue(t, clock);
     expect((await refunds()).filter((r) => r.pledgeId === p.id).map((r) => `${r.reason} ${r.amount}`)).toEqual(['campaign_cancelled 200.00']);
   });
+});
+
+test('a purchase undone after PLATFORM_FEE_RATE changed gives back the fee it was charged, not one at the new rate', async () => {
+  const own = await aFactory(t, operator);
+  const c = await anOpenCampaign(t, operator, own.id, clock, { tiers: [{ minUnits: 1, unitPrice: '899.00' }] });
+  const [consumer, other] = await Promise.all([aConsumer(t), aConsumer(t)]);
+  const p = await paidPledge(t, consumer, c.id, black, 1);
+  await paidPledge(t, other, c.id, black, 1); // still owes its balance: the campaign is not completed yet
+  await closeAndSettle(c.id);
+  await payBalance(t, consumer, p.id);
+  const before = await balances(own.id);
+  // The service is deployed again with another fee rate, on the same database.
+  const redeployed = await startTestApp({ clock, env: { PLATFORM_FEE_RATE: '0.08' }, database: { config: t.dbConfig, drop: async () => undefined } });
+  try {
+    await redeployed.http
+      .post(`/v1/campaigns/${c.id}/cancel`)
+      .set(operator.auth)
+      .set('Idempotency-Key', `cancel-${c.id}`)
+      .send({ reason: '工厂停产，活动取消' })
+      .expect(200);
+    await runDue(redeployed, clock);
+  } finally {
+    await redeployed.app.jobs.stopWorker(2000);
+    await redeployed.app.close();
+    await redeployed.db.close();
+  }
+  const after = await balances(own.id);
+  // Charged 5% of 899.00 = 44.95; at 8% it gave back 71.92, and the factory kept 26.97 of a sale refunded in full.
+  expect(change(after.fees, before.fees)).toBe('44.95');
+  // Its share of the purchase (854.05), and each deposit once more (定金双倍返还, 2 × 100.00).
+  expect(change(after.factory, before.factory)).toBe('1054.05');
 });
 
 describe('deposits and the deadline', () => {

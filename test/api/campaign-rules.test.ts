@@ -62,6 +62,30 @@ describe('variant values', () => {
     expect(progress.variants.map((v: { variant: string }) => v.variant)).toEqual(['colour=navy;size=L']);
   });
 
+  test('an option named "constructor" left out of a pledge or a quote is asked for, not read from what every object inherits', async () => {
+    const c = await anOpenCampaign(t, operator, factory.id, clock, {
+      options: [
+        { name: 'constructor', values: ['a', 'b'] },
+        { name: 'size', values: ['M'] },
+      ],
+    });
+    const consumer = await aConsumer(t);
+    const pledged = await t.http
+      .post(`/v1/campaigns/${c.id}/pledges`)
+      .set(consumer.auth)
+      .set('Idempotency-Key', 'no-constructor')
+      .send({ variant: { size: 'M' }, quantity: 1 });
+    const quoted = await t.http.post(`/v1/campaigns/${c.id}/quote`).send({ variant: { size: 'M' }, quantity: 1 });
+    for (const res of [pledged, quoted]) {
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({ code: 'invalid_variant', detail: 'The variant is not valid: choose a constructor (one of a, b).' });
+    }
+    await t.http
+      .post(`/v1/campaigns/${c.id}/quote`)
+      .send({ variant: { constructor: 'a', size: 'M' }, quantity: 1 })
+      .expect(200);
+  });
+
   test('options whose longest variant would not fit where keys are stored are refused when the campaign is created (on MariaDB its pledges were a 500)', async () => {
     // Five options of 30-character names and 40-character values: a key of 359 characters.
     const options = ['a', 'b', 'c', 'd', 'e'].map((n) => ({ name: `${n}${'x'.repeat(29)}`, values: ['v'.repeat(40)] }));

@@ -5,7 +5,7 @@ import { JournalEntryRow } from '../../src/ledger';
 import { PledgeRow } from '../../src/pledges';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, anOperator, aFactoryWorld, type Caller } from '../support/builders';
-import { anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
+import { aDraftCampaign, anOpenCampaign, expectLedgerReconciles, pledge } from '../support/campaigns';
 import { TestClock } from '../support/clock';
 import { waitFor } from '../support/wait';
 
@@ -86,6 +86,34 @@ describe('placing a pledge', () => {
       .send({ reason: '工厂停产，活动取消' })
       .expect(200);
     expect((await pledge(t, consumer, cancelled.id, black, 1)).body.code).toBe('campaign_not_open');
+  });
+
+  test('a pledge refused just before the opening is told when the campaign opens, never that it is sold out', async () => {
+    // Time that moves on by a millisecond each time it is read: the moments a request reads, spread out.
+    const ticking = { at: Date.now(), now: () => new Date(ticking.at++) };
+    const own = await startTestApp({ clock: ticking });
+    try {
+      const op = await anOperator(own);
+      const plant = await aFactory(own, op);
+      const opensAt = ticking.at + 3600_000;
+      const draft = await aDraftCampaign(own, op, plant.id, ticking as unknown as TestClock, {
+        opensAt: new Date(opensAt).toISOString(),
+        closesAt: new Date(opensAt + 7200_000).toISOString(),
+      });
+      await own.http.post(`/v1/campaigns/${draft.id}/publish`).set(op.auth).expect(200);
+      const consumer = await aConsumer(own);
+      const refusals = new Set<string>();
+      for (let early = 1; early <= 30; early++) {
+        ticking.at = opensAt - early;
+        const res = await pledge(own, consumer, draft.id, black, 1);
+        if (res.status !== 201) refusals.add(res.body.code);
+      }
+      // Refused at a moment before opensAt and then told the campaign was sold out (it has no cap), when its own check ran a moment later.
+      expect([...refusals]).toEqual(['campaign_not_open']);
+      await expectLedgerReconciles(own);
+    } finally {
+      await own.close();
+    }
   });
 
   test('a consumer sees only their own pledges and payments', async () => {
