@@ -37,6 +37,7 @@ import { FruitShortfallShares1766300000000 } from './1766300000000-fruit-shortfa
 import { FinishedJobsIndex1766400000000 } from './1766400000000-finished-jobs-index';
 import { AttemptNumbersAndAuditParams1766500000000 } from './1766500000000-attempt-numbers-and-audit-params';
 import { ExactKeys1766600000000 } from './1766600000000-exact-keys';
+import { CampaignPublishedAt1766700000000 } from './1766700000000-campaign-published-at';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -79,4 +80,5 @@ export const migrations = [
   FinishedJobsIndex1766400000000,
   AttemptNumbersAndAuditParams1766500000000,
   ExactKeys1766600000000,
+  CampaignPublishedAt1766700000000,
 ];

@@ -65,6 +65,11 @@ export class CampaignRow {
   @Column(timestampColumn('balance_due_at', { nullable: true })) balanceDueAt: Date | null;
   @Column(timestampColumn('completed_at', { nullable: true })) completedAt: Date | null;
   @Column(timestampColumn('cancelled_at', { nullable: true })) cancelledAt: Date | null;
+  /**
+   * When it was published; null for a draft, and for a draft discarded (cancelled) without ever being published:
+   * only a campaign published once is public, whatever its status now.
+   */
+  @Column(timestampColumn('published_at', { nullable: true })) publishedAt: Date | null;
   /** Why an operator cancelled it (shown to operators only). */
   @Column({ name: 'cancel_reason', type: 'varchar', length: 500, nullable: true }) cancelReason: string | null;
   @Column(timestampColumn('created_at')) createdAt: Date;

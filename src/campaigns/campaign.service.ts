@@ -1,4 +1,4 @@
-import { In, Raw } from 'typeorm';
+import { In, IsNull, Not, Raw } from 'typeorm';
 import type { FactoryService } from '../factories';
 import type { Clock } from '../platform/clock';
 import type { Database, Tx } from '../platform/database';
@@ -10,7 +10,7 @@ import type { Jobs } from '../platform/jobs';
 import { formatMoney, parseMoney, toFen } from '../platform/money';
 import { parse } from '../platform/http/routes';
 import { CampaignRow, type CampaignStatus, type DisplayLabel, type OptionDimension } from './campaign.entity';
-import { type Quote, depositPerUnit, isUndecided, pledgeWindow, quoteOf, tiersOf, variantKey, windowRefusal } from './campaign';
+import { type Quote, depositPerUnit, isPublished, isUndecided, pledgeWindow, quoteOf, tiersOf, variantKey, windowRefusal } from './campaign';
 import { type CampaignProgress, type CreateCampaignInput, type UpdateCampaignInput, campaignRules } from './campaign.schemas';
 
 /** Where a campaign's progress comes from: the pledges module's tallies (campaigns may not import pledges). */
@@ -66,6 +66,7 @@ function draftRow(input: CreateCampaignInput): Omit<CampaignRow, 'id' | 'created
     completedAt: null,
     cancelledAt: null,
     cancelReason: null,
+    publishedAt: null,
   };
 }
 
@@ -175,7 +176,8 @@ export class CampaignService {
       const now = this.deps.clock.now();
       if (campaign.closesAt <= now) throw conflict('campaign_window_passed', 'The pledge window has already closed; create a new campaign.');
       campaign.status = campaign.opensAt <= now ? 'open' : 'scheduled';
-      await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status });
+      campaign.publishedAt = now;
+      await tx.update(CampaignRow, { id: campaign.id }, { status: campaign.status, publishedAt: now });
       if (campaign.status === 'scheduled') await this.deps.jobs.enqueue(tx, OPEN_JOB, { campaignId }, { runAt: campaign.opensAt, key: campaignId });
       await this.scheduleClose(tx, campaign);
       return campaign;
@@ -199,11 +201,11 @@ export class CampaignService {
     });
   }
 
-  /** Anyone sees published campaigns; drafts only operators. */
+  /** Anyone sees published campaigns; drafts (and drafts discarded unpublished) only operators. */
   async get(actor: Principal | undefined, campaignId: string): Promise<{ campaign: CampaignRow; progress: CampaignProgress | undefined }> {
     return this.deps.db.read(async (tx) => {
       const campaign = await tx.findOneBy(CampaignRow, { id: campaignId });
-      if (!campaign || (campaign.status === 'draft' && actor?.role !== 'operator')) throw notFound('The campaign');
+      if (!campaign || (!isPublished(campaign) && actor?.role !== 'operator')) throw notFound('The campaign');
       const progress = await this.deps.progress.progress(tx, [campaign.id]);
       return { campaign, progress: progress.get(campaign.id) };
     });
@@ -215,6 +217,7 @@ export class CampaignService {
       const statuses = query.status ? (visible && !visible.includes(query.status) ? [] : [query.status]) : visible;
       const where = {
         ...(statuses ? { status: In(statuses) } : {}),
+        ...(visible ? { publishedAt: Not(IsNull()) } : {}),
         ...(query.factoryId ? { factoryId: query.factoryId } : {}),
         // The text as it is: % and _ (and the escape itself) are matched literally, with an escape both databases read alike.
         ...(query.q ? { title: Raw((column) => `${column} LIKE :title ESCAPE '!'`, { title: `%${query.q.replace(/[!%_]/g, (c) => `!${c}`)}%` }) } : {}),
@@ -277,7 +280,7 @@ export class CampaignService {
     const cached = this.termsCache.get(campaignId);
     if (cached) return cached;
     const campaign = await this.deps.db.read((tx) => tx.findOneBy(CampaignRow, { id: campaignId }));
-    if (!campaign || campaign.status === 'draft') return undefined;
+    if (!campaign || !isPublished(campaign)) return undefined;
     const terms: CampaignTerms = Object.freeze({
       id: campaign.id,
       options: campaign.options,
@@ -351,9 +354,9 @@ export class CampaignService {
     await tx.update(CampaignRow, { id: campaign.id }, patch);
   }
 
-  /** A factory's published campaigns (every status but draft), oldest deadline first. */
+  /** A factory's published campaigns (whatever their status now), oldest deadline first. */
   async ofFactory(tx: Tx, factoryId: string): Promise<CampaignRow[]> {
-    return tx.find(CampaignRow, { where: { factoryId, status: In(PUBLIC_STATUSES) }, order: { closesAt: 'ASC', id: 'ASC' } });
+    return tx.find(CampaignRow, { where: { factoryId, publishedAt: Not(IsNull()) }, order: { closesAt: 'ASC', id: 'ASC' } });
   }
 
   async finalCampaignIds(tx: Tx): Promise<string[]> {

@@ -138,6 +138,11 @@ export function isBeforeDeadline(campaign: Pick<CampaignRow, 'status' | 'closesA
   return isUndecided(campaign) && now < campaign.closesAt;
 }
 
+/** Published once: public from then on, whatever its status (a draft discarded unpublished never is). */
+export function isPublished(campaign: Pick<CampaignRow, 'publishedAt'>): boolean {
+  return campaign.publishedAt !== null;
+}
+
 export type PledgeWindow = { open: true } | { open: false; reason: 'not_published' | 'not_yet_open' | 'closed' | 'decided' };
 
 /**

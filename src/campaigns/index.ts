@@ -10,6 +10,7 @@ export {
   depositFor,
   isBeforeDeadline,
   isTakingPledges,
+  isPublished,
   isUndecided,
   pledgeWindow,
   thresholdOf,

@@ -1,5 +1,5 @@
 import { In, IsNull } from 'typeorm';
-import type { CampaignService } from '../campaigns';
+import { type CampaignService, isPublished } from '../campaigns';
 import { COMMISSION_PAYABLE_PREFIX, PAYOUT_KIND, accounts, type EntryInput, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { chunks } from '../platform/chunks';
@@ -127,8 +127,10 @@ export class Commissions {
       // A rate may be set on a draft before it is published: a shop owner sees only campaigns the public may see,
       // never an unpublished one's id and rate. The campaigns left are the live ones, few: one read each.
       const unpublished = new Set<string>();
-      for (const r of rows.filter((r) => r.subject === 'campaign'))
-        if ((await this.deps.campaigns.find(tx, r.subjectId))?.status === 'draft') unpublished.add(r.subjectId);
+      for (const r of rows.filter((r) => r.subject === 'campaign')) {
+        const campaign = await this.deps.campaigns.find(tx, r.subjectId);
+        if (!campaign || !isPublished(campaign)) unpublished.add(r.subjectId);
+      }
       return {
         standing,
         rates: rows

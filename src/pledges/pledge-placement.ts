@@ -1,4 +1,14 @@
-import { type CampaignRow, type CampaignService, type CampaignTerms, checkChoice, depositFor, pledgeWindow, variantKey, windowRefusal } from '../campaigns';
+import {
+  type CampaignRow,
+  type CampaignService,
+  type CampaignTerms,
+  checkChoice,
+  depositFor,
+  isPublished,
+  pledgeWindow,
+  variantKey,
+  windowRefusal,
+} from '../campaigns';
 import type { PaymentRow, PaymentService } from '../payments';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
@@ -180,7 +190,7 @@ export class PledgePlacement {
         const { placed, reserved } = await this.insertAndReserve(tx, campaignId, [intent], await shopAt, now);
         if (!reserved) {
           const latest = await this.deps.campaigns.find(tx, campaignId);
-          if (!latest || latest.status === 'draft') throw notFound('The campaign');
+          if (!latest || !isPublished(latest)) throw notFound('The campaign');
           assertOpen(latest, now);
           const left = Math.max(0, (latest.maxUnits ?? 0) - latest.reservedUnits);
           throw conflict('campaign_sold_out', left === 0 ? 'The campaign is sold out: every unit is taken.' : `Only ${left} units are left; pledge fewer.`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { CampaignRow } from '../../src/campaigns';
 import { businessDay } from '../../src/platform/calendar';
 import { startTestApp, type TestApp } from '../support/app';
@@ -244,6 +245,32 @@ describe('publishing, listing, closing', () => {
       progress: { paidUnits: 0, pledgers: 0, currentTier: null, nextTier: { minUnits: 500, unitsNeeded: 500 } },
     });
     expect((await t.http.post(`/v1/campaigns/${draft.id}/publish`).set(operator.auth).expect(409)).body.code).toBe('campaign_not_draft');
+  });
+
+  test('a draft discarded (cancelled) without being published stays hidden; one cancelled after publishing stays public', async () => {
+    const listed = async (id: string, status = '') =>
+      (await t.http.get(`/v1/campaigns?limit=100${status}`).expect(200)).body.items.some((c: { id: string }) => c.id === id);
+    const discarded = (await t.http.post('/v1/campaigns').set(operator.auth).send(valid()).expect(201)).body;
+    const cancel = (id: string, reason: string) =>
+      t.http.post(`/v1/campaigns/${id}/cancel`).set(operator.auth).set('Idempotency-Key', randomUUID()).send({ reason }).expect(200);
+    await cancel(discarded.id, '草稿作废，不再上架');
+    const consumer = await aConsumer(t);
+    await t.http.get(`/v1/campaigns/${discarded.id}`).expect(404);
+    await t.http.get(`/v1/campaigns/${discarded.id}`).set(consumer.auth).expect(404);
+    expect(await listed(discarded.id)).toBe(false);
+    expect(await listed(discarded.id, '&status=cancelled')).toBe(false);
+    await t.http
+      .post(`/v1/campaigns/${discarded.id}/quote`)
+      .send({ variant: { colour: 'black' }, quantity: 1 })
+      .expect(404);
+    await t.http.get(`/c/${discarded.id}`).expect(404);
+    // Operators still see it, with why.
+    expect((await t.http.get(`/v1/campaigns/${discarded.id}`).set(operator.auth).expect(200)).body.status).toBe('cancelled');
+
+    const published = await anOpenCampaign(t, operator, factoryId, clock);
+    await cancel(published.id, '工厂产能不足，无法按期生产');
+    expect((await t.http.get(`/v1/campaigns/${published.id}`).expect(200)).body.status).toBe('cancelled');
+    expect(await listed(published.id, '&status=cancelled')).toBe(true);
   });
 
   test('a campaign opening later is scheduled until then', async () => {
