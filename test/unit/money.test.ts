@@ -9,9 +9,12 @@ describe('money', () => {
   });
 
   // 14 digits of yuan: more fen than 2^53 is reachable there, which better-sqlite3 would read back rounded.
-  test.each(['-1', '1.234', '1e3', '', ' 1', '01', 'NaN', 'Infinity', '1.', '.5', '10000000000000', '99999999999999.99'])('refuses %p as a money amount', (text) => {
-    expect(() => parseMoney(text)).toThrow(RangeError);
-  });
+  test.each(['-1', '1.234', '1e3', '', ' 1', '01', 'NaN', 'Infinity', '1.', '.5', '10000000000000', '99999999999999.99'])(
+    'refuses %p as a money amount',
+    (text) => {
+      expect(() => parseMoney(text)).toThrow(RangeError);
+    },
+  );
 
   test('rounds half up to the fen, once', () => {
     expect(roundToFen(new Decimal('0.005')).toFixed(2)).toBe('0.01');
