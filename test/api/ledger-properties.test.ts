@@ -176,7 +176,11 @@ async function run(commands: Command[]): Promise<void> {
           await reconciliation.queryOpen();
           break;
         case 'statement':
-          for (const provider of providers) await reconciliation.compareStatement(provider.name, businessDay(clock.now()));
+          // Every day so far, in order, as the daily job compares them (each day's statement before the next day's): a
+          // payment we learnt of days late is matched by the statement of the day the provider took it, and only then
+          // can a later day's comparison see that it is no difference.
+          days.add(businessDay(clock.now()));
+          for (const day of [...days].sort()) for (const provider of providers) await reconciliation.compareStatement(provider.name, day);
           break;
       }
       days.add(businessDay(clock.now()));
