@@ -118,7 +118,11 @@ export function payoutRoutes(statements: Statements, payouts: Payouts, factories
           409: '`nothing_to_pay` (no factory is owed anything not already in a payout), `statements_taken` (another batch took them meanwhile)',
         },
       },
-      handle: async ({ principal, idempotencyId }) => toBatchDto(await payouts.createBatch(principal.userId, idempotencyId!)),
+      handle: async ({ principal, idempotencyId }) => {
+        // Entries posted on final campaigns since their statements (an after-sale refund) are stated first, so the batch nets them.
+        await statements.upToDate();
+        return toBatchDto(await payouts.createBatch(principal.userId, idempotencyId!));
+      },
     }),
     route({
       method: 'get',

@@ -1,5 +1,5 @@
 import { In, IsNull } from 'typeorm';
-import { accounts, PAYOUT_KIND, type LedgerService } from '../ledger';
+import { accounts, FACTORY_PAYABLE_PREFIX, PAYOUT_KIND, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import type { NotificationService } from '../notifications';
 import type { Database, Tx } from '../platform/database';
@@ -83,16 +83,21 @@ export class Payouts {
     const unpaid = await tx.find(StatementRow, { where: { payoutId: IsNull() }, order: { id: 'ASC' }, lock: this.deps.db.rowLock() });
     const byFactory = new Map<string, StatementRow[]>();
     for (const s of unpaid) byFactory.set(s.factoryId, [...(byFactory.get(s.factoryId) ?? []), s]);
-    const factories = [...byFactory].map(([factoryId, statements]): Owed => ({
-      payee: { factoryId, shopId: null },
-      amount: sum(statements.map((s) => s.net)),
-      claim: async (claimTx, payoutId) => {
-        const ids = statements.map((s) => s.id);
-        const claimed = await claimTx.update(StatementRow, { id: In(ids), payoutId: IsNull() }, { payoutId });
-        // The row locks (MySQL) or the single writer (SQLite) make this hold; a miss means another batch took them.
-        if (claimed.affected !== ids.length) throw taken();
-      },
-    }));
+    const unstated = await this.owedUnstated(tx);
+    const factories = [...byFactory]
+      // An entry taking money back from a factory (an after-sale refund) not yet on a statement: paying its statements
+      // would pay more than the ledger owes it. It waits for its next statement, which nets the entry.
+      .filter(([factoryId]) => !(unstated.get(factoryId) ?? ZERO).isNegative())
+      .map(([factoryId, statements]): Owed => ({
+        payee: { factoryId, shopId: null },
+        amount: sum(statements.map((s) => s.net)),
+        claim: async (claimTx, payoutId) => {
+          const ids = statements.map((s) => s.id);
+          const claimed = await claimTx.update(StatementRow, { id: In(ids), payoutId: IsNull() }, { payoutId });
+          // The row locks (MySQL) or the single writer (SQLite) make this hold; a miss means another batch took them.
+          if (claimed.affected !== ids.length) throw taken();
+        },
+      }));
     const shops = [...(await this.deps.shopStatements.unpaidByShop(tx))].map(([shopId, lines]): Owed => ({
       payee: { factoryId: null, shopId },
       amount: sum(lines.map((l) => l.amount)),
@@ -102,6 +107,24 @@ export class Payouts {
       },
     }));
     return [...factories, ...shops].filter((o) => o.amount.greaterThan(0));
+  }
+
+  /**
+   * Per factory, what the ledger owes it beyond its statements: its payable, less its statements not yet paid and
+   * its payouts not yet confirmed (still on the payable until confirmed). Positive while an entry (a fruit box
+   * charged this week) awaits its statement; negative while a refund does.
+   */
+  private async owedUnstated(tx: Tx): Promise<Map<string, Decimal>> {
+    const payable = await this.deps.ledger.balances(tx, FACTORY_PAYABLE_PREFIX);
+    const stated = await tx
+      .createQueryBuilder(StatementRow, 's')
+      .select('s.factory_id', 'factoryId')
+      .addSelect('SUM(s.net_fen)', 'fen')
+      .leftJoin(PayoutRow, 'p', 'p.id = s.payout_id')
+      .where("s.payout_id IS NULL OR p.status <> 'confirmed'")
+      .groupBy('s.factory_id')
+      .getRawMany<{ factoryId: string; fen: string | number }>();
+    return new Map(stated.map((r) => [r.factoryId, (payable.get(accounts.factoryPayable(r.factoryId)) ?? ZERO).negated().minus(fromFen(String(r.fen)))]));
   }
 
   /**

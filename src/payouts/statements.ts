@@ -5,7 +5,7 @@ import { FACTORY_PAYABLE_PREFIX, accounts, type LedgerService, type PostedEntry 
 import { DateTime } from 'luxon';
 import { BUSINESS_TIME_ZONE, isoWeekOf } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
-import type { Database, Tx } from '../platform/database';
+import { type Database, type Tx, isUniqueViolation } from '../platform/database';
 import { notFound } from '../platform/http/app-error';
 import type { PageQuery } from '../platform/http/paginate';
 import { canActForFactory, type Principal } from '../platform/http/principal';
@@ -113,19 +113,39 @@ export class Statements {
    */
   async catchUp(): Promise<string[]> {
     return this.deps.db.transaction(async (tx) => {
-      const inLedger = await this.deps.ledger.entryCountsByCampaign(tx, FACTORY_PAYABLE_PREFIX);
-      const stated = await tx
-        .createQueryBuilder(StatementRow, 's')
-        .select('s.campaign_id', 'campaignId')
-        .addSelect('SUM(s.entry_count)', 'entries')
-        .where('s.campaign_id IS NOT NULL')
-        .groupBy('s.campaign_id')
-        .getRawMany<{ campaignId: string; entries: string | number }>();
-      const counted = new Map(stated.map((r) => [r.campaignId, Number(r.entries)]));
-      const behind = (await this.deps.campaigns.finalCampaignIds(tx)).filter((id) => (inLedger.get(id) ?? 0) > (counted.get(id) ?? 0));
-      for (const campaignId of behind) await this.deps.jobs.enqueue(tx, STATEMENT_JOB, { campaignId }, { key: `${campaignId}:${inLedger.get(campaignId)}` });
-      return behind;
+      const behind = await this.behind(tx);
+      for (const [campaignId, entries] of behind) await this.deps.jobs.enqueue(tx, STATEMENT_JOB, { campaignId }, { key: `${campaignId}:${entries}` });
+      return [...behind.keys()];
     });
+  }
+
+  /**
+   * The catch-up made now rather than by jobs: before a payout batch is made, so that an entry posted on a final
+   * campaign after its statement (an after-sale refund) is on a statement the batch nets, and a factory is never paid
+   * a statement the ledger no longer owes it. Each statement in its own transaction, as the job makes it.
+   */
+  async upToDate(): Promise<void> {
+    const behind = await this.deps.db.read((tx) => this.behind(tx));
+    for (const campaignId of behind.keys())
+      await this.make(campaignId).catch((error: unknown) => {
+        // Another batch (or the statement job) stated these entries at the same moment: the entry id is the key.
+        if (!isUniqueViolation(error)) throw error;
+      });
+  }
+
+  /** Final campaigns with entries on factories' payables that no statement counts, with their number of such entries in the ledger. */
+  private async behind(tx: Tx): Promise<Map<string, number>> {
+    const inLedger = await this.deps.ledger.entryCountsByCampaign(tx, FACTORY_PAYABLE_PREFIX);
+    const stated = await tx
+      .createQueryBuilder(StatementRow, 's')
+      .select('s.campaign_id', 'campaignId')
+      .addSelect('SUM(s.entry_count)', 'entries')
+      .where('s.campaign_id IS NOT NULL')
+      .groupBy('s.campaign_id')
+      .getRawMany<{ campaignId: string; entries: string | number }>();
+    const counted = new Map(stated.map((r) => [r.campaignId, Number(r.entries)]));
+    const behind = (await this.deps.campaigns.finalCampaignIds(tx)).filter((id) => (inLedger.get(id) ?? 0) > (counted.get(id) ?? 0));
+    return new Map(behind.map((id) => [id, inLedger.get(id) ?? 0]));
   }
 
   /** The statement job: one statement per factory for the entries of a final campaign not yet on a statement. */

@@ -392,6 +392,48 @@ describe('payouts', () => {
     await expectLedgerReconciles(t);
   });
 
+  test('an after-sale refund after the statement: the next batch nets it, and never pays a factory more than the ledger owes it', async () => {
+    await payEverything();
+    const factory = await aFactory(t, operator);
+    const { campaignId, pledges } = await aCompletedCampaign(
+      factory.id,
+      { referencePrice: '333.33', depositRate: '0.07', unitPrice: '301.01' },
+      [1, 2],
+      [true, true],
+    );
+    const refund = (pledgeId: string) =>
+      t.http.post(`/v1/pledges/${pledgeId}/after-sale-refund`).set(operator.auth).set(key()).send({ reason: '质量问题退货' }).expect(200);
+    // Refunded after its statement, before the nightly catch-up: the statement says more than the ledger owes.
+    await refund(pledges[0].id);
+    const owed = await payableOf(factory.id);
+    const [first] = await statementsOf(campaignId);
+    expect(first.net.greaterThan(owed)).toBe(true);
+
+    const batch = await t.http.post('/v1/payout-batches').set(operator.auth).set(key()).expect(201);
+    expect(batch.body.payouts.find((p: { factoryId: string }) => p.factoryId === factory.id).amount).toBe(formatMoney(owed));
+    const statements = (await statementsOf(campaignId)).sort((a, b) => a.sequence - b.sequence);
+    expect(statements.map((s) => [s.sequence, s.payoutId !== null])).toEqual([
+      [1, true],
+      [2, true],
+    ]);
+    expect(formatMoney(statements[1].refunds)).toBe(formatMoney(pledges[0].deposit.plus(pledges[0].balance!)));
+    await t.http.post(`/v1/payout-batches/${batch.body.id}/approve`).set(operator.auth).set(key()).send({ method: 'sandbox' }).expect(200);
+    await runDue(t, clock);
+    await advance(t, clock, 61_000);
+    expect((await payableOf(factory.id)).isZero()).toBe(true);
+
+    // A refund not yet on a statement, however a batch is made: the factory's new statement waits rather than be paid in full.
+    const other = await aCompletedCampaign(factory.id, { referencePrice: '100.00', depositRate: '0.10', unitPrice: '90.00' }, [2], [true]);
+    await refund(pledges[1].id);
+    const made = await t.app.services.payouts.payouts.createBatch(operator.userId, randomUUID()).catch((error: { code?: string }) => error.code);
+    if (typeof made !== 'string') expect(made.payouts.map((p) => p.factoryId)).not.toContain(factory.id);
+    expect((await statementsOf(other.campaignId))[0].payoutId).toBeNull();
+    await expectLedgerReconciles(t);
+    await payEverything();
+    expect((await payableOf(factory.id)).isNegative()).toBe(true);
+    await expectLedgerReconciles(t);
+  });
+
   test('bad input is a 4xx problem and changes nothing', async () => {
     const problem = (res: { status: number; headers: Record<string, string> }) => {
       expect(res.status).toBeGreaterThanOrEqual(400);
