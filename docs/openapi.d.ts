@@ -14852,7 +14852,7 @@ export interface components {
                 orchardName: string | null;
                 /** @description The orchard's commitment for the week (every ship date of it); null: no answer */
                 committedUnits: number | null;
-                /** @description What this date's boxes asked for before any cut */
+                /** @description What this date's boxes would hold without the cut, as they would be planned at the last share */
                 askedUnits: number;
                 /** @description Their shares, together */
                 sharedUnits: number;

@@ -75,8 +75,26 @@ export class BoxPlanning {
     return { subscriptions, boxesPlanned };
   }
 
+  /**
+   * What each box of these subscriptions that an orchard's shortfall limited in `fruitId` would hold of it now
+   * without that limit, by box id: its need in the next share (shortfall.ts). Worked out as the planning run
+   * would plan the box (the subscription as it is now: household, plan, exclusions; the same recent boxes);
+   * nothing is written. A limited box the run would not plan (past its cutoff, skipped, paused, its
+   * subscription cancelled) is not in the answer: it keeps what it holds.
+   */
+  async unlimitedAsks(tx: Tx, subscriptions: readonly SubscriptionRow[], fruitId: string): Promise<Map<string, number>> {
+    const asks = new Map<string, number>();
+    await this.buildBoxes(tx, subscriptions, undefined, { fruitId, asks });
+    return asks;
+  }
+
   /** Builds or re-plans the boxes of these subscriptions within the horizon; returns how many boxes were (re)planned. */
-  async buildBoxes(tx: Tx, subscriptions: readonly SubscriptionRow[], run?: PlanningRun): Promise<number> {
+  async buildBoxes(
+    tx: Tx,
+    subscriptions: readonly SubscriptionRow[],
+    run?: PlanningRun,
+    ask?: { fruitId: string; asks: Map<string, number> },
+  ): Promise<number> {
     const now = this.deps.clock.now();
     const today = businessDay(now);
     const until = addDays(today, HORIZON_WEEKS * 7);
@@ -116,6 +134,14 @@ export class BoxPlanning {
           continue;
         }
         const request = boxRequest(subscription, plan, catalogue, deliveryDate, recent, box?.unitLimits ?? null);
+        if (ask && box?.unitLimits?.[ask.fruitId] !== undefined) {
+          const { [ask.fruitId]: _lifted, ...others } = box.unitLimits;
+          const unlimited = planBox(boxRequest(subscription, plan, catalogue, deliveryDate, recent, Object.keys(others).length > 0 ? others : null));
+          ask.asks.set(
+            box.id,
+            unlimited.items.filter((i) => i.fruitId === ask.fruitId).reduce((total, i) => total + i.units, 0),
+          );
+        }
         const key = JSON.stringify({ ...request, catalogue: undefined, unitLimits: request.unitLimits && [...request.unitLimits] });
         let planned = plannedBefore.get(key);
         if (!planned) {
@@ -128,6 +154,8 @@ export class BoxPlanning {
         // A box that covers no day's need has no fruit to send: it is kept cancelled, and never locked or charged.
         const [status, cancelReason] = price.isZero() ? (['cancelled', 'unfillable'] as const) : (['planned', null] as const);
         if (!price.isZero()) recent = [contents.items.map((i) => i.fruitId), ...recent].slice(0, VARIETY_BOXES);
+        // Only asking: the walk goes on (later boxes' recent boxes), nothing is written.
+        if (ask) continue;
         if (!box) {
           inserts.push(
             Object.assign(new BoxRow(), {
@@ -163,6 +191,7 @@ export class BoxPlanning {
         replanned += 1;
       }
     }
+    if (ask) return 0;
     // Plain multi-row INSERTs (a planning run writes hundreds of thousands of boxes), in chunks under the
     // databases' parameter limits. The unique key (subscription, date) refuses doubles.
     await storeContents(this.deps.db, tx, newContents.values());

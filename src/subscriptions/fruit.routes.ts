@@ -36,7 +36,7 @@ export const ShortfallDocument = z
         orchardId: z.string().nullable(),
         orchardName: z.string().nullable(),
         committedUnits: z.int().nullable().meta({ description: "The orchard's commitment for the week (every ship date of it); null: no answer" }),
-        askedUnits: z.int().meta({ description: "What this date's boxes asked for before any cut" }),
+        askedUnits: z.int().meta({ description: "What this date's boxes would hold without the cut, as they would be planned at the last share" }),
         sharedUnits: z.int().meta({ description: 'Their shares, together' }),
         shortBoxes: z.int().meta({ description: 'Boxes whose share is below what they asked for' }),
         boxes: z.array(

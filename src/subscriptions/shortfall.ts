@@ -39,13 +39,19 @@ export class ShortfallSharing {
       // Boxes not yet locked share the fruit; one an earlier share left with nothing to send (unfillable) still has its claim.
       const open = (b: BoxRow) => b.status === 'planned' || b.cancelReason === 'unfillable';
       const fixed = boxes.filter((b) => b.status !== 'cancelled' && !open(b)).reduce((total, b) => total + unitsOf(b), 0);
-      // A box's need is what it asked for before any earlier share cut it (kept with its first share), so a
-      // later, larger commitment gives it back.
       const planned = boxes.filter((b) => open(b) && (unitsOf(b) > 0 || b.unitLimits?.[fruitId] !== undefined));
       const earlier = new Map(
         planned.length === 0 ? [] : (await tx.find(ShortfallShareRow, { where: { fruitId, boxId: In(planned.map((b) => b.id)) } })).map((r) => [r.boxId, r]),
       );
-      const needs = planned.map((b) => ({ id: b.id, units: earlier.get(b.id)?.askedUnits ?? Math.max(unitsOf(b), b.unitLimits?.[fruitId] ?? 0) }));
+      // A box's need is what it would hold without the cut, as it would be planned now, so a later, larger commitment
+      // gives it back. Now, not before its first cut: a subscriber who since excluded the fruit or has fewer people
+      // asks less, and a box that will not be planned again (its delivery skipped or paused, its subscription
+      // cancelled, past its cutoff) asks only what it holds. (The ask before the first cut, kept with the share,
+      // took a share of a later commitment for fruit such a box would never hold, from the boxes that ship.)
+      const subscriptionsOf =
+        planned.length === 0 ? [] : await tx.find(SubscriptionRow, { where: { id: In([...new Set(planned.map((b) => b.subscriptionId))]) } });
+      const asks = await this.deps.planning.unlimitedAsks(tx, subscriptionsOf, fruitId);
+      const needs = planned.map((b) => ({ id: b.id, units: asks.get(b.id) ?? unitsOf(b) }));
       const shares = fairShares(commitment.units - fixed, needs);
       const now = this.deps.clock.now();
       for (const [i, box] of planned.entries()) {
@@ -53,13 +59,11 @@ export class ShortfallSharing {
         const unitLimits = { ...(box.unitLimits ?? {}), [fruitId]: share };
         box.unitLimits = unitLimits;
         await tx.update(BoxRow, { id: box.id, status: box.status }, { unitLimits });
-        const kept = { shareUnits: share, committedUnits: commitment.units, sharedAt: now };
+        const kept = { askedUnits: needs[i].units, shareUnits: share, committedUnits: commitment.units, sharedAt: now };
         if (earlier.has(box.id)) await tx.update(ShortfallShareRow, { boxId: box.id, fruitId }, kept);
-        else
-          await tx.insert(ShortfallShareRow, { boxId: box.id, fruitId, shipWeek: week, askedUnits: needs[i].units, contentsBeforeId: box.contentsId, ...kept });
+        else await tx.insert(ShortfallShareRow, { boxId: box.id, fruitId, shipWeek: week, contentsBeforeId: box.contentsId, ...kept });
       }
-      const subscriptions = await tx.find(SubscriptionRow, { where: { id: In([...new Set(planned.map((b) => b.subscriptionId))]) } });
-      await this.deps.planning.buildBoxes(tx, subscriptions);
+      await this.deps.planning.buildBoxes(tx, subscriptionsOf);
     });
   }
 }

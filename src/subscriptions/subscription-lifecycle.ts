@@ -1,4 +1,4 @@
-import { Between, In, Not } from 'typeorm';
+import { Between, type FindOptionsWhere, In, Not } from 'typeorm';
 import { businessDay, formatBusinessTime } from '../platform/calendar';
 import type { Clock } from '../platform/clock';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
@@ -141,7 +141,7 @@ export class SubscriptionLifecycle {
       await tx.update(SubscriptionRow, { id: subscriptionId }, { ...next, firstDeliveryDate: subscription.firstDeliveryDate });
       // Boxes of the old rhythm that the new one does not have; the rest are planned again below.
       const rhythm = new Set(deliveryDates(subscription, periodDaysOf(newPlan.period), today, addDays(today, HORIZON_WEEKS * 7 + 1)));
-      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
+      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: openBoxes({ subscriptionId }) });
       await this.cancelBoxes(
         tx,
         subscriptionId,
@@ -262,11 +262,8 @@ export class SubscriptionLifecycle {
       Object.assign(subscription, { status: 'paused', pausedFrom: first, pausedUntil: input.until });
       await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'paused', pausedFrom: first, pausedUntil: input.until });
       // Every box from the first paused delivery on has its cutoff ahead.
-      await tx.update(
-        BoxRow,
-        { subscriptionId, deliveryDate: Between(first, addDays(input.until, -1)), status: 'planned' },
-        { status: 'cancelled', cancelReason: 'paused' },
-      );
+      for (const where of openBoxes({ subscriptionId, deliveryDate: Between(first, addDays(input.until, -1)) }))
+        await tx.update(BoxRow, where, { status: 'cancelled', cancelReason: 'paused' });
       // Boxes an earlier pause cancelled that this one does not cover are planned again now: left cancelled, they would never ship.
       await this.deps.planning.buildBoxes(tx, [subscription]);
     });
@@ -289,7 +286,7 @@ export class SubscriptionLifecycle {
     return this.change(consumer, subscriptionId, async (tx, subscription) => {
       Object.assign(subscription, { status: 'cancelled', cancelledAt: this.deps.clock.now() });
       await tx.update(SubscriptionRow, { id: subscriptionId }, { status: 'cancelled', cancelledAt: subscription.cancelledAt });
-      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: { subscriptionId, status: 'planned' } });
+      const planned = await tx.find(BoxRow, { select: { deliveryDate: true }, where: openBoxes({ subscriptionId }) });
       await this.cancelBoxes(
         tx,
         subscriptionId,
@@ -301,7 +298,8 @@ export class SubscriptionLifecycle {
 
   private async cancelBoxes(tx: Tx, subscriptionId: string, deliveryDates: string[], reason: string): Promise<void> {
     if (deliveryDates.length === 0) return;
-    await tx.update(BoxRow, { subscriptionId, deliveryDate: In(deliveryDates), status: 'planned' }, { status: 'cancelled', cancelReason: reason });
+    for (const where of openBoxes({ subscriptionId, deliveryDate: In(deliveryDates) }))
+      await tx.update(BoxRow, where, { status: 'cancelled', cancelReason: reason });
   }
 
   private beforeCutoff(subscription: SubscriptionRow, deliveryDate: string): boolean {
@@ -338,6 +336,18 @@ export class SubscriptionLifecycle {
       return this.deps.schedule.view(tx, subscription);
     });
   }
+}
+
+/**
+ * The boxes a skip, pause, change or cancel drops: planned ones, and those kept `unfillable` (nothing to send
+ * yet). An unfillable box keeps a claim on fruit an orchard is short of (shortfall.ts): left `unfillable`
+ * after its delivery was dropped, it took a share of a later commitment from boxes that do ship.
+ */
+function openBoxes(where: FindOptionsWhere<BoxRow>): FindOptionsWhere<BoxRow>[] {
+  return [
+    { ...where, status: 'planned' },
+    { ...where, status: 'cancelled', cancelReason: 'unfillable' },
+  ];
 }
 
 /** The field error for a date further ahead than a subscriber plans (MAX_DAYS_AHEAD), if it is. */

@@ -4,6 +4,7 @@ import { aConsumer, aFactory, anOperator, type Caller } from '../support/builder
 import { expectLedgerReconciles } from '../support/campaigns';
 import { TestClock, runDue } from '../support/clock';
 import { subscribe as subscribeThrough } from '../support/subscriptions';
+import { SupplyCommitmentRow } from '../../src/subscriptions/subscription.entity';
 
 /**
  * A fruit box from its cutoff on, through HTTP and the real jobs: locked and charged once, however often
@@ -340,6 +341,98 @@ describe('an orchard short of fruit', () => {
     await t.app.services.subscriptions.planning.planAhead();
     const again = await firstBoxes();
     for (const [i, box] of again.entries()) expect(unitsIn(box)).toBeLessThanOrEqual(unitsIn(after[i]));
+  });
+});
+
+describe('a shortfall and the boxes that will not ship', () => {
+  test.each(['cancels', 'skips the date', 'pauses'])(
+    'a box left with nothing by a shortfall, whose subscriber then %s, takes no share of a later commitment from the boxes that ship',
+    async (how) => {
+      setChinaTime('2027-06-07T09:00');
+      // Mango only: a box with no mango in it has nothing to send (unfillable).
+      const fruitIds = ((await t.http.get('/v1/fruits').expect(200)).body.items as { id: string }[]).map((f) => f.id);
+      const onlyMango = { exclusions: fruitIds.filter((id) => id !== 'mango') };
+      const [leaving, staying] = [await aConsumer(t), await aConsumer(t)];
+      const leavingId = await subscribe(leaving, onlyMango);
+      const stayingId = await subscribe(staying, onlyMango);
+      const [first] = await boxesOf(stayingId);
+      const asked = first.items.filter((i) => i.fruitId === 'mango').reduce((s, i) => s + i.units, 0);
+      expect(asked).toBeGreaterThan(0);
+      const week = DateTime.fromISO(first.shipDate).toFormat("kkkk-'W'WW");
+      const commit = async (units: number) => {
+        await t.db.transaction(async (tx) => {
+          await tx.delete(SupplyCommitmentRow, { fruitId: 'mango', shipWeek: week });
+          await tx.insert(SupplyCommitmentRow, { fruitId: 'mango', shipWeek: week, orchardId: orchard.id, units, committedAt: clock.now() });
+        });
+        await t.app.services.subscriptions.shortfall.shareShortfall('mango', week);
+      };
+      // No mango that week: both first boxes are left with nothing to send.
+      await commit(0);
+      expect((await boxesOf(leavingId))[0]).toMatchObject({ status: 'cancelled', cancelReason: 'unfillable' });
+      expect((await boxesOf(stayingId))[0]).toMatchObject({ status: 'cancelled', cancelReason: 'unfillable' });
+
+      if (how === 'cancels') await t.http.post(`/v1/subscriptions/${leavingId}/cancel`).set(leaving.auth).expect(200);
+      if (how === 'skips the date')
+        await t.http.post(`/v1/subscriptions/${leavingId}/skip`).set(leaving.auth).send({ deliveryDate: first.deliveryDate }).expect(200);
+      if (how === 'pauses')
+        await t.http
+          .post(`/v1/subscriptions/${leavingId}/pause`)
+          .set(leaving.auth)
+          .send({ until: DateTime.fromISO(first.deliveryDate).plus({ days: 1 }).toISODate() })
+          .expect(200);
+      // The orchard finds enough mango for the box that still ships: it gets all of it.
+      await commit(asked);
+      const [after] = await boxesOf(stayingId);
+      expect(after).toMatchObject({ status: 'planned', price: first.price });
+      expect(after.items.filter((i) => i.fruitId === 'mango').reduce((s, i) => s + i.units, 0)).toBe(asked);
+      expect((await boxesOf(leavingId))[0]).toMatchObject({ status: 'cancelled', items: [] });
+
+      // Out of the way of the next case: the staying subscription ends too.
+      await t.http.post(`/v1/subscriptions/${stayingId}/cancel`).set(staying.auth).expect(200);
+      await t.db.transaction((tx) => tx.delete(SupplyCommitmentRow, { fruitId: 'mango', shipWeek: week }));
+    },
+  );
+
+  test('a subscriber who excludes the short fruit after the cut asks for none of it at the next commitment: the other box gets all it asked', async () => {
+    setChinaTime('2027-06-21T09:00');
+    const [excluding, other] = [await aConsumer(t), await aConsumer(t)];
+    const excludingId = await subscribe(excluding, { householdSize: 5 });
+    const otherId = await subscribe(other, { householdSize: 5 });
+    const [first] = await boxesOf(otherId);
+    const unitsOf = (box: Box, fruitId: string) => box.items.filter((i) => i.fruitId === fruitId).reduce((s, i) => s + i.units, 0);
+    // A fruit both boxes hold at least two of.
+    const fruitId = first.items.map((i) => i.fruitId).find((f) => unitsOf(first, f) >= 2)!;
+    const asked = unitsOf(first, fruitId);
+    expect(unitsOf((await boxesOf(excludingId))[0], fruitId)).toBe(asked);
+    const week = DateTime.fromISO(first.shipDate).toFormat("kkkk-'W'WW");
+    const commit = async (units: number) => {
+      await t.db.transaction(async (tx) => {
+        await tx.delete(SupplyCommitmentRow, { fruitId, shipWeek: week });
+        await tx.insert(SupplyCommitmentRow, { fruitId, shipWeek: week, orchardId: orchard.id, units, committedAt: clock.now() });
+      });
+      await t.app.services.subscriptions.shortfall.shareShortfall(fruitId, week);
+    };
+    await commit(asked);
+    expect(unitsOf((await boxesOf(otherId))[0], fruitId)).toBeLessThan(asked);
+
+    await t.http
+      .patch(`/v1/subscriptions/${excludingId}`)
+      .set(excluding.auth)
+      .send({ exclusions: [fruitId] })
+      .expect(200);
+    expect(unitsOf((await boxesOf(excludingId))[0], fruitId)).toBe(0);
+    // The orchard confirms the same units: they all go to the box that still wants the fruit.
+    await commit(asked);
+    expect(unitsOf((await boxesOf(otherId))[0], fruitId)).toBe(asked);
+    const shortfalls = (await t.http.get(`/v1/shortfalls?shipDate=${first.shipDate}`).set(operator.auth).expect(200)).body.fruits;
+    const line = shortfalls.find((f: { fruitId: string }) => f.fruitId === fruitId);
+    expect(line.boxes.find((b: { subscriptionId: string }) => b.subscriptionId === excludingId)).toMatchObject({ askedUnits: 0, shareUnits: 0, short: false });
+    expect(line.boxes.find((b: { subscriptionId: string }) => b.subscriptionId === otherId)).toMatchObject({
+      askedUnits: asked,
+      shareUnits: asked,
+      short: false,
+    });
+    await t.db.transaction((tx) => tx.delete(SupplyCommitmentRow, { fruitId, shipWeek: week }));
   });
 });
 
