@@ -216,6 +216,9 @@ export class SubscriptionLifecycle {
   /** Skips one delivery: before its cutoff only. Skipping twice is fine. */
   async skip(consumer: Consumer, subscriptionId: string, deliveryDate: string): Promise<SubscriptionView> {
     return this.change(consumer, subscriptionId, async (tx, subscription, plan) => {
+      // As far ahead as a subscriber plans, no further: a skip years ahead would be kept for nothing.
+      const far = tooFarAhead('body.deliveryDate', deliveryDate, businessDay(this.deps.clock.now()));
+      if (far.length > 0) throw badRequest('validation_failed', `A delivery may be skipped at most ${MAX_DAYS_AHEAD} days ahead.`, far);
       const inRhythm = deliveryOnOrAfter(subscription, periodDaysOf(plan.period), deliveryDate) === deliveryDate;
       // A box of an earlier rhythm (before a change of plan) is a delivery too: past its cutoff, its answer is the 409.
       if (!inRhythm && !(await tx.existsBy(BoxRow, { subscriptionId, deliveryDate, status: Not('cancelled') }))) {

@@ -161,6 +161,9 @@ describe('changes around the cutoff', () => {
     await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: deliveries[1].deliveryDate }).expect(200);
     expect((await schedule(consumer, id))[1].status).toBe('skipped');
     await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: '2027-03-07' }).expect(400);
+    // More than a year ahead: refused with its reason, nothing kept.
+    const far = await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: '2099-12-26' }).expect(400);
+    expect(far.body.errors).toEqual([expect.objectContaining({ path: 'body.deliveryDate', reason: 'too_far_ahead', limit: 365 })]);
 
     setChinaTime('2027-03-03T20:00:01');
     const late = await t.http.post(`/v1/subscriptions/${id}/skip`).set(consumer.auth).send({ deliveryDate: deliveries[0].deliveryDate }).expect(409);
