@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { In } from 'typeorm';
 import type { Clock } from '../platform/clock';
+import { maskEmail } from './masking';
 import { type Database, type Tx, isUniqueViolation } from '../platform/database';
-import { AppError, badRequest, conflict, notFound } from '../platform/http/app-error';
+import { AppError, badRequest, conflict, notFound, unauthenticated } from '../platform/http/app-error';
 import type { CredentialVerifier } from '../platform/http/auth';
 import type { Principal } from '../platform/http/principal';
 import type { TokenService, UserPrincipal } from '../platform/http/tokens';
@@ -78,6 +79,12 @@ export class AccountService implements CredentialVerifier {
     if (!(await this.deps.hasher.verify(currentPassword, user.passwordHash)).ok) throw new AppError(403, 'wrong_password', 'The current password is wrong.');
     const passwordHash = await this.deps.hasher.hash(newPassword);
     await this.deps.db.transaction(async (tx) => {
+      // The checks above took a while: meanwhile another of the user's sessions may have changed the password
+      // and ended this session. Then this change is refused: it would otherwise end the session that made the
+      // other change and replace the password its owner just chose, from a session that no longer exists.
+      const current = await tx.findOne(UserRow, { where: { id: user.id }, lock: this.deps.db.rowLock() });
+      if (!(await tx.existsBy(SessionRow, { id: sessionId }))) throw unauthenticated('This session has ended: sign in again.');
+      if (current?.passwordHash !== user.passwordHash) throw new AppError(403, 'wrong_password', 'The current password is wrong.');
       await tx.update(UserRow, { id: user.id }, { passwordHash });
       await tx.createQueryBuilder().delete().from(SessionRow).where('user_id = :userId AND id <> :sessionId', { userId: user.id, sessionId }).execute();
     });
@@ -115,8 +122,8 @@ export class AccountService implements CredentialVerifier {
   /** Sign-up with a taken email: a sign-in if it is a consumer's and the password is theirs, else `email_taken`. */
   private async signInExisting(user: UserRow, password: string): Promise<Session> {
     const { ok } = await this.deps.hasher.verify(password, user.passwordHash ?? (await this.decoyHash));
-    if (!ok || user.role !== 'consumer') throw emailTaken();
-    return this.startSession(user);
+    if (!ok || user.role !== 'consumer' || user.passwordHash === null) throw emailTaken();
+    return this.startCheckedSession(user.id, user.passwordHash, emailTaken);
   }
 
   /**
@@ -125,6 +132,8 @@ export class AccountService implements CredentialVerifier {
    */
   async phoneSession(tx: Tx, phone: string): Promise<{ session: Session; newAccount: boolean }> {
     const existing = await tx.findOneBy(UserRow, { phone });
+    // As a password sign-in refuses it (the code's use is rolled back with this refusal).
+    if (existing?.disabledAt) throw accountDisabled();
     const user =
       existing ??
       Object.assign(new UserRow(), {
@@ -145,27 +154,46 @@ export class AccountService implements CredentialVerifier {
   async login(email: string, password: string): Promise<Session> {
     const user = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email }));
     const { ok, rehash } = await this.deps.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
-    if (!user || !user.passwordHash || !ok) throw new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+    if (!user || !user.passwordHash || !ok) throw invalidCredentials();
     // Said only to whoever knows the password: anyone else learns no more than from a wrong one.
-    if (user.disabledAt) throw new AppError(403, 'account_disabled', 'This account has been disabled by an operator.');
-    if (rehash) await this.rehash(user.id, user.passwordHash, password);
-    return this.startSession(user);
+    if (user.disabledAt) throw accountDisabled();
+    const checkedHash = rehash ? await this.rehash(user.id, user.passwordHash, password) : user.passwordHash;
+    return this.startCheckedSession(user.id, checkedHash, invalidCredentials);
+  }
+
+  /**
+   * The session of a password sign-in, started only if the account is still as it was when the password was
+   * checked. The check takes a while (it may wait its turn for the hasher), and meanwhile the password may have
+   * been changed or an operator may have disabled the account; both end the account's sessions in their own
+   * transaction, so a session started from the stale read would outlive them (a disabled factory user, or
+   * whoever had the old password, signed in for 12 hours). The user's row is locked, as those transactions
+   * lock it: either this session exists before they delete the sessions, or this sees what they changed.
+   */
+  private async startCheckedSession(userId: string, checkedHash: string, refusal: () => AppError): Promise<Session> {
+    return this.deps.db.transaction(async (tx) => {
+      const user = await tx.findOne(UserRow, { where: { id: userId }, lock: this.deps.db.rowLock() });
+      if (!user || user.passwordHash !== checkedHash) throw refusal();
+      if (user.disabledAt) throw accountDisabled();
+      return this.startSession(user, tx);
+    });
   }
 
   /**
    * Replaces a hash made the old way (scrypt, or argon2id at another cost) now that the password is known.
    * Only if the hash is still the one checked: a password changed meanwhile is not overwritten. When the
-   * hasher is busy the sign-in still succeeds, and the next one tries again.
+   * hasher is busy the sign-in still succeeds, and the next one tries again. Returns the hash the account has
+   * for this password now: the new one if it was written, else the one checked.
    */
-  private async rehash(userId: string, checkedHash: string, password: string): Promise<void> {
+  private async rehash(userId: string, checkedHash: string, password: string): Promise<string> {
     let passwordHash: string;
     try {
       passwordHash = await this.deps.hasher.hash(password);
     } catch (error) {
-      if (error instanceof AppError && error.code === 'server_busy') return;
+      if (error instanceof AppError && error.code === 'server_busy') return checkedHash;
       throw error;
     }
-    await this.deps.db.transaction((tx) => tx.update(UserRow, { id: userId, passwordHash: checkedHash }, { passwordHash }));
+    const { affected } = await this.deps.db.transaction((tx) => tx.update(UserRow, { id: userId, passwordHash: checkedHash }, { passwordHash }));
+    return affected === 1 ? passwordHash : checkedHash;
   }
 
   /** Gives an account a phone number (E.164) to sign in with by code, e.g. the demo consumer's. */
@@ -184,7 +212,7 @@ export class AccountService implements CredentialVerifier {
 
   /** Creates the operator named by BOOTSTRAP_OPERATOR_* unless that email already has an account. */
   async ensureOperator(input: NewUser): Promise<{ created: boolean }> {
-    const existing = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email: input.email }));
+    const existing = await this.deps.db.read((tx) => tx.findOneBy(UserRow, { email: storedEmail(input.email) }));
     if (existing) return { created: false };
     try {
       await this.createOperator(input);
@@ -290,14 +318,15 @@ export class AccountService implements CredentialVerifier {
   }
 
   private async buildUser(input: NewUser & Pick<UserRow, 'role' | 'factoryId'>): Promise<UserRow> {
+    const email = storedEmail(input.email);
     return Object.assign(new UserRow(), {
       id: newId(),
-      email: input.email,
+      email,
       phone: null,
       passwordHash: await this.deps.hasher.hash(input.password),
       role: input.role,
       factoryId: input.factoryId,
-      displayName: input.displayName ?? input.email.split('@')[0],
+      displayName: input.displayName ?? defaultDisplayName(email, input.role),
       createdAt: this.deps.clock.now(),
       disabledAt: null,
     });
@@ -326,6 +355,31 @@ export class AccountService implements CredentialVerifier {
 }
 
 const emailTaken = () => conflict('email_taken', 'An account with this email already exists.');
+/**
+ * An email as `users.email` holds it, trimmed and lower-cased, as sign-in looks it up. Requests are already (the
+ * `email` schema), but BOOTSTRAP_OPERATOR_EMAIL is only checked as an email: stored as configured, `Ops@Example.com`
+ * could never sign in on SQLite (its comparison is case-sensitive) and a restart made a second operator.
+ */
+const storedEmail = (email: string) => email.trim().toLowerCase();
+
+/** What `display_name` (100 characters) holds at most. */
+const DISPLAY_NAME_MAX = 100;
+
+/**
+ * The name others see when the sign-up gave none. A consumer's is their email masked as operators see the
+ * contact beside it (`z***@qq.com`, as a phone sign-up's is its masked number): the whole local part there
+ * would undo that mask, and in China it is often the phone or QQ number itself (13812345678@139.com). Staff
+ * (operators, factory users) are shown with their email anyway: theirs is the local part. Either is cut to
+ * the column's 100 characters (an email may be 254): a longer one failed the insert on MySQL, a 500.
+ */
+function defaultDisplayName(email: string, role: UserRow['role']): string {
+  const name = [...(role === 'consumer' ? maskEmail(email) : email.slice(0, email.lastIndexOf('@')))];
+  if (name.length <= DISPLAY_NAME_MAX) return name.join('');
+  return role === 'consumer' ? `${name[0]}***` : name.slice(0, DISPLAY_NAME_MAX).join('');
+}
+
+const invalidCredentials = () => new AppError(401, 'invalid_credentials', 'The email or password is wrong.');
+const accountDisabled = () => new AppError(403, 'account_disabled', 'This account has been disabled by an operator.');
 
 /** The session a signed-in caller's token belongs to; an API key has none (an operator revokes keys). */
 function sessionOf(principal: Principal): string {

@@ -10,4 +10,5 @@ export { PhoneCodeRow } from './phone-code.entity';
 export { PhoneCodes, type PhoneCodeSettings } from './phone-codes';
 export { phoneRoutes } from './phone.routes';
 export { maskPhone, normalizePhone, phone } from './phone';
+export { maskEmail } from './masking';
 export { SandboxSmsSender, type SmsSender, type VerificationSms } from './sms';

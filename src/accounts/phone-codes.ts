@@ -57,9 +57,12 @@ export class PhoneCodes {
       usedAt: null,
     };
     let retryAfter: number | undefined;
+    /** The code this one replaces, put back if the new one cannot be sent. */
+    let replaced: Pick<PhoneCodeRow, 'codeHash' | 'expiresAt' | 'attempts' | 'usedAt'> | undefined;
     try {
       retryAfter = await db.transaction(async (tx) => {
         const row = await tx.findOne(PhoneCodeRow, { where: { phone }, lock: db.rowLock() });
+        replaced = row ? { codeHash: row.codeHash, expiresAt: row.expiresAt, attempts: row.attempts, usedAt: row.usedAt } : undefined;
         if (!row) {
           await tx.insert(PhoneCodeRow, { phone, ...fresh, windowStartedAt: now, sentInWindow: 1 });
           return undefined;
@@ -86,6 +89,21 @@ export class PhoneCodes {
     try {
       await this.deps.sms.sendVerificationCode({ phone, code, validMinutes: Math.round(settings.codeTtlSeconds / 60), language });
     } catch {
+      // The code already on the phone (asked for a minute or more ago, maybe not read yet) must not die for a
+      // message that never went out: it is put back, unless another code replaced this one meanwhile. The
+      // wait and the hourly count stand (a provider that did not answer may have sent it after all).
+      if (replaced) {
+        await db.transaction((tx) =>
+          db.sql(tx, 'UPDATE phone_codes SET code_hash = ?, expires_at = ?, attempts = attempts + ?, used_at = ? WHERE phone = ? AND code_hash = ?', [
+            replaced!.codeHash,
+            replaced!.expiresAt,
+            replaced!.attempts,
+            replaced!.usedAt,
+            phone,
+            fresh.codeHash,
+          ]),
+        );
+      }
       throw new AppError(503, 'sms_unavailable', 'The text message could not be sent. Try again in a minute.');
     }
     return { code, expiresInSeconds: settings.codeTtlSeconds, resendAfterSeconds: settings.resendAfterSeconds };

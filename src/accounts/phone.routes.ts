@@ -8,7 +8,15 @@ import { type PhoneCodes, SmsRateLimited } from './phone-codes';
 import type { SandboxSmsSender, SmsLanguage } from './sms';
 
 const CodeBody = z.strictObject({ phone });
-const VerifyBody = z.strictObject({ phone, code: z.string().regex(/^\d{6}$/, 'must be the 6 digits of the code') });
+/**
+ * The code as typed: a Chinese input method in full-width mode types １２３４５６ (as it types the number, which
+ * `phone` accepts), and a code copied from the message may carry spaces; both are the 6 digits sent.
+ */
+const code = z
+  .string()
+  .overwrite((typed) => typed.normalize('NFKC').replace(/\s/g, ''))
+  .regex(/^\d{6}$/, 'must be the 6 digits of the code');
+const VerifyBody = z.strictObject({ phone, code });
 const SandboxSmsQuery = z.strictObject({ phone });
 const CodeSent = z
   .object({

@@ -1,4 +1,4 @@
-import { maskPhone } from '../accounts';
+import { maskEmail, maskPhone } from '../accounts';
 
 /** Whose a record is, as the money desk shows it: a name, and the phone (else the email) masked. */
 export interface ConsumerView {
@@ -9,12 +9,6 @@ export interface ConsumerView {
 
 export function consumerView(user: { id: string; displayName: string; phone: string | null; email: string | null }): ConsumerView {
   return { id: user.id, name: user.displayName, contact: user.phone ? maskPhone(user.phone) : user.email ? maskEmail(user.email) : null };
-}
-
-/** w***@example.com: the first character and the domain. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at <= 0 ? '***' : `${email[0]}***${email.slice(at)}`;
 }
 
 /** The API path of a record's view. */

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { UserRow } from '../../src/accounts';
+import { SessionRow, UserRow } from '../../src/accounts';
 import { newId } from '../../src/platform/ids';
 import { startTestApp, type TestApp } from '../support/app';
 import { aConsumer, aFactory, aSession, anOperator } from '../support/builders';
@@ -33,6 +33,33 @@ describe('consumer accounts', () => {
       .expect(400);
     expect(res.body.errors).toEqual([expect.objectContaining({ path: 'body.displayName', reason: 'required' })]);
     expect(await countUsers()).toBe(before);
+  });
+
+  test("without a display name a consumer is shown by the masked email, never the email's local part (often a phone or QQ number)", async () => {
+    const res = await t.http.post('/v1/auth/register').send({ email: '13812345678@139.com', password: 'a long enough password' }).expect(201);
+    expect(res.body.user.displayName).toBe('1***@139.com');
+    expect(JSON.stringify(res.body.user.displayName)).not.toContain('5678');
+  });
+
+  test('an email with a local part longer than a display name (up to 254 characters) makes an account and a factory user, not a 500', async () => {
+    const consumer = await t.http
+      .post('/v1/auth/register')
+      .send({ email: `${'c'.repeat(150)}@example.com`, password: 'a long enough password' })
+      .expect(201);
+    expect(consumer.body.user.displayName).toBe('c***@example.com');
+    const longDomain = await t.http
+      .post('/v1/auth/register')
+      .send({ email: `d@${'x'.repeat(120)}.example.com`, password: 'a long enough password' })
+      .expect(201);
+    expect(longDomain.body.user.displayName).toBe('d***');
+    const operator = await anOperator(t);
+    const factory = await aFactory(t, operator);
+    const user = await t.http
+      .post(`/v1/factories/${factory.id}/users`)
+      .set(operator.auth)
+      .send({ email: `${'p'.repeat(150)}@example.com`, password: 'factory password 1' })
+      .expect(201);
+    expect(user.body.displayName).toBe('p'.repeat(100));
   });
 
   test('logs in with the same email in any case, and the password is stored hashed', async () => {
@@ -108,6 +135,15 @@ describe('operators', () => {
     const results = await Promise.all([1, 2, 3, 4].map(() => t.app.services.accounts.ensureOperator(input)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(await t.db.read((tx) => tx.countBy(UserRow, { email: 'boot@example.com', role: 'operator' }))).toBe(1);
+  });
+
+  test('a bootstrap operator whose email is configured with capitals signs in with it as typed, and is made once', async () => {
+    // BOOTSTRAP_OPERATOR_EMAIL is checked as an email but not lower-cased by the configuration.
+    const input = { email: 'Chief.Ops@Example.COM', password: 'bootstrap password' };
+    expect(await t.app.services.accounts.ensureOperator(input)).toEqual({ created: true });
+    expect(await t.app.services.accounts.ensureOperator({ ...input, email: 'chief.ops@example.com' })).toEqual({ created: false });
+    const res = await t.http.post('/v1/auth/login').send(input).expect(200);
+    expect(res.body.user).toMatchObject({ email: 'chief.ops@example.com', role: 'operator' });
   });
 });
 
@@ -347,6 +383,75 @@ describe('sessions', () => {
     expect(await t.app.services.accounts.purgeExpiredSessions(hours(1))).toBe(0);
     await me(consumer.auth.Authorization).expect(200);
     expect(await t.app.services.accounts.purgeExpiredSessions(hours(13))).toBeGreaterThan(0);
+  });
+
+  /**
+   * Holds the next password check of a sign-in until released: the sign-in has read the account and waits for
+   * the hasher, as it does behind a queue of sign-ins, while something else changes the account.
+   */
+  const holdNextPasswordCheck = () => {
+    const hasher = (t.app.services.accounts as unknown as { deps: { hasher: { verify: (p: string, h: string) => Promise<unknown> } } }).deps.hasher;
+    const verify = hasher.verify;
+    let reached!: () => void;
+    let release!: () => void;
+    const checking = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    hasher.verify = async (password, hash) => {
+      hasher.verify = verify;
+      reached();
+      await released;
+      return verify.call(hasher, password, hash);
+    };
+    return { checking, release };
+  };
+
+  test('a factory user disabled while their sign-in is being checked gets no session (403 account_disabled)', async () => {
+    const operator = await anOperator(t);
+    const factory = await aFactory(t, operator);
+    const held = holdNextPasswordCheck();
+    const login = t.http
+      .post('/v1/auth/login')
+      .send({ email: factory.user.email, password: 'factory password 1' })
+      .then((r) => r);
+    await held.checking;
+    await t.http.post(`/v1/factories/${factory.id}/users/${factory.user.userId}/disable`).set(operator.auth).send({ reason: '离职' }).expect(200);
+    held.release();
+    const res = await login;
+    expect([res.status, res.body.code]).toEqual([403, 'account_disabled']);
+    expect(await t.db.read((tx) => tx.countBy(SessionRow, { userId: factory.user.userId }))).toBe(0);
+  });
+
+  test('a sign-in with the old password checked while the password changes gets no session (401)', async () => {
+    const consumer = await aConsumer(t, { password: 'the old password' });
+    const held = holdNextPasswordCheck();
+    const login = t.http
+      .post('/v1/auth/login')
+      .send({ email: consumer.email, password: 'the old password' })
+      .then((r) => r);
+    await held.checking;
+    await t.http.post('/v1/auth/password').set(consumer.auth).send({ currentPassword: 'the old password', newPassword: 'the new password' }).expect(204);
+    held.release();
+    const res = await login;
+    expect([res.status, res.body.code]).toEqual([401, 'invalid_credentials']);
+    expect(await t.db.read((tx) => tx.countBy(SessionRow, { userId: consumer.userId }))).toBe(1);
+  });
+
+  test('two sessions changing the password at once: the one ended by the other is refused, and the password is the first one set', async () => {
+    const consumer = await aConsumer(t, { password: 'the old password' });
+    const phone = await aSession(t, consumer.email, 'the old password');
+    const held = holdNextPasswordCheck();
+    const fromLaptop = t.http
+      .post('/v1/auth/password')
+      .set(consumer.auth)
+      .send({ currentPassword: 'the old password', newPassword: 'the laptop password' })
+      .then((r) => r);
+    await held.checking;
+    await t.http.post('/v1/auth/password').set(phone.auth).send({ currentPassword: 'the old password', newPassword: 'the phone password' }).expect(204);
+    held.release();
+    expect((await fromLaptop).status).toBe(401);
+    await me(phone.auth.Authorization).expect(200);
+    await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the phone password' }).expect(200);
+    await t.http.post('/v1/auth/login').send({ email: consumer.email, password: 'the laptop password' }).expect(401);
   });
 });
 

@@ -213,6 +213,34 @@ describe('phone sign-in and sign-up', () => {
     await verify(t, phone.typed, body.sandboxCode).expect(200);
   });
 
+  test('a code typed in full-width digits (a Chinese input method) or with spaces is the code', async () => {
+    const fullWidth = (digits: string) => digits.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+    const phone = aPhone();
+    const { body } = await askCode(t, fullWidth(phone.typed)).expect(202);
+    await verify(t, phone.typed, fullWidth(body.sandboxCode)).expect(200);
+    const other = aPhone();
+    const again = await askCode(t, other.typed).expect(202);
+    const code: string = again.body.sandboxCode;
+    await verify(t, other.typed, ` ${code.slice(0, 3)} ${code.slice(3)}\u3000`).expect(200);
+  });
+
+  test('a new code the SMS provider did not take is a 503 sms_unavailable, and the code already on the phone still works', async () => {
+    const phone = aPhone();
+    const first = await askCode(t, phone.typed).expect(202);
+    clock.offsetMs += MINUTE + 1000;
+    const sms = (t.app.services.phoneCodes as unknown as { deps: { sms: { sendVerificationCode: (m: unknown) => Promise<void> } } }).deps.sms;
+    const send = sms.sendVerificationCode;
+    sms.sendVerificationCode = async () => {
+      throw new Error('the provider did not answer');
+    };
+    try {
+      expect((await askCode(t, phone.typed).expect(503)).body.code).toBe('sms_unavailable');
+    } finally {
+      sms.sendVerificationCode = send;
+    }
+    await verify(t, phone.typed, first.body.sandboxCode).expect(200);
+  });
+
   test('verifies of one code sent at once give exactly one session', async () => {
     const phone = aPhone();
     const { body } = await askCode(t, phone.typed).expect(202);
