@@ -16,14 +16,15 @@ export function accountRoutes(
 ): RouteDef[] {
   const loginLimit = limits.login;
   // Failed sign-ins are limited per client address and account (guessing one password), and more loosely
-  // per address alone (trying many accounts). A successful sign-in does not count.
+  // per address alone (trying many accounts). Only a wrong guess counts: a wrong password, a sign-up with a taken
+  // email and the wrong password, a wrong current password; not a 503 or a body that is not valid.
   const limiter = (name: string, limit: number, key: (req: Request) => string) =>
     rateLimits.limit({
       name,
       windowMs: loginLimit.windowMs,
       limit,
       key,
-      skipSuccessfulRequests: true,
+      countOnly: ['invalid_credentials', 'email_taken', 'wrong_password'],
       code: 'too_many_login_attempts',
       detail: 'Too many failed sign-ins. Wait 15 minutes and try again.',
     });

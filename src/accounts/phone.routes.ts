@@ -69,7 +69,7 @@ export function phoneRoutes(codes: PhoneCodes, options: PhoneRouteOptions, rateL
     windowMs: options.failedVerifies.windowMs,
     limit: options.failedVerifies.max,
     key: (req) => `sms-verify|${clientAddress(req)}`,
-    skipSuccessfulRequests: true,
+    countOnly: ['code_invalid'],
     code: 'too_many_login_attempts',
     detail: 'Too many wrong codes from this address. Wait 15 minutes and try again.',
   });

@@ -468,3 +468,29 @@ describe('login rate limit', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 });
+
+describe('what the failed sign-in limits count', () => {
+  test('only wrong guesses count: bodies that are not valid and too-short new passwords never lock out the right password', async () => {
+    const limited = await startTestApp({ env: { LOGIN_RATE_LIMIT_PER_15_MIN: '3' } });
+    try {
+      const email = 'not-a-guess@example.com';
+      const signedUp = await limited.http.post('/v1/auth/register').send({ email, password: 'the right password' }).expect(201);
+      const auth = { Authorization: `Bearer ${signedUp.body.token}` };
+      for (let i = 0; i < 5; i++) {
+        await limited.http.post('/v1/auth/login').send({ email, password: 'the right password', remember: true }).expect(400);
+        await limited.http.post('/v1/auth/password').set(auth).send({ currentPassword: 'the right password', newPassword: 'short' }).expect(400);
+      }
+      await limited.http.post('/v1/auth/login').send({ email, password: 'the right password' }).expect(200);
+      await limited.http.post('/v1/auth/password').set(auth).send({ currentPassword: 'the right password', newPassword: 'a new password 1' }).expect(204);
+      // Wrong guesses still count: three wrong passwords, and the right one waits.
+      for (let i = 0; i < 3; i++)
+        await limited.http
+          .post('/v1/auth/login')
+          .send({ email, password: `guess number ${i}` })
+          .expect(401);
+      expect((await limited.http.post('/v1/auth/login').send({ email, password: 'a new password 1' }).expect(429)).body.code).toBe('too_many_login_attempts');
+    } finally {
+      await limited.close();
+    }
+  });
+});

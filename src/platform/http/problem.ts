@@ -118,7 +118,11 @@ export function problemType(code: string): string {
   return `urn:c2m:problem:${code}`;
 }
 
+/** The `code` of the problem a response answered, once sent (rate limits that count only some refusals read it). */
+export const problemCodeOf = (res: Response): string | undefined => (res.locals as { problemCode?: string }).problemCode;
+
 export function sendProblem(res: Response, problem: Problem): void {
+  (res.locals as { problemCode?: string }).problemCode = problem.code;
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
 

@@ -4,6 +4,7 @@ import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../logger';
 import { type SharedRedis, warnEvery10s } from '../redis';
 import { AppError } from './app-error';
+import { problemCodeOf } from './problem';
 
 /** The caller's address (IPv6 grouped by /56, so one host cannot dodge a limit by rotating addresses). */
 export const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? 'unknown');
@@ -16,7 +17,12 @@ export interface RateLimit {
   key: (req: Request) => string;
   code: string;
   detail: string;
-  skipSuccessfulRequests?: boolean;
+  /**
+   * Count only the requests refused with one of these problem codes (a wrong password, a wrong code): a limit
+   * of failed guesses. Without it every request counts. A refusal that is no guess (the service busy, a body
+   * not valid) must not lock out someone who typed the right password.
+   */
+  countOnly?: readonly string[];
 }
 
 /**
@@ -44,7 +50,8 @@ export class RateLimits {
       windowMs: options.windowMs,
       limit: options.limit,
       keyGenerator: options.key,
-      skipSuccessfulRequests: options.skipSuccessfulRequests ?? false,
+      skipSuccessfulRequests: options.countOnly !== undefined,
+      requestWasSuccessful: (_req, res) => !options.countOnly?.includes(problemCodeOf(res) ?? ''),
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       passOnStoreError: true,
