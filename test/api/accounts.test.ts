@@ -23,6 +23,8 @@ describe('consumer accounts', () => {
     expect(res.body.user).not.toHaveProperty('passwordHash');
     const me = await t.http.get('/v1/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
     expect(me.body).toMatchObject({ id: res.body.user.id, role: 'consumer' });
+    // The scheme in any case, as HTTP says it is.
+    for (const scheme of ['bearer', 'BEARER']) await t.http.get('/v1/me').set('Authorization', `${scheme} ${res.body.token}`).expect(200);
   });
 
   test('a display name of invisible characters only is refused as missing (reason required) and creates nothing', async () => {

@@ -30,7 +30,8 @@ export function authenticate(userTokens: CredentialVerifier, apiKeys: Credential
   return async (req, _res, next) => {
     const header = req.get('Authorization');
     if (header === undefined) return next();
-    const match = /^Bearer ([\x21-\x7e]{1,2048})$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 § 11.1): "bearer" and "BEARER" are Bearer.
+    const match = /^Bearer ([\x21-\x7e]{1,2048})$/i.exec(header);
     if (!match) return next(unauthenticated('The Authorization header must be "Bearer <token>".'));
     const credential = match[1];
     const principal = await (credential.startsWith(API_KEY_PREFIX) ? apiKeys : userTokens).verify(credential);
