@@ -425,7 +425,7 @@ describe('payouts', () => {
     // A refund not yet on a statement, however a batch is made: the factory's new statement waits rather than be paid in full.
     const other = await aCompletedCampaign(factory.id, { referencePrice: '100.00', depositRate: '0.10', unitPrice: '90.00' }, [2], [true]);
     await refund(pledges[1].id);
-    const made = await t.app.services.payouts.payouts.createBatch(operator.userId, randomUUID()).catch((error: { code?: string }) => error.code);
+    const made = await t.app.services.payouts.payouts.createBatch(operator.userId, randomUUID()).catch((error: { code: string }) => error.code);
     if (typeof made !== 'string') expect(made.payouts.map((p) => p.factoryId)).not.toContain(factory.id);
     expect((await statementsOf(other.campaignId))[0].payoutId).toBeNull();
     await expectLedgerReconciles(t);
