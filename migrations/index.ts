@@ -38,6 +38,7 @@ import { FinishedJobsIndex1766400000000 } from './1766400000000-finished-jobs-in
 import { AttemptNumbersAndAuditParams1766500000000 } from './1766500000000-attempt-numbers-and-audit-params';
 import { ExactKeys1766600000000 } from './1766600000000-exact-keys';
 import { CampaignPublishedAt1766700000000 } from './1766700000000-campaign-published-at';
+import { StatementEntriesPerFactory1766800000000 } from './1766800000000-statement-entries-per-factory';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -81,4 +82,5 @@ export const migrations = [
   AttemptNumbersAndAuditParams1766500000000,
   ExactKeys1766600000000,
   CampaignPublishedAt1766700000000,
+  StatementEntriesPerFactory1766800000000,
 ];

@@ -22,7 +22,7 @@ export function payoutJobs(statements: Statements, payouts: Payouts, shopStateme
       payload: z.strictObject({}),
       // Early Monday, China time: the week just ended, and the three before it again for boxes charged late.
       schedule: { cron: '30 2 * * 1', timezone: BUSINESS_TIME_ZONE, payload: {} },
-      handle: async () => void (await statements.makeWeeks(4)),
+      handle: async (_payload, { logger }) => void (await statements.makeWeeks(4, logger)),
     }),
     defineJob({
       name: SHOP_STATEMENTS_JOB,

@@ -32,9 +32,15 @@ export class StatementRow {
   @Column(timestampColumn('created_at')) createdAt: Date;
 }
 
-/** A journal entry counted in a statement. The entry id is the key: no entry is ever counted in two statements. */
+/**
+ * A journal entry counted in a factory's statement. The entry and the factory are the key: an entry is counted once
+ * for each factory whose payable it moves, never twice for one (a charged fruit box owes each orchard of its fruit,
+ * each on its own statement).
+ */
 @Entity('factory_statement_entries')
 export class StatementEntryRow {
   @PrimaryColumn({ name: 'entry_id', type: 'varchar', length: 36 }) entryId: string;
+  /** The factory of the statement: the one whose payable line of the entry the statement counts. */
+  @PrimaryColumn({ name: 'factory_id', type: 'varchar', length: 36 }) factoryId: string;
   @Column({ name: 'statement_id', type: 'varchar', length: 36 }) statementId: string;
 }

@@ -11,6 +11,7 @@ import type { PageQuery } from '../platform/http/paginate';
 import { canActForFactory, type Principal } from '../platform/http/principal';
 import { newId } from '../platform/ids';
 import type { Jobs } from '../platform/jobs';
+import type { Logger } from '../platform/logger';
 import { type Decimal, ZERO, formatMoney, sum } from '../platform/money';
 import type { FactoryNotifier } from './factory-notifier';
 import { StatementEntryRow, StatementRow } from './statement.entity';
@@ -84,9 +85,9 @@ export function breakdown(posted: PostedEntry, factoryId: string): EntryBreakdow
  * each factory, and once an ISO ship week has ended, what its fruit boxes earned each orchard, line by line, each line the sum of journal entries the statement lists. Made by a job
  * enqueued in the transaction that makes the campaign final, not in that transaction itself: the
  * statement reads every entry of the campaign (a hundred thousand for a big one), which would hold the
- * last pledge's locks for seconds. The job is idempotent: it counts only entries no statement counts yet
- * (the entry id is the key of factory_statement_entries), so running it twice, or on two workers, makes
- * one statement.
+ * last pledge's locks for seconds. The job is idempotent: it counts for each factory only entries no statement
+ * of that factory counts yet (the entry and the factory are the key of factory_statement_entries), so running it
+ * twice, or on two workers, makes one statement per factory.
  */
 export class Statements {
   constructor(
@@ -128,12 +129,16 @@ export class Statements {
     const behind = await this.deps.db.read((tx) => this.behind(tx));
     for (const campaignId of behind.keys())
       await this.make(campaignId).catch((error: unknown) => {
-        // Another batch (or the statement job) stated these entries at the same moment: the entry id is the key.
+        // Another batch (or the statement job) stated these entries at the same moment: the entry and the factory are the key.
         if (!isUniqueViolation(error)) throw error;
       });
   }
 
-  /** Final campaigns with entries on factories' payables that no statement counts, with their number of such entries in the ledger. */
+  /**
+   * Final campaigns with entries on factories' payables that no statement counts, with their number of such entries in the ledger.
+   * A statement's entry_count counts each entry once for its factory; a campaign's entries move only its own factory's
+   * payable, so the sum over its statements is comparable to the ledger's count of its entries.
+   */
   private async behind(tx: Tx): Promise<Map<string, number>> {
     const inLedger = await this.deps.ledger.entryCountsByCampaign(tx, FACTORY_PAYABLE_PREFIX);
     const stated = await tx
@@ -162,12 +167,24 @@ export class Statements {
    * The weekly job: for each of the last `weeks` ISO ship weeks that have ended, one statement per orchard for the
    * entries of that week's fruit boxes not yet on a statement (a box charged late, after an earlier run, goes on the
    * week's next statement). A week has ended when its Sunday has passed in China: every box shipping in it was
-   * charged at its cutoff, before it shipped.
+   * charged at its cutoff, before it shipped. A week that fails is logged and the other weeks are made all the
+   * same (each week in its own transaction): one bad week must not keep every orchard's other weeks unstated, so
+   * unpaid. The run then fails with the first error, so that the job is recorded as failed and tried again.
    */
-  async makeWeeks(weeks: number): Promise<StatementRow[]> {
+  async makeWeeks(weeks: number, logger?: Logger): Promise<StatementRow[]> {
     const made: StatementRow[] = [];
+    const failures: unknown[] = [];
     let day = DateTime.fromJSDate(this.deps.clock.now(), { zone: BUSINESS_TIME_ZONE }).minus({ weeks: 1 });
-    for (let i = 0; i < weeks; i++, day = day.minus({ weeks: 1 })) made.push(...(await this.makeWeek(isoWeekOf(day.toISODate()!))));
+    for (let i = 0; i < weeks; i++, day = day.minus({ weeks: 1 })) {
+      const week = isoWeekOf(day.toISODate()!);
+      try {
+        made.push(...(await this.makeWeek(week)));
+      } catch (error) {
+        logger?.warn({ err: error, week }, "week's statements failed; the other weeks go on");
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
     return made;
   }
 
@@ -185,18 +202,20 @@ export class Statements {
     scope: Pick<StatementRow, 'campaignId' | 'period'>,
     notice: { title: string } | { week: string },
   ): Promise<StatementRow[]> {
+    // Counted per factory: a charged fruit box's entry owes each orchard of its fruit, and goes on each one's statement.
     const counted = new Set<string>();
+    const key = (entryId: string, factoryId: string) => `${entryId} ${factoryId}`;
     for (let i = 0; i < posted.length; i += 500) {
       const ids = posted.slice(i, i + 500).map((p) => p.entry.id);
-      for (const row of await tx.find(StatementEntryRow, { select: { entryId: true }, where: { entryId: In(ids) } })) counted.add(row.entryId);
+      for (const row of await tx.find(StatementEntryRow, { select: { entryId: true, factoryId: true }, where: { entryId: In(ids) } }))
+        counted.add(key(row.entryId, row.factoryId));
     }
-    const fresh = posted.filter((p) => !counted.has(p.entry.id));
-    const factoryIds = [...new Set(fresh.flatMap((p) => p.lines.filter((l) => l.account.startsWith(FACTORY_PAYABLE_PREFIX))).map((l) => l.account))].map(
-      (account) => account.slice(FACTORY_PAYABLE_PREFIX.length),
-    );
+    const factoriesOf = (p: PostedEntry) =>
+      p.lines.filter((l) => l.account.startsWith(FACTORY_PAYABLE_PREFIX)).map((l) => l.account.slice(FACTORY_PAYABLE_PREFIX.length));
+    const factoryIds = [...new Set(posted.flatMap((p) => factoriesOf(p).filter((factoryId) => !counted.has(key(p.entry.id, factoryId)))))];
     const made: StatementRow[] = [];
     for (const factoryId of factoryIds.sort()) {
-      const entries = fresh.filter((p) => p.lines.some((l) => l.account === accounts.factoryPayable(factoryId)));
+      const entries = posted.filter((p) => !counted.has(key(p.entry.id, factoryId)) && factoriesOf(p).includes(factoryId));
       const parts = entries.map((p) => breakdown(p, factoryId));
       const total = (pick: (b: EntryBreakdown) => Decimal) => sum(parts.map(pick));
       const previous = await tx.count(StatementRow, {
@@ -223,7 +242,7 @@ export class Statements {
       await this.deps.db.insertEntities(
         tx,
         StatementEntryRow,
-        entries.map((p) => Object.assign(new StatementEntryRow(), { entryId: p.entry.id, statementId: statement.id })),
+        entries.map((p) => Object.assign(new StatementEntryRow(), { entryId: p.entry.id, factoryId, statementId: statement.id })),
       );
       await this.deps.notifier.notify(tx, factoryId, {
         kind: 'statement_ready',

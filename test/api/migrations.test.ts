@@ -11,6 +11,7 @@ import { FactorySettlements1765210000000 } from '../../migrations/1765210000000-
 import { OrchardStatements1765220000000 } from '../../migrations/1765220000000-orchard-statements';
 import { PaymentPayer1765300000000 } from '../../migrations/1765300000000-payment-payer';
 import { ShopOwners1765400000000 } from '../../migrations/1765400000000-shop-owners';
+import { StatementEntriesPerFactory1766800000000 } from '../../migrations/1766800000000-statement-entries-per-factory';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -610,8 +611,8 @@ describe('migrations keep the data they move', () => {
         [`held_deposits:${id(2)}`, 12345],
         [`factory_payable:${id(6)}`, -12345],
       ]);
-      // An entry is counted in one statement at most: its id is the key.
-      const row = { entry_id: id(1), statement_id: id(7) };
+      // An entry is counted in one statement of a factory at most: the entry and the factory are the key (since StatementEntriesPerFactory).
+      const row = { entry_id: id(1), factory_id: id(6), statement_id: id(7) };
       await after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [row]));
       await expect(after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ ...row, statement_id: id(8) }]))).rejects.toThrow();
     } finally {
@@ -742,6 +743,68 @@ describe('migrations keep the data they move', () => {
         { id: id(1), status: 'active', quantity: 2, deposit_fen: 10_000, shop_id: null },
         { id: id(2), status: 'active', quantity: 2, deposit_fen: 10_000, shop_id: id(30) },
       ]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+
+  test('statement entries per factory: entries already counted keep their statement and take its factory; an entry may then be counted once for each factory', async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(StatementEntriesPerFactory1766800000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const statement = (n: number, factory: number, week: string | null) => ({
+      id: id(n),
+      factory_id: id(factory),
+      campaign_id: week ? null : id(30),
+      period: week,
+      sequence: 1,
+      balances_received_fen: 0,
+      deposits_applied_fen: 0,
+      deposits_forfeited_fen: 0,
+      platform_fee_fen: 0,
+      fruit_supplied_fen: 0,
+      refunds_fen: 0,
+      adjustments_fen: 0,
+      net_fen: 0,
+      entry_count: 2,
+      payout_id: null,
+      created_at: new Date('2027-03-08T00:00:00Z'),
+    });
+    await before.transaction(async (tx) => {
+      await before.insertRows(tx, 'factory_statements', [statement(1, 11, null), statement(2, 12, '2027-W09')]);
+      await before.insertRows(tx, 'factory_statement_entries', [
+        { entry_id: id(21), statement_id: id(1) },
+        { entry_id: id(22), statement_id: id(1) },
+        { entry_id: id(23), statement_id: id(2) },
+        { entry_id: id(24), statement_id: id(2) },
+      ]);
+    });
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('StatementEntriesPerFactory1766800000000');
+      const rows = await after.read((tx) => tx.query('SELECT entry_id, factory_id, statement_id FROM factory_statement_entries ORDER BY entry_id'));
+      expect(rows).toEqual([
+        { entry_id: id(21), factory_id: id(11), statement_id: id(1) },
+        { entry_id: id(22), factory_id: id(11), statement_id: id(1) },
+        { entry_id: id(23), factory_id: id(12), statement_id: id(2) },
+        { entry_id: id(24), factory_id: id(12), statement_id: id(2) },
+      ]);
+      // A box's entry counted for a second orchard, on that orchard's statement; never twice for one factory.
+      await after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ entry_id: id(23), factory_id: id(13), statement_id: id(3) }]));
+      await expect(
+        after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ entry_id: id(23), factory_id: id(12), statement_id: id(4) }])),
+      ).rejects.toThrow();
+      await expect(
+        after.transaction((tx) => after.insertRows(tx, 'factory_statement_entries', [{ entry_id: id(25), factory_id: null, statement_id: id(4) }])),
+      ).rejects.toThrow();
+      const ofStatement = await after.read((tx) =>
+        tx.query('SELECT entry_id FROM factory_statement_entries WHERE statement_id = ? ORDER BY entry_id', [id(2)]),
+      );
+      expect(ofStatement).toEqual([{ entry_id: id(23) }, { entry_id: id(24) }]);
     } finally {
       await after.close();
       await database.drop();
