@@ -39,6 +39,7 @@ import { AttemptNumbersAndAuditParams1766500000000 } from './1766500000000-attem
 import { ExactKeys1766600000000 } from './1766600000000-exact-keys';
 import { CampaignPublishedAt1766700000000 } from './1766700000000-campaign-published-at';
 import { StatementEntriesPerFactory1766800000000 } from './1766800000000-statement-entries-per-factory';
+import { MaskedDisplayNames1766900000000 } from './1766900000000-masked-display-names';
 
 /** Every migration, in order. One set for MySQL and SQLite. */
 export const migrations = [
@@ -83,4 +84,5 @@ export const migrations = [
   ExactKeys1766600000000,
   CampaignPublishedAt1766700000000,
   StatementEntriesPerFactory1766800000000,
+  MaskedDisplayNames1766900000000,
 ];

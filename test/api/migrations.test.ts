@@ -12,6 +12,7 @@ import { OrchardStatements1765220000000 } from '../../migrations/1765220000000-o
 import { PaymentPayer1765300000000 } from '../../migrations/1765300000000-payment-payer';
 import { ShopOwners1765400000000 } from '../../migrations/1765400000000-shop-owners';
 import { StatementEntriesPerFactory1766800000000 } from '../../migrations/1766800000000-statement-entries-per-factory';
+import { MaskedDisplayNames1766900000000 } from '../../migrations/1766900000000-masked-display-names';
 import { openDatabase } from '../../src/platform/database';
 import { freshDatabase } from '../support/database';
 
@@ -805,6 +806,42 @@ describe('migrations keep the data they move', () => {
         tx.query('SELECT entry_id FROM factory_statement_entries WHERE statement_id = ? ORDER BY entry_id', [id(2)]),
       );
       expect(ofStatement).toEqual([{ entry_id: id(23) }, { entry_id: id(24) }]);
+    } finally {
+      await after.close();
+      await database.drop();
+    }
+  });
+  test("consumers named by their email's local part (the old default) are named by the masked email; a chosen name, staff and phone accounts are kept", async () => {
+    const database = await freshDatabase();
+    const before = await openDatabase(database.config, [], migrations.slice(0, migrations.indexOf(MaskedDisplayNames1766900000000)));
+    await before.migrate();
+    const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+    const user = (n: number, role: string, email: string | null, name: string, phone: string | null = null) => ({
+      id: id(n),
+      email,
+      password_hash: email ? 'x' : null,
+      role,
+      factory_id: null,
+      display_name: name,
+      created_at: new Date('2026-11-01T00:00:00Z'),
+      phone,
+      disabled_at: null,
+    });
+    await before.transaction((tx) =>
+      before.insertRows(tx, 'users', [
+        user(1, 'consumer', '13812345678@139.com', '13812345678'),
+        user(2, 'consumer', 'li.lei@example.com', '李雷'),
+        user(3, 'operator', 'ops@example.com', 'ops'),
+        user(4, 'consumer', null, '+86 138****0000', '+8613800000000'),
+      ]),
+    );
+    await before.close();
+
+    const after = await openDatabase(database.config, [], migrations);
+    try {
+      expect(await after.migrate()).toContain('MaskedDisplayNames1766900000000');
+      const rows = await after.read((tx) => tx.query('SELECT id, display_name FROM users ORDER BY id'));
+      expect(rows.map((r: { display_name: string }) => r.display_name)).toEqual(['1***@139.com', '李雷', 'ops', '+86 138****0000']);
     } finally {
       await after.close();
       await database.drop();
