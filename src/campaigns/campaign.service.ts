@@ -359,6 +359,13 @@ export class CampaignService {
     return tx.find(CampaignRow, { where: { factoryId, publishedAt: Not(IsNull()) }, order: { closesAt: 'ASC', id: 'ASC' } });
   }
 
+  /** Of these campaigns, the ones published (public), in one read. */
+  async publishedIds(tx: Tx, campaignIds: readonly string[]): Promise<string[]> {
+    if (campaignIds.length === 0) return [];
+    const rows = await tx.find(CampaignRow, { select: { id: true }, where: { id: In([...campaignIds]), publishedAt: Not(IsNull()) } });
+    return rows.map((c) => c.id);
+  }
+
   async finalCampaignIds(tx: Tx): Promise<string[]> {
     return (await tx.find(CampaignRow, { select: { id: true }, where: { status: In(['failed', 'cancelled', 'completed']) } })).map((c) => c.id);
   }

@@ -1,5 +1,5 @@
 import { In, IsNull } from 'typeorm';
-import { type CampaignService, isPublished } from '../campaigns';
+import type { CampaignService } from '../campaigns';
 import { COMMISSION_PAYABLE_PREFIX, PAYOUT_KIND, accounts, type EntryInput, type LedgerService } from '../ledger';
 import type { Clock } from '../platform/clock';
 import { chunks } from '../platform/chunks';
@@ -125,16 +125,17 @@ export class Commissions {
         (r) => !(r.subject === 'campaign' && final.has(r.subjectId)),
       );
       // A rate may be set on a draft before it is published: a shop owner sees only campaigns the public may see,
-      // never an unpublished one's id and rate. The campaigns left are the live ones, few: one read each.
-      const unpublished = new Set<string>();
-      for (const r of rows.filter((r) => r.subject === 'campaign')) {
-        const campaign = await this.deps.campaigns.find(tx, r.subjectId);
-        if (!campaign || !isPublished(campaign)) unpublished.add(r.subjectId);
-      }
+      // never an unpublished one's id and rate.
+      const published = new Set(
+        await this.deps.campaigns.publishedIds(
+          tx,
+          rows.filter((r) => r.subject === 'campaign').map((r) => r.subjectId),
+        ),
+      );
       return {
         standing,
         rates: rows
-          .filter((r) => !unpublished.has(r.subjectId))
+          .filter((r) => r.subject !== 'campaign' || published.has(r.subjectId))
           .map((r) => ({ subject: r.subject, subjectId: r.subjectId, baseRate: r.rate, rate: new Decimal(r.rate).plus(standing.bonusRate).toString() })),
       };
     });
