@@ -18,6 +18,8 @@ export interface ProgressSource {
   progress(tx: Tx, campaignIds: string[]): Promise<Map<string, CampaignProgress>>;
 }
 
+/** pledgeWindow's rule in SQL, on the campaign row at `:now`: the conditional updates that take or give back units check it. */
+const WINDOW_OPEN_AT = "status IN ('scheduled', 'open') AND opens_at <= :now AND closes_at > :now";
 export const OPEN_JOB = 'campaigns.open';
 export const CLOSE_JOB = 'campaigns.close';
 const PUBLIC_STATUSES: CampaignStatus[] = ['scheduled', 'open', 'succeeded', 'failed', 'cancelled', 'completed'];
@@ -314,7 +316,7 @@ export class CampaignService {
       .update(CampaignRow)
       .set({ reservedUnits: () => `reserved_units + ${Number(quantity)}` })
       .where('id = :id', { id: campaignId })
-      .andWhere("status IN ('scheduled', 'open') AND opens_at <= :now AND closes_at > :now", { now })
+      .andWhere(WINDOW_OPEN_AT, { now })
       .andWhere('(max_units IS NULL OR reserved_units + :quantity <= max_units)', { quantity })
       .execute();
     return result.affected === 1;
@@ -331,7 +333,7 @@ export class CampaignService {
       .update(CampaignRow)
       .set({ reservedUnits: () => `reserved_units - ${Number(quantity)}` })
       .where('id = :id', { id: campaignId })
-      .andWhere("status IN ('scheduled', 'open') AND opens_at <= :now AND closes_at > :now", { now })
+      .andWhere(WINDOW_OPEN_AT, { now })
       .execute();
     return result.affected === 1;
   }
